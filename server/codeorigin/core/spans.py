@@ -1,0 +1,443 @@
+"""Function spans: the units codeorigin scores.
+
+Every function, method, constructor, and arrow/lambda function bound to a name is a span; a
+function nested in another belongs to the enclosing span. Module-level code outside any function or
+class (scripts, contest programs) forms one `module` span when it has at least `min_lines` lines.
+
+Ranges are character offsets into the Python string of the document (code points); `positions`
+turns them into LSP positions. tree-sitter recovers from syntax errors, so spans still come out of
+broken code wherever the parser could find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from tree_sitter import Node
+
+from codeorigin.core import languages
+
+SpanKind = Literal["function", "method", "module"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """One scoring unit of a document.
+
+    `segments` are the half-open character ranges whose concatenation is the span's text: one
+    range for a function, the module-level runs of lines for a `module` span. `start`/`end` cover
+    all segments; `name_start`/`name_end` is where a diagnostic goes (the name, or the first line
+    of a module span).
+    """
+
+    name: str
+    kind: SpanKind
+    start: int
+    end: int
+    name_start: int
+    name_end: int
+    segments: tuple[tuple[int, int], ...]
+
+    def text(self, document: str) -> str:
+        """The span's text, taken from the document it was extracted from."""
+        return "".join(document[a:b] for a, b in self.segments)
+
+    def text_offsets(self, document: str) -> tuple[str, list[int]]:
+        """The span's text and, for each of its characters, the index in the document."""
+        parts: list[str] = []
+        offsets: list[int] = []
+        for a, b in self.segments:
+            parts.append(document[a:b])
+            offsets.extend(range(a, b))
+        return "".join(parts), offsets
+
+    def contains(self, offset: int) -> bool:
+        """Whether a document offset falls inside one of the span's segments."""
+        return any(a <= offset < b or (offset == b and a < b) for a, b in self.segments)
+
+
+# Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
+# bind a name to a value, with the fields holding the name and the value. "values": node types that
+# make a binding a span. "classes": containers whose direct functions are methods.
+_RULES: dict[str, dict[str, object]] = {
+    "python": {
+        "functions": {"function_definition"},
+        "classes": {"class_definition"},
+        "bindings": {"assignment": ("left", "right")},
+        "values": {"lambda"},
+        "wrappers": {"decorated_definition"},
+    },
+    "java": {
+        "functions": {"method_declaration", "constructor_declaration", "compact_constructor_declaration"},
+        "classes": {
+            "class_declaration",
+            "interface_declaration",
+            "enum_declaration",
+            "record_declaration",
+            "object_creation_expression",
+        },
+        "bindings": {"variable_declarator": ("name", "value")},
+        "values": {"lambda_expression"},
+        "always_method": True,
+    },
+    "c": {
+        "functions": {"function_definition"},
+        "classes": set(),
+        "bindings": {},
+        "values": set(),
+    },
+    "cpp": {
+        "functions": {"function_definition"},
+        "classes": {"class_specifier", "struct_specifier", "union_specifier"},
+        "bindings": {"init_declarator": ("declarator", "value")},
+        "values": {"lambda_expression"},
+        "wrappers": {"template_declaration"},
+    },
+    "javascript": {
+        "functions": {
+            "function_declaration",
+            "generator_function_declaration",
+            "method_definition",
+        },
+        "classes": {"class_declaration", "class"},
+        "bindings": {
+            "variable_declarator": ("name", "value"),
+            "assignment_expression": ("left", "right"),
+            "pair": ("key", "value"),
+            "field_definition": ("property", "value"),
+        },
+        "values": {"arrow_function", "function_expression", "function", "generator_function"},
+    },
+    "go": {
+        "functions": {"function_declaration", "method_declaration"},
+        "classes": set(),
+        "bindings": {"short_var_declaration": ("left", "right"), "var_spec": ("name", "value")},
+        "values": {"func_literal"},
+    },
+    "rust": {
+        "functions": {"function_item"},
+        "classes": {"impl_item", "trait_item"},
+        "bindings": {"let_declaration": ("pattern", "value")},
+        "values": {"closure_expression"},
+    },
+    "ruby": {
+        "functions": {"method", "singleton_method"},
+        "classes": {"class", "module", "singleton_class"},
+        "bindings": {"assignment": ("left", "right")},
+        "values": {"lambda"},
+    },
+    "php": {
+        "functions": {"function_definition", "method_declaration"},
+        "classes": {
+            "class_declaration",
+            "interface_declaration",
+            "trait_declaration",
+            "enum_declaration",
+        },
+        "bindings": {"assignment_expression": ("left", "right")},
+        "values": {"arrow_function", "anonymous_function", "anonymous_function_creation_expression"},
+    },
+}
+_RULES["typescript"] = {
+    **_RULES["javascript"],
+    "classes": {"class_declaration", "class", "abstract_class_declaration"},
+    "bindings": {
+        **_RULES["javascript"]["bindings"],  # type: ignore[dict-item]
+        "public_field_definition": ("name", "value"),
+    },
+}
+_RULES["typescriptreact"] = _RULES["typescript"]
+
+# Top-level nodes that never count as module-level code by themselves.
+_MODULE_SKIP = {"comment", "line_comment", "block_comment", "ERROR"}
+_METHOD_TYPES = {"method_definition", "method_declaration", "constructor_declaration"}
+_NAME_TYPES = {
+    "identifier",
+    "field_identifier",
+    "property_identifier",
+    "private_property_identifier",
+    "type_identifier",
+    "qualified_identifier",
+    "destructor_name",
+    "operator_name",
+    "name",
+    "constant",
+    "variable_name",
+    "string",
+    "simple_identifier",
+}
+
+
+class _Text:
+    """Byte-to-character offset conversion for one document (tree-sitter speaks UTF-8 bytes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.data = text.encode("utf-8", "surrogatepass")
+        self._ascii = len(self.data) == len(text)
+        self._map: list[int] | None = None
+
+    def char(self, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset
+        if self._map is None:
+            m = [0] * (len(self.data) + 1)
+            b = 0
+            for i, ch in enumerate(self.text):
+                n = len(ch.encode("utf-8", "surrogatepass"))
+                for k in range(n):
+                    m[b + k] = i
+                b += n
+            m[b] = len(self.text)
+            self._map = m
+        return self._map[min(byte_offset, len(self._map) - 1)]
+
+    def node_text(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _declarator_name(node: Node) -> Node | None:
+    """The identifier inside a C/C++ declarator chain (`int *(*f)(void)` → `f`)."""
+    seen = 0
+    cur: Node | None = node
+    while cur is not None and seen < 64:
+        seen += 1
+        if cur.type in _NAME_TYPES:
+            return cur
+        nxt = cur.child_by_field_name("declarator")
+        if nxt is None:
+            for child in cur.named_children:
+                if child.type in _NAME_TYPES or "declarator" in child.type:
+                    nxt = child
+                    break
+        cur = nxt
+    return None
+
+
+def _name_node(node: Node, language: str) -> Node | None:
+    if language in ("c", "cpp") and node.type == "function_definition":
+        decl = node.child_by_field_name("declarator")
+        return _declarator_name(decl) if decl is not None else None
+    name = node.child_by_field_name("name")
+    if name is not None:
+        return name
+    for child in node.named_children:
+        if child.type in _NAME_TYPES:
+            return child
+    return None
+
+
+# Nodes between a class and its methods: a method found under these is still a method.
+_CLASS_BODIES = {
+    "class_body",
+    "declaration_list",
+    "field_declaration_list",
+    "body_statement",
+    "block",
+    "enum_body",
+    "enum_body_declarations",
+    "interface_body",
+    "class_body_declaration",
+    "template_declaration",
+    "declaration",
+    "field_declaration",
+    "decorated_definition",
+    "export_statement",
+    "public_field_definition",
+    "field_definition",
+    "access_specifier",
+}
+
+
+@dataclass
+class _Found:
+    node: Node  # range of the span (may include decorators/templates)
+    name_node: Node | None
+    name: str
+    kind: SpanKind
+
+
+def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
+    """Outermost function spans of the tree, depth first, without recursion (deep code is fine)."""
+    rules = _RULES[language]
+    functions: set[str] = rules["functions"]  # type: ignore[assignment]
+    classes: set[str] = rules["classes"]  # type: ignore[assignment]
+    bindings: dict[str, tuple[str, str]] = rules["bindings"]  # type: ignore[assignment]
+    values: set[str] = rules["values"]  # type: ignore[assignment]
+    wrappers: set[str] = rules.get("wrappers", set())  # type: ignore[assignment]
+    always_method = bool(rules.get("always_method", False))
+
+    # Stack of (node, inside_class, outer node for range)
+    stack: list[tuple[Node, bool, Node | None]] = [(root, False, None)]
+    while stack:
+        node, in_class, outer = stack.pop()
+        t = node.type
+        if t in wrappers:
+            inner = [c for c in node.named_children if c.type in functions or c.type in wrappers]
+            if inner:
+                stack.append((inner[-1], in_class, outer or node))
+                continue
+        if t in functions:
+            name_node = _name_node(node, language)
+            name = text.node_text(name_node) if name_node is not None else "<anonymous>"
+            is_method = (
+                always_method
+                or in_class
+                or t in _METHOD_TYPES
+                or (name_node is not None and name_node.type == "qualified_identifier")
+            )
+            if language == "go":
+                is_method = t == "method_declaration"
+            yield _Found(outer or node, name_node, name, "method" if is_method else "function")
+            continue
+        if t in bindings:
+            name_field, value_field = bindings[t]
+            value = node.child_by_field_name(value_field)
+            target = node.child_by_field_name(name_field)
+            if language == "go" and value is not None and value.type == "expression_list":
+                value = value.named_children[0] if value.named_child_count == 1 else None
+            if language == "go" and target is not None and target.type == "expression_list":
+                target = target.named_children[0] if target.named_child_count == 1 else None
+            if value is not None and target is not None and value.type in values:
+                if language == "cpp":
+                    target = _declarator_name(target) or target
+                name_text = text.node_text(target)
+                if target.type in ("member_expression", "field_expression", "attribute"):
+                    prop = (
+                        target.child_by_field_name("property")
+                        or target.child_by_field_name("attribute")
+                        or target.child_by_field_name("field")
+                    )
+                    if prop is not None:
+                        name_text = text.node_text(prop)
+                kind: SpanKind = "method" if (in_class or t in ("pair", "field_definition", "public_field_definition")) else "function"
+                yield _Found(node if t != "variable_declarator" else (node.parent or node), target, name_text.strip("'\""), kind)
+                continue
+        if t in classes:
+            child_in_class = True
+        elif in_class and t in _CLASS_BODIES:
+            child_in_class = True
+        else:
+            child_in_class = False
+        for child in reversed(node.children):
+            stack.append((child, child_in_class, None))
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            starts.append(i + 1)
+        elif c == "\r":
+            if i + 1 < n and text[i + 1] == "\n":
+                i += 1
+            starts.append(i + 1)
+        i += 1
+    return starts
+
+
+def count_lines(text: str) -> int:
+    """Non-blank lines in a text."""
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Span]:
+    """The spans of `text` in document order.
+
+    `language_id` must be a canonical id (`languages.canonical`). A `module` span is produced for the
+    module-level lines outside any function or class when they hold at least `min_lines` non-blank
+    lines; functions are always returned (the scorer decides whether they are too short).
+    """
+    language = languages.canonical(language_id)
+    if language is None:
+        raise ValueError(f"unsupported language: {language_id!r}")
+    if not text.strip():
+        return []
+    t = _Text(text)
+    tree = languages.parser(language).parse(t.data)
+    root = tree.root_node
+    spans: list[Span] = []
+    covered: list[tuple[int, int]] = []
+    for found in _walk(root, language, t):
+        start = t.char(found.node.start_byte)
+        end = t.char(found.node.end_byte)
+        if end <= start:
+            continue
+        if found.name_node is not None:
+            ns, ne = t.char(found.name_node.start_byte), t.char(found.name_node.end_byte)
+        else:
+            ns, ne = start, min(end, start + max(1, text.find("\n", start) - start if text.find("\n", start) >= 0 else end - start))
+        spans.append(Span(found.name, found.kind, start, end, ns, ne, ((start, end),)))
+        covered.append((start, end))
+
+    module = _module_span(text, root, t, language, covered, min_lines)
+    if module is not None:
+        spans.append(module)
+    spans.sort(key=lambda s: (s.start, s.end))
+    return spans
+
+
+def _module_span(
+    text: str, root: Node, t: _Text, language: str, covered: list[tuple[int, int]], min_lines: int
+) -> Span | None:
+    """Module-level code outside functions and classes, as whole lines."""
+    classes: set[str] = _RULES[language]["classes"]  # type: ignore[assignment]
+    excluded = list(covered)
+    for child in root.named_children:
+        if child.type in classes or (child.type in ("decorated_definition", "export_statement") and any(g.type in classes for g in child.named_children)):
+            excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
+    # Java/C# programs live in classes; a file whose only top-level code is a package/import
+    # preamble has no module span, which the line threshold takes care of.
+    starts = _line_starts(text)
+    ends = [*starts[1:], len(text)]
+    excluded.sort()
+    segments: list[tuple[int, int]] = []
+    kept_lines = 0
+    j = 0
+    for ls, le in zip(starts, ends):
+        line = text[ls:le]
+        if not line.strip():
+            continue
+        # Skip lines overlapping any excluded range.
+        while j < len(excluded) and excluded[j][1] <= ls:
+            j += 1
+        overlap = False
+        k = j
+        while k < len(excluded) and excluded[k][0] < le:
+            if excluded[k][1] > ls:
+                overlap = True
+                break
+            k += 1
+        if overlap:
+            continue
+        kept_lines += 1
+        if segments and segments[-1][1] == ls:
+            segments[-1] = (segments[-1][0], le)
+        else:
+            segments.append((ls, le))
+    if kept_lines < max(1, min_lines) or not segments:
+        return None
+    # Only comments and imports do not make a script.
+    if all(_only_preamble(text[a:b]) for a, b in segments):
+        return None
+    start, end = segments[0][0], segments[-1][1]
+    first_line_end = text.find("\n", start)
+    if first_line_end < 0 or first_line_end > end:
+        first_line_end = end
+    name_end = first_line_end - 1 if first_line_end > start and text[first_line_end - 1] == "\r" else first_line_end
+    return Span("<module>", "module", start, end, start, max(name_end, start + 1), tuple(segments))
+
+
+_PREAMBLE_PREFIXES = ("import ", "from ", "#include", "package ", "using ", "#", "//", "/*", "*", "require", "use ", "<?php", "?>", "\"use strict\"", "'use strict'")
+
+
+def _only_preamble(chunk: str) -> bool:
+    return all(
+        not line.strip() or line.strip().startswith(_PREAMBLE_PREFIXES)
+        for line in chunk.splitlines()
+    )

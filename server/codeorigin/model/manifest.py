@@ -1,0 +1,199 @@
+"""The model folder: its manifest, file digests and format checks.
+
+A model folder holds `manifest.json`, the ONNX graph(s), the tokenizer and `MODEL_CARD.md`. The
+manifest names every file with its SHA-256, so a truncated download or a file swapped by hand is
+caught before onnxruntime sees it, and it records the normalisation version the model was trained
+with. `load_manifest` raises `ModelError` with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeorigin.core.normalize import NORMALIZATION_VERSION
+
+FORMAT = "codeorigin-model"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class ModelError(Exception):
+    """The model folder cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Platt-style map from the model's raw logit to a probability: sigmoid(a * logit + b)."""
+
+    method: str = "identity"
+    a: float = 1.0
+    b: float = 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """`llm`: at or above it a span is flagged. `uncertain`: at or above it (and below `llm`) it is
+    uncertain; below it the verdict is `human`."""
+
+    llm: float = 0.5
+    uncertain: float = 0.5
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the runtime needs to know about a model folder."""
+
+    folder: Path
+    name: str
+    max_length: int
+    tokenizer: str
+    layout_markers: bool
+    scorer: str
+    gradient: str | None
+    calibration: Calibration
+    thresholds: Thresholds
+    digest: str  # identifies the model in caches: the manifest's own SHA-256
+    ig_steps: int = 32
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while True:
+            block = f.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def default_model_dir() -> Path:
+    """The shipped default model: `models/default` next to the package in a source checkout, or the
+    folder named by the environment variable CODEORIGIN_MODEL."""
+    import os
+
+    env = os.environ.get("CODEORIGIN_MODEL")
+    if env:
+        return Path(env).expanduser()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "models" / "default"
+        if (candidate / MANIFEST).is_file():
+            return candidate
+    installed = here.parent.parent / "data" / "models" / "default"
+    return installed
+
+
+def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
+    """Read and check `folder/manifest.json`.
+
+    Checks the format and its version, the normalisation version, that every listed file exists
+    with its recorded size and SHA-256 (when `verify`), and that the files the runtime needs are
+    listed. Raises `ModelError` otherwise.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ModelError(
+            f"model folder not found: {folder}. Set codeorigin.modelPath (or --model) to a folder "
+            "with a manifest.json, or leave it empty for the shipped default model."
+        )
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        raise ModelError(f"{folder} has no {MANIFEST}: it is not a codeorigin model folder.")
+    try:
+        raw_bytes = mpath.read_bytes()
+        raw = json.loads(raw_bytes.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{mpath} cannot be read as JSON ({exc}); the model folder is corrupted.") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
+            f"version {FORMAT_VERSION}. Use a model exported by the same codeorigin version."
+        )
+    if raw.get("normalization_version") != NORMALIZATION_VERSION:
+        raise ModelError(
+            f"the model was trained with normalisation version {raw.get('normalization_version')!r}, "
+            f"this codeorigin normalises with version {NORMALIZATION_VERSION}: retrain or update."
+        )
+    files = raw.get("files")
+    if not isinstance(files, dict) or not files:
+        raise ModelError(f"{mpath} lists no files.")
+    try:
+        onnx = raw["onnx"]
+        tok = raw["tokenizer"]
+        scorer = str(onnx["scorer"])
+        gradient = onnx.get("gradient")
+        tokenizer = str(tok["file"])
+        max_length = int(raw["max_length"])
+        cal = raw.get("calibration", {})
+        calibration = Calibration(str(cal.get("method", "identity")), float(cal.get("a", 1.0)), float(cal.get("b", 0.0)))
+        th = raw.get("thresholds", {})
+        thresholds = Thresholds(float(th.get("llm", 0.5)), float(th.get("uncertain", th.get("llm", 0.5))))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc
+    needed = [scorer, tokenizer] + ([str(gradient)] if gradient else [])
+    for name in needed:
+        if name not in files:
+            raise ModelError(f"{mpath} does not list {name} under 'files'.")
+    if verify:
+        for name, info in files.items():
+            path = folder / name
+            if not path.is_file():
+                raise ModelError(f"model file missing: {path}. Reinstall or re-export the model.")
+            size = path.stat().st_size
+            if isinstance(info, dict) and "bytes" in info and int(info["bytes"]) != size:
+                raise ModelError(
+                    f"model file {path} has {size} bytes, the manifest says {info['bytes']}: "
+                    "it is truncated or was replaced. Reinstall or re-export the model."
+                )
+            want = info.get("sha256") if isinstance(info, dict) else info
+            if want and sha256_file(path) != want:
+                raise ModelError(
+                    f"model file {path} does not match its SHA-256 in the manifest: it is corrupted "
+                    "or was replaced. Reinstall or re-export the model."
+                )
+    return Manifest(
+        folder=folder,
+        name=str(raw.get("name", folder.name)),
+        max_length=max_length,
+        tokenizer=tokenizer,
+        layout_markers=bool(tok.get("layout_markers", False)),
+        scorer=scorer,
+        gradient=str(gradient) if gradient else None,
+        calibration=calibration,
+        thresholds=thresholds,
+        digest=hashlib.sha256(raw_bytes).hexdigest(),
+        ig_steps=int(raw.get("attribution", {}).get("steps", 32)),
+        raw=raw,
+    )
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
+    """Fill in `files` (size and SHA-256 of each listed file) and write `manifest.json`.
+
+    `manifest["files"]` may be a list of file names; it becomes the digest table.
+    """
+    files = manifest.get("files") or []
+    names = list(files.keys()) if isinstance(files, dict) else list(files)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "normalization_version": NORMALIZATION_VERSION,
+        **{k: v for k, v in manifest.items() if k != "files"},
+        "files": {
+            n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size} for n in sorted(names)
+        },
+    }
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path

