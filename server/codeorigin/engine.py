@@ -88,7 +88,9 @@ class ScoreCache:
 
 
 def text_key(digest: str, normalized_text: str) -> str:
-    h = hashlib.blake2b(normalized_text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    h = hashlib.blake2b(
+        normalized_text.encode("utf-8", "surrogatepass"), digest_size=16
+    ).hexdigest()
     return f"{digest[:16]}:{h}"
 
 
@@ -182,7 +184,9 @@ class Engine:
             min_lines=options.min_lines,
         )
 
-    def analyze(self, text: str, language_id: str, options: Options | None = None) -> list[SpanResult]:
+    def analyze(
+        self, text: str, language_id: str, options: Options | None = None
+    ) -> list[SpanResult]:
         """Spans of a document with scores and verdicts, in document order.
 
         Raises ValueError for an unsupported language.
@@ -216,7 +220,9 @@ class Engine:
             self.stats.last_document_seconds = time.perf_counter() - t0
         return results
 
-    def score_selection(self, text: str, options: Options | None = None) -> tuple[Score, Verdict, int]:
+    def score_selection(
+        self, text: str, options: Options | None = None
+    ) -> tuple[Score, Verdict, int]:
         """Score exactly the given text (a selection or a whole file): (score, verdict, lines)."""
         options = options or Options()
         score, _, n_lines = self.score_texts([text])[0]

@@ -141,7 +141,9 @@ def write_model_folder(
     shutil.copyfile(tokenizer_file, folder / "tokenizer.json")
     encoder = TokenEncoder(folder / "tokenizer.json", max_length=max_length, layout=layout_markers)
     fp32 = export_scorer(model, folder / "model.onnx")
-    batches = parity_batches(encoder, [t for t in parity_texts if t.strip()] or ["def f():\n    return 1"])
+    batches = parity_batches(
+        encoder, [t for t in parity_texts if t.strip()] or ["def f():\n    return 1"]
+    )
     max_diff = check_parity(model, fp32, batches)
     log.info("parity: max |logit difference| %.2e (tolerance %g)", max_diff, PARITY_TOL)
     files = ["tokenizer.json", *extra_files]

@@ -54,7 +54,11 @@ class Head(nn.Module):
     def __init__(self, hidden: int, width: int = 256) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Dropout(0.3), nn.Linear(hidden, width), nn.ReLU(), nn.Dropout(0.2), nn.Linear(width, 1)
+            nn.Dropout(0.3),
+            nn.Linear(hidden, width),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.Linear(width, 1),
         )
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
@@ -92,7 +96,9 @@ class CodeOriginClassifier(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         return self.head(mean_pool(out.last_hidden_state, attention_mask))
 
-    def forward_embeds(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward_embeds(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
         out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
         return self.head(mean_pool(out.last_hidden_state, attention_mask))
 

@@ -36,8 +36,12 @@ LANGUAGES: dict[str, LanguageInfo] = {
             "language",
             (".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp"),
         ),
-        LanguageInfo("javascript", "tree_sitter_javascript", "language", (".js", ".mjs", ".cjs", ".jsx")),
-        LanguageInfo("typescript", "tree_sitter_typescript", "language_typescript", (".ts", ".mts", ".cts")),
+        LanguageInfo(
+            "javascript", "tree_sitter_javascript", "language", (".js", ".mjs", ".cjs", ".jsx")
+        ),
+        LanguageInfo(
+            "typescript", "tree_sitter_typescript", "language_typescript", (".ts", ".mts", ".cts")
+        ),
         LanguageInfo("typescriptreact", "tree_sitter_typescript", "language_tsx", (".tsx",)),
         LanguageInfo("go", "tree_sitter_go", "language", (".go",)),
         LanguageInfo("rust", "tree_sitter_rust", "language", (".rs",)),
@@ -60,7 +64,9 @@ ALIASES: dict[str, str] = {
     "golang": "go",
 }
 
-_EXTENSIONS: dict[str, str] = {ext: info.id for info in LANGUAGES.values() for ext in info.extensions}
+_EXTENSIONS: dict[str, str] = {
+    ext: info.id for info in LANGUAGES.values() for ext in info.extensions
+}
 
 _lock = threading.Lock()
 _grammars: dict[str, Language] = {}

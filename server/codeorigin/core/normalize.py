@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 NORMALIZATION_VERSION = 1
 TAB_WIDTH = 4
+_TRAILING = " \t\f\v"
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,12 @@ def normalize(text: str) -> Normalized:
     """
     raw_lines = _split_lines(text)
     # Per line: indentation width, index where content starts, content with trailing blanks removed.
-    infos: list[tuple[int, str, int, int]] = []  # (indent width, content, content start, line start)
+    infos: list[
+        tuple[int, str, int, int]
+    ] = []  # (indent width, content, content start, line start)
     for line, start in raw_lines:
         width, count = _indent_width(line)
-        content = line[count:].rstrip(" \t\f\v\x0b\x0c")
+        content = line[count:].rstrip(_TRAILING)
         infos.append((width, content, start + count, start))
     widths = [w for w, content, _, _ in infos if content]
     common = min(widths) if widths else 0
@@ -137,7 +140,10 @@ def normalize(text: str) -> Normalized:
         # The line break after this line sits right after its (untrimmed) text in the original.
         if idx + 1 < len(infos):
             pending_newline_at = infos[idx + 1][3] - 1
-            if pending_newline_at > 0 and text[pending_newline_at - 1 : pending_newline_at + 1] == "\r\n":
+            if (
+                pending_newline_at > 0
+                and text[pending_newline_at - 1 : pending_newline_at + 1] == "\r\n"
+            ):
                 pending_newline_at -= 1
         else:
             pending_newline_at = None

@@ -70,7 +70,11 @@ _RULES: dict[str, dict[str, object]] = {
         "wrappers": {"decorated_definition"},
     },
     "java": {
-        "functions": {"method_declaration", "constructor_declaration", "compact_constructor_declaration"},
+        "functions": {
+            "method_declaration",
+            "constructor_declaration",
+            "compact_constructor_declaration",
+        },
         "classes": {
             "class_declaration",
             "interface_declaration",
@@ -137,7 +141,11 @@ _RULES: dict[str, dict[str, object]] = {
             "enum_declaration",
         },
         "bindings": {"assignment_expression": ("left", "right")},
-        "values": {"arrow_function", "anonymous_function", "anonymous_function_creation_expression"},
+        "values": {
+            "arrow_function",
+            "anonymous_function",
+            "anonymous_function_creation_expression",
+        },
     },
 }
 _RULES["typescript"] = {
@@ -312,8 +320,17 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
                     )
                     if prop is not None:
                         name_text = text.node_text(prop)
-                kind: SpanKind = "method" if (in_class or t in ("pair", "field_definition", "public_field_definition")) else "function"
-                yield _Found(node if t != "variable_declarator" else (node.parent or node), target, name_text.strip("'\""), kind)
+                kind: SpanKind = (
+                    "method"
+                    if (in_class or t in ("pair", "field_definition", "public_field_definition"))
+                    else "function"
+                )
+                yield _Found(
+                    node if t != "variable_declarator" else (node.parent or node),
+                    target,
+                    name_text.strip("'\""),
+                    kind,
+                )
                 continue
         if t in classes:
             child_in_class = True
@@ -371,7 +388,19 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
         if found.name_node is not None:
             ns, ne = t.char(found.name_node.start_byte), t.char(found.name_node.end_byte)
         else:
-            ns, ne = start, min(end, start + max(1, text.find("\n", start) - start if text.find("\n", start) >= 0 else end - start))
+            ns, ne = (
+                start,
+                min(
+                    end,
+                    start
+                    + max(
+                        1,
+                        text.find("\n", start) - start
+                        if text.find("\n", start) >= 0
+                        else end - start,
+                    ),
+                ),
+            )
         spans.append(Span(found.name, found.kind, start, end, ns, ne, ((start, end),)))
         covered.append((start, end))
 
@@ -389,7 +418,10 @@ def _module_span(
     classes: set[str] = _RULES[language]["classes"]  # type: ignore[assignment]
     excluded = list(covered)
     for child in root.named_children:
-        if child.type in classes or (child.type in ("decorated_definition", "export_statement") and any(g.type in classes for g in child.named_children)):
+        if child.type in classes or (
+            child.type in ("decorated_definition", "export_statement")
+            and any(g.type in classes for g in child.named_children)
+        ):
             excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
     # Java/C# programs live in classes; a file whose only top-level code is a package/import
     # preamble has no module span, which the line threshold takes care of.
@@ -429,11 +461,31 @@ def _module_span(
     first_line_end = text.find("\n", start)
     if first_line_end < 0 or first_line_end > end:
         first_line_end = end
-    name_end = first_line_end - 1 if first_line_end > start and text[first_line_end - 1] == "\r" else first_line_end
+    name_end = (
+        first_line_end - 1
+        if first_line_end > start and text[first_line_end - 1] == "\r"
+        else first_line_end
+    )
     return Span("<module>", "module", start, end, start, max(name_end, start + 1), tuple(segments))
 
 
-_PREAMBLE_PREFIXES = ("import ", "from ", "#include", "package ", "using ", "#", "//", "/*", "*", "require", "use ", "<?php", "?>", "\"use strict\"", "'use strict'")
+_PREAMBLE_PREFIXES = (
+    "import ",
+    "from ",
+    "#include",
+    "package ",
+    "using ",
+    "#",
+    "//",
+    "/*",
+    "*",
+    "require",
+    "use ",
+    "<?php",
+    "?>",
+    '"use strict"',
+    "'use strict'",
+)
 
 
 def _only_preamble(chunk: str) -> bool:

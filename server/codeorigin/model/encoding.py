@@ -50,7 +50,9 @@ class TokenEncoder:
     windows of that size overlapping by half (`windows`).
     """
 
-    def __init__(self, tokenizer_file: str | Path, *, max_length: int = 512, layout: bool = False) -> None:
+    def __init__(
+        self, tokenizer_file: str | Path, *, max_length: int = 512, layout: bool = False
+    ) -> None:
         tok = Tokenizer.from_file(str(tokenizer_file))
         tok.no_truncation()
         tok.no_padding()

@@ -112,7 +112,9 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         raw_bytes = mpath.read_bytes()
         raw = json.loads(raw_bytes.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{mpath} cannot be read as JSON ({exc}); the model folder is corrupted.") from exc
+        raise ModelError(
+            f"{mpath} cannot be read as JSON ({exc}); the model folder is corrupted."
+        ) from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
     if raw.get("format_version") != FORMAT_VERSION:
@@ -136,9 +138,13 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         tokenizer = str(tok["file"])
         max_length = int(raw["max_length"])
         cal = raw.get("calibration", {})
-        calibration = Calibration(str(cal.get("method", "identity")), float(cal.get("a", 1.0)), float(cal.get("b", 0.0)))
+        calibration = Calibration(
+            str(cal.get("method", "identity")), float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
+        )
         th = raw.get("thresholds", {})
-        thresholds = Thresholds(float(th.get("llm", 0.5)), float(th.get("uncertain", th.get("llm", 0.5))))
+        thresholds = Thresholds(
+            float(th.get("llm", 0.5)), float(th.get("uncertain", th.get("llm", 0.5)))
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc
     needed = [scorer, tokenizer] + ([str(gradient)] if gradient else [])
@@ -191,7 +197,8 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
         "normalization_version": NORMALIZATION_VERSION,
         **{k: v for k, v in manifest.items() if k != "files"},
         "files": {
-            n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size} for n in sorted(names)
+            n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size}
+            for n in sorted(names)
         },
     }
     path = folder / MANIFEST

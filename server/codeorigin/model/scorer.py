@@ -59,7 +59,9 @@ class Model:
                 layout=manifest.layout_markers,
             )
         except Exception as exc:  # tokenizers raises plain Exceptions on bad files
-            raise ModelError(f"cannot read the tokenizer {manifest.path(manifest.tokenizer)}: {exc}") from exc
+            raise ModelError(
+                f"cannot read the tokenizer {manifest.path(manifest.tokenizer)}: {exc}"
+            ) from exc
         self._session = self._open(manifest.path(manifest.scorer))
         self._lock = threading.Lock()
         self.forward_seconds = 0.0
@@ -79,9 +81,13 @@ class Model:
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         try:
-            return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(
+                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:
-            raise ModelError(f"onnxruntime cannot load {path}: {exc}. The model file is corrupted.") from exc
+            raise ModelError(
+                f"onnxruntime cannot load {path}: {exc}. The model file is corrupted."
+            ) from exc
 
     @property
     def name(self) -> str:
@@ -105,7 +111,9 @@ class Model:
         """Raw logits for a padded batch (the bare onnxruntime call, also used by the benchmark)."""
         t0 = time.perf_counter()
         with self._lock:  # one run at a time keeps the thread setting meaningful
-            out = self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
+            out = self._session.run(
+                None, {"input_ids": input_ids, "attention_mask": attention_mask}
+            )
         self.forward_seconds += time.perf_counter() - t0
         self.forward_calls += 1
         return np.asarray(out[0], dtype=np.float64).reshape(-1)

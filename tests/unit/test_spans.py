@@ -1,0 +1,152 @@
+"""Spans on the real tree-sitter grammars: names, kinds, ranges, for every supported language."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codeorigin.core import languages
+from codeorigin.core.spans import extract_spans
+
+CASES = {
+    "python": (
+        "import sys\n\n@cache\ndef top(a):\n    def inner():\n        pass\n    return a\n\n"
+        "class K:\n    def method(self):\n        return 1\n\nsquare = lambda x: x * x\n",
+        [("top", "function"), ("method", "method"), ("square", "function")],
+    ),
+    "java": (
+        "class A {\n  A() { }\n  int f(int x) { Runnable r = () -> {}; return x; }\n}\n",
+        [("A", "method"), ("f", "method")],
+    ),
+    "c": (
+        "static int *foo(int a) { return 0; }\nint main(void) { return foo(1) != 0; }\n",
+        [("foo", "function"), ("main", "function")],
+    ),
+    "cpp": (
+        "int main() { auto f = [](int a){ return a; }; return 0; }\n"
+        "struct S { void m() {} };\nvoid S::q() {}\ntemplate<class T> T id(T x) { return x; }\n",
+        [("main", "function"), ("m", "method"), ("S::q", "method"), ("id", "function")],
+    ),
+    "javascript": (
+        "function a() {}\nconst b = () => 1;\nclass C { m() {} f = () => 2; }\n"
+        "const o = { k: () => 3 };\n",
+        [("a", "function"), ("b", "function"), ("m", "method"), ("f", "method"), ("k", "method")],
+    ),
+    "typescript": (
+        "function a(x: number): number { return x }\n"
+        "class C { private f = (y: string) => y; m(): void {} }\n",
+        [("a", "function"), ("f", "method"), ("m", "method")],
+    ),
+    "typescriptreact": (
+        "export function App(): JSX.Element { return <div/>; }\n",
+        [("App", "function")],
+    ),
+    "go": (
+        "package main\nfunc main() {}\nfunc (r T) M() {}\nfunc g() { h := func() {}; _ = h }\n",
+        [("main", "function"), ("M", "method"), ("g", "function")],
+    ),
+    "rust": (
+        "fn main() { let c = |x| x + 1; }\nimpl S { fn m(&self) {} }\n",
+        [("main", "function"), ("m", "method")],
+    ),
+    "ruby": (
+        "def f\n  1\nend\nclass K\n  def m\n  end\n  def self.s\n  end\nend\n",
+        [("f", "function"), ("m", "method"), ("s", "method")],
+    ),
+    "php": (
+        "<?php\nfunction f() {}\nclass K { public function m() {} }\n$g = fn($x) => $x;\n",
+        [("f", "function"), ("m", "method"), ("$g", "function")],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CASES))
+def test_functions_methods_and_named_lambdas(language: str) -> None:
+    src, expected = CASES[language]
+    spans = [s for s in extract_spans(src, language, min_lines=50) if s.kind != "module"]
+    assert [(s.name, s.kind) for s in spans] == expected
+    for s in spans:
+        assert src[s.name_start : s.name_end] == s.name
+        assert s.start <= s.name_start < s.name_end <= s.end
+
+
+def test_every_supported_language_has_a_case() -> None:
+    assert set(CASES) == set(languages.LANGUAGES)
+
+
+def test_nested_functions_belong_to_the_enclosing_span() -> None:
+    src = "def outer():\n    def inner():\n        return 1\n    return inner\n"
+    spans = extract_spans(src, "python")
+    assert [s.name for s in spans] == ["outer"]
+    assert src[spans[0].start : spans[0].end].endswith("return inner")
+
+
+def test_decorators_are_part_of_the_span() -> None:
+    src = "@a\n@b(1)\ndef f():\n    pass\n"
+    (span,) = extract_spans(src, "python")
+    assert span.start == 0 and src[span.name_start : span.name_end] == "f"
+
+
+def test_module_span_for_scripts_only_with_enough_lines() -> None:
+    script = (
+        "import sys\nn = int(input())\nxs = list(map(int, input().split()))\nprint(sum(xs) * n)\n"
+    )
+    spans = extract_spans(script, "python", min_lines=3)
+    assert [(s.name, s.kind) for s in spans] == [("<module>", "module")]
+    assert extract_spans(script, "python", min_lines=10) == []
+    # Module-level lines exclude functions and classes.
+    mixed = "x = 1\ny = 2\ndef f():\n    return 3\nz = f()\nprint(z)\n"
+    spans = extract_spans(mixed, "python", min_lines=3)
+    module = next(s for s in spans if s.kind == "module")
+    assert "def f" not in module.text(mixed)
+    assert module.text(mixed) == "x = 1\ny = 2\nz = f()\nprint(z)\n"
+
+
+def test_imports_alone_are_not_a_module_span() -> None:
+    src = "import a\nimport b\nfrom c import d\n# a comment\n"
+    assert extract_spans(src, "python", min_lines=2) == []
+
+
+def test_ranges_are_exact_with_crlf_tabs_and_non_ascii() -> None:
+    src = "# héllo wörld 😀\r\ndef naïve(x):\r\n\treturn 'ü' + x\r\n\r\ndef zweite(y):\r\n\treturn y\r\n"
+    spans = extract_spans(src, "python")
+    assert [s.name for s in spans] == ["naïve", "zweite"]
+    for s in spans:
+        assert src[s.name_start : s.name_end] == s.name
+    assert src[spans[0].start : spans[0].end] == "def naïve(x):\r\n\treturn 'ü' + x"
+
+
+def test_broken_syntax_still_gives_the_spans_that_parse() -> None:
+    src = (
+        "def good(a):\n    return a\n\ndef broken(:\n    return (\n\ndef later(b):\n    return b\n"
+    )
+    names = [s.name for s in extract_spans(src, "python")]
+    assert "good" in names and "later" in names
+
+
+def test_unknown_language_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        extract_spans("x", "cobol")
+
+
+def test_deeply_nested_code_does_not_overflow() -> None:
+    depth = 400
+    src = "function f() {\n" + "if (a) {\n" * depth + "x();\n" + "}\n" * depth + "}\n"
+    (span,) = extract_spans(src, "javascript")
+    assert span.name == "f"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(languages.LANGUAGES)),
+    st.text(alphabet=st.sampled_from(list("def fn(){}:;=>\n\r\t x_éλ😀'\"#/*")), max_size=300),
+)
+def test_span_extraction_never_raises_and_stays_inside_the_document(
+    language: str, src: str
+) -> None:
+    for s in extract_spans(src, language, min_lines=1):
+        assert 0 <= s.start <= s.name_start <= s.name_end <= len(src)
+        assert s.start < s.end <= len(src)
+        for a, b in s.segments:
+            assert 0 <= a < b <= len(src)
