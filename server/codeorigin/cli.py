@@ -63,7 +63,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="text format: list every span, not only flagged ones"
     )
     scan.add_argument("--output", "-o", type=Path, default=None, help="write the report to a file")
+    bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
+    bench.add_argument("--model", metavar="DIR", type=Path, default=None)
+    bench.add_argument("--threads", type=_positive_int, default=1)
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
+    bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
     return parser
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from codeorigin import bench
+    from codeorigin.model.manifest import ModelError
+
+    try:
+        result = bench.run(
+            args.model, threads=args.threads, quick=args.quick, server=not args.no_server
+        )
+    except ModelError as exc:
+        print(f"codeorigin bench: {exc}", file=sys.stderr)
+        return 2
+    print(bench.to_json(result) if args.json else bench.render_table(result))
+    return 0
 
 
 def _default_threads() -> int:
@@ -194,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_scan(args)
     if args.command == "serve":
         return run_serve(args)
+    if args.command == "bench":
+        return run_bench(args)
     parser.print_help(sys.stderr)
     return 2
 

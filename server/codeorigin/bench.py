@@ -1,0 +1,461 @@
+"""`codeorigin bench`: how fast codeorigin is on this machine, with the shipped model.
+
+Measures, each with the real parts:
+- cold start: process start to the first diagnostics over stdio for a 500-line file;
+- scoring latency per span by token length (64, 128, 256, 512) next to the bare onnxruntime
+  forward on the same token ids, and their ratio (the engine's overhead);
+- throughput on a mixed set of spans (spans per second);
+- re-score latency after a one-function edit in a 2,000-line file (debounce excluded);
+- hover with attributions, p50 and p95, by token length (when the model has a gradient graph);
+- peak resident memory of the server process.
+
+The synthetic code is generated deterministically, so two runs on one machine compare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TARGETS = {
+    "cold_start_s": 2.0,
+    "rescore_p95_ms": 150.0,
+    "hover_p50_ms_200": 1000.0,
+    "throughput_spans_per_s": 40.0,
+    "server_peak_rss_mb": 500.0,
+    "engine_overhead_pct": 20.0,
+}
+
+_WORDS = [
+    "total", "count", "items", "value", "result", "index", "buffer", "record", "entry", "node",
+    "left", "right", "parent", "child", "key", "cache", "limit", "offset", "name", "path",
+]  # fmt: skip
+
+
+def synth_function(rng: random.Random, name: str, body_lines: int) -> str:
+    """A plausible Python function of about `body_lines` lines (deterministic for a seed)."""
+    args = ", ".join(rng.sample(_WORDS, 2))
+    lines = [f"def {name}({args}):"]
+    depth = 1
+    for i in range(body_lines):
+        a, b, c = rng.sample(_WORDS, 3)
+        kind = rng.random()
+        pad = "    " * depth
+        if kind < 0.15 and depth < 3:
+            lines.append(f"{pad}for {a} in range(len({b})):")
+            depth += 1
+        elif kind < 0.25 and depth < 3:
+            lines.append(f"{pad}if {a} > {b} + {i}:")
+            depth += 1
+        elif kind < 0.35 and depth > 1:
+            depth -= 1
+            lines.append(f"{'    ' * depth}{a} = {b} * {c} - {i}")
+        else:
+            lines.append(f"{pad}{a} = {b}.get('{c}', {i}) + {c}")
+    lines.append("    return " + rng.choice(_WORDS))
+    return "\n".join(lines) + "\n"
+
+
+def synth_file(n_lines: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    parts: list[str] = []
+    total = 0
+    k = 0
+    while total < n_lines:
+        body = rng.randint(6, 30)
+        parts.append(synth_function(rng, f"func_{k}", body))
+        total += body + 3
+        k += 1
+    return "\n\n".join(parts)
+
+
+def percentile(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+@dataclass
+class BenchResult:
+    machine: dict[str, Any]
+    model: dict[str, Any]
+    figures: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _timeit(fn: Callable[[], Any], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _text_with_tokens(model: Any, n_tokens: int, seed: int) -> str:
+    """A synthetic function whose encoding has about `n_tokens` tokens."""
+    rng = random.Random(seed)
+    lines = 2
+    while True:
+        text = synth_function(rng, "target", lines)
+        n = len(model.encode([text])[0][1].ids)
+        if n >= n_tokens or lines > 400:
+            # Trim lines until at or under the length.
+            parts = text.split("\n")
+            while len(parts) > 2 and len(model.encode(["\n".join(parts)])[0][1].ids) > n_tokens:
+                parts.pop(-2)
+            return "\n".join(parts)
+        lines += max(1, lines // 2)
+
+
+def bench_engine(model_dir: Path | None, threads: int, result: BenchResult, quick: bool) -> None:
+    from codeorigin.engine import Engine, Options
+    from codeorigin.model.manifest import default_model_dir
+    from codeorigin.model.scorer import Model
+
+    model = Model.load(model_dir or default_model_dir(), threads=threads)
+    result.model = {
+        "name": model.name,
+        "path": str(model.manifest.folder),
+        "max_length": model.manifest.max_length,
+    }
+    repeat = 5 if quick else 20
+    latency: dict[str, Any] = {}
+    for n in (64, 128, 256, 512):
+        if n > model.manifest.max_length:
+            continue
+        text = _text_with_tokens(model, n - 2, seed=n)
+        engine = Engine(model, cache_size=1)
+        enc = model.encode([text])[0][1]
+        ids, mask = model.encoder.pad_batch([model.encoder.with_specials(enc.ids)])
+        model.forward(ids, mask)  # warm-up
+        bare = _timeit(lambda ids=ids, mask=mask: model.forward(ids, mask), repeat)
+
+        def full(engine: Engine = engine, text: str = text) -> None:
+            engine.cache.clear()
+            engine.score_texts([text])
+
+        full()
+        eng = _timeit(full, repeat)
+        b, e = statistics.median(bare), statistics.median(eng)
+        latency[str(n)] = {
+            "tokens": len(enc.ids) + 2,
+            "engine_ms": round(1000 * e, 2),
+            "bare_forward_ms": round(1000 * b, 2),
+            "overhead_pct": round(100 * (e - b) / b, 1) if b > 0 else None,
+        }
+    result.figures["latency_by_tokens"] = latency
+
+    # Throughput on a mixed set: real-looking functions of many lengths, scored in batches.
+    rng = random.Random(7)
+    texts = [synth_function(rng, f"f{i}", rng.randint(4, 60)) for i in range(48 if quick else 200)]
+    engine = Engine(model)
+    ids_lists = [
+        model.encoder.with_specials(e.ids[: model.encoder.body_length])
+        for _, e in model.encode(texts)
+    ]
+    t0 = time.perf_counter()
+    engine.score_texts(texts)
+    spans_s = len(texts) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for i in range(0, len(ids_lists), 16):
+        batch = sorted(ids_lists, key=len)[i : i + 16]
+        model.forward(*model.encoder.pad_batch(batch))
+    bare_s = len(texts) / (time.perf_counter() - t0)
+    result.figures["throughput"] = {
+        "spans": len(texts),
+        "spans_per_s": round(spans_s, 1),
+        "bare_forward_spans_per_s": round(bare_s, 1),
+        "overhead_pct": round(100 * (bare_s / spans_s - 1), 1) if spans_s > 0 else None,
+    }
+
+    # Re-score after a one-function edit in a 2,000-line file: only the edited span is scored.
+    doc = synth_file(2000, seed=3)
+    engine = Engine(model)
+    opts = Options()
+    engine.analyze(doc, "python", opts)
+    times = []
+    for k in range(repeat):
+        edited = doc.replace("def func_5(", f"def func_5_{k}(", 1)
+        t0 = time.perf_counter()
+        engine.analyze(edited, "python", opts)
+        times.append(time.perf_counter() - t0)
+    result.figures["rescore_after_edit"] = {
+        "file_lines": doc.count("\n") + 1,
+        "p50_ms": round(1000 * statistics.median(times), 1),
+        "p95_ms": round(1000 * percentile(times, 0.95), 1),
+    }
+    result.figures["engine_overhead_pct"] = latency.get("256", {}).get("overhead_pct")
+    bench_hover(model, result, quick)
+
+
+def bench_hover(model: Any, result: BenchResult, quick: bool) -> None:
+    """Integrated Gradients latency by token length (what a hover with attributions costs)."""
+    try:
+        from codeorigin.model.attributor import Attributor
+    except ImportError:
+        result.notes.append("attributions: no attributor in this build")
+        return
+    if not model.manifest.gradient:
+        result.notes.append("attributions: the model has no gradient graph")
+        return
+    attributor = Attributor(model)
+    figures: dict[str, Any] = {}
+    for n in (64, 128, 200, 256, 512):
+        if n > model.manifest.max_length:
+            continue
+        text = _text_with_tokens(model, n - 2, seed=100 + n)
+        attributor.attribute(text)  # warm-up
+        times = _timeit(lambda text=text: attributor.attribute(text), 3 if quick else 7)
+        figures[str(n)] = {
+            "p50_ms": round(1000 * statistics.median(times), 1),
+            "p95_ms": round(1000 * percentile(times, 0.95), 1),
+        }
+    result.figures["hover_attributions"] = figures
+
+
+# --- server-level measurements over stdio ---------------------------------------------------
+
+
+async def _server_session(model_dir: Path | None, threads: int, quick: bool) -> dict[str, Any]:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    doc_500 = synth_file(500, seed=11)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.py"
+        path.write_text(doc_500)
+        uri = path.as_uri()
+        args = ["-m", "codeorigin", "serve"]
+        if model_dir is not None:
+            args += ["--model", str(model_dir)]
+        args += ["--threads", str(threads)]
+        client = LanguageClient("codeorigin-bench", "1")
+        got: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            got.put_nowait(params)
+
+        @client.feature(types.WINDOW_SHOW_MESSAGE)
+        def _message(params: types.ShowMessageParams) -> None:
+            pass
+
+        @client.feature(types.WORKSPACE_CONFIGURATION)
+        def _configuration(params: types.ConfigurationParams) -> list[Any]:
+            return [{"debounceMs": 0, "threads": threads} for _ in params.items]
+
+        t0 = time.perf_counter()
+        await client.start_io(sys.executable, *args)
+        await client.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                root_uri=Path(tmp).as_uri(),
+                initialization_options={"debounceMs": 0, "threads": threads},
+            )
+        )
+        client.initialized(types.InitializedParams())
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, doc_500))
+        )
+        while True:
+            params = await asyncio.wait_for(got.get(), timeout=120)
+            if params.uri == uri:
+                break
+        out["cold_start_s"] = round(time.perf_counter() - t0, 3)
+        out["cold_start_diagnostics"] = len(params.diagnostics)
+
+        # Re-score over the wire after a one-function edit (debounce set to 0).
+        times = []
+        version = 1
+        for k in range(5 if quick else 15):
+            version += 1
+            line = doc_500.split("\n").index(
+                next(x for x in doc_500.split("\n") if x.startswith("def func_3("))
+            )
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    [
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(
+                                types.Position(line + 1, 0), types.Position(line + 1, 0)
+                            ),
+                            text=f"    marker_{k} = {k}\n",
+                        )
+                    ],
+                )
+            )
+            t1 = time.perf_counter()
+            while True:
+                params = await asyncio.wait_for(got.get(), timeout=60)
+                if params.uri == uri and params.version == version:
+                    break
+            times.append(time.perf_counter() - t1)
+        out["server_rescore_p50_ms"] = round(1000 * statistics.median(times), 1)
+        out["server_rescore_p95_ms"] = round(1000 * percentile(times, 0.95), 1)
+
+        # Hover latency over the wire (with attributions when the model has them).
+        hover_times = []
+        for k in range(3 if quick else 9):
+            t1 = time.perf_counter()
+            await client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 6))
+            )
+            hover_times.append(time.perf_counter() - t1)
+        out["server_hover_first_ms"] = round(1000 * hover_times[0], 1)
+        out["server_hover_p50_ms"] = round(
+            1000 * statistics.median(hover_times[1:] or hover_times), 1
+        )
+
+        pid = getattr(getattr(client, "_server", None), "pid", None)
+        rss = _peak_rss_mb(pid) if pid else None
+        out["server_peak_rss_mb"] = rss
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    return out
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def run(
+    model_dir: Path | None = None, *, threads: int = 1, quick: bool = False, server: bool = True
+) -> BenchResult:
+    result = BenchResult(
+        machine={
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "threads": threads,
+        },
+        model={},
+    )
+    bench_engine(model_dir, threads, result, quick)
+    if server:
+        try:
+            result.figures["server"] = asyncio.run(_server_session(model_dir, threads, quick))
+        except Exception as exc:  # report, don't crash: the rest of the figures still stand
+            result.notes.append(f"server measurements failed: {type(exc).__name__}: {exc}")
+    return result
+
+
+def _check(result: BenchResult) -> list[tuple[str, Any, float, bool | None]]:
+    f = result.figures
+    server = f.get("server", {})
+    hover = f.get("hover_attributions", {}).get("200", {})
+    rows = [
+        (
+            "first diagnostics, 500-line file (s)",
+            server.get("cold_start_s"),
+            TARGETS["cold_start_s"],
+        ),
+        (
+            "re-score after one-function edit p95 (ms)",
+            f.get("rescore_after_edit", {}).get("p95_ms"),
+            TARGETS["rescore_p95_ms"],
+        ),
+        (
+            "hover with attributions p50, 200 tokens (ms)",
+            hover.get("p50_ms"),
+            TARGETS["hover_p50_ms_200"],
+        ),
+        (
+            "throughput, mixed set (spans/s)",
+            f.get("throughput", {}).get("spans_per_s"),
+            TARGETS["throughput_spans_per_s"],
+        ),
+        (
+            "server peak memory (MB)",
+            server.get("server_peak_rss_mb"),
+            TARGETS["server_peak_rss_mb"],
+        ),
+        (
+            "engine overhead over bare forward, 256 tokens (%)",
+            f.get("engine_overhead_pct"),
+            TARGETS["engine_overhead_pct"],
+        ),
+    ]
+    out = []
+    for label, value, target in rows:
+        if value is None:
+            out.append((label, None, target, None))
+        elif "spans/s" in label:
+            out.append((label, value, target, value >= target))
+        else:
+            out.append((label, value, target, value <= target))
+    return out
+
+
+def render_table(result: BenchResult) -> str:
+    m = result.machine
+    lines = [
+        f"codeorigin bench — model {result.model.get('name')} — {m['platform']}, {m['cpus']} CPUs, "
+        f"{m['threads']} onnxruntime thread(s)",
+        "",
+        f"{'measure':<52} {'value':>10} {'target':>10}  ok",
+    ]
+    for label, value, target, ok in _check(result):
+        v = "-" if value is None else f"{value:.1f}"
+        flag = "-" if ok is None else ("yes" if ok else "NO")
+        lines.append(f"{label:<52} {v:>10} {target:>10.0f}  {flag}")
+    lines += ["", f"{'tokens':>8} {'engine ms':>10} {'bare ms':>10} {'overhead':>9}"]
+    for n, row in result.figures.get("latency_by_tokens", {}).items():
+        lines.append(
+            f"{n:>8} {row['engine_ms']:>10.2f} {row['bare_forward_ms']:>10.2f} {row['overhead_pct']:>8.1f}%"
+        )
+    hover = result.figures.get("hover_attributions")
+    if hover:
+        lines += ["", f"{'tokens':>8} {'IG p50 ms':>10} {'IG p95 ms':>10}"]
+        for n, row in hover.items():
+            lines.append(f"{n:>8} {row['p50_ms']:>10.1f} {row['p95_ms']:>10.1f}")
+    tp = result.figures.get("throughput", {})
+    if tp:
+        lines.append(
+            f"\nthroughput: {tp['spans_per_s']} spans/s through the engine, "
+            f"{tp['bare_forward_spans_per_s']} spans/s bare forward ({tp['spans']} spans)"
+        )
+    server = result.figures.get("server")
+    if server:
+        lines.append("server over stdio: " + ", ".join(f"{k}={v}" for k, v in server.items()))
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def to_json(result: BenchResult) -> str:
+    return json.dumps(
+        {
+            "machine": result.machine,
+            "model": result.model,
+            "figures": result.figures,
+            "targets": TARGETS,
+            "checks": {label: ok for label, _, _, ok in _check(result)},
+            "notes": result.notes,
+        },
+        indent=2,
+    )
