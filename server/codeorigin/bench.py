@@ -312,7 +312,7 @@ async def _server_session(model_dir: Path | None, threads: int, quick: bool) -> 
 
         # Hover latency over the wire (with attributions when the model has them).
         hover_times = []
-        for k in range(3 if quick else 9):
+        for _ in range(3 if quick else 9):
             t1 = time.perf_counter()
             await client.text_document_hover_async(
                 types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 6))
