@@ -1,0 +1,125 @@
+"""A tiny end-to-end training run: native-format files → dataset → one epoch on a tiny random
+encoder → calibration → export → the runtime scores a function; and the parity check catching a
+broken export."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from codeorigin.model.encoding import TokenEncoder
+from codeorigin.model.scorer import Model
+from codeorigin_train.calibrate import calibrate, threshold_at_fpr
+from codeorigin_train.data.build import build_dataset
+from codeorigin_train.export import (
+    ParityError,
+    check_parity,
+    export_scorer,
+    parity_batches,
+    write_model_folder,
+)
+from codeorigin_train.modeling import default_encoder_dir
+from codeorigin_train.train import TokenModel, TrainConfig, fit, predict_logits, token_batches
+
+pytestmark = pytest.mark.slow
+
+WORDS = ["alpha", "beta", "count", "total", "item", "value", "node", "queue", "stack", "index", "limit", "acc"]
+
+
+def _human(rng: random.Random, i: int) -> str:
+    a, b = rng.sample(WORDS, 2)
+    body = "\n".join(f"\t{a}{k} = {b}[{k}] * {rng.randint(2, 99)}" for k in range(rng.randint(1, 4)))
+    return f"def f{i}({b}):\n{body}\n\treturn {a}0 + {rng.randint(1, 999)}\n"
+
+
+def _llm(rng: random.Random, i: int) -> str:
+    a, b = rng.sample(WORDS, 2)
+    body = "\n".join(
+        f"    # Step {k}: update the {a}\n    {a}_{k} = {b}[{k}] + {rng.randint(2, 99)}" for k in range(rng.randint(1, 4))
+    )
+    return (
+        f"def compute_{a}_{i}({b}: list[int]) -> int:\n    \"\"\"Compute the {a} of {b}.\"\"\"\n{body}\n"
+        f"    return {a}_0 * {rng.randint(1, 999)}\n"
+    )
+
+
+def _write_semeval(root: Path, n: int = 48) -> None:
+    """A SemEval-2026 Task 13 subtask A parquet, in its native columns."""
+    rng = random.Random(0)
+    rows = []
+    for i in range(n):
+        rows.append({"code": _human(rng, i), "generator": "Human", "label": 1, "language": "Python"})
+        rows.append({"code": _llm(rng, i), "generator": "Qwen/Qwen2.5-Coder-7B", "label": 0, "language": "Python"})
+    folder = root / "mbzuai-nlp+SemEval-2026-Task13" / "task_A"
+    folder.mkdir(parents=True)
+    pd.DataFrame(rows).to_parquet(folder / "task_a_trial.parquet")
+
+
+def _tiny_classifier() -> torch.nn.Module:
+    from tinymodel import tiny_classifier
+
+    return tiny_classifier(0)
+
+
+def test_tiny_end_to_end(tmp_path: Path) -> None:
+    _write_semeval(tmp_path / "data")
+    df = build_dataset(tmp_path / "data", sources=["semeval"])
+    assert set(df["label"]) == {0, 1}
+    train = df[df["split"] == "train"].reset_index(drop=True)
+    val = df[df["split"] != "train"].reset_index(drop=True)  # val+test: the tiny set is small
+    assert len(train) > 10 and set(val["label"]) == {0, 1}
+
+    tok_file = default_encoder_dir() / "tokenizer.json"
+    enc = TokenEncoder(tok_file, max_length=64, layout=True)
+
+    def seqs(frame: pd.DataFrame) -> list[list[int]]:
+        return [enc.with_specials(e.ids[: enc.body_length]) for e in enc.encode_batch(frame["code"].tolist())]
+
+    clf = _tiny_classifier()
+    clf.set_trainable(freeze=False)
+    model = TokenModel(clf, n_top=0)
+    cfg = TrainConfig(epochs=1, batch_size=8, lr=1e-3, warmup_steps=2, checkpoint_dir=str(tmp_path / "ckpt"))
+    hist = fit(model, token_batches(seqs(train), enc.pad_batch), train["label"].to_numpy(),
+               token_batches(seqs(val), enc.pad_batch), val["label"].to_numpy(), cfg)
+    assert len(hist.epochs) == 1 and np.isfinite(hist.epochs[0]["val_loss"])
+    assert (tmp_path / "ckpt" / "last.pt").exists()
+
+    val_logits = predict_logits(model, token_batches(seqs(val), enc.pad_batch), len(val))
+    c = calibrate(val_logits, val["label"].to_numpy())
+    assert 0.0 <= c.uncertain_threshold <= c.llm_threshold <= 1.0
+    p_human = c.probability(val_logits)[val["label"].to_numpy() == 0]
+    assert np.mean(p_human >= c.llm_threshold) <= 0.01 + 1e-9
+
+    folder = tmp_path / "model"
+    manifest = write_model_folder(
+        folder, model=clf.eval(), tokenizer_file=tok_file, name="tiny-e2e", max_length=64, layout_markers=True,
+        parity_texts=val["code"].tolist()[:4], calibration=c.manifest_calibration(),
+        thresholds=c.manifest_thresholds(),
+    )
+    assert manifest["parity"]["max_abs_logit_diff"] <= 1e-4
+    scored = Model.load(folder).score_texts(["def add(a, b):\n    return a + b\n"])
+    assert len(scored) == 1 and 0.0 <= scored[0].probability <= 1.0
+
+
+def test_parity_check_catches_a_broken_export(tmp_path: Path) -> None:
+    clf = _tiny_classifier()
+    path = export_scorer(clf, tmp_path / "model.onnx")
+    enc = TokenEncoder(default_encoder_dir() / "tokenizer.json", max_length=64)
+    batches = parity_batches(enc, ["def f(x):\n    return x + 1\n", "int main() { return 0; }"])
+    assert check_parity(clf, path, batches) <= 1e-4
+    with torch.no_grad():  # the torch model drifts away from what was exported
+        clf.head.net[-1].bias.add_(0.5)
+    with pytest.raises(ParityError):
+        check_parity(clf, path, batches)
+
+
+def test_threshold_is_smallest_with_at_most_the_fpr() -> None:
+    human = np.linspace(0.0, 0.99, 100)
+    t = threshold_at_fpr(human, 0.01)
+    assert np.mean(human >= t) <= 0.01
+    assert np.mean(human >= np.nextafter(human[-2], -np.inf)) > 0.01  # one step lower flags two

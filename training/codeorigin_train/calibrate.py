@@ -1,0 +1,95 @@
+"""Calibration and thresholds, both fitted on the validation split.
+
+Platt scaling: p = sigmoid(a * logit + b), the form the runtime applies. The `llm` threshold is the
+smallest probability threshold at which at most `max_fpr` (1%) of validation human samples are flagged
+(the scorer flags p >= threshold); the `uncertain` threshold is the same at `uncertain_fpr` (5%).
+A false accusation costs more than a miss, so the thresholds are set by the human side alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Platt parameters and thresholds on the calibrated probability."""
+
+    a: float
+    b: float
+    llm_threshold: float
+    uncertain_threshold: float
+    max_fpr: float
+    uncertain_fpr: float
+    val_fpr_at_llm: float
+    val_tpr_at_llm: float
+
+    def manifest_calibration(self) -> dict[str, object]:
+        return {"method": "platt", "a": self.a, "b": self.b}
+
+    def manifest_thresholds(self) -> dict[str, float]:
+        return {"llm": self.llm_threshold, "uncertain": self.uncertain_threshold}
+
+    def probability(self, logits: np.ndarray) -> np.ndarray:
+        return sigmoid(self.a * np.asarray(logits, dtype=np.float64) + self.b)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(a, b) minimising the log loss of sigmoid(a * logit + b) against `y` (barely regularised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4, max_iter=1000)
+    lr.fit(np.asarray(logits, dtype=np.float64).reshape(-1, 1), np.asarray(y, dtype=np.int64))
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def threshold_at_fpr(human_scores: np.ndarray, max_fpr: float) -> float:
+    """Smallest t such that the fraction of `human_scores` >= t is at most `max_fpr`."""
+    h = np.sort(np.asarray(human_scores, dtype=np.float64))[::-1]
+    if h.size == 0:
+        return 1.0
+    k = int(np.floor(max_fpr * h.size))  # at most k humans may reach the threshold
+    if k >= h.size:
+        return float(h[-1])
+    # Just above the (k+1)-th largest human score, so it is not flagged.
+    return float(min(1.0, np.nextafter(h[k], np.inf)))
+
+
+def calibrate(
+    val_logits: np.ndarray, y_val: np.ndarray, *, max_fpr: float = 0.01, uncertain_fpr: float = 0.05
+) -> Calibration:
+    """Fit Platt scaling and the two thresholds on validation logits."""
+    y = np.asarray(y_val, dtype=np.int64)
+    a, b = fit_platt(val_logits, y)
+    p = sigmoid(a * np.asarray(val_logits) + b)
+    t_llm = threshold_at_fpr(p[y == 0], max_fpr)
+    t_unc = min(threshold_at_fpr(p[y == 0], uncertain_fpr), t_llm)
+    fpr = float(np.mean(p[y == 0] >= t_llm)) if np.any(y == 0) else float("nan")
+    tpr = float(np.mean(p[y == 1] >= t_llm)) if np.any(y == 1) else float("nan")
+    log.info("platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f", a, b, t_llm, fpr, tpr, t_unc)
+    return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr)
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict[str, list[float]]:
+    """Mean predicted probability, observed LLM fraction and count per equal-width bin; plus ECE."""
+    p = np.asarray(p, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    mean_p, frac, count = [], [], []
+    for i in range(bins):
+        m = which == i
+        count.append(float(m.sum()))
+        mean_p.append(float(p[m].mean()) if m.any() else float("nan"))
+        frac.append(float(y[m].mean()) if m.any() else float("nan"))
+    ece = float(sum(c * abs(a - b) for a, b, c in zip(mean_p, frac, count) if c) / max(1.0, len(p)))
+    return {"mean_predicted": mean_p, "fraction_llm": frac, "count": count, "ece": [ece]}

@@ -1,0 +1,189 @@
+"""The model card, written from the metrics JSON that `codeorigin-train card` collects.
+
+Every figure in the card comes from `metrics.json`; the prose around the figures states what the
+figures mean, including where the model does not beat the character n-gram baseline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _f(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "n/a"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if v != v:  # NaN
+        return "n/a"
+    return f"{v:.{nd}f}"
+
+
+def _metric_rows(table: dict[str, dict[str, Any]]) -> list[str]:
+    rows = ["| group | n | human | LLM | AUROC | accuracy | precision | recall | F1 | human FPR |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, m in table.items():
+        rows.append(
+            f"| {key} | {m['n']} | {m['n_human']} | {m['n_llm']} | {_f(m['auroc'])} | {_f(m['accuracy'])} | "
+            f"{_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | {_f(m['fpr'])} |"
+        )
+    return rows
+
+
+def render(m: dict[str, Any]) -> str:
+    """The card's markdown."""
+    ch = m["chosen"]
+    ex = m["export"]
+    cal = ch["calibration"]
+    held = ch["heldout"]
+    base = ch.get("baseline", {})
+    ds = m["dataset"]
+    lat = ex["latency_ms_256_tokens_1_thread"]
+    scorer_kind = "int8" if ex["int8_used"] else "fp32"
+    L: list[str] = []
+    add = L.append
+    add("# codeorigin default model\n")
+    add(f"Variant **{m['chosen_variant']}**: {ch['variant']['description']}. Input: the first 512 tokens per window "
+        "(longer functions: half-overlapping windows, logits averaged), text normalised by "
+        "`codeorigin.core.normalize`. Output: a calibrated probability that an LLM wrote the function.\n")
+    add("## Intended use\n")
+    add("- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
+        "tokens that drove the score. It is **never a sole basis for accusing anyone** of using an LLM: "
+        "its errors are frequent outside the kinds of code it was trained on (see Limitations), and a "
+        "probability is not evidence of misconduct.")
+    add("- Not for: grading, hiring, disciplinary or legal decisions; judging whole repositories; "
+        "languages other than Python, Java and C++ (scores there are unsupported guesses).\n")
+    add("## Data and provenance\n")
+    add(f"{ds['n']} samples after cleaning (fences and preambles removed, normalised line endings and "
+        "indentation), exact and near-duplicate removal, and per-source caps, split 80/10/10 **by "
+        "problem/task group** (the same problem never crosses splits). Sources are public research "
+        "datasets (see the project's data README); none of their files is shipped.\n")
+    add("| source | language | human | LLM | total |")
+    add("|---|---|---:|---:|---:|")
+    for r in ds["counts"]:
+        add(f"| {r['source']} | {r['language']} | {r['human']} | {r['llm']} | {r['total']} |")
+    add("")
+    add("Distinct generators per source (LLM side): " +
+        ", ".join(f"{k} {v}" for k, v in ds["generators"].items()) + ".")
+    b = ds.get("build", {})
+    if b.get("caps"):
+        caps = ", ".join(f"{k}: max {v.get('max_samples')} / LLM per group {v.get('llm_per_group')}"
+                         for k, v in b["caps"].items() if v.get("max_samples") or v.get("llm_per_group"))
+        add(f"Caps: {caps}.")
+    if b.get("dedup"):
+        add("Deduplication: " + ", ".join(f"{k} {v}" for k, v in b["dedup"].items()) + ".")
+    sub = m["subset"]
+    add(f"\n**Compute note.** Training ran on 2 CPU cores. The frozen encoder embedded a stratified subset "
+        f"of {sub['n']} samples (at most {sub['config']['train_cap']} train and "
+        f"{sub['config']['eval_cap']} val/test samples per source and label; by split "
+        f"{sub['by_split']}). Every model, the baseline and every leave-one-source-out run below use "
+        "these same rows. The unfreeze variant trained its top layers on at most "
+        f"{sub['config']['unfreeze_train_cap']} train samples per source and label.\n")
+    add("## Bake-off\n")
+    add("All variants share the same graph (MiniLM-L6 + head), so they share the latency. The pick is the "
+        "highest leave-one-source-out (LOSO) mean AUROC: train without a source, test on all of it.\n")
+    srcs = ch.get("loso_sources", [])
+    add("| variant | train rows | val AUROC | held-out test AUROC | " + " | ".join(f"LOSO {s}" for s in srcs)
+        + " | LOSO mean |")
+    add("|---|---:|---:|---:|" + "---:|" * len(srcs) + "---:|")
+    for r in m["bakeoff"]:
+        add(f"| {r['variant']} | {r['n_train']} | {_f(r['val_auroc'])} | {_f(r['test_auroc'])} | "
+            + " | ".join(_f(r['loso'].get(s)) for s in srcs) + f" | {_f(r['loso_mean_auroc'])} |")
+    if base.get("loso"):
+        add(f"| char 1-4-gram baseline | | | {_f(base['heldout']['overall']['auroc'])} | "
+            + " | ".join(_f(base['loso'].get(s, {}).get('auroc')) for s in srcs)
+            + f" | {_f(base.get('loso_mean_auroc'))} |")
+    add("")
+    if base.get("loso_mean_auroc") is not None and ch.get("loso_mean_auroc") is not None:
+        diff = ch["loso_mean_auroc"] - base["loso_mean_auroc"]
+        if diff <= 0:
+            add(f"**The model does NOT beat the character n-gram baseline on leave-one-source-out** "
+                f"(mean AUROC {_f(ch['loso_mean_auroc'])} vs {_f(base['loso_mean_auroc'])}).")
+        else:
+            add(f"On leave-one-source-out the model beats the character n-gram baseline by "
+                f"{_f(diff)} mean AUROC ({_f(ch['loso_mean_auroc'])} vs {_f(base['loso_mean_auroc'])}).")
+        per = [(s, ch["loso"][s]["auroc"], base["loso"].get(s, {}).get("auroc")) for s in srcs if s in ch["loso"]]
+        worse = [s for s, a, c in per if a is not None and c is not None and a < c]
+        if worse:
+            add(f"It is below the baseline on: {', '.join(worse)}.")
+        add("LOSO AUROC near 0.5 means the model has learned that source's habits, not authorship.\n")
+    add("## Held-out test split (chosen model)\n")
+    add(f"Threshold: a function is flagged `llm` when p >= **{_f(cal['llm_threshold'], 4)}** (the smallest "
+        f"threshold with at most {cal['max_fpr']:.0%} of validation human samples flagged; validation FPR "
+        f"{_f(cal['val_fpr_at_llm'], 4)}, TPR {_f(cal['val_tpr_at_llm'])}), `uncertain` when p >= "
+        f"{_f(cal['uncertain_threshold'], 4)} ({cal['uncertain_fpr']:.0%} validation FPR). Calibration: Platt, "
+        f"p = sigmoid({_f(cal['a'], 4)} * logit + {_f(cal['b'], 4)}), fitted on validation.\n")
+    add(f"**FPR on held-out human code at the shipped threshold: {_f(held['human_fpr_at_threshold'], 4)}** "
+        f"({held['overall']['confusion']['fp']} of {held['overall']['n_human']} human test samples flagged). "
+        f"Expected calibration error on test: {_f(ch['reliability_test']['ece'][0])}.\n")
+    add("Metrics at the shipped threshold:\n")
+    L.extend(_metric_rows({"all": held["overall"]}))
+    add("\nPer source:\n")
+    L.extend(_metric_rows(held["per_source"]))
+    add("\nPer language:\n")
+    L.extend(_metric_rows(held["per_language"]))
+    add("\nPer generator family (each family against all human test samples):\n")
+    L.extend(_metric_rows(held["per_generator_family"]))
+    if base.get("heldout"):
+        bh = base["heldout"]
+        add(f"\nBaseline on the same test rows: AUROC {_f(bh['overall']['auroc'])}; at its own 1%-validation-FPR "
+            f"threshold, test human FPR {_f(bh['human_fpr_at_threshold'], 4)}, recall {_f(bh['overall']['recall'])}.")
+        add("Baseline per source AUROC: " + ", ".join(
+            f"{k} {_f(v['auroc'])}" for k, v in bh["per_source"].items()) + ".\n")
+    ab = ch.get("ablation")
+    if ab:
+        add("## Comments and docstrings ablation\n")
+        add(f"Scope: {ab['scope']}; {ab['n_test']} test samples, {ab['n_changed_by_stripping']} changed by "
+            f"stripping (human {ab['changed_by_label']['human']}, LLM {ab['changed_by_label']['llm']}).\n")
+        add("| | with comments | comments stripped |")
+        add("|---|---:|---:|")
+        add(f"| model (trained with comments) | {_f(ab['model_auroc_with_comments'])} | {_f(ab['model_auroc_stripped'])} |")
+        add(f"| baseline (trained with comments) | {_f(ab['baseline_auroc_with_comments'])} | "
+            f"{_f(ab['baseline_auroc_stripped_test_only'])} |")
+        add(f"| baseline (retrained on stripped text) | | {_f(ab['baseline_auroc_stripped_both'])} |\n")
+    add("## Export, size and latency\n")
+    add(f"Scorer: **{scorer_kind}** ONNX (dynamic int8 quantisation is used only when validation AUROC "
+        f"stays within 0.005 of fp32: fp32 {_f(ex['val_auroc_fp32'], 4)}, int8 {_f(ex['val_auroc_int8'], 4)} on "
+        f"{ex['n_check']} validation samples). Parity of the fp32 graph with torch: max |logit difference| "
+        f"{_f((ex.get('parity') or {}).get('max_abs_logit_diff'), 7)}.")
+    add(f"Latency of one 256-token function on one onnxruntime thread (median / p90): fp32 "
+        f"{_f(lat['fp32']['median_ms'], 1)} / {_f(lat['fp32']['p90_ms'], 1)} ms, int8 "
+        f"{_f(lat['int8']['median_ms'], 1)} / {_f(lat['int8']['p90_ms'], 1)} ms (budget 50 ms), measured on the "
+        "training machine (shared 2-core VM).")
+    add("Files: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(ex["size_bytes"].items())) + ".\n")
+    add("## Limitations\n")
+    add("- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
+        "LLM samples are short algorithmic programs or docstring-bearing classes. Human library code with "
+        "docstrings and tidy formatting is under-represented, so it is the most likely false accusation. The "
+        "data README measured a char n-gram model flagging two thirds of documented open-source human "
+        "functions at its 1%-FPR threshold; expect the same failure mode here. The FPR above is measured on "
+        "held-out samples of the training sources only.")
+    add("- **Languages.** Trained on Python, Java and C++ only. Other languages get a score, but it is not "
+        "supported by any training data.")
+    add("- **Short functions.** A few lines carry little signal; the runtime reports them as too short rather "
+        "than scoring them.")
+    add("- **Reformatting and editing.** Formatters (black, clang-format), renaming, or a human editing LLM "
+        "output (and vice versa) change the signals the model uses; layout markers make the layout "
+        "variant more sensitive to indentation style.")
+    add("- **Generators.** Newer or unseen generators, and prompts that ask for a particular style, may not "
+        "be recognised. LOSO above shows how much performance drops on an unseen source.")
+    add("- **Shortcuts.** The sources carry trivial tells (tabs, CRLF, fences, comments). The cleaning removes "
+        "the mechanical ones; comments remain a signal (see the ablation).")
+    add("- The encoder is uncased: case is invisible to the model.\n")
+    add("## Training\n")
+    tc = m["train_config"]
+    add(f"Head: Dropout 0.3 → Dense 256 ReLU → Dropout 0.2 → Dense 1 on mean-pooled MiniLM states. BCE with logits, "
+        f"Adam lr {tc['lr']}, ReduceLROnPlateau, batch {tc['batch_size']}, up to {tc['epochs']} epochs, early "
+        f"stopping patience {tc['patience']} on {tc['monitor']} (best weights restored; best epoch "
+        f"{m['training']['best_epoch']}), {tc['warmup_steps']} warm-up steps, gradient clipping {tc['clip_norm']}, "
+        f"seed {tc['seed']}. Reproduce with `codeorigin-train all` (see training/README.md).")
+    return "\n".join(L) + "\n"
+
+
+def write_card(metrics: dict[str, Any], path: Path) -> Path:
+    """Render the card from `metrics` into `path`."""
+    path.write_text(render(metrics), encoding="utf-8")
+    return path
