@@ -1,0 +1,30 @@
+// ESLint flat config: typed linting for the extension's TypeScript.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['out/', 'dist/', 'node_modules/'] },
+  js.configs.recommended,
+  {
+    files: ['src/**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      eqeqeq: 'error',
+      curly: 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // The common/ modules must stay runnable without VS Code (see src/test/manifest.test.ts).
+    },
+  },
+  {
+    files: ['src/common/**/*.ts', 'src/test/**/*.ts'],
+    rules: {
+      // node:test's describe/test return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'test'] }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'common/ and tests run without VS Code.' }] }],
+    },
+  },
+);

@@ -1,0 +1,145 @@
+/**
+ * Which Python runs the server, and what to tell the user when that Python lacks codeorigin.
+ *
+ * The order is: the `codeorigin.interpreter` setting, then the Python extension's active
+ * interpreter, then `python3` from PATH. The VS Code side gathers the candidates; the choice, the
+ * command lines and the messages are decided here, without `vscode`, so they can be unit tested.
+ */
+
+export type InterpreterSource = 'setting' | 'python-extension' | 'default';
+
+/** A command line that starts Python: the executable and the arguments that come before ours. */
+export interface Interpreter {
+  command: string;
+  args: string[];
+  source: InterpreterSource;
+}
+
+export interface InterpreterCandidates {
+  /** The raw `codeorigin.interpreter` value: a path, or [executable, ...args]. */
+  setting: unknown;
+  /** The Python extension's command line for the active environment, when it has one. */
+  pythonExtension?: readonly string[] | undefined;
+}
+
+/** Values for the variables allowed in the interpreter setting. */
+export interface Variables {
+  workspaceFolder?: string;
+  userHome?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export const DEFAULT_PYTHON = 'python3';
+
+/** The module arguments that start the language server over stdio. */
+export const SERVE_ARGS = ['-m', 'codeorigin', 'serve'] as const;
+
+/** The arguments that check the package is importable. */
+export const IMPORT_CHECK_ARGS = ['-c', 'import codeorigin'] as const;
+
+/**
+ * Replaces `${workspaceFolder}`, `${userHome}` and `${env:NAME}` in a setting value; a variable
+ * with no value is left as written, so the error the user sees names it.
+ */
+export function resolveVariables(value: string, vars: Variables): string {
+  return value.replace(/\$\{(workspaceFolder|userHome|env:([A-Za-z_][A-Za-z0-9_]*))\}/g, (all, name: string, envName?: string) => {
+    if (envName !== undefined) {
+      return vars.env?.[envName] ?? all;
+    }
+    const v = name === 'workspaceFolder' ? vars.workspaceFolder : vars.userHome;
+    return v ?? all;
+  });
+}
+
+/** The setting as a command line, or undefined when it is unset, empty or not strings. */
+function fromSetting(setting: unknown): string[] | undefined {
+  if (typeof setting === 'string') {
+    return setting.trim() === '' ? undefined : [setting.trim()];
+  }
+  if (Array.isArray(setting) && setting.length > 0 && setting.every((x) => typeof x === 'string')) {
+    const parts = setting.filter((x) => x !== '');
+    return parts.length > 0 ? parts : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Picks the interpreter: the setting when it is set, else the Python extension's when it gave
+ * one, else `python3`. Variables in the setting are resolved.
+ */
+export function chooseInterpreter(candidates: InterpreterCandidates, vars: Variables = {}): Interpreter {
+  const configured = fromSetting(candidates.setting);
+  if (configured) {
+    const [command, ...args] = configured.map((part) => resolveVariables(part, vars));
+    return { command, args, source: 'setting' };
+  }
+  const fromExtension = candidates.pythonExtension?.filter((x) => x !== '');
+  if (fromExtension && fromExtension.length > 0) {
+    const [command, ...args] = fromExtension;
+    return { command, args, source: 'python-extension' };
+  }
+  return { command: DEFAULT_PYTHON, args: [], source: 'default' };
+}
+
+/** The arguments that start `python -m codeorigin serve` with this interpreter. */
+export function serverArguments(interpreter: Interpreter): string[] {
+  return [...interpreter.args, ...SERVE_ARGS];
+}
+
+/** The arguments that run `python -c "import codeorigin"` with this interpreter. */
+export function importCheckArguments(interpreter: Interpreter): string[] {
+  return [...interpreter.args, ...IMPORT_CHECK_ARGS];
+}
+
+/** Quotes one word for a POSIX shell; plain words (paths without spaces) stay as they are. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./\\-]+$/.test(word)) {
+    return word;
+  }
+  return `"${word.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+/** The whole interpreter command line as the user would type it. */
+export function displayInterpreter(interpreter: Interpreter): string {
+  return [interpreter.command, ...interpreter.args].map(shellQuote).join(' ');
+}
+
+/**
+ * What pip should install: the source checkout the extension runs from (a folder with the
+ * project's pyproject.toml), else the distribution name.
+ */
+export function packageSpec(sourceCheckout: string | undefined): string {
+  return sourceCheckout ?? 'codeorigin';
+}
+
+/** `<python> -m pip install <path-or-name>`, ready to paste into a terminal. */
+export function installCommand(interpreter: Interpreter, spec: string): string {
+  return [interpreter.command, ...interpreter.args, '-m', 'pip', 'install', spec].map(shellQuote).join(' ');
+}
+
+export type ImportFailure =
+  | { kind: 'not-found' }
+  | { kind: 'timeout' }
+  | { kind: 'import-error'; detail: string };
+
+/** The error message shown when the import check fails; it always says what to do next. */
+export function importFailureMessage(interpreter: Interpreter, failure: ImportFailure, install: string): string {
+  const python = displayInterpreter(interpreter);
+  const from =
+    interpreter.source === 'setting'
+      ? ' (from the codeorigin.interpreter setting)'
+      : interpreter.source === 'python-extension'
+        ? " (the Python extension's active interpreter)"
+        : '';
+  switch (failure.kind) {
+    case 'not-found':
+      return (
+        `codeorigin: cannot run ${python}${from}. Set "codeorigin.interpreter" to a Python 3.10+ ` +
+        `that has codeorigin installed, or select one with the Python extension.`
+      );
+    case 'timeout':
+      return `codeorigin: ${python}${from} did not answer in time when importing codeorigin. Check it runs, then restart the server.`;
+    case 'import-error':
+      return `codeorigin: the Python package is not installed for ${python}${from}. Install it with: ${install}`;
+  }
+}

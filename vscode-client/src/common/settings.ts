@@ -1,0 +1,199 @@
+/**
+ * The codeorigin settings: their keys, defaults and the one place where what the user typed is
+ * turned into what the server receives.
+ *
+ * The keys are the same everywhere: `codeorigin.<key>` in package.json, `<key>` in
+ * `initializationOptions`, and `<key>` inside the `codeorigin` section answered to
+ * `workspace/configuration` and pushed with `workspace/didChangeConfiguration`.
+ *
+ * This module must not import `vscode` (a unit test checks), so it runs under `node --test`.
+ */
+
+/** Language ids the server scores; VS Code and the server use the same ids. */
+export const SUPPORTED_LANGUAGES = [
+  'python',
+  'java',
+  'c',
+  'cpp',
+  'javascript',
+  'javascriptreact',
+  'typescript',
+  'typescriptreact',
+  'go',
+  'rust',
+  'ruby',
+  'php',
+] as const;
+
+export type LanguageId = (typeof SUPPORTED_LANGUAGES)[number];
+
+export const SEVERITIES = ['error', 'warning', 'information', 'hint'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The settings section, and the prefix of every setting and command. */
+export const SECTION = 'codeorigin';
+
+/** What the server receives, under the keys it reads. */
+export interface ServerSettings {
+  enable: boolean;
+  /** null: use the model's calibrated threshold. */
+  threshold: number | null;
+  minLines: number;
+  minTokens: number;
+  severity: Severity;
+  showUncertain: boolean;
+  codeLens: boolean;
+  languages: LanguageId[];
+  /** "": the model shipped with the server. */
+  modelPath: string;
+  debounceMs: number;
+  maxFileBytes: number;
+  threads: number;
+  inlayHints: boolean;
+  /** null: the model's default number of integrated-gradients steps. */
+  igSteps: number | null;
+}
+
+export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
+  enable: true,
+  threshold: null,
+  minLines: 4,
+  minTokens: 24,
+  severity: 'information',
+  showUncertain: false,
+  codeLens: true,
+  languages: [...SUPPORTED_LANGUAGES],
+  modelPath: '',
+  debounceMs: 400,
+  maxFileBytes: 1_000_000,
+  threads: 1,
+  inlayHints: false,
+  igSteps: null,
+});
+
+/** Settings only the extension reads; they are never sent to the server. */
+export const CLIENT_ONLY_KEYS = ['interpreter', 'trace.server'] as const;
+
+export type ServerSettingKey = keyof ServerSettings;
+export const SERVER_SETTING_KEYS = Object.keys(DEFAULT_SERVER_SETTINGS) as ServerSettingKey[];
+
+/** Reads one setting by its key without the `codeorigin.` prefix; undefined when unset. */
+export type SettingReader = (key: string) => unknown;
+
+export interface SettingsResult {
+  settings: ServerSettings;
+  /** One sentence per value that was replaced by its default, saying what to fix. */
+  problems: string[];
+}
+
+type Normaliser<T> = (value: unknown) => T | undefined;
+
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+function integerAtLeast(min: number): Normaliser<number> {
+  return (v) => (isInteger(v) && v >= min ? v : undefined);
+}
+
+function nullableIntegerAtLeast(min: number): Normaliser<number | null> {
+  return (v) => (v === null ? null : integerAtLeast(min)(v));
+}
+
+const boolean: Normaliser<boolean> = (v) => (typeof v === 'boolean' ? v : undefined);
+
+const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings[K]>; expected: string } } =
+  {
+    enable: { check: boolean, expected: 'true or false' },
+    threshold: {
+      check: (v) =>
+        v === null ? null : typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined,
+      expected: 'a number from 0 to 1, or null for the calibrated threshold',
+    },
+    minLines: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
+    minTokens: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
+    severity: {
+      check: (v) => (SEVERITIES as readonly unknown[]).includes(v) ? (v as Severity) : undefined,
+      expected: `one of ${SEVERITIES.join(', ')}`,
+    },
+    showUncertain: { check: boolean, expected: 'true or false' },
+    codeLens: { check: boolean, expected: 'true or false' },
+    languages: {
+      check: (v) =>
+        Array.isArray(v) && v.every((x) => (SUPPORTED_LANGUAGES as readonly unknown[]).includes(x))
+          ? [...new Set(v as LanguageId[])]
+          : undefined,
+      expected: `a list of language ids from ${SUPPORTED_LANGUAGES.join(', ')}`,
+    },
+    modelPath: { check: (v) => (typeof v === 'string' ? v : undefined), expected: 'a path, or ""' },
+    debounceMs: { check: integerAtLeast(0), expected: 'a whole number of milliseconds, 0 or more' },
+    maxFileBytes: { check: integerAtLeast(1), expected: 'a whole number of bytes, 1 or more' },
+    threads: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
+    inlayHints: { check: boolean, expected: 'true or false' },
+    igSteps: {
+      check: nullableIntegerAtLeast(1),
+      expected: 'a whole number, 1 or more, or null for the model default',
+    },
+  };
+
+function normalise<K extends ServerSettingKey>(
+  key: K,
+  raw: unknown,
+  problems: string[],
+): ServerSettings[K] {
+  const fallback = DEFAULT_SERVER_SETTINGS[key];
+  if (raw === undefined) {
+    return copy(fallback);
+  }
+  const { check, expected } = NORMALISERS[key];
+  const value = check(raw);
+  if (value === undefined) {
+    problems.push(
+      `${SECTION}.${key} is ${JSON.stringify(raw)}; it should be ${expected}. ` +
+        `Using the default ${JSON.stringify(fallback)} until it is fixed.`,
+    );
+    return copy(fallback);
+  }
+  return value;
+}
+
+function copy<T>(value: T): T {
+  return Array.isArray(value) ? (value.slice() as T) : value;
+}
+
+/**
+ * Builds the settings the server receives from whatever the user configured.
+ *
+ * Takes a reader for keys without the prefix (unset keys read as undefined) and returns every
+ * server key, exactly once, with client-only keys left out. A value of the wrong type or out of
+ * range falls back to its default, and `problems` says which and why.
+ */
+export function readServerSettings(read: SettingReader): SettingsResult {
+  const problems: string[] = [];
+  const settings = {} as Record<ServerSettingKey, unknown>;
+  for (const key of SERVER_SETTING_KEYS) {
+    settings[key] = normalise(key, read(key), problems);
+  }
+  return { settings: settings as unknown as ServerSettings, problems };
+}
+
+/**
+ * The answer to one `workspace/configuration` item, when it concerns codeorigin.
+ *
+ * Takes the item's section and the normalised settings; returns `{ handled: false }` for a
+ * section that is not ours (the caller answers it as VS Code would), else the value to send:
+ * the whole settings object for `codeorigin`, one value for `codeorigin.<key>`.
+ */
+export function configurationAnswer(
+  section: string | null | undefined,
+  settings: ServerSettings,
+): { handled: true; value: unknown } | { handled: false } {
+  if (section === SECTION) {
+    return { handled: true, value: settings };
+  }
+  if (section?.startsWith(`${SECTION}.`)) {
+    const key = section.slice(SECTION.length + 1);
+    if ((SERVER_SETTING_KEYS as string[]).includes(key)) {
+      return { handled: true, value: settings[key as ServerSettingKey] };
+    }
+  }
+  return { handled: false };
+}

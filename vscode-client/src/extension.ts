@@ -1,0 +1,194 @@
+/**
+ * The codeorigin extension: starts the language server for the supported languages and adds the
+ * commands, the "Explain function" paint and the status-bar item.
+ *
+ * Client commands are `codeorigin.client.*`; they call the server's own commands
+ * (`codeorigin.rescoreSelection`, `codeorigin.explain`, ...) with workspace/executeCommand. See
+ * common/commands.ts for why the names differ.
+ */
+
+import * as vscode from 'vscode';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from './common/commands';
+import { parseExplanation, summary } from './common/explanation';
+import { SECTION } from './common/settings';
+import { flattenStatus, modelNameFromStatus } from './common/status';
+import { ExplainPainter } from './explainView';
+import { onDidChangePythonInterpreter } from './python';
+import { ServerController } from './server';
+import { ProbabilityStatusBar } from './statusBar';
+
+let controller: ServerController | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('codeorigin', { log: true });
+  const server = new ServerController(context, output);
+  const painter = new ExplainPainter();
+  const statusBar = new ProbabilityStatusBar();
+  controller = server;
+  context.subscriptions.push(output, server, painter, statusBar);
+
+  server.onDidChangeState((state) => {
+    statusBar.setState(state);
+    if (state === 'running') {
+      void refreshModelName(server, statusBar, output);
+    }
+  });
+
+  const register = (id: string, handler: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+
+  register(CLIENT_COMMANDS.restartServer, async () => {
+    output.info('Restarting the server.');
+    await server.restart();
+  });
+  register(CLIENT_COMMANDS.rescoreSelection, () => rescore(server, true));
+  register(CLIENT_COMMANDS.rescoreDocument, () => rescore(server, false));
+  register(CLIENT_COMMANDS.explainFunction, () => explainFunction(server, painter, output));
+  register(CLIENT_COMMANDS.clearExplanation, () => painter.clearAll());
+  register(CLIENT_COMMANDS.showStatus, () => showStatus(server, statusBar, output));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      // The interpreter is fixed when the server starts; every other setting reaches it live.
+      if (event.affectsConfiguration(`${SECTION}.interpreter`)) {
+        output.info('codeorigin.interpreter changed: restarting the server.');
+        void server.restart();
+      }
+    }),
+  );
+  const pythonListener = await onDidChangePythonInterpreter(() => {
+    const setting = vscode.workspace.getConfiguration(SECTION).get<unknown>('interpreter');
+    if (setting === undefined || setting === '' || (Array.isArray(setting) && setting.length === 0)) {
+      output.info("The Python extension's interpreter changed: restarting the server.");
+      void server.restart();
+    }
+  }, output);
+  if (pythonListener) {
+    context.subscriptions.push(pythonListener);
+  }
+
+  await server.start();
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return controller?.stop();
+}
+
+function reportError(error: unknown, output: vscode.LogOutputChannel): void {
+  const message = error instanceof Error ? error.message : String(error);
+  output.error(message);
+  void vscode.window.showErrorMessage(`codeorigin: ${message}`);
+}
+
+/** `codeorigin.status` answers for the active document's settings when it is given its URI. */
+function statusArguments(): string[] {
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  return uri ? [uri.toString()] : [];
+}
+
+async function refreshModelName(
+  server: ServerController,
+  statusBar: ProbabilityStatusBar,
+  output: vscode.LogOutputChannel,
+): Promise<void> {
+  try {
+    statusBar.setModelName(modelNameFromStatus(await server.executeServerCommand(SERVER_COMMANDS.status, statusArguments())));
+  } catch (error) {
+    output.warn(`Asking the server for its status: ${String(error)}`);
+  }
+}
+
+/** Rescores the selection, or the whole document when nothing is selected (or when asked to). */
+async function rescore(server: ServerController, selectionOnly: boolean): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const converter = server.converters?.code2ProtocolConverter;
+  if (!editor || !converter) {
+    void vscode.window.showInformationMessage('codeorigin: open a file and start the server to rescore.');
+    return;
+  }
+  const uri = editor.document.uri.toString();
+  try {
+    if (selectionOnly && !editor.selection.isEmpty) {
+      await server.executeServerCommand(SERVER_COMMANDS.rescoreSelection, [
+        uri,
+        converter.asRange(editor.selection),
+      ]);
+    } else {
+      await server.executeServerCommand(SERVER_COMMANDS.rescoreDocument, [uri]);
+    }
+  } catch (error) {
+    void vscode.window.showErrorMessage(`codeorigin: rescoring failed: ${String(error)}`);
+  }
+}
+
+async function explainFunction(
+  server: ServerController,
+  painter: ExplainPainter,
+  output: vscode.LogOutputChannel,
+): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const converter = server.converters?.code2ProtocolConverter;
+  if (!editor || !converter) {
+    void vscode.window.showInformationMessage('codeorigin: open a file and start the server to explain a function.');
+    return;
+  }
+  const document = editor.document;
+  const version = document.version;
+  try {
+    const raw = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'codeorigin: explaining the function' },
+      () =>
+        server.executeServerCommand(SERVER_COMMANDS.explain, [
+          document.uri.toString(),
+          converter.asPosition(editor.selection.active),
+        ]),
+    );
+    const explanation = parseExplanation(raw);
+    if (typeof explanation === 'string') {
+      void vscode.window.showInformationMessage(`codeorigin: ${explanation}`);
+      return;
+    }
+    if (document.version !== version) {
+      void vscode.window.showInformationMessage('codeorigin: the file changed while it was explained; run Explain Function again.');
+      return;
+    }
+    const painted = painter.show(editor, explanation);
+    output.info(`Explained ${summary(explanation)}; ${painted} lines painted.`);
+    vscode.window.setStatusBarMessage(`codeorigin: ${summary(explanation)}`, 10_000);
+  } catch (error) {
+    reportError(error, output);
+  }
+}
+
+async function showStatus(
+  server: ServerController,
+  statusBar: ProbabilityStatusBar,
+  output: vscode.LogOutputChannel,
+): Promise<void> {
+  let status: unknown;
+  try {
+    status = await server.executeServerCommand(SERVER_COMMANDS.status, statusArguments());
+  } catch (error) {
+    const choice = await vscode.window.showWarningMessage(
+      `codeorigin: ${error instanceof Error ? error.message : String(error)}`,
+      'Restart Server',
+      'Show Output',
+    );
+    if (choice === 'Restart Server') {
+      await server.restart();
+    } else if (choice === 'Show Output') {
+      output.show();
+    }
+    return;
+  }
+  statusBar.setModelName(modelNameFromStatus(status));
+  output.info(`Server status:\n${JSON.stringify(status, null, 2)}`);
+  const showOutput = { label: '$(output) Show the full status in the output channel', description: '' };
+  const picked = await vscode.window.showQuickPick([showOutput, ...flattenStatus(status)], {
+    title: 'codeorigin server status',
+    matchOnDescription: true,
+  });
+  if (picked === showOutput) {
+    output.show();
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Starts, stops and restarts the codeorigin language server (`python -m codeorigin serve` over
+ * stdio) and is the one place that talks to it.
+ *
+ * Settings travel three ways, always as the same normalised object (see common/settings.ts): as
+ * `initializationOptions`, as the answer to `workspace/configuration` for section `codeorigin`, and
+ * pushed with `workspace/didChangeConfiguration` when the user changes one.
+ */
+
+import * as vscode from 'vscode';
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type ResponseError,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  displayInterpreter,
+  importFailureMessage,
+  installCommand,
+  packageSpec,
+  serverArguments,
+} from './common/interpreter';
+import { configurationAnswer, readServerSettings, SECTION, SUPPORTED_LANGUAGES, type SettingsResult } from './common/settings';
+import type { ServerState } from './common/status';
+import { checkImport, findInterpreter, sourceCheckout } from './python';
+
+const CLIENT_ID = 'codeorigin';
+const CLIENT_NAME = 'codeorigin';
+
+/** The normalised server settings for a scope (a document or folder), or the window. */
+export function currentSettings(scope?: vscode.Uri): SettingsResult {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return readServerSettings((key) => config.get<unknown>(key));
+}
+
+export class ServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private currentState: ServerState = 'stopped';
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
+
+  get state(): ServerState {
+    return this.currentState;
+  }
+
+  private setState(state: ServerState): void {
+    this.currentState = state;
+    this.stateEmitter.fire(state);
+  }
+
+  /** Start, stop and restart run one at a time, in the order asked. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(work, work);
+    return this.queue;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  /** Runs a server command with `workspace/executeCommand`; throws when the server is not running. */
+  async executeServerCommand(command: string, args: unknown[]): Promise<unknown> {
+    const client = this.client;
+    if (!client?.isRunning()) {
+      throw new Error('The codeorigin server is not running. Run "codeorigin: Restart Server".');
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  /** Converters between VS Code and LSP types, available while a client exists. */
+  get converters(): Pick<LanguageClient, 'code2ProtocolConverter'> | undefined {
+    return this.client;
+  }
+
+  private workingDirectory(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.client) {
+      return;
+    }
+    this.setState('starting');
+    const interpreter = await findInterpreter(vscode.window.activeTextEditor?.document.uri, this.output);
+    this.output.info(`Python for the server: ${displayInterpreter(interpreter)} (from ${interpreter.source}).`);
+
+    const cwd = this.workingDirectory();
+    const failure = await checkImport(interpreter, cwd);
+    if (failure) {
+      const install = installCommand(interpreter, packageSpec(sourceCheckout(this.context.extensionPath)));
+      const message = importFailureMessage(interpreter, failure, install);
+      this.output.error(message);
+      if (failure.kind === 'import-error') {
+        this.output.error(failure.detail);
+      }
+      this.setState('failed');
+      void this.offerInstall(message, install, failure.kind === 'import-error');
+      return;
+    }
+
+    const initial = currentSettings();
+    this.reportProblems(initial.problems);
+
+    const serverOptions: ServerOptions = {
+      command: interpreter.command,
+      args: serverArguments(interpreter),
+      transport: TransportKind.stdio,
+      options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: SUPPORTED_LANGUAGES.flatMap((language) => [
+        { scheme: 'file', language },
+        { scheme: 'untitled', language },
+      ]),
+      initializationOptions: initial.settings,
+      synchronize: { configurationSection: SECTION },
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      middleware: {
+        workspace: {
+          // Answer for `codeorigin` with the normalised settings, so the server sees the same keys and
+          // values as in initializationOptions; other sections are answered as VS Code would.
+          configuration: async (params, token, next) => {
+            const defaults: unknown = await next(params, token);
+            if (!Array.isArray(defaults)) {
+              return defaults as ResponseError<void>; // an error answer: pass it on
+            }
+            return params.items.map((item, i): unknown => {
+              const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+              const answer = configurationAnswer(item.section, currentSettings(scope).settings);
+              return answer.handled ? answer.value : (defaults[i] as unknown);
+            });
+          },
+          // Push the normalised settings too (not VS Code's raw section with client-only keys); a
+          // server that prefers to pull can ignore them and ask with workspace/configuration.
+          didChangeConfiguration: async () => {
+            const changed = currentSettings();
+            this.reportProblems(changed.problems);
+            await this.client?.sendNotification(DidChangeConfigurationNotification.type, {
+              settings: { [SECTION]: changed.settings },
+            });
+          },
+        },
+      },
+    };
+
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.onDidChangeState((event) => {
+      if (this.client !== client) {
+        return;
+      }
+      if (event.newState === State.Running) {
+        this.setState('running');
+      } else if (event.newState === State.Starting) {
+        this.setState('starting');
+      } else {
+        this.setState('stopped');
+      }
+    });
+    this.client = client;
+    try {
+      await client.start();
+      this.setState('running');
+    } catch (error) {
+      this.output.error(`The codeorigin server did not start: ${String(error)}`);
+      this.client = undefined;
+      this.setState('failed');
+      void vscode.window.showErrorMessage(
+        'codeorigin: the server did not start. The "codeorigin" output channel says why.',
+        'Show Output',
+      ).then((choice) => choice && this.output.show());
+    }
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop(5_000);
+      } catch (error) {
+        this.output.warn(`Stopping the server: ${String(error)}`);
+      }
+    }
+    this.setState('stopped');
+  }
+
+  private reportProblems(problems: readonly string[]): void {
+    for (const problem of problems) {
+      this.output.warn(problem);
+    }
+  }
+
+  private async offerInstall(message: string, install: string, canInstall: boolean): Promise<void> {
+    const actions = canInstall ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Open Settings'];
+    const choice = await vscode.window.showErrorMessage(message, ...actions);
+    if (choice === 'Install in Terminal') {
+      const terminal = vscode.window.createTerminal('codeorigin install');
+      terminal.show();
+      terminal.sendText(install);
+      void vscode.window.showInformationMessage(
+        'codeorigin: when the install has finished, run "codeorigin: Restart Server".',
+      );
+    } else if (choice === 'Copy Command') {
+      await vscode.env.clipboard.writeText(install);
+    } else if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.interpreter`);
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.stateEmitter.dispose();
+  }
+}

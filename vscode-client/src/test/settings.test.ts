@@ -1,0 +1,116 @@
+/** Settings: what the user configured becomes the initializationOptions the server receives. */
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  configurationAnswer,
+  DEFAULT_SERVER_SETTINGS,
+  readServerSettings,
+  SERVER_SETTING_KEYS,
+  SUPPORTED_LANGUAGES,
+} from '../common/settings';
+
+const reader = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe('readServerSettings', () => {
+  test('with nothing set, every server key has its default', () => {
+    const { settings, problems } = readServerSettings(reader({}));
+    assert.deepEqual(settings, {
+      enable: true,
+      threshold: null,
+      minLines: 4,
+      minTokens: 24,
+      severity: 'information',
+      showUncertain: false,
+      codeLens: true,
+      languages: [...SUPPORTED_LANGUAGES],
+      modelPath: '',
+      debounceMs: 400,
+      maxFileBytes: 1_000_000,
+      threads: 1,
+      inlayHints: false,
+      igSteps: null,
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  test('keys have no prefix and client-only settings are not sent', () => {
+    const { settings } = readServerSettings(
+      reader({ interpreter: ['/usr/bin/python3'], 'trace.server': 'verbose', threshold: 0.9 }),
+    );
+    assert.deepEqual(Object.keys(settings).sort(), [...SERVER_SETTING_KEYS].sort());
+    assert.equal(settings.threshold, 0.9);
+    assert.ok(!('interpreter' in settings));
+    assert.ok(!('trace' in settings) && !('trace.server' in settings));
+    assert.ok(Object.keys(settings).every((k) => !k.startsWith('codeorigin')));
+  });
+
+  test('valid values pass through unchanged', () => {
+    const values = {
+      enable: false,
+      threshold: 0.75,
+      minLines: 10,
+      minTokens: 50,
+      severity: 'warning',
+      showUncertain: true,
+      codeLens: false,
+      languages: ['python', 'go'],
+      modelPath: '/models/x',
+      debounceMs: 0,
+      maxFileBytes: 5000,
+      threads: 4,
+      inlayHints: true,
+      igSteps: 32,
+    };
+    const { settings, problems } = readServerSettings(reader(values));
+    assert.deepEqual(settings, values);
+    assert.deepEqual(problems, []);
+  });
+
+  test('threshold null means the calibrated threshold and is kept as null', () => {
+    assert.equal(readServerSettings(reader({ threshold: null })).settings.threshold, null);
+    assert.equal(readServerSettings(reader({ igSteps: null })).settings.igSteps, null);
+  });
+
+  test('a bad value falls back to its default and the problem names the key and what to do', () => {
+    const { settings, problems } = readServerSettings(
+      reader({ threshold: 1.5, minLines: 2.5, severity: 'fatal', languages: ['python', 'cobol'], threads: 0 }),
+    );
+    assert.equal(settings.threshold, null);
+    assert.equal(settings.minLines, 4);
+    assert.equal(settings.severity, 'information');
+    assert.deepEqual(settings.languages, [...SUPPORTED_LANGUAGES]);
+    assert.equal(settings.threads, 1);
+    assert.equal(problems.length, 5);
+    assert.match(problems[0], /codeorigin\.threshold is 1\.5; it should be a number from 0 to 1/);
+    assert.ok(problems.some((p) => p.startsWith('codeorigin.languages') && p.includes('cobol')));
+  });
+
+  test('the defaults are not shared with the result', () => {
+    const { settings } = readServerSettings(reader({}));
+    settings.languages.push('python');
+    assert.equal(DEFAULT_SERVER_SETTINGS.languages.length, SUPPORTED_LANGUAGES.length);
+  });
+
+  test('duplicate languages are sent once', () => {
+    assert.deepEqual(readServerSettings(reader({ languages: ['go', 'go'] })).settings.languages, ['go']);
+  });
+});
+
+describe('configurationAnswer', () => {
+  const { settings } = readServerSettings(reader({ threshold: 0.8 }));
+
+  test('section codeorigin is answered with the same object as initializationOptions', () => {
+    assert.deepEqual(configurationAnswer('codeorigin', settings), { handled: true, value: settings });
+  });
+
+  test('a single key is answered with its value', () => {
+    assert.deepEqual(configurationAnswer('codeorigin.threshold', settings), { handled: true, value: 0.8 });
+  });
+
+  test('other sections and client-only keys are left to VS Code', () => {
+    assert.deepEqual(configurationAnswer('python', settings), { handled: false });
+    assert.deepEqual(configurationAnswer('codeorigin.interpreter', settings), { handled: false });
+    assert.deepEqual(configurationAnswer(undefined, settings), { handled: false });
+  });
+});
