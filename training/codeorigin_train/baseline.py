@@ -1,0 +1,54 @@
+"""The trivial baseline: logistic regression on character 1-4-grams.
+
+Every model codeorigin ships has to beat this on leave-one-source-out, not only on the held-out
+split (where, per the data README, it already reaches AUROC 0.97 by learning each source's habits).
+scikit-learn is a training extra and is imported here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+MAX_FEATURES = 200_000
+
+
+def fit_baseline(
+    train_df: pd.DataFrame, *, max_features: int = MAX_FEATURES, c: float = 1.0
+) -> Pipeline:
+    """Fit TF-IDF character 1-4-grams (sublinear tf, case kept) plus logistic regression on the
+    `code` and `label` columns of `train_df`. Raises ValueError unless both labels are present."""
+    if train_df["label"].nunique() < 2:
+        raise ValueError("the baseline needs samples of both labels to fit")
+    model = Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char",
+                    ngram_range=(1, 4),
+                    max_features=max_features,
+                    sublinear_tf=True,
+                    lowercase=False,
+                    dtype=np.float32,
+                ),
+            ),
+            ("logreg", LogisticRegression(C=c, max_iter=1000)),
+        ]
+    )
+    model.fit(train_df["code"].tolist(), train_df["label"].to_numpy())
+    return model
+
+
+def predict_baseline(model: Pipeline, texts: Sequence[str] | pd.Series) -> np.ndarray:
+    """Probability that each text was written by an LLM (label 1), as a float array."""
+    texts = list(texts)
+    if not texts:
+        return np.zeros(0, dtype=np.float64)
+    classes = list(model.classes_)
+    return model.predict_proba(texts)[:, classes.index(1)]

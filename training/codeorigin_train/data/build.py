@@ -1,0 +1,312 @@
+"""Build the training dataset: read every source, clean, deduplicate, cap, split, save.
+
+`build_dataset` returns a frame with the columns training reads (`COLUMNS`); how it was built (caps,
+counts read and dropped at each step, dedup counts, seconds) is in `df.attrs["build"]`, in the parquet
+file's metadata, and in a JSON file next to it. `summary` turns a dataset into the counts per source,
+label and language that the model card quotes.
+
+    python -m codeorigin_train.data.build --data-root /work/shared/data --out training/work/dataset.parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin.core.normalize import NORMALIZATION_VERSION
+from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
+from codeorigin_train.data.records import HUMAN, LLM
+from codeorigin_train.data.sources import SOURCES, SourceCaps
+from codeorigin_train.data.splits import assign_splits
+
+log = logging.getLogger(__name__)
+
+COLUMNS = [
+    "code",
+    "label",
+    "language",
+    "source",
+    "generator",
+    "group",
+    "split",
+    "n_lines",
+    "has_comments",
+]
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_OUT = REPO_ROOT / "training" / "work" / "dataset.parquet"
+
+
+def _rank(seed: int, *parts: str) -> int:
+    """A deterministic pseudo-random rank for sampling (independent of Python's hash seed)."""
+    key = "\x1f".join((str(seed), *parts)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+
+
+def _caps_for(
+    names: Iterable[str], max_per_source: int | Mapping[str, int] | None
+) -> dict[str, SourceCaps]:
+    caps = {}
+    for name in names:
+        default = SOURCES[name].caps
+        if isinstance(max_per_source, int):
+            caps[name] = SourceCaps(max_per_source, default.llm_per_group)
+        elif isinstance(max_per_source, Mapping) and name in max_per_source:
+            caps[name] = SourceCaps(max_per_source[name], default.llm_per_group)
+        else:
+            caps[name] = default
+    return caps
+
+
+def _cap_llm_per_group(df: pd.DataFrame, source: str, k: int, seed: int) -> pd.DataFrame:
+    """Keep at most `k` LLM samples per (group, language) of `source`, chosen by seeded rank."""
+    target = (df["source"] == source) & (df["label"] == LLM)
+    sub = df[target]
+    ranks = pd.Series([_rank(seed, c) for c in sub["code"]], index=sub.index)
+    order = ranks.groupby([sub["group"], sub["language"]]).rank(method="first")
+    drop = order.index[order > k]
+    return df.drop(index=drop)
+
+
+def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> pd.DataFrame:
+    """Keep whole groups of `source`, complete groups first and each kind in seeded random order,
+    while each label stays within its share of `max_samples` (equal shares among its labels)."""
+    mask = df["source"] == source
+    sub = df[mask]
+    labels = sorted(sub["label"].unique())
+    if len(sub) <= max_samples or not labels:
+        return df
+    quota = max_samples // len(labels)
+    counts = dict.fromkeys(labels, 0)
+    keep: list[str] = []
+    per_group = sub.groupby("group")["label"].value_counts().unstack(fill_value=0)
+    # Groups that hold every label (a human solution and its LLM counterpart) go first, so that
+    # groups that lost one side to deduplication do not fill a label's share.
+    complete = (per_group[labels] > 0).all(axis=1)
+    for g in sorted(per_group.index, key=lambda g: (not complete[g], _rank(seed, str(g)))):
+        row = per_group.loc[g]
+        if all(counts[lab] + int(row.get(lab, 0)) <= quota for lab in labels):
+            for lab in labels:
+                counts[lab] += int(row.get(lab, 0))
+            keep.append(g)
+    return df[~mask | df["group"].isin(set(keep))]
+
+
+def build_dataset(
+    data_root: Path,
+    *,
+    sources: Iterable[str] | None = None,
+    max_per_source: int | Mapping[str, int] | None = None,
+    seed: int = 0,
+    drop_single_label_languages: bool = True,
+) -> pd.DataFrame:
+    """Build the dataset from the native files under `data_root` (one folder per source).
+
+    `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
+    a warning). `max_per_source`: a cap on samples per source that replaces the default
+    `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes sampling
+    and splits. With `drop_single_label_languages`, a language that ends up with only one label in
+    the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its
+    language alone would give the label away.
+
+    Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
+    """
+    started = time.perf_counter()
+    data_root = Path(data_root)
+    names = list(SOURCES) if sources is None else list(sources)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
+    caps = _caps_for(names, max_per_source)
+
+    rows: list[dict[str, object]] = []
+    read_counts: dict[str, int] = {}
+    unusable: dict[str, int] = {}
+    for name in names:
+        src = SOURCES[name]
+        folder = data_root / src.folder
+        if not folder.is_dir():
+            log.warning("source %s: folder %s not found, skipped", name, folder)
+            continue
+        n_read = n_bad = 0
+        for rec in src.read(folder):
+            n_read += 1
+            text = clean_code(rec.code, rec.language)
+            if text is None:
+                n_bad += 1
+                continue
+            rows.append(
+                {
+                    "code": text,
+                    "label": rec.label,
+                    "language": rec.language,
+                    "source": rec.source,
+                    "generator": rec.generator,
+                    "group": rec.group,
+                }
+            )
+        read_counts[name], unusable[name] = n_read, n_bad
+        log.info("source %s: %d read, %d empty or not code", name, n_read, n_bad)
+
+    df = pd.DataFrame(rows, columns=COLUMNS[:6])
+    df["label"] = df["label"].astype("int64")
+    df, dedup = deduplicate(df)
+    after_dedup = df["source"].value_counts().to_dict()
+
+    dropped_languages: dict[str, int] = {}
+    if drop_single_label_languages and len(df):
+        n_labels = df.groupby("language")["label"].nunique()
+        single = sorted(n_labels.index[n_labels < 2])
+        if single and df["label"].nunique() > 1:
+            dropped_languages = df[df["language"].isin(single)]["language"].value_counts().to_dict()
+            df = df[~df["language"].isin(single)]
+
+    for name, cap in caps.items():
+        if cap.llm_per_group is not None:
+            df = _cap_llm_per_group(df, name, cap.llm_per_group, seed)
+        if cap.max_samples is not None:
+            df = _cap_samples(df, name, cap.max_samples, seed)
+
+    df = assign_splits(df.reset_index(drop=True), seed=seed)
+    df["n_lines"] = df["code"].str.count("\n").astype("int64") + 1
+    df["has_comments"] = [
+        has_comments(c, lang) for c, lang in zip(df["code"], df["language"], strict=True)
+    ]
+    df = df[COLUMNS]
+    df.attrs["build"] = {
+        "seed": seed,
+        "normalization_version": NORMALIZATION_VERSION,
+        "caps": {name: cap.to_dict() for name, cap in caps.items()},
+        "read": read_counts,
+        "unusable": unusable,
+        "dedup": {
+            "exact_removed": dedup.exact_removed,
+            "exact_conflicts": dedup.exact_conflicts,
+            "near_removed": dedup.near_removed,
+            "near_conflicts": dedup.near_conflicts,
+        },
+        "after_dedup": {k: int(v) for k, v in after_dedup.items()},
+        "dedup_removed_by_source": {
+            k: read_counts[k] - unusable[k] - int(after_dedup.get(k, 0)) for k in read_counts
+        },
+        "dropped_single_label_languages": {k: int(v) for k, v in dropped_languages.items()},
+        "samples": len(df),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    log.info("dataset: %d samples in %.1fs", len(df), df.attrs["build"]["seconds"])
+    return df
+
+
+def save_dataset(df: pd.DataFrame, path: Path = DEFAULT_OUT) -> Path:
+    """Write `df` to parquet at `path` and its build record to `<path stem>.build.json`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(path, index=False)
+    build = df.attrs.get("build")
+    if build is not None:
+        path.with_suffix(".build.json").write_text(json.dumps(build, indent=2) + "\n")
+    return path
+
+
+def load_dataset(path: Path = DEFAULT_OUT) -> pd.DataFrame:
+    """Read a dataset written by `save_dataset`, with its build record in `attrs["build"]`."""
+    path = Path(path)
+    df = pd.read_parquet(path)
+    sidecar = path.with_suffix(".build.json")
+    if "build" not in df.attrs and sidecar.exists():
+        df.attrs["build"] = json.loads(sidecar.read_text())
+    return df
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """Counts per source x language x label, and the build record (caps, dedup) when known."""
+
+    counts: pd.DataFrame  # index (source, language); columns human, llm, total
+    by_split: pd.DataFrame  # index split; columns human, llm, total
+    build: dict[str, object] = field(default_factory=dict)
+
+    def to_markdown(self) -> str:
+        """The counts, totals and caps as markdown tables."""
+        lines = ["| source | language | human | llm | total |", "|---|---|---:|---:|---:|"]
+        for (source, language), row in self.counts.iterrows():
+            lines.append(f"| {source} | {language} | {row.human} | {row.llm} | {row.total} |")
+        tot = self.counts.sum()
+        lines.append(f"| **all** | | **{tot.human}** | **{tot.llm}** | **{tot.total}** |")
+        lines += ["", "| split | human | llm | total |", "|---|---:|---:|---:|"]
+        for split, row in self.by_split.iterrows():
+            lines.append(f"| {split} | {row.human} | {row.llm} | {row.total} |")
+        caps = self.build.get("caps")
+        if isinstance(caps, dict):
+            lines += ["", "| source | max_samples | llm_per_group |", "|---|---:|---:|"]
+            for source, cap in caps.items():
+                lines.append(
+                    f"| {source} | {cap.get('max_samples')} | {cap.get('llm_per_group')} |"
+                )
+        dedup = self.build.get("dedup")
+        if isinstance(dedup, dict):
+            lines += ["", "dedup: " + ", ".join(f"{k} {v}" for k, v in dedup.items())]
+        return "\n".join(lines)
+
+
+def _label_table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    table = (
+        df.groupby([*by, "label"])
+        .size()
+        .unstack("label", fill_value=0)
+        .reindex(columns=[HUMAN, LLM], fill_value=0)
+        .rename(columns={HUMAN: "human", LLM: "llm"})
+    )
+    table.columns.name = None
+    table["total"] = table["human"] + table["llm"]
+    return table.astype("int64")
+
+
+def summary(df: pd.DataFrame) -> DatasetSummary:
+    """Counts per source x language x label (and per split), with the caps and dedup counts the
+    dataset was built with (from `df.attrs["build"]`; the default caps when it has none)."""
+    build = dict(df.attrs.get("build") or {})
+    if "caps" not in build:
+        build["caps"] = {name: s.caps.to_dict() for name, s in SOURCES.items()}
+    by_split = (
+        _label_table(df, ["split"])
+        if "split" in df
+        else _label_table(df.assign(split="all"), ["split"])
+    )
+    return DatasetSummary(_label_table(df, ["source", "language"]), by_split, build)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build, save, print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data-root", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--sources", nargs="*", default=None)
+    parser.add_argument("--max-per-source", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep-single-label-languages", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    df = build_dataset(
+        args.data_root,
+        sources=args.sources,
+        max_per_source=args.max_per_source,
+        seed=args.seed,
+        drop_single_label_languages=not args.keep_single_label_languages,
+    )
+    out = save_dataset(df, args.out)
+    # The summary is this command's output, so it goes to stdout.
+    print(summary(df).to_markdown())
+    print(f"\nwritten {out} ({len(df)} samples, {df.attrs['build']['seconds']}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""Builder for ClassEval (`data/ClassEval_data.json`, `output/model_output/<Model>_*c_t0.json`).
+
+Human: each task's `solution_code`, written by the benchmark's authors (2023). LLM: the class-level
+greedy generations (`predict` lists) of 13 models. The raw generations hold much that no model wrote
+and that must not carry the LLM label:
+- instruction models echo their prompt ("Below is an instruction ... ### Response:"); only the text
+  after the last "### Response:" is the answer;
+- base models return the prompt skeleton with the completion appended, and every model keeps the
+  skeleton's docstrings. Docstrings found (nearly) verbatim in the task's skeleton are removed
+  from LLM samples, and a generation that adds fewer than `MIN_NOVEL_LINES` lines of its
+  own to the skeleton is skipped.
+Fences and chat preambles are left to `clean.extract_code`. The method-by-method `*_m_dire.json`
+files are not read. Group: `classeval:<task_id>`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from codeorigin_train.data.clean import docstrings, extract_code, strip_comments, strip_docstrings
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
+
+log = logging.getLogger(__name__)
+
+SOURCE = "classeval"
+FOLDER = "FudanSELab+ClassEval"
+MIN_NOVEL_LINES = 3
+COPY_CONTAINMENT = 0.8
+_OUTPUT_RE = re.compile(r"^(?P<model>.+?)(?:_\d+)?_c_t0\.json$")
+_RESPONSE = "### Response:"
+_TRIVIAL = {"", "pass", "...", '"""', "'''"}
+
+
+def group(task_id: str) -> str:
+    """The group of a ClassEval task (`ClassEval_0`)."""
+    return f"classeval:{task_id}"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(unicodedata.normalize("NFKC", text).split())
+
+
+def _copied(doc: str, prompt_docs: list[frozenset[str]]) -> bool:
+    """Whether a docstring is taken from one of the prompt's: at least `COPY_CONTAINMENT` of its
+    words occur in one prompt docstring. Containment rather than equality, because models re-wrap
+    the prompt's docstrings, change punctuation, or drop their doctest examples."""
+    words = _words(doc)
+    return bool(words) and any(len(words & p) >= COPY_CONTAINMENT * len(words) for p in prompt_docs)
+
+
+def _code_lines(code: str) -> set[str]:
+    return {line.strip() for line in strip_comments(code, "python").split("\n")} - _TRIVIAL
+
+
+def llm_answer(raw: str, skeleton: str) -> str | None:
+    """The model's own code in a raw class-level generation, or None if it adds too little."""
+    if _RESPONSE in raw:
+        raw = raw.rsplit(_RESPONSE, 1)[1]
+    code = extract_code(raw)
+    prompt_docs = [_words(d) for d in docstrings(skeleton, "python")]
+    code = strip_docstrings(code, "python", lambda d: _copied(d, prompt_docs))
+    novel = _code_lines(code) - _code_lines(skeleton)
+    return code if len(novel) >= MIN_NOVEL_LINES else None
+
+
+def read(root: Path) -> Iterator[Record]:
+    """Human solutions and the LLM generations that add code of their own."""
+    tasks = json.loads(read_raw(root / "data" / "ClassEval_data.json"))
+    skeletons: dict[str, str] = {}
+    for task in tasks:
+        skeletons[task["task_id"]] = task.get("skeleton", "")
+        yield Record(
+            code=task["solution_code"],
+            label=HUMAN,
+            language="python",
+            source=SOURCE,
+            generator=HUMAN_GENERATOR,
+            group=group(task["task_id"]),
+        )
+    for path in sorted((root / "output" / "model_output").glob("*_c_t0.json")):
+        m = _OUTPUT_RE.match(path.name)
+        if m is None:
+            continue
+        model = m.group("model")
+        skipped = 0
+        for entry in json.loads(read_raw(path)):
+            task_id = entry["task_id"]
+            skeleton = entry.get("skeleton") or skeletons.get(task_id, "")
+            for raw in entry.get("predict") or []:
+                code = llm_answer(raw, skeleton) if isinstance(raw, str) else None
+                if code is None:
+                    skipped += 1
+                    continue
+                yield Record(
+                    code=code,
+                    label=LLM,
+                    language="python",
+                    source=SOURCE,
+                    generator=model,
+                    group=group(task_id),
+                )
+        log.debug("classeval %s: %d generations add too little to the skeleton", model, skipped)

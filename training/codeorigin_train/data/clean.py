@@ -1,0 +1,433 @@
+"""Cleaning: from raw source text to the training text the model sees, and deduplication.
+
+Raw LLM outputs hold markdown fences, chat preambles ("Here is the completed class:") and trailing
+explanations; human files hold CRLF line endings and tabs. None of that says who wrote the code,
+so every sample goes through the same steps here: `extract_code` takes the code out of the chat
+text, `codeorigin.core.normalize.normalize` (the server's own normalisation, imported, never copied)
+removes formatting habits, and `clean_code` drops what is left empty or is not code.
+`deduplicate` removes exact and near duplicates and drops every duplicate that carries both labels.
+`strip_comments` removes comments and docstrings for the comment ablation.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tree_sitter import Node, Parser
+
+from codeorigin.core import languages
+from codeorigin.core.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+MIN_LINES = 2
+MIN_CHARS = 20
+# A sample whose lines are this often touched by a parse error is prose, another language, or
+# truncated beyond use.
+MAX_ERROR_LINE_FRACTION = 0.3
+# zlib ratio below which a long sample is a degenerate repetition loop (base models at t=0).
+MIN_COMPRESSION_RATIO = 0.08
+DEGENERATE_MIN_CHARS = 1000
+NEAR_DUP_THRESHOLD = 0.9
+
+# ---------------------------------------------------------------------------------------------
+# Code extraction from chat text
+
+_FENCE_RE = re.compile(
+    r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S
+)
+_CODE_START = re.compile(
+    r"^(import|from|def|class|return|public|private|protected|static|int|void|for|while|if|else|"
+    r"try|using|namespace|template|const|let|var|function|package|async|struct|enum|fn|func|"
+    r"print|with|raise|assert|elif|except|finally|lambda|yield|del|global|nonlocal|pass|break|"
+    r"continue|switch|case|do|long|double|float|char|bool|unsigned|auto|typedef|export|module|"
+    r"require|interface|abstract|final|synchronized|throw|new|this|self|super|main|std|use|impl|"
+    r"mod|pub|type|go|defer|begin|end|puts|echo|foreach|match|override|virtual|inline|signed|"
+    r"short|byte|boolean|String|Integer|List|Map|Set|None|True|False|null|undefined)\b"
+)
+_WORD_RE = re.compile(r"^[`'\"(]*[A-Za-z][A-Za-z'’-]*[`'\")]*[,.:;!?)]*$")
+_BULLET_RE = re.compile(r"^([-*•]|\d+[.)])\s+")
+_OPERATOR_RE = re.compile(r"[=;{}\[\]]|\w\(|::|->|\+\+")
+# A generation ends at a model's special token (`<|endoftext|>`, InCoder's `<|/ file |>`, ...).
+_SPECIAL_TOKEN_RE = re.compile(r"<\|[^|\n]{1,40}\|>")
+
+
+def _is_prose(line: str) -> bool:
+    """Whether an unindented line reads as a sentence of chat text rather than code."""
+    if not line.strip() or line[0].isspace():
+        return False
+    text = _BULLET_RE.sub("", line.strip())
+    if not text or not (text[0].isalpha() or text[0] == "`") or _CODE_START.match(text):
+        return False
+    # Operators outside backquotes make it code (`DEBUG = False`, `foo(x);`).
+    if _OPERATOR_RE.search(re.sub(r"`[^`]*`", "", text)):
+        return False
+    tokens = text.split()
+    if len(tokens) < 3:
+        # Short headings such as "Output:" or "Explanation:" end an answer too.
+        return text.endswith(":") and all(_WORD_RE.match(t) for t in tokens)
+    if not text[0].isupper() and not _BULLET_RE.match(line.strip()):
+        return False
+    if text.endswith(("{", ";", ")", ",")) and not text.endswith(":)"):
+        return False
+    words = sum(1 for t in tokens if _WORD_RE.match(t))
+    return words / len(tokens) >= 0.6
+
+
+def _strip_prose(text: str) -> str:
+    """Drop leading and trailing runs of blank lines and prose lines around unfenced code."""
+    lines = text.split("\n")
+    start, end = 0, len(lines)
+    while start < end and (not lines[start].strip() or _is_prose(lines[start])):
+        start += 1
+    while end > start and (not lines[end - 1].strip() or _is_prose(lines[end - 1])):
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def extract_code(text: str) -> str:
+    """The code in a raw answer: the largest fenced block if there is one, else the text without
+    its leading chat preamble and trailing explanation. Text after a model's special end token is
+    dropped first. Code without any of these comes back unchanged apart from surrounding blank
+    lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    special = _SPECIAL_TOKEN_RE.search(text)
+    if special is not None:
+        text = text[: special.start()]
+    blocks = [m.group(2) for m in _FENCE_RE.finditer(text) if m.group(2).strip()]
+    if blocks:
+        # max() keeps the first of equally long blocks.
+        return max(blocks, key=lambda b: len(b.strip())).rstrip()
+    return _strip_prose(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing helpers
+
+
+@functools.cache
+def _parser(language: str) -> Parser:
+    # One parser per language for this (single-threaded) pipeline.
+    return languages.parser(language)
+
+
+def _parse(code: str, language: str) -> tuple[bytes, Node]:
+    data = code.encode("utf-8", "surrogatepass")
+    return data, _parser(language).parse(data).root_node
+
+
+def error_line_fraction(code: str, language: str) -> float:
+    """Fraction of non-blank lines that hold a tree-sitter ERROR or MISSING node."""
+    data, root = _parse(code, language)
+    lines = data.split(b"\n")
+    nonblank = sum(1 for line in lines if line.strip())
+    if not nonblank:
+        return 1.0
+    if not root.has_error:
+        return 0.0
+    bad: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not node.has_error and not node.is_missing:
+            continue
+        if node.type == "ERROR" or node.is_missing:
+            bad.update(range(node.start_point[0], node.end_point[0] + 1))
+            continue
+        stack.extend(node.children)
+    return sum(1 for i in bad if i < len(lines) and lines[i].strip()) / nonblank
+
+
+def is_degenerate(code: str) -> bool:
+    """Whether a long sample is mostly a repetition loop."""
+    if len(code) < DEGENERATE_MIN_CHARS:
+        return False
+    data = code.encode("utf-8", "surrogatepass")
+    return len(zlib.compress(data)) / len(data) < MIN_COMPRESSION_RATIO
+
+
+def clean_code(raw: str, language: str) -> str | None:
+    """Training text for one raw sample, or None when nothing usable is left.
+
+    Extracts the code from chat text, normalises it with the server's `normalize`, and drops it
+    when it is shorter than `MIN_LINES` lines, mostly parse errors, or a repetition loop.
+    """
+    text = normalize(extract_code(raw)).text
+    if len(text) < MIN_CHARS or sum(1 for line in text.split("\n") if line.strip()) < MIN_LINES:
+        return None
+    if is_degenerate(text):
+        return None
+    if error_line_fraction(text, language) > MAX_ERROR_LINE_FRACTION:
+        return None
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments and docstrings
+
+_STRING_TYPES = {"string", "concatenated_string"}
+
+
+def _python_docstrings(root: Node) -> Iterable[Node]:
+    """Expression-statement strings that open a module, class or function body."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("module", "block"):
+            first = next((c for c in node.named_children if c.type != "comment"), None)
+            if (
+                first is not None
+                and first.type == "expression_statement"
+                and first.named_child_count == 1
+                and first.named_children[0].type in _STRING_TYPES
+                and (
+                    node.type == "module"
+                    or (
+                        node.parent is not None
+                        and node.parent.type in ("function_definition", "class_definition")
+                    )
+                )
+            ):
+                yield first
+        stack.extend(node.named_children)
+
+
+def _comment_nodes(root: Node) -> Iterable[Node]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if "comment" in node.type:
+            yield node
+            continue
+        stack.extend(node.children)
+
+
+def _remove(
+    code: str, language: str, keep_docstring: Callable[[str], bool] | None, comments: bool
+) -> str:
+    data, root = _parse(code, language)
+    # (start, end, replacement) in bytes
+    cuts: list[tuple[int, int, bytes]] = []
+    if comments:
+        cuts.extend((n.start_byte, n.end_byte, b"\x00") for n in _comment_nodes(root))
+    if language == "python":
+        for stmt in _python_docstrings(root):
+            text = data[stmt.start_byte : stmt.end_byte].decode("utf-8", "replace")
+            if keep_docstring is not None and keep_docstring(text):
+                continue
+            block = stmt.parent
+            alone = (
+                block is not None
+                and block.type == "block"
+                and sum(1 for c in block.named_children if c.type != "comment") == 1
+            )
+            # A body that held only its docstring keeps a `pass` so the code still parses.
+            cuts.append((stmt.start_byte, stmt.end_byte, b"pass" if alone else b"\x00"))
+    if not cuts:
+        return code
+    cuts.sort()
+    out: list[bytes] = []
+    pos = 0
+    for start, end, repl in cuts:
+        if start < pos:  # nested (a comment inside a removed docstring cannot happen; be safe)
+            continue
+        out.append(data[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(data[pos:])
+    text = b"".join(out).decode("utf-8", "surrogatepass")
+    lines = []
+    for line in text.split("\n"):
+        if "\x00" in line:
+            # A comment opening a line takes the blanks after it, `a/**/b` keeps a space between
+            # the words, and elsewhere the blanks before a removed comment go with it.
+            line = re.sub(r"^([ \t]*)\x00+[ \t]*", r"\1", line)
+            line = re.sub(r"(?<=\w)\x00+(?=\w)", " ", line)
+            line = re.sub(r"[ \t]*\x00+", "", line).rstrip()
+            if not line.strip():
+                continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def strip_comments(code: str, language: str) -> str:
+    """`code` without its comments and (Python) docstrings.
+
+    Comments are the grammar's comment nodes (line, block and doc comments); docstrings are string
+    expression statements that open a module, class or function body. Lines left empty by a
+    removal go; a Python body that held only a docstring gets `pass`. Other text is unchanged.
+    """
+    return _remove(code, language, keep_docstring=None, comments=True)
+
+
+def strip_docstrings(code: str, language: str, drop: Callable[[str], bool]) -> str:
+    """`code` without the Python docstrings for which `drop(docstring_source)` is true.
+
+    Used to take docstrings that a model copied from its prompt out of LLM-labelled samples: the
+    benchmark's authors wrote them, not the model.
+    """
+    if language != "python":
+        return code
+    return _remove(code, language, keep_docstring=lambda s: not drop(s), comments=False)
+
+
+def docstrings(code: str, language: str) -> list[str]:
+    """The source text of every docstring in `code` (Python only; empty for other languages)."""
+    if language != "python":
+        return []
+    data, root = _parse(code, language)
+    return [
+        data[n.start_byte : n.end_byte].decode("utf-8", "replace") for n in _python_docstrings(root)
+    ]
+
+
+def has_comments(code: str, language: str) -> bool:
+    """Whether `code` holds a comment or a (Python) docstring."""
+    _, root = _parse(code, language)
+    if next(iter(_comment_nodes(root)), None) is not None:
+        return True
+    return language == "python" and next(iter(_python_docstrings(root)), None) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Deduplication
+
+
+@dataclass(frozen=True)
+class DedupStats:
+    """What `deduplicate` removed."""
+
+    exact_removed: int  # extra copies of a text with one label
+    exact_conflicts: int  # samples dropped because their exact text appears with both labels
+    near_removed: int
+    near_conflicts: int
+
+    @property
+    def total(self) -> int:
+        return self.exact_removed + self.exact_conflicts + self.near_removed + self.near_conflicts
+
+
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_SHINGLE = 3
+_N_PERM = 64
+_BANDS = 8
+_MASK61 = np.uint64((1 << 61) - 1)
+_rng = np.random.default_rng(20240531)
+_PERM_A = _rng.integers(1, 1 << 61, size=_N_PERM, dtype=np.uint64) | np.uint64(1)
+_PERM_B = _rng.integers(0, 1 << 61, size=_N_PERM, dtype=np.uint64)
+_SHINGLE_MUL = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
+
+
+def shingles(text: str, cache: dict[str, int] | None = None) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the token 3-grams of `text` (deterministic across runs)."""
+    cache = {} if cache is None else cache
+    ids = []
+    for tok in _TOKEN_RE.findall(text):
+        h = cache.get(tok)
+        if h is None:
+            h = cache[tok] = zlib.crc32(tok.encode("utf-8", "surrogatepass")) + 1
+        ids.append(h)
+    arr = np.asarray(ids, dtype=np.uint64)
+    if len(arr) < _SHINGLE:
+        return np.unique(arr * _SHINGLE_MUL[0]) if len(arr) else np.zeros(1, np.uint64)
+    n = len(arr) - _SHINGLE + 1
+    acc = np.zeros(n, np.uint64)
+    for j in range(_SHINGLE):
+        acc = (acc ^ (arr[j : j + n] * _SHINGLE_MUL[j])) * np.uint64(0x100000001B3)
+    return np.unique(acc)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sorted unique hash arrays."""
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def _minhash(sh: np.ndarray) -> np.ndarray:
+    return ((sh[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) & _MASK61).min(axis=0)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _near_duplicate_components(texts: list[str], langs: list[str], threshold: float) -> list[int]:
+    """Component root for every text; texts are near duplicates (token 3-gram Jaccard >=
+    `threshold`, same language) when MinHash LSH proposes them and the exact Jaccard agrees."""
+    cache: dict[str, int] = {}
+    sh = [shingles(t, cache) for t in texts]
+    rows = _N_PERM // _BANDS
+    buckets: dict[tuple[str, int, bytes], list[int]] = {}
+    for i, s in enumerate(sh):
+        sig = _minhash(s)
+        for b in range(_BANDS):
+            key = (langs[i], b, sig[b * rows : (b + 1) * rows].tobytes())
+            buckets.setdefault(key, []).append(i)
+    uf = _UnionFind(len(texts))
+    checked: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        # Large buckets are compared against their first member only, to stay linear.
+        pairs = (
+            ((a, b) for k, a in enumerate(members) for b in members[k + 1 :])
+            if len(members) <= 40
+            else ((members[0], b) for b in members[1:])
+        )
+        for a, b in pairs:
+            if (a, b) in checked or uf.find(a) == uf.find(b):
+                continue
+            checked.add((a, b))
+            # Jaccard >= t needs the size ratio >= t; skip the intersection otherwise.
+            la, lb = len(sh[a]), len(sh[b])
+            if min(la, lb) < threshold * max(la, lb):
+                continue
+            if jaccard(sh[a], sh[b]) >= threshold:
+                uf.union(a, b)
+    return [uf.find(i) for i in range(len(texts))]
+
+
+def _resolve(df: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, int, int]:
+    """Keep the first row of each key; drop every row of a key that carries both labels."""
+    n_labels = df.groupby(keys, sort=False)["label"].transform("nunique")
+    conflict = n_labels > 1
+    kept = df[~conflict & ~keys.duplicated(keep="first")]
+    removed = int((~conflict).sum()) - len(kept)
+    return kept, removed, int(conflict.sum())
+
+
+def deduplicate(
+    df: pd.DataFrame, threshold: float = NEAR_DUP_THRESHOLD
+) -> tuple[pd.DataFrame, DedupStats]:
+    """Remove exact duplicates (same normalised text) and near duplicates (same language, token
+    3-gram Jaccard >= `threshold`) from a frame with `code`, `label` and `language` columns.
+
+    Of a set of duplicates with one label the first row is kept; a set that carries both labels is
+    dropped entirely, since no model can tell its members apart. Returns the kept rows (original
+    order and index) and the counts.
+    """
+    kept, exact_removed, exact_conflicts = _resolve(df, df["code"])
+    roots = _near_duplicate_components(kept["code"].tolist(), kept["language"].tolist(), threshold)
+    kept, near_removed, near_conflicts = _resolve(kept, pd.Series(roots, index=kept.index))
+    stats = DedupStats(exact_removed, exact_conflicts, near_removed, near_conflicts)
+    log.info("dedup: %s", stats)
+    return kept, stats

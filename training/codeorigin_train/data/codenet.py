@@ -1,0 +1,42 @@
+"""Builder for the DetectCodeGPT fork (`code-generation/data/main_data/{human_code,machine_code}`).
+
+`human_code/pNNNNN.py` is a Project CodeNet submission (before 2021); `machine_code/pNNNNN_solution.py`
+is an unidentified OpenAI chat model's answer to the same problem. The CodeNet problem id is the
+group, shared with any other source that names CodeNet problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
+
+SOURCE = "codenet"
+FOLDER = "sinapordanesh+DetectCodeGPT"
+GENERATOR = "openai-chat (unidentified)"
+_BASE = Path("code-generation/data/main_data")
+_NAME_RE = re.compile(r"^(p\d{5})(_solution)?$")
+
+
+def group(problem: str) -> str:
+    """The group of a CodeNet problem id (`p02287`)."""
+    return f"codenet:{problem}"
+
+
+def read(root: Path) -> Iterator[Record]:
+    """Human records from `human_code/`, LLM records from `machine_code/`."""
+    for sub, label in (("human_code", HUMAN), ("machine_code", LLM)):
+        for path in sorted((root / _BASE / sub).glob("*.py")):
+            m = _NAME_RE.match(path.stem)
+            if m is None:
+                continue
+            yield Record(
+                code=read_raw(path),
+                label=label,
+                language="python",
+                source=SOURCE,
+                generator=HUMAN_GENERATOR if label == HUMAN else GENERATOR,
+                group=group(m.group(1)),
+            )

@@ -1,0 +1,47 @@
+"""The record every dataset builder yields, and the conventions for labels and groups.
+
+A builder reads one source in its native format and yields `Record`s with the raw code as the
+source stores it (fences, CRLF, tabs and all); `clean` turns raw code into training text later, so
+that every source goes through the same cleaning.
+
+Groups name the problem or task a sample solves. They are namespaced by the problem's origin, not
+by the source folder, so the same MBPP task read from two repositories gets the same group
+(`mbpp:11`) and a group-aware split keeps both copies on one side. Sources without problem ids get
+one group per sample (`<source>:<index>`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HUMAN = 0
+LLM = 1
+HUMAN_GENERATOR = "human"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One sample as read from a source, before cleaning.
+
+    `label` is 1 for LLM-written code and 0 for human-written code; `language` is a canonical id
+    from `codeorigin.core.languages`; `generator` is the model name, or "human".
+    """
+
+    code: str
+    label: int
+    language: str
+    source: str
+    generator: str
+    group: str
+
+
+def sample_group(source: str, key: object) -> str:
+    """The group of a sample from a source that has no problem ids: one group per sample."""
+    return f"{source}:{key}"
+
+
+def read_raw(path: Path) -> str:
+    """A source file's text exactly as stored (no newline translation; bad bytes replaced)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        return f.read()

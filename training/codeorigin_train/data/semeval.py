@@ -1,0 +1,38 @@
+"""Builder for SemEval-2026 Task 13, subtask A (`task_A/*.parquet`: code, generator, label, language).
+
+The trial file's `label` column contradicts its own `id_to_label.json` (human rows carry 1), so the
+label comes from `generator`: "Human" is human, any other value names the model. The programs are
+LeetCode/Codeforces-style solutions without problem ids: one group per sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin.core import languages
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, sample_group
+
+SOURCE = "semeval"
+FOLDER = "mbzuai-nlp+SemEval-2026-Task13"
+
+
+def read(root: Path) -> Iterator[Record]:
+    """Records from every parquet file under `root/task_A`."""
+    for path in sorted((root / "task_A").glob("*.parquet")):
+        df = pd.read_parquet(path, columns=["code", "generator", "language"])
+        for i, (code, generator, language) in enumerate(df.itertuples(index=False, name=None)):
+            lang = languages.canonical(str(language))
+            if lang is None or not isinstance(code, str):
+                continue
+            human = str(generator).strip().lower() == "human"
+            yield Record(
+                code=code,
+                label=HUMAN if human else LLM,
+                language=lang,
+                source=SOURCE,
+                generator=HUMAN_GENERATOR if human else str(generator),
+                group=sample_group(SOURCE, f"{path.stem}:{i}"),
+            )

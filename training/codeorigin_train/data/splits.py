@@ -1,0 +1,66 @@
+"""Group-aware splits: no problem is on both sides of a split.
+
+A group's split comes from a hash of the group id and the seed, so it depends on nothing else: the
+same problem read from two sources (they share the group id, see `records`) lands in the same split,
+and adding or removing sources never moves a group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+SPLITS = ("train", "val", "test")
+
+
+def _unit(group: str, seed: int) -> float:
+    """A number in [0, 1) fixed by the group and the seed."""
+    digest = hashlib.blake2b(f"{seed}\x1f{group}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def split_of(
+    group: str, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> str:
+    """The split ("train", "val" or "test") of one group."""
+    u = _unit(group, seed) * sum(fractions)
+    if u < fractions[0]:
+        return SPLITS[0]
+    if u < fractions[0] + fractions[1]:
+        return SPLITS[1]
+    return SPLITS[2]
+
+
+def assign_splits(
+    df: pd.DataFrame, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> pd.DataFrame:
+    """A copy of `df` with a `split` column (train/val/test) drawn per `group`.
+
+    Fractions are of groups, so of samples only approximately. Raises ValueError for fractions
+    that are negative or sum to zero.
+    """
+    if len(fractions) != 3 or min(fractions) < 0 or sum(fractions) <= 0:
+        raise ValueError(f"fractions must be three non-negative numbers, got {fractions!r}")
+    out = df.copy()
+    groups = out["group"].astype(str)
+    by_group = {g: split_of(g, seed, fractions) for g in groups.unique()}
+    out["split"] = groups.map(by_group)
+    return out
+
+
+def leave_one_source_out(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) for judging generalisation to an unseen source.
+
+    Test is every sample of `source`; train is every other source's samples minus those whose group
+    also occurs in `source` (the same problem from another repository). Train keeps its `split`
+    column, if any, so a validation set can still be taken from it.
+    """
+    in_source = df["source"] == source
+    if not in_source.any():
+        raise ValueError(
+            f"no samples from source {source!r}; sources: {sorted(df['source'].unique())}"
+        )
+    test = df[in_source]
+    train = df[~in_source & ~df["group"].isin(set(test["group"]))]
+    return train, test
