@@ -6,6 +6,14 @@ export default tseslint.config(
   { ignores: ['out/', 'dist/', 'node_modules/'] },
   js.configs.recommended,
   {
+    // The integration test and its stand-ins are plain CommonJS run by Node.
+    files: ['test-integration/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', Buffer: 'readonly', URL: 'readonly', console: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {

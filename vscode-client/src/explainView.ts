@@ -66,17 +66,15 @@ export class ExplainPainter implements vscode.Disposable {
   private apply(editor: vscode.TextEditor): void {
     const paints = this.painted.get(editor.document.uri.toString()) ?? [];
     const byType = new Map<vscode.TextEditorDecorationType, vscode.DecorationOptions[]>();
-    for (const type of this.types.values()) {
-      byType.set(type, []);
-    }
     for (const paint of paints) {
       const type = this.typeFor(paint);
-      const line = editor.document.lineAt(paint.line);
-      const hoverMessage = new vscode.MarkdownString(paint.hover);
-      byType.get(type)?.push({ range: line.range, hoverMessage });
+      const options = byType.get(type) ?? [];
+      options.push({ range: editor.document.lineAt(paint.line).range, hoverMessage: new vscode.MarkdownString(paint.hover) });
+      byType.set(type, options);
     }
-    for (const [type, options] of byType) {
-      editor.setDecorations(type, options);
+    // Every known type is set, the unused ones to nothing, so an older paint does not linger.
+    for (const type of this.types.values()) {
+      editor.setDecorations(type, byType.get(type) ?? []);
     }
   }
 

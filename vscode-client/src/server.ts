@@ -15,7 +15,6 @@ import {
   type ResponseError,
   RevealOutputChannelOn,
   State,
-  TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -127,7 +126,7 @@ export class ServerController implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: interpreter.command,
       args: serverArguments(interpreter),
-      transport: TransportKind.stdio,
+      // No `transport`: with TransportKind.stdio the client would append `--stdio` to the command.
       options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const clientOptions: LanguageClientOptions = {
