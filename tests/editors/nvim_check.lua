@@ -1,0 +1,77 @@
+-- Driven by test_neovim.py: waits for codeorigin's diagnostics in the current buffer, asks for a
+-- hover and runs the "Rescore selection" code action, then writes what Neovim received as JSON to
+-- vim.g.codeorigin_test_out and quits.
+local out = { messages = {} }
+local buf = vim.api.nvim_get_current_buf()
+
+local function finish(err)
+  out.error = err
+  local f = assert(io.open(vim.g.codeorigin_test_out, 'w'))
+  f:write(vim.json.encode(out))
+  f:close()
+  vim.cmd('qall!')
+end
+
+-- Record window/showMessage from the server.
+local show = vim.lsp.handlers['window/showMessage']
+vim.lsp.handlers['window/showMessage'] = function(e, result, ctx, config)
+  table.insert(out.messages, result and result.message or '')
+  return show(e, result, ctx, config)
+end
+
+local ok = vim.wait(90000, function()
+  return #vim.diagnostic.get(buf) > 0
+end, 100)
+if not ok then
+  return finish('no diagnostics within 90 s')
+end
+out.diagnostics = {}
+for _, d in ipairs(vim.diagnostic.get(buf)) do
+  table.insert(out.diagnostics, {
+    lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col,
+    message = d.message, source = d.source, code = d.code, severity = d.severity,
+  })
+end
+
+local client = vim.lsp.get_clients({ name = 'codeorigin', bufnr = buf })[1]
+if not client then
+  return finish('codeorigin client not attached')
+end
+local uri = vim.uri_from_bufnr(buf)
+local first = out.diagnostics[1]
+
+-- Hover inside the first flagged function (one line below its name).
+local hover = client:request_sync('textDocument/hover', {
+  textDocument = { uri = uri },
+  position = { line = first.lnum + 1, character = 4 },
+}, 60000, buf)
+out.hover = hover and hover.result and hover.result.contents or vim.NIL
+
+-- The code action for a selection, then its command.
+local range = { start = { line = first.lnum, character = 0 }, ['end'] = { line = first.lnum + 3, character = 0 } }
+local actions = client:request_sync('textDocument/codeAction', {
+  textDocument = { uri = uri },
+  range = range,
+  context = { diagnostics = {} },
+}, 60000, buf)
+out.actions = {}
+local rescore
+for _, a in ipairs(actions and actions.result or {}) do
+  table.insert(out.actions, a.title)
+  if a.title:match('Rescore selection') then
+    rescore = a
+  end
+end
+if rescore then
+  local cmd = rescore.command
+  if type(cmd) == 'table' and cmd.command == nil then
+    cmd = nil
+  end
+  cmd = cmd or rescore
+  local res = client:request_sync('workspace/executeCommand', {
+    command = cmd.command, arguments = cmd.arguments,
+  }, 60000, buf)
+  out.rescore = res and res.result or vim.NIL
+  vim.wait(2000, function() return #out.messages > 0 end, 50)
+end
+finish(nil)
