@@ -1,0 +1,254 @@
+"""Scoring open documents: when to run, off the event loop, and never publishing stale results.
+
+Each open document has a generation number, bumped by every open, edit and settings change. A run
+remembers the generation it started for; its result is kept and published only if, when it ends,
+the document is still open, at the same version and generation. `didOpen` and settings changes
+run at once; `didChange` waits `codeorigin.debounceMs` and a newer edit cancels the waiting run,
+so a burst of typing costs one run. Requests that need a current analysis (hover, code lens, pull
+diagnostics) wait for the run of the current generation instead of starting their own.
+
+Model work runs on the server's single model thread; the event loop only splits text into lines
+and converts positions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from lsprotocol import types
+
+from codeorigin.core import languages
+from codeorigin.engine import Engine, SpanResult
+from codeorigin.lsp import diagnostics
+from codeorigin.lsp.options import Settings
+from codeorigin.lsp.positions import PositionMap
+from codeorigin.lsp.progress import with_progress_if_slow
+
+if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
+    from codeorigin.lsp.server import CodeOriginServer
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 15.0  # how long the first run waits for the client's configuration
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One document version, scored (or the reason it was not)."""
+
+    uri: str
+    version: int | None
+    generation: int
+    result_id: str
+    text: str
+    positions: PositionMap
+    settings: Settings
+    results: tuple[SpanResult, ...] = ()
+    engine: Engine | None = None
+    skipped: str | None = None  # "disabled", "language", "too-large", "model", "error"
+
+    @property
+    def model_name(self) -> str | None:
+        return self.engine.model.name if self.engine is not None else None
+
+    @property
+    def thresholds(self) -> tuple[float, float] | None:
+        """(llm, uncertain) thresholds in effect: the user's threshold or the model's."""
+        if self.engine is None:
+            return None
+        return self.engine.effective_thresholds(self.settings.engine_options())
+
+    def spans_at(self, offset: int) -> Iterator[SpanResult]:
+        """Scored spans containing a character offset, innermost first. A module span contains only
+        its own lines, not the functions and classes between them."""
+        hits = [r for r in self.results if r.span.contains(offset)]
+        hits.sort(key=lambda r: r.span.end - r.span.start)
+        return iter(hits)
+
+
+@dataclass
+class _Document:
+    uri: str
+    generation: int = 0
+    task: asyncio.Task[None] | None = None
+    result: Analysis | None = None
+    waiters: list[asyncio.Future[Analysis | None]] = field(default_factory=list)
+
+    def resolve(self, analysis: Analysis | None) -> None:
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(analysis)
+        self.waiters.clear()
+
+
+class Analyzer:
+    """Runs and remembers the analyses of the open documents."""
+
+    def __init__(self, ls: CodeOriginServer) -> None:
+        self._ls = ls
+        self._docs: dict[str, _Document] = {}
+        self._ids = itertools.count(1)
+        self._too_large_reported: set[str] = set()
+
+    # Events ---------------------------------------------------------------------------------
+
+    def open(self, uri: str) -> None:
+        doc = _Document(uri)
+        old = self._docs.pop(unquote(uri), None)
+        if old is not None:
+            self._stop(old)
+        self._docs[unquote(uri)] = doc
+        self._schedule(doc, 0.0)
+
+    def change(self, uri: str) -> None:
+        doc = self._docs.get(unquote(uri))
+        if doc is not None:
+            delay = self._ls.settings.for_uri(uri).debounce_ms / 1000.0
+            self._schedule(doc, delay)
+
+    def close(self, uri: str) -> None:
+        doc = self._docs.pop(unquote(uri), None)
+        if doc is not None:
+            self._stop(doc)
+        diagnostics.clear(self._ls, uri)
+
+    def rescore(self, uri: str) -> None:
+        """Run again now (a command asked, or the settings changed)."""
+        doc = self._docs.get(unquote(uri))
+        if doc is not None:
+            self._schedule(doc, 0.0)
+
+    def rescore_all(self) -> None:
+        for doc in self._docs.values():
+            self._schedule(doc, 0.0)
+
+    def shutdown(self) -> None:
+        for doc in self._docs.values():
+            self._stop(doc)
+        self._docs.clear()
+
+    # Queries --------------------------------------------------------------------------------
+
+    def open_uris(self) -> list[str]:
+        return [doc.uri for doc in self._docs.values()]
+
+    async def current(self, uri: str) -> Analysis | None:
+        """The analysis of the document's current version and settings, waiting for it if a run
+        is pending; None when the document is not open (or is closed meanwhile)."""
+        doc = self._docs.get(unquote(uri))
+        if doc is None:
+            return None
+        if doc.result is not None and doc.result.generation == doc.generation:
+            return doc.result
+        waiter: asyncio.Future[Analysis | None] = asyncio.get_running_loop().create_future()
+        doc.waiters.append(waiter)
+        if doc.task is None or doc.task.done():
+            self._schedule(doc, 0.0)
+        return await waiter
+
+    # Runs -----------------------------------------------------------------------------------
+
+    def _schedule(self, doc: _Document, delay: float) -> None:
+        doc.generation += 1
+        if doc.task is not None and not doc.task.done():
+            # Cancels a waiting run outright; a run already on the model thread finishes there
+            # (its scores land in the cache) but its result is dropped.
+            doc.task.cancel()
+        doc.task = asyncio.ensure_future(self._run(doc, doc.generation, delay))
+
+    def _stop(self, doc: _Document) -> None:
+        doc.generation += 1
+        if doc.task is not None and not doc.task.done():
+            doc.task.cancel()
+        doc.resolve(None)
+
+    def _is_current(self, doc: _Document, generation: int, version: int | None) -> bool:
+        text_doc = self._ls.open_document(doc.uri)
+        return (
+            self._docs.get(unquote(doc.uri)) is doc
+            and doc.generation == generation
+            and text_doc is not None
+            and text_doc.version == version
+        )
+
+    async def _run(self, doc: _Document, generation: int, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if not self._ls.settings.ready.is_set():
+            try:
+                await asyncio.wait_for(self._ls.settings.ready.wait(), READY_TIMEOUT)
+            except asyncio.TimeoutError:
+                log.warning("no configuration from the client; scoring with what we have")
+        text_doc = self._ls.open_document(doc.uri)
+        if text_doc is None or doc.generation != generation:
+            return
+        try:
+            analysis = await self._analyze(doc.uri, text_doc, generation)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let one document take the server down
+            log.exception("scoring %s failed", doc.uri)
+            self._ls.notify_user(
+                f"codeorigin: scoring failed: {exc}", types.MessageType.Error, once=True
+            )
+            analysis = self._empty(doc.uri, text_doc, generation, skipped="error")
+        if not self._is_current(doc, generation, analysis.version):
+            log.debug("dropping stale result for %s (version %s)", doc.uri, analysis.version)
+            return
+        doc.result = analysis
+        doc.resolve(analysis)
+        diagnostics.publish(self._ls, analysis)
+
+    def _empty(
+        self, uri: str, text_doc: TextDocument, generation: int, *, skipped: str | None
+    ) -> Analysis:
+        text = text_doc.source
+        return Analysis(
+            uri=uri,
+            version=text_doc.version,
+            generation=generation,
+            result_id=str(next(self._ids)),
+            text=text,
+            positions=PositionMap(text, self._ls.workspace.position_encoding),
+            settings=self._ls.settings.for_uri(uri),
+            skipped=skipped,
+        )
+
+    async def _analyze(self, uri: str, text_doc: TextDocument, generation: int) -> Analysis:
+        ls = self._ls
+        base = self._empty(uri, text_doc, generation, skipped=None)
+        settings = base.settings
+        language = languages.canonical(text_doc.language_id)
+        if not settings.enable:
+            return replace(base, skipped="disabled")
+        if language is None or not settings.covers(text_doc.language_id or language):
+            return replace(base, skipped="language")
+        size = len(base.text.encode("utf-8", "surrogatepass"))
+        if size > settings.max_file_bytes:
+            if uri not in self._too_large_reported:
+                self._too_large_reported.add(uri)
+                ls.notify_user(
+                    f"codeorigin: {text_doc.filename or uri} is not scored: it has {size:,} bytes, "
+                    f"more than codeorigin.maxFileBytes ({settings.max_file_bytes:,}).",
+                    types.MessageType.Info,
+                )
+            return replace(base, skipped="too-large")
+        engine = await ls.models.engine(ls.models.key(settings, ls.settings.folder_path(uri)))
+        if engine is None:
+            return replace(base, skipped="model")
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(
+            ls.executor, engine.analyze, base.text, language, settings.engine_options()
+        )
+        results = await with_progress_if_slow(
+            ls, work, "codeorigin: scoring", text_doc.filename or uri
+        )
+        return replace(base, results=tuple(results), engine=engine)

@@ -1,0 +1,159 @@
+"""Commands (`workspace/executeCommand`), each also usable from an editor's command palette.
+
+- `codeorigin.rescoreSelection(uri, range)`: score exactly the selected text; show the result and
+  return {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}.
+- `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again,
+  re-publish, and return its spans.
+- `codeorigin.status([uri])`: the model, cache, counters and timings for a document's settings (or
+  the global ones), and the model error if there is one.
+
+Arguments are converted by pygls from the handlers' type hints, so those names must exist at run
+time (hence the plain imports below).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from codeorigin.lsp.code_actions import RESCORE_SELECTION
+from codeorigin.lsp.code_lens import RESCORE_DOCUMENT
+from codeorigin.lsp.diagnostics import percent, range_json
+from codeorigin.lsp.hover import VERDICT_WORDS
+from codeorigin.lsp.positions import PositionMap
+from codeorigin.lsp.progress import with_progress_if_slow
+from codeorigin.lsp.server import CodeOriginServer
+
+log = logging.getLogger(__name__)
+
+STATUS = "codeorigin.status"
+
+
+async def rescore_selection(
+    ls: CodeOriginServer, uri: str, range: types.Range
+) -> dict[str, Any] | None:
+    doc = ls.open_document(uri)
+    if doc is None:
+        ls.notify_user(
+            "codeorigin: open the document before rescoring a selection.", types.MessageType.Warning
+        )
+        return None
+    text = doc.source
+    positions = PositionMap(text, ls.workspace.position_encoding)
+    start, end = sorted((positions.offset(range.start), positions.offset(range.end)))
+    selected = text[start:end]
+    if not selected.strip():
+        ls.notify_user("codeorigin: select some code to rescore.", types.MessageType.Warning)
+        return None
+    settings = ls.settings.for_uri(uri)
+    key = ls.models.key(settings, ls.settings.folder_path(uri))
+    engine = await ls.models.engine(key)
+    if engine is None:
+        ls.notify_user(
+            f"codeorigin: cannot score: {ls.models.failure(key)}", types.MessageType.Error
+        )
+        return None
+    options = settings.engine_options()
+    loop = asyncio.get_running_loop()
+    work = loop.run_in_executor(ls.executor, engine.score_selection, selected, options)
+    score, verdict, n_lines = await with_progress_if_slow(
+        ls, work, "codeorigin: scoring the selection"
+    )
+    threshold, _ = engine.effective_thresholds(options)
+    detail = (
+        f"{percent(score.probability)}, threshold {percent(threshold)}, model {engine.model.name}"
+    )
+    if verdict == "too_short":
+        detail += f"; needs {settings.min_tokens} tokens and {settings.min_lines} lines"
+    ls.notify_user(
+        f"codeorigin: the selection ({n_lines} lines, {score.n_tokens} tokens) is "
+        f"{VERDICT_WORDS[verdict]} ({detail}).",
+        types.MessageType.Info,
+    )
+    return {
+        "probability": score.probability,
+        "verdict": verdict,
+        "n_tokens": score.n_tokens,
+        "n_lines": n_lines,
+        "threshold": threshold,
+        "model": engine.model.name,
+    }
+
+
+async def rescore_document(ls: CodeOriginServer, uri: str) -> list[dict[str, Any]] | None:
+    ls.models.forget_failures()
+    ls.analyzer.rescore(uri)
+    analysis = await ls.analyzer.current(uri)
+    if analysis is None:
+        return None
+    ls.refresh_views()
+    positions = analysis.positions
+    return [
+        {
+            "name": r.span.name,
+            "kind": r.span.kind,
+            "probability": r.probability,
+            "verdict": r.verdict,
+            "n_tokens": r.n_tokens,
+            "n_lines": r.n_lines,
+            "range": range_json(positions.range(r.span.start, r.span.end)),
+            "nameRange": range_json(positions.range(r.span.name_start, r.span.name_end)),
+        }
+        for r in analysis.results
+    ]
+
+
+async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
+    uri = args[0] if args and isinstance(args[0], str) else None
+    settings = ls.settings.for_uri(uri)
+    key = ls.models.key(settings, ls.settings.folder_path(uri) if uri else None)
+    engine = await ls.models.engine(key)
+    report: dict[str, Any] = {
+        "model": {
+            "name": None,
+            "digest": None,
+            "path": str(key.path),
+            "threshold": None,
+            "uncertain": None,
+        },
+        "cache": {"size": 0, "max": 0},
+        "counts": {"spans_scored": 0, "cache_hits": 0, "documents": 0},
+        "timings": {},
+        "error": ls.models.failure(key),
+        "open_documents": len(ls.analyzer.open_uris()),
+        "threads": key.threads,
+    }
+    if engine is not None:
+        model = engine.model
+        llm, uncertain = engine.effective_thresholds(settings.engine_options())
+        stats = engine.stats
+        report["model"] = {
+            "name": model.name,
+            "digest": model.digest,
+            "path": str(key.path),
+            "threshold": llm,
+            "uncertain": uncertain,
+        }
+        report["cache"] = {"size": len(engine.cache), "max": engine.cache.max_size}
+        report["counts"] = {
+            "spans_scored": stats.spans_scored,
+            "cache_hits": stats.cache_hits,
+            "documents": stats.documents,
+        }
+        report["timings"] = {
+            "model_load_seconds": ls.models.load_seconds.get(key),
+            "score_seconds": stats.score_seconds,
+            "last_document_seconds": stats.last_document_seconds,
+            "forward_seconds": model.forward_seconds,
+            "forward_calls": model.forward_calls,
+        }
+    return report
+
+
+def register(server: CodeOriginServer) -> None:
+    server.command(RESCORE_SELECTION)(rescore_selection)
+    server.command(RESCORE_DOCUMENT)(rescore_document)
+    server.command(STATUS)(status)

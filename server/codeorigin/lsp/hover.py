@@ -1,0 +1,142 @@
+"""Hover: the verdict of the innermost scored span under the cursor.
+
+The hover has sections. The first, written here, gives the probability, the verdict, the threshold
+in effect and the model. Later sections come from providers added with `add_section` (the
+Integrated Gradients explanation registers `explain_markdown` this way); each gets a `HoverContext`,
+runs on the model thread, and returns Markdown or plain text as `ctx.markdown` says, or None.
+A provider that fails is logged and skipped: the verdict is still shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from codeorigin.lsp.diagnostics import percent
+
+if TYPE_CHECKING:
+    from codeorigin.engine import Engine, SpanResult
+    from codeorigin.lsp.analysis import Analysis
+    from codeorigin.lsp.options import Settings
+    from codeorigin.lsp.server import CodeOriginServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HoverContext:
+    """What a hover section may use. `offset` is the cursor as a character offset into `text`."""
+
+    uri: str
+    text: str
+    offset: int
+    result: SpanResult
+    engine: Engine
+    settings: Settings
+    markdown: bool
+
+
+HoverSection = Callable[[HoverContext], "str | None"]
+_sections: list[HoverSection] = []
+
+
+def add_section(section: HoverSection) -> None:
+    """Append a section to every hover (called once, when the server is created)."""
+    if section not in _sections:
+        _sections.append(section)
+
+
+VERDICT_WORDS = {
+    "llm": "likely LLM-generated",
+    "uncertain": "possibly LLM-generated",
+    "human": "likely human-written",
+    "too_short": "too short to judge",
+}
+
+
+def verdict_section(ctx: HoverContext) -> str:
+    """The first section: probability, verdict, threshold and model."""
+    r = ctx.result
+    llm, uncertain = ctx.engine.effective_thresholds(ctx.settings.engine_options())
+    prob = percent(r.probability) if r.probability is not None else "n/a"
+    model = ctx.engine.model.name
+    md = ctx.markdown
+    name = f"`{r.span.name}`" if md else r.span.name
+    lines = [
+        f"**codeorigin: {VERDICT_WORDS[r.verdict]}**"
+        if md
+        else f"codeorigin: {VERDICT_WORDS[r.verdict]}",
+        "",
+        f"{name} ({r.span.kind}): probability of LLM authorship {f'**{prob}**' if md else prob}",
+        "",
+    ]
+    bullet = "- " if md else ""
+    lines.append(f"{bullet}Verdict: {r.verdict}")
+    lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
+    if r.verdict == "too_short":
+        lines.append(
+            f"{bullet}Length: {r.n_tokens} tokens, {r.n_lines} lines "
+            f"(needs {ctx.settings.min_tokens} tokens and {ctx.settings.min_lines} lines)"
+        )
+    lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
+    return "\n".join(lines)
+
+
+def render(ctx: HoverContext) -> str:
+    """All sections of a hover, joined. Runs on the model thread (providers may be slow)."""
+    parts = [verdict_section(ctx)]
+    for section in _sections:
+        try:
+            extra = section(ctx)
+        except Exception:
+            log.exception("hover section %r failed", section)
+            continue
+        if extra:
+            parts.append(extra)
+    return ("\n\n---\n\n" if ctx.markdown else "\n\n").join(parts)
+
+
+def context_at(analysis: Analysis, position: types.Position, markdown: bool) -> HoverContext | None:
+    """The hover context at a position: the innermost scored span containing it, if any."""
+    if analysis.engine is None:
+        return None
+    offset = analysis.positions.offset(position)
+    for result in analysis.spans_at(offset):
+        if result.probability is not None:
+            return HoverContext(
+                uri=analysis.uri,
+                text=analysis.text,
+                offset=offset,
+                result=result,
+                engine=analysis.engine,
+                settings=analysis.settings,
+                markdown=markdown,
+            )
+    return None
+
+
+def register(server: CodeOriginServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover | None:
+        analysis = await ls.analyzer.current(params.text_document.uri)
+        if analysis is None:
+            return None
+        ctx = context_at(analysis, params.position, ls.client.hover_markdown)
+        if ctx is None:
+            return None
+        loop = asyncio.get_running_loop()
+        text = await loop.run_in_executor(ls.executor, render, ctx) if _sections else render(ctx)
+        span = ctx.result.span
+        segment = next(
+            ((a, b) for a, b in span.segments if a <= ctx.offset <= b), (span.start, span.end)
+        )
+        kind = types.MarkupKind.Markdown if ctx.markdown else types.MarkupKind.PlainText
+        return types.Hover(
+            contents=types.MarkupContent(kind=kind, value=text),
+            range=analysis.positions.range(*segment),
+        )

@@ -1,0 +1,140 @@
+"""The loaded models: one `Engine` per (model folder, thread count), loaded off the event loop.
+
+`codeorigin.modelPath` picks the folder (relative paths are resolved against the document's
+workspace folder; empty means the server's `--model`, else the shipped default model) and
+`codeorigin.threads` the onnxruntime thread count. A folder that cannot be loaded (`ModelError`) is
+reported once with what to do, remembered, and not retried until the configuration changes or the
+user asks to rescore; the server keeps answering without diagnostics meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from codeorigin.engine import Engine
+from codeorigin.lsp.progress import work_done
+from codeorigin.model.manifest import ModelError, default_model_dir
+
+if TYPE_CHECKING:
+    from codeorigin.lsp.options import Settings
+    from codeorigin.lsp.server import CodeOriginServer
+    from codeorigin.model.scorer import Model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """Which model folder, opened with how many threads."""
+
+    path: Path
+    threads: int
+
+
+class ModelRegistry:
+    """Loads, caches and reports on the models the settings ask for."""
+
+    def __init__(self, ls: CodeOriginServer, default_path: Path | None = None) -> None:
+        self._ls = ls
+        self.default_path = default_path
+        self._engines: dict[ModelKey, Engine] = {}
+        self._failures: dict[ModelKey, str] = {}
+        self._loading: dict[ModelKey, asyncio.Future[Engine | None]] = {}
+        self.load_seconds: dict[ModelKey, float] = {}
+        self.preload: asyncio.Future[Engine | None] | None = None  # started at `initialized`
+
+    def key(self, settings: Settings, base: Path | None = None) -> ModelKey:
+        """The model a document's settings ask for; `base` is its workspace folder."""
+        if settings.model_path.strip():
+            path = Path(settings.model_path.strip()).expanduser()
+            if not path.is_absolute() and base is not None:
+                path = base / path
+        else:
+            path = self.default_path if self.default_path is not None else default_model_dir()
+        return ModelKey(path.resolve(), settings.threads)
+
+    def loaded(self, key: ModelKey) -> Engine | None:
+        return self._engines.get(key)
+
+    def failure(self, key: ModelKey) -> str | None:
+        return self._failures.get(key)
+
+    def forget_failures(self) -> None:
+        """Try failed folders again next time (the configuration changed, or the user asked); a
+        new failure is reported again."""
+        for message in self._failures.values():
+            self._ls.forget_message(self._message(message))
+        self._failures.clear()
+
+    def keep_only(self, keys: set[ModelKey]) -> None:
+        """Drop engines no setting refers to any more."""
+        for key in list(self._engines):
+            if key not in keys:
+                del self._engines[key]
+
+    async def engine(self, key: ModelKey) -> Engine | None:
+        """The engine for a key, loading it if needed; None when the model cannot be loaded."""
+        engine = self._engines.get(key)
+        if engine is not None:
+            return engine
+        if key in self._failures:
+            return None
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(key))
+            self._loading[key] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        # One document giving up (a newer edit) must not cancel the load the others wait for.
+        return await asyncio.shield(loading)
+
+    async def _load(self, key: ModelKey) -> Engine | None:
+        from codeorigin.model.scorer import Model  # onnxruntime is imported on first use
+
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            async with work_done(self._ls, "codeorigin: loading model", str(key.path)):
+                model: Model = await loop.run_in_executor(
+                    self._ls.executor, lambda: Model.load(key.path, threads=key.threads)
+                )
+        except ModelError as exc:
+            self._fail(key, str(exc))
+            return None
+        except Exception as exc:  # onnxruntime or the tokenizer failing in an unforeseen way
+            log.exception("loading the model from %s failed", key.path)
+            self._fail(key, f"cannot load the model from {key.path}: {exc}")
+            return None
+        engine = Engine(model)
+        # A new thread count reopens the session but keeps the scores: same model, same digest.
+        for other in self._engines.values():
+            if other.model.digest == model.digest:
+                engine.cache = other.cache
+                engine.stats = other.stats
+                break
+        self._engines[key] = engine
+        self.load_seconds[key] = time.perf_counter() - started
+        log.info(
+            "loaded model %s (%s) from %s with %d thread(s) in %.2f s",
+            model.name,
+            model.digest[:12],
+            key.path,
+            key.threads,
+            self.load_seconds[key],
+        )
+        return engine
+
+    def _fail(self, key: ModelKey, message: str) -> None:
+        self._failures[key] = message
+        log.error("%s", message)
+        self._ls.notify_user(self._message(message), types.MessageType.Error, once=True)
+
+    @staticmethod
+    def _message(failure: str) -> str:
+        return f"codeorigin: no model, so no verdicts. {failure}"

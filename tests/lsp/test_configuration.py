@@ -1,0 +1,117 @@
+"""Settings applied live, bad settings reported, and a missing model survived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
+from lsprotocol import types
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_threshold_change_flips_diagnostics_live(
+    start: Start, root: Path, editor: str
+) -> None:
+    client = await start(editor)
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert len((await client.published_for(uri, version=1)).diagnostics) == 2
+
+    count = len(client.published)
+    await client.change_configuration({"threshold": 0.99})
+    assert not (await client.published_for(uri, version=1, after=count)).diagnostics
+
+    count = len(client.published)
+    await client.change_configuration({"threshold": 0.0})
+    flipped = await client.published_for(uri, version=1, after=count)
+    assert [d.data["name"] for d in flipped.diagnostics] == ["alpha", "beta"]
+    assert (await client.status())["model"]["threshold"] == 0.0
+
+
+async def test_settings_pushed_by_a_client_without_configuration_requests(
+    start: Start, root: Path
+) -> None:
+    client = await start(caps=capabilities("neovim", configuration=False))
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert len((await client.published_for(uri, version=1)).diagnostics) == 2
+    count = len(client.published)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codeorigin": {"threshold": 0.99}})
+    )
+    assert not (await client.published_for(uri, version=1, after=count)).diagnostics
+
+
+async def test_invalid_settings_warn_and_fall_back(start: Start, root: Path) -> None:
+    client = await start(init={"threshold": "high", "minLines": -2, "severity": "loud"})
+    warning = await client.message_matching("codeorigin.threshold")
+    assert warning.type == types.MessageType.Warning
+    await client.message_matching("codeorigin.minLines")
+    await client.message_matching("codeorigin.severity")
+
+    # The server keeps answering, with the defaults in place of the bad values.
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    published = await client.published_for(uri, version=1)
+    assert len(published.diagnostics) == 2
+    assert published.diagnostics[0].severity == types.DiagnosticSeverity.Information
+    assert (await client.status())["model"]["threshold"] == 0.5  # the model's own
+
+
+async def test_settings_per_workspace_folder(start: Start, root: Path) -> None:
+    strict, lenient = root / "strict", root / "lenient"
+    strict.mkdir()
+    lenient.mkdir()
+    client = await start(
+        folders=[strict, lenient],
+        config={"threshold": 0.0},
+        folder_config={lenient: {"threshold": 0.99}},
+    )
+    in_strict, in_lenient = uri_in(strict, "a.py"), uri_in(lenient, "a.py")
+    client.open(in_strict, PY_DOC)
+    client.open(in_lenient, PY_DOC)
+    assert len((await client.published_for(in_strict, version=1)).diagnostics) == 2
+    assert not (await client.published_for(in_lenient, version=1)).diagnostics
+    assert (await client.status(in_lenient))["model"]["threshold"] == 0.99
+    assert (await client.status(in_strict))["model"]["threshold"] == 0.0
+
+
+async def test_missing_model_reported_once_and_fixed_by_configuration(
+    start: Start, root: Path, tiny_model_dir: Path
+) -> None:
+    client = await start(model=root / "no-such-model")
+    error = await client.message_matching("model folder not found")
+    assert error.type == types.MessageType.Error
+    assert "codeorigin.modelPath" in error.message
+
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert not (await client.published_for(uri, version=1)).diagnostics
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
+    )
+    assert hover is None
+    status = await client.status()
+    assert "model folder not found" in status["error"]
+    client.edit(uri, 2, (0, 0), (0, 0), "\n")
+    await client.published_for(uri, version=2)
+    assert len([m for m in client.messages if m.type == types.MessageType.Error]) == 1
+
+    count = len(client.published)
+    await client.change_configuration({"modelPath": str(tiny_model_dir)})
+    recovered = await client.published_for(uri, version=2, after=count)
+    assert len(recovered.diagnostics) == 2
+    assert (await client.status())["error"] is None
+
+
+async def test_model_loading_reports_progress(start: Start) -> None:
+    client = await start("visual-studio-code")
+    assert (await client.status())["model"]["name"] == "tiny-test"
+    titles = [
+        report.title
+        for reports in client.progress_reports.values()
+        for report in reports
+        if isinstance(report, types.WorkDoneProgressBegin)
+    ]
+    assert "codeorigin: loading model" in titles

@@ -1,0 +1,166 @@
+"""Hover, code lens, the "Rescore selection" code action and the commands, over the wire."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
+from lsprotocol import types
+
+
+def hover_params(uri: str, line: int, character: int) -> types.HoverParams:
+    return types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, character))
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_hover_is_markdown_when_the_client_prefers_it(
+    start: Start, root: Path, editor: str
+) -> None:
+    client = await start(editor)
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    hover = await client.text_document_hover_async(hover_params(uri, 10, 8))  # inside beta
+    assert hover is not None
+    assert isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    text = hover.contents.value
+    assert "**codeorigin: likely LLM-generated**" in text
+    assert "`beta` (function)" in text
+    assert "Threshold: 50%" in text
+    assert "`tiny-test`" in text
+    assert hover.range == types.Range(types.Position(7, 0), types.Position(12, 17))
+
+    # Between the functions, and in a document that is not open: nothing.
+    assert await client.text_document_hover_async(hover_params(uri, 5, 0)) is None
+    assert await client.text_document_hover_async(hover_params(uri_in(root, "x.py"), 0, 0)) is None
+
+
+async def test_hover_is_plain_text_when_the_client_asks(start: Start, root: Path) -> None:
+    client = await start(caps=capabilities("neovim", hover_formats=["plaintext"]))
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    hover = await client.text_document_hover_async(hover_params(uri, 2, 6))  # inside alpha
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.kind == types.MarkupKind.PlainText
+    assert "alpha (function)" in hover.contents.value
+    assert "**" not in hover.contents.value and "`" not in hover.contents.value
+
+
+SCRIPT = """\
+import sys
+
+data = sys.stdin.read().split()
+n = int(data[0])
+values = [int(x) for x in data[1 : n + 1]]
+print(sum(values))
+
+
+def helper(x):
+    return x
+"""
+
+
+async def test_hover_on_a_module_span_only_on_its_lines(start: Start, root: Path) -> None:
+    client = await start(init={"minTokens": 1, "minLines": 2})
+    uri = uri_in(root, "script.py")
+    client.open(uri, SCRIPT)
+    module = await client.text_document_hover_async(hover_params(uri, 3, 2))
+    assert module is not None and "`<module>` (module)" in module.contents.value  # type: ignore[union-attr]
+    inner = await client.text_document_hover_async(hover_params(uri, 9, 6))
+    assert inner is not None and "`helper` (function)" in inner.contents.value  # type: ignore[union-attr]
+
+
+async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
+    client = await start()
+    uri = uri_in(root, "a.py")
+    short = PY_DOC + "\n\ndef tiny():\n    return 1\n"  # too short to judge: no lens
+    client.open(uri, short)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri))
+    )
+    assert lenses is not None
+    assert [lens.range.start.line for lens in lenses] == [0, 7]
+    assert all(lens.command is not None for lens in lenses)
+    title = lenses[0].command.title  # type: ignore[union-attr]
+    assert title.startswith("codeorigin: ") and "% LLM (likely LLM)" in title
+    assert lenses[0].command.command == "codeorigin.rescoreDocument"  # type: ignore[union-attr]
+
+    await client.change_configuration({"codeLens": False})
+    await client.published_for(uri, version=1, after=len(client.published))
+    assert not await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri))
+    )
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_rescore_selection_code_action(start: Start, root: Path, editor: str) -> None:
+    client = await start(editor)
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    selection = types.Range(types.Position(1, 4), types.Position(4, 16))  # alpha's body
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=selection,
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert actions is not None and len(actions) == 1
+    action = actions[0]
+    assert isinstance(action, types.CodeAction) and action.title == "Rescore selection"
+    assert action.command is not None
+    assert action.command.command == "codeorigin.rescoreSelection"
+
+    result = await client.command(action.command.command, *(action.command.arguments or []))
+    assert set(result) == {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}
+    assert result["n_lines"] == 4
+    assert result["model"] == "tiny-test"
+    assert result["threshold"] == 0.5
+    assert result["verdict"] in {"llm", "uncertain", "human"}
+    shown = await client.message_matching("the selection (4 lines")
+    assert shown.type == types.MessageType.Info
+
+    # The selection is scored exactly: it is not the whole function's score.
+    spans = await client.command("codeorigin.rescoreDocument", uri)
+    alpha = next(s for s in spans if s["name"] == "alpha")
+    assert alpha["probability"] != result["probability"]
+
+    empty = types.Range(types.Position(1, 4), types.Position(1, 4))
+    none = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=empty,
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert not none
+
+
+async def test_rescore_document_and_status(start: Start, root: Path) -> None:
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    count = len(client.published)
+    spans = await client.command("codeorigin.rescoreDocument", uri)
+    assert [(s["name"], s["kind"], s["verdict"]) for s in spans] == [
+        ("alpha", "function", "llm"),
+        ("beta", "function", "llm"),
+    ]
+    assert spans[1]["nameRange"] == {
+        "start": {"line": 7, "character": 4},
+        "end": {"line": 7, "character": 8},
+    }
+    assert (await client.published_for(uri, version=1, after=count)).diagnostics
+
+    status = await client.status()
+    assert status["model"]["name"] == "tiny-test"
+    assert len(status["model"]["digest"]) == 64
+    assert status["model"]["threshold"] == 0.5 and status["model"]["uncertain"] == 0.4
+    assert status["cache"]["size"] == 2 and status["cache"]["max"] >= 2
+    assert status["counts"]["spans_scored"] == 2  # the rescore came from the cache
+    assert status["counts"]["cache_hits"] >= 2
+    assert status["error"] is None
+    assert "score_seconds" in status["timings"]

@@ -1,0 +1,104 @@
+"""In-process tests of the server's pure parts: settings validation, positions, LSP lines."""
+
+from __future__ import annotations
+
+import pytest
+from lsp_client import capabilities
+from lsprotocol import types
+
+from codeorigin.lsp.capabilities import ClientFeatures
+from codeorigin.lsp.documents import LspTextDocument
+from codeorigin.lsp.options import Settings, section, settings_from
+from codeorigin.lsp.positions import PositionMap
+
+
+def test_settings_defaults_and_layers() -> None:
+    settings, problems = settings_from([None, {"minLines": 6, "threshold": 0.3}, {"minLines": 8}])
+    assert problems == []
+    assert settings == Settings(min_lines=8, threshold=0.3)
+    assert settings.engine_options().min_lines == 8
+    assert Settings().severity == "information" and Settings().debounce_ms == 400
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("threshold", 1.5),
+        ("threshold", "0.5"),
+        ("minLines", 0),
+        ("minTokens", 2.5),
+        ("enable", "yes"),
+        ("severity", "fatal"),
+        ("languages", ["python", "cobol"]),
+        ("debounceMs", -1),
+        ("threads", True),
+        ("igSteps", 0),
+        ("modelPath", 3),
+    ],
+)
+def test_invalid_setting_names_itself_and_falls_back(key: str, value: object) -> None:
+    settings, problems = settings_from([{key: value, "codeLens": False}])
+    assert [p.key for p in problems] == [f"codeorigin.{key}"]
+    assert f"codeorigin.{key}" in problems[0].message and "default" in problems[0].message
+    assert settings == Settings(code_lens=False)  # only the bad one fell back
+
+
+def test_settings_sections_and_languages() -> None:
+    assert section({"codeorigin": {"enable": False}}) == {"enable": False}
+    assert section({"codeorigin.enable": False}) == {"enable": False}
+    assert section({"enable": False}) == {"enable": False}
+    assert section(None) is None
+    settings, _ = settings_from([{"languages": ["Python", "javascript"]}])
+    assert settings.covers("python") and settings.covers("javascript") and settings.covers("py")
+    assert not settings.covers("javascriptreact") and not settings.covers("go")
+    assert settings_from([{"languages": []}])[0].covers("rust")
+
+
+TEXT = "a\tb\r\nx = 'é😀'; name\rlast\n\u2028tail"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_positions_round_trip(encoding: str) -> None:
+    pm = PositionMap(TEXT, encoding)
+    name = TEXT.index("name")
+    pos = pm.position(name)
+    assert pos.line == 1
+    prefix = "x = 'é😀'; "
+    expected = {
+        "utf-8": len(prefix.encode()),
+        "utf-16": len(prefix.encode("utf-16-le")) // 2,
+        "utf-32": len(prefix),
+    }[encoding]
+    assert pos.character == expected
+    for offset in range(len(TEXT) + 1):  # offsets inside a line ending mean the line's end
+        back = pm.position(offset)
+        assert pm.offset(back) == min(offset, pm.line_end(back.line))
+    # U+2028 is not a line break in LSP; CR alone is.
+    assert pm.position(TEXT.index("tail")).line == 3
+    assert pm.position(TEXT.index("last")).line == 2
+    # Past the end of a line: its end; past the last line: the end of the text.
+    assert pm.offset(types.Position(0, 99)) == 3
+    assert pm.offset(types.Position(9, 0)) == len(TEXT)
+
+
+def test_incremental_edits_count_lsp_lines() -> None:
+    # A form feed is not a line break for LSP: pygls' own TextDocument would put this edit on
+    # the wrong line.
+    doc = LspTextDocument("file:///x.py", "a = 1\n\x0c\nb = 2\n", version=1)
+    doc.apply_change(
+        types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(2, 0), types.Position(2, 1)), text="c"
+        )
+    )
+    assert doc.source == "a = 1\n\x0c\nc = 2\n"
+
+
+def test_client_features_from_recorded_editors() -> None:
+    vscode = ClientFeatures.of(capabilities("visual-studio-code"))
+    assert vscode.hover_markdown and vscode.work_done_progress and vscode.configuration
+    assert not vscode.pull_diagnostics and vscode.code_lens_refresh
+    neovim = ClientFeatures.of(capabilities("neovim"))
+    assert not neovim.pull_diagnostics  # it pulls, but cannot be told to pull again
+    assert ClientFeatures.of(capabilities("neovim", pull=True)).pull_diagnostics
+    assert not ClientFeatures.of(capabilities("neovim", hover_formats=["plaintext"])).hover_markdown
+    assert ClientFeatures.of(None) == ClientFeatures()
