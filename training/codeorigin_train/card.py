@@ -119,6 +119,16 @@ def render(m: dict[str, Any]) -> str:
     add(f"**FPR on held-out human code at the shipped threshold: {_f(held['human_fpr_at_threshold'], 4)}** "
         f"({held['overall']['confusion']['fp']} of {held['overall']['n_human']} human test samples flagged). "
         f"Expected calibration error on test: {_f(ch['reliability_test']['ece'][0])}.\n")
+    xh = ch.get("external_human")
+    if xh:
+        add(f"**FPR on real open-source human code** (pre-2021 releases of {xh['projects']} projects, "
+            f"{xh['n']} functions, {', '.join(f'{k} {v}' for k, v in xh['languages'].items())}; not from any "
+            f"training source): **{_f(xh['fpr_at_llm_threshold'], 3)}** flagged `llm`, "
+            f"{_f(xh['fraction_at_or_above_uncertain'], 3)} at least `uncertain`; with docstrings "
+            f"{_f(xh['fpr_with_docstring'], 3)} (n={xh['n_with_docstring']}), without "
+            f"{_f(xh['fpr_without_docstring'], 3)}. The char n-gram baseline at its own 1%-FPR threshold flags "
+            f"{_f(xh.get('baseline_fpr_at_its_threshold'), 3)} of them. This, not the held-out figure, is the "
+            "better estimate of how often the model would wrongly flag a library author.\n")
     add("Metrics at the shipped threshold:\n")
     L.extend(_metric_rows({"all": held["overall"]}))
     add("\nPer source:\n")

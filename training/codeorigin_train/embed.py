@@ -89,18 +89,19 @@ class LayerCache:
         return self.states[self.offsets[i] : self.offsets[i + 1]]
 
     def save(self, stem: Path) -> None:
-        np.save(stem.with_suffix(".states.npy"), self.states)
-        np.save(stem.with_suffix(".offsets.npy"), self.offsets)
-        stem.with_suffix(".json").write_text(json.dumps({"layer": self.layer}))
+        np.save(_p(stem, ".states.npy"), self.states)
+        np.save(_p(stem, ".offsets.npy"), self.offsets)
+        _p(stem, ".json").write_text(json.dumps({"layer": self.layer}))
 
     @classmethod
     def load(cls, stem: Path) -> LayerCache:
-        layer = json.loads(stem.with_suffix(".json").read_text())["layer"]
-        return cls(
-            np.load(stem.with_suffix(".states.npy"), mmap_mode="r"),
-            np.load(stem.with_suffix(".offsets.npy")),
-            int(layer),
-        )
+        layer = json.loads(_p(stem, ".json").read_text())["layer"]
+        return cls(np.load(_p(stem, ".states.npy"), mmap_mode="r"), np.load(_p(stem, ".offsets.npy")), int(layer))
+
+
+def _p(stem: Path, suffix: str) -> Path:
+    """`stem` + `suffix` (cache stems contain dots, so `with_suffix` would cut them)."""
+    return Path(f"{stem}{suffix}")
 
 
 def run_encoder(
@@ -168,6 +169,28 @@ def measure_throughput(
     return len(sample) / max(1e-9, time.perf_counter() - t0)
 
 
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """Per-text digests (16 bytes each), so a changed dataset reuses the rows it still shares."""
+    return np.array(
+        [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts], dtype="S16"
+    )
+
+
+def _reusable(cache_dir: Path, prefix: str, layer: int | None) -> list[tuple[Path, Path | None]]:
+    """Earlier cache entries of the same encoder/layout/length that stored per-text keys."""
+    out = []
+    for keys in sorted(Path(cache_dir).glob(f"{prefix}.*.pooled.keys.npy")):
+        pooled = keys.with_name(keys.name.replace(".keys.npy", ".npy"))
+        stem = None
+        if layer is not None:
+            stem = Path(str(pooled).replace(".pooled.npy", f".layer{layer}"))
+            if not _p(stem, ".json").exists():
+                continue
+        if pooled.exists():
+            out.append((pooled, stem))
+    return out
+
+
 def cached_embeddings(
     texts: Sequence[str],
     *,
@@ -182,26 +205,58 @@ def cached_embeddings(
 ) -> tuple[np.ndarray, LayerCache | None]:
     """Pooled embeddings of `texts` (and the states entering `layer` when given), cached.
 
-    Both come from one pass of the encoder; a present cache entry is read instead of recomputed.
+    Both come from one pass of the encoder. A cache entry for exactly these texts is read as is;
+    otherwise rows whose text an earlier entry (same encoder, layout, length) holds are copied from
+    it and only the rest are computed.
     """
     h = texts_hash(texts)
-    path = Path(cache_dir) / f"{cache_key(encoder_name, layout=layout, max_length=max_length, data_hash=h)}.npy"
-    stem = None
-    if layer is not None:
-        kind = f"layer{layer}"
-        stem = Path(cache_dir) / cache_key(encoder_name, layout=layout, max_length=max_length, data_hash=h, kind=kind)
-    have_layer = stem is None or stem.with_suffix(".json").exists()
+    stem_of = lambda kind: Path(cache_dir) / cache_key(  # noqa: E731
+        encoder_name, layout=layout, max_length=max_length, data_hash=h, kind=kind
+    )
+    path = _p(stem_of("pooled"), ".npy")
+    stem = stem_of(f"layer{layer}") if layer is not None else None
+    have_layer = stem is None or _p(stem, ".json").exists()
     if path.exists() and have_layer:
         log.info("embedding cache hit: %s", path)
         return np.load(path), (LayerCache.load(stem) if stem is not None else None)
-    tok = TokenEncoder(tokenizer_file, max_length=max_length, layout=layout)
-    log.info("embedding %d texts -> %s%s", len(texts), path, f" (+ layer {layer} states)" if stem else "")
-    pooled, cache = run_encoder(encoder, tok, texts, layer=layer, threads=threads)
+    keys = text_keys(texts)
+    hidden = int(encoder.config.hidden_size)
+    pooled = np.zeros((len(texts), hidden), dtype=np.float32)
+    per_sample: list[np.ndarray | None] = [None] * len(texts)
+    missing = np.ones(len(texts), dtype=bool)
+    prefix = cache_key(encoder_name, layout=layout, max_length=max_length, data_hash="X").rsplit(".X.", 1)[0]
+    for old_path, old_stem in _reusable(Path(cache_dir), prefix, layer):
+        old_keys = np.load(old_path.with_name(old_path.name.replace(".npy", ".keys.npy")))
+        where = {k: j for j, k in enumerate(old_keys.tolist())}
+        hits = [(i, where[k]) for i, k in enumerate(keys.tolist()) if missing[i] and k in where]
+        if not hits:
+            continue
+        old_pooled = np.load(old_path, mmap_mode="r")
+        old_cache = LayerCache.load(old_stem) if old_stem is not None else None
+        for i, j in hits:
+            pooled[i] = old_pooled[j]
+            if old_cache is not None:
+                per_sample[i] = np.asarray(old_cache.sample(j))
+            missing[i] = False
+        log.info("reused %d rows from %s", len(hits), old_path.name)
+    todo = np.flatnonzero(missing)
+    if len(todo):
+        tok = TokenEncoder(tokenizer_file, max_length=max_length, layout=layout)
+        log.info("embedding %d of %d texts -> %s%s", len(todo), len(texts), path, f" (+ layer {layer})" if stem else "")
+        new_pooled, new_cache = run_encoder(encoder, tok, [texts[i] for i in todo], layer=layer, threads=threads)
+        pooled[todo] = new_pooled
+        if new_cache is not None:
+            for k, i in enumerate(todo):
+                per_sample[i] = np.asarray(new_cache.sample(k))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
+    tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, pooled)
-    tmp.replace(path)
-    if stem is not None and cache is not None:
-        cache.save(stem)
-        return pooled, LayerCache.load(stem)
-    return pooled, None
+    np.save(path.with_name(path.name.replace(".npy", ".keys.npy")), keys)
+    if stem is not None:
+        lengths = [0 if s is None else s.shape[0] for s in per_sample]
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(lengths)
+        states = np.concatenate([s for s in per_sample if s is not None], axis=0)
+        LayerCache(states, offsets, layer).save(stem)
+    tmp.replace(path)  # last: the pooled file marks the entry complete
+    return pooled, (LayerCache.load(stem) if stem is not None else None)
