@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
+from lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
 from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
 
 
 def hover_params(uri: str, line: int, character: int) -> types.HoverParams:
@@ -164,3 +166,39 @@ async def test_rescore_document_and_status(start: Start, root: Path) -> None:
     assert status["counts"]["cache_hits"] >= 2
     assert status["error"] is None
     assert "score_seconds" in status["timings"]
+
+
+async def test_cancelled_request_is_answered_as_cancelled(start: Start, root: Path) -> None:
+    client = await start(init={"debounceMs": 10_000})
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    client.edit(uri, 2, (1, 0), (1, 0), "    # edited\n")
+    # The hover waits for the debounced run of version 2; the client gives up on it.
+    pending = asyncio.wrap_future(
+        client.protocol.send_request(
+            types.TEXT_DOCUMENT_HOVER, hover_params(uri, 2, 4), msg_id="hover-to-cancel"
+        )
+    )
+    await asyncio.sleep(0.2)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="hover-to-cancel"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(pending, TIMEOUT)
+    # ... and the server goes on answering.
+    assert (await client.status())["error"] is None
+
+
+async def test_threads_change_reopens_the_model_and_keeps_the_cache(
+    start: Start, root: Path
+) -> None:
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    before = await client.status()
+    count = len(client.published)
+    await client.change_configuration({"threads": 2})
+    assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
+    after = await client.status()
+    assert (before["threads"], after["threads"]) == (1, 2)
+    assert after["counts"]["spans_scored"] == before["counts"]["spans_scored"]
