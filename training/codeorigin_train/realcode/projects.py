@@ -1,0 +1,123 @@
+"""The pinned list of real projects (`projects.toml`): what to fetch and what to record about it.
+
+Each entry names one release by exact version and the archive the registry serves for it, with the
+archive's hash, so a later fetch gets the same bytes or fails. The release date and the evidence for
+it are part of the entry because the whole point of this material is that it predates code-writing
+LLMs: an entry whose date cannot be checked says so (`date_source = "unverified"`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PROJECTS_FILE = Path(__file__).with_name("projects.toml")
+REGISTRIES = ("pypi", "npm")
+# Where a release date comes from: the registry's upload time of the pinned file (PyPI's simple
+# index), a dated entry in a changelog or file header inside the archive (checked at build time),
+# or nothing that can be checked here.
+DATE_SOURCES = ("pypi-upload-time", "archive-text", "unverified")
+CUTOFF = "2021-01-01"
+
+
+@dataclass(frozen=True)
+class Project:
+    """One pinned release.
+
+    `file` is the archive's file name as the registry serves it; `sha256` (PyPI) or `integrity`
+    (npm, the registry's `sha512-...` string) pins its bytes. `include` restricts extraction to
+    paths under these prefixes (paths are relative to the archive's top folder), `exclude` drops
+    paths under these prefixes; both are for packages that also ship compiled copies of their
+    sources. `date_evidence_path`/`date_evidence_text` name the file inside the archive and the text
+    in it that dates the release when `date_source == "archive-text"`.
+    """
+
+    name: str
+    version: str
+    registry: str
+    release_date: str
+    date_source: str
+    licence: str
+    file: str
+    sha256: str = ""
+    integrity: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    date_evidence_path: str = ""
+    date_evidence_text: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def source(self) -> str:
+        """The `source` column for this project's samples."""
+        return "cpython-stdlib" if self.registry == "stdlib" else f"real-{self.registry}"
+
+    @property
+    def group(self) -> str:
+        """The split group: one per project, so a project never straddles train and test."""
+        return f"real:{self.name}"
+
+
+_KNOWN = {f for f in Project.__dataclass_fields__ if f != "extra"}
+
+
+def _project(entry: dict[str, Any], where: str) -> Project:
+    missing = [
+        k
+        for k in ("name", "version", "registry", "release_date", "date_source", "licence", "file")
+        if not entry.get(k)
+    ]
+    if missing:
+        raise ValueError(f"{where}: missing {', '.join(missing)}")
+    if entry["registry"] not in REGISTRIES:
+        raise ValueError(
+            f"{where}: registry must be one of {REGISTRIES}, not {entry['registry']!r}"
+        )
+    if entry["date_source"] not in DATE_SOURCES:
+        raise ValueError(f"{where}: date_source must be one of {DATE_SOURCES}")
+    if entry["date_source"] == "archive-text" and not (
+        entry.get("date_evidence_path") and entry.get("date_evidence_text")
+    ):
+        raise ValueError(f"{where}: archive-text dates need date_evidence_path and _text")
+    if entry["registry"] == "pypi" and not entry.get("sha256"):
+        raise ValueError(f"{where}: a PyPI entry needs the sdist's sha256")
+    if entry["registry"] == "npm" and not entry.get("integrity"):
+        raise ValueError(f"{where}: an npm entry needs the tarball's integrity string")
+    known = {k: v for k, v in entry.items() if k in _KNOWN}
+    for key in ("include", "exclude"):
+        if key in known:
+            known[key] = tuple(known[key])
+    known["release_date"] = str(known["release_date"])
+    extra = {k: v for k, v in entry.items() if k not in _KNOWN}
+    return Project(**known, extra=extra)
+
+
+def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
+    """The pinned projects of a TOML file (`[[project]]` tables), in file order.
+
+    Raises ValueError for an incomplete entry, a duplicate name, or a release dated on or after
+    CUTOFF: such an entry would defeat the purpose of the list.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError as exc:  # Python 3.10
+        raise RuntimeError("reading projects.toml needs Python 3.11 or newer (tomllib)") from exc
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    projects = [
+        _project(entry, f"{path.name} entry {i}") for i, entry in enumerate(data.get("project", []))
+    ]
+    seen: set[str] = set()
+    for p in projects:
+        if p.name in seen:
+            raise ValueError(f"{path.name}: {p.name} is listed twice")
+        seen.add(p.name)
+        if p.release_date >= CUTOFF:
+            raise ValueError(f"{path.name}: {p.name} {p.version} is dated {p.release_date}")
+    log.debug("%d pinned projects in %s", len(projects), path)
+    return projects
