@@ -134,7 +134,10 @@ async def fetch(ls: CodeOriginServer) -> None:
 async def reload(ls: CodeOriginServer, pushed: Any = None) -> None:
     """Re-read the configuration and apply it. `pushed` is the payload of a
     `workspace/didChangeConfiguration` from a client that cannot answer configuration requests."""
-    ls.settings.set_folders([f.uri for f in ls.workspace.folders.values()])
+    folders = [f.uri for f in ls.workspace.folders.values()]
+    if not folders and ls.workspace.root_uri:
+        folders = [ls.workspace.root_uri]  # a client that gave only a root: one folder
+    ls.settings.set_folders(folders)
     if ls.client.configuration:
         await fetch(ls)
     elif pushed is not None:

@@ -26,6 +26,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
+from codeorigin.lsp import code_lens, diagnostics
 from codeorigin.lsp.analysis import Analyzer
 from codeorigin.lsp.capabilities import ClientFeatures
 from codeorigin.lsp.configuration import SettingsStore
@@ -81,8 +82,6 @@ class CodeOriginServer(LanguageServer):
     def refresh_views(self) -> None:
         """Ask the client to re-request what it pulls (diagnostics, lenses) after results changed
         without an edit."""
-        from codeorigin.lsp import code_lens, diagnostics
-
         if not self.analyzer.open_uris():
             return
         diagnostics.refresh(self)
@@ -146,16 +145,8 @@ def create_server(
 ) -> CodeOriginServer:
     """A server with every feature registered. `model` is the folder used when
     `codeorigin.modelPath` is empty; `threads` the default of `codeorigin.threads`."""
-    from codeorigin.lsp import (
-        code_actions,
-        code_lens,
-        commands,
-        configuration,
-        diagnostics,
-        hover,
-        lifecycle,
-        sync,
-    )
+    # Imported here: `commands` needs this module at run time (pygls reads its type hints).
+    from codeorigin.lsp import code_actions, commands, configuration, hover, lifecycle, sync
 
     server = CodeOriginServer(model=Path(model).expanduser() if model else None, threads=threads)
     for feature in (
