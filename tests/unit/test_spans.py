@@ -150,3 +150,13 @@ def test_span_extraction_never_raises_and_stays_inside_the_document(
         assert s.start < s.end <= len(src)
         for a, b in s.segments:
             assert 0 <= a < b <= len(src)
+
+
+def test_a_method_is_normalised_like_the_same_function_at_top_level() -> None:
+    from codeorigin.core.normalize import normalize
+
+    src = "class K:\n    def m(self):\n        if self:\n            return 1\n"
+    (span,) = extract_spans(src, "python")
+    top = "def m(self):\n    if self:\n        return 1\n"
+    assert normalize(span.text(src)).text == normalize(top).text
+    assert src[span.name_start : span.name_end] == "m"

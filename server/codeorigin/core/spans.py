@@ -401,7 +401,12 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
                     ),
                 ),
             )
-        spans.append(Span(found.name, found.kind, start, end, ns, ne, ((start, end),)))
+        # The text starts at the beginning of the first line when only indentation precedes the
+        # span, so a method's first line keeps its indentation and normalisation can dedent the
+        # whole method (otherwise the body would stay indented under an unindented `def`).
+        line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+        seg_start = line_start if not text[line_start:start].strip() else start
+        spans.append(Span(found.name, found.kind, start, end, ns, ne, ((seg_start, end),)))
         covered.append((start, end))
 
     module = _module_span(text, root, t, language, covered, min_lines)
