@@ -313,8 +313,12 @@ def fit(
         log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
         if on_epoch is not None:
             on_epoch(epoch, row)
+        # The plateau scheduler acts on the target rates, not on a partly warmed-up rate; its cuts
+        # become the new targets of any warm-up left.
+        for g in opt.param_groups:
+            g["lr"] = g["base_lr"]
         plateau.step(row["val_loss"])
-        for g in opt.param_groups:  # the plateau's cuts become the new base for any warm-up left
+        for g in opt.param_groups:
             g["base_lr"] = g["lr"]
         score = row["val_loss"] if config.monitor == "val_loss" else -row["val_auroc"]
         if score < hist.best_score:
