@@ -143,7 +143,10 @@ def bench_engine(model_dir: Path | None, threads: int, result: BenchResult, quic
         enc = model.encode([text])[0][1]
         ids, mask = model.encoder.pad_batch([model.encoder.with_specials(enc.ids)])
         model.forward(ids, mask)  # warm-up
-        bare = _timeit(lambda ids=ids, mask=mask: model.forward(ids, mask), repeat)
+        def bare_forward(ids: Any = ids, mask: Any = mask) -> None:
+            model.forward(ids, mask)
+
+        bare = _timeit(bare_forward, repeat)
 
         def full(engine: Engine = engine, text: str = text) -> None:
             engine.cache.clear()
@@ -220,7 +223,10 @@ def bench_hover(model: Any, result: BenchResult, quick: bool) -> None:
             continue
         text = _text_with_tokens(model, n - 2, seed=100 + n)
         attributor.attribute(text)  # warm-up
-        times = _timeit(lambda text=text: attributor.attribute(text), 3 if quick else 7)
+        def explain(text: str = text) -> None:
+            attributor.attribute(text)
+
+        times = _timeit(explain, 3 if quick else 7)
         figures[str(n)] = {
             "p50_ms": round(1000 * statistics.median(times), 1),
             "p95_ms": round(1000 * percentile(times, 0.95), 1),
@@ -400,7 +406,7 @@ def _check(result: BenchResult) -> list[tuple[str, Any, float, bool | None]]:
             TARGETS["engine_overhead_pct"],
         ),
     ]
-    out = []
+    out: list[tuple[str, Any, float, bool | None]] = []
     for label, value, target in rows:
         if value is None:
             out.append((label, None, target, None))

@@ -11,8 +11,12 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codeorigin import __version__
+
+if TYPE_CHECKING:
+    from codeorigin.model.scorer import Model
 
 
 def _threshold(value: str) -> float:
@@ -93,7 +97,7 @@ def _default_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _load_model(folder: Path | None, threads: int):  # type: ignore[no-untyped-def]
+def _load_model(folder: Path | None, threads: int) -> Model:
     from codeorigin.model.manifest import default_model_dir
     from codeorigin.model.scorer import Model
 

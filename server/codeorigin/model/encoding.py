@@ -62,12 +62,14 @@ class TokenEncoder:
         self.cls_id = self._id("[CLS]", "<s>")
         self.sep_id = self._id("[SEP]", "</s>")
         self.pad_id = self._id("[PAD]", "<pad>")
-        self.newline_id = tok.token_to_id(NEWLINE_TOKEN)
-        self.indent_id = tok.token_to_id(INDENT_TOKEN)
-        if self.layout and (self.newline_id is None or self.indent_id is None):
+        newline_id = tok.token_to_id(NEWLINE_TOKEN)
+        indent_id = tok.token_to_id(INDENT_TOKEN)
+        if self.layout and (newline_id is None or indent_id is None):
             raise ValueError(
                 f"layout markers need {NEWLINE_TOKEN} and {INDENT_TOKEN} in the tokenizer's vocabulary"
             )
+        self.newline_id: int = int(newline_id) if newline_id is not None else -1
+        self.indent_id: int = int(indent_id) if indent_id is not None else -1
 
     def _id(self, *names: str) -> int:
         for name in names:
