@@ -1,0 +1,633 @@
+"""Integrated Gradients explanations: which lines and tokens of a function made its score.
+
+For a text x, a baseline x' and the model's LLM logit F, the Integrated Gradients attribution of
+token t is (x_t - x'_t) · ∫₀¹ ∂F/∂x_t(x' + α(x - x')) dα, a vector over the embedding's hidden
+dimension. The integral is a quadrature over `steps` points of the path; the gradients come from
+the model folder's gradient graph (`onnx.gradient`, exported by
+`codeorigin_train.gradient_export`), so this module needs onnxruntime and numpy, never torch.
+
+Per token the vector is reduced two ways: its L2 norm (how much the token matters, whatever the
+direction; line shares are built on it and sum to 1) and its signed sum (positive pushes towards
+"LLM", negative towards "human"; the signed sums add up to F(x) - F(x')). That last identity is the
+completeness axiom: its relative error, the convergence delta, is computed for every explanation and
+returned, so the caller can see how good the approximation is.
+
+Baselines: `zero` (the all-zero word embedding, as the design says) or `pad` (the [PAD] embedding).
+[CLS] and [SEP] stay at their own embeddings along the path, so they get no attribution. Texts longer
+than the model's window are explained window by window, with the scorer's windows and weights: the
+scorer's logit is the token-weighted mean of window logits, so each window's attributions are scaled
+by the same weight and summed per token.
+
+Token positions travel back to the user's text through the encoder's offsets (normalised text),
+`Normalized.offsets` (original text) and, for a span of a document, `Span.text_offsets` (document),
+so lines are the user's lines, exactly, with CRLF, tabs and non-ASCII text.
+
+Cache: `Attributor` keeps a bounded LRU of explanations in token space, keyed by (model digest,
+hash of the normalised text, steps, rule, baseline). Mapping to lines is redone on every call: two
+texts with the same normalised form (CRLF against LF, other indentation) share the expensive part but
+land on their own lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import logging
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+
+from codeorigin.core.normalize import Normalized, normalize
+from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+from codeorigin.model.scorer import Model, sigmoid
+
+if TYPE_CHECKING:
+    from codeorigin.core.spans import Span
+
+log = logging.getLogger(__name__)
+
+Rule = Literal["riemann_trapezoid", "gauss_legendre", "gauss_lobatto"]
+BaselineKind = Literal["zero", "pad"]
+TokenKind = Literal["text", "newline", "indent"]
+RULES: tuple[str, ...] = get_args(Rule)
+BASELINES: tuple[str, ...] = get_args(BaselineKind)
+
+DEFAULT_RULE: Rule = "gauss_legendre"
+MAX_STEPS = 1024
+GRADIENT_INTERFACE = 1
+INPUT_NAMES = ("input_ids", "attention_mask", "path_mask", "alphas", "baseline_scale")
+OUTPUT_NAMES = ("logit", "grad", "embeds")
+# Rows per onnxruntime run are bounded by rows * L * (1 + L / 256) <= BATCH_CELLS: the backward pass
+# keeps every layer's activations, and attention grows with L². For a MiniLM-sized model this keeps
+# a run under about 350 MB (8 rows of 200 tokens, 2 rows of 512).
+BATCH_CELLS = 3072
+DEFAULT_CACHE_SIZE = 128
+TOP_TOKENS = 5
+
+
+@dataclass(frozen=True)
+class LineAttribution:
+    """One line of the user's text (0-based; a document line for `attribute_span`).
+
+    `share`: the line's part of the total L2 attribution (shares over lines sum to 1).
+    `score`: the signed attribution in logit units; > 0 pushes towards "LLM", < 0 towards "human".
+    """
+
+    line: int
+    share: float
+    score: float
+
+
+@dataclass(frozen=True)
+class TokenAttribution:
+    """One model token: its text as in the original, where it is, and its attribution.
+
+    `start`/`end` are character offsets into the text given to `attribute` (into the document for
+    `attribute_span`). `kind` tells layout markers (a line break, two columns of indentation) from
+    text tokens, whose `text` is whitespace.
+    """
+
+    text: str
+    line: int
+    score: float
+    share: float
+    start: int
+    end: int
+    kind: TokenKind = "text"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """An Integrated Gradients explanation of one text's score.
+
+    `logit` is F(x) of the fp32 gradient graph (window-weighted like the scorer's) and
+    `probability` its calibration; `baseline_logit` is F(x'). `delta` is the relative convergence
+    delta |Σ token scores - (logit - baseline_logit)| / |logit - baseline_logit| (`delta_abs` the
+    absolute one): small means the quadrature is good. `lines` are in line order and hold every line
+    with a token; `tokens` are the top tokens by share.
+    """
+
+    probability: float
+    logit: float
+    baseline_logit: float
+    delta: float
+    lines: tuple[LineAttribution, ...]
+    tokens: tuple[TokenAttribution, ...]
+    steps: int
+    rule: str
+    n_tokens: int
+    baseline: str = "zero"
+    delta_abs: float = 0.0
+    n_windows: int = 1
+    # Gradient-graph rows per window: `steps`, plus the two ends for gauss_legendre.
+    evaluations: int = 0
+
+    def top_lines(self, n: int = 3) -> tuple[LineAttribution, ...]:
+        """The `n` lines with the largest share, largest first."""
+        return tuple(sorted(self.lines, key=lambda la: (-la.share, la.line))[: max(0, n)])
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """An explanation in token space: what the cache keeps."""
+
+    logit: float
+    baseline_logit: float
+    l2: np.ndarray  # [n_tokens] L2 norm of each token's attribution vector
+    signed: np.ndarray  # [n_tokens] signed sum of each token's attribution vector
+    n_windows: int
+    evaluations: int
+
+
+def path_points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Quadrature on [0, 1]: (alphas, weights, index of α=0, index of α=1), read-only arrays.
+
+    `riemann_trapezoid`: `steps` evenly spaced points, both ends included (captum's rule).
+    `gauss_legendre`: `steps` Gauss-Legendre nodes, plus α=0 and α=1 with weight 0 (for F(x') and
+    F(x)). `gauss_lobatto`: `steps` Gauss-Lobatto nodes, which include both ends: for the same
+    number of gradient evaluations it is exact for polynomials of a higher degree than
+    `gauss_legendre` with its two extra ends. Computed once per (rule, steps).
+    """
+    return _cached_points(rule, int(steps))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    alphas, weights, i0, i1 = _points(rule, steps)
+    alphas.setflags(write=False)
+    weights.setflags(write=False)
+    return alphas, weights, i0, i1
+
+
+def _legendre(n: int, x: np.ndarray) -> np.ndarray:
+    """P_n(x) by the three-term recurrence."""
+    prev, cur = np.ones_like(x), x.copy()
+    if n == 0:
+        return prev
+    for k in range(1, n):
+        prev, cur = cur, ((2 * k + 1) * x * cur - k * prev) / (k + 1)
+    return cur
+
+
+def _jacobi_nodes(off_diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Golub-Welsch: eigenvalues and first eigenvector components of a symmetric Jacobi matrix."""
+    matrix = np.diag(off_diagonal, 1) + np.diag(off_diagonal, -1)
+    nodes, vectors = np.linalg.eigh(matrix)
+    return nodes, vectors[0] ** 2
+
+
+def _points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    if rule == "riemann_trapezoid":
+        alphas = np.linspace(0.0, 1.0, steps)
+        weights = np.full(steps, 1.0 / (steps - 1))
+        weights[0] = weights[-1] = 0.5 / (steps - 1)
+        return alphas, weights, 0, steps - 1
+    if rule == "gauss_legendre":
+        k = np.arange(1, steps, dtype=np.float64)
+        nodes, first = _jacobi_nodes(k / np.sqrt(4.0 * k * k - 1.0))
+        alphas = np.concatenate([[0.0], (nodes + 1.0) / 2.0, [1.0]])
+        weights = np.concatenate([[0.0], first, [0.0]])  # 2·v0² on [-1, 1], halved for [0, 1]
+        return alphas, weights, 0, steps + 1
+    if rule == "gauss_lobatto":
+        n = steps
+        # Interior nodes: the roots of P'_{n-1}, i.e. Gauss-Jacobi(1, 1) nodes.
+        k = np.arange(1, n - 2, dtype=np.float64)
+        inner = (
+            _jacobi_nodes(np.sqrt(k * (k + 2) / ((2 * k + 1) * (2 * k + 3))))[0]
+            if n > 2
+            else np.array([])
+        )
+        nodes = np.concatenate([[-1.0], inner, [1.0]])
+        w = 2.0 / (n * (n - 1) * _legendre(n - 1, nodes) ** 2)
+        return (nodes + 1.0) / 2.0, w / 2.0, 0, n - 1
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line of `text` starts (LF, CRLF and CR end a line, as in LSP)."""
+    starts = [0]
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            starts.append(i + 1)
+        elif c == "\r":
+            if i + 1 < n and text[i + 1] == "\n":
+                i += 1
+            starts.append(i + 1)
+        i += 1
+    return starts
+
+
+def rows_per_run(length: int, internal_batch_size: int | None) -> int:
+    """Rows of `length` tokens per onnxruntime run: the caller's bound, else the memory bound."""
+    if internal_batch_size is not None:
+        return max(1, int(internal_batch_size))
+    return max(1, int(BATCH_CELLS // (length * (1.0 + length / 256.0))))
+
+
+class Attributor:
+    """Integrated Gradients explanations for a model folder with a gradient graph.
+
+    `model` is a loaded `Model` (its encoder and calibration are shared), a `Manifest` or a model
+    folder. Raises `ModelError` when the folder has no usable gradient graph. The onnxruntime
+    session is opened on first use (`warm_up` opens it ahead); `threads` defaults to the model's.
+    Thread-safe.
+    """
+
+    def __init__(
+        self,
+        model: Model | Manifest | str | Path,
+        *,
+        threads: int | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        if isinstance(model, Model):
+            self.manifest = model.manifest
+            self.encoder = model.encoder
+            default_threads = model.threads
+        else:
+            self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
+            try:
+                self.encoder = TokenEncoder(
+                    self.manifest.path(self.manifest.tokenizer),
+                    max_length=self.manifest.max_length,
+                    layout=self.manifest.layout_markers,
+                )
+            except Exception as exc:  # tokenizers raises plain Exceptions on bad files
+                raise ModelError(
+                    f"cannot read the tokenizer of {self.manifest.folder}: {exc}"
+                ) from exc
+            default_threads = 1
+        if not self.manifest.gradient:
+            raise ModelError(
+                f"the model {self.manifest.name} ({self.manifest.folder}) has no gradient graph, so its "
+                "scores cannot be explained; re-export it with codeorigin_train.gradient_export."
+                "add_gradient_graph."
+            )
+        section = (
+            self.manifest.raw.get("attribution", {}) if isinstance(self.manifest.raw, dict) else {}
+        )
+        interface = section.get("interface", GRADIENT_INTERFACE)
+        if interface != GRADIENT_INTERFACE:
+            raise ModelError(
+                f"the gradient graph of {self.manifest.folder} has interface version {interface!r}; this "
+                f"codeorigin reads version {GRADIENT_INTERFACE}. Re-export the model."
+            )
+        rule = str(section.get("rule", DEFAULT_RULE))
+        self.default_rule: Rule = rule if rule in RULES else DEFAULT_RULE  # type: ignore[assignment]
+        self.default_steps = int(self.manifest.ig_steps)
+        self.threads = max(1, int(threads if threads is not None else default_threads))
+        self.cache_size = max(0, int(cache_size))
+        self._cache: OrderedDict[tuple[str, str, int, str, str], _Raw] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        self._session: Any = None
+        self.cache_hits = 0
+        self.evaluations = 0  # gradient-graph rows run so far
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Open the gradient graph now rather than on the first explanation."""
+        self._get_session()
+
+    def attribute(
+        self,
+        text: str,
+        *,
+        steps: int | None = None,
+        rule: Rule | None = None,
+        baseline: BaselineKind = "zero",
+        internal_batch_size: int | None = None,
+        top_k: int | None = TOP_TOKENS,
+    ) -> Attribution:
+        """Explain the score of `text` (raw, as in the editor); lines are `text`'s lines (0-based).
+
+        `steps`: quadrature points (default: the model's `attribution.steps`); `rule`: quadrature
+        rule (default: the model's `attribution.rule`); `baseline`: "zero" or "pad";
+        `internal_batch_size`: path points per onnxruntime run (default: bounded by memory);
+        `top_k`: tokens to return (None: all, by share). Raises ValueError/TypeError on bad
+        arguments.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        return self._explain(text, None, text, steps, rule, baseline, internal_batch_size, top_k)
+
+    def attribute_span(
+        self,
+        document: str,
+        span: Span,
+        *,
+        steps: int | None = None,
+        rule: Rule | None = None,
+        baseline: BaselineKind = "zero",
+        internal_batch_size: int | None = None,
+        top_k: int | None = TOP_TOKENS,
+    ) -> Attribution:
+        """`attribute` for one span of a document; lines and offsets are the document's."""
+        if not isinstance(document, str):
+            raise TypeError(f"document must be a str, not {type(document).__name__}")
+        text, positions = span.text_offsets(document)
+        return self._explain(
+            text, positions, document, steps, rule, baseline, internal_batch_size, top_k
+        )
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    # -- validation, cache, mapping -------------------------------------------------------------
+
+    def _validate(
+        self,
+        steps: int | None,
+        rule: str | None,
+        baseline: str,
+        internal_batch_size: int | None,
+        top_k: int | None,
+    ) -> tuple[int, str]:
+        rule = self.default_rule if rule is None else rule
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}: use one of {', '.join(RULES)}")
+        steps = self.default_steps if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+            raise TypeError(f"steps must be an int, not {type(steps).__name__}")
+        low = 1 if rule == "gauss_legendre" else 2
+        if not low <= int(steps) <= MAX_STEPS:
+            raise ValueError(f"steps must be between {low} and {MAX_STEPS} for {rule}, not {steps}")
+        if baseline not in BASELINES:
+            raise ValueError(f"unknown baseline {baseline!r}: use one of {', '.join(BASELINES)}")
+        if internal_batch_size is not None and (
+            isinstance(internal_batch_size, bool) or int(internal_batch_size) < 1
+        ):
+            raise ValueError(
+                f"internal_batch_size must be a positive int, not {internal_batch_size!r}"
+            )
+        if top_k is not None and int(top_k) < 0:
+            raise ValueError(f"top_k must be >= 0 or None, not {top_k!r}")
+        return int(steps), rule
+
+    def _explain(
+        self,
+        text: str,
+        positions: Sequence[int] | None,
+        target: str,
+        steps: int | None,
+        rule: str | None,
+        baseline: str,
+        internal_batch_size: int | None,
+        top_k: int | None,
+    ) -> Attribution:
+        n_steps, rule_name = self._validate(steps, rule, baseline, internal_batch_size, top_k)
+        norm = normalize(text)
+        encoding = self.encoder.encode(norm.text)
+        key = (
+            self.manifest.digest,
+            hashlib.blake2b(norm.text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
+            n_steps,
+            rule_name,
+            baseline,
+        )
+        raw = self._cache_get(key)
+        if raw is None:
+            alphas, weights, i0, i1 = path_points(rule_name, n_steps)
+            raw = _integrated_gradients(
+                self._run,
+                self.encoder,
+                encoding,
+                alphas=alphas,
+                weights=weights,
+                base_index=i0,
+                input_index=i1,
+                baseline_scale=1.0 if baseline == "pad" else 0.0,
+                internal_batch_size=internal_batch_size,
+            )
+            self._cache_put(key, raw)
+        else:
+            self.cache_hits += 1
+        lines, tokens = _map_to_lines(raw, encoding, norm, positions, target, self.encoder, top_k)
+        diff = raw.logit - raw.baseline_logit
+        delta_abs = abs(float(raw.signed.sum()) - diff)
+        delta = 0.0 if delta_abs <= 1e-9 else delta_abs / max(abs(diff), 1e-9)
+        return Attribution(
+            probability=self._calibrate(raw.logit),
+            logit=raw.logit,
+            baseline_logit=raw.baseline_logit,
+            delta=delta,
+            lines=lines,
+            tokens=tokens,
+            steps=n_steps,
+            rule=rule_name,
+            n_tokens=len(encoding),
+            baseline=baseline,
+            delta_abs=delta_abs,
+            n_windows=raw.n_windows,
+            evaluations=raw.evaluations,
+        )
+
+    def _calibrate(self, logit: float) -> float:
+        c = self.manifest.calibration
+        return sigmoid(c.a * logit + c.b)
+
+    def _cache_get(self, key: tuple[str, str, int, str, str]) -> _Raw | None:
+        if not self.cache_size:
+            return None
+        with self._cache_lock:
+            raw = self._cache.get(key)
+            if raw is not None:
+                self._cache.move_to_end(key)
+            return raw
+
+    def _cache_put(self, key: tuple[str, str, int, str, str], raw: _Raw) -> None:
+        if not self.cache_size:
+            return
+        with self._cache_lock:
+            self._cache[key] = raw
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    # -- onnxruntime ----------------------------------------------------------------------------
+
+    def _get_session(self) -> Any:
+        with self._run_lock:
+            if self._session is None:
+                self._session = self._open()
+            return self._session
+
+    def _open(self) -> Any:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - a runtime dependency
+            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
+        assert self.manifest.gradient is not None
+        path = self.manifest.path(self.manifest.gradient)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        # The backward pass holds every activation; without the arena the memory goes back to the
+        # system after each run instead of staying reserved for the next hover (same speed here).
+        opts.enable_cpu_mem_arena = False
+        try:
+            session = ort.InferenceSession(
+                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise ModelError(
+                f"onnxruntime cannot load {path}: {exc}. The model file is corrupted."
+            ) from exc
+        names = tuple(i.name for i in session.get_inputs())
+        outs = tuple(o.name for o in session.get_outputs())
+        if set(names) != set(INPUT_NAMES) or not set(OUTPUT_NAMES) <= set(outs):
+            raise ModelError(
+                f"{path} is not a codeorigin gradient graph (inputs {names}, outputs {outs}); re-export it."
+            )
+        return session
+
+    def _run(self, feed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        session = self._get_session()
+        with self._run_lock:
+            logit, grad, embeds = session.run(list(OUTPUT_NAMES), feed)
+        self.evaluations += int(feed["alphas"].shape[0])
+        return np.asarray(logit).reshape(-1), np.asarray(grad), np.asarray(embeds)
+
+
+def _integrated_gradients(
+    run: Any,
+    encoder: TokenEncoder,
+    encoding: Encoding,
+    *,
+    alphas: np.ndarray,
+    weights: np.ndarray,
+    base_index: int,
+    input_index: int,
+    baseline_scale: float,
+    internal_batch_size: int | None,
+) -> _Raw:
+    """The maths: path points of every window through the gradient graph, then the quadrature.
+
+    `run(feed) -> (logit [B], grad [B, L, H], embeds [B, L, H])` runs the gradient graph. Returns
+    per-token L2 norms and signed sums of the attribution vectors, window-weighted like the scorer.
+    """
+    n_tokens = len(encoding.ids)
+    windows = encoder.windows(n_tokens)
+    seqs = [encoder.with_specials(encoding.ids[w.start : w.end]) for w in windows]
+    sizes = [max(1, w.end - w.start) for w in windows]  # the scorer's weights
+    total = float(sum(sizes))
+    n_alpha = len(alphas)
+    rows = [(wi, k) for wi in range(len(windows)) for k in range(n_alpha)]
+    width = max(len(s) for s in seqs)
+    per_run = rows_per_run(width, internal_batch_size)
+
+    avg_grad: list[np.ndarray | None] = [None] * len(windows)
+    embeds: list[np.ndarray | None] = [None] * len(windows)
+    logits = np.zeros((len(windows), n_alpha), dtype=np.float64)
+    for start in range(0, len(rows), per_run):
+        chunk = rows[start : start + per_run]
+        ids, mask = encoder.pad_batch([seqs[wi] for wi, _ in chunk])
+        path = mask.astype(np.float32)
+        path[:, 0] = 0.0  # [CLS]
+        for r, (wi, _) in enumerate(chunk):
+            path[r, len(seqs[wi]) - 1] = 0.0  # [SEP]
+        feed = {
+            "input_ids": ids,
+            "attention_mask": mask,
+            "path_mask": path,
+            "alphas": np.array([alphas[k] for _, k in chunk], dtype=np.float32),
+            "baseline_scale": np.full(len(chunk), baseline_scale, dtype=np.float32),
+        }
+        logit, grad, emb = run(feed)
+        for r, (wi, k) in enumerate(chunk):
+            n = len(seqs[wi])
+            logits[wi, k] = float(logit[r])
+            if weights[k] != 0.0:
+                g = grad[r, :n].astype(np.float64) * float(weights[k])
+                cur = avg_grad[wi]
+                avg_grad[wi] = g if cur is None else cur + g
+            if embeds[wi] is None:
+                embeds[wi] = emb[r, :n].astype(np.float64)
+
+    hidden = int(embeds[0].shape[-1]) if embeds[0] is not None else 0
+    vectors = np.zeros((n_tokens, hidden), dtype=np.float64)
+    for wi, w in enumerate(windows):
+        g, e = avg_grad[wi], embeds[wi]
+        if g is None or e is None or w.end <= w.start:
+            continue
+        attr = e * g  # [len, H]; [CLS]/[SEP] rows are zero (their path is a point)
+        vectors[w.start : w.end] += (sizes[wi] / total) * attr[1:-1]
+    window_weights = np.asarray(sizes, dtype=np.float64) / total
+    return _Raw(
+        logit=float(window_weights @ logits[:, input_index]),
+        baseline_logit=float(window_weights @ logits[:, base_index]),
+        l2=np.sqrt((vectors**2).sum(axis=1)),
+        signed=vectors.sum(axis=1),
+        n_windows=len(windows),
+        evaluations=n_alpha,
+    )
+
+
+def _map_to_lines(
+    raw: _Raw,
+    encoding: Encoding,
+    norm: Normalized,
+    positions: Sequence[int] | None,
+    target: str,
+    encoder: TokenEncoder,
+    top_k: int | None,
+) -> tuple[tuple[LineAttribution, ...], tuple[TokenAttribution, ...]]:
+    """Token attributions → the target text's lines, and the top tokens with their original text.
+
+    Normalised offsets go to the text that was normalised via `norm`, then, when `positions` is
+    given (a span), to the document via `positions[i]` = document index of span character i.
+    """
+    starts = line_starts(target)
+    total_l2 = float(raw.l2.sum())
+    per_line: dict[int, list[float]] = {}
+    places: list[tuple[int, int, int]] = []  # (start, end, line) in the target
+    for t, (a, b) in enumerate(encoding.offsets):
+        oa, ob = norm.original_span(a, b)
+        if positions is not None and len(positions):
+            last = len(positions) - 1
+            oa, ob = positions[min(oa, last)], positions[min(max(ob - 1, oa), last)] + 1
+        line = max(0, bisect.bisect_right(starts, oa) - 1)
+        places.append((oa, ob, line))
+        acc = per_line.setdefault(line, [0.0, 0.0])
+        acc[0] += float(raw.l2[t])
+        acc[1] += float(raw.signed[t])
+    if total_l2 > 0.0 and math.isfinite(total_l2):
+        lines = tuple(
+            LineAttribution(ln, v[0] / total_l2, v[1]) for ln, v in sorted(per_line.items())
+        )
+    else:  # nothing moved the score: spread evenly so shares still sum to 1
+        even = 1.0 / len(per_line) if per_line else 0.0
+        lines = tuple(LineAttribution(ln, even, v[1]) for ln, v in sorted(per_line.items()))
+
+    order = sorted(range(len(places)), key=lambda t: (-float(raw.l2[t]), t))
+    if top_k is not None:
+        order = order[: int(top_k)]
+    tokens = []
+    for t in order:
+        oa, ob, line = places[t]
+        tid = encoding.ids[t]
+        kind: TokenKind = (
+            "newline"
+            if tid == encoder.newline_id and encoder.layout
+            else "indent"
+            if tid == encoder.indent_id and encoder.layout
+            else "text"
+        )
+        share = float(raw.l2[t]) / total_l2 if total_l2 > 0.0 else 0.0
+        tokens.append(
+            TokenAttribution(target[oa:ob], line, float(raw.signed[t]), share, oa, ob, kind)
+        )
+    return lines, tuple(tokens)

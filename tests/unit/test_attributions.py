@@ -1,0 +1,314 @@
+"""Integrated Gradients explanations: completeness, gradient-graph parity, and landing on the right lines.
+
+One tiny model (hidden 16) is trained here to react to a planted word, exported with its scorer and
+its gradient graph through the real export code, and explained through the runtime `Attributor`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from codeorigin.core.spans import extract_spans  # noqa: E402
+from codeorigin.model.attributor import Attributor, path_points  # noqa: E402
+from codeorigin.model.encoding import TokenEncoder  # noqa: E402
+from codeorigin.model.manifest import ModelError, load_manifest, write_manifest  # noqa: E402
+from codeorigin.model.scorer import Model  # noqa: E402
+from codeorigin_train.gradient_export import (  # noqa: E402
+    GradientParityError,
+    add_gradient_graph,
+    check_gradient_parity,
+    parity_feeds,
+)
+from codeorigin_train.modeling import default_encoder_dir  # noqa: E402
+from tinymodel import build_tiny_model, tiny_classifier  # noqa: E402
+
+PLANTED = "zebra"
+MAX_LENGTH = 64
+_LINES = [
+    "total = total + x",
+    "if x > limit:",
+    "return result",
+    "for item in items:",
+    "count += 1",
+    "values.append(item * 2)",
+    "print(name, value)",
+    "data = load(path)",
+    "while i < n:",
+    "i = i + 1",
+    "result = compute(a, b)",
+    "return None",
+]
+
+
+def _function(rng: random.Random, planted: bool) -> str:
+    body = [f"    {rng.choice(_LINES)}" for _ in range(rng.randint(3, 6))]
+    if planted:
+        body.insert(
+            rng.randrange(len(body) + 1), f"    {PLANTED} = {rng.choice(['x', 'n', 'data'])}"
+        )
+    return "def f(x):\n" + "\n".join(body) + "\n"
+
+
+def _train_planted(encoder: TokenEncoder) -> torch.nn.Module:
+    """A tiny classifier whose logit goes up when the planted word is in the text."""
+    rng = random.Random(0)
+    model = tiny_classifier(1)
+    model.set_trainable(freeze=False)
+    model.train()
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for _ in range(100):
+        labels = [rng.random() < 0.5 for _ in range(16)]
+        encs = encoder.encode_batch([_function(rng, y) for y in labels])
+        ids, mask = encoder.pad_batch(
+            [encoder.with_specials(e.ids[: encoder.body_length]) for e in encs]
+        )
+        logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
+        loss = loss_fn(logits, torch.tensor(labels, dtype=torch.float32))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[torch.nn.Module, Path]:
+    folder = tmp_path_factory.mktemp("planted")
+    encoder = TokenEncoder(
+        default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
+    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model gains nothing from threads on a busy machine
+    try:
+        model = _train_planted(encoder)
+        build_tiny_model(folder, model=model, max_length=MAX_LENGTH)
+        add_gradient_graph(model, folder, steps=32, rule="gauss_legendre")
+    finally:
+        torch.set_num_threads(threads)
+    return model, folder
+
+
+@pytest.fixture(scope="module")
+def attributor(planted: tuple[torch.nn.Module, Path]) -> Attributor:
+    return Attributor(Model.load(planted[1]))
+
+
+CRLF_TEXT = (
+    "def check(items):\r\n"  # line 0
+    "\t# naïve café → 日本 😀\r\n"  # line 1
+    "\tfor item in items:\r\n"  # line 2
+    "\t\tZEBRA = item\r\n"  # line 3: the planted word, upper case, tab-indented, CRLF
+    "\r\n"  # line 4: blank
+    "\t\tprint('ünïcode', item)\r\n"  # line 5
+    "\treturn None\r\n"  # line 6
+)
+
+
+def test_manifest_lists_the_gradient_graph(planted: tuple[torch.nn.Module, Path]) -> None:
+    manifest = load_manifest(planted[1])  # verifies every digest, the graph's included
+    assert manifest.gradient == "gradient.onnx"
+    assert manifest.ig_steps == 32
+    section = manifest.raw["attribution"]
+    assert section["rule"] == "gauss_legendre" and section["baseline"] == "zero"
+    assert section["parity"]["max_abs_grad_diff"] <= 1e-4
+
+
+def test_gradient_graph_matches_torch_autograd(planted: tuple[torch.nn.Module, Path]) -> None:
+    model, folder = planted
+    feeds = parity_feeds(vocab_size=30522, special_ids=(101, 102, 0), lengths=(2, 5, 64), seed=7)
+    feeds.append({k: v[:1] for k, v in feeds[1].items()})  # a batch of one row
+    parity = check_gradient_parity(model, folder / "gradient.onnx", feeds, pad_id=0)
+    assert parity.max_abs_logit_diff <= 1e-4
+    assert parity.max_abs_grad_diff <= 1e-4
+    other = tiny_classifier(5)  # a different model: the check must notice
+    with pytest.raises(GradientParityError):
+        check_gradient_parity(other, folder / "gradient.onnx", feeds[:1], pad_id=0)
+
+
+@pytest.mark.parametrize(
+    ("rule", "steps"), [("riemann_trapezoid", 256), ("gauss_legendre", 256), ("gauss_lobatto", 256)]
+)
+@pytest.mark.parametrize("baseline", ["zero", "pad"])
+def test_completeness(attributor: Attributor, rule: str, steps: int, baseline: str) -> None:
+    text = _function(random.Random(3), True)
+    att = attributor.attribute(text, steps=steps, rule=rule, baseline=baseline)  # type: ignore[arg-type]
+    gap = att.logit - att.baseline_logit
+    total = sum(line.score for line in att.lines)
+    assert abs(gap) > 1e-3
+    assert total == pytest.approx(gap, rel=0.02, abs=1e-4)
+    assert att.delta < 0.02
+    assert att.delta == pytest.approx(abs(total - gap) / abs(gap), rel=1e-3, abs=1e-9)
+
+
+def test_logit_and_probability_match_the_scorer(
+    attributor: Attributor, planted: tuple[torch.nn.Module, Path]
+) -> None:
+    score = Model.load(planted[1]).score_texts([CRLF_TEXT])[0]
+    att = attributor.attribute(CRLF_TEXT, steps=8)
+    assert att.logit == pytest.approx(score.logit, abs=1e-4)
+    assert att.probability == pytest.approx(score.probability, abs=1e-4)
+    assert att.n_tokens == score.n_tokens
+
+
+def test_the_planted_word_tops_the_explanation(attributor: Attributor) -> None:
+    att = attributor.attribute(CRLF_TEXT, steps=32)
+    assert att.logit > att.baseline_logit  # the model reacts to the word
+    top = att.top_lines(1)[0]
+    assert top.line == 3
+    assert top.score > 0  # it pushes towards "LLM" (label 1)
+    assert att.tokens[0].text == "ZEBRA"  # as written, not as the uncased tokenizer saw it
+    assert att.tokens[0].line == 3
+    assert CRLF_TEXT[att.tokens[0].start : att.tokens[0].end] == "ZEBRA"
+
+
+def test_tokens_land_on_their_original_lines(attributor: Attributor) -> None:
+    att = attributor.attribute(CRLF_TEXT, steps=4, top_k=None)
+    originals = CRLF_TEXT.split("\r\n")
+    assert {t.line for t in att.tokens} == {0, 1, 2, 3, 5, 6}
+    for tok in att.tokens:
+        assert tok.text == CRLF_TEXT[tok.start : tok.end]
+        if tok.kind == "text":
+            assert tok.text and tok.text in originals[tok.line], tok
+        elif tok.kind == "indent":
+            assert set(tok.text) <= {"\t", " "}
+        else:
+            assert tok.text in ("\r", "\n", "\r\n")
+            assert tok.line in (0, 1, 2, 3, 5)  # the line the break ends
+    texts = [t.text for t in att.tokens]
+    for word in ("naïve", "café", "日", "本", "😀", "ünïcode"):
+        assert word in texts, (word, texts)
+    assert len(att.tokens) == att.n_tokens
+
+
+def test_shares_sum_to_one(attributor: Attributor) -> None:
+    for text in (CRLF_TEXT, _function(random.Random(9), False), "x = 1"):
+        att = attributor.attribute(text, steps=8, top_k=None)
+        assert sum(line.share for line in att.lines) == pytest.approx(1.0, abs=1e-9)
+        assert sum(t.share for t in att.tokens) == pytest.approx(1.0, abs=1e-9)
+        assert all(line.share >= 0 for line in att.lines)
+
+
+def test_long_text_is_explained_window_by_window(
+    attributor: Attributor, planted: tuple[torch.nn.Module, Path]
+) -> None:
+    rng = random.Random(5)
+    lines = ["def long(x):"] + [f"    {rng.choice(_LINES)}" for _ in range(30)]
+    lines.insert(25, f"    {PLANTED} = x")
+    text = "\n".join(lines) + "\n"
+    att = attributor.attribute(text, steps=128, rule="gauss_legendre")
+    assert att.n_windows > 1
+    score = Model.load(planted[1]).score_texts([text])[0]
+    assert att.logit == pytest.approx(score.logit, abs=1e-4)
+    assert sum(line.score for line in att.lines) == pytest.approx(
+        att.logit - att.baseline_logit, rel=0.05
+    )
+    assert att.top_lines(1)[0].line == 25
+
+
+def test_span_of_a_document_maps_to_document_lines(attributor: Attributor) -> None:
+    document = (
+        "import os\r\n\r\n"
+        + "def first(a):\r\n    return a + 1\r\n\r\n"
+        + CRLF_TEXT.replace("check", "second")
+    )
+    span = next(s for s in extract_spans(document, "python") if s.name == "second")
+    att = attributor.attribute_span(document, span, steps=16)
+    alone = attributor.attribute(span.text(document), steps=16)
+    first_line = document[: span.start].count("\n")
+    assert first_line == 5
+    assert [la.line - first_line for la in att.lines] == [la.line for la in alone.lines]
+    assert att.top_lines(1)[0].line == first_line + 3
+    assert att.tokens[0].text == "ZEBRA"
+    assert document[att.tokens[0].start : att.tokens[0].end] == "ZEBRA"
+
+
+def test_cache_reuses_the_explanation_but_not_the_lines(attributor: Attributor) -> None:
+    attributor.clear_cache()
+    lf = CRLF_TEXT.replace("\r\n", "\n").replace("\t", "    ")
+    a = attributor.attribute(CRLF_TEXT, steps=8)
+    hits = attributor.cache_hits
+    b = attributor.attribute(lf, steps=8)  # same normalised text
+    assert attributor.cache_hits == hits + 1
+    assert a.logit == b.logit and [la.line for la in a.lines] == [la.line for la in b.lines]
+    assert b.tokens[0].start != a.tokens[0].start  # offsets are the LF text's own
+
+
+def test_bad_arguments_are_refused(attributor: Attributor) -> None:
+    with pytest.raises(ValueError, match="rule"):
+        attributor.attribute("x = 1", rule="simpson")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="steps"):
+        attributor.attribute("x = 1", steps=0)
+    with pytest.raises(ValueError, match="baseline"):
+        attributor.attribute("x = 1", baseline="noise")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        attributor.attribute(b"x = 1")  # type: ignore[arg-type]
+
+
+def test_empty_text_explains_to_nothing(attributor: Attributor) -> None:
+    att = attributor.attribute("\n\n", steps=4)
+    assert att.lines == () and att.tokens == () and att.delta == 0.0
+
+
+def test_internal_batch_size_does_not_change_the_result(attributor: Attributor) -> None:
+    attributor.clear_cache()
+    a = attributor.attribute(CRLF_TEXT, steps=12, internal_batch_size=1)
+    attributor.clear_cache()
+    b = attributor.attribute(CRLF_TEXT, steps=12, internal_batch_size=64)
+    assert [la.score for la in a.lines] == pytest.approx(
+        [la.score for la in b.lines], rel=1e-4, abs=1e-5
+    )
+
+
+def test_a_model_without_gradient_graph_is_refused(
+    planted: tuple[torch.nn.Module, Path], tmp_path: Path
+) -> None:
+    raw = json.loads((planted[1] / "manifest.json").read_text())
+    for name in ("tokenizer.json", "model.onnx"):
+        (tmp_path / name).write_bytes((planted[1] / name).read_bytes())
+    raw["onnx"].pop("gradient")
+    raw.pop("attribution")
+    raw["files"] = ["tokenizer.json", "model.onnx"]
+    write_manifest(tmp_path, raw)
+    with pytest.raises(ModelError, match="gradient graph"):
+        Attributor(tmp_path)
+
+
+def test_quadrature_rules_integrate_polynomials() -> None:
+    for rule, steps, degree in (
+        ("gauss_legendre", 6, 11),
+        ("gauss_lobatto", 6, 9),
+        ("riemann_trapezoid", 6, 1),
+    ):
+        alphas, weights, i0, i1 = path_points(rule, steps)
+        assert alphas[i0] == 0.0 and alphas[i1] == 1.0
+        assert float(weights @ alphas**degree) == pytest.approx(1.0 / (degree + 1), abs=1e-12)
+
+
+def test_runtime_needs_no_torch() -> None:
+    code = "import sys, codeorigin.model.attributor, codeorigin.model.ig_bench; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_steps_are_chosen_by_measured_delta(planted: tuple[torch.nn.Module, Path]) -> None:
+    from codeorigin_train.ig_steps import choose_steps
+
+    texts = [_function(random.Random(i), i % 2 == 0) for i in range(6)]
+    choice = choose_steps(
+        planted[1], texts, rules=("gauss_legendre",), candidates=(2, 8, 64), target=0.05
+    )
+    assert choice.met
+    medians = {row.steps: row.median_delta for row in choice.table}
+    assert medians[choice.steps] <= 0.05
+    assert all(medians[s] > 0.05 for s in medians if s < choice.steps)
+    np.testing.assert_array_less(0.0, [row.seconds for row in choice.table])
