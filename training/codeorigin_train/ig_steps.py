@@ -47,7 +47,7 @@ class StepsRow:
 @dataclass(frozen=True)
 class StepsChoice:
     """The chosen setting and the table it was chosen from. `met`: whether any setting reached the
-    target; when none did, the setting with the lowest median delta is returned."""
+    target(s); when none did, the setting with the lowest median delta is returned."""
 
     steps: int
     rule: str
@@ -111,16 +111,23 @@ def choose_steps(
     candidates: Sequence[int] = CANDIDATES,
     baseline: str = "zero",
     threads: int = 1,
+    p90_target: float | None = None,
 ) -> StepsChoice:
     """The cheapest (rule, steps) whose median relative delta over `texts` is at most `target`.
 
     Cost is gradient evaluations per window (`gauss_legendre` pays two more for its ends); ties go
-    to the lower 90th-percentile delta.
+    to the lower 90th-percentile delta. `p90_target` also bounds the 90th percentile: the median
+    alone lets a rule through that fails badly on the texts where the model saturates along the
+    path (on the tiny test model, Gauss rules met the median at 8 steps with a p90 near 100%).
     """
     table = delta_table(
         model_folder, texts, rules=rules, candidates=candidates, baseline=baseline, threads=threads
     )
-    good = [row for row in table if row.median_delta <= target]
+    good = [
+        row
+        for row in table
+        if row.median_delta <= target and (p90_target is None or row.p90_delta <= p90_target)
+    ]
     if good:
         best = min(good, key=lambda r: (r.evaluations, r.p90_delta, r.steps))
         met = True
@@ -174,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--target", type=float, default=TARGET_DELTA)
+    parser.add_argument("--p90-target", type=float, default=None)
     parser.add_argument("--rules", nargs="+", default=list(RULES))
     parser.add_argument("--candidates", type=int, nargs="+", default=list(CANDIDATES))
     parser.add_argument("--baseline", default="zero", choices=["zero", "pad"])
@@ -187,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         rules=args.rules,
         candidates=args.candidates,
         baseline=args.baseline,
+        p90_target=args.p90_target,
     )
     for row in choice.table:
         log.info(

@@ -60,7 +60,7 @@ TokenKind = Literal["text", "newline", "indent"]
 RULES: tuple[str, ...] = get_args(Rule)
 BASELINES: tuple[str, ...] = get_args(BaselineKind)
 
-DEFAULT_RULE: Rule = "gauss_legendre"
+DEFAULT_RULE: Rule = "riemann_trapezoid"  # when the manifest names none
 MAX_STEPS = 1024
 GRADIENT_INTERFACE = 1
 INPUT_NAMES = ("input_ids", "attention_mask", "path_mask", "alphas", "baseline_scale")
@@ -412,8 +412,6 @@ class Attributor:
                 internal_batch_size=internal_batch_size,
             )
             self._cache_put(key, raw)
-        else:
-            self.cache_hits += 1
         lines, tokens = _map_to_lines(raw, encoding, norm, positions, target, self.encoder, top_k)
         diff = raw.logit - raw.baseline_logit
         delta_abs = abs(float(raw.signed.sum()) - diff)
@@ -445,6 +443,7 @@ class Attributor:
             raw = self._cache.get(key)
             if raw is not None:
                 self._cache.move_to_end(key)
+                self.cache_hits += 1
             return raw
 
     def _cache_put(self, key: tuple[str, str, int, str, str], raw: _Raw) -> None:
@@ -498,7 +497,7 @@ class Attributor:
         session = self._get_session()
         with self._run_lock:
             logit, grad, embeds = session.run(list(OUTPUT_NAMES), feed)
-        self.evaluations += int(feed["alphas"].shape[0])
+            self.evaluations += int(feed["alphas"].shape[0])
         return np.asarray(logit).reshape(-1), np.asarray(grad), np.asarray(embeds)
 
 
