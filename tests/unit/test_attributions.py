@@ -295,8 +295,15 @@ def test_quadrature_rules_integrate_polynomials() -> None:
         assert float(weights @ alphas**degree) == pytest.approx(1.0 / (degree + 1), abs=1e-12)
 
 
-def test_runtime_needs_no_torch() -> None:
-    code = "import sys, codeorigin.model.attributor, codeorigin.model.ig_bench; assert 'torch' not in sys.modules"
+def test_explaining_needs_no_torch(planted: tuple[torch.nn.Module, Path]) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None  # any import of torch now fails\n"
+        "from codeorigin.model.attributor import Attributor\n"
+        "import codeorigin.model.ig_bench\n"
+        f"att = Attributor({str(planted[1])!r}).attribute('def f(x):\\n    zebra = x', steps=4)\n"
+        "assert att.lines and 'transformers' not in sys.modules\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -312,3 +319,26 @@ def test_steps_are_chosen_by_measured_delta(planted: tuple[torch.nn.Module, Path
     assert medians[choice.steps] <= 0.05
     assert all(medians[s] > 0.05 for s in medians if s < choice.steps)
     np.testing.assert_array_less(0.0, [row.seconds for row in choice.table])
+
+
+def test_method_and_module_spans_map_to_document_lines(attributor: Attributor) -> None:
+    document = (
+        "import sys\r\n"  # 0
+        "x = 1\r\n"  # 1
+        "class Box:\r\n"  # 2
+        "\tdef open(self, n):\r\n"  # 3
+        "\t\tZEBRA = n\r\n"  # 4
+        "\t\treturn ZEBRA\r\n"  # 5
+        "y = x + 2\r\n"  # 6
+        "print(x, y)\r\n"  # 7
+        "zebra = y\r\n"  # 8
+    )
+    spans = {s.name: s for s in extract_spans(document, "python", min_lines=2)}
+    method = attributor.attribute_span(document, spans["open"], steps=8, top_k=None)
+    assert {la.line for la in method.lines} <= {3, 4, 5}
+    assert next(t for t in method.tokens if t.text == "ZEBRA").line == 4
+    module = attributor.attribute_span(document, spans["<module>"], steps=8, top_k=None)
+    assert {la.line for la in module.lines} <= {0, 1, 6, 7, 8}
+    for tok in module.tokens:
+        assert tok.text == document[tok.start : tok.end]
+    assert next(t for t in module.tokens if t.text == "zebra").line == 8
