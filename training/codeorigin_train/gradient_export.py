@@ -80,6 +80,8 @@ class GradientParity:
     max_abs_grad_diff: float
     tolerance: float
     rows: int
+    # max |grad diff| / max |grad|: the absolute figure says little when gradients are tiny
+    rel_grad_diff: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -325,6 +327,7 @@ def check_gradient_parity(
     opts.log_severity_level = 3
     session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     worst_logit = worst_grad = 0.0
+    largest_grad = 0.0
     rows = 0
     for feed in feeds:
         got_logit, got_grad, got_embeds = session.run(list(OUTPUT_NAMES), feed)
@@ -336,9 +339,11 @@ def check_gradient_parity(
             )
         worst_logit = max(worst_logit, float(np.max(np.abs(got_logit - ref_logit))))
         worst_grad = max(worst_grad, float(np.max(np.abs(got_grad - ref_grad))))
+        largest_grad = max(largest_grad, float(np.max(np.abs(ref_grad))))
         worst_grad = max(worst_grad, float(np.max(np.abs(got_embeds - ref_embeds))))
         rows += int(feed["input_ids"].shape[0])
-    parity = GradientParity(worst_logit, worst_grad, tol, rows)
+    rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
+    parity = GradientParity(worst_logit, worst_grad, tol, rows, rel)
     if (
         not (math.isfinite(worst_logit) and math.isfinite(worst_grad))
         or max(worst_logit, worst_grad) > tol
@@ -422,6 +427,7 @@ def add_gradient_graph(
             "parity": {
                 "max_abs_logit_diff": parity.max_abs_logit_diff,
                 "max_abs_grad_diff": parity.max_abs_grad_diff,
+                "rel_grad_diff": parity.rel_grad_diff,
                 "tolerance": tol,
             },
         },
