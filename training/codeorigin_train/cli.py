@@ -95,7 +95,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for v in args.variants:
         rep = pl.evaluate_step(v, sub, _subset_cfg(args), _train_cfg_for(v, args), loso=not args.no_loso,
                                ablation=not args.no_ablation and v in args.ablation_variants,
-                               baseline=not args.no_baseline)
+                               baseline=not args.no_baseline, reuse=args.reuse)
         print(v, "test AUROC", rep["heldout"]["overall"]["auroc"], "LOSO mean", rep.get("loso_mean_auroc"))
     return 0
 
@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--no-loso", action="store_true")
         sp.add_argument("--no-ablation", action="store_true")
         sp.add_argument("--no-baseline", action="store_true")
+        sp.add_argument("--reuse", action="store_true", help="keep LOSO/ablation results of an earlier run")
         sp.add_argument("--ablation-variants", nargs="+", default=[DEFAULT_VARIANT])
 
     def out_opts(sp: argparse.ArgumentParser) -> None:
