@@ -7,6 +7,7 @@ binary files and what `.gitignore` files exclude; reads text as UTF-8 (with a cl
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +49,15 @@ class FileError(Exception):
 
 
 def read_text(path: Path, *, max_bytes: int) -> str:
-    """The file's text. Raises FileError for unreadable, binary, too large or non-UTF-8 files."""
+    """The file's text. Raises FileError for unreadable, binary, too large or non-UTF-8 files,
+    and for what is not a regular file (reading a FIFO or a device would block or never end)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise FileError(f"cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise FileError("not a regular file")
+    size = info.st_size
     if size > max_bytes:
         raise FileError(f"larger than maxFileBytes ({size} > {max_bytes} bytes)")
     try:
@@ -93,7 +98,7 @@ def walk(paths: list[Path], *, explicit_all: bool = True) -> Iterator[Candidate]
     are yielded only when their extension names a supported language and no rule skips them.
     """
     for root in paths:
-        if root.is_file() or not root.exists():
+        if not root.is_dir():  # a file, a FIFO or device (read_text refuses them), or nothing
             if explicit_all:
                 yield Candidate(root, str(root), languages.from_path(root))
             continue

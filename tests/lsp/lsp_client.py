@@ -1,8 +1,9 @@
 """The test client and helpers for the end-to-end language-server tests (fixtures: conftest.py).
 
 `Client` is pytest-lsp's client (a real LSP client over stdio) that also keeps every
-publishDiagnostics with its version, answers registrations and code-lens refreshes, and has
-shortcuts for opening, editing and closing documents and for running commands.
+publishDiagnostics with its version, answers registrations and code-lens refreshes, records (and
+refuses) any workspace/applyEdit, and has shortcuts for opening, editing and closing documents and
+for running commands.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Client(LanguageClient):
         self.published: list[types.PublishDiagnosticsParams] = []
         self.registrations: list[types.Registration] = []
         self.lens_refreshes = 0
+        self.apply_edits: list[types.ApplyWorkspaceEditParams] = []  # codeorigin never sends one
         self.encoding = "utf-16"
         self.server_capabilities = types.ServerCapabilities()
 
@@ -152,6 +154,12 @@ def make_client() -> Client:
     def code_lens_refresh(client: Client, params: None) -> None:
         client.lens_refreshes += 1
 
+    def apply_edit(
+        client: Client, params: types.ApplyWorkspaceEditParams
+    ) -> types.ApplyWorkspaceEditResult:
+        client.apply_edits.append(params)
+        return types.ApplyWorkspaceEditResult(applied=False, failure_reason="refused by the test")
+
     register_lsp_features(
         client,
         {
@@ -159,6 +167,7 @@ def make_client() -> Client:
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
             types.CLIENT_REGISTER_CAPABILITY: register_capability,
             types.WORKSPACE_CODE_LENS_REFRESH: code_lens_refresh,
+            types.WORKSPACE_APPLY_EDIT: apply_edit,
         },
     )
     return client

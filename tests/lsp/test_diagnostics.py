@@ -99,7 +99,7 @@ async def test_edit_inside_one_function_rescores_only_that_span(start: Start, ro
 
     # A burst of edits inside beta: only the last version is scored and published.
     for version in (2, 3, 4):
-        client.edit(uri, version, (9, 16), (9, 16), "  ")
+        client.edit(uri, version, (9, 13), (9, 13), "  ")  # "counts =   {}"
     published = await client.published_for(uri, version=4)
     assert len(published.diagnostics) == 2
     assert [p.version for p in client.published if p.uri == uri] == [1, 4]

@@ -5,12 +5,17 @@ workspace folder; empty means the server's `--model`, else the shipped default m
 `codeorigin.threads` the onnxruntime thread count. A folder that cannot be loaded (`ModelError`) is
 reported once with what to do, remembered, and not retried until the configuration changes or the
 user asks to rescore; the server keeps answering without diagnostics meanwhile.
+
+Each engine caches the scores of up to `DEFAULT_CACHE_SIZE` span texts (least recently used ones
+are evicted). The environment variable `CODEORIGIN_CACHE_SIZE` sets another bound: an internal knob
+for tests and for memory-constrained machines, not a user setting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.engine import Engine
+from codeorigin.engine import DEFAULT_CACHE_SIZE, Engine
 from codeorigin.lsp.progress import work_done
 from codeorigin.model.manifest import ModelError, default_model_dir
 
@@ -28,6 +33,28 @@ if TYPE_CHECKING:
     from codeorigin.model.scorer import Model
 
 log = logging.getLogger(__name__)
+
+CACHE_SIZE_VARIABLE = "CODEORIGIN_CACHE_SIZE"
+
+
+def cache_size() -> int:
+    """The score cache bound: `CODEORIGIN_CACHE_SIZE` when it is a positive whole number."""
+    raw = os.environ.get(CACHE_SIZE_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_CACHE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        log.warning(
+            "%s=%r is not a positive whole number; using %d",
+            CACHE_SIZE_VARIABLE,
+            raw,
+            DEFAULT_CACHE_SIZE,
+        )
+        return DEFAULT_CACHE_SIZE
+    return size
 
 
 @dataclass(frozen=True)
@@ -53,7 +80,11 @@ class ModelRegistry:
     def key(self, settings: Settings, base: Path | None = None) -> ModelKey:
         """The model a document's settings ask for; `base` is its workspace folder."""
         if settings.model_path.strip():
-            path = Path(settings.model_path.strip()).expanduser()
+            path = Path(settings.model_path.strip())
+            try:
+                path = path.expanduser()
+            except RuntimeError:  # "~someone" with no such user: reported as not found
+                pass
             if not path.is_absolute() and base is not None:
                 path = base / path
         else:
@@ -111,7 +142,7 @@ class ModelRegistry:
             log.exception("loading the model from %s failed", key.path)
             self._fail(key, f"cannot load the model from {key.path}: {exc}")
             return None
-        engine = Engine(model)
+        engine = Engine(model, cache_size=cache_size())
         # A new thread count reopens the session but keeps the scores: same model, same digest.
         for other in self._engines.values():
             if other.model.digest == model.digest:

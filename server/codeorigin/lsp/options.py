@@ -9,13 +9,17 @@ reported to the user, naming the setting, and that one setting falls back to its
 
 from __future__ import annotations
 
+import logging
 import math
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from codeorigin.core import languages
 from codeorigin.engine import Options
+
+log = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning", "information", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint")
@@ -119,10 +123,10 @@ def _severity(value: Any) -> Severity:
     raise _Invalid("expected one of " + ", ".join(f'"{s}"' for s in SEVERITIES))
 
 
-def _string(value: Any) -> str:
-    if isinstance(value, str):
+def _path(value: Any) -> str:
+    if isinstance(value, str) and "\x00" not in value:
         return value
-    raise _Invalid("expected a string")
+    raise _Invalid("expected the path of a model folder (a string without NUL characters)")
 
 
 def _languages(value: Any) -> tuple[str, ...] | None:
@@ -154,7 +158,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "show_uncertain": _bool,
     "code_lens": _bool,
     "languages": _languages,
-    "model_path": _string,
+    "model_path": _path,
     "debounce_ms": _int(0, 60_000),
     "max_file_bytes": _int(1, 2_000_000_000),
     "threads": _int(1, 256),
@@ -167,12 +171,22 @@ assert set(_CHECKS) == {f.name for f in fields(Settings)}
 
 def section(raw: Any) -> Mapping[str, Any] | None:
     """The codeorigin part of a settings payload: `{"codeorigin": {...}}`, `{...}` or flat
-    `{"codeorigin.minLines": ...}` keys. None when the payload holds nothing for us."""
+    `{"codeorigin.minLines": ...}` keys. None when the payload holds nothing for us; a payload
+    that is not an object is logged (to the client's log too) and ignored."""
     if not isinstance(raw, Mapping):
+        if raw is not None:
+            log.warning(
+                "ignoring codeorigin settings that are not an object: %s", reprlib.repr(raw)
+            )
         return None
     nested = raw.get("codeorigin")
     if isinstance(nested, Mapping):
         return nested
+    if nested is not None:
+        log.warning(
+            "ignoring the codeorigin settings section, which is not an object: %s",
+            reprlib.repr(nested),
+        )
     flat = {
         k[len(PREFIX) :]: v for k, v in raw.items() if isinstance(k, str) and k.startswith(PREFIX)
     }

@@ -23,7 +23,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
 from codeorigin.lsp import code_lens, diagnostics
@@ -46,12 +48,45 @@ def _version() -> str:
         return "0+unknown"
 
 
+_ANSWERED = object()  # a message refused while it was read: nothing more to do
+
+
+class CodeOriginProtocol(LanguageServerProtocol):
+    """pygls' protocol, except for messages whose params cannot be read (a negative position, a
+    string for a number). pygls drops them with "Error in server: Invalid Params" shown to the
+    user, so the client waits for ever for the answer to such a request. Here a request gets an
+    error response with its id, as JSON-RPC says, and a notification is logged and ignored."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            method = data.get("method")
+            if not isinstance(method, str) or "error" in data:
+                raise  # a response from the client: pygls reports it
+            detail = f"{error.message}: {error.__cause__}" if error.__cause__ else error.message
+            if "id" not in data:
+                log.warning("ignoring %s with unreadable params (%s)", method, detail)
+                return _ANSWERED
+            log.warning("refusing %s with unreadable params (%s)", method, detail)
+            error.message = f"{method}: {detail}"
+            self._send_response(data["id"], None, error.to_response_error())
+            return _ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is not _ANSWERED:
+            super().handle_message(message)
+
+
 class CodeOriginServer(LanguageServer):
     """A pygls server with codeorigin's shared state."""
 
     def __init__(self, *, model: Path | None = None, threads: int | None = None) -> None:
         super().__init__(
-            NAME, _version(), text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            NAME,
+            _version(),
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=CodeOriginProtocol,
         )
         # One model thread: onnxruntime already uses `threads` cores, and the machine is shared.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeorigin-model")

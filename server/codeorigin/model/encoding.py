@@ -12,6 +12,7 @@ of camelCase code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,14 @@ NEWLINE_TOKEN = "[unused0]"
 INDENT_TOKEN = "[unused1]"
 INDENT_COLUMNS = 2
 MAX_INDENT_MARKERS = 16
+# Lone surrogates (a str can hold them: an editor's text with a broken character, JSON "\udcff")
+# are not Unicode; the tokenizer refuses them, so each becomes U+FFFD (one character for one,
+# which keeps every offset).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _tokenizable(text: str) -> str:
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -86,14 +95,16 @@ class TokenEncoder:
     def encode(self, text: str) -> Encoding:
         """Token ids and offsets of an already normalised text."""
         if not self.layout:
-            enc = self.tokenizer.encode(text, add_special_tokens=False)
+            enc = self.tokenizer.encode(_tokenizable(text), add_special_tokens=False)
             return Encoding(tuple(enc.ids), tuple((int(a), int(b)) for a, b in enc.offsets))
         return self.encode_batch([text])[0]
 
     def encode_batch(self, texts: list[str]) -> list[Encoding]:
         """`encode` for many texts at once (the tokenizer runs them in parallel)."""
         if not self.layout:
-            encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+            encs = self.tokenizer.encode_batch(
+                [_tokenizable(t) for t in texts], add_special_tokens=False
+            )
             return [
                 Encoding(tuple(e.ids), tuple((int(a), int(b)) for a, b in e.offsets)) for e in encs
             ]
@@ -106,7 +117,7 @@ class TokenEncoder:
             for line in text.split("\n"):
                 indent = len(line) - len(line.lstrip(" "))
                 lines.append((pos, indent))
-                flat.append(line[indent:])
+                flat.append(_tokenizable(line[indent:]))
                 pos += len(line) + 1
             layout.append(lines)
         encs = self.tokenizer.encode_batch(flat, add_special_tokens=False) if flat else []

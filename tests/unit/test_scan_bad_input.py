@@ -1,0 +1,101 @@
+"""`codeorigin scan` on files it cannot score: each is a per-file error in the report, and the
+files beside it are still scored.
+
+Runs the real command line in a subprocess with a time limit, so a file that would make the scan
+block (a FIFO) fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GOOD = """\
+def summarise(values):
+    total = 0
+    for value in values:
+        total += value
+    return total / max(1, len(values))
+"""
+
+
+def scan_json(*args: str) -> dict[str, Any]:
+    res = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--format", "json", "--exit-zero", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {Path(f["path"]).name: f for f in report["files"]}
+
+
+def test_bad_files_are_per_file_errors_and_the_others_are_scored(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "good.py").write_text(GOOD)
+    (folder / "latin1.py").write_bytes(GOOD.encode() + b"# caf\xe9 \xff\xfe\n")
+    (folder / "empty.py").write_bytes(b"")
+    (folder / "big.py").write_text(GOOD * 100)  # over --max-file-bytes below
+    os.mkfifo(folder / "pipe.py")  # reading it would block for ever
+    (folder / "dangling.py").symlink_to(folder / "missing.py")  # stands in for chmod 000 as root
+
+    files = by_name(
+        scan_json(str(folder), "--model", str(tiny_model_dir), "--max-file-bytes", "4000")
+    )
+
+    good = files["good.py"]
+    assert good["error"] is None and [s["name"] for s in good["spans"]] == ["summarise"]
+    assert 0.0 <= good["probability"] <= 1.0
+    assert files["latin1.py"]["error"].startswith("not valid UTF-8 (byte ")
+    assert files["empty.py"] == {
+        "path": str(folder / "empty.py"),
+        "language": "python",
+        "probability": None,
+        "error": None,
+        "spans": [],
+    }
+    big = len(GOOD) * 100
+    assert files["big.py"]["error"] == f"larger than maxFileBytes ({big} > 4000 bytes)"
+    assert files["pipe.py"]["error"] == "not a regular file"
+    assert "dangling.py" not in files  # links are not followed when walking a folder
+    for name in ("latin1.py", "big.py", "pipe.py"):
+        assert files[name]["spans"] == [] and files[name]["probability"] is None
+
+
+def test_bad_files_named_on_the_command_line(tmp_path: Path, tiny_model_dir: Path) -> None:
+    good = tmp_path / "good.py"
+    good.write_text(GOOD)
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    invalid = tmp_path / "invalid.py"
+    data = b"def f():\n    return '\xc3\x28'\n"  # a lead byte without its continuation
+    invalid.write_bytes(data)
+    report = scan_json(str(fifo), str(invalid), str(good), "--model", str(tiny_model_dir))
+    files = by_name(report)
+    assert files["pipe.py"]["error"] == "not a regular file"
+    assert files["invalid.py"]["error"] == f"not valid UTF-8 (byte {data.index(0xC3)})"
+    assert files["good.py"]["error"] is None and files["good.py"]["spans"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_is_a_per_file_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text(GOOD)
+    secret.chmod(0)
+    (tmp_path / "good.py").write_text(GOOD)
+    files = by_name(scan_json(str(tmp_path), "--model", str(tiny_model_dir)))
+    assert files["secret.py"]["error"] == "cannot read: Permission denied"
+    assert files["good.py"]["spans"]
