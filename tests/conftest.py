@@ -15,7 +15,17 @@ if str(TESTS) not in sys.path:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny real model folder (random weights) built through the real export code."""
+    """A tiny real model folder (random weights) built through the real export code. It has no
+    gradient graph: its scores cannot be explained."""
     from tinymodel import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_ig_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model folder that can explain its scores (it has a gradient graph, 64 steps by
+    default), trained so that its logit rises with the planted word `igmodel.PLANTED`."""
+    from igmodel import build_planted_model
+
+    return build_planted_model(tmp_path_factory.mktemp("tiny-ig-model"), steps=64)

@@ -4,6 +4,7 @@ Every test talks to the real server (`python -m codeorigin.lsp --model <tiny mod
 through pytest-lsp's client, replaying the capabilities of real editors. The tiny model is built
 once per session (`tiny_model_dir`, in tests/conftest.py); its random weights give probabilities
 around 0.55, so tests move the threshold (0.0 flags everything, 0.99 nothing) to flip verdicts.
+The explanation tests use `tiny_ig_model_dir` (tests/conftest.py), a tiny model that can explain.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -97,6 +97,8 @@ class Analyzer:
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
         self._too_large_reported: set[str] = set()
+        # Called on the event loop with every analysis kept (after its diagnostics are published).
+        self.listeners: list[Callable[[Analysis], None]] = []
 
     # Events ---------------------------------------------------------------------------------
 
@@ -139,6 +141,12 @@ class Analyzer:
 
     def open_uris(self) -> list[str]:
         return [doc.uri for doc in self._docs.values()]
+
+    def generation(self, uri: str) -> int | None:
+        """The document's current generation; None when it is not open. Safe to call from other
+        threads (a dict lookup and an int read): work queued for a generation can check it."""
+        doc = self._docs.get(unquote(uri))
+        return doc.generation if doc is not None else None
 
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version and settings, waiting for it if a run
@@ -206,6 +214,11 @@ class Analyzer:
         doc.result = analysis
         doc.resolve(analysis)
         diagnostics.publish(self._ls, analysis)
+        for listener in self.listeners:
+            try:
+                listener(analysis)
+            except Exception:  # a listener's bug must not stop the others
+                log.exception("analysis listener %r failed", listener)
 
     def _empty(
         self, uri: str, text_doc: TextDocument, generation: int, *, skipped: str | None

@@ -1,8 +1,8 @@
 """What the connected client can do, read once from its `initialize` capabilities.
 
 Features ask these flags instead of walking `ClientCapabilities` themselves, so each choice (push or
-pull diagnostics, Markdown or plain hovers, progress bars, configuration requests) is made in one
-place and can be tested.
+pull diagnostics, Markdown or plain hovers, progress bars, configuration requests, inlay hints) is
+made in one place and can be tested.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ class ClientFeatures:
     configuration: bool = False
     configuration_dynamic: bool = False
     code_lens_refresh: bool = False
+    inlay_hints: bool = False
+    inlay_hint_refresh: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities | None) -> ClientFeatures:
@@ -66,5 +68,11 @@ class ClientFeatures:
                 workspace is not None
                 and workspace.code_lens is not None
                 and workspace.code_lens.refresh_support
+            ),
+            inlay_hints=bool(text is not None and text.inlay_hint is not None),
+            inlay_hint_refresh=bool(
+                workspace is not None
+                and workspace.inlay_hint is not None
+                and workspace.inlay_hint.refresh_support
             ),
         )

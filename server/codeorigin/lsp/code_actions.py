@@ -1,7 +1,9 @@
-"""Code action: "Rescore selection" on any non-empty selection.
+"""Code actions: "Rescore selection" on any non-empty selection, "Explain this function" in a span.
 
-The action runs the command `codeorigin.rescoreSelection` (see `commands`), which scores exactly the
-selected text, whatever spans it cuts through: useful for a pasted block, or half a function.
+"Rescore selection" runs the command `codeorigin.rescoreSelection` (see `commands`), which scores
+exactly the selected text, whatever spans it cuts through: useful for a pasted block, or half a
+function. "Explain this function" comes from `explain` (when the cursor is in a judged span and the
+model can explain its scores) and runs `codeorigin.explain`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ def actions(uri: str, selection: types.Range, only: Sequence[str] | None) -> lis
 
 
 def register(server: CodeOriginServer) -> None:
+    from codeorigin.lsp import explain  # it needs the server module at run time
+
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION)
-    def code_action(ls: CodeOriginServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        return actions(params.text_document.uri, params.range, params.context.only)
+    async def code_action(
+        ls: CodeOriginServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        out = actions(params.text_document.uri, params.range, params.context.only)
+        explaining = await explain.code_action(ls, params)
+        return [explaining, *out] if explaining is not None else out

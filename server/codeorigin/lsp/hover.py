@@ -2,16 +2,20 @@
 
 The hover has sections. The first, written here, gives the probability, the verdict, the threshold
 in effect and the model. Later sections come from providers added with `add_section` (the
-Integrated Gradients explanation registers `explain_markdown` this way); each gets a `HoverContext`,
-runs on the model thread, and returns Markdown or plain text as `ctx.markdown` says, or None.
-A provider that fails is logged and skipped: the verdict is still shown.
+Integrated Gradients explanation in `explain` registers its chart this way); each gets a
+`HoverContext`, runs on the model thread, and returns Markdown or plain text as `ctx.markdown` says,
+or None. A provider that fails is logged and skipped: the verdict is still shown.
+
+A provider whose section needs slow work can also add a preparer (`add_preparer`): a coroutine
+awaited on the event loop before the sections are rendered, which may wait a bounded time for that
+work without holding a thread (and is simply dropped when the client cancels the hover).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,16 +43,36 @@ class HoverContext:
     engine: Engine
     settings: Settings
     markdown: bool
+    server: CodeOriginServer | None = None
 
 
 HoverSection = Callable[[HoverContext], "str | None"]
+HoverPreparer = Callable[[HoverContext], Awaitable[None]]
 _sections: list[HoverSection] = []
+_preparers: list[HoverPreparer] = []
 
 
 def add_section(section: HoverSection) -> None:
     """Append a section to every hover (called once, when the server is created)."""
     if section not in _sections:
         _sections.append(section)
+
+
+def add_preparer(preparer: HoverPreparer) -> None:
+    """Await `preparer(ctx)` on the event loop before every hover's sections are rendered."""
+    if preparer not in _preparers:
+        _preparers.append(preparer)
+
+
+async def prepare(ctx: HoverContext) -> None:
+    """Run the preparers; one that fails is logged and skipped."""
+    for preparer in _preparers:
+        try:
+            await preparer(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("hover preparer %r failed", preparer)
 
 
 VERDICT_WORDS = {
@@ -101,7 +125,12 @@ def render(ctx: HoverContext) -> str:
     return ("\n\n---\n\n" if ctx.markdown else "\n\n").join(parts)
 
 
-def context_at(analysis: Analysis, position: types.Position, markdown: bool) -> HoverContext | None:
+def context_at(
+    analysis: Analysis,
+    position: types.Position,
+    markdown: bool,
+    server: CodeOriginServer | None = None,
+) -> HoverContext | None:
     """The hover context at a position: the innermost scored span containing it, if any."""
     if analysis.engine is None:
         return None
@@ -116,6 +145,7 @@ def context_at(analysis: Analysis, position: types.Position, markdown: bool) -> 
                 engine=analysis.engine,
                 settings=analysis.settings,
                 markdown=markdown,
+                server=server,
             )
     return None
 
@@ -126,9 +156,10 @@ def register(server: CodeOriginServer) -> None:
         analysis = await ls.analyzer.current(params.text_document.uri)
         if analysis is None:
             return None
-        ctx = context_at(analysis, params.position, ls.client.hover_markdown)
+        ctx = context_at(analysis, params.position, ls.client.hover_markdown, ls)
         if ctx is None:
             return None
+        await prepare(ctx)
         loop = asyncio.get_running_loop()
         text = await loop.run_in_executor(ls.executor, render, ctx) if _sections else render(ctx)
         span = ctx.result.span

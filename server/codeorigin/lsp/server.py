@@ -28,10 +28,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
-from codeorigin.lsp import code_lens, diagnostics
+from codeorigin.lsp import code_lens, diagnostics, inlay_hints
 from codeorigin.lsp.analysis import Analyzer
 from codeorigin.lsp.capabilities import ClientFeatures
 from codeorigin.lsp.configuration import SettingsStore
+from codeorigin.lsp.explanations import Explanations
 from codeorigin.lsp.models import ModelRegistry
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class CodeOriginServer(LanguageServer):
         self.settings = SettingsStore({"threads": threads} if threads is not None else None)
         self.models = ModelRegistry(self, model)
         self.analyzer = Analyzer(self)
+        self.explanations = Explanations(self)  # Integrated Gradients, on their own thread
         self._shown: set[str] = set()
         self._log_handler: ClientLogHandler | None = None
 
@@ -115,12 +117,13 @@ class CodeOriginServer(LanguageServer):
         self._shown.discard(message)
 
     def refresh_views(self) -> None:
-        """Ask the client to re-request what it pulls (diagnostics, lenses) after results changed
-        without an edit."""
+        """Ask the client to re-request what it pulls (diagnostics, lenses, inlay hints) after
+        results changed without an edit."""
         if not self.analyzer.open_uris():
             return
         diagnostics.refresh(self)
         code_lens.refresh(self)
+        inlay_hints.refresh(self)
 
     @staticmethod
     def fire_and_forget(request: Future[Any]) -> None:
@@ -144,6 +147,7 @@ class CodeOriginServer(LanguageServer):
             logging.getLogger("codeorigin").removeHandler(self._log_handler)
             self._log_handler = None
         self.analyzer.shutdown()
+        self.explanations.shutdown()
         self.executor.shutdown(wait=False, cancel_futures=True)
         super().shutdown()
 
@@ -181,7 +185,15 @@ def create_server(
     """A server with every feature registered. `model` is the folder used when
     `codeorigin.modelPath` is empty; `threads` the default of `codeorigin.threads`."""
     # Imported here: `commands` needs this module at run time (pygls reads its type hints).
-    from codeorigin.lsp import code_actions, commands, configuration, hover, lifecycle, sync
+    from codeorigin.lsp import (
+        code_actions,
+        commands,
+        configuration,
+        explain,
+        hover,
+        lifecycle,
+        sync,
+    )
 
     server = CodeOriginServer(model=Path(model).expanduser() if model else None, threads=threads)
     for feature in (
@@ -193,6 +205,8 @@ def create_server(
         code_lens,
         code_actions,
         commands,
+        explain,
+        inlay_hints,
     ):
         feature.register(server)
 

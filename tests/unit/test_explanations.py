@@ -1,0 +1,201 @@
+"""The server's explanation worker and the hover chart, in process.
+
+The worker (`codeorigin.lsp.explanations.Explanations`): what a user waits for runs before what is
+computed ahead, work queued ahead for a document that changed since is dropped, one text is one
+job, and a finished job serves a document where the same function moved. The chart
+(`codeorigin.lsp.explain`): bars, labels and rows as a reader sees them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from codeorigin.engine import Engine, Options, SpanResult
+from codeorigin.lsp import explain
+from codeorigin.lsp.explanations import AHEAD, NOW, Explanations
+from codeorigin.lsp.options import Settings
+from codeorigin.model.attributor import Attribution, LineAttribution, TokenAttribution
+from codeorigin.model.manifest import ModelError
+from codeorigin.model.scorer import Model
+
+DOC = "".join(
+    f"def f{i}(items):\n    count = {i}\n    for item in items:\n"
+    f"        {'zebra' if i % 2 else 'other'} = item\n        count += 1\n    return count\n\n\n"
+    for i in range(4)
+)
+
+
+class FakeAnalyzer:
+    def __init__(self) -> None:
+        self.generations: dict[str, int] = {}
+
+    def generation(self, uri: str) -> int | None:
+        return self.generations.get(uri)
+
+
+@pytest.fixture
+def setup(
+    tiny_ig_model_dir: Path,
+) -> Iterator[tuple[Explanations, FakeAnalyzer, Engine, list[SpanResult]]]:
+    analyzer = FakeAnalyzer()
+    explanations = Explanations(SimpleNamespace(analyzer=analyzer))  # type: ignore[arg-type]
+    engine = Engine(Model.load(tiny_ig_model_dir))
+    results = engine.analyze(DOC, "python", Options())
+    assert [r.span.name for r in results] == ["f0", "f1", "f2", "f3"]
+    yield explanations, analyzer, engine, results
+    explanations.shutdown()
+
+
+def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
+    explanations, analyzer, engine, results = setup
+    settings = Settings()
+    attributor = explanations.attributor(engine)
+    started: list[str] = []
+    release = threading.Event()
+    original = attributor.attribute_span
+
+    def recording(document: str, span: Any, **kwargs: Any) -> Attribution:
+        started.append(span.name)
+        if len(started) == 1:
+            release.wait(10)  # hold the worker on the first job while the others queue
+        return original(document, span, **kwargs)
+
+    attributor.attribute_span = recording  # type: ignore[method-assign]
+    analyzer.generations["a"] = 1
+    first = explanations.request("a", DOC, results[0], engine, settings)
+    while not started:
+        release.wait(0.01)
+    ahead = explanations.request(
+        "a", DOC, results[1], engine, settings, priority=AHEAD, generation=1
+    )
+    stale = explanations.request(
+        "b", DOC, results[2], engine, settings, priority=AHEAD, generation=1
+    )
+    now = explanations.request("a", DOC, results[3], engine, settings)
+    analyzer.generations["b"] = 2  # document b changed: its queued work is dropped...
+    analyzer.generations["a"] = 2  # ...and so would a's, but its new version asks again
+    edited = DOC + "\n"
+    again = explanations.request(
+        "a", edited, results[1], engine, settings, priority=AHEAD, generation=2
+    )
+    assert again is ahead and ahead.generation == 2 and ahead.text is edited
+    release.set()
+    for job in (first, ahead, now):
+        job.future.result(timeout=20)
+    assert started == ["f0", "f3", "f1"]
+    assert stale.future.cancelled()
+    # Asked again, a dropped job is queued anew.
+    anew = explanations.request("b", DOC, results[2], engine, settings, priority=NOW)
+    assert anew is not stale and anew.future.result(timeout=20).lines
+
+
+def test_a_hover_moves_work_queued_ahead_up_and_keeps_it(setup: Any) -> None:
+    explanations, analyzer, engine, results = setup
+    attributor = explanations.attributor(engine)
+    release = threading.Event()
+    original = attributor.attribute_span
+    calls: list[str] = []
+
+    def held(document: str, span: Any, **kwargs: Any) -> Attribution:
+        calls.append(span.name)
+        release.wait(10)
+        return original(document, span, **kwargs)
+
+    attributor.attribute_span = held  # type: ignore[method-assign]
+    analyzer.generations["a"] = 1
+    explanations.request("a", DOC, results[0], engine, Settings())
+    while not calls:
+        release.wait(0.01)
+    ahead = explanations.request(
+        "a", DOC, results[1], engine, Settings(), priority=AHEAD, generation=1
+    )
+    hovered = explanations.request("a", DOC, results[1], engine, Settings())
+    assert hovered is ahead and hovered.priority == NOW and hovered.generation is None
+    analyzer.generations["a"] = 2  # an edit: a job a user asked for is kept all the same
+    release.set()
+    assert hovered.future.result(timeout=20).lines
+
+
+def test_a_finished_job_serves_the_function_where_it_moved(setup: Any) -> None:
+    explanations, _, engine, results = setup
+    settings = Settings(ig_steps=8)
+    job = explanations.request("a", DOC, results[1], engine, settings)
+    before = explanations.explanation(job, DOC, results[1].span)
+    assert before.steps == 8
+    assert before.top_lines(1)[0].line == results[1].start_line + 3  # the planted line
+    moved = "# a new first line\n\n" + DOC
+    result = engine.analyze(moved, "python", Options())[1]
+    assert explanations.request("a", moved, result, engine, settings) is job  # same text, same job
+    after = explanations.explanation(job, moved, result.span)
+    assert [la.line - 2 for la in after.lines] == [la.line for la in before.lines]
+    assert [la.share for la in after.lines] == pytest.approx([la.share for la in before.lines])
+
+
+def test_a_model_without_gradient_graph_cannot_explain(tiny_model_dir: Path) -> None:
+    explanations = Explanations(SimpleNamespace(analyzer=FakeAnalyzer()))  # type: ignore[arg-type]
+    engine = Engine(Model.load(tiny_model_dir))
+    assert not explanations.can_explain(engine)
+    result = engine.analyze(DOC, "python", Options())[0]
+    with pytest.raises(ModelError, match="no gradient graph"):
+        explanations.request("a", DOC, result, engine, Settings())
+
+
+def test_ig_steps_stay_within_what_the_rule_takes(setup: Any) -> None:
+    explanations, _, engine, _ = setup
+    attributor = explanations.attributor(engine)
+    assert Explanations.steps(Settings(), attributor) == 64  # the model's
+    assert Explanations.steps(Settings(ig_steps=1), attributor) == 2  # trapezoid needs two
+    assert Explanations.steps(Settings(ig_steps=4096), attributor) == 1024
+
+
+# The chart --------------------------------------------------------------------------------------
+
+
+def test_bars_grow_by_eighths_of_a_cell() -> None:
+    assert explain.bar(0.0) == ""
+    assert explain.bar(0.0001) == "▏"  # never empty for a share above 0
+    assert explain.bar(1.0) == "█" * explain.BAR_CELLS
+    assert explain.bar(0.5) == "█" * (explain.BAR_CELLS // 2)
+    assert explain.bar(0.5 + 3 / (8 * explain.BAR_CELLS)) == "█" * 8 + "▍"
+
+
+def _attribution() -> Attribution:
+    lines = (LineAttribution(0, 0.25, -0.5), LineAttribution(1, 0.75, 2.0))
+    tokens = (
+        TokenAttribution("zebra", 1, 1.9, 0.6, 11, 16),
+        TokenAttribution("\n", 0, -0.2, 0.1, 9, 10, "newline"),
+        TokenAttribution("\t", 1, 0.1, 0.05, 10, 11, "indent"),
+        TokenAttribution("`x`", 1, 0.0, 0.0, 0, 0),
+    )
+    return Attribution(0.9, 2.0, 0.0, 0.0123, lines, tokens, 16, "riemann_trapezoid", 20)
+
+
+def test_chart_rows_largest_share_first_with_direction_and_trimmed_text() -> None:
+    text = "def f(x):\n\tzebra = x  # a rather long comment that will not fit in the chart at all\n"
+    rows = explain.chart(_attribution(), text)
+    assert rows[0].startswith("L2  " + explain.bar(0.75)) and " 75% ↑  zebra = x" in rows[0]
+    assert rows[0].endswith("…") and len(rows[0].split("↑  ")[1]) == explain.SNIPPET
+    assert rows[1].startswith("L1  ████ ") and rows[1].endswith(" 25% ↓  def f(x):")
+    assert rows[0].index("%") == rows[1].index("%")  # aligned
+
+
+def test_tokens_show_layout_markers_and_survive_backticks() -> None:
+    line = explain.tokens_line(_attribution(), markdown=True)
+    assert line.startswith("Top tokens: `zebra` L2 ↑ 60% · `⏎` L1 ↓ 10% · `⇥` L2 ↑ 5%")
+    assert "`` `x` ``" in line
+    plain = explain.tokens_line(_attribution(), markdown=False)
+    assert '"zebra" L2 ↑ 60%' in plain and "`" not in plain.replace('"`x`"', "")
+
+
+def test_markdown_fence_outgrows_backticks_in_the_code() -> None:
+    att = _attribution()
+    text = "def f(x):\n    s = ```fenced```\n"
+    rendered = explain.render(att, text, "function", markdown=True)
+    assert "````text\n" in rendered and "convergence delta 1.2%" in rendered
+    assert "The explanation is approximate" not in rendered
