@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", type=Path, default=Path("/work/shared/data"))
     p.add_argument("--train-cap", type=int, default=700, help="train rows per (source, label) embedded")
     p.add_argument("--eval-cap", type=int, default=200, help="val/test rows per (source, label) embedded")
-    p.add_argument("--unfreeze-train-cap", type=int, default=150)
+    p.add_argument("--unfreeze-train-cap", type=int, default=60)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("-v", "--verbose", action="store_true")

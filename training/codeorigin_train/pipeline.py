@@ -74,7 +74,7 @@ class SubsetConfig:
 
     train_cap: int = 700
     eval_cap: int = 200
-    unfreeze_train_cap: int = 200  # per (source, label) of train rows for the unfreeze variant
+    unfreeze_train_cap: int = 60  # per (source, label) of train rows for the unfreeze variant
     seed: int = 13
 
 
