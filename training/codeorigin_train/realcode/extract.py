@@ -193,18 +193,12 @@ def _file_parses(text: str, language: str) -> bool:
 
 
 def span_text(text: str, span: Span) -> str:
-    """The span's text, starting with the indentation of its first line when that is blank.
+    """The span's text as the server scores it.
 
-    A span starts at its first token, so a method's text has its first line at column 0 and the
-    rest at the class's indentation, and `normalize` cannot remove the indentation common to all
-    lines (its docstring: "a method scores the same as the function it would be at top level").
-    Putting the first line's indentation back lets it; without it every method of real code would
-    carry an indentation pattern that whole-sample LLM data does not, a tell for the label.
+    `extract_spans` starts a span's text at the beginning of its first line when only indentation
+    precedes it, so `normalize` dedents a method exactly like the function it would be at top level.
     """
-    raw = span.text(text)
-    line_start = max(text.rfind("\n", 0, span.start), text.rfind("\r", 0, span.start)) + 1
-    prefix = text[line_start : span.start]
-    return prefix + raw if not prefix.strip() else raw
+    return span.text(text)
 
 
 def functions_in_text(
