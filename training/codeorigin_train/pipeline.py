@@ -51,6 +51,7 @@ class Variant:
     layout: bool
     unfreeze: int = 0
     description: str = ""
+    head_from: str | None = None  # gradual unfreezing: start from this frozen variant's trained head
 
     @property
     def cache_layer(self) -> int | None:
@@ -62,7 +63,8 @@ VARIANTS: dict[str, Variant] = {
     for v in (
         Variant("frozen-plain", False, 0, "frozen all-MiniLM-L6-v2 + head, plain WordPiece"),
         Variant("frozen-layout", True, 0, "frozen all-MiniLM-L6-v2 + head, newline/indent markers"),
-        Variant("unfreeze2-layout", True, 2, "top 2 layers + head trained, layout markers"),
+        Variant("unfreeze2-layout", True, 2, "frozen-layout's head, then top 2 layers + head trained",
+                "frozen-layout"),
     )
 }
 DEFAULT_VARIANT = "frozen-layout"
@@ -179,6 +181,11 @@ def train_rows_model(
     """Train the variant's module on subset rows `train`, early-stopping on rows `val`."""
     seed_everything(config.seed)
     model, clf = build_model(variant, pooled, cache)
+    if clf is not None and variant.head_from:
+        # Head first (trained on the whole cached train split), then the top layers with it.
+        saved = torch.load(run_dir(variant.head_from) / "weights.pt", map_location="cpu", weights_only=False)
+        clf.head.load_state_dict({k.removeprefix("head."): v for k, v in saved["state"].items() if k.startswith("head.")})
+        config = TrainConfig(**{**asdict(config), "head_only_epochs": 0})
     if cache is None:
         tf, vf = pooled_batches(pooled[train]), pooled_batches(pooled[val])
     else:
