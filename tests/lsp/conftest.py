@@ -74,6 +74,6 @@ async def start(tiny_model_dir: Path, root: Path) -> AsyncIterator[Start]:
     yield _start
     for client in clients:
         try:
-            await asyncio.wait_for(client.shutdown_session(), 10)
+            await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
         finally:
             await client.stop()

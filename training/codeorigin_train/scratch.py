@@ -1,0 +1,331 @@
+"""Bake-off variant (3b): a byte-level BPE tokenizer learned on the training code, and a small encoder
+trained here from scratch.
+
+The pretrained encoders' uncased WordPiece tokenizer throws away what most separates authors:
+spacing inside lines, indentation, blank lines and case. A byte-level BPE keeps every character
+(after the shared normalisation, which already removed the habits that only tell the source apart:
+CRLF, tabs, trailing blanks). The encoder is a 2-layer BERT (hidden 128) with the same head as the
+CodeOriginClassifier design, trained end to end; it is cheap enough to train on 2 CPU cores and to
+score and explain well within the latency budget.
+
+It is trained and judged on the same subset rows as the other variants (`pipeline.subset`), and its
+run folder has the same files (`logits.npz`, `calibration.json`, `metrics.json`), so the card
+compares them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from codeorigin.model.encoding import TokenEncoder
+from codeorigin_train import calibrate as cal
+from codeorigin_train import evaluate as ev
+from codeorigin_train.modeling import CodeOriginClassifier
+from codeorigin_train.train import TrainConfig, fit, predict_logits, seed_everything, token_batches
+
+log = logging.getLogger(__name__)
+
+NAME = "scratch-bpe"
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@dataclass(frozen=True)
+class ScratchConfig:
+    """Tokenizer and encoder sizes; the defaults reproduce the variant in the bake-off."""
+
+    vocab_size: int = 8192
+    hidden: int = 128
+    layers: int = 2
+    heads: int = 4
+    intermediate: int = 512
+    max_length: int = 256
+    lr: float = 1e-3
+    epochs: int = 5
+    loso_epochs: int = 3
+    seed: int = 13
+    # One thread: on a shared 2-core machine two OpenMP threads that get preempted spin at every
+    # barrier, which was measured 13x slower than one thread for this model.
+    threads: int = 1
+
+
+def train_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
+    """Learn a byte-level BPE on `texts` (normalised code) and save it as `tokenizer.json`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tok.save(str(out))
+    return out
+
+
+def new_encoder(cfg: ScratchConfig, vocab_size: int) -> nn.Module:
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden,
+        num_hidden_layers=cfg.layers,
+        num_attention_heads=cfg.heads,
+        intermediate_size=cfg.intermediate,
+        max_position_embeddings=cfg.max_length,
+        pad_token_id=0,
+    )
+    return BertModel(config, add_pooling_layer=False)
+
+
+class _TokenModel(nn.Module):
+    """Adapts a CodeOriginClassifier to the training loop's batch dicts."""
+
+    def __init__(self, clf: CodeOriginClassifier) -> None:
+        super().__init__()
+        self.clf = clf
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.clf(batch["input_ids"], batch["attention_mask"])
+
+
+class ScratchData:
+    """Token sequences (first window) of a frame's code with a tokenizer."""
+
+    def __init__(self, tokenizer_file: Path, cfg: ScratchConfig) -> None:
+        self.encoder = TokenEncoder(tokenizer_file, max_length=cfg.max_length, layout=False)
+
+    def sequences(self, texts: list[str]) -> list[list[int]]:
+        enc = self.encoder
+        return [enc.with_specials(e.ids[: enc.body_length]) for e in enc.encode_batch(texts)]
+
+
+def train_model(
+    seqs: list[list[int]],
+    y: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    cfg: ScratchConfig,
+    data: ScratchData,
+    *,
+    epochs: int | None = None,
+    on_epoch: Any = None,
+) -> tuple[CodeOriginClassifier, Any]:
+    """A fresh encoder + head trained end to end on rows `train`, early-stopped on rows `val`."""
+    seed_everything(cfg.seed)
+    vocab = data.encoder.tokenizer.get_vocab_size()
+    clf = CodeOriginClassifier(new_encoder(cfg, vocab), freeze=False)
+    model = _TokenModel(clf)
+    config = TrainConfig(
+        epochs=epochs or cfg.epochs, lr=cfg.lr, monitor="val_loss", seed=cfg.seed, threads=cfg.threads
+    )
+    tf = token_batches([seqs[i] for i in train], data.encoder.pad_batch)
+    vf = token_batches([seqs[i] for i in val], data.encoder.pad_batch)
+    hist = fit(model, tf, y[train], vf, y[val], config, on_epoch=on_epoch)
+    return clf.eval(), hist
+
+
+def logits_of(clf: CodeOriginClassifier, seqs: list[list[int]], rows: np.ndarray, data: ScratchData) -> np.ndarray:
+    # Sort by length so padding stays small, then put the logits back in row order.
+    order = sorted(range(len(rows)), key=lambda k: len(seqs[rows[k]]))
+    sorted_seqs = [seqs[rows[k]] for k in order]
+    out = predict_logits(_TokenModel(clf), token_batches(sorted_seqs, data.encoder.pad_batch), len(order))
+    res = np.zeros(len(rows))
+    res[order] = out
+    return res
+
+
+def run(
+    sub: pd.DataFrame,
+    work: Path,
+    cfg: ScratchConfig | None = None,
+    *,
+    loso: bool = True,
+    loso_k: int = 4,
+) -> dict[str, Any]:
+    """Tokenizer → training → calibration → evaluation (held-out, LOSO, ablation, real human code).
+
+    Writes `work/runs/scratch-bpe/` like the other variants and returns the metrics report.
+    """
+    from codeorigin_train import pipeline as pl
+
+    cfg = cfg or ScratchConfig()
+    d = pl.run_dir(NAME, work)
+    texts = sub["code"].tolist()
+    y = sub["label"].to_numpy()
+    split = sub["split"].to_numpy()
+    train, val, test = (np.flatnonzero(split == s) for s in ("train", "val", "test"))
+    t0 = time.perf_counter()
+    tok_file = train_tokenizer([texts[i] for i in train], cfg.vocab_size, d / "tokenizer.json")
+    data = ScratchData(tok_file, cfg)
+    seqs = data.sequences(texts)
+    mlflow = pl._mlflow(work)
+    with mlflow.start_run(run_name=NAME) as mrun:
+        mlflow.log_params({**asdict(cfg), "variant": NAME, "n_train": len(train), "n_val": len(val), "n_test": len(test)})
+        clf, hist = train_model(
+            seqs, y, train, val, cfg, data, on_epoch=lambda e, row: mlflow.log_metrics(row, step=e)
+        )
+        seconds = time.perf_counter() - t0
+        val_logits, test_logits = logits_of(clf, seqs, val, data), logits_of(clf, seqs, test, data)
+        run_id = mrun.info.run_id
+    torch.save({"config": asdict(cfg), "state": clf.state_dict()}, d / "weights.pt")
+    np.savez(d / "logits.npz", val_rows=val, val=val_logits, test_rows=test, test=test_logits)
+    info = {"variant": NAME, "history": hist.epochs, "best_epoch": hist.best_epoch, "train_seconds": seconds,
+            "n_train": len(train), "mlflow_run_id": run_id}
+    (d / "train.json").write_text(json.dumps(info, indent=2))
+    c = cal.calibrate(val_logits, y[val])
+    (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
+
+    p_test = c.probability(test_logits)
+    report: dict[str, Any] = {
+        "variant": {"name": NAME, "layout": False, "unfreeze": 0,
+                    "description": f"byte-level BPE ({cfg.vocab_size}) + {cfg.layers}-layer encoder "
+                                   f"(hidden {cfg.hidden}) trained from scratch, end to end"},
+        "config": asdict(cfg),
+        "calibration": asdict(c),
+        "validation": ev.binary_metrics(y[val], c.probability(val_logits), threshold=c.llm_threshold),
+        "heldout": ev.heldout_report(sub.iloc[test].reset_index(drop=True), p_test, threshold=c.llm_threshold),
+        "reliability_test": cal.reliability(p_test, y[test]),
+    }
+    sources = ev.loso_sources(sub, loso_k)
+    report["loso_sources"] = sources
+    if loso:
+        t1 = time.perf_counter()
+
+        def fit_predict(tr: np.ndarray, va: np.ndarray, te: np.ndarray) -> np.ndarray:
+            # The tokenizer stays the one learned on the full train split: a held-out source's
+            # code has been seen by no weights, only by the BPE merges (unsupervised, no labels).
+            m, _ = train_model(seqs, y, tr, va, cfg, data, epochs=cfg.loso_epochs)
+            return logits_of(m, seqs, te, data)
+
+        report["loso"] = ev.leave_one_source_out(sub, sources, fit_predict)
+        report["loso_mean_auroc"] = ev.loso_mean(report["loso"])
+        report["loso_seconds"] = time.perf_counter() - t1
+    report["ablation"] = _ablation(clf, sub, test, data, test_logits)
+    report["external_human"] = _external_human(clf, sub, c, data, work)
+    (d / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
+    try:
+        with mlflow.start_run(run_id=run_id):
+            o = report["heldout"]["overall"]
+            mlflow.log_metrics({f"test_{k}": float(o[k]) for k in ("accuracy", "precision", "recall", "f1", "auroc")
+                                if o[k] is not None})
+            if "loso_mean_auroc" in report:
+                mlflow.log_metric("loso_mean_auroc", report["loso_mean_auroc"])
+            for path in pl._plots(y[test], p_test, c.llm_threshold, d / "plots"):
+                mlflow.log_artifact(str(path))
+            mlflow.log_artifact(str(d / "metrics.json"))
+    except Exception as exc:  # tracking must never lose the metrics already written
+        log.warning("MLflow logging failed: %s", exc)
+    return report
+
+
+def _ablation(clf: CodeOriginClassifier, sub: pd.DataFrame, test: np.ndarray, data: ScratchData,
+              test_logits: np.ndarray) -> dict[str, Any]:
+    te = sub.iloc[test]
+    y = te["label"].to_numpy()
+    stripped = ev.strip_and_normalize(te["code"].tolist(), te["language"].tolist())
+    seqs = data.sequences(stripped)
+    logits_s = logits_of(clf, seqs, np.arange(len(seqs)), data)
+    changed = np.array([a != b for a, b in zip(stripped, te["code"].tolist())])
+    return {
+        "scope": "test split only; model trained with comments, scored on stripped text",
+        "n_test": len(te),
+        "n_changed_by_stripping": int(changed.sum()),
+        "model_auroc_with_comments": ev.binary_metrics(y, test_logits)["auroc"],
+        "model_auroc_stripped": ev.binary_metrics(y, logits_s)["auroc"],
+    }
+
+
+def _external_human(clf: CodeOriginClassifier, sub: pd.DataFrame, c: cal.Calibration, data: ScratchData,
+                    work: Path, *, n: int = 600, per_project: int = 15) -> dict[str, Any] | None:
+    """FPR at the thresholds on dated pre-2021 human functions from real projects (see pipeline)."""
+    from codeorigin.core.normalize import normalize
+
+    path = work / "realcode.parquet"
+    if not path.exists():
+        return None
+    real = pd.read_parquet(path)
+    real = real[(real["language"].isin(sorted(set(sub["language"])))) & (real["label"] == 0)]
+    real = real.groupby("project", group_keys=False).apply(
+        lambda g: g.sample(n=min(per_project, len(g)), random_state=0)
+    )
+    real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
+    seqs = data.sequences([normalize(t).text for t in real["code"]])
+    p = c.probability(logits_of(clf, seqs, np.arange(len(seqs)), data))
+    with_doc = real["code"].str.contains('"""|\'\'\'', regex=True).to_numpy()
+    return {
+        "n": len(real),
+        "projects": int(real["project"].nunique()),
+        "languages": real["language"].value_counts().to_dict(),
+        "fpr_at_llm_threshold": float(np.mean(p >= c.llm_threshold)),
+        "fraction_at_or_above_uncertain": float(np.mean(p >= c.uncertain_threshold)),
+        "mean_probability": float(np.mean(p)),
+        "fpr_with_docstring": float(np.mean(p[with_doc] >= c.llm_threshold)) if with_doc.any() else None,
+        "fpr_without_docstring": float(np.mean(p[~with_doc] >= c.llm_threshold)) if (~with_doc).any() else None,
+    }
+
+
+def export(work: Path, folder: Path, *, name: str = "codeorigin-default", sub: pd.DataFrame | None = None,
+           int8: bool = False) -> dict[str, Any]:
+    """Write the trained scratch variant as a model folder (fp32 scorer; tiny, so int8 buys little)."""
+    from codeorigin_train import pipeline as pl
+    from codeorigin_train.export import write_model_folder
+
+    d = pl.run_dir(NAME, work)
+    saved = torch.load(d / "weights.pt", map_location="cpu", weights_only=False)
+    cfg = ScratchConfig(**saved["config"])
+    data = ScratchData(d / "tokenizer.json", cfg)
+    clf = CodeOriginClassifier(new_encoder(cfg, data.encoder.tokenizer.get_vocab_size()), freeze=False)
+    clf.load_state_dict(saved["state"])
+    clf.eval()
+    c = cal.Calibration(**json.loads((d / "calibration.json").read_text()))
+    parity = sub["code"].iloc[:24].tolist() if sub is not None else ["def f(x):\n    return x + 1"]
+    manifest = write_model_folder(
+        folder, model=clf, tokenizer_file=d / "tokenizer.json", name=name, max_length=cfg.max_length,
+        layout_markers=False, parity_texts=parity, calibration=c.manifest_calibration(),
+        thresholds=c.manifest_thresholds(), int8=int8, keep_fp32=True,
+        extra={"training": {"variant": NAME, "config": asdict(cfg),
+                            "encoder": "2-layer BERT trained from scratch here (no pretrained weights)",
+                            "tokenizer": "byte-level BPE learned on the training split"}},
+    )
+    return {"manifest": manifest, "classifier": clf}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from codeorigin_train import pipeline as pl
+
+    ap = argparse.ArgumentParser(prog="python -m codeorigin_train.scratch", description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, default=pl.WORK)
+    ap.add_argument("--no-loso", action="store_true")
+    ap.add_argument("--epochs", type=int, default=ScratchConfig.epochs)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    df = pl.load_dataset(args.work / "dataset.parquet")
+    sub = pl.subset(df, pl.SubsetConfig())
+    report = run(sub, args.work, ScratchConfig(epochs=args.epochs), loso=not args.no_loso)
+    summary = {k: report.get(k) for k in ("loso_mean_auroc",)}
+    summary["heldout_auroc"] = report["heldout"]["overall"]["auroc"]
+    summary["external_fpr"] = (report.get("external_human") or {}).get("fpr_at_llm_threshold")
+    print(json.dumps(summary, indent=2, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
