@@ -169,6 +169,7 @@ def collect_metrics(args: argparse.Namespace) -> dict[str, Any]:
                    "by_source_label": {f"{a}/{'llm' if b else 'human'}": int(n)
                                        for (a, b), n in sub.groupby(["source", "label"]).size().items()}},
         "train_config": asdict(_train_cfg_for(chosen, args)),
+        "unfreeze_epochs": args.unfreeze_epochs,
         "bakeoff": rows,
         "chosen": json.loads((pl.run_dir(chosen) / "metrics.json").read_text()),
         "export": json.loads((pl.run_dir(chosen) / "export.json").read_text()),

