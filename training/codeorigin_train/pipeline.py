@@ -539,8 +539,8 @@ def export_step(
     from codeorigin_train.export import write_model_folder
 
     v = VARIANTS[variant]
-    pooled, cache = _embed(sub, v)
-    _, clf = load_trained(variant, pooled, cache)
+    # Only the saved weights are needed: no encoder pass (the cache may be gone).
+    _, clf = load_trained(variant, np.zeros((1, 384), np.float32), None)
     c = load_calibration(variant)
     lg = np.load(run_dir(variant) / "logits.npz")
     val_rows = lg["val_rows"]
