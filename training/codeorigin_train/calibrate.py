@@ -65,17 +65,40 @@ def threshold_at_fpr(human_scores: np.ndarray, max_fpr: float) -> float:
 
 
 def calibrate(
-    val_logits: np.ndarray, y_val: np.ndarray, *, max_fpr: float = 0.01, uncertain_fpr: float = 0.05
+    val_logits: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    max_fpr: float = 0.01,
+    uncertain_fpr: float = 0.05,
+    populations: np.ndarray | None = None,
 ) -> Calibration:
-    """Fit Platt scaling and the two thresholds on validation logits."""
+    """Fit Platt scaling and the two thresholds on validation logits.
+
+    With `populations` (a label per validation row, e.g. the source), each threshold is the
+    strictest of the per-population thresholds over human rows, so no human population is
+    flagged more than `max_fpr`: easy negatives from one population cannot lower the threshold
+    for another.
+    """
     y = np.asarray(y_val, dtype=np.int64)
     a, b = fit_platt(val_logits, y)
     p = sigmoid(a * np.asarray(val_logits) + b)
-    t_llm = threshold_at_fpr(p[y == 0], max_fpr)
-    t_unc = min(threshold_at_fpr(p[y == 0], uncertain_fpr), t_llm)
+    groups = [np.ones(len(y), dtype=bool)]
+    if populations is not None:
+        pops = np.asarray(populations)
+        groups = [pops == g for g in np.unique(pops[y == 0])]
+    t_llm = max(threshold_at_fpr(p[(y == 0) & g], max_fpr) for g in groups)
+    t_unc = min(max(threshold_at_fpr(p[(y == 0) & g], uncertain_fpr) for g in groups), t_llm)
     fpr = float(np.mean(p[y == 0] >= t_llm)) if np.any(y == 0) else float("nan")
     tpr = float(np.mean(p[y == 1] >= t_llm)) if np.any(y == 1) else float("nan")
-    log.info("platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f", a, b, t_llm, fpr, tpr, t_unc)
+    log.info(
+        "platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f",
+        a,
+        b,
+        t_llm,
+        fpr,
+        tpr,
+        t_unc,
+    )
     return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr)
 
 

@@ -114,7 +114,7 @@ def bakeoff_table(variants: list[str]) -> list[dict[str, Any]]:
         tr = json.loads((pl.run_dir(v) / "train.json").read_text())
         rows.append({
             "variant": v,
-            "description": pl.VARIANTS[v].description,
+            "description": pl.VARIANTS[v].description if v in pl.VARIANTS else m["variant"]["description"],
             "n_train": tr["n_train"],
             "train_seconds": tr["train_seconds"],
             "val_auroc": m["validation"]["auroc"],

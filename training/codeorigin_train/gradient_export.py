@@ -344,13 +344,18 @@ def check_gradient_parity(
         rows += int(feed["input_ids"].shape[0])
     rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
     parity = GradientParity(worst_logit, worst_grad, tol, rows, rel)
+    # The logit must match within `tol`. Gradients are compared absolutely, or relative to the
+    # largest gradient when gradients are large: fp32 rounding of a gradient of size 10 already
+    # exceeds 1e-4 in absolute terms, whatever the graph.
+    grad_ok = worst_grad <= tol or rel <= tol
     if (
         not (math.isfinite(worst_logit) and math.isfinite(worst_grad))
-        or max(worst_logit, worst_grad) > tol
+        or worst_logit > tol
+        or not grad_ok
     ):
         raise GradientParityError(
             f"{path}: max |logit difference| {worst_logit:.3g}, max |gradient difference| "
-            f"{worst_grad:.3g}; the tolerance is {tol:g}"
+            f"{worst_grad:.3g} (relative {rel:.3g}); the tolerance is {tol:g}"
         )
     return parity
 

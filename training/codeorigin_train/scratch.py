@@ -91,9 +91,8 @@ def _take(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     if n <= 0 or df.empty:
         return df.iloc[:0]
     per = max(1, n // max(1, df["project"].nunique()))
-    out = df.groupby("project", group_keys=False).apply(
-        lambda g: g.sample(n=min(per, len(g)), random_state=seed)
-    )
+    # Shuffle, then the first rows of each project (groupby.apply drops the key column in pandas 3).
+    out = df.sample(frac=1.0, random_state=seed).groupby("project").head(per)
     return out.sample(n=min(n, len(out)), random_state=seed)
 
 
@@ -118,6 +117,11 @@ def augment_with_realcode(
         ["code", "label", "language", "source", "generator", "group", "split"]
     ]
     return pd.concat([sub, add], ignore_index=True), test
+
+
+def _populations(sub: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Human populations for calibration: real-project library code apart from the rest."""
+    return np.where(sub["source"].to_numpy()[rows] == "realcode", "realcode", "datasets")
 
 
 def train_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
@@ -274,7 +278,7 @@ def run(
         "mlflow_run_id": run_id,
     }
     (d / "train.json").write_text(json.dumps(info, indent=2))
-    c = cal.calibrate(val_logits, y[val])
+    c = cal.calibrate(val_logits, y[val], populations=_populations(sub, val))
     (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
 
     p_test = c.probability(test_logits)
@@ -400,9 +404,7 @@ def _external_human(
         return None
     real = pd.read_parquet(path)
     real = real[(real["language"].isin(sorted(set(sub["language"])))) & (real["label"] == 0)]
-    real = real.groupby("project", group_keys=False).apply(
-        lambda g: g.sample(n=min(per_project, len(g)), random_state=0)
-    )
+    real = real.sample(frac=1.0, random_state=0).groupby("project").head(per_project)
     real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
     seqs = data.sequences([normalize(t).text for t in real["code"]])
     p = c.probability(logits_of(clf, seqs, np.arange(len(seqs)), data))
@@ -471,11 +473,96 @@ def export(
     return {"manifest": manifest, "classifier": clf}
 
 
+def rebuild_report(
+    work: Path, variant: str, *, loso: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Write `metrics.json` of a trained run again from its saved weights, logits and calibration.
+
+    `loso` carries leave-one-source-out AUROCs measured by the run itself (read from its log) when
+    the run stopped before writing its report; they are recorded as such.
+    """
+    from codeorigin_train import pipeline as pl
+
+    d = pl.run_dir(variant, work)
+    saved = torch.load(d / "weights.pt", map_location="cpu", weights_only=False)
+    cfg = ScratchConfig(**saved["config"])
+    df = pl.load_dataset(work / "dataset.parquet")
+    full = variant.startswith(f"{NAME}-full")
+    sub = pl.subset(df, pl.SubsetConfig(train_cap=10**9) if full else pl.SubsetConfig())
+    sub, real_test = augment_with_realcode(sub, work, cfg)
+    data = ScratchData(d / "tokenizer.json", cfg)
+    vocab = data.encoder.tokenizer.get_vocab_size()
+    clf = CodeOriginClassifier(new_encoder(cfg, vocab), freeze=False)
+    clf.load_state_dict(saved["state"])
+    clf.eval()
+    lg = np.load(d / "logits.npz")
+    y = sub["label"].to_numpy()
+    val, test = lg["val_rows"], lg["test_rows"]
+    c = cal.calibrate(lg["val"], y[val], populations=_populations(sub, val))
+    (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
+    train = np.flatnonzero(sub["split"].to_numpy() == "train")
+    p_test = c.probability(lg["test"])
+    test_df = sub.iloc[test].reset_index(drop=True)
+    report: dict[str, Any] = {
+        "variant": {
+            "name": variant,
+            "layout": False,
+            "unfreeze": 0,
+            "description": f"byte-level BPE ({cfg.vocab_size}) + {cfg.layers}-layer encoder "
+            f"(hidden {cfg.hidden}) trained from scratch, end to end",
+        },
+        "config": asdict(cfg),
+        "calibration": asdict(c),
+        "validation": ev.binary_metrics(
+            y[val], c.probability(lg["val"]), threshold=c.llm_threshold
+        ),
+        "heldout": ev.heldout_report(test_df, p_test, threshold=c.llm_threshold),
+        "reliability_test": cal.reliability(p_test, y[test]),
+        "loso_sources": ev.loso_sources(sub, 4),
+    }
+    if loso:
+        report["loso"] = {k: {"auroc": v} for k, v in loso.items()}
+        report["loso_mean_auroc"] = float(np.mean(list(loso.values())))
+        report["loso_note"] = "measured by the training run (3 epochs per fold), read from its log"
+    report["ablation"] = _ablation(clf, sub, test, data, lg["test"])
+    report["external_human"] = _external_human(clf, sub, c, data, work)
+    if real_test is not None:
+        report["realcode_heldout"] = _realcode_heldout(clf, real_test, c, data)
+    report["n_train_by_source"] = sub.iloc[train]["source"].value_counts().to_dict()
+    (d / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from codeorigin_train import pipeline as pl
 
+    if argv is None:
+        import sys
+
+        argv = sys.argv[1:]
+    if argv[:1] in (["report"], ["ship"]):
+        sp = argparse.ArgumentParser(prog=f"python -m codeorigin_train.scratch {argv[0]}")
+        sp.add_argument("--work", type=Path, default=pl.WORK)
+        sp.add_argument("--variant", default=NAME if argv[0] == "report" else f"{NAME}-full-real")
+        sp.add_argument("--out", type=Path, default=Path("models/default"))
+        sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")
+        a = sp.parse_args(argv[1:])
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        if argv[0] == "ship":
+            ship(a.work, a.variant, a.out)
+            print(f"shipped {a.variant} to {a.out}")
+            return 0
+        loso = {k: float(v) for k, v in (x.split("=") for x in a.loso)} or None
+        rep = rebuild_report(a.work, a.variant, loso=loso)
+        brief = {
+            "heldout_auroc": rep["heldout"]["overall"]["auroc"],
+            "realcode_heldout_fpr": (rep.get("realcode_heldout") or {}).get("fpr_at_llm_threshold"),
+            "external_fpr": (rep.get("external_human") or {}).get("fpr_at_llm_threshold"),
+        }
+        print(json.dumps(brief, default=float))
+        return 0
     ap = argparse.ArgumentParser(
         prog="python -m codeorigin_train.scratch", description=__doc__.splitlines()[0]
     )
@@ -513,6 +600,146 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(json.dumps(summary, indent=2, default=float))
     return 0
+
+
+def _with_recipe_loso(chosen: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Give a variant trained on the full data the LOSO figures of its recipe on the subset, and the
+    baseline measured on the same subset rows, labelled as such."""
+    from codeorigin_train import pipeline as pl
+
+    recipe_path = pl.run_dir(NAME, work) / "metrics.json"
+    if "loso" not in chosen and recipe_path.exists():
+        recipe = json.loads(recipe_path.read_text())
+        for key in ("loso", "loso_mean_auroc", "loso_sources"):
+            if key in recipe:
+                chosen[key] = recipe[key]
+        chosen["loso_from_recipe"] = {k: v["auroc"] for k, v in recipe.get("loso", {}).items()}
+    if "baseline" not in chosen:
+        for v in pl.VARIANTS:
+            mp = pl.run_dir(v, work) / "metrics.json"
+            if mp.exists() and "baseline" in (m := json.loads(mp.read_text())):
+                chosen["baseline"] = m["baseline"]
+                break
+    return chosen
+
+
+def comparison(work: Path, variants: list[str]) -> list[dict[str, Any]]:
+    """Before/after rows for the card: held-out figures, and FPR on real-project human code
+    (held-out projects where the run measured them, else every project, none trained on)."""
+    from codeorigin_train import pipeline as pl
+
+    rows = []
+    for v in variants:
+        mp = pl.run_dir(v, work) / "metrics.json"
+        if not mp.exists():
+            continue
+        m = json.loads(mp.read_text())
+        o = m["heldout"]["overall"]
+        rh, xh = m.get("realcode_heldout"), m.get("external_human")
+        real, scope = (
+            (rh["fpr_at_llm_threshold"], f"{len(rh['projects'])} held-out projects")
+            if rh
+            else (
+                (xh["fpr_at_llm_threshold"], f"{xh['projects']} projects")
+                if xh
+                else (None, "not measured")
+            )
+        )
+        rows.append(
+            {
+                "name": v,
+                "auroc": o["auroc"],
+                "recall": o["recall"],
+                "fpr": m["heldout"]["human_fpr_at_threshold"],
+                "real_fpr": real,
+                "real_scope": scope,
+                "loso": m.get("loso_mean_auroc"),
+            }
+        )
+    return rows
+
+
+def ship(work: Path, variant: str, out: Path, *, ig_texts: int = 40) -> dict[str, Any]:
+    """Export a trained scratch variant as the shipped model: scorer, gradient graph, measured IG
+    defaults, `export.json` (parity, latency, sizes), `metrics.json` and `MODEL_CARD.md`."""
+    from codeorigin_train import pipeline as pl
+    from codeorigin_train.card import write_card
+    from codeorigin_train.cli import bakeoff_table
+    from codeorigin_train.data.build import summary
+    from codeorigin_train.gradient_export import add_gradient_graph
+    from codeorigin_train.ig_steps import choose_steps, write_attribution_defaults
+
+    df = pl.load_dataset(work / "dataset.parquet")
+    full = variant.startswith(f"{NAME}-full")
+    scfg = pl.SubsetConfig(train_cap=10**9) if full else pl.SubsetConfig()
+    sub = pl.subset(df, scfg)
+    d = pl.run_dir(variant, work)
+    saved_cfg = ScratchConfig(
+        **torch.load(d / "weights.pt", map_location="cpu", weights_only=False)["config"]
+    )
+    sub, _ = augment_with_realcode(sub, work, saved_cfg)  # the rows the run's logits index
+    for old in ("model.onnx", "model.int8.onnx", "gradient.onnx", "manifest.json"):
+        (out / old).unlink(missing_ok=True)
+    lg = np.load(d / "logits.npz")
+    val_rows = lg["val_rows"]
+    res = export(work, out, sub=sub.iloc[val_rows[:24]], variant=variant)
+    clf = res["classifier"]
+    graph = add_gradient_graph(clf, out, steps=16, rule="riemann_trapezoid", baseline="zero")
+    rng = np.random.default_rng(0)
+    pick = rng.choice(val_rows, size=min(ig_texts, len(val_rows)), replace=False)
+    choice = choose_steps(out, sub["code"].iloc[pick].tolist(), p90_target=0.25)
+    write_attribution_defaults(out, choice)
+    lat = pl.latency(out / "model.onnx")
+    info = {
+        "variant": variant,
+        "val_auroc_fp32": None,
+        "val_auroc_int8": None,
+        "n_check": 0,
+        "int8_used": False,
+        "int8_method": "not used: the fp32 scorer is small and fast enough",
+        "latency_ms_256_tokens_1_thread": {"fp32": lat, "int8": lat},
+        "parity": res["manifest"].get("parity"),
+        "gradient_parity": getattr(graph, "parity", None) and vars(graph.parity),
+        "ig_steps": {
+            "rule": choice.rule,
+            "steps": choice.steps,
+            "table": [vars(r) for r in getattr(choice, "table", [])],
+        },
+        "size_bytes": {p.name: p.stat().st_size for p in out.iterdir() if p.is_file()},
+    }
+    (d / "export.json").write_text(json.dumps(info, indent=2, default=float))
+    s = summary(df)
+    metrics = {
+        "chosen_variant": variant,
+        "selection": "highest leave-one-source-out mean AUROC among the variants, within the latency budget",
+        "dataset": {
+            "n": len(df),
+            "counts": [
+                {"source": k[0], "language": k[1], **v}
+                for k, v in s.counts.to_dict("index").items()
+            ],
+            "by_split": s.by_split.to_dict("index"),
+            "generators": df[df.label == 1].groupby("source")["generator"].nunique().to_dict(),
+            "build": s.build,
+        },
+        "subset": {
+            "config": asdict(scfg),
+            "n": len(sub),
+            "by_split": sub.groupby("split").size().to_dict(),
+        },
+        "train_config": {
+            **asdict(TrainConfig()),
+            **{k: v for k, v in asdict(ScratchConfig()).items() if k in ("lr", "epochs")},
+        },
+        "bakeoff": bakeoff_table([*pl.VARIANTS, NAME, f"{NAME}-full", variant]),
+        "chosen": _with_recipe_loso(json.loads((d / "metrics.json").read_text()), work),
+        "export": info,
+        "training": json.loads((d / "train.json").read_text()),
+    }
+    metrics["comparison"] = comparison(work, [*pl.VARIANTS, NAME, variant])
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=float))
+    write_card(metrics, out / "MODEL_CARD.md")
+    return metrics
 
 
 if __name__ == "__main__":
