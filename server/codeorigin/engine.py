@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import Span, count_lines, extract_spans
+from codeorigin.core.spans import Span, count_lines, extract_spans, line_starts
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
 
@@ -98,23 +98,6 @@ def _line_of(text: str, line_starts: list[int], offset: int) -> int:
     import bisect
 
     return max(0, bisect.bisect_right(line_starts, offset) - 1)
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line starts (LF, CRLF and CR all end a line, as in LSP)."""
-    starts = [0]
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            starts.append(i + 1)
-        elif c == "\r":
-            if i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            starts.append(i + 1)
-        i += 1
-    return starts
 
 
 class Engine:

@@ -11,6 +11,7 @@ broken code wherever the parser could find them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -342,20 +343,12 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             stack.append((child, child_in_class, None))
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            starts.append(i + 1)
-        elif c == "\r":
-            if i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            starts.append(i + 1)
-        i += 1
-    return starts
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line starts: LF, CRLF and CR all end a line, as in LSP."""
+    return [0, *(m.end() for m in _LINE_END.finditer(text))]
 
 
 def count_lines(text: str) -> int:
@@ -430,7 +423,7 @@ def _module_span(
             excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
     # Java/C# programs live in classes; a file whose only top-level code is a package/import
     # preamble has no module span, which the line threshold takes care of.
-    starts = _line_starts(text)
+    starts = line_starts(text)
     ends = [*starts[1:], len(text)]
     excluded.sort()
     segments: list[tuple[int, int]] = []

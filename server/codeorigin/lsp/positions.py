@@ -8,9 +8,12 @@ end at LF, CRLF or CR, and at nothing else (not at form feeds or U+2028 as `str.
 from __future__ import annotations
 
 import bisect
-import re
 
 from lsprotocol import types
+
+from codeorigin.core.spans import line_starts
+
+__all__ = ["line_starts"]  # re-exported for the LSP modules
 
 UTF8 = types.PositionEncodingKind.Utf8.value
 UTF16 = types.PositionEncodingKind.Utf16.value
@@ -21,15 +24,6 @@ def encoding_name(encoding: types.PositionEncodingKind | str | None) -> str:
     """ "utf-8", "utf-16" or "utf-32"; anything unknown is the LSP default, UTF-16."""
     value = encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
     return value if value in (UTF8, UTF32) else UTF16
-
-
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line starts (the same as `engine.line_starts`, with the regex engine's
-    speed: it runs on the event loop for every document version)."""
-    return [0, *(m.end() for m in _LINE_END.finditer(text))]
 
 
 def lsp_lines(text: str) -> tuple[str, ...]:

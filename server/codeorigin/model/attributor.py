@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 
 from codeorigin.core.normalize import Normalized, normalize
+from codeorigin.core.spans import line_starts
 from codeorigin.model.encoding import Encoding, TokenEncoder
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 from codeorigin.model.scorer import Model, sigmoid
@@ -209,22 +210,6 @@ def _points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
         w = 2.0 / (n * (n - 1) * _legendre(n - 1, nodes) ** 2)
         return (nodes + 1.0) / 2.0, w / 2.0, 0, n - 1
     raise ValueError(f"unknown rule {rule!r}")
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line of `text` starts (LF, CRLF and CR end a line, as in LSP)."""
-    starts = [0]
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            starts.append(i + 1)
-        elif c == "\r":
-            if i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            starts.append(i + 1)
-        i += 1
-    return starts
 
 
 def rows_per_run(length: int, internal_batch_size: int | None) -> int:
