@@ -2,18 +2,19 @@
 
 `build_planted_model` trains a tiny classifier (hidden 16) to push its logit up when the planted
 word `zebra` is in a function, exports it through the real export code and adds its gradient graph:
-explanations of such a model must put the planted line first. It reuses the approach of
-tests/unit/test_attributions.py (same recipe, same tokenizer), small enough to train in seconds.
+explanations of such a model must put the planted line first. The unit tests of the attributor train the
+same model with `train_planted`; it is small enough to train in seconds.
 """
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 PLANTED = "zebra"
 MAX_LENGTH = 64
-_LINES = [
+LINES = [
     "total = total + x",
     "if x > limit:",
     "return result",
@@ -31,12 +32,48 @@ _LINES = [
 
 def planted_function(rng: random.Random, planted: bool) -> str:
     """A small Python function; with `planted`, one of its lines assigns to the planted word."""
-    body = [f"    {rng.choice(_LINES)}" for _ in range(rng.randint(3, 6))]
+    body = [f"    {rng.choice(LINES)}" for _ in range(rng.randint(3, 6))]
     if planted:
         body.insert(
             rng.randrange(len(body) + 1), f"    {PLANTED} = {rng.choice(['x', 'n', 'data'])}"
         )
     return "def f(x):\n" + "\n".join(body) + "\n"
+
+
+def train_planted(encoder: Any) -> Any:
+    """A tiny classifier (eval mode) whose logit goes up when the planted word is in the text."""
+    import torch
+
+    from tinymodel import tiny_classifier
+
+    rng = random.Random(0)
+    model = tiny_classifier(1)
+    model.set_trainable(freeze=False)
+    model.train()
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for _ in range(100):
+        labels = [rng.random() < 0.5 for _ in range(16)]
+        encs = encoder.encode_batch([planted_function(rng, y) for y in labels])
+        ids, mask = encoder.pad_batch(
+            [encoder.with_specials(e.ids[: encoder.body_length]) for e in encs]
+        )
+        logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
+        loss = loss_fn(logits, torch.tensor(labels, dtype=torch.float32))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+def planted_encoder() -> Any:
+    """The tokenizer setting the planted models are trained with."""
+    from codeorigin.model.encoding import TokenEncoder
+    from codeorigin_train.modeling import default_encoder_dir
+
+    return TokenEncoder(
+        default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
+    )
 
 
 def build_planted_model(
@@ -50,35 +87,13 @@ def build_planted_model(
     """Train, export and add the gradient graph; return the folder."""
     import torch
 
-    from codeorigin.model.encoding import TokenEncoder
     from codeorigin_train.gradient_export import add_gradient_graph
-    from codeorigin_train.modeling import default_encoder_dir
-    from tinymodel import build_tiny_model, tiny_classifier
+    from tinymodel import build_tiny_model
 
-    encoder = TokenEncoder(
-        default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
-    )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny model gains nothing from threads on a busy machine
     try:
-        rng = random.Random(0)
-        model = tiny_classifier(1)
-        model.set_trainable(freeze=False)
-        model.train()
-        opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        for _ in range(100):
-            labels = [rng.random() < 0.5 for _ in range(16)]
-            encs = encoder.encode_batch([planted_function(rng, y) for y in labels])
-            ids, mask = encoder.pad_batch(
-                [encoder.with_specials(e.ids[: encoder.body_length]) for e in encs]
-            )
-            logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
-            loss = loss_fn(logits, torch.tensor(labels, dtype=torch.float32))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        model.eval()
+        model = train_planted(planted_encoder())
         build_tiny_model(
             folder, model=model, max_length=MAX_LENGTH, threshold=threshold, uncertain=uncertain
         )

@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from codeorigin.core.spans import extract_spans  # noqa: E402
 from codeorigin.model.attributor import Attributor, path_points  # noqa: E402
-from codeorigin.model.encoding import TokenEncoder  # noqa: E402
 from codeorigin.model.manifest import ModelError, load_manifest, write_manifest  # noqa: E402
 from codeorigin.model.scorer import Model  # noqa: E402
 from codeorigin_train.gradient_export import (  # noqa: E402
@@ -30,68 +29,24 @@ from codeorigin_train.gradient_export import (  # noqa: E402
     check_gradient_parity,
     parity_feeds,
 )
-from codeorigin_train.modeling import default_encoder_dir  # noqa: E402
+from igmodel import (  # noqa: E402
+    LINES,
+    MAX_LENGTH,
+    PLANTED,
+    planted_encoder,
+    planted_function,
+    train_planted,
+)
 from tinymodel import build_tiny_model, tiny_classifier  # noqa: E402
-
-PLANTED = "zebra"
-MAX_LENGTH = 64
-_LINES = [
-    "total = total + x",
-    "if x > limit:",
-    "return result",
-    "for item in items:",
-    "count += 1",
-    "values.append(item * 2)",
-    "print(name, value)",
-    "data = load(path)",
-    "while i < n:",
-    "i = i + 1",
-    "result = compute(a, b)",
-    "return None",
-]
-
-
-def _function(rng: random.Random, planted: bool) -> str:
-    body = [f"    {rng.choice(_LINES)}" for _ in range(rng.randint(3, 6))]
-    if planted:
-        body.insert(
-            rng.randrange(len(body) + 1), f"    {PLANTED} = {rng.choice(['x', 'n', 'data'])}"
-        )
-    return "def f(x):\n" + "\n".join(body) + "\n"
-
-
-def _train_planted(encoder: TokenEncoder) -> torch.nn.Module:
-    """A tiny classifier whose logit goes up when the planted word is in the text."""
-    rng = random.Random(0)
-    model = tiny_classifier(1)
-    model.set_trainable(freeze=False)
-    model.train()
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    for _ in range(100):
-        labels = [rng.random() < 0.5 for _ in range(16)]
-        encs = encoder.encode_batch([_function(rng, y) for y in labels])
-        ids, mask = encoder.pad_batch(
-            [encoder.with_specials(e.ids[: encoder.body_length]) for e in encs]
-        )
-        logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
-        loss = loss_fn(logits, torch.tensor(labels, dtype=torch.float32))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return model.eval()
 
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[torch.nn.Module, Path]:
     folder = tmp_path_factory.mktemp("planted")
-    encoder = TokenEncoder(
-        default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
-    )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny model gains nothing from threads on a busy machine
     try:
-        model = _train_planted(encoder)
+        model = train_planted(planted_encoder())
         build_tiny_model(folder, model=model, max_length=MAX_LENGTH)
         add_gradient_graph(model, folder, steps=32, rule="gauss_legendre")
     finally:
@@ -141,7 +96,7 @@ def test_gradient_graph_matches_torch_autograd(planted: tuple[torch.nn.Module, P
 )
 @pytest.mark.parametrize("baseline", ["zero", "pad"])
 def test_completeness(attributor: Attributor, rule: str, steps: int, baseline: str) -> None:
-    text = _function(random.Random(3), True)
+    text = planted_function(random.Random(3), True)
     att = attributor.attribute(text, steps=steps, rule=rule, baseline=baseline)  # type: ignore[arg-type]
     gap = att.logit - att.baseline_logit
     total = sum(line.score for line in att.lines)
@@ -192,7 +147,7 @@ def test_tokens_land_on_their_original_lines(attributor: Attributor) -> None:
 
 
 def test_shares_sum_to_one(attributor: Attributor) -> None:
-    for text in (CRLF_TEXT, _function(random.Random(9), False), "x = 1"):
+    for text in (CRLF_TEXT, planted_function(random.Random(9), False), "x = 1"):
         att = attributor.attribute(text, steps=8, top_k=None)
         assert sum(line.share for line in att.lines) == pytest.approx(1.0, abs=1e-9)
         assert sum(t.share for t in att.tokens) == pytest.approx(1.0, abs=1e-9)
@@ -203,7 +158,7 @@ def test_long_text_is_explained_window_by_window(
     attributor: Attributor, planted: tuple[torch.nn.Module, Path]
 ) -> None:
     rng = random.Random(5)
-    lines = ["def long(x):"] + [f"    {rng.choice(_LINES)}" for _ in range(30)]
+    lines = ["def long(x):"] + [f"    {rng.choice(LINES)}" for _ in range(30)]
     lines.insert(25, f"    {PLANTED} = x")
     text = "\n".join(lines) + "\n"
     att = attributor.attribute(text, steps=128, rule="gauss_legendre")
@@ -310,7 +265,7 @@ def test_explaining_needs_no_torch(planted: tuple[torch.nn.Module, Path]) -> Non
 def test_steps_are_chosen_by_measured_delta(planted: tuple[torch.nn.Module, Path]) -> None:
     from codeorigin_train.ig_steps import choose_steps
 
-    texts = [_function(random.Random(i), i % 2 == 0) for i in range(6)]
+    texts = [planted_function(random.Random(i), i % 2 == 0) for i in range(6)]
     choice = choose_steps(
         planted[1], texts, rules=("gauss_legendre",), candidates=(2, 8, 64), target=0.05
     )

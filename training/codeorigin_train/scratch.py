@@ -278,32 +278,8 @@ def run(
         "mlflow_run_id": run_id,
     }
     (d / "train.json").write_text(json.dumps(info, indent=2))
-    c = cal.calibrate(val_logits, y[val], populations=_populations(sub, val))
-    (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
-
-    p_test = c.probability(test_logits)
-    report: dict[str, Any] = {
-        "variant": {
-            "name": name,
-            "layout": False,
-            "unfreeze": 0,
-            "description": f"byte-level BPE ({cfg.vocab_size}) + {cfg.layers}-layer encoder "
-            f"(hidden {cfg.hidden}) trained from scratch, end to end",
-        },
-        "config": asdict(cfg),
-        "calibration": asdict(c),
-        "validation": ev.binary_metrics(
-            y[val], c.probability(val_logits), threshold=c.llm_threshold
-        ),
-        "heldout": ev.heldout_report(
-            sub.iloc[test].reset_index(drop=True), p_test, threshold=c.llm_threshold
-        ),
-        "reliability_test": cal.reliability(p_test, y[test]),
-    }
-    sources = ev.loso_sources(sub, loso_k)
-    report["loso_sources"] = sources
+    loso_result: dict[str, Any] | None = None
     if loso:
-        t1 = time.perf_counter()
 
         def fit_predict(tr: np.ndarray, va: np.ndarray, te: np.ndarray) -> np.ndarray:
             # The tokenizer stays the one learned on the full train split: a held-out source's
@@ -311,15 +287,27 @@ def run(
             m, _ = train_model(seqs, y, tr, va, cfg, data, epochs=cfg.loso_epochs)
             return logits_of(m, seqs, te, data)
 
-        report["loso"] = ev.leave_one_source_out(sub, sources, fit_predict)
-        report["loso_mean_auroc"] = ev.loso_mean(report["loso"])
-        report["loso_seconds"] = time.perf_counter() - t1
-    report["ablation"] = _ablation(clf, sub, test, data, test_logits)
-    report["external_human"] = _external_human(clf, sub, c, data, work)
-    if real_test is not None:
-        report["realcode_heldout"] = _realcode_heldout(clf, real_test, c, data)
-    report["n_train_by_source"] = sub.iloc[train]["source"].value_counts().to_dict()
-    (d / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
+        t1 = time.perf_counter()
+        loso_result = ev.leave_one_source_out(sub, ev.loso_sources(sub, loso_k), fit_predict)
+        loso_result = {"loso": loso_result, "loso_seconds": time.perf_counter() - t1}
+    report = _report(
+        d,
+        name,
+        cfg,
+        clf,
+        sub,
+        real_test,
+        data,
+        val,
+        test,
+        val_logits,
+        test_logits,
+        work,
+        loso=loso_result,
+        loso_k=loso_k,
+    )
+    c = cal.Calibration(**report["calibration"])
+    p_test = c.probability(test_logits)
     try:
         with mlflow.start_run(run_id=run_id):
             o = report["heldout"]["overall"]
@@ -476,7 +464,7 @@ def export(
 def rebuild_report(
     work: Path, variant: str, *, loso: dict[str, float] | None = None
 ) -> dict[str, Any]:
-    """Write `metrics.json` of a trained run again from its saved weights, logits and calibration.
+    """Write `metrics.json` of a trained run again from its saved weights and logits.
 
     `loso` carries leave-one-source-out AUROCs measured by the run itself (read from its log) when
     the run stopped before writing its report; they are recorded as such.
@@ -491,21 +479,62 @@ def rebuild_report(
     sub = pl.subset(df, pl.SubsetConfig(train_cap=10**9) if full else pl.SubsetConfig())
     sub, real_test = augment_with_realcode(sub, work, cfg)
     data = ScratchData(d / "tokenizer.json", cfg)
-    vocab = data.encoder.tokenizer.get_vocab_size()
-    clf = CodeOriginClassifier(new_encoder(cfg, vocab), freeze=False)
+    clf = CodeOriginClassifier(
+        new_encoder(cfg, data.encoder.tokenizer.get_vocab_size()), freeze=False
+    )
     clf.load_state_dict(saved["state"])
     clf.eval()
     lg = np.load(d / "logits.npz")
+    loso_result = None
+    if loso:
+        loso_result = {
+            "loso": {k: {"auroc": v} for k, v in loso.items()},
+            "loso_note": "measured by the training run (3 epochs per fold), read from its log",
+        }
+    return _report(
+        d,
+        variant,
+        cfg,
+        clf,
+        sub,
+        real_test,
+        data,
+        lg["val_rows"],
+        lg["test_rows"],
+        lg["val"],
+        lg["test"],
+        work,
+        loso=loso_result,
+    )
+
+
+def _report(
+    d: Path,
+    name: str,
+    cfg: ScratchConfig,
+    clf: CodeOriginClassifier,
+    sub: pd.DataFrame,
+    real_test: pd.DataFrame | None,
+    data: ScratchData,
+    val: np.ndarray,
+    test: np.ndarray,
+    val_logits: np.ndarray,
+    test_logits: np.ndarray,
+    work: Path,
+    *,
+    loso: dict[str, Any] | None = None,
+    loso_k: int = 4,
+) -> dict[str, Any]:
+    """Calibrate on validation (per human population) and write `calibration.json` and
+    `metrics.json`: held-out, LOSO (when given), ablation and real-project human FPR."""
     y = sub["label"].to_numpy()
-    val, test = lg["val_rows"], lg["test_rows"]
-    c = cal.calibrate(lg["val"], y[val], populations=_populations(sub, val))
+    c = cal.calibrate(val_logits, y[val], populations=_populations(sub, val))
     (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
+    p_test = c.probability(test_logits)
     train = np.flatnonzero(sub["split"].to_numpy() == "train")
-    p_test = c.probability(lg["test"])
-    test_df = sub.iloc[test].reset_index(drop=True)
     report: dict[str, Any] = {
         "variant": {
-            "name": variant,
+            "name": name,
             "layout": False,
             "unfreeze": 0,
             "description": f"byte-level BPE ({cfg.vocab_size}) + {cfg.layers}-layer encoder "
@@ -514,17 +543,18 @@ def rebuild_report(
         "config": asdict(cfg),
         "calibration": asdict(c),
         "validation": ev.binary_metrics(
-            y[val], c.probability(lg["val"]), threshold=c.llm_threshold
+            y[val], c.probability(val_logits), threshold=c.llm_threshold
         ),
-        "heldout": ev.heldout_report(test_df, p_test, threshold=c.llm_threshold),
+        "heldout": ev.heldout_report(
+            sub.iloc[test].reset_index(drop=True), p_test, threshold=c.llm_threshold
+        ),
         "reliability_test": cal.reliability(p_test, y[test]),
-        "loso_sources": ev.loso_sources(sub, 4),
+        "loso_sources": ev.loso_sources(sub, loso_k),
     }
     if loso:
-        report["loso"] = {k: {"auroc": v} for k, v in loso.items()}
-        report["loso_mean_auroc"] = float(np.mean(list(loso.values())))
-        report["loso_note"] = "measured by the training run (3 epochs per fold), read from its log"
-    report["ablation"] = _ablation(clf, sub, test, data, lg["test"])
+        report.update(loso)
+        report["loso_mean_auroc"] = ev.loso_mean(report["loso"])
+    report["ablation"] = _ablation(clf, sub, test, data, test_logits)
     report["external_human"] = _external_human(clf, sub, c, data, work)
     if real_test is not None:
         report["realcode_heldout"] = _realcode_heldout(clf, real_test, c, data)
