@@ -123,3 +123,69 @@ def test_threshold_is_smallest_with_at_most_the_fpr() -> None:
     t = threshold_at_fpr(human, 0.01)
     assert np.mean(human >= t) <= 0.01
     assert np.mean(human >= np.nextafter(human[-2], -np.inf)) > 0.01  # one step lower flags two
+
+
+def test_confident_threshold_holds_the_fpr_bound_on_unseen_humans() -> None:
+    from codeorigin_train.calibrate import allowed_false_positives
+
+    # floor(1% of 600) = 6 may pass without confidence; 1 with 95% confidence.
+    assert allowed_false_positives(600, 0.01, None) == 6
+    assert allowed_false_positives(600, 0.01, 0.95) == 1
+    assert allowed_false_positives(100, 0.01, 0.95) == 0  # too few humans: the strictest
+    # Simulated: the exact-1% rule exceeds 1% on fresh humans about half the time, the
+    # confident rule rarely.
+    rng = np.random.default_rng(0)
+    over = {None: 0, 0.95: 0}
+    for _ in range(300):
+        val, fresh = rng.random(600), rng.random(20000)
+        for conf in over:
+            over[conf] += np.mean(fresh >= threshold_at_fpr(val, 0.01, conf)) > 0.01
+    assert over[None] > 100 and over[0.95] <= 30
+
+
+def _write_scratch_frame(n: int = 60) -> pd.DataFrame:
+    rng = random.Random(1)
+    rows = []
+    for i in range(n):
+        for label, make in ((0, _human), (1, _llm)):
+            split = "train" if i < n - 20 else ("val" if i < n - 10 else "test")
+            rows.append({"code": make(rng, i), "label": label, "language": "python",
+                         "source": "semeval" if i % 2 else "codenet", "generator": "Human" if label == 0 else "x",
+                         "group": f"g{i}", "split": split})
+    return pd.DataFrame(rows)
+
+
+def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: Path) -> None:
+    from codeorigin_train import scratch
+
+    sub = _write_scratch_frame()
+    # Long texts: several windows of a 64-token model.
+    sub.loc[sub.index % 7 == 0, "code"] = sub.loc[sub.index % 7 == 0, "code"] * 4
+    cfg = scratch.ScratchConfig(vocab_size=400, hidden=32, layers=1, heads=2, intermediate=64,
+                                max_length=64, epochs=1, loso_epochs=1, mask_prob=0.1, strip_prob=0.5,
+                                random_window=True, eval_windows=True, realcode_train=0)
+    report = scratch.run(sub, tmp_path, cfg, loso=True, loso_k=2, name="tiny-scratch")
+    assert set(report["loso"]) == {"semeval", "codenet"}
+    assert report["calibration"]["confidence"] == 0.95
+    d = tmp_path / "runs" / "tiny-scratch"
+    assert (d / "weights.pt").exists() and (d / "metrics.json").exists()
+
+    # Windowed scoring in training matches the runtime's windowed scoring of the exported graph.
+    folder = tmp_path / "model"
+    res = scratch.export(tmp_path, folder, sub=sub.iloc[:8], variant="tiny-scratch")
+    data = scratch.ScratchData(d / "tokenizer.json", cfg)
+    texts = sub["code"].tolist()
+    from codeorigin.core.normalize import normalize
+
+    seqs = data.sequences([normalize(t).text for t in texts])
+    ours = scratch.logits_of(res["classifier"], seqs, np.arange(len(seqs)), data)
+    runtime = np.array([s.logit for s in Model.load(folder).score_texts(texts)])
+    assert max(len(s) for s in seqs) > 62  # some texts really have several windows
+    assert np.max(np.abs(ours - runtime)) < 1e-4
+
+    rec = scratch.int8_scorer(folder, sub[sub["split"] == "val"], max_auroc_drop=1.0)
+    assert rec["int8_used"] and (folder / "model.int8.onnx").exists()
+    assert not (folder / "model.onnx").exists()
+    m = Model.load(folder)  # digests checked, the int8 graph is the scorer
+    assert m.manifest.scorer == "model.int8.onnx"
+    assert 0.0 <= m.score_texts(["def add(a, b):\n    return a + b\n"])[0].probability <= 1.0

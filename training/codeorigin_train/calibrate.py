@@ -4,6 +4,12 @@ Platt scaling: p = sigmoid(a * logit + b), the form the runtime applies. The `ll
 smallest probability threshold at which at most `max_fpr` (1%) of validation human samples are flagged
 (the scorer flags p >= threshold); the `uncertain` threshold is the same at `uncertain_fpr` (5%).
 A false accusation costs more than a miss, so the thresholds are set by the human side alone.
+
+With `confidence` (0.95 for the shipped model) the `llm` threshold holds the FPR bound on *unseen*
+human code of the same population with that probability, not only on the validation rows: it is
+the Neyman-Pearson order statistic (Tong, Feng & Li, 2018) that lets at most k validation humans
+through, k the largest count with P(Binomial(n, max_fpr) <= k) <= 1 - confidence. Picking the
+threshold at exactly 1% on validation leaves the test FPR above 1% about half the time.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ class Calibration:
     uncertain_fpr: float
     val_fpr_at_llm: float
     val_tpr_at_llm: float
+    confidence: float | None = None
 
     def manifest_calibration(self) -> dict[str, object]:
         return {"method": "platt", "a": self.a, "b": self.b}
@@ -52,12 +59,33 @@ def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def threshold_at_fpr(human_scores: np.ndarray, max_fpr: float) -> float:
-    """Smallest t such that the fraction of `human_scores` >= t is at most `max_fpr`."""
+def allowed_false_positives(n: int, max_fpr: float, confidence: float | None) -> int:
+    """How many of `n` validation humans a threshold may flag.
+
+    Without `confidence`: floor(max_fpr * n). With it: the largest k such that the true FPR exceeds
+    `max_fpr` with probability at most 1 - confidence (P(Binomial(n, max_fpr) <= k) <= 1 -
+    confidence); 0 when even k = 0 cannot promise that (n too small), the strictest threshold the
+    data allows.
+    """
+    if confidence is None:
+        return int(np.floor(max_fpr * n))
+    from scipy.stats import binom
+
+    k = -1
+    while k + 1 < n and binom.cdf(k + 1, n, max_fpr) <= 1.0 - confidence:
+        k += 1
+    return max(k, 0)
+
+
+def threshold_at_fpr(
+    human_scores: np.ndarray, max_fpr: float, confidence: float | None = None
+) -> float:
+    """Smallest t such that the fraction of `human_scores` >= t is at most `max_fpr` (with
+    `confidence`: such that the FPR bound holds on unseen humans with that probability)."""
     h = np.sort(np.asarray(human_scores, dtype=np.float64))[::-1]
     if h.size == 0:
         return 1.0
-    k = int(np.floor(max_fpr * h.size))  # at most k humans may reach the threshold
+    k = allowed_false_positives(h.size, max_fpr, confidence)  # humans that may reach t
     if k >= h.size:
         return float(h[-1])
     # Just above the (k+1)-th largest human score, so it is not flagged.
@@ -71,6 +99,7 @@ def calibrate(
     max_fpr: float = 0.01,
     uncertain_fpr: float = 0.05,
     populations: np.ndarray | None = None,
+    confidence: float | None = None,
 ) -> Calibration:
     """Fit Platt scaling and the two thresholds on validation logits.
 
@@ -86,7 +115,7 @@ def calibrate(
     if populations is not None:
         pops = np.asarray(populations)
         groups = [pops == g for g in np.unique(pops[y == 0])]
-    t_llm = max(threshold_at_fpr(p[(y == 0) & g], max_fpr) for g in groups)
+    t_llm = max(threshold_at_fpr(p[(y == 0) & g], max_fpr, confidence) for g in groups)
     t_unc = min(max(threshold_at_fpr(p[(y == 0) & g], uncertain_fpr) for g in groups), t_llm)
     fpr = float(np.mean(p[y == 0] >= t_llm)) if np.any(y == 0) else float("nan")
     tpr = float(np.mean(p[y == 1] >= t_llm)) if np.any(y == 1) else float("nan")
@@ -99,7 +128,7 @@ def calibrate(
         tpr,
         t_unc,
     )
-    return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr)
+    return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr, confidence)
 
 
 def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict[str, list[float]]:

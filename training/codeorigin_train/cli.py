@@ -1,9 +1,12 @@
 """`codeorigin-train`: build the dataset, embed, train, calibrate, evaluate, export, write the card.
 
-Every option defaults to what produced the shipped model, so `codeorigin-train all` reproduces it
-(the bake-off of `pipeline.VARIANTS`, the pick by leave-one-source-out mean AUROC, export to
-`models/default`, the model card). Steps write under `training/work/` and read what earlier steps
-wrote, so they can also be run one by one.
+Every option defaults to what produced the shipped model, so `codeorigin-train all` reproduces it:
+the dataset and the real-project human code, the bake-off (the MiniLM variants of
+`pipeline.VARIANTS` and the scratch BPE recipe of `scratch.py`), the pick by leave-one-source-out
+mean AUROC, the picked recipe trained on all training rows, export to `models/default` with the
+model card. Steps write under `training/work/` and read what earlier steps wrote, so they can also
+be run one by one (`scratch` and `realcode` forward to `python -m codeorigin_train.scratch` and
+`python -m codeorigin_train.realcode`).
 """
 
 from __future__ import annotations
@@ -189,17 +192,52 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 
 def cmd_all(args: argparse.Namespace) -> int:
+    """The whole bake-off and the shipped model, as in training/README.md."""
+    from codeorigin_train import pipeline as pl
+    from codeorigin_train import scratch
+
     if not args.dataset.exists():
         cmd_dataset(args)
-    cmd_embed(args)
-    cmd_train(args)
-    cmd_calibrate(args)
-    cmd_evaluate(args)
-    rows = bakeoff_table(args.variants)
+    real = args.dataset.parent / "realcode.parquet"
+    if not real.exists() and not args.no_realcode:
+        from codeorigin_train.realcode.__main__ import main as realcode_main
+
+        archives = args.dataset.parent / "realcode"
+        realcode_main(["fetch", "--out", str(archives)])
+        realcode_main(["build", "--archives", str(archives / "archives"), "--out", str(real)])
+    names = list(args.variants)
+    if args.variants:
+        cmd_embed(args)
+        cmd_train(args)
+        cmd_calibrate(args)
+        cmd_evaluate(args)
+    if not args.no_scratch:
+        # The scratch recipe on the bake-off subset (same rows as the variants), with LOSO.
+        df = pl.load_dataset(args.dataset)
+        work = args.dataset.parent
+        scratch.run(pl.subset(df, _subset_cfg(args)), work, scratch.ScratchConfig(), name=scratch.NAME)
+        names.append(scratch.NAME)
+    rows = bakeoff_table(names)
     args.variant = pick(rows)
     print("picked", args.variant)
+    if args.variant == scratch.NAME:
+        # The picked recipe on every train row plus real-project human code, then shipped.
+        variant = scratch.SHIPPED
+        cfg = scratch.shipped_config()
+        full = pl.subset(df, pl.SubsetConfig(train_cap=10**9, seed=args.seed))
+        scratch.run(full, work, cfg, loso=False, name=variant)
+        scratch.ship(work, variant, args.out)
+        print(f"shipped {variant} to {args.out}")
+        return 0
     cmd_export(args)
     return cmd_card(args)
+
+
+def _forward(module_main: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        return int(module_main(list(args.rest)) or 0)
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +314,20 @@ def build_parser() -> argparse.ArgumentParser:
     train_opts(sp)
     eval_opts(sp)
     out_opts(sp)
+    sp.add_argument("--no-scratch", action="store_true", help="leave the scratch BPE recipe out")
+    sp.add_argument("--no-realcode", action="store_true",
+                    help="do not fetch real-project human code when training/work has none")
     sp.set_defaults(func=cmd_all)
+    from codeorigin_train import scratch
+    from codeorigin_train.realcode.__main__ import main as realcode_main
+
+    for name, fn, text in (
+        ("scratch", scratch.main, "the byte-level BPE + small encoder recipe (python -m codeorigin_train.scratch)"),
+        ("realcode", realcode_main, "dated real-project human code (python -m codeorigin_train.realcode)"),
+    ):
+        sp = sub.add_parser(name, help=text, add_help=False)
+        sp.add_argument("rest", nargs=argparse.REMAINDER)
+        sp.set_defaults(func=_forward(fn))
     return p
 
 
