@@ -226,6 +226,7 @@ def cmd_all(args: argparse.Namespace) -> int:
         cfg = scratch.shipped_config()
         full = pl.subset(df, pl.SubsetConfig(train_cap=10**9, seed=args.seed))
         scratch.run(full, work, cfg, loso=False, name=variant)
+        scratch.run(full, work, cfg, loso_only=True, name=f"{variant}-loso")
         scratch.ship(work, variant, args.out)
         print(f"shipped {variant} to {args.out}")
         return 0
