@@ -189,3 +189,20 @@ def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: 
     m = Model.load(folder)  # digests checked, the int8 graph is the scorer
     assert m.manifest.scorer == "model.int8.onnx"
     assert 0.0 <= m.score_texts(["def add(a, b):\n    return a + b\n"])[0].probability <= 1.0
+
+
+def test_card_keeps_recorded_rows_and_marks_the_replaced_model() -> None:
+    from codeorigin_train.scratch import _with_recorded, describe
+
+    new = [{"variant": "scratch-bpe-full-real", "loso_mean_auroc": 0.8}]
+    old = [
+        {"variant": "frozen-plain", "loso_mean_auroc": 0.69},
+        {"variant": "scratch-bpe-full-real", "loso_mean_auroc": 0.71},
+        {"variant": "x (previous release)", "loso_mean_auroc": 0.6},
+    ]
+    rows = _with_recorded(new, old, "variant", "scratch-bpe-full-real")
+    names = [r["variant"] for r in rows]
+    assert names == ["frozen-plain", "scratch-bpe-full-real (previous release)", "scratch-bpe-full-real"]
+    assert rows[0]["recorded"] and rows[1]["recorded"] and "recorded" not in rows[2]
+    assert describe({"vocab_size": 8192, "dropout": 0.1}) == "the first bake-off recipe"
+    assert "comments stripped 50%" in describe({"strip_prob": 0.5, "vocab_size": 2048})

@@ -245,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     from codeorigin_train.pipeline import DEFAULT_VARIANT, VARIANTS, WORK
 
     p = argparse.ArgumentParser(prog="codeorigin-train", description=__doc__.split("\n", 1)[0])
-    p.add_argument("--dataset", type=Path, default=WORK / "dataset.parquet")
+    p.add_argument("--work", type=Path, default=WORK,
+                   help="folder for caches, runs and MLflow (default training/work)")
+    p.add_argument("--dataset", type=Path, default=None, help="default: WORK/dataset.parquet")
     p.add_argument("--data-root", type=Path, default=Path("/work/shared/data"))
     p.add_argument("--train-cap", type=int, default=700, help="train rows per (source, label) embedded")
     p.add_argument("--eval-cap", type=int, default=200, help="val/test rows per (source, label) embedded")
@@ -334,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "work"):
+        from codeorigin_train import pipeline as pl
+
+        pl.WORK = args.work
+        if args.dataset is None:
+            args.dataset = args.work / "dataset.parquet"
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s: %(message)s")
     return int(args.func(args) or 0)
