@@ -104,17 +104,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def bakeoff_table(variants: list[str]) -> list[dict[str, Any]]:
+def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[str, Any]]:
     """One row per evaluated variant: held-out, validation and LOSO AUROC."""
     from codeorigin_train import pipeline as pl
 
     rows = []
     for v in variants:
-        path = pl.run_dir(v) / "metrics.json"
+        path = pl.run_dir(v, work) / "metrics.json"
         if not path.exists():
             continue
         m = json.loads(path.read_text())
-        tr = json.loads((pl.run_dir(v) / "train.json").read_text())
+        tr = json.loads((pl.run_dir(v, work) / "train.json").read_text())
         rows.append({
             "variant": v,
             "description": pl.VARIANTS[v].description if v in pl.VARIANTS else m["variant"]["description"],
