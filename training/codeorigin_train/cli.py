@@ -221,12 +221,12 @@ def cmd_all(args: argparse.Namespace) -> int:
     args.variant = pick(rows)
     print("picked", args.variant)
     if args.variant == scratch.NAME:
-        # The picked recipe on every train row plus real-project human code, then shipped.
+        # The picked recipe plus real-project human code, its LOSO folds, then shipped.
         variant = scratch.SHIPPED
         cfg = scratch.shipped_config()
-        full = pl.subset(df, pl.SubsetConfig(train_cap=10**9, seed=args.seed))
-        scratch.run(full, work, cfg, loso=False, name=variant)
-        scratch.run(full, work, cfg, loso_only=True, name=f"{variant}-loso")
+        rows = pl.subset(df, _subset_cfg(args))
+        scratch.run(rows, work, cfg, loso=False, name=variant)
+        scratch.run(rows, work, cfg, loso_only=True, name=f"{variant}-loso")
         scratch.ship(work, variant, args.out)
         print(f"shipped {variant} to {args.out}")
         return 0

@@ -74,14 +74,14 @@ class ScratchConfig:
     threshold_confidence: float | None = 0.95
 
 
-SHIPPED = f"{NAME}-full-real"
+SHIPPED = f"{NAME}-real"
 
 
 def shipped_config() -> ScratchConfig:
-    """The recipe of the shipped model: the bake-off recipe on every train row, 3 epochs, plus
-    4,000 real-project human functions from the training projects; its LOSO folds train 2 epochs
-    each (on 2 CPU cores four folds of 3 epochs over the whole data take over an hour)."""
-    return ScratchConfig(epochs=3, loso_epochs=2, realcode_train=4000)
+    """The recipe of the shipped model: the bake-off recipe on the source-balanced subset plus
+    4,000 real-project human functions from the training projects. Every train row instead
+    (gcj-java and semeval then dominate) was measured worse on leave-one-source-out."""
+    return ScratchConfig(realcode_train=4000)
 
 
 REALCODE_FRACTIONS = (
@@ -835,7 +835,7 @@ def _with_recipe_loso(chosen: dict[str, Any], work: Path, variant: str) -> dict[
         if folds:
             chosen["loso"] = folds
             chosen["loso_mean_auroc"] = ev.loso_mean(folds)
-            chosen["loso_scope"] = "the shipped recipe and data (every train row + real-project code)"
+            chosen["loso_scope"] = "the shipped recipe and training rows (real-project code included)"
     recipe_path = pl.run_dir(NAME, work) / "metrics.json"
     if "loso" not in chosen and recipe_path.exists():
         recipe = json.loads(recipe_path.read_text())
@@ -986,9 +986,9 @@ def screens(work: Path) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": path.parent.name,
-                "description": describe(res["config"]),
+                "description": res.get("description") or describe(res["config"]),
                 "loso": {k: v["auroc"] for k, v in res["loso"].items()},
-                "mean": res["loso_mean_auroc"],
+                "mean": res.get("loso_mean_auroc"),
                 "baseline_loso": {k: v["auroc"] for k, v in res.get("baseline_loso", {}).items()},
             }
         )
