@@ -1,6 +1,6 @@
 """`codeorigin-train`: build the dataset, embed, train, calibrate, evaluate, export, write the card.
 
-Every option defaults to what produced the shipped model, so `codeorigin-train all` reproduces it:
+Every option defaults to the current recipe, and `codeorigin-train all` runs it end to end:
 the dataset and the real-project human code, the bake-off (the MiniLM variants of
 `pipeline.VARIANTS` and the scratch BPE recipe of `scratch.py`), the pick by leave-one-source-out
 mean AUROC, the picked recipe trained on all training rows, export to `models/default` with the
