@@ -335,6 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["scratch"], ["realcode"]):  # forwarded whole, options and --help included
+        from codeorigin_train import scratch
+        from codeorigin_train.realcode.__main__ import main as realcode_main
+
+        return int((scratch.main if argv[0] == "scratch" else realcode_main)(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     if hasattr(args, "work"):
         from codeorigin_train import pipeline as pl
