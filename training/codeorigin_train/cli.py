@@ -198,11 +198,12 @@ def cmd_all(args: argparse.Namespace) -> int:
 
     if not args.dataset.exists():
         cmd_dataset(args)
-    real = args.dataset.parent / "realcode.parquet"
+    work = args.work  # scratch runs and real-project code live where the pipeline's runs do
+    real = work / "realcode.parquet"
     if not real.exists() and not args.no_realcode:
         from codeorigin_train.realcode.__main__ import main as realcode_main
 
-        archives = args.dataset.parent / "realcode"
+        archives = work / "realcode"
         realcode_main(["fetch", "--out", str(archives)])
         realcode_main(["build", "--archives", str(archives / "archives"), "--out", str(real)])
     names = list(args.variants)
@@ -214,7 +215,6 @@ def cmd_all(args: argparse.Namespace) -> int:
     if not args.no_scratch:
         # The scratch recipe on the bake-off subset (same rows as the variants), with LOSO.
         df = pl.load_dataset(args.dataset)
-        work = args.dataset.parent
         scratch.run(pl.subset(df, _subset_cfg(args)), work, scratch.ScratchConfig(), name=scratch.NAME)
         names.append(scratch.NAME)
     rows = bakeoff_table(names)

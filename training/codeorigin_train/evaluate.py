@@ -173,6 +173,27 @@ def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[
     return out
 
 
+def human_fpr_summary(real: pd.DataFrame, p: np.ndarray, llm: float, uncertain: float) -> dict[str, Any]:
+    """FPR of real human functions (`real`, with `project`, `language`, `code`) scored `p`, at the
+    `llm` and `uncertain` thresholds, overall and with/without a Python docstring."""
+    with_doc = real["code"].str.contains('"""|\'\'\'', regex=True).to_numpy()
+
+    def rate(m: np.ndarray) -> float | None:
+        return float(np.mean(p[m] >= llm)) if m.any() else None
+
+    return {
+        "n": len(real),
+        "projects": int(real["project"].nunique()),
+        "languages": real["language"].value_counts().to_dict(),
+        "fpr_at_llm_threshold": float(np.mean(p >= llm)),
+        "fraction_at_or_above_uncertain": float(np.mean(p >= uncertain)),
+        "mean_probability": float(np.mean(p)),
+        "fpr_with_docstring": rate(with_doc),
+        "fpr_without_docstring": rate(~with_doc),
+        "n_with_docstring": int(with_doc.sum()),
+    }
+
+
 def fpr_at(scores: np.ndarray, y: np.ndarray, threshold: float) -> float:
     h = np.asarray(scores)[np.asarray(y) == 0]
     return float(np.mean(h >= threshold)) if h.size else float("nan")

@@ -631,18 +631,7 @@ def external_human_report(
     logits = _Scorer(model, pooled, cache).logits(np.arange(len(real)))
     c = load_calibration(variant)
     p = c.probability(logits)
-    out: dict[str, Any] = {
-        "n": len(real),
-        "projects": int(real["project"].nunique()),
-        "languages": real["language"].value_counts().to_dict(),
-        "fpr_at_llm_threshold": float(np.mean(p >= c.llm_threshold)),
-        "fraction_at_or_above_uncertain": float(np.mean(p >= c.uncertain_threshold)),
-        "mean_probability": float(np.mean(p)),
-    }
-    with_doc = real["code"].str.contains('"""|\'\'\'', regex=True).to_numpy()
-    out["fpr_with_docstring"] = float(np.mean(p[with_doc] >= c.llm_threshold)) if with_doc.any() else None
-    out["fpr_without_docstring"] = float(np.mean(p[~with_doc] >= c.llm_threshold)) if (~with_doc).any() else None
-    out["n_with_docstring"] = int(with_doc.sum())
+    out = ev.human_fpr_summary(real, p, c.llm_threshold, c.uncertain_threshold)
     try:
         from codeorigin_train.baseline import fit_baseline, predict_baseline
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,7 @@ class ScratchData:
     def __init__(self, tokenizer_file: Path, cfg: ScratchConfig) -> None:
         self.cfg = cfg
         self.encoder = TokenEncoder(tokenizer_file, max_length=cfg.max_length, layout=False)
-        self.mask_id = self.encoder._id("[MASK]", "<mask>")
+        self.mask_id = int(self.encoder.tokenizer.token_to_id("[MASK]"))  # one of SPECIALS
 
     def sequences(self, texts: list[str]) -> list[list[int]]:
         return [list(e.ids) for e in self.encoder.encode_batch(texts)]
@@ -530,21 +530,7 @@ def _external_human(
     real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
     seqs = data.sequences([normalize(t).text for t in real["code"]])
     p = c.probability(logits_of(clf, seqs, np.arange(len(seqs)), data))
-    with_doc = real["code"].str.contains("\"\"\"|'''", regex=True).to_numpy()
-    return {
-        "n": len(real),
-        "projects": int(real["project"].nunique()),
-        "languages": real["language"].value_counts().to_dict(),
-        "fpr_at_llm_threshold": float(np.mean(p >= c.llm_threshold)),
-        "fraction_at_or_above_uncertain": float(np.mean(p >= c.uncertain_threshold)),
-        "mean_probability": float(np.mean(p)),
-        "fpr_with_docstring": float(np.mean(p[with_doc] >= c.llm_threshold))
-        if with_doc.any()
-        else None,
-        "fpr_without_docstring": float(np.mean(p[~with_doc] >= c.llm_threshold))
-        if (~with_doc).any()
-        else None,
-    }
+    return ev.human_fpr_summary(real, p, c.llm_threshold, c.uncertain_threshold)
 
 
 def export(
@@ -910,11 +896,11 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     fp32, q8 = folder / "model.onnx", folder / "model.int8.onnx"
     quantize_scorer(fp32, q8)
     model = Model.load(folder, verify=False)
+    model8 = Model(replace(model.manifest, scorer=q8.name))
     encs = [e for _, e in model.encode(val["code"].tolist())]
     y = val["label"].to_numpy()
     logits32 = np.array([s.logit for s in model.score_encodings(encs)])
-    model._session = model._open(q8)
-    logits8 = np.array([s.logit for s in model.score_encodings(encs)])
+    logits8 = np.array([s.logit for s in model8.score_encodings(encs)])
     auc32 = ev.binary_metrics(y, logits32)["auroc"]
     auc8 = ev.binary_metrics(y, logits8)["auroc"]
     tokens = min(256, model.manifest.max_length)
