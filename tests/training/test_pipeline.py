@@ -211,3 +211,76 @@ def test_card_keeps_recorded_rows_and_marks_the_replaced_model() -> None:
     assert rows[0]["recorded"] and rows[1]["recorded"] and "recorded" not in rows[2]
     assert describe({"vocab_size": 8192, "dropout": 0.1}) == "the first bake-off recipe"
     assert "comments stripped 50%" in describe({"strip_prob": 0.5, "vocab_size": 2048})
+
+
+def test_real_project_code_can_join_calibration_without_joining_training(tmp_path: Path) -> None:
+    """Real-project human functions, split by project: with `realcode_train=0` none is trained on,
+    `realcode_val` of them join the validation rows (the threshold is set on them too), and the
+    held-out projects' functions stay apart for the card's FPR."""
+    from codeorigin_train import scratch
+
+    sub = _write_scratch_frame()
+    real = pd.DataFrame([
+        {"code": f"def f{p}_{i}(x):\n    return x + {i}\n", "label": 0, "language": "python",
+         "source": "real-pypi", "generator": "human", "group": f"real:proj{p}", "project": f"proj{p}"}
+        for p in range(30) for i in range(5)
+    ])
+    real.to_parquet(tmp_path / "realcode.parquet", index=False)
+
+    rows, test = scratch.augment_with_realcode(
+        sub, tmp_path, scratch.ScratchConfig(realcode_train=0, realcode_val=40))
+    added = rows.iloc[len(sub):]
+    assert 0 < len(added) <= 40 and set(added["split"]) == {"val"} and set(added["source"]) == {"realcode"}
+    assert test is not None and len(test) > 0
+    assert not set(test["project"]) & set(real.loc[real["code"].isin(added["code"]), "project"])
+
+    rows, _ = scratch.augment_with_realcode(sub, tmp_path, scratch.ScratchConfig(realcode_train=20))
+    assert set(rows.iloc[len(sub):]["split"]) == {"train", "val"}
+
+    rows, test = scratch.augment_with_realcode(
+        sub, tmp_path, scratch.ScratchConfig(realcode_train=0, realcode_val=0))
+    assert len(rows) == len(sub) and test is not None
+
+
+def test_bakeoff_pick_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
+    """`codeorigin-train all` picks by LOSO mean AUROC; a run trained without LOSO gets the folds
+    that ran as separate processes (`<variant>-loso*`), so the pick can choose it."""
+    import json
+
+    from codeorigin_train.cli import bakeoff_table, pick
+
+    def run(name: str, metrics: dict, loso_parts: list[dict] | None = None) -> None:
+        d = tmp_path / "runs" / name
+        d.mkdir(parents=True)
+        (d / "train.json").write_text(json.dumps({"n_train": 10, "train_seconds": 1.0}))
+        base = {"variant": {"description": name}, "validation": {"auroc": 0.9},
+                "heldout": {"overall": {"auroc": 0.9}, "human_fpr_at_threshold": 0.01}}
+        (d / "metrics.json").write_text(json.dumps({**base, **metrics}))
+        for i, part in enumerate(loso_parts or []):
+            (tmp_path / "runs" / f"{name}-loso{i}").mkdir()
+            (tmp_path / "runs" / f"{name}-loso{i}" / "loso.json").write_text(
+                json.dumps({"loso": {k: {"auroc": v} for k, v in part.items()}}))
+
+    run("frozen-plain", {"loso": {"a": {"auroc": 0.7}, "b": {"auroc": 0.7}}, "loso_mean_auroc": 0.7})
+    run("scratch-bpe-v2", {}, [{"a": 0.8}, {"b": 0.9}])
+    rows = {r["variant"]: r for r in bakeoff_table(["frozen-plain", "scratch-bpe-v2"], tmp_path)}
+    assert rows["scratch-bpe-v2"]["loso"] == {"a": 0.8, "b": 0.9}
+    assert rows["scratch-bpe-v2"]["loso_mean_auroc"] == pytest.approx(0.85)
+    assert pick(list(rows.values())) == "scratch-bpe-v2"
+
+
+def test_codeorigin_train_all_defaults_are_the_shipped_models_recipe() -> None:
+    """The recipe `codeorigin-train all` trains and ships is the one recorded in the shipped
+    model's manifest (fields the manifest predates are the first recipe's: no alterations)."""
+    import json
+    from dataclasses import asdict
+
+    from codeorigin_train import scratch
+
+    root = Path(__file__).resolve().parents[2]
+    manifest = json.loads((root / "models" / "default" / "manifest.json").read_text())
+    assert manifest["training"]["variant"] == scratch.SHIPPED
+    cfg = asdict(scratch.shipped_config())
+    assert {k: cfg[k] for k in manifest["training"]["config"]} == manifest["training"]["config"]
+    assert (cfg["mask_prob"], cfg["strip_prob"], cfg["random_window"], cfg["eval_windows"]) == (0, 0, False, False)
+    assert cfg["threshold_confidence"] is None  # the shipped threshold: exactly 1% of validation humans
