@@ -102,3 +102,23 @@ def test_client_features_from_recorded_editors() -> None:
     assert ClientFeatures.of(capabilities("neovim", pull=True)).pull_diagnostics
     assert not ClientFeatures.of(capabilities("neovim", hover_formats=["plaintext"])).hover_markdown
     assert ClientFeatures.of(None) == ClientFeatures()
+
+
+def test_a_late_response_to_a_request_given_up_is_dropped_quietly() -> None:
+    """Under load a client can answer a server request (workspace/configuration, progress) after
+    the server stopped waiting: no "Error in server" for the user, and the entry is gone."""
+    from concurrent.futures import Future
+
+    from codeorigin.lsp.server import CodeOriginServer
+
+    protocol = CodeOriginServer().protocol
+    gave_up: Future = Future()
+    gave_up.cancel()
+    protocol._request_futures["late"] = gave_up
+    protocol._handle_response("late", result=[{}])
+    assert "late" not in protocol._request_futures
+
+    waiting: Future = Future()
+    protocol._request_futures["on-time"] = waiting
+    protocol._handle_response("on-time", result=[{"minLines": 6}])
+    assert waiting.result() == [{"minLines": 6}]

@@ -778,6 +778,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--weight-decay", type=float, default=ScratchConfig.weight_decay)
     ap.add_argument("--dropout", type=float, default=ScratchConfig.dropout)
+    ap.add_argument(
+        "--threshold-confidence",
+        type=lambda v: None if v.lower() == "none" else float(v),
+        default=ScratchConfig.threshold_confidence,
+        metavar="P|none",
+        help="the 1%%-FPR threshold holds on unseen humans with this probability; none: exactly 1%% "
+        "of validation humans (the shipped model)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     df = pl.load_dataset(args.work / "dataset.parquet")
@@ -798,6 +806,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_windows=args.eval_windows,
         weight_decay=args.weight_decay,
         dropout=args.dropout,
+        threshold_confidence=args.threshold_confidence,
     )
     report = run(
         sub,

@@ -78,6 +78,17 @@ class CodeOriginProtocol(LanguageServerProtocol):
         if message is not _ANSWERED:
             super().handle_message(message)
 
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        # A client's late answer to a request the server has given up on (its future cancelled
+        # after a timeout, or the request superseded): pygls would call set_result on the
+        # cancelled future and show "Error in server: CANCELLED" to the user. Drop it instead.
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            self._request_futures.pop(msg_id, None)
+            log.debug("dropping the late response to request %s", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
+
 
 class CodeOriginServer(LanguageServer):
     """A pygls server with codeorigin's shared state."""
