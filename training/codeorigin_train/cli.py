@@ -107,6 +107,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[str, Any]]:
     """One row per evaluated variant: held-out, validation and LOSO AUROC."""
     from codeorigin_train import pipeline as pl
+    from codeorigin_train.evaluate import loso_mean, loso_run_apart
 
     rows = []
     for v in variants:
@@ -115,10 +116,7 @@ def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[st
             continue
         m = json.loads(path.read_text())
         tr = json.loads((pl.run_dir(v, work) / "train.json").read_text())
-        loso = {s: r["auroc"] for s, r in m.get("loso", {}).items()}
-        if not loso:  # folds that ran as separate processes (`--loso-only --name <variant>-loso...`)
-            for part in sorted((path.parent.parent).glob(f"{v}-loso*/loso.json")):
-                loso.update({s: r["auroc"] for s, r in json.loads(part.read_text())["loso"].items()})
+        folds = m.get("loso") or loso_run_apart(path.parent.parent, v)[0]
         rows.append({
             "variant": v,
             "description": pl.VARIANTS[v].description if v in pl.VARIANTS else m["variant"]["description"],
@@ -127,9 +125,8 @@ def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[st
             "val_auroc": m["validation"]["auroc"],
             "test_auroc": m["heldout"]["overall"]["auroc"],
             "test_human_fpr": m["heldout"]["human_fpr_at_threshold"],
-            "loso": loso,
-            "loso_mean_auroc": m.get("loso_mean_auroc") or (
-                sum(loso.values()) / len(loso) if loso and None not in loso.values() else None),
+            "loso": {s: r["auroc"] for s, r in folds.items()},
+            "loso_mean_auroc": m.get("loso_mean_auroc") or (loso_mean(folds) if folds else None),
         })
     return rows
 

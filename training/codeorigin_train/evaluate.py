@@ -8,9 +8,11 @@ are evaluated by training heads on cached embeddings, which takes seconds per he
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,6 +146,18 @@ def leave_one_source_out(
 def loso_mean(loso: dict[str, dict[str, Any]]) -> float:
     vals = [v["auroc"] for v in loso.values() if v.get("auroc") is not None]
     return float(np.mean(vals)) if vals else float("nan")
+
+
+def loso_run_apart(runs: Path, variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The LOSO folds of `variant` that ran as separate processes (`runs/<variant>-loso*/loso.json`,
+    written by `--loso-only --name <variant>-loso...`), merged, and the baseline's on the same folds."""
+    folds: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
+    for path in sorted(runs.glob(f"{variant}-loso*/loso.json")):
+        part = json.loads(path.read_text())
+        folds.update(part["loso"])
+        baseline.update(part.get("baseline_loso", {}))
+    return folds, baseline
 
 
 def baseline_fit_predict(df: pd.DataFrame, *, text_col: str = "code") -> Callable[..., np.ndarray]:

@@ -841,12 +841,7 @@ def _with_recipe_loso(chosen: dict[str, Any], work: Path, variant: str) -> dict[
     from codeorigin_train import pipeline as pl
 
     if "loso" not in chosen:
-        folds: dict[str, Any] = {}
-        base_folds: dict[str, Any] = {}
-        for path in sorted((work / "runs").glob(f"{variant}-loso*/loso.json")):
-            part = json.loads(path.read_text())
-            folds.update(part["loso"])
-            base_folds.update(part.get("baseline_loso", {}))
+        folds, base_folds = ev.loso_run_apart(work / "runs", variant)
         if base_folds:
             chosen["baseline_loso_same_folds"] = base_folds
         if folds:
