@@ -1,0 +1,99 @@
+"""The one interface every model variant implements, so that training runs, evaluation, export and
+the model card are written once for all of them.
+
+A variant is one module in `codeorigin_train/variants/` holding a class that implements `Variant`,
+plus one line in `variants/registry.py`. The shared code calls only these methods:
+
+- `fit(frame, run_dir)` builds features or fine-tunes on a dataset frame and scores its validation
+  and test rows (`FitResult`); the runner writes `logits.npz` and `train.json` from the result, then
+  calibrates on the validation logits and writes `metrics.json` (`codeorigin_train.runs`);
+- `load(run_dir)` restores what `fit` saved there (for export or a report in a later process);
+- `predict_logits(texts)` scores normalised texts with the fitted model (ablation, real-project FPR);
+- `loso_fold(frame, train, val, test)` trains a fresh copy on some rows and scores others (one
+  leave-one-source-out fold);
+- `export_spec()` hands the fitted classifier and its tokenizer to the one export path
+  (`codeorigin_train.shipping.export_model`: ONNX + parity + int8 check + Integrated Gradients graph).
+
+A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
+`label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
+Rows are addressed by position (`frame.iloc[rows]`). Heavy libraries (torch, transformers) are
+imported by the variant modules, not here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What `Variant.fit` returns: logits of the frame's validation and test rows, and a record of
+    the training (history, best epoch, seconds, row counts: it becomes `train.json`)."""
+
+    val_rows: np.ndarray
+    val_logits: np.ndarray
+    test_rows: np.ndarray
+    test_logits: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """What the export path needs from a fitted variant.
+
+    `classifier` is a torch module with `forward(input_ids, attention_mask) -> logits` (shape
+    `[batch]`) and the `CodeOriginClassifier` parts the gradient graph uses (`word_embeddings`,
+    `forward_embeds`); `tokenizer_file` a `tokenizers` JSON file; `training` goes into the
+    manifest's `training` record (variant name, description, encoder, config).
+    """
+
+    classifier: Any
+    tokenizer_file: Path
+    max_length: int
+    layout_markers: bool
+    training: dict[str, Any]
+
+
+class Variant(ABC):
+    """A model variant of the bake-off. Subclasses set `name` and `description` and implement the
+    five methods; the runner, exporter and card never look at which variant they hold."""
+
+    name: str
+    description: str
+    #: The 1%-FPR threshold holds on unseen humans with this probability (`calibrate.calibrate`);
+    #: None puts it at exactly 1% of validation humans.
+    threshold_confidence: ClassVar[float | None] = None
+    #: False for variants with no ONNX graph (the char n-gram baseline); `export_spec` then raises.
+    exportable: ClassVar[bool] = True
+
+    @abstractmethod
+    def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
+        """Train on the rows with `split == "train"`, early-stopping on `split == "val"`, save the
+        weights (and tokenizer, if the variant learns one) under `run_dir`, and return the logits
+        of the validation and test rows. The model stays fitted on `self`."""
+
+    @abstractmethod
+    def load(self, run_dir: Path) -> None:
+        """Restore the model that `fit` saved under `run_dir`."""
+
+    @abstractmethod
+    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """One logit per (normalised) text from the fitted model: higher means more LLM-like."""
+
+    @abstractmethod
+    def loso_fold(
+        self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
+    ) -> np.ndarray:
+        """Train a fresh model on rows `train` (early-stopped on `val`) and return the logits of
+        rows `test`: one leave-one-source-out fold. Leaves the fitted model on `self` alone."""
+
+    def export_spec(self) -> ExportSpec:
+        """The fitted classifier and tokenizer for the export path."""
+        raise NotImplementedError(f"variant {self.name!r} has no ONNX export")
