@@ -14,6 +14,10 @@ plus one line in `variants/registry.py`. The shared code calls only these method
 - `export_spec()` hands the fitted classifier and its tokenizer to the one export path
   (`codeorigin_train.shipping.export_model`: ONNX + parity + int8 check + Integrated Gradients graph).
 
+Optional hooks with defaults: `training_rows` (rows added to the frame, e.g. real-project code),
+`prepare` (what depends on the train rows but no labels, e.g. a tokenizer), `params` and `record`
+(what MLflow and `metrics.json` record of the recipe), and `on_epoch` (set by the runner).
+
 A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
 `label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
 Rows are addressed by position (`frame.iloc[rows]`). Heavy libraries (torch, transformers) are
@@ -23,7 +27,7 @@ imported by the variant modules, not here.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -69,9 +73,31 @@ class Variant(ABC):
     description: str
     #: The 1%-FPR threshold holds on unseen humans with this probability (`calibrate.calibrate`);
     #: None puts it at exactly 1% of validation humans.
-    threshold_confidence: ClassVar[float | None] = None
+    threshold_confidence: float | None = None
     #: False for variants with no ONNX graph (the char n-gram baseline); `export_spec` then raises.
     exportable: ClassVar[bool] = True
+    #: Called after every training epoch with (epoch, figures); the runner points it at MLflow.
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None
+
+    def training_rows(
+        self, frame: pd.DataFrame, work: Path
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The frame the variant trains and is calibrated on (default: `frame` itself), and
+        held-out real-project human rows to report the false positive rate on (default: None)."""
+        return frame, None
+
+    def prepare(self, frame: pd.DataFrame, run_dir: Path) -> None:
+        """Learn what depends on the train rows' texts but on no label (a tokenizer), once per
+        frame, before `fit` and `loso_fold`. Default: nothing."""
+        return None
+
+    def params(self) -> dict[str, Any]:
+        """The recipe's settings (MLflow parameters; `config` in `metrics.json` when not empty)."""
+        return {}
+
+    def record(self) -> dict[str, Any]:
+        """What `metrics.json` says of the variant under `variant`."""
+        return {"name": self.name, "description": self.description}
 
     @abstractmethod
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
