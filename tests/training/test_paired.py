@@ -1,0 +1,273 @@
+"""The paired real-project builder on files the test writes in the benchmarks' native formats:
+DevEval's data.tar.gz, prompts and completion files, EvoCodeBench's completion files, and an sdist
+of the project as PyPI would serve it."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from codeorigin_train.realcode import paired
+from codeorigin_train.realcode.fetch import sha256_of
+
+MODULE = '''"""Helpers."""
+
+import os
+
+
+def plain(path, mode="r"):
+    """Open a file.
+
+    Returns its text.
+    """
+    # the human way
+    with open(path, mode) as fh:
+        data = fh.read()
+    return data.strip()
+
+
+class Store:
+    def get(self, key, default=None):
+        value = self._data.get(key)
+        if value is None:
+            return default
+        return value
+
+    if os.name == "nt":
+        def path(self):
+            return "C:"
+    else:
+        def path(self):
+            """Where it lives."""
+            base = os.getcwd()
+            full = os.path.join(base, "store")
+            return full
+'''
+
+GOOD = '''    """A docstring the model wrote."""
+    result = None
+    for attempt in range(3):
+        try:
+            result = open(path, mode).read()
+            break
+        except OSError:
+            continue
+    return result
+
+def unrelated():
+    return 1
+'''
+
+
+def _write_sdist(path: Path) -> None:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in {
+            "toolbox-1.0/PKG-INFO": "Name: toolbox\nVersion: 1.0\n",
+            "toolbox-1.0/src/toolbox/util.py": MODULE,
+            "toolbox-1.0/src/toolbox/__init__.py": "",
+        }.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+
+def _jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _data_root(root: Path) -> None:
+    dev = root / paired.FOLDERS[paired.DEVEVAL]
+    meta = [
+        {
+            "namespace": ns,
+            "type": "function",
+            "project_path": "Utilities/toolbox",
+            "completion_path": "Utilities/toolbox/toolbox/util.py",
+            "signature_position": "[1, 1]",
+            "body_position": "[2, 3]",
+            "indent": "4",
+        }
+        for ns in ("toolbox.util.plain", "toolbox.util.Store.get", "toolbox.util.missing")
+    ]
+    dev.mkdir(parents=True)
+    buf = "".join(json.dumps(r) + "\n" for r in meta).encode()
+    with tarfile.open(dev / "data.tar.gz", "w:gz") as tf:
+        info = tarfile.TarInfo("data.jsonl")
+        info.size = len(buf)
+        tf.addfile(info, io.BytesIO(buf))
+    prompt = (
+        "Please complete the {f} function.\n\nInput Code:\n```Python\n{sig}\n\n"
+        '    """\n    Requirement.\n    """\n```\n\nCompleted Code:'
+    )
+    _jsonl(
+        dev / "Experiments/prompt/without_context/gpt-4-1106_prompt.jsonl",
+        [
+            {
+                "namespace": "toolbox.util.plain",
+                "prompt": prompt.format(f="plain", sig='def plain(path, mode="r"):'),
+            },
+            {
+                "namespace": "toolbox.util.Store.get",
+                "prompt": prompt.format(f="get", sig="def get(self, key):"),
+            },
+        ],
+    )
+    preds = dev / "Experiments/model_prediction"
+    _jsonl(
+        preds / "without_context/gpt-4-1106-preview_greedy/completion.jsonl",
+        [
+            {"namespace": "toolbox.util.plain", "completion": GOOD},
+            {"namespace": "toolbox.util.plain", "completion": "    return 2\n"},  # listed twice
+            {"namespace": "toolbox.util.missing", "completion": "    return 1\n"},
+        ],
+    )
+    _jsonl(
+        preds / "local_completion/codellama-7b_greedy/completion.jsonl",
+        [
+            # the human body again, re-indented: dropped as identical
+            {
+                "namespace": "toolbox.util.plain",
+                "completion": "  # the human way\n  with open(path, mode) as fh:\n      data = fh.read()\n  return data.strip()\n",
+            },
+        ],
+    )
+    _jsonl(
+        preds / "local_infilling/starcoder2-7b_greedy/completion.jsonl",
+        [{"namespace": "toolbox.util.plain", "completion": "    pass\n"}],  # empty
+    )
+    # Not greedy: ignored.
+    _jsonl(preds / "without_context/gpt-4-1106-preview/completion.jsonl", [])
+    evo = root / paired.FOLDERS[paired.EVOCODEBENCH] / "model_completion"
+    _jsonl(
+        evo / "baseline/gpt-4-1106_greedy/completion.jsonl",
+        [
+            {
+                "namespace": "toolbox.util.Store.path",
+                "completion": "        return os.path.join(os.getcwd(),\n            'store')\n",
+            },
+            {"namespace": "toolbox.util.plain", "completion": "    if True:\n  return x\n"},
+        ],
+    )
+
+
+@pytest.fixture()
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = tmp_path / "data"
+    _data_root(root)
+    archives = tmp_path / "archives"
+    archives.mkdir()
+    sdist = archives / "toolbox-1.0.tar.gz"
+    _write_sdist(sdist)
+    monkeypatch.setitem(paired.PYPI_NAMES, "toolbox", "toolbox")
+    monkeypatch.setattr(paired, "EVO_RELEASED", {"toolbox"})
+    pin = paired.Pin(
+        "toolbox",
+        "toolbox",
+        "1.0",
+        sdist.name,
+        "https://example.invalid/t.tar.gz",
+        sha256_of(sdist),
+        "2023-05-01T00:00:00Z",
+        2,
+        3,
+        "newest release before 2024-01-01",
+    )
+    pins_file = tmp_path / "paired.toml"
+    paired.write_pins([pin], {"other": "not released on PyPI"}, pins_file)
+    pins = paired.load_pins(pins_file)
+    return paired.build_pairs(root, pins, archives)
+
+
+def test_tasks_read_from_native_formats(tmp_path: Path) -> None:
+    _data_root(tmp_path)
+    dev = paired.deveval_tasks(tmp_path)
+    assert [t.namespace for t in dev] == [
+        "toolbox.util.plain",
+        "toolbox.util.Store.get",
+        "toolbox.util.missing",
+    ]
+    assert dev[0].rel_path == "toolbox/util.py"
+    assert dev[0].signature == 'def plain(path, mode="r"):'
+    gens = {(c.setting, c.generator) for c in paired.completions(tmp_path, paired.DEVEVAL)}
+    assert gens == {
+        ("without_context", "gpt-4-1106-preview"),
+        ("local_completion", "codellama-7b"),
+        ("local_infilling", "starcoder2-7b"),
+    }
+
+
+def test_pairs_share_signature_and_docstring(built) -> None:
+    frame, _ = built
+    human = frame[(frame.label == 0) & (frame.namespace == "toolbox.util.plain")]
+    llm = frame[(frame.label == 1) & (frame.namespace == "toolbox.util.plain")]
+    assert len(human) == 1 and len(llm) == 1
+    h, m = human.code.iloc[0], llm.code.iloc[0]
+    head = 'def plain(path, mode="r"):\n    """Open a file.\n\n    Returns its text.\n    """\n'
+    assert h.startswith(head) and m.startswith(head)
+    assert "A docstring the model wrote" not in m  # only the real docstring, on both sides
+    assert "unrelated" not in m  # cut where the model left the function
+    assert "for attempt in range(3)" in m
+    assert llm.generator.iloc[0] == "gpt-4-1106-preview"
+    assert llm.setting.iloc[0] == "without_context"
+    assert set(frame.group) == {"real:toolbox"}
+    assert set(frame.source) == {"paired-deveval", "paired-evocodebench"}
+
+
+def test_conditional_method_and_reindented_body(built) -> None:
+    frame, _ = built
+    rows = frame[frame.namespace == "toolbox.util.Store.path"]
+    human = rows[rows.label == 0].code.iloc[0]
+    llm = rows[rows.label == 1].code.iloc[0]
+    # The last definition (the else branch) is the one Python keeps; methods are dedented.
+    assert human.startswith('def path(self):\n    """Where it lives."""')
+    assert (
+        llm
+        == 'def path(self):\n    """Where it lives."""\n    return os.path.join(os.getcwd(),\n        \'store\')'
+    )
+
+
+def test_drops_and_misses_are_counted_not_guessed(built) -> None:
+    frame, report = built
+    info = report.to_dict()
+    assert info["dropped_bodies"] == {"identical": 1, "empty": 1, "unparsable": 1}
+    # Store.get's real signature has `default`, the benchmark's does not: not paired.
+    assert info["missing"] == {"function-not-found": 1, "signature-differs": 1}
+    assert "toolbox.util.missing" not in set(frame.namespace)
+    assert "toolbox.util.Store.get" not in set(frame.namespace)
+    assert info["kept_bodies_per_generator"] == {"gpt-4-1106": 1, "gpt-4-1106-preview": 1}
+
+
+def test_split_keeps_each_project_on_one_side() -> None:
+    frame = pd.DataFrame({"project": [f"p{i}" for i in range(200) for _ in range(3)]})
+    split = paired.split_projects(frame)
+    assert (frame.assign(split=split).groupby("project")["split"].nunique() == 1).all()
+    shares = split.value_counts(normalize=True)
+    assert 0.1 < shares["test"] < 0.3 and 0.1 < shares["val"] < 0.3
+
+
+def test_release_candidates_pick_files_before_the_cutoff() -> None:
+    def f(name: str, sha: str, when: str) -> dict:
+        return {"filename": name, "url": "u-" + sha, "hashes": {"sha256": sha}, "upload-time": when}
+
+    page = {
+        "files": [
+            f("toolbox-0.9.tar.gz", "a", "2022-01-01T00:00:00Z"),
+            f("toolbox-1.0-py3-none-any.whl", "b", "2023-03-01T00:00:00Z"),
+            f("toolbox-1.0.tar.gz", "c", "2023-03-01T00:00:01Z"),
+            f("toolbox-1.1rc1.tar.gz", "d", "2023-06-01T00:00:00Z"),
+            f("toolbox-1.2-cp311-cp311-manylinux_2_17_x86_64.whl", "e", "2023-07-01T00:00:00Z"),
+            f("toolbox-2.0.tar.gz", "g", "2024-02-01T00:00:00Z"),
+        ]
+    }
+    got = paired.candidates_from_index(page, "Toolbox", "2024-01-01")
+    assert [(c["version"], c["file"], c["sha256"]) for c in got] == [
+        ("1.0", "toolbox-1.0.tar.gz", "c"),
+        ("0.9", "toolbox-0.9.tar.gz", "a"),
+    ]
