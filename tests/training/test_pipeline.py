@@ -156,15 +156,17 @@ def _write_scratch_frame(n: int = 60) -> pd.DataFrame:
 
 
 def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: Path) -> None:
-    from codeorigin_train import scratch
+    from codeorigin_train import runs, shipping
+    from codeorigin_train.calibrate import Calibration
+    from codeorigin_train.variants import scratch_bpe
 
     sub = _write_scratch_frame()
     # Long texts: several windows of a 64-token model.
     sub.loc[sub.index % 7 == 0, "code"] = sub.loc[sub.index % 7 == 0, "code"] * 4
-    cfg = scratch.ScratchConfig(vocab_size=400, hidden=32, layers=1, heads=2, intermediate=64,
-                                max_length=64, epochs=1, loso_epochs=1, mask_prob=0.1, strip_prob=0.5,
-                                random_window=True, eval_windows=True, realcode_train=0)
-    report = scratch.run(sub, tmp_path, cfg, loso=True, loso_k=2, name="tiny-scratch")
+    cfg = scratch_bpe.ScratchConfig(vocab_size=400, hidden=32, layers=1, heads=2, intermediate=64,
+                                    max_length=64, epochs=1, loso_epochs=1, mask_prob=0.1, strip_prob=0.5,
+                                    random_window=True, eval_windows=True, realcode_train=0)
+    report = runs.run(scratch_bpe.ScratchBPE("tiny-scratch", cfg), sub, tmp_path, loso=True, loso_k=2)
     assert set(report["loso"]) == {"semeval", "codenet"}
     assert report["calibration"]["confidence"] == 0.95
     d = tmp_path / "runs" / "tiny-scratch"
@@ -172,18 +174,20 @@ def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: 
 
     # Windowed scoring in training matches the runtime's windowed scoring of the exported graph.
     folder = tmp_path / "model"
-    res = scratch.export(tmp_path, folder, sub=sub.iloc[:8], variant="tiny-scratch")
-    data = scratch.ScratchData(d / "tokenizer.json", cfg)
+    variant = scratch_bpe.variant("tiny-scratch")
+    variant.load(d)
+    c = Calibration(**report["calibration"])
+    shipping.export_model(variant, folder, c, parity_texts=sub["code"].iloc[:8].tolist())
     texts = sub["code"].tolist()
     from codeorigin.core.normalize import normalize
 
-    seqs = data.sequences([normalize(t).text for t in texts])
-    ours = scratch.logits_of(res["classifier"], seqs, np.arange(len(seqs)), data)
+    ours = variant.predict_logits([normalize(t).text for t in texts])
     runtime = np.array([s.logit for s in Model.load(folder).score_texts(texts)])
-    assert max(len(s) for s in seqs) > 62  # some texts really have several windows
+    assert variant.data is not None
+    assert max(len(s) for s in variant.data.sequences(texts)) > 62  # some texts have several windows
     assert np.max(np.abs(ours - runtime)) < 1e-4
 
-    rec = scratch.int8_scorer(folder, sub[sub["split"] == "val"], max_auroc_drop=1.0)
+    rec = shipping.int8_scorer(folder, sub[sub["split"] == "val"], max_auroc_drop=1.0)
     assert rec["int8_holds_auroc"] and rec["val_auroc_int8"] is not None
     faster = rec["latency_ms_256_tokens_1_thread"]["int8"]["median_ms"] < rec[
         "latency_ms_256_tokens_1_thread"]["fp32"]["median_ms"]
@@ -197,7 +201,8 @@ def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: 
 
 
 def test_card_keeps_recorded_rows_and_marks_the_replaced_model() -> None:
-    from codeorigin_train.scratch import _with_recorded, describe
+    from codeorigin_train.card_metrics import with_recorded
+    from codeorigin_train.variants.scratch_bpe import describe
 
     new = [{"variant": "scratch-bpe-full-real", "loso_mean_auroc": 0.8}]
     old = [
@@ -205,7 +210,7 @@ def test_card_keeps_recorded_rows_and_marks_the_replaced_model() -> None:
         {"variant": "scratch-bpe-full-real", "loso_mean_auroc": 0.71},
         {"variant": "x (previous release)", "loso_mean_auroc": 0.6},
     ]
-    rows = _with_recorded(new, old, "variant", "scratch-bpe-full-real")
+    rows = with_recorded(new, old, "variant", "scratch-bpe-full-real")
     names = [r["variant"] for r in rows]
     assert names == ["frozen-plain", "scratch-bpe-full-real (previous release)", "scratch-bpe-full-real"]
     assert rows[0]["recorded"] and rows[1]["recorded"] and "recorded" not in rows[2]
@@ -217,7 +222,7 @@ def test_real_project_code_can_join_calibration_without_joining_training(tmp_pat
     """Real-project human functions, split by project: with `realcode_train=0` none is trained on,
     `realcode_val` of them join the validation rows (the threshold is set on them too), and the
     held-out projects' functions stay apart for the card's FPR."""
-    from codeorigin_train import scratch
+    from codeorigin_train.frames import augment_with_realcode
 
     sub = _write_scratch_frame()
     real = pd.DataFrame([
@@ -227,18 +232,16 @@ def test_real_project_code_can_join_calibration_without_joining_training(tmp_pat
     ])
     real.to_parquet(tmp_path / "realcode.parquet", index=False)
 
-    rows, test = scratch.augment_with_realcode(
-        sub, tmp_path, scratch.ScratchConfig(realcode_train=0, realcode_val=40))
+    rows, test = augment_with_realcode(sub, tmp_path, train=0, val=40, seed=13)
     added = rows.iloc[len(sub):]
     assert 0 < len(added) <= 40 and set(added["split"]) == {"val"} and set(added["source"]) == {"realcode"}
     assert test is not None and len(test) > 0
     assert not set(test["project"]) & set(real.loc[real["code"].isin(added["code"]), "project"])
 
-    rows, _ = scratch.augment_with_realcode(sub, tmp_path, scratch.ScratchConfig(realcode_train=20))
+    rows, _ = augment_with_realcode(sub, tmp_path, train=20, val=600, seed=13)
     assert set(rows.iloc[len(sub):]["split"]) == {"train", "val"}
 
-    rows, test = scratch.augment_with_realcode(
-        sub, tmp_path, scratch.ScratchConfig(realcode_train=0, realcode_val=0))
+    rows, test = augment_with_realcode(sub, tmp_path, train=0, val=0, seed=13)
     assert len(rows) == len(sub) and test is not None
 
 
@@ -247,7 +250,7 @@ def test_bakeoff_pick_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
     that ran as separate processes (`<variant>-loso*`), so the pick can choose it."""
     import json
 
-    from codeorigin_train.cli import bakeoff_table, pick
+    from codeorigin_train.card_metrics import bakeoff_table, pick
 
     def run(name: str, metrics: dict, loso_parts: list[dict] | None = None) -> None:
         d = tmp_path / "runs" / name
@@ -275,12 +278,16 @@ def test_codeorigin_train_all_defaults_are_the_shipped_models_recipe() -> None:
     import json
     from dataclasses import asdict
 
-    from codeorigin_train import scratch
+    from codeorigin_train.variants import scratch_bpe
 
     root = Path(__file__).resolve().parents[2]
     manifest = json.loads((root / "models" / "default" / "manifest.json").read_text())
-    assert manifest["training"]["variant"] == scratch.SHIPPED
-    cfg = asdict(scratch.shipped_config())
+    assert manifest["training"]["variant"] == scratch_bpe.SHIPPED
+    # `all` ships the full recipe of the bake-off's scratch run.
+    final = scratch_bpe.variant(scratch_bpe.NAME, scratch_bpe.first_recipe()).full_recipe()
+    assert final is not None and final.name == scratch_bpe.SHIPPED
+    assert final.params() == asdict(scratch_bpe.shipped_config())
+    cfg = asdict(scratch_bpe.shipped_config())
     assert {k: cfg[k] for k in manifest["training"]["config"]} == manifest["training"]["config"]
     assert (cfg["mask_prob"], cfg["strip_prob"], cfg["random_window"], cfg["eval_windows"]) == (0, 0, False, False)
     assert cfg["threshold_confidence"] is None  # the shipped threshold: exactly 1% of validation humans

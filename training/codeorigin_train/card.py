@@ -139,7 +139,10 @@ def render(m: dict[str, Any]) -> str:
                 "retraining four folds on the full data did not fit the compute budget.\n"
             )
         )
-        aug = {k: ch.get("config", {}).get(k) for k in ("mask_prob", "strip_prob", "random_window", "eval_windows")}
+        aug = {
+            k: ch.get("config", {}).get(k)
+            for k in ("mask_prob", "strip_prob", "random_window", "eval_windows")
+        }
         if any(aug.values()):
             add(
                 "Against the sources' habits the recipe trains on altered copies, drawn afresh each epoch: "
@@ -303,11 +306,7 @@ def render(m: dict[str, Any]) -> str:
             "and below the char n-gram baseline); at most 1% of held-out human samples flagged "
             f"(validation {_f(cal['val_fpr_at_llm'], 4)}; test {_f(held['human_fpr_at_threshold'], 4)}, "
             f"{held['overall']['confusion']['fp']} of {held['overall']['n_human']}: "
-            + (
-                "**missed** on test"
-                if (held["human_fpr_at_threshold"] or 0) > 0.01
-                else "met"
-            )
+            + ("**missed** on test" if (held["human_fpr_at_threshold"] or 0) > 0.01 else "met")
             + "). What was tried: frozen MiniLM with and without layout markers, the top two layers unfrozen, "
             "a byte-level BPE encoder trained here, more training rows, dated real-project human code in "
             "training and calibration, per-population thresholds, a threshold with a 95% confidence bound, "

@@ -43,7 +43,9 @@ def texts_hash(texts: Sequence[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_key(encoder_name: str, *, layout: bool, max_length: int, data_hash: str, kind: str = "pooled") -> str:
+def cache_key(
+    encoder_name: str, *, layout: bool, max_length: int, data_hash: str, kind: str = "pooled"
+) -> str:
     """File stem of a cache entry, e.g. `all-MiniLM-L6-v2.layout.512.<hash>.pooled`."""
     enc = Path(str(encoder_name)).name.replace("/", "_") or "encoder"
     if enc == "model":  # the PyPI package keeps the model in a folder called "model"
@@ -96,7 +98,11 @@ class LayerCache:
     @classmethod
     def load(cls, stem: Path) -> LayerCache:
         layer = json.loads(_p(stem, ".json").read_text())["layer"]
-        return cls(np.load(_p(stem, ".states.npy"), mmap_mode="r"), np.load(_p(stem, ".offsets.npy")), int(layer))
+        return cls(
+            np.load(_p(stem, ".states.npy"), mmap_mode="r"),
+            np.load(_p(stem, ".offsets.npy")),
+            int(layer),
+        )
 
 
 def _p(stem: Path, suffix: str) -> Path:
@@ -147,18 +153,33 @@ def run_encoder(
             now = time.perf_counter()
             if now - last > progress_every:
                 rate = done / (now - t0)
-                log.info("embedded %d/%d (%.1f/s, ~%.0f s left)", done, len(seqs), rate, (len(seqs) - done) / rate)
+                log.info(
+                    "embedded %d/%d (%.1f/s, ~%.0f s left)",
+                    done,
+                    len(seqs),
+                    rate,
+                    (len(seqs) - done) / rate,
+                )
                 last = now
     if layer is None:
         return pooled, None
     offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(lengths)
-    states = np.concatenate([s for s in per_sample if s is not None], axis=0) if seqs else np.zeros((0, hidden), np.float16)
+    states = (
+        np.concatenate([s for s in per_sample if s is not None], axis=0)
+        if seqs
+        else np.zeros((0, hidden), np.float16)
+    )
     return pooled, LayerCache(states, offsets, layer)
 
 
 def measure_throughput(
-    encoder: torch.nn.Module, token_encoder: TokenEncoder, texts: Sequence[str], *, n: int = 200, threads: int = 2
+    encoder: torch.nn.Module,
+    token_encoder: TokenEncoder,
+    texts: Sequence[str],
+    *,
+    n: int = 200,
+    threads: int = 2,
 ) -> float:
     """Samples per second of the pooled pass on (up to) `n` texts spread over the length range."""
     texts = list(texts)
@@ -172,7 +193,11 @@ def measure_throughput(
 def text_keys(texts: Sequence[str]) -> np.ndarray:
     """Per-text digests (16 bytes each), so a changed dataset reuses the rows it still shares."""
     return np.array(
-        [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts], dtype="S16"
+        [
+            hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            for t in texts
+        ],
+        dtype="S16",
     )
 
 
@@ -210,9 +235,12 @@ def cached_embeddings(
     it and only the rest are computed.
     """
     h = texts_hash(texts)
-    stem_of = lambda kind: Path(cache_dir) / cache_key(  # noqa: E731
-        encoder_name, layout=layout, max_length=max_length, data_hash=h, kind=kind
-    )
+
+    def stem_of(kind: str) -> Path:
+        return Path(cache_dir) / cache_key(
+            encoder_name, layout=layout, max_length=max_length, data_hash=h, kind=kind
+        )
+
     path = _p(stem_of("pooled"), ".npy")
     stem = stem_of(f"layer{layer}") if layer is not None else None
     have_layer = stem is None or _p(stem, ".json").exists()
@@ -224,7 +252,9 @@ def cached_embeddings(
     pooled = np.zeros((len(texts), hidden), dtype=np.float32)
     per_sample: list[np.ndarray | None] = [None] * len(texts)
     missing = np.ones(len(texts), dtype=bool)
-    prefix = cache_key(encoder_name, layout=layout, max_length=max_length, data_hash="X").rsplit(".X.", 1)[0]
+    prefix = cache_key(encoder_name, layout=layout, max_length=max_length, data_hash="X").rsplit(
+        ".X.", 1
+    )[0]
     for old_path, old_stem in _reusable(Path(cache_dir), prefix, layer):
         old_keys = np.load(old_path.with_name(old_path.name.replace(".npy", ".keys.npy")))
         where = {k: j for j, k in enumerate(old_keys.tolist())}
@@ -242,8 +272,16 @@ def cached_embeddings(
     todo = np.flatnonzero(missing)
     if len(todo):
         tok = TokenEncoder(tokenizer_file, max_length=max_length, layout=layout)
-        log.info("embedding %d of %d texts -> %s%s", len(todo), len(texts), path, f" (+ layer {layer})" if stem else "")
-        new_pooled, new_cache = run_encoder(encoder, tok, [texts[i] for i in todo], layer=layer, threads=threads)
+        log.info(
+            "embedding %d of %d texts -> %s%s",
+            len(todo),
+            len(texts),
+            path,
+            f" (+ layer {layer})" if stem else "",
+        )
+        new_pooled, new_cache = run_encoder(
+            encoder, tok, [texts[i] for i in todo], layer=layer, threads=threads
+        )
         pooled[todo] = new_pooled
         if new_cache is not None:
             for k, i in enumerate(todo):

@@ -78,7 +78,11 @@ def binary_metrics(y: np.ndarray, scores: np.ndarray, *, threshold: float = 0.5)
 
 
 def grouped_metrics(
-    df: pd.DataFrame, scores: np.ndarray, by: str | Callable[[pd.DataFrame], pd.Series], *, threshold: float
+    df: pd.DataFrame,
+    scores: np.ndarray,
+    by: str | Callable[[pd.DataFrame], pd.Series],
+    *,
+    threshold: float,
 ) -> dict[str, dict[str, Any]]:
     """`binary_metrics` per value of a column (or of a function of the frame)."""
     keys = df[by] if isinstance(by, str) else by(df)
@@ -107,7 +111,9 @@ def heldout_report(df: pd.DataFrame, scores: np.ndarray, *, threshold: float) ->
         "per_source": grouped_metrics(df, scores, "source", threshold=threshold),
         "per_language": grouped_metrics(df, scores, "language", threshold=threshold),
         "per_generator_family": per_gen,
-        "human_fpr_at_threshold": float(np.mean(scores[human] >= threshold)) if human.any() else None,
+        "human_fpr_at_threshold": float(np.mean(scores[human] >= threshold))
+        if human.any()
+        else None,
     }
 
 
@@ -167,7 +173,9 @@ def baseline_fit_predict(df: pd.DataFrame, *, text_col: str = "code") -> Callabl
     def run(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
         tr = df.iloc[np.concatenate([train, val])]
         model = fit_baseline(tr if text_col == "code" else tr.assign(code=tr[text_col]))
-        return np.asarray(predict_baseline(model, df[text_col].iloc[test].tolist()), dtype=np.float64)
+        return np.asarray(
+            predict_baseline(model, df[text_col].iloc[test].tolist()), dtype=np.float64
+        )
 
     return run
 
@@ -187,10 +195,12 @@ def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[
     return out
 
 
-def human_fpr_summary(real: pd.DataFrame, p: np.ndarray, llm: float, uncertain: float) -> dict[str, Any]:
+def human_fpr_summary(
+    real: pd.DataFrame, p: np.ndarray, llm: float, uncertain: float
+) -> dict[str, Any]:
     """FPR of real human functions (`real`, with `project`, `language`, `code`) scored `p`, at the
     `llm` and `uncertain` thresholds, overall and with/without a Python docstring."""
-    with_doc = real["code"].str.contains('"""|\'\'\'', regex=True).to_numpy()
+    with_doc = real["code"].str.contains("\"\"\"|'''", regex=True).to_numpy()
 
     def rate(m: np.ndarray) -> float | None:
         return float(np.mean(p[m] >= llm)) if m.any() else None

@@ -3,8 +3,8 @@
 The scorer graph takes `input_ids` and `attention_mask` (int64, [batch, length], both axes dynamic)
 and returns `logit` [batch]. Every export is followed by a parity check: onnxruntime's logits against
 torch's on real inputs, within `PARITY_TOL`; a failed check raises `ParityError` and nothing is
-written to the manifest. An optional dynamically quantised int8 copy is made and checked by the
-caller on validation AUROC (`quantize_int8`).
+written to the manifest. The int8 copy and its check on validation AUROC and latency are
+`shipping.int8_scorer`'s (the one export path: `shipping.export_folder`).
 """
 
 from __future__ import annotations
@@ -98,14 +98,6 @@ def check_parity(
     return worst
 
 
-def quantize_int8(src: Path, dst: Path) -> Path:
-    """Dynamic int8 quantisation of the MatMul weights (onnxruntime.quantization)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
-    return dst
-
-
 def parity_batches(
     encoder: TokenEncoder, texts: Sequence[str], *, batch_size: int = 8
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -127,14 +119,12 @@ def write_model_folder(
     calibration: dict[str, Any],
     thresholds: dict[str, float],
     extra: dict[str, Any] | None = None,
-    int8: bool = False,
-    keep_fp32: bool = True,
     extra_files: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Export `model` into `folder` as a complete model folder and return the manifest dict.
 
-    Writes `model.onnx` (fp32, parity-checked), optionally `model.int8.onnx` (used as the scorer
-    when `int8`), `tokenizer.json`, and `manifest.json` with digests. `extra_files` are files the
+    Writes `model.onnx` (fp32, parity-checked), `tokenizer.json`, and `manifest.json` with
+    digests. `extra_files` are files the
     caller already put into `folder` (gradient graph, model card) to list in the manifest.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,16 +136,8 @@ def write_model_folder(
     )
     max_diff = check_parity(model, fp32, batches)
     log.info("parity: max |logit difference| %.2e (tolerance %g)", max_diff, PARITY_TOL)
-    files = ["tokenizer.json", *extra_files]
+    files = ["tokenizer.json", *extra_files, "model.onnx"]
     scorer = "model.onnx"
-    if int8:
-        quantize_int8(fp32, folder / "model.int8.onnx")
-        scorer = "model.int8.onnx"
-        files.append(scorer)
-    if keep_fp32 or not int8:
-        files.append("model.onnx")
-    elif fp32.exists():
-        fp32.unlink()
     manifest: dict[str, Any] = {
         "name": name,
         "max_length": int(max_length),

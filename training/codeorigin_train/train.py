@@ -135,7 +135,11 @@ class TokenModel(nn.Module):
     def layer_params(self) -> list[nn.Parameter]:
         if self.n_top <= 0:
             return []
-        return [p for layer in self.classifier.encoder_layers()[-self.n_top :] for p in layer.parameters()]
+        return [
+            p
+            for layer in self.classifier.encoder_layers()[-self.n_top :]
+            for p in layer.parameters()
+        ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -354,7 +358,11 @@ def fit(
 
 
 def train_pooled_head(
-    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, config: TrainConfig
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    config: TrainConfig,
 ) -> tuple[PooledHeadModel, History]:
     """A head on cached pooled embeddings (the frozen variants)."""
     seed_everything(config.seed)

@@ -16,7 +16,8 @@ plus one line in `variants/registry.py`. The shared code calls only these method
 
 Optional hooks with defaults: `training_rows` (rows added to the frame, e.g. real-project code),
 `prepare` (what depends on the train rows but no labels, e.g. a tokenizer), `params` and `record`
-(what MLflow and `metrics.json` record of the recipe), and `on_epoch` (set by the runner).
+(what MLflow and `metrics.json` record of the recipe), `full_recipe` (what `codeorigin-train all`
+ships when this variant wins the bake-off) and `on_epoch` (set by the runner).
 
 A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
 `label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
@@ -94,6 +95,11 @@ class Variant(ABC):
     def params(self) -> dict[str, Any]:
         """The recipe's settings (MLflow parameters; `config` in `metrics.json` when not empty)."""
         return {}
+
+    def full_recipe(self) -> Variant | None:
+        """The variant to train on every train row and ship when this one wins the bake-off on the
+        subset; None (the default) ships this run as it is."""
+        return None
 
     def record(self) -> dict[str, Any]:
         """What `metrics.json` says of the variant under `variant`."""

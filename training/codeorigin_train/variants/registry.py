@@ -1,13 +1,17 @@
 """The names of the model variants and the module that builds each.
 
 Adding a variant: write `variants/<module>.py` with a class implementing `variants.base.Variant`
-and a `variant(name)` function returning one for each name it serves, then add its names here.
+and a `variant(name, **options)` function returning one for each name it serves, then add its
+names here. The options are the command line's: `work` (the work folder), `threads`,
+`train_config` (`train.TrainConfig`) and `subset_config` (`frames.SubsetConfig`); a variant uses
+those it needs and ignores the rest.
 Modules are imported only when a variant of theirs is asked for (torch and transformers load late).
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from codeorigin_train.variants.base import Variant
 
@@ -32,10 +36,10 @@ def module_of(name: str) -> str:
     raise KeyError(f"unknown variant {name!r}; known: {', '.join(REGISTRY)}")
 
 
-def get(name: str) -> Variant:
-    """A fresh, unfitted variant called `name`."""
+def get(name: str, **options: Any) -> Variant:
+    """A fresh, unfitted variant called `name` (see the module docstring for `options`)."""
     module = importlib.import_module(f"codeorigin_train.variants.{module_of(name)}")
-    return module.variant(name)  # type: ignore[no-any-return]
+    return module.variant(name, **options)  # type: ignore[no-any-return]
 
 
 def names() -> list[str]:

@@ -1,0 +1,152 @@
+"""The argument parser of `codeorigin-train` (the commands themselves are in `cli.py`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codeorigin_train.workdir import DATA_ROOT, WORK
+
+MINILM = ["frozen-plain", "frozen-layout", "unfreeze2-layout"]
+DEFAULT_VARIANT = "frozen-layout"
+HELP = {
+    "dataset": "build WORK/dataset.parquet from the native sources",
+    "embed": "prepare variants (fill the frozen encoder's cache, learn a tokenizer)",
+    "train": "train variants on the bake-off subset (MLflow-tracked)",
+    "calibrate": "Platt scaling and thresholds on validation",
+    "evaluate": "held-out, LOSO, ablation, baseline",
+    "export": "export a run to a model folder (fp32 + int8 check + gradient graph)",
+    "ship": "export a run and write metrics.json and MODEL_CARD.md",
+    "card": "write metrics.json and MODEL_CARD.md into the model folder",
+    "report": "write a trained run's metrics.json again from its weights and logits",
+    "scratch": "train a recipe of the byte-level BPE + small encoder variant",
+    "all": "everything, with the defaults that produced the shipped model",
+    "realcode": "dated real-project human code (python -m codeorigin_train.realcode)",
+    "generate": "LLM samples for the dataset (python -m codeorigin_train.generate)",
+    "paired": "paired real-project evaluation (python -m codeorigin_train.realcode.paired)",
+}
+
+
+def _variants(sp: argparse.ArgumentParser, default: list[str]) -> None:
+    from codeorigin_train.variants.registry import names
+
+    sp.add_argument("--variants", nargs="+", choices=names(), default=default)
+
+
+def _train(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--epochs", type=int, default=5)
+    sp.add_argument("--unfreeze-epochs", type=int, default=1)
+    sp.add_argument("--batch-size", type=int, default=16)
+    sp.add_argument("--lr", type=float, default=1e-3)
+    sp.add_argument("--patience", type=int, default=2)
+    sp.add_argument("--warmup-steps", type=int, default=50)
+    sp.add_argument("--grad-accum", type=int, default=1)
+    sp.add_argument("--clip-norm", type=float, default=1.0)
+    sp.add_argument("--monitor", choices=["val_loss", "val_auroc"], default="val_loss")
+    sp.add_argument("--resume", action="store_true")
+
+
+def _evaluate(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--no-loso", action="store_true")
+    sp.add_argument("--skip-loso-for", nargs="*", default=["unfreeze2-layout"],
+                    help="variants whose LOSO is too slow on CPU (each fold retrains encoder layers)")  # fmt: skip
+    sp.add_argument("--no-ablation", action="store_true")
+    sp.add_argument("--no-baseline", action="store_true")
+    sp.add_argument(
+        "--reuse", action="store_true", help="keep LOSO/ablation results of an earlier run"
+    )
+    sp.add_argument("--ablation-variants", nargs="+", default=[DEFAULT_VARIANT])
+
+
+def _out(sp: argparse.ArgumentParser, default: str = DEFAULT_VARIANT) -> None:
+    sp.add_argument("--variant", default=default, help="run name (under WORK/runs)")
+    sp.add_argument("--out", type=Path, default=Path("models/default"))
+    sp.add_argument("--extra-file", action="append", default=[],
+                    help="a file already in the model folder to list in the manifest (repeatable)")  # fmt: skip
+
+
+def _scratch(sp: argparse.ArgumentParser) -> None:
+    """The recipe options (`ScratchConfig`; defaults: the best recipe of the LOSO screens)."""
+    from codeorigin_train.variants.scratch_bpe import ScratchConfig as C
+
+    add = sp.add_argument
+    add("--no-loso", action="store_true")
+    add("--epochs", type=int, default=C.epochs)
+    add("--full-train", action="store_true",
+        help="train on every train row (validation and test rows stay those of the bake-off subset)")  # fmt: skip
+    add("--realcode", dest="realcode_train", type=int, default=0, metavar="N",
+        help="add N real-project human functions (train projects) to training")  # fmt: skip
+    add("--realcode-val", type=int, default=C.realcode_val, metavar="N",
+        help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
+    add("--name", default=None, help="run folder name under runs/")
+    add("--loso-only", action="store_true", help="only the leave-one-source-out folds (a screen)")
+    add("--loso-epochs", type=int, default=C.loso_epochs)
+    add("--loso-sources", nargs="+", default=None, help="held-out sources of the folds")
+    add("--vocab-size", type=int, default=C.vocab_size)
+    add("--mask-prob", type=float, default=C.mask_prob)
+    add("--strip-prob", type=float, default=C.strip_prob)
+    add("--random-window", action=argparse.BooleanOptionalAction, default=C.random_window)
+    add("--eval-windows", action=argparse.BooleanOptionalAction, default=C.eval_windows)
+    add("--weight-decay", type=float, default=C.weight_decay)
+    add("--dropout", type=float, default=C.dropout)
+    add("--threshold-confidence", type=lambda v: None if v.lower() == "none" else float(v),
+        default=C.threshold_confidence, metavar="P|none",
+        help="the 1%%-FPR threshold holds on unseen humans with this probability; none: exactly 1%% "
+        "of validation humans (the shipped model)")  # fmt: skip
+
+
+def _global(p: argparse.ArgumentParser, default: Any) -> None:
+    """Options accepted before and after the command (after it, they override)."""
+    p.add_argument("--work", type=Path, default=WORK if default is None else default,
+                   help="folder for caches, runs and MLflow (default training/work)")  # fmt: skip
+    p.add_argument("--dataset", type=Path, default=default, help="default: WORK/dataset.parquet")
+
+
+def build_parser(
+    commands: dict[str, Callable[[argparse.Namespace], int]], forwarded: list[str]
+) -> argparse.ArgumentParser:
+    """The parser: global options, then one sub-parser per command of `commands`; `forwarded`
+    commands are listed for `--help` (they never reach the parser)."""
+    p = argparse.ArgumentParser(prog="codeorigin-train", description=__doc__.split("\n", 1)[0])
+    _global(p, None)
+    p.add_argument("--data-root", type=Path, default=DATA_ROOT)
+    p.add_argument(
+        "--train-cap", type=int, default=700, help="train rows per (source, label) embedded"
+    )
+    p.add_argument(
+        "--eval-cap", type=int, default=200, help="val/test rows per (source, label) embedded"
+    )
+    p.add_argument("--unfreeze-train-cap", type=int, default=60)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+    extra: dict[str, list[Callable[..., None]]] = {
+        "embed": [lambda sp: _variants(sp, MINILM)],
+        "train": [lambda sp: _variants(sp, MINILM), _train],
+        "calibrate": [lambda sp: _variants(sp, MINILM)],
+        "evaluate": [lambda sp: _variants(sp, MINILM), _train, _evaluate],
+        "export": [_out],
+        "ship": [lambda sp: _out(sp, "scratch-bpe-full-real")],
+        "card": [lambda sp: _out(sp, "scratch-bpe-full-real"), _train],
+        "report": [lambda sp: _out(sp, "scratch-bpe"),
+                   lambda sp: sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")],
+        "scratch": [_scratch],
+        "all": [lambda sp: _variants(sp, MINILM), _train, _evaluate, _out],
+    }  # fmt: skip
+    for name in commands:
+        sp = sub.add_parser(name, help=HELP[name])
+        _global(sp, argparse.SUPPRESS)
+        for add in extra.get(name, []):
+            add(sp)
+        if name == "all":
+            sp.add_argument(
+                "--no-scratch", action="store_true", help="leave the scratch BPE recipe out"
+            )
+            sp.add_argument("--no-realcode", action="store_true",
+                            help="do not fetch real-project human code when the work folder has none")  # fmt: skip
+    for name in forwarded:
+        sub.add_parser(name, help=HELP[name], add_help=False)
+    return p
