@@ -241,7 +241,7 @@ def test_drops_and_misses_are_counted_not_guessed(built) -> None:
     assert info["missing"] == {"function-not-found": 1, "signature-differs": 1}
     assert "toolbox.util.missing" not in set(frame.namespace)
     assert "toolbox.util.Store.get" not in set(frame.namespace)
-    assert info["kept_bodies_per_generator"] == {"gpt-4-1106": 1, "gpt-4-1106-preview": 1}
+    assert info["kept_bodies_per_generator"] == {"gpt-4-1106-preview": 2}
 
 
 def test_split_keeps_each_project_on_one_side() -> None:

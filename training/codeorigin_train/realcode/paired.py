@@ -73,6 +73,8 @@ COMPLETION_DIRS = {
     DEVEVAL: "Experiments/model_prediction",
     EVOCODEBENCH: "model_completion",
 }
+# One name per generator: EvoCodeBench and DevEval spell the same OpenAI models differently.
+GENERATOR_NAMES = {"gpt-35-1106": "gpt-3.5-turbo-1106", "gpt-4-1106": "gpt-4-1106-preview"}
 # Near-identical bodies say nothing about authorship: the LLM reproduced the human code.
 MAX_SIMILARITY = 0.9
 
@@ -227,6 +229,7 @@ def _completion_files(data_root: Path, benchmark: str) -> Iterator[tuple[str, st
     for path in sorted(base.glob("*/*_greedy/completion.jsonl")):
         setting = path.parent.parent.name
         generator = path.parent.name.removesuffix("_greedy")
+        generator = GENERATOR_NAMES.get(generator, generator)
         yield setting, generator, path
 
 
