@@ -245,11 +245,47 @@ def test_drops_and_misses_are_counted_not_guessed(built) -> None:
 
 
 def test_split_keeps_each_project_on_one_side() -> None:
-    frame = pd.DataFrame({"project": [f"p{i}" for i in range(200) for _ in range(3)]})
+    from codeorigin_train.data.splits import split_of
+
+    frame = pd.DataFrame({"group": [f"real:p{i}" for i in range(200) for _ in range(3)]})
     split = paired.split_projects(frame)
-    assert (frame.assign(split=split).groupby("project")["split"].nunique() == 1).all()
+    assert (frame.assign(split=split).groupby("group")["split"].nunique() == 1).all()
+    # The same side as the project's dated real-code functions.
+    assert split.iloc[0] == split_of("real:p0", 0, paired.SPLIT_FRACTIONS)
     shares = split.value_counts(normalize=True)
     assert 0.1 < shares["test"] < 0.3 and 0.1 < shares["val"] < 0.3
+
+
+def test_training_rows_balance_each_function() -> None:
+    rows = []
+    for f in range(10):
+        rows.append(
+            {
+                "namespace": f"m.f{f}",
+                "label": 0,
+                "generator": "human",
+                "setting": "",
+                "split": "train",
+            }
+        )
+        for g in ("a", "b", "c"):
+            for s in ("x", "y"):
+                rows.append(
+                    {
+                        "namespace": f"m.f{f}",
+                        "label": 1,
+                        "generator": g,
+                        "setting": s,
+                        "split": "train",
+                    }
+                )
+    rows.append({"namespace": "m.t", "label": 1, "generator": "a", "setting": "x", "split": "test"})
+    frame = pd.DataFrame(rows)
+    got = paired.training_rows(frame, "train", 2)
+    assert (got.label == 0).sum() == 10
+    assert got[got.label == 1].groupby("namespace").size().eq(2).all()
+    assert got[got.label == 1]["generator"].nunique() > 1  # spread, not always the first
+    assert "m.t" not in set(got.namespace)
 
 
 def test_release_candidates_pick_files_before_the_cutoff() -> None:

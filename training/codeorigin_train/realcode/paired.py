@@ -734,23 +734,38 @@ def build_pairs(
     return frame, report
 
 
-def split_projects(frame: pd.DataFrame, test_share: float = 0.2, seed: int = 0) -> pd.Series:
-    """`train`/`val`/`test` per row, by project (hash-ranked), so a project is on one side only.
+# The real-code set's split fractions (train, val, test) by project: a project that has both dated
+# functions and paired ones is on the same side in both.
+SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
 
-    About `test_share` of projects are held out for evaluation and the same share goes to
-    validation; the rest is for training.
-    """
-    projects = sorted(frame["project"].unique())
 
-    def rank(p: str) -> float:
-        h = hashlib.blake2b(f"{seed}\x1f{p}".encode(), digest_size=8).digest()
-        return int.from_bytes(h, "big") / 2**64
+def split_projects(frame: pd.DataFrame, seed: int = 0) -> pd.Series:
+    """`train`/`val`/`test` per row, drawn per `group` (`real:<project>`) exactly as the real-code
+    rows are, so a project is on one side only, here and there."""
+    from codeorigin_train.data.splits import split_of
 
-    side = {}
-    for p in projects:
-        r = rank(p)
-        side[p] = "test" if r < test_share else "val" if r < 2 * test_share else "train"
-    return frame["project"].map(side)
+    return frame["group"].map(lambda g: split_of(str(g), seed, SPLIT_FRACTIONS))
+
+
+def training_rows(
+    frame: pd.DataFrame, split: str, llm_per_function: int, seed: int = 0
+) -> pd.DataFrame:
+    """The rows of one split for training or calibration: every human function, and at most
+    `llm_per_function` LLM versions of each (drawn by a hash of the seed, namespace, generator and
+    setting, so generators and settings are spread over functions), keeping human and LLM code of
+    each project close in number."""
+    rows = frame[frame["split"] == split]
+    human = rows[rows["label"] == 0]
+    llm = rows[rows["label"] == 1]
+    if llm_per_function <= 0 or llm.empty:
+        return human.iloc[:0]
+    keys = (
+        str(seed) + "\x1f" + llm["namespace"] + "\x1f" + llm["generator"] + "\x1f" + llm["setting"]
+    )
+    rank = keys.map(lambda k: hashlib.blake2b(k.encode(), digest_size=8).hexdigest())
+    llm = llm.assign(_rank=rank).sort_values("_rank")
+    llm = llm.groupby("namespace").head(llm_per_function).drop(columns="_rank")
+    return pd.concat([human, llm]).sort_index()
 
 
 # ----------------------------------------------------------------------------------- CLI
