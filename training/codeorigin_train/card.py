@@ -1,7 +1,9 @@
-"""The model card, written from the metrics JSON that `codeorigin-train card` collects.
+"""The model card, written from the metrics JSON that `card_metrics.collect` gathers.
 
 Every figure in the card comes from `metrics.json`; the prose around the figures states what the
-figures mean, including where the model does not beat the character n-gram baseline.
+figures mean, including where the model does not beat the character n-gram baseline. The card is
+one function per section, in the order of `SECTIONS`: the sections that describe the model are
+here, the result sections in `card_results.py`, what they share in `card_parts.py`.
 """
 
 from __future__ import annotations
@@ -9,49 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
-def _f(x: Any, nd: int = 3) -> str:
-    if x is None:
-        return "n/a"
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if v != v:  # NaN
-        return "n/a"
-    return f"{v:.{nd}f}"
+from codeorigin_train import card_results as results
+from codeorigin_train.card_parts import Card
 
 
-def _mean_auroc(folds: dict[str, Any]) -> float | None:
-    vals = [v["auroc"] for v in folds.values() if v.get("auroc") is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
-def _metric_rows(table: dict[str, dict[str, Any]]) -> list[str]:
-    rows = [
-        "| group | n | human | LLM | AUROC | accuracy | precision | recall | F1 | human FPR |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for key, m in table.items():
-        rows.append(
-            f"| {key} | {m['n']} | {m['n_human']} | {m['n_llm']} | {_f(m['auroc'])} | {_f(m['accuracy'])} | "
-            f"{_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | {_f(m['fpr'])} |"
-        )
-    return rows
-
-
-def render(m: dict[str, Any]) -> str:
-    """The card's markdown."""
-    ch = m["chosen"]
-    ex = m["export"]
-    cal = ch["calibration"]
-    held = ch["heldout"]
-    base = ch.get("baseline", {})
-    ds = m["dataset"]
-    lat = ex["latency_ms_256_tokens_1_thread"]
-    scorer_kind = "int8" if ex["int8_used"] else "fp32"
-    scratch = "config" in ch and "vocab_size" in ch.get("config", {})
-    max_len = ch.get("config", {}).get("max_length", 512)
+def _header(c: Card) -> list[str]:
+    """The title and what the model reads and returns."""
+    m, ch, max_len = c.m, c.ch, c.max_len
     L: list[str] = []
     add = L.append
     add("# codeorigin default model\n")
@@ -60,6 +26,13 @@ def render(m: dict[str, Any]) -> str:
         "(longer functions: half-overlapping windows, logits averaged), text normalised by "
         "`codeorigin.core.normalize`. Output: a calibrated probability that an LLM wrote the function.\n"
     )
+    return L
+
+
+def _intended_use(c: Card) -> list[str]:
+    """What the model is for, and what it must never be used for."""
+    L: list[str] = []
+    add = L.append
     add("## Intended use\n")
     add(
         "- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
@@ -71,6 +44,14 @@ def render(m: dict[str, Any]) -> str:
         "- Not for: grading, hiring, disciplinary or legal decisions; judging whole repositories; "
         "languages other than Python, Java and C++ (scores there are unsupported guesses).\n"
     )
+    return L
+
+
+def _data(c: Card) -> list[str]:
+    """The dataset: sources, counts, generators, caps and deduplication."""
+    ds = c.ds
+    L: list[str] = []
+    add = L.append
     add("## Data and provenance\n")
     add(
         f"{ds['n']} samples after cleaning (fences and preambles removed, normalised line endings and "
@@ -98,6 +79,14 @@ def render(m: dict[str, Any]) -> str:
         add(f"Caps: {caps}.")
     if b.get("dedup"):
         add("Deduplication: " + ", ".join(f"{k} {v}" for k, v in b["dedup"].items()) + ".")
+    return L
+
+
+def _compute(c: Card) -> list[str]:
+    """The rows each variant trained on, and for the scratch variants the recipe."""
+    m, ch, scratch, max_len = c.m, c.ch, c.scratch, c.max_len
+    L: list[str] = []
+    add = L.append
     if not scratch:
         sub = m["subset"]
         add(
@@ -151,260 +140,14 @@ def render(m: dict[str, Any]) -> str:
                 "long function instead of always its first; it is evaluated, like the runtime scores, on every "
                 "window of a function.\n"
             )
-    add("## Bake-off\n")
-    add(
-        "The frozen and unfreeze variants share one graph (MiniLM-L6 + head); the scratch variants use their own "
-        "small encoder (2 layers, hidden 128) and byte-level BPE, about 20 times cheaper to run. The pick is the "
-        "highest leave-one-source-out (LOSO) mean AUROC (train without a source, test on all of it) within "
-        "the latency budget.\n"
-    )
-    srcs = ch.get("loso_sources", [])
-    add(
-        "| variant | train rows | val AUROC | held-out test AUROC | "
-        + " | ".join(f"LOSO {s}" for s in srcs)
-        + " | LOSO mean |"
-    )
-    add("|---|---:|---:|---:|" + "---:|" * len(srcs) + "---:|")
-    for r in m["bakeoff"]:
-        if not r.get("loso") and scratch and r["variant"] == m["chosen_variant"]:
-            r = {
-                **r,
-                "loso": {s2: (ch.get("loso_from_recipe") or {}).get(s2) for s2 in srcs},
-                "loso_mean_auroc": ch.get("loso_mean_auroc"),
-            }
-        add(
-            f"| {r['variant']}{' (recorded)' if r.get('recorded') else ''} | {r['n_train']} | "
-            f"{_f(r['val_auroc'])} | {_f(r['test_auroc'])} | "
-            + " | ".join(_f(r["loso"].get(s)) for s in srcs)
-            + f" | {_f(r['loso_mean_auroc'])} |"
-        )
-    if base.get("loso"):
-        add(
-            f"| char 1-4-gram baseline | | | {_f(base['heldout']['overall']['auroc'])} | "
-            + " | ".join(_f(base["loso"].get(s, {}).get("auroc")) for s in srcs)
-            + f" | {_f(base.get('loso_mean_auroc'))} |"
-        )
-    flb = ch.get("baseline_loso_same_folds")
-    if flb:
-        add(
-            "| char 1-4-gram baseline, same folds as the shipped model's LOSO | | | | "
-            + " | ".join(_f(flb.get(s, {}).get("auroc")) for s in srcs)
-            + f" | {_f(_mean_auroc(flb))} |"
-        )
-    add("")
-    if any(r.get("recorded") for r in m["bakeoff"]):
-        add(
-            "(recorded): measured by an earlier run of the same code on the same dataset and rows, kept from the "
-            "model folder's previous `metrics.json`; this run did not repeat it.\n"
-        )
-    screens = m.get("screens") or []
-    if screens:
-        add(
-            "Recipe screens (LOSO folds only; bake-off subset and 3 epochs a fold unless the row says "
-            "otherwise) that chose the shipped recipe:\n"
-        )
-        add("| recipe | " + " | ".join(f"LOSO {s}" for s in srcs) + " | LOSO mean |")
-        add("|---|" + "---:|" * len(srcs) + "---:|")
-        for sc in screens:
-            add(
-                f"| {sc['name']}: {sc['description']} | "
-                + " | ".join(_f(sc["loso"].get(s)) for s in srcs)
-                + f" | {_f(sc['mean'])} |"
-            )
-        add("")
-    if flb:
-        base = {**base, "loso": flb, "loso_mean_auroc": _mean_auroc(flb)}
-    if base.get("loso_mean_auroc") is not None and ch.get("loso_mean_auroc") is not None:
-        diff = ch["loso_mean_auroc"] - base["loso_mean_auroc"]
-        if diff <= 0:
-            add(
-                f"**The model does NOT beat the character n-gram baseline on leave-one-source-out** "
-                f"(mean AUROC {_f(ch['loso_mean_auroc'])} vs {_f(base['loso_mean_auroc'])})."
-            )
-        else:
-            add(
-                f"On leave-one-source-out the model beats the character n-gram baseline by "
-                f"{_f(diff)} mean AUROC ({_f(ch['loso_mean_auroc'])} vs {_f(base['loso_mean_auroc'])})."
-            )
-        per = [
-            (s, ch["loso"][s]["auroc"], base["loso"].get(s, {}).get("auroc"))
-            for s in srcs
-            if s in ch["loso"]
-        ]
-        worse = [s for s, a, c in per if a is not None and c is not None and a < c]
-        if worse:
-            add(f"It is below the baseline on: {', '.join(worse)}.")
-        add(
-            "LOSO AUROC near 0.5 means the model has learned that source's habits, not authorship.\n"
-        )
-    add("## Held-out test split (chosen model)\n")
-    add(
-        f"Threshold: a function is flagged `llm` when p >= **{_f(cal['llm_threshold'], 4)}** ("
-        + (
-            f"set so that at most {cal['max_fpr']:.0%} of unseen human functions are flagged with "
-            f"{cal['confidence']:.0%} confidence: the Neyman-Pearson order statistic of the validation human "
-            "scores, per human population (contest datasets, real-project code), the strictest of them; "
-            if cal.get("confidence")
-            else f"the smallest threshold with at most {cal['max_fpr']:.0%} of validation human samples flagged; "
-        )
-        + "validation FPR "
-        f"{_f(cal['val_fpr_at_llm'], 4)}, TPR {_f(cal['val_tpr_at_llm'])}), `uncertain` when p >= "
-        f"{_f(cal['uncertain_threshold'], 4)} ({cal['uncertain_fpr']:.0%} validation FPR). Calibration: Platt, "
-        f"p = sigmoid({_f(cal['a'], 4)} * logit + {_f(cal['b'], 4)}), fitted on validation.\n"
-    )
-    add(
-        f"**FPR on held-out human code at the shipped threshold: {_f(held['human_fpr_at_threshold'], 4)}** "
-        f"({held['overall']['confusion']['fp']} of {held['overall']['n_human']} human test samples flagged). "
-        f"Expected calibration error on test: {_f(ch['reliability_test']['ece'][0])}.\n"
-    )
-    xh = ch.get("external_human")
-    if ch.get("n_train_by_source", {}).get("realcode"):
-        xh = (
-            None  # its sample includes projects this model trained on: only held-out projects count
-        )
-    if xh:
-        add(
-            f"**FPR on real open-source human code** (pre-2021 releases of {xh['projects']} projects, "
-            f"{xh['n']} functions, {', '.join(f'{k} {v}' for k, v in xh['languages'].items())}; not from any "
-            f"training source): **{_f(xh['fpr_at_llm_threshold'], 3)}** flagged `llm`, "
-            f"{_f(xh['fraction_at_or_above_uncertain'], 3)} at least `uncertain`; with docstrings "
-            f"{_f(xh['fpr_with_docstring'], 3)} (n={xh.get('n_with_docstring', 'n/a')}), without "
-            f"{_f(xh['fpr_without_docstring'], 3)}. The char n-gram baseline at its own 1%-FPR threshold flags "
-            f"{_f(xh.get('baseline_fpr_at_its_threshold'), 3)} of them. This, not the held-out figure, is the "
-            "better estimate of how often the model would wrongly flag a library author.\n"
-        )
-    rh = ch.get("realcode_heldout")
-    if rh:
-        add(
-            f"**FPR on held-out real-project human functions** ({len(rh['projects'])} projects never used for "
-            f"training or calibration: {', '.join(rh['projects'])}; {rh['n']} functions): "
-            f"**{_f(rh['fpr_at_llm_threshold'], 4)}** flagged `llm`, {_f(rh['fraction_at_or_above_uncertain'], 3)} "
-            "at least `uncertain`. Per project: "
-            + ", ".join(f"{k} {_f(v, 3)}" for k, v in rh["fpr_by_project"].items())
-            + ".\n"
-        )
-    if scratch and m.get("comparison"):
-        add("### Targets, and what adding real-project human code changed\n")
-        add(
-            "| model | held-out AUROC | recall at threshold | held-out human FPR | real-project human FPR | LOSO mean |"
-        )
-        add("|---|---:|---:|---:|---:|---:|")
-        for r in m["comparison"]:
-            add(
-                f"| {r['name']} | {_f(r['auroc'])} | {_f(r['recall'])} | {_f(r['fpr'], 4)} | "
-                f"{_f(r['real_fpr'], 4)} ({r['real_scope']}) | {_f(r['loso'])} |"
-            )
-        add("")
-        add(
-            "Targets of the project: held-out AUROC >= 0.95 on every source with both labels (**missed**: "
-            + ", ".join(
-                f"{k} {_f(v['auroc'])}"
-                for k, v in held["per_source"].items()
-                if v["auroc"] is not None and v["auroc"] == v["auroc"] and v["auroc"] < 0.95
-            )
-            + f"); leave-one-source-out mean AUROC >= 0.85 (**missed**: {_f(ch.get('loso_mean_auroc'))}, "
-            "and below the char n-gram baseline); at most 1% of held-out human samples flagged "
-            f"(validation {_f(cal['val_fpr_at_llm'], 4)}; test {_f(held['human_fpr_at_threshold'], 4)}, "
-            f"{held['overall']['confusion']['fp']} of {held['overall']['n_human']}: "
-            + ("**missed** on test" if (held["human_fpr_at_threshold"] or 0) > 0.01 else "met")
-            + "). What was tried: frozen MiniLM with and without layout markers, the top two layers unfrozen, "
-            "a byte-level BPE encoder trained here, more training rows, dated real-project human code in "
-            "training and calibration, per-population thresholds, a threshold with a 95% confidence bound, "
-            "and training on altered copies (comments stripped, tokens masked, random windows).\n"
-        )
-    add("Metrics at the shipped threshold:\n")
-    L.extend(_metric_rows({"all": held["overall"]}))
-    add("\nPer source:\n")
-    L.extend(_metric_rows(held["per_source"]))
-    add("\nPer language:\n")
-    L.extend(_metric_rows(held["per_language"]))
-    add("\nPer generator family (each family against all human test samples):\n")
-    L.extend(_metric_rows(held["per_generator_family"]))
-    if base.get("heldout"):
-        bh = base["heldout"]
-        add(
-            f"\nBaseline on the same test rows: AUROC {_f(bh['overall']['auroc'])}; at its own 1%-validation-FPR "
-            f"threshold, test human FPR {_f(bh['human_fpr_at_threshold'], 4)}, recall {_f(bh['overall']['recall'])}."
-        )
-        add(
-            "Baseline per source AUROC: "
-            + ", ".join(f"{k} {_f(v['auroc'])}" for k, v in bh["per_source"].items())
-            + ".\n"
-        )
-    ab = ch.get("ablation")
-    if ab:
-        add("## Comments and docstrings ablation\n")
-        cbl = ab.get("changed_by_label") or {}
-        add(
-            f"Scope: {ab['scope']}; {ab['n_test']} test samples, {ab['n_changed_by_stripping']} changed by "
-            f"stripping (human {cbl.get('human', 'n/a')}, LLM {cbl.get('llm', 'n/a')}).\n"
-        )
-        add("| | with comments | comments stripped |")
-        add("|---|---:|---:|")
-        add(
-            f"| model (trained with comments) | {_f(ab['model_auroc_with_comments'])} | {_f(ab['model_auroc_stripped'])} |"
-        )
-        if "baseline_auroc_with_comments" in ab:
-            add(
-                f"| baseline (trained with comments) | {_f(ab['baseline_auroc_with_comments'])} | "
-                f"{_f(ab['baseline_auroc_stripped_test_only'])} |"
-            )
-            add(
-                f"| baseline (retrained on stripped text) | | {_f(ab['baseline_auroc_stripped_both'])} |\n"
-            )
-        else:
-            add("")
-    add("## Export, size and latency\n")
-    if ex["int8_used"] or ex.get("val_auroc_int8") is not None:
-        add(
-            f"Scorer: **{scorer_kind}** ONNX ({ex.get('int8_method', 'dynamic int8')}; onnxruntime's default "
-            "per-tensor dynamic quantisation cost the frozen MiniLM scorer 0.07 validation AUROC, so it is not "
-            "used). int8 is used only when validation AUROC, scored through the runtime, stays within 0.005 of "
-            "fp32 and it is faster than fp32 (its logits move by up to a few tenths, which can flip verdicts "
-            f"near the threshold): fp32 {_f(ex['val_auroc_fp32'], 4)}, int8 {_f(ex['val_auroc_int8'], 4)} on "
-            f"{ex['n_check']} validation samples"
-            + (
-                f"; max |logit difference| {_f(ex['max_abs_logit_difference'], 4)}"
-                if ex.get("max_abs_logit_difference") is not None
-                else ""
-            )
-            + ". Integrated Gradients always runs on the fp32 gradient graph."
-        )
-    else:
-        add(f"Scorer: **{scorer_kind}** ONNX ({ex.get('int8_method', '')}).")
-    add(
-        f"Parity of the fp32 graph with torch: max |logit difference| "
-        f"{_f((ex.get('parity') or {}).get('max_abs_logit_diff'), 7)} (tolerance 1e-4)."
-    )
-    gp = ex.get("gradient_parity")
-    if gp:
-        add(
-            "Integrated Gradients graph (gradient of the logit with respect to the input embeddings, run by "
-            f"onnxruntime): parity with torch autograd, max |gradient difference| {gp.get('max_abs_grad_diff', gp)}."
-        )
-    ig = ex.get("ig_steps")
-    if ig:
-        add(
-            f"Integrated Gradients default: {ig['rule']}, **{ig['steps']} steps**, the cheapest setting whose "
-            "median relative convergence delta on validation functions is at most 5% (90th percentile at most 25%). "
-            "Measured (rule, steps: median / p90 relative delta): "
-            + "; ".join(
-                f"{r['rule']} {r['steps']}: {_f(r['median_delta'], 3)} / {_f(r['p90_delta'], 3)}"
-                for r in ig.get("table", [])
-            )
-            + "."
-        )
-    add(
-        f"Latency of one 256-token function on one onnxruntime thread (median / p90): fp32 "
-        f"{_f(lat['fp32']['median_ms'], 1)} / {_f(lat['fp32']['p90_ms'], 1)} ms, int8 "
-        f"{_f(lat['int8']['median_ms'], 1)} / {_f(lat['int8']['p90_ms'], 1)} ms (budget 50 ms), measured on the "
-        "training machine (shared 2-core VM)."
-    )
-    add(
-        "Files: "
-        + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(ex["size_bytes"].items()))
-        + ".\n"
-    )
+    return L
+
+
+def _limitations(c: Card) -> list[str]:
+    """Where the model is known or expected to fail."""
+    scratch = c.scratch
+    L: list[str] = []
+    add = L.append
     add("## Limitations\n")
     add(
         "- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
@@ -441,6 +184,14 @@ def render(m: dict[str, Any]) -> str:
         else "- The byte-level tokenizer sees case, spacing and indentation (after normalisation): a formatter run "
         "over the code changes what the model sees.\n"
     )
+    return L
+
+
+def _training(c: Card) -> list[str]:
+    """How the model was trained."""
+    m, ch, scratch = c.m, c.ch, c.scratch
+    L: list[str] = []
+    add = L.append
     add("## Training\n")
     tc = m["train_config"]
     if scratch:
@@ -454,7 +205,7 @@ def render(m: dict[str, Any]) -> str:
             f"warm-up, gradient clipping, encoder dropout {sc.get('dropout', 0.1)}, one CPU thread. Reproduce with "
             "`codeorigin-train all`, or step by step with the commands in training/README.md."
         )
-        return "\n".join(L) + "\n"
+        return L
     add(
         f"Head: Dropout 0.3 → Dense 256 ReLU → Dropout 0.2 → Dense 1 on mean-pooled MiniLM states. BCE with logits, "
         f"Adam lr {tc['lr']}, ReduceLROnPlateau, batch {tc['batch_size']}, up to {tc['epochs']} epochs, early "
@@ -462,7 +213,32 @@ def render(m: dict[str, Any]) -> str:
         f"{m['training']['best_epoch']}), {tc['warmup_steps']} warm-up steps, gradient clipping {tc['clip_norm']}, "
         f"seed {tc['seed']}. Reproduce with `codeorigin-train all` (see training/README.md)."
     )
-    return "\n".join(L) + "\n"
+    return L
+
+
+SECTIONS = (
+    _header,
+    _intended_use,
+    _data,
+    _compute,
+    results.bakeoff,
+    results.screens,
+    results.versus_baseline,
+    results.heldout,
+    results.real_code,
+    results.targets,
+    results.metrics,
+    results.ablation,
+    results.export,
+    _limitations,
+    _training,
+)
+
+
+def render(m: dict[str, Any]) -> str:
+    """The card's markdown: every section of `SECTIONS` in order."""
+    c = Card(m)
+    return "\n".join(line for section in SECTIONS for line in section(c)) + "\n"
 
 
 def write_card(metrics: dict[str, Any], path: Path) -> Path:
