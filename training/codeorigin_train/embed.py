@@ -216,6 +216,31 @@ def _reusable(cache_dir: Path, prefix: str, layer: int | None) -> list[tuple[Pat
     return out
 
 
+def _reuse(
+    old_path: Path,
+    old_stem: Path | None,
+    keys: np.ndarray,
+    pooled: np.ndarray,
+    per_sample: list[np.ndarray | None],
+    missing: np.ndarray,
+) -> None:
+    """Copy the rows an earlier cache entry holds (by text key) into `pooled` and `per_sample`,
+    clearing them in `missing`."""
+    old_keys = np.load(old_path.with_name(old_path.name.replace(".npy", ".keys.npy")))
+    where = {k: j for j, k in enumerate(old_keys.tolist())}
+    hits = [(i, where[k]) for i, k in enumerate(keys.tolist()) if missing[i] and k in where]
+    if not hits:
+        return
+    old_pooled = np.load(old_path, mmap_mode="r")
+    old_cache = LayerCache.load(old_stem) if old_stem is not None else None
+    for i, j in hits:
+        pooled[i] = old_pooled[j]
+        if old_cache is not None:
+            per_sample[i] = np.asarray(old_cache.sample(j))
+        missing[i] = False
+    log.info("reused %d rows from %s", len(hits), old_path.name)
+
+
 def cached_embeddings(
     texts: Sequence[str],
     *,
@@ -256,19 +281,7 @@ def cached_embeddings(
         ".X.", 1
     )[0]
     for old_path, old_stem in _reusable(Path(cache_dir), prefix, layer):
-        old_keys = np.load(old_path.with_name(old_path.name.replace(".npy", ".keys.npy")))
-        where = {k: j for j, k in enumerate(old_keys.tolist())}
-        hits = [(i, where[k]) for i, k in enumerate(keys.tolist()) if missing[i] and k in where]
-        if not hits:
-            continue
-        old_pooled = np.load(old_path, mmap_mode="r")
-        old_cache = LayerCache.load(old_stem) if old_stem is not None else None
-        for i, j in hits:
-            pooled[i] = old_pooled[j]
-            if old_cache is not None:
-                per_sample[i] = np.asarray(old_cache.sample(j))
-            missing[i] = False
-        log.info("reused %d rows from %s", len(hits), old_path.name)
+        _reuse(old_path, old_stem, keys, pooled, per_sample, missing)
     todo = np.flatnonzero(missing)
     if len(todo):
         tok = TokenEncoder(tokenizer_file, max_length=max_length, layout=layout)

@@ -209,6 +209,141 @@ def _bce(y: np.ndarray, logits: np.ndarray) -> float:
 # The loop
 
 
+def _param_groups(
+    model: nn.Module, config: TrainConfig
+) -> tuple[list[nn.Parameter], list[dict[str, Any]]]:
+    """The unfrozen encoder layers' parameters, and the optimiser's groups (head at `lr`, layers
+    at `lr * layer_lr_scale`), each remembering its target rate as `base_lr`."""
+    layer_params = list(model.layer_params()) if config.unfreeze > 0 else []
+    layer_ids = {id(p) for p in layer_params}
+    head_params = [p for p in model.parameters() if id(p) not in layer_ids]
+    groups: list[dict[str, Any]] = [{"params": head_params, "lr": config.lr}]
+    if layer_params:
+        groups.append({"params": layer_params, "lr": config.lr * config.layer_lr_scale})
+    for g in groups:
+        g["base_lr"] = g["lr"]
+    return layer_params, groups
+
+
+class _Loop:
+    """The training loop's state: optimiser, schedulers, history, best weights, checkpoint."""
+
+    def __init__(self, model: nn.Module, config: TrainConfig, device: torch.device) -> None:
+        self.model, self.config, self.device = model, config, device
+        self.use_amp = device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        self.layer_params, groups = _param_groups(model, config)
+        self.opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay)
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.opt, mode="min", factor=config.plateau_factor, patience=config.plateau_patience
+        )
+        self.loss_fn = nn.BCEWithLogitsLoss()
+        self.hist = History()
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.start_epoch, self.step, self.bad = 0, 0, 0
+        self.rng = np.random.default_rng(config.seed)
+        self.ckpt = Path(config.checkpoint_dir) / "last.pt" if config.checkpoint_dir else None
+
+    def resume(self) -> None:
+        """Continue from the checkpoint when `config.resume` and one exists."""
+        if self.ckpt is None or not self.config.resume or not self.ckpt.exists():
+            return
+        state = torch.load(self.ckpt, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.plateau.load_state_dict(state["plateau"])
+        self.hist = state["history"]
+        self.best_state = state["best_state"]
+        self.start_epoch, self.step, self.bad = state["epoch"] + 1, state["step"], state["bad"]
+        self.rng.bit_generator.state = state["rng"]
+        log.info("resumed from %s at epoch %d", self.ckpt, self.start_epoch)
+
+    def _optimizer_step(self) -> None:
+        """Warm-up, gradient clipping and one optimiser step."""
+        config, opt = self.config, self.opt
+        self.step += 1
+        if self.step <= config.warmup_steps:
+            for g in opt.param_groups:
+                g["lr"] = g["base_lr"] * self.step / max(1, config.warmup_steps)
+        if self.scaler is not None:
+            self.scaler.unscale_(opt)
+        if config.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(
+                [p for p in self.model.parameters() if p.requires_grad], config.clip_norm
+            )
+        if self.scaler is not None:
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    def train_epoch(self, epoch: int, train_fn: BatchFn, y_train: np.ndarray) -> dict[str, float]:
+        """One pass over the training rows; its loss, accuracy and whether layers trained."""
+        config, model = self.config, self.model
+        # Gradual unfreezing: the head first, then the top layers too.
+        train_layers = bool(self.layer_params) and epoch >= config.head_only_epochs
+        for p in self.layer_params:
+            p.requires_grad = train_layers
+        model.train()
+        y_t = torch.from_numpy(np.asarray(y_train, dtype=np.float32))
+        total, correct, seen = 0.0, 0, 0
+        self.opt.zero_grad(set_to_none=True)
+        batches = list(_minibatches(len(y_train), config.batch_size, self.rng))
+        for bi, idx in enumerate(batches):
+            batch = {k: v.to(self.device) for k, v in train_fn(idx).items()}
+            target = y_t[idx].to(self.device)
+            with torch.autocast(device_type=self.device.type, enabled=self.use_amp):
+                logits = model(batch)
+                loss = self.loss_fn(logits.float(), target)
+            scaled = loss / config.grad_accum
+            if self.scaler is not None:
+                self.scaler.scale(scaled).backward()
+            else:
+                scaled.backward()
+            if (bi + 1) % config.grad_accum == 0 or bi + 1 == len(batches):
+                self._optimizer_step()
+            total += float(loss.detach()) * len(idx)
+            correct += int(((logits.detach() > 0).float() == target).sum())
+            seen += len(idx)
+        return {"train_loss": total / max(1, seen), "train_accuracy": correct / max(1, seen),
+                "layers_training": float(train_layers)}  # fmt: skip
+
+    def end_epoch(self, epoch: int, row: dict[str, float]) -> bool:
+        """Schedule, keep the best weights, checkpoint; whether to stop early."""
+        opt, config = self.opt, self.config
+        # The plateau scheduler acts on the target rates, not on a partly warmed-up rate; its cuts
+        # become the new targets of any warm-up left.
+        for g in opt.param_groups:
+            g["lr"] = g["base_lr"]
+        self.plateau.step(row["val_loss"])
+        for g in opt.param_groups:
+            g["base_lr"] = g["lr"]
+        score = row["val_loss"] if config.monitor == "val_loss" else -row["val_auroc"]
+        if score < self.hist.best_score:
+            self.hist.best_score, self.hist.best_epoch, self.bad = score, epoch, 0
+            self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        else:
+            self.bad += 1
+        self._checkpoint(epoch)
+        if config.patience > 0 and self.bad >= config.patience:
+            log.info("early stop at epoch %d (best %d)", epoch, self.hist.best_epoch)
+            return True
+        return False
+
+    def _checkpoint(self, epoch: int) -> None:
+        if self.ckpt is None:
+            return
+        self.ckpt.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+            "plateau": self.plateau.state_dict(), "history": self.hist,
+            "best_state": self.best_state, "epoch": epoch, "step": self.step, "bad": self.bad,
+            "rng": self.rng.bit_generator.state, "config": asdict(self.config),
+        }  # fmt: skip
+        torch.save(state, self.ckpt)
+
+
 def fit(
     model: nn.Module,
     train_fn: BatchFn,
@@ -228,133 +363,32 @@ def fit(
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
-    use_amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda") if use_amp else None
-
-    layer_params = list(model.layer_params()) if config.unfreeze > 0 else []
-    layer_ids = {id(p) for p in layer_params}
-    head_params = [p for p in model.parameters() if id(p) not in layer_ids]
-    groups = [{"params": head_params, "lr": config.lr}]
-    if layer_params:
-        groups.append({"params": layer_params, "lr": config.lr * config.layer_lr_scale})
-    for g in groups:
-        g["base_lr"] = g["lr"]
-    opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay)
-    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        opt, mode="min", factor=config.plateau_factor, patience=config.plateau_patience
-    )
-    loss_fn = nn.BCEWithLogitsLoss()
-    y_train_t = torch.from_numpy(np.asarray(y_train, dtype=np.float32))
-    hist = History()
-    best_state: dict[str, torch.Tensor] | None = None
-    start_epoch, step, bad = 0, 0, 0
-    rng = np.random.default_rng(config.seed)
-
-    ckpt = Path(config.checkpoint_dir) / "last.pt" if config.checkpoint_dir else None
-    if ckpt is not None and config.resume and ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        plateau.load_state_dict(state["plateau"])
-        hist = state["history"]
-        best_state = state["best_state"]
-        start_epoch, step, bad = state["epoch"] + 1, state["step"], state["bad"]
-        rng.bit_generator.state = state["rng"]
-        log.info("resumed from %s at epoch %d", ckpt, start_epoch)
-
-    for epoch in range(start_epoch, config.epochs):
-        # Gradual unfreezing: the head first, then the top layers too.
-        train_layers = bool(layer_params) and epoch >= config.head_only_epochs
-        for p in layer_params:
-            p.requires_grad = train_layers
-        model.train()
-        total, correct, seen = 0.0, 0, 0
-        opt.zero_grad(set_to_none=True)
-        batches = list(_minibatches(len(y_train), config.batch_size, rng))
-        for bi, idx in enumerate(batches):
-            batch = {k: v.to(device) for k, v in train_fn(idx).items()}
-            target = y_train_t[idx].to(device)
-            with torch.autocast(device_type=device.type, enabled=use_amp):
-                logits = model(batch)
-                loss = loss_fn(logits.float(), target)
-            scaled = loss / config.grad_accum
-            if scaler is not None:
-                scaler.scale(scaled).backward()
-            else:
-                scaled.backward()
-            if (bi + 1) % config.grad_accum == 0 or bi + 1 == len(batches):
-                step += 1
-                if step <= config.warmup_steps:
-                    for g in opt.param_groups:
-                        g["lr"] = g["base_lr"] * step / max(1, config.warmup_steps)
-                if scaler is not None:
-                    scaler.unscale_(opt)
-                if config.clip_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(
-                        [p for p in model.parameters() if p.requires_grad], config.clip_norm
-                    )
-                if scaler is not None:
-                    scaler.step(opt)
-                    scaler.update()
-                else:
-                    opt.step()
-                opt.zero_grad(set_to_none=True)
-            total += float(loss.detach()) * len(idx)
-            correct += int(((logits.detach() > 0).float() == target).sum())
-            seen += len(idx)
+    loop = _Loop(model, config, device)
+    loop.resume()
+    for epoch in range(loop.start_epoch, config.epochs):
+        trained = loop.train_epoch(epoch, train_fn, y_train)
         val_logits = predict_logits(model, val_fn, len(y_val))
         yv = np.asarray(y_val, dtype=np.float64)
         row = {
-            "train_loss": total / max(1, seen),
-            "train_accuracy": correct / max(1, seen),
+            "train_loss": trained["train_loss"],
+            "train_accuracy": trained["train_accuracy"],
             "val_loss": _bce(yv, val_logits),
             "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
             "val_auroc": _auroc(yv, val_logits),
-            "lr": float(opt.param_groups[0]["lr"]),
-            "layers_training": float(train_layers),
+            "lr": float(loop.opt.param_groups[0]["lr"]),
+            "layers_training": trained["layers_training"],
         }
-        hist.epochs.append(row)
+        loop.hist.epochs.append(row)
         log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
         if on_epoch is not None:
             on_epoch(epoch, row)
-        # The plateau scheduler acts on the target rates, not on a partly warmed-up rate; its cuts
-        # become the new targets of any warm-up left.
-        for g in opt.param_groups:
-            g["lr"] = g["base_lr"]
-        plateau.step(row["val_loss"])
-        for g in opt.param_groups:
-            g["base_lr"] = g["lr"]
-        score = row["val_loss"] if config.monitor == "val_loss" else -row["val_auroc"]
-        if score < hist.best_score:
-            hist.best_score, hist.best_epoch, bad = score, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            bad += 1
-        if ckpt is not None:
-            ckpt.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "plateau": plateau.state_dict(),
-                    "history": hist,
-                    "best_state": best_state,
-                    "epoch": epoch,
-                    "step": step,
-                    "bad": bad,
-                    "rng": rng.bit_generator.state,
-                    "config": asdict(config),
-                },
-                ckpt,
-            )
-        if config.patience > 0 and bad >= config.patience:
-            log.info("early stop at epoch %d (best %d)", epoch, hist.best_epoch)
+        if loop.end_epoch(epoch, row):
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if loop.best_state is not None:
+        model.load_state_dict(loop.best_state)
     model.eval()
     model.to("cpu")
-    return hist
+    return loop.hist
 
 
 def train_pooled_head(
