@@ -1,0 +1,116 @@
+"""No import cycle inside `server/` or `training/`: a module never imports, directly or through
+others, a module that imports it back (imports inside functions count too: a lazy import hides a
+cycle from the interpreter, not from the reader)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {
+    "server": ROOT / "server" / "codeorigin",
+    "training": ROOT / "training" / "codeorigin_train",
+}
+
+
+def _module_name(path: Path, package_dir: Path) -> str:
+    parts = [package_dir.name, *path.relative_to(package_dir).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """Every module name an import statement anywhere in the module names (relative ones resolved;
+    `from pkg import name` counts as `pkg.name` as well as `pkg`)."""
+    here = module if is_package else module.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = here.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return out
+
+
+def import_graph(package_dir: Path) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports."""
+    files = {
+        _module_name(p, package_dir): p
+        for p in package_dir.rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        targets = _imported(tree, name, path.name == "__init__.py")
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_cycles() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_relative_and_lazy_imports_are_edges(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("def f():\n    from pkg.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("from .. import a\n")
+    assert cycles(import_graph(pkg)) == [["pkg.a", "pkg.sub.b"]]
+
+
+# The server's LSP features still import each other and the server (issue 16, being reworked in
+# parallel): the marker goes when that lands (a pass is then reported as XPASS).
+SERVER_LOOP = pytest.mark.xfail(reason="issue 16: the lsp/ import loop", strict=False)
+
+
+@pytest.mark.parametrize("tree", [pytest.param("server", marks=SERVER_LOOP), "training"])
+def test_no_import_cycle(tree: str) -> None:
+    found = cycles(import_graph(PACKAGES[tree]))
+    assert not found, f"import cycles in {tree}/: " + "; ".join(" <-> ".join(c) for c in found)
