@@ -13,14 +13,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from codeorigin_train.data import (
+    advent_generated,
     anvichip,
+    aoc24,
     back3474,
     classeval,
     codealpaca,
     codenet,
     codet,
     gcj,
+    gptclonebench,
+    gpteacher,
     hallucode,
+    pltranslation,
     promises,
     semeval,
 )
@@ -66,6 +71,30 @@ SOURCES: dict[str, Source] = {
         Source(back3474.SOURCE, back3474.FOLDER, back3474.read, SourceCaps(llm_per_group=2)),
         # LLM-only: enough to add languages' LLM variety without swamping the human side.
         Source(codealpaca.SOURCE, codealpaca.FOLDER, codealpaca.read, SourceCaps(max_samples=1500)),
+        # ~640 human Java fragments against ~5,500 translations (GPT-3 and GPT-4 of each) into
+        # Python, Java and C++: one translation per fragment and language, label-balanced 1,400.
+        Source(
+            gptclonebench.SOURCE,
+            gptclonebench.FOLDER,
+            gptclonebench.read,
+            SourceCaps(max_samples=1400, llm_per_group=1),
+        ),
+        # LLM-only GPT-4 answers, the same 4,535 as codealpaca's file (here MIT and named GPT-4):
+        # deduplication keeps codealpaca's copies, which come first, so only the few answers
+        # codealpaca's language detection misses remain. 1,000 at most if codealpaca goes.
+        Source(gpteacher.SOURCE, gpteacher.FOLDER, gpteacher.read, SourceCaps(max_samples=1000)),
+        # LLM-only with label noise: one part per day and language (part 2 repeats part 1), 800.
+        Source(
+            advent_generated.SOURCE,
+            advent_generated.FOLDER,
+            advent_generated.read,
+            SourceCaps(max_samples=800, llm_per_group=1),
+        ),
+        # 166 answers from 17 models named in the file names and 6 of the author's own
+        # solutions: all kept.
+        Source(aoc24.SOURCE, aoc24.FOLDER, aoc24.read),
+        # 595 LLaMA/StarCoder translations, two per source program at most: all kept.
+        Source(pltranslation.SOURCE, pltranslation.FOLDER, pltranslation.read),
     )
 }
 
