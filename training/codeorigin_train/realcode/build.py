@@ -87,11 +87,16 @@ def _order_key(code: str) -> str:
 
 
 def date_verified(project: Project, archive: Path | None) -> bool:
-    """Whether the release date has evidence: the registry's upload time, or the archive's text."""
+    """Whether the release date has evidence: the registry's upload time, or the archive's text.
+
+    The text is looked for in the project's `evidence_file` (a Debian `.debian.tar.*`) when it names
+    one, else in the archive itself.
+    """
     if project.date_source == "pypi-upload-time":
         return True
     if project.date_source == "archive-text" and archive is not None:
-        text = read_member(archive, project.date_evidence_path)
+        evidence = archive.with_name(project.evidence_file) if project.evidence_file else archive
+        text = read_member(evidence, project.date_evidence_path) if evidence.is_file() else None
         if text is not None and project.date_evidence_text in text:
             return True
         log.warning(

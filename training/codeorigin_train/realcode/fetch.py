@@ -4,7 +4,11 @@ PyPI: the sdist is found in the registry's simple index (the JSON form of PEP 69
 pip reads, which also carries each file's upload time), downloaded, and checked against the pinned
 sha256. When the index cannot be read, `pip download --no-deps --no-binary :all:` is the fallback
 (it runs the sdist's build backend to read metadata, so it is slower and can fail on old setup.py
-files). npm: `npm pack NAME@VERSION`, checked against the pinned integrity string.
+files). npm: `npm pack NAME@VERSION`, checked against the pinned integrity string. Debian: the
+source package's upstream tarball (and, where the date comes from it, its `.debian.tar.*`) from the
+pool of the Debian mirror (`DEBIAN_MIRROR`, else the one apt uses here), checked against the pinned
+sha256 of each; the mirror's pool keeps only files that a current suite still lists, so an old
+release can disappear from it (fetch then fails and says so).
 
 Nothing here runs code from an archive except through that pip fallback.
 """
@@ -29,6 +33,7 @@ from codeorigin_train.realcode.projects import Project
 log = logging.getLogger(__name__)
 
 DEFAULT_INDEX = "https://pypi.org/simple"
+DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
 _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 _TIMEOUT = 120
 
@@ -181,6 +186,43 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
     return target
 
 
+def debian_mirror() -> str:
+    """The Debian mirror to download from (DEBIAN_MIRROR, else deb.debian.org)."""
+    return os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
+
+
+def debian_pool_url(source: str, filename: str, mirror: str | None = None) -> str:
+    """Where the Debian archive keeps a file of source package `source` (its pool layout)."""
+    prefix = source[:4] if source.startswith("lib") else source[:1]
+    return f"{mirror or debian_mirror()}/pool/main/{prefix}/{source}/{filename}"
+
+
+def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
+    if not (target.exists() and sha256_of(target) == sha256):
+        download(url, target)
+    digest = sha256_of(target)
+    if digest != sha256:
+        target.unlink()
+        raise RuntimeError(f"{target.name}: sha256 {digest} is not the pinned {sha256}")
+    return target
+
+
+def fetch_debian(project: Project, dest_dir: Path) -> Path:
+    """The pinned upstream tarball of a Debian source package (and its evidence archive)."""
+    if project.evidence_file:
+        _fetch_pinned_sha256(
+            debian_pool_url(project.name, project.evidence_file),
+            dest_dir / project.evidence_file,
+            project.evidence_sha256,
+        )
+    return _fetch_pinned_sha256(
+        debian_pool_url(project.name, project.file), dest_dir / project.file, project.sha256
+    )
+
+
+_FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
+
+
 def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Fetch every project into `dest_dir`; returns (archives, [(project, error)]).
 
@@ -191,7 +233,7 @@ def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tup
     failed: list[tuple[str, str]] = []
     for p in projects:
         try:
-            path = fetch_pypi(p, dest_dir) if p.registry == "pypi" else fetch_npm(p, dest_dir)
+            path = _FETCHERS[p.registry](p, dest_dir)
         except (OSError, RuntimeError, subprocess.SubprocessError, ValueError, KeyError) as exc:
             log.warning("%s %s: not fetched: %s", p.name, p.version, exc)
             failed.append((p.name, str(exc)))

@@ -16,7 +16,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PROJECTS_FILE = Path(__file__).with_name("projects.toml")
-REGISTRIES = ("pypi", "npm")
+REGISTRIES = ("pypi", "npm", "debian")
 # Where a release date comes from: the registry's upload time of the pinned file (PyPI's simple
 # index), a dated entry in a changelog or file header inside the archive (checked at build time),
 # or nothing that can be checked here.
@@ -28,8 +28,12 @@ CUTOFF = "2021-01-01"
 class Project:
     """One pinned release.
 
-    `file` is the archive's file name as the registry serves it; `sha256` (PyPI) or `integrity`
-    (npm, the registry's `sha512-...` string) pins its bytes. `include` restricts extraction to
+    `file` is the archive's file name as the registry serves it; `sha256` (PyPI, Debian) or
+    `integrity` (npm, the registry's `sha512-...` string) pins its bytes. For Debian, `name` is the
+    source package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`)
+    names a second pinned archive of the same source package, the `.debian.tar.*`, whose
+    `debian/changelog` dates the first Debian upload of that upstream version, when the upstream
+    tarball carries no dated changelog of its own. `include` restricts extraction to
     paths under these prefixes (paths are relative to the archive's top folder), `exclude` drops
     paths under these prefixes; both are for packages that also ship compiled copies of their
     sources. `date_evidence_path`/`date_evidence_text` name the file inside the archive and the text
@@ -49,6 +53,8 @@ class Project:
     exclude: tuple[str, ...] = ()
     date_evidence_path: str = ""
     date_evidence_text: str = ""
+    evidence_file: str = ""
+    evidence_sha256: str = ""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -86,6 +92,10 @@ def _project(entry: dict[str, Any], where: str) -> Project:
         raise ValueError(f"{where}: archive-text dates need date_evidence_path and _text")
     if entry["registry"] == "pypi" and not entry.get("sha256"):
         raise ValueError(f"{where}: a PyPI entry needs the sdist's sha256")
+    if entry["registry"] == "debian" and not entry.get("sha256"):
+        raise ValueError(f"{where}: a Debian entry needs the upstream tarball's sha256")
+    if entry.get("evidence_file") and not entry.get("evidence_sha256"):
+        raise ValueError(f"{where}: evidence_file needs evidence_sha256")
     if entry["registry"] == "npm" and not entry.get("integrity"):
         raise ValueError(f"{where}: an npm entry needs the tarball's integrity string")
     known = {k: v for k, v in entry.items() if k in _KNOWN}
