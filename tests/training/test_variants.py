@@ -1,0 +1,84 @@
+"""The variant interface: every registered variant builds, the runner trains any of them, and the
+command line reaches every command and forwards the others' modules."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from codeorigin_train.variants import registry
+from codeorigin_train.variants.base import Variant
+
+
+def _frame(n: int = 64) -> pd.DataFrame:
+    rng = random.Random(3)
+    rows = []
+    for i in range(n):
+        split = "train" if i < n - 16 else ("val" if i < n - 8 else "test")
+        for label in (0, 1):
+            body = (
+                f"    # step {i}\n    return x + {rng.randint(1, 9)}\n"
+                if label
+                else f"\treturn x*{i}\n"
+            )
+            rows.append(
+                {
+                    "code": f"def f{i}(x):\n{body}",
+                    "label": label,
+                    "language": "python",
+                    "source": "semeval" if i % 2 else "codenet",
+                    "generator": "g" if label else "Human",
+                    "group": f"g{i}",
+                    "split": split,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_registered_variant_builds(name: str) -> None:
+    v = registry.get(name)
+    assert isinstance(v, Variant) and v.name == name and v.description
+
+
+def test_run_names_resolve_to_their_variant_and_unknown_names_fail() -> None:
+    assert registry.module_of("scratch-bpe-full-real") == "scratch_bpe"
+    with pytest.raises(KeyError):
+        registry.get("no-such-variant")
+
+
+def test_the_runner_trains_any_variant(tmp_path: Path) -> None:
+    """The char n-gram baseline goes through the same runner as the shipped recipe."""
+    from codeorigin_train import runs
+
+    v = registry.get("char-ngram")
+    report = runs.run(v, _frame(), tmp_path, loso=True, loso_k=2)
+    d = tmp_path / "runs" / "char-ngram"
+    for f in ("logits.npz", "train.json", "calibration.json", "metrics.json"):
+        assert (d / f).exists()
+    assert set(report["loso"]) == {"semeval", "codenet"}
+    assert report["ablation"]["n_test"] == 16
+    assert report["variant"]["name"] == "char-ngram"
+    loaded = registry.get("char-ngram")
+    loaded.load(d)
+    texts = ["def g(x):\n    return x\n"]
+    assert np.allclose(loaded.predict_logits(texts), v.predict_logits(texts))
+    with pytest.raises(NotImplementedError):
+        v.export_spec()
+
+
+def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixture[str]) -> None:
+    from codeorigin_train import cli
+
+    parser = cli.build_parser(cli.COMMANDS, list(cli.FORWARDED))
+    args = parser.parse_args(
+        ["scratch", "--work", "w", "--full-train", "--threshold-confidence", "none"]
+    )
+    assert args.work == Path("w") and args.full_train and args.threshold_confidence is None
+    assert parser.parse_args(["--work", "v", "card"]).work == Path("v")
+    assert cli.main(["realcode", "--help"]) == 0
+    assert "usage" in capsys.readouterr().out
