@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin_train import card_results as results
-from codeorigin_train.card_parts import Card
+from codeorigin_train.card_parts import Card, section
 
 
 def _header(c: Card) -> list[str]:
     """The title and what the model reads and returns."""
     m, ch, max_len = c.m, c.ch, c.max_len
-    L: list[str] = []
-    add = L.append
-    add("# codeorigin default model\n")
+    L, add = section("# codeorigin default model\n")
     add(
         f"Variant **{m['chosen_variant']}**: {ch['variant']['description']}. Input: {max_len} tokens per window "
         "(longer functions: half-overlapping windows, logits averaged), text normalised by "
@@ -31,9 +29,7 @@ def _header(c: Card) -> list[str]:
 
 def _intended_use(c: Card) -> list[str]:
     """What the model is for, and what it must never be used for."""
-    L: list[str] = []
-    add = L.append
-    add("## Intended use\n")
+    L, add = section("## Intended use\n")
     add(
         "- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
         "tokens that drove the score. It is **never a sole basis for accusing anyone** of using an LLM: "
@@ -50,9 +46,7 @@ def _intended_use(c: Card) -> list[str]:
 def _data(c: Card) -> list[str]:
     """The dataset: sources, counts, generators, caps and deduplication."""
     ds = c.ds
-    L: list[str] = []
-    add = L.append
-    add("## Data and provenance\n")
+    L, add = section("## Data and provenance\n")
     add(
         f"{ds['n']} samples after cleaning (fences and preambles removed, normalised line endings and "
         "indentation), exact and near-duplicate removal, and per-source caps, split 80/10/10 **by "
@@ -85,8 +79,7 @@ def _data(c: Card) -> list[str]:
 def _compute(c: Card) -> list[str]:
     """The rows each variant trained on, and for the scratch variants the recipe."""
     m, ch, scratch, max_len = c.m, c.ch, c.scratch, c.max_len
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     if not scratch:
         sub = m["subset"]
         add(
@@ -146,9 +139,7 @@ def _compute(c: Card) -> list[str]:
 def _limitations(c: Card) -> list[str]:
     """Where the model is known or expected to fail."""
     scratch = c.scratch
-    L: list[str] = []
-    add = L.append
-    add("## Limitations\n")
+    L, add = section("## Limitations\n")
     add(
         "- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
         "LLM samples are short algorithmic programs or docstring-bearing classes. Human library code with "
@@ -190,9 +181,7 @@ def _limitations(c: Card) -> list[str]:
 def _training(c: Card) -> list[str]:
     """How the model was trained."""
     m, ch, scratch = c.m, c.ch, c.scratch
-    L: list[str] = []
-    add = L.append
-    add("## Training\n")
+    L, add = section("## Training\n")
     tc = m["train_config"]
     if scratch:
         sc = ch["config"]
@@ -237,7 +226,7 @@ SECTIONS = (
 
 def render(m: dict[str, Any]) -> str:
     """The card's markdown: every section of `SECTIONS` in order."""
-    c = Card(m)
+    c = Card.of(m)
     return "\n".join(line for section in SECTIONS for line in section(c)) + "\n"
 
 

@@ -9,6 +9,7 @@ work folder did not rerun (marked "recorded"). `pick` is the bake-off rule.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -25,16 +26,20 @@ EXTRA_BAKEOFF_RUNS = ("scratch-bpe-full",)
 RECIPE_RUN = "scratch-bpe"
 
 
+def evaluated(variants: list[str], work: Path | None) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+    """(name, run folder, metrics) of each of `variants` whose run has a `metrics.json`."""
+    for v in variants:
+        d = run_dir(v, work)
+        if (d / "metrics.json").exists():
+            yield v, d, json.loads((d / "metrics.json").read_text())
+
+
 def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[str, Any]]:
     """One row per evaluated variant: held-out, validation and LOSO AUROC."""
     rows = []
-    for v in variants:
-        path = run_dir(v, work) / "metrics.json"
-        if not path.exists():
-            continue
-        m = json.loads(path.read_text())
-        tr = json.loads((run_dir(v, work) / "train.json").read_text())
-        folds = m.get("loso") or ev.loso_run_apart(path.parent.parent, v)[0]
+    for v, d, m in evaluated(variants, work):
+        tr = json.loads((d / "train.json").read_text())
+        folds = m.get("loso") or ev.loso_run_apart(d.parent, v)[0]
         rows.append({
             "variant": v,
             "description": m["variant"]["description"],
@@ -81,9 +86,8 @@ def with_recipe_loso(chosen: dict[str, Any], work: Path, variant: str) -> dict[s
         chosen["loso_from_recipe"] = {k: v["auroc"] for k, v in recipe.get("loso", {}).items()}
         chosen["loso_scope"] = "the same recipe on the bake-off subset"
     if "baseline" not in chosen:
-        for v in registry.names():
-            mp = run_dir(v, work) / "metrics.json"
-            if mp.exists() and "baseline" in (m := json.loads(mp.read_text())):
+        for _, _, m in evaluated(registry.names(), work):
+            if "baseline" in m:
                 chosen["baseline"] = m["baseline"]
                 break
     return chosen
@@ -103,11 +107,7 @@ def _real_fpr(m: dict[str, Any]) -> tuple[float | None, str]:
 def comparison(work: Path, variants: list[str]) -> list[dict[str, Any]]:
     """Before/after rows for the card: held-out figures and FPR on real-project human code."""
     rows = []
-    for v in variants:
-        mp = run_dir(v, work) / "metrics.json"
-        if not mp.exists():
-            continue
-        m = json.loads(mp.read_text())
+    for v, _, m in evaluated(variants, work):
         o = m["heldout"]["overall"]
         real, scope = _real_fpr(m)
         rows.append({

@@ -3,6 +3,7 @@ metrics document that several sections read (`Card`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,48 +43,32 @@ class Card:
     """The parts of the metrics document (`card_metrics.collect`) that several sections read."""
 
     m: dict[str, Any]
+    ch: dict[str, Any]  # the chosen run's report
+    ex: dict[str, Any]  # its export record
+    cal: dict[str, Any]
+    held: dict[str, Any]
+    base: dict[str, Any]  # the char n-gram baseline on the same rows (may be empty)
+    ds: dict[str, Any]
+    lat: dict[str, Any]
+    scorer_kind: str
+    scratch: bool  # a scratch BPE recipe (its report carries the recipe)
+    max_len: int
+    srcs: list[str]  # the leave-one-source-out sources
 
-    @property
-    def ch(self) -> dict[str, Any]:
-        return dict(self.m["chosen"])
+    @classmethod
+    def of(cls, m: dict[str, Any]) -> Card:
+        ch, ex = m["chosen"], m["export"]
+        config = ch.get("config", {})
+        return cls(
+            m=m, ch=ch, ex=ex, cal=ch["calibration"], held=ch["heldout"],
+            base=ch.get("baseline", {}), ds=m["dataset"], lat=ex["latency_ms_256_tokens_1_thread"],
+            scorer_kind="int8" if ex["int8_used"] else "fp32",
+            scratch="config" in ch and "vocab_size" in config,
+            max_len=config.get("max_length", 512), srcs=ch.get("loso_sources", []),
+        )  # fmt: skip
 
-    @property
-    def ex(self) -> dict[str, Any]:
-        return dict(self.m["export"])
 
-    @property
-    def cal(self) -> dict[str, Any]:
-        return dict(self.ch["calibration"])
-
-    @property
-    def held(self) -> dict[str, Any]:
-        return dict(self.ch["heldout"])
-
-    @property
-    def base(self) -> dict[str, Any]:
-        return dict(self.ch.get("baseline", {}))
-
-    @property
-    def ds(self) -> dict[str, Any]:
-        return dict(self.m["dataset"])
-
-    @property
-    def lat(self) -> dict[str, Any]:
-        return dict(self.ex["latency_ms_256_tokens_1_thread"])
-
-    @property
-    def scorer_kind(self) -> str:
-        return "int8" if self.ex["int8_used"] else "fp32"
-
-    @property
-    def scratch(self) -> bool:
-        """Whether the chosen variant is a scratch BPE recipe (its report carries the recipe)."""
-        return "config" in self.ch and "vocab_size" in self.ch.get("config", {})
-
-    @property
-    def max_len(self) -> int:
-        return int(self.ch.get("config", {}).get("max_length", 512))
-
-    @property
-    def srcs(self) -> list[str]:
-        return list(self.ch.get("loso_sources", []))
+def section(*lines: str) -> tuple[list[str], Callable[[str], None]]:
+    """A section's lines, starting with `lines` (its heading), and the function that adds one."""
+    out = list(lines)
+    return out, out.append

@@ -3,15 +3,13 @@ targets, ablation and export (`card.SECTIONS` orders them with the others)."""
 
 from __future__ import annotations
 
-from codeorigin_train.card_parts import Card, fmt, mean_auroc, metric_rows
+from codeorigin_train.card_parts import Card, fmt, mean_auroc, metric_rows, section
 
 
 def bakeoff(c: Card) -> list[str]:
     """The bake-off table: every variant and the baseline, held-out and LOSO AUROC."""
     m, ch, base, scratch, srcs = c.m, c.ch, c.base, c.scratch, c.srcs
-    L: list[str] = []
-    add = L.append
-    add("## Bake-off\n")
+    L, add = section("## Bake-off\n")
     add(
         "The frozen and unfreeze variants share one graph (MiniLM-L6 + head); the scratch variants use their own "
         "small encoder (2 layers, hidden 128) and byte-level BPE, about 20 times cheaper to run. The pick is the "
@@ -62,8 +60,7 @@ def bakeoff(c: Card) -> list[str]:
 def screens(c: Card) -> list[str]:
     """The LOSO-only recipe screens that chose the shipped recipe."""
     m, srcs = c.m, c.srcs
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     screens = m.get("screens") or []
     if screens:
         add(
@@ -86,8 +83,7 @@ def versus_baseline(c: Card) -> list[str]:
     """Whether the model beats the char n-gram baseline on leave-one-source-out."""
     flb = c.ch.get("baseline_loso_same_folds")
     ch, base, srcs = c.ch, c.base, c.srcs
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     if flb:
         base = {**base, "loso": flb, "loso_mean_auroc": mean_auroc(flb)}
     if base.get("loso_mean_auroc") is not None and ch.get("loso_mean_auroc") is not None:
@@ -119,9 +115,7 @@ def versus_baseline(c: Card) -> list[str]:
 def heldout(c: Card) -> list[str]:
     """The thresholds and the FPR on the held-out human test rows."""
     ch, cal, held = c.ch, c.cal, c.held
-    L: list[str] = []
-    add = L.append
-    add("## Held-out test split (chosen model)\n")
+    L, add = section("## Held-out test split (chosen model)\n")
     add(
         f"Threshold: a function is flagged `llm` when p >= **{fmt(cal['llm_threshold'], 4)}** ("
         + (
@@ -147,8 +141,7 @@ def heldout(c: Card) -> list[str]:
 def real_code(c: Card) -> list[str]:
     """The FPR on real open-source human code (all projects, and held-out projects)."""
     ch = c.ch
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     xh = ch.get("external_human")
     if ch.get("n_train_by_source", {}).get("realcode"):
         xh = (
@@ -181,8 +174,7 @@ def real_code(c: Card) -> list[str]:
 def targets(c: Card) -> list[str]:
     """The project's targets, met or missed, and the before/after comparison."""
     m, ch, cal, held, scratch = c.m, c.ch, c.cal, c.held, c.scratch
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     if scratch and m.get("comparison"):
         add("### Targets, and what adding real-project human code changed\n")
         add(
@@ -218,9 +210,7 @@ def targets(c: Card) -> list[str]:
 def metrics(c: Card) -> list[str]:
     """Held-out metrics overall, per source, language and generator family; the baseline."""
     held, base = c.held, c.base
-    L: list[str] = []
-    add = L.append
-    add("Metrics at the shipped threshold:\n")
+    L, add = section("Metrics at the shipped threshold:\n")
     L.extend(metric_rows({"all": held["overall"]}))
     add("\nPer source:\n")
     L.extend(metric_rows(held["per_source"]))
@@ -245,8 +235,7 @@ def metrics(c: Card) -> list[str]:
 def ablation(c: Card) -> list[str]:
     """The comments and docstrings ablation."""
     ch = c.ch
-    L: list[str] = []
-    add = L.append
+    L, add = section()
     ab = ch.get("ablation")
     if ab:
         add("## Comments and docstrings ablation\n")
@@ -276,9 +265,7 @@ def ablation(c: Card) -> list[str]:
 def export(c: Card) -> list[str]:
     """The exported graphs: int8 check, parity, Integrated Gradients, latency and sizes."""
     ex, lat, scorer_kind = c.ex, c.lat, c.scorer_kind
-    L: list[str] = []
-    add = L.append
-    add("## Export, size and latency\n")
+    L, add = section("## Export, size and latency\n")
     if ex["int8_used"] or ex.get("val_auroc_int8") is not None:
         add(
             f"Scorer: **{scorer_kind}** ONNX ({ex.get('int8_method', 'dynamic int8')}; onnxruntime's default "

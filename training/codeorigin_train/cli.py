@@ -18,6 +18,7 @@ import json
 import logging
 import runpy
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -99,33 +100,35 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from codeorigin_train.runs import fit_run
-
+def each_variant(
+    args: argparse.Namespace, *, load: bool
+) -> Iterator[tuple[str, Variant, Any, Any]]:
+    """(name, variant, rows, held-out real-project rows) of each of `--variants` on the bake-off
+    subset; with `load`, the variant's finished run is loaded first (its recipe picks its rows)."""
     sub = bakeoff_rows(args)
     for name in args.variants:
         v = variant(args, name)
-        frame, _ = v.training_rows(sub, args.work)
+        if load:
+            v.load(run_dir(name, args.work))
+        frame, real_test = v.training_rows(sub, args.work)
+        yield name, v, frame, real_test
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from codeorigin_train.runs import fit_run
+
+    for name, v, frame, _ in each_variant(args, load=False):
         v.prepare(frame, run_dir(name, args.work))
         res, _ = fit_run(v, frame, args.work)
-        print(
-            json.dumps(
-                {
-                    "variant": name,
-                    **{k: res.info.get(k) for k in ("best_epoch", "train_seconds", "n_train")},
-                }
-            )
-        )
+        keys = ("best_epoch", "train_seconds", "n_train")
+        print(json.dumps({"variant": name, **{k: res.info.get(k) for k in keys}}))
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from codeorigin_train.runs import calibrate_run, saved_fit
 
-    sub = bakeoff_rows(args)
-    for name in args.variants:
-        v = variant(args, name)
-        frame, _ = v.training_rows(sub, args.work)
+    for name, v, frame, _ in each_variant(args, load=True):
         c = calibrate_run(v, frame, saved_fit(run_dir(name, args.work)), args.work)
         print(name, json.dumps(asdict(c)))
     return 0
@@ -134,12 +137,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from codeorigin_train.runs import evaluate, saved_calibration, saved_fit
 
-    sub = bakeoff_rows(args)
-    for name in args.variants:
-        v = variant(args, name)
+    for name, v, frame, real_test in each_variant(args, load=True):
         d = run_dir(name, args.work)
-        v.load(d)
-        frame, real_test = v.training_rows(sub, args.work)
         loso = not args.no_loso and name not in args.skip_loso_for
         if loso:
             v.prepare(frame, d)
@@ -148,13 +147,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             ablation=not args.no_ablation and name in args.ablation_variants,
             baseline=not args.no_baseline, reuse=args.reuse,
         )  # fmt: skip
-        print(
-            name,
-            "test AUROC",
-            rep["heldout"]["overall"]["auroc"],
-            "LOSO mean",
-            rep.get("loso_mean_auroc"),
-        )
+        auroc = rep["heldout"]["overall"]["auroc"]
+        print(name, "test AUROC", auroc, "LOSO mean", rep.get("loso_mean_auroc"))
     return 0
 
 
