@@ -97,3 +97,15 @@ def predict_logits(backbone: Backbone, texts: Sequence[str], *, batch_size: int 
                 sums[t] += float(logit) * w
                 weights[t] += w
     return np.divide(sums, weights, out=np.zeros_like(sums), where=weights > 0)
+
+
+def head_logits(backbone: Backbone, features: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+    """The head's logits on pooled features (the frozen mode's cheap scoring of first windows)."""
+    head = backbone.classifier.head.eval()
+    device = _device_of(head)
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(features), batch_size):
+            x = torch.from_numpy(np.asarray(features[i : i + batch_size], dtype=np.float32))
+            out.append(head(x.to(device)).float().cpu().numpy())
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)

@@ -124,8 +124,16 @@ def fit(
     cache_dir: Path | None = None,
     tracking_uri: str | None = None,
     run_name: str = "backbone",
+    features: tuple[np.ndarray, np.ndarray] | None = None,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> FitHistory:
-    """Train `backbone.classifier` in place; returns the history (see the module docstring)."""
+    """Train `backbone.classifier` in place; returns the history (see the module docstring).
+
+    In the frozen mode, `features` = (train, validation) pooled features already computed (for
+    example one pass over a whole frame shared by leave-one-source-out folds) skip the encoder.
+    `on_epoch(epoch, figures)` is called after every epoch (the variant runner logs to MLflow
+    with it); `tracking_uri` opens an MLflow run here instead.
+    """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
@@ -141,16 +149,17 @@ def fit(
     y_val = np.asarray(val_labels, dtype=np.float64)
 
     if config.mode == "frozen":
-        x_train = torch.from_numpy(
-            pooled_features(
-                backbone, train_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
+        if features is None:
+            features = (
+                pooled_features(
+                    backbone, train_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
+                ),
+                pooled_features(
+                    backbone, val_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
+                ),
             )
-        )
-        x_val = torch.from_numpy(
-            pooled_features(
-                backbone, val_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
-            )
-        )
+        x_train = torch.from_numpy(np.asarray(features[0], dtype=np.float32))
+        x_val = torch.from_numpy(np.asarray(features[1], dtype=np.float32))
         module: nn.Module = clf.head
         dataset = torch.utils.data.TensorDataset(x_train, y_train)
 
@@ -227,8 +236,11 @@ def fit(
             }
             history.append(row)
             log.info("epoch %d: %s", epoch, row)
+            figures = {k: v for k, v in row.items() if k != "epoch"}
             if mlflow is not None:
-                mlflow.log_metrics({k: v for k, v in row.items() if k != "epoch"}, step=epoch)
+                mlflow.log_metrics(figures, step=epoch)
+            if on_epoch is not None:
+                on_epoch(epoch, figures)
             if row["val_auroc"] > best:
                 best, best_epoch, waited = row["val_auroc"], epoch, 0
                 best_state = _trainable_state(accelerator.unwrap_model(module))

