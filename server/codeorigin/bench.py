@@ -143,6 +143,7 @@ def bench_engine(model_dir: Path | None, threads: int, result: BenchResult, quic
         enc = model.encode([text])[0][1]
         ids, mask = model.encoder.pad_batch([model.encoder.with_specials(enc.ids)])
         model.forward(ids, mask)  # warm-up
+
         def bare_forward(ids: Any = ids, mask: Any = mask) -> None:
             model.forward(ids, mask)
 

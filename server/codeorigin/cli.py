@@ -1,7 +1,9 @@
-"""The `codeorigin` command: `serve` (the language server), `scan` (files and folders, for CI).
+"""The `codeorigin` command: `serve` (the language server), `scan` (files and folders, for CI),
+`explain` (why a span got its score, as the hover shows it) and `bench`.
 
 Exit codes of `scan`: 0 nothing flagged (or `--exit-zero`), 1 at least one span flagged as likely
-LLM-generated, 2 usage errors or an unusable model.
+LLM-generated, 2 usage errors, an unusable model, or a path that does not exist (the rest is still
+scanned and reported). `explain` exits 0, or 2 on the same errors.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from codeorigin import __version__
 
 if TYPE_CHECKING:
+    from codeorigin.engine import Options
     from codeorigin.model.scorer import Model
 
 
@@ -56,17 +59,41 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="score every function in files and folders")
     scan.add_argument("paths", nargs="+", metavar="PATH", type=Path)
     scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    scan.add_argument("--threshold", type=_threshold, default=None, help="flag at or above P (0-1)")
-    scan.add_argument("--model", metavar="DIR", type=Path, default=None)
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
-    scan.add_argument("--min-lines", type=_positive_int, default=4)
-    scan.add_argument("--min-tokens", type=_positive_int, default=24)
+    _judging_arguments(scan)
     scan.add_argument("--max-file-bytes", type=_positive_int, default=1_000_000)
-    scan.add_argument("--threads", type=_positive_int, default=None)
     scan.add_argument(
         "--all", action="store_true", help="text format: list every span, not only flagged ones"
     )
     scan.add_argument("--output", "-o", type=Path, default=None, help="write the report to a file")
+    scan.add_argument(
+        "--explain",
+        action="store_true",
+        help="add each flagged span's line shares and top tokens to the report",
+    )
+    scan.add_argument(
+        "--baseline", metavar="FILE", type=Path, default=None, help="report only new findings"
+    )
+    scan.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="record the current findings in FILE",
+    )
+
+    explain = sub.add_parser(
+        "explain", help="why a span got its score: the hover's line chart, top tokens and delta"
+    )
+    explain.add_argument(
+        "target",
+        metavar="PATH[:LINE|::NAME]",
+        help="a file (all its flagged spans), the span at LINE, or the spans named NAME",
+    )
+    _judging_arguments(explain)
+    explain.add_argument(
+        "--steps", type=_positive_int, default=None, help="Integrated Gradients steps"
+    )
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench.add_argument("--model", metavar="DIR", type=Path, default=None)
     bench.add_argument("--threads", type=_positive_int, default=1)
@@ -74,6 +101,39 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
     bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
     return parser
+
+
+def _judging_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `scan` and `explain` share: the model and what changes a verdict."""
+    from codeorigin.engine import Options
+
+    parser.add_argument("--threshold", type=_threshold, default=None, help="flag at or above P")
+    parser.add_argument("--model", metavar="DIR", type=Path, default=None)
+    parser.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads")
+    parser.add_argument(
+        "--min-lines",
+        type=_positive_int,
+        default=Options.min_lines,
+        help="fewer statement lines in the body: too short to judge",
+    )
+    parser.add_argument(
+        "--min-tokens",
+        type=_positive_int,
+        default=Options.min_tokens,
+        help="fewer identifier/literal tokens in the body: too short to judge",
+    )
+    parser.add_argument(
+        "--include-generated",
+        action="store_true",
+        help="score generated files and vendored folders too",
+    )
+    parser.add_argument(
+        "--extension",
+        metavar="EXT=LANG",
+        action="append",
+        default=[],
+        help="parse files with this extension as LANG (e.g. .h=cpp); repeatable",
+    )
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -107,20 +167,17 @@ def _load_model(folder: Path | None, threads: int) -> Model:
 class _Progress:
     """A one-line progress bar on stderr, shown only on a terminal and for long runs."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.enabled = sys.stderr.isatty() and total >= 20
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
         self.start = time.monotonic()
 
-    def update(self, done: int, path: str) -> None:
-        if not self.enabled:
+    def update(self, done: int, total: int, path: str) -> None:
+        if not self.enabled or total < 20:
             return
         width = 30
-        filled = int(width * done / max(1, self.total))
+        filled = int(width * done / max(1, total))
         name = path[-40:]
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {name:<40}"
-        )
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -129,67 +186,74 @@ class _Progress:
             sys.stderr.flush()
 
 
-def run_scan(args: argparse.Namespace) -> int:
-    from codeorigin.engine import Engine, Options
-    from codeorigin.files import FileError, read_text, walk
-    from codeorigin.model.manifest import ModelError
-    from codeorigin.report import (
-        FileReport,
-        ScanReport,
-        SpanReport,
-        render_json,
-        render_sarif,
-        render_text,
+def _options(args: argparse.Namespace) -> Options:
+    from codeorigin.engine import Options
+
+    return Options(
+        threshold=args.threshold,
+        min_lines=args.min_lines,
+        min_tokens=args.min_tokens,
+        include_generated=args.include_generated,
     )
 
-    for p in args.paths:
-        if not p.exists():
-            print(f"codeorigin scan: no such file or folder: {p}", file=sys.stderr)
+
+def _mapping(args: argparse.Namespace, command: str) -> dict[str, str] | None:
+    from codeorigin.core.languages import parse_mapping
+
+    try:
+        return parse_mapping(args.extension)
+    except ValueError as exc:
+        print(f"codeorigin {command}: --extension: {exc}", file=sys.stderr)
+        return None
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from codeorigin import baseline, scan
+    from codeorigin.engine import Engine
+    from codeorigin.model.manifest import ModelError
+    from codeorigin.report import nothing_scored, render_json, render_sarif, render_text
+
+    mapping = _mapping(args, "scan")
+    if mapping is None:
+        return 2
+    known = None
+    if args.baseline is not None:
+        try:
+            known = baseline.load(args.baseline)
+        except baseline.BaselineError as exc:
+            print(f"codeorigin scan: {exc}", file=sys.stderr)
             return 2
     try:
         model = _load_model(args.model, args.threads or _default_threads())
     except ModelError as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(model)
-    options = Options(
-        threshold=args.threshold, min_lines=args.min_lines, min_tokens=args.min_tokens
-    )
-    llm_threshold, _ = engine.effective_thresholds(options)
+    attributor = None
+    if args.explain:
+        from codeorigin.model.attributor import Attributor
 
-    candidates = list(walk(args.paths))
-    progress = _Progress(len(candidates))
-    files: list[FileReport] = []
-    for i, cand in enumerate(candidates):
-        progress.update(i, cand.display)
-        if cand.language is None:
-            files.append(
-                FileReport(cand.display, None, None, "unsupported language (by file extension)")
-            )
-            continue
         try:
-            text = read_text(cand.path, max_bytes=args.max_file_bytes)
-        except FileError as exc:
-            files.append(FileReport(cand.display, cand.language, None, str(exc)))
-            continue
-        results = engine.analyze(text, cand.language, options)
-        whole = engine.score_selection(text, options)[0].probability if text.strip() else None
-        spans = tuple(
-            SpanReport(
-                name=r.span.name,
-                kind=r.span.kind,
-                start_line=r.start_line + 1,
-                end_line=r.end_line + 1,
-                probability=None if r.verdict == "too_short" else r.probability,
-                verdict=r.verdict,
-                name_column=r.span.name_start - text.rfind("\n", 0, r.span.name_start),
+            attributor = Attributor(model)
+        except ModelError as exc:
+            print(
+                f"codeorigin scan: --explain: {exc}; scanning without explanations", file=sys.stderr
             )
-            for r in results
-        )
-        files.append(FileReport(cand.display, cand.language, whole, None, spans))
+    options = scan.ScanOptions(
+        engine=_options(args),
+        max_file_bytes=args.max_file_bytes,
+        mapping=mapping,
+        baseline=known,
+        explain=attributor is not None,
+    )
+    progress = _Progress()
+    report, missing = scan.run(
+        args.paths, Engine(model), options, attributor=attributor, progress=progress.update
+    )
     progress.close()
+    for f in report.files:
+        if f.error == "no such file or folder":
+            print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)
 
-    report = ScanReport(model.name, round(llm_threshold, 4), tuple(files))
     if args.format == "json":
         out = render_json(report)
     elif args.format == "sarif":
@@ -200,7 +264,97 @@ def run_scan(args: argparse.Namespace) -> int:
         args.output.write_text(out + "\n", encoding="utf-8")
     else:
         sys.stdout.write(out + "\n")
+    if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
+        print(f"codeorigin scan: {nothing_scored(report)}", file=sys.stderr)
+    if args.write_baseline is not None:
+        root = args.write_baseline.parent
+        try:
+            n = baseline.write(args.write_baseline, scan.findings(report, root))
+        except baseline.BaselineError as exc:
+            print(f"codeorigin scan: {exc}", file=sys.stderr)
+            return 2
+        print(f"codeorigin scan: wrote {n} findings to {args.write_baseline}", file=sys.stderr)
+    if missing:
+        return 2
     return 1 if report.flagged and not args.exit_zero else 0
+
+
+def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
+    """`PATH`, `PATH:LINE` or `PATH::NAME`."""
+    import re
+
+    if "::" in target:
+        path, name = target.rsplit("::", 1)
+        return Path(path), None, name
+    m = re.fullmatch(r"(.+):(\d+)", target)
+    if m is not None and not Path(target).exists():
+        return Path(m.group(1)), int(m.group(2)), None
+    return Path(target), None, None
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from codeorigin import explanation, scan
+    from codeorigin.core import generated
+    from codeorigin.engine import Engine
+    from codeorigin.files import FileError, read_text
+    from codeorigin.model.attributor import Attributor
+    from codeorigin.model.manifest import ModelError
+
+    mapping = _mapping(args, "explain")
+    if mapping is None:
+        return 2
+    path, line, name = _parse_target(args.target)
+    try:
+        text = read_text(path, max_bytes=10_000_000)
+    except FileError as exc:
+        print(f"codeorigin explain: {path}: {exc}", file=sys.stderr)
+        return 2
+    language = scan.file_language(path, text, mapping)
+    if language is None:
+        print(f"codeorigin explain: {path}: unsupported language", file=sys.stderr)
+        return 2
+    options = _options(args)
+    reason = None if options.include_generated else generated.file_reason(path, text)
+    if reason is not None:
+        print(f"{path}: not scored: {reason} (--include-generated scores it)")
+        return 0
+    try:
+        model = _load_model(args.model, args.threads or _default_threads())
+        attributor = Attributor(model)
+    except ModelError as exc:
+        print(f"codeorigin explain: {exc}", file=sys.stderr)
+        return 2
+    engine = Engine(model)
+    results = engine.analyze(text, language, options)
+    if line is not None:
+        inside = [r for r in results if r.start_line + 1 <= line <= r.end_line + 1]
+        chosen = sorted(inside, key=lambda r: r.end_line - r.start_line)[:1]
+        what = f"line {line}"
+    elif name is not None:
+        chosen = [r for r in results if r.span.name == name]
+        what = f"a span named {name!r}"
+    else:
+        chosen = [r for r in results if r.flagged]
+        what = "a span flagged as likely LLM-generated"
+    if not chosen:
+        print(f"{path}: no {'span at ' if line else ''}{what} (of {len(results)} spans)")
+        return 0
+    thresholds = engine.effective_thresholds(options)
+    blocks = []
+    for result in chosen:
+        lines = result.start_line + 1, result.end_line + 1
+        parts = [
+            f"{path}:{lines[0]}-{lines[1]}: {result.span.kind} {result.span.name}",
+            explanation.verdict_text(result, thresholds, model.name, options, markdown=False),
+        ]
+        if result.probability is not None and result.verdict not in ("too_short", "generated"):
+            attribution = attributor.attribute_span(
+                text, result.span, steps=args.steps, top_k=explanation.TOP_TOKENS
+            )
+            parts.append(explanation.render(attribution, text, result.span.kind, markdown=False))
+        blocks.append("\n\n".join(parts))
+    sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -221,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_serve(args)
     if args.command == "bench":
         return run_bench(args)
+    if args.command == "explain":
+        return run_explain(args)
     parser.print_help(sys.stderr)
     return 2
 

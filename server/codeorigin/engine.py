@@ -7,15 +7,18 @@ turns probabilities into verdicts with the model's thresholds or the user's over
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from codeorigin.core import languages
+from codeorigin.core import generated, languages
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import Span, count_lines, extract_spans, line_starts
+from codeorigin.core.spans import Content, Span, content_of, extract_spans, line_starts
+from codeorigin.core.suppressions import suppression
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
 
@@ -27,22 +30,43 @@ class Options:
     """What the user can set that changes a verdict."""
 
     threshold: float | None = None  # None: the model's calibrated threshold
+    # The "too short" guard: statement lines of the body and identifier/literal tokens
+    # (`core.spans.Content`), the same rule in every language. The one place for the defaults.
     min_lines: int = 4
     min_tokens: int = 24
+    include_generated: bool = False  # score spans marked as generated (`core.generated`) too
 
 
 @dataclass(frozen=True)
 class SpanResult:
-    """One span of a document with its score and verdict."""
+    """One span of a document with its score and verdict.
+
+    A span marked as generated is not scored (`verdict` "generated", `reason` says why).
+    `suppressed` is the reason of a `codeorigin: ignore` comment ("" without one), None when the
+    span is not suppressed; a suppressed span keeps its score and verdict, and callers do not
+    flag it.
+    """
 
     span: Span
     probability: float | None
     verdict: Verdict
-    n_tokens: int
-    n_lines: int
+    n_tokens: int  # identifier and literal tokens of the body (`Content.tokens`)
+    n_lines: int  # statement lines of the body (`Content.statement_lines`)
     start_line: int  # 0-based, first line of the span
     end_line: int  # 0-based, inclusive
     key: str  # cache key of the normalised text
+    reason: str | None = None  # why a span is "generated"
+    suppressed: str | None = None
+
+    @property
+    def text_hash(self) -> str:
+        """A hash of the normalised text, the same whatever the model (baselines use it)."""
+        return self.key.rsplit(":", 1)[-1]
+
+    @property
+    def flagged(self) -> bool:
+        """Judged likely LLM-generated and not suppressed."""
+        return self.verdict == "llm" and self.suppressed is None
 
 
 @dataclass
@@ -62,17 +86,17 @@ class ScoreCache:
 
     def __init__(self, max_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.max_size = max(1, int(max_size))
-        self._data: OrderedDict[str, tuple[Score, int]] = OrderedDict()
+        self._data: OrderedDict[str, Score] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[Score, int] | None:
+    def get(self, key: str) -> Score | None:
         with self._lock:
             item = self._data.get(key)
             if item is not None:
                 self._data.move_to_end(key)
             return item
 
-    def put(self, key: str, value: tuple[Score, int]) -> None:
+    def put(self, key: str, value: Score) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -95,9 +119,25 @@ def text_key(digest: str, normalized_text: str) -> str:
 
 
 def _line_of(text: str, line_starts: list[int], offset: int) -> int:
-    import bisect
-
     return max(0, bisect.bisect_right(line_starts, offset) - 1)
+
+
+def _marks(
+    span: Span, text: str, starts: list[int], options: Options
+) -> tuple[str | None, str | None]:
+    """(why the span is generated, the reason it is suppressed): from its first lines, its name's
+    line and the line above it."""
+
+    def line(i: int) -> str:
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        return text[starts[i] : end].rstrip("\r\n")
+
+    first = _line_of(text, starts, span.start)
+    name = _line_of(text, starts, span.name_start)
+    around = [line(i) for i in sorted({first - 1, first, name}) if 0 <= i < len(starts)]
+    head = [line(i) for i in range(max(0, first - 1), min(len(starts), first + 3))]
+    reason = None if options.include_generated else generated.span_reason(head)
+    return reason, suppression(around)
 
 
 class Engine:
@@ -120,12 +160,12 @@ class Engine:
             llm = float(options.threshold)
         return llm, min(unc, llm)
 
-    def score_texts(self, texts: list[str]) -> list[tuple[Score, str, int]]:
-        """Score raw texts through the cache; return (score, cache key, non-blank lines) for each."""
+    def score_texts(self, texts: list[str]) -> list[tuple[Score, str]]:
+        """Score raw texts through the cache; return (score, cache key) for each."""
         model = self.model
         norms = [normalize(t) for t in texts]
         keys = [text_key(model.digest, n.text) for n in norms]
-        results: list[tuple[Score, int] | None] = [self.cache.get(k) for k in keys]
+        results: list[Score | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
         hits = len(texts) - len(missing)
         if missing:
@@ -138,8 +178,7 @@ class Engine:
             encs = model.encoder.encode_batch([norms[i].text for i in idx])
             scores = model.score_encodings(encs)
             elapsed = time.perf_counter() - t0
-            for i, s in zip(idx, scores):
-                value = (s, count_lines(norms[i].text))
+            for i, value in zip(idx, scores):
                 self.cache.put(keys[i], value)
                 for j in missing:
                     if keys[j] == keys[i]:
@@ -149,20 +188,20 @@ class Engine:
                 self.stats.score_seconds += elapsed
         with self._lock:
             self.stats.cache_hits += hits
-        out: list[tuple[Score, str, int]] = []
+        out: list[tuple[Score, str]] = []
         for r, k in zip(results, keys):
             assert r is not None
-            out.append((r[0], k, r[1]))
+            out.append((r, k))
         return out
 
-    def judge(self, score: Score, n_lines: int, options: Options) -> Verdict:
+    def judge(self, score: Score, content: Content, options: Options) -> Verdict:
         llm, unc = self.effective_thresholds(options)
         return verdict(
             score.probability,
             llm_threshold=llm,
             uncertain_threshold=unc,
-            n_tokens=score.n_tokens,
-            n_lines=n_lines,
+            n_tokens=content.tokens,
+            n_lines=content.statement_lines,
             min_tokens=options.min_tokens,
             min_lines=options.min_lines,
         )
@@ -174,39 +213,97 @@ class Engine:
 
         Raises ValueError for an unsupported language.
         """
-        options = options or Options()
-        language = languages.canonical(language_id)
-        if language is None:
-            raise ValueError(f"unsupported language: {language_id!r}")
         t0 = time.perf_counter()
-        spans = extract_spans(text, language, min_lines=options.min_lines)
-        starts = line_starts(text)
-        results: list[SpanResult] = []
-        if spans:
-            scored = self.score_texts([s.text(text) for s in spans])
-            for span, (score, key, n_lines) in zip(spans, scored):
-                end_char = max(span.start, span.end - 1)
-                results.append(
-                    SpanResult(
-                        span=span,
-                        probability=score.probability,
-                        verdict=self.judge(score, n_lines, options),
-                        n_tokens=score.n_tokens,
-                        n_lines=n_lines,
-                        start_line=_line_of(text, starts, span.start),
-                        end_line=_line_of(text, starts, end_char),
-                        key=key,
-                    )
-                )
+        results = self.analyze_many([(text, language_id)], options)[0][0]
         with self._lock:
-            self.stats.documents += 1
             self.stats.last_document_seconds = time.perf_counter() - t0
         return results
 
-    def score_selection(
-        self, text: str, options: Options | None = None
-    ) -> tuple[Score, Verdict, int]:
-        """Score exactly the given text (a selection or a whole file): (score, verdict, lines)."""
+    def analyze_many(
+        self,
+        documents: Sequence[tuple[str, str]],
+        options: Options | None = None,
+        *,
+        whole: bool = False,
+    ) -> list[tuple[list[SpanResult], Score | None]]:
+        """`analyze` for many (text, language id) documents at once: the spans of every document
+        go to the model together, sorted by length into batches across documents. With `whole`,
+        each document's whole text is scored too (None for a blank one).
+
+        Raises ValueError for an unsupported language.
+        """
         options = options or Options()
-        score, _, n_lines = self.score_texts([text])[0]
-        return score, self.judge(score, n_lines, options), n_lines
+        prepared = [self._prepare(text, language_id, options) for text, language_id in documents]
+        texts: list[str] = []
+        for text, _, spans, marks in prepared:
+            texts.extend(span.text(text) for span, (gen, _) in zip(spans, marks) if gen is None)
+        wholes = [text for text, *_ in prepared if text.strip()] if whole else []
+        scored = self.score_texts(texts + wholes) if texts or wholes else []
+        spans_scored = iter(scored[: len(texts)])
+        whole_scored = iter(scored[len(texts) :])
+        out: list[tuple[list[SpanResult], Score | None]] = []
+        for text, starts, spans, marks in prepared:
+            results = self._finish(text, starts, spans, marks, spans_scored, options)
+            file_score = next(whole_scored)[0] if whole and text.strip() else None
+            out.append((results, file_score))
+        with self._lock:
+            self.stats.documents += len(documents)
+        return out
+
+    def _prepare(
+        self, text: str, language_id: str, options: Options
+    ) -> tuple[str, list[int], list[Span], list[tuple[str | None, str | None]]]:
+        language = languages.canonical(language_id)
+        if language is None:
+            raise ValueError(f"unsupported language: {language_id!r}")
+        spans = extract_spans(text, language, min_lines=options.min_lines)
+        starts = line_starts(text)
+        return text, starts, spans, [_marks(span, text, starts, options) for span in spans]
+
+    def _finish(
+        self,
+        text: str,
+        starts: list[int],
+        spans: list[Span],
+        marks: list[tuple[str | None, str | None]],
+        scored: Iterator[tuple[Score, str]],
+        options: Options,
+    ) -> list[SpanResult]:
+        results: list[SpanResult] = []
+        for span, (reason, suppressed) in zip(spans, marks):
+            end_char = max(span.start, span.end - 1)
+            content = Content(span.statement_lines, span.content_tokens)
+            first, last = _line_of(text, starts, span.start), _line_of(text, starts, end_char)
+            if reason is not None:
+                key = text_key(self.model.digest, normalize(span.text(text)).text)
+                probability: float | None = None
+                judged: Verdict = "generated"
+            else:
+                score, key = next(scored)
+                probability = score.probability
+                judged = self.judge(score, content, options)
+            results.append(
+                SpanResult(
+                    span=span,
+                    probability=probability,
+                    verdict=judged,
+                    n_tokens=content.tokens,
+                    n_lines=content.statement_lines,
+                    start_line=first,
+                    end_line=last,
+                    key=key,
+                    reason=reason,
+                    suppressed=suppressed,
+                )
+            )
+        return results
+
+    def score_selection(
+        self, text: str, options: Options | None = None, language_id: str | None = None
+    ) -> tuple[Score, Verdict, Content]:
+        """Score exactly the given text (a selection or a whole file): (score, verdict, content).
+        The "too short" guard counts the text in `language_id` (`content_of`)."""
+        options = options or Options()
+        score, _ = self.score_texts([text])[0]
+        content = content_of(text, language_id)
+        return score, self.judge(score, content, options), content

@@ -2,6 +2,9 @@
 
 Walks files and folders, skipping version-control folders, virtual environments, dependency folders,
 binary files and what `.gitignore` files exclude; reads text as UTF-8 (with a clear error otherwise).
+Vendored folders and generated files (`core.generated`) are yielded as skipped, with the reason, unless
+the caller includes generated code; a path that does not exist is yielded with that error, so a scan
+reports it and goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pathspec
 
-from codeorigin.core import languages
+from codeorigin.core import generated, languages
 
 SKIP_DIRS = {
     ".git",
@@ -74,9 +77,14 @@ def read_text(path: Path, *, max_bytes: int) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
+    """A file (or a skipped folder) the scan reports on. `language` is from the extension (a `.h`
+    file is decided once its text is read); `skipped` says why it is not read at all."""
+
     path: Path
     display: str
     language: str | None
+    skipped: str | None = None
+    missing: bool = False
 
 
 def _gitignore(dirpath: Path) -> pathspec.PathSpec | None:
@@ -91,16 +99,37 @@ def _gitignore(dirpath: Path) -> pathspec.PathSpec | None:
         return None
 
 
-def walk(paths: list[Path], *, explicit_all: bool = True) -> Iterator[Candidate]:
+def _language(path: Path, mapping: dict[str, str] | None) -> str | None:
+    if mapping:
+        mapped = mapping.get(path.suffix.lower())
+        if mapped is not None:
+            return mapped
+    return languages.from_path(path)
+
+
+def walk(
+    paths: list[Path],
+    *,
+    explicit_all: bool = True,
+    mapping: dict[str, str] | None = None,
+    include_generated: bool = False,
+) -> Iterator[Candidate]:
     """Files to scan under `paths`, in a stable order.
 
     A file named explicitly is always yielded (with its language or None); files found in folders
-    are yielded only when their extension names a supported language and no rule skips them.
+    are yielded only when their extension names a supported language (or one `mapping` gives) and
+    no rule skips them. Unless `include_generated`, a vendored folder is yielded once, skipped, and
+    a file whose path says it is generated is yielded skipped (its content is judged later). A
+    path that does not exist is yielded with `missing` set.
     """
     for root in paths:
-        if not root.is_dir():  # a file, a FIFO or device (read_text refuses them), or nothing
+        if not root.exists() and not root.is_symlink():
+            yield Candidate(root, str(root), None, "no such file or folder", missing=True)
+            continue
+        if not root.is_dir():  # a file, a FIFO or device (read_text refuses them)
             if explicit_all:
-                yield Candidate(root, str(root), languages.from_path(root))
+                why = None if include_generated else generated.path_reason(root.name)
+                yield Candidate(root, str(root), _language(root, mapping), why)
             continue
         # Stack of (.gitignore directory, spec) that apply below the current folder.
         specs: list[tuple[Path, pathspec.PathSpec]] = []
@@ -127,11 +156,15 @@ def walk(paths: list[Path], *, explicit_all: bool = True) -> Iterator[Candidate]
                     continue
                 if sub.is_symlink() or ignored(sub, True):
                     continue
+                if not include_generated and generated.vendored_dir(name):
+                    yield Candidate(sub, str(sub), None, f"vendored ({name}/), not scored")
+                    continue
                 keep.append(name)
             dirnames[:] = keep
             for name in sorted(filenames):
                 p = dirpath / name
-                lang = languages.from_path(p)
+                lang = _language(p, mapping)
                 if lang is None or ignored(p, False) or p.is_symlink():
                     continue
-                yield Candidate(p, str(p), lang)
+                why = None if include_generated else generated.path_reason(name)
+                yield Candidate(p, str(p), lang, why)

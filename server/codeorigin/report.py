@@ -1,6 +1,8 @@
 """Scan reports: the data `codeorigin scan` produces and its text, JSON and SARIF renderings.
 
-The JSON shape is a public contract (README, tests): keep it stable.
+The JSON shape is a public contract (README, tests): keep it stable. Extensions are keys that appear
+only when they apply (`segments` on module spans, `suppressed`, `baseline`, `explanation`); the
+documented keys never change.
 """
 
 from __future__ import annotations
@@ -10,6 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeorigin import __version__
+from codeorigin.core.verdicts import percent, share_percent
+from codeorigin.explanation import CHART_LINES
+
+REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A flagged span's explanation (`scan --explain`): every line's share of the evidence and
+    signed score (1-based lines), the top tokens, the convergence delta and the steps."""
+
+    lines: tuple[tuple[int, float, float], ...]  # (line, share, score)
+    tokens: tuple[tuple[str, int, float, float], ...]  # (text, line, share, score)
+    delta: float
+    steps: int
+    chart: str = ""  # the hover's chart, as plain text (`explanation.render`)
+
+    def top_lines(self, n: int) -> list[tuple[int, float, float]]:
+        return sorted(self.lines, key=lambda x: -x[1])[:n]
 
 
 @dataclass(frozen=True)
@@ -21,6 +42,27 @@ class SpanReport:
     probability: float | None
     verdict: str
     name_column: int = 1  # 1-based column of the name (code points), for SARIF regions
+    # A module span's runs of lines (1-based, inclusive): the code outside functions and classes.
+    segments: tuple[tuple[int, int], ...] = ()
+    suppressed: str | None = None  # the reason of a `codeorigin: ignore` comment
+    baseline: bool = False  # known from the baseline: not reported
+    explanation: Explained | None = None
+    text_hash: str = ""  # hash of the normalised text (baselines); not in the JSON
+
+    @property
+    def reported(self) -> bool:
+        """`llm` or `uncertain`, neither suppressed nor in the baseline."""
+        return self.verdict in REPORTED and self.suppressed is None and not self.baseline
+
+    @property
+    def flagged(self) -> bool:
+        return self.reported and self.verdict == "llm"
+
+    @property
+    def where(self) -> str:
+        """Its lines, as `12-40`, or a module span's runs, `1-21,72-101`."""
+        runs = self.segments or ((self.start_line, self.end_line),)
+        return ",".join(f"{a}-{b}" for a, b in runs)
 
 
 @dataclass(frozen=True)
@@ -40,11 +82,52 @@ class ScanReport:
 
     @property
     def flagged(self) -> int:
-        return sum(1 for f in self.files for s in f.spans if s.verdict == "llm")
+        return sum(1 for f in self.files for s in f.spans if s.flagged)
+
+    @property
+    def scored_files(self) -> int:
+        return sum(1 for f in self.files if not f.error and f.language)
+
+    @property
+    def judged_spans(self) -> int:
+        """Spans that got a score (not generated)."""
+        return sum(1 for f in self.files for s in f.spans if s.probability is not None)
 
 
 def _round(p: float | None) -> float | None:
     return None if p is None else round(float(p), 4)
+
+
+def _span_json(s: SpanReport) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": s.name,
+        "kind": s.kind,
+        "start_line": s.start_line,
+        "end_line": s.end_line,
+        "probability": _round(s.probability),
+        "verdict": s.verdict,
+    }
+    if s.segments:
+        out["segments"] = [list(seg) for seg in s.segments]
+    if s.suppressed is not None:
+        out["suppressed"] = s.suppressed
+    if s.baseline:
+        out["baseline"] = True
+    if s.explanation is not None:
+        e = s.explanation
+        out["explanation"] = {
+            "lines": [
+                {"line": line, "share": round(share, 4), "score": round(score, 4)}
+                for line, share, score in e.lines
+            ],
+            "tokens": [
+                {"text": text, "line": line, "share": round(share, 4), "score": round(score, 4)}
+                for text, line, share, score in e.tokens
+            ],
+            "delta": round(e.delta, 4),
+            "steps": e.steps,
+        }
+    return out
 
 
 def to_json(report: ScanReport) -> dict[str, Any]:
@@ -57,17 +140,7 @@ def to_json(report: ScanReport) -> dict[str, Any]:
                 "language": f.language,
                 "probability": _round(f.probability),
                 "error": f.error,
-                "spans": [
-                    {
-                        "name": s.name,
-                        "kind": s.kind,
-                        "start_line": s.start_line,
-                        "end_line": s.end_line,
-                        "probability": _round(s.probability),
-                        "verdict": s.verdict,
-                    }
-                    for s in f.spans
-                ],
+                "spans": [_span_json(s) for s in f.spans],
             }
             for f in report.files
         ],
@@ -114,38 +187,45 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
         for s in f.spans:
             if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
                 continue
-            pct = round(100 * (s.probability or 0.0))
-            results.append(
-                {
-                    "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
-                    "ruleIndex": 0 if s.verdict == "llm" else 1,
-                    "level": _LEVELS[s.verdict],
-                    "message": {
-                        "text": f"{s.kind} '{s.name}': "
-                        + ("likely" if s.verdict == "llm" else "possibly")
-                        + f" LLM-generated ({pct}%)"
-                    },
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": f.path},
-                                "region": {
-                                    "startLine": s.start_line,
-                                    "startColumn": max(1, s.name_column),
-                                    "endLine": s.end_line,
-                                },
+            if s.baseline:
+                continue  # known: only what is new is reported
+            pct = percent(s.probability or 0.0)
+            result: dict[str, Any] = {
+                "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
+                "ruleIndex": 0 if s.verdict == "llm" else 1,
+                "level": _LEVELS[s.verdict],
+                "message": {
+                    "text": f"{s.kind} '{s.name}': "
+                    + ("likely" if s.verdict == "llm" else "possibly")
+                    + f" LLM-generated ({pct})"
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.path},
+                            "region": {
+                                "startLine": s.start_line,
+                                "startColumn": max(1, s.name_column),
+                                "endLine": s.end_line,
                             },
-                            "logicalLocations": [
-                                {
-                                    "name": s.name,
-                                    "kind": "function" if s.kind != "module" else "module",
-                                }
-                            ],
-                        }
-                    ],
-                    "properties": {"probability": _round(s.probability), "verdict": s.verdict},
-                }
-            )
+                        },
+                        "logicalLocations": [
+                            {
+                                "name": s.name,
+                                "kind": "function" if s.kind != "module" else "module",
+                            }
+                        ],
+                    }
+                ],
+                "properties": {"probability": _round(s.probability), "verdict": s.verdict},
+            }
+            if s.suppressed is not None:
+                result["suppressions"] = [
+                    {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
+                ]
+            if s.explanation is not None:
+                _sarif_explanation(result, f.path, s.explanation)
+            results.append(result)
     invocation_ok = all(f.error is None for f in report.files)
     notifications = [
         {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}
@@ -179,12 +259,39 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
     }
 
 
+def _sarif_explanation(result: dict[str, Any], path: str, e: Explained) -> None:
+    """The lines that weigh most as related locations (their share in the message), the top tokens
+    and the convergence delta in the result's properties."""
+    result["relatedLocations"] = [
+        {
+            "id": k,
+            "physicalLocation": {
+                "artifactLocation": {"uri": path},
+                "region": {"startLine": line},
+            },
+            "message": {
+                "text": f"{share_percent(share)} of the evidence, toward "
+                + ("LLM-generated" if score > 0 else "human-written")
+            },
+        }
+        for k, (line, share, score) in enumerate(e.top_lines(CHART_LINES))
+    ]
+    result["properties"]["topTokens"] = [
+        {"text": text, "line": line, "share": round(share, 4), "score": round(score, 4)}
+        for text, line, share, score in e.tokens
+    ]
+    result["properties"]["convergenceDelta"] = round(e.delta, 4)
+    result["properties"]["steps"] = e.steps
+
+
 def render_sarif(report: ScanReport) -> str:
     return json.dumps(to_sarif(report), indent=2)
 
 
 def render_text(report: ScanReport, *, verbose: bool = False) -> str:
-    """A human-readable summary: flagged spans first per file, then totals."""
+    """A human-readable summary: per file, the spans reported as `llm` or `uncertain` (every span
+    with `verbose`, suppressed and known ones marked), with explanations when computed; then
+    totals, and a line saying so when nothing was scored."""
     lines: list[str] = []
     n_spans = 0
     for f in report.files:
@@ -192,15 +299,46 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             lines.append(f"{f.path}: skipped: {f.error}")
             continue
         n_spans += len(f.spans)
-        shown = [s for s in f.spans if verbose or s.verdict in ("llm", "uncertain")]
+        shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
-            p = "   -" if s.probability is None else f"{100 * s.probability:3.0f}%"
-            lines.append(
-                f"{f.path}:{s.start_line}-{s.end_line}: {p} {s.verdict:<9} {s.kind} {s.name}"
-            )
-    scored = sum(1 for f in report.files if not f.error)
+            p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
+            mark = ""
+            if s.suppressed is not None:
+                mark = f" (suppressed{': ' + s.suppressed if s.suppressed else ''})"
+            elif s.baseline:
+                mark = " (in the baseline)"
+            lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
+            if s.explanation is not None and s.explanation.chart:
+                lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
+    suppressed = sum(1 for f in report.files for s in f.spans if s.suppressed is not None)
+    known = sum(1 for f in report.files for s in f.spans if s.baseline)
+    skipped = sum(1 for f in report.files if f.error)
+    extra = [
+        f"{n} {what}"
+        for n, what in (
+            (suppressed, "suppressed"),
+            (known, "in the baseline"),
+            (skipped, "files or folders skipped"),
+        )
+        if n
+    ]
     lines.append(
-        f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in {scored} files "
-        f"(model {report.model_name}, threshold {report.threshold:.2f})"
+        f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in "
+        f"{report.scored_files} files (model {report.model_name}, threshold "
+        f"{percent(report.threshold)})" + (f"; {', '.join(extra)}" if extra else "")
     )
+    if report.judged_spans == 0:
+        lines.append(nothing_scored(report))
     return "\n".join(lines)
+
+
+def nothing_scored(report: ScanReport) -> str:
+    """The sentence for a scan that scored nothing, saying why."""
+    if not report.files:
+        return "Nothing was scored: no file in a supported language was found."
+    if report.scored_files == 0:
+        return (
+            f"Nothing was scored: all {len(report.files)} files or folders were skipped "
+            "(see the reasons above)."
+        )
+    return "Nothing was scored: the files hold no function or script code to judge."

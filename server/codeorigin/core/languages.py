@@ -2,11 +2,17 @@
 
 Each grammar comes from its own PyPI wheel (tree-sitter-python, tree-sitter-java, ...), imported
 lazily the first time a language is parsed; none is downloaded at run time.
+
+A `.h` file is C or C++: `for_file` decides from its content as GitHub linguist's heuristics do
+(`namespace`, `class`, `template <`, `std::`, access specifiers, C++ standard headers mean C++;
+anything else is C). A user's mapping of extensions (`codeorigin.extensions`, `scan --extension`)
+comes before both.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -29,7 +35,7 @@ LANGUAGES: dict[str, LanguageInfo] = {
     for info in (
         LanguageInfo("python", "tree_sitter_python", "language", (".py", ".pyw", ".pyi")),
         LanguageInfo("java", "tree_sitter_java", "language", (".java",)),
-        LanguageInfo("c", "tree_sitter_c", "language", (".c", ".h")),
+        LanguageInfo("c", "tree_sitter_c", "language", (".c", ".h")),  # .h: see `for_file`
         LanguageInfo(
             "cpp",
             "tree_sitter_cpp",
@@ -84,6 +90,72 @@ def canonical(language_id: str | None) -> str | None:
 def from_path(path: str | PurePath) -> str | None:
     """The language of a file, from its extension, or None."""
     return _EXTENSIONS.get(PurePath(path).suffix.lower())
+
+
+# linguist's heuristics for .h files (heuristics.yml, "C++" rules); Objective-C is out of scope.
+_CPP_HEADER = re.compile(
+    r"^\s*#\s*include\s*<(?:cstdint|cstddef|cstdlib|cstring|string|string_view|vector|map|set|"
+    r"list|array|bitset|deque|queue|stack|forward_list|unordered_map|unordered_set|memory|"
+    r"utility|algorithm|functional|optional|variant|tuple|type_traits|limits|chrono|thread|"
+    r"mutex|atomic|(?:i|o|io|s|f)stream)>"
+    r"|^\s*template\s*<"
+    r"|^[ \t]*(?:try|constexpr)\b"
+    r"|^[ \t]*catch\s*\("
+    r"|^[ \t]*(?:class|(?:using[ \t]+)?namespace)\s+\w+"
+    r"|^[ \t]*(?:private|public|protected):\s*$"
+    r"|\bstd::\w+"
+    r"|^\s*extern\s+\"C\+\+\"",
+    re.M,
+)
+
+
+def header_language(text: str) -> str:
+    """ "cpp" when a `.h` file's content says C++ (linguist's heuristics), else "c"."""
+    return "cpp" if _CPP_HEADER.search(text) else "c"
+
+
+def parse_mapping(items: dict[str, str] | list[str] | tuple[str, ...]) -> dict[str, str]:
+    """A user's extension mapping, `{".h": "cpp"}` or `[".h=cpp"]`, as {".ext": canonical id}.
+    Raises ValueError naming what is wrong."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(items, dict):
+        pairs = [(str(k), str(v)) for k, v in items.items()]
+    else:
+        for item in items:
+            ext, sep, lang = str(item).partition("=")
+            if not sep:
+                raise ValueError(f"expected EXT=LANGUAGE, e.g. .h=cpp, not {item!r}")
+            pairs.append((ext, lang))
+    out: dict[str, str] = {}
+    for ext, lang in pairs:
+        ext = ext.strip().lower()
+        ext = ext if ext.startswith(".") else "." + ext
+        if len(ext) < 2 or "/" in ext:
+            raise ValueError(f"not a file extension: {ext!r}")
+        language = canonical(lang.strip())
+        if language is None:
+            supported = ", ".join(sorted(LANGUAGES))
+            raise ValueError(f"unsupported language {lang!r} for {ext} (supported: {supported})")
+        out[ext] = language
+    return out
+
+
+def for_file(
+    path: str | PurePath | None,
+    text: str | None,
+    given: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> str | None:
+    """The language to parse a file with: the user's `mapping` of its extension first; for a `.h`
+    file, C or C++ from its content; else `given` (an editor's language id) or the extension."""
+    suffix = PurePath(path).suffix.lower() if path is not None else ""
+    if mapping and suffix in mapping:
+        return mapping[suffix]
+    if suffix == ".h" and text is not None and canonical(given) in (None, "c", "cpp"):
+        return header_language(text)
+    if given is not None:
+        return canonical(given)
+    return from_path(path) if path is not None else None
 
 
 def grammar(language_id: str) -> Language:

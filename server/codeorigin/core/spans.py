@@ -28,9 +28,10 @@ class Span:
     """One scoring unit of a document.
 
     `segments` are the half-open character ranges whose concatenation is the span's text: one
-    range for a function, the module-level runs of lines for a `module` span. `start`/`end` cover
-    all segments; `name_start`/`name_end` is where a diagnostic goes (the name, or the first line
-    of a module span).
+    range for a function, the module-level runs of lines for a `module` span (the code outside
+    every function and class, and nothing else). `start`/`end` cover all segments;
+    `name_start`/`name_end` is where a diagnostic goes (the name, or the first line of a module
+    span). `statement_lines` and `content_tokens` count what carries authorship (`Content`).
     """
 
     name: str
@@ -40,6 +41,9 @@ class Span:
     name_start: int
     name_end: int
     segments: tuple[tuple[int, int], ...]
+    # What carries authorship, for the "too short" guard (see `Content`).
+    statement_lines: int = 0
+    content_tokens: int = 0
 
     def text(self, document: str) -> str:
         """The span's text, taken from the document it was extracted from."""
@@ -266,6 +270,99 @@ class _Found:
     name_node: Node | None
     name: str
     kind: SpanKind
+    body: Node | None = None  # what the "too short" guard counts (None: the whole node)
+
+
+@dataclass(frozen=True)
+class Content:
+    """What carries authorship in a piece of code, counted the same way in every language.
+
+    `statement_lines`: lines of the body (never the signature) that hold at least one identifier
+    or literal, so lines of braces, `end`, `else {` or punctuation alone do not count.
+    `tokens`: identifier and literal tokens of the body: the named leaves of the tree-sitter tree
+    (identifiers, field names, numbers, `this`/`self`, types), a whole string literal counting as
+    one, comments not at all.
+    """
+
+    statement_lines: int
+    tokens: int
+
+
+def _is_atomic(node_type: str) -> bool:
+    """A literal counted as one token, whatever is inside it (string fragments, escapes)."""
+    return "string" in node_type or node_type.endswith("literal") or "heredoc" in node_type
+
+
+_NOT_CONTENT = {"php_tag", "text", "string_start", "string_end"}
+
+
+def _count(nodes: list[Node], skip: tuple[tuple[int, int], ...] = ()) -> Content:
+    """Count identifier/literal leaves under `nodes`, pruning subtrees whose byte range lies inside
+    one of `skip` (functions and classes, for a module span)."""
+    rows: set[int] = set()
+    tokens = 0
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if "comment" in t:
+            continue
+        if skip and any(a <= node.start_byte and node.end_byte <= b for a, b in skip):
+            continue
+        if node.is_named and _is_atomic(t):
+            tokens += 1
+            rows.add(node.start_point[0])
+            continue
+        if node.child_count == 0:
+            if node.is_named and t not in _NOT_CONTENT and node.end_byte > node.start_byte:
+                tokens += 1
+                rows.add(node.start_point[0])
+            continue
+        stack.extend(reversed(node.children))
+    return Content(len(rows), tokens)
+
+
+def _body_of(node: Node, name_node: Node | None) -> list[Node]:
+    """The nodes of a span that the guard counts: the function's body without its signature."""
+    cur = node
+    for _ in range(4):  # through decorators, templates, `export`, a binding's value
+        body = cur.child_by_field_name("body")
+        if body is not None:
+            return [body]
+        inner = cur.child_by_field_name("value") or cur.child_by_field_name("right")
+        if inner is None:
+            inner = next(
+                (c for c in cur.named_children if c.child_by_field_name("body") is not None), None
+            )
+        if inner is None:
+            break
+        cur = inner
+    skip = {"parameters", "formal_parameters", "parameter_list", "lambda_parameters"}
+    return [
+        c
+        for c in node.named_children
+        if c.type not in skip and (name_node is None or c.id != name_node.id)
+    ]
+
+
+def content_of(text: str, language_id: str | None) -> Content:
+    """`Content` of a whole text (a selection, a file): parsed with the language's grammar, or, for
+    an unsupported language, counted from identifiers, numbers and strings line by line."""
+    language = languages.canonical(language_id)
+    if language is None:
+        rows = 0
+        tokens = 0
+        for line in text.splitlines():
+            found = _WORDS.findall(line)
+            tokens += len(found)
+            rows += bool(found)
+        return Content(rows, tokens)
+    data = text.encode("utf-8", "surrogatepass")
+    root = languages.parser(language).parse(data).root_node
+    return _count([root])
+
+
+_WORDS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$@][\w$]*|\d[\w.]*""")
 
 
 def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
@@ -299,7 +396,9 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             )
             if language == "go":
                 is_method = t == "method_declaration"
-            yield _Found(outer or node, name_node, name, "method" if is_method else "function")
+            yield _Found(
+                outer or node, name_node, name, "method" if is_method else "function", node
+            )
             continue
         if t in bindings:
             name_field, value_field = bindings[t]
@@ -331,6 +430,7 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
                     target,
                     name_text.strip("'\""),
                     kind,
+                    value,
                 )
                 continue
         if t in classes:
@@ -373,6 +473,7 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
     root = tree.root_node
     spans: list[Span] = []
     covered: list[tuple[int, int]] = []
+    covered_bytes: list[tuple[int, int]] = []
     for found in _walk(root, language, t):
         start = t.char(found.node.start_byte)
         end = t.char(found.node.end_byte)
@@ -399,10 +500,24 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
         # whole method (otherwise the body would stay indented under an unindented `def`).
         line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
         seg_start = line_start if not text[line_start:start].strip() else start
-        spans.append(Span(found.name, found.kind, start, end, ns, ne, ((seg_start, end),)))
+        content = _count(_body_of(found.body or found.node, found.name_node))
+        spans.append(
+            Span(
+                found.name,
+                found.kind,
+                start,
+                end,
+                ns,
+                ne,
+                ((seg_start, end),),
+                content.statement_lines,
+                content.tokens,
+            )
+        )
         covered.append((start, end))
+        covered_bytes.append((found.node.start_byte, found.node.end_byte))
 
-    module = _module_span(text, root, t, language, covered, min_lines)
+    module = _module_span(text, root, t, language, covered, covered_bytes, min_lines)
     if module is not None:
         spans.append(module)
     spans.sort(key=lambda s: (s.start, s.end))
@@ -410,17 +525,25 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
 
 
 def _module_span(
-    text: str, root: Node, t: _Text, language: str, covered: list[tuple[int, int]], min_lines: int
+    text: str,
+    root: Node,
+    t: _Text,
+    language: str,
+    covered: list[tuple[int, int]],
+    covered_bytes: list[tuple[int, int]],
+    min_lines: int,
 ) -> Span | None:
     """Module-level code outside functions and classes, as whole lines."""
     classes: set[str] = _RULES[language]["classes"]  # type: ignore[assignment]
     excluded = list(covered)
+    excluded_bytes = list(covered_bytes)
     for child in root.named_children:
         if child.type in classes or (
             child.type in ("decorated_definition", "export_statement")
             and any(g.type in classes for g in child.named_children)
         ):
             excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
+            excluded_bytes.append((child.start_byte, child.end_byte))
     # Java/C# programs live in classes; a file whose only top-level code is a package/import
     # preamble has no module span, which the line threshold takes care of.
     starts = line_starts(text)
@@ -464,7 +587,18 @@ def _module_span(
         if first_line_end > start and text[first_line_end - 1] == "\r"
         else first_line_end
     )
-    return Span("<module>", "module", start, end, start, max(name_end, start + 1), tuple(segments))
+    content = _count([root], tuple(excluded_bytes))
+    return Span(
+        "<module>",
+        "module",
+        start,
+        end,
+        start,
+        max(name_end, start + 1),
+        tuple(segments),
+        content.statement_lines,
+        content.tokens,
+    )
 
 
 _PREAMBLE_PREFIXES = (

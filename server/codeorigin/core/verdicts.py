@@ -1,10 +1,11 @@
-"""Verdicts from probabilities: `llm`, `uncertain`, `human`, or `too_short` to judge."""
+"""Verdicts from probabilities: `llm`, `uncertain`, `human`, or `too_short` to judge (and
+`generated` for a span a generator wrote, which is never scored)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-Verdict = Literal["llm", "uncertain", "human", "too_short"]
+Verdict = Literal["llm", "uncertain", "human", "too_short", "generated"]
 
 
 def verdict(
@@ -19,9 +20,11 @@ def verdict(
 ) -> Verdict:
     """The verdict for one scored text.
 
-    Texts under `min_tokens` tokens or `min_lines` non-blank lines are `too_short`: the model has
-    too little to go on, and a false accusation costs more than a miss. Otherwise the probability is
-    compared with the thresholds (`uncertain_threshold` is clamped to at most `llm_threshold`).
+    Texts under `min_tokens` identifier/literal tokens or `min_lines` statement lines (what
+    `core.spans.Content` counts: never braces, punctuation or the signature) are `too_short`: the
+    model has too little to go on, and a false accusation costs more than a miss. Otherwise the
+    probability is compared with the thresholds (`uncertain_threshold` is clamped to at most
+    `llm_threshold`).
     """
     if probability is None or n_tokens < min_tokens or n_lines < min_lines:
         return "too_short"
@@ -30,3 +33,35 @@ def verdict(
     if probability >= min(uncertain_threshold, llm_threshold):
         return "uncertain"
     return "human"
+
+
+VERDICT_WORDS: dict[str, str] = {
+    "llm": "likely LLM-generated",
+    "uncertain": "possibly LLM-generated",
+    "human": "likely human-written",
+    "too_short": "too short to judge",
+    "generated": "generated code, not judged",
+}
+
+
+def percent(probability: float) -> str:
+    """A probability or a threshold as a percentage with one decimal, the one precision used
+    everywhere (96.5%). Never 100.0% or 0.0% for a probability strictly between them."""
+    value = round(probability * 100, 1)
+    if value >= 100.0 and probability < 1.0:
+        value = 99.9
+    if value <= 0.0 and probability > 0.0:
+        value = 0.1
+    return f"{value:.1f}%"
+
+
+def share_percent(share: float) -> str:
+    """A line's or a token's share of the evidence, in whole percent (87%; never 100% or 0% for a
+    share strictly between them). Shares are not probabilities: a decimal would be false
+    precision."""
+    value = round(share * 100)
+    if value == 100 and share < 1.0:
+        value = 99
+    if value == 0 and share > 0.0:
+        value = 1
+    return f"{value}%"

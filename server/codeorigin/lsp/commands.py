@@ -1,7 +1,8 @@
 """Commands (`workspace/executeCommand`), each also usable from an editor's command palette.
 
 - `codeorigin.rescoreSelection(uri, range)`: score exactly the selected text; show the result and
-  return {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}.
+  return {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}; `n_lines` and
+  `n_tokens` are what the "too short" guard counts (statement lines, identifier/literal tokens).
 - `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again,
   re-publish, and return its spans.
 - `codeorigin.status([uri])`: the model, cache, counters and timings for a document's settings (or
@@ -58,8 +59,10 @@ async def rescore_selection(
         return None
     options = settings.engine_options()
     loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(ls.executor, engine.score_selection, selected, options)
-    score, verdict, n_lines = await with_progress_if_slow(
+    work = loop.run_in_executor(
+        ls.executor, engine.score_selection, selected, options, doc.language_id
+    )
+    score, verdict, content = await with_progress_if_slow(
         ls, work, "codeorigin: scoring the selection"
     )
     threshold, _ = engine.effective_thresholds(options)
@@ -67,17 +70,21 @@ async def rescore_selection(
         f"{percent(score.probability)}, threshold {percent(threshold)}, model {engine.model.name}"
     )
     if verdict == "too_short":
-        detail += f"; needs {settings.min_tokens} tokens and {settings.min_lines} lines"
+        detail += (
+            f"; needs {settings.min_lines} statement lines and "
+            f"{settings.min_tokens} identifier/literal tokens"
+        )
     ls.notify_user(
-        f"codeorigin: the selection ({n_lines} lines, {score.n_tokens} tokens) is "
+        f"codeorigin: the selection ({content.statement_lines} statement lines, "
+        f"{content.tokens} identifier/literal tokens) is "
         f"{VERDICT_WORDS[verdict]} ({detail}).",
         types.MessageType.Info,
     )
     return {
         "probability": score.probability,
         "verdict": verdict,
-        "n_tokens": score.n_tokens,
-        "n_lines": n_lines,
+        "n_tokens": content.tokens,
+        "n_lines": content.statement_lines,
         "threshold": threshold,
         "model": engine.model.name,
     }

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
+from codeorigin.core.verdicts import percent
 from codeorigin.lsp.options import Severity
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["percent"]  # features format probabilities through here or core.verdicts
+
 SOURCE = "codeorigin"
 CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}
 _SEVERITY: dict[Severity, types.DiagnosticSeverity] = {
@@ -37,16 +40,6 @@ _SEVERITY: dict[Severity, types.DiagnosticSeverity] = {
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
-
-
-def percent(probability: float) -> str:
-    """87% (never 100% or 0% for a probability strictly between them)."""
-    value = round(probability * 100)
-    if value == 100 and probability < 1.0:
-        value = 99
-    if value == 0 and probability > 0.0:
-        value = 1
-    return f"{value}%"
 
 
 def message(result: SpanResult) -> str:

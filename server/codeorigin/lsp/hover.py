@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.lsp.diagnostics import percent
+from codeorigin.core.verdicts import VERDICT_WORDS
+from codeorigin.explanation import verdict_text
 
 if TYPE_CHECKING:
     from codeorigin.engine import Engine, SpanResult
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from codeorigin.lsp.server import CodeOriginServer
 
 log = logging.getLogger(__name__)
+__all__ = ["VERDICT_WORDS"]
 
 
 @dataclass(frozen=True)
@@ -75,40 +77,17 @@ async def prepare(ctx: HoverContext) -> None:
             log.exception("hover preparer %r failed", preparer)
 
 
-VERDICT_WORDS = {
-    "llm": "likely LLM-generated",
-    "uncertain": "possibly LLM-generated",
-    "human": "likely human-written",
-    "too_short": "too short to judge",
-}
-
-
 def verdict_section(ctx: HoverContext) -> str:
-    """The first section: probability, verdict, threshold and model."""
-    r = ctx.result
-    llm, uncertain = ctx.engine.effective_thresholds(ctx.settings.engine_options())
-    prob = percent(r.probability) if r.probability is not None else "n/a"
-    model = ctx.engine.model.name
-    md = ctx.markdown
-    name = f"`{r.span.name}`" if md else r.span.name
-    lines = [
-        f"**codeorigin: {VERDICT_WORDS[r.verdict]}**"
-        if md
-        else f"codeorigin: {VERDICT_WORDS[r.verdict]}",
-        "",
-        f"{name} ({r.span.kind}): probability of LLM authorship {f'**{prob}**' if md else prob}",
-        "",
-    ]
-    bullet = "- " if md else ""
-    lines.append(f"{bullet}Verdict: {r.verdict}")
-    lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
-    if r.verdict == "too_short":
-        lines.append(
-            f"{bullet}Length: {r.n_tokens} tokens, {r.n_lines} lines "
-            f"(needs {ctx.settings.min_tokens} tokens and {ctx.settings.min_lines} lines)"
-        )
-    lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
-    return "\n".join(lines)
+    """The first section: probability, verdict, threshold and model (`explanation.verdict_text`,
+    shared with `codeorigin explain`)."""
+    options = ctx.settings.engine_options()
+    return verdict_text(
+        ctx.result,
+        ctx.engine.effective_thresholds(options),
+        ctx.engine.model.name,
+        options,
+        markdown=ctx.markdown,
+    )
 
 
 def render(ctx: HoverContext) -> str:

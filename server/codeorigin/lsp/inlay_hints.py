@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.lsp.diagnostics import percent
+from codeorigin.core.verdicts import share_percent
 from codeorigin.lsp.explanations import AHEAD
 from codeorigin.model.manifest import ModelError
 
@@ -56,10 +56,10 @@ def hints(
                     la.line,
                     types.InlayHint(
                         position=position,
-                        label=percent(la.share),
+                        label=share_percent(la.share),
                         padding_left=True,
                         tooltip=(
-                            f"codeorigin: this line carries {percent(la.share)} of the evidence "
+                            f"codeorigin: this line carries {share_percent(la.share)} of the evidence "
                             f"about {name}, pushing toward {toward}."
                         ),
                     ),

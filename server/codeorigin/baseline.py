@@ -1,0 +1,118 @@
+"""Baselines: the findings a project has already seen, so that only new ones are reported.
+
+`codeorigin scan --write-baseline FILE` records every span reported as `llm` or `uncertain` (and
+not suppressed) by its path, its name and a hash of its normalised text. `--baseline FILE` then
+reports only spans that are not in the file, and the server, when `codeorigin.baseline` names the
+file, shows no diagnostic for them. Because the hash is of the normalised text, a finding stays
+known while its function is unchanged (re-indenting or moving it keeps it known), and comes back
+when the function is edited.
+
+Paths are stored relative to the baseline file's folder with `/` separators, so the file can be
+committed and read on another machine or from the editor.
+
+The file is JSON:
+`{"codeorigin_baseline": 1, "findings": [{"path", "name", "hash", "verdict", "probability"}]}`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read or written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One recorded finding. `path` is relative to the baseline's folder (`/`-separated)."""
+
+    path: str
+    name: str
+    hash: str
+    verdict: str = "llm"
+    probability: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.path, self.name, self.hash)
+
+
+def relative(root: Path, path: Path) -> str:
+    """`path` relative to `root` with `/` separators (absolute when it is not below `root`)."""
+    full = Path(os.path.abspath(path))
+    try:
+        return full.relative_to(Path(os.path.abspath(root))).as_posix()
+    except ValueError:
+        return full.as_posix()
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The findings of a baseline file, and the folder its paths are relative to."""
+
+    root: Path
+    keys: frozenset[tuple[str, str, str]]
+
+    def knows(self, path: Path, name: str, text_hash: str) -> bool:
+        """Whether a span of the file at `path` was in the baseline, unchanged."""
+        return (relative(self.root, path), name, text_hash) in self.keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def load(file: Path) -> Baseline:
+    """Read a baseline file. Raises BaselineError with a message a user can act on."""
+    try:
+        data: Any = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BaselineError(
+            f"no baseline file at {file}: write one with codeorigin scan --write-baseline {file}"
+        ) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BaselineError(f"cannot read the baseline {file}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("codeorigin_baseline") != FORMAT:
+        raise BaselineError(
+            f"{file} is not a codeorigin baseline (format {FORMAT}); "
+            "write it again with codeorigin scan --write-baseline"
+        )
+    keys: set[tuple[str, str, str]] = set()
+    for item in data.get("findings", []):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("path", "name", "hash")
+        ):
+            raise BaselineError(f"{file} has a finding without path, name and hash: {item!r}")
+        keys.add((item["path"], item["name"], item["hash"]))
+    return Baseline(Path(os.path.abspath(file)).parent, frozenset(keys))
+
+
+def write(file: Path, findings: Iterable[Finding]) -> int:
+    """Write a baseline file (sorted, so it diffs well); return how many findings it holds."""
+    items = sorted({f.key: f for f in findings}.values(), key=lambda f: f.key)
+    data = {
+        "codeorigin_baseline": FORMAT,
+        "findings": [
+            {
+                "path": f.path,
+                "name": f.name,
+                "hash": f.hash,
+                "verdict": f.verdict,
+                "probability": None if f.probability is None else round(f.probability, 4),
+            }
+            for f in items
+        ],
+    }
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(f"cannot write the baseline {file}: {exc}") from exc
+    return len(items)

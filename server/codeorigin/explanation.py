@@ -1,0 +1,223 @@
+"""Explanations as text: the line chart, the top tokens and the convergence delta.
+
+One rendering for every place that shows why a score is what it is: the hover and the one-line
+message of the language server (`lsp.explain`), and `codeorigin explain` and `scan --explain` on the
+command line. Takes an `Attribution` (`model.attributor`) and the text it was computed on; imports
+neither pygls nor onnxruntime.
+
+A chart row reads `L12  ████▉  31% ↑  for i in range(len(xs)):`: the 1-based line, a bar of block
+characters (eighth blocks; `BAR_CELLS` cells are 100%), the line's share of the evidence, ↑ toward
+LLM-generated / ↓ toward human-written, and the line's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from codeorigin.core.spans import line_starts
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+
+if TYPE_CHECKING:
+    from codeorigin.engine import Options, SpanResult
+    from codeorigin.model.attributor import Attribution, TokenAttribution
+
+CHART_LINES = 5
+TOP_TOKENS = 5
+BAR_CELLS = 16  # a 100% bar
+SNIPPET = 50  # characters of a line's text in the chart
+DELTA_WARN = 0.05  # above this convergence delta the hover suggests more steps
+_EIGHTHS = "▏▎▍▌▋▊▉"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def verdict_text(
+    result: SpanResult,
+    thresholds: tuple[float, float],
+    model: str,
+    options: Options,
+    *,
+    markdown: bool,
+) -> str:
+    """The verdict of a span: probability, verdict, thresholds in effect (llm, uncertain), why it
+    is not judged or not flagged, and the model."""
+    r = result
+    llm, uncertain = thresholds
+    prob = percent(r.probability) if r.probability is not None else "n/a"
+    md = markdown
+    name = f"`{r.span.name}`" if md else r.span.name
+    lines = [
+        f"**codeorigin: {VERDICT_WORDS[r.verdict]}**"
+        if md
+        else f"codeorigin: {VERDICT_WORDS[r.verdict]}",
+        "",
+        f"{name} ({r.span.kind}): probability of LLM authorship {f'**{prob}**' if md else prob}",
+        "",
+    ]
+    bullet = "- " if md else ""
+    lines.append(f"{bullet}Verdict: {r.verdict}")
+    lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
+    if r.verdict == "too_short":
+        lines.append(
+            f"{bullet}Length: {r.n_lines} statement lines, {r.n_tokens} identifier/literal "
+            f"tokens (needs {options.min_lines} and {options.min_tokens})"
+        )
+    if r.reason is not None:
+        lines.append(f"{bullet}Not scored: {r.reason}")
+    if r.suppressed is not None:
+        why = f": {r.suppressed}" if r.suppressed else ""
+        lines.append(f"{bullet}Suppressed by a codeorigin: ignore comment{why}")
+    lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
+    return "\n".join(lines)
+
+
+def bar(share: float, cells: int = BAR_CELLS) -> str:
+    """A bar of `share * cells` block characters, to an eighth of a cell (never empty for a
+    share above 0)."""
+    eighths = round(min(max(share, 0.0), 1.0) * cells * 8)
+    if eighths == 0 and share > 0:
+        eighths = 1
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest - 1] if rest else "")
+
+
+def direction(score: float) -> str:
+    """↑ toward LLM-generated, ↓ toward human-written."""
+    return "↑" if score > 0 else "↓" if score < 0 else "·"
+
+
+def token_label(token: TokenAttribution) -> str:
+    """A token as a reader sees it: layout markers as ⏎ and ⇥, whitespace made visible."""
+    if token.kind == "newline":
+        return "⏎"
+    if token.kind == "indent":
+        return "⇥"
+    shown = token.text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    shown = shown.replace("\t", "⇥")
+    return shown if shown.strip() else "␠"
+
+
+def code_span(text: str) -> str:
+    """Markdown inline code that survives backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def snippet(line: str, width: int = SNIPPET) -> str:
+    """A line's text for the chart: trimmed, tabs as spaces, at most `width` characters."""
+    text = line.strip().replace("\t", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _line_texts(text: str, lines: Sequence[int]) -> dict[int, str]:
+    starts = line_starts(text)
+    out: dict[int, str] = {}
+    for line in lines:
+        if 0 <= line < len(starts):
+            end = starts[line + 1] if line + 1 < len(starts) else len(text)
+            out[line] = text[starts[line] : end].rstrip("\r\n")
+    return out
+
+
+def chart(attribution: Attribution, text: str, n: int = CHART_LINES) -> list[str]:
+    """Rows for the `n` lines with the largest shares, largest first."""
+    top = attribution.top_lines(n)
+    texts = _line_texts(text, [la.line for la in top])
+    numbers = [f"L{la.line + 1}" for la in top]
+    bars = [bar(la.share) for la in top]
+    wn = max((len(s) for s in numbers), default=0)
+    wb = max((len(s) for s in bars), default=0)
+    return [
+        f"{num:<{wn}}  {b:<{wb}}  {share_percent(la.share):>4} {direction(la.score)}  "
+        f"{snippet(texts.get(la.line, ''))}".rstrip()
+        for num, b, la in zip(numbers, bars, top)
+    ]
+
+
+def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -> str:
+    """The top tokens, e.g. `zebra` L5 ↑ 62% · `⏎` L4 ↓ 3%."""
+    parts = []
+    for token in attribution.tokens[:n]:
+        label = token_label(token)
+        shown = code_span(label) if markdown else f'"{label}"'
+        parts.append(
+            f"{shown} L{token.line + 1} {direction(token.score)} {share_percent(token.share)}"
+            if token.share > 0
+            else f"{shown} L{token.line + 1} {direction(token.score)}"
+        )
+    return "Top tokens: " + " · ".join(parts) if parts else "Top tokens: none"
+
+
+def delta_text(delta: float) -> str:
+    return f"{100 * delta:.1f}%"
+
+
+def render(attribution: Attribution, text: str, kind: str, markdown: bool) -> str:
+    """The hover section for an explanation (Markdown or plain text)."""
+    rows = chart(attribution, text)
+    title = "Why this score: the lines that weigh most"
+    legend = (
+        f"Shares of the evidence sum to 100% over the {kind}'s lines; ↑ pushes toward "
+        "LLM-generated, ↓ toward human-written."
+    )
+    quality = (
+        f"Integrated Gradients, {attribution.steps} steps; convergence delta "
+        f"{delta_text(attribution.delta)} (how far the line scores are from adding up to the "
+        "score exactly; lower is better)."
+    )
+    if attribution.delta > DELTA_WARN:
+        quality += " The explanation is approximate: raise codeorigin.igSteps for a closer one."
+    if not markdown:
+        return "\n".join(
+            [title, "", *rows, "", tokens_line(attribution, False), "", legend, quality]
+        )
+    longest = max((len(run) for row in rows for run in re.findall(r"`+", row)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join(
+        [
+            f"**{title}**",
+            "",
+            f"{fence}text",
+            *rows,
+            fence,
+            "",
+            tokens_line(attribution, True),
+            "",
+            legend,
+            quality,
+        ]
+    )
+
+
+def note(message: str, markdown: bool) -> str:
+    """A one-paragraph section (unavailable, pending, failed)."""
+    return (
+        f"**Why this score:** {escape_markdown(message)}"
+        if markdown
+        else f"Why this score: {message}"
+    )
+
+
+def summary(result: SpanResult, attribution: Attribution) -> str:
+    """One line for a message: the verdict, the lines that weigh most, the top tokens, the delta."""
+    span = result.span
+    lines = ", ".join(
+        f"L{la.line + 1} {share_percent(la.share)} {direction(la.score)}"
+        for la in attribution.top_lines(3)
+    )
+    tokens = ", ".join(
+        f"{token_label(t)} {direction(t.score)}" for t in attribution.tokens[:TOP_TOKENS]
+    )
+    assert result.probability is not None
+    return (
+        f"codeorigin: {span.name} ({span.kind}) is {VERDICT_WORDS[result.verdict]} "
+        f"({percent(result.probability)}). Lines that weigh most: {lines}. Top tokens: {tokens}. "
+        f"Convergence delta {delta_text(attribution.delta)}. Hover the {span.kind} for the chart."
+    )

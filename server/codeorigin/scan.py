@@ -1,0 +1,240 @@
+"""`codeorigin scan` and `codeorigin explain` without the command line: files in, reports out.
+
+A scan walks the paths (`files.walk`), reads each file, decides its language (a `.h` file from its
+content, a user's extension mapping first), skips generated files (`core.generated`) and scores the
+rest in chunks: the spans of many files go to the model together, sorted by length into batches, so
+short spans of one file share batches with those of the next. Each span is then marked when a
+`codeorigin: ignore` comment suppresses it or the baseline knows it, and, with `explain`, flagged
+spans get their Integrated Gradients explanation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codeorigin import explanation
+from codeorigin.baseline import Baseline, Finding, relative
+from codeorigin.core import generated, languages
+from codeorigin.engine import Engine, Options, SpanResult
+from codeorigin.files import Candidate, FileError, read_text, walk
+from codeorigin.report import Explained, FileReport, ScanReport, SpanReport
+
+if TYPE_CHECKING:
+    from codeorigin.model.attributor import Attribution, Attributor
+
+log = logging.getLogger(__name__)
+
+# A chunk of files scored together: large enough to fill batches across files, small enough to
+# bound memory and keep the progress bar moving.
+CHUNK_CHARS = 2_000_000
+CHUNK_FILES = 256
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What a scan does beyond the engine's options."""
+
+    engine: Options = field(default_factory=Options)
+    max_file_bytes: int = 1_000_000
+    mapping: dict[str, str] = field(default_factory=dict)  # extension -> language id
+    baseline: Baseline | None = None
+    explain: bool = False
+    steps: int | None = None  # Integrated Gradients steps; None: the model's
+
+
+@dataclass
+class _Read:
+    candidate: Candidate
+    language: str
+    text: str
+
+
+def file_language(path: Path, text: str, mapping: dict[str, str]) -> str | None:
+    """The language of a file read from disk (`languages.for_file`)."""
+    return languages.for_file(path, text, None, mapping)
+
+
+def _read(cand: Candidate, options: ScanOptions) -> _Read | FileReport:
+    """A file to score, or the report of why it is skipped."""
+    if cand.skipped is not None:
+        why = cand.skipped
+        if not cand.missing and "not scored" not in why:
+            why = f"{why}, not scored"
+        return FileReport(cand.display, cand.language, None, why)
+    if cand.language is None:
+        return FileReport(cand.display, None, None, "unsupported language (by file extension)")
+    try:
+        text = read_text(cand.path, max_bytes=options.max_file_bytes)
+    except FileError as exc:
+        return FileReport(cand.display, cand.language, None, str(exc))
+    language = file_language(cand.path, text, options.mapping) or cand.language
+    if not options.engine.include_generated:
+        reason = generated.file_reason(cand.path, text)
+        if reason is not None:
+            return FileReport(cand.display, language, None, f"{reason}, not scored")
+    return _Read(cand, language, text)
+
+
+def _chunks(
+    candidates: list[Candidate], options: ScanOptions
+) -> Iterator[list[_Read | FileReport]]:
+    chunk: list[_Read | FileReport] = []
+    chars = 0
+    for cand in candidates:
+        item = _read(cand, options)
+        chunk.append(item)
+        if isinstance(item, _Read):
+            chars += len(item.text)
+        if chars >= CHUNK_CHARS or len(chunk) >= CHUNK_FILES:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def span_report(
+    result: SpanResult,
+    text: str,
+    path: Path,
+    options: ScanOptions,
+    explained: Explained | None = None,
+) -> SpanReport:
+    """One span of a scanned file, as the reports show it."""
+    span = result.span
+    segments: tuple[tuple[int, int], ...] = ()
+    if span.kind == "module":
+        starts = _line_index(text)
+        segments = tuple(
+            (_line_no(starts, a), _line_no(starts, max(a, b - 1))) for a, b in span.segments
+        )
+    known = (
+        options.baseline is not None
+        and result.verdict in ("llm", "uncertain")
+        and result.suppressed is None
+        and options.baseline.knows(path, span.name, result.text_hash)
+    )
+    return SpanReport(
+        name=span.name,
+        kind=span.kind,
+        start_line=result.start_line + 1,
+        end_line=result.end_line + 1,
+        probability=None if result.verdict in ("too_short", "generated") else result.probability,
+        verdict=result.verdict,
+        name_column=span.name_start - text.rfind("\n", 0, span.name_start),
+        segments=segments,
+        suppressed=result.suppressed,
+        baseline=known,
+        explanation=explained,
+        text_hash=result.text_hash,
+    )
+
+
+def _line_index(text: str) -> list[int]:
+    from codeorigin.core.spans import line_starts
+
+    return line_starts(text)
+
+
+def _line_no(starts: list[int], offset: int) -> int:
+    import bisect
+
+    return max(1, bisect.bisect_right(starts, offset))
+
+
+def explained(attribution: Attribution, text: str, kind: str) -> Explained:
+    """An attribution as the report keeps it, with the hover's chart as plain text."""
+    return Explained(
+        lines=tuple((la.line + 1, la.share, la.score) for la in attribution.lines),
+        tokens=tuple(
+            (explanation.token_label(t), t.line + 1, t.share, t.score)
+            for t in attribution.tokens[: explanation.TOP_TOKENS]
+        ),
+        delta=attribution.delta,
+        steps=attribution.steps,
+        chart=explanation.render(attribution, text, kind, markdown=False),
+    )
+
+
+def run(
+    paths: list[Path],
+    engine: Engine,
+    options: ScanOptions,
+    *,
+    attributor: Attributor | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[ScanReport, bool]:
+    """Scan `paths`; return the report and whether a path was missing. With `options.explain`,
+    `attributor` explains every flagged span."""
+    candidates = list(
+        walk(
+            paths,
+            mapping=options.mapping,
+            include_generated=options.engine.include_generated,
+        )
+    )
+    missing = any(c.missing for c in candidates)
+    files: list[FileReport] = []
+    done = 0
+    for chunk in _chunks(candidates, options):
+        reads = [item for item in chunk if isinstance(item, _Read)]
+        analyses = iter(
+            engine.analyze_many([(r.text, r.language) for r in reads], options.engine, whole=True)
+        )
+        for item in chunk:
+            done += 1
+            if isinstance(item, FileReport):
+                files.append(item)
+                continue
+            results, whole = next(analyses)
+            spans = []
+            for result in results:
+                report = span_report(result, item.text, item.candidate.path, options)
+                if attributor is not None and report.flagged:
+                    why = _explain(attributor, item.text, result, options)
+                    report = replace(report, explanation=why)
+                spans.append(report)
+            files.append(
+                FileReport(
+                    item.candidate.display,
+                    item.language,
+                    whole.probability if whole is not None else None,
+                    None,
+                    tuple(spans),
+                )
+            )
+        if progress is not None and chunk:
+            progress(done, len(candidates), _display(chunk[-1]))
+    llm, _ = engine.effective_thresholds(options.engine)
+    return ScanReport(engine.model.name, round(llm, 4), tuple(files)), missing
+
+
+def _display(item: _Read | FileReport) -> str:
+    return item.candidate.display if isinstance(item, _Read) else item.path
+
+
+def _explain(
+    attributor: Attributor, text: str, result: SpanResult, options: ScanOptions
+) -> Explained | None:
+    try:
+        attribution = attributor.attribute_span(
+            text, result.span, steps=options.steps, top_k=explanation.TOP_TOKENS
+        )
+    except (ValueError, RuntimeError) as exc:
+        log.warning("explaining %s failed: %s", result.span.name, exc)
+        return None
+    return explained(attribution, text, result.span.kind)
+
+
+def findings(report: ScanReport, root: Path) -> list[Finding]:
+    """The `llm` and `uncertain` spans of a scan that no comment suppresses, as baseline findings
+    with paths relative to `root`."""
+    return [
+        Finding(relative(root, Path(f.path)), s.name, s.text_hash, s.verdict, s.probability)
+        for f in report.files
+        for s in f.spans
+        if s.verdict in ("llm", "uncertain") and s.suppressed is None
+    ]
