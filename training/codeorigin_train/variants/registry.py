@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "unfreeze2-layout": "minilm",
     "scratch-bpe": "scratch_bpe",
     "char-ngram": "ngram",
+    "backbone": "backbone",  # and its recipes, e.g. backbone-k6-full (variants/backbone.py)
 }
 
 
