@@ -9,7 +9,8 @@ is given the function's head and writes the body:
   function's text holds one) and the comments that open the body.
 
 The model is asked, through its chat template, to complete the function, and its answer is started
-for it with the head inside a code fence, so what it writes next is the body. The body is cut where
+for it with the head inside a code fence, so what it writes next is the body (the head is in the
+prompt once: long docstrings make long prompts). The body is cut where
 the model leaves the function, re-indented to the human body's indentation, and put under the
 human head (Python: `realcode.paired.pair_text`, the paired-data builder's own rule; JavaScript:
 the same rule with the closing brace). Bodies that are empty, do not parse, or are identical (or
@@ -31,6 +32,7 @@ import ast
 import hashlib
 import json
 import logging
+import re
 import sys
 import textwrap
 import time
@@ -46,9 +48,16 @@ log = logging.getLogger(__name__)
 
 LANG_FENCE = {"python": "python", "javascript": "javascript", "typescript": "typescript"}
 INSTRUCTION = (
-    "Complete the following {language} function. Write its body only: do not repeat the "
-    "signature{doc}.\n\n```{fence}\n{head}\n```"
+    "Complete the {language} function `{name}` that I started: keep its signature{doc} as they "
+    "are and write the code of its body."
 )
+
+
+COLUMNS = (
+    "code", "human_code", "label", "language", "project", "group", "source", "generator",
+    "prompt", "seed", "temperature", "top_p", "max_new_tokens", "batch_size", "path", "name",
+    "kind",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,21 @@ def _indent_of(line: str) -> int:
 
 
 def python_task(code: str) -> Task | None:
-    """Head and body of the first function in `code`, or None when it has no body to write."""
+    """Head and body of the first function in `code`, or None when it has no body to write. An
+    indented method keeps its indentation in the head, the body and the generated code."""
     from codeorigin_train.realcode.paired import _human_function
 
+    flat = textwrap.dedent(code)
+    pad = next(
+        (
+            _indent_of(a) - _indent_of(b)
+            for a, b in zip(code.split("\n"), flat.split("\n"))
+            if b.strip()
+        ),
+        0,
+    )
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(flat)
     except SyntaxError:
         return None
     fn = next(
@@ -93,12 +112,13 @@ def python_task(code: str) -> Task | None:
     )
     if fn is None:
         return None
-    human = _human_function("", code, fn)
+    human = _human_function("", flat, fn)
     if human is None:
         return None
-    body = human.lines[human.body_start :]
-    indent = min((_indent_of(line) for line in body if line.strip()), default=4)
-    return Task("\n".join(human.lines[: human.body_start]), "\n".join(body), indent, "", "python")
+    lines = [textwrap.indent(line, " " * pad) if line.strip() else line for line in human.lines]
+    body = lines[human.body_start :]
+    indent = min((_indent_of(line) for line in body if line.strip()), default=pad + 4)
+    return Task("\n".join(lines[: human.body_start]), "\n".join(body), indent, "", "python")
 
 
 _JS_FUNCTIONS = {
@@ -149,10 +169,18 @@ def js_task(code: str, language: str = "javascript") -> Task | None:
     """Head (through the body's `{` and the comments opening the body), body and closing brace of
     the first function with a block body in `code`; None when there is none or its body is empty."""
     data = code.encode("utf-8")
-    tree = _js_parser(language).parse(data)
-    fn = _first_js_function(tree.root_node)
+    parser = _js_parser(language)
+    tree = parser.parse(data)
+    fn = _first_js_function(tree.root_node) if not tree.root_node.has_error else None
+    shift = 0
+    if fn is None:  # a method on its own: parse it inside a class body
+        prefix = b"class _C {\n"
+        wrapped = parser.parse(prefix + data + b"\n}")
+        fn = _first_js_function(wrapped.root_node)
+        shift = len(prefix)
     if fn is None:
         return None
+    data = b" " * shift + data  # byte offsets of the wrapped parse; the head is cut after them
     block = fn.child_by_field_name("body")
     inner = [c for c in block.named_children]
     head_end = block.start_byte + 1  # just after "{"
@@ -163,7 +191,7 @@ def js_task(code: str, language: str = "javascript") -> Task | None:
     if k == len(inner):
         return None  # comments only: no body to write
     close = block.end_byte - 1  # the "}"
-    head = data[:head_end].decode("utf-8")
+    head = data[shift:head_end].decode("utf-8")
     body = data[head_end:close].decode("utf-8").strip("\n")
     body_lines = [line for line in body.split("\n") if line.strip()]
     if not body_lines:
@@ -216,6 +244,32 @@ def _cut_js_body(text: str) -> str:
     return text
 
 
+def _after_restatement(task: Task, text: str) -> str:
+    """The body, when the model started over with the function's own `def` line (small models
+    often do): what follows its header and docstring. Otherwise `text` unchanged."""
+    lines = text.split("\n")
+    k = 0
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    name = _function_name(task)
+    if k == len(lines) or not re.match(rf"\s*(async\s+)?def\s+{re.escape(name)}\b", lines[k]):
+        return text
+    while k < len(lines) and not lines[k].rstrip().endswith(":"):
+        k += 1  # the header may span lines
+    k += 1
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    if k < len(lines) and lines[k].strip()[:3] in ('"""', "'''"):
+        quote = lines[k].strip()[:3]
+        rest = lines[k].strip()[3:]
+        if quote not in rest:
+            k += 1
+            while k < len(lines) and quote not in lines[k]:
+                k += 1
+        k += 1
+    return "\n".join(lines[k:])
+
+
 def assemble(task: Task, generated: str) -> tuple[str | None, str]:
     """The generated function (human head + generated body), or (None, why it was dropped):
     `empty`, `unparsable`, `identical` or `near-identical`."""
@@ -223,6 +277,7 @@ def assemble(task: Task, generated: str) -> tuple[str | None, str]:
     if task.language == "python":
         from codeorigin_train.realcode.paired import HumanFunction, pair_text
 
+        text = _after_restatement(task, text)
         lines = task.head.split("\n")
         human = HumanFunction("", [*lines, *task.human_body.split("\n")], len(lines), [])
         return pair_text(human, text)
@@ -251,22 +306,31 @@ def assemble(task: Task, generated: str) -> tuple[str | None, str]:
 
 
 def _doc_word(task: Task) -> str:
-    return " or the docstring" if task.language == "python" else " or the leading comment"
+    return " and docstring" if task.language == "python" else " and leading comment"
+
+
+def _function_name(task: Task) -> str:
+    m = re.search(r"(?:def|function\*?)\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*\(", task.head)
+    return next((g for g in (m.groups() if m else ()) if g), "f")
 
 
 def build_prompt(tokenizer: Any, task: Task) -> str:
-    """The chat prompt, with the assistant's answer started: a code fence and the head."""
+    """The chat prompt with the assistant's answer started: a code fence and the head, so that what
+    the model writes next is the body. (Ending the prompt with the body's indentation was tried: a
+    BPE model then starts with a space token and gets the indentation wrong.)"""
     fence = LANG_FENCE.get(task.language, task.language)
     user = INSTRUCTION.format(
-        language=task.language.capitalize().replace("script", "Script"),
+        language={"javascript": "JavaScript", "typescript": "TypeScript"}.get(
+            task.language, task.language.capitalize()
+        ),
+        name=_function_name(task),
         doc=_doc_word(task),
-        fence=fence,
-        head=task.head,
     )
-    messages = [{"role": "user", "content": user}]
     if not getattr(tokenizer, "chat_template", None):
         raise ValueError("the generator's tokenizer has no chat template")
-    start = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    start = tokenizer.apply_chat_template(
+        [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
+    )
     return f"{start}```{fence}\n{task.head}\n"
 
 
@@ -410,7 +474,7 @@ def generate(
         "projects": int(pd.Series([r["project"] for r in rows]).nunique()) if rows else 0,
         "by_language": dict(Counter(r["language"] for r in rows)),
     }
-    return pd.DataFrame(rows), summary
+    return pd.DataFrame(rows, columns=list(COLUMNS)), summary
 
 
 def main(argv: list[str] | None = None) -> int:
