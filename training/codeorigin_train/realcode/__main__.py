@@ -3,6 +3,7 @@
     python -m codeorigin_train.realcode fetch --out training/work/realcode
     python -m codeorigin_train.realcode build --out training/work/realcode.parquet
     python -m codeorigin_train.realcode pin pypi NAME VERSION
+    python -m codeorigin_train.realcode pin debian SOURCE VERSION   # needs a deb-src line for apt
 
 `fetch` puts archives in OUT/archives; `build` reads them from `--archives` (by default
 training/work/realcode/archives) and writes the parquet file plus a `.summary.json` beside it.
@@ -19,7 +20,14 @@ import tempfile
 from pathlib import Path
 
 from codeorigin_train.realcode.build import DEFAULT_CAP, collect, summary, to_frame
-from codeorigin_train.realcode.fetch import download, fetch, integrity_of, pypi_sdist, sha256_of
+from codeorigin_train.realcode.fetch import (
+    debian_source_files,
+    download,
+    fetch,
+    integrity_of,
+    pypi_sdist,
+    sha256_of,
+)
 from codeorigin_train.realcode.projects import PROJECTS_FILE, Project, load_projects
 
 log = logging.getLogger("codeorigin_train.realcode")
@@ -104,6 +112,29 @@ def _pin(args: argparse.Namespace) -> int:
             f'file = "{info.filename}"',
             f'sha256 = "{digest}"',
         ]
+    elif args.registry == "debian":
+        out = subprocess.run(
+            ["apt-cache", "showsrc", args.name],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        files = debian_source_files(out.stdout, args.name, args.version)
+        orig, orig_sha = files["orig"]
+        lines[2] = f'version = "{args.version.split(":")[-1].rsplit("-", 1)[0]}"'
+        lines += [
+            'release_date = ""  # from a dated changelog in the upstream tarball, else:',
+            'date_source = "archive-text"',
+            'date_evidence_path = ""  # or "debian/changelog" with evidence_file below',
+            'date_evidence_text = ""',
+            'licence = ""  # from debian/copyright',
+            f'file = "{orig}"',
+            f'sha256 = "{orig_sha}"',
+        ]
+        if "debian" in files:
+            deb, deb_sha = files["debian"]
+            lines += [f'# evidence_file = "{deb}"', f'# evidence_sha256 = "{deb_sha}"']
     else:
         with tempfile.TemporaryDirectory() as tmp:
             cmd = ["npm", "pack", f"{args.name}@{args.version}", "--pack-destination", tmp]
@@ -154,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     b.set_defaults(run=_build)
 
     p = sub.add_parser("pin", help="print a projects.toml entry for a release")
-    p.add_argument("registry", choices=("pypi", "npm"))
+    p.add_argument("registry", choices=("pypi", "npm", "debian"))
     p.add_argument("name")
     p.add_argument("version")
     p.set_defaults(run=_pin)

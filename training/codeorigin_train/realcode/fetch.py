@@ -220,6 +220,26 @@ def fetch_debian(project: Project, dest_dir: Path) -> Path:
     )
 
 
+def debian_source_files(showsrc: str, source: str, version: str) -> dict[str, tuple[str, str]]:
+    """{"orig": (file, sha256), "debian": (file, sha256)} of one version in `apt-cache showsrc` text.
+
+    Raises LookupError when that source package version, or its upstream tarball, is not listed.
+    """
+    for block in showsrc.split("\n\n"):
+        fields = dict(re.findall(r"^(Package|Version): (\S+)$", block, re.M))
+        if fields.get("Package") != source or fields.get("Version") != version:
+            continue
+        found: dict[str, tuple[str, str]] = {}
+        for sha, _size, name in re.findall(r"^ ([0-9a-f]{64}) (\d+) (\S+)$", block, re.M):
+            if ".orig." in name and not name.endswith(".asc") and "orig-" not in name:
+                found["orig"] = (name, sha)
+            elif ".debian.tar." in name:
+                found["debian"] = (name, sha)
+        if "orig" in found:
+            return found
+    raise LookupError(f"no upstream tarball of {source} {version} in apt-cache showsrc")
+
+
 _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
 
 
