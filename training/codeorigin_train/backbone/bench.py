@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                     str(folder / name), sess_options=opts, providers=["CPUExecutionProvider"]
                 )
                 feed = {"input_ids": ids, "attention_mask": mask}
-                out["onnx_ms"][name] = _median_ms(lambda s=sess: s.run(None, feed), args.onnx_runs)
+                out["onnx_ms"][name] = _median_ms(
+                    lambda s=sess, f=feed: s.run(None, f), args.onnx_runs
+                )
                 out.setdefault("onnx_mb", {})[name] = (folder / name).stat().st_size / 1e6
     print(json.dumps(out, indent=2))
     return 0
