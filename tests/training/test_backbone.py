@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -201,3 +202,53 @@ def test_last_token_pooling_exports_without_gradient_graph(
     manifest = export_backbone(bb, tmp_path / "m", name="tiny-last", parity_texts=TEXTS, int8=False)
     assert "gradient" not in manifest["onnx"]
     assert "pools by mean" in manifest["training"]["gradient_graph"]
+
+
+def test_backbone_variant_fit_load_loso_and_export_spec(
+    tiny: dict[str, Path], tmp_path: Path
+) -> None:
+    from codeorigin_train.export import write_model_folder
+    from codeorigin_train.variants import registry
+    from codeorigin_train.variants.backbone import parse_recipe
+
+    spec, cfg = parse_recipe("backbone-k2-unfreeze1-last-len96")
+    assert (spec.layers, spec.pooling, spec.max_length) == (2, "last", 96)
+    assert (cfg.mode, cfg.unfreeze) == ("unfreeze", 1)
+    with pytest.raises(KeyError):
+        parse_recipe("backbone-k2-sideways")
+
+    n = len(TEXTS)
+    frame = pd.DataFrame(
+        {
+            "code": TEXTS,
+            "label": LABELS,
+            "source": ["a", "b"] * (n // 2),
+            "split": (["train"] * 4 + ["val"] * 2 + ["test"] * 2) * (n // 8),
+        }
+    )
+    options = {"work": tmp_path / "work", "encoder": str(tiny["gguf"]), "cache_dir": tiny["cache"]}
+    v = registry.get("backbone-k2-frozen", **options)
+    run = tmp_path / "run"
+    result = v.fit(frame, run)
+    assert len(result.val_logits) == (frame["split"] == "val").sum()
+    assert len(result.test_logits) == (frame["split"] == "test").sum()
+    assert result.info["trainable_parameters"] == sum(
+        p.numel() for p in v.backbone.classifier.head.parameters()
+    )
+    assert list((tmp_path / "work" / "cache" / "backbone").glob("*.pooled.npy"))
+    # A fresh variant restores the fitted one from the run folder.
+    again = registry.get("backbone-k2-frozen", **options)
+    again.load(run)
+    assert np.allclose(again.predict_logits(TEXTS), v.predict_logits(TEXTS), atol=1e-5)
+    rows = np.arange(n)
+    fold = v.loso_fold(frame, rows[:8], rows[8:12], rows[12:])
+    assert fold.shape == (n - 12,) and np.isfinite(fold).all()
+    # The export path's classifier: same logits, exportable scorer (parity-checked).
+    spec_out = v.export_spec()
+    assert spec_out.training["variant"] == "backbone-k2-frozen"
+    manifest = write_model_folder(
+        tmp_path / "m", model=spec_out.classifier, tokenizer_file=spec_out.tokenizer_file,
+        name="v", max_length=spec_out.max_length, layout_markers=spec_out.layout_markers,
+        parity_texts=TEXTS, calibration={}, thresholds={"llm": 0.5, "uncertain": 0.5},
+    )  # fmt: skip
+    assert manifest["parity"]["max_abs_logit_diff"] <= manifest["parity"]["tolerance"]
