@@ -14,7 +14,7 @@ prompt once: long docstrings make long prompts). The body is cut where
 the model leaves the function, re-indented to the human body's indentation, and put under the
 human head (Python: `realcode.paired.pair_text`, the paired-data builder's own rule; JavaScript:
 the same rule with the closing brace). Bodies that are empty, do not parse, or are identical (or
-nearly, `paired.MAX_SIMILARITY`) to the human body are dropped and counted.
+nearly, `paired_locate.MAX_SIMILARITY`) to the human body are dropped and counted.
 
 Every row keeps its prompt, sampling settings, seed and generator: columns `code` (head +
 generated body), `human_code`, `label` (1), `language`, `project`, `group` (`real:<project>`,
@@ -92,7 +92,7 @@ def _indent_of(line: str) -> int:
 def python_task(code: str) -> Task | None:
     """Head and body of the first function in `code`, or None when it has no body to write. An
     indented method keeps its indentation in the head, the body and the generated code."""
-    from codeorigin_train.realcode.paired import _human_function
+    from codeorigin_train.realcode.paired_locate import _human_function
 
     flat = textwrap.dedent(code)
     pad = next(
@@ -275,13 +275,13 @@ def assemble(task: Task, generated: str) -> tuple[str | None, str]:
     `empty`, `unparsable`, `identical` or `near-identical`."""
     text = generated.split("```", 1)[0]
     if task.language == "python":
-        from codeorigin_train.realcode.paired import HumanFunction, pair_text
+        from codeorigin_train.realcode.paired_locate import HumanFunction, pair_text
 
         text = _after_restatement(task, text)
         lines = task.head.split("\n")
         human = HumanFunction("", [*lines, *task.human_body.split("\n")], len(lines), [])
         return pair_text(human, text)
-    from codeorigin_train.realcode.paired import MAX_SIMILARITY, _squash
+    from codeorigin_train.realcode.paired_locate import MAX_SIMILARITY, _squash
 
     body = textwrap.dedent(_cut_js_body(text).replace("\t", "    ").rstrip()).strip("\n")
     if not any(
