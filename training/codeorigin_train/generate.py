@@ -12,7 +12,7 @@ The model is asked, through its chat template, to complete the function, and its
 for it with the head inside a code fence, so what it writes next is the body (the head is in the
 prompt once: long docstrings make long prompts). The body is cut where
 the model leaves the function, re-indented to the human body's indentation, and put under the
-human head (Python: `realcode.paired.pair_text`, the paired-data builder's own rule; JavaScript:
+human head (Python: `realcode.paired_locate.pair_text`, the paired-data builder's own rule; JavaScript:
 the same rule with the closing brace). Bodies that are empty, do not parse, or are identical (or
 nearly, `paired_locate.MAX_SIMILARITY`) to the human body are dropped and counted.
 
