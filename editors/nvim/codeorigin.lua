@@ -30,8 +30,8 @@ local filetypes = {
 local settings = {
   enable = true,
   threshold = vim.NIL, -- null: the model's calibrated threshold; else 0..1
-  minLines = 4,
-  minTokens = 24,
+  minLines = 3, -- statement lines of the body (not braces, not the signature)
+  minTokens = 8, -- identifier and literal tokens of the body
   severity = 'information', -- 'error' | 'warning' | 'information' | 'hint'
   showUncertain = false,
   codeLens = true,
@@ -42,6 +42,8 @@ local settings = {
   threads = 1,
   inlayHints = false,
   igSteps = vim.NIL, -- null: the model's default number of integrated-gradients steps
+  baseline = '', -- a file from `codeorigin scan --write-baseline`; relative: to the root folder
+  extensions = vim.empty_dict(), -- e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content
 }
 -- A shallow merge: the settings are flat, and a list given here (languages) replaces the default.
 for key, value in pairs(vim.g.codeorigin_settings or {}) do

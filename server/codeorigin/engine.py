@@ -32,8 +32,8 @@ class Options:
     threshold: float | None = None  # None: the model's calibrated threshold
     # The "too short" guard: statement lines of the body and identifier/literal tokens
     # (`core.spans.Content`), the same rule in every language. The one place for the defaults.
-    min_lines: int = 4
-    min_tokens: int = 24
+    min_lines: int = 3
+    min_tokens: int = 8
     include_generated: bool = False  # score spans marked as generated (`core.generated`) too
 
 

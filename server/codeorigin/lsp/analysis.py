@@ -9,6 +9,13 @@ diagnostics) wait for the run of the current generation instead of starting thei
 
 Model work runs on the server's single model thread; the event loop only splits text into lines
 and converts positions.
+
+Before scoring, a document a generator wrote (`core.generated`: a `Code generated … DO NOT EDIT`
+header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
+a log line. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
+maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
+remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
+`codeorigin: ignore` comment suppresses.
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin.core import languages
+from codeorigin.core import generated, languages
 from codeorigin.engine import Engine, SpanResult
 from codeorigin.lsp import diagnostics
 from codeorigin.lsp.options import Settings
@@ -53,7 +61,13 @@ class Analysis:
     settings: Settings
     results: tuple[SpanResult, ...] = ()
     engine: Engine | None = None
-    skipped: str | None = None  # "disabled", "language", "too-large", "model", "error"
+    skipped: str | None = None  # "disabled", "language", "too-large", "generated", "model", "error"
+    reason: str | None = None  # why a "generated" document is not scored
+    known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
+
+    def reported(self, result: SpanResult) -> bool:
+        """Whether a span's verdict is shown: not suppressed, not in the baseline."""
+        return result.suppressed is None and (result.span.name, result.text_hash) not in self.known
 
     @property
     def model_name(self) -> str | None:
@@ -97,6 +111,7 @@ class Analyzer:
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
         self._too_large_reported: set[str] = set()
+        self._generated_reported: set[str] = set()
         # Called on the event loop with every analysis kept (after its diagnostics are published).
         self.listeners: list[Callable[[Analysis], None]] = []
 
@@ -239,11 +254,27 @@ class Analyzer:
         ls = self._ls
         base = self._empty(uri, text_doc, generation, skipped=None)
         settings = base.settings
-        language = languages.canonical(text_doc.language_id)
+        path = text_doc.path if uri.startswith("file:") else None
+        language = languages.for_file(path, base.text, text_doc.language_id, settings.extension_map)
         if not settings.enable:
             return replace(base, skipped="disabled")
-        if language is None or not settings.covers(text_doc.language_id or language):
+        given = text_doc.language_id or ""
+        if language is None or not (
+            settings.covers(given if languages.canonical(given) == language else language)
+        ):
             return replace(base, skipped="language")
+        reason = generated.file_reason(path, base.text)
+        if reason is not None:
+            name = text_doc.filename or uri
+            log.info("not scoring %s: %s", uri, reason)
+            if uri not in self._generated_reported:
+                self._generated_reported.add(uri)
+                ls.notify_user(
+                    f"codeorigin: {name} is not scored: {reason}. Generated and vendored code "
+                    "is never judged.",
+                    types.MessageType.Info,
+                )
+            return replace(base, skipped="generated", reason=reason)
         size = len(base.text.encode("utf-8", "surrogatepass"))
         if size > settings.max_file_bytes:
             if uri not in self._too_large_reported:
@@ -264,4 +295,12 @@ class Analyzer:
         results = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
         )
-        return replace(base, results=tuple(results), engine=engine)
+        known: frozenset[tuple[str, str]] = frozenset()
+        baseline = ls.baselines.get(settings, ls.settings.folder_path(uri))
+        if baseline is not None and path is not None:
+            known = frozenset(
+                (r.span.name, r.text_hash)
+                for r in results
+                if baseline.knows(Path(path), r.span.name, r.text_hash)
+            )
+        return replace(base, results=tuple(results), engine=engine, known=known)

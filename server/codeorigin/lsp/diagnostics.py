@@ -1,8 +1,9 @@
 """Diagnostics: one per span judged `llm` (and `uncertain` with `codeorigin.showUncertain`).
 
 A diagnostic sits on the span's name (the first line of a module span), says how likely the span is
-LLM-generated, and carries the full span range, the probability and the model in `data`, so
-clients can draw their own decorations.
+LLM-generated, and carries the full span range, its segments (a module span's runs of lines outside
+every function and class), the probability and the model in `data`, so clients can draw their own
+decorations. Spans suppressed by a `codeorigin: ignore` comment or known from the baseline get none.
 
 Two delivery models, chosen from the client's capabilities (`ClientFeatures.pull_diagnostics`):
 pushed with `textDocument/publishDiagnostics` (with the document version) after each run, or
@@ -63,6 +64,8 @@ def to_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
     for result in analysis.results:
         if result.verdict not in shown or result.probability is None:
             continue
+        if not analysis.reported(result):
+            continue  # suppressed by a comment, or known from the baseline
         span = result.span
         full = analysis.positions.range(span.start, span.end)
         out.append(
@@ -79,6 +82,10 @@ def to_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
                     "verdict": result.verdict,
                     "name": span.name,
                     "kind": span.kind,
+                    # A module span is only the code outside functions and classes: its runs.
+                    "segments": [
+                        range_json(analysis.positions.range(a, b)) for a, b in span.segments
+                    ],
                 },
             )
         )

@@ -34,8 +34,8 @@ class Settings:
 
     enable: bool = True
     threshold: float | None = None  # None: the model's calibrated threshold
-    min_lines: int = 4
-    min_tokens: int = 24
+    min_lines: int = Options.min_lines  # statement lines of the body, see `engine.Options`
+    min_tokens: int = Options.min_tokens  # identifier and literal tokens of the body
     severity: Severity = "information"
     show_uncertain: bool = False
     code_lens: bool = True
@@ -46,6 +46,16 @@ class Settings:
     threads: int = 1
     inlay_hints: bool = False
     ig_steps: int | None = None  # None: the model's default number of Integrated Gradients steps
+    baseline: str = (
+        ""  # a baseline file (`codeorigin scan --write-baseline`); relative: to the folder
+    )
+    extensions: tuple[
+        tuple[str, str], ...
+    ] = ()  # (".h", "cpp"): parse these files as that language
+
+    @property
+    def extension_map(self) -> dict[str, str]:
+        return dict(self.extensions)
 
     def engine_options(self) -> Options:
         """The part of the settings that changes a verdict."""
@@ -129,6 +139,26 @@ def _path(value: Any) -> str:
     raise _Invalid("expected the path of a model folder (a string without NUL characters)")
 
 
+def _baseline(value: Any) -> str:
+    if isinstance(value, str) and "\x00" not in value:
+        return value
+    raise _Invalid('expected the path of a baseline file, or ""')
+
+
+def _extensions(value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _Invalid('expected an object of extensions to language ids, e.g. {".h": "cpp"}')
+    try:
+        mapping = languages.parse_mapping(dict(value))
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from exc
+    return tuple(sorted(mapping.items()))
+
+
 def _languages(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -164,6 +194,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "threads": _int(1, 256),
     "inlay_hints": _bool,
     "ig_steps": _optional(_int(1, 4096)),
+    "baseline": _baseline,
+    "extensions": _extensions,
 }
 _BY_KEY = {camel(f.name): f.name for f in fields(Settings)}
 assert set(_CHECKS) == {f.name for f in fields(Settings)}
@@ -215,6 +247,8 @@ def settings_from(
             shown = "null" if default is None else repr(default).replace("'", '"')
             if isinstance(default, bool):
                 shown = str(default).lower()
+            elif default == ():
+                shown = "{}"
             problems.append(
                 SettingProblem(
                     PREFIX + camel(name),

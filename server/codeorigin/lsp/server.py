@@ -30,6 +30,7 @@ from pygls.workspace import TextDocument
 
 from codeorigin.lsp import code_lens, diagnostics, inlay_hints
 from codeorigin.lsp.analysis import Analyzer
+from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.capabilities import ClientFeatures
 from codeorigin.lsp.configuration import SettingsStore
 from codeorigin.lsp.explanations import Explanations
@@ -106,6 +107,7 @@ class CodeOriginServer(LanguageServer):
         self.settings = SettingsStore({"threads": threads} if threads is not None else None)
         self.models = ModelRegistry(self, model)
         self.analyzer = Analyzer(self)
+        self.baselines = BaselineStore(self)
         self.explanations = Explanations(self)  # Integrated Gradients, on their own thread
         self._shown: set[str] = set()
         self._log_handler: ClientLogHandler | None = None

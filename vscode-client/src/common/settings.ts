@@ -52,13 +52,17 @@ export interface ServerSettings {
   inlayHints: boolean;
   /** null: the model's default number of integrated-gradients steps. */
   igSteps: number | null;
+  /** "": no baseline; else a file written by `codeorigin scan --write-baseline`. */
+  baseline: string;
+  /** Extensions to language ids, e.g. {".h": "cpp"}. */
+  extensions: Record<string, string>;
 }
 
 export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   enable: true,
   threshold: null,
-  minLines: 4,
-  minTokens: 24,
+  minLines: 3,
+  minTokens: 8,
   severity: 'information',
   showUncertain: false,
   codeLens: true,
@@ -69,6 +73,8 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   threads: 1,
   inlayHints: false,
   igSteps: null,
+  baseline: '',
+  extensions: {},
 });
 
 /** Settings only the extension reads; they are never sent to the server. */
@@ -132,6 +138,17 @@ const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings
       check: nullableIntegerAtLeast(1),
       expected: 'a whole number, 1 or more, or null for the model default',
     },
+    baseline: { check: (v) => (typeof v === 'string' ? v : undefined), expected: 'a path, or ""' },
+    extensions: {
+      check: (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        !Array.isArray(v) &&
+        Object.values(v).every((x) => typeof x === 'string')
+          ? { ...(v as Record<string, string>) }
+          : undefined,
+      expected: 'an object of extensions to language ids, e.g. {".h": "cpp"}',
+    },
   };
 
 function normalise<K extends ServerSettingKey>(
@@ -156,7 +173,10 @@ function normalise<K extends ServerSettingKey>(
 }
 
 function copy<T>(value: T): T {
-  return Array.isArray(value) ? (value.slice() as T) : value;
+  if (Array.isArray(value)) {
+    return value.slice() as T;
+  }
+  return typeof value === 'object' && value !== null ? ({ ...value }) : value;
 }
 
 /**

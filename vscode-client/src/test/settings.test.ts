@@ -18,8 +18,8 @@ describe('readServerSettings', () => {
     assert.deepEqual(settings, {
       enable: true,
       threshold: null,
-      minLines: 4,
-      minTokens: 24,
+      minLines: 3,
+      minTokens: 8,
       severity: 'information',
       showUncertain: false,
       codeLens: true,
@@ -30,6 +30,8 @@ describe('readServerSettings', () => {
       threads: 1,
       inlayHints: false,
       igSteps: null,
+      baseline: '',
+      extensions: {},
     });
     assert.deepEqual(problems, []);
   });
@@ -61,6 +63,8 @@ describe('readServerSettings', () => {
       threads: 4,
       inlayHints: true,
       igSteps: 32,
+      baseline: '.codeorigin-baseline.json',
+      extensions: { '.h': 'cpp' },
     };
     const { settings, problems } = readServerSettings(reader(values));
     assert.deepEqual(settings, values);
@@ -77,7 +81,7 @@ describe('readServerSettings', () => {
       reader({ threshold: 1.5, minLines: 2.5, severity: 'fatal', languages: ['python', 'cobol'], threads: 0 }),
     );
     assert.equal(settings.threshold, null);
-    assert.equal(settings.minLines, 4);
+    assert.equal(settings.minLines, 3);
     assert.equal(settings.severity, 'information');
     assert.deepEqual(settings.languages, [...SUPPORTED_LANGUAGES]);
     assert.equal(settings.threads, 1);
