@@ -5,6 +5,7 @@ runtime loading what was exported. CPU only, no download."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -128,11 +129,14 @@ def test_frozen_cache_and_head_training(tiny: dict[str, Path], tmp_path: Path) -
     hist = fit(
         bb, TEXTS, LABELS, TEXTS, LABELS,
         FitConfig(mode="frozen", epochs=30, batch_size=4, head_lr=1e-2, patience=30),
-        run_dir=run, cache_dir=cache,
+        run_dir=run, cache_dir=cache, mlflow_work=tmp_path / "work",
     )  # fmt: skip
     assert hist.device == "cpu" and hist.mixed_precision == "no"
     assert hist.best_val_auroc > 0.9  # the head separates 16 cached points it trained on
     assert (run / CHECKPOINT).is_file() and json.loads((run / "history.json").read_text())
+    if importlib.util.find_spec("mlflow"):  # the epochs were tracked in work/mlruns
+        logged = list((tmp_path / "work" / "mlruns").rglob("metrics/val_auroc"))
+        assert len(logged) == 1 and len(logged[0].read_text().splitlines()) == len(hist.epochs)
     # The encoder did not move; the head did.
     for k, v in bb.classifier.encoder.state_dict().items():
         assert torch.equal(v, encoder_before[k])

@@ -11,7 +11,8 @@ AdamW with two learning rates (encoder `lr`, head `head_lr`), linear warm-up ove
 of the steps then linear decay, gradient clipping at `max_grad_norm`, validation AUROC after every
 epoch, early stopping after `patience` epochs without a better one, and the best epoch's trainable
 weights saved to `run_dir/checkpoint.pt` (restored into the model at the end). Each epoch's
-figures go to MLflow when it is installed and a tracking URI is given.
+figures go to MLflow when it is installed and a work folder is given (`mlflow_work`), or to the
+caller's `on_epoch`.
 """
 
 from __future__ import annotations
@@ -96,17 +97,20 @@ def _trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 @contextlib.contextmanager
-def _mlflow_run(tracking_uri: str | None, run_name: str, params: dict[str, Any]) -> Iterator[Any]:
-    """An MLflow run when mlflow is importable and a tracking URI is given, else None."""
-    try:
-        import mlflow
-    except ImportError:
-        mlflow = None
-    if mlflow is None or not tracking_uri:
+def _mlflow_run(work: Path | None, run_name: str, params: dict[str, Any]) -> Iterator[Any]:
+    """An MLflow run in `work/mlruns` (`workdir.mlflow_for`) when `work` is given and mlflow is
+    importable, else None."""
+    if work is None:
         yield None
         return
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_experiment("codeorigin")
+    from codeorigin_train.workdir import mlflow_for
+
+    try:
+        mlflow = mlflow_for(work)
+    except ImportError:
+        log.info("mlflow is not installed: the run is not tracked")
+        yield None
+        return
     with mlflow.start_run(run_name=run_name):
         mlflow.log_params(params)
         yield mlflow
@@ -122,7 +126,7 @@ def fit(
     *,
     run_dir: Path | None = None,
     cache_dir: Path | None = None,
-    tracking_uri: str | None = None,
+    mlflow_work: Path | None = None,
     run_name: str = "backbone",
     features: tuple[np.ndarray, np.ndarray] | None = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
@@ -132,7 +136,7 @@ def fit(
     In the frozen mode, `features` = (train, validation) pooled features already computed (for
     example one pass over a whole frame shared by leave-one-source-out folds) skip the encoder.
     `on_epoch(epoch, figures)` is called after every epoch (the variant runner logs to MLflow
-    with it); `tracking_uri` opens an MLflow run here instead.
+    with it); `mlflow_work` instead opens an MLflow run here, in `mlflow_work/mlruns`.
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -211,7 +215,7 @@ def fit(
     best, best_epoch, best_state, waited = -1.0, 0, None, 0
     trainable = sum(p.numel() for g in groups for p in g["params"])
     params = {**config.to_params(), **backbone.spec.to_params(), "trainable_parameters": trainable}
-    with _mlflow_run(tracking_uri, run_name, params) as mlflow:
+    with _mlflow_run(mlflow_work, run_name, params) as mlflow:
         for epoch in range(1, config.epochs + 1):
             module.train()
             losses = []
