@@ -97,7 +97,10 @@ class BackboneVariant(Variant):
     def _fresh(self) -> Backbone:
         if self.threads:
             torch.set_num_threads(int(self.threads))
-        return load_backbone(self.spec, cache_dir=self.cache_dir)
+        backbone = load_backbone(self.spec, cache_dir=self.cache_dir)
+        # On the GPU from the start: the frozen recipes' features are computed before `fit`.
+        backbone.classifier.to("cuda" if torch.cuda.is_available() else "cpu")
+        return backbone
 
     def _features(self, backbone: Backbone, frame: pd.DataFrame) -> np.ndarray:
         """First-window pooled features of every row of `frame` (frozen recipes)."""
