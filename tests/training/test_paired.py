@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from codeorigin_train.realcode import paired
+from codeorigin_train.realcode import paired, paired_releases, paired_tasks
 from codeorigin_train.realcode.fetch import sha256_of
 
 MODULE = '''"""Helpers."""
@@ -83,7 +83,7 @@ def _jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def _data_root(root: Path) -> None:
-    dev = root / paired.FOLDERS[paired.DEVEVAL]
+    dev = root / paired_tasks.FOLDERS[paired_tasks.DEVEVAL]
     meta = [
         {
             "namespace": ns,
@@ -144,7 +144,7 @@ def _data_root(root: Path) -> None:
     )
     # Not greedy: ignored.
     _jsonl(preds / "without_context/gpt-4-1106-preview/completion.jsonl", [])
-    evo = root / paired.FOLDERS[paired.EVOCODEBENCH] / "model_completion"
+    evo = root / paired_tasks.FOLDERS[paired_tasks.EVOCODEBENCH] / "model_completion"
     _jsonl(
         evo / "baseline/gpt-4-1106_greedy/completion.jsonl",
         [
@@ -165,9 +165,9 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     archives.mkdir()
     sdist = archives / "toolbox-1.0.tar.gz"
     _write_sdist(sdist)
-    monkeypatch.setitem(paired.PYPI_NAMES, "toolbox", "toolbox")
-    monkeypatch.setattr(paired, "EVO_RELEASED", {"toolbox"})
-    pin = paired.Pin(
+    monkeypatch.setitem(paired_tasks.PYPI_NAMES, "toolbox", "toolbox")
+    monkeypatch.setattr(paired_tasks, "EVO_RELEASED", {"toolbox"})
+    pin = paired_releases.Pin(
         "toolbox",
         "toolbox",
         "1.0",
@@ -180,14 +180,14 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "newest release before 2024-01-01",
     )
     pins_file = tmp_path / "paired.toml"
-    paired.write_pins([pin], {"other": "not released on PyPI"}, pins_file)
-    pins = paired.load_pins(pins_file)
+    paired_releases.write_pins([pin], {"other": "not released on PyPI"}, pins_file)
+    pins = paired_releases.load_pins(pins_file)
     return paired.build_pairs(root, pins, archives)
 
 
 def test_tasks_read_from_native_formats(tmp_path: Path) -> None:
     _data_root(tmp_path)
-    dev = paired.deveval_tasks(tmp_path)
+    dev = paired_tasks.deveval_tasks(tmp_path)
     assert [t.namespace for t in dev] == [
         "toolbox.util.plain",
         "toolbox.util.Store.get",
@@ -195,7 +195,9 @@ def test_tasks_read_from_native_formats(tmp_path: Path) -> None:
     ]
     assert dev[0].rel_path == "toolbox/util.py"
     assert dev[0].signature == 'def plain(path, mode="r"):'
-    gens = {(c.setting, c.generator) for c in paired.completions(tmp_path, paired.DEVEVAL)}
+    gens = {
+        (c.setting, c.generator) for c in paired_tasks.completions(tmp_path, paired_tasks.DEVEVAL)
+    }
     assert gens == {
         ("without_context", "gpt-4-1106-preview"),
         ("local_completion", "codellama-7b"),
@@ -302,7 +304,7 @@ def test_release_candidates_pick_files_before_the_cutoff() -> None:
             f("toolbox-2.0.tar.gz", "g", "2024-02-01T00:00:00Z"),
         ]
     }
-    got = paired.candidates_from_index(page, "Toolbox", "2024-01-01")
+    got = paired_releases.candidates_from_index(page, "Toolbox", "2024-01-01")
     assert [(c["version"], c["file"], c["sha256"]) for c in got] == [
         ("1.0", "toolbox-1.0.tar.gz", "c"),
         ("0.9", "toolbox-0.9.tar.gz", "a"),

@@ -80,6 +80,11 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
         help="add N real-project human functions (train projects) to training")  # fmt: skip
     add("--realcode-val", type=int, default=C.realcode_val, metavar="N",
         help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
+    add("--paired", dest="paired_train", type=int, default=C.paired_train, metavar="K",
+        help="add the paired real-project functions of training projects: every human function "
+        "and K LLM versions of each (WORK/paired.parquet); 0: none")  # fmt: skip
+    add("--paired-val", type=int, default=C.paired_val, metavar="K",
+        help="the same for validation projects, into calibration; 0: none")  # fmt: skip
     add("--name", default=None, help="run folder name under runs/")
     add("--loso-only", action="store_true", help="only the leave-one-source-out folds (a screen)")
     add("--loso-epochs", type=int, default=C.loso_epochs)

@@ -108,9 +108,32 @@ def augment_with_realcode(
     return pd.concat([sub, add], ignore_index=True), test
 
 
+def augment_with_paired(
+    sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
+) -> pd.DataFrame:
+    """The frame with the paired real-project functions (`paired.parquet`, see
+    `realcode.paired`) of training projects (every human function and `train` LLM versions of
+    each) and of validation projects (`val` LLM versions each) appended; unchanged without the
+    file or with both at 0. Test projects are never added: `runs.paired_heldout` reports on them."""
+    from codeorigin_train.realcode.paired import training_rows
+
+    path = work / "paired.parquet"
+    if not path.exists() or (train <= 0 and val <= 0):
+        return sub
+    paired = pd.read_parquet(path)
+    add = pd.concat(
+        [training_rows(paired, "train", train, seed), training_rows(paired, "val", val, seed)]
+    )
+    add = add[["code", "label", "language", "source", "generator", "group", "split"]]
+    return pd.concat([sub, add], ignore_index=True)
+
+
 def populations(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Human populations for calibration: real-project library code apart from the rest."""
-    return np.where(frame["source"].to_numpy()[rows] == "realcode", "realcode", "datasets")
+    """Human populations for calibration: real-project library code (dated, and the human side of
+    the paired functions) apart from the rest."""
+    source = frame["source"].to_numpy()[rows].astype(str)
+    library = (source == "realcode") | np.char.startswith(source, "paired-")
+    return np.where(library, "realcode", "datasets")
 
 
 def split_rows(frame: pd.DataFrame, name: str) -> np.ndarray:

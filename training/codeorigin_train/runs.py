@@ -200,6 +200,23 @@ def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -
     }
 
 
+def paired_heldout(variant: Variant, work: Path, c: cal.Calibration) -> dict[str, Any] | None:
+    """AUROC, recall and FPR at the threshold, and the twin-win rate on the paired real-project
+    functions of test projects (`WORK/paired.parquet`; never trained or calibrated on), or None
+    without the file. Spans under the runtime's default `minLines` get no verdict and are left
+    out, as `evaluate_paired` does through the runtime."""
+    from codeorigin_train.evaluate_paired import MIN_LINES, report
+
+    path = work / "paired.parquet"
+    if not path.exists():
+        return None
+    test = pd.read_parquet(path)
+    test = test[test["split"] == "test"].reset_index(drop=True)
+    p = c.probability(variant.predict_logits(test["code"].tolist()))
+    nonblank = test["code"].map(lambda t: sum(1 for line in t.split("\n") if line.strip()))
+    return report(test.assign(p=p, judged=nonblank >= MIN_LINES), c.llm_threshold)
+
+
 def external_human(
     variant: Variant, frame: pd.DataFrame, c: cal.Calibration, work: Path, *, n: int = 600,
     per_project: int = 15, with_baseline: bool = False,
@@ -301,6 +318,9 @@ def evaluate(
         report["external_human"] = external_human(variant, frame, c, work, with_baseline=baseline)
     if real_test is not None:
         report["realcode_heldout"] = realcode_heldout(variant, real_test, c)
+    paired = paired_heldout(variant, work, c)
+    if paired is not None:
+        report["paired_heldout"] = paired
     train = frame["split"].to_numpy() == "train"
     report["n_train_by_source"] = frame[train]["source"].value_counts().to_dict()
     (d / "metrics.json").write_text(json.dumps(report, indent=2, default=float))

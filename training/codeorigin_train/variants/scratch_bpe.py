@@ -26,7 +26,7 @@ import torch
 
 from codeorigin.model.encoding import TokenEncoder
 from codeorigin_train import evaluate as ev
-from codeorigin_train.frames import augment_with_realcode, split_rows
+from codeorigin_train.frames import augment_with_paired, augment_with_realcode, split_rows
 from codeorigin_train.modeling import CodeOriginClassifier
 from codeorigin_train.train import (
     TokenModel,
@@ -69,6 +69,12 @@ class ScratchConfig:
     # the validation rows, so the 1%-FPR threshold also holds on library-style human code (0: none).
     realcode_train: int = 0
     realcode_val: int = 600
+    # Paired real-project functions (`realcode.paired`: the human function and LLM bodies written
+    # under its signature and docstring), by project: every human function of the training
+    # projects with `paired_train` LLM versions of each join the train rows, and validation
+    # projects with `paired_val` versions each join calibration (0: none).
+    paired_train: int = 0
+    paired_val: int = 0
     # Regularisation against the sources' habits (all off reproduces the first bake-off run):
     mask_prob: float = 0.1  # train: each text token becomes [MASK] with this probability
     strip_prob: float = (
@@ -338,6 +344,9 @@ class ScratchBPE(Variant):
         self, frame: pd.DataFrame, work: Path
     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         c = self.cfg
+        frame = augment_with_paired(
+            frame, work, train=c.paired_train, val=c.paired_val, seed=c.seed
+        )
         return augment_with_realcode(
             frame, work, train=c.realcode_train, val=c.realcode_val, seed=c.seed
         )
