@@ -10,6 +10,7 @@ spans get their Integrated Gradients explanation.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from codeorigin import explanation
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import generated, languages
+from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
 from codeorigin.files import Candidate, FileError, read_text, walk
 from codeorigin.report import Explained, FileReport, ScanReport, SpanReport
@@ -107,10 +109,7 @@ def span_report(
     span = result.span
     segments: tuple[tuple[int, int], ...] = ()
     if span.kind == "module":
-        starts = _line_index(text)
-        segments = tuple(
-            (_line_no(starts, a), _line_no(starts, max(a, b - 1))) for a, b in span.segments
-        )
+        segments = module_lines(text, span.segments)
     known = (
         options.baseline is not None
         and result.verdict in ("llm", "uncertain")
@@ -133,16 +132,23 @@ def span_report(
     )
 
 
-def _line_index(text: str) -> list[int]:
-    from codeorigin.core.spans import line_starts
+def module_lines(text: str, segments: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """A module span's runs of lines (1-based, inclusive), runs apart only by blank lines joined."""
+    starts = line_starts(text)
 
-    return line_starts(text)
+    def line_no(offset: int) -> int:
+        return max(1, bisect.bisect_right(starts, offset))
 
-
-def _line_no(starts: list[int], offset: int) -> int:
-    import bisect
-
-    return max(1, bisect.bisect_right(starts, offset))
+    runs: list[tuple[int, int]] = []
+    for a, b in segments:
+        first, last = line_no(a), line_no(max(a, b - 1))
+        if runs:
+            gap = text[starts[runs[-1][1]] if runs[-1][1] < len(starts) else len(text) : a]
+            if not gap.strip():
+                runs[-1] = (runs[-1][0], last)
+                continue
+        runs.append((first, last))
+    return tuple(runs)
 
 
 def explained(attribution: Attribution, text: str, kind: str) -> Explained:

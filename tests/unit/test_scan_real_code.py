@@ -1,0 +1,316 @@
+"""`codeorigin scan` on code as real repositories hold it, through its real command line: no verdict
+on one-statement accessors in any language, generated and vendored code skipped with the reason,
+`.h` files parsed as C or C++ from their content, module spans that are only the code outside
+functions, a missing path that does not stop the scan, and one precision for percentages.
+
+The tiny model's threshold is moved to 0 so that every judged span is flagged: what is not flagged
+was not judged.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codeorigin.core.spans import extract_spans
+
+# One-statement accessors, one per language (as an IDE or a person writes them), each with the
+# statement lines and identifier/literal tokens of its body.
+ACCESSORS: dict[str, tuple[str, str, str, int]] = {
+    "python": ("a.py", "class A:\n    def value(self):\n        return self._value\n", "value", 2),
+    "java": (
+        "A.java",
+        "class A {\n  public A setValue(int val) {\n    this.value = val; return this;\n  }\n}\n",
+        "setValue",
+        4,
+    ),
+    "c": ("a.c", "int get_value(struct s *p)\n{\n    return p->value;\n}\n", "get_value", 2),
+    "cpp": (
+        "a.cpp",
+        "class A {\n public:\n  int value() const {\n    return value_;\n  }\n};\n",
+        "value",
+        1,
+    ),
+    "javascript": (
+        "a.js",
+        "class A {\n  get value() {\n    return this._value;\n  }\n}\n",
+        "value",
+        2,
+    ),
+    "javascriptreact": (
+        "a.jsx",
+        "const Label = (props) => {\n  return <b>{props.text}</b>;\n};\n",
+        "Label",
+        4,
+    ),
+    "typescript": (
+        "a.ts",
+        "class A {\n  getValue(): number {\n    return this.value;\n  }\n}\n",
+        "getValue",
+        2,
+    ),
+    "typescriptreact": (
+        "a.tsx",
+        "const Label = (props: P) => {\n  return <b>{props.text}</b>;\n};\n",
+        "Label",
+        4,
+    ),
+    "go": ("a.go", "package a\n\nfunc (a *A) Value() int {\n\treturn a.value\n}\n", "Value", 2),
+    "rust": (
+        "a.rs",
+        "impl A {\n    fn value(&self) -> i32 {\n        self.value\n    }\n}\n",
+        "value",
+        2,
+    ),
+    "ruby": ("a.rb", "class A\n  def value\n    @value\n  end\nend\n", "value", 1),
+    "php": (
+        "a.php",
+        "<?php\nclass A {\n    public function setValue($val) { $this->value = $val; "
+        "return $this; }\n}\n",
+        "setValue",
+        4,
+    ),
+}
+
+# The same function in brace style and in one line counts the same: braces and the signature carry
+# no authorship.
+LONGER_C = """\
+static int sum_positive(const int *values, size_t n)
+{
+    int total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (values[i] > 0) {
+            total += values[i];
+        }
+    }
+    return total;
+}
+"""
+
+
+def scan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def scan_json(model: Path, *args: str) -> dict[str, dict]:
+    res = scan(*args, "--model", str(model), "--threshold", "0", "--format", "json", "--exit-zero")
+    assert res.returncode == 0, res.stderr
+    return {Path(f["path"]).name: f for f in json.loads(res.stdout)["files"]}
+
+
+@pytest.mark.parametrize("language", sorted(ACCESSORS))
+def test_the_guard_counts_statement_lines_and_identifier_tokens(language: str) -> None:
+    _, source, name, tokens = ACCESSORS[language]
+    span = next(s for s in extract_spans(source, language) if s.name == name)
+    assert (span.statement_lines, span.content_tokens) == (1, tokens)
+
+
+def test_braces_and_signature_are_not_counted() -> None:
+    (span,) = [s for s in extract_spans(LONGER_C, "c") if s.kind != "module"]
+    # 4 lines hold identifiers (int total, for, if, total +=, return): `}` and `{` lines do not.
+    assert span.statement_lines == 5
+    squeezed = LONGER_C.replace("\n{", " {").replace("        }\n    }\n", "    }}\n")
+    (again,) = [s for s in extract_spans(squeezed, "c") if s.kind != "module"]
+    assert (again.statement_lines, again.content_tokens) == (5, span.content_tokens)
+
+
+def test_one_statement_accessors_are_too_short_in_every_language(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    for filename, source, _, _ in ACCESSORS.values():
+        (tmp_path / filename).write_text(source)
+    (tmp_path / "sum.c").write_text(LONGER_C)
+    files = scan_json(tiny_model_dir, str(tmp_path))
+    for language, (filename, _, name, _) in ACCESSORS.items():
+        spans = {s["name"]: s for s in files[filename]["spans"]}
+        assert spans[name]["verdict"] == "too_short", language
+        assert spans[name]["probability"] is None, language
+    # A function with a real body is judged (flagged at threshold 0).
+    (summed,) = [s for s in files["sum.c"]["spans"] if s["kind"] == "function"]
+    assert summed["verdict"] == "llm"
+    # --min-lines and --min-tokens use the same counts.
+    files = scan_json(
+        tiny_model_dir, str(tmp_path / "a.php"), "--min-lines", "1", "--min-tokens", "4"
+    )
+    assert files["a.php"]["spans"][0]["verdict"] == "llm"
+
+
+GENERATED = {
+    "thing_pb2.py": "import x\n\ndef f(a):\n    b = a + 1\n    c = b * 2\n    return c + a\n",
+    "thing.pb.go": "package x\n\nfunc F(a int) int {\n\tb := a + 1\n\tc := b * 2\n\treturn c + a\n}\n",
+    "Thing_pb.php": "<?php\nfunction f($a) {\n  $b = $a + 1;\n  $c = $b * 2;\n  return $c + $a;\n}\n",
+    "gen.go": "// Code generated by stringer -type=Pill; DO NOT EDIT.\n\npackage x\n\n"
+    "func F(a int) int {\n\tb := a + 1\n\tc := b * 2\n\treturn c + a\n}\n",
+    "Message.php": "<?php\n# Generated by the protocol buffer compiler.  DO NOT EDIT!\n"
+    "# source: thing.proto\n\nnamespace Foo;\n\nclass Message {\n"
+    "  public function setValue($var) {\n    GPBUtil::checkString($var, True);\n"
+    "    $this->value = $var;\n    return $this;\n  }\n}\n",
+    "schema.ts": "/**\n * @generated by relay-compiler\n */\nexport function f(a: number) {\n"
+    "  const b = a + 1;\n  const c = b * 2;\n  return c + a;\n}\n",
+    "app.js": "function f(a){var b=a+1;var c=b*2;return c+a}" + ";var q=1" * 300 + "\n",
+}
+
+
+def test_generated_files_and_vendored_folders_are_skipped_with_the_reason(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    for name, text in GENERATED.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "dep.py").write_text(GENERATED["thing_pb2.py"])
+    (tmp_path / "own.py").write_text(GENERATED["thing_pb2.py"])
+    files = scan_json(tiny_model_dir, str(tmp_path))
+    assert [s["verdict"] for s in files["own.py"]["spans"]] == ["llm"]
+    reasons = {name: files[name]["error"] for name in [*GENERATED, "vendor"]}
+    for name, reason in reasons.items():
+        assert reason and reason.endswith("not scored"), (name, reason)
+        assert files[name]["spans"] == [] and files[name]["probability"] is None
+    assert "*_pb2.py" in reasons["thing_pb2.py"] and "*.pb.go" in reasons["thing.pb.go"]
+    assert "*_pb.php" in reasons["Thing_pb.php"]
+    assert "DO NOT EDIT" in reasons["gen.go"] and "protocol buffer" in reasons["Message.php"]
+    assert "@generated" in reasons["schema.ts"] and "minified" in reasons["app.js"]
+    assert "vendored" in reasons["vendor"]
+    assert "dep.py" not in files  # the folder is reported once, not file by file
+
+    text = scan(str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0").stdout
+    assert "gen.go: skipped: generated (a 'Code generated … DO NOT EDIT' header)" in text
+
+    # --include-generated scores all of it (a minified function is one statement line: too short).
+    files = scan_json(tiny_model_dir, str(tmp_path), "--include-generated")
+    for name in [*GENERATED, "dep.py"]:
+        assert files[name]["error"] is None, name
+        verdicts = {s["verdict"] for s in files[name]["spans"]}
+        assert ("llm" in verdicts) == (name != "app.js"), name
+
+
+def test_a_span_marked_generated_is_not_scored(tmp_path: Path, tiny_model_dir: Path) -> None:
+    (tmp_path / "A.java").write_text(
+        "class A {\n"
+        '  @Generated("by hand? no")\n'
+        "  int sum(int[] xs) {\n    int t = 0;\n    for (int x : xs) { t += x; }\n"
+        "    return t;\n  }\n\n"
+        "  int twice(int[] xs) {\n    int t = 0;\n    for (int x : xs) { t += 2 * x; }\n"
+        "    return t;\n  }\n}\n"
+    )
+    spans = {s["name"]: s for s in scan_json(tiny_model_dir, str(tmp_path))["A.java"]["spans"]}
+    assert spans["sum"]["verdict"] == "generated" and spans["sum"]["probability"] is None
+    assert spans["twice"]["verdict"] == "llm"
+
+
+CPP_HEADER = """\
+#pragma once
+#include <vector>
+
+namespace arrow {
+
+inline int total(const std::vector<int>& xs) {
+  int t = 0;
+  for (int x : xs) t += x;
+  return t * 2;
+}
+
+}  // namespace arrow
+"""
+
+C_HEADER = """\
+#ifndef SUM_H
+#define SUM_H
+static inline int total(const int *xs, int n) {
+  int t = 0;
+  for (int i = 0; i < n; i++) t += xs[i];
+  return t * 2;
+}
+#endif
+"""
+
+
+def test_h_files_are_c_or_cpp_by_their_content(tmp_path: Path, tiny_model_dir: Path) -> None:
+    (tmp_path / "arrow.h").write_text(CPP_HEADER)
+    (tmp_path / "sum.h").write_text(C_HEADER)
+    files = scan_json(tiny_model_dir, str(tmp_path))
+    assert files["arrow.h"]["language"] == "cpp" and files["sum.h"]["language"] == "c"
+    # The namespace is not a function named `arrow`: the function inside it is the span.
+    assert [s["name"] for s in files["arrow.h"]["spans"] if s["kind"] != "module"] == ["total"]
+    # A user who knows better maps the extension.
+    files = scan_json(tiny_model_dir, str(tmp_path), "--extension", ".h=cpp")
+    assert files["sum.h"]["language"] == "cpp"
+    res = scan(str(tmp_path), "--model", str(tiny_model_dir), "--extension", ".h=cobol")
+    assert res.returncode == 2 and "unsupported language 'cobol'" in res.stderr
+
+
+SCRIPT = """\
+import sys
+
+CONFIG = {"retries": 3, "delay": 0.5}
+names = [a for a in sys.argv[1:] if a]
+
+
+def helper(values):
+    total = 0
+    for v in values:
+        total += v * 2
+    return total
+
+
+for name in names:
+    print(name, CONFIG["retries"], helper([1, 2, 3]))
+print("done", len(names))
+"""
+
+
+def test_a_module_span_is_only_the_code_outside_functions(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "script.py").write_text(SCRIPT)
+    spans = extract_spans(SCRIPT, "python")
+    module = next(s for s in spans if s.kind == "module")
+    assert "def helper" not in module.text(SCRIPT) and "total += v" not in module.text(SCRIPT)
+    assert "for name in names:" in module.text(SCRIPT)
+    files = scan_json(tiny_model_dir, str(tmp_path))
+    (reported,) = [s for s in files["script.py"]["spans"] if s["kind"] == "module"]
+    assert reported["segments"] == [[1, 4], [14, 16]]
+    text = scan(str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0").stdout
+    assert "script.py:1-4,14-16:" in text and "module <module>" in text
+
+
+def test_a_missing_path_is_reported_and_the_rest_is_scanned(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "own.py").write_text(GENERATED["thing_pb2.py"])
+    missing = tmp_path / "no-such-dir"
+    res = scan(
+        str(missing), str(tmp_path / "own.py"), "--model", str(tiny_model_dir), "--threshold", "0"
+    )
+    assert res.returncode == 2
+    assert f"no such file or folder: {missing}" in res.stderr
+    assert "own.py:3-6:" in res.stdout and "1 of 1 spans flagged" in res.stdout
+
+
+def test_a_scan_that_scores_nothing_says_so(tmp_path: Path, tiny_model_dir: Path) -> None:
+    res = scan(str(tmp_path), "--model", str(tiny_model_dir))
+    assert res.returncode == 0 and "Nothing was scored" in res.stdout
+    (tmp_path / "x_pb2.py").write_text(GENERATED["thing_pb2.py"])
+    res = scan(str(tmp_path), "--model", str(tiny_model_dir), "--format", "json")
+    assert res.returncode == 0 and "Nothing was scored" in res.stderr
+    assert json.loads(res.stdout)["files"][0]["error"].endswith("not scored")
+
+
+def test_thresholds_and_probabilities_share_one_precision(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "own.py").write_text(GENERATED["thing_pb2.py"])
+    res = scan(str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0.123")
+    summary = res.stdout.splitlines()[-1]
+    assert "threshold 12.3%)" in summary
+    line = next(x for x in res.stdout.splitlines() if "own.py:3-6:" in x)
+    probability = line.split(": ", 1)[1].split()[0]
+    assert probability.endswith("%") and len(probability.split(".")[1]) == 2  # "55.1%"
