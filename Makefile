@@ -27,7 +27,7 @@ setup-dev: $(BIN)/python
 run: setup
 	$(BIN)/codeorigin scan $(STDLIB_PKG) server/ --exit-zero
 
-test: setup-dev test-python test-vscode
+test: setup-dev test-python test-vscode test-e2e
 
 test-python:
 	$(BIN)/python -m pytest -q tests
@@ -44,3 +44,16 @@ vsix:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info vscode-client/node_modules vscode-client/out
+
+# The VS Code extension in a real VS Code (code-server) driven through headless chromium
+# (vscode-client/test-e2e/). Debian's chromium and libkrb5-dev are installed when missing;
+# setup.sh installs Node 24, code-server and playwright-core once (cached in test-e2e/).
+# `make screenshots` regenerates the READMEs' pictures (vscode-client/docs/) with the same run.
+.PHONY: test-e2e e2e-deps screenshots
+E2E := vscode-client/test-e2e
+test-e2e screenshots: e2e-deps
+	cd vscode-client && npm run --silent package
+	$(E2E)/setup.sh
+	$(if $(filter screenshots,$@),CODEORIGIN_E2E_DOCS=$(CURDIR)/vscode-client/docs) nice $(E2E)/run.sh
+e2e-deps:
+	@command -v chromium >/dev/null && dpkg -s libkrb5-dev >/dev/null 2>&1 || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium libkrb5-dev; }

@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'node_modules/'] },
+  // test-e2e/workspace/ is the end-to-end test's sample code; node/ and out/ are its installs and output.
+  { ignores: ['out/', 'dist/', 'node_modules/', 'test-e2e/node/', 'test-e2e/out/', 'test-e2e/workspace/'] },
   js.configs.recommended,
   {
     // The integration test and its stand-ins are plain CommonJS run by Node.
@@ -11,6 +12,14 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', Buffer: 'readonly', URL: 'readonly', console: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
+    // The end-to-end test: ES modules run by Node 24, with page functions run in the browser.
+    files: ['test-e2e/**/*.mjs'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { process: 'readonly', fetch: 'readonly', setTimeout: 'readonly', console: 'readonly', getComputedStyle: 'readonly' },
     },
   },
   {

@@ -43,7 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   register(CLIENT_COMMANDS.rescoreSelection, () => rescore(server, true));
   register(CLIENT_COMMANDS.rescoreDocument, () => rescore(server, false));
-  register(CLIENT_COMMANDS.explainFunction, () => explainFunction(server, painter, output));
+  register(CLIENT_COMMANDS.explainFunction, (uri, position) =>
+    explainFunction(server, painter, output, uri instanceof vscode.Uri ? uri : undefined, position instanceof vscode.Position ? position : undefined),
+  );
   register(CLIENT_COMMANDS.clearExplanation, () => painter.clearAll());
   register(CLIENT_COMMANDS.showStatus, () => showStatus(server, statusBar, output));
 
@@ -54,6 +56,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         output.info('codeorigin.interpreter changed: restarting the server.');
         void server.restart();
       }
+    }),
+  );
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      output.info("The workspace is trusted now: restarting the server with the workspace's settings.");
+      void server.restart();
     }),
   );
   const pythonListener = await onDidChangePythonInterpreter(() => {
@@ -121,12 +129,20 @@ async function rescore(server: ServerController, selectionOnly: boolean): Promis
   }
 }
 
+/**
+ * Explains the function at `position` in `uri` (from the code action) or at the cursor, and paints
+ * its lines.
+ */
 async function explainFunction(
   server: ServerController,
   painter: ExplainPainter,
   output: vscode.LogOutputChannel,
+  uri?: vscode.Uri,
+  position?: vscode.Position,
 ): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
+  const editor = uri
+    ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())
+    : vscode.window.activeTextEditor;
   const converter = server.converters?.code2ProtocolConverter;
   if (!editor || !converter) {
     void vscode.window.showInformationMessage('codeorigin: open a file and start the server to explain a function.');
@@ -140,7 +156,7 @@ async function explainFunction(
       () =>
         server.executeServerCommand(SERVER_COMMANDS.explain, [
           document.uri.toString(),
-          converter.asPosition(editor.selection.active),
+          converter.asPosition(position ?? editor.selection.active),
         ]),
     );
     const explanation = parseExplanation(raw);

@@ -101,16 +101,54 @@ function variables(resource: vscode.Uri | undefined): Variables {
 }
 
 /**
+ * A setting that names a program to run or a model to load. In an untrusted workspace (Restricted
+ * Mode) only the user's value counts, never the workspace's or the folder's: opening a hostile
+ * repository must not run its program. (package.json lists both settings in
+ * `restrictedConfigurations`, so VS Code hides the workspace's values too; this does not rely on it.)
+ * `ignored` is the workspace's value that was not used, if any.
+ */
+export function userValueWhenUntrusted(
+  key: 'interpreter' | 'modelPath',
+  resource: vscode.Uri | undefined,
+): { value: unknown; ignored: unknown } {
+  const config = vscode.workspace.getConfiguration(SECTION, resource);
+  if (vscode.workspace.isTrusted) {
+    return { value: config.get<unknown>(key), ignored: undefined };
+  }
+  const inspected = config.inspect<unknown>(key);
+  return {
+    value: inspected?.globalValue ?? inspected?.defaultValue,
+    ignored: inspected?.workspaceFolderValue ?? inspected?.workspaceValue,
+  };
+}
+
+let warnedUntrusted = false;
+
+/**
  * The interpreter for the server. The Python extension is only asked (and activated) when the
- * `codeorigin.interpreter` setting is unset.
+ * `codeorigin.interpreter` setting is unset, and never in an untrusted workspace (its interpreter
+ * may be one the workspace brings).
  */
 export async function findInterpreter(
   resource: vscode.Uri | undefined,
   log: vscode.LogOutputChannel,
 ): Promise<Interpreter> {
-  const setting = vscode.workspace.getConfiguration(SECTION, resource).get<unknown>('interpreter');
+  const { value: setting, ignored } = userValueWhenUntrusted('interpreter', resource);
   const vars = variables(resource);
   const fromSetting = chooseInterpreter({ setting }, vars);
+  if (!vscode.workspace.isTrusted) {
+    const why =
+      'This workspace is not trusted (Restricted Mode), so codeorigin runs the server with ' +
+      (fromSetting.source === 'setting' ? "the interpreter of the user's codeorigin.interpreter setting" : 'python3 from PATH') +
+      (ignored !== undefined ? `, not with the workspace's codeorigin.interpreter (${JSON.stringify(ignored)})` : '') +
+      ' and never asks the Python extension. Trust the workspace to use its settings.';
+    log.warn(why);
+    if (ignored !== undefined && !warnedUntrusted) {
+      warnedUntrusted = true;
+      void vscode.window.showWarningMessage(`codeorigin: ${why}`);
+    }
+    return fromSetting;
+  }
   if (fromSetting.source === 'setting') {
     return fromSetting;
   }

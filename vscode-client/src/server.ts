@@ -25,9 +25,10 @@ import {
   packageSpec,
   serverArguments,
 } from './common/interpreter';
+import { CLIENT_COMMANDS, explainActionTarget } from './common/commands';
 import { configurationAnswer, readServerSettings, SECTION, SUPPORTED_LANGUAGES, type SettingsResult } from './common/settings';
 import type { ServerState } from './common/status';
-import { checkImport, findInterpreter, sourceCheckout } from './python';
+import { checkImport, findInterpreter, sourceCheckout, userValueWhenUntrusted } from './python';
 
 const CLIENT_ID = 'codeorigin';
 const CLIENT_NAME = 'codeorigin';
@@ -35,7 +36,32 @@ const CLIENT_NAME = 'codeorigin';
 /** The normalised server settings for a scope (a document or folder), or the window. */
 export function currentSettings(scope?: vscode.Uri): SettingsResult {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  return readServerSettings((key) => config.get<unknown>(key));
+  // The model folder, like the interpreter, never comes from an untrusted workspace.
+  return readServerSettings((key) =>
+    key === 'modelPath' ? userValueWhenUntrusted('modelPath', scope).value : config.get<unknown>(key),
+  );
+}
+
+/**
+ * A code action of the server's that runs `codeorigin.explain` runs Explain Function instead (same
+ * title, same document and position), so that choosing it from the light bulb paints the lines.
+ */
+function paintingExplain(action: vscode.Command | vscode.CodeAction): vscode.Command | vscode.CodeAction {
+  const command = typeof action.command === 'string' ? (action as vscode.Command) : (action as vscode.CodeAction).command;
+  const target = command && explainActionTarget(command.command, command.arguments);
+  if (!command || !target) {
+    return action;
+  }
+  const painting: vscode.Command = {
+    title: command.title,
+    command: CLIENT_COMMANDS.explainFunction,
+    arguments: [vscode.Uri.parse(target.uri), new vscode.Position(target.line, target.character)],
+  };
+  if (typeof action.command === 'string') {
+    return painting;
+  }
+  (action as vscode.CodeAction).command = painting;
+  return action;
 }
 
 export class ServerController implements vscode.Disposable {
@@ -94,7 +120,15 @@ export class ServerController implements vscode.Disposable {
     return this.client;
   }
 
+  /**
+   * The server's working directory: the workspace folder, except in an untrusted workspace, where
+   * `python -m codeorigin` would import a `codeorigin` package the workspace brings (the working
+   * directory comes first on sys.path); there it is the extension's own folder.
+   */
   private workingDirectory(): string | undefined {
+    if (!vscode.workspace.isTrusted) {
+      return this.context.extensionPath;
+    }
     return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
@@ -140,6 +174,11 @@ export class ServerController implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware: {
+        // The server's "Explain this function" action only shows a message; here it paints the lines.
+        provideCodeActions: async (document, range, context, token, next) => {
+          const actions = await next(document, range, context, token);
+          return actions?.map(paintingExplain);
+        },
         workspace: {
           // Answer for `codeorigin` with the normalised settings, so the server sees the same keys and
           // values as in initializationOptions; other sections are answered as VS Code would.

@@ -28,3 +28,31 @@ export const CLIENT_COMMANDS = {
   clearExplanation: 'codeorigin.client.clearExplanation',
   showStatus: 'codeorigin.client.showStatus',
 } as const;
+
+/** Where to explain: a document URI and a 0-based LSP position. */
+export interface ExplainTarget {
+  uri: string;
+  line: number;
+  character: number;
+}
+
+/**
+ * The target of the server's "Explain this function" code action, whose command is
+ * `codeorigin.explain` with `[uri, position, {notify: true}]`; undefined for any other command.
+ * That command only shows a one-line message, so in VS Code the action runs Explain Function
+ * (`codeorigin.client.explainFunction`) on this target instead, which paints the lines.
+ */
+export function explainActionTarget(command: string, args: readonly unknown[] | undefined): ExplainTarget | undefined {
+  if (command !== SERVER_COMMANDS.explain || !args) {
+    return undefined;
+  }
+  const [uri, position] = args;
+  if (typeof uri !== 'string' || typeof position !== 'object' || position === null) {
+    return undefined;
+  }
+  const { line, character } = position as { line?: unknown; character?: unknown };
+  if (!Number.isInteger(line) || !Number.isInteger(character)) {
+    return undefined;
+  }
+  return { uri, line: line as number, character: character as number };
+}
