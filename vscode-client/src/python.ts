@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   chooseInterpreter,
+  displayInterpreter,
   importCheckArguments,
   type ImportFailure,
   type Interpreter,
@@ -137,13 +138,15 @@ export async function findInterpreter(
   const vars = variables(resource);
   const fromSetting = chooseInterpreter({ setting }, vars);
   if (!vscode.workspace.isTrusted) {
+    // VS Code hides the workspace's values of restricted settings, so `ignored` is mostly unknown.
     const why =
-      'This workspace is not trusted (Restricted Mode), so codeorigin runs the server with ' +
-      (fromSetting.source === 'setting' ? "the interpreter of the user's codeorigin.interpreter setting" : 'python3 from PATH') +
-      (ignored !== undefined ? `, not with the workspace's codeorigin.interpreter (${JSON.stringify(ignored)})` : '') +
-      ' and never asks the Python extension. Trust the workspace to use its settings.';
+      "This workspace is not trusted (Restricted Mode), so its codeorigin.interpreter and codeorigin.modelPath " +
+      (ignored !== undefined ? `(${JSON.stringify(ignored)}) ` : '') +
+      'are not used: the server runs with ' +
+      (fromSetting.source === 'setting' ? `the interpreter of your user settings (${displayInterpreter(fromSetting)})` : 'python3 from PATH') +
+      ', and the Python extension is not asked. Trust the workspace to use its settings.';
     log.warn(why);
-    if (ignored !== undefined && !warnedUntrusted) {
+    if (!warnedUntrusted) {
       warnedUntrusted = true;
       void vscode.window.showWarningMessage(`codeorigin: ${why}`);
     }

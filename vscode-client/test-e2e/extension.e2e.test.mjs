@@ -160,9 +160,9 @@ test('2. the hover reads probability, verdict, the line chart and the top tokens
     assert.equal(Number(shown[1]), percent, 'the same probability as the diagnostic');
     assert.match(text, /Verdict: llm/);
     assert.match(text, /Threshold: 5(\.0)?%/, 'the threshold from the user settings');
-    const chart = text.split('\n').filter((line) => /^L\d+\s+[█▏▎▍▌▋▊▉]+\s+\d+%\s+[↑↓]/.test(line.trim()));
+    const chart = text.split('\n').filter((line) => /^L\d+\s+[█▏▎▍▌▋▊▉]+\s+[\d.]+%\s+[↑↓]/.test(line.trim()));
     assert.ok(chart.length >= 2, `a chart of the lines that weigh most, in:\n${text}`);
-    assert.match(text, /Top tokens: \S+ L\d+ [↑↓] \d+% · /, 'the top tokens');
+    assert.match(text, /Top tokens: \S+ L\d+ [↑↓] [\d.]+% · /, 'the top tokens');
     await vs.screenshot('hover', { name: 'hover' });
     await vs.page.mouse.move(5, 5);
     await vs.page.keyboard.press('Escape');
@@ -237,7 +237,7 @@ test('6. a file with a syntax error, a 5 MB file and JavaScript break nothing', 
     await vs.screenshot('big-file-skipped');
     await vs.open('stats.js');
     await waitFor('a codeorigin diagnostic in stats.js (JavaScript)', async () =>
-      /LLM-generated \(\d+%\)/.test(await problemsOf('stats.js')),
+      /LLM-generated \([\d.]+%\)/.test(await problemsOf('stats.js')),
     LIMITS.server);
     await vs.screenshot('javascript');
     // ... and the Python file is still served: its diagnostic, its hover, the status bar.

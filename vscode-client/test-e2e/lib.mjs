@@ -290,8 +290,10 @@ export class VSCode {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor();
     await input.fill(file);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first().waitFor();
-    await page.keyboard.press('Enter');
+    // Click the row of that file (Enter could take a row of the list shown before the filter ran).
+    const exact = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: exact }) }).first();
+    await row.click();
     await page.locator(`.tab.active[data-resource-name="${file}"]`).waitFor({ timeout: LIMITS.workbench });
     await this.editor().locator('.view-lines').waitFor();
   }

@@ -72,9 +72,9 @@ test("Restricted Mode: the workspace's interpreter and model are not used, and t
       }
       return false;
     }, LIMITS.firstDiagnostic);
-    assert.match(warning.replace(/\s+/g, ' '), /user's codeorigin\.interpreter setting, not with the workspace's codeorigin\.interpreter/);
+    assert.match(warning.replace(/\s+/g, ' '), /its codeorigin\.interpreter and codeorigin\.modelPath .*are not used: the server runs with the interpreter of your user settings/);
     await waitFor('the diagnostic of inventory.py, from the server run by the user\'s Python with the shipped model', async () =>
-      /Likely LLM-generated \(\d+%\)/.test(await vs.problems()),
+      /Likely LLM-generated \([\d.]+%\)/.test(await vs.problems()),
     LIMITS.firstDiagnostic);
     await vs.screenshot('restricted-mode-user-interpreter');
     assert.ok(!fs.existsSync(SCRIPT_MARKER), "the workspace's interpreter script ran in Restricted Mode");
