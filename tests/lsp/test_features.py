@@ -29,7 +29,7 @@ async def test_hover_is_markdown_when_the_client_prefers_it(
     text = hover.contents.value
     assert "**codeorigin: likely LLM-generated**" in text
     assert "`beta` (function)" in text
-    assert "Threshold: 50%" in text
+    assert "Threshold: 50.0%" in text
     assert "`tiny-test`" in text
     assert hover.range == types.Range(types.Position(7, 0), types.Position(12, 17))
 
@@ -121,7 +121,7 @@ async def test_rescore_selection_code_action(start: Start, root: Path, editor: s
     assert result["model"] == "tiny-test"
     assert result["threshold"] == 0.5
     assert result["verdict"] in {"llm", "uncertain", "human"}
-    shown = await client.message_matching("the selection (4 lines")
+    shown = await client.message_matching("the selection (4 statement lines")
     assert shown.type == types.MessageType.Info
 
     # The selection is scored exactly: it is not the whole function's score.
