@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from codeorigin.core import generated, languages
-from codeorigin.core.normalize import normalize
+from codeorigin.core.normalize import normalize_text
 from codeorigin.core.spans import Content, Span, content_of, extract_spans, line_starts
 from codeorigin.core.suppressions import suppression
 from codeorigin.core.verdicts import Verdict, verdict
@@ -163,8 +163,8 @@ class Engine:
     def score_texts(self, texts: list[str]) -> list[tuple[Score, str]]:
         """Score raw texts through the cache; return (score, cache key) for each."""
         model = self.model
-        norms = [normalize(t) for t in texts]
-        keys = [text_key(model.digest, n.text) for n in norms]
+        norms = [normalize_text(t) for t in texts]
+        keys = [text_key(model.digest, n) for n in norms]
         results: list[Score | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
         hits = len(texts) - len(missing)
@@ -175,8 +175,8 @@ class Engine:
                 unique.setdefault(keys[i], i)
             idx = list(unique.values())
             t0 = time.perf_counter()
-            encs = model.encoder.encode_batch([norms[i].text for i in idx])
-            scores = model.score_encodings(encs)
+            ids = model.encoder.ids_batch([norms[i] for i in idx])
+            scores = model.score_ids(ids)
             elapsed = time.perf_counter() - t0
             for i, value in zip(idx, scores):
                 self.cache.put(keys[i], value)
@@ -275,7 +275,7 @@ class Engine:
             content = Content(span.statement_lines, span.content_tokens)
             first, last = _line_of(text, starts, span.start), _line_of(text, starts, end_char)
             if reason is not None:
-                key = text_key(self.model.digest, normalize(span.text(text)).text)
+                key = text_key(self.model.digest, normalize_text(span.text(text)))
                 probability: float | None = None
                 judged: Verdict = "generated"
             else:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codeorigin.core.normalize import normalize
+from codeorigin.core.normalize import normalize, normalize_text
 
 
 def test_crlf_tabs_and_trailing_blanks_are_normalised() -> None:
@@ -63,3 +65,18 @@ def test_offset_map_lands_on_the_same_character(src: str) -> None:
             assert src[o] in " \t"
     # Offsets never go backwards: a normalised range maps to an original range.
     assert list(norm.offsets[:-1]) == sorted(norm.offsets[:-1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", "\t", "\n", "\r", "\f", "\v", "a", "é", "#", "x"])))
+def test_the_scorer_fast_path_gives_the_same_text(text: str) -> None:
+    assert normalize_text(text) == normalize(text).text
+
+
+def test_the_fast_path_on_real_code() -> None:
+    import json
+
+    source = Path(json.__file__).read_text(encoding="utf-8")
+    crlf = source.replace("\n", "\r\n").replace("    ", "\t")
+    for text in (source, crlf, "\n\n  x\n\n\n  y  \n\n"):
+        assert normalize_text(text) == normalize(text).text

@@ -13,6 +13,7 @@ the character of the original text it came from, which attributions use to land 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 NORMALIZATION_VERSION = 1
@@ -151,3 +152,30 @@ def normalize(text: str) -> Normalized:
     end = (offs[-1] + 1) if offs else 0
     offs.append(end)
     return Normalized(norm, tuple(offs))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def normalize_text(text: str) -> str:
+    """`normalize(text).text` without the offset map: what the scorer needs, several times faster
+    (no per-character work). A test holds the two to the same text."""
+    lines: list[tuple[int, str]] = []
+    for line in _LINE_BREAK.split(text):
+        width, count = _indent_width(line)
+        lines.append((width, line[count:].rstrip(_TRAILING)))
+    widths = [w for w, content in lines if content]
+    if not widths:
+        return ""
+    common = min(widths)
+    out: list[str] = []
+    blank = False
+    for width, content in lines:
+        if not content:
+            blank = bool(out)
+            continue
+        if blank:
+            out.append("")
+            blank = False
+        out.append(" " * (width - common) + content.replace("\t", " "))
+    return "\n".join(out)

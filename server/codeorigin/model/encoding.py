@@ -144,6 +144,16 @@ class TokenEncoder:
             out.append(Encoding(tuple(ids), tuple(offsets)))
         return out
 
+    def ids_batch(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of many normalised texts, without offsets (what scoring needs; `encode_batch`
+        also builds every token's offsets, which explanations need)."""
+        if self.layout:
+            return [list(e.ids) for e in self.encode_batch(texts)]
+        encs = self.tokenizer.encode_batch(
+            [_tokenizable(t) for t in texts], add_special_tokens=False
+        )
+        return [e.ids for e in encs]
+
     def windows(self, n_tokens: int) -> list[Window]:
         """Windows covering `n_tokens` tokens: one when it fits, else half-overlapping ones.
 

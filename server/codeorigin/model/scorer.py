@@ -120,28 +120,44 @@ class Model:
 
     def score_encodings(self, encodings: list[Encoding]) -> list[Score]:
         """Score already encoded texts (windowed, batched)."""
+        return self.score_ids([list(e.ids) for e in encodings])
+
+    def windows_of(self, ids_list: list[list[int]]) -> list[tuple[int, list[int]]]:
+        """(text index, window ids with [CLS]/[SEP]) of every window of every text, as scored."""
         enc = self.encoder
-        items: list[tuple[int, list[int]]] = []  # (text index, window ids with specials)
-        for i, e in enumerate(encodings):
-            for w in enc.windows(len(e.ids)):
-                items.append((i, enc.with_specials(e.ids[w.start : w.end])))
-        order = sorted(range(len(items)), key=lambda k: len(items[k][1]))
-        logits = np.zeros(len(items), dtype=np.float64)
+        items: list[tuple[int, list[int]]] = []
+        for i, ids in enumerate(ids_list):
+            for w in enc.windows(len(ids)):
+                items.append((i, enc.with_specials(ids[w.start : w.end])))
+        return items
+
+    def forward_windows(self, windows: list[list[int]]) -> np.ndarray:
+        """Raw logits of windows, in their order: sorted by length into batches of at most
+        `BATCH_SIZE` rows and `BATCH_TOKENS` cells, so padding stays small."""
+        enc = self.encoder
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
+        logits = np.zeros(len(windows), dtype=np.float64)
         start = 0
         while start < len(order):
             end = start
             width = 0
             while end < len(order) and end - start < BATCH_SIZE:
-                width = max(width, len(items[order[end]][1]))
+                width = max(width, len(windows[order[end]]))
                 if (end - start + 1) * width > BATCH_TOKENS and end > start:
                     break
                 end += 1
-            batch = [items[k][1] for k in order[start:end]]
-            ids, mask = enc.pad_batch(batch)
+            ids, mask = enc.pad_batch([windows[k] for k in order[start:end]])
             out = self.forward(ids, mask)
             for j, k in enumerate(order[start:end]):
                 logits[k] = out[j]
             start = end
+        return logits
+
+    def score_ids(self, ids_list: list[list[int]]) -> list[Score]:
+        """Score token ids of normalised texts (without [CLS]/[SEP]): windowed, batched."""
+        items = self.windows_of(ids_list)
+        logits = self.forward_windows([seq for _, seq in items])
+        encodings = ids_list
         sums = np.zeros(len(encodings))
         weights = np.zeros(len(encodings))
         windows = np.zeros(len(encodings), dtype=np.int64)
@@ -153,7 +169,7 @@ class Model:
         scores = []
         for i, e in enumerate(encodings):
             logit = float(sums[i] / weights[i]) if weights[i] else 0.0
-            scores.append(Score(self.calibrate(logit), logit, len(e.ids), int(windows[i])))
+            scores.append(Score(self.calibrate(logit), logit, len(e), int(windows[i])))
         return scores
 
     def score_texts(self, texts: list[str]) -> list[Score]:
