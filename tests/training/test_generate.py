@@ -176,7 +176,7 @@ def test_same_seed_same_bodies(tiny_gguf: Path, tmp_path: Path) -> None:
     task = task_for(PY, "python")
     assert task is not None
     prompt = build_prompt(gen.tokenizer, task)
-    assert prompt.endswith(f"```python\n{task.head}\n") and "<|im_start|>assistant" in prompt
+    assert prompt.endswith(f"```python\n{task.head}\n   ") and "<|im_start|>assistant" in prompt
     s = Sampling(max_new_tokens=10)
     a = gen.complete([prompt, prompt], s, seed=3)
     b = gen.complete([prompt, prompt], s, seed=3)

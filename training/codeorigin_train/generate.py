@@ -13,8 +13,9 @@ for it with the head inside a code fence, so what it writes next is the body (th
 prompt once: long docstrings make long prompts). The body is cut where
 the model leaves the function, re-indented to the human body's indentation, and put under the
 human head (Python: `realcode.paired_locate.pair_text`, the paired-data builder's own rule; JavaScript:
-the same rule with the closing brace). Bodies that are empty, do not parse, or are identical (or
-nearly, `paired_locate.MAX_SIMILARITY`) to the human body are dropped and counted.
+the same rule with the closing brace). Bodies that are empty, do not parse (`truncated` when
+`max_new_tokens` cut them), or are identical (or nearly, `paired_locate.MAX_SIMILARITY`) to the
+human body are dropped and counted.
 
 Every row keeps its prompt, sampling settings, seed and generator: columns `code` (head +
 generated body), `human_code`, `label` (1), `language`, `project`, `group` (`real:<project>`,
@@ -314,10 +315,21 @@ def _function_name(task: Task) -> str:
     return next((g for g in (m.groups() if m else ()) if g), "f")
 
 
+def body_prefix(task: Task) -> str:
+    """The start of the body written into the prompt: the body's indentation less one space.
+
+    A byte-level BPE model writes an indented line as a newline-and-spaces token followed by a
+    word that carries the last space (" return"), so the prompt stops one space short and the
+    model's first token is a word. Ending the prompt after the newline, the model mostly closed the
+    fence or started another function; ending it with the full indentation, it wrote one space too
+    many (measured on SmolLM2-135M-Instruct, 4 functions each way: 0 and 0 bodies kept, 2 here).
+    """
+    return " " * max(task.indent - 1, 0)
+
+
 def build_prompt(tokenizer: Any, task: Task) -> str:
-    """The chat prompt with the assistant's answer started: a code fence and the head, so that what
-    the model writes next is the body. (Ending the prompt with the body's indentation was tried: a
-    BPE model then starts with a space token and gets the indentation wrong.)"""
+    """The chat prompt with the assistant's answer started: a code fence, the head and
+    `body_prefix`, so that what the model writes next is the body."""
     fence = LANG_FENCE.get(task.language, task.language)
     user = INSTRUCTION.format(
         language={"javascript": "JavaScript", "typescript": "TypeScript"}.get(
@@ -331,7 +343,7 @@ def build_prompt(tokenizer: Any, task: Task) -> str:
     start = tokenizer.apply_chat_template(
         [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
     )
-    return f"{start}```{fence}\n{task.head}\n"
+    return f"{start}```{fence}\n{task.head}\n{body_prefix(task)}"
 
 
 class Generator:
@@ -358,6 +370,12 @@ class Generator:
 
     def complete(self, prompts: Sequence[str], sampling: Sampling, seed: int) -> list[str]:
         """The continuation of each prompt (special tokens dropped), one batch, seeded."""
+        return [text for text, _ in self.complete_counted(prompts, sampling, seed)]
+
+    def complete_counted(
+        self, prompts: Sequence[str], sampling: Sampling, seed: int
+    ) -> list[tuple[str, bool]]:
+        """`complete`, with whether each continuation ran into `max_new_tokens` unfinished."""
         import torch
         from transformers import set_seed
 
@@ -380,7 +398,13 @@ class Generator:
                 tokenizer=self.tokenizer,
             )
         new = out[:, enc["input_ids"].shape[1] :]
-        return self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        # Finished rows are padded with pad (= EOS for SmolLM2) after their end.
+        lengths = (new != self.tokenizer.pad_token_id).sum(dim=1).tolist()
+        return [
+            (text, n >= sampling.max_new_tokens and "```" not in text)
+            for text, n in zip(texts, lengths)
+        ]
 
 
 # ------------------------------------------------------------------------------- the run
@@ -430,11 +454,12 @@ def generate(
         batch = todo[b : b + sampling.batch_size]
         seed = sampling.seed + b
         prompts = [build_prompt(generator.tokenizer, task) for _, task in batch]
-        outs = generator.complete(prompts, sampling, seed)
-        for (row, task), prompt, out in zip(batch, prompts, outs):
-            code, why = assemble(task, out)
+        outs = generator.complete_counted(prompts, sampling, seed)
+        for (row, task), prompt, (out, cut) in zip(batch, prompts, outs):
+            code, why = assemble(task, body_prefix(task) + out)
             if code is None:
-                drops[why] += 1
+                # A body cut by max_new_tokens does not parse: say so apart from bad code.
+                drops["truncated" if cut and why == "unparsable" else why] += 1
                 continue
             project = str(row["project"])
             rows.append(
