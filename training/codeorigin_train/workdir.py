@@ -33,6 +33,8 @@ def mlflow_for(work: Path | None = None) -> Any:
     work = work or WORK
     # An offline local file store; MLflow 3 wants an explicit opt-in for it.
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    # Offline means offline: MLflow 3 otherwise sends usage telemetry to its vendor.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
     mlflow.set_tracking_uri(f"file:{(work / 'mlruns').resolve()}")
