@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { HERE, LIMITS, OUT, PYTHON, QUIET, REPO, VSCode, waitFor } from './lib.mjs';
+import { HERE, Hopeless, LIMITS, OUT, PYTHON, QUIET, REPO, VSCode, waitFor } from './lib.mjs';
 
 const WORKSPACE = path.join(OUT, 'workspace');
 const FUNCTION = 'summarize_inventory';
@@ -70,6 +70,27 @@ async function hoverText() {
 async function statusBarShowsFunction() {
   const shown = new RegExp(`${PERCENT} · ${MODEL}`).exec(await vs.statusBarText());
   return Boolean(shown) && Math.abs(Number(shown[1]) - percent) <= 1;
+}
+
+/**
+ * Drags the hover's bottom edge down, as a person does to read all of it (VS Code opens a hover
+ * at most 250 px high), so that the screenshot shows the whole chart and the top tokens.
+ */
+async function enlargeHover() {
+  const page = vs.page;
+  const hover = page.locator('.monaco-resizable-hover').first();
+  const box = await hover.boundingBox();
+  const sash = hover.locator('.monaco-sash.horizontal').last();
+  const edge = (await sash.count()) > 0 ? await sash.boundingBox() : undefined;
+  if (!box || !edge) {
+    return;
+  }
+  const x = edge.x + edge.width / 2;
+  const y = edge.y + edge.height / 2;
+  await page.mouse.move(x, y, { steps: 2 });
+  await page.mouse.down();
+  await page.mouse.move(x, Math.min(712, y + 320), { steps: 8 });
+  await page.mouse.up();
 }
 
 /** Hides the bottom panel (Problems), so that a screenshot shows more of the editor. */
@@ -139,6 +160,10 @@ test('1. a flagged function gets its diagnostic in the Problems panel and a squi
     const problems = await waitFor(
       `the codeorigin diagnostic of inventory.py in the Problems panel (the server starts with ${PYTHON})`,
       async () => {
+        const status = await vs.statusBarText();
+        if (/codeorigin: off/.test(status)) {
+          throw new Hopeless(`the codeorigin server is not running (status bar: "${status}")`);
+        }
         const text = await problemsOf('inventory.py');
         return /Likely LLM-generated \([\d.]+%\)/.test(text) && text;
       },
@@ -163,6 +188,7 @@ test('2. the hover reads probability, verdict, the line chart and the top tokens
     const chart = text.split('\n').filter((line) => /^L\d+\s+[█▏▎▍▌▋▊▉]+\s+[\d.]+%\s+[↑↓]/.test(line.trim()));
     assert.ok(chart.length >= 2, `a chart of the lines that weigh most, in:\n${text}`);
     assert.match(text, /Top tokens: \S+ L\d+ [↑↓] [\d.]+% · /, 'the top tokens');
+    await enlargeHover();
     await vs.screenshot('hover', { name: 'hover' });
     await vs.page.mouse.move(5, 5);
     await vs.page.keyboard.press('Escape');

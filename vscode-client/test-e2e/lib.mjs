@@ -50,6 +50,7 @@ export const QUIET = {
   'git.enabled': false,
   'editor.minimap.enabled': false,
   'editor.hover.delay': 200,
+  'editor.hover.above': false,
   'editor.fontSize': 14,
 };
 
@@ -64,6 +65,9 @@ export function vsixPath() {
   return vsix;
 }
 
+/** Thrown by a probe of `waitFor` to stop waiting at once: what it waits for cannot come any more. */
+export class Hopeless extends Error {}
+
 /** Polls `probe` until it returns a truthy value, at most `ms`; the error names what was awaited. */
 export async function waitFor(what, probe, ms = LIMITS.ui, every = 250) {
   const end = Date.now() + ms;
@@ -76,6 +80,9 @@ export async function waitFor(what, probe, ms = LIMITS.ui, every = 250) {
       }
       last = value;
     } catch (error) {
+      if (error instanceof Hopeless) {
+        throw error;
+      }
       last = error instanceof Error ? error.message.split('\n')[0] : String(error);
     }
     if (Date.now() > end) {
@@ -235,11 +242,15 @@ export class VSCode {
     return dir;
   }
 
-  /** Runs one step; a failure saves the page and the logs and says where. */
+  /** Runs one step; a failure saves the page and the logs and says where, and the later steps do not run. */
   async step(name, body) {
+    if (this.failed) {
+      throw new Error(`not run: step ${this.failed} failed (the steps build on each other)`);
+    }
     try {
       return await body();
     } catch (error) {
+      this.failed = name;
       const dir = await this.saveFailure(name, error);
       const tail = this.codeoriginLog().split('\n').slice(-15).join('\n');
       const message = error instanceof Error ? error.message : String(error);

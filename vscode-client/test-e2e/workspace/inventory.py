@@ -1,13 +1,8 @@
 """A small inventory module: the workspace of the end-to-end test."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-
-
-@dataclass
-class Item:
-    name: str
-    quantity: int
-    price: float
 
 
 def summarize_inventory(items: list[Item], low_stock_threshold: int = 5) -> dict[str, float]:
@@ -36,3 +31,10 @@ def summarize_inventory(items: list[Item], low_stock_threshold: int = 5) -> dict
         "item_count": len(items),
         "low_stock_count": low_stock_count,
     }
+
+
+@dataclass
+class Item:
+    name: str
+    quantity: int
+    price: float
