@@ -309,3 +309,57 @@ def test_release_candidates_pick_files_before_the_cutoff() -> None:
         ("1.0", "toolbox-1.0.tar.gz", "c"),
         ("0.9", "toolbox-0.9.tar.gz", "a"),
     ]
+
+
+def _paired_frame() -> pd.DataFrame:
+    body = "\n".join(f"    x{i} = compute({i}, value)" for i in range(6))
+    rows = []
+    for f in range(6):
+        sig = f'def f{f}(value):\n    """Do thing {f}."""\n'
+        rows.append(
+            {"namespace": f"m.f{f}", "label": 0, "generator": "human", "setting": "",
+             "project": "p", "split": "test", "code": sig + body + "\n    return x0"}
+        )  # fmt: skip
+        for g in ("gpt", "llama"):
+            rows.append(
+                {"namespace": f"m.f{f}", "label": 1, "generator": g, "setting": "without_context",
+                 "project": "p", "split": "test", "code": sig + body + f"\n    return {g}(x1)"}
+            )  # fmt: skip
+    rows.append({**rows[0], "split": "train"})
+    return pd.DataFrame(rows)
+
+
+def test_runtime_evaluation_of_a_model_folder(tiny_model_dir: Path) -> None:
+    from codeorigin_train.evaluate_paired import evaluate
+
+    result = evaluate(tiny_model_dir, _paired_frame(), "test")
+    assert result["rows"] == 18 and result["projects"] == 1
+    assert result["all"]["human"] == 6 and result["all"]["llm"] == 12
+    for key in ("auroc", "recall", "fpr"):
+        assert 0.0 <= result["all"][key] <= 1.0
+    assert 0.0 <= result["twin_win_rate"] <= 1.0
+    assert set(result["by_generator"]) == {"gpt", "llama"}
+    assert set(result["by_setting"]) == {"without_context"}
+
+
+def test_twin_win_rate_and_the_card_section() -> None:
+    from types import SimpleNamespace
+
+    from codeorigin_train.card_results import paired as paired_section
+    from codeorigin_train.evaluate_paired import report
+
+    scored = _paired_frame().query("split == 'test'").copy()
+    scored["p"] = [
+        0.2 if lab == 0 else (0.9 if g == "gpt" else 0.1)
+        for lab, g in zip(scored.label, scored.generator)
+    ]
+    scored["judged"] = True
+    r = report(scored, threshold=0.5)
+    assert r["twin_win_rate"] == 0.5  # gpt bodies beat their twin, llama bodies never do
+    assert r["all"]["recall"] == 0.5 and r["all"]["fpr"] == 0.0
+    card = SimpleNamespace(
+        m={"chosen_variant": "new", "paired": {"paired_runtime": r, "previous_paired": r}}, ch={}
+    )
+    text = "\n".join(paired_section(card))
+    assert "## Held-out paired real-project functions" in text
+    assert "| new (this model) | 1 | 6 | 12 |" in text and "| previous release |" in text

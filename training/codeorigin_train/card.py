@@ -215,6 +215,7 @@ SECTIONS = (
     results.versus_baseline,
     results.heldout,
     results.real_code,
+    results.paired,
     results.targets,
     results.metrics,
     results.ablation,

@@ -217,6 +217,11 @@ def collect(
         "training": json.loads((d / "train.json").read_text()),
     }  # fmt: skip
     metrics["screens"] = screens(work)
+    metrics["paired"] = {
+        k: json.loads((d / f"{k}.json").read_text())
+        for k in ("paired_runtime", "previous_paired")
+        if (d / f"{k}.json").exists()
+    }
     compared = [n for n in names if n not in EXTRA_BAKEOFF_RUNS]
     metrics["comparison"] = with_recorded(
         comparison(work, compared), old.get("comparison", []), "name", variant
