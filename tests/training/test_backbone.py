@@ -164,6 +164,7 @@ def test_one_training_step_through_accelerate(
     assert moved_bottom == (mode == "full")
 
 
+@pytest.mark.slow
 def test_export_parity_int8_and_gradient_graph(tiny: dict[str, Path], tmp_path: Path) -> None:
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.manifest import load_manifest
