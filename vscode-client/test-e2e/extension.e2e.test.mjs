@@ -93,6 +93,24 @@ async function enlargeHover() {
   await page.mouse.up();
 }
 
+/** Replaces the user's settings.json in its editor (opened from the command palette) and saves it. */
+async function editUserSettingsJson(settings) {
+  const page = vs.page;
+  const file = path.join(vs.userData, 'User', 'settings.json');
+  const text = JSON.stringify(settings); // one line: no auto-indentation on the way
+  await vs.command('Preferences: Open User Settings (JSON)');
+  // Since VS Code 1.13x settings.json, like the Settings editor, opens as a modal editor.
+  const modal = page.locator('.modal-editor-part', { hasText: 'settings.json' });
+  await modal.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+  await page.keyboard.press('Control+S');
+  await waitFor(`the new settings saved in ${file}`, () => JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8'))) === JSON.stringify(settings));
+  await modal.locator('[aria-label^="Close Modal Editor"]').click();
+  await modal.waitFor({ state: 'hidden' });
+}
+
 /** Hides the bottom panel (Problems), so that a screenshot shows more of the editor. */
 async function hidePanel() {
   if (await vs.page.locator('.part.panel').isVisible()) {
@@ -273,4 +291,23 @@ test('6. a file with a syntax error, a 5 MB file and JavaScript break nothing', 
     assert.match(text, /probability of LLM authorship/);
     assert.ok(await statusBarShowsFunction(), `the status bar item still reads "${Math.round(percent)}% · ${MODEL}"`);
     assert.doesNotMatch(vs.codeoriginLog(), /Traceback|server did not start|connection to server is erroring/i, 'the server log has no crash');
+  }));
+
+test('7. a Python without codeorigin: the extension says how to install it, and recovers when the setting is fixed', () =>
+  vs.step('7-install-hint', async () => {
+    // Typed into settings.json (Preferences: Open User Settings (JSON)), as a person sets an
+    // array-valued setting; `-S` hides site-packages, so this Python cannot import codeorigin.
+    const settingsFile = path.join(vs.userData, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    await editUserSettingsJson({ ...settings, 'codeorigin.interpreter': [PYTHON, '-S'] });
+    const toast = await notification(/the Python package is not installed for .*-S \(from the codeorigin\.interpreter setting\)\. Install it with: .*-S -m pip install codeorigin/);
+    assert.match(toast, /Install in Terminal/, 'the error offers to run the install command');
+    await vs.open('inventory.py');
+    await waitFor('the status bar item to say the server is off', async () => /codeorigin: off/.test(await vs.statusBarText()));
+    await vs.screenshot('install-hint');
+    await editUserSettingsJson(settings);
+    await vs.open('inventory.py');
+    await waitFor(`the diagnostic of ${FUNCTION} again, from the restarted server`, async () =>
+      /Likely LLM-generated/.test(await vs.problems()) && statusBarShowsFunction(),
+    LIMITS.firstDiagnostic);
   }));

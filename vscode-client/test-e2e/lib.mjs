@@ -52,6 +52,11 @@ export const QUIET = {
   'editor.hover.delay': 200,
   'editor.hover.above': false,
   'editor.fontSize': 14,
+  // The test types JSON into settings.json: nothing may add brackets, quotes or indentation.
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoSurround': 'never',
+  'editor.autoIndent': 'none',
 };
 
 const run = promisify(execFile);
