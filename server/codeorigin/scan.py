@@ -72,13 +72,28 @@ def _read(cand: Candidate, options: ScanOptions) -> _Read | FileReport:
     try:
         text = read_text(cand.path, max_bytes=options.max_file_bytes)
     except FileError as exc:
-        return FileReport(cand.display, cand.language, None, str(exc))
+        # A generated file that is also binary, not UTF-8 or too large (protobuf descriptors) is
+        # reported as generated: that is the reason a reader needs.
+        reason = None if options.engine.include_generated else _header_of(cand.path)
+        why = f"{reason}, not scored" if reason else str(exc)
+        return FileReport(cand.display, cand.language, None, why)
     language = file_language(cand.path, text, options.mapping) or cand.language
     if not options.engine.include_generated:
         reason = generated.file_reason(cand.path, text)
         if reason is not None:
             return FileReport(cand.display, language, None, f"{reason}, not scored")
     return _Read(cand, language, text)
+
+
+def _header_of(path: Path) -> str | None:
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return None
+    return generated.header_reason(head.decode("utf-8", "replace"))
 
 
 def _chunks(
