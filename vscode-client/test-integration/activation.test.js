@@ -61,8 +61,8 @@ function readLog(file) {
 const EXPECTED_DEFAULTS = {
   enable: true,
   threshold: null,
-  minLines: 4,
-  minTokens: 24,
+  minLines: 3,
+  minTokens: 8,
   severity: 'information',
   showUncertain: false,
   codeLens: true,
@@ -73,6 +73,8 @@ const EXPECTED_DEFAULTS = {
   threads: 1,
   inlayHints: false,
   igSteps: null,
+  baseline: '',
+  extensions: {},
 };
 
 test('activates, talks to the server, and shows what it says', async (t) => {

@@ -334,6 +334,9 @@ function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
     getWorkspaceFolder: () => workspace.workspaceFolders[0],
     textDocuments: [],
     getConfiguration,
+    // A trusted workspace: Restricted Mode is checked in the real VS Code (test-e2e/trust.e2e.test.mjs).
+    isTrusted: true,
+    onDidGrantWorkspaceTrust: noEvent,
     onDidChangeConfiguration: configurationChanged.event,
     onDidOpenTextDocument: documentOpened.event,
     onDidChangeTextDocument: documentChanged.event,
