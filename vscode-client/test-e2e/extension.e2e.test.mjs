@@ -164,7 +164,8 @@ before(async () => {
   vs = await VSCode.start({
     name: 'extension',
     folder: WORKSPACE,
-    settings: { ...QUIET, 'codeorigin.interpreter': PYTHON, 'codeorigin.threshold': 0.05 },
+    // Severity information (the default, set here anyway): a blue squiggle, `.squiggly-info`.
+    settings: { ...QUIET, 'codeorigin.interpreter': PYTHON, 'codeorigin.threshold': 0.05, 'codeorigin.severity': 'information' },
   });
 });
 
