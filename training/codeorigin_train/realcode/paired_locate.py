@@ -124,7 +124,11 @@ class HumanFunction:
     args: list[str]
 
 
-def _human_function(path: str, text: str, fn: ast.FunctionDef | ast.AsyncFunctionDef):
+def human_function(
+    path: str, text: str, fn: ast.FunctionDef | ast.AsyncFunctionDef
+) -> HumanFunction | None:
+    """The function `fn` of file `text` (from its first decorator to its end), or None when it
+    holds a docstring and nothing else."""
     lines = text.splitlines()
     first = min([d.lineno for d in fn.decorator_list] + [fn.lineno]) - 1
     end = fn.end_lineno or fn.lineno
@@ -172,7 +176,7 @@ class ArchiveIndex:
                 tree = self._trees[path]
                 fn = _find_def(tree, qual) if tree is not None else None
                 if fn is not None:
-                    return _human_function(path, text, fn)
+                    return human_function(path, text, fn)
         return None
 
 
@@ -228,7 +232,8 @@ def _is_ellipsis(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is Ellipsis
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """The text with every run of white space made one blank (to compare bodies)."""
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -243,7 +248,7 @@ def pair_text(human: HumanFunction, body: str) -> tuple[str | None, str]:
     code = "\n".join([*head, cleaned])
     if _parse(textwrap.dedent(code)) is None:
         return None, "unparsable"
-    a, b = _squash("\n".join(human_body)), _squash(cleaned)
+    a, b = squash("\n".join(human_body)), squash(cleaned)
     if a == b:
         return None, "identical"
     if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= MAX_SIMILARITY:
