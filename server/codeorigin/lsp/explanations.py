@@ -212,7 +212,9 @@ class Explanations:
             return 0
         verdicts = {"llm", "uncertain"} if uncertain else {"llm"}
         flagged = [
-            r for r in analysis.results if r.verdict in verdicts and r.probability is not None
+            r
+            for r in analysis.results
+            if r.verdict in verdicts and r.probability is not None and analysis.reported(r)
         ]
         flagged.sort(key=lambda r: -(r.probability or 0.0))
         queued = 0
