@@ -8,6 +8,7 @@ import sys
 CHECK = """
 import sys
 import codeorigin.core.normalize, codeorigin.core.spans, codeorigin.core.verdicts, codeorigin.core.languages
+import codeorigin.core.generated, codeorigin.core.suppressions, codeorigin.explanation
 heavy = {"pygls", "lsprotocol", "onnxruntime", "torch", "transformers"}
 print(sorted(m for m in heavy if m in sys.modules))
 """
@@ -15,6 +16,7 @@ print(sorted(m for m in heavy if m in sys.modules))
 RUNTIME = """
 import sys
 import codeorigin.engine, codeorigin.cli, codeorigin.model.scorer, codeorigin.report, codeorigin.files
+import codeorigin.scan, codeorigin.baseline
 print("torch" in sys.modules or "transformers" in sys.modules)
 """
 
