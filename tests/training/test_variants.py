@@ -88,3 +88,30 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
     assert cli.forward("codeorigin_train.ig_steps", ["--help"]) == 0
     assert "usage" in capsys.readouterr().out
+
+
+def test_runs_report_on_the_paired_test_projects(tmp_path: Path) -> None:
+    """With `paired.parquet` in the work folder, every run (and the baseline) says how it does on
+    the paired functions of test projects, which it never trained on."""
+    from codeorigin_train import runs
+
+    rows = []
+    for i in range(12):
+        head = f'def h{i}(x):\n    """Doc {i}."""\n'
+        human = f"\ty = x*{i}\n\treturn y\n"
+        llm = f"    # step {i}\n    result = x + 1\n    return result\n"
+        rows.append({"code": head + human, "label": 0, "generator": "human"})
+        rows.append({"code": head + llm, "label": 1, "generator": "g"})
+    paired = pd.DataFrame(rows).assign(
+        namespace=[f"m.h{i // 2}" for i in range(24)], setting="baseline", project="p",
+        group="real:p", language="python", source="paired-deveval", split="test",
+    )  # fmt: skip
+    paired.to_parquet(tmp_path / "paired.parquet")
+    report = runs.run(registry.get("char-ngram"), _frame(), tmp_path, loso=False)
+    ph = report["paired_heldout"]
+    assert ph["projects"] == 1 and ph["all"]["human"] == 12 and ph["all"]["llm"] == 12
+    assert ph["all"]["auroc"] > 0.9 and 0.0 <= ph["twin_win_rate"] <= 1.0
+    from codeorigin_train.variants.ngram import baseline_report
+
+    base = baseline_report(_frame(), ["semeval"], max_fpr=0.01, loso=False, work=tmp_path)
+    assert base["paired_heldout"]["all"]["llm"] == 12

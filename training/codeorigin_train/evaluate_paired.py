@@ -102,6 +102,22 @@ def report(scored: pd.DataFrame, threshold: float) -> dict[str, Any]:
     return out
 
 
+def test_rows(work: Path) -> pd.DataFrame | None:
+    """The paired functions of test projects in `work/paired.parquet`, or None without it."""
+    path = work / "paired.parquet"
+    if not path.exists():
+        return None
+    paired = pd.read_parquet(path)
+    return paired[paired["split"] == "test"].reset_index(drop=True)
+
+
+def report_probabilities(test: pd.DataFrame, p: Any, threshold: float) -> dict[str, Any]:
+    """`report` for probabilities a training-side model gave `test` rows. Without the runtime's
+    token count, spans under its default `minLines` are the ones left out."""
+    nonblank = test["code"].map(lambda t: sum(1 for line in t.split("\n") if line.strip()))
+    return report(test.assign(p=p, judged=nonblank >= MIN_LINES), threshold)
+
+
 def evaluate(
     model_dir: Path, paired: pd.DataFrame, split: str = "test", threads: int = 1
 ) -> dict[str, Any]:

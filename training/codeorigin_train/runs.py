@@ -202,19 +202,14 @@ def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -
 
 def paired_heldout(variant: Variant, work: Path, c: cal.Calibration) -> dict[str, Any] | None:
     """AUROC, recall and FPR at the threshold, and the twin-win rate on the paired real-project
-    functions of test projects (`WORK/paired.parquet`; never trained or calibrated on), or None
-    without the file. Spans under the runtime's default `minLines` get no verdict and are left
-    out, as `evaluate_paired` does through the runtime."""
-    from codeorigin_train.evaluate_paired import MIN_LINES, report
+    functions of test projects (never trained or calibrated on), or None without them."""
+    from codeorigin_train.evaluate_paired import report_probabilities, test_rows
 
-    path = work / "paired.parquet"
-    if not path.exists():
+    test = test_rows(work)
+    if test is None:
         return None
-    test = pd.read_parquet(path)
-    test = test[test["split"] == "test"].reset_index(drop=True)
     p = c.probability(variant.predict_logits(test["code"].tolist()))
-    nonblank = test["code"].map(lambda t: sum(1 for line in t.split("\n") if line.strip()))
-    return report(test.assign(p=p, judged=nonblank >= MIN_LINES), c.llm_threshold)
+    return report_probabilities(test, p, c.llm_threshold)
 
 
 def external_human(

@@ -89,8 +89,13 @@ def baseline_report(
     import json
 
     from codeorigin_train.embed import texts_hash
+    from codeorigin_train.evaluate_paired import report_probabilities, test_rows
 
-    key = texts_hash([*frame["code"], *frame["split"], *frame["label"].astype(str), *sources])
+    paired = work / "paired.parquet"
+    key = texts_hash(
+        [*frame["code"], *frame["split"], *frame["label"].astype(str), *sources]
+        + ([f"paired:{paired.stat().st_size}"] if paired.exists() else [])
+    )
     path = work / "baseline" / f"{key}.json"
     if path.exists():
         return dict(json.loads(path.read_text()))
@@ -103,6 +108,10 @@ def baseline_report(
         "heldout": ev.heldout_report(te.reset_index(drop=True), pt, threshold=thr),
         "threshold": thr,
     }
+    paired_test = test_rows(work)
+    if paired_test is not None:
+        pp = predict_baseline(model, paired_test["code"].tolist())
+        out["paired_heldout"] = report_probabilities(paired_test, np.asarray(pp), thr)
     if loso:
         out["loso"] = ev.leave_one_source_out(frame, sources, ev.baseline_fit_predict(frame))
         out["loso_mean_auroc"] = ev.loso_mean(out["loso"])
