@@ -116,6 +116,205 @@ def _mlflow_run(work: Path | None, run_name: str, params: dict[str, Any]) -> Ite
         yield mlflow
 
 
+_Forward = Callable[[nn.Module, Sequence[torch.Tensor]], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What one mode trains: the module, its training set, its forward pass, the validation data."""
+
+    module: nn.Module
+    dataset: Any  # a torch Dataset
+    forward: _Forward
+    val_batches: list[tuple[torch.Tensor, ...]]
+    y_val: np.ndarray  # in the order of `val_batches`
+    collate: Callable[[list[int]], tuple[torch.Tensor, ...]] | None = None
+
+
+def _frozen_inputs(
+    backbone: Backbone,
+    train_texts: Sequence[str],
+    val_texts: Sequence[str],
+    y_train: torch.Tensor,
+    y_val: np.ndarray,
+    config: FitConfig,
+    cache_dir: Path | None,
+    features: tuple[np.ndarray, np.ndarray] | None,
+) -> _Inputs:
+    """The frozen mode's inputs: the head on pooled features (computed here unless given)."""
+    if features is None:
+        features = (
+            pooled_features(
+                backbone, train_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
+            ),
+            pooled_features(
+                backbone, val_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
+            ),
+        )
+    x_train = torch.from_numpy(np.asarray(features[0], dtype=np.float32))
+    x_val = torch.from_numpy(np.asarray(features[1], dtype=np.float32))
+    dataset = torch.utils.data.TensorDataset(x_train, y_train)
+
+    def forward(m: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        return m(batch[0])  # type: ignore[no-any-return]
+
+    val_batches = [(x_val[i : i + 256],) for i in range(0, len(x_val), 256)]
+    return _Inputs(backbone.classifier.head, dataset, forward, val_batches, y_val)
+
+
+def _window_inputs(
+    backbone: Backbone,
+    train_texts: Sequence[str],
+    val_texts: Sequence[str],
+    y_train: torch.Tensor,
+    y_val: np.ndarray,
+    config: FitConfig,
+) -> _Inputs:
+    """The unfreeze and full modes' inputs: the whole classifier on each text's first window."""
+    enc = backbone.token_encoder
+    seq_train = first_windows(enc, train_texts)
+    seq_val = first_windows(enc, val_texts)
+    dataset = _IndexDataset(len(seq_train))
+
+    def collate(rows: list[int]) -> tuple[torch.Tensor, ...]:
+        ids, mask = enc.pad_batch([seq_train[i] for i in rows])
+        return torch.from_numpy(ids), torch.from_numpy(mask), y_train[rows]
+
+    def forward(m: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        return m(batch[0], batch[1])  # type: ignore[no-any-return]
+
+    order = sorted(range(len(seq_val)), key=lambda i: len(seq_val[i]))
+    val_batches = []
+    for i in range(0, len(order), config.batch_size):
+        rows = order[i : i + config.batch_size]
+        ids, mask = enc.pad_batch([seq_val[r] for r in rows])
+        val_batches.append((torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor(rows)))
+    y_val = y_val[[r for b in val_batches for r in b[2].tolist()]]
+    return _Inputs(backbone.classifier, dataset, forward, val_batches, y_val, collate)
+
+
+def _optimization(
+    clf: nn.Module, inputs: _Inputs, config: FitConfig
+) -> tuple[Any, torch.optim.Optimizer, Any, list[dict[str, Any]]]:
+    """The shuffled loader, AdamW with its parameter groups, and the warm-up/decay schedule."""
+    from transformers import get_linear_schedule_with_warmup
+
+    loader = torch.utils.data.DataLoader(
+        inputs.dataset,
+        batch_size=config.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(config.seed),
+        **({} if config.mode == "frozen" else {"collate_fn": inputs.collate}),
+    )
+    head_params = [p for p in clf.head.parameters() if p.requires_grad]
+    enc_params = [p for p in clf.encoder.parameters() if p.requires_grad]
+    groups = [{"params": head_params, "lr": config.head_lr}]
+    if enc_params and config.mode != "frozen":
+        groups.append({"params": enc_params, "lr": config.lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
+    total = max(1, config.epochs * len(loader))
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
+    return loader, optimizer, scheduler, groups
+
+
+def _train_epoch(
+    accelerator: Any,
+    module: nn.Module,
+    forward: _Forward,
+    loader: Any,
+    optimizer: Any,
+    scheduler: Any,
+    loss_fn: nn.Module,
+    max_grad_norm: float,
+) -> list[float]:
+    """One pass over `loader` (with gradient clipping); the training loss of every batch."""
+    module.train()
+    losses = []
+    for batch in loader:
+        with accelerator.autocast():
+            logits = forward(module, batch)
+        loss = loss_fn(logits.float(), batch[-1].float())
+        accelerator.backward(loss)
+        if accelerator.sync_gradients and max_grad_norm > 0:
+            accelerator.clip_grad_norm_(module.parameters(), max_grad_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def _epoch_row(
+    epoch: int,
+    losses: list[float],
+    accelerator: Any,
+    module: nn.Module,
+    inputs: _Inputs,
+    loss_fn: nn.Module,
+    scheduler: Any,
+) -> dict[str, float]:
+    """The history row of one epoch: its training loss, validation AUROC and loss, and lr."""
+    val_logits = _predict(accelerator, module, inputs.forward, inputs.val_batches)
+    y_val = inputs.y_val
+    return {
+        "epoch": float(epoch),
+        "train_loss": float(np.mean(losses)) if losses else float("nan"),
+        "val_auroc": _auroc(y_val, val_logits),
+        "val_loss": float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val))),
+        "lr": float(scheduler.get_last_lr()[-1]),
+    }
+
+
+def _train_epochs(
+    accelerator: Any,
+    module: nn.Module,
+    inputs: _Inputs,
+    training: tuple[Any, Any, Any, nn.Module],
+    config: FitConfig,
+    *,
+    ckpt: Path | None,
+    mlflow: Any,
+    on_epoch: Callable[[int, dict[str, float]], None] | None,
+) -> tuple[list[dict[str, float]], float, int, dict[str, torch.Tensor] | None]:
+    """Train epoch after epoch until early stop, keep (and restore) the best epoch's weights."""
+    loader, optimizer, scheduler, loss_fn = training
+    history: list[dict[str, float]] = []
+    best, best_epoch, best_state, waited = -1.0, 0, None, 0
+    for epoch in range(1, config.epochs + 1):
+        losses = _train_epoch(
+            accelerator,
+            module,
+            inputs.forward,
+            loader,
+            optimizer,
+            scheduler,
+            loss_fn,
+            config.max_grad_norm,
+        )
+        row = _epoch_row(epoch, losses, accelerator, module, inputs, loss_fn, scheduler)
+        history.append(row)
+        log.info("epoch %d: %s", epoch, row)
+        figures = {k: v for k, v in row.items() if k != "epoch"}
+        if mlflow is not None:
+            mlflow.log_metrics(figures, step=epoch)
+        if on_epoch is not None:
+            on_epoch(epoch, figures)
+        if row["val_auroc"] > best:
+            best, best_epoch, waited = row["val_auroc"], epoch, 0
+            best_state = _trainable_state(accelerator.unwrap_model(module))
+            if ckpt is not None and accelerator.is_main_process:
+                ckpt.parent.mkdir(parents=True, exist_ok=True)
+                torch.save({"state": best_state, "epoch": epoch, "val_auroc": best}, ckpt)
+        else:
+            waited += 1
+            if waited >= config.patience:
+                log.info("early stop after epoch %d (best %d)", epoch, best_epoch)
+                break
+    if best_state is not None:
+        accelerator.unwrap_model(module).load_state_dict(best_state, strict=False)
+    return history, best, best_epoch, best_state
+
+
 def fit(
     backbone: Backbone,
     train_texts: Sequence[str],
@@ -140,7 +339,6 @@ def fit(
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
-    from transformers import get_linear_schedule_with_warmup
 
     started = time.perf_counter()
     cuda = torch.cuda.is_available()
@@ -151,113 +349,32 @@ def fit(
     clf.to(accelerator.device)
     y_train = torch.as_tensor(np.asarray(train_labels), dtype=torch.float32)
     y_val = np.asarray(val_labels, dtype=np.float64)
-
     if config.mode == "frozen":
-        if features is None:
-            features = (
-                pooled_features(
-                    backbone, train_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
-                ),
-                pooled_features(
-                    backbone, val_texts, cache_dir=cache_dir, batch_size=config.feature_batch_size
-                ),
-            )
-        x_train = torch.from_numpy(np.asarray(features[0], dtype=np.float32))
-        x_val = torch.from_numpy(np.asarray(features[1], dtype=np.float32))
-        module: nn.Module = clf.head
-        dataset = torch.utils.data.TensorDataset(x_train, y_train)
-
-        def forward(m: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
-            return m(batch[0])  # type: ignore[no-any-return]
-
-        val_batches = [(x_val[i : i + 256],) for i in range(0, len(x_val), 256)]
+        inputs = _frozen_inputs(
+            backbone, train_texts, val_texts, y_train, y_val, config, cache_dir, features
+        )
     else:
-        enc = backbone.token_encoder
-        seq_train = first_windows(enc, train_texts)
-        seq_val = first_windows(enc, val_texts)
-        module = clf
-        dataset = _IndexDataset(len(seq_train))
+        inputs = _window_inputs(backbone, train_texts, val_texts, y_train, y_val, config)
 
-        def collate(rows: list[int]) -> tuple[torch.Tensor, ...]:
-            ids, mask = enc.pad_batch([seq_train[i] for i in rows])
-            return torch.from_numpy(ids), torch.from_numpy(mask), y_train[rows]
-
-        def forward(m: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
-            return m(batch[0], batch[1])  # type: ignore[no-any-return]
-
-        order = sorted(range(len(seq_val)), key=lambda i: len(seq_val[i]))
-        val_batches = []
-        for i in range(0, len(order), config.batch_size):
-            rows = order[i : i + config.batch_size]
-            ids, mask = enc.pad_batch([seq_val[r] for r in rows])
-            val_batches.append((torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor(rows)))
-        y_val = y_val[[r for b in val_batches for r in b[2].tolist()]]
-
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=config.batch_size,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(config.seed),
-        **({} if config.mode == "frozen" else {"collate_fn": collate}),
+    loader, optimizer, scheduler, groups = _optimization(clf, inputs, config)
+    module, optimizer, loader, scheduler = accelerator.prepare(
+        inputs.module, optimizer, loader, scheduler
     )
-    head_params = [p for p in clf.head.parameters() if p.requires_grad]
-    enc_params = [p for p in clf.encoder.parameters() if p.requires_grad]
-    groups = [{"params": head_params, "lr": config.head_lr}]
-    if enc_params and config.mode != "frozen":
-        groups.append({"params": enc_params, "lr": config.lr})
-    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
-    total = max(1, config.epochs * len(loader))
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
-    module, optimizer, loader, scheduler = accelerator.prepare(module, optimizer, loader, scheduler)
     loss_fn = nn.BCEWithLogitsLoss()
     ckpt = run_dir / CHECKPOINT if run_dir is not None else None
-    history: list[dict[str, float]] = []
-    best, best_epoch, best_state, waited = -1.0, 0, None, 0
     trainable = sum(p.numel() for g in groups for p in g["params"])
     params = {**config.to_params(), **backbone.spec.to_params(), "trainable_parameters": trainable}
     with _mlflow_run(mlflow_work, run_name, params) as mlflow:
-        for epoch in range(1, config.epochs + 1):
-            module.train()
-            losses = []
-            for batch in loader:
-                with accelerator.autocast():
-                    logits = forward(module, batch)
-                loss = loss_fn(logits.float(), batch[-1].float())
-                accelerator.backward(loss)
-                if accelerator.sync_gradients and config.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(module.parameters(), config.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-                losses.append(float(loss.detach()))
-            val_logits = _predict(accelerator, module, forward, val_batches)
-            row = {
-                "epoch": float(epoch),
-                "train_loss": float(np.mean(losses)) if losses else float("nan"),
-                "val_auroc": _auroc(y_val, val_logits),
-                "val_loss": float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val))),
-                "lr": float(scheduler.get_last_lr()[-1]),
-            }
-            history.append(row)
-            log.info("epoch %d: %s", epoch, row)
-            figures = {k: v for k, v in row.items() if k != "epoch"}
-            if mlflow is not None:
-                mlflow.log_metrics(figures, step=epoch)
-            if on_epoch is not None:
-                on_epoch(epoch, figures)
-            if row["val_auroc"] > best:
-                best, best_epoch, waited = row["val_auroc"], epoch, 0
-                best_state = _trainable_state(accelerator.unwrap_model(module))
-                if ckpt is not None and accelerator.is_main_process:
-                    ckpt.parent.mkdir(parents=True, exist_ok=True)
-                    torch.save({"state": best_state, "epoch": epoch, "val_auroc": best}, ckpt)
-            else:
-                waited += 1
-                if waited >= config.patience:
-                    log.info("early stop after epoch %d (best %d)", epoch, best_epoch)
-                    break
-        if best_state is not None:
-            accelerator.unwrap_model(module).load_state_dict(best_state, strict=False)
+        history, best, best_epoch, best_state = _train_epochs(
+            accelerator,
+            module,
+            inputs,
+            (loader, optimizer, scheduler, loss_fn),
+            config,
+            ckpt=ckpt,
+            mlflow=mlflow,
+            on_epoch=on_epoch,
+        )
         seconds = time.perf_counter() - started
         if mlflow is not None:
             mlflow.log_metrics(

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
-from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
+from codeorigin_train.data.clean import DedupStats, clean_code, deduplicate, has_comments
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.sources import SOURCES, SourceCaps
 from codeorigin_train.data.splits import assign_splits
@@ -99,33 +99,10 @@ def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> 
     return df[~mask | df["group"].isin(set(keep))]
 
 
-def build_dataset(
-    data_root: Path,
-    *,
-    sources: Iterable[str] | None = None,
-    max_per_source: int | Mapping[str, int] | None = None,
-    seed: int = 0,
-    drop_single_label_languages: bool = True,
-) -> pd.DataFrame:
-    """Build the dataset from the native files under `data_root` (one folder per source).
-
-    `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning). `max_per_source`: a cap on samples per source that replaces the default
-    `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes sampling
-    and splits. With `drop_single_label_languages`, a language that ends up with only one label in
-    the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its
-    language alone would give the label away.
-
-    Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
-    """
-    started = time.perf_counter()
-    data_root = Path(data_root)
-    names = list(SOURCES) if sources is None else list(sources)
-    unknown = [n for n in names if n not in SOURCES]
-    if unknown:
-        raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
-    caps = _caps_for(names, max_per_source)
-
+def _read_sources(
+    data_root: Path, names: Iterable[str]
+) -> tuple[list[dict[str, object]], dict[str, int], dict[str, int]]:
+    """Read and clean every named source: the rows, and per source the counts read and unusable."""
     rows: list[dict[str, object]] = []
     read_counts: dict[str, int] = {}
     unusable: dict[str, int] = {}
@@ -154,33 +131,55 @@ def build_dataset(
             )
         read_counts[name], unusable[name] = n_read, n_bad
         log.info("source %s: %d read, %d empty or not code", name, n_read, n_bad)
+    return rows, read_counts, unusable
 
-    df = pd.DataFrame(rows, columns=COLUMNS[:6])
-    df["label"] = df["label"].astype("int64")
-    df, dedup = deduplicate(df)
-    after_dedup = df["source"].value_counts().to_dict()
 
+def _drop_single_label_languages(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop the languages that have only one label (when the dataset has two); the counts dropped."""
     dropped_languages: dict[str, int] = {}
-    if drop_single_label_languages and len(df):
+    if len(df):
         n_labels = df.groupby("language")["label"].nunique()
         single = sorted(n_labels.index[n_labels < 2])
         if single and df["label"].nunique() > 1:
             dropped_languages = df[df["language"].isin(single)]["language"].value_counts().to_dict()
             df = df[~df["language"].isin(single)]
+    return df, dropped_languages
 
+
+def _apply_caps(df: pd.DataFrame, caps: Mapping[str, SourceCaps], seed: int) -> pd.DataFrame:
+    """Apply each source's caps: LLM samples per group first, then samples per source."""
     for name, cap in caps.items():
         if cap.llm_per_group is not None:
             df = _cap_llm_per_group(df, name, cap.llm_per_group, seed)
         if cap.max_samples is not None:
             df = _cap_samples(df, name, cap.max_samples, seed)
+    return df
 
+
+def _finish_columns(df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Assign the splits and add `n_lines` and `has_comments`; the frame with `COLUMNS` only."""
     df = assign_splits(df.reset_index(drop=True), seed=seed)
     df["n_lines"] = df["code"].str.count("\n").astype("int64") + 1
     df["has_comments"] = [
         has_comments(c, lang) for c, lang in zip(df["code"], df["language"], strict=True)
     ]
-    df = df[COLUMNS]
-    df.attrs["build"] = {
+    return df[COLUMNS]
+
+
+def _build_record(
+    *,
+    seed: int,
+    caps: Mapping[str, SourceCaps],
+    read_counts: dict[str, int],
+    unusable: dict[str, int],
+    dedup: DedupStats,
+    after_dedup: Mapping[str, int],
+    dropped_languages: Mapping[str, int],
+    samples: int,
+    started: float,
+) -> dict[str, object]:
+    """The build record `build_dataset` puts in `attrs["build"]` (seconds counted from `started`)."""
+    return {
         "seed": seed,
         "normalization_version": NORMALIZATION_VERSION,
         "caps": {name: cap.to_dict() for name, cap in caps.items()},
@@ -197,9 +196,60 @@ def build_dataset(
             k: read_counts[k] - unusable[k] - int(after_dedup.get(k, 0)) for k in read_counts
         },
         "dropped_single_label_languages": {k: int(v) for k, v in dropped_languages.items()},
-        "samples": len(df),
+        "samples": samples,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def build_dataset(
+    data_root: Path,
+    *,
+    sources: Iterable[str] | None = None,
+    max_per_source: int | Mapping[str, int] | None = None,
+    seed: int = 0,
+    drop_single_label_languages: bool = True,
+) -> pd.DataFrame:
+    """Build the dataset from the native files under `data_root` (one folder per source).
+
+    `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
+    a warning). `max_per_source`: a cap on samples per source that replaces the default
+    `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes sampling
+    and splits. With `drop_single_label_languages`, a language that ends up with only one label in
+    the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its
+    language alone would give the label away.
+
+    Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
+    """
+    started = time.perf_counter()
+    data_root = Path(data_root)
+    names = list(SOURCES) if sources is None else list(sources)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
+    caps = _caps_for(names, max_per_source)
+
+    rows, read_counts, unusable = _read_sources(data_root, names)
+    df = pd.DataFrame(rows, columns=COLUMNS[:6])
+    df["label"] = df["label"].astype("int64")
+    df, dedup = deduplicate(df)
+    after_dedup = df["source"].value_counts().to_dict()
+
+    dropped_languages: dict[str, int] = {}
+    if drop_single_label_languages:
+        df, dropped_languages = _drop_single_label_languages(df)
+    df = _apply_caps(df, caps, seed)
+    df = _finish_columns(df, seed)
+    df.attrs["build"] = _build_record(
+        seed=seed,
+        caps=caps,
+        read_counts=read_counts,
+        unusable=unusable,
+        dedup=dedup,
+        after_dedup=after_dedup,
+        dropped_languages=dropped_languages,
+        samples=len(df),
+        started=started,
+    )
     log.info("dataset: %d samples in %.1fs", len(df), df.attrs["build"]["seconds"])
     return df
 
