@@ -29,10 +29,20 @@ HELP = {
 }
 
 
-def _variants(sp: argparse.ArgumentParser, default: list[str]) -> None:
-    from codeorigin_train.variants.registry import names
+def _variant_name(name: str) -> str:
+    """A registered variant or a recipe of one (`backbone-k6-full`); argparse's error otherwise."""
+    from codeorigin_train.variants.registry import module_of
 
-    sp.add_argument("--variants", nargs="+", choices=names(), default=default)
+    try:
+        module_of(name)
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip("'\"")) from None
+    return name
+
+
+def _variants(sp: argparse.ArgumentParser, default: list[str]) -> None:
+    sp.add_argument("--variants", nargs="+", type=_variant_name, default=default,
+                    help="registered variants or recipes of them (e.g. backbone-k6-full)")  # fmt: skip
 
 
 def _train(sp: argparse.ArgumentParser) -> None:

@@ -4,7 +4,11 @@ default) cut to its first K layers, pooled, with the design's head (`codeorigin_
 The name is the recipe, dash-separated after `backbone`:
 `k<N>` keeps the first N layers (default: all), `frozen` (default) / `unfreeze<N>` / `full` pick
 what trains, `mean` (default) / `last` the pooling, `len<N>` the window length (default 256),
-`enc=<path or hub name>` another encoder (without dashes; the `encoder` option takes any). E.g. `backbone-k6-full`, `backbone-k10-unfreeze2-last`.
+`enc=<path or hub name>` another encoder (without dashes; the `encoder` option takes any),
+`real<N>` N dated real-project human functions of training projects added to the train rows (600 of
+validation projects always join calibration when `realcode.parquet` exists), `paired<K>` the paired
+real-project functions of training projects with K LLM bodies each (and of validation projects, 1
+each, in calibration). E.g. `backbone-k6-full`, `backbone-k10-unfreeze2-last-real4000-paired2`.
 
 Frozen recipes compute the pooled features of a frame once (cached under `work/cache/backbone`),
 so leave-one-source-out folds only train heads; the other modes fine-tune per fold. Scoring of new
@@ -28,11 +32,22 @@ import torch
 from codeorigin_train.backbone.features import head_logits, pooled_features, predict_logits
 from codeorigin_train.backbone.fit import CHECKPOINT, FitConfig, fit, load_checkpoint
 from codeorigin_train.backbone.model import Backbone, BackboneSpec, load_backbone
-from codeorigin_train.frames import split_rows
+from codeorigin_train.frames import augment_with_paired, augment_with_realcode, split_rows
 from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
 from codeorigin_train.workdir import WORK
 
 RECIPE_FILE = "backbone.json"
+
+
+def data_options(name: str) -> tuple[int, int]:
+    """(real-project human functions, paired LLM bodies per function) a recipe name asks for."""
+    real = paired = 0
+    for part in name.split("-")[1:]:
+        if part.startswith("real") and part[4:].isdigit():
+            real = int(part[4:])
+        elif part.startswith("paired") and part[6:].isdigit():
+            paired = int(part[6:])
+    return real, paired
 
 
 def parse_recipe(name: str) -> tuple[BackboneSpec, FitConfig]:
@@ -41,6 +56,10 @@ def parse_recipe(name: str) -> tuple[BackboneSpec, FitConfig]:
         raise KeyError(f"{name!r} is not a backbone recipe")
     spec, cfg = BackboneSpec(), FitConfig()
     for part in name.split("-")[1:]:
+        if (part.startswith("real") and part[4:].isdigit()) or (
+            part.startswith("paired") and part[6:].isdigit()
+        ):
+            continue  # data options (`data_options`)
         if part.startswith("enc="):
             spec = replace(spec, encoder=part[4:])
         elif part.startswith("k") and part[1:].isdigit():
@@ -85,7 +104,17 @@ class BackboneVariant(Variant):
         self._frame_cache: tuple[pd.DataFrame, np.ndarray] | None = None
 
     def params(self) -> dict[str, Any]:
-        return {**self.spec.to_params(), **self.config.to_params()}
+        real, paired = data_options(self.name)
+        return {**self.spec.to_params(), **self.config.to_params(), "realcode_train": real,
+                "paired_train": paired}  # fmt: skip
+
+    def training_rows(
+        self, frame: pd.DataFrame, work: Path
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The frame plus the real-project and paired rows the recipe name asks for."""
+        real, paired = data_options(self.name)
+        frame = augment_with_paired(frame, work, train=paired, val=1 if paired else 0, seed=13)
+        return augment_with_realcode(frame, work, train=real, val=600, seed=13)
 
     def record(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, **self.params()}
