@@ -178,11 +178,11 @@ class Engine:
             ids = model.encoder.ids_batch([norms[i] for i in idx])
             scores = model.score_ids(ids)
             elapsed = time.perf_counter() - t0
-            for i, value in zip(idx, scores):
-                self.cache.put(keys[i], value)
-                for j in missing:
-                    if keys[j] == keys[i]:
-                        results[j] = value
+            by_key = dict(zip((keys[i] for i in idx), scores))
+            for key, value in by_key.items():
+                self.cache.put(key, value)
+            for j in missing:
+                results[j] = by_key[keys[j]]
             with self._lock:
                 self.stats.spans_scored += len(idx)
                 self.stats.score_seconds += elapsed

@@ -296,9 +296,9 @@ def _is_atomic(node_type: str) -> bool:
 _NOT_CONTENT = {"php_tag", "text", "string_start", "string_end"}
 
 
-def _count(nodes: list[Node], skip: tuple[tuple[int, int], ...] = ()) -> Content:
-    """Count identifier/literal leaves under `nodes`, pruning subtrees whose byte range lies inside
-    one of `skip` (functions and classes, for a module span)."""
+def _count(nodes: list[Node], skip: frozenset[tuple[int, int]] = frozenset()) -> Content:
+    """Count identifier/literal leaves under `nodes`, pruning the subtrees whose byte ranges are in
+    `skip` (the nodes of functions and classes, for a module span)."""
     rows: set[int] = set()
     tokens = 0
     stack = list(reversed(nodes))
@@ -307,7 +307,7 @@ def _count(nodes: list[Node], skip: tuple[tuple[int, int], ...] = ()) -> Content
         t = node.type
         if "comment" in t:
             continue
-        if skip and any(a <= node.start_byte and node.end_byte <= b for a, b in skip):
+        if skip and (node.start_byte, node.end_byte) in skip:
             continue
         if node.is_named and _is_atomic(t):
             tokens += 1
@@ -587,7 +587,7 @@ def _module_span(
         if first_line_end > start and text[first_line_end - 1] == "\r"
         else first_line_end
     )
-    content = _count([root], tuple(excluded_bytes))
+    content = _count([root], frozenset(excluded_bytes))
     return Span(
         "<module>",
         "module",
