@@ -17,21 +17,8 @@ from lsp_client import EDITORS, PY_DOC, TIMEOUT, Client, Start, capabilities, ur
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-DOC = """\
-def plain(values):
-    total = 0
-    for v in values:
-        total += v * 2
-    return total
+from samples import PLANTED_DOC as DOC
 
-
-def planted(items):
-    count = 0
-    for item in items:
-        zebra = item
-        count += 1
-    return count
-"""
 PLANTED_LINE = 10  # 0-based: "        zebra = item"
 PLANTED_SPAN = (7, 12)
 INSIDE_PLANTED = (10, 10)

@@ -17,6 +17,8 @@ from pathlib import Path
 from lsp_client import PY_DOC, Start, uri_in
 from lsprotocol import types
 
+from samples import CPP_HEADER as HEADER
+
 FLAG_ALL = {"threshold": 0.0, "debounceMs": 0}
 
 PHP = """\
@@ -33,20 +35,6 @@ class Account {
 }
 """
 
-HEADER = """\
-#pragma once
-#include <vector>
-
-namespace arrow {
-
-inline int total(const std::vector<int>& xs) {
-  int t = 0;
-  for (int x : xs) t += x;
-  return t * 2;
-}
-
-}  // namespace arrow
-"""
 
 SCRIPT = """\
 import sys

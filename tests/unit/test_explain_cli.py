@@ -17,21 +17,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-DOC = """\
-def plain(values):
-    total = 0
-    for v in values:
-        total += v * 2
-    return total
+from samples import PLANTED_DOC as DOC
 
-
-def planted(items):
-    count = 0
-    for item in items:
-        zebra = item
-        count += 1
-    return count
-"""
 PLANTED_LINE = 11  # 1-based
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from codeorigin.core.spans import extract_spans
+from samples import CPP_HEADER
 
 # One-statement accessors, one per language (as an IDE or a person writes them), each with the
 # statement lines and identifier/literal tokens of its body.
@@ -205,21 +206,6 @@ def test_a_span_marked_generated_is_not_scored(tmp_path: Path, tiny_model_dir: P
     assert spans["sum"]["verdict"] == "generated" and spans["sum"]["probability"] is None
     assert spans["twice"]["verdict"] == "llm"
 
-
-CPP_HEADER = """\
-#pragma once
-#include <vector>
-
-namespace arrow {
-
-inline int total(const std::vector<int>& xs) {
-  int t = 0;
-  for (int x : xs) t += x;
-  return t * 2;
-}
-
-}  // namespace arrow
-"""
 
 C_HEADER = """\
 #ifndef SUM_H

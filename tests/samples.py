@@ -1,0 +1,37 @@
+"""Source texts that several test modules (unit and over stdio) share."""
+
+from __future__ import annotations
+
+# Two functions alike but for one line: the planted-token model (igmodel.py) puts its evidence
+# on `zebra = item`, line 11 (1-based) of the document, in span `planted` (0-based lines 7 to 12).
+PLANTED_DOC = """\
+def plain(values):
+    total = 0
+    for v in values:
+        total += v * 2
+    return total
+
+
+def planted(items):
+    count = 0
+    for item in items:
+        zebra = item
+        count += 1
+    return count
+"""
+
+# A header that is C++ by its content (a namespace), though `.h` is C's extension too.
+CPP_HEADER = """\
+#pragma once
+#include <vector>
+
+namespace arrow {
+
+inline int total(const std::vector<int>& xs) {
+  int t = 0;
+  for (int x : xs) t += x;
+  return t * 2;
+}
+
+}  // namespace arrow
+"""
