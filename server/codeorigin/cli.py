@@ -19,7 +19,10 @@ from codeorigin import __version__
 
 if TYPE_CHECKING:
     from codeorigin.engine import Options
+    from codeorigin.model.attributor import Attributor
     from codeorigin.model.scorer import Model
+    from codeorigin.report import ScanReport
+    from codeorigin.scan import ScanOptions
 
 
 def _threshold(value: str) -> float:
@@ -57,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
-    scan.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    scan.add_argument("paths", nargs="*", metavar="PATH", type=Path)
     scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
@@ -81,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="record the current findings in FILE",
     )
+    _distributed_arguments(scan)
 
     explain = sub.add_parser(
         "explain", help="why a span got its score: the hover's line chart, top tokens and delta"
@@ -101,6 +105,32 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
     bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
     return parser
+
+
+def _distributed_arguments(scan: argparse.ArgumentParser) -> None:
+    """`scan --ray` and `--repos`: many repositories, scored on a Ray cluster."""
+    scan.add_argument(
+        "--repos",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="scan the repositories listed in FILE (a path or git URL a line; URLs cloned shallow)",
+    )
+    scan.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        nargs="?",
+        const="local",
+        default=None,
+        help="score on a Ray cluster: auto, HOST:PORT or ray://HOST:10001; none: a local one "
+        "(pip install 'codeorigin[ray]')",
+    )
+    scan.add_argument(
+        "--actors",
+        type=_positive_int,
+        default=None,
+        help="--ray: scoring actors (default: the cluster's CPUs / --threads)",
+    )
 
 
 def _judging_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,6 +210,14 @@ class _Progress:
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
         sys.stderr.flush()
 
+    def rates(self, done: int, total: int, spans: int, seconds: float) -> None:
+        """`scan --ray`: files done, with files and spans per second."""
+        if not self.enabled:
+            return
+        per_s = f"{done / seconds:.1f} files/s, {spans / seconds:.1f} spans/s" if seconds else ""
+        sys.stderr.write(f"\r{done}/{total} files, {spans} spans, {per_s}".ljust(89)[:89])
+        sys.stderr.flush()
+
     def close(self) -> None:
         if self.enabled:
             sys.stderr.write("\r" + " " * 90 + "\r")
@@ -207,12 +245,102 @@ def _mapping(args: argparse.Namespace, command: str) -> dict[str, str] | None:
         return None
 
 
-def run_scan(args: argparse.Namespace) -> int:
-    from codeorigin import baseline, scan
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """`--ray`'s value as an address (None: start a local cluster). `--ray src/` takes `src/`
+    for an address by argparse's rules: a value that is no address but an existing path is given
+    back to the paths."""
+    import re
+
+    value = args.ray
+    if value in (None, "local"):
+        return None
+    looks = value == "auto" or "://" in value or re.fullmatch(r"[\w.-]+:\d+", value)
+    if not looks or Path(value).exists():
+        args.paths.insert(0, Path(value))
+        return None
+    return str(value)
+
+
+def _scanned(
+    args: argparse.Namespace,
+    model: Model,
+    options: ScanOptions,
+    attributor: Attributor | None,
+) -> tuple[ScanReport, bool]:
+    """Scan the paths and the `--repos` list, locally or with `--ray`: (report, a path missing)."""
+    from dataclasses import replace
+
+    from codeorigin import repos, scan
     from codeorigin.engine import Engine
+
+    address = _ray_address(args) if args.ray is not None else None
+    listed = repos.read_list(args.repos) if args.repos is not None else []
+    with repos.prepare(listed) as found:
+        paths = [*args.paths, *found.roots]
+        if args.ray is not None:
+            report, missing = _scan_on_ray(args, address, paths, found.labels, model, options)
+        else:
+            progress = _Progress()
+            report, missing = scan.run(
+                paths,
+                Engine(model),
+                options,
+                attributor=attributor,
+                progress=progress.update,
+                labels=found.labels,
+            )
+            progress.close()
+    if args.repos is not None:
+        files = (*found.failed, *report.files)
+        report = replace(report, files=files, repositories=tuple(found.names))
+    return report, missing or bool(found.failed)
+
+
+def _scan_on_ray(
+    args: argparse.Namespace,
+    address: str | None,
+    paths: list[Path],
+    labels: dict[Path, str],
+    model: Model,
+    options: ScanOptions,
+) -> tuple[ScanReport, bool]:
+    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr."""
+    from codeorigin import distributed
+
+    progress = _Progress()
+    report, missing, stats = distributed.run(
+        paths,
+        model.manifest.folder,
+        options,
+        address=address,
+        labels=labels,
+        actors=args.actors,
+        threads=args.threads or 1,
+        progress=progress.rates,
+    )
+    progress.close()
+    lost = (
+        f"; {stats.actors_lost} actors lost, {stats.chunks_requeued} chunks re-queued, {stats.files_failed} files failed"
+        if stats.actors_lost or stats.chunks_requeued
+        else ""
+    )
+    print(
+        f"codeorigin scan: {stats.files} files, {stats.spans} spans in {stats.seconds:.1f} s "
+        f"({stats.rate(stats.files):.1f} files/s, {stats.rate(stats.spans):.1f} spans/s) on "
+        f"{stats.actors} Ray actors{lost}",
+        file=sys.stderr,
+    )
+    return report, missing
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from codeorigin import baseline, distributed, repos, scan
     from codeorigin.model.manifest import ModelError
     from codeorigin.report import nothing_scored, render_json, render_sarif, render_text
 
+    if not args.paths and args.repos is None and (args.ray in (None, "local")):
+        print("codeorigin scan: give a PATH or --repos FILE", file=sys.stderr)
+        return 2
     mapping = _mapping(args, "scan")
     if mapping is None:
         return 2
@@ -224,7 +352,8 @@ def run_scan(args: argparse.Namespace) -> int:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return 2
     try:
-        model = _load_model(args.model, args.threads or _default_threads())
+        threads = args.threads or (1 if args.ray is not None else _default_threads())
+        model = _load_model(args.model, threads)
     except ModelError as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
@@ -245,11 +374,11 @@ def run_scan(args: argparse.Namespace) -> int:
         baseline=known,
         explain=attributor is not None,
     )
-    progress = _Progress()
-    report, missing = scan.run(
-        args.paths, Engine(model), options, attributor=attributor, progress=progress.update
-    )
-    progress.close()
+    try:
+        report, missing = _scanned(args, model, options, attributor)
+    except (repos.ReposError, distributed.RayScanError) as exc:
+        print(f"codeorigin scan: {exc}", file=sys.stderr)
+        return 2
     for f in report.files:
         if f.error == "no such file or folder":
             print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)

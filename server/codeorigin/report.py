@@ -79,6 +79,8 @@ class ScanReport:
     model_name: str
     threshold: float
     files: tuple[FileReport, ...] = field(default_factory=tuple)
+    # `scan --repos`: the repositories scanned, by the name their files' paths start with.
+    repositories: tuple[str, ...] = ()
 
     @property
     def flagged(self) -> int:
@@ -92,6 +94,52 @@ class ScanReport:
     def judged_spans(self) -> int:
         """Spans that got a score (not generated)."""
         return sum(1 for f in self.files for s in f.spans if s.probability is not None)
+
+
+@dataclass(frozen=True)
+class RepositorySummary:
+    """One repository's share of a `scan --repos`: its files and what was found in them."""
+
+    name: str
+    files: int  # files scored
+    spans: int
+    flagged: int
+    uncertain: int  # reported as possibly LLM-generated
+    skipped: int  # files or folders skipped, with their reason in the report
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.name,
+            "files": self.files,
+            "spans": self.spans,
+            "flagged": self.flagged,
+            "uncertain": self.uncertain,
+            "skipped": self.skipped,
+        }
+
+
+def repository_summaries(report: ScanReport) -> list[RepositorySummary]:
+    """Per repository of `report.repositories`, in their order: a file belongs to the longest
+    name its path starts with (a repository listed inside another is counted apart)."""
+    names = sorted(report.repositories, key=len, reverse=True)
+    groups: dict[str, list[FileReport]] = {name: [] for name in report.repositories}
+    for f in report.files:
+        owner = next(
+            (n for n in names if f.path == n or f.path.startswith(n.rstrip("/") + "/")), None
+        )
+        if owner is not None:
+            groups[owner].append(f)
+    return [
+        RepositorySummary(
+            name=name,
+            files=sum(1 for f in files if not f.error and f.language),
+            spans=sum(len(f.spans) for f in files),
+            flagged=sum(1 for f in files for s in f.spans if s.flagged),
+            uncertain=sum(1 for f in files for s in f.spans if s.reported and not s.flagged),
+            skipped=sum(1 for f in files if f.error),
+        )
+        for name, files in groups.items()
+    ]
 
 
 def _round(p: float | None) -> float | None:
@@ -131,8 +179,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
 
 
 def to_json(report: ScanReport) -> dict[str, Any]:
-    """The documented JSON shape of a scan."""
-    return {
+    """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
+    out: dict[str, Any] = {
         "model": {"name": report.model_name, "threshold": report.threshold},
         "files": [
             {
@@ -145,6 +193,9 @@ def to_json(report: ScanReport) -> dict[str, Any]:
             for f in report.files
         ],
     }
+    if report.repositories:
+        out["repositories"] = [r.to_json() for r in repository_summaries(report)]
+    return out
 
 
 def render_json(report: ScanReport) -> str:
@@ -227,6 +278,9 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 _sarif_explanation(result, f.path, s.explanation)
             results.append(result)
     invocation_ok = all(f.error is None for f in report.files)
+    properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
+    if report.repositories:
+        properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
     notifications = [
         {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}
         for f in report.files
@@ -253,7 +307,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 ],
                 "artifacts": artifacts,
                 "results": results,
-                "properties": {"model": report.model_name, "threshold": report.threshold},
+                "properties": properties,
             }
         ],
     }
@@ -329,6 +383,13 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     )
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
+    if report.repositories:
+        lines.append("Per repository:")
+        lines.extend(
+            f"  {r.name}: {r.flagged} flagged, {r.uncertain} uncertain of {r.spans} spans in "
+            f"{r.files} files" + (f"; {r.skipped} skipped" if r.skipped else "")
+            for r in repository_summaries(report)
+        )
     return "\n".join(lines)
 
 

@@ -49,7 +49,9 @@ class ScanOptions:
 
 
 @dataclass
-class _Read:
+class Read:
+    """A file read and ready to score: its candidate, language and text."""
+
     candidate: Candidate
     language: str
     text: str
@@ -60,7 +62,7 @@ def file_language(path: Path, text: str, mapping: dict[str, str]) -> str | None:
     return languages.for_file(path, text, None, mapping)
 
 
-def _read(cand: Candidate, options: ScanOptions) -> _Read | FileReport:
+def _read(cand: Candidate, options: ScanOptions) -> Read | FileReport:
     """A file to score, or the report of why it is skipped."""
     if cand.skipped is not None:
         why = cand.skipped
@@ -82,7 +84,7 @@ def _read(cand: Candidate, options: ScanOptions) -> _Read | FileReport:
         reason = generated.file_reason(cand.path, text)
         if reason is not None:
             return FileReport(cand.display, language, None, f"{reason}, not scored")
-    return _Read(cand, language, text)
+    return Read(cand, language, text)
 
 
 def _header_of(path: Path) -> str | None:
@@ -96,21 +98,79 @@ def _header_of(path: Path) -> str | None:
     return generated.header_reason(head.decode("utf-8", "replace"))
 
 
-def _chunks(
-    candidates: list[Candidate], options: ScanOptions
-) -> Iterator[list[_Read | FileReport]]:
-    chunk: list[_Read | FileReport] = []
+def candidates(
+    paths: list[Path], options: ScanOptions, labels: dict[Path, str] | None = None
+) -> list[Candidate]:
+    """The files under `paths`, in a stable order (`files.walk`). A root with a label
+    (`--repos`: a cloned repository) shows its files as `label/relative path` instead of the
+    root's own path, so reports do not name a temporary folder."""
+    out: list[Candidate] = []
+    for root in paths:
+        label = (labels or {}).get(root)
+        for cand in walk(
+            [root], mapping=options.mapping, include_generated=options.engine.include_generated
+        ):
+            if label is not None:
+                cand = replace(cand, display=label + cand.display[len(str(root)) :])
+            out.append(cand)
+    return out
+
+
+def chunks(
+    candidates: list[Candidate], options: ScanOptions, chunk_files: int = CHUNK_FILES
+) -> Iterator[list[Read | FileReport]]:
+    """The candidates read and grouped into the chunks that are scored together: a chunk ends at
+    `CHUNK_CHARS` characters or `chunk_files` files. A local scan and a Ray scan cut the same
+    chunks, so their spans share the same batches and get the same scores."""
+    chunk: list[Read | FileReport] = []
     chars = 0
     for cand in candidates:
         item = _read(cand, options)
         chunk.append(item)
-        if isinstance(item, _Read):
+        if isinstance(item, Read):
             chars += len(item.text)
-        if chars >= CHUNK_CHARS or len(chunk) >= CHUNK_FILES:
+        if chars >= CHUNK_CHARS or len(chunk) >= chunk_files:
             yield chunk
             chunk, chars = [], 0
     if chunk:
         yield chunk
+
+
+def score_chunk(
+    engine: Engine,
+    chunk: list[Read | FileReport],
+    options: ScanOptions,
+    attributor: Attributor | None = None,
+) -> list[FileReport]:
+    """The reports of one chunk, in its order: the spans of all its files scored together. The
+    one place a file's report is made, on this machine or in a Ray actor."""
+    reads = [item for item in chunk if isinstance(item, Read)]
+    analyses = iter(
+        engine.analyze_many([(r.text, r.language) for r in reads], options.engine, whole=True)
+    )
+    files: list[FileReport] = []
+    for item in chunk:
+        if isinstance(item, FileReport):
+            files.append(item)
+            continue
+        results, whole = next(analyses)
+        spans = []
+        for result in results:
+            report = span_report(result, item.text, item.candidate.path, options)
+            if attributor is not None and report.flagged:
+                why = _explain(attributor, item.text, result, options)
+                report = replace(report, explanation=why)
+            spans.append(report)
+        files.append(
+            FileReport(
+                item.candidate.display,
+                item.language,
+                whole.probability if whole is not None else None,
+                None,
+                tuple(spans),
+            )
+        )
+    return files
 
 
 def span_report(
@@ -187,54 +247,30 @@ def run(
     *,
     attributor: Attributor | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    labels: dict[Path, str] | None = None,
+    chunk_files: int = CHUNK_FILES,
 ) -> tuple[ScanReport, bool]:
     """Scan `paths`; return the report and whether a path was missing. With `options.explain`,
-    `attributor` explains every flagged span."""
-    candidates = list(
-        walk(
-            paths,
-            mapping=options.mapping,
-            include_generated=options.engine.include_generated,
-        )
-    )
-    missing = any(c.missing for c in candidates)
+    `attributor` explains every flagged span. `labels` names roots in the report (`candidates`)."""
+    found = candidates(paths, options, labels)
+    missing = any(c.missing for c in found)
     files: list[FileReport] = []
-    done = 0
-    for chunk in _chunks(candidates, options):
-        reads = [item for item in chunk if isinstance(item, _Read)]
-        analyses = iter(
-            engine.analyze_many([(r.text, r.language) for r in reads], options.engine, whole=True)
-        )
-        for item in chunk:
-            done += 1
-            if isinstance(item, FileReport):
-                files.append(item)
-                continue
-            results, whole = next(analyses)
-            spans = []
-            for result in results:
-                report = span_report(result, item.text, item.candidate.path, options)
-                if attributor is not None and report.flagged:
-                    why = _explain(attributor, item.text, result, options)
-                    report = replace(report, explanation=why)
-                spans.append(report)
-            files.append(
-                FileReport(
-                    item.candidate.display,
-                    item.language,
-                    whole.probability if whole is not None else None,
-                    None,
-                    tuple(spans),
-                )
-            )
+    for chunk in chunks(found, options, chunk_files):
+        files.extend(score_chunk(engine, chunk, options, attributor))
         if progress is not None and chunk:
-            progress(done, len(candidates), _display(chunk[-1]))
+            progress(len(files), len(found), display(chunk[-1]))
+    return ScanReport(engine.model.name, threshold(engine, options), tuple(files)), missing
+
+
+def threshold(engine: Engine, options: ScanOptions) -> float:
+    """The `llm` threshold a report names (the user's, else the model's), rounded as shown."""
     llm, _ = engine.effective_thresholds(options.engine)
-    return ScanReport(engine.model.name, round(llm, 4), tuple(files)), missing
+    return round(llm, 4)
 
 
-def _display(item: _Read | FileReport) -> str:
-    return item.candidate.display if isinstance(item, _Read) else item.path
+def display(item: Read | FileReport) -> str:
+    """The path a chunk item is reported under."""
+    return item.candidate.display if isinstance(item, Read) else item.path
 
 
 def _explain(
