@@ -441,3 +441,22 @@ def test_build_reads_new_sources_from_their_native_files(tmp_path: Path) -> None
     assert df.groupby("group")["split"].nunique().max() == 1
     assert set(df.loc[df["label"] == HUMAN, "language"]) == {"java"}
     assert not df["code"].str.contains("```").any()
+
+
+def test_llm_only_languages_stay_when_real_project_code_has_their_human_side(
+    tmp_path: Path,
+) -> None:
+    """GPTCloneBench's human side is Java, its translations Python and C++: a language with LLM
+    samples only is dropped, unless the dated real-project code supplies its human functions."""
+    from codeorigin_train.frames import without_human_side
+
+    _gptclonebench_root(tmp_path)
+    dropped = build_dataset(tmp_path, sources=["gptclonebench"])
+    assert set(dropped["language"]) == {"java"}
+    assert set(dropped.attrs["build"]["dropped_single_label_languages"]) >= {"python"}
+    kept = build_dataset(tmp_path, sources=["gptclonebench"], human_languages=["python"])
+    assert set(kept["language"]) == {"java", "python"}
+    assert "python" not in kept.attrs["build"]["dropped_single_label_languages"]
+    assert kept.attrs["build"]["human_side_from_realcode"] == ["python"]
+    # A run that adds no real-project human code does not train on the LLM-only language.
+    assert set(without_human_side(kept)["language"]) <= {"java"}

@@ -92,10 +92,10 @@ def augment_with_realcode(
     calibrated on); the frame unchanged and None without `realcode.parquet`."""
     real = realcode_rows(work, set(sub["language"]), seed=0)
     if real is None:
-        return sub, None
+        return without_human_side(sub), None
     test = real[real["split"] == "test"].reset_index(drop=True)
     if train <= 0 and val <= 0:
-        return sub, test
+        return without_human_side(sub), test
     add = pd.concat(
         [
             take_by_project(real[real["split"] == "train"], train, seed),
@@ -105,7 +105,19 @@ def augment_with_realcode(
     add = add.assign(source="realcode", generator="human")[
         ["code", "label", "language", "source", "generator", "group", "split"]
     ]
-    return pd.concat([sub, add], ignore_index=True), test
+    return without_human_side(pd.concat([sub, add], ignore_index=True)), test
+
+
+def without_human_side(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the languages that have no human training row.
+
+    The dataset keeps a language with LLM samples only when the dated real-project code has its
+    human side (`data.build`); a run that adds none of that code must not learn the language as
+    the label."""
+    train = frame[frame["split"] == "train"]
+    humans = set(train.loc[train["label"] == 0, "language"])
+    keep = frame["language"].isin(humans)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
 def augment_with_paired(

@@ -134,16 +134,30 @@ def _read_sources(
     return rows, read_counts, unusable
 
 
-def _drop_single_label_languages(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop the languages that have only one label (when the dataset has two); the counts dropped."""
+def _drop_single_label_languages(
+    df: pd.DataFrame, human_languages: Iterable[str] = ()
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop the languages that have only one label (when the dataset has two); the counts dropped.
+
+    A language with LLM samples only is kept when it is in `human_languages`: the dated
+    real-project human functions (`realcode.parquet`) supply its human side when a model trains.
+    """
     dropped_languages: dict[str, int] = {}
     if len(df):
         n_labels = df.groupby("language")["label"].nunique()
-        single = sorted(n_labels.index[n_labels < 2])
+        humans = set(df.loc[df["label"] == 0, "language"])
+        paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)
+        single = sorted(set(n_labels.index[n_labels < 2]) - paired)
         if single and df["label"].nunique() > 1:
             dropped_languages = df[df["language"].isin(single)]["language"].value_counts().to_dict()
             df = df[~df["language"].isin(single)]
     return df, dropped_languages
+
+
+def human_languages_of(realcode: Path) -> list[str]:
+    """The languages of the human functions in a `realcode.parquet`."""
+    real = pd.read_parquet(realcode, columns=["language", "label"])
+    return sorted(set(real.loc[real["label"] == 0, "language"].astype(str)))
 
 
 def _apply_caps(df: pd.DataFrame, caps: Mapping[str, SourceCaps], seed: int) -> pd.DataFrame:
@@ -175,6 +189,7 @@ def _build_record(
     dedup: DedupStats,
     after_dedup: Mapping[str, int],
     dropped_languages: Mapping[str, int],
+    human_languages: Iterable[str],
     samples: int,
     started: float,
 ) -> dict[str, object]:
@@ -196,6 +211,7 @@ def _build_record(
             k: read_counts[k] - unusable[k] - int(after_dedup.get(k, 0)) for k in read_counts
         },
         "dropped_single_label_languages": {k: int(v) for k, v in dropped_languages.items()},
+        "human_side_from_realcode": sorted(human_languages),
         "samples": samples,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -208,6 +224,7 @@ def build_dataset(
     max_per_source: int | Mapping[str, int] | None = None,
     seed: int = 0,
     drop_single_label_languages: bool = True,
+    human_languages: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Build the dataset from the native files under `data_root` (one folder per source).
 
@@ -216,12 +233,15 @@ def build_dataset(
     `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes sampling
     and splits. With `drop_single_label_languages`, a language that ends up with only one label in
     the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its
-    language alone would give the label away.
+    language alone would give the label away, unless it has LLM samples only and is one of
+    `human_languages` (the languages of the dated real-project human code, which training adds:
+    `human_languages_of`).
 
     Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
     """
     started = time.perf_counter()
     data_root = Path(data_root)
+    human_languages = tuple(human_languages)
     names = list(SOURCES) if sources is None else list(sources)
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
@@ -236,7 +256,7 @@ def build_dataset(
 
     dropped_languages: dict[str, int] = {}
     if drop_single_label_languages:
-        df, dropped_languages = _drop_single_label_languages(df)
+        df, dropped_languages = _drop_single_label_languages(df, human_languages)
     df = _apply_caps(df, caps, seed)
     df = _finish_columns(df, seed)
     df.attrs["build"] = _build_record(
@@ -247,6 +267,7 @@ def build_dataset(
         dedup=dedup,
         after_dedup=after_dedup,
         dropped_languages=dropped_languages,
+        human_languages=human_languages,
         samples=len(df),
         started=started,
     )
@@ -342,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-per-source", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep-single-label-languages", action="store_true")
+    parser.add_argument(
+        "--realcode",
+        type=Path,
+        default=None,
+        help="realcode.parquet: keep LLM-only languages whose human side it holds",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     df = build_dataset(
@@ -350,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         max_per_source=args.max_per_source,
         seed=args.seed,
         drop_single_label_languages=not args.keep_single_label_languages,
+        human_languages=human_languages_of(args.realcode) if args.realcode else (),
     )
     out = save_dataset(df, args.out)
     # The summary is this command's output, so it goes to stdout.
