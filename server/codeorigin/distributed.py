@@ -85,6 +85,7 @@ class _Actor:
     node: str
     alive: bool = True
     in_flight: int = 0
+    alone: bool = False  # running a retry, with nothing beside it
 
 
 @dataclass
@@ -258,11 +259,16 @@ class RayScan:
             raise RayScanError(f"{len(self._chunks)} chunks were never reported")
 
     def _dispatch(self) -> None:
-        """Give every live actor work up to `IN_FLIGHT_PER_ACTOR` tasks."""
+        """Give every live actor work, one task each per round, up to `IN_FLIGHT_PER_ACTOR`. A
+        retry runs alone on its actor: if the actor dies again, no other task is blamed."""
         if not any(a.alive for a in self._actors):
             raise RayScanError("every Ray actor died; the scan cannot go on")
-        for actor in list(self._actors):
-            while actor.alive and actor.in_flight < IN_FLIGHT_PER_ACTOR:
+        for slot in range(IN_FLIGHT_PER_ACTOR):
+            for actor in list(self._actors):
+                if not actor.alive or actor.alone or actor.in_flight > slot:
+                    continue
+                if self._queue and actor.in_flight:
+                    continue  # a retry waits for an idle actor
                 task = self._next_task()
                 if task is None:
                     return
@@ -271,6 +277,7 @@ class RayScan:
                 ref = actor.handle.score.remote(task.items)
                 self._in_flight[ref] = (actor, task)
                 actor.in_flight += 1
+                actor.alone = task.failures > 0
 
     def _next_task(self) -> _Task | None:
         """A failed task first, else the next chunk read; chunks with nothing to score (every
@@ -289,6 +296,7 @@ class RayScan:
         """A task's outcome: its reports kept, or its failure handled."""
         actor, task = self._in_flight.pop(ref)
         actor.in_flight -= 1
+        actor.alone = False
         errors = self.ray.exceptions
         try:
             reports = self.ray.get(ref)
