@@ -9,14 +9,13 @@ scanned and reported). `explain` exits 0, or 2 on the same errors.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeorigin import __version__
+from codeorigin import __version__, cli_ray
 
 if TYPE_CHECKING:
     from codeorigin.engine import Options
@@ -85,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="record the current findings in FILE",
     )
-    _distributed_arguments(scan)
+    cli_ray.add_arguments(scan)
 
     explain = sub.add_parser(
         "explain", help="why a span got its score: the hover's line chart, top tokens and delta"
@@ -105,33 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
     bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
+    bench.add_argument(
+        "--ray-actors",
+        metavar="N,N,...",
+        type=cli_ray.actor_counts,
+        default=None,
+        help="instead: scan rates with this many Ray actors each (e.g. 1,2,4), and the scaling",
+    )
+    bench.add_argument(
+        "--ray", metavar="ADDRESS", default=None, help="--ray-actors: an existing Ray cluster"
+    )
     return parser
-
-
-def _distributed_arguments(scan: argparse.ArgumentParser) -> None:
-    """`scan --ray` and `--repos`: many repositories, scored on a Ray cluster."""
-    scan.add_argument(
-        "--repos",
-        metavar="FILE",
-        type=Path,
-        default=None,
-        help="scan the repositories listed in FILE (a path or git URL a line; URLs cloned shallow)",
-    )
-    scan.add_argument(
-        "--ray",
-        metavar="ADDRESS",
-        nargs="?",
-        const="local",
-        default=None,
-        help="score on a Ray cluster: auto, HOST:PORT or ray://HOST:10001; none: a local one "
-        "(pip install 'codeorigin[ray]')",
-    )
-    scan.add_argument(
-        "--actors",
-        type=_positive_int,
-        default=None,
-        help="--ray: scoring actors (default: the cluster's CPUs / --threads)",
-    )
 
 
 def _judging_arguments(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +154,8 @@ def run_bench(args: argparse.Namespace) -> int:
     from codeorigin import bench
     from codeorigin.model.manifest import ModelError
 
+    if args.ray_actors is not None:
+        return cli_ray.run_bench(args)
     try:
         result = bench.run(
             args.model, threads=args.threads, quick=args.quick, server=not args.no_server
@@ -195,7 +180,7 @@ def _load_model(folder: Path | None, threads: int) -> Model:
     return Model.load(folder if folder is not None else default_model_dir(), threads=threads)
 
 
-class _Progress:
+class Progress:
     """A one-line progress bar on stderr, shown only on a terminal and for long runs."""
 
     def __init__(self) -> None:
@@ -246,22 +231,6 @@ def _mapping(args: argparse.Namespace, command: str) -> dict[str, str] | None:
         return None
 
 
-def _ray_address(args: argparse.Namespace) -> str | None:
-    """`--ray`'s value as an address (None: start a local cluster). `--ray src/` takes `src/`
-    for an address by argparse's rules: a value that is no address but an existing path is given
-    back to the paths."""
-    import re
-
-    value = args.ray
-    if value in (None, "local"):
-        return None
-    looks = value == "auto" or "://" in value or re.fullmatch(r"[\w.-]+:\d+", value)
-    if not looks or Path(value).exists():
-        args.paths.insert(0, Path(value))
-        return None
-    return str(value)
-
-
 def _scanned(
     args: argparse.Namespace,
     model: Model,
@@ -274,14 +243,16 @@ def _scanned(
     from codeorigin import repos, scan
     from codeorigin.engine import Engine
 
-    address = _ray_address(args) if args.ray is not None else None
+    address = cli_ray.ray_address(args) if args.ray is not None else None
     listed = repos.read_list(args.repos) if args.repos is not None else []
     with repos.prepare(listed) as found:
         paths = [*args.paths, *found.roots]
         if args.ray is not None:
-            report, missing = _scan_on_ray(args, address, paths, found.labels, model, options)
+            report, missing = cli_ray.scan_on_ray(
+                args, address, paths, found.labels, model, options
+            )
         else:
-            progress = _Progress()
+            progress = Progress()
             report, missing = scan.run(
                 paths,
                 Engine(model),
@@ -295,45 +266,6 @@ def _scanned(
         files = (*found.failed, *report.files)
         report = replace(report, files=files, repositories=tuple(found.names))
     return report, missing or bool(found.failed)
-
-
-def _scan_on_ray(
-    args: argparse.Namespace,
-    address: str | None,
-    paths: list[Path],
-    labels: dict[Path, str],
-    model: Model,
-    options: ScanOptions,
-) -> tuple[ScanReport, bool]:
-    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr."""
-    from codeorigin import distributed
-
-    progress = _Progress()
-    # Ray prints its errors (an actor that died) on stdout: keep them off the report.
-    with contextlib.redirect_stdout(sys.stderr):
-        report, missing, stats = distributed.run(
-            paths,
-            model.manifest.folder,
-            options,
-            address=address,
-            labels=labels,
-            actors=args.actors,
-            threads=args.threads or 1,
-            progress=progress.rates,
-        )
-    progress.close()
-    lost = (
-        f"; {stats.actors_lost} actors lost, {stats.chunks_requeued} chunks re-queued, {stats.files_failed} files failed"
-        if stats.actors_lost or stats.chunks_requeued
-        else ""
-    )
-    print(
-        f"codeorigin scan: {stats.files} files, {stats.spans} spans in {stats.seconds:.1f} s "
-        f"({stats.rate(stats.files):.1f} files/s, {stats.rate(stats.spans):.1f} spans/s) on "
-        f"{stats.actors} Ray actors{lost}",
-        file=sys.stderr,
-    )
-    return report, missing
 
 
 def run_scan(args: argparse.Namespace) -> int:

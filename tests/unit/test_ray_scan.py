@@ -268,6 +268,22 @@ def test_repos_lists_paths_and_git_urls_with_a_summary_each(
     assert lines[lines.index("Per repository:") + 1].startswith(f"  {here}: ")
 
 
+def test_bench_measures_each_actor_count_with_the_cpu_line(ray_cluster: None) -> None:
+    """`codeorigin bench --ray-actors` (a small corpus): one figure per actor count, the scaling
+    over 1 actor, each Ray report equal to the local one, and the CPU line above the table."""
+    from codeorigin import ray_bench
+
+    result = ray_bench.run(None, [1, 2], functions=48)
+    assert [r["actors"] for r in result["runs"]] == [1, 2]
+    assert result["runs"][0]["scaling"] == 1.0 and result["runs"][1]["spans_per_s"] > 0
+    assert result["spans"] >= 48 and "notes" not in result  # no report differed from the local
+    table = ray_bench.render(result)
+    assert table.splitlines()[0].startswith(
+        f"codeorigin bench --ray-actors — {result['machine']['cpu_model']}"
+    )
+    assert "| Ray, 2 actors |" in table
+
+
 def test_without_ray_installed_the_message_says_how_to_install_it(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("def f():\n    return 1\n")
     code = (
