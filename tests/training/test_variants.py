@@ -84,6 +84,10 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
         "realcode": "codeorigin_train.realcode",
         "generate": "codeorigin_train.generate",
         "paired": "codeorigin_train.realcode.paired",
+        "heads": "codeorigin_train.analysis.heads",
+        "evaluate-samples": "codeorigin_train.analysis.samples",
+        "robustness": "codeorigin_train.analysis.robustness",
+        "coderep-loso": "codeorigin_train.analysis.coderep_loso",
     }
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
     assert cli.forward("codeorigin_train.ig_steps", ["--help"]) == 0

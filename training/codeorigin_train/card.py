@@ -3,7 +3,8 @@
 Every figure in the card comes from `metrics.json`; the prose around the figures states what the
 figures mean, including where the model does not beat the character n-gram baseline. The card is
 one function per section, in the order of `SECTIONS`: the sections that describe the model are
-here, the result sections in `card_results.py`, what they share in `card_parts.py`.
+here, the result sections in `card_results.py`, the analysis tools' in `card_analysis.py`, what
+they share in `card_parts.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from codeorigin_train import card_analysis as analysis
 from codeorigin_train import card_results as results
 from codeorigin_train.card_parts import Card, section
 
@@ -220,6 +222,7 @@ SECTIONS = (
     results.metrics,
     results.ablation,
     results.export,
+    *analysis.SECTIONS,
     _limitations,
     _training,
 )

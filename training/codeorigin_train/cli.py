@@ -8,7 +8,8 @@ model card. Steps write under the work folder (`--work`, default `training/work/
 earlier steps wrote, so they can also be run one by one. Variants are named in
 `variants/registry.py`. `realcode`, `generate` and `paired` forward to
 `python -m codeorigin_train.realcode`, `python -m codeorigin_train.generate` and
-`python -m codeorigin_train.realcode.paired`.
+`python -m codeorigin_train.realcode.paired`; the analysis commands `heads`, `evaluate-samples`,
+`robustness` and `coderep-loso` to their modules in `codeorigin_train.analysis`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ FORWARDED = {
     "realcode": "codeorigin_train.realcode",
     "generate": "codeorigin_train.generate",
     "paired": "codeorigin_train.realcode.paired",
+    "heads": "codeorigin_train.analysis.heads",
+    "evaluate-samples": "codeorigin_train.analysis.samples",
+    "robustness": "codeorigin_train.analysis.robustness",
+    "coderep-loso": "codeorigin_train.analysis.coderep_loso",
 }
 
 

@@ -26,6 +26,10 @@ HELP = {
     "realcode": "dated real-project human code (python -m codeorigin_train.realcode)",
     "generate": "LLM samples for the dataset (python -m codeorigin_train.generate)",
     "paired": "paired real-project evaluation (python -m codeorigin_train.realcode.paired)",
+    "heads": "attention heads that separate LLM from human code (analysis/heads.py)",
+    "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
+    "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",
+    "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
 }
 
 

@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "scratch-bpe": "scratch_bpe",
     "char-ngram": "ngram",
     "backbone": "backbone",  # and its recipes, e.g. backbone-k6-full (variants/backbone.py)
+    "coderep": "coderep",  # coderep[-nodes]-<base>: <base> on code plus a tree-sitter representation
 }
 
 

@@ -1,0 +1,137 @@
+"""What the analysis commands share: their common options, the held-out rows they sample, scoring
+a model folder through the runtime (or a training run through its variant), and writing results
+into the output folder and MLflow.
+
+Held-out rows are the dataset's `test` split (groups never trained on), with at least `MIN_LINES`
+non-blank lines as the runtime judges them, drawn evenly over (language, label) cells.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.workdir import WORK, mlflow_for
+
+log = logging.getLogger(__name__)
+
+MIN_LINES = 4  # the runtime's default (codeorigin.minLines)
+DEFAULT_DATASET = WORK / "dataset-v2.parquet"
+
+
+def parser(prog: str, doc: str, *, dataset: bool = True) -> argparse.ArgumentParser:
+    """The options every analysis command takes."""
+    p = argparse.ArgumentParser(prog=f"codeorigin-train {prog}", description=doc.split("\n\n")[0])
+    p.add_argument("--model", type=Path, default=Path("models/default"),
+                   help="a model folder (manifest.json) or a training run folder (runs/<name>)")  # fmt: skip
+    if dataset:
+        p.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+        p.add_argument("--n", type=int, default=400, help="held-out samples (half of each label)")
+    p.add_argument("--out", type=Path, default=None, help=f"default: WORK/analysis/{prog}")
+    p.add_argument("--work", type=Path, default=WORK, help="MLflow store under WORK/mlruns")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--no-mlflow", action="store_true")
+    p.add_argument("--card", action="store_true",
+                   help="record the summary in the model folder's metrics.json and MODEL_CARD.md")  # fmt: skip
+    return p
+
+
+def out_dir(args: argparse.Namespace, prog: str) -> Path:
+    out = args.out or args.work / "analysis" / prog
+    out.mkdir(parents=True, exist_ok=True)
+    return Path(out)
+
+
+def nonblank_lines(code: str) -> int:
+    return sum(1 for line in code.split("\n") if line.strip())
+
+
+def held_out(dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None) -> pd.DataFrame:
+    """`n` test rows (about half of each label), spread evenly over the (language, label) cells."""
+    df = pd.read_parquet(dataset)
+    df = df[(df["split"] == "test") & (df["code"].map(nonblank_lines) >= MIN_LINES)]
+    if languages:
+        df = df[df["language"].isin(list(languages))]
+    cells = sorted(df.groupby(["language", "label"]).groups)
+    rng = np.random.default_rng(seed)
+    per = max(1, n // max(1, len(cells)))
+    parts, left = [], n
+    # Small cells give what they have; the rest is shared among the larger ones.
+    for k, key in enumerate(sorted(cells, key=lambda c: len(df[(df.language == c[0]) & (df.label == c[1])]))):
+        g = df[(df["language"] == key[0]) & (df["label"] == key[1])]
+        take = min(len(g), max(per, left // max(1, len(cells) - k)))
+        parts.append(g.iloc[rng.permutation(len(g))[:take]])
+        left -= take
+    return pd.concat(parts).reset_index(drop=True)
+
+
+def probability_fn(model: Path, threads: int = 1) -> tuple[Callable[[list[str]], np.ndarray], float, str]:
+    """(texts -> calibrated probabilities, the `llm` threshold, the model's name): a model folder
+    through the runtime (`codeorigin.model.scorer.Model`), a training run through its variant."""
+    if (model / "manifest.json").exists():
+        from codeorigin.model.scorer import Model
+
+        m = Model.load(model, threads=threads)
+
+        def run(texts: list[str]) -> np.ndarray:
+            out: list[float] = []
+            for s in range(0, len(texts), 256):
+                out.extend(x.probability for x in m.score_texts(texts[s : s + 256]))
+            return np.asarray(out, dtype=np.float64)
+
+        return run, m.manifest.thresholds.llm, m.name
+    from codeorigin_train.analysis.torchmodel import from_run
+
+    tm = from_run(model)
+    return (lambda texts: tm.probability(tm.logits(texts))), tm.llm_threshold, model.name
+
+
+def auroc(y: np.ndarray, p: np.ndarray) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(y)
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=2, default=float) + "\n", encoding="utf-8")
+    return path
+
+
+def log_mlflow(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str, float]) -> None:
+    """The output folder as artifacts of an MLflow run `analysis-<tool>`, with its headline figures;
+    a tracking failure is logged, never raised (the files are already written)."""
+    if args.no_mlflow:
+        return
+    try:
+        mlflow = mlflow_for(args.work)
+        with mlflow.start_run(run_name=f"analysis-{tool}"):
+            mlflow.log_params({"tool": tool, "model": str(args.model), "n": getattr(args, "n", None)})
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+            mlflow.log_artifacts(str(out), artifact_path=f"analysis/{tool}")
+    except Exception as exc:
+        log.warning("MLflow logging failed: %s", exc)
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the file-only backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def json_brief(data: Any, limit: int = 4000) -> str:
+    """A summary as JSON for the terminal, cut at `limit` characters."""
+    text = json.dumps(data, indent=1, default=float)
+    return text if len(text) <= limit else text[:limit] + "\n..."

@@ -1,0 +1,183 @@
+"""`codeorigin-train evaluate-samples`: a model judged on a code LLM's samples the way the Codex
+paper evaluates code LLMs (HumanEval: a prompt with the signature and docstring, sampled
+completions), without ever running them.
+
+Problems are HumanEval JSONL (`task_id`, `prompt`, `canonical_solution`), samples the JSONL that
+sampling writes (`task_id`, `completion`; many per task). The full functions are `prompt +
+canonical_solution` (human) and `prompt + completion` (LLM), scored as `codeorigin scan` scores
+them. Reported: AUROC of the samples against the human solutions, recall at the model's `llm`
+threshold (and the human solutions' false-positive rate there), the twin-win rate (how often a
+sample scores above the human solution of its task) and per-task results, with a histogram of
+the probabilities.
+
+    codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
+    codeorigin-train evaluate-samples --export-paired training/work/paired.parquet
+
+`--export-paired` first writes the held-out paired real-project functions (`realcode.paired`:
+real functions and the bodies code LLMs wrote under their signature and docstring) in this
+format (`problems.jsonl`, `samples.jsonl` in `--out`), then judges them.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.analysis import common
+
+TOOL = "evaluate-samples"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def functions(problems: list[dict[str, Any]], samples: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per human solution (label 0) and per sample (label 1): task_id, code, label."""
+    by_id = {p["task_id"]: p for p in problems}
+    rows = [{"task_id": p["task_id"], "code": p["prompt"] + p["canonical_solution"], "label": 0}
+            for p in problems if p.get("canonical_solution")]  # fmt: skip
+    unknown = sorted({s["task_id"] for s in samples} - set(by_id))
+    if unknown:
+        raise SystemExit(f"samples name tasks missing from the problems: {', '.join(unknown[:5])}")
+    rows += [{"task_id": s["task_id"], "code": by_id[s["task_id"]]["prompt"] + s["completion"], "label": 1}
+             for s in samples]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def judge(df: pd.DataFrame, prob: Any, threshold: float) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`df` with `p`, and the figures of the module docstring."""
+    df = df.assign(p=prob(df["code"].tolist()))
+    y, p = df["label"].to_numpy(), df["p"].to_numpy()
+    human = df[df.label == 0].groupby("task_id")["p"].first()
+    llm = df[df.label == 1]
+    twin = llm["task_id"].map(human)
+    has = twin.notna().to_numpy()
+    wins = (llm["p"].to_numpy()[has] > twin.to_numpy()[has]) + 0.5 * (llm["p"].to_numpy()[has] == twin.to_numpy()[has])
+    tasks = []
+    for tid, g in df.groupby("task_id", sort=False):
+        s = g[g.label == 1]["p"]
+        h = g[g.label == 0]["p"]
+        tasks.append({"task_id": tid, "samples": int(len(s)), "p_human": float(h.iloc[0]) if len(h) else None,
+                      "p_samples_mean": float(s.mean()) if len(s) else None,
+                      "flagged": float((s >= threshold).mean()) if len(s) else None,
+                      "twin_win": float(((s > h.iloc[0]) + 0.5 * (s == h.iloc[0])).mean()) if len(s) and len(h) else None})  # fmt: skip
+    res = {
+        "threshold": threshold, "tasks": int(df["task_id"].nunique()),
+        "human": int((y == 0).sum()), "samples": int((y == 1).sum()),
+        "auroc": common.auroc(y, p),
+        "recall": float((p[y == 1] >= threshold).mean()) if (y == 1).any() else None,
+        "human_fpr": float((p[y == 0] >= threshold).mean()) if (y == 0).any() else None,
+        "twin_win": float(wins.mean()) if len(wins) else None,
+        "median_p_samples": float(np.median(p[y == 1])) if (y == 1).any() else None,
+        "median_p_human": float(np.median(p[y == 0])) if (y == 0).any() else None,
+        "per_task": tasks,
+    }  # fmt: skip
+    return df, res
+
+
+def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
+    plt = common.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    bins = np.linspace(0, 1, 26)
+    for lab, name in ((0, "human solutions"), (1, "LLM samples")):
+        ax.hist(df[df.label == lab]["p"], bins=bins, alpha=0.6, label=name, density=True)
+    ax.axvline(threshold, color="red", lw=1, label=f"llm threshold {threshold:.3f}")
+    ax.set(xlabel="calibrated P(LLM)", ylabel="density", title="Probabilities of samples and solutions")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def split_prompt(code: str) -> tuple[str, str] | None:
+    """(signature, decorators and docstring; the body after them) of a Python function."""
+    try:
+        fn = ast.parse(code).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    body = fn.body
+    doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant)
+    rest = body[1:] if doc else body
+    if not rest:
+        return None
+    lines = code.split("\n")
+    start = rest[0].lineno - 1
+    if rest[0].__dict__.get("decorator_list"):
+        start = min(d.lineno for d in rest[0].decorator_list) - 1  # type: ignore[attr-defined]
+    return "\n".join(lines[:start]) + "\n", "\n".join(lines[start:])
+
+
+def export_paired(paired: Path, out: Path, *, tasks: int, per_task: int, seed: int) -> tuple[Path, Path]:
+    """The test projects of the paired set as HumanEval-format problems and samples."""
+    df = pd.read_parquet(paired)
+    df = df[df["split"] == "test"]
+    rng = np.random.default_rng(seed)
+    problems, samples = [], []
+    names = df[df.label == 0]["namespace"].unique()
+    for ns in rng.permutation(names):
+        g = df[df["namespace"] == ns]
+        cut = split_prompt(g[g.label == 0]["code"].iloc[0])
+        if cut is None or common.nonblank_lines(cut[1]) < 2:
+            continue
+        prompt, solution = cut
+        llm = [c for c in g[g.label == 1]["code"] if c.startswith(prompt) and c[len(prompt) :].strip()]
+        if not llm:
+            continue
+        problems.append({"task_id": f"paired/{ns}", "prompt": prompt, "canonical_solution": solution})
+        for k in rng.permutation(len(llm))[:per_task]:
+            samples.append({"task_id": f"paired/{ns}", "completion": llm[k][len(prompt) :]})
+        if len(problems) >= tasks:
+            break
+    return write_jsonl(out / "problems.jsonl", problems), write_jsonl(out / "samples.jsonl", samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = common.parser(TOOL, __doc__, dataset=False)
+    p.add_argument("--problems", type=Path)
+    p.add_argument("--samples", type=Path)
+    p.add_argument("--export-paired", type=Path, default=None, metavar="PAIRED_PARQUET")
+    p.add_argument("--tasks", type=int, default=200, help="with --export-paired: tasks written")
+    p.add_argument("--per-task", type=int, default=5, help="with --export-paired: samples per task")
+    args = p.parse_args(argv)
+    out = common.out_dir(args, TOOL)
+    if args.export_paired:
+        args.problems, args.samples = export_paired(args.export_paired, out, tasks=args.tasks,
+                                                    per_task=args.per_task, seed=args.seed)  # fmt: skip
+    if not args.problems or not args.samples:
+        p.error("--problems and --samples (or --export-paired) are required")
+    df = functions(read_jsonl(args.problems), read_jsonl(args.samples))
+    prob, threshold, name = common.probability_fn(args.model, args.threads)
+    scored, res = judge(df, prob, threshold)
+    scored.drop(columns=["code"]).to_csv(out / "scores.csv", index=False)
+    pd.DataFrame(res["per_task"]).to_csv(out / "per_task.csv", index=False)
+    histogram(scored, threshold, out / "samples_hist.png")
+    summ = {"model": name, "problems": str(args.problems), "samples_file": str(args.samples),
+            "source": "paired test projects (--export-paired)" if args.export_paired else "given files",
+            **{k: v for k, v in res.items() if k != "per_task"}}  # fmt: skip
+    common.write_json(out / "samples.json", {**summ, "per_task": res["per_task"]})
+    common.log_mlflow(args, TOOL, out, {k: summ[k] for k in ("auroc", "recall", "human_fpr", "twin_win")})
+    if args.card:
+        from codeorigin_train.analysis.record import record
+
+        record(args.model, "samples", summ)
+    print(common.json_brief(summ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,306 @@
+"""A torch copy of a model for the analyses that look inside it: attention weights and heads
+masked one at a time.
+
+A model folder holds only ONNX graphs, so the encoder is rebuilt from the fp32 graph's
+initializers: named ones map to the classifier's parameters directly (`model.` prefix dropped);
+the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
+tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
+count is not stored in the graph's weights: it comes from the manifest's recipe, or else every
+divisor of the hidden size is tried. The rebuilt model must reproduce onnxruntime's logits within
+`PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model that is not the
+shipped one. A training run folder (`runs/<name>/`) loads through its variant (`Variant.load`,
+`export_spec`), with the run's calibration.
+
+Scoring here is the runtime's: normalised text, half-overlapping windows, token-weighted mean of
+window logits, Platt calibration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from codeorigin.core.normalize import normalize
+from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin_train.modeling import CodeOriginClassifier
+
+PARITY_TOL = 1e-3
+PARITY_TEXTS = (
+    "def add(a, b):\n    \"\"\"Return the sum.\"\"\"\n    return a + b\n",
+    "int main() {\n    for (int i = 0; i < 3; i++) {\n        printf(\"%d\", i);\n    }\n    return 0;\n}\n",
+    "public int size() {\n    // the count\n    return this.items.size();\n}\n",
+)
+
+
+class ParityError(RuntimeError):
+    """The torch copy does not reproduce the ONNX graph's logits."""
+
+
+@dataclass
+class TorchModel:
+    """A classifier in torch with its tokenizer, calibration and thresholds."""
+
+    classifier: CodeOriginClassifier
+    encoder: TokenEncoder
+    a: float
+    b: float
+    llm_threshold: float
+    uncertain_threshold: float
+    source: str
+    parity: float | None = None  # max |logit difference| against onnxruntime (model folders)
+    device: str = "cpu"
+
+    def to(self, device: str) -> TorchModel:
+        """The model on `device` (`cuda` for the full test split on a GPU)."""
+        self.classifier.to(device)
+        self.device = device
+        return self
+
+    @property
+    def layers(self) -> int:
+        return int(self.classifier.encoder.config.num_hidden_layers)
+
+    @property
+    def heads(self) -> int:
+        return int(self.classifier.encoder.config.num_attention_heads)
+
+    def probability(self, logits: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logits, dtype=np.float64) + self.b)))
+
+    def encode(self, texts: Sequence[str]) -> list[Encoding]:
+        """Normalised, encoded texts (ids and character offsets into the normalised text)."""
+        return self.encoder.encode_batch([normalize(t).text for t in texts])
+
+    def window_logits(self, windows: list[list[int]], batch: int = 32) -> np.ndarray:
+        """Raw logits of windows (with [CLS]/[SEP]), batched by length."""
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
+        out = np.zeros(len(windows))
+        with torch.inference_mode():
+            for s in range(0, len(order), batch):
+                part = order[s : s + batch]
+                ids, mask = self.encoder.pad_batch([windows[k] for k in part])
+                lg = self.classifier(torch.from_numpy(ids).to(self.device),
+                                     torch.from_numpy(mask).to(self.device))
+                out[part] = lg.double().cpu().numpy().reshape(-1)
+        return out
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """One logit per raw text, scored as the runtime scores it."""
+        owners, windows, weights = [], [], []
+        for i, e in enumerate(self.encode(texts)):
+            for w in self.encoder.windows(len(e.ids)):
+                owners.append(i)
+                windows.append(self.encoder.with_specials(list(e.ids[w.start : w.end])))
+                weights.append(max(1, w.end - w.start))
+        lg = self.window_logits(windows)
+        wt = np.asarray(weights, dtype=np.float64)
+        sums = np.bincount(owners, weights=lg * wt, minlength=len(texts))
+        return sums / np.maximum(np.bincount(owners, weights=wt, minlength=len(texts)), 1.0)
+
+
+def _eager(clf: CodeOriginClassifier) -> CodeOriginClassifier:
+    """The encoder computing attention in plain torch, so attention weights can be returned."""
+    clf.encoder.config._attn_implementation = "eager"
+    return clf.eval()
+
+
+LINEARS = ("attention.self.query", "attention.self.key", "attention.self.value",
+           "attention.output.dense", "intermediate.dense", "output.dense")  # fmt: skip
+
+
+def _onnx_state(path: Path) -> dict[str, np.ndarray]:
+    """The classifier's parameters from an exported graph, read by the graph's structure: each
+    encoder layer is six MatMul + Add pairs (query, key, value, attention output, intermediate,
+    output) and two LayerNormalizations, in the order the exporter traced them (the exporter
+    shares equal tensors, e.g. the zero biases of an untrained model, through Identity nodes, so
+    names alone do not place them). Embeddings and head keep their names."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    alias = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in init}
+
+    def value(name: str) -> np.ndarray | None:
+        return init.get(alias.get(name, name))
+
+    consumers: dict[str, list[Any]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    linears, norms = [], []
+    for node in graph.node:
+        if node.op_type == "MatMul" and value(node.input[1]) is not None:
+            add = [c for c in consumers.get(node.output[0], []) if c.op_type == "Add"]
+            bias = [value(i) for i in (add[0].input if add else []) if i != node.output[0]]
+            if not bias or bias[0] is None:
+                raise ParityError(f"{path}: a MatMul without a bias: not a BERT classifier's graph")
+            linears.append((value(node.input[1]).T, bias[0]))  # type: ignore[union-attr]
+        elif node.op_type == "LayerNormalization":
+            norms.append((value(node.input[1]), value(node.input[2])))
+    layers = len(linears) // len(LINEARS)
+    if len(linears) % len(LINEARS) or len(norms) != 1 + 2 * layers or not layers:
+        raise ParityError(f"{path}: {len(linears)} linear layers and {len(norms)} layer norms do not "
+                          "make a BERT encoder")  # fmt: skip
+    state = {k.removeprefix("model."): v for k, v in init.items()
+             if k.startswith(("model.head.", "model.encoder.embeddings.")) and "LayerNorm" not in k}  # fmt: skip
+    emb = "encoder.embeddings.LayerNorm"
+    state[f"{emb}.weight"], state[f"{emb}.bias"] = norms[0]  # type: ignore[assignment]
+    for layer in range(layers):
+        pre = f"encoder.encoder.layer.{layer}."
+        for j, name in enumerate(LINEARS):
+            state[pre + name + ".weight"], state[pre + name + ".bias"] = linears[len(LINEARS) * layer + j]
+        for j, name in enumerate(("attention.output.LayerNorm", "output.LayerNorm")):
+            state[pre + name + ".weight"], state[pre + name + ".bias"] = norms[1 + 2 * layer + j]  # type: ignore[assignment]
+    return state
+
+
+def _graph_heads(path: Path, hidden: int) -> int | None:
+    """The head count the graph's attention reshapes imply (`[batch, length, -1, head_size]`)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    made = {o: n for n in graph.node for o in n.output}
+    for node in graph.node:
+        shape = made.get(node.input[1]) if node.op_type == "Reshape" else None
+        if shape is None or shape.op_type != "Concat" or len(shape.input) != 4:
+            continue
+        last = made.get(shape.input[3])
+        if last is not None and last.op_type == "Constant":
+            size = int(numpy_helper.to_array(last.attribute[0].t).reshape(-1)[0])
+            if size > 0 and hidden % size == 0:
+                return hidden // size
+    return None
+
+
+def _bert_from_state(state: dict[str, np.ndarray], heads: int, eps: float) -> CodeOriginClassifier:
+    from transformers import BertConfig, BertModel
+
+    prefix = "encoder.encoder.layer."
+    layers = 1 + max(int(k[len(prefix) :].split(".")[0]) for k in state if k.startswith(prefix))
+    vocab, hidden = state["encoder.embeddings.word_embeddings.weight"].shape
+    config = BertConfig(
+        vocab_size=int(vocab), hidden_size=int(hidden), num_hidden_layers=layers,
+        num_attention_heads=heads, layer_norm_eps=eps,
+        intermediate_size=int(state[f"{prefix}0.intermediate.dense.bias"].shape[0]),
+        max_position_embeddings=int(state["encoder.embeddings.position_embeddings.weight"].shape[0]),
+        type_vocab_size=int(state["encoder.embeddings.token_type_embeddings.weight"].shape[0]),
+        pad_token_id=0, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+    )  # fmt: skip
+    clf = CodeOriginClassifier(BertModel(config, add_pooling_layer=False), freeze=False)
+    tensors = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in state.items()}
+    missing, unexpected = clf.load_state_dict(tensors, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing or unexpected:
+        raise ParityError(f"the graph's weights do not fit a BERT classifier: missing {missing}, "
+                          f"unexpected {unexpected}")  # fmt: skip
+    return _eager(clf)
+
+
+def _parity(clf: CodeOriginClassifier, session: Any, encoder: TokenEncoder,
+            texts: Sequence[str]) -> float:  # fmt: skip
+    """Max |logit difference| of `clf` against the ONNX session on the first window of `texts`."""
+    seqs = [encoder.with_specials(list(e.ids[: encoder.body_length])) for e in
+            encoder.encode_batch([normalize(t).text for t in texts])]  # fmt: skip
+    ids, mask = encoder.pad_batch(seqs)
+    want = np.asarray(session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
+    with torch.inference_mode():
+        got = clf(torch.from_numpy(ids), torch.from_numpy(mask)).numpy().reshape(-1)
+    return float(np.max(np.abs(want - got)))
+
+
+def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
+    """The torch copy of a model folder's fp32 graph, parity-checked against onnxruntime."""
+    import onnxruntime as ort
+
+    from codeorigin.model.manifest import load_manifest
+
+    man = load_manifest(folder)
+    raw = man.raw
+    graph = man.path(raw.get("onnx", {}).get("fp32") or man.scorer)
+    encoder = TokenEncoder(man.path(man.tokenizer), max_length=man.max_length, layout=man.layout_markers)
+    state = _onnx_state(graph)
+    hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
+    recipe = (raw.get("training") or {}).get("config") or {}
+    known = [h for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h]
+    tries = [int(h) for h in known] or [h for h in range(1, hidden + 1) if hidden % h == 0]
+    session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    texts = [*PARITY_TEXTS, *parity_texts]
+    seen, passed = [], []
+    for heads in dict.fromkeys(tries):
+        for eps in (1e-12, 1e-5):
+            clf = _bert_from_state(state, heads, eps)
+            diff = _parity(clf, session, encoder, texts)
+            seen.append(f"{heads} heads, eps {eps:g}: {diff:.2e}")
+            if diff <= PARITY_TOL:
+                passed.append((heads, clf, diff))
+                break
+        if passed and known:
+            break
+    if len(passed) == 1 or (passed and known):
+        _, clf, diff = passed[0]
+        return TorchModel(clf, encoder, man.calibration.a, man.calibration.b,
+                          man.thresholds.llm, man.thresholds.uncertain, str(folder), diff)  # fmt: skip
+    if passed:
+        raise ParityError(f"{graph}: the head count is not recorded and {len(passed)} head counts reproduce "
+                          "its logits; the attention analyses need the true one")  # fmt: skip
+    raise ParityError(
+        f"no torch rebuild of {graph} reproduces onnxruntime's logits within {PARITY_TOL} "
+        f"({'; '.join(seen)}): the analyses need the model itself, not an approximation"
+    )
+
+
+def from_run(run: Path) -> TorchModel:
+    """The model a training run saved (`runs/<name>/`), loaded through its variant."""
+    from codeorigin_train.variants import registry
+
+    v = registry.get(run.name)
+    v.load(run)
+    spec = v.export_spec()
+    cal = json.loads((run / "calibration.json").read_text())
+    encoder = TokenEncoder(spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers)
+    return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"],
+                      cal["uncertain_threshold"], str(run))  # fmt: skip
+
+
+def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
+    """A model folder (with `manifest.json`) or a training run folder (with `calibration.json`)."""
+    if (path / "manifest.json").exists():
+        return from_model_folder(path, parity_texts)
+    if (path / "calibration.json").exists():
+        return from_run(path)
+    raise SystemExit(f"{path} is neither a model folder (manifest.json) nor a calibrated training run")
+
+
+@contextmanager
+def masked_heads(model: TorchModel, heads: Sequence[tuple[int, int]]) -> Iterator[None]:
+    """Heads (layer, head) switched off: their slice of the attention output is zeroed before the
+    output projection, exactly what a head mask of 0 does to the attention probabilities."""
+    by_layer: dict[int, list[int]] = {}
+    for layer, head in heads:
+        by_layer.setdefault(layer, []).append(head)
+    size = int(model.classifier.encoder.config.hidden_size) // model.heads
+    hooks = []
+    for layer, hs in by_layer.items():
+        dense = model.classifier.encoder_layers()[layer].attention.output.dense
+
+        def pre(_mod: Any, args: tuple[torch.Tensor, ...], hs: list[int] = hs) -> tuple[torch.Tensor]:
+            x = args[0].clone()
+            for h in hs:
+                x[..., h * size : (h + 1) * size] = 0.0
+            return (x,)
+
+        hooks.append(dense.register_forward_pre_hook(pre))
+    try:
+        yield
+    finally:
+        for hk in hooks:
+            hk.remove()

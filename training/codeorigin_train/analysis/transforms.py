@@ -1,0 +1,156 @@
+"""What a user's edits do to code, as functions text -> text (the robustness analysis applies them).
+
+- `reformat`: black for Python; for brace languages a fixed style: K&R braces (a `{` alone on its
+  line joins the line before), one statement per line as written, re-indented by brace depth with
+  four spaces, trailing blanks dropped.
+- `rename`: every identifier the snippet binds (function and parameter names, assigned and
+  declared variables, loop variables) renamed consistently to `v1`, `v2`, ... in order of first
+  appearance; names it only uses (library calls, fields of other objects) stay.
+- `strip_comments`: comments and docstrings removed (the dataset helper's `strip_comments`).
+- `hand_edits`: three lines edited as a person might (seeded per text): spaces around operators
+  squeezed out, a short lower-case comment appended, or a blank line inserted.
+
+A transformation that cannot apply (black rejects the code, a parse fails) returns the text
+unchanged; `apply` counts those.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+
+from codeorigin.core.languages import parser
+
+BINDING_PARENTS = {
+    "python": {"function_definition", "parameters", "default_parameter", "typed_parameter",
+               "typed_default_parameter", "assignment", "augmented_assignment", "for_statement",
+               "for_in_clause", "pattern_list", "tuple_pattern", "lambda_parameters", "class_definition"},
+    "java": {"method_declaration", "formal_parameter", "variable_declarator", "class_declaration",
+             "enhanced_for_statement", "catch_formal_parameter", "constructor_declaration"},
+    "cpp": {"function_declarator", "parameter_declaration", "init_declarator", "declaration",
+            "for_range_loop", "reference_declarator", "pointer_declarator", "array_declarator",
+            "optional_parameter_declaration", "class_specifier", "struct_specifier"},
+}  # fmt: skip
+IDENTIFIER_TYPES = {"identifier", "type_identifier"}
+RESERVED = {"self", "cls", "main", "this", "super", "args", "kwargs"}
+
+
+def _parse(code: str, language: str) -> tuple[bytes, object]:
+    data = code.encode("utf-8")
+    return data, parser(language).parse(data).root_node
+
+
+def _walk(node: object):  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))  # type: ignore[attr-defined]
+
+
+def reformat(code: str, language: str) -> str:
+    if language == "python":
+        import black
+
+        return black.format_str(code, mode=black.Mode())
+    return _brace_style(code, language)
+
+
+def _brace_style(code: str, language: str) -> str:
+    """K&R braces and brace-depth indentation (braces inside strings and comments ignored)."""
+    lines = [line.strip() for line in code.split("\n")]
+    joined: list[str] = []
+    for line in lines:
+        if line.startswith("{") and joined and joined[-1] and not joined[-1].startswith("//"):
+            joined[-1] = f"{joined[-1]} {line}".rstrip()
+        else:
+            joined.append(line)
+    out, depth = [], 0
+    for line in joined:
+        opens, closes = _brace_counts(line)
+        lead = len(line) - len(line.lstrip("}"))
+        level = max(0, depth - lead)
+        out.append(("    " * level + line) if line else "")
+        depth = max(0, depth + opens - closes)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _brace_counts(line: str) -> tuple[int, int]:
+    text = re.sub(r'"(\\.|[^"\\])*"|\'(\\.|[^\'\\])*\'', "", line.split("//")[0])
+    return text.count("{"), text.count("}")
+
+
+def rename(code: str, language: str) -> str:
+    """Bound identifiers renamed to v1, v2, ... (see the module docstring)."""
+    data, root = _parse(code, language)
+    parents = BINDING_PARENTS.get(language, set())
+    bound: list[str] = []
+    for n in _walk(root):
+        if n.type in IDENTIFIER_TYPES and n.parent is not None and n.parent.type in parents:  # type: ignore[attr-defined]
+            name = data[n.start_byte : n.end_byte].decode("utf-8", "replace")  # type: ignore[attr-defined]
+            if name not in bound and name not in RESERVED:
+                bound.append(name)
+    mapping = {name: f"v{i + 1}" for i, name in enumerate(bound)}
+    edits = [
+        (n.start_byte, n.end_byte, mapping[data[n.start_byte : n.end_byte].decode("utf-8", "replace")])  # type: ignore[attr-defined]
+        for n in _walk(root)
+        if n.type in IDENTIFIER_TYPES | {"field_identifier"} and not n.children  # type: ignore[attr-defined]
+        and data[n.start_byte : n.end_byte].decode("utf-8", "replace") in mapping  # type: ignore[attr-defined]
+        and not _foreign_attribute(n)
+    ]
+    for start, end, new in sorted(edits, reverse=True):
+        data = data[:start] + new.encode() + data[end:]
+    return data.decode("utf-8", "replace")
+
+
+def _foreign_attribute(node: object) -> bool:
+    """`obj.name` where obj is not self/this: the name belongs to another object's type."""
+    parent = node.parent  # type: ignore[attr-defined]
+    if parent is None or parent.type not in {"attribute", "field_access", "field_expression"}:
+        return False
+    obj = parent.children[0]
+    return obj.start_byte != node.start_byte and obj.text not in (b"self", b"this")  # type: ignore[attr-defined]
+
+
+def strip_comments(code: str, language: str) -> str:
+    from codeorigin_train.data.clean import strip_comments as strip
+
+    return strip(code, language)
+
+
+def hand_edits(code: str, language: str, *, k: int = 3) -> str:
+    """`k` lines edited as a person might (deterministic for a given text)."""
+    rng = random.Random(sum(map(ord, code)) + len(code))
+    lines = code.split("\n")
+    body = [i for i, line in enumerate(lines) if line.strip() and i > 0]
+    comment = "#" if language == "python" else "//"
+    for i in sorted(rng.sample(body, min(k, len(body))), reverse=True):
+        kind = rng.randrange(3)
+        if kind == 0:
+            lines[i] = re.sub(r"\s*([=+\-*/<>]=?|==|!=|,)\s*", lambda m: m.group(1).strip() or m.group(1), lines[i])
+        elif kind == 1 and not lines[i].rstrip().endswith("\\"):
+            lines[i] = f"{lines[i].rstrip()}  {comment} {rng.choice(['fix', 'tmp', 'check this', 'ok'])}"
+        else:
+            lines.insert(i, "")
+    return "\n".join(lines)
+
+
+TRANSFORMS: dict[str, Callable[[str, str], str]] = {
+    "reformat": reformat,
+    "rename": rename,
+    "strip-comments": strip_comments,
+    "hand-edits": hand_edits,
+}
+
+
+def apply(name: str, codes: list[str], languages: list[str]) -> tuple[list[str], int]:
+    """Transformation `name` of every code; the number it could not transform (left unchanged)."""
+    fn, out, failed = TRANSFORMS[name], [], 0
+    for code, lang in zip(codes, languages):
+        try:
+            out.append(fn(code, lang))
+        except Exception:  # black's InvalidInput, a grammar that rejects a fragment
+            out.append(code)
+            failed += 1
+    return out, failed
