@@ -29,7 +29,11 @@ def _frame_file(path: Path) -> Path:
     rows = []
     for i in range(48):
         for label in (0, 1):
-            body = f"    for k in range(x):\n        x += k\n    return x + {i}\n" if label else f"    return x*{i}\n"
+            body = (
+                f"    for k in range(x):\n        x += k\n    return x + {i}\n"
+                if label
+                else f"    return x*{i}\n"
+            )
             rows.append({"code": f"def f{i}(x):\n{body}", "label": label, "language": "python",
                          "source": ("semeval", "codenet", "mbpp")[i % 3], "generator": "g" if label else "Human",
                          "group": f"g{i}", "split": "train" if i < 32 else ("val" if i < 40 else "test")})  # fmt: skip

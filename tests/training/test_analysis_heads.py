@@ -14,7 +14,9 @@ from codeorigin_train.analysis import heads, torchmodel
 
 PY = "def f{i}(x, y):\n    # add them\n    for k in range(x):\n        y += k * {i}\n    return y\n"
 JAVA = "public int f{i}(int x) {{\n    int y = 0;\n    for (int k = 0; k < x; k++) {{ y += k; }}\n    return y * {i};\n}}\n"
-CPP = "int f{i}(int x) {{\n  int y = {i};\n  while (x > 0) {{\n    y += x--;\n  }}\n  return y;\n}}\n"
+CPP = (
+    "int f{i}(int x) {{\n  int y = {i};\n  while (x > 0) {{\n    y += x--;\n  }}\n  return y;\n}}\n"
+)
 
 
 def held_out_rows(path: Path, n: int = 8) -> Path:
@@ -45,13 +47,17 @@ def test_torch_copy_matches_onnxruntime_and_masks_heads(tiny_model_dir: Path) ->
     np.testing.assert_allclose(m.logits(texts), runtime, atol=1e-3)  # the hook is gone
 
 
-def test_a_rebuild_that_misses_parity_fails_clearly(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rebuild_that_misses_parity_fails_clearly(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(torchmodel, "PARITY_TOL", -1.0)
     with pytest.raises(torchmodel.ParityError, match="reproduces onnxruntime"):
         torchmodel.load(tiny_model_dir)
 
 
-def test_heads_command_writes_tests_ablation_and_plots(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_heads_command_writes_tests_ablation_and_plots(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
     data = held_out_rows(tmp_path / "d.parquet")
     out = tmp_path / "out"
     assert heads.main(["--model", str(tiny_model_dir), "--dataset", str(data), "--n", "24",

@@ -19,7 +19,10 @@ def test_transformations() -> None:
     assert "def v1(v2, v3):" in renamed and "v4 = v2+v3" in renamed and "first" not in renamed
     assert "# add" not in transforms.strip_comments(py, "python")
     java = "int f(int a)\n{\n  if (a > 0)\n  {\n    return a;\n  }\n  return 0;\n}\n"
-    assert transforms.reformat(java, "java") == "int f(int a) {\n    if (a > 0) {\n        return a;\n    }\n    return 0;\n}\n"
+    assert (
+        transforms.reformat(java, "java")
+        == "int f(int a) {\n    if (a > 0) {\n        return a;\n    }\n    return 0;\n}\n"
+    )
     assert transforms.hand_edits(java, "java") != java
     assert transforms.hand_edits(java, "java") == transforms.hand_edits(java, "java")
     changed, failed = transforms.apply("reformat", ["def (:\n"], ["python"])
@@ -41,9 +44,16 @@ def test_robustness_command_and_card_section(tiny_model_dir: Path, tmp_path: Pat
     s = json.loads((out / "robustness.json").read_text())
     assert set(s["transforms"]) == set(transforms.TRANSFORMS)
     r = s["transforms"]["rename"]
-    assert r["by_language"]["all"]["n"] == 24 and set(r["by_language"]) == {"all", "cpp", "java", "python"}
+    assert r["by_language"]["all"]["n"] == 24 and set(r["by_language"]) == {
+        "all",
+        "cpp",
+        "java",
+        "python",
+    }
     assert r["representation_unchanged"]["skel"] == 1.0
-    assert (out / "robustness.png").stat().st_size > 1000 and "| transform |" in (out / "robustness.md").read_text()
+    assert (out / "robustness.png").stat().st_size > 1000 and "| transform |" in (
+        out / "robustness.md"
+    ).read_text()
     card = (model / "MODEL_CARD.md").read_text()
     assert "## Robustness to a user's edits" in card
     assert card.index("## Robustness to a user's edits") < card.index("## Limitations")
@@ -51,6 +61,8 @@ def test_robustness_command_and_card_section(tiny_model_dir: Path, tmp_path: Pat
     from codeorigin_train.analysis.record import _strip_sections
 
     # Every other line of the card is kept as it was.
-    assert _strip_sections(card.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0] == \
-        _strip_sections(before.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0]
+    assert (
+        _strip_sections(card.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0]
+        == _strip_sections(before.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0]
+    )
     assert json.loads((model / "metrics.json").read_text())["analysis"]["robustness"]["n"] == 24

@@ -15,17 +15,23 @@ PROMPT = 'def {name}(xs):\n    """Return the {what} of xs."""\n'
 
 def write_files(folder: Path) -> tuple[Path, Path]:
     problems, drawn = [], []
-    for i, (name, what) in enumerate((("total", "sum"), ("largest", "maximum"), ("smallest", "minimum"))):
+    for i, (name, what) in enumerate(
+        (("total", "sum"), ("largest", "maximum"), ("smallest", "minimum"))
+    ):
         problems.append({"task_id": f"Toy/{i}", "prompt": PROMPT.format(name=name, what=what),
                          "canonical_solution": "    r = xs[0]\n    for x in xs[1:]:\n        r = x if x > r else r\n    return r\n",
                          "test": "def check(f): pass", "entry_point": name})  # fmt: skip
         for k in range(2):
             drawn.append({"task_id": f"Toy/{i}",
                           "completion": f"    result = {k}\n    for value in xs:\n        result += value\n    return result\n"})  # fmt: skip
-    return samples.write_jsonl(folder / "problems.jsonl", problems), samples.write_jsonl(folder / "samples.jsonl", drawn)
+    return samples.write_jsonl(folder / "problems.jsonl", problems), samples.write_jsonl(
+        folder / "samples.jsonl", drawn
+    )
 
 
-def test_evaluate_samples_reports_auroc_recall_and_tasks(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_evaluate_samples_reports_auroc_recall_and_tasks(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
     problems, drawn = write_files(tmp_path)
     out = tmp_path / "out"
     assert samples.main(["--model", str(tiny_model_dir), "--problems", str(problems), "--samples", str(drawn),
@@ -41,7 +47,9 @@ def test_evaluate_samples_reports_auroc_recall_and_tasks(tiny_model_dir: Path, t
 def test_full_functions_are_prompt_plus_completion(tmp_path: Path) -> None:
     problems, drawn = write_files(tmp_path)
     df = samples.functions(samples.read_jsonl(problems), samples.read_jsonl(drawn))
-    assert df["code"].str.startswith("def ").all() and df["code"].str.contains('"""Return the').all()
+    assert (
+        df["code"].str.startswith("def ").all() and df["code"].str.contains('"""Return the').all()
+    )
     with pytest.raises(SystemExit, match="missing from the problems"):
         samples.functions(samples.read_jsonl(problems), [{"task_id": "Other/9", "completion": "x"}])
 

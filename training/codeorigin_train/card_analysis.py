@@ -17,6 +17,12 @@ ROBUSTNESS = "## Robustness to a user's edits"
 HEADINGS = (HEADS, CODEREP, SAMPLES, ROBUSTNESS)
 
 
+SPLIT_NOTE = (
+    "groups the model never trained on; sources added after it was trained, such as GPTCloneBench's "
+    "Java human fragments, are entirely new to it"
+)
+
+
 def _a(c: Card, tool: str) -> dict[str, Any] | None:
     return (c.m.get("analysis") or {}).get(tool)
 
@@ -31,12 +37,16 @@ def heads(c: Card) -> list[str]:
     langs = ", ".join(f"{k} {v}" for k, v in h["languages"].items())
     add(
         f"`codeorigin-train heads` reads the model's own attention (the torch copy of `model.onnx`, logits within "
-        f"{h['parity']:.1e} of onnxruntime) on the first window of {h['n']} held-out test samples ({h['n_llm']} LLM; "
-        f"{langs}): per layer and head, the entropy of a token's attention and its share to comments, indentation, "
+        f"{h['parity']:.1e} of onnxruntime) on the first window of {h['n']} held-out samples of the test split of "
+        f"`{_file_name(h['dataset'])}` ({h['n_llm']} LLM; {langs}): per layer and head, the entropy of a token's attention and its share to comments, indentation, "
         "identifiers, punctuation, keywords and the first token. Welch t-tests between the labels, "
         f"Benjamini-Hochberg corrected: **{w['significant']} of {w['tests']}** (layer, head, statistic) tests at "
         f"q < {w['alpha']}"
-        + (" (" + ", ".join(f"{k} {v}" for k, v in w["significant_by_statistic"].items()) + ")" if w["significant"] else "")
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in w["significant_by_statistic"].items()) + ")"
+            if w["significant"]
+            else ""
+        )
         + ". Largest effects (Cohen's d, LLM minus human):\n"
     )
     add("| layer | head | statistic | mean LLM | mean human | Cohen's d | q |")
@@ -46,7 +56,10 @@ def heads(c: Card) -> list[str]:
             f"{r['cohens_d']:+.2f} | {r['q']:.1e} |")  # fmt: skip
     an = h["anova"]
     drop, gain = ab["largest_drop"], ab["largest_gain"]
-    grid = "; ".join(f"layer {i}: " + " ".join(f"{v:+.3f}" for v in row) for i, row in enumerate(ab["delta_auroc"]))
+    grid = "; ".join(
+        f"layer {i}: " + " ".join(f"{v:+.3f}" for v in row)
+        for i, row in enumerate(ab["delta_auroc"])
+    )
     add("")
     add(
         f"ANOVA across {an['families']} generator families (LLM samples, families with at least 5): "
@@ -80,18 +93,39 @@ def coderep(c: Card) -> list[str]:
     add("| variant | " + " | ".join(f"LOSO {s}" for s in srcs) + " | mean |")
     add("|---|" + "---:|" * (len(srcs) + 1))
     for a in r["arms"]:
-        add(f"| {a['variant']} | " + " | ".join(fmt(a["folds"].get(s)) for s in srcs) + f" | {fmt(a['mean'])} |")
+        add(
+            f"| {a['variant']} | "
+            + " | ".join(fmt(a["folds"].get(s)) for s in srcs)
+            + f" | {fmt(a['mean'])} |"
+        )
     add("")
-    pairs = [(a, b) for a in r["arms"] for b in r["arms"] if b["variant"].startswith("coderep-") and b["variant"].endswith(a["variant"]) and a is not b]
-    verdict = "; ".join(f"{b['variant']} {b['mean'] - a['mean']:+.3f} against {a['variant']}" for a, b in pairs)
+    pairs = [
+        (a, b)
+        for a in r["arms"]
+        for b in r["arms"]
+        if b["variant"].startswith("coderep-")
+        and b["variant"].endswith(a["variant"])
+        and a is not b
+    ]
+    verdict = "; ".join(
+        f"{b['variant']} {b['mean'] - a['mean']:+.3f} against {a['variant']}" for a, b in pairs
+    )
     inv = r["invariance"]
     add(
         f"Mean LOSO AUROC change from the representation: {verdict}. Invariance on {inv['n']} held-out samples "
         "(share whose representation is identical after the transformation, among those whose text changed): "
-        + "; ".join(f"{t} skeleton {fmt(inv[t]['skel'], 2)}, node types {fmt(inv[t]['nodes'], 2)}"
-                    for t in ("reformat", "rename", "strip-comments") if t in inv)  # fmt: skip
-        + ". Renaming and reformatting leave the representation as it was, as hoped; whether that helps the score "
-        "is the LOSO table above.\n"
+        + "; ".join(
+            f"{t} skeleton {fmt(inv[t]['skel'], 2)}, node types {fmt(inv[t]['nodes'], 2)}"
+            for t in ("reformat", "rename", "strip-comments")
+            if t in inv
+        )
+        + ". "
+        + (
+            "Renaming and reformatting leave the skeleton exactly as it was, as hoped"
+            if all(inv.get(t, {}).get("skel") == 1.0 for t in ("reformat", "rename"))
+            else "The skeleton does not fully survive renaming and reformatting"
+        )
+        + "; whether the representation helps the score is the LOSO table above.\n"
     )
     return L
 
@@ -110,12 +144,18 @@ def samples(c: Card) -> list[str]:
         "`codeorigin-train evaluate-samples` reads HumanEval-format problems (`prompt` with signature and docstring, "
         "`canonical_solution`) and sampled `completion`s, builds the full functions and scores them as "
         f"`codeorigin scan` does, never running them. Measured on {s['tasks']} tasks"
-        + (" exported by `--export-paired` from the held-out paired real-project functions (the real function's "
-           "body is the canonical solution; bodies code LLMs wrote under the same signature and docstring are the "
-           "samples)" if s["source"].startswith("paired") else f" of {_file_name(s['problems'])}")
+        + (
+            " exported by `--export-paired` from the held-out paired real-project functions (the real function's "
+            "body is the canonical solution; bodies code LLMs wrote under the same signature and docstring are the "
+            "samples)"
+            if s["source"].startswith("paired")
+            else f" of {_file_name(s['problems'])}"
+        )
         + f": {s['human']} human solutions, {s['samples']} LLM samples.\n"
     )
-    add("| AUROC | recall at threshold | human FPR at threshold | twin-win | median p, samples | median p, human |")
+    add(
+        "| AUROC | recall at threshold | human FPR at threshold | twin-win | median p, samples | median p, human |"
+    )
     add("|---:|---:|---:|---:|---:|---:|")
     add(f"| {fmt(s['auroc'])} | {fmt(s['recall'])} | {fmt(s['human_fpr'], 4)} | {fmt(s['twin_win'])} | "
         f"{fmt(s['median_p_samples'])} | {fmt(s['median_p_human'])} |")  # fmt: skip
@@ -124,8 +164,12 @@ def samples(c: Card) -> list[str]:
         "Twin-win: how often a sample scores above the human solution of its task (0.5 is chance). "
         f"The model ranks a sample above the human solution of its task {fmt(s['twin_win'], 2)} of the time and flags "
         f"{s['recall']:.1%} of the samples"
-        + (": on functions whose signature and docstring a person wrote, it barely tells an LLM's body from a "
-           "person's. " if (s["auroc"] or 0.5) < 0.7 else ". ")
+        + (
+            ": on functions whose signature and docstring a person wrote, it barely tells an LLM's body from a "
+            "person's. "
+            if (s["auroc"] or 0.5) < 0.7
+            else ". "
+        )
         + "Per-task results (`per_task.csv`) and the histogram of probabilities "
         "(`samples_hist.png`) are in the output folder.\n"
     )
@@ -139,14 +183,18 @@ def robustness(c: Card) -> list[str]:
         return []
     L, add = section(ROBUSTNESS + "\n")
     add(
-        f"`codeorigin-train robustness` scores {r['n']} held-out test samples as written and after each "
+        f"`codeorigin-train robustness` scores {r['n']} held-out samples of the test split of `{_file_name(r['dataset'])}` "
+        + (f"({SPLIT_NOTE}) " if "dataset-v2" in r["dataset"] else "")
+        + "as written and after each "
         "transformation: black (Python) or a fixed K&R brace style and 4-space re-indentation (Java, C++); bound "
         "identifiers renamed to v1, v2, ...; comments and docstrings stripped; three lines edited as a person might "
         "(operator spacing squeezed, a short comment appended, a blank line inserted). Δp is the change of the "
         f"calibrated probability; recall and FPR at the shipped threshold ({fmt(r['threshold'], 4)}).\n"
     )
-    add("| transformation | language | n | median Δp | 90th pct. abs Δp | AUROC before | AUROC after | recall before | "
-        "recall after | human FPR before | human FPR after |")
+    add(
+        "| transformation | language | n | median Δp | 90th pct. abs Δp | AUROC before | AUROC after | recall before | "
+        "recall after | human FPR before | human FPR after |"
+    )
     add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, t in r["transforms"].items():
         for lang, x in t["by_language"].items():
@@ -154,7 +202,9 @@ def robustness(c: Card) -> list[str]:
                 f"{fmt(x['auroc_before'])} | {fmt(x['auroc_after'])} | {fmt(x['recall_before'])} | "
                 f"{fmt(x['recall_after'])} | {fmt(x.get('fpr_before'))} | {fmt(x['fpr_after'])} |")  # fmt: skip
     add("")
-    worst = min(r["transforms"].items(), key=lambda kv: kv[1]["by_language"]["all"]["auroc_after"] or 1.0)
+    worst = min(
+        r["transforms"].items(), key=lambda kv: kv[1]["by_language"]["all"]["auroc_after"] or 1.0
+    )
     fmt_ = r["transforms"].get("reformat", {}).get("by_language", {}).get("all")
     add(
         (f"A user who runs a formatter moves the score by {fmt_['median_delta']:+.3f} at the median and by up to "

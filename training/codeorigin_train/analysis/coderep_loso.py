@@ -43,7 +43,9 @@ def _variant(name: str, loso_epochs: int) -> Any:
     return registry.get(name)
 
 
-def loso(name: str, frame: pd.DataFrame, sources: list[str], work: Path, loso_epochs: int) -> dict[str, Any]:
+def loso(
+    name: str, frame: pd.DataFrame, sources: list[str], work: Path, loso_epochs: int
+) -> dict[str, Any]:
     """One arm's folds: AUROC per held-out source, their mean, the seconds they took."""
     from codeorigin_train.runs import loso_folds
     from codeorigin_train.workdir import run_dir

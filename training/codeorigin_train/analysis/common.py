@@ -54,7 +54,9 @@ def nonblank_lines(code: str) -> int:
     return sum(1 for line in code.split("\n") if line.strip())
 
 
-def held_out(dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None) -> pd.DataFrame:
+def held_out(
+    dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None
+) -> pd.DataFrame:
     """`n` test rows (about half of each label), spread evenly over the (language, label) cells."""
     df = pd.read_parquet(dataset)
     df = df[(df["split"] == "test") & (df["code"].map(nonblank_lines) >= MIN_LINES)]
@@ -65,7 +67,9 @@ def held_out(dataset: Path, n: int, seed: int, *, languages: Sequence[str] | Non
     per = max(1, n // max(1, len(cells)))
     parts, left = [], n
     # Small cells give what they have; the rest is shared among the larger ones.
-    for k, key in enumerate(sorted(cells, key=lambda c: len(df[(df.language == c[0]) & (df.label == c[1])]))):
+    for k, key in enumerate(
+        sorted(cells, key=lambda c: len(df[(df.language == c[0]) & (df.label == c[1])]))
+    ):
         g = df[(df["language"] == key[0]) & (df["label"] == key[1])]
         take = min(len(g), max(per, left // max(1, len(cells) - k)))
         parts.append(g.iloc[rng.permutation(len(g))[:take]])
@@ -73,7 +77,9 @@ def held_out(dataset: Path, n: int, seed: int, *, languages: Sequence[str] | Non
     return pd.concat(parts).reset_index(drop=True)
 
 
-def probability_fn(model: Path, threads: int = 1) -> tuple[Callable[[list[str]], np.ndarray], float, str]:
+def probability_fn(
+    model: Path, threads: int = 1
+) -> tuple[Callable[[list[str]], np.ndarray], float, str]:
     """(texts -> calibrated probabilities, the `llm` threshold, the model's name): a model folder
     through the runtime (`codeorigin.model.scorer.Model`), a training run through its variant."""
     if (model / "manifest.json").exists():
@@ -114,7 +120,9 @@ def log_mlflow(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str
     try:
         mlflow = mlflow_for(args.work)
         with mlflow.start_run(run_name=f"analysis-{tool}"):
-            mlflow.log_params({"tool": tool, "model": str(args.model), "n": getattr(args, "n", None)})
+            mlflow.log_params(
+                {"tool": tool, "model": str(args.model), "n": getattr(args, "n", None)}
+            )
             mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
             mlflow.log_artifacts(str(out), artifact_path=f"analysis/{tool}")
     except Exception as exc:

@@ -80,7 +80,9 @@ def char_labels(text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
     return cat, con
 
 
-def token_labels(text: str, offsets: list[tuple[int, int]], language: str) -> tuple[np.ndarray, np.ndarray]:
+def token_labels(
+    text: str, offsets: list[tuple[int, int]], language: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Each token's category and construct: those of its first non-blank character (a token of
     blanks at a line start is indentation)."""
     cat, con = char_labels(text, language)
@@ -88,7 +90,11 @@ def token_labels(text: str, offsets: list[tuple[int, int]], language: str) -> tu
     for i, (a, b) in enumerate(offsets):
         span = text[a:b]
         j = a + (len(span) - len(span.lstrip())) if span.strip() else a
-        tc[i] = cat[min(j, len(text))] if span.strip() else (2 if a == 0 or "\n" in text[max(0, a - 1) : b] else 0)
+        tc[i] = (
+            cat[min(j, len(text))]
+            if span.strip()
+            else (2 if a == 0 or "\n" in text[max(0, a - 1) : b] else 0)
+        )
         tk[i] = con[min(j, len(text))]
     return tc, tk
 
@@ -114,10 +120,14 @@ def attention_features(model: TorchModel, rows: pd.DataFrame, tokens: int = 4000
         onehot = np.stack([cats == k + 1 for k in range(len(CATEGORIES))], axis=1).astype(float)
         ent = -(att * np.log(att + 1e-12)).sum(-1)  # [layers, heads, L]
         mass = att @ onehot  # [layers, heads, L, C]
-        f = np.concatenate([ent.mean(-1)[..., None], mass.mean(-2), att[..., 0].mean(-1)[..., None]], axis=-1)
+        f = np.concatenate(
+            [ent.mean(-1)[..., None], mass.mean(-2), att[..., 0].mean(-1)[..., None]], axis=-1
+        )
         feats.append(f)
         # Token patterns: each text token's entropy and attention to [CLS] in every head.
-        pattern = np.concatenate([ent[:, :, 1:-1], att[:, :, 1:-1, 0]], axis=0)  # [2*layers, heads, n]
+        pattern = np.concatenate(
+            [ent[:, :, 1:-1], att[:, :, 1:-1, 0]], axis=0
+        )  # [2*layers, heads, n]
         tok_x.append(pattern.reshape(-1, n).T)
         tok_c.append(tk)
     x, c = np.concatenate(tok_x), np.concatenate(tok_c)
@@ -143,7 +153,9 @@ def run(model: TorchModel, rows: pd.DataFrame, out: Path, seed: int = 0) -> dict
 
     feats = attention_features(model, rows, seed=seed)
     y = rows["label"].to_numpy()
-    families = np.array([generator_family(g) if lab else "human" for g, lab in zip(rows["generator"], y)])
+    families = np.array(
+        [generator_family(g) if lab else "human" for g, lab in zip(rows["generator"], y)]
+    )
     tests = heads_stats.tests(feats["features"], y, families, STATS)
     abl = ablation(model, rows)
     pca = heads_stats.pca(feats, y)
@@ -160,9 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     out = common.out_dir(args, TOOL)
-    rows = common.held_out(args.dataset, args.n or 10**9, args.seed, languages=("python", "java", "cpp"))
+    rows = common.held_out(
+        args.dataset, args.n or 10**9, args.seed, languages=("python", "java", "cpp")
+    )
     model = load(args.model, parity_texts=rows["code"].head(8).tolist()).to(args.device)
-    summ = {"model": str(args.model), "dataset": str(args.dataset), **run(model, rows, out, args.seed)}
+    summ = {
+        "model": str(args.model),
+        "dataset": str(args.dataset),
+        **run(model, rows, out, args.seed),
+    }
     common.write_json(out / "heads.json", summ)
     common.log_mlflow(args, TOOL, out, {"auroc": summ["ablation"]["auroc"],
                                         "significant_tests": summ["welch"]["significant"]})  # fmt: skip

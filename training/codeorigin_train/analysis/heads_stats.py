@@ -32,7 +32,9 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def tests(features: np.ndarray, y: np.ndarray, families: np.ndarray, stats: tuple[str, ...]) -> pd.DataFrame:
+def tests(
+    features: np.ndarray, y: np.ndarray, families: np.ndarray, stats: tuple[str, ...]
+) -> pd.DataFrame:
     """One row per (layer, head, statistic): means, t, p, q, Cohen's d, ANOVA F, p, q."""
     from scipy.stats import f_oneway, ttest_ind
 
@@ -75,10 +77,14 @@ def pca(feats: dict[str, np.ndarray], y: np.ndarray) -> dict[str, Any]:
             "tokens": xt, "constructs": feats["token_constructs"], "token_variance": vt}  # fmt: skip
 
 
-def plot_effects(tests: pd.DataFrame, layers: int, heads: int, stats: tuple[str, ...], path: Path) -> Path:
+def plot_effects(
+    tests: pd.DataFrame, layers: int, heads: int, stats: tuple[str, ...], path: Path
+) -> Path:
     """Layer x head heatmaps of Cohen's d, one per statistic; significant cells marked."""
     plt = common.pyplot()
-    fig, axes = plt.subplots(1, len(stats), figsize=(2.2 * len(stats), 0.5 * layers + 2.0), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(stats), figsize=(2.2 * len(stats), 0.5 * layers + 2.0), squeeze=False
+    )
     lim = max(0.2, float(np.nanmax(np.abs(tests["cohens_d"]))))
     for ax, stat in zip(axes[0], stats):
         t = tests[tests["statistic"] == stat]
@@ -118,12 +124,22 @@ def plot_pca(p: dict[str, Any], constructs: tuple[str, ...], path: Path) -> Path
     for lab, name in ((0, "human"), (1, "LLM")):
         m = p["labels"] == lab
         ax.scatter(p["samples"][m, 0], p["samples"][m, 1], s=8, alpha=0.6, label=name)
-    ax.set(title=f"Samples: head statistics (PC1 {p['sample_variance'][0]:.0%})", xlabel="PC1", ylabel="PC2")
+    ax.set(
+        title=f"Samples: head statistics (PC1 {p['sample_variance'][0]:.0%})",
+        xlabel="PC1",
+        ylabel="PC2",
+    )
     ax.legend()
     for k, name in enumerate(constructs):
         m = p["constructs"] == k
-        bx.scatter(p["tokens"][m, 0], p["tokens"][m, 1], s=4, alpha=0.4 if k == 0 else 0.8, label=name)
-    bx.set(title=f"Tokens: attention patterns (PC1 {p['token_variance'][0]:.0%})", xlabel="PC1", ylabel="PC2")
+        bx.scatter(
+            p["tokens"][m, 0], p["tokens"][m, 1], s=4, alpha=0.4 if k == 0 else 0.8, label=name
+        )
+    bx.set(
+        title=f"Tokens: attention patterns (PC1 {p['token_variance'][0]:.0%})",
+        xlabel="PC1",
+        ylabel="PC2",
+    )
     bx.legend(markerscale=3)
     fig.tight_layout()
     fig.savefig(path)
@@ -141,10 +157,10 @@ def summary(tests: pd.DataFrame, abl: dict[str, Any], p: dict[str, Any], model: 
     order = np.argsort(grid, axis=None)
     by_stat = sig.groupby("statistic").size().to_dict()
     return {
-        "n": int(len(rows)), "n_llm": int(rows["label"].sum()), "layers": model.layers,
+        "n": len(rows), "n_llm": int(rows["label"].sum()), "layers": model.layers,
         "heads": model.heads, "parity": model.parity,
         "languages": {str(k): int(v) for k, v in rows["language"].value_counts().items()},
-        "welch": {"tests": int(len(tests)), "significant": int(len(sig)), "alpha": ALPHA,
+        "welch": {"tests": len(tests), "significant": len(sig), "alpha": ALPHA,
                   "significant_by_statistic": {str(k): int(v) for k, v in by_stat.items()},
                   "top": top[cols].to_dict("records")},
         "anova": {"families": int(tests["anova_families"].iloc[0]),

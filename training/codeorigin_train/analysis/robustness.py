@@ -15,7 +15,6 @@ Writes `robustness.json`, `robustness.csv`, `robustness.md` and `robustness.png`
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
@@ -30,7 +29,7 @@ TOOL = "robustness"
 def _row(y: np.ndarray, p0: np.ndarray, p1: np.ndarray, threshold: float) -> dict[str, Any]:
     d = p1 - p0
     return {
-        "n": int(len(y)),
+        "n": len(y),
         "median_delta": float(np.median(d)) if len(d) else None,
         "p90_abs_delta": float(np.quantile(np.abs(d), 0.9)) if len(d) else None,
         "auroc_before": common.auroc(y, p0),
@@ -94,7 +93,9 @@ def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
     for j, lang in enumerate(langs):
         data = [np.asarray(res["transforms"][n]["delta"])[lang_arr == lang] for n in names]
         pos = np.arange(len(names)) + (j - (len(langs) - 1) / 2) * width
-        bp = ax.boxplot(data, positions=pos, widths=width * 0.9, patch_artist=True, showfliers=False)
+        bp = ax.boxplot(
+            data, positions=pos, widths=width * 0.9, patch_artist=True, showfliers=False
+        )
         for patch in bp["boxes"]:
             patch.set_facecolor(f"C{j}")
         ax.plot([], [], color=f"C{j}", lw=6, label=lang)
@@ -107,7 +108,9 @@ def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
     x = np.arange(len(names))
     bx.bar(x - 0.2, before, 0.4, label="as written")
     bx.bar(x + 0.2, after, 0.4, label="transformed")
-    bx.set(xticks=x, xticklabels=names, ylim=(0.5, 1.0), ylabel="AUROC", title="AUROC (all languages)")
+    bx.set(
+        xticks=x, xticklabels=names, ylim=(0.5, 1.0), ylabel="AUROC", title="AUROC (all languages)"
+    )
     bx.legend(fontsize=8)
     fig.tight_layout()
     path = out / "robustness.png"
@@ -139,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     tab.to_csv(out / "robustness.csv", index=False)
     (out / "robustness.md").write_text(markdown(tab))
     plot(res, rows, out)
-    allrow = {f"{k}_auroc_after": v["by_language"]["all"]["auroc_after"] for k, v in res["transforms"].items()}
+    allrow = {
+        f"{k}_auroc_after": v["by_language"]["all"]["auroc_after"]
+        for k, v in res["transforms"].items()
+    }
     common.log_mlflow(args, TOOL, out, allrow)
     if args.card:
         from codeorigin_train.analysis.record import record

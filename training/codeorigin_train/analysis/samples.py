@@ -35,7 +35,9 @@ TOOL = "evaluate-samples"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -64,12 +66,14 @@ def judge(df: pd.DataFrame, prob: Any, threshold: float) -> tuple[pd.DataFrame, 
     llm = df[df.label == 1]
     twin = llm["task_id"].map(human)
     has = twin.notna().to_numpy()
-    wins = (llm["p"].to_numpy()[has] > twin.to_numpy()[has]) + 0.5 * (llm["p"].to_numpy()[has] == twin.to_numpy()[has])
+    wins = (llm["p"].to_numpy()[has] > twin.to_numpy()[has]) + 0.5 * (
+        llm["p"].to_numpy()[has] == twin.to_numpy()[has]
+    )
     tasks = []
     for tid, g in df.groupby("task_id", sort=False):
         s = g[g.label == 1]["p"]
         h = g[g.label == 0]["p"]
-        tasks.append({"task_id": tid, "samples": int(len(s)), "p_human": float(h.iloc[0]) if len(h) else None,
+        tasks.append({"task_id": tid, "samples": len(s), "p_human": float(h.iloc[0]) if len(h) else None,
                       "p_samples_mean": float(s.mean()) if len(s) else None,
                       "flagged": float((s >= threshold).mean()) if len(s) else None,
                       "twin_win": float(((s > h.iloc[0]) + 0.5 * (s == h.iloc[0])).mean()) if len(s) and len(h) else None})  # fmt: skip
@@ -94,7 +98,9 @@ def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
     for lab, name in ((0, "human solutions"), (1, "LLM samples")):
         ax.hist(df[df.label == lab]["p"], bins=bins, alpha=0.6, label=name, density=True)
     ax.axvline(threshold, color="red", lw=1, label=f"llm threshold {threshold:.3f}")
-    ax.set(xlabel="calibrated P(LLM)", ylabel="density", title="Probabilities of samples and solutions")
+    ax.set(
+        xlabel="calibrated P(LLM)", ylabel="density", title="Probabilities of samples and solutions"
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
@@ -111,7 +117,9 @@ def split_prompt(code: str) -> tuple[str, str] | None:
     if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     body = fn.body
-    doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant)
+    doc = isinstance(body[0], ast.Expr) and isinstance(
+        getattr(body[0], "value", None), ast.Constant
+    )
     rest = body[1:] if doc else body
     if not rest:
         return None
@@ -122,7 +130,9 @@ def split_prompt(code: str) -> tuple[str, str] | None:
     return "\n".join(lines[:start]) + "\n", "\n".join(lines[start:])
 
 
-def export_paired(paired: Path, out: Path, *, tasks: int, per_task: int, seed: int) -> tuple[Path, Path]:
+def export_paired(
+    paired: Path, out: Path, *, tasks: int, per_task: int, seed: int
+) -> tuple[Path, Path]:
     """The test projects of the paired set as HumanEval-format problems and samples."""
     df = pd.read_parquet(paired)
     df = df[df["split"] == "test"]
@@ -135,15 +145,21 @@ def export_paired(paired: Path, out: Path, *, tasks: int, per_task: int, seed: i
         if cut is None or common.nonblank_lines(cut[1]) < 2:
             continue
         prompt, solution = cut
-        llm = [c for c in g[g.label == 1]["code"] if c.startswith(prompt) and c[len(prompt) :].strip()]
+        llm = [
+            c for c in g[g.label == 1]["code"] if c.startswith(prompt) and c[len(prompt) :].strip()
+        ]
         if not llm:
             continue
-        problems.append({"task_id": f"paired/{ns}", "prompt": prompt, "canonical_solution": solution})
+        problems.append(
+            {"task_id": f"paired/{ns}", "prompt": prompt, "canonical_solution": solution}
+        )
         for k in rng.permutation(len(llm))[:per_task]:
             samples.append({"task_id": f"paired/{ns}", "completion": llm[k][len(prompt) :]})
         if len(problems) >= tasks:
             break
-    return write_jsonl(out / "problems.jsonl", problems), write_jsonl(out / "samples.jsonl", samples)
+    return write_jsonl(out / "problems.jsonl", problems), write_jsonl(
+        out / "samples.jsonl", samples
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             "source": "paired test projects (--export-paired)" if args.export_paired else "given files",
             **{k: v for k, v in res.items() if k != "per_task"}}  # fmt: skip
     common.write_json(out / "samples.json", {**summ, "per_task": res["per_task"]})
-    common.log_mlflow(args, TOOL, out, {k: summ[k] for k in ("auroc", "recall", "human_fpr", "twin_win")})
+    common.log_mlflow(
+        args, TOOL, out, {k: summ[k] for k in ("auroc", "recall", "human_fpr", "twin_win")}
+    )
     if args.card:
         from codeorigin_train.analysis.record import record
 

@@ -33,8 +33,8 @@ from codeorigin_train.modeling import CodeOriginClassifier
 
 PARITY_TOL = 1e-3
 PARITY_TEXTS = (
-    "def add(a, b):\n    \"\"\"Return the sum.\"\"\"\n    return a + b\n",
-    "int main() {\n    for (int i = 0; i < 3; i++) {\n        printf(\"%d\", i);\n    }\n    return 0;\n}\n",
+    'def add(a, b):\n    """Return the sum."""\n    return a + b\n',
+    'int main() {\n    for (int i = 0; i < 3; i++) {\n        printf("%d", i);\n    }\n    return 0;\n}\n',
     "public int size() {\n    // the count\n    return this.items.size();\n}\n",
 )
 
@@ -86,8 +86,9 @@ class TorchModel:
             for s in range(0, len(order), batch):
                 part = order[s : s + batch]
                 ids, mask = self.encoder.pad_batch([windows[k] for k in part])
-                lg = self.classifier(torch.from_numpy(ids).to(self.device),
-                                     torch.from_numpy(mask).to(self.device))
+                lg = self.classifier(
+                    torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
+                )
                 out[part] = lg.double().cpu().numpy().reshape(-1)
         return out
 
@@ -126,7 +127,11 @@ def _onnx_state(path: Path) -> dict[str, np.ndarray]:
 
     graph = onnx.load(str(path)).graph
     init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    alias = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in init}
+    alias = {
+        n.output[0]: n.input[0]
+        for n in graph.node
+        if n.op_type == "Identity" and n.input[0] in init
+    }
 
     def value(name: str) -> np.ndarray | None:
         return init.get(alias.get(name, name))
@@ -156,7 +161,9 @@ def _onnx_state(path: Path) -> dict[str, np.ndarray]:
     for layer in range(layers):
         pre = f"encoder.encoder.layer.{layer}."
         for j, name in enumerate(LINEARS):
-            state[pre + name + ".weight"], state[pre + name + ".bias"] = linears[len(LINEARS) * layer + j]
+            state[pre + name + ".weight"], state[pre + name + ".bias"] = linears[
+                len(LINEARS) * layer + j
+            ]
         for j, name in enumerate(("attention.output.LayerNorm", "output.LayerNorm")):
             state[pre + name + ".weight"], state[pre + name + ".bias"] = norms[1 + 2 * layer + j]  # type: ignore[assignment]
     return state
@@ -226,7 +233,9 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     man = load_manifest(folder)
     raw = man.raw
     graph = man.path(raw.get("onnx", {}).get("fp32") or man.scorer)
-    encoder = TokenEncoder(man.path(man.tokenizer), max_length=man.max_length, layout=man.layout_markers)
+    encoder = TokenEncoder(
+        man.path(man.tokenizer), max_length=man.max_length, layout=man.layout_markers
+    )
     state = _onnx_state(graph)
     hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
     recipe = (raw.get("training") or {}).get("config") or {}
@@ -266,7 +275,9 @@ def from_run(run: Path) -> TorchModel:
     v.load(run)
     spec = v.export_spec()
     cal = json.loads((run / "calibration.json").read_text())
-    encoder = TokenEncoder(spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers)
+    encoder = TokenEncoder(
+        spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers
+    )
     return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"],
                       cal["uncertain_threshold"], str(run))  # fmt: skip
 
@@ -277,7 +288,9 @@ def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
         return from_model_folder(path, parity_texts)
     if (path / "calibration.json").exists():
         return from_run(path)
-    raise SystemExit(f"{path} is neither a model folder (manifest.json) nor a calibrated training run")
+    raise SystemExit(
+        f"{path} is neither a model folder (manifest.json) nor a calibrated training run"
+    )
 
 
 @contextmanager
@@ -292,7 +305,9 @@ def masked_heads(model: TorchModel, heads: Sequence[tuple[int, int]]) -> Iterato
     for layer, hs in by_layer.items():
         dense = model.classifier.encoder_layers()[layer].attention.output.dense
 
-        def pre(_mod: Any, args: tuple[torch.Tensor, ...], hs: list[int] = hs) -> tuple[torch.Tensor]:
+        def pre(
+            _mod: Any, args: tuple[torch.Tensor, ...], hs: list[int] = hs
+        ) -> tuple[torch.Tensor]:
             x = args[0].clone()
             for h in hs:
                 x[..., h * size : (h + 1) * size] = 0.0

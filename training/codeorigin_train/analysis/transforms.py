@@ -93,9 +93,14 @@ def rename(code: str, language: str) -> str:
                 bound.append(name)
     mapping = {name: f"v{i + 1}" for i, name in enumerate(bound)}
     edits = [
-        (n.start_byte, n.end_byte, mapping[data[n.start_byte : n.end_byte].decode("utf-8", "replace")])  # type: ignore[attr-defined]
+        (
+            n.start_byte,
+            n.end_byte,
+            mapping[data[n.start_byte : n.end_byte].decode("utf-8", "replace")],
+        )  # type: ignore[attr-defined]
         for n in _walk(root)
-        if n.type in IDENTIFIER_TYPES | {"field_identifier"} and not n.children  # type: ignore[attr-defined]
+        if n.type in IDENTIFIER_TYPES | {"field_identifier"}
+        and not n.children  # type: ignore[attr-defined]
         and data[n.start_byte : n.end_byte].decode("utf-8", "replace") in mapping  # type: ignore[attr-defined]
         and not _foreign_attribute(n)
     ]
@@ -128,9 +133,15 @@ def hand_edits(code: str, language: str, *, k: int = 3) -> str:
     for i in sorted(rng.sample(body, min(k, len(body))), reverse=True):
         kind = rng.randrange(3)
         if kind == 0:
-            lines[i] = re.sub(r"\s*([=+\-*/<>]=?|==|!=|,)\s*", lambda m: m.group(1).strip() or m.group(1), lines[i])
+            lines[i] = re.sub(
+                r"\s*([=+\-*/<>]=?|==|!=|,)\s*",
+                lambda m: m.group(1).strip() or m.group(1),
+                lines[i],
+            )
         elif kind == 1 and not lines[i].rstrip().endswith("\\"):
-            lines[i] = f"{lines[i].rstrip()}  {comment} {rng.choice(['fix', 'tmp', 'check this', 'ok'])}"
+            lines[i] = (
+                f"{lines[i].rstrip()}  {comment} {rng.choice(['fix', 'tmp', 'check this', 'ok'])}"
+            )
         else:
             lines.insert(i, "")
     return "\n".join(lines)

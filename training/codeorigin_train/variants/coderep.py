@@ -65,7 +65,9 @@ class CodeRep(Variant):
         self._frames = {id(frame): (frame, out)}
         return out
 
-    def training_rows(self, frame: pd.DataFrame, work: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    def training_rows(
+        self, frame: pd.DataFrame, work: Path
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         return self.base.training_rows(frame, work)
 
     def prepare(self, frame: pd.DataFrame, run_dir: Path) -> None:
@@ -86,7 +88,9 @@ class CodeRep(Variant):
     def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
         return self.base.predict_logits([augment(t, None, self.kind) for t in texts])
 
-    def loso_fold(self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
+    def loso_fold(
+        self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
+    ) -> np.ndarray:
         return self.base.loso_fold(self._aug(frame), train, val, test)
 
 
