@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeorigin import __version__, cli_ray
+from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
     from codeorigin.engine import Options
@@ -35,16 +35,6 @@ def _threshold(value: str) -> float:
     return p
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from exc
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codeorigin",
@@ -56,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server (LSP over stdio)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
-    serve.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads")
+    serve.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads")
     serve.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
@@ -64,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
-    scan.add_argument("--max-file-bytes", type=_positive_int, default=1_000_000)
+    scan.add_argument("--max-file-bytes", type=positive_int, default=1_000_000)
     scan.add_argument(
         "--all", action="store_true", help="text format: list every span, not only flagged ones"
     )
@@ -96,11 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _judging_arguments(explain)
     explain.add_argument(
-        "--steps", type=_positive_int, default=None, help="Integrated Gradients steps"
+        "--steps", type=positive_int, default=None, help="Integrated Gradients steps"
     )
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench.add_argument("--model", metavar="DIR", type=Path, default=None)
-    bench.add_argument("--threads", type=_positive_int, default=1)
+    bench.add_argument("--threads", type=positive_int, default=1)
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
     bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
@@ -123,16 +113,16 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--threshold", type=_threshold, default=None, help="flag at or above P")
     parser.add_argument("--model", metavar="DIR", type=Path, default=None)
-    parser.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads")
+    parser.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads")
     parser.add_argument(
         "--min-lines",
-        type=_positive_int,
+        type=positive_int,
         default=Options.min_lines,
         help="fewer statement lines in the body: too short to judge",
     )
     parser.add_argument(
         "--min-tokens",
-        type=_positive_int,
+        type=positive_int,
         default=Options.min_tokens,
         help="fewer identifier/literal tokens in the body: too short to judge",
     )
@@ -178,36 +168,6 @@ def _load_model(folder: Path | None, threads: int) -> Model:
     from codeorigin.model.scorer import Model
 
     return Model.load(folder if folder is not None else default_model_dir(), threads=threads)
-
-
-class Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and for long runs."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.start = time.monotonic()
-
-    def update(self, done: int, total: int, path: str) -> None:
-        if not self.enabled or total < 20:
-            return
-        width = 30
-        filled = int(width * done / max(1, total))
-        name = path[-40:]
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
-        sys.stderr.flush()
-
-    def rates(self, done: int, total: int, spans: int, seconds: float) -> None:
-        """`scan --ray`: files done, with files and spans per second."""
-        if not self.enabled:
-            return
-        per_s = f"{done / seconds:.1f} files/s, {spans / seconds:.1f} spans/s" if seconds else ""
-        sys.stderr.write(f"\r{done}/{total} files, {spans} spans, {per_s}".ljust(89)[:89])
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r" + " " * 90 + "\r")
-            sys.stderr.flush()
 
 
 def _options(args: argparse.Namespace) -> Options:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin.terminal import Progress, positive_int
+
 if TYPE_CHECKING:
     from codeorigin.model.scorer import Model
     from codeorigin.report import ScanReport
@@ -31,8 +33,6 @@ def actor_counts(value: str) -> list[int]:
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
     """`scan --ray` and `--repos`: many repositories, scored on a Ray cluster."""
-    from codeorigin.cli import _positive_int
-
     scan.add_argument(
         "--repos",
         metavar="FILE",
@@ -51,7 +51,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     )
     scan.add_argument(
         "--actors",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="--ray: scoring actors (default: the cluster's CPUs / --threads)",
     )
@@ -104,7 +104,6 @@ def scan_on_ray(
 ) -> tuple[ScanReport, bool]:
     """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr."""
     from codeorigin import distributed
-    from codeorigin.cli import Progress
 
     progress = Progress()
     # Ray prints its errors (an actor that died) on stdout: keep them off the report.

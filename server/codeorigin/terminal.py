@@ -1,0 +1,50 @@
+"""What the command line's modules share: argument types and the progress line on stderr.
+
+`cli` and `cli_ray` both use them; they live here so that neither imports the other back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from exc
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and for long runs."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.start = time.monotonic()
+
+    def update(self, done: int, total: int, path: str) -> None:
+        if not self.enabled or total < 20:
+            return
+        width = 30
+        filled = int(width * done / max(1, total))
+        name = path[-40:]
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+        sys.stderr.flush()
+
+    def rates(self, done: int, total: int, spans: int, seconds: float) -> None:
+        """`scan --ray`: files done, with files and spans per second."""
+        if not self.enabled:
+            return
+        per_s = f"{done / seconds:.1f} files/s, {spans / seconds:.1f} spans/s" if seconds else ""
+        sys.stderr.write(f"\r{done}/{total} files, {spans} spans, {per_s}".ljust(89)[:89])
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 90 + "\r")
+            sys.stderr.flush()
