@@ -18,33 +18,13 @@ end
 
 local python = nonempty(vim.g.codeorigin_python) or nonempty(vim.env.CODEORIGIN_PYTHON) or 'python3'
 
--- Neovim filetypes the server scores (the same names as the server's language ids).
-local filetypes = {
-  'python', 'java', 'c', 'cpp', 'javascript', 'javascriptreact',
-  'typescript', 'typescriptreact', 'go', 'rust', 'ruby', 'php',
-}
-
--- The server settings: the same keys and defaults as VS Code's `codeorigin.*` settings, without the
--- prefix. vim.NIL is JSON null (a Lua nil would drop the key). Override any of them with
+-- The filetypes the server scores and the default settings, shared with lspconfig.lua (and written
+-- from the server's typed settings). Override any setting with
 -- vim.g.codeorigin_settings = { threshold = 0.9 } before this file is loaded.
-local settings = {
-  enable = true,
-  threshold = vim.NIL, -- null: the model's calibrated threshold; else 0..1
-  minLines = 3, -- statement lines of the body (not braces, not the signature)
-  minTokens = 8, -- identifier and literal tokens of the body
-  severity = 'information', -- 'error' | 'warning' | 'information' | 'hint'
-  showUncertain = false,
-  codeLens = true,
-  languages = vim.list_slice(filetypes),
-  modelPath = '', -- '': the model shipped with the server
-  debounceMs = 400,
-  maxFileBytes = 1000000,
-  threads = 1,
-  inlayHints = false,
-  igSteps = vim.NIL, -- null: the model's default number of integrated-gradients steps
-  baseline = '', -- a file from `codeorigin scan --write-baseline`; relative: to the root folder
-  extensions = vim.empty_dict(), -- e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content
-}
+local here = debug.getinfo(1, 'S').source:match('^@(.*[/\\])') or './'
+local shared = dofile(here .. 'codeorigin_settings.lua')
+local filetypes = shared.filetypes
+local settings = shared.settings()
 -- A shallow merge: the settings are flat, and a list given here (languages) replaces the default.
 for key, value in pairs(vim.g.codeorigin_settings or {}) do
   settings[key] = value

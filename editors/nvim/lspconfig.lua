@@ -13,30 +13,12 @@ if python == nil or python == '' then
   python = 'python3'
 end
 
-local filetypes = {
-  'python', 'java', 'c', 'cpp', 'javascript', 'javascriptreact',
-  'typescript', 'typescriptreact', 'go', 'rust', 'ruby', 'php',
-}
-
--- Same keys and defaults as VS Code's `codeorigin.*` settings, without the prefix (vim.NIL = null).
-local settings = {
-  enable = true,
-  threshold = vim.NIL, -- null: the model's calibrated threshold; else 0..1
-  minLines = 3, -- statement lines of the body (not braces, not the signature)
-  minTokens = 8, -- identifier and literal tokens of the body
-  severity = 'information', -- 'error' | 'warning' | 'information' | 'hint'
-  showUncertain = false,
-  codeLens = true,
-  languages = vim.list_slice(filetypes),
-  modelPath = '', -- '': the model shipped with the server
-  debounceMs = 400,
-  maxFileBytes = 1000000,
-  threads = 1,
-  inlayHints = false,
-  igSteps = vim.NIL, -- null: the model's default number of integrated-gradients steps
-  baseline = '', -- a file from `codeorigin scan --write-baseline`; relative: to the root folder
-  extensions = vim.empty_dict(), -- e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content
-}
+-- The filetypes the server scores and the default settings (the same keys and defaults as VS Code's
+-- `codeorigin.*` settings, without the prefix), shared with codeorigin.lua.
+local here = debug.getinfo(1, 'S').source:match('^@(.*[/\\])') or './'
+local shared = dofile(here .. 'codeorigin_settings.lua')
+local filetypes = shared.filetypes
+local settings = shared.settings()
 
 -- Register once: configs.<name> may only be assigned when it does not exist yet.
 if not configs.codeorigin then

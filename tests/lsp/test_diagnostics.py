@@ -6,8 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from lsp_client import EDITORS, PY_DOC, Start, capabilities, units, uri_in
 from lsprotocol import types
+
+from helpers.lsp_client import EDITORS, PY_DOC, Start, capabilities, units, uri_in
 
 
 @pytest.mark.parametrize("editor", EDITORS)

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_client import EDITORS, PY_DOC, TIMEOUT, Client, Start, capabilities, uri_in
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from samples import PLANTED_DOC as DOC
+from helpers.lsp_client import EDITORS, PY_DOC, TIMEOUT, Client, Start, capabilities, uri_in
+from helpers.samples import PLANTED_DOC as DOC
 
 PLANTED_LINE = 10  # 0-based: "        zebra = item"
 PLANTED_SPAN = (7, 12)

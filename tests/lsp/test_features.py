@@ -6,9 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
+
+from helpers.lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
 
 
 def hover_params(uri: str, line: int, character: int) -> types.HoverParams:

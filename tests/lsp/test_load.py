@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_client import TIMEOUT, Client, Start, uri_in
 from lsprotocol import types
 
 from codeorigin.lsp.positions import PositionMap
+from helpers.lsp_client import TIMEOUT, Client, Start, uri_in
 
 N_DOCUMENTS = 50
 N_EDITS = 2_000
@@ -89,11 +89,11 @@ def send_edit(client: Client, uri: str, version: int, text: str, edit: tuple[int
 
 def expected_diagnostics(texts: dict[str, str], model: Path, encoding: str) -> dict[str, list[Any]]:
     """What a fresh full scoring of each text gives, in the shape the diagnostics carry."""
-    from codeorigin.engine import Engine, Options
+    from codeorigin.engine import Engine, VerdictRules
     from codeorigin.model.scorer import Model
 
     engine = Engine(Model.load(model, threads=1))
-    options = Options(
+    options = VerdictRules(
         threshold=OPTIONS["threshold"],
         min_lines=OPTIONS["minLines"],
         min_tokens=OPTIONS["minTokens"],

@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 
 import attrs
 import pytest
-from lsp_client import PY_DOC, TIMEOUT, Client, Start, capabilities, uri_in
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from codeorigin.lsp.positions import PositionMap
+from helpers.lsp_client import PY_DOC, TIMEOUT, Client, Start, capabilities, uri_in
 
 _good = itertools.count(1)
 T = TypeVar("T")

@@ -105,12 +105,22 @@ def test_relative_and_lazy_imports_are_edges(tmp_path: Path) -> None:
     assert cycles(import_graph(pkg)) == [["pkg.a", "pkg.sub.b"]]
 
 
-# The server's LSP features still import each other and the server (issue 16, being reworked in
-# parallel): the marker goes when that lands (a pass is then reported as XPASS).
-SERVER_LOOP = pytest.mark.xfail(reason="issue 16: the lsp/ import loop", strict=False)
-
-
-@pytest.mark.parametrize("tree", [pytest.param("server", marks=SERVER_LOOP), "training"])
+@pytest.mark.parametrize("tree", ["server", "training"])
 def test_no_import_cycle(tree: str) -> None:
     found = cycles(import_graph(PACKAGES[tree]))
     assert not found, f"import cycles in {tree}/: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_language_server_features_import_no_other_feature_and_not_the_assembly() -> None:
+    """A feature of the language server (`lsp/features/`) knows the server through `lsp.state`
+    and its words through `lsp.vocabulary`: it imports no other feature, and only the entry points
+    import `lsp.server`, which lists the features."""
+    graph = import_graph(PACKAGES["server"])
+    prefix = "codeorigin.lsp.features."
+    features = {m for m in graph if m.startswith(prefix)}
+    assert len(features) >= 10
+    for module in sorted(features):
+        others = sorted(t for t in graph[module] if t in features)
+        assert not others, f"{module} imports the feature(s) {others}"
+    importers = sorted(m for m, targets in graph.items() if "codeorigin.lsp.server" in targets)
+    assert importers == ["codeorigin.cli", "codeorigin.lsp.__main__"]

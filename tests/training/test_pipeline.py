@@ -61,7 +61,7 @@ def _write_semeval(root: Path, n: int = 48) -> None:
 
 
 def _tiny_classifier() -> torch.nn.Module:
-    from tinymodel import tiny_classifier
+    from helpers.tinymodel import tiny_classifier
 
     return tiny_classifier(0)
 

@@ -17,8 +17,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from codeorigin.core.spans import extract_spans  # noqa: E402
 from codeorigin.model.attributor import Attributor, path_points  # noqa: E402
 from codeorigin.model.manifest import ModelError, load_manifest, write_manifest  # noqa: E402
@@ -29,7 +27,7 @@ from codeorigin_train.gradient_export import (  # noqa: E402
     check_gradient_parity,
     parity_feeds,
 )
-from igmodel import (  # noqa: E402
+from helpers.igmodel import (  # noqa: E402
     LINES,
     MAX_LENGTH,
     PLANTED,
@@ -37,7 +35,7 @@ from igmodel import (  # noqa: E402
     planted_function,
     train_planted,
 )
-from tinymodel import build_tiny_model, tiny_classifier  # noqa: E402
+from helpers.tinymodel import build_tiny_model, tiny_classifier  # noqa: E402
 
 
 @pytest.fixture(scope="module")

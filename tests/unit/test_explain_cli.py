@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from samples import PLANTED_DOC as DOC
+from helpers.samples import PLANTED_DOC as DOC
 
 PLANTED_LINE = 11  # 1-based
 

@@ -1,9 +1,9 @@
 """The server's explanation worker and the hover chart, in process.
 
-The worker (`codeorigin.lsp.explanations.Explanations`): what a user waits for runs before what is
+The worker (`codeorigin.lsp.attribution_jobs.AttributionJobs`): what a user waits for runs before what is
 computed ahead, work queued ahead for a document that changed since is dropped, one text is one
 job, and a finished job serves a document where the same function moved. The chart
-(`codeorigin.lsp.explain`): bars, labels and rows as a reader sees them.
+(`codeorigin.explanation`, shared by the hover and `codeorigin explain`): bars, labels and rows as a reader sees them.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from codeorigin.engine import Engine, Options, SpanResult
-from codeorigin.lsp import explain
-from codeorigin.lsp.explanations import AHEAD, NOW, Explanations
+from codeorigin import explanation as explain
+from codeorigin.engine import Engine, SpanResult, VerdictRules
+from codeorigin.lsp.attribution_jobs import AHEAD, NOW, AttributionJobs
 from codeorigin.lsp.options import Settings
 from codeorigin.model.attributor import Attribution, LineAttribution, TokenAttribution
 from codeorigin.model.manifest import ModelError
@@ -31,29 +30,21 @@ DOC = "".join(
 )
 
 
-class FakeAnalyzer:
-    def __init__(self) -> None:
-        self.generations: dict[str, int] = {}
-
-    def generation(self, uri: str) -> int | None:
-        return self.generations.get(uri)
-
-
 @pytest.fixture
 def setup(
     tiny_ig_model_dir: Path,
-) -> Iterator[tuple[Explanations, FakeAnalyzer, Engine, list[SpanResult]]]:
-    analyzer = FakeAnalyzer()
-    explanations = Explanations(SimpleNamespace(analyzer=analyzer))  # type: ignore[arg-type]
+) -> Iterator[tuple[AttributionJobs, dict[str, int], Engine, list[SpanResult]]]:
+    generations: dict[str, int] = {}  # each document's generation, as `Analyzer.generation`
+    explanations = AttributionJobs(generations.get)
     engine = Engine(Model.load(tiny_ig_model_dir))
-    results = engine.analyze(DOC, "python", Options())
+    results = engine.analyze(DOC, "python", VerdictRules())
     assert [r.span.name for r in results] == ["f0", "f1", "f2", "f3"]
-    yield explanations, analyzer, engine, results
+    yield explanations, generations, engine, results
     explanations.shutdown()
 
 
 def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
-    explanations, analyzer, engine, results = setup
+    explanations, generations, engine, results = setup
     settings = Settings()
     attributor = explanations.attributor(engine)
     started: list[str] = []
@@ -67,7 +58,7 @@ def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
         return original(document, span, **kwargs)
 
     attributor.attribute_span = recording  # type: ignore[method-assign]
-    analyzer.generations["a"] = 1
+    generations["a"] = 1
     first = explanations.request("a", DOC, results[0], engine, settings)
     while not started:
         release.wait(0.01)
@@ -78,8 +69,8 @@ def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
         "b", DOC, results[2], engine, settings, priority=AHEAD, generation=1
     )
     now = explanations.request("a", DOC, results[3], engine, settings)
-    analyzer.generations["b"] = 2  # document b changed: its queued work is dropped...
-    analyzer.generations["a"] = 2  # ...and so would a's, but its new version asks again
+    generations["b"] = 2  # document b changed: its queued work is dropped...
+    generations["a"] = 2  # ...and so would a's, but its new version asks again
     edited = DOC + "\n"
     again = explanations.request(
         "a", edited, results[1], engine, settings, priority=AHEAD, generation=2
@@ -96,7 +87,7 @@ def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
 
 
 def test_a_hover_moves_work_queued_ahead_up_and_keeps_it(setup: Any) -> None:
-    explanations, analyzer, engine, results = setup
+    explanations, generations, engine, results = setup
     attributor = explanations.attributor(engine)
     release = threading.Event()
     original = attributor.attribute_span
@@ -108,7 +99,7 @@ def test_a_hover_moves_work_queued_ahead_up_and_keeps_it(setup: Any) -> None:
         return original(document, span, **kwargs)
 
     attributor.attribute_span = held  # type: ignore[method-assign]
-    analyzer.generations["a"] = 1
+    generations["a"] = 1
     explanations.request("a", DOC, results[0], engine, Settings())
     while not calls:
         release.wait(0.01)
@@ -117,7 +108,7 @@ def test_a_hover_moves_work_queued_ahead_up_and_keeps_it(setup: Any) -> None:
     )
     hovered = explanations.request("a", DOC, results[1], engine, Settings())
     assert hovered is ahead and hovered.priority == NOW and hovered.generation is None
-    analyzer.generations["a"] = 2  # an edit: a job a user asked for is kept all the same
+    generations["a"] = 2  # an edit: a job a user asked for is kept all the same
     release.set()
     assert hovered.future.result(timeout=20).lines
 
@@ -130,7 +121,7 @@ def test_a_finished_job_serves_the_function_where_it_moved(setup: Any) -> None:
     assert before.steps == 8
     assert before.top_lines(1)[0].line == results[1].start_line + 3  # the planted line
     moved = "# a new first line\n\n" + DOC
-    result = engine.analyze(moved, "python", Options())[1]
+    result = engine.analyze(moved, "python", VerdictRules())[1]
     assert explanations.request("a", moved, result, engine, settings) is job  # same text, same job
     after = explanations.explanation(job, moved, result.span)
     assert [la.line - 2 for la in after.lines] == [la.line for la in before.lines]
@@ -138,10 +129,10 @@ def test_a_finished_job_serves_the_function_where_it_moved(setup: Any) -> None:
 
 
 def test_a_model_without_gradient_graph_cannot_explain(tiny_model_dir: Path) -> None:
-    explanations = Explanations(SimpleNamespace(analyzer=FakeAnalyzer()))  # type: ignore[arg-type]
+    explanations = AttributionJobs({}.get)
     engine = Engine(Model.load(tiny_model_dir))
     assert not explanations.can_explain(engine)
-    result = engine.analyze(DOC, "python", Options())[0]
+    result = engine.analyze(DOC, "python", VerdictRules())[0]
     with pytest.raises(ModelError, match="no gradient graph"):
         explanations.request("a", DOC, result, engine, Settings())
 
@@ -149,9 +140,9 @@ def test_a_model_without_gradient_graph_cannot_explain(tiny_model_dir: Path) -> 
 def test_ig_steps_stay_within_what_the_rule_takes(setup: Any) -> None:
     explanations, _, engine, _ = setup
     attributor = explanations.attributor(engine)
-    assert Explanations.steps(Settings(), attributor) == 64  # the model's
-    assert Explanations.steps(Settings(ig_steps=1), attributor) == 2  # trapezoid needs two
-    assert Explanations.steps(Settings(ig_steps=4096), attributor) == 1024
+    assert AttributionJobs.steps(Settings(), attributor) == 64  # the model's
+    assert AttributionJobs.steps(Settings(ig_steps=1), attributor) == 2  # trapezoid needs two
+    assert AttributionJobs.steps(Settings(ig_steps=4096), attributor) == 1024
 
 
 # The chart --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from codeorigin.core.spans import extract_spans
-from samples import CPP_HEADER
+from helpers.samples import CPP_HEADER
 
 # One-statement accessors, one per language (as an IDE or a person writes them), each with the
 # statement lines and identifier/literal tokens of its body.

@@ -17,7 +17,8 @@ is exported as an ONNX graph here, next to the scorer:
              grad    float32 [B, L, H]        d logit / d z
              embeds  float32 [B, L, H]        x - x'
 
-Both B and L are dynamic (L up to the position table, 512), so one graph serves every length; rows
+The names and the interface version are `codeorigin.model.gradient_graph`'s, which the runtime's
+attributor reads too. Both B and L are dynamic (L up to the position table, 512), so one graph serves every length; rows
 are independent, so many path points and windows go through one run.
 
 How: the joint forward and backward is traced with `make_fx` (symbolic shapes) over a functional
@@ -48,7 +49,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from codeorigin.model.gradient_graph import BASELINES, INPUT_NAMES, INTERFACE, OUTPUT_NAMES
 from codeorigin.model.manifest import MANIFEST, write_manifest
+from codeorigin.model.quadrature import RULES
 from codeorigin_train.export import ParityError
 from codeorigin_train.modeling import CodeOriginClassifier, mean_pool
 
@@ -57,10 +60,6 @@ log = logging.getLogger(__name__)
 GRADIENT_FILE = "gradient.onnx"
 GRADIENT_TOL = 1e-4
 GRADIENT_OPSET = 18
-# Version of the graph's interface (inputs/outputs above); the runtime refuses other versions.
-GRADIENT_INTERFACE = 1
-INPUT_NAMES = ("input_ids", "attention_mask", "path_mask", "alphas", "baseline_scale")
-OUTPUT_NAMES = ("logit", "grad", "embeds")
 # Until `ig_steps.choose_steps` has measured the real model: 16 evaluations fit a 1 s hover on two
 # cores, and the trapezoid rule had the thinnest tail of deltas on a model that saturates along the
 # path (Gauss rules' nodes crowd the ends and miss a sharp rise in the middle).
@@ -172,13 +171,9 @@ def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
     emb_key = _embedding_key(core)
 
     def joint(
-        tensors: list[torch.Tensor],
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        path_mask: torch.Tensor,
-        alphas: torch.Tensor,
-        baseline_scale: torch.Tensor,
+        tensors: list[torch.Tensor], *inputs: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        input_ids, attention_mask, path_mask, alphas, baseline_scale = inputs  # INPUT_NAMES
         state = dict(zip(names, tensors))
         table = state[emb_key]
         x = nn.functional.embedding(input_ids, table)
@@ -393,8 +388,6 @@ def add_gradient_graph(
     `update_manifest=False` only the graph is written; pass the returned `files` and `extra` to
     `write_model_folder(extra_files=..., extra=...)`.
     """
-    from codeorigin.model.attributor import BASELINES, RULES
-
     if rule not in RULES or baseline not in BASELINES or int(steps) < 2:
         raise ValueError(
             f"bad attribution defaults: rule {rule!r} (one of {RULES}), baseline {baseline!r} "
@@ -425,7 +418,7 @@ def add_gradient_graph(
         "onnx": {"gradient": file_name},
         "attribution": {
             "method": "integrated_gradients",
-            "interface": GRADIENT_INTERFACE,
+            "interface": INTERFACE,
             "steps": int(steps),
             "rule": rule,
             "baseline": baseline,

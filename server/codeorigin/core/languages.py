@@ -28,6 +28,9 @@ class LanguageInfo:
     module: str  # Python module of the grammar wheel
     entry: str  # function in that module returning the grammar pointer
     extensions: tuple[str, ...]
+    # Other language ids editors give documents of this grammar, which the user can list on their
+    # own in `codeorigin.languages` (VS Code's "javascriptreact" is JavaScript with JSX).
+    editor_ids: tuple[str, ...] = ()
 
 
 LANGUAGES: dict[str, LanguageInfo] = {
@@ -43,7 +46,11 @@ LANGUAGES: dict[str, LanguageInfo] = {
             (".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp"),
         ),
         LanguageInfo(
-            "javascript", "tree_sitter_javascript", "language", (".js", ".mjs", ".cjs", ".jsx")
+            "javascript",
+            "tree_sitter_javascript",
+            "language",
+            (".js", ".mjs", ".cjs", ".jsx"),
+            ("javascriptreact",),
         ),
         LanguageInfo(
             "typescript", "tree_sitter_typescript", "language_typescript", (".ts", ".mts", ".cts")
@@ -56,9 +63,15 @@ LANGUAGES: dict[str, LanguageInfo] = {
     )
 }
 
+# The language ids editors use for the supported languages, in the table's order: what VS Code
+# activates on and Neovim attaches to (`lsp.editor_settings` writes them into the editors' files).
+EDITOR_IDS: tuple[str, ...] = tuple(
+    lid for info in LANGUAGES.values() for lid in (info.id, *info.editor_ids)
+)
+
 # Other names editors use for the same grammars.
 ALIASES: dict[str, str] = {
-    "javascriptreact": "javascript",
+    **{lid: info.id for info in LANGUAGES.values() for lid in info.editor_ids},
     "jsx": "javascript",
     "js": "javascript",
     "ts": "typescript",

@@ -19,6 +19,12 @@ from typing import Literal
 from tree_sitter import Node
 
 from codeorigin.core import languages
+from codeorigin.core.grammar_rules import (
+    CLASS_BODIES,
+    METHOD_TYPES,
+    NAME_TYPES,
+    RULES,
+)
 
 SpanKind = Literal["function", "method", "module"]
 
@@ -63,126 +69,6 @@ class Span:
         return any(a <= offset < b or (offset == b and a < b) for a, b in self.segments)
 
 
-# Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
-# bind a name to a value, with the fields holding the name and the value. "values": node types that
-# make a binding a span. "classes": containers whose direct functions are methods.
-_RULES: dict[str, dict[str, object]] = {
-    "python": {
-        "functions": {"function_definition"},
-        "classes": {"class_definition"},
-        "bindings": {"assignment": ("left", "right")},
-        "values": {"lambda"},
-        "wrappers": {"decorated_definition"},
-    },
-    "java": {
-        "functions": {
-            "method_declaration",
-            "constructor_declaration",
-            "compact_constructor_declaration",
-        },
-        "classes": {
-            "class_declaration",
-            "interface_declaration",
-            "enum_declaration",
-            "record_declaration",
-            "object_creation_expression",
-        },
-        "bindings": {"variable_declarator": ("name", "value")},
-        "values": {"lambda_expression"},
-        "always_method": True,
-    },
-    "c": {
-        "functions": {"function_definition"},
-        "classes": set(),
-        "bindings": {},
-        "values": set(),
-    },
-    "cpp": {
-        "functions": {"function_definition"},
-        "classes": {"class_specifier", "struct_specifier", "union_specifier"},
-        "bindings": {"init_declarator": ("declarator", "value")},
-        "values": {"lambda_expression"},
-        "wrappers": {"template_declaration"},
-    },
-    "javascript": {
-        "functions": {
-            "function_declaration",
-            "generator_function_declaration",
-            "method_definition",
-        },
-        "classes": {"class_declaration", "class"},
-        "bindings": {
-            "variable_declarator": ("name", "value"),
-            "assignment_expression": ("left", "right"),
-            "pair": ("key", "value"),
-            "field_definition": ("property", "value"),
-        },
-        "values": {"arrow_function", "function_expression", "function", "generator_function"},
-    },
-    "go": {
-        "functions": {"function_declaration", "method_declaration"},
-        "classes": set(),
-        "bindings": {"short_var_declaration": ("left", "right"), "var_spec": ("name", "value")},
-        "values": {"func_literal"},
-    },
-    "rust": {
-        "functions": {"function_item"},
-        "classes": {"impl_item", "trait_item"},
-        "bindings": {"let_declaration": ("pattern", "value")},
-        "values": {"closure_expression"},
-    },
-    "ruby": {
-        "functions": {"method", "singleton_method"},
-        "classes": {"class", "module", "singleton_class"},
-        "bindings": {"assignment": ("left", "right")},
-        "values": {"lambda"},
-    },
-    "php": {
-        "functions": {"function_definition", "method_declaration"},
-        "classes": {
-            "class_declaration",
-            "interface_declaration",
-            "trait_declaration",
-            "enum_declaration",
-        },
-        "bindings": {"assignment_expression": ("left", "right")},
-        "values": {
-            "arrow_function",
-            "anonymous_function",
-            "anonymous_function_creation_expression",
-        },
-    },
-}
-_RULES["typescript"] = {
-    **_RULES["javascript"],
-    "classes": {"class_declaration", "class", "abstract_class_declaration"},
-    "bindings": {
-        **_RULES["javascript"]["bindings"],  # type: ignore[dict-item]
-        "public_field_definition": ("name", "value"),
-    },
-}
-_RULES["typescriptreact"] = _RULES["typescript"]
-
-# Top-level nodes that never count as module-level code by themselves.
-_MODULE_SKIP = {"comment", "line_comment", "block_comment", "ERROR"}
-_METHOD_TYPES = {"method_definition", "method_declaration", "constructor_declaration"}
-_NAME_TYPES = {
-    "identifier",
-    "field_identifier",
-    "property_identifier",
-    "private_property_identifier",
-    "type_identifier",
-    "qualified_identifier",
-    "destructor_name",
-    "operator_name",
-    "name",
-    "constant",
-    "variable_name",
-    "string",
-    "simple_identifier",
-}
-
-
 class _Text:
     """Byte-to-character offset conversion for one document (tree-sitter speaks UTF-8 bytes)."""
 
@@ -217,12 +103,12 @@ def _declarator_name(node: Node) -> Node | None:
     cur: Node | None = node
     while cur is not None and seen < 64:
         seen += 1
-        if cur.type in _NAME_TYPES:
+        if cur.type in NAME_TYPES:
             return cur
         nxt = cur.child_by_field_name("declarator")
         if nxt is None:
             for child in cur.named_children:
-                if child.type in _NAME_TYPES or "declarator" in child.type:
+                if child.type in NAME_TYPES or "declarator" in child.type:
                     nxt = child
                     break
         cur = nxt
@@ -237,31 +123,9 @@ def _name_node(node: Node, language: str) -> Node | None:
     if name is not None:
         return name
     for child in node.named_children:
-        if child.type in _NAME_TYPES:
+        if child.type in NAME_TYPES:
             return child
     return None
-
-
-# Nodes between a class and its methods: a method found under these is still a method.
-_CLASS_BODIES = {
-    "class_body",
-    "declaration_list",
-    "field_declaration_list",
-    "body_statement",
-    "block",
-    "enum_body",
-    "enum_body_declarations",
-    "interface_body",
-    "class_body_declaration",
-    "template_declaration",
-    "declaration",
-    "field_declaration",
-    "decorated_definition",
-    "export_statement",
-    "public_field_definition",
-    "field_definition",
-    "access_specifier",
-}
 
 
 @dataclass
@@ -367,7 +231,7 @@ _WORDS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$@][\w$]*|\d
 
 def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
     """Outermost function spans of the tree, depth first, without recursion (deep code is fine)."""
-    rules = _RULES[language]
+    rules = RULES[language]
     functions: set[str] = rules["functions"]  # type: ignore[assignment]
     classes: set[str] = rules["classes"]  # type: ignore[assignment]
     bindings: dict[str, tuple[str, str]] = rules["bindings"]  # type: ignore[assignment]
@@ -391,7 +255,7 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             is_method = (
                 always_method
                 or in_class
-                or t in _METHOD_TYPES
+                or t in METHOD_TYPES
                 or (name_node is not None and name_node.type == "qualified_identifier")
             )
             if language == "go":
@@ -435,7 +299,7 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
                 continue
         if t in classes:
             child_in_class = True
-        elif in_class and t in _CLASS_BODIES:
+        elif in_class and t in CLASS_BODIES:
             child_in_class = True
         else:
             child_in_class = False
@@ -534,7 +398,7 @@ def _module_span(
     min_lines: int,
 ) -> Span | None:
     """Module-level code outside functions and classes, as whole lines."""
-    classes: set[str] = _RULES[language]["classes"]  # type: ignore[assignment]
+    classes: set[str] = RULES[language]["classes"]  # type: ignore[assignment]
     excluded = list(covered)
     excluded_bytes = list(covered_bytes)
     for child in root.named_children:

@@ -1,10 +1,14 @@
 """The language server: the only part of codeorigin that imports pygls and lsprotocol.
 
-One module per LSP feature, each with a `register(server)` function: `lifecycle` (initialize),
-`configuration` (settings, live), `sync` (documents), `diagnostics` (push and pull), `hover`,
-`code_lens`, `code_actions`, `commands`. They share the state in `server.CodeOriginServer`:
-`options` (the settings dataclass), `models` (loaded models), `analysis` (scoring open documents),
-`positions` (offsets to LSP positions), `documents` (LSP line counting), `progress`,
-`capabilities` (what the client supports). Start it with `server.serve(...)` or
-`python -m codeorigin.lsp`.
+Floors, each importing only the ones below it:
+
+- words and data: `vocabulary` (command ids, verdict words, percent formats), `options` (the typed
+  `Settings`), `positions`, `capabilities`, `documents`;
+- `host.Host`: pygls' server with the model thread, the client's features, the settings in effect
+  (`settings_store`) and messages to the user;
+- services on the host: `model_registry` (loaded models), `baselines`, `progress`, `analysis`
+  (scoring open documents), `attribution_jobs` (Integrated Gradients on their own thread);
+- `state`: `CodeOriginServer` with those services, and `Feature`, the hooks it calls;
+- `features/`: one module per LSP feature, each a `Feature`; none imports another;
+- `server`: the list of features, `create_server`, `serve`, and `main` (`python -m codeorigin.lsp`).
 """

@@ -12,7 +12,8 @@ and converts positions.
 
 Before scoring, a document a generator wrote (`core.generated`: a `Code generated … DO NOT EDIT`
 header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
-a log line. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
+a log line; so are functions marked as generated inside a document. `codeorigin.includeGenerated`
+scores both, as `codeorigin scan --include-generated` does. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
 maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
 remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
 `codeorigin: ignore` comment suppresses.
@@ -33,7 +34,9 @@ from lsprotocol import types
 
 from codeorigin.core import generated, languages
 from codeorigin.engine import Engine, SpanResult
-from codeorigin.lsp import diagnostics
+from codeorigin.lsp.baselines import BaselineStore
+from codeorigin.lsp.host import Host
+from codeorigin.lsp.model_registry import ModelRegistry
 from codeorigin.lsp.options import Settings
 from codeorigin.lsp.positions import PositionMap
 from codeorigin.lsp.progress import with_progress_if_slow
@@ -41,7 +44,6 @@ from codeorigin.lsp.progress import with_progress_if_slow
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
-    from codeorigin.lsp.server import CodeOriginServer
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ class Analysis:
         """(llm, uncertain) thresholds in effect: the user's threshold or the model's."""
         if self.engine is None:
             return None
-        return self.engine.effective_thresholds(self.settings.engine_options())
+        return self.engine.effective_thresholds(self.settings.verdict_rules())
 
     def spans_at(self, offset: int) -> Iterator[SpanResult]:
         """Scored spans containing a character offset, innermost first. A module span contains only
@@ -106,14 +108,25 @@ class _Document:
 class Analyzer:
     """Runs and remembers the analyses of the open documents."""
 
-    def __init__(self, ls: CodeOriginServer) -> None:
+    def __init__(
+        self,
+        ls: Host,
+        models: ModelRegistry,
+        baselines: BaselineStore,
+        *,
+        kept: Callable[[Analysis], None],
+        closed: Callable[[str], None],
+    ) -> None:
         self._ls = ls
+        self._models = models
+        self._baselines = baselines
+        # Called on the event loop with every analysis kept, and with every document closed.
+        self._kept = kept
+        self._closed = closed
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
         self._too_large_reported: set[str] = set()
         self._generated_reported: set[str] = set()
-        # Called on the event loop with every analysis kept (after its diagnostics are published).
-        self.listeners: list[Callable[[Analysis], None]] = []
 
     # Events ---------------------------------------------------------------------------------
 
@@ -135,7 +148,7 @@ class Analyzer:
         doc = self._docs.pop(unquote(uri), None)
         if doc is not None:
             self._stop(doc)
-        diagnostics.clear(self._ls, uri)
+        self._closed(uri)
 
     def rescore(self, uri: str) -> None:
         """Run again now (a command asked, or the settings changed)."""
@@ -228,12 +241,7 @@ class Analyzer:
             return
         doc.result = analysis
         doc.resolve(analysis)
-        diagnostics.publish(self._ls, analysis)
-        for listener in self.listeners:
-            try:
-                listener(analysis)
-            except Exception:  # a listener's bug must not stop the others
-                log.exception("analysis listener %r failed", listener)
+        self._kept(analysis)
 
     def _empty(
         self, uri: str, text_doc: TextDocument, generation: int, *, skipped: str | None
@@ -263,7 +271,7 @@ class Analyzer:
             settings.covers(given if languages.canonical(given) == language else language)
         ):
             return replace(base, skipped="language")
-        reason = generated.file_reason(path, base.text)
+        reason = None if settings.include_generated else generated.file_reason(path, base.text)
         if reason is not None:
             name = text_doc.filename or uri
             log.info("not scoring %s: %s", uri, reason)
@@ -271,7 +279,7 @@ class Analyzer:
                 self._generated_reported.add(uri)
                 ls.notify_user(
                     f"codeorigin: {name} is not scored: {reason}. Generated and vendored code "
-                    "is never judged.",
+                    "is not judged (codeorigin.includeGenerated scores it).",
                     types.MessageType.Info,
                 )
             return replace(base, skipped="generated", reason=reason)
@@ -285,18 +293,19 @@ class Analyzer:
                     types.MessageType.Info,
                 )
             return replace(base, skipped="too-large")
-        engine = await ls.models.engine(ls.models.key(settings, ls.settings.folder_path(uri)))
+        folder = ls.settings.folder_path(uri)
+        engine = await self._models.engine(self._models.key(settings, folder))
         if engine is None:
             return replace(base, skipped="model")
         loop = asyncio.get_running_loop()
         work = loop.run_in_executor(
-            ls.executor, engine.analyze, base.text, language, settings.engine_options()
+            ls.executor, engine.analyze, base.text, language, settings.verdict_rules()
         )
         results = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
         )
         known: frozenset[tuple[str, str]] = frozenset()
-        baseline = ls.baselines.get(settings, ls.settings.folder_path(uri))
+        baseline = self._baselines.get(settings, folder)
         if baseline is not None and path is not None:
             known = frozenset(
                 (r.span.name, r.text_hash)

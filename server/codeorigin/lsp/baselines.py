@@ -16,10 +16,10 @@ from lsprotocol import types
 
 from codeorigin import baseline
 from codeorigin.baseline import Baseline
+from codeorigin.lsp.host import Host
 
 if TYPE_CHECKING:
     from codeorigin.lsp.options import Settings
-    from codeorigin.lsp.server import CodeOriginServer
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class BaselineStore:
     """Loaded baseline files, keyed by path and checked against their modification time."""
 
-    def __init__(self, ls: CodeOriginServer) -> None:
+    def __init__(self, ls: Host) -> None:
         self._ls = ls
         self._loaded: dict[Path, tuple[float, Baseline]] = {}
 

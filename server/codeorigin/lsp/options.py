@@ -1,4 +1,9 @@
-"""The `codeorigin.*` settings: one frozen dataclass, and the validation that builds it.
+"""The `codeorigin.*` settings: the one typed model, each setting declared once, and its validation.
+
+`Settings` and its `Declaration`s are the source of truth for every setting: its default, the check
+a value must pass, its JSON schema, scope and description for VS Code, and the note shown beside it
+in the Neovim and TypeScript defaults. `editor_settings` writes the editors' files from it (package.json's
+configuration, the TypeScript defaults, the Neovim table), and a test fails when they drift.
 
 Settings arrive as JSON objects with camelCase keys (`minLines`) from three places:
 `initializationOptions`, `workspace/configuration` (section "codeorigin", globally and per workspace
@@ -17,76 +22,15 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from codeorigin.core import languages
-from codeorigin.engine import Options
+from codeorigin.engine import VerdictRules
+from codeorigin.lsp.vocabulary import PREFIX
 
 log = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning", "information", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint")
-PREFIX = "codeorigin."
 # The language ids editors use for the supported languages; other names are aliases.
-LSP_IDS = frozenset(languages.LANGUAGES) | {"javascriptreact"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the user can set, with the defaults documented for the editors."""
-
-    enable: bool = True
-    threshold: float | None = None  # None: the model's calibrated threshold
-    min_lines: int = Options.min_lines  # statement lines of the body, see `engine.Options`
-    min_tokens: int = Options.min_tokens  # identifier and literal tokens of the body
-    severity: Severity = "information"
-    show_uncertain: bool = False
-    code_lens: bool = True
-    languages: tuple[str, ...] | None = None  # LSP language ids; None: every supported language
-    model_path: str = ""  # "": the server's --model, else the shipped default model
-    debounce_ms: int = 400
-    max_file_bytes: int = 1_000_000
-    threads: int = 1
-    inlay_hints: bool = False
-    ig_steps: int | None = None  # None: the model's default number of Integrated Gradients steps
-    baseline: str = (
-        ""  # a baseline file (`codeorigin scan --write-baseline`); relative: to the folder
-    )
-    extensions: tuple[
-        tuple[str, str], ...
-    ] = ()  # (".h", "cpp"): parse these files as that language
-
-    @property
-    def extension_map(self) -> dict[str, str]:
-        return dict(self.extensions)
-
-    def engine_options(self) -> Options:
-        """The part of the settings that changes a verdict."""
-        return Options(
-            threshold=self.threshold, min_lines=self.min_lines, min_tokens=self.min_tokens
-        )
-
-    def covers(self, language_id: str) -> bool:
-        """Whether documents with this LSP language id are scored. Ids are compared as given
-        (listing "javascript" does not cover "javascriptreact"); an editor's alias such as "py"
-        is covered by its canonical id."""
-        if self.languages is None:
-            return True
-        lid = language_id.lower()
-        if lid in self.languages:
-            return True
-        return lid not in LSP_IDS and languages.canonical(lid) in self.languages
-
-
-@dataclass(frozen=True)
-class SettingProblem:
-    """A value that was ignored, with a message a user can act on."""
-
-    key: str  # full name, e.g. "codeorigin.threshold"
-    message: str
-
-
-def camel(name: str) -> str:
-    """`min_lines` → `minLines`."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+LSP_IDS = frozenset(languages.EDITOR_IDS)
 
 
 class _Invalid(ValueError):
@@ -179,26 +123,227 @@ def _languages(value: Any) -> tuple[str, ...] | None:
     return tuple(ids)
 
 
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "enable": _bool,
-    "threshold": _optional(_probability),
-    "min_lines": _int(1, 10_000),
-    "min_tokens": _int(1, 1_000_000),
-    "severity": _severity,
-    "show_uncertain": _bool,
-    "code_lens": _bool,
-    "languages": _languages,
-    "model_path": _path,
-    "debounce_ms": _int(0, 60_000),
-    "max_file_bytes": _int(1, 2_000_000_000),
-    "threads": _int(1, 256),
-    "inlay_hints": _bool,
-    "ig_steps": _optional(_int(1, 4096)),
-    "baseline": _baseline,
-    "extensions": _extensions,
+@dataclass(frozen=True)
+class Declaration:
+    """What the editors are told of one setting, beside its default.
+
+    `schema`: its JSON schema in package.json (without default, scope and description);
+    `description`: one or two sentences, Markdown when `markdown`; `note`: a short comment beside
+    the default in the Neovim and TypeScript defaults; `ts`: its TypeScript type.
+    """
+
+    check: Callable[[Any], Any]
+    schema: Mapping[str, Any]
+    description: str
+    ts: str
+    markdown: bool = False
+    scope: str = "resource"
+    note: str = ""
+
+
+def _boolean(description: str, **more: Any) -> Declaration:
+    return Declaration(_bool, {"type": "boolean"}, description, "boolean", **more)
+
+
+def _whole(low: int, high: int, description: str, **more: Any) -> Declaration:
+    return Declaration(
+        _int(low, high), {"type": "integer", "minimum": low}, description, "number", **more
+    )
+
+
+def _text(check: Callable[[Any], str], description: str, **more: Any) -> Declaration:
+    return Declaration(check, {"type": "string"}, description, "string", markdown=True, **more)
+
+
+_DECLARATIONS: dict[str, Declaration] = {
+    "enable": _boolean(
+        "Score functions and show the results. When false the server keeps running but "
+        "publishes nothing."
+    ),
+    "threshold": Declaration(
+        _optional(_probability),
+        {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "Probability from which a function is flagged as LLM-written, from 0 to 1. `null` uses "
+        "the threshold the model was calibrated with.",
+        "number | null",
+        markdown=True,
+        note="null: the model's calibrated threshold; else 0..1",
+    ),
+    "min_lines": _whole(
+        1,
+        10_000,
+        "Functions with fewer statement lines in their body (lines with an identifier or a "
+        "literal; never braces or the signature) are too short to judge.",
+        note="statement lines of the body (not braces, not the signature)",
+    ),
+    "min_tokens": _whole(
+        1,
+        1_000_000,
+        "Functions with fewer identifier and literal tokens in their body are too short to judge.",
+        note="identifier and literal tokens of the body",
+    ),
+    "severity": Declaration(
+        _severity,
+        {
+            "type": "string",
+            "enum": list(SEVERITIES),
+            "enumDescriptions": [
+                "Shown as an error.",
+                "Shown as a warning.",
+                "Shown as information (blue squiggle).",
+                "Shown as a hint (faint dots).",
+            ],
+        },
+        "Severity of the diagnostic on a function flagged as LLM-written.",
+        "Severity",
+        note=" | ".join(f"'{s}'" for s in SEVERITIES),
+    ),
+    "show_uncertain": _boolean(
+        "Also mark functions whose score is close to the threshold, where the model is unsure."
+    ),
+    "code_lens": _boolean("Show a code lens with the probability above each scored function."),
+    "languages": Declaration(
+        _languages,
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": list(languages.EDITOR_IDS)},
+            "uniqueItems": True,
+        },
+        "Language ids to score. By default every supported language.",
+        "LanguageId[]",
+    ),
+    "model_path": _text(
+        _path,
+        "Folder of the model to use (with its `manifest.json`). Empty: the model shipped with the "
+        "server.",
+        scope="machine-overridable",
+        note="'': the server's --model, else the model shipped with the server",
+    ),
+    "debounce_ms": _whole(
+        0, 60_000, "Milliseconds to wait after the last edit before a document is scored again."
+    ),
+    "max_file_bytes": _whole(1, 2_000_000_000, "Files larger than this many bytes are not scored."),
+    "threads": _whole(1, 256, "CPU threads the model may use.", scope="machine-overridable"),
+    "inlay_hints": _boolean(
+        "Show each line's share of the evidence (Integrated Gradients) as an inlay hint at the "
+        "end of the line, in functions judged likely or possibly LLM-generated."
+    ),
+    "ig_steps": Declaration(
+        _optional(_int(1, 4096)),
+        {"type": ["integer", "null"], "minimum": 1},
+        "Integrated-gradients steps used by **Explain Function**: more is slower and more exact. "
+        "`null` uses the model default.",
+        "number | null",
+        markdown=True,
+        note="null: the model's default number of integrated-gradients steps",
+    ),
+    "baseline": _text(
+        _baseline,
+        "A baseline file written by `codeorigin scan --write-baseline FILE`: findings recorded "
+        "there get no diagnostic until their function changes. A relative path is taken from the "
+        'workspace folder; `""` uses none.',
+        note="a file from `codeorigin scan --write-baseline`; relative: to the folder",
+    ),
+    "extensions": Declaration(
+        _extensions,
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string", "enum": list(languages.LANGUAGES)},
+        },
+        'Parse files with these extensions as these languages, e.g. `{".h": "cpp"}`. Without it '
+        "a `.h` file is C or C++ as its content says (namespace, class, template, `std::`).",
+        "Record<string, string>",
+        markdown=True,
+        note="e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content",
+    ),
+    "include_generated": _boolean(
+        "Also score generated and vendored code, which is skipped by default: files with a "
+        "`DO NOT EDIT` header, `*_pb2.py`, minified or vendored files, and functions marked as "
+        "generated (as `codeorigin scan --include-generated` does).",
+        markdown=True,
+        note="also score generated and vendored code",
+    ),
 }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user can set, with its defaults; `_DECLARATIONS` says the rest of each setting."""
+
+    enable: bool = True
+    threshold: float | None = None  # None: the model's calibrated threshold
+    min_lines: int = VerdictRules.min_lines  # the one place for the "too short" defaults
+    min_tokens: int = VerdictRules.min_tokens
+    severity: Severity = "information"
+    show_uncertain: bool = False
+    code_lens: bool = True
+    languages: tuple[str, ...] | None = None  # LSP language ids; None: every supported language
+    model_path: str = ""  # "": the server's --model, else the shipped default model
+    debounce_ms: int = 400
+    max_file_bytes: int = 1_000_000
+    threads: int = 1
+    inlay_hints: bool = False
+    ig_steps: int | None = None  # None: the model's default number of Integrated Gradients steps
+    baseline: str = ""  # a file from `codeorigin scan --write-baseline`; relative: to the folder
+    extensions: tuple[tuple[str, str], ...] = ()  # ((".h", "cpp"),): parse .h files as C++
+    include_generated: bool = False  # score generated and vendored code too
+
+    @property
+    def extension_map(self) -> dict[str, str]:
+        return dict(self.extensions)
+
+    def verdict_rules(self) -> VerdictRules:
+        """The part of the settings that changes a verdict."""
+        return VerdictRules(
+            threshold=self.threshold,
+            min_lines=self.min_lines,
+            min_tokens=self.min_tokens,
+            include_generated=self.include_generated,
+        )
+
+    def covers(self, language_id: str) -> bool:
+        """Whether documents with this LSP language id are scored. Ids are compared as given
+        (listing "javascript" does not cover "javascriptreact"); an editor's alias such as "py"
+        is covered by its canonical id."""
+        if self.languages is None:
+            return True
+        lid = language_id.lower()
+        if lid in self.languages:
+            return True
+        return lid not in LSP_IDS and languages.canonical(lid) in self.languages
+
+
+def declaration(name: str) -> Declaration:
+    """The declaration of a `Settings` field, by its Python name."""
+    return _DECLARATIONS[name]
+
+
+def camel(name: str) -> str:
+    """`min_lines` → `minLines`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def json_default(name: str) -> Any:
+    """A setting's default as the editors write it: every language listed, `{}` for no mapping."""
+    value = getattr(Settings(), name)
+    if name == "languages" and value is None:
+        return list(languages.EDITOR_IDS)
+    if name == "extensions":
+        return dict(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """A value that was ignored, with a message a user can act on."""
+
+    key: str  # full name, e.g. "codeorigin.threshold"
+    message: str
+
+
 _BY_KEY = {camel(f.name): f.name for f in fields(Settings)}
-assert set(_CHECKS) == {f.name for f in fields(Settings)}
+assert list(_DECLARATIONS) == [f.name for f in fields(Settings)]  # the same settings, in order
 
 
 def section(raw: Any) -> Mapping[str, Any] | None:
@@ -241,7 +386,7 @@ def settings_from(
     problems: list[SettingProblem] = []
     for name, value in merged.items():
         try:
-            values[name] = _CHECKS[name](value)
+            values[name] = declaration(name).check(value)
         except _Invalid as why:
             default = getattr(defaults, name)
             shown = "null" if default is None else repr(default).replace("'", '"')

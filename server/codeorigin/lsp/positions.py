@@ -8,6 +8,7 @@ end at LF, CRLF or CR, and at nothing else (not at form feeds or U+2028 as `str.
 from __future__ import annotations
 
 import bisect
+from typing import Any
 
 from lsprotocol import types
 
@@ -24,6 +25,14 @@ def encoding_name(encoding: types.PositionEncodingKind | str | None) -> str:
     """ "utf-8", "utf-16" or "utf-32"; anything unknown is the LSP default, UTF-16."""
     value = encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
     return value if value in (UTF8, UTF32) else UTF16
+
+
+def range_json(r: types.Range) -> dict[str, Any]:
+    """A range as the JSON a client reads (in command results and diagnostics' `data`)."""
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
 
 
 def lsp_lines(text: str) -> tuple[str, ...]:

@@ -11,12 +11,11 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from lsprotocol import types
 
-if TYPE_CHECKING:
-    from codeorigin.lsp.server import CodeOriginServer
+from codeorigin.lsp.host import Host
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,9 +25,7 @@ CREATE_TIMEOUT = 5.0
 
 
 @asynccontextmanager
-async def work_done(
-    ls: CodeOriginServer, title: str, message: str | None = None
-) -> AsyncIterator[None]:
+async def work_done(ls: Host, title: str, message: str | None = None) -> AsyncIterator[None]:
     """Show a progress bar around a block of work, if the client supports it."""
     token: str | None = None
     if ls.client.work_done_progress:
@@ -51,7 +48,7 @@ async def work_done(
 
 
 async def with_progress_if_slow(
-    ls: CodeOriginServer, work: Awaitable[T], title: str, message: str | None = None
+    ls: Host, work: Awaitable[T], title: str, message: str | None = None
 ) -> T:
     """Await `work`; if it takes longer than LONG_SECONDS, show progress until it ends."""
     future = asyncio.ensure_future(work)

@@ -22,8 +22,10 @@ Token positions travel back to the user's text through the encoder's offsets (no
 `Normalized.offsets` (original text) and, for a span of a document, `Span.text_offsets` (document),
 so lines are the user's lines, exactly, with CRLF, tabs and non-ASCII text.
 
-Cache: `Attributor` keeps a bounded LRU of explanations in token space, keyed by (model digest,
-hash of the normalised text, steps, rule, baseline). Mapping to lines is redone on every call: two
+The quadrature rules are in `quadrature`, the gradient graph's inputs and outputs in
+`gradient_graph` (shared with the exporter). Cache: `Attributor` keeps a bounded LRU
+(`core.cache`) of explanations in token space, keyed by (model digest, hash of the normalised text,
+steps, rule, baseline). Mapping to lines is redone on every call: two
 texts with the same normalised form (CRLF against LF, other indentation) share the expensive part but
 land on their own lines.
 """
@@ -31,23 +33,37 @@ land on their own lines.
 from __future__ import annotations
 
 import bisect
-import functools
-import hashlib
 import logging
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
+from codeorigin.core.cache import LruCache, text_hash
 from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.core.spans import line_starts
 from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.gradient_graph import (
+    BASELINES,
+    INPUT_NAMES,
+    INTERFACE,
+    OUTPUT_NAMES,
+    BaselineKind,
+)
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+from codeorigin.model.path_integral import RawAttribution, integrate
+from codeorigin.model.quadrature import (
+    DEFAULT_RULE,
+    MAX_STEPS,
+    RULES,
+    Rule,
+    min_steps,
+    path_points,
+)
 from codeorigin.model.scorer import Model, sigmoid
 
 if TYPE_CHECKING:
@@ -55,23 +71,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Rule = Literal["riemann_trapezoid", "gauss_legendre", "gauss_lobatto"]
-BaselineKind = Literal["zero", "pad"]
-TokenKind = Literal["text", "newline", "indent"]
-RULES: tuple[str, ...] = get_args(Rule)
-BASELINES: tuple[str, ...] = get_args(BaselineKind)
+__all__ = ["MAX_STEPS", "path_points"]  # for the callers that tune steps and rules
 
-DEFAULT_RULE: Rule = "riemann_trapezoid"  # when the manifest names none
-MAX_STEPS = 1024
-GRADIENT_INTERFACE = 1
-INPUT_NAMES = ("input_ids", "attention_mask", "path_mask", "alphas", "baseline_scale")
-OUTPUT_NAMES = ("logit", "grad", "embeds")
-# Rows per onnxruntime run are bounded by rows * L * (1 + L / 256) <= BATCH_CELLS: the backward pass
-# keeps every layer's activations, and attention grows with L². For a MiniLM-sized model this keeps
-# a run under about 350 MB (8 rows of 200 tokens, 2 rows of 512).
-BATCH_CELLS = 3072
-DEFAULT_CACHE_SIZE = 128
-TOP_TOKENS = 5
+TokenKind = Literal["text", "newline", "indent"]
+ATTRIBUTION_CACHE_SIZE = 128  # explanations (in token space) an attributor keeps
+TOP_TOKENS = 5  # how many tokens an explanation shows
 
 
 @dataclass(frozen=True)
@@ -136,87 +140,17 @@ class Attribution:
         return tuple(sorted(self.lines, key=lambda la: (-la.share, la.line))[: max(0, n)])
 
 
-@dataclass(frozen=True)
-class _Raw:
-    """An explanation in token space: what the cache keeps."""
+class IgOptions(NamedTuple):
+    """How to explain a score (captum's names). `steps`: quadrature points (default: the model's
+    `attribution.steps`); `rule`: quadrature rule (default: the model's `attribution.rule`);
+    `baseline`: "zero" or "pad"; `internal_batch_size`: path points per onnxruntime run (default:
+    bounded by memory); `top_k`: tokens to return (None: all, by share)."""
 
-    logit: float
-    baseline_logit: float
-    l2: np.ndarray  # [n_tokens] L2 norm of each token's attribution vector
-    signed: np.ndarray  # [n_tokens] signed sum of each token's attribution vector
-    n_windows: int
-    evaluations: int
-
-
-def path_points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Quadrature on [0, 1]: (alphas, weights, index of α=0, index of α=1), read-only arrays.
-
-    `riemann_trapezoid`: `steps` evenly spaced points, both ends included (captum's rule).
-    `gauss_legendre`: `steps` Gauss-Legendre nodes, plus α=0 and α=1 with weight 0 (for F(x') and
-    F(x)). `gauss_lobatto`: `steps` Gauss-Lobatto nodes, which include both ends: for the same
-    number of gradient evaluations it is exact for polynomials of a higher degree than
-    `gauss_legendre` with its two extra ends. Computed once per (rule, steps).
-    """
-    return _cached_points(rule, int(steps))
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    alphas, weights, i0, i1 = _points(rule, steps)
-    alphas.setflags(write=False)
-    weights.setflags(write=False)
-    return alphas, weights, i0, i1
-
-
-def _legendre(n: int, x: np.ndarray) -> np.ndarray:
-    """P_n(x) by the three-term recurrence."""
-    prev, cur = np.ones_like(x), x.copy()
-    if n == 0:
-        return prev
-    for k in range(1, n):
-        prev, cur = cur, ((2 * k + 1) * x * cur - k * prev) / (k + 1)
-    return cur
-
-
-def _jacobi_nodes(off_diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Golub-Welsch: eigenvalues and first eigenvector components of a symmetric Jacobi matrix."""
-    matrix = np.diag(off_diagonal, 1) + np.diag(off_diagonal, -1)
-    nodes, vectors = np.linalg.eigh(matrix)
-    return nodes, vectors[0] ** 2
-
-
-def _points(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    if rule == "riemann_trapezoid":
-        alphas = np.linspace(0.0, 1.0, steps)
-        weights = np.full(steps, 1.0 / (steps - 1))
-        weights[0] = weights[-1] = 0.5 / (steps - 1)
-        return alphas, weights, 0, steps - 1
-    if rule == "gauss_legendre":
-        k = np.arange(1, steps, dtype=np.float64)
-        nodes, first = _jacobi_nodes(k / np.sqrt(4.0 * k * k - 1.0))
-        alphas = np.concatenate([[0.0], (nodes + 1.0) / 2.0, [1.0]])
-        weights = np.concatenate([[0.0], first, [0.0]])  # 2·v0² on [-1, 1], halved for [0, 1]
-        return alphas, weights, 0, steps + 1
-    if rule == "gauss_lobatto":
-        n = steps
-        # Interior nodes: the roots of P'_{n-1}, i.e. Gauss-Jacobi(1, 1) nodes.
-        k = np.arange(1, n - 2, dtype=np.float64)
-        inner = (
-            _jacobi_nodes(np.sqrt(k * (k + 2) / ((2 * k + 1) * (2 * k + 3))))[0]
-            if n > 2
-            else np.array([])
-        )
-        nodes = np.concatenate([[-1.0], inner, [1.0]])
-        w = 2.0 / (n * (n - 1) * _legendre(n - 1, nodes) ** 2)
-        return (nodes + 1.0) / 2.0, w / 2.0, 0, n - 1
-    raise ValueError(f"unknown rule {rule!r}")
-
-
-def rows_per_run(length: int, internal_batch_size: int | None) -> int:
-    """Rows of `length` tokens per onnxruntime run: the caller's bound, else the memory bound."""
-    if internal_batch_size is not None:
-        return max(1, int(internal_batch_size))
-    return max(1, int(BATCH_CELLS // (length * (1.0 + length / 256.0))))
+    steps: int | None = None
+    rule: Rule | None = None
+    baseline: BaselineKind = "zero"
+    internal_batch_size: int | None = None
+    top_k: int | None = TOP_TOKENS
 
 
 class Attributor:
@@ -233,7 +167,7 @@ class Attributor:
         model: Model | Manifest | str | Path,
         *,
         threads: int | None = None,
-        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_size: int = ATTRIBUTION_CACHE_SIZE,
     ) -> None:
         if isinstance(model, Model):
             self.manifest = model.manifest
@@ -261,22 +195,20 @@ class Attributor:
         section = (
             self.manifest.raw.get("attribution", {}) if isinstance(self.manifest.raw, dict) else {}
         )
-        interface = section.get("interface", GRADIENT_INTERFACE)
-        if interface != GRADIENT_INTERFACE:
+        interface = section.get("interface", INTERFACE)
+        if interface != INTERFACE:
             raise ModelError(
                 f"the gradient graph of {self.manifest.folder} has interface version {interface!r}; this "
-                f"codeorigin reads version {GRADIENT_INTERFACE}. Re-export the model."
+                f"codeorigin reads version {INTERFACE}. Re-export the model."
             )
         rule = str(section.get("rule", DEFAULT_RULE))
         self.default_rule: Rule = rule if rule in RULES else DEFAULT_RULE  # type: ignore[assignment]
         self.default_steps = int(self.manifest.ig_steps)
         self.threads = max(1, int(threads if threads is not None else default_threads))
-        self.cache_size = max(0, int(cache_size))
-        self._cache: OrderedDict[tuple[str, str, int, str, str], _Raw] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache: LruCache[tuple[str, str, int, str, str], RawAttribution] = LruCache(cache_size)
+        self.cache_size = self._cache.max_size
         self._run_lock = threading.Lock()
         self._session: Any = None
-        self.cache_hits = 0
         self.evaluations = 0  # gradient-graph rows run so far
 
     # -- public API ---------------------------------------------------------------------------
@@ -285,50 +217,28 @@ class Attributor:
         """Open the gradient graph now rather than on the first explanation."""
         self._get_session()
 
-    def attribute(
-        self,
-        text: str,
-        *,
-        steps: int | None = None,
-        rule: Rule | None = None,
-        baseline: BaselineKind = "zero",
-        internal_batch_size: int | None = None,
-        top_k: int | None = TOP_TOKENS,
-    ) -> Attribution:
+    def attribute(self, text: str, **options: Any) -> Attribution:
         """Explain the score of `text` (raw, as in the editor); lines are `text`'s lines (0-based).
-
-        `steps`: quadrature points (default: the model's `attribution.steps`); `rule`: quadrature
-        rule (default: the model's `attribution.rule`); `baseline`: "zero" or "pad";
-        `internal_batch_size`: path points per onnxruntime run (default: bounded by memory);
-        `top_k`: tokens to return (None: all, by share). Raises ValueError/TypeError on bad
-        arguments.
-        """
+        `options` are `IgOptions`' (steps, rule, baseline, internal_batch_size, top_k). Raises
+        ValueError/TypeError on bad arguments."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return self._explain(text, None, text, steps, rule, baseline, internal_batch_size, top_k)
+        return self._explain(text, None, text, IgOptions(**options))
 
-    def attribute_span(
-        self,
-        document: str,
-        span: Span,
-        *,
-        steps: int | None = None,
-        rule: Rule | None = None,
-        baseline: BaselineKind = "zero",
-        internal_batch_size: int | None = None,
-        top_k: int | None = TOP_TOKENS,
-    ) -> Attribution:
-        """`attribute` for one span of a document; lines and offsets are the document's."""
+    def attribute_span(self, document: str, span: Span, **options: Any) -> Attribution:
+        """`attribute` for one span of a document, with the same options; lines and offsets are
+        the document's."""
         if not isinstance(document, str):
             raise TypeError(f"document must be a str, not {type(document).__name__}")
         text, positions = span.text_offsets(document)
-        return self._explain(
-            text, positions, document, steps, rule, baseline, internal_batch_size, top_k
-        )
+        return self._explain(text, positions, document, IgOptions(**options))
+
+    @property
+    def cache_hits(self) -> int:
+        return self._cache.hits
 
     def clear_cache(self) -> None:
-        with self._cache_lock:
-            self._cache.clear()
+        self._cache.clear()
 
     # -- validation, cache, mapping -------------------------------------------------------------
 
@@ -346,7 +256,7 @@ class Attributor:
         steps = self.default_steps if steps is None else steps
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
             raise TypeError(f"steps must be an int, not {type(steps).__name__}")
-        low = 1 if rule == "gauss_legendre" else 2
+        low = min_steps(rule)
         if not low <= int(steps) <= MAX_STEPS:
             raise ValueError(f"steps must be between {low} and {MAX_STEPS} for {rule}, not {steps}")
         if baseline not in BASELINES:
@@ -362,30 +272,23 @@ class Attributor:
         return int(steps), rule
 
     def _explain(
-        self,
-        text: str,
-        positions: Sequence[int] | None,
-        target: str,
-        steps: int | None,
-        rule: str | None,
-        baseline: str,
-        internal_batch_size: int | None,
-        top_k: int | None,
+        self, text: str, positions: Sequence[int] | None, target: str, options: IgOptions
     ) -> Attribution:
+        steps, rule, baseline, internal_batch_size, top_k = options
         n_steps, rule_name = self._validate(steps, rule, baseline, internal_batch_size, top_k)
         norm = normalize(text)
         encoding = self.encoder.encode(norm.text)
         key = (
             self.manifest.digest,
-            hashlib.blake2b(norm.text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
+            text_hash(norm.text),
             n_steps,
             rule_name,
             baseline,
         )
-        raw = self._cache_get(key)
+        raw = self._cache.get(key)
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
-            raw = _integrated_gradients(
+            raw = integrate(
                 self._run,
                 self.encoder,
                 encoding,
@@ -396,7 +299,7 @@ class Attributor:
                 baseline_scale=1.0 if baseline == "pad" else 0.0,
                 internal_batch_size=internal_batch_size,
             )
-            self._cache_put(key, raw)
+            self._cache.put(key, raw)
         lines, tokens = _map_to_lines(raw, encoding, norm, positions, target, self.encoder, top_k)
         diff = raw.logit - raw.baseline_logit
         delta_abs = abs(float(raw.signed.sum()) - diff)
@@ -407,10 +310,10 @@ class Attributor:
             baseline_logit=raw.baseline_logit,
             delta=delta,
             lines=lines,
+            n_tokens=len(encoding),
             tokens=tokens,
             steps=n_steps,
             rule=rule_name,
-            n_tokens=len(encoding),
             baseline=baseline,
             delta_abs=delta_abs,
             n_windows=raw.n_windows,
@@ -420,25 +323,6 @@ class Attributor:
     def _calibrate(self, logit: float) -> float:
         c = self.manifest.calibration
         return sigmoid(c.a * logit + c.b)
-
-    def _cache_get(self, key: tuple[str, str, int, str, str]) -> _Raw | None:
-        if not self.cache_size:
-            return None
-        with self._cache_lock:
-            raw = self._cache.get(key)
-            if raw is not None:
-                self._cache.move_to_end(key)
-                self.cache_hits += 1
-            return raw
-
-    def _cache_put(self, key: tuple[str, str, int, str, str], raw: _Raw) -> None:
-        if not self.cache_size:
-            return
-        with self._cache_lock:
-            self._cache[key] = raw
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
 
     # -- onnxruntime ----------------------------------------------------------------------------
 
@@ -486,82 +370,8 @@ class Attributor:
         return np.asarray(logit).reshape(-1), np.asarray(grad), np.asarray(embeds)
 
 
-def _integrated_gradients(
-    run: Any,
-    encoder: TokenEncoder,
-    encoding: Encoding,
-    *,
-    alphas: np.ndarray,
-    weights: np.ndarray,
-    base_index: int,
-    input_index: int,
-    baseline_scale: float,
-    internal_batch_size: int | None,
-) -> _Raw:
-    """The maths: path points of every window through the gradient graph, then the quadrature.
-
-    `run(feed) -> (logit [B], grad [B, L, H], embeds [B, L, H])` runs the gradient graph. Returns
-    per-token L2 norms and signed sums of the attribution vectors, window-weighted like the scorer.
-    """
-    n_tokens = len(encoding.ids)
-    windows = encoder.windows(n_tokens)
-    seqs = [encoder.with_specials(encoding.ids[w.start : w.end]) for w in windows]
-    sizes = [max(1, w.end - w.start) for w in windows]  # the scorer's weights
-    total = float(sum(sizes))
-    n_alpha = len(alphas)
-    rows = [(wi, k) for wi in range(len(windows)) for k in range(n_alpha)]
-    width = max(len(s) for s in seqs)
-    per_run = rows_per_run(width, internal_batch_size)
-
-    avg_grad: list[np.ndarray | None] = [None] * len(windows)
-    embeds: list[np.ndarray | None] = [None] * len(windows)
-    logits = np.zeros((len(windows), n_alpha), dtype=np.float64)
-    for start in range(0, len(rows), per_run):
-        chunk = rows[start : start + per_run]
-        ids, mask = encoder.pad_batch([seqs[wi] for wi, _ in chunk])
-        path = mask.astype(np.float32)
-        path[:, 0] = 0.0  # [CLS]
-        for r, (wi, _) in enumerate(chunk):
-            path[r, len(seqs[wi]) - 1] = 0.0  # [SEP]
-        feed = {
-            "input_ids": ids,
-            "attention_mask": mask,
-            "path_mask": path,
-            "alphas": np.array([alphas[k] for _, k in chunk], dtype=np.float32),
-            "baseline_scale": np.full(len(chunk), baseline_scale, dtype=np.float32),
-        }
-        logit, grad, emb = run(feed)
-        for r, (wi, k) in enumerate(chunk):
-            n = len(seqs[wi])
-            logits[wi, k] = float(logit[r])
-            if weights[k] != 0.0:
-                g = grad[r, :n].astype(np.float64) * float(weights[k])
-                cur = avg_grad[wi]
-                avg_grad[wi] = g if cur is None else cur + g
-            if embeds[wi] is None:
-                embeds[wi] = emb[r, :n].astype(np.float64)
-
-    hidden = int(embeds[0].shape[-1]) if embeds[0] is not None else 0
-    vectors = np.zeros((n_tokens, hidden), dtype=np.float64)
-    for wi, w in enumerate(windows):
-        g, e = avg_grad[wi], embeds[wi]
-        if g is None or e is None or w.end <= w.start:
-            continue
-        attr = e * g  # [len, H]; [CLS]/[SEP] rows are zero (their path is a point)
-        vectors[w.start : w.end] += (sizes[wi] / total) * attr[1:-1]
-    window_weights = np.asarray(sizes, dtype=np.float64) / total
-    return _Raw(
-        logit=float(window_weights @ logits[:, input_index]),
-        baseline_logit=float(window_weights @ logits[:, base_index]),
-        l2=np.sqrt((vectors**2).sum(axis=1)),
-        signed=vectors.sum(axis=1),
-        n_windows=len(windows),
-        evaluations=n_alpha,
-    )
-
-
 def _map_to_lines(
-    raw: _Raw,
+    raw: RawAttribution,
     encoding: Encoding,
     norm: Normalized,
     positions: Sequence[int] | None,

@@ -76,8 +76,10 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def default_model_dir() -> Path:
-    """The shipped default model: `models/default` next to the package in a source checkout, or the
-    folder named by the environment variable CODEORIGIN_MODEL."""
+    """The default model: the folder named by the environment variable CODEORIGIN_MODEL, else the
+    first `models/default` with a manifest above the package (the repository's, which is where the
+    model ships: the wheel holds none). Without one, the repository's place for it, which loading
+    reports as missing with what to set instead."""
     import os
 
     env = os.environ.get("CODEORIGIN_MODEL")
@@ -88,8 +90,7 @@ def default_model_dir() -> Path:
         candidate = parent / "models" / "default"
         if (candidate / MANIFEST).is_file():
             return candidate
-    installed = here.parent.parent / "data" / "models" / "default"
-    return installed
+    return here.parents[3] / "models" / "default"  # server/codeorigin/model/ -> the repository
 
 
 def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
@@ -152,22 +153,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         if name not in files:
             raise ModelError(f"{mpath} does not list {name} under 'files'.")
     if verify:
-        for name, info in files.items():
-            path = folder / name
-            if not path.is_file():
-                raise ModelError(f"model file missing: {path}. Reinstall or re-export the model.")
-            size = path.stat().st_size
-            if isinstance(info, dict) and "bytes" in info and int(info["bytes"]) != size:
-                raise ModelError(
-                    f"model file {path} has {size} bytes, the manifest says {info['bytes']}: "
-                    "it is truncated or was replaced. Reinstall or re-export the model."
-                )
-            want = info.get("sha256") if isinstance(info, dict) else info
-            if want and sha256_file(path) != want:
-                raise ModelError(
-                    f"model file {path} does not match its SHA-256 in the manifest: it is corrupted "
-                    "or was replaced. Reinstall or re-export the model."
-                )
+        _verify_files(folder, files)
     return Manifest(
         folder=folder,
         name=str(raw.get("name", folder.name)),
@@ -182,6 +168,26 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         ig_steps=int(raw.get("attribution", {}).get("steps", 32)),
         raw=raw,
     )
+
+
+def _verify_files(folder: Path, files: dict[str, Any]) -> None:
+    """Every listed file exists with its recorded size and SHA-256; raises `ModelError`."""
+    for name, info in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelError(f"model file missing: {path}. Reinstall or re-export the model.")
+        size = path.stat().st_size
+        if isinstance(info, dict) and "bytes" in info and int(info["bytes"]) != size:
+            raise ModelError(
+                f"model file {path} has {size} bytes, the manifest says {info['bytes']}: "
+                "it is truncated or was replaced. Reinstall or re-export the model."
+            )
+        want = info.get("sha256") if isinstance(info, dict) else info
+        if want and sha256_file(path) != want:
+            raise ModelError(
+                f"model file {path} does not match its SHA-256 in the manifest: it is corrupted "
+                "or was replaced. Reinstall or re-export the model."
+            )
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:

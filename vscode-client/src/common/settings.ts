@@ -6,79 +6,25 @@
  * `initializationOptions`, and `<key>` inside the `codeorigin` section answered to
  * `workspace/configuration` and pushed with `workspace/didChangeConfiguration`.
  *
+ * The keys, their types and defaults come from `settingsDefaults.ts`, which
+ * `python -m codeorigin.lsp.editor_settings` writes from the server's typed settings; what is typed
+ * by hand here is how a value the user typed is checked.
+ *
  * This module must not import `vscode` (a unit test checks), so it runs under `node --test`.
  */
 
-/** Language ids the server scores; VS Code and the server use the same ids. */
-export const SUPPORTED_LANGUAGES = [
-  'python',
-  'java',
-  'c',
-  'cpp',
-  'javascript',
-  'javascriptreact',
-  'typescript',
-  'typescriptreact',
-  'go',
-  'rust',
-  'ruby',
-  'php',
-] as const;
+import { DEFAULT_SERVER_SETTINGS, SEVERITIES, SECTION, SUPPORTED_LANGUAGES } from './settingsDefaults';
+import type { LanguageId, ServerSettings, Severity } from './settingsDefaults';
 
-export type LanguageId = (typeof SUPPORTED_LANGUAGES)[number];
-
-export const SEVERITIES = ['error', 'warning', 'information', 'hint'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** The settings section, and the prefix of every setting and command. */
-export const SECTION = 'codeorigin';
-
-/** What the server receives, under the keys it reads. */
-export interface ServerSettings {
-  enable: boolean;
-  /** null: use the model's calibrated threshold. */
-  threshold: number | null;
-  minLines: number;
-  minTokens: number;
-  severity: Severity;
-  showUncertain: boolean;
-  codeLens: boolean;
-  languages: LanguageId[];
-  /** "": the model shipped with the server. */
-  modelPath: string;
-  debounceMs: number;
-  maxFileBytes: number;
-  threads: number;
-  inlayHints: boolean;
-  /** null: the model's default number of integrated-gradients steps. */
-  igSteps: number | null;
-  /** "": no baseline; else a file written by `codeorigin scan --write-baseline`. */
-  baseline: string;
-  /** Extensions to language ids, e.g. {".h": "cpp"}. */
-  extensions: Record<string, string>;
-}
-
-export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
-  enable: true,
-  threshold: null,
-  minLines: 3,
-  minTokens: 8,
-  severity: 'information',
-  showUncertain: false,
-  codeLens: true,
-  languages: [...SUPPORTED_LANGUAGES],
-  modelPath: '',
-  debounceMs: 400,
-  maxFileBytes: 1_000_000,
-  threads: 1,
-  inlayHints: false,
-  igSteps: null,
-  baseline: '',
-  extensions: {},
-});
-
-/** Settings only the extension reads; they are never sent to the server. */
-export const CLIENT_ONLY_KEYS = ['interpreter', 'trace.server'] as const;
+// The keys, types and defaults are written from the server's typed settings (settingsDefaults.ts).
+export {
+  CLIENT_ONLY_KEYS,
+  DEFAULT_SERVER_SETTINGS,
+  SECTION,
+  SEVERITIES,
+  SUPPORTED_LANGUAGES,
+} from './settingsDefaults';
+export type { LanguageId, ServerSettings, Severity } from './settingsDefaults';
 
 export type ServerSettingKey = keyof ServerSettings;
 export const SERVER_SETTING_KEYS = Object.keys(DEFAULT_SERVER_SETTINGS) as ServerSettingKey[];
@@ -149,6 +95,7 @@ const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings
           : undefined,
       expected: 'an object of extensions to language ids, e.g. {".h": "cpp"}',
     },
+    includeGenerated: { check: boolean, expected: 'true or false' },
   };
 
 function normalise<K extends ServerSettingKey>(

@@ -32,6 +32,7 @@ describe('readServerSettings', () => {
       igSteps: null,
       baseline: '',
       extensions: {},
+      includeGenerated: false,
     });
     assert.deepEqual(problems, []);
   });
@@ -65,6 +66,7 @@ describe('readServerSettings', () => {
       igSteps: 32,
       baseline: '.codeorigin-baseline.json',
       extensions: { '.h': 'cpp' },
+      includeGenerated: true,
     };
     const { settings, problems } = readServerSettings(reader(values));
     assert.deepEqual(settings, values);

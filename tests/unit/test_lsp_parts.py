@@ -1,22 +1,23 @@
-"""In-process tests of the server's pure parts: settings validation, positions, LSP lines."""
+"""In-process tests of the language server's parts: settings validation, positions, LSP lines, client
+features and the protocol. (tests/lsp/ is for the real server over stdio.)"""
 
 from __future__ import annotations
 
 import pytest
-from lsp_client import capabilities
 from lsprotocol import types
 
 from codeorigin.lsp.capabilities import ClientFeatures
 from codeorigin.lsp.documents import LspTextDocument
 from codeorigin.lsp.options import Settings, section, settings_from
 from codeorigin.lsp.positions import PositionMap
+from helpers.lsp_client import capabilities
 
 
 def test_settings_defaults_and_layers() -> None:
     settings, problems = settings_from([None, {"minLines": 6, "threshold": 0.3}, {"minLines": 8}])
     assert problems == []
     assert settings == Settings(min_lines=8, threshold=0.3)
-    assert settings.engine_options().min_lines == 8
+    assert settings.verdict_rules().min_lines == 8
     assert Settings().severity == "information" and Settings().debounce_ms == 400
 
 
@@ -109,7 +110,7 @@ def test_a_late_response_to_a_request_given_up_is_dropped_quietly() -> None:
     the server stopped waiting: no "Error in server" for the user, and the entry is gone."""
     from concurrent.futures import Future
 
-    from codeorigin.lsp.server import CodeOriginServer
+    from codeorigin.lsp.state import CodeOriginServer
 
     protocol = CodeOriginServer().protocol
     gave_up: Future = Future()

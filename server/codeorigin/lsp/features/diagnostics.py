@@ -16,44 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin.core.verdicts import percent
 from codeorigin.lsp.options import Severity
+from codeorigin.lsp.positions import range_json
+from codeorigin.lsp.state import CodeOriginServer, Feature
+from codeorigin.lsp.vocabulary import CODES, SOURCE, diagnostic_message
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
     from codeorigin.lsp.analysis import Analysis
-    from codeorigin.lsp.server import CodeOriginServer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["percent"]  # features format probabilities through here or core.verdicts
-
-SOURCE = "codeorigin"
-CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}
 _SEVERITY: dict[Severity, types.DiagnosticSeverity] = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
-
-
-def message(result: SpanResult) -> str:
-    assert result.probability is not None
-    word = "Likely" if result.verdict == "llm" else "Possibly"
-    return f"{word} LLM-generated ({percent(result.probability)})"
-
-
-def range_json(r: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
 
 
 def to_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
@@ -71,7 +54,7 @@ def to_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
         out.append(
             types.Diagnostic(
                 range=analysis.positions.range(span.name_start, span.name_end),
-                message=message(result),
+                message=diagnostic_message(result),
                 severity=_SEVERITY[settings.severity],
                 code=CODES[result.verdict],
                 source=SOURCE,
@@ -149,7 +132,23 @@ def workspace_report(
     return types.WorkspaceDiagnosticReport(items=items)
 
 
-def register(server: CodeOriginServer) -> None:
+class Diagnostics(Feature):
+    """Publishes each analysis kept (or lets the client pull it), clears closed documents."""
+
+    def register(self, server: CodeOriginServer) -> None:
+        _register(server)
+
+    def on_analysis(self, server: CodeOriginServer, analysis: Analysis) -> None:
+        publish(server, analysis)
+
+    def on_close(self, server: CodeOriginServer, uri: str) -> None:
+        clear(server, uri)
+
+    def refresh(self, server: CodeOriginServer) -> None:
+        refresh(server)
+
+
+def _register(server: CodeOriginServer) -> None:
     options = types.DiagnosticOptions(
         identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=True
     )

@@ -44,7 +44,7 @@ def train_planted(encoder: Any) -> Any:
     """A tiny classifier (eval mode) whose logit goes up when the planted word is in the text."""
     import torch
 
-    from tinymodel import tiny_classifier
+    from helpers.tinymodel import tiny_classifier
 
     rng = random.Random(0)
     model = tiny_classifier(1)
@@ -88,7 +88,7 @@ def build_planted_model(
     import torch
 
     from codeorigin_train.gradient_export import add_gradient_graph
-    from tinymodel import build_tiny_model
+    from helpers.tinymodel import build_tiny_model
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny model gains nothing from threads on a busy machine
@@ -103,11 +103,10 @@ def build_planted_model(
     return folder
 
 
-if __name__ == "__main__":  # build one by hand: python tests/igmodel.py FOLDER
+if __name__ == "__main__":  # build one by hand: cd tests && python -m helpers.igmodel FOLDER
     import sys
     import time
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     t0 = time.perf_counter()
     out = build_planted_model(Path(sys.argv[1]))
     print(f"built {out} in {time.perf_counter() - t0:.1f} s")

@@ -9,7 +9,7 @@
   the global ones), and the model error if there is one.
 
 Arguments are converted by pygls from the handlers' type hints, so those names must exist at run
-time (hence the plain imports below).
+time (hence the plain import of `CodeOriginServer` below).
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ from typing import Any
 
 from lsprotocol import types
 
-from codeorigin.lsp.code_actions import RESCORE_SELECTION
-from codeorigin.lsp.code_lens import RESCORE_DOCUMENT
-from codeorigin.lsp.diagnostics import percent, range_json
-from codeorigin.lsp.hover import VERDICT_WORDS
-from codeorigin.lsp.positions import PositionMap
+from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
-from codeorigin.lsp.server import CodeOriginServer
+from codeorigin.lsp.state import CodeOriginServer, Feature
+from codeorigin.lsp.vocabulary import (
+    RESCORE_DOCUMENT,
+    RESCORE_SELECTION,
+    STATUS,
+    VERDICT_WORDS,
+    percent,
+)
 
 log = logging.getLogger(__name__)
-
-STATUS = "codeorigin.status"
 
 
 async def rescore_selection(
@@ -57,7 +58,7 @@ async def rescore_selection(
             f"codeorigin: cannot score: {ls.models.failure(key)}", types.MessageType.Error
         )
         return None
-    options = settings.engine_options()
+    options = settings.verdict_rules()
     loop = asyncio.get_running_loop()
     work = loop.run_in_executor(
         ls.executor, engine.score_selection, selected, options, doc.language_id
@@ -135,7 +136,7 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
     }
     if engine is not None:
         model = engine.model
-        llm, uncertain = engine.effective_thresholds(settings.engine_options())
+        llm, uncertain = engine.effective_thresholds(settings.verdict_rules())
         stats = engine.stats
         report["model"] = {
             "name": model.name,
@@ -160,7 +161,8 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
     return report
 
 
-def register(server: CodeOriginServer) -> None:
-    server.command(RESCORE_SELECTION)(rescore_selection)
-    server.command(RESCORE_DOCUMENT)(rescore_document)
-    server.command(STATUS)(status)
+class Commands(Feature):
+    def register(self, server: CodeOriginServer) -> None:
+        server.command(RESCORE_SELECTION)(rescore_selection)
+        server.command(RESCORE_DOCUMENT)(rescore_document)
+        server.command(STATUS)(status)

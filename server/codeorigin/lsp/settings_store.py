@@ -1,36 +1,23 @@
-"""Live configuration: where settings come from, per workspace folder, and what a change re-does.
+"""The settings in effect: the raw layers they come from, resolved globally and per workspace folder.
 
 Layers, later ones winning key by key: the server's command line (`--threads`), the client's
 `initializationOptions`, `workspace/configuration` for section "codeorigin" without a scope, and the
-same request scoped to the document's workspace folder. Clients that cannot answer
-`workspace/configuration` send their settings in `workspace/didChangeConfiguration` instead.
-
-A change applies at once: every open document is re-analysed (cheap: scores are cached by text, so
-only verdicts are recomputed) and re-published, a new `modelPath` or `threads` loads another model,
-and pull-diagnostic and code-lens clients are asked to refresh.
+same request scoped to the document's workspace folder. `resolve` validates them (`options`) and
+returns the problems a user should hear about once; `for_uri` answers which settings apply to a
+document. Reading the layers from the client is the server's (`state.CodeOriginServer`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
-from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from codeorigin.lsp.options import SettingProblem, Settings, section, settings_from
-
-if TYPE_CHECKING:
-    from codeorigin.lsp.server import CodeOriginServer
-
-log = logging.getLogger(__name__)
-
-SECTION = "codeorigin"
-FETCH_TIMEOUT = 10.0
+from codeorigin.lsp.options import SettingProblem, Settings, settings_from
 
 
 class SettingsStore:
@@ -107,65 +94,3 @@ def _unique(problems: list[SettingProblem]) -> list[SettingProblem]:
             seen.add(p.message)
             out.append(p)
     return out
-
-
-async def fetch(ls: CodeOriginServer) -> None:
-    """Ask the client for the "codeorigin" section, globally and for each workspace folder."""
-    store = ls.settings
-    folder_uris = list(store.folders.values())
-    items = [types.ConfigurationItem(section=SECTION)] + [
-        types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in folder_uris
-    ]
-    try:
-        values = await asyncio.wait_for(
-            ls.workspace_configuration_async(types.ConfigurationParams(items=items)), FETCH_TIMEOUT
-        )
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # the client may refuse; keep the settings we have
-        log.warning("workspace/configuration failed: %s", exc)
-        return
-    values = list(values or [])
-    values += [None] * (len(items) - len(values))
-    store.global_raw = section(values[0])
-    store.folder_raw = {uri: section(v) for uri, v in zip(folder_uris, values[1:])}
-
-
-async def reload(ls: CodeOriginServer, pushed: Any = None) -> None:
-    """Re-read the configuration and apply it. `pushed` is the payload of a
-    `workspace/didChangeConfiguration` from a client that cannot answer configuration requests."""
-    folders = [f.uri for f in ls.workspace.folders.values()]
-    if not folders and ls.workspace.root_uri:
-        folders = [ls.workspace.root_uri]  # a client that gave only a root: one folder
-    ls.settings.set_folders(folders)
-    if ls.client.configuration:
-        await fetch(ls)
-    elif pushed is not None:
-        ls.settings.global_raw = section(pushed)
-    apply(ls)
-
-
-def apply(ls: CodeOriginServer) -> None:
-    """Resolve the settings, report bad values, and redo what depends on them."""
-    for problem in ls.settings.resolve():
-        log.warning("%s", problem.message)
-        ls.notify_user(problem.message, types.MessageType.Warning)
-    ls.settings.ready.set()
-    ls.models.forget_failures()
-    ls.models.keep_only({ls.models.key(s, base) for s, base in ls.settings.all_settings()})
-    ls.analyzer.rescore_all()
-    ls.refresh_views()
-
-
-def register(server: CodeOriginServer) -> None:
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(
-        ls: CodeOriginServer, params: types.DidChangeConfigurationParams
-    ) -> None:
-        await reload(ls, params.settings)
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
-    async def did_change_workspace_folders(
-        ls: CodeOriginServer, params: types.DidChangeWorkspaceFoldersParams
-    ) -> None:
-        await reload(ls)

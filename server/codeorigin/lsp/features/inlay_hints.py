@@ -16,15 +16,14 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.core.verdicts import share_percent
-from codeorigin.lsp.explanations import AHEAD
+from codeorigin.lsp.state import CodeOriginServer, Feature
+from codeorigin.lsp.vocabulary import share_percent
 from codeorigin.model.manifest import ModelError
 
 if TYPE_CHECKING:
     from codeorigin.engine import SpanResult
     from codeorigin.lsp.analysis import Analysis
-    from codeorigin.lsp.explanations import Job
-    from codeorigin.lsp.server import CodeOriginServer
+    from codeorigin.lsp.attribution_jobs import Job
     from codeorigin.model.attributor import Attribution
 
 log = logging.getLogger(__name__)
@@ -69,33 +68,45 @@ def hints(
     return [hint for _, hint in out]
 
 
-def refresh(ls: CodeOriginServer) -> None:
-    """Ask the client to request inlay hints again, if it can be asked."""
-    if ls.client.inlay_hints and ls.client.inlay_hint_refresh:
-        ls.fire_and_forget(ls.workspace_inlay_hint_refresh(None))
+class InlayHints(Feature):
+    """The hints, and a refresh when explanations the hints waited for are ready."""
 
+    def __init__(self) -> None:
+        self.waiting: set[str] = set()  # documents whose hints wait for an explanation
+        self._scheduled: list[asyncio.TimerHandle] = []
+        self._server: CodeOriginServer | None = None
 
-def register(server: CodeOriginServer) -> None:
-    waiting: set[str] = set()  # documents whose hints wait for an explanation
-    scheduled: list[asyncio.TimerHandle] = []
+    def register(self, server: CodeOriginServer) -> None:
+        self._server = server
+        server.attributions.listeners.append(self._finished)
+        options = types.InlayHintOptions(resolve_provider=False)
 
-    def refresh_now() -> None:
-        scheduled.clear()
-        refresh(server)
+        @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, options)
+        async def inlay_hint(
+            ls: CodeOriginServer, params: types.InlayHintParams
+        ) -> list[types.InlayHint]:
+            return await self.inlay_hints(ls, params)
 
-    def finished(job: Job) -> None:
-        if job.uri not in waiting or job.future.cancelled():
+    def refresh(self, server: CodeOriginServer) -> None:
+        """Ask the client to request inlay hints again, if it can be asked."""
+        if server.client.inlay_hints and server.client.inlay_hint_refresh:
+            server.fire_and_forget(server.workspace_inlay_hint_refresh(None))
+
+    def _refresh_now(self) -> None:
+        self._scheduled.clear()
+        if self._server is not None:
+            self.refresh(self._server)
+
+    def _finished(self, job: Job) -> None:
+        if job.uri not in self.waiting or job.future.cancelled():
             return
-        waiting.discard(job.uri)
-        if not scheduled:
+        self.waiting.discard(job.uri)
+        if not self._scheduled:
             loop = asyncio.get_running_loop()
-            scheduled.append(loop.call_later(REFRESH_DELAY, refresh_now))
+            self._scheduled.append(loop.call_later(REFRESH_DELAY, self._refresh_now))
 
-    server.explanations.listeners.append(finished)
-
-    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-    async def inlay_hint(
-        ls: CodeOriginServer, params: types.InlayHintParams
+    async def inlay_hints(
+        self, ls: CodeOriginServer, params: types.InlayHintParams
     ) -> list[types.InlayHint]:
         analysis = await ls.analyzer.current(params.text_document.uri)
         if analysis is None or analysis.engine is None or not analysis.settings.inlay_hints:
@@ -109,30 +120,18 @@ def register(server: CodeOriginServer) -> None:
             if result.end_line < lines.start or result.start_line >= lines.stop:
                 continue
             try:
-                job = ls.explanations.request(
-                    analysis.uri,
-                    analysis.text,
-                    result,
-                    engine,
-                    analysis.settings,
-                    priority=AHEAD,
-                    generation=analysis.generation,
-                )
+                job = ls.attributions.request_ahead(analysis, result, engine)
             except ModelError:
                 return []
             jobs.append((result, job))
-        ready = [
-            (r, j)
-            for r, j in jobs
-            if j.future.done() and not j.future.cancelled() and j.future.exception() is None
-        ]
+        ready = [(r, j) for r, j in jobs if j.succeeded()]
         if len(ready) < len(jobs):
-            waiting.add(analysis.uri)
+            self.waiting.add(analysis.uri)
         if not ready:
             return []
 
         def explain_all() -> list[tuple[SpanResult, Attribution]]:
-            return [(r, ls.explanations.explanation(j, analysis.text, r.span)) for r, j in ready]
+            return [(r, ls.attributions.explanation(j, analysis.text, r.span)) for r, j in ready]
 
         loop = asyncio.get_running_loop()
         explained = await loop.run_in_executor(ls.executor, explain_all)

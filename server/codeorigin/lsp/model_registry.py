@@ -6,7 +6,7 @@ workspace folder; empty means the server's `--model`, else the shipped default m
 reported once with what to do, remembered, and not retried until the configuration changes or the
 user asks to rescore; the server keeps answering without diagnostics meanwhile.
 
-Each engine caches the scores of up to `DEFAULT_CACHE_SIZE` span texts (least recently used ones
+Each engine caches the scores of up to `SCORE_CACHE_SIZE` span texts (least recently used ones
 are evicted). The environment variable `CODEORIGIN_CACHE_SIZE` sets another bound: an internal knob
 for tests and for memory-constrained machines, not a user setting.
 """
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.engine import DEFAULT_CACHE_SIZE, Engine
+from codeorigin.engine import SCORE_CACHE_SIZE, Engine
+from codeorigin.lsp.host import Host
 from codeorigin.lsp.progress import work_done
 from codeorigin.model.manifest import ModelError, default_model_dir
 
 if TYPE_CHECKING:
     from codeorigin.lsp.options import Settings
-    from codeorigin.lsp.server import CodeOriginServer
     from codeorigin.model.scorer import Model
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def cache_size() -> int:
     """The score cache bound: `CODEORIGIN_CACHE_SIZE` when it is a positive whole number."""
     raw = os.environ.get(CACHE_SIZE_VARIABLE, "").strip()
     if not raw:
-        return DEFAULT_CACHE_SIZE
+        return SCORE_CACHE_SIZE
     try:
         size = int(raw)
     except ValueError:
@@ -51,9 +51,9 @@ def cache_size() -> int:
             "%s=%r is not a positive whole number; using %d",
             CACHE_SIZE_VARIABLE,
             raw,
-            DEFAULT_CACHE_SIZE,
+            SCORE_CACHE_SIZE,
         )
-        return DEFAULT_CACHE_SIZE
+        return SCORE_CACHE_SIZE
     return size
 
 
@@ -68,7 +68,7 @@ class ModelKey:
 class ModelRegistry:
     """Loads, caches and reports on the models the settings ask for."""
 
-    def __init__(self, ls: CodeOriginServer, default_path: Path | None = None) -> None:
+    def __init__(self, ls: Host, default_path: Path | None = None) -> None:
         self._ls = ls
         self.default_path = default_path
         self._engines: dict[ModelKey, Engine] = {}

@@ -1,7 +1,7 @@
 """Explaining a score: the hover chart, the `codeorigin.explain` command and its code action.
 
 An explanation is an Integrated Gradients attribution of the span's score (`model.attributor`,
-run by `explanations`): how much of the evidence each line and token carries (shares, which sum to
+run by `attribution_jobs`): how much of the evidence each line and token carries (shares, which sum to
 1 over the span's lines) and in which direction it pushes (a signed score: > 0 toward "LLM").
 
 - Hover: after the verdict, a chart of the lines that weigh most, e.g.
@@ -36,29 +36,15 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from codeorigin.explanation import (  # the chart is shared with `codeorigin explain`
-    BAR_CELLS,
-    CHART_LINES,
-    DELTA_WARN,
-    SNIPPET,
-    TOP_TOKENS,
-    bar,
-    chart,
-    code_span,
-    delta_text,
-    direction,
-    escape_markdown,
-    note,
-    render,
-    snippet,
-    summary,
-    token_label,
-    tokens_line,
-)
-from codeorigin.lsp import hover
-from codeorigin.lsp.hover import HoverContext
+from codeorigin.explanation import note, render, summary  # shared with `codeorigin explain`
 from codeorigin.lsp.progress import with_progress_if_slow
-from codeorigin.lsp.server import CodeOriginServer  # at run time: pygls reads the command's hints
+from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
+    CodeOriginServer,
+    Feature,
+    HoverContext,
+)
+from codeorigin.lsp.vocabulary import EXPLAIN
+from codeorigin.model.attributor import TOP_TOKENS
 from codeorigin.model.manifest import ModelError
 
 if TYPE_CHECKING:
@@ -66,27 +52,6 @@ if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.model.attributor import Attribution
 
-__all__ = [
-    "BAR_CELLS",
-    "CHART_LINES",
-    "DELTA_WARN",
-    "SNIPPET",
-    "TOP_TOKENS",
-    "bar",
-    "chart",
-    "code_span",
-    "delta_text",
-    "direction",
-    "escape_markdown",
-    "note",
-    "render",
-    "snippet",
-    "summary",
-    "token_label",
-    "tokens_line",
-]
-
-EXPLAIN = "codeorigin.explain"
 HOVER_WAIT = 0.7  # seconds a hover waits for an explanation still being computed
 REQUEST_FAILED = types.LSPErrorCodes.RequestFailed.value
 PENDING = "the explanation is being computed — hover again in a moment."
@@ -142,7 +107,7 @@ async def prepare_hover(ctx: HoverContext) -> None:
     if ls is None or not explainable(ctx.result):
         return
     try:
-        job = ls.explanations.request(ctx.uri, ctx.text, ctx.result, ctx.engine, ctx.settings)
+        job = ls.attributions.request(ctx.uri, ctx.text, ctx.result, ctx.engine, ctx.settings)
     except ModelError:
         return  # the section says so
     if not job.future.done():
@@ -155,9 +120,9 @@ def hover_section(ctx: HoverContext) -> str | None:
     if ls is None or not explainable(ctx.result):
         return None
     try:
-        job = ls.explanations.lookup(ctx.result, ctx.engine, ctx.settings)
+        job = ls.attributions.lookup(ctx.result, ctx.engine, ctx.settings)
         if job is None:  # not asked for by `prepare_hover` (or forgotten since): ask now
-            job = ls.explanations.request(ctx.uri, ctx.text, ctx.result, ctx.engine, ctx.settings)
+            job = ls.attributions.request(ctx.uri, ctx.text, ctx.result, ctx.engine, ctx.settings)
     except ModelError as exc:
         return note(f"explanations are unavailable: {exc}", ctx.markdown)
     future = job.future
@@ -165,7 +130,7 @@ def hover_section(ctx: HoverContext) -> str | None:
         return note(PENDING, ctx.markdown)
     if future.exception() is not None:
         return note(f"explaining this score failed: {future.exception()}", ctx.markdown)
-    attribution = ls.explanations.explanation(job, ctx.text, ctx.result.span)
+    attribution = ls.attributions.explanation(job, ctx.text, ctx.result.span)
     return render(attribution, ctx.text, ctx.result.span.kind, ctx.markdown)
 
 
@@ -227,7 +192,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         return None
     engine = analysis.engine
     try:
-        job = ls.explanations.request(uri, analysis.text, result, engine, analysis.settings)
+        job = ls.attributions.request(uri, analysis.text, result, engine, analysis.settings)
     except ModelError as exc:
         raise _failed(f"codeorigin cannot explain this score: {exc}") from exc
     work = asyncio.shield(asyncio.wrap_future(job.future))
@@ -239,7 +204,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         raise _failed(f"explaining {result.span.name} failed: {exc}") from exc
     loop = asyncio.get_running_loop()
     attribution = await loop.run_in_executor(
-        ls.executor, ls.explanations.explanation, job, analysis.text, result.span
+        ls.executor, ls.attributions.explanation, job, analysis.text, result.span
     )
     if notify:
         ls.notify_user(summary(result, attribution))
@@ -264,7 +229,7 @@ async def code_action(
     automatic = params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
     if automatic and result.verdict not in ("llm", "uncertain"):
         return None
-    if not ls.explanations.can_explain(analysis.engine):
+    if not ls.attributions.can_explain(analysis.engine):
         return None
     title = f"Explain this {result.span.kind}"
     start = params.range.start
@@ -278,16 +243,27 @@ async def code_action(
     )
 
 
-# Registration ---------------------------------------------------------------------------------
+# The feature ----------------------------------------------------------------------------------
 
 
-def register(server: CodeOriginServer) -> None:
-    hover.add_preparer(prepare_hover)
-    hover.add_section(hover_section)
-    server.command(EXPLAIN)(explain)
+class Explain(Feature):
+    """The command, the hover chart, the code action, and explanations computed ahead."""
 
-    def ahead(analysis: Analysis) -> None:
+    def register(self, server: CodeOriginServer) -> None:
+        server.command(EXPLAIN)(explain)
+
+    def on_analysis(self, server: CodeOriginServer, analysis: Analysis) -> None:
         uncertain = analysis.settings.inlay_hints and server.client.inlay_hints
-        server.explanations.ahead(analysis, uncertain=uncertain)
+        server.attributions.ahead(analysis, uncertain=uncertain)
 
-    server.analyzer.listeners.append(ahead)
+    async def prepare_hover(self, ctx: HoverContext) -> None:
+        await prepare_hover(ctx)
+
+    def hover_section(self, ctx: HoverContext) -> str | None:
+        return hover_section(ctx)
+
+    async def code_actions(
+        self, server: CodeOriginServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        action = await code_action(server, params)
+        return [action] if action is not None else []

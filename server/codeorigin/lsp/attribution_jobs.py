@@ -1,6 +1,7 @@
-"""Integrated Gradients explanations for the server: who computes them, where, when, and in what order.
+"""The attribution jobs of the server: who computes Integrated Gradients explanations, where,
+when, and in what order.
 
-`Explanations` owns one `Attributor` per loaded model (created on first use, keyed by the model's
+`AttributionJobs` owns one `Attributor` per loaded model (created on first use, keyed by the model's
 digest and thread count, so a new model gets a new one) and a single worker thread that runs the
 attributions: an onnxruntime gradient graph is not cheap, and the machine has few cores, so one
 explanation at a time, beside the scoring thread rather than on it (scores after an edit must not
@@ -33,15 +34,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from codeorigin.model.attributor import MAX_STEPS, Attribution, Attributor
+from codeorigin.model.attributor import TOP_TOKENS, Attribution, Attributor
 from codeorigin.model.manifest import ModelError
+from codeorigin.model.quadrature import MAX_STEPS, min_steps
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span
     from codeorigin.engine import Engine, SpanResult
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.lsp.options import Settings
-    from codeorigin.lsp.server import CodeOriginServer
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ AHEAD_LIMIT = 24  # spans computed ahead per document version
 ATTRIBUTION_CACHE = 128  # explanations (token space) each attributor keeps
 JOB_MEMORY = 96  # finished jobs remembered; below ATTRIBUTION_CACHE, see the module docstring
 ATTRIBUTORS = 2  # gradient-graph sessions kept open (one per model in use, usually one)
-TOP_TOKENS = 5
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,17 @@ class Job:
     future: Future[Attribution] = field(default_factory=Future)
     started: bool = False
 
+    def succeeded(self) -> bool:
+        """Computed, neither dropped nor failed."""
+        future = self.future
+        return future.done() and not future.cancelled() and future.exception() is None
 
-class Explanations:
+
+class AttributionJobs:
     """Attributors, jobs and the worker thread of one server. Thread-safe."""
 
-    def __init__(self, ls: CodeOriginServer) -> None:
-        self._ls = ls
+    def __init__(self, generation: Callable[[str], int | None]) -> None:
+        self._generation = generation  # a document's current generation (`Analyzer.generation`)
         self._attributors: OrderedDict[tuple[str, int], Attributor] = OrderedDict()
         self._failures: dict[tuple[str, int], str] = {}
         self._jobs: OrderedDict[JobKey, Job] = OrderedDict()
@@ -135,8 +140,7 @@ class Explanations:
         """`codeorigin.igSteps`, within what the quadrature rule accepts, else the model's."""
         if settings.ig_steps is None:
             return attributor.default_steps
-        low = 1 if attributor.default_rule == "gauss_legendre" else 2
-        return max(low, min(MAX_STEPS, settings.ig_steps))
+        return max(min_steps(attributor.default_rule), min(MAX_STEPS, settings.ig_steps))
 
     # Jobs -----------------------------------------------------------------------------------
 
@@ -219,17 +223,21 @@ class Explanations:
         flagged.sort(key=lambda r: -(r.probability or 0.0))
         queued = 0
         for result in flagged[:AHEAD_LIMIT]:
-            job = self.request(
-                analysis.uri,
-                analysis.text,
-                result,
-                engine,
-                analysis.settings,
-                priority=AHEAD,
-                generation=analysis.generation,
-            )
-            queued += not job.future.done()
+            queued += not self.request_ahead(analysis, result, engine).future.done()
         return queued
+
+    def request_ahead(self, analysis: Analysis, result: SpanResult, engine: Engine) -> Job:
+        """`request` for a span of an analysis, behind what users wait for, dropped if the
+        document changes before it starts."""
+        return self.request(
+            analysis.uri,
+            analysis.text,
+            result,
+            engine,
+            analysis.settings,
+            priority=AHEAD,
+            generation=analysis.generation,
+        )
 
     def explanation(self, job: Job, text: str, span: Span) -> Attribution:
         """A finished job's attribution for `span` of `text` (call off the event loop: when the
@@ -273,7 +281,7 @@ class Explanations:
 
     def _is_current(self, job: Job) -> bool:
         # Read from the worker thread: a dict lookup and an int, atomic under the GIL.
-        return job.generation is None or self._ls.analyzer.generation(job.uri) == job.generation
+        return job.generation is None or self._generation(job.uri) == job.generation
 
     def _next(self) -> Job | None:
         with self._cond:

@@ -1,0 +1,143 @@
+"""What each tree-sitter grammar calls a function, a binding, a class and a name: the node tables
+that `spans` walks. Adding a language to `languages` means adding its rows here.
+"""
+
+from __future__ import annotations
+
+# Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
+# bind a name to a value, with the fields holding the name and the value. "values": node types that
+# make a binding a span. "classes": containers whose direct functions are methods.
+RULES: dict[str, dict[str, object]] = {
+    "python": {
+        "functions": {"function_definition"},
+        "classes": {"class_definition"},
+        "bindings": {"assignment": ("left", "right")},
+        "values": {"lambda"},
+        "wrappers": {"decorated_definition"},
+    },
+    "java": {
+        "functions": {
+            "method_declaration",
+            "constructor_declaration",
+            "compact_constructor_declaration",
+        },
+        "classes": {
+            "class_declaration",
+            "interface_declaration",
+            "enum_declaration",
+            "record_declaration",
+            "object_creation_expression",
+        },
+        "bindings": {"variable_declarator": ("name", "value")},
+        "values": {"lambda_expression"},
+        "always_method": True,
+    },
+    "c": {
+        "functions": {"function_definition"},
+        "classes": set(),
+        "bindings": {},
+        "values": set(),
+    },
+    "cpp": {
+        "functions": {"function_definition"},
+        "classes": {"class_specifier", "struct_specifier", "union_specifier"},
+        "bindings": {"init_declarator": ("declarator", "value")},
+        "values": {"lambda_expression"},
+        "wrappers": {"template_declaration"},
+    },
+    "javascript": {
+        "functions": {
+            "function_declaration",
+            "generator_function_declaration",
+            "method_definition",
+        },
+        "classes": {"class_declaration", "class"},
+        "bindings": {
+            "variable_declarator": ("name", "value"),
+            "assignment_expression": ("left", "right"),
+            "pair": ("key", "value"),
+            "field_definition": ("property", "value"),
+        },
+        "values": {"arrow_function", "function_expression", "function", "generator_function"},
+    },
+    "go": {
+        "functions": {"function_declaration", "method_declaration"},
+        "classes": set(),
+        "bindings": {"short_var_declaration": ("left", "right"), "var_spec": ("name", "value")},
+        "values": {"func_literal"},
+    },
+    "rust": {
+        "functions": {"function_item"},
+        "classes": {"impl_item", "trait_item"},
+        "bindings": {"let_declaration": ("pattern", "value")},
+        "values": {"closure_expression"},
+    },
+    "ruby": {
+        "functions": {"method", "singleton_method"},
+        "classes": {"class", "module", "singleton_class"},
+        "bindings": {"assignment": ("left", "right")},
+        "values": {"lambda"},
+    },
+    "php": {
+        "functions": {"function_definition", "method_declaration"},
+        "classes": {
+            "class_declaration",
+            "interface_declaration",
+            "trait_declaration",
+            "enum_declaration",
+        },
+        "bindings": {"assignment_expression": ("left", "right")},
+        "values": {
+            "arrow_function",
+            "anonymous_function",
+            "anonymous_function_creation_expression",
+        },
+    },
+}
+RULES["typescript"] = {
+    **RULES["javascript"],
+    "classes": {"class_declaration", "class", "abstract_class_declaration"},
+    "bindings": {
+        **RULES["javascript"]["bindings"],  # type: ignore[dict-item]
+        "public_field_definition": ("name", "value"),
+    },
+}
+RULES["typescriptreact"] = RULES["typescript"]
+
+METHOD_TYPES = {"method_definition", "method_declaration", "constructor_declaration"}
+NAME_TYPES = {
+    "identifier",
+    "field_identifier",
+    "property_identifier",
+    "private_property_identifier",
+    "type_identifier",
+    "qualified_identifier",
+    "destructor_name",
+    "operator_name",
+    "name",
+    "constant",
+    "variable_name",
+    "string",
+    "simple_identifier",
+}
+
+# Nodes between a class and its methods: a method found under these is still a method.
+CLASS_BODIES = {
+    "class_body",
+    "declaration_list",
+    "field_declaration_list",
+    "body_statement",
+    "block",
+    "enum_body",
+    "enum_body_declarations",
+    "interface_body",
+    "class_body_declaration",
+    "template_declaration",
+    "declaration",
+    "field_declaration",
+    "decorated_definition",
+    "export_statement",
+    "public_field_definition",
+    "field_definition",
+    "access_specifier",
+}

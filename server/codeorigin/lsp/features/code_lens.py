@@ -1,0 +1,54 @@
+"""Code lens: the probability above each scored function (`codeorigin.codeLens` turns it off).
+
+Spans too short to judge get no lens: a number there would look like a verdict. Clicking a lens
+re-scores the document (`codeorigin.rescoreDocument`, see `commands`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from codeorigin.lsp.state import CodeOriginServer, Feature
+from codeorigin.lsp.vocabulary import RESCORE_DOCUMENT, lens_title
+
+if TYPE_CHECKING:
+    from codeorigin.lsp.analysis import Analysis
+
+
+def lenses(analysis: Analysis) -> list[types.CodeLens]:
+    """One lens per judged span, on the span's first line."""
+    if not analysis.settings.code_lens:
+        return []
+    out = []
+    for result in analysis.results:
+        if result.verdict == "too_short" or result.probability is None:
+            continue
+        start = analysis.positions.position(result.span.start)
+        out.append(
+            types.CodeLens(
+                range=types.Range(start=start, end=start),
+                command=types.Command(
+                    title=lens_title(result), command=RESCORE_DOCUMENT, arguments=[analysis.uri]
+                ),
+            )
+        )
+    return out
+
+
+async def code_lens(ls: CodeOriginServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    analysis = await ls.analyzer.current(params.text_document.uri)
+    return lenses(analysis) if analysis is not None else []
+
+
+class CodeLens(Feature):
+    def register(self, server: CodeOriginServer) -> None:
+        server.feature(
+            types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False)
+        )(code_lens)
+
+    def refresh(self, server: CodeOriginServer) -> None:
+        """Ask the client to request lenses again (results changed without an edit)."""
+        if server.client.code_lens_refresh:
+            server.fire_and_forget(server.workspace_code_lens_refresh(None))

@@ -1,0 +1,92 @@
+"""Hover: the verdict of the innermost scored span under the cursor.
+
+The hover has sections. The first, written here, gives the probability, the verdict, the threshold
+in effect and the model. Later sections come from the other features' `hover_section` hooks (the
+Integrated Gradients chart of `explain`), each given a `HoverContext` on the model thread; a
+feature that fails is logged and skipped: the verdict is still shown. Before the sections are
+rendered, the features' `prepare_hover` hooks run on the event loop: one may wait a bounded time
+for slow work without holding a thread (and is simply dropped when the client cancels the hover).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from codeorigin.explanation import verdict_text
+from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
+
+if TYPE_CHECKING:
+    from codeorigin.lsp.analysis import Analysis
+
+log = logging.getLogger(__name__)
+
+
+def verdict_section(ctx: HoverContext) -> str:
+    """The first section: probability, verdict, threshold and model (`explanation.verdict_text`,
+    shared with `codeorigin explain`)."""
+    options = ctx.settings.verdict_rules()
+    return verdict_text(
+        ctx.result,
+        ctx.engine.effective_thresholds(options),
+        ctx.engine.model.name,
+        options,
+        markdown=ctx.markdown,
+    )
+
+
+def render(ctx: HoverContext, sections: list[str]) -> str:
+    """The verdict and the other sections, joined."""
+    parts = [verdict_section(ctx), *sections]
+    return ("\n\n---\n\n" if ctx.markdown else "\n\n").join(parts)
+
+
+def context_at(
+    analysis: Analysis,
+    position: types.Position,
+    markdown: bool,
+    server: CodeOriginServer | None = None,
+) -> HoverContext | None:
+    """The hover context at a position: the innermost scored span containing it, if any."""
+    if analysis.engine is None:
+        return None
+    offset = analysis.positions.offset(position)
+    for result in analysis.spans_at(offset):
+        if result.probability is not None:
+            engine, settings = analysis.engine, analysis.settings
+            return HoverContext(
+                analysis.uri, analysis.text, offset, result, engine, settings, markdown, server
+            )
+    return None
+
+
+async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover | None:
+    analysis = await ls.analyzer.current(params.text_document.uri)
+    if analysis is None:
+        return None
+    ctx = context_at(analysis, params.position, ls.client.hover_markdown, ls)
+    if ctx is None:
+        return None
+    await ls.prepare_hover(ctx)
+
+    def build() -> str:  # on the model thread: sections may be slow
+        return render(ctx, ls.hover_sections(ctx))
+
+    text = await asyncio.get_running_loop().run_in_executor(ls.executor, build)
+    span = ctx.result.span
+    segment = next(
+        ((a, b) for a, b in span.segments if a <= ctx.offset <= b), (span.start, span.end)
+    )
+    kind = types.MarkupKind.Markdown if ctx.markdown else types.MarkupKind.PlainText
+    return types.Hover(
+        contents=types.MarkupContent(kind=kind, value=text),
+        range=analysis.positions.range(*segment),
+    )
+
+
+class Hover(Feature):
+    def register(self, server: CodeOriginServer) -> None:
+        server.feature(types.TEXT_DOCUMENT_HOVER)(hover)

@@ -1,0 +1,212 @@
+"""The server's state and the contract between it and its features.
+
+`CodeOriginServer` is the `Host` with the services the features share: the loaded models
+(`model_registry`), the analyses of open documents (`analysis`), the baselines (`baselines`) and the
+Integrated Gradients jobs (`attribution_jobs`). It re-reads the configuration when asked
+(`reload_settings`) and calls its features through hooks.
+
+A feature is a `Feature` object (esbonio's `LanguageFeature`): `register` adds its LSP handlers
+and commands, and the other methods are hooks the server calls — after every analysis kept
+(`on_analysis`), when a document closes (`on_close`), when results changed without an edit
+(`refresh`), while a hover is built (`prepare_hover`, `hover_section`) and while code actions are
+collected (`code_actions`). Features import this module and the vocabulary, never each other,
+and never `server` (which lists them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from codeorigin.lsp.analysis import Analysis, Analyzer
+from codeorigin.lsp.attribution_jobs import AttributionJobs
+from codeorigin.lsp.baselines import BaselineStore
+from codeorigin.lsp.host import Host
+from codeorigin.lsp.model_registry import ModelRegistry
+from codeorigin.lsp.options import section
+from codeorigin.lsp.vocabulary import SECTION
+
+if TYPE_CHECKING:
+    from codeorigin.engine import Engine, SpanResult
+    from codeorigin.lsp.options import Settings
+
+log = logging.getLogger(__name__)
+
+FETCH_TIMEOUT = 10.0  # seconds to wait for the client's answer to workspace/configuration
+
+
+@dataclass(frozen=True)
+class HoverContext:
+    """What a hover section may use. `offset` is the cursor as a character offset into `text`."""
+
+    uri: str
+    text: str
+    offset: int
+    result: SpanResult
+    engine: Engine
+    settings: Settings
+    markdown: bool
+    server: CodeOriginServer | None = None
+
+
+class Feature:
+    """One feature of the server. Every hook does nothing unless a feature overrides it; a hook
+    that fails is logged and the other features still run."""
+
+    def register(self, server: CodeOriginServer) -> None:
+        """Add the feature's LSP handlers and commands (once, when the server is created)."""
+
+    def on_analysis(self, server: CodeOriginServer, analysis: Analysis) -> None:
+        """A document's analysis was kept (on the event loop, in the order of the features)."""
+
+    def on_close(self, server: CodeOriginServer, uri: str) -> None:
+        """A document was closed."""
+
+    def refresh(self, server: CodeOriginServer) -> None:
+        """Results changed without an edit: ask the client to pull again what it pulls."""
+
+    async def prepare_hover(self, ctx: HoverContext) -> None:
+        """On the event loop, before the hover's sections are rendered: may wait (a bounded time)
+        for slow work that `hover_section` shows."""
+
+    def hover_section(self, ctx: HoverContext) -> str | None:
+        """A section after the verdict, on the model thread: Markdown or plain text as
+        `ctx.markdown` says, or None."""
+        return None
+
+    async def code_actions(
+        self, server: CodeOriginServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        """Code actions this feature offers for a range."""
+        return []
+
+
+class CodeOriginServer(Host):
+    """The pygls server with codeorigin's services and its features."""
+
+    def __init__(self, *, model: Path | None = None, threads: int | None = None) -> None:
+        super().__init__(threads=threads)
+        self.features: list[Feature] = []
+        self.models = ModelRegistry(self, model)
+        self.baselines = BaselineStore(self)
+        self.analyzer = Analyzer(
+            self, self.models, self.baselines, kept=self._analysis_kept, closed=self._closed
+        )
+        # Integrated Gradients, on their own thread; a job for an edited document is dropped.
+        self.attributions = AttributionJobs(self.analyzer.generation)
+
+    def add_feature(self, feature: Feature) -> None:
+        self.features.append(feature)
+        feature.register(self)
+
+    # Hooks ----------------------------------------------------------------------------------
+
+    def _each(self, hook: str, *args: Any) -> None:
+        for feature in self.features:
+            try:
+                getattr(feature, hook)(self, *args)
+            except Exception:  # one feature's bug must not stop the others
+                log.exception("%s.%s failed", type(feature).__name__, hook)
+
+    def _analysis_kept(self, analysis: Analysis) -> None:
+        self._each("on_analysis", analysis)
+
+    def _closed(self, uri: str) -> None:
+        self._each("on_close", uri)
+
+    def refresh_views(self) -> None:
+        """Ask the client to re-request what it pulls (diagnostics, lenses, inlay hints) after
+        results changed without an edit."""
+        if self.analyzer.open_uris():
+            self._each("refresh")
+
+    async def prepare_hover(self, ctx: HoverContext) -> None:
+        for feature in self.features:
+            try:
+                await feature.prepare_hover(ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s.prepare_hover failed", type(feature).__name__)
+
+    def hover_sections(self, ctx: HoverContext) -> list[str]:
+        """The features' hover sections (call on the model thread)."""
+        out = []
+        for feature in self.features:
+            try:
+                extra = feature.hover_section(ctx)
+            except Exception:
+                log.exception("%s.hover_section failed", type(feature).__name__)
+                continue
+            if extra:
+                out.append(extra)
+        return out
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        out: list[types.CodeAction] = []
+        for feature in self.features:
+            out += await feature.code_actions(self, params)
+        return out
+
+    # Settings -------------------------------------------------------------------------------
+
+    async def reload_settings(self, pushed: Any = None) -> None:
+        """Re-read the configuration and apply it. `pushed` is the payload of a
+        `workspace/didChangeConfiguration` from a client that cannot answer configuration
+        requests."""
+        folders = [f.uri for f in self.workspace.folders.values()]
+        if not folders and self.workspace.root_uri:
+            folders = [self.workspace.root_uri]  # a client that gave only a root: one folder
+        self.settings.set_folders(folders)
+        if self.client.configuration:
+            await self._fetch_settings()
+        elif pushed is not None:
+            self.settings.global_raw = section(pushed)
+        self.apply_settings()
+
+    async def _fetch_settings(self) -> None:
+        """Ask the client for the "codeorigin" section, globally and for each workspace folder."""
+        store = self.settings
+        folder_uris = list(store.folders.values())
+        items = [types.ConfigurationItem(section=SECTION)] + [
+            types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in folder_uris
+        ]
+        try:
+            values: Sequence[Mapping[str, Any] | None] = await asyncio.wait_for(
+                self.workspace_configuration_async(types.ConfigurationParams(items=items)),
+                FETCH_TIMEOUT,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the client may refuse; keep the settings we have
+            log.warning("workspace/configuration failed: %s", exc)
+            return
+        answers = list(values or [])
+        answers += [None] * (len(items) - len(answers))
+        store.global_raw = section(answers[0])
+        store.folder_raw = {uri: section(v) for uri, v in zip(folder_uris, answers[1:])}
+
+    def apply_settings(self) -> None:
+        """Resolve the settings, report bad values, and redo what depends on them."""
+        for problem in self.settings.resolve():
+            log.warning("%s", problem.message)
+            self.notify_user(problem.message, types.MessageType.Warning)
+        self.settings.ready.set()
+        self.models.forget_failures()
+        self.models.keep_only(
+            {self.models.key(s, base) for s, base in self.settings.all_settings()}
+        )
+        self.analyzer.rescore_all()
+        self.refresh_views()
+
+    def shutdown(self) -> None:
+        self.detach_client_log()
+        self.analyzer.shutdown()
+        self.attributions.shutdown()
+        super().shutdown()

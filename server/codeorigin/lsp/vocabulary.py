@@ -1,0 +1,61 @@
+"""The words users see from the language server, in one place: command ids, the settings section,
+diagnostic codes, verdict words and how probabilities and shares are written.
+
+Features take their words from here and never from each other, so a feature can be read (and
+changed) alone. The verdict words and the percent formats are those of `core.verdicts`, shared with
+`codeorigin scan` and `codeorigin explain`: the editor and the terminal say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+
+if TYPE_CHECKING:
+    from codeorigin.engine import SpanResult
+
+__all__ = [
+    "CODES",
+    "EXPLAIN",
+    "LENS_LABELS",
+    "PREFIX",
+    "RESCORE_DOCUMENT",
+    "RESCORE_SELECTION",
+    "RESCORE_SELECTION_TITLE",
+    "SECTION",
+    "SOURCE",
+    "STATUS",
+    "VERDICT_WORDS",
+    "diagnostic_message",
+    "lens_title",
+    "percent",
+    "share_percent",
+]
+
+SOURCE = "codeorigin"  # the diagnostics' source, and the server's name
+SECTION = "codeorigin"  # the settings section (`workspace/configuration`)
+PREFIX = SECTION + "."  # of every setting and command
+
+# Commands (`workspace/executeCommand`); VS Code's package.json names the same ids.
+RESCORE_SELECTION = "codeorigin.rescoreSelection"
+RESCORE_DOCUMENT = "codeorigin.rescoreDocument"
+STATUS = "codeorigin.status"
+EXPLAIN = "codeorigin.explain"
+RESCORE_SELECTION_TITLE = "Rescore selection"
+
+CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}  # diagnostic codes
+LENS_LABELS = {"llm": "likely LLM", "uncertain": "possibly LLM", "human": "likely human"}
+
+
+def diagnostic_message(result: SpanResult) -> str:
+    """The message of a span's diagnostic: "Likely LLM-generated (96.5%)"."""
+    assert result.probability is not None
+    word = "Likely" if result.verdict == "llm" else "Possibly"
+    return f"{word} LLM-generated ({percent(result.probability)})"
+
+
+def lens_title(result: SpanResult) -> str:
+    """The title of a span's code lens: "codeorigin: 96.5% LLM (likely LLM)"."""
+    assert result.probability is not None
+    return f"codeorigin: {percent(result.probability)} LLM ({LENS_LABELS[result.verdict]})"

@@ -1,0 +1,80 @@
+// Written by `python -m codeorigin.lsp.editor_settings` from the server's typed settings
+// (server/codeorigin/lsp/options.py) and language table (server/codeorigin/core/languages.py).
+// Do not edit: change those and run the command again.
+
+/** Language ids the server scores; VS Code and the server use the same ids. */
+export const SUPPORTED_LANGUAGES = [
+  'python',
+  'java',
+  'c',
+  'cpp',
+  'javascript',
+  'javascriptreact',
+  'typescript',
+  'typescriptreact',
+  'go',
+  'rust',
+  'ruby',
+  'php',
+] as const;
+
+export type LanguageId = (typeof SUPPORTED_LANGUAGES)[number];
+
+export const SEVERITIES = ['error', 'warning', 'information', 'hint'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The settings section, and the prefix of every setting and command. */
+export const SECTION = 'codeorigin';
+
+/** What the server receives, under the keys it reads. */
+export interface ServerSettings {
+  enable: boolean;
+  /** null: the model's calibrated threshold; else 0..1 */
+  threshold: number | null;
+  /** statement lines of the body (not braces, not the signature) */
+  minLines: number;
+  /** identifier and literal tokens of the body */
+  minTokens: number;
+  /** 'error' | 'warning' | 'information' | 'hint' */
+  severity: Severity;
+  showUncertain: boolean;
+  codeLens: boolean;
+  languages: LanguageId[];
+  /** '': the server's --model, else the model shipped with the server */
+  modelPath: string;
+  debounceMs: number;
+  maxFileBytes: number;
+  threads: number;
+  inlayHints: boolean;
+  /** null: the model's default number of integrated-gradients steps */
+  igSteps: number | null;
+  /** a file from `codeorigin scan --write-baseline`; relative: to the folder */
+  baseline: string;
+  /** e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content */
+  extensions: Record<string, string>;
+  /** also score generated and vendored code */
+  includeGenerated: boolean;
+}
+
+export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
+  enable: true,
+  threshold: null,
+  minLines: 3,
+  minTokens: 8,
+  severity: 'information',
+  showUncertain: false,
+  codeLens: true,
+  languages: [...SUPPORTED_LANGUAGES],
+  modelPath: '',
+  debounceMs: 400,
+  maxFileBytes: 1_000_000,
+  threads: 1,
+  inlayHints: false,
+  igSteps: null,
+  baseline: '',
+  extensions: {},
+  includeGenerated: false,
+});
+
+/** Settings only the extension reads; they are never sent to the server. */
+export const CLIENT_ONLY_KEYS = ['interpreter', 'trace.server'] as const;
