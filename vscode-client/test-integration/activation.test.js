@@ -58,24 +58,17 @@ function readLog(file) {
   }
 }
 
-const EXPECTED_DEFAULTS = {
-  enable: true,
-  threshold: null,
-  minLines: 3,
-  minTokens: 8,
-  severity: 'information',
-  showUncertain: false,
-  codeLens: true,
-  languages: ['python', 'java', 'c', 'cpp', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust', 'ruby', 'php'],
-  modelPath: '',
-  debounceMs: 400,
-  maxFileBytes: 1000000,
-  threads: 1,
-  inlayHints: false,
-  igSteps: null,
-  baseline: '',
-  extensions: {},
-};
+// What the extension sends with nothing configured: the defaults package.json declares (written
+// from the server's typed settings), without the extension's own settings.
+const CLIENT_ONLY = ['codeorigin.interpreter', 'codeorigin.trace.server'];
+const EXPECTED_DEFAULTS = Object.fromEntries(
+  Object.entries(
+    JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).contributes.configuration
+      .properties,
+  )
+    .filter(([key]) => !CLIENT_ONLY.includes(key))
+    .map(([key, property]) => [key.slice('codeorigin.'.length), property.default]),
+);
 
 test('activates, talks to the server, and shows what it says', async (t) => {
   assert.ok(fs.existsSync(bundle), 'run `npm run bundle` first');
