@@ -10,7 +10,9 @@ text is exactly what the server would score for that function.
 Python functions that do not parse as Python 3 (print statements, `except E, e:`) are dropped: such
 syntax dates code without saying anything about its author. Files in other languages that the
 grammar cannot parse cleanly (Flow annotations, templates) are dropped whole, except C, where
-macros often defeat the grammar: there each function whose own text parses cleanly is kept.
+macros often defeat the grammar: there each function whose own text parses cleanly is kept. Java
+methods and constructors come from classes, interfaces, enums and records; declarations without a
+body (abstract and interface methods, `native` ones) are dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 
+from tree_sitter import Tree
+
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Span, extract_spans
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 MIN_LINES = 4  # non-blank lines of a kept function
 MAX_LINES = 300  # lines of a kept function, after normalisation
 MAX_FILE_BYTES = 1 << 20  # larger source files are data or bundles
-LANGUAGES = ("python", "javascript", "typescript", "go", "rust", "c", "php", "ruby")
+LANGUAGES = ("python", "javascript", "typescript", "go", "rust", "c", "php", "ruby", "java")
 # C files that do not parse as a whole (macros the grammar cannot expand) keep each function whose
 # own text parses cleanly; other languages drop such files whole.
 _PER_FUNCTION_PARSE = {"c"}
@@ -59,7 +63,8 @@ _VENDOR_DIRS = {
 _BUILD_DIRS = {"dist", "build", "_build", "bundles", "min", "_esm5", "_esm2015", "umd", "es5"}
 _TEST_FILE = re.compile(
     r"(^test_.*\.py$|.*_tests?\.py$|^conftest\.py$|.*\.(test|spec)\.[jt]sx?$|^tests?\.[jt]s$"
-    r"|.*_test\.go$|.*_(test|spec)\.rb$|^test_.*\.(rb|c)$|.*_tests?\.(c|rs)$|.*Test\.php$)"
+    r"|.*_test\.go$|.*_(test|spec)\.rb$|^test_.*\.(rb|c)$|.*_tests?\.(c|rs)$|.*Test\.php$"
+    r"|.*(Test|Tests|TestCase)\.java$)"
 )
 _COMPILED_FILE = re.compile(r".*([.-]min\.js|\.bundle\.js|\.d\.ts|\.map)$")
 _STUB_FILE = re.compile(r".*\.pyi$")
@@ -221,9 +226,33 @@ def _parses_as_python3(code: str) -> bool:
     return True
 
 
+def _parse(text: str, language: str) -> Tree:
+    return languages.parser(language).parse(text.encode("utf-8", "surrogatepass"))
+
+
 def _file_parses(text: str, language: str) -> bool:
-    tree = languages.parser(language).parse(text.encode("utf-8", "surrogatepass"))
-    return not tree.root_node.has_error
+    return not _parse(text, language).root_node.has_error
+
+
+# Declarations that are spans to `extract_spans` but may have no body to score.
+_BODILESS_CANDIDATES = {"java": {"method_declaration"}}
+
+
+def bodiless_names(tree: Tree, language: str) -> set[int]:
+    """Byte offsets of the names of declarations without a body (abstract or interface methods)."""
+    kinds = _BODILESS_CANDIDATES.get(language)
+    if not kinds:
+        return set()
+    found: set[int] = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in kinds and node.child_by_field_name("body") is None:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                found.add(name.start_byte)
+        stack.extend(node.named_children)
+    return found
 
 
 def span_text(text: str, span: Span) -> str:
@@ -241,13 +270,20 @@ def functions_in_text(
     """The kept functions and methods of one source file, normalised, in document order."""
     stats = stats if stats is not None else ExtractStats()
     check_each = False
-    if language != "python" and not _file_parses(text, language):
-        if language not in _PER_FUNCTION_PARSE:
-            stats.skipped_files["parse-error"] += 1
-            return
-        check_each = True
+    bodiless: set[int] = set()
+    if language != "python":
+        tree = _parse(text, language)
+        if tree.root_node.has_error:
+            if language not in _PER_FUNCTION_PARSE:
+                stats.skipped_files["parse-error"] += 1
+                return
+            check_each = True
+        bodiless = bodiless_names(tree, language)
     for span in extract_spans(text, language, min_lines=MIN_LINES):
         if span.kind == "module":
+            continue
+        if bodiless and len(text[: span.name_start].encode("utf-8", "surrogatepass")) in bodiless:
+            stats.dropped["no-body"] += 1
             continue
         raw = span_text(text, span)
         if check_each and not _file_parses(raw, language):
