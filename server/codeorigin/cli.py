@@ -318,7 +318,7 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
 
 def run_explain(args: argparse.Namespace) -> int:
     from codeorigin import explanation, scan
-    from codeorigin.core import generated
+    from codeorigin.core import generated, languages
     from codeorigin.engine import Engine
     from codeorigin.files import FileError, read_text
     from codeorigin.model.attributor import Attributor
@@ -363,7 +363,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if not chosen:
         print(f"{path}: {missing} (of {len(results)} spans)")
         return 0
-    thresholds = engine.effective_thresholds(options)
+    thresholds = engine.effective_thresholds(options, languages.canonical(language))
     blocks = []
     for result in chosen:
         lines = result.start_line + 1, result.end_line + 1

@@ -118,13 +118,13 @@ class Scorer:
 
             self.attributor = Attributor(model)
 
-    def describe(self) -> tuple[str, float, int, str]:
-        """(model name, the report's threshold, this process's pid, its node's address)."""
+    def describe(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]], int, str]:
+        """(model name, the report's thresholds, this process's pid, its node's address)."""
         import socket
 
         return (
             self.engine.model.name,
-            scan.threshold(self.engine, self.options),
+            scan.thresholds(self.engine, self.options),
             os.getpid(),
             socket.gethostname(),
         )
@@ -205,15 +205,15 @@ class RayScan:
         """Scan `paths` as `scan.run` does; return the report and whether a path was missing."""
         found = scan.candidates(paths, self.options, labels)
         missing = any(c.missing for c in found)
-        name, threshold = self._start()
+        name, (threshold, own) = self._start()
         try:
             self._source = enumerate(scan.chunks(found, self.options, self.chunk_files))
             files = tuple(self._reports(len(found)))
         finally:
             self._stop()
-        return ScanReport(name, threshold, files), missing
+        return ScanReport(name, threshold, files, language_thresholds=own), missing
 
-    def _start(self) -> tuple[str, float]:
+    def _start(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]]]:
         """Start the actors; wait until each has loaded the model. Returns the model's name and
         the report's threshold."""
         ray = self.ray
@@ -233,8 +233,8 @@ class RayScan:
         self._actors = [_Actor(h, pid, node) for h, (_, _, pid, node) in zip(handles, described)]
         self.stats.actors = n
         self.stats.startup_seconds = time.perf_counter() - t0
-        name, threshold, _, _ = described[0]
-        return name, threshold
+        name, thresholds, _, _ = described[0]
+        return name, thresholds
 
     def _stop(self) -> None:
         for actor in self._actors:

@@ -133,8 +133,12 @@ class Engine:
         t = self.model.manifest.thresholds
         return t.llm, t.uncertain
 
-    def effective_thresholds(self, options: VerdictRules) -> tuple[float, float]:
-        llm, unc = self.thresholds
+    def effective_thresholds(
+        self, options: VerdictRules, language: str | None = None
+    ) -> tuple[float, float]:
+        """(llm, uncertain) for spans of `language` (a canonical id): the user's `threshold`
+        when set, else the model's own for that language (`Thresholds.for_language`)."""
+        llm, unc = self.model.manifest.thresholds.for_language(language)
         if options.threshold is not None:
             llm = float(options.threshold)
         return llm, min(unc, llm)
@@ -173,8 +177,10 @@ class Engine:
             out.append((r, k))
         return out
 
-    def judge(self, score: Score, content: Content, options: VerdictRules) -> Verdict:
-        llm, unc = self.effective_thresholds(options)
+    def judge(
+        self, score: Score, content: Content, options: VerdictRules, language: str | None = None
+    ) -> Verdict:
+        llm, unc = self.effective_thresholds(options, language)
         return verdict(
             score.probability,
             llm_threshold=llm,
@@ -221,8 +227,9 @@ class Engine:
         spans_scored = iter(scored[: len(texts)])
         whole_scored = iter(scored[len(texts) :])
         out: list[tuple[list[SpanResult], Score | None]] = []
-        for text, starts, spans, marks in prepared:
-            results = self._finish(text, starts, spans, marks, spans_scored, options)
+        for (text, starts, spans, marks), (_, language_id) in zip(prepared, documents):
+            language = languages.canonical(language_id)
+            results = self._finish(text, starts, spans, marks, spans_scored, options, language)
             file_score = next(whole_scored)[0] if whole and text.strip() else None
             out.append((results, file_score))
         with self._lock:
@@ -247,6 +254,7 @@ class Engine:
         marks: list[tuple[str | None, str | None]],
         scored: Iterator[tuple[Score, str]],
         options: VerdictRules,
+        language: str | None = None,
     ) -> list[SpanResult]:
         results: list[SpanResult] = []
         for span, (reason, suppressed) in zip(spans, marks):
@@ -260,7 +268,7 @@ class Engine:
             else:
                 score, key = next(scored)
                 probability = score.probability
-                judged = self.judge(score, content, options)
+                judged = self.judge(score, content, options, language)
             results.append(
                 SpanResult(
                     span=span,
@@ -285,4 +293,5 @@ class Engine:
         options = options or VerdictRules()
         score, _ = self.score_texts([text])[0]
         content = content_of(text, language_id)
-        return score, self.judge(score, content, options), content
+        language = languages.canonical(language_id) if language_id else None
+        return score, self.judge(score, content, options, language), content

@@ -81,6 +81,9 @@ class ScanReport:
     files: tuple[FileReport, ...] = field(default_factory=tuple)
     # `scan --repos`: the repositories scanned, by the name their files' paths start with.
     repositories: tuple[str, ...] = ()
+    # Languages whose spans the model judges with a threshold of their own (manifest
+    # `thresholds.languages`), as (language, llm threshold).
+    language_thresholds: tuple[tuple[str, float], ...] = ()
 
     @property
     def flagged(self) -> int:
@@ -178,10 +181,25 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
     return out
 
 
+def _model_json(report: ScanReport) -> dict[str, Any]:
+    """The model's name and threshold; `thresholds_by_language` only when some language has its
+    own threshold (the documented extension of the shape)."""
+    out: dict[str, Any] = {"name": report.model_name, "threshold": report.threshold}
+    if report.language_thresholds:
+        out["thresholds_by_language"] = dict(report.language_thresholds)
+    return out
+
+
+def threshold_text(report: ScanReport) -> str:
+    """`96.5%`, or `96.5%; java 99.2%` when a language has its own threshold."""
+    own = "".join(f"; {lang} {percent(t)}" for lang, t in report.language_thresholds)
+    return percent(report.threshold) + own
+
+
 def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
     out: dict[str, Any] = {
-        "model": {"name": report.model_name, "threshold": report.threshold},
+        "model": _model_json(report),
         "files": [
             {
                 "path": f.path,
@@ -279,6 +297,8 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
             results.append(result)
     invocation_ok = all(f.error is None for f in report.files)
     properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
+    if report.language_thresholds:
+        properties["thresholds_by_language"] = dict(report.language_thresholds)
     if report.repositories:
         properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
     notifications = [
@@ -379,7 +399,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     lines.append(
         f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in "
         f"{report.scored_files} files (model {report.model_name}, threshold "
-        f"{percent(report.threshold)})" + (f"; {', '.join(extra)}" if extra else "")
+        f"{threshold_text(report)})" + (f"; {', '.join(extra)}" if extra else "")
     )
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))

@@ -259,13 +259,16 @@ def run(
         files.extend(score_chunk(engine, chunk, options, attributor))
         if progress is not None and chunk:
             progress(len(files), len(found), display(chunk[-1]))
-    return ScanReport(engine.model.name, threshold(engine, options), tuple(files)), missing
+    llm, own = thresholds(engine, options)
+    return ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own), missing
 
 
-def threshold(engine: Engine, options: ScanOptions) -> float:
-    """The `llm` threshold a report names (the user's, else the model's), rounded as shown."""
+def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """The `llm` threshold a report names (the user's, else the model's) and the languages that
+    have their own (none when the user set one), rounded as shown."""
     llm, _ = engine.effective_thresholds(options.engine)
-    return round(llm, 4)
+    own = engine.model.manifest.thresholds.languages if options.engine.threshold is None else {}
+    return round(llm, 4), tuple(sorted((lang, round(th[0], 4)) for lang, th in own.items()))
 
 
 def display(item: Read | FileReport) -> str:

@@ -88,6 +88,7 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
         "evaluate-samples": "codeorigin_train.analysis.samples",
         "robustness": "codeorigin_train.analysis.robustness",
         "coderep-loso": "codeorigin_train.analysis.coderep_loso",
+        "language-threshold": "codeorigin_train.language_thresholds",
     }
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
     assert cli.forward("codeorigin_train.ig_steps", ["--help"]) == 0

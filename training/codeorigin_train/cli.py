@@ -41,6 +41,7 @@ FORWARDED = {
     "evaluate-samples": "codeorigin_train.analysis.samples",
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
+    "language-threshold": "codeorigin_train.language_thresholds",
 }
 
 

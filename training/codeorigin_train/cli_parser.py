@@ -30,6 +30,7 @@ HELP = {
     "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
     "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",
     "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
+    "language-threshold": "a language's own threshold, calibrated on its real-project human code",
 }
 
 

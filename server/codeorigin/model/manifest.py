@@ -41,6 +41,27 @@ class Thresholds:
 
     llm: float = 0.5
     uncertain: float = 0.5
+    #: Thresholds of their own for some languages, calibrated on that language's human code
+    #: (`thresholds.languages` in the manifest: {"java": {"llm": ..., "uncertain": ...}}).
+    languages: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def for_language(self, language: str | None) -> tuple[float, float]:
+        """(llm, uncertain) for a canonical language id; the model's own for the others."""
+        if language is not None and language in self.languages:
+            return self.languages[language]
+        return self.llm, self.uncertain
+
+
+def _language_thresholds(raw: Any) -> dict[str, tuple[float, float]]:
+    """`thresholds.languages` of a manifest, checked: probabilities in [0, 1] per language."""
+    out: dict[str, tuple[float, float]] = {}
+    for language, th in dict(raw or {}).items():
+        llm = float(th["llm"])
+        uncertain = float(th.get("uncertain", llm))
+        if not (0.0 <= uncertain <= 1.0 and 0.0 <= llm <= 1.0):
+            raise ValueError(f"thresholds.languages.{language} outside [0, 1]")
+        out[str(language)] = (llm, min(uncertain, llm))
+    return out
 
 
 @dataclass(frozen=True)
@@ -144,7 +165,9 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         )
         th = raw.get("thresholds", {})
         thresholds = Thresholds(
-            float(th.get("llm", 0.5)), float(th.get("uncertain", th.get("llm", 0.5)))
+            float(th.get("llm", 0.5)),
+            float(th.get("uncertain", th.get("llm", 0.5))),
+            _language_thresholds(th.get("languages")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc

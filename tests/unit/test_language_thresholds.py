@@ -1,0 +1,135 @@
+"""A language's own threshold (manifest `thresholds.languages`): spans of that language are judged
+by it, every other language by the model's own, and reports say so; a bad value is a clear error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JAVA = """class Stack {
+  private int[] items = new int[16];
+  private int size;
+
+  int pushAll(int[] values) {
+    int pushed = 0;
+    for (int value : values) {
+      items[size] = value;
+      size = size + 1;
+      pushed = pushed + 1;
+    }
+    return pushed;
+  }
+}
+"""
+PY = """def summarise(values):
+    total = 0
+    for value in values:
+        total += value
+    return total / max(1, len(values))
+"""
+
+
+def scan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def with_thresholds(src: Path, dst: Path, thresholds: dict[str, object]) -> Path:
+    shutil.copytree(src, dst)
+    manifest = json.loads((dst / "manifest.json").read_text())
+    manifest["thresholds"] = thresholds
+    (dst / "manifest.json").write_text(json.dumps(manifest))
+    return dst
+
+
+@pytest.fixture()
+def code(tmp_path: Path) -> Path:
+    root = tmp_path / "code"
+    root.mkdir()
+    (root / "Stack.java").write_text(JAVA)
+    (root / "stats.py").write_text(PY)
+    return root
+
+
+def verdicts(res: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    data = json.loads(res.stdout)
+    return {s["name"]: s["verdict"] for f in data["files"] for s in f["spans"]}
+
+
+def test_spans_of_a_language_with_its_own_threshold_are_judged_by_it(
+    code: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    # The model's own threshold (0) flags every judged span; Java's own (1.0) flags none of its.
+    model = with_thresholds(
+        tiny_model_dir,
+        tmp_path / "m",
+        {"llm": 0.0, "uncertain": 0.0, "languages": {"java": {"llm": 1.0, "uncertain": 1.0}}},
+    )
+    res = scan(str(code), "--model", str(model), "--format", "json", "--exit-zero")
+    assert res.returncode == 0, res.stderr
+    assert verdicts(res) == {"pushAll": "human", "summarise": "llm"}
+    data = json.loads(res.stdout)
+    assert data["model"] == {"name": "tiny-test", "threshold": 0.0,
+                             "thresholds_by_language": {"java": 1.0}}  # fmt: skip
+    sarif = json.loads(
+        scan(str(code), "--model", str(model), "--format", "sarif", "--exit-zero").stdout
+    )
+    assert sarif["runs"][0]["properties"]["thresholds_by_language"] == {"java": 1.0}
+    text = scan(str(code), "--model", str(model), "--exit-zero").stdout
+    assert "threshold 0.0%; java 100.0%" in text
+    # A threshold the user sets applies to every language, and the report names only it.
+    res = scan(str(code), "--model", str(model), "--format", "json", "--threshold", "0.0",
+               "--exit-zero")  # fmt: skip
+    assert verdicts(res) == {"pushAll": "llm", "summarise": "llm"}
+    assert set(json.loads(res.stdout)["model"]) == {"name", "threshold"}
+
+
+def test_a_bad_language_threshold_is_a_clear_error(
+    code: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    model = with_thresholds(
+        tiny_model_dir, tmp_path / "bad", {"llm": 0.5, "languages": {"java": {"llm": 7}}}
+    )
+    res = scan(str(code), "--model", str(model))
+    assert res.returncode == 2
+    assert "thresholds.languages.java" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_language_threshold_command_calibrates_on_real_human_code(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`codeorigin-train language-threshold` scores a language's human functions through the
+    runtime and writes a threshold that flags at most 1% of them, never below the model's."""
+    import pandas as pd
+
+    from codeorigin_train import language_thresholds
+
+    model = with_thresholds(tiny_model_dir, tmp_path / "m", {"llm": 0.0, "uncertain": 0.0})
+    bodies = [JAVA.replace("pushAll", f"push{i}").replace("+ 1", f"+ {i}") for i in range(300)]
+    real = tmp_path / "realcode.parquet"
+    pd.DataFrame({"code": bodies, "label": 0, "language": "java",
+                  "project": [f"p{i % 6}" for i in range(300)]}).to_parquet(real)  # fmt: skip
+    assert language_thresholds.main(["--model", str(model), "--language", "java",
+                                     "--realcode", str(real),
+                                     "--dataset", str(tmp_path / "none.parquet")]) == 0  # fmt: skip
+    manifest = json.loads((model / "manifest.json").read_text())
+    own = manifest["thresholds"]["languages"]["java"]
+    assert own["functions"] == 300 and own["projects"] == [f"p{i}" for i in range(6)]
+    assert own["fpr_at_own_threshold"] <= 0.01 < own["fpr_at_model_threshold"]
+    assert 0.0 < own["uncertain"] <= own["llm"] <= 1.0
+    # The runtime judges Java by it: none of these human functions is flagged.
+    (tmp_path / "src").mkdir()
+    for i in range(3):
+        (tmp_path / "src" / f"S{i}.java").write_text(bodies[i])
+    res = scan(str(tmp_path / "src"), "--model", str(model), "--format", "json", "--exit-zero")
+    assert "llm" not in verdicts(res).values()
