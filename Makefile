@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STDLIB_PKG := $(shell $(PYTHON) -c "import json, os; print(os.path.dirname(json.__file__))")
 
-.PHONY: setup setup-dev run test test-python test-vscode lint vsix clean
+.PHONY: setup setup-dev run test test-python test-vscode lint settings vsix clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test-python:
 
 test-vscode:
 	cd vscode-client && npm test
+
+# Write the editors' copies of the settings and languages (package.json, settingsDefaults.ts, the
+# Neovim table, the README's table) from server/codeorigin/lsp/options.py and core/languages.py;
+# tests/unit/test_settings_everywhere.py fails when they were not rewritten.
+settings:
+	$(BIN)/python -m codeorigin.lsp.editor_settings
 
 lint:
 	$(BIN)/ruff check server training tests
