@@ -203,3 +203,51 @@ async def test_threads_change_reopens_the_model_and_keeps_the_cache(
     after = await client.status()
     assert (before["threads"], after["threads"]) == (1, 2)
     assert after["counts"]["spans_scored"] == before["counts"]["spans_scored"]
+
+
+JAVA_DOC = """class Stack {
+  private int[] items = new int[16];
+  private int size;
+
+  int pushAll(int[] values) {
+    int pushed = 0;
+    for (int value : values) {
+      items[size] = value;
+      size = size + 1;
+      pushed = pushed + 1;
+    }
+    return pushed;
+  }
+}
+"""
+
+
+async def test_a_language_with_its_own_threshold_is_judged_and_shown_by_it(
+    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """A model whose manifest gives Java a threshold of its own (`thresholds.languages`): Java
+    spans are judged by it and their hover names it; Python keeps the model's own."""
+    import json
+    import shutil
+
+    model = tmp_path / "java-own"
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["thresholds"] = {"llm": 0.0, "uncertain": 0.0,
+                              "languages": {"java": {"llm": 0.999, "uncertain": 0.998}}}  # fmt: skip
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    client = await start(model=model)
+    java, py = uri_in(root, "Stack.java"), uri_in(root, "a.py")
+    client.open(java, JAVA_DOC, language="java")
+    client.open(py, PY_DOC)
+    hover = await client.text_document_hover_async(hover_params(java, 6, 8))  # inside pushAll
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Threshold: 99.9%" in hover.contents.value
+    assert "likely LLM-generated" not in hover.contents.value
+    hover = await client.text_document_hover_async(hover_params(py, 10, 8))  # inside beta
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Threshold: 0.0%" in hover.contents.value
+    assert "likely LLM-generated" in hover.contents.value
+    status = await client.status()
+    assert status["model"]["threshold"] == 0.0
+    assert status["model"]["thresholds_by_language"] == {"java": 0.999}

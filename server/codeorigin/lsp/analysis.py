@@ -66,6 +66,7 @@ class Analysis:
     skipped: str | None = None  # "disabled", "language", "too-large", "generated", "model", "error"
     reason: str | None = None  # why a "generated" document is not scored
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
+    language: str | None = None  # the canonical language it was scored as
 
     def reported(self, result: SpanResult) -> bool:
         """Whether a span's verdict is shown: not suppressed, not in the baseline."""
@@ -80,7 +81,7 @@ class Analysis:
         """(llm, uncertain) thresholds in effect: the user's threshold or the model's."""
         if self.engine is None:
             return None
-        return self.engine.effective_thresholds(self.settings.verdict_rules())
+        return self.engine.effective_thresholds(self.settings.verdict_rules(), self.language)
 
     def spans_at(self, offset: int) -> Iterator[SpanResult]:
         """Scored spans containing a character offset, innermost first. A module span contains only
@@ -312,4 +313,4 @@ class Analyzer:
                 for r in results
                 if baseline.knows(Path(path), r.span.name, r.text_hash)
             )
-        return replace(base, results=tuple(results), engine=engine, known=known)
+        return replace(base, results=tuple(results), engine=engine, known=known, language=language)

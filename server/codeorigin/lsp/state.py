@@ -53,6 +53,7 @@ class HoverContext:
     settings: Settings
     markdown: bool
     server: CodeOriginServer | None = None
+    language: str | None = None  # the document's canonical language: its threshold may be its own
 
 
 class Feature:

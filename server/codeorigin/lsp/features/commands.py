@@ -20,6 +20,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from codeorigin.core import languages
 from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import CodeOriginServer, Feature
@@ -66,7 +67,7 @@ async def rescore_selection(
     score, verdict, content = await with_progress_if_slow(
         ls, work, "codeorigin: scoring the selection"
     )
-    threshold, _ = engine.effective_thresholds(options)
+    threshold, _ = engine.effective_thresholds(options, languages.canonical(doc.language_id or ""))
     detail = (
         f"{percent(score.probability)}, threshold {percent(threshold)}, model {engine.model.name}"
     )
@@ -145,6 +146,10 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             "threshold": llm,
             "uncertain": uncertain,
         }
+        if settings.verdict_rules().threshold is None and model.manifest.thresholds.languages:
+            report["model"]["thresholds_by_language"] = {
+                lang: th[0] for lang, th in sorted(model.manifest.thresholds.languages.items())
+            }
         report["cache"] = {"size": len(engine.cache), "max": engine.cache.max_size}
         report["counts"] = {
             "spans_scored": stats.spans_scored,

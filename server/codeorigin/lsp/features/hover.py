@@ -31,7 +31,7 @@ def verdict_section(ctx: HoverContext) -> str:
     options = ctx.settings.verdict_rules()
     return verdict_text(
         ctx.result,
-        ctx.engine.effective_thresholds(options),
+        ctx.engine.effective_thresholds(options, ctx.language),
         ctx.engine.model.name,
         options,
         markdown=ctx.markdown,
@@ -58,7 +58,15 @@ def context_at(
         if result.probability is not None:
             engine, settings = analysis.engine, analysis.settings
             return HoverContext(
-                analysis.uri, analysis.text, offset, result, engine, settings, markdown, server
+                analysis.uri,
+                analysis.text,
+                offset,
+                result,
+                engine,
+                settings,
+                markdown,
+                server,
+                language=analysis.language,
             )
     return None
 
