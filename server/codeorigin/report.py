@@ -223,9 +223,9 @@ def render_json(report: ScanReport) -> str:
 _LEVELS = {"llm": "warning", "uncertain": "note"}
 
 
-def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
-    """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note)."""
-    rules = [
+def _sarif_rules() -> list[dict[str, Any]]:
+    """The two rules: likely (a warning) and possibly (a note) LLM-generated."""
+    return [
         {
             "id": "llm-generated",
             "name": "LikelyLlmGenerated",
@@ -247,6 +247,61 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
             "defaultConfiguration": {"level": "note"},
         },
     ]
+
+
+def _sarif_result(path: str, s: SpanReport) -> dict[str, Any]:
+    """The SARIF result for one reported span of the file at `path`."""
+    pct = percent(s.probability or 0.0)
+    result: dict[str, Any] = {
+        "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
+        "ruleIndex": 0 if s.verdict == "llm" else 1,
+        "level": _LEVELS[s.verdict],
+        "message": {
+            "text": f"{s.kind} '{s.name}': "
+            + ("likely" if s.verdict == "llm" else "possibly")
+            + f" LLM-generated ({pct})"
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path},
+                    "region": {
+                        "startLine": s.start_line,
+                        "startColumn": max(1, s.name_column),
+                        "endLine": s.end_line,
+                    },
+                },
+                "logicalLocations": [
+                    {
+                        "name": s.name,
+                        "kind": "function" if s.kind != "module" else "module",
+                    }
+                ],
+            }
+        ],
+        "properties": {"probability": _round(s.probability), "verdict": s.verdict},
+    }
+    if s.suppressed is not None:
+        result["suppressions"] = [
+            {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
+        ]
+    if s.explanation is not None:
+        _sarif_explanation(result, path, s.explanation)
+    return result
+
+
+def _sarif_run_properties(report: ScanReport) -> dict[str, Any]:
+    """The run's properties: the model, its threshold(s) and the repositories' summaries."""
+    properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
+    if report.language_thresholds:
+        properties["thresholds_by_language"] = dict(report.language_thresholds)
+    if report.repositories:
+        properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
+    return properties
+
+
+def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
+    """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note)."""
     results: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     for f in report.files:
@@ -258,49 +313,8 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 continue
             if s.baseline:
                 continue  # known: only what is new is reported
-            pct = percent(s.probability or 0.0)
-            result: dict[str, Any] = {
-                "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
-                "ruleIndex": 0 if s.verdict == "llm" else 1,
-                "level": _LEVELS[s.verdict],
-                "message": {
-                    "text": f"{s.kind} '{s.name}': "
-                    + ("likely" if s.verdict == "llm" else "possibly")
-                    + f" LLM-generated ({pct})"
-                },
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": f.path},
-                            "region": {
-                                "startLine": s.start_line,
-                                "startColumn": max(1, s.name_column),
-                                "endLine": s.end_line,
-                            },
-                        },
-                        "logicalLocations": [
-                            {
-                                "name": s.name,
-                                "kind": "function" if s.kind != "module" else "module",
-                            }
-                        ],
-                    }
-                ],
-                "properties": {"probability": _round(s.probability), "verdict": s.verdict},
-            }
-            if s.suppressed is not None:
-                result["suppressions"] = [
-                    {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
-                ]
-            if s.explanation is not None:
-                _sarif_explanation(result, f.path, s.explanation)
-            results.append(result)
+            results.append(_sarif_result(f.path, s))
     invocation_ok = all(f.error is None for f in report.files)
-    properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
-    if report.language_thresholds:
-        properties["thresholds_by_language"] = dict(report.language_thresholds)
-    if report.repositories:
-        properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
     notifications = [
         {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}
         for f in report.files
@@ -316,7 +330,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                         "name": "codeorigin",
                         "version": __version__,
                         "informationUri": "https://github.com/codeorigin/codeorigin",
-                        "rules": rules,
+                        "rules": _sarif_rules(),
                     }
                 },
                 "invocations": [
@@ -327,7 +341,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 ],
                 "artifacts": artifacts,
                 "results": results,
-                "properties": properties,
+                "properties": _sarif_run_properties(report),
             }
         ],
     }
