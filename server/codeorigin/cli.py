@@ -9,7 +9,6 @@ scanned and reported). `explain` exits 0, or 2 on the same errors.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -382,12 +381,9 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING), stream=sys.stderr
-    )
     from codeorigin.lsp.server import serve
 
-    return serve(model=args.model, tcp=args.tcp, threads=args.threads)
+    return serve(model=args.model, tcp=args.tcp, threads=args.threads, log_level=args.log_level)
 
 
 def main(argv: list[str] | None = None) -> int:

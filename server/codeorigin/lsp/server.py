@@ -55,24 +55,34 @@ def create_server(
     return server
 
 
+DEFAULT_LOG_LEVEL = "WARNING"
+
+
+def setup_logging(level: str = DEFAULT_LOG_LEVEL) -> None:
+    """Log to stderr at `level` (a name such as "INFO"; an unknown one means WARNING), the one
+    set-up of both entry points, `python -m codeorigin.lsp` and `codeorigin serve`. Below DEBUG,
+    pygls's own INFO lines (one per message) are left out."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, str(level).upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+
+
 def serve(
     *,
     model: str | Path | None = None,
     tcp: str | None = None,
     threads: int | None = None,
-    log_level: str = "INFO",
+    log_level: str = DEFAULT_LOG_LEVEL,
 ) -> int:
     """Run the language server until the client disconnects; return the exit status.
 
     `tcp` is "HOST:PORT" (or ":PORT"); without it the server speaks LSP on stdin/stdout.
     """
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    setup_logging(log_level)
     server = create_server(model=model, threads=threads)
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the LSP stream
@@ -98,7 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     parser.add_argument("--threads", type=int, metavar="N", help="onnxruntime threads (default 1)")
-    parser.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default=DEFAULT_LOG_LEVEL,
+        help=f"stderr log level (default {DEFAULT_LOG_LEVEL})",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
