@@ -29,13 +29,14 @@ import os
 import platform
 import random
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from codeorigin.bench_server import server_session
+from codeorigin.bench_synth import mixed_files, percentile, synth_file, synth_function
 
 TARGETS = {
     "cold_start_s": 2.0,
@@ -47,57 +48,6 @@ TARGETS = {
     "engine_overhead_pct": 20.0,
 }
 NOISY_SPREAD = 0.2  # a relative spread above this gets a warning
-
-_WORDS = [
-    "total", "count", "items", "value", "result", "index", "buffer", "record", "entry", "node",
-    "left", "right", "parent", "child", "key", "cache", "limit", "offset", "name", "path",
-]  # fmt: skip
-
-
-def synth_function(rng: random.Random, name: str, body_lines: int) -> str:
-    """A plausible Python function of about `body_lines` lines (deterministic for a seed)."""
-    args = ", ".join(rng.sample(_WORDS, 2))
-    lines = [f"def {name}({args}):"]
-    depth = 1
-    for i in range(body_lines):
-        a, b, c = rng.sample(_WORDS, 3)
-        kind = rng.random()
-        pad = "    " * depth
-        if kind < 0.15 and depth < 3:
-            lines.append(f"{pad}for {a} in range(len({b})):")
-            depth += 1
-        elif kind < 0.25 and depth < 3:
-            lines.append(f"{pad}if {a} > {b} + {i}:")
-            depth += 1
-        elif kind < 0.35 and depth > 1:
-            depth -= 1
-            lines.append(f"{'    ' * depth}{a} = {b} * {c} - {i}")
-        else:
-            lines.append(f"{pad}{a} = {b}.get('{c}', {i}) + {c}")
-    lines.append("    return " + rng.choice(_WORDS))
-    return "\n".join(lines) + "\n"
-
-
-def synth_file(n_lines: int, seed: int = 0) -> str:
-    rng = random.Random(seed)
-    parts: list[str] = []
-    total = 0
-    k = 0
-    while total < n_lines:
-        body = rng.randint(6, 30)
-        parts.append(synth_function(rng, f"func_{k}", body))
-        total += body + 3
-        k += 1
-    return "\n\n".join(parts)
-
-
-def percentile(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
-    s = sorted(xs)
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 @dataclass
@@ -167,13 +117,6 @@ def judge(
     if higher_is_better:
         return True if low >= target else False if high < target else None
     return True if high <= target else False if low > target else None
-
-
-def mixed_files(n_functions: int, per_file: int = 8, seed: int = 7) -> list[str]:
-    """The mixed set: synthetic functions of 4 to 60 lines, `per_file` to a file."""
-    rng = random.Random(seed)
-    funcs = [synth_function(rng, f"f{i}", rng.randint(4, 60)) for i in range(n_functions)]
-    return ["\n\n".join(funcs[k : k + per_file]) for k in range(0, len(funcs), per_file)]
 
 
 def bench_scan(model: Any, result: BenchResult, quick: bool) -> None:
@@ -338,117 +281,6 @@ def bench_hover(model: Any, result: BenchResult, quick: bool) -> None:
 # --- server-level measurements over stdio ---------------------------------------------------
 
 
-async def _server_session(model_dir: Path | None, threads: int, quick: bool) -> dict[str, Any]:
-    from lsprotocol import types
-    from pygls.lsp.client import LanguageClient
-
-    doc_500 = synth_file(500, seed=11)
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.py"
-        path.write_text(doc_500)
-        uri = path.as_uri()
-        args = ["-m", "codeorigin", "serve"]
-        if model_dir is not None:
-            args += ["--model", str(model_dir)]
-        args += ["--threads", str(threads)]
-        client = LanguageClient("codeorigin-bench", "1")
-        got: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
-
-        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def _diagnostics(params: types.PublishDiagnosticsParams) -> None:
-            got.put_nowait(params)
-
-        @client.feature(types.WINDOW_SHOW_MESSAGE)
-        def _message(params: types.ShowMessageParams) -> None:
-            pass
-
-        @client.feature(types.WORKSPACE_CONFIGURATION)
-        def _configuration(params: types.ConfigurationParams) -> list[Any]:
-            return [{"debounceMs": 0, "threads": threads} for _ in params.items]
-
-        t0 = time.perf_counter()
-        await client.start_io(sys.executable, *args)
-        await client.initialize_async(
-            types.InitializeParams(
-                capabilities=types.ClientCapabilities(),
-                root_uri=Path(tmp).as_uri(),
-                initialization_options={"debounceMs": 0, "threads": threads},
-            )
-        )
-        client.initialized(types.InitializedParams())
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, doc_500))
-        )
-        while True:
-            params = await asyncio.wait_for(got.get(), timeout=120)
-            if params.uri == uri:
-                break
-        out["cold_start_s"] = round(time.perf_counter() - t0, 3)
-        out["cold_start_diagnostics"] = len(params.diagnostics)
-
-        # Re-score over the wire after a one-function edit (debounce set to 0).
-        times = []
-        version = 1
-        for k in range(5 if quick else 15):
-            version += 1
-            line = doc_500.split("\n").index(
-                next(x for x in doc_500.split("\n") if x.startswith("def func_3("))
-            )
-            client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    [
-                        types.TextDocumentContentChangePartial(
-                            range=types.Range(
-                                types.Position(line + 1, 0), types.Position(line + 1, 0)
-                            ),
-                            text=f"    marker_{k} = {k}\n",
-                        )
-                    ],
-                )
-            )
-            t1 = time.perf_counter()
-            while True:
-                params = await asyncio.wait_for(got.get(), timeout=60)
-                if params.uri == uri and params.version == version:
-                    break
-            times.append(time.perf_counter() - t1)
-        out["server_rescore_p50_ms"] = round(1000 * statistics.median(times), 1)
-        out["server_rescore_p95_ms"] = round(1000 * percentile(times, 0.95), 1)
-
-        # Hover latency over the wire (with attributions when the model has them).
-        hover_times = []
-        for _ in range(3 if quick else 9):
-            t1 = time.perf_counter()
-            await client.text_document_hover_async(
-                types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 6))
-            )
-            hover_times.append(time.perf_counter() - t1)
-        out["server_hover_first_ms"] = round(1000 * hover_times[0], 1)
-        out["server_hover_p50_ms"] = round(
-            1000 * statistics.median(hover_times[1:] or hover_times), 1
-        )
-
-        pid = getattr(getattr(client, "_server", None), "pid", None)
-        rss = _peak_rss_mb(pid) if pid else None
-        out["server_peak_rss_mb"] = rss
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
-    return out
-
-
-def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
 def run(
     model_dir: Path | None = None, *, threads: int = 1, quick: bool = False, server: bool = True
 ) -> BenchResult:
@@ -460,17 +292,17 @@ def run(
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "threads": threads,
-            "load_before": _load(),
+            "load_before": load_average(),
         },
         model={},
     )
     bench_engine(model_dir, threads, result, quick)
     if server:
         try:
-            result.figures["server"] = asyncio.run(_server_session(model_dir, threads, quick))
+            result.figures["server"] = asyncio.run(server_session(model_dir, threads, quick))
         except Exception as exc:  # report, don't crash: the rest of the figures still stand
             result.notes.append(f"server measurements failed: {type(exc).__name__}: {exc}")
-    result.machine["load_after"] = _load()
+    result.machine["load_after"] = load_average()
     loads = [x for x in (result.machine["load_before"], result.machine["load_after"]) if x]
     busy = max(loads) if loads else None
     cpus = os.cpu_count() or 1
@@ -483,7 +315,7 @@ def run(
     return result
 
 
-def _load() -> float | None:
+def load_average() -> float | None:
     """The 1-minute load average (None where the platform has none)."""
     try:
         return round(os.getloadavg()[0], 2)

@@ -45,7 +45,7 @@ def machine(threads: int, address: str | None) -> dict[str, Any]:
         "platform": platform.platform(),
         "threads_per_actor": threads,
         "cluster": address or "local",
-        "load_before": _load(),
+        "load_before": bench.load_average(),
     }
 
 
@@ -103,15 +103,8 @@ def run(
     base = result["runs"][0]["spans_per_s"] if result["runs"] else 0.0
     for r in result["runs"]:
         r["scaling"] = round(r["spans_per_s"] / base, 2) if base else None
-    result["machine"]["load_after"] = _load()
+    result["machine"]["load_after"] = bench.load_average()
     return result
-
-
-def _load() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return None
 
 
 def render(result: dict[str, Any]) -> str:

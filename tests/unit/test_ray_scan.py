@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from codeorigin import distributed, scan
-from codeorigin.bench import synth_function
+from codeorigin.bench_synth import synth_function
 from codeorigin.cli import main
 from codeorigin.engine import Engine
 from codeorigin.model.manifest import default_model_dir
