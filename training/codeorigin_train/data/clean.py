@@ -40,7 +40,9 @@ NEAR_DUP_THRESHOLD = 0.9
 # ---------------------------------------------------------------------------------------------
 # Code extraction from chat text
 
-_FENCE_RE = re.compile(
+# A fenced block of chat text: group 1 its language tag, group 2 its code (to the closing fence or
+# the end of the text).
+FENCE_RE = re.compile(
     r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S
 )
 _CODE_START = re.compile(
@@ -101,7 +103,7 @@ def extract_code(text: str) -> str:
     special = _SPECIAL_TOKEN_RE.search(text)
     if special is not None:
         text = text[: special.start()]
-    blocks = [m.group(2) for m in _FENCE_RE.finditer(text) if m.group(2).strip()]
+    blocks = [m.group(2) for m in FENCE_RE.finditer(text) if m.group(2).strip()]
     if blocks:
         # max() keeps the first of equally long blocks.
         return max(blocks, key=lambda b: len(b.strip())).rstrip()

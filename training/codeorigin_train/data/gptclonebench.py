@@ -33,6 +33,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from codeorigin.core import languages
+from codeorigin_train.data.clean import FENCE_RE
 from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record
 
 SOURCE = "gptclonebench"
@@ -46,9 +47,6 @@ _INPUT_RE = re.compile(r"\A\s*#input[ \t]*\n")
 _SEPARATOR_RE = re.compile(r"^#={3,}", re.M)
 _OUTPUT_RE = re.compile(r"#gpt output=*[ \t]*$", re.M)
 _FENCE_LINE_RE = re.compile(r"^[ \t]*```")
-_FENCE_RE = re.compile(
-    r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S
-)
 # A heading that opens one translation: `Python:`, `C# Implementation:`, `// C`, `#Python`,
 # `In Java:`, `The Python version:`, `Python (Tkinter):`, `2. C`, `**Java**`.
 _HEADER_RE = re.compile(
@@ -184,7 +182,7 @@ def translations(output: str) -> list[tuple[str, str]]:
     for heading, lines in sections:
         text = "\n".join(lines)
         heading_lang = _language(heading) if heading is not None else None
-        blocks = [(m.group(1), m.group(2)) for m in _FENCE_RE.finditer(text)]
+        blocks = [(m.group(1), m.group(2)) for m in FENCE_RE.finditer(text)]
         if blocks:
             for tag, body in blocks:
                 keep(_block_language(tag, heading_lang), body)
