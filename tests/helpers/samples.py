@@ -35,3 +35,21 @@ inline int total(const std::vector<int>& xs) {
 
 }  // namespace arrow
 """
+
+# A Java class with one method that the default "too short" guard judges (`pushAll`, 0-based
+# lines 4 to 12).
+JAVA_STACK = """class Stack {
+  private int[] items = new int[16];
+  private int size;
+
+  int pushAll(int[] values) {
+    int pushed = 0;
+    for (int value : values) {
+      items[size] = value;
+      size = size + 1;
+      pushed = pushed + 1;
+    }
+    return pushed;
+  }
+}
+"""

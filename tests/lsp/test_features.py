@@ -10,6 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from helpers.lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
+from helpers.samples import JAVA_STACK
 
 
 def hover_params(uri: str, line: int, character: int) -> types.HoverParams:
@@ -205,23 +206,6 @@ async def test_threads_change_reopens_the_model_and_keeps_the_cache(
     assert after["counts"]["spans_scored"] == before["counts"]["spans_scored"]
 
 
-JAVA_DOC = """class Stack {
-  private int[] items = new int[16];
-  private int size;
-
-  int pushAll(int[] values) {
-    int pushed = 0;
-    for (int value : values) {
-      items[size] = value;
-      size = size + 1;
-      pushed = pushed + 1;
-    }
-    return pushed;
-  }
-}
-"""
-
-
 async def test_a_language_with_its_own_threshold_is_judged_and_shown_by_it(
     start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
@@ -238,7 +222,7 @@ async def test_a_language_with_its_own_threshold_is_judged_and_shown_by_it(
     (model / "manifest.json").write_text(json.dumps(manifest))
     client = await start(model=model)
     java, py = uri_in(root, "Stack.java"), uri_in(root, "a.py")
-    client.open(java, JAVA_DOC, language="java")
+    client.open(java, JAVA_STACK, language="java")
     client.open(py, PY_DOC)
     hover = await client.text_document_hover_async(hover_params(java, 6, 8))  # inside pushAll
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)

@@ -6,9 +6,6 @@ so nothing leaves the machine.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import tarfile
 from pathlib import Path
 
 from codeorigin_train.realcode.build import collect
@@ -20,6 +17,7 @@ from codeorigin_train.realcode.extract import (
     skip_reason,
 )
 from codeorigin_train.realcode.projects import CUTOFF, Project, load_projects
+from helpers.archives import sha256_of, write_tar
 
 JAVA = """package org.example.bag;
 
@@ -88,16 +86,6 @@ CHANGES = (
 )
 
 
-def _tar(path: Path, files: dict[str, str]) -> Path:
-    with tarfile.open(path, "w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return path
-
-
 def test_java_is_a_collected_language() -> None:
     assert "java" in LANGUAGES
 
@@ -137,7 +125,7 @@ def test_java_file_that_does_not_parse_is_dropped() -> None:
 def test_java_project_reads_only_main_sources(tmp_path: Path) -> None:
     folder = tmp_path / "archives"
     folder.mkdir()
-    orig = _tar(
+    orig = write_tar(
         folder / "libbag-java_1.2.orig.tar.gz",
         {
             "bag-1.2-src/src/main/java/org/example/bag/Bag.java": JAVA,
@@ -156,7 +144,7 @@ def test_java_project_reads_only_main_sources(tmp_path: Path) -> None:
         date_source="archive-text",
         licence="Apache-2.0",
         file=orig.name,
-        sha256=hashlib.sha256(orig.read_bytes()).hexdigest(),
+        sha256=sha256_of(orig),
         include=("src/main/java/",),
         date_evidence_path="src/changes/changes.xml",
         date_evidence_text='<release version="1.2" date="2020-09-01"',

@@ -6,10 +6,7 @@ a root-level sdist); fetching is checked with the download replaced, so nothing 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import shutil
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ from codeorigin_train.realcode.extract import (
     skip_reason,
 )
 from codeorigin_train.realcode.projects import Project, load_projects
+from helpers.archives import sha256_of, write_tar
 
 GO = """package demo
 
@@ -112,20 +110,6 @@ ENTRY = CHANGELOG.split("\n\n")[0:3]
 EVIDENCE = "\n\n".join(ENTRY)
 
 
-def _tar(path: Path, files: dict[str, str], mode: str = "w:gz") -> Path:
-    with tarfile.open(path, mode) as tf:
-        for name, text in files.items():
-            data = text.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return path
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _debian(name: str, file: str, sha: str, **kw: object) -> Project:
     fields: dict[str, object] = {
         "release_date": "2020-10-03",
@@ -149,7 +133,7 @@ def _debian(name: str, file: str, sha: str, **kw: object) -> Project:
 def debian_archives(tmp_path: Path) -> Path:
     folder = tmp_path / "archives"
     folder.mkdir()
-    _tar(
+    write_tar(
         folder / "demo_1.2.0.orig.tar.gz",
         {
             "demo-1.2.0/join.go": GO,
@@ -166,7 +150,7 @@ def debian_archives(tmp_path: Path) -> Path:
             "demo-1.2.0/spec/demo_spec.rb": RUBY,
         },
     )
-    _tar(folder / "demo_1.2.0-1.debian.tar.xz", {"debian/changelog": CHANGELOG}, "w:xz")
+    write_tar(folder / "demo_1.2.0-1.debian.tar.xz", {"debian/changelog": CHANGELOG}, "w:xz")
     return folder
 
 
@@ -216,7 +200,7 @@ def test_debian_project_is_dated_by_its_changelog_and_read_in_place(debian_archi
     orig = debian_archives / "demo_1.2.0.orig.tar.gz"
     deb = debian_archives / "demo_1.2.0-1.debian.tar.xz"
     project = _debian(
-        "demo", orig.name, _sha256(orig), evidence_file=deb.name, evidence_sha256=_sha256(deb)
+        "demo", orig.name, sha256_of(orig), evidence_file=deb.name, evidence_sha256=sha256_of(deb)
     )
     rows, reports = collect([project], debian_archives, with_stdlib=False)
     report = reports[0]
@@ -244,9 +228,9 @@ def test_debian_date_without_the_evidence_is_unverified(debian_archives: Path) -
     project = _debian(
         "demo",
         orig.name,
-        _sha256(orig),
+        sha256_of(orig),
         evidence_file=deb.name,
-        evidence_sha256=_sha256(deb),
+        evidence_sha256=sha256_of(deb),
         date_evidence_text=EVIDENCE.replace("2020", "2019"),
     )
     _, reports = collect([project], debian_archives, with_stdlib=False)
@@ -254,16 +238,18 @@ def test_debian_date_without_the_evidence_is_unverified(debian_archives: Path) -
     # Without the evidence archive beside it the date cannot be checked either.
     deb.unlink()
     project = _debian(
-        "demo", orig.name, _sha256(orig), evidence_file=deb.name, evidence_sha256="0" * 64
+        "demo", orig.name, sha256_of(orig), evidence_file=deb.name, evidence_sha256="0" * 64
     )
     _, reports = collect([project], debian_archives, with_stdlib=False)
     assert not reports[0].date_verified
 
 
 def test_archive_without_a_top_folder_keeps_its_paths(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "crate-0.1.tar.gz", {"src/lib.rs": RUST, "PKG-INFO": "Name: crate\n"})
+    sdist = write_tar(
+        tmp_path / "crate-0.1.tar.gz", {"src/lib.rs": RUST, "PKG-INFO": "Name: crate\n"}
+    )
     assert sorted(rel for rel, _ in archive_files(sdist)) == ["PKG-INFO", "src/lib.rs"]
-    wrapped = _tar(tmp_path / "crate-0.2.tar.gz", {"crate-0.2/src/lib.rs": RUST})
+    wrapped = write_tar(tmp_path / "crate-0.2.tar.gz", {"crate-0.2/src/lib.rs": RUST})
     assert [rel for rel, _ in archive_files(wrapped)] == ["src/lib.rs"]
 
 
@@ -291,7 +277,7 @@ def test_fetch_debian_checks_both_pinned_hashes(
     monkeypatch.setattr(fetch_mod, "download", fake_download)
     dest = tmp_path / "fetched"
     project = _debian(
-        "demo", orig.name, _sha256(orig), evidence_file=deb.name, evidence_sha256=_sha256(deb)
+        "demo", orig.name, sha256_of(orig), evidence_file=deb.name, evidence_sha256=sha256_of(deb)
     )
     done, failed = fetch_mod.fetch([project], dest)
     assert failed == [] and done == [dest / orig.name]

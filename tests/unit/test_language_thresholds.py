@@ -11,21 +11,8 @@ from pathlib import Path
 
 import pytest
 
-JAVA = """class Stack {
-  private int[] items = new int[16];
-  private int size;
+from helpers.samples import JAVA_STACK
 
-  int pushAll(int[] values) {
-    int pushed = 0;
-    for (int value : values) {
-      items[size] = value;
-      size = size + 1;
-      pushed = pushed + 1;
-    }
-    return pushed;
-  }
-}
-"""
 PY = """def summarise(values):
     total = 0
     for value in values:
@@ -55,7 +42,7 @@ def with_thresholds(src: Path, dst: Path, thresholds: dict[str, object]) -> Path
 def code(tmp_path: Path) -> Path:
     root = tmp_path / "code"
     root.mkdir()
-    (root / "Stack.java").write_text(JAVA)
+    (root / "Stack.java").write_text(JAVA_STACK)
     (root / "stats.py").write_text(PY)
     return root
 
@@ -115,7 +102,9 @@ def test_language_threshold_command_calibrates_on_real_human_code(
     from codeorigin_train import language_thresholds
 
     model = with_thresholds(tiny_model_dir, tmp_path / "m", {"llm": 0.0, "uncertain": 0.0})
-    bodies = [JAVA.replace("pushAll", f"push{i}").replace("+ 1", f"+ {i}") for i in range(300)]
+    bodies = [
+        JAVA_STACK.replace("pushAll", f"push{i}").replace("+ 1", f"+ {i}") for i in range(300)
+    ]
     real = tmp_path / "realcode.parquet"
     pd.DataFrame({"code": bodies, "label": 0, "language": "java",
                   "project": [f"p{i % 6}" for i in range(300)]}).to_parquet(real)  # fmt: skip

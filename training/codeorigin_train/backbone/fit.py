@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -131,17 +131,24 @@ class _Inputs:
     collate: Callable[[list[int]], tuple[torch.Tensor, ...]] | None = None
 
 
+class _Split(NamedTuple):
+    """The texts and labels a fit trains and validates on."""
+
+    train_texts: Sequence[str]
+    val_texts: Sequence[str]
+    y_train: torch.Tensor
+    y_val: np.ndarray
+
+
 def _frozen_inputs(
     backbone: Backbone,
-    train_texts: Sequence[str],
-    val_texts: Sequence[str],
-    y_train: torch.Tensor,
-    y_val: np.ndarray,
+    split: _Split,
     config: FitConfig,
     cache_dir: Path | None,
     features: tuple[np.ndarray, np.ndarray] | None,
 ) -> _Inputs:
     """The frozen mode's inputs: the head on pooled features (computed here unless given)."""
+    train_texts, val_texts, y_train, y_val = split
     if features is None:
         features = (
             pooled_features(
@@ -162,15 +169,9 @@ def _frozen_inputs(
     return _Inputs(backbone.classifier.head, dataset, forward, val_batches, y_val)
 
 
-def _window_inputs(
-    backbone: Backbone,
-    train_texts: Sequence[str],
-    val_texts: Sequence[str],
-    y_train: torch.Tensor,
-    y_val: np.ndarray,
-    config: FitConfig,
-) -> _Inputs:
+def _window_inputs(backbone: Backbone, split: _Split, config: FitConfig) -> _Inputs:
     """The unfreeze and full modes' inputs: the whole classifier on each text's first window."""
+    train_texts, val_texts, y_train, y_val = split
     enc = backbone.token_encoder
     seq_train = first_windows(enc, train_texts)
     seq_val = first_windows(enc, val_texts)
@@ -349,12 +350,11 @@ def fit(
     clf.to(accelerator.device)
     y_train = torch.as_tensor(np.asarray(train_labels), dtype=torch.float32)
     y_val = np.asarray(val_labels, dtype=np.float64)
+    split = _Split(train_texts, val_texts, y_train, y_val)
     if config.mode == "frozen":
-        inputs = _frozen_inputs(
-            backbone, train_texts, val_texts, y_train, y_val, config, cache_dir, features
-        )
+        inputs = _frozen_inputs(backbone, split, config, cache_dir, features)
     else:
-        inputs = _window_inputs(backbone, train_texts, val_texts, y_train, y_val, config)
+        inputs = _window_inputs(backbone, split, config)
 
     loader, optimizer, scheduler, groups = _optimization(clf, inputs, config)
     module, optimizer, loader, scheduler = accelerator.prepare(
