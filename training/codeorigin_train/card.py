@@ -29,20 +29,22 @@ def _header(c: Card) -> list[str]:
     return L
 
 
+# The sections that are prose alone (their heading and paragraphs) are data: `INTENDED_USE` and
+# `LIMITATIONS`, the latter with one paragraph that depends on the tokenizer (`TOKENIZER_SEES`).
+INTENDED_USE = (
+    "## Intended use\n",
+    "- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
+    "tokens that drove the score. It is **never a sole basis for accusing anyone** of using an LLM: "
+    "its errors are frequent outside the kinds of code it was trained on (see Limitations), and a "
+    "probability is not evidence of misconduct.",
+    "- Not for: grading, hiring, disciplinary or legal decisions; judging whole repositories; "
+    "languages other than Python, Java and C++ (scores there are unsupported guesses).\n",
+)
+
+
 def _intended_use(c: Card) -> list[str]:
     """What the model is for, and what it must never be used for."""
-    L, add = section("## Intended use\n")
-    add(
-        "- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
-        "tokens that drove the score. It is **never a sole basis for accusing anyone** of using an LLM: "
-        "its errors are frequent outside the kinds of code it was trained on (see Limitations), and a "
-        "probability is not evidence of misconduct."
-    )
-    add(
-        "- Not for: grading, hiring, disciplinary or legal decisions; judging whole repositories; "
-        "languages other than Python, Java and C++ (scores there are unsupported guesses).\n"
-    )
-    return L
+    return list(INTENDED_USE)
 
 
 def _data(c: Card) -> list[str]:
@@ -138,46 +140,36 @@ def _compute(c: Card) -> list[str]:
     return L
 
 
+LIMITATIONS = (
+    "## Limitations\n",
+    "- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
+    "LLM samples are short algorithmic programs or docstring-bearing classes. Human library code with "
+    "docstrings and tidy formatting is under-represented, so it is the most likely false accusation. The "
+    "data README measured a char n-gram model flagging two thirds of documented open-source human "
+    "functions at its 1%-FPR threshold; expect the same failure mode here. The FPR above is measured on "
+    "held-out samples of the training sources only.",
+    "- **Languages.** Trained on Python, Java and C++ only. Other languages get a score, but it is not "
+    "supported by any training data.",
+    "- **Short functions.** A few lines carry little signal; the runtime reports them as too short rather "
+    "than scoring them.",
+    "- **Reformatting and editing.** Formatters (black, clang-format), renaming, or a human editing LLM "
+    "output (and vice versa) change the signals the model uses; layout markers make the layout "
+    "variant more sensitive to indentation style.",
+    "- **Generators.** Newer or unseen generators, and prompts that ask for a particular style, may not "
+    "be recognised. LOSO above shows how much performance drops on an unseen source.",
+    "- **Shortcuts.** The sources carry trivial tells (tabs, CRLF, fences, comments). The cleaning removes "
+    "the mechanical ones; comments remain a signal (see the ablation).",
+)
+TOKENIZER_SEES = {  # by `Card.scratch`
+    False: "- The encoder is uncased: case is invisible to the model.\n",
+    True: "- The byte-level tokenizer sees case, spacing and indentation (after normalisation): a formatter run "
+    "over the code changes what the model sees.\n",
+}
+
+
 def _limitations(c: Card) -> list[str]:
-    """Where the model is known or expected to fail."""
-    scratch = c.scratch
-    L, add = section("## Limitations\n")
-    add(
-        "- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
-        "LLM samples are short algorithmic programs or docstring-bearing classes. Human library code with "
-        "docstrings and tidy formatting is under-represented, so it is the most likely false accusation. The "
-        "data README measured a char n-gram model flagging two thirds of documented open-source human "
-        "functions at its 1%-FPR threshold; expect the same failure mode here. The FPR above is measured on "
-        "held-out samples of the training sources only."
-    )
-    add(
-        "- **Languages.** Trained on Python, Java and C++ only. Other languages get a score, but it is not "
-        "supported by any training data."
-    )
-    add(
-        "- **Short functions.** A few lines carry little signal; the runtime reports them as too short rather "
-        "than scoring them."
-    )
-    add(
-        "- **Reformatting and editing.** Formatters (black, clang-format), renaming, or a human editing LLM "
-        "output (and vice versa) change the signals the model uses; layout markers make the layout "
-        "variant more sensitive to indentation style."
-    )
-    add(
-        "- **Generators.** Newer or unseen generators, and prompts that ask for a particular style, may not "
-        "be recognised. LOSO above shows how much performance drops on an unseen source."
-    )
-    add(
-        "- **Shortcuts.** The sources carry trivial tells (tabs, CRLF, fences, comments). The cleaning removes "
-        "the mechanical ones; comments remain a signal (see the ablation)."
-    )
-    add(
-        "- The encoder is uncased: case is invisible to the model.\n"
-        if not scratch
-        else "- The byte-level tokenizer sees case, spacing and indentation (after normalisation): a formatter run "
-        "over the code changes what the model sees.\n"
-    )
-    return L
+    """Where the model is known or expected to fail: `LIMITATIONS`, and what its tokenizer sees."""
+    return [*LIMITATIONS, TOKENIZER_SEES[c.scratch]]
 
 
 def _training(c: Card) -> list[str]:

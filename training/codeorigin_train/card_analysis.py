@@ -6,6 +6,8 @@ them after the export section; `analysis.record` splices them into an existing c
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from codeorigin_train.card_parts import Card, fmt, section
@@ -23,16 +25,31 @@ SPLIT_NOTE = (
 )
 
 
-def _a(c: Card, tool: str) -> dict[str, Any] | None:
-    return (c.m.get("analysis") or {}).get(tool)
+_Body = Callable[[dict[str, Any], Callable[[str], None]], None]
 
 
-def heads(c: Card) -> list[str]:
+def _tool_section(tool: str, heading: str) -> Callable[[_Body], Callable[[Card], list[str]]]:
+    """Turn `body(summary, add)`, which adds the lines after `heading` for the summary of `tool`,
+    into a card section: the heading and those lines, or nothing when the tool has not run."""
+
+    def wrap(body: _Body) -> Callable[[Card], list[str]]:
+        @functools.wraps(body)
+        def render(c: Card) -> list[str]:
+            summary = (c.m.get("analysis") or {}).get(tool)
+            if not summary:
+                return []
+            L, add = section(heading + "\n")
+            body(summary, add)
+            return L
+
+        return render
+
+    return wrap
+
+
+@_tool_section("heads", HEADS)
+def heads(h: dict[str, Any], add: Callable[[str], None]) -> None:
     """Per-head attention statistics, their tests, head ablation and the PCA (`heads`)."""
-    h = _a(c, "heads")
-    if not h:
-        return []
-    L, add = section(HEADS + "\n")
     w, ab = h["welch"], h["ablation"]
     langs = ", ".join(f"{k} {v}" for k, v in h["languages"].items())
     add(
@@ -71,15 +88,11 @@ def heads(c: Card) -> list[str]:
         f"labels with AUROC {fmt(h['pca']['pc1_label_auroc'])}. Plots: `heads_effects.png`, `heads_ablation.png`, "
         "`heads_pca.png` (training/README.md).\n"
     )
-    return L
 
 
-def coderep(c: Card) -> list[str]:
+@_tool_section("coderep", CODEREP)
+def coderep(r: dict[str, Any], add: Callable[[str], None]) -> None:
     """The code-representation arm on leave-one-source-out, and its invariance (`coderep-loso`)."""
-    r = _a(c, "coderep")
-    if not r:
-        return []
-    L, add = section(CODEREP + "\n")
     pr = r["protocol"]
     what = {"skel": "control-flow skeleton", "nodes": "syntax-tree node types"}[r["kind"]]
     add(
@@ -139,19 +152,15 @@ def coderep(c: Card) -> list[str]:
             else "; the LOSO table above says whether it raised the score.\n"
         )
     )
-    return L
 
 
 def _file_name(p: str) -> str:
     return p.rsplit("/", 1)[-1]
 
 
-def samples(c: Card) -> list[str]:
+@_tool_section("samples", SAMPLES)
+def samples(s: dict[str, Any], add: Callable[[str], None]) -> None:
     """A model judged on HumanEval-format samples (`evaluate-samples`)."""
-    s = _a(c, "samples")
-    if not s:
-        return []
-    L, add = section(SAMPLES + "\n")
     add(
         "`codeorigin-train evaluate-samples` reads HumanEval-format problems (`prompt` with signature and docstring, "
         "`canonical_solution`) and sampled `completion`s, builds the full functions and scores them as "
@@ -185,15 +194,11 @@ def samples(c: Card) -> list[str]:
         + "Per-task results (`per_task.csv`) and the histogram of probabilities "
         "(`samples_hist.png`) are in the output folder.\n"
     )
-    return L
 
 
-def robustness(c: Card) -> list[str]:
+@_tool_section("robustness", ROBUSTNESS)
+def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
     """The score's change under reformatting, renaming, stripping and hand edits (`robustness`)."""
-    r = _a(c, "robustness")
-    if not r:
-        return []
-    L, add = section(ROBUSTNESS + "\n")
     add(
         f"`codeorigin-train robustness` scores {r['n']} held-out samples of the test split of `{_file_name(r['dataset'])}` "
         + (f"({SPLIT_NOTE}) " if "dataset-v2" in r["dataset"] else "")
@@ -228,7 +233,6 @@ def robustness(c: Card) -> list[str]:
                   for n, t in r["transforms"].items() if t["failed"])
         + "Plot: `robustness.png`.\n"
     )  # fmt: skip
-    return L
 
 
 SECTIONS = (heads, coderep, samples, robustness)

@@ -25,11 +25,22 @@ from torch import nn
 
 from codeorigin.model.manifest import MANIFEST, write_manifest
 from codeorigin_train.backbone.model import Backbone
+from codeorigin_train.fields import attrs_dict
 
 log = logging.getLogger(__name__)
 
 INT8_FILE = "model.int8.onnx"
 MAX_AUROC_DROP = 0.005
+
+
+# The export record's names for `Int8Check`'s fields.
+_INT8_KEYS = (
+    "rows",
+    "max_abs_logit_diff",
+    "val_auroc_fp32=auroc_fp32",
+    "val_auroc_int8=auroc_int8",
+    "int8_used=used",
+)
 
 
 @dataclass(frozen=True)
@@ -43,13 +54,7 @@ class Int8Check:
     used: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "max_abs_logit_diff": self.max_abs_logit_diff,
-            "val_auroc_fp32": self.auroc_fp32,
-            "val_auroc_int8": self.auroc_int8,
-            "int8_used": self.used,
-        }
+        return attrs_dict(self, _INT8_KEYS)
 
 
 class _SiLUFunction(torch.autograd.Function):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from codeorigin_train.data import (
     advent_generated,
@@ -52,49 +53,44 @@ class Source:
     read: Callable[[Path], Iterable[Record]] = field(repr=False)
     caps: SourceCaps = SourceCaps()
 
+    @classmethod
+    def of(cls, module: ModuleType, caps: SourceCaps = SourceCaps()) -> Source:
+        """The source a reader module describes with its `SOURCE`, `FOLDER` and `read`."""
+        return cls(module.SOURCE, module.FOLDER, module.read, caps)
+
 
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
-        Source(semeval.SOURCE, semeval.FOLDER, semeval.read),
-        Source(codenet.SOURCE, codenet.FOLDER, codenet.read),
+        Source.of(semeval),
+        Source.of(codenet),
         # 100 human classes against up to 1,300 generations: two generators per task.
-        Source(classeval.SOURCE, classeval.FOLDER, classeval.read, SourceCaps(llm_per_group=2)),
+        Source.of(classeval, SourceCaps(llm_per_group=2)),
         # Ten generations per task, many identical: two distinct ones per task.
-        Source(hallucode.SOURCE, hallucode.FOLDER, hallucode.read, SourceCaps(llm_per_group=2)),
-        Source(codet.SOURCE, codet.FOLDER, codet.read),
+        Source.of(hallucode, SourceCaps(llm_per_group=2)),
+        Source.of(codet),
         # 5.6k pairs would make GCJ Java a quarter of the data: 3,000 pairs.
-        Source(gcj.SOURCE, gcj.FOLDER, gcj.read, SourceCaps(max_samples=6000)),
-        Source(anvichip.SOURCE, anvichip.FOLDER, anvichip.read),
-        Source(promises.SOURCE, promises.FOLDER, promises.read),
+        Source.of(gcj, SourceCaps(max_samples=6000)),
+        Source.of(anvichip),
+        Source.of(promises),
         # 18 human solutions against 126 answers from 7 generators: two per problem and language.
-        Source(back3474.SOURCE, back3474.FOLDER, back3474.read, SourceCaps(llm_per_group=2)),
+        Source.of(back3474, SourceCaps(llm_per_group=2)),
         # LLM-only: enough to add languages' LLM variety without swamping the human side.
-        Source(codealpaca.SOURCE, codealpaca.FOLDER, codealpaca.read, SourceCaps(max_samples=1500)),
+        Source.of(codealpaca, SourceCaps(max_samples=1500)),
         # ~640 human Java fragments against ~5,500 translations (GPT-3 and GPT-4 of each) into
         # Python, Java and C++: one translation per fragment and language, label-balanced 1,400.
-        Source(
-            gptclonebench.SOURCE,
-            gptclonebench.FOLDER,
-            gptclonebench.read,
-            SourceCaps(max_samples=1400, llm_per_group=1),
-        ),
+        Source.of(gptclonebench, SourceCaps(max_samples=1400, llm_per_group=1)),
         # LLM-only GPT-4 answers, the same 4,535 as codealpaca's file (here MIT and named GPT-4):
         # deduplication keeps codealpaca's copies, which come first, so only the few answers
         # codealpaca's language detection misses remain. 1,000 at most if codealpaca goes.
-        Source(gpteacher.SOURCE, gpteacher.FOLDER, gpteacher.read, SourceCaps(max_samples=1000)),
+        Source.of(gpteacher, SourceCaps(max_samples=1000)),
         # LLM-only with label noise: one part per day and language (part 2 repeats part 1), 800.
-        Source(
-            advent_generated.SOURCE,
-            advent_generated.FOLDER,
-            advent_generated.read,
-            SourceCaps(max_samples=800, llm_per_group=1),
-        ),
+        Source.of(advent_generated, SourceCaps(max_samples=800, llm_per_group=1)),
         # 166 answers from 17 models named in the file names and 6 of the author's own
         # solutions: all kept.
-        Source(aoc24.SOURCE, aoc24.FOLDER, aoc24.read),
+        Source.of(aoc24),
         # 595 LLaMA/StarCoder translations, two per source program at most: all kept.
-        Source(pltranslation.SOURCE, pltranslation.FOLDER, pltranslation.read),
+        Source.of(pltranslation),
     )
 }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codeorigin_train.fields import attrs_dict
 from codeorigin_train.realcode import stdlib
 from codeorigin_train.realcode.extract import (
     ExtractStats,
@@ -42,6 +43,14 @@ COLUMNS = (
 )
 
 
+# The summary's keys in order; `stats` contributes its files and skip and drop counts.
+_REPORT_KEYS = (
+    *("project", "version", "registry", "release_date", "date_source", "date_verified", "licence"),
+    *("metadata_licence", "files=stats.files", "skipped_files=stats.skipped_files", "extracted"),
+    *("dropped=stats.dropped", "duplicates", "kept", "languages", "error"),
+)
+
+
 @dataclass
 class ProjectReport:
     """What one project contributed, for the summary."""
@@ -62,24 +71,7 @@ class ProjectReport:
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "version": self.version,
-            "registry": self.registry,
-            "release_date": self.release_date,
-            "date_source": self.date_source,
-            "date_verified": self.date_verified,
-            "licence": self.licence,
-            "metadata_licence": self.metadata_licence,
-            "files": self.stats.files,
-            "skipped_files": dict(self.stats.skipped_files),
-            "extracted": self.extracted,
-            "dropped": dict(self.stats.dropped),
-            "duplicates": self.duplicates,
-            "kept": self.kept,
-            "languages": dict(self.languages),
-            "error": self.error,
-        }
+        return attrs_dict(self, _REPORT_KEYS)
 
 
 def _order_key(code: str) -> str:
