@@ -35,7 +35,7 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -156,8 +156,10 @@ def generate(
     frame: pd.DataFrame,
     generator: Generator,
     sampling: Sampling,
+    on_batch: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Generated rows for the functions of `frame` and the counts (see the module docstring)."""
+    """Generated rows for the functions of `frame` and the counts (see the module docstring);
+    `on_batch(rows so far)` after every batch (the command saves them as it goes)."""
     drops: Counter[str] = Counter()
     todo: list[tuple[dict[str, Any], Task]] = []
     for row in frame.to_dict("records"):
@@ -202,6 +204,8 @@ def generate(
                 }
             )
         log.info("%d/%d functions, %d kept", min(b + len(batch), len(todo)), len(todo), len(rows))
+        if on_batch is not None:
+            on_batch(rows)
     seconds = time.perf_counter() - started
     summary = {
         "functions": len(frame),
@@ -263,9 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     gen = Generator(args.model, cache_dir=args.cache_dir)
     batch = args.batch_size or (32 if gen.device == "cuda" else 4)
     sampling = Sampling(args.temperature, args.top_p, args.max_new_tokens, args.seed, batch)
-    out, summary = generate(frame, gen, sampling)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".partial")
+
+    def save(rows: list[dict[str, Any]]) -> None:  # a run cut short keeps what it wrote
+        pd.DataFrame(rows, columns=list(COLUMNS)).to_parquet(partial, index=False)
+
+    out, summary = generate(frame, gen, sampling, on_batch=save)
     out.to_parquet(args.out, index=False)
+    partial.unlink(missing_ok=True)
     summary_path = args.out.with_name(args.out.name + ".summary.json")
     summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))

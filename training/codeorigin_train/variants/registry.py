@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "char-ngram": "ngram",
     "backbone": "backbone",  # and its recipes, e.g. backbone-k6-full (variants/backbone.py)
     "coderep": "coderep",  # coderep[-nodes]-<base>: <base> on code plus a tree-sitter representation
+    "distilled": "distilled",  # distilled[-a50-t2-gen]: the scratch student of a GPU teacher
 }
 
 

@@ -371,10 +371,15 @@ class ScratchBPE(Variant):
         assert self.data is not None
         return self.data
 
+    def targets(self, frame: pd.DataFrame, train: np.ndarray) -> np.ndarray:
+        """What each row is trained towards: its label (a distilled student mixes in a teacher's
+        probability on the rows `train`)."""
+        return frame["label"].to_numpy()
+
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
         data = self._prepared(frame, run_dir)
-        y = frame["label"].to_numpy()
         train, val, test = (split_rows(frame, s) for s in ("train", "val", "test"))
+        y = self.targets(frame, train)
         t0 = time.perf_counter()
         clf, hist = train_model(
             self._seqs, y, train, val, self.cfg, data,
