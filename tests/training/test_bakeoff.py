@@ -103,3 +103,18 @@ def test_a_run_writes_the_report_and_the_pools_logits(tiny: Path, tmp_path: Path
     assert "generated_auroc" in frozen and frozen["heldout_realcode_fpr"] is not None
     logits = pd.read_parquet(out / "logits.parquet")
     assert len(logits) == len(pool) and np.isfinite(logits["logit:k2-full"]).all()
+
+
+def test_a_model_folder_is_judged_on_the_held_out_rows(tmp_path: Path) -> None:
+    from codeorigin_train.evaluate_pool import evaluate
+    from helpers.tinymodel import build_tiny_model
+
+    work = _work(tmp_path)
+    pool = build_pool(work, realcode=20, paired=0, generated=work / "generated.parquet")
+    model = build_tiny_model(tmp_path / "model", threshold=0.5, uncertain=0.4)
+    out = evaluate(model, pool)
+    assert set(out) >= {"test", "realcode", "generated"} and out["threshold"] == 0.5
+    for role in ("test", "generated"):
+        r = out[role]
+        assert r["human"] > 0 and r["llm"] > 0 and 0.0 <= r["auroc"] <= 1.0
+    assert out["realcode"]["llm"] == 0 and 0.0 <= out["realcode"]["fpr"] <= 1.0
