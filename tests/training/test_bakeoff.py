@@ -118,3 +118,59 @@ def test_a_model_folder_is_judged_on_the_held_out_rows(tmp_path: Path) -> None:
         r = out[role]
         assert r["human"] > 0 and r["llm"] > 0 and 0.0 <= r["auroc"] <= 1.0
     assert out["realcode"]["llm"] == 0 and 0.0 <= out["realcode"]["fpr"] <= 1.0
+
+
+def test_the_bakeoff_is_recorded_in_a_model_folders_card(tmp_path: Path) -> None:
+    import shutil
+
+    from codeorigin_train import card_analysis
+    from codeorigin_train.analysis import gpu_bakeoff
+    from codeorigin_train.analysis.record import _strip_sections
+
+    root = Path(__file__).resolve().parents[2]
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("metrics.json", "MODEL_CARD.md"):
+        shutil.copy(root / "models" / "default" / name, model / name)
+    before = (model / "MODEL_CARD.md").read_text()
+    work = tmp_path / "work"
+    (work / "bakeoff" / "bk1").mkdir(parents=True)
+    arm = {"test_auroc": 0.96, "test_recall": 0.52, "test_fpr": 0.003, "heldout_realcode_fpr": 0.003,
+           "paired_auroc": 0.72, "paired_recall": 0.05, "loso_mean": 0.7, "seconds": 20.0,
+           "loso": {"semeval": {"auroc": 0.7}, "codenet": {"auroc": 0.8}}}  # fmt: skip
+    setup = {
+        "realcode": 6000,
+        "paired": 2,
+        "device": "NVIDIA H100",
+        "loso_sources": ["semeval", "codenet"],
+    }
+    (work / "bakeoff" / "bk1" / "bakeoff.json").write_text(
+        json.dumps({"setup": setup, "arms": {"k12-frozen": arm}})
+    )
+    student = work / "runs" / "distilled-a50-t2-gen"
+    student.mkdir(parents=True)
+    (student / "metrics.json").write_text(json.dumps({
+        "heldout": {"overall": {"auroc": 0.85, "recall": 0.05, "fpr": 0.002}},
+        "realcode_heldout": {"fpr_at_llm_threshold": 0.0026},
+        "paired_heldout": {"all": {"auroc": 0.62, "recall": 0.002}, "twin_win_rate": 0.68},
+    }))  # fmt: skip
+    (work / "pool-eval-default.json").write_text(
+        json.dumps({"test": {"auroc": 0.9, "recall": 0.25}})
+    )
+    argv = ["--model", str(model), "--work", str(work), "--students", "distilled-a50-t2-gen"]
+    assert gpu_bakeoff.main(argv) == 0
+    card = (model / "MODEL_CARD.md").read_text()
+    assert card_analysis.GPU_BAKEOFF in card and card.index(card_analysis.GPU_BAKEOFF) < card.index(
+        "## Limitations"
+    )
+    assert "| k12-frozen | 0.700 | 0.70 | 0.80 | 0.960 | 52.0% |" in card
+    assert (
+        "| distilled-a50-t2-gen | 0.850 | 5.0% |" in card and "| default | 0.900 | 25.0% |" in card
+    )
+    # Every other line of the card is kept as it was.
+    assert (
+        _strip_sections(card.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0]
+        == _strip_sections(before.rstrip("\n").split("\n"), set(card_analysis.HEADINGS))[0]
+    )
+    recorded = json.loads((model / "metrics.json").read_text())["analysis"]["gpu_bakeoff"]
+    assert recorded["arms"]["k12-frozen"]["loso"] == {"semeval": 0.7, "codenet": 0.8}

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin_train import card_analysis as analysis
-from codeorigin_train import card_gpu
 from codeorigin_train import card_results as results
 from codeorigin_train.card_parts import Card, section
 
@@ -206,7 +205,6 @@ SECTIONS = (
     _data,
     _compute,
     results.bakeoff,
-    card_gpu.section,
     results.screens,
     results.versus_baseline,
     results.heldout,

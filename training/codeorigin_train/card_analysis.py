@@ -10,13 +10,15 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from codeorigin_train import card_gpu
 from codeorigin_train.card_parts import Card, fmt, section
 
 HEADS = "## Attention heads: what separates LLM from human code"
 CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
-HEADINGS = (HEADS, CODEREP, SAMPLES, ROBUSTNESS)
+GPU_BAKEOFF = "## GPU bake-off: pretrained backbones and CPU students"
+HEADINGS = (HEADS, CODEREP, SAMPLES, ROBUSTNESS, GPU_BAKEOFF)
 
 
 SPLIT_NOTE = (
@@ -235,4 +237,9 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
     )  # fmt: skip
 
 
-SECTIONS = (heads, coderep, samples, robustness)
+@_tool_section(card_gpu.TOOL, GPU_BAKEOFF)
+def gpu_bakeoff(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    card_gpu.body(g, add)
+
+
+SECTIONS = (heads, coderep, samples, robustness, gpu_bakeoff)

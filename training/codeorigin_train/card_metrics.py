@@ -14,7 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from codeorigin_train import card_gpu
 from codeorigin_train import evaluate as ev
 from codeorigin_train.frames import load_dataset, subset, subset_config_for
 from codeorigin_train.variants import registry
@@ -218,7 +217,6 @@ def collect(
         "training": json.loads((d / "train.json").read_text()),
     }  # fmt: skip
     metrics["screens"] = screens(work)
-    metrics["gpu_bakeoff"] = card_gpu.summary(work)
     metrics["paired"] = {
         k: json.loads((d / f"{k}.json").read_text())
         for k in ("paired_runtime", "previous_paired")

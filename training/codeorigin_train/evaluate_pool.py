@@ -3,7 +3,8 @@
 compared on the same texts:
 
 - `test`: the dataset's test split (the bake-off frame's test rows);
-- `realcode`: dated real-project human functions of test projects (false-positive rate);
+- `realcode`: dated real-project human functions of test projects (false-positive rate, also
+  per language: `realcode_by_language`);
 - `paired`: paired real-project functions of test projects (human and LLM bodies);
 - `generated`: the SmolLM2 bodies of test projects against those projects' human functions.
 
@@ -74,6 +75,8 @@ def evaluate(model_dir: Path, pool: pd.DataFrame, threads: int = 1) -> dict[str,
         if not part.empty:
             out[role] = rates(part)
             log.info("%s: %s", role, out[role])
+    real = scored[ROLES["realcode"](scored).to_numpy()]
+    out["realcode_by_language"] = {lang: rates(g) for lang, g in real.groupby("language")}
     return out
 
 
