@@ -24,7 +24,10 @@ from codeorigin_train.backbone.gpu_bakeoff import main  # noqa: E402
 PY_HUMAN = (
     "def f{i}(xs):\n    out = []\n    for x in xs:\n        out.append(x * {i})\n    return out\n"
 )
-PY_LLM = 'def g{i}(name):\n    """Say hello {i}."""\n    print("hello", name)\n    return None\n'
+PY_LLM = (
+    'def g{i}(name):\n    """Say hello {i}."""\n    greeting = "hello"\n    if name:\n'
+    "        print(greeting, name)\n    return None\n"
+)
 
 
 @pytest.fixture(scope="module")

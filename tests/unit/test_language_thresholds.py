@@ -107,13 +107,19 @@ def test_language_threshold_command_calibrates_on_real_human_code(
     ]
     real = tmp_path / "realcode.parquet"
     pd.DataFrame({"code": bodies, "label": 0, "language": "java",
-                  "project": [f"p{i % 6}" for i in range(300)]}).to_parquet(real)  # fmt: skip
-    assert language_thresholds.main(["--model", str(model), "--language", "java",
-                                     "--realcode", str(real),
-                                     "--dataset", str(tmp_path / "none.parquet")]) == 0  # fmt: skip
+                  "project": [f"p{i % 20}" for i in range(300)]}).to_parquet(real)  # fmt: skip
+    args = ["--model", str(model), "--language", "java", "--realcode", str(real),
+            "--dataset", str(tmp_path / "none.parquet")]  # fmt: skip
+    # By default the test projects are held out of the calibration and measured.
+    assert language_thresholds.main([*args, "--dry-run"]) == 0
+    assert "languages" not in json.loads((model / "manifest.json").read_text())["thresholds"]
+    held = language_thresholds.run(language_thresholds.parse_args([*args, "--dry-run"]))
+    assert held["heldout_projects"] and not set(held["heldout_projects"]) & set(held["projects"])
+    assert held["functions"] + held["heldout_functions"] == 300
+    assert language_thresholds.main([*args, "--all-projects"]) == 0
     manifest = json.loads((model / "manifest.json").read_text())
     own = manifest["thresholds"]["languages"]["java"]
-    assert own["functions"] == 300 and own["projects"] == [f"p{i}" for i in range(6)]
+    assert own["functions"] == 300 and own["projects"] == sorted(f"p{i}" for i in range(20))
     assert own["fpr_at_own_threshold"] <= 0.01 < own["fpr_at_model_threshold"]
     assert 0.0 < own["uncertain"] <= own["llm"] <= 1.0
     # The runtime judges Java by it: none of these human functions is flagged.

@@ -10,7 +10,7 @@ compared on the same texts:
 
 Texts are scored as `codeorigin scan` scores them (every window, calibration) and judged at the
 model's thresholds, each language at its own where the manifest gives one; spans the runtime would
-call `too_short` are left out of the rates.
+call `too_short` (its own rule: statement lines and tokens of the span's content) are left out.
 
     python -m codeorigin_train.evaluate_pool --model models/default --work training/work \\
         --generated training/work/generated.parquet --out training/work/pool-eval-default.json
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.evaluate_paired import score_frame
+from codeorigin_train.language_thresholds import judged_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def rates(scored: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def evaluate(model_dir: Path, pool: pd.DataFrame, threads: int = 1) -> dict[str, Any]:
+def evaluate(model_dir: Path, pool: pd.DataFrame) -> dict[str, Any]:
     """Score the held-out rows of `pool` with `model_dir`; the figures per role."""
     from codeorigin.model.manifest import load_manifest
 
@@ -66,8 +66,13 @@ def evaluate(model_dir: Path, pool: pd.DataFrame, threads: int = 1) -> dict[str,
     wanted = np.zeros(len(pool), dtype=bool)
     for pick in ROLES.values():
         wanted |= pick(pool).to_numpy()
-    rows = pool[wanted].drop_duplicates("key").reset_index(drop=True)
-    scored = score_frame(model_dir, rows, threads=threads)
+    scored = pool[wanted].drop_duplicates("key").reset_index(drop=True)
+    scored["p"] = np.nan
+    for language, g in scored.groupby("language"):  # judged as `codeorigin scan` judges a span
+        scored.loc[g.index, "p"] = judged_probabilities(
+            model_dir, g["code"].tolist(), str(language)
+        )
+    scored["judged"] = scored["p"].notna()
     scored["threshold"] = [thresholds.for_language(lang)[0] for lang in scored["language"]]
     out: dict[str, Any] = {"model": str(model_dir), "threshold": float(thresholds.llm)}
     for role, pick in ROLES.items():
@@ -89,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--generated", type=Path, default=None)
     p.add_argument("--realcode", type=int, default=6000, help="as the bake-off was run")
     p.add_argument("--paired", type=int, default=2, help="as the bake-off was run")
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = build_pool(
         args.work, realcode=args.realcode, paired=args.paired, generated=args.generated
     )
-    result = evaluate(args.model, pool, threads=args.threads)
+    result = evaluate(args.model, pool)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text + "\n")

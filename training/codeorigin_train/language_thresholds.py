@@ -12,9 +12,12 @@ settings leaves out what it leaves out), and sets that language's `llm` threshol
 threshold at `--uncertain-fpr` (5%). A language's own threshold only ever raises the bar: it is
 at least the model's own.
 
-It writes `thresholds.languages.<language>` into the folder's `manifest.json` with what it was
-calibrated on (projects, functions, the figures), and reports the recall it costs on the LLM
-samples of that language in the dataset's test split.
+The language's test projects (split by project as the training frames split real-project code)
+are held out of the calibration and their false-positive rate at the model's and the new threshold
+is reported (`--all-projects` calibrates on every project). It writes
+`thresholds.languages.<language>` into the folder's `manifest.json` with what it was calibrated on
+(projects, functions, the figures), and reports the recall it costs on the LLM samples of that
+language in the dataset's test split.
 
     codeorigin-train language-threshold --model models/default --language java
 """
@@ -80,6 +83,21 @@ def recall_cost(
     }
 
 
+def _split_by_project(rows: pd.DataFrame) -> np.ndarray:
+    """The train/val/test split of each row's project, as the training frames draw it."""
+    from codeorigin_train.data.splits import split_of
+    from codeorigin_train.frames import REALCODE_FRACTIONS
+
+    groups = rows["group"] if "group" in rows else "real:" + rows["project"].astype(str)
+    return groups.map(lambda g: split_of(str(g), 0, REALCODE_FRACTIONS)).to_numpy()
+
+
+def _judged(model: Path, rows: pd.DataFrame, language: str) -> tuple[np.ndarray, pd.DataFrame]:
+    p = judged_probabilities(model, rows["code"].tolist(), language)
+    keep = ~np.isnan(p)
+    return p[keep], rows[keep]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     manifest_path = args.model / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
@@ -87,31 +105,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = real[(real["language"] == args.language) & (real["label"] == 0)]
     if rows.empty:
         raise SystemExit(f"{args.realcode} has no human {args.language} functions")
-    p = judged_probabilities(args.model, rows["code"].tolist(), args.language)
-    judged = ~np.isnan(p)
-    human = p[judged]
+    test = _split_by_project(rows) == "test"
+    if args.all_projects or test.all() or not test.any():
+        test[:] = False
+    human, calib = _judged(args.model, rows[~test], args.language)
     th = manifest["thresholds"]
     llm, uncertain = fit(human, th["llm"], th["uncertain"], args.max_fpr, args.uncertain_fpr)
-    projects = sorted(set(rows.loc[judged, "project"].astype(str)))
     record = {
         "llm": llm,
         "uncertain": uncertain,
         "calibrated_on": f"{args.realcode.name}: human {args.language} functions",
-        "projects": projects,
-        "functions": int(judged.sum()),
+        "projects": sorted(set(calib["project"].astype(str))),
+        "functions": len(human),
         "max_fpr": args.max_fpr,
         "confidence": 0.95,
         "fpr_at_model_threshold": float((human >= th["llm"]).mean()),
         "fpr_at_own_threshold": float((human >= llm).mean()),
-        **recall_cost(args.model, args.dataset, args.language, th["llm"], llm),
     }
+    if test.any():  # the test projects (as the training frames split them), never calibrated on
+        held, held_rows = _judged(args.model, rows[test], args.language)
+        record |= {
+            "heldout_projects": sorted(set(held_rows["project"].astype(str))),
+            "heldout_functions": len(held),
+            "heldout_fpr_at_model_threshold": float((held >= th["llm"]).mean())
+            if len(held)
+            else None,
+            "heldout_fpr_at_own_threshold": float((held >= llm).mean()) if len(held) else None,
+        }
+    record |= recall_cost(args.model, args.dataset, args.language, th["llm"], llm)
     if not args.dry_run:
         th.setdefault("languages", {})[args.language] = record
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return record
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="codeorigin-train language-threshold", description=__doc__.split("\n\n")[0]
     )
@@ -122,7 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-fpr", type=float, default=0.01)
     p.add_argument("--uncertain-fpr", type=float, default=0.05)
     p.add_argument("--dry-run", action="store_true", help="report, leave the manifest as it is")
-    args = p.parse_args(argv)
+    p.add_argument("--all-projects", action="store_true",
+                   help="calibrate on every project (default: the test projects are held out and "
+                   "their false-positive rate reported)")  # fmt: skip
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if not (args.model / "manifest.json").is_file():
         print(f"{args.model}: no manifest.json", file=sys.stderr)
         return 2
