@@ -131,6 +131,44 @@ def _student_rows(g: dict[str, Any], add: Callable[[str], None]) -> None:
             )
 
 
+def _targets(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    """The backbone issue's targets, met or missed, by the best arm on each."""
+    arms = {a: r for a, r in g["arms"].items() if not a.startswith("char-ngram")}
+    ngram = next((r for a, r in g["arms"].items() if a.startswith("char-ngram")), None)
+
+    def best(key: str) -> tuple[str, float]:
+        rows = [(a, r[key]) for a, r in arms.items() if r.get(key) is not None]
+        return max(rows, key=lambda x: x[1]) if rows else ("n/a", float("nan"))
+
+    full = [a for a, r in arms.items() if len(r["loso"]) == len(g["loso_sources"])]
+    loso = max(((a, arms[a]["loso_mean"]) for a in full), key=lambda x: x[1], default=None)
+    lines = []
+    if loso:
+        verdict = "met" if loso[1] >= 0.85 else "missed"
+        lines.append(f"LOSO mean >= 0.85: {verdict} (best {loso[0]}, {loso[1]:.3f})")
+        if ngram:
+            wins = sum(
+                arms[loso[0]]["loso"][s] > ngram["loso"].get(s, 1.0) for s in g["loso_sources"]
+            )
+            lines.append(
+                f"above the n-gram baseline on every fold: {'met' if wins == len(g['loso_sources']) else 'missed'} "
+                f"({loso[0]} ahead on {wins} of {len(g['loso_sources'])}; n-gram mean {ngram['loso_mean']:.3f})"
+            )
+    top, recall = best("test_recall")
+    fpr = arms[top]["heldout_realcode_fpr"] if top in arms else None
+    if fpr is not None:
+        lines.append(
+            f"held-out real-project FPR <= 1%: {'met' if fpr <= 0.01 else 'missed'} ({top}, {fpr:.4f})"
+        )
+    lines.append(f"recall >= 50% on the test split: {'met' if recall >= 0.5 else 'missed'} "
+                 f"(best {top}, {recall:.3f})")  # fmt: skip
+    arm, paired = best("paired_auroc")
+    lines.append(f"paired test projects AUROC >= 0.85: {'met' if paired >= 0.85 else 'missed'} "
+                 f"(best {arm}, {paired:.3f})")  # fmt: skip
+    add("\nThe backbone issue's targets, by the best arm on each (GPU arms, not a CPU model): "
+        + "; ".join(lines) + ".")  # fmt: skip
+
+
 def body(g: dict[str, Any], add: Callable[[str], None]) -> None:
     """The section's lines after its heading."""
     first = next(iter(g["runs"].values()))
@@ -152,5 +190,6 @@ def body(g: dict[str, Any], add: Callable[[str], None]) -> None:
     ]
     if timed:
         add(f"\nFine-tuning time on the GPU: {', '.join(timed)}.")
+    _targets(g, add)
     _student_rows(g, add)
     add("")
