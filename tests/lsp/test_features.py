@@ -97,6 +97,24 @@ async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
     )
 
 
+PHP_DOC = (
+    "<?php\nclass Bag {\n    public function add($element)\n    {\n        $this->initialize();\n"
+    "        $this->count += 1;\n        return $this->items->add($element);\n    }\n}\n"
+)
+
+
+async def test_a_php_selection_without_the_opening_tag_is_judged(start: Start, root: Path) -> None:
+    """A selection inside a PHP file holds no `<?php`; its statements still count for the guard."""
+    client = await start(EDITORS[0])
+    uri = uri_in(root, "bag.php")
+    client.open(uri, PHP_DOC, language="php")
+    await client.published_for(uri, version=1)
+    selection = {"start": {"line": 2, "character": 4}, "end": {"line": 7, "character": 5}}
+    result = await client.command("codeorigin.rescoreSelection", uri, selection)
+    assert result["verdict"] in {"llm", "uncertain", "human"}  # not too_short
+    assert result["n_lines"] == 4  # the signature and three statements
+
+
 @pytest.mark.parametrize("editor", EDITORS)
 async def test_rescore_selection_code_action(start: Start, root: Path, editor: str) -> None:
     client = await start(editor)

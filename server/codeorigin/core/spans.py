@@ -221,11 +221,16 @@ def content_of(text: str, language_id: str | None) -> Content:
             tokens += len(found)
             rows += bool(found)
         return Content(rows, tokens)
+    if language == "php" and not _PHP_OPEN.search(text):
+        # A selection inside a PHP file holds no `<?php`: without it the grammar reads the
+        # whole text as inline HTML, and the guard would call every PHP selection too short.
+        text = "<?php\n" + text
     data = text.encode("utf-8", "surrogatepass")
     root = languages.parser(language).parse(data).root_node
     return _count([root])
 
 
+_PHP_OPEN = re.compile(r"<\?(?:php\b|=)", re.IGNORECASE)
 _WORDS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$@][\w$]*|\d[\w.]*""")
 
 
