@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import scan
 from helpers.samples import JAVA_STACK
 
 PY = """def summarise(values):
@@ -19,15 +19,6 @@ PY = """def summarise(values):
         total += value
     return total / max(1, len(values))
 """
-
-
-def scan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codeorigin", "scan", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def with_thresholds(src: Path, dst: Path, thresholds: dict[str, object]) -> Path:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
+
+from helpers.cli import scan
 
 PY_FUNCS = '''import os
 
@@ -27,16 +27,6 @@ def summarise(values):
         total += value
     return total / max(1, len(values))
 '''
-
-
-def scan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codeorigin", "scan", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 @pytest.fixture()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from helpers.cli import scan
 
 GOOD = """\
 def summarise(values):
@@ -26,12 +26,7 @@ def summarise(values):
 
 
 def scan_json(*args: str) -> dict[str, Any]:
-    res = subprocess.run(
-        [sys.executable, "-m", "codeorigin", "scan", "--format", "json", "--exit-zero", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    res = scan("--format", "json", "--exit-zero", *args)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 

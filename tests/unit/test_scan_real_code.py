@@ -10,13 +10,12 @@ was not judged.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from codeorigin.core.spans import extract_spans
+from helpers.cli import scan
 from helpers.samples import CPP_HEADER
 
 # One-statement accessors, one per language (as an IDE or a person writes them), each with the
@@ -91,15 +90,6 @@ static int sum_positive(const int *values, size_t n)
     return total;
 }
 """
-
-
-def scan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codeorigin", "scan", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def scan_json(model: Path, *args: str) -> dict[str, dict]:

@@ -8,12 +8,12 @@ ones. The tiny model's threshold is 0, so every judged span is a finding.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
+
+from helpers.cli import scan
 
 DOC = """\
 # codeorigin: ignore ported from the 2019 release by hand
@@ -47,16 +47,6 @@ function add(values) {
   return total;
 }
 """
-
-
-def scan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codeorigin", "scan", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-    )
 
 
 def test_ignore_comments_suppress_spans_and_keep_the_reason(

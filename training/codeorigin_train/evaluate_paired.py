@@ -25,6 +25,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
@@ -54,13 +55,16 @@ def score_frame(model_dir: Path, frame: pd.DataFrame, threads: int = 1) -> pd.Da
     return out
 
 
-def _rates(df: pd.DataFrame, threshold: float) -> dict[str, Any]:
+def rates(df: pd.DataFrame, threshold: float | Any) -> dict[str, Any]:
+    """Human and LLM counts, AUROC, and recall and FPR at `threshold` (one value, or one per row)
+    of scored rows (`label`, `p`)."""
     y = df["label"].to_numpy()
     p = df["p"].to_numpy()
+    flag = p >= np.asarray(threshold)
     res: dict[str, Any] = {"human": int((y == 0).sum()), "llm": int((y == 1).sum())}
     res["auroc"] = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
-    res["recall"] = float((p[y == 1] >= threshold).mean()) if (y == 1).any() else None
-    res["fpr"] = float((p[y == 0] >= threshold).mean()) if (y == 0).any() else None
+    res["recall"] = float(flag[y == 1].mean()) if (y == 1).any() else None
+    res["fpr"] = float(flag[y == 0].mean()) if (y == 0).any() else None
     return res
 
 
@@ -84,7 +88,7 @@ def report(scored: pd.DataFrame, threshold: float) -> dict[str, Any]:
         "rows": len(scored),
         "too_short": int((~scored["judged"]).sum()),
         "projects": int(scored["project"].nunique()),
-        "all": _rates(judged, threshold),
+        "all": rates(judged, threshold),
         "twin_win_rate": twin_win_rate(judged),
     }
     humans = judged[judged.label == 0]
@@ -92,13 +96,13 @@ def report(scored: pd.DataFrame, threshold: float) -> dict[str, Any]:
     for setting, g in judged[judged.label == 1].groupby("setting"):
         part = pd.concat([humans[humans["namespace"].isin(g["namespace"])], g])
         out["by_setting"][setting] = {
-            **_rates(part, threshold),
+            **rates(part, threshold),
             "twin_win_rate": twin_win_rate(part),
         }
     out["by_generator"] = {}
     for gen, g in judged[judged.label == 1].groupby("generator"):
         part = pd.concat([humans[humans["namespace"].isin(g["namespace"])], g])
-        out["by_generator"][gen] = _rates(part, threshold)
+        out["by_generator"][gen] = rates(part, threshold)
     return out
 
 

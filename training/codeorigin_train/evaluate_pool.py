@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.evaluate_paired import rates as paired_rates
 from codeorigin_train.language_thresholds import judged_probabilities
 
 log = logging.getLogger(__name__)
@@ -42,20 +43,9 @@ ROLES = {
 
 def rates(scored: pd.DataFrame) -> dict[str, Any]:
     """AUROC, recall and FPR at each row's threshold, over judged rows."""
-    from sklearn.metrics import roc_auc_score
-
     judged = scored[scored["judged"]]
-    y = judged["label"].to_numpy()
-    flag = (judged["p"] >= judged["threshold"]).to_numpy()
-    return {
-        "rows": len(scored),
-        "judged": len(judged),
-        "human": int((y == 0).sum()),
-        "llm": int((y == 1).sum()),
-        "auroc": float(roc_auc_score(y, judged["p"])) if 0 < y.sum() < len(y) else None,
-        "recall": float(flag[y == 1].mean()) if (y == 1).any() else None,
-        "fpr": float(flag[y == 0].mean()) if (y == 0).any() else None,
-    }
+    return {"rows": len(scored), "judged": len(judged),
+            **paired_rates(judged, judged["threshold"].to_numpy())}  # fmt: skip
 
 
 def evaluate(model_dir: Path, pool: pd.DataFrame) -> dict[str, Any]:

@@ -165,7 +165,11 @@ def train_head(
     batch_size: int = 512,
 ) -> torch.nn.Module:
     """The design's head on features `x` (on the device), trained on rows `train` with AdamW
-    (lr 1e-3), kept at its best validation AUROC, early-stopped after `patience` epochs."""
+    (lr 1e-3), kept at its best validation AUROC, early-stopped after `patience` epochs.
+
+    The features stay on the device and batches are index slices: a bake-off trains about 100
+    heads (every arm and fold), where `backbone.fit`'s frozen mode would build a CPU loader and an
+    `Accelerator` for each."""
     from codeorigin_train.modeling import Head
 
     torch.manual_seed(seed)
