@@ -4,6 +4,7 @@ command line reaches every command and forwards the others' modules."""
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,50 @@ def test_run_names_resolve_to_their_variant_and_unknown_names_fail() -> None:
     assert registry.module_of("scratch-bpe-full-real") == "scratch_bpe"
     with pytest.raises(KeyError):
         registry.get("no-such-variant")
+
+
+def _readme_variant() -> str:
+    """The example variant of training/README.md ("Adding a variant"), as written there."""
+    readme = (Path(__file__).parents[2] / "training" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Adding a variant", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_a_variant_is_one_file_found_by_its_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's example, dropped as one file beside the package's variants, is registered
+    under its `NAMES` (read without importing it) and trains through the same runner."""
+    import importlib.util
+    import shutil
+
+    from codeorigin_train import runs
+
+    folder = tmp_path / "variants"
+    shutil.copytree(Path(registry.__file__).parent, folder)
+    (folder / "lines.py").write_text(_readme_variant(), encoding="utf-8")
+    found = registry.discover(folder)
+    assert found == {**registry.registry(), "lines": "lines"}
+
+    spec = importlib.util.spec_from_file_location("readme_lines", folder / "lines.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # its model pickles its functions by name
+    spec.loader.exec_module(module)
+    report = runs.run(module.variant("lines"), _frame(), tmp_path / "work", loso=False)
+    assert report["variant"]["name"] == "lines"
+    assert 0.0 <= report["heldout"]["overall"]["auroc"] <= 1.0
+
+
+def test_names_must_be_strings_and_claimed_once(tmp_path: Path) -> None:
+    assert registry.declared_names('NAME = "a"\nNAMES = (NAME, "b")\n') == ("a", "b")
+    assert registry.declared_names("x = 1\n") == ()
+    with pytest.raises(ValueError, match="not a string"):
+        registry.declared_names("NAMES = (f(),)\n")
+    (tmp_path / "one.py").write_text('NAMES = ("same",)\n')
+    (tmp_path / "two.py").write_text('NAMES = ("same",)\n')
+    with pytest.raises(ValueError, match="claimed by one and two"):
+        registry.discover(tmp_path)
 
 
 def test_the_runner_trains_any_variant(tmp_path: Path) -> None:

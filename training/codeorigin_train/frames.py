@@ -57,6 +57,26 @@ def subset_config_for(run: str) -> SubsetConfig:
     return SubsetConfig(train_cap=FULL_TRAIN_CAP) if "-full" in run else SubsetConfig()
 
 
+@dataclass(frozen=True)
+class RealCodeMix:
+    """Real-project code beside the dataset's rows, counted by project split (issue: training data
+    that looks like users' code).
+
+    `realcode_train` dated pre-2021 human functions of training projects join the train rows (0:
+    none; adding them was measured to cost leave-one-source-out AUROC on contest code), and
+    `realcode_val` of validation projects join the validation rows, so the 1%-FPR threshold also
+    holds on library-style human code (`augment_with_realcode`). Paired functions (`realcode.paired`:
+    a human function and LLM bodies written under its signature and docstring): every human function
+    of the training projects with `paired_train` LLM versions of each joins the train rows, and
+    validation projects with `paired_val` versions each join calibration (`augment_with_paired`).
+    """
+
+    realcode_train: int = 0
+    realcode_val: int = 600
+    paired_train: int = 0
+    paired_val: int = 0
+
+
 def realcode_rows(work: Path, languages: set[str], *, seed: int = 0) -> pd.DataFrame | None:
     """Real-project human functions (`realcode.parquet`) with a `split` by project, or None.
 

@@ -27,29 +27,54 @@ import torch
 from torch import nn
 
 from codeorigin_train.modeling import CodeOriginClassifier, Head, mean_pool
+from codeorigin_train.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class TrainConfig:
-    """Hyper-parameters; the defaults reproduce the shipped model."""
+@dataclass(frozen=True)
+class Stopping:
+    """Early stopping: training ends after `patience` epochs without a better `monitor`
+    (`val_loss` or `val_auroc`), and the best epoch's weights are restored."""
 
-    epochs: int = 5
-    batch_size: int = 16
-    lr: float = 1e-3
-    layer_lr_scale: float = 0.05  # unfrozen encoder layers learn at lr * this
-    weight_decay: float = 0.0
     patience: int = 2
-    monitor: str = "val_loss"  # or "val_auroc"
+    monitor: str = "val_loss"
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """The learning rate is multiplied by `plateau_factor` after `plateau_patience` epochs without
+    a better validation loss (ReduceLROnPlateau)."""
+
     plateau_factor: float = 0.5
     plateau_patience: int = 0
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Each optimiser step: linear warm-up over the first `warmup_steps`, gradients accumulated
+    over `grad_accum` batches and clipped at norm `clip_norm`."""
+
     warmup_steps: int = 50
     grad_accum: int = 1
     clip_norm: float = 1.0
-    seed: int = 13
+
+
+@dataclass(frozen=True)
+class Unfreezing:
+    """The top `unfreeze` encoder layers train after `head_only_epochs` epochs of the head alone,
+    at `lr * layer_lr_scale`."""
+
     unfreeze: int = 0
-    head_only_epochs: int = 1  # gradual unfreezing: epochs before the top layers train
+    head_only_epochs: int = 1
+    layer_lr_scale: float = 0.05
+
+
+@dataclass(frozen=True)
+class TrainConfig(Unfreezing, Steps, Plateau, Stopping, Schedule):
+    """Hyper-parameters of `fit`, in groups (`Schedule`, `Stopping`, `Plateau`, `Steps`,
+    `Unfreezing`), and the checkpoint folder; the defaults reproduce the shipped model."""
+
     threads: int = 2
     checkpoint_dir: str | None = None
     resume: bool = False

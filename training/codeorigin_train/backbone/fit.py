@@ -33,6 +33,7 @@ from torch import nn
 from codeorigin_train.backbone.features import pooled_features
 from codeorigin_train.backbone.model import MODES, Backbone
 from codeorigin_train.embed import first_windows
+from codeorigin_train.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +41,39 @@ CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass(frozen=True)
-class FitConfig:
-    """How to train (see the module docstring)."""
+class FitMode:
+    """What trains (see the module docstring)."""
 
     mode: str = "frozen"
     unfreeze: int = 0
-    epochs: int = 3
-    batch_size: int = 32
-    lr: float = 2e-5
-    head_lr: float = 1e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    patience: int = 2
-    seed: int = 0
-    feature_batch_size: int = 16
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode {self.mode!r}: one of {MODES}")
         if self.mode == "unfreeze" and self.unfreeze < 1:
             raise ValueError("mode 'unfreeze' needs unfreeze >= 1")
+
+
+@dataclass(frozen=True)
+class FitSteps:
+    """The head's own learning rate, warm-up, clipping, early stopping and the feature batch."""
+
+    head_lr: float = 1e-3
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    patience: int = 2
+    feature_batch_size: int = 16
+
+
+@dataclass(frozen=True)
+class FitConfig(FitSteps, FitMode, Schedule):
+    """How to train: the shared `Schedule` with the backbone's defaults, `FitMode` and `FitSteps`."""
+
+    epochs: int = 3
+    batch_size: int = 32
+    lr: float = 2e-5
+    weight_decay: float = 0.01
+    seed: int = 0
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)

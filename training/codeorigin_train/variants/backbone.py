@@ -37,6 +37,8 @@ from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
 from codeorigin_train.workdir import WORK
 
 RECIPE_FILE = "backbone.json"
+#: backbone and its recipes, e.g. backbone-k6-full (`parse_recipe`).
+NAMES = ("backbone",)
 
 
 def data_options(name: str) -> tuple[int, int]:

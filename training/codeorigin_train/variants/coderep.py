@@ -28,6 +28,8 @@ from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import FitResult, Variant
 
 NAME = "coderep"
+#: coderep[-nodes]-<base>: <base> on code plus a tree-sitter representation.
+NAMES = (NAME,)
 
 
 def parse_name(name: str) -> tuple[str, str]:

@@ -30,6 +30,8 @@ from codeorigin_train.variants.scratch_bpe import ScratchBPE, ScratchConfig
 from codeorigin_train.workdir import WORK
 
 NAME = "distilled"
+#: distilled[-a50-t2-gen]: the scratch student of a GPU teacher.
+NAMES = (NAME,)
 TEACHER_LOGITS = Path("bakeoff") / "bk1" / "logits.parquet"
 DEFAULT_ARM = "k12-full-gen"
 #: The student: the scratch recipe of `cand-v3-langs` (3 epochs, 6,000 dated real-project human

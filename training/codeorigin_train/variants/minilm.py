@@ -66,6 +66,7 @@ RECIPES: dict[str, EncoderRecipe] = {
     )
 }  # fmt: skip
 DEFAULT = "frozen-layout"
+NAMES = ("frozen-plain", "frozen-layout", "unfreeze2-layout")
 
 
 class MiniLM(Variant):

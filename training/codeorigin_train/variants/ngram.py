@@ -22,6 +22,7 @@ from codeorigin_train.baseline import fit_baseline, predict_baseline
 from codeorigin_train.variants.base import FitResult, Variant
 
 NAME = "char-ngram"
+NAMES = (NAME,)
 log = logging.getLogger(__name__)
 
 

@@ -26,8 +26,14 @@ import torch
 
 from codeorigin.model.encoding import TokenEncoder
 from codeorigin_train import evaluate as ev
-from codeorigin_train.frames import augment_with_paired, augment_with_realcode, split_rows
+from codeorigin_train.frames import (
+    RealCodeMix,
+    augment_with_paired,
+    augment_with_realcode,
+    split_rows,
+)
 from codeorigin_train.modeling import CodeOriginClassifier
+from codeorigin_train.schedule import Schedule
 from codeorigin_train.train import (
     TokenModel,
     TrainConfig,
@@ -39,51 +45,51 @@ from codeorigin_train.train import (
 from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
 
 NAME = "scratch-bpe"
+NAMES = (NAME,)
 SHIPPED = f"{NAME}-full-real"
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 @dataclass(frozen=True)
-class ScratchConfig:
-    """Tokenizer, encoder and training recipe. The defaults are the best recipe of the LOSO screens
-    (`screen-aug-v2k`, measured as `scratch-bpe-v2`, not shipped); `shipped_config()` is the
-    shipped model's recipe and `first_recipe()` the first bake-off run (`describe` names the
-    differences)."""
+class EncoderShape:
+    """The byte-level BPE vocabulary (`vocab_size` tokens) and the encoder's size: `layers`
+    layers of width `hidden`, `heads` attention heads, feed-forward width `intermediate`."""
 
     vocab_size: int = 2048
     hidden: int = 128
     layers: int = 2
     heads: int = 4
     intermediate: int = 512
+
+
+@dataclass(frozen=True)
+class Regularisation:
+    """Alterations against the sources' habits (all off reproduces the first bake-off run):
+    in training, each text token becomes [MASK] with probability `mask_prob`, a sample's comments
+    and docstrings are removed with probability `strip_prob`, and a long text gives a random window
+    rather than its first (`random_window`); in scoring, every window of a long text is averaged as
+    the runtime does (`eval_windows`); `dropout` is the encoder's hidden and attention dropout."""
+
+    mask_prob: float = 0.1
+    strip_prob: float = 0.5
+    random_window: bool = True
+    eval_windows: bool = True
+    dropout: float = 0.2
+
+
+@dataclass(frozen=True)
+class ScratchConfig(Regularisation, RealCodeMix, Schedule, EncoderShape):
+    """Tokenizer, encoder and training recipe, in groups (`EncoderShape`, `Schedule`,
+    `frames.RealCodeMix`, `Regularisation`). The defaults are the best recipe of the LOSO screens
+    (`screen-aug-v2k`, measured as `scratch-bpe-v2`, not shipped); `shipped_config()` is the
+    shipped model's recipe and `first_recipe()` the first bake-off run (`describe` names the
+    differences)."""
+
     max_length: int = 256
-    lr: float = 1e-3
-    epochs: int = 5
     loso_epochs: int = 3
-    seed: int = 13
     # One thread: on a shared 2-core machine two OpenMP threads that get preempted spin at every
     # barrier, which was measured 13x slower than one thread for this model.
     threads: int = 1
-    # Dated pre-2021 human functions from real projects (issue: training data that looks like
-    # users' code), split by project: `realcode_train` of them join the train rows (0: none; adding
-    # them was measured to cost leave-one-source-out AUROC on contest code), `realcode_val` join
-    # the validation rows, so the 1%-FPR threshold also holds on library-style human code (0: none).
-    realcode_train: int = 0
-    realcode_val: int = 600
-    # Paired real-project functions (`realcode.paired`: the human function and LLM bodies written
-    # under its signature and docstring), by project: every human function of the training
-    # projects with `paired_train` LLM versions of each join the train rows, and validation
-    # projects with `paired_val` versions each join calibration (0: none).
-    paired_train: int = 0
-    paired_val: int = 0
-    # Regularisation against the sources' habits (all off reproduces the first bake-off run):
-    mask_prob: float = 0.1  # train: each text token becomes [MASK] with this probability
-    strip_prob: float = (
-        0.5  # train: a sample's comments and docstrings removed with this probability
-    )
-    random_window: bool = True  # train: a random window of a long text rather than its first
-    eval_windows: bool = True  # scoring: every window of a long text averaged, as the runtime does
-    weight_decay: float = 0.0
-    dropout: float = 0.2  # the encoder's hidden and attention dropout
     # The 1%-FPR threshold holds on unseen human code with this probability (calibrate.py); None
     # sets it at exactly 1% of validation humans, as the first bake-off runs did.
     threshold_confidence: float | None = 0.95
@@ -251,6 +257,7 @@ def train_model(
     clf = new_classifier(cfg, data.encoder.tokenizer.get_vocab_size())
     config = TrainConfig(
         epochs=epochs or cfg.epochs,
+        batch_size=cfg.batch_size,
         lr=cfg.lr,
         monitor="val_loss",
         seed=cfg.seed,
