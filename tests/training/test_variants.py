@@ -46,6 +46,12 @@ def test_every_registered_variant_builds(name: str) -> None:
     assert isinstance(v, Variant) and v.name == name and v.description
 
 
+def test_the_minilm_recipes_are_its_registered_names() -> None:
+    from codeorigin_train.variants import minilm
+
+    assert set(minilm.NAMES) == set(minilm.RECIPES)
+
+
 def test_run_names_resolve_to_their_variant_and_unknown_names_fail() -> None:
     assert registry.module_of("scratch-bpe-full-real") == "scratch_bpe"
     with pytest.raises(KeyError):

@@ -66,6 +66,7 @@ RECIPES: dict[str, EncoderRecipe] = {
     )
 }  # fmt: skip
 DEFAULT = "frozen-layout"
+#: The names of `RECIPES` (the registry reads this tuple without importing the module).
 NAMES = ("frozen-plain", "frozen-layout", "unfreeze2-layout")
 
 
