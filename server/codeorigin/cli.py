@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeorigin import __version__, cli_ray
+from codeorigin import __version__, cli_diff, cli_ray
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
     scan.add_argument("paths", nargs="*", metavar="PATH", type=Path)
-    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    scan.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
     scan.add_argument("--max-file-bytes", type=positive_int, default=1_000_000)
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="record the current findings in FILE",
     )
     cli_ray.add_arguments(scan)
+    cli_diff.add_arguments(scan)
 
     explain = sub.add_parser(
         "explain", help="why a span got its score: the hover's line chart, top tokens and delta"
@@ -228,12 +229,15 @@ def _scanned(
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from codeorigin import baseline, distributed, repos, scan
     from codeorigin.model.manifest import ModelError
-    from codeorigin.report import nothing_scored, render_json, render_sarif, render_text
+    from codeorigin.report import nothing_scored
 
-    if not args.paths and args.repos is None and (args.ray in (None, "local")):
-        print("codeorigin scan: give a PATH or --repos FILE", file=sys.stderr)
+    changed = cli_diff.changes(args)
+    if changed is None and not args.paths and args.repos is None and args.ray in (None, "local"):
+        print("codeorigin scan: give a PATH, --diff [REV] or --repos FILE", file=sys.stderr)
         return 2
     mapping = _mapping(args, "scan")
     if mapping is None:
@@ -251,38 +255,26 @@ def run_scan(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
-    attributor = None
-    if args.explain:
-        from codeorigin.model.attributor import Attributor
-
-        try:
-            attributor = Attributor(model)
-        except ModelError as exc:
-            print(
-                f"codeorigin scan: --explain: {exc}; scanning without explanations", file=sys.stderr
-            )
+    attributor = _attributor(model) if args.explain or args.format == "markdown" else None
     options = scan.ScanOptions(
         engine=_options(args),
         max_file_bytes=args.max_file_bytes,
         mapping=mapping,
         baseline=known,
         explain=attributor is not None,
+        changed=changed[0] if changed is not None else None,
     )
     try:
         report, missing = _scanned(args, model, options, attributor)
     except (repos.ReposError, distributed.RayScanError) as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
+    if changed is not None:
+        report = replace(report, change_description=changed[1])
     for f in report.files:
         if f.error == "no such file or folder":
             print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)
-
-    if args.format == "json":
-        out = render_json(report)
-    elif args.format == "sarif":
-        out = render_sarif(report)
-    else:
-        out = render_text(report, verbose=args.all)
+    out = _rendered(args, report)
     if args.output is not None:
         args.output.write_text(out + "\n", encoding="utf-8")
     else:
@@ -300,6 +292,33 @@ def run_scan(args: argparse.Namespace) -> int:
     if missing:
         return 2
     return 1 if report.flagged and not args.exit_zero else 0
+
+
+def _attributor(model: Model) -> Attributor | None:
+    """The explainer of `--explain` (and of the markdown summary's heaviest lines), or None with
+    a warning when the model has no gradient graph."""
+    from codeorigin.model.attributor import Attributor
+    from codeorigin.model.manifest import ModelError
+
+    try:
+        return Attributor(model)
+    except ModelError as exc:
+        print(f"codeorigin scan: --explain: {exc}; scanning without explanations", file=sys.stderr)
+        return None
+
+
+def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
+    """The report in `--format`."""
+    from codeorigin.report import render_json, render_sarif, render_text
+    from codeorigin.review import render_markdown
+
+    if args.format == "json":
+        return render_json(report)
+    if args.format == "sarif":
+        return render_sarif(report)
+    if args.format == "markdown":
+        return render_markdown(report)
+    return render_text(report, verbose=args.all or report.change is not None)
 
 
 def _parse_target(target: str) -> tuple[Path, int | None, str | None]:

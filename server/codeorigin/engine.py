@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from codeorigin.core import generated, languages
 from codeorigin.core.cache import LruCache, text_hash
+from codeorigin.core.diffs import touched
 from codeorigin.core.normalize import normalize_text
 from codeorigin.core.spans import Content, Span, content_of, extract_spans, line_starts
 from codeorigin.core.suppressions import suppression
@@ -119,6 +120,15 @@ def _marks(
     return reason, suppression(around)
 
 
+def span_lines(span: Span, text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The runs of lines (1-based, inclusive) a span covers: a module span's segments, or its
+    first to last line."""
+    runs = span.segments if span.kind == "module" and span.segments else ((span.start, span.end),)
+    return [
+        (_line_of(text, starts, a) + 1, _line_of(text, starts, max(a, b - 1)) + 1) for a, b in runs
+    ]
+
+
 class Engine:
     """Spans + model + cache. Thread-safe: the server calls it from worker threads."""
 
@@ -210,15 +220,21 @@ class Engine:
         options: VerdictRules | None = None,
         *,
         whole: bool = False,
+        only: Sequence[frozenset[int] | None] | None = None,
     ) -> list[tuple[list[SpanResult], Score | None]]:
         """`analyze` for many (text, language id) documents at once: the spans of every document
         go to the model together, sorted by length into batches across documents. With `whole`,
-        each document's whole text is scored too (None for a blank one).
+        each document's whole text is scored too (None for a blank one). `only`, per document,
+        keeps (and scores) only the spans that overlap those lines (1-based; None: every span).
 
         Raises ValueError for an unsupported language.
         """
         options = options or VerdictRules()
-        prepared = [self._prepare(text, language_id, options) for text, language_id in documents]
+        limits = list(only) if only is not None else [None] * len(documents)
+        prepared = [
+            self._prepare(text, language_id, options, lines)
+            for (text, language_id), lines in zip(documents, limits)
+        ]
         texts: list[str] = []
         for text, _, spans, marks in prepared:
             texts.extend(span.text(text) for span, (gen, _) in zip(spans, marks) if gen is None)
@@ -237,13 +253,19 @@ class Engine:
         return out
 
     def _prepare(
-        self, text: str, language_id: str, options: VerdictRules
+        self,
+        text: str,
+        language_id: str,
+        options: VerdictRules,
+        only: frozenset[int] | None = None,
     ) -> tuple[str, list[int], list[Span], list[tuple[str | None, str | None]]]:
         language = languages.canonical(language_id)
         if language is None:
             raise ValueError(f"unsupported language: {language_id!r}")
         spans = extract_spans(text, language, min_lines=options.min_lines)
         starts = line_starts(text)
+        if only is not None:
+            spans = [s for s in spans if touched(span_lines(s, text, starts), only)]
         return text, starts, spans, [_marks(span, text, starts, options) for span in spans]
 
     def _finish(

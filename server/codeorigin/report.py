@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.verdicts import percent, share_percent
+from codeorigin.core.change import ChangeVerdict
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
 from codeorigin.explanation import CHART_LINES
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
@@ -48,6 +49,13 @@ class SpanReport:
     baseline: bool = False  # known from the baseline: not reported
     explanation: Explained | None = None
     text_hash: str = ""  # hash of the normalised text (baselines); not in the JSON
+    changed_lines: int | None = None  # `scan --diff`: how many of its lines the change touched
+
+    @property
+    def n_lines(self) -> int:
+        """Its lines: from first to last, or a module span's segments'."""
+        runs = self.segments or ((self.start_line, self.end_line),)
+        return sum(b - a + 1 for a, b in runs)
 
     @property
     def reported(self) -> bool:
@@ -84,6 +92,9 @@ class ScanReport:
     # Languages whose spans the model judges with a threshold of their own (manifest
     # `thresholds.languages`), as (language, llm threshold).
     language_thresholds: tuple[tuple[str, float], ...] = ()
+    # `scan --diff`/`--diff-file`: the change's own verdict (`core.change`), and what it was.
+    change: ChangeVerdict | None = None
+    change_description: str = ""
 
     @property
     def flagged(self) -> int:
@@ -164,6 +175,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         out["suppressed"] = s.suppressed
     if s.baseline:
         out["baseline"] = True
+    if s.changed_lines is not None:
+        out["changed_lines"] = s.changed_lines
     if s.explanation is not None:
         e = s.explanation
         out["explanation"] = {
@@ -198,7 +211,8 @@ def threshold_text(report: ScanReport) -> str:
 
 def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
-    out: dict[str, Any] = {
+    out: dict[str, Any] = {"change": change_json(report.change)} if report.change else {}
+    out |= {
         "model": _model_json(report),
         "files": [
             {
@@ -214,6 +228,31 @@ def to_json(report: ScanReport) -> dict[str, Any]:
     if report.repositories:
         out["repositories"] = [r.to_json() for r in repository_summaries(report)]
     return out
+
+
+def change_json(change: ChangeVerdict) -> dict[str, Any]:
+    """The change's verdict: `{"probability", "verdict", "spans"}` (and `calibrated`)."""
+    return {
+        "probability": _round(change.probability),
+        "verdict": change.verdict,
+        "spans": change.spans,
+        "calibrated": change.calibrated,
+    }
+
+
+def change_text(report: ScanReport) -> str | None:
+    """The change's verdict in one line, or None when the scan was not of a change."""
+    c = report.change
+    if c is None:
+        return None
+    what = f"Change {report.change_description}".rstrip()
+    if c.probability is None:
+        return f"{what}: no span judged (nothing long enough, or nothing scorable)."
+    rule = "" if c.calibrated else "; uncalibrated: the model has no change calibration"
+    return (
+        f"{what}: {percent(c.probability)} {VERDICT_WORDS[c.verdict]}, "
+        f"pooled over {c.spans} judged span{'s' if c.spans != 1 else ''}{rule}"
+    )
 
 
 def render_json(report: ScanReport) -> str:
@@ -281,6 +320,8 @@ def _sarif_result(path: str, s: SpanReport) -> dict[str, Any]:
         ],
         "properties": {"probability": _round(s.probability), "verdict": s.verdict},
     }
+    if s.changed_lines is not None:
+        result["properties"]["changedLines"] = s.changed_lines
     if s.suppressed is not None:
         result["suppressions"] = [
             {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
@@ -297,6 +338,8 @@ def _sarif_run_properties(report: ScanReport) -> dict[str, Any]:
         properties["thresholds_by_language"] = dict(report.language_thresholds)
     if report.repositories:
         properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
+    if report.change is not None:
+        properties["change"] = change_json(report.change)
     return properties
 
 
@@ -380,7 +423,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     """A human-readable summary: per file, the spans reported as `llm` or `uncertain` (every span
     with `verbose`, suppressed and known ones marked), with explanations when computed; then
     totals, and a line saying so when nothing was scored."""
-    lines: list[str] = []
+    head = change_text(report)
+    lines: list[str] = [head] if head else []
     n_spans = 0
     for f in report.files:
         if f.error:
@@ -395,6 +439,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 mark = f" (suppressed{': ' + s.suppressed if s.suppressed else ''})"
             elif s.baseline:
                 mark = " (in the baseline)"
+            if s.changed_lines is not None:
+                mark += f" ({s.changed_lines} of {s.n_lines} lines changed)"
             lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())

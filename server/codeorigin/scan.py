@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from codeorigin import explanation
 from codeorigin.baseline import Baseline, Finding, relative
-from codeorigin.core import generated, languages
+from codeorigin.core import diffs, generated, languages
+from codeorigin.core.change import ChangeVerdict, judge_change
 from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
 from codeorigin.files import Candidate, FileError, read_text, walk
@@ -46,6 +47,9 @@ class ScanOptions:
     baseline: Baseline | None = None
     explain: bool = False
     steps: int | None = None  # Integrated Gradients steps; None: the model's
+    # `scan --diff`: the changed files (resolved paths) and their changed lines (1-based); only
+    # these files are read and only the spans overlapping these lines are scored. None: all.
+    changed: dict[Path, frozenset[int]] | None = None
 
 
 @dataclass
@@ -116,6 +120,43 @@ def candidates(
     return out
 
 
+def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
+    """`scan --diff`: the changed files under `paths` (all of them when none is given) in a
+    language codeorigin reads, named relative to the current folder. A path that does not exist
+    is reported as missing, as in any scan."""
+    assert options.changed is not None
+    out = [
+        Candidate(Path(p), str(p), None, "no such file or folder", missing=True)
+        for p in paths
+        if not p.exists()
+    ]
+    roots = [p.resolve() for p in paths if p.exists()]
+    if paths and not roots:
+        return out
+    for path in sorted(options.changed):
+        if roots and not any(path == r or r in path.parents for r in roots):
+            continue
+        for cand in walk(
+            [Path(display_path(path))],
+            mapping=options.mapping,
+            include_generated=options.engine.include_generated,
+        ):
+            if cand.language is not None and path.is_file():
+                out.append(cand)
+    return out
+
+
+def display_path(path: Path) -> str:
+    """A changed file as reports name it: relative to the current folder when inside it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def chunks(
     candidates: list[Candidate], options: ScanOptions, chunk_files: int = CHUNK_FILES
 ) -> Iterator[list[Read | FileReport]]:
@@ -145,8 +186,11 @@ def score_chunk(
     """The reports of one chunk, in its order: the spans of all its files scored together. The
     one place a file's report is made, on this machine or in a Ray actor."""
     reads = [item for item in chunk if isinstance(item, Read)]
+    only = None if options.changed is None else [changed_lines(r, options) for r in reads]
     analyses = iter(
-        engine.analyze_many([(r.text, r.language) for r in reads], options.engine, whole=True)
+        engine.analyze_many(
+            [(r.text, r.language) for r in reads], options.engine, whole=only is None, only=only
+        )
     )
     files: list[FileReport] = []
     for item in chunk:
@@ -157,6 +201,10 @@ def score_chunk(
         spans = []
         for result in results:
             report = span_report(result, item.text, item.candidate.path, options)
+            if options.changed is not None:
+                runs = report.segments or ((report.start_line, report.end_line),)
+                touched = diffs.touched(runs, changed_lines(item, options))
+                report = replace(report, changed_lines=touched)
             if attributor is not None and report.flagged:
                 why = _explain(attributor, item.text, result, options)
                 report = replace(report, explanation=why)
@@ -171,6 +219,12 @@ def score_chunk(
             )
         )
     return files
+
+
+def changed_lines(item: Read, options: ScanOptions) -> frozenset[int]:
+    """The lines of a read file that the change of `scan --diff` touched."""
+    assert options.changed is not None
+    return options.changed.get(item.candidate.path.resolve(), frozenset())
 
 
 def span_report(
@@ -252,7 +306,9 @@ def run(
 ) -> tuple[ScanReport, bool]:
     """Scan `paths`; return the report and whether a path was missing. With `options.explain`,
     `attributor` explains every flagged span. `labels` names roots in the report (`candidates`)."""
-    found = candidates(paths, options, labels)
+    found = (
+        candidates(paths, options, labels) if options.changed is None else changed(paths, options)
+    )
     missing = any(c.missing for c in found)
     files: list[FileReport] = []
     for chunk in chunks(found, options, chunk_files):
@@ -260,7 +316,25 @@ def run(
         if progress is not None and chunk:
             progress(len(files), len(found), display(chunk[-1]))
     llm, own = thresholds(engine, options)
-    return ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own), missing
+    report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own)
+    if options.changed is not None:
+        report = replace(report, change=change_verdict(report, engine, options))
+    return report, missing
+
+
+def change_verdict(report: ScanReport, engine: Engine, options: ScanOptions) -> ChangeVerdict:
+    """The change's own verdict from its judged spans (`core.change`): those scored and neither
+    too short, suppressed nor known from the baseline, weighted by their changed lines."""
+    pooled = [
+        (s.probability, s.changed_lines or 0)
+        for f in report.files
+        for s in f.spans
+        if s.probability is not None
+        and s.verdict in ("llm", "uncertain", "human")
+        and s.suppressed is None
+        and not s.baseline
+    ]
+    return judge_change(pooled, engine.model.manifest.change, options.engine.threshold)
 
 
 def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple[str, float], ...]]:

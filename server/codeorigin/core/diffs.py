@@ -9,6 +9,7 @@ that overlaps an added line. Pure text processing: no git, no file system.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 _DIFF_GIT = re.compile(r'^diff --git "?a/(.*?)"? "?b/(.*?)"?$')
@@ -29,6 +30,8 @@ class FileDiff:
     status: str = "M"  # A added, D deleted, M modified, R renamed
     added: set[int] = field(default_factory=set)
     binary: bool = False
+    # The post-image lines the diff shows (added and context), 1-based: whether it applies.
+    shown: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def renamed(self) -> bool:
@@ -107,11 +110,13 @@ class _Reader:
         tag = line[:1]
         if tag == "+":
             f.added.add(self.new_line)
+            f.shown[self.new_line] = line[1:]
             self.new_line += 1
             self.new_left -= 1
         elif tag == "-":
             self.old_left -= 1
         elif tag in (" ", ""):
+            f.shown[self.new_line] = line[1:]
             self.new_line += 1
             self.new_left -= 1
             self.old_left -= 1
@@ -147,3 +152,21 @@ def parse_diff(text: str) -> list[FileDiff]:
 def added_lines(text: str) -> dict[str, set[int]]:
     """Post-image path -> its added 1-based line numbers, for every file the diff keeps."""
     return {f.path: f.added for f in parse_diff(text) if f.path is not None and not f.binary}
+
+
+def mismatch(f: FileDiff, text: str) -> str | None:
+    """Why the diff of `f` does not apply to `text` (its post-image as found on disk), or None
+    when every added and context line the diff shows is there."""
+    lines = text.splitlines()
+    for number in sorted(f.shown):
+        want = f.shown[number].rstrip("\r")
+        if number > len(lines):
+            return f"line {number} is past the end of the file ({len(lines)} lines)"
+        if lines[number - 1].rstrip("\r") != want:
+            return f"line {number} is not the diff's {want[:60]!r}"
+    return None
+
+
+def touched(runs: Iterable[tuple[int, int]], changed: Collection[int]) -> int:
+    """How many lines of `runs` (1-based, inclusive ranges) are in `changed`."""
+    return sum(1 for a, b in runs for n in range(a, b + 1) if n in changed)

@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeorigin.core.change import ChangeCalibration
+from codeorigin.core.change import from_manifest as change_calibration
 from codeorigin.core.normalize import NORMALIZATION_VERSION
+from codeorigin.model.stacking import StackedSpec, parse_abstain, parse_stacked
 
 FORMAT = "codeorigin-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # one transformer
+STACKED_FORMAT_VERSION = 2  # members (transformer, linear) and a stacker: `model.stacking`
+READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION)
 MANIFEST = "manifest.json"
 
 
@@ -79,6 +84,12 @@ class Manifest:
     thresholds: Thresholds
     digest: str  # identifies the model in caches: the manifest's own SHA-256
     ig_steps: int = 32
+    #: Members and stacker of a stacked model (format version 2); None for one transformer.
+    stacked: StackedSpec | None = None
+    #: Languages the model does not judge, with the reason (`abstain`): verdict `not_judged`.
+    abstain: dict[str, str] = field(default_factory=dict)
+    #: How a change's spans pool into one verdict (`core.change`); the optional `change` key.
+    change: ChangeCalibration = field(default_factory=ChangeCalibration)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def path(self, name: str) -> Path:
@@ -139,10 +150,11 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         ) from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
-    if raw.get("format_version") != FORMAT_VERSION:
+    if raw.get("format_version") not in READ_VERSIONS:
         raise ModelError(
             f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
-            f"version {FORMAT_VERSION}. Use a model exported by the same codeorigin version."
+            f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models). Upgrade "
+            "codeorigin, or use a model exported by this codeorigin version."
         )
     if raw.get("normalization_version") != NORMALIZATION_VERSION:
         raise ModelError(
@@ -169,9 +181,13 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
             float(th.get("uncertain", th.get("llm", 0.5))),
             _language_thresholds(th.get("languages")),
         )
+        change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
+        stacked = parse_stacked(raw) if raw["format_version"] == STACKED_FORMAT_VERSION else None
+        abstain = parse_abstain(raw.get("abstain"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc
     needed = [scorer, tokenizer] + ([str(gradient)] if gradient else [])
+    needed += stacked.files if stacked is not None else []
     for name in needed:
         if name not in files:
             raise ModelError(f"{mpath} does not list {name} under 'files'.")
@@ -189,6 +205,9 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         thresholds=thresholds,
         digest=hashlib.sha256(raw_bytes).hexdigest(),
         ig_steps=int(raw.get("attribution", {}).get("steps", 32)),
+        stacked=stacked,
+        abstain=abstain,
+        change=change,
         raw=raw,
     )
 
@@ -216,13 +235,14 @@ def _verify_files(folder: Path, files: dict[str, Any]) -> None:
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     """Fill in `files` (size and SHA-256 of each listed file) and write `manifest.json`.
 
-    `manifest["files"]` may be a list of file names; it becomes the digest table.
+    `manifest["files"]` may be a list of file names; it becomes the digest table. A manifest
+    with a `stacker` is written as format version 2, any other as version 1.
     """
     files = manifest.get("files") or []
     names = list(files.keys()) if isinstance(files, dict) else list(files)
     manifest = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": STACKED_FORMAT_VERSION if "stacker" in manifest else FORMAT_VERSION,
         "normalization_version": NORMALIZATION_VERSION,
         **{k: v for k, v in manifest.items() if k != "files"},
         "files": {

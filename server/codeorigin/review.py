@@ -1,0 +1,141 @@
+"""`scan --format markdown`: a reviewer's summary, for a pull-request comment or a CI job summary.
+
+It opens with the change's own verdict (`scan --diff`), then a table of the spans judged `llm` or
+`uncertain` (file:line, name, probability, verdict, share of the span the change touched) and, for
+each flagged span, the three lines that weigh most in its explanation (`scan --explain`'s, from
+Integrated Gradients). It ends with the reminder that a score is a probability, not proof, and a
+link to the model card. The whole stays under `LIMIT` characters (GitHub's comment limit is
+65,536) however large the change: rows and explanations that do not fit are left out, and it says
+how many.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.report import FileReport, ScanReport, SpanReport, change_text, threshold_text
+
+LIMIT = 65_000
+HEAVIEST = 3  # lines shown per flagged span
+MODEL_CARD = "https://github.com/codeorigin/codeorigin/blob/main/models/default/MODEL_CARD.md"
+_SNIPPET = 80
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a table cell: no pipe, no newline, no backticks breaking out."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _share(s: SpanReport) -> str:
+    if s.changed_lines is None:
+        return "-"
+    return f"{s.changed_lines}/{s.n_lines} ({share_percent(s.changed_lines / max(1, s.n_lines))})"
+
+
+def _row(f: FileReport, s: SpanReport) -> str:
+    p = percent(s.probability) if s.probability is not None else "-"
+    return (
+        f"| `{_cell(f.path)}:{s.start_line}` | `{_cell(s.name)}` | {p} | "
+        f"{VERDICT_WORDS[s.verdict]} | {_share(s)} |"
+    )
+
+
+def _file_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
+    """The flagged span's heaviest lines as a short list, or a note when it has no explanation."""
+    head = f"**`{_cell(f.path)}:{s.start_line}` `{_cell(s.name)}`** ({percent(s.probability or 0)})"
+    if s.explanation is None:
+        return head + ": no explanation (the model has no gradient graph)."
+    rows = [head + ", the lines that weigh most:", ""]
+    for line, share, score in s.explanation.top_lines(HEAVIEST):
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        if len(text) > _SNIPPET:
+            text = text[: _SNIPPET - 1] + "…"
+        way = "toward LLM-generated" if score > 0 else "toward human-written"
+        rows.append(f"- L{line}, {share_percent(share)} of the evidence, {way}: `{_cell(text)}`")
+    return "\n".join(rows)
+
+
+def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
+    """The summary of `report`, at most `limit` characters."""
+    head = ["## codeorigin"]
+    change = change_text(report)
+    if change is not None:
+        head += ["", f"**{change}**"]
+    reported = [(f, s) for f in report.files for s in f.spans if s.reported]
+    flagged = [(f, s) for f, s in reported if s.verdict == "llm"]
+    judged = report.judged_spans
+    head += [
+        "",
+        f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of {judged} judged "
+        f"spans in {report.scored_files} files (model `{report.model_name}`, threshold "
+        f"{threshold_text(report)}).",
+    ]
+    foot = [
+        "",
+        "> A score is a probability, not proof: about 1% of human-written functions are flagged at "
+        "the default threshold, and a false accusation costs more than a miss. Read the "
+        f"[model card]({MODEL_CARD}) before you act on a score.",
+    ]
+    budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
+    body: list[str] = []
+    shown_rows = 0
+    if reported:
+        table = ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
+        budget -= len("\n".join(table)) + 1
+        body += table
+        for f, s in reported:
+            row = _row(f, s)
+            if len(row) + 1 > budget:
+                break
+            body.append(row)
+            budget -= len(row) + 1
+            shown_rows += 1
+    others = [
+        (f, s) for f in report.files for s in f.spans
+        if report.change is not None and not s.reported and s.probability is not None
+    ]  # fmt: skip
+    shown_others = 0
+    if others and budget > 200:
+        body += ["", f"<details><summary>The other {len(others)} spans the change touched"
+                 "</summary>", "", "| span | name | probability | verdict | changed |",
+                 "|---|---|---:|---|---:|"]  # fmt: skip
+        budget -= 200
+        for f, s in others:
+            row = _row(f, s)
+            if len(row) + 1 > budget:
+                break
+            body.append(row)
+            budget -= len(row) + 1
+            shown_others += 1
+        body += ["", "</details>"]
+    shown_expl = 0
+    if flagged and budget > 0:
+        texts: dict[str, list[str]] = {}
+        body += ["", "### Why the flagged spans were flagged"]
+        budget -= 40
+        for f, s in flagged:
+            block = _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path)))
+            if len(block) + 2 > budget:
+                break
+            body += ["", block]
+            budget -= len(block) + 2
+            shown_expl += 1
+    left = []
+    if shown_rows < len(reported):
+        left.append(f"{len(reported) - shown_rows} of {len(reported)} table rows")
+    if shown_others < len(others):
+        left.append(f"{len(others) - shown_others} of {len(others)} other spans")
+    if shown_expl < len(flagged):
+        left.append(f"{len(flagged) - shown_expl} of {len(flagged)} explanations")
+    if left:
+        body += ["", f"_Left out to stay under {limit:,} characters: {', '.join(left)}. "
+                 "Run `codeorigin scan --format json` for everything._"]  # fmt: skip
+    return "\n".join(head + body + foot)
