@@ -69,7 +69,7 @@ def train_planted(encoder: Any) -> Any:
 def planted_encoder() -> Any:
     """The tokenizer setting the planted models are trained with."""
     from codeorigin.model.encoding import TokenEncoder
-    from codeorigin_train.modeling import default_encoder_dir
+    from codeorigin_train.fit.modeling import default_encoder_dir
 
     return TokenEncoder(
         default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
@@ -87,7 +87,7 @@ def build_planted_model(
     """Train, export and add the gradient graph; return the folder."""
     import torch
 
-    from codeorigin_train.gradient_export import add_gradient_graph
+    from codeorigin_train.export.gradient import add_gradient_graph
     from helpers.tinymodel import build_tiny_model
 
     threads = torch.get_num_threads()

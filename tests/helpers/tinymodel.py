@@ -11,8 +11,8 @@ from pathlib import Path
 import torch
 from transformers import BertConfig, BertModel
 
-from codeorigin_train.export import write_model_folder
-from codeorigin_train.modeling import CodeOriginClassifier, default_encoder_dir
+from codeorigin_train.export.folder import write_model_folder
+from codeorigin_train.fit.modeling import CodeOriginClassifier, default_encoder_dir
 
 
 def tiny_classifier(seed: int = 0, *, vocab_size: int = 30522) -> CodeOriginClassifier:

@@ -57,8 +57,8 @@ def test_robustness_command_and_card_section(tiny_model_dir: Path, tmp_path: Pat
     card = (model / "MODEL_CARD.md").read_text()
     assert "## Robustness to a user's edits" in card
     assert card.index("## Robustness to a user's edits") < card.index("## Limitations")
-    from codeorigin_train import card_analysis
     from codeorigin_train.analysis.record import _strip_sections
+    from codeorigin_train.card import analysis as card_analysis
 
     # Every other line of the card is kept as it was.
     assert (

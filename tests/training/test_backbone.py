@@ -212,7 +212,7 @@ def test_last_token_pooling_exports_without_gradient_graph(
 def test_backbone_variant_fit_load_loso_and_export_spec(
     tiny: dict[str, Path], tmp_path: Path
 ) -> None:
-    from codeorigin_train.export import write_model_folder
+    from codeorigin_train.export.folder import write_model_folder
     from codeorigin_train.variants import registry
     from codeorigin_train.variants.backbone import parse_recipe
 

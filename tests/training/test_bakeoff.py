@@ -109,7 +109,7 @@ def test_a_run_writes_the_report_and_the_pools_logits(tiny: Path, tmp_path: Path
 
 
 def test_a_model_folder_is_judged_on_the_held_out_rows(tmp_path: Path) -> None:
-    from codeorigin_train.evaluate_pool import evaluate
+    from codeorigin_train.evaluation.pool import evaluate
     from helpers.tinymodel import build_tiny_model
 
     work = _work(tmp_path)
@@ -126,9 +126,9 @@ def test_a_model_folder_is_judged_on_the_held_out_rows(tmp_path: Path) -> None:
 def test_the_bakeoff_is_recorded_in_a_model_folders_card(tmp_path: Path) -> None:
     import shutil
 
-    from codeorigin_train import card_analysis
     from codeorigin_train.analysis import gpu_bakeoff
     from codeorigin_train.analysis.record import _strip_sections
+    from codeorigin_train.card import analysis as card_analysis
 
     root = Path(__file__).resolve().parents[2]
     model = tmp_path / "model"

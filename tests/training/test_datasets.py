@@ -503,7 +503,7 @@ def test_build_dataset_end_to_end(data_root: Path, tmp_path: Path) -> None:
 
 
 def test_baseline_fits_and_predicts() -> None:
-    from codeorigin_train.baseline import fit_baseline, predict_baseline
+    from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 
     human = [p.replace("    ", "\t") + "# quick hack\n" for p in PY_PROGRAMS[:4]]
     llm = [p + '"""Well documented helper."""\n' for p in PY_PROGRAMS[4:]]

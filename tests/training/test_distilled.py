@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("torch")
 
 from codeorigin_train.backbone.bakeoff import text_key
-from codeorigin_train.frames import split_rows
+from codeorigin_train.fit.frames import split_rows
 from codeorigin_train.variants.distilled import (
     TEACHER_LOGITS,
     parse_recipe,

@@ -1,4 +1,4 @@
-"""`python -m codeorigin_train.generate`: heads and bodies of real-project functions, the assembly
+"""`python -m codeorigin_train.data.generate`: heads and bodies of real-project functions, the assembly
 of a generated body under the human head (and the drops), and a run on a tiny random Llama
 written by the test. CPU only, no download."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from codeorigin_train.generate import (
+from codeorigin_train.data.generate import (
     COLUMNS,
     Sampling,
     assemble,
@@ -170,7 +170,7 @@ def test_generate_on_a_tiny_model(tiny_gguf: Path, tmp_path: Path) -> None:
 
 
 def test_same_seed_same_bodies(tiny_gguf: Path, tmp_path: Path) -> None:
-    from codeorigin_train.generate import Generator, build_prompt
+    from codeorigin_train.data.generate import Generator, build_prompt
 
     gen = Generator(str(tiny_gguf), cache_dir=tmp_path / "cache", device="cpu")
     task = task_for(PY, "python")

@@ -124,3 +124,70 @@ def test_language_server_features_import_no_other_feature_and_not_the_assembly()
         assert not others, f"{module} imports the feature(s) {others}"
     importers = sorted(m for m, targets in graph.items() if "codeorigin.lsp.server" in targets)
     assert importers == ["codeorigin.cli", "codeorigin.lsp.__main__"]
+
+
+# The training tree's stages, in the order the data flows (`codeorigin_train/__init__.py`).
+STAGES = ("data", "fit", "evaluation", "export", "backbone", "variants", "card", "analysis")
+# What an earlier stage may import of a later one: each package's docstring names it.
+INTERFACES = {
+    "codeorigin_train.variants": "the Variant interface: a package file that imports nothing",
+    "codeorigin_train.variants.base": "the Variant interface",
+    "codeorigin_train.variants.registry": "variant name -> module",
+    "codeorigin_train.backbone.source": "where a pretrained model comes from (data.generate)",
+    "codeorigin_train.backbone.bakeoff": "build_pool: the GPU bake-off's rows (evaluation.pool)",
+    "codeorigin_train.analysis.coderep": "the code representation (variants.coderep)",
+    "codeorigin_train.card.metrics": "write_metrics_and_card, the card's entry (export.shipping)",
+}
+
+
+def _stage(module: str) -> int | None:
+    parts = module.split(".")
+    return STAGES.index(parts[1]) if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def late_imports(graph: dict[str, set[str]]) -> list[str]:
+    """The imports of a stage's module that reach a later stage other than through its interface,
+    or the top level (the command line)."""
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        here = _stage(module)
+        if here is None:
+            continue
+        for target in sorted(targets):
+            there = _stage(target)
+            if there is None:
+                wrong.append(f"{module} -> {target} (the top level)")
+            elif there > here and target not in INTERFACES:
+                wrong.append(f"{module} -> {target}")
+    return wrong
+
+
+def test_the_training_top_level_holds_only_the_command_line_and_the_stages() -> None:
+    top = PACKAGES["training"]
+    modules = sorted(p.name for p in top.glob("*.py"))
+    assert modules == ["__init__.py", "__main__.py", "cli.py", "cli_parser.py"]
+    packages = {p.name for p in top.iterdir() if (p / "__init__.py").is_file()}
+    assert packages == set(STAGES)
+    for stage in STAGES:
+        init = ast.parse((top / stage / "__init__.py").read_text(encoding="utf-8"))
+        assert ast.get_docstring(init), f"{stage}/__init__.py says what goes in and what comes out"
+
+
+def test_a_training_stage_imports_a_later_one_only_through_its_interface() -> None:
+    wrong = late_imports(import_graph(PACKAGES["training"]))
+    assert not wrong, "a stage imports a later one: " + "; ".join(wrong)
+
+
+def test_the_stage_order_check_sees_a_late_import_and_allows_an_interface(tmp_path: Path) -> None:
+    pkg = tmp_path / "codeorigin_train"
+    for stage in ("data", "variants", "card"):
+        (pkg / stage).mkdir(parents=True)
+        (pkg / stage / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "data" / "a.py").write_text("def f():\n    from codeorigin_train.card import b\n")
+    (pkg / "card" / "b.py").write_text("from codeorigin_train.variants import base\n")
+    (pkg / "variants" / "base.py").write_text("from codeorigin_train.data import a\n")
+    assert late_imports(import_graph(pkg)) == [
+        "codeorigin_train.data.a -> codeorigin_train.card",
+        "codeorigin_train.data.a -> codeorigin_train.card.b",
+    ]

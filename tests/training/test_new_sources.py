@@ -448,7 +448,7 @@ def test_llm_only_languages_stay_when_real_project_code_has_their_human_side(
 ) -> None:
     """GPTCloneBench's human side is Java, its translations Python and C++: a language with LLM
     samples only is dropped, unless the dated real-project code supplies its human functions."""
-    from codeorigin_train.frames import without_human_side
+    from codeorigin_train.fit.frames import without_human_side
 
     _gptclonebench_root(tmp_path)
     dropped = build_dataset(tmp_path, sources=["gptclonebench"])

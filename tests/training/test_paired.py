@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from codeorigin_train.realcode import paired, paired_releases, paired_tasks
-from codeorigin_train.realcode.fetch import sha256_of
+from codeorigin_train.data.realcode import paired, paired_releases, paired_tasks
+from codeorigin_train.data.realcode.fetch import sha256_of
 
 MODULE = '''"""Helpers."""
 
@@ -330,7 +330,7 @@ def _paired_frame() -> pd.DataFrame:
 
 
 def test_runtime_evaluation_of_a_model_folder(tiny_model_dir: Path) -> None:
-    from codeorigin_train.evaluate_paired import evaluate
+    from codeorigin_train.evaluation.paired import evaluate
 
     result = evaluate(tiny_model_dir, _paired_frame(), "test")
     assert result["rows"] == 18 and result["projects"] == 1
@@ -345,8 +345,8 @@ def test_runtime_evaluation_of_a_model_folder(tiny_model_dir: Path) -> None:
 def test_twin_win_rate_and_the_card_section() -> None:
     from types import SimpleNamespace
 
-    from codeorigin_train.card_results import paired as paired_section
-    from codeorigin_train.evaluate_paired import report
+    from codeorigin_train.card.results import paired as paired_section
+    from codeorigin_train.evaluation.paired import report
 
     scored = _paired_frame().query("split == 'test'").copy()
     scored["p"] = [

@@ -14,17 +14,17 @@ import torch
 
 from codeorigin.model.encoding import TokenEncoder
 from codeorigin.model.scorer import Model
-from codeorigin_train.calibrate import calibrate, threshold_at_fpr
 from codeorigin_train.data.build import build_dataset
-from codeorigin_train.export import (
+from codeorigin_train.export.folder import (
     ParityError,
     check_parity,
     export_scorer,
     parity_batches,
     write_model_folder,
 )
-from codeorigin_train.modeling import default_encoder_dir
-from codeorigin_train.train import TokenModel, TrainConfig, fit, predict_logits, token_batches
+from codeorigin_train.fit.calibrate import calibrate, threshold_at_fpr
+from codeorigin_train.fit.modeling import default_encoder_dir
+from codeorigin_train.fit.train import TokenModel, TrainConfig, fit, predict_logits, token_batches
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +126,7 @@ def test_threshold_is_smallest_with_at_most_the_fpr() -> None:
 
 
 def test_confident_threshold_holds_the_fpr_bound_on_unseen_humans() -> None:
-    from codeorigin_train.calibrate import allowed_false_positives
+    from codeorigin_train.fit.calibrate import allowed_false_positives
 
     # floor(1% of 600) = 6 may pass without confidence; 1 with 95% confidence.
     assert allowed_false_positives(600, 0.01, None) == 6
@@ -156,8 +156,9 @@ def _write_scratch_frame(n: int = 60) -> pd.DataFrame:
 
 
 def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: Path) -> None:
-    from codeorigin_train import runs, shipping
-    from codeorigin_train.calibrate import Calibration
+    from codeorigin_train.evaluation import runs
+    from codeorigin_train.export import shipping
+    from codeorigin_train.fit.calibrate import Calibration
     from codeorigin_train.variants import scratch_bpe
 
     sub = _write_scratch_frame()
@@ -201,7 +202,7 @@ def test_scratch_recipe_end_to_end_with_augmentation_windows_and_int8(tmp_path: 
 
 
 def test_card_keeps_recorded_rows_and_marks_the_replaced_model() -> None:
-    from codeorigin_train.card_metrics import with_recorded
+    from codeorigin_train.card.metrics import with_recorded
     from codeorigin_train.variants.scratch_bpe import describe
 
     new = [{"variant": "scratch-bpe-full-real", "loso_mean_auroc": 0.8}]
@@ -222,7 +223,7 @@ def test_real_project_code_can_join_calibration_without_joining_training(tmp_pat
     """Real-project human functions, split by project: with `realcode_train=0` none is trained on,
     `realcode_val` of them join the validation rows (the threshold is set on them too), and the
     held-out projects' functions stay apart for the card's FPR."""
-    from codeorigin_train.frames import augment_with_realcode
+    from codeorigin_train.fit.frames import augment_with_realcode
 
     sub = _write_scratch_frame()
     real = pd.DataFrame([
@@ -250,7 +251,7 @@ def test_bakeoff_pick_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
     that ran as separate processes (`<variant>-loso*`), so the pick can choose it."""
     import json
 
-    from codeorigin_train.card_metrics import bakeoff_table, pick
+    from codeorigin_train.card.metrics import bakeoff_table, pick
 
     def run(name: str, metrics: dict, loso_parts: list[dict] | None = None) -> None:
         d = tmp_path / "runs" / name

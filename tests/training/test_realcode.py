@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from codeorigin_train.realcode import fetch as fetch_mod
-from codeorigin_train.realcode import load_projects, stdlib
-from codeorigin_train.realcode.__main__ import main
-from codeorigin_train.realcode.build import COLUMNS, collect, summary
-from codeorigin_train.realcode.extract import functions_in_text, looks_generated, skip_reason
-from codeorigin_train.realcode.projects import CUTOFF, Project
+from codeorigin_train.data.realcode import fetch as fetch_mod
+from codeorigin_train.data.realcode import load_projects, stdlib
+from codeorigin_train.data.realcode.__main__ import main
+from codeorigin_train.data.realcode.build import COLUMNS, collect, summary
+from codeorigin_train.data.realcode.extract import functions_in_text, looks_generated, skip_reason
+from codeorigin_train.data.realcode.projects import CUTOFF, Project
 
 PY_MODULE = '''"""A small module."""
 

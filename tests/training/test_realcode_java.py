@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeorigin_train.realcode.build import collect
-from codeorigin_train.realcode.extract import (
+from codeorigin_train.data.realcode.build import collect
+from codeorigin_train.data.realcode.extract import (
     LANGUAGES,
     ExtractStats,
     functions_in_text,
     looks_generated,
     skip_reason,
 )
-from codeorigin_train.realcode.projects import CUTOFF, Project, load_projects
+from codeorigin_train.data.realcode.projects import CUTOFF, Project, load_projects
 from helpers.archives import sha256_of, write_tar
 
 JAVA = """package org.example.bag;

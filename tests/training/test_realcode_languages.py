@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from codeorigin_train.realcode import fetch as fetch_mod
-from codeorigin_train.realcode.build import collect
-from codeorigin_train.realcode.extract import (
+from codeorigin_train.data.realcode import fetch as fetch_mod
+from codeorigin_train.data.realcode.build import collect
+from codeorigin_train.data.realcode.extract import (
     archive_files,
     functions_in_text,
     looks_generated,
     read_member,
     skip_reason,
 )
-from codeorigin_train.realcode.projects import Project, load_projects
+from codeorigin_train.data.realcode.projects import Project, load_projects
 from helpers.archives import sha256_of, write_tar
 
 GO = """package demo

@@ -73,7 +73,7 @@ def test_a_variant_is_one_file_found_by_its_names(
     import importlib.util
     import shutil
 
-    from codeorigin_train import runs
+    from codeorigin_train.evaluation import runs
 
     folder = tmp_path / "variants"
     shutil.copytree(Path(registry.__file__).parent, folder)
@@ -104,7 +104,7 @@ def test_names_must_be_strings_and_claimed_once(tmp_path: Path) -> None:
 
 def test_the_runner_trains_any_variant(tmp_path: Path) -> None:
     """The char n-gram baseline goes through the same runner as the shipped recipe."""
-    from codeorigin_train import runs
+    from codeorigin_train.evaluation import runs
 
     v = registry.get("char-ngram")
     report = runs.run(v, _frame(), tmp_path, loso=True, loso_k=2)
@@ -132,24 +132,24 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
     assert args.work == Path("w") and args.full_train and args.threshold_confidence is None
     assert parser.parse_args(["--work", "v", "card"]).work == Path("v")
     assert cli.FORWARDED == {
-        "realcode": "codeorigin_train.realcode",
-        "generate": "codeorigin_train.generate",
-        "paired": "codeorigin_train.realcode.paired",
+        "realcode": "codeorigin_train.data.realcode",
+        "generate": "codeorigin_train.data.generate",
+        "paired": "codeorigin_train.data.realcode.paired",
         "heads": "codeorigin_train.analysis.heads",
         "evaluate-samples": "codeorigin_train.analysis.samples",
         "robustness": "codeorigin_train.analysis.robustness",
         "coderep-loso": "codeorigin_train.analysis.coderep_loso",
-        "language-threshold": "codeorigin_train.language_thresholds",
+        "language-threshold": "codeorigin_train.evaluation.language_thresholds",
     }
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
-    assert cli.forward("codeorigin_train.ig_steps", ["--help"]) == 0
+    assert cli.forward("codeorigin_train.export.ig_steps", ["--help"]) == 0
     assert "usage" in capsys.readouterr().out
 
 
 def test_runs_report_on_the_paired_test_projects(tmp_path: Path) -> None:
     """With `paired.parquet` in the work folder, every run (and the baseline) says how it does on
     the paired functions of test projects, which it never trained on."""
-    from codeorigin_train import runs
+    from codeorigin_train.evaluation import runs
 
     rows = []
     for i in range(12):
@@ -167,7 +167,7 @@ def test_runs_report_on_the_paired_test_projects(tmp_path: Path) -> None:
     ph = report["paired_heldout"]
     assert ph["projects"] == 1 and ph["all"]["human"] == 12 and ph["all"]["llm"] == 12
     assert ph["all"]["auroc"] > 0.9 and 0.0 <= ph["twin_win_rate"] <= 1.0
-    from codeorigin_train.variants.ngram import baseline_report
+    from codeorigin_train.evaluation.reference import baseline_report
 
     base = baseline_report(_frame(), ["semeval"], max_fpr=0.01, loso=False, work=tmp_path)
     assert base["paired_heldout"]["all"]["llm"] == 12

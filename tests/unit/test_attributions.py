@@ -21,7 +21,7 @@ from codeorigin.core.spans import extract_spans  # noqa: E402
 from codeorigin.model.attributor import Attributor, path_points  # noqa: E402
 from codeorigin.model.manifest import ModelError, load_manifest, write_manifest  # noqa: E402
 from codeorigin.model.scorer import Model  # noqa: E402
-from codeorigin_train.gradient_export import (  # noqa: E402
+from codeorigin_train.export.gradient import (  # noqa: E402
     GradientParityError,
     add_gradient_graph,
     check_gradient_parity,
@@ -261,7 +261,7 @@ def test_explaining_needs_no_torch(planted: tuple[torch.nn.Module, Path]) -> Non
 
 
 def test_steps_are_chosen_by_measured_delta(planted: tuple[torch.nn.Module, Path]) -> None:
-    from codeorigin_train.ig_steps import choose_steps
+    from codeorigin_train.export.ig_steps import choose_steps
 
     texts = [planted_function(random.Random(i), i % 2 == 0) for i in range(6)]
     choice = choose_steps(

@@ -90,7 +90,7 @@ def test_language_threshold_command_calibrates_on_real_human_code(
     runtime and writes a threshold that flags at most 1% of them, never below the model's."""
     import pandas as pd
 
-    from codeorigin_train import language_thresholds
+    from codeorigin_train.evaluation import language_thresholds
 
     model = with_thresholds(tiny_model_dir, tmp_path / "m", {"llm": 0.0, "uncertain": 0.0})
     bodies = [

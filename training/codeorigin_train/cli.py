@@ -7,8 +7,8 @@ first scratch BPE recipe), the pick by leave-one-source-out mean AUROC, the winn
 model card. Steps write under the work folder (`--work`, default `training/work/`) and read what
 earlier steps wrote, so they can also be run one by one. Variants are named in
 `variants/registry.py`. `realcode`, `generate` and `paired` forward to
-`python -m codeorigin_train.realcode`, `python -m codeorigin_train.generate` and
-`python -m codeorigin_train.realcode.paired`; the analysis commands `heads`, `evaluate-samples`,
+`python -m codeorigin_train.data.realcode`, `python -m codeorigin_train.data.generate` and
+`python -m codeorigin_train.data.realcode.paired`; the analysis commands `heads`, `evaluate-samples`,
 `robustness` and `coderep-loso` to their modules in `codeorigin_train.analysis`.
 """
 
@@ -24,24 +24,24 @@ from dataclasses import asdict
 from typing import Any
 
 from codeorigin_train.cli_parser import build_parser
-from codeorigin_train.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
-from codeorigin_train.train import TrainConfig
+from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
+from codeorigin_train.fit.train import TrainConfig
+from codeorigin_train.fit.workdir import run_dir
 from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import Variant
-from codeorigin_train.workdir import run_dir
 
 log = logging.getLogger(__name__)
 
 LATENCY_BUDGET_MS = 50.0
 FORWARDED = {
-    "realcode": "codeorigin_train.realcode",
-    "generate": "codeorigin_train.generate",
-    "paired": "codeorigin_train.realcode.paired",
+    "realcode": "codeorigin_train.data.realcode",
+    "generate": "codeorigin_train.data.generate",
+    "paired": "codeorigin_train.data.realcode.paired",
     "heads": "codeorigin_train.analysis.heads",
     "evaluate-samples": "codeorigin_train.analysis.samples",
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
-    "language-threshold": "codeorigin_train.language_thresholds",
+    "language-threshold": "codeorigin_train.evaluation.language_thresholds",
 }
 
 
@@ -121,7 +121,7 @@ def each_variant(
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from codeorigin_train.runs import fit_run
+    from codeorigin_train.evaluation.runs import fit_run
 
     for name, v, frame, _ in each_variant(args, load=False):
         v.prepare(frame, run_dir(name, args.work))
@@ -132,7 +132,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from codeorigin_train.runs import calibrate_run, saved_fit
+    from codeorigin_train.evaluation.runs import calibrate_run, saved_fit
 
     for name, v, frame, _ in each_variant(args, load=True):
         c = calibrate_run(v, frame, saved_fit(run_dir(name, args.work)), args.work)
@@ -141,7 +141,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from codeorigin_train.runs import evaluate, saved_calibration, saved_fit
+    from codeorigin_train.evaluation.runs import evaluate, saved_calibration, saved_fit
 
     for name, v, frame, real_test in each_variant(args, load=True):
         d = run_dir(name, args.work)
@@ -159,7 +159,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
-    from codeorigin_train.shipping import ship
+    from codeorigin_train.export.shipping import ship
 
     return ship(args.work, name, args.out, extra_files=tuple(getattr(args, "extra_file", ())),
                 card=card, options=options(args))  # fmt: skip
@@ -184,7 +184,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
 
 def cmd_card(args: argparse.Namespace) -> int:
     """`metrics.json` and the card again (e.g. after LOSO folds that ran apart have finished)."""
-    from codeorigin_train.card_metrics import write_metrics_and_card
+    from codeorigin_train.card.metrics import write_metrics_and_card
 
     write_metrics_and_card(args.work, args.variant, args.out, options=options(args))
     print(f"wrote {args.out / 'metrics.json'} and {args.out / 'MODEL_CARD.md'}")
@@ -193,7 +193,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`metrics.json` of a trained run again from its weights and logits."""
-    from codeorigin_train.runs import rebuild_report
+    from codeorigin_train.evaluation.runs import rebuild_report
 
     loso = {k: float(v) for k, v in (x.split("=") for x in args.loso)} or None
     rep = rebuild_report(variant(args, args.variant), args.work, loso=loso)
@@ -212,7 +212,7 @@ def _brief(report: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_scratch(args: argparse.Namespace) -> int:
     """Train a recipe of the scratch BPE variant (`ScratchConfig` from the options)."""
-    from codeorigin_train import runs
+    from codeorigin_train.evaluation import runs
     from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, ScratchConfig
 
     fields = set(ScratchConfig.__dataclass_fields__)
@@ -251,8 +251,8 @@ def _realcode(args: argparse.Namespace) -> None:
 
 def cmd_all(args: argparse.Namespace) -> int:
     """The whole bake-off and the shipped model, as in training/README.md."""
-    from codeorigin_train import runs
-    from codeorigin_train.card_metrics import bakeoff_table, pick
+    from codeorigin_train.card.metrics import bakeoff_table, pick
+    from codeorigin_train.evaluation import runs
     from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, first_recipe
 
     if not args.dataset.exists():

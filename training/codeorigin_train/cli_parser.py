@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codeorigin_train.workdir import DATA_ROOT, WORK
+from codeorigin_train.fit.workdir import DATA_ROOT, WORK
 
 MINILM = ["frozen-plain", "frozen-layout", "unfreeze2-layout"]
 DEFAULT_VARIANT = "frozen-layout"
@@ -23,9 +23,9 @@ HELP = {
     "report": "write a trained run's metrics.json again from its weights and logits",
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
     "all": "everything, with the defaults that produced the shipped model",
-    "realcode": "dated real-project human code (python -m codeorigin_train.realcode)",
-    "generate": "LLM samples for the dataset (python -m codeorigin_train.generate)",
-    "paired": "paired real-project evaluation (python -m codeorigin_train.realcode.paired)",
+    "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
+    "generate": "LLM samples for the dataset (python -m codeorigin_train.data.generate)",
+    "paired": "paired real-project evaluation (python -m codeorigin_train.data.realcode.paired)",
     "heads": "attention heads that separate LLM from human code (analysis/heads.py)",
     "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
     "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",

@@ -4,7 +4,7 @@ For a text x, a baseline x' and the model's LLM logit F, the Integrated Gradient
 token t is (x_t - x'_t) · ∫₀¹ ∂F/∂x_t(x' + α(x - x')) dα, a vector over the embedding's hidden
 dimension. The integral is a quadrature over `steps` points of the path; the gradients come from
 the model folder's gradient graph (`onnx.gradient`, exported by
-`codeorigin_train.gradient_export`), so this module needs onnxruntime and numpy, never torch.
+`codeorigin_train.export.gradient`), so this module needs onnxruntime and numpy, never torch.
 
 Per token the vector is reduced two ways: its L2 norm (how much the token matters, whatever the
 direction; line shares are built on it and sum to 1) and its signed sum (positive pushes towards
@@ -189,7 +189,7 @@ class Attributor:
         if not self.manifest.gradient:
             raise ModelError(
                 f"the model {self.manifest.name} ({self.manifest.folder}) has no gradient graph, so its "
-                "scores cannot be explained; re-export it with codeorigin_train.gradient_export."
+                "scores cannot be explained; re-export it with codeorigin_train.export.gradient."
                 "add_gradient_graph."
             )
         section = (

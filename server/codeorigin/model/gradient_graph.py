@@ -1,6 +1,6 @@
 """The gradient graph's interface: the contract between the exporter and the attributor.
 
-`codeorigin_train.gradient_export` writes `onnx.gradient` with these inputs and outputs and records
+`codeorigin_train.export.gradient` writes `onnx.gradient` with these inputs and outputs and records
 `INTERFACE` in the manifest's `attribution` section; `model.attributor` refuses a graph of another
 interface version or with other names. Both import them from here, so the two sides cannot drift.
 

@@ -3,7 +3,7 @@
 Integrated Gradients integrates the gradient along a straight path from the baseline (α = 0) to the
 input (α = 1); a rule says at which α to evaluate the gradient graph and with which weights. Like
 captum's `approximation_methods`, the rules know nothing of models: `attributor` asks for points and
-weights, and the training side (`codeorigin_train.ig_steps`) measures which rule converges fastest.
+weights, and the training side (`codeorigin_train.export.ig_steps`) measures which rule converges fastest.
 
 `riemann_trapezoid`: `steps` evenly spaced points, both ends included (captum's rule).
 `gauss_legendre`: `steps` Gauss-Legendre nodes, plus α=0 and α=1 with weight 0 (for F(x') and F(x)).

@@ -6,5 +6,8 @@ compact tree-sitter representation of the code-representation arm (`coderep`).
 Each tool is a command of `codeorigin-train` (`heads`, `evaluate-samples`, `robustness`,
 `coderep-invariance`), writes its tables and PNG plots into an output folder and as MLflow
 artifacts, and with `--card` records its summary in the model folder's `metrics.json` and its
-section in `MODEL_CARD.md` (`record.py`; the sections are rendered by `card_analysis.py`).
+section in `MODEL_CARD.md` (`record.py`; the sections are rendered by `card/analysis.py`).
+
+The last stage: a model folder or a run in, tables and plots out. Imports any stage; the coderep
+variant reads its representation from `coderep`.
 """

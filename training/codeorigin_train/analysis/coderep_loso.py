@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train import evaluate as ev
 from codeorigin_train.analysis import coderep, common, transforms
-from codeorigin_train.frames import SubsetConfig, load_dataset, subset
+from codeorigin_train.evaluation import evaluate as ev
+from codeorigin_train.fit.frames import SubsetConfig, load_dataset, subset
 from codeorigin_train.variants import registry
 
 TOOL = "coderep"
@@ -47,8 +47,8 @@ def loso(
     name: str, frame: pd.DataFrame, sources: list[str], work: Path, loso_epochs: int
 ) -> dict[str, Any]:
     """One arm's folds: AUROC per held-out source, their mean, the seconds they took."""
-    from codeorigin_train.runs import loso_folds
-    from codeorigin_train.workdir import run_dir
+    from codeorigin_train.evaluation.runs import loso_folds
+    from codeorigin_train.fit.workdir import run_dir
 
     v = _variant(name, loso_epochs)
     rows, _ = v.training_rows(frame, work)

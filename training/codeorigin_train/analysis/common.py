@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.workdir import WORK, mlflow_for
+from codeorigin_train.fit.workdir import WORK, mlflow_for
 
 log = logging.getLogger(__name__)
 

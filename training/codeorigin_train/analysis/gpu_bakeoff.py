@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from codeorigin_train.analysis.record import record
-from codeorigin_train.card_gpu import TOOL, summary
+from codeorigin_train.card.gpu import TOOL, summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -149,7 +149,7 @@ def ablation(model: TorchModel, rows: pd.DataFrame) -> dict[str, Any]:
 
 def run(model: TorchModel, rows: pd.DataFrame, out: Path, seed: int = 0) -> dict[str, Any]:
     """Every figure of the module docstring for `rows`, plots into `out`; the summary."""
-    from codeorigin_train.evaluate import generator_family
+    from codeorigin_train.evaluation.evaluate import generator_family
 
     feats = attention_features(model, rows, seed=seed)
     y = rows["label"].to_numpy()

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from codeorigin_train import card_analysis
-from codeorigin_train.card_parts import Card
+from codeorigin_train.card import analysis as card_analysis
+from codeorigin_train.card.parts import Card
 
 ANCHOR = "## Limitations"
 

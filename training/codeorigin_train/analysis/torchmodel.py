@@ -29,7 +29,7 @@ import torch
 
 from codeorigin.core.normalize import normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
-from codeorigin_train.modeling import CodeOriginClassifier
+from codeorigin_train.fit.modeling import CodeOriginClassifier
 
 PARITY_TOL = 1e-3
 PARITY_TEXTS = (

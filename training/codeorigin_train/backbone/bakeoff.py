@@ -6,7 +6,7 @@ One pool of rows is scored by every arm:
   training projects (`--realcode N`) and 600 of validation projects, the paired real-project
   functions of training projects (`--paired K` LLM bodies each; validation projects 1 each);
 - optionally the bodies SmolLM2 wrote for dated real-project functions (`--generated`, the output
-  of `python -m codeorigin_train.generate`), split by project exactly as the real code is; arms
+  of `python -m codeorigin_train.data.generate`), split by project exactly as the real code is; arms
   run with and without them (`--generated-arms`);
 - the held-out rows no arm trains on: real-project human functions of test projects, paired
   functions of test projects, generated bodies of test projects;
@@ -43,7 +43,7 @@ import torch
 
 from codeorigin_train.backbone.features import length_batches
 from codeorigin_train.backbone.model import Backbone, additive_mask
-from codeorigin_train.embed import first_windows
+from codeorigin_train.fit.embed import first_windows
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def text_key(code: str) -> str:
 def generated_rows(path: Path) -> pd.DataFrame:
     """Generated bodies with the split of their project (the dated real code's split)."""
     from codeorigin_train.data.splits import split_of
-    from codeorigin_train.frames import REALCODE_FRACTIONS
+    from codeorigin_train.fit.frames import REALCODE_FRACTIONS
 
     gen = pd.read_parquet(path)
     gen = gen.assign(split=gen["group"].map(lambda g: split_of(str(g), 0, REALCODE_FRACTIONS)))
@@ -74,7 +74,7 @@ def build_pool(
     work: Path, *, realcode: int, paired: int, generated: Path | None, seed: int = 0
 ) -> pd.DataFrame:
     """Every row the arms score, with its `role` (see the module docstring) and `key`."""
-    from codeorigin_train.frames import (
+    from codeorigin_train.fit.frames import (
         augment_with_paired,
         augment_with_realcode,
         load_dataset,
@@ -170,7 +170,7 @@ def train_head(
     The features stay on the device and batches are index slices: a bake-off trains about 100
     heads (every arm and fold), where `backbone.fit`'s frozen mode would build a CPU loader and an
     `Accelerator` for each."""
-    from codeorigin_train.modeling import Head
+    from codeorigin_train.fit.modeling import Head
 
     torch.manual_seed(seed)
     head = Head(int(x.shape[1])).to(x.device)

@@ -25,7 +25,7 @@ from torch import nn
 
 from codeorigin.model.manifest import MANIFEST, write_manifest
 from codeorigin_train.backbone.model import Backbone
-from codeorigin_train.fields import attrs_dict
+from codeorigin_train.data.fields import attrs_dict
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ def int8_check(
     With labels, the int8 graph is usable when its AUROC is at most `max_auroc_drop` below fp32's;
     without, it is never used (there is nothing to judge it by).
     """
-    from codeorigin_train.export import onnx_logits, parity_batches
-    from codeorigin_train.quantize import quantize_scorer
+    from codeorigin_train.export.folder import onnx_logits, parity_batches
+    from codeorigin_train.export.quantize import quantize_scorer
 
     quantize_scorer(folder / "model.onnx", folder / INT8_FILE)
     batches = parity_batches(backbone.token_encoder, [t for t in texts if t.strip()])
@@ -149,8 +149,8 @@ def export_backbone(
     The gradient graph needs mean pooling (the graph pools by mean); a last-token classifier is
     exported without one and the manifest says so.
     """
-    from codeorigin_train.export import write_model_folder
-    from codeorigin_train.gradient_export import add_gradient_graph
+    from codeorigin_train.export.folder import write_model_folder
+    from codeorigin_train.export.gradient import add_gradient_graph
 
     clf = backbone.classifier.float().eval()
     record = {

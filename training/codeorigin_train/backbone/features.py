@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from codeorigin_train.backbone.model import Backbone
-from codeorigin_train.embed import first_windows, texts_hash
+from codeorigin_train.fit.embed import first_windows, texts_hash
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from torch import nn
 
 from codeorigin_train.backbone.features import pooled_features
 from codeorigin_train.backbone.model import MODES, Backbone
-from codeorigin_train.embed import first_windows
-from codeorigin_train.schedule import Schedule
+from codeorigin_train.fit.embed import first_windows
+from codeorigin_train.fit.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _mlflow_run(work: Path | None, run_name: str, params: dict[str, Any]) -> Ite
     if work is None:
         yield None
         return
-    from codeorigin_train.workdir import mlflow_for
+    from codeorigin_train.fit.workdir import mlflow_for
 
     try:
         mlflow = mlflow_for(work)

@@ -38,7 +38,7 @@ from codeorigin_train.backbone.bakeoff import (
 from codeorigin_train.backbone.features import length_batches
 from codeorigin_train.backbone.fit import FitConfig, fit
 from codeorigin_train.backbone.model import Backbone, BackboneSpec, load_backbone
-from codeorigin_train.embed import first_windows
+from codeorigin_train.fit.embed import first_windows
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def first_window_logits(
 
 def ngram_arm(results: Results, *, with_generated: bool, loso_folds: Sequence[str]) -> None:
     """The character n-gram baseline (`baseline.py`) on the same rows and folds (CPU only)."""
-    from codeorigin_train.baseline import fit_baseline, predict_baseline
+    from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 
     pool = results.pool
     scored = np.flatnonzero((pool["role"] != "pool").to_numpy())  # the pool rows are not needed

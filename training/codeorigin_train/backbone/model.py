@@ -35,7 +35,7 @@ from codeorigin_train.backbone.source import (
     resolve_source,
     runtime_tokenizer,
 )
-from codeorigin_train.modeling import Head, mean_pool
+from codeorigin_train.fit.modeling import Head, mean_pool
 
 POOLINGS = ("mean", "last")
 MODES = ("frozen", "unfreeze", "full")

@@ -1,9 +1,15 @@
-"""Building the training dataset from the sources' native formats.
+"""Stage 1, the data: the sources' native formats in, rows of code with labels out.
 
-One builder module per source format (`semeval`, `codenet`, `classeval`, `hallucode`, `codet`, `gcj`,
-`anvichip`, `promises`, `back3474`, `codealpaca`) yields raw `Record`s; `clean` extracts, normalises,
-filters and deduplicates; `splits` assigns group-aware splits; `build` puts it together and writes
-the parquet file that training reads.
+In: the data root (`/work/shared/data`), pinned real-project releases, a local LLM. Out:
+`dataset.parquet` (`build`), `realcode.parquet` and `paired.parquet` (`realcode/`), generated bodies
+(`generate`). One builder module per source format (`semeval`, `codenet`, `classeval`, `hallucode`,
+`codet`, `gcj`, `anvichip`, `promises`, `back3474`, `codealpaca`, ...) yields raw `Record`s
+(`records`, registered in `sources`); `clean` extracts, normalises, filters and deduplicates;
+`splits` assigns group-aware splits; `build` puts it together and writes the parquet file that
+training reads. `realcode/` collects dated human functions of real projects and the paired
+benchmark functions; `generate` (with `generate_tasks`) writes LLM bodies for them; `fields`
+writes records out by attribute. Imports no other stage (`generate` loads the pretrained model
+through `backbone.source`).
 """
 
 from __future__ import annotations

@@ -32,9 +32,9 @@ import torch
 from codeorigin_train.backbone.features import head_logits, pooled_features, predict_logits
 from codeorigin_train.backbone.fit import CHECKPOINT, FitConfig, fit, load_checkpoint
 from codeorigin_train.backbone.model import Backbone, BackboneSpec, load_backbone
-from codeorigin_train.frames import augment_with_paired, augment_with_realcode, split_rows
+from codeorigin_train.fit.frames import augment_with_paired, augment_with_realcode, split_rows
+from codeorigin_train.fit.workdir import WORK
 from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
-from codeorigin_train.workdir import WORK
 
 RECIPE_FILE = "backbone.json"
 #: backbone and its recipes, e.g. backbone-k6-full (`parse_recipe`).

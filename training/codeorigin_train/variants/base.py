@@ -6,13 +6,13 @@ plus one line in `variants/registry.py`. The shared code calls only these method
 
 - `fit(frame, run_dir)` builds features or fine-tunes on a dataset frame and scores its validation
   and test rows (`FitResult`); the runner writes `logits.npz` and `train.json` from the result, then
-  calibrates on the validation logits and writes `metrics.json` (`codeorigin_train.runs`);
+  calibrates on the validation logits and writes `metrics.json` (`codeorigin_train.evaluation.runs`);
 - `load(run_dir)` restores what `fit` saved there (for export or a report in a later process);
 - `predict_logits(texts)` scores normalised texts with the fitted model (ablation, real-project FPR);
 - `loso_fold(frame, train, val, test)` trains a fresh copy on some rows and scores others (one
   leave-one-source-out fold);
 - `export_spec()` hands the fitted classifier and its tokenizer to the one export path
-  (`codeorigin_train.shipping.export_model`: ONNX + parity + int8 check + Integrated Gradients graph).
+  (`codeorigin_train.export.shipping.export_model`: ONNX + parity + int8 check + Integrated Gradients graph).
 
 Optional hooks with defaults: `training_rows` (rows added to the frame, e.g. real-project code),
 `prepare` (what depends on the train rows but no labels, e.g. a tokenizer), `params` and `record`

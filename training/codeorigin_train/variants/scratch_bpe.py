@@ -25,16 +25,16 @@ import pandas as pd
 import torch
 
 from codeorigin.model.encoding import TokenEncoder
-from codeorigin_train import evaluate as ev
-from codeorigin_train.frames import (
+from codeorigin_train.evaluation import evaluate as ev
+from codeorigin_train.fit.frames import (
     RealCodeMix,
     augment_with_paired,
     augment_with_realcode,
     split_rows,
 )
-from codeorigin_train.modeling import CodeOriginClassifier
-from codeorigin_train.schedule import Schedule
-from codeorigin_train.train import (
+from codeorigin_train.fit.modeling import CodeOriginClassifier
+from codeorigin_train.fit.schedule import Schedule
+from codeorigin_train.fit.train import (
     TokenModel,
     TrainConfig,
     fit,

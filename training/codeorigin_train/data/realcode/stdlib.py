@@ -1,0 +1,82 @@
+"""The Python standard library of the running interpreter as one more human project.
+
+Every machine has it, but its version is the interpreter's: 3.11's library was released in 2022-2023
+and carries some post-2021 edits. To keep the material as old as possible only modules that have
+changed little for years are read (the "dead batteries" PEP 594 deprecates, distutils and lib2to3,
+and long-stable modules such as optparse, textwrap or the email package); even so the sample is
+recorded with no release date and `date_verified = False`, and the dated sdists are the cleaner
+source.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+from codeorigin_train.data.realcode.projects import Project
+
+log = logging.getLogger(__name__)
+
+NAME = "cpython-stdlib"
+
+# Files and packages (paths relative to the stdlib folder) whose code is old.
+OLD_MODULES: tuple[str, ...] = (
+    # PEP 594's dead batteries: unmaintained for years, deprecated in 3.11.
+    *("aifc.py", "asynchat.py", "asyncore.py", "cgi.py", "cgitb.py", "chunk.py", "crypt.py"),
+    *("imghdr.py", "mailcap.py", "nntplib.py", "pipes.py", "smtpd.py", "sndhdr.py", "sunau.py"),
+    *("telnetlib.py", "uu.py", "xdrlib.py"),
+    # Frozen or deprecated packages.
+    *("distutils/", "lib2to3/"),
+    # Long-stable modules.
+    *("_pydecimal.py", "_pyio.py", "_strptime.py", "bdb.py", "bisect.py", "calendar.py"),
+    *("cmd.py", "code.py", "codeop.py", "colorsys.py", "configparser.py", "csv.py", "difflib.py"),
+    *("filecmp.py", "fnmatch.py", "fractions.py", "ftplib.py", "getopt.py", "gettext.py"),
+    *("heapq.py", "imaplib.py", "mailbox.py", "mimetypes.py", "netrc.py", "optparse.py"),
+    *("pickletools.py", "plistlib.py", "poplib.py", "pprint.py", "profile.py", "pstats.py"),
+    *("pydoc.py", "quopri.py", "sched.py", "shelve.py", "shlex.py", "smtplib.py", "stringprep.py"),
+    *("tabnanny.py", "textwrap.py", "trace.py", "turtle.py", "wave.py"),
+    *("curses/", "dbm/", "email/", "html/parser.py", "http/cookiejar.py", "http/cookies.py"),
+    *("json/", "logging/", "tkinter/", "urllib/robotparser.py", "wsgiref/", "xml/dom/", "xml/sax/"),
+)
+
+
+def stdlib_dir() -> Path:
+    """The running interpreter's standard library folder."""
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def project() -> Project:
+    """The stdlib as a `Project` record (no archive; release date unknown here)."""
+    return Project(
+        name=NAME,
+        version=platform.python_version(),
+        registry="stdlib",
+        release_date="",
+        date_source="interpreter",
+        licence="PSF-2.0",
+        file="",
+        note="the running interpreter's library; 3.11 holds some post-2021 code",
+    )
+
+
+def stdlib_files(
+    root: Path | None = None, modules: tuple[str, ...] = OLD_MODULES
+) -> Iterator[tuple[str, bytes]]:
+    """(path relative to the stdlib folder, bytes) of every .py file of `modules`, sorted."""
+    root = root if root is not None else stdlib_dir()
+    for entry in modules:
+        path = root / entry
+        if entry.endswith("/"):
+            if not path.is_dir():
+                log.info("stdlib: no %s in %s", entry, root)
+                continue
+            for f in sorted(path.rglob("*.py")):
+                if "__pycache__" not in f.parts:
+                    yield f.relative_to(root).as_posix(), f.read_bytes()
+        elif path.is_file():
+            yield entry, path.read_bytes()
+        else:
+            log.info("stdlib: no %s in %s", entry, root)

@@ -1,0 +1,445 @@
+"""Export the Integrated Gradients graph: the gradient of the LLM logit w.r.t. the input embeddings.
+
+The server explains a score with Integrated Gradients, which needs d logit / d embeddings at points
+on a straight path from a baseline to the input. It runs on onnxruntime alone, so the backward pass
+is exported as an ONNX graph here, next to the scorer:
+
+    inputs   input_ids       int64   [B, L]   [CLS] ids [SEP], right-padded
+             attention_mask  int64   [B, L]
+             path_mask       float32 [B, L]   1: the token's embedding moves along the path;
+                                              0: it stays at its input embedding ([CLS], [SEP], pad)
+             alphas          float32 [B]      position on the path, 0 = baseline, 1 = input
+             baseline_scale  float32 [B]      0: zero-embedding baseline, 1: E[pad] baseline
+    inside   x  = E[input_ids]                word embeddings
+             x' = path_mask * baseline_scale * E[pad] + (1 - path_mask) * x
+             z  = x' + alphas * (x - x')      fed to the model as `inputs_embeds`
+    outputs  logit   float32 [B]              F(z)
+             grad    float32 [B, L, H]        d logit / d z
+             embeds  float32 [B, L, H]        x - x'
+
+The names and the interface version are `codeorigin.model.gradient_graph`'s, which the runtime's
+attributor reads too. Both B and L are dynamic (L up to the position table, 512), so one graph serves every length; rows
+are independent, so many path points and windows go through one run.
+
+How: the joint forward and backward is traced with `make_fx` (symbolic shapes) over a functional
+forward whose parameters are explicit inputs (`torch.func.functional_call` + `torch.autograd.grad`),
+then the traced aten graph, with the parameters put back as constants, goes through the
+torch.export-based ONNX exporter. Attention runs in its eager form with an additive 4D mask, so the
+trace holds no data-dependent branches of the transformers mask helpers. Weights are fp32 and live in
+the graph file itself: it shares nothing with the scorer graph.
+
+Every export is followed by a parity check of onnxruntime against torch autograd on the original
+model (logit and gradient, max abs difference within `GRADIENT_TOL`); a failure raises
+`GradientParityError` and the manifest is not touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from codeorigin.model.gradient_graph import BASELINES, INPUT_NAMES, INTERFACE, OUTPUT_NAMES
+from codeorigin.model.manifest import MANIFEST, write_manifest
+from codeorigin.model.quadrature import RULES
+from codeorigin_train.export.folder import ParityError
+from codeorigin_train.fit.modeling import CodeOriginClassifier, mean_pool
+
+log = logging.getLogger(__name__)
+
+GRADIENT_FILE = "gradient.onnx"
+GRADIENT_TOL = 1e-4
+GRADIENT_OPSET = 18
+# Until `ig_steps.choose_steps` has measured the real model: 16 evaluations fit a 1 s hover on two
+# cores, and the trapezoid rule had the thinnest tail of deltas on a model that saturates along the
+# path (Gauss rules' nodes crowd the ends and miss a sharp rise in the middle).
+DEFAULT_RULE = "riemann_trapezoid"
+DEFAULT_STEPS = 16
+
+
+class GradientParityError(ParityError):
+    """The exported gradient graph does not reproduce torch autograd on the model."""
+
+
+@dataclass(frozen=True)
+class GradientParity:
+    """Max abs differences between onnxruntime and torch autograd over the parity batches."""
+
+    max_abs_logit_diff: float
+    max_abs_grad_diff: float
+    tolerance: float
+    rows: int
+    # max |grad diff| / max |grad|: the absolute figure says little when gradients are tiny
+    rel_grad_diff: float = 0.0
+
+
+@dataclass(frozen=True)
+class GradientGraph:
+    """What `add_gradient_graph` wrote: the files to list and the manifest fields to merge.
+
+    `extra` has the shape `write_model_folder(extra=...)` expects: `{"onnx": {"gradient": ...},
+    "attribution": {...}}`.
+    """
+
+    files: tuple[str, ...]
+    extra: dict[str, Any]
+    parity: GradientParity
+
+
+class _Core(nn.Module):
+    """The classifier on `inputs_embeds`, with eager attention and an additive 4D mask."""
+
+    def __init__(self, model: CodeOriginClassifier) -> None:
+        super().__init__()
+        self.encoder = model.encoder
+        self.head = model.head
+
+    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        # A 4D mask is used as is by transformers, so no mask helper with data-dependent checks runs.
+        keep = attention_mask[:, None, None, :].to(inputs_embeds.dtype)
+        additive = (1.0 - keep) * torch.finfo(inputs_embeds.dtype).min
+        out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=additive)
+        return self.head(mean_pool(out.last_hidden_state, attention_mask))
+
+
+def _eager_core(model: CodeOriginClassifier) -> _Core:
+    clone = copy.deepcopy(model).float().eval()
+    config = clone.encoder.config
+    if hasattr(clone.encoder, "set_attn_implementation"):
+        try:
+            clone.encoder.set_attn_implementation("eager")
+        except Exception:  # older transformers: the config attribute is all there is
+            config._attn_implementation = "eager"
+    else:  # pragma: no cover - older transformers
+        config._attn_implementation = "eager"
+    core = _Core(clone).eval()
+    for p in core.parameters():
+        p.requires_grad_(False)
+    return core
+
+
+def _embedding_key(core: _Core) -> str:
+    weight = core.encoder.get_input_embeddings().weight
+    for name, p in core.named_parameters():
+        if p is weight:
+            return name
+    raise ValueError("the encoder's word embeddings are not among its parameters")
+
+
+class _GradientGraph(nn.Module):
+    """The traced joint forward/backward, with the model's tensors held as constants."""
+
+    def __init__(self, traced: torch.fx.GraphModule, tensors: list[torch.Tensor]) -> None:
+        super().__init__()
+        self.traced = traced
+        self.n = len(tensors)
+        for i, t in enumerate(tensors):
+            self.register_buffer(f"t{i}", t.detach().clone().contiguous())
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        path_mask: torch.Tensor,
+        alphas: torch.Tensor,
+        baseline_scale: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        tensors = [getattr(self, f"t{i}") for i in range(self.n)]
+        return self.traced(tensors, input_ids, attention_mask, path_mask, alphas, baseline_scale)
+
+
+def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
+    """The gradient graph as a torch module (inputs and outputs as in the module docstring)."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    core = _eager_core(model)
+    named = {
+        **{k: v.detach() for k, v in core.named_parameters()},
+        **{k: v.detach() for k, v in core.named_buffers()},
+    }
+    names = list(named)
+    emb_key = _embedding_key(core)
+
+    def joint(
+        tensors: list[torch.Tensor], *inputs: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        input_ids, attention_mask, path_mask, alphas, baseline_scale = inputs  # INPUT_NAMES
+        state = dict(zip(names, tensors))
+        table = state[emb_key]
+        x = nn.functional.embedding(input_ids, table)
+        moving = path_mask[:, :, None]
+        base = baseline_scale[:, None, None] * table[pad_id][None, None, :]
+        start = moving * base + (1.0 - moving) * x
+        diff = x - start
+        z = (start + alphas[:, None, None] * diff).detach().requires_grad_(True)
+        with torch.enable_grad():
+            logit = torch.func.functional_call(core, state, (z, attention_mask))
+            (grad,) = torch.autograd.grad(logit.sum(), z)
+        return logit.detach(), grad, diff
+
+    # Example sizes other than 0 and 1, so symbolic tracing does not specialise them.
+    b, length = 3, 11
+    ids = torch.full((b, length), 5, dtype=torch.long)
+    mask = torch.ones((b, length), dtype=torch.long)
+    mask[1, -3:] = 0
+    path = mask.to(torch.float32)
+    alphas = torch.linspace(0.1, 0.9, b)
+    scale = torch.zeros(b)
+    tensors = [named[n] for n in names]
+    traced = make_fx(joint, tracing_mode="symbolic")(tensors, ids, mask, path, alphas, scale)
+    traced.graph.eliminate_dead_code()
+    traced.recompile()
+    return _GradientGraph(traced, tensors).eval()
+
+
+def export_gradient(
+    model: CodeOriginClassifier, path: Path, *, pad_id: int, max_length: int = 512
+) -> Path:
+    """Write the gradient graph to `path`: one self-contained fp32 ONNX file, B and L dynamic."""
+    graph = trace_gradient(model, pad_id=pad_id)
+    positions = int(getattr(model.encoder.config, "max_position_embeddings", max_length))
+    batch = torch.export.Dim("batch", min=1)
+    length = torch.export.Dim("length", min=1, max=min(int(max_length), positions))
+    dynamic = {
+        "input_ids": {0: batch, 1: length},
+        "attention_mask": {0: batch, 1: length},
+        "path_mask": {0: batch, 1: length},
+        "alphas": {0: batch},
+        "baseline_scale": {0: batch},
+    }
+    b, n = 3, 11
+    example = (
+        torch.full((b, n), 5, dtype=torch.long),
+        torch.ones((b, n), dtype=torch.long),
+        torch.ones((b, n), dtype=torch.float32),
+        torch.linspace(0.1, 0.9, b),
+        torch.zeros(b),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # The exporter warns about axis names it merged and about pytree internals: not ours to fix.
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        program = torch.onnx.export(
+            graph,
+            example,
+            dynamo=True,
+            external_data=False,
+            input_names=list(INPUT_NAMES),
+            output_names=list(OUTPUT_NAMES),
+            dynamic_shapes=dynamic,
+            opset_version=GRADIENT_OPSET,
+            verbose=False,
+        )
+    if program is None:  # pragma: no cover - the dynamo exporter always returns a program
+        raise RuntimeError("torch.onnx.export returned no program")
+    program.save(str(path), external_data=False)
+    return path
+
+
+def torch_gradients(
+    model: CodeOriginClassifier,
+    feed: dict[str, np.ndarray],
+    *,
+    pad_id: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference (logit, grad, embeds) by torch autograd on the original model's `forward_embeds`."""
+    model = model.eval()
+    table = model.word_embeddings().weight.detach().float()
+    ids = torch.from_numpy(feed["input_ids"])
+    mask = torch.from_numpy(feed["attention_mask"])
+    moving = torch.from_numpy(feed["path_mask"])[:, :, None]
+    alphas = torch.from_numpy(feed["alphas"])[:, None, None]
+    scale = torch.from_numpy(feed["baseline_scale"])[:, None, None]
+    x = table[ids]
+    start = moving * scale * table[pad_id] + (1.0 - moving) * x
+    diff = x - start
+    z = (start + alphas * diff).detach().requires_grad_(True)
+    with torch.enable_grad():
+        logit = model.forward_embeds(z, mask)
+        (grad,) = torch.autograd.grad(logit.sum(), z)
+    return logit.detach().numpy(), grad.numpy(), diff.numpy()
+
+
+def parity_feeds(
+    *,
+    vocab_size: int,
+    special_ids: tuple[int, int, int],
+    lengths: Sequence[int] = (7, 40, 130),
+    seed: int = 0,
+) -> list[dict[str, np.ndarray]]:
+    """Batches that exercise the graph: several lengths, right padding, both baselines, path masks."""
+    cls_id, sep_id, pad_id = special_ids
+    rng = np.random.default_rng(seed)
+    feeds = []
+    for n in lengths:
+        b = 4
+        ids = np.full((b, n), pad_id, dtype=np.int64)
+        mask = np.zeros((b, n), dtype=np.int64)
+        path = np.zeros((b, n), dtype=np.float32)
+        for r in range(b):
+            used = n - (r * n) // (2 * b)  # row r padded by a growing amount
+            used = max(used, 2)
+            ids[r, 0] = cls_id
+            ids[r, 1 : used - 1] = rng.integers(999, min(vocab_size, 30000), size=used - 2)
+            ids[r, used - 1] = sep_id
+            mask[r, :used] = 1
+            path[r, 1 : used - 1] = 1.0
+        feeds.append(
+            {
+                "input_ids": ids,
+                "attention_mask": mask,
+                "path_mask": path,
+                "alphas": np.array([0.0, 0.3, 0.7, 1.0], dtype=np.float32),
+                "baseline_scale": np.array([0.0, 1.0, 0.0, 1.0], dtype=np.float32),
+            }
+        )
+    return feeds
+
+
+def check_gradient_parity(
+    model: CodeOriginClassifier,
+    path: Path,
+    feeds: Sequence[dict[str, np.ndarray]],
+    *,
+    pad_id: int,
+    tol: float = GRADIENT_TOL,
+) -> GradientParity:
+    """Compare onnxruntime's (logit, grad, embeds) with torch autograd; raise above `tol`."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    worst_logit = worst_grad = 0.0
+    largest_grad = 0.0
+    rows = 0
+    for feed in feeds:
+        got_logit, got_grad, got_embeds = session.run(list(OUTPUT_NAMES), feed)
+        ref_logit, ref_grad, ref_embeds = torch_gradients(model, feed, pad_id=pad_id)
+        if got_grad.shape != ref_grad.shape or got_logit.shape != ref_logit.shape:
+            raise GradientParityError(
+                f"{path}: output shapes {got_logit.shape}, {got_grad.shape} differ from torch "
+                f"{ref_logit.shape}, {ref_grad.shape}"
+            )
+        worst_logit = max(worst_logit, float(np.max(np.abs(got_logit - ref_logit))))
+        worst_grad = max(worst_grad, float(np.max(np.abs(got_grad - ref_grad))))
+        largest_grad = max(largest_grad, float(np.max(np.abs(ref_grad))))
+        worst_grad = max(worst_grad, float(np.max(np.abs(got_embeds - ref_embeds))))
+        rows += int(feed["input_ids"].shape[0])
+    rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
+    parity = GradientParity(worst_logit, worst_grad, tol, rows, rel)
+    # The logit must match within `tol`. Gradients are compared absolutely, or relative to the
+    # largest gradient when gradients are large: fp32 rounding of a gradient of size 10 already
+    # exceeds 1e-4 in absolute terms, whatever the graph.
+    grad_ok = worst_grad <= tol or rel <= tol
+    if (
+        not (math.isfinite(worst_logit) and math.isfinite(worst_grad))
+        or worst_logit > tol
+        or not grad_ok
+    ):
+        raise GradientParityError(
+            f"{path}: max |logit difference| {worst_logit:.3g}, max |gradient difference| "
+            f"{worst_grad:.3g} (relative {rel:.3g}); the tolerance is {tol:g}"
+        )
+    return parity
+
+
+def _special_ids(folder: Path, raw: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(cls, sep, pad, max_length) from the folder's tokenizer and manifest."""
+    from codeorigin.model.encoding import TokenEncoder
+
+    tok = raw.get("tokenizer", {})
+    encoder = TokenEncoder(
+        folder / str(tok.get("file", "tokenizer.json")),
+        max_length=int(raw.get("max_length", 512)),
+        layout=bool(tok.get("layout_markers", False)),
+    )
+    return encoder.cls_id, encoder.sep_id, encoder.pad_id, encoder.max_length
+
+
+def add_gradient_graph(
+    model: CodeOriginClassifier,
+    folder: Path,
+    *,
+    steps: int = DEFAULT_STEPS,
+    rule: str = DEFAULT_RULE,
+    baseline: str = "zero",
+    file_name: str = GRADIENT_FILE,
+    update_manifest: bool = True,
+    tol: float = GRADIENT_TOL,
+) -> GradientGraph:
+    """Export, parity-check and register the gradient graph of `model` in an existing model folder.
+
+    `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and,
+    when `update_manifest`, the `manifest.json` written by `write_model_folder`, which is then
+    rewritten with the graph listed (with its digest) under `files`, `onnx.gradient` set and an
+    `attribution` section `{"steps", "rule", "baseline", "interface", "parity"}`. With
+    `update_manifest=False` only the graph is written; pass the returned `files` and `extra` to
+    `write_model_folder(extra_files=..., extra=...)`.
+    """
+    if rule not in RULES or baseline not in BASELINES or int(steps) < 2:
+        raise ValueError(
+            f"bad attribution defaults: rule {rule!r} (one of {RULES}), baseline {baseline!r} "
+            f"(one of {BASELINES}), steps {steps!r} (2 or more)"
+        )
+    folder = Path(folder)
+    mpath = folder / MANIFEST
+    raw: dict[str, Any] = json.loads(mpath.read_text(encoding="utf-8")) if mpath.is_file() else {}
+    if update_manifest and not raw:
+        raise FileNotFoundError(f"{mpath} does not exist: write the model folder first")
+    cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw or {"tokenizer": {}})
+    path = export_gradient(model, folder / file_name, pad_id=pad_id, max_length=max_length)
+    vocab = int(model.word_embeddings().weight.shape[0])
+    lengths = sorted({min(n, max_length) for n in (7, 40, 130)})
+    feeds = parity_feeds(vocab_size=vocab, special_ids=(cls_id, sep_id, pad_id), lengths=lengths)
+    try:
+        parity = check_gradient_parity(model, path, feeds, pad_id=pad_id, tol=tol)
+    except GradientParityError:
+        path.unlink(missing_ok=True)
+        raise
+    log.info(
+        "gradient parity: max |logit diff| %.2e, max |grad diff| %.2e (tolerance %g)",
+        parity.max_abs_logit_diff,
+        parity.max_abs_grad_diff,
+        tol,
+    )
+    extra: dict[str, Any] = {
+        "onnx": {"gradient": file_name},
+        "attribution": {
+            "method": "integrated_gradients",
+            "interface": INTERFACE,
+            "steps": int(steps),
+            "rule": rule,
+            "baseline": baseline,
+            "parity": {
+                "max_abs_logit_diff": parity.max_abs_logit_diff,
+                "max_abs_grad_diff": parity.max_abs_grad_diff,
+                "rel_grad_diff": parity.rel_grad_diff,
+                "tolerance": tol,
+            },
+        },
+    }
+    if update_manifest:
+        files = raw.get("files", {})
+        names = list(files.keys()) if isinstance(files, dict) else list(files)
+        merged = {
+            k: v
+            for k, v in raw.items()
+            if k not in ("format", "format_version", "normalization_version")
+        }
+        merged["onnx"] = {**raw.get("onnx", {}), **extra["onnx"]}
+        merged["attribution"] = {**raw.get("attribution", {}), **extra["attribution"]}
+        merged["files"] = sorted({*names, file_name})
+        write_manifest(folder, merged)
+    return GradientGraph((file_name,), extra, parity)

@@ -1,0 +1,8 @@
+"""Stage 2, fitting: the dataset in, a trained and calibrated model out.
+
+In: `dataset.parquet` and the real-project rows (`frames`: the bake-off subset, rows split by
+project). Out: weights, validation logits and a `Calibration` (temperature and threshold,
+`calibrate`). `schedule` is the recipe part every training loop shares, `train` the loop for a
+token model or a head, `modeling` the `CodeOriginClassifier`, `embed` the cache of what a frozen
+encoder computes, `workdir` the work folder's layout and its MLflow tracking. Imports only `data`.
+"""

@@ -1,0 +1,173 @@
+"""The rows a variant trains and is judged on: the dataset, the stratified subset every bake-off
+variant shares, and real-project human functions split by project.
+
+On 2 CPU cores the MiniLM encoder runs at 14-24 samples/s, so the bake-off uses a stratified subset
+of the dataset (`subset`), capped per (source, label, split) cell; every variant, the baseline and
+every leave-one-source-out run use the same rows. Lifting only the train cap (`full_subset`) keeps
+exactly the same validation and test rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.fit.workdir import WORK
+
+#: Real-project functions are split by project: more projects held out than the 0.8/0.1/0.1 default.
+REALCODE_FRACTIONS = (0.6, 0.2, 0.2)
+FULL_TRAIN_CAP = 10**9
+
+
+@dataclass(frozen=True)
+class SubsetConfig:
+    """Caps per (source, label, split) cell of the rows the bake-off uses."""
+
+    train_cap: int = 700
+    eval_cap: int = 200
+    unfreeze_train_cap: int = 60  # per (source, label) of train rows for the unfreeze variant
+    seed: int = 13
+
+
+def load_dataset(path: Path = WORK / "dataset.parquet") -> pd.DataFrame:
+    """`dataset.parquet` with a fresh positional index."""
+    return pd.read_parquet(path).reset_index(drop=True)
+
+
+def subset(df: pd.DataFrame, cfg: SubsetConfig) -> pd.DataFrame:
+    """A stratified sample: at most `train_cap` rows per (source, label) of train, `eval_cap` of
+    val/test.
+
+    Keeps the original row number in `row_id`; deterministic for a given frame and seed.
+    """
+    parts = []
+    for (_, _, split), g in df.groupby(["source", "label", "split"], sort=True):
+        cap = cfg.train_cap if split == "train" else cfg.eval_cap
+        parts.append(g.sample(n=min(cap, len(g)), random_state=cfg.seed) if len(g) > cap else g)
+    out = pd.concat(parts).sort_index()
+    return out.rename_axis("row_id").reset_index()
+
+
+def subset_config_for(run: str) -> SubsetConfig:
+    """The subset a run was trained on: every train row for runs named `*-full*` (the scratch
+    recipes trained with `--full-train`), the bake-off subset otherwise."""
+    return SubsetConfig(train_cap=FULL_TRAIN_CAP) if "-full" in run else SubsetConfig()
+
+
+@dataclass(frozen=True)
+class RealCodeMix:
+    """Real-project code beside the dataset's rows, counted by project split (issue: training data
+    that looks like users' code).
+
+    `realcode_train` dated pre-2021 human functions of training projects join the train rows (0:
+    none; adding them was measured to cost leave-one-source-out AUROC on contest code), and
+    `realcode_val` of validation projects join the validation rows, so the 1%-FPR threshold also
+    holds on library-style human code (`augment_with_realcode`). Paired functions (`realcode.paired`:
+    a human function and LLM bodies written under its signature and docstring): every human function
+    of the training projects with `paired_train` LLM versions of each joins the train rows, and
+    validation projects with `paired_val` versions each join calibration (`augment_with_paired`).
+    """
+
+    realcode_train: int = 0
+    realcode_val: int = 600
+    paired_train: int = 0
+    paired_val: int = 0
+
+
+def realcode_rows(work: Path, languages: set[str], *, seed: int = 0) -> pd.DataFrame | None:
+    """Real-project human functions (`realcode.parquet`) with a `split` by project, or None.
+
+    Only languages the dataset has both labels for are kept: a language seen only as human
+    would teach the model the language, not the author.
+    """
+    from codeorigin_train.data.splits import split_of
+
+    path = work / "realcode.parquet"
+    if not path.exists():
+        return None
+    real = pd.read_parquet(path)
+    real = real[real["language"].isin(sorted(languages)) & (real["label"] == 0)].copy()
+    real["split"] = real["group"].map(lambda g: split_of(str(g), seed, REALCODE_FRACTIONS))
+    return real.reset_index(drop=True)
+
+
+def take_by_project(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """At most `n` rows, spread evenly over projects."""
+    if n <= 0 or df.empty:
+        return df.iloc[:0]
+    per = max(1, n // max(1, df["project"].nunique()))
+    # Shuffle, then the first rows of each project (groupby.apply drops the key column in pandas 3).
+    out = df.sample(frac=1.0, random_state=seed).groupby("project").head(per)
+    return out.sample(n=min(n, len(out)), random_state=seed)
+
+
+def augment_with_realcode(
+    sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The frame with `train` real-code rows of training projects and `val` of validation projects
+    appended (source `realcode`), and the held-out real-code test rows (never trained or
+    calibrated on); the frame unchanged and None without `realcode.parquet`."""
+    real = realcode_rows(work, set(sub["language"]), seed=0)
+    if real is None:
+        return without_human_side(sub), None
+    test = real[real["split"] == "test"].reset_index(drop=True)
+    if train <= 0 and val <= 0:
+        return without_human_side(sub), test
+    add = pd.concat(
+        [
+            take_by_project(real[real["split"] == "train"], train, seed),
+            take_by_project(real[real["split"] == "val"], val, seed),
+        ]
+    )
+    add = add.assign(source="realcode", generator="human")[
+        ["code", "label", "language", "source", "generator", "group", "split"]
+    ]
+    return without_human_side(pd.concat([sub, add], ignore_index=True)), test
+
+
+def without_human_side(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the languages that have no human training row.
+
+    The dataset keeps a language with LLM samples only when the dated real-project code has its
+    human side (`data.build`); a run that adds none of that code must not learn the language as
+    the label."""
+    train = frame[frame["split"] == "train"]
+    humans = set(train.loc[train["label"] == 0, "language"])
+    keep = frame["language"].isin(humans)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
+def augment_with_paired(
+    sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
+) -> pd.DataFrame:
+    """The frame with the paired real-project functions (`paired.parquet`, see
+    `realcode.paired`) of training projects (every human function and `train` LLM versions of
+    each) and of validation projects (`val` LLM versions each) appended; unchanged without the
+    file or with both at 0. Test projects are never added: `runs.paired_heldout` reports on them."""
+    from codeorigin_train.data.realcode.paired import training_rows
+
+    path = work / "paired.parquet"
+    if not path.exists() or (train <= 0 and val <= 0):
+        return sub
+    paired = pd.read_parquet(path)
+    add = pd.concat(
+        [training_rows(paired, "train", train, seed), training_rows(paired, "val", val, seed)]
+    )
+    add = add[["code", "label", "language", "source", "generator", "group", "split"]]
+    return pd.concat([sub, add], ignore_index=True)
+
+
+def populations(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Human populations for calibration: real-project library code (dated, and the human side of
+    the paired functions) apart from the rest."""
+    source = frame["source"].to_numpy()[rows].astype(str)
+    library = (source == "realcode") | np.char.startswith(source, "paired-")
+    return np.where(library, "realcode", "datasets")
+
+
+def split_rows(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Positions of the rows of split `name`."""
+    return np.flatnonzero(frame["split"].to_numpy() == name)

@@ -1,0 +1,430 @@
+"""Training: BCE with logits, Adam + ReduceLROnPlateau, early stopping that restores the best weights.
+
+One loop (`fit`) serves three kinds of input, all scored by the same head:
+
+- `pooled` features (a frozen encoder, cached by `embed`): only the head trains, in seconds;
+- `layer` states (hidden states entering the top N layers, cached by `embed`): the top N layers and
+  the head train without recomputing the frozen bottom (`TopLayersModel`);
+- token ids through a whole `CodeOriginClassifier` (the tiny end-to-end test, or a GPU run).
+
+With `unfreeze > 0` unfreezing is gradual: the first epoch trains the head alone, later epochs also
+the top layers at `lr * layer_lr_scale`. Linear warm-up, gradient accumulation, gradient clipping,
+mixed precision on CUDA only, a seed, a checkpoint after every epoch and `resume`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from codeorigin_train.fit.modeling import CodeOriginClassifier, Head, mean_pool
+from codeorigin_train.fit.schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Early stopping: training ends after `patience` epochs without a better `monitor`
+    (`val_loss` or `val_auroc`), and the best epoch's weights are restored."""
+
+    patience: int = 2
+    monitor: str = "val_loss"
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """The learning rate is multiplied by `plateau_factor` after `plateau_patience` epochs without
+    a better validation loss (ReduceLROnPlateau)."""
+
+    plateau_factor: float = 0.5
+    plateau_patience: int = 0
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Each optimiser step: linear warm-up over the first `warmup_steps`, gradients accumulated
+    over `grad_accum` batches and clipped at norm `clip_norm`."""
+
+    warmup_steps: int = 50
+    grad_accum: int = 1
+    clip_norm: float = 1.0
+
+
+@dataclass(frozen=True)
+class Unfreezing:
+    """The top `unfreeze` encoder layers train after `head_only_epochs` epochs of the head alone,
+    at `lr * layer_lr_scale`."""
+
+    unfreeze: int = 0
+    head_only_epochs: int = 1
+    layer_lr_scale: float = 0.05
+
+
+@dataclass(frozen=True)
+class TrainConfig(Unfreezing, Steps, Plateau, Stopping, Schedule):
+    """Hyper-parameters of `fit`, in groups (`Schedule`, `Stopping`, `Plateau`, `Steps`,
+    `Unfreezing`), and the checkpoint folder; the defaults reproduce the shipped model."""
+
+    threads: int = 2
+    checkpoint_dir: str | None = None
+    resume: bool = False
+
+    def to_params(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in {"checkpoint_dir", "resume"}}
+
+
+@dataclass
+class History:
+    """Per-epoch metrics and the epoch whose weights were kept."""
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = -1
+    best_score: float = math.inf
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Models over cached inputs
+
+
+class PooledHeadModel(nn.Module):
+    """The head alone, on pooled embeddings."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.head = Head(hidden)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.head(batch["x"])
+
+    def layer_params(self) -> list[nn.Parameter]:
+        return []
+
+
+def extended_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """[B, L] 0/1 mask → additive [B, 1, 1, L] mask, as BERT layers take it."""
+    m = mask[:, None, None, :].to(dtype)
+    return (1.0 - m) * torch.finfo(dtype).min
+
+
+class TopLayersModel(nn.Module):
+    """The top encoder layers + mean pooling + head, on cached states entering those layers.
+
+    The layers are the encoder's own modules (shared, not copied), so after training the whole
+    `CodeOriginClassifier` carries the new weights and exports as usual.
+    """
+
+    def __init__(self, classifier: CodeOriginClassifier, n_top: int) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(classifier.encoder_layers()[-n_top:])
+        self.head = classifier.head
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        h, mask = batch["h"], batch["mask"]
+        ext = extended_mask(mask, h.dtype)
+        for layer in self.layers:
+            out = layer(h, attention_mask=ext)
+            h = out[0] if isinstance(out, tuple) else out
+        return self.head(mean_pool(h, mask))
+
+    def layer_params(self) -> list[nn.Parameter]:
+        return list(self.layers.parameters())
+
+
+class TokenModel(nn.Module):
+    """A whole classifier on token ids."""
+
+    def __init__(self, classifier: CodeOriginClassifier, n_top: int) -> None:
+        super().__init__()
+        self.classifier = classifier
+        self.n_top = n_top
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.classifier(batch["input_ids"], batch["attention_mask"])
+
+    def layer_params(self) -> list[nn.Parameter]:
+        if self.n_top <= 0:
+            return []
+        return [
+            p
+            for layer in self.classifier.encoder_layers()[-self.n_top :]
+            for p in layer.parameters()
+        ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Data: each source of batches is a callable (indices) -> batch dict
+
+
+BatchFn = Callable[[Sequence[int]], dict[str, torch.Tensor]]
+
+
+def pooled_batches(x: np.ndarray) -> BatchFn:
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return lambda idx: {"x": xt[list(idx)]}
+
+
+def layer_batches(cache: Any, rows: Sequence[int]) -> BatchFn:
+    """Batches from a `LayerCache`; `rows` maps dataset positions to cache rows."""
+
+    def make(idx: Sequence[int]) -> dict[str, torch.Tensor]:
+        states = [np.asarray(cache.sample(rows[i]), dtype=np.float32) for i in idx]
+        width = max(s.shape[0] for s in states)
+        h = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
+        mask = np.zeros((len(states), width), dtype=np.int64)
+        for j, s in enumerate(states):
+            h[j, : s.shape[0]] = s
+            mask[j, : s.shape[0]] = 1
+        return {"h": torch.from_numpy(h), "mask": torch.from_numpy(mask)}
+
+    return make
+
+
+def token_batches(sequences: Sequence[Sequence[int]], pad_batch: Callable[..., Any]) -> BatchFn:
+    def make(idx: Sequence[int]) -> dict[str, torch.Tensor]:
+        ids, mask = pad_batch([list(sequences[i]) for i in idx])
+        return {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+
+    return make
+
+
+def _minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    for i in range(0, n, batch_size):
+        yield order[i : i + batch_size]
+
+
+def predict_logits(model: nn.Module, make: BatchFn, n: int, *, batch_size: int = 64) -> np.ndarray:
+    """Logits for dataset positions 0..n-1 in eval mode."""
+    model.eval()
+    out = np.zeros(n, dtype=np.float64)
+    with torch.inference_mode():
+        for idx in _minibatches(n, batch_size, None):
+            out[idx] = model(make(idx)).float().numpy()
+    return out
+
+
+def _auroc(y: np.ndarray, logits: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, logits)) if len(set(y.tolist())) == 2 else float("nan")
+
+
+def _bce(y: np.ndarray, logits: np.ndarray) -> float:
+    z = logits
+    return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+# --------------------------------------------------------------------------------------------------
+# The loop
+
+
+def _param_groups(
+    model: nn.Module, config: TrainConfig
+) -> tuple[list[nn.Parameter], list[dict[str, Any]]]:
+    """The unfrozen encoder layers' parameters, and the optimiser's groups (head at `lr`, layers
+    at `lr * layer_lr_scale`), each remembering its target rate as `base_lr`."""
+    layer_params = list(model.layer_params()) if config.unfreeze > 0 else []
+    layer_ids = {id(p) for p in layer_params}
+    head_params = [p for p in model.parameters() if id(p) not in layer_ids]
+    groups: list[dict[str, Any]] = [{"params": head_params, "lr": config.lr}]
+    if layer_params:
+        groups.append({"params": layer_params, "lr": config.lr * config.layer_lr_scale})
+    for g in groups:
+        g["base_lr"] = g["lr"]
+    return layer_params, groups
+
+
+class _Loop:
+    """The training loop's state: optimiser, schedulers, history, best weights, checkpoint."""
+
+    def __init__(self, model: nn.Module, config: TrainConfig, device: torch.device) -> None:
+        self.model, self.config, self.device = model, config, device
+        self.use_amp = device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        self.layer_params, groups = _param_groups(model, config)
+        self.opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay)
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.opt, mode="min", factor=config.plateau_factor, patience=config.plateau_patience
+        )
+        self.loss_fn = nn.BCEWithLogitsLoss()
+        self.hist = History()
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.start_epoch, self.step, self.bad = 0, 0, 0
+        self.rng = np.random.default_rng(config.seed)
+        self.ckpt = Path(config.checkpoint_dir) / "last.pt" if config.checkpoint_dir else None
+
+    def resume(self) -> None:
+        """Continue from the checkpoint when `config.resume` and one exists."""
+        if self.ckpt is None or not self.config.resume or not self.ckpt.exists():
+            return
+        state = torch.load(self.ckpt, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.plateau.load_state_dict(state["plateau"])
+        self.hist = state["history"]
+        self.best_state = state["best_state"]
+        self.start_epoch, self.step, self.bad = state["epoch"] + 1, state["step"], state["bad"]
+        self.rng.bit_generator.state = state["rng"]
+        log.info("resumed from %s at epoch %d", self.ckpt, self.start_epoch)
+
+    def _optimizer_step(self) -> None:
+        """Warm-up, gradient clipping and one optimiser step."""
+        config, opt = self.config, self.opt
+        self.step += 1
+        if self.step <= config.warmup_steps:
+            for g in opt.param_groups:
+                g["lr"] = g["base_lr"] * self.step / max(1, config.warmup_steps)
+        if self.scaler is not None:
+            self.scaler.unscale_(opt)
+        if config.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(
+                [p for p in self.model.parameters() if p.requires_grad], config.clip_norm
+            )
+        if self.scaler is not None:
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    def train_epoch(self, epoch: int, train_fn: BatchFn, y_train: np.ndarray) -> dict[str, float]:
+        """One pass over the training rows; its loss, accuracy and whether layers trained."""
+        config, model = self.config, self.model
+        # Gradual unfreezing: the head first, then the top layers too.
+        train_layers = bool(self.layer_params) and epoch >= config.head_only_epochs
+        for p in self.layer_params:
+            p.requires_grad = train_layers
+        model.train()
+        y_t = torch.from_numpy(np.asarray(y_train, dtype=np.float32))
+        total, correct, seen = 0.0, 0, 0
+        self.opt.zero_grad(set_to_none=True)
+        batches = list(_minibatches(len(y_train), config.batch_size, self.rng))
+        for bi, idx in enumerate(batches):
+            batch = {k: v.to(self.device) for k, v in train_fn(idx).items()}
+            target = y_t[idx].to(self.device)
+            with torch.autocast(device_type=self.device.type, enabled=self.use_amp):
+                logits = model(batch)
+                loss = self.loss_fn(logits.float(), target)
+            scaled = loss / config.grad_accum
+            if self.scaler is not None:
+                self.scaler.scale(scaled).backward()
+            else:
+                scaled.backward()
+            if (bi + 1) % config.grad_accum == 0 or bi + 1 == len(batches):
+                self._optimizer_step()
+            total += float(loss.detach()) * len(idx)
+            correct += int(((logits.detach() > 0).float() == target).sum())
+            seen += len(idx)
+        return {"train_loss": total / max(1, seen), "train_accuracy": correct / max(1, seen),
+                "layers_training": float(train_layers)}  # fmt: skip
+
+    def end_epoch(self, epoch: int, row: dict[str, float]) -> bool:
+        """Schedule, keep the best weights, checkpoint; whether to stop early."""
+        opt, config = self.opt, self.config
+        # The plateau scheduler acts on the target rates, not on a partly warmed-up rate; its cuts
+        # become the new targets of any warm-up left.
+        for g in opt.param_groups:
+            g["lr"] = g["base_lr"]
+        self.plateau.step(row["val_loss"])
+        for g in opt.param_groups:
+            g["base_lr"] = g["lr"]
+        score = row["val_loss"] if config.monitor == "val_loss" else -row["val_auroc"]
+        if score < self.hist.best_score:
+            self.hist.best_score, self.hist.best_epoch, self.bad = score, epoch, 0
+            self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        else:
+            self.bad += 1
+        self._checkpoint(epoch)
+        if config.patience > 0 and self.bad >= config.patience:
+            log.info("early stop at epoch %d (best %d)", epoch, self.hist.best_epoch)
+            return True
+        return False
+
+    def _checkpoint(self, epoch: int) -> None:
+        if self.ckpt is None:
+            return
+        self.ckpt.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+            "plateau": self.plateau.state_dict(), "history": self.hist,
+            "best_state": self.best_state, "epoch": epoch, "step": self.step, "bad": self.bad,
+            "rng": self.rng.bit_generator.state, "config": asdict(self.config),
+        }  # fmt: skip
+        torch.save(state, self.ckpt)
+
+
+def fit(
+    model: nn.Module,
+    train_fn: BatchFn,
+    y_train: np.ndarray,
+    val_fn: BatchFn,
+    y_val: np.ndarray,
+    config: TrainConfig,
+    *,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+) -> History:
+    """Train `model` (a module mapping batch dicts to logits) and restore its best weights.
+
+    Returns the history; the model ends with the weights of the best epoch by `config.monitor`.
+    """
+    seed_everything(config.seed)
+    if not torch.cuda.is_available():
+        torch.set_num_threads(config.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+    loop = _Loop(model, config, device)
+    loop.resume()
+    for epoch in range(loop.start_epoch, config.epochs):
+        trained = loop.train_epoch(epoch, train_fn, y_train)
+        val_logits = predict_logits(model, val_fn, len(y_val))
+        yv = np.asarray(y_val, dtype=np.float64)
+        row = {
+            "train_loss": trained["train_loss"],
+            "train_accuracy": trained["train_accuracy"],
+            "val_loss": _bce(yv, val_logits),
+            "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
+            "val_auroc": _auroc(yv, val_logits),
+            "lr": float(loop.opt.param_groups[0]["lr"]),
+            "layers_training": trained["layers_training"],
+        }
+        loop.hist.epochs.append(row)
+        log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
+        if on_epoch is not None:
+            on_epoch(epoch, row)
+        if loop.end_epoch(epoch, row):
+            break
+    if loop.best_state is not None:
+        model.load_state_dict(loop.best_state)
+    model.eval()
+    model.to("cpu")
+    return loop.hist
+
+
+def train_pooled_head(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    config: TrainConfig,
+) -> tuple[PooledHeadModel, History]:
+    """A head on cached pooled embeddings (the frozen variants)."""
+    seed_everything(config.seed)
+    model = PooledHeadModel(x_train.shape[1])
+    hist = fit(model, pooled_batches(x_train), y_train, pooled_batches(x_val), y_val, config)
+    return model, hist
