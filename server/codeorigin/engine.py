@@ -46,7 +46,8 @@ Options = VerdictRules
 class SpanResult:
     """One span of a document with its score and verdict.
 
-    A span marked as generated is not scored (`verdict` "generated", `reason` says why).
+    A span marked as generated is not scored (`verdict` "generated", `reason` says why), nor is a
+    span of a language the model abstains on (`verdict` "not_judged", `reason` says why).
     `suppressed` is the reason of a `codeorigin: ignore` comment ("" without one), None when the
     span is not suppressed; a suppressed span keeps its score and verdict, and callers do not
     flag it.
@@ -60,7 +61,7 @@ class SpanResult:
     start_line: int  # 0-based, first line of the span
     end_line: int  # 0-based, inclusive
     key: str  # cache key of the normalised text
-    reason: str | None = None  # why a span is "generated"
+    reason: str | None = None  # why a span is "generated" or "not_judged" (its language)
     suppressed: str | None = None
 
     @property
@@ -94,8 +95,11 @@ class ScoreCache(LruCache[str, Score]):
         super().__init__(max(1, int(max_size)))
 
 
-def text_key(digest: str, normalized_text: str) -> str:
-    return f"{digest[:16]}:{text_hash(normalized_text)}"
+def text_key(digest: str, normalized_text: str, language: str | None = None) -> str:
+    """The cache key of a normalised text; a stacked model's scores depend on the language too
+    (the hash of the text stays last: `SpanResult.text_hash`)."""
+    model = f"{digest[:16]}/{language}" if language else digest[:16]
+    return f"{model}:{text_hash(normalized_text)}"
 
 
 def _line_of(text: str, line_starts: list[int], offset: int) -> int:
@@ -153,11 +157,22 @@ class Engine:
             llm = float(options.threshold)
         return llm, min(unc, llm)
 
-    def score_texts(self, texts: list[str]) -> list[tuple[Score, str]]:
-        """Score raw texts through the cache; return (score, cache key) for each."""
+    def abstains(self, language: str | None) -> str | None:
+        """Why the model does not judge `language` (its manifest's `abstain`), or None."""
+        if language is None or language not in self.model.manifest.abstain:
+            return None
+        why = self.model.manifest.abstain[language]
+        return f"the model does not judge {language}" + (f": {why}" if why else "")
+
+    def score_texts(
+        self, texts: list[str], languages: Sequence[str | None] | None = None
+    ) -> list[tuple[Score, str]]:
+        """Score raw texts through the cache; return (score, cache key) for each. `languages`
+        (canonical ids, one per text) matter to a stacked model only."""
         model = self.model
         norms = [normalize_text(t) for t in texts]
-        keys = [text_key(model.digest, n) for n in norms]
+        langs = list(languages) if model.stacked and languages is not None else [None] * len(texts)
+        keys = [text_key(model.digest, n, lang) for n, lang in zip(norms, langs)]
         results: list[Score | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
         hits = len(texts) - len(missing)
@@ -168,8 +183,7 @@ class Engine:
                 unique.setdefault(keys[i], i)
             idx = list(unique.values())
             t0 = time.perf_counter()
-            ids = model.encoder.ids_batch([norms[i] for i in idx])
-            scores = model.score_ids(ids)
+            scores = model.score_normalized([norms[i] for i in idx], [langs[i] for i in idx])
             elapsed = time.perf_counter() - t0
             by_key = dict(zip((keys[i] for i in idx), scores))
             for key, value in by_key.items():
@@ -190,6 +204,8 @@ class Engine:
     def judge(
         self, score: Score, content: Content, options: VerdictRules, language: str | None = None
     ) -> Verdict:
+        if self.abstains(language) is not None:
+            return "not_judged"
         llm, unc = self.effective_thresholds(options, language)
         return verdict(
             score.probability,
@@ -235,18 +251,27 @@ class Engine:
             self._prepare(text, language_id, options, lines)
             for (text, language_id), lines in zip(documents, limits)
         ]
+        langs = [languages.canonical(language_id) for _, language_id in documents]
+        judged = [self.abstains(lang) is None for lang in langs]
         texts: list[str] = []
-        for text, _, spans, marks in prepared:
-            texts.extend(span.text(text) for span, (gen, _) in zip(spans, marks) if gen is None)
-        wholes = [text for text, *_ in prepared if text.strip()] if whole else []
-        scored = self.score_texts(texts + wholes) if texts or wholes else []
+        text_langs: list[str | None] = []
+        for (text, _, spans, marks), lang, ok in zip(prepared, langs, judged):
+            some = [span.text(text) for span, (gen, _) in zip(spans, marks) if gen is None and ok]
+            texts.extend(some)
+            text_langs.extend([lang] * len(some))
+        picked = [(p[0], lang) for p, lang, ok in zip(prepared, langs, judged) if ok]
+        wholes = [(text, lang) for text, lang in picked if text.strip()] if whole else []
+        scored = (
+            self.score_texts(texts + [w for w, _ in wholes], text_langs + [lang for _, lang in wholes])
+            if texts or wholes
+            else []
+        )
         spans_scored = iter(scored[: len(texts)])
         whole_scored = iter(scored[len(texts) :])
         out: list[tuple[list[SpanResult], Score | None]] = []
-        for (text, starts, spans, marks), (_, language_id) in zip(prepared, documents):
-            language = languages.canonical(language_id)
+        for (text, starts, spans, marks), language, ok in zip(prepared, langs, judged):
             results = self._finish(text, starts, spans, marks, spans_scored, options, language)
-            file_score = next(whole_scored)[0] if whole and text.strip() else None
+            file_score = next(whole_scored)[0] if whole and ok and text.strip() else None
             out.append((results, file_score))
         with self._lock:
             self.stats.documents += len(documents)
@@ -279,14 +304,16 @@ class Engine:
         language: str | None = None,
     ) -> list[SpanResult]:
         results: list[SpanResult] = []
+        abstain = self.abstains(language)
         for span, (reason, suppressed) in zip(spans, marks):
             end_char = max(span.start, span.end - 1)
             content = Content(span.statement_lines, span.content_tokens)
             first, last = _line_of(text, starts, span.start), _line_of(text, starts, end_char)
-            if reason is not None:
+            if reason is not None or abstain is not None:
                 key = text_key(self.model.digest, normalize_text(span.text(text)))
                 probability: float | None = None
-                judged: Verdict = "generated"
+                judged: Verdict = "generated" if reason is not None else "not_judged"
+                reason = reason if reason is not None else abstain
             else:
                 score, key = next(scored)
                 probability = score.probability
@@ -313,7 +340,7 @@ class Engine:
         """Score exactly the given text (a selection or a whole file): (score, verdict, content).
         The "too short" guard counts the text in `language_id` (`content_of`)."""
         options = options or VerdictRules()
-        score, _ = self.score_texts([text])[0]
-        content = content_of(text, language_id)
         language = languages.canonical(language_id) if language_id else None
+        score, _ = self.score_texts([text], [language])[0]
+        content = content_of(text, language_id)
         return score, self.judge(score, content, options, language), content

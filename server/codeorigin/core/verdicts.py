@@ -1,11 +1,12 @@
 """Verdicts from probabilities: `llm`, `uncertain`, `human`, or `too_short` to judge (and
-`generated` for a span a generator wrote, which is never scored)."""
+`generated` for a span a generator wrote, which is never scored, and `not_judged` for a span of a
+language the model abstains on: no score rather than a meaningless low one)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-Verdict = Literal["llm", "uncertain", "human", "too_short", "generated"]
+Verdict = Literal["llm", "uncertain", "human", "too_short", "generated", "not_judged"]
 
 
 def verdict(
@@ -41,6 +42,7 @@ VERDICT_WORDS: dict[str, str] = {
     "human": "likely human-written",
     "too_short": "too short to judge",
     "generated": "generated code, not judged",
+    "not_judged": "not judged",
 }
 
 

@@ -4,6 +4,10 @@ Long texts are scored over half-overlapping windows of the model's length; the w
 averaged (each window weighted by its number of tokens) before calibration, so a long function is
 judged on all of its text and one odd window cannot flag it alone. Windows of many texts are sorted by
 length and batched, so padding stays small.
+
+A stacked model (manifest format version 2, `model.stacking`) adds a linear member
+(`model.linear`) and a stacker: the transformer's window-averaged logit, the linear member's logit
+and the language go through the stacker's logistic regression, and calibration applies to that.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 
 log = logging.getLogger(__name__)
@@ -34,9 +39,11 @@ class Score:
     """The model's judgement of one text."""
 
     probability: float  # calibrated P(LLM)
-    logit: float  # raw model logit, window-averaged, before calibration
+    logit: float  # raw model logit, window-averaged (stacked: the stacker's), before calibration
     n_tokens: int
     n_windows: int
+    #: A stacked model's member logits: (("transformer", z_t), ("linear", z_l)); () otherwise.
+    members: tuple[tuple[str, float], ...] = ()
 
 
 def sigmoid(x: float) -> float:
@@ -63,6 +70,10 @@ class Model:
                 f"cannot read the tokenizer {manifest.path(manifest.tokenizer)}: {exc}"
             ) from exc
         self._session = self._open(manifest.path(manifest.scorer))
+        stacked = manifest.stacked
+        self.linear = (
+            LinearMember.from_manifest(manifest.folder, stacked.linear) if stacked else None
+        )
         self._lock = threading.Lock()
         self.forward_seconds = 0.0
         self.forward_calls = 0
@@ -153,8 +164,41 @@ class Model:
             start = end
         return logits
 
+    @property
+    def stacked(self) -> bool:
+        return self.manifest.stacked is not None
+
+    def score_normalized(
+        self, texts: list[str], languages: list[str | None] | None = None
+    ) -> list[Score]:
+        """Score normalised texts (`languages`: each text's canonical language id, which a
+        stacked model reads; None for all). A stacked model's score is its stacker's."""
+        ids = self.encoder.ids_batch(texts)
+        if self.manifest.stacked is None:
+            return self.score_ids(ids)
+        assert self.linear is not None
+        stacker = self.manifest.stacked.stacker
+        langs = languages if languages is not None else [None] * len(texts)
+        out = []
+        for t, text, language in zip(self._transformer(ids), texts, langs):
+            members = {"transformer": t.logit, "linear": self.linear.logit(text)}
+            logit = stacker.logit(members, language)
+            out.append(
+                Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows, tuple(members.items()))
+            )
+        return out
+
     def score_ids(self, ids_list: list[list[int]]) -> list[Score]:
-        """Score token ids of normalised texts (without [CLS]/[SEP]): windowed, batched."""
+        """Score token ids of normalised texts (without [CLS]/[SEP]): windowed, batched. A stacked
+        model needs the texts (`score_normalized`)."""
+        if self.manifest.stacked is not None:
+            raise ModelError(
+                f"{self.name} is a stacked model: it scores texts (score_normalized), not token ids"
+            )
+        return self._transformer(ids_list)
+
+    def _transformer(self, ids_list: list[list[int]]) -> list[Score]:
+        """The transformer's window-averaged logits of token ids (calibrated as a single model)."""
         items = self.windows_of(ids_list)
         logits = self.forward_windows([seq for _, seq in items])
         encodings = ids_list
@@ -172,6 +216,8 @@ class Model:
             scores.append(Score(self.calibrate(logit), logit, len(e), int(windows[i])))
         return scores
 
-    def score_texts(self, texts: list[str]) -> list[Score]:
-        """Normalise, encode and score raw texts."""
-        return self.score_encodings([e for _, e in self.encode(texts)])
+    def score_texts(
+        self, texts: list[str], languages: list[str | None] | None = None
+    ) -> list[Score]:
+        """Normalise, encode and score raw texts (`languages` as for `score_normalized`)."""
+        return self.score_normalized([normalize(t).text for t in texts], languages)

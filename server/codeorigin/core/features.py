@@ -1,0 +1,334 @@
+"""Hashed sparse features of normalised code: what the linear member of a stacked model reads.
+
+Written once and imported by both sides, as `core.normalize` is: training
+(`codeorigin_train.variants.linear`) builds its matrix with `matrix`, the server
+(`model.linear`) scores and explains with `extract` and `char_contributions`. Pure Python and
+numpy: no scikit-learn, no torch.
+
+The text is the normalised text (`core.normalize`), exactly as the transformer sees it. Groups:
+
+- character n-grams (`char_ngrams`, 1 to 5 by default);
+- code-token n-grams (`token_ngrams`, 1 to 3): identifiers, numbers, operators and single
+  punctuation characters, as `TOKEN_RE` cuts them;
+- layout and style figures (`FIGURES`): comment and docstring density, identifier length and
+  casing, line length and its spread, blank-line rhythm, indentation.
+
+Hashing is stable across processes, machines and Python versions (never `hash()`): code points
+(UTF-32 LE) or token digests (BLAKE2b, 8 bytes) are rolled into a 64-bit polynomial hash per
+n-gram, then mixed with MurmurHash3's 64-bit finaliser and a per-group seed; the top
+`bucket_bits` bits are the bucket. A bucket's value is log(1 + count), each group scaled to unit
+L2 norm, so a long function and a short one are on the same scale.
+
+Per-character contributions are exact: a bucket's term w_j * x_j is shared equally by its
+occurrences, and each occurrence spreads its share evenly over the characters it covers (an
+n-gram that spans two lines splits by characters); a figure's term spreads over the characters
+it was measured on. They sum to the member's logit minus its bias.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+FEATURES_VERSION = 1
+_MASK = (1 << 64) - 1
+_PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime, as the rolling multiplier
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB53FE1A85EC9)
+_CHAR_SEED = 0x9E3779B97F4A7C15
+_TOKEN_SEED = 0xC2B2AE3D27D4EB4F
+TOKEN_RE = re.compile(
+    r"[A-Za-z_$][A-Za-z0-9_$]*|\d[\w.]*"
+    r"|==|!=|<=|>=|->|=>|::|\+\+|--|&&|\|\||<<|>>|\*\*|//|\+=|-=|\*=|/=|\S"
+)
+_IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+_COMMENT_START = ("#", "//", "/*", "*", "--", ";", "<!--")
+_INLINE_COMMENT = re.compile(r"\S.*?\s(#|//)\s")
+_DOC_QUOTES = ('"""', "'''")
+
+FIGURES: tuple[str, ...] = (
+    "comment_lines",  # share of lines that are comments
+    "docstring_lines",  # share of lines inside docstrings (triple quotes, /** */)
+    "inline_comments",  # share of code lines with a comment after the code
+    "identifier_length",  # mean identifier length / 20
+    "snake_case",  # share of identifiers with an underscore between lowercase letters
+    "camel_case",  # share of identifiers with a lowercase letter before an uppercase one
+    "upper_case",  # share of ALL_CAPS identifiers
+    "short_identifiers",  # share of one-letter identifiers
+    "line_length",  # mean line length / 80
+    "line_length_spread",  # standard deviation of line lengths / 40
+    "long_lines",  # share of lines over 100 characters
+    "blank_lines",  # share of blank lines
+    "block_spread",  # standard deviation of the runs of lines between blank lines / 10
+    "indentation",  # mean indentation / 8
+    "lines",  # log(1 + lines) / 6
+)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """The whole behaviour of the featuriser (a model folder records it, the server checks it)."""
+
+    version: int = FEATURES_VERSION
+    bucket_bits: int = 20
+    char_ngrams: tuple[int, int] = (1, 5)
+    token_ngrams: tuple[int, int] = (1, 3)
+    figures: bool = True
+
+    @property
+    def n_buckets(self) -> int:
+        return 1 << self.bucket_bits
+
+    @property
+    def n_figures(self) -> int:
+        return len(FIGURES) if self.figures else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> FeatureConfig:
+        """Raises ValueError on an unknown version or a malformed field."""
+        if int(raw.get("version", -1)) != FEATURES_VERSION:
+            raise ValueError(
+                f"feature version {raw.get('version')!r}; this codeorigin computes version "
+                f"{FEATURES_VERSION}"
+            )
+        config = cls(
+            version=FEATURES_VERSION,
+            bucket_bits=int(raw["bucket_bits"]),
+            char_ngrams=_pair(raw["char_ngrams"]),
+            token_ngrams=_pair(raw["token_ngrams"]),
+            figures=bool(raw["figures"]),
+        )
+        if not 8 <= config.bucket_bits <= 26:
+            raise ValueError(f"bucket_bits {config.bucket_bits} outside 8..26")
+        return config
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    low, high = (int(v) for v in value)
+    if not 0 <= low <= high <= 8:
+        raise ValueError(f"n-gram range {value!r} outside 0..8 (0 turns a group off)")
+    return low, high
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The code tokens of a normalised text: their texts and half-open character ranges."""
+
+    texts: tuple[str, ...]
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+@dataclass(frozen=True)
+class Group:
+    """Occurrences of one hashed group: the bucket of each occurrence and what it covers.
+
+    `first`/`n` index `units` (characters or tokens): an occurrence covers units first..first+n-1.
+    """
+
+    buckets: np.ndarray  # int64
+    first: np.ndarray  # int64
+    n: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class Features:
+    """One text's features: sparse bucket values (`indices` unique, `values`) and the figures."""
+
+    indices: np.ndarray  # int64, sorted, unique
+    values: np.ndarray  # float64
+    figures: np.ndarray  # float64, len(FIGURES) or 0
+
+    def logit(self, weights: np.ndarray, figure_weights: np.ndarray, bias: float) -> float:
+        """bias + w · x: the linear member's logit."""
+        z = float(np.dot(self.values, weights[self.indices])) if self.indices.size else 0.0
+        if self.figures.size:
+            z += float(np.dot(self.figures, figure_weights))
+        return float(bias) + z
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, element-wise on uint64 (wrapping arithmetic)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(33))
+    h = h * _M2
+    return h ^ (h >> np.uint64(33))
+
+
+def _rolling(units: np.ndarray, low: int, high: int, seed: int, bits: int) -> Group:
+    """Buckets of every n-gram (low <= n <= high) of a uint64 unit sequence."""
+    count = units.size
+    buckets, firsts, sizes = [], [], []
+    h = np.full(count, np.uint64(seed), dtype=np.uint64)
+    shift = np.uint64(64 - bits)
+    with np.errstate(over="ignore"):
+        for n in range(1, high + 1):
+            m = count - n + 1
+            if m <= 0:
+                break
+            h = h[:m] * _PRIME + units[n - 1 : n - 1 + m]
+            if n >= max(low, 1):
+                mixed = _fmix(h ^ np.uint64((seed * n) & _MASK))
+                buckets.append((mixed >> shift).astype(np.int64))
+                firsts.append(np.arange(m, dtype=np.int64))
+                sizes.append(np.full(m, n, dtype=np.int64))
+    if not buckets:
+        empty = np.zeros(0, dtype=np.int64)
+        return Group(empty, empty, empty)
+    return Group(np.concatenate(buckets), np.concatenate(firsts), np.concatenate(sizes))
+
+
+@lru_cache(maxsize=65536)
+def token_digest(token: str) -> int:
+    """A stable 64-bit digest of one token's text."""
+    digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def tokens(text: str) -> Tokens:
+    """The code tokens of a normalised text (`TOKEN_RE`)."""
+    found = list(TOKEN_RE.finditer(text))
+    return Tokens(
+        tuple(m.group() for m in found),
+        np.fromiter((m.start() for m in found), dtype=np.int64, count=len(found)),
+        np.fromiter((m.end() for m in found), dtype=np.int64, count=len(found)),
+    )
+
+
+def _code_points(text: str) -> np.ndarray:
+    raw = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything `extract` and `char_contributions` need of one text."""
+
+    text: str
+    tokens: Tokens
+    chars: Group
+    words: Group
+    figures: np.ndarray
+    supports: tuple[np.ndarray, ...]  # per figure: a weight per character summing to 1, or empty
+
+
+def analyse(text: str, config: FeatureConfig, *, supports: bool = False) -> Analysis:
+    """Hash the groups of a normalised text; with `supports`, also where each figure was measured."""
+    toks = tokens(text)
+    lo, hi = config.char_ngrams
+    chars = _rolling(_code_points(text), lo, hi if lo else 0, _CHAR_SEED, config.bucket_bits)
+    lo, hi = config.token_ngrams
+    digests = np.fromiter((token_digest(t) for t in toks.texts), dtype=np.uint64)
+    words = _rolling(digests, lo, hi if lo else 0, _TOKEN_SEED, config.bucket_bits)
+    if config.figures:
+        from codeorigin.core.figures import figures
+
+        values, where = figures(text, toks, supports=supports)
+    else:
+        values, where = np.zeros(0), ()
+    return Analysis(text, toks, chars, words, values, where)
+
+
+def _group_values(group: Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unique buckets, their values log(1+count)/norm, per-occurrence index into the unique)."""
+    if not group.buckets.size:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), empty
+    unique, inverse, counts = np.unique(group.buckets, return_inverse=True, return_counts=True)
+    values = np.log1p(counts.astype(np.float64))
+    values /= float(np.sqrt(np.dot(values, values)))
+    return unique, values, inverse
+
+
+def extract(text: str, config: FeatureConfig) -> Features:
+    """The features of one normalised text."""
+    return _features(analyse(text, config))
+
+
+def _features(analysis: Analysis) -> Features:
+    parts = [_group_values(g)[:2] for g in (analysis.chars, analysis.words)]
+    indices = np.concatenate([p[0] for p in parts])
+    values = np.concatenate([p[1] for p in parts])
+    if indices.size:
+        unique, inverse = np.unique(indices, return_inverse=True)
+        values = np.bincount(inverse, weights=values, minlength=unique.size)
+        indices = unique
+    return Features(indices.astype(np.int64), values, analysis.figures)
+
+
+def char_contributions(
+    text: str,
+    config: FeatureConfig,
+    weights: np.ndarray,
+    figure_weights: np.ndarray,
+    bias: float,
+) -> tuple[np.ndarray, float, Tokens]:
+    """(contribution of every character of the normalised text, logit, tokens).
+
+    The contributions sum to logit - bias (up to floating point): each bucket's term is shared by
+    its occurrences, each occurrence spread over its characters, each figure's term over the
+    characters it was measured on.
+    """
+    analysis = analyse(text, config, supports=True)
+    length = len(text)
+    diff = np.zeros(length + 1)
+    toks = analysis.tokens
+    for group, on_tokens in ((analysis.chars, False), (analysis.words, True)):
+        unique, values, inverse = _group_values(group)
+        if not unique.size:
+            continue
+        counts = np.bincount(inverse, minlength=unique.size)
+        per_occurrence = (weights[unique] * values / counts)[inverse]
+        if not on_tokens:
+            rate = per_occurrence / group.n
+            np.add.at(diff, group.first, rate)
+            np.add.at(diff, group.first + group.n, -rate)
+            continue
+        # A token n-gram spreads over its tokens' own characters (not the blanks between them).
+        widths = toks.ends - toks.starts
+        cum = np.concatenate([[0], np.cumsum(widths)])
+        covered = cum[group.first + group.n] - cum[group.first]
+        rate = per_occurrence / np.maximum(covered, 1)
+        per_token = np.zeros(len(toks.texts))
+        for k in range(int(group.n.max())):
+            inside = group.n > k
+            np.add.at(per_token, group.first[inside] + k, rate[inside])
+        np.add.at(diff, toks.starts, per_token)
+        np.add.at(diff, toks.ends, -per_token)
+    out = np.cumsum(diff)[:length]
+    for value, weight, support in zip(analysis.figures, figure_weights, analysis.supports):
+        term = float(value) * float(weight)
+        if term and support.size:
+            out += term * support
+    features = _features(analysis)
+    return out, features.logit(weights, figure_weights, bias), toks
+
+
+def matrix(texts: list[str], config: FeatureConfig) -> Any:
+    """A scipy CSR matrix of the texts' features: the buckets, then the figures as the last
+    `config.n_figures` columns (training only: scipy is not a runtime dependency)."""
+    from scipy import sparse
+
+    indptr, indices, values = [0], [], []
+    offset = config.n_buckets
+    for text in texts:
+        f = extract(text, config)
+        cols = np.concatenate([f.indices, offset + np.arange(f.figures.size, dtype=np.int64)])
+        indices.append(cols)
+        values.append(np.concatenate([f.values, f.figures]))
+        indptr.append(indptr[-1] + cols.size)
+    shape = (len(texts), offset + config.n_figures)
+    if not texts:
+        return sparse.csr_matrix(shape)
+    return sparse.csr_matrix(
+        (np.concatenate(values), np.concatenate(indices), np.asarray(indptr)), shape=shape
+    )

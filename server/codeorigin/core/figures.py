@@ -1,0 +1,194 @@
+"""Layout and style figures of normalised code, with where each was measured.
+
+Part of the linear member's features (`core.features`, `FIGURES` names them in order). Each
+figure is a number of about 0 to 1 and, when asked, a support: a weight per character of the text
+summing to 1, the characters the figure was measured on (a comment share on the comment lines, a
+mean identifier length on the identifiers, a spread on the lines far from the mean). A figure's
+term in the logit lands on its support, so per-line contributions stay exact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from codeorigin.core.features import Tokens
+
+_COMMENT_START = ("#", "//", "/*", "*", "--", ";", "<!--")
+_INLINE_COMMENT = re.compile(r"\S.*?\s(#|//)(\s|$)")
+_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+_SNAKE = re.compile(r"[a-z0-9]_[a-z0-9]")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+
+
+class _Lines:
+    """The lines of a normalised text and the characters each one owns (its text and its '\\n')."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n") if text else []
+        self.starts: list[int] = []
+        pos = 0
+        for line in self.lines:
+            self.starts.append(pos)
+            pos += len(line) + 1
+        self.length = len(text)
+
+    def support(self, weights: list[float]) -> np.ndarray:
+        """Per-character weights from per-line weights, each line's spread over its characters;
+        normalised to sum 1 (empty when every weight is 0)."""
+        total = float(sum(weights))
+        if total <= 0.0 or not self.length:
+            return np.zeros(0)
+        diff = np.zeros(self.length + 1)
+        last = len(self.lines) - 1
+        for k, w in enumerate(weights):
+            if w <= 0.0:
+                continue
+            a = self.starts[k]
+            b = min(self.length, a + len(self.lines[k]) + (1 if k < last else 0))
+            if b > a:
+                diff[a] += w / total / (b - a)
+                diff[b] -= w / total / (b - a)
+        return np.cumsum(diff)[: self.length]
+
+
+def _token_support(length: int, tokens: Tokens, chosen: list[int]) -> np.ndarray:
+    """Per-character weights spread evenly over the characters of the chosen tokens."""
+    if not chosen or not length:
+        return np.zeros(0)
+    diff = np.zeros(length + 1)
+    idx = np.asarray(chosen, dtype=np.int64)
+    np.add.at(diff, tokens.starts[idx], 1.0)
+    np.add.at(diff, tokens.ends[idx], -1.0)
+    out = np.cumsum(diff)[:length]
+    return out / out.sum()
+
+
+def _kinds(lines: list[str]) -> list[str]:
+    """Per line: "blank", "comment", "doc" (inside a docstring or /** */) or "code"."""
+    kinds: list[str] = []
+    quote: str | None = None
+    in_doc = False
+    for line in lines:
+        s = line.strip()
+        if not s:
+            kinds.append("blank")
+            continue
+        if quote is not None or in_doc:
+            kinds.append("doc")
+            if quote is not None and s.count(quote) % 2 == 1:
+                quote = None
+            if in_doc and "*/" in s:
+                in_doc = False
+            continue
+        opened = next((q for q in ('"""', "'''") if q in s), None)
+        if opened is not None and s.startswith(("r" + opened, opened, "u" + opened)):
+            kinds.append("doc")
+            quote = opened if s.count(opened) % 2 == 1 else None
+        elif s.startswith("/**"):
+            kinds.append("doc")
+            in_doc = "*/" not in s[3:]
+        elif s.startswith(_COMMENT_START):
+            kinds.append("comment")
+        else:
+            kinds.append("code")
+    return kinds
+
+
+def _spread(values: list[float]) -> tuple[float, list[float]]:
+    """(standard deviation, squared deviation of each value)."""
+    if not values:
+        return 0.0, []
+    mean = sum(values) / len(values)
+    dev = [(v - mean) ** 2 for v in values]
+    return math.sqrt(sum(dev) / len(values)), dev
+
+
+def figures(
+    text: str, tokens: Tokens, *, supports: bool = False
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The figures of `core.features.FIGURES`, in that order, and (with `supports`) the support
+    of each (empty where the figure is 0 or `supports` is False)."""
+    ls = _Lines(text)
+    kinds = _kinds(ls.lines)
+    n = len(ls.lines)
+    filled = [k != "blank" for k in kinds]
+    n_filled = max(1, sum(filled))
+    lengths = [len(line) for line in ls.lines]
+    indents = [len(line) - len(line.lstrip(" ")) for line in ls.lines]
+    code = [k == "code" for k in kinds]
+    inline = [c and bool(_INLINE_COMMENT.search(line)) for c, line in zip(code, ls.lines)]
+    idents = [i for i, t in enumerate(tokens.texts) if _IDENT.match(t)]
+    names = [tokens.texts[i] for i in idents]
+    snake = [i for i, t in zip(idents, names) if _SNAKE.search(t)]
+    camel = [i for i, t in zip(idents, names) if _CAMEL.search(t)]
+    upper = [i for i, t in zip(idents, names) if len(t) > 1 and t.isupper()]
+    short = [i for i, t in zip(idents, names) if len(t) == 1]
+    n_ids = max(1, len(idents))
+    filled_lengths = [float(v) for v, f in zip(lengths, filled) if f]
+    line_std, line_dev = _spread(filled_lengths)
+    blocks, run = [], 0
+    for f in filled + [False]:
+        if f:
+            run += 1
+        elif run:
+            blocks.append(run)
+            run = 0
+    block_std, block_dev = _spread([float(b) for b in blocks])
+
+    values = [
+        sum(k == "comment" for k in kinds) / n_filled,
+        sum(k == "doc" for k in kinds) / n_filled,
+        sum(inline) / max(1, sum(code)),
+        (sum(map(len, names)) / n_ids / 20.0) if names else 0.0,
+        len(snake) / n_ids,
+        len(camel) / n_ids,
+        len(upper) / n_ids,
+        len(short) / n_ids,
+        (sum(filled_lengths) / n_filled / 80.0) if filled_lengths else 0.0,
+        line_std / 40.0,
+        sum(v > 100 for v in filled_lengths) / n_filled,
+        (n - sum(filled)) / n if n else 0.0,
+        block_std / 10.0,
+        (sum(i for i, f in zip(indents, filled) if f) / n_filled / 8.0) if n else 0.0,
+        math.log1p(n) / 6.0,
+    ]
+    if not supports:
+        return np.asarray(values, dtype=np.float64), ()
+    block_weights: list[float] = []
+    b = run = 0
+    for k, f in enumerate(filled):
+        if f:
+            run += 1
+        if run and (not f or k == n - 1):
+            block_weights.extend([block_dev[b] / blocks[b]] * blocks[b])
+            b += 1
+            run = 0
+        if not f:
+            block_weights.append(0.0)
+    dev_iter = iter(line_dev)
+    line_weights = [next(dev_iter) if f else 0.0 for f in filled]
+    length = ls.length
+    where = (
+        ls.support([float(k == "comment") for k in kinds]),
+        ls.support([float(k == "doc") for k in kinds]),
+        ls.support([float(v) for v in inline]),
+        _token_support(length, tokens, idents),
+        _token_support(length, tokens, snake),
+        _token_support(length, tokens, camel),
+        _token_support(length, tokens, upper),
+        _token_support(length, tokens, short),
+        ls.support([float(v) if f else 0.0 for v, f in zip(lengths, filled)]),
+        ls.support(line_weights),
+        ls.support([float(v > 100 and f) for v, f in zip(lengths, filled)]),
+        ls.support([float(not f) for f in filled]),
+        ls.support(block_weights),
+        ls.support([float(i) if f else 0.0 for i, f in zip(indents, filled)]),
+        ls.support([1.0] * n),
+    )
+    return np.asarray(values, dtype=np.float64), where
