@@ -1,0 +1,178 @@
+"""The agentic corpus builder on a tiny git repository made here, read as a user's clone with the
+AIDev CSVs beside it, and its merge into a dataset."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from codeorigin_train.data.agentic.build import main
+from codeorigin_train.data.agentic.changes import read_shared
+from codeorigin_train.data.agentic.merge import Caps, merge
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+LIB_2020 = '''\
+def parse_header(line, separator=":"):
+    name, _, value = line.partition(separator)
+    name = name.strip().lower()
+    value = value.strip()
+    return name, value
+
+
+def join_headers(headers):
+    parts = []
+    for name, value in headers:
+        parts.append(name + ": " + value)
+    return "\\r\\n".join(parts)
+'''
+
+UTIL_2020 = '''\
+def chunked(items, size):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def flatten(rows):
+    out = []
+    for row in rows:
+        out.extend(row)
+    return out
+'''
+
+AGENT_FUNCTION = '''
+
+def normalize_header_name(name: str) -> str:
+    """Return the canonical form of an HTTP header name."""
+    cleaned = name.strip().replace("_", "-")
+    parts = [part.capitalize() for part in cleaned.split("-") if part]
+    return "-".join(parts)
+'''
+
+
+def _git(repo: Path, *args: str, date: str | None = None, author: str = "Ada") -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME=author, GIT_AUTHOR_EMAIL=f"{author}@example.org",
+               GIT_COMMITTER_NAME=author, GIT_COMMITTER_EMAIL=f"{author}@example.org")  # fmt: skip
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    done = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _commit(repo: Path, files: dict[str, str], date: str, author: str = "Ada") -> str:
+    for name, text in files.items():
+        (repo / name).write_text(text)
+        _git(repo, "add", name)
+    _git(repo, "commit", "-q", "-m", f"change {date}", date=date, author=author)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture()
+def clones(tmp_path: Path) -> tuple[Path, Path]:
+    repo = tmp_path / "clones" / "acme+tool"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, {"README.md": "tool\n"}, "2019-01-05T10:00:00+00:00")
+    _commit(repo, {"lib.py": LIB_2020}, "2020-03-01T10:00:00+00:00")
+    _commit(repo, {"util.py": UTIL_2020}, "2020-05-01T10:00:00+00:00")
+    # The agent's pull request: one new function, and one line of an old function changed.
+    edited = LIB_2020.replace('value = value.strip()', 'value = value.strip().rstrip(";")')
+    agent_sha = _commit(repo, {"lib.py": edited + AGENT_FUNCTION}, "2025-02-10T09:00:00+00:00",
+                        author="devin-ai-integration[bot]")  # fmt: skip
+    aidev = tmp_path / "AIDev-pop"
+    _write_csv(aidev / "Devin" / "prs.csv", [{
+        "id": "900", "number": "7", "title": "normalize header names", "user": "devin",
+        "state": "closed", "created_at": "2025-02-10T08:00:00Z",
+        "merged_at": "2025-02-10T10:00:00Z",
+        "repo_url": "https://api.github.com/repos/acme/tool",
+        "html_url": "https://github.com/acme/tool/pull/7",
+    }])  # fmt: skip
+    _write_csv(aidev / "Devin" / "pr_commits.csv", [{
+        "pr_id": "900", "sha": agent_sha, "author": "devin-ai-integration[bot]",
+        "committer": "devin-ai-integration[bot]", "message": "normalize header names",
+    }])  # fmt: skip
+    return tmp_path / "clones", aidev
+
+
+def test_builder_reads_a_users_clones(clones: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "agentic.parquet"
+    assert main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out)]) == 0
+    df = pd.read_parquet(out)
+    agent = df[df["label"] == 1]
+    # Only the function the agent wrote; the old function it edited one line of stays out.
+    assert agent["name"].tolist() == ["normalize_header_name"]
+    row = agent.iloc[0]
+    assert (row["agent"], row["origin"], row["change"], row["repo"]) == ("devin", "pr", "7", "acme/tool")
+    assert row["date"] == "2025-02-10T10:00:00Z" and row["path"] == "lib.py"
+    assert row["added"] == 1.0 and row["start_line"] == 15
+    assert row["code"].startswith("def normalize_header_name(name: str) -> str:")
+    human = df[df["label"] == 0]
+    # `flatten` has 7 identifier tokens: too short to judge, as the runtime would say.
+    assert set(human["name"]) == {"parse_header", "join_headers", "chunked"}
+    # The snapshot is the last commit before 2021-07-01: 2020's code, not the agent's edit.
+    snap = human[human["origin"] == "snapshot"]
+    assert all(d.startswith("2020-05-01") for d in snap["date"])
+    assert "value.strip().rstrip" not in " ".join(human["code"])
+    # A human commit adding at least 15 source lines is the human counterpart of a pull request;
+    # its function is also in the snapshot, and the duplicate is kept once.
+    assert human["name"].tolist().count("chunked") == 1
+    assert {"snapshot", "commit"} <= set(human["origin"])
+    # Every row of one repository is in one split.
+    assert df.groupby("repo")["split"].nunique().max() == 1
+    assert set(df["source"]) == {"aidev"} and set(df["group"]) == {"repo:acme/tool"}
+
+
+def test_builder_options_and_bad_input(clones: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "a.parquet"
+    # Counting a function with half its lines added takes the edited old function in too.
+    main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out),
+          "--min-added", "0.0"])  # fmt: skip
+    names = set(pd.read_parquet(out).query("label == 1")["name"])
+    assert {"normalize_header_name", "parse_header"} <= names
+    with pytest.raises(SystemExit, match="--aidev"):
+        main(["--clones", str(clones[0]), "--out", str(out)])
+    with pytest.raises(SystemExit, match="not found"):
+        main(["--data-root", str(tmp_path / "nowhere"), "--out", str(out)])
+
+
+def test_merge_caps_and_deduplicates(clones: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "agentic.parquet"
+    main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out)])
+    agentic = pd.read_parquet(out)
+    repeated = agentic[agentic["name"] == "chunked"].iloc[:1]
+    dataset = repeated[["code", "label", "language"]].assign(
+        source="other", generator="human", group="g:1", split="train", n_lines=5, has_comments=False
+    )
+    merged, record = merge(dataset, agentic, Caps(snapshot=1))
+    assert (merged["source"] == "other").sum() == 1  # the other source's copy stays
+    assert len(merged[(merged["source"] == "aidev") & (merged["origin"] == "snapshot")]) == 1
+    assert record["agentic_after_caps"] < record["agentic_read"]
+
+
+@pytest.mark.skipif(not (SHARED / "SAILResearch+AI_Teammates_in_SE3").is_dir(), reason="no shared data")
+def test_shared_folder_reads_every_change() -> None:
+    changes, snapshots = read_shared(SHARED / "SAILResearch+AI_Teammates_in_SE3")
+    kinds = pd.Series([c.kind for c in changes]).value_counts().to_dict()
+    assert kinds == {"commit": 640, "pr": 634}
+    assert len(snapshots) == 80
+    assert {c.agent for c in changes} == {"codex", "devin", "copilot", "human"}

@@ -1,0 +1,187 @@
+"""`codeorigin-train agentic`: the agentic corpus as rows.
+
+    codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
+    codeorigin-train agentic --clones ~/clones --aidev AIDev-pop --out training/work/agentic.parquet
+
+Agent rows are the functions of the agents' pull requests of which at least `--min-added` (0.9) of
+the lines were added by the pull request; human rows are every function of the dated snapshots and
+the functions the dated human commits added under the same rule. Rows have the dataset's columns
+(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their provenance.
+Duplicates (the same function in two pull requests, or in an agent's and a human's code) are
+removed as the dataset builder removes them, and the split is drawn per repository (60/20/20, the
+real-project split), so a repository never crosses splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin.core.normalize import NORMALIZATION_VERSION
+from codeorigin_train.data.agentic.changes import (
+    HUMAN_AGENT,
+    Change,
+    Snapshot,
+    read_clones,
+    read_shared,
+)
+from codeorigin_train.data.agentic.functions import Counts, change_functions, snapshot_functions
+from codeorigin_train.data.build import COLUMNS
+from codeorigin_train.data.clean import deduplicate, has_comments
+from codeorigin_train.data.records import HUMAN, LLM
+from codeorigin_train.data.splits import split_of
+
+log = logging.getLogger(__name__)
+
+SOURCE = "aidev"
+FOLDER = "SAILResearch+AI_Teammates_in_SE3"
+SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
+PROVENANCE = [
+    "repo", "agent", "origin", "change", "path", "name", "start_line", "end_line",
+    "date", "is_test", "added",
+]  # fmt: skip
+
+
+def _rows_of_change(change: Change, min_added: float, per_change: int, counts: Counts) -> list[dict]:
+    rows = []
+    for fn in change_functions(change, min_added, counts):
+        rows.append(_row(fn, change.repo, change.agent, change.kind, change.ident, change.date))
+    if per_change and len(rows) > per_change:
+        counts.spans["over-change-cap"] += len(rows) - per_change
+        rows = rows[:per_change]
+    return rows
+
+
+def _row(fn, repo: str, agent: str, origin: str, ident: str, date: str) -> dict:
+    return {
+        "code": fn.code,
+        "label": HUMAN if agent == HUMAN_AGENT else LLM,
+        "language": fn.language,
+        "source": SOURCE,
+        "generator": agent,
+        "group": f"repo:{repo}",
+        "n_lines": fn.code.count("\n") + 1,
+        "repo": repo,
+        "agent": agent,
+        "origin": origin,
+        "change": ident,
+        "path": fn.path,
+        "name": fn.name,
+        "start_line": fn.start_line,
+        "end_line": fn.end_line,
+        "date": date,
+        "is_test": fn.is_test,
+        "added": round(fn.added, 4),
+    }
+
+
+def corpus_rows(
+    changes: list[Change],
+    snapshots: list[Snapshot],
+    *,
+    min_added: float = 0.9,
+    tests: bool = True,
+    per_change: int = 0,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict]:
+    """The corpus' rows (deduplicated, split by repository) and what was kept and dropped."""
+    counts = {"pr": Counts(), "commit": Counts(), "snapshot": Counts()}
+    rows: list[dict] = []
+    for change in changes:
+        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind]))
+    for snap in snapshots:
+        for fn in snapshot_functions(snap, counts["snapshot"]):
+            rows.append(_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date))
+    df = pd.DataFrame(rows)
+    n_read = len(df)
+    if not tests and len(df):
+        df = df[~df["is_test"]]
+    if len(df):
+        df, dedup = deduplicate(df.reset_index(drop=True))
+        df["has_comments"] = [has_comments(c, lang) for c, lang in zip(df["code"], df["language"])]
+        df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+        dedup_record = dedup.__dict__
+    else:
+        df = pd.DataFrame(columns=[*COLUMNS, *PROVENANCE])
+        dedup_record = {}
+    record = {
+        "min_added": min_added,
+        "tests": tests,
+        "per_change": per_change,
+        "rows_read": n_read,
+        "dedup": dedup_record,
+        "extraction": {k: v.as_dict() for k, v in counts.items()},
+        "normalization_version": NORMALIZATION_VERSION,
+    }
+    return df[[*COLUMNS, *PROVENANCE]].reset_index(drop=True), record
+
+
+def summary(df: pd.DataFrame) -> dict:
+    """Counts by agent, language and split, and repositories per agent: the README's table."""
+    return {
+        "rows": len(df),
+        "by_agent": df.groupby("agent").size().to_dict(),
+        "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
+        "by_origin": df.groupby("origin").size().to_dict(),
+        "by_language_label": {
+            f"{lang}/{'llm' if label else 'human'}": int(n)
+            for (lang, label), n in df.groupby(["language", "label"]).size().items()
+        },
+        "by_split_label": {
+            f"{s}/{'llm' if label else 'human'}": int(n)
+            for (s, label), n in df.groupby(["split", "label"]).size().items()
+        },
+        "tests": int(df["is_test"].sum()),
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="codeorigin-train agentic", description=__doc__.split("\n")[0])
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                   help=f"the shared data folder (reads {FOLDER}/ in it)")
+    p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
+    p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
+    p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
+    p.add_argument("--min-added", type=float, default=0.9,
+                   help="share of a function's lines the change must have added (default 0.9)")
+    p.add_argument("--no-tests", action="store_true", help="leave test files out")
+    p.add_argument("--per-change-cap", type=int, default=0,
+                   help="at most this many functions of one pull request or commit (0: no cap)")
+    p.add_argument("--seed", type=int, default=0)
+    return p  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    start = time.perf_counter()
+    if args.clones is not None:
+        if args.aidev is None:
+            raise SystemExit("--clones needs --aidev (the folder with <Agent>/prs.csv)")
+        changes, snapshots = read_clones(args.clones, args.aidev)
+    else:
+        root = args.data_root / FOLDER
+        if not root.is_dir():
+            raise SystemExit(f"{root} not found: give --data-root, or --clones and --aidev")
+        changes, snapshots = read_shared(root)
+    df, record = corpus_rows(
+        changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
+        per_change=args.per_change_cap, seed=args.seed,
+    )  # fmt: skip
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    record["summary"] = summary(df)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(args.out, index=False)
+    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    print(json.dumps(record["summary"], indent=2))
+    print(f"{len(df)} rows in {record['seconds']} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

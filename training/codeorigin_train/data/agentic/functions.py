@@ -1,0 +1,120 @@
+"""The functions of a change or a snapshot, as the server would judge them.
+
+Each file is split with the server's own span finder (`core.spans.extract_spans`); only function and
+method spans count (never a module span), and only those the runtime would judge: at least
+`VerdictRules().min_lines` statement lines and `min_tokens` identifier and literal tokens in the body
+(`core.spans.Content`, the runtime's too-short rule). For a change, a span is the change's when at
+least `min_added` of its lines are lines the patch added (`core.diffs`); a snapshot keeps every
+span. The text is normalised with the server's `normalize`, so it is exactly what would be scored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from codeorigin.core import languages
+from codeorigin.core.diffs import DiffError, added_lines
+from codeorigin.core.normalize import normalize
+from codeorigin.core.spans import Span, extract_spans, line_starts
+from codeorigin.engine import VerdictRules
+from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
+
+MAX_LINES = 300  # longer spans are data tables or generated code, as in the real-project builder
+_RULES = VerdictRules()
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function with where it came from; `added` is the share of its lines the change added
+    (1.0 for a snapshot's functions: the whole file is the human side)."""
+
+    code: str
+    language: str
+    path: str
+    name: str
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    added: float
+    is_test: bool
+
+
+@dataclass
+class Counts:
+    """What extraction kept and dropped, and why; for the build record."""
+
+    files: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    spans: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
+
+
+def _line_of(starts: list[int], offset: int) -> int:
+    """The 1-based line of a character offset."""
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo + 1
+
+
+def _judged(span: Span) -> bool:
+    return span.statement_lines >= _RULES.min_lines and span.content_tokens >= _RULES.min_tokens
+
+
+def spans_of(
+    f: SourceFile, added: set[int] | None, min_added: float, counts: Counts
+) -> Iterator[Function]:
+    """The judged function spans of one file; with `added` (the patch's added lines), only those
+    of which at least `min_added` of the lines were added."""
+    text = f.read()
+    if text is None:
+        counts.skipped["unreadable"] += 1
+        return
+    language = languages.for_file(f.path, text)
+    if language is None:
+        counts.skipped["language"] += 1
+        return
+    counts.files += 1
+    starts = line_starts(text)
+    for span in extract_spans(text, language):
+        if span.kind == "module":
+            continue
+        first, last = _line_of(starts, span.start), _line_of(starts, max(span.end - 1, span.start))
+        lines = last - first + 1
+        share = 1.0 if added is None else sum(1 for n in range(first, last + 1) if n in added) / lines
+        if share < min_added:
+            counts.spans["not-added"] += 1
+            continue
+        if not _judged(span):
+            counts.spans["too-short"] += 1
+            continue
+        code = normalize(span.text(text)).text
+        if code.count("\n") + 1 > MAX_LINES:
+            counts.spans["long"] += 1
+            continue
+        counts.spans["kept"] += 1
+        yield Function(code, language, f.path, span.name, first, last, share, f.is_test)
+
+
+def change_functions(change: Change, min_added: float, counts: Counts) -> Iterator[Function]:
+    """The functions a change added: spans of its post-images mostly made of added lines."""
+    try:
+        added = added_lines(change.patch())
+    except DiffError:
+        counts.skipped["bad-patch"] += 1
+        return
+    for f in change.files:
+        yield from spans_of(f, added.get(f.path, set()), min_added, counts)
+
+
+def snapshot_functions(snapshot: Snapshot, counts: Counts) -> Iterator[Function]:
+    """Every judged function span of a snapshot's files."""
+    for f in snapshot.files:
+        yield from spans_of(f, None, 0.0, counts)

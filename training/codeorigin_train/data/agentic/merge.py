@@ -1,0 +1,96 @@
+"""The agentic rows into a dataset, with caps so that no repository or agent dominates.
+
+    codeorigin-train agentic-merge --dataset training/work/dataset-v3.parquet \\
+        --agentic training/work/agentic.parquet --out training/work/dataset-v4.parquet
+
+Caps are per repository and origin (agent pull requests, human commits, snapshot files), drawn
+with a fixed seed; then the dataset and the capped rows are deduplicated together (the dataset's
+rows first, so an agentic row that repeats a row of another source is the one removed, and a
+function on both sides of the labels is removed from both). The agentic rows keep their own
+repository split; the other rows keep theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin_train.data.agentic.build import PROVENANCE
+from codeorigin_train.data.clean import deduplicate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caps:
+    """At most this many rows of one repository, by origin."""
+
+    pr: int = 60
+    commit: int = 60
+    snapshot: int = 120
+    seed: int = 0
+
+
+def _order(seed: int, code: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{seed}\x1f{code}".encode(), digest_size=8).digest(), "big")
+
+
+def cap(agentic: pd.DataFrame, caps: Caps) -> pd.DataFrame:
+    """At most `caps.<origin>` rows per (repository, origin), a deterministic draw."""
+    keep = []
+    for (_, origin), g in agentic.groupby(["repo", "origin"], sort=True):
+        limit = getattr(caps, origin)
+        if len(g) > limit:
+            g = g.assign(_o=[_order(caps.seed, c) for c in g["code"]]).nsmallest(limit, "_o")
+        keep.append(g.drop(columns="_o", errors="ignore"))
+    return pd.concat(keep).sort_index() if keep else agentic
+
+
+def merge(dataset: pd.DataFrame, agentic: pd.DataFrame, caps: Caps) -> tuple[pd.DataFrame, dict]:
+    """The dataset with the capped agentic rows, deduplicated across every source."""
+    capped = cap(agentic, caps)
+    both = pd.concat([dataset.assign(_agentic=False), capped.assign(_agentic=True)],
+                     ignore_index=True)  # fmt: skip
+    kept, stats = deduplicate(both)
+    record = {
+        "caps": asdict(caps),
+        "agentic_read": len(agentic),
+        "agentic_after_caps": len(capped),
+        "agentic_kept": int(kept["_agentic"].sum()),
+        "dataset_kept": int((~kept["_agentic"]).sum()),
+        "dedup": stats.__dict__,
+    }
+    return kept.drop(columns="_agentic").reset_index(drop=True), record
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    p = argparse.ArgumentParser(prog="codeorigin-train agentic-merge", description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--agentic", type=Path, default=Path("training/work/agentic.parquet"))
+    p.add_argument("--out", type=Path, required=True)
+    for name, value in asdict(Caps()).items():
+        p.add_argument(f"--{name.replace('_', '-')}" + ("" if name == "seed" else "-cap"),
+                       dest=name, type=int, default=value)  # fmt: skip
+    args = p.parse_args(argv)
+    caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
+    dataset = pd.read_parquet(args.dataset)
+    agentic = pd.read_parquet(args.agentic)
+    df, record = merge(dataset, agentic, caps)
+    for col in PROVENANCE:
+        if col not in df:
+            df[col] = None
+    df.to_parquet(args.out, index=False)
+    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
