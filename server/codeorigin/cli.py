@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeorigin import __version__, cli_diff, cli_ray
+from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
@@ -89,21 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps", type=positive_int, default=None, help="Integrated Gradients steps"
     )
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
-    bench.add_argument("--model", metavar="DIR", type=Path, default=None)
-    bench.add_argument("--threads", type=positive_int, default=1)
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
-    bench.add_argument("--no-server", action="store_true", help="skip the measurements over stdio")
-    bench.add_argument(
-        "--ray-actors",
-        metavar="N,N,...",
-        type=cli_ray.actor_counts,
-        default=None,
-        help="instead: scan rates with this many Ray actors each (e.g. 1,2,4), and the scaling",
-    )
-    bench.add_argument(
-        "--ray", metavar="ADDRESS", default=None, help="--ray-actors: an existing Ray cluster"
-    )
+    bench_cli.add_arguments(bench)
     return parser
 
 
@@ -138,23 +125,6 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="parse files with this extension as LANG (e.g. .h=cpp); repeatable",
     )
-
-
-def run_bench(args: argparse.Namespace) -> int:
-    from codeorigin import bench
-    from codeorigin.model.manifest import ModelError
-
-    if args.ray_actors is not None:
-        return cli_ray.run_bench(args)
-    try:
-        result = bench.run(
-            args.model, threads=args.threads, quick=args.quick, server=not args.no_server
-        )
-    except ModelError as exc:
-        print(f"codeorigin bench: {exc}", file=sys.stderr)
-        return 2
-    print(bench.to_json(result) if args.json else bench.render_table(result))
-    return 0
 
 
 def _default_threads() -> int:
@@ -413,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return run_serve(args)
     if args.command == "bench":
-        return run_bench(args)
+        return bench_cli.run(args)
     if args.command == "explain":
         return run_explain(args)
     parser.print_help(sys.stderr)

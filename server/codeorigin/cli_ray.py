@@ -1,7 +1,7 @@
-"""The command line of `scan --ray`, `scan --repos` and `bench --ray-actors` (`cli` calls it).
+"""The command line of `scan --ray` and `scan --repos` (`cli` calls it).
 
 Kept apart from `cli` so the command every user runs stays short; Ray itself is imported only in
-`distributed`, when a Ray scan starts.
+`distributed`, when a Ray scan starts. `bench --ray-actors` is the benchmark's (`bench.cli`).
 """
 
 from __future__ import annotations
@@ -18,17 +18,6 @@ if TYPE_CHECKING:
     from codeorigin.model.scorer import Model
     from codeorigin.report import ScanReport
     from codeorigin.scan import ScanOptions
-
-
-def actor_counts(value: str) -> list[int]:
-    """`--ray-actors 1,2,4`: the actor counts to measure, each at least 1."""
-    try:
-        counts = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a list of integers: {value!r}") from exc
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError(f"actor counts must be at least 1, got {value!r}")
-    return counts
 
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
@@ -55,27 +44,6 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
         default=None,
         help="--ray: scoring actors (default: the cluster's CPUs / --threads)",
     )
-
-
-def run_bench(args: argparse.Namespace) -> int:
-    """`codeorigin bench --ray-actors`: the scan rates per actor count (`ray_bench`)."""
-    from codeorigin import distributed, ray_bench
-    from codeorigin.model.manifest import ModelError
-
-    try:
-        with contextlib.redirect_stdout(sys.stderr):  # Ray's own messages stay off the figures
-            result = ray_bench.run(
-                args.model,
-                args.ray_actors,
-                threads=args.threads,
-                quick=args.quick,
-                address=args.ray,
-            )
-    except (ModelError, distributed.RayScanError) as exc:
-        print(f"codeorigin bench: {exc}", file=sys.stderr)
-        return 2
-    print(ray_bench.to_json(result) if args.json else ray_bench.render(result))
-    return 0
 
 
 def ray_address(args: argparse.Namespace) -> str | None:

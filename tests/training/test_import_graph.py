@@ -191,3 +191,47 @@ def test_the_stage_order_check_sees_a_late_import_and_allows_an_interface(tmp_pa
         "codeorigin_train.data.a -> codeorigin_train.card",
         "codeorigin_train.data.a -> codeorigin_train.card.b",
     ]
+
+
+def _reach(graph: dict[str, set[str]], roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.get(module, ()))
+    return seen
+
+
+def test_the_server_is_three_towers_over_engine_model_and_core() -> None:
+    """The command line's scan path (`cli_ray` -> `distributed` -> `scan`), the language server
+    (`lsp/`) and the benchmark (`bench/`) stand side by side on `engine`, `model` and `core`:
+    neither the scan path nor the server imports the benchmark or the other, the benchmark drives
+    the server over stdio only, and the floors below import none of them. Only `cli` imports the
+    benchmark (its `bench` command)."""
+    graph = import_graph(PACKAGES["server"])
+    bench = {m for m in graph if m == "codeorigin.bench" or m.startswith("codeorigin.bench.")}
+    lsp = {m for m in graph if m.startswith("codeorigin.lsp")}
+    scan_path = {
+        "codeorigin.cli",
+        "codeorigin.cli_ray",
+        "codeorigin.distributed",
+        "codeorigin.scan",
+    }
+    assert len(bench) >= 6 and len(lsp) >= 10
+    scan_tower = _reach(graph, ["codeorigin.cli_ray", "codeorigin.distributed", "codeorigin.scan"])
+    assert not scan_tower & (bench | lsp), sorted(scan_tower & (bench | lsp))
+    lsp_tower = _reach(graph, ["codeorigin.lsp.server", "codeorigin.lsp.__main__"])
+    assert not lsp_tower & (bench | scan_path), sorted(lsp_tower & (bench | scan_path))
+    bench_tower = _reach(graph, sorted(bench))
+    assert not bench_tower & lsp, sorted(bench_tower & lsp)
+    floors = [
+        m
+        for m in graph
+        if m == "codeorigin.engine" or m.startswith(("codeorigin.model", "codeorigin.core"))
+    ]
+    below = _reach(graph, floors)
+    assert not below & (bench | lsp | scan_path), sorted(below & (bench | lsp | scan_path))
+    importers = sorted(m for m, targets in graph.items() if m not in bench and targets & bench)
+    assert importers == ["codeorigin.cli"]

@@ -253,7 +253,7 @@ def test_explaining_needs_no_torch(planted: tuple[torch.nn.Module, Path]) -> Non
         "import sys\n"
         "sys.modules['torch'] = None  # any import of torch now fails\n"
         "from codeorigin.model.attributor import Attributor\n"
-        "import codeorigin.model.ig_bench\n"
+        "import codeorigin.bench.ig\n"
         f"att = Attributor({str(planted[1])!r}).attribute('def f(x):\\n    zebra = x', steps=4)\n"
         "assert att.lines and 'transformers' not in sys.modules\n"
     )

@@ -6,7 +6,7 @@ them.
 
 from __future__ import annotations
 
-from codeorigin.bench import BenchResult, _check, judge, render_table, spread
+from codeorigin.bench.machine import BenchResult, _check, judge, render_table, spread
 
 
 def test_a_check_passes_only_when_the_whole_spread_meets_the_target() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from codeorigin import distributed, scan
-from codeorigin.bench_synth import synth_function
+from codeorigin.bench.synth import synth_function
 from codeorigin.cli import main
 from codeorigin.engine import Engine
 from codeorigin.model.manifest import default_model_dir
@@ -271,7 +271,7 @@ def test_repos_lists_paths_and_git_urls_with_a_summary_each(
 def test_bench_measures_each_actor_count_with_the_cpu_line(ray_cluster: None) -> None:
     """`codeorigin bench --ray-actors` (a small corpus): one figure per actor count, the scaling
     over 1 actor, each Ray report equal to the local one, and the CPU line above the table."""
-    from codeorigin import ray_bench
+    from codeorigin.bench import ray_actors as ray_bench
 
     result = ray_bench.run(None, [1, 2], functions=48)
     assert [r["actors"] for r in result["runs"]] == [1, 2]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeorigin.bench_synth import percentile, synth_file
+from codeorigin.bench.synth import percentile, synth_file
 
 
 async def server_session(model_dir: Path | None, threads: int, quick: bool) -> dict[str, Any]:

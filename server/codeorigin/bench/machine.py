@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codeorigin.bench_server import server_session
-from codeorigin.bench_synth import mixed_files, percentile, synth_file, synth_function
+from codeorigin.bench.server import server_session
+from codeorigin.bench.synth import mixed_files, percentile, synth_file, synth_function
 
 TARGETS = {
     "cold_start_s": 2.0,

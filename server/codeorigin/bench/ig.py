@@ -4,7 +4,7 @@ The target is a 200-token function explained within 1 s at the median on a 2-cor
 shipped MiniLM-sized model. `bench_hover` measures exactly what a hover pays when the cache misses:
 normalisation, encoding, the gradient-graph runs, the quadrature and the mapping to lines.
 
-    python -m codeorigin.model.ig_bench MODEL_DIR --tokens 200 --steps 16 32 64 --threads 1 2
+    python -m codeorigin.bench.ig MODEL_DIR --tokens 200 --steps 16 32 64 --threads 1 2
 """
 
 from __future__ import annotations

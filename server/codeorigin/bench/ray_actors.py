@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeorigin import bench, distributed, scan
+from codeorigin import distributed, scan
+from codeorigin.bench import machine as bench
 
 VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "neon")
 CHUNK_FILES = 8
