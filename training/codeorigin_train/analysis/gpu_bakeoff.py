@@ -1,6 +1,6 @@
 """`python -m codeorigin_train.analysis.gpu_bakeoff`: record the GPU bake-off, its CPU students and
 the runtime's judgement of model folders on its held-out rows in a model folder's `metrics.json`
-(`analysis.gpu_bakeoff`) and card (`card_gpu`)."""
+(`analysis.gpu_bakeoff`) and card (`card.gpu`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The shared export code does the work (`export.write_model_folder`: scorer graph `input_ids,
 attention_mask -> logit`, parity against torch, tokenizer, manifest with digests;
-`quantize.quantize_scorer`: the int8 copy; `gradient_export.add_gradient_graph`: the Integrated
+`export.quantize.quantize_scorer`: the int8 copy; `export.gradient.add_gradient_graph`: the Integrated
 Gradients graph with its own parity check). This module adds what is particular to a backbone:
 its runtime tokenizer (with the `[CLS]`/`[SEP]`/`[PAD]` names), the int8 check on given texts
 (the int8 scorer is used only when validation AUROC stays within `max_auroc_drop` of fp32), and the

@@ -5,7 +5,7 @@ layers, pooled over tokens, with the design's head.
 rest of the training tree expects (`CodeOriginClassifier`'s `encoder`): it takes `input_ids` or
 `inputs_embeds` and a 2D keep mask or a 4D additive mask, and always hands the model one 4D additive
 mask, causal for a decoder. transformers passes a 4D mask through untouched, so the ONNX scorer, the
-Integrated Gradients graph (`gradient_export`, which feeds a 4D additive padding mask) and training
+Integrated Gradients graph (`export.gradient`, which feeds a 4D additive padding mask) and training
 all compute exactly the same attention.
 
 `BackboneClassifier` = `BackboneEncoder` + pooling (mean over real tokens, or the last real token;
@@ -164,7 +164,7 @@ class BackboneClassifier(nn.Module):
     """Encoder + pooling + head; `forward(input_ids, attention_mask)` returns logits [B].
 
     Has the parts the export path and the gradient graph use: `encoder`, `head`, `forward_embeds`,
-    `word_embeddings`. The gradient graph pools by mean (`gradient_export._Core`), so only a
+    `word_embeddings`. The gradient graph pools by mean (`export.gradient._Core`), so only a
     mean-pooled classifier gets one (`export.export_backbone` says so for last-token pooling).
     """
 

@@ -6,7 +6,7 @@ and the CPU students distilled from it, recorded like an analysis tool's (`analy
 
 gathers every `WORK/bakeoff/*/bakeoff.json`, the students' run reports (`WORK/runs/<name>/
 metrics.json`) and the runtime's judgement of model folders on the bake-off's held-out rows
-(`WORK/pool-eval-*.json`, from `evaluate_pool`), writes them under `analysis.gpu_bakeoff` of the
+(`WORK/pool-eval-*.json`, from `evaluation.pool`), writes them under `analysis.gpu_bakeoff` of the
 folder's `metrics.json` and splices the section into its card (`body` renders it).
 """
 

@@ -1,6 +1,6 @@
 """Everything the model card quotes, gathered from a work folder into `metrics.json`.
 
-The card (`card.py`) renders only what is collected here: the dataset, the bake-off table (one row
+The card (`model_card.py`) renders only what is collected here: the dataset, the bake-off table (one row
 per evaluated run, with leave-one-source-out folds that ran as separate processes), the chosen
 run's report, its export record, recipe screens, and rows of the model being replaced that this
 work folder did not rerun (marked "recorded"). `pick` is the bake-off rule.

@@ -1,10 +1,10 @@
-"""The model card, written from the metrics JSON that `card_metrics.collect` gathers.
+"""The model card, written from the metrics JSON that `card.metrics.collect` gathers.
 
 Every figure in the card comes from `metrics.json`; the prose around the figures states what the
 figures mean, including where the model does not beat the character n-gram baseline. The card is
 one function per section, in the order of `SECTIONS`: the sections that describe the model are
-here, the result sections in `card_results.py`, the analysis tools' in `card_analysis.py`, what
-they share in `card_parts.py`.
+here, the result sections in `results.py`, the analysis tools' in `analysis.py`, what
+they share in `parts.py`.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def metric_rows(table: dict[str, dict[str, Any]]) -> list[str]:
 
 @dataclass(frozen=True)
 class Card:
-    """The parts of the metrics document (`card_metrics.collect`) that several sections read."""
+    """The parts of the metrics document (`card.metrics.collect`) that several sections read."""
 
     m: dict[str, Any]
     ch: dict[str, Any]  # the chosen run's report

@@ -1,5 +1,5 @@
 """The model card's result sections: bake-off, baseline, held-out figures, real-code FPR,
-targets, ablation and export (`card.SECTIONS` orders them with the others)."""
+targets, ablation and export (`model_card.SECTIONS` orders them with the others)."""
 
 from __future__ import annotations
 

@@ -193,7 +193,7 @@ def export_folder(
 
 def paired_runtime(work: Path, model: Path, dest: Path, *, overwrite: bool = False) -> None:
     """The model folder `model` judged through the runtime on the paired test projects
-    (`evaluate_paired`), written to `dest`; nothing without `WORK/paired.parquet`, or when `dest`
+    (`evaluation.paired`), written to `dest`; nothing without `WORK/paired.parquet`, or when `dest`
     exists and not `overwrite`."""
     from codeorigin_train.evaluation.paired import evaluate
 
@@ -211,7 +211,7 @@ def ship(
     """Export the finished run `name` as the shipped model: `export_folder`, then `export.json`
     (parity, latency, sizes) in the run folder and, with `card`, `metrics.json` and
     `MODEL_CARD.md` in `out` (returned; without `card`, the export record). `options` go to the
-    variant's constructor and to `card_metrics.collect`."""
+    variant's constructor and to `card.metrics.collect`."""
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.variants import registry
 
