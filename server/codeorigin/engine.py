@@ -63,6 +63,7 @@ class SpanResult:
     key: str  # cache key of the normalised text
     reason: str | None = None  # why a span is "generated" or "not_judged" (its language)
     suppressed: str | None = None
+    language: str | None = None  # the document's canonical language id (a stacked model reads it)
 
     @property
     def text_hash(self) -> str:
@@ -262,7 +263,9 @@ class Engine:
         picked = [(p[0], lang) for p, lang, ok in zip(prepared, langs, judged) if ok]
         wholes = [(text, lang) for text, lang in picked if text.strip()] if whole else []
         scored = (
-            self.score_texts(texts + [w for w, _ in wholes], text_langs + [lang for _, lang in wholes])
+            self.score_texts(
+                texts + [w for w, _ in wholes], text_langs + [lang for _, lang in wholes]
+            )
             if texts or wholes
             else []
         )
@@ -330,6 +333,7 @@ class Engine:
                     key=key,
                     reason=reason,
                     suppressed=suppressed,
+                    language=language,
                 )
             )
         return results

@@ -7,7 +7,9 @@ was computed on; imports neither pygls nor onnxruntime.
 
 A chart row reads `L12  ████▉  31% ↑  for i in range(len(xs)):`: the 1-based line, a bar of block
 characters (eighth blocks; `BAR_CELLS` cells are 100%), the line's share of the evidence, ↑ toward
-LLM-generated / ↓ toward human-written, and the line's text.
+LLM-generated / ↓ toward human-written, and the line's text. A stacked model's explanation also
+says how much each member (the transformer, the linear member) contributed, and tags each top token
+with the member it comes from.
 """
 
 from __future__ import annotations
@@ -142,17 +144,29 @@ def chart(attribution: Attribution, text: str, n: int = CHART_LINES) -> list[str
 
 
 def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -> str:
-    """The top tokens, e.g. `zebra` L5 ↑ 62% · `⏎` L4 ↓ 3%."""
+    """The top tokens, e.g. `zebra` L5 ↑ 62% · `⏎` L4 ↓ 3% (a stacked model's: `zebra` L5 ↑ 62%
+    linear)."""
     parts = []
     for token in attribution.tokens[:n]:
         label = token_label(token)
         shown = code_span(label) if markdown else f'"{label}"'
-        parts.append(
-            f"{shown} L{token.line + 1} {direction(token.score)} {share_percent(token.share)}"
-            if token.share > 0
-            else f"{shown} L{token.line + 1} {direction(token.score)}"
-        )
+        share = f" {share_percent(token.share)}" if token.share > 0 else ""
+        member = f" {token.member}" if token.member else ""
+        parts.append(f"{shown} L{token.line + 1} {direction(token.score)}{share}{member}")
     return "Top tokens: " + " · ".join(parts) if parts else "Top tokens: none"
+
+
+def members_line(attribution: Attribution) -> str:
+    """How much each member of a stacked model contributed ("" for one transformer), e.g.
+    `Members: transformer +1.20 (weight 0.80, 64% of the evidence) · linear +0.70 (...)`."""
+    if not attribution.members:
+        return ""
+    parts = [
+        f"{m.name} {m.contribution:+.2f} (weight {m.weight:.2f}, "
+        f"{share_percent(m.share)} of the evidence)"
+        for m in attribution.members
+    ]
+    return "Members: " + " · ".join(parts) + " (logit units of the stacked score)"
 
 
 def delta_text(delta: float) -> str:
@@ -167,16 +181,24 @@ def render(attribution: Attribution, text: str, kind: str, markdown: bool) -> st
         f"Shares of the evidence sum to 100% over the {kind}'s lines; ↑ pushes toward "
         "LLM-generated, ↓ toward human-written."
     )
+    method = (
+        f"Integrated Gradients, {attribution.steps} steps"
+        if not attribution.members
+        else f"The transformer's Integrated Gradients ({attribution.steps} steps) and the linear "
+        "member's exact contributions, each scaled by its stacking weight"
+    )
     quality = (
-        f"Integrated Gradients, {attribution.steps} steps; convergence delta "
+        f"{method}; convergence delta "
         f"{delta_text(attribution.delta)} (how far the line scores are from adding up to the "
         "score exactly; lower is better)."
     )
     if attribution.delta > DELTA_WARN:
         quality += " The explanation is approximate: raise codeorigin.igSteps for a closer one."
+    members = members_line(attribution)
+    extra = [members, ""] if members else []
     if not markdown:
         return "\n".join(
-            [title, "", *rows, "", tokens_line(attribution, False), "", legend, quality]
+            [title, "", *rows, "", tokens_line(attribution, False), "", *extra, legend, quality]
         )
     longest = max((len(run) for row in rows for run in re.findall(r"`+", row)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -190,6 +212,7 @@ def render(attribution: Attribution, text: str, kind: str, markdown: bool) -> st
             "",
             tokens_line(attribution, True),
             "",
+            *extra,
             legend,
             quality,
         ]
@@ -219,5 +242,6 @@ def summary(result: SpanResult, attribution: Attribution) -> str:
     return (
         f"codeorigin: {span.name} ({span.kind}) is {VERDICT_WORDS[result.verdict]} "
         f"({percent(result.probability)}). Lines that weigh most: {lines}. Top tokens: {tokens}. "
+        f"{members_line(attribution) + '. ' if attribution.members else ''}"
         f"Convergence delta {delta_text(attribution.delta)}. Hover the {span.kind} for the chart."
     )

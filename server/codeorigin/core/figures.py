@@ -133,7 +133,7 @@ def figures(
     filled_lengths = [float(v) for v, f in zip(lengths, filled) if f]
     line_std, line_dev = _spread(filled_lengths)
     blocks, run = [], 0
-    for f in filled + [False]:
+    for f in [*filled, False]:
         if f:
             run += 1
         elif run:

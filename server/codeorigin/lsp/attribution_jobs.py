@@ -76,6 +76,7 @@ class Job:
     priority: int
     future: Future[Attribution] = field(default_factory=Future)
     started: bool = False
+    language: str | None = None  # the span's language (a stacked model's explanation reads it)
 
     def succeeded(self) -> bool:
         """Computed, neither dropped nor failed."""
@@ -194,6 +195,7 @@ class AttributionJobs:
                 uri,
                 None if priority == NOW else generation,
                 priority,
+                language=result.language,
             )
             self._jobs[key] = job
             self._forget_old()
@@ -245,7 +247,9 @@ class AttributionJobs:
         attribution = job.future.result()
         if text is job.text or text == job.text:
             return attribution
-        return job.attributor.attribute_span(text, span, steps=job.key.steps, top_k=TOP_TOKENS)
+        return job.attributor.attribute_span(
+            text, span, steps=job.key.steps, top_k=TOP_TOKENS, language=job.language
+        )
 
     def shutdown(self) -> None:
         with self._cond:
@@ -309,7 +313,7 @@ class AttributionJobs:
                 continue
             try:
                 attribution = job.attributor.attribute_span(
-                    job.text, job.span, steps=job.key.steps, top_k=TOP_TOKENS
+                    job.text, job.span, steps=job.key.steps, top_k=TOP_TOKENS, language=job.language
                 )
             except BaseException as exc:  # reported to whoever waits; the worker goes on
                 log.warning("explaining %s failed: %s", job.span.name, exc)

@@ -22,6 +22,10 @@ Token positions travel back to the user's text through the encoder's offsets (no
 `Normalized.offsets` (original text) and, for a span of a document, `Span.text_offsets` (document),
 so lines are the user's lines, exactly, with CRLF, tabs and non-ASCII text.
 
+A stacked model (`model.stacking`) is explained as its stacked logit: the transformer's
+Integrated Gradients scaled by its stacking weight plus the linear member's exact contributions
+(`stacked_attribution`); the explanation then names each member's part (`Attribution.members`).
+
 The quadrature rules are in `quadrature`, the gradient graph's inputs and outputs in
 `gradient_graph` (shared with the exporter). Cache: `Attributor` keeps a bounded LRU
 (`core.cache`) of explanations in token space, keyed by (model digest, hash of the normalised text,
@@ -54,6 +58,7 @@ from codeorigin.model.gradient_graph import (
     OUTPUT_NAMES,
     BaselineKind,
 )
+from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 from codeorigin.model.path_integral import RawAttribution, integrate
 from codeorigin.model.quadrature import (
@@ -65,6 +70,7 @@ from codeorigin.model.quadrature import (
     path_points,
 )
 from codeorigin.model.scorer import Model, sigmoid
+from codeorigin.model.stacked_attribution import MemberContribution, combine
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span
@@ -107,6 +113,7 @@ class TokenAttribution:
     start: int
     end: int
     kind: TokenKind = "text"
+    member: str = ""  # a stacked model's member the token's evidence comes from
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,8 @@ class Attribution:
     n_windows: int = 1
     # Gradient-graph rows per window: `steps`, plus the two ends for gauss_legendre.
     evaluations: int = 0
+    #: A stacked model's members, each with its part of the score; () for one transformer.
+    members: tuple[MemberContribution, ...] = ()
 
     def top_lines(self, n: int = 3) -> tuple[LineAttribution, ...]:
         """The `n` lines with the largest share, largest first."""
@@ -169,9 +178,11 @@ class Attributor:
         threads: int | None = None,
         cache_size: int = ATTRIBUTION_CACHE_SIZE,
     ) -> None:
+        self.linear: LinearMember | None = None
         if isinstance(model, Model):
             self.manifest = model.manifest
             self.encoder = model.encoder
+            self.linear = model.linear
             default_threads = model.threads
         else:
             self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
@@ -186,6 +197,10 @@ class Attributor:
                     f"cannot read the tokenizer of {self.manifest.folder}: {exc}"
                 ) from exc
             default_threads = 1
+        stacked = self.manifest.stacked
+        if stacked is not None and self.linear is None:
+            self.linear = LinearMember.from_manifest(self.manifest.folder, stacked.linear)
+        self.stacker = stacked.stacker if stacked is not None else None
         if not self.manifest.gradient:
             raise ModelError(
                 f"the model {self.manifest.name} ({self.manifest.folder}) has no gradient graph, so its "
@@ -217,21 +232,24 @@ class Attributor:
         """Open the gradient graph now rather than on the first explanation."""
         self._get_session()
 
-    def attribute(self, text: str, **options: Any) -> Attribution:
+    def attribute(self, text: str, *, language: str | None = None, **options: Any) -> Attribution:
         """Explain the score of `text` (raw, as in the editor); lines are `text`'s lines (0-based).
-        `options` are `IgOptions`' (steps, rule, baseline, internal_batch_size, top_k). Raises
+        `options` are `IgOptions`' (steps, rule, baseline, internal_batch_size, top_k);
+        `language` (a canonical id) is what a stacked model reads of the language. Raises
         ValueError/TypeError on bad arguments."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return self._explain(text, None, text, IgOptions(**options))
+        return self._explain(text, None, text, IgOptions(**options), language)
 
-    def attribute_span(self, document: str, span: Span, **options: Any) -> Attribution:
+    def attribute_span(
+        self, document: str, span: Span, *, language: str | None = None, **options: Any
+    ) -> Attribution:
         """`attribute` for one span of a document, with the same options; lines and offsets are
         the document's."""
         if not isinstance(document, str):
             raise TypeError(f"document must be a str, not {type(document).__name__}")
         text, positions = span.text_offsets(document)
-        return self._explain(text, positions, document, IgOptions(**options))
+        return self._explain(text, positions, document, IgOptions(**options), language)
 
     @property
     def cache_hits(self) -> int:
@@ -272,19 +290,18 @@ class Attributor:
         return int(steps), rule
 
     def _explain(
-        self, text: str, positions: Sequence[int] | None, target: str, options: IgOptions
+        self,
+        text: str,
+        positions: Sequence[int] | None,
+        target: str,
+        options: IgOptions,
+        language: str | None = None,
     ) -> Attribution:
         steps, rule, baseline, internal_batch_size, top_k = options
         n_steps, rule_name = self._validate(steps, rule, baseline, internal_batch_size, top_k)
         norm = normalize(text)
         encoding = self.encoder.encode(norm.text)
-        key = (
-            self.manifest.digest,
-            text_hash(norm.text),
-            n_steps,
-            rule_name,
-            baseline,
-        )
+        key = (self.manifest.digest, text_hash(norm.text), n_steps, rule_name, baseline)
         raw = self._cache.get(key)
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
@@ -300,14 +317,28 @@ class Attributor:
                 internal_batch_size=internal_batch_size,
             )
             self._cache.put(key, raw)
-        lines, tokens = _map_to_lines(raw, encoding, norm, positions, target, self.encoder, top_k)
-        diff = raw.logit - raw.baseline_logit
-        delta_abs = abs(float(raw.signed.sum()) - diff)
-        delta = 0.0 if delta_abs <= 1e-9 else delta_abs / max(abs(diff), 1e-9)
+        members: tuple[MemberContribution, ...] = ()
+        if self.stacker is None:
+            lines, tokens = _map_to_lines(
+                raw, encoding, norm, positions, target, self.encoder, top_k
+            )
+            logit, base, total = raw.logit, raw.baseline_logit, float(raw.signed.sum())
+        else:
+            assert self.linear is not None
+            parts = combine(
+                raw, encoding, self.linear.contributions(norm.text), self.stacker, language,
+                norm, positions, target, top_k,
+            )  # fmt: skip
+            lines = tuple(LineAttribution(*row) for row in parts.lines)
+            tokens = tuple(self._token(target, encoding, *row) for row in parts.tokens)
+            logit, base, members = parts.logit, parts.baseline_logit, parts.members
+            total = sum(la.score for la in lines)
+        delta_abs = abs(total - (logit - base))
+        delta = 0.0 if delta_abs <= 1e-9 else delta_abs / max(abs(logit - base), 1e-9)
         return Attribution(
-            probability=self._calibrate(raw.logit),
-            logit=raw.logit,
-            baseline_logit=raw.baseline_logit,
+            probability=self._calibrate(logit),
+            logit=logit,
+            baseline_logit=base,
             delta=delta,
             lines=lines,
             n_tokens=len(encoding),
@@ -318,7 +349,20 @@ class Attributor:
             delta_abs=delta_abs,
             n_windows=raw.n_windows,
             evaluations=raw.evaluations,
+            members=members,
         )
+
+    def _token(
+        self, target: str, encoding: Encoding, a: int, b: int, line: int, score: float,
+        share: float, member: str, t: int,
+    ) -> TokenAttribution:  # fmt: skip
+        """A stacked explanation's top token (`t`: the transformer's token index, or -1)."""
+        kind: TokenKind = "text"
+        if t >= 0 and self.encoder.layout and encoding.ids[t] == self.encoder.newline_id:
+            kind = "newline"
+        elif t >= 0 and self.encoder.layout and encoding.ids[t] == self.encoder.indent_id:
+            kind = "indent"
+        return TokenAttribution(target[a:b], line, score, share, a, b, kind, member)
 
     def _calibrate(self, logit: float) -> float:
         c = self.manifest.calibration

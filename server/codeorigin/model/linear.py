@@ -74,6 +74,17 @@ class LinearMember:
             raise ModelError(f"the manifest's members.linear is malformed: {exc}") from exc
         return cls(folder / name, config)
 
+    @classmethod
+    def from_file(cls, path: Path) -> LinearMember:
+        """The member in a weights file, with the features it records (training's parity check)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                stored = json.loads(str(np.asarray(data["config"]).reshape(-1)[0]))
+            config = FeatureConfig.from_json(stored)
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"cannot read the linear member's weights {path}: {exc}") from exc
+        return cls(path, config)
+
     def logit(self, text: str) -> float:
         """The member's logit for one normalised text."""
         return extract(text, self.config).logit(self.weights, self.figure_weights, self.bias)

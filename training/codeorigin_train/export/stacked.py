@@ -1,0 +1,316 @@
+"""A stacked model folder: the transformer's ONNX files, the linear member and the stacker.
+
+    python -m codeorigin_train.export.stacked --dataset training/work/dataset-v4.parquet \\
+        --transformer models/default --work training/work/stacked --out models/candidate
+
+(= `codeorigin-train stack ...`). One command, every step on the CPU with one thread:
+
+1. the linear member (`variants/linear.py`, through the registry) trained on the train rows, or
+   loaded from `--linear-run` (a `codeorigin-train train --variants linear` run folder);
+2. both members' logits on the validation and test rows: the linear member's decision function,
+   the transformer's window-averaged logit through the runtime itself (`codeorigin.model.scorer`,
+   cached in the work folder by text hash, so a second run scores nothing again);
+3. the stacker on the validation rows, on folds grouped by `group` (`fit.stacker`), its Platt
+   calibration and per-language thresholds at 1% FPR with 95% confidence on the held-out human
+   rows (validation humans, plus `--humans PATH` rows such as real-project code); languages that
+   cannot be judged safely are marked `abstain`;
+4. the folder: the transformer folder's files copied, `linear.npz`, manifest format version 2
+   (`codeorigin.model.stacking`), with parity checks: the runtime's numpy linear logit against
+   scikit-learn's within `PARITY_TOL`, and the runtime's stacked logit (loading the folder as the
+   server does) against the training side's;
+5. `stack.json` in the work folder: the stacker, thresholds, per-language table and test figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin.core.cache import text_hash
+from codeorigin.core.normalize import normalize_text
+from codeorigin.model.linear import LinearMember
+from codeorigin.model.manifest import load_manifest, write_manifest
+from codeorigin.model.scorer import Model
+from codeorigin_train.fit.stacker import (
+    StackFit,
+    fit_stacker,
+    language_thresholds,
+)
+from codeorigin_train.variants import registry
+from codeorigin_train.variants.base import Variant
+
+log = logging.getLogger(__name__)
+
+PARITY_TOL = 1e-5
+LINEAR_FILE = "linear.npz"
+PARITY_ROWS = 200
+# What a stacked manifest takes over from the transformer's: the rest is the stacker's own.
+KEPT = ("name", "max_length", "tokenizer", "onnx", "windows", "parity", "attribution", "training")
+
+
+class StackParityError(RuntimeError):
+    """The runtime does not reproduce what training computed."""
+
+
+def transformer_logits(
+    folder: Path, texts: list[str], cache: Path | None = None, threads: int = 1
+) -> np.ndarray:
+    """The transformer's raw logits (window-averaged, before calibration) of `texts` through the
+    runtime, cached by (model digest, text hash) in `cache` (a parquet file)."""
+    model = Model.load(folder, threads=threads)
+    if model.stacked:
+        raise ValueError(f"{folder} is a stacked model: give the transformer's own folder")
+    norms = [normalize_text(t) for t in texts]
+    keys = [f"{model.digest[:16]}:{text_hash(n)}" for n in norms]
+    known: dict[str, float] = {}
+    if cache is not None and cache.is_file():
+        old = pd.read_parquet(cache)
+        known = dict(zip(old["key"], old["logit"].astype(float)))
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in known}.values())
+    t0 = time.perf_counter()
+    for start in range(0, len(todo), 256):
+        chunk = todo[start : start + 256]
+        for i, score in zip(chunk, model.score_normalized([norms[i] for i in chunk])):
+            known[keys[i]] = score.logit
+        log.info("transformer logits: %d of %d", min(start + 256, len(todo)), len(todo))
+    if todo and cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"key": list(known), "logit": list(known.values())}).to_parquet(cache)
+    log.info("transformer: %d texts scored in %.1f s", len(todo), time.perf_counter() - t0)
+    return np.asarray([known[k] for k in keys], dtype=np.float64)
+
+
+def linear_member(frame: pd.DataFrame, run: Path, linear_run: Path | None) -> Variant:
+    """The linear variant fitted on the frame's train rows (saved in `run`), or loaded from
+    `linear_run`."""
+    variant = registry.get("linear")
+    if linear_run is not None:
+        variant.load(linear_run)
+        shutil.copyfile(linear_run / LINEAR_FILE, run / LINEAR_FILE)
+    else:
+        variant.fit(frame, run)
+    return variant
+
+
+def auroc(y: np.ndarray, score: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score)) if np.unique(y).size == 2 else float("nan")
+
+
+def write_stacked_folder(
+    out: Path,
+    transformer: Path,
+    linear_npz: Path,
+    fit: StackFit,
+    manifest_extra: dict[str, Any],
+) -> Path:
+    """Copy the transformer folder's files and `linear_npz` into `out` and write the manifest
+    (format version 2). `manifest_extra` holds `thresholds`, `abstain`, `name`, records."""
+    base = load_manifest(transformer)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [n for n in base.raw["files"] if n != LINEAR_FILE]
+    for name in files:
+        if (out / name).resolve() != (transformer / name).resolve():
+            shutil.copyfile(transformer / name, out / name)
+    shutil.copyfile(linear_npz, out / LINEAR_FILE)
+    member = LinearMember.from_file(out / LINEAR_FILE)
+    manifest = {k: base.raw[k] for k in KEPT if k in base.raw}
+    manifest["members"] = {
+        "transformer": {"kind": "transformer", "from": base.name},
+        "linear": {"kind": "linear", "file": LINEAR_FILE, "features": member.config.to_json()},
+    }
+    manifest["stacker"] = fit.manifest_stacker()
+    manifest["calibration"] = {"method": "platt", "a": fit.calibration[0], "b": fit.calibration[1]}
+    manifest.update(manifest_extra)
+    manifest["files"] = [*files, LINEAR_FILE]
+    write_manifest(out, manifest)
+    return out
+
+
+def check_linear_parity(folder: Path, variant: Variant, texts: list[str]) -> float:
+    """Max |runtime numpy logit - scikit-learn logit| of the linear member; raises when above
+    `PARITY_TOL`."""
+    runtime = LinearMember.from_manifest(folder, load_manifest(folder).stacked.linear)  # type: ignore[union-attr]
+    got = runtime.logits([normalize_text(t) for t in texts])
+    want = variant.predict_logits(texts)
+    diff = float(np.max(np.abs(got - want))) if texts else 0.0
+    if not diff <= PARITY_TOL:
+        raise StackParityError(f"linear member: runtime and training logits differ by {diff:.3g}")
+    return diff
+
+
+def check_stacked_parity(
+    folder: Path, fit: StackFit, texts: list[str], languages: list[str], members: dict[str, Any]
+) -> float:
+    """Max |runtime stacked logit - training stacked logit| through the folder as the server
+    loads it; raises when above 1e-4 (the transformer's ONNX parity tolerance)."""
+    model = Model.load(folder)
+    got = np.asarray([s.logit for s in model.score_texts(texts, list(languages))])
+    want = fit.logits(members, languages)
+    diff = float(np.max(np.abs(got - want))) if texts else 0.0
+    if not diff <= 1e-4:
+        raise StackParityError(f"stacked logit: runtime and training differ by {diff:.3g}")
+    return diff
+
+
+def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    return frame[frame["split"] == split].reset_index(drop=True)
+
+
+def _humans(path: Path | None) -> pd.DataFrame | None:
+    """Extra held-out human rows for the thresholds (columns code, language; label 0)."""
+    if path is None:
+        return None
+    extra = pd.read_parquet(path)
+    if "label" in extra:
+        extra = extra[extra["label"] == 0]
+    if "split" in extra and (extra["split"] != "train").any():
+        extra = extra[extra["split"] != "train"]  # a realcode frame: its held-out projects
+    return extra.reset_index(drop=True)
+
+
+def _members(
+    rows: pd.DataFrame, variant: Variant, transformer: Path, work: Path, threads: int
+) -> dict[str, np.ndarray]:
+    codes = rows["code"].tolist()
+    cache = work / "transformer-logits.parquet"
+    return {
+        "transformer": transformer_logits(transformer, codes, cache, threads),
+        "linear": variant.predict_logits(codes),
+    }
+
+
+def stack(args: argparse.Namespace) -> dict[str, Any]:
+    """Every step of the module docstring; returns what `stack.json` records."""
+    frame = pd.read_parquet(args.dataset).reset_index(drop=True)
+    work: Path = args.work
+    run = work / "linear"
+    run.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    variant = linear_member(frame, run, args.linear_run)
+    linear_seconds = time.perf_counter() - t0
+    val, test = _rows(frame, "val"), _rows(frame, "test")
+    m_val = _members(val, variant, args.transformer, work, args.threads)
+    fit = fit_stacker(m_val, val["language"].tolist(), val["label"], val["group"],
+                      folds=args.folds, c=args.c)  # fmt: skip
+    p_val, y_val, lang_val = (
+        fit.probability(fit.oof_logits),
+        val["label"].to_numpy(),
+        val["language"],
+    )
+    extra = _humans(args.humans)
+    if extra is not None and len(extra):
+        m_extra = _members(extra, variant, args.transformer, work, args.threads)
+        p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
+        p_val = np.concatenate([p_val, p_extra])
+        y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
+        lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
+    th = language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
+                             confidence=args.confidence, min_recall=args.min_recall)  # fmt: skip
+    m_test = _members(test, variant, args.transformer, work, args.threads)
+    test_eval = evaluate_test(fit, th, test, m_test)
+    extra_manifest = {
+        "name": args.name,
+        "thresholds": th.manifest_thresholds(),
+        "abstain": th.abstain,
+        "stacking": {"fitted_on": "validation rows, folds grouped by group", "folds": fit.folds,
+                     "c": fit.c, "rows": len(val), "linear_seconds": linear_seconds,
+                     "linear": variant.record(), "dataset": str(args.dataset)},
+    }  # fmt: skip
+    folder = write_stacked_folder(
+        args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest
+    )
+    sample = val.head(PARITY_ROWS)
+    linear_diff = check_linear_parity(folder, variant, sample["code"].tolist())
+    m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
+    stacked_diff = check_stacked_parity(
+        folder, fit, sample["code"].tolist(), sample["language"].tolist(), m_sample
+    )
+    return {"folder": str(folder), "stacker": fit.manifest_stacker(),
+            "calibration": list(fit.calibration), "thresholds": th.manifest_thresholds(),
+            "abstain": th.abstain, "per_language": th.table, "test": test_eval,
+            "parity": {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
+                       "linear_tolerance": PARITY_TOL},
+            "linear_seconds": linear_seconds, "seconds": time.perf_counter() - t0}  # fmt: skip
+
+
+def evaluate_test(
+    fit: StackFit, th: Any, test: pd.DataFrame, members: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """AUROC of each member and of the stack, and per language the FPR and recall at the
+    thresholds, on the test rows (the server's verdicts: abstaining languages flag nothing)."""
+    y = test["label"].to_numpy()
+    langs = test["language"].astype(str).to_numpy()
+    p = fit.probability(fit.logits(members, langs.tolist()))
+    out: dict[str, Any] = {"rows": len(test), "auroc": {
+        "stacked": auroc(y, p), **{m: auroc(y, v) for m, v in members.items()}}}  # fmt: skip
+    per = []
+    for name in sorted(set(langs.tolist())):
+        rows = langs == name
+        t = th.languages.get(name, {}).get("llm", th.llm)
+        flagged = (p >= t) & (name not in th.abstain)
+        per.append({"language": name, "threshold": t, "abstain": name in th.abstain,
+                    "fpr": float(flagged[rows & (y == 0)].mean()) if (rows & (y == 0)).any() else None,
+                    "recall": float(flagged[rows & (y == 1)].mean()) if (rows & (y == 1)).any() else None,
+                    "auroc": auroc(y[rows], p[rows])})  # fmt: skip
+    out["per_language"] = per
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="codeorigin-train stack", description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--dataset", type=Path, required=True, help="columns code,label,language,source,group,split"
+    )
+    p.add_argument(
+        "--transformer",
+        type=Path,
+        default=Path("models/default"),
+        help="the transformer's model folder",
+    )
+    p.add_argument("--out", type=Path, required=True, help="the stacked model folder to write")
+    p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
+    p.add_argument(
+        "--linear-run",
+        type=Path,
+        default=None,
+        help="a fitted linear run folder (skip training it)",
+    )
+    p.add_argument(
+        "--humans", type=Path, default=None, help="extra held-out human rows for the thresholds"
+    )
+    p.add_argument("--name", default="codeorigin-stacked")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
+    p.add_argument("--max-fpr", type=float, default=0.01)
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--min-recall", type=float, default=0.30)
+    p.add_argument("--threads", type=int, default=1)
+    return p  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    report = stack(args)
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / "stack.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(
+        json.dumps(
+            {k: report[k] for k in ("folder", "stacker", "abstain", "test", "parity")}, indent=2
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""The stacker: logistic regression on the members' logits and the language, its calibration and
+the per-language thresholds of a stacked model.
+
+Both members are trained on the train split, so their logits on the validation rows are out of
+sample; the stacker learns its weights there (`fit_stacker`), on folds grouped by `group` (a
+repository, a problem: its rows are never on both sides of a fold). Each fold's regression scores
+the rows it never saw, and those out-of-fold stacked logits are what Platt scaling and the
+thresholds are fitted on, so neither is set on logits the stacker was fitted to. The shipped
+stacker is then the regression on every validation row.
+
+Thresholds (`language_thresholds`): per language, on its held-out human rows, the smallest
+probability that flags at most `max_fpr` (1%) of them with `confidence` (95%: the Neyman-Pearson
+order statistic, `fit.calibrate.threshold_at_fpr`). A language is marked `abstain` when its human
+rows are too few for the bound to hold at all (fewer than log(1 - confidence) / log(1 - max_fpr),
+299 at 1% and 95%) or when the recall on its LLM rows at that threshold is below `min_recall`: the
+server then says "not judged" for it instead of a meaningless low score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from codeorigin_train.fit.calibrate import fit_platt, sigmoid, threshold_at_fpr
+
+MEMBERS = ("transformer", "linear")
+
+
+@dataclass(frozen=True)
+class StackFit:
+    """A fitted stacker: the manifest's `stacker` and `calibration`, and its out-of-fold logits."""
+
+    bias: float
+    weights: dict[str, float]
+    languages: dict[str, float]
+    calibration: tuple[float, float]  # Platt (a, b) on the out-of-fold stacked logits
+    oof_logits: np.ndarray
+    folds: int
+    c: float
+
+    def manifest_stacker(self) -> dict[str, Any]:
+        return {
+            "method": "logistic",
+            "bias": self.bias,
+            "weights": dict(self.weights),
+            "languages": dict(self.languages),
+        }
+
+    def logits(self, members: Mapping[str, np.ndarray], languages: Sequence[str]) -> np.ndarray:
+        """The stacked logits (the runtime's `model.stacking.Stacker.logit`, vectorised)."""
+        out = np.full(len(languages), self.bias, dtype=np.float64)
+        for name, w in self.weights.items():
+            out += w * np.asarray(members[name], dtype=np.float64)
+        out += np.asarray([self.languages.get(str(lang), 0.0) for lang in languages])
+        return out
+
+    def probability(self, logits: np.ndarray) -> np.ndarray:
+        a, b = self.calibration
+        return sigmoid(a * np.asarray(logits, dtype=np.float64) + b)
+
+
+def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray]:
+    """`k` folds of row indices, every group in one fold (groups shuffled, then dealt by size)."""
+    keys = np.asarray([str(g) for g in groups])
+    unique, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.random.default_rng(seed).permutation(unique.size)
+    order = order[np.argsort(-counts[order], kind="stable")]
+    load = np.zeros(k, dtype=np.int64)
+    fold_of = np.zeros(unique.size, dtype=np.int64)
+    for g in order:
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += counts[g]
+    return [np.flatnonzero(fold_of[inverse] == f) for f in range(k) if load[f]]
+
+
+def _design(members: Mapping[str, np.ndarray], languages: Sequence[str], langs: list[str]) -> Any:
+    cols = [np.asarray(members[m], dtype=np.float64) for m in MEMBERS]
+    lang = np.asarray([str(x) for x in languages])
+    cols += [(lang == name).astype(np.float64) for name in langs]
+    return np.column_stack(cols)
+
+
+def _regression(x: np.ndarray, y: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=2000).fit(x, y)
+
+
+def fit_stacker(
+    members: Mapping[str, np.ndarray],
+    languages: Sequence[str],
+    labels: Sequence[int],
+    groups: Sequence[Any],
+    *,
+    folds: int = 5,
+    c: float = 1.0,
+    seed: int = 0,
+) -> StackFit:
+    """Fit the stacker on rows both members never trained on (see the module docstring)."""
+    y = np.asarray(labels, dtype=np.int64)
+    langs = sorted({str(x) for x in languages})
+    x = _design(members, languages, langs)
+    oof = np.zeros(len(y), dtype=np.float64)
+    parts = group_folds(groups, max(2, folds), seed)
+    for rows in parts:
+        rest = np.setdiff1d(np.arange(len(y)), rows)
+        if np.unique(y[rest]).size < 2:  # a fold holding one label's every row: score it whole
+            rest = np.arange(len(y))
+        oof[rows] = _regression(x[rest], y[rest], c).decision_function(x[rows])
+    final = _regression(x, y, c)
+    coef = np.asarray(final.coef_, dtype=np.float64).reshape(-1)
+    weights = {m: float(coef[i]) for i, m in enumerate(MEMBERS)}
+    languages_w = {name: float(coef[len(MEMBERS) + i]) for i, name in enumerate(langs)}
+    a, b = fit_platt(oof, y)
+    return StackFit(float(final.intercept_[0]), weights, languages_w, (a, b), oof, len(parts), c)
+
+
+@dataclass(frozen=True)
+class LanguageThresholds:
+    """The manifest's `thresholds` (with `languages`), its `abstain`, and a row per language."""
+
+    llm: float
+    uncertain: float
+    languages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    abstain: dict[str, str] = field(default_factory=dict)
+    table: list[dict[str, Any]] = field(default_factory=list)
+
+    def manifest_thresholds(self) -> dict[str, Any]:
+        return {"llm": self.llm, "uncertain": self.uncertain, "languages": self.languages}
+
+
+def min_humans(max_fpr: float, confidence: float) -> int:
+    """Fewest human rows for which flagging none bounds the FPR at `max_fpr` with `confidence`."""
+    return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - max_fpr))
+
+
+def language_thresholds(
+    probabilities: np.ndarray,
+    labels: Sequence[int],
+    languages: Sequence[str],
+    *,
+    max_fpr: float = 0.01,
+    uncertain_fpr: float = 0.05,
+    confidence: float = 0.95,
+    min_recall: float = 0.30,
+) -> LanguageThresholds:
+    """Per-language thresholds on held-out rows, and the languages to abstain on."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.int64)
+    lang = np.asarray([str(x) for x in languages])
+    need = min_humans(max_fpr, confidence)
+    own: dict[str, dict[str, Any]] = {}
+    abstain: dict[str, str] = {}
+    table = []
+    for name in sorted(set(lang.tolist())):
+        humans, llms = p[(lang == name) & (y == 0)], p[(lang == name) & (y == 1)]
+        t = threshold_at_fpr(humans, max_fpr, confidence)
+        u = min(threshold_at_fpr(humans, uncertain_fpr), t)
+        recall = float(np.mean(llms >= t)) if llms.size else float("nan")
+        row = {"language": name, "humans": int(humans.size), "llm_rows": int(llms.size),
+               "llm": t, "uncertain": u, "fpr": float(np.mean(humans >= t)) if humans.size else
+               float("nan"), "recall": recall}  # fmt: skip
+        table.append(row)
+        if humans.size < need:
+            abstain[name] = (
+                f"{humans.size} held-out human functions cannot bound its false-positive rate "
+                f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})"
+            )
+        elif llms.size and recall < min_recall:
+            abstain[name] = (
+                f"at the threshold that keeps its false positives under {max_fpr:.0%} it catches "
+                f"{recall:.0%} of its LLM test rows (the bar is {min_recall:.0%})"
+            )
+        else:
+            own[name] = {"llm": t, "uncertain": u, "calibrated_on": "held-out human rows",
+                         "functions": int(humans.size), "max_fpr": max_fpr,
+                         "confidence": confidence, "recall": recall}  # fmt: skip
+    pooled = [threshold_at_fpr(p[(lang == n) & (y == 0)], max_fpr, confidence) for n in own]
+    llm = max(pooled) if pooled else threshold_at_fpr(p[y == 0], max_fpr, confidence)
+    uncertain = min(threshold_at_fpr(p[y == 0], uncertain_fpr), llm)
+    return LanguageThresholds(llm, uncertain, own, abstain, table)

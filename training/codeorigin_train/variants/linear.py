@@ -1,0 +1,149 @@
+"""Variant `linear`: the linear member of the stacked model (logistic regression on hashed
+features of the normalised text).
+
+The features are `codeorigin.core.features`, the very module the server runs (character
+1-5-grams, code-token 1-3-grams, layout and style figures, hashed into 2^20 buckets), so what
+training sees is what the runtime computes. scikit-learn's `LogisticRegression` (liblinear by
+default, or saga; balanced class weights) fits it on the train rows; `fit` writes the weights as
+the runtime reads them (`linear.npz`, `codeorigin.model.linear.write_weights`) and records the
+training seconds. Its logits are the regression's decision function: the member's logit, which
+`fit.stacker` stacks with the transformer's.
+
+    codeorigin-train --dataset training/work/dataset-v4.parquet train --variants linear
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin.core.features import FeatureConfig, matrix
+from codeorigin.core.normalize import normalize_text
+from codeorigin.model.linear import write_weights
+from codeorigin_train.variants.base import FitResult, Variant
+
+NAME = "linear"
+NAMES = (NAME,)
+WEIGHTS = "linear.npz"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LinearConfig:
+    """The recipe: features, regularisation (`c`, inverse strength), solver and class weights."""
+
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    c: float = 4.0
+    solver: str = "liblinear"  # or "saga"
+    class_weight: str | None = "balanced"
+    max_iter: int = 2000
+    seed: int = 0
+
+    def record(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["features"] = self.features.to_json()
+        return out
+
+
+def features(texts: Sequence[str], config: FeatureConfig) -> Any:
+    """The feature matrix of raw or normalised texts (normalised again: idempotent), as the
+    runtime computes them for a span."""
+    return matrix([normalize_text(t) for t in texts], config)
+
+
+def fit_model(texts: Sequence[str], labels: Sequence[int], config: LinearConfig) -> Any:
+    """A fitted `LogisticRegression` on the texts' features."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(
+        C=config.c,
+        solver=config.solver,
+        class_weight=config.class_weight,
+        max_iter=config.max_iter,
+        random_state=config.seed,
+    )
+    return model.fit(features(texts, config.features), np.asarray(labels, dtype=np.int64))
+
+
+def split_weights(model: Any, config: FeatureConfig) -> tuple[np.ndarray, np.ndarray, float]:
+    """(bucket weights, figure weights, bias) of a fitted regression."""
+    coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
+    return coef[: config.n_buckets], coef[config.n_buckets :], float(model.intercept_[0])
+
+
+class Linear(Variant):
+    """Hashed n-grams and figures + logistic regression; no ONNX graph of its own: it ships as a
+    member of a stacked model folder (`export.stacked`)."""
+
+    exportable = False
+    description = "hashed char 1-5-grams, code-token 1-3-grams, style figures + logistic regression"
+
+    def __init__(self, name: str = NAME, config: LinearConfig | None = None) -> None:
+        self.name = name
+        self.config = config or LinearConfig()
+        self.model: Any = None
+
+    def params(self) -> dict[str, Any]:
+        return self.config.record()
+
+    def record(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "config": self.params()}
+
+    def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
+        split = frame["split"].to_numpy()
+        train = np.flatnonzero(split == "train")
+        val, test = np.flatnonzero(split == "val"), np.flatnonzero(split == "test")
+        codes = frame["code"].tolist()
+        t0 = time.perf_counter()
+        self.model = fit_model([codes[i] for i in train], frame["label"].iloc[train], self.config)
+        seconds = time.perf_counter() - t0
+        log.info("linear member: %d rows in %.1f s", len(train), seconds)
+        self.save(run_dir)
+        return FitResult(
+            val, self.predict_logits([codes[i] for i in val]),
+            test, self.predict_logits([codes[i] for i in test]),
+            {"train_seconds": seconds, "n_train": int(train.size), "config": self.params()},
+        )  # fmt: skip
+
+    def save(self, run_dir: Path) -> Path:
+        """`linear.npz` (what the runtime reads) and the fitted regression (`linear.pkl`)."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "linear.pkl").write_bytes(pickle.dumps((self.config, self.model)))
+        weights, figure_weights, bias = split_weights(self.model, self.config.features)
+        return write_weights(run_dir / WEIGHTS, self.config.features, weights, figure_weights, bias)
+
+    def load(self, run_dir: Path) -> None:
+        # Written by `save` of this project only; never load a pickle from elsewhere.
+        self.config, self.model = pickle.loads((run_dir / "linear.pkl").read_bytes())
+
+    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The regression's decision function (scikit-learn's, the training side of parity)."""
+        if self.model is None:
+            raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
+        return np.asarray(
+            self.model.decision_function(features(texts, self.config.features)), dtype=np.float64
+        )
+
+    def loso_fold(
+        self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
+    ) -> np.ndarray:
+        # No early stopping: the validation rows train too.
+        rows = np.concatenate([train, val])
+        codes = frame["code"].tolist()
+        model = fit_model([codes[i] for i in rows], frame["label"].iloc[rows], self.config)
+        feats = features([codes[i] for i in test], self.config.features)
+        return np.asarray(model.decision_function(feats), dtype=np.float64)
+
+
+def variant(name: str = NAME, **options: Any) -> Linear:
+    """The registry's constructor; `linear_config` (a `LinearConfig`) overrides the recipe."""
+    config = options.get("linear_config")
+    return Linear(name, config if isinstance(config, LinearConfig) else None)
