@@ -78,7 +78,7 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
                 "the repository has no commit yet: there is no HEAD to diff against"
             ) from None
         raise ChangeError(f"bad revision {rev!r}: git knows no such commit") from None
-    if rev is None:
+    if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
     try:
         base = _git(["merge-base", "--end-of-options", rev, "HEAD"], root).strip()
@@ -117,9 +117,13 @@ def from_git(rev: str | None = None, cwd: Path | None = None) -> Changes:
     return Changes({p: added for p, added in lines.items() if added}, description)
 
 
-def from_patch(text: str, root: Path | None = None, *, name: str = "the patch") -> Changes:
+def from_patch(
+    text: str, root: Path | None = None, *, name: str = "the patch", skip_missing: bool = False
+) -> Changes:
     """The lines a unified diff adds or modifies, its paths read from `root` (the current folder);
-    raises `ChangeError` when it cannot be read or does not apply to the files there."""
+    raises `ChangeError` when it cannot be read or does not apply to the files there. With
+    `skip_missing`, files absent under `root` are left out instead (a folder of post-images that
+    holds only some of the files a patch changes)."""
     root = (root or Path.cwd()).resolve()
     try:
         files = diffs.parse_diff(text)
@@ -130,6 +134,8 @@ def from_patch(text: str, root: Path | None = None, *, name: str = "the patch") 
         if f.path is None or f.binary:
             continue  # deleted: nothing left to judge
         path = (root / f.path).resolve()
+        if skip_missing and not path.is_file():
+            continue
         try:
             current = path.read_text(encoding="utf-8", errors="replace")
         except OSError:

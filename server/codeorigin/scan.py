@@ -323,9 +323,15 @@ def run(
 
 
 def change_verdict(report: ScanReport, engine: Engine, options: ScanOptions) -> ChangeVerdict:
-    """The change's own verdict from its judged spans (`core.change`): those scored and neither
-    too short, suppressed nor known from the baseline, weighted by their changed lines."""
-    pooled = [
+    """The change's own verdict from its judged spans (`core.change`)."""
+    pooled = pooled_spans(report)
+    return judge_change(pooled, engine.model.manifest.change, options.engine.threshold)
+
+
+def pooled_spans(report: ScanReport) -> list[tuple[float, int]]:
+    """(probability, changed lines) of the spans a change's verdict pools: those scored and
+    neither too short, suppressed nor known from the baseline."""
+    return [
         (s.probability, s.changed_lines or 0)
         for f in report.files
         for s in f.spans
@@ -334,7 +340,6 @@ def change_verdict(report: ScanReport, engine: Engine, options: ScanOptions) -> 
         and s.suppressed is None
         and not s.baseline
     ]
-    return judge_change(pooled, engine.model.manifest.change, options.engine.threshold)
 
 
 def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple[str, float], ...]]:

@@ -42,6 +42,7 @@ FORWARDED = {
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
     "language-threshold": "codeorigin_train.evaluation.language_thresholds",
+    "change-verdict": "codeorigin_train.evaluation.change_verdict",
 }
 
 

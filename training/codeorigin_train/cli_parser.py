@@ -31,6 +31,7 @@ HELP = {
     "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",
     "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
     "language-threshold": "a language's own threshold, calibrated on its real-project human code",
+    "change-verdict": "calibrate a whole change's verdict on agent PRs against human commits",
 }
 
 

@@ -1,0 +1,246 @@
+"""`codeorigin scan --diff [REV]` and `--diff-file PATCH|-` through the real command line and real
+git: only the spans a change touched are judged, each with how many of its lines changed, the
+change gets one verdict, renames are followed, and every way to get it wrong exits 2 with a
+message."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.cli import scan
+
+APP = """def load(path):
+    with open(path) as handle:
+        data = handle.read()
+    items = data.split(",")
+    total = 0
+    for item in items:
+        total += int(item)
+    return total
+
+
+def keep(values):
+    kept = []
+    for value in values:
+        if value > 0:
+            kept.append(value)
+    result = sorted(kept)
+    return result
+"""
+
+FRESH = '''
+
+def fresh(numbers):
+    """Added on the branch."""
+    if not numbers:
+        raise ValueError("empty")
+    mean = sum(numbers) / len(numbers)
+    low = min(numbers)
+    high = max(numbers)
+    return {"mean": mean, "low": low, "high": high}
+'''
+
+OTHER = """def other(a, b):
+    c = a + b
+    d = c * 2
+    e = d - a
+    return e + b + c
+
+
+def untouched(x, y):
+    z = x * y
+    w = z + x
+    v = w - y
+    return v * z
+"""
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """A repository with a few commits on main and a branch `feature` that adds `fresh` to
+    app.py and edits one line of `keep`; other.py is not touched by the branch."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    (root / "app.py").write_text(APP)
+    git(root, "add", "app.py")
+    git(root, "commit", "-qm", "app")
+    (root / "other.py").write_text(OTHER)
+    (root / "README.md").write_text("notes\n")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "other")
+    git(root, "checkout", "-qb", "feature")
+    (root / "app.py").write_text(APP.replace("sorted(kept)", "sorted(kept, reverse=True)") + FRESH)
+    git(root, "commit", "-qam", "fresh, and keep sorts the other way")
+    return root
+
+
+def judged(data: dict) -> dict[str, dict]:
+    return {f"{f['path']}::{s['name']}": s for f in data["files"] for s in f["spans"]}
+
+
+def test_diff_against_a_branch_judges_exactly_the_added_and_the_edited_function(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    res = scan("--diff", "main", "--format", "json", "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=repo)  # fmt: skip
+    assert res.returncode == 1, res.stderr  # threshold 0: everything judged is flagged
+    data = json.loads(res.stdout)
+    spans = judged(data)
+    assert set(spans) == {"app.py::keep", "app.py::fresh"}
+    assert spans["app.py::keep"]["changed_lines"] == 1
+    fresh = spans["app.py::fresh"]
+    assert fresh["changed_lines"] == fresh["end_line"] - fresh["start_line"] + 1
+    assert [f["path"] for f in data["files"]] == ["app.py"]
+    assert next(iter(data)) == "change"
+    assert data["change"]["spans"] == 2 and data["change"]["verdict"] == "llm"
+    assert 0.0 <= data["change"]["probability"] <= 1.0
+
+
+def test_text_shows_the_change_first_and_never_names_a_file_outside_it(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    res = scan("--diff", "main", "--exit-zero", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("Change against main (merge base ")
+    assert "pooled over 2 judged spans" in lines[0]
+    assert any("function keep (1 of 7 lines changed)" in line for line in lines)
+    assert any("function fresh (8 of 8 lines changed)" in line for line in lines)
+    assert "other.py" not in res.stdout and "load" not in res.stdout
+
+
+def test_without_rev_the_working_tree_and_index_against_head(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    other = repo / "other.py"
+    other.write_text(OTHER.replace("return v * z", "return v * z + 1"))  # unstaged edit
+    (repo / "new.py").write_text(OTHER.replace("def other", "def brand_new"))  # untracked
+    (repo / "staged.py").write_text(APP)
+    git(repo, "add", "staged.py")
+    res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
+               cwd=repo)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    spans = judged(json.loads(res.stdout))
+    assert "other.py::untouched" in spans and "other.py::other" not in spans
+    assert spans["other.py::untouched"]["changed_lines"] == 1
+    assert {"new.py::brand_new", "new.py::untouched", "staged.py::load", "staged.py::keep"} <= set(
+        spans
+    )
+    assert not any(name.startswith("app.py") for name in spans)  # committed: not a change now
+    # A PATH limits the change to what is under it.
+    res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
+               "other.py", cwd=repo)  # fmt: skip
+    assert set(judged(json.loads(res.stdout))) == {"other.py::untouched"}
+
+
+def test_renames_are_followed(repo: Path, tiny_model_dir: Path) -> None:
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-qb", "moving")
+    git(repo, "mv", "other.py", "moved.py")
+    (repo / "moved.py").write_text(OTHER.replace("d = c * 2", "d = c * 3"))
+    git(repo, "commit", "-qam", "move other.py, change one line")
+    res = scan("--diff", "main", "--format", "json", "--exit-zero", "--model",
+               str(tiny_model_dir), cwd=repo)  # fmt: skip
+    spans = judged(json.loads(res.stdout))
+    assert set(spans) == {"moved.py::other"}  # `untouched` moved but did not change
+    assert spans["moved.py::other"]["changed_lines"] == 1
+
+
+def test_diff_file_and_stdin_judge_what_git_diff_does(repo: Path, tiny_model_dir: Path) -> None:
+    patch = repo.parent / "change.patch"
+    patch.write_text(git(repo, "diff", "main...feature"))
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    from_git = json.loads(scan("--diff", "main", *args, cwd=repo).stdout)
+    from_file = json.loads(scan("--diff-file", str(patch), *args, cwd=repo).stdout)
+    stdin = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff-file", "-", *args],
+        input=patch.read_text(), capture_output=True, text=True, cwd=repo, check=False,
+    )  # fmt: skip
+    assert judged(from_file) == judged(from_git) == judged(json.loads(stdin.stdout))
+    assert from_file["change"]["probability"] == from_git["change"]["probability"]
+
+
+def test_sarif_carries_the_changed_lines_and_the_change(repo: Path, tiny_model_dir: Path) -> None:
+    res = scan("--diff", "main", "--format", "sarif", "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=repo)  # fmt: skip
+    run = json.loads(res.stdout)["runs"][0]
+    by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run["results"]}
+    assert set(by_name) == {"keep", "fresh"}
+    assert by_name["keep"]["properties"]["changedLines"] == 1
+    assert run["properties"]["change"]["spans"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--diff", "no-such-branch"), "bad revision 'no-such-branch'"),
+        (("--diff-file", "missing.patch"), "cannot read missing.patch"),
+        (("--diff", "main", "--repos", "x.txt"), "cannot go with --ray or --repos"),
+    ],
+)
+def test_bad_revisions_and_files_exit_2_with_a_message(
+    repo: Path, tiny_model_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    res = scan(*args, "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2
+    assert message in res.stderr and "Traceback" not in res.stderr
+    assert res.stdout == ""
+
+
+def test_outside_a_repository_exits_2(tmp_path: Path, tiny_model_dir: Path) -> None:
+    (tmp_path / "a.py").write_text(APP)
+    res = scan("--diff", "--model", str(tiny_model_dir), cwd=tmp_path)
+    assert res.returncode == 2
+    assert "is not inside a git repository" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_patch_that_does_not_apply_exits_2_and_changes_nothing(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    patch = repo.parent / "change.patch"
+    patch.write_text(git(repo, "diff", "main...feature"))
+    before = (repo / "app.py").read_text()
+    (repo / "app.py").write_text(before.replace("reverse=True", "reverse=False"))
+    res = scan("--diff-file", str(patch), "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2
+    assert "does not apply to app.py: line 16" in res.stderr
+    assert "reverse=False" in (repo / "app.py").read_text()  # read, never patched
+    (repo / "junk.patch").write_text("hello\nworld\n")
+    res = scan("--diff-file", "junk.patch", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2 and "is not a unified diff" in res.stderr
+
+
+def test_a_model_with_a_change_calibration_uses_it(
+    repo: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["change"] = {"rule": "mean-logit-by-changed-lines", "a": 0.0, "b": 2.0,
+                          "llm": 0.95, "uncertain": 0.5}  # fmt: skip
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    res = scan("--diff", "main", "--format", "json", "--exit-zero", "--model", str(model),
+               cwd=repo)  # fmt: skip
+    change = json.loads(res.stdout)["change"]
+    assert change["calibrated"] is True
+    assert change["probability"] == round(1 / (1 + math.exp(-2.0)), 4)
+    assert change["verdict"] == "uncertain"  # 88.1%: between 50% and 95%
+    manifest["change"]["rule"] = "something-else"
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    res = scan("--diff", "main", "--model", str(model), cwd=repo)
+    assert res.returncode == 2 and "change.rule" in res.stderr
