@@ -43,6 +43,9 @@ FORWARDED = {
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
     "language-threshold": "codeorigin_train.evaluation.language_thresholds",
     "change-verdict": "codeorigin_train.evaluation.change_verdict",
+    "agentic": "codeorigin_train.data.agentic",
+    "agentic-merge": "codeorigin_train.data.agentic.merge",
+    "protocol": "codeorigin_train.evaluation.protocol_run",
 }
 
 

@@ -32,6 +32,9 @@ HELP = {
     "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
     "language-threshold": "a language's own threshold, calibrated on its real-project human code",
     "change-verdict": "calibrate a whole change's verdict on agent PRs against human commits",
+    "agentic": "the agentic corpus: agents' PR functions and dated human code (data/agentic)",
+    "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
+    "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codeorigin_train.card import gpu as card_gpu
+from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
 
 HEADS = "## Attention heads: what separates LLM from human code"
@@ -18,7 +19,7 @@ CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
 GPU_BAKEOFF = "## GPU bake-off: pretrained backbones and CPU students"
-HEADINGS = (HEADS, CODEREP, SAMPLES, ROBUSTNESS, GPU_BAKEOFF)
+HEADINGS = (card_protocol.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS, GPU_BAKEOFF)
 
 
 SPLIT_NOTE = (
@@ -242,4 +243,9 @@ def gpu_bakeoff(g: dict[str, Any], add: Callable[[str], None]) -> None:
     card_gpu.body(g, add)
 
 
-SECTIONS = (heads, coderep, samples, robustness, gpu_bakeoff)
+@_tool_section(card_protocol.TOOL, card_protocol.HEADING)
+def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
+    card_protocol.body(p, add)
+
+
+SECTIONS = (protocol, heads, coderep, samples, robustness, gpu_bakeoff)

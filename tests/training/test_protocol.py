@@ -1,0 +1,107 @@
+"""The evaluation protocol on a small pool made here: leave-one-agent-out keeps the agent and its
+repositories out of training, every part reports its figures, a model folder is scored through
+the runtime, the era control buckets by year, and the card section renders them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.card.protocol import markdown
+from codeorigin_train.evaluation import protocol as pr
+from codeorigin_train.evaluation.era import bucket_of, era_report, is_modern
+
+HUMAN = '''def {name}(items, limit):
+    total = 0
+    for item in items:
+        if item > limit:
+            total += item
+    return total
+'''
+AGENT = '''def {name}(items: list[int], limit: int) -> int:
+    """Sum the items above the limit."""
+    # Keep only the values that exceed the limit.
+    filtered_values = [value for value in items if value > limit]
+    return sum(filtered_values)
+'''
+
+
+def _pool() -> pd.DataFrame:
+    rows = []
+    agents = {"codex": ["a/one", "a/two"], "devin": ["b/one", "b/two"], "copilot": ["c/one"]}
+    for agent, repos in agents.items():
+        for r, repo in enumerate(repos):
+            split = ["train", "val", "test"][r % 3]
+            for i in range(12):
+                rows.append((AGENT.format(name=f"{agent}_{r}_{i}"), 1, "aidev", agent, repo, split,
+                             "2025-03-01", "pr"))  # fmt: skip
+                rows.append((HUMAN.format(name=f"h_{agent}_{r}_{i}"), 0, "aidev", "human", repo,
+                             split, f"{2012 + i}-05-01", "commit"))  # fmt: skip
+    for i in range(40):
+        split = ["train", "train", "val", "test"][i % 4]
+        rows.append((AGENT.format(name=f"contest_{i}"), 1, "semeval", "", "", split, None, None))
+        rows.append((HUMAN.format(name=f"contest_h_{i}"), 0, "semeval", "", "", split, None, None))
+    df = pd.DataFrame(rows, columns=["code", "label", "source", "agent", "repo", "split", "date",
+                                     "origin"])  # fmt: skip
+    df["language"] = "python"
+    df["generator"] = np.where(df["label"] == 1, "llm", "human")
+    df["group"] = [f"repo:{r}" if r else f"g:{i}" for i, r in enumerate(df["repo"])]
+    df["judged"] = True
+    return df
+
+
+class Recording(pr.NgramLearner):
+    """The n-gram learner, remembering what each fit was trained on."""
+
+    def __init__(self) -> None:
+        self.seen: list[pd.DataFrame] = []
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> pr.Fitted:
+        self.seen.append(pd.concat([train, val]))
+        return super().fit(train, val)
+
+
+def test_leave_one_agent_out_trains_without_the_agent_and_its_repositories() -> None:
+    pool, learner = _pool(), Recording()
+    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    assert list(out) == ["codex", "devin", "copilot"]
+    for agent, seen in zip(out, learner.seen):
+        repos = set(pool.loc[pool["agent"] == agent, "repo"])
+        assert not (seen["agent"] == agent).any() and not seen["repo"].isin(repos).any()
+        assert out[agent]["n_llm"] == 12 * len(repos) and out[agent]["n_human"] == 12 * len(repos)
+        assert out[agent]["auroc"] is not None and 0.0 <= out[agent]["recall"] <= 1.0
+
+
+def test_every_part_and_the_card_section() -> None:
+    pool = _pool()
+    result = pr.run_protocol(pool, pr.NgramLearner(), pr.ProtocolConfig(lro_folds=2))
+    assert result["main"]["test"]["n_llm"] > 0 and "python" in result["main"]["llm_recall_by_language"]
+    assert set(result["lro"]["by_language"]) == {"python"}
+    assert set(result["loso"]["folds"]) == {"aidev", "semeval"}
+    lines = markdown({"dataset": "d.parquet", "pool_rows": len(pool), "pool_judged": len(pool),
+                      "learners": {"char-ngram": result}})  # fmt: skip
+    text = "\n".join(lines)
+    assert "| codex |" in text and "| semeval |" in text and "| <=2014 |" in text
+
+
+def test_a_model_folder_is_scored_through_the_runtime(tiny_model_dir: Path) -> None:
+    pool = _pool()
+    learner = pr.FolderLearner(tiny_model_dir)
+    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    assert out["codex"]["n_llm"] == 24
+    assert pr.loso(pool, learner, pr.ProtocolConfig()) == {}  # never retrained: no LOSO
+    p = learner.probabilities(pool.iloc[:3])
+    assert np.all((p > 0) & (p < 1)) and len(learner.cache) >= 3
+
+
+def test_era_control_buckets() -> None:
+    assert [bucket_of(y) for y in (2009, 2016, 2019, 2021, 2024)] == [
+        "<=2014", "2015-2017", "2018-2019", "2020-2021", None]  # fmt: skip
+    assert is_modern("def f(x: int) -> int:\n    return x", "python")
+    assert not is_modern("def f(x):\n    return x", "python")
+    assert is_modern("const f = (a) => a?.b;", "javascript") and is_modern("x", "go") is None
+    humans = _pool().query("label == 0 and origin == 'commit'").assign(p=0.2, thr=0.5)
+    report = era_report(humans)
+    assert report["by_year"]["<=2014"]["n"] == 3 * 5 and report["by_year"]["<=2014"]["fpr"] == 0.0

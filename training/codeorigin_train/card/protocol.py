@@ -1,0 +1,138 @@
+"""The model card's protocol section: what users will see, per learner (`evaluation.protocol`).
+
+Rendered from `analysis.protocol` of `metrics.json` (`codeorigin-train protocol --card`): the
+leave-one-agent-out table, leave-repository-out by language, leave-one-source-out, the held-out
+real-project false-positive rate and LLM recall per language, and the era control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from codeorigin_train.card.parts import fmt
+
+TOOL = "protocol"
+HEADING = "## What users will see: the agentic evaluation protocol"
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+
+
+def _cells(r: dict[str, Any] | None) -> str:
+    if not r:
+        return "n/a | n/a | n/a"
+    return f"{fmt(r.get('auroc'))} | {_pct(r.get('recall'))} | {_pct(r.get('fpr'))}"
+
+
+def _learner_header(names: list[str], first: str) -> list[str]:
+    head = f"| {first} | " + " | ".join(f"{n}: AUROC | recall | FPR" for n in names) + " |"
+    return [head, "|---|" + "---:|---:|---:|" * len(names)]
+
+
+def _table(
+    learners: dict[str, Any], first: str, keys: list[str], get: Callable[[dict, str], Any]
+) -> list[str]:
+    names = list(learners)
+    rows = _learner_header(names, first)
+    for key in keys:
+        rows.append(f"| {key} | " + " | ".join(_cells(get(learners[n], key)) for n in names) + " |")
+    return rows
+
+
+def _keys(learners: dict[str, Any], pick: Callable[[dict], dict]) -> list[str]:
+    seen: list[str] = []
+    for r in learners.values():
+        for k in pick(r) or {}:
+            if k not in seen:
+                seen.append(k)
+    return seen
+
+
+def markdown(summary: dict[str, Any]) -> list[str]:
+    """The section's lines after its heading."""
+    L = summary["learners"]
+    out = [
+        f"Pool: {summary['pool_rows']:,} rows ({summary['pool_judged']:,} the runtime would judge) "
+        f"from `{summary['dataset']}` and dated real-project human functions. Each cell: AUROC, "
+        "recall on LLM code at the learner's own threshold, and the false-positive rate on human "
+        "code there. `char-ngram` is trained in each fold; a model folder is scored through the "
+        "runtime as shipped and never retrained.",
+        "",
+        "**Leave one agent out** (the agent's code out of training, its repositories held out "
+        "whole; its functions against the human functions of the same repositories):",
+        "",
+        *_table(L, "held-out agent", _keys(L, lambda r: r.get("loao")),
+                lambda r, k: (r.get("loao") or {}).get(k)),  # fmt: skip
+        "",
+        "**Leave repository out** over the agentic repositories (5 folds; by language of the "
+        "function):",
+        "",
+        *_table(L, "language", ["all", *_keys(L, lambda r: (r.get("lro") or {}).get("by_language"))],
+                lambda r, k: (r.get("lro") or {}).get("all") if k == "all"
+                else ((r.get("lro") or {}).get("by_language") or {}).get(k)),  # fmt: skip
+        "",
+    ]
+    out += _loso(L) + _main(L) + _era(L)
+    return out
+
+
+def _loso(L: dict[str, Any]) -> list[str]:
+    trained = {n: r for n, r in L.items() if (r.get("loso") or {}).get("folds")}
+    if not trained:
+        return []
+    out = ["**Leave one source out** (learners trained here; a shipped model saw every source):", ""]
+    out += _table(trained, "held-out source", _keys(trained, lambda r: r["loso"]["folds"]),
+                  lambda r, k: r["loso"]["folds"].get(k))  # fmt: skip
+    means = ", ".join(f"{n} {fmt(r['loso']['mean_auroc'])}" for n, r in trained.items())
+    return out + ["", f"Mean AUROC: {means}.", ""]
+
+
+def _main(L: dict[str, Any]) -> list[str]:
+    names = list(L)
+    langs = _keys(L, lambda r: (r.get("main") or {}).get("realcode_fpr_by_language"))
+    langs += [k for k in _keys(L, lambda r: (r.get("main") or {}).get("llm_recall_by_language"))
+              if k not in langs]  # fmt: skip
+    out = [
+        "**Main split, per language**: held-out real-project human functions of test projects "
+        "flagged (FPR, n), and recall on that language's LLM test rows:",
+        "",
+        "| language | " + " | ".join(f"{n}: real-project FPR | LLM recall" for n in names) + " |",
+        "|---|" + "---:|---:|" * len(names),
+    ]
+    for lang in langs:
+        cells = []
+        for n in names:
+            m = L[n].get("main") or {}
+            fpr = (m.get("realcode_fpr_by_language") or {}).get(lang)
+            rec = (m.get("llm_recall_by_language") or {}).get(lang)
+            real = f"{_pct(fpr['fpr'])} ({fpr['n']})" if fpr else "n/a"
+            cells.append(f"{real} | {_pct(rec)}")
+        out.append(f"| {lang} | " + " | ".join(cells) + " |")
+    out += ["", *_table(L, "held-out rows", ["test", "agentic_test"],
+                        lambda r, k: (r.get("main") or {}).get(k)), ""]  # fmt: skip
+    return out
+
+
+def _era(L: dict[str, Any]) -> list[str]:
+    out = [
+        "**Era control** (held-out human functions of the main split that carry a date: "
+        "false-positive rate and mean probability; a model that learned the date instead of the "
+        "author flags the newest people most):",
+        "",
+        "| human code | " + " | ".join(f"{n}: n | FPR | mean p" for n in L) + " |",
+        "|---|" + "---:|---:|---:|" * len(L),
+    ]
+    for part in ("by_year", "by_origin_year", "by_syntax"):
+        for key in _keys(L, lambda r, p=part: ((r.get("main") or {}).get("era") or {}).get(p)):
+            cells = []
+            for r in L.values():
+                c = (((r.get("main") or {}).get("era") or {}).get(part) or {}).get(key)
+                cells.append(f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a")
+            out.append(f"| {key} | " + " | ".join(cells) + " |")
+    return out + [""]
+
+
+def body(summary: dict[str, Any], add: Callable[[str], None]) -> None:
+    add("\n".join(markdown(summary)) + "\n")

@@ -1,0 +1,273 @@
+"""The evaluation that predicts what users see: `codeorigin-train protocol`.
+
+Every candidate is judged the same way, on rows from sources, agents and repositories it did not
+train on, by AUROC and, above all, by recall at its own shipped threshold with the human
+false-positive rate beside it:
+
+- **leave-one-agent-out** (`loao`): train without one agent's code and without its repositories;
+  test on that agent's functions against the human functions of the same repositories;
+- **leave-repository-out** over the agentic repositories (`leave_repo_out`), reported by language;
+- **leave-one-source-out** (`loso`) over every source with both labels;
+- **the main split** (`main_split`): train and validation rows in, the test split, the held-out
+  real-project human functions of test projects (false-positive rate per language) and the agentic
+  test repositories out; with the **era control** (`era.era_report`) on its held-out human rows.
+
+A learner is either trained in each fold (`NgramLearner`, the character n-gram reference) or a
+model folder scored through the runtime (`FolderLearner`: the shipped model, or any candidate),
+which is never retrained: its leave-out figures say how it does on code it never saw only where
+that holds (the agentic corpus is newer than every shipped model), and LOSO is not run for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.fit.calibrate import threshold_at_fpr
+
+log = logging.getLogger(__name__)
+
+AGENTS = ("codex", "devin", "copilot")
+MAX_FPR = 0.01
+MIN_PER_LABEL = 30  # a LOSO source needs this many judged rows of each label
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    """How many rows the protocol's fits read (2 CPU cores: every fold trains a model)."""
+
+    train_cap: int = 1500  # per (source, label) of the training rows of sources other than aidev
+    eval_cap: int = 400  # per label of a held-out LOSO source
+    realcode_train: int = 6000  # real-project human functions of training projects
+    realcode_val: int = 1200  # of validation projects (thresholds)
+    lro_folds: int = 5
+    seed: int = 0
+
+
+@dataclass
+class Fitted:
+    """A model ready to judge: probabilities and each row's threshold."""
+
+    probabilities: Callable[[pd.DataFrame], np.ndarray]
+    thresholds: Callable[[pd.DataFrame], np.ndarray]
+
+
+class Learner(Protocol):
+    name: str
+    retrains: bool
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted: ...
+
+
+class NgramLearner:
+    """The character n-gram reference (`baseline.py`), its threshold at 1% of validation humans."""
+
+    name = "char-ngram"
+    retrains = True
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
+        from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
+
+        model = fit_baseline(train)
+        p_val = predict_baseline(model, val["code"].tolist())
+        thr = threshold_at_fpr(p_val[val["label"].to_numpy() == 0], MAX_FPR)
+        return Fitted(
+            lambda f: np.asarray(predict_baseline(model, f["code"].tolist()), dtype=np.float64),
+            lambda f: np.full(len(f), thr),
+        )
+
+
+class FolderLearner:
+    """A model folder scored through the runtime, as `codeorigin scan` scores a span, at its own
+    thresholds (per language where the manifest has them). Scores are cached by text."""
+
+    retrains = False
+
+    def __init__(self, model_dir: Path, name: str | None = None) -> None:
+        self.model_dir = model_dir
+        self.name = name or model_dir.name
+        self.cache: dict[str, float] = {}
+
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
+        from codeorigin_train.evaluation.language_thresholds import judged_probabilities
+
+        todo = frame[~frame["code"].isin(self.cache.keys())]
+        for language, g in todo.groupby("language"):
+            codes = g["code"].drop_duplicates().tolist()
+            p = judged_probabilities(self.model_dir, codes, str(language))
+            self.cache.update(zip(codes, p.tolist()))
+        return np.array([self.cache[c] for c in frame["code"]], dtype=np.float64)
+
+    def thresholds(self, frame: pd.DataFrame) -> np.ndarray:
+        from codeorigin.model.manifest import load_manifest
+
+        t = load_manifest(self.model_dir).thresholds
+        return np.array([t.for_language(str(lang))[0] for lang in frame["language"]])
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
+        return Fitted(self.probabilities, self.thresholds)
+
+
+# ------------------------------------------------------------------------------------ metrics
+
+
+def rates(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> dict[str, Any]:
+    """AUROC, recall and FPR at the thresholds, over rows with a probability."""
+    from sklearn.metrics import roc_auc_score
+
+    y, p, thr = np.asarray(y), np.asarray(p, dtype=np.float64), np.asarray(thr)
+    ok = ~np.isnan(p)
+    y, p, thr = y[ok], p[ok], thr[ok]
+    flagged = p >= thr
+    n_llm, n_human = int((y == 1).sum()), int((y == 0).sum())
+    return {
+        "n_llm": n_llm,
+        "n_human": n_human,
+        "auroc": float(roc_auc_score(y, p)) if n_llm and n_human else None,
+        "recall": float(flagged[y == 1].mean()) if n_llm else None,
+        "fpr": float(flagged[y == 0].mean()) if n_human else None,
+    }
+
+
+def _unit(seed: int, key: str) -> float:
+    digest = hashlib.blake2b(f"{seed}\x1f{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _cap(frame: pd.DataFrame, cap: int, seed: int, by: list[str]) -> pd.DataFrame:
+    """At most `cap` rows per `by` cell, a draw fixed by the text (not by the row order)."""
+    order = frame["code"].map(lambda c: _unit(seed, c))
+    ranked = frame.assign(_o=order).sort_values("_o")
+    return ranked.groupby(by, sort=False).head(cap).drop(columns="_o").sort_index()
+
+
+def training_rows(pool: pd.DataFrame, cfg: ProtocolConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, val) of a pool: the train split (sources other than the agentic corpus capped per
+    source and label) and the validation split, on which thresholds are set."""
+    train = pool[pool["split"] == "train"]
+    agentic = train["source"] == "aidev"
+    capped = _cap(train[~agentic & (train["source"] != "realcode")], cfg.train_cap, cfg.seed,
+                  ["source", "label"])  # fmt: skip
+    train = pd.concat([capped, train[agentic | (train["source"] == "realcode")]])
+    return train, pool[pool["split"] == "val"]
+
+
+def _fit(learner: Learner, pool: pd.DataFrame, cfg: ProtocolConfig) -> Fitted:
+    if not learner.retrains:
+        return learner.fit(pool.iloc[:0], pool.iloc[:0])
+    t0 = time.perf_counter()
+    train, val = training_rows(pool, cfg)
+    fitted = learner.fit(train, val)
+    log.info("%s: fitted on %d rows in %.0f s", learner.name, len(train), time.perf_counter() - t0)
+    return fitted
+
+
+def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
+    """`test` with each row's probability `p` and threshold `thr`."""
+    return test.assign(p=fitted.probabilities(test), thr=fitted.thresholds(test))
+
+
+def scored_rates(scored: pd.DataFrame) -> dict[str, Any]:
+    return rates(scored["label"].to_numpy(), scored["p"].to_numpy(), scored["thr"].to_numpy())
+
+
+# ------------------------------------------------------------------------------------ the parts
+
+
+def loao(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+    """Leave one agent out: its repositories held out whole, its code out of training."""
+    out = {}
+    for agent in AGENTS:
+        repos = set(pool.loc[pool["agent"] == agent, "repo"])
+        if not repos:
+            continue
+        held = pool["repo"].isin(repos)
+        fitted = _fit(learner, pool[~held & (pool["agent"] != agent)], cfg)
+        test = pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])]
+        out[agent] = {**scored_rates(judge(fitted, test)), "repos": len(repos),
+                      "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique())}  # fmt: skip
+        log.info("LOAO %s %s: %s", learner.name, agent, out[agent])
+    return out
+
+
+def leave_repo_out(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+    """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
+    (of the function) over the pooled held-out predictions, and over all of them."""
+    repos = sorted(set(pool.loc[pool["source"] == "aidev", "repo"]))
+    fold_of = {r: int(_unit(cfg.seed, r) * cfg.lro_folds) for r in repos}
+    parts = []
+    for k in range(cfg.lro_folds if learner.retrains else 1):
+        held = pool["repo"].map(fold_of).eq(k) if learner.retrains else pool["source"].eq("aidev")
+        fitted = _fit(learner, pool[~held], cfg)
+        parts.append(judge(fitted, pool[held & pool["judged"]]))
+    scored = pd.concat(parts)
+    by_language = {str(lang): scored_rates(g) for lang, g in scored.groupby("language")}
+    return {"all": scored_rates(scored), "by_language": by_language}
+
+
+def loso(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+    """Leave one source out, for learners trained here (a shipped model saw every source)."""
+    if not learner.retrains:
+        return {}
+    judged = pool[pool["judged"]]
+    counts = judged.groupby(["source", "label"]).size().unstack(fill_value=0)
+    sources = [s for s, row in counts.iterrows() if row.get(0, 0) >= MIN_PER_LABEL
+               and row.get(1, 0) >= MIN_PER_LABEL]  # fmt: skip
+    out = {}
+    for source in sources:
+        test = judged[judged["source"] == source]
+        rest = pool[(pool["source"] != source) & ~pool["group"].isin(set(test["group"]))]
+        fitted = _fit(learner, rest, cfg)
+        out[source] = scored_rates(judge(fitted, _cap(test, cfg.eval_cap, cfg.seed, ["label"])))
+        log.info("LOSO %s %s: %s", learner.name, source, out[source])
+    aurocs = [v["auroc"] for v in out.values() if v["auroc"] is not None]
+    return {"folds": out, "mean_auroc": float(np.mean(aurocs)) if aurocs else None}
+
+
+def main_split(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+    """Trained on the train split, thresholds on validation; judged on the test split, on the
+    held-out real-project human functions per language, and on the agentic test repositories;
+    the era control on the held-out human rows that carry a date."""
+    from codeorigin_train.evaluation.era import era_report
+
+    fitted = _fit(learner, pool, cfg)
+    test = judge(fitted, pool[(pool["split"] == "test") & pool["judged"]])
+    real = test[test["source"] == "realcode"]
+    agentic = test[test["source"] == "aidev"]
+    rest = test[~test["source"].isin(["realcode", "aidev"])]
+    return {
+        "test": scored_rates(rest),
+        "test_by_source": {str(s): scored_rates(g) for s, g in rest.groupby("source")},
+        "realcode_fpr_by_language": {
+            str(lang): {"n": len(g), "fpr": float((g["p"] >= g["thr"]).mean())}
+            for lang, g in real.groupby("language")
+        },
+        "llm_recall_by_language": {
+            str(lang): scored_rates(g)["recall"] for lang, g in test[test["label"] == 1].groupby("language")
+        },
+        "agentic_test": scored_rates(agentic),
+        "era": era_report(test[test["label"] == 0]),
+    }
+
+
+PARTS = {"main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso}
+
+
+def run_protocol(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, parts: list[str] | None = None
+) -> dict[str, Any]:
+    """The protocol's parts (all by default) for one learner, with the seconds each took."""
+    out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
+    for name in parts or list(PARTS):
+        t0 = time.perf_counter()
+        out[name] = PARTS[name](pool, learner, cfg)
+        out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
+    return out

@@ -1,0 +1,135 @@
+"""`codeorigin-train protocol`: the evaluation protocol (`protocol.py`) for several learners on
+one pool of rows, saved as JSON and, with `--card`, as the model card's protocol section.
+
+    codeorigin-train protocol --dataset training/work/dataset-v4.parquet \\
+        --learners char-ngram models/default --card models/default
+
+The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merge`) plus dated
+real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
+training projects, `--realcode-val` of validation projects, every function of test projects).
+A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
+figures are those a user would see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from codeorigin_train.evaluation.protocol import (
+    FolderLearner,
+    Learner,
+    NgramLearner,
+    ProtocolConfig,
+    run_protocol,
+)
+
+log = logging.getLogger(__name__)
+
+KEEP = ["code", "label", "language", "source", "generator", "group", "split",
+        "repo", "agent", "origin", "date"]  # fmt: skip
+
+
+def judged_mask(frame: pd.DataFrame) -> pd.Series:
+    """The runtime's too-short rule on each row (statement lines and tokens of its content)."""
+    from codeorigin.core.spans import content_of
+    from codeorigin.engine import VerdictRules
+
+    rules = VerdictRules()
+    out = []
+    for code, language in zip(frame["code"], frame["language"]):
+        c = content_of(code, str(language))
+        out.append(c.statement_lines >= rules.min_lines and c.tokens >= rules.min_tokens)
+    return pd.Series(out, index=frame.index)
+
+
+def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
+    """The dataset's rows and the real-project human functions, with the protocol's columns."""
+    from codeorigin_train.fit.frames import realcode_rows, take_by_project
+
+    df = pd.read_parquet(dataset)
+    for col in KEEP:
+        if col not in df:
+            df[col] = None
+    df["agent"] = df["agent"].where(df["agent"].notna(), "")
+    df["repo"] = df["repo"].where(df["repo"].notna(), "")
+    parts = [df[KEEP]]
+    real = realcode_rows(work, set(df["language"]))
+    if real is not None:
+        picked = pd.concat([
+            take_by_project(real[real["split"] == "train"], cfg.realcode_train, cfg.seed),
+            take_by_project(real[real["split"] == "val"], cfg.realcode_val, cfg.seed),
+            real[real["split"] == "test"],
+        ])  # fmt: skip
+        picked = picked.assign(source="realcode", generator="human", repo="", agent="",
+                               origin="release", date=picked["release_date"])  # fmt: skip
+        parts.append(picked[KEEP])
+    pool = pd.concat(parts, ignore_index=True).drop_duplicates("code").reset_index(drop=True)
+    pool["judged"] = judged_mask(pool)
+    return pool
+
+
+def learner_for(spec: str) -> Learner:
+    """`char-ngram`, or a model folder (scored through the runtime)."""
+    if spec == NgramLearner.name:
+        return NgramLearner()
+    path = Path(spec)
+    if not (path / "manifest.json").exists():
+        raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
+    return FolderLearner(path, name=f"{path.name} ({path})")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="codeorigin-train protocol", description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
+    p.add_argument("--work", type=Path, default=Path("training/work"))
+    p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"])
+    p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
+    p.add_argument("--card", type=Path, help="record the results in this model folder's card")
+    p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
+    p.add_argument("--reuse", action="store_true",
+                   help="take a learner's results from OUT/<learner>.json when it exists")
+    for name, value in ProtocolConfig().__dict__.items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    cfg = ProtocolConfig(**{k: getattr(args, k) for k in ProtocolConfig().__dict__})
+    t0 = time.perf_counter()
+    pool = build_pool(args.dataset, args.work, cfg)
+    log.info("pool: %d rows (%d judged) in %.0f s", len(pool), pool["judged"].sum(),
+             time.perf_counter() - t0)  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    for spec in args.learners:
+        learner = learner_for(spec)
+        path = args.out / f"{learner.name.split(' ')[0]}.json"
+        if args.reuse and path.exists():
+            results[learner.name] = json.loads(path.read_text())
+            continue
+        results[learner.name] = run_protocol(pool, learner, cfg, parts=args.parts)
+        path.write_text(json.dumps(results[learner.name], indent=2) + "\n")
+    summary = {"dataset": str(args.dataset), "pool_rows": len(pool),
+               "pool_judged": int(pool["judged"].sum()), "learners": results}  # fmt: skip
+    (args.out / "protocol.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if args.card is not None:
+        from codeorigin_train.analysis.record import record
+
+        record(args.card, "protocol", summary)
+    from codeorigin_train.card.protocol import markdown
+
+    print("\n".join(markdown(summary)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
