@@ -40,21 +40,20 @@ class _Lines:
 
     def support(self, weights: list[float]) -> np.ndarray:
         """Per-character weights from per-line weights, each line's spread over its characters;
-        normalised to sum 1 (empty when every weight is 0)."""
-        total = float(sum(weights))
-        if total <= 0.0 or not self.length:
+        normalised to sum 1 (empty when no weighted line has a character)."""
+        if not self.length:
             return np.zeros(0)
         diff = np.zeros(self.length + 1)
         last = len(self.lines) - 1
         for k, w in enumerate(weights):
-            if w <= 0.0:
-                continue
             a = self.starts[k]
             b = min(self.length, a + len(self.lines[k]) + (1 if k < last else 0))
-            if b > a:
-                diff[a] += w / total / (b - a)
-                diff[b] -= w / total / (b - a)
-        return np.cumsum(diff)[: self.length]
+            if w > 0.0 and b > a:
+                diff[a] += w / (b - a)
+                diff[b] -= w / (b - a)
+        out = np.maximum(np.cumsum(diff)[: self.length], 0.0)  # no rounding below zero
+        total = float(out.sum())
+        return out / total if total > 0.0 else np.zeros(0)
 
 
 def _token_support(length: int, tokens: Tokens, chosen: list[int]) -> np.ndarray:
@@ -65,7 +64,7 @@ def _token_support(length: int, tokens: Tokens, chosen: list[int]) -> np.ndarray
     idx = np.asarray(chosen, dtype=np.int64)
     np.add.at(diff, tokens.starts[idx], 1.0)
     np.add.at(diff, tokens.ends[idx], -1.0)
-    out = np.cumsum(diff)[:length]
+    out = np.maximum(np.cumsum(diff)[:length], 0.0)
     return out / out.sum()
 
 
@@ -191,4 +190,7 @@ def figures(
         ls.support([float(i) if f else 0.0 for i, f in zip(indents, filled)]),
         ls.support([1.0] * n),
     )
+    # A figure measured where no character is (a text of blank lines) lands on every character.
+    even = np.full(length, 1.0 / length) if length else np.zeros(0)
+    where = tuple(s if s.size or not v else even for s, v in zip(where, values))
     return np.asarray(values, dtype=np.float64), where

@@ -1,0 +1,168 @@
+"""The linear member's features (`codeorigin.core.features`): stable hashing, the same features in
+training and at run time, exact per-character contributions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codeorigin.core.features import (
+    FIGURES,
+    FeatureConfig,
+    analyse,
+    char_contributions,
+    extract,
+    tokens,
+)
+from codeorigin.core.normalize import normalize_text
+
+CODE = '''def total_price(items, tax_rate):
+    """Sum the prices and add the tax."""
+    subtotal = 0
+    for item in items:  # every item counts
+        subtotal += item.price
+
+    return subtotal * (1 + tax_rate)
+'''
+SMALL = FeatureConfig(bucket_bits=12)
+
+PRINT_FEATURES = """
+import json, sys
+from codeorigin.core.features import FeatureConfig, extract
+f = extract(sys.argv[1], FeatureConfig(bucket_bits=12))
+print(json.dumps([f.indices.tolist(), f.values.round(12).tolist(), f.figures.round(12).tolist()]))
+"""
+
+
+def _weights(config: FeatureConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=config.n_buckets), rng.normal(size=config.n_figures)
+
+
+def test_features_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    text = normalize_text(CODE)
+    here = extract(text, SMALL)
+    outs = []
+    for seed in ("0", "12345"):
+        out = subprocess.run(
+            [sys.executable, "-c", PRINT_FEATURES, text],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
+        outs.append(json.loads(out.stdout))
+    assert outs[0] == outs[1]
+    assert outs[0][0] == here.indices.tolist()
+    assert np.allclose(outs[0][1], here.values) and np.allclose(outs[0][2], here.figures)
+
+
+def test_the_hash_of_a_known_text_does_not_change() -> None:
+    """Pinned buckets: a change to the hashing would silently break every shipped linear member."""
+    f = extract("ab", FeatureConfig(bucket_bits=20, char_ngrams=(1, 2), token_ngrams=(0, 0)))
+    assert f.indices.tolist() == sorted(f.indices.tolist())
+    assert f.indices.size == 3  # "a", "b", "ab"
+    assert f.indices.tolist() == PINNED_AB
+
+
+PINNED_AB = [205660, 426664, 563711]
+
+
+def test_training_builds_the_matrix_from_the_runtime_features() -> None:
+    from codeorigin_train.variants.linear import features
+
+    texts = [CODE, "int main() {\n  return 0;\n}\n"]
+    m = features(texts, SMALL).toarray()
+    for row, text in zip(m, texts):
+        f = extract(normalize_text(text), SMALL)
+        want = np.zeros(SMALL.n_buckets + SMALL.n_figures)
+        want[f.indices] = f.values
+        want[SMALL.n_buckets :] = f.figures
+        assert np.array_equal(row, want)
+
+
+def test_runtime_logit_equals_scikit_learn(tmp_path: Path) -> None:
+    from codeorigin.model.linear import LinearMember
+    from codeorigin_train.variants.linear import Linear, LinearConfig
+    from helpers.stackedmodel import planted_frame
+
+    frame = planted_frame(60)
+    variant = Linear("linear", LinearConfig(features=SMALL, c=1.0))
+    variant.fit(frame, tmp_path)
+    member = LinearMember.from_file(tmp_path / "linear.npz")
+    texts = [*frame["code"].tolist(), CODE]
+    got = member.logits([normalize_text(t) for t in texts])
+    assert np.max(np.abs(got - variant.predict_logits(texts))) < 1e-9
+
+
+def test_contributions_sum_to_the_logit_minus_the_bias() -> None:
+    text = normalize_text(CODE)
+    config = FeatureConfig(bucket_bits=14)
+    w, fw = _weights(config)
+    chars, logit, _ = char_contributions(text, config, w, fw, 0.7)
+    assert chars.shape == (len(text),)
+    assert logit == pytest.approx(extract(text, config).logit(w, fw, 0.7), abs=1e-12)
+    assert chars.sum() == pytest.approx(logit - 0.7, abs=1e-9)
+
+
+def test_an_ngram_across_a_line_break_splits_its_weight_by_characters() -> None:
+    """One bigram "a\\nb" with weight 1: a, the newline and b get its weight in equal parts."""
+    config = FeatureConfig(bucket_bits=12, char_ngrams=(3, 3), token_ngrams=(0, 0), figures=False)
+    text = "a\nb"
+    f = extract(text, config)
+    assert f.indices.size == 1 and f.values[0] == pytest.approx(1.0)
+    w = np.zeros(config.n_buckets)
+    w[f.indices[0]] = 3.0
+    chars, logit, _ = char_contributions(text, config, w, np.zeros(0), 0.0)
+    assert logit == pytest.approx(3.0)
+    assert chars.tolist() == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_figure_supports_sum_to_one_where_the_figure_is_not_zero() -> None:
+    text = normalize_text(CODE)
+    analysis = analyse(text, SMALL, supports=True)
+    assert len(analysis.figures) == len(FIGURES) == len(analysis.supports)
+    for name, value, support in zip(FIGURES, analysis.figures, analysis.supports):
+        if value:
+            assert support.shape == (len(text),), name
+            assert support.sum() == pytest.approx(1.0), name
+            assert (support >= 0).all(), name
+    figures = dict(zip(FIGURES, analysis.figures))
+    assert figures["docstring_lines"] > 0 and figures["inline_comments"] > 0
+    assert figures["blank_lines"] > 0 and figures["snake_case"] > 0
+
+
+def test_tokens_cut_identifiers_numbers_and_operators() -> None:
+    assert tokens("x += foo_bar(1.5) != y").texts == (
+        "x",
+        "+=",
+        "foo_bar",
+        "(",
+        "1.5",
+        ")",
+        "!=",
+        "y",
+    )
+
+
+def test_a_config_of_another_version_is_refused() -> None:
+    raw = SMALL.to_json()
+    assert FeatureConfig.from_json(raw) == SMALL
+    with pytest.raises(ValueError, match="feature version"):
+        FeatureConfig.from_json({**raw, "version": 99})
+    with pytest.raises(ValueError):
+        FeatureConfig.from_json({**raw, "bucket_bits": 40})
+
+
+def test_empty_and_one_character_texts() -> None:
+    for text in ("", "x", "\n"):
+        f = extract(text, SMALL)
+        w, fw = _weights(SMALL)
+        chars, logit, _ = char_contributions(text, SMALL, w, fw, 0.0)
+        assert chars.sum() == pytest.approx(logit, abs=1e-12)
+        assert np.isfinite(f.values).all() and np.isfinite(f.figures).all()
