@@ -32,6 +32,7 @@ function M.settings()
     baseline = '', -- a file from `codeorigin scan --write-baseline`; relative: to the folder
     extensions = vim.empty_dict(), -- e.g. { ['.h'] = 'cpp' }; a .h file is C or C++ by its content
     includeGenerated = false, -- also score generated and vendored code
+    scope = 'all', -- 'all' | 'changed': only functions that differ from git's HEAD
   }
 end
 

@@ -148,3 +148,23 @@ def from_patch(
         if f.added:
             lines[path] = frozenset(f.added)
     return Changes(lines, f"in {name}")
+
+
+def head_text(path: Path) -> str | None:
+    """The text of `path` at HEAD; None when git does not know it there (a new or untracked
+    file: all of it is a change). Raises `ChangeError` outside a repository, or without git."""
+    path = path.resolve()
+    root = repository_root(path.parent)
+    rel = path.relative_to(root).as_posix()
+    try:
+        return _git(["show", f"HEAD:./{rel}"], root) if _has_head(root) else None
+    except ChangeError:
+        return None
+
+
+def _has_head(root: Path) -> bool:
+    try:
+        _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], root)
+    except ChangeError:
+        return False
+    return True

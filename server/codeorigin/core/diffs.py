@@ -170,3 +170,17 @@ def mismatch(f: FileDiff, text: str) -> str | None:
 def touched(runs: Iterable[tuple[int, int]], changed: Collection[int]) -> int:
     """How many lines of `runs` (1-based, inclusive ranges) are in `changed`."""
     return sum(1 for a, b in runs for n in range(a, b + 1) if n in changed)
+
+
+def changed_lines(old: str, new: str) -> frozenset[int]:
+    """The lines of `new` (1-based) that a line diff from `old` adds or modifies, as `git diff`
+    would mark them `+` (the editor's `codeorigin.scope: changed`, on an unsaved buffer)."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    return frozenset(
+        n + 1
+        for tag, _, _, j1, j2 in matcher.get_opcodes()
+        if tag in ("replace", "insert")
+        for n in range(j1, j2)
+    )

@@ -16,7 +16,8 @@ a log line; so are functions marked as generated inside a document. `codeorigin.
 scores both, as `codeorigin scan --include-generated` does. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
 maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
 remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
-`codeorigin: ignore` comment suppresses.
+`codeorigin: ignore` comment suppresses. With `codeorigin.scope: changed`, only the spans whose
+lines differ from the file at git's HEAD are judged (`core.diffs.changed_lines` on the buffer).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin.core import generated, languages
+from codeorigin import changes
+from codeorigin.core import diffs, generated, languages
 from codeorigin.engine import Engine, SpanResult
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
@@ -299,9 +301,8 @@ class Analyzer:
         if engine is None:
             return replace(base, skipped="model")
         loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(
-            ls.executor, engine.analyze, base.text, language, settings.verdict_rules()
-        )
+        work = loop.run_in_executor(ls.executor, _analyze_in_scope, engine, base.text, language,
+                                    settings, path)  # fmt: skip
         results = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
         )
@@ -314,3 +315,19 @@ class Analyzer:
                 if baseline.knows(Path(path), r.span.name, r.text_hash)
             )
         return replace(base, results=tuple(results), engine=engine, known=known, language=language)
+
+
+def _analyze_in_scope(
+    engine: Engine, text: str, language: str, settings: Settings, path: str | None
+) -> list[SpanResult]:
+    """The document's spans as `engine.analyze` gives them; with `codeorigin.scope: changed`,
+    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git)."""
+    if settings.scope != "changed" or path is None:
+        return engine.analyze(text, language, settings.verdict_rules())
+    try:
+        old = changes.head_text(Path(path))
+    except changes.ChangeError as exc:
+        log.info("codeorigin.scope is changed, but %s: judging every span of %s", exc, path)
+        old = None
+    only = diffs.changed_lines(old, text) if old is not None else None
+    return engine.analyze_many([(text, language)], settings.verdict_rules(), only=[only])[0][0]

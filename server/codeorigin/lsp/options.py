@@ -103,6 +103,15 @@ def _extensions(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
 
 
+SCOPES = ("all", "changed")
+
+
+def _scope(value: Any) -> str:
+    if isinstance(value, str) and value in SCOPES:
+        return value
+    raise _Invalid("expected one of " + ", ".join(f'"{s}"' for s in SCOPES))
+
+
 def _languages(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -263,6 +272,23 @@ _DECLARATIONS: dict[str, Declaration] = {
         markdown=True,
         note="also score generated and vendored code",
     ),
+    "scope": Declaration(
+        _scope,
+        {
+            "type": "string",
+            "enum": list(SCOPES),
+            "enumDescriptions": [
+                "Judge every function of a document.",
+                "Judge only the functions whose lines differ from HEAD (git), as "
+                "`codeorigin scan --diff` does: your own new code, not the file's history.",
+            ],
+        },
+        "Which functions to judge: `all`, or `changed`: only those with lines that differ from "
+        "the file at git's HEAD (a file git does not track, or outside a repository, is all new).",
+        "'all' | 'changed'",
+        markdown=True,
+        note="'all' | 'changed': only functions that differ from git's HEAD",
+    ),
 }
 
 
@@ -287,6 +313,7 @@ class Settings:
     baseline: str = ""  # a file from `codeorigin scan --write-baseline`; relative: to the folder
     extensions: tuple[tuple[str, str], ...] = ()  # ((".h", "cpp"),): parse .h files as C++
     include_generated: bool = False  # score generated and vendored code too
+    scope: str = "all"  # "changed": only the spans that differ from git's HEAD
 
     @property
     def extension_map(self) -> dict[str, str]:

@@ -96,6 +96,10 @@ const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings
       expected: 'an object of extensions to language ids, e.g. {".h": "cpp"}',
     },
     includeGenerated: { check: boolean, expected: 'true or false' },
+    scope: {
+      check: (v) => (v === 'all' || v === 'changed' ? v : undefined),
+      expected: "'all' or 'changed'",
+    },
   };
 
 function normalise<K extends ServerSettingKey>(

@@ -54,6 +54,8 @@ export interface ServerSettings {
   extensions: Record<string, string>;
   /** also score generated and vendored code */
   includeGenerated: boolean;
+  /** 'all' | 'changed': only functions that differ from git's HEAD */
+  scope: 'all' | 'changed';
 }
 
 export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
@@ -74,6 +76,7 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   baseline: '',
   extensions: {},
   includeGenerated: false,
+  scope: 'all',
 });
 
 /** Settings only the extension reads; they are never sent to the server. */

@@ -1,0 +1,68 @@
+"""`codeorigin.scope`: `all` judges every function of a document, `changed` only those whose
+lines differ from the file at git's HEAD, on the editor's buffer (saved or not). Over stdio with
+pytest-lsp, in a temporary git repository. The threshold is 0, so every judged span gets a
+diagnostic."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from lsprotocol import types
+
+from helpers.lsp_client import PY_DOC, Start, uri_in
+
+FLAG_ALL = {"threshold": 0.0, "debounceMs": 0}
+
+
+def names(published: types.PublishDiagnosticsParams) -> list[str]:
+    return [d.data["name"] for d in published.diagnostics]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def committed(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    (root / "a.py").write_text(PY_DOC)
+    git(root, "add", "a.py")
+    git(root, "commit", "-qm", "a")
+
+
+async def test_changed_scope_judges_only_what_differs_from_head(start: Start, root: Path) -> None:
+    committed(root)
+    uri = uri_in(root, "a.py")
+    everything = await start(init=FLAG_ALL)
+    everything.open(uri, PY_DOC)
+    assert names(await everything.published_for(uri, version=1)) == ["alpha", "beta"]
+
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    client.open(uri, PY_DOC)
+    assert names(await client.published_for(uri, version=1)) == []  # as committed
+    # An unsaved edit inside beta: beta differs from HEAD now, alpha does not.
+    client.edit(uri, 2, (9, 0), (9, 0), "    extra = len(words) * 2\n")
+    assert names(await client.published_for(uri, version=2)) == ["beta"]
+
+
+async def test_changed_scope_takes_new_files_and_files_outside_git_whole(
+    start: Start, root: Path
+) -> None:
+    committed(root)
+    (root / "new.py").write_text(PY_DOC)  # untracked
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    new = uri_in(root, "new.py")
+    client.open(new, PY_DOC)
+    assert names(await client.published_for(new, version=1)) == ["alpha", "beta"]
+
+
+async def test_a_bad_scope_is_reported_and_falls_back_to_all(start: Start, root: Path) -> None:
+    committed(root)
+    client = await start(init={**FLAG_ALL, "scope": "mine"})
+    message = await client.message_matching("codeorigin.scope")
+    assert '"all", "changed"' in message.message and 'Using the default ("all")' in message.message
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert names(await client.published_for(uri, version=1)) == ["alpha", "beta"]
