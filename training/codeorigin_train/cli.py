@@ -45,7 +45,7 @@ FORWARDED = {
     "change-verdict": "codeorigin_train.evaluation.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
-    "protocol": "codeorigin_train.evaluation.protocol_run",
+    "protocol": "codeorigin_train.analysis.protocol",
 }
 
 

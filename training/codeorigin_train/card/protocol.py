@@ -64,14 +64,14 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         "whole; its functions against the human functions of the same repositories):",
         "",
         *_table(L, "held-out agent", _keys(L, lambda r: r.get("loao")),
-                lambda r, k: (r.get("loao") or {}).get(k)),  # fmt: skip
+                lambda r, k: (r.get("loao") or {}).get(k)),
         "",
         "**Leave repository out** over the agentic repositories (5 folds; by language of the "
         "function):",
         "",
         *_table(L, "language", ["all", *_keys(L, lambda r: (r.get("lro") or {}).get("by_language"))],
                 lambda r, k: (r.get("lro") or {}).get("all") if k == "all"
-                else ((r.get("lro") or {}).get("by_language") or {}).get(k)),  # fmt: skip
+                else ((r.get("lro") or {}).get("by_language") or {}).get(k)),
         "",
     ]
     out += _loso(L) + _main(L) + _era(L)
@@ -86,7 +86,7 @@ def _loso(L: dict[str, Any]) -> list[str]:
     out += _table(trained, "held-out source", _keys(trained, lambda r: r["loso"]["folds"]),
                   lambda r, k: r["loso"]["folds"].get(k))  # fmt: skip
     means = ", ".join(f"{n} {fmt(r['loso']['mean_auroc'])}" for n, r in trained.items())
-    return out + ["", f"Mean AUROC: {means}.", ""]
+    return [*out, "", f"Mean AUROC: {means}.", ""]
 
 
 def _main(L: dict[str, Any]) -> list[str]:
@@ -131,7 +131,7 @@ def _era(L: dict[str, Any]) -> list[str]:
                 c = (((r.get("main") or {}).get("era") or {}).get(part) or {}).get(key)
                 cells.append(f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a")
             out.append(f"| {key} | " + " | ".join(cells) + " |")
-    return out + [""]
+    return [*out, ""]
 
 
 def body(summary: dict[str, Any], add: Callable[[str], None]) -> None:

@@ -1,5 +1,6 @@
-"""`codeorigin-train protocol`: the evaluation protocol (`protocol.py`) for several learners on
-one pool of rows, saved as JSON and, with `--card`, as the model card's protocol section.
+"""`codeorigin-train protocol`: the evaluation protocol (`evaluation/protocol.py`) for several
+learners on one pool of rows, saved as JSON and, with `--card`, as the model card's protocol
+section.
 
     codeorigin-train protocol --dataset training/work/dataset-v4.parquet \\
         --learners char-ngram models/default --card models/default
