@@ -50,12 +50,13 @@ def context_at(
     markdown: bool,
     server: CodeOriginServer | None = None,
 ) -> HoverContext | None:
-    """The hover context at a position: the innermost scored span containing it, if any."""
+    """The hover context at a position: the innermost scored span containing it, if any (or
+    one of a language the model does not judge: its hover says why)."""
     if analysis.engine is None:
         return None
     offset = analysis.positions.offset(position)
     for result in analysis.spans_at(offset):
-        if result.probability is not None:
+        if result.probability is not None or result.verdict == "not_judged":
             engine, settings = analysis.engine, analysis.settings
             return HoverContext(
                 analysis.uri,

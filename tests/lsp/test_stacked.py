@@ -1,0 +1,73 @@
+"""A stacked model (transformer + linear member) in the real server over stdio: the hover says how
+much each member contributed, and a language the model abstains on is "not judged"."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from helpers.lsp_client import TIMEOUT, Client, Start, uri_in
+from helpers.samples import PLANTED_DOC as DOC
+
+INSIDE_PLANTED = (10, 10)
+PENDING = "being computed"
+
+
+@pytest.fixture(scope="module")
+def stacked_dir(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from helpers.stackedmodel import build_stacked_model
+
+    return build_stacked_model(tmp_path_factory.mktemp("stacked-lsp") / "model", tiny_ig_model_dir)
+
+
+async def hover(client: Client, uri: str, at: tuple[int, int]) -> str:
+    """The hover's Markdown once its explanation is ready."""
+    params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(*at))
+    for _ in range(int(TIMEOUT / 0.2)):
+        result = await asyncio.wait_for(client.text_document_hover_async(params), TIMEOUT)
+        assert result is not None and isinstance(result.contents, types.MarkupContent)
+        if PENDING not in result.contents.value:
+            return result.contents.value
+        await asyncio.sleep(0.2)
+    raise AssertionError("the explanation never came")
+
+
+async def test_hover_shows_each_members_contribution(
+    start: Start, root: Path, stacked_dir: Path
+) -> None:
+    client = await start(model=stacked_dir, init={"threshold": 0.0})
+    uri = uri_in(root, "a.py")
+    client.open(uri, DOC)
+    published = await client.published_for(uri, version=1)
+    assert len(published.diagnostics) == 2  # threshold 0: both functions flagged
+    text = await hover(client, uri, INSIDE_PLANTED)
+    assert "Members: transformer " in text and " · linear " in text
+    assert "of the evidence" in text
+    assert "linear member's exact contributions" in text
+    assert "Top tokens:" in text and "tiny-stacked" in text
+
+
+async def test_a_language_the_model_abstains_on_is_not_judged(
+    start: Start, root: Path, stacked_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "abstaining"
+    shutil.copytree(stacked_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["abstain"] = {"python": "too few held-out human functions"}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    client = await start(model=folder, init={"threshold": 0.0})
+    uri = uri_in(root, "a.py")
+    client.open(uri, DOC)
+    published = await client.published_for(uri, version=1)
+    assert not published.diagnostics
+    params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(*INSIDE_PLANTED))
+    result = await asyncio.wait_for(client.text_document_hover_async(params), TIMEOUT)
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    text = result.contents.value
+    assert "not judged" in text
+    assert "the model does not judge python: too few held-out human functions" in text
