@@ -360,7 +360,11 @@ def _explain(
 ) -> Explained | None:
     try:
         attribution = attributor.attribute_span(
-            text, result.span, steps=options.steps, top_k=explanation.TOP_TOKENS
+            text,
+            result.span,
+            steps=options.steps,
+            top_k=explanation.TOP_TOKENS,
+            language=result.language,
         )
     except (ValueError, RuntimeError) as exc:
         log.warning("explaining %s failed: %s", result.span.name, exc)
