@@ -105,3 +105,16 @@ def test_era_control_buckets() -> None:
     humans = _pool().query("label == 0 and origin == 'commit'").assign(p=0.2, thr=0.5)
     report = era_report(humans)
     assert report["by_year"]["<=2014"]["n"] == 3 * 5 and report["by_year"]["<=2014"]["fpr"] == 0.0
+
+
+def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from codeorigin_train.analysis.stacked_learner import StackedLearner
+
+    pool = _pool()
+    learner = StackedLearner(tiny_model_dir, tmp_path / "t.parquet", pool)
+    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    assert set(out) == {"codex", "devin", "copilot"} and out["devin"]["auroc"] is not None
+    # 16 validation humans cannot bound a 1% false-positive rate: python abstains, nothing flagged.
+    assert all("python" in a for a in learner.abstained)
+    assert out["devin"]["recall"] == 0.0 and out["devin"]["fpr"] == 0.0
+    assert (tmp_path / "t.parquet").exists()  # the transformer's logits are cached

@@ -76,10 +76,17 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
     return pool
 
 
-def learner_for(spec: str) -> Learner:
-    """`char-ngram`, or a model folder (scored through the runtime)."""
+def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
+    """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
+    shipped transformer), or a model folder (scored through the runtime)."""
     if spec == NgramLearner.name:
         return NgramLearner()
+    if spec.startswith("stacked"):
+        from codeorigin_train.analysis.stacked_learner import StackedLearner
+
+        _, _, transformer = spec.partition(":")
+        return StackedLearner(Path(transformer or "models/default"),
+                              work / "stacked" / "transformer-logits.parquet", pool)  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -90,10 +97,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="codeorigin-train protocol", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
-    p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"])
+    p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
+                   help="char-ngram, stacked[:TRANSFORMER_FOLDER], or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
+    p.add_argument("--pool", type=Path,
+                   help="the pool's parquet file: read when it exists, else built and written")
     p.add_argument("--reuse", action="store_true",
                    help="take a learner's results from OUT/<learner>.json when it exists")
     for name, value in ProtocolConfig().__dict__.items():
@@ -106,13 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = ProtocolConfig(**{k: getattr(args, k) for k in ProtocolConfig().__dict__})
     t0 = time.perf_counter()
-    pool = build_pool(args.dataset, args.work, cfg)
+    if args.pool is not None and args.pool.exists():
+        pool = pd.read_parquet(args.pool)
+    else:
+        pool = build_pool(args.dataset, args.work, cfg)
+        if args.pool is not None:
+            pool.to_parquet(args.pool, index=False)
     log.info("pool: %d rows (%d judged) in %.0f s", len(pool), pool["judged"].sum(),
              time.perf_counter() - t0)  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     for spec in args.learners:
-        learner = learner_for(spec)
+        learner = learner_for(spec, pool, args.work)
         path = args.out / f"{learner.name.split(' ')[0]}.json"
         if args.reuse and path.exists():
             results[learner.name] = json.loads(path.read_text())

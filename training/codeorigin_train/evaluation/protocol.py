@@ -47,7 +47,7 @@ class ProtocolConfig:
     train_cap: int = 1500  # per (source, label) of the training rows of sources other than aidev
     eval_cap: int = 400  # per label of a held-out LOSO source
     realcode_train: int = 6000  # real-project human functions of training projects
-    realcode_val: int = 1200  # of validation projects (thresholds)
+    realcode_val: int = 6000  # of validation projects (thresholds: every language needs 299+)
     lro_folds: int = 5
     seed: int = 0
 

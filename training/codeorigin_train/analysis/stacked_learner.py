@@ -1,0 +1,88 @@
+"""The stacked detector as a protocol learner, retrained in every fold.
+
+In each fold of `evaluation.protocol`: the linear member (`variants.linear`) is fitted on the fold's
+training rows; both members' logits on the fold's validation rows (the transformer's through the
+runtime, cached by `export.stacked.transformer_logits`) fit the stacker on folds grouped by
+repository or problem (`fit.stacker`), its Platt calibration on out-of-fold stacked logits, and the
+per-language thresholds at 1% false positives with 95% confidence, a language abstaining where its
+held-out humans cannot bound that or its recall stays under 30%. The transformer is not retrained:
+it never saw the agentic corpus, so its leave-one-agent-out figures are out of sample; on LOSO it
+saw the held-out source (the card says so).
+
+Features are computed once for the whole pool (the runtime's `core.features`), so a fold costs the
+regression only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.evaluation.protocol import Fitted
+from codeorigin_train.export.stacked import transformer_logits
+from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
+from codeorigin_train.variants.linear import LinearConfig, features
+
+log = logging.getLogger(__name__)
+
+
+class StackedLearner:
+    """See the module docstring. `pool` is every row the protocol may train or judge."""
+
+    retrains = True
+
+    def __init__(
+        self, transformer: Path, cache: Path, pool: pd.DataFrame, config: LinearConfig | None = None
+    ) -> None:
+        self.name = "stacked"
+        self.transformer, self.cache = transformer, cache
+        self.config = config or LinearConfig()
+        t0 = time.perf_counter()
+        codes = pool["code"].drop_duplicates().tolist()
+        self.index = {c: i for i, c in enumerate(codes)}
+        self.x = features(codes, self.config.features).tocsr()
+        log.info("stacked: features of %d texts in %.0f s", len(codes), time.perf_counter() - t0)
+        self.abstained: list[dict[str, str]] = []
+
+    def _x(self, frame: pd.DataFrame) -> Any:
+        return self.x[[self.index[c] for c in frame["code"]]]
+
+    def _t(self, frame: pd.DataFrame) -> np.ndarray:
+        return transformer_logits(self.transformer, frame["code"].tolist(), self.cache)
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
+        from sklearn.linear_model import LogisticRegression
+
+        c = self.config
+        linear = LogisticRegression(C=c.c, solver=c.solver, class_weight=c.class_weight,
+                                    max_iter=c.max_iter, random_state=c.seed)  # fmt: skip
+        linear.fit(self._x(train), train["label"].to_numpy())
+
+        def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
+            return {"transformer": self._t(f), "linear": linear.decision_function(self._x(f))}
+
+        langs = val["language"].astype(str).tolist()
+        stack = fit_stacker(members(val), langs, val["label"].to_numpy(), val["group"].tolist())
+        th = language_thresholds(stack.probability(stack.oof_logits), val["label"].to_numpy(), langs)
+        self.abstained.append(dict(th.abstain))
+        log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
+
+        def probabilities(f: pd.DataFrame) -> np.ndarray:
+            lang = f["language"].astype(str).tolist()
+            return stack.probability(stack.logits(members(f), lang))
+
+        def thresholds(f: pd.DataFrame) -> np.ndarray:
+            out = []
+            for lang in f["language"].astype(str):
+                if lang in th.abstain:
+                    out.append(np.inf)  # "not judged": never flagged
+                else:
+                    out.append(th.languages.get(lang, {}).get("llm", th.llm))
+            return np.asarray(out, dtype=np.float64)
+
+        return Fitted(probabilities, thresholds)
