@@ -50,6 +50,7 @@ class SpanReport:
     explanation: Explained | None = None
     text_hash: str = ""  # hash of the normalised text (baselines); not in the JSON
     changed_lines: int | None = None  # `scan --diff`: how many of its lines the change touched
+    reason: str | None = None  # why a `not_judged` span is not judged (its language)
 
     @property
     def n_lines(self) -> int:
@@ -175,6 +176,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         out["suppressed"] = s.suppressed
     if s.baseline:
         out["baseline"] = True
+    if s.reason is not None:
+        out["reason"] = s.reason
     if s.changed_lines is not None:
         out["changed_lines"] = s.changed_lines
     if s.explanation is not None:
@@ -439,6 +442,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 mark = f" (suppressed{': ' + s.suppressed if s.suppressed else ''})"
             elif s.baseline:
                 mark = " (in the baseline)"
+            elif s.reason is not None:
+                mark = f" ({s.reason})"
             if s.changed_lines is not None:
                 mark += f" ({s.changed_lines} of {s.n_lines} lines changed)"
             lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
@@ -463,6 +468,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     )
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
+    not_judged = {s.reason for f in report.files for s in f.spans if s.reason is not None}
+    lines.extend(f"Not judged: {why}." for why in sorted(not_judged))
     if report.repositories:
         lines.append("Per repository:")
         lines.extend(

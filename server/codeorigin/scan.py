@@ -258,6 +258,7 @@ def span_report(
         baseline=known,
         explanation=explained,
         text_hash=result.text_hash,
+        reason=result.reason if result.verdict == "not_judged" else None,
     )
 
 

@@ -167,10 +167,14 @@ def test_a_language_marked_abstain_is_not_judged(stacked_dir: Path, tmp_path: Pa
     files = {Path(f["path"]).name: f for f in json.loads(out.stdout)["files"]}
     assert {s["verdict"] for s in files["a.py"]["spans"]} == {"not_judged"}
     assert all(s["probability"] is None for s in files["a.py"]["spans"])
+    assert {s["reason"] for s in files["a.py"]["spans"]} == {
+        f"the model does not judge python: {why}"
+    }
     assert files["a.py"]["probability"] is None
     assert all(s["verdict"] != "not_judged" for s in files["b.js"]["spans"])
     text = scan(str(tmp_path / "src"), "--model", str(folder), "--all", "--exit-zero")
     assert "not_judged" in text.stdout
+    assert f"Not judged: the model does not judge python: {why}." in text.stdout
     engine = Engine(Model.load(folder))
     result = engine.analyze(SOURCE, "python")[0]
     assert result.verdict == "not_judged" and result.probability is None
