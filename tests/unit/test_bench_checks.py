@@ -61,3 +61,19 @@ def test_the_table_prints_both_rates_their_ratio_and_the_spread() -> None:
     assert "ratio 0.90 (spread 0.85 to 0.95 over 7 interleaved rounds)" in table
     row = next(line for line in table.splitlines() if line.startswith("scan rate / bare"))
     assert row.split()[-1] == "yes"
+
+
+def test_the_linear_members_cost_per_span_is_checked_against_its_5_ms_target() -> None:
+    result = _result(8.0, 5.0, 12.0, 0.9)
+    row = {"characters": 900, "score_p50_ms": 2.4, "score_p95_ms": 3.1, "explain_p50_ms": 4.0}
+    result.figures["linear_member"] = {
+        "member": "the model's linear member",
+        "by_tokens": {"256": row},
+    }
+    checks = {label: (value, ok) for label, value, _, _, _, ok in _check(result)}
+    assert checks["linear member per span p50, 256 tokens (ms)"] == (2.4, True)
+    table = render_table(result)
+    assert "linear member (the model's linear member):" in table
+    result.figures["linear_member"]["by_tokens"]["256"] = {**row, "score_p50_ms": 7.0}
+    checks = {label: ok for label, _, _, _, _, ok in _check(result)}
+    assert checks["linear member per span p50, 256 tokens (ms)"] is False

@@ -9,6 +9,7 @@ Measures, each with the real parts:
   the same batches, and the ratio of the two rates;
 - re-score latency after a one-function edit in a 2,000-line file (debounce excluded);
 - hover with attributions, p50 and p95, by token length (when the model has a gradient graph);
+- the linear member of a stacked model (`linear`): its features and logit per span, by length;
 - peak resident memory of the server process.
 
 The synthetic code is generated deterministically, so two runs on one machine compare.
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeorigin.bench.linear import TARGET_MS_256, bench_linear
 from codeorigin.bench.server import server_session
 from codeorigin.bench.synth import mixed_files, percentile, synth_file, synth_function
 
@@ -46,6 +48,7 @@ TARGETS = {
     "scan_vs_bare_ratio": 0.8,
     "server_peak_rss_mb": 500.0,
     "engine_overhead_pct": 20.0,
+    "linear_member_ms_256": TARGET_MS_256,
 }
 NOISY_SPREAD = 0.2  # a relative spread above this gets a warning
 
@@ -232,6 +235,9 @@ def bench_engine(model_dir: Path | None, threads: int, result: BenchResult, quic
         "p95_ms": round(1000 * percentile(times, 0.95), 1),
     }
     result.figures["engine_overhead_pct"] = latency.get("256", {}).get("overhead_pct")
+    result.figures["linear_member"] = bench_linear(
+        model, lambda n: _text_with_tokens(model, n, seed=n), quick
+    )
     bench_hover(model, result, quick)
 
 
@@ -345,6 +351,7 @@ def _check(result: BenchResult) -> list[Check]:
     hover = f.get("hover_attributions", {}).get("200", {})
     tp = f.get("throughput", {})
     at256 = f.get("latency_by_tokens", {}).get("256", {})
+    linear256 = f.get("linear_member", {}).get("by_tokens", {}).get("256", {})
     rows: list[tuple[str, Any, float | None, float | None, float, bool]] = [
         ("first diagnostics, 500-line file (s)", server.get("cold_start_s"), None, None,
          TARGETS["cold_start_s"], False),
@@ -362,6 +369,8 @@ def _check(result: BenchResult) -> list[Check]:
         ("engine overhead over bare forward, 256 tokens (%)", at256.get("overhead_pct"),
          at256.get("overhead_low_pct"), at256.get("overhead_high_pct"),
          TARGETS["engine_overhead_pct"], False),
+        ("linear member per span p50, 256 tokens (ms)", linear256.get("score_p50_ms"), None,
+         None, TARGETS["linear_member_ms_256"], False),
     ]  # fmt: skip
     out: list[Check] = []
     for label, value, low, high, target, higher in rows:
@@ -405,6 +414,16 @@ def render_table(result: BenchResult) -> str:
         lines += ["", f"{'tokens':>8} {'IG p50 ms':>10} {'IG p95 ms':>10}"]
         for n, row in hover.items():
             lines.append(f"{n:>8} {row['p50_ms']:>10.1f} {row['p95_ms']:>10.1f}")
+    linear = result.figures.get("linear_member")
+    if linear:
+        lines += [
+            "",
+            f"linear member ({linear['member']}):",
+            f"{'tokens':>8} {'score p50 ms':>13} {'p95 ms':>8} {'explain p50 ms':>15}",
+        ]
+        for n, row in linear["by_tokens"].items():
+            lines.append(f"{n:>8} {row['score_p50_ms']:>13.2f} {row['score_p95_ms']:>8.2f} "
+                         f"{row['explain_p50_ms']:>15.2f}")  # fmt: skip
     tp = result.figures.get("throughput", {})
     if tp:
         lines.append(
