@@ -1,0 +1,106 @@
+"""The stacker (`fit.stacker`) and the stacked model command (`export.stacked`), end to end on a
+tiny frame: folds by group, learned weights, per-language thresholds and abstain, the folder with
+its parity checks, loaded by the runtime."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.fit.stacker import (
+    fit_stacker,
+    group_folds,
+    language_thresholds,
+    min_humans,
+)
+
+
+def test_folds_keep_each_group_whole_and_cover_every_row() -> None:
+    groups = [f"repo{i % 13}" for i in range(200)]
+    folds = group_folds(groups, 5, seed=1)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(200))
+    seen: dict[str, int] = {}
+    for k, rows in enumerate(folds):
+        for r in rows:
+            assert seen.setdefault(groups[r], k) == k
+    sizes = [len(f) for f in folds]
+    assert max(sizes) - min(sizes) <= 16  # dealt by size: no fold holds most of the rows
+
+
+def test_the_stacker_learns_which_member_to_trust() -> None:
+    rng = np.random.default_rng(0)
+    n = 600
+    y = rng.integers(0, 2, n)
+    members = {
+        "transformer": rng.normal(size=n),  # noise
+        "linear": 3.0 * (y - 0.5) + rng.normal(size=n),  # informative
+    }
+    languages = np.where(rng.random(n) < 0.5, "python", "java")
+    fit = fit_stacker(members, languages, y, [f"g{i // 3}" for i in range(n)], folds=5)
+    assert fit.weights["linear"] > 5 * abs(fit.weights["transformer"])
+    assert set(fit.languages) == {"java", "python"}
+    assert fit.oof_logits.shape == (n,) and fit.folds == 5
+    p = fit.probability(fit.oof_logits)
+    assert ((p > 0.5) == y).mean() > 0.85
+    stacked = fit.logits(members, languages.tolist())
+    manual = fit.bias + sum(fit.weights[m] * members[m] for m in members)
+    manual += np.asarray([fit.languages[x] for x in languages])
+    assert np.allclose(stacked, manual)
+
+
+def test_language_thresholds_hold_1_percent_or_abstain() -> None:
+    rng = np.random.default_rng(1)
+    assert min_humans(0.01, 0.95) == 299
+    rows = []
+    for lang, humans, llms, sep in (("python", 800, 400, 4.0), ("go", 50, 50, 4.0),
+                                    ("java", 800, 400, 0.0)):  # fmt: skip
+        rows += [(lang, 0, x) for x in rng.normal(0, 1, humans)]
+        rows += [(lang, 1, x) for x in rng.normal(sep, 1, llms)]
+    frame = pd.DataFrame(rows, columns=["language", "label", "logit"])
+    p = 1 / (1 + np.exp(-frame["logit"].to_numpy()))
+    th = language_thresholds(p, frame["label"], frame["language"].tolist())
+    assert set(th.languages) == {"python"}
+    py = th.languages["python"]
+    humans = p[(frame["language"] == "python") & (frame["label"] == 0)]
+    assert (humans >= py["llm"]).mean() <= 0.01
+    assert py["recall"] >= 0.3
+    assert "needs 299" in th.abstain["go"]
+    assert "catches" in th.abstain["java"]  # no signal: recall below the bar
+    assert th.llm >= py["llm"]
+
+
+def test_the_stack_command_writes_a_folder_the_runtime_loads(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin.engine import Engine
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin.model.scorer import Model
+    from codeorigin_train.export.stacked import main
+    from helpers.stackedmodel import planted_frame
+
+    dataset = tmp_path / "dataset.parquet"
+    frame = planted_frame(200)
+    frame["repo"] = frame["group"]
+    frame.to_parquet(dataset)
+    out, work = tmp_path / "stacked", tmp_path / "work"
+    argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out", str(out),
+            "--work", str(work), "--folds", "3", "--name", "tiny-stack"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads((work / "stack.json").read_text())
+    assert report["parity"]["linear_max_abs_diff"] <= 1e-5
+    assert report["parity"]["stacked_max_abs_diff"] <= 1e-4
+    assert set(report["stacker"]["weights"]) == {"transformer", "linear"}
+    assert report["abstain"]["python"].startswith("20 held-out human functions")
+    assert (work / "transformer-logits.parquet").is_file()  # a second run scores nothing again
+    manifest = load_manifest(out)
+    assert manifest.raw["format_version"] == 2 and manifest.stacked is not None
+    assert set(manifest.raw["files"]) >= {"model.onnx", "tokenizer.json", "linear.npz"}
+    assert manifest.abstain == report["abstain"]
+    model = Model.load(out)
+    results = Engine(model).analyze(frame["code"].iloc[0], "python")
+    assert results and all(r.verdict == "not_judged" for r in results)
+    (score,) = model.score_texts([frame["code"].iloc[0]], ["python"])
+    assert np.isfinite(score.logit) and dict(score.members).keys() == {"transformer", "linear"}
