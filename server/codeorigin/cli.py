@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
     scan.add_argument("paths", nargs="*", metavar="PATH", type=Path)
-    scan.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
+    scan.add_argument(
+        "--format", choices=("text", "json", "sarif", "markdown", "codeclimate"), default="text"
+    )
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
     scan.add_argument("--max-file-bytes", type=positive_int, default=1_000_000)
@@ -280,7 +282,7 @@ def _attributor(model: Model) -> Attributor | None:
 def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
     """The report in `--format`."""
     from codeorigin.report import render_json, render_sarif, render_text
-    from codeorigin.review import render_markdown
+    from codeorigin.review import render_codeclimate, render_markdown
 
     if args.format == "json":
         return render_json(report)
@@ -288,6 +290,8 @@ def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
         return render_sarif(report)
     if args.format == "markdown":
         return render_markdown(report)
+    if args.format == "codeclimate":
+        return render_codeclimate(report)
     return render_text(report, verbose=args.all or report.change is not None)
 
 

@@ -1,17 +1,23 @@
 """`scan --format markdown`: a reviewer's summary, for a pull-request comment or a CI job summary.
 
 It opens with the change's own verdict (`scan --diff`), then a table of the spans judged `llm` or
-`uncertain` (file:line, name, probability, verdict, share of the span the change touched) and, for
+`uncertain`, flagged first and most probable first (file:line, name, probability, verdict, share of the span the change touched) and, for
 each flagged span, the three lines that weigh most in its explanation (`scan --explain`'s, from
 Integrated Gradients). It ends with the reminder that a score is a probability, not proof, and a
 link to the model card. The whole stays under `LIMIT` characters (GitHub's comment limit is
 65,536) however large the change: rows and explanations that do not fit are left out, and it says
 how many.
+
+`scan --format codeclimate` writes the same findings as a GitLab code-quality report (the Code
+Climate JSON subset GitLab reads), so a merge request shows them in its widget.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
 from codeorigin.report import FileReport, ScanReport, SpanReport, change_text, threshold_text
@@ -69,7 +75,11 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     change = change_text(report)
     if change is not None:
         head += ["", f"**{change}**"]
-    reported = [(f, s) for f in report.files for s in f.spans if s.reported]
+    # Flagged first, then by probability: what is cut to fit is what matters least.
+    reported = sorted(
+        ((f, s) for f in report.files for s in f.spans if s.reported),
+        key=lambda fs: (fs[1].verdict != "llm", -(fs[1].probability or 0.0)),
+    )
     flagged = [(f, s) for f, s in reported if s.verdict == "llm"]
     judged = report.judged_spans
     head += [
@@ -139,3 +149,26 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         body += ["", f"_Left out to stay under {limit:,} characters: {', '.join(left)}. "
                  "Run `codeorigin scan --format json` for everything._"]  # fmt: skip
     return "\n".join(head + body + foot)
+
+
+def render_codeclimate(report: ScanReport) -> str:
+    """The reported spans as a GitLab code-quality report: a JSON list of issues, `minor` for a
+    span judged likely LLM-generated, `info` for an uncertain one."""
+    issues: list[dict[str, Any]] = []
+    for f in report.files:
+        for s in f.spans:
+            if not s.reported:
+                continue
+            key = f"{f.path}\0{s.name}\0{s.text_hash or s.start_line}"
+            changed = "" if s.changed_lines is None else f"; {_share(s)} of its lines changed"
+            issues.append({
+                "type": "issue",
+                "check_name": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
+                "description": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
+                f"({percent(s.probability or 0.0)}{changed}). A probability, not proof.",
+                "categories": ["Style"],
+                "severity": "minor" if s.verdict == "llm" else "info",
+                "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
+                "location": {"path": f.path, "lines": {"begin": s.start_line, "end": s.end_line}},
+            })  # fmt: skip
+    return json.dumps(issues, indent=2)

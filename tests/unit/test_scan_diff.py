@@ -15,78 +15,12 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import scan
-
-APP = """def load(path):
-    with open(path) as handle:
-        data = handle.read()
-    items = data.split(",")
-    total = 0
-    for item in items:
-        total += int(item)
-    return total
-
-
-def keep(values):
-    kept = []
-    for value in values:
-        if value > 0:
-            kept.append(value)
-    result = sorted(kept)
-    return result
-"""
-
-FRESH = '''
-
-def fresh(numbers):
-    """Added on the branch."""
-    if not numbers:
-        raise ValueError("empty")
-    mean = sum(numbers) / len(numbers)
-    low = min(numbers)
-    high = max(numbers)
-    return {"mean": mean, "low": low, "high": high}
-'''
-
-OTHER = """def other(a, b):
-    c = a + b
-    d = c * 2
-    e = d - a
-    return e + b + c
-
-
-def untouched(x, y):
-    z = x * y
-    w = z + x
-    v = w - y
-    return v * z
-"""
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    return done.stdout
+from helpers.gitrepo import APP, OTHER, git, make_repo
 
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    """A repository with a few commits on main and a branch `feature` that adds `fresh` to
-    app.py and edits one line of `keep`; other.py is not touched by the branch."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "Dev")
-    (root / "app.py").write_text(APP)
-    git(root, "add", "app.py")
-    git(root, "commit", "-qm", "app")
-    (root / "other.py").write_text(OTHER)
-    (root / "README.md").write_text("notes\n")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "other")
-    git(root, "checkout", "-qb", "feature")
-    (root / "app.py").write_text(APP.replace("sorted(kept)", "sorted(kept, reverse=True)") + FRESH)
-    git(root, "commit", "-qam", "fresh, and keep sorts the other way")
-    return root
+    return make_repo(tmp_path)
 
 
 def judged(data: dict) -> dict[str, dict]:
