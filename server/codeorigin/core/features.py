@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from codeorigin.core.figures import Tokens, figures
+
 FEATURES_VERSION = 1
 _MASK = (1 << 64) - 1
 _PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime, as the rolling multiplier
@@ -116,15 +118,6 @@ def _pair(value: Any) -> tuple[int, int]:
     if not 0 <= low <= high <= 8:
         raise ValueError(f"n-gram range {value!r} outside 0..8 (0 turns a group off)")
     return low, high
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """The code tokens of a normalised text: their texts and half-open character ranges."""
-
-    texts: tuple[str, ...]
-    starts: np.ndarray
-    ends: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -230,8 +223,6 @@ def analyse(text: str, config: FeatureConfig, *, supports: bool = False) -> Anal
     digests = np.fromiter((token_digest(t) for t in toks.texts), dtype=np.uint64)
     words = _rolling(digests, lo, hi if lo else 0, _TOKEN_SEED, config.bucket_bits)
     if config.figures:
-        from codeorigin.core.figures import figures
-
         values, where = figures(text, toks, supports=supports)
     else:
         values, where = np.zeros(0), ()

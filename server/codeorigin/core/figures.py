@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from codeorigin.core.features import Tokens
 
 _COMMENT_START = ("#", "//", "/*", "*", "--", ";", "<!--")
 _INLINE_COMMENT = re.compile(r"\S.*?\s(#|//)(\s|$)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _SNAKE = re.compile(r"[a-z0-9]_[a-z0-9]")
 _CAMEL = re.compile(r"[a-z][A-Z]")
+
+
+class Tokens(NamedTuple):
+    """The code tokens of a text (`core.features.TOKEN_RE`): texts and character ranges."""
+
+    texts: tuple[str, ...]
+    starts: np.ndarray
+    ends: np.ndarray
 
 
 class _Lines:
@@ -108,6 +113,23 @@ def _spread(values: list[float]) -> tuple[float, list[float]]:
     return math.sqrt(sum(dev) / len(values)), dev
 
 
+def _blocks(filled: list[bool]) -> tuple[float, list[float]]:
+    """(standard deviation of the runs of filled lines, per line: its run's squared deviation
+    shared by the run's lines)."""
+    runs: list[list[int]] = []
+    for k, f in enumerate(filled):
+        if f and (k == 0 or not filled[k - 1]):
+            runs.append([])
+        if f:
+            runs[-1].append(k)
+    std, dev = _spread([float(len(r)) for r in runs])
+    weights = [0.0] * len(filled)
+    for run, d in zip(runs, dev):
+        for k in run:
+            weights[k] = d / len(run)
+    return std, weights
+
+
 def figures(
     text: str, tokens: Tokens, *, supports: bool = False
 ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -131,15 +153,7 @@ def figures(
     n_ids = max(1, len(idents))
     filled_lengths = [float(v) for v, f in zip(lengths, filled) if f]
     line_std, line_dev = _spread(filled_lengths)
-    blocks, run = [], 0
-    for f in [*filled, False]:
-        if f:
-            run += 1
-        elif run:
-            blocks.append(run)
-            run = 0
-    block_std, block_dev = _spread([float(b) for b in blocks])
-
+    block_std, block_weights = _blocks(filled)
     values = [
         sum(k == "comment" for k in kinds) / n_filled,
         sum(k == "doc" for k in kinds) / n_filled,
@@ -159,17 +173,6 @@ def figures(
     ]
     if not supports:
         return np.asarray(values, dtype=np.float64), ()
-    block_weights: list[float] = []
-    b = run = 0
-    for k, f in enumerate(filled):
-        if f:
-            run += 1
-        if run and (not f or k == n - 1):
-            block_weights.extend([block_dev[b] / blocks[b]] * blocks[b])
-            b += 1
-            run = 0
-        if not f:
-            block_weights.append(0.0)
     dev_iter = iter(line_dev)
     line_weights = [next(dev_iter) if f else 0.0 for f in filled]
     length = ls.length

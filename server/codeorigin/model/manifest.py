@@ -148,19 +148,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         raise ModelError(
             f"{mpath} cannot be read as JSON ({exc}); the model folder is corrupted."
         ) from exc
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
-    if raw.get("format_version") not in READ_VERSIONS:
-        raise ModelError(
-            f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
-            f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models). Upgrade "
-            "codeorigin, or use a model exported by this codeorigin version."
-        )
-    if raw.get("normalization_version") != NORMALIZATION_VERSION:
-        raise ModelError(
-            f"the model was trained with normalisation version {raw.get('normalization_version')!r}, "
-            f"this codeorigin normalises with version {NORMALIZATION_VERSION}: retrain or update."
-        )
+    _check_versions(raw, mpath)
     files = raw.get("files")
     if not isinstance(files, dict) or not files:
         raise ModelError(f"{mpath} lists no files.")
@@ -210,6 +198,23 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         change=change,
         raw=raw,
     )
+
+
+def _check_versions(raw: Any, mpath: Path) -> None:
+    """The format, its version and the normalisation version; raises `ModelError`."""
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
+    if raw.get("format_version") not in READ_VERSIONS:
+        raise ModelError(
+            f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
+            f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models). Upgrade "
+            "codeorigin, or use a model exported by this codeorigin version."
+        )
+    if raw.get("normalization_version") != NORMALIZATION_VERSION:
+        raise ModelError(
+            f"the model was trained with normalisation version {raw.get('normalization_version')!r}, "
+            f"this codeorigin normalises with version {NORMALIZATION_VERSION}: retrain or update."
+        )
 
 
 def _verify_files(folder: Path, files: dict[str, Any]) -> None:

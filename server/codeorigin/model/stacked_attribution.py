@@ -17,7 +17,6 @@ with the member it comes from.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,6 +72,91 @@ def _to_target(
     return oa, ob
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """Both members' evidence in stacked-logit units, placed on the target: per transformer token
+    its range, line and score; per normalised character its line and score."""
+
+    t_start: np.ndarray
+    t_end: np.ndarray
+    t_lines: np.ndarray
+    t_scores: np.ndarray
+    c_lines: np.ndarray
+    c_scores: np.ndarray
+
+
+def _place(
+    raw: RawAttribution,
+    encoding: Encoding,
+    linear: LinearContribution,
+    stacker: Stacker,
+    norm: Normalized,
+    positions: Sequence[int] | None,
+    target: str,
+) -> _Placed:
+    starts = np.asarray(line_starts(target), dtype=np.int64)
+    t_off = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    ta, tb = _to_target(norm, positions, t_off[:, 0], t_off[:, 1])
+    chars = np.arange(len(norm.text), dtype=np.int64)
+    ca, _ = _to_target(norm, positions, chars, chars + 1)
+    return _Placed(
+        ta,
+        tb,
+        np.maximum(np.searchsorted(starts, ta, side="right") - 1, 0),
+        stacker.weights["transformer"] * np.asarray(raw.signed, dtype=np.float64),
+        np.maximum(np.searchsorted(starts, ca, side="right") - 1, 0),
+        stacker.weights["linear"] * linear.chars,
+    )
+
+
+def _lines(p: _Placed, total: float) -> list[tuple[int, float, float]]:
+    """(line, share, signed score) of every line with evidence, in line order."""
+    size = int(max(p.t_lines.max(initial=-1), p.c_lines.max(initial=-1))) + 1
+    mags = np.bincount(p.t_lines, weights=np.abs(p.t_scores), minlength=size)
+    mags += np.bincount(p.c_lines, weights=np.abs(p.c_scores), minlength=size)
+    sums = np.bincount(p.t_lines, weights=p.t_scores, minlength=size)
+    sums += np.bincount(p.c_lines, weights=p.c_scores, minlength=size)
+    present = np.zeros(size, dtype=bool)
+    present[p.t_lines] = True
+    present[p.c_lines[np.abs(p.c_scores) > 0]] = True
+    rows = np.flatnonzero(present)
+    if total > 0.0 and np.isfinite(total):
+        return [(int(ln), float(mags[ln]) / total, float(sums[ln])) for ln in rows]
+    even = 1.0 / rows.size if rows.size else 0.0  # nothing moved the score: shares still sum to 1
+    return [(int(ln), even, float(sums[ln])) for ln in rows]
+
+
+def _tokens(
+    p: _Placed,
+    linear: LinearContribution,
+    norm: Normalized,
+    positions: Sequence[int] | None,
+    total: float,
+    top_k: int | None,
+) -> list[tuple[int, int, int, float, float, str, int]]:
+    """The top tokens of both members by magnitude: the transformer's tokens and the linear
+    member's code tokens (their characters' contributions summed)."""
+    found = [
+        (int(p.t_start[t]), int(p.t_end[t]), int(p.t_lines[t]), float(p.t_scores[t]),
+         abs(float(p.t_scores[t])), "transformer", t)
+        for t in range(p.t_scores.size)
+    ]  # fmt: skip
+    toks = linear.tokens
+    if len(toks.texts):
+        cum = np.concatenate([[0.0], np.cumsum(p.c_scores)])
+        cum_abs = np.concatenate([[0.0], np.cumsum(np.abs(p.c_scores))])
+        ka, kb = _to_target(norm, positions, toks.starts, toks.ends)
+        for k, (a, b) in enumerate(zip(toks.starts.tolist(), toks.ends.tolist())):
+            found.append((int(ka[k]), int(kb[k]), int(p.c_lines[a]), float(cum[b] - cum[a]),
+                          float(cum_abs[b] - cum_abs[a]), "linear", -1))  # fmt: skip
+    found.sort(key=lambda c: (-c[4], c[0]))
+    if top_k is not None:
+        found = found[: int(top_k)]
+    return [
+        (a, b, ln, s, (m / total if total > 0 else 0.0), who, t) for a, b, ln, s, m, who, t in found
+    ]
+
+
 def combine(
     raw: RawAttribution,
     encoding: Encoding,
@@ -85,84 +169,29 @@ def combine(
     top_k: int | None,
 ) -> StackedLines:
     """Both members' evidence on the target's lines (0-based), shares from magnitudes."""
-    starts = line_starts(target)
-    a_t, a_l = stacker.weights["transformer"], stacker.weights["linear"]
-    t_scores = a_t * np.asarray(raw.signed, dtype=np.float64)
-    c_scores = a_l * linear.chars
-    per_line: dict[int, list[float]] = {}
-
-    def land(line: int, magnitude: float, score: float) -> None:
-        acc = per_line.setdefault(line, [0.0, 0.0])
-        acc[0] += magnitude
-        acc[1] += score
-
-    t_off = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
-    ta, tb = _to_target(norm, positions, t_off[:, 0], t_off[:, 1])
-    t_lines = [max(0, bisect.bisect_right(starts, int(x)) - 1) for x in ta]
-    for t, line in enumerate(t_lines):
-        land(line, abs(float(t_scores[t])), float(t_scores[t]))
-    chars = np.arange(len(norm.text), dtype=np.int64)
-    ca, _ = _to_target(norm, positions, chars, chars + 1)
-    c_lines = np.searchsorted(np.asarray(starts), ca, side="right") - 1
-    c_lines = np.maximum(c_lines, 0)
-    if c_scores.size:
-        mags = np.bincount(c_lines, weights=np.abs(c_scores))
-        sums = np.bincount(c_lines, weights=c_scores)
-        for line in np.flatnonzero(mags):
-            land(int(line), float(mags[line]), float(sums[line]))
-    t_mag = float(np.abs(t_scores).sum())
-    l_mag = float(np.abs(c_scores).sum())
-    total = t_mag + l_mag
-    if total > 0.0 and np.isfinite(total):
-        lines = [(ln, v[0] / total, v[1]) for ln, v in sorted(per_line.items())]
-    else:
-        even = 1.0 / len(per_line) if per_line else 0.0
-        lines = [(ln, even, v[1]) for ln, v in sorted(per_line.items())]
-
-    candidates: list[tuple[int, int, int, float, float, str, int]] = []
-    for t in range(len(t_lines)):
-        mag = abs(float(t_scores[t]))
-        candidates.append(
-            (int(ta[t]), int(tb[t]), t_lines[t], float(t_scores[t]), mag, "transformer", t)
-        )
-    toks = linear.tokens
-    if len(toks.texts):
-        cum = np.concatenate([[0.0], np.cumsum(c_scores)])
-        cum_abs = np.concatenate([[0.0], np.cumsum(np.abs(c_scores))])
-        ka, kb = _to_target(norm, positions, toks.starts, toks.ends)
-        for k in range(len(toks.texts)):
-            a, b = int(toks.starts[k]), int(toks.ends[k])
-            line = int(c_lines[a]) if a < c_lines.size else 0
-            mag = float(cum_abs[b] - cum_abs[a])
-            candidates.append(
-                (int(ka[k]), int(kb[k]), line, float(cum[b] - cum[a]), mag, "linear", -1)
-            )
-    candidates.sort(key=lambda c: (-c[4], c[0]))
-    if top_k is not None:
-        candidates = candidates[: int(top_k)]
-    tokens = [
-        (a, b, ln, s, (m / total if total > 0 else 0.0), who, t)
-        for a, b, ln, s, m, who, t in candidates
-    ]
-
-    members_logits = {"transformer": raw.logit, "linear": linear.logit}
+    placed = _place(raw, encoding, linear, stacker, norm, positions, target)
+    mags = {
+        "transformer": float(np.abs(placed.t_scores).sum()),
+        "linear": float(np.abs(placed.c_scores).sum()),
+    }
+    total = sum(mags.values())
+    logits = {"transformer": raw.logit, "linear": linear.logit}
     baselines = {"transformer": raw.baseline_logit, "linear": linear.bias}
-    mags = {"transformer": t_mag, "linear": l_mag}
     members = tuple(
         MemberContribution(
             name,
             stacker.weights[name],
-            members_logits[name],
+            logits[name],
             baselines[name],
-            stacker.weights[name] * (members_logits[name] - baselines[name]),
+            stacker.weights[name] * (logits[name] - baselines[name]),
             mags[name] / total if total > 0 else 0.0,
         )
         for name in ("transformer", "linear")
     )
     return StackedLines(
-        lines,
-        tokens,
+        _lines(placed, total),
+        _tokens(placed, linear, norm, positions, total, top_k),
         members,
-        stacker.logit(members_logits, language),
+        stacker.logit(logits, language),
         stacker.logit(baselines, language),
     )

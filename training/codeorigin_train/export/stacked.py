@@ -81,9 +81,10 @@ def transformer_logits(
         for i, score in zip(chunk, model.score_normalized([norms[i] for i in chunk])):
             known[keys[i]] = score.logit
         log.info("transformer logits: %d of %d", min(start + 256, len(todo)), len(todo))
-    if todo and cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"key": list(known), "logit": list(known.values())}).to_parquet(cache)
+        last = start + 256 >= len(todo)
+        if cache is not None and (last or (start // 256) % 8 == 7):  # a run cut short keeps them
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame({"key": list(known), "logit": list(known.values())}).to_parquet(cache)
     log.info("transformer: %d texts scored in %.1f s", len(todo), time.perf_counter() - t0)
     return np.asarray([known[k] for k in keys], dtype=np.float64)
 
