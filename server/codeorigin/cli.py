@@ -365,7 +365,11 @@ def run_explain(args: argparse.Namespace) -> int:
         ]
         if result.probability is not None and result.verdict not in ("too_short", "generated"):
             attribution = attributor.attribute_span(
-                text, result.span, steps=args.steps, top_k=explanation.TOP_TOKENS
+                text,
+                result.span,
+                steps=args.steps,
+                top_k=explanation.TOP_TOKENS,
+                language=result.language,
             )
             parts.append(explanation.render(attribution, text, result.span.kind, markdown=False))
         blocks.append("\n\n".join(parts))
