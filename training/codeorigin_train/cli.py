@@ -46,6 +46,7 @@ FORWARDED = {
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "protocol": "codeorigin_train.analysis.protocol",
+    "stack": "codeorigin_train.export.stacked",
 }
 
 
