@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.change import ChangeVerdict
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.core.change import ChangeVerdict, describe
+from codeorigin.core.verdicts import percent, share_percent
 from codeorigin.explanation import CHART_LINES
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
@@ -245,17 +245,9 @@ def change_json(change: ChangeVerdict) -> dict[str, Any]:
 
 def change_text(report: ScanReport) -> str | None:
     """The change's verdict in one line, or None when the scan was not of a change."""
-    c = report.change
-    if c is None:
+    if report.change is None:
         return None
-    what = f"Change {report.change_description}".rstrip()
-    if c.probability is None:
-        return f"{what}: no span judged (nothing long enough, or nothing scorable)."
-    rule = "" if c.calibrated else "; uncalibrated: the model has no change calibration"
-    return (
-        f"{what}: {percent(c.probability)} {VERDICT_WORDS[c.verdict]}, "
-        f"pooled over {c.spans} judged span{'s' if c.spans != 1 else ''}{rule}"
-    )
+    return describe(report.change, report.change_description)
 
 
 def render_json(report: ScanReport) -> str:

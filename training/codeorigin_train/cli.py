@@ -42,7 +42,7 @@ FORWARDED = {
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
     "language-threshold": "codeorigin_train.evaluation.language_thresholds",
-    "change-verdict": "codeorigin_train.evaluation.change_verdict",
+    "change-verdict": "codeorigin_train.analysis.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "protocol": "codeorigin_train.analysis.protocol",

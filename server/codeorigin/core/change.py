@@ -10,7 +10,9 @@ pools it:
 `p_i` is the span's calibrated probability, so `z` is the mean calibrated log-odds, weighted by how
 much of each span the change wrote. `a`, `b` and the thresholds come from the model's manifest
 (`change`, fitted by `codeorigin-train change-verdict` on agents' pull requests against human
-commits); a model without them uses a = 1, b = 0 and the span thresholds.
+commits); a model without them uses a = 1, b = 0 and the span thresholds. A calibration with
+a = 0 is flat: on its data the pooled evidence did not rise with the label, so every change gets
+the same probability, and the reports say so.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from codeorigin.core.verdicts import Verdict
+from codeorigin.core.verdicts import VERDICT_WORDS, Verdict, percent
 
 RULE = "mean-logit-by-changed-lines"
 _EPS = 1e-6
@@ -35,6 +37,11 @@ class ChangeCalibration:
     uncertain: float = 0.5
     calibrated: bool = False  # False: the span thresholds stand in (no `change` in the manifest)
 
+    @property
+    def informative(self) -> bool:
+        """False for a flat calibration (a = 0): its data showed no signal, every change gets b."""
+        return not self.calibrated or self.a > 0.0
+
 
 @dataclass(frozen=True)
 class ChangeVerdict:
@@ -42,6 +49,7 @@ class ChangeVerdict:
     verdict: Verdict  # "too_short" when nothing was judged
     spans: int  # the judged spans pooled
     calibrated: bool
+    informative: bool = True  # False: the model's change calibration is flat (see the card)
 
 
 def logit(p: float) -> float:
@@ -82,7 +90,8 @@ def judge_change(
     llm = calibration.llm if threshold is None else threshold
     uncertain = min(calibration.uncertain, llm)
     verdict: Verdict = "llm" if p >= llm else "uncertain" if p >= uncertain else "human"
-    return ChangeVerdict(p, verdict, sum(1 for _, w in pairs if w > 0), calibration.calibrated)
+    n = sum(1 for _, w in pairs if w > 0)
+    return ChangeVerdict(p, verdict, n, calibration.calibrated, calibration.informative)
 
 
 def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibration:
@@ -99,3 +108,21 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
     if not (0.0 <= c_llm <= 1.0 and 0.0 <= c_unc <= 1.0):
         raise ValueError("change thresholds outside [0, 1]")
     return ChangeCalibration(float(raw["a"]), float(raw["b"]), c_llm, min(c_unc, c_llm), True)
+
+
+def describe(c: ChangeVerdict, description: str = "") -> str:
+    """The change's verdict in one line: `Change against main (merge base …): 81.4% possibly
+    LLM-generated, pooled over 2 judged spans`, and when it is uncalibrated or flat, so."""
+    what = f"Change {description}".rstrip()
+    if c.probability is None:
+        return f"{what}: no span judged (nothing long enough, or nothing scorable)."
+    rule = "" if c.calibrated else "; uncalibrated: the model has no change calibration"
+    if not c.informative:
+        rule = (
+            "; the model's change calibration found no signal, so every change gets this "
+            "probability (see the model card)"
+        )
+    return (
+        f"{what}: {percent(c.probability)} {VERDICT_WORDS[c.verdict]}, "
+        f"pooled over {c.spans} judged span{'s' if c.spans != 1 else ''}{rule}"
+    )

@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from codeorigin_train.card import change_verdict as card_change
 from codeorigin_train.card import gpu as card_gpu
 from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
@@ -19,7 +20,8 @@ CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
 GPU_BAKEOFF = "## GPU bake-off: pretrained backbones and CPU students"
-HEADINGS = (card_protocol.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS, GPU_BAKEOFF)
+HEADINGS = (card_protocol.HEADING, card_change.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS,
+            GPU_BAKEOFF)  # fmt: skip
 
 
 SPLIT_NOTE = (
@@ -248,4 +250,5 @@ def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
     card_protocol.body(p, add)
 
 
-SECTIONS = (protocol, heads, coderep, samples, robustness, gpu_bakeoff)
+change_verdict = _tool_section(card_change.TOOL, card_change.HEADING)(card_change.body)
+SECTIONS = (protocol, change_verdict, heads, coderep, samples, robustness, gpu_bakeoff)

@@ -17,7 +17,10 @@ over its post-image folder, files not stored left out) and `codeorigin.scan.run`
 spans `scan --diff` would judge are pooled. The figures are cross-fitted by repository (two folds
 by a hash of the repository name: calibrate on one, measure on the other, both ways), the
 per-function figure next to them on the same spans; the shipped calibration is fitted on all of
-it. Scores are cached in `--work` (`change_verdict/changes.jsonl`), so a rerun only refits.
+it. A fit whose slope is not positive (the pooled evidence does not rise with the label) is
+made flat rather than turned around: every change then gets the base rate and none is flagged.
+Scores are cached in `--work` (`change_verdict/changes.jsonl`), so a rerun only refits. The
+command (`analysis/change_verdict.py`) also records the figures in the model card.
 
     codeorigin-train change-verdict --model models/default
 """
@@ -165,22 +168,29 @@ def measure(rows: list[dict[str, Any]], span_llm: float, max_fpr: float) -> dict
 def calibration(rows: list[dict[str, Any]], max_fpr: float, uncertain_fpr: float) -> dict[str, Any]:
     """The `change` key: Platt (a, b) on every change's pooled logit, the thresholds at `max_fpr`
     and `uncertain_fpr` of the human changes."""
-    from codeorigin.core.change import RULE, sigmoid
+    from codeorigin.core.change import RULE, logit, sigmoid
 
     kept = [r for r in rows if "spans" in r and pooled(r["spans"]) is not None]
     z = np.array([pooled(r["spans"]) for r in kept])
     y = np.array([r["label"] for r in kept])
     a, b = fit_platt(z, y)
+    if a <= 0.0:
+        # No positive relation between the pooled evidence and the label: a calibration must not
+        # turn the detector's evidence around, so it is flat (every change gets the base rate).
+        a, b = 0.0, logit(float(y.mean()))
     p = np.array([sigmoid(a * v + b) for v in z])
     return {"rule": RULE, "a": a, "b": b,
             "llm": threshold_at_fpr(p[y == 0], max_fpr),
             "uncertain": threshold_at_fpr(p[y == 0], uncertain_fpr),
             "max_fpr": max_fpr, "uncertain_fpr": uncertain_fpr,
+            "informative": a > 0.0,
             "calibrated_on": f"{FOLDER}: agent PRs against dated human commits",
             "changes": {"llm": int(y.sum()), "human": int((y == 0).sum())}}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Score (or read from the cache), measure and fit; write the `change` key into the model's
+    manifest unless `--dry-run`. The record, figures included."""
     manifest_path = args.model / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     rows = load_changes(args.data)
@@ -208,19 +218,3 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=0, help="at most this many changes (a quick look)")
     p.add_argument("--dry-run", action="store_true", help="report, leave the manifest as it is")
     return p.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if not (args.model / "manifest.json").is_file():
-        print(f"codeorigin-train change-verdict: {args.model}: no manifest.json", file=sys.stderr)
-        return 2
-    if not (args.data / "index.jsonl").is_file():
-        print(f"codeorigin-train change-verdict: {args.data}: no index.jsonl", file=sys.stderr)
-        return 2
-    print(json.dumps(run(args), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
