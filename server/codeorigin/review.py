@@ -114,7 +114,8 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     ]  # fmt: skip
     shown_others = 0
     if others and budget > 200:
-        body += ["", f"<details><summary>The other {len(others)} spans the change touched"
+        other = "other " if reported else ""
+        body += ["", f"<details><summary>The {other}{len(others)} judged spans the change touched"
                  "</summary>", "", "| span | name | probability | verdict | changed |",
                  "|---|---|---:|---|---:|"]  # fmt: skip
         budget -= 200
