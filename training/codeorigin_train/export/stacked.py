@@ -167,16 +167,28 @@ def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
     return frame[frame["split"] == split].reset_index(drop=True)
 
 
-def _humans(path: Path | None) -> pd.DataFrame | None:
-    """Extra held-out human rows for the thresholds (columns code, language; label 0)."""
+def _humans(path: Path | None, train: pd.DataFrame) -> pd.DataFrame | None:
+    """Extra held-out human rows for the thresholds (columns code, language; label 0 if given):
+    a frame's rows outside its train split, or, for `realcode.parquet` (no split), the rows of its
+    validation and test projects (`data.splits.split_of`, the project split every run uses); any
+    text the members trained on is dropped."""
     if path is None:
         return None
+    from codeorigin_train.data.splits import split_of
+    from codeorigin_train.fit.frames import REALCODE_FRACTIONS
+
     extra = pd.read_parquet(path)
     if "label" in extra:
         extra = extra[extra["label"] == 0]
-    if "split" in extra and (extra["split"] != "train").any():
-        extra = extra[extra["split"] != "train"]  # a realcode frame: its held-out projects
-    return extra.reset_index(drop=True)
+    if "split" not in extra and "group" in extra:
+        extra = extra.assign(
+            split=extra["group"].map(lambda g: split_of(str(g), 0, REALCODE_FRACTIONS))
+        )
+    if "split" in extra:
+        extra = extra[extra["split"] != "train"]
+    seen = {text_hash(normalize_text(c)) for c in train["code"]}
+    keep = [text_hash(normalize_text(c)) not in seen for c in extra["code"]]
+    return extra[keep].reset_index(drop=True)
 
 
 def _members(
@@ -208,7 +220,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         val["label"].to_numpy(),
         val["language"],
     )
-    extra = _humans(args.humans)
+    extra = _humans(args.humans, _rows(frame, "train"))
     if extra is not None and len(extra):
         m_extra = _members(extra, variant, args.transformer, work, args.threads)
         p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
