@@ -176,7 +176,7 @@ def figures(
     dev_iter = iter(line_dev)
     line_weights = [next(dev_iter) if f else 0.0 for f in filled]
     length = ls.length
-    where = (
+    where: tuple[np.ndarray, ...] = (
         ls.support([float(k == "comment") for k in kinds]),
         ls.support([float(k == "doc") for k in kinds]),
         ls.support([float(v) for v in inline]),
