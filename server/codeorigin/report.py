@@ -29,6 +29,7 @@ class Explained:
     delta: float
     steps: int
     chart: str = ""  # the hover's chart, as plain text (`explanation.render`)
+    members: tuple[tuple[str, float, float, float], ...] = ()  # stacked: name, weight, logit, share
 
     def top_lines(self, n: int) -> list[tuple[int, float, float]]:
         return sorted(self.lines, key=lambda x: -x[1])[:n]
@@ -194,6 +195,16 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
             "delta": round(e.delta, 4),
             "steps": e.steps,
         }
+        if e.members:
+            out["explanation"]["members"] = [
+                {
+                    "name": n,
+                    "weight": round(w, 4),
+                    "contribution": round(c, 4),
+                    "share": round(s, 4),
+                }
+                for n, w, c, s in e.members
+            ]
     return out
 
 

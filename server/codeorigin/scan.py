@@ -292,6 +292,7 @@ def explained(attribution: Attribution, text: str, kind: str) -> Explained:
         delta=attribution.delta,
         steps=attribution.steps,
         chart=explanation.render(attribution, text, kind, markdown=False),
+        members=tuple((m.name, m.weight, m.contribution, m.share) for m in attribution.members),
     )
 
 

@@ -97,6 +97,17 @@ def test_scan_of_a_stacked_model_through_the_real_command(
         assert span["verdict"] == result.verdict
 
 
+def test_scan_explain_reports_the_members_in_json(stacked_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(SOURCE)
+    args = ("--model", str(stacked_dir), "--format", "json", "--explain", "--threshold", "0")
+    out = scan(str(tmp_path), *args, "--exit-zero")
+    assert out.returncode == 0, out.stderr
+    spans = json.loads(out.stdout)["files"][0]["spans"]
+    members = spans[0]["explanation"]["members"]
+    assert [m["name"] for m in members] == ["transformer", "linear"]
+    assert sum(m["share"] for m in members) == pytest.approx(1.0, abs=1e-3)
+
+
 def test_explain_says_what_each_member_contributed(stacked_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "a.py"
     path.write_text(SOURCE)
