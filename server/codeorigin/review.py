@@ -69,6 +69,18 @@ def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _fill(body: list[str], blocks: list[str], budget: int) -> tuple[int, int]:
+    """Append `blocks` to `body` while they fit in `budget` characters: (how many, what is left)."""
+    shown = 0
+    for block in blocks:
+        if len(block) + 1 > budget:
+            break
+        body.append(block)
+        budget -= len(block) + 1
+        shown += 1
+    return shown, budget
+
+
 def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     """The summary of `report`, at most `limit` characters."""
     head = ["## codeorigin"]
@@ -96,49 +108,31 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     ]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
     body: list[str] = []
+    header = ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
     shown_rows = 0
     if reported:
-        table = ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
-        budget -= len("\n".join(table)) + 1
-        body += table
-        for f, s in reported:
-            row = _row(f, s)
-            if len(row) + 1 > budget:
-                break
-            body.append(row)
-            budget -= len(row) + 1
-            shown_rows += 1
+        body += header
+        shown_rows, budget = _fill(body, [_row(f, s) for f, s in reported], budget - 80)
     others = [
         (f, s) for f in report.files for s in f.spans
         if report.change is not None and not s.reported and s.probability is not None
     ]  # fmt: skip
     shown_others = 0
-    if others and budget > 200:
+    if others and budget > 300:
         other = "other " if reported else ""
-        body += ["", f"<details><summary>The {other}{len(others)} judged spans the change touched"
-                 "</summary>", "", "| span | name | probability | verdict | changed |",
-                 "|---|---|---:|---|---:|"]  # fmt: skip
-        budget -= 200
-        for f, s in others:
-            row = _row(f, s)
-            if len(row) + 1 > budget:
-                break
-            body.append(row)
-            budget -= len(row) + 1
-            shown_others += 1
+        body += ["", f"<details><summary>The {other}{len(others)} judged spans the change "
+                 "touched</summary>", *header]  # fmt: skip
+        shown_others, budget = _fill(body, [_row(f, s) for f, s in others], budget - 200)
         body += ["", "</details>"]
     shown_expl = 0
-    if flagged and budget > 0:
+    if flagged and budget > 100:
         texts: dict[str, list[str]] = {}
         body += ["", "### Why the flagged spans were flagged"]
-        budget -= 40
-        for f, s in flagged:
-            block = _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path)))
-            if len(block) + 2 > budget:
-                break
-            body += ["", block]
-            budget -= len(block) + 2
-            shown_expl += 1
+        blocks = [
+            "\n" + _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path)))
+            for f, s in flagged
+        ]
+        shown_expl, budget = _fill(body, blocks, budget - 40)
     left = []
     if shown_rows < len(reported):
         left.append(f"{len(reported) - shown_rows} of {len(reported)} table rows")

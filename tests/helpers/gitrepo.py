@@ -57,14 +57,19 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def make_repo(tmp_path: Path) -> Path:
-    """A repository with a few commits on main and a branch `feature` that adds `fresh` to
-    app.py and edits one line of `keep`; other.py is not touched by the branch."""
-    root = tmp_path / "repo"
-    root.mkdir()
+def init_repo(root: Path) -> Path:
+    """`git init` on branch main in `root` (made if missing), with an author configured."""
+    root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.email", "dev@example.com")
     git(root, "config", "user.name", "Dev")
+    return root
+
+
+def make_repo(tmp_path: Path) -> Path:
+    """A repository with a few commits on main and a branch `feature` that adds `fresh` to
+    app.py and edits one line of `keep`; other.py is not touched by the branch."""
+    root = init_repo(tmp_path / "repo")
     (root / "app.py").write_text(APP)
     git(root, "add", "app.py")
     git(root, "commit", "-qm", "app")

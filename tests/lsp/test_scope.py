@@ -5,11 +5,11 @@ diagnostic."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from lsprotocol import types
 
+from helpers.gitrepo import git, init_repo
 from helpers.lsp_client import PY_DOC, Start, uri_in
 
 FLAG_ALL = {"threshold": 0.0, "debounceMs": 0}
@@ -19,14 +19,8 @@ def names(published: types.PublishDiagnosticsParams) -> list[str]:
     return [d.data["name"] for d in published.diagnostics]
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
 def committed(root: Path) -> None:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "Dev")
+    init_repo(root)
     (root / "a.py").write_text(PY_DOC)
     git(root, "add", "a.py")
     git(root, "commit", "-qm", "a")

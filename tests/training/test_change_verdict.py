@@ -12,18 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers.gitrepo import APP, FRESH, OTHER, git
+from helpers.gitrepo import APP, FRESH, OTHER, git, init_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _change(data: Path, side: str, repo: str, name: str, before: str, after: str) -> dict:
     """One change of `repo` as the AIDev folder stores it: its patch and its post-image."""
-    work = data / "scratch" / repo / name
-    work.mkdir(parents=True)
-    git(work, "init", "-q")
-    git(work, "config", "user.email", "dev@example.com")
-    git(work, "config", "user.name", "Dev")
+    work = init_repo(data / "scratch" / repo / name)
     (work / "src").mkdir()
     (work / "src" / "mod.py").write_text(before)
     git(work, "add", ".")
@@ -84,11 +80,7 @@ def test_change_verdict_calibrates_a_model_folder(tmp_path: Path, tiny_model_dir
     assert "| changes (pooled) | 12 | 12 |" in card
 
     # The runtime reads it: a change is judged with the model's change calibration.
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "dev@example.com")
-    git(repo, "config", "user.name", "Dev")
+    repo = init_repo(tmp_path / "repo")
     (repo / "a.py").write_text(APP)
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "a")
