@@ -486,6 +486,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
 def nothing_scored(report: ScanReport) -> str:
     """The sentence for a scan that scored nothing, saying why."""
     if not report.files:
+        if report.change is not None:
+            return "Nothing was scored: the change touches no file in a supported language."
         return "Nothing was scored: no file in a supported language was found."
     if report.scored_files == 0:
         return (
