@@ -50,6 +50,7 @@ describe('readServerSettings', () => {
       baseline: '.codeorigin-baseline.json',
       extensions: { '.h': 'cpp' },
       includeGenerated: true,
+      scope: 'changed',
     };
     const { settings, problems } = readServerSettings(reader(values));
     assert.deepEqual(settings, values);
@@ -73,6 +74,13 @@ describe('readServerSettings', () => {
     assert.equal(problems.length, 5);
     assert.match(problems[0], /codeorigin\.threshold is 1\.5; it should be a number from 0 to 1/);
     assert.ok(problems.some((p) => p.startsWith('codeorigin.languages') && p.includes('cobol')));
+  });
+
+  test('a scope other than all or changed falls back to all', () => {
+    const { settings, problems } = readServerSettings(reader({ scope: 'mine' }));
+    assert.equal(settings.scope, 'all');
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /codeorigin\.scope is "mine"; it should be 'all' or 'changed'/);
   });
 
   test('the defaults are not shared with the result', () => {
