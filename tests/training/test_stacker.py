@@ -56,7 +56,7 @@ def test_language_thresholds_hold_1_percent_or_abstain() -> None:
     assert min_humans(0.01, 0.95) == 299
     rows = []
     for lang, humans, llms, sep in (("python", 800, 400, 4.0), ("go", 50, 50, 4.0),
-                                    ("java", 800, 400, 0.0)):  # fmt: skip
+                                    ("java", 800, 400, 0.0), ("c", 800, 0, 0.0)):  # fmt: skip
         rows += [(lang, 0, x) for x in rng.normal(0, 1, humans)]
         rows += [(lang, 1, x) for x in rng.normal(sep, 1, llms)]
     frame = pd.DataFrame(rows, columns=["language", "label", "logit"])
@@ -69,6 +69,7 @@ def test_language_thresholds_hold_1_percent_or_abstain() -> None:
     assert py["recall"] >= 0.3
     assert "needs 299" in th.abstain["go"]
     assert "catches" in th.abstain["java"]  # no signal: recall below the bar
+    assert "no LLM-written rows" in th.abstain["c"]  # its recall cannot be measured
     assert th.llm >= py["llm"]
 
 

@@ -12,8 +12,9 @@ Thresholds (`language_thresholds`): per language, on its held-out human rows, th
 probability that flags at most `max_fpr` (1%) of them with `confidence` (95%: the Neyman-Pearson
 order statistic, `fit.calibrate.threshold_at_fpr`). A language is marked `abstain` when its human
 rows are too few for the bound to hold at all (fewer than log(1 - confidence) / log(1 - max_fpr),
-299 at 1% and 95%) or when the recall on its LLM rows at that threshold is below `min_recall`: the
-server then says "not judged" for it instead of a meaningless low score.
+299 at 1% and 95%), when it has no LLM rows to measure its recall on, or when the recall on its
+LLM rows at that threshold is below `min_recall`: the server then says "not judged" for it instead
+of a meaningless low score.
 """
 
 from __future__ import annotations
@@ -171,7 +172,9 @@ def language_thresholds(
                 f"{humans.size} held-out human functions cannot bound its false-positive rate "
                 f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})"
             )
-        elif llms.size and recall < min_recall:
+        elif not llms.size:
+            abstain[name] = "no LLM-written rows of it were held out to measure its recall on"
+        elif recall < min_recall:
             abstain[name] = (
                 f"at the threshold that keeps its false positives under {max_fpr:.0%} it catches "
                 f"{recall:.0%} of its LLM test rows (the bar is {min_recall:.0%})"
