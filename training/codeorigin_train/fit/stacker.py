@@ -177,7 +177,7 @@ def language_thresholds(
         elif recall < min_recall:
             abstain[name] = (
                 f"at the threshold that keeps its false positives under {max_fpr:.0%} it catches "
-                f"{recall:.0%} of its LLM test rows (the bar is {min_recall:.0%})"
+                f"{recall:.0%} of its held-out LLM rows (the bar is {min_recall:.0%})"
             )
         else:
             own[name] = {"llm": t, "uncertain": u, "calibrated_on": "held-out human rows",
