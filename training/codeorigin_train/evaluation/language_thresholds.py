@@ -38,7 +38,8 @@ from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np.ndarray:
     """Calibrated probabilities of the texts the runtime would judge (NaN for those it would
-    call too short), as `codeorigin scan` with the default settings."""
+    call too short, and all NaN for a language the model abstains on), as `codeorigin scan` with
+    the default settings."""
     from codeorigin.core.spans import content_of
     from codeorigin.engine import Engine, VerdictRules
     from codeorigin.model.scorer import Model
@@ -46,9 +47,12 @@ def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np
     rules = VerdictRules()
     engine = Engine(Model.load(model_dir, threads=1))
     out = np.full(len(codes), np.nan)
+    if engine.abstains(language) is not None:
+        return out
     for start in range(0, len(codes), 256):
         batch = codes[start : start + 256]
-        for i, ((score, _), text) in enumerate(zip(engine.score_texts(batch), batch)):
+        scored = engine.score_texts(batch, [language] * len(batch))  # a stacked model reads it
+        for i, ((score, _), text) in enumerate(zip(scored, batch)):
             content = content_of(text, language)
             if content.statement_lines >= rules.min_lines and content.tokens >= rules.min_tokens:
                 out[start + i] = score.probability

@@ -43,8 +43,9 @@ def score_frame(model_dir: Path, frame: pd.DataFrame, threads: int = 1) -> pd.Da
     probs: list[float] = []
     tokens: list[int] = []
     codes = frame["code"].tolist()
+    langs = frame["language"].tolist() if "language" in frame else [None] * len(codes)
     for start in range(0, len(codes), 256):
-        for s in model.score_texts(codes[start : start + 256]):
+        for s in model.score_texts(codes[start : start + 256], langs[start : start + 256]):
             probs.append(s.probability)
             tokens.append(s.n_tokens)
     out = frame.copy()
