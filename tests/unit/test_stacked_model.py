@@ -210,7 +210,7 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     assert shipped.raw["format_version"] == 1 and shipped.stacked is None and not shipped.abstain
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupted", "wrong-shape", "no-stacker"])
+@pytest.mark.parametrize("damage", ["missing", "corrupted", "wrong-shape", "garbage", "no-stacker"])
 def test_bad_stacked_folders_give_a_clear_error(
     stacked_dir: Path, tmp_path: Path, damage: str
 ) -> None:
@@ -227,19 +227,15 @@ def test_bad_stacked_folders_give_a_clear_error(
     elif damage == "corrupted":
         npz.write_bytes(npz.read_bytes()[:-40] + b"x" * 40)
         match = "SHA-256|bytes"
-    elif damage == "wrong-shape":
+    elif damage in ("wrong-shape", "garbage"):  # the digests re-recorded: the file itself is bad
         config = FeatureConfig(bucket_bits=14)
         write_weights(npz, config, np.zeros(10), np.zeros(config.n_figures), 0.0)
+        if damage == "garbage":
+            npz.write_bytes(b"not a weights file")
         raw["files"] = list(raw["files"])
-        write_manifest(
-            folder,
-            {
-                k: v
-                for k, v in raw.items()
-                if k not in ("format", "format_version", "normalization_version")
-            },
-        )
-        match = "bucket and"
+        kept = ("format", "format_version", "normalization_version")
+        write_manifest(folder, {k: v for k, v in raw.items() if k not in kept})
+        match = "bucket and" if damage == "wrong-shape" else "cannot read the linear member"
     else:
         raw.pop("stacker")
         (folder / "manifest.json").write_text(json.dumps(raw))

@@ -43,12 +43,13 @@ class LinearMember:
                 figure_weights = np.asarray(data["figure_weights"], dtype=np.float64)
                 bias = float(np.asarray(data["bias"]).reshape(-1)[0])
                 stored = json.loads(str(np.asarray(data["config"]).reshape(-1)[0]))
-        except (OSError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
+            same = FeatureConfig.from_json(stored) == config
+        except (OSError, EOFError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
             raise ModelError(
                 f"cannot read the linear member's weights {path}: {exc}. The model folder is "
                 "corrupted; reinstall or re-export it."
             ) from exc
-        if FeatureConfig.from_json(stored) != config:
+        if not same:
             raise ModelError(
                 f"{path} was trained with features {stored}, the manifest says "
                 f"{config.to_json()}: re-export the model."
@@ -81,7 +82,7 @@ class LinearMember:
             with np.load(path, allow_pickle=False) as data:
                 stored = json.loads(str(np.asarray(data["config"]).reshape(-1)[0]))
             config = FeatureConfig.from_json(stored)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        except (OSError, EOFError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot read the linear member's weights {path}: {exc}") from exc
         return cls(path, config)
 
