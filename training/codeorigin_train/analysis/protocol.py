@@ -84,9 +84,11 @@ def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
     if spec.startswith("stacked"):
         from codeorigin_train.analysis.stacked_learner import StackedLearner
 
-        _, _, transformer = spec.partition(":")
+        name, _, transformer = spec.partition(":")
+        weight = float(name.removeprefix("stacked-w") or 1.0) if name != "stacked" else 1.0
         return StackedLearner(Path(transformer or "models/default"),
-                              work / "stacked" / "transformer-logits.parquet", pool)  # fmt: skip
+                              work / "stacked" / "transformer-logits.parquet", pool,
+                              agentic_weight=weight)  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -98,7 +100,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[:TRANSFORMER_FOLDER], or model folders")
+                   help="char-ngram, stacked[-wW][:TRANSFORMER_FOLDER] (W: the weight of the agentic "
+                   "rows in the linear member), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
@@ -132,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.reuse and path.exists():
             results[learner.name] = json.loads(path.read_text())
             continue
-        results[learner.name] = run_protocol(pool, learner, cfg, parts=args.parts)
-        path.write_text(json.dumps(results[learner.name], indent=2) + "\n")
+        result = run_protocol(pool, learner, cfg, parts=args.parts)
+        if path.exists():  # parts run apart (`--parts loso` in a second process) go together
+            result = {**json.loads(path.read_text()), **result}
+        results[learner.name] = result
+        path.write_text(json.dumps(result, indent=2) + "\n")
     summary = {"dataset": str(args.dataset), "pool_rows": len(pool),
                "pool_judged": int(pool["judged"].sum()), "learners": results}  # fmt: skip
     (args.out / "protocol.json").write_text(json.dumps(summary, indent=2) + "\n")

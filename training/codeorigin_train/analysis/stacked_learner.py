@@ -37,17 +37,42 @@ class StackedLearner:
     retrains = True
 
     def __init__(
-        self, transformer: Path, cache: Path, pool: pd.DataFrame, config: LinearConfig | None = None
+        self,
+        transformer: Path,
+        cache: Path,
+        pool: pd.DataFrame,
+        config: LinearConfig | None = None,
+        agentic_weight: float = 1.0,
     ) -> None:
-        self.name = "stacked"
+        self.name = "stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}"
+        self.agentic_weight = agentic_weight
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
         t0 = time.perf_counter()
         codes = pool["code"].drop_duplicates().tolist()
         self.index = {c: i for i, c in enumerate(codes)}
-        self.x = features(codes, self.config.features).tocsr()
+        self.x = self._features(codes, cache.parent)
         log.info("stacked: features of %d texts in %.0f s", len(codes), time.perf_counter() - t0)
         self.abstained: list[dict[str, str]] = []
+
+    def _features(self, codes: list[str], folder: Path) -> Any:
+        """The pool's feature matrix, kept in `folder` by a hash of the texts and the features."""
+        import hashlib
+        import json
+
+        import scipy.sparse as sp
+
+        key = hashlib.blake2b(digest_size=12)
+        key.update(json.dumps(self.config.features.to_json(), sort_keys=True).encode())
+        for c in codes:
+            key.update(c.encode("utf-8", "surrogatepass") + b"\x00")
+        path = folder / f"features-{key.hexdigest()}.npz"
+        if path.exists():
+            return sp.load_npz(path).tocsr()
+        x = features(codes, self.config.features).tocsr()
+        folder.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(path, x)
+        return x
 
     def _x(self, frame: pd.DataFrame) -> Any:
         return self.x[[self.index[c] for c in frame["code"]]]
@@ -61,7 +86,9 @@ class StackedLearner:
         c = self.config
         linear = LogisticRegression(C=c.c, solver=c.solver, class_weight=c.class_weight,
                                     max_iter=c.max_iter, random_state=c.seed)  # fmt: skip
-        linear.fit(self._x(train), train["label"].to_numpy())
+        # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
+        weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
+        linear.fit(self._x(train), train["label"].to_numpy(), sample_weight=weight)
 
         def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
             return {"transformer": self._t(f), "linear": linear.decision_function(self._x(f))}
