@@ -331,10 +331,15 @@ def change_verdict(report: ScanReport, engine: Engine, options: ScanOptions) -> 
 
 
 def pooled_spans(report: ScanReport) -> list[tuple[float, int]]:
-    """(probability, changed lines) of the spans a change's verdict pools: those scored and
-    neither too short, suppressed nor known from the baseline."""
+    """(probability, changed lines) of the spans a change's verdict pools (`judged_spans`)."""
+    return [(s.probability or 0.0, s.changed_lines or 0) for s in judged_spans(report)]
+
+
+def judged_spans(report: ScanReport) -> list[SpanReport]:
+    """The spans a change's verdict pools: those scored and neither too short, suppressed nor
+    known from the baseline."""
     return [
-        (s.probability, s.changed_lines or 0)
+        s
         for f in report.files
         for s in f.spans
         if s.probability is not None

@@ -42,13 +42,17 @@ def body(s: dict[str, Any], add: Callable[[str], None]) -> None:
         "own `--diff-file` logic over its post-images, so exactly the spans `scan --diff` judges "
         "are pooled. Figures are cross-fitted by repository (two folds: the threshold for <= 1% "
         "human false positives is set on one fold and measured on the other, both ways); the "
-        "per-function row is the same spans judged one by one.\n"
+        "per-function rows are the same spans judged one by one (all of them, and those the change "
+        "mostly wrote).\n"
     )
     add("| unit | human | agent | AUROC | recall at <= 1% human FPR (FPR reached) "
         "| at the span threshold: recall (FPR) |")  # fmt: skip
     add("|---|---:|---:|---:|---:|---:|")
     add(_row("changes (pooled)", f["changes"], f["changes_at_span_threshold"]))
     add(_row("functions", f["functions"], f["functions_at_span_threshold"]))
+    if "functions_written" in f:
+        add(_row("functions the change wrote (>= half their lines)", f["functions_written"],
+                 f["functions_written_at_span_threshold"]))  # fmt: skip
     skipped = f["skipped"]
     add(
         f"\n{skipped['no_judged_span']} changes had no span long enough to judge and "

@@ -77,7 +77,10 @@ def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, A
         return {"error": str(exc)}
     options = scan.ScanOptions(changed=found.lines)
     report, _ = scan.run([], engine, options)
-    return {"spans": [[round(p, 6), w] for p, w in scan.pooled_spans(report)]}
+    spans = scan.judged_spans(report)
+    return {
+        "spans": [[round(s.probability or 0.0, 6), s.changed_lines or 0, s.n_lines] for s in spans]
+    }
 
 
 def scored(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -88,7 +91,8 @@ def scored(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[st
     cache_path = args.work / "change_verdict" / "changes.jsonl"
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((args.model / "manifest.json").read_text())
-    key = str(zlib.crc32(json.dumps(manifest["files"], sort_keys=True).encode()))  # the weights
+    # The weights, and the version of what is cached per span ([p, changed lines, lines]).
+    key = str(zlib.crc32(json.dumps(manifest["files"], sort_keys=True).encode())) + ":2"
     cached: dict[str, dict[str, Any]] = {}
     if cache_path.is_file():
         for line in cache_path.read_text().splitlines():
@@ -112,7 +116,7 @@ def scored(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[st
 def pooled(spans: list[list[float]]) -> float | None:
     from codeorigin.core.change import pooled_logit
 
-    return pooled_logit((p, int(w)) for p, w in spans)
+    return pooled_logit((p, int(w)) for p, w, *_ in spans)
 
 
 def _rates(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
@@ -150,15 +154,20 @@ def measure(rows: list[dict[str, Any]], span_llm: float, max_fpr: float) -> dict
     z = np.array([sigmoid(pooled(r["spans"]) or 0.0) for r in kept])
     y = np.array([r["label"] for r in kept])
     fold = np.array([zlib.crc32(r["repo"].encode()) % 2 for r in kept])
-    spans = [(p, r["label"], f) for r, f in zip(kept, fold) for p, _ in r["spans"]]
-    sp = np.array([p for p, _, _ in spans])
-    sy = np.array([lab for _, lab, _ in spans])
-    sf = np.array([f for _, _, f in spans])
+    spans = [(p, r["label"], f, w / max(1, n))
+             for r, f in zip(kept, fold) for p, w, n in r["spans"]]  # fmt: skip
+    sp = np.array([p for p, _, _, _ in spans])
+    sy = np.array([lab for _, lab, _, _ in spans])
+    sf = np.array([f for _, _, f, _ in spans])
+    new = np.array([share >= 0.5 for _, _, _, share in spans])
     return {
         "changes": cross_fitted(z, y, fold, max_fpr),
         "changes_at_span_threshold": _rates(z, y, span_llm),
         "functions": cross_fitted(sp, sy, sf, max_fpr),
         "functions_at_span_threshold": _rates(sp, sy, span_llm),
+        # The functions the change mostly wrote (at least half their lines): the agent's own.
+        "functions_written": cross_fitted(sp[new], sy[new], sf[new], max_fpr),
+        "functions_written_at_span_threshold": _rates(sp[new], sy[new], span_llm),
         "repositories": len({r["repo"] for r in kept}),
         "skipped": {"patch_does_not_apply": sum(1 for r in rows if "error" in r),
                     "no_judged_span": sum(1 for r in rows if "spans" in r and pooled(r["spans"]) is None)},
