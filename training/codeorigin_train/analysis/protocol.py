@@ -76,6 +76,12 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
     return pool
 
 
+def result_name(spec: str) -> str:
+    """The name of a learner's results file in OUT: the learner, or the model folder's name."""
+    name = spec.partition(":")[0]
+    return name if name == NgramLearner.name or name.startswith("stacked") else Path(spec).name
+
+
 def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
     """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
     shipped transformer), or a model folder (scored through the runtime)."""
@@ -104,6 +110,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "rows in the linear member), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
+    p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
     p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
     p.add_argument("--pool", type=Path,
                    help="the pool's parquet file: read when it exists, else built and written")
@@ -130,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     for spec in args.learners:
-        learner = learner_for(spec, pool, args.work)
-        path = args.out / f"{learner.name.split(' ')[0]}.json"
+        path = args.out / f"{result_name(spec)}.json"
         if args.reuse and path.exists():
-            results[learner.name] = json.loads(path.read_text())
+            saved = json.loads(path.read_text())
+            results[saved["learner"]] = saved
             continue
+        learner = learner_for(spec, pool, args.work)
         result = run_protocol(pool, learner, cfg, parts=args.parts)
         if path.exists():  # parts run apart (`--parts loso` in a second process) go together
             result = {**json.loads(path.read_text()), **result}
@@ -142,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(result, indent=2) + "\n")
     summary = {"dataset": str(args.dataset), "pool_rows": len(pool),
                "pool_judged": int(pool["judged"].sum()), "learners": results}  # fmt: skip
+    if args.notes is not None:
+        summary["notes"] = args.notes.read_text(encoding="utf-8")
     (args.out / "protocol.json").write_text(json.dumps(summary, indent=2) + "\n")
     if args.card is not None:
         from codeorigin_train.analysis.record import record

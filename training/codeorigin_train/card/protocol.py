@@ -60,6 +60,7 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         "code there. `char-ngram` is trained in each fold; a model folder is scored through the "
         "runtime as shipped and never retrained.",
         "",
+        *([summary["notes"].rstrip("\n"), ""] if summary.get("notes") else []),
         "**Leave one agent out** (the agent's code out of training, its repositories held out "
         "whole; its functions against the human functions of the same repositories):",
         "",
