@@ -140,7 +140,15 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
         "robustness": "codeorigin_train.analysis.robustness",
         "coderep-loso": "codeorigin_train.analysis.coderep_loso",
         "language-threshold": "codeorigin_train.evaluation.language_thresholds",
+        "change-verdict": "codeorigin_train.analysis.change_verdict",
+        "agentic": "codeorigin_train.data.agentic",
+        "agentic-merge": "codeorigin_train.data.agentic.merge",
+        "protocol": "codeorigin_train.analysis.protocol",
+        "stack": "codeorigin_train.export.stacked",
     }
+    for command in ("agentic", "agentic-merge", "protocol", "stack", "change-verdict"):
+        assert cli.forward(cli.FORWARDED[command], ["--help"]) == 0
+        assert f"codeorigin-train {command}" in capsys.readouterr().out
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
     assert cli.forward("codeorigin_train.export.ig_steps", ["--help"]) == 0
     assert "usage" in capsys.readouterr().out
