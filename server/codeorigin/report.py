@@ -466,7 +466,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     ]
     lines.append(
         f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in "
-        f"{report.scored_files} files (model {report.model_name}, threshold "
+        f"{report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
+        f"{report.model_name}, threshold "
         f"{threshold_text(report)})" + (f"; {', '.join(extra)}" if extra else "")
     )
     if report.judged_spans == 0:

@@ -97,7 +97,8 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     head += [
         "",
         f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of {judged} judged "
-        f"spans in {report.scored_files} files (model `{report.model_name}`, threshold "
+        f"spans in {report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
+        f"`{report.model_name}`, threshold "
         f"{threshold_text(report)}).",
     ]
     foot = [

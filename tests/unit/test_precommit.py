@@ -105,7 +105,7 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Passed" in res.stdout
-    assert "2 of 2 spans flagged as likely LLM-generated in 1 files" in res.stdout
+    assert "2 of 2 spans flagged as likely LLM-generated in 1 file " in res.stdout
     # Without --exit-zero a flagged function stops the commit.
     config.write_text(readme_config(tiny_model_dir, "--threshold", "0", drop="--exit-zero"))
     res = pre_commit(staged, home, "run", "--verbose")

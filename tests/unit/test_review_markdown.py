@@ -38,7 +38,7 @@ def test_markdown_summary_of_a_change(tmp_path: Path, tiny_ig_model_dir: Path) -
     lines = text.splitlines()
     assert lines[0] == "## codeorigin"
     assert lines[2].startswith("**Change against main (merge base ")
-    assert "3 flagged and 0 uncertain of 3 judged spans in 1 files" in text
+    assert "3 flagged and 0 uncertain of 3 judged spans in 1 file " in text
     rows = [line for line in lines if line.startswith("| `app.py:")]
     by_name = {row.split("|")[2].strip(): row for row in rows}
     assert set(by_name) == {"`keep`", "`fresh`", "`planted`"}
