@@ -12,6 +12,7 @@ message to show.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,19 +153,23 @@ def from_patch(
 
 def head_text(path: Path) -> str | None:
     """The text of `path` at HEAD; None when git does not know it there (a new or untracked
-    file: all of it is a change). Raises `ChangeError` outside a repository, or without git."""
+    file: all of it is a change). Raises `ChangeError` outside a repository, or without git.
+
+    The server asks on every re-analysis with `codeorigin.scope: changed`, so it costs one `git
+    rev-parse`; the file's text at a given HEAD commit is read once (`_show`)."""
     path = path.resolve()
-    root = repository_root(path.parent)
-    rel = path.relative_to(root).as_posix()
     try:
-        return _git(["show", f"HEAD:./{rel}"], root) if _has_head(root) else None
+        root, head = _git(["rev-parse", "--show-toplevel", "HEAD"], path.parent).split()[:2]
+    except (ChangeError, ValueError):
+        repository_root(path.parent)  # outside a repository: says so; else there is no HEAD yet
+        return None
+    return _show(head, Path(root).resolve(), path.relative_to(Path(root).resolve()).as_posix())
+
+
+@functools.lru_cache(maxsize=64)
+def _show(commit: str, root: Path, rel: str) -> str | None:
+    """A file's text at a commit (immutable, so it can be kept), or None when not there."""
+    try:
+        return _git(["show", f"{commit}:./{rel}"], root)
     except ChangeError:
         return None
-
-
-def _has_head(root: Path) -> bool:
-    try:
-        _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], root)
-    except ChangeError:
-        return False
-    return True

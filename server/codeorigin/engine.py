@@ -37,6 +37,10 @@ class VerdictRules:
     min_tokens: int = 8
     include_generated: bool = False  # score spans marked as generated (`core.generated`) too
 
+    def judges(self, content: Content) -> bool:
+        """Whether a text with this content is long enough to judge (the "too short" guard)."""
+        return content.statement_lines >= self.min_lines and content.tokens >= self.min_tokens
+
 
 # The former name, still used by `scan`, `cli` and `bench`.
 Options = VerdictRules

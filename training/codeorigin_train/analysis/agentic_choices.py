@@ -17,7 +17,6 @@ figure).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import time
@@ -27,14 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.splits import unit
 from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 
 log = logging.getLogger(__name__)
 
 
 def fold_of(repo: str, k: int, seed: int = 0) -> int:
-    digest = hashlib.blake2b(f"{seed}\x1f{repo}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % k
+    return int(unit(repo, seed) * k)
 
 
 def judge(variant: pd.DataFrame, reference: pd.DataFrame, k: int = 5) -> dict[str, Any]:

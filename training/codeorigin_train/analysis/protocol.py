@@ -43,10 +43,7 @@ def judged_mask(frame: pd.DataFrame) -> pd.Series:
     from codeorigin.engine import VerdictRules
 
     rules = VerdictRules()
-    out = []
-    for code, language in zip(frame["code"], frame["language"]):
-        c = content_of(code, str(language))
-        out.append(c.statement_lines >= rules.min_lines and c.tokens >= rules.min_tokens)
+    out = [rules.judges(content_of(c, str(lang))) for c, lang in zip(frame["code"], frame["language"])]
     return pd.Series(out, index=frame.index)
 
 

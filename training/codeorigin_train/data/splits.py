@@ -14,17 +14,25 @@ import pandas as pd
 SPLITS = ("train", "val", "test")
 
 
-def _unit(group: str, seed: int) -> float:
-    """A number in [0, 1) fixed by the group and the seed."""
-    digest = hashlib.blake2b(f"{seed}\x1f{group}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+def unit(key: str, seed: int) -> float:
+    """A number in [0, 1) fixed by the key (a group, a repository, a text) and the seed."""
+    digest = hashlib.blake2b(f"{seed}\x1f{key}".encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") / 2**64
+
+
+def capped(frame: pd.DataFrame, by: list[str], cap: int, seed: int) -> pd.DataFrame:
+    """At most `cap` rows of each `by` cell of `frame`, drawn by the text (`unit` of `code`), not
+    by the row order; the kept rows in their original order."""
+    order = frame["code"].map(lambda c: unit(c, seed))
+    ranked = frame.assign(_o=order).sort_values("_o", kind="stable")
+    return ranked.groupby(by, sort=False).head(cap).drop(columns="_o").sort_index()
 
 
 def split_of(
     group: str, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
 ) -> str:
     """The split ("train", "val" or "test") of one group."""
-    u = _unit(group, seed) * sum(fractions)
+    u = unit(group, seed) * sum(fractions)
     if u < fractions[0]:
         return SPLITS[0]
     if u < fractions[0] + fractions[1]:

@@ -53,8 +53,7 @@ def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np
         batch = codes[start : start + 256]
         scored = engine.score_texts(batch, [language] * len(batch))  # a stacked model reads it
         for i, ((score, _), text) in enumerate(zip(scored, batch)):
-            content = content_of(text, language)
-            if content.statement_lines >= rules.min_lines and content.tokens >= rules.min_tokens:
+            if rules.judges(content_of(text, language)):
                 out[start + i] = score.probability
     return out
 

@@ -20,7 +20,6 @@ that holds (the agentic corpus is newer than every shipped model), and LOSO is n
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.splits import capped, unit
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 log = logging.getLogger(__name__)
@@ -120,33 +120,15 @@ class FolderLearner:
 
 
 def rates(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> dict[str, Any]:
-    """AUROC, recall and FPR at the thresholds, over rows with a probability."""
-    from sklearn.metrics import roc_auc_score
+    """AUROC, recall and FPR at the thresholds (`evaluation.paired.rates`), over rows with a
+    probability (a row the runtime would not judge has none)."""
+    from codeorigin_train.evaluation.paired import rates as paired_rates
 
-    y, p, thr = np.asarray(y), np.asarray(p, dtype=np.float64), np.asarray(thr)
+    p = np.asarray(p, dtype=np.float64)
     ok = ~np.isnan(p)
-    y, p, thr = y[ok], p[ok], thr[ok]
-    flagged = p >= thr
-    n_llm, n_human = int((y == 1).sum()), int((y == 0).sum())
-    return {
-        "n_llm": n_llm,
-        "n_human": n_human,
-        "auroc": float(roc_auc_score(y, p)) if n_llm and n_human else None,
-        "recall": float(flagged[y == 1].mean()) if n_llm else None,
-        "fpr": float(flagged[y == 0].mean()) if n_human else None,
-    }
-
-
-def _unit(seed: int, key: str) -> float:
-    digest = hashlib.blake2b(f"{seed}\x1f{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
-def _cap(frame: pd.DataFrame, cap: int, seed: int, by: list[str]) -> pd.DataFrame:
-    """At most `cap` rows per `by` cell, a draw fixed by the text (not by the row order)."""
-    order = frame["code"].map(lambda c: _unit(seed, c))
-    ranked = frame.assign(_o=order).sort_values("_o")
-    return ranked.groupby(by, sort=False).head(cap).drop(columns="_o").sort_index()
+    got = paired_rates(pd.DataFrame({"label": np.asarray(y)[ok], "p": p[ok]}), np.asarray(thr)[ok])
+    return {"n_llm": got["llm"], "n_human": got["human"],
+            **{k: got[k] for k in ("auroc", "recall", "fpr")}}  # fmt: skip
 
 
 def training_rows(pool: pd.DataFrame, cfg: ProtocolConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -154,9 +136,9 @@ def training_rows(pool: pd.DataFrame, cfg: ProtocolConfig) -> tuple[pd.DataFrame
     source and label) and the validation split, on which thresholds are set."""
     train = pool[pool["split"] == "train"]
     agentic = train["source"] == "aidev"
-    capped = _cap(train[~agentic & (train["source"] != "realcode")], cfg.train_cap, cfg.seed,
-                  ["source", "label"])  # fmt: skip
-    train = pd.concat([capped, train[agentic | (train["source"] == "realcode")]])
+    other = train[~agentic & (train["source"] != "realcode")]
+    train = pd.concat([capped(other, ["source", "label"], cfg.train_cap, cfg.seed),
+                       train[agentic | (train["source"] == "realcode")]])  # fmt: skip
     return train, pool[pool["split"] == "val"]
 
 
@@ -202,7 +184,7 @@ def leave_repo_out(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) ->
     """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
     (of the function) over the pooled held-out predictions, and over all of them."""
     repos = sorted(set(pool.loc[pool["source"] == "aidev", "repo"]))
-    fold_of = {r: int(_unit(cfg.seed, r) * cfg.lro_folds) for r in repos}
+    fold_of = {r: int(unit(r, cfg.seed) * cfg.lro_folds) for r in repos}
     parts = []
     for k in range(cfg.lro_folds if learner.retrains else 1):
         held = pool["repo"].map(fold_of).eq(k) if learner.retrains else pool["source"].eq("aidev")
@@ -226,7 +208,7 @@ def loso(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str,
         test = judged[judged["source"] == source]
         rest = pool[(pool["source"] != source) & ~pool["group"].isin(set(test["group"]))]
         fitted = _fit(learner, rest, cfg)
-        out[source] = scored_rates(judge(fitted, _cap(test, cfg.eval_cap, cfg.seed, ["label"])))
+        out[source] = scored_rates(judge(fitted, capped(test, ["label"], cfg.eval_cap, cfg.seed)))
         log.info("LOSO %s %s: %s", learner.name, source, out[source])
     aurocs = [v["auroc"] for v in out.values() if v["auroc"] is not None]
     return {"folds": out, "mean_auroc": float(np.mean(aurocs)) if aurocs else None}

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from codeorigin_train.data.realcode.extract import skip_reason
+
 log = logging.getLogger(__name__)
 
 CUTOFF = "2021-07-01T00:00:00+00:00"
@@ -31,7 +33,6 @@ SOURCE_EXTENSIONS = (
     *(".ts", ".tsx", ".rb", ".php", ".rs"),
 )
 _SKIP_DIRS = {"vendor", "node_modules", "dist", "build"}
-_TEST_HINTS = ("test", "spec", "__tests__", "fixtures")
 
 
 @dataclass
@@ -67,13 +68,8 @@ class Snapshot:
 
 
 def is_test_path(path: str) -> bool:
-    """Whether a path looks like a test file (a folder or file name that says so)."""
-    parts = [p.lower() for p in PurePosixPath(path).parts]
-    stem = PurePosixPath(parts[-1]).stem if parts else ""
-    return any(h in p for p in parts[:-1] for h in _TEST_HINTS) or any(
-        stem.startswith(h) or stem.endswith(h) or f".{h}" in stem or f"_{h}" in stem
-        for h in ("test", "spec")
-    )
+    """Whether a path is a test file, by the real-project builder's rule (folders and names)."""
+    return skip_reason(path) == "test"
 
 
 def is_source_path(path: str) -> bool:
@@ -195,10 +191,10 @@ class Git:
 
 
 def _post_images(git: Git, base: str, head: str, limit: int) -> tuple[list[SourceFile], list[str]]:
-    changed = [(s, p) for s, p in git.changed(base, head) if s != "D"]
-    paths = [p for _, p in git.changed(base, head)]
-    files = [SourceFile(p, git.show(head, p), is_test_path(p)) for _, p in changed[:limit]]
-    return files, paths
+    """The post-images (added or modified files, at most `limit`) and every changed path."""
+    changed = git.changed(base, head)
+    kept = [p for status, p in changed if status != "D"][:limit]
+    return [SourceFile(p, git.show(head, p), is_test_path(p)) for p in kept], [p for _, p in changed]
 
 
 def _clone_of(clones: Path, repo: str) -> Path | None:

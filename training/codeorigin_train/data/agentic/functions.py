@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from codeorigin.core import languages
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import Span, extract_spans, line_starts
-from codeorigin.engine import VerdictRules
+from codeorigin.core.spans import Content, extract_spans, line_starts
+from codeorigin.engine import VerdictRules, span_lines
 from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
 
-MAX_LINES = 300  # longer spans are data tables or generated code, as in the real-project builder
+# Longer spans are data tables or generated code, as in the real-project builder.
+from codeorigin_train.data.realcode.extract import MAX_LINES
+
 _RULES = VerdictRules()
 
 
@@ -52,22 +54,6 @@ class Counts:
         return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
 
 
-def _line_of(starts: list[int], offset: int) -> int:
-    """The 1-based line of a character offset."""
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo + 1
-
-
-def _judged(span: Span) -> bool:
-    return span.statement_lines >= _RULES.min_lines and span.content_tokens >= _RULES.min_tokens
-
-
 def spans_of(
     f: SourceFile, added: set[int] | None, min_added: float, counts: Counts
 ) -> Iterator[Function]:
@@ -86,13 +72,13 @@ def spans_of(
     for span in extract_spans(text, language):
         if span.kind == "module":
             continue
-        first, last = _line_of(starts, span.start), _line_of(starts, max(span.end - 1, span.start))
+        ((first, last),) = span_lines(span, text, starts)
         lines = last - first + 1
         share = 1.0 if added is None else sum(1 for n in range(first, last + 1) if n in added) / lines
         if share < min_added:
             counts.spans["not-added"] += 1
             continue
-        if not _judged(span):
+        if not _RULES.judges(Content(span.statement_lines, span.content_tokens)):
             counts.spans["too-short"] += 1
             continue
         code = normalize(span.text(text)).text

@@ -13,7 +13,6 @@ repository split; the other rows keep theirs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE
 from codeorigin_train.data.clean import deduplicate
+from codeorigin_train.data.splits import capped
 
 log = logging.getLogger(__name__)
 
@@ -37,31 +37,23 @@ class Caps:
     seed: int = 0
 
 
-def _order(seed: int, code: str) -> int:
-    return int.from_bytes(hashlib.blake2b(f"{seed}\x1f{code}".encode(), digest_size=8).digest(), "big")
-
-
 def cap(agentic: pd.DataFrame, caps: Caps) -> pd.DataFrame:
     """At most `caps.<origin>` rows per (repository, origin), a deterministic draw."""
-    keep = []
-    for (_, origin), g in agentic.groupby(["repo", "origin"], sort=True):
-        limit = getattr(caps, origin)
-        if len(g) > limit:
-            g = g.assign(_o=[_order(caps.seed, c) for c in g["code"]]).nsmallest(limit, "_o")
-        keep.append(g.drop(columns="_o", errors="ignore"))
-    return pd.concat(keep).sort_index() if keep else agentic
+    parts = [capped(g, ["repo"], getattr(caps, str(origin)), caps.seed)
+             for origin, g in agentic.groupby("origin", sort=True)]  # fmt: skip
+    return pd.concat(parts).sort_index() if parts else agentic
 
 
 def merge(dataset: pd.DataFrame, agentic: pd.DataFrame, caps: Caps) -> tuple[pd.DataFrame, dict]:
     """The dataset with the capped agentic rows, deduplicated across every source."""
-    capped = cap(agentic, caps)
-    both = pd.concat([dataset.assign(_agentic=False), capped.assign(_agentic=True)],
+    kept_rows = cap(agentic, caps)
+    both = pd.concat([dataset.assign(_agentic=False), kept_rows.assign(_agentic=True)],
                      ignore_index=True)  # fmt: skip
     kept, stats = deduplicate(both)
     record = {
         "caps": asdict(caps),
         "agentic_read": len(agentic),
-        "agentic_after_caps": len(capped),
+        "agentic_after_caps": len(kept_rows),
         "agentic_kept": int(kept["_agentic"].sum()),
         "dataset_kept": int((~kept["_agentic"]).sum()),
         "dedup": stats.__dict__,
