@@ -85,6 +85,9 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     dataset = tmp_path / "dataset.parquet"
     frame = planted_frame(200)
     frame["repo"] = frame["group"]
+    # The train rows stand for the agentic corpus (cross-fitted by repository), the validation
+    # rows for real-project code: the thresholds are set on both sets' human rows.
+    frame["source"] = np.where(frame["split"] == "train", "aidev", "realcode")
     frame.to_parquet(dataset)
     out, work = tmp_path / "stacked", tmp_path / "work"
     argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out", str(out),
@@ -94,7 +97,9 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     assert report["parity"]["linear_max_abs_diff"] <= 1e-5
     assert report["parity"]["stacked_max_abs_diff"] <= 1e-4
     assert set(report["stacker"]["weights"]) == {"transformer", "linear"}
-    assert report["abstain"]["python"].startswith("20 held-out human functions")
+    # 20 validation and 60 cross-fitted human functions: too few to bound 1% with 95% confidence.
+    assert report["abstain"]["python"].startswith("80 held-out human functions")
+    assert load_manifest(out).raw["stacking"]["crossfit_rows"] == 120
     assert (work / "transformer-logits.parquet").is_file()  # a second run scores nothing again
     manifest = load_manifest(out)
     assert manifest.raw["format_version"] == 2 and manifest.stacked is not None

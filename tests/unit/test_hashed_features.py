@@ -166,3 +166,41 @@ def test_empty_and_one_character_texts() -> None:
         chars, logit, _ = char_contributions(text, SMALL, w, fw, 0.0)
         assert chars.sum() == pytest.approx(logit, abs=1e-12)
         assert np.isfinite(f.values).all() and np.isfinite(f.figures).all()
+
+
+def test_comment_figures_read_how_the_comments_are_written() -> None:
+    """Version 2's figures: a capitalised comment with no full stop (as coding agents write
+    them) against a lowercase note that ends with one; preprocessor lines and Rust attributes
+    are code, not comments."""
+    agentish = normalize_text(
+        "def load(path):\n    # Check if the file exists\n    if not path.exists():\n"
+        "        return None\n    # Read the whole file\n    return path.read_text()\n"
+    )
+    personal = normalize_text(
+        "int load(int x) {\n#include <stdio.h>\n  // cheap path first.\n  return x;\n}\n"
+    )
+    names = FIGURES[-4:]
+    assert names == ("comment_capitalised", "comment_full_stop", "comment_words",
+                     "comment_lowercase")  # fmt: skip
+    a = dict(zip(FIGURES, analyse(agentish, FeatureConfig(bucket_bits=12)).figures))
+    p = dict(zip(FIGURES, analyse(personal, FeatureConfig(bucket_bits=12)).figures))
+    assert a["comment_capitalised"] == 1.0 and a["comment_full_stop"] == 0.0
+    assert a["comment_words"] == pytest.approx(0.45)  # 5 and 4 words
+    assert p["comment_capitalised"] == 0.0 and p["comment_lowercase"] == 1.0
+    assert p["comment_full_stop"] == 1.0  # only "cheap path first." counts
+    rust = normalize_text("#[derive(Debug)]\nfn f() -> u8 {\n    1\n}\n")
+    assert not analyse(rust, FeatureConfig(bucket_bits=12)).figures[-4:].any()
+
+
+def test_a_version_1_model_still_reads_its_15_figures() -> None:
+    """Model folders written before the comment figures keep working, with the same values."""
+    old = FeatureConfig.from_json({**SMALL.to_json(), "version": 1})
+    new = SMALL
+    assert (old.version, old.n_figures, new.n_figures) == (1, 15, 19)
+    text = normalize_text(CODE)
+    f_old, f_new = extract(text, old), extract(text, new)
+    assert f_old.figures.tolist() == f_new.figures[:15].tolist()
+    assert f_old.indices.tolist() == f_new.indices.tolist()
+    w, fw = _weights(old)
+    chars, logit, _ = char_contributions(text, old, w, fw, 0.5)
+    assert chars.sum() == pytest.approx(logit - 0.5, abs=1e-9)

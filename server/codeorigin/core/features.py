@@ -11,7 +11,8 @@ The text is the normalised text (`core.normalize`), exactly as the transformer s
 - code-token n-grams (`token_ngrams`, 1 to 3): identifiers, numbers, operators and single
   punctuation characters, as `TOKEN_RE` cuts them;
 - layout and style figures (`FIGURES`): comment and docstring density, identifier length and
-  casing, line length and its spread, blank-line rhythm, indentation.
+  casing, line length and its spread, blank-line rhythm, indentation; from version 2 also how
+  the comments are written (`COMMENT_FIGURES`: capitalised, full stop, words, lowercase).
 
 Hashing is stable across processes, machines and Python versions (never `hash()`): code points
 (UTF-32 LE) or token digests (BLAKE2b, 8 bytes) are rolled into a 64-bit polynomial hash per
@@ -37,7 +38,7 @@ import numpy as np
 
 from codeorigin.core.figures import Tokens, figures
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2  # 2 added COMMENT_FIGURES; folders of version 1 still load
 _MASK = (1 << 64) - 1
 _PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime, as the rolling multiplier
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -70,6 +71,15 @@ FIGURES: tuple[str, ...] = (
     "indentation",  # mean indentation / 8
     "lines",  # log(1 + lines) / 6
 )
+#: Version 2's figures: how the comments are written (own-line and after code; words only).
+COMMENT_FIGURES: tuple[str, ...] = (
+    "comment_capitalised",  # share of comments that start with a capital letter
+    "comment_full_stop",  # share of comments that end with a full stop
+    "comment_words",  # mean words per comment / 10, at most 1
+    "comment_lowercase",  # share of comments that start with a lowercase letter
+)
+FIGURES = FIGURES + COMMENT_FIGURES
+_FIGURES_BY_VERSION = {1: len(FIGURES) - len(COMMENT_FIGURES), 2: len(FIGURES)}
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,8 @@ class FeatureConfig:
 
     @property
     def n_figures(self) -> int:
-        return len(FIGURES) if self.figures else 0
+        """The figures this version computes (the first `n_figures` of `FIGURES`)."""
+        return _FIGURES_BY_VERSION[self.version] if self.figures else 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,13 +107,14 @@ class FeatureConfig:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> FeatureConfig:
         """Raises ValueError on an unknown version or a malformed field."""
-        if int(raw.get("version", -1)) != FEATURES_VERSION:
+        version = int(raw.get("version", -1))
+        if version not in _FIGURES_BY_VERSION:
             raise ValueError(
-                f"feature version {raw.get('version')!r}; this codeorigin computes version "
-                f"{FEATURES_VERSION}"
+                f"feature version {raw.get('version')!r}; this codeorigin computes versions "
+                f"{sorted(_FIGURES_BY_VERSION)}: upgrade codeorigin to read this model"
             )
         config = cls(
-            version=FEATURES_VERSION,
+            version=version,
             bucket_bits=int(raw["bucket_bits"]),
             char_ngrams=_pair(raw["char_ngrams"]),
             token_ngrams=_pair(raw["token_ngrams"]),
@@ -223,7 +235,7 @@ def analyse(text: str, config: FeatureConfig, *, supports: bool = False) -> Anal
     digests = np.fromiter((token_digest(t) for t in toks.texts), dtype=np.uint64)
     words = _rolling(digests, lo, hi if lo else 0, _TOKEN_SEED, config.bucket_bits)
     if config.figures:
-        values, where = figures(text, toks, supports=supports)
+        values, where = figures(text, toks, supports=supports, count=config.n_figures)
     else:
         values, where = np.zeros(0), ()
     return Analysis(text, toks, chars, words, values, where)

@@ -19,6 +19,14 @@ _COMMENT_START = ("#", "//", "/*", "*", "--", ";", "<!--")
 _INLINE_COMMENT = re.compile(r"\S.*?\s(#|//)(\s|$)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _SNAKE = re.compile(r"[a-z0-9]_[a-z0-9]")
+# The text of a comment: after its marker, without a closing `*/`. A `#` that starts a C
+# preprocessor line, a Rust attribute (`#[`) or a shebang is code, not a comment.
+_COMMENT_BODY = re.compile(r"^(?:#+|//+|/\*+|\*+|--)\s*(.*?)\s*(?:\*+/)?\s*$")
+_NOT_COMMENT = re.compile(
+    r"#\s*(?:include|define|if|ifdef|ifndef|else|elif|endif|pragma|undef|error|line|import)\b"
+    r"|#!?\[|#!"
+)
+_INLINE_BODY = re.compile(r"\s(?:#|//)\s*(.*?)\s*$")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 
 
@@ -104,6 +112,50 @@ def _kinds(lines: list[str]) -> list[str]:
     return kinds
 
 
+def _comments(lines: list[str], kinds: list[str], inline: list[bool]) -> list[tuple[int, str]]:
+    """(line, text) of every comment with words in it: own-line comments and comments after code."""
+    out = []
+    for k, (line, kind) in enumerate(zip(lines, kinds)):
+        s = line.strip()
+        if kind == "comment" and not _NOT_COMMENT.match(s):
+            found = _COMMENT_BODY.match(s)
+        elif inline[k]:
+            found = _INLINE_BODY.search(line)
+        else:
+            continue
+        body = found.group(1) if found else ""
+        if any(c.isalpha() for c in body):
+            out.append((k, body))
+    return out
+
+
+def _comment_style(
+    comments: list[tuple[int, str]], n_lines: int
+) -> tuple[list[float], list[list[float]]]:
+    """The comment-style figures (`COMMENT_FIGURES`) and, per figure, a weight per line: how
+    comments are written (a capitalised sentence without a full stop, or a lowercase note), the
+    thing coding agents' comments differ in most from people's (measured on the agentic corpus)."""
+    if not comments:
+        return [0.0] * 4, [[0.0] * n_lines for _ in range(4)]
+    n = len(comments)
+    first = [next(c for c in body if c.isalpha()) for _, body in comments]
+    marks = [
+        [f.isupper() for f in first],
+        [body.rstrip().endswith(".") for _, body in comments],
+        [True] * n,
+        [f.islower() for f in first],
+    ]
+    words = sum(len(body.split()) for _, body in comments) / n
+    values = [sum(marks[0]) / n, sum(marks[1]) / n, min(1.0, words / 10.0), sum(marks[3]) / n]
+    weights = []
+    for m in marks:
+        w = [0.0] * n_lines
+        for (k, _), on in zip(comments, m):
+            w[k] += float(on)
+        weights.append(w)
+    return values, weights
+
+
 def _spread(values: list[float]) -> tuple[float, list[float]]:
     """(standard deviation, squared deviation of each value)."""
     if not values:
@@ -131,10 +183,10 @@ def _blocks(filled: list[bool]) -> tuple[float, list[float]]:
 
 
 def figures(
-    text: str, tokens: Tokens, *, supports: bool = False
+    text: str, tokens: Tokens, *, supports: bool = False, count: int | None = None
 ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """The figures of `core.features.FIGURES`, in that order, and (with `supports`) the support
-    of each (empty where the figure is 0 or `supports` is False)."""
+    """The first `count` (default: all) figures of `core.features.FIGURES`, in that order, and
+    (with `supports`) the support of each (empty where the figure is 0 or `supports` is False)."""
     ls = _Lines(text)
     kinds = _kinds(ls.lines)
     n = len(ls.lines)
@@ -154,6 +206,7 @@ def figures(
     filled_lengths = [float(v) for v, f in zip(lengths, filled) if f]
     line_std, line_dev = _spread(filled_lengths)
     block_std, block_weights = _blocks(filled)
+    style, style_weights = _comment_style(_comments(ls.lines, kinds, inline), n)
     values = [
         sum(k == "comment" for k in kinds) / n_filled,
         sum(k == "doc" for k in kinds) / n_filled,
@@ -170,7 +223,9 @@ def figures(
         block_std / 10.0,
         (sum(i for i, f in zip(indents, filled) if f) / n_filled / 8.0) if n else 0.0,
         math.log1p(n) / 6.0,
+        *style,
     ]
+    values = values[:count]
     if not supports:
         return np.asarray(values, dtype=np.float64), ()
     dev_iter = iter(line_dev)
@@ -192,7 +247,8 @@ def figures(
         ls.support(block_weights),
         ls.support([float(i) if f else 0.0 for i, f in zip(indents, filled)]),
         ls.support([1.0] * n),
-    )
+        *(ls.support(w) for w in style_weights),
+    )[: len(values)]
     # A figure measured where no character is (a text of blank lines) lands on every character.
     even = np.full(length, 1.0 / length) if length else np.zeros(0)
     where = tuple(s if s.size or not v else even for s, v in zip(where, values))

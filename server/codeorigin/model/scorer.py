@@ -188,6 +188,12 @@ class Model:
             )
         return out
 
+    def transformer_scores(self, texts: list[str]) -> list[Score]:
+        """The transformer's scores of normalised texts: a single model's own, a stacked model's
+        transformer member's (its window-averaged logit, before the stacker); training stacks
+        a new linear member on them."""
+        return self._transformer(self.encoder.ids_batch(texts))
+
     def score_ids(self, ids_list: list[list[int]]) -> list[Score]:
         """Score token ids of normalised texts (without [CLS]/[SEP]): windowed, batched. A stacked
         model needs the texts (`score_normalized`)."""

@@ -1,11 +1,13 @@
 """The stacked detector as a protocol learner, retrained in every fold.
 
 In each fold of `evaluation.protocol`: the linear member (`variants.linear`) is fitted on the fold's
-training rows; both members' logits on the fold's validation rows (the transformer's through the
-runtime, cached by `export.stacked.transformer_logits`) fit the stacker on folds grouped by
-repository or problem (`fit.stacker`), its Platt calibration on out-of-fold stacked logits, and the
-per-language thresholds at 1% false positives with 95% confidence, a language abstaining where its
-held-out humans cannot bound that or its recall stays under 30%. The transformer is not retrained:
+training rows, and cross-fitted by repository over the fold's agentic training rows
+(`fit.crossfit`); both members' logits on those rows and on the fold's validation rows (the
+transformer's through the runtime, cached by `export.stacked.transformer_logits`) fit the stacker
+on folds grouped by repository or problem (`fit.stacker`), its Platt calibration on out-of-fold
+stacked logits, and the per-language thresholds at 1% false positives with 95% confidence on the
+human rows among them (`real_project_humans`: on the real-project ones only), a language abstaining
+where those humans cannot bound that or its recall on the LLM rows stays under 30%. The transformer is not retrained:
 it never saw the agentic corpus, so its leave-one-agent-out figures are out of sample; on LOSO it
 saw the held-out source (the card says so).
 
@@ -25,8 +27,9 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
+from codeorigin_train.fit.crossfit import calibration_rows, threshold_rows
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
-from codeorigin_train.variants.linear import LinearConfig, features
+from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +46,11 @@ class StackedLearner:
         pool: pd.DataFrame,
         config: LinearConfig | None = None,
         agentic_weight: float = 1.0,
+        real_project_humans: bool = False,
     ) -> None:
         self.name = "stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}"
         self.agentic_weight = agentic_weight
+        self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
         t0 = time.perf_counter()
@@ -80,22 +85,24 @@ class StackedLearner:
     def _t(self, frame: pd.DataFrame) -> np.ndarray:
         return transformer_logits(self.transformer, frame["code"].tolist(), self.cache)
 
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
-        from sklearn.linear_model import LogisticRegression
-
-        c = self.config
-        linear = LogisticRegression(C=c.c, solver=c.solver, class_weight=c.class_weight,
-                                    max_iter=c.max_iter, random_state=c.seed)  # fmt: skip
+    def _fit_linear(self, train: pd.DataFrame) -> Any:
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
-        linear.fit(self._x(train), train["label"].to_numpy(), sample_weight=weight)
+        linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)
+        return lambda f: linear.decision_function(self._x(f))
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
+        cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear)
 
         def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
-            return {"transformer": self._t(f), "linear": linear.decision_function(self._x(f))}
+            return {"transformer": self._t(f), "linear": linear(f)}
 
-        langs = val["language"].astype(str).tolist()
-        stack = fit_stacker(members(val), langs, val["label"].to_numpy(), val["group"].tolist())
-        th = language_thresholds(stack.probability(stack.oof_logits), val["label"].to_numpy(), langs)
+        m_cal = {"transformer": self._t(cal), "linear": linear_cal}
+        langs, y = cal["language"].astype(str).tolist(), cal["label"].to_numpy()
+        stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
+        on = threshold_rows(cal) if self.real_project_humans else np.ones(len(cal), dtype=bool)
+        th = language_thresholds(stack.probability(stack.oof_logits)[on], y[on],
+                                 [lang for lang, k in zip(langs, on) if k])  # fmt: skip
         self.abstained.append(dict(th.abstain))
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
 

@@ -5,20 +5,25 @@
 
 (= `codeorigin-train stack ...`). One command, every step on the CPU with one thread:
 
-1. the linear member (`variants/linear.py`, through the registry) trained on the train rows, or
-   loaded from `--linear-run` (a `codeorigin-train train --variants linear` run folder);
-2. both members' logits on the validation and test rows: the linear member's decision function,
+1. the linear member (`variants/linear.py`, through the registry) trained on the train rows (with
+   `--train-cap N`, at most N rows of each source and label outside the agentic corpus and the
+   real-project code, as the protocol's fits read them), or loaded from `--linear-run` (a
+   `codeorigin-train train --variants linear` run folder);
+2. the linear member cross-fitted by repository over the agentic train rows (`fit.crossfit`,
+   `--crossfit-folds`, 0 to skip): their out-of-fold logits join the validation rows';
+3. both members' logits on those rows and the test rows: the linear member's decision function,
    the transformer's window-averaged logit through the runtime itself (`codeorigin.model.scorer`,
    cached in the work folder by text hash, so a second run scores nothing again);
-3. the stacker on the validation rows, on folds grouped by `group` (`fit.stacker`), its Platt
-   calibration and per-language thresholds at 1% FPR with 95% confidence on the held-out human
-   rows (validation humans, plus `--humans PATH` rows such as real-project code); languages that
-   cannot be judged safely are marked `abstain`;
-4. the folder: the transformer folder's files copied, `linear.npz`, manifest format version 2
+4. the stacker on the validation and cross-fitted rows, on folds grouped by `group`
+   (`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95%
+   confidence on their human rows (the real-project ones only with `--real-project-humans`,
+   `fit.crossfit.threshold_rows`), plus `--humans PATH` rows such as more real-project code;
+   languages that cannot be judged safely are marked `abstain`;
+5. the folder: the transformer folder's files copied, `linear.npz`, manifest format version 2
    (`codeorigin.model.stacking`), with parity checks: the runtime's numpy linear logit against
    scikit-learn's within `PARITY_TOL`, and the runtime's stacked logit (loading the folder as the
    server does) against the training side's;
-5. `stack.json` in the work folder: the stacker, thresholds, per-language table and test figures.
+6. `stack.json` in the work folder: the stacker, thresholds, per-language table and test figures.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
+from codeorigin_train.data.splits import capped
+from codeorigin_train.fit.crossfit import crossfit, threshold_rows
 from codeorigin_train.fit.stacker import (
     StackFit,
     fit_stacker,
@@ -64,10 +71,10 @@ def transformer_logits(
     folder: Path, texts: list[str], cache: Path | None = None, threads: int = 1
 ) -> np.ndarray:
     """The transformer's raw logits (window-averaged, before calibration) of `texts` through the
-    runtime, cached by (model digest, text hash) in `cache` (a parquet file)."""
-    model = Model.load(folder, threads=threads)
-    if model.stacked:
-        raise ValueError(f"{folder} is a stacked model: give the transformer's own folder")
+    runtime, cached by (model digest, text hash) in `cache` (a parquet file). `folder` is a
+    transformer's folder or a stacked one (its transformer member, as a new stack starts from the
+    shipped model)."""
+    model = Model.load(folder, threads=threads)  # a stacked folder: its transformer member
     norms = [normalize_text(t) for t in texts]
     keys = [f"{model.digest[:16]}:{text_hash(n)}" for n in norms]
     known: dict[str, float] = {}
@@ -78,7 +85,7 @@ def transformer_logits(
     t0 = time.perf_counter()
     for start in range(0, len(todo), 256):
         chunk = todo[start : start + 256]
-        for i, score in zip(chunk, model.score_normalized([norms[i] for i in chunk])):
+        for i, score in zip(chunk, model.transformer_scores([norms[i] for i in chunk])):
             known[keys[i]] = score.logit
         log.info("transformer logits: %d of %d", min(start + 256, len(todo)), len(todo))
         last = start + 256 >= len(todo)
@@ -202,23 +209,63 @@ def _members(
     }
 
 
+def training_frame(frame: pd.DataFrame, cap: int, seed: int = 0) -> pd.DataFrame:
+    """The frame with its train split capped at `cap` rows per source and label, the agentic
+    corpus and the real-project code whole (the protocol's `training_rows`); 0: no cap."""
+    if cap <= 0:
+        return frame
+    train = frame["split"] == "train"
+    whole = frame["source"].isin(["aidev", "realcode"])
+    kept = capped(frame[train & ~whole], ["source", "label"], cap, seed)
+    return pd.concat([kept, frame[~train | whole]]).sort_index().reset_index(drop=True)
+
+
+def crossfitted(
+    frame: pd.DataFrame, variant: Variant, folds: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The agentic train rows and their out-of-fold linear logits (`fit.crossfit`); the train
+    matrix is computed once and sliced for every fold."""
+    from codeorigin_train.variants.linear import features, fit_matrix
+
+    train = _rows(frame, "train")
+    if folds <= 0 or not (train["source"] == "aidev").any():
+        return train.iloc[:0], np.zeros(0)
+    config = variant.config  # type: ignore[attr-defined]
+    x = features(train["code"].tolist(), config.features).tocsr()
+
+    def fit_member(rows: pd.DataFrame) -> Any:
+        model = fit_matrix(x[rows.index.to_numpy()], rows["label"], config)
+        return lambda f: model.decision_function(x[f.index.to_numpy()])
+
+    return crossfit(train, fit_member, folds=folds)
+
+
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records."""
-    frame = pd.read_parquet(args.dataset).reset_index(drop=True)
+    frame = training_frame(pd.read_parquet(args.dataset).reset_index(drop=True), args.train_cap)
     work: Path = args.work
     run = work / "linear"
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     variant = linear_member(frame, run, args.linear_run)
     linear_seconds = time.perf_counter() - t0
+    rows, oof = crossfitted(frame, variant, args.crossfit_folds)
     val, test = _rows(frame, "val"), _rows(frame, "test")
     m_val = _members(val, variant, args.transformer, work, args.threads)
-    fit = fit_stacker(m_val, val["language"].tolist(), val["label"], val["group"],
+    cal = pd.concat([val, rows], ignore_index=True)
+    m_cal = {
+        "transformer": np.concatenate([m_val["transformer"], transformer_logits(
+            args.transformer, rows["code"].tolist(), work / "transformer-logits.parquet",
+            args.threads)]),
+        "linear": np.concatenate([m_val["linear"], oof]),
+    }  # fmt: skip
+    fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
                       folds=args.folds, c=args.c)  # fmt: skip
+    on = threshold_rows(cal) if args.real_project_humans else np.ones(len(cal), dtype=bool)
     p_val, y_val, lang_val = (
-        fit.probability(fit.oof_logits),
-        val["label"].to_numpy(),
-        val["language"],
+        fit.probability(fit.oof_logits)[on],
+        cal["label"].to_numpy()[on],
+        cal["language"][on].reset_index(drop=True),
     )
     extra = _humans(args.humans, _rows(frame, "train"))
     if extra is not None and len(extra):
@@ -235,8 +282,12 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         "name": args.name,
         "thresholds": th.manifest_thresholds(),
         "abstain": th.abstain,
-        "stacking": {"fitted_on": "validation rows, folds grouped by group", "folds": fit.folds,
-                     "c": fit.c, "rows": len(val), "linear_seconds": linear_seconds,
+        "stacking": {"fitted_on": "validation rows and the agentic train rows cross-fitted by "
+                     "repository, folds grouped by group", "folds": fit.folds, "c": fit.c,
+                     "thresholds_on": "real-project human rows" if args.real_project_humans
+                     else "every held-out human row",
+                     "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
+                     "crossfit_folds": args.crossfit_folds, "linear_seconds": linear_seconds,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     folder = write_stacked_folder(
@@ -308,6 +359,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--train-cap", type=int, default=0,
+                   help="at most N train rows per source and label outside the agentic corpus "
+                   "and real-project code (the protocol reads 1500); 0: every row")
+    p.add_argument("--real-project-humans", action="store_true",
+                   help="set the thresholds on the real-project human rows only (default: every "
+                   "held-out human row, contest code included)")
+    p.add_argument("--crossfit-folds", type=int, default=3,
+                   help="cross-fit the linear member over the agentic train rows by repository "
+                   "in K folds for the stacker and thresholds (0: validation rows only)")
     return p  # fmt: skip
 
 

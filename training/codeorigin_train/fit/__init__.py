@@ -4,5 +4,7 @@ In: `dataset.parquet` and the real-project rows (`frames`: the bake-off subset, 
 project). Out: weights, validation logits and a `Calibration` (temperature and threshold,
 `calibrate`). `schedule` is the recipe part every training loop shares, `train` the loop for a
 token model or a head, `modeling` the `CodeOriginClassifier`, `embed` the cache of what a frozen
-encoder computes, `workdir` the work folder's layout and its MLflow tracking. Imports only `data`.
+encoder computes, `workdir` the work folder's layout and its MLflow tracking; for a stacked model,
+`crossfit` the out-of-fold rows (repository code the member never saw) and `stacker` the
+stacker, its calibration and per-language thresholds on them. Imports only `data`.
 """

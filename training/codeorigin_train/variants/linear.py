@@ -61,6 +61,14 @@ def features(texts: Sequence[str], config: FeatureConfig) -> Any:
 
 def fit_model(texts: Sequence[str], labels: Sequence[int], config: LinearConfig) -> Any:
     """A fitted `LogisticRegression` on the texts' features."""
+    return fit_matrix(features(texts, config.features), labels, config)
+
+
+def fit_matrix(
+    x: Any, labels: Sequence[int], config: LinearConfig, sample_weight: Any = None
+) -> Any:
+    """A fitted `LogisticRegression` on a feature matrix (`features`), so cross-fitting computes
+    the features once (`sample_weight`: a weight per row, or None)."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(
@@ -70,7 +78,7 @@ def fit_model(texts: Sequence[str], labels: Sequence[int], config: LinearConfig)
         max_iter=config.max_iter,
         random_state=config.seed,
     )
-    return model.fit(features(texts, config.features), np.asarray(labels, dtype=np.int64))
+    return model.fit(x, np.asarray(labels, dtype=np.int64), sample_weight=sample_weight)
 
 
 def split_weights(model: Any, config: FeatureConfig) -> tuple[np.ndarray, np.ndarray, float]:

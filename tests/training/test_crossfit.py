@@ -1,0 +1,63 @@
+"""Cross-fitting the linear member over the repository corpus (`fit.crossfit`): every agentic
+train row is scored by a member that never saw its repository, and the thresholds are set on
+real-project human rows only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.fit.crossfit import calibration_rows, crossfit, threshold_rows
+
+
+def _train() -> pd.DataFrame:
+    rows = []
+    for r in range(9):
+        for i in range(4):
+            rows.append((f"agent {r} {i}", 1, "aidev", f"owner/repo{r}"))
+            rows.append((f"human {r} {i}", 0, "aidev", f"owner/repo{r}"))
+    for i in range(10):
+        rows.append((f"contest llm {i}", 1, "semeval", ""))
+        rows.append((f"contest human {i}", 0, "semeval", ""))
+    return pd.DataFrame(rows, columns=["code", "label", "source", "repo"])
+
+
+def test_each_repository_is_scored_by_a_member_that_never_saw_it() -> None:
+    train = _train()
+    seen: list[set[str]] = []
+
+    def fit_member(rows: pd.DataFrame):
+        repos = set(rows["repo"])
+        seen.append(repos)
+        # The score says whether the member saw the row's repository: 1.0 if it did.
+        return lambda f: np.asarray([float(r in repos) for r in f["repo"]])
+
+    rows, logits = crossfit(train, fit_member, folds=3)
+    assert sorted(rows.index) == sorted(train.index[train["source"] == "aidev"])
+    assert logits.shape == (len(rows),) and not logits.any()  # never its own repository
+    assert 2 <= len(seen) <= 3  # one fit per non-empty fold
+    assert all("" in repos for repos in seen)  # the other sources stay in every fit
+    covered = set().union(*(set(train["repo"][train["source"] == "aidev"]) - s for s in seen))
+    assert covered == {f"owner/repo{r}" for r in range(9)}
+
+
+def test_calibration_rows_are_validation_and_cross_fitted_rows() -> None:
+    train = _train()
+    val = pd.DataFrame({"code": ["v1", "v2"], "label": [0, 1], "source": ["realcode", "semeval"],
+                        "repo": ["", ""]})  # fmt: skip
+    fits: list[int] = []
+
+    def fit_member(rows: pd.DataFrame):
+        fits.append(len(rows))
+        return lambda f: np.full(len(f), float(len(rows)))
+
+    cal, logits, member = calibration_rows(train, val, fit_member, folds=3)
+    assert len(cal) == 2 + 72 and logits.shape == (74,)
+    assert logits[0] == logits[1] == len(train)  # validation rows: the member on every train row
+    assert fits[0] == len(train) and all(n < len(train) for n in fits[1:])
+    assert member(val).tolist() == [len(train)] * 2
+    # Thresholds: every LLM row, and the human rows of real projects only (not contest humans).
+    on = threshold_rows(pd.concat([cal, train[train["source"] == "semeval"]]))
+    kept = pd.concat([cal, train[train["source"] == "semeval"]])[on]
+    assert set(kept.loc[kept["label"] == 0, "source"]) == {"aidev", "realcode"}
+    assert (kept["label"] == 1).sum() == 1 + 36 + 10
