@@ -5,8 +5,10 @@
  * `npm run package` builds is installed; the server is `python -m codeorigin serve` from the
  * project's .venv with the shipped model.
  *
- * codeorigin.threshold starts at 0.05, so that the function in inventory.py is flagged whatever
- * the model thinks of it; step 4 raises it above the function's probability in the Settings editor.
+ * The shipped model judges the function in inventory.py at its own Python threshold (no
+ * codeorigin.threshold is set); step 4 raises the threshold above the function's probability in
+ * the Settings editor. The shipped model does not judge JavaScript: stats.js gets no diagnostic,
+ * and its hover says why (step 6).
  */
 
 import assert from 'node:assert/strict';
@@ -17,7 +19,10 @@ import { HERE, Hopeless, LIMITS, OUT, PYTHON, QUIET, REPO, VSCode, waitFor } fro
 
 const WORKSPACE = path.join(OUT, 'workspace');
 const FUNCTION = 'summarize_inventory';
-const MODEL = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'default', 'manifest.json'), 'utf8')).name;
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'default', 'manifest.json'), 'utf8'));
+const MODEL = MANIFEST.name;
+/** The shipped model's Python threshold, in percent with one decimal, as the hover shows it. */
+const PYTHON_THRESHOLD = (100 * (MANIFEST.thresholds.languages?.python?.llm ?? MANIFEST.thresholds.llm)).toFixed(1);
 const BIG_BYTES = 5 * 1024 * 1024;
 
 let vs;
@@ -165,7 +170,7 @@ before(async () => {
     name: 'extension',
     folder: WORKSPACE,
     // Severity information (the default, set here anyway): a blue squiggle, `.squiggly-info`.
-    settings: { ...QUIET, 'codeorigin.interpreter': PYTHON, 'codeorigin.threshold': 0.05, 'codeorigin.severity': 'information' },
+    settings: { ...QUIET, 'codeorigin.interpreter': PYTHON, 'codeorigin.severity': 'information' },
   });
 });
 
@@ -203,10 +208,12 @@ test('2. the hover reads probability, verdict, the line chart and the top tokens
     assert.ok(shown, `the probability in the hover:\n${text}`);
     assert.equal(Number(shown[1]), percent, 'the same probability as the diagnostic');
     assert.match(text, /Verdict: llm/);
-    assert.match(text, /Threshold: 5(\.0)?%/, 'the threshold from the user settings');
+    assert.match(text, new RegExp(`Threshold: ${PYTHON_THRESHOLD.replace('.', '\\.')}%`), 'the shipped model\'s Python threshold');
     const chart = text.split('\n').filter((line) => /^L\d+\s+[█▏▎▍▌▋▊▉]+\s+[\d.]+%\s+[↑↓]/.test(line.trim()));
     assert.ok(chart.length >= 2, `a chart of the lines that weigh most, in:\n${text}`);
-    assert.match(text, /Top tokens: \S+ L\d+ [↑↓] [\d.]+% · /, 'the top tokens');
+    // A stacked model's top tokens name the member they come from (`linear`, `transformer`).
+    assert.match(text, /Top tokens: \S+ L\d+ [↑↓] [\d.]+%(?: \w+)? · /, 'the top tokens');
+    assert.match(text, /Members: transformer [+-][\d.]+ .* · linear [+-][\d.]+/, 'what each member of the stacked model contributed');
     await enlargeHover();
     await vs.screenshot('hover', { name: 'hover' });
     await vs.page.mouse.move(5, 5);
@@ -252,9 +259,9 @@ test('4. a new threshold from the Settings editor changes the diagnostics withou
       return !/LLM-generated/.test(text) && !(await squiggleOnName());
     }, LIMITS.server);
     await vs.screenshot('threshold-raised-no-diagnostic');
-    await setThresholdInSettingsEditor(0.05);
+    await setThresholdInSettingsEditor(0.5);
     await vs.open('inventory.py');
-    await waitFor(`the diagnostic of ${FUNCTION} to come back at threshold 0.05`, async () =>
+    await waitFor(`the diagnostic of ${FUNCTION} to come back at threshold 0.5`, async () =>
       /Likely LLM-generated/.test(await vs.problems()) && squiggleOnName(),
     LIMITS.server);
     const restarts = (vs.codeoriginLog().match(/Python for the server/g) ?? []).length;
@@ -273,7 +280,7 @@ test('5. the status bar item shows the probability, the model and the server sta
     await vs.page.keyboard.press('Escape');
   }));
 
-test('6. a file with a syntax error, a 5 MB file and JavaScript break nothing', () =>
+test('6. a file with a syntax error, a 5 MB file and a language the model does not judge break nothing', () =>
   vs.step('6-robustness', async () => {
     await vs.open('broken.py');
     await vs.open('big.py');
@@ -281,10 +288,19 @@ test('6. a file with a syntax error, a 5 MB file and JavaScript break nothing', 
     assert.ok(toast);
     await vs.screenshot('big-file-skipped');
     await vs.open('stats.js');
-    await waitFor('a codeorigin diagnostic in stats.js (JavaScript)', async () =>
-      /LLM-generated \([\d.]+%\)/.test(await problemsOf('stats.js')),
-    LIMITS.server);
+    const hover = vs.page.locator('.monaco-hover:not(.hidden)').first();
+    const why = await waitFor('the hover over calculateStatistics saying JavaScript is not judged', async () => {
+      await vs.page.mouse.move(5, 5);
+      await vs.token('calculateStatistics').hover();
+      await hover.waitFor({ timeout: LIMITS.ui });
+      const t = await hover.innerText();
+      return /not judged/i.test(t) && t;
+    }, LIMITS.server, 1_000);
+    assert.match(why, /does not judge javascript/, `the hover says why:\n${why}`);
+    assert.equal(await problemsOf('stats.js'), '', 'no diagnostic for a language the model does not judge');
     await vs.screenshot('javascript');
+    await vs.page.mouse.move(5, 5);
+    await vs.page.keyboard.press('Escape');
     // ... and the Python file is still served: its diagnostic, its hover, the status bar.
     await vs.open('inventory.py');
     await waitFor('the diagnostic of inventory.py, still there', async () => /Likely LLM-generated/.test(await vs.problems()));
