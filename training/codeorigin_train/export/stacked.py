@@ -44,7 +44,6 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
-from codeorigin_train.data.splits import capped
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows
 from codeorigin_train.fit.stacker import (
     StackFit,
@@ -209,15 +208,17 @@ def _members(
     }
 
 
-def training_frame(frame: pd.DataFrame, cap: int, seed: int = 0) -> pd.DataFrame:
-    """The frame with its train split capped at `cap` rows per source and label, the agentic
-    corpus and the real-project code whole (the protocol's `training_rows`); 0: no cap."""
+def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """The frame with its train split as every protocol fit reads it (`training_rows`: at most
+    `cap` rows per source and label, the agentic corpus and the real-project code whole), so the
+    shipped model is the recipe the protocol measured; 0: no cap."""
+    from codeorigin_train.evaluation.protocol import ProtocolConfig, training_rows
+
     if cap <= 0:
         return frame
-    train = frame["split"] == "train"
-    whole = frame["source"].isin(["aidev", "realcode"])
-    kept = capped(frame[train & ~whole], ["source", "label"], cap, seed)
-    return pd.concat([kept, frame[~train | whole]]).sort_index().reset_index(drop=True)
+    train, _ = training_rows(frame, ProtocolConfig(train_cap=cap))
+    rest = frame[frame["split"] != "train"]
+    return pd.concat([train, rest]).sort_index().reset_index(drop=True)
 
 
 def crossfitted(
@@ -225,16 +226,13 @@ def crossfitted(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The agentic train rows and their out-of-fold linear logits (`fit.crossfit`); the train
     matrix is computed once and sliced for every fold."""
-    from codeorigin_train.variants.linear import features, fit_matrix
-
     train = _rows(frame, "train")
     if folds <= 0 or not (train["source"] == "aidev").any():
         return train.iloc[:0], np.zeros(0)
-    config = variant.config  # type: ignore[attr-defined]
-    x = features(train["code"].tolist(), config.features).tocsr()
+    x = variant.matrix(train["code"].tolist()).tocsr()  # type: ignore[attr-defined]
 
     def fit_member(rows: pd.DataFrame) -> Any:
-        model = fit_matrix(x[rows.index.to_numpy()], rows["label"], config)
+        model = variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
         return lambda f: model.decision_function(x[f.index.to_numpy()])
 
     return crossfit(train, fit_member, folds=folds)

@@ -132,6 +132,14 @@ class Linear(Variant):
         # Written by `save` of this project only; never load a pickle from elsewhere.
         self.config, self.model = pickle.loads((run_dir / "linear.pkl").read_bytes())
 
+    def matrix(self, texts: Sequence[str]) -> Any:
+        """The feature matrix of texts, as `fit_matrix` reads it (cross-fitting computes it once)."""
+        return features(texts, self.config.features)
+
+    def fit_matrix(self, x: Any, labels: Sequence[int]) -> Any:
+        """A regression of this recipe fitted on rows of `matrix` (the member stays as it is)."""
+        return fit_matrix(x, labels, self.config)
+
     def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
         """The regression's decision function (scikit-learn's, the training side of parity)."""
         if self.model is None:
