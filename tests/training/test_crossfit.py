@@ -1,6 +1,6 @@
 """Cross-fitting the linear member over the repository corpus (`fit.crossfit`): every agentic
-train row is scored by a member that never saw its repository, and the thresholds are set on
-real-project human rows only."""
+train row is scored by a member that never saw its repository; `threshold_rows` (`stack
+--real-project-humans`) keeps every LLM row and only the real-project human rows."""
 
 from __future__ import annotations
 

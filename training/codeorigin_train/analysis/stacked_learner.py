@@ -6,10 +6,10 @@ training rows, and cross-fitted by repository over the fold's agentic training r
 transformer's through the runtime, cached by `export.stacked.transformer_logits`) fit the stacker
 on folds grouped by repository or problem (`fit.stacker`), its Platt calibration on out-of-fold
 stacked logits, and the per-language thresholds at 1% false positives with 95% confidence on the
-human rows among them (`real_project_humans`: on the real-project ones only), a language abstaining
-where those humans cannot bound that or its recall on the LLM rows stays under 30%. The transformer is not retrained:
-it never saw the agentic corpus, so its leave-one-agent-out figures are out of sample; on LOSO it
-saw the held-out source (the card says so).
+human rows among them (`real_project_humans`: on the real-project ones only), a language
+abstaining where those humans cannot bound that or its recall on the LLM rows stays under 30%.
+The transformer is not retrained: it never saw the agentic corpus, so its leave-one-agent-out
+figures are out of sample; on LOSO it saw the held-out source (the card says so).
 
 Features are computed once for the whole pool (the runtime's `core.features`), so a fold costs the
 regression only.

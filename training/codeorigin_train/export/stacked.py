@@ -95,16 +95,31 @@ def transformer_logits(
     return np.asarray([known[k] for k in keys], dtype=np.float64)
 
 
-def linear_member(frame: pd.DataFrame, run: Path, linear_run: Path | None) -> Variant:
-    """The linear variant fitted on the frame's train rows (saved in `run`), or loaded from
-    `linear_run`."""
+def linear_member(
+    frame: pd.DataFrame, run: Path, linear_run: Path | None, folds: int
+) -> tuple[Variant, pd.DataFrame, np.ndarray]:
+    """(the linear variant fitted on the frame's train rows, saved in `run`, or loaded from
+    `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`). The train
+    rows' feature matrix is computed once, for the member and for every cross-fitting fold."""
     variant = registry.get("linear")
+    train = _rows(frame, "train")
+    crossfits = folds > 0 and bool((train["source"] == "aidev").any())
+    x = variant.matrix(train["code"].tolist()).tocsr() if crossfits or linear_run is None else None  # type: ignore[attr-defined]
     if linear_run is not None:
         variant.load(linear_run)
         shutil.copyfile(linear_run / LINEAR_FILE, run / LINEAR_FILE)
     else:
-        variant.fit(frame, run)
-    return variant
+        variant.model = variant.fit_matrix(x, train["label"])  # type: ignore[attr-defined]
+        variant.save(run)  # type: ignore[attr-defined]
+    if not crossfits:
+        return variant, train.iloc[:0], np.zeros(0)
+
+    def fit_member(rows: pd.DataFrame) -> Any:
+        model = variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
+        return lambda f: model.decision_function(x[f.index.to_numpy()])
+
+    rows, oof = crossfit(train, fit_member, folds=folds)
+    return variant, rows, oof
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
@@ -221,23 +236,6 @@ def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
     return pd.concat([train, rest]).sort_index().reset_index(drop=True)
 
 
-def crossfitted(
-    frame: pd.DataFrame, variant: Variant, folds: int
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The agentic train rows and their out-of-fold linear logits (`fit.crossfit`); the train
-    matrix is computed once and sliced for every fold."""
-    train = _rows(frame, "train")
-    if folds <= 0 or not (train["source"] == "aidev").any():
-        return train.iloc[:0], np.zeros(0)
-    x = variant.matrix(train["code"].tolist()).tocsr()  # type: ignore[attr-defined]
-
-    def fit_member(rows: pd.DataFrame) -> Any:
-        model = variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
-        return lambda f: model.decision_function(x[f.index.to_numpy()])
-
-    return crossfit(train, fit_member, folds=folds)
-
-
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records."""
     frame = training_frame(pd.read_parquet(args.dataset).reset_index(drop=True), args.train_cap)
@@ -245,9 +243,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     run = work / "linear"
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    variant = linear_member(frame, run, args.linear_run)
+    variant, rows, oof = linear_member(frame, run, args.linear_run, args.crossfit_folds)
     linear_seconds = time.perf_counter() - t0
-    rows, oof = crossfitted(frame, variant, args.crossfit_folds)
     val, test = _rows(frame, "val"), _rows(frame, "test")
     m_val = _members(val, variant, args.transformer, work, args.threads)
     cal = pd.concat([val, rows], ignore_index=True)
@@ -285,7 +282,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "thresholds_on": "real-project human rows" if args.real_project_humans
                      else "every held-out human row",
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
-                     "crossfit_folds": args.crossfit_folds, "linear_seconds": linear_seconds,
+                     "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     folder = write_stacked_folder(

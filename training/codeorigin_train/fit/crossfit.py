@@ -11,7 +11,7 @@ of the train split (agents' functions and human functions of the same repositori
 code users have; cross-fitting by repository scores every one of them with a member that never
 saw its repository, at the cost of `folds` more fits of the member.
 
-    rows, logits = crossfit(train, fit_member, folds=4)
+    rows, logits = crossfit(train, fit_member, folds=3)
 
 `fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits).
 """
@@ -86,7 +86,7 @@ def threshold_rows(cal: pd.DataFrame) -> np.ndarray:
     """A mask of the calibration rows: every LLM row (the recall a language must reach) and the
     human rows of real projects. Setting the thresholds on these alone (`codeorigin-train stack
     --real-project-humans`) buys recall on agents' code (1.1%, 3.5% and 3.9% of Codex's, Devin's
-    and Copilot's functions held out, against about 0.5% with every human row) but flags 2 to 6%
+    and Copilot's functions held out, against 0.3%, 0% and 0% with every human row) but flags 2 to 6%
     of contest and exercise code written by people (the model card); the default keeps every
     held-out human row, since students' code looks like contest code."""
     real = cal["source"].isin(REAL_PROJECT_SOURCES).to_numpy()
