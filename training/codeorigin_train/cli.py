@@ -9,7 +9,7 @@ earlier steps wrote, so they can also be run one by one. Variants are named in
 `variants/registry.py`. `realcode`, `generate` and `paired` forward to
 `python -m codeorigin_train.data.realcode`, `python -m codeorigin_train.data.generate` and
 `python -m codeorigin_train.data.realcode.paired`; the analysis commands `heads`, `evaluate-samples`,
-`robustness` and `coderep-loso` to their modules in `codeorigin_train.analysis`.
+`robustness`, `coderep-loso` and `deep-inputs` to their modules in `codeorigin_train.analysis`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ FORWARDED = {
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
+    "deep-inputs": "codeorigin_train.analysis.deep_inputs",
 }
 
 

@@ -36,6 +36,7 @@ HELP = {
     "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
+    "deep-inputs": "SmolLM2 log-prob and entropy with the stacked logit (analysis/deep_inputs.py)",
 }
 
 
