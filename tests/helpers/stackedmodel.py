@@ -53,7 +53,8 @@ def build_stacked_model(
 
     frame = planted_frame()
     run = folder.parent / f"{folder.name}-linear-run"
-    config = LinearConfig(features=FeatureConfig(bucket_bits=BUCKET_BITS), c=1.0)
+    # Version 3 features: the syntax n-grams go through every runtime path the tests take.
+    config = LinearConfig(features=FeatureConfig(bucket_bits=BUCKET_BITS).with_syntax(), c=1.0)
     variant = Linear("linear", config)
     variant.fit(frame, run)
     fit = StackFit(
@@ -71,5 +72,7 @@ def build_stacked_model(
         "abstain": dict(abstain or {}),
     }
     write_stacked_folder(folder, transformer, run / "linear.npz", fit, extra)
-    check_linear_parity(folder, variant, frame["code"].tolist()[:20])
+    check_linear_parity(
+        folder, variant, frame["code"].tolist()[:20], frame["language"].tolist()[:20]
+    )
     return folder

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from codeorigin_train.card.protocol import markdown
 from codeorigin_train.evaluation import protocol as pr
@@ -118,3 +119,21 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
     assert all("python" in a for a in learner.abstained)
     assert out["devin"]["recall"] == 0.0 and out["devin"]["fpr"] == 0.0
     assert (tmp_path / "t.parquet").exists()  # the transformer's logits are cached
+
+
+@pytest.mark.parametrize("spec", ["stacked-syntax", "stacked-repo"])
+def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
+    spec: str, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`stacked-syntax` (the syntax n-grams of feature version 3) and `stacked-repo` (a second
+    linear member on repository code) are learners of their own, named in the results."""
+    from codeorigin_train.analysis.protocol import learner_for, result_name
+
+    pool = _pool()
+    learner = learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
+    assert learner.name == result_name(f"{spec}:{tiny_model_dir}") == spec
+    syntax = learner.config.features.syntax_ngrams  # type: ignore[attr-defined]
+    assert syntax == ((1, 3) if spec == "stacked-syntax" else (0, 0))
+    fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
+    p = fitted.probabilities(pool)
+    assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from codeorigin_train.fit.stacker import (
     fit_stacker,
@@ -73,8 +74,9 @@ def test_language_thresholds_hold_1_percent_or_abstain() -> None:
     assert th.llm >= py["llm"]
 
 
+@pytest.mark.parametrize("syntax", [False, True], ids=["features-v2", "syntax-ngrams"])
 def test_the_stack_command_writes_a_folder_the_runtime_loads(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, tmp_path: Path, syntax: bool
 ) -> None:
     from codeorigin.engine import Engine
     from codeorigin.model.manifest import load_manifest
@@ -91,7 +93,8 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     frame.to_parquet(dataset)
     out, work = tmp_path / "stacked", tmp_path / "work"
     argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out", str(out),
-            "--work", str(work), "--folds", "3", "--name", "tiny-stack"]  # fmt: skip
+            "--work", str(work), "--folds", "3", "--name", "tiny-stack",
+            *(["--syntax-ngrams"] if syntax else [])]  # fmt: skip
     assert main(argv) == 0
     report = json.loads((work / "stack.json").read_text())
     assert report["parity"]["linear_max_abs_diff"] <= 1e-5
@@ -105,6 +108,9 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     assert manifest.raw["format_version"] == 2 and manifest.stacked is not None
     assert set(manifest.raw["files"]) >= {"model.onnx", "tokenizer.json", "linear.npz"}
     assert manifest.abstain == report["abstain"]
+    features = manifest.stacked.linear["features"]
+    assert features["version"] == (3 if syntax else 2)
+    assert features.get("syntax_ngrams", [0, 0]) == ([1, 3] if syntax else [0, 0])
     model = Model.load(out)
     results = Engine(model).analyze(frame["code"].iloc[0], "python")
     assert results and all(r.verdict == "not_judged" for r in results)

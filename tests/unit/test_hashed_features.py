@@ -3,6 +3,7 @@ training and at run time, exact per-character contributions."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -29,7 +30,7 @@ CODE = '''def total_price(items, tax_rate):
 
     return subtotal * (1 + tax_rate)
 '''
-SMALL = FeatureConfig(bucket_bits=12)
+SMALL = FeatureConfig(bucket_bits=12).with_syntax()
 
 PRINT_FEATURES = """
 import json, sys
@@ -77,9 +78,10 @@ def test_training_builds_the_matrix_from_the_runtime_features() -> None:
     from codeorigin_train.variants.linear import features
 
     texts = [CODE, "int main() {\n  return 0;\n}\n"]
-    m = features(texts, SMALL).toarray()
-    for row, text in zip(m, texts):
-        f = extract(normalize_text(text), SMALL)
+    languages = ["python", "cpp"]
+    m = features(texts, SMALL, languages).toarray()
+    for row, text, language in zip(m, texts, languages):
+        f = extract(normalize_text(text), SMALL, language)
         want = np.zeros(SMALL.n_buckets + SMALL.n_figures)
         want[f.indices] = f.values
         want[SMALL.n_buckets :] = f.figures
@@ -96,18 +98,22 @@ def test_runtime_logit_equals_scikit_learn(tmp_path: Path) -> None:
     variant.fit(frame, tmp_path)
     member = LinearMember.from_file(tmp_path / "linear.npz")
     texts = [*frame["code"].tolist(), CODE]
-    got = member.logits([normalize_text(t) for t in texts])
-    assert np.max(np.abs(got - variant.predict_logits(texts))) < 1e-9
+    languages = [*frame["language"].tolist(), "python"]
+    got = member.logits([normalize_text(t) for t in texts], languages)
+    assert np.max(np.abs(got - variant.predict_logits(texts, languages))) < 1e-9
 
 
 def test_contributions_sum_to_the_logit_minus_the_bias() -> None:
-    text = normalize_text(CODE)
     config = FeatureConfig(bucket_bits=14)
     w, fw = _weights(config)
-    chars, logit, _ = char_contributions(text, config, w, fw, 0.7)
-    assert chars.shape == (len(text),)
-    assert logit == pytest.approx(extract(text, config).logit(w, fw, 0.7), abs=1e-12)
-    assert chars.sum() == pytest.approx(logit - 0.7, abs=1e-9)
+    for text, language in ((CODE, "python"), (CODE + "# café, naïve — ok\n", "python"),
+                           (CODE, None), ("fn f( {\n  let ü = 1;\n", "rust")):  # fmt: skip
+        text = normalize_text(text)
+        chars, logit, _ = char_contributions(text, config, w, fw, 0.7, language)
+        assert chars.shape == (len(text),)
+        want = extract(text, config, language).logit(w, fw, 0.7)
+        assert logit == pytest.approx(want, abs=1e-12)
+        assert chars.sum() == pytest.approx(logit - 0.7, abs=1e-9)
 
 
 def test_an_ngram_across_a_line_break_splits_its_weight_by_characters() -> None:
@@ -194,13 +200,82 @@ def test_comment_figures_read_how_the_comments_are_written() -> None:
 
 def test_a_version_1_model_still_reads_its_15_figures() -> None:
     """Model folders written before the comment figures keep working, with the same values."""
-    old = FeatureConfig.from_json({**SMALL.to_json(), "version": 1})
+    raw = {k: v for k, v in SMALL.to_json().items() if k != "syntax_ngrams"}
+    old = FeatureConfig.from_json({**raw, "version": 1})
     new = SMALL
     assert (old.version, old.n_figures, new.n_figures) == (1, 15, 19)
+    assert old.syntax_ngrams == (0, 0)
     text = normalize_text(CODE)
-    f_old, f_new = extract(text, old), extract(text, new)
+    f_old, f_new = extract(text, old, "python"), extract(text, new, None)
     assert f_old.figures.tolist() == f_new.figures[:15].tolist()
     assert f_old.indices.tolist() == f_new.indices.tolist()
     w, fw = _weights(old)
     chars, logit, _ = char_contributions(text, old, w, fw, 0.5)
     assert chars.sum() == pytest.approx(logit - 0.5, abs=1e-9)
+
+
+def test_a_version_2_model_reads_no_syntax_and_refuses_to_claim_it() -> None:
+    """The shipped folders of version 2 load with the syntax n-grams off, and score the same
+    with or without a language."""
+    raw = {k: v for k, v in SMALL.to_json().items() if k != "syntax_ngrams"}
+    v2 = FeatureConfig.from_json({**raw, "version": 2})
+    assert v2.syntax_ngrams == (0, 0) and v2.n_figures == 19
+    text = normalize_text(CODE)
+    assert extract(text, v2, "python").indices.tolist() == extract(text, v2).indices.tolist()
+    with pytest.raises(ValueError, match="no syntax"):
+        FeatureConfig.from_json({**raw, "version": 2, "syntax_ngrams": [1, 3]})
+
+
+def test_syntax_nodes_are_the_named_nodes_in_pre_order_on_their_first_line() -> None:
+    from codeorigin.core.features import syntax_nodes
+
+    text = "def f(x):\n    if x > 1:\n        return x\n"
+    nodes = syntax_nodes(text, "python")
+    got = [(t, text[a:b]) for t, a, b in zip(nodes.texts, nodes.starts, nodes.ends)]
+    assert got[:6] == [
+        ("module", "def f(x):"), ("function_definition", "def f(x):"), ("identifier", "f"),
+        ("parameters", "(x)"), ("identifier", "x"), ("block", "if x > 1:"),
+    ]  # fmt: skip
+    assert ("comparison_operator", "x > 1") in got and ("return_statement", "return x") in got
+    # Non-ASCII text: node ranges are characters, not UTF-8 bytes.
+    text = "def é(ü):\n    return ü\n"
+    nodes = syntax_nodes(text, "python")
+    assert [text[a:b] for t, a, b in zip(*nodes) if t == "identifier"] == ["é", "ü", "ü"]
+    # No grammar, no language, broken code: no nodes, no nodes, the nodes it could parse.
+    assert syntax_nodes(text, "cobol").texts == () and syntax_nodes(text, None).texts == ()
+    assert "ERROR" in syntax_nodes("def f(x):\n    y = = 1\n", "python").texts
+
+
+def test_a_syntax_ngram_lands_on_the_line_where_its_nodes_start() -> None:
+    """Only the syntax group on, one trigram weighted: its weight lands on the `if` line."""
+    config = FeatureConfig(version=3, bucket_bits=16, char_ngrams=(0, 0), token_ngrams=(0, 0),
+                           figures=False, syntax_ngrams=(3, 3))  # fmt: skip
+    text = "def f(x):\n    y = 1\n    if x > y:\n        return x\n    return y\n"
+    analysis = analyse(text, config, "python")
+    kinds = analysis.nodes.texts
+    k = kinds.index("if_statement")
+    assert kinds[k : k + 3] == ("if_statement", "comparison_operator", "identifier")
+    w = np.zeros(config.n_buckets)
+    w[int(analysis.syntax.buckets[analysis.syntax.first.tolist().index(k)])] = 2.0
+    chars, logit, _ = char_contributions(text, config, w, np.zeros(0), 0.0, "python")
+    assert chars.sum() == pytest.approx(logit) and logit > 0
+    starts = np.cumsum([0] + [len(line) + 1 for line in text.split("\n")])
+    per_line = [chars[a:b].sum() for a, b in itertools.pairwise(starts)]
+    assert per_line[2] == pytest.approx(logit)  # "    if x > y:"
+
+
+def test_the_default_features_are_the_shipped_models_and_syntax_is_version_3() -> None:
+    """`FeatureConfig()` is what `models/default` records (version 2, written without a
+    `syntax_ngrams` key); `with_syntax()` turns the node-type n-grams on at version 3."""
+    shipped = json.loads((Path(__file__).parents[2] / "models/default/manifest.json").read_text())
+    recorded = shipped["members"]["linear"]["features"]
+    assert FeatureConfig.from_json(recorded) == FeatureConfig()
+    assert FeatureConfig().to_json().keys() == recorded.keys()
+    v3 = FeatureConfig().with_syntax()
+    assert (v3.version, v3.syntax_ngrams) == (3, (1, 3))
+    assert FeatureConfig.from_json(json.loads(json.dumps(v3.to_json()))) == v3
+    with pytest.raises(ValueError, match="no syntax"):
+        FeatureConfig(version=2, syntax_ngrams=(1, 3))
+    text = normalize_text(CODE)
+    plain, syntax = extract(text, FeatureConfig(), "python"), extract(text, v3, "python")
+    assert set(plain.indices) < set(syntax.indices)  # the same buckets, and the nodes' own

@@ -74,8 +74,17 @@ def test_the_stacked_score_is_the_stacker_over_both_members(stacked_dir: Path) -
     )
     assert score.logit == pytest.approx(want, abs=1e-9)
     assert score.probability == pytest.approx(model.calibrate(want))
-    (other,) = model.score_texts([SOURCE], [None])  # the language is an input of its own
-    assert other.logit == pytest.approx(want - stacker.languages["python"], abs=1e-9)
+    # The language is an input of its own, and the linear member's syntax n-grams need it.
+    (other,) = model.score_texts([SOURCE], [None])
+    unknown = dict(other.members)
+    assert unknown["transformer"] == members["transformer"]
+    assert unknown["linear"] != members["linear"]
+    want = (
+        stacker.bias
+        + stacker.weights["transformer"] * unknown["transformer"]
+        + stacker.weights["linear"] * unknown["linear"]
+    )
+    assert other.logit == pytest.approx(want, abs=1e-9)
     with pytest.raises(ModelError, match="stacked"):
         model.score_ids([[1, 2, 3]])
 
@@ -233,7 +242,7 @@ def test_bad_stacked_folders_give_a_clear_error(
         npz.write_bytes(npz.read_bytes()[:-40] + b"x" * 40)
         match = "SHA-256|bytes"
     elif damage in ("wrong-shape", "garbage"):  # the digests re-recorded: the file itself is bad
-        config = FeatureConfig(bucket_bits=14)
+        config = FeatureConfig(bucket_bits=14).with_syntax()
         write_weights(npz, config, np.zeros(10), np.zeros(config.n_figures), 0.0)
         if damage == "garbage":
             npz.write_bytes(b"not a weights file")

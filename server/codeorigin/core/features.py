@@ -10,6 +10,10 @@ The text is the normalised text (`core.normalize`), exactly as the transformer s
 - character n-grams (`char_ngrams`, 1 to 5 by default);
 - code-token n-grams (`token_ngrams`, 1 to 3): identifiers, numbers, operators and single
   punctuation characters, as `TOKEN_RE` cuts them;
+- from version 3, syntax n-grams (`syntax_ngrams`, 1 to 3): the types of the named nodes of the
+  text's tree-sitter tree (the span's language's grammar, the text parsed on its own), in
+  pre-order, so `if_statement > comparison_operator > identifier` is a trigram; a language with
+  no grammar has none;
 - layout and style figures (`FIGURES`): comment and docstring density, identifier length and
   casing, line length and its spread, blank-line rhythm, indentation; from version 2 also how
   the comments are written (`COMMENT_FIGURES`: capitalised, full stop, words, lowercase).
@@ -22,15 +26,17 @@ L2 norm, so a long function and a short one are on the same scale.
 
 Per-character contributions are exact: a bucket's term w_j * x_j is shared equally by its
 occurrences, and each occurrence spreads its share evenly over the characters it covers (an
-n-gram that spans two lines splits by characters); a figure's term spreads over the characters
-it was measured on. They sum to the member's logit minus its bias.
+n-gram that spans two lines splits by characters; a syntax node covers its characters on its first
+line); a figure's term spreads over the characters it was measured on. They sum to the member's
+logit minus its bias.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,13 +44,14 @@ import numpy as np
 
 from codeorigin.core.figures import Tokens, figures
 
-FEATURES_VERSION = 2  # 2 added COMMENT_FIGURES; folders of version 1 still load
+FEATURES_VERSION = 3  # 2 added COMMENT_FIGURES, 3 syntax n-grams; folders of 1 and 2 still load
 _MASK = (1 << 64) - 1
 _PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime, as the rolling multiplier
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB53FE1A85EC9)
 _CHAR_SEED = 0x9E3779B97F4A7C15
 _TOKEN_SEED = 0xC2B2AE3D27D4EB4F
+_SYNTAX_SEED = 0x165667B19E3779F9
 TOKEN_RE = re.compile(
     r"[A-Za-z_$][A-Za-z0-9_$]*|\d[\w.]*"
     r"|==|!=|<=|>=|->|=>|::|\+\+|--|&&|\|\||<<|>>|\*\*|//|\+=|-=|\*=|/=|\S"
@@ -79,18 +86,26 @@ COMMENT_FIGURES: tuple[str, ...] = (
     "comment_lowercase",  # share of comments that start with a lowercase letter
 )
 FIGURES = FIGURES + COMMENT_FIGURES
-_FIGURES_BY_VERSION = {1: len(FIGURES) - len(COMMENT_FIGURES), 2: len(FIGURES)}
+_FIGURES_BY_VERSION = {1: len(FIGURES) - len(COMMENT_FIGURES), 2: len(FIGURES), 3: len(FIGURES)}
 
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """The whole behaviour of the featuriser (a model folder records it, the server checks it)."""
+    """The whole behaviour of the featuriser (a model folder records it, the server checks it).
 
-    version: int = FEATURES_VERSION
+    The defaults are the shipped model's features (version 2); `with_syntax()` is version 3 with
+    the syntax n-grams on."""
+
+    version: int = 2
     bucket_bits: int = 20
     char_ngrams: tuple[int, int] = (1, 5)
     token_ngrams: tuple[int, int] = (1, 3)
     figures: bool = True
+    syntax_ngrams: tuple[int, int] = (0, 0)  # version 3 only: node-type n-grams, (1, 3)
+
+    def with_syntax(self, ngrams: tuple[int, int] = (1, 3)) -> FeatureConfig:
+        """This config at version 3 with syntax n-grams of `ngrams`."""
+        return replace(self, version=FEATURES_VERSION, syntax_ngrams=ngrams)
 
     @property
     def n_buckets(self) -> int:
@@ -101,8 +116,17 @@ class FeatureConfig:
         """The figures this version computes (the first `n_figures` of `FIGURES`)."""
         return _FIGURES_BY_VERSION[self.version] if self.figures else 0
 
+    def __post_init__(self) -> None:
+        if self.version < 3 and self.syntax_ngrams[0]:
+            raise ValueError(f"feature version {self.version} has no syntax n-grams")
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record a model folder keeps (before version 3, without `syntax_ngrams`, as those
+        folders were written)."""
+        out = asdict(self)
+        if self.version < 3:
+            del out["syntax_ngrams"]
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> FeatureConfig:
@@ -119,6 +143,7 @@ class FeatureConfig:
             char_ngrams=_pair(raw["char_ngrams"]),
             token_ngrams=_pair(raw["token_ngrams"]),
             figures=bool(raw["figures"]),
+            syntax_ngrams=_pair(raw.get("syntax_ngrams", (0, 0))),
         )
         if not 8 <= config.bucket_bits <= 26:
             raise ValueError(f"bucket_bits {config.bucket_bits} outside 8..26")
@@ -214,6 +239,43 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(raw, dtype="<u4").astype(np.uint64)
 
 
+def syntax_nodes(text: str, language: str | None) -> Tokens:
+    """The named nodes of the text's tree-sitter tree in pre-order: their types, and the
+    characters each covers on its first line (at least one). None or a language without a
+    grammar has none. The text is parsed on its own, as training parsed the function."""
+    from codeorigin.core.languages import LANGUAGES, parser
+
+    empty = np.zeros(0, dtype=np.int64)
+    if language not in LANGUAGES or not text:
+        return Tokens((), empty, empty)
+    data = text.encode("utf-8", "surrogatepass")
+    tree = parser(str(language)).parse(data)
+    if len(data) == len(text):
+        to_char = None
+    else:  # byte offset -> character offset
+        sizes = np.fromiter((len(c.encode("utf-8", "surrogatepass")) for c in text), np.int64)
+        to_char = np.zeros(len(data) + 1, dtype=np.int64)
+        to_char[np.cumsum(sizes)] = 1
+        to_char = np.cumsum(to_char)
+    types: list[str] = []
+    bounds: list[int] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_named:
+            types.append(node.type)
+            bounds += (node.start_byte, node.end_byte)
+        stack.extend(reversed(node.children))
+    span = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+    if to_char is not None:
+        span = to_char[span]
+    length = len(text)
+    first = np.minimum(span[:, 0], max(length - 1, 0))
+    newline = np.asarray([i for i, c in enumerate(text) if c == "\n"] + [length], dtype=np.int64)
+    last = np.minimum(span[:, 1], newline[np.searchsorted(newline, first)])
+    return Tokens(tuple(types), first, np.maximum(last, first + 1))
+
+
 @dataclass(frozen=True)
 class Analysis:
     """Everything `extract` and `char_contributions` need of one text."""
@@ -224,10 +286,15 @@ class Analysis:
     words: Group
     figures: np.ndarray
     supports: tuple[np.ndarray, ...]  # per figure: a weight per character summing to 1, or empty
+    nodes: Tokens  # syntax nodes: types and the characters each covers
+    syntax: Group
 
 
-def analyse(text: str, config: FeatureConfig, *, supports: bool = False) -> Analysis:
-    """Hash the groups of a normalised text; with `supports`, also where each figure was measured."""
+def analyse(
+    text: str, config: FeatureConfig, language: str | None = None, *, supports: bool = False
+) -> Analysis:
+    """Hash the groups of a normalised text (`language`: its canonical id, which the syntax
+    n-grams need); with `supports`, also where each figure was measured."""
     toks = tokens(text)
     lo, hi = config.char_ngrams
     chars = _rolling(_code_points(text), lo, hi if lo else 0, _CHAR_SEED, config.bucket_bits)
@@ -238,7 +305,12 @@ def analyse(text: str, config: FeatureConfig, *, supports: bool = False) -> Anal
         values, where = figures(text, toks, supports=supports, count=config.n_figures)
     else:
         values, where = np.zeros(0), ()
-    return Analysis(text, toks, chars, words, values, where)
+    lo, hi = config.syntax_ngrams
+    empty = np.zeros(0, dtype=np.int64)
+    nodes = syntax_nodes(text, language) if lo else Tokens((), empty, empty)
+    kinds = np.fromiter((token_digest("\0" + t) for t in nodes.texts), dtype=np.uint64)
+    syntax = _rolling(kinds, lo, hi if lo else 0, _SYNTAX_SEED, config.bucket_bits)
+    return Analysis(text, toks, chars, words, values, where, nodes, syntax)
 
 
 def _group_values(group: Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,13 +324,14 @@ def _group_values(group: Group) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return unique, values, inverse
 
 
-def extract(text: str, config: FeatureConfig) -> Features:
-    """The features of one normalised text."""
-    return _features(analyse(text, config))
+def extract(text: str, config: FeatureConfig, language: str | None = None) -> Features:
+    """The features of one normalised text in a language (its canonical id, or None)."""
+    return _features(analyse(text, config, language))
 
 
 def _features(analysis: Analysis) -> Features:
-    parts = [_group_values(g)[:2] for g in (analysis.chars, analysis.words)]
+    groups = (analysis.chars, analysis.words, analysis.syntax)
+    parts = [_group_values(g)[:2] for g in groups]
     indices = np.concatenate([p[0] for p in parts])
     values = np.concatenate([p[1] for p in parts])
     if indices.size:
@@ -274,6 +347,7 @@ def char_contributions(
     weights: np.ndarray,
     figure_weights: np.ndarray,
     bias: float,
+    language: str | None = None,
 ) -> tuple[np.ndarray, float, Tokens]:
     """(contribution of every character of the normalised text, logit, tokens).
 
@@ -281,22 +355,24 @@ def char_contributions(
     its occurrences, each occurrence spread over its characters, each figure's term over the
     characters it was measured on.
     """
-    analysis = analyse(text, config, supports=True)
+    analysis = analyse(text, config, language, supports=True)
     length = len(text)
     diff = np.zeros(length + 1)
-    toks = analysis.tokens
-    for group, on_tokens in ((analysis.chars, False), (analysis.words, True)):
+    groups = ((analysis.chars, None), (analysis.words, analysis.tokens),
+              (analysis.syntax, analysis.nodes))  # fmt: skip
+    for group, toks in groups:
         unique, values, inverse = _group_values(group)
         if not unique.size:
             continue
         counts = np.bincount(inverse, minlength=unique.size)
+        # Summed per unique bucket in the group's values, so each occurrence gets its share.
         per_occurrence = (weights[unique] * values / counts)[inverse]
-        if not on_tokens:
+        if toks is None:
             rate = per_occurrence / group.n
             np.add.at(diff, group.first, rate)
             np.add.at(diff, group.first + group.n, -rate)
             continue
-        # A token n-gram spreads over its tokens' own characters (not the blanks between them).
+        # A token (node) n-gram spreads over its tokens' (nodes') own characters.
         widths = toks.ends - toks.starts
         cum = np.concatenate([[0], np.cumsum(widths)])
         covered = cum[group.first + group.n] - cum[group.first]
@@ -313,18 +389,25 @@ def char_contributions(
         if term and support.size:
             out += term * support
     features = _features(analysis)
-    return out, features.logit(weights, figure_weights, bias), toks
+    return out, features.logit(weights, figure_weights, bias), analysis.tokens
 
 
-def matrix(texts: list[str], config: FeatureConfig) -> Any:
+def matrix(
+    texts: Sequence[str], config: FeatureConfig, languages: Sequence[str | None] | None = None
+) -> Any:
     """A scipy CSR matrix of the texts' features: the buckets, then the figures as the last
-    `config.n_figures` columns (training only: scipy is not a runtime dependency)."""
+    `config.n_figures` columns (`languages`: each text's canonical id, which the syntax n-grams
+    need). Training only: scipy is not a runtime dependency."""
     from scipy import sparse
 
+    if languages is None:
+        if config.syntax_ngrams[0]:
+            raise ValueError("syntax n-grams need each text's language")
+        languages = [None] * len(texts)
     indptr, indices, values = [0], [], []
     offset = config.n_buckets
-    for text in texts:
-        f = extract(text, config)
+    for text, language in zip(texts, languages, strict=True):
+        f = extract(text, config, language)
         cols = np.concatenate([f.indices, offset + np.arange(f.figures.size, dtype=np.int64)])
         indices.append(cols)
         values.append(np.concatenate([f.values, f.figures]))

@@ -325,10 +325,10 @@ class Attributor:
             logit, base, total = raw.logit, raw.baseline_logit, float(raw.signed.sum())
         else:
             assert self.linear is not None
+            linear = self.linear.contributions(norm.text, language)
             parts = combine(
-                raw, encoding, self.linear.contributions(norm.text), self.stacker, language,
-                norm, positions, target, top_k,
-            )  # fmt: skip
+                raw, encoding, linear, self.stacker, language, norm, positions, target, top_k
+            )
             lines = tuple(LineAttribution(*row) for row in parts.lines)
             tokens = tuple(self._token(target, encoding, *row) for row in parts.tokens)
             logit, base, members = parts.logit, parts.baseline_logit, parts.members

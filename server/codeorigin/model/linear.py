@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,17 +87,21 @@ class LinearMember:
             raise ModelError(f"cannot read the linear member's weights {path}: {exc}") from exc
         return cls(path, config)
 
-    def logit(self, text: str) -> float:
-        """The member's logit for one normalised text."""
-        return extract(text, self.config).logit(self.weights, self.figure_weights, self.bias)
+    def logit(self, text: str, language: str | None) -> float:
+        """The member's logit for one normalised text in a language (its canonical id, which the
+        syntax n-grams need; None: none)."""
+        features = extract(text, self.config, language)
+        return features.logit(self.weights, self.figure_weights, self.bias)
 
-    def logits(self, texts: list[str]) -> np.ndarray:
-        return np.asarray([self.logit(t) for t in texts], dtype=np.float64)
+    def logits(self, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
+        return np.asarray(
+            [self.logit(t, x) for t, x in zip(texts, languages, strict=True)], dtype=np.float64
+        )
 
-    def contributions(self, text: str) -> LinearContribution:
-        """Exact per-character contributions of one normalised text."""
+    def contributions(self, text: str, language: str | None) -> LinearContribution:
+        """Exact per-character contributions of one normalised text in a language."""
         chars, logit, tokens = char_contributions(
-            text, self.config, self.weights, self.figure_weights, self.bias
+            text, self.config, self.weights, self.figure_weights, self.bias, language
         )
         return LinearContribution(logit, self.bias, chars, tokens)
 

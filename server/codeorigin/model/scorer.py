@@ -181,7 +181,7 @@ class Model:
         langs = languages if languages is not None else [None] * len(texts)
         out = []
         for t, text, language in zip(self._transformer(ids), texts, langs):
-            members = {"transformer": t.logit, "linear": self.linear.logit(text)}
+            members = {"transformer": t.logit, "linear": self.linear.logit(text, language)}
             logit = stacker.logit(members, language)
             out.append(
                 Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows, tuple(members.items()))

@@ -81,17 +81,24 @@ def result_name(spec: str) -> str:
 
 def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
     """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
-    shipped transformer), or a model folder (scored through the runtime)."""
+    shipped transformer; `stacked-syntax`: its features with the syntax n-grams, version 3;
+    `stacked-wW`: the agentic rows weighted W), or a model folder (scored through the runtime)."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
+        from codeorigin.core.features import FeatureConfig
         from codeorigin_train.analysis.stacked_learner import StackedLearner
+        from codeorigin_train.variants.linear import LinearConfig
 
         name, _, transformer = spec.partition(":")
-        weight = float(name.removeprefix("stacked-w") or 1.0) if name != "stacked" else 1.0
+        syntax = name == "stacked-syntax"
+        plain = name in ("stacked", "stacked-syntax", "stacked-repo")
+        weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
+        config = LinearConfig(features=FeatureConfig().with_syntax()) if syntax else None
         return StackedLearner(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
-                              agentic_weight=weight)  # fmt: skip
+                              config=config, agentic_weight=weight, name=name,
+                              repo_member=name == "stacked-repo")  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -103,8 +110,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW][:TRANSFORMER_FOLDER] (W: the weight of the agentic "
-                   "rows in the linear member), or model folders")
+                   help="char-ngram, stacked[-wW|-syntax][:TRANSFORMER_FOLDER] (W: the weight of "
+                   "the agentic rows in the linear member; -syntax: with the syntax n-grams), or "
+                   "model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")

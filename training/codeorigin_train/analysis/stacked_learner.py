@@ -27,7 +27,7 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
-from codeorigin_train.fit.crossfit import calibration_rows, threshold_rows
+from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, calibration_rows, threshold_rows
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
 from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
@@ -47,20 +47,24 @@ class StackedLearner:
         config: LinearConfig | None = None,
         agentic_weight: float = 1.0,
         real_project_humans: bool = False,
+        name: str | None = None,
+        repo_member: bool = False,
     ) -> None:
-        self.name = "stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}"
+        self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
+        self.repo_member = repo_member
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
         t0 = time.perf_counter()
-        codes = pool["code"].drop_duplicates().tolist()
+        unique = pool.drop_duplicates("code")
+        codes = unique["code"].tolist()
         self.index = {c: i for i, c in enumerate(codes)}
-        self.x = self._features(codes, cache.parent)
+        self.x = self._features(codes, unique["language"].astype(str).tolist(), cache.parent)
         log.info("stacked: features of %d texts in %.0f s", len(codes), time.perf_counter() - t0)
         self.abstained: list[dict[str, str]] = []
 
-    def _features(self, codes: list[str], folder: Path) -> Any:
+    def _features(self, codes: list[str], languages: list[str], folder: Path) -> Any:
         """The pool's feature matrix, kept in `folder` by a hash of the texts and the features."""
         import hashlib
         import json
@@ -69,12 +73,14 @@ class StackedLearner:
 
         key = hashlib.blake2b(digest_size=12)
         key.update(json.dumps(self.config.features.to_json(), sort_keys=True).encode())
-        for c in codes:
+        for c, lang in zip(codes, languages):
+            if self.config.features.syntax_ngrams[0]:  # earlier keys had no language
+                key.update(lang.encode() + b"\x00")
             key.update(c.encode("utf-8", "surrogatepass") + b"\x00")
         path = folder / f"features-{key.hexdigest()}.npz"
         if path.exists():
             return sp.load_npz(path).tocsr()
-        x = features(codes, self.config.features).tocsr()
+        x = features(codes, self.config.features, languages).tocsr()
         folder.mkdir(parents=True, exist_ok=True)
         sp.save_npz(path, x)
         return x
@@ -91,13 +97,23 @@ class StackedLearner:
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)
         return lambda f: linear.decision_function(self._x(f))
 
+    def _fit_repo(self, train: pd.DataFrame) -> Any:
+        """A second linear member on repository code only (the agentic corpus and the
+        real-project functions): `repo_member`, an experiment of the protocol."""
+        return self._fit_linear(train[train["source"].isin(REAL_PROJECT_SOURCES)])
+
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear)
+        scorers = {"linear": linear}
+        m_cal = {"transformer": self._t(cal), "linear": linear_cal}
+        if self.repo_member:
+            same, repo_cal, scorers["repo"] = calibration_rows(train, val, self._fit_repo)
+            assert same.index.equals(cal.index)  # the same folds: the same rows in one order
+            m_cal["repo"] = repo_cal
 
         def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
-            return {"transformer": self._t(f), "linear": linear(f)}
+            return {"transformer": self._t(f), **{k: s(f) for k, s in scorers.items()}}
 
-        m_cal = {"transformer": self._t(cal), "linear": linear_cal}
         langs, y = cal["language"].astype(str).tolist(), cal["label"].to_numpy()
         stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
         on = threshold_rows(cal) if self.real_project_humans else np.ones(len(cal), dtype=bool)

@@ -173,7 +173,9 @@ def ablation_report(
             "llm": int(changed[y == 1].sum()),
         }
     out["model_auroc_with_comments"] = ev.binary_metrics(y, test_logits)["auroc"]
-    out["model_auroc_stripped"] = ev.binary_metrics(y, variant.predict_logits(stripped))["auroc"]
+    out["model_auroc_stripped"] = ev.binary_metrics(
+        y, variant.predict_logits(stripped, te["language"].tolist())
+    )["auroc"]
     if with_baseline:
         from codeorigin_train.evaluation.reference import stripped_baseline
 
@@ -185,7 +187,8 @@ def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -
     """FPR on real-code projects held out from training and calibration (the test projects)."""
     from codeorigin.core.normalize import normalize
 
-    p = c.probability(variant.predict_logits([normalize(t).text for t in real["code"]]))
+    texts = [normalize(t).text for t in real["code"]]
+    p = c.probability(variant.predict_logits(texts, real["language"].tolist()))
     projects = sorted(real["project"].unique())
     by_project = {
         proj: float(np.mean(p[(real["project"] == proj).to_numpy()] >= c.llm_threshold))
@@ -208,7 +211,7 @@ def paired_heldout(variant: Variant, work: Path, c: cal.Calibration) -> dict[str
     test = test_rows(work)
     if test is None:
         return None
-    p = c.probability(variant.predict_logits(test["code"].tolist()))
+    p = c.probability(variant.predict_logits(test["code"].tolist(), test["language"].tolist()))
     return report_probabilities(test, p, c.llm_threshold)
 
 
@@ -230,7 +233,7 @@ def external_human(
     real = real.sample(frac=1.0, random_state=0).groupby("project").head(per_project)
     real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
     texts = [normalize(t).text for t in real["code"]]
-    p = c.probability(variant.predict_logits(texts))
+    p = c.probability(variant.predict_logits(texts, real["language"].tolist()))
     out = ev.human_fpr_summary(real, p, c.llm_threshold, c.uncertain_threshold)
     if with_baseline:
         from codeorigin_train.evaluation.reference import baseline_fpr

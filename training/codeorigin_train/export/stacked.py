@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin.core.cache import text_hash
+from codeorigin.core.features import FeatureConfig
 from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
@@ -96,15 +97,21 @@ def transformer_logits(
 
 
 def linear_member(
-    frame: pd.DataFrame, run: Path, linear_run: Path | None, folds: int
+    frame: pd.DataFrame, run: Path, linear_run: Path | None, folds: int, syntax: bool = False
 ) -> tuple[Variant, pd.DataFrame, np.ndarray]:
     """(the linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`). The train
-    rows' feature matrix is computed once, for the member and for every cross-fitting fold."""
-    variant = registry.get("linear")
+    rows' feature matrix is computed once, for the member and for every cross-fitting fold.
+    `syntax`: the features with the syntax n-grams (version 3)."""
+    features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
+    variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
     crossfits = folds > 0 and bool((train["source"] == "aidev").any())
-    x = variant.matrix(train["code"].tolist()).tocsr() if crossfits or linear_run is None else None  # type: ignore[attr-defined]
+    x = (
+        variant.matrix(train["code"].tolist(), train["language"].tolist()).tocsr()  # type: ignore[attr-defined]
+        if crossfits or linear_run is None
+        else None
+    )
     if linear_run is not None:
         variant.load(linear_run)
         shutil.copyfile(linear_run / LINEAR_FILE, run / LINEAR_FILE)
@@ -158,12 +165,14 @@ def write_stacked_folder(
     return out
 
 
-def check_linear_parity(folder: Path, variant: Variant, texts: list[str]) -> float:
+def check_linear_parity(
+    folder: Path, variant: Variant, texts: list[str], languages: list[str]
+) -> float:
     """Max |runtime numpy logit - scikit-learn logit| of the linear member; raises when above
     `PARITY_TOL`."""
     runtime = LinearMember.from_manifest(folder, load_manifest(folder).stacked.linear)  # type: ignore[union-attr]
-    got = runtime.logits([normalize_text(t) for t in texts])
-    want = variant.predict_logits(texts)
+    got = runtime.logits([normalize_text(t) for t in texts], languages)
+    want = variant.predict_logits(texts, languages)  # type: ignore[call-arg]
     diff = float(np.max(np.abs(got - want))) if texts else 0.0
     if not diff <= PARITY_TOL:
         raise StackParityError(f"linear member: runtime and training logits differ by {diff:.3g}")
@@ -219,7 +228,7 @@ def _members(
     cache = work / "transformer-logits.parquet"
     return {
         "transformer": transformer_logits(transformer, codes, cache, threads),
-        "linear": variant.predict_logits(codes),
+        "linear": variant.predict_logits(codes, rows["language"].tolist()),  # type: ignore[call-arg]
     }
 
 
@@ -243,7 +252,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     run = work / "linear"
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    variant, rows, oof = linear_member(frame, run, args.linear_run, args.crossfit_folds)
+    variant, rows, oof = linear_member(
+        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams
+    )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
     m_val = _members(val, variant, args.transformer, work, args.threads)
@@ -289,7 +300,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest
     )
     sample = val.head(PARITY_ROWS)
-    linear_diff = check_linear_parity(folder, variant, sample["code"].tolist())
+    linear_diff = check_linear_parity(
+        folder, variant, sample["code"].tolist(), sample["language"].astype(str).tolist()
+    )
     m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
     stacked_diff = check_stacked_parity(
         folder, fit, sample["code"].tolist(), sample["language"].tolist(), m_sample
@@ -363,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--crossfit-folds", type=int, default=3,
                    help="cross-fit the linear member over the agentic train rows by repository "
                    "in K folds for the stacker and thresholds (0: validation rows only)")
+    p.add_argument("--syntax-ngrams", action="store_true",
+                   help="the linear member's features with tree-sitter node-type 1-3-grams "
+                   "(feature version 3; measured and not shipped, see the training README)")
     return p  # fmt: skip
 
 

@@ -80,7 +80,7 @@ def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray
 
 
 def _design(members: Mapping[str, np.ndarray], languages: Sequence[str], langs: list[str]) -> Any:
-    cols = [np.asarray(members[m], dtype=np.float64) for m in MEMBERS]
+    cols = [np.asarray(members[m], dtype=np.float64) for m in members]
     lang = np.asarray([str(x) for x in languages])
     cols += [(lang == name).astype(np.float64) for name in langs]
     return np.column_stack(cols)
@@ -115,8 +115,8 @@ def fit_stacker(
         oof[rows] = _regression(x[rest], y[rest], c).decision_function(x[rows])
     final = _regression(x, y, c)
     coef = np.asarray(final.coef_, dtype=np.float64).reshape(-1)
-    weights = {m: float(coef[i]) for i, m in enumerate(MEMBERS)}
-    languages_w = {name: float(coef[len(MEMBERS) + i]) for i, name in enumerate(langs)}
+    weights = {m: float(coef[i]) for i, m in enumerate(members)}
+    languages_w = {name: float(coef[len(members) + i]) for i, name in enumerate(langs)}
     a, b = fit_platt(oof, y)
     return StackFit(float(final.intercept_[0]), weights, languages_w, (a, b), oof, len(parts), c)
 

@@ -219,7 +219,9 @@ class BackboneVariant(Variant):
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         return self.backbone
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         return predict_logits(self._fitted(), list(texts))
 
     def export_spec(self) -> ExportSpec:

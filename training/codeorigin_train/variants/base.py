@@ -8,7 +8,8 @@ plus one line in `variants/registry.py`. The shared code calls only these method
   and test rows (`FitResult`); the runner writes `logits.npz` and `train.json` from the result, then
   calibrates on the validation logits and writes `metrics.json` (`codeorigin_train.evaluation.runs`);
 - `load(run_dir)` restores what `fit` saved there (for export or a report in a later process);
-- `predict_logits(texts)` scores normalised texts with the fitted model (ablation, real-project FPR);
+- `predict_logits(texts, languages)` scores normalised texts in their languages (canonical ids; only
+  the linear variant reads them, for its syntax n-grams) with the fitted model (ablation, FPR);
 - `loso_fold(frame, train, val, test)` trains a fresh copy on some rows and scores others (one
   leave-one-source-out fold);
 - `export_spec()` hands the fitted classifier and its tokenizer to the one export path
@@ -116,7 +117,9 @@ class Variant(ABC):
         """Restore the model that `fit` saved under `run_dir`."""
 
     @abstractmethod
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         """One logit per (normalised) text from the fitted model: higher means more LLM-like."""
 
     @abstractmethod

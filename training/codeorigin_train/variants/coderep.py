@@ -87,7 +87,9 @@ class CodeRep(Variant):
     def load(self, run_dir: Path) -> None:
         self.base.load(run_dir)
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         return self.base.predict_logits([augment(t, None, self.kind) for t in texts])
 
     def loso_fold(

@@ -18,7 +18,7 @@ import logging
 import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +53,24 @@ class LinearConfig:
         return out
 
 
-def features(texts: Sequence[str], config: FeatureConfig) -> Any:
-    """The feature matrix of raw or normalised texts (normalised again: idempotent), as the
-    runtime computes them for a span."""
-    return matrix([normalize_text(t) for t in texts], config)
+def features(
+    texts: Sequence[str], config: FeatureConfig, languages: Sequence[str | None] | None = None
+) -> Any:
+    """The feature matrix of raw or normalised texts (normalised again: idempotent) in their
+    languages (canonical ids; the syntax n-grams need them), as the runtime computes them for a
+    span."""
+    langs = None if languages is None else [None if x is None else str(x) for x in languages]
+    return matrix([normalize_text(t) for t in texts], config, langs)
 
 
-def fit_model(texts: Sequence[str], labels: Sequence[int], config: LinearConfig) -> Any:
+def fit_model(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    config: LinearConfig,
+    languages: Sequence[str | None] | None = None,
+) -> Any:
     """A fitted `LogisticRegression` on the texts' features."""
-    return fit_matrix(features(texts, config.features), labels, config)
+    return fit_matrix(features(texts, config.features, languages), labels, config)
 
 
 def fit_matrix(
@@ -109,15 +118,16 @@ class Linear(Variant):
         split = frame["split"].to_numpy()
         train = np.flatnonzero(split == "train")
         val, test = np.flatnonzero(split == "val"), np.flatnonzero(split == "test")
-        codes = frame["code"].tolist()
+        codes, langs = frame["code"].tolist(), frame["language"].tolist()
         t0 = time.perf_counter()
-        self.model = fit_model([codes[i] for i in train], frame["label"].iloc[train], self.config)
+        self.model = fit_model([codes[i] for i in train], frame["label"].iloc[train], self.config,
+                               [langs[i] for i in train])  # fmt: skip
         seconds = time.perf_counter() - t0
         log.info("linear member: %d rows in %.1f s", len(train), seconds)
         self.save(run_dir)
         return FitResult(
-            val, self.predict_logits([codes[i] for i in val]),
-            test, self.predict_logits([codes[i] for i in test]),
+            val, self.predict_logits([codes[i] for i in val], [langs[i] for i in val]),
+            test, self.predict_logits([codes[i] for i in test], [langs[i] for i in test]),
             {"train_seconds": seconds, "n_train": int(train.size), "config": self.params()},
         )  # fmt: skip
 
@@ -132,34 +142,43 @@ class Linear(Variant):
         # Written by `save` of this project only; never load a pickle from elsewhere.
         self.config, self.model = pickle.loads((run_dir / "linear.pkl").read_bytes())
 
-    def matrix(self, texts: Sequence[str]) -> Any:
+    def matrix(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> Any:
         """The feature matrix of texts, as `fit_matrix` reads it (cross-fitting computes it once)."""
-        return features(texts, self.config.features)
+        return features(texts, self.config.features, languages)
 
     def fit_matrix(self, x: Any, labels: Sequence[int]) -> Any:
         """A regression of this recipe fitted on rows of `matrix` (the member stays as it is)."""
         return fit_matrix(x, labels, self.config)
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
-        """The regression's decision function (scikit-learn's, the training side of parity)."""
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """The regression's decision function (scikit-learn's, the training side of parity) on
+        texts in their languages (needed when the features have syntax n-grams)."""
         if self.model is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
-        return np.asarray(
-            self.model.decision_function(features(texts, self.config.features)), dtype=np.float64
-        )
+        x = features(texts, self.config.features, languages)
+        return np.asarray(self.model.decision_function(x), dtype=np.float64)
 
     def loso_fold(
         self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
     ) -> np.ndarray:
         # No early stopping: the validation rows train too.
         rows = np.concatenate([train, val])
-        codes = frame["code"].tolist()
-        model = fit_model([codes[i] for i in rows], frame["label"].iloc[rows], self.config)
-        feats = features([codes[i] for i in test], self.config.features)
+        codes, langs = frame["code"].tolist(), frame["language"].tolist()
+        model = fit_model([codes[i] for i in rows], frame["label"].iloc[rows], self.config,
+                          [langs[i] for i in rows])  # fmt: skip
+        feats = features([codes[i] for i in test], self.config.features, [langs[i] for i in test])
         return np.asarray(model.decision_function(feats), dtype=np.float64)
 
 
 def variant(name: str = NAME, **options: Any) -> Linear:
-    """The registry's constructor; `linear_config` (a `LinearConfig`) overrides the recipe."""
+    """The registry's constructor; `linear_config` (a `LinearConfig`) overrides the recipe,
+    `features` (a `FeatureConfig`) only its features."""
     config = options.get("linear_config")
-    return Linear(name, config if isinstance(config, LinearConfig) else None)
+    if not isinstance(config, LinearConfig):
+        config = LinearConfig()
+    features = options.get("features")
+    if isinstance(features, FeatureConfig):
+        config = replace(config, features=features)
+    return Linear(name, config)

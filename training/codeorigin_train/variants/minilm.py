@@ -218,7 +218,9 @@ class MiniLM(Variant):
             clf.head.load_state_dict(model.head.state_dict())
         self.model, self.clf = model.eval(), clf.eval()
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         if self.model is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         pooled, cache = self.embed(texts)

@@ -54,7 +54,9 @@ class NgramBaseline(Variant):
         # Written by `fit` of this project only; never load a pickle from elsewhere.
         self.model = pickle.loads((run_dir / "baseline.pkl").read_bytes())
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         if self.model is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         return np.asarray(predict_baseline(self.model, list(texts)), dtype=np.float64)

@@ -423,7 +423,9 @@ class ScratchBPE(Variant):
         clf.load_state_dict(saved["state"])
         self.clf = clf.eval()
 
-    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_logits(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         if self.clf is None or self.data is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         seqs = self.data.sequences(texts)
