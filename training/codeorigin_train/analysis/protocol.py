@@ -82,7 +82,8 @@ def result_name(spec: str) -> str:
 def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
     """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
     shipped transformer; `stacked-syntax`: its features with the syntax n-grams, version 3;
-    `stacked-wW`: the agentic rows weighted W), or a model folder (scored through the runtime)."""
+    `stacked-repo`: a second linear member on repository code only; `stacked-wW`: the agentic
+    rows weighted W), or a model folder (scored through the runtime)."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -110,9 +111,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax][:TRANSFORMER_FOLDER] (W: the weight of "
-                   "the agentic rows in the linear member; -syntax: with the syntax n-grams), or "
-                   "model folders")
+                   help="char-ngram, stacked[-wW|-syntax|-repo][:TRANSFORMER_FOLDER] (W: the weight "
+                   "of the agentic rows in the linear member; -syntax: with the syntax n-grams; "
+                   "-repo: a second linear member on repository code), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")

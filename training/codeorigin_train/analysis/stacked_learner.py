@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 
 class StackedLearner:
-    """See the module docstring. `pool` is every row the protocol may train or judge."""
+    """See the module docstring. `pool` is every row the protocol may train or judge; `config`
+    the linear member's recipe (its features: `FeatureConfig().with_syntax()` for the syntax
+    n-grams); `repo_member` stacks a second linear member trained on repository code only."""
 
     retrains = True
 
