@@ -271,7 +271,8 @@ def syntax_nodes(text: str, language: str | None) -> Tokens:
         span = to_char[span]
     length = len(text)
     first = np.minimum(span[:, 0], max(length - 1, 0))
-    newline = np.asarray([i for i, c in enumerate(text) if c == "\n"] + [length], dtype=np.int64)
+    newline = np.flatnonzero(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4") == 10)
+    newline = np.append(newline, length)
     last = np.minimum(span[:, 1], newline[np.searchsorted(newline, first)])
     return Tokens(tuple(types), first, np.maximum(last, first + 1))
 
@@ -307,9 +308,11 @@ def analyse(
         values, where = np.zeros(0), ()
     lo, hi = config.syntax_ngrams
     empty = np.zeros(0, dtype=np.int64)
-    nodes = syntax_nodes(text, language) if lo else Tokens((), empty, empty)
-    kinds = np.fromiter((token_digest("\0" + t) for t in nodes.texts), dtype=np.uint64)
-    syntax = _rolling(kinds, lo, hi if lo else 0, _SYNTAX_SEED, config.bucket_bits)
+    nodes, syntax = Tokens((), empty, empty), Group(empty, empty, empty)
+    if lo:  # version 3: the node types, hashed as tokens are (a prefix keeps them apart)
+        nodes = syntax_nodes(text, language)
+        kinds = np.fromiter((token_digest("\0" + t) for t in nodes.texts), dtype=np.uint64)
+        syntax = _rolling(kinds, lo, hi, _SYNTAX_SEED, config.bucket_bits)
     return Analysis(text, toks, chars, words, values, where, nodes, syntax)
 
 

@@ -178,7 +178,7 @@ def variant(name: str = NAME, **options: Any) -> Linear:
     config = options.get("linear_config")
     if not isinstance(config, LinearConfig):
         config = LinearConfig()
-    features = options.get("features")
-    if isinstance(features, FeatureConfig):
-        config = replace(config, features=features)
+    feature_config = options.get("features")
+    if isinstance(feature_config, FeatureConfig):
+        config = replace(config, features=feature_config)
     return Linear(name, config)
