@@ -196,3 +196,27 @@ def test_the_choices_are_judged_on_the_same_rows() -> None:
     assert (full["test_agent"], full["test_human"]) == (cut["test_agent"], cut["test_human"]) == (60, 60)
     assert cut["agent_functions"] == 30 and full["agent_functions"] == 60
     assert 0.5 < full["auroc"] <= 1.0
+
+
+def test_fragments_are_the_lines_each_change_added(clones: tuple[Path, Path]) -> None:
+    """`agentic-fragments`: runs of added lines, the agent's from its pull request and the human
+    ones from the dated commits; a one-line edit is too short to be one."""
+    from codeorigin_train.data.agentic.changes import read_clones
+    from codeorigin_train.data.agentic.fragments import FragmentRules, fragment_rows, pieces, runs
+
+    assert runs({3, 4, 5, 9, 10, 12}) == [(3, 5), (9, 10), (12, 12)]
+    assert list(pieces(1, 130, FragmentRules())) == [(1, 60), (61, 120), (121, 130)]
+    assert list(pieces(1, 64, FragmentRules())) == [(1, 60)]  # a 4-line tail is dropped
+    changes, _ = read_clones(*clones)
+    df = fragment_rows(changes, FragmentRules())
+    agent = df[df["label"] == 1]
+    assert len(agent) == 1
+    row = agent.iloc[0]
+    assert (row["agent"], row["origin"], row["change"], row["path"]) == ("devin", "pr", "7", "lib.py")
+    # The blank lines before the new function were added too; the edited line (8) is no fragment.
+    assert (row["start_line"], row["end_line"]) == (13, 19)
+    assert "def normalize_header_name(name: str) -> str:" in row["code"]
+    assert "rstrip" not in " ".join(df["code"])
+    human = df[df["label"] == 0]
+    assert set(human["origin"]) == {"commit"} and "def chunked(items, size):" in human.iloc[0]["code"]
+    assert set(df["source"]) == {"aidev-fragment"} and df.groupby("repo")["split"].nunique().max() == 1

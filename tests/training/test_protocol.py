@@ -121,15 +121,20 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
     assert (tmp_path / "t.parquet").exists()  # the transformer's logits are cached
 
 
-@pytest.mark.parametrize("spec", ["stacked-syntax", "stacked-repo"])
+@pytest.mark.parametrize("spec", ["stacked-syntax", "stacked-repo", "stacked-frag"])
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    """`stacked-syntax` (the syntax n-grams of feature version 3) and `stacked-repo` (a second
-    linear member on repository code) are learners of their own, named in the results."""
+    """`stacked-syntax` (the syntax n-grams of feature version 3), `stacked-repo` (a second
+    linear member on repository code) and `stacked-frag` (the lines the changes added, as more
+    training text) are learners of their own, named in the results."""
     from codeorigin_train.analysis.protocol import learner_for, result_name
 
     pool = _pool()
+    if spec == "stacked-frag":
+        with pytest.raises(SystemExit, match="agentic-fragments"):
+            learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
+        _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
     learner = learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
     assert learner.name == result_name(f"{spec}:{tiny_model_dir}") == spec
     syntax = learner.config.features.syntax_ngrams  # type: ignore[attr-defined]
@@ -137,3 +142,32 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
+
+
+def _fragments(pool: pd.DataFrame) -> pd.DataFrame:
+    """Fragments of every agentic repository, and one that repeats a pool row's text."""
+    rows = [{"code": f"    value = compute_{repo[0]}_{i}(items)\n    return value\n", "repo": repo,
+             "label": i % 2, "language": "python", "source": "aidev-fragment"}
+            for repo in sorted(set(pool["repo"]) - {""}) for i in range(4)]  # fmt: skip
+    rows.append({**rows[0], "code": pool["code"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def test_fragments_train_only_in_folds_that_train_on_their_repository(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`stacked-frag`: a fit adds the fragments of the agentic repositories it trains on, and
+    none of a repository the fold (or the cross-fitting inside it) holds out; a fragment that
+    repeats a text the protocol judges is never used."""
+    from codeorigin_train.analysis.protocol import learner_for
+
+    pool = _pool()
+    _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
+    learner = learner_for(f"stacked-frag:{tiny_model_dir}", pool, tmp_path)
+    fragments = learner.fragments  # type: ignore[attr-defined]
+    assert len(fragments) == 5 * 4 and not set(fragments["code"]) & set(pool["code"])
+    train, _ = pr.training_rows(pool[~pool["repo"].isin(["a/one", "a/two"])], pr.ProtocolConfig())
+    added = learner.with_fragments(train)  # type: ignore[attr-defined]
+    extra = added[added["source"] == "aidev-fragment"]
+    assert set(extra["repo"]) == {"b/one", "c/one"}  # the train split's repositories, not codex's
+    assert len(added) == len(train) + 2 * 4

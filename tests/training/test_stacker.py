@@ -116,3 +116,36 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     assert results and all(r.verdict == "not_judged" for r in results)
     (score,) = model.score_texts([frame["code"].iloc[0]], ["python"])
     assert np.isfinite(score.logit) and dict(score.members).keys() == {"transformer", "linear"}
+
+
+def test_the_member_command_retrains_the_transformer_without_the_agentic_corpus(
+    tmp_path: Path,
+) -> None:
+    """`codeorigin-train member`: the shipped transformer's recipe on a pool's rows, the agentic
+    corpus in no split; the folder it writes is a transformer the runtime and `stack` load."""
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin.model.scorer import Model
+    from codeorigin_train.export.member import main
+    from helpers.stackedmodel import planted_frame
+
+    pool = planted_frame(200)
+    pool["repo"] = pool["group"]
+    agentic = pool.index % 5 == 0  # a fifth of every split stands for the agentic corpus
+    pool["source"] = np.where(agentic, "aidev", "planted")
+    pool.to_parquet(tmp_path / "pool.parquet")
+    out, work = tmp_path / "member", tmp_path / "runs"
+    argv = ["--pool", str(tmp_path / "pool.parquet"), "--out", str(out), "--work", str(work),
+            "--epochs", "1", "--vocab-size", "300", "--ig-texts", "2"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads((work / "scratch-bpe-pool" / "member.json").read_text())
+    kept = pool[~agentic]
+    assert report["rows"] == {s: int((kept["split"] == s).sum()) for s in ("train", "val", "test")}
+    assert set(report["val"]["source"]) == {"planted"}
+    manifest = load_manifest(out)
+    assert manifest.name == "scratch-bpe-pool" and manifest.raw["format_version"] == 1
+    assert manifest.raw["training"]["rows"]["agentic_rows"] == "none"
+    assert manifest.raw["training"]["config"]["realcode_train"] == 0
+    (score,) = Model.load(out).score_texts([pool["code"].iloc[1]], ["python"])
+    assert np.isfinite(score.logit)
+    with pytest.raises(SystemExit, match="scratch-bpe-"):
+        main([*argv, "--name", "pool-member"])

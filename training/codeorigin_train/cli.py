@@ -45,8 +45,10 @@ FORWARDED = {
     "change-verdict": "codeorigin_train.analysis.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
+    "agentic-fragments": "codeorigin_train.data.agentic.fragments",
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
+    "member": "codeorigin_train.export.member",
     "deep-inputs": "codeorigin_train.analysis.deep_inputs",
 }
 

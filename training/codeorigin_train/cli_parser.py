@@ -34,8 +34,10 @@ HELP = {
     "change-verdict": "calibrate a whole change's verdict on agent PRs against human commits",
     "agentic": "the agentic corpus: agents' PR functions and dated human code (data/agentic)",
     "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
+    "agentic-fragments": "the lines agents' PRs and human commits added, as training text",
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
+    "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
     "deep-inputs": "SmolLM2 log-prob and entropy with the stacked logit (analysis/deep_inputs.py)",
 }
 

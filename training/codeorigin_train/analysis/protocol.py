@@ -82,8 +82,10 @@ def result_name(spec: str) -> str:
 def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
     """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
     shipped transformer; `stacked-syntax`: its features with the syntax n-grams, version 3;
-    `stacked-repo`: a second linear member on repository code only; `stacked-wW`: the agentic
-    rows weighted W), or a model folder (scored through the runtime)."""
+    `stacked-repo`: a second linear member on repository code only; `stacked-frag`: the lines
+    the agentic training repositories' changes added as more training text, WORK/
+    agentic-fragments.parquet; `stacked-wW`: the agentic rows weighted W), or a model folder
+    (scored through the runtime)."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -93,13 +95,19 @@ def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
 
         name, _, transformer = spec.partition(":")
         syntax = name == "stacked-syntax"
-        plain = name in ("stacked", "stacked-syntax", "stacked-repo")
+        plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag")
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
         config = LinearConfig(features=FeatureConfig().with_syntax()) if syntax else None
+        fragments = None
+        if name == "stacked-frag":
+            path = work / "agentic-fragments.parquet"
+            if not path.exists():
+                raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
+            fragments = pd.read_parquet(path)
         return StackedLearner(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=name,
-                              repo_member=name == "stacked-repo")  # fmt: skip
+                              repo_member=name == "stacked-repo", fragments=fragments)  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -111,9 +119,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo][:TRANSFORMER_FOLDER] (W: the weight "
-                   "of the agentic rows in the linear member; -syntax: with the syntax n-grams; "
-                   "-repo: a second linear member on repository code), or model folders")
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag][:TRANSFORMER_FOLDER] (W: the "
+                   "weight of the agentic rows in the linear member; -syntax: with the syntax "
+                   "n-grams; -repo: a second linear member on repository code; -frag: the lines "
+                   "the changes added as more training text), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")

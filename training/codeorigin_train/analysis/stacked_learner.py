@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 class StackedLearner:
     """See the module docstring. `pool` is every row the protocol may train or judge; `config`
     the linear member's recipe (its features: `FeatureConfig().with_syntax()` for the syntax
-    n-grams); `repo_member` stacks a second linear member trained on repository code only."""
+    n-grams); `repo_member` stacks a second linear member trained on repository code only;
+    `fragments` (`data.agentic.fragments`) are more training text for the linear member: in each
+    fit, the fragments of the agentic repositories among its training rows (a fold that holds a
+    repository out, the cross-fitting's included, holds its fragments out too)."""
 
     retrains = True
 
@@ -51,6 +54,7 @@ class StackedLearner:
         real_project_humans: bool = False,
         name: str | None = None,
         repo_member: bool = False,
+        fragments: pd.DataFrame | None = None,
     ) -> None:
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
@@ -59,6 +63,10 @@ class StackedLearner:
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
         t0 = time.perf_counter()
+        self.fragments = None
+        if fragments is not None:  # never a text the protocol judges
+            self.fragments = fragments[~fragments["code"].isin(set(pool["code"]))]
+            pool = pd.concat([pool, self.fragments])
         unique = pool.drop_duplicates("code")
         codes = unique["code"].tolist()
         self.index = {c: i for i, c in enumerate(codes)}
@@ -93,7 +101,15 @@ class StackedLearner:
     def _t(self, frame: pd.DataFrame) -> np.ndarray:
         return transformer_logits(self.transformer, frame["code"].tolist(), self.cache)
 
+    def with_fragments(self, train: pd.DataFrame) -> pd.DataFrame:
+        """`train` and the fragments of the agentic repositories among its rows."""
+        if self.fragments is None:
+            return train
+        repos = set(train.loc[train["source"] == "aidev", "repo"])
+        return pd.concat([train, self.fragments[self.fragments["repo"].isin(repos)]])
+
     def _fit_linear(self, train: pd.DataFrame) -> Any:
+        train = self.with_fragments(train)
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)

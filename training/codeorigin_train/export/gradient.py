@@ -281,6 +281,7 @@ def parity_feeds(
     """Batches that exercise the graph: several lengths, right padding, both baselines, path masks."""
     cls_id, sep_id, pad_id = special_ids
     rng = np.random.default_rng(seed)
+    low = min(999, vocab_size // 2)  # ordinary tokens, past the specials of a small vocabulary
     feeds = []
     for n in lengths:
         b = 4
@@ -291,7 +292,7 @@ def parity_feeds(
             used = n - (r * n) // (2 * b)  # row r padded by a growing amount
             used = max(used, 2)
             ids[r, 0] = cls_id
-            ids[r, 1 : used - 1] = rng.integers(999, min(vocab_size, 30000), size=used - 2)
+            ids[r, 1 : used - 1] = rng.integers(low, min(vocab_size, 30000), size=used - 2)
             ids[r, used - 1] = sep_id
             mask[r, :used] = 1
             path[r, 1 : used - 1] = 1.0

@@ -1,0 +1,150 @@
+"""`codeorigin-train agentic-fragments`: the lines the changes added, as training text.
+
+    codeorigin-train agentic-fragments --data-root ../shared/data \\
+        --out training/work/agentic-fragments.parquet
+
+The corpus' rows (`build`) are whole functions of which a change added at least 90% of the lines:
+of the 19,118 function spans in the agents' post-images, 17,552 had fewer lines added, so most of
+what the agents wrote (lines added inside existing functions, new methods too short to judge,
+module-level code, test cases) is in no row. A fragment is a run of consecutive lines that a
+change added to one file (`core.diffs`), cut into pieces of at most `--max-lines` lines and kept
+when it has at least `--min-lines` lines and `--min-tokens` whitespace-separated tokens. Agents'
+pull requests give the LLM fragments; the dated human commits of the same repositories (the same
+kind of text: lines added in a change) the human ones. Snapshots add none: their files were not
+written in a change.
+
+Fragments are training text for the linear member only (`codeorigin-train protocol --learners
+stacked-frag`): they are not functions, so nothing is judged or calibrated on them. Each carries its
+repository and the corpus' split of that repository, so a fold that holds a repository out holds
+its fragments out too. Exact duplicates are removed (a text on both sides from both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin.core import languages
+from codeorigin.core.diffs import DiffError, added_lines
+from codeorigin.core.normalize import normalize
+from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, read_shared
+from codeorigin_train.data.splits import split_of
+
+log = logging.getLogger(__name__)
+
+SOURCE = "aidev-fragment"
+
+
+@dataclass(frozen=True)
+class FragmentRules:
+    """Which runs of added lines become fragments, and how long ones are cut."""
+
+    min_lines: int = 6
+    max_lines: int = 60
+    min_tokens: int = 15
+
+
+def runs(lines: set[int]) -> list[tuple[int, int]]:
+    """Maximal runs of consecutive line numbers, as (first, last) pairs in order."""
+    out: list[tuple[int, int]] = []
+    for n in sorted(lines):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+def pieces(first: int, last: int, rules: FragmentRules) -> Iterator[tuple[int, int]]:
+    """A run cut into pieces of at most `rules.max_lines` lines; pieces that are too short to
+    keep are dropped (a long run's last piece can be)."""
+    for start in range(first, last + 1, rules.max_lines):
+        end = min(last, start + rules.max_lines - 1)
+        if end - start + 1 >= rules.min_lines:
+            yield start, end
+
+
+def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str, object]]:
+    """The fragments of one pull request or human commit, as rows."""
+    try:
+        added = added_lines(change.patch())
+    except DiffError:
+        log.warning("%s %s %s: unreadable patch", change.repo, change.kind, change.ident)
+        return
+    for f in change.files:
+        lines = added.get(f.path)
+        text = f.read() if lines else None
+        if text is None:
+            continue
+        language = languages.for_file(f.path, text)
+        if language is None:
+            continue
+        file_lines = text.split("\n")
+        for first, last in runs(lines or set()):
+            for start, end in pieces(first, last, rules):
+                code = normalize("\n".join(file_lines[start - 1 : end])).text
+                if len(code.split()) < rules.min_tokens:
+                    continue
+                yield {
+                    "code": code, "label": int(change.agent != HUMAN_AGENT), "language": language,
+                    "source": SOURCE, "generator": change.agent, "group": change.repo,
+                    "repo": change.repo, "agent": change.agent, "origin": change.kind,
+                    "change": change.ident, "path": f.path, "start_line": start, "end_line": end,
+                    "date": change.date, "is_test": f.is_test,
+                }  # fmt: skip
+
+
+def fragment_rows(changes: list[Change], rules: FragmentRules, seed: int = 0) -> pd.DataFrame:
+    """Every change's fragments, exact duplicates removed, split by repository as the corpus is."""
+    df = pd.DataFrame([row for change in changes for row in change_fragments(change, rules)])
+    if df.empty:
+        return df
+    labels = df.groupby("code")["label"].nunique()
+    df = df[~df["code"].isin(labels[labels > 1].index)].drop_duplicates("code")
+    df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+    return df.reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    p = argparse.ArgumentParser(prog="codeorigin-train agentic-fragments",
+                                description=__doc__.split("\n")[0])  # fmt: skip
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
+    p.add_argument("--out", type=Path, default=Path("training/work/agentic-fragments.parquet"))
+    p.add_argument("--min-lines", type=int, default=FragmentRules.min_lines)
+    p.add_argument("--max-lines", type=int, default=FragmentRules.max_lines)
+    p.add_argument("--min-tokens", type=int, default=FragmentRules.min_tokens)
+    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
+    args = p.parse_args(argv)
+    root = args.data_root / FOLDER
+    if not root.is_dir():
+        raise SystemExit(f"{root} not found: give --data-root")
+    t0 = time.perf_counter()
+    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens)
+    changes, _ = read_shared(root)
+    df = fragment_rows(changes, rules, args.seed)
+    record = {
+        "rules": asdict(rules),
+        "rows": len(df),
+        "by_agent": df.groupby("agent").size().to_dict() if len(df) else {},
+        "by_split_label": {f"{s}/{'llm' if y else 'human'}": int(n)
+                           for (s, y), n in df.groupby(["split", "label"]).size().items()},
+        "seconds": round(time.perf_counter() - t0, 1),
+    }  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(args.out, index=False)
+    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
