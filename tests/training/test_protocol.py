@@ -160,6 +160,7 @@ def test_fragments_train_only_in_folds_that_train_on_their_repository(
     none of a repository the fold (or the cross-fitting inside it) holds out; a fragment that
     repeats a text the protocol judges is never used."""
     from codeorigin_train.analysis.protocol import learner_for
+    from codeorigin_train.fit.crossfit import with_fragments
 
     pool = _pool()
     _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
@@ -167,7 +168,7 @@ def test_fragments_train_only_in_folds_that_train_on_their_repository(
     fragments = learner.fragments  # type: ignore[attr-defined]
     assert len(fragments) == 5 * 4 and not set(fragments["code"]) & set(pool["code"])
     train, _ = pr.training_rows(pool[~pool["repo"].isin(["a/one", "a/two"])], pr.ProtocolConfig())
-    added = learner.with_fragments(train)  # type: ignore[attr-defined]
+    added = with_fragments(train, fragments)
     extra = added[added["source"] == "aidev-fragment"]
     assert set(extra["repo"]) == {"b/one", "c/one"}  # the train split's repositories, not codex's
     assert len(added) == len(train) + 2 * 4

@@ -149,3 +149,31 @@ def test_the_member_command_retrains_the_transformer_without_the_agentic_corpus(
     assert np.isfinite(score.logit)
     with pytest.raises(SystemExit, match="scratch-bpe-"):
         main([*argv, "--name", "pool-member"])
+
+
+def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
+    """`stack --fragments`: the lines the agentic train repositories' changes added train the
+    linear member (a word only the agents' fragments use pushes it up), and the cross-fitted rows
+    are the same rows either way (which fragments join a fold: `test_protocol.py`)."""
+    from codeorigin_train.export.stacked import linear_member
+    from helpers.stackedmodel import planted_frame
+
+    frame = planted_frame(200)
+    frame["repo"] = frame["group"]
+    frame["source"] = np.where(frame["split"] == "train", "aidev", "realcode")
+    train_repos = sorted(set(frame.loc[frame["split"] == "train", "repo"]))
+    rows = []
+    for i, repo in enumerate(train_repos * 3):
+        label = i % 2
+        word = "quokka" if label else "plain"
+        rows.append({"code": f"    {word}_total = {word}_sum(values, {i})\n    return {word}_total\n",
+                     "label": label, "language": "python", "source": "aidev-fragment", "repo": repo})  # fmt: skip
+    fragments = pd.DataFrame(rows)
+    probe = ["def f(values):\n    quokka_total = quokka_sum(values, 3)\n    return quokka_total\n"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain, rows_a, oof_a = linear_member(frame, tmp_path / "a", None, 3)
+    fed, rows_b, oof_b = linear_member(frame, tmp_path / "b", None, 3, fragments=fragments)
+    assert fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5  # type: ignore[call-arg]
+    assert rows_a.index.equals(rows_b.index) and len(oof_a) == len(oof_b) == 120
+    assert not (oof_a == oof_b).all()  # each cross-fitting fold trained on its repositories' fragments

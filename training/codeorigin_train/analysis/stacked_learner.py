@@ -27,7 +27,12 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
-from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, calibration_rows, threshold_rows
+from codeorigin_train.fit.crossfit import (
+    REAL_PROJECT_SOURCES,
+    calibration_rows,
+    threshold_rows,
+    with_fragments,
+)
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
 from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
@@ -101,15 +106,8 @@ class StackedLearner:
     def _t(self, frame: pd.DataFrame) -> np.ndarray:
         return transformer_logits(self.transformer, frame["code"].tolist(), self.cache)
 
-    def with_fragments(self, train: pd.DataFrame) -> pd.DataFrame:
-        """`train` and the fragments of the agentic repositories among its rows."""
-        if self.fragments is None:
-            return train
-        repos = set(train.loc[train["source"] == "aidev", "repo"])
-        return pd.concat([train, self.fragments[self.fragments["repo"].isin(repos)]])
-
     def _fit_linear(self, train: pd.DataFrame) -> Any:
-        train = self.with_fragments(train)
+        train = with_fragments(train, self.fragments)
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)

@@ -7,7 +7,8 @@
 
 1. the linear member (`variants/linear.py`, through the registry) trained on the train rows (with
    `--train-cap N`, at most N rows of each source and label outside the agentic corpus and the
-   real-project code, as the protocol's fits read them), or loaded from `--linear-run` (a
+   real-project code, as the protocol's fits read them; with `--fragments`, also the lines the
+   changes of the agentic train repositories added), or loaded from `--linear-run` (a
    `codeorigin-train train --variants linear` run folder);
 2. the linear member cross-fitted by repository over the agentic train rows (`fit.crossfit`,
    `--crossfit-folds`, 0 to skip): their out-of-fold logits join the validation rows';
@@ -45,7 +46,7 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
-from codeorigin_train.fit.crossfit import crossfit, threshold_rows
+from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
     fit_stacker,
@@ -97,32 +98,50 @@ def transformer_logits(
 
 
 def linear_member(
-    frame: pd.DataFrame, run: Path, linear_run: Path | None, folds: int, syntax: bool = False
+    frame: pd.DataFrame,
+    run: Path,
+    linear_run: Path | None,
+    folds: int,
+    syntax: bool = False,
+    fragments: pd.DataFrame | None = None,
 ) -> tuple[Variant, pd.DataFrame, np.ndarray]:
     """(the linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`). The train
     rows' feature matrix is computed once, for the member and for every cross-fitting fold.
-    `syntax`: the features with the syntax n-grams (version 3)."""
+    `syntax`: the features with the syntax n-grams (version 3). `fragments`: more training text,
+    the lines the agentic train repositories' changes added (`fit.crossfit.with_fragments`: a
+    cross-fitting fold that holds a repository out holds its fragments out too)."""
     features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
     variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
+    if fragments is not None:
+        fragments = fragments[~fragments["code"].isin(set(frame["code"]))]
+        texts = pd.concat([train, fragments], ignore_index=True)  # fragments after the train rows
+        fragments = texts.iloc[len(train) :]
+    else:
+        texts = train
     crossfits = folds > 0 and bool((train["source"] == "aidev").any())
     x = (
-        variant.matrix(train["code"].tolist(), train["language"].tolist()).tocsr()  # type: ignore[attr-defined]
+        variant.matrix(texts["code"].tolist(), texts["language"].tolist()).tocsr()  # type: ignore[attr-defined]
         if crossfits or linear_run is None
         else None
     )
+
+    def fit_rows(rows: pd.DataFrame) -> Any:
+        rows = with_fragments(rows, fragments)
+        return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
+
     if linear_run is not None:
         variant.load(linear_run)
         shutil.copyfile(linear_run / LINEAR_FILE, run / LINEAR_FILE)
     else:
-        variant.model = variant.fit_matrix(x, train["label"])  # type: ignore[attr-defined]
+        variant.model = fit_rows(train)  # type: ignore[attr-defined]
         variant.save(run)  # type: ignore[attr-defined]
     if not crossfits:
         return variant, train.iloc[:0], np.zeros(0)
 
     def fit_member(rows: pd.DataFrame) -> Any:
-        model = variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
+        model = fit_rows(rows)
         return lambda f: model.decision_function(x[f.index.to_numpy()])
 
     rows, oof = crossfit(train, fit_member, folds=folds)
@@ -252,8 +271,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     run = work / "linear"
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    fragments = pd.read_parquet(args.fragments) if args.fragments is not None else None
     variant, rows, oof = linear_member(
-        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams
+        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -294,6 +314,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      else "every held-out human row",
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
+                     "fragments": str(args.fragments) if args.fragments is not None else None,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     folder = write_stacked_folder(
@@ -376,6 +397,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--crossfit-folds", type=int, default=3,
                    help="cross-fit the linear member over the agentic train rows by repository "
                    "in K folds for the stacker and thresholds (0: validation rows only)")
+    p.add_argument("--fragments", type=Path, default=None,
+                   help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
+                   "as more training text for the linear member, those of its train repositories")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
                    "(feature version 3; measured and not shipped, see the training README)")

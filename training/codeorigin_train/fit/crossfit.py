@@ -27,6 +27,7 @@ from codeorigin_train.data.splits import unit
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 SOURCE = "aidev"  # the agentic corpus (`data/agentic`): repository code of both labels
+FRAGMENTS = "aidev-fragment"  # the lines its changes added (`data.agentic.fragments`)
 FOLDS = 3
 SEED = 7
 
@@ -59,6 +60,16 @@ def crossfit(
         parts.append(held)
         logits.append(np.asarray(score(held), dtype=np.float64))
     return pd.concat(parts), np.concatenate(logits)
+
+
+def with_fragments(train: pd.DataFrame, fragments: pd.DataFrame | None) -> pd.DataFrame:
+    """`train` and the `fragments` of the agentic repositories among its rows. A fragment trains
+    only beside its repository's functions, so a fold or a cross-fitting that holds a repository
+    out holds its fragments out too."""
+    if fragments is None or fragments.empty:
+        return train
+    repos = set(train.loc[train["source"] == SOURCE, "repo"])
+    return pd.concat([train, fragments[fragments["repo"].isin(repos)]])
 
 
 def calibration_rows(

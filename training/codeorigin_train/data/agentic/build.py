@@ -121,6 +121,14 @@ def corpus_rows(
     return df[[*COLUMNS, *PROVENANCE]].reset_index(drop=True), record
 
 
+def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
+    """`df` to the parquet file `out` and `record` (what was kept and dropped) beside it, as
+    `out` with the suffix `.json`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(out, index=False)
+    out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+
+
 def summary(df: pd.DataFrame) -> dict:
     """Counts by agent, language and split, and repositories per agent: the README's table."""
     return {
@@ -175,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     record["seconds"] = round(time.perf_counter() - start, 1)
     record["summary"] = summary(df)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(args.out, index=False)
-    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    write_rows(df, args.out, record)
     print(json.dumps(record["summary"], indent=2))
     print(f"{len(df)} rows in {record['seconds']} s -> {args.out}")
     return 0

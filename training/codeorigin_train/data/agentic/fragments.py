@@ -34,7 +34,7 @@ import pandas as pd
 from codeorigin.core import languages
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin.core.normalize import normalize
-from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS
+from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS, write_rows
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, read_shared
 from codeorigin_train.data.splits import split_of
 
@@ -139,9 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                            for (s, y), n in df.groupby(["split", "label"]).size().items()},
         "seconds": round(time.perf_counter() - t0, 1),
     }  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(args.out, index=False)
-    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    write_rows(df, args.out, record)
     print(json.dumps(record, indent=2))
     return 0
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from codeorigin_train.data.agentic.build import PROVENANCE
+from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
 from codeorigin_train.data.clean import deduplicate
 from codeorigin_train.data.splits import capped
 
@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     for col in PROVENANCE:
         if col not in df:
             df[col] = None
-    df.to_parquet(args.out, index=False)
-    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    write_rows(df, args.out, record)
     print(json.dumps(record, indent=2))
     return 0
 
