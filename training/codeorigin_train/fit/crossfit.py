@@ -27,7 +27,6 @@ from codeorigin_train.data.splits import unit
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 SOURCE = "aidev"  # the agentic corpus (`data/agentic`): repository code of both labels
-FRAGMENTS = "aidev-fragment"  # the lines its changes added (`data.agentic.fragments`)
 FOLDS = 3
 SEED = 7
 
