@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.analysis.common import auroc
+
 log = logging.getLogger(__name__)
 
 STAGES = ("all", "sample", "lm", "stacked", "analyse")
@@ -214,13 +216,6 @@ def stacked_scores(
 
 
 # ---------------------------------------------------------------- analysis
-def auroc(y: np.ndarray, s: np.ndarray) -> float | None:
-    """AUROC, or None when `y` has one label only."""
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else None
-
-
 def recall_at_fpr(y: np.ndarray, s: np.ndarray, fpr: float = 0.01) -> tuple[float, float, float]:
     """Recall of label-1 rows at the lowest threshold flagging at most `fpr` of label-0 rows
     (flag: score > threshold). Returns (recall, realised fpr, threshold)."""

@@ -37,36 +37,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.export.stacked import auroc, training_frame
+from codeorigin_train.fit.crossfit import SOURCE as AGENTIC_SOURCE
+
 log = logging.getLogger("codeorigin_train.member")
 
-AGENTIC_SOURCE = "aidev"
 FAMILY = "scratch-bpe"  # a run name `scratch-bpe-<recipe>` is a recipe of it
 
 
 def member_frame(pool: pd.DataFrame, cap: int) -> pd.DataFrame:
     """The pool's rows as the member trains on them: the protocol's capped train split
     (`training_frame`), its validation and test splits, and no row of the agentic corpus."""
-    from codeorigin_train.export.stacked import training_frame
-
     frame = training_frame(pool.reset_index(drop=True), cap)
     return frame[frame["source"] != AGENTIC_SOURCE].reset_index(drop=True)
-
-
-def _auroc(y: np.ndarray, s: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, s)) if np.unique(y).size == 2 else None
 
 
 def by_group(frame: pd.DataFrame, rows: np.ndarray, logits: np.ndarray) -> dict[str, Any]:
     """AUROC of `logits` (rows `rows` of `frame`) overall, by source and by language."""
     sub = frame.iloc[rows]
     y = sub["label"].to_numpy()
-    out: dict[str, Any] = {"n": len(rows), "auroc": _auroc(y, logits)}
+    out: dict[str, Any] = {"n": len(rows), "auroc": auroc(y, logits)}
     for col in ("source", "language"):
         values = sub[col].astype(str).to_numpy()
         out[col] = {
-            g: {"n": int((values == g).sum()), "auroc": _auroc(y[values == g], logits[values == g])}
+            g: {"n": int((values == g).sum()), "auroc": auroc(y[values == g], logits[values == g])}
             for g in sorted(set(values))
         }
     return out

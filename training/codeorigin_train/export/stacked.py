@@ -114,7 +114,8 @@ def linear_member(
     features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
     variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
-    if fragments is not None:
+    if fragments is not None:  # those of the train repositories, repeating no row of the frame
+        fragments = with_fragments(train, fragments).iloc[len(train) :]
         fragments = fragments[~fragments["code"].isin(set(frame["code"]))]
         texts = pd.concat([train, fragments], ignore_index=True)  # fragments after the train rows
         fragments = texts.iloc[len(train) :]
