@@ -220,3 +220,25 @@ def test_fragments_are_the_lines_each_change_added(clones: tuple[Path, Path]) ->
     human = df[df["label"] == 0]
     assert set(human["origin"]) == {"commit"} and "def chunked(items, size):" in human.iloc[0]["code"]
     assert set(df["source"]) == {"aidev-fragment"} and df.groupby("repo")["split"].nunique().max() == 1
+
+
+def test_context_functions_are_the_ones_the_pull_request_left_untouched(
+    clones: tuple[Path, Path],
+) -> None:
+    """`agentic-context`: the functions of the agent's files that its pull request did not touch
+    (contemporary code of the same file), not the one it edited nor the one it wrote."""
+    from codeorigin_train.data.agentic.changes import read_clones
+    from codeorigin_train.data.agentic.context import agent_share, context_rows
+
+    changes, snapshots = read_clones(*clones)
+    df, record = context_rows(changes, snapshots)
+    assert df["name"].tolist() == ["join_headers"] and record["rows"] == 1
+    assert df["dated_history"].tolist() == [True]  # the clone has commits before 2021
+    row = df.iloc[0]
+    assert (row["label"], row["origin"], row["next_to"], row["source"]) == (
+        0, "context", "devin", "aidev-context")
+    assert (row["start_line"], row["end_line"], row["added"]) == (8, 12, 0.0)
+    # A function whose long lines an agent added elsewhere in the repository may be the agent's.
+    written = {'cleaned = name.strip().replace("_", "-")'}
+    code = 'def f(name):\n    cleaned = name.strip().replace("_", "-")\n    return cleaned.upper()'
+    assert agent_share(code, written) == pytest.approx(1 / 3) and agent_share("x = 1\n}", written) == 0.0

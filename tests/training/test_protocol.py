@@ -87,6 +87,36 @@ def test_every_part_and_the_card_section() -> None:
     assert "| codex |" in text and "| semeval |" in text and "| <=2014 |" in text
 
 
+def _context(pool: pd.DataFrame) -> pd.DataFrame:
+    """Untouched functions of the agents' files: human-looking code of every agentic repository."""
+    repos = pool.loc[pool["source"] == "aidev", ["repo", "split"]].drop_duplicates()
+    rows = [{"code": HUMAN.format(name=f"ctx_{n}_{i}"), "label": 0, "language": "python",
+             "source": "aidev-context", "agent": "human", "repo": repo, "split": split,
+             "group": f"repo:{repo}", "judged": True, "generator": "human",
+             "dated_history": repo.endswith("one")}
+            for n, (repo, split) in enumerate(repos.itertuples(index=False)) for i in range(5)]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_context_functions_are_judged_against_the_held_out_agents_code() -> None:
+    pool = _pool()
+    pool.loc[pool["repo"] == "b/two", "split"] = "test"
+    context = _context(pool)
+    result = pr.run_protocol(pool, Recording(), pr.ProtocolConfig(), parts=["main", "loao"],
+                             context=context)  # fmt: skip
+    codex = result["loao"]["codex"]["context"]
+    assert codex["n"] == 10 and codex["flagged"] == round(codex["fpr"] * 10)
+    assert codex["auroc"] > 0.9 and set(codex["by_language"]) == {"python"}
+    assert {k: v["n"] for k, v in codex["by_history"].items()} == {"dated": 5, "new": 5}
+    test_repos = set(context.loc[context["split"] == "test", "repo"])
+    assert result["main"]["agentic_context"]["n"] == 5 * len(test_repos)
+    text = "\n".join(markdown({"dataset": "d", "pool_rows": 1, "pool_judged": 1,
+                               "learners": {"char-ngram": result}}))  # fmt: skip
+    assert "**Era-matched human code**" in text and "| leave one agent out: codex |" in text
+    assert "char-ngram: AUROC | flagged, dated repositories | flagged, newer repositories" in text
+    assert "| main split: agentic test repositories |" in text
+
+
 def test_a_model_folder_is_scored_through_the_runtime(tiny_model_dir: Path) -> None:
     pool = _pool()
     learner = pr.FolderLearner(tiny_model_dir)

@@ -46,6 +46,7 @@ FORWARDED = {
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "agentic-fragments": "codeorigin_train.data.agentic.fragments",
+    "agentic-context": "codeorigin_train.data.agentic.context",
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
     "member": "codeorigin_train.export.member",

@@ -35,6 +35,7 @@ HELP = {
     "agentic": "the agentic corpus: agents' PR functions and dated human code (data/agentic)",
     "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
     "agentic-fragments": "the lines agents' PRs and human commits added, as training text",
+    "agentic-context": "the functions agents' PRs left untouched: contemporary code (data/agentic/context.py)",
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 
 KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date"]  # fmt: skip
+
+
+#: `stacked-pair`: LLM bodies per paired function of the training projects (as `scratch --paired 2`).
+PAIRED_PER_FUNCTION = 2
 
 
 def judged_mask(frame: pd.DataFrame) -> pd.Series:
@@ -79,13 +85,19 @@ def result_name(spec: str) -> str:
     return name if name == NgramLearner.name or name.startswith("stacked") else Path(spec).name
 
 
-def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
+def learner_for(
+    spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
+) -> Learner:
     """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
     shipped transformer; `stacked-syntax`: its features with the syntax n-grams, version 3;
     `stacked-repo`: a second linear member on repository code only; `stacked-frag`: the lines
     the agentic training repositories' changes added as more training text, WORK/
-    agentic-fragments.parquet; `stacked-wW`: the agentic rows weighted W), or a model folder
-    (scored through the runtime)."""
+    agentic-fragments.parquet; `stacked-ctx`: those and the context functions of the training
+    repositories with a dated history as human text; `stacked-pair`: the fragments and the
+    paired functions of training projects (WORK/paired.parquet: each human function and 2 LLM
+    bodies written for its signature); `stacked-wW`: the agentic rows weighted W; any of them
+    ending in `-cC`: the linear member's regularisation C instead of 4), or a model folder
+    (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -93,21 +105,41 @@ def learner_for(spec: str, pool: pd.DataFrame, work: Path) -> Learner:
         from codeorigin_train.analysis.stacked_learner import StackedLearner
         from codeorigin_train.variants.linear import LinearConfig
 
-        name, _, transformer = spec.partition(":")
+        full, _, transformer = spec.partition(":")
+        # `-cC` at the end: the linear member's inverse regularisation strength (default 4).
+        m = re.fullmatch(r"(stacked.*?)(?:-c(\d+(?:\.\d+)?))?", full)
+        name, c = (m.group(1), m.group(2)) if m else (full, None)
+        linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
-        plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag")
+        plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag", "stacked-ctx",
+                         "stacked-pair", "stacked-nb")
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
-        config = LinearConfig(features=FeatureConfig().with_syntax()) if syntax else None
+        config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
-        if name == "stacked-frag":
+        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb"):
             path = work / "agentic-fragments.parquet"
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
             fragments = pd.read_parquet(path)
+        if name == "stacked-ctx":
+            if context is None:
+                raise SystemExit("stacked-ctx trains on the context functions: give --context")
+            # Only repositories with code before 2021: in newer ones, assistants wrote much of it.
+            fragments = pd.concat([fragments, context[context["dated_history"]]])
+        extra = None
+        if name == "stacked-pair":
+            from codeorigin_train.data.realcode.paired import training_rows
+
+            path = work / "paired.parquet"
+            if not path.exists():
+                raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
+            extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
         return StackedLearner(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
-                              config=config, agentic_weight=weight, name=name,
-                              repo_member=name == "stacked-repo", fragments=fragments)  # fmt: skip
+                              config=config, agentic_weight=weight, name=full,
+                              repo_member=name == "stacked-repo", fragments=fragments,
+                              judged_too=context, extra_train=extra,
+                              nb_member=name == "stacked-nb")  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -119,16 +151,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag][:TRANSFORMER_FOLDER] (W: the "
-                   "weight of the agentic rows in the linear member; -syntax: with the syntax "
-                   "n-grams; -repo: a second linear member on repository code; -frag: the lines "
-                   "the changes added as more training text), or model folders")
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair][-cC]"
+                   "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
+                   "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
+                   "code; -frag: the lines the changes added as more training text; -ctx: those "
+                   "and the context functions of repositories with a dated history as human text "
+                   "(needs --context); -pair: the fragments and the paired functions of training "
+                   "projects; C: the linear member's regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
     p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
     p.add_argument("--pool", type=Path,
                    help="the pool's parquet file: read when it exists, else built and written")
+    p.add_argument("--context", type=Path,
+                   help="the context functions (`codeorigin-train agentic-context`): judged by "
+                   "the main split and leave one agent out, the era-matched human code")
     p.add_argument("--reuse", action="store_true",
                    help="take a learner's results from OUT/<learner>.json when it exists")
     for name, value in ProtocolConfig().__dict__.items():
@@ -149,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
             pool.to_parquet(args.pool, index=False)
     log.info("pool: %d rows (%d judged) in %.0f s", len(pool), pool["judged"].sum(),
              time.perf_counter() - t0)  # fmt: skip
+    context = None
+    if args.context is not None:
+        context = pd.read_parquet(args.context)
+        context = context[~context["code"].isin(set(pool["code"]))].assign(judged=True)
+        log.info("context: %d functions of %d repositories", len(context), context["repo"].nunique())
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     for spec in args.learners:
@@ -157,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             saved = json.loads(path.read_text())
             results[saved["learner"]] = saved
             continue
-        learner = learner_for(spec, pool, args.work)
-        result = run_protocol(pool, learner, cfg, parts=args.parts)
+        learner = learner_for(spec, pool, args.work, context)
+        result = run_protocol(pool, learner, cfg, parts=args.parts, context=context)
         if path.exists():  # parts run apart (`--parts loso` in a second process) go together
             result = {**json.loads(path.read_text()), **result}
         results[learner.name] = result

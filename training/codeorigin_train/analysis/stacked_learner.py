@@ -38,6 +38,8 @@ from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
 log = logging.getLogger(__name__)
 
+NB_ALPHA = 0.1  # the naive Bayes member's smoothing (`nb_member`)
+
 
 class StackedLearner:
     """See the module docstring. `pool` is every row the protocol may train or judge; `config`
@@ -45,7 +47,10 @@ class StackedLearner:
     n-grams); `repo_member` stacks a second linear member trained on repository code only;
     `fragments` (`data.agentic.fragments`) are more training text for the linear member: in each
     fit, the fragments of the agentic repositories among its training rows (a fold that holds a
-    repository out, the cross-fitting's included, holds its fragments out too)."""
+    repository out, the cross-fitting's included, holds its fragments out too); `judged_too`
+    are texts the protocol judges beyond the pool (the context functions), featurised with it;
+    `extra_train` is training text of every linear fit (the paired functions of training
+    projects), never judged."""
 
     retrains = True
 
@@ -60,10 +65,14 @@ class StackedLearner:
         name: str | None = None,
         repo_member: bool = False,
         fragments: pd.DataFrame | None = None,
+        judged_too: pd.DataFrame | None = None,
+        extra_train: pd.DataFrame | None = None,
+        nb_member: bool = False,
     ) -> None:
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
         self.repo_member = repo_member
+        self.nb_member = nb_member
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
@@ -72,6 +81,12 @@ class StackedLearner:
         if fragments is not None:  # never a text the protocol judges
             self.fragments = fragments[~fragments["code"].isin(set(pool["code"]))]
             pool = pd.concat([pool, self.fragments])
+        self.extra_train = None
+        if extra_train is not None:
+            self.extra_train = extra_train[~extra_train["code"].isin(set(pool["code"]))]
+            pool = pd.concat([pool, self.extra_train])
+        if judged_too is not None:
+            pool = pd.concat([pool, judged_too])
         unique = pool.drop_duplicates("code")
         codes = unique["code"].tolist()
         self.index = {c: i for i, c in enumerate(codes)}
@@ -108,6 +123,8 @@ class StackedLearner:
 
     def _fit_linear(self, train: pd.DataFrame) -> Any:
         train = with_fragments(train, self.fragments)
+        if self.extra_train is not None:
+            train = pd.concat([train, self.extra_train])
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)
@@ -118,6 +135,19 @@ class StackedLearner:
         real-project functions): `repo_member`, an experiment of the protocol."""
         return self._fit_linear(train[train["source"].isin(REAL_PROJECT_SOURCES)])
 
+    def _fit_nb(self, train: pd.DataFrame) -> Any:
+        """Multinomial naive Bayes on the same features and text (`nb_member`): its logit is the
+        log-count ratio of the two labels, linear in the features like the linear member's, so the
+        two would ship folded into one member. An experiment of the protocol."""
+        from sklearn.naive_bayes import MultinomialNB
+
+        train = with_fragments(train, self.fragments)
+        if self.extra_train is not None:
+            train = pd.concat([train, self.extra_train])
+        nb = MultinomialNB(alpha=NB_ALPHA, fit_prior=False).fit(self._x(train), train["label"])
+        ratio = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
+        return lambda f: np.asarray(self._x(f) @ ratio, dtype=np.float64)
+
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear)
         scorers = {"linear": linear}
@@ -126,6 +156,10 @@ class StackedLearner:
             same, repo_cal, scorers["repo"] = calibration_rows(train, val, self._fit_repo)
             assert same.index.equals(cal.index)  # the same folds: the same rows in one order
             m_cal["repo"] = repo_cal
+        if self.nb_member:
+            same, nb_cal, scorers["nb"] = calibration_rows(train, val, self._fit_nb)
+            assert same.index.equals(cal.index)
+            m_cal["nb"] = nb_cal
 
         def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
             return {"transformer": self._t(f), **{k: s(f) for k, s in scorers.items()}}

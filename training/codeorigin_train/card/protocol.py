@@ -75,7 +75,7 @@ def markdown(summary: dict[str, Any]) -> list[str]:
                 else ((r.get("lro") or {}).get("by_language") or {}).get(k)),
         "",
     ]
-    out += _loso(L) + _main(L) + _era(L)
+    out += _loso(L) + _main(L) + _era(L) + _context(L)
     return out
 
 
@@ -132,6 +132,46 @@ def _era(L: dict[str, Any]) -> list[str]:
                 c = (((r.get("main") or {}).get("era") or {}).get(part) or {}).get(key)
                 cells.append(f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a")
             out.append(f"| {key} | " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _context(L: dict[str, Any]) -> list[str]:
+    """The era-matched check, for the learners the protocol ran with the context functions."""
+    keys = [(f"leave one agent out: {a}", ("loao", a)) for a in _keys(L, lambda r: r.get("loao"))]
+    keys.append(("main split: agentic test repositories", ("main", None)))
+
+    def get(r: dict[str, Any], where: tuple[str, str | None]) -> dict[str, Any] | None:
+        part = r.get(where[0]) or {}
+        got = part.get("agentic_context") if where[1] is None else (part.get(where[1]) or {}).get("context")
+        return got if isinstance(got, dict) else None
+
+    names = [n for n, r in L.items() if any(get(r, w) for _, w in keys)]
+    if not names:
+        return []
+
+    def history(c: dict[str, Any], key: str) -> str:
+        h = (c.get("by_history") or {}).get(key)
+        return f"{h['flagged']} of {h['n']} ({fmt(h['mean_p'])})" if h else "n/a"
+
+    out = [
+        "**Era-matched human code** (the functions of the agents' own pull-request files that "
+        "the pull requests left untouched: contemporary code of the same repositories, "
+        "authorship unverified; `codeorigin-train agentic-context`): how well the held-out "
+        "agents' functions rank above them (AUROC), and how many the threshold flags (mean "
+        "probability) in repositories with a history before 2021 and in those created since, "
+        "where assistants wrote much of the code around the agents':",
+        "",
+        "| held out | " + " | ".join(f"{n}: AUROC | flagged, dated repositories | flagged, newer "
+                                      "repositories" for n in names) + " |",
+        "|---|" + "---:|---:|---:|" * len(names),
+    ]  # fmt: skip
+    for label, where in keys:
+        cells = []
+        for n in names:
+            c = get(L[n], where)
+            cells.append(f"{fmt(c['auroc'])} | {history(c, 'dated')} | {history(c, 'new')}"
+                         if c else "n/a | n/a | n/a")  # fmt: skip
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
 

@@ -12,6 +12,13 @@ false-positive rate beside it:
   real-project human functions of test projects (false-positive rate per language) and the agentic
   test repositories out; with the **era control** (`era.era_report`) on its held-out human rows.
 
+Every human row of the agentic corpus predates 2021-07-01. Given the context rows
+(`data.agentic.context`: the functions of the agents' post-images that their pull requests left
+untouched, contemporary code of the same files, authorship unverified), leave one agent out and
+the main split also judge the held-out repositories' context functions: how many the threshold
+flags, and how well the agents' functions rank above them (`context_rates`), the era-matched
+counterpart of the dated human rows.
+
 A learner is either trained in each fold (`NgramLearner`, the character n-gram reference) or a
 model folder scored through the runtime (`FolderLearner`: the shipped model, or any candidate),
 which is never retrained: its leave-out figures say how it does on code it never saw only where
@@ -161,11 +168,40 @@ def scored_rates(scored: pd.DataFrame) -> dict[str, Any]:
     return rates(scored["label"].to_numpy(), scored["p"].to_numpy(), scored["thr"].to_numpy())
 
 
+def context_rates(
+    fitted: Fitted, agents: pd.DataFrame, context: pd.DataFrame
+) -> dict[str, Any] | None:
+    """The agents' functions (`agents`' LLM rows) against the context functions of the same
+    repositories: AUROC, and the share of context functions flagged (`fpr`) with their count,
+    over the functions the learner judges (a model folder judges no function of a language it
+    abstains on)."""
+    agents = agents[agents["label"] == 1]
+    if context.empty or agents.empty:
+        return None
+    scored = judge(fitted, pd.concat([agents, context]))
+    got = scored_rates(scored)
+    ctx = scored[(scored["source"] == context["source"].iloc[0]) & scored["p"].notna()]
+    by_language = {str(lang): {"n": len(g), "fpr": float((g["p"] >= g["thr"]).mean())}
+                   for lang, g in ctx.groupby("language")}  # fmt: skip
+    by_history = {}
+    if "dated_history" in ctx:  # repositories with code before 2021 against newer ones
+        for dated, g in ctx.groupby("dated_history"):
+            key = "dated" if dated else "new"
+            by_history[key] = {"n": len(g), "flagged": int((g["p"] >= g["thr"]).sum()),
+                               "mean_p": float(g["p"].mean())}  # fmt: skip
+    return {"n": got["n_human"], "auroc": got["auroc"], "fpr": got["fpr"],
+            "flagged": int((ctx["p"] >= ctx["thr"]).sum()), "by_language": by_language,
+            "by_history": by_history}  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------ the parts
 
 
-def loao(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
-    """Leave one agent out: its repositories held out whole, its code out of training."""
+def loao(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, context: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Leave one agent out: its repositories held out whole, its code out of training; with
+    `context`, its repositories' context functions judged too."""
     out = {}
     for agent in AGENTS:
         repos = set(pool.loc[pool["agent"] == agent, "repo"])
@@ -176,6 +212,8 @@ def loao(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str,
         test = pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])]
         out[agent] = {**scored_rates(judge(fitted, test)), "repos": len(repos),
                       "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique())}  # fmt: skip
+        if context is not None:
+            out[agent]["context"] = context_rates(fitted, test, context[context["repo"].isin(repos)])
         log.info("LOAO %s %s: %s", learner.name, agent, out[agent])
     return out
 
@@ -214,10 +252,13 @@ def loso(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str,
     return {"folds": out, "mean_auroc": float(np.mean(aurocs)) if aurocs else None}
 
 
-def main_split(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+def main_split(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, context: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Trained on the train split, thresholds on validation; judged on the test split, on the
-    held-out real-project human functions per language, and on the agentic test repositories;
-    the era control on the held-out human rows that carry a date."""
+    held-out real-project human functions per language, and on the agentic test repositories
+    (with `context`, their context functions too); the era control on the held-out human rows
+    that carry a date."""
     from codeorigin_train.evaluation.era import era_report
 
     fitted = _fit(learner, pool, cfg)
@@ -225,7 +266,7 @@ def main_split(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dic
     real = test[test["source"] == "realcode"]
     agentic = test[test["source"] == "aidev"]
     rest = test[~test["source"].isin(["realcode", "aidev"])]
-    return {
+    out = {
         "test": scored_rates(rest),
         "test_by_source": {str(s): scored_rates(g) for s, g in rest.groupby("source")},
         "realcode_fpr_by_language": {
@@ -238,18 +279,32 @@ def main_split(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dic
         "agentic_test": scored_rates(agentic),
         "era": era_report(test[test["label"] == 0]),
     }
+    if context is not None:
+        out["agentic_context"] = context_rates(fitted, agentic, context[context["split"] == "test"])
+    return out
 
 
-PARTS = {"main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso}
+PARTS: dict[str, Callable[..., dict[str, Any]]] = {"main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso}
+
+
+#: The parts that judge the context functions when they are given.
+WITH_CONTEXT = ("main", "loao")
 
 
 def run_protocol(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, parts: list[str] | None = None
+    pool: pd.DataFrame,
+    learner: Learner,
+    cfg: ProtocolConfig,
+    parts: list[str] | None = None,
+    context: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The protocol's parts (all by default) for one learner, with the seconds each took."""
+    """The protocol's parts (all by default) for one learner, with the seconds each took; the
+    context functions (`data.agentic.context`), when given, judged by the main split and leave
+    one agent out."""
     out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
     for name in parts or list(PARTS):
         t0 = time.perf_counter()
-        out[name] = PARTS[name](pool, learner, cfg)
+        extra = {"context": context} if context is not None and name in WITH_CONTEXT else {}
+        out[name] = PARTS[name](pool, learner, cfg, **extra)
         out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
     return out

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
@@ -92,7 +93,11 @@ def transformer_logits(
         last = start + 256 >= len(todo)
         if cache is not None and (last or (start // 256) % 8 == 7):  # a run cut short keeps them
             cache.parent.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame({"key": list(known), "logit": list(known.values())}).to_parquet(cache)
+            # Written aside and moved in: a second process (`protocol` runs side by side) never
+            # reads half a file.
+            part = cache.with_name(f"{cache.name}.{os.getpid()}.part")
+            pd.DataFrame({"key": list(known), "logit": list(known.values())}).to_parquet(part)
+            os.replace(part, cache)
     log.info("transformer: %d texts scored in %.1f s", len(todo), time.perf_counter() - t0)
     return np.asarray([known[k] for k in keys], dtype=np.float64)
 

@@ -1,0 +1,161 @@
+"""`codeorigin-train agentic-context`: the functions around the agents' changes, contemporary code.
+
+    codeorigin-train agentic-context --data-root ../shared/data \\
+        --out training/work/agentic-context.parquet
+
+Every human row of the corpus (`build`) is dated before 2021-07-01, and every agent row is from
+2024-2025: a detector can learn the era instead of the authorship, and on today's human code it
+would then accuse people. The agents' pull-request post-images also hold the code the pull request
+did not touch: the functions of the same files, as they stood when the agent worked on them. They
+are the corpus' only code that is both contemporary with the agents' and not theirs, and the only
+human side of the 53 repositories without a dated snapshot.
+
+A context row is a judged function span (the server's span finder and too-short rule) of a post-image
+with **no** line added by its pull request, and of whose lines (stripped, 12 characters or more)
+at most a fifth were added by any stored agent pull request of the repository: an earlier pull
+request of the same agent may have written it (shared idioms such as `if err != nil {` are why
+a few are allowed). The same function in several post-images is one row.
+
+Their labels are not verified: contemporary code can have been written with an assistant (Copilot's
+completions, chat answers, agents not in AIDev), more so in repositories created in 2023-2025
+(`dated_history` False: no commit before 2021-07-01, often the agents' makers' own products). So
+they are a *population to measure on* (how often a detector flags code of the agents' own era and
+repositories that the agents did not write), and, as an experiment, human training text; they are
+not an exact human label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from codeorigin.core.diffs import DiffError, added_lines
+from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS, write_rows
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
+from codeorigin_train.data.agentic.functions import Counts, spans_of
+from codeorigin_train.data.records import HUMAN
+from codeorigin_train.data.splits import split_of
+
+log = logging.getLogger(__name__)
+
+SOURCE = "aidev-context"
+MIN_LINE_CHARS = 12  # shorter lines (`}`, `return nil`, `else:`) say nothing about who wrote them
+#: A function of which more of its long lines an agent added somewhere in the repository may be
+#: the agent's (an earlier pull request); below it the shared lines are idioms (`if err != nil {`).
+MAX_AGENT_SHARE = 0.2
+
+
+def agent_share(code: str, written: set[str]) -> float:
+    """The share of `code`'s stripped lines of `MIN_LINE_CHARS` or more that are in `written`."""
+    lines = [x.strip() for x in code.split("\n") if len(x.strip()) >= MIN_LINE_CHARS]
+    return sum(x in written for x in lines) / len(lines) if lines else 0.0
+
+
+def agent_lines(changes: list[Change]) -> dict[str, set[str]]:
+    """Per repository, the stripped lines of at least `MIN_LINE_CHARS` characters that any agent
+    pull request added (from the post-images, at the lines its patch added)."""
+    out: dict[str, set[str]] = {}
+    for change in changes:
+        if change.agent == HUMAN_AGENT:
+            continue
+        try:
+            added = added_lines(change.patch())
+        except DiffError:
+            continue
+        seen = out.setdefault(change.repo, set())
+        for f in change.files:
+            lines = added.get(f.path)
+            text = f.read() if lines else None
+            if text is None:
+                continue
+            file_lines = text.split("\n")
+            for n in lines or ():
+                if 0 < n <= len(file_lines):
+                    line = file_lines[n - 1].strip()
+                    if len(line) >= MIN_LINE_CHARS:
+                        seen.add(line)
+    return out
+
+
+def context_rows(
+    changes: list[Change], snapshots: list[Snapshot], seed: int = 0
+) -> tuple[pd.DataFrame, dict]:
+    """The untouched functions of the agents' post-images, as human rows with their provenance;
+    `dated_history` says whether their repository has a dated snapshot (code before 2021)."""
+    written = agent_lines(changes)
+    dated = {s.repo for s in snapshots}
+    counts = Counts()
+    rows: list[dict] = []
+    dropped = {"agent-lines": 0, "bad-patch": 0}
+    for change in changes:
+        if change.agent == HUMAN_AGENT:
+            continue
+        try:
+            added = added_lines(change.patch())
+        except DiffError:
+            dropped["bad-patch"] += 1
+            continue
+        repo_lines = written.get(change.repo, set())
+        for f in change.files:
+            for fn in spans_of(f, added.get(f.path, set()), 0.0, counts):
+                if fn.added > 0:
+                    continue
+                if agent_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
+                    dropped["agent-lines"] += 1
+                    continue
+                rows.append({
+                    "code": fn.code, "label": HUMAN, "language": fn.language, "source": SOURCE,
+                    "generator": HUMAN_AGENT, "group": f"repo:{change.repo}",
+                    "n_lines": fn.code.count("\n") + 1, "repo": change.repo,
+                    "agent": HUMAN_AGENT, "origin": "context", "change": change.ident,
+                    "path": fn.path, "name": fn.name, "start_line": fn.start_line,
+                    "end_line": fn.end_line, "date": change.date, "is_test": fn.is_test,
+                    "added": 0.0, "next_to": change.agent,
+                    "dated_history": change.repo in dated,
+                })  # fmt: skip
+    df = pd.DataFrame(rows)
+    n_read = len(df)
+    if len(df):
+        df = df.drop_duplicates("code").reset_index(drop=True)
+        df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+    record = {
+        "rows_read": n_read,
+        "rows": len(df),
+        "dropped": dropped,
+        "extraction": counts.as_dict(),
+        "by_agent_repos": df.groupby("next_to").size().to_dict() if len(df) else {},
+        "repositories": int(df["repo"].nunique()) if len(df) else 0,
+        "in_repositories_with_dated_history": int(df["dated_history"].sum()) if len(df) else 0,
+        "by_language": df.groupby("language").size().to_dict() if len(df) else {},
+        "by_split": df.groupby("split").size().to_dict() if len(df) else {},
+    }
+    return df, record
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    p = argparse.ArgumentParser(prog="codeorigin-train agentic-context",
+                                description=__doc__.split("\n")[0])  # fmt: skip
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
+    p.add_argument("--out", type=Path, default=Path("training/work/agentic-context.parquet"))
+    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
+    args = p.parse_args(argv)
+    root = args.data_root / FOLDER
+    if not root.is_dir():
+        raise SystemExit(f"{root} not found: give --data-root")
+    t0 = time.perf_counter()
+    changes, snapshots = read_shared(root)
+    df, record = context_rows(changes, snapshots, args.seed)
+    record["seconds"] = round(time.perf_counter() - t0, 1)
+    write_rows(df, args.out, record)
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
