@@ -61,3 +61,21 @@ def test_calibration_rows_are_validation_and_cross_fitted_rows() -> None:
     kept = pd.concat([cal, train[train["source"] == "semeval"]])[on]
     assert set(kept.loc[kept["label"] == 0, "source"]) == {"aidev", "realcode"}
     assert (kept["label"] == 1).sum() == 1 + 36 + 10
+
+
+def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
+    """`stacked-xr`: the real-project functions of the train split join the calibration rows,
+    each scored by a member that never saw its project (they have no repository: their group)."""
+    train = _train().assign(group=lambda f: [f"repo:{r}" if r else f"g{i}" for i, r in enumerate(f["repo"])])
+    real = pd.DataFrame({"code": [f"lib {p} {i}" for p in range(6) for i in range(3)], "label": 0,
+                         "source": "realcode", "repo": "", "group": [f"project{p}" for p in range(6)
+                                                                    for _ in range(3)]})  # fmt: skip
+    train = pd.concat([train, real], ignore_index=True)
+
+    def fit_member(rows: pd.DataFrame):
+        groups = set(rows["group"])
+        return lambda f: np.asarray([float(g in groups) for g in f["group"]])
+
+    rows, logits = crossfit(train, fit_member, sources=("aidev", "realcode"), folds=3)
+    assert set(rows["source"]) == {"aidev", "realcode"} and len(rows) == 72 + 18
+    assert not logits.any()  # no project or repository scored by a member that saw it

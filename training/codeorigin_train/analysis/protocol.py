@@ -95,7 +95,9 @@ def learner_for(
     agentic-fragments.parquet; `stacked-ctx`: those and the context functions of the training
     repositories with a dated history as human text; `stacked-pair`: the fragments and the
     paired functions of training projects (WORK/paired.parquet: each human function and 2 LLM
-    bodies written for its signature); `stacked-wW`: the agentic rows weighted W; any of them
+    bodies written for its signature); `stacked-nb`: the fragments and a naive Bayes member;
+    `stacked-xr`: the fragments, the real-project functions of the training split cross-fitted
+    into the calibration rows beside the agentic ones; `stacked-wW`: the agentic rows weighted W; any of them
     ending in `-cC`: the linear member's regularisation C instead of 4), or a model folder
     (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -112,11 +114,11 @@ def learner_for(
         linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
         plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag", "stacked-ctx",
-                         "stacked-pair", "stacked-nb")
+                         "stacked-pair", "stacked-nb", "stacked-xr")
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
         config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
-        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb"):
+        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr"):
             path = work / "agentic-fragments.parquet"
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
@@ -139,7 +141,9 @@ def learner_for(
                               config=config, agentic_weight=weight, name=full,
                               repo_member=name == "stacked-repo", fragments=fragments,
                               judged_too=context, extra_train=extra,
-                              nb_member=name == "stacked-nb")  # fmt: skip
+                              nb_member=name == "stacked-nb",
+                              crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
+                              else ("aidev",))  # fmt: skip
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")

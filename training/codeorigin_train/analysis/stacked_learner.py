@@ -50,7 +50,8 @@ class StackedLearner:
     repository out, the cross-fitting's included, holds its fragments out too); `judged_too`
     are texts the protocol judges beyond the pool (the context functions), featurised with it;
     `extra_train` is training text of every linear fit (the paired functions of training
-    projects), never judged."""
+    projects), never judged; `crossfit_sources` the training rows cross-fitted into the
+    calibration rows (the agentic corpus; with "realcode", the real-project functions too)."""
 
     retrains = True
 
@@ -68,11 +69,13 @@ class StackedLearner:
         judged_too: pd.DataFrame | None = None,
         extra_train: pd.DataFrame | None = None,
         nb_member: bool = False,
+        crossfit_sources: tuple[str, ...] = ("aidev",),
     ) -> None:
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
         self.repo_member = repo_member
         self.nb_member = nb_member
+        self.crossfit_sources = crossfit_sources
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
@@ -149,15 +152,18 @@ class StackedLearner:
         return lambda f: np.asarray(self._x(f) @ ratio, dtype=np.float64)
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
-        cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear)
+        cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear,
+                                                   sources=self.crossfit_sources)  # fmt: skip
         scorers = {"linear": linear}
         m_cal = {"transformer": self._t(cal), "linear": linear_cal}
         if self.repo_member:
-            same, repo_cal, scorers["repo"] = calibration_rows(train, val, self._fit_repo)
+            same, repo_cal, scorers["repo"] = calibration_rows(train, val, self._fit_repo,
+                                                          sources=self.crossfit_sources)
             assert same.index.equals(cal.index)  # the same folds: the same rows in one order
             m_cal["repo"] = repo_cal
         if self.nb_member:
-            same, nb_cal, scorers["nb"] = calibration_rows(train, val, self._fit_nb)
+            same, nb_cal, scorers["nb"] = calibration_rows(train, val, self._fit_nb,
+                                                      sources=self.crossfit_sources)
             assert same.index.equals(cal.index)
             m_cal["nb"] = nb_cal
 

@@ -32,21 +32,23 @@ SEED = 7
 
 
 def repository_folds(rows: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.ndarray:
-    """Each row's fold, by a stable hash of its repository (a repository is in one fold)."""
-    return np.asarray([int(unit(str(r), seed) * folds) for r in rows["repo"]], dtype=np.int64)
+    """Each row's fold, by a stable hash of its repository (a repository is in one fold; a row
+    with no repository, a real-project function, by its project: its `group`)."""
+    keys = rows["repo"].where(rows["repo"].astype(str) != "", rows["group"]) if "group" in rows else rows["repo"]
+    return np.asarray([int(unit(str(r), seed) * folds) for r in keys], dtype=np.int64)
 
 
 def crossfit(
     train: pd.DataFrame,
     fit_member: Callable[[pd.DataFrame], Scorer],
     *,
-    source: str = SOURCE,
+    sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
     seed: int = SEED,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the `source` rows of `train`, their out-of-fold logits): fold k's rows are scored by the
-    member fitted on `train` without them (every other row of `train` stays in)."""
-    rows = train[train["source"] == source]
+    """(the rows of `train` from `sources`, their out-of-fold logits): fold k's rows are scored
+    by the member fitted on `train` without them (every other row of `train` stays in)."""
+    rows = train[train["source"].isin(sources)]
     if rows.empty:
         return rows, np.zeros(0, dtype=np.float64)
     fold = repository_folds(rows, folds, seed)
@@ -76,14 +78,16 @@ def calibration_rows(
     val: pd.DataFrame,
     fit_member: Callable[[pd.DataFrame], Scorer],
     *,
+    sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
     seed: int = SEED,
 ) -> tuple[pd.DataFrame, np.ndarray, Scorer]:
     """(the rows the stacker and the thresholds are fitted on, the member's out-of-sample logits
     on them, the member fitted on every train row): the validation rows, scored by that member,
-    and the repository rows of `train`, cross-fitted (`crossfit`)."""
+    and the rows of `train` from `sources` (the agentic corpus; with "realcode", the real-project
+    functions too), cross-fitted (`crossfit`)."""
     member = fit_member(train)
-    rows, oof = crossfit(train, fit_member, folds=folds, seed=seed)
+    rows, oof = crossfit(train, fit_member, sources=sources, folds=folds, seed=seed)
     cal = pd.concat([val, rows])
     return cal, np.concatenate([np.asarray(member(val), dtype=np.float64), oof]), member
 
