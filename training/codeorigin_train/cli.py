@@ -61,7 +61,10 @@ def forward(module: str, argv: list[str]) -> int:
     try:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)  # a message, as Python prints it when it exits
+        return 1
     finally:
         sys.argv = saved
     return 0

@@ -96,10 +96,10 @@ def learner_for(
     repositories with a dated history as human text; `stacked-pair`: the fragments and the
     paired functions of training projects (WORK/paired.parquet: each human function and 2 LLM
     bodies written for its signature); `stacked-nb`: the fragments and a naive Bayes member;
-    `stacked-xr`: the fragments, the real-project functions of the training split cross-fitted
-    into the calibration rows beside the agentic ones; `stacked-wW`: the agentic rows weighted W; any of them
-    ending in `-cC`: the linear member's regularisation C instead of 4), or a model folder
-    (scored through the runtime). `context`: the context functions the protocol judges too."""
+    `stacked-xr`: the fragments, and the real-project functions of the training split
+    cross-fitted into the calibration rows beside the agentic ones; `stacked-wW`: the agentic
+    rows weighted W; any of them ending in `-cC`: the linear member's regularisation C instead
+    of 4), or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -155,13 +155,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair][-cC]"
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
                    "and the context functions of repositories with a dated history as human text "
                    "(needs --context); -pair: the fragments and the paired functions of training "
-                   "projects; C: the linear member's regularisation, 4 by default), or model folders")
+                   "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
+                   "and the real-project functions cross-fitted into the calibration rows; C: the "
+                   "linear member's regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")

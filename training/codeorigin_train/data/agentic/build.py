@@ -129,6 +129,24 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
     out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
+def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentParser:
+    """The arguments of the builders that read the shared folder beside the corpus (fragments,
+    context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
+    p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n")[0])
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
+    p.add_argument("--out", type=Path, default=Path("training/work") / out)
+    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
+    return p
+
+
+def read_shared_folder(data_root: Path) -> tuple[list[Change], list[Snapshot]]:
+    """The changes and snapshots of the shared folder under `data_root`, or a clear exit."""
+    root = data_root / FOLDER
+    if not root.is_dir():
+        raise SystemExit(f"{root} not found: give --data-root")
+    return read_shared(root)
+
+
 def summary(df: pd.DataFrame) -> dict:
     """Counts by agent, language and split, and repositories per agent: the README's table."""
     return {

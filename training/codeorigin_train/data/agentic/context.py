@@ -26,17 +26,20 @@ not an exact human label.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
-from pathlib import Path
 
 import pandas as pd
 
 from codeorigin.core.diffs import DiffError, added_lines
-from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS, write_rows
-from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
+from codeorigin_train.data.agentic.build import (
+    SPLIT_FRACTIONS,
+    read_shared_folder,
+    shared_parser,
+    write_rows,
+)
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot
 from codeorigin_train.data.agentic.functions import Counts, spans_of
 from codeorigin_train.data.records import HUMAN
 from codeorigin_train.data.splits import split_of
@@ -56,17 +59,28 @@ def agent_share(code: str, written: set[str]) -> float:
     return sum(x in written for x in lines) / len(lines) if lines else 0.0
 
 
-def agent_lines(changes: list[Change]) -> dict[str, set[str]]:
-    """Per repository, the stripped lines of at least `MIN_LINE_CHARS` characters that any agent
-    pull request added (from the post-images, at the lines its patch added)."""
-    out: dict[str, set[str]] = {}
+def agent_patches(
+    changes: list[Change], dropped: dict[str, int] | None = None
+) -> list[tuple[Change, dict[str, set[int]]]]:
+    """Each agent pull request with the lines its patch added, per path; a patch that cannot be
+    read is left out (and counted in `dropped["bad-patch"]`)."""
+    out = []
     for change in changes:
         if change.agent == HUMAN_AGENT:
             continue
         try:
-            added = added_lines(change.patch())
+            out.append((change, added_lines(change.patch())))
         except DiffError:
-            continue
+            if dropped is not None:
+                dropped["bad-patch"] += 1
+    return out
+
+
+def agent_lines(patches: list[tuple[Change, dict[str, set[int]]]]) -> dict[str, set[str]]:
+    """Per repository, the stripped lines of at least `MIN_LINE_CHARS` characters that any agent
+    pull request added (from the post-images, at the lines its patch added)."""
+    out: dict[str, set[str]] = {}
+    for change, added in patches:
         seen = out.setdefault(change.repo, set())
         for f in change.files:
             lines = added.get(f.path)
@@ -87,19 +101,13 @@ def context_rows(
 ) -> tuple[pd.DataFrame, dict]:
     """The untouched functions of the agents' post-images, as human rows with their provenance;
     `dated_history` says whether their repository has a dated snapshot (code before 2021)."""
-    written = agent_lines(changes)
+    dropped = {"agent-lines": 0, "bad-patch": 0}
+    patches = agent_patches(changes, dropped)
+    written = agent_lines(patches)
     dated = {s.repo for s in snapshots}
     counts = Counts()
     rows: list[dict] = []
-    dropped = {"agent-lines": 0, "bad-patch": 0}
-    for change in changes:
-        if change.agent == HUMAN_AGENT:
-            continue
-        try:
-            added = added_lines(change.patch())
-        except DiffError:
-            dropped["bad-patch"] += 1
-            continue
+    for change, added in patches:
         repo_lines = written.get(change.repo, set())
         for f in change.files:
             for fn in spans_of(f, added.get(f.path, set()), 0.0, counts):
@@ -139,17 +147,10 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic-context",
-                                description=__doc__.split("\n")[0])  # fmt: skip
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
-    p.add_argument("--out", type=Path, default=Path("training/work/agentic-context.parquet"))
-    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
-    args = p.parse_args(argv)
-    root = args.data_root / FOLDER
-    if not root.is_dir():
-        raise SystemExit(f"{root} not found: give --data-root")
+    args = shared_parser("codeorigin-train agentic-context", __doc__,
+                         "agentic-context.parquet").parse_args(argv)  # fmt: skip
     t0 = time.perf_counter()
-    changes, snapshots = read_shared(root)
+    changes, snapshots = read_shared_folder(args.data_root)
     df, record = context_rows(changes, snapshots, args.seed)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)

@@ -21,21 +21,24 @@ its fragments out too. Exact duplicates are removed (a text on both sides from b
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from codeorigin.core import languages
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin.core.normalize import normalize
-from codeorigin_train.data.agentic.build import FOLDER, SPLIT_FRACTIONS, write_rows
-from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, read_shared
+from codeorigin_train.data.agentic.build import (
+    SPLIT_FRACTIONS,
+    read_shared_folder,
+    shared_parser,
+    write_rows,
+)
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)
@@ -115,21 +118,14 @@ def fragment_rows(changes: list[Change], rules: FragmentRules, seed: int = 0) ->
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic-fragments",
-                                description=__doc__.split("\n")[0])  # fmt: skip
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
-    p.add_argument("--out", type=Path, default=Path("training/work/agentic-fragments.parquet"))
+    p = shared_parser("codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet")
     p.add_argument("--min-lines", type=int, default=FragmentRules.min_lines)
     p.add_argument("--max-lines", type=int, default=FragmentRules.max_lines)
     p.add_argument("--min-tokens", type=int, default=FragmentRules.min_tokens)
-    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
     args = p.parse_args(argv)
-    root = args.data_root / FOLDER
-    if not root.is_dir():
-        raise SystemExit(f"{root} not found: give --data-root")
     t0 = time.perf_counter()
     rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens)
-    changes, _ = read_shared(root)
+    changes, _ = read_shared_folder(args.data_root)
     df = fragment_rows(changes, rules, args.seed)
     record = {
         "rules": asdict(rules),
