@@ -109,3 +109,15 @@ def test_change_verdict_without_the_data_exits_2(tmp_path: Path, tiny_model_dir:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert res.returncode == 2 and "no index.jsonl" in res.stderr
+
+
+def test_splits_keep_the_repositories_the_corpus_holds_out() -> None:
+    """`--splits val test`: only the repositories a stacked model's members never trained on."""
+    from codeorigin_train.data.splits import split_of
+    from codeorigin_train.evaluation.change_verdict import of_splits
+
+    rows = [{"repo": f"owner/repo{i}", "label": i % 2} for i in range(60)]
+    kept = of_splits(rows, ["val", "test"])
+    assert 0 < len(kept) < len(rows)
+    assert {split_of(r["repo"], 0, (0.6, 0.2, 0.2)) for r in kept} == {"val", "test"}
+    assert of_splits(rows, ["train"]) == [r for r in rows if r not in kept]

@@ -63,6 +63,16 @@ def load_changes(root: Path) -> list[dict[str, Any]]:
     return [r for r in out if r["repo"] in both]
 
 
+def of_splits(rows: list[dict[str, Any]], splits: list[str]) -> list[dict[str, Any]]:
+    """The changes of the repositories that the agentic corpus puts in `splits` (its split per
+    repository: `data.agentic`): with `val test`, the repositories a stacked model's members
+    never trained on."""
+    from codeorigin_train.data.agentic.build import SPLIT_FRACTIONS
+    from codeorigin_train.data.splits import split_of
+
+    return [r for r in rows if split_of(r["repo"], 0, SPLIT_FRACTIONS) in splits]
+
+
 def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, Any]:
     """The judged spans of one change as `scan --diff-file` judges them: {spans: [[p, w]]}, or
     {error} when the patch does not apply to its post-images."""
@@ -174,7 +184,9 @@ def measure(rows: list[dict[str, Any]], span_llm: float, max_fpr: float) -> dict
     }  # fmt: skip
 
 
-def calibration(rows: list[dict[str, Any]], max_fpr: float, uncertain_fpr: float) -> dict[str, Any]:
+def calibration(
+    rows: list[dict[str, Any]], max_fpr: float, uncertain_fpr: float, splits: list[str] | None = None
+) -> dict[str, Any]:
     """The `change` key: Platt (a, b) on every change's pooled logit, the thresholds at `max_fpr`
     and `uncertain_fpr` of the human changes."""
     from codeorigin.core.change import RULE, logit, sigmoid
@@ -193,7 +205,8 @@ def calibration(rows: list[dict[str, Any]], max_fpr: float, uncertain_fpr: float
             "uncertain": threshold_at_fpr(p[y == 0], uncertain_fpr),
             "max_fpr": max_fpr, "uncertain_fpr": uncertain_fpr,
             "informative": a > 0.0,
-            "calibrated_on": f"{FOLDER}: agent PRs against dated human commits",
+            "calibrated_on": f"{FOLDER}: agent PRs against dated human commits"
+                             + (f" ({', '.join(splits)} repositories)" if splits else ""),
             "changes": {"llm": int(y.sum()), "human": int((y == 0).sum())}}  # fmt: skip
 
 
@@ -203,11 +216,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     manifest_path = args.model / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     rows = load_changes(args.data)
+    if args.splits:
+        rows = of_splits(rows, args.splits)
+        if not rows:
+            raise SystemExit(f"no agent PR nor human commit in the {' and '.join(args.splits)} "
+                             "repositories of the agentic corpus")  # fmt: skip
     if args.limit:
         rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]
     rows = scored(args, rows)
     figures = measure(rows, float(manifest["thresholds"]["llm"]), args.max_fpr)
-    record = calibration(rows, args.max_fpr, args.uncertain_fpr) | {"figures": figures}
+    record = calibration(rows, args.max_fpr, args.uncertain_fpr, args.splits) | {"figures": figures}
     if not args.dry_run:
         manifest["change"] = record
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
@@ -226,4 +244,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--uncertain-fpr", type=float, default=0.05)
     p.add_argument("--limit", type=int, default=0, help="at most this many changes (a quick look)")
     p.add_argument("--dry-run", action="store_true", help="report, leave the manifest as it is")
+    p.add_argument("--splits", nargs="+", choices=("train", "val", "test"),
+                   help="only the repositories the agentic corpus puts in these splits (`val "
+                   "test` for a model whose members trained on the train split's)")  # fmt: skip
     return p.parse_args(argv)
