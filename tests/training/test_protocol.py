@@ -72,6 +72,7 @@ def test_leave_one_agent_out_trains_without_the_agent_and_its_repositories() -> 
         repos = set(pool.loc[pool["agent"] == agent, "repo"])
         assert not (seen["agent"] == agent).any() and not seen["repo"].isin(repos).any()
         assert out[agent]["n_llm"] == 12 * len(repos) and out[agent]["n_human"] == 12 * len(repos)
+        assert out[agent]["by_language"]["python"]["n_llm"] == out[agent]["n_llm"]
         assert out[agent]["auroc"] is not None and 0.0 <= out[agent]["recall"] <= 1.0
 
 
@@ -85,6 +86,7 @@ def test_every_part_and_the_card_section() -> None:
                       "learners": {"char-ngram": result}})  # fmt: skip
     text = "\n".join(lines)
     assert "| codex |" in text and "| semeval |" in text and "| <=2014 |" in text
+    assert "| codex | python | 24 | 24 |" in text  # leave one agent out by language
 
 
 def _context(pool: pd.DataFrame) -> pd.DataFrame:

@@ -67,6 +67,7 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         *_table(L, "held-out agent", _keys(L, lambda r: r.get("loao")),
                 lambda r, k: (r.get("loao") or {}).get(k)),
         "",
+        *_loao_languages(L),
         "**Leave repository out** over the agentic repositories (5 folds; by language of the "
         "function):",
         "",
@@ -76,6 +77,25 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         "",
     ]
     out += _loso(L) + _main(L) + _era(L) + _context(L)
+    return out
+
+
+def _loao_languages(L: dict[str, Any]) -> list[str]:
+    """Leave one agent out by the language of the function, for the learners that report it."""
+    out: list[str] = []
+    for name, r in L.items():
+        loao = r.get("loao") or {}
+        if not any(isinstance(v, dict) and v.get("by_language") for v in loao.values()):
+            continue
+        out += [f"By language of the function ({name}; a language the model does not judge is "
+                "never flagged):", "",
+                "| held-out agent | language | agent functions | human functions | AUROC | recall | FPR |",
+                "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+        for agent, v in loao.items():
+            for lang, g in sorted((v.get("by_language") or {}).items()):
+                out.append(f"| {agent} | {lang} | {g['n_llm']} | {g['n_human']} | "
+                           f"{_cells(g)} |")  # fmt: skip
+        out.append("")
     return out
 
 

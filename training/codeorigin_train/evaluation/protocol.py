@@ -210,8 +210,11 @@ def loao(
         held = pool["repo"].isin(repos)
         fitted = _fit(learner, pool[~held & (pool["agent"] != agent)], cfg)
         test = pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])]
-        out[agent] = {**scored_rates(judge(fitted, test)), "repos": len(repos),
-                      "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique())}  # fmt: skip
+        scored = judge(fitted, test)
+        out[agent] = {**scored_rates(scored), "repos": len(repos),
+                      "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique()),
+                      "by_language": {str(lang): scored_rates(g)
+                                      for lang, g in scored.groupby("language")}}  # fmt: skip
         if context is not None:
             out[agent]["context"] = context_rates(fitted, test, context[context["repo"].isin(repos)])
         log.info("LOAO %s %s: %s", learner.name, agent, out[agent])
