@@ -52,7 +52,7 @@ def test_text_shows_the_change_first_and_never_names_a_file_outside_it(
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].startswith("Change against main (merge base ")
-    assert "pooled over 2 judged spans" in lines[0]
+    assert "(probability of LLM authorship " in lines[0] and "pooled over 2 judged spans)" in lines[0]
     assert any("function keep (1 of 7 lines changed)" in line for line in lines)
     assert any("function fresh (8 of 8 lines changed)" in line for line in lines)
     assert "other.py" not in res.stdout and "load" not in res.stdout

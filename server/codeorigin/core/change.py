@@ -111,8 +111,10 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
 
 
 def describe(c: ChangeVerdict, description: str = "") -> str:
-    """The change's verdict in one line: `Change against main (merge base …): 81.4% possibly
-    LLM-generated, pooled over 2 judged spans`, and when it is uncalibrated or flat, so."""
+    """The change's verdict in one line: `Change against main (merge base …): possibly
+    LLM-generated (probability of LLM authorship 81.4%, pooled over 2 judged spans)`, and when it
+    is uncalibrated or flat, so. The verdict comes first: "4.5% likely human-written" read as if
+    4.5% of the change were."""
     what = f"Change {description}".rstrip()
     if c.probability is None:
         return f"{what}: no span judged (nothing long enough, or nothing scorable)."
@@ -123,6 +125,7 @@ def describe(c: ChangeVerdict, description: str = "") -> str:
             "probability (see the model card)"
         )
     return (
-        f"{what}: {percent(c.probability)} {VERDICT_WORDS[c.verdict]}, "
-        f"pooled over {c.spans} judged span{'s' if c.spans != 1 else ''}{rule}"
+        f"{what}: {VERDICT_WORDS[c.verdict]} (probability of LLM authorship "
+        f"{percent(c.probability)}, pooled over {c.spans} judged span"
+        f"{'s' if c.spans != 1 else ''}){rule}"
     )
