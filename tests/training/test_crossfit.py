@@ -79,3 +79,27 @@ def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
     rows, logits = crossfit(train, fit_member, sources=("aidev", "realcode"), folds=3)
     assert set(rows["source"]) == {"aidev", "realcode"} and len(rows) == 72 + 18
     assert not logits.any()  # no project or repository scored by a member that saw it
+
+
+def test_structure_weights_give_both_labels_of_a_contest_source_the_same_share_of_functions() -> None:
+    """`stacked-sb` (`fit.balance`): CodeNet's people wrote scripts and its LLM wrote functions, so
+    a learner would call every tidy function an LLM's; the weights even out the form per source."""
+    from codeorigin_train.fit.balance import structure_weights
+
+    script = "n = int(input())\nprint(sum(range(n)))\n"
+    function = "def total(n):\n    return sum(range(n))\n"
+    frame = pd.DataFrame({
+        "code": [script] * 8 + [function] * 2 + [function] * 9 + [script]  # codenet: 20% / 90%
+        + [function] * 3 + [script] * 3,  # repository functions and a source with one label
+        "label": [0] * 10 + [1] * 10 + [0] * 3 + [1] * 3,
+        "source": ["codenet"] * 20 + ["realcode"] * 3 + ["codealpaca"] * 3,
+        "language": "python",
+    })  # fmt: skip
+    w = structure_weights(frame)
+    is_def = frame["code"].str.startswith("def").to_numpy()
+    for y in (0, 1):
+        mine = (frame["source"] == "codenet").to_numpy() & (frame["label"] == y).to_numpy()
+        assert np.isclose(w[mine & is_def].sum() / w[mine].sum(), 0.55)  # the mean of 20% and 90%
+        assert np.isclose(w[mine].sum(), mine.sum())  # each label weighs what it did
+    assert (w[20:] == 1.0).all()  # repository code and one-label sources are left as they are
+    assert (structure_weights(frame.assign(language="cpp")) == 1.0).all()  # Python only

@@ -97,7 +97,9 @@ def learner_for(
     paired functions of training projects (WORK/paired.parquet: each human function and 2 LLM
     bodies written for its signature); `stacked-nb`: the fragments and a naive Bayes member;
     `stacked-xr`: the fragments, and the real-project functions of the training split
-    cross-fitted into the calibration rows beside the agentic ones; `stacked-wW`: the agentic
+    cross-fitted into the calibration rows beside the agentic ones; `stacked-sb`: the fragments,
+    the contest sources' Python rows weighted so that both labels start with a definition as
+    often (`fit.balance`); `stacked-wW`: the agentic
     rows weighted W; any of them ending in `-cC`: the linear member's regularisation C instead
     of 4), or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -114,11 +116,12 @@ def learner_for(
         linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
         plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag", "stacked-ctx",
-                         "stacked-pair", "stacked-nb", "stacked-xr")
+                         "stacked-pair", "stacked-nb", "stacked-xr", "stacked-sb")
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
         config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
-        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr"):
+        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
+                    "stacked-sb"):
             path = work / "agentic-fragments.parquet"
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
@@ -142,6 +145,7 @@ def learner_for(
                               repo_member=name == "stacked-repo", fragments=fragments,
                               judged_too=context, extra_train=extra,
                               nb_member=name == "stacked-nb",
+                              balance_structure=name == "stacked-sb",
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
     path = Path(spec)
@@ -155,14 +159,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr][-cC]"
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
                    "and the context functions of repositories with a dated history as human text "
                    "(needs --context); -pair: the fragments and the paired functions of training "
                    "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
-                   "and the real-project functions cross-fitted into the calibration rows; C: the "
+                   "and the real-project functions cross-fitted into the calibration rows; -sb: "
+                   "the fragments, the contest sources' Python rows weighted to the same share "
+                   "of definitions in both labels; C: the "
                    "linear member's regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")

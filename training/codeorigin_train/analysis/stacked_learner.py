@@ -27,6 +27,7 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
+from codeorigin_train.fit.balance import structure_weights
 from codeorigin_train.fit.crossfit import (
     REAL_PROJECT_SOURCES,
     calibration_rows,
@@ -51,7 +52,9 @@ class StackedLearner:
     are texts the protocol judges beyond the pool (the context functions), featurised with it;
     `extra_train` is training text of every linear fit (the paired functions of training
     projects), never judged; `crossfit_sources` the training rows cross-fitted into the
-    calibration rows (the agentic corpus; with "realcode", the real-project functions too)."""
+    calibration rows (the agentic corpus; with "realcode", the real-project functions too);
+    `balance_structure` weights the contest sources' Python rows so that both labels start with a
+    definition as often (`fit.balance`)."""
 
     retrains = True
 
@@ -70,12 +73,14 @@ class StackedLearner:
         extra_train: pd.DataFrame | None = None,
         nb_member: bool = False,
         crossfit_sources: tuple[str, ...] = ("aidev",),
+        balance_structure: bool = False,
     ) -> None:
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
         self.repo_member = repo_member
         self.nb_member = nb_member
         self.crossfit_sources = crossfit_sources
+        self.balance_structure = balance_structure
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
@@ -130,6 +135,8 @@ class StackedLearner:
             train = pd.concat([train, self.extra_train])
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
+        if self.balance_structure:
+            weight = weight * structure_weights(train)
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)
         return lambda f: linear.decision_function(self._x(f))
 

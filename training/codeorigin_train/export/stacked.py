@@ -47,6 +47,7 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
+from codeorigin_train.fit.balance import structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
@@ -109,13 +110,16 @@ def linear_member(
     folds: int,
     syntax: bool = False,
     fragments: pd.DataFrame | None = None,
+    balance: bool = False,
 ) -> tuple[Variant, pd.DataFrame, np.ndarray]:
     """(the linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`). The train
     rows' feature matrix is computed once, for the member and for every cross-fitting fold.
     `syntax`: the features with the syntax n-grams (version 3). `fragments`: more training text,
     the lines the agentic train repositories' changes added (`fit.crossfit.with_fragments`: a
-    cross-fitting fold that holds a repository out holds its fragments out too)."""
+    cross-fitting fold that holds a repository out holds its fragments out too). `balance`: the
+    contest sources' Python rows weighted so that both labels start with a definition as often
+    (`fit.balance`)."""
     features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
     variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
@@ -135,7 +139,8 @@ def linear_member(
 
     def fit_rows(rows: pd.DataFrame) -> Any:
         rows = with_fragments(rows, fragments)
-        return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
+        weight = structure_weights(rows) if balance else None
+        return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"], weight)  # type: ignore[attr-defined]
 
     if linear_run is not None:
         variant.load(linear_run)
@@ -279,7 +284,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     fragments = pd.read_parquet(args.fragments) if args.fragments is not None else None
     variant, rows, oof = linear_member(
-        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments
+        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
+        args.balance_structure,
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -321,6 +327,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
+                     "balance_structure": args.balance_structure,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     folder = write_stacked_folder(
@@ -406,6 +413,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fragments", type=Path, default=None,
                    help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
                    "as more training text for the linear member, those of its train repositories")
+    p.add_argument("--balance-structure", action="store_true",
+                   help="weight the contest sources' Python rows so that both labels start with a "
+                   "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
                    "(feature version 3; measured and not shipped, see the training README)")

@@ -146,9 +146,9 @@ class Linear(Variant):
         """The feature matrix of texts, as `fit_matrix` reads it (cross-fitting computes it once)."""
         return features(texts, self.config.features, languages)
 
-    def fit_matrix(self, x: Any, labels: Sequence[int]) -> Any:
+    def fit_matrix(self, x: Any, labels: Sequence[int], sample_weight: Any = None) -> Any:
         """A regression of this recipe fitted on rows of `matrix` (the member stays as it is)."""
-        return fit_matrix(x, labels, self.config)
+        return fit_matrix(x, labels, self.config, sample_weight=sample_weight)
 
     def predict_logits(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
