@@ -153,17 +153,20 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
     assert (tmp_path / "t.parquet").exists()  # the transformer's logits are cached
 
 
-@pytest.mark.parametrize("spec", ["stacked-syntax", "stacked-repo", "stacked-frag"])
+@pytest.mark.parametrize(
+    "spec", ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa"]
+)
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     """`stacked-syntax` (the syntax n-grams of feature version 3), `stacked-repo` (a second
-    linear member on repository code) and `stacked-frag` (the lines the changes added, as more
-    training text) are learners of their own, named in the results."""
+    linear member on repository code), `stacked-frag` (the lines the changes added, as more
+    training text), `stacked-sb` (the contest rows' form evened out) and `stacked-sa` (the
+    stacker on the agentic rows alone) are learners of their own, named in the results."""
     from codeorigin_train.analysis.protocol import learner_for, result_name
 
     pool = _pool()
-    if spec == "stacked-frag":
+    if spec != "stacked-syntax" and spec != "stacked-repo":
         with pytest.raises(SystemExit, match="agentic-fragments"):
             learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
         _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")

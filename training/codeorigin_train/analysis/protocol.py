@@ -99,7 +99,8 @@ def learner_for(
     `stacked-xr`: the fragments, and the real-project functions of the training split
     cross-fitted into the calibration rows beside the agentic ones; `stacked-sb`: the fragments,
     the contest sources' Python rows weighted so that both labels start with a definition as
-    often (`fit.balance`); `stacked-wW`: the agentic
+    often (`fit.balance`); `stacked-sa`: the fragments, the stacker fitted on the cross-fitted
+    agentic rows alone; `stacked-wW`: the agentic
     rows weighted W; any of them ending in `-cC`: the linear member's regularisation C instead
     of 4), or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -116,12 +117,13 @@ def learner_for(
         linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
         plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag", "stacked-ctx",
-                         "stacked-pair", "stacked-nb", "stacked-xr", "stacked-sb")
+                         "stacked-pair", "stacked-nb", "stacked-xr", "stacked-sb",
+                         "stacked-sa")
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
         config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
         if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                    "stacked-sb"):
+                    "stacked-sb", "stacked-sa"):
             path = work / "agentic-fragments.parquet"
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
@@ -146,6 +148,7 @@ def learner_for(
                               judged_too=context, extra_train=extra,
                               nb_member=name == "stacked-nb",
                               balance_structure=name == "stacked-sb",
+                              stacker_on_repositories=name == "stacked-sa",
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
     path = Path(spec)
@@ -159,7 +162,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb][-cC]"
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
@@ -168,7 +171,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
                    "and the real-project functions cross-fitted into the calibration rows; -sb: "
                    "the fragments, the contest sources' Python rows weighted to the same share "
-                   "of definitions in both labels; C: the "
+                   "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
+                   "rows alone; C: the "
                    "linear member's regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")

@@ -54,7 +54,9 @@ class StackedLearner:
     projects), never judged; `crossfit_sources` the training rows cross-fitted into the
     calibration rows (the agentic corpus; with "realcode", the real-project functions too);
     `balance_structure` weights the contest sources' Python rows so that both labels start with a
-    definition as often (`fit.balance`)."""
+    definition as often (`fit.balance`); `stacker_on_repositories` fits the stacker and its Platt
+    scaling on the cross-fitted agentic rows alone (the thresholds still on every calibration
+    row: the validation rows scored by that stacker)."""
 
     retrains = True
 
@@ -74,6 +76,7 @@ class StackedLearner:
         nb_member: bool = False,
         crossfit_sources: tuple[str, ...] = ("aidev",),
         balance_structure: bool = False,
+        stacker_on_repositories: bool = False,
     ) -> None:
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
@@ -81,6 +84,7 @@ class StackedLearner:
         self.nb_member = nb_member
         self.crossfit_sources = crossfit_sources
         self.balance_structure = balance_structure
+        self.stacker_on_repositories = stacker_on_repositories
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
         self.config = config or LinearConfig()
@@ -178,9 +182,20 @@ class StackedLearner:
             return {"transformer": self._t(f), **{k: s(f) for k, s in scorers.items()}}
 
         langs, y = cal["language"].astype(str).tolist(), cal["label"].to_numpy()
-        stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
+        if self.stacker_on_repositories:
+            repo = (cal["source"] == "aidev").to_numpy()
+            stack = fit_stacker({k: v[repo] for k, v in m_cal.items()},
+                                [lang for lang, r in zip(langs, repo) if r], y[repo],
+                                cal["group"][repo].tolist())  # fmt: skip
+            z = stack.logits({k: v[~repo] for k, v in m_cal.items()},
+                             [lang for lang, r in zip(langs, repo) if not r])  # fmt: skip
+            cal_z = np.empty(len(cal), dtype=np.float64)
+            cal_z[repo], cal_z[~repo] = stack.oof_logits, z
+        else:
+            stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
+            cal_z = stack.oof_logits
         on = threshold_rows(cal) if self.real_project_humans else np.ones(len(cal), dtype=bool)
-        th = language_thresholds(stack.probability(stack.oof_logits)[on], y[on],
+        th = language_thresholds(stack.probability(cal_z)[on], y[on],
                                  [lang for lang, k in zip(langs, on) if k])  # fmt: skip
         self.abstained.append(dict(th.abstain))
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
