@@ -163,10 +163,10 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     linear member on repository code), `stacked-frag` (the lines the changes added, as more
     training text), `stacked-sb` (the contest rows' form evened out) and `stacked-sa` (the
     stacker on the agentic rows alone) are learners of their own, named in the results."""
-    from codeorigin_train.analysis.protocol import learner_for, result_name
+    from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
-    if spec != "stacked-syntax" and spec != "stacked-repo":
+    if spec in WITH_FRAGMENTS:  # they need the fragments file
         with pytest.raises(SystemExit, match="agentic-fragments"):
             learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
         _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")

@@ -42,6 +42,11 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
 #: `stacked-pair`: LLM bodies per paired function of the training projects (as `scratch --paired 2`).
 PAIRED_PER_FUNCTION = 2
 
+#: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
+WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
+                  "stacked-sb", "stacked-sa")  # fmt: skip
+WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
+
 
 def judged_mask(frame: pd.DataFrame) -> pd.Series:
     """The runtime's too-short rule on each row (statement lines and tokens of its content)."""
@@ -100,9 +105,9 @@ def learner_for(
     cross-fitted into the calibration rows beside the agentic ones; `stacked-sb`: the fragments,
     the contest sources' Python rows weighted so that both labels start with a definition as
     often (`fit.balance`); `stacked-sa`: the fragments, the stacker fitted on the cross-fitted
-    agentic rows alone; `stacked-wW`: the agentic
-    rows weighted W; any of them ending in `-cC`: the linear member's regularisation C instead
-    of 4), or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
+    agentic rows alone; `stacked-wW`: the agentic rows weighted W; any of them ending in `-cC`:
+    the linear member's regularisation C instead of 4), or a model folder (scored through the
+    runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -116,14 +121,11 @@ def learner_for(
         name, c = (m.group(1), m.group(2)) if m else (full, None)
         linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
-        plain = name in ("stacked", "stacked-syntax", "stacked-repo", "stacked-frag", "stacked-ctx",
-                         "stacked-pair", "stacked-nb", "stacked-xr", "stacked-sb",
-                         "stacked-sa")
+        plain = name in WITH_FRAGMENTS or name in WITHOUT_FRAGMENTS
         weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
         config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
-        if name in ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                    "stacked-sb", "stacked-sa"):
+        if name in WITH_FRAGMENTS:
             path = work / "agentic-fragments.parquet"
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
@@ -172,8 +174,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "and the real-project functions cross-fitted into the calibration rows; -sb: "
                    "the fragments, the contest sources' Python rows weighted to the same share "
                    "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
-                   "rows alone; C: the "
-                   "linear member's regularisation, 4 by default), or model folders")
+                   "rows alone; C: the linear member's regularisation, 4 by default), or model "
+                   "folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")

@@ -133,10 +133,13 @@ class StackedLearner:
     def _t(self, frame: pd.DataFrame) -> np.ndarray:
         return transformer_logits(self.transformer, frame["code"].tolist(), self.cache)
 
-    def _fit_linear(self, train: pd.DataFrame) -> Any:
+    def _training_text(self, train: pd.DataFrame) -> pd.DataFrame:
+        """A fit's rows with the fragments of its agentic repositories and the extra text."""
         train = with_fragments(train, self.fragments)
-        if self.extra_train is not None:
-            train = pd.concat([train, self.extra_train])
+        return train if self.extra_train is None else pd.concat([train, self.extra_train])
+
+    def _fit_linear(self, train: pd.DataFrame) -> Any:
+        train = self._training_text(train)
         # The agentic corpus is small beside the contest and chat sources: its rows can weigh more.
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
         if self.balance_structure:
@@ -155,9 +158,7 @@ class StackedLearner:
         two would ship folded into one member. An experiment of the protocol."""
         from sklearn.naive_bayes import MultinomialNB
 
-        train = with_fragments(train, self.fragments)
-        if self.extra_train is not None:
-            train = pd.concat([train, self.extra_train])
+        train = self._training_text(train)
         nb = MultinomialNB(alpha=NB_ALPHA, fit_prior=False).fit(self._x(train), train["label"])
         ratio = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
         return lambda f: np.asarray(self._x(f) @ ratio, dtype=np.float64)

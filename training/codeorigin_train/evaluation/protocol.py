@@ -287,7 +287,9 @@ def main_split(
     return out
 
 
-PARTS: dict[str, Callable[..., dict[str, Any]]] = {"main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso}
+PARTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso,
+}  # fmt: skip
 
 
 #: The parts that judge the context functions when they are given.

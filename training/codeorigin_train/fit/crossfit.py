@@ -34,7 +34,9 @@ SEED = 7
 def repository_folds(rows: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.ndarray:
     """Each row's fold, by a stable hash of its repository (a repository is in one fold; a row
     with no repository, a real-project function, by its project: its `group`)."""
-    keys = rows["repo"].where(rows["repo"].astype(str) != "", rows["group"]) if "group" in rows else rows["repo"]
+    keys = rows["repo"]
+    if "group" in rows:
+        keys = keys.where(keys.astype(str) != "", rows["group"])
     return np.asarray([int(unit(str(r), seed) * folds) for r in keys], dtype=np.int64)
 
 
