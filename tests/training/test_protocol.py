@@ -78,8 +78,16 @@ def test_leave_one_agent_out_trains_without_the_agent_and_its_repositories() -> 
 
 def test_every_part_and_the_card_section() -> None:
     pool = _pool()
-    result = pr.run_protocol(pool, pr.NgramLearner(), pr.ProtocolConfig(lro_folds=2))
+    scores: list[pd.DataFrame] = []
+    result = pr.run_protocol(pool, pr.NgramLearner(), pr.ProtocolConfig(lro_folds=2), scores=scores)
     assert result["main"]["test"]["n_llm"] > 0 and "python" in result["main"]["llm_recall_by_language"]
+    # `--scores`: every scored row with its part, fold, probability and threshold, and no code.
+    kept = pd.concat(scores)
+    assert set(kept["part"]) == {"main", "loao", "lro", "loso"} and "code" not in kept
+    loso = kept[kept["part"] == "loso"]
+    assert set(loso["fold"]) == {"aidev", "semeval"} and (loso["source"] == loso["fold"]).all()
+    flagged = loso.groupby("fold").apply(lambda g: (g["p"] >= g["thr"])[g["label"] == 0].mean())
+    assert flagged.to_dict() == {s: result["loso"]["folds"][s]["fpr"] for s in flagged.index}
     assert set(result["lro"]["by_language"]) == {"python"}
     assert set(result["loso"]["folds"]) == {"aidev", "semeval"}
     lines = markdown({"dataset": "d.parquet", "pool_rows": len(pool), "pool_judged": len(pool),

@@ -74,6 +74,36 @@ def test_language_thresholds_hold_1_percent_or_abstain() -> None:
     assert th.llm >= py["llm"]
 
 
+def test_unseen_sources_humans_raise_a_threshold_only_as_far_as_the_recall_bar() -> None:
+    """Humans of a source the model never saw score higher than the held-out ones: as a floor
+    they raise the threshold toward 1% of them, but never so far that the language stops
+    catching 30% of its LLM rows (it would fall silent); pooled, they may make it abstain."""
+    rng = np.random.default_rng(2)
+    humans, llms = rng.normal(0, 1, 1000), rng.normal(3, 1, 500)
+    p = 1 / (1 + np.exp(-np.concatenate([humans, llms])))
+    y = np.r_[np.zeros(1000), np.ones(500)].astype(int)
+    langs = ["python"] * 1500
+
+    def unseen(shift: float) -> tuple[np.ndarray, list[str]]:
+        return 1 / (1 + np.exp(-rng.normal(shift, 1, 1000))), ["python"] * 1000
+
+    plain = language_thresholds(p, y, langs).languages["python"]
+    mild = language_thresholds(p, y, langs, unseen=unseen(0.5)).languages["python"]
+    assert plain["llm"] < mild["llm"]  # raised: 1% of the new source's humans at most
+    assert mild["unseen_source_humans"]["fpr"] <= 0.01 and mild["recall"] >= 0.3
+    harsh = language_thresholds(p, y, langs, unseen=unseen(2.5))
+    assert harsh.languages["python"]["recall"] == pytest.approx(0.3, abs=0.003)  # stops at the bar
+    assert harsh.languages["python"]["unseen_source_humans"]["fpr"] > 0.01  # and says what it costs
+    pooled = language_thresholds(p, y, langs, unseen=unseen(2.5), unseen_mode="pooled")
+    assert "catches" in pooled.abstain["python"]
+    # Too few held-out humans of its own to bound 1%: the unseen sources' humans lend theirs.
+    few = np.r_[p[:200], p[1000:]]
+    y_few, l_few = np.r_[y[:200], y[1000:]], ["java"] * 700
+    assert "needs 299" in language_thresholds(few, y_few, l_few).abstain["java"]
+    lent = language_thresholds(few, y_few, l_few, unseen=(unseen(0.0)[0], ["java"] * 1000))
+    assert lent.languages["java"]["functions"] == 1200 and lent.languages["java"]["recall"] >= 0.3
+
+
 @pytest.mark.parametrize("syntax", [False, True], ids=["features-v2", "syntax-ngrams"])
 def test_the_stack_command_writes_a_folder_the_runtime_loads(
     tiny_model_dir: Path, tmp_path: Path, syntax: bool
@@ -172,8 +202,71 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     probe = ["def f(values):\n    quokka_total = quokka_sum(values, 3)\n    return quokka_total\n"]
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    plain, rows_a, oof_a = linear_member(frame, tmp_path / "a", None, 3)
-    fed, rows_b, oof_b = linear_member(frame, tmp_path / "b", None, 3, fragments=fragments)
+    plain, rows_a, oof_a, _, _ = linear_member(frame, tmp_path / "a", None, 3)
+    fed, rows_b, oof_b, _, _ = linear_member(frame, tmp_path / "b", None, 3, fragments=fragments)
     assert fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5  # type: ignore[call-arg]
     assert rows_a.index.equals(rows_b.index) and len(oof_a) == len(oof_b) == 120
     assert not (oof_a == oof_b).all()  # each cross-fitting fold trained on its repositories' fragments
+
+
+def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source() -> None:
+    from codeorigin_train.fit.unseen import unseen_source_rows
+
+    rows = []
+    for source in ("contest-a", "contest-b", "aidev"):
+        for i in range(80):
+            rows.append({"code": f"{source} {i}", "label": i % 2, "language": "python",
+                         "source": source, "group": f"{source}-{i // 8}", "split": "train"})  # fmt: skip
+    # A problem shared by both contest sources: held out with either.
+    rows.append({"code": "shared", "label": 0, "language": "python", "source": "contest-b",
+                 "group": "contest-a-0", "split": "train"})  # fmt: skip
+    train = pd.DataFrame(rows)
+    fits: list[pd.DataFrame] = []
+
+    def fit_member(frame: pd.DataFrame):  # type: ignore[no-untyped-def]
+        fits.append(frame)
+        k = len(fits) - 1
+        return lambda f: np.full(len(f), float(k))
+
+    scored, logits = unseen_source_rows(train, train, fit_member)
+    assert set(scored["source"]) == {"contest-a", "contest-b"}  # repository code is cross-fitted
+    assert (scored["label"] == 0).all() and len(scored) == 81
+    for (_, row), k in zip(scored.iterrows(), logits.astype(int)):
+        seen = fits[k]
+        assert row["source"] not in set(seen["source"]) and row["group"] not in set(seen["group"])
+    assert "contest-a-0" not in set(fits[0]["group"]) | set(fits[1]["group"])
+
+
+def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """Human code of a source the linear member learned as human reads as LLM-written to a member
+    that never saw it: with `--unseen-source-humans` the threshold rises to keep it unflagged."""
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin_train.export.stacked import main
+    from helpers.stackedmodel import planted_frame
+
+    frame = planted_frame(400)
+    # A second source whose people write the planted docstring: human code that looks like the
+    # LLM rows of the first source.
+    look = frame["source"].index % 8 == 0
+    frame.loc[look, "source"] = "lookalike"
+    frame.loc[look, "label"] = 0
+    frame.loc[look, "group"] = "look-" + frame.loc[look, "group"]
+    frame.loc[look, "code"] = frame.loc[look, "code"].str.replace(
+        ":\n", ':\n    """Compute the result."""\n', n=1, regex=False
+    )
+    dataset = tmp_path / "dataset.parquet"
+    frame.to_parquet(dataset)
+    thresholds = {}
+    for name, flag in (("plain", []), ("unseen", ["--unseen-source-humans", "pooled"])):
+        out, work = tmp_path / name, tmp_path / f"work-{name}"
+        argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out",
+                str(out), "--work", str(work), "--folds", "3", "--crossfit-folds", "0", *flag]  # fmt: skip
+        assert main(argv) == 0
+        stacking = load_manifest(out).raw["stacking"]
+        thresholds[name] = load_manifest(out).raw["thresholds"]["llm"]
+    # Without "planted", the rest is human code only: no member to fit, that source is left out.
+    assert stacking["unseen_source_humans"] == int((look & (frame["split"] != "test")).sum())
+    assert "fitted without that source" in stacking["thresholds_on"]
+    assert thresholds["unseen"] > thresholds["plain"]

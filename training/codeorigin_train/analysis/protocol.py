@@ -44,7 +44,9 @@ PAIRED_PER_FUNCTION = 2
 
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                  "stacked-sb", "stacked-sa")  # fmt: skip
+                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf")  # fmt: skip
+#: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
+UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor"}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
 
 
@@ -105,7 +107,10 @@ def learner_for(
     cross-fitted into the calibration rows beside the agentic ones; `stacked-sb`: the fragments,
     the contest sources' Python rows weighted so that both labels start with a definition as
     often (`fit.balance`); `stacked-sa`: the fragments, the stacker fitted on the cross-fitted
-    agentic rows alone; `stacked-wW`: the agentic rows weighted W; any of them ending in `-cC`:
+    agentic rows alone; `stacked-us`: the fragments, the thresholds also on the human rows of
+    each contest source scored by a linear member fitted without it (`fit.unseen`), pooled with
+    the other held-out humans; `stacked-uf`: the same rows as a floor, each language's threshold
+    raised toward 1% of them as far as its recall bar allows; `stacked-wW`: the agentic rows weighted W; any of them ending in `-cC`:
     the linear member's regularisation C instead of 4), or a model folder (scored through the
     runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -151,6 +156,7 @@ def learner_for(
                               nb_member=name == "stacked-nb",
                               balance_structure=name == "stacked-sb",
                               stacker_on_repositories=name == "stacked-sa",
+                              unseen_sources=UNSEEN_RECIPES.get(name, ""),
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
     path = Path(spec)
@@ -174,7 +180,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "and the real-project functions cross-fitted into the calibration rows; -sb: "
                    "the fragments, the contest sources' Python rows weighted to the same share "
                    "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
-                   "rows alone; C: the linear member's regularisation, 4 by default), or model "
+                   "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
+                   "sources' humans, pooled / as a floor up to the recall bar; C: the linear member's regularisation, 4 by default), or model "
                    "folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
@@ -185,6 +192,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--context", type=Path,
                    help="the context functions (`codeorigin-train agentic-context`): judged by "
                    "the main split and leave one agent out, the era-matched human code")
+    p.add_argument("--scores", action="store_true",
+                   help="also write each learner's scored rows (part, fold, label, language, "
+                   "source, probability, threshold; no code) to OUT/<learner>-scores.parquet")
     p.add_argument("--reuse", action="store_true",
                    help="take a learner's results from OUT/<learner>.json when it exists")
     for name, value in ProtocolConfig().__dict__.items():
@@ -219,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
             results[saved["learner"]] = saved
             continue
         learner = learner_for(spec, pool, args.work, context)
-        result = run_protocol(pool, learner, cfg, parts=args.parts, context=context)
+        scores: list[pd.DataFrame] | None = [] if args.scores else None
+        result = run_protocol(pool, learner, cfg, parts=args.parts, context=context, scores=scores)
+        if scores:
+            pd.concat(scores).to_parquet(args.out / f"{result_name(spec)}-scores.parquet")
         if path.exists():  # parts run apart (`--parts loso` in a second process) go together
             result = {**json.loads(path.read_text()), **result}
         results[learner.name] = result

@@ -35,6 +35,7 @@ from codeorigin_train.fit.crossfit import (
     with_fragments,
 )
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
+from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ class StackedLearner:
     `balance_structure` weights the contest sources' Python rows so that both labels start with a
     definition as often (`fit.balance`); `stacker_on_repositories` fits the stacker and its Platt
     scaling on the cross-fitted agentic rows alone (the thresholds still on every calibration
-    row: the validation rows scored by that stacker)."""
+    row: the validation rows scored by that stacker); `unseen_sources` ("pooled" or "floor",
+    `fit.stacker.language_thresholds`) sets the thresholds on the human rows of each contest and
+    exercise source scored by a linear member fitted without that source (`fit.unseen`) too."""
 
     retrains = True
 
@@ -77,7 +80,11 @@ class StackedLearner:
         crossfit_sources: tuple[str, ...] = ("aidev",),
         balance_structure: bool = False,
         stacker_on_repositories: bool = False,
+        unseen_sources: str = "",
     ) -> None:
+        if unseen_sources and (repo_member or nb_member):
+            raise ValueError("unseen-source thresholds stack the transformer and linear members only")
+        self.unseen_sources = unseen_sources
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
         self.repo_member = repo_member
@@ -196,8 +203,16 @@ class StackedLearner:
             stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
             cal_z = stack.oof_logits
         on = threshold_rows(cal) if self.real_project_humans else np.ones(len(cal), dtype=bool)
+        unseen = None
+        if self.unseen_sources:
+            rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
+            l_rows = rows["language"].astype(str).tolist()
+            unseen = (stack.probability(stack.logits({"transformer": self._t(rows),
+                                                      "linear": lin}, l_rows)), l_rows)  # fmt: skip
+            log.info("stacked: %d human rows of unseen sources for the thresholds", len(rows))
         th = language_thresholds(stack.probability(cal_z)[on], y[on],
-                                 [lang for lang, k in zip(langs, on) if k])  # fmt: skip
+                                 [lang for lang, k in zip(langs, on) if k], unseen=unseen,
+                                 unseen_mode=self.unseen_sources or "floor")  # fmt: skip
         self.abstained.append(dict(th.abstain))
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
 

@@ -164,6 +164,22 @@ def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
     return test.assign(p=fitted.probabilities(test), thr=fitted.thresholds(test))
 
 
+#: The columns of a scored row that `run_protocol(..., scores=...)` keeps (no code text).
+SCORE_COLUMNS = ("label", "language", "source", "generator", "agent", "repo", "group", "split",
+                 "p", "thr")  # fmt: skip
+
+Sink = list[pd.DataFrame] | None
+
+
+def keep(sink: Sink, scored: pd.DataFrame, part: str, fold: str) -> pd.DataFrame:
+    """`scored`, kept in `sink` (when given) with its part and fold, for the threshold studies
+    that need each row's probability rather than the rates (`--scores`)."""
+    if sink is not None:
+        cols = [c for c in SCORE_COLUMNS if c in scored]
+        sink.append(scored[cols].assign(part=part, fold=fold))
+    return scored
+
+
 def scored_rates(scored: pd.DataFrame) -> dict[str, Any]:
     return rates(scored["label"].to_numpy(), scored["p"].to_numpy(), scored["thr"].to_numpy())
 
@@ -198,7 +214,11 @@ def context_rates(
 
 
 def loao(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, context: pd.DataFrame | None = None
+    pool: pd.DataFrame,
+    learner: Learner,
+    cfg: ProtocolConfig,
+    context: pd.DataFrame | None = None,
+    sink: Sink = None,
 ) -> dict[str, Any]:
     """Leave one agent out: its repositories held out whole, its code out of training; with
     `context`, its repositories' context functions judged too."""
@@ -210,7 +230,7 @@ def loao(
         held = pool["repo"].isin(repos)
         fitted = _fit(learner, pool[~held & (pool["agent"] != agent)], cfg)
         test = pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])]
-        scored = judge(fitted, test)
+        scored = keep(sink, judge(fitted, test), "loao", agent)
         out[agent] = {**scored_rates(scored), "repos": len(repos),
                       "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique()),
                       "by_language": {str(lang): scored_rates(g)
@@ -221,7 +241,9 @@ def loao(
     return out
 
 
-def leave_repo_out(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+def leave_repo_out(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
+) -> dict[str, Any]:
     """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
     (of the function) over the pooled held-out predictions, and over all of them."""
     repos = sorted(set(pool.loc[pool["source"] == "aidev", "repo"]))
@@ -230,13 +252,15 @@ def leave_repo_out(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) ->
     for k in range(cfg.lro_folds if learner.retrains else 1):
         held = pool["repo"].map(fold_of).eq(k) if learner.retrains else pool["source"].eq("aidev")
         fitted = _fit(learner, pool[~held], cfg)
-        parts.append(judge(fitted, pool[held & pool["judged"]]))
+        parts.append(keep(sink, judge(fitted, pool[held & pool["judged"]]), "lro", str(k)))
     scored = pd.concat(parts)
     by_language = {str(lang): scored_rates(g) for lang, g in scored.groupby("language")}
     return {"all": scored_rates(scored), "by_language": by_language}
 
 
-def loso(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str, Any]:
+def loso(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
+) -> dict[str, Any]:
     """Leave one source out, for learners trained here (a shipped model saw every source)."""
     if not learner.retrains:
         return {}
@@ -249,14 +273,19 @@ def loso(pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig) -> dict[str,
         test = judged[judged["source"] == source]
         rest = pool[(pool["source"] != source) & ~pool["group"].isin(set(test["group"]))]
         fitted = _fit(learner, rest, cfg)
-        out[source] = scored_rates(judge(fitted, capped(test, ["label"], cfg.eval_cap, cfg.seed)))
+        scored = judge(fitted, capped(test, ["label"], cfg.eval_cap, cfg.seed))
+        out[source] = scored_rates(keep(sink, scored, "loso", source))
         log.info("LOSO %s %s: %s", learner.name, source, out[source])
     aurocs = [v["auroc"] for v in out.values() if v["auroc"] is not None]
     return {"folds": out, "mean_auroc": float(np.mean(aurocs)) if aurocs else None}
 
 
 def main_split(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, context: pd.DataFrame | None = None
+    pool: pd.DataFrame,
+    learner: Learner,
+    cfg: ProtocolConfig,
+    context: pd.DataFrame | None = None,
+    sink: Sink = None,
 ) -> dict[str, Any]:
     """Trained on the train split, thresholds on validation; judged on the test split, on the
     held-out real-project human functions per language, and on the agentic test repositories
@@ -266,6 +295,7 @@ def main_split(
 
     fitted = _fit(learner, pool, cfg)
     test = judge(fitted, pool[(pool["split"] == "test") & pool["judged"]])
+    test = keep(sink, test, "main", "test")
     real = test[test["source"] == "realcode"]
     agentic = test[test["source"] == "aidev"]
     rest = test[~test["source"].isin(["realcode", "aidev"])]
@@ -302,14 +332,17 @@ def run_protocol(
     cfg: ProtocolConfig,
     parts: list[str] | None = None,
     context: pd.DataFrame | None = None,
+    scores: Sink = None,
 ) -> dict[str, Any]:
     """The protocol's parts (all by default) for one learner, with the seconds each took; the
     context functions (`data.agentic.context`), when given, judged by the main split and leave
-    one agent out."""
+    one agent out; every scored row appended to `scores` when given (`keep`)."""
     out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
     for name in parts or list(PARTS):
         t0 = time.perf_counter()
-        extra = {"context": context} if context is not None and name in WITH_CONTEXT else {}
+        extra: dict[str, Any] = {"sink": scores}
+        if context is not None and name in WITH_CONTEXT:
+            extra["context"] = context
         out[name] = PARTS[name](pool, learner, cfg, **extra)
         out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
     return out

@@ -19,7 +19,10 @@
    (`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95%
    confidence on their human rows (the real-project ones only with `--real-project-humans`,
    `fit.crossfit.threshold_rows`), plus `--humans PATH` rows such as more real-project code;
-   languages that cannot be judged safely are marked `abstain`;
+   with `--unseen-source-humans floor` (the shipped recipe) each threshold is then raised toward
+   1% of the contest sources' humans scored by linear members fitted without their source
+   (`fit.unseen`), as far as the language's recall bar allows; languages that cannot be judged
+   safely are marked `abstain`;
 5. the folder: the transformer folder's files copied, `linear.npz`, manifest format version 2
    (`codeorigin.model.stacking`), with parity checks: the runtime's numpy linear logit against
    scikit-learn's within `PARITY_TOL`, and the runtime's stacked logit (loading the folder as the
@@ -36,7 +39,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,10 +53,12 @@ from codeorigin.model.scorer import Model
 from codeorigin_train.fit.balance import structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
+    UNSEEN_MODES,
     StackFit,
     fit_stacker,
     language_thresholds,
 )
+from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import Variant
 
@@ -103,6 +108,17 @@ def transformer_logits(
     return np.asarray([known[k] for k in keys], dtype=np.float64)
 
 
+class LinearFit(NamedTuple):
+    """What `linear_member` fitted: the member, the cross-fitted rows and their logits, and the
+    unseen sources' human rows with their logits (empty unless asked for)."""
+
+    variant: Variant
+    rows: pd.DataFrame
+    oof: np.ndarray
+    unseen_rows: pd.DataFrame
+    unseen_logits: np.ndarray
+
+
 def linear_member(
     frame: pd.DataFrame,
     run: Path,
@@ -111,9 +127,12 @@ def linear_member(
     syntax: bool = False,
     fragments: pd.DataFrame | None = None,
     balance: bool = False,
-) -> tuple[Variant, pd.DataFrame, np.ndarray]:
-    """(the linear variant fitted on the frame's train rows, saved in `run`, or loaded from
-    `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`). The train
+    unseen: bool = False,
+) -> LinearFit:
+    """The linear variant fitted on the frame's train rows, saved in `run`, or loaded from
+    `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
+    `unseen`, the human rows of the frame's train and validation splits of each contest source,
+    scored by the member fitted without that source (`fit.unseen`). The train
     rows' feature matrix is computed once, for the member and for every cross-fitting fold.
     `syntax`: the features with the syntax n-grams (version 3). `fragments`: more training text,
     the lines the agentic train repositories' changes added (`fit.crossfit.with_fragments`: a
@@ -148,15 +167,30 @@ def linear_member(
     else:
         variant.model = fit_rows(train)  # type: ignore[attr-defined]
         variant.save(run)  # type: ignore[attr-defined]
+    none = (train.iloc[:0], np.zeros(0))
+    unseen_rows, unseen_logits = none
+    if unseen:
+        if x is None:
+            raise ValueError("unseen-source rows refit the member: not with --linear-run")
+
+        def fit_apart(rows: pd.DataFrame) -> Any:
+            model = fit_rows(rows)
+            return lambda f: model.decision_function(
+                variant.matrix(f["code"].tolist(), f["language"].tolist())  # type: ignore[attr-defined]
+            )
+
+        unseen_rows, unseen_logits = unseen_source_rows(
+            train, pd.concat([train, _rows(frame, "val")], ignore_index=True), fit_apart
+        )
     if not crossfits:
-        return variant, train.iloc[:0], np.zeros(0)
+        return LinearFit(variant, *none, unseen_rows, unseen_logits)
 
     def fit_member(rows: pd.DataFrame) -> Any:
         model = fit_rows(rows)
         return lambda f: model.decision_function(x[f.index.to_numpy()])
 
     rows, oof = crossfit(train, fit_member, folds=folds)
-    return variant, rows, oof
+    return LinearFit(variant, rows, oof, unseen_rows, unseen_logits)
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
@@ -283,9 +317,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     fragments = pd.read_parquet(args.fragments) if args.fragments is not None else None
-    variant, rows, oof = linear_member(
+    variant, rows, oof, unseen_rows, unseen_logits = linear_member(
         frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
-        args.balance_structure,
+        args.balance_structure, args.unseen_source_humans is not None,
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -305,6 +339,13 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         cal["label"].to_numpy()[on],
         cal["language"][on].reset_index(drop=True),
     )
+    unseen = None
+    if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
+        l_unseen = unseen_rows["language"].astype(str).tolist()
+        m_unseen = {"transformer": transformer_logits(args.transformer, unseen_rows["code"].tolist(),
+                                                      work / "transformer-logits.parquet", args.threads),
+                    "linear": unseen_logits}  # fmt: skip
+        unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
     extra = _humans(args.humans, _rows(frame, "train"))
     if extra is not None and len(extra):
         m_extra = _members(extra, variant, args.transformer, work, args.threads)
@@ -313,7 +354,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
         lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
     th = language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
-                             confidence=args.confidence, min_recall=args.min_recall)  # fmt: skip
+                             confidence=args.confidence, min_recall=args.min_recall,
+                             unseen=unseen, unseen_mode=args.unseen_source_humans or "floor")  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test)
     extra_manifest = {
@@ -322,8 +364,12 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         "abstain": th.abstain,
         "stacking": {"fitted_on": "validation rows and the agentic train rows cross-fitted by "
                      "repository, folds grouped by group", "folds": fit.folds, "c": fit.c,
-                     "thresholds_on": "real-project human rows" if args.real_project_humans
-                     else "every held-out human row",
+                     "thresholds_on": ("real-project human rows" if args.real_project_humans
+                                       else "every held-out human row")
+                     + (f", and ({args.unseen_source_humans}) each contest source's human rows "
+                        "scored by a linear member fitted without that source"
+                        if args.unseen_source_humans else ""),
+                     "unseen_source_humans": len(unseen_rows),
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
@@ -416,6 +462,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--balance-structure", action="store_true",
                    help="weight the contest sources' Python rows so that both labels start with a "
                    "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
+    p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
+                   help="also set the thresholds on each contest and exercise source's human "
+                   "rows (train and validation) scored by a linear member fitted without that "
+                   "source (`fit.unseen`): pooled with the held-out humans (the protocol's "
+                   "`stacked-us`), or as a floor that raises each language's threshold toward "
+                   "1%% of them as far as its recall bar allows (`stacked-uf`)")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
                    "(feature version 3; measured and not shipped, see the training README)")

@@ -142,6 +142,18 @@ def min_humans(max_fpr: float, confidence: float) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - max_fpr))
 
 
+#: How `language_thresholds` uses the human rows of unseen sources (`fit.unseen`).
+UNSEEN_MODES = ("pooled", "floor")
+
+
+def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
+    """The highest threshold that still flags `min_recall` of the LLM rows (0 with none)."""
+    if not llms.size:
+        return 0.0
+    ranked = np.sort(np.asarray(llms, dtype=np.float64))[::-1]
+    return float(ranked[max(0, math.ceil(min_recall * ranked.size) - 1)])
+
+
 def language_thresholds(
     probabilities: np.ndarray,
     labels: Sequence[int],
@@ -151,23 +163,48 @@ def language_thresholds(
     uncertain_fpr: float = 0.05,
     confidence: float = 0.95,
     min_recall: float = 0.30,
+    unseen: tuple[np.ndarray, Sequence[str]] | None = None,
+    unseen_mode: str = "floor",
 ) -> LanguageThresholds:
-    """Per-language thresholds on held-out rows, and the languages to abstain on."""
+    """Per-language thresholds on held-out rows, and the languages to abstain on.
+
+    `unseen`: the probabilities and languages of human rows of sources the model never saw
+    (`fit.unseen`). "pooled": they join the held-out humans. "floor": a language's threshold
+    rises toward the one that flags `max_fpr` of them (with `confidence`), but no higher than
+    the threshold that still catches `min_recall` of its LLM rows: as safe for a new source as
+    the language can be while it still speaks; each row then records the share of those humans
+    it flags (`unseen_fpr`). A language whose held-out humans are too few to bound its rate
+    alone is bounded on them and the unseen sources' humans together."""
+    if unseen_mode not in UNSEEN_MODES:
+        raise ValueError(f"unseen_mode {unseen_mode!r}: one of {UNSEEN_MODES}")
     p = np.asarray(probabilities, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
     lang = np.asarray([str(x) for x in languages])
+    p_new = np.zeros(0) if unseen is None else np.asarray(unseen[0], dtype=np.float64)
+    lang_new = np.asarray([str(x) for x in (unseen[1] if unseen is not None else [])])
+    if unseen is not None and unseen_mode == "pooled":
+        p, y = np.concatenate([p, p_new]), np.concatenate([y, np.zeros(p_new.size, dtype=np.int64)])
+        lang, p_new, lang_new = np.concatenate([lang, lang_new]), np.zeros(0), lang_new[:0]
     need = min_humans(max_fpr, confidence)
     own: dict[str, dict[str, Any]] = {}
     abstain: dict[str, str] = {}
     table = []
     for name in sorted(set(lang.tolist())):
         humans, llms = p[(lang == name) & (y == 0)], p[(lang == name) & (y == 1)]
+        new = p_new[lang_new == name]
+        if humans.size < need <= humans.size + new.size:  # too few of its own: borrow theirs
+            humans = np.concatenate([humans, new])
         t = threshold_at_fpr(humans, max_fpr, confidence)
+        if new.size >= need:  # "floor": toward the unseen sources' bound, keeping the recall bar
+            t = max(t, min(threshold_at_fpr(new, max_fpr, confidence),
+                           highest_threshold_with_recall(llms, min_recall)))  # fmt: skip
         u = min(threshold_at_fpr(humans, uncertain_fpr), t)
         recall = float(np.mean(llms >= t)) if llms.size else float("nan")
         row = {"language": name, "humans": int(humans.size), "llm_rows": int(llms.size),
                "llm": t, "uncertain": u, "fpr": float(np.mean(humans >= t)) if humans.size else
                float("nan"), "recall": recall}  # fmt: skip
+        if new.size:
+            row.update(unseen_humans=int(new.size), unseen_fpr=float(np.mean(new >= t)))
         table.append(row)
         if humans.size < need:
             abstain[name] = (
@@ -185,7 +222,10 @@ def language_thresholds(
             own[name] = {"llm": t, "uncertain": u, "calibrated_on": "held-out human rows",
                          "functions": int(humans.size), "max_fpr": max_fpr,
                          "confidence": confidence, "recall": recall}  # fmt: skip
-    pooled = [threshold_at_fpr(p[(lang == n) & (y == 0)], max_fpr, confidence) for n in own]
-    llm = max(pooled) if pooled else threshold_at_fpr(p[y == 0], max_fpr, confidence)
+            if new.size:
+                own[name]["unseen_source_humans"] = {"functions": int(new.size),
+                                                     "fpr": row["unseen_fpr"]}  # fmt: skip
+    judged = [own[n]["llm"] for n in own]
+    llm = max(judged) if judged else threshold_at_fpr(p[y == 0], max_fpr, confidence)
     uncertain = min(threshold_at_fpr(p[y == 0], uncertain_fpr), llm)
     return LanguageThresholds(llm, uncertain, own, abstain, table)
