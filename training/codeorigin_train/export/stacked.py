@@ -309,6 +309,43 @@ def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
     return pd.concat([train, rest]).sort_index().reset_index(drop=True)
 
 
+def _thresholds(
+    args: argparse.Namespace,
+    fit: StackFit,
+    cal: pd.DataFrame,
+    train: pd.DataFrame,
+    variant: Variant,
+    unseen_scored: tuple[pd.DataFrame, np.ndarray],
+) -> Any:
+    """The per-language thresholds (`fit.stacker.language_thresholds`) on the calibration rows'
+    out-of-fold stacked probabilities, the `--humans` rows and the unseen sources' humans."""
+    work: Path = args.work
+    unseen_rows, unseen_logits = unseen_scored
+    on = threshold_rows(cal) if args.real_project_humans else np.ones(len(cal), dtype=bool)
+    p_val, y_val, lang_val = (
+        fit.probability(fit.oof_logits)[on],
+        cal["label"].to_numpy()[on],
+        cal["language"][on].reset_index(drop=True),
+    )
+    unseen = None
+    if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
+        l_unseen = unseen_rows["language"].astype(str).tolist()
+        m_unseen = {"transformer": transformer_logits(args.transformer, unseen_rows["code"].tolist(),
+                                                      work / "transformer-logits.parquet", args.threads),
+                    "linear": unseen_logits}  # fmt: skip
+        unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
+    extra = _humans(args.humans, train)
+    if extra is not None and len(extra):
+        m_extra = _members(extra, variant, args.transformer, work, args.threads)
+        p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
+        p_val = np.concatenate([p_val, p_extra])
+        y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
+        lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
+    return language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
+                               confidence=args.confidence, min_recall=args.min_recall,
+                               unseen=unseen, unseen_mode=args.unseen_source_humans or "floor")  # fmt: skip
+
+
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records."""
     frame = training_frame(pd.read_parquet(args.dataset).reset_index(drop=True), args.train_cap)
@@ -333,29 +370,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
     fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
                       folds=args.folds, c=args.c)  # fmt: skip
-    on = threshold_rows(cal) if args.real_project_humans else np.ones(len(cal), dtype=bool)
-    p_val, y_val, lang_val = (
-        fit.probability(fit.oof_logits)[on],
-        cal["label"].to_numpy()[on],
-        cal["language"][on].reset_index(drop=True),
-    )
-    unseen = None
-    if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
-        l_unseen = unseen_rows["language"].astype(str).tolist()
-        m_unseen = {"transformer": transformer_logits(args.transformer, unseen_rows["code"].tolist(),
-                                                      work / "transformer-logits.parquet", args.threads),
-                    "linear": unseen_logits}  # fmt: skip
-        unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
-    extra = _humans(args.humans, _rows(frame, "train"))
-    if extra is not None and len(extra):
-        m_extra = _members(extra, variant, args.transformer, work, args.threads)
-        p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
-        p_val = np.concatenate([p_val, p_extra])
-        y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
-        lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
-    th = language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
-                             confidence=args.confidence, min_recall=args.min_recall,
-                             unseen=unseen, unseen_mode=args.unseen_source_humans or "floor")  # fmt: skip
+    th = _thresholds(args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits))
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test)
     extra_manifest = {
@@ -420,26 +435,16 @@ def evaluate_test(
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="codeorigin-train stack", description=__doc__.split("\n")[0])
-    p.add_argument(
-        "--dataset", type=Path, required=True, help="columns code,label,language,source,group,split"
-    )
-    p.add_argument(
-        "--transformer",
-        type=Path,
-        default=Path("models/default"),
-        help="the transformer's model folder",
-    )
+    p.add_argument("--dataset", type=Path, required=True,
+                   help="columns code,label,language,source,group,split")
+    p.add_argument("--transformer", type=Path, default=Path("models/default"),
+                   help="the transformer's model folder")
     p.add_argument("--out", type=Path, required=True, help="the stacked model folder to write")
     p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
-    p.add_argument(
-        "--linear-run",
-        type=Path,
-        default=None,
-        help="a fitted linear run folder (skip training it)",
-    )
-    p.add_argument(
-        "--humans", type=Path, default=None, help="extra held-out human rows for the thresholds"
-    )
+    p.add_argument("--linear-run", type=Path, default=None,
+                   help="a fitted linear run folder (skip training it)")
+    p.add_argument("--humans", type=Path, default=None,
+                   help="extra held-out human rows for the thresholds")
     p.add_argument("--name", default="codeorigin-stacked")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
