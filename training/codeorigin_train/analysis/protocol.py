@@ -110,9 +110,9 @@ def learner_for(
     agentic rows alone; `stacked-us`: the fragments, the thresholds also on the human rows of
     each contest source scored by a linear member fitted without it (`fit.unseen`), pooled with
     the other held-out humans; `stacked-uf`: the same rows as a floor, each language's threshold
-    raised toward 1% of them as far as its recall bar allows; `stacked-wW`: the agentic rows weighted W; any of them ending in `-cC`:
-    the linear member's regularisation C instead of 4), or a model folder (scored through the
-    runtime). `context`: the context functions the protocol judges too."""
+    raised toward 1% of them as far as its recall bar allows; `stacked-wW`: the agentic rows
+    weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
+    or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -170,7 +170,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa][-cC]"
+                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf]"
+                   "[-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
