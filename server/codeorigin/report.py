@@ -8,6 +8,7 @@ documented keys never change.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -495,4 +496,19 @@ def nothing_scored(report: ScanReport) -> str:
             f"Nothing was scored: all {len(report.files)} files or folders were skipped "
             "(see the reasons above)."
         )
-    return "Nothing was scored: the files hold no function or script code to judge."
+    why = Counter(s.verdict for f in report.files for s in f.spans)
+    if not why:
+        return "Nothing was scored: the files hold no function or script code to judge."
+    parts = [
+        f"{n} {'span is' if n == 1 else 'spans are'} {_UNSCORED.get(v, v)}"
+        for v, n in sorted(why.items())
+    ]
+    return f"Nothing was scored: {', '.join(parts)}."
+
+
+#: Why a span that is in the report has no score (`nothing_scored`).
+_UNSCORED = {
+    "too_short": "too short to judge",
+    "generated": "generated code, which is never scored",
+    "not_judged": "in a language the model does not judge",
+}

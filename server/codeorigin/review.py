@@ -103,9 +103,10 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     ]
     foot = [
         "",
-        "> A score is a probability, not proof: about 1% of human-written functions are flagged at "
-        "the default threshold, and a false accusation costs more than a miss. Read the "
-        f"[model card]({MODEL_CARD}) before you act on a score.",
+        "> A score is a probability, not proof: the default thresholds flag about 1% of the "
+        "held-out human functions they were set on, and more of human code unlike the model's "
+        "training data (textbook and contest solutions most of all). A false accusation costs "
+        f"more than a miss: read the [model card]({MODEL_CARD}) before you act on a score.",
     ]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
     body: list[str] = []

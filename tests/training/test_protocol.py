@@ -162,15 +162,18 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 
 
 @pytest.mark.parametrize(
-    "spec", ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa"]
+    "spec",
+    ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     """`stacked-syntax` (the syntax n-grams of feature version 3), `stacked-repo` (a second
     linear member on repository code), `stacked-frag` (the lines the changes added, as more
-    training text), `stacked-sb` (the contest rows' form evened out) and `stacked-sa` (the
-    stacker on the agentic rows alone) are learners of their own, named in the results."""
+    training text), `stacked-sb` (the contest rows' form evened out), `stacked-sa` (the
+    stacker on the agentic rows alone) and `stacked-ag` (a second linear member on the agentic
+    corpus alone, beside unseen-source thresholds) are learners of their own, named in the
+    results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
@@ -182,6 +185,8 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     assert learner.name == result_name(f"{spec}:{tiny_model_dir}") == spec
     syntax = learner.config.features.syntax_ngrams  # type: ignore[attr-defined]
     assert syntax == ((1, 3) if spec == "stacked-syntax" else (0, 0))
+    repo = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}.get(spec, ())
+    assert learner.repo_member == repo  # type: ignore[attr-defined]
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()

@@ -280,6 +280,16 @@ def test_a_scan_that_scores_nothing_says_so(tmp_path: Path, tiny_model_dir: Path
     assert json.loads(res.stdout)["files"][0]["error"].endswith("not scored")
 
 
+def test_a_scan_of_spans_too_short_to_judge_says_that_is_why(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Not "the files hold no function": the user sees the function, so the reason is given."""
+    (tmp_path / "tiny.py").write_text("def f(x):\n    return x + 1\n")
+    res = scan(str(tmp_path), "--model", str(tiny_model_dir))
+    assert res.returncode == 0
+    assert "Nothing was scored: 1 span is too short to judge." in res.stdout
+
+
 def test_thresholds_and_probabilities_share_one_precision(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

@@ -44,9 +44,11 @@ PAIRED_PER_FUNCTION = 2
 
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf")  # fmt: skip
+                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
-UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor"}
+UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor"}
+#: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
+REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
 
 
@@ -110,7 +112,9 @@ def learner_for(
     agentic rows alone; `stacked-us`: the fragments, the thresholds also on the human rows of
     each contest source scored by a linear member fitted without it (`fit.unseen`), pooled with
     the other held-out humans; `stacked-uf`: the same rows as a floor, each language's threshold
-    raised toward 1% of them as far as its recall bar allows; `stacked-wW`: the agentic rows
+    raised toward 1% of them as far as its recall bar allows; `stacked-ag`: `stacked-uf` and a
+    second linear member trained on the agentic corpus alone (agents' functions, their
+    repositories' human functions and the fragments); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -151,7 +155,8 @@ def learner_for(
         return StackedLearner(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
-                              repo_member=name == "stacked-repo", fragments=fragments,
+                              repo_member=REPO_MEMBER_SOURCES.get(name, ()),
+                              fragments=fragments,
                               judged_too=context, extra_train=extra,
                               nb_member=name == "stacked-nb",
                               balance_structure=name == "stacked-sb",

@@ -29,7 +29,6 @@ from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
 from codeorigin_train.fit.balance import structure_weights
 from codeorigin_train.fit.crossfit import (
-    REAL_PROJECT_SOURCES,
     calibration_rows,
     threshold_rows,
     with_fragments,
@@ -46,7 +45,10 @@ NB_ALPHA = 0.1  # the naive Bayes member's smoothing (`nb_member`)
 class StackedLearner:
     """See the module docstring. `pool` is every row the protocol may train or judge; `config`
     the linear member's recipe (its features: `FeatureConfig().with_syntax()` for the syntax
-    n-grams); `repo_member` stacks a second linear member trained on repository code only;
+    n-grams); `repo_member` (sources) stacks a second linear member trained on those sources'
+    rows only (repository code: the agentic corpus, with or without the real-project functions;
+    it never sees a contest source, so its logits on their humans are unseen ones for the
+    thresholds);
     `fragments` (`data.agentic.fragments`) are more training text for the linear member: in each
     fit, the fragments of the agentic repositories among its training rows (a fold that holds a
     repository out, the cross-fitting's included, holds its fragments out too); `judged_too`
@@ -72,7 +74,7 @@ class StackedLearner:
         agentic_weight: float = 1.0,
         real_project_humans: bool = False,
         name: str | None = None,
-        repo_member: bool = False,
+        repo_member: tuple[str, ...] = (),
         fragments: pd.DataFrame | None = None,
         judged_too: pd.DataFrame | None = None,
         extra_train: pd.DataFrame | None = None,
@@ -82,8 +84,8 @@ class StackedLearner:
         stacker_on_repositories: bool = False,
         unseen_sources: str = "",
     ) -> None:
-        if unseen_sources and (repo_member or nb_member):
-            raise ValueError("unseen-source thresholds stack the transformer and linear members only")
+        if unseen_sources and nb_member:
+            raise ValueError("unseen-source thresholds do not stack the naive Bayes member")
         self.unseen_sources = unseen_sources
         self.name = name or ("stacked" if agentic_weight == 1.0 else f"stacked-w{agentic_weight:g}")
         self.agentic_weight = agentic_weight
@@ -155,9 +157,9 @@ class StackedLearner:
         return lambda f: linear.decision_function(self._x(f))
 
     def _fit_repo(self, train: pd.DataFrame) -> Any:
-        """A second linear member on repository code only (the agentic corpus and the
-        real-project functions): `repo_member`, an experiment of the protocol."""
-        return self._fit_linear(train[train["source"].isin(REAL_PROJECT_SOURCES)])
+        """A second linear member on repository code only (the sources of `repo_member`), an
+        experiment of the protocol."""
+        return self._fit_linear(train[train["source"].isin(self.repo_member)])
 
     def _fit_nb(self, train: pd.DataFrame) -> Any:
         """Multinomial naive Bayes on the same features and text (`nb_member`): its logit is the
@@ -207,8 +209,9 @@ class StackedLearner:
         if self.unseen_sources:
             rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
             l_rows = rows["language"].astype(str).tolist()
-            unseen = (stack.probability(stack.logits({"transformer": self._t(rows),
-                                                      "linear": lin}, l_rows)), l_rows)  # fmt: skip
+            m_rows = {"transformer": self._t(rows), "linear": lin,
+                      **({"repo": scorers["repo"](rows)} if self.repo_member else {})}
+            unseen = (stack.probability(stack.logits(m_rows, l_rows)), l_rows)
             log.info("stacked: %d human rows of unseen sources for the thresholds", len(rows))
         th = language_thresholds(stack.probability(cal_z)[on], y[on],
                                  [lang for lang, k in zip(langs, on) if k], unseen=unseen,
