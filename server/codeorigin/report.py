@@ -461,7 +461,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         for n, what in (
             (suppressed, "suppressed"),
             (known, "in the baseline"),
-            (skipped, "files or folders skipped"),
+            (skipped, "file or folder skipped" if skipped == 1 else "files or folders skipped"),
         )
         if n
     ]
@@ -492,6 +492,8 @@ def nothing_scored(report: ScanReport) -> str:
             return "Nothing was scored: the change touches no file in a supported language."
         return "Nothing was scored: no file in a supported language was found."
     if report.scored_files == 0:
+        if len(report.files) == 1:
+            return "Nothing was scored: the only file or folder was skipped (see the reason above)."
         return (
             f"Nothing was scored: all {len(report.files)} files or folders were skipped "
             "(see the reasons above)."

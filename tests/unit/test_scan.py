@@ -107,6 +107,7 @@ def test_text_format_lists_flagged_spans_with_lines(project: Path, tiny_model_di
     )
     assert "util.py:4-8:" in res.stdout and "function load_config" in res.stdout
     assert "data.bin.py: skipped: binary file" in res.stdout
+    assert "; 1 file or folder skipped" in res.stdout  # one, not "1 files or folders"
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(
