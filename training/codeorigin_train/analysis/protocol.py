@@ -175,8 +175,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf]"
-                   "[-cC]"
+                   help="char-ngram, "
+                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
@@ -187,8 +187,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "the fragments, the contest sources' Python rows weighted to the same share "
                    "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
                    "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
-                   "sources' humans, pooled / as a floor up to the recall bar; C: the linear member's regularisation, 4 by default), or model "
-                   "folders")
+                   "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
+                   "second linear member on the agentic corpus alone; C: the linear member's "
+                   "regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record the results in this model folder's card")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
