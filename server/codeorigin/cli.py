@@ -281,8 +281,9 @@ def _attributor(model: Model) -> Attributor | None:
 
 def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
     """The report in `--format`."""
-    from codeorigin.report import render_json, render_sarif, render_text
+    from codeorigin.report import render_json, render_text
     from codeorigin.review import render_codeclimate, render_markdown
+    from codeorigin.sarif import render_sarif
 
     if args.format == "json":
         return render_json(report)

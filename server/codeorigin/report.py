@@ -1,4 +1,5 @@
-"""Scan reports: the data `codeorigin scan` produces and its text, JSON and SARIF renderings.
+"""Scan reports: the data `codeorigin scan` produces and its text and JSON renderings (SARIF:
+`codeorigin.sarif`).
 
 The JSON shape is a public contract (README, tests): keep it stable. Extensions are keys that appear
 only when they apply (`segments` on module spans, `suppressed`, `baseline`, `explanation`); the
@@ -12,10 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from codeorigin import __version__
 from codeorigin.core.change import ChangeVerdict, describe
-from codeorigin.core.verdicts import percent, share_percent
-from codeorigin.explanation import CHART_LINES
+from codeorigin.core.verdicts import percent
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
 
@@ -159,7 +158,8 @@ def repository_summaries(report: ScanReport) -> list[RepositorySummary]:
     ]
 
 
-def _round(p: float | None) -> float | None:
+def rounded(p: float | None) -> float | None:
+    """A probability as the JSON and SARIF reports write it (4 decimals)."""
     return None if p is None else round(float(p), 4)
 
 
@@ -169,7 +169,7 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         "kind": s.kind,
         "start_line": s.start_line,
         "end_line": s.end_line,
-        "probability": _round(s.probability),
+        "probability": rounded(s.probability),
         "verdict": s.verdict,
     }
     if s.segments:
@@ -233,7 +233,7 @@ def to_json(report: ScanReport) -> dict[str, Any]:
             {
                 "path": f.path,
                 "language": f.language,
-                "probability": _round(f.probability),
+                "probability": rounded(f.probability),
                 "error": f.error,
                 "spans": [_span_json(s) for s in f.spans],
             }
@@ -248,7 +248,7 @@ def to_json(report: ScanReport) -> dict[str, Any]:
 def change_json(change: ChangeVerdict) -> dict[str, Any]:
     """The change's verdict: `{"probability", "verdict", "spans"}` (and `calibrated`)."""
     return {
-        "probability": _round(change.probability),
+        "probability": rounded(change.probability),
         "verdict": change.verdict,
         "spans": change.spans,
         "calibrated": change.calibrated,
@@ -264,166 +264,6 @@ def change_text(report: ScanReport) -> str | None:
 
 def render_json(report: ScanReport) -> str:
     return json.dumps(to_json(report), indent=2)
-
-
-_LEVELS = {"llm": "warning", "uncertain": "note"}
-
-
-def _sarif_rules() -> list[dict[str, Any]]:
-    """The two rules: likely (a warning) and possibly (a note) LLM-generated."""
-    return [
-        {
-            "id": "llm-generated",
-            "name": "LikelyLlmGenerated",
-            "shortDescription": {"text": "Function likely written by an LLM"},
-            "fullDescription": {
-                "text": "codeorigin's classifier puts this function's probability of being "
-                "LLM-generated at or above the model's threshold. A probability, not proof."
-            },
-            "defaultConfiguration": {"level": "warning"},
-            "helpUri": "https://github.com/codeorigin/codeorigin#reading-a-score",
-        },
-        {
-            "id": "possibly-llm-generated",
-            "name": "PossiblyLlmGenerated",
-            "shortDescription": {"text": "Function possibly written by an LLM"},
-            "fullDescription": {
-                "text": "The probability falls in the model's uncertain band, below the threshold."
-            },
-            "defaultConfiguration": {"level": "note"},
-        },
-    ]
-
-
-def _sarif_result(path: str, s: SpanReport) -> dict[str, Any]:
-    """The SARIF result for one reported span of the file at `path`."""
-    pct = percent(s.probability or 0.0)
-    result: dict[str, Any] = {
-        "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
-        "ruleIndex": 0 if s.verdict == "llm" else 1,
-        "level": _LEVELS[s.verdict],
-        "message": {
-            "text": f"{s.kind} '{s.name}': "
-            + ("likely" if s.verdict == "llm" else "possibly")
-            + f" LLM-generated ({pct})"
-        },
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": path},
-                    "region": {
-                        "startLine": s.start_line,
-                        "startColumn": max(1, s.name_column),
-                        "endLine": s.end_line,
-                    },
-                },
-                "logicalLocations": [
-                    {
-                        "name": s.name,
-                        "kind": "function" if s.kind != "module" else "module",
-                    }
-                ],
-            }
-        ],
-        "properties": {"probability": _round(s.probability), "verdict": s.verdict},
-    }
-    if s.changed_lines is not None:
-        result["properties"]["changedLines"] = s.changed_lines
-    if s.suppressed is not None:
-        result["suppressions"] = [
-            {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
-        ]
-    if s.explanation is not None:
-        _sarif_explanation(result, path, s.explanation)
-    return result
-
-
-def _sarif_run_properties(report: ScanReport) -> dict[str, Any]:
-    """The run's properties: the model, its threshold(s) and the repositories' summaries."""
-    properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
-    if report.language_thresholds:
-        properties["thresholds_by_language"] = dict(report.language_thresholds)
-    if report.repositories:
-        properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
-    if report.change is not None:
-        properties["change"] = change_json(report.change)
-    return properties
-
-
-def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
-    """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note)."""
-    results: list[dict[str, Any]] = []
-    artifacts: list[dict[str, Any]] = []
-    for f in report.files:
-        artifacts.append(
-            {"location": {"uri": f.path}, **({"sourceLanguage": f.language} if f.language else {})}
-        )
-        for s in f.spans:
-            if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
-                continue
-            if s.baseline:
-                continue  # known: only what is new is reported
-            results.append(_sarif_result(f.path, s))
-    invocation_ok = all(f.error is None for f in report.files)
-    notifications = [
-        {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}
-        for f in report.files
-        if f.error
-    ]
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "codeorigin",
-                        "version": __version__,
-                        "informationUri": "https://github.com/codeorigin/codeorigin",
-                        "rules": _sarif_rules(),
-                    }
-                },
-                "invocations": [
-                    {
-                        "executionSuccessful": invocation_ok or bool(report.files),
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-                "artifacts": artifacts,
-                "results": results,
-                "properties": _sarif_run_properties(report),
-            }
-        ],
-    }
-
-
-def _sarif_explanation(result: dict[str, Any], path: str, e: Explained) -> None:
-    """The lines that weigh most as related locations (their share in the message), the top tokens
-    and the convergence delta in the result's properties."""
-    result["relatedLocations"] = [
-        {
-            "id": k,
-            "physicalLocation": {
-                "artifactLocation": {"uri": path},
-                "region": {"startLine": line},
-            },
-            "message": {
-                "text": f"{share_percent(share)} of the evidence, toward "
-                + ("LLM-generated" if score > 0 else "human-written")
-            },
-        }
-        for k, (line, share, score) in enumerate(e.top_lines(CHART_LINES))
-    ]
-    result["properties"]["topTokens"] = [
-        {"text": text, "line": line, "share": round(share, 4), "score": round(score, 4)}
-        for text, line, share, score in e.tokens
-    ]
-    result["properties"]["convergenceDelta"] = round(e.delta, 4)
-    result["properties"]["steps"] = e.steps
-
-
-def render_sarif(report: ScanReport) -> str:
-    return json.dumps(to_sarif(report), indent=2)
 
 
 def render_text(report: ScanReport, *, verbose: bool = False) -> str:
