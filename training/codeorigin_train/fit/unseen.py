@@ -23,10 +23,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-Scorer = Callable[[pd.DataFrame], np.ndarray]
+from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, Scorer
 
 #: Sources of repository code: the calibration rows hold their humans already (cross-fitted).
-REPOSITORY_SOURCES = ("aidev", "realcode", "aidev-fragment")
+REPOSITORY_SOURCES = (*REAL_PROJECT_SOURCES, "aidev-fragment")
 
 #: A source needs this many human rows among the candidates to be scored apart.
 MIN_HUMANS = 30
