@@ -75,14 +75,15 @@ def load(file: Path) -> Baseline:
         data: Any = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise BaselineError(
-            f"no baseline file at {file}: write one with codeorigin scan --write-baseline {file}"
+            f"no baseline file at {file}: record the current findings first with "
+            f"`codeorigin scan . --write-baseline {file}`"
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"cannot read the baseline {file}: {exc}") from exc
     if not isinstance(data, dict) or data.get("codeorigin_baseline") != FORMAT:
         raise BaselineError(
             f"{file} is not a codeorigin baseline (format {FORMAT}); "
-            "write it again with codeorigin scan --write-baseline"
+            "write it again with `codeorigin scan . --write-baseline FILE`"
         )
     keys: set[tuple[str, str, str]] = set()
     for item in data.get("findings", []):

@@ -43,11 +43,11 @@ class Changes:
         return self.lines.get(path.resolve())
 
 
-def _git(args: list[str], cwd: Path) -> str:
+def _git(args: list[str], cwd: Path, stdin: str | None = None) -> str:
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8",
-            errors="replace", check=False,
+            errors="replace", check=False, input=stdin,
         )  # fmt: skip
     except FileNotFoundError as exc:
         raise ChangeError("git is not installed (or not on PATH); --diff needs it") from exc
@@ -74,10 +74,10 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     try:
         _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{target}^{{commit}}"], root)
     except ChangeError:
-        if rev is None:
-            raise ChangeError(
-                "the repository has no commit yet: there is no HEAD to diff against"
-            ) from None
+        if rev in (None, "HEAD", "@") and not _has_commits(root):
+            # The first commit (pre-commit's `--diff HEAD` included): every file is new.
+            empty = _git(["hash-object", "-t", "tree", "--stdin"], root, stdin="").strip()
+            return empty, "in a repository with no commit yet (every file is new)"
         raise ChangeError(f"bad revision {rev!r}: git knows no such commit") from None
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
@@ -86,6 +86,11 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     except ChangeError:
         raise ChangeError(f"{rev!r} and HEAD have no common ancestor") from None
     return base, f"against {rev} (merge base {base[:10]})"
+
+
+def _has_commits(root: Path) -> bool:
+    """Whether any commit exists (a new repository has none, so HEAD names nothing yet)."""
+    return bool(_git(["rev-list", "-n", "1", "--all"], root).strip())
 
 
 def from_git(rev: str | None = None, cwd: Path | None = None) -> Changes:
@@ -126,6 +131,8 @@ def from_patch(
     `skip_missing`, files absent under `root` are left out instead (a folder of post-images that
     holds only some of the files a patch changes)."""
     root = (root or Path.cwd()).resolve()
+    if not text.strip():  # `git diff --cached` with nothing staged: no change, not an error
+        return Changes({}, f"in {name} (empty: nothing changed)")
     try:
         files = diffs.parse_diff(text)
     except diffs.DiffError as exc:

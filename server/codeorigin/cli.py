@@ -3,7 +3,8 @@
 
 Exit codes of `scan`: 0 nothing flagged (or `--exit-zero`), 1 at least one span flagged as likely
 LLM-generated, 2 usage errors, an unusable model, or a path that does not exist (the rest is still
-scanned and reported). `explain` exits 0, or 2 on the same errors.
+scanned and reported), or a report that cannot be written. `explain` exits 0, or 2 on the same
+errors and when the span it names (`PATH:LINE`, `PATH::NAME`) is not there.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ def _threshold(value: str) -> float:
     if not 0.0 <= p <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {p}")
     return p
+
+
+def _ig_steps(value: str) -> int:
+    """Integrated Gradients steps: the attributor's own range (2 to 1024)."""
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if not 2 <= n <= 1024:
+        raise argparse.ArgumentTypeError(f"must be between 2 and 1024, got {n}")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _judging_arguments(explain)
     explain.add_argument(
-        "--steps", type=positive_int, default=None, help="Integrated Gradients steps"
+        "--steps", type=_ig_steps, default=None, help="Integrated Gradients steps (2 to 1024)"
     )
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench_cli.add_arguments(bench)
@@ -206,7 +218,11 @@ def run_scan(args: argparse.Namespace) -> int:
     from codeorigin import baseline, distributed, repos, scan
     from codeorigin.model.manifest import ModelError
     from codeorigin.report import nothing_scored
+    from codeorigin.review import EXPLAINED
 
+    if args.output is not None and args.output.is_dir():
+        print(f"codeorigin scan: -o {args.output}: is a folder, not a file", file=sys.stderr)
+        return 2
     changed = cli_diff.changes(args)
     if changed is None and not args.paths and args.repos is None and args.ray in (None, "local"):
         print("codeorigin scan: give a PATH, --diff [REV] or --repos FILE", file=sys.stderr)
@@ -234,6 +250,8 @@ def run_scan(args: argparse.Namespace) -> int:
         mapping=mapping,
         baseline=known,
         explain=attributor is not None,
+        # markdown alone shows a few explanations: only those are computed (`review.EXPLAINED`)
+        explain_top=None if args.explain else EXPLAINED,
         changed=changed[0] if changed is not None else None,
     )
     try:
@@ -243,14 +261,12 @@ def run_scan(args: argparse.Namespace) -> int:
         return 2
     if changed is not None:
         report = replace(report, change_description=changed[1])
-    for f in report.files:
-        if f.error == "no such file or folder":
-            print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)
+    missing = _failed_paths(report, args.paths) or missing
     out = _rendered(args, report)
-    if args.output is not None:
-        args.output.write_text(out + "\n", encoding="utf-8")
-    else:
+    if args.output is None:
         sys.stdout.write(out + "\n")
+    elif not _write_output(args.output, out):
+        return 2
     if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
         print(f"codeorigin scan: {nothing_scored(report)}", file=sys.stderr)
     if args.write_baseline is not None:
@@ -263,7 +279,36 @@ def run_scan(args: argparse.Namespace) -> int:
         print(f"codeorigin scan: wrote {n} findings to {args.write_baseline}", file=sys.stderr)
     if missing:
         return 2
-    return 1 if report.flagged and not args.exit_zero else 0
+    # Writing a baseline records the findings: it does not fail on them.
+    flagged = report.flagged and not args.exit_zero and args.write_baseline is None
+    return 1 if flagged else 0
+
+
+def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:
+    """Say on stderr which paths given do not exist or cannot be read (an error, exit 2); True
+    when there is one."""
+    named = {str(p) for p in paths}
+    failed = False
+    for f in report.files:
+        if f.error == "no such file or folder":
+            print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)
+        elif f.path in named and (f.error or "").startswith("cannot read"):
+            print(f"codeorigin scan: {f.path}: {f.error}", file=sys.stderr)
+        else:
+            continue
+        failed = True
+    return failed
+
+
+def _write_output(file: Path, text: str) -> bool:
+    """`-o FILE`: write the report, making its folder; False (with the reason said) on failure."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"codeorigin scan: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _attributor(model: Model) -> Attributor | None:
@@ -303,10 +348,12 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
     if "::" in target:
         path, name = target.rsplit("::", 1)
         return Path(path), None, name
-    m = re.fullmatch(r"(.+):(\d+)", target)
-    if m is not None and not Path(target).exists():
-        return Path(m.group(1)), int(m.group(2)), None
-    return Path(target), None, None
+    m = re.fullmatch(r"(.+):([^:/\\]*)", target)
+    if m is None or Path(target).exists():
+        return Path(target), None, None
+    if not m.group(2).isdigit() or int(m.group(2)) < 1:
+        raise ValueError(f"{target}: LINE must be a line number (1 or more), got {m.group(2)!r}")
+    return Path(m.group(1)), int(m.group(2)), None
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -320,7 +367,11 @@ def run_explain(args: argparse.Namespace) -> int:
     mapping = _mapping(args, "explain")
     if mapping is None:
         return 2
-    path, line, name = _parse_target(args.target)
+    try:
+        path, line, name = _parse_target(args.target)
+    except ValueError as exc:
+        print(f"codeorigin explain: {exc}", file=sys.stderr)
+        return 2
     try:
         text = read_text(path, max_bytes=10_000_000)
     except FileError as exc:
@@ -354,8 +405,13 @@ def run_explain(args: argparse.Namespace) -> int:
         chosen = [r for r in results if r.flagged]
         missing = "no span flagged as likely LLM-generated"
     if not chosen:
-        print(f"{path}: {missing} (of {len(results)} spans)")
-        return 0
+        named = line is not None or name is not None  # a span asked for and not there: an error
+        n = len(results)
+        print(
+            f"{path}: {missing} (of its {n} span{'' if n == 1 else 's'})",
+            file=sys.stderr if named else sys.stdout,
+        )
+        return 2 if named else 0
     thresholds = engine.effective_thresholds(options, languages.canonical(language))
     blocks = []
     for result in chosen:

@@ -53,8 +53,13 @@ def changes(args: argparse.Namespace) -> Found | None:
             args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
             rev = None
         found = git_changes.from_git(rev)
+        root = git_changes.repository_root(Path.cwd())
     except git_changes.ChangeError as exc:
         _fail(str(exc))
+    for path in args.paths:
+        where = path.resolve()
+        if where != root and root not in where.parents:
+            _fail(f"{path} is outside the git repository whose change --diff judges ({root})")
     return found.lines, found.description
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from codeorigin.core.spans import line_starts
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
 from codeorigin.model.attributor import TOP_TOKENS  # how many tokens an explanation shows
 
 if TYPE_CHECKING:
@@ -59,11 +59,13 @@ def verdict_text(
     ]
     bullet = "- " if md else ""
     lines.append(f"{bullet}Verdict: {r.verdict}")
-    lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
+    if r.verdict != "not_judged":  # no threshold applies where the model does not judge
+        lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
     if r.verdict == "too_short":
         lines.append(
-            f"{bullet}Length: {r.n_lines} statement lines, {r.n_tokens} identifier/literal "
-            f"tokens (needs {options.min_lines} and {options.min_tokens})"
+            f"{bullet}Length: {plural(r.n_lines, 'statement line')}, "
+            f"{plural(r.n_tokens, 'identifier/literal token')} "
+            f"(needs {options.min_lines} and {options.min_tokens})"
         )
     if r.reason is not None:
         lines.append(f"{bullet}Not scored: {r.reason}")
@@ -97,7 +99,7 @@ def token_label(token: TokenAttribution) -> str:
         return "⇥"
     shown = token.text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
     shown = shown.replace("\t", "⇥")
-    return shown if shown.strip() else "␠"
+    return shown.strip(" ") or "␠"  # a word's leading space (byte-level BPE) is no part of it
 
 
 def code_span(text: str) -> str:

@@ -39,7 +39,10 @@ SKIP_DIRS = {
 
 
 def is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
+    try:
+        return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
+    except OSError:  # a folder we may not look into is read (and reported) by the walk
+        return False
 
 
 def is_binary(data: bytes) -> bool:
@@ -49,6 +52,10 @@ def is_binary(data: bytes) -> bool:
 
 class FileError(Exception):
     """A file that cannot be scanned; the message says why."""
+
+
+class TooLarge(FileError):
+    """A file over the size limit the caller set (`--max-file-bytes`, `codeorigin.maxFileBytes`)."""
 
 
 def read_text(path: Path, *, max_bytes: int) -> str:
@@ -62,7 +69,7 @@ def read_text(path: Path, *, max_bytes: int) -> str:
         raise FileError("not a regular file")
     size = info.st_size
     if size > max_bytes:
-        raise FileError(f"larger than maxFileBytes ({size} > {max_bytes} bytes)")
+        raise TooLarge(f"larger than the size limit ({size:,} > {max_bytes:,} bytes)")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -120,7 +127,8 @@ def walk(
     are yielded only when their extension names a supported language (or one `mapping` gives) and
     no rule skips them. Unless `include_generated`, a vendored folder is yielded once, skipped, and
     a file whose path says it is generated is yielded skipped (its content is judged later). A
-    path that does not exist is yielded with `missing` set.
+    path that does not exist, or a folder named in `paths` that cannot be listed, is yielded with
+    `missing` set; a folder inside that cannot be listed is yielded skipped, with the reason.
     """
     for root in paths:
         if not root.exists() and not root.is_symlink():
@@ -133,7 +141,9 @@ def walk(
             continue
         # Stack of (.gitignore directory, spec) that apply below the current folder.
         specs: list[tuple[Path, pathspec.PathSpec]] = []
-        for dirpath_s, dirnames, filenames in os.walk(root):
+        unreadable: list[OSError] = []  # folders os.walk could not list, reported as skipped
+        for dirpath_s, dirnames, filenames in os.walk(root, onerror=unreadable.append):
+            yield from _unreadable(unreadable, root)
             dirpath = Path(dirpath_s)
             specs = [(d, s) for d, s in specs if d == dirpath or d in dirpath.parents]
             spec = _gitignore(dirpath)
@@ -168,3 +178,15 @@ def walk(
                     continue
                 why = None if include_generated else generated.path_reason(name)
                 yield Candidate(p, str(p), lang, why)
+        yield from _unreadable(unreadable, root)
+
+
+def _unreadable(errors: list[OSError], root: Path) -> Iterator[Candidate]:
+    """The folders the walk could not list, as skipped candidates (and empties `errors`). The
+    folder named on the command line (`root`) is an error when it cannot be listed, as a missing
+    one is; a folder inside it is skipped, with the reason."""
+    for exc in errors:
+        path = Path(exc.filename)
+        why = f"cannot read: {exc.strerror or exc}"
+        yield Candidate(path, str(path), None, why, missing=path == root)
+    errors.clear()

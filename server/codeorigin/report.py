@@ -259,7 +259,8 @@ def change_text(report: ScanReport) -> str | None:
     """The change's verdict in one line, or None when the scan was not of a change."""
     if report.change is None:
         return None
-    return describe(report.change, report.change_description)
+    why = unpooled(report) if report.change.probability is None else ""
+    return describe(report.change, report.change_description, why)
 
 
 def render_json(report: ScanReport) -> str:
@@ -281,30 +282,13 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
             p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
-            mark = ""
-            if s.suppressed is not None:
-                mark = f" (suppressed{': ' + s.suppressed if s.suppressed else ''})"
-            elif s.baseline:
-                mark = " (in the baseline)"
-            elif s.reason is not None:
-                mark = f" ({s.reason})"
+            mark = f" ({status(s)})" if status(s) else ""
             if s.changed_lines is not None:
                 mark += f" ({s.changed_lines} of {s.n_lines} lines changed)"
             lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
-    suppressed = sum(1 for f in report.files for s in f.spans if s.suppressed is not None)
-    known = sum(1 for f in report.files for s in f.spans if s.baseline)
-    skipped = sum(1 for f in report.files if f.error)
-    extra = [
-        f"{n} {what}"
-        for n, what in (
-            (suppressed, "suppressed"),
-            (known, "in the baseline"),
-            (skipped, "file or folder skipped" if skipped == 1 else "files or folders skipped"),
-        )
-        if n
-    ]
+    extra = set_aside(report)
     lines.append(
         f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in "
         f"{report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
@@ -313,8 +297,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     )
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
-    not_judged = {s.reason for f in report.files for s in f.spans if s.reason is not None}
-    lines.extend(f"Not judged: {why}." for why in sorted(not_judged))
+    lines.extend(not_judged(report))
     if report.repositories:
         lines.append("Per repository:")
         lines.extend(
@@ -325,11 +308,44 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+def status(s: SpanReport) -> str:
+    """What a span's verdict leaves unsaid: suppressed (and why), in the baseline, or why its
+    language is not judged; "" for none."""
+    if s.suppressed is not None:
+        return f"suppressed{': ' + s.suppressed if s.suppressed else ''}"
+    if s.baseline:
+        return "in the baseline"
+    return s.reason or ""
+
+
+def set_aside(report: ScanReport) -> list[str]:
+    """The summary's counts of what a scan did not report: `2 suppressed`, `5 in the baseline`,
+    `1 file or folder skipped`."""
+    suppressed = sum(1 for f in report.files for s in f.spans if s.suppressed is not None)
+    known = sum(1 for f in report.files for s in f.spans if s.baseline)
+    skipped = sum(1 for f in report.files if f.error)
+    return [
+        f"{n} {what}"
+        for n, what in (
+            (suppressed, "suppressed"),
+            (known, "in the baseline"),
+            (skipped, "file or folder skipped" if skipped == 1 else "files or folders skipped"),
+        )
+        if n
+    ]
+
+
+def not_judged(report: ScanReport) -> list[str]:
+    """`Not judged: …` lines, one per reason a language is not judged."""
+    reasons = {s.reason for f in report.files for s in f.spans if s.reason is not None}
+    return [f"Not judged: {why}." for why in sorted(reasons)]
+
+
 def nothing_scored(report: ScanReport) -> str:
     """The sentence for a scan that scored nothing, saying why."""
     if not report.files:
         if report.change is not None:
-            return "Nothing was scored: the change touches no file in a supported language."
+            return f"Nothing was scored: {_NO_CHANGED_FILE}."
         return "Nothing was scored: no file in a supported language was found."
     if report.scored_files == 0:
         if len(report.files) == 1:
@@ -341,11 +357,33 @@ def nothing_scored(report: ScanReport) -> str:
     why = Counter(s.verdict for f in report.files for s in f.spans)
     if not why:
         return "Nothing was scored: the files hold no function or script code to judge."
-    parts = [
+    return f"Nothing was scored: {_counted(why)}."
+
+
+def unpooled(report: ScanReport) -> str:
+    """Why a change's verdict pooled no span: what its spans were instead (too short, in the
+    baseline, ...), or that it adds or edits no line of a file codeorigin reads."""
+    why = Counter(
+        "suppressed" if s.suppressed is not None else "baseline" if s.baseline else s.verdict
+        for f in report.files
+        for s in f.spans
+    )
+    if why:
+        return _counted(why)
+    if report.scored_files:
+        return "the files it touches hold no function or script code to judge"
+    return _NO_CHANGED_FILE
+
+
+def _counted(why: Counter[str]) -> str:
+    """`2 spans are too short to judge, 1 span is in the baseline`."""
+    return ", ".join(
         f"{n} {'span is' if n == 1 else 'spans are'} {_UNSCORED.get(v, v)}"
         for v, n in sorted(why.items())
-    ]
-    return f"Nothing was scored: {', '.join(parts)}."
+    )
+
+
+_NO_CHANGED_FILE = "the change adds or edits no line of a file in a language codeorigin reads"
 
 
 #: Why a span that is in the report has no score (`nothing_scored`).
@@ -353,4 +391,6 @@ _UNSCORED = {
     "too_short": "too short to judge",
     "generated": "generated code, which is never scored",
     "not_judged": "in a language the model does not judge",
+    "suppressed": "suppressed (`codeorigin: ignore`)",
+    "baseline": "in the baseline",
 }

@@ -20,10 +20,22 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
-from codeorigin.report import FileReport, ScanReport, SpanReport, change_text, threshold_text
+from codeorigin.report import (
+    FileReport,
+    ScanReport,
+    SpanReport,
+    change_text,
+    not_judged,
+    nothing_scored,
+    set_aside,
+    status,
+    threshold_text,
+)
 
 LIMIT = 65_000
 HEAVIEST = 3  # lines shown per flagged span
+EXPLAINED = 10  # flagged spans explained (the most probable): a second or so each
+SKIPPED_SHOWN = 20  # skipped files named, with their reasons
 MODEL_CARD = "https://github.com/codeorigin/codeorigin/blob/main/models/default/MODEL_CARD.md"
 _SNIPPET = 80
 
@@ -41,10 +53,23 @@ def _share(s: SpanReport) -> str:
 
 def _row(f: FileReport, s: SpanReport) -> str:
     p = percent(s.probability) if s.probability is not None else "-"
+    verdict = VERDICT_WORDS[s.verdict] + (f" ({_cell(status(s))})" if status(s) else "")
     return (
-        f"| `{_cell(f.path)}:{s.start_line}` | `{_cell(s.name)}` | {p} | "
-        f"{VERDICT_WORDS[s.verdict]} | {_share(s)} |"
+        f"| `{_cell(f.path)}:{s.start_line}` | `{_cell(s.name)}` | {p} | {verdict} | {_share(s)} |"
     )
+
+
+def _skipped(report: ScanReport) -> list[str]:
+    """The files a scan skipped, with their reasons, folded (at most `SKIPPED_SHOWN` named)."""
+    skipped = [f for f in report.files if f.error]
+    if not skipped:
+        return []
+    rows = [f"- `{_cell(f.path)}`: {_cell(f.error or '')}" for f in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        rows.append(f"- and {len(skipped) - SKIPPED_SHOWN} more")
+    what = "file or folder" if len(skipped) == 1 else "files or folders"
+    return ["", f"<details><summary>{len(skipped)} {what} skipped</summary>", "", *rows,
+            "", "</details>"]  # fmt: skip
 
 
 def _file_lines(path: str) -> list[str]:
@@ -55,10 +80,9 @@ def _file_lines(path: str) -> list[str]:
 
 
 def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
-    """The flagged span's heaviest lines as a short list, or a note when it has no explanation."""
+    """The flagged span's heaviest lines as a short list."""
+    assert s.explanation is not None
     head = f"**`{_cell(f.path)}:{s.start_line}` `{_cell(s.name)}`** ({percent(s.probability or 0)})"
-    if s.explanation is None:
-        return head + ": no explanation (the model has no gradient graph)."
     rows = [head + ", the lines that weigh most:", ""]
     for line, share, score in s.explanation.top_lines(HEAVIEST):
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
@@ -99,8 +123,13 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of {judged} judged "
         f"spans in {report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
         f"`{report.model_name}`, threshold "
-        f"{threshold_text(report)}).",
+        f"{threshold_text(report)})" + "".join(f"; {x}" for x in set_aside(report)) + ".",
     ]
+    if judged == 0:
+        head += ["", nothing_scored(report).replace("(see the reason above)", "(below)")
+                 .replace("(see the reasons above)", "(below)")]  # fmt: skip
+    head += [line for why in not_judged(report) for line in ("", why)]
+    head += _skipped(report)
     foot = [
         "",
         "> A score is a probability, not proof: the default thresholds flag about 1% of the "
@@ -127,25 +156,37 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         shown_others, budget = _fill(body, [_row(f, s) for f, s in others], budget - 200)
         body += ["", "</details>"]
     shown_expl = 0
-    if flagged and budget > 100:
+    explained = [(f, s) for f, s in flagged if s.explanation is not None]
+    if flagged and budget > 300:
         texts: dict[str, list[str]] = {}
         body += ["", "### Why the flagged spans were flagged"]
         blocks = [
             "\n" + _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path)))
-            for f, s in flagged
+            for f, s in explained
         ]
-        shown_expl, budget = _fill(body, blocks, budget - 40)
+        shown_expl, budget = _fill(body, blocks, budget - 240)
+        if len(explained) < len(flagged):
+            body += ["", _unexplained(len(explained), len(flagged))]
     left = []
     if shown_rows < len(reported):
         left.append(f"{len(reported) - shown_rows} of {len(reported)} table rows")
     if shown_others < len(others):
         left.append(f"{len(others) - shown_others} of {len(others)} other spans")
-    if shown_expl < len(flagged):
-        left.append(f"{len(flagged) - shown_expl} of {len(flagged)} explanations")
+    if shown_expl < len(explained):
+        left.append(f"{len(explained) - shown_expl} of {len(explained)} explanations")
     if left:
         body += ["", f"_Left out to stay under {limit:,} characters: {', '.join(left)}. "
-                 "Run `codeorigin scan --format json` for everything._"]  # fmt: skip
+                 "`codeorigin scan --format json --explain` writes everything._"]  # fmt: skip
     return "\n".join(head + body + foot)
+
+
+def _unexplained(explained: int, flagged: int) -> str:
+    if explained == 0:
+        return "_No explanation: the model has no gradient graph for Integrated Gradients._"
+    return (
+        f"_The {explained} most probable of the {flagged} flagged spans are explained here; "
+        "`codeorigin explain PATH:LINE` explains any span._"
+    )
 
 
 def render_codeclimate(report: ScanReport) -> str:

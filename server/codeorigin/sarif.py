@@ -23,6 +23,17 @@ from codeorigin.report import (
 _LEVELS = {"llm": "warning", "uncertain": "note"}
 
 
+def uri(path: str) -> str:
+    """A reported path as a SARIF artifact URI: relative paths percent-encoded with forward
+    slashes (`src/my%20file.py`), absolute ones as `file://` URIs."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if Path(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(Path(path).as_posix())
+
+
 def _sarif_rules() -> list[dict[str, Any]]:
     """The two rules: likely (a warning) and possibly (a note) LLM-generated."""
     return [
@@ -109,15 +120,14 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
     results: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     for f in report.files:
-        artifacts.append(
-            {"location": {"uri": f.path}, **({"sourceLanguage": f.language} if f.language else {})}
-        )
+        language = {"sourceLanguage": f.language} if f.language else {}
+        artifacts.append({"location": {"uri": uri(f.path)}, **language})
         for s in f.spans:
             if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
                 continue
             if s.baseline:
                 continue  # known: only what is new is reported
-            results.append(_sarif_result(f.path, s))
+            results.append(_sarif_result(uri(f.path), s))
     invocation_ok = all(f.error is None for f in report.files)
     notifications = [
         {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}

@@ -23,7 +23,7 @@ from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, judge_change
 from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
-from codeorigin.files import Candidate, FileError, read_text, walk
+from codeorigin.files import Candidate, FileError, TooLarge, read_text, walk
 from codeorigin.report import Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ class ScanOptions:
     mapping: dict[str, str] = field(default_factory=dict)  # extension -> language id
     baseline: Baseline | None = None
     explain: bool = False
+    # With `explain`: explain only the N most probable flagged spans, once the scan is done (the
+    # markdown summary shows few; Integrated Gradients costs about a second a span). None: all.
+    explain_top: int | None = None
     steps: int | None = None  # Integrated Gradients steps; None: the model's
     # `scan --diff`: the changed files (resolved paths) and their changed lines (1-based); only
     # these files are read and only the spans overlapping these lines are scored. None: all.
@@ -82,6 +85,8 @@ def _read(cand: Candidate, options: ScanOptions) -> Read | FileReport:
         # reported as generated: that is the reason a reader needs.
         reason = None if options.engine.include_generated else _header_of(cand.path)
         why = f"{reason}, not scored" if reason else str(exc)
+        if isinstance(exc, TooLarge) and not reason:
+            why += "; --max-file-bytes raises it"
         return FileReport(cand.display, cand.language, None, why)
     language = file_language(cand.path, text, options.mapping) or cand.language
     if not options.engine.include_generated:
@@ -105,15 +110,21 @@ def _header_of(path: Path) -> str | None:
 def candidates(
     paths: list[Path], options: ScanOptions, labels: dict[Path, str] | None = None
 ) -> list[Candidate]:
-    """The files under `paths`, in a stable order (`files.walk`). A root with a label
+    """The files under `paths`, in a stable order (`files.walk`), each once. A root with a label
     (`--repos`: a cloned repository) shows its files as `label/relative path` instead of the
     root's own path, so reports do not name a temporary folder."""
     out: list[Candidate] = []
+    seen: set[Path] = set()  # a file reached twice (`scan . ./a.py`) is scanned once
     for root in paths:
         label = (labels or {}).get(root)
         for cand in walk(
             [root], mapping=options.mapping, include_generated=options.engine.include_generated
         ):
+            if not cand.missing:
+                where = cand.path.resolve()
+                if where in seen:
+                    continue
+                seen.add(where)
             if label is not None:
                 cand = replace(cand, display=label + cand.display[len(str(root)) :])
             out.append(cand)
@@ -147,14 +158,14 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
 
 
 def display_path(path: Path) -> str:
-    """A changed file as reports name it: relative to the current folder when inside it."""
+    """A changed file as reports name it: relative to the current folder (`../util.py` from a
+    subfolder, as git names it there), absolute only on another drive (Windows)."""
     import os
 
     try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
+        return os.path.relpath(path)
+    except ValueError:
         return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def chunks(
@@ -182,9 +193,11 @@ def score_chunk(
     chunk: list[Read | FileReport],
     options: ScanOptions,
     attributor: Attributor | None = None,
+    flagged: list[Pending] | None = None,
 ) -> list[FileReport]:
     """The reports of one chunk, in its order: the spans of all its files scored together. The
-    one place a file's report is made, on this machine or in a Ray actor."""
+    one place a file's report is made, on this machine or in a Ray actor. `flagged` collects the
+    flagged spans to explain later (`explain_top`) instead of `attributor` explaining them now."""
     reads = [item for item in chunk if isinstance(item, Read)]
     only = None if options.changed is None else [changed_lines(r, options) for r in reads]
     analyses = iter(
@@ -198,14 +211,16 @@ def score_chunk(
             files.append(item)
             continue
         results, whole = next(analyses)
-        spans = []
+        spans: list[SpanReport] = []
         for result in results:
             report = span_report(result, item.text, item.candidate.path, options)
             if options.changed is not None:
                 runs = report.segments or ((report.start_line, report.end_line),)
                 touched = diffs.touched(runs, changed_lines(item, options))
                 report = replace(report, changed_lines=touched)
-            if attributor is not None and report.flagged:
+            if flagged is not None and report.flagged:
+                flagged.append(Pending(len(files), len(spans), item.text, result))
+            elif attributor is not None and report.flagged:
                 why = _explain(attributor, item.text, result, options)
                 report = replace(report, explanation=why)
             spans.append(report)
@@ -313,10 +328,19 @@ def run(
     )
     missing = any(c.missing for c in found)
     files: list[FileReport] = []
+    later: list[Pending] | None = None
+    if attributor is not None and options.explain_top is not None:
+        later = []
     for chunk in chunks(found, options, chunk_files):
-        files.extend(score_chunk(engine, chunk, options, attributor))
+        pending: list[Pending] | None = None if later is None else []
+        files.extend(score_chunk(engine, chunk, options, attributor, pending))
+        if later is not None and pending:
+            offset = len(files) - len(chunk)
+            later += [replace(p, file=p.file + offset) for p in pending]
         if progress is not None and chunk:
             progress(len(files), len(found), display(chunk[-1]))
+    if later and attributor is not None and options.explain_top is not None:
+        _explain_most_probable(files, later, attributor, options, options.explain_top)
     llm, own = thresholds(engine, options)
     report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own)
     if options.changed is not None:
@@ -360,6 +384,34 @@ def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple
 def display(item: Read | FileReport) -> str:
     """The path a chunk item is reported under."""
     return item.candidate.display if isinstance(item, Read) else item.path
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A flagged span whose explanation waits for the end of the scan (`explain_top`): where its
+    report is (file and span index) and what explaining it needs."""
+
+    file: int
+    span: int
+    text: str
+    result: SpanResult
+
+
+def _explain_most_probable(
+    files: list[FileReport],
+    pending: list[Pending],
+    attributor: Attributor,
+    options: ScanOptions,
+    top: int,
+) -> None:
+    """Explain the `top` most probable of the `pending` flagged spans, in place in `files`."""
+    ranked = sorted(pending, key=lambda p: -(p.result.probability or 0.0))[:top]
+    for p in ranked:
+        why = _explain(attributor, p.text, p.result, options)
+        f = files[p.file]
+        spans = list(f.spans)
+        spans[p.span] = replace(spans[p.span], explanation=why)
+        files[p.file] = replace(f, spans=tuple(spans))
 
 
 def _explain(

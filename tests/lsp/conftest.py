@@ -75,6 +75,7 @@ async def start(tiny_model_dir: Path, root: Path) -> AsyncIterator[Start]:
     yield _start
     for client in clients:
         try:
-            await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+            if not client.stopped:  # a test may have ended the session itself
+                await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
         finally:
             await client.stop()

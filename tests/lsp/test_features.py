@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pygls.exceptions import JsonRpcRequestCancelled
+from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
 from helpers.lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
 from helpers.samples import JAVA_STACK
@@ -186,6 +186,29 @@ async def test_rescore_document_and_status(start: Start, root: Path) -> None:
     assert status["counts"]["cache_hits"] >= 2
     assert status["error"] is None
     assert "score_seconds" in status["timings"]
+
+
+async def test_commands_refuse_arguments_they_cannot_use(start: Start, root: Path) -> None:
+    """A client that sends the wrong arguments gets InvalidParams saying what the command takes,
+    and the server goes on."""
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    refused = [
+        (["codeorigin.rescoreSelection"], "takes a document URI and a range, got nothing"),
+        (["codeorigin.rescoreSelection", uri, [1, 2]], "the range must be {start: {line, "),
+        (["codeorigin.rescoreDocument", None], "takes a document URI, got NoneType"),
+    ]
+    for (name, *arguments), message in refused:
+        with pytest.raises(JsonRpcException) as caught:
+            await client.command(name, *arguments)
+        assert caught.value.code == types.ErrorCodes.InvalidParams and message in str(caught.value)
+    assert await client.command("codeorigin.rescoreDocument", uri_in(root, "closed.py")) is None
+    await client.message_matching("open the document before rescoring it")
+    # Past the end of the document there is no function to explain.
+    assert await client.command("codeorigin.explain", uri, {"line": 500, "character": 0}) is None
+    assert (await client.status())["error"] is None
 
 
 async def test_cancelled_request_is_answered_as_cancelled(start: Start, root: Path) -> None:

@@ -91,6 +91,16 @@ async def test_generated_documents_are_not_scored_and_the_user_is_told(
     assert names(await client.published_for(own, version=1)) == ["alpha", "beta"]
 
 
+async def test_binary_content_is_not_scored_and_the_user_is_told(start: Start, root: Path) -> None:
+    """As `scan` skips binary files, a document holding NUL bytes gets no score."""
+    client = await start(init=FLAG_ALL)
+    uri = uri_in(root, "blob.py")
+    client.open(uri, PY_DOC + "\x00\x01")
+    assert names(await client.published_for(uri, version=1)) == []
+    message = await client.message_matching("blob.py is not scored: it holds NUL bytes")
+    assert message.type == types.MessageType.Info
+
+
 # `beta` is marked as generated: without the setting it gets no verdict, with it one.
 MARKED = PY_DOC.replace("def beta(", "@generated\ndef beta(")
 

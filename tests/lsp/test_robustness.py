@@ -150,7 +150,7 @@ def _scored(spans: list[dict[str, Any]]) -> bool:
 DOCUMENTS: dict[str, tuple[str, str, Callable[[list[dict[str, Any]]], bool]]] = {
     "binary": ("python", BINARY, lambda spans: True),
     "odd-characters": ("python", ODD, _scored),
-    "nul-bytes": ("python", NUL, _names("alpha", "beta")),
+    "nul-bytes": ("python", NUL, _names()),  # binary by git's rule, as `scan` has it: not scored
     "empty": ("python", "", _names()),
     "20000-lines": (
         "python",
@@ -477,6 +477,7 @@ def _truncated_and_resigned(model: Path, tmp: Path) -> Path:
 
 BROKEN_MODELS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "missing-folder": (_missing, "model folder not found"),
+    "a-file": (lambda model, tmp: model / "model.onnx", "model.onnx is a file: "),
     "digest-mismatch": (_digest_mismatch, "does not match its SHA-256"),
     "truncated-onnx": (_truncated, "truncated"),
     "truncated-onnx-resigned": (_truncated_and_resigned, "onnxruntime cannot load"),

@@ -71,3 +71,10 @@ async def test_a_language_the_model_abstains_on_is_not_judged(
     text = result.contents.value
     assert "not judged" in text
     assert "the model does not judge python: too few held-out human functions" in text
+    assert "Threshold:" not in text  # no threshold applies where the model does not judge
+    # A selection in that language gets no probability either, and the message says why.
+    selection = {"start": {"line": 7, "character": 0}, "end": {"line": 12, "character": 16}}
+    result = await client.command("codeorigin.rescoreSelection", uri, selection)
+    assert result["verdict"] == "not_judged" and result["probability"] is None
+    shown = await client.message_matching("the selection is not judged")
+    assert "too few held-out human functions" in shown.message

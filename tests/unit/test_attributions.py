@@ -20,6 +20,7 @@ torch = pytest.importorskip("torch")
 from codeorigin.core.spans import extract_spans  # noqa: E402
 from codeorigin.model.attributor import Attributor, path_points  # noqa: E402
 from codeorigin.model.manifest import ModelError, load_manifest, write_manifest  # noqa: E402
+from codeorigin.model.path_integral import Cancelled  # noqa: E402
 from codeorigin.model.scorer import Model  # noqa: E402
 from codeorigin_train.export.gradient import (  # noqa: E402
     GradientParityError,
@@ -167,6 +168,26 @@ def test_long_text_is_explained_window_by_window(
         att.logit - att.baseline_logit, rel=0.05
     )
     assert att.top_lines(1)[0].line == 25
+
+
+def test_a_long_explanation_tells_its_progress_and_can_be_stopped(attributor: Attributor) -> None:
+    """The server's worker watches a long explanation (its hover says how far along it is) and
+    stops it when its document closes, between two onnxruntime runs."""
+    rng = random.Random(6)
+    text = "def long(x):\n" + "".join(f"    {rng.choice(LINES)}\n" for _ in range(30))
+    span = next(s for s in extract_spans(text, "python") if s.name == "long")
+    attributor.clear_cache()
+    seen: list[float] = []
+    att = attributor.attribute_span(
+        text, span, steps=64, internal_batch_size=8, watch=lambda done: seen.append(done) or True
+    )
+    assert att.n_windows > 1 and len(seen) > 2
+    assert seen[0] == 0.0 and seen == sorted(seen) and seen[-1] < 1.0
+    attributor.clear_cache()
+    with pytest.raises(Cancelled):
+        attributor.attribute_span(
+            text, span, steps=64, internal_batch_size=8, watch=lambda done: done < 0.3
+        )
 
 
 def test_span_of_a_document_maps_to_document_lines(attributor: Attributor) -> None:

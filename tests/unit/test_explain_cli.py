@@ -60,8 +60,13 @@ def test_explain_at_a_line_and_every_flagged_span(doc: Path, tiny_ig_model_dir: 
     res = run("explain", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "1")
     assert res.returncode == 0 and "no a span flagged" not in res.stdout
     assert "no span flagged as likely LLM-generated" in res.stdout
+    # A span asked for by name or line that is not there is an error, said on stderr.
     res = run("explain", f"{doc}::nope", "--model", str(tiny_ig_model_dir))
-    assert "no a span named 'nope'" not in res.stdout and "named 'nope'" in res.stdout
+    assert res.returncode == 2 and "no span named 'nope' (of its 2 spans)" in res.stderr
+    res = run("explain", f"{doc}:abc", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 2 and "LINE must be a line number" in res.stderr
+    res = run("explain", str(doc), "--model", str(tiny_ig_model_dir), "--steps", "1")
+    assert res.returncode == 2 and "between 2 and 1024" in res.stderr
 
 
 def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: Path) -> None:

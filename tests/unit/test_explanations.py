@@ -21,6 +21,7 @@ from codeorigin.lsp.attribution_jobs import AHEAD, NOW, AttributionJobs
 from codeorigin.lsp.options import Settings
 from codeorigin.model.attributor import Attribution, LineAttribution, TokenAttribution
 from codeorigin.model.manifest import ModelError
+from codeorigin.model.path_integral import Cancelled
 from codeorigin.model.scorer import Model
 
 DOC = "".join(
@@ -114,7 +115,8 @@ def test_a_hover_moves_work_queued_ahead_up_and_keeps_it(setup: Any) -> None:
 
 
 def test_a_finished_job_serves_the_function_where_it_moved(setup: Any) -> None:
-    explanations, _, engine, results = setup
+    explanations, generations, engine, results = setup
+    generations["a"] = 1  # open
     settings = Settings(ig_steps=8)
     job = explanations.request("a", DOC, results[1], engine, settings)
     before = explanations.explanation(job, DOC, results[1].span)
@@ -126,6 +128,28 @@ def test_a_finished_job_serves_the_function_where_it_moved(setup: Any) -> None:
     after = explanations.explanation(job, moved, result.span)
     assert [la.line - 2 for la in after.lines] == [la.line for la in before.lines]
     assert [la.share for la in after.lines] == pytest.approx([la.share for la in before.lines])
+
+
+def test_closing_the_document_stops_its_running_explanation(setup: Any) -> None:
+    """A long explanation tells how far it is, and stops between two onnxruntime runs once its
+    document is closed, so the worker is free for the next one; asked again, it starts afresh."""
+    explanations, generations, engine, _ = setup
+    body = "".join(f"    total = total + values[{i}] * {i}\n" for i in range(120))
+    long_doc = f"def long_one(values):\n    total = 0\n{body}    return total\n"
+    result = engine.analyze(long_doc, "python", VerdictRules())[0]
+    generations["long"] = 1
+    job = explanations.request("long", long_doc, result, engine, Settings(ig_steps=1024))
+    for _ in range(600):
+        if job.progress > 0:
+            break
+        threading.Event().wait(0.05)
+    assert 0 < job.progress < 1 and not job.future.done()
+    del generations["long"]  # closed
+    with pytest.raises(Cancelled):
+        job.future.result(timeout=60)
+    generations["long"] = 2
+    again = explanations.request("long", long_doc, result, engine, Settings(ig_steps=8))
+    assert again is not job and again.future.result(timeout=60).steps == 8
 
 
 def test_a_model_without_gradient_graph_cannot_explain(tiny_model_dir: Path) -> None:

@@ -34,6 +34,7 @@ def test_settings_defaults_and_layers() -> None:
         ("debounceMs", -1),
         ("threads", True),
         ("igSteps", 0),
+        ("igSteps", 4096),  # the quadrature takes at most 1,024
         ("modelPath", 3),
     ],
 )
@@ -42,6 +43,14 @@ def test_invalid_setting_names_itself_and_falls_back(key: str, value: object) ->
     assert [p.key for p in problems] == [f"codeorigin.{key}"]
     assert f"codeorigin.{key}" in problems[0].message and "default" in problems[0].message
     assert settings == Settings(code_lens=False)  # only the bad one fell back
+
+
+def test_a_misspelt_setting_is_named_with_the_one_it_resembles() -> None:
+    settings, problems = settings_from([{"threshhold": 0.2, "interpreter": "python3"}])
+    assert settings == Settings()  # neither applies; VS Code's own `interpreter` is no typo
+    assert [p.message for p in problems] == [
+        "Unknown setting codeorigin.threshhold, ignored: did you mean codeorigin.threshold?"
+    ]
 
 
 def test_settings_sections_and_languages() -> None:

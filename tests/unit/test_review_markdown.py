@@ -74,3 +74,43 @@ def test_a_huge_change_stays_under_the_comment_limit(tmp_path: Path, tiny_model_
     assert "_Left out to stay under 65,000 characters: " in res.stdout
     assert "of 1500 table rows" in res.stdout
     assert res.stdout.rstrip().endswith("before you act on a score.")
+
+
+def test_markdown_explains_the_most_probable_and_says_what_else_it_set_aside(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """Integrated Gradients costs about a second a span: the summary explains the ten most
+    probable flagged spans and points to `codeorigin explain` for the others. A suppressed span
+    and a skipped file are said, not left out silently."""
+    repo = make_repo(tmp_path)
+    body = "".join(PLANTED_FUNCTION.replace("planted(", f"planted_{i}(") for i in range(12))
+    (repo / "many.py").write_text(body)
+    (repo / "quiet.py").write_text(
+        "# codeorigin: ignore ported by hand\n" + PLANTED_FUNCTION.lstrip()
+    )
+    (repo / "blob.py").write_bytes(b"\x00\x01binary")
+    res = scan("--diff", "--format", "markdown", "--threshold", "0", "--model",
+               str(tiny_ig_model_dir), cwd=repo)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    text = res.stdout
+    why = text[text.index("### Why the flagged spans were flagged") :]
+    assert why.count(", the lines that weigh most:") == 10
+    assert "_The 10 most probable of the 12 flagged spans are explained here; " in why
+    assert "`codeorigin explain PATH:LINE` explains any span._" in why
+    assert "; 1 suppressed; 1 file or folder skipped." in text
+    assert "(suppressed: ported by hand)" in text  # in the folded table of the other spans
+    assert "<details><summary>1 file or folder skipped</summary>" in text
+    assert "- `blob.py`: binary file" in text
+
+
+def test_markdown_says_which_languages_the_shipped_model_does_not_judge(tmp_path: Path) -> None:
+    """A change only in a language the shipped model does not judge reads as such, not as clean."""
+    (tmp_path / "tool.go").write_text(
+        "package main\n\nfunc total(values []int) int {\n\tsum := 0\n\tfor _, v := range values {"
+        "\n\t\tsum += v\n\t}\n\tcount := len(values)\n\treturn sum + count\n}\n"
+    )
+    res = scan("tool.go", "--format", "markdown", cwd=tmp_path)  # the shipped default model
+    assert res.returncode == 0, res.stderr
+    assert "0 flagged and 0 uncertain of 0 judged spans in 1 file" in res.stdout
+    assert "Nothing was scored: 1 span is in a language the model does not judge." in res.stdout
+    assert "\nNot judged: the model does not judge go: " in res.stdout

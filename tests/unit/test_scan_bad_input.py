@@ -12,9 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from helpers.cli import scan
+from helpers.cli import scan, unprivileged
 
 GOOD = """\
 def summarise(values):
@@ -63,7 +61,9 @@ def test_bad_files_are_per_file_errors_and_the_others_are_scored(
         "spans": [],
     }
     big = len(GOOD) * 100
-    assert files["big.py"]["error"] == f"larger than maxFileBytes ({big} > 4000 bytes)"
+    assert files["big.py"]["error"] == (
+        f"larger than the size limit ({big:,} > 4,000 bytes); --max-file-bytes raises it"
+    )
     assert files["pipe.py"]["error"] == "not a regular file"
     assert "dangling.py" not in files  # links are not followed when walking a folder
     for name in ("latin1.py", "big.py", "pipe.py"):
@@ -85,12 +85,28 @@ def test_bad_files_named_on_the_command_line(tmp_path: Path, tiny_model_dir: Pat
     assert files["good.py"]["error"] is None and files["good.py"]["spans"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_is_a_per_file_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_unreadable_files_and_folders(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """Inside a folder, an unreadable file or subfolder is skipped with the reason and the rest is
+    scored; named on the command line, either is an error (exit 2), as a missing path is."""
+    (tmp_path / "good.py").write_text(GOOD)
     secret = tmp_path / "secret.py"
     secret.write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "inside.py").write_text(GOOD)
     secret.chmod(0)
-    (tmp_path / "good.py").write_text(GOOD)
-    files = by_name(scan_json(str(tmp_path), "--model", str(tiny_model_dir)))
-    assert files["secret.py"]["error"] == "cannot read: Permission denied"
-    assert files["good.py"]["spans"]
+    locked.chmod(0)
+    try:
+        res = scan("--format", "json", "--exit-zero", str(tmp_path), "--model",
+                   str(tiny_model_dir), prefix=unprivileged())  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        files = by_name(json.loads(res.stdout))
+        assert files["secret.py"]["error"] == "cannot read: Permission denied"
+        assert files["locked"]["error"] == "cannot read: Permission denied, not scored"
+        assert files["good.py"]["spans"]
+        for named in (secret, locked):
+            res = scan(str(named), "--model", str(tiny_model_dir), prefix=unprivileged())
+            assert res.returncode == 2
+            assert f"codeorigin scan: {named}: cannot read: Permission denied" in res.stderr
+    finally:
+        locked.chmod(0o755)  # so that pytest can remove it

@@ -110,14 +110,14 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
     return ChangeCalibration(float(raw["a"]), float(raw["b"]), c_llm, min(c_unc, c_llm), True)
 
 
-def describe(c: ChangeVerdict, description: str = "") -> str:
+def describe(c: ChangeVerdict, description: str = "", why: str = "") -> str:
     """The change's verdict in one line: `Change against main (merge base …): possibly
     LLM-generated (probability of LLM authorship 81.4%, pooled over 2 judged spans)`, and when it
     is uncalibrated or flat, so. The verdict comes first: "4.5% likely human-written" read as if
-    4.5% of the change were."""
+    4.5% of the change were. `why`: the reason no span was judged, when none was."""
     what = f"Change {description}".rstrip()
     if c.probability is None:
-        return f"{what}: no span judged (nothing long enough, or nothing scorable)."
+        return f"{what}: no span judged ({why or 'nothing long enough, or nothing scorable'})."
     rule = "" if c.calibrated else "; uncalibrated: the model has no change calibration"
     if not c.informative:
         rule = (

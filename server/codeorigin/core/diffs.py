@@ -145,7 +145,7 @@ def parse_diff(text: str) -> list[FileDiff]:
         raise DiffError("the diff ends inside a hunk: it was cut short")
     files = [f for f in reader.files if f.path is not None or f.old_path is not None]
     if not files:
-        raise DiffError("no file header (`diff --git` or `---`/`+++`) found: not a unified diff")
+        raise DiffError("no file header (`diff --git` or `---`/`+++`) found")
     return files
 
 

@@ -140,11 +140,11 @@ def parse_mapping(items: dict[str, str] | list[str] | tuple[str, ...]) -> dict[s
                 raise ValueError(f"expected EXT=LANGUAGE, e.g. .h=cpp, not {item!r}")
             pairs.append((ext, lang))
     out: dict[str, str] = {}
-    for ext, lang in pairs:
-        ext = ext.strip().lower()
+    for raw, lang in pairs:
+        ext = raw.strip().lower()
         ext = ext if ext.startswith(".") else "." + ext
         if len(ext) < 2 or "/" in ext:
-            raise ValueError(f"not a file extension: {ext!r}")
+            raise ValueError(f"not a file extension: {raw!r} (expected EXT=LANGUAGE, e.g. .h=cpp)")
         language = canonical(lang.strip())
         if language is None:
             supported = ", ".join(sorted(LANGUAGES))

@@ -67,3 +67,8 @@ def share_percent(share: float) -> str:
     if value == 0 and share > 0.0:
         value = 1
     return f"{value}%"
+
+
+def plural(n: int, word: str) -> str:
+    """`1 statement line`, `3 statement lines`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -65,7 +65,8 @@ class Analysis:
     settings: Settings
     results: tuple[SpanResult, ...] = ()
     engine: Engine | None = None
-    skipped: str | None = None  # "disabled", "language", "too-large", "generated", "model", "error"
+    # "disabled", "language", "binary", "too-large", "generated", "model", "error"
+    skipped: str | None = None
     reason: str | None = None  # why a "generated" document is not scored
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
     language: str | None = None  # the canonical language it was scored as
@@ -128,7 +129,7 @@ class Analyzer:
         self._closed = closed
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
-        self._too_large_reported: set[str] = set()
+        self._skip_reported: set[str] = set()
         self._generated_reported: set[str] = set()
 
     # Events ---------------------------------------------------------------------------------
@@ -286,10 +287,19 @@ class Analyzer:
                     types.MessageType.Info,
                 )
             return replace(base, skipped="generated", reason=reason)
+        if "\x00" in base.text[:8192]:  # binary content (git's rule, as `scan` skips it)
+            if uri not in self._skip_reported:
+                self._skip_reported.add(uri)
+                ls.notify_user(
+                    f"codeorigin: {text_doc.filename or uri} is not scored: it holds NUL "
+                    "bytes, so it is binary data rather than code.",
+                    types.MessageType.Info,
+                )
+            return replace(base, skipped="binary")
         size = len(base.text.encode("utf-8", "surrogatepass"))
         if size > settings.max_file_bytes:
-            if uri not in self._too_large_reported:
-                self._too_large_reported.add(uri)
+            if uri not in self._skip_reported:
+                self._skip_reported.add(uri)
                 ls.notify_user(
                     f"codeorigin: {text_doc.filename or uri} is not scored: it has {size:,} bytes, "
                     f"more than codeorigin.maxFileBytes ({settings.max_file_bytes:,}).",

@@ -13,7 +13,9 @@ looking at (`NOW`) runs before anything computed ahead (`AHEAD`). Right after a 
 its spans judged `llm` (and `uncertain` ones when inlay hints are on) are queued `AHEAD`, the most
 probable first, at most `AHEAD_LIMIT` of them. A job queued ahead remembers the document's
 generation (see `analysis`): if the document changed before the job started, the job is dropped;
-a job already running finishes, and its result stays in the cache for an undo.
+a job already running finishes, and its result stays in the cache for an undo. A running job stops
+between two onnxruntime runs when its document is closed or the server shuts down, so a huge
+function nobody looks at any more does not hold the worker; a long one tells its progress.
 
 A finished job holds the attribution of the document text it was computed on. A later document
 whose span has the same normalised text (an edit elsewhere moved it) gets its lines and tokens
@@ -24,6 +26,7 @@ smaller than that LRU, so a job remembered as done is a cache hit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from codeorigin.model.attributor import TOP_TOKENS, Attribution, Attributor
 from codeorigin.model.manifest import ModelError
+from codeorigin.model.path_integral import Cancelled
 from codeorigin.model.quadrature import MAX_STEPS, min_steps
 
 if TYPE_CHECKING:
@@ -77,6 +81,7 @@ class Job:
     future: Future[Attribution] = field(default_factory=Future)
     started: bool = False
     language: str | None = None  # the span's language (a stacked model's explanation reads it)
+    progress: float = 0.0  # the share computed, while it runs (a long span takes a while)
 
     def succeeded(self) -> bool:
         """Computed, neither dropped nor failed."""
@@ -287,6 +292,13 @@ class AttributionJobs:
         # Read from the worker thread: a dict lookup and an int, atomic under the GIL.
         return job.generation is None or self._generation(job.uri) == job.generation
 
+    def _goes_on(self, job: Job, done: float) -> bool:
+        """Whether a running job should go on (from the worker, between onnxruntime runs): not
+        once the server shuts down or the document is closed. An edit does not stop it (the
+        result stays for an undo), nor does a hover elsewhere."""
+        job.progress = done
+        return not self._closed and self._generation(job.uri) is not None
+
     def _next(self) -> Job | None:
         with self._cond:
             while True:
@@ -313,8 +325,19 @@ class AttributionJobs:
                 continue
             try:
                 attribution = job.attributor.attribute_span(
-                    job.text, job.span, steps=job.key.steps, top_k=TOP_TOKENS, language=job.language
+                    job.text,
+                    job.span,
+                    steps=job.key.steps,
+                    top_k=TOP_TOKENS,
+                    language=job.language,
+                    watch=functools.partial(self._goes_on, job),
                 )
+            except Cancelled as exc:  # its document closed, or the server is shutting down
+                with self._cond:
+                    if self._jobs.get(job.key) is job:
+                        del self._jobs[job.key]  # asked again, it starts afresh
+                log.debug("stopped explaining %s in %s", job.span.name, job.uri)
+                job.future.set_exception(exc)
             except BaseException as exc:  # reported to whoever waits; the worker goes on
                 log.warning("explaining %s failed: %s", job.span.name, exc)
                 job.future.set_exception(exc)

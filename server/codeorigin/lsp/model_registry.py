@@ -97,12 +97,14 @@ class ModelRegistry:
     def failure(self, key: ModelKey) -> str | None:
         return self._failures.get(key)
 
-    def forget_failures(self) -> None:
+    def forget_failures(self) -> bool:
         """Try failed folders again next time (the configuration changed, or the user asked); a
-        new failure is reported again."""
+        new failure is reported again. True when a folder had failed."""
         for message in self._failures.values():
             self._ls.forget_message(self._message(message))
+        had = bool(self._failures)
         self._failures.clear()
+        return had
 
     def keep_only(self, keys: set[ModelKey]) -> None:
         """Drop engines no setting refers to any more."""

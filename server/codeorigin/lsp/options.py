@@ -238,8 +238,8 @@ _DECLARATIONS: dict[str, Declaration] = {
         "end of the line, in functions judged likely or possibly LLM-generated."
     ),
     "ig_steps": Declaration(
-        _optional(_int(1, 4096)),
-        {"type": ["integer", "null"], "minimum": 1},
+        _optional(_int(1, 1024)),
+        {"type": ["integer", "null"], "minimum": 1, "maximum": 1024},
         "Integrated-gradients steps used by **Explain Function**: more is slower and more exact. "
         "`null` uses the model default.",
         "number | null",
@@ -397,26 +397,45 @@ def section(raw: Any) -> Mapping[str, Any] | None:
     return flat or raw
 
 
+def _misspelt(key: str) -> str | None:
+    """The setting an unknown key most likely misspells, or None (a client's own keys, such as
+    VS Code's `interpreter` and `trace`, resemble none)."""
+    import difflib
+
+    found = difflib.get_close_matches(key, list(_BY_KEY), n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
 def settings_from(
     layers: Sequence[Mapping[str, Any] | None],
 ) -> tuple[Settings, list[SettingProblem]]:
-    """Settings from layered raw objects (later layers win). Unknown keys are ignored."""
+    """Settings from layered raw objects (later layers win). Unknown keys are ignored; one that
+    looks like a misspelt setting (`threshhold`) is reported with the setting it resembles."""
     merged: dict[str, Any] = {}
+    problems: list[SettingProblem] = []
     for layer in layers:
         if layer:
             for key, value in layer.items():
                 name = _BY_KEY.get(key) if isinstance(key, str) else None
                 if name is not None:
                     merged[name] = value
+                elif isinstance(key, str) and (like := _misspelt(key)) is not None:
+                    problems.append(
+                        SettingProblem(
+                            PREFIX + key,
+                            f"Unknown setting {PREFIX}{key}, ignored: did you mean {PREFIX}{like}?",
+                        )
+                    )
     defaults = Settings()
     values: dict[str, Any] = {}
-    problems: list[SettingProblem] = []
     for name, value in merged.items():
         try:
             values[name] = declaration(name).check(value)
         except _Invalid as why:
             default = getattr(defaults, name)
             shown = "null" if default is None else repr(default).replace("'", '"')
+            if default is None and declaration(name).note.startswith("null: "):
+                shown = declaration(name).note.split(";")[0]  # "null: the model's threshold"
             if isinstance(default, bool):
                 shown = str(default).lower()
             elif default == ():

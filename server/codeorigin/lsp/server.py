@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,6 +70,24 @@ def setup_logging(level: str = DEFAULT_LOG_LEVEL) -> None:
     )
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    rpc = logging.getLogger("pygls.protocol.json_rpc")
+    if _answered_errors not in rpc.filters:
+        rpc.addFilter(_answered_errors)
+
+
+def _answered_errors(record: logging.LogRecord) -> bool:
+    """pygls logs every error a handler answers with (bad arguments from a client, a request
+    for a document that is not open) at ERROR, with a traceback. The client got the message;
+    the log keeps one line of it, at INFO (shown from `--log-level INFO`)."""
+    from pygls.exceptions import JsonRpcException
+
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, JsonRpcException):
+        record.msg, record.args = f"{record.getMessage()}: answered {error}", ()
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return logging.getLogger("pygls.protocol.json_rpc").isEnabledFor(logging.INFO)
+    return True
 
 
 def serve(
@@ -78,7 +97,8 @@ def serve(
     threads: int | None = None,
     log_level: str = DEFAULT_LOG_LEVEL,
 ) -> int:
-    """Run the language server until the client disconnects; return the exit status.
+    """Run the language server until the client says `exit` or disconnects, then end the process
+    with LSP's exit code (a bad `--tcp` returns 2).
 
     `tcp` is "HOST:PORT" (or ":PORT"); without it the server speaks LSP on stdin/stdout.
     """
@@ -97,7 +117,18 @@ def serve(
         server.start_tcp(host or "127.0.0.1", port_number)
     else:
         server.start_io(stdout=stdout)
-    return 0
+    # The client said `exit`, or went away. An explanation or a rescore may still be running in
+    # onnxruntime on another thread, and finalising the interpreter under it aborts the process
+    # (std::terminate, a core dump for the editor to report). So the process ends here, with
+    # LSP's exit code: 1 for an `exit` without `shutdown` first, else 0.
+    code = 1 if server.exit_requested and not server.protocol._shutdown else 0
+    logging.shutdown()
+    for stream in (sys.stderr, stdout):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed by pygls, or the client is gone
+            pass
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

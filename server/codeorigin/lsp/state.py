@@ -101,6 +101,7 @@ class CodeOriginServer(Host):
         )
         # Integrated Gradients, on their own thread; a job for an edited document is dropped.
         self.attributions = AttributionJobs(self.analyzer.generation)
+        self.exit_requested = False  # the client sent `exit` (not merely went away)
 
     def add_feature(self, feature: Feature) -> None:
         self.features.append(feature)
@@ -186,7 +187,10 @@ class CodeOriginServer(Host):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the client may refuse; keep the settings we have
-            log.warning("workspace/configuration failed: %s", exc)
+            log.warning("workspace/configuration failed: %s", str(exc) or type(exc).__name__)
+            return
+        if values is not None and not isinstance(values, (list, tuple)):
+            log.warning("workspace/configuration answered %s, not a list: ignored", type(values))
             return
         answers = list(values or [])
         answers += [None] * (len(items) - len(answers))

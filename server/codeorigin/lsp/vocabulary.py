@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
 
 if TYPE_CHECKING:
     from codeorigin.engine import SpanResult
@@ -30,6 +30,7 @@ __all__ = [
     "diagnostic_message",
     "lens_title",
     "percent",
+    "plural",
     "share_percent",
 ]
 

@@ -60,7 +60,7 @@ from codeorigin.model.gradient_graph import (
 )
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
-from codeorigin.model.path_integral import RawAttribution, integrate
+from codeorigin.model.path_integral import RawAttribution, Watch, integrate, watched
 from codeorigin.model.quadrature import (
     DEFAULT_RULE,
     MAX_STEPS,
@@ -242,14 +242,20 @@ class Attributor:
         return self._explain(text, None, text, IgOptions(**options), language)
 
     def attribute_span(
-        self, document: str, span: Span, *, language: str | None = None, **options: Any
+        self,
+        document: str,
+        span: Span,
+        *,
+        language: str | None = None,
+        watch: Watch | None = None,
+        **options: Any,
     ) -> Attribution:
         """`attribute` for one span of a document, with the same options; lines and offsets are
-        the document's."""
+        the document's. `watch` sees the progress of a long explanation and can stop it."""
         if not isinstance(document, str):
             raise TypeError(f"document must be a str, not {type(document).__name__}")
         text, positions = span.text_offsets(document)
-        return self._explain(text, positions, document, IgOptions(**options), language)
+        return self._explain(text, positions, document, IgOptions(**options), language, watch)
 
     @property
     def cache_hits(self) -> int:
@@ -296,6 +302,7 @@ class Attributor:
         target: str,
         options: IgOptions,
         language: str | None = None,
+        watch: Watch | None = None,
     ) -> Attribution:
         steps, rule, baseline, internal_batch_size, top_k = options
         n_steps, rule_name = self._validate(steps, rule, baseline, internal_batch_size, top_k)
@@ -305,8 +312,9 @@ class Attributor:
         raw = self._cache.get(key)
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
+            rows = len(self.encoder.windows(len(encoding))) * len(alphas)
             raw = integrate(
-                self._run,
+                self._run if watch is None else watched(self._run, watch, rows),
                 self.encoder,
                 encoding,
                 alphas=alphas,

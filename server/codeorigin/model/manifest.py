@@ -133,10 +133,16 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
     listed. Raises `ModelError` otherwise.
     """
     folder = Path(folder).expanduser()
+    if folder.is_file():
+        raise ModelError(
+            f"{folder} is a file: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a model "
+            "folder (the one holding manifest.json)."
+        )
     if not folder.is_dir():
         raise ModelError(
-            f"model folder not found: {folder}. Set codeorigin.modelPath (or --model) to a folder "
-            "with a manifest.json, or leave it empty for the shipped default model."
+            f"model folder not found: {folder}. Set codeorigin.modelPath, --model or "
+            "CODEORIGIN_MODEL to a folder with a manifest.json, or leave them unset for the "
+            "shipped default model."
         )
     mpath = folder / MANIFEST
     if not mpath.is_file():

@@ -9,8 +9,8 @@ vector to its L2 norm and its signed sum, window-weighted like the scorer's logi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -41,8 +41,35 @@ def rows_per_run(length: int, internal_batch_size: int | None) -> int:
     return max(1, int(BATCH_CELLS // (length * (1.0 + length / 256.0))))
 
 
+Run = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+#: Called before each onnxruntime run of an explanation with the share done so far (0 to 1);
+#: returning False stops it with `Cancelled`.
+Watch = Callable[[float], bool]
+
+
+class Cancelled(Exception):
+    """An explanation stopped before it finished: its `watch` said so (the document closed)."""
+
+
+def watched(run: Run, watch: Watch, rows: int) -> Run:
+    """`run` that tells `watch` the share of the `rows` path points done before each run, and
+    raises `Cancelled` when it says stop."""
+    done = 0
+
+    def run_watched(feed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        nonlocal done
+        if not watch(done / max(1, rows)):
+            raise Cancelled("stopped before it finished")
+        out = run(feed)
+        done += int(feed["alphas"].shape[0])
+        return out
+
+    return run_watched
+
+
 def integrate(
-    run: Any,
+    run: Run,
     encoder: TokenEncoder,
     encoding: Encoding,
     *,
@@ -99,10 +126,12 @@ def integrate(
     hidden = int(embeds[0].shape[-1]) if embeds[0] is not None else 0
     vectors = np.zeros((n_tokens, hidden), dtype=np.float64)
     for wi, w in enumerate(windows):
-        g, e = avg_grad[wi], embeds[wi]
-        if g is None or e is None or w.end <= w.start:
+        window_grad, window_embeds = avg_grad[wi], embeds[wi]
+        if window_grad is None or window_embeds is None or w.end <= w.start:
             continue
-        attr = e * g  # [len, H]; [CLS]/[SEP] rows are zero (their path is a point)
+        attr = (
+            window_embeds * window_grad
+        )  # [len, H]; [CLS]/[SEP] rows are zero (their path is a point)
         vectors[w.start : w.end] += (sizes[wi] / total) * attr[1:-1]
     window_weights = np.asarray(sizes, dtype=np.float64) / total
     return RawAttribution(

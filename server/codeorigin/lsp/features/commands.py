@@ -3,8 +3,8 @@
 - `codeorigin.rescoreSelection(uri, range)`: score exactly the selected text; show the result and
   return {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}; `n_lines` and
   `n_tokens` are what the "too short" guard counts (statement lines, identifier/literal tokens).
-- `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again,
-  re-publish, and return its spans.
+- `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again
+  (every open document when the model had failed), re-publish, and return its spans.
 - `codeorigin.status([uri])`: the model, cache, counters and timings for a document's settings (or
   the global ones), and the model error if there is one.
 
@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
 from codeorigin.lsp.positions import PositionMap, range_json
@@ -30,14 +31,33 @@ from codeorigin.lsp.vocabulary import (
     STATUS,
     VERDICT_WORDS,
     percent,
+    plural,
 )
 
 log = logging.getLogger(__name__)
 
 
-async def rescore_selection(
-    ls: CodeOriginServer, uri: str, range: types.Range
-) -> dict[str, Any] | None:
+def _arguments(ls: CodeOriginServer, command: str, args: tuple[Any, ...], range_: bool) -> Any:
+    """The document URI (and with `range_`, the range) a command was given, checked: a client
+    that sends something else gets InvalidParams saying what the command takes."""
+    wanted = "a document URI and a range" if range_ else "a document URI"
+    if len(args) != 1 + range_ or not isinstance(args[0], str) or not args[0]:
+        got = ", ".join(type(a).__name__ for a in args) or "nothing"
+        raise JsonRpcInvalidParams(f"{command} takes {wanted}, got {got}")
+    if not range_:
+        return args[0]
+    try:
+        where = ls.protocol._converter.structure(args[1], types.Range)
+    except Exception:
+        raise JsonRpcInvalidParams(
+            f"{command}: the range must be {{start: {{line, character}}, end: {{line, "
+            f"character}}}} with whole numbers of 0 or more, got {args[1]!r}"
+        ) from None
+    return args[0], where
+
+
+async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
+    uri, range = _arguments(ls, RESCORE_SELECTION, args, range_=True)
     doc = ls.open_document(uri)
     if doc is None:
         ls.notify_user(
@@ -67,7 +87,21 @@ async def rescore_selection(
     score, verdict, content = await with_progress_if_slow(
         ls, work, "codeorigin: scoring the selection"
     )
-    threshold, _ = engine.effective_thresholds(options, languages.canonical(doc.language_id or ""))
+    language = languages.canonical(doc.language_id or "")
+    if verdict == "not_judged":  # no probability: a score there would mean nothing
+        ls.notify_user(
+            f"codeorigin: the selection is not judged: {engine.abstains(language)}.",
+            types.MessageType.Info,
+        )
+        return {
+            "probability": None,
+            "verdict": verdict,
+            "n_tokens": content.tokens,
+            "n_lines": content.statement_lines,
+            "threshold": None,
+            "model": engine.model.name,
+        }
+    threshold, _ = engine.effective_thresholds(options, language)
     detail = (
         f"{percent(score.probability)}, threshold {percent(threshold)}, model {engine.model.name}"
     )
@@ -77,8 +111,8 @@ async def rescore_selection(
             f"{settings.min_tokens} identifier/literal tokens"
         )
     ls.notify_user(
-        f"codeorigin: the selection ({content.statement_lines} statement lines, "
-        f"{content.tokens} identifier/literal tokens) is "
+        f"codeorigin: the selection ({plural(content.statement_lines, 'statement line')}, "
+        f"{plural(content.tokens, 'identifier/literal token')}) is "
         f"{VERDICT_WORDS[verdict]} ({detail}).",
         types.MessageType.Info,
     )
@@ -92,9 +126,17 @@ async def rescore_selection(
     }
 
 
-async def rescore_document(ls: CodeOriginServer, uri: str) -> list[dict[str, Any]] | None:
-    ls.models.forget_failures()
-    ls.analyzer.rescore(uri)
+async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, Any]] | None:
+    uri = _arguments(ls, RESCORE_DOCUMENT, args, range_=False)
+    if ls.open_document(uri) is None:
+        ls.notify_user(
+            "codeorigin: open the document before rescoring it.", types.MessageType.Warning
+        )
+        return None
+    if ls.models.forget_failures():
+        ls.analyzer.rescore_all()  # a model that failed failed every document: retry them all
+    else:
+        ls.analyzer.rescore(uri)
     analysis = await ls.analyzer.current(uri)
     if analysis is None:
         return None

@@ -50,11 +50,19 @@ from codeorigin.model.manifest import ModelError
 if TYPE_CHECKING:
     from codeorigin.engine import SpanResult
     from codeorigin.lsp.analysis import Analysis
+    from codeorigin.lsp.attribution_jobs import Job
     from codeorigin.model.attributor import Attribution
 
 HOVER_WAIT = 0.7  # seconds a hover waits for an explanation still being computed
 REQUEST_FAILED = types.LSPErrorCodes.RequestFailed.value
 PENDING = "the explanation is being computed — hover again in a moment."
+
+
+def pending(job: Job) -> str:
+    """What a hover says while its explanation is computed: how far along a long one is."""
+    if job.started and job.progress >= 0.05:
+        return PENDING.replace("computed", f"computed ({job.progress:.0%} done)")
+    return PENDING
 
 
 # Which span -----------------------------------------------------------------------------------
@@ -127,7 +135,7 @@ def hover_section(ctx: HoverContext) -> str | None:
         return note(f"explanations are unavailable: {exc}", ctx.markdown)
     future = job.future
     if not future.done() or future.cancelled():
-        return note(PENDING, ctx.markdown)
+        return note(pending(job), ctx.markdown)
     if future.exception() is not None:
         return note(f"explaining this score failed: {future.exception()}", ctx.markdown)
     attribution = ls.attributions.explanation(job, ctx.text, ctx.result.span)
@@ -185,7 +193,8 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         raise _failed(
             f"codeorigin cannot explain: no model. {ls.models.failure(key) or ''}".strip()
         )
-    result = judged_span_at(analysis, analysis.positions.offset(position))
+    beyond = position.line > analysis.text.count("\n")  # past the end: no span is there
+    result = None if beyond else judged_span_at(analysis, analysis.positions.offset(position))
     if result is None or analysis.engine is None:
         if notify:
             ls.notify_user("codeorigin: there is no function at the cursor that codeorigin judges.")

@@ -1,4 +1,4 @@
-"""Lifecycle: `initialize`, `initialized` and `shutdown`.
+"""Lifecycle: `initialize`, `initialized`, `shutdown` and `exit`.
 
 At `initialize` the server reads the client's capabilities, takes the settings given as
 `initializationOptions`, swaps in a workspace that counts lines the LSP way, and, for clients that
@@ -69,6 +69,11 @@ async def initialized(ls: CodeOriginServer, params: types.InitializedParams) -> 
 
 def shutdown(ls: CodeOriginServer, params: None) -> None:
     ls.analyzer.shutdown()
+    ls.attributions.shutdown()
+
+
+def exit_(ls: CodeOriginServer, params: None) -> None:
+    ls.exit_requested = True  # `serve` ends the process with LSP's exit code
 
 
 class Lifecycle(Feature):
@@ -76,3 +81,4 @@ class Lifecycle(Feature):
         server.feature(types.INITIALIZE)(initialize)
         server.feature(types.INITIALIZED)(initialized)
         server.feature(types.SHUTDOWN)(shutdown)
+        server.feature(types.EXIT)(exit_)

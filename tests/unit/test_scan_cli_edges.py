@@ -1,0 +1,121 @@
+"""`codeorigin scan` where a user's command is unusual but not wrong, through the real command
+line and real git: a report written into a folder that does not exist yet, the same file named
+twice, a baseline written while findings exist, the first commit of a repository (pre-commit's
+`--diff HEAD`), an empty patch, a path outside the repository of `--diff`, and SARIF locations
+for absolute paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers.cli import scan
+from helpers.gitrepo import APP, FRESH, git, init_repo, make_repo
+
+
+def test_output_goes_into_a_new_folder_and_never_onto_a_folder(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    out = tmp_path / "reports" / "ci" / "codeorigin.json"
+    res = scan(str(tmp_path / "app.py"), "--format", "json", "-o", str(out), "--exit-zero",
+               "--model", str(tiny_model_dir))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert json.loads(out.read_text())["files"][0]["path"].endswith("app.py")
+    res = scan(str(tmp_path / "app.py"), "-o", str(tmp_path), "--model", str(tiny_model_dir))
+    assert res.returncode == 2
+    assert f"-o {tmp_path}: is a folder, not a file" in res.stderr
+
+
+def test_a_file_named_twice_is_scanned_once(tmp_path: Path, tiny_model_dir: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    res = scan(str(tmp_path), str(tmp_path / "app.py"), "app.py", "--format", "json",
+               "--exit-zero", "--model", str(tiny_model_dir), cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert len(json.loads(res.stdout)["files"]) == 1
+
+
+def test_writing_a_baseline_records_findings_without_failing(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    res = scan(".", "--threshold", "0", "--write-baseline", "known.json", "--model",
+               str(tiny_model_dir), cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "wrote 2 findings to known.json" in res.stderr
+    res = scan(".", "--threshold", "0", "--baseline", "gone.json", "--model",
+               str(tiny_model_dir), cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 2
+    assert "`codeorigin scan . --write-baseline gone.json`" in res.stderr
+
+
+def test_the_first_commit_of_a_repository_judges_every_staged_file(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    repo = init_repo(tmp_path / "new")
+    (repo / "app.py").write_text(APP)
+    git(repo, "add", "app.py")
+    for diff in (["--diff"], ["--diff", "HEAD"]):  # HEAD: what the pre-commit hook passes
+        res = scan(*diff, "--format", "json", "--threshold", "0", "--model",
+                   str(tiny_model_dir), cwd=repo)  # fmt: skip
+        assert res.returncode == 1, res.stderr
+        data = json.loads(res.stdout)
+        assert {s["name"] for f in data["files"] for s in f["spans"]} == {"load", "keep"}
+        assert all(s["changed_lines"] for f in data["files"] for s in f["spans"])
+    res = scan("--diff", "main", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2 and "bad revision 'main'" in res.stderr
+
+
+def test_an_empty_patch_is_an_empty_change(tmp_path: Path, tiny_model_dir: Path) -> None:
+    (tmp_path / "empty.patch").write_text("")
+    res = scan("--diff-file", "empty.patch", "--model", str(tiny_model_dir), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("Change in empty.patch (empty: nothing changed): no span judged")
+    assert "adds or edits no line of a file in a language codeorigin reads" in res.stdout
+
+
+def test_what_a_change_without_judged_spans_says(tmp_path: Path, tiny_model_dir: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "other.py").unlink()  # a change that only deletes
+    res = scan("--diff", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert "no span judged (the change adds or edits no line of a file" in res.stdout
+    (repo / "app.py").write_text(APP + FRESH)  # edits `keep` back: a span in the baseline
+    scan(".", "--threshold", "0", "--write-baseline", "b.json", "--model", str(tiny_model_dir),
+         cwd=repo)  # fmt: skip
+    res = scan("--diff", "--threshold", "0", "--baseline", "b.json", "--model",
+               str(tiny_model_dir), cwd=repo)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "no span judged (1 span is in the baseline)" in res.stdout
+
+
+def test_diff_paths_are_named_from_the_current_folder(tmp_path: Path, tiny_model_dir: Path) -> None:
+    repo = make_repo(tmp_path)
+    sub = repo / "pkg"
+    sub.mkdir()
+    (sub / "mod.py").write_text(FRESH)
+    (repo / "top.py").write_text(FRESH)
+    res = scan("--diff", "--format", "sarif", "--threshold", "0", "--model", str(tiny_model_dir),
+               cwd=sub)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    run = json.loads(res.stdout)["runs"][0]
+    uris = {a["location"]["uri"] for a in run["artifacts"]}
+    assert uris == {"mod.py", "../top.py"}
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    res = scan("--diff", str(outside), "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2
+    assert f"{outside} is outside the git repository whose change --diff judges" in res.stderr
+
+
+def test_sarif_names_absolute_paths_as_file_uris(tmp_path: Path, tiny_model_dir: Path) -> None:
+    folder = tmp_path / "with space"
+    folder.mkdir()
+    (folder / "app.py").write_text(APP)
+    res = scan(str(folder / "app.py"), "--format", "sarif", "--threshold", "0", "--model",
+               str(tiny_model_dir))  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    run = json.loads(res.stdout)["runs"][0]
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == (folder / "app.py").as_uri() and uri.startswith("file:///")
+    assert "with%20space" in uri
