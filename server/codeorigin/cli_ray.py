@@ -36,7 +36,7 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
         const="local",
         default=None,
         help="score on a Ray cluster: auto, HOST:PORT or ray://HOST:10001; none: a local one "
-        "(pip install 'codeorigin[ray]')",
+        "(the checkout's ray extra: pip install '<checkout>[ray]')",
     )
     scan.add_argument(
         "--actors",

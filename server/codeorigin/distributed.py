@@ -11,7 +11,7 @@ re-queued whole once (same batches, so the same scores) and the dead actor repla
 fails twice is retried file by file, so one file that kills its actor cannot take the others with
 it, and a file that fails again on its own is reported as an error. The scan goes on.
 
-Ray is an optional extra (`pip install codeorigin[ray]`): it is imported here only, inside the
+Ray is an optional extra (`pip install '<checkout>[ray]'`): it is imported here only, inside the
 functions, and nothing on the editor's or a local scan's path imports this module.
 """
 
@@ -31,7 +31,8 @@ from codeorigin import scan
 from codeorigin.report import FileReport, ScanReport
 
 MISSING_RAY = (
-    "--ray needs Ray, an optional extra: pip install 'codeorigin[ray]' (or pip install ray)"
+    "--ray needs Ray, an optional extra: pip install '/path/to/codeorigin[ray]' from the checkout "
+    "(or pip install ray)"
 )
 IN_FLIGHT_PER_ACTOR = 2  # a second chunk waits at each actor, so it never idles between chunks
 MAX_FILE_BYTES_SHIPPED = 512 * 1024 * 1024  # the model folder's files an actor receives

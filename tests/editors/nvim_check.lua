@@ -74,4 +74,29 @@ if rescore then
   out.rescore = res and res.result or vim.NIL
   vim.wait(2000, function() return #out.messages > 0 end, 50)
 end
+
+-- The user commands of codeorigin.lua: what each says through vim.notify.
+out.notes = {}
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  table.insert(out.notes, msg)
+  return notify(msg, level, opts)
+end
+local function said(pattern)
+  return vim.wait(30000, function()
+    for _, note in ipairs(out.notes) do
+      if note:match(pattern) then
+        return true
+      end
+    end
+    return false
+  end, 50)
+end
+vim.cmd('CodeoriginStatus')
+out.status_said = said('tiny%-test')
+vim.cmd('CodeoriginRescore')
+out.rescore_said = said('spans scored again')
+vim.api.nvim_win_set_cursor(0, { first.lnum + 2, 4 })
+vim.cmd('CodeoriginExplain') -- the tiny model has no gradient graph: the error is said
+out.explain_said = said('cannot explain')
 finish(nil)

@@ -106,6 +106,8 @@ def test_neovim_gets_diagnostics_hover_and_rescore(tmp_path: Path, tiny_model_di
     assert 0.0 <= rescore["probability"] <= 1.0
     assert rescore["verdict"] in {"llm", "uncertain", "human", "too_short"}
     assert any("%" in m for m in got["messages"]), got["messages"]
+    # The commands codeorigin.lua defines reach the server and say what it answered.
+    assert got["status_said"] and got["rescore_said"] and got["explain_said"], got["notes"]
     # The user's file is never changed.
     assert src.read_text() == SOURCE
 

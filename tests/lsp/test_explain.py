@@ -292,9 +292,9 @@ async def test_inlay_hints_are_off_by_default_and_on_with_the_setting(
     assert set(lines) <= set(range(PLANTED_SPAN[0], PLANTED_SPAN[1] + 1))  # llm spans only
     planted = next(hint for hint in hints if hint.position.line == PLANTED_LINE)
     assert planted.position.character == len("        zebra = item")  # the end of the line
-    assert isinstance(planted.label, str) and planted.label.endswith("%")
+    assert isinstance(planted.label, str) and planted.label.endswith("% ↑")  # toward LLM
     assert planted.padding_left
-    assert max(hints, key=lambda h: int(str(h.label).rstrip("%"))) is planted
+    assert max(hints, key=lambda h: int(str(h.label).split("%")[0])) is planted
 
     await client.change_configuration({"inlayHints": False})
     await client.published_for(uri, version=1, after=len(client.published))

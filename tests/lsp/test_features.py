@@ -88,7 +88,10 @@ async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
     assert all(lens.command is not None for lens in lenses)
     title = lenses[0].command.title  # type: ignore[union-attr]
     assert title.startswith("codeorigin: ") and "% LLM (likely LLM)" in title
-    assert lenses[0].command.command == "codeorigin.rescoreDocument"  # type: ignore[union-attr]
+    # Clicking a lens explains its function in a message.
+    command = lenses[1].command
+    assert command is not None and command.command == "codeorigin.explain"
+    assert list(command.arguments or []) == [uri, {"line": 7, "character": 4}, {"notify": True}]
 
     await client.change_configuration({"codeLens": False})
     await client.published_for(uri, version=1, after=len(client.published))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from helpers.lsp_client import TIMEOUT, Client, Start, uri_in
 from helpers.samples import PLANTED_DOC as DOC
@@ -78,3 +79,9 @@ async def test_a_language_the_model_abstains_on_is_not_judged(
     assert result["verdict"] == "not_judged" and result["probability"] is None
     shown = await client.message_matching("the selection is not judged")
     assert "too few held-out human functions" in shown.message
+    # Explaining it says why there is nothing to explain (in a message when asked to notify).
+    at = {"line": INSIDE_PLANTED[0], "character": INSIDE_PLANTED[1]}
+    with pytest.raises(JsonRpcException, match="does not explain planted: the model does not"):
+        await client.command("codeorigin.explain", uri, at)
+    assert await client.command("codeorigin.explain", uri, at, {"notify": True}) is None
+    await client.message_matching("codeorigin does not explain planted")

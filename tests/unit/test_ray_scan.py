@@ -294,4 +294,4 @@ def test_without_ray_installed_the_message_says_how_to_install_it(tmp_path: Path
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
-    assert "pip install 'codeorigin[ray]'" in res.stderr
+    assert "pip install '/path/to/codeorigin[ray]' from the checkout" in res.stderr

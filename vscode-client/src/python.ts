@@ -168,8 +168,8 @@ export function checkImport(interpreter: Interpreter, cwd: string | undefined): 
       (error, _stdout, stderr) => {
         if (!error) {
           resolve(undefined);
-        } else if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          resolve({ kind: 'not-found' });
+        } else if (['ENOENT', 'EACCES'].includes(String((error as NodeJS.ErrnoException).code))) {
+          resolve({ kind: 'not-found' }); // missing, or not an executable (a folder, a plain file)
         } else if (error.killed) {
           resolve({ kind: 'timeout' });
         } else {

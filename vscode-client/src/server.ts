@@ -143,14 +143,15 @@ export class ServerController implements vscode.Disposable {
     const cwd = this.workingDirectory();
     const failure = await checkImport(interpreter, cwd);
     if (failure) {
-      const install = installCommand(interpreter, packageSpec(sourceCheckout(this.context.extensionPath)));
+      const spec = packageSpec(sourceCheckout(this.context.extensionPath));
+      const install = spec === undefined ? undefined : installCommand(interpreter, spec);
       const message = importFailureMessage(interpreter, failure, install);
       this.output.error(message);
       if (failure.kind === 'import-error') {
         this.output.error(failure.detail);
       }
       this.setState('failed');
-      void this.offerInstall(message, install, failure.kind === 'import-error');
+      void this.offerInstall(message, failure.kind === 'import-error' ? install : undefined);
       return;
     }
 
@@ -253,17 +254,18 @@ export class ServerController implements vscode.Disposable {
     }
   }
 
-  private async offerInstall(message: string, install: string, canInstall: boolean): Promise<void> {
-    const actions = canInstall ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Open Settings'];
+  /** The failure, with the install command to run or copy when there is one to offer. */
+  private async offerInstall(message: string, install: string | undefined): Promise<void> {
+    const actions = install ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Open Settings'];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
-    if (choice === 'Install in Terminal') {
+    if (choice === 'Install in Terminal' && install) {
       const terminal = vscode.window.createTerminal('codeorigin install');
       terminal.show();
       terminal.sendText(install);
       void vscode.window.showInformationMessage(
         'codeorigin: when the install has finished, run "codeorigin: Restart Server".',
       );
-    } else if (choice === 'Copy Command') {
+    } else if (choice === 'Copy Command' && install) {
       await vscode.env.clipboard.writeText(install);
     } else if (choice === 'Open Settings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.interpreter`);

@@ -106,10 +106,11 @@ export function displayInterpreter(interpreter: Interpreter): string {
 
 /**
  * What pip should install: the source checkout the extension runs from (a folder with the
- * project's pyproject.toml), else the distribution name.
+ * project's pyproject.toml). Undefined otherwise: codeorigin is installed from its repository, not
+ * from a package index, where the name could belong to another project.
  */
-export function packageSpec(sourceCheckout: string | undefined): string {
-  return sourceCheckout ?? 'codeorigin';
+export function packageSpec(sourceCheckout: string | undefined): string | undefined {
+  return sourceCheckout;
 }
 
 /** `<python> -m pip install <path-or-name>`, ready to paste into a terminal. */
@@ -123,7 +124,11 @@ export type ImportFailure =
   | { kind: 'import-error'; detail: string };
 
 /** The error message shown when the import check fails; it always says what to do next. */
-export function importFailureMessage(interpreter: Interpreter, failure: ImportFailure, install: string): string {
+export function importFailureMessage(
+  interpreter: Interpreter,
+  failure: ImportFailure,
+  install: string | undefined,
+): string {
   const python = displayInterpreter(interpreter);
   const from =
     interpreter.source === 'setting'
@@ -140,6 +145,10 @@ export function importFailureMessage(interpreter: Interpreter, failure: ImportFa
     case 'timeout':
       return `codeorigin: ${python}${from} did not answer in time when importing codeorigin. Check it runs, then restart the server.`;
     case 'import-error':
-      return `codeorigin: the Python package is not installed for ${python}${from}. Install it with: ${install}`;
+      return install
+        ? `codeorigin: the Python package is not installed for ${python}${from}. Install it with: ${install}`
+        : `codeorigin: the Python package is not installed for ${python}${from}. Install it from a ` +
+            `codeorigin checkout (${python} -m pip install /path/to/codeorigin), or set ` +
+            `"codeorigin.interpreter" to the checkout's .venv/bin/python (made by make setup).`;
   }
 }

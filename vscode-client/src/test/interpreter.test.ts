@@ -87,9 +87,9 @@ describe('command lines', () => {
     assert.deepEqual(importCheckArguments(venv), ['-c', 'import codeorigin']);
   });
 
-  test('the install command uses the same interpreter, with a checkout path or the package name', () => {
-    assert.equal(installCommand(venv, packageSpec(undefined)), '/venv/bin/python -m pip install codeorigin');
-    assert.equal(installCommand(uv, packageSpec('/src/codeorigin')), 'uv run python -m pip install /src/codeorigin');
+  test('the install command uses the same interpreter and the checkout, never a package-index name', () => {
+    assert.equal(packageSpec(undefined), undefined);
+    assert.equal(installCommand(uv, packageSpec('/src/codeorigin') ?? ''), 'uv run python -m pip install /src/codeorigin');
     assert.equal(
       installCommand({ command: '/My Py/python', args: [], source: 'default' }, '/a b'),
       '"/My Py/python" -m pip install "/a b"',
@@ -97,10 +97,14 @@ describe('command lines', () => {
   });
 
   test('the failure message says what to run or set', () => {
-    const install = installCommand(venv, 'codeorigin');
+    const install = installCommand(venv, '/src/codeorigin');
     assert.match(
       importFailureMessage(venv, { kind: 'import-error', detail: 'ModuleNotFoundError' }, install),
-      /not installed for \/venv\/bin\/python .*Install it with: \/venv\/bin\/python -m pip install codeorigin$/,
+      /not installed for \/venv\/bin\/python .*Install it with: \/venv\/bin\/python -m pip install \/src\/codeorigin$/,
+    );
+    assert.match(
+      importFailureMessage(venv, { kind: 'import-error', detail: 'ModuleNotFoundError' }, undefined),
+      /Install it from a codeorigin checkout \(\/venv\/bin\/python -m pip install \/path\/to\/codeorigin\)/,
     );
     assert.match(importFailureMessage(venv, { kind: 'not-found' }, install), /Set "codeorigin.interpreter"/);
   });

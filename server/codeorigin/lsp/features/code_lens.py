@@ -1,7 +1,8 @@
 """Code lens: the probability above each scored function (`codeorigin.codeLens` turns it off).
 
 Spans too short to judge get no lens: a number there would look like a verdict. Clicking a lens
-re-scores the document (`codeorigin.rescoreDocument`, see `commands`).
+explains the function in a message (`codeorigin.explain` with `notify`, see `explain`): the lines
+that weigh most and its top tokens.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.lsp.state import CodeOriginServer, Feature
-from codeorigin.lsp.vocabulary import RESCORE_DOCUMENT, lens_title
+from codeorigin.lsp.vocabulary import EXPLAIN, lens_title
 
 if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
@@ -26,14 +27,15 @@ def lenses(analysis: Analysis) -> list[types.CodeLens]:
         if result.verdict == "too_short" or result.probability is None:
             continue
         start = analysis.positions.position(result.span.start)
-        out.append(
-            types.CodeLens(
-                range=types.Range(start=start, end=start),
-                command=types.Command(
-                    title=lens_title(result), command=RESCORE_DOCUMENT, arguments=[analysis.uri]
-                ),
-            )
+        name = analysis.positions.position(result.span.name_start)
+        at = {"line": name.line, "character": name.character}
+        command = types.Command(
+            title=lens_title(result),
+            command=EXPLAIN,
+            tooltip="Explain this function: the lines that weigh most",
+            arguments=[analysis.uri, at, {"notify": True}],
         )
+        out.append(types.CodeLens(range=types.Range(start=start, end=start), command=command))
     return out
 
 

@@ -194,7 +194,16 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
             f"codeorigin cannot explain: no model. {ls.models.failure(key) or ''}".strip()
         )
     beyond = position.line > analysis.text.count("\n")  # past the end: no span is there
-    result = None if beyond else judged_span_at(analysis, analysis.positions.offset(position))
+    offset = analysis.positions.offset(position)
+    result = None if beyond else judged_span_at(analysis, offset)
+    unjudged = None if beyond else next(iter(analysis.spans_at(offset)), None)
+    if result is None and unjudged is not None and unjudged.reason is not None:
+        # A language the model does not judge: say so, rather than "no function here".
+        why = f"codeorigin does not explain {unjudged.span.name}: {unjudged.reason}."
+        if notify:
+            ls.notify_user(f"codeorigin: {why}")
+            return None
+        raise _failed(why)
     if result is None or analysis.engine is None:
         if notify:
             ls.notify_user("codeorigin: there is no function at the cursor that codeorigin judges.")

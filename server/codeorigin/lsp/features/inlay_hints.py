@@ -1,7 +1,8 @@
 """Inlay hints (`codeorigin.inlayHints`, off by default): each line's share of the evidence.
 
 For every span judged `llm` or `uncertain`, each line that carries at least `MIN_SHARE` of the
-evidence gets its share at the end of the line (`  12%`), with a tooltip saying which way it pushes.
+evidence gets its share at the end of the line (`  12% ↑`: ↑ toward LLM-generated, ↓ toward
+human-written, as in the hover's chart), with a tooltip saying so in words.
 The shares come from the span's Integrated Gradients explanation (see `explain`); a span whose
 explanation is not computed yet gets no hints for now: its explanation is queued, and when it is
 ready the client is asked to request hints again (`workspace/inlayHint/refresh`), if it can be.
@@ -55,7 +56,7 @@ def hints(
                     la.line,
                     types.InlayHint(
                         position=position,
-                        label=share_percent(la.share),
+                        label=f"{share_percent(la.share)} {'↑' if la.score > 0 else '↓'}",
                         padding_left=True,
                         tooltip=(
                             f"codeorigin: this line carries {share_percent(la.share)} of the evidence "
