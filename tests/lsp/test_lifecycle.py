@@ -1,4 +1,4 @@
-"""Ending a session: the server process exits with LSP's code even while explanations still run
+"""The order of a session, and ending it: requests out of order are refused, and the server process exits with LSP's code even while explanations still run
 in onnxruntime on its worker thread (0 after `shutdown` and `exit`, 1 for `exit` alone), never
 aborting with a core dump that an editor would report as a crash. The shipped model makes the
 explanations long enough to be running when the session ends."""
@@ -6,11 +6,22 @@ explanations long enough to be running when the session ends."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
-from helpers.lsp_client import TIMEOUT, Client, Start, uri_in
+from helpers.lsp_client import (
+    PY_DOC,
+    TIMEOUT,
+    Client,
+    Start,
+    capabilities,
+    make_client,
+    uri_in,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LONG = '''\
@@ -67,3 +78,35 @@ async def test_exit_without_shutdown_ends_with_1(start: Start, root: Path) -> No
     client.exit(None)
     assert client._server is not None
     assert await asyncio.wait_for(client._server.wait(), TIMEOUT) == 1
+
+
+async def test_the_order_of_a_session_is_kept(tiny_model_dir: Path, root: Path) -> None:
+    """Before `initialize` a request is refused with ServerNotInitialized and a notification is
+    dropped; a second `initialize` and a request after `shutdown` are refused with InvalidRequest
+    (an answer, so the client does not wait for ever); the session in between works."""
+    client = make_client()
+    await client.start_io(sys.executable, "-m", "codeorigin.lsp", "--model", str(tiny_model_dir))
+    try:
+        uri = uri_in(root, "early.py")
+        params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
+        client.capabilities = capabilities("neovim")  # pytest-lsp sends nothing before it knows
+        with pytest.raises(JsonRpcException) as early:
+            await asyncio.wait_for(client.text_document_hover_async(params), TIMEOUT)
+        assert early.value.code == types.ErrorCodes.ServerNotInitialized
+        client.open(uri, PY_DOC)  # dropped: the server knows no document yet
+        init = types.InitializeParams(capabilities=capabilities("neovim"), root_uri=root.as_uri())
+        await asyncio.wait_for(client.initialize_session(init), TIMEOUT)
+        with pytest.raises(JsonRpcException) as again:
+            await asyncio.wait_for(client.initialize_async(init), TIMEOUT)
+        assert again.value.code == types.ErrorCodes.InvalidRequest
+        client.open(uri, PY_DOC, version=2)
+        await client.published_for(uri, version=2)
+        await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
+        with pytest.raises(JsonRpcException) as late:
+            await asyncio.wait_for(client.text_document_hover_async(params), TIMEOUT)
+        assert late.value.code == types.ErrorCodes.InvalidRequest
+        client.exit(None)
+        assert client._server is not None
+        assert await asyncio.wait_for(client._server.wait(), TIMEOUT) == 0
+    finally:
+        await client.stop()

@@ -67,8 +67,41 @@ class CodeOriginProtocol(LanguageServerProtocol):
             return _ANSWERED
 
     def handle_message(self, message: Any) -> None:
-        if message is not _ANSWERED:
-            super().handle_message(message)
+        if message is _ANSWERED or self._refused(message):
+            return
+        super().handle_message(message)
+
+    def _refused(self, message: Any) -> bool:
+        """LSP's order of a session, kept: before `initialize` a request gets ServerNotInitialized
+        and a notification (but `exit`) is dropped; a second `initialize`, or a request after
+        `shutdown`, gets InvalidRequest. pygls would answer them, or never (the client waits)."""
+        method = getattr(message, "method", None)
+        if not isinstance(method, str):
+            return False  # a response to a request of the server
+        request = getattr(message, "id", None) is not None
+        if method == types.INITIALIZE:
+            if getattr(self, "_initialize_seen", False):
+                return self._refuse(message, types.ErrorCodes.InvalidRequest, "initialize was sent")
+            self._initialize_seen = True
+            return False
+        if method == types.EXIT:
+            return False
+        if not getattr(self, "_initialize_seen", False):
+            if not request:
+                log.warning("ignoring %s sent before initialize", method)
+                return True
+            return self._refuse(
+                message, types.ErrorCodes.ServerNotInitialized, "send initialize first"
+            )
+        if self._shutdown and request:
+            return self._refuse(message, types.ErrorCodes.InvalidRequest, "the server shut down")
+        return False
+
+    def _refuse(self, message: Any, code: types.ErrorCodes, why: str) -> bool:
+        log.info("refusing %s: %s", message.method, why)
+        error = types.ResponseError(code=code, message=f"{message.method}: {why}")
+        self._send_response(message.id, None, error)
+        return True
 
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         # A client's late answer to a request the server has given up on (its future cancelled
