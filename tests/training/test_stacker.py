@@ -270,3 +270,14 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     assert stacking["unseen_source_humans"] == int((look & (frame["split"] != "test")).sum())
     assert "fitted without that source" in stacking["thresholds_on"]
     assert thresholds["unseen"] > thresholds["plain"]
+
+
+def test_exporting_a_transformer_never_replaces_a_stacked_model(tmp_path: Path) -> None:
+    """`codeorigin-train ship`/`all` write a transformer model folder; pointed at the shipped
+    stacked folder they stop with a message instead of dropping its members and stacker."""
+    from codeorigin_train.export.shipping import refuse_stacked
+
+    root = Path(__file__).resolve().parents[2]
+    with pytest.raises(SystemExit, match="holds a stacked model"):
+        refuse_stacked(root / "models" / "default")
+    refuse_stacked(tmp_path)  # an empty folder: nothing to lose

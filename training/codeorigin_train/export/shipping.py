@@ -157,6 +157,23 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     return record
 
 
+def refuse_stacked(out: Path) -> None:
+    """Exporting a transformer replaces the model in `out`: never a stacked one (the shipped
+    `models/default` is, since 2026-11-24), whose members and stacker it would silently drop."""
+    manifest = out / "manifest.json"
+    try:
+        members = json.loads(manifest.read_text(encoding="utf-8")).get("members")
+    except (OSError, ValueError, AttributeError):
+        return
+    if members:
+        raise SystemExit(
+            f"codeorigin-train: {out} holds a stacked model, which exporting a transformer would "
+            "replace: export it to another folder (--out training/work/transformer), the "
+            "stacked model's transformer member, and build the stacked folder with "
+            "`codeorigin-train stack` (training/README.md, \"The stacked model, shipped\")"
+        )
+
+
 def export_folder(
     variant: Variant, frame: pd.DataFrame, val_rows: np.ndarray, out: Path, c: cal.Calibration,
     *, ig_texts: int = 40, extra_files: Sequence[str] = (),
@@ -165,6 +182,7 @@ def export_folder(
     from codeorigin_train.export.gradient import add_gradient_graph
     from codeorigin_train.export.ig_steps import choose_steps, write_attribution_defaults
 
+    refuse_stacked(out)
     for old in ("model.onnx", "model.int8.onnx", "gradient.onnx", "manifest.json"):
         (out / old).unlink(missing_ok=True)
     parity = frame["code"].iloc[val_rows[:24]].tolist()
