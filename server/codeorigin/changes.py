@@ -74,11 +74,12 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     try:
         _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{target}^{{commit}}"], root)
     except ChangeError:
-        if rev in (None, "HEAD", "@") and not _has_commits(root):
-            # The first commit (pre-commit's `--diff HEAD` included): every file is new.
+        if rev in (None, "HEAD", "@") and _unborn_head(root):
+            # The first commit of a repository or of an orphan branch (pre-commit's `--diff
+            # HEAD` included): every file is new.
             empty = _git(["hash-object", "-t", "tree", "--stdin"], root, stdin="").strip()
-            return empty, "in a repository with no commit yet (every file is new)"
-        raise ChangeError(f"bad revision {rev!r}: git knows no such commit") from None
+            return empty, "on a branch with no commit yet (every file is new)"
+        raise ChangeError(f"bad revision {target!r}: git knows no such commit") from None
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
     try:
@@ -88,9 +89,18 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     return base, f"against {rev} (merge base {base[:10]})"
 
 
-def _has_commits(root: Path) -> bool:
-    """Whether any commit exists (a new repository has none, so HEAD names nothing yet)."""
-    return bool(_git(["rev-list", "-n", "1", "--all"], root).strip())
+def _unborn_head(root: Path) -> bool:
+    """Whether HEAD names a branch with no commit yet (a new repository, or `git checkout
+    --orphan`): a branch name, but nothing to verify."""
+    try:
+        _git(["symbolic-ref", "-q", "HEAD"], root)
+    except ChangeError:
+        return False  # a detached HEAD always names a commit
+    try:
+        _git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root)
+    except ChangeError:
+        return True
+    return False
 
 
 def from_git(rev: str | None = None, cwd: Path | None = None) -> Changes:

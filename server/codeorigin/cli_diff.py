@@ -8,6 +8,7 @@ or the file names pre-commit appends), it is taken as a PATH and the diff is aga
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -57,7 +58,7 @@ def changes(args: argparse.Namespace) -> Found | None:
     except git_changes.ChangeError as exc:
         _fail(str(exc))
     for path in args.paths:
-        where = path.resolve()
+        where = Path(os.path.abspath(path))
         if where != root and root not in where.parents:
             _fail(f"{path} is outside the git repository whose change --diff judges ({root})")
     return found.lines, found.description

@@ -186,7 +186,7 @@ def _unreadable(errors: list[OSError], root: Path) -> Iterator[Candidate]:
     folder named on the command line (`root`) is an error when it cannot be listed, as a missing
     one is; a folder inside it is skipped, with the reason."""
     for exc in errors:
-        path = Path(exc.filename)
+        path = Path(exc.filename) if exc.filename is not None else root
         why = f"cannot read: {exc.strerror or exc}"
         yield Candidate(path, str(path), None, why, missing=path == root)
     errors.clear()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -121,7 +122,7 @@ def candidates(
             [root], mapping=options.mapping, include_generated=options.engine.include_generated
         ):
             if not cand.missing:
-                where = cand.path.resolve()
+                where = _resolved(cand.path)
                 if where in seen:
                     continue
                 seen.add(where)
@@ -129,6 +130,15 @@ def candidates(
                 cand = replace(cand, display=label + cand.display[len(str(root)) :])
             out.append(cand)
     return out
+
+
+def _resolved(path: Path) -> Path:
+    """The real path of `path`; a link loop (RuntimeError in Python 3.11) or an unreadable one
+    gives its absolute path instead: it is reported when read."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
@@ -160,8 +170,6 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
 def display_path(path: Path) -> str:
     """A changed file as reports name it: relative to the current folder (`../util.py` from a
     subfolder, as git names it there), absolute only on another drive (Windows)."""
-    import os
-
     try:
         return os.path.relpath(path)
     except ValueError:

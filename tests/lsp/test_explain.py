@@ -171,6 +171,14 @@ async def test_explain_command_returns_lines_that_sum_to_one(
     await client.published_for(uri, version=1, after=len(client.published))
     again = await client.command("codeorigin.explain", uri, {"line": 10, "character": 10})
     assert again["steps"] == 8
+    # Old Mac line ends (a lone CR ends a line for LSP too): a function past the first line is
+    # found, not taken for a position beyond the end.
+    # (tree-sitter's Python grammar reads such a file badly: `plain` is its first two lines.)
+    await client.change_configuration({"igSteps": 8, "minLines": 1, "minTokens": 1})
+    cr = uri_in(root, "cr.py")
+    await open_scored(client, cr, DOC.replace("\n", "\r"))
+    found = await client.command("codeorigin.explain", cr, {"line": 1, "character": 6})
+    assert found is not None and found["span"]["name"] == "plain"
 
 
 async def test_an_edit_above_moves_the_explained_lines(

@@ -33,6 +33,13 @@ def test_a_file_named_twice_is_scanned_once(tmp_path: Path, tiny_model_dir: Path
                "--exit-zero", "--model", str(tiny_model_dir), cwd=tmp_path)  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert len(json.loads(res.stdout)["files"]) == 1
+    # A link to itself named on the command line: reported, not a crash.
+    (tmp_path / "loop.py").symlink_to("loop.py")
+    res = scan("loop.py", "app.py", "--format", "json", "--exit-zero", "--model",
+               str(tiny_model_dir), cwd=tmp_path)  # fmt: skip
+    assert "Traceback" not in res.stderr
+    files = {f["path"]: f for f in json.loads(res.stdout)["files"]}
+    assert files["loop.py"]["error"] and files["app.py"]["spans"]
 
 
 def test_writing_a_baseline_records_findings_without_failing(
@@ -64,6 +71,14 @@ def test_the_first_commit_of_a_repository_judges_every_staged_file(
         assert all(s["changed_lines"] for f in data["files"] for s in f["spans"])
     res = scan("--diff", "main", "--model", str(tiny_model_dir), cwd=repo)
     assert res.returncode == 2 and "bad revision 'main'" in res.stderr
+    # The first commit of an orphan branch, in a repository that has commits elsewhere.
+    other = make_repo(tmp_path)
+    git(other, "checkout", "-q", "--orphan", "fresh-start")
+    res = scan("--diff", "HEAD", "--format", "json", "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=other)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    names = {s["name"] for f in json.loads(res.stdout)["files"] for s in f["spans"]}
+    assert {"load", "keep", "fresh", "other", "untouched"} <= names
 
 
 def test_an_empty_patch_is_an_empty_change(tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -78,7 +78,8 @@ def setup_logging(level: str = DEFAULT_LOG_LEVEL) -> None:
 def _answered_errors(record: logging.LogRecord) -> bool:
     """pygls logs every error a handler answers with (bad arguments from a client, a request
     for a document that is not open) at ERROR, with a traceback. The client got the message;
-    the log keeps one line of it, at INFO (shown from `--log-level INFO`)."""
+    the log keeps one line of it, at INFO (shown with `--log-level DEBUG`, which lets pygls's own
+    lines through)."""
     from pygls.exceptions import JsonRpcException
 
     error = record.exc_info[1] if record.exc_info else None
@@ -114,7 +115,10 @@ def serve(
         except ValueError:
             log.error("--tcp expects HOST:PORT, got %r", tcp)
             return 2
-        server.start_tcp(host or "127.0.0.1", port_number)
+        try:
+            server.start_tcp(host or "127.0.0.1", port_number)
+        except SystemExit:  # pygls's `exit` handler, raised out of the connection's task
+            pass
     else:
         server.start_io(stdout=stdout)
     # The client said `exit`, or went away. An explanation or a rescore may still be running in

@@ -233,6 +233,7 @@ def ship(
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.variants import registry
 
+    refuse_stacked(out)  # before anything of `out` is read or copied aside
     d = run_dir(name, work)
     options = {**(options or {}), "work": work}
     variant = registry.get(name, **options)
