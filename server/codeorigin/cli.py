@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codeorigin import __version__, cli_diff, cli_ray
 from codeorigin.bench import cli as bench_cli
@@ -26,25 +26,23 @@ if TYPE_CHECKING:
     from codeorigin.scan import ScanOptions
 
 
-def _threshold(value: str) -> float:
-    try:
-        p = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
-    if not 0.0 <= p <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {p}")
-    return p
+def _bounded(cast: type[float] | type[int], low: float, high: float, what: str) -> Any:
+    """An argparse type: `cast` of the value, refused outside [low, high]."""
+
+    def parse(value: str) -> float | int:
+        try:
+            x = cast(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not {what}: {value!r}") from exc
+        if not low <= x <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {x}")
+        return x
+
+    return parse
 
 
-def _ig_steps(value: str) -> int:
-    """Integrated Gradients steps: the attributor's own range (2 to 1024)."""
-    try:
-        n = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
-    if not 2 <= n <= 1024:
-        raise argparse.ArgumentTypeError(f"must be between 2 and 1024, got {n}")
-    return n
+_threshold = _bounded(float, 0.0, 1.0, "a number")
+_ig_steps = _bounded(int, 2, 1024, "a whole number")  # the attributor's own range
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -129,8 +129,7 @@ class Analyzer:
         self._closed = closed
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
-        self._skip_reported: set[str] = set()
-        self._generated_reported: set[str] = set()
+        self._told: set[tuple[str, str]] = set()  # (uri, why it is not scored), said once
 
     # Events ---------------------------------------------------------------------------------
 
@@ -262,6 +261,12 @@ class Analyzer:
             skipped=skipped,
         )
 
+    def _tell_once(self, uri: str, name: str, why: str, detail: str) -> None:
+        """Say once per document and reason why it is not scored (not at every edit)."""
+        if (uri, why) not in self._told:
+            self._told.add((uri, why))
+            self._ls.notify_user(f"codeorigin: {name} is not scored: {detail}.")
+
     async def _analyze(self, uri: str, text_doc: TextDocument, generation: int) -> Analysis:
         ls = self._ls
         base = self._empty(uri, text_doc, generation, skipped=None)
@@ -276,35 +281,21 @@ class Analyzer:
         ):
             return replace(base, skipped="language")
         reason = None if settings.include_generated else generated.file_reason(path, base.text)
+        name = text_doc.filename or uri
         if reason is not None:
-            name = text_doc.filename or uri
             log.info("not scoring %s: %s", uri, reason)
-            if uri not in self._generated_reported:
-                self._generated_reported.add(uri)
-                ls.notify_user(
-                    f"codeorigin: {name} is not scored: {reason}. Generated and vendored code "
-                    "is not judged (codeorigin.includeGenerated scores it).",
-                    types.MessageType.Info,
-                )
+            self._tell_once(uri, name, "generated", f"{reason}. Generated and vendored code is not "
+                            "judged (codeorigin.includeGenerated scores it)")  # fmt: skip
             return replace(base, skipped="generated", reason=reason)
         if "\x00" in base.text[:8192]:  # binary content (git's rule, as `scan` skips it)
-            if uri not in self._skip_reported:
-                self._skip_reported.add(uri)
-                ls.notify_user(
-                    f"codeorigin: {text_doc.filename or uri} is not scored: it holds NUL "
-                    "bytes, so it is binary data rather than code.",
-                    types.MessageType.Info,
-                )
+            self._tell_once(
+                uri, name, "binary", "it holds NUL bytes, so it is binary data, not code"
+            )
             return replace(base, skipped="binary")
         size = len(base.text.encode("utf-8", "surrogatepass"))
         if size > settings.max_file_bytes:
-            if uri not in self._skip_reported:
-                self._skip_reported.add(uri)
-                ls.notify_user(
-                    f"codeorigin: {text_doc.filename or uri} is not scored: it has {size:,} bytes, "
-                    f"more than codeorigin.maxFileBytes ({settings.max_file_bytes:,}).",
-                    types.MessageType.Info,
-                )
+            self._tell_once(uri, name, "too-large", f"it has {size:,} bytes, more than "
+                            f"codeorigin.maxFileBytes ({settings.max_file_bytes:,})")  # fmt: skip
             return replace(base, skipped="too-large")
         folder = ls.settings.folder_path(uri)
         engine = await self._models.engine(self._models.key(settings, folder))

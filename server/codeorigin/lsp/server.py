@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pygls.exceptions import JsonRpcException
+
 from codeorigin.lsp.features.code_actions import CodeActions
 from codeorigin.lsp.features.code_lens import CodeLens
 from codeorigin.lsp.features.commands import Commands
@@ -80,8 +82,6 @@ def _answered_errors(record: logging.LogRecord) -> bool:
     for a document that is not open) at ERROR, with a traceback. The client got the message;
     the log keeps one line of it, at INFO (shown with `--log-level DEBUG`, which lets pygls's own
     lines through)."""
-    from pygls.exceptions import JsonRpcException
-
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, JsonRpcException):
         record.msg, record.args = f"{record.getMessage()}: answered {error}", ()

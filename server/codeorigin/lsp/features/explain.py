@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from codeorigin.core.spans import line_starts
 from codeorigin.explanation import note, render, summary  # shared with `codeorigin explain`
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
@@ -194,7 +193,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         raise _failed(
             f"codeorigin cannot explain: no model. {ls.models.failure(key) or ''}".strip()
         )
-    beyond = position.line >= len(line_starts(analysis.text))  # past the end: no span there
+    beyond = position.line >= len(analysis.positions.starts)  # past the end: no span there
     offset = analysis.positions.offset(position)
     result = None if beyond else judged_span_at(analysis, offset)
     unjudged = None if beyond else next(iter(analysis.spans_at(offset)), None)
