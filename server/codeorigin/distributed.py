@@ -22,13 +22,16 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeorigin import scan
-from codeorigin.report import FileReport, ScanReport
+from codeorigin.report import Explained, FileReport, ScanReport
+
+if TYPE_CHECKING:
+    from codeorigin.engine import SpanResult
 
 MISSING_RAY = (
     "--ray needs Ray, an optional extra: pip install '/path/to/codeorigin[ray]' from the checkout "
@@ -95,6 +98,8 @@ class _Chunk:
 
     pieces: dict[tuple[int, ...], list[FileReport]] = field(default_factory=dict)
     waiting: set[tuple[int, ...]] = field(default_factory=lambda: {(0,)})
+    # `explain_top`: each piece's most probable flagged spans, to explain once all are back
+    pending: dict[tuple[int, ...], list[scan.Pending]] = field(default_factory=dict)
 
 
 class Scorer:
@@ -130,8 +135,21 @@ class Scorer:
             socket.gethostname(),
         )
 
-    def score(self, chunk: list[scan.Read | FileReport]) -> list[FileReport]:
-        return scan.score_chunk(self.engine, chunk, self.options, self.attributor)
+    def score(
+        self, chunk: list[scan.Read | FileReport]
+    ) -> tuple[list[FileReport], list[scan.Pending]]:
+        """The chunk's reports and, with `explain_top`, its most probable flagged spans (the
+        scan's are among them), to explain when the scan is done (`explain`)."""
+        top = self.options.explain_top
+        if self.attributor is None or top is None:
+            return scan.score_chunk(self.engine, chunk, self.options, self.attributor), []
+        pending: list[scan.Pending] = []
+        reports = scan.score_chunk(self.engine, chunk, self.options, self.attributor, pending)
+        return reports, scan.most_probable(pending, top)
+
+    def explain(self, text: str, result: SpanResult) -> Explained | None:
+        assert self.attributor is not None
+        return scan.explain_span(self.attributor, text, result, self.options)
 
 
 def model_files(folder: Path) -> dict[str, bytes]:
@@ -199,6 +217,7 @@ class RayScan:
         self._next = 0  # the next chunk to report
         self._source: Iterator[tuple[int, list[scan.Read | FileReport]]] = iter(())
         self._replacements = 0
+        self._pending: list[scan.Pending] = []  # `explain_top`: the most probable flagged spans
 
     def run(
         self, paths: list[Path], labels: dict[Path, str] | None = None
@@ -209,10 +228,11 @@ class RayScan:
         name, (threshold, own) = self._start()
         try:
             self._source = enumerate(scan.chunks(found, self.options, self.chunk_files))
-            files = tuple(self._reports(len(found)))
+            files = list(self._reports(len(found)))
+            self._explain(files)
         finally:
             self._stop()
-        return ScanReport(name, threshold, files, language_thresholds=own), missing
+        return ScanReport(name, threshold, tuple(files), language_thresholds=own), missing
 
     def _start(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]]]:
         """Start the actors; wait until each has loaded the model. Returns the model's name and
@@ -259,6 +279,24 @@ class RayScan:
         if self._chunks:  # cannot happen: every chunk is reported or re-queued
             raise RayScanError(f"{len(self._chunks)} chunks were never reported")
 
+    def _explain(self, files: list[FileReport]) -> None:
+        """`explain_top`: explain the scan's most probable flagged spans on the actors, in place
+        in `files`, as a local scan does at its end. One that cannot be explained (its actor
+        lost) stays without an explanation, as a local failure does."""
+        live = [a for a in self._actors if a.alive]
+        if not self._pending or not live:
+            return
+        calls = [
+            (p, live[i % len(live)].handle.explain.remote(p.text, p.result))
+            for i, p in enumerate(self._pending)
+        ]
+        for p, ref in calls:
+            try:
+                why = self.ray.get(ref)
+            except self.ray.exceptions.RayError:
+                why = None
+            scan.put_explanation(files, p, why)
+
     def _dispatch(self) -> None:
         """Give every live actor work, one task each per round, up to `IN_FLIGHT_PER_ACTOR`. A
         retry runs alone on its actor: if the actor dies again, no other task is blamed."""
@@ -300,7 +338,7 @@ class RayScan:
         actor.alone = False
         errors = self.ray.exceptions
         try:
-            reports = self.ray.get(ref)
+            reports, pending = self.ray.get(ref)
         except errors.RayActorError as exc:
             self._lost(actor)
             self._failed(task, _why(exc))
@@ -309,6 +347,7 @@ class RayScan:
         else:
             chunk = self._chunks[task.index]
             chunk.pieces[task.part] = reports
+            chunk.pending[task.part] = pending
             chunk.waiting.discard(task.part)
 
     def _lost(self, actor: _Actor) -> None:
@@ -362,6 +401,7 @@ class RayScan:
             chunk = self._chunks.pop(self._next)
             self._next += 1
             for part in sorted(chunk.pieces):
+                self._keep_pending(chunk.pending.get(part, []), self.stats.files)
                 for report in chunk.pieces[part]:
                     self.stats.files += 1
                     self.stats.spans += len(report.spans)
@@ -369,6 +409,14 @@ class RayScan:
             if self.progress is not None:
                 seconds = time.perf_counter() - start
                 self.progress(self.stats.files, total, self.stats.spans, seconds)
+
+    def _keep_pending(self, pending: list[scan.Pending], first: int) -> None:
+        """Add a piece's pending spans (their file indices counted from `first`, the scan's
+        index of the piece's first file) and keep only the `explain_top` most probable."""
+        if not pending or self.options.explain_top is None:
+            return
+        moved = [replace(p, file=p.file + first) for p in pending]
+        self._pending = scan.most_probable(self._pending + moved, self.options.explain_top)
 
 
 def _why(exc: BaseException) -> str:

@@ -229,7 +229,7 @@ def score_chunk(
             if flagged is not None and report.flagged:
                 flagged.append(Pending(len(files), len(spans), item.text, result))
             elif attributor is not None and report.flagged:
-                why = _explain(attributor, item.text, result, options)
+                why = explain_span(attributor, item.text, result, options)
                 report = replace(report, explanation=why)
             spans.append(report)
         files.append(
@@ -405,6 +405,19 @@ class Pending:
     result: SpanResult
 
 
+def most_probable(pending: list[Pending], top: int) -> list[Pending]:
+    """The `top` most probable of the `pending` flagged spans (in scan order among equals)."""
+    return sorted(pending, key=lambda p: -(p.result.probability or 0.0))[:top]
+
+
+def put_explanation(files: list[FileReport], p: Pending, why: Explained | None) -> None:
+    """Set the explanation of a pending span, in place in `files`."""
+    f = files[p.file]
+    spans = list(f.spans)
+    spans[p.span] = replace(spans[p.span], explanation=why)
+    files[p.file] = replace(f, spans=tuple(spans))
+
+
 def _explain_most_probable(
     files: list[FileReport],
     pending: list[Pending],
@@ -413,16 +426,11 @@ def _explain_most_probable(
     top: int,
 ) -> None:
     """Explain the `top` most probable of the `pending` flagged spans, in place in `files`."""
-    ranked = sorted(pending, key=lambda p: -(p.result.probability or 0.0))[:top]
-    for p in ranked:
-        why = _explain(attributor, p.text, p.result, options)
-        f = files[p.file]
-        spans = list(f.spans)
-        spans[p.span] = replace(spans[p.span], explanation=why)
-        files[p.file] = replace(f, spans=tuple(spans))
+    for p in most_probable(pending, top):
+        put_explanation(files, p, explain_span(attributor, p.text, p.result, options))
 
 
-def _explain(
+def explain_span(
     attributor: Attributor, text: str, result: SpanResult, options: ScanOptions
 ) -> Explained | None:
     try:

@@ -241,6 +241,7 @@ async def test_explain_code_action_inside_a_span(
     assert actions is not None and len(actions) == 1  # an empty selection: no "Rescore selection"
     action = actions[0]
     assert isinstance(action, types.CodeAction) and action.title == "Explain this function"
+    assert action.kind == types.CodeActionKind.QuickFix
     assert action.command is not None and action.command.command == "codeorigin.explain"
     result = await client.command(action.command.command, *(action.command.arguments or []))
     assert result["span"]["name"] == "planted"
@@ -259,6 +260,30 @@ async def test_explain_code_action_inside_a_span(
         action_params(uri, INSIDE_PLAIN, types.CodeActionTriggerKind.Automatic)
     )
     assert not automatic
+
+
+async def test_explain_is_a_quick_fix_of_its_diagnostic(
+    start: Start, root: Path, tiny_ig_model_dir: Path
+) -> None:
+    """A client asking for quick fixes only (Neovim's `code_action({context = {only = ...}})`,
+    VS Code's Quick Fix menu) gets "Explain this function", tied to the flagged function's
+    diagnostic; one asking for other kinds gets nothing, "Rescore selection" included."""
+    client = await start(model=tiny_ig_model_dir)
+    uri = uri_in(root, "a.py")
+    published = await open_scored(client, uri)
+    [diagnostic] = published.diagnostics
+    other = types.Diagnostic(diagnostic.range, "unused name", source="pyflakes")
+
+    def asking(only: list[str], at: types.Range) -> types.CodeActionParams:
+        context = types.CodeActionContext(diagnostics=[diagnostic, other], only=only)
+        return types.CodeActionParams(types.TextDocumentIdentifier(uri), at, context)
+
+    inside = types.Range(types.Position(*INSIDE_PLANTED), types.Position(INSIDE_PLANTED[0] + 1, 0))
+    [action] = await client.text_document_code_action_async(asking(["quickfix"], inside)) or []
+    assert isinstance(action, types.CodeAction) and action.title == "Explain this function"
+    assert list(action.diagnostics or []) == [diagnostic]
+    assert not await client.text_document_code_action_async(asking(["refactor"], inside))
+    assert not await client.text_document_code_action_async(asking(["quickfix.other"], inside))
 
 
 async def inlay_hints(client: Client, uri: str) -> list[types.InlayHint]:

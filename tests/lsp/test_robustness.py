@@ -497,7 +497,13 @@ async def test_broken_model_is_reported_and_the_server_goes_on(
     uri = uri_in(root, "a.py")
     client.open(uri, PY_DOC)
     assert not (await client.published_for(uri, version=1)).diagnostics
-    assert await hover(client, uri, 1, 4) is None
+    # A hover over a function says why it has no verdict; between functions there is none.
+    said = await hover(client, uri, 1, 4)
+    assert said is not None and isinstance(said.contents, types.MarkupContent)
+    assert said.contents.value.startswith("codeorigin: no model, so no verdicts.")
+    assert expected in said.contents.value
+    assert said.range is not None and (said.range.start.line, said.range.end.line) == (0, 4)
+    assert await hover(client, uri, 5, 0) is None
     assert await client.command("codeorigin.rescoreDocument", uri) == []
     assert await client.command("codeorigin.rescoreSelection", uri, _full_range()) is None
     status = await client.status(uri)

@@ -152,6 +152,33 @@ def test_closing_the_document_stops_its_running_explanation(setup: Any) -> None:
     assert again is not job and again.future.result(timeout=60).steps == 8
 
 
+def test_an_explanation_two_documents_asked_for_goes_on_while_one_is_open(setup: Any) -> None:
+    """The same function in two open files is one job: closing the file that asked first does
+    not stop it while the other, which asked too, is still open; closing both does."""
+    explanations, generations, engine, _ = setup
+    body = "".join(f"    total = total + values[{i}] * {i}\n" for i in range(120))
+    long_doc = f"def long_one(values):\n    total = 0\n{body}    return total\n"
+    result = engine.analyze(long_doc, "python", VerdictRules())[0]
+    generations["first"] = generations["second"] = 1
+    settings = Settings(ig_steps=1024)
+    job = explanations.request("first", long_doc, result, engine, settings)
+    assert explanations.request("second", long_doc, result, engine, settings) is job
+    for _ in range(600):
+        if job.progress > 0:
+            break
+        threading.Event().wait(0.05)
+    del generations["first"]  # closed; "second" still open
+    seen = job.progress
+    for _ in range(600):
+        if job.progress > seen or job.future.done():
+            break
+        threading.Event().wait(0.05)
+    assert job.progress > seen and not (job.future.done() and job.future.exception())
+    del generations["second"]
+    with pytest.raises(Cancelled):
+        job.future.result(timeout=60)
+
+
 def test_a_model_without_gradient_graph_cannot_explain(tiny_model_dir: Path) -> None:
     explanations = AttributionJobs({}.get)
     engine = Engine(Model.load(tiny_model_dir))

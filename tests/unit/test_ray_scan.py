@@ -204,6 +204,29 @@ def test_a_file_that_fails_twice_is_an_error_and_the_scan_goes_on(
             assert a.probability == pytest.approx(b.probability, abs=1e-6)
 
 
+def test_markdown_explains_only_the_scans_most_probable_flagged_spans(
+    ray_cluster: None, tmp_path: Path, model: Model
+) -> None:
+    """The markdown summary's `explain_top` on Ray: the actors explain only the whole scan's
+    most probable flagged spans, once every chunk is back, and the report is the local scan's
+    (the same spans explained, with the same lines and tokens)."""
+    from codeorigin.engine import Options
+    from codeorigin.model.attributor import Attributor
+
+    root = make_corpus(tmp_path / "flagged", 40, seed=7)
+    options = scan.ScanOptions(engine=Options(threshold=0.02), explain=True, explain_top=3)
+    reference, _ = scan.run(
+        [root], Engine(model), options, attributor=Attributor(model), chunk_files=8
+    )
+    report, _, _ = distributed.run([root], default_model_dir(), options, chunk_files=8)
+    spans = [s for f in report.files for s in f.spans]
+    flagged = sorted((s for s in spans if s.flagged), key=lambda s: -(s.probability or 0.0))
+    explained = [s for s in spans if s.explanation is not None]
+    assert len(flagged) > 10 and len(explained) == 3
+    assert {id(s) for s in explained} == {id(s) for s in flagged[:3]}
+    assert report == reference
+
+
 def git_repo(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True)
     for name, text in files.items():

@@ -67,7 +67,7 @@ class Analysis:
     engine: Engine | None = None
     # "disabled", "language", "binary", "too-large", "generated", "model", "error"
     skipped: str | None = None
-    reason: str | None = None  # why a "generated" document is not scored
+    reason: str | None = None  # why a "generated" document, or one with no model, is not scored
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
     language: str | None = None  # the canonical language it was scored as
 
@@ -298,9 +298,11 @@ class Analyzer:
                             f"codeorigin.maxFileBytes ({settings.max_file_bytes:,})")  # fmt: skip
             return replace(base, skipped="too-large")
         folder = ls.settings.folder_path(uri)
-        engine = await self._models.engine(self._models.key(settings, folder))
+        key = self._models.key(settings, folder)
+        engine = await self._models.engine(key)
         if engine is None:
-            return replace(base, skipped="model")
+            failure = self._models.failure(key)
+            return replace(base, skipped="model", reason=failure, language=language)
         loop = asyncio.get_running_loop()
         work = loop.run_in_executor(ls.executor, _analyze_in_scope, engine, base.text, language,
                                     settings, path)  # fmt: skip

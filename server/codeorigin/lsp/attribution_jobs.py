@@ -14,8 +14,9 @@ its spans judged `llm` (and `uncertain` ones when inlay hints are on) are queued
 probable first, at most `AHEAD_LIMIT` of them. A job queued ahead remembers the document's
 generation (see `analysis`): if the document changed before the job started, the job is dropped;
 a job already running finishes, and its result stays in the cache for an undo. A running job stops
-between two onnxruntime runs when its document is closed or the server shuts down, so a huge
-function nobody looks at any more does not hold the worker; a long one tells its progress.
+between two onnxruntime runs when every document that asked for it is closed or the server shuts
+down, so a huge function nobody looks at any more does not hold the worker; a long one tells its
+progress.
 
 A finished job holds the attribution of the document text it was computed on. A later document
 whose span has the same normalised text (an edit elsewhere moved it) gets its lines and tokens
@@ -82,6 +83,13 @@ class Job:
     started: bool = False
     language: str | None = None  # the span's language (a stacked model's explanation reads it)
     progress: float = 0.0  # the share computed, while it runs (a long span takes a while)
+    # Every document that asked for it (the same function in two files is one job): a running
+    # job stops only once all of them are closed. Replaced whole, never changed in place: the
+    # worker reads it without the lock.
+    askers: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.askers = self.askers | {self.uri}
 
     def succeeded(self) -> bool:
         """Computed, neither dropped nor failed."""
@@ -182,6 +190,7 @@ class AttributionJobs:
             )
             if job is not None and not job.future.cancelled() and not (failed and priority == NOW):
                 self._jobs.move_to_end(key)
+                job.askers = job.askers | {uri}
                 if not job.started:  # still queued: it now works for the latest asker
                     job.uri, job.text, job.span = uri, text, result.span
                     if priority == NOW or job.generation is None:
@@ -294,10 +303,10 @@ class AttributionJobs:
 
     def _goes_on(self, job: Job, done: float) -> bool:
         """Whether a running job should go on (from the worker, between onnxruntime runs): not
-        once the server shuts down or the document is closed. An edit does not stop it (the
-        result stays for an undo), nor does a hover elsewhere."""
+        once the server shuts down or every document that asked for it is closed. An edit does
+        not stop it (the result stays for an undo), nor does a hover elsewhere."""
         job.progress = done
-        return not self._closed and self._generation(job.uri) is not None
+        return not self._closed and any(self._generation(u) is not None for u in job.askers)
 
     def _next(self) -> Job | None:
         with self._cond:

@@ -26,6 +26,7 @@ from lsprotocol import types
 from codeorigin.engine import SCORE_CACHE_SIZE, Engine
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.progress import work_done
+from codeorigin.lsp.vocabulary import no_model_message
 from codeorigin.model.manifest import ModelError, default_model_dir
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class ModelRegistry:
         """Try failed folders again next time (the configuration changed, or the user asked); a
         new failure is reported again. True when a folder had failed."""
         for message in self._failures.values():
-            self._ls.forget_message(self._message(message))
+            self._ls.forget_message(no_model_message(message))
         had = bool(self._failures)
         self._failures.clear()
         return had
@@ -166,8 +167,4 @@ class ModelRegistry:
     def _fail(self, key: ModelKey, message: str) -> None:
         self._failures[key] = message
         log.error("%s", message)
-        self._ls.notify_user(self._message(message), types.MessageType.Error, once=True)
-
-    @staticmethod
-    def _message(failure: str) -> str:
-        return f"codeorigin: no model, so no verdicts. {failure}"
+        self._ls.notify_user(no_model_message(message), types.MessageType.Error, once=True)

@@ -29,6 +29,7 @@ __all__ = [
     "VERDICT_WORDS",
     "diagnostic_message",
     "lens_title",
+    "no_model_message",
     "percent",
     "plural",
     "share_percent",
@@ -60,3 +61,8 @@ def lens_title(result: SpanResult) -> str:
     """The title of a span's code lens: "codeorigin: 96.5% LLM (likely LLM)"."""
     assert result.probability is not None
     return f"codeorigin: {percent(result.probability)} LLM ({LENS_LABELS[result.verdict]})"
+
+
+def no_model_message(failure: str) -> str:
+    """What the user is told, once and in a hover, when the model cannot be loaded."""
+    return f"codeorigin: no model, so no verdicts. {failure}"

@@ -23,7 +23,7 @@ from codeorigin_train.fit.workdir import WORK, mlflow_for
 log = logging.getLogger(__name__)
 
 MIN_LINES = 4  # the runtime's default (codeorigin.minLines)
-DEFAULT_DATASET = WORK / "dataset-v2.parquet"
+DEFAULT_DATASET = WORK / "dataset-v4.parquet"  # `codeorigin-train agentic-merge` writes it
 
 
 def parser(prog: str, doc: str, *, dataset: bool = True) -> argparse.ArgumentParser:

@@ -149,7 +149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", type=Path, default=Path("models/default"))
     p.add_argument("--language", required=True, help="canonical id: java, cpp, python, ...")
     p.add_argument("--realcode", type=Path, default=Path("training/work/realcode.parquet"))
-    p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v2.parquet"))
+    p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--max-fpr", type=float, default=0.01)
     p.add_argument("--uncertain-fpr", type=float, default=0.05)
     p.add_argument("--dry-run", action="store_true", help="report, leave the manifest as it is")

@@ -18,7 +18,8 @@ from codeorigin.lsp.vocabulary import RESCORE_SELECTION, RESCORE_SELECTION_TITLE
 
 
 def actions(uri: str, selection: types.Range, only: Sequence[str] | None) -> list[types.CodeAction]:
-    """The actions for a selection: none when it is empty or the client asked for other kinds."""
+    """The actions for a selection: none when it is empty or the client asked for certain kinds
+    only ("Rescore selection" fixes nothing and refactors nothing: it has no kind)."""
     if selection.start == selection.end or only:
         return []
     return [

@@ -43,7 +43,7 @@ from codeorigin.lsp.state import (  # at run time: pygls reads the command's hin
     Feature,
     HoverContext,
 )
-from codeorigin.lsp.vocabulary import EXPLAIN
+from codeorigin.lsp.vocabulary import EXPLAIN, SOURCE
 from codeorigin.model.attributor import TOP_TOKENS
 from codeorigin.model.manifest import ModelError
 
@@ -189,10 +189,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
     if analysis is None:
         raise _failed(f"{EXPLAIN}: {uri} is not open; open it in the editor first.")
     if analysis.engine is None and analysis.skipped == "model":
-        key = ls.models.key(analysis.settings, ls.settings.folder_path(uri))
-        raise _failed(
-            f"codeorigin cannot explain: no model. {ls.models.failure(key) or ''}".strip()
-        )
+        raise _failed(f"codeorigin cannot explain: no model. {analysis.reason or ''}".strip())
     beyond = position.line >= len(analysis.positions.starts)  # past the end: no span there
     offset = analysis.positions.offset(position)
     result = None if beyond else judged_span_at(analysis, offset)
@@ -235,8 +232,10 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
 async def code_action(
     ls: CodeOriginServer, params: types.CodeActionParams
 ) -> types.CodeAction | None:
-    """The "Explain this function" action at the start of the range, inside a judged span."""
-    if params.context.only:
+    """The "Explain this function" action at the start of the range, inside a judged span: a
+    quick fix (as linters offer "show documentation for this rule"), tied to the span's
+    diagnostics among those the client sent."""
+    if not _kind_wanted(types.CodeActionKind.QuickFix, params.context.only):
         return None
     analysis = await ls.analyzer.current(params.text_document.uri)
     if analysis is None or analysis.engine is None:
@@ -256,9 +255,25 @@ async def code_action(
         {"line": start.line, "character": start.character},
         {"notify": True},
     ]
+    span = analysis.positions.range(result.span.start, result.span.end)
+    diagnostics = [
+        d
+        for d in params.context.diagnostics
+        if d.source == SOURCE and d.range.start.line <= span.end.line
+        and d.range.end.line >= span.start.line
+    ]  # fmt: skip
     return types.CodeAction(
-        title=title, command=types.Command(title=title, command=EXPLAIN, arguments=arguments)
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=diagnostics or None,
+        command=types.Command(title=title, command=EXPLAIN, arguments=arguments),
     )
+
+
+def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether an action of `kind` answers a request for `only` those kinds (LSP: a kind matches
+    itself and the kinds it is a prefix of, "quickfix" and "quickfix.x" for "quickfix")."""
+    return not only or any(kind == k or kind.startswith(k + ".") for k in only if k)
 
 
 # The feature ----------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from codeorigin.core.spans import extract_spans
 from codeorigin.explanation import verdict_text
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
+from codeorigin.lsp.vocabulary import no_model_message
 
 if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
@@ -72,10 +74,31 @@ def context_at(
     return None
 
 
+def without_model(
+    analysis: Analysis, position: types.Position, markdown: bool
+) -> types.Hover | None:
+    """With no loadable model, a hover over a function says why it has no verdict (the message
+    the user was shown once at start-up, which is easy to miss or dismiss)."""
+    if analysis.language is None or analysis.reason is None:
+        return None
+    offset = analysis.positions.offset(position)
+    spans = [s for s in extract_spans(analysis.text, analysis.language) if s.contains(offset)]
+    if not spans:
+        return None
+    span = min(spans, key=lambda s: s.end - s.start)
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+    return types.Hover(
+        contents=types.MarkupContent(kind=kind, value=no_model_message(analysis.reason)),
+        range=analysis.positions.range(span.start, span.end),
+    )
+
+
 async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover | None:
     analysis = await ls.analyzer.current(params.text_document.uri)
     if analysis is None:
         return None
+    if analysis.skipped == "model":
+        return without_model(analysis, params.position, ls.client.hover_markdown)
     ctx = context_at(analysis, params.position, ls.client.hover_markdown, ls)
     if ctx is None:
         return None
