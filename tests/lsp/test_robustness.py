@@ -484,6 +484,20 @@ BROKEN_MODELS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
 }
 
 
+async def test_a_warning_in_the_clients_log_is_not_written_to_stderr_too(
+    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Editors write the server's stderr into the log that `window/logMessage` writes to (Neovim's
+    lsp.log, VS Code's output channel): a warning sent there is not on stderr as well."""
+    make, expected = BROKEN_MODELS["digest-mismatch"]
+    client = await start(model=make(tiny_model_dir, tmp_path))
+    logged = await _log_matching(client, expected)
+    assert logged.type == types.MessageType.Error
+    await client.status(uri_in(root, "a.py"))  # a round trip: stderr has had time to arrive
+    await asyncio.sleep(0.5)
+    assert expected not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize("case", list(BROKEN_MODELS))
 async def test_broken_model_is_reported_and_the_server_goes_on(
     start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path, case: str

@@ -6,8 +6,9 @@ settings in effect, the open documents, and messages to the user. It knows no se
 feature, so each of them can import it without a loop; `state.CodeOriginServer` adds the services
 and the features' hooks on top.
 
-stdout is the LSP channel: nothing else may write to it. Logs go to stderr and, from warnings up,
-to the client's log (`window/logMessage`).
+stdout is the LSP channel: nothing else may write to it. Logs go to stderr, except the warnings
+and errors sent to the client's log (`window/logMessage`): editors write the server's stderr to
+the same log, and each line would be there twice.
 """
 
 from __future__ import annotations
@@ -201,4 +202,14 @@ class ClientLogHandler(logging.Handler):
             else:
                 self._loop.call_soon_threadsafe(self._server.window_log_message, params)
         except Exception:  # logging must never raise
-            pass
+            return
+        setattr(record, SENT_TO_CLIENT, True)
+
+
+SENT_TO_CLIENT = "codeorigin_sent_to_client"  # a record's mark: stderr leaves it out
+
+
+def not_sent_to_client(record: logging.LogRecord) -> bool:
+    """The stderr handler's filter: a record the client's log already has is not written twice
+    (this handler runs after `ClientLogHandler`, which sits on the `codeorigin` logger)."""
+    return not getattr(record, SENT_TO_CLIENT, False)

@@ -27,6 +27,7 @@ from codeorigin.lsp.features.hover import Hover
 from codeorigin.lsp.features.inlay_hints import InlayHints
 from codeorigin.lsp.features.lifecycle import Lifecycle
 from codeorigin.lsp.features.sync import Sync
+from codeorigin.lsp.host import not_sent_to_client
 from codeorigin.lsp.state import CodeOriginServer, Feature
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,17 @@ DEFAULT_LOG_LEVEL = "WARNING"
 
 def setup_logging(level: str = DEFAULT_LOG_LEVEL) -> None:
     """Log to stderr at `level` (a name such as "INFO"; an unknown one means WARNING), the one
-    set-up of both entry points, `python -m codeorigin.lsp` and `codeorigin serve`. Below DEBUG,
-    pygls's own INFO lines (one per message) are left out."""
+    set-up of both entry points, `python -m codeorigin.lsp` and `codeorigin serve`; what went to
+    the client's log is left out (`host.not_sent_to_client`). Below DEBUG, pygls's own INFO lines
+    (one per message) are left out."""
     logging.basicConfig(
         stream=sys.stderr,
         level=getattr(logging, str(level).upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        if not_sent_to_client not in handler.filters:
+            handler.addFilter(not_sent_to_client)
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
     rpc = logging.getLogger("pygls.protocol.json_rpc")
