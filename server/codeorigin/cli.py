@@ -413,9 +413,9 @@ def run_explain(args: argparse.Namespace) -> int:
     thresholds = engine.effective_thresholds(options, languages.canonical(language))
     blocks = []
     for result in chosen:
-        lines = result.start_line + 1, result.end_line + 1
+        where = scan.span_report(result, text, path, scan.ScanOptions()).where
         parts = [
-            f"{path}:{lines[0]}-{lines[1]}: {result.span.kind} {result.span.name}",
+            f"{path}:{where}: {result.span.kind} {result.span.name}",
             explanation.verdict_text(result, thresholds, model.name, options, markdown=False),
         ]
         if result.probability is not None and result.verdict not in ("too_short", "generated"):
@@ -426,7 +426,10 @@ def run_explain(args: argparse.Namespace) -> int:
                 top_k=explanation.TOP_TOKENS,
                 language=result.language,
             )
-            parts.append(explanation.render(attribution, text, result.span.kind, markdown=False))
+            kind = result.span.kind
+            parts.append(
+                explanation.render(attribution, text, kind, markdown=False, more_steps="--steps")
+            )
         blocks.append("\n\n".join(parts))
     sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
     return 0

@@ -46,7 +46,9 @@ def verdict_text(
     is not judged or not flagged, and the model."""
     r = result
     llm, uncertain = thresholds
-    prob = percent(r.probability) if r.probability is not None else "n/a"
+    # A span too short to judge, or generated, gets no probability: as `scan` shows it.
+    judged = r.probability is not None and r.verdict not in ("too_short", "generated")
+    prob = percent(r.probability) if judged and r.probability is not None else "n/a"
     md = markdown
     name = f"`{r.span.name}`" if md else r.span.name
     lines = [
@@ -175,13 +177,26 @@ def delta_text(delta: float) -> str:
     return f"{100 * delta:.1f}%"
 
 
-def render(attribution: Attribution, text: str, kind: str, markdown: bool) -> str:
-    """The hover section for an explanation (Markdown or plain text)."""
+def render(
+    attribution: Attribution,
+    text: str,
+    kind: str,
+    markdown: bool,
+    more_steps: str = "codeorigin.igSteps",
+) -> str:
+    """The hover section for an explanation (Markdown or plain text). `more_steps` names what
+    raises the steps where it is read (the editor's setting, the command line's `--steps`)."""
     rows = chart(attribution, text)
     title = "Why this score: the lines that weigh most"
+    base = attribution.baseline_probability
+    start = (
+        f", from the {percent(base)} of the baseline (no evidence at all)"
+        if base is not None
+        else ""
+    )
     legend = (
         f"Shares of the evidence sum to 100% over the {kind}'s lines; ↑ pushes toward "
-        "LLM-generated, ↓ toward human-written."
+        f"LLM-generated, ↓ toward human-written{start}."
     )
     method = (
         f"Integrated Gradients, {attribution.steps} steps"
@@ -195,7 +210,7 @@ def render(attribution: Attribution, text: str, kind: str, markdown: bool) -> st
         "score exactly; lower is better)."
     )
     if attribution.delta > DELTA_WARN:
-        quality += " The explanation is approximate: raise codeorigin.igSteps for a closer one."
+        quality += f" The explanation is approximate: raise {more_steps} for a closer one."
     members = members_line(attribution)
     extra = [members, ""] if members else []
     if not markdown:

@@ -25,7 +25,8 @@ class Explained:
     signed score (1-based lines), the top tokens, the convergence delta and the steps."""
 
     lines: tuple[tuple[int, float, float], ...]  # (line, share, score)
-    tokens: tuple[tuple[str, int, float, float], ...]  # (text, line, share, score)
+    # (text, line, share, score, member: a stacked model's member the evidence comes from, or "")
+    tokens: tuple[tuple[str, int, float, float, str], ...]
     delta: float
     steps: int
     chart: str = ""  # the hover's chart, as plain text (`explanation.render`)
@@ -191,7 +192,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
             ],
             "tokens": [
                 {"text": text, "line": line, "share": round(share, 4), "score": round(score, 4)}
-                for text, line, share, score in e.tokens
+                | ({"member": member} if member else {})
+                for text, line, share, score, member in e.tokens
             ],
             "delta": round(e.delta, 4),
             "steps": e.steps,

@@ -180,7 +180,8 @@ def _sarif_explanation(result: dict[str, Any], path: str, e: Explained) -> None:
     ]
     result["properties"]["topTokens"] = [
         {"text": text, "line": line, "share": round(share, 4), "score": round(score, 4)}
-        for text, line, share, score in e.tokens
+        | ({"member": member} if member else {})
+        for text, line, share, score, member in e.tokens
     ]
     result["properties"]["convergenceDelta"] = round(e.delta, 4)
     result["properties"]["steps"] = e.steps

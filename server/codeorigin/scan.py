@@ -309,12 +309,12 @@ def explained(attribution: Attribution, text: str, kind: str) -> Explained:
     return Explained(
         lines=tuple((la.line + 1, la.share, la.score) for la in attribution.lines),
         tokens=tuple(
-            (explanation.token_label(t), t.line + 1, t.share, t.score)
+            (explanation.token_label(t), t.line + 1, t.share, t.score, t.member)
             for t in attribution.tokens[: explanation.TOP_TOKENS]
         ),
         delta=attribution.delta,
         steps=attribution.steps,
-        chart=explanation.render(attribution, text, kind, markdown=False),
+        chart=explanation.render(attribution, text, kind, markdown=False, more_steps="--steps"),
         members=tuple((m.name, m.weight, m.contribution, m.share) for m in attribution.members),
     )
 

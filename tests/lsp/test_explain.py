@@ -25,7 +25,8 @@ INSIDE_PLANTED = (10, 10)
 INSIDE_PLAIN = (2, 6)
 BETWEEN = (5, 0)
 PENDING = "being computed"
-KEYS = {"uri", "span", "probability", "verdict", "lines", "tokens", "delta", "steps", "rule"}
+KEYS = {"uri", "span", "probability", "verdict", "lines", "tokens", "delta", "steps", "rule",
+        "members", "baseline_probability"}  # fmt: skip
 
 
 def hover_params(uri: str, at: tuple[int, int]) -> types.HoverParams:

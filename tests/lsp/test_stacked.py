@@ -51,6 +51,13 @@ async def test_hover_shows_each_members_contribution(
     assert "of the evidence" in text
     assert "linear member's exact contributions" in text
     assert "Top tokens:" in text and "tiny-stacked" in text
+    assert "of the baseline (no evidence at all)" in text  # what ↑ and ↓ move away from
+    # The command's JSON says the same: each member's part, and which member each token is of.
+    at = {"line": INSIDE_PLANTED[0], "character": INSIDE_PLANTED[1]}
+    result = await client.command("codeorigin.explain", uri, at)
+    assert [m["name"] for m in result["members"]] == ["transformer", "linear"]
+    assert {t["member"] for t in result["tokens"]} <= {"transformer", "linear"}
+    assert 0 < result["baseline_probability"] < 1
 
 
 async def test_a_language_the_model_abstains_on_is_not_judged(

@@ -122,3 +122,46 @@ def test_scan_explain_in_text_and_sarif(doc: Path, tiny_ig_model_dir: Path) -> N
     assert related[0]["message"]["text"].endswith("of the evidence, toward LLM-generated")
     assert result["properties"]["topTokens"][0]["text"] == "zebra"
     assert 0.0 <= result["properties"]["convergenceDelta"]
+
+
+def test_explain_shows_what_scan_shows(tmp_path: Path, tiny_ig_model_dir: Path) -> None:
+    """A module span is named by its runs of lines, as `scan` names it; a span too short to judge
+    gets no probability (as in `scan`); tokens are shown without the indentation normalisation
+    folds into them (here tabs); too few steps point to `--steps`, not the editor's setting."""
+    path = tmp_path / "tabs.py"
+    path.write_text(
+        "import os\nroot = os.getcwd()\nnames = os.listdir(root)\n\n\n"
+        + DOC.replace("    ", "\t")
+        + "\n\ndef tiny(x):\n\treturn x + 1\n\n\nfor name in names:\n\tprint(name, len(name))\n"
+        "\tprint(root)\n"
+    )
+    model = ("--model", str(tiny_ig_model_dir))
+    res = run("explain", f"{path}:2", *model)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"{path}:1-3,25-27: module <module>\n")
+    scanned = json.loads(run("scan", str(path), *model, "--format", "json").stdout)
+    assert "1-3,25-27" in {
+        ",".join(f"{a}-{b}" for a, b in s.get("segments", [])) for s in scanned["files"][0]["spans"]
+    }
+    res = run("explain", f"{path}::tiny", *model)
+    assert "tiny (function): probability of LLM authorship n/a" in res.stdout
+    assert "Verdict: too_short" in res.stdout and "Why this score" not in res.stdout
+    res = run("explain", f"{path}::planted", *model, "--steps", "2")
+    assert 'Top tokens: "zebra" L' in res.stdout and '"⇥zebra"' not in res.stdout
+    # The shipped model's tokenizer folds a line's tabs into its first token, and a word's
+    # space into the word: a token's range is the word alone (shown, and painted by editors).
+    from codeorigin.core.spans import extract_spans
+    from codeorigin.model.attributor import Attributor
+    from codeorigin.model.manifest import default_model_dir
+    from codeorigin.model.scorer import Model
+
+    text = path.read_text()
+    span = next(s for s in extract_spans(text, "python") if s.name == "planted")
+    attributor = Attributor(Model.load(default_model_dir(), threads=1))
+    att = attributor.attribute_span(text, span, steps=8, top_k=None, language="python")
+    words = [t for t in att.tokens if t.kind == "text" and t.text.strip()]
+    assert len(words) > 10 and all(text[t.start : t.end] == t.text for t in words)
+    padded = [t.text for t in words if t.text != t.text.strip(" \t")]
+    assert not padded, padded
+    if "approximate" in res.stdout:
+        assert "raise --steps for a closer one" in res.stdout

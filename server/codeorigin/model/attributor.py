@@ -143,6 +143,8 @@ class Attribution:
     evaluations: int = 0
     #: A stacked model's members, each with its part of the score; () for one transformer.
     members: tuple[MemberContribution, ...] = ()
+    #: The calibrated probability of the baseline (an empty input): what ↑ and ↓ move away from.
+    baseline_probability: float | None = None
 
     def top_lines(self, n: int = 3) -> tuple[LineAttribution, ...]:
         """The `n` lines with the largest share, largest first."""
@@ -358,6 +360,7 @@ class Attributor:
             n_windows=raw.n_windows,
             evaluations=raw.evaluations,
             members=members,
+            baseline_probability=self._calibrate(base),
         )
 
     def _token(
@@ -370,6 +373,8 @@ class Attributor:
             kind = "newline"
         elif t >= 0 and self.encoder.layout and encoding.ids[t] == self.encoder.indent_id:
             kind = "indent"
+        if kind == "text":
+            a, b = visible(target, a, b)
         return TokenAttribution(target[a:b], line, score, share, a, b, kind, member)
 
     def _calibrate(self, logit: float) -> float:
@@ -473,7 +478,22 @@ def _map_to_lines(
             else "text"
         )
         share = float(raw.l2[t]) / total_l2 if total_l2 > 0.0 else 0.0
+        if kind == "text":
+            oa, ob = visible(target, oa, ob)
         tokens.append(
             TokenAttribution(target[oa:ob], line, float(raw.signed[t]), share, oa, ob, kind)
         )
     return lines, tuple(tokens)
+
+
+def visible(target: str, a: int, b: int) -> tuple[int, int]:
+    """A text token's range without the spaces and tabs around its text. Normalisation folds a
+    line's indentation into its first token, whose range then starts at the line's start (and a
+    byte-level BPE word carries the space before it); shown or painted, only the text counts. A
+    token of whitespace alone keeps its range."""
+    piece = target[a:b]
+    if not piece.strip():
+        return a, b
+    core = piece.strip(" \t")
+    start = a + len(piece) - len(piece.lstrip(" \t"))
+    return start, start + len(core)

@@ -98,8 +98,14 @@ def to_json(uri: str, result: SpanResult, attribution: Attribution) -> dict[str,
         ],
         "tokens": [
             {"text": t.text, "line": t.line, "score": t.score, "share": t.share}
+            | ({"member": t.member} if t.member else {})
             for t in attribution.tokens[:TOP_TOKENS]
         ],
+        "members": [
+            {"name": m.name, "weight": m.weight, "contribution": m.contribution, "share": m.share}
+            for m in attribution.members
+        ],
+        "baseline_probability": attribution.baseline_probability,
         "delta": attribution.delta,
         "steps": attribution.steps,
         "rule": attribution.rule,
