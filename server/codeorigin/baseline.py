@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,20 @@ class Baseline:
         return len(self.keys)
 
 
+MAX_BYTES = 256 * 1024 * 1024  # a baseline of millions of findings is still far below this
+
+
 def load(file: Path) -> Baseline:
-    """Read a baseline file. Raises BaselineError with a message a user can act on."""
+    """Read a baseline file. Raises BaselineError with a message a user can act on. Only a
+    regular file is read: a FIFO or a device named by mistake would block the reader forever."""
     try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineError(f"the baseline {file} is not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise BaselineError(
+                f"the baseline {file} has {info.st_size:,} bytes, more than {MAX_BYTES:,}"
+            )
         data: Any = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise BaselineError(
@@ -86,7 +98,10 @@ def load(file: Path) -> Baseline:
             "write it again with `codeorigin scan . --write-baseline FILE`"
         )
     keys: set[tuple[str, str, str]] = set()
-    for item in data.get("findings", []):
+    findings = data.get("findings", [])
+    if not isinstance(findings, list):
+        raise BaselineError(f"{file}: its findings must be a list, not {findings!r:.60}")
+    for item in findings:
         if not isinstance(item, dict) or not all(
             isinstance(item.get(k), str) for k in ("path", "name", "hash")
         ):

@@ -85,8 +85,25 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     try:
         base = _git(["merge-base", "--end-of-options", rev, "HEAD"], root).strip()
     except ChangeError:
-        raise ChangeError(f"{rev!r} and HEAD have no common ancestor") from None
+        raise ChangeError(
+            f"{rev!r} and HEAD have no common ancestor{_shallow_hint(root)}"
+        ) from None
     return base, f"against {rev} (merge base {base[:10]})"
+
+
+def _shallow_hint(root: Path) -> str:
+    """Why a merge base may be missing: a shallow clone (CI's default) lacks the history."""
+    try:
+        shallow = _git(["rev-parse", "--is-shallow-repository"], root).strip() == "true"
+    except ChangeError:
+        return ""
+    if not shallow:
+        return ""
+    return (
+        ": this clone is shallow, so git lacks the history to find one. Fetch all of it: "
+        "`git fetch --unshallow` (GitHub Actions: actions/checkout with `fetch-depth: 0`; "
+        'GitLab CI: `variables: GIT_DEPTH: "0"`)'
+    )
 
 
 def _unborn_head(root: Path) -> bool:

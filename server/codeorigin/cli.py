@@ -68,9 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     _judging_arguments(scan)
     scan.add_argument("--max-file-bytes", type=positive_int, default=1_000_000)
     scan.add_argument(
-        "--all", action="store_true", help="text format: list every span, not only flagged ones"
+        "--all",
+        action="store_true",
+        help="text format: list every span (human, too short, generated, suppressed or in the "
+        "baseline too), not only the llm and uncertain ones listed by default",
     )
-    scan.add_argument("--output", "-o", type=Path, default=None, help="write the report to a file")
+    scan.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="write the report to a file (its missing folders are made)",
+    )
     scan.add_argument(
         "--explain",
         action="store_true",
@@ -218,6 +227,10 @@ def run_scan(args: argparse.Namespace) -> int:
     from codeorigin.report import nothing_scored
     from codeorigin.review import EXPLAINED
 
+    usage = cli_ray.usage_error(args)
+    if usage is not None:
+        print(f"codeorigin scan: {usage}", file=sys.stderr)
+        return 2
     if args.output is not None and args.output.is_dir():
         print(f"codeorigin scan: -o {args.output}: is a folder, not a file", file=sys.stderr)
         return 2
@@ -304,7 +317,10 @@ def _write_output(file: Path, text: str) -> bool:
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        print(f"codeorigin scan: cannot write {file}: {exc.strerror or exc}", file=sys.stderr)
+        # A file where a folder of the path should be: mkdir says "File exists", which misleads.
+        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocking} is a file, not a folder" if blocking else exc.strerror or exc
+        print(f"codeorigin scan: cannot write {file}: {why}", file=sys.stderr)
         return False
     return True
 

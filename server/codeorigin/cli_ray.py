@@ -46,6 +46,13 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     )
 
 
+def usage_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with `--actors` without `--ray` (which would scan locally, ignoring it)."""
+    if args.actors is not None and args.ray is None:
+        return "--actors sets the Ray actors of a --ray scan: give --ray [ADDRESS] too"
+    return None
+
+
 def ray_address(args: argparse.Namespace) -> str | None:
     """`--ray`'s value as an address (None: start a local cluster). `--ray src/` takes `src/`
     for an address by argparse's rules: a value that is no address but an existing path is given

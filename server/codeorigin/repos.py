@@ -5,7 +5,7 @@ cloned shallow (`git clone --depth 1`) into a temporary folder that is removed a
 files are reported as `NAME/relative path`, NAME being the URL without its scheme, user and `.git`
 (`https://github.com/org/app.git` -> `github.com/org/app`), so a report never names the temporary
 folder and two runs give the same paths. A local path is reported as it is written. A clone that
-fails is reported as a skipped entry with git's message, and the scan goes on.
+fails is reported as a skipped entry with git's error line (`fatal: ...`), and the scan goes on.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def prepare(entries: list[str]) -> Repositories:
 
 
 def clone(url: str, dest: Path) -> str | None:
-    """Clone `url` shallow into `dest`; None, or why it failed (git's last line)."""
+    """Clone `url` shallow into `dest`; None, or why it failed (git's error line, `git_error`)."""
     git = shutil.which("git")
     if git is None:
         return "git is not installed"
@@ -125,6 +125,17 @@ def clone(url: str, dest: Path) -> str | None:
     except subprocess.TimeoutExpired:
         return f"timed out after {CLONE_TIMEOUT_S} s"
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        return lines[-1].strip() if lines else f"git exited with {done.returncode}"
+        return git_error(done.stderr) or f"git exited with {done.returncode}"
     return None
+
+
+def git_error(stderr: str) -> str | None:
+    """The line of git's stderr that says what went wrong: the first `fatal:` or `error:` line
+    (without the prefix), else the first line; git's hints come after it ("Please make sure you
+    have the correct access rights / and the repository exists.")."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        for prefix in ("fatal:", "error:"):
+            if line.lower().startswith(prefix):
+                return line[len(prefix) :].strip() or line
+    return lines[0] if lines else None

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
 from codeorigin.report import (
     FileReport,
     ScanReport,
@@ -150,9 +150,9 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     ]  # fmt: skip
     shown_others = 0
     if others and budget > 300:
-        other = "other " if reported else ""
-        body += ["", f"<details><summary>The {other}{len(others)} judged spans the change "
-                 "touched</summary>", *header]  # fmt: skip
+        summary = plural(len(others), "other judged span" if reported else "judged span")
+        body += ["", f"<details><summary>The {summary} the change touched</summary>",
+                 *header]  # fmt: skip
         shown_others, budget = _fill(body, [_row(f, s) for f, s in others], budget - 200)
         body += ["", "</details>"]
     shown_expl = 0

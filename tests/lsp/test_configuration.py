@@ -92,7 +92,8 @@ async def test_missing_model_reported_once_and_fixed_by_configuration(
     hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
     )
-    assert hover is None
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "no model, so no verdicts. model folder not found" in hover.contents.value
     status = await client.status()
     assert "model folder not found" in status["error"]
     client.edit(uri, 2, (0, 0), (0, 0), "\n")

@@ -531,3 +531,94 @@ async def test_broken_model_is_reported_and_the_server_goes_on(
     await client.change_configuration({"modelPath": str(tiny_model_dir)})
     assert len((await client.published_for(uri, version=2, after=count)).diagnostics) == 2
     await assert_alive(client, root)
+
+
+# Bad paths and URIs in settings and documents ----------------------------------------------
+
+
+async def test_a_baseline_that_is_no_regular_file_or_no_baseline_is_one_warning(
+    start: Start, root: Path, tmp_path: Path
+) -> None:
+    """A FIFO named as the baseline would block the server for good if it were read; a file
+    whose findings are not a list, or a `~nosuchuser` path, would fail every scoring. Each is one
+    warning, and documents are scored as without a baseline."""
+    import os
+
+    fifo = tmp_path / "baseline.fifo"
+    os.mkfifo(fifo)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"codeorigin_baseline": 1, "findings": null}')
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    cases = [(str(fifo), "is not a regular file"), (str(broken), "findings must be a list"),
+             ("~nosuchuser-codeorigin/b.json", "no baseline file at")]  # fmt: skip
+    for version, (path, said) in enumerate(cases, start=2):
+        await client.change_configuration({"baseline": path})
+        client.edit(uri, version, (0, 0), (0, 0), "\n")
+        published = await client.published_for(uri, version=version)
+        assert len(published.diagnostics) == 2  # scored as without a baseline
+        await client.message_matching(said)
+    await assert_alive(client, root)
+
+
+async def test_a_folder_uri_or_model_path_that_cannot_be_read_stops_no_setting(
+    start: Start, root: Path, tmp_path: Path
+) -> None:
+    """A workspace folder whose URI urllib cannot parse, or a modelPath that is a link loop, must
+    not stop a new setting from applying to the open documents (before: "Error in server" and
+    stale diagnostics)."""
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert len((await client.published_for(uri, version=1)).diagnostics) == 2
+    added = types.WorkspaceFoldersChangeEvent(
+        added=[types.WorkspaceFolder("file://[bad", "bad")], removed=[]
+    )
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(added))
+    count = len(client.published)
+    await client.change_configuration({"threshold": 0.999999})
+    withdrawn = await client.published_for(uri, version=1, after=count)
+    assert not withdrawn.diagnostics
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    await client.change_configuration({"modelPath": str(loop)})
+    await client.message_matching(str(loop))
+    assert (await client.status(uri))["model"]["name"] is None
+    count = len(client.published)
+    await client.change_configuration({})
+    assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
+    await assert_alive(client, root)
+
+
+async def test_a_document_uri_that_cannot_be_parsed_is_not_kept(start: Start, root: Path) -> None:
+    client = await start()
+    client.open("file://[/x.py", PY_DOC)
+    client.edit("file://[/x.py", 2, (0, 0), (0, 0), "\n")
+    await assert_alive(client, root)
+
+
+async def test_lone_cr_line_ends_find_the_same_functions(start: Start, root: Path) -> None:
+    """Old Mac files end lines with CR alone, which LSP counts as line ends and tree-sitter does
+    not: the functions are those of the LF file, on the same lines."""
+    client = await start()
+    lf, cr = uri_in(root, "lf.py"), uri_in(root, "cr.py")
+    client.open(lf, PY_DOC)
+    client.open(cr, PY_DOC.replace("\n", "\r"))
+    want = (await client.published_for(lf, version=1)).diagnostics
+    got = (await client.published_for(cr, version=1)).diagnostics
+    assert [d.data["name"] for d in got] == ["alpha", "beta"]
+    assert [d.range for d in got] == [d.range for d in want]
+
+
+async def test_explain_at_a_position_past_lsps_integers_is_invalid_params(
+    start: Start, root: Path
+) -> None:
+    client = await start()
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    with pytest.raises(JsonRpcException, match="from 0 to 2147483647"):
+        await client.command("codeorigin.explain", uri, {"line": 2**31, "character": 0})
+    await assert_alive(client, root)

@@ -60,3 +60,19 @@ async def test_a_bad_scope_is_reported_and_falls_back_to_all(start: Start, root:
     uri = uri_in(root, "a.py")
     client.open(uri, PY_DOC)
     assert names(await client.published_for(uri, version=1)) == ["alpha", "beta"]
+
+
+async def test_changed_scope_counts_lines_as_lsp_does(start: Start, root: Path) -> None:
+    """A form feed (a Python file's page break) ends no line for LSP, git or the spans: an edit
+    in beta below it judges beta, not a span three lines off."""
+    init_repo(root)
+    paged = PY_DOC.replace("\n\n\ndef beta", "\n\x0c\n\x0c\ndef beta")
+    (root / "p.py").write_text(paged)
+    git(root, "add", "p.py")
+    git(root, "commit", "-qm", "p")
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    uri = uri_in(root, "p.py")
+    client.open(uri, paged)
+    assert names(await client.published_for(uri, version=1)) == []
+    client.edit(uri, 2, (12, 0), (12, 0), "    extra = len(words) * 2\n")
+    assert names(await client.published_for(uri, version=2)) == ["beta"]

@@ -86,6 +86,8 @@ def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path)
     job = readme_yaml("script:")["codeorigin"]
     script = [line for line in job["script"] if line.startswith(("git fetch", "codeorigin "))]
     assert script[0].startswith("git fetch origin")
+    assert job["variables"]["GIT_DEPTH"] == "0"  # GitLab clones shallow: no merge base otherwise
+    assert ":refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script[0]
     env = ci_env(tmp_path, tiny_model_dir, CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main")
     run_lines(script, pull_request, env)
 

@@ -114,3 +114,21 @@ def test_markdown_says_which_languages_the_shipped_model_does_not_judge(tmp_path
     assert "0 flagged and 0 uncertain of 0 judged spans in 1 file" in res.stdout
     assert "Nothing was scored: 1 span is in a language the model does not judge." in res.stdout
     assert "\nNot judged: the model does not judge go: " in res.stdout
+
+
+def test_the_folded_spans_are_counted_in_words(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """The folded table of the change's other judged spans: "1 other judged span", "2 judged
+    spans" (suppressed spans are judged but not reported: they land there)."""
+    repo = make_repo(tmp_path)  # the branch adds `fresh` and edits `keep`
+    app = (repo / "app.py").read_text()
+    ignore = "# codeorigin: ignore\n"
+    for text, summary in (
+        (app.replace("def fresh", ignore + "def fresh"), "The 1 other judged span the change"),
+        (app.replace("def fresh", ignore + "def fresh").replace("def keep", ignore + "def keep"),
+         "The 2 judged spans the change"),
+    ):  # fmt: skip
+        (repo / "app.py").write_text(text)
+        res = scan("--diff", "main", "--format", "markdown", "--threshold", "0", "--exit-zero",
+                   "--model", str(tiny_model_dir), cwd=repo)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        assert f"<details><summary>{summary} touched</summary>" in res.stdout

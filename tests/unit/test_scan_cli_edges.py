@@ -1,12 +1,14 @@
 """`codeorigin scan` where a user's command is unusual but not wrong, through the real command
 line and real git: a report written into a folder that does not exist yet, the same file named
 twice, a baseline written while findings exist, the first commit of a repository (pre-commit's
-`--diff HEAD`), an empty patch, a path outside the repository of `--diff`, and SARIF locations
-for absolute paths."""
+`--diff HEAD`), an empty patch, a path outside the repository of `--diff`, SARIF locations
+for absolute paths, a report whose folder is a file, and Ray's options without Ray."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from helpers.cli import scan
@@ -134,3 +136,40 @@ def test_sarif_names_absolute_paths_as_file_uris(tmp_path: Path, tiny_model_dir:
     uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == (folder / "app.py").as_uri() and uri.startswith("file:///")
     assert "with%20space" in uri
+
+
+def test_output_under_a_file_says_the_file_is_in_the_way(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "reports").write_text("a file, not a folder\n")
+    for out in (tmp_path / "reports" / "codeorigin.json", tmp_path / "reports" / "ci" / "c.json"):
+        res = scan(str(tmp_path / "app.py"), "--format", "json", "-o", str(out), "--exit-zero",
+                   "--model", str(tiny_model_dir))  # fmt: skip
+        assert res.returncode == 2
+        assert f"cannot write {out}: {tmp_path / 'reports'} is a file, not a folder" in res.stderr
+        assert "File exists" not in res.stderr and "Not a directory" not in res.stderr
+
+
+NO_RAY = """
+import sys
+from codeorigin.cli import main
+code = main(sys.argv[1:])
+print(code, "ray" in sys.modules)
+"""
+
+
+def test_ray_options_without_ray_are_usage_errors_before_anything_starts(tmp_path: Path) -> None:
+    """`scan --actors N` without `--ray`, and `bench --ray ADDRESS` without `--ray-actors`, would
+    silently run the ordinary scan or bench: both are usage errors, said before a model is read
+    (a missing one here) or Ray is imported."""
+    (tmp_path / "app.py").write_text(APP)
+    missing = str(tmp_path / "no-model")
+    for argv, said in (
+        (["scan", "app.py", "--actors", "2", "--model", missing], "give --ray [ADDRESS] too"),
+        (["bench", "--ray", "auto", "--model", missing], "give --ray-actors N,N,... too"),
+    ):
+        done = subprocess.run([sys.executable, "-c", NO_RAY, *argv], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
+        assert said in done.stderr and "no-model" not in done.stderr

@@ -50,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.ray_actors is not None:
         return run_ray(args)
+    if args.ray is not None:  # the ordinary bench would ignore it
+        print(
+            "codeorigin bench: --ray names the cluster of a --ray-actors bench: give "
+            "--ray-actors N,N,... too (the actor counts to measure)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         result = machine.run(
             args.model, threads=args.threads, quick=args.quick, server=not args.no_server

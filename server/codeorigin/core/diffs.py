@@ -157,7 +157,9 @@ def added_lines(text: str) -> dict[str, set[int]]:
 def mismatch(f: FileDiff, text: str) -> str | None:
     """Why the diff of `f` does not apply to `text` (its post-image as found on disk), or None
     when every added and context line the diff shows is there."""
-    lines = text.splitlines()
+    lines = text.split("\n")  # git's lines: a form feed or U+2028 ends none (`splitlines` would)
+    if lines and not lines[-1]:
+        lines.pop()
     for number in sorted(f.shown):
         want = f.shown[number].rstrip("\r")
         if number > len(lines):
@@ -177,7 +179,10 @@ def changed_lines(old: str, new: str) -> frozenset[int]:
     would mark them `+` (the editor's `codeorigin.scope: changed`, on an unsaved buffer)."""
     import difflib
 
-    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    # Lines as LSP and the spans count them (LF, CRLF, CR), not as `splitlines` (which also
+    # ends lines at a form feed, U+2028 and others): the numbers must be the spans'.
+    lines = re.compile(r"\r\n|\r|\n").split
+    matcher = difflib.SequenceMatcher(None, lines(old), lines(new), autojunk=False)
     return frozenset(
         n + 1
         for tag, _, _, j1, j2 in matcher.get_opcodes()

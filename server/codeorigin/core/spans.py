@@ -225,12 +225,13 @@ def content_of(text: str, language_id: str | None) -> Content:
         # A selection inside a PHP file holds no `<?php`: without it the grammar reads the
         # whole text as inline HTML, and the guard would call every PHP selection too short.
         text = "<?php\n" + text
-    data = text.encode("utf-8", "surrogatepass")
+    data = _LONE_CR.sub("\n", text).encode("utf-8", "surrogatepass")  # as `extract_spans`
     root = languages.parser(language).parse(data).root_node
     return _count([root])
 
 
 _PHP_OPEN = re.compile(r"<\?(?:php\b|=)", re.IGNORECASE)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _WORDS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$@][\w$]*|\d[\w.]*""")
 
 
@@ -337,6 +338,9 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
         raise ValueError(f"unsupported language: {language_id!r}")
     if not text.strip():
         return []
+    # Tree-sitter's grammars end lines at LF only; a lone CR (old Mac files, which LSP and the
+    # editors treat as a line end) becomes one. Offsets do not move: both are one character.
+    text = _LONE_CR.sub("\n", text)
     t = _Text(text)
     tree = languages.parser(language).parse(t.data)
     root = tree.root_node

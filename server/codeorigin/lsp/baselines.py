@@ -35,7 +35,11 @@ class BaselineStore:
         """The baseline the settings name for a document in `folder`, or None."""
         if not settings.baseline:
             return None
-        path = Path(settings.baseline).expanduser()
+        path = Path(settings.baseline)
+        try:
+            path = path.expanduser()
+        except RuntimeError:  # "~someone" with no such user: reported as not found
+            pass
         if not path.is_absolute():
             path = (folder or Path.cwd()) / path
         try:

@@ -77,6 +77,16 @@ class LspWorkspace(Workspace):
             return
         super().update_text_document(text_doc, change)
 
+    def put_text_document(
+        self, text_document: types.TextDocumentItem, notebook_uri: str | None = None
+    ) -> None:
+        """Open a document; one whose URI urllib cannot parse (`file://[x`) is not kept, with a
+        warning: it gets no verdicts, and the server goes on."""
+        try:
+            super().put_text_document(text_document, notebook_uri)
+        except ValueError as exc:
+            log.warning("cannot open %s: its URI is not valid (%s)", text_document.uri, exc)
+
     @classmethod
     def replacing(cls, workspace: Workspace) -> LspWorkspace:
         """A new, empty workspace with the same root, folders and encoding (called at initialize,

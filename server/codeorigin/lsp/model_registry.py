@@ -90,7 +90,11 @@ class ModelRegistry:
                 path = base / path
         else:
             path = self.default_path if self.default_path is not None else default_model_dir()
-        return ModelKey(path.resolve(), settings.threads)
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError):  # a link loop: the load names the path and fails
+            path = path.absolute()
+        return ModelKey(path, settings.threads)
 
     def loaded(self, key: ModelKey) -> Engine | None:
         return self._engines.get(key)

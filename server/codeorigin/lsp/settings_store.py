@@ -65,8 +65,7 @@ class SettingsStore:
         folder = self.folder_of(uri)
         if folder is None:
             return None
-        path = to_fs_path(self.folders[folder])
-        return Path(path) if path else None
+        return _fs_path(self.folders[folder])
 
     def for_uri(self, uri: str | None) -> Settings:
         """The settings that apply to a document (its folder's, else the global ones)."""
@@ -81,9 +80,18 @@ class SettingsStore:
         """Every distinct settings object in use, with the folder it is resolved against."""
         out: list[tuple[Settings, Path | None]] = [(self.global_settings, None)]
         for key, settings in self._folder_settings.items():
-            path = to_fs_path(self.folders[key])
-            out.append((settings, Path(path) if path else None))
+            out.append((settings, _fs_path(self.folders[key])))
         return out
+
+
+def _fs_path(uri: str) -> Path | None:
+    """A folder URI's path; None for another scheme, or for a URI urllib cannot parse (a client's
+    `file://[x`: one bad folder must not stop settings from applying to every document)."""
+    try:
+        path = to_fs_path(uri)
+    except ValueError:
+        return None
+    return Path(path) if path else None
 
 
 def _unique(problems: list[SettingProblem]) -> list[SettingProblem]:

@@ -151,6 +151,9 @@ def hover_section(ctx: HoverContext) -> str | None:
 # Command --------------------------------------------------------------------------------------
 
 
+UINTEGER_MAX = 2**31 - 1  # LSP's `uinteger`, the type of a position's line and character
+
+
 def _failed(message: str) -> JsonRpcException:
     return JsonRpcException(message=message, code=REQUEST_FAILED)
 
@@ -174,10 +177,12 @@ def parse_arguments(args: Sequence[Any]) -> tuple[str, types.Position, bool]:
         )
     line, character = position.get("line"), position.get("character")
     if not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (line, character)
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= UINTEGER_MAX
+        for v in (line, character)
     ):
         raise _invalid(
-            f"the position needs whole numbers line and character >= 0, not {position!r}"
+            f"the position needs whole numbers line and character from 0 to {UINTEGER_MAX}, "
+            f"not {position!r}"
         )
     notify = False
     if rest:
