@@ -220,18 +220,40 @@ async def test_cancelled_request_is_answered_as_cancelled(start: Start, root: Pa
     client.open(uri, PY_DOC)
     await client.published_for(uri, version=1)
     client.edit(uri, 2, (1, 0), (1, 0), "    # edited\n")
-    # The hover waits for the debounced run of version 2; the client gives up on it.
+    # The code lenses (asked by the client after every edit) wait for the debounced run of
+    # version 2; the client gives up on them.
+    params = types.CodeLensParams(types.TextDocumentIdentifier(uri))
     pending = asyncio.wrap_future(
-        client.protocol.send_request(
-            types.TEXT_DOCUMENT_HOVER, hover_params(uri, 2, 4), msg_id="hover-to-cancel"
-        )
+        client.protocol.send_request(types.TEXT_DOCUMENT_CODE_LENS, params, msg_id="to-cancel")
     )
     await asyncio.sleep(0.2)
-    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="hover-to-cancel"))
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="to-cancel"))
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(pending, TIMEOUT)
     # ... and the server goes on answering.
     assert (await client.status())["error"] is None
+
+
+async def test_a_hover_after_an_edit_does_not_wait_out_the_debounce(
+    start: Start, root: Path
+) -> None:
+    """A person hovering right after typing is answered on the new text at once, not after the
+    debounce (a minute here); the code lenses the client asked for meanwhile come from the same
+    run."""
+    client = await start(init={"debounceMs": 60_000})
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    client.edit(uri, 2, (0, 0), (0, 0), "# a new first line\n")
+    lenses = asyncio.ensure_future(
+        client.text_document_code_lens_async(
+            types.CodeLensParams(types.TextDocumentIdentifier(uri))
+        )
+    )
+    answer = await asyncio.wait_for(client.text_document_hover_async(hover_params(uri, 2, 4)), 20)
+    assert answer is not None and answer.range is not None and answer.range.start.line == 1
+    assert (await client.published_for(uri, version=2)).diagnostics  # the run it started
+    assert [lens.range.start.line for lens in await asyncio.wait_for(lenses, 20)][:1] == [1]
 
 
 async def test_threads_change_reopens_the_model_and_keeps_the_cache(

@@ -5,7 +5,9 @@ remembers the generation it started for; its result is kept and published only i
 the document is still open, at the same version and generation. `didOpen` and settings changes
 run at once; `didChange` waits `codeorigin.debounceMs` and a newer edit cancels the waiting run,
 so a burst of typing costs one run. Requests that need a current analysis (hover, code lens, pull
-diagnostics) wait for the run of the current generation instead of starting their own.
+diagnostics) wait for the run of the current generation instead of starting their own; one a
+person asked for (a hover, an explanation) cuts its debounce short, while those clients send by
+themselves after every edit (code lenses, pulled diagnostics, inlay hints) let it run out.
 
 Model work runs on the server's single model thread; the event loop only splits text into lines
 and converts positions.
@@ -101,6 +103,7 @@ class _Document:
     task: asyncio.Task[None] | None = None
     result: Analysis | None = None
     waiters: list[asyncio.Future[Analysis | None]] = field(default_factory=list)
+    debouncing: int | None = None  # the generation whose run waits out `codeorigin.debounceMs`
 
     def resolve(self, analysis: Analysis | None) -> None:
         for waiter in self.waiters:
@@ -179,9 +182,10 @@ class Analyzer:
         doc = self._docs.get(unquote(uri))
         return doc.generation if doc is not None else None
 
-    async def current(self, uri: str) -> Analysis | None:
+    async def current(self, uri: str, *, asked: bool = False) -> Analysis | None:
         """The analysis of the document's current version and settings, waiting for it if a run
-        is pending; None when the document is not open (or is closed meanwhile)."""
+        is pending; None when the document is not open (or is closed meanwhile). `asked`: a
+        person waits (a hover), so a run still waiting out the debounce starts now."""
         doc = self._docs.get(unquote(uri))
         if doc is None:
             return None
@@ -189,7 +193,8 @@ class Analyzer:
             return doc.result
         waiter: asyncio.Future[Analysis | None] = asyncio.get_running_loop().create_future()
         doc.waiters.append(waiter)
-        if doc.task is None or doc.task.done():
+        debouncing = doc.debouncing is not None and doc.debouncing == doc.generation
+        if doc.task is None or doc.task.done() or (asked and debouncing):
             self._schedule(doc, 0.0)
         return await waiter
 
@@ -220,7 +225,12 @@ class Analyzer:
 
     async def _run(self, doc: _Document, generation: int, delay: float) -> None:
         if delay > 0:
-            await asyncio.sleep(delay)
+            doc.debouncing = generation
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                if doc.debouncing == generation:
+                    doc.debouncing = None
         if not self._ls.settings.ready.is_set():
             try:
                 await asyncio.wait_for(self._ls.settings.ready.wait(), READY_TIMEOUT)

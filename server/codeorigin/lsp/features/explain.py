@@ -196,7 +196,7 @@ def parse_arguments(args: Sequence[Any]) -> tuple[str, types.Position, bool]:
 async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
     """`codeorigin.explain(uri, position[, {"notify": bool}])`: see the module docstring."""
     uri, position, notify = parse_arguments(args)
-    analysis = await ls.analyzer.current(uri)
+    analysis = await ls.analyzer.current(uri, asked=True)
     if analysis is None:
         raise _failed(f"{EXPLAIN}: {uri} is not open; open it in the editor first.")
     if analysis.engine is None and analysis.skipped == "model":

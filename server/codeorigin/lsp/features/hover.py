@@ -94,7 +94,7 @@ def without_model(
 
 
 async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover | None:
-    analysis = await ls.analyzer.current(params.text_document.uri)
+    analysis = await ls.analyzer.current(params.text_document.uri, asked=True)
     if analysis is None:
         return None
     if analysis.skipped == "model":
