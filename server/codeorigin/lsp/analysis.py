@@ -193,8 +193,7 @@ class Analyzer:
             return doc.result
         waiter: asyncio.Future[Analysis | None] = asyncio.get_running_loop().create_future()
         doc.waiters.append(waiter)
-        debouncing = doc.debouncing is not None and doc.debouncing == doc.generation
-        if doc.task is None or doc.task.done() or (asked and debouncing):
+        if doc.task is None or doc.task.done() or (asked and doc.debouncing == doc.generation):
             self._schedule(doc, 0.0)
         return await waiter
 
