@@ -43,8 +43,36 @@ for key, value in pairs(vim.g.codeorigin_settings or {}) do
   settings[key] = value
 end
 
+--- Neovim only says "Client codeorigin quit with exit code 1": say which Python could not run the
+--- server and what to do (the usual cause: codeorigin is not installed in it).
+local initialized = {}
+local function on_exit(code, signal, client_id)
+  if code == 0 and signal == 0 then
+    return
+  end
+  local before = not initialized[client_id]
+  vim.schedule(function()
+    vim.notify(
+      ('codeorigin: the server (%s -m codeorigin serve) %s with exit code %d%s. If that Python lacks '
+        .. 'codeorigin, set vim.g.codeorigin_python to the one that has it (the checkout\'s '
+        .. '.venv/bin/python after `make setup`). Its error is in %s'):format(
+        python,
+        before and 'could not start: it ended' or 'stopped',
+        code,
+        signal ~= 0 and (' (signal %d)'):format(signal) or '',
+        vim.lsp.log.get_filename()
+      ),
+      vim.log.levels.WARN
+    )
+  end)
+end
+
 vim.lsp.config('codeorigin', {
   cmd = { python, '-m', 'codeorigin', 'serve' },
+  on_init = function(client)
+    initialized[client.id] = true
+  end,
+  on_exit = on_exit,
   filetypes = filetypes,
   root_markers = { '.git', 'pyproject.toml', 'package.json' },
   -- Sent once as initializationOptions...
@@ -100,12 +128,18 @@ local function server_command(name, arguments, done)
   local buf = vim.api.nvim_get_current_buf()
   local client = vim.lsp.get_clients({ name = 'codeorigin', bufnr = buf })[1]
   if not client then
-    vim.notify('codeorigin: the server is not attached to this buffer (see :checkhealth vim.lsp)', vim.log.levels.WARN)
+    vim.notify(
+      'codeorigin: the server is not attached to this buffer (:checkhealth vim.lsp; why it did not start: '
+        .. vim.lsp.log.get_filename() .. ')',
+      vim.log.levels.WARN
+    )
     return
   end
   client:request('workspace/executeCommand', { command = name, arguments = arguments(client, buf) }, function(err, result)
     if err then
-      vim.notify('codeorigin: ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
+      local message = err.message or tostring(err)
+      -- the server's own messages start with "codeorigin" already
+      vim.notify(message:match('^codeorigin') and message or 'codeorigin: ' .. message, vim.log.levels.ERROR)
     elseif done then
       done(result)
     end
@@ -124,7 +158,8 @@ vim.api.nvim_create_user_command('CodeoriginRescore', function()
   server_command('codeorigin.rescoreDocument', function(_, buf)
     return { vim.uri_from_bufnr(buf) }
   end, function(spans)
-    vim.notify(('codeorigin: %d spans scored again'):format(#(spans or {})))
+    local n = #(spans or {})
+    vim.notify(('codeorigin: %d span%s scored again'):format(n, n == 1 and '' or 's'))
   end)
 end, { desc = 'codeorigin: score the buffer again (and retry a model that failed to load)' })
 

@@ -346,6 +346,8 @@ def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
 
     if args.format == "json":
         return render_json(report)
+    if args.format in ("sarif", "codeclimate"):
+        report = _from_repository_root(report)
     if args.format == "sarif":
         return render_sarif(report)
     if args.format == "markdown":
@@ -353,6 +355,19 @@ def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
     if args.format == "codeclimate":
         return render_codeclimate(report)
     return render_text(report, verbose=args.all or report.change is not None)
+
+
+def _from_repository_root(report: ScanReport) -> ScanReport:
+    """Paths from the top of the git repository the scan ran in, as GitHub code scanning and
+    GitLab's code quality read them (not from the folder it ran in); outside git, as they are."""
+    from codeorigin.changes import ChangeError, repository_root
+    from codeorigin.report import rooted
+
+    try:
+        root = repository_root(Path.cwd())
+    except ChangeError:
+        return report
+    return rooted(report, root, Path.cwd())
 
 
 def _parse_target(target: str) -> tuple[Path, int | None, str | None]:

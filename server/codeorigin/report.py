@@ -8,9 +8,12 @@ documented keys never change.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from codeorigin.core.change import ChangeVerdict, describe
@@ -396,3 +399,40 @@ _UNSCORED = {
     "suppressed": "suppressed (`codeorigin: ignore`)",
     "baseline": "in the baseline",
 }
+
+
+def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:
+    """A stable identity for each span, by (file index, span index): a hash of its path, name and
+    text, which an edit elsewhere in the file does not change. Identical functions of one file
+    (the same method in two classes) are told apart by their order: code scanning and code quality
+    services merge findings with one fingerprint."""
+    out: dict[tuple[int, int], str] = {}
+    seen: Counter[str] = Counter()
+    for i, f in enumerate(report.files):
+        for j, s in enumerate(f.spans):
+            key = f"{f.path}\0{s.name}\0{s.text_hash or s.start_line}"
+            n = seen[key]
+            seen[key] += 1
+            out[(i, j)] = hashlib.sha256((key + (f"\0{n}" if n else "")).encode()).hexdigest()
+    return out
+
+
+def rooted(report: ScanReport, root: Path, cwd: Path) -> ScanReport:
+    """The report with each file's path relative to `root`, a repository's top folder, as code
+    scanning (SARIF) and GitLab's code quality read them, wherever the scan ran from. A path
+    outside `root`, or one that names no file here (a `--repos` entry), stays as it is."""
+    files = []
+    for f in report.files:
+        full = Path(f.path) if Path(f.path).is_absolute() else cwd / f.path
+        try:
+            exists = full.exists()
+        except OSError:
+            exists = False
+        if exists:
+            full = Path(os.path.realpath(full.parent)) / full.name  # the file's own name kept
+            try:
+                f = replace(f, path=full.relative_to(root).as_posix())
+            except ValueError:
+                pass
+        files.append(f)
+    return replace(report, files=tuple(files))

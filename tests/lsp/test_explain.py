@@ -268,7 +268,7 @@ async def test_explain_is_a_quick_fix_of_its_diagnostic(
 ) -> None:
     """A client asking for quick fixes only (Neovim's `code_action({context = {only = ...}})`,
     VS Code's Quick Fix menu) gets "Explain this function", tied to the flagged function's
-    diagnostic; one asking for other kinds gets nothing, "Rescore selection" included."""
+    diagnostic; one asking for refactorings gets nothing."""
     client = await start(model=tiny_ig_model_dir)
     uri = uri_in(root, "a.py")
     published = await open_scored(client, uri)
@@ -285,6 +285,11 @@ async def test_explain_is_a_quick_fix_of_its_diagnostic(
     assert list(action.diagnostics or []) == [diagnostic]
     assert not await client.text_document_code_action_async(asking(["refactor"], inside))
     assert not await client.text_document_code_action_async(asking(["quickfix.other"], inside))
+    # "Rescore selection" is a source action (it fixes and refactors nothing): asked for those,
+    # a client gets it alone.
+    [rescore] = await client.text_document_code_action_async(asking(["source"], inside)) or []
+    assert isinstance(rescore, types.CodeAction) and rescore.title == "Rescore selection"
+    assert rescore.kind == "source.codeorigin.rescoreSelection"
 
 
 async def inlay_hints(client: Client, uri: str) -> list[types.InlayHint]:

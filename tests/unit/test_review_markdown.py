@@ -132,3 +132,33 @@ def test_the_folded_spans_are_counted_in_words(tmp_path: Path, tiny_model_dir: P
                    "--model", str(tiny_model_dir), cwd=repo)  # fmt: skip
         assert res.returncode == 0, res.stderr
         assert f"<details><summary>{summary} touched</summary>" in res.stdout
+
+
+def test_code_with_pipes_and_backticks_reads_exactly(tmp_path: Path, tiny_ig_model_dir: Path) -> None:
+    """A path with a pipe and a backtick shows exactly: escaped in the table (GitHub's tables need
+    `\\|`), not elsewhere (a backslash would show). Two identical functions of one file are two
+    findings for code scanning and code quality, each with its own fingerprint."""
+    import json
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    odd = folder / "a|b`c.py"
+    odd.write_text(PLANTED_FUNCTION)
+    res = scan(odd.name, "--format", "markdown", "--threshold", "0", "--model",
+               str(tiny_ig_model_dir), cwd=folder)  # fmt: skip
+    text = res.stdout
+    assert "| ``a\\|b`c.py:3`` |" in text  # in the table: a longer fence, the pipe escaped
+    assert "**``a|b`c.py:3`` `planted`**" in text  # outside it: no backslash
+    # Code scanning and code quality tell two identical functions apart.
+    twice = tmp_path / "twice.py"
+    twice.write_text(PLANTED_FUNCTION + PLANTED_FUNCTION.replace("def planted", "def planted_b")
+                     + "\n\nclass A:" + PLANTED_FUNCTION.replace("\n", "\n    ")
+                     + "\n\nclass B:" + PLANTED_FUNCTION.replace("\n", "\n    "))  # fmt: skip
+    common = (str(twice), "--threshold", "0", "--model", str(tiny_ig_model_dir))
+    issues = json.loads(scan(*common, "--format", "codeclimate").stdout)
+    prints = [i["fingerprint"] for i in issues]
+    assert len(issues) == 4 and len(set(prints)) == 4
+    sarif = json.loads(scan(*common, "--format", "sarif").stdout)["runs"][0]
+    partial = [r["partialFingerprints"]["codeoriginFinding/v1"] for r in sarif["results"]]
+    assert sorted(partial) == sorted(prints)
+    assert all(rule["help"]["text"] for rule in sarif["tool"]["driver"]["rules"])

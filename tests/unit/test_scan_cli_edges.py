@@ -107,17 +107,24 @@ def test_what_a_change_without_judged_spans_says(tmp_path: Path, tiny_model_dir:
 
 
 def test_diff_paths_are_named_from_the_current_folder(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """For people (text, JSON, markdown) paths are named from the current folder, as git names
+    them there; for GitHub code scanning (SARIF) and GitLab's code quality, from the top of the
+    repository, which is how those services find the files."""
     repo = make_repo(tmp_path)
     sub = repo / "pkg"
     sub.mkdir()
     (sub / "mod.py").write_text(FRESH)
     (repo / "top.py").write_text(FRESH)
-    res = scan("--diff", "--format", "sarif", "--threshold", "0", "--model", str(tiny_model_dir),
-               cwd=sub)  # fmt: skip
+    common = ("--diff", "--threshold", "0", "--model", str(tiny_model_dir))
+    res = scan(*common, "--format", "json", cwd=sub)
     assert res.returncode == 1, res.stderr
+    assert {f["path"] for f in json.loads(res.stdout)["files"]} == {"mod.py", "../top.py"}
+    res = scan(*common, "--format", "sarif", cwd=sub)
     run = json.loads(res.stdout)["runs"][0]
     uris = {a["location"]["uri"] for a in run["artifacts"]}
-    assert uris == {"mod.py", "../top.py"}
+    assert uris == {"pkg/mod.py", "top.py"}
+    res = scan(*common, "--format", "codeclimate", cwd=sub)
+    assert {i["location"]["path"] for i in json.loads(res.stdout)} == {"pkg/mod.py", "top.py"}
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     res = scan("--diff", str(outside), "--model", str(tiny_model_dir), cwd=repo)

@@ -88,6 +88,12 @@ class Feature:
         return []
 
 
+def kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether a code action of `kind` answers a request for `only` those kinds (LSP: a kind
+    matches itself and the kinds it is a prefix of: "quickfix" takes "quickfix.x")."""
+    return not only or any(kind == k or kind.startswith(k + ".") for k in only if k)
+
+
 class CodeOriginServer(Host):
     """The pygls server with codeorigin's services and its features."""
 

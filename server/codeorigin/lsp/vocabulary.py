@@ -22,6 +22,7 @@ __all__ = [
     "PREFIX",
     "RESCORE_DOCUMENT",
     "RESCORE_SELECTION",
+    "RESCORE_SELECTION_KIND",
     "RESCORE_SELECTION_TITLE",
     "SECTION",
     "SOURCE",
@@ -45,6 +46,9 @@ RESCORE_DOCUMENT = "codeorigin.rescoreDocument"
 STATUS = "codeorigin.status"
 EXPLAIN = "codeorigin.explain"
 RESCORE_SELECTION_TITLE = "Rescore selection"
+# Its code action's kind: it reports on the code, fixing and refactoring nothing; VS Code lists
+# source actions under "Source Action...", not in the light bulb of every selection.
+RESCORE_SELECTION_KIND = "source.codeorigin.rescoreSelection"
 
 CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}  # diagnostic codes
 LENS_LABELS = {"llm": "likely LLM", "uncertain": "possibly LLM", "human": "likely human"}

@@ -13,18 +13,23 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from codeorigin.lsp.positions import range_json
-from codeorigin.lsp.state import CodeOriginServer, Feature
-from codeorigin.lsp.vocabulary import RESCORE_SELECTION, RESCORE_SELECTION_TITLE
+from codeorigin.lsp.state import CodeOriginServer, Feature, kind_wanted
+from codeorigin.lsp.vocabulary import (
+    RESCORE_SELECTION,
+    RESCORE_SELECTION_KIND,
+    RESCORE_SELECTION_TITLE,
+)
 
 
 def actions(uri: str, selection: types.Range, only: Sequence[str] | None) -> list[types.CodeAction]:
-    """The actions for a selection: none when it is empty or the client asked for certain kinds
-    only ("Rescore selection" fixes nothing and refactors nothing: it has no kind)."""
-    if selection.start == selection.end or only:
+    """The actions for a selection: none when it is empty or the client asked for other kinds
+    ("Rescore selection" is a source action: it fixes nothing and refactors nothing)."""
+    if selection.start == selection.end or not kind_wanted(RESCORE_SELECTION_KIND, only):
         return []
     return [
         types.CodeAction(
             title=RESCORE_SELECTION_TITLE,
+            kind=RESCORE_SELECTION_KIND,
             command=types.Command(
                 title=RESCORE_SELECTION_TITLE,
                 command=RESCORE_SELECTION,

@@ -42,6 +42,7 @@ from codeorigin.lsp.state import (  # at run time: pygls reads the command's hin
     CodeOriginServer,
     Feature,
     HoverContext,
+    kind_wanted,
 )
 from codeorigin.lsp.vocabulary import EXPLAIN, SOURCE
 from codeorigin.model.attributor import TOP_TOKENS
@@ -246,7 +247,7 @@ async def code_action(
     """The "Explain this function" action at the start of the range, inside a judged span: a
     quick fix (as linters offer "show documentation for this rule"), tied to the span's
     diagnostics among those the client sent."""
-    if not _kind_wanted(types.CodeActionKind.QuickFix, params.context.only):
+    if not kind_wanted(types.CodeActionKind.QuickFix, params.context.only):
         return None
     analysis = await ls.analyzer.current(params.text_document.uri)
     if analysis is None or analysis.engine is None:
@@ -279,12 +280,6 @@ async def code_action(
         diagnostics=diagnostics or None,
         command=types.Command(title=title, command=EXPLAIN, arguments=arguments),
     )
-
-
-def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
-    """Whether an action of `kind` answers a request for `only` those kinds (LSP: a kind matches
-    itself and the kinds it is a prefix of, "quickfix" and "quickfix.x" for "quickfix")."""
-    return not only or any(kind == k or kind.startswith(k + ".") for k in only if k)
 
 
 # The feature ----------------------------------------------------------------------------------
