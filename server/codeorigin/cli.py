@@ -298,10 +298,12 @@ def run_scan(args: argparse.Namespace) -> int:
 def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:
     """Say on stderr which paths given do not exist or cannot be read (an error, exit 2); True
     when there is one."""
+    from codeorigin.report import MISSING
+
     named = {str(p) for p in paths}
     failed = False
     for f in report.files:
-        if f.error == "no such file or folder":
+        if f.error == MISSING:
             print(f"codeorigin scan: no such file or folder: {f.path}", file=sys.stderr)
         elif f.path in named and (f.error or "").startswith("cannot read"):
             print(f"codeorigin scan: {f.path}: {f.error}", file=sys.stderr)

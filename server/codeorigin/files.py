@@ -18,6 +18,7 @@ from pathlib import Path
 import pathspec
 
 from codeorigin.core import generated, languages
+from codeorigin.report import MISSING
 
 SKIP_DIRS = {
     ".git",
@@ -132,7 +133,7 @@ def walk(
     """
     for root in paths:
         if not root.exists() and not root.is_symlink():
-            yield Candidate(root, str(root), None, "no such file or folder", missing=True)
+            yield Candidate(root, str(root), None, MISSING, missing=True)
             continue
         if not root.is_dir():  # a file, a FIFO or device (read_text refuses them)
             if explicit_all:

@@ -401,6 +401,9 @@ _UNSCORED = {
 }
 
 
+MISSING = "no such file or folder"  # the error of a path named to scan that does not exist
+
+
 def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:
     """A stable identity for each span, by (file index, span index): a hash of its path, name and
     text, which an edit elsewhere in the file does not change. Identical functions of one file

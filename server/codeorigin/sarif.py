@@ -12,6 +12,7 @@ from codeorigin import __version__
 from codeorigin.core.verdicts import percent, share_percent
 from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
+    MISSING,
     Explained,
     ScanReport,
     SpanReport,
@@ -146,12 +147,15 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
             if s.baseline:
                 continue  # known: only what is new is reported
             results.append(_sarif_result(uri(f.path), s, identity[(i, j)]))
-    invocation_ok = all(f.error is None for f in report.files)
+    # A path that was named and does not exist fails the scan (exit 2); a file skipped for what
+    # it holds (binary, too large, generated) does not.
+    missing = {f.path for f in report.files if f.error == MISSING}
     notifications = [
-        {"level": "warning", "message": {"text": f"{f.path}: {f.error}"}}
+        {"level": "error" if f.path in missing else "warning",
+         "message": {"text": f"{f.path}: {f.error}"}}
         for f in report.files
         if f.error
-    ]
+    ]  # fmt: skip
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -167,7 +171,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 },
                 "invocations": [
                     {
-                        "executionSuccessful": invocation_ok or bool(report.files),
+                        "executionSuccessful": not missing,
                         "toolExecutionNotifications": notifications,
                     }
                 ],

@@ -25,7 +25,7 @@ from codeorigin.core.change import ChangeVerdict, judge_change
 from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
 from codeorigin.files import Candidate, FileError, TooLarge, read_text, walk
-from codeorigin.report import Explained, FileReport, ScanReport, SpanReport
+from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
     from codeorigin.model.attributor import Attribution, Attributor
@@ -146,11 +146,7 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
     language codeorigin reads, named relative to the current folder. A path that does not exist
     is reported as missing, as in any scan."""
     assert options.changed is not None
-    out = [
-        Candidate(Path(p), str(p), None, "no such file or folder", missing=True)
-        for p in paths
-        if not p.exists()
-    ]
+    out = [Candidate(Path(p), str(p), None, MISSING, missing=True) for p in paths if not p.exists()]
     roots = [p.resolve() for p in paths if p.exists()]
     if paths and not roots:
         return out

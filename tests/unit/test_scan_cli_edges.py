@@ -180,3 +180,20 @@ def test_ray_options_without_ray_are_usage_errors_before_anything_starts(tmp_pat
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
         assert said in done.stderr and "no-model" not in done.stderr
+
+
+def test_sarif_says_a_scan_with_a_missing_path_failed(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """A path named to scan that does not exist fails the scan (exit 2): SARIF says so with an
+    error notification and executionSuccessful false; a skipped binary file is only a warning."""
+    (tmp_path / "a.py").write_text(FRESH)
+    (tmp_path / "blob.py").write_bytes(b"\x00binary")
+    res = scan("a.py", "blob.py", "gone.py", "--format", "sarif", "--model", str(tiny_model_dir),
+               cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 2
+    invocation = json.loads(res.stdout)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    levels = {n["message"]["text"].split(":")[0]: n["level"]
+              for n in invocation["toolExecutionNotifications"]}  # fmt: skip
+    assert levels == {"gone.py": "error", "blob.py": "warning"}
+    res = scan("a.py", "blob.py", "--format", "sarif", "--model", str(tiny_model_dir), cwd=tmp_path)
+    assert json.loads(res.stdout)["runs"][0]["invocations"][0]["executionSuccessful"] is True
