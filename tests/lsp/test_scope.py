@@ -39,6 +39,12 @@ async def test_changed_scope_judges_only_what_differs_from_head(start: Start, ro
     # An unsaved edit inside beta: beta differs from HEAD now, alpha does not.
     client.edit(uri, 2, (9, 0), (9, 0), "    extra = len(words) * 2\n")
     assert names(await client.published_for(uri, version=2)) == ["beta"]
+    # A hover over alpha says why it has no verdict, instead of nothing.
+    params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
+    hover = await client.text_document_hover_async(params)
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "alpha is not judged: it is unchanged since git's HEAD" in hover.contents.value
+    assert hover.range is not None and hover.range.start.line == 0
 
 
 async def test_changed_scope_takes_new_files_and_files_outside_git_whole(

@@ -22,6 +22,7 @@ from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 from codeorigin.lsp.vocabulary import no_model_message
 
 if TYPE_CHECKING:
+    from codeorigin.core.spans import Span
     from codeorigin.lsp.analysis import Analysis
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,39 @@ def context_at(
     return None
 
 
+def _innermost(analysis: Analysis, offset: int) -> Span | None:
+    """The innermost function (or module) span of the document at an offset, judged or not."""
+    assert analysis.language is not None
+    spans = [s for s in extract_spans(analysis.text, analysis.language) if s.contains(offset)]
+    return min(spans, key=lambda s: s.end - s.start) if spans else None
+
+
+def _said(analysis: Analysis, span: Span, text: str, markdown: bool) -> types.Hover:
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+    return types.Hover(
+        contents=types.MarkupContent(kind=kind, value=text),
+        range=analysis.positions.range(span.start, span.end),
+    )
+
+
+def outside_scope(
+    analysis: Analysis, position: types.Position, markdown: bool
+) -> types.Hover | None:
+    """With `codeorigin.scope: changed`, a function the change did not touch has no verdict; its
+    hover says so (before, it said nothing, as if the server were not running)."""
+    if analysis.settings.scope != "changed" or analysis.engine is None or analysis.language is None:
+        return None
+    offset = analysis.positions.offset(position)
+    if next(analysis.spans_at(offset), None) is not None:
+        return None
+    span = _innermost(analysis, offset)
+    if span is None:
+        return None
+    text = (f"codeorigin: {span.name} is not judged: it is unchanged since git's HEAD, and "
+            "codeorigin.scope is `changed` (set it to `all` to judge every function)")  # fmt: skip
+    return _said(analysis, span, text, markdown)
+
+
 def without_model(
     analysis: Analysis, position: types.Position, markdown: bool
 ) -> types.Hover | None:
@@ -81,16 +115,10 @@ def without_model(
     the user was shown once at start-up, which is easy to miss or dismiss)."""
     if analysis.language is None or analysis.reason is None:
         return None
-    offset = analysis.positions.offset(position)
-    spans = [s for s in extract_spans(analysis.text, analysis.language) if s.contains(offset)]
-    if not spans:
+    span = _innermost(analysis, analysis.positions.offset(position))
+    if span is None:
         return None
-    span = min(spans, key=lambda s: s.end - s.start)
-    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
-    return types.Hover(
-        contents=types.MarkupContent(kind=kind, value=no_model_message(analysis.reason)),
-        range=analysis.positions.range(span.start, span.end),
-    )
+    return _said(analysis, span, no_model_message(analysis.reason), markdown)
 
 
 async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover | None:
@@ -101,7 +129,7 @@ async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover 
         return without_model(analysis, params.position, ls.client.hover_markdown)
     ctx = context_at(analysis, params.position, ls.client.hover_markdown, ls)
     if ctx is None:
-        return None
+        return outside_scope(analysis, params.position, ls.client.hover_markdown)
     await ls.prepare_hover(ctx)
 
     def build() -> str:  # on the model thread: sections may be slow
