@@ -151,6 +151,15 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         f"more than a miss: read the [model card]({MODEL_CARD}) before you act on a score.",
     ]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
+    texts: dict[str, list[str]] = {}
+    explained = [(f, s) for f, s in flagged if s.explanation is not None]
+    blocks = [
+        "\n" + _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path))) for f, s in explained
+    ]
+    # The explanations of the most probable flagged spans say more than the last rows of a long
+    # table: their room is kept first (at most half of it).
+    reserve = min(budget // 2, sum(len(b) + 1 for b in blocks) + 300) if flagged else 0
+    budget -= reserve
     body: list[str] = []
     header = ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
     shown_rows = 0
@@ -169,14 +178,9 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         shown_others, budget = _fill(body, [_row(f, s) for f, s in others], budget - 200)
         body += ["", "</details>"]
     shown_expl = 0
-    explained = [(f, s) for f, s in flagged if s.explanation is not None]
+    budget += reserve
     if flagged and budget > 300:
-        texts: dict[str, list[str]] = {}
         body += ["", "### Why the flagged spans were flagged"]
-        blocks = [
-            "\n" + _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path)))
-            for f, s in explained
-        ]
         shown_expl, budget = _fill(body, blocks, budget - 240)
         if len(explained) < len(flagged):
             body += ["", _unexplained(len(explained), len(flagged))]

@@ -57,7 +57,11 @@ def test_markdown_summary_of_a_change(tmp_path: Path, tiny_ig_model_dir: Path) -
     )
 
 
-def test_a_huge_change_stays_under_the_comment_limit(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_a_huge_change_stays_under_the_comment_limit(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """Rows that do not fit are left out, said so; the explanations of the most probable flagged
+    spans keep their room (they say more than the last rows of a long table)."""
     repo = make_repo(tmp_path)
     body = "".join(
         f"\n\ndef function_with_a_rather_long_name_{i}(values, limit):\n"
@@ -67,12 +71,13 @@ def test_a_huge_change_stays_under_the_comment_limit(tmp_path: Path, tiny_model_
     )
     (repo / "big.py").write_text(body)
     res = scan("--diff", "--format", "markdown", "--threshold", "0", "--model",
-               str(tiny_model_dir), cwd=repo, timeout=600)  # fmt: skip
+               str(tiny_ig_model_dir), cwd=repo, timeout=600)  # fmt: skip
     assert res.returncode == 1, res.stderr
     assert len(res.stdout) < 65_000
     assert "1500 flagged and 0 uncertain of 1500 judged spans" in res.stdout
     assert "_Left out to stay under 65,000 characters: " in res.stdout
-    assert "of 1500 table rows" in res.stdout
+    assert "of 1500 table rows" in res.stdout and "explanations" not in res.stdout.split("_Left")[1]
+    assert res.stdout.count(", the lines that weigh most:") == 10
     assert res.stdout.rstrip().endswith("before you act on a score.")
 
 
