@@ -156,7 +156,11 @@ def _boolean(description: str, **more: Any) -> Declaration:
 
 def _whole(low: int, high: int, description: str, **more: Any) -> Declaration:
     return Declaration(
-        _int(low, high), {"type": "integer", "minimum": low}, description, "number", **more
+        _int(low, high),
+        {"type": "integer", "minimum": low, "maximum": high},
+        description,
+        "number",
+        **more,
     )
 
 
@@ -172,8 +176,9 @@ _DECLARATIONS: dict[str, Declaration] = {
     "threshold": Declaration(
         _optional(_probability),
         {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-        "Probability from which a function is flagged as LLM-written, from 0 to 1. `null` uses "
-        "the threshold the model was calibrated with.",
+        "Probability from which a function is flagged as LLM-written, from 0 to 1, for every "
+        "language alike. `null` uses the thresholds the model was calibrated with, one per "
+        "language. A language the model does not judge stays unjudged either way.",
         "number | null",
         markdown=True,
         note="null: the model's calibrated threshold; else 0..1",
@@ -203,7 +208,8 @@ _DECLARATIONS: dict[str, Declaration] = {
                 "Shown as a hint (faint dots).",
             ],
         },
-        "Severity of the diagnostic on a function flagged as LLM-written.",
+        "Severity of the diagnostic on a function flagged as LLM-written (and on an uncertain "
+        "one, with `showUncertain`).",
         "Severity",
         note=" | ".join(f"'{s}'" for s in SEVERITIES),
     ),
@@ -218,13 +224,15 @@ _DECLARATIONS: dict[str, Declaration] = {
             "items": {"type": "string", "enum": list(languages.EDITOR_IDS)},
             "uniqueItems": True,
         },
-        "Language ids to score. By default every supported language.",
+        "Language ids to score. By default (or empty) every supported language; `enable` turns "
+        "scoring off. A language the model does not judge gets no verdict; the hover says why.",
         "LanguageId[]",
     ),
     "model_path": _text(
         _path,
-        "Folder of the model to use (with its `manifest.json`). Empty: the model shipped with the "
-        "server.",
+        "Folder of the model to use (with its `manifest.json`); a relative path is taken from the "
+        "workspace folder. Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
+        "shipped with the server.",
         scope="machine-overridable",
         note="'': the server's --model, else the model shipped with the server",
     ),
@@ -240,7 +248,8 @@ _DECLARATIONS: dict[str, Declaration] = {
     "ig_steps": Declaration(
         _optional(_int(1, 1024)),
         {"type": ["integer", "null"], "minimum": 1, "maximum": 1024},
-        "Integrated-gradients steps used by **Explain Function**: more is slower and more exact. "
+        "Integrated-gradients steps of the explanations (hovers, inlay hints and **Explain "
+        "Function**): more is slower and more exact. "
         "`null` uses the model default.",
         "number | null",
         markdown=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,22 +108,39 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def installed_model_dirs() -> list[Path]:
+    """Where an install from a wheel or a checkout puts the shipped model: the data folders of the
+    environment's and the user's install schemes (pyproject.toml's `data-files`)."""
+    import sysconfig
+
+    places = []
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:  # no user scheme on this platform
+            continue
+        places.append(Path(data) / "share" / "codeorigin" / "models" / "default")
+    return places
+
+
 def default_model_dir() -> Path:
     """The default model: the folder named by the environment variable CODEORIGIN_MODEL, else the
-    first `models/default` with a manifest above the package (the repository's, which is where the
-    model ships: the wheel holds none). Without one, the repository's place for it, which loading
+    first `models/default` with a manifest above the package (a checkout's, with an editable
+    install), else the one an install put under the environment's `share/codeorigin/models`.
+    Without one, the place it should be (the checkout's, else the environment's), which loading
     reports as missing with what to set instead."""
-    import os
-
     env = os.environ.get("CODEORIGIN_MODEL")
     if env:
         return Path(env).expanduser()
     here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "models" / "default"
+    candidates = [parent / "models" / "default" for parent in here.parents]
+    for candidate in [*candidates, *installed_model_dirs()]:
         if (candidate / MANIFEST).is_file():
             return candidate
-    return here.parents[3] / "models" / "default"  # server/codeorigin/model/ -> the repository
+    checkout = here.parents[3]  # server/codeorigin/model/ -> the repository, in a checkout
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "models" / "default"
+    return installed_model_dirs()[0]
 
 
 def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
@@ -139,6 +157,13 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
             "folder (the one holding manifest.json)."
         )
     if not folder.is_dir():
+        if "CODEORIGIN_MODEL" not in os.environ and folder == default_model_dir():
+            raise ModelError(
+                "the shipped default model was not found: this codeorigin was installed without "
+                "it (it ships in a checkout's models/default; `pip install <checkout>` installs "
+                "it too). Set codeorigin.modelPath, --model or CODEORIGIN_MODEL to a model "
+                f"folder (one with a manifest.json). Looked in: {folder}"
+            )
         raise ModelError(
             f"model folder not found: {folder}. Set codeorigin.modelPath, --model or "
             "CODEORIGIN_MODEL to a folder with a manifest.json, or leave them unset for the "
