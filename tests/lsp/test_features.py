@@ -189,6 +189,14 @@ async def test_rescore_document_and_status(start: Start, root: Path) -> None:
     assert status["counts"]["cache_hits"] >= 2
     assert status["error"] is None
     assert "score_seconds" in status["timings"]
+    assert "document" not in status  # asked without a document
+    document = (await client.status(uri))["document"]
+    assert document == {"language": "python", "skipped": None, "reason": None, "not_judged": None}
+    # A document whose language the settings leave out is not scored, and its status says why.
+    await client.change_configuration({"languages": ["java"]})
+    await client.published_for(uri, version=1, after=len(client.published))
+    assert (await client.status(uri))["document"]["skipped"] == "language"
+    assert (await client.status(uri_in(root, "never-opened.py")))["document"] is None
 
 
 async def test_commands_refuse_arguments_they_cannot_use(start: Start, root: Path) -> None:

@@ -80,6 +80,12 @@ async def test_a_language_the_model_abstains_on_is_not_judged(
     assert "not judged" in text
     assert "the model does not judge python: too few held-out human functions" in text
     assert "Threshold:" not in text  # no threshold applies where the model does not judge
+    # The status of the document says so too (a client's status bar shows "not judged").
+    document = (await client.status(uri))["document"]
+    assert document["language"] == "python" and document["skipped"] is None
+    assert document["not_judged"] == (
+        "the model does not judge python: too few held-out human functions"
+    )
     # A selection in that language gets no probability either, and the message says why.
     selection = {"start": {"line": 7, "character": 0}, "end": {"line": 12, "character": 16}}
     result = await client.command("codeorigin.rescoreSelection", uri, selection)

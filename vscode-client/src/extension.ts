@@ -10,11 +10,13 @@
 import * as vscode from 'vscode';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from './common/commands';
 import { parseExplanation, summary } from './common/explanation';
+import { followsPythonExtension, interpreterSettingEmpty } from './common/interpreter';
+import { explainFailureNotice, prefixed } from './common/messages';
 import { SECTION } from './common/settings';
-import { flattenStatus, modelNameFromStatus } from './common/status';
+import { flattenStatus } from './common/status';
 import { ExplainPainter } from './explainView';
 import { onDidChangePythonInterpreter } from './python';
-import { ServerController } from './server';
+import { currentSettings, ServerController } from './server';
 import { ProbabilityStatusBar } from './statusBar';
 
 let controller: ServerController | undefined;
@@ -23,16 +25,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('codeorigin', { log: true });
   const server = new ServerController(context, output);
   const painter = new ExplainPainter();
-  const statusBar = new ProbabilityStatusBar();
+  const statusBar = new ProbabilityStatusBar((uri) => currentSettings(uri).settings);
   controller = server;
   context.subscriptions.push(output, server, painter, statusBar);
 
+  // The status answers for the active document: its model's error shows in the status bar.
+  const refreshStatus = coalesced(() => refreshServerStatus(server, statusBar, output));
   server.onDidChangeState((state) => {
     statusBar.setState(state);
     if (state === 'running') {
-      void refreshModelName(server, statusBar, output);
+      refreshStatus();
     }
   });
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(() => refreshStatus()),
+    // A new analysis of the active document (after a setting changed, or a rescore) may come
+    // with a model that loaded or failed.
+    vscode.languages.onDidChangeDiagnostics((event) => {
+      const active = vscode.window.activeTextEditor?.document.uri.toString();
+      if (active && event.uris.some((uri) => uri.toString() === active)) {
+        refreshStatus();
+      }
+    }),
+  );
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
@@ -42,12 +57,39 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await server.restart();
   });
   register(CLIENT_COMMANDS.rescoreSelection, () => rescore(server, true));
-  register(CLIENT_COMMANDS.rescoreDocument, () => rescore(server, false));
+  register(CLIENT_COMMANDS.rescoreDocument, async () => {
+    await rescore(server, false);
+    refreshStatus(); // a rescore retries a model that failed to load
+  });
   register(CLIENT_COMMANDS.explainFunction, (uri, position) =>
     explainFunction(server, painter, output, uri instanceof vscode.Uri ? uri : undefined, position instanceof vscode.Position ? position : undefined),
   );
   register(CLIENT_COMMANDS.clearExplanation, () => painter.clearAll());
   register(CLIENT_COMMANDS.showStatus, () => showStatus(server, statusBar, output));
+
+  // The Python extension's interpreter is followed only where it is the one asked for: a trusted
+  // workspace whose codeorigin.interpreter is empty (python.ts, findInterpreter). Watching it
+  // activates that extension, so it is started when it is needed and never delays the server.
+  let pythonListener: vscode.Disposable | undefined;
+  let watchingPython = false;
+  const followPython = async (): Promise<void> => {
+    const setting = vscode.workspace.getConfiguration(SECTION).get<unknown>('interpreter');
+    if (watchingPython || !followsPythonExtension(vscode.workspace.isTrusted, setting)) {
+      return;
+    }
+    watchingPython = true;
+    pythonListener = await onDidChangePythonInterpreter(() => {
+      if (interpreterSettingEmpty(vscode.workspace.getConfiguration(SECTION).get<unknown>('interpreter'))) {
+        output.info("The Python extension's interpreter changed: restarting the server.");
+        void server.restart();
+      }
+    }, output);
+  };
+  context.subscriptions.push({
+    dispose: () => {
+      pythonListener?.dispose();
+    },
+  });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
@@ -55,6 +97,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (event.affectsConfiguration(`${SECTION}.interpreter`)) {
         output.info('codeorigin.interpreter changed: restarting the server.');
         void server.restart();
+        void followPython();
+      }
+      if (event.affectsConfiguration(SECTION)) {
+        refreshStatus();
       }
     }),
   );
@@ -62,18 +108,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       output.info("The workspace is trusted now: restarting the server with the workspace's settings.");
       void server.restart();
+      void followPython();
     }),
   );
-  const pythonListener = await onDidChangePythonInterpreter(() => {
-    const setting = vscode.workspace.getConfiguration(SECTION).get<unknown>('interpreter');
-    if (setting === undefined || setting === '' || (Array.isArray(setting) && setting.length === 0)) {
-      output.info("The Python extension's interpreter changed: restarting the server.");
-      void server.restart();
-    }
-  }, output);
-  if (pythonListener) {
-    context.subscriptions.push(pythonListener);
-  }
+  void followPython();
 
   await server.start();
 }
@@ -82,10 +120,41 @@ export function deactivate(): Promise<void> | undefined {
   return controller?.stop();
 }
 
-function reportError(error: unknown, output: vscode.LogOutputChannel): void {
+/**
+ * An explanation that failed: the server's message, prefixed once. A function the server does not
+ * explain (its language is not judged, it is generated) is information, not an error.
+ */
+function reportExplainError(error: unknown, output: vscode.LogOutputChannel): void {
   const message = error instanceof Error ? error.message : String(error);
-  output.error(message);
-  void vscode.window.showErrorMessage(`codeorigin: ${message}`);
+  const notice = explainFailureNotice(message);
+  if (notice.level === 'information') {
+    output.info(message);
+    void vscode.window.showInformationMessage(notice.text);
+  } else {
+    output.error(message);
+    void vscode.window.showErrorMessage(notice.text);
+  }
+}
+
+/** Runs `work` now, or once more after the run in progress when one is. */
+function coalesced(work: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void work().finally(() => {
+      running = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return run;
 }
 
 /** `codeorigin.status` answers for the active document's settings when it is given its URI. */
@@ -94,13 +163,18 @@ function statusArguments(): string[] {
   return uri ? [uri.toString()] : [];
 }
 
-async function refreshModelName(
+/** Asks `codeorigin.status` for the active document: its model's name and error, if any. */
+async function refreshServerStatus(
   server: ServerController,
   statusBar: ProbabilityStatusBar,
   output: vscode.LogOutputChannel,
 ): Promise<void> {
+  if (server.state !== 'running') {
+    return;
+  }
+  const args = statusArguments();
   try {
-    statusBar.setModelName(modelNameFromStatus(await server.executeServerCommand(SERVER_COMMANDS.status, statusArguments())));
+    statusBar.setServerStatus(args[0], await server.executeServerCommand(SERVER_COMMANDS.status, args));
   } catch (error) {
     output.warn(`Asking the server for its status: ${String(error)}`);
   }
@@ -172,7 +246,7 @@ async function explainFunction(
     output.info(`Explained ${summary(explanation)}; ${painted} lines painted.`);
     vscode.window.setStatusBarMessage(`codeorigin: ${summary(explanation)}`, 10_000);
   } catch (error) {
-    reportError(error, output);
+    reportExplainError(error, output);
   }
 }
 
@@ -182,11 +256,12 @@ async function showStatus(
   output: vscode.LogOutputChannel,
 ): Promise<void> {
   let status: unknown;
+  const args = statusArguments();
   try {
-    status = await server.executeServerCommand(SERVER_COMMANDS.status, statusArguments());
+    status = await server.executeServerCommand(SERVER_COMMANDS.status, args);
   } catch (error) {
     const choice = await vscode.window.showWarningMessage(
-      `codeorigin: ${error instanceof Error ? error.message : String(error)}`,
+      prefixed(error instanceof Error ? error.message : String(error)),
       'Restart Server',
       'Show Output',
     );
@@ -197,7 +272,7 @@ async function showStatus(
     }
     return;
   }
-  statusBar.setModelName(modelNameFromStatus(status));
+  statusBar.setServerStatus(args[0], status);
   output.info(`Server status:\n${JSON.stringify(status, null, 2)}`);
   const showOutput = { label: '$(output) Show the full status in the output channel', description: '' };
   const picked = await vscode.window.showQuickPick([showOutput, ...flattenStatus(status)], {

@@ -86,7 +86,10 @@ async function pythonExtensionCommand(
   }
 }
 
-/** Calls `listener` when the Python extension's active interpreter changes (if it is installed). */
+/**
+ * Calls `listener` when the Python extension's active interpreter changes (if it is installed).
+ * This activates the Python extension: call it only where findInterpreter would ask it.
+ */
 export async function onDidChangePythonInterpreter(
   listener: () => void,
   log: vscode.LogOutputChannel,
@@ -158,7 +161,10 @@ export async function findInterpreter(
   return chooseInterpreter({ setting, pythonExtension: await pythonExtensionCommand(resource, log) }, vars);
 }
 
-/** Runs `python -c "import codeorigin"`; resolves to undefined when it works. */
+/**
+ * Runs the import check (`python -c "import codeorigin.lsp.server, onnxruntime"`: the package and
+ * the dependencies the server needs); resolves to undefined when it works.
+ */
 export function checkImport(interpreter: Interpreter, cwd: string | undefined): Promise<ImportFailure | undefined> {
   return new Promise((resolve) => {
     cp.execFile(

@@ -25,8 +25,16 @@ import {
   packageSpec,
   serverArguments,
 } from './common/interpreter';
-import { CLIENT_COMMANDS, explainActionTarget } from './common/commands';
-import { configurationAnswer, readServerSettings, SECTION, SUPPORTED_LANGUAGES, type SettingsResult } from './common/settings';
+import { paintingCommand, paintingLenses, type ExplainTarget } from './common/commands';
+import {
+  configurationAnswer,
+  ProblemsShown,
+  problemSetting,
+  readServerSettings,
+  SECTION,
+  SUPPORTED_LANGUAGES,
+  type SettingsResult,
+} from './common/settings';
 import type { ServerState } from './common/status';
 import { checkImport, findInterpreter, sourceCheckout, userValueWhenUntrusted } from './python';
 
@@ -42,21 +50,21 @@ export function currentSettings(scope?: vscode.Uri): SettingsResult {
   );
 }
 
+/** Explain Function's arguments for a target of the server's explain command. */
+function explainArguments(target: ExplainTarget): unknown[] {
+  return [vscode.Uri.parse(target.uri), new vscode.Position(target.line, target.character)];
+}
+
 /**
  * A code action of the server's that runs `codeorigin.explain` runs Explain Function instead (same
  * title, same document and position), so that choosing it from the light bulb paints the lines.
  */
 function paintingExplain(action: vscode.Command | vscode.CodeAction): vscode.Command | vscode.CodeAction {
   const command = typeof action.command === 'string' ? (action as vscode.Command) : (action as vscode.CodeAction).command;
-  const target = command && explainActionTarget(command.command, command.arguments);
-  if (!command || !target) {
+  const painting = command && paintingCommand(command, explainArguments);
+  if (!painting) {
     return action;
   }
-  const painting: vscode.Command = {
-    title: command.title,
-    command: CLIENT_COMMANDS.explainFunction,
-    arguments: [vscode.Uri.parse(target.uri), new vscode.Position(target.line, target.character)],
-  };
   if (typeof action.command === 'string') {
     return painting;
   }
@@ -70,6 +78,7 @@ export class ServerController implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private currentState: ServerState = 'stopped';
+  private readonly problemsShown = new ProblemsShown();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -180,6 +189,9 @@ export class ServerController implements vscode.Disposable {
           const actions = await next(document, range, context, token);
           return actions?.map(paintingExplain);
         },
+        // Its code lenses too: clicking one paints the lines, as the action and the command do.
+        provideCodeLenses: async (document, token, next) =>
+          paintingLenses(await next(document, token), explainArguments),
         workspace: {
           // Answer for `codeorigin` with the normalised settings, so the server sees the same keys and
           // values as in initializationOptions; other sections are answered as VS Code would.
@@ -190,7 +202,9 @@ export class ServerController implements vscode.Disposable {
             }
             return params.items.map((item, i): unknown => {
               const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
-              const answer = configurationAnswer(item.section, currentSettings(scope).settings);
+              const current = currentSettings(scope);
+              this.reportProblems(current.problems); // a folder's own bad values
+              const answer = configurationAnswer(item.section, current.settings);
               return answer.handled ? answer.value : (defaults[i] as unknown);
             });
           },
@@ -248,9 +262,17 @@ export class ServerController implements vscode.Disposable {
     this.setState('stopped');
   }
 
+  /**
+   * A bad value in settings.json is replaced by its default: say so in the output channel and in a
+   * warning (the setting, its value, the default used), once per distinct problem, not at every read.
+   */
   private reportProblems(problems: readonly string[]): void {
-    for (const problem of problems) {
+    for (const problem of this.problemsShown.unseen(problems)) {
       this.output.warn(problem);
+      const setting = problemSetting(problem);
+      void vscode.window
+        .showWarningMessage(problem, ...(setting ? ['Open Settings'] : []))
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', setting));
     }
   }
 

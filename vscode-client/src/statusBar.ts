@@ -1,20 +1,35 @@
 /**
  * The status-bar item: the highest probability among the active document's codeorigin diagnostics
- * and the model's name; a click shows the server status.
+ * and the model's name, or why the document has none (a model error, scoring off, its language
+ * left out or not judged by the model, the file not scored); a click shows the server status.
  */
 
 import * as vscode from 'vscode';
 import { CLIENT_COMMANDS } from './common/commands';
-import { SUPPORTED_LANGUAGES } from './common/settings';
-import { highestProbability, statusBarContent, type ServerState } from './common/status';
+import { SECTION, SUPPORTED_LANGUAGES, type ServerSettings } from './common/settings';
+import {
+  errorFromStatus,
+  highestProbability,
+  modelNameFromStatus,
+  scoringBySettings,
+  scoringFromStatus,
+  statusBarContent,
+  type DocumentScoring,
+  type ServerState,
+} from './common/status';
+
+/** The settings of a document the status bar reads (the normalised ones the server receives). */
+export type SettingsFor = (uri: vscode.Uri) => Pick<ServerSettings, 'enable' | 'languages'>;
 
 export class ProbabilityStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[] = [];
   private modelName: string | undefined;
   private state: ServerState = 'stopped';
+  /** What the last `codeorigin.status` answer said of the document it was asked for. */
+  private fromStatus: { uri: string | undefined; scoring: DocumentScoring } = { uri: undefined, scoring: {} };
 
-  constructor() {
+  constructor(private readonly settingsFor: SettingsFor) {
     this.item = vscode.window.createStatusBarItem('codeorigin.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'codeorigin';
     this.item.command = CLIENT_COMMANDS.showStatus;
@@ -26,12 +41,19 @@ export class ProbabilityStatusBar implements vscode.Disposable {
           this.update();
         }
       }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(SECTION)) {
+          this.update();
+        }
+      }),
     );
     this.update();
   }
 
-  setModelName(name: string | undefined): void {
-    this.modelName = name;
+  /** A `codeorigin.status` answer, asked for the document `uri` (undefined: the global settings). */
+  setServerStatus(uri: string | undefined, status: unknown): void {
+    this.modelName = modelNameFromStatus(status);
+    this.fromStatus = { uri, scoring: { ...scoringFromStatus(status), error: errorFromStatus(status) } };
     this.update();
   }
 
@@ -46,10 +68,14 @@ export class ProbabilityStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
+    // The status answer is of the document it was asked for; another document may use another
+    // model (its folder's codeorigin.modelPath) or language until its own status is in.
+    const fromStatus = this.fromStatus.uri === document.uri.toString() ? this.fromStatus.scoring : {};
     const content = statusBarContent(
       highestProbability(vscode.languages.getDiagnostics(document.uri)),
       this.modelName,
       this.state,
+      { ...scoringBySettings(this.settingsFor(document.uri), document.languageId), ...fromStatus },
     );
     this.item.text = content.text;
     this.item.tooltip = content.tooltip;

@@ -2,8 +2,10 @@
  * Integration test: the packaged bundle (dist/extension.js) activates under a stand-in `vscode`
  * module, starts a real server process (fake-server.js, speaking LSP over stdio) through
  * vscode-languageclient, and the user-visible behaviour holds: the settings object the server
- * receives, live setting changes, the status bar, Explain Function's paint, the status quick pick,
- * no command-id clash with the server's commands, and the install hint when the import fails.
+ * receives, live setting changes (a bad value shown once), the status bar (and why a file has no
+ * score), Explain Function's paint from the command, the code lens and the code action, the status
+ * quick pick, no command-id clash with the server's commands, the install hint when the import
+ * fails, and the Python extension left alone when codeorigin.interpreter is set.
  *
  * Run with `npm run test:integration` (after `npm run bundle`).
  */
@@ -14,7 +16,7 @@ const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
-const { createMock, Position } = require('./vscode-mock');
+const { createMock, fakePythonExtension, Position, Uri } = require('./vscode-mock');
 
 const root = path.join(__dirname, '..');
 const bundle = path.join(root, 'dist', 'extension.js');
@@ -76,10 +78,12 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   const logFile = path.join(dir, 'server.json');
   process.env.FAKE_LOG = logFile;
   delete process.env.FAKE_IMPORT_FAILS;
+  const python = fakePythonExtension(['/not/this/python']);
   const mock = createMock({
     root,
     workspaceFolder: dir,
     settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer], 'codeorigin.minLines': 6 },
+    pythonExtension: python,
   });
   const extension = loadExtension(mock.vscode);
   const ctx = context();
@@ -92,8 +96,13 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   const log = () => readLog(logFile);
   const initialize = await until('initialize', () => log().received.find((m) => m.method === 'initialize'));
 
-  // The server is started as <interpreter> -m codeorigin serve.
+  // The server is started as <interpreter> -m codeorigin serve, after an import check of the
+  // server module and its dependencies (not just the package, whose __init__ imports nothing).
   assert.deepEqual(log().argv, ['-m', 'codeorigin', 'serve']);
+  assert.deepEqual(JSON.parse(fs.readFileSync(`${logFile}.check`, 'utf8')), ['-c', 'import codeorigin.lsp.server, onnxruntime']);
+  // With codeorigin.interpreter set, the Python extension is neither asked nor activated.
+  assert.equal(python.activated, false, 'the Python extension was activated');
+  assert.equal(python.listening, false);
   // initializationOptions: every server key without the prefix, no client-only keys.
   assert.deepEqual(initialize.params.initializationOptions, { ...EXPECTED_DEFAULTS, minLines: 6 });
 
@@ -112,6 +121,11 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   const pushed = await until('didChangeConfiguration', () => log().received.find((m) => m.method === 'workspace/didChangeConfiguration' && m.params.settings.codeorigin.threshold === 0.9));
   assert.deepEqual(pushed.params.settings, { codeorigin: { ...EXPECTED_DEFAULTS, minLines: 6, threshold: 0.9 } });
   assert.ok(mock.record.output.some((line) => /codeorigin\.severity is "loud"/.test(line)), 'bad value reported in the output channel');
+  // ...and in a warning naming the setting, the value and the default used.
+  const loud = () => mock.record.messages.filter((m) => m.level === 'warning' && /codeorigin\.severity is "loud"/.test(m.message));
+  assert.equal(loud().length, 1);
+  assert.match(loud()[0].message, /^codeorigin\.severity is "loud"; it should be one of .*Using the default "information"/);
+  assert.deepEqual(loud()[0].items, ['Open Settings']);
 
   // Opening a file: the server's diagnostics drive the status bar (max probability, model name).
   const file = path.join(dir, 'a.py');
@@ -136,6 +150,42 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   mock.editDocument(editor.document);
   assert.deepEqual(painted(), []);
 
+  // A code lens and the code action run Explain Function too, and paint the same way.
+  const token = new mock.vscode.CancellationTokenSource().token;
+  const explains = () => log().received.filter((m) => m.method === 'workspace/executeCommand' && m.params.command === 'codeorigin.explain');
+  const [lens] = await mock.record.codeLensProviders[0].provideCodeLenses(editor.document, token);
+  assert.equal(lens.command.command, 'codeorigin.client.explainFunction');
+  assert.equal(lens.command.title, '91% LLM-generated');
+  assert.ok(lens.command.arguments[0] instanceof Uri && lens.command.arguments[1] instanceof Position);
+  await mock.vscode.commands.executeCommand(lens.command.command, ...lens.command.arguments);
+  assert.deepEqual(explains().at(-1).params.arguments, [editor.document.uri.toString(), { line: 0, character: 4 }]);
+  assert.deepEqual(painted().map((l) => l.line).sort(), [0, 1, 2]);
+  mock.editDocument(editor.document);
+  const range = new mock.vscode.Range(0, 4, 0, 4);
+  const [action] = await mock.record.codeActionProviders[0].provideCodeActions(editor.document, range, { diagnostics: [], triggerKind: 1 }, token);
+  assert.equal(action.command.command, 'codeorigin.client.explainFunction');
+  await mock.vscode.commands.executeCommand(action.command.command, ...action.command.arguments);
+  assert.equal(explains().length, 3);
+  assert.deepEqual(painted().map((l) => l.line).sort(), [0, 1, 2]);
+  mock.editDocument(editor.document);
+
+  // The status bar says why a file has no score: the model failed to load (the status's error),
+  // scoring is off, or its language is left out; it is a dash only when nothing is flagged.
+  mock.setSettings({ 'codeorigin.modelPath': '/missing/model' });
+  await until('the status bar warning', () => item.text === '$(warning) codeorigin');
+  assert.match(item.tooltip, /cannot load the model in \/missing\/model: manifest\.json is missing/);
+  mock.setSettings({ 'codeorigin.modelPath': '' });
+  await until('the status bar back to the probability', () => item.text === '$(hubot) 91% · fake-model');
+  mock.setSettings({ 'codeorigin.enable': false });
+  await until('the status bar off', () => item.text === '$(hubot) codeorigin: off');
+  assert.match(item.tooltip, /codeorigin\.enable is false/);
+  mock.setSettings({ 'codeorigin.enable': true, 'codeorigin.languages': ['go'] });
+  await until('the status bar "not judged"', () => item.text === '$(hubot) not judged');
+  mock.setSettings({ 'codeorigin.languages': undefined });
+  await until('the status bar back to the probability', () => item.text === '$(hubot) 91% · fake-model');
+  // The bad severity was read at each of those changes, and shown once.
+  assert.equal(loud().length, 1);
+
   // Rescore Selection sends [uri, range].
   editor.selection = new mock.vscode.Selection(new Position(0, 0), new Position(2, 0));
   await mock.vscode.commands.executeCommand('codeorigin.client.rescoreSelection');
@@ -146,6 +196,58 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   await mock.vscode.commands.executeCommand('codeorigin.client.showStatus');
   const pick = mock.record.quickPicks.at(-1);
   assert.ok(pick.items.some((i) => i.label === 'model.name' && i.description === 'fake-model'));
+
+  // A function the server does not explain (a language the model does not judge): information,
+  // in the server's words, without "codeorigin: codeorigin".
+  mock.openEditor(path.join(dir, 'b.go'), 'go', 'package main\n\nfunc main() {\n}\n', new Position(2, 5));
+  const before = mock.record.messages.length;
+  await mock.vscode.commands.executeCommand('codeorigin.client.explainFunction');
+  const shown = mock.record.messages.slice(before).filter((m) => m.level !== 'status');
+  assert.deepEqual(shown.map((m) => [m.level, m.message]), [
+    ['info', 'codeorigin does not explain main: the model does not judge go: no training data.'],
+  ]);
+  // ...and the status bar says so for that file, with the server's reason (its status's document).
+  await until('the status bar "not judged" for Go', () => item.text === '$(hubot) not judged');
+  assert.match(item.tooltip, /the model does not judge go: no training data/);
+});
+
+test('with a dependency of codeorigin missing, names it and offers the same install', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codeorigin-it-'));
+  process.env.FAKE_LOG = path.join(dir, 'server.json');
+  process.env.FAKE_IMPORT_FAILS = 'pygls';
+  t.after(() => delete process.env.FAKE_IMPORT_FAILS);
+  const mock = createMock({ root, workspaceFolder: dir, settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer] } });
+  const extension = loadExtension(mock.vscode);
+  const ctx = context();
+  await extension.activate(ctx);
+  const errors = mock.record.messages.filter((m) => m.level === 'error');
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0].message, /dependency "pygls" is not installed .*No module named 'pygls'/);
+  const expected = `${process.execPath} ${fakeServer} -m pip install ${path.dirname(root)}`;
+  assert.ok(errors[0].message.endsWith(`Install it with: ${expected}`), errors[0].message);
+  assert.deepEqual(errors[0].items, ['Install in Terminal', 'Copy Command', 'Open Settings']);
+  assert.ok(!fs.existsSync(process.env.FAKE_LOG), 'the server was not started');
+  await extension.deactivate();
+  ctx.subscriptions.forEach((d) => d.dispose());
+});
+
+test('without codeorigin.interpreter, the Python extension gives the interpreter and is followed', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codeorigin-it-'));
+  const logFile = path.join(dir, 'server.json');
+  process.env.FAKE_LOG = logFile;
+  delete process.env.FAKE_IMPORT_FAILS;
+  const python = fakePythonExtension([process.execPath, fakeServer]);
+  const mock = createMock({ root, workspaceFolder: dir, pythonExtension: python });
+  const extension = loadExtension(mock.vscode);
+  const ctx = context();
+  t.after(async () => {
+    await extension.deactivate();
+    ctx.subscriptions.forEach((d) => d.dispose());
+  });
+  await extension.activate(ctx);
+  await until('initialize', () => readLog(logFile).received.find((m) => m.method === 'initialize'));
+  assert.deepEqual(readLog(logFile).argv, ['-m', 'codeorigin', 'serve']);
+  await until('the listener on its interpreter changes', () => python.listening);
 });
 
 test('without codeorigin installed, says which command installs it and does not start', async (t) => {

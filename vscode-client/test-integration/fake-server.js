@@ -4,16 +4,21 @@
  * over stdio, answers like the real server's commands, and records every message it receives in
  * the JSON file named by $FAKE_LOG.
  *
- * Started as `node fake-server.js -m codeorigin serve`; `node fake-server.js -c "import codeorigin"`
- * is the import check, which fails when $FAKE_IMPORT_FAILS is set.
+ * Started as `node fake-server.js -m codeorigin serve`; `node fake-server.js -c "import ..."` is the
+ * import check, which fails when $FAKE_IMPORT_FAILS is set (with $FAKE_IMPORT_FAILS as the module
+ * Python could not find when it is not "1").
  */
 'use strict';
 const fs = require('node:fs');
 
 const args = process.argv.slice(2);
 if (args[0] === '-c') {
+  if (process.env.FAKE_LOG) {
+    fs.writeFileSync(`${process.env.FAKE_LOG}.check`, JSON.stringify(args));
+  }
   if (process.env.FAKE_IMPORT_FAILS) {
-    process.stderr.write("ModuleNotFoundError: No module named 'codeorigin'\n");
+    const missing = process.env.FAKE_IMPORT_FAILS === '1' ? 'codeorigin' : process.env.FAKE_IMPORT_FAILS;
+    process.stderr.write(`ModuleNotFoundError: No module named '${missing}'\n`);
     process.exit(1);
   }
   process.exit(0);
@@ -31,8 +36,48 @@ function send(message) {
 
 const SERVER_COMMANDS = ['codeorigin.rescoreSelection', 'codeorigin.rescoreDocument', 'codeorigin.status', 'codeorigin.explain'];
 
+// As the real server: the settings it last pulled decide what it publishes. A modelPath of
+// MISSING_MODEL is a model that fails to load (no diagnostics, and `error` in the status); a
+// document whose language codeorigin.languages leaves out, or any with enable false, gets none;
+// Go functions are not judged (the model abstains), so they are not explained.
+const MISSING_MODEL = '/missing/model';
+let settings = {};
+const configurationRequests = new Set();
+const documents = new Map(); // uri -> languageId
+
 function askConfiguration() {
+  configurationRequests.add(nextId);
   send({ id: nextId++, method: 'workspace/configuration', params: { items: [{ section: 'codeorigin' }] } });
+}
+
+function modelError() {
+  return settings.modelPath === MISSING_MODEL ? `cannot load the model in ${MISSING_MODEL}: manifest.json is missing` : null;
+}
+
+function publish(uri) {
+  const languageId = documents.get(uri);
+  const languages = settings.languages ?? [];
+  const scored =
+    !modelError() && settings.enable !== false && languageId !== 'go' && (languages.length === 0 || languages.includes(languageId));
+  send({
+    method: 'textDocument/publishDiagnostics',
+    params: {
+      uri,
+      diagnostics: (scored ? [0.62, 0.91] : []).map((probability, i) => ({
+        range: { start: { line: i * 3, character: 0 }, end: { line: i * 3 + 2, character: 0 } },
+        message: `${Math.round(probability * 100)}% likely LLM-written`,
+        source: 'codeorigin',
+        code: 'llm-generated',
+        severity: 3,
+        data: { probability, range: { start: { line: i * 3, character: 0 }, end: { line: i * 3 + 2, character: 0 } }, model: 'fake-model' },
+      })),
+    },
+  });
+}
+
+/** The server's explain command as its code lenses and code action carry it. */
+function explainCommand(uri, title) {
+  return { title, command: 'codeorigin.explain', arguments: [uri, { line: 0, character: 4 }, { notify: true }] };
 }
 
 function handle(message) {
@@ -44,7 +89,12 @@ function handle(message) {
       return send({
         id,
         result: {
-          capabilities: { textDocumentSync: 1, executeCommandProvider: { commands: SERVER_COMMANDS } },
+          capabilities: {
+            textDocumentSync: 1,
+            executeCommandProvider: { commands: SERVER_COMMANDS },
+            codeLensProvider: { resolveProvider: false },
+            codeActionProvider: true,
+          },
           serverInfo: { name: 'fake-codeorigin' },
         },
       });
@@ -52,26 +102,37 @@ function handle(message) {
     case 'workspace/didChangeConfiguration':
       return askConfiguration();
     case 'textDocument/didOpen':
+      documents.set(params.textDocument.uri, params.textDocument.languageId);
+      return publish(params.textDocument.uri);
+    case 'textDocument/codeLens':
       return send({
-        method: 'textDocument/publishDiagnostics',
-        params: {
-          uri: params.textDocument.uri,
-          diagnostics: [0.62, 0.91].map((probability, i) => ({
-            range: { start: { line: i * 3, character: 0 }, end: { line: i * 3 + 2, character: 0 } },
-            message: `${Math.round(probability * 100)}% likely LLM-written`,
-            source: 'codeorigin',
-            code: 'llm-generated',
-            severity: 3,
-            data: { probability, range: { start: { line: i * 3, character: 0 }, end: { line: i * 3 + 2, character: 0 } }, model: 'fake-model' },
-          })),
-        },
+        id,
+        result: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, command: explainCommand(params.textDocument.uri, '91% LLM-generated') }],
+      });
+    case 'textDocument/codeAction':
+      return send({
+        id,
+        result: [{ title: 'Explain this function', kind: 'quickfix', command: explainCommand(params.textDocument.uri, 'Explain this function') }],
       });
     case 'workspace/executeCommand':
       if (params.command === 'codeorigin.status') {
-        return send({ id, result: { model: { name: 'fake-model', threshold: 0.6 }, counts: { documents: 1 } } });
+        // With a document, the real server says why it has no verdicts (lsp/features/commands.py).
+        const [uri] = params.arguments ?? [];
+        const languageId = documents.get(uri);
+        const document =
+          uri === undefined
+            ? undefined
+            : languageId === undefined
+              ? null
+              : { language: languageId, skipped: null, reason: null, not_judged: languageId === 'go' ? 'the model does not judge go: no training data' : null };
+        return send({ id, result: { model: { name: 'fake-model', threshold: 0.6 }, counts: { documents: 1 }, error: modelError(), ...(document === undefined ? {} : { document }) } });
       }
       if (params.command === 'codeorigin.explain') {
         const [uri] = params.arguments;
+        if (documents.get(uri) === 'go') {
+          // The real server's answer for a language the model does not judge (lsp/features/explain.py).
+          return send({ id, error: { code: -32803, message: 'codeorigin does not explain main: the model does not judge go: no training data.' } });
+        }
         return send({
           id,
           result: {
@@ -95,6 +156,10 @@ function handle(message) {
     case 'exit':
       return process.exit(0);
     default:
+      if (id !== undefined && method === undefined && configurationRequests.delete(id) && Array.isArray(message.result)) {
+        settings = message.result[0] ?? {};
+        return documents.forEach((_, uri) => publish(uri)); // re-scored with the new settings
+      }
       if (id !== undefined && method !== undefined) {
         return send({ id, result: null });
       }

@@ -191,7 +191,11 @@ function namespace(real) {
   });
 }
 
-function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
+/**
+ * `pythonExtension`, when given, is what `extensions.getExtension('ms-python.python')` returns
+ * (see `fakePythonExtension`).
+ */
+function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExtension }) {
   const manifest = require(path.join(root, 'package.json'));
   const defaults = {};
   for (const [key, property] of Object.entries(manifest.contributes.configuration.properties)) {
@@ -208,6 +212,8 @@ function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
     output: [],
     diagnostics: new Map(),
     answers: [],
+    codeLensProviders: [],
+    codeActionProviders: [],
   };
 
   const configurationChanged = new EventEmitter();
@@ -368,6 +374,8 @@ function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
       return collection;
     },
     getDiagnostics: (uri) => collections.flatMap((m) => m.get(uri.toString()) || []),
+    registerCodeLensProvider: (selector, provider) => (record.codeLensProviders.push(provider), new Disposable(() => {})),
+    registerCodeActionsProvider: (selector, provider) => (record.codeActionProviders.push(provider), new Disposable(() => {})),
     onDidChangeDiagnostics: diagnosticsChanged.event,
   });
 
@@ -411,7 +419,7 @@ function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
     workspace,
     languages,
     commands,
-    extensions: namespace({ getExtension: () => undefined, all: [] }),
+    extensions: namespace({ getExtension: (id) => (id === 'ms-python.python' ? pythonExtension : undefined), all: [] }),
     env: namespace({ machineId: 'test', sessionId: 'test', language: 'en', appName: 'mock', uriScheme: 'vscode', clipboard: { writeText: async () => {} } }),
   };
   const vscode = new Proxy(real, { get: (t, p) => (p in t ? t[p] : typeof p === 'string' && /^[A-Z]/.test(p) ? (t[p] = autoClass(p)) : undefined) });
@@ -444,4 +452,33 @@ function createMock({ root, workspaceFolder, settingsOverrides = {} }) {
   return { vscode, record, setSettings, openEditor, editDocument };
 }
 
-module.exports = { createMock, Position, Uri };
+/**
+ * A stand-in for the Python extension: its active interpreter is `execCommand`, and `activated`
+ * and `listening` say whether codeorigin activated it and listens to its interpreter changes.
+ */
+function fakePythonExtension(execCommand) {
+  const fake = {
+    id: 'ms-python.python',
+    isActive: false,
+    activated: false,
+    listening: false,
+    exports: undefined,
+  };
+  const api = {
+    settings: { getExecutionDetails: () => ({ execCommand }) },
+    environments: {
+      getActiveEnvironmentPath: () => ({ id: 'fake', path: execCommand[0] }),
+      resolveEnvironment: async () => undefined,
+      onDidChangeActiveEnvironmentPath: () => ((fake.listening = true), new Disposable(() => (fake.listening = false))),
+    },
+  };
+  fake.activate = async () => {
+    fake.activated = true;
+    fake.isActive = true;
+    fake.exports = api;
+    return api;
+  };
+  return fake;
+}
+
+module.exports = { createMock, fakePythonExtension, Position, Uri };

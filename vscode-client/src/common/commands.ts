@@ -37,9 +37,9 @@ export interface ExplainTarget {
 }
 
 /**
- * The target of the server's "Explain this function" code action, whose command is
- * `codeorigin.explain` with `[uri, position, {notify: true}]`; undefined for any other command.
- * That command only shows a one-line message, so in VS Code the action runs Explain Function
+ * The target of the server's "Explain this function" code action and of its code lenses, whose
+ * command is `codeorigin.explain` with `[uri, position, {notify: true}]`; undefined for any other
+ * command. That command only shows a one-line message, so in VS Code they run Explain Function
  * (`codeorigin.client.explainFunction`) on this target instead, which paints the lines.
  */
 export function explainActionTarget(command: string, args: readonly unknown[] | undefined): ExplainTarget | undefined {
@@ -55,4 +55,50 @@ export function explainActionTarget(command: string, args: readonly unknown[] | 
     return undefined;
   }
   return { uri, line: line as number, character: character as number };
+}
+
+/** The fields of a command (VS Code's `Command`) that are read and rewritten here. */
+export interface CommandLike {
+  title: string;
+  command: string;
+  tooltip?: string;
+  arguments?: unknown[];
+}
+
+/**
+ * Explain Function in place of a server command that explains (see explainActionTarget), with the
+ * same title and tooltip; `args` turns the target into the client command's arguments (a Uri and a
+ * Position). Undefined for any other command.
+ */
+export function paintingCommand(
+  command: CommandLike,
+  args: (target: ExplainTarget) => unknown[],
+): CommandLike | undefined {
+  const target = explainActionTarget(command.command, command.arguments);
+  if (!target) {
+    return undefined;
+  }
+  return {
+    title: command.title,
+    command: CLIENT_COMMANDS.explainFunction,
+    ...(command.tooltip !== undefined ? { tooltip: command.tooltip } : {}),
+    arguments: args(target),
+  };
+}
+
+/**
+ * The server's code lenses with their explain command replaced by Explain Function (in place), so
+ * that clicking a lens paints the lines as the command and the code action do; others unchanged.
+ */
+export function paintingLenses<L extends { command?: CommandLike }>(
+  lenses: L[] | null | undefined,
+  args: (target: ExplainTarget) => unknown[],
+): L[] | null | undefined {
+  for (const lens of lenses ?? []) {
+    const painting = lens.command && paintingCommand(lens.command, args);
+    if (painting) {
+      lens.command = painting;
+    }
+  }
+  return lenses;
 }

@@ -34,8 +34,12 @@ export const DEFAULT_PYTHON = 'python3';
 /** The module arguments that start the language server over stdio. */
 export const SERVE_ARGS = ['-m', 'codeorigin', 'serve'] as const;
 
-/** The arguments that check the package is importable. */
-export const IMPORT_CHECK_ARGS = ['-c', 'import codeorigin'] as const;
+/**
+ * The arguments that check the server can run: `codeorigin/__init__.py` imports nothing, so the
+ * check imports the server module (which imports pygls, lsprotocol, tree_sitter, tokenizers and
+ * numpy) and onnxruntime, which the server only imports when it loads the model.
+ */
+export const IMPORT_CHECK_ARGS = ['-c', 'import codeorigin.lsp.server, onnxruntime'] as const;
 
 /**
  * Replaces `${workspaceFolder}`, `${userHome}` and `${env:NAME}` in a setting value; a variable
@@ -63,6 +67,19 @@ function fromSetting(setting: unknown): string[] | undefined {
   return undefined;
 }
 
+/** Whether the interpreter setting leaves the choice to the Python extension (unset or empty). */
+export function interpreterSettingEmpty(setting: unknown): boolean {
+  return fromSetting(setting) === undefined;
+}
+
+/**
+ * Whether to follow the Python extension's interpreter changes: only when it is the one asked for
+ * the interpreter, that is in a trusted workspace whose codeorigin.interpreter is empty.
+ */
+export function followsPythonExtension(trusted: boolean, setting: unknown): boolean {
+  return trusted && interpreterSettingEmpty(setting);
+}
+
 /**
  * Picks the interpreter: the setting when it is set, else the Python extension's when it gave
  * one, else `python3`. Variables in the setting are resolved.
@@ -86,7 +103,7 @@ export function serverArguments(interpreter: Interpreter): string[] {
   return [...interpreter.args, ...SERVE_ARGS];
 }
 
-/** The arguments that run `python -c "import codeorigin"` with this interpreter. */
+/** The arguments that run the import check (IMPORT_CHECK_ARGS) with this interpreter. */
 export function importCheckArguments(interpreter: Interpreter): string[] {
   return [...interpreter.args, ...IMPORT_CHECK_ARGS];
 }
@@ -123,6 +140,21 @@ export type ImportFailure =
   | { kind: 'timeout' }
   | { kind: 'import-error'; detail: string };
 
+/**
+ * The module Python could not import, from the import check's error output (`No module named
+ * 'pygls'`, or `'pygls.server'` for a submodule), or undefined when it names none.
+ */
+export function missingModule(detail: string): string | undefined {
+  const matches = [...detail.matchAll(/No module named '([^']+)'/g)];
+  return matches.at(-1)?.[1];
+}
+
+/** The last line of a Python traceback that names an exception (`ImportError: ...`), if any. */
+function lastErrorLine(detail: string): string | undefined {
+  const lines = detail.split(/\r?\n/).map((line) => line.trim());
+  return lines.reverse().find((line) => /^[A-Za-z_][\w.]*(Error|Exception): ./.test(line));
+}
+
 /** The error message shown when the import check fails; it always says what to do next. */
 export function importFailureMessage(
   interpreter: Interpreter,
@@ -144,11 +176,23 @@ export function importFailureMessage(
       );
     case 'timeout':
       return `codeorigin: ${python}${from} did not answer in time when importing codeorigin. Check it runs, then restart the server.`;
-    case 'import-error':
-      return install
-        ? `codeorigin: the Python package is not installed for ${python}${from}. Install it with: ${install}`
-        : `codeorigin: the Python package is not installed for ${python}${from}. Install it from a ` +
-            `codeorigin checkout (${python} -m pip install /path/to/codeorigin), or set ` +
-            `"codeorigin.interpreter" to the checkout's .venv/bin/python (made by make setup).`;
+    case 'import-error': {
+      const missing = missingModule(failure.detail);
+      const how = install
+        ? `Install it with: ${install}`
+        : `Install it from a codeorigin checkout (${python} -m pip install /path/to/codeorigin), or set ` +
+          `"codeorigin.interpreter" to the checkout's .venv/bin/python (made by make setup).`;
+      if (missing === undefined || missing === 'codeorigin' || missing.startsWith('codeorigin.')) {
+        const error = missing === undefined ? lastErrorLine(failure.detail) : undefined;
+        return error === undefined
+          ? `codeorigin: the Python package is not installed for ${python}${from}. ${how}`
+          : `codeorigin: ${python}${from} cannot import the codeorigin server (${error}). ${how}`;
+      }
+      // A dependency: installing the package (again) installs its dependencies.
+      return (
+        `codeorigin: the Python package's dependency "${missing}" is not installed for ${python}${from} ` +
+        `(No module named '${missing}'). ${how}`
+      );
+    }
   }
 }

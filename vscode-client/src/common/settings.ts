@@ -168,3 +168,33 @@ export function configurationAnswer(
   }
   return { handled: false };
 }
+
+/**
+ * The setting a problem of readServerSettings is about (`codeorigin.threshold`), for a button that
+ * opens it; undefined for any other sentence.
+ */
+export function problemSetting(problem: string): string | undefined {
+  const match = /^(codeorigin\.[A-Za-z.]+) is /.exec(problem);
+  return match?.[1];
+}
+
+/**
+ * Which problems have not been shown yet: settings are read at every change and every
+ * `workspace/configuration` request, but each distinct problem (a setting with a given bad value)
+ * is shown to the user once.
+ */
+export class ProblemsShown {
+  private readonly shown = new Set<string>();
+
+  /** The problems not shown before, in order, each once; they count as shown from now on. */
+  unseen(problems: readonly string[]): string[] {
+    const fresh: string[] = [];
+    for (const problem of problems) {
+      if (!this.shown.has(problem)) {
+        this.shown.add(problem);
+        fresh.push(problem);
+      }
+    }
+    return fresh;
+  }
+}

@@ -7,6 +7,7 @@
  */
 
 import { percent } from './explanation';
+import type { ServerSettings } from './settings';
 
 export const DIAGNOSTIC_SOURCE = 'codeorigin';
 
@@ -51,15 +52,78 @@ export interface StatusBarContent {
 }
 
 const ICON = '$(hubot)';
+const CLICK = '\nClick for the server status.';
+
+/**
+ * Why the active document may have no score although the server runs: what `codeorigin.status`
+ * answered for it (its `error` and `document`) and the document's own settings.
+ */
+export interface DocumentScoring {
+  /** The status answer's `error` for the document's model (it failed to load), if any. */
+  error?: string;
+  /** `codeorigin.enable` for the document; scoring is off when false. */
+  enabled?: boolean;
+  /** The document's language id when `codeorigin.languages` leaves it out. */
+  excludedLanguage?: string;
+  /** Why the model does not judge the document's language (`document.not_judged`). */
+  notJudged?: string;
+  /** Why the server scores nothing of the document: generated, binary, too large. */
+  notScored?: string;
+}
+
+const SKIPPED: Record<string, string> = {
+  generated: 'it is generated or vendored code (codeorigin.includeGenerated scores it)',
+  binary: 'it holds NUL bytes, so it is binary data, not code',
+  'too-large': 'it is larger than codeorigin.maxFileBytes',
+  error: 'scoring it failed (see the output channel)',
+};
+
+/**
+ * What the `document` of a `codeorigin.status` answer says about the document it was asked for:
+ * the language the model does not judge, or why nothing of it is scored. Settings-made states
+ * ("disabled", "language") and a model that failed ("model", with the answer's `error`) are read
+ * from the settings and from `errorFromStatus`.
+ */
+export function scoringFromStatus(status: unknown): DocumentScoring {
+  if (typeof status !== 'object' || status === null) {
+    return {};
+  }
+  const document = (status as { document?: unknown }).document;
+  if (typeof document !== 'object' || document === null) {
+    return {};
+  }
+  const { skipped, reason, not_judged: notJudged } = document as Record<string, unknown>;
+  if (typeof skipped === 'string' && skipped in SKIPPED) {
+    const why = SKIPPED[skipped];
+    return { notScored: typeof reason === 'string' && reason ? `${why}: ${reason}` : why };
+  }
+  return typeof notJudged === 'string' && notJudged ? { notJudged } : {};
+}
+
+/** What the document's settings say about scoring it: off, or its language left out. */
+export function scoringBySettings(
+  settings: Pick<ServerSettings, 'enable' | 'languages'>,
+  languageId: string,
+): DocumentScoring {
+  // An empty list means every language to the server (`enable` is what turns scoring off).
+  const languages = settings.languages as readonly string[];
+  const excluded = languages.length > 0 && !languages.includes(languageId);
+  return { enabled: settings.enable, ...(excluded ? { excludedLanguage: languageId } : {}) };
+}
 
 /**
  * What the status-bar item says: the highest probability (or "—" when nothing is flagged) and the
- * model, preferring the name in the diagnostics over the one from `codeorigin.status`.
+ * model, preferring the name in the diagnostics over the one from `codeorigin.status`; a warning
+ * when the server reports an error for the document's model, "off" when scoring is disabled and
+ * "not judged" when the document's language is left out or the model does not judge it, and "not
+ * scored" when the server skips the file (generated, binary, too large), since none of those is
+ * "nothing flagged".
  */
 export function statusBarContent(
   highest: Highest | undefined,
   modelName: string | undefined,
   state: ServerState,
+  scoring: DocumentScoring = {},
 ): StatusBarContent {
   if (state === 'failed' || state === 'stopped') {
     return {
@@ -70,6 +134,32 @@ export function statusBarContent(
   if (state === 'starting') {
     return { text: `$(sync~spin) codeorigin`, tooltip: 'The codeorigin server is starting.' };
   }
+  if (scoring.error !== undefined) {
+    return {
+      text: '$(warning) codeorigin',
+      tooltip: `codeorigin cannot score this file: ${scoring.error}${CLICK}`,
+    };
+  }
+  if (scoring.enabled === false) {
+    return {
+      text: `${ICON} codeorigin: off`,
+      tooltip: `Scoring is turned off for this file (codeorigin.enable is false).${CLICK}`,
+    };
+  }
+  if (scoring.excludedLanguage !== undefined && !highest) {
+    return {
+      text: `${ICON} not judged`,
+      tooltip:
+        `This file is not scored: its language (${scoring.excludedLanguage}) is not in codeorigin.languages.` +
+        CLICK,
+    };
+  }
+  if (scoring.notJudged !== undefined && !highest) {
+    return { text: `${ICON} not judged`, tooltip: `No verdicts in this file: ${scoring.notJudged}.${CLICK}` };
+  }
+  if (scoring.notScored !== undefined && !highest) {
+    return { text: `${ICON} not scored`, tooltip: `This file is not scored: ${scoring.notScored}.${CLICK}` };
+  }
   const model = highest?.model ?? modelName;
   const value = highest ? percent(highest.probability) : '—';
   return {
@@ -79,7 +169,7 @@ export function statusBarContent(
         ? `Highest probability that a function in this file was written by an LLM: ${value}.`
         : 'No function in this file is flagged as LLM-written.') +
       (model ? `\nModel: ${model}.` : '') +
-      '\nClick for the server status.',
+      CLICK,
   };
 }
 
@@ -100,6 +190,18 @@ export function flattenStatus(value: unknown, prefix = ''): StatusEntry[] {
   const description =
     typeof value === 'string' ? value : value === undefined ? 'undefined' : JSON.stringify(value);
   return [{ label: prefix || '(status)', description }];
+}
+
+/**
+ * The `error` of a `codeorigin.status` answer (why the model of the document's settings could not
+ * be loaded), or undefined when there is none.
+ */
+export function errorFromStatus(status: unknown): string | undefined {
+  if (typeof status === 'object' && status !== null) {
+    const error = (status as { error?: unknown }).error;
+    return typeof error === 'string' && error.trim() !== '' ? error.trim() : undefined;
+  }
+  return undefined;
 }
 
 /** The model name in a `codeorigin.status` answer, if it has one. */

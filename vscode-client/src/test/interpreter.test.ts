@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   chooseInterpreter,
+  followsPythonExtension,
   importCheckArguments,
   importFailureMessage,
   installCommand,
+  interpreterSettingEmpty,
+  missingModule,
   packageSpec,
   resolveVariables,
   serverArguments,
@@ -83,8 +86,20 @@ describe('command lines', () => {
     assert.deepEqual(serverArguments(uv), ['run', 'python', '-m', 'codeorigin', 'serve']);
   });
 
-  test('the import check runs python -c "import codeorigin"', () => {
-    assert.deepEqual(importCheckArguments(venv), ['-c', 'import codeorigin']);
+  test('the import check imports the server and its dependencies, not only the package', () => {
+    // codeorigin/__init__.py imports nothing: "import codeorigin" passes without pygls & co.
+    assert.deepEqual(importCheckArguments(venv), ['-c', 'import codeorigin.lsp.server, onnxruntime']);
+    assert.deepEqual(importCheckArguments(uv), ['run', 'python', '-c', 'import codeorigin.lsp.server, onnxruntime']);
+  });
+
+  test('the module Python could not import is read from the error', () => {
+    const traceback =
+      'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n' +
+      "  File \"/v/codeorigin/lsp/server.py\", line 20, in <module>\n" +
+      "ModuleNotFoundError: No module named 'pygls'\n";
+    assert.equal(missingModule(traceback), 'pygls');
+    assert.equal(missingModule("No module named 'tree_sitter._binding'"), 'tree_sitter._binding');
+    assert.equal(missingModule('SyntaxError: invalid syntax'), undefined);
   });
 
   test('the install command uses the same interpreter and the checkout, never a package-index name', () => {
@@ -107,5 +122,40 @@ describe('command lines', () => {
       /Install it from a codeorigin checkout \(\/venv\/bin\/python -m pip install \/path\/to\/codeorigin\)/,
     );
     assert.match(importFailureMessage(venv, { kind: 'not-found' }, install), /Set "codeorigin.interpreter"/);
+  });
+
+  test('a missing dependency is named, with the same install command', () => {
+    const install = installCommand(venv, '/src/codeorigin');
+    const detail = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'onnxruntime'";
+    const message = importFailureMessage(venv, { kind: 'import-error', detail }, install);
+    assert.match(message, /dependency "onnxruntime" is not installed for \/venv\/bin\/python/);
+    assert.match(message, /No module named 'onnxruntime'/);
+    assert.ok(message.endsWith(`Install it with: ${install}`), message);
+    assert.match(
+      importFailureMessage(venv, { kind: 'import-error', detail: "No module named 'codeorigin'" }, install),
+      /the Python package is not installed for/,
+    );
+  });
+
+  test('another import error is quoted', () => {
+    const detail = "Traceback (most recent call last):\nImportError: cannot import name 'LanguageServer' from 'pygls.server'";
+    const message = importFailureMessage(venv, { kind: 'import-error', detail }, undefined);
+    assert.match(message, /cannot import the codeorigin server \(ImportError: cannot import name 'LanguageServer' from 'pygls\.server'\)/);
+    assert.match(message, /Install it from a codeorigin checkout/);
+  });
+});
+
+describe('following the Python extension', () => {
+  test('only in a trusted workspace whose codeorigin.interpreter is empty', () => {
+    for (const setting of [undefined, '', '  ', [], ['']]) {
+      assert.equal(interpreterSettingEmpty(setting), true, JSON.stringify(setting));
+      assert.equal(followsPythonExtension(true, setting), true, JSON.stringify(setting));
+      assert.equal(followsPythonExtension(false, setting), false, JSON.stringify(setting));
+    }
+    for (const setting of ['/opt/py/bin/python', ['uv', 'run', 'python']]) {
+      assert.equal(interpreterSettingEmpty(setting), false);
+      assert.equal(followsPythonExtension(true, setting), false);
+      assert.equal(followsPythonExtension(false, setting), false);
+    }
   });
 });

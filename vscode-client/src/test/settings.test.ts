@@ -5,6 +5,8 @@ import { describe, test } from 'node:test';
 import {
   configurationAnswer,
   DEFAULT_SERVER_SETTINGS,
+  ProblemsShown,
+  problemSetting,
   readServerSettings,
   SERVER_SETTING_KEYS,
   SUPPORTED_LANGUAGES,
@@ -109,5 +111,26 @@ describe('configurationAnswer', () => {
     assert.deepEqual(configurationAnswer('python', settings), { handled: false });
     assert.deepEqual(configurationAnswer('codeorigin.interpreter', settings), { handled: false });
     assert.deepEqual(configurationAnswer(undefined, settings), { handled: false });
+  });
+});
+
+describe('problems shown to the user', () => {
+  test('a problem names the setting, the bad value and the default used', () => {
+    const [problem] = readServerSettings(reader({ debounceMs: -5 })).problems;
+    assert.match(problem, /^codeorigin\.debounceMs is -5; .*Using the default 400 until it is fixed\.$/);
+    assert.equal(problemSetting(problem), 'codeorigin.debounceMs');
+    assert.equal(problemSetting('something else'), undefined);
+  });
+
+  test('each distinct problem is shown once, however often the settings are read', () => {
+    const shown = new ProblemsShown();
+    const read = () => readServerSettings(reader({ threshold: 1.5, severity: 'loud' })).problems;
+    assert.equal(shown.unseen(read()).length, 2);
+    assert.deepEqual(shown.unseen(read()), []);
+    assert.deepEqual(shown.unseen([...read(), ...read()]), []);
+    // Another bad value is another problem.
+    const other = readServerSettings(reader({ threshold: 2 })).problems;
+    assert.deepEqual(shown.unseen(other), other);
+    assert.deepEqual(shown.unseen(other), []);
   });
 });

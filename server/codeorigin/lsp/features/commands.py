@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
+from codeorigin.engine import Engine
 from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import CodeOriginServer, Feature
@@ -205,7 +206,29 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             "forward_seconds": model.forward_seconds,
             "forward_calls": model.forward_calls,
         }
+    if uri is not None:
+        report["document"] = await _document_status(ls, uri, engine)
     return report
+
+
+async def _document_status(
+    ls: CodeOriginServer, uri: str, engine: Engine | None
+) -> dict[str, Any] | None:
+    """Why the open document `uri` has the verdicts it has (None when it is not open): the
+    language it is scored as, why it is not scored at all (`skipped`: "disabled", "language",
+    "generated", "binary", "too-large", "model", "error"; `reason` for some) and why the model
+    does not judge its language (`not_judged`), so a client can tell "nothing flagged" from
+    "nothing judged"."""
+    analysis = await ls.analyzer.current(uri)
+    if analysis is None:
+        return None
+    language = analysis.language
+    return {
+        "language": language,
+        "skipped": analysis.skipped,
+        "reason": analysis.reason,
+        "not_judged": engine.abstains(language) if engine is not None else None,
+    }
 
 
 class Commands(Feature):
