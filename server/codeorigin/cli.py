@@ -273,6 +273,10 @@ def run_scan(args: argparse.Namespace) -> int:
     if changed is not None:
         report = replace(report, change_description=changed[1])
     missing = _failed_paths(report, args.paths) or missing
+    for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline)):
+        if target is not None and report.read(target):
+            print(f"codeorigin scan: {flag} {target}: is a scanned file", file=sys.stderr)
+            return 2
     out = _rendered(args, report)
     if args.output is None:
         sys.stdout.write(out + "\n")
@@ -334,10 +338,12 @@ def _attributor(model: Model) -> Attributor | None:
     from codeorigin.model.manifest import ModelError
 
     try:
-        return Attributor(model)
+        attributor = Attributor(model)
+        attributor.warm_up()  # a graph onnxruntime cannot load is said now, not mid-report
     except ModelError as exc:
         print(f"codeorigin scan: --explain: {exc}; scanning without explanations", file=sys.stderr)
         return None
+    return attributor
 
 
 def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
@@ -420,6 +426,7 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         model = _load_model(args.model, args.threads or _default_threads())
         attributor = Attributor(model)
+        attributor.warm_up()
     except ModelError as exc:
         print(f"codeorigin explain: {exc}", file=sys.stderr)
         return 2

@@ -115,6 +115,13 @@ class ScanReport:
         """Spans that got a score (not generated)."""
         return sum(1 for f in self.files for s in f.spans if s.probability is not None)
 
+    def read(self, target: Path) -> bool:
+        """Whether the file `target` is one the scan read as code (a report or a baseline must
+        never be written over it)."""
+        return target.is_file() and any(
+            f.error is None and _same_file(target, f.path) for f in self.files
+        )
+
 
 @dataclass(frozen=True)
 class RepositorySummary:
@@ -439,3 +446,10 @@ def rooted(report: ScanReport, root: Path, cwd: Path) -> ScanReport:
                 pass
         files.append(f)
     return replace(report, files=tuple(files))
+
+
+def _same_file(a: Path, b: str) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # a report path that is no file here (`--repos` names its repository)
+        return False

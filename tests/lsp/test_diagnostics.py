@@ -140,6 +140,12 @@ async def test_unsupported_language_and_large_files_are_skipped(start: Start, ro
     text_uri = uri_in(root, "notes.txt")
     client.open(text_uri, "just some prose\n" * 20, language="plaintext")
     assert not (await client.published_for(text_uri, version=1)).diagnostics
+    # The client's log says why, once per language id (not per document or edit).
+    other_uri = uri_in(root, "more.txt")
+    client.open(other_uri, "more prose\n" * 20, language="plaintext")
+    await client.published_for(other_uri, version=1)
+    told = [m.message for m in client.log_messages if "does not read 'plaintext'" in m.message]
+    assert len(told) == 1 and "notes.txt is not scored" in told[0] and "python" in told[0]
 
     big_uri = uri_in(root, "big.py")
     client.open(big_uri, PY_DOC * 3)

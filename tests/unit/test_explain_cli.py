@@ -8,7 +8,9 @@ explanation must put the planted line first.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from importlib import resources
@@ -165,3 +167,31 @@ def test_explain_shows_what_scan_shows(tmp_path: Path, tiny_ig_model_dir: Path) 
     assert not padded, padded
     if "approximate" in res.stdout:
         assert "raise --steps for a closer one" in res.stdout
+
+
+def test_a_gradient_graph_that_onnxruntime_cannot_load(
+    doc: Path, tiny_ig_model_dir: Path, tmp_path: Path
+) -> None:
+    """gradient.onnx replaced by garbage with its manifest entry rewritten to match (so the
+    hashes pass): `explain` says the file is corrupted (exit 2); `scan --explain` and the markdown
+    summary scan without explanations and say why. No traceback."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_ig_model_dir, model)
+    garbage = b"not an onnx graph" * 64
+    (model / "gradient.onnx").write_bytes(garbage)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["files"]["gradient.onnx"] = {
+        "sha256": hashlib.sha256(garbage).hexdigest(),
+        "bytes": len(garbage),
+    }
+    (model / "manifest.json").write_text(json.dumps(manifest))
+
+    res = run("explain", f"{doc}::planted", "--model", str(model))
+    assert res.returncode == 2
+    assert "cannot load" in res.stderr and "corrupted" in res.stderr
+    assert "Traceback" not in res.stderr
+    for extra in (["--explain"], ["--format", "markdown"]):
+        res = run("scan", str(doc), "--model", str(model), "--exit-zero", *extra)
+        assert res.returncode == 0, res.stderr
+        assert "scanning without explanations" in res.stderr
+        assert "Traceback" not in res.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -149,3 +150,33 @@ def test_a_missing_or_corrupted_model_is_a_clear_usage_error(
     onnx.write_bytes(onnx.read_bytes()[: onnx.stat().st_size // 2])
     res = scan(str(tmp_path), "--model", str(broken))
     assert res.returncode == 2 and "truncated" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("calibration", None, "bad field"),
+        ("thresholds", [], "bad field"),
+        ("max_length", 0, "'max_length' must be at least 8"),
+        ("thresholds", {"llm": -1.0}, "'thresholds' must be probabilities"),
+        ("name", None, "'name' must be a non-empty string"),
+    ],
+)
+def test_a_manifest_with_a_bad_section_is_a_clear_usage_error(
+    tmp_path: Path, tiny_model_dir: Path, field: str, value: object, said: str
+) -> None:
+    """A section of the wrong type or a value out of range: one line naming it, exit 2 (not a
+    traceback, and not a model that scores with a threshold of -100%)."""
+    bad = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, bad)
+    manifest = json.loads((bad / "manifest.json").read_text())
+    manifest[field] = value
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    source = tmp_path / "a.py"
+    source.write_text("def f(a, b):\n    total = a + b\n    total *= 2\n    return total\n")
+
+    res = scan(str(source), "--model", str(bad))
+
+    assert res.returncode == 2, res.stderr
+    assert said in res.stderr and "manifest.json" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -110,3 +110,22 @@ def test_unreadable_files_and_folders(tmp_path: Path, tiny_model_dir: Path) -> N
             assert f"codeorigin scan: {named}: cannot read: Permission denied" in res.stderr
     finally:
         locked.chmod(0o755)  # so that pytest can remove it
+
+
+def test_a_report_or_baseline_never_replaces_a_scanned_file(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`-o a.py` or `--write-baseline a.py` naming a file the scan reads: refused (exit 2), the
+    source untouched. A report written into the scanned folder under another name is fine, and
+    scanning the folder again (which now holds that report) still writes it."""
+    (tmp_path / "a.py").write_text(GOOD)
+    for flag in ("-o", "--write-baseline"):
+        res = scan(str(tmp_path), "--model", str(tiny_model_dir), flag, str(tmp_path / "a.py"))
+        assert res.returncode == 2
+        assert ": is a scanned file" in res.stderr
+        assert (tmp_path / "a.py").read_text() == GOOD
+    for _ in range(2):
+        res = scan(str(tmp_path), "--model", str(tiny_model_dir), "--exit-zero",
+                   "--format", "json", "-o", str(tmp_path / "report.json"))  # fmt: skip
+        assert res.returncode == 0, res.stderr
+    assert json.loads((tmp_path / "report.json").read_text())["files"]

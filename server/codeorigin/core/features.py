@@ -58,7 +58,6 @@ TOKEN_RE = re.compile(
 )
 _IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _COMMENT_START = ("#", "//", "/*", "*", "--", ";", "<!--")
-_INLINE_COMMENT = re.compile(r"\S.*?\s(#|//)\s")
 _DOC_QUOTES = ('"""', "'''")
 
 FIGURES: tuple[str, ...] = (

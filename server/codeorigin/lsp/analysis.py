@@ -133,6 +133,7 @@ class Analyzer:
         self._docs: dict[str, _Document] = {}
         self._ids = itertools.count(1)
         self._told: set[tuple[str, str]] = set()  # (uri, why it is not scored), said once
+        self._told_languages: set[str] = set()  # language ids codeorigin does not read, said once
 
     # Events ---------------------------------------------------------------------------------
 
@@ -285,6 +286,11 @@ class Analyzer:
         if not settings.enable:
             return replace(base, skipped="disabled")
         given = text_doc.language_id or ""
+        if language is None and given not in self._told_languages:
+            self._told_languages.add(given)  # in the client's log, once per language id
+            log.warning("%s is not scored: codeorigin does not read %s documents (it reads %s)",
+                        text_doc.filename or uri, repr(given) if given else "untyped",
+                        ", ".join(sorted(languages.LANGUAGES)))  # fmt: skip
         if language is None or not (
             settings.covers(given if languages.canonical(given) == language else language)
         ):

@@ -151,27 +151,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
     listed. Raises `ModelError` otherwise.
     """
     folder = Path(folder).expanduser()
-    if folder.is_file():
-        raise ModelError(
-            f"{folder} is a file: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a model "
-            "folder (the one holding manifest.json)."
-        )
-    if not folder.is_dir():
-        if "CODEORIGIN_MODEL" not in os.environ and folder == default_model_dir():
-            raise ModelError(
-                "the shipped default model was not found: this codeorigin was installed without "
-                "it (it ships in a checkout's models/default; `pip install <checkout>` installs "
-                "it too). Set codeorigin.modelPath, --model or CODEORIGIN_MODEL to a model "
-                f"folder (one with a manifest.json). Looked in: {folder}"
-            )
-        raise ModelError(
-            f"model folder not found: {folder}. Set codeorigin.modelPath, --model or "
-            "CODEORIGIN_MODEL to a folder with a manifest.json, or leave them unset for the "
-            "shipped default model."
-        )
-    mpath = folder / MANIFEST
-    if not mpath.is_file():
-        raise ModelError(f"{folder} has no {MANIFEST}: it is not a codeorigin model folder.")
+    mpath = _manifest_path(folder)
     try:
         raw_bytes = mpath.read_bytes()
         raw = json.loads(raw_bytes.decode("utf-8"))
@@ -203,7 +183,11 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
         stacked = parse_stacked(raw) if raw["format_version"] == STACKED_FORMAT_VERSION else None
         abstain = parse_abstain(raw.get("abstain"))
-    except (KeyError, TypeError, ValueError) as exc:
+        model_name = raw.get("name", folder.name)
+        ig_steps = int(raw.get("attribution", {}).get("steps", 32))
+        _check_ranges(model_name, max_length, thresholds, ig_steps)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # AttributeError: a section that is not an object ("calibration": null, "thresholds": [])
         raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc
     needed = [scorer, tokenizer] + ([str(gradient)] if gradient else [])
     needed += stacked.files if stacked is not None else []
@@ -214,7 +198,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         _verify_files(folder, files)
     return Manifest(
         folder=folder,
-        name=str(raw.get("name", folder.name)),
+        name=model_name,
         max_length=max_length,
         tokenizer=tokenizer,
         layout_markers=bool(tok.get("layout_markers", False)),
@@ -223,12 +207,53 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         calibration=calibration,
         thresholds=thresholds,
         digest=hashlib.sha256(raw_bytes).hexdigest(),
-        ig_steps=int(raw.get("attribution", {}).get("steps", 32)),
+        ig_steps=ig_steps,
         stacked=stacked,
         abstain=abstain,
         change=change,
         raw=raw,
     )
+
+
+def _manifest_path(folder: Path) -> Path:
+    """`folder/manifest.json`, or `ModelError` saying what `folder` is instead of a model folder."""
+    if folder.is_file():
+        raise ModelError(
+            f"{folder} is a file: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a model "
+            "folder (the one holding manifest.json)."
+        )
+    if not folder.is_dir():
+        if "CODEORIGIN_MODEL" not in os.environ and folder == default_model_dir():
+            raise ModelError(
+                "the shipped default model was not found: this codeorigin was installed without "
+                "it (it ships in a checkout's models/default; `pip install <checkout>` installs "
+                "it too). Set codeorigin.modelPath, --model or CODEORIGIN_MODEL to a model "
+                f"folder (one with a manifest.json). Looked in: {folder}"
+            )
+        raise ModelError(
+            f"model folder not found: {folder}. Set codeorigin.modelPath, --model or "
+            "CODEORIGIN_MODEL to a folder with a manifest.json, or leave them unset for the "
+            "shipped default model."
+        )
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        raise ModelError(f"{folder} has no {MANIFEST}: it is not a codeorigin model folder.")
+    return mpath
+
+
+def _check_ranges(name: Any, max_length: int, thresholds: Thresholds, ig_steps: int) -> None:
+    """The values a model can only have in range; raises ValueError naming the field."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"'name' must be a non-empty string, not {name!r}")
+    if max_length < 8:
+        raise ValueError(f"'max_length' must be at least 8 tokens, not {max_length}")
+    if ig_steps < 1:
+        raise ValueError(f"'attribution.steps' must be at least 1, not {ig_steps}")
+    if not (0.0 <= thresholds.llm <= 1.0 and 0.0 <= thresholds.uncertain <= 1.0):
+        raise ValueError(
+            f"'thresholds' must be probabilities from 0 to 1, not "
+            f"{thresholds.llm} and {thresholds.uncertain}"
+        )  # (the languages' own are checked as they are read)
 
 
 def _check_versions(raw: Any, mpath: Path) -> None:
