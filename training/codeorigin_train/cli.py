@@ -1,15 +1,17 @@
 """`codeorigin-train`: build the dataset, train, calibrate, evaluate, export and write the card.
 
-Every option defaults to the current recipe, and `codeorigin-train all` runs it end to end: the
-dataset and the real-project human code, the bake-off (the MiniLM variants step by step and the
-first scratch BPE recipe), the pick by leave-one-source-out mean AUROC, the winner's full recipe
-(`Variant.full_recipe`) trained on every train row, then export to `models/default` with the
-model card. Steps write under the work folder (`--work`, default `training/work/`) and read what
-earlier steps wrote, so they can also be run one by one. Variants are named in
-`variants/registry.py`. `realcode`, `generate` and `paired` forward to
-`python -m codeorigin_train.data.realcode`, `python -m codeorigin_train.data.generate` and
-`python -m codeorigin_train.data.realcode.paired`; the analysis commands `heads`, `evaluate-samples`,
-`robustness`, `coderep-loso` and `deep-inputs` to their modules in `codeorigin_train.analysis`.
+Every option defaults to the current recipe, and `codeorigin-train all` runs the stacked model's
+transformer member end to end: the dataset and the real-project human code, the bake-off (the
+MiniLM variants step by step and the first scratch BPE recipe), the pick by leave-one-source-out
+mean AUROC, the winner's full recipe (`Variant.full_recipe`) trained on every train row, then
+export to `--out` with the model card (a folder that holds a stacked model, such as
+`models/default`, is refused before any of it). Steps write under the work folder (`--work`,
+default `training/work/`) and read what earlier steps wrote, so they can also be run one by one.
+Variants are named in `variants/registry.py`. The commands of `FORWARDED` run their modules
+(`python -m ...`) whole: their options go after their name, and only `-v` may come before it.
+A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
+cannot read) is one line, `codeorigin-train <command>: ...`, and exit status 2; `-v` shows the
+traceback. Each command imports what it needs, so `--help` loads no torch.
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ import json
 import logging
 import runpy
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeorigin_train.cli_parser import build_parser
-from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
-from codeorigin_train.fit.train import TrainConfig
 from codeorigin_train.fit.workdir import run_dir
-from codeorigin_train.variants import registry
-from codeorigin_train.variants.base import Variant
+
+# Each command imports what it needs, so `--help` and the data builders never load torch.
+if TYPE_CHECKING:
+    from codeorigin_train.fit.frames import SubsetConfig
+    from codeorigin_train.fit.train import TrainConfig
+    from codeorigin_train.variants.base import Variant
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +76,16 @@ def forward(module: str, argv: list[str]) -> int:
 
 def subset_config(args: argparse.Namespace, *, full: bool = False) -> SubsetConfig:
     """The rows of the bake-off (`full`: every train row, the same validation and test rows)."""
+    from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig
+
     return SubsetConfig(train_cap=FULL_TRAIN_CAP if full else args.train_cap, eval_cap=args.eval_cap,
                         unfreeze_train_cap=args.unfreeze_train_cap, seed=args.seed)  # fmt: skip
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The training loop's settings from the command line (defaults: `TrainConfig()`)."""
+    from codeorigin_train.fit.train import TrainConfig
+
     if not hasattr(args, "epochs") or not hasattr(args, "batch_size"):
         return TrainConfig(threads=args.threads, seed=args.seed)
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
@@ -94,12 +102,22 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def variant(args: argparse.Namespace, name: str) -> Variant:
+    from codeorigin_train.variants import registry
+
     return registry.get(name, **options(args))
+
+
+def dataset_rows(args: argparse.Namespace, *, full: bool = False) -> Any:
+    """The bake-off subset of the dataset (`full`: every train row); `InputError` when the
+    dataset is missing, unreadable or empty."""
+    from codeorigin_train.fit.frames import load_dataset, subset
+
+    return subset(load_dataset(args.dataset), subset_config(args, full=full))
 
 
 def bakeoff_rows(args: argparse.Namespace) -> Any:
     """The bake-off subset of the dataset."""
-    return subset(load_dataset(args.dataset), subset_config(args))
+    return dataset_rows(args)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
@@ -197,6 +215,9 @@ def cmd_ship(args: argparse.Namespace) -> int:
 def cmd_card(args: argparse.Namespace) -> int:
     """`metrics.json` and the card again (e.g. after LOSO folds that ran apart have finished)."""
     from codeorigin_train.card.metrics import write_metrics_and_card
+    from codeorigin_train.export.shipping import refuse_stacked
+
+    refuse_stacked(args.out, "a transformer's metrics.json and card")
 
     write_metrics_and_card(args.work, args.variant, args.out, options=options(args))
     print(f"wrote {args.out / 'metrics.json'} and {args.out / 'MODEL_CARD.md'}")
@@ -232,7 +253,7 @@ def cmd_scratch(args: argparse.Namespace) -> int:
         **{k: v for k, v in vars(args).items() if k in fields and k not in ("seed", "threads")}
     )
     # Lifting only the train cap keeps exactly the same validation and test rows as every variant.
-    sub = subset(load_dataset(args.dataset), subset_config(args, full=args.full_train))
+    sub = dataset_rows(args, full=args.full_train)
     name = args.name or (f"{NAME}-full" if args.full_train else NAME)
     v = ScratchBPE(name, cfg)
     if args.loso_only:
@@ -265,8 +286,10 @@ def cmd_all(args: argparse.Namespace) -> int:
     """The whole bake-off and the shipped model, as in training/README.md."""
     from codeorigin_train.card.metrics import bakeoff_table, pick
     from codeorigin_train.evaluation import runs
+    from codeorigin_train.export.shipping import refuse_stacked
     from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, first_recipe
 
+    refuse_stacked(args.out)  # before hours of training, not after them
     if not args.dataset.exists():
         cmd_dataset(args)
     _realcode(args)
@@ -284,7 +307,7 @@ def cmd_all(args: argparse.Namespace) -> int:
     if final is not None:
         # The winner's recipe on every train row (its LOSO figures are the recipe's on the subset:
         # four folds on every row did not fit 2 cores).
-        full = subset(load_dataset(args.dataset), subset_config(args, full=True))
+        full = dataset_rows(args, full=True)
         runs.run(final, full, args.work, loso=False)
         picked = final.name
     _ship(args, picked, card=True)
@@ -299,16 +322,66 @@ COMMANDS = {
 }  # fmt: skip
 
 
+#: A file or folder a command was told to read that is not there or cannot be read.
+MISSING_OR_UNREADABLE = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
+#: The only global option that may come before a forwarded command (its module has its own).
+BEFORE_FORWARDED = ("-v", "--verbose")
+
+
+def _before(parser: argparse.ArgumentParser, argv: list[str], command: str) -> list[str]:
+    """The arguments before the name of `command` (an option's value is never taken for it)."""
+    takes_value = {s for a in parser._actions for s in a.option_strings if a.nargs != 0}
+    i = 0
+    while i < len(argv) and argv[i] != command:
+        i += 2 if argv[i] in takes_value else 1
+    return argv[:i]
+
+
+def _input_error(exc: Exception) -> str | None:
+    """The one line to print for an input error a user can fix; None for any other error."""
+    from codeorigin_train.data.inputs import InputError
+
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, MISSING_OR_UNREADABLE):
+        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+    if type(exc).__module__.startswith("pyarrow"):  # a file pyarrow cannot read
+        return f"an input file is not readable: {(str(exc).splitlines() or [''])[0]}"
+    return None
+
+
+def run_command(command: str, verbose: bool, run: Callable[[], int]) -> int:
+    """`run()`; an input error is one line, `codeorigin-train <command>: ...`, and status 2
+    (with `verbose`, the traceback)."""
+    try:
+        return run()
+    except Exception as exc:
+        message = None if verbose else _input_error(exc)
+        if message is None:
+            raise
+        print(f"codeorigin-train {command}: {message}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] and argv[0] in FORWARDED:  # forwarded whole, options and --help included
-        return forward(FORWARDED[argv[0]], argv[1:])
-    args = build_parser(COMMANDS, list(FORWARDED)).parse_args(argv)
+    parser = build_parser(COMMANDS, list(FORWARDED))
+    known, rest = parser.parse_known_args(argv)
+    command = known.command
+    if command in FORWARDED:  # forwarded whole, options and --help included
+        before = [a for a in _before(parser, argv, command) if a not in BEFORE_FORWARDED]
+        if before:
+            parser.error(f"{' '.join(before)} before `{command}`: its options go after its name "
+                         f"(`codeorigin-train {command} --help`); only -v goes before it")  # fmt: skip
+        if known.verbose:
+            logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s: %(message)s")
+        return run_command(command, known.verbose, lambda: forward(FORWARDED[command], rest))
+    args = parser.parse_args(argv)
     if args.dataset is None:
         args.dataset = args.work / "dataset.parquet"
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s: %(message)s")  # fmt: skip
-    return int(COMMANDS[args.command](args) or 0)
+    return run_command(command, args.verbose, lambda: int(COMMANDS[command](args) or 0))
 
 
 if __name__ == "__main__":

@@ -9,20 +9,30 @@ from typing import Any
 
 from codeorigin_train.fit.workdir import DATA_ROOT, WORK
 
+DESCRIPTION = (
+    "Build the dataset, train, calibrate, evaluate and export codeorigin's models and write their "
+    "cards (training/README.md). Every option defaults to the current recipe."
+)
+EPILOG = (
+    "Global options go before the command. The commands from `realcode` on are forwarded whole to "
+    "their modules: their options, --help included, go after the command's name, and only -v may "
+    "come before it."
+)
 MINILM = ["frozen-plain", "frozen-layout", "unfreeze2-layout"]
 DEFAULT_VARIANT = "frozen-layout"
 HELP = {
-    "dataset": "build WORK/dataset.parquet from the native sources",
+    "dataset": "build WORK/dataset.parquet from the native sources (all of them: see "
+    "`python -m codeorigin_train.data.build --help` for the shipped transformer's ten)",
     "embed": "prepare variants (fill the frozen encoder's cache, learn a tokenizer)",
     "train": "train variants on the bake-off subset (MLflow-tracked)",
     "calibrate": "Platt scaling and thresholds on validation",
     "evaluate": "held-out, LOSO, ablation, baseline",
     "export": "export a run to a model folder (fp32 + int8 check + gradient graph)",
     "ship": "export a run and write metrics.json and MODEL_CARD.md",
-    "card": "write metrics.json and MODEL_CARD.md into the model folder",
+    "card": "write a transformer's metrics.json and MODEL_CARD.md into its model folder",
     "report": "write a trained run's metrics.json again from its weights and logits",
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
-    "all": "everything, with the defaults that produced the shipped model",
+    "all": "the stacked model's transformer member end to end, with the defaults that produced it",
     "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
     "generate": "LLM samples for the dataset (python -m codeorigin_train.data.generate)",
     "paired": "paired real-project evaluation (python -m codeorigin_train.data.realcode.paired)",
@@ -86,44 +96,47 @@ def _evaluate(sp: argparse.ArgumentParser) -> None:
 
 def _out(sp: argparse.ArgumentParser, default: str = DEFAULT_VARIANT) -> None:
     sp.add_argument("--variant", default=default, help="run name (under WORK/runs)")
-    sp.add_argument("--out", type=Path, default=Path("models/default"))
+    sp.add_argument("--out", type=Path, default=Path("models/default"),
+                    help="the model folder (default: %(default)s); one that holds a stacked model, "
+                    "as the shipped one does, is refused: give another")  # fmt: skip
     sp.add_argument("--extra-file", action="append", default=[],
                     help="a file already in the model folder to list in the manifest (repeatable)")  # fmt: skip
 
 
 def _scratch(sp: argparse.ArgumentParser) -> None:
-    """The recipe options (`ScratchConfig`; defaults: the best recipe of the LOSO screens)."""
-    from codeorigin_train.variants.scratch_bpe import ScratchConfig as C
-
+    """The recipe options. Those left out are `ScratchConfig`'s (`variants/scratch_bpe.py`: the
+    best recipe of the LOSO screens), read when the command runs: `--help` loads no torch."""
     add = sp.add_argument
+    recipe: dict[str, Any] = {"default": argparse.SUPPRESS}  # absent: the ScratchConfig default
     add("--no-loso", action="store_true")
-    add("--epochs", type=int, default=C.epochs)
+    add("--epochs", type=int, **recipe)
     add("--full-train", action="store_true",
         help="train on every train row (validation and test rows stay those of the bake-off subset)")  # fmt: skip
-    add("--realcode", dest="realcode_train", type=int, default=0, metavar="N",
-        help="add N real-project human functions (train projects) to training")  # fmt: skip
-    add("--realcode-val", type=int, default=C.realcode_val, metavar="N",
+    add("--realcode", dest="realcode_train", type=int, metavar="N", **recipe,
+        help="add N real-project human functions (train projects) to training (default 0)")  # fmt: skip
+    add("--realcode-val", type=int, metavar="N", **recipe,
         help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
-    add("--paired", dest="paired_train", type=int, default=C.paired_train, metavar="K",
+    add("--paired", dest="paired_train", type=int, metavar="K", **recipe,
         help="add the paired real-project functions of training projects: every human function "
         "and K LLM versions of each (WORK/paired.parquet); 0: none")  # fmt: skip
-    add("--paired-val", type=int, default=C.paired_val, metavar="K",
+    add("--paired-val", type=int, metavar="K", **recipe,
         help="the same for validation projects, into calibration; 0: none")  # fmt: skip
     add("--name", default=None, help="run folder name under runs/")
     add("--loso-only", action="store_true", help="only the leave-one-source-out folds (a screen)")
-    add("--loso-epochs", type=int, default=C.loso_epochs)
+    add("--loso-epochs", type=int, **recipe)
     add("--loso-sources", nargs="+", default=None, help="held-out sources of the folds")
-    add("--vocab-size", type=int, default=C.vocab_size)
-    add("--mask-prob", type=float, default=C.mask_prob)
-    add("--strip-prob", type=float, default=C.strip_prob)
-    add("--random-window", action=argparse.BooleanOptionalAction, default=C.random_window)
-    add("--eval-windows", action=argparse.BooleanOptionalAction, default=C.eval_windows)
-    add("--weight-decay", type=float, default=C.weight_decay)
-    add("--dropout", type=float, default=C.dropout)
+    add("--vocab-size", type=int, **recipe)
+    add("--mask-prob", type=float, **recipe)
+    add("--strip-prob", type=float, **recipe)
+    add("--random-window", action=argparse.BooleanOptionalAction, **recipe)
+    add("--eval-windows", action=argparse.BooleanOptionalAction, **recipe)
+    add("--weight-decay", type=float, **recipe)
+    add("--dropout", type=float, **recipe)
     add("--threshold-confidence", type=lambda v: None if v.lower() == "none" else float(v),
-        default=C.threshold_confidence, metavar="P|none",
+        metavar="P|none", **recipe,
         help="the 1%%-FPR threshold holds on unseen humans with this probability; none: exactly 1%% "
         "of validation humans (the shipped model)")  # fmt: skip
+    sp.epilog = "A recipe option left out takes the default of ScratchConfig (variants/scratch_bpe.py)."
 
 
 def _global(p: argparse.ArgumentParser, default: Any) -> None:
@@ -138,9 +151,12 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The parser: global options, then one sub-parser per command of `commands`; `forwarded`
     commands are listed for `--help` (they never reach the parser)."""
-    p = argparse.ArgumentParser(prog="codeorigin-train", description=__doc__.split("\n", 1)[0])
+    p = argparse.ArgumentParser(prog="codeorigin-train", description=DESCRIPTION, epilog=EPILOG)
     _global(p, None)
-    p.add_argument("--data-root", type=Path, default=DATA_ROOT)
+    p.add_argument("--data-root", type=Path, default=DATA_ROOT,
+                   help="the shared data folder that `dataset` and `all` read (default: "
+                   "%(default)s; `agentic*` and `paired` take their own --data-root after their "
+                   "name, default ../shared/data from the current folder)")  # fmt: skip
     p.add_argument(
         "--train-cap", type=int, default=700, help="train rows per (source, label) embedded"
     )
@@ -150,7 +166,8 @@ def build_parser(
     p.add_argument("--unfreeze-train-cap", type=int, default=60)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="debug logging, and a traceback instead of the one-line input error")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
     extra: dict[str, list[Callable[..., None]]] = {
         "embed": [lambda sp: _variants(sp, MINILM)],

@@ -63,7 +63,7 @@ def judge(variant: pd.DataFrame, reference: pd.DataFrame, k: int = 5) -> dict[st
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     p = argparse.ArgumentParser(prog="python -m codeorigin_train.analysis.agentic_choices",
-                                description=__doc__.split("\n")[0])  # fmt: skip
+                                description=__doc__.split("\n\n")[0])  # fmt: skip
     p.add_argument("variants", nargs="+", type=Path)
     p.add_argument("--reference", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--per-change-cap", type=int, default=0,

@@ -92,7 +92,7 @@ def plot(arms: list[dict[str, Any]], out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = common.parser(TOOL, __doc__)
+    p = common.parser(TOOL, __doc__, command="coderep-loso")
     p.add_argument("--bases", nargs="+", default=["char-ngram", "scratch-bpe"])
     p.add_argument("--kind", choices=list(coderep.REPRESENTATIONS), default="skel")
     p.add_argument("--train-cap", type=int, default=700)

@@ -26,9 +26,14 @@ MIN_LINES = 4  # the runtime's default (codeorigin.minLines)
 DEFAULT_DATASET = WORK / "dataset-v4.parquet"  # `codeorigin-train agentic-merge` writes it
 
 
-def parser(prog: str, doc: str, *, dataset: bool = True) -> argparse.ArgumentParser:
-    """The options every analysis command takes."""
-    p = argparse.ArgumentParser(prog=f"codeorigin-train {prog}", description=doc.split("\n\n")[0])
+def parser(
+    prog: str, doc: str, *, dataset: bool = True, command: str | None = None
+) -> argparse.ArgumentParser:
+    """The options every analysis command takes; `prog` names the output folder and the card's
+    record, `command` the command when it is another name (default: `prog`)."""
+    p = argparse.ArgumentParser(
+        prog=f"codeorigin-train {command or prog}", description=doc.split("\n\n")[0]
+    )
     p.add_argument("--model", type=Path, default=Path("models/default"),
                    help="a model folder (manifest.json) or a training run folder (runs/<name>)")  # fmt: skip
     if dataset:

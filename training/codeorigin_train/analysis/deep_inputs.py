@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis.common import auroc
+from codeorigin_train.data.inputs import read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def build_sample(agentic: Path, seed: int) -> pd.DataFrame:
     """Val and test agent rows with `MIN_LINES`+ lines, and human rows of each agent's
     repositories (about `HUMAN_PER_AGENT` per agent row, at most `CAP` rows in all);
     `agent_of_repo` names the agent whose repositories a row comes from."""
-    d = pd.read_parquet(agentic)
+    d = read_parquet(agentic, "--agentic", hint="`codeorigin-train agentic` writes it")
     e = d[d["split"].isin(["val", "test"]) & (d["n_lines"] >= MIN_LINES)]
     agents, humans = e[e["label"] == 1], e[e["label"] == 0]
     rng = np.random.default_rng(seed)

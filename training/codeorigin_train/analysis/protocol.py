@@ -9,7 +9,8 @@ The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merg
 real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
 training projects, `--realcode-val` of validation projects, every function of test projects).
 A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
-figures are those a user would see.
+figures are those a user would see. `--pool PATH` writes the pool once and reads it after;
+`--pool-only` stops there (what `stack` and `member` train on).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from codeorigin_train.data.inputs import read_parquet
 from codeorigin_train.evaluation.protocol import (
     FolderLearner,
     Learner,
@@ -63,10 +65,12 @@ def judged_mask(frame: pd.DataFrame) -> pd.Series:
 
 
 def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
-    """The dataset's rows and the real-project human functions, with the protocol's columns."""
+    """The dataset's rows and the real-project human functions, with the protocol's columns
+    (without `WORK/realcode.parquet`, a warning: the pool is then the dataset alone)."""
     from codeorigin_train.fit.frames import realcode_rows, take_by_project
 
-    df = pd.read_parquet(dataset)
+    hint = "dataset-v4: `codeorigin-train agentic-merge` writes it"
+    df = read_parquet(dataset, "--dataset", hint=hint)
     for col in KEEP:
         if col not in df:
             df[col] = None
@@ -74,7 +78,14 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
     df["repo"] = df["repo"].where(df["repo"].notna(), "")
     parts = [df[KEEP]]
     real = realcode_rows(work, set(df["language"]))
-    if real is not None:
+    if real is None:
+        log.warning("%s not found: the pool is built without the real-project human functions "
+                    "(the shipped model's pool holds 14,268 of them), so its figures are not the "
+                    "card's; build it first: `codeorigin-train realcode fetch --out %s` and "
+                    "`codeorigin-train realcode build --archives %s --out %s`",
+                    work / "realcode.parquet", work / "realcode", work / "realcode" / "archives",
+                    work / "realcode.parquet")  # fmt: skip
+    else:
         picked = pd.concat([
             take_by_project(real[real["split"] == "train"], cfg.realcode_train, cfg.seed),
             take_by_project(real[real["split"] == "val"], cfg.realcode_val, cfg.seed),
@@ -171,7 +182,9 @@ def learner_for(
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="codeorigin-train protocol", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="codeorigin-train protocol", description=__doc__.split("\n\n")[0]
+    )
     p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
@@ -191,11 +204,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "second linear member on the agentic corpus alone; C: the linear member's "
                    "regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
-    p.add_argument("--card", type=Path, help="record the results in this model folder's card")
+    p.add_argument("--card", type=Path,
+                   help="record the results in this model folder: rewrites analysis.protocol of "
+                   "its metrics.json and the analysis sections of its MODEL_CARD.md")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
     p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
     p.add_argument("--pool", type=Path,
                    help="the pool's parquet file: read when it exists, else built and written")
+    p.add_argument("--pool-only", action="store_true",
+                   help="write the pool (--pool) and stop: no learner is fitted")
     p.add_argument("--context", type=Path,
                    help="the context functions (`codeorigin-train agentic-context`): judged by "
                    "the main split and leave one agent out, the era-matched human code")
@@ -214,17 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = ProtocolConfig(**{k: getattr(args, k) for k in ProtocolConfig().__dict__})
     t0 = time.perf_counter()
+    if args.pool_only and args.pool is None:
+        raise SystemExit("codeorigin-train protocol: --pool-only writes the pool to --pool PATH")
     if args.pool is not None and args.pool.exists():
-        pool = pd.read_parquet(args.pool)
+        pool = read_parquet(args.pool, "--pool")
     else:
         pool = build_pool(args.dataset, args.work, cfg)
         if args.pool is not None:
             pool.to_parquet(args.pool, index=False)
     log.info("pool: %d rows (%d judged) in %.0f s", len(pool), pool["judged"].sum(),
              time.perf_counter() - t0)  # fmt: skip
+    if args.pool_only:
+        print(f"{args.pool}: {len(pool)} rows, {int(pool['judged'].sum())} judged")
+        return 0
     context = None
     if args.context is not None:
-        context = pd.read_parquet(args.context)
+        context = read_parquet(args.context, "--context",
+                               hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
         context = context[~context["code"].isin(set(pool["code"]))].assign(judged=True)
         log.info("context: %d functions of %d repositories", len(context), context["repo"].nunique())
     args.out.mkdir(parents=True, exist_ok=True)

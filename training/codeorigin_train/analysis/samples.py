@@ -30,14 +30,15 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis import common
+from codeorigin_train.data import inputs
 
 TOOL = "evaluate-samples"
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+def read_jsonl(path: Path, what: str = "JSONL file") -> list[dict[str, Any]]:
+    """The objects of `path`, one a line (`data.inputs.read_jsonl`: one line when it is
+    missing, not JSON or empty)."""
+    return inputs.read_jsonl(path, what)
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -134,7 +135,8 @@ def export_paired(
     paired: Path, out: Path, *, tasks: int, per_task: int, seed: int
 ) -> tuple[Path, Path]:
     """The test projects of the paired set as HumanEval-format problems and samples."""
-    df = pd.read_parquet(paired)
+    df = inputs.read_parquet(paired, "--export-paired",
+                             hint="`codeorigin-train paired build` writes it")  # fmt: skip
     df = df[df["split"] == "test"]
     rng = np.random.default_rng(seed)
     problems, samples = [], []
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                                                     per_task=args.per_task, seed=args.seed)  # fmt: skip
     if not args.problems or not args.samples:
         p.error("--problems and --samples (or --export-paired) are required")
-    df = functions(read_jsonl(args.problems), read_jsonl(args.samples))
+    df = functions(read_jsonl(args.problems, "--problems"), read_jsonl(args.samples, "--samples"))
     prob, threshold, name = common.probability_fn(args.model, args.threads)
     scored, res = judge(df, prob, threshold)
     scored.drop(columns=["code"]).to_csv(out / "scores.csv", index=False)

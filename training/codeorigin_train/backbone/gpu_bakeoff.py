@@ -193,7 +193,7 @@ def finetune_arm(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m codeorigin_train.backbone.gpu_bakeoff", description=__doc__.split("\n")[0]
+        prog="python -m codeorigin_train.backbone.gpu_bakeoff", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--work", type=Path, default=Path("training/work"),
                    help="dataset.parquet, realcode.parquet, paired.parquet")  # fmt: skip

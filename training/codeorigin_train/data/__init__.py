@@ -8,8 +8,9 @@ In: the data root (`/work/shared/data`), pinned real-project releases, a local L
 `splits` assigns group-aware splits; `build` puts it together and writes the parquet file that
 training reads. `realcode/` collects dated human functions of real projects and the paired
 benchmark functions; `generate` (with `generate_tasks`) writes LLM bodies for them; `fields`
-writes records out by attribute. Imports no other stage (`generate` loads the pretrained model
-through `backbone.source`).
+writes records out by attribute; `inputs` reads the files every stage's commands take, with one
+line (`InputError`) for a missing, unreadable or empty one. Imports no other stage (`generate`
+loads the pretrained model through `backbone.source`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
 from codeorigin_train.data.clean import DedupStats, clean_code, deduplicate, has_comments
+from codeorigin_train.data.inputs import InputError, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.sources import SOURCES, SourceCaps
 from codeorigin_train.data.splits import assign_splits
@@ -131,6 +133,12 @@ def _read_sources(
             )
         read_counts[name], unusable[name] = n_read, n_bad
         log.info("source %s: %d read, %d empty or not code", name, n_read, n_bad)
+    if not read_counts:
+        raise InputError(f"no source found under the data root {data_root} (none of the "
+                         f"{len(names)} source folders, such as {SOURCES[names[0]].folder}, "
+                         "is there): give --data-root, the shared data folder")  # fmt: skip
+    if not rows:
+        raise InputError(f"the sources under {data_root} hold no usable code")
     return rows, read_counts, unusable
 
 
@@ -156,7 +164,8 @@ def _drop_single_label_languages(
 
 def human_languages_of(realcode: Path) -> list[str]:
     """The languages of the human functions in a `realcode.parquet`."""
-    real = pd.read_parquet(realcode, columns=["language", "label"])
+    real = read_parquet(realcode, "real-project code", columns=["language", "label"],
+                        hint="`codeorigin-train realcode build` writes it")  # fmt: skip
     return sorted(set(real.loc[real["label"] == 0, "language"].astype(str)))
 
 
@@ -229,11 +238,12 @@ def build_dataset(
     """Build the dataset from the native files under `data_root` (one folder per source).
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning). `max_per_source`: a cap on samples per source that replaces the default
-    `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes sampling
-    and splits. With `drop_single_label_languages`, a language that ends up with only one label in
-    the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its
-    language alone would give the label away, unless it has LLM samples only and is one of
+    a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
+    dataset is never written). `max_per_source`: a cap on samples per source that replaces the
+    default `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes
+    sampling and splits. With `drop_single_label_languages`, a language that ends up with only one
+    label in the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped,
+    since its language alone would give the label away, unless it has LLM samples only and is one of
     `human_languages` (the languages of the dated real-project human code, which training adds:
     `human_languages_of`).
 
@@ -241,11 +251,16 @@ def build_dataset(
     """
     started = time.perf_counter()
     data_root = Path(data_root)
+    if not data_root.is_dir():
+        raise InputError(f"data root {data_root} not found: give --data-root, the shared data folder "
+                         "(../shared/data beside the checkout)")  # fmt: skip
     human_languages = tuple(human_languages)
     names = list(SOURCES) if sources is None else list(sources)
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
+    if not names:
+        raise InputError("no source named: give --sources NAME ..., or leave it out for all")
     caps = _caps_for(names, max_per_source)
 
     rows, read_counts, unusable = _read_sources(data_root, names)
@@ -354,12 +369,25 @@ def summary(df: pd.DataFrame) -> DatasetSummary:
     return DatasetSummary(_label_table(df, ["source", "language"]), by_split, build)
 
 
+#: The sources of the dataset the shipped transformer member (`scratch-bpe-full-real`) trained on:
+#: 26,077 rows. The default (every source of `SOURCES`) has five more.
+TRANSFORMER_SOURCES = ("semeval", "codenet", "classeval", "mbpp-deepseek", "codet", "gcj-java",
+                       "cpp-a0ms1n", "promises", "back3474", "codealpaca")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: build, save, print the summary."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--data-root", type=Path, required=True)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--sources", nargs="*", default=None)
+    """Command line: build, save, print the summary (a bad data root: one line, status 2)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m codeorigin_train.data.build", description=__doc__.split("\n", 1)[0]
+    )
+    parser.add_argument("--data-root", type=Path, required=True,
+                        help="the shared data folder, one folder per source (../shared/data)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: %(default)s")
+    parser.add_argument("--sources", nargs="*", default=None, choices=list(SOURCES),
+                        metavar="SOURCE",
+                        help=f"default: all {len(SOURCES)} sources; the shipped transformer member "
+                        f"trained on these {len(TRANSFORMER_SOURCES)}: "
+                        f"{' '.join(TRANSFORMER_SOURCES)}")  # fmt: skip
     parser.add_argument("--max-per-source", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep-single-label-languages", action="store_true")
@@ -371,14 +399,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    df = build_dataset(
-        args.data_root,
-        sources=args.sources,
-        max_per_source=args.max_per_source,
-        seed=args.seed,
-        drop_single_label_languages=not args.keep_single_label_languages,
-        human_languages=human_languages_of(args.realcode) if args.realcode else (),
-    )
+    try:
+        df = build_dataset(
+            args.data_root,
+            sources=args.sources,
+            max_per_source=args.max_per_source,
+            seed=args.seed,
+            drop_single_label_languages=not args.keep_single_label_languages,
+            human_languages=human_languages_of(args.realcode) if args.realcode else (),
+        )
+    except InputError as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
     out = save_dataset(df, args.out)
     # The summary is this command's output, so it goes to stdout.
     print(summary(df).to_markdown())

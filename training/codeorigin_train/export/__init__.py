@@ -3,6 +3,8 @@
 `folder` writes the ONNX scorer, tokenizer and manifest with a parity check against torch;
 `gradient` adds the Integrated Gradients graph, `ig_steps` measures its default step count,
 `quantize` the int8 copy; `shipping` is the one export path of every variant (`ship`: the folder,
-then `metrics.json` and the card through `card.metrics`). Imports `data`, `fit` and `evaluation`;
-a variant only through its interface (`variants.base`, `variants.registry`).
+then `metrics.json` and the card through `card.metrics`); `stacked` writes a stacked model folder
+(`stack_rows`: the rows it is fitted on) and `member` retrains its transformer member. Imports
+`data`, `fit` and `evaluation`; a variant only through its interface (`variants.base`,
+`variants.registry`).
 """

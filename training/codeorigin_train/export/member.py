@@ -6,7 +6,7 @@ day: Python, Java and C++ contest and chat code plus 3,688 real-project Python f
 command trains the same recipe (`variants.scratch_bpe.shipped_config`: byte-level BPE of 8,192 tokens, a
 2-layer encoder of width 128 and the CodeOriginClassifier head, trained from scratch end to end)
 on the rows every protocol fit reads: the pool's train split with at most `--train-cap` rows per
-source and label, the real-project code whole (`export.stacked.training_frame`), in every
+source and label, the real-project code whole (`export.stack_rows.training_frame`), in every
 language of the pool.
 
 **The agentic corpus is left out of every split**, so the member never sees an agent's function
@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.export.stacked import auroc, training_frame
+from codeorigin_train.export.stack_rows import training_frame
+from codeorigin_train.export.stacked import auroc
 from codeorigin_train.fit.crossfit import SOURCE as AGENTIC_SOURCE
 
 log = logging.getLogger("codeorigin_train.member")
@@ -68,13 +69,15 @@ def by_group(frame: pd.DataFrame, rows: np.ndarray, logits: np.ndarray) -> dict[
 
 def train_member(args: argparse.Namespace) -> dict[str, Any]:
     """Train, calibrate and export the member; what `member.json` records."""
+    from codeorigin_train.data.inputs import read_parquet
     from codeorigin_train.export.shipping import export_folder
     from codeorigin_train.fit import calibrate as cal
     from codeorigin_train.fit.frames import populations
     from codeorigin_train.variants import registry
 
     t0 = time.perf_counter()
-    frame = member_frame(pd.read_parquet(args.pool), args.train_cap)
+    hint = "`codeorigin-train protocol --pool PATH --pool-only` writes it"
+    frame = member_frame(read_parquet(args.pool, "--pool", hint=hint), args.train_cap)
     shipped = registry.get(FAMILY).full_recipe()  # the shipped member's recipe
     cfg = replace(
         shipped.cfg, epochs=args.epochs, vocab_size=args.vocab_size, seed=args.seed,  # type: ignore[union-attr]
@@ -118,7 +121,9 @@ def train_member(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeorigin-train member", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="codeorigin-train member", description=__doc__.split("\n\n")[0]
+    )
     p.add_argument("--pool", type=Path, required=True, help="the protocol's pool (parquet)")
     p.add_argument("--out", type=Path, required=True, help="the transformer folder to write")
     p.add_argument("--work", type=Path, default=Path("training/work/runs"),

@@ -157,9 +157,10 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     return record
 
 
-def refuse_stacked(out: Path) -> None:
-    """Exporting a transformer replaces the model in `out`: never a stacked one (the shipped
-    `models/default` is, since 2026-11-24), whose members and stacker it would silently drop."""
+def refuse_stacked(out: Path, doing: str = "exporting a transformer") -> None:
+    """Exporting a transformer replaces the model in `out`, and its card replaces the card: never
+    a stacked one (the shipped `models/default` is, since 2026-11-24), whose members, stacker and
+    card it would silently drop. `doing` says what would replace it."""
     manifest = out / "manifest.json"
     try:
         members = json.loads(manifest.read_text(encoding="utf-8")).get("members")
@@ -167,10 +168,10 @@ def refuse_stacked(out: Path) -> None:
         return
     if members:
         raise SystemExit(
-            f"codeorigin-train: {out} holds a stacked model, which exporting a transformer would "
-            "replace: export it to another folder (--out training/work/transformer), the "
-            "stacked model's transformer member, and build the stacked folder with "
-            "`codeorigin-train stack` (training/README.md, \"The stacked model, shipped\")"
+            f"codeorigin-train: {out} holds a stacked model, which {doing} would "
+            "replace: give --out another folder (training/work/transformer, the stacked "
+            "model's transformer member); `codeorigin-train stack` builds the stacked folder "
+            "(training/README.md, \"The stacked model, shipped as models/default\")"
         )
 
 

@@ -50,6 +50,8 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
+from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
+from codeorigin_train.export.stack_rows import extra_humans, training_frame
 from codeorigin_train.fit.balance import structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
@@ -261,30 +263,6 @@ def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
     return frame[frame["split"] == split].reset_index(drop=True)
 
 
-def _humans(path: Path | None, train: pd.DataFrame) -> pd.DataFrame | None:
-    """Extra held-out human rows for the thresholds (columns code, language; label 0 if given):
-    a frame's rows outside its train split, or, for `realcode.parquet` (no split), the rows of its
-    validation and test projects (`data.splits.split_of`, the project split every run uses); any
-    text the members trained on is dropped."""
-    if path is None:
-        return None
-    from codeorigin_train.data.splits import split_of
-    from codeorigin_train.fit.frames import REALCODE_FRACTIONS
-
-    extra = pd.read_parquet(path)
-    if "label" in extra:
-        extra = extra[extra["label"] == 0]
-    if "split" not in extra and "group" in extra:
-        extra = extra.assign(
-            split=extra["group"].map(lambda g: split_of(str(g), 0, REALCODE_FRACTIONS))
-        )
-    if "split" in extra:
-        extra = extra[extra["split"] != "train"]
-    seen = {text_hash(normalize_text(c)) for c in train["code"]}
-    keep = [text_hash(normalize_text(c)) not in seen for c in extra["code"]]
-    return extra[keep].reset_index(drop=True)
-
-
 def _members(
     rows: pd.DataFrame, variant: Variant, transformer: Path, work: Path, threads: int
 ) -> dict[str, np.ndarray]:
@@ -296,19 +274,6 @@ def _members(
     }
 
 
-def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
-    """The frame with its train split as every protocol fit reads it (`training_rows`: at most
-    `cap` rows per source and label, the agentic corpus and the real-project code whole), so the
-    shipped model is the recipe the protocol measured; 0: no cap."""
-    from codeorigin_train.evaluation.protocol import ProtocolConfig, training_rows
-
-    if cap <= 0:
-        return frame
-    train, _ = training_rows(frame, ProtocolConfig(train_cap=cap))
-    rest = frame[frame["split"] != "train"]
-    return pd.concat([train, rest]).sort_index().reset_index(drop=True)
-
-
 def _thresholds(
     args: argparse.Namespace,
     fit: StackFit,
@@ -316,6 +281,7 @@ def _thresholds(
     train: pd.DataFrame,
     variant: Variant,
     unseen_scored: tuple[pd.DataFrame, np.ndarray],
+    humans: pd.DataFrame | None,
 ) -> Any:
     """The per-language thresholds (`fit.stacker.language_thresholds`) on the calibration rows'
     out-of-fold stacked probabilities, the `--humans` rows and the unseen sources' humans."""
@@ -334,7 +300,7 @@ def _thresholds(
                                                       work / "transformer-logits.parquet", args.threads),
                     "linear": unseen_logits}  # fmt: skip
         unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
-    extra = _humans(args.humans, train)
+    extra = extra_humans(humans, train)
     if extra is not None and len(extra):
         m_extra = _members(extra, variant, args.transformer, work, args.threads)
         p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
@@ -347,13 +313,20 @@ def _thresholds(
 
 
 def stack(args: argparse.Namespace) -> dict[str, Any]:
-    """Every step of the module docstring; returns what `stack.json` records."""
-    frame = training_frame(pd.read_parquet(args.dataset).reset_index(drop=True), args.train_cap)
+    """Every step of the module docstring; returns what `stack.json` records. Its inputs are
+    checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
+    model_folder(args.transformer, "--transformer")
+    refuse_model_folder(args.out, force=args.force)
+    pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
+    dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
+    frame = training_frame(dataset.reset_index(drop=True), args.train_cap)
+    fragments = None if args.fragments is None else read_parquet(
+        args.fragments, "--fragments", hint="`codeorigin-train agentic-fragments` writes it")  # fmt: skip
+    humans = None if args.humans is None else read_parquet(args.humans, "--humans", empty_ok=True)
     work: Path = args.work
     run = work / "linear"
     run.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    fragments = pd.read_parquet(args.fragments) if args.fragments is not None else None
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
         frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
         args.balance_structure, args.unseen_source_humans is not None,
@@ -370,7 +343,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
     fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
                       folds=args.folds, c=args.c)  # fmt: skip
-    th = _thresholds(args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits))
+    th = _thresholds(
+        args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits), humans
+    )
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test)
     extra_manifest = {
@@ -439,7 +414,9 @@ def parser() -> argparse.ArgumentParser:
                    help="columns code,label,language,source,group,split")
     p.add_argument("--transformer", type=Path, default=Path("models/default"),
                    help="the transformer's model folder")
-    p.add_argument("--out", type=Path, required=True, help="the stacked model folder to write")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the stacked model folder to write (one that holds a model: with --force)")
+    p.add_argument("--force", action="store_true", help="replace the model already in --out")
     p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
     p.add_argument("--linear-run", type=Path, default=None,
                    help="a fitted linear run folder (skip training it)")

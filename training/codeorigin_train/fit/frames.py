@@ -33,8 +33,12 @@ class SubsetConfig:
 
 
 def load_dataset(path: Path = WORK / "dataset.parquet") -> pd.DataFrame:
-    """`dataset.parquet` with a fresh positional index."""
-    return pd.read_parquet(path).reset_index(drop=True)
+    """`dataset.parquet` with a fresh positional index; `data.inputs.InputError` when it is
+    missing, unreadable or empty."""
+    from codeorigin_train.data.inputs import read_parquet
+
+    hint = "--dataset; `codeorigin-train dataset` writes WORK/dataset.parquet"
+    return read_parquet(path, "dataset", hint=hint).reset_index(drop=True)
 
 
 def subset(df: pd.DataFrame, cfg: SubsetConfig) -> pd.DataFrame:

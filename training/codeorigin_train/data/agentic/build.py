@@ -133,7 +133,8 @@ def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentPars
     """The arguments of the builders that read the shared folder beside the corpus (fragments,
     context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n")[0])
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"))
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                   help="the shared data folder (default: %(default)s, from the current folder)")
     p.add_argument("--out", type=Path, default=Path("training/work") / out)
     p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
     return p
@@ -169,7 +170,8 @@ def summary(df: pd.DataFrame) -> dict:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="codeorigin-train agentic", description=__doc__.split("\n")[0])
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help=f"the shared data folder (reads {FOLDER}/ in it)")
+                   help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
+                   "from the current folder)")
     p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
     p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))

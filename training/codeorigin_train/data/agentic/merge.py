@@ -22,6 +22,7 @@ import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
 from codeorigin_train.data.clean import deduplicate
+from codeorigin_train.data.inputs import read_parquet
 from codeorigin_train.data.splits import capped
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                        dest=name, type=int, default=value)  # fmt: skip
     args = p.parse_args(argv)
     caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
-    dataset = pd.read_parquet(args.dataset)
-    agentic = pd.read_parquet(args.agentic)
+    hint = "e.g. dataset-v3: `python -m codeorigin_train.data.build --realcode ...` writes it"
+    dataset = read_parquet(args.dataset, "--dataset", hint=hint)
+    agentic = read_parquet(args.agentic, "--agentic", hint="`codeorigin-train agentic` writes it")
     df, record = merge(dataset, agentic, caps)
     for col in PROVENANCE:
         if col not in df:

@@ -1,0 +1,84 @@
+"""The files a command reads, checked where they are read: a missing, unreadable or empty input
+is the user's to fix, so it raises `InputError` with a message that names the file and the
+command that writes it, and `codeorigin-train` prints that one line instead of a traceback.
+
+    frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+class InputError(Exception):
+    """Bad input a user can fix. `codeorigin-train` prints `codeorigin-train <command>: <message>`
+    and exits with status 2 (with `-v`, the traceback)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def read_parquet(
+    path: Path, what: str = "dataset", *, hint: str = "", empty_ok: bool = False,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The parquet file `path`. `InputError` when it does not exist, is not a parquet file or
+    (unless `empty_ok`) holds no rows; `what` names the file in the message and `hint` (which
+    command writes it, which option names it) follows in parentheses."""
+    path = Path(path)
+    built_by = f" ({hint})" if hint else ""
+    if not path.is_file():
+        raise InputError(f"{what} {path} not found{built_by}")
+    try:
+        df = pd.read_parquet(path, columns=list(columns) if columns is not None else None)
+    except (OSError, ValueError, TypeError, NotImplementedError) as exc:  # pyarrow's errors
+        detail = _first_line(exc).rpartition(f"'{path}': ")[2]  # the path once is enough
+        raise InputError(f"{what} {path} is not a readable parquet file: {detail}") from exc
+    if df.empty and not empty_ok:
+        raise InputError(f"{what} {path} holds no rows{built_by}")
+    return df
+
+
+def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
+    """The JSON objects of the lines of `path`; `InputError` when it does not exist, a line is
+    not a JSON object, or it holds none."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} not found")
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"{what} {path}, line {n}: not JSON ({_first_line(exc)})") from exc
+        if not isinstance(row, dict):
+            raise InputError(f"{what} {path}, line {n}: not a JSON object")
+        rows.append(row)
+    if not rows:
+        raise InputError(f"{what} {path} holds no rows")
+    return rows
+
+
+def model_folder(path: Path, option: str) -> Path:
+    """`path` when it holds a model (`manifest.json`); `InputError` otherwise."""
+    if not (Path(path) / "manifest.json").is_file():
+        raise InputError(f"{option} {path}: no model folder there (no manifest.json)")
+    return Path(path)
+
+
+def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> None:
+    """`InputError` when `out` already holds a model (`manifest.json`) and not `force`: a new
+    model goes to a folder of its own, to be compared with the one it would replace."""
+    if (Path(out) / "manifest.json").exists() and not force:
+        raise InputError(
+            f"{option} {out} already holds a model (manifest.json): write the new one to another "
+            "folder (e.g. --out models/candidate) and compare them, or give --force to replace it"
+        )
