@@ -11,7 +11,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from codeorigin.changes import Changes
 
 _HEAD = "\0head"  # `--diff` without REV
 Found = tuple[dict[Path, frozenset[int]], str]  # changed lines per file, and a description
@@ -39,32 +42,88 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 
 def changes(args: argparse.Namespace) -> Found | None:
     """The changed lines `--diff`/`--diff-file` name, with their description; None when neither
-    is given. Prints the reason and raises SystemExit(2) when the change cannot be read."""
+    is given. Prints the reason and raises SystemExit(2) when the change cannot be read, and
+    says on stderr which files of the change it cannot read (a link loop, a FIFO, a folder it
+    may not list, a submodule)."""
     from codeorigin import changes as git_changes
 
     if args.diff is None and args.diff_file is None:
         return None
     if args.ray is not None or args.repos is not None:
         _fail("--diff and --diff-file scan one working tree; they cannot go with --ray or --repos")
+    max_bytes = getattr(args, "max_file_bytes", None)
     try:
         if args.diff_file is not None:
-            return _from_patch(args.diff_file)
-        rev = None if args.diff == _HEAD else args.diff
-        if rev is not None and not _is_revision(rev) and Path(rev).exists():
-            args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
-            rev = None
-        found = git_changes.from_git(rev)
-        root = git_changes.repository_root(Path.cwd())
+            found = _from_patch(args.diff_file, max_bytes)
+        else:
+            found = _from_git(args, max_bytes)
     except git_changes.ChangeError as exc:
         _fail(str(exc))
+    subs = _say_skipped(found.skipped, args.paths)
+    if subs:  # the report says it too: "no line of a file codeorigin reads" would mislead
+        return found.lines, f"{found.description}; not following the changes inside {subs}"
+    return found.lines, found.description
+
+
+def _from_git(args: argparse.Namespace, max_bytes: int | None) -> Changes:
+    from codeorigin import changes as git_changes
+
+    rev = None if args.diff == _HEAD else args.diff
+    if rev is not None and not _is_revision(rev) and Path(rev).exists():
+        args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
+        rev = None
+    found = git_changes.from_git(rev, mapping=_mapping(args), max_bytes=max_bytes)
+    root = git_changes.repository_root(Path.cwd())
     for path in args.paths:
         where = Path(os.path.abspath(path))
         if where != root and root not in where.parents:
             _fail(f"{path} is outside the git repository whose change --diff judges ({root})")
-    return found.lines, found.description
+    return found
 
 
-def _from_patch(name: str) -> Found:
+def _mapping(args: argparse.Namespace) -> dict[str, str]:
+    """`--extension EXT=LANG`: which files are in a language codeorigin reads. One that is not
+    well formed maps nothing here: the scan says what is wrong with it."""
+    from codeorigin.core.languages import parse_mapping
+
+    try:
+        return parse_mapping(getattr(args, "extension", None) or [])
+    except ValueError:
+        return {}
+
+
+def _say_skipped(skipped: dict[Path, str], paths: list[Path]) -> str:
+    """One line on stderr per file or folder of the change that cannot be read, under `paths`
+    (everywhere when none is given), as a scan lists what it skips; the submodules among them,
+    for the report (`sub`, `sub and lib/other`), or ""."""
+    from codeorigin.changes import SUBMODULE
+
+    roots = [_real(p) for p in paths]
+    subs = []
+    for path, why in sorted(skipped.items()):
+        if not roots or any(path == r or r in path.parents for r in roots):
+            print(f"codeorigin scan: {_shown(path)}: skipped: {why}", file=sys.stderr)
+            subs += [_shown(path)] if why == SUBMODULE else []
+    names = ", ".join(subs[:-1]) + " and " + subs[-1] if len(subs) > 1 else "".join(subs)
+    return f"submodule{'s' if len(subs) > 1 else ''} {names}" if subs else ""
+
+
+def _real(path: Path) -> Path:
+    """`path` resolved as the change's paths are (a link loop: as it is written)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def _from_patch(name: str, max_bytes: int | None) -> Changes:
     from codeorigin import changes as git_changes
 
     if name == "-":
@@ -77,8 +136,7 @@ def _from_patch(name: str) -> Found:
                 f"--diff-file: cannot read {name}: {exc.strerror or exc}"
             ) from exc
         label = name
-    found = git_changes.from_patch(text, name=label)
-    return found.lines, found.description
+    return git_changes.from_patch(text, name=label, max_bytes=max_bytes)
 
 
 def _is_revision(rev: str) -> bool:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-_DIFF_GIT = re.compile(r'^diff --git "?a/(.*?)"? "?b/(.*?)"?$')
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -38,16 +37,92 @@ class FileDiff:
         return self.status == "R"
 
 
+# git's C-style quoting of a path (quote.c, `core.quotePath`): these escapes, and any other byte as
+# three octal digits (`\303\274` is the UTF-8 of `ü`).
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+_OCTAL = re.compile(r"[0-3][0-7]{2}")
+
+
+def unquote(text: str) -> tuple[str, str] | None:
+    """The path quoted at the start of `text` as git quotes one (`"a/\\303\\274n\\"i.py"`), and
+    what follows the closing quote; None when `text` does not start with such a quoted string.
+    The bytes are read as UTF-8; bytes that are not (a file name in another encoding) become
+    surrogates (`surrogateescape`), which name the same file to the operating system."""
+    if not text.startswith('"'):
+        return None
+    out = bytearray()
+    i = 1
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            return out.decode("utf-8", "surrogateescape"), text[i + 1 :]
+        if ch != "\\":
+            out += ch.encode("utf-8", "surrogateescape")
+            i += 1
+        elif text[i + 1 : i + 2] in _ESCAPES:
+            out.append(_ESCAPES[text[i + 1]])
+            i += 2
+        elif _OCTAL.match(text, i + 1):
+            out.append(int(text[i + 1 : i + 4], 8))
+            i += 4
+        else:
+            return None
+    return None
+
+
+def _name(raw: str) -> str:
+    """A path as git writes it after `rename from`, `rename to`: quoted or as it is."""
+    quoted = unquote(raw)
+    return quoted[0] if quoted is not None and not quoted[1].strip() else raw
+
+
 def _strip_prefix(raw: str) -> str | None:
-    """`a/x` or `b/x` -> `x`; `/dev/null` -> None; a path without prefix stays as it is."""
-    value = raw.split("\t", 1)[0].strip()
-    if value.startswith('"') and value.endswith('"'):
-        value = value[1:-1]
+    """`a/x` or `b/x` -> `x`; `/dev/null` -> None; a path without prefix stays as it is. A
+    quoted path (`"b/we\\"ird.py"`) is unquoted; what follows it or a tab (a date) is not the
+    path."""
+    quoted = unquote(raw)
+    if quoted is not None:
+        value = quoted[0]
+    elif "\t" in raw:  # git ends a name that holds a space with a tab; `diff -u` adds a date
+        value = raw.split("\t", 1)[0]
+    else:
+        value = raw.strip()
+    if quoted is None and len(value) > 1 and value[0] == value[-1] == '"':
+        value = value[1:-1]  # not as git quotes: the quotes alone go
     if value == "/dev/null":
         return None
     if value[:2] in ("a/", "b/"):
         return value[2:]
     return value
+
+
+def _git_header(rest: str) -> tuple[str, str] | None:
+    """The two paths of a `diff --git a/X b/Y` line (`rest`: after `diff --git `), each quoted
+    or not, their `a/` and `b/` removed; None when they cannot be told apart."""
+    first = unquote(rest)
+    if first is not None:
+        a, tail = first
+        if not tail.startswith(" "):
+            return None
+        second = unquote(tail[1:])
+        b = tail[1:] if second is None else second[0] if not second[1] else None
+    elif '"' in rest:  # `a/plain "b/quoted"`: an unquoted path holds no quote
+        at = rest.index('"')
+        a, quoted = rest[: at - 1], unquote(rest[at:])
+        b = quoted[0] if quoted is not None and not quoted[1] and rest[at - 1 : at] == " " else None
+    else:
+        # Both unquoted: a space may be in either. A path that did not change is written twice
+        # (`a/x y b/x y`); a renamed one has `rename from`/`rename to` lines that say it.
+        half = (len(rest) - 1) // 2
+        if rest[half : half + 1] == " " and rest[2:half] == rest[half + 3 :]:
+            a, b = rest[:half], rest[half + 1 :]
+        elif " b/" in rest:
+            a, b = rest.split(" b/", 1)[0], "b/" + rest.split(" b/", 1)[1]
+        else:
+            return None
+    if b is None or a[:2] != "a/" or b[:2] != "b/":
+        return None
+    return a[2:], b[2:]
 
 
 class _Reader:
@@ -66,9 +141,9 @@ class _Reader:
 
     def header(self, line: str, number: int) -> None:
         f = self.current
-        m = _DIFF_GIT.match(line)
-        if m:
-            self.start(m.group(1), m.group(2))
+        names = _git_header(line[len("diff --git ") :]) if line.startswith("diff --git ") else None
+        if names is not None:
+            self.start(*names)
             return
         if f is None:
             if line.startswith("--- "):
@@ -79,9 +154,9 @@ class _Reader:
         elif line.startswith("deleted file mode"):
             f.status, f.path = "D", None
         elif line.startswith("rename from "):
-            f.status, f.old_path = "R", line[len("rename from ") :]
+            f.status, f.old_path = "R", _name(line[len("rename from ") :])
         elif line.startswith("rename to "):
-            f.status, f.path = "R", line[len("rename to ") :]
+            f.status, f.path = "R", _name(line[len("rename to ") :])
         elif line.startswith("Binary files ") or line.startswith("GIT binary patch"):
             f.binary = True
         elif line.startswith("--- "):

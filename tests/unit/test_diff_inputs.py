@@ -1,0 +1,217 @@
+"""`scan --diff` and `--diff-file` on the inputs a change can hold besides plain code, through the
+real command line and real git: file names git quotes (`"\\303\\274n\\303\\257.py"`, a quote, a tab,
+a newline, a name that is not UTF-8), untracked files that must not be read (a data file, one
+over the size limit), link loops and FIFOs, a range where one revision is wanted, a folder that
+cannot be read and a submodule. Each is judged, or skipped with a one-line reason while the rest
+of the change is still judged; none hangs (the scans run with a time limit) or shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.cli import scan, unprivileged
+from helpers.gitrepo import OTHER, git, init_repo, make_repo
+
+BODY = """def base(a):
+    b = a + 1
+    c = b * 2
+    return c + a
+"""
+ADDED = """
+
+def added(x):
+    y = x * 3
+    z = y - 1
+    return z + y
+"""
+# Names git writes quoted, with C escapes: non-ASCII bytes in octal, a quote, a tab, a newline,
+# a backslash, and bytes that are not UTF-8 (Linux keeps any byte in a name).
+QUOTED = ["ünï.py", 'we"ird.py', "tab\tname.py", "new\nline.py", "back\\slash.py", "sp ace.py"]
+LATIN1 = os.fsdecode(b"caf\xe9.py")
+
+
+def _report(res: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return json.loads(res.stdout)
+
+
+def _spans(report: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(f["path"], s["name"]) for f in report["files"] for s in f["spans"]}
+
+
+def _pipe_scan(patch: bytes, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`git diff | codeorigin scan --diff-file - ARGS`: the patch as git's bytes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff-file", "-", *args],
+        input=patch, capture_output=True, cwd=cwd, timeout=120,
+    )  # fmt: skip
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+def test_names_git_quotes_are_judged_by_diff_and_diff_file(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    root = init_repo(tmp_path / "repo")
+    names = [*QUOTED, *([LATIN1] if sys.platform == "linux" else [])]
+    text = {name: OTHER if name == "back\\slash.py" else BODY for name in names}
+    for name in names:
+        (root / name).write_text(text[name])
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    for name in names:
+        (root / name).write_text(text[name] + ADDED)
+    git(root, "mv", "back\\slash.py", 'mo"ved\tto.py')  # a rename between quoted names
+    want = {(name, "added") for name in names if name != "back\\slash.py"}
+    want.add(('mo"ved\tto.py', "added"))
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    from_git = _report(scan("--diff", *args, cwd=root))
+    assert _spans(from_git) == want
+    for config in ("core.quotePath=true", "core.quotePath=false"):
+        patch = subprocess.run(["git", "-c", config, "diff", "-M", "HEAD"], cwd=root,
+                               capture_output=True, check=True).stdout  # fmt: skip
+        assert _spans(_report(_pipe_scan(patch, *args, cwd=root))) == want, config
+
+
+# The command line in this interpreter, with a watch: opening the data file ends it, and the peak
+# memory (Linux's VmHWM, in KiB: this process's own, where ru_maxrss counts its parent's too) is
+# written to the file named first.
+WATCHED = """
+import sys
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].endswith("data.bin"):
+        raise SystemExit(f"opened {args[0]}")
+sys.addaudithook(hook)
+from codeorigin.cli import main
+code = main(sys.argv[2:])
+with open("/proc/self/status") as status, open(sys.argv[1], "w") as out:
+    out.write(next(x for x in status if x.startswith("VmHWM:")).split()[1])
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="Linux's /proc tells the peak")
+def test_untracked_files_a_scan_would_not_read_are_not_read(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A large data file is never opened, and a source file over --max-file-bytes is not read
+    whole (both sparse: they cost no disk); the scan lists the source file as too large."""
+    root = make_repo(tmp_path)
+    (root / "new.py").write_text(BODY)
+    for name, size in (("data.bin", 400_000_000), ("big.py", 300_000_000)):
+        with (root / name).open("wb") as handle:
+            handle.truncate(size)
+    peak = tmp_path / "peak"
+    res = subprocess.run(
+        [sys.executable, "-c", WATCHED, str(peak), "scan", "--diff", "--format", "json",
+         "--exit-zero", "--model", str(tiny_model_dir)],
+        capture_output=True, text=True, cwd=root, timeout=120,
+    )  # fmt: skip
+    report = _report(res)
+    files = {f["path"]: f for f in report["files"]}
+    assert set(files) == {"big.py", "new.py"}
+    assert files["big.py"]["error"].startswith("larger than the size limit (300,000,000 > ")
+    assert _spans(report) >= {("new.py", "base")}
+    assert int(peak.read_text()) < 250_000  # KiB: the tiny model's scan needs about 90 MB
+
+
+def test_untracked_link_loops_and_fifos_are_skipped_with_the_reason(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    root = make_repo(tmp_path)
+    (root / "new.py").write_text(BODY)
+    (root / "l1.py").symlink_to("l2.py")
+    (root / "l2.py").symlink_to("l1.py")
+    os.mkfifo(root / "fifo")
+    (root / "pipe.py").symlink_to("fifo")
+    res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
+               cwd=root, timeout=60)  # fmt: skip
+    assert _spans(_report(res)) == {("new.py", "base")}
+    assert "codeorigin scan: l1.py: skipped: cannot read: Too many levels of symbolic links\n" in (
+        res.stderr
+    )
+    assert "codeorigin scan: pipe.py: skipped: not a regular file\n" in res.stderr
+
+
+def test_a_patch_naming_a_fifo_skips_it_and_judges_the_rest(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    root = make_repo(tmp_path)
+    (root / "new.py").write_text(BODY)
+    git(root, "add", "new.py")
+    (root / "other.py").write_text(OTHER + ADDED)
+    patch = git(root, "diff", "HEAD")
+    (root / "new.py").unlink()
+    os.mkfifo(root / "new.py")  # the patch's `+++ b/new.py` is now a FIFO: reading it blocks
+    res = _pipe_scan(patch.encode(), "--format", "json", "--exit-zero", "--model",
+                     str(tiny_model_dir), cwd=root)  # fmt: skip
+    assert _spans(_report(res)) == {("other.py", "added")}
+    assert "codeorigin scan: new.py: skipped: not a regular file\n" in res.stderr
+
+
+@pytest.mark.parametrize(("given", "left"), [("main...HEAD", "main"), ("HEAD~1..HEAD", "HEAD~1")])
+def test_a_range_is_refused_with_what_to_write(
+    tmp_path: Path, tiny_model_dir: Path, given: str, left: str
+) -> None:
+    root = make_repo(tmp_path)  # on `feature`, one commit past main
+    res = scan("--diff", given, "--model", str(tiny_model_dir), cwd=root)
+    assert res.returncode == 2
+    assert f"--diff takes one revision, not a range ('{given}'): write `--diff {left}`" in (
+        res.stderr
+    )
+    assert "git knows no such commit" not in res.stderr and "Traceback" not in res.stderr
+    # What it says to write works.
+    res = scan("--diff", left, "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
+               cwd=root)  # fmt: skip
+    assert _spans(_report(res)) == {("app.py", "keep"), ("app.py", "fresh")}
+
+
+def test_an_untracked_folder_that_cannot_be_read_is_listed_as_skipped(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    prefix = unprivileged()
+    root = make_repo(tmp_path)
+    (root / "new.py").write_text(BODY)
+    locked = root / "locked"
+    locked.mkdir()
+    (locked / "hidden.py").write_text(BODY)
+    locked.chmod(0)
+    try:
+        res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
+                   cwd=root, prefix=prefix)  # fmt: skip
+    finally:
+        locked.chmod(0o755)
+    assert _spans(_report(res)) == {("new.py", "base")}
+    assert "codeorigin scan: locked: skipped: cannot read: Permission denied\n" in res.stderr
+
+
+def test_a_change_inside_a_submodule_is_said_not_to_be_followed(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    inner = init_repo(tmp_path / "inner")
+    (inner / "lib.py").write_text(BODY)
+    git(inner, "add", "lib.py")
+    git(inner, "commit", "-qm", "lib")
+    root = init_repo(tmp_path / "super")
+    git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "sub")
+    git(root, "commit", "-qm", "with a submodule")
+    (root / "sub" / "lib.py").write_text(BODY + ADDED)
+    args = ("--exit-zero", "--model", str(tiny_model_dir))
+    said = "codeorigin scan: sub: skipped: a submodule, whose changes are not followed (run "
+    res = scan("--diff", *args, cwd=root)
+    assert res.returncode == 0 and said in res.stderr
+    first = res.stdout.splitlines()[0]
+    assert first.startswith("Change against HEAD; not following the changes inside submodule sub:")
+    res = _pipe_scan(git(root, "diff").encode(), *args, cwd=root)
+    assert res.returncode == 0 and said in res.stderr, res.stderr
+    assert "not following the changes inside submodule sub" in res.stdout
