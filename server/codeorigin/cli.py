@@ -261,9 +261,9 @@ def run_scan(args: argparse.Namespace) -> int:
         mapping=mapping,
         baseline=known,
         explain=attributor is not None,
-        # markdown alone shows a few explanations: only those are computed (`review.EXPLAINED`)
-        explain_top=None if args.explain else EXPLAINED,
-        changed=changed[0] if changed is not None else None,
+        explain_top=None if args.explain else EXPLAINED,  # markdown shows a few: only those
+        changed=changed.lines if changed is not None else None,
+        changed_skipped=changed.skipped if changed is not None else {},
     )
     try:
         report, missing = _scanned(args, model, options, attributor)
@@ -271,7 +271,7 @@ def run_scan(args: argparse.Namespace) -> int:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
     if changed is not None:
-        report = replace(report, change_description=changed[1])
+        report = replace(report, change_description=changed.description)
     missing = _failed_paths(report, args.paths) or missing
     for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline)):
         if target is not None and report.read(target):

@@ -11,13 +11,22 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
     from codeorigin.changes import Changes
 
 _HEAD = "\0head"  # `--diff` without REV
-Found = tuple[dict[Path, frozenset[int]], str]  # changed lines per file, and a description
+
+
+class Found(NamedTuple):
+    """What `--diff`/`--diff-file` name: the changed lines per file (resolved paths, 1-based
+    lines), a description of the change, and the files of the change under the PATHs given that
+    cannot be read, with why (listed as skipped in the report)."""
+
+    lines: dict[Path, frozenset[int]]
+    description: str
+    skipped: dict[Path, str]
 
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
@@ -59,10 +68,12 @@ def changes(args: argparse.Namespace) -> Found | None:
             found = _from_git(args, max_bytes)
     except git_changes.ChangeError as exc:
         _fail(str(exc))
-    subs = _say_skipped(found.skipped, args.paths)
-    if subs:  # the report says it too: "no line of a file codeorigin reads" would mislead
-        return found.lines, f"{found.description}; not following the changes inside {subs}"
-    return found.lines, found.description
+    skipped = _under(found.skipped, args.paths)
+    subs = _submodules(skipped)
+    if subs:  # the description says it too, beside the submodules' skipped lines
+        return Found(found.lines, f"{found.description}; not following the changes inside {subs}",
+                     skipped)  # fmt: skip
+    return Found(found.lines, found.description, skipped)
 
 
 def _from_git(args: argparse.Namespace, max_bytes: int | None) -> Changes:
@@ -92,18 +103,23 @@ def _mapping(args: argparse.Namespace) -> dict[str, str]:
         return {}
 
 
-def _say_skipped(skipped: dict[Path, str], paths: list[Path]) -> str:
-    """One line on stderr per file or folder of the change that cannot be read, under `paths`
-    (everywhere when none is given), as a scan lists what it skips; the submodules among them,
-    for the report (`sub`, `sub and lib/other`), or ""."""
+def _under(skipped: dict[Path, str], paths: list[Path]) -> dict[Path, str]:
+    """The files and folders of the change that cannot be read, under `paths` (everywhere when
+    none is given)."""
+    roots = [_real(p) for p in paths]
+    return {
+        path: why
+        for path, why in sorted(skipped.items())
+        if not roots or any(path == r or r in path.parents for r in roots)
+    }
+
+
+def _submodules(skipped: dict[Path, str]) -> str:
+    """The submodules among the skipped, for the change's description (`submodule sub`,
+    `submodules sub and lib/other`), or ""."""
     from codeorigin.changes import SUBMODULE
 
-    roots = [_real(p) for p in paths]
-    subs = []
-    for path, why in sorted(skipped.items()):
-        if not roots or any(path == r or r in path.parents for r in roots):
-            print(f"codeorigin scan: {_shown(path)}: skipped: {why}", file=sys.stderr)
-            subs += [_shown(path)] if why == SUBMODULE else []
+    subs = [_shown(path) for path, why in skipped.items() if why == SUBMODULE]
     names = ", ".join(subs[:-1]) + " and " + subs[-1] if len(subs) > 1 else "".join(subs)
     return f"submodule{'s' if len(subs) > 1 else ''} {names}" if subs else ""
 

@@ -384,6 +384,8 @@ def unpooled(report: ScanReport) -> str:
         return _counted(why)
     if report.scored_files:
         return "the files it touches hold no function or script code to judge"
+    if report.files:  # a FIFO, a link loop, a submodule of the change
+        return "every file of it listed was skipped, each with its reason"
     return _NO_CHANGED_FILE
 
 

@@ -54,6 +54,8 @@ class ScanOptions:
     # `scan --diff`: the changed files (resolved paths) and their changed lines (1-based); only
     # these files are read and only the spans overlapping these lines are scored. None: all.
     changed: dict[Path, frozenset[int]] | None = None
+    # ...and the files of the change it cannot read (a FIFO, a link loop, a submodule), with why.
+    changed_skipped: dict[Path, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -160,6 +162,8 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
         ):
             if cand.language is not None and path.is_file():
                 out.append(cand)
+    skipped = options.changed_skipped.items()
+    out += [Candidate(p, display_path(p), None, why) for p, why in skipped]  # listed with why
     return out
 
 

@@ -44,6 +44,11 @@ def _report(res: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return json.loads(res.stdout)
 
 
+def _skipped(report: dict[str, Any]) -> dict[str, str]:
+    """The files of the report listed as skipped, with why (not only on stderr)."""
+    return {f["path"]: f["error"] for f in report["files"] if f["error"]}
+
+
 def _spans(report: dict[str, Any]) -> set[tuple[str, str]]:
     return {(f["path"], s["name"]) for f in report["files"] for s in f["spans"]}
 
@@ -136,11 +141,13 @@ def test_untracked_link_loops_and_fifos_are_skipped_with_the_reason(
     (root / "pipe.py").symlink_to("fifo")
     res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
                cwd=root, timeout=60)  # fmt: skip
-    assert _spans(_report(res)) == {("new.py", "base")}
-    assert "codeorigin scan: l1.py: skipped: cannot read: Too many levels of symbolic links\n" in (
-        res.stderr
-    )
-    assert "codeorigin scan: pipe.py: skipped: not a regular file\n" in res.stderr
+    report = _report(res)
+    assert _spans(report) == {("new.py", "base")}
+    assert _skipped(report) == {
+        "l1.py": "cannot read: Too many levels of symbolic links, not scored",
+        "l2.py": "cannot read: Too many levels of symbolic links, not scored",
+        "pipe.py": "not a regular file, not scored",
+    }
 
 
 def test_a_patch_naming_a_fifo_skips_it_and_judges_the_rest(
@@ -155,8 +162,9 @@ def test_a_patch_naming_a_fifo_skips_it_and_judges_the_rest(
     os.mkfifo(root / "new.py")  # the patch's `+++ b/new.py` is now a FIFO: reading it blocks
     res = _pipe_scan(patch.encode(), "--format", "json", "--exit-zero", "--model",
                      str(tiny_model_dir), cwd=root)  # fmt: skip
-    assert _spans(_report(res)) == {("other.py", "added")}
-    assert "codeorigin scan: new.py: skipped: not a regular file\n" in res.stderr
+    report = _report(res)
+    assert _spans(report) == {("other.py", "added")}
+    assert _skipped(report) == {"new.py": "not a regular file, not scored"}
 
 
 @pytest.mark.parametrize(("given", "left"), [("main...HEAD", "main"), ("HEAD~1..HEAD", "HEAD~1")])
@@ -191,8 +199,9 @@ def test_an_untracked_folder_that_cannot_be_read_is_listed_as_skipped(
                    cwd=root, prefix=prefix)  # fmt: skip
     finally:
         locked.chmod(0o755)
-    assert _spans(_report(res)) == {("new.py", "base")}
-    assert "codeorigin scan: locked: skipped: cannot read: Permission denied\n" in res.stderr
+    report = _report(res)
+    assert _spans(report) == {("new.py", "base")}
+    assert _skipped(report) == {"locked": "cannot read: Permission denied, not scored"}
 
 
 def test_a_change_inside_a_submodule_is_said_not_to_be_followed(
@@ -207,11 +216,13 @@ def test_a_change_inside_a_submodule_is_said_not_to_be_followed(
     git(root, "commit", "-qm", "with a submodule")
     (root / "sub" / "lib.py").write_text(BODY + ADDED)
     args = ("--exit-zero", "--model", str(tiny_model_dir))
-    said = "codeorigin scan: sub: skipped: a submodule, whose changes are not followed (run "
+    said = "sub: skipped: a submodule, whose changes are not followed (run "
     res = scan("--diff", *args, cwd=root)
-    assert res.returncode == 0 and said in res.stderr
+    assert res.returncode == 0 and said in res.stdout, res.stdout
     first = res.stdout.splitlines()[0]
     assert first.startswith("Change against HEAD; not following the changes inside submodule sub:")
+    assert "the only file or folder was skipped" in res.stdout  # not "no line of a file..."
+    assert "no line of a file in a language" not in res.stdout
     res = _pipe_scan(git(root, "diff").encode(), *args, cwd=root)
-    assert res.returncode == 0 and said in res.stderr, res.stderr
+    assert res.returncode == 0 and said in res.stdout, res.stderr
     assert "not following the changes inside submodule sub" in res.stdout
