@@ -328,13 +328,14 @@ MISSING_OR_UNREADABLE = (FileNotFoundError, NotADirectoryError, IsADirectoryErro
 BEFORE_FORWARDED = ("-v", "--verbose")
 
 
-def _before(parser: argparse.ArgumentParser, argv: list[str], command: str) -> list[str]:
-    """The arguments before the name of `command` (an option's value is never taken for it)."""
+def _command_at(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    """The index of the command's name in `argv` (len(argv) without one): the first argument that
+    is neither an option nor an option's value."""
     takes_value = {s for a in parser._actions for s in a.option_strings if a.nargs != 0}
     i = 0
-    while i < len(argv) and argv[i] != command:
+    while i < len(argv) and argv[i].startswith("-"):
         i += 2 if argv[i] in takes_value else 1
-    return argv[:i]
+    return i
 
 
 def _input_error(exc: Exception) -> str | None:
@@ -366,17 +367,19 @@ def run_command(command: str, verbose: bool, run: Callable[[], int]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(COMMANDS, list(FORWARDED))
-    known, rest = parser.parse_known_args(argv)
-    command = known.command
-    if command in FORWARDED:  # forwarded whole, options and --help included
-        before = [a for a in _before(parser, argv, command) if a not in BEFORE_FORWARDED]
+    at = _command_at(parser, argv)
+    if at < len(argv) and argv[at] in FORWARDED:  # forwarded whole, options and --help included
+        command, rest = argv[at], argv[at + 1 :]  # never parsed here: `--data` is its own option
+        before = [a for a in argv[:at] if a not in BEFORE_FORWARDED]
         if before:
             parser.error(f"{' '.join(before)} before `{command}`: its options go after its name "
                          f"(`codeorigin-train {command} --help`); only -v goes before it")  # fmt: skip
-        if known.verbose:
+        verbose = len(before) < at
+        if verbose:
             logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s: %(message)s")
-        return run_command(command, known.verbose, lambda: forward(FORWARDED[command], rest))
+        return run_command(command, verbose, lambda: forward(FORWARDED[command], rest))
     args = parser.parse_args(argv)
+    command = args.command
     if args.dataset is None:
         args.dataset = args.work / "dataset.parquet"
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
