@@ -59,6 +59,15 @@ class TooLarge(FileError):
     """A file over the size limit the caller set (`--max-file-bytes`, `codeorigin.maxFileBytes`)."""
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 by its byte-order mark (their NUL bytes would read as a binary file)."""
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):  # fmt: skip
+        if data.startswith(bom):
+            return name
+    return None
+
+
 def read_text(path: Path, *, max_bytes: int) -> str:
     """The file's text. Raises FileError for unreadable, binary, too large or non-UTF-8 files,
     and for what is not a regular file (reading a FIFO or a device would block or never end)."""
@@ -75,6 +84,9 @@ def read_text(path: Path, *, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(f"cannot read: {exc.strerror or exc}") from exc
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise FileError(f"{wide} text (it starts with a byte-order mark), not UTF-8")
     if is_binary(data):
         raise FileError("binary file")
     try:

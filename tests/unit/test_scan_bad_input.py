@@ -41,6 +41,7 @@ def test_bad_files_are_per_file_errors_and_the_others_are_scored(
     (folder / "good.py").write_text(GOOD)
     (folder / "latin1.py").write_bytes(GOOD.encode() + b"# caf\xe9 \xff\xfe\n")
     (folder / "empty.py").write_bytes(b"")
+    (folder / "wide.py").write_bytes(GOOD.encode("utf-16"))  # Windows' "Unicode", with its BOM
     (folder / "big.py").write_text(GOOD * 100)  # over --max-file-bytes below
     os.mkfifo(folder / "pipe.py")  # reading it would block for ever
     (folder / "dangling.py").symlink_to(folder / "missing.py")  # stands in for chmod 000 as root
@@ -65,6 +66,7 @@ def test_bad_files_are_per_file_errors_and_the_others_are_scored(
         f"larger than the size limit ({big:,} > 4,000 bytes); --max-file-bytes raises it"
     )
     assert files["pipe.py"]["error"] == "not a regular file"
+    assert files["wide.py"]["error"] == "UTF-16 text (it starts with a byte-order mark), not UTF-8"
     assert "dangling.py" not in files  # links are not followed when walking a folder
     for name in ("latin1.py", "big.py", "pipe.py"):
         assert files[name]["spans"] == [] and files[name]["probability"] is None
