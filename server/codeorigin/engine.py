@@ -129,6 +129,11 @@ def _marks(
     return reason, suppression(around)
 
 
+def _judgeable(span: Span, options: VerdictRules) -> bool:
+    """Whether a span is long enough to judge: one that is not is never sent to the model."""
+    return options.judges(Content(span.statement_lines, span.content_tokens))
+
+
 def span_lines(span: Span, text: str, starts: list[int]) -> list[tuple[int, int]]:
     """The runs of lines (1-based, inclusive) a span covers: a module span's segments, or its
     first to last line."""
@@ -245,8 +250,9 @@ class Engine:
     ) -> list[tuple[list[SpanResult], Score | None]]:
         """`analyze` for many (text, language id) documents at once: the spans of every document
         go to the model together, sorted by length into batches across documents. With `whole`,
-        each document's whole text is scored too (None for a blank one). `only`, per document,
-        keeps (and scores) only the spans that overlap those lines (1-based; None: every span).
+        each document's whole text is scored too (None for one with no judged span). `only`,
+        per document, keeps (and scores) only the spans that overlap those lines (1-based; None:
+        every span). A span too short to judge is never scored.
 
         Raises ValueError for an unsupported language.
         """
@@ -260,12 +266,16 @@ class Engine:
         judged = [self.abstains(lang) is None for lang in langs]
         texts: list[str] = []
         text_langs: list[str | None] = []
+        wholes: list[tuple[str, str | None]] = []  # a file with a judged span: its whole text
         for (text, _, spans, marks), lang, ok in zip(prepared, langs, judged):
-            some = [span.text(text) for span, (gen, _) in zip(spans, marks) if gen is None and ok]
+            some = [
+                span.text(text)
+                for span, (gen, _) in zip(spans, marks)
+                if gen is None and ok and _judgeable(span, options)
+            ]
             texts.extend(some)
             text_langs.extend([lang] * len(some))
-        picked = [(p[0], lang) for p, lang, ok in zip(prepared, langs, judged) if ok]
-        wholes = [(text, lang) for text, lang in picked if text.strip()] if whole else []
+            wholes += [(text, lang)] if whole and some else []
         scored = (
             self.score_texts(
                 texts + [w for w, _ in wholes], text_langs + [lang for _, lang in wholes]
@@ -276,9 +286,10 @@ class Engine:
         spans_scored = iter(scored[: len(texts)])
         whole_scored = iter(scored[len(texts) :])
         out: list[tuple[list[SpanResult], Score | None]] = []
-        for (text, starts, spans, marks), language, ok in zip(prepared, langs, judged):
+        for (text, starts, spans, marks), language in zip(prepared, langs):
             results = self._finish(text, starts, spans, marks, spans_scored, options, language)
-            file_score = next(whole_scored)[0] if whole and ok and text.strip() else None
+            judged_any = any(r.probability is not None for r in results)
+            file_score = next(whole_scored)[0] if whole and judged_any else None
             out.append((results, file_score))
         with self._lock:
             self.stats.documents += len(documents)
@@ -316,10 +327,15 @@ class Engine:
             end_char = max(span.start, span.end - 1)
             content = Content(span.statement_lines, span.content_tokens)
             first, last = _line_of(text, starts, span.start), _line_of(text, starts, end_char)
-            if reason is not None or abstain is not None:
+            if reason is not None or abstain is not None or not _judgeable(span, options):
+                # Never scored: generated, of a language the model does not judge, too short.
                 key = text_key(self.model.digest, normalize_text(span.text(text)))
                 probability: float | None = None
-                judged: Verdict = "generated" if reason is not None else "not_judged"
+                judged: Verdict = (
+                    "generated" if reason is not None
+                    else "not_judged" if abstain is not None
+                    else "too_short"
+                )  # fmt: skip
                 reason = reason if reason is not None else abstain
             else:
                 score, key = next(scored)

@@ -290,6 +290,29 @@ def test_a_scan_of_spans_too_short_to_judge_says_that_is_why(
     assert "Nothing was scored: 1 span is too short to judge." in res.stdout
 
 
+def test_what_gets_no_verdict_is_never_sent_to_the_model(tiny_model_dir: Path) -> None:
+    """A span too short to judge and a file with no judged span cost no model time: a function
+    holding 300,000 characters of data in one line, and a module that is one table, are not
+    scored (no forward pass), and the file gets no whole-text probability; a file with a judged
+    span still gets both."""
+    from codeorigin.engine import Engine
+    from codeorigin.model.scorer import Model
+
+    model = Model.load(tiny_model_dir)
+    engine = Engine(model)
+    blob = "def blob():\n    return '" + "QUJD" * 75_000 + "'\n"
+    table = "TABLE = [" + ", ".join(map(str, range(20_000))) + "]\n"
+    analysed = engine.analyze_many([(blob, "python"), (table, "python")], whole=True)
+    assert [[r.verdict for r in results] for results, _ in analysed] == [["too_short"], []]
+    assert [whole for _, whole in analysed] == [None, None]
+    assert model.forward_calls == 0 and engine.stats.spans_scored == 0
+
+    judged = "def f(values):\n    total = 0\n    for v in values:\n        total += v * 2\n    return total\n"
+    ((results, whole),) = engine.analyze_many([(judged, "python")], whole=True)
+    assert results[0].probability is not None and whole is not None
+    assert model.forward_calls > 0
+
+
 def test_thresholds_and_probabilities_share_one_precision(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

@@ -134,8 +134,13 @@ def bench_scan(model: Any, result: BenchResult, quick: bool) -> None:
     analysed = engine.analyze_many(docs, options, whole=True)
     n_spans = sum(len(spans) for spans, _ in analysed)
     # Exactly what the engine sends to the model: every span's and every file's windows.
-    texts = [r.span.text(text) for (text, _), (spans, _) in zip(docs, analysed) for r in spans]
-    texts += files
+    texts = [
+        r.span.text(text)
+        for (text, _), (spans, _) in zip(docs, analysed)
+        for r in spans
+        if r.probability is not None  # (a span too short to judge is never scored)
+    ]
+    texts += [text for text, (_, whole) in zip(files, analysed) if whole is not None]
     windows = [
         w for _, w in model.windows_of(model.encoder.ids_batch([normalize_text(t) for t in texts]))
     ]

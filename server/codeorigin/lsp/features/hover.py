@@ -54,12 +54,12 @@ def context_at(
     server: CodeOriginServer | None = None,
 ) -> HoverContext | None:
     """The hover context at a position: the innermost scored span containing it, if any (or
-    one of a language the model does not judge: its hover says why)."""
+    one too short to judge or of a language the model does not judge: its hover says why)."""
     if analysis.engine is None:
         return None
     offset = analysis.positions.offset(position)
     for result in analysis.spans_at(offset):
-        if result.probability is not None or result.verdict == "not_judged":
+        if result.probability is not None or result.verdict in ("not_judged", "too_short"):
             engine, settings = analysis.engine, analysis.settings
             return HoverContext(
                 analysis.uri,
