@@ -142,7 +142,9 @@ def _converter() -> Converter:
     return converter
 
 
-def make_client() -> Client:
+def make_client(**answers: Any) -> Client:
+    """A test client; `answers` replace its handlers of server requests by method name with
+    underscores (`workspace_configuration=lambda client, params: None`)."""
     client = Client(converter_factory=_converter)
 
     def publish(client: Client, params: types.PublishDiagnosticsParams) -> None:
@@ -169,6 +171,7 @@ def make_client() -> Client:
             types.CLIENT_REGISTER_CAPABILITY: register_capability,
             types.WORKSPACE_CODE_LENS_REFRESH: code_lens_refresh,
             types.WORKSPACE_APPLY_EDIT: apply_edit,
+            **{method.replace("_", "/"): answer for method, answer in answers.items()},
         },
     )
     return client

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
 
-from helpers.lsp_client import EDITORS, PY_DOC, Start, capabilities, uri_in
+from helpers.lsp_client import (
+    EDITORS,
+    PY_DOC,
+    TIMEOUT,
+    Start,
+    capabilities,
+    make_client,
+    uri_in,
+)
 
 
 @pytest.mark.parametrize("editor", EDITORS)
@@ -42,6 +53,37 @@ async def test_settings_pushed_by_a_client_without_configuration_requests(
         types.DidChangeConfigurationParams(settings={"codeorigin": {"threshold": 0.99}})
     )
     assert not (await client.published_for(uri, version=1, after=count)).diagnostics
+
+
+@pytest.mark.parametrize("answer", [None, [None]], ids=["null", "list-of-null"])
+async def test_a_client_answering_configuration_with_nothing_can_push_settings(
+    tiny_model_dir: Path, root: Path, answer: Any
+) -> None:
+    """A client that asks to be asked for settings (`workspace.configuration`) but answers null
+    or nulls, and pushes its settings in didChangeConfiguration instead (as some editors do):
+    no "Error in server", the initializationOptions hold, and the pushed settings apply."""
+    client = make_client(workspace_configuration=lambda client, params: answer)
+    await client.start_io(sys.executable, "-m", "codeorigin.lsp", "--model", str(tiny_model_dir))
+    try:
+        init = types.InitializeParams(
+            capabilities=capabilities("neovim"),
+            root_uri=root.as_uri(),
+            initialization_options={"minLines": 1},
+        )
+        await asyncio.wait_for(client.initialize_session(init), TIMEOUT)
+        uri = uri_in(root, "a.py")
+        client.open(uri, PY_DOC)
+        assert len((await client.published_for(uri, version=1)).diagnostics) == 2
+        count = len(client.published)
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codeorigin": {"threshold": 0.99}})
+        )
+        assert not (await client.published_for(uri, version=1, after=count)).diagnostics
+        assert (await client.status())["model"]["threshold"] == 0.99
+        assert not [m for m in client.messages if m.type == types.MessageType.Error]
+        await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+    finally:
+        await client.stop()
 
 
 async def test_invalid_settings_warn_and_fall_back(start: Start, root: Path) -> None:

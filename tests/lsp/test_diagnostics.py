@@ -159,6 +159,23 @@ async def test_unsupported_language_and_large_files_are_skipped(start: Start, ro
     assert len([m for m in client.messages if "maxFileBytes" in m.message]) == 1
 
 
+async def test_a_language_id_codeorigin_does_not_know_falls_back_to_the_extension(
+    start: Start, root: Path
+) -> None:
+    """Editors name their modes their own way ("python3", an empty id): a `.py` file is still
+    Python, scored as such; an unknown id on an unknown extension is not scored."""
+    client = await start()
+    for name, language in (("a.py", "python3"), ("b.py", "")):
+        uri = uri_in(root, name)
+        client.open(uri, PY_DOC, language=language)
+        published = await client.published_for(uri, version=1)
+        assert [d.data["name"] for d in published.diagnostics] == ["alpha", "beta"]
+        assert (await client.status(uri))["document"]["language"] == "python"
+    uri = uri_in(root, "notes.cob")
+    client.open(uri, PY_DOC, language="cobol")
+    assert not (await client.published_for(uri, version=1)).diagnostics
+
+
 @pytest.mark.parametrize("editor", EDITORS)
 async def test_pull_diagnostics(start: Start, root: Path, editor: str) -> None:
     client = await start(caps=capabilities(editor, pull=True), init={"debounceMs": 0})

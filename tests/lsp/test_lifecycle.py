@@ -72,6 +72,31 @@ async def test_shutdown_and_exit_while_explaining_end_with_0(start: Start, root:
     assert client._server is not None and client._server.returncode == 0
 
 
+async def test_shutdown_while_an_explain_request_is_pending_ends_with_0(
+    start: Start, root: Path
+) -> None:
+    """ "Explain this function" asked (a workspace/executeCommand still running), then the editor
+    quits: `shutdown` answers null (pygls' own handler failed with "dictionary changed size during
+    iteration") and the process exits with 0."""
+    client = await start(model=REPO / "models" / "default")
+    uri = uri_in(root, "long.py")
+    client.open(uri, LONG)
+    await client.published_for(uri, version=1)
+    pending = [
+        asyncio.ensure_future(
+            client.command("codeorigin.explain", uri, {"line": 12, "character": 4})
+        )
+        for _ in range(2)
+    ]
+    await asyncio.sleep(0.3)
+    assert await asyncio.wait_for(client.shutdown_async(None), TIMEOUT) is None
+    client.exit(None)
+    assert client._server is not None
+    assert await asyncio.wait_for(client._server.wait(), TIMEOUT) == 0
+    for request in pending:
+        request.cancel()
+
+
 async def test_exit_without_shutdown_ends_with_1(start: Start, root: Path) -> None:
     client = await start(model=REPO / "models" / "default")
     await busy(client, root)

@@ -160,13 +160,14 @@ def for_file(
     mapping: dict[str, str] | None = None,
 ) -> str | None:
     """The language to parse a file with: the user's `mapping` of its extension first; for a `.h`
-    file, C or C++ from its content; else `given` (an editor's language id) or the extension."""
+    file, C or C++ from its content; else `given` (an editor's language id) when codeorigin knows
+    it, or the extension (editors name modes their own way: "python3", "rustic", "")."""
     suffix = PurePath(path).suffix.lower() if path is not None else ""
     if mapping and suffix in mapping:
         return mapping[suffix]
     if suffix == ".h" and text is not None and canonical(given) in (None, "c", "cpp"):
         return header_language(text)
-    if given is not None:
+    if canonical(given) is not None:
         return canonical(given)
     return from_path(path) if path is not None else None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
@@ -24,6 +25,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCResponseMessage
+from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
 
 from codeorigin.lsp.capabilities import ClientFeatures
@@ -56,6 +59,12 @@ class CodeOriginProtocol(LanguageServerProtocol):
             return super().structure_message(data)
         except JsonRpcException as error:
             method = data.get("method")
+            if method is None and "id" in data and "error" not in data:
+                # A client's answer of another shape than LSP's (`null` to workspace/configuration):
+                # taken as it is, so the request waiting for it ends now (pygls dropped it with
+                # "Error in server: Invalid Params", and the request waited for its timeout).
+                log.warning("a response of an unexpected shape to request %s", data["id"])
+                return self._converter.structure(data, JsonRPCResponseMessage)
             if not isinstance(method, str) or "error" in data:
                 raise  # a response from the client: pygls reports it
             detail = f"{error.message}: {error.__cause__}" if error.__cause__ else error.message
@@ -103,6 +112,21 @@ class CodeOriginProtocol(LanguageServerProtocol):
         error = types.ResponseError(code=code, message=f"{message.method}: {why}")
         self._send_response(message.id, None, error)
         return True
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' `shutdown`, cancelling the requests still running over a copy of them: a
+        command's future removes itself from `_request_futures` as it is cancelled, and pygls'
+        own loop then failed ("dictionary changed size during iteration"), so a client that
+        quit during "Explain this function" got an error and the server exited with 1."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         # A client's late answer to a request the server has given up on (its future cancelled

@@ -172,14 +172,14 @@ class CodeOriginServer(Host):
         if not folders and self.workspace.root_uri:
             folders = [self.workspace.root_uri]  # a client that gave only a root: one folder
         self.settings.set_folders(folders)
-        if self.client.configuration:
-            await self._fetch_settings()
-        elif pushed is not None:
+        fetched = await self._fetch_settings() if self.client.configuration else False
+        if not fetched and pushed is not None:  # pushed, and not answered when asked
             self.settings.global_raw = section(pushed)
         self.apply_settings()
 
-    async def _fetch_settings(self) -> None:
-        """Ask the client for the "codeorigin" section, globally and for each workspace folder."""
+    async def _fetch_settings(self) -> bool:
+        """Ask the client for the "codeorigin" section, globally and for each workspace folder;
+        whether it answered with one (not null, no error)."""
         store = self.settings
         folder_uris = list(store.folders.values())
         items = [types.ConfigurationItem(section=SECTION)] + [
@@ -194,14 +194,15 @@ class CodeOriginServer(Host):
             raise
         except Exception as exc:  # the client may refuse; keep the settings we have
             log.warning("workspace/configuration failed: %s", str(exc) or type(exc).__name__)
-            return
+            return False
         if values is not None and not isinstance(values, (list, tuple)):
             log.warning("workspace/configuration answered %s, not a list: ignored", type(values))
-            return
+            return False
         answers = list(values or [])
         answers += [None] * (len(items) - len(answers))
         store.global_raw = section(answers[0])
         store.folder_raw = {uri: section(v) for uri, v in zip(folder_uris, answers[1:])}
+        return answers[0] is not None
 
     def apply_settings(self) -> None:
         """Resolve the settings, report bad values, and redo what depends on them."""
