@@ -234,12 +234,12 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.output is not None and args.output.is_dir():
         print(f"codeorigin scan: -o {args.output}: is a folder, not a file", file=sys.stderr)
         return 2
-    changed = cli_diff.changes(args)
-    if changed is None and not args.paths and args.repos is None and args.ray in (None, "local"):
-        print("codeorigin scan: give a PATH, --diff [REV] or --repos FILE", file=sys.stderr)
-        return 2
     mapping = _mapping(args, "scan")
     if mapping is None:
+        return 2
+    changed = cli_diff.changes(args, mapping)
+    if changed is None and not args.paths and args.repos is None and args.ray in (None, "local"):
+        print("codeorigin scan: give a PATH, --diff [REV] or --repos FILE", file=sys.stderr)
         return 2
     known = None
     if args.baseline is not None:

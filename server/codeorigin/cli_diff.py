@@ -49,11 +49,12 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     )
 
 
-def changes(args: argparse.Namespace) -> Found | None:
+def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     """The changed lines `--diff`/`--diff-file` name, with their description; None when neither
-    is given. Prints the reason and raises SystemExit(2) when the change cannot be read, and
-    says on stderr which files of the change it cannot read (a link loop, a FIFO, a folder it
-    may not list, a submodule)."""
+    is given; with the files of the change it cannot read (a link loop, a FIFO, a folder it may
+    not list, a submodule), which the report lists as skipped. `mapping`: `--extension`'s, which
+    says what an untracked file's language is. Prints the reason and raises SystemExit(2) when
+    the change cannot be read."""
     from codeorigin import changes as git_changes
 
     if args.diff is None and args.diff_file is None:
@@ -65,7 +66,7 @@ def changes(args: argparse.Namespace) -> Found | None:
         if args.diff_file is not None:
             found = _from_patch(args.diff_file, max_bytes)
         else:
-            found = _from_git(args, max_bytes)
+            found = _from_git(args, mapping, max_bytes)
     except git_changes.ChangeError as exc:
         _fail(str(exc))
     skipped = _under(found.skipped, args.paths)
@@ -76,31 +77,20 @@ def changes(args: argparse.Namespace) -> Found | None:
     return Found(found.lines, found.description, skipped)
 
 
-def _from_git(args: argparse.Namespace, max_bytes: int | None) -> Changes:
+def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int | None) -> Changes:
     from codeorigin import changes as git_changes
 
     rev = None if args.diff == _HEAD else args.diff
     if rev is not None and not _is_revision(rev) and Path(rev).exists():
         args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
         rev = None
-    found = git_changes.from_git(rev, mapping=_mapping(args), max_bytes=max_bytes)
+    found = git_changes.from_git(rev, mapping=mapping, max_bytes=max_bytes)
     root = git_changes.repository_root(Path.cwd())
     for path in args.paths:
         where = Path(os.path.abspath(path))
         if where != root and root not in where.parents:
             _fail(f"{path} is outside the git repository whose change --diff judges ({root})")
     return found
-
-
-def _mapping(args: argparse.Namespace) -> dict[str, str]:
-    """`--extension EXT=LANG`: which files are in a language codeorigin reads. One that is not
-    well formed maps nothing here: the scan says what is wrong with it."""
-    from codeorigin.core.languages import parse_mapping
-
-    try:
-        return parse_mapping(getattr(args, "extension", None) or [])
-    except ValueError:
-        return {}
 
 
 def _under(skipped: dict[Path, str], paths: list[Path]) -> dict[Path, str]:
