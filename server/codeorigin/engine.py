@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from codeorigin.core import generated, languages
@@ -23,6 +23,7 @@ from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
 
 SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
+CHUNK = 32  # texts per chunk when `score_texts` is given a `between`
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,22 @@ class Engine:
         return f"the model does not judge {language}" + (f": {why}" if why else "")
 
     def score_texts(
-        self, texts: list[str], languages: Sequence[str | None] | None = None
+        self,
+        texts: list[str],
+        languages: Sequence[str | None] | None = None,
+        *,
+        between: Callable[[], None] | None = None,
     ) -> list[tuple[Score, str]]:
         """Score raw texts through the cache; return (score, cache key) for each. `languages`
-        (canonical ids, one per text) matter to a stacked model only."""
+        (canonical ids, one per text) matter to a stacked model only. `between`, when given, is
+        called between batches of forward passes; the texts then go to the model in chunks of
+        similar length, each chunk's scores cached as it ends, so an exception `between` raises
+        (the server's `Superseded`) keeps what was finished."""
         model = self.model
         norms = [normalize_text(t) for t in texts]
-        langs = list(languages) if model.stacked and languages is not None else [None] * len(texts)
+        langs: list[str | None] = (
+            list(languages) if model.stacked and languages is not None else [None] * len(texts)
+        )
         keys = [text_key(model.digest, n, lang) for n, lang in zip(norms, langs)]
         results: list[Score | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
@@ -192,17 +202,17 @@ class Engine:
             for i in missing:
                 unique.setdefault(keys[i], i)
             idx = list(unique.values())
-            t0 = time.perf_counter()
-            scores = model.score_normalized([norms[i] for i in idx], [langs[i] for i in idx])
-            elapsed = time.perf_counter() - t0
-            by_key = dict(zip((keys[i] for i in idx), scores))
-            for key, value in by_key.items():
-                self.cache.put(key, value)
+            if between is not None:
+                idx.sort(key=lambda i: len(norms[i]))
+            step = CHUNK if between is not None else max(1, len(idx))
+            by_key: dict[str, Score] = {}
+            for start in range(0, len(idx), step):
+                if between is not None and start > 0:
+                    between()
+                chunk = idx[start : start + step]
+                by_key.update(self._score_chunk(chunk, norms, langs, keys, between))
             for j in missing:
                 results[j] = by_key[keys[j]]
-            with self._lock:
-                self.stats.spans_scored += len(idx)
-                self.stats.score_seconds += elapsed
         with self._lock:
             self.stats.cache_hits += hits
         out: list[tuple[Score, str]] = []
@@ -210,6 +220,28 @@ class Engine:
             assert r is not None
             out.append((r, k))
         return out
+
+    def _score_chunk(
+        self,
+        idx: list[int],
+        norms: list[str],
+        langs: list[str | None],
+        keys: list[str],
+        between: Callable[[], None] | None,
+    ) -> dict[str, Score]:
+        """Score the texts at `idx` (distinct keys) and cache them; {key: score}."""
+        t0 = time.perf_counter()
+        scores = self.model.score_normalized(
+            [norms[i] for i in idx], [langs[i] for i in idx], between=between
+        )
+        elapsed = time.perf_counter() - t0
+        by_key = {keys[i]: value for i, value in zip(idx, scores)}
+        for key, value in by_key.items():
+            self.cache.put(key, value)
+        with self._lock:
+            self.stats.spans_scored += len(idx)
+            self.stats.score_seconds += elapsed
+        return by_key
 
     def judge(
         self, score: Score, content: Content, options: VerdictRules, language: str | None = None
@@ -228,14 +260,20 @@ class Engine:
         )
 
     def analyze(
-        self, text: str, language_id: str, options: VerdictRules | None = None
+        self,
+        text: str,
+        language_id: str,
+        options: VerdictRules | None = None,
+        *,
+        between: Callable[[], None] | None = None,
     ) -> list[SpanResult]:
-        """Spans of a document with scores and verdicts, in document order.
+        """Spans of a document with scores and verdicts, in document order (`between` as for
+        `score_texts`).
 
         Raises ValueError for an unsupported language.
         """
         t0 = time.perf_counter()
-        results = self.analyze_many([(text, language_id)], options)[0][0]
+        results = self.analyze_many([(text, language_id)], options, between=between)[0][0]
         with self._lock:
             self.stats.last_document_seconds = time.perf_counter() - t0
         return results
@@ -247,12 +285,13 @@ class Engine:
         *,
         whole: bool = False,
         only: Sequence[frozenset[int] | None] | None = None,
+        between: Callable[[], None] | None = None,
     ) -> list[tuple[list[SpanResult], Score | None]]:
         """`analyze` for many (text, language id) documents at once: the spans of every document
         go to the model together, sorted by length into batches across documents. With `whole`,
         each document's whole text is scored too (None for one with no judged span). `only`,
         per document, keeps (and scores) only the spans that overlap those lines (1-based; None:
-        every span). A span too short to judge is never scored.
+        every span). A span too short to judge is never scored. `between` as for `score_texts`.
 
         Raises ValueError for an unsupported language.
         """
@@ -278,7 +317,9 @@ class Engine:
             wholes += [(text, lang)] if whole and some else []
         scored = (
             self.score_texts(
-                texts + [w for w, _ in wholes], text_langs + [lang for _, lang in wholes]
+                texts + [w for w, _ in wholes],
+                text_langs + [lang for _, lang in wholes],
+                between=between,
             )
             if texts or wholes
             else []

@@ -1,7 +1,8 @@
 """The bench's server measurements: one `codeorigin serve` over stdio, driven as an editor would.
 
 Cold start (process start to the first diagnostics of a 500-line file), re-score latency over the
-wire after a one-function edit (debounce set to 0), hover latency, and the server's peak memory.
+wire after a one-function edit (debounce set to 0), hover latency, hover latency while another,
+large file is being scored, and the server's peak memory.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ async def server_session(model_dir: Path | None, threads: int, quick: bool) -> d
 
         line = await _rescore(client, got, uri, doc_500, quick, out)
         await _hover(client, uri, line, quick, out)
+        await _hover_while_busy(client, got, uri, line, Path(tmp) / "busy.py", quick, out)
 
         pid = getattr(getattr(client, "_server", None), "pid", None)
         rss = _peak_rss_mb(pid) if pid else None
@@ -130,6 +132,41 @@ async def _hover(client: Any, uri: str, line: int, quick: bool, out: dict[str, A
         hover_times.append(time.perf_counter() - t1)
     out["server_hover_first_ms"] = round(1000 * hover_times[0], 1)
     out["server_hover_p50_ms"] = round(1000 * statistics.median(hover_times[1:] or hover_times), 1)
+
+
+async def _hover_while_busy(
+    client: Any,
+    got: asyncio.Queue[Any],
+    uri: str,
+    line: int,
+    busy: Path,
+    quick: bool,
+    out: dict[str, Any],
+) -> None:
+    """A hover in the 500-line file half a second after another, large file was opened, while the
+    server scores it: the hover's latency (its explanation is cached by now, so this is the wait
+    for the model thread) and how long the large file's first diagnostics took."""
+    from lsprotocol import types
+
+    text = synth_file(12_000 if quick else 24_000, seed=29)  # under maxFileBytes
+    busy.write_text(text)
+    t0 = time.perf_counter()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(busy.as_uri(), "python", 1, text))
+    )
+    await asyncio.sleep(0.5)  # its scoring is on the model thread by now
+    t1 = time.perf_counter()
+    await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 6))
+    )
+    t2 = time.perf_counter()
+    while True:
+        params = await asyncio.wait_for(got.get(), timeout=600)
+        if params.uri == busy.as_uri():
+            break
+    out["busy_file_lines"] = text.count("\n")
+    out["busy_file_first_diagnostics_s"] = round(time.perf_counter() - t0, 2)
+    out["server_hover_while_busy_ms"] = round(1000 * (t2 - t1), 1)
 
 
 def _peak_rss_mb(pid: int) -> float | None:

@@ -9,8 +9,10 @@ diagnostics) wait for the run of the current generation instead of starting thei
 person asked for (a hover, an explanation) cuts its debounce short, while those clients send by
 themselves after every edit (code lenses, pulled diagnostics, inlay hints) let it run out.
 
-Model work runs on the server's single model thread; the event loop only splits text into lines
-and converts positions.
+Model work runs on the server's single model thread (`model_thread`); the event loop only splits
+text into lines and converts positions. A run stops at the model thread's next checkpoint when
+its document changes or closes (the spans it scored stay in the engine's cache, so the next run
+scores only the rest), and lets a hover or a command of another document run at each one.
 
 Before scoring, a document a generator wrote (`core.generated`: a `Code generated … DO NOT EDIT`
 header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
@@ -25,6 +27,7 @@ lines differ from the file at git's HEAD are judged (`core.diffs.changed_lines` 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Iterator
@@ -41,6 +44,7 @@ from codeorigin.engine import Engine, SpanResult
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
+from codeorigin.lsp.model_thread import Superseded
 from codeorigin.lsp.options import Settings
 from codeorigin.lsp.positions import PositionMap
 from codeorigin.lsp.progress import with_progress_if_slow
@@ -203,8 +207,8 @@ class Analyzer:
     def _schedule(self, doc: _Document, delay: float) -> None:
         doc.generation += 1
         if doc.task is not None and not doc.task.done():
-            # Cancels a waiting run outright; a run already on the model thread finishes there
-            # (its scores land in the cache) but its result is dropped.
+            # Cancels a waiting run outright; a run already on the model thread stops at its
+            # next checkpoint (`Superseded`), and the scores it finished stay in the cache.
             doc.task.cancel()
         doc.task = asyncio.ensure_future(self._run(doc, doc.generation, delay))
 
@@ -243,6 +247,9 @@ class Analyzer:
             analysis = await self._analyze(doc.uri, text_doc, generation)
         except asyncio.CancelledError:
             raise
+        except Superseded:  # the document changed or closed while its spans were scored
+            log.debug("stopped scoring %s: a newer version replaces it", doc.uri)
+            return
         except Exception as exc:  # never let one document take the server down
             log.exception("scoring %s failed", doc.uri)
             self._ls.notify_user(
@@ -319,8 +326,11 @@ class Analyzer:
             failure = self._models.failure(key)
             return replace(base, skipped="model", reason=failure, language=language)
         loop = asyncio.get_running_loop()
+        between = functools.partial(
+            ls.executor.checkpoint, lambda: self.generation(uri) == generation
+        )
         work = loop.run_in_executor(ls.executor, _analyze_in_scope, engine, base.text, language,
-                                    settings, path)  # fmt: skip
+                                    settings, path, between)  # fmt: skip
         results = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
         )
@@ -336,16 +346,23 @@ class Analyzer:
 
 
 def _analyze_in_scope(
-    engine: Engine, text: str, language: str, settings: Settings, path: str | None
+    engine: Engine,
+    text: str,
+    language: str,
+    settings: Settings,
+    path: str | None,
+    between: Callable[[], None],
 ) -> list[SpanResult]:
     """The document's spans as `engine.analyze` gives them; with `codeorigin.scope: changed`,
-    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git)."""
+    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git).
+    `between` runs between batches (`ModelThread.checkpoint`)."""
     if settings.scope != "changed" or path is None:
-        return engine.analyze(text, language, settings.verdict_rules())
+        return engine.analyze(text, language, settings.verdict_rules(), between=between)
     try:
         old = changes.head_text(Path(path))
     except changes.ChangeError as exc:
         log.info("codeorigin.scope is changed, but %s: judging every span of %s", exc, path)
         old = None
     only = diffs.changed_lines(old, text) if old is not None else None
-    return engine.analyze_many([(text, language)], settings.verdict_rules(), only=[only])[0][0]
+    rules = settings.verdict_rules()
+    return engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Generator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import unquote
 
@@ -30,6 +30,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
 
 from codeorigin.lsp.capabilities import ClientFeatures
+from codeorigin.lsp.model_thread import ModelThread
 from codeorigin.lsp.settings_store import SettingsStore
 from codeorigin.lsp.vocabulary import SOURCE
 
@@ -151,7 +152,8 @@ class Host(LanguageServer):
             protocol_cls=CodeOriginProtocol,
         )
         # One model thread: onnxruntime already uses `threads` cores, and the machine is shared.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeorigin-model")
+        # Work a person waits for goes to `executor.interactive` (`model_thread`).
+        self.executor = ModelThread()
         self.client = ClientFeatures()
         self.settings = SettingsStore({"threads": threads} if threads is not None else None)
         self._shown: set[str] = set()

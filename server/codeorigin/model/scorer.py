@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,9 +143,12 @@ class Model:
                 items.append((i, enc.with_specials(ids[w.start : w.end])))
         return items
 
-    def forward_windows(self, windows: list[list[int]]) -> np.ndarray:
+    def forward_windows(
+        self, windows: list[list[int]], between: Callable[[], None] | None = None
+    ) -> np.ndarray:
         """Raw logits of windows, in their order: sorted by length into batches of at most
-        `BATCH_SIZE` rows and `BATCH_TOKENS` cells, so padding stays small."""
+        `BATCH_SIZE` rows and `BATCH_TOKENS` cells, so padding stays small. `between` is called
+        before each batch but the first (the server's model thread runs waiting work there)."""
         enc = self.encoder
         order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
         logits = np.zeros(len(windows), dtype=np.float64)
@@ -157,6 +161,8 @@ class Model:
                 if (end - start + 1) * width > BATCH_TOKENS and end > start:
                     break
                 end += 1
+            if between is not None and start > 0:
+                between()
             ids, mask = enc.pad_batch([windows[k] for k in order[start:end]])
             out = self.forward(ids, mask)
             for j, k in enumerate(order[start:end]):
@@ -169,18 +175,23 @@ class Model:
         return self.manifest.stacked is not None
 
     def score_normalized(
-        self, texts: list[str], languages: list[str | None] | None = None
+        self,
+        texts: list[str],
+        languages: list[str | None] | None = None,
+        *,
+        between: Callable[[], None] | None = None,
     ) -> list[Score]:
         """Score normalised texts (`languages`: each text's canonical language id, which a
-        stacked model reads; None for all). A stacked model's score is its stacker's."""
+        stacked model reads; None for all). A stacked model's score is its stacker's.
+        `between` as for `forward_windows`."""
         ids = self.encoder.ids_batch(texts)
         if self.manifest.stacked is None:
-            return self.score_ids(ids)
+            return self._transformer(ids, between)
         assert self.linear is not None
         stacker = self.manifest.stacked.stacker
         langs = languages if languages is not None else [None] * len(texts)
         out = []
-        for t, text, language in zip(self._transformer(ids), texts, langs):
+        for t, text, language in zip(self._transformer(ids, between), texts, langs):
             members = {"transformer": t.logit, "linear": self.linear.logit(text, language)}
             logit = stacker.logit(members, language)
             out.append(
@@ -203,10 +214,12 @@ class Model:
             )
         return self._transformer(ids_list)
 
-    def _transformer(self, ids_list: list[list[int]]) -> list[Score]:
+    def _transformer(
+        self, ids_list: list[list[int]], between: Callable[[], None] | None = None
+    ) -> list[Score]:
         """The transformer's window-averaged logits of token ids (calibrated as a single model)."""
         items = self.windows_of(ids_list)
-        logits = self.forward_windows([seq for _, seq in items])
+        logits = self.forward_windows([seq for _, seq in items], between)
         encodings = ids_list
         sums = np.zeros(len(encodings))
         weights = np.zeros(len(encodings))

@@ -83,7 +83,7 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
     options = settings.verdict_rules()
     loop = asyncio.get_running_loop()
     work = loop.run_in_executor(
-        ls.executor, engine.score_selection, selected, options, doc.language_id
+        ls.executor.interactive, engine.score_selection, selected, options, doc.language_id
     )
     score, verdict, content = await with_progress_if_slow(
         ls, work, "codeorigin: scoring the selection"

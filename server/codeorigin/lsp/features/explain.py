@@ -231,7 +231,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         raise _failed(f"explaining {result.span.name} failed: {exc}") from exc
     loop = asyncio.get_running_loop()
     attribution = await loop.run_in_executor(
-        ls.executor, ls.attributions.explanation, job, analysis.text, result.span
+        ls.executor.interactive, ls.attributions.explanation, job, analysis.text, result.span
     )
     if notify:
         ls.notify_user(summary(result, attribution))

@@ -135,7 +135,7 @@ async def hover(ls: CodeOriginServer, params: types.HoverParams) -> types.Hover 
     def build() -> str:  # on the model thread: sections may be slow
         return render(ctx, ls.hover_sections(ctx))
 
-    text = await asyncio.get_running_loop().run_in_executor(ls.executor, build)
+    text = await asyncio.get_running_loop().run_in_executor(ls.executor.interactive, build)
     span = ctx.result.span
     segment = next(
         ((a, b) for a, b in span.segments if a <= ctx.offset <= b), (span.start, span.end)

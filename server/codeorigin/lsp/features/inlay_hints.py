@@ -135,5 +135,5 @@ class InlayHints(Feature):
             return [(r, ls.attributions.explanation(j, analysis.text, r.span)) for r, j in ready]
 
         loop = asyncio.get_running_loop()
-        explained = await loop.run_in_executor(ls.executor, explain_all)
+        explained = await loop.run_in_executor(ls.executor.interactive, explain_all)
         return hints(analysis, explained, lines)

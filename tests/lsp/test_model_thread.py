@@ -1,0 +1,75 @@
+"""The model thread: a person waiting in one file does not wait for a huge file to be scored.
+
+The server scores on one thread. A document of thousands of functions takes seconds of forward
+passes; a hover in another file (or a selection scored on command) runs between two of its
+batches instead of after all of them, and an edit of the huge file stops its old run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types
+
+from helpers.lsp_client import PY_DOC, TIMEOUT, Client, Start, uri_in
+
+REPO = Path(__file__).resolve().parents[2]
+N_FUNCTIONS = 2_000  # seconds of scoring with the shipped model, on any machine we know
+
+
+def huge_document(n: int) -> str:
+    """`n` distinct functions, each judged (none repeats another's normalised text)."""
+    return "".join(
+        f"def step_{k}(values, scale):\n"
+        f"    total = {k}\n"
+        "    for item in values:\n"
+        f"        if item > {k % 97}:\n"
+        f"            total += item * scale - {k * 7 % 1000}\n"
+        f"    return total, 'step {k}'\n"
+        "\n\n"
+        for k in range(n)
+    )
+
+
+def scoring_began(client: Client, name: str) -> bool:
+    """Whether the server showed its progress bar for scoring `name` (it does after a second)."""
+    return any(
+        isinstance(r, types.WorkDoneProgressBegin) and r.message == name
+        for reports in client.progress_reports.values()
+        for r in reports
+    )
+
+
+async def test_a_hover_does_not_wait_for_another_files_scoring(start: Start, root: Path) -> None:
+    client = await start(model=REPO / "models" / "default")
+    small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
+    client.open(small, PY_DOC)
+    await client.published_for(small, version=1)
+    client.open(big, huge_document(N_FUNCTIONS))
+
+    async def began() -> None:
+        while not scoring_began(client, "big.py"):
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(began(), TIMEOUT)
+    assert not any(p.uri == big for p in client.published)
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(small), types.Position(8, 6))
+        ),
+        TIMEOUT,
+    )
+    assert hover is not None and "beta" in str(hover.contents)
+    # Answered while the huge file is still being scored, not after it.
+    assert not any(p.uri == big for p in client.published)
+
+    # An edit of the huge file stops the run of its first version: no diagnostics of version 1
+    # are ever published, and version 2's come (its unchanged functions are not scored again).
+    client.edit(big, 2, (1, 12), (1, 12), "1")
+    published = await client.published_for(big, version=2)
+    assert len(published.diagnostics) < N_FUNCTIONS
+    assert [p.version for p in client.published if p.uri == big] == [2]
+    status = await client.status(big)
+    scored = status["counts"]["spans_scored"]
+    assert scored <= N_FUNCTIONS + 3 + 1  # every function once, PY_DOC's, the edited one
