@@ -66,20 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
-    scan.add_argument("--max-file-bytes", type=positive_int, default=1_000_000)
     scan.add_argument(
         "--all",
         action="store_true",
         help="text format: list every span (human, too short, generated, suppressed or in the "
         "baseline too), not only the llm and uncertain ones listed by default",
     )
-    scan.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        default=None,
-        help="write the report to a file (its missing folders are made)",
-    )
+    scan.add_argument("--output", "-o", type=Path, default=None,
+                      help="write the report to a file (its missing folders are made)")  # fmt: skip
     scan.add_argument(
         "--explain",
         action="store_true",
@@ -122,6 +116,8 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=_threshold, default=None, help="flag at or above P")
     parser.add_argument("--model", metavar="DIR", type=Path, default=None)
     parser.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads")
+    parser.add_argument("--max-file-bytes", type=positive_int, default=1_000_000,
+                        help="a larger file is not read (default 1,000,000)")  # fmt: skip
     parser.add_argument(
         "--min-lines",
         type=positive_int,
@@ -397,7 +393,7 @@ def run_explain(args: argparse.Namespace) -> int:
     from codeorigin import explanation, scan
     from codeorigin.core import generated, languages
     from codeorigin.engine import Engine
-    from codeorigin.files import FileError, read_text
+    from codeorigin.files import FileError, TooLarge, read_text
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.manifest import ModelError
 
@@ -410,9 +406,10 @@ def run_explain(args: argparse.Namespace) -> int:
         print(f"codeorigin explain: {exc}", file=sys.stderr)
         return 2
     try:
-        text = read_text(path, max_bytes=10_000_000)
+        text = read_text(path, max_bytes=args.max_file_bytes)
     except FileError as exc:
-        print(f"codeorigin explain: {path}: {exc}", file=sys.stderr)
+        more = "; --max-file-bytes raises it" if isinstance(exc, TooLarge) else ""
+        print(f"codeorigin explain: {path}: {exc}{more}", file=sys.stderr)
         return 2
     language = scan.file_language(path, text, mapping)
     if language is None:
@@ -466,10 +463,8 @@ def run_explain(args: argparse.Namespace) -> int:
                 top_k=explanation.TOP_TOKENS,
                 language=result.language,
             )
-            kind = result.span.kind
-            parts.append(
-                explanation.render(attribution, text, kind, markdown=False, more_steps="--steps")
-            )
+            parts.append(explanation.render(attribution, text, result.span.kind, markdown=False,
+                                            more_steps="--steps"))  # fmt: skip
         blocks.append("\n\n".join(parts))
     sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
     return 0

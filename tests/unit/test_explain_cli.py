@@ -77,6 +77,13 @@ def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: P
     # A model without a gradient graph cannot explain, and says so.
     res = run("explain", f"{doc}::planted", "--model", str(tiny_model_dir))
     assert res.returncode == 2 and "gradient" in res.stderr
+    # The same size limit as `scan` (1 MB by default; it read 10 MB), and the option to raise it.
+    big = tmp_path / "big.py"
+    big.write_text(DOC + "\n" + "# padding\n" * 110_000)
+    res = run("explain", f"{big}::planted", "--model", str(tiny_model_dir))
+    assert res.returncode == 2 and "--max-file-bytes raises it" in res.stderr
+    res = run("scan", str(big), "--model", str(tiny_model_dir), "--all")
+    assert "--max-file-bytes raises it" in res.stdout
 
 
 def test_scan_explain_adds_shares_and_tokens_to_json(doc: Path, tiny_ig_model_dir: Path) -> None:
