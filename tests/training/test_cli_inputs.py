@@ -5,6 +5,7 @@ Every test runs the real command line (`cli.main` with an argv, or a subprocess)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -185,6 +186,23 @@ def test_a_missing_corrupt_or_empty_input_is_one_line(
 
     with pytest.raises(InputError):
         main(["-v", *_argv(command, bad_inputs["empty"], tmp_path)])
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in ("scratch", "train")])
+def test_a_forwarded_commands_module_run_directly_says_the_same_in_one_line(
+    command: str, bad_inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    from codeorigin_train.cli import FORWARDED
+
+    module = FORWARDED[command]
+    argv = [sys.executable, "-m", module, *_argv(command, bad_inputs["missing"], tmp_path)[1:]]
+    run = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"python -m {module}: ") and "not found" in last, last
+    env = {**os.environ, "CODEORIGIN_TRAIN_TRACEBACK": "1"}  # and the traceback when asked
+    run = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert run.returncode != 0 and "Traceback" in run.stderr
 
 
 def test_stack_checks_the_transformer_folder_before_fitting_anything(

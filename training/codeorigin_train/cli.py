@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import runpy
 import sys
 from collections.abc import Callable, Iterator
@@ -351,17 +352,35 @@ def _input_error(exc: Exception) -> str | None:
     return None
 
 
-def run_command(command: str, verbose: bool, run: Callable[[], int]) -> int:
-    """`run()`; an input error is one line, `codeorigin-train <command>: ...`, and status 2
-    (with `verbose`, the traceback)."""
+_running: list[str] = []  # the commands `run_command` is running (a forwarded module's own entry)
+
+
+def run_command(
+    command: str, verbose: bool, run: Callable[[], int], *, prog: str | None = None
+) -> int:
+    """`run()`; an input error is one line, `codeorigin-train <command>: ...` (or `prog: ...`),
+    and status 2 (with `verbose`, the traceback)."""
+    _running.append(command)
     try:
         return run()
     except Exception as exc:
         message = None if verbose else _input_error(exc)
         if message is None:
             raise
-        print(f"codeorigin-train {command}: {message}", file=sys.stderr)
+        print(f"{prog or f'codeorigin-train {command}'}: {message}", file=sys.stderr)
         return 2
+    finally:
+        _running.pop()
+
+
+def module_entry(module: str, main: Callable[[], int]) -> int:
+    """A module's `python -m` entry: `main()`, with input errors one line as through
+    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1). Inside a forwarded
+    command, `run_command` already does that, with `-v`."""
+    if _running:
+        return main()
+    verbose = os.environ.get("CODEORIGIN_TRAIN_TRACEBACK") == "1"
+    return run_command(module, verbose, main, prog=f"python -m {module}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,6 @@ Writes `coderep.json` and `coderep.png` into `--out` (default `training/work/ana
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -126,4 +125,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codeorigin_train.cli import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.coderep_loso", main))

@@ -20,7 +20,6 @@ Writes `heads.json`, `heads_tests.csv`, `heads_effects.png`, `heads_ablation.png
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -193,4 +192,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codeorigin_train.cli import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.heads", main))

@@ -15,7 +15,6 @@ Writes `robustness.json`, `robustness.csv`, `robustness.md` and `robustness.png`
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -156,4 +155,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codeorigin_train.cli import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.robustness", main))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -200,4 +199,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from codeorigin_train.cli import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.samples", main))
