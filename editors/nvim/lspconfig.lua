@@ -3,39 +3,36 @@
 -- it uses the built-in vim.lsp.config, and nvim-lspconfig deprecates the framework used here.
 --
 -- Put this in your init.lua after nvim-lspconfig is loaded, or: dofile('/path/to/editors/nvim/lspconfig.lua')
--- The server is `<python> -m codeorigin serve`, where <python> is vim.g.codeorigin_python,
--- else $CODEORIGIN_PYTHON, else 'python3'; that Python needs codeorigin installed.
+-- It does what codeorigin.lua does, with codeorigin.lua's own functions: the server is
+-- `<python> -m codeorigin serve`, where <python> is vim.g.codeorigin_python, else
+-- $CODEORIGIN_PYTHON, else this checkout's .venv/bin/python, else 'python3' (a Python that cannot
+-- run, or whose server ends before it starts, is named in a warning); vim.g.codeorigin_settings =
+-- { threshold = 0.9 } overrides any setting; the commands :CodeoriginExplain, :CodeoriginRescore and
+-- :CodeoriginStatus run the server's own; code lenses, and inlay hints with `inlayHints = true`.
 
-local configs = require('lspconfig.configs')
+local found, configs = pcall(require, 'lspconfig.configs')
+if not found then
+  vim.notify(
+    'codeorigin: lspconfig.lua needs nvim-lspconfig, which is not on the runtimepath (load it before '
+      .. 'this file); on Neovim 0.11+ use codeorigin.lua beside it instead, which needs no plugin',
+    vim.log.levels.WARN
+  )
+  return
+end
 local util = require('lspconfig.util')
 
-local python = vim.g.codeorigin_python or vim.env.CODEORIGIN_PYTHON
-if python == nil or python == '' then
-  python = 'python3'
-end
-
--- The filetypes the server scores and the default settings (the same keys and defaults as VS Code's
--- `codeorigin.*` settings, without the prefix), shared with codeorigin.lua.
 local here = debug.getinfo(1, 'S').source:match('^@(.*[/\\])') or './'
-local shared = dofile(here .. 'codeorigin_settings.lua')
-local filetypes = shared.filetypes
-local settings = shared.settings()
--- vim.g.codeorigin_settings = { threshold = 0.9 } overrides any of them, as in codeorigin.lua.
-for key, value in pairs(vim.g.codeorigin_settings or {}) do
-  settings[key] = value
-end
+local codeorigin = assert(loadfile(here .. 'codeorigin.lua'))('functions')
+-- The command, the filetypes the server scores and the settings (the same keys and defaults as VS
+-- Code's `codeorigin.*` settings, without the prefix, shared with codeorigin.lua), and the warnings.
+local config = codeorigin.client_config(dofile(here .. 'codeorigin_settings.lua'))
+config.root_dir = util.root_pattern('.git', 'pyproject.toml', 'package.json')
+config.single_file_support = true
 
 -- Register once: configs.<name> may only be assigned when it does not exist yet.
 if not configs.codeorigin then
   configs.codeorigin = {
-    default_config = {
-      cmd = { python, '-m', 'codeorigin', 'serve' },
-      filetypes = filetypes,
-      root_dir = util.root_pattern('.git', 'pyproject.toml', 'package.json'),
-      single_file_support = true,
-      init_options = settings, -- initializationOptions
-      settings = { codeorigin = settings }, -- answers workspace/configuration for 'codeorigin'
-    },
+    default_config = config,
     docs = {
       description = 'codeorigin: how likely each function was written by an LLM, and why.',
     },
@@ -43,18 +40,9 @@ if not configs.codeorigin then
 end
 
 require('lspconfig').codeorigin.setup({
-  -- Neovim 0.10 shows code lenses only when asked to refresh them.
   on_attach = function(client, buf)
-    if not client.supports_method('textDocument/codeLens') then
-      return
-    end
-    vim.lsp.codelens.refresh({ bufnr = buf })
-    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged' }, {
-      group = vim.api.nvim_create_augroup('codeorigin-lenses-' .. buf, { clear = true }),
-      buffer = buf,
-      callback = function()
-        vim.lsp.codelens.refresh({ bufnr = buf })
-      end,
-    })
+    codeorigin.on_attach(client, buf, config.init_options)
   end,
 })
+
+codeorigin.create_commands()

@@ -1,6 +1,6 @@
 -- Driven by test_neovim.py: waits for codeorigin's diagnostics in the current buffer, asks for a
--- hover and runs the "Rescore selection" code action, then writes what Neovim received as JSON to
--- vim.g.codeorigin_test_out and quits.
+-- hover, runs the "Rescore selection" code action and the three :Codeorigin* commands, then writes
+-- what Neovim received as JSON to vim.g.codeorigin_test_out and quits.
 local out = { messages = {} }
 local buf = vim.api.nvim_get_current_buf()
 
@@ -75,14 +75,23 @@ if rescore then
   vim.wait(2000, function() return #out.messages > 0 end, 50)
 end
 
--- The user commands of codeorigin.lua: what each says through vim.notify.
+out.inlay_hints = vim.lsp.inlay_hint.is_enabled({ bufnr = buf })
+
+-- The user commands of codeorigin.lua and lspconfig.lua: what each says through vim.notify.
 out.notes = {}
 local notify = vim.notify
 vim.notify = function(msg, level, opts)
   table.insert(out.notes, msg)
   return notify(msg, level, opts)
 end
-local function said(pattern)
+--- Run the command (one that is not defined is said, not an error that leaves nvim waiting) and
+--- wait until a note matches `pattern`.
+local function said(command, pattern)
+  local ok, err = pcall(vim.cmd, command)
+  if not ok then
+    table.insert(out.notes, tostring(err))
+    return false
+  end
   return vim.wait(30000, function()
     for _, note in ipairs(out.notes) do
       if note:match(pattern) then
@@ -92,11 +101,9 @@ local function said(pattern)
     return false
   end, 50)
 end
-vim.cmd('CodeoriginStatus')
-out.status_said = said('tiny%-test')
-vim.cmd('CodeoriginRescore')
-out.rescore_said = said(' scored again')
+out.status_said = said('CodeoriginStatus', 'tiny%-test')
+out.rescore_said = said('CodeoriginRescore', ' scored again')
 vim.api.nvim_win_set_cursor(0, { first.lnum + 2, 4 })
-vim.cmd('CodeoriginExplain') -- the tiny model has no gradient graph: the error is said
-out.explain_said = said('cannot explain')
+-- the tiny model has no gradient graph: the error is said
+out.explain_said = said('CodeoriginExplain', 'cannot explain')
 finish(nil)

