@@ -22,7 +22,7 @@ function M.settings()
     severity = 'information', -- 'error' | 'warning' | 'information' | 'hint'
     showUncertain = false,
     codeLens = true,
-    languages = vim.list_slice(M.filetypes),
+    languages = vim.list_slice(M.filetypes), -- null: every supported language
     modelPath = '', -- '': the server's --model, else the model shipped with the server
     debounceMs = 400,
     maxFileBytes = 1000000,

@@ -369,6 +369,7 @@ async def test_every_setting_of_the_wrong_type_is_named_and_ignored(
     for key in WRONG_TYPES:
         warning = await client.message_matching(f"Invalid setting codeorigin.{key}:")
         assert warning.type == types.MessageType.Warning and "Using the default" in warning.message
+        assert "default (null)" not in warning.message  # a null default says what it means
     await assert_alive(client, root)
 
 

@@ -227,6 +227,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         "Language ids to score. By default (or empty) every supported language; `enable` turns "
         "scoring off. A language the model does not judge gets no verdict; the hover says why.",
         "LanguageId[]",
+        note="null: every supported language",
     ),
     "model_path": _text(
         _path,

@@ -39,6 +39,7 @@ export interface ServerSettings {
   severity: Severity;
   showUncertain: boolean;
   codeLens: boolean;
+  /** null: every supported language */
   languages: LanguageId[];
   /** '': the server's --model, else the model shipped with the server */
   modelPath: string;
