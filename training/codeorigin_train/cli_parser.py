@@ -50,6 +50,8 @@ HELP = {
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
     "deep-inputs": "SmolLM2 log-prob and entropy with the stacked logit (analysis/deep_inputs.py)",
+    "repository-threshold": "a threshold for repository code, on the protocol's scores "
+    "(analysis/repository_threshold.py)",
 }
 
 
@@ -136,7 +138,9 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
         metavar="P|none", **recipe,
         help="the 1%%-FPR threshold holds on unseen humans with this probability; none: exactly 1%% "
         "of validation humans (the shipped model)")  # fmt: skip
-    sp.epilog = "A recipe option left out takes the default of ScratchConfig (variants/scratch_bpe.py)."
+    sp.epilog = (
+        "A recipe option left out takes the default of ScratchConfig (variants/scratch_bpe.py)."
+    )
 
 
 def _global(p: argparse.ArgumentParser, default: Any) -> None:
