@@ -19,10 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -324,8 +323,6 @@ COMMANDS = {
 }  # fmt: skip
 
 
-#: A file or folder a command was told to read that is not there or cannot be read.
-MISSING_OR_UNREADABLE = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 #: The only global option that may come before a forwarded command (its module has its own).
 BEFORE_FORWARDED = ("-v", "--verbose")
 
@@ -340,51 +337,9 @@ def _command_at(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     return i
 
 
-def _input_error(exc: Exception) -> str | None:
-    """The one line to print for an input error a user can fix; None for any other error."""
-    from codeorigin_train.data.inputs import InputError
-
-    if isinstance(exc, InputError):
-        return str(exc)
-    if isinstance(exc, MISSING_OR_UNREADABLE):
-        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
-    if type(exc).__module__.startswith("pyarrow"):  # a file pyarrow cannot read
-        return f"an input file is not readable: {(str(exc).splitlines() or [''])[0]}"
-    return None
-
-
-_running: list[str] = []  # the commands `run_command` is running (a forwarded module's own entry)
-
-
-def run_command(
-    command: str, verbose: bool, run: Callable[[], int], *, prog: str | None = None
-) -> int:
-    """`run()`; an input error is one line, `codeorigin-train <command>: ...` (or `prog: ...`),
-    and status 2 (with `verbose`, the traceback)."""
-    _running.append(command)
-    try:
-        return run()
-    except Exception as exc:
-        message = None if verbose else _input_error(exc)
-        if message is None:
-            raise
-        print(f"{prog or f'codeorigin-train {command}'}: {message}", file=sys.stderr)
-        return 2
-    finally:
-        _running.pop()
-
-
-def module_entry(module: str, main: Callable[[], int]) -> int:
-    """A module's `python -m` entry: `main()`, with input errors one line as through
-    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1). Inside a forwarded
-    command, `run_command` already does that, with `-v`."""
-    if _running:
-        return main()
-    verbose = os.environ.get("CODEORIGIN_TRAIN_TRACEBACK") == "1"
-    return run_command(module, verbose, main, prog=f"python -m {module}")
-
-
 def main(argv: list[str] | None = None) -> int:
+    from codeorigin_train.data.inputs import run_command
+
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(COMMANDS, list(FORWARDED))
     at = _command_at(parser, argv)

@@ -192,6 +192,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from codeorigin_train.cli import module_entry
+    from codeorigin_train.data.inputs import module_entry
 
     raise SystemExit(module_entry("codeorigin_train.analysis.heads", main))

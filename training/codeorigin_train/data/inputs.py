@@ -1,6 +1,7 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
 is the user's to fix, so it raises `InputError` with a message that names the file and the
-command that writes it, and `codeorigin-train` prints that one line instead of a traceback.
+command that writes it, and `codeorigin-train` prints that one line instead of a traceback
+(`run_command`; `module_entry` does the same for a module run with `python -m`).
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
 """
@@ -8,7 +9,9 @@ command that writes it, and `codeorigin-train` prints that one line instead of a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +85,49 @@ def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> Non
             f"{option} {out} already holds a model (manifest.json): write the new one to another "
             "folder (e.g. --out models/candidate) and compare them, or give --force to replace it"
         )
+
+
+#: A file or folder a command was told to read that is not there or cannot be read.
+MISSING_OR_UNREADABLE = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
+
+
+def input_error(exc: Exception) -> str | None:
+    """The one line to print for an input error a user can fix; None for any other error."""
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, MISSING_OR_UNREADABLE):
+        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+    if type(exc).__module__.startswith("pyarrow"):  # a file pyarrow cannot read
+        return f"an input file is not readable: {(str(exc).splitlines() or [''])[0]}"
+    return None
+
+
+_running: list[str] = []  # the commands `run_command` is running (a forwarded module's own entry)
+
+
+def run_command(
+    command: str, verbose: bool, run: Callable[[], int], *, prog: str | None = None
+) -> int:
+    """`run()`; an input error is one line, `codeorigin-train <command>: ...` (or `prog: ...`),
+    and status 2 (with `verbose`, the traceback)."""
+    _running.append(command)
+    try:
+        return run()
+    except Exception as exc:
+        message = None if verbose else input_error(exc)
+        if message is None:
+            raise
+        print(f"{prog or f'codeorigin-train {command}'}: {message}", file=sys.stderr)
+        return 2
+    finally:
+        _running.pop()
+
+
+def module_entry(module: str, main: Callable[[], int]) -> int:
+    """A module's `python -m` entry: `main()`, with input errors one line as through
+    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1). Inside a forwarded
+    command, `run_command` already does that, with `-v`."""
+    if _running:
+        return main()
+    verbose = os.environ.get("CODEORIGIN_TRAIN_TRACEBACK") == "1"
+    return run_command(module, verbose, main, prog=f"python -m {module}")
