@@ -4,11 +4,20 @@ and the server's `codeorigin.scope: changed`.
 `from_git(REV)` diffs the merge base of REV and HEAD (what `git diff REV...HEAD` compares, and what
 CI on a pull request needs) against the working tree; without REV, HEAD against the working tree
 (staged and unstaged edits). Files git does not track yet (and does not ignore) are new: all their
-lines count. `from_patch` reads a unified diff and checks that it applies to the files on disk. Both
-give `Changes`: per file (an absolute path), its added or modified lines, and the files and folders
-of the change that cannot be read (a symbolic link loop, a FIFO, an unreadable folder, a
-submodule), each with the reason. Errors a user can cause (no git, not a repository, a bad
-revision or a range, a patch that does not apply) raise `ChangeError` with a message to show.
+lines count, unless a scan's folder walk would leave their folder out (`node_modules`, a virtual
+environment: `files.skipped_folder`). `from_patch` reads a unified diff and checks that it applies
+to the files on disk. Both give `Changes`: per file (an absolute path), its added or modified
+lines, and the files and folders of the change that are not read (a symbolic link, which is never
+followed, a FIFO, an unreadable folder, a submodule), each with the reason. Errors a user can cause
+(no git, not a repository or one git refuses for its owner, a bad or empty revision, a range, a
+patch that does not apply) raise `ChangeError` with a message to show.
+
+A source file (in a language codeorigin reads) is diffed as text whatever git's attributes say
+(`*.py -diff`, `binary`, a textconv driver) or its content (a NUL byte): its lines count, and a
+file that really is binary is read by the scan, which lists it as skipped ("binary file"). While a
+merge is in progress (`MERGE_HEAD`: a conflict being resolved, `git merge --no-commit`), `--diff`
+and `--diff HEAD` count only the lines that differ from both parents: what the person resolving
+wrote, not what the other branch brought.
 
 Paths git quotes (`"\\303\\274n.py"`, a tab, a quote) are unquoted (`core.diffs.unquote`); git
 is asked to quote them (`core.quotePath=true`) so that a name in any encoding comes back intact.
@@ -22,13 +31,18 @@ import re
 import stat
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from codeorigin import files as walking
 from codeorigin.core import diffs, languages
 
 
 class ChangeError(Exception):
     """The change cannot be read; the message says why."""
+
+
+class UnsafeRepository(ChangeError):
+    """git refuses the repository: another user owns it (`safe.directory`)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,14 @@ class Changes:
 
 
 SUBMODULE = "a submodule, whose changes are not followed (run `codeorigin scan --diff` in it)"
+LINK = "a symbolic link"  # never followed, as a scan of a folder follows none
+BINARY_PATCH = "the patch shows it as binary, without its lines (write it with `git diff --text`)"
 _UNREADABLE_DIR = re.compile(r"^warning: could not open directory '(.*)': (.*)$")
+_DUBIOUS = re.compile(r"detected dubious ownership in repository at '(.*)'")
+# `git diff` as the change is read: no colour, external diff or textconv (the lines must be the
+# file's own), renames followed, no context, the usual prefixes whatever the user's config says.
+_DIFF = ["-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+         "-M", "-U0", "--src-prefix=a/", "--dst-prefix=b/"]  # fmt: skip
 
 
 def _git(
@@ -64,10 +85,11 @@ def _git(
     errors: str = "replace",
     warnings: list[str] | None = None,
 ) -> str:
-    """git's standard output; its standard error's lines go to `warnings` when it succeeds (in
-    English, to be read). `errors="surrogateescape"` keeps file names that are not UTF-8 as the
-    bytes they are."""
-    env = None if warnings is None else {**os.environ, "LC_ALL": "C"}
+    """git's standard output (git speaks English: `LC_ALL=C`); its standard error's lines go to
+    `warnings` when it succeeds. `errors="surrogateescape"` keeps file names that are not UTF-8
+    as the bytes they are. A failure raises `ChangeError` with git's error line
+    (`UnsafeRepository` when git refuses the repository for its owner)."""
+    env = {**os.environ, "LC_ALL": "C"}
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8",
@@ -76,24 +98,46 @@ def _git(
     except FileNotFoundError as exc:
         raise ChangeError("git is not installed (or not on PATH); --diff needs it") from exc
     if done.returncode != 0:
-        raise ChangeError(
-            done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed"
-        )
+        raise _failure(done.stderr)
     if warnings is not None:
         warnings.extend(done.stderr.splitlines())
     return done.stdout
 
 
+def _failure(stderr: str) -> ChangeError:
+    """What a failed git command says: its first `fatal:` or `error:` line (its last line when
+    none), or, for a repository another user owns, what git refuses and the command that
+    allows it (git's own hint is several lines)."""
+    m = _DUBIOUS.search(stderr)
+    if m is not None:
+        return UnsafeRepository(
+            f"git refuses the repository at {m[1]} because another user owns it (git's "
+            "safe.directory check, common in containers and CI). If you trust it, allow it with "
+            f"`git config --global --add safe.directory {m[1]}` and run again"
+        )
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return ChangeError(said[0] if said else lines[-1] if lines else "git failed")
+
+
 def repository_root(cwd: Path) -> Path:
-    """The top folder of the git working tree `cwd` is in; `ChangeError` outside one."""
+    """The top folder of the git working tree `cwd` is in; `ChangeError` outside one (and
+    `UnsafeRepository` in one git refuses)."""
     try:
         return Path(_git(["rev-parse", "--show-toplevel"], cwd).strip()).resolve()
+    except UnsafeRepository:
+        raise
     except ChangeError as exc:
         raise ChangeError(f"{cwd.resolve()} is not inside a git repository ({exc})") from None
 
 
 def _base(rev: str | None, root: Path) -> tuple[str, str]:
     """(the commit to diff the working tree against, a description)."""
+    if rev is not None and not rev.strip():
+        raise ChangeError(
+            f"the revision is empty (--diff {rev!r}: an unset CI variable?); name a branch or a "
+            "commit, or give --diff alone to judge the uncommitted work against HEAD"
+        )
     if rev is not None and rev.startswith("-"):
         raise ChangeError(f"bad revision {rev!r}")
     if rev is not None:
@@ -107,7 +151,9 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
             # HEAD` included): every file is new.
             empty = _git(["hash-object", "-t", "tree", "--stdin"], root, stdin="").strip()
             return empty, "on a branch with no commit yet (every file is new)"
-        raise ChangeError(f"bad revision {target!r}: git knows no such commit") from None
+        raise ChangeError(
+            f"bad revision {target!r}: git knows no such commit{_shallow_hint(root, target)}"
+        ) from None
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
     try:
@@ -135,18 +181,28 @@ def _refuse_range(rev: str) -> None:
     )
 
 
-def _shallow_hint(root: Path) -> str:
-    """Why a merge base may be missing: a shallow clone (CI's default) lacks the history."""
+def _shallow_hint(root: Path, missing: str | None = None) -> str:
+    """Why a merge base (or the revision `missing`) may be missing: a shallow clone (CI's default:
+    actions/checkout fetches one commit) lacks the history, and perhaps the base branch."""
     try:
         shallow = _git(["rev-parse", "--is-shallow-repository"], root).strip() == "true"
     except ChangeError:
         return ""
     if not shallow:
         return ""
+    what, fetch = "the history to find one", "`git fetch --unshallow`"
+    if missing is not None:
+        what = "that commit or the history to it"
+        branch = missing.removeprefix("origin/")
+        if not re.search(r"[~^@:]", missing) and missing != "HEAD":
+            fetch = (
+                f"{fetch} and the base branch (`git fetch origin {branch}:refs/remotes/origin/"
+                f"{branch}`, then `--diff origin/{branch}`)"
+            )
     return (
-        ": this clone is shallow, so git lacks the history to find one. Fetch all of it: "
-        "`git fetch --unshallow` (GitHub Actions: actions/checkout with `fetch-depth: 0`; "
-        'GitLab CI: `variables: GIT_DEPTH: "0"`)'
+        f": this clone is shallow, so git lacks {what}. Fetch all of it: {fetch}; in CI, clone "
+        "it whole: actions/checkout with `fetch-depth: 0` (GitHub Actions), `variables: "
+        'GIT_DEPTH: "0"` (GitLab CI)'
     )
 
 
@@ -173,33 +229,75 @@ def from_git(
 ) -> Changes:
     """The lines changed in the working tree since `rev`'s merge base with HEAD (HEAD without
     `rev`), renames followed, plus untracked files in a language codeorigin reads (the extension
-    `mapping` too); raises `ChangeError`. An untracked file over `max_bytes` is not read: the
-    scan says it is too large."""
+    `mapping` too) outside the folders a scan leaves out; during a merge, against HEAD, only the
+    lines that differ from both parents. Raises `ChangeError`. An untracked file over
+    `max_bytes` is not read: the scan says it is too large."""
     root = repository_root(cwd or Path.cwd())
     base, description = _base(rev, root)
-    patch = _git(
-        ["-c", "core.quotePath=true", "diff", "--no-color", "--no-ext-diff", "-M", "-U0",
-         "--src-prefix=a/", "--dst-prefix=b/", base, "--"],
-        root, errors="surrogateescape",
-    )  # fmt: skip
+    lines, skipped = _changed(_diff(root, base, mapping), root, mapping)
+    merging = _merge_heads(root) if rev in (None, "HEAD", "@") else []
+    for head in merging:  # what the person wrote while merging, not what either side brought
+        theirs, _ = _changed(_diff(root, head, mapping), root, mapping)
+        lines = {p: added & theirs.get(p, frozenset()) for p, added in lines.items()}
+    if merging:
+        description += (
+            f" (a merge with {', '.join(h[:10] for h in merging)} in progress: only the lines "
+            "that differ from both parents)"
+        )
+    _add_untracked(root, lines, skipped, mapping, max_bytes)
+    lines = {p: added for p, added in lines.items() if added}
+    return Changes(lines, description, skipped)
+
+
+def _diff(root: Path, base: str, mapping: dict[str, str] | None) -> list[diffs.FileDiff]:
+    """The files that differ between `base` and the working tree. A file git does not diff as
+    text (a `-diff` or `binary` attribute, a NUL byte) is diffed again with `--text` when it is
+    in a language codeorigin reads, so that its lines count; other binary files keep `binary`
+    (never read: a large one would make a large text diff)."""
+    files = _parse(_git([*_DIFF, base, "--"], root, errors="surrogateescape"))
+    wanted = {f.path for f in files if f.binary and f.path and _language(root / f.path, mapping)}
+    if not wanted:
+        return files
+    names = sorted({n for f in files if f.path in wanted for n in (f.old_path, f.path) if n})
+    args = ["--literal-pathspecs", *_DIFF, "--text", base, "--", *names]
+    again = {f.path: f for f in _parse(_git(args, root, errors="surrogateescape"))}
+    return [again.get(f.path, f) if f.path in wanted else f for f in files]
+
+
+def _parse(patch: str) -> list[diffs.FileDiff]:
     try:
-        files = diffs.parse_diff(patch) if patch.strip() else []
+        return diffs.parse_diff(patch) if patch.strip() else []
     except diffs.DiffError as exc:  # git's own output: not expected
         raise ChangeError(f"cannot read git's diff: {exc}") from exc
+
+
+def _changed(
+    files: list[diffs.FileDiff], root: Path, mapping: dict[str, str] | None
+) -> tuple[dict[Path, frozenset[int]], dict[Path, str]]:
+    """The added lines of each file of a diff of the working tree (resolved paths), and the
+    files of it that are not read, with why: a symbolic link, a FIFO, a submodule (those in a
+    language codeorigin reads; a submodule always)."""
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}
     for f in files:
         if f.path is None or f.binary:
-            continue
+            continue  # deleted, or binary and in no language codeorigin reads
         where = root / f.path
-        why = SUBMODULE if _is_submodule(where) else _not_regular(where)
+        why = SUBMODULE if _is_submodule(where) else _not_regular(where, root)
         if why is None:
             lines[where.resolve()] = frozenset(f.added)
         elif why == SUBMODULE or _language(where, mapping) is not None:
-            skipped[where] = why  # a link loop or a FIFO in a language codeorigin reads
-    _add_untracked(root, lines, skipped, mapping, max_bytes)
-    lines = {p: added for p, added in lines.items() if added}
-    return Changes(lines, description, skipped)
+            skipped[where] = why
+    return lines, skipped
+
+
+def _merge_heads(root: Path) -> list[str]:
+    """The other parents of a merge in progress (`MERGE_HEAD`), none when there is none."""
+    try:
+        where = root / _git(["rev-parse", "--git-path", "MERGE_HEAD"], root).strip()
+        return where.read_text(encoding="utf-8").split()
+    except (ChangeError, OSError, UnicodeDecodeError):
+        return []
 
 
 def _add_untracked(
@@ -210,25 +308,42 @@ def _add_untracked(
     max_bytes: int | None,
 ) -> None:
     """Add the files git does not track (nor ignore) to `lines`, all their lines changed, and
-    what cannot be read to `skipped`: a folder git could not list, a link loop, a FIFO."""
+    what cannot be read to `skipped`: a folder git could not list, a symbolic link, a FIFO.
+    Files in a folder a scan's walk leaves out (`node_modules`, a virtual environment) are
+    neither read nor listed, as in a scan of the folder."""
     warnings: list[str] = []
     untracked = _git(
         ["ls-files", "-z", "--others", "--exclude-standard"], root,
         errors="surrogateescape", warnings=warnings,
     )  # fmt: skip
+    left_out: dict[Path, bool] = {}
     for warning in warnings:  # a folder git could not list: its files are unknown
         m = _UNREADABLE_DIR.match(warning)
-        if m is not None:
+        if m is not None and not _left_out(root, PurePosixPath(m[1]).parts, left_out):
             skipped[root / m[1].rstrip("/")] = f"cannot read: {m[2]}"
     for name in filter(None, untracked.split("\0")):
         path = root / name
-        if _language(path, mapping) is None:
+        folders = PurePosixPath(name).parts[:-1]
+        if _language(path, mapping) is None or _left_out(root, folders, left_out):
             continue  # never read, as a scan of a folder would not read it
-        why = _not_regular(path)
+        why = _not_regular(path, root)
         if why is not None:
             skipped[path] = why
-        elif path.resolve() not in lines:  # a link to a changed file: its own diff counts
+        else:
             lines[path.resolve()] = _every_line(path, max_bytes)
+
+
+def _left_out(root: Path, folders: tuple[str, ...], memo: dict[Path, bool]) -> bool:
+    """Whether one of the nested `folders` under `root` (a path's parts) is one a scan's folder
+    walk leaves out (`files.skipped_folder`); `memo` keeps the folders seen."""
+    folder = root
+    for part in folders:
+        folder = folder / part
+        if folder not in memo:
+            memo[folder] = walking.skipped_folder(folder)
+        if memo[folder]:
+            return True
+    return False
 
 
 def _language(path: Path, mapping: dict[str, str] | None) -> str | None:
@@ -241,14 +356,24 @@ def _is_submodule(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink()
 
 
-def _not_regular(path: Path) -> str | None:
-    """Why `path` cannot be read as a file (a link loop, a FIFO, a device), the reason worded
-    as a scan words it; None for a regular file (read or not, the scan then says)."""
+def _not_regular(path: Path, root: Path | None = None) -> str | None:
+    """Why `path` is not read as a file, the reason worded as a scan words it: a symbolic link
+    (never followed: it may point anywhere, outside the repository too), a FIFO or a device, a
+    file reached through a linked folder outside `root`; None for a regular file (read or not,
+    the scan then says)."""
     try:
-        info = path.stat()
+        info = path.lstat()
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
-    return None if stat.S_ISREG(info.st_mode) else "not a regular file"
+    if stat.S_ISLNK(info.st_mode):
+        return LINK
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    try:
+        inside = root is None or root in path.resolve().parents
+    except (OSError, RuntimeError):
+        inside = False
+    return None if inside else "outside the repository (a folder on its path is a symbolic link)"
 
 
 def _every_line(path: Path, max_bytes: int | None) -> frozenset[int]:
@@ -275,13 +400,15 @@ def from_patch(
     name: str = "the patch",
     skip_missing: bool = False,
     max_bytes: int | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> Changes:
     """The lines a unified diff adds or modifies, its paths read from `root` (the current folder);
     raises `ChangeError` when it cannot be read or does not apply to the files there. With
     `skip_missing`, files absent under `root` are left out instead (a folder of post-images that
-    holds only some of the files a patch changes). A FIFO or device, and a submodule, are
-    skipped with the reason; a file over `max_bytes` is not read (the scan says it is too
-    large), so whether the patch applies to it is not checked."""
+    holds only some of the files a patch changes). A symbolic link, a FIFO or device, a
+    submodule, and a file in a language codeorigin reads (`mapping` too) that the patch shows as
+    binary (no lines), are skipped with the reason; a file over `max_bytes` is not read (the scan
+    says it is too large), so whether the patch applies to it is not checked."""
     root = (root or Path.cwd()).resolve()
     if not text.strip():  # `git diff --cached` with nothing staged: no change, not an error
         return Changes({}, f"in {name} (empty: nothing changed)")
@@ -292,13 +419,20 @@ def from_patch(
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}
     for f in files:
-        if f.path is None or f.binary:
+        if f.path is None:
             continue  # deleted: nothing left to judge
         where = root / f.path
         if skip_missing and not where.is_file():
             continue
+        if f.binary:
+            if _language(where, mapping) is not None:
+                skipped[where] = BINARY_PATCH
+            continue
         if _is_submodule(where) and (where / ".git").exists():
             skipped[where] = SUBMODULE
+            continue
+        if where.is_symlink():  # never followed, as in `--diff`
+            skipped[where] = LINK
             continue
         try:
             info = where.stat()

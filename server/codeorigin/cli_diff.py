@@ -51,8 +51,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 
 def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     """The changed lines `--diff`/`--diff-file` name, with their description; None when neither
-    is given; with the files of the change it cannot read (a link loop, a FIFO, a folder it may
-    not list, a submodule), which the report lists as skipped. `mapping`: `--extension`'s, which
+    is given; with the files of the change it does not read (a symbolic link, never followed, a
+    FIFO, a folder it may not list, a submodule), which the report lists as skipped. An empty REV
+    (`--diff ""`) is refused, never taken for the current folder. `mapping`: `--extension`'s, which
     says what an untracked file's language is. Prints the reason and raises SystemExit(2) when
     the change cannot be read."""
     from codeorigin import changes as git_changes
@@ -64,7 +65,7 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     max_bytes = getattr(args, "max_file_bytes", None)
     try:
         if args.diff_file is not None:
-            found = _from_patch(args.diff_file, max_bytes)
+            found = _from_patch(args.diff_file, max_bytes, mapping)
         else:
             found = _from_git(args, mapping, max_bytes)
     except git_changes.ChangeError as exc:
@@ -81,7 +82,9 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
     from codeorigin import changes as git_changes
 
     rev = None if args.diff == _HEAD else args.diff
-    if rev is not None and not _is_revision(rev) and Path(rev).exists():
+    # An empty REV (`--diff "$UNSET"`) is no path either (`Path("")` is the current folder):
+    # `from_git` refuses it.
+    if rev is not None and rev.strip() and not _is_revision(rev) and Path(rev).exists():
         args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
         rev = None
     found = git_changes.from_git(rev, mapping=mapping, max_bytes=max_bytes)
@@ -96,7 +99,7 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
 def _under(skipped: dict[Path, str], paths: list[Path]) -> dict[Path, str]:
     """The files and folders of the change that cannot be read, under `paths` (everywhere when
     none is given)."""
-    roots = [_real(p) for p in paths]
+    roots = [root for p in paths for root in _real(p)]
     return {
         path: why
         for path, why in sorted(skipped.items())
@@ -114,12 +117,17 @@ def _submodules(skipped: dict[Path, str]) -> str:
     return f"submodule{'s' if len(subs) > 1 else ''} {names}" if subs else ""
 
 
-def _real(path: Path) -> Path:
-    """`path` resolved as the change's paths are (a link loop: as it is written)."""
+def _real(path: Path) -> list[Path]:
+    """`path` as the change names its files: its folders resolved, and the link itself when it
+    is a symbolic link (the change lists a link, never what it points to), else resolved too
+    (a linked folder holds the files of its target); a link loop: as it is written."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return path.resolve()
+        if absolute.is_symlink():
+            return [absolute.parent.resolve() / absolute.name, absolute.resolve()]
+        return [absolute.resolve()]
     except (OSError, RuntimeError):
-        return Path(os.path.abspath(path))
+        return [absolute]
 
 
 def _shown(path: Path) -> str:
@@ -129,7 +137,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _from_patch(name: str, max_bytes: int | None) -> Changes:
+def _from_patch(name: str, max_bytes: int | None, mapping: dict[str, str]) -> Changes:
     from codeorigin import changes as git_changes
 
     if name == "-":
@@ -142,7 +150,7 @@ def _from_patch(name: str, max_bytes: int | None) -> Changes:
                 f"--diff-file: cannot read {name}: {exc.strerror or exc}"
             ) from exc
         label = name
-    return git_changes.from_patch(text, name=label, max_bytes=max_bytes)
+    return git_changes.from_patch(text, name=label, max_bytes=max_bytes, mapping=mapping)
 
 
 def _is_revision(rev: str) -> bool:

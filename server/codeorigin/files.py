@@ -46,6 +46,15 @@ def is_virtualenv(path: Path) -> bool:
         return False
 
 
+def skipped_folder(path: Path) -> bool:
+    """Whether a scan's folder walk leaves the folder `path` out, unread and unlisted: version
+    control, caches, dependency folders (`node_modules`), `*.egg-info` and virtual environments
+    (by name or by their `pyvenv.cfg`/`conda-meta`). `scan --diff` applies the same rule to the
+    files git does not track."""
+    name = path.name
+    return name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(path)
+
+
 def is_binary(data: bytes) -> bool:
     """A NUL byte in the first 8 KiB marks a binary file (git's own rule)."""
     return b"\x00" in data[:8192]
@@ -175,7 +184,7 @@ def walk(
             keep = []
             for name in sorted(dirnames):
                 sub = dirpath / name
-                if name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(sub):
+                if skipped_folder(sub):
                     continue
                 if sub.is_symlink() or ignored(sub, True):
                     continue

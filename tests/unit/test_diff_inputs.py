@@ -1,8 +1,10 @@
 """`scan --diff` and `--diff-file` on the inputs a change can hold besides plain code, through the
 real command line and real git: file names git quotes (`"\\303\\274n\\303\\257.py"`, a quote, a tab,
 a newline, a name that is not UTF-8), untracked files that must not be read (a data file, one
-over the size limit), link loops and FIFOs, a range where one revision is wanted, a folder that
-cannot be read and a submodule. Each is judged, or skipped with a one-line reason while the rest
+over the size limit, in `node_modules` or a virtual environment), symbolic links (to a file
+outside the repository too: never followed) and FIFOs, a range where one revision is wanted, a
+folder that cannot be read, a submodule, and source files git diffs as binary (`-diff`, `binary`,
+a textconv driver, a NUL byte). Each is judged, or skipped with a one-line reason while the rest
 of the change is still judged; none hangs (the scans run with a time limit) or shows a traceback.
 """
 
@@ -130,7 +132,7 @@ def test_untracked_files_a_scan_would_not_read_are_not_read(
     assert int(peak.read_text()) < 250_000  # KiB: the tiny model's scan needs about 90 MB
 
 
-def test_untracked_link_loops_and_fifos_are_skipped_with_the_reason(
+def test_untracked_links_are_skipped_with_the_reason_and_fifos_never_read(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     root = make_repo(tmp_path)
@@ -139,14 +141,15 @@ def test_untracked_link_loops_and_fifos_are_skipped_with_the_reason(
     (root / "l2.py").symlink_to("l1.py")
     os.mkfifo(root / "fifo")
     (root / "pipe.py").symlink_to("fifo")
+    os.mkfifo(root / "queue.py")  # git lists no FIFO: never seen
     res = scan("--diff", "--format", "json", "--exit-zero", "--model", str(tiny_model_dir),
                cwd=root, timeout=60)  # fmt: skip
     report = _report(res)
     assert _spans(report) == {("new.py", "base")}
     assert _skipped(report) == {
-        "l1.py": "cannot read: Too many levels of symbolic links, not scored",
-        "l2.py": "cannot read: Too many levels of symbolic links, not scored",
-        "pipe.py": "not a regular file, not scored",
+        "l1.py": "a symbolic link, not scored",
+        "l2.py": "a symbolic link, not scored",
+        "pipe.py": "a symbolic link, not scored",
     }
 
 
@@ -226,3 +229,141 @@ def test_a_change_inside_a_submodule_is_said_not_to_be_followed(
     res = _pipe_scan(git(root, "diff").encode(), *args, cwd=root)
     assert res.returncode == 0 and said in res.stdout, res.stderr
     assert "not following the changes inside submodule sub" in res.stdout
+
+
+JAVA = """class Calc {
+    int add(int a, int b) {
+        int c = a + b;
+        int d = c * 2;
+        return d - a;
+    }
+}
+"""
+
+
+def _feature_commit(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+
+
+@pytest.mark.parametrize("attributes", ["*.py -diff\n", "*.py binary\n", "*.py diff=shift\n"])
+def test_git_attributes_do_not_hide_a_source_file_or_move_its_lines(
+    tmp_path: Path, tiny_model_dir: Path, attributes: str
+) -> None:
+    """`-diff`, `binary` or a textconv driver (one that adds five first lines) change what `git
+    diff` shows, not the file: the change is judged on the file's text, with its own line numbers."""
+    root = make_repo(tmp_path)  # on `feature`: `keep` edited (1 line), `fresh` added (8)
+    git(root, "config", "diff.shift.textconv", "sh -c 'seq 5; cat \"$0\"'")  # 5 lines more
+    (root / ".gitattributes").write_text(attributes)
+    _feature_commit(root, "attributes")
+    res = scan("--diff", "main", "--format", "json", "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=root)  # fmt: skip
+    assert res.returncode == 1, res.stdout + res.stderr  # threshold 0: what is judged is flagged
+    report = json.loads(res.stdout)
+    changed = {s["name"]: s["changed_lines"] for f in report["files"] for s in f["spans"]}
+    assert changed == {"keep": 1, "fresh": 8}
+    if "shift" in attributes:
+        return  # a textconv's patch shows other lines than the file's: it does not apply
+    # A patch git wrote under these attributes shows no line of app.py: said, not dropped.
+    patch = git(root, "diff", "main...HEAD").encode()
+    assert b"Binary files a/app.py and b/app.py differ" in patch
+    report = _report(_pipe_scan(patch, "--format", "json", "--model", str(tiny_model_dir),
+                                cwd=root))  # fmt: skip
+    assert _skipped(report) == {
+        "app.py": "the patch shows it as binary, without its lines (write it with `git diff "
+        "--text`), not scored"
+    }
+
+
+def test_a_binary_attribute_is_judged_and_a_nul_byte_is_listed_as_binary(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    root = make_repo(tmp_path)
+    (root / ".gitattributes").write_text("*.java binary\n")
+    (root / "Calc.java").write_text(JAVA)
+    (root / "nul.py").write_bytes(BODY.encode() + b"# \x00\n")  # git and scan: binary
+    _feature_commit(root, "java and a NUL byte")
+    args = ("--format", "json", "--threshold", "0", "--model", str(tiny_model_dir))
+    res = scan("--diff", "main", *args, cwd=root)
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads(res.stdout)
+    assert _spans(report) == {("Calc.java", "add"), ("app.py", "keep"), ("app.py", "fresh")}
+    assert _skipped(report) == {"nul.py": "binary file"}  # as a plain scan says it
+    assert _skipped(json.loads(scan("nul.py", *args, cwd=root).stdout)) == {"nul.py": "binary file"}
+    # Alone, it is a skipped file of the change, not "no line of a file codeorigin reads".
+    res = scan("--diff", "main", "--model", str(tiny_model_dir), "nul.py", cwd=root)
+    assert "nul.py: skipped: binary file" in res.stdout, res.stdout
+    assert "no line of a file in a language" not in res.stdout
+
+
+SECRET = """def secret_outside(a):
+    b = a + 1
+    c = b * 2
+    return c + a
+"""
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown", "text"])
+def test_a_symbolic_link_in_the_change_is_listed_and_never_followed(
+    tmp_path: Path, tiny_model_dir: Path, fmt: str
+) -> None:
+    """Committed links (to a file outside the repository, relative or absolute, and to a file
+    inside it) and an untracked one: each is listed as a symbolic link, and no report shows a
+    line or the path of what they point to."""
+    root = make_repo(tmp_path)
+    outside = tmp_path / "outside.py"
+    outside.write_text(SECRET)
+    (root / "link.py").symlink_to(os.path.relpath(outside, root))
+    (root / "abs.py").symlink_to(outside)
+    (root / "inside.py").symlink_to("other.py")
+    _feature_commit(root, "links")
+    (root / "loose.py").symlink_to(outside)
+    res = scan("--diff", "main", "--format", fmt, "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=root)  # fmt: skip
+    assert res.returncode == 1, res.stderr  # app.py's two functions are still judged
+    for said in (res.stdout, res.stderr):
+        assert "secret_outside" not in said and "outside.py" not in said and "untouched" not in said
+    if fmt == "json":
+        report = json.loads(res.stdout)
+        assert _spans(report) == {("app.py", "keep"), ("app.py", "fresh")}
+        link = "a symbolic link, not scored"
+        names = ("link.py", "abs.py", "inside.py", "loose.py")
+        assert _skipped(report) == dict.fromkeys(names, link)
+
+
+def test_a_link_named_as_a_path_or_in_a_patch_is_not_followed(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """pre-commit names staged files as PATHs, and a patch names the link's path: neither
+    makes the scan read what the link points to."""
+    root = make_repo(tmp_path)
+    outside = tmp_path / "outside.py"
+    outside.write_text(SECRET)
+    (root / "link.py").symlink_to(outside)
+    git(root, "add", "link.py")
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    for res in (
+        scan("--diff", "HEAD", *args, "--", "link.py", cwd=root),
+        _pipe_scan(git(root, "diff", "--cached").encode(), *args, cwd=root),
+    ):
+        report = _report(res)
+        assert _spans(report) == set() and "secret_outside" not in res.stdout
+        assert _skipped(report) == {"link.py": "a symbolic link, not scored"}
+
+
+def test_untracked_folders_a_scan_leaves_out_are_left_out_of_the_change(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`node_modules`, a virtual environment (known by its pyvenv.cfg), `.tox` and `*.egg-info`,
+    not ignored by git: `--diff` leaves them out as `scan .` does."""
+    root = make_repo(tmp_path)
+    (root / "new.py").write_text(BODY)
+    for rel in ("node_modules/pkg/index.py", "env/lib/site.py", ".tox/py/x.py", "t.egg-info/y.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(BODY.replace("def base", "def dependency"))
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    changed = _report(scan("--diff", *args, cwd=root))
+    assert _spans(changed) == {("new.py", "base")} and _skipped(changed) == {}
+    whole = _report(scan(".", *args, cwd=root))
+    assert {f["path"] for f in whole["files"]} == {"app.py", "other.py", "new.py"}

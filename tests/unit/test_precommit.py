@@ -1,7 +1,10 @@
 """The pre-commit hook (`.pre-commit-hooks.yaml`, id `codeorigin`) run by the real `pre-commit`
 on a temporary git repository, offline: `pre-commit try-repo` on this checkout, and the README's
 `.pre-commit-config.yaml` example pointed at this checkout. Only the functions the staged change
-adds or edits are judged; the threshold, `--exit-zero` and the baseline pass through as arguments.
+adds or edits are judged; the threshold, `--exit-zero` and the baseline pass through as arguments;
+a staged `-dash.py` is a file, not an option; `.mts`, `.cts` and `.h++` files reach the hook; a
+merge being concluded is judged on what its resolution wrote; the hook runs at the commit only,
+and the README's local pre-push hook judges what a real `git push` sends.
 """
 
 from __future__ import annotations
@@ -53,21 +56,30 @@ def staged(tmp_path: Path) -> Path:
     return repo
 
 
-def readme_config(model: Path, *extra: str, drop: str = "") -> str:
-    """The README's `.pre-commit-config.yaml`, pointed at this checkout (at HEAD) with the tiny
-    model and `extra` arguments after the README's own (less `drop`)."""
+def readme_block(marker: str) -> dict:
+    """The README's one `.pre-commit-config.yaml` example that holds `marker`."""
     readme = (ROOT / "README.md").read_text()
     blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repos:" in b]
-    assert len(blocks) == 1, "the README has one .pre-commit-config.yaml example"
-    config = yaml.safe_load(blocks[0])
+    found = [yaml.safe_load(b) for b in blocks if marker in b]
+    assert len(found) == 1, f"the README has one .pre-commit-config.yaml example with {marker}"
+    return found[0]
+
+
+def readme_config(model: Path, *extra: str, drop: str = "") -> str:
+    """The README's `.pre-commit-config.yaml`, pointed at this checkout (at HEAD) with the tiny
+    model and `extra` arguments after the README's own (less `drop`), before the `--` that ends
+    them (pre-commit appends the file names)."""
+    config = readme_block("id: codeorigin\n")
     hook = config["repos"][0]["hooks"][0]
     assert hook["id"] == "codeorigin"
     assert {"--threshold", "--exit-zero", "--baseline"} <= set(hook["args"])
+    assert hook["args"][-1] == "--"
     config["repos"][0]["repo"] = str(ROOT)
     config["repos"][0]["rev"] = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
-    hook["args"] = [*(a for a in hook["args"] if a != drop), "--model", str(model), *extra]
+    own = [a for a in hook["args"][:-1] if a != drop]
+    hook["args"] = [*own, "--model", str(model), *extra, "--"]
     return yaml.safe_dump(config)
 
 
@@ -115,3 +127,135 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 of 2 spans flagged" in res.stdout and "2 in the baseline" in res.stdout
+
+
+DASH = """def dashing(values):
+    total = 0
+    for value in values:
+        total += value * 2
+    return total
+"""
+
+
+def test_a_staged_file_named_like_an_option_is_judged(
+    staged: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """pre-commit appends the file names after the hook's arguments: `-dash.py` is a file, with
+    the hook's own arguments and with the README's, whose `--threshold` still applies."""
+    (staged / "-dash.py").write_text(DASH)
+    git(staged, "add", "--", "-dash.py")
+    home = tmp_path / "home"
+    res = pre_commit(staged, home, "try-repo", str(ROOT), "codeorigin", "--verbose",
+                     model=tiny_model_dir)  # fmt: skip
+    assert "unrecognized arguments" not in res.stdout, res.stdout
+    assert "-dash.py" in res.stdout and "function dashing (5 of 5 lines changed)" in res.stdout
+    assert "function fresh (8 of 8 lines changed)" in res.stdout
+    write_baseline(staged, tiny_model_dir, "other.py")  # an empty baseline
+    (staged / ".pre-commit-config.yaml").write_text(
+        readme_config(tiny_model_dir, "--threshold", "0", drop="--exit-zero")
+    )
+    res = pre_commit(staged, home, "run", "--verbose")
+    assert res.returncode == 1, res.stdout + res.stderr  # threshold 0: flagged, commit stopped
+    assert "3 of 3 spans flagged as likely LLM-generated in 2 files " in res.stdout
+    # The command the hook runs, by hand.
+    res = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff", "HEAD", "--exit-zero", "--model",
+         str(tiny_model_dir), "--", "-dash.py"], cwd=staged, capture_output=True, text=True,
+    )  # fmt: skip
+    assert res.returncode == 0 and "function dashing (5 of 5 lines changed)" in res.stdout
+
+
+EXTENSIONS = {
+    "calc.mts": "export function twice(a: number): number {\n  const b = a * 2;\n  return b;\n}\n",
+    "calc.cts": "export function thrice(a: number): number {\n  const b = a * 3;\n  return b;\n}\n",
+    "calc.h++": "int quad(int a) {\n  int b = a * 4;\n  return b;\n}\n",
+}
+
+
+def test_the_hook_is_given_every_extension_codeorigin_reads(
+    staged: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`.mts`, `.cts` and `.h++`, which pre-commit's file types do not name, reach the hook."""
+    for name, text in EXTENSIONS.items():
+        (staged / name).write_text(text)
+    git(staged, "add", *EXTENSIONS)
+    res = pre_commit(staged, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
+                     model=tiny_model_dir)  # fmt: skip
+    for name, function in (("calc.mts", "twice"), ("calc.cts", "thrice"), ("calc.h++", "quad")):
+        assert name in res.stdout and f"function {function} (" in res.stdout, res.stdout
+
+
+def test_concluding_a_merge_judges_only_what_the_resolution_wrote(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A conflict resolved and staged: `fresh`, which the merged branch brought, is not judged;
+    the line of `keep` the person wrote, which is in neither parent, is."""
+    repo = make_repo(tmp_path)  # `feature` adds `fresh` and edits the last lines of `keep`
+    git(repo, "checkout", "-q", "main")
+    (repo / "app.py").write_text(APP.replace("sorted(kept)", "sorted(kept, key=abs)"))
+    git(repo, "commit", "-qam", "main edits the same line")
+    merge = subprocess.run(["git", "merge", "-q", "feature"], cwd=repo, capture_output=True)
+    assert merge.returncode == 1  # a conflict in app.py
+    resolved = APP.replace("sorted(kept)", "sorted(kept, key=abs, reverse=True)") + FRESH
+    (repo / "app.py").write_text(resolved)
+    git(repo, "add", "app.py")
+    res = pre_commit(repo, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
+                     model=tiny_model_dir)  # fmt: skip
+    assert "only the lines that differ from both parents" in res.stdout, res.stdout + res.stderr
+    assert "function keep (1 of 7 lines changed)" in res.stdout
+    assert "fresh" not in res.stdout
+    # Against a branch (CI's `--diff main`), the merge changes nothing: all of it counts.
+    res = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff", "HEAD~1", "--exit-zero",
+         "--model", str(tiny_model_dir)], cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    assert "function fresh (8 of 8 lines changed)" in res.stdout, res.stdout + res.stderr
+
+
+def test_the_hook_runs_at_commit_and_the_readme_pre_push_hook_judges_the_push(
+    staged: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The hook declares the commit stage only (at pre-push it would judge nothing); the
+    README's local pre-push hook, installed with pre-commit and run by a real `git push`, judges
+    the commits pushed, and blocks the push without `--exit-zero`."""
+    home = tmp_path / "home"
+    res = pre_commit(staged, home, "try-repo", str(ROOT), "codeorigin", "--hook-stage", "pre-push",
+                     "--from-ref", "HEAD", "--to-ref", "HEAD", model=tiny_model_dir)  # fmt: skip
+    assert "No hook with id `codeorigin` in stage `pre-push`" in res.stdout + res.stderr, res.stdout
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(staged, "remote", "add", "origin", str(remote))
+    git(staged, "push", "-q", "origin", "main")
+    git(staged, "commit", "-qm", "fresh, and keep sorts the other way")  # what is staged
+    (staged / "scratch.py").unlink()  # a clean tree: the README says to push from one
+    config = readme_block("stages: [pre-push]")
+    hook = config["repos"][0]["hooks"][0]
+    for drop, blocked in (("--exit-zero", True), ("", False)):  # blocked: nothing pushed yet
+        kept = [a for a in hook["args"] if a != drop]
+        push_hook = {**hook, "args": [*kept, "--threshold", "0", "--model", str(tiny_model_dir)]}
+        (staged / ".pre-commit-config.yaml").write_text(
+            yaml.safe_dump({"repos": [{"repo": "local", "hooks": [push_hook]}]})
+        )
+        assert pre_commit(staged, home, "install", "--hook-type", "pre-push").returncode == 0
+        env = {**os.environ, "PRE_COMMIT_HOME": str(home),
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
+        push = subprocess.run(["git", "push", "origin", "main"], cwd=staged, env=env,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        said = push.stdout + push.stderr
+        assert (push.returncode != 0) == blocked, said
+        assert "function keep (1 of 7 lines changed)" in said
+        assert "function fresh (8 of 8 lines changed)" in said and "load" not in said
+
+
+def test_the_hook_files_pattern_is_exactly_codeorigins_extensions() -> None:
+    """The manifest's `files` (which pre-commit matches with `re.search`) keeps up with
+    `languages.LANGUAGES`: every extension codeorigin reads, in any case, and no other."""
+    from codeorigin.core.languages import LANGUAGES
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(hook["files"])
+    for ext in (e for info in LANGUAGES.values() for e in info.extensions):
+        for name in (f"a/b{ext}", f"B{ext.upper()}"):
+            assert pattern.search(name), name
+    for name in ("notes.txt", "a.pyc", "a.py.orig", "Makefile", "a.hpp~", "a.json"):
+        assert not pattern.search(name), name
