@@ -3,9 +3,10 @@
 `codeorigin scan --write-baseline FILE` records every span reported as `llm` or `uncertain` (and
 not suppressed) by its path, its name and a hash of its normalised text. `--baseline FILE` then
 reports only spans that are not in the file, and the server, when `codeorigin.baseline` names the
-file, shows no diagnostic for them. Because the hash is of the normalised text, a finding stays
-known while its function is unchanged (re-indenting or moving it keeps it known), and comes back
-when the function is edited.
+file, shows no diagnostic for them. A finding is known by (path, name, hash): because the hash is
+of the normalised text, it stays known while its function is unchanged (re-indenting it or moving
+it within its file keeps it known), and comes back when the function is edited, renamed, or moved
+to another file (or its file renamed).
 
 Paths are stored relative to the baseline file's folder with `/` separators, so the file can be
 committed and read on another machine or from the editor.

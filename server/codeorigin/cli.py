@@ -45,6 +45,14 @@ _threshold = _bounded(float, 0.0, 1.0, "a number")
 _ig_steps = _bounded(int, 2, 1024, "a whole number")  # the attributor's own range
 
 
+def _file(value: str) -> Path:
+    """An argparse type for a file to write (`-o`, `--write-baseline`): a path that ends in a
+    separator, `.` or `..` names a folder, refused (exit 2) rather than written as a file."""
+    if value.endswith(("/", "\\", "/.", "\\.")) or Path(value).name in ("", ".."):
+        raise argparse.ArgumentTypeError(f"{value} names a folder: give a file name in it")
+    return Path(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codeorigin",
@@ -61,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
     scan.add_argument("paths", nargs="*", metavar="PATH", type=Path)
-    scan.add_argument(
-        "--format", choices=("text", "json", "sarif", "markdown", "codeclimate"), default="text"
-    )
+    scan.add_argument("--format", choices=("text", "json", "sarif", "markdown", "codeclimate"),
+                      default="text", help="text (default), json, sarif (code scanning), markdown "
+                      "(a pull-request summary) or codeclimate (GitLab code quality)")  # fmt: skip
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
     scan.add_argument(
@@ -72,23 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="text format: list every span (human, too short, generated, suppressed or in the "
         "baseline too), not only the llm and uncertain ones listed by default",
     )
-    scan.add_argument("--output", "-o", type=Path, default=None,
-                      help="write the report to a file (its missing folders are made)")  # fmt: skip
+    scan.add_argument("--output", "-o", metavar="FILE", type=_file, default=None,
+                      help="write the report to FILE (its missing folders are made)")  # fmt: skip
     scan.add_argument(
         "--explain",
         action="store_true",
         help="add each flagged span's line shares and top tokens to the report",
     )
-    scan.add_argument(
-        "--baseline", metavar="FILE", type=Path, default=None, help="report only new findings"
-    )
-    scan.add_argument(
-        "--write-baseline",
-        metavar="FILE",
-        type=Path,
-        default=None,
-        help="record the current findings in FILE",
-    )
+    scan.add_argument("--baseline", metavar="FILE", type=Path, help="report only new findings")
+    scan.add_argument("--write-baseline", metavar="FILE", type=_file,
+                      help="record the current findings in FILE")  # fmt: skip
     cli_ray.add_arguments(scan)
     cli_diff.add_arguments(scan)
 
@@ -113,23 +114,18 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `scan` and `explain` share: the model and what changes a verdict."""
     from codeorigin.engine import Options
 
-    parser.add_argument("--threshold", type=_threshold, default=None, help="flag at or above P")
-    parser.add_argument("--model", metavar="DIR", type=Path, default=None)
-    parser.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads")
-    parser.add_argument("--max-file-bytes", type=positive_int, default=1_000_000,
-                        help="a larger file is not read (default 1,000,000)")  # fmt: skip
-    parser.add_argument(
-        "--min-lines",
-        type=positive_int,
-        default=Options.min_lines,
-        help="fewer statement lines in the body: too short to judge",
-    )
-    parser.add_argument(
-        "--min-tokens",
-        type=positive_int,
-        default=Options.min_tokens,
-        help="fewer identifier/literal tokens in the body: too short to judge",
-    )
+    parser.add_argument("--threshold", metavar="P", type=_threshold, default=None,
+                        help="flag a span whose probability is at or above P, from 0 to 1, in "
+                        "every language (default: the model's, per language)")  # fmt: skip
+    parser.add_argument("--model", metavar="DIR", type=Path, default=None,
+                        help="model folder (default: the shipped model)")  # fmt: skip
+    parser.add_argument("--threads", metavar="N", type=positive_int, help="onnxruntime threads")
+    parser.add_argument("--max-file-bytes", metavar="N", type=positive_int, default=1_000_000,
+                        help="read no file larger than N bytes (default 1,000,000)")  # fmt: skip
+    parser.add_argument("--min-lines", metavar="N", type=positive_int, default=Options.min_lines,
+                        help="fewer statement lines in the body: too short to judge")  # fmt: skip
+    parser.add_argument("--min-tokens", metavar="N", type=positive_int, default=Options.min_tokens,
+                        help="fewer identifier/literal tokens in the body: too short")  # fmt: skip
     parser.add_argument(
         "--include-generated",
         action="store_true",

@@ -349,8 +349,24 @@ def set_aside(report: ScanReport) -> list[str]:
 
 def not_judged(report: ScanReport) -> list[str]:
     """`Not judged: …` lines, one per reason a language is not judged."""
-    reasons = {s.reason for f in report.files for s in f.spans if s.reason is not None}
-    return [f"Not judged: {why}." for why in sorted(reasons)]
+    return [f"Not judged: {why}." for why in not_judged_files(report)]
+
+
+def not_judged_files(report: ScanReport) -> dict[str, list[str]]:
+    """Per reason a language is not judged (sorted), the files whose spans it left unjudged, in
+    the scan's order."""
+    out: dict[str, list[str]] = {}
+    for f in report.files:
+        for why in dict.fromkeys(s.reason for s in f.spans if s.reason is not None):
+            out.setdefault(why, []).append(f.path)
+    return dict(sorted(out.items()))
+
+
+def bounded(items: list[str], shown: int) -> str:
+    """`a, b and c`, or the first `shown` and `and 4 more`: a list a report names in a line."""
+    if len(items) > shown:
+        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def nothing_scored(report: ScanReport) -> str:

@@ -1,12 +1,13 @@
 """`scan --format markdown`: a reviewer's summary, for a pull-request comment or a CI job summary.
 
-It opens with the change's own verdict (`scan --diff`), then a table of the spans judged `llm` or
-`uncertain`, flagged first and most probable first (file:line, name, probability, verdict, share of the span the change touched) and, for
-each flagged span, the three lines that weigh most in its explanation (`scan --explain`'s, from
-Integrated Gradients). It ends with the reminder that a score is a probability, not proof, and a
-link to the model card. The whole stays under `LIMIT` characters (GitHub's comment limit is
-65,536) however large the change: rows and explanations that do not fit are left out, and it says
-how many.
+It opens with the change's own verdict (`scan --diff`) and the languages the model does not judge,
+with their files; then a table of the spans judged `llm` or `uncertain`, flagged first and most
+probable first (file:line, name, probability, verdict and, for a change only, the share of the span
+it touched) and, for each flagged span, the three lines that weigh most in its explanation (`scan
+--explain`'s, from Integrated Gradients). It ends with the reminder that a score is a
+probability, not proof, and a link to the model card. The whole stays under `LIMIT` characters
+(GitHub's comment limit is 65,536) however large the change: rows and explanations that do not fit
+are left out, and it says how many.
 
 `scan --format codeclimate` writes the same findings as a GitLab code-quality report (the Code
 Climate JSON subset GitLab reads), so a merge request shows them in its widget.
@@ -15,6 +16,7 @@ Climate JSON subset GitLab reads), so a merge request shows them in its widget.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,10 @@ from codeorigin.report import (
     FileReport,
     ScanReport,
     SpanReport,
+    bounded,
     change_text,
     fingerprints,
-    not_judged,
+    not_judged_files,
     nothing_scored,
     set_aside,
     status,
@@ -62,13 +65,32 @@ def _share(s: SpanReport) -> str:
     return f"{s.changed_lines}/{s.n_lines} ({share_percent(s.changed_lines / max(1, s.n_lines))})"
 
 
-def _row(f: FileReport, s: SpanReport) -> str:
+def _row(f: FileReport, s: SpanReport, *, change: bool) -> str:
+    """A table row; its last cell, how much of the span the change touched, only for a change."""
     p = percent(s.probability) if s.probability is not None else "-"
     verdict = VERDICT_WORDS[s.verdict] + (f" ({_words(status(s), cell=True)})" if status(s) else "")
+    changed = f" {_share(s)} |" if change else ""
     return (
         f"| {_code(f'{f.path}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} | "
-        f"{verdict} | {_share(s)} |"
+        f"{verdict} |{changed}"
     )
+
+
+def _header(change: bool) -> list[str]:
+    """The table's head: the `changed` column only for a change (`scan --diff`)."""
+    if change:
+        return ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
+    return ["", "| span | name | probability | verdict |", "|---|---|---:|---|"]
+
+
+def _not_judged(report: ScanReport) -> list[str]:
+    """A paragraph per reason a language is not judged, naming its files (at most
+    `SKIPPED_SHOWN`)."""
+    out = []
+    for why, paths in not_judged_files(report).items():
+        files = bounded([_code(p) for p in paths], SKIPPED_SHOWN)
+        out += ["", f"Not judged: {why}. {plural(len(paths), 'file')}: {files}."]
+    return out
 
 
 def _skipped(report: ScanReport) -> list[str]:
@@ -133,15 +155,15 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     judged = report.judged_spans
     head += [
         "",
-        f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of {judged} judged "
-        f"spans in {report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
+        f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of "
+        f"{plural(judged, 'judged span')} in {plural(report.scored_files, 'file')} (model "
         f"`{report.model_name}`, threshold "
         f"{threshold_text(report)})" + "".join(f"; {x}" for x in set_aside(report)) + ".",
     ]
     if judged == 0:
         head += ["", nothing_scored(report).replace("(see the reason above)", "(below)")
                  .replace("(see the reasons above)", "(below)")]  # fmt: skip
-    head += [line for why in not_judged(report) for line in ("", why)]
+    head += _not_judged(report)
     head += _skipped(report)
     foot = [
         "",
@@ -161,11 +183,12 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     reserve = min(budget // 2, sum(len(b) + 1 for b in blocks) + 300) if flagged else 0
     budget -= reserve
     body: list[str] = []
-    header = ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
+    header = _header(report.change is not None)
+    row = partial(_row, change=report.change is not None)
     shown_rows = 0
     if reported:
         body += header
-        shown_rows, budget = _fill(body, [_row(f, s) for f, s in reported], budget - 80)
+        shown_rows, budget = _fill(body, [row(f, s) for f, s in reported], budget - 80)
     others = [
         (f, s) for f in report.files for s in f.spans
         if report.change is not None and not s.reported and s.probability is not None
@@ -175,7 +198,7 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         summary = plural(len(others), "other judged span" if reported else "judged span")
         body += ["", f"<details><summary>The {summary} the change touched</summary>",
                  *header]  # fmt: skip
-        shown_others, budget = _fill(body, [_row(f, s) for f, s in others], budget - 200)
+        shown_others, budget = _fill(body, [row(f, s) for f, s in others], budget - 200)
         body += ["", "</details>"]
     shown_expl = 0
     budget += reserve

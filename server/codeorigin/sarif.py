@@ -1,23 +1,32 @@
 """SARIF 2.1.0 rendering of scan reports (`codeorigin scan --format sarif`): two rules (likely and
 possibly LLM-generated), a result per reported span with its changed lines and explanation, and
 the change's verdict in the run's properties. Code scanning in GitHub and GitLab reads it.
+
+Spans a `codeorigin: ignore` comment suppresses and spans the baseline knows are no results:
+GitHub code scanning ignores SARIF's `suppressions` and would open an alert. The run says how many
+it left out (`properties.leftOut` and a `note` notification), and names the languages the model
+does not judge with their files. A skipped file is a `note` when skipped on purpose (generated,
+vendored), a `warning` when it could not be read as code, an `error` when it does not exist.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.verdicts import percent, share_percent
+from codeorigin.core.verdicts import percent, plural, share_percent
 from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
     MISSING,
     Explained,
     ScanReport,
     SpanReport,
+    bounded,
     change_json,
     fingerprints,
+    not_judged_files,
     repository_summaries,
     rounded,
 )
@@ -112,17 +121,15 @@ def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
     }
     if s.changed_lines is not None:
         result["properties"]["changedLines"] = s.changed_lines
-    if s.suppressed is not None:
-        result["suppressions"] = [
-            {"kind": "inSource", "justification": s.suppressed or "codeorigin: ignore"}
-        ]
     if s.explanation is not None:
         _sarif_explanation(result, path, s.explanation)
     return result
 
 
-def _sarif_run_properties(report: ScanReport) -> dict[str, Any]:
-    """The run's properties: the model, its threshold(s) and the repositories' summaries."""
+def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[str, Any]:
+    """The run's properties: the model, its threshold(s), the repositories' summaries, the change's
+    verdict, how many findings were left out of the results and why (`leftOut`: `suppressed`,
+    `baseline`) and the languages not judged with their files (`notJudged`)."""
     properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
     if report.language_thresholds:
         properties["thresholds_by_language"] = dict(report.language_thresholds)
@@ -130,32 +137,83 @@ def _sarif_run_properties(report: ScanReport) -> dict[str, Any]:
         properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
     if report.change is not None:
         properties["change"] = change_json(report.change)
+    if left_out:
+        properties["leftOut"] = dict(sorted(left_out.items()))
+    unjudged = not_judged_files(report)
+    if unjudged:
+        properties["notJudged"] = [
+            {"reason": why, "fileCount": len(paths), "files": paths[:NAMED]}
+            for why, paths in unjudged.items()
+        ]
     return properties
 
 
+NAMED = 20  # files named in a notification (and in `notJudged`), the others counted
+# A skipped file whose reason starts so could not be read as code: a problem (`warning`). Every
+# other skip is on purpose, generated or vendored code, a lock file, a submodule (`note`: GitHub's
+# tool status page shows a warning as something to fix). A path that does not exist: `error`.
+_PROBLEMS = ("cannot read", "not a regular file", "larger than", "binary file", "not valid UTF-8")
+
+
+def skip_level(error: str) -> str:
+    """The SARIF level of the notification of a file skipped for `error` (see `_PROBLEMS`)."""
+    if error == MISSING:
+        return "error"
+    if error.startswith(_PROBLEMS) or "byte-order mark" in error:
+        return "warning"
+    return "note"
+
+
+def _notifications(report: ScanReport, left_out: Counter[str]) -> list[dict[str, Any]]:
+    """The invocation's notifications: each skipped file with its reason, each language not
+    judged with its files, and the findings left out of the results (suppressed, known)."""
+    out = [
+        {"level": skip_level(f.error), "message": {"text": f"{f.path}: {f.error}"}}
+        for f in report.files
+        if f.error
+    ]
+    for why, paths in not_judged_files(report).items():
+        files = bounded(paths, NAMED)
+        text = f"Not judged ({plural(len(paths), 'file')}: {files}): {why}."
+        out.append({"level": "note", "message": {"text": text}})
+    for key, (what, why) in _LEFT_OUT.items():
+        n = left_out[key]
+        if n:
+            verb = "is" if n == 1 else "are"
+            text = f"{plural(n, 'finding')} {what} {verb} left out of the results{why}."
+            out.append({"level": "note", "message": {"text": text}})
+    return out
+
+
+_LEFT_OUT = {  # what the findings are, and why they are no results
+    "suppressed": (
+        "suppressed by a `codeorigin: ignore` comment",
+        " (GitHub code scanning does not honour SARIF's `suppressions`)",
+    ),
+    "baseline": ("known from the baseline", ""),
+}
+
+
 def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
-    """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note)."""
+    """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note) that is
+    neither suppressed nor known from the baseline; those are counted in the run's `leftOut`."""
     results: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     identity = fingerprints(report)
+    left_out: Counter[str] = Counter()
     for i, f in enumerate(report.files):
         language = {"sourceLanguage": f.language} if f.language else {}
         artifacts.append({"location": {"uri": uri(f.path)}, **language})
         for j, s in enumerate(f.spans):
             if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
                 continue
-            if s.baseline:
-                continue  # known: only what is new is reported
+            if s.suppressed is not None or s.baseline:  # only what is new and not suppressed
+                left_out["suppressed" if s.suppressed is not None else "baseline"] += 1
+                continue
             results.append(_sarif_result(uri(f.path), s, identity[(i, j)]))
     # A path that was named and does not exist fails the scan (exit 2); a file skipped for what
     # it holds (binary, too large, generated) does not.
-    missing = {f.path for f in report.files if f.error == MISSING}
-    notifications = [
-        {"level": "error" if f.path in missing else "warning",
-         "message": {"text": f"{f.path}: {f.error}"}}
-        for f in report.files
-        if f.error
-    ]  # fmt: skip
+    missing = any(f.error == MISSING for f in report.files)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -172,12 +230,12 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 "invocations": [
                     {
                         "executionSuccessful": not missing,
-                        "toolExecutionNotifications": notifications,
+                        "toolExecutionNotifications": _notifications(report, left_out),
                     }
                 ],
                 "artifacts": artifacts,
                 "results": results,
-                "properties": _sarif_run_properties(report),
+                "properties": _sarif_run_properties(report, left_out),
             }
         ],
     }

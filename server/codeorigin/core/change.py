@@ -5,14 +5,26 @@ too short, not generated, not suppressed, not known from a baseline) each carry 
 pools it:
 
     z = sum(w_i * logit(p_i)) / sum(w_i),   w_i = the lines of span i that the change touched
-    P(change) = sigmoid(a * z + b)
 
 `p_i` is the span's calibrated probability, so `z` is the mean calibrated log-odds, weighted by how
-much of each span the change wrote. `a`, `b` and the thresholds come from the model's manifest
-(`change`, fitted by `codeorigin-train change-verdict` on agents' pull requests against human
-commits); a model without them uses a = 1, b = 0 and the span thresholds. A calibration with
-a = 0 is flat: on its data the pooled evidence did not rise with the label, so every change gets
-the same probability, and the reports say so.
+much of each span the change wrote.
+
+With a change calibration (the manifest's `change`, fitted by `codeorigin-train change-verdict` on
+agents' pull requests against human commits), P(change) = sigmoid(a * z + b) is judged with the
+calibration's own thresholds `llm` and `uncertain` (a user's `--threshold` replaces its `llm`). A
+calibration with a = 0 is flat: on its data the pooled evidence did not rise with the label, so
+every change gets the same probability, and the reports say so.
+
+Without one (uncalibrated), P(change) = sigmoid(z), and `z` is judged against the same weighted
+mean of each span's own thresholds, those of its language (`thresholds.languages`; a user's
+`--threshold` for every language):
+
+    llm        when z >= sum(w_i * logit(llm_i)) / sum(w_i)
+    uncertain  when z >= sum(w_i * logit(uncertain_i)) / sum(w_i)
+    human      otherwise
+
+so a change of one span always gets that span's verdict, and a Java span is not held to Python's
+threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from codeorigin.core.verdicts import VERDICT_WORDS, Verdict, percent
 
@@ -35,7 +48,7 @@ class ChangeCalibration:
     b: float = 0.0
     llm: float = 0.5
     uncertain: float = 0.5
-    calibrated: bool = False  # False: the span thresholds stand in (no `change` in the manifest)
+    calibrated: bool = False  # False: no `change` in the manifest; each span's thresholds judge
 
     @property
     def informative(self) -> bool:
@@ -75,23 +88,63 @@ def pooled_logit(spans: Iterable[tuple[float, int]]) -> float | None:
     return total / weight if weight else None
 
 
+class PooledSpan(NamedTuple):
+    """One judged span of a change: its probability, the lines of it the change touched (its
+    weight) and the `llm` and `uncertain` thresholds of its language (None: the calibration's)."""
+
+    probability: float
+    weight: int
+    llm: float | None = None
+    uncertain: float | None = None
+
+
+def _mean_logit(values: Iterable[tuple[float, int]]) -> float:
+    """sum(w_i * logit(x_i)) / sum(w_i) of (x, weight) pairs, all of a positive weight."""
+    z = pooled_logit(values)
+    assert z is not None
+    return z
+
+
 def judge_change(
-    spans: Iterable[tuple[float, int]],
+    spans: Iterable[PooledSpan],
     calibration: ChangeCalibration,
     threshold: float | None = None,
 ) -> ChangeVerdict:
-    """The change's verdict from its judged spans' (probability, changed lines). `threshold` (the
-    user's) replaces the calibrated one."""
-    pairs = list(spans)
-    z = pooled_logit(pairs)
-    if z is None:
+    """The change's verdict from its judged spans (those of weight 0 are left out). Calibrated:
+    sigmoid(a * z + b) against the calibration's thresholds, `threshold` (the user's) replacing its
+    `llm`. Uncalibrated: sigmoid(z), its verdict from z against the weighted mean logit of the
+    spans' own thresholds (`threshold`, when given, is every span's `llm`), so a one-span change
+    gets its span's verdict."""
+    pooled = [s for s in spans if s.weight > 0]
+    if not pooled:
         return ChangeVerdict(None, "too_short", 0, calibration.calibrated)
-    p = sigmoid(calibration.a * z + calibration.b)
-    llm = calibration.llm if threshold is None else threshold
-    uncertain = min(calibration.uncertain, llm)
-    verdict: Verdict = "llm" if p >= llm else "uncertain" if p >= uncertain else "human"
-    n = sum(1 for _, w in pairs if w > 0)
-    return ChangeVerdict(p, verdict, n, calibration.calibrated, calibration.informative)
+    z = _mean_logit((s.probability, s.weight) for s in pooled)
+    verdict: Verdict
+    if calibration.calibrated:
+        p = sigmoid(calibration.a * z + calibration.b)
+        llm = calibration.llm if threshold is None else threshold
+        uncertain = min(calibration.uncertain, llm)
+        verdict = "llm" if p >= llm else "uncertain" if p >= uncertain else "human"
+    else:
+        p = sigmoid(z)
+        own = [(s.weight, *_own_thresholds(s, calibration, threshold)) for s in pooled]
+        z_llm = _mean_logit((llm, w) for w, llm, _ in own)
+        z_uncertain = _mean_logit((uncertain, w) for w, _, uncertain in own)
+        verdict = "llm" if z >= z_llm else "uncertain" if z >= z_uncertain else "human"
+    return ChangeVerdict(p, verdict, len(pooled), calibration.calibrated, calibration.informative)
+
+
+def _own_thresholds(
+    span: PooledSpan, calibration: ChangeCalibration, threshold: float | None = None
+) -> tuple[float, float]:
+    """(llm, uncertain) of `span` as its own verdict had them: its language's (the calibration's
+    when it names none), the user's `threshold` as `llm` when given, `uncertain` never above
+    `llm`."""
+    llm = span.llm if span.llm is not None else calibration.llm
+    if threshold is not None:
+        llm = threshold
+    uncertain = span.uncertain if span.uncertain is not None else calibration.uncertain
+    return llm, min(uncertain, llm)
 
 
 def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibration:
@@ -118,7 +171,12 @@ def describe(c: ChangeVerdict, description: str = "", why: str = "") -> str:
     what = f"Change {description}".rstrip()
     if c.probability is None:
         return f"{what}: no span judged ({why or 'nothing long enough, or nothing scorable'})."
-    rule = "" if c.calibrated else "; uncalibrated: the model has no change calibration"
+    rule = ""
+    if not c.calibrated:
+        rule = (
+            "; uncalibrated: the model has no change calibration, so the thresholds of its "
+            "spans' own languages judge it"
+        )
     if not c.informative:
         rule = (
             "; the model's change calibration found no signal, so every change gets this "
