@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeorigin import __version__, cli_diff, cli_ray
+from codeorigin import __version__, cli_diff, cli_ray, outputs
 from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, positive_int
 
@@ -74,19 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
                       "(a pull-request summary) or codeclimate (GitLab code quality)")  # fmt: skip
     scan.add_argument("--exit-zero", action="store_true", help="exit 0 even when spans are flagged")
     _judging_arguments(scan)
-    scan.add_argument(
-        "--all",
-        action="store_true",
-        help="text format: list every span (human, too short, generated, suppressed or in the "
-        "baseline too), not only the llm and uncertain ones listed by default",
-    )
+    scan.add_argument("--all", action="store_true", help="text format: list every span (human, "
+                      "too short, generated, suppressed or in the baseline too), not only the llm "
+                      "and uncertain ones listed by default")  # fmt: skip
     scan.add_argument("--output", "-o", metavar="FILE", type=_file, default=None,
                       help="write the report to FILE (its missing folders are made)")  # fmt: skip
-    scan.add_argument(
-        "--explain",
-        action="store_true",
-        help="add each flagged span's line shares and top tokens to the report",
-    )
+    scan.add_argument("--summary", metavar="FILE", type=_file, help="also append the markdown "
+                      "summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
+                      "scan as --format's report")  # fmt: skip
+    scan.add_argument("--explain", action="store_true",
+                      help="add each flagged span's line shares and top tokens to the report")  # fmt: skip
     scan.add_argument("--baseline", metavar="FILE", type=Path, help="report only new findings")
     scan.add_argument("--write-baseline", metavar="FILE", type=_file,
                       help="record the current findings in FILE")  # fmt: skip
@@ -246,7 +243,8 @@ def run_scan(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
-    attributor = _attributor(model) if args.explain or args.format == "markdown" else None
+    summarised = args.format == "markdown" or args.summary is not None  # it explains a few
+    attributor = _attributor(model) if args.explain or summarised else None
     options = scan.ScanOptions(
         engine=_options(args),
         max_file_bytes=args.max_file_bytes,
@@ -265,14 +263,12 @@ def run_scan(args: argparse.Namespace) -> int:
     if changed is not None:
         report = replace(report, change_description=changed.description)
     missing = _failed_paths(report, args.paths) or missing
-    for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline)):
+    for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline),
+                         ("--summary", args.summary)):  # fmt: skip
         if target is not None and report.read(target):
             print(f"codeorigin scan: {flag} {target}: is a scanned file", file=sys.stderr)
             return 2
-    out = _rendered(args, report)
-    if args.output is None:
-        sys.stdout.write(out + "\n")
-    elif not _write_output(args.output, out):
+    if not outputs.write_reports(args, report):
         return 2
     if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
         print(f"codeorigin scan: {nothing_scored(report)}", file=sys.stderr)
@@ -309,20 +305,6 @@ def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:
     return failed
 
 
-def _write_output(file: Path, text: str) -> bool:
-    """`-o FILE`: write the report, making its folder; False (with the reason said) on failure."""
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        # A file where a folder of the path should be: mkdir says "File exists", which misleads.
-        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
-        why = f"{blocking} is a file, not a folder" if blocking else exc.strerror or exc
-        print(f"codeorigin scan: cannot write {file}: {why}", file=sys.stderr)
-        return False
-    return True
-
-
 def _attributor(model: Model) -> Attributor | None:
     """The explainer of `--explain` (and of the markdown summary's heaviest lines), or None with
     a warning when the model has no gradient graph."""
@@ -336,38 +318,6 @@ def _attributor(model: Model) -> Attributor | None:
         print(f"codeorigin scan: --explain: {exc}; scanning without explanations", file=sys.stderr)
         return None
     return attributor
-
-
-def _rendered(args: argparse.Namespace, report: ScanReport) -> str:
-    """The report in `--format`."""
-    from codeorigin.report import render_json, render_text
-    from codeorigin.review import render_codeclimate, render_markdown
-    from codeorigin.sarif import render_sarif
-
-    if args.format == "json":
-        return render_json(report)
-    if args.format in ("sarif", "codeclimate"):
-        report = _from_repository_root(report)
-    if args.format == "sarif":
-        return render_sarif(report)
-    if args.format == "markdown":
-        return render_markdown(report)
-    if args.format == "codeclimate":
-        return render_codeclimate(report)
-    return render_text(report, verbose=args.all or report.change is not None)
-
-
-def _from_repository_root(report: ScanReport) -> ScanReport:
-    """Paths from the top of the git repository the scan ran in, as GitHub code scanning and
-    GitLab's code quality read them (not from the folder it ran in); outside git, as they are."""
-    from codeorigin.changes import ChangeError, repository_root
-    from codeorigin.report import rooted
-
-    try:
-        root = repository_root(Path.cwd())
-    except ChangeError:
-        return report
-    return rooted(report, root, Path.cwd())
 
 
 def _parse_target(target: str) -> tuple[Path, int | None, str | None]:

@@ -445,6 +445,14 @@ def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:
     return out
 
 
+def without_explanations(report: ScanReport) -> ScanReport:
+    """The report with no span's explanation (they were computed for another output)."""
+    files = tuple(
+        replace(f, spans=tuple(replace(s, explanation=None) for s in f.spans)) for f in report.files
+    )
+    return replace(report, files=files)
+
+
 def rooted(report: ScanReport, root: Path, cwd: Path) -> ScanReport:
     """The report with each file's path relative to `root`, a repository's top folder, as code
     scanning (SARIF) and GitLab's code quality read them, wherever the scan ran from. A path

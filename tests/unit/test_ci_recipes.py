@@ -1,8 +1,9 @@
-"""The README's CI recipes, checked without pushing anywhere: the GitHub Actions workflow, its
-summary step and the GitLab CI jobs are read from the README's YAML blocks, and their `codeorigin`
-command lines (with the `git fetch` GitLab needs) run as the CI would, against a temporary
-repository whose `origin` holds the target branch. Only the installation steps are left out: this
-interpreter's codeorigin runs them, with the tiny test model as `CODEORIGIN_MODEL`."""
+"""The README's CI recipes, checked without pushing anywhere: the GitHub Actions workflow (its
+SARIF and its job summary) and the GitLab CI jobs are read from the README's YAML blocks, and
+their `codeorigin` command lines (with the `git fetch` GitLab needs) run as the CI would, against
+a temporary repository whose `origin` holds the target branch. Only the installation steps are
+left out: this interpreter's codeorigin runs them, with the tiny test model as
+`CODEORIGIN_MODEL`."""
 
 from __future__ import annotations
 
@@ -74,10 +75,18 @@ def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_
     scans = commands(steps)
     assert len(scans) == 1, "one scan: each --format is a scan of its own"
     assert "--format sarif" in scans[0] and "--diff origin/${{ github.base_ref }}" in scans[0]
+    assert '--summary "$GITHUB_STEP_SUMMARY"' in scans[0]
     git(pull_request, "fetch", "-q", "origin")  # actions/checkout with fetch-depth 0
-    env = ci_env(tmp_path, tiny_model_dir)
+    summary = tmp_path / "summary.md"
+    env = ci_env(tmp_path, tiny_model_dir, GITHUB_STEP_SUMMARY=str(summary))
     scan = scans[0].replace("${{ github.base_ref }}", "main")
     run_lines([scan], pull_request, env)
+
+    # The job's summary page, from the same scan.
+    text = summary.read_text()
+    assert text.startswith("## codeorigin") and "Change against origin/main" in text
+    assert "`keep`" in text and "`fresh`" in text and "other.py" not in text
+    assert "probability, not proof" in text
 
     sarif = json.loads((pull_request / upload["with"]["sarif_file"]).read_text())
     run = sarif["runs"][0]
@@ -92,23 +101,6 @@ def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_
     run_lines([gate], pull_request, env, code=1)
     sarif = json.loads((pull_request / upload["with"]["sarif_file"]).read_text())
     assert sarif["runs"][0]["results"]
-
-
-def test_github_actions_summary_step(
-    pull_request: Path, tmp_path: Path, tiny_model_dir: Path
-) -> None:
-    """The step that writes the markdown summary instead of code scanning."""
-    (step,) = readme_yaml("GITHUB_STEP_SUMMARY")
-    (scan,) = commands([step])
-    assert "--format markdown" in scan and '>> "$GITHUB_STEP_SUMMARY"' in scan
-    git(pull_request, "fetch", "-q", "origin")
-    summary = tmp_path / "summary.md"
-    env = ci_env(tmp_path, tiny_model_dir, GITHUB_STEP_SUMMARY=str(summary))
-    run_lines([scan.replace("${{ github.base_ref }}", "main")], pull_request, env)
-    text = summary.read_text()
-    assert text.startswith("## codeorigin") and "Change against origin/main" in text
-    assert "`keep`" in text and "`fresh`" in text and "other.py" not in text
-    assert "probability, not proof" in text
 
 
 def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -131,3 +131,29 @@ def test_help_says_what_each_option_takes() -> None:
         if command == "scan":
             assert "sarif (code scanning), markdown (a pull-request summary)" in text
             assert "--output FILE, -o FILE write the report to FILE" in text
+
+
+def test_one_scan_writes_its_report_and_appends_the_job_summary(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """`--summary FILE` appends the markdown summary ($GITHUB_STEP_SUMMARY) from the scan that
+    writes the SARIF: the same text as `--format markdown`, its explanations kept out of the
+    SARIF; a folder or a scanned file as FILE is refused."""
+    (tmp_path / "stats.py").write_text(PY)
+    summary = tmp_path / "summary.md"
+    summary.write_text("## an earlier step\n")
+    common = ["stats.py", "--threshold", "0", "--model", str(tiny_ig_model_dir)]
+    res = scan(*common, "--format", "sarif", "-o", "out.sarif", "--summary", str(summary),
+               cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert results and all("relatedLocations" not in r for r in results)  # no --explain
+    markdown = scan(*common, "--format", "markdown", cwd=tmp_path).stdout
+    assert "### Why the flagged spans were flagged" in markdown
+    assert summary.read_text() == "## an earlier step\n" + markdown
+    for target in ("reports/", "stats.py"):
+        res = scan(*common, "--format", "sarif", "--summary", target, cwd=tmp_path)
+        assert res.returncode == 2 and target in res.stderr, res.stderr
+    assert not (tmp_path / "reports").exists() and (tmp_path / "stats.py").read_text() == PY

@@ -1,0 +1,77 @@
+"""Where a scan's report goes: rendered in `--format`, to `-o FILE` or standard output, and the
+markdown summary appended to `--summary FILE` (a CI job's summary) from the same scan. Messages
+go to stderr as `codeorigin scan: ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codeorigin.report import ScanReport
+
+
+def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:
+    """The report in `--format` to `-o FILE` or standard output, and the markdown summary
+    appended to `--summary FILE`; False (with the reason said) when one cannot be written."""
+    from codeorigin.review import render_markdown
+
+    out = rendered(args, report)
+    if args.output is None:
+        sys.stdout.write(out + "\n")
+    elif not write_output(args.output, out):
+        return False
+    return args.summary is None or write_output(args.summary, render_markdown(report), "a")
+
+
+def write_output(file: Path, text: str, mode: str = "w") -> bool:
+    """`-o FILE` (`--summary FILE`, `mode` "a": appended): write the report, making its folder;
+    False (with the reason said) on failure."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with file.open(mode, encoding="utf-8") as out:
+            out.write(text + "\n")
+    except OSError as exc:
+        # A file where a folder of the path should be: mkdir says "File exists", which misleads.
+        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocking} is a file, not a folder" if blocking else exc.strerror or exc
+        print(f"codeorigin scan: cannot write {file}: {why}", file=sys.stderr)
+        return False
+    return True
+
+
+def rendered(args: argparse.Namespace, report: ScanReport) -> str:
+    """The report in `--format` (explanations only with `--explain` or in markdown: those
+    computed for `--summary` alone stay out of it)."""
+    from codeorigin.report import render_json, render_text, without_explanations
+    from codeorigin.review import render_codeclimate, render_markdown
+    from codeorigin.sarif import render_sarif
+
+    if not args.explain and args.format != "markdown":
+        report = without_explanations(report)
+    if args.format == "json":
+        return render_json(report)
+    if args.format in ("sarif", "codeclimate"):
+        report = from_repository_root(report)
+    if args.format == "sarif":
+        return render_sarif(report)
+    if args.format == "markdown":
+        return render_markdown(report)
+    if args.format == "codeclimate":
+        return render_codeclimate(report)
+    return render_text(report, verbose=args.all or report.change is not None)
+
+
+def from_repository_root(report: ScanReport) -> ScanReport:
+    """Paths from the top of the git repository the scan ran in, as GitHub code scanning and
+    GitLab's code quality read them (not from the folder it ran in); outside git, as they are."""
+    from codeorigin.changes import ChangeError, repository_root
+    from codeorigin.report import rooted
+
+    try:
+        root = repository_root(Path.cwd())
+    except ChangeError:
+        return report
+    return rooted(report, root, Path.cwd())
