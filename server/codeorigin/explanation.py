@@ -162,7 +162,8 @@ def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -
 
 def members_line(attribution: Attribution) -> str:
     """How much each member of a stacked model contributed ("" for one transformer), e.g.
-    `Members: transformer +1.20 (weight 0.80, 64% of the evidence) · linear +0.70 (...)`."""
+    `Members: transformer +1.20 (weight 0.80, 63% of the evidence) · linear +0.70 (...)`: each
+    member's contribution from the baseline, and its size over both."""
     if not attribution.members:
         return ""
     parts = [
@@ -170,7 +171,7 @@ def members_line(attribution: Attribution) -> str:
         f"{share_percent(m.share)} of the evidence)"
         for m in attribution.members
     ]
-    return "Members: " + " · ".join(parts) + " (logit units of the stacked score)"
+    return "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
 
 
 def delta_text(delta: float) -> str:
@@ -190,7 +191,8 @@ def render(
     title = "Why this score: the lines that weigh most"
     base = attribution.baseline_probability
     start = (
-        f", from the {percent(base)} of the baseline (no evidence at all)"
+        f", from the baseline's {percent(base)} (the score with every token blanked out, the "
+        "point the evidence is measured from; it is not 50% and varies with the length)"
         if base is not None
         else ""
     )

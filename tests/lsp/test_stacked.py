@@ -51,7 +51,8 @@ async def test_hover_shows_each_members_contribution(
     assert "of the evidence" in text
     assert "linear member's exact contributions" in text
     assert "Top tokens:" in text and "tiny-stacked" in text
-    assert "of the baseline (no evidence at all)" in text  # what ↑ and ↓ move away from
+    assert "from the baseline's " in text and "every token blanked out" in text  # where ↑ and ↓
+    assert ", in units of the stacked logit before calibration" in text  # start from
     # The command's JSON says the same: each member's part, and which member each token is of.
     at = {"line": INSIDE_PLANTED[0], "character": INSIDE_PLANTED[1]}
     result = await client.command("codeorigin.explain", uri, at)

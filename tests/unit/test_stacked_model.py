@@ -158,6 +158,16 @@ def test_explanations_of_the_stacked_logit_are_complete(stacked_dir: Path) -> No
     assert t.share + lin.share == pytest.approx(1.0)
     assert lin.contribution == pytest.approx(lin.weight * (lin.logit - lin.baseline_logit))
     assert {tok.member for tok in att.tokens} == {"transformer", "linear"}
+    # The shares tell the same story as the scores beside them: a line weighs by how far it moved
+    # the score, in the direction of its arrow (not by evidence that cancels within it), and a
+    # member by the size of its contribution.
+    net = sum(abs(la.score) for la in att.lines)
+    for la in att.lines:
+        assert la.share == pytest.approx(abs(la.score) / net)
+    both = abs(t.contribution) + abs(lin.contribution)
+    assert t.share == pytest.approx(abs(t.contribution) / both)
+    tops = sorted(att.tokens, key=lambda tok: -tok.share)
+    assert tops[0].share == pytest.approx(abs(tops[0].score) / net)
 
 
 def test_the_linear_members_part_is_exact(tiny_ig_model_dir: Path, tmp_path: Path) -> None:

@@ -8,11 +8,14 @@ to the quadrature's convergence delta) and the linear member's exact per-charact
 contributions scaled by a_l (`core.features.char_contributions`, complete by construction). So
 the line scores still add up to s - s', and the delta is the transformer's part of the error.
 
-Both members are in logit units here, so a line's share of the evidence is the sum of the
-magnitudes of what lands on it: |a_t * signed IG| of its tokens and |a_l * contribution| of its
-characters (a single transformer's explanation uses the tokens' L2 norms instead). Top tokens
-come from both: the transformer's tokens and the linear member's code tokens (`TOKEN_RE`), each
-with the member it comes from.
+Both members are in logit units here, so each line has a net score: a_t * signed IG of its tokens
+plus a_l * contribution of its characters, summed. A line's share of the evidence is the size of
+its net score over the sum of those sizes, so the lines that weigh most are those that moved the
+score most, in the direction their arrow shows; evidence that cancels within a line (the linear
+member's overlapping n-grams often do) weighs nothing. (A single transformer's explanation uses
+the tokens' L2 norms instead.) A member's share is likewise the size of its contribution over the
+sum of both. Top tokens come from both: the transformer's tokens and the linear member's code
+tokens (`TOKEN_RE`, their characters' net score), each with the member it comes from.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from codeorigin.model.stacking import Stacker
 class MemberContribution:
     """One member's part of a stacked explanation: its stacking `weight`, its own `logit` and
     `baseline_logit`, `contribution` = weight * (logit - baseline_logit) in stacked-logit units,
-    and `share`, its part of the evidence's total magnitude (the members' shares sum to 1)."""
+    and `share`, |contribution| over both members' (the members' shares sum to 1)."""
 
     name: str
     weight: float
@@ -109,19 +112,22 @@ def _place(
     )
 
 
-def _lines(p: _Placed, total: float) -> list[tuple[int, float, float]]:
-    """(line, share, signed score) of every line with evidence, in line order."""
+def _line_sums(p: _Placed) -> tuple[np.ndarray, np.ndarray]:
+    """(lines with evidence, in order; every line's net score in stacked-logit units)."""
     size = int(max(p.t_lines.max(initial=-1), p.c_lines.max(initial=-1))) + 1
-    mags = np.bincount(p.t_lines, weights=np.abs(p.t_scores), minlength=size)
-    mags += np.bincount(p.c_lines, weights=np.abs(p.c_scores), minlength=size)
     sums = np.bincount(p.t_lines, weights=p.t_scores, minlength=size)
     sums += np.bincount(p.c_lines, weights=p.c_scores, minlength=size)
     present = np.zeros(size, dtype=bool)
     present[p.t_lines] = True
     present[p.c_lines[np.abs(p.c_scores) > 0]] = True
-    rows = np.flatnonzero(present)
+    return np.flatnonzero(present), sums
+
+
+def _lines(rows: np.ndarray, sums: np.ndarray, total: float) -> list[tuple[int, float, float]]:
+    """(line, share, net score) of every line with evidence, in line order: its share is
+    |net score| / `total` (the sum of those over the lines)."""
     if total > 0.0 and np.isfinite(total):
-        return [(int(ln), float(mags[ln]) / total, float(sums[ln])) for ln in rows]
+        return [(int(ln), abs(float(sums[ln])) / total, float(sums[ln])) for ln in rows]
     even = 1.0 / rows.size if rows.size else 0.0  # nothing moved the score: shares still sum to 1
     return [(int(ln), even, float(sums[ln])) for ln in rows]
 
@@ -134,8 +140,9 @@ def _tokens(
     total: float,
     top_k: int | None,
 ) -> list[tuple[int, int, int, float, float, str, int]]:
-    """The top tokens of both members by magnitude: the transformer's tokens and the linear
-    member's code tokens (their characters' contributions summed)."""
+    """The top tokens of both members by the size of their net score: the transformer's tokens
+    and the linear member's code tokens (their characters' contributions summed); each token's
+    share is that size over `total`, the lines' (so a token and its line compare)."""
     found = [
         (int(p.t_start[t]), int(p.t_end[t]), int(p.t_lines[t]), float(p.t_scores[t]),
          abs(float(p.t_scores[t])), "transformer", t)
@@ -144,11 +151,10 @@ def _tokens(
     toks = linear.tokens
     if len(toks.texts):
         cum = np.concatenate([[0.0], np.cumsum(p.c_scores)])
-        cum_abs = np.concatenate([[0.0], np.cumsum(np.abs(p.c_scores))])
         ka, kb = _to_target(norm, positions, toks.starts, toks.ends)
         for k, (a, b) in enumerate(zip(toks.starts.tolist(), toks.ends.tolist())):
-            found.append((int(ka[k]), int(kb[k]), int(p.c_lines[a]), float(cum[b] - cum[a]),
-                          float(cum_abs[b] - cum_abs[a]), "linear", -1))  # fmt: skip
+            net = float(cum[b] - cum[a])
+            found.append((int(ka[k]), int(kb[k]), int(p.c_lines[a]), net, abs(net), "linear", -1))
     found.sort(key=lambda c: (-c[4], c[0]))
     if top_k is not None:
         found = found[: int(top_k)]
@@ -168,28 +174,27 @@ def combine(
     target: str,
     top_k: int | None,
 ) -> StackedLines:
-    """Both members' evidence on the target's lines (0-based), shares from magnitudes."""
+    """Both members' evidence on the target's lines (0-based), shares from net scores."""
     placed = _place(raw, encoding, linear, stacker, norm, positions, target)
-    mags = {
-        "transformer": float(np.abs(placed.t_scores).sum()),
-        "linear": float(np.abs(placed.c_scores).sum()),
-    }
-    total = sum(mags.values())
+    rows, sums = _line_sums(placed)
+    total = float(np.abs(sums[rows]).sum())
     logits = {"transformer": raw.logit, "linear": linear.logit}
     baselines = {"transformer": raw.baseline_logit, "linear": linear.bias}
+    parts = {n: stacker.weights[n] * (logits[n] - baselines[n]) for n in ("transformer", "linear")}
+    both = sum(abs(v) for v in parts.values())
     members = tuple(
         MemberContribution(
             name,
             stacker.weights[name],
             logits[name],
             baselines[name],
-            stacker.weights[name] * (logits[name] - baselines[name]),
-            mags[name] / total if total > 0 else 0.0,
+            part,
+            abs(part) / both if both > 0 else 0.5,
         )
-        for name in ("transformer", "linear")
+        for name, part in parts.items()
     )
     return StackedLines(
-        _lines(placed, total),
+        _lines(rows, sums, total),
         _tokens(placed, linear, norm, positions, total, top_k),
         members,
         stacker.logit(logits, language),
