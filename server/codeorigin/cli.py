@@ -19,7 +19,7 @@ from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
-    from codeorigin.engine import Options
+    from codeorigin.engine import Options, SpanResult
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.scorer import Model
     from codeorigin.report import ScanReport
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "scan as --format's report")  # fmt: skip
     scan.add_argument("--explain", action="store_true",
                       help="add each flagged span's line shares and top tokens to the report")  # fmt: skip
+    scan.add_argument("--steps", type=_ig_steps, default=None, help="Integrated Gradients steps of "
+                      "--explain and the markdown summary (2 to 1024; default: the model's)")  # fmt: skip
     scan.add_argument("--baseline", metavar="FILE", type=Path, help="report only new findings")
     scan.add_argument("--write-baseline", metavar="FILE", type=_file,
                       help="record the current findings in FILE")  # fmt: skip
@@ -252,6 +254,7 @@ def run_scan(args: argparse.Namespace) -> int:
         baseline=known,
         explain=attributor is not None,
         explain_top=None if args.explain else EXPLAINED,  # markdown shows a few: only those
+        steps=args.steps,
         changed=changed.lines if changed is not None else None,
         changed_skipped=changed.skipped if changed is not None else {},
     )
@@ -375,16 +378,7 @@ def run_explain(args: argparse.Namespace) -> int:
         return 2
     engine = Engine(model)
     results = engine.analyze(text, language, options)
-    if line is not None:
-        inside = [r for r in results if r.start_line + 1 <= line <= r.end_line + 1]
-        chosen = sorted(inside, key=lambda r: r.end_line - r.start_line)[:1]
-        missing = f"no span at line {line}"
-    elif name is not None:
-        chosen = [r for r in results if r.span.name == name]
-        missing = f"no span named {name!r}"
-    else:
-        chosen = [r for r in results if r.flagged]
-        missing = "no span flagged as likely LLM-generated"
+    chosen, missing = _chosen(results, text, line, name)
     if not chosen:
         named = line is not None or name is not None  # a span asked for and not there: an error
         n = len(results)
@@ -414,6 +408,30 @@ def run_explain(args: argparse.Namespace) -> int:
         blocks.append("\n\n".join(parts))
     sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
     return 0
+
+
+def _chosen(
+    results: list[SpanResult], text: str, line: int | None, name: str | None
+) -> tuple[list[SpanResult], str]:
+    """The spans `explain` explains, and what to say when there is none: the innermost span at
+    `line` (1-based; a module span holds only its own runs of lines, as the hover finds it), the
+    spans named `name`, or every flagged span."""
+    from codeorigin.core.spans import line_starts
+
+    if line is not None:
+        starts = line_starts(text)
+        at = starts[line - 1] if 0 < line <= len(starts) else len(text) + 1
+        at += len(text[at:].split("\n", 1)[0]) - len(text[at:].split("\n", 1)[0].lstrip())
+        inside = [r for r in results if r.span.contains(at)]
+        return sorted(inside, key=lambda r: r.span.end - r.span.start)[
+            :1
+        ], f"no span at line {line}"
+    if name is not None:
+        return [r for r in results if r.span.name == name], f"no span named {name!r}"
+    flagged = [r for r in results if r.flagged]
+    if results and all(r.verdict == "not_judged" for r in results):
+        return flagged, f"not judged: {results[0].reason}"
+    return flagged, "no span flagged as likely LLM-generated"
 
 
 def run_serve(args: argparse.Namespace) -> int:

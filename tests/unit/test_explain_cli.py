@@ -86,6 +86,69 @@ def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: P
     assert "--max-file-bytes raises it" in res.stdout
 
 
+SCRIPT = """import sys
+total = 0
+for arg in sys.argv[1:]:
+    total += int(arg)
+print(total)
+
+
+def helper(values):
+    count = 0
+    for value in values:
+        count += value * 2
+    return count
+
+
+print(helper([1, 2, 3]))
+print(total * 2)
+sys.exit(0)
+"""
+
+
+def test_explain_at_a_line_finds_what_the_hover_finds(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """A blank line between a module's runs of code is in no span (the hover shows nothing
+    there; `explain` explained the module); a line of the module's second run is the module's."""
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    res = run("explain", f"{script}:7", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 2 and "no span at line 7" in res.stderr, res.stdout
+    res = run("explain", f"{script}:16", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0 and res.stdout.startswith(f"{script}:1-5,15-17: module"), res.stdout
+    res = run("explain", f"{script}:10", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0 and res.stdout.startswith(f"{script}:8-12: function helper")
+
+
+def test_explain_of_a_language_the_model_does_not_judge_says_so(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(tiny_ig_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["abstain"] = {"go": "too few held-out functions"}
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    tool = tmp_path / "tool.go"
+    tool.write_text("package main\n\nfunc total(values []int) int {\n\tsum := 0\n\tfor _, v := "
+                    "range values {\n\t\tsum += v\n\t}\n\treturn sum + len(values)\n}\n")  # fmt: skip
+    res = run("explain", str(tool), "--model", str(model))
+    assert res.returncode == 0
+    assert "not judged: the model does not judge go: too few held-out functions" in res.stdout
+    assert "no span flagged" not in res.stdout
+
+
+def test_scan_takes_the_steps_its_explanations_ask_for(doc: Path, tiny_ig_model_dir: Path) -> None:
+    """A rough explanation says "raise --steps for a closer one": `scan` takes `--steps`."""
+    common = [str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain"]
+    res = run("scan", *common, "--steps", "2")
+    assert res.returncode == 1 and "raise --steps for a closer one" in res.stdout, res.stderr
+    for steps in (2, 256):
+        res = run("scan", *common, "--format", "json", "--steps", str(steps))
+        spans = json.loads(res.stdout)["files"][0]["spans"]
+        assert {s["explanation"]["steps"] for s in spans if "explanation" in s} == {steps}
+
+
 def test_scan_explain_adds_shares_and_tokens_to_json(doc: Path, tiny_ig_model_dir: Path) -> None:
     res = run(
         "scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain",
