@@ -91,17 +91,21 @@ def _git(
     (`UnsafeRepository` when git refuses the repository for its owner)."""
     env = {**os.environ, "LC_ALL": "C"}
     try:
+        # Bytes, decoded here: text mode would turn a lone CR (inside a line of a file, or of a
+        # binary diffed as text) into a line end, and the diff's lines would no longer match its
+        # hunk headers.
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8",
-            errors=errors, check=False, input=stdin, env=env,
+            ["git", *args], cwd=cwd, capture_output=True, check=False, env=env,
+            input=stdin.encode("utf-8") if stdin is not None else None,
         )  # fmt: skip
     except FileNotFoundError as exc:
         raise ChangeError("git is not installed (or not on PATH); --diff needs it") from exc
+    stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        raise _failure(done.stderr)
+        raise _failure(stderr)
     if warnings is not None:
-        warnings.extend(done.stderr.splitlines())
-    return done.stdout
+        warnings.extend(stderr.splitlines())
+    return done.stdout.decode("utf-8", errors)
 
 
 def _failure(stderr: str) -> ChangeError:

@@ -296,6 +296,28 @@ def test_a_binary_attribute_is_judged_and_a_nul_byte_is_listed_as_binary(
     assert "no line of a file in a language" not in res.stdout
 
 
+def test_a_lone_carriage_return_neither_breaks_the_diff_nor_moves_its_lines(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """git ends lines at LF only. A CR inside a line (a string, a binary diffed as text) was read
+    as a line end: the diff no longer matched its hunks ("cannot read git's diff", exit 2)."""
+    root = make_repo(tmp_path)
+    (root / "cr.py").write_bytes(BODY.encode() + b'\n\ndef late(x):\n    s = "a\rb"\n'
+                                 b"    t = x * 2\n    return s, t + x\n")  # fmt: skip
+    (root / "tool.cpp").write_bytes(b"\x7fELF\x00\r\x01\r\n\x00@\r" * 40)  # a binary named .cpp
+    _feature_commit(root, "a CR inside a line, and a binary")
+    args = ("--format", "json", "--threshold", "0", "--model", str(tiny_model_dir))
+    res = scan("--diff", "main", *args, cwd=root)
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads(res.stdout)
+    assert {("cr.py", "base"), ("cr.py", "late")} <= _spans(report)
+    late = next(s for f in report["files"] for s in f["spans"] if s["name"] == "late")
+    plain = json.loads(scan("cr.py", *args, cwd=root).stdout)  # the lines a plain scan gives
+    alone = next(s for f in plain["files"] for s in f["spans"] if s["name"] == "late")
+    assert (late["start_line"], late["end_line"]) == (alone["start_line"], alone["end_line"])
+    assert _skipped(report) == {"tool.cpp": "binary file"}
+
+
 SECRET = """def secret_outside(a):
     b = a + 1
     c = b * 2
