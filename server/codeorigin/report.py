@@ -302,7 +302,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     extra = set_aside(report)
     lines.append(
-        f"{report.flagged} of {n_spans} spans flagged as likely LLM-generated in "
+        f"{report.flagged} of {n_spans} span{'' if n_spans == 1 else 's'} flagged as likely "
+        "LLM-generated in "
         f"{report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
         f"{report.model_name}, threshold "
         f"{threshold_text(report)})" + (f"; {', '.join(extra)}" if extra else "")
