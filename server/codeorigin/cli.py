@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench_cli.add_arguments(bench)
+    for command in (serve, scan, explain, bench):  # its own usage for an argument it lacks
+        command.set_defaults(subparser=command)
     return parser
 
 
@@ -442,7 +444,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said with the command's usage, not the top level's (argparse's default)
+        getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "scan":
         return run_scan(args)
     if args.command == "serve":

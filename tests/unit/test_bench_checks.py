@@ -6,7 +6,14 @@ them.
 
 from __future__ import annotations
 
-from codeorigin.bench.machine import BenchResult, _check, judge, render_table, spread
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from codeorigin import __version__
+from codeorigin.bench import machine
+from codeorigin.bench.machine import BenchResult, _check, judge, render_table, spread, to_json
 
 
 def test_a_check_passes_only_when_the_whole_spread_meets_the_target() -> None:
@@ -47,11 +54,11 @@ def _result(overhead: float | None, low: float, high: float, ratio: float) -> Be
 
 
 def test_a_negative_engine_overhead_is_never_a_pass() -> None:
-    checks = {label: ok for label, _, _, _, _, ok in _check(_result(None, -11.7, 3.0, 0.9))}
+    checks = {c[0]: c[5] for c in _check(_result(None, -11.7, 3.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is None
-    checks = {label: ok for label, _, _, _, _, ok in _check(_result(4.0, -2.0, 9.0, 0.9))}
+    checks = {c[0]: c[5] for c in _check(_result(4.0, -2.0, 9.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is None
-    checks = {label: ok for label, _, _, _, _, ok in _check(_result(8.0, 5.0, 12.0, 0.9))}
+    checks = {c[0]: c[5] for c in _check(_result(8.0, 5.0, 12.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is True
 
 
@@ -70,10 +77,75 @@ def test_the_linear_members_cost_per_span_is_checked_against_its_5_ms_target() -
         "member": "the model's linear member",
         "by_tokens": {"256": row},
     }
-    checks = {label: (value, ok) for label, value, _, _, _, ok in _check(result)}
+    checks = {c[0]: (c[1], c[5]) for c in _check(result)}
     assert checks["linear member per span p50, 256 tokens (ms)"] == (2.4, True)
     table = render_table(result)
     assert "linear member (the model's linear member):" in table
     result.figures["linear_member"]["by_tokens"]["256"] = {**row, "score_p50_ms": 7.0}
-    checks = {label: ok for label, _, _, _, _, ok in _check(result)}
+    checks = {c[0]: c[5] for c in _check(result)}
     assert checks["linear member per span p50, 256 tokens (ms)"] is False
+
+
+def _row(table: str, label: str) -> str:
+    return next(line for line in table.splitlines() if line.startswith(label))
+
+
+def test_the_target_column_says_which_way_each_target_is_judged() -> None:
+    table = render_table(_result(8.0, 5.0, 12.0, 0.9))
+    assert "≥ 40" in _row(table, "throughput, mixed set (spans/s)")
+    assert "≥ 0.8" in _row(table, "scan rate / bare forward rate")
+    assert "≤ 2" in _row(table, "first diagnostics, 500-line file (s)")
+    assert "≤ 20" in _row(table, "engine overhead over bare forward")
+
+
+def test_a_spread_is_printed_to_its_values_precision() -> None:
+    table = render_table(_result(43.7, 38.5, 44.4, 0.9))
+    row = _row(table, "engine overhead over bare forward")
+    assert "43.7" in row and "38.5 to 44.4" in row and "38.50" not in row
+    assert "0.85 to 0.95" in _row(table, "scan rate / bare forward rate")
+
+
+def test_the_json_tells_an_unclear_check_from_one_not_measured() -> None:
+    # No server figures (as with --no-server); a ratio whose spread straddles its 0.8 target.
+    report = json.loads(to_json(_result(8.0, 5.0, 12.0, 0.8)))
+    assert report["checks"]["scan rate / bare forward rate, mixed set"] is None
+    assert report["checks"]["first diagnostics, 500-line file (s)"] is None
+    verdicts = report["verdicts"]
+    assert verdicts["scan rate / bare forward rate, mixed set"] == "unclear"
+    assert verdicts["first diagnostics, 500-line file (s)"] == "not measured"
+    assert verdicts["server peak memory (MB)"] == "not measured"
+    assert verdicts["throughput, mixed set (spans/s)"] == "pass"
+    # An overhead below what can be measured was measured: unclear, in the table too.
+    report = json.loads(to_json(_result(None, -11.7, 3.0, 0.9)))
+    assert report["verdicts"]["engine overhead over bare forward, 256 tokens (%)"] == "unclear"
+    table = render_table(_result(None, -11.7, 3.0, 0.9))
+    assert _row(table, "engine overhead over bare forward").split()[-1] == "unclear"
+    assert _row(table, "server peak memory (MB)").split()[-1] == "-"
+
+
+def test_a_run_records_quick_the_version_and_when_it_ran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(machine, "bench_engine", lambda *args: None)  # no measuring here
+    before = datetime.now().astimezone()
+    result = machine.run(None, quick=True, server=False)
+    recorded = json.loads(to_json(result))["machine"]
+    assert recorded["quick"] is True and recorded["codeorigin"] == __version__
+    when = datetime.fromisoformat(recorded["timestamp"])
+    assert when.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= when <= datetime.now().astimezone()
+    assert "quick run" in render_table(result).splitlines()[0]
+    result = machine.run(None, quick=False, server=False)
+    assert result.machine["quick"] is False
+    assert "quick run" not in render_table(result).splitlines()[0]
+
+
+def test_the_server_line_says_what_cold_start_diagnostics_counts() -> None:
+    result = _result(8.0, 5.0, 12.0, 0.9)
+    result.figures["server"] = {"cold_start_s": 0.95, "cold_start_diagnostics": 0}
+    line = _row(render_table(result), "server over stdio:")
+    assert "cold_start_s=0.95" in line
+    assert (
+        "cold_start_diagnostics=0 (diagnostics on the 500-line synthetic file at cold start: its "
+        "functions flagged as LLM-written at the model's thresholds)" in line
+    )

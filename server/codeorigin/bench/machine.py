@@ -34,8 +34,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from codeorigin.bench.context import cpu_model, load_average, load_warning, run_info
 from codeorigin.bench.linear import TARGET_MS_256, bench_linear
 from codeorigin.bench.server import server_session
 from codeorigin.bench.synth import mixed_files, percentile, synth_file, synth_function
@@ -304,6 +305,7 @@ def run(
             "python": platform.python_version(),
             "threads": threads,
             "load_before": load_average(),
+            **run_info(quick),
         },
         model={},
     )
@@ -314,43 +316,40 @@ def run(
         except Exception as exc:  # report, don't crash: the rest of the figures still stand
             result.notes.append(f"server measurements failed: {type(exc).__name__}: {exc}")
     result.machine["load_after"] = load_average()
-    loads = [x for x in (result.machine["load_before"], result.machine["load_after"]) if x]
-    busy = max(loads) if loads else None
-    cpus = os.cpu_count() or 1
-    if busy is not None and busy > max(1.0, 0.5 * cpus):
-        result.notes.append(
-            f"WARNING: the machine was loaded (load average {busy:.1f} on {cpus} CPUs): other "
-            "processes competed for the CPUs, so these figures are slower and noisier than on an "
-            "idle machine"
-        )
+    warning = load_warning(result.machine)
+    if warning:
+        result.notes.append(warning)
     return result
 
 
-def load_average() -> float | None:
-    """The 1-minute load average (None where the platform has none)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):
-        return None
+class Check(NamedTuple):
+    """One target's check; `ok` is None when the figure is missing, below what can be measured,
+    or when its spread straddles the target (`verdict` tells these apart)."""
+
+    label: str
+    value: Any
+    low: float | None
+    high: float | None
+    target: float
+    ok: bool | None
+    higher: bool  # the target is a floor (≥), else a ceiling (≤)
+
+    @property
+    def verdict(self) -> str:
+        """`pass`, `fail`, `unclear` (measured, but its spread straddles the target or is noise)
+        or `not measured` (no figure: e.g. the server's with `--no-server`)."""
+        if self.ok is not None:
+            return "pass" if self.ok else "fail"
+        if self.value is None and (self.low is None or self.high is None):
+            return "not measured"
+        return "unclear"
 
 
-def cpu_model() -> str:
-    """The CPU's model name, as /proc/cpuinfo (or the platform) says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-Check = tuple[str, Any, float | None, float | None, float, bool | None]
+FLAGS = {"pass": "yes", "fail": "NO", "unclear": "unclear", "not measured": "-"}
 
 
 def _check(result: BenchResult) -> list[Check]:
-    """(label, value, spread low, spread high, target, ok) for each target; ok is None when the
-    figure is missing, below what can be measured, or when its spread straddles the target."""
+    """A `Check` for each target."""
     f = result.figures
     server = f.get("server", {})
     hover = f.get("hover_attributions", {}).get("200", {})
@@ -380,33 +379,61 @@ def _check(result: BenchResult) -> list[Check]:
     out: list[Check] = []
     for label, value, low, high, target, higher in rows:
         if value is None:
-            out.append((label, None, low, high, target, None))
+            out.append(Check(label, None, low, high, target, None, higher))
             continue
         lo = value if low is None else low
         hi = value if high is None else high
         if "overhead" in label and lo <= 0:
             # Part of the spread is below zero: the engine looked faster than the forward it
             # wraps, which is noise. Pass only on what can be measured.
-            out.append((label, value, low, high, target, False if lo > target else None))
-            continue
-        out.append((label, value, low, high, target, judge(lo, hi, target, higher)))
+            ok = False if lo > target else None
+        else:
+            ok = judge(lo, hi, target, higher)
+        out.append(Check(label, value, low, high, target, ok, higher))
     return out
+
+
+def _digits(x: float) -> int:
+    """Decimals to print `x` with: 2 under 10, else 1."""
+    return 2 if abs(x) < 10 else 1
+
+
+def _check_row(c: Check) -> str:
+    """One row of the checks table: the spread printed to its value's precision, the target
+    with its direction (≤ a ceiling, ≥ a floor)."""
+    v = "-" if c.value is None else f"{c.value:.{_digits(c.value)}f}"
+    sp = ""
+    if c.low is not None and c.high is not None:
+        like = c.value if c.value is not None else max(abs(c.low), abs(c.high))
+        d = _digits(like)
+        sp = f"{c.low:.{d}f} to {c.high:.{d}f}"
+    target = f"{'≥' if c.higher else '≤'} {c.target:g}"
+    return f"{c.label:<52} {v:>10} {sp:>15} {target:>8}  {FLAGS[c.verdict]}"
+
+
+def _server_line(server: dict[str, Any]) -> str:
+    """The server's figures, `cold_start_diagnostics` with what it counts."""
+    parts = [f"{k}={v}" for k, v in server.items()]
+    if "cold_start_diagnostics" in server:
+        k = list(server).index("cold_start_diagnostics")
+        parts[k] += (
+            " (diagnostics on the 500-line synthetic file at cold start: its functions flagged "
+            "as LLM-written at the model's thresholds)"
+        )
+    return "server over stdio: " + ", ".join(parts)
 
 
 def render_table(result: BenchResult) -> str:
     m = result.machine
+    quick = " (quick run: fewer rounds)" if m.get("quick") else ""
     lines = [
-        f"codeorigin bench — model {result.model.get('name')} — {m['platform']}, {m['cpus']} CPUs "
+        f"codeorigin bench{quick} — model {result.model.get('name')} — {m['platform']}, {m['cpus']} CPUs "
         f"({m.get('cpu_model', '?')}), {m['threads']} onnxruntime thread(s), load average "
         f"{m.get('load_before', '?')} before, {m.get('load_after', '?')} after",
         "",
         f"{'measure':<52} {'value':>10} {'spread':>15} {'target':>8}  ok",
     ]
-    for label, value, low, high, target, ok in _check(result):
-        v = "-" if value is None else f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
-        sp = "" if low is None or high is None else f"{low:.2f} to {high:.2f}"
-        flag = "-" if value is None else "unclear" if ok is None else ("yes" if ok else "NO")
-        lines.append(f"{label:<52} {v:>10} {sp:>15} {target:>8g}  {flag}")
+    lines += [_check_row(c) for c in _check(result)]
     lines += ["", f"{'tokens':>8} {'engine ms':>10} {'bare ms':>10} {'overhead':>9} {'spread':>16}"]
     for n, row in result.figures.get("latency_by_tokens", {}).items():
         over = "noise" if row["overhead_pct"] is None else f"{row['overhead_pct']:.1f}%"
@@ -440,7 +467,7 @@ def render_table(result: BenchResult) -> str:
         )
     server = result.figures.get("server")
     if server:
-        lines.append("server over stdio: " + ", ".join(f"{k}={v}" for k, v in server.items()))
+        lines.append(_server_line(server))
     for note in result.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -453,7 +480,8 @@ def to_json(result: BenchResult) -> str:
             "model": result.model,
             "figures": result.figures,
             "targets": TARGETS,
-            "checks": {label: ok for label, _, _, _, _, ok in _check(result)},
+            "checks": {c.label: c.ok for c in _check(result)},
+            "verdicts": {c.label: c.verdict for c in _check(result)},
             "notes": result.notes,
         },
         indent=2,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin import distributed, scan
+from codeorigin.bench import context
 from codeorigin.bench import machine as bench
 
 VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "neon")
@@ -38,15 +39,16 @@ def cpu_flags() -> list[str]:
     return []
 
 
-def machine(threads: int, address: str | None) -> dict[str, Any]:
+def machine(threads: int, address: str | None, quick: bool = False) -> dict[str, Any]:
     return {
-        "cpu_model": bench.cpu_model(),
+        "cpu_model": context.cpu_model(),
         "cpu_flags": cpu_flags(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "threads_per_actor": threads,
         "cluster": address or "local",
-        "load_before": bench.load_average(),
+        "load_before": context.load_average(),
+        **context.run_info(quick),
     }
 
 
@@ -66,7 +68,7 @@ def run(
     from codeorigin.model.scorer import Model
 
     folder = model_dir or default_model_dir()
-    result: dict[str, Any] = {"machine": machine(threads, address), "runs": []}
+    result: dict[str, Any] = {"machine": machine(threads, address, quick), "runs": []}
     options = scan.ScanOptions()
     with tempfile.TemporaryDirectory(prefix="codeorigin-raybench-") as tmp:
         root = Path(tmp)
@@ -86,7 +88,8 @@ def run(
                     folder, options, actors=n, threads=threads, chunk_files=CHUNK_FILES
                 )
                 ray_report, _ = job.run([root])
-                if ray_report != report:
+                same = ray_report == report
+                if not same:
                     result.setdefault("notes", []).append(f"{n} actors: report differs from local")
                 s = job.stats
                 result["runs"].append(
@@ -96,6 +99,7 @@ def run(
                         "startup_seconds": round(s.startup_seconds, 2),
                         "spans_per_s": round(s.rate(s.spans), 1),
                         "files_per_s": round(s.rate(s.files), 1),
+                        "equals_local": same,
                     }
                 )
         finally:
@@ -104,15 +108,19 @@ def run(
     base = result["runs"][0]["spans_per_s"] if result["runs"] else 0.0
     for r in result["runs"]:
         r["scaling"] = round(r["spans_per_s"] / base, 2) if base else None
-    result["machine"]["load_after"] = bench.load_average()
+    result["machine"]["load_after"] = context.load_average()
+    warning = context.load_warning(result["machine"])
+    if warning:
+        result.setdefault("notes", []).append(warning)
     return result
 
 
 def render(result: dict[str, Any]) -> str:
     """A table: one row per actor count, with the CPU line above it and the scaling."""
     m = result["machine"]
+    quick = " (quick run: a smaller corpus)" if m.get("quick") else ""
     head = (
-        f"codeorigin bench --ray-actors — {m['cpu_model']} (flags: "
+        f"codeorigin bench --ray-actors{quick} — {m['cpu_model']} (flags: "
         f"{' '.join(m['cpu_flags']) or 'none listed'}), {m['cpus']} CPUs, {m['platform']}; "
         f"{m['threads_per_actor']} onnxruntime thread(s) per actor; Ray cluster: {m['cluster']}; "
         f"load average {m['load_before']} before, {m['load_after']} after"
@@ -132,15 +140,26 @@ def render(result: dict[str, Any]) -> str:
             f"{r['files_per_s']} | {r['seconds']} s | {r['startup_seconds']} s | "
             f"{r['scaling']:.2f}x |"
         )
+    return "\n".join(rows + _footer(result))
+
+
+def _footer(result: dict[str, Any]) -> list[str]:
+    """The lines under the table: whether every Ray report equals the local one, then the notes
+    (oversubscribed CPUs, a differing report, a loaded machine)."""
+    m, runs = result["machine"], result["runs"]
+    lines = []
+    if runs and all(r.get("equals_local") for r in runs):
+        counts = ", ".join(str(r["actors"]) for r in runs)
+        lines.append(f"check: each Ray scan's report equals the local one ({counts} actors)")
     cpus = m["cpus"] or 1
-    over = [r["actors"] for r in result["runs"] if r["actors"] * m["threads_per_actor"] > cpus]
+    over = [r["actors"] for r in runs if r["actors"] * m["threads_per_actor"] > cpus]
     if over and m["cluster"] == "local":
-        rows.append(
-            f"\nnote: this machine has {cpus} CPUs: {', '.join(map(str, over))} actors "
+        lines.append(
+            f"note: this machine has {cpus} CPUs: {', '.join(map(str, over))} actors "
             "oversubscribe them, so those rows cannot scale further"
         )
-    rows.extend(f"note: {n}" for n in result.get("notes", []))
-    return "\n".join(rows)
+    lines.extend(f"note: {n}" for n in result.get("notes", []))
+    return ["", *lines] if lines else []
 
 
 def to_json(result: dict[str, Any]) -> str:
