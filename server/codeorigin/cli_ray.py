@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin.report import MISSING
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
@@ -47,23 +51,33 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
 
 
 def usage_error(args: argparse.Namespace) -> str | None:
-    """What is wrong with `--actors` without `--ray` (which would scan locally, ignoring it)."""
+    """What is wrong with `--actors` without `--ray` (which would scan locally, ignoring it), or
+    with `--ray ADDRESS` and nothing to scan (no PATH, no `--repos`)."""
     if args.actors is not None and args.ray is None:
         return "--actors sets the Ray actors of a --ray scan: give --ray [ADDRESS] too"
+    diff = getattr(args, "diff", None) is not None or getattr(args, "diff_file", None) is not None
+    nothing = not args.paths and args.repos is None and not diff
+    if nothing and args.ray not in (None, "local") and _is_address(args.ray):
+        return "give a PATH, --diff [REV] or --repos FILE"
     return None
+
+
+def _is_address(value: str) -> bool:
+    """Whether `--ray`'s value is an address rather than a path argparse gave it."""
+    import re
+
+    looks = value == "auto" or "://" in value or re.fullmatch(r"[\w.-]+:\d+", value)
+    return bool(looks) and not Path(value).exists()
 
 
 def ray_address(args: argparse.Namespace) -> str | None:
     """`--ray`'s value as an address (None: start a local cluster). `--ray src/` takes `src/`
     for an address by argparse's rules: a value that is no address but an existing path is given
     back to the paths."""
-    import re
-
     value = args.ray
     if value in (None, "local"):
         return None
-    looks = value == "auto" or "://" in value or re.fullmatch(r"[\w.-]+:\d+", value)
-    if not looks or Path(value).exists():
+    if not _is_address(value):
         args.paths.insert(0, Path(value))
         return None
     return str(value)
@@ -77,32 +91,100 @@ def scan_on_ray(
     model: Model,
     options: ScanOptions,
 ) -> tuple[ScanReport, bool]:
-    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr."""
+    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr. An
+    address where nothing answers fails at once (`reachable`); a Ctrl-C exits 130 with one line,
+    the local cluster this scan started shut down."""
     from codeorigin import distributed
 
+    where = f"cannot reach a Ray cluster at {address}"
+    unreachable = None if address is None else reachable(address)
+    if unreachable is not None:
+        raise distributed.RayScanError(f"{where}: {unreachable}")
     progress = Progress()
+    started = False
     # Ray prints its errors (an actor that died) on stdout: keep them off the report.
-    with contextlib.redirect_stdout(sys.stderr):
-        report, missing, stats = distributed.run(
-            paths,
-            model.manifest.folder,
-            options,
-            address=address,
-            labels=labels,
-            actors=args.actors,
-            threads=args.threads or 1,
-            progress=progress.rates,
-        )
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            with _give_up(where, address is not None):
+                started = distributed.connect(address)
+            report, missing, stats = distributed.run(
+                paths,
+                model.manifest.folder,
+                options,
+                labels=labels,
+                actors=args.actors,
+                threads=args.threads or 1,
+                progress=progress.rates,
+            )
+    except KeyboardInterrupt:
+        progress.close()
+        print("codeorigin scan: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    finally:
+        if started:
+            with distributed.sigint_held():  # a second Ctrl-C does not cut the shutdown short
+                distributed.import_ray().shutdown()
     progress.close()
     lost = (
         f"; {stats.actors_lost} actors lost, {stats.chunks_requeued} chunks re-queued, {stats.files_failed} files failed"
         if stats.actors_lost or stats.chunks_requeued
         else ""
     )
+    files = stats.files - sum(1 for f in report.files if f.error == MISSING)  # no file
     print(
-        f"codeorigin scan: {stats.files} files, {stats.spans} spans in {stats.seconds:.1f} s "
-        f"({stats.rate(stats.files):.1f} files/s, {stats.rate(stats.spans):.1f} spans/s) on "
-        f"{stats.actors} Ray actors{lost}",
+        f"codeorigin scan: {_count(files, 'file')}, {_count(stats.spans, 'span')} in "
+        f"{stats.seconds:.1f} s ({stats.rate(files):.1f} files/s, {stats.rate(stats.spans):.1f} "
+        f"spans/s) on {_count(stats.actors, 'Ray actor')}{lost}",
         file=sys.stderr,
     )
     return report, missing
+
+
+CONNECT_TIMEOUT_S = 3.0  # a TCP connection to HOST:PORT
+JOIN_TIMEOUT_S = 60.0  # ray.init joining a cluster that accepts connections
+
+
+@contextlib.contextmanager
+def _give_up(where: str, bounded: bool, seconds: float = JOIN_TIMEOUT_S) -> Iterator[None]:
+    """Bound the block (ray.init joining a cluster, which retries without end when what answers
+    is no Ray head): past `seconds`, say so on stderr and end the process with status 2. Joining
+    starts no process of its own, so none is left behind."""
+    if not bounded:
+        yield
+        return
+
+    def expire() -> None:
+        print(f"codeorigin scan: {where}: no Ray answered in {seconds:g} s", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(2)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> str | None:
+    """None when something accepts a TCP connection at `address`'s HOST:PORT (`auto` is not
+    checked: Ray finds a local cluster itself), else why not, in a few words."""
+    import re
+    import socket
+
+    match = re.fullmatch(r"(?:[a-z][a-z0-9+.-]*://)?\[?([^\[\]/]+?)\]?:(\d+)/?", address, re.I)
+    if match is None:  # `auto`, or a form Ray reads itself (`ray://HOST`)
+        return None
+    host, port = match[1], int(match[2])
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except TimeoutError:
+        return f"no answer in {timeout:g} s"
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

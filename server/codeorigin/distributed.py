@@ -17,8 +17,11 @@ functions, and nothing on the editor's or a local scan's path imports this modul
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -165,19 +168,42 @@ def model_files(folder: Path) -> dict[str, bytes]:
 def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
     """Join the cluster at `address` (`auto`, `HOST:PORT`, `ray://HOST:10001`), or start a local
     one when it is None. Returns whether this call started Ray (and so must shut it down); a Ray
-    already initialised in this process is used as it is."""
+    already initialised in this process is used as it is. A Ctrl-C while Ray starts is held until
+    the start is over, then Ray is shut down and KeyboardInterrupt raised: an interrupted start
+    leaves no Ray process behind. (`cli_ray.reachable` checks an address first.)"""
     ray = import_ray()
     if ray.is_initialized():
         return False
+    where = f"cannot reach a Ray cluster at {address}" if address else "cannot start Ray"
     kwargs: dict[str, Any] = {"logging_level": "WARNING", "log_to_driver": False}
     if address is None:
         kwargs.update(num_cpus=num_cpus, include_dashboard=False)
-    try:
-        ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = address or "a local cluster"
-        raise RayScanError(f"cannot start or reach Ray at {where}: {exc}") from exc
+    with sigint_held() as interrupted:
+        try:
+            ray.init(address=address, **kwargs)
+        except ray.exceptions.AuthenticationError as exc:
+            raise RayScanError(f"{where}: token authentication failed: {exc.message}") from exc
+        except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
+            raise RayScanError(f"{where}: {_why(exc)}") from exc
+    if interrupted:
+        ray.shutdown()
+        raise KeyboardInterrupt
     return True
+
+
+@contextlib.contextmanager
+def sigint_held() -> Iterator[list[bool]]:
+    """Hold SIGINT (Ctrl-C) for the block: the list yielded is true once one came. In a thread
+    other than the main one, where no handler can be set, nothing is held."""
+    got: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(True))
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # Called before a task goes to an actor: (the actor's pid, the paths of the task's files).
@@ -446,4 +472,5 @@ def run(
         return report, missing, job.stats
     finally:
         if started:
-            import_ray().shutdown()
+            with sigint_held():  # a second Ctrl-C does not cut the shutdown short
+                import_ray().shutdown()

@@ -315,7 +315,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         lines.append("Per repository:")
         lines.extend(
             f"  {r.name}: {r.flagged} flagged, {r.uncertain} uncertain of {r.spans} spans in "
-            f"{r.files} files" + (f"; {r.skipped} skipped" if r.skipped else "")
+            f"{r.files} file{'' if r.files == 1 else 's'}"
+            + (f"; {r.skipped} skipped" if r.skipped else "")
             for r in repository_summaries(report)
         )
     return "\n".join(lines)

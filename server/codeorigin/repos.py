@@ -1,11 +1,17 @@
 """`codeorigin scan --repos FILE`: many repositories in one scan.
 
-The file names one repository a line, as a local path or a git URL (`#` starts a comment). A URL is
-cloned shallow (`git clone --depth 1`) into a temporary folder that is removed after the scan; its
-files are reported as `NAME/relative path`, NAME being the URL without its scheme, user and `.git`
-(`https://github.com/org/app.git` -> `github.com/org/app`), so a report never names the temporary
-folder and two runs give the same paths. A local path is reported as it is written. A clone that
-fails is reported as a skipped entry with git's error line (`fatal: ...`), and the scan goes on.
+The file names one repository a line, as a local path or a git URL; `#` at the start of a line, or
+after a space or tab, starts a comment, and a UTF-8 byte-order mark is ignored. A relative path is
+taken from the list file's folder (a list committed beside its repositories reads the same from
+anywhere). A URL is cloned shallow (`git clone --depth 1`) into a temporary folder that is removed
+after the scan; its files are reported as `NAME/relative path`, NAME being the URL without its
+scheme, user and `.git` (`https://github.com/org/app.git` -> `github.com/org/app`), so a report
+never names the temporary folder and two runs give the same paths. A local path's files are
+reported under the path as it is written (`repos/app/src/x.py`), or under its folder's name when
+it is written `.` or starts with `..`; a name taken by an earlier entry gets `#LINE` appended. An
+entry naming a repository listed before (another spelling of the same folder, the same URL) is
+said once on stderr and skipped. A clone that fails is reported as a skipped entry with git's
+error line (`fatal: ...`), and the scan goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +31,7 @@ from codeorigin.report import FileReport
 
 # What makes a line a git URL rather than a path: a scheme, or scp-like `user@host:path`.
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+_COMMENT = re.compile(r"(?:^|(?<=\s))#")
 CLONE_TIMEOUT_S = 600
 
 
@@ -45,14 +54,33 @@ def url_name(url: str) -> str:
     return name or url
 
 
-def read_list(path: Path) -> list[str]:
-    """The entries of a repository list: stripped lines, without blanks and `#` comments."""
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a list: its text, its line number, and the folder a relative path is from."""
+
+    text: str
+    line: int
+    base: Path
+
+
+def strip_comment(line: str) -> str:
+    """The line without its comment (`#` at its start or after a space or tab), stripped."""
+    return _COMMENT.split(line, maxsplit=1)[0].strip()
+
+
+def read_list(path: Path) -> list[Entry]:
+    """The entries of a repository list: its lines without blanks and `#` comments, relative
+    paths taken from the list's folder. A list that names no repository is an error."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: a BOM is dropped
     except (OSError, UnicodeDecodeError) as exc:
         raise ReposError(f"--repos {path}: cannot read: {exc}") from exc
-    entries = [line.strip() for line in lines]
-    return [e for e in entries if e and not e.startswith("#")]
+    base = Path(os.path.abspath(path)).parent
+    entries = [Entry(strip_comment(line), k + 1, base) for k, line in enumerate(lines)]
+    entries = [e for e in entries if e.text]
+    if not entries:
+        raise ReposError(f"--repos {path}: the list names no repository")
+    return entries
 
 
 @dataclass
@@ -62,7 +90,7 @@ class Repositories:
     A context manager: leaving it removes the clones."""
 
     roots: list[Path] = field(default_factory=list)
-    labels: dict[Path, str] = field(default_factory=dict)  # clone root -> its URL's name
+    labels: dict[Path, str] = field(default_factory=dict)  # root -> the name its files get
     names: list[str] = field(default_factory=list)  # every entry's name, in the list's order
     failed: list[FileReport] = field(default_factory=list)  # clones that failed
     _tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -84,26 +112,48 @@ class Repositories:
             self._tmp = None
 
 
-def prepare(entries: list[str]) -> Repositories:
-    """Clone the URLs among `entries` (shallow, one after the other) and list every root."""
+def local_name(text: str, root: Path) -> str:
+    """The name a local entry's files are reported under: the path as written, or the folder's
+    name for `.` and paths up from the list's folder (`..`, `../app`)."""
+    written = os.path.normpath(text)
+    if os.path.isabs(written) or not (written == os.curdir or written.startswith(os.pardir)):
+        return Path(written).as_posix()
+    return root.name or root.as_posix()
+
+
+def prepare(entries: Sequence[Entry | str]) -> Repositories:
+    """Clone the URLs among `entries` (shallow, one after the other) and list every root, each
+    with the name its files are reported under (see the module docstring). A bare string is an
+    entry whose relative path is from the current folder."""
     repos = Repositories()
-    for k, entry in enumerate(entries):
-        if not is_url(entry):
-            root = Path(entry)
-            repos.roots.append(root)
-            repos.names.append(str(root))
+    seen: dict[str, str] = {}  # a resolved folder or a URL's name -> the entry's name
+    for k, given in enumerate(entries):
+        entry = given if isinstance(given, Entry) else Entry(given, k + 1, Path(os.getcwd()))
+        url = is_url(entry.text)
+        if url:
+            name, key = url_name(entry.text), "url:" + url_name(entry.text)
+        else:
+            root = Path(os.path.abspath(entry.base / entry.text))
+            name, key = local_name(entry.text, root), os.path.realpath(root)
+        if key in seen:
+            print(
+                f"codeorigin scan: --repos line {entry.line}: {entry.text} is {seen[key]}, listed "
+                "before: skipped",
+                file=sys.stderr,
+            )
             continue
-        name = url_name(entry)
         if name in repos.names:
-            name = f"{name}#{k + 1}"  # the same URL listed twice stays two entries
+            name = f"{name}#{entry.line}"
+        seen[key] = name
         repos.names.append(name)
-        if repos._tmp is None:
-            repos._tmp = tempfile.TemporaryDirectory(prefix="codeorigin-repos-")
-        root = Path(repos._tmp.name) / str(k)
-        error = clone(entry, root)
-        if error is not None:
-            repos.failed.append(FileReport(name, None, None, f"git clone failed: {error}"))
-            continue
+        if url:
+            if repos._tmp is None:
+                repos._tmp = tempfile.TemporaryDirectory(prefix="codeorigin-repos-")
+            root = Path(repos._tmp.name) / str(k)
+            error = clone(entry.text, root)
+            if error is not None:
+                repos.failed.append(FileReport(name, None, None, f"git clone failed: {error}"))
+                continue
         repos.roots.append(root)
         repos.labels[root] = name
     return repos

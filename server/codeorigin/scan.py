@@ -221,7 +221,9 @@ def score_chunk(
         results, whole = next(analyses)
         spans: list[SpanReport] = []
         for result in results:
-            report = span_report(result, item.text, item.candidate.path, options)
+            # The baseline is keyed by the reported path (`findings`): a `--repos` clone's
+            # files by their repository's name, not the temporary folder they were read from.
+            report = span_report(result, item.text, Path(item.candidate.display), options)
             if options.changed is not None:
                 runs = report.segments or ((report.start_line, report.end_line),)
                 touched = diffs.touched(runs, changed_lines(item, options))

@@ -318,3 +318,14 @@ def test_without_ray_installed_the_message_says_how_to_install_it(tmp_path: Path
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
     assert "pip install '/path/to/codeorigin[ray]' from the checkout" in res.stderr
+
+
+def test_the_closing_line_counts_no_missing_entry_as_a_file(
+    ray_cluster: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--ray` with one file and a path that does not exist: "1 file", not "2 files"."""
+    (tmp_path / "a.py").write_text("def f(x):\n    return x + 1\n")
+    code = main(["scan", "--ray", str(tmp_path / "a.py"), str(tmp_path / "nowhere")])
+    assert code == 2
+    closing = [line for line in capsys.readouterr().err.splitlines() if "Ray actor" in line]
+    assert len(closing) == 1 and closing[0].startswith("codeorigin scan: 1 file, ")

@@ -1,0 +1,181 @@
+"""The audit of `scan --repos` / `scan --ray` (the real `codeorigin` command, real git
+repositories): an address where nothing listens fails at once; a Ctrl-C while a local Ray cluster
+starts exits 130 and leaves no Ray process; a baseline written from a list of `file://` URLs is
+matched by the next scan of the list; an empty list and `--ray auto` without a PATH are usage
+errors; every entry's files are named after the entry, a duplicate is skipped, and the list's
+comments, BOM and relative paths (from the list's folder) are read as documented."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from codeorigin import repos
+from codeorigin.bench.synth import synth_function
+from codeorigin.cli_ray import reachable
+
+CODEORIGIN = str(Path(sys.executable).with_name("codeorigin"))
+
+
+def run(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CODEORIGIN, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def git_repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).write_text(text)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "init"]):
+        subprocess.run(["git", *cmd], cwd=root, env=env, check=True, capture_output=True)
+    return root
+
+
+def python(seed: int) -> str:
+    rng = random.Random(seed)
+    return "\n\n".join(synth_function(rng, f"f{seed}_{k}", 8) for k in range(3))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_address_where_nothing_listens_fails_at_once(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    (tmp_path / "a.py").write_text(python(1))
+    port = free_port()
+    start = time.monotonic()
+    res = run(["scan", "--ray", f"127.0.0.1:{port}", "a.py"], tmp_path, timeout=40)
+    assert res.returncode == 2 and time.monotonic() - start < 30
+    assert res.stderr.strip() == (
+        f"codeorigin scan: cannot reach a Ray cluster at 127.0.0.1:{port}: connection refused"
+    )
+
+
+def test_reachable_checks_host_and_port_only() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert reachable(f"127.0.0.1:{port}") is None
+        assert reachable(f"ray://127.0.0.1:{port}") is None
+    assert reachable(f"127.0.0.1:{port}") == "connection refused"
+    assert reachable("auto") is None
+
+
+def tagged_pids(tag: str) -> list[int]:
+    """The processes whose environment holds `tag` (the command's and its Ray children)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and tag.encode() in (entry / "environ").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_ctrl_c_while_ray_starts_exits_130_and_leaves_no_ray_process(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    (tmp_path / "a.py").write_text(python(2))
+    tag = f"CODEORIGIN_AUDIT_{uuid.uuid4().hex}"
+    env = {**os.environ, tag: "1"}
+    proc = subprocess.Popen(
+        [CODEORIGIN, "scan", "--ray", "a.py", "--threads", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # Ray is starting
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    left: list[int] = []
+    for _ in range(20):
+        left = tagged_pids(tag)
+        if not left:
+            break
+        time.sleep(0.5)
+    for pid in left:  # not to leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "codeorigin scan: interrupted"
+    assert "Traceback" not in err
+
+
+def test_a_baseline_from_file_urls_is_matched_by_the_next_scan(tmp_path: Path) -> None:
+    one = git_repo(tmp_path / "one", {"a.py": python(3)})
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"file://{one}\n")
+    common = ["scan", "--repos", str(listing), "--threshold", "0.02", "--format", "json"]
+    res = run([*common, "--write-baseline", "bl.json"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    written = json.loads((tmp_path / "bl.json").read_text())["findings"]
+    assert written
+    res = run([*common, "--baseline", "bl.json"], tmp_path)
+    spans = [s for f in json.loads(res.stdout)["files"] for s in f["spans"]]
+    assert res.returncode == 0, res.stderr
+    assert sum(1 for s in spans if s.get("baseline")) == len(written)
+
+
+def test_an_empty_list_and_ray_auto_without_a_path_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("# nothing yet\n\n   \n")
+    res = run(["scan", "--repos", "empty.txt"], tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.strip() == "codeorigin scan: --repos empty.txt: the list names no repository"
+    res = run(["scan", "--ray", "auto"], tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.strip() == "codeorigin scan: give a PATH, --diff [REV] or --repos FILE"
+
+
+def test_entries_are_named_apart_and_a_duplicate_is_skipped(tmp_path: Path) -> None:
+    """A BOM, an inline comment, relative entries read from the list's folder (the command runs
+    elsewhere), `.` named after its folder, a second spelling of an entry skipped once."""
+    git_repo(tmp_path / "one", {"a.py": python(4)})
+    git_repo(tmp_path / "two", {"b.py": python(5)})
+    lists = git_repo(tmp_path / "lists", {"c.py": python(6)})
+    (lists / "repos.txt").write_text("\ufeff../one # the first\n../two\n.\n\n../one/\n")
+    (tmp_path / "elsewhere").mkdir()
+    args = ["scan", "--repos", str(lists / "repos.txt"), "--format", "json", "--exit-zero"]
+    res = run(args, tmp_path / "elsewhere")
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.count("skipped") == 1
+    assert "--repos line 5: ../one/ is one, listed before: skipped" in res.stderr
+    data = json.loads(res.stdout)
+    assert [f["path"] for f in data["files"]] == ["one/a.py", "two/b.py", "lists/c.py"]
+    summary = data["repositories"]
+    assert [r["repository"] for r in summary] == ["one", "two", "lists"]
+    assert [r["files"] for r in summary] == [1, 1, 1]
+    assert sum(r["spans"] for r in summary) == sum(len(f["spans"]) for f in data["files"]) > 0
+
+
+def test_read_list_reads_comments_bom_and_the_lists_folder(tmp_path: Path) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_bytes(
+        "\ufeffapp\n  # a note\nlib # the library\nhttps://h/o/r.git#main\n".encode()
+    )
+    entries = repos.read_list(listing)
+    assert [(e.text, e.line) for e in entries] == [
+        ("app", 1),
+        ("lib", 3),
+        ("https://h/o/r.git#main", 4),
+    ]
+    assert {e.base for e in entries} == {tmp_path}
