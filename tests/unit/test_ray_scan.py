@@ -300,7 +300,9 @@ def test_bench_measures_each_actor_count_with_the_cpu_line(ray_cluster: None) ->
     result = ray_bench.run(None, [1, 2], functions=48)
     assert [r["actors"] for r in result["runs"]] == [1, 2]
     assert result["runs"][0]["scaling"] == 1.0 and result["runs"][1]["spans_per_s"] > 0
-    assert result["spans"] >= 48 and "notes" not in result  # no report differed from the local
+    assert result["spans"] >= 48 and all(r["equals_local"] for r in result["runs"])
+    # No report differed from the local one (a note may still say the machine was loaded).
+    assert not [n for n in result.get("notes", []) if "differs" in n]
     table = ray_bench.render(result)
     assert table.splitlines()[0].startswith(
         f"codeorigin bench --ray-actors — {result['machine']['cpu_model']}"
