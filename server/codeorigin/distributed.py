@@ -178,11 +178,14 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
     kwargs: dict[str, Any] = {"logging_level": "WARNING", "log_to_driver": False}
     if address is None:
         kwargs.update(num_cpus=num_cpus, include_dashboard=False)
+    # Ray's token authentication (2.5x) has an error of its own; an older Ray has none.
+    auth_error = getattr(ray.exceptions, "AuthenticationError", ())
     with sigint_held() as interrupted:
         try:
             ray.init(address=address, **kwargs)
-        except ray.exceptions.AuthenticationError as exc:
-            raise RayScanError(f"{where}: token authentication failed: {exc.message}") from exc
+        except auth_error as exc:
+            why = getattr(exc, "message", str(exc))
+            raise RayScanError(f"{where}: token authentication failed: {why}") from exc
         except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
             raise RayScanError(f"{where}: {_why(exc)}") from exc
     if interrupted:
