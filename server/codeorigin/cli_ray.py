@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin.core.verdicts import plural
 from codeorigin.report import MISSING
 from codeorigin.terminal import Progress, positive_int
 
@@ -132,9 +133,9 @@ def scan_on_ray(
     )
     files = stats.files - sum(1 for f in report.files if f.error == MISSING)  # no file
     print(
-        f"codeorigin scan: {_count(files, 'file')}, {_count(stats.spans, 'span')} in "
+        f"codeorigin scan: {plural(files, 'file')}, {plural(stats.spans, 'span')} in "
         f"{stats.seconds:.1f} s ({stats.rate(files):.1f} files/s, {stats.rate(stats.spans):.1f} "
-        f"spans/s) on {_count(stats.actors, 'Ray actor')}{lost}",
+        f"spans/s) on {plural(stats.actors, 'Ray actor')}{lost}",
         file=sys.stderr,
     )
     return report, missing
@@ -184,7 +185,3 @@ def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> str | None:
         return f"no answer in {timeout:g} s"
     except OSError as exc:
         return (exc.strerror or str(exc)).lower()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.core.change import ChangeVerdict, describe
-from codeorigin.core.verdicts import percent
+from codeorigin.core.verdicts import percent, plural
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
 
@@ -302,8 +302,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     extra = set_aside(report)
     lines.append(
-        f"{report.flagged} of {n_spans} span{'' if n_spans == 1 else 's'} flagged as likely "
-        "LLM-generated in "
+        f"{report.flagged} of {plural(n_spans, 'span')} flagged as likely LLM-generated in "
         f"{report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
         f"{report.model_name}, threshold "
         f"{threshold_text(report)})" + (f"; {', '.join(extra)}" if extra else "")
@@ -315,8 +314,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         lines.append("Per repository:")
         lines.extend(
             f"  {r.name}: {r.flagged} flagged, {r.uncertain} uncertain of {r.spans} spans in "
-            f"{r.files} file{'' if r.files == 1 else 's'}"
-            + (f"; {r.skipped} skipped" if r.skipped else "")
+            f"{plural(r.files, 'file')}" + (f"; {r.skipped} skipped" if r.skipped else "")
             for r in repository_summaries(report)
         )
     return "\n".join(lines)
