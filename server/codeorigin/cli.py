@@ -447,16 +447,21 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said with the command's usage, not the top level's (argparse's default)
         getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
-    if args.command == "scan":
-        return run_scan(args)
-    if args.command == "serve":
-        return run_serve(args)
-    if args.command == "bench":
-        return bench_cli.run(args)
-    if args.command == "explain":
-        return run_explain(args)
-    parser.print_help(sys.stderr)
-    return 2
+    commands = {
+        "scan": run_scan,
+        "serve": run_serve,
+        "bench": bench_cli.run,
+        "explain": run_explain,
+    }
+    if args.command not in commands:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status, not a traceback
+        Progress().close()
+        print(f"codeorigin {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -109,10 +109,15 @@ def run_command(
     command: str, verbose: bool, run: Callable[[], int], *, prog: str | None = None
 ) -> int:
     """`run()`; an input error is one line, `codeorigin-train <command>: ...` (or `prog: ...`),
-    and status 2 (with `verbose`, the traceback)."""
+    and status 2 (with `verbose`, the traceback); Ctrl-C is one line and status 130."""
     _running.append(command)
     try:
         return run()
+    except KeyboardInterrupt:
+        if verbose:
+            raise
+        print(f"{prog or f'codeorigin-train {command}'}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:
         message = None if verbose else input_error(exc)
         if message is None:
