@@ -8,12 +8,14 @@ was computed on; imports neither pygls nor onnxruntime.
 A chart row reads `L12  ████▉  31% ↑  for i in range(len(xs)):`: the 1-based line, a bar of block
 characters (eighth blocks; `BAR_CELLS` cells are 100%), the line's share of the evidence, ↑ toward
 LLM-generated / ↓ toward human-written, and the line's text. A stacked model's explanation also
-says how much each member (the transformer, the linear member) contributed, and tags each top token
-with the member it comes from.
+says how much each member (the transformer, the linear member) contributed, names the layout and
+style figures that moved the linear member most (the spread of line lengths, the share of comment
+lines, ...), and tags each top token with the member it comes from.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -174,6 +176,61 @@ def members_line(attribution: Attribution) -> str:
     return "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
 
 
+#: How each layout and style figure (`core.features.FIGURES`) reads: what it measures, the scale
+#: that turns its value into the unit a reader knows (None: `lines`, log(1 + lines) / 6) and the unit.
+FIGURE_WORDS: dict[str, tuple[str, float | None, str]] = {
+    "comment_lines": ("comment lines", 100.0, "%"),
+    "docstring_lines": ("docstring lines", 100.0, "%"),
+    "inline_comments": ("code lines with a comment after the code", 100.0, "%"),
+    "identifier_length": ("mean name length", 20.0, " characters"),
+    "snake_case": ("snake_case names", 100.0, "%"),
+    "camel_case": ("camelCase names", 100.0, "%"),
+    "upper_case": ("ALL_CAPS names", 100.0, "%"),
+    "short_identifiers": ("one-letter names", 100.0, "%"),
+    "line_length": ("mean line length", 80.0, " characters"),
+    "line_length_spread": ("spread of line lengths", 40.0, " characters"),
+    "long_lines": ("lines over 100 characters", 100.0, "%"),
+    "blank_lines": ("blank lines", 100.0, "%"),
+    "block_spread": ("spread of the blocks between blank lines", 10.0, " lines"),
+    "indentation": ("mean indentation", 8.0, " columns"),
+    "lines": ("length", None, " lines"),
+    "comment_capitalised": ("comments that start with a capital", 100.0, "%"),
+    "comment_full_stop": ("comments that end with a full stop", 100.0, "%"),
+    "comment_words": ("mean words per comment", 10.0, ""),
+    "comment_lowercase": ("comments that start in lowercase", 100.0, "%"),
+}
+STYLE_FIGURES = 3  # figures an explanation names
+STYLE_MIN = 0.01  # smaller contributions (stacked-logit units) are not named
+
+
+def figure_text(name: str, value: float) -> str:
+    """A figure as a reader measures it, e.g. `spread of line lengths 14.2 characters`."""
+    words, scale, unit = FIGURE_WORDS.get(name, (name, 1.0, ""))
+    if scale is None:
+        return f"{words} {round(math.expm1(6.0 * value))}{unit}"
+    shown = f"{value * scale:.0f}" if unit == "%" else f"{value * scale:.1f}"
+    return f"{words} {shown}{unit}"
+
+
+def figures_line(attribution: Attribution) -> str:
+    """The layout and style figures that moved a stacked score most ("" when none did), e.g.
+    `... figures (...): spread of line lengths 14.2 characters +0.41 ↑ · comment lines 0% -0.22 ↓`
+    (each figure's part of the linear member's contribution, in the members' units; its evidence is
+    in the chart too, on the lines it was measured on)."""
+    found = [f for m in attribution.members for f in m.figures if abs(f.contribution) >= STYLE_MIN]
+    found.sort(key=lambda f: -abs(f.contribution))
+    parts = [
+        f"{figure_text(f.name, f.value)} {f.contribution:+.2f} {direction(f.contribution)}"
+        for f in found[:STYLE_FIGURES]
+    ]
+    if not parts:
+        return ""
+    return (
+        "The linear member's layout and style figures (part of its contribution, and of the lines"
+        " each was measured on): " + " · ".join(parts)
+    )
+
+
 def delta_text(delta: float) -> str:
     return f"{100 * delta:.1f}%"
 
@@ -214,7 +271,8 @@ def render(
     if attribution.delta > DELTA_WARN:
         quality += f" The explanation is approximate: raise {more_steps} for a closer one."
     members = members_line(attribution)
-    extra = [members, ""] if members else []
+    style = figures_line(attribution)
+    extra = [members, *([style] if style else []), ""] if members else []
     if not markdown:
         return "\n".join(
             [title, "", *rows, "", tokens_line(attribution, False), "", *extra, legend, quality]

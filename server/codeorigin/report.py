@@ -34,6 +34,7 @@ class Explained:
     steps: int
     chart: str = ""  # the hover's chart, as plain text (`explanation.render`)
     members: tuple[tuple[str, float, float, float], ...] = ()  # stacked: name, weight, logit, share
+    figures: tuple[tuple[str, float, float], ...] = ()  # the linear member's: name, value, part
 
     def top_lines(self, n: int) -> list[tuple[int, float, float]]:
         return sorted(self.lines, key=lambda x: -x[1])[:n]
@@ -218,6 +219,12 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
                 }
                 for n, w, c, s in e.members
             ]
+        for member in out["explanation"].get("members", []):
+            if member["name"] == "linear" and e.figures:  # its figures, largest part first
+                member["figures"] = [
+                    {"name": f, "value": round(v, 4), "contribution": round(x, 4)}
+                    for f, v, x in e.figures
+                ]
     return out
 
 

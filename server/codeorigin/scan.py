@@ -318,6 +318,9 @@ def explained(attribution: Attribution, text: str, kind: str) -> Explained:
         steps=attribution.steps,
         chart=explanation.render(attribution, text, kind, markdown=False, more_steps="--steps"),
         members=tuple((m.name, m.weight, m.contribution, m.share) for m in attribution.members),
+        figures=tuple(
+            (f.name, f.value, f.contribution) for m in attribution.members for f in m.figures
+        ),
     )
 
 

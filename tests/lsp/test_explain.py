@@ -182,6 +182,20 @@ async def test_explain_command_returns_lines_that_sum_to_one(
     assert found is not None and found["span"]["name"] == "plain"
 
 
+async def test_explaining_a_function_too_short_to_judge_says_so(
+    start: Start, root: Path, tiny_ig_model_dir: Path
+) -> None:
+    client = await start(model=tiny_ig_model_dir)
+    uri = uri_in(root, "short.py")
+    await open_scored(client, uri, "def tiny(x):\n    return x + 1\n")
+    at = {"line": 1, "character": 8}
+    with pytest.raises(JsonRpcException, match=r"does not explain tiny: it is too short to judge "
+                       r"\(1 statement line and 2 identifier/literal tokens; it needs 3 and \d+\)"):  # fmt: skip
+        await client.command("codeorigin.explain", uri, at)
+    assert await client.command("codeorigin.explain", uri, at, {"notify": True}) is None
+    await client.message_matching("codeorigin does not explain tiny: it is too short to judge")
+
+
 async def test_an_edit_above_moves_the_explained_lines(
     start: Start, root: Path, tiny_ig_model_dir: Path
 ) -> None:

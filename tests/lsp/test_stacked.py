@@ -53,10 +53,15 @@ async def test_hover_shows_each_members_contribution(
     assert "Top tokens:" in text and "tiny-stacked" in text
     assert "from the baseline's " in text and "every token blanked out" in text  # where ↑ and ↓
     assert ", in units of the stacked logit before calibration" in text  # start from
+    assert "The linear member's layout and style figures (part of its contribution" in text
     # The command's JSON says the same: each member's part, and which member each token is of.
     at = {"line": INSIDE_PLANTED[0], "character": INSIDE_PLANTED[1]}
     result = await client.command("codeorigin.explain", uri, at)
     assert [m["name"] for m in result["members"]] == ["transformer", "linear"]
+    assert "figures" not in result["members"][0]
+    figures = result["members"][1]["figures"]
+    assert len(figures) == 19 and set(figures[0]) == {"name", "value", "contribution"}
+    assert abs(figures[0]["contribution"]) >= abs(figures[-1]["contribution"])
     assert {t["member"] for t in result["tokens"]} <= {"transformer", "linear"}
     assert 0 < result["baseline_probability"] < 1
 

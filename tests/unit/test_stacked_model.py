@@ -115,6 +115,9 @@ def test_scan_explain_reports_the_members_in_json(stacked_dir: Path, tmp_path: P
     members = spans[0]["explanation"]["members"]
     assert [m["name"] for m in members] == ["transformer", "linear"]
     assert sum(m["share"] for m in members) == pytest.approx(1.0, abs=1e-3)
+    figures = members[1]["figures"]  # the linear member's layout and style figures, named
+    assert "figures" not in members[0] and len(figures) == 19
+    assert {f["name"] for f in figures} >= {"line_length_spread", "comment_lines", "lines"}
 
 
 def test_explain_says_what_each_member_contributed(stacked_dir: Path, tmp_path: Path) -> None:
@@ -168,6 +171,35 @@ def test_explanations_of_the_stacked_logit_are_complete(stacked_dir: Path) -> No
     assert t.share == pytest.approx(abs(t.contribution) / both)
     tops = sorted(att.tokens, key=lambda tok: -tok.share)
     assert tops[0].share == pytest.approx(abs(tops[0].score) / net)
+
+
+def test_the_explanation_names_the_layout_figures_that_moved_the_linear_member(
+    stacked_dir: Path,
+) -> None:
+    from codeorigin.core.features import FIGURES, FeatureConfig, figure_values
+    from codeorigin.core.normalize import normalize
+    from codeorigin.explanation import figure_text, render
+
+    att = Attributor(Model.load(stacked_dir), cache_size=0).attribute(
+        SOURCE, language="python", steps=8
+    )
+    linear = att.members[1]
+    saved = np.load(stacked_dir / "linear.npz")
+    config = FeatureConfig.from_json(json.loads(str(saved["config"][0])))
+    values = figure_values(normalize(SOURCE).text, config)
+    expected = dict(zip(FIGURES, linear.weight * values * saved["figure_weights"]))
+    assert {f.name: f.contribution for f in linear.figures} == pytest.approx(expected)
+    sizes = [abs(f.contribution) for f in linear.figures]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > 0
+    assert att.members[0].figures == ()
+    shown = render(att, SOURCE, "function", markdown=False)
+    (line,) = [ln for ln in shown.splitlines() if "layout and style figures" in ln]
+    top = linear.figures[0]
+    assert f"{figure_text(top.name, top.value)} {top.contribution:+.2f}" in line
+    # Each figure in the unit a reader measures it in.
+    assert figure_text("lines", np.log1p(16) / 6) == "length 16 lines"
+    assert figure_text("comment_lines", 0.25) == "comment lines 25%"
+    assert figure_text("line_length_spread", 0.355) == "spread of line lengths 14.2 characters"
 
 
 def test_the_linear_members_part_is_exact(tiny_ig_model_dir: Path, tmp_path: Path) -> None:

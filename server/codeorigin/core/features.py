@@ -331,6 +331,14 @@ def extract(text: str, config: FeatureConfig, language: str | None = None) -> Fe
     return _features(analyse(text, config, language))
 
 
+def figure_values(text: str, config: FeatureConfig) -> np.ndarray:
+    """The layout and style figures of one normalised text (the first `config.n_figures` of
+    `FIGURES`; none for a config without figures)."""
+    if not config.n_figures:
+        return np.zeros(0)
+    return figures(text, tokens(text), count=config.n_figures)[0]
+
+
 def _features(analysis: Analysis) -> Features:
     groups = (analysis.chars, analysis.words, analysis.syntax)
     parts = [_group_values(g)[:2] for g in groups]

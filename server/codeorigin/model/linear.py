@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from codeorigin.core.features import FeatureConfig, Tokens, char_contributions, extract
+from codeorigin.core.features import (
+    FIGURES,
+    FeatureConfig,
+    Tokens,
+    char_contributions,
+    extract,
+    figure_values,
+)
 from codeorigin.model.manifest import ModelError
 
 
@@ -30,6 +37,9 @@ class LinearContribution:
     bias: float
     chars: np.ndarray
     tokens: Tokens
+    #: Per layout and style figure: (name, value, term), term = value * weight, its part of
+    #: logit - bias (already in `chars`, on the characters it was measured on).
+    figures: tuple[tuple[str, float, float], ...] = ()
 
 
 class LinearMember:
@@ -103,7 +113,10 @@ class LinearMember:
         chars, logit, tokens = char_contributions(
             text, self.config, self.weights, self.figure_weights, self.bias, language
         )
-        return LinearContribution(logit, self.bias, chars, tokens)
+        values = figure_values(text, self.config)
+        terms = values * self.figure_weights[: values.size]
+        figures = tuple(zip(FIGURES, values.tolist(), terms.tolist()))
+        return LinearContribution(logit, self.bias, chars, tokens, figures)
 
 
 def write_weights(

@@ -34,6 +34,17 @@ from codeorigin.model.stacking import Stacker
 
 
 @dataclass(frozen=True)
+class FigureContribution:
+    """A layout or style figure the linear member measured (`core.features.FIGURES`): its
+    `value` and `contribution`, a_l * value * its weight, in stacked-logit units (part of the
+    linear member's contribution, and of the lines it was measured on)."""
+
+    name: str
+    value: float
+    contribution: float
+
+
+@dataclass(frozen=True)
 class MemberContribution:
     """One member's part of a stacked explanation: its stacking `weight`, its own `logit` and
     `baseline_logit`, `contribution` = weight * (logit - baseline_logit) in stacked-logit units,
@@ -45,6 +56,8 @@ class MemberContribution:
     baseline_logit: float
     contribution: float
     share: float
+    #: The linear member's figures, largest contribution first; () for the transformer.
+    figures: tuple[FigureContribution, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,11 @@ def _tokens(
     ]
 
 
+def _figures(linear: LinearContribution, weight: float) -> tuple[FigureContribution, ...]:
+    found = [FigureContribution(n, v, weight * term) for n, v, term in linear.figures]
+    return tuple(sorted(found, key=lambda f: -abs(f.contribution)))
+
+
 def combine(
     raw: RawAttribution,
     encoding: Encoding,
@@ -190,6 +208,7 @@ def combine(
             baselines[name],
             part,
             abs(part) / both if both > 0 else 0.5,
+            _figures(linear, stacker.weights[name]) if name == "linear" else (),
         )
         for name, part in parts.items()
     )

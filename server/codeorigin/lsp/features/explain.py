@@ -19,8 +19,11 @@ run by `attribution_jobs`): how much of the evidence each line and token carries
   "lines": [{"line", "share", "score"}], "tokens": [{"text", "line", "score", "share"}], "delta",
   "steps", "rule"}` (lines 0-based, every line of the span with a token; the top 5 tokens) for the
   innermost judged span at the position, as `vscode-client/src/common/explanation.ts` reads it, or
-  null when there is none. With `notify` it also shows a one-line summary (`window/showMessage`).
-  A document that is not open, a model that cannot explain and bad arguments get an error response.
+  null when there is no span there. With `notify` it also shows a one-line summary
+  (`window/showMessage`). A span with no score to explain (too short to judge, generated, of a
+  language the model does not judge) gets an error response that says why ("codeorigin does not
+  explain NAME: ..."; with `notify`, that message and null), as do a document that is not open, a
+  model that cannot explain and bad arguments.
 - Code action "Explain this function" (no kind, so VS Code's light bulb menu and Neovim's
   `vim.lsp.buf.code_action()` both list it) inside any judged span when the model can explain;
   when the client asks on its own (VS Code's automatic light bulb), only in spans judged `llm` or
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
+from codeorigin.core.verdicts import plural
 from codeorigin.explanation import note, render, summary  # shared with `codeorigin explain`
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.lsp.attribution_jobs import Job
     from codeorigin.model.attributor import Attribution
+    from codeorigin.model.stacked_attribution import MemberContribution
 
 HOVER_WAIT = 0.7  # seconds a hover waits for an explanation still being computed
 REQUEST_FAILED = types.LSPErrorCodes.RequestFailed.value
@@ -102,15 +107,21 @@ def to_json(uri: str, result: SpanResult, attribution: Attribution) -> dict[str,
             | ({"member": t.member} if t.member else {})
             for t in attribution.tokens[:TOP_TOKENS]
         ],
-        "members": [
-            {"name": m.name, "weight": m.weight, "contribution": m.contribution, "share": m.share}
-            for m in attribution.members
-        ],
+        "members": [_member_json(m) for m in attribution.members],
         "baseline_probability": attribution.baseline_probability,
         "delta": attribution.delta,
         "steps": attribution.steps,
         "rule": attribution.rule,
     }
+
+
+def _member_json(m: MemberContribution) -> dict[str, Any]:
+    out = {"name": m.name, "weight": m.weight, "contribution": m.contribution, "share": m.share}
+    if m.figures:  # the linear member's layout and style figures, largest part first
+        out["figures"] = [
+            {"name": f.name, "value": f.value, "contribution": f.contribution} for f in m.figures
+        ]
+    return out
 
 
 # Hover ----------------------------------------------------------------------------------------
@@ -194,6 +205,18 @@ def parse_arguments(args: Sequence[Any]) -> tuple[str, types.Position, bool]:
     return uri, types.Position(line=int(line), character=int(character)), notify  # type: ignore[arg-type]
 
 
+def _unjudged_why(result: SpanResult, analysis: Analysis) -> str:
+    """Why a span at the cursor has no score to explain, as its hover says it."""
+    if result.reason is not None:
+        return result.reason
+    settings = analysis.settings
+    return (
+        f"it is too short to judge ({plural(result.n_lines, 'statement line')} and "
+        f"{plural(result.n_tokens, 'identifier/literal token')}; "
+        f"it needs {settings.min_lines} and {settings.min_tokens})"
+    )
+
+
 async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
     """`codeorigin.explain(uri, position[, {"notify": bool}])`: see the module docstring."""
     uri, position, notify = parse_arguments(args)
@@ -206,9 +229,9 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
     offset = analysis.positions.offset(position)
     result = None if beyond else judged_span_at(analysis, offset)
     unjudged = None if beyond else next(iter(analysis.spans_at(offset)), None)
-    if result is None and unjudged is not None and unjudged.reason is not None:
-        # A language the model does not judge: say so, rather than "no function here".
-        why = f"codeorigin does not explain {unjudged.span.name}: {unjudged.reason}."
+    if result is None and unjudged is not None:
+        # Not judged (its language, generated, too short): say why, not "no function here".
+        why = f"codeorigin does not explain {unjudged.span.name}: {_unjudged_why(unjudged, analysis)}."
         if notify:
             ls.notify_user(f"codeorigin: {why}")
             return None
