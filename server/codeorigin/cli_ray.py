@@ -138,6 +138,16 @@ def scan_on_ray(
         f"spans/s) on {plural(stats.actors, 'Ray actor')}{lost}",
         file=sys.stderr,
     )
+    if 0 < stats.chunks < stats.actors:  # the others had nothing to do
+        from codeorigin import scan
+
+        print(
+            f"codeorigin scan: {plural(stats.chunks, 'chunk')} of files for "
+            f"{plural(stats.actors, 'actor')}: files go to the actors in chunks of "
+            f"{scan.CHUNK_FILES} files or {scan.CHUNK_CHARS // 1_000_000} MB of text, so a scan "
+            "smaller than that runs on one actor, no faster than a local scan",
+            file=sys.stderr,
+        )
     return report, missing
 
 

@@ -66,6 +66,7 @@ class RayStats:
     spans: int = 0
     seconds: float = 0.0  # from the first chunk handed out to the last report back
     startup_seconds: float = 0.0  # starting the actors and loading the model in each
+    chunks: int = 0  # chunks with files to score, handed out
     actors_lost: int = 0
     chunks_requeued: int = 0
     files_failed: int = 0
@@ -355,6 +356,7 @@ class RayScan:
         for index, items in self._source:
             chunk = self._chunks[index] = _Chunk()
             if any(isinstance(i, scan.Read) for i in items):
+                self.stats.chunks += 1
                 return _Task(index, (0,), items)
             chunk.pieces[(0,)] = [i for i in items if isinstance(i, FileReport)]
             chunk.waiting.clear()

@@ -127,7 +127,7 @@ def test_cli_ray_scan_gives_the_local_scans_bytes(
 
     reference = local([corpus], model)
     report, missing, stats = distributed.run([corpus], default_model_dir(), scan.ScanOptions())
-    assert not missing and stats.actors == 2 and stats.actors_lost == 0
+    assert not missing and stats.actors == 2 and stats.actors_lost == 0 and stats.chunks == 2
     assert report == reference
     assert renderings(report) == renderings(reference)
     assert render_json(report) + "\n" == out_local.read_text()
@@ -329,5 +329,11 @@ def test_the_closing_line_counts_no_missing_entry_as_a_file(
     (tmp_path / "a.py").write_text("def f(x):\n    return x + 1\n")
     code = main(["scan", "--ray", str(tmp_path / "a.py"), str(tmp_path / "nowhere")])
     assert code == 2
-    closing = [line for line in capsys.readouterr().err.splitlines() if "Ray actor" in line]
+    err = capsys.readouterr().err
+    closing = [line for line in err.splitlines() if "Ray actor" in line]
     assert len(closing) == 1 and closing[0].startswith("codeorigin scan: 1 file, ")
+    # One chunk for two actors: the user learns why Ray was no faster.
+    assert (
+        "codeorigin scan: 1 chunk of files for 2 actors: files go to the actors in chunks of "
+        "256 files or 2 MB of text, so a scan smaller than that runs on one actor" in err
+    )
