@@ -4,8 +4,9 @@ and the server's `codeorigin.scope: changed`.
 `from_git(REV)` diffs the merge base of REV and HEAD (what `git diff REV...HEAD` compares, and what
 CI on a pull request needs) against the working tree; without REV, HEAD against the working tree
 (staged and unstaged edits). Files git does not track yet (and does not ignore) are new: all their
-lines count, unless a scan's folder walk would leave their folder out (`node_modules`, a virtual
-environment: `files.skipped_folder`). `from_patch` reads a unified diff and checks that it applies
+lines count. A file in a folder a scan's walk leaves out (`node_modules`, a virtual environment:
+`files.skipped_folder`) is not read: tracked, it is listed as skipped, untracked, left out as the
+walk leaves it out. `from_patch` reads a unified diff and checks that it applies
 to the files on disk. Both give `Changes`: per file (an absolute path), its added or modified
 lines, and the files and folders of the change that are not read (a symbolic link, which is never
 followed, a FIFO, an unreadable folder, a submodule), each with the reason. Errors a user can cause
@@ -68,6 +69,7 @@ class Changes:
 
 SUBMODULE = "a submodule, whose changes are not followed (run `codeorigin scan --diff` in it)"
 LINK = "a symbolic link"  # never followed, as a scan of a folder follows none
+FOLDER_LEFT_OUT = "in a folder a scan leaves out (dependencies, a virtual environment, a cache)"
 BINARY_PATCH = "the patch shows it as binary, without its lines (write it with `git diff --text`)"
 _UNREADABLE_DIR = re.compile(r"^warning: could not open directory '(.*)': (.*)$")
 _DUBIOUS = re.compile(r"detected dubious ownership in repository at '(.*)'")
@@ -279,15 +281,19 @@ def _changed(
     files: list[diffs.FileDiff], root: Path, mapping: dict[str, str] | None
 ) -> tuple[dict[Path, frozenset[int]], dict[Path, str]]:
     """The added lines of each file of a diff of the working tree (resolved paths), and the
-    files of it that are not read, with why: a symbolic link, a FIFO, a submodule (those in a
-    language codeorigin reads; a submodule always)."""
+    files of it that are not read, with why: a symbolic link, a FIFO, a submodule, a file in a
+    folder a scan leaves out (`files.skipped_folder`; those in a language codeorigin reads; a
+    submodule always)."""
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}
+    left_out: dict[Path, bool] = {}
     for f in files:
         if f.path is None or f.binary:
             continue  # deleted, or binary and in no language codeorigin reads
         where = root / f.path
         why = SUBMODULE if _is_submodule(where) else _not_regular(where, root)
+        if walking.in_skipped_folder(root, PurePosixPath(f.path).parts[:-1], left_out):
+            why = FOLDER_LEFT_OUT  # committed dependencies: listed, not judged, as a scan does
         if why is None:
             lines[where.resolve()] = frozenset(f.added)
         elif why == SUBMODULE or _language(where, mapping) is not None:
@@ -323,31 +329,20 @@ def _add_untracked(
     left_out: dict[Path, bool] = {}
     for warning in warnings:  # a folder git could not list: its files are unknown
         m = _UNREADABLE_DIR.match(warning)
-        if m is not None and not _left_out(root, PurePosixPath(m[1]).parts, left_out):
+        if m is not None and not walking.in_skipped_folder(
+            root, PurePosixPath(m[1]).parts, left_out
+        ):
             skipped[root / m[1].rstrip("/")] = f"cannot read: {m[2]}"
     for name in filter(None, untracked.split("\0")):
         path = root / name
         folders = PurePosixPath(name).parts[:-1]
-        if _language(path, mapping) is None or _left_out(root, folders, left_out):
+        if _language(path, mapping) is None or walking.in_skipped_folder(root, folders, left_out):
             continue  # never read, as a scan of a folder would not read it
         why = _not_regular(path, root)
         if why is not None:
             skipped[path] = why
         else:
             lines[path.resolve()] = _every_line(path, max_bytes)
-
-
-def _left_out(root: Path, folders: tuple[str, ...], memo: dict[Path, bool]) -> bool:
-    """Whether one of the nested `folders` under `root` (a path's parts) is one a scan's folder
-    walk leaves out (`files.skipped_folder`); `memo` keeps the folders seen."""
-    folder = root
-    for part in folders:
-        folder = folder / part
-        if folder not in memo:
-            memo[folder] = walking.skipped_folder(folder)
-        if memo[folder]:
-            return True
-    return False
 
 
 def _language(path: Path, mapping: dict[str, str] | None) -> str | None:
@@ -411,8 +406,8 @@ def from_patch(
     `skip_missing`, files absent under `root` are left out instead (a folder of post-images that
     holds only some of the files a patch changes). A symbolic link, a FIFO or device, a
     submodule, and a file in a language codeorigin reads (`mapping` too) that the patch shows as
-    binary (no lines), are skipped with the reason; a file over `max_bytes` is not read (the scan
-    says it is too large), so whether the patch applies to it is not checked."""
+    binary or that is in a folder a scan leaves out, are skipped with the reason; a file over
+    `max_bytes` is not read (the scan says so), and whether the patch applies to it is not checked."""
     root = (root or Path.cwd()).resolve()
     if not text.strip():  # `git diff --cached` with nothing staged: no change, not an error
         return Changes({}, f"in {name} (empty: nothing changed)")
@@ -422,15 +417,19 @@ def from_patch(
         raise ChangeError(f"{name} is not a unified diff: {exc}") from exc
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}
+    left_out: dict[Path, bool] = {}
     for f in files:
         if f.path is None:
             continue  # deleted: nothing left to judge
         where = root / f.path
         if skip_missing and not where.is_file():
             continue
-        if f.binary:
+        why = BINARY_PATCH if f.binary else None
+        if walking.in_skipped_folder(root, PurePosixPath(f.path).parts[:-1], left_out):
+            why = FOLDER_LEFT_OUT
+        if why is not None:
             if _language(where, mapping) is not None:
-                skipped[where] = BINARY_PATCH
+                skipped[where] = why
             continue
         if _is_submodule(where) and (where / ".git").exists():
             skipped[where] = SUBMODULE

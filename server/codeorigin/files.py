@@ -55,6 +55,19 @@ def skipped_folder(path: Path) -> bool:
     return name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(path)
 
 
+def in_skipped_folder(root: Path, folders: tuple[str, ...], memo: dict[Path, bool]) -> bool:
+    """Whether one of the nested `folders` under `root` (a path's parts) is one a scan's folder
+    walk leaves out (`skipped_folder`); `memo` keeps the folders seen."""
+    folder = root
+    for part in folders:
+        folder = folder / part
+        if folder not in memo:
+            memo[folder] = skipped_folder(folder)
+        if memo[folder]:
+            return True
+    return False
+
+
 def is_binary(data: bytes) -> bool:
     """A NUL byte in the first 8 KiB marks a binary file (git's own rule)."""
     return b"\x00" in data[:8192]

@@ -389,3 +389,33 @@ def test_untracked_folders_a_scan_leaves_out_are_left_out_of_the_change(
     assert _spans(changed) == {("new.py", "base")} and _skipped(changed) == {}
     whole = _report(scan(".", *args, cwd=root))
     assert {f["path"] for f in whole["files"]} == {"app.py", "other.py", "new.py"}
+
+
+def test_committed_dependency_folders_are_listed_as_skipped_not_judged(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A change that commits files into `node_modules` or a virtual environment: `--diff` and
+    `--diff-file` list them as skipped with the reason, as `scan .` leaves those folders out,
+    and judge the rest of the change."""
+    root = make_repo(tmp_path)
+    (root / "env").mkdir()
+    (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "a virtual environment, committed")
+    (root / "new.py").write_text(BODY)
+    vendored = ("node_modules/pkg/index.js", "env/lib/site.py")
+    for rel in vendored:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(BODY.replace("def base", "def dependency"))
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "vendored dependencies and new.py")
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    why = "in a folder a scan leaves out (dependencies, a virtual environment, a cache)"
+    want = {rel: f"{why}, not scored" for rel in vendored}
+    changed = _report(scan("--diff", "main", *args, cwd=root))
+    judged = {("app.py", "fresh"), ("app.py", "keep"), ("new.py", "base")}  # the rest of the change
+    assert _spans(changed) == judged
+    assert _skipped(changed) == want
+    patch = git(root, "diff", "main...HEAD").encode()
+    piped = _report(_pipe_scan(patch, *args, cwd=root))
+    assert _spans(piped) == judged and _skipped(piped) == want
