@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeorigin import __version__, cli_diff, cli_ray, outputs
 from codeorigin.bench import cli as bench_cli
+from codeorigin.core.verdicts import plural
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
@@ -46,11 +47,19 @@ _ig_steps = _bounded(int, 2, 1024, "a whole number")  # the attributor's own ran
 
 
 def _file(value: str) -> Path:
-    """An argparse type for a file to write (`-o`, `--write-baseline`): a path that ends in a
-    separator, `.` or `..` names a folder, refused (exit 2) rather than written as a file."""
+    """An argparse type for a file to write (`--write-baseline`, `--summary`): a path that ends
+    in a separator, `.` or `..` names a folder, refused (exit 2) rather than written as a file,
+    and so is `-`."""
     if value.endswith(("/", "\\", "/.", "\\.")) or Path(value).name in ("", ".."):
         raise argparse.ArgumentTypeError(f"{value} names a folder: give a file name in it")
+    if value == "-":
+        raise argparse.ArgumentTypeError("- is not a file here: give a file name")
     return Path(value)
+
+
+def _output(value: str) -> Path | None:
+    """`-o FILE`, as `_file`; `-o -` is standard output (the default)."""
+    return None if value == "-" else _file(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--all", action="store_true", help="text format: list every span (human, "
                       "too short, generated, suppressed or in the baseline too), not only the llm "
                       "and uncertain ones listed by default")  # fmt: skip
-    scan.add_argument("--output", "-o", metavar="FILE", type=_file, default=None,
-                      help="write the report to FILE (its missing folders are made)")  # fmt: skip
+    scan.add_argument("--output", "-o", metavar="FILE", type=_output, default=None,
+                      help="write the report to FILE (its missing folders are made; "
+                      "-: standard output, the default)")  # fmt: skip
     scan.add_argument("--summary", metavar="FILE", type=_file, help="also append the markdown "
                       "summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
                       "scan as --format's report")  # fmt: skip
@@ -224,8 +234,9 @@ def run_scan(args: argparse.Namespace) -> int:
     if usage is not None:
         print(f"codeorigin scan: {usage}", file=sys.stderr)
         return 2
-    if args.output is not None and args.output.is_dir():
-        print(f"codeorigin scan: -o {args.output}: is a folder, not a file", file=sys.stderr)
+    unwritable = outputs.targets_error(args)
+    if unwritable is not None:
+        print(f"codeorigin scan: {unwritable}", file=sys.stderr)
         return 2
     mapping = _mapping(args, "scan")
     if mapping is None:
@@ -284,7 +295,8 @@ def run_scan(args: argparse.Namespace) -> int:
         except baseline.BaselineError as exc:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return 2
-        print(f"codeorigin scan: wrote {n} findings to {args.write_baseline}", file=sys.stderr)
+        print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
+              file=sys.stderr)  # fmt: skip
     if missing:
         return 2
     # Writing a baseline records the findings: it does not fail on them.
@@ -344,7 +356,7 @@ def run_explain(args: argparse.Namespace) -> int:
     from codeorigin import explanation, scan
     from codeorigin.core import generated, languages
     from codeorigin.engine import Engine
-    from codeorigin.files import FileError, TooLarge, read_text
+    from codeorigin.files import FileError, TooLarge, in_repository, read_text
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.manifest import ModelError
 
@@ -367,7 +379,7 @@ def run_explain(args: argparse.Namespace) -> int:
         print(f"codeorigin explain: {path}: unsupported language", file=sys.stderr)
         return 2
     options = _options(args)
-    reason = None if options.include_generated else generated.file_reason(path, text)
+    reason = None if options.include_generated else generated.file_reason(in_repository(path), text)
     if reason is not None:
         print(f"{path}: not scored: {reason} (--include-generated scores it)")
         return 0
@@ -462,6 +474,13 @@ def main(argv: list[str] | None = None) -> int:
         Progress().close()
         print(f"codeorigin {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # a bug: its traceback to report, and 2, never 1 (which means "flagged")
+        import traceback
+
+        traceback.print_exc()
+        print(f"codeorigin {args.command}: internal error, a bug: please report it with the "
+              "traceback above", file=sys.stderr)  # fmt: skip
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ reports it and goes on.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Iterator
@@ -66,6 +67,32 @@ def in_skipped_folder(root: Path, folders: tuple[str, ...], memo: dict[Path, boo
         if memo[folder]:
             return True
     return False
+
+
+def in_repository(path: Path, root: Path | None = None) -> Path:
+    """`path` as vendored-folder rules read it (`core.generated.path_reason`): relative to the top
+    of the git repository it is in, else to `root` (the folder a scan walked it from), else to the
+    current folder when it is under it, else its name alone. The folders above a project (a
+    checkout under `~/src/third_party/`) say nothing about its own files."""
+    try:
+        full, here = path.absolute(), Path.cwd()
+    except OSError:  # the current folder was removed
+        return Path(path.name)
+    top = _repository_top(full.parent)
+    for base in (top, root.absolute() if root is not None else None, here):
+        if base is not None and base in full.parents:
+            return full.relative_to(base)
+    return Path(path.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _repository_top(folder: Path) -> Path | None:
+    try:
+        if (folder / ".git").exists():
+            return folder
+    except OSError:  # a folder we may not look into: no repository we can tell
+        pass
+    return None if folder.parent == folder else _repository_top(folder.parent)
 
 
 def is_binary(data: bytes) -> bool:
@@ -127,6 +154,7 @@ class Candidate:
     language: str | None
     skipped: str | None = None
     missing: bool = False
+    root: Path | None = None  # the folder the walk found it in (None: a file named as it is)
 
 
 def _gitignore(dirpath: Path) -> pathspec.PathSpec | None:
@@ -212,7 +240,7 @@ def walk(
                 if lang is None or ignored(p, False) or p.is_symlink():
                     continue
                 why = None if include_generated else generated.path_reason(name)
-                yield Candidate(p, str(p), lang, why)
+                yield Candidate(p, str(p), lang, why, root=root)
         yield from _unreadable(unreadable, root)
 
 

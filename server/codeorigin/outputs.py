@@ -26,12 +26,35 @@ def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:
     return args.summary is None or write_output(args.summary, render_markdown(report), "a")
 
 
+def targets_error(args: argparse.Namespace) -> str | None:
+    """Why the files the scan would write cannot be written, said before it scans (None when
+    they can): a folder where a file is named, a file where a folder of its path should be, or
+    two outputs (or an output and the baseline read) naming one file. `--write-baseline` may name
+    the `--baseline` it reads: that records the findings again."""
+    named = [("-o", args.output), ("--summary", args.summary),
+             ("--write-baseline", args.write_baseline), ("--baseline", args.baseline)]  # fmt: skip
+    seen: dict[Path, str] = {}
+    for flag, file in named:
+        if file is None:
+            continue
+        if flag != "--baseline" and file.is_dir():
+            return f"{flag} {file}: is a folder, not a file"
+        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        if flag != "--baseline" and blocking is not None:
+            return f"{flag} {file}: {blocking} is a file, not a folder"
+        same = seen.setdefault(file.resolve(), flag)
+        if same != flag and {same, flag} != {"--write-baseline", "--baseline"}:
+            return f"{same} and {flag} name the same file, {file}: give each its own"
+    return None
+
+
 def write_output(file: Path, text: str, mode: str = "w") -> bool:
     """`-o FILE` (`--summary FILE`, `mode` "a": appended): write the report, making its folder;
     False (with the reason said) on failure."""
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with file.open(mode, encoding="utf-8") as out:
+        # A file name that is not UTF-8 is written with its own bytes, as `ls` shows it.
+        with file.open(mode, encoding="utf-8", errors="surrogateescape") as out:
             out.write(text + "\n")
     except OSError as exc:
         # A file where a folder of the path should be: mkdir says "File exists", which misleads.

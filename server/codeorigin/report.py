@@ -448,7 +448,9 @@ def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:
             key = f"{f.path}\0{s.name}\0{s.text_hash or s.start_line}"
             n = seen[key]
             seen[key] += 1
-            out[(i, j)] = hashlib.sha256((key + (f"\0{n}" if n else "")).encode()).hexdigest()
+            # A name that is not UTF-8 (a Latin-1 `café.py`) keeps its bytes (surrogate escapes).
+            data = (key + (f"\0{n}" if n else "")).encode("utf-8", "surrogateescape")
+            out[(i, j)] = hashlib.sha256(data).hexdigest()
     return out
 
 

@@ -36,13 +36,15 @@ _LEVELS = {"llm": "warning", "uncertain": "note"}
 
 def uri(path: str) -> str:
     """A reported path as a SARIF artifact URI: relative paths percent-encoded with forward
-    slashes (`src/my%20file.py`), absolute ones as `file://` URIs."""
+    slashes (`src/my%20file.py`), absolute ones as `file://` URIs; a name's bytes that are not
+    UTF-8 percent-encoded as they are (`caf%E9.py`)."""
+    import os
     from pathlib import Path
     from urllib.parse import quote
 
     if Path(path).is_absolute():
         return Path(path).as_uri()
-    return quote(Path(path).as_posix())
+    return quote(os.fsencode(Path(path).as_posix()))
 
 
 def _sarif_rules() -> list[dict[str, Any]]:

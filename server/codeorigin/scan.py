@@ -24,7 +24,7 @@ from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
 from codeorigin.core.spans import line_starts
 from codeorigin.engine import Engine, Options, SpanResult
-from codeorigin.files import Candidate, FileError, TooLarge, read_text, walk
+from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read_text, walk
 from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _read(cand: Candidate, options: ScanOptions) -> Read | FileReport:
         return FileReport(cand.display, cand.language, None, why)
     language = file_language(cand.path, text, options.mapping) or cand.language
     if not options.engine.include_generated:
-        reason = generated.file_reason(cand.path, text)
+        reason = generated.file_reason(in_repository(cand.path, cand.root), text)
         if reason is not None:
             return FileReport(cand.display, language, None, f"{reason}, not scored")
     return Read(cand, language, text)

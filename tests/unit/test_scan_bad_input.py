@@ -131,3 +131,82 @@ def test_a_report_or_baseline_never_replaces_a_scanned_file(
                    "--format", "json", "-o", str(tmp_path / "report.json"))  # fmt: skip
         assert res.returncode == 0, res.stderr
     assert json.loads((tmp_path / "report.json").read_text())["files"]
+
+
+def test_every_format_writes_a_file_name_that_is_not_utf8(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Linux keeps any byte in a name: `caf\\xe9.py` (Latin-1) is judged and every report is
+    written (SARIF's URI percent-encodes the byte; text and markdown keep it as it is), with
+    `--exit-zero` exit 0, not a traceback and exit 1 (which reads as "flagged")."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.py")).write_text(GOOD)
+    for form in ("sarif", "codeclimate", "json", "markdown", "text"):
+        out = tmp_path / f"report.{form}"
+        res = scan(str(folder), "--model", str(tiny_model_dir), "--threshold", "0.01",
+                   "--format", form, "--exit-zero", "-o", str(out))  # fmt: skip
+        assert res.returncode == 0 and "Traceback" not in res.stderr, (form, res.stderr)
+        assert b"caf" in out.read_bytes()
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    (result,) = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "caf%E9.py"
+    )
+    assert b"caf\xe9.py" in (tmp_path / "report.text").read_bytes()
+
+
+def test_outputs_are_checked_before_the_scan_and_never_overwrite_each_other(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A folder, a path through a file, or one file named by two outputs (or an output and the
+    baseline read): refused before anything is scanned or written, exit 2. `-o -` is standard
+    output; `--write-baseline` may rewrite the `--baseline` it reads."""
+    (tmp_path / "a.py").write_text(GOOD)
+    model = ("--model", str(tiny_model_dir), "--threshold", "0.01")
+    first = scan(str(tmp_path / "a.py"), *model, "--write-baseline", str(tmp_path / "bl.json"))
+    assert first.returncode == 0, first.stderr
+    kept = (tmp_path / "bl.json").read_text()
+    (tmp_path / "folder").mkdir()
+    refused = {
+        ("-o", "bl.json", "--baseline", "bl.json"): "-o and --baseline name the same file",
+        ("-o", "same.json", "--write-baseline", "same.json"): "-o and --write-baseline name",
+        ("-o", "s.md", "--summary", "s.md"): "-o and --summary name the same file",
+        ("--write-baseline", "folder"): "--write-baseline folder: is a folder, not a file",
+        ("--summary", "folder"): "--summary folder: is a folder, not a file",
+        ("--write-baseline", "a.py/x.json"): "--write-baseline a.py/x.json: a.py is a file, not",
+    }
+    for args, said in refused.items():
+        res = scan("a.py", *model, *args, cwd=tmp_path)
+        assert res.returncode == 2 and said in res.stderr, (args, res.stderr)
+        assert res.stdout == ""  # refused before the scan
+    assert (tmp_path / "bl.json").read_text() == kept
+    assert not (tmp_path / "same.json").exists() and not (tmp_path / "s.md").exists()
+    to_stdout = scan("a.py", *model, "--format", "json", "-o", "-", cwd=tmp_path)
+    assert json.loads(to_stdout.stdout)["files"] and not (tmp_path / "-").exists()
+    again = scan("a.py", *model, "--baseline", "bl.json", "--write-baseline", "bl.json",
+                 cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0 and "wrote 1 finding to bl.json" in again.stderr
+
+
+def test_folders_above_the_project_do_not_make_it_vendored(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A project checked out under `third_party/` is scored however its path is written (`.`,
+    absolute, relative from above), in a git repository or not; its own `vendor/` folder is
+    still skipped."""
+    import subprocess
+
+    project = tmp_path / "third_party" / "proj"
+    (project / "vendor").mkdir(parents=True)
+    (project / "calc.py").write_text(GOOD)
+    (project / "vendor" / "lib.py").write_text(GOOD)
+    model = ("--model", str(tiny_model_dir), "--format", "json", "--exit-zero")
+    for git in (False, True):
+        if git:
+            subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+        for where, cwd in ((".", project), (str(project), None), ("third_party/proj", tmp_path)):
+            res = scan(where, *model, cwd=cwd)
+            files = by_name(json.loads(res.stdout))
+            assert files["calc.py"]["error"] is None and files["calc.py"]["spans"], (git, where)
+            assert "vendored (vendor/)" in files["vendor"]["error"]

@@ -41,6 +41,7 @@ from lsprotocol import types
 from codeorigin import changes
 from codeorigin.core import diffs, generated, languages
 from codeorigin.engine import Engine, SpanResult
+from codeorigin.files import in_repository
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
@@ -302,7 +303,8 @@ class Analyzer:
             settings.covers(given if languages.canonical(given) == language else language)
         ):
             return replace(base, skipped="language")
-        reason = None if settings.include_generated else generated.file_reason(path, base.text)
+        where = in_repository(Path(path)) if path is not None else None  # its project's folders
+        reason = None if settings.include_generated else generated.file_reason(where, base.text)
         name = text_doc.filename or uri
         if reason is not None:
             log.info("not scoring %s: %s", uri, reason)
