@@ -41,7 +41,7 @@ def targets_error(args: argparse.Namespace) -> str | None:
             return f"{flag} {file}: is a folder, not a file"
         blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
         if flag != "--baseline" and blocking is not None:
-            return f"{flag} {file}: {blocking} is a file, not a folder"
+            return f"cannot write {file} ({flag}): {blocking} is a file, not a folder"
         same = seen.setdefault(file.resolve(), flag)
         if same != flag and {same, flag} != {"--write-baseline", "--baseline"}:
             return f"{same} and {flag} name the same file, {file}: give each its own"

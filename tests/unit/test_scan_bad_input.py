@@ -174,7 +174,7 @@ def test_outputs_are_checked_before_the_scan_and_never_overwrite_each_other(
         ("-o", "s.md", "--summary", "s.md"): "-o and --summary name the same file",
         ("--write-baseline", "folder"): "--write-baseline folder: is a folder, not a file",
         ("--summary", "folder"): "--summary folder: is a folder, not a file",
-        ("--write-baseline", "a.py/x.json"): "--write-baseline a.py/x.json: a.py is a file, not",
+        ("--write-baseline", "a.py/x.json"): "write a.py/x.json (--write-baseline): a.py is a",
     }
     for args, said in refused.items():
         res = scan("a.py", *model, *args, cwd=tmp_path)

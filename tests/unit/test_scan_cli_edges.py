@@ -154,7 +154,8 @@ def test_output_under_a_file_says_the_file_is_in_the_way(
         res = scan(str(tmp_path / "app.py"), "--format", "json", "-o", str(out), "--exit-zero",
                    "--model", str(tiny_model_dir))  # fmt: skip
         assert res.returncode == 2
-        assert f"cannot write {out}: {tmp_path / 'reports'} is a file, not a folder" in res.stderr
+        said = f"cannot write {out} (-o): {tmp_path / 'reports'} is a file, not a folder"
+        assert said in res.stderr and res.stdout == ""  # said before the scan
         assert "File exists" not in res.stderr and "Not a directory" not in res.stderr
 
 
