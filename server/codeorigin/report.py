@@ -339,8 +339,14 @@ def status(s: SpanReport) -> str:
 
 def set_aside(report: ScanReport) -> list[str]:
     """The summary's counts of what a scan did not report: `2 suppressed`, `5 in the baseline`,
-    `1 file or folder skipped`."""
-    suppressed = sum(1 for f in report.files for s in f.spans if s.suppressed is not None)
+    `1 file or folder skipped`. Suppressed counts the findings a comment hid (`llm` or
+    `uncertain`, as SARIF's `leftOut`), not a span it marks that would not be reported anyway."""
+    suppressed = sum(
+        1
+        for f in report.files
+        for s in f.spans
+        if s.suppressed is not None and s.verdict in REPORTED
+    )
     known = sum(1 for f in report.files for s in f.spans if s.baseline)
     skipped = sum(1 for f in report.files if f.error)
     return [

@@ -149,3 +149,16 @@ def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, tiny_model_dir: Path) -
         str(tmp_path), "--model", str(tiny_model_dir), "--baseline", str(tmp_path / "x.json")
     )
     assert res.returncode == 2 and "not a codeorigin baseline" in res.stderr
+
+
+def test_the_summary_counts_the_findings_a_comment_hid_as_sarif_does(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A comment on a file's first line marks its (too short) module span too: the summary
+    counts the findings the comments hid, as SARIF's `leftOut` does, not that span."""
+    (tmp_path / "first.py").write_text("# codeorigin: ignore\nLIMIT = 3\n\n\n" + DOC)
+    args = (str(tmp_path / "first.py"), "--model", str(tiny_model_dir), "--threshold", "0")
+    text = scan(*args).stdout
+    sarif = json.loads(scan(*args, "--format", "sarif").stdout)
+    hidden = sarif["runs"][0]["properties"]["leftOut"]["suppressed"]
+    assert f"; {hidden} suppressed" in text and hidden == 2  # alpha and beta
