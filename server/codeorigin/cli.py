@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from codeorigin import __version__, cli_diff, cli_ray, outputs
 from codeorigin.bench import cli as bench_cli
-from codeorigin.core.verdicts import plural
 from codeorigin.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
@@ -227,7 +226,6 @@ def run_scan(args: argparse.Namespace) -> int:
 
     from codeorigin import baseline, distributed, repos, scan
     from codeorigin.model.manifest import ModelError
-    from codeorigin.report import nothing_scored
     from codeorigin.review import EXPLAINED
 
     usage = cli_ray.usage_error(args)
@@ -279,24 +277,8 @@ def run_scan(args: argparse.Namespace) -> int:
     if changed is not None:
         report = replace(report, change_description=changed.description)
     missing = _failed_paths(report, args.paths) or missing
-    for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline),
-                         ("--summary", args.summary)):  # fmt: skip
-        if target is not None and report.read(target):
-            print(f"codeorigin scan: {flag} {target}: is a scanned file", file=sys.stderr)
-            return 2
-    if not outputs.write_reports(args, report):
+    if not outputs.deliver(args, report):
         return 2
-    if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
-        print(f"codeorigin scan: {nothing_scored(report)}", file=sys.stderr)
-    if args.write_baseline is not None:
-        root = args.write_baseline.parent
-        try:
-            n = baseline.write(args.write_baseline, scan.findings(report, root))
-        except baseline.BaselineError as exc:
-            print(f"codeorigin scan: {exc}", file=sys.stderr)
-            return 2
-        print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
-              file=sys.stderr)  # fmt: skip
     if missing:
         return 2
     # Writing a baseline records the findings: it does not fail on them.
@@ -396,8 +378,11 @@ def run_explain(args: argparse.Namespace) -> int:
     if not chosen:
         named = line is not None or name is not None  # a span asked for and not there: an error
         n = len(results)
+        spans = sorted({r.span.name for r in results})
+        there = f": {', '.join(spans[:10])}{', ...' if len(spans) > 10 else ''}" if name else ""
+        said = f"{path}: {missing} (of its {n} span{'' if n == 1 else 's'}{there})"
         print(
-            f"{path}: {missing} (of its {n} span{'' if n == 1 else 's'})",
+            f"codeorigin explain: {said}" if named else said,
             file=sys.stderr if named else sys.stdout,
         )
         return 2 if named else 0

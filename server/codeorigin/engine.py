@@ -108,6 +108,10 @@ def text_key(digest: str, normalized_text: str, language: str | None = None) -> 
     return f"{model}:{text_hash(normalized_text)}"
 
 
+COMMENT_BLOCK = 40  # lines of a comment block above a span read for `codeorigin: ignore`
+_COMMENT_MARKS = ("#", "//", "/*", "*", "--")
+
+
 def _line_of(text: str, line_starts: list[int], offset: int) -> int:
     return max(0, bisect.bisect_right(line_starts, offset) - 1)
 
@@ -116,7 +120,7 @@ def _marks(
     span: Span, text: str, starts: list[int], options: VerdictRules
 ) -> tuple[str | None, str | None]:
     """(why the span is generated, the reason it is suppressed): from its first lines, its name's
-    line and the line above it."""
+    line and the line above it (for a suppression, the whole comment block right above)."""
 
     def line(i: int) -> str:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
@@ -124,7 +128,13 @@ def _marks(
 
     first = _line_of(text, starts, span.start)
     name = _line_of(text, starts, span.name_start)
-    around = [line(i) for i in sorted({first - 1, first, name}) if 0 <= i < len(starts)]
+    block = set()  # the comment block right above (a Javadoc, `///` lines), up to COMMENT_BLOCK
+    for i in range(first - 1, max(-1, first - 1 - COMMENT_BLOCK), -1):
+        above = line(i).strip()
+        if not (above.startswith(_COMMENT_MARKS) or above.endswith("*/")):
+            break
+        block.add(i)
+    around = [line(i) for i in sorted({first - 1, first, name, *block}) if 0 <= i < len(starts)]
     head = [line(i) for i in range(max(0, first - 1), min(len(starts), first + 3))]
     reason = None if options.include_generated else generated.span_reason(head)
     return reason, suppression(around)

@@ -13,6 +13,39 @@ if TYPE_CHECKING:
     from codeorigin.report import ScanReport
 
 
+def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
+    """Everything a scan writes once it is done: the report (`write_reports`), the sentence of a
+    scan that judged nothing when the report does not go to the terminal, and the baseline
+    (`--write-baseline`); False (with the reason said) when one cannot be written or an output
+    names a file the scan read."""
+    from codeorigin import baseline, scan
+    from codeorigin.core.verdicts import plural
+    from codeorigin.report import nothing_scored
+
+    for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline),
+                         ("--summary", args.summary)):  # fmt: skip
+        if target is not None and report.read(target):
+            print(f"codeorigin scan: {flag} {target}: is a scanned file", file=sys.stderr)
+            return False
+    if not write_reports(args, report):
+        return False
+    if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
+        said = nothing_scored(report).replace("see the reasons above", "the report says why")
+        said = said.replace("see the reason above", "the report says why")
+        print(f"codeorigin scan: {said}", file=sys.stderr)
+    if args.write_baseline is not None:
+        try:
+            n = baseline.write(
+                args.write_baseline, scan.findings(report, args.write_baseline.parent)
+            )
+        except baseline.BaselineError as exc:
+            print(f"codeorigin scan: {exc}", file=sys.stderr)
+            return False
+        print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
+              file=sys.stderr)  # fmt: skip
+    return True
+
+
 def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:
     """The report in `--format` to `-o FILE` or standard output, and the markdown summary
     appended to `--summary FILE`; False (with the reason said) when one cannot be written."""

@@ -80,6 +80,10 @@ def _read(cand: Candidate, options: ScanOptions) -> Read | FileReport:
             why = f"{why}, not scored"
         return FileReport(cand.display, cand.language, None, why)
     if cand.language is None:
+        try:
+            cand.path.stat()  # a link that loops or points nowhere: that, not its extension
+        except OSError as exc:
+            return FileReport(cand.display, None, None, f"cannot read: {exc.strerror or exc}")
         return FileReport(cand.display, None, None, "unsupported language (by file extension)")
     try:
         text = read_text(cand.path, max_bytes=options.max_file_bytes)

@@ -210,3 +210,19 @@ def test_folders_above_the_project_do_not_make_it_vendored(
             files = by_name(json.loads(res.stdout))
             assert files["calc.py"]["error"] is None and files["calc.py"]["spans"], (git, where)
             assert "vendored (vendor/)" in files["vendor"]["error"]
+
+
+def test_a_link_loop_without_an_extension_says_it_cannot_be_read(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A symbolic link that loops, or points nowhere, named on the command line: its real
+    reason and exit 2, whatever its name; the JSON report holds the reason stderr points to."""
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    for name, why in (("loop1", "Too many levels of symbolic links"), ("gone", "No such file")):
+        res = scan(str(tmp_path / name), "--model", str(tiny_model_dir), "--format", "json")
+        assert res.returncode == 2
+        (report,) = json.loads(res.stdout)["files"]
+        assert report["error"].startswith(f"cannot read: {why}")
+        assert "the report says why" in res.stderr and "above" not in res.stderr

@@ -162,3 +162,56 @@ def test_the_summary_counts_the_findings_a_comment_hid_as_sarif_does(
     sarif = json.loads(scan(*args, "--format", "sarif").stdout)
     hidden = sarif["runs"][0]["properties"]["leftOut"]["suppressed"]
     assert f"; {hidden} suppressed" in text and hidden == 2  # alpha and beta
+
+
+JAVA = """\
+public class Prices {
+    /**
+     * codeorigin: ignore reviewed in the 2021 audit
+     * Sums the prices.
+     */
+    public int sum(int[] values) {
+        int total = 0;
+        for (int v : values) { total += v * 2; }
+        return total;
+    }
+
+    /** Not suppressed: the marker is in another comment, above a blank line. */
+
+    public int twice(int[] values) {
+        int total = 0;
+        for (int v : values) { total += v * 3; }
+        return total;
+    }
+}
+"""
+
+RUST = """\
+/// codeorigin: ignore ported from C
+/// Adds the values, doubled.
+fn sum(values: &[i32]) -> i32 {
+    let mut total = 0;
+    for v in values { total += v * 2; }
+    total
+}
+"""
+
+
+def test_a_marker_anywhere_in_the_doc_comment_above_suppresses(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A Javadoc block or a run of `///` lines right above a function, with the marker on any of
+    its lines, suppresses it; a comment cut off by a blank line does not."""
+    (tmp_path / "Prices.java").write_text(JAVA)
+    (tmp_path / "sum.rs").write_text(RUST)
+    res = scan(
+        str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0", "--format", "json"
+    )
+    suppressed = {
+        (Path(f["path"]).name, s["name"]): s.get("suppressed")
+        for f in json.loads(res.stdout)["files"]
+        for s in f["spans"]
+    }
+    assert suppressed[("Prices.java", "sum")] == "reviewed in the 2021 audit"
+    assert suppressed[("sum.rs", "sum")] == "ported from C"
+    assert suppressed[("Prices.java", "twice")] is None
