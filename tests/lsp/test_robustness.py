@@ -488,7 +488,11 @@ BROKEN_MODELS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
 
 
 async def test_a_warning_in_the_clients_log_is_not_written_to_stderr_too(
-    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    start: Start,
+    root: Path,
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """Editors write the server's stderr into the log that `window/logMessage` writes to (Neovim's
     lsp.log, VS Code's output channel): a warning sent there is not on stderr as well."""
@@ -596,9 +600,25 @@ async def test_a_folder_uri_or_model_path_that_cannot_be_read_stops_no_setting(
 
 
 async def test_a_document_uri_that_cannot_be_parsed_is_not_kept(start: Start, root: Path) -> None:
+    """Its requests are answered at once, as for any document not open: an editor never waits
+    on them."""
     client = await start()
-    client.open("file://[/x.py", PY_DOC)
-    client.edit("file://[/x.py", 2, (0, 0), (0, 0), "\n")
+    bad = "file://[/x.py"
+    client.open(bad, PY_DOC)
+    client.edit(bad, 2, (0, 0), (0, 0), "\n")
+    document = types.TextDocumentIdentifier(bad)
+    assert (
+        await asyncio.wait_for(client.text_document_hover_async(hover_params(bad, 1, 4)), 5) is None
+    )
+    lenses = client.text_document_code_lens_async(types.CodeLensParams(document))
+    assert not await asyncio.wait_for(lenses, 5)
+    span = types.Range(types.Position(0, 0), types.Position(3, 0))
+    hints = client.text_document_inlay_hint_async(types.InlayHintParams(document, span))
+    assert not await asyncio.wait_for(hints, 5)
+    with pytest.raises(JsonRpcException, match="is not open"):
+        await asyncio.wait_for(
+            client.command("codeorigin.explain", bad, {"line": 1, "character": 4}), 5
+        )
     await assert_alive(client, root)
 
 

@@ -242,7 +242,10 @@ class Analyzer:
             except asyncio.TimeoutError:
                 log.warning("no configuration from the client; scoring with what we have")
         text_doc = self._ls.open_document(doc.uri)
-        if text_doc is None or doc.generation != generation:
+        if doc.generation != generation:
+            return
+        if text_doc is None:  # gone from the workspace: nothing to score, and no one left waiting
+            doc.resolve(None)
             return
         try:
             analysis = await self._analyze(doc.uri, text_doc, generation)

@@ -13,6 +13,8 @@ from codeorigin.lsp.state import CodeOriginServer, Feature
 
 
 def did_open(ls: CodeOriginServer, params: types.DidOpenTextDocumentParams) -> None:
+    if ls.open_document(params.text_document.uri) is None:
+        return  # the workspace did not keep it (a URI it cannot parse: it said why)
     ls.analyzer.open(params.text_document.uri)
 
 
