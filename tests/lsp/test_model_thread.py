@@ -73,3 +73,32 @@ async def test_a_hover_does_not_wait_for_another_files_scoring(start: Start, roo
     status = await client.status(big)
     scored = status["counts"]["spans_scored"]
     assert scored <= N_FUNCTIONS + 3 + 1  # every function once, PY_DOC's, the edited one
+
+
+async def test_a_hover_right_after_an_edit_does_not_wait_for_another_files_scoring(
+    start: Start, root: Path
+) -> None:
+    """The edited file's new text is scored on the interactive lane, between two batches of the
+    huge file's scoring, not behind all of it."""
+    client = await start(model=REPO / "models" / "default", init={"debounceMs": 0})
+    small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
+    client.open(small, PY_DOC)
+    await client.published_for(small, version=1)
+    client.open(big, huge_document(N_FUNCTIONS))
+
+    async def began() -> None:
+        while not scoring_began(client, "big.py"):
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(began(), TIMEOUT)
+    client.edit(small, 2, (8, 0), (8, 0), "    # a note\n")
+    await asyncio.sleep(0.2)  # its run is queued behind the huge file's
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(small), types.Position(9, 6))
+        ),
+        TIMEOUT,
+    )
+    assert hover is not None and "beta" in str(hover.contents)
+    assert not any(p.uri == big for p in client.published)  # the huge file is still being scored
+    await client.published_for(big, version=1)  # and its run went on to the end

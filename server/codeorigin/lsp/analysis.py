@@ -109,8 +109,14 @@ class _Document:
     result: Analysis | None = None
     waiters: list[asyncio.Future[Analysis | None]] = field(default_factory=list)
     debouncing: int | None = None  # the generation whose run waits out `codeorigin.debounceMs`
+    # A person waits for this document's current analysis (a hover): its run goes to the model
+    # thread's interactive lane, ahead of another document's long job; `urgent_run`: the
+    # generation whose run was put there.
+    urgent: bool = False
+    urgent_run: int | None = None
 
     def resolve(self, analysis: Analysis | None) -> None:
+        self.urgent = False
         for waiter in self.waiters:
             if not waiter.done():
                 waiter.set_result(analysis)
@@ -199,7 +205,11 @@ class Analyzer:
             return doc.result
         waiter: asyncio.Future[Analysis | None] = asyncio.get_running_loop().create_future()
         doc.waiters.append(waiter)
-        if doc.task is None or doc.task.done() or (asked and doc.debouncing == doc.generation):
+        doc.urgent = doc.urgent or asked
+        # A run that waits out the debounce, or waits behind another document's job on the
+        # background lane, is started again on the interactive lane (what it scored is cached).
+        late = asked and doc.urgent_run != doc.generation
+        if doc.task is None or doc.task.done() or late:
             self._schedule(doc, 0.0)
         return await waiter
 
@@ -331,10 +341,17 @@ class Analyzer:
             failure = self._models.failure(key)
             return replace(base, skipped="model", reason=failure, language=language)
         loop = asyncio.get_running_loop()
-        between = functools.partial(
-            ls.executor.checkpoint, lambda: self.generation(uri) == generation
-        )
-        work = loop.run_in_executor(ls.executor, _analyze_in_scope, engine, base.text, language,
+
+        def wanted() -> bool:
+            return self.generation(uri) == generation
+
+        doc = self._docs.get(unquote(uri))
+        if doc is not None and doc.urgent:  # a person waits: ahead of the background lane
+            doc.urgent_run = generation
+            executor, between = ls.executor.interactive, functools.partial(_still, wanted)
+        else:
+            executor, between = ls.executor, functools.partial(ls.executor.checkpoint, wanted)
+        work = loop.run_in_executor(executor, _analyze_in_scope, engine, base.text, language,
                                     settings, path, between)  # fmt: skip
         results = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
@@ -348,6 +365,12 @@ class Analyzer:
                 if baseline.knows(Path(path), r.span.name, r.text_hash)
             )
         return replace(base, results=tuple(results), engine=engine, known=known, language=language)
+
+
+def _still(wanted: Callable[[], bool]) -> None:
+    """An interactive run's checkpoint: it lets no other work in, and stops when superseded."""
+    if not wanted():
+        raise Superseded
 
 
 def _analyze_in_scope(

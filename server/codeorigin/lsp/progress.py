@@ -52,7 +52,13 @@ async def with_progress_if_slow(
 ) -> T:
     """Await `work`; if it takes longer than LONG_SECONDS, show progress until it ends."""
     future = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({future}, timeout=LONG_SECONDS)
+    try:
+        done, _ = await asyncio.wait({future}, timeout=LONG_SECONDS)
+    except asyncio.CancelledError:
+        # `wait` leaves `work` running: cancelled with its waiter, its outcome (a `Superseded`
+        # run) is dropped instead of logged as "Future exception was never retrieved".
+        future.cancel()
+        raise
     if done:
         return future.result()
     async with work_done(ls, title, message):
