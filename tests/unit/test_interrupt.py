@@ -26,6 +26,9 @@ def test_ctrl_c_during_a_local_scan_is_one_line_and_status_130(tmp_path: Path) -
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a job started in the background (`make test &`, some CI runners)
+        # ignores SIGINT, and a child would inherit that and never see Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(5)  # the model is loaded and scoring
     assert proc.poll() is None, "the scan ended before it could be interrupted"
