@@ -159,3 +159,18 @@ async def test_model_loading_reports_progress(start: Start) -> None:
         if isinstance(report, types.WorkDoneProgressBegin)
     ]
     assert "codeorigin: loading model" in titles
+
+
+async def test_a_relative_model_path_is_never_taken_from_the_servers_folder(
+    start: Start, root: Path, tmp_path: Path
+) -> None:
+    """`modelPath: models/default` names a folder that exists where the server runs (this
+    checkout), not in the workspace: a document outside the workspace folder, and the global
+    status, resolve it against the workspace's root too, as the README says, and get its error."""
+    client = await start(init={"modelPath": "models/default"})
+    outside = (tmp_path / "elsewhere" / "a.py").as_uri()
+    client.open(outside, PY_DOC)
+    await client.published_for(outside, version=1)
+    for status in (await client.status(outside), await client.status()):
+        assert status["model"]["path"] == str(root / "models" / "default")
+        assert "model folder not found" in status["error"]

@@ -1,7 +1,7 @@
 """The loaded models: one `Engine` per (model folder, thread count), loaded off the event loop.
 
 `codeorigin.modelPath` picks the folder (relative paths are resolved against the document's
-workspace folder; empty means the server's `--model`, else the shipped default model) and
+workspace folder, else the workspace's root, else the folder the server was started in; empty means the server's `--model`, else the shipped default model) and
 `codeorigin.threads` the onnxruntime thread count. A folder that cannot be loaded (`ModelError`) is
 reported once with what to do, remembered, and not retried until the configuration changes or the
 user asks to rescore; the server keeps answering without diagnostics meanwhile.
@@ -86,8 +86,10 @@ class ModelRegistry:
                 path = path.expanduser()
             except RuntimeError:  # "~someone" with no such user: reported as not found
                 pass
-            if not path.is_absolute() and base is not None:
-                path = base / path
+            if not path.is_absolute():
+                base = base if base is not None else self._workspace_root()
+                if base is not None:  # without any, the folder the server was started in
+                    path = base / path
         else:
             path = self.default_path if self.default_path is not None else default_model_dir()
         try:
@@ -95,6 +97,15 @@ class ModelRegistry:
         except (OSError, RuntimeError):  # a link loop: the load names the path and fails
             path = path.absolute()
         return ModelKey(path, settings.threads)
+
+    def _workspace_root(self) -> Path | None:
+        """The workspace's root folder (a document outside every workspace folder resolves a
+        relative `modelPath` there), None without one."""
+        try:
+            root = self._ls.workspace.root_path
+        except Exception:  # no workspace yet, or a root URI that is no file path
+            return None
+        return Path(root) if root else None
 
     def loaded(self, key: ModelKey) -> Engine | None:
         return self._engines.get(key)
