@@ -209,7 +209,7 @@ async def test_commands_refuse_arguments_they_cannot_use(start: Start, root: Pat
     refused = [
         (["codeorigin.rescoreSelection"], "takes a document URI and a range, got nothing"),
         (["codeorigin.rescoreSelection", uri, [1, 2]], "the range must be {start: {line, "),
-        (["codeorigin.rescoreDocument", None], "takes a document URI, got NoneType"),
+        (["codeorigin.rescoreDocument", None], "takes a document URI, got null"),
     ]
     for (name, *arguments), message in refused:
         with pytest.raises(JsonRpcException) as caught:

@@ -14,9 +14,9 @@ reported to the user, naming the setting, and that one setting falls back to its
 
 from __future__ import annotations
 
+import json
 import logging
 import math
-import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -35,6 +35,33 @@ LSP_IDS = frozenset(languages.EDITOR_IDS)
 
 class _Invalid(ValueError):
     """A setting's value is unusable; the message says what was expected."""
+
+
+def json_text(value: Any, limit: int = 200) -> str:
+    """A value as the client wrote it, in JSON (`null`, `true`, `["cobol"]`), for messages; what
+    JSON cannot encode (NaN, an object of another kind) as Python writes it. Cut at `limit`."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type: null, boolean, number, string, array or object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
 
 
 def _bool(value: Any) -> bool:
@@ -122,13 +149,19 @@ def _languages(value: Any) -> tuple[str, ...] | None:
     ids: list[str] = []
     unknown: list[str] = []
     for item in value:
-        if languages.canonical(item) is None:
+        lid = item.lower()
+        if lid not in LSP_IDS:  # an alias ("py", "c++", "golang") stands for its canonical id
+            lid = languages.canonical(lid) or ""
+        if not lid:
             unknown.append(item)
-        elif item.lower() not in ids:
-            ids.append(item.lower())
+        elif lid not in ids:
+            ids.append(lid)
     if unknown:
         supported = ", ".join(sorted(languages.LANGUAGES))
-        raise _Invalid(f"unsupported language id(s) {', '.join(unknown)} (supported: {supported})")
+        raise _Invalid(
+            f"unsupported language id(s) {', '.join(json_text(u) for u in unknown)} "
+            f"(supported: {supported})"
+        )
     return tuple(ids)
 
 
@@ -232,7 +265,7 @@ _DECLARATIONS: dict[str, Declaration] = {
     "model_path": _text(
         _path,
         "Folder of the model to use (with its `manifest.json`); a relative path is taken from the "
-        "workspace folder. Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
+        "workspace folder (outside every folder: the workspace's root). Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
         "shipped with the server.",
         scope="machine-overridable",
         note="'': the server's --model, else the model shipped with the server",
@@ -341,7 +374,8 @@ class Settings:
     def covers(self, language_id: str) -> bool:
         """Whether documents with this LSP language id are scored. Ids are compared as given
         (listing "javascript" does not cover "javascriptreact"); an editor's alias such as "py"
-        is covered by its canonical id."""
+        is covered by its canonical id, in a document's id as in the setting (`_languages` keeps
+        the canonical id of a listed alias)."""
         if self.languages is None:
             return True
         lid = language_id.lower()
@@ -389,9 +423,7 @@ def section(raw: Any) -> Mapping[str, Any] | None:
     that is not an object is logged (to the client's log too) and ignored."""
     if not isinstance(raw, Mapping):
         if raw is not None:
-            log.warning(
-                "ignoring codeorigin settings that are not an object: %s", reprlib.repr(raw)
-            )
+            log.warning("ignoring codeorigin settings that are not an object: %s", json_text(raw))
         return None
     nested = raw.get("codeorigin")
     if isinstance(nested, Mapping):
@@ -399,7 +431,7 @@ def section(raw: Any) -> Mapping[str, Any] | None:
     if nested is not None:
         log.warning(
             "ignoring the codeorigin settings section, which is not an object: %s",
-            reprlib.repr(nested),
+            json_text(nested),
         )
     flat = {
         k[len(PREFIX) :]: v for k, v in raw.items() if isinstance(k, str) and k.startswith(PREFIX)
@@ -443,17 +475,13 @@ def settings_from(
             values[name] = declaration(name).check(value)
         except _Invalid as why:
             default = getattr(defaults, name)
-            shown = "null" if default is None else repr(default).replace("'", '"')
+            shown = json_text(json_default(name) if default == () else default)
             if default is None and declaration(name).note.startswith("null: "):
                 shown = declaration(name).note.split(";")[0]  # "null: the model's threshold"
-            if isinstance(default, bool):
-                shown = str(default).lower()
-            elif default == ():
-                shown = "{}"
             problems.append(
                 SettingProblem(
                     PREFIX + camel(name),
-                    f"Invalid setting {PREFIX}{camel(name)}: {why} (got {value!r}). "
+                    f"Invalid setting {PREFIX}{camel(name)}: {why} (got {json_text(value)}). "
                     f"Using the default ({shown}).",
                 )
             )

@@ -6,7 +6,8 @@
 - `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again
   (every open document when the model had failed), re-publish, and return its spans.
 - `codeorigin.status([uri])`: the model, cache, counters and timings for a document's settings (or
-  the global ones), and the model error if there is one.
+  the global ones), and the model error if there is one. For an open document, `model.threshold`
+  and `model.uncertain` are those of its language (`model.threshold_language`), as its hover says.
 
 Arguments are converted by pygls from the handlers' type hints, so those names must exist at run
 time (hence the plain import of `CodeOriginServer` below).
@@ -23,6 +24,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
 from codeorigin.engine import Engine
+from codeorigin.lsp.options import json_text, json_type
 from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import CodeOriginServer, Feature
@@ -43,7 +45,7 @@ def _arguments(ls: CodeOriginServer, command: str, args: tuple[Any, ...], range_
     that sends something else gets InvalidParams saying what the command takes."""
     wanted = "a document URI and a range" if range_ else "a document URI"
     if len(args) != 1 + range_ or not isinstance(args[0], str) or not args[0]:
-        got = ", ".join(type(a).__name__ for a in args) or "nothing"
+        got = ", ".join(json_type(a) for a in args) or "nothing"
         raise JsonRpcInvalidParams(f"{command} takes {wanted}, got {got}")
     if not range_:
         return args[0]
@@ -52,7 +54,7 @@ def _arguments(ls: CodeOriginServer, command: str, args: tuple[Any, ...], range_
     except Exception:
         raise JsonRpcInvalidParams(
             f"{command}: the range must be {{start: {{line, character}}, end: {{line, "
-            f"character}}}} with whole numbers of 0 or more, got {args[1]!r}"
+            f"character}}}} with whole numbers of 0 or more, got {json_text(args[1])}"
         ) from None
     return args[0], where
 
@@ -178,9 +180,12 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
         "open_documents": len(ls.analyzer.open_uris()),
         "threads": key.threads,
     }
+    document = await _document_status(ls, uri, engine) if uri is not None else None
     if engine is not None:
         model = engine.model
-        llm, uncertain = engine.effective_thresholds(settings.verdict_rules())
+        # An open document's thresholds are its language's, as its hover shows them.
+        language = document["language"] if document is not None else None
+        llm, uncertain = engine.effective_thresholds(settings.verdict_rules(), language)
         stats = engine.stats
         report["model"] = {
             "name": model.name,
@@ -189,6 +194,8 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             "threshold": llm,
             "uncertain": uncertain,
         }
+        if language is not None:
+            report["model"]["threshold_language"] = language
         if settings.verdict_rules().threshold is None and model.manifest.thresholds.languages:
             report["model"]["thresholds_by_language"] = {
                 lang: th[0] for lang, th in sorted(model.manifest.thresholds.languages.items())
@@ -207,7 +214,7 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             "forward_calls": model.forward_calls,
         }
     if uri is not None:
-        report["document"] = await _document_status(ls, uri, engine)
+        report["document"] = document
     return report
 
 
