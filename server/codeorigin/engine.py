@@ -410,12 +410,17 @@ class Engine:
         return results
 
     def score_selection(
-        self, text: str, options: VerdictRules | None = None, language_id: str | None = None
+        self,
+        text: str,
+        options: VerdictRules | None = None,
+        language_id: str | None = None,
+        between: Callable[[], None] | None = None,
     ) -> tuple[Score, Verdict, Content]:
         """Score exactly the given text (a selection or a whole file): (score, verdict, content).
-        The "too short" guard counts the text in `language_id` (`content_of`)."""
+        The "too short" guard counts the text in `language_id` (`content_of`); `between` as for
+        `score_texts` (the server stops a cancelled request there)."""
         options = options or VerdictRules()
         language = languages.canonical(language_id) if language_id else None
-        score, _ = self.score_texts([text], [language])[0]
+        score, _ = self.score_texts([text], [language], between=between)[0]
         content = content_of(text, language_id)
         return score, self.judge(score, content, options, language), content

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from helpers.lsp_client import PY_DOC, TIMEOUT, Client, Start, uri_in
 
@@ -102,3 +104,75 @@ async def test_a_hover_right_after_an_edit_does_not_wait_for_another_files_scori
     assert hover is not None and "beta" in str(hover.contents)
     assert not any(p.uri == big for p in client.published)  # the huge file is still being scored
     await client.published_for(big, version=1)  # and its run went on to the end
+
+
+async def test_a_selection_scored_on_command_can_be_cancelled(start: Start, root: Path) -> None:
+    """`$/cancelRequest` stops a long `rescoreSelection` between two batches: the request is
+    answered as cancelled at once, and a hover in another file does not wait for the rest."""
+    client = await start(model=REPO / "models" / "default")
+    small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
+    client.open(small, PY_DOC)
+    await client.published_for(small, version=1)
+    text = huge_document(N_FUNCTIONS)  # about 300 KB: seconds as one selection
+    client.open(big, text)
+    everything = {
+        "start": {"line": 0, "character": 0},
+        "end": {"line": text.count("\n"), "character": 0},
+    }
+    params = types.ExecuteCommandParams("codeorigin.rescoreSelection", [big, everything])
+    request = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            "workspace/executeCommand", params, msg_id="long-selection"
+        )
+    )
+    await asyncio.sleep(0.8)
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id="long-selection"))
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(small), types.Position(8, 6))
+        ),
+        3,
+    )
+    assert hover is not None and "beta" in str(hover.contents)
+    with pytest.raises(JsonRpcException, match="canceled"):
+        await asyncio.wait_for(request, 3)
+    assert not any("the selection" in m.message for m in client.messages)  # no verdict shown
+
+
+async def test_a_selection_is_judged_in_its_documents_language_and_size_limit(
+    start: Start, root: Path
+) -> None:
+    """A `.h` file the editor calls `c` but that holds C++ is judged as C++, as its hover is; a
+    document in no language codeorigin reads, or a selection over `maxFileBytes`, is refused
+    with a message instead of a guess."""
+    client = await start(model=REPO / "models" / "default", init={"maxFileBytes": 5_000})
+    header = uri_in(root, "stack.h")
+    code = (
+        "template <typename T>\nclass Stack {\npublic:\n    void push(const T& value) {\n"
+        "        items.push_back(value);\n        size += 1;\n        last = value;\n    }\n"
+        "private:\n    std::vector<T> items;\n    int size = 0;\n    T last;\n};\n"
+    )
+    client.open(header, code, language="c")
+    await client.published_for(header, version=1)
+    selection = {"start": {"line": 0, "character": 0}, "end": {"line": 13, "character": 0}}
+    result = await client.command("codeorigin.rescoreSelection", header, selection)
+    assert result["verdict"] != "not_judged" and result["probability"] is not None
+    assert result["threshold"] == (await client.status(header))["model"]["threshold"]
+    prose = uri_in(root, "notes.txt")
+    client.open(
+        prose, "We met on Monday.\nThe plan is fine.\nShip it on Friday.\n", language="plaintext"
+    )
+    lines = {"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}}
+    assert await client.command("codeorigin.rescoreSelection", prose, lines) is None
+    await client.message_matching(
+        'the selection is not scored: codeorigin does not read "plaintext"'
+    )
+    big = uri_in(root, "big.py")
+    text = huge_document(40)
+    client.open(big, text)
+    whole = {
+        "start": {"line": 0, "character": 0},
+        "end": {"line": text.count("\n"), "character": 0},
+    }
+    assert await client.command("codeorigin.rescoreSelection", big, whole) is None
+    await client.message_matching("more than codeorigin.maxFileBytes (5,000)")

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
 from codeorigin.engine import Engine
+from codeorigin.lsp.model_thread import Superseded
 from codeorigin.lsp.options import json_text, json_type
 from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
@@ -36,6 +38,12 @@ from codeorigin.lsp.vocabulary import (
     percent,
     plural,
 )
+
+if TYPE_CHECKING:
+    from codeorigin.core.spans import Content
+    from codeorigin.core.verdicts import Verdict
+    from codeorigin.engine import VerdictRules
+    from codeorigin.model.scorer import Score
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +83,15 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
         ls.notify_user("codeorigin: select some code to rescore.", types.MessageType.Warning)
         return None
     settings = ls.settings.for_uri(uri)
+    path = doc.path if uri.startswith("file:") else None
+    # The language the document is scored in (a `.h` read as C++, `python3` as Python), or none.
+    language = languages.for_file(path, text, doc.language_id, settings.extension_map)
+    refused = _refused(doc.language_id, language, selected, settings.max_file_bytes)
+    if refused is not None:
+        ls.notify_user(
+            f"codeorigin: the selection is not scored: {refused}.", types.MessageType.Warning
+        )
+        return None
     key = ls.models.key(settings, ls.settings.folder_path(uri))
     engine = await ls.models.engine(key)
     if engine is None:
@@ -83,14 +100,10 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
         )
         return None
     options = settings.verdict_rules()
-    loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(
-        ls.executor.interactive, engine.score_selection, selected, options, doc.language_id
-    )
-    score, verdict, content = await with_progress_if_slow(
-        ls, work, "codeorigin: scoring the selection"
-    )
-    language = languages.canonical(doc.language_id or "")
+    scored = await _score(ls, engine, selected, options, language)
+    if scored is None:  # stopped for the client's `$/cancelRequest`, already answered
+        return None
+    score, verdict, content = scored
     if verdict == "not_judged":  # no probability: a score there would mean nothing
         ls.notify_user(
             f"codeorigin: the selection is not judged: {engine.abstains(language)}.",
@@ -127,6 +140,51 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
         "threshold": threshold,
         "model": engine.model.name,
     }
+
+
+async def _score(
+    ls: CodeOriginServer, engine: Engine, selected: str, options: VerdictRules, language: str | None
+) -> tuple[Score, Verdict, Content] | None:
+    """The selection's score on the interactive lane; None when the client cancelled the request
+    (the scoring stops between two batches of forward passes)."""
+    cancelled = _cancel_event(ls)
+
+    def between() -> None:
+        if cancelled.is_set():
+            raise Superseded
+
+    work = asyncio.get_running_loop().run_in_executor(
+        ls.executor.interactive, engine.score_selection, selected, options, language, between
+    )
+    try:
+        return await with_progress_if_slow(ls, work, "codeorigin: scoring the selection")
+    except asyncio.CancelledError:
+        cancelled.set()
+        raise
+    except Superseded:
+        return None
+
+
+def _cancel_event(ls: CodeOriginServer) -> threading.Event:
+    """An event set when the client cancels the request being handled. pygls runs a command inside
+    `workspace/executeCommand`'s own future, which `$/cancelRequest` cancels without reaching the
+    command's task: the event watches that future."""
+    event = threading.Event()
+    outer = ls.protocol._request_futures.get(ls.protocol.msg_id)  # type: ignore[arg-type]
+    if outer is not None:
+        outer.add_done_callback(lambda f: event.set() if f.cancelled() else None)
+    return event
+
+
+def _refused(given: str | None, language: str | None, selected: str, limit: int) -> str | None:
+    """Why a selection is not scored: a document in no language codeorigin reads, or more text
+    than `codeorigin.maxFileBytes` allows a file (it would hold every request up)."""
+    if language is None:
+        return f"codeorigin does not read {json_text(given or '')} documents"
+    size = len(selected.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        return f"it is {size:,} bytes, more than codeorigin.maxFileBytes ({limit:,})"
+    return None
 
 
 async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, Any]] | None:
