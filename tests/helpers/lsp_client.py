@@ -9,7 +9,7 @@ for running commands.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol, Union
 
@@ -142,6 +142,16 @@ def _converter() -> Converter:
     return converter
 
 
+def _answering(answer: Callable[[Client, Any], Any]) -> Callable[[Client, Any], Any]:
+    """`answer` as pygls calls a client handler: it passes the client only to a first parameter
+    typed as the client (or named `ls`), so a plain `lambda client, params: ...` was never called."""
+
+    def handler(client: Client, params: Any) -> Any:
+        return answer(client, params)
+
+    return handler
+
+
 def make_client(**answers: Any) -> Client:
     """A test client; `answers` replace its handlers of server requests by method name with
     underscores (`workspace_configuration=lambda client, params: None`)."""
@@ -171,7 +181,7 @@ def make_client(**answers: Any) -> Client:
             types.CLIENT_REGISTER_CAPABILITY: register_capability,
             types.WORKSPACE_CODE_LENS_REFRESH: code_lens_refresh,
             types.WORKSPACE_APPLY_EDIT: apply_edit,
-            **{method.replace("_", "/"): answer for method, answer in answers.items()},
+            **{method.replace("_", "/"): _answering(answer) for method, answer in answers.items()},
         },
     )
     return client
