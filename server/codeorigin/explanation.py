@@ -272,7 +272,7 @@ def render(
         quality += f" The explanation is approximate: raise {more_steps} for a closer one."
     members = members_line(attribution)
     style = figures_line(attribution)
-    extra = [members, *([style] if style else []), ""] if members else []
+    extra = [members, "", *([style, ""] if style else [])] if members else []  # paragraphs
     if not markdown:
         return "\n".join(
             [title, "", *rows, "", tokens_line(attribution, False), "", *extra, legend, quality]
