@@ -43,9 +43,9 @@ def scoring_began(client: Client, name: str) -> bool:
     )
 
 
-async def test_a_hover_does_not_wait_for_another_files_scoring(start: Start, root: Path) -> None:
-    client = await start(model=REPO / "models" / "default")
-    small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
+async def open_small_then_huge(client: Client, small: str, big: str) -> None:
+    """Open `small` (scored), then `big` of `N_FUNCTIONS` functions, and wait until its scoring
+    shows progress (it takes seconds more)."""
     client.open(small, PY_DOC)
     await client.published_for(small, version=1)
     client.open(big, huge_document(N_FUNCTIONS))
@@ -55,6 +55,12 @@ async def test_a_hover_does_not_wait_for_another_files_scoring(start: Start, roo
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(began(), TIMEOUT)
+
+
+async def test_a_hover_does_not_wait_for_another_files_scoring(start: Start, root: Path) -> None:
+    client = await start(model=REPO / "models" / "default")
+    small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
+    await open_small_then_huge(client, small, big)
     assert not any(p.uri == big for p in client.published)
     hover = await asyncio.wait_for(
         client.text_document_hover_async(
@@ -84,15 +90,7 @@ async def test_a_hover_right_after_an_edit_does_not_wait_for_another_files_scori
     huge file's scoring, not behind all of it."""
     client = await start(model=REPO / "models" / "default", init={"debounceMs": 0})
     small, big = uri_in(root, "small.py"), uri_in(root, "big.py")
-    client.open(small, PY_DOC)
-    await client.published_for(small, version=1)
-    client.open(big, huge_document(N_FUNCTIONS))
-
-    async def began() -> None:
-        while not scoring_began(client, "big.py"):
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(began(), TIMEOUT)
+    await open_small_then_huge(client, small, big)
     client.edit(small, 2, (8, 0), (8, 0), "    # a note\n")
     await asyncio.sleep(0.2)  # its run is queued behind the huge file's
     hover = await asyncio.wait_for(
