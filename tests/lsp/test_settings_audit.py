@@ -143,6 +143,7 @@ async def test_a_configuration_answer_that_is_not_an_array_is_ignored_in_one_lin
         await _log_matching(client, "workspace/configuration answered", timeout=10)
         said = [m.message for m in client.log_messages if m.type <= types.MessageType.Warning]
         assert len(said) == 1 and "not a list: ignored" in said[0], said
+        assert "(a JSON " in said[0] and "<class" not in said[0]  # as the client wrote it
         assert not [m for m in client.messages if m.type == types.MessageType.Error]
     finally:
         try:  # the server exits only after shutdown and exit, and `stop` waits for it

@@ -29,7 +29,7 @@ from codeorigin.lsp.attribution_jobs import AttributionJobs
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
-from codeorigin.lsp.options import section
+from codeorigin.lsp.options import json_text, json_type, section
 from codeorigin.lsp.vocabulary import SECTION
 
 if TYPE_CHECKING:
@@ -196,7 +196,8 @@ class CodeOriginServer(Host):
             log.warning("workspace/configuration failed: %s", str(exc) or type(exc).__name__)
             return False
         if values is not None and not isinstance(values, (list, tuple)):
-            log.warning("workspace/configuration answered %s, not a list: ignored", type(values))
+            log.warning("workspace/configuration answered %s (a JSON %s), not a list: ignored",
+                        json_text(values, 80), json_type(values))  # fmt: skip
             return False
         answers = list(values or [])
         answers += [None] * (len(items) - len(answers))
