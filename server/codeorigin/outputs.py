@@ -34,15 +34,20 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
         said = said.replace("see the reason above", "the report says why")
         print(f"codeorigin scan: {said}", file=sys.stderr)
     if args.write_baseline is not None:
+        found = scan.findings(report, args.write_baseline.parent)
         try:
-            n = baseline.write(
-                args.write_baseline, scan.findings(report, args.write_baseline.parent)
-            )
+            n = baseline.write(args.write_baseline, found)
         except baseline.BaselineError as exc:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return False
         print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
               file=sys.stderr)  # fmt: skip
+        outside = sum(1 for f in found if Path(f.path).is_absolute())
+        if outside:  # a baseline is meant to be committed beside the code it knows
+            print(f"codeorigin scan: warning: {plural(outside, 'finding')} of the baseline "
+                  f"{'is' if outside == 1 else 'are'} outside its folder, kept with absolute paths "
+                  "that match on this machine only: write the baseline at the top of the "
+                  "repository", file=sys.stderr)  # fmt: skip
     return True
 
 

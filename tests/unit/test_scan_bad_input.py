@@ -226,3 +226,23 @@ def test_a_link_loop_without_an_extension_says_it_cannot_be_read(
         (report,) = json.loads(res.stdout)["files"]
         assert report["error"].startswith(f"cannot read: {why}")
         assert "the report says why" in res.stderr and "above" not in res.stderr
+
+
+def test_a_baseline_outside_the_scanned_tree_warns_of_absolute_paths(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text(GOOD)
+    (tmp_path / "elsewhere").mkdir()
+    args = ("--model", str(tiny_model_dir), "--threshold", "0.01")
+    inside = scan(str(tmp_path / "src"), *args, "--write-baseline", str(tmp_path / "bl.json"))
+    assert inside.returncode == 0 and "warning" not in inside.stderr
+    res = scan(
+        str(tmp_path / "src"), *args, "--write-baseline", str(tmp_path / "elsewhere" / "b.json")
+    )
+    assert res.returncode == 0
+    assert (
+        "warning: 1 finding of the baseline is outside its folder, kept with absolute" in res.stderr
+    )
+    (kept,) = json.loads((tmp_path / "elsewhere" / "b.json").read_text())["findings"]
+    assert Path(kept["path"]).is_absolute()
