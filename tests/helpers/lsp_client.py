@@ -93,6 +93,18 @@ class Client(LanguageClient):
 
         return await asyncio.wait_for(poll(), timeout)
 
+    async def log_matching(self, text: str, timeout: float = TIMEOUT) -> types.LogMessageParams:
+        """The first `window/logMessage` holding `text`, waiting for it at most `timeout`."""
+
+        async def poll() -> types.LogMessageParams:
+            while True:
+                for m in self.log_messages:
+                    if text in m.message:
+                        return m
+                await asyncio.sleep(0.02)
+
+        return await asyncio.wait_for(poll(), timeout)
+
     async def message_matching(
         self, text: str, timeout: float = TIMEOUT
     ) -> types.ShowMessageParams:

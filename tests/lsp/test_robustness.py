@@ -89,17 +89,6 @@ def _full_range() -> dict[str, Any]:
     return {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}
 
 
-async def _log_matching(client: Client, text: str) -> types.LogMessageParams:
-    async def poll() -> types.LogMessageParams:
-        while True:
-            for m in client.log_messages:
-                if text in m.message:
-                    return m
-            await asyncio.sleep(0.02)
-
-    return await asyncio.wait_for(poll(), TIMEOUT)
-
-
 # Bad documents -------------------------------------------------------------------------------
 
 
@@ -227,7 +216,7 @@ async def test_edits_and_requests_for_documents_never_opened(start: Start, root:
     client = await start()
     ghost = uri_in(root, "never-opened.py")
     client.edit(ghost, 2, (0, 0), (0, 0), "x = 1\n")
-    logged = await _log_matching(client, "not open")
+    logged = await client.log_matching("not open")
     assert logged.type == types.MessageType.Warning and "never-opened.py" in logged.message
     assert await hover(client, ghost, 0, 0) is None
     client.close(ghost)
@@ -278,7 +267,7 @@ async def test_positions_outside_the_document(start: Start, root: Path) -> None:
         ],
     )
     client.text_document_did_change(bad_edit)
-    logged = await _log_matching(client, "ignoring textDocument/didChange")
+    logged = await client.log_matching("ignoring textDocument/didChange")
     assert logged.type == types.MessageType.Warning
 
     # An edit past the end lands at the end, as LSP says; the server's copy stays the editor's.
@@ -388,7 +377,7 @@ CONFIGURATION_GARBAGE: list[Any] = [
 @pytest.mark.parametrize("init", [[1, 2, 3], "codeorigin", {"codeorigin": [None, {"x": 1}]}])
 async def test_malformed_initialization_options(start: Start, root: Path, init: Any) -> None:
     client = await start(init=init)
-    logged = await _log_matching(client, "not an object")
+    logged = await client.log_matching("not an object")
     assert logged.type == types.MessageType.Warning
     await assert_alive(client, root)
 
@@ -407,7 +396,7 @@ async def test_malformed_configuration_answers_and_pushes(start: Start, root: Pa
         await client.published_for(uri, version=1, after=count)  # re-analysed, not wedged
         assert (await client.status()) is not None
     # The warnings name the settings; the path of an unknown user's home is just not found.
-    await _log_matching(client, "ignoring codeorigin settings that are not an object: [1, 2, 3]")
+    await client.log_matching("ignoring codeorigin settings that are not an object: [1, 2, 3]")
     await client.message_matching("Invalid setting codeorigin.threshold")
     await client.message_matching("Invalid setting codeorigin.languages")
     await client.message_matching("model folder not found")
@@ -498,7 +487,7 @@ async def test_a_warning_in_the_clients_log_is_not_written_to_stderr_too(
     lsp.log, VS Code's output channel): a warning sent there is not on stderr as well."""
     make, expected = BROKEN_MODELS["digest-mismatch"]
     client = await start(model=make(tiny_model_dir, tmp_path))
-    logged = await _log_matching(client, expected)
+    logged = await client.log_matching(expected)
     assert logged.type == types.MessageType.Error
     await client.status(uri_in(root, "a.py"))  # a round trip: stderr has had time to arrive
     await asyncio.sleep(0.5)

@@ -19,19 +19,6 @@ from helpers.lsp_client import PY_DOC, TIMEOUT, Client, Start, capabilities, mak
 from helpers.samples import CPP_HEADER, JAVA_STACK
 
 
-async def _log_matching(
-    client: Client, text: str, timeout: float = TIMEOUT
-) -> types.LogMessageParams:
-    async def poll() -> types.LogMessageParams:
-        while True:
-            for m in client.log_messages:
-                if text in m.message:
-                    return m
-            await asyncio.sleep(0.02)
-
-    return await asyncio.wait_for(poll(), timeout)
-
-
 @pytest.mark.parametrize(
     ("listed", "name", "language", "text"),
     [
@@ -140,7 +127,7 @@ async def test_a_configuration_answer_that_is_not_an_array_is_ignored_in_one_lin
         client.open(uri, PY_DOC)
         assert len((await client.published_for(uri, version=1)).diagnostics) == 2
         assert (await client.status())["model"]["threshold"] == 0.0  # initializationOptions hold
-        await _log_matching(client, "workspace/configuration answered", timeout=10)
+        await client.log_matching("workspace/configuration answered", timeout=10)
         said = [m.message for m in client.log_messages if m.type <= types.MessageType.Warning]
         assert len(said) == 1 and "not a list: ignored" in said[0], said
         assert "(a JSON " in said[0] and "<class" not in said[0]  # as the client wrote it
