@@ -30,9 +30,7 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
     if not write_reports(args, report):
         return False
     if report.judged_spans == 0 and (args.format != "text" or args.output is not None):
-        said = nothing_scored(report).replace("see the reasons above", "the report says why")
-        said = said.replace("see the reason above", "the report says why")
-        print(f"codeorigin scan: {said}", file=sys.stderr)
+        print(f"codeorigin scan: {nothing_scored(report, 'in the report')}", file=sys.stderr)
     if args.write_baseline is not None:
         found = scan.findings(report, args.write_baseline.parent)
         try:

@@ -382,18 +382,19 @@ def bounded(items: list[str], shown: int) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def nothing_scored(report: ScanReport) -> str:
-    """The sentence for a scan that scored nothing, saying why."""
+def nothing_scored(report: ScanReport, reasons: str = "above") -> str:
+    """The sentence for a scan that scored nothing, saying why; `reasons` says where the skipped
+    files' reasons are ("above" the sentence, or "in the report" when it goes elsewhere)."""
     if not report.files:
         if report.change is not None:
             return f"Nothing was scored: {_NO_CHANGED_FILE}."
         return "Nothing was scored: no file in a supported language was found."
     if report.scored_files == 0:
         if len(report.files) == 1:
-            return "Nothing was scored: the only file or folder was skipped (see the reason above)."
+            return f"Nothing was scored: the only file or folder was skipped (see the reason {reasons})."
         return (
             f"Nothing was scored: all {len(report.files)} files or folders were skipped "
-            "(see the reasons above)."
+            f"(see the reasons {reasons})."
         )
     why = Counter(s.verdict for f in report.files for s in f.spans)
     if not why:

@@ -161,8 +161,7 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         f"{threshold_text(report)})" + "".join(f"; {x}" for x in set_aside(report)) + ".",
     ]
     if judged == 0:
-        head += ["", nothing_scored(report).replace("(see the reason above)", "(below)")
-                 .replace("(see the reasons above)", "(below)")]  # fmt: skip
+        head += ["", nothing_scored(report, "below")]
     head += _not_judged(report)
     head += _skipped(report)
     foot = [

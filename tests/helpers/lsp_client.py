@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, TypeVar, Union
 
 from cattrs import Converter
 from lsprotocol import types
@@ -95,27 +95,13 @@ class Client(LanguageClient):
 
     async def log_matching(self, text: str, timeout: float = TIMEOUT) -> types.LogMessageParams:
         """The first `window/logMessage` holding `text`, waiting for it at most `timeout`."""
-
-        async def poll() -> types.LogMessageParams:
-            while True:
-                for m in self.log_messages:
-                    if text in m.message:
-                        return m
-                await asyncio.sleep(0.02)
-
-        return await asyncio.wait_for(poll(), timeout)
+        return await _first_holding(self.log_messages, text, timeout)
 
     async def message_matching(
         self, text: str, timeout: float = TIMEOUT
     ) -> types.ShowMessageParams:
-        async def poll() -> types.ShowMessageParams:
-            while True:
-                for m in self.messages:
-                    if text in m.message:
-                        return m
-                await asyncio.sleep(0.02)
-
-        return await asyncio.wait_for(poll(), timeout)
+        """The first `window/showMessage` holding `text`, waiting for it at most `timeout`."""
+        return await _first_holding(self.messages, text, timeout)
 
     async def command(self, name: str, *arguments: Any) -> Any:
         return await asyncio.wait_for(
@@ -152,6 +138,22 @@ def _converter() -> Converter:
 
     converter.register_structure_hook(Union[types.Command, types.CodeAction], command_or_action)  # noqa: UP007
     return converter
+
+
+_Message = TypeVar("_Message", types.LogMessageParams, types.ShowMessageParams)
+
+
+async def _first_holding(received: list[_Message], text: str, timeout: float) -> _Message:
+    """The first message of `received` (a list the client appends to) whose text holds `text`."""
+
+    async def poll() -> _Message:
+        while True:
+            for m in received:
+                if text in m.message:
+                    return m
+            await asyncio.sleep(0.02)
+
+    return await asyncio.wait_for(poll(), timeout)
 
 
 def _answering(answer: Callable[[Client, Any], Any]) -> Callable[[Client, Any], Any]:
