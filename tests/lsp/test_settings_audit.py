@@ -49,6 +49,31 @@ async def test_language_aliases_in_the_languages_setting_cover_their_documents(
     assert (await client.status(other))["document"]["skipped"] == "language"
 
 
+JSX_DOC = """\
+export function Greeting({ name, times }) {
+  const parts = [];
+  for (let i = 0; i < times; i += 1) {
+    parts.push(<p key={i}>Hello, {name}</p>);
+  }
+  return <div className="greeting">{parts}</div>;
+}
+"""
+
+
+async def test_jsx_in_the_languages_setting_means_javascriptreact(start: Start, root: Path) -> None:
+    """`"jsx"` stands for the documents editors call `javascriptreact` (JavaScript with JSX), as
+    `"tsx"` stands for `typescriptreact`, not for every JavaScript file."""
+    client = await start(config={"languages": ["jsx"], "threshold": 0.0, "minLines": 1})
+    react, plain = uri_in(root, "App.jsx"), uri_in(root, "tool.js")
+    client.open(react, JSX_DOC, language="javascriptreact")
+    client.open(plain, JSX_DOC, language="javascript")
+    assert (await client.published_for(react, version=1)).diagnostics
+    await client.published_for(plain, version=1)
+    assert (await client.status(react))["document"]["skipped"] is None
+    assert (await client.status(plain))["document"]["skipped"] == "language"
+    assert not [m.message for m in client.messages if "Invalid setting" in m.message]
+
+
 async def test_an_id_that_is_no_language_is_still_reported(start: Start) -> None:
     client = await start(config={"languages": ["py", "cobol"]})
     warning = await client.message_matching("Invalid setting codeorigin.languages")

@@ -91,6 +91,20 @@ _lock = threading.Lock()
 _grammars: dict[str, Language] = {}
 
 
+# Aliases that name an editor's language id rather than a canonical one: in `codeorigin.languages`,
+# "jsx" means the documents VS Code calls "javascriptreact", not every JavaScript file.
+EDITOR_ALIASES: dict[str, str] = {"jsx": "javascriptreact"}
+
+
+def editor_id(alias: str) -> str | None:
+    """The editor language id (`python`, `javascriptreact`, ...) that a name in a user's list of
+    languages stands for, or None when it names no supported language."""
+    key = alias.lower()
+    if key in EDITOR_IDS:
+        return key
+    return EDITOR_ALIASES.get(key) or canonical(key)
+
+
 def canonical(language_id: str | None) -> str | None:
     """The canonical id for an LSP language id or alias, or None when it is not supported."""
     if not language_id:

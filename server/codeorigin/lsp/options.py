@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning", "information", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint")
-# The language ids editors use for the supported languages; other names are aliases.
-LSP_IDS = frozenset(languages.EDITOR_IDS)
 
 
 class _Invalid(ValueError):
@@ -149,9 +147,8 @@ def _languages(value: Any) -> tuple[str, ...] | None:
     ids: list[str] = []
     unknown: list[str] = []
     for item in value:
-        lid = item.lower()
-        if lid not in LSP_IDS:  # an alias ("py", "c++", "golang") stands for its canonical id
-            lid = languages.canonical(lid) or ""
+        # an alias stands for its language: "py" for python, "jsx" for javascriptreact
+        lid = languages.editor_id(item) or ""
         if not lid:
             unknown.append(item)
         elif lid not in ids:
@@ -374,14 +371,11 @@ class Settings:
     def covers(self, language_id: str) -> bool:
         """Whether documents with this LSP language id are scored. Ids are compared as given
         (listing "javascript" does not cover "javascriptreact"); an editor's alias such as "py"
-        is covered by its canonical id, in a document's id as in the setting (`_languages` keeps
-        the canonical id of a listed alias)."""
+        or "jsx" is covered by the id it stands for, in a document's id as in the setting
+        (`_languages` keeps the editor id of a listed alias)."""
         if self.languages is None:
             return True
-        lid = language_id.lower()
-        if lid in self.languages:
-            return True
-        return lid not in LSP_IDS and languages.canonical(lid) in self.languages
+        return languages.editor_id(language_id) in self.languages
 
 
 def declaration(name: str) -> Declaration:
