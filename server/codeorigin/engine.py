@@ -17,7 +17,8 @@ from codeorigin.core import generated, languages
 from codeorigin.core.cache import LruCache, text_hash
 from codeorigin.core.diffs import touched
 from codeorigin.core.normalize import normalize_text
-from codeorigin.core.spans import Content, Span, content_of, extract_spans, line_starts
+from codeorigin.core.resync import find_spans
+from codeorigin.core.spans import Content, Span, content_of, line_starts
 from codeorigin.core.suppressions import suppression
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
@@ -356,7 +357,7 @@ class Engine:
         language = languages.canonical(language_id)
         if language is None:
             raise ValueError(f"unsupported language: {language_id!r}")
-        spans = extract_spans(text, language, min_lines=options.min_lines)
+        spans = find_spans(text, language, min_lines=options.min_lines)
         starts = line_starts(text)
         if only is not None:
             spans = [s for s in spans if touched(span_lines(s, text, starts), only)]

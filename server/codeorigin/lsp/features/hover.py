@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.core.spans import extract_spans
+from codeorigin.core.resync import find_spans
 from codeorigin.explanation import verdict_text
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 from codeorigin.lsp.vocabulary import no_model_message
@@ -78,7 +78,7 @@ def context_at(
 def _innermost(analysis: Analysis, offset: int) -> Span | None:
     """The innermost function (or module) span of the document at an offset, judged or not."""
     assert analysis.language is not None
-    spans = [s for s in extract_spans(analysis.text, analysis.language) if s.contains(offset)]
+    spans = [s for s in find_spans(analysis.text, analysis.language) if s.contains(offset)]
     return min(spans, key=lambda s: s.end - s.start) if spans else None
 
 
