@@ -10,6 +10,7 @@ errors and when the span it names (`PATH:LINE`, `PATH::NAME`) is not there.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -453,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in commands:
         parser.print_help(sys.stderr)
         return 2
+    _names_as_bytes()
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status, not a traceback
@@ -466,6 +468,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"codeorigin {args.command}: internal error, a bug: please report it with the "
               "traceback above", file=sys.stderr)  # fmt: skip
         return 2
+
+
+def _names_as_bytes() -> None:
+    """A file name that is not UTF-8 (`caf\\xe9.py`, read with surrogateescape) is written back as
+    its own bytes, as `ls` and git do, whatever the locale: under en_US.UTF-8 Python's standard
+    output is strict and the report would die on it."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="surrogateescape")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,26 @@ def test_every_format_writes_a_file_name_that_is_not_utf8(
         "caf%E9.py"
     )
     assert b"caf\xe9.py" in (tmp_path / "report.text").read_bytes()
+
+
+def test_a_name_that_is_not_utf8_reaches_standard_output_under_a_strict_locale(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Under en_US.UTF-8 (not C.UTF-8) Python's standard output refuses the name's lone byte; the
+    text and markdown reports on standard output write it as it is, as `ls` and git do, instead
+    of dying with "internal error" (exit 2). PYTHONIOENCODING gives the same strict stream."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.py")).write_text(GOOD)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    for form in ("text", "markdown"):
+        res = subprocess.run(
+            [sys.executable, "-m", "codeorigin", "scan", str(folder), "--model",
+             str(tiny_model_dir), "--threshold", "0.01", "--format", form],
+            capture_output=True, env=env, timeout=180,
+        )  # fmt: skip
+        assert res.returncode == 1, (form, res.stderr.decode(errors="replace"))
+        assert b"caf\xe9.py" in res.stdout and b"Traceback" not in res.stderr
 
 
 def test_outputs_are_checked_before_the_scan_and_never_overwrite_each_other(
