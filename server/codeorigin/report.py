@@ -397,7 +397,9 @@ def nothing_scored(report: ScanReport, reasons: str = "above") -> str:
             f"(see the reasons {reasons})."
         )
     why = Counter(s.verdict for f in report.files for s in f.spans)
-    if not why:
+    if not why:  # a change's report holds only the spans it touched
+        if report.change is not None:
+            return f"Nothing was scored: {_NO_CHANGED_SPAN}."
         return "Nothing was scored: the files hold no function or script code to judge."
     return f"Nothing was scored: {_counted(why)}."
 
@@ -413,7 +415,7 @@ def unpooled(report: ScanReport) -> str:
     if why:
         return _counted(why)
     if report.scored_files:
-        return "the files it touches hold no function or script code to judge"
+        return _NO_CHANGED_SPAN
     if report.files:  # a FIFO, a link loop, a submodule of the change
         return "every file of it listed was skipped, each with its reason"
     return _NO_CHANGED_FILE
@@ -427,6 +429,7 @@ def _counted(why: Counter[str]) -> str:
     )
 
 
+_NO_CHANGED_SPAN = "the change adds or edits no line of a function or of script code"
 _NO_CHANGED_FILE = "the change adds or edits no line of a file in a language codeorigin reads"
 
 

@@ -104,6 +104,14 @@ def test_what_a_change_without_judged_spans_says(tmp_path: Path, tiny_model_dir:
                str(tiny_model_dir), cwd=repo)  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "no span judged (1 span is in the baseline)" in res.stdout
+    # An import added to a file of functions: the change, not the file, holds no function.
+    git(repo, "checkout", "-q", "--", "app.py", "other.py")
+    (repo / "app.py").write_text("import sys\n" + (repo / "app.py").read_text())
+    res = scan("--diff", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 0, res.stderr
+    said = "the change adds or edits no line of a function or of script code"
+    assert f"no span judged ({said})" in res.stdout and f"Nothing was scored: {said}." in res.stdout
+    assert "hold no function" not in res.stdout + res.stderr
 
 
 def test_diff_paths_are_named_from_the_current_folder(tmp_path: Path, tiny_model_dir: Path) -> None:
