@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from codeorigin import __version__
-from codeorigin.bench import machine
+from codeorigin.bench import context, machine
 from codeorigin.bench.machine import BenchResult, _check, judge, render_table, spread, to_json
 
 
@@ -135,6 +135,11 @@ def test_a_run_records_quick_the_version_and_when_it_ran(
     assert when.utcoffset() == timedelta(0)
     assert before - timedelta(seconds=1) <= when <= datetime.now().astimezone()
     assert "quick run" in render_table(result).splitlines()[0]
+    # The figures are read beside the CPU model and its vector flags (the speed of one machine
+    # kind differs several times between machines).
+    assert recorded["cpu_flags"] == context.cpu_flags()
+    flags = " ".join(recorded["cpu_flags"]) or "none listed"
+    assert f"{recorded['cpu_model']}; flags: {flags})" in render_table(result).splitlines()[0]
     result = machine.run(None, quick=False, server=False)
     assert result.machine["quick"] is False
     assert "quick run" not in render_table(result).splitlines()[0]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from codeorigin.bench.context import cpu_model, load_average, load_warning, run_info
+from codeorigin.bench.context import cpu_flags, cpu_model, load_average, load_warning, run_info
 from codeorigin.bench.linear import TARGET_MS_256, bench_linear
 from codeorigin.bench.server import server_session
 from codeorigin.bench.synth import mixed_files, percentile, synth_file, synth_function
@@ -301,6 +301,7 @@ def run(
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "cpu_model": cpu_model(),
+            "cpu_flags": cpu_flags(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "threads": threads,
@@ -428,7 +429,8 @@ def render_table(result: BenchResult) -> str:
     quick = " (quick run: fewer rounds)" if m.get("quick") else ""
     lines = [
         f"codeorigin bench{quick} — model {result.model.get('name')} — {m['platform']}, {m['cpus']} CPUs "
-        f"({m.get('cpu_model', '?')}), {m['threads']} onnxruntime thread(s), load average "
+        f"({m.get('cpu_model', '?')}; flags: {' '.join(m.get('cpu_flags') or []) or 'none listed'}), "
+        f"{m['threads']} onnxruntime thread(s), load average "
         f"{m.get('load_before', '?')} before, {m.get('load_after', '?')} after",
         "",
         f"{'measure':<52} {'value':>10} {'spread':>15} {'target':>8}  ok",

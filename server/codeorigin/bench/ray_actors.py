@@ -23,26 +23,13 @@ from codeorigin import distributed, scan
 from codeorigin.bench import context
 from codeorigin.bench import machine as bench
 
-VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "neon")
 CHUNK_FILES = 8
-
-
-def cpu_flags() -> list[str]:
-    """The CPU's vector flags that onnxruntime's kernels use, as /proc/cpuinfo lists them."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith(("flags", "features")):
-                have = set(line.split(":", 1)[1].split())
-                return [f for f in VECTOR_FLAGS if f in have]
-    except OSError:
-        pass
-    return []
 
 
 def machine(threads: int, address: str | None, quick: bool = False) -> dict[str, Any]:
     return {
         "cpu_model": context.cpu_model(),
-        "cpu_flags": cpu_flags(),
+        "cpu_flags": context.cpu_flags(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "threads_per_actor": threads,
