@@ -6,10 +6,12 @@ CI on a pull request needs) against the working tree; without REV, HEAD against 
 (staged and unstaged edits). Files git does not track yet (and does not ignore) are new: all their
 lines count. A file in a folder a scan's walk leaves out (`node_modules`, a virtual environment:
 `files.skipped_folder`) is not read: tracked, it is listed as skipped, untracked, left out as the
-walk leaves it out. `from_patch` reads a unified diff and checks that it applies
-to the files on disk. Both give `Changes`: per file (an absolute path), its added or modified
-lines, and the files and folders of the change that are not read (a symbolic link, which is never
-followed, a FIFO, an unreadable folder, a submodule), each with the reason. Errors a user can cause
+walk leaves it out. `patches.from_patch` reads a unified diff and checks that it applies
+to the files on disk. Both give `Changes`: per file (an absolute path), its added or
+modified lines, numbered as the spans number them (git's numbers moved past each lone CR, which
+ends a line for the spans and an editor, not for git), and the files and folders of the change
+that are not read (a symbolic link, which is never followed, a FIFO, an unreadable folder, a
+submodule), each with the reason. Errors a user can cause
 (no git, not a repository or one git refuses for its owner, a bad or empty revision, a range, a
 patch that does not apply) raise `ChangeError` with a message to show.
 
@@ -157,9 +159,8 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
             # HEAD` included): every file is new.
             empty = _git(["hash-object", "-t", "tree", "--stdin"], root, stdin="").strip()
             return empty, "on a branch with no commit yet (every file is new)"
-        raise ChangeError(
-            f"bad revision {target!r}: git knows no such commit{_shallow_hint(root, target)}"
-        ) from None
+        hint = _remote_hint(root, target) or _shallow_hint(root, target)
+        raise ChangeError(f"bad revision {target!r}: git knows no such commit{hint}") from None
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
     try:
@@ -185,6 +186,21 @@ def _refuse_range(rev: str) -> None:
         f"--diff takes one revision, not a range ({rev!r}): write `--diff {left}` to judge what "
         f"changed since the merge base of {left} and HEAD, uncommitted edits included{checkout}"
     )
+
+
+def _remote_hint(root: Path, rev: str) -> str:
+    """`--diff main` in a clone with no branch main but a remote's (CI's clones, a detached
+    HEAD): the remote branch to name instead."""
+    try:
+        refs = _git(["for-each-ref", "--format=%(refname)", "refs/remotes/"], root).split()
+    except ChangeError:
+        return ""
+    names = [r[len("refs/remotes/") :] for r in refs if r.endswith(f"/{rev}")]
+    names = [n for n in names if len(n) > len(rev) + 1]  # `REMOTE/main`, not `main` alone
+    if not names:
+        return ""
+    best = min(names, key=lambda n: (not n.startswith("origin/"), n))
+    return f"; this clone has no branch {rev!r}, but a remote's: write `--diff {best}`"
 
 
 def _shallow_hint(root: Path, missing: str | None = None) -> str:
@@ -250,9 +266,22 @@ def from_git(
             f" (a merge with {', '.join(h[:10] for h in merging)} in progress: only the lines "
             "that differ from both parents)"
         )
+    lines = {p: _as_spans_count(p, added, max_bytes) for p, added in lines.items() if added}
     _add_untracked(root, lines, skipped, mapping, max_bytes)
     lines = {p: added for p, added in lines.items() if added}
     return Changes(lines, description, skipped)
+
+
+def _as_spans_count(path: Path, lines: frozenset[int], max_bytes: int | None) -> frozenset[int]:
+    """git's numbers of the lines of `path` as the spans number them (a lone CR ends a line for
+    them, not for git: `diffs.as_spans_count`); as they are when the file is over `max_bytes` or
+    cannot be read (the scan does not read it either)."""
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            return lines
+        return diffs.as_spans_count(path.read_bytes(), lines)
+    except OSError:
+        return lines
 
 
 def _diff(root: Path, base: str, mapping: dict[str, str] | None) -> list[diffs.FileDiff]:
@@ -390,82 +419,6 @@ def _every_line(path: Path, max_bytes: int | None) -> frozenset[int]:
     except OSError:
         return frozenset({1})
     return frozenset(range(1, count + 1))
-
-
-def from_patch(
-    text: str,
-    root: Path | None = None,
-    *,
-    name: str = "the patch",
-    skip_missing: bool = False,
-    max_bytes: int | None = None,
-    mapping: dict[str, str] | None = None,
-) -> Changes:
-    """The lines a unified diff adds or modifies, its paths read from `root` (the current folder);
-    raises `ChangeError` when it cannot be read or does not apply to the files there. With
-    `skip_missing`, files absent under `root` are left out instead (a folder of post-images that
-    holds only some of the files a patch changes). A symbolic link, a FIFO or device, a
-    submodule, and a file in a language codeorigin reads (`mapping` too) that the patch shows as
-    binary or that is in a folder a scan leaves out, are skipped with the reason; a file over
-    `max_bytes` is not read (the scan says so), and whether the patch applies to it is not checked."""
-    root = (root or Path.cwd()).resolve()
-    if not text.strip():  # `git diff --cached` with nothing staged: no change, not an error
-        return Changes({}, f"in {name} (empty: nothing changed)")
-    try:
-        files = diffs.parse_diff(text)
-    except diffs.DiffError as exc:
-        raise ChangeError(f"{name} is not a unified diff: {exc}") from exc
-    lines: dict[Path, frozenset[int]] = {}
-    skipped: dict[Path, str] = {}
-    left_out: dict[Path, bool] = {}
-    for f in files:
-        if f.path is None:
-            continue  # deleted: nothing left to judge
-        where = root / f.path
-        if skip_missing and not where.is_file():
-            continue
-        why = BINARY_PATCH if f.binary else None
-        if walking.in_skipped_folder(root, PurePosixPath(f.path).parts[:-1], left_out):
-            why = FOLDER_LEFT_OUT
-        if why is not None:
-            if _language(where, mapping) is not None:
-                skipped[where] = why
-            continue
-        if _is_submodule(where) and (where / ".git").exists():
-            skipped[where] = SUBMODULE
-            continue
-        if where.is_symlink():  # never followed, as in `--diff`
-            skipped[where] = LINK
-            continue
-        try:
-            info = where.stat()
-        except OSError:
-            info = None
-        if info is None or stat.S_ISDIR(info.st_mode):
-            raise ChangeError(
-                f"{name} does not apply: {f.path} is not a readable file under {root}"
-            )
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
-            skipped[where] = "not a regular file"
-            continue
-        if max_bytes is None or info.st_size <= max_bytes:
-            _check_applies(f, where, root, name)
-        if f.added:
-            lines[where.resolve()] = frozenset(f.added)
-    return Changes(lines, f"in {name}", skipped)
-
-
-def _check_applies(f: diffs.FileDiff, path: Path, root: Path, name: str) -> None:
-    """Raise `ChangeError` unless every line the diff of `f` shows is in `path` as it is."""
-    try:
-        current = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        raise ChangeError(
-            f"{name} does not apply: {f.path} is not a readable file under {root}"
-        ) from None
-    why = diffs.mismatch(f, current)
-    if why is not None:
-        raise ChangeError(f"{name} does not apply to {f.path}: {why}")
 
 
 def head_text(path: Path) -> str | None:

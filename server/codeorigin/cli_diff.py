@@ -138,19 +138,30 @@ def _shown(path: Path) -> str:
 
 
 def _from_patch(name: str, max_bytes: int | None, mapping: dict[str, str]) -> Changes:
+    """The change of `--diff-file NAME` (`-`: standard input). The patch is read as bytes, the
+    same from a file or a pipe whatever the locale: UTF-8, a byte that is not kept as itself
+    (`surrogateescape`: a Latin-1 line, a file name in another encoding), and no newline
+    translation (a lone CR inside a line is not a line end for git)."""
     from codeorigin import changes as git_changes
+    from codeorigin import patches
 
     if name == "-":
-        text, label = sys.stdin.read(), "the patch on standard input"
+        stream = getattr(sys.stdin, "buffer", sys.stdin)  # a text stream where one replaced it
+        if stream is None:
+            raise git_changes.ChangeError("--diff-file -: there is no standard input to read")
+        raw = stream.read()
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+        label = "the patch on standard input"
     else:
         try:
-            text = Path(name).read_text(encoding="utf-8", errors="replace")
+            data = Path(name).read_bytes()
         except OSError as exc:
             raise git_changes.ChangeError(
                 f"--diff-file: cannot read {name}: {exc.strerror or exc}"
             ) from exc
         label = name
-    return git_changes.from_patch(text, name=label, max_bytes=max_bytes, mapping=mapping)
+    text = data.decode("utf-8", "surrogateescape")
+    return patches.from_patch(text, name=label, max_bytes=max_bytes, mapping=mapping)
 
 
 def _is_revision(rev: str) -> bool:

@@ -4,6 +4,11 @@
 rename keeps both), its status and the 1-based line numbers of the post-image that the change
 added (`+` lines). Context and removed lines are not counted: a span "touched" by a change is one
 that overlaps an added line. Pure text processing: no git, no file system.
+
+git's diffs are read with its `a/` `b/` prefixes, its mnemonic ones (`diff.mnemonicPrefix`) or
+none (`--no-prefix`, `diff.noprefix`); `diff -ru`'s with a `diff` line before each file. A
+combined diff of a merge (`@@@`) and a coloured one are refused with what to give instead.
+`as_spans_count` moves git's line numbers (LF ends a line) to the spans' (a lone CR does too).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_COLOUR = re.compile(r"^\x1b\[[0-9;]*m", re.MULTILINE)  # git colours whole lines
 
 
 class DiffError(ValueError):
@@ -76,10 +82,10 @@ def _name(raw: str) -> str:
     return quoted[0] if quoted is not None and not quoted[1].strip() else raw
 
 
-def _strip_prefix(raw: str) -> str | None:
+def _strip_prefix(raw: str, prefix: str = "a/b/") -> str | None:
     """`a/x` or `b/x` -> `x`; `/dev/null` -> None; a path without prefix stays as it is. A
     quoted path (`"b/we\\"ird.py"`) is unquoted; what follows it or a tab (a date) is not the
-    path."""
+    path. `prefix`: the prefixes to take off, two characters each (`""`: none, `--no-prefix`)."""
     quoted = unquote(raw)
     if quoted is not None:
         value = quoted[0]
@@ -91,14 +97,14 @@ def _strip_prefix(raw: str) -> str | None:
         value = value[1:-1]  # not as git quotes: the quotes alone go
     if value == "/dev/null":
         return None
-    if value[:2] in ("a/", "b/"):
+    if value[1:2] == "/" and value[:2] in (prefix[i : i + 2] for i in range(0, len(prefix), 2)):
         return value[2:]
     return value
 
 
-def _git_header(rest: str) -> tuple[str, str] | None:
-    """The two paths of a `diff --git a/X b/Y` line (`rest`: after `diff --git `), each quoted
-    or not, their `a/` and `b/` removed; None when they cannot be told apart."""
+def _git_paths(rest: str) -> tuple[str, str] | None:
+    """The two paths of a `diff --git X Y` line (`rest`: after `diff --git `) as written, their
+    prefixes kept, each quoted or not; None when they cannot be told apart."""
     first = unquote(rest)
     if first is not None:
         a, tail = first
@@ -112,17 +118,51 @@ def _git_header(rest: str) -> tuple[str, str] | None:
         b = quoted[0] if quoted is not None and not quoted[1] and rest[at - 1 : at] == " " else None
     else:
         # Both unquoted: a space may be in either. A path that did not change is written twice
-        # (`a/x y b/x y`); a renamed one has `rename from`/`rename to` lines that say it.
+        # (`a/x y b/x y`, or `x y x y` without prefixes); a renamed one has `rename from`/`rename
+        # to` lines that say it.
         half = (len(rest) - 1) // 2
-        if rest[half : half + 1] == " " and rest[2:half] == rest[half + 3 :]:
+        same = rest[:half] == rest[half + 1 :] or rest[2:half] == rest[half + 3 :]
+        if rest[half : half + 1] == " " and same:
             a, b = rest[:half], rest[half + 1 :]
         elif " b/" in rest:
             a, b = rest.split(" b/", 1)[0], "b/" + rest.split(" b/", 1)[1]
+        elif rest.count(" ") == 1:
+            a, b = rest.split(" ")
         else:
             return None
-    if b is None or a[:2] != "a/" or b[:2] != "b/":
-        return None
-    return a[2:], b[2:]
+    return None if b is None else (a, b)
+
+
+# The prefixes git writes (`a/`, `b/`; `diff.mnemonicPrefix`: `c/` commit, `i/` index, `w/` work
+# tree, `o/` object).
+_PREFIXES = ("a/", "b/", "c/", "i/", "w/", "o/")
+
+
+def _git_header(rest: str) -> tuple[str | None, str | None, str]:
+    """The two paths of a `diff --git a/X b/Y` line (`rest`: after `diff --git `), their prefixes
+    removed, and the prefixes to remove from its `---` and `+++` lines: `""` where it has none
+    (`git diff --no-prefix`, `diff.noprefix=true`: `diff --git X X`). The paths are None when
+    they cannot be told apart (the `---`, `+++` or `rename` lines then name them)."""
+    paths = _git_paths(rest)
+    if paths is None:
+        return None, None, "a/b/"
+    a, b = paths
+    if a[:2] in _PREFIXES and b[:2] in _PREFIXES and a[:2] != b[:2]:
+        return a[2:], b[2:], a[:2] + b[:2]
+    return a, b, ""
+
+
+_BINARY = re.compile(r"^Binary files (.+) and (.+) differ$")
+COMBINED = (
+    "a combined diff of a merge (`diff --cc`, `@@@` hunks: what `git diff` shows while a merge "
+    "has conflicts), which compares a file with both parents at once. Give a diff against one "
+    "parent (`git diff HEAD`), or use `codeorigin scan --diff`, which during a merge judges only "
+    "the lines that differ from both parents"
+)
+COLOURED = (
+    "it holds colour escapes (`git diff --color=always`, or `color.ui=always` in git's "
+    "configuration). Write it with `git diff --no-color`"
+)
 
 
 class _Reader:
@@ -132,22 +172,37 @@ class _Reader:
         self.new_line = 0
         self.old_left = 0
         self.new_left = 0
+        self.prefix = "a/b/"  # what `---` and `+++` lines lose (`_strip_prefix`)
+        self.headed = (
+            False  # the current file had its `---` line or a hunk: a `---` starts the next
+        )
 
     def start(self, old: str | None, new: str | None, status: str = "M") -> FileDiff:
         self.current = FileDiff(old, new, status)
         self.files.append(self.current)
         self.old_left = self.new_left = 0
+        self.headed = False
         return self.current
 
     def header(self, line: str, number: int) -> None:
-        f = self.current
-        names = _git_header(line[len("diff --git ") :]) if line.startswith("diff --git ") else None
-        if names is not None:
-            self.start(*names)
+        if line.startswith("diff --git "):
+            old, new, self.prefix = _git_header(line[len("diff --git ") :])
+            self.start(old, new)
             return
-        if f is None:
-            if line.startswith("--- "):
+        if line.startswith(("diff --cc ", "diff --combined ")):
+            raise DiffError(f"line {number}: {COMBINED}")
+        if line.startswith("diff "):  # `diff -ru a/x b/x`: the `---` that follows starts a file
+            self.current, self.prefix = None, "a/b/"
+            return
+        f = self.current
+        binary = _BINARY.match(line)
+        if binary is not None and (f is None or self.headed):  # `diff -r` names a binary alone
+            self.start(_strip_prefix(binary[1]), _strip_prefix(binary[2])).binary = True
+            return
+        if f is None or (self.headed and line.startswith("--- ")):
+            if line.startswith("--- "):  # `diff -u` writes no other header
                 self.start(_strip_prefix(line[4:]), None)
+                self.headed, self.prefix = True, "a/b/"
             return
         if line.startswith("new file mode"):
             f.status, f.old_path = "A", None
@@ -157,27 +212,30 @@ class _Reader:
             f.status, f.old_path = "R", _name(line[len("rename from ") :])
         elif line.startswith("rename to "):
             f.status, f.path = "R", _name(line[len("rename to ") :])
-        elif line.startswith("Binary files ") or line.startswith("GIT binary patch"):
+        elif binary is not None or line.startswith("GIT binary patch"):
             f.binary = True
         elif line.startswith("--- "):
-            if f.added or self.new_left:
-                self.start(_strip_prefix(line[4:]), None)
-            elif f.status not in ("A", "R"):
-                f.old_path = _strip_prefix(line[4:])
+            self.headed = True
+            if f.status not in ("A", "R"):
+                f.old_path = _strip_prefix(line[4:], self.prefix)
         elif line.startswith("+++ "):
-            f.path = _strip_prefix(line[4:])
+            self.headed = True
+            f.path = _strip_prefix(line[4:], self.prefix)
             if f.path is None:
                 f.status = "D"
             elif f.old_path is None and f.status != "R":
                 f.status = "A"
 
     def hunk(self, line: str, number: int) -> None:
+        if line.startswith("@@@"):
+            raise DiffError(f"line {number}: {COMBINED}")
         m = _HUNK.match(line)
         if m is None or self.current is None:
             raise DiffError(f"line {number}: a hunk header without a file header: {line[:60]!r}")
         self.old_left = int(m.group(2)) if m.group(2) is not None else 1
         self.new_left = int(m.group(4)) if m.group(4) is not None else 1
         self.new_line = int(m.group(3))
+        self.headed = True
 
     def body(self, line: str, number: int) -> None:
         f = self.current
@@ -208,6 +266,8 @@ def parse_diff(text: str) -> list[FileDiff]:
 
     Raises DiffError when the text holds no file of a diff or a hunk does not match its header.
     """
+    if _COLOUR.search(text) is not None:
+        raise DiffError(COLOURED)
     reader = _Reader()
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if reader.old_left > 0 or reader.new_left > 0:
@@ -230,8 +290,10 @@ def added_lines(text: str) -> dict[str, set[int]]:
 
 
 def mismatch(f: FileDiff, text: str) -> str | None:
-    """Why the diff of `f` does not apply to `text` (its post-image as found on disk), or None
-    when every added and context line the diff shows is there."""
+    """Why the diff of `f` does not apply to `text` (its post-image as found on disk, read
+    without newline translation), or None when every added and context line the diff shows is
+    there. A byte that is not UTF-8 may have been read as a surrogate on one side and as U+FFFD on
+    the other: the lines are the same."""
     lines = text.split("\n")  # git's lines: a form feed or U+2028 ends none (`splitlines` would)
     if lines and not lines[-1]:
         lines.pop()
@@ -239,9 +301,43 @@ def mismatch(f: FileDiff, text: str) -> str | None:
         want = f.shown[number].rstrip("\r")
         if number > len(lines):
             return f"line {number} is past the end of the file ({len(lines)} lines)"
-        if lines[number - 1].rstrip("\r") != want:
+        have = lines[number - 1].rstrip("\r")
+        if have != want and _replaced(have) != _replaced(want):
             return f"line {number} is not the diff's {want[:60]!r}"
     return None
+
+
+def _replaced(text: str) -> str:
+    """`text` as its bytes read with `errors="replace"`, when they were read with
+    `surrogateescape`."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def as_spans_count(data: bytes, lines: Collection[int]) -> frozenset[int]:
+    """`lines`, numbered as git numbers the lines of a file (`data`: its bytes), numbered as the
+    spans (and LSP, and an editor) number them. git ends a line at LF only; the spans at a lone
+    CR too (`spans.line_starts`): a line after a lone CR is further down, and a line that holds
+    one is several. A file without a lone CR keeps its numbers."""
+    if _LONE_CR.search(data) is None:
+        return frozenset(lines)
+    parts = data.split(b"\n")
+    wanted = set(lines)
+    out: set[int] = set()
+    first = 1  # the spans' number of git's line `number`
+    for number, part in enumerate(parts, start=1):
+        lone = part.count(b"\r") - (1 if number < len(parts) and part.endswith(b"\r") else 0)
+        if number in wanted:
+            out.update(range(first, first + lone + 1))
+        first += lone + 1
+    shift = first - 1 - len(parts)
+    out.update(n + shift for n in wanted if n > len(parts))  # past the end: as far down
+    return frozenset(out)
 
 
 def touched(runs: Iterable[tuple[int, int]], changed: Collection[int]) -> int:

@@ -12,7 +12,7 @@ the span thresholds):
 - human side: the dated (pre-2021-07-01) human commits of the same repositories
   (`human-commits/<repo>/commit-SHA.patch` over `post/<SHA>/`).
 
-Each change goes through the runtime's own `--diff-file` logic (`codeorigin.changes.from_patch`
+Each change goes through the runtime's own `--diff-file` logic (`codeorigin.patches.from_patch`
 over its post-image folder, files not stored left out) and `codeorigin.scan.run`, so exactly the
 spans `scan --diff` would judge are pooled. The figures are cross-fitted by repository (two folds
 by a hash of the repository name: calibrate on one, measure on the other, both ways), the
@@ -76,11 +76,11 @@ def of_splits(rows: list[dict[str, Any]], splits: list[str]) -> list[dict[str, A
 def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, Any]:
     """The judged spans of one change as `scan --diff-file` judges them: {spans: [[p, w]]}, or
     {error} when the patch does not apply to its post-images."""
-    from codeorigin import changes, scan
+    from codeorigin import changes, patches, scan
 
     text = (root / change["patch"]).read_text(encoding="utf-8", errors="replace")
     try:
-        found = changes.from_patch(
+        found = patches.from_patch(
             text, root / change["post"], name=change["patch"], skip_missing=True
         )
     except changes.ChangeError as exc:
@@ -185,7 +185,10 @@ def measure(rows: list[dict[str, Any]], span_llm: float, max_fpr: float) -> dict
 
 
 def calibration(
-    rows: list[dict[str, Any]], max_fpr: float, uncertain_fpr: float, splits: list[str] | None = None
+    rows: list[dict[str, Any]],
+    max_fpr: float,
+    uncertain_fpr: float,
+    splits: list[str] | None = None,
 ) -> dict[str, Any]:
     """The `change` key: Platt (a, b) on every change's pooled logit, the thresholds at `max_fpr`
     and `uncertain_fpr` of the human changes."""
