@@ -3,6 +3,11 @@
 The arguments, and turning them into the changed lines a scan keeps (`changes`). `--diff REV`
 takes the revision; when REV is not a revision but an existing file or folder (`scan --diff src/`,
 or the file names pre-commit appends), it is taken as a PATH and the diff is against HEAD.
+
+`--pre-commit` is what the pre-commit hook runs: `--diff PRE_COMMIT_FROM_REF` when pre-commit
+names the commits to judge (`pre-commit run --from-ref X --to-ref Y` in CI, the `pre-push` stage),
+else `--diff HEAD`, the staged change. The files on disk are what is judged, so the `--to-ref`
+must be the commit checked out.
 """
 
 from __future__ import annotations
@@ -41,6 +46,13 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
         "of REV and HEAD (git diff REV...HEAD), or against HEAD without REV",
     )
     group.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="what pre-commit hands over: the commits from PRE_COMMIT_FROM_REF to "
+        "PRE_COMMIT_TO_REF (pre-commit run --from-ref/--to-ref, pre-push) when pre-commit "
+        "sets them, else the staged change (--diff HEAD)",
+    )
+    group.add_argument(
         "--diff-file",
         metavar="PATCH",
         default=None,
@@ -58,6 +70,8 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     the change cannot be read."""
     from codeorigin import changes as git_changes
 
+    if getattr(args, "pre_commit", False):
+        args.diff = _pre_commit_revision()
     if args.diff is None and args.diff_file is None:
         return None
     if args.ray is not None or args.repos is not None:
@@ -164,18 +178,39 @@ def _from_patch(name: str, max_bytes: int | None, mapping: dict[str, str]) -> Ch
     return patches.from_patch(text, name=label, max_bytes=max_bytes, mapping=mapping)
 
 
-def _is_revision(rev: str) -> bool:
+def _pre_commit_revision() -> str:
+    """`--pre-commit`'s revision: PRE_COMMIT_FROM_REF when pre-commit sets it with
+    PRE_COMMIT_TO_REF, else HEAD. Refuses a TO_REF that is not the commit checked out (pushing
+    another branch): the scan reads the files on disk, which are not that commit's."""
+    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if not start or not end:
+        return _HEAD
+    if _commit(end) != _commit("HEAD"):
+        _fail(
+            f"pre-commit asks for the commits up to {end[:12]}, but HEAD is another commit: "
+            "codeorigin judges the files on disk, so check that commit out first (or skip the "
+            "hook for this run: SKIP=codeorigin)"
+        )
+    return start
+
+
+def _commit(rev: str) -> str | None:
     import subprocess
 
     try:
         done = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
             capture_output=True,
+            text=True,
             check=False,
         )
     except FileNotFoundError:
-        return False
-    return done.returncode == 0
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _is_revision(rev: str) -> bool:
+    return _commit(rev) is not None
 
 
 def _fail(message: str) -> NoReturn:

@@ -4,7 +4,8 @@ on a temporary git repository, offline: `pre-commit try-repo` on this checkout, 
 adds or edits are judged; the threshold, `--exit-zero` and the baseline pass through as arguments;
 a staged `-dash.py` is a file, not an option; `.mts`, `.cts` and `.h++` files reach the hook; a
 merge being concluded is judged on what its resolution wrote; the hook runs at the commit only,
-and the README's local pre-push hook judges what a real `git push` sends.
+`pre-commit run --from-ref X --to-ref HEAD` judges the commits in between, and the README's
+pre-push config judges what a real `git push` sends.
 """
 
 from __future__ import annotations
@@ -212,12 +213,12 @@ def test_concluding_a_merge_judges_only_what_the_resolution_wrote(
     assert "function fresh (8 of 8 lines changed)" in res.stdout, res.stdout + res.stderr
 
 
-def test_the_hook_runs_at_commit_and_the_readme_pre_push_hook_judges_the_push(
+def test_the_hook_runs_at_commit_and_the_readme_pre_push_config_judges_the_push(
     staged: Path, tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    """The hook declares the commit stage only (at pre-push it would judge nothing); the
-    README's local pre-push hook, installed with pre-commit and run by a real `git push`, judges
-    the commits pushed, and blocks the push without `--exit-zero`."""
+    """The hook declares the commit stage only; the README's config that gives it the pre-push
+    stage, installed with pre-commit and run by a real `git push`, judges the commits pushed
+    (pre-commit's PRE_COMMIT_FROM_REF), and blocks the push without `--exit-zero`."""
     home = tmp_path / "home"
     res = pre_commit(staged, home, "try-repo", str(ROOT), "codeorigin", "--hook-stage", "pre-push",
                      "--from-ref", "HEAD", "--to-ref", "HEAD", model=tiny_model_dir)  # fmt: skip
@@ -229,13 +230,15 @@ def test_the_hook_runs_at_commit_and_the_readme_pre_push_hook_judges_the_push(
     git(staged, "commit", "-qm", "fresh, and keep sorts the other way")  # what is staged
     (staged / "scratch.py").unlink()  # a clean tree: the README says to push from one
     config = readme_block("stages: [pre-push]")
+    config["repos"][0]["repo"] = str(ROOT)
+    config["repos"][0]["rev"] = git(ROOT, "rev-parse", "HEAD").strip()
     hook = config["repos"][0]["hooks"][0]
+    readme_args = hook["args"]
+    assert hook["id"] == "codeorigin" and readme_args[-1] == "--"
     for drop, blocked in (("--exit-zero", True), ("", False)):  # blocked: nothing pushed yet
-        kept = [a for a in hook["args"] if a != drop]
-        push_hook = {**hook, "args": [*kept, "--threshold", "0", "--model", str(tiny_model_dir)]}
-        (staged / ".pre-commit-config.yaml").write_text(
-            yaml.safe_dump({"repos": [{"repo": "local", "hooks": [push_hook]}]})
-        )
+        kept = [a for a in readme_args[:-1] if a != drop]
+        hook["args"] = [*kept, "--threshold", "0", "--model", str(tiny_model_dir), "--"]
+        (staged / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
         assert pre_commit(staged, home, "install", "--hook-type", "pre-push").returncode == 0
         env = {**os.environ, "PRE_COMMIT_HOME": str(home),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
@@ -245,6 +248,29 @@ def test_the_hook_runs_at_commit_and_the_readme_pre_push_hook_judges_the_push(
         assert (push.returncode != 0) == blocked, said
         assert "function keep (1 of 7 lines changed)" in said
         assert "function fresh (8 of 8 lines changed)" in said and "load" not in said
+
+
+def test_pre_commit_run_from_ref_to_ref_judges_the_commits_in_between(
+    staged: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`pre-commit run --from-ref main --to-ref HEAD`, how CI runs pre-commit on a branch: the
+    tree is clean, and the hook judges what the branch's commits changed since main, not the
+    (empty) difference from HEAD. A `--to-ref` that is not the commit checked out is refused."""
+    git(staged, "checkout", "-q", "-b", "topic")
+    git(staged, "commit", "-qm", "fresh, and keep sorts the other way")
+    (staged / "scratch.py").unlink()
+    res = pre_commit(staged, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
+                     "--from-ref", "main", "--to-ref", "HEAD", model=tiny_model_dir)  # fmt: skip
+    out = res.stdout + res.stderr
+    assert "function keep (1 of 7 lines changed)" in out, out
+    assert "function fresh (8 of 8 lines changed)" in out and "load" not in out
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": "main", "PRE_COMMIT_TO_REF": "main"}
+    other = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--pre-commit", "--model", str(tiny_model_dir)],
+        cwd=staged, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert other.returncode == 2, other.stdout + other.stderr
+    assert "HEAD is another commit" in other.stderr and "SKIP=codeorigin" in other.stderr
 
 
 def test_the_hook_files_pattern_is_exactly_codeorigins_extensions() -> None:
