@@ -70,7 +70,7 @@ def readme_config(model: Path, *extra: str, drop: str = "") -> str:
     """The README's `.pre-commit-config.yaml`, pointed at this checkout (at HEAD) with the tiny
     model and `extra` arguments after the README's own (less `drop`), before the `--` that ends
     them (pre-commit appends the file names)."""
-    config = readme_block("id: codeorigin\n")
+    config = readme_block(".codeorigin-baseline.json")
     hook = config["repos"][0]["hooks"][0]
     assert hook["id"] == "codeorigin"
     assert {"--threshold", "--exit-zero", "--baseline"} <= set(hook["args"])
