@@ -160,3 +160,36 @@ def test_a_method_is_normalised_like_the_same_function_at_top_level() -> None:
     top = "def m(self):\n    if self:\n        return 1\n"
     assert normalize(span.text(src)).text == normalize(top).text
     assert src[span.name_start : span.name_end] == "m"
+
+
+@pytest.mark.parametrize(
+    ("language", "src"),
+    [
+        (
+            "cpp",
+            "#include <vector>\nnamespace app {\nclass Matrix {\npublic:\n    Matrix(int r) : r_(r) {}\n"
+            "    int rows() const { return r_; }\nprivate:\n    int r_;\n    int c_;\n};\n}\n",
+        ),
+        (
+            "cpp",
+            'extern "C" {\nstruct Point {\n    int x;\n    int y;\n    int z;\n    int w;\n};\n}\n',
+        ),
+        (
+            "typescript",
+            'namespace shapes {\n  export class Circle {\n    radius = 1;\n    color = "red";\n'
+            "    area(): number { return 3.14 * this.radius ** 2; }\n  }\n}\n",
+        ),
+        (
+            "php",
+            "<?php\nnamespace App {\n  class User {\n    public $name;\n    public $email;\n"
+            '    function greet() { return "hi " . $this->name; }\n  }\n}\n',
+        ),
+    ],
+    ids=["cpp-namespace", "cpp-extern-c", "ts-namespace", "php-namespace"],
+)
+def test_a_class_in_a_namespace_is_no_module_code(language: str, src: str) -> None:
+    """A class's fields, access specifiers and braces are not script code when a namespace (or
+    `extern "C"`) holds the class, as they are not when it stands at the top: no `module` span
+    is made of them and the namespace's own lines."""
+    spans = extract_spans(src, language, min_lines=1)
+    assert all(s.kind != "module" for s in spans), [(s.name, s.segments) for s in spans]

@@ -141,3 +141,49 @@ CLASS_BODIES = {
     "field_definition",
     "access_specifier",
 }
+
+# Nodes that hold classes and are neither a class nor a function: a C++ namespace and its body,
+# `extern "C" { }`, a Rust `mod`, a TypeScript `namespace`, a PHP namespace's braces.
+CLASS_HOLDERS = {
+    "namespace_definition",
+    "declaration_list",
+    "linkage_specification",
+    "mod_item",
+    "internal_module",
+    "module",
+    "statement_block",
+    "expression_statement",
+    "compound_statement",
+}
+
+_PREAMBLE_PREFIXES = (
+    "import ",
+    "from ",
+    "#include",
+    "package ",
+    "using ",
+    "#",
+    "//",
+    "/*",
+    "*",
+    "require",
+    "use ",
+    "<?php",
+    "?>",
+    '"use strict"',
+    "'use strict'",
+    "namespace ",  # the lines that open and close what holds classes (`CLASS_HOLDERS`)
+    'extern "C"',
+    "mod ",
+    "pub mod ",
+    "}",
+)
+
+
+def only_preamble(chunk: str) -> bool:
+    """Whether a run of module-level lines holds only imports, includes, comments, the braces of a
+    namespace and the like, which do not make a script."""
+    return all(
+        not line.strip() or line.strip().startswith(_PREAMBLE_PREFIXES)
+        for line in chunk.splitlines()
+    )

@@ -21,9 +21,11 @@ from tree_sitter import Node
 from codeorigin.core import languages
 from codeorigin.core.grammar_rules import (
     CLASS_BODIES,
+    CLASS_HOLDERS,
     METHOD_TYPES,
     NAME_TYPES,
     RULES,
+    only_preamble,
 )
 
 SpanKind = Literal["function", "method", "module"]
@@ -410,13 +412,19 @@ def _module_span(
     classes: set[str] = RULES[language]["classes"]  # type: ignore[assignment]
     excluded = list(covered)
     excluded_bytes = list(covered_bytes)
-    for child in root.named_children:
-        if child.type in classes or (
-            child.type in ("decorated_definition", "export_statement")
-            and any(g.type in classes for g in child.named_children)
-        ):
-            excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
-            excluded_bytes.append((child.start_byte, child.end_byte))
+    # Classes, also those in a namespace, `extern "C" { }` or a Rust `mod`: their bodies are no
+    # script code (the holders themselves are walked, not left out).
+    holders = [root]
+    while holders:
+        for child in holders.pop().named_children:
+            if child.type in classes or (
+                child.type in ("decorated_definition", "export_statement", "template_declaration")
+                and any(g.type in classes for g in child.named_children)
+            ):
+                excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
+                excluded_bytes.append((child.start_byte, child.end_byte))
+            elif child.type in CLASS_HOLDERS:
+                holders.append(child)
     # Java/C# programs live in classes; a file whose only top-level code is a package/import
     # preamble has no module span, which the line threshold takes care of.
     starts = line_starts(text)
@@ -449,7 +457,7 @@ def _module_span(
     if kept_lines < max(1, min_lines) or not segments:
         return None
     # Only comments and imports do not make a script.
-    if all(_only_preamble(text[a:b]) for a, b in segments):
+    if all(only_preamble(text[a:b]) for a, b in segments):
         return None
     start, end = segments[0][0], segments[-1][1]
     first_line_end = text.find("\n", start)
@@ -471,30 +479,4 @@ def _module_span(
         tuple(segments),
         content.statement_lines,
         content.tokens,
-    )
-
-
-_PREAMBLE_PREFIXES = (
-    "import ",
-    "from ",
-    "#include",
-    "package ",
-    "using ",
-    "#",
-    "//",
-    "/*",
-    "*",
-    "require",
-    "use ",
-    "<?php",
-    "?>",
-    '"use strict"',
-    "'use strict'",
-)
-
-
-def _only_preamble(chunk: str) -> bool:
-    return all(
-        not line.strip() or line.strip().startswith(_PREAMBLE_PREFIXES)
-        for line in chunk.splitlines()
     )
