@@ -193,7 +193,51 @@ async def test_explaining_a_function_too_short_to_judge_says_so(
                        r"\(1 statement line and 2 identifier/literal tokens; it needs 3 and \d+\)"):  # fmt: skip
         await client.command("codeorigin.explain", uri, at)
     assert await client.command("codeorigin.explain", uri, at, {"notify": True}) is None
-    await client.message_matching("codeorigin does not explain tiny: it is too short to judge")
+    said = await client.message_matching(
+        "codeorigin does not explain tiny: it is too short to judge"
+    )
+    assert said.message.startswith("codeorigin does not explain")  # not "codeorigin: codeorigin"
+
+
+@pytest.mark.parametrize(
+    ("config", "language", "why"),
+    [
+        (
+            {"maxFileBytes": 1024},
+            "python",
+            r"it has [\d,]+ bytes, more than codeorigin\.maxFileBytes",
+        ),
+        (
+            {"languages": ["java"]},
+            "python",
+            r"its language \(python\) is not in codeorigin\.languages",
+        ),
+        ({"enable": False}, "python", r"codeorigin\.enable is false"),
+    ],
+    ids=["too-large", "language-not-listed", "disabled"],
+)
+async def test_explain_and_rescore_in_a_document_not_scored_say_why(
+    start: Start,
+    root: Path,
+    tiny_ig_model_dir: Path,
+    config: dict[str, Any],
+    language: str,
+    why: str,
+) -> None:
+    """In a document the server does not score, explain says why (not "no function at the
+    cursor"), and rescoring it says why instead of a silent "0 spans scored again"."""
+    client = await start(model=tiny_ig_model_dir, config=config)
+    uri = uri_in(root, "skipped.py")
+    client.open(uri, DOC + "\n" + "# filler line to pass one kilobyte\n" * 40, language=language)
+    await client.published_for(uri, version=1)
+    at = {"line": 1, "character": 8}
+    with pytest.raises(JsonRpcException, match=f"codeorigin does not score this document: {why}"):
+        await client.command("codeorigin.explain", uri, at)
+    assert await client.command("codeorigin.explain", uri, at, {"notify": True}) is None
+    await client.message_matching("codeorigin: this document is not scored: ")
+    assert await client.command("codeorigin.rescoreDocument", uri) == []
+    said = [m.message for m in client.messages if "this document is not scored" in m.message]
+    assert len(said) == 2 and all(m.endswith(".") for m in said), said
 
 
 async def test_an_edit_above_moves_the_explained_lines(

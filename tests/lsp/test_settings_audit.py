@@ -78,6 +78,8 @@ async def test_an_id_that_is_no_language_is_still_reported(start: Start) -> None
     client = await start(config={"languages": ["py", "cobol"]})
     warning = await client.message_matching("Invalid setting codeorigin.languages")
     assert '"cobol"' in warning.message
+    # The ids it lists are those the setting takes: editor ids such as javascriptreact too.
+    assert "javascriptreact" in warning.message.split("supported: ")[1]
 
 
 async def test_status_for_a_document_gives_its_languages_thresholds(

@@ -46,7 +46,7 @@ from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
 from codeorigin.lsp.model_thread import Superseded
-from codeorigin.lsp.options import Settings
+from codeorigin.lsp.options import Settings, json_text
 from codeorigin.lsp.positions import PositionMap
 from codeorigin.lsp.progress import with_progress_if_slow
 
@@ -74,7 +74,7 @@ class Analysis:
     engine: Engine | None = None
     # "disabled", "language", "binary", "too-large", "generated", "model", "error"
     skipped: str | None = None
-    reason: str | None = None  # why a "generated" document, or one with no model, is not scored
+    reason: str | None = None  # why it is not scored, when `skipped`: "it has 2,000,000 bytes, ..."
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
     language: str | None = None  # the canonical language it was scored as
 
@@ -270,6 +270,7 @@ class Analyzer:
                 f"codeorigin: scoring failed: {exc}", types.MessageType.Error, once=True
             )
             analysis = self._empty(doc.uri, text_doc, generation, skipped="error")
+            analysis = replace(analysis, reason=f"scoring it failed: {exc}")
         if not self._is_current(doc, generation, analysis.version):
             log.debug("dropping stale result for %s (version %s)", doc.uri, analysis.version)
             return
@@ -305,17 +306,19 @@ class Analyzer:
         path = text_doc.path if uri.startswith("file:") else None
         language = languages.for_file(path, base.text, text_doc.language_id, settings.extension_map)
         if not settings.enable:
-            return replace(base, skipped="disabled")
+            return replace(base, skipped="disabled", reason="codeorigin.enable is false")
         given = text_doc.language_id or ""
         if language is None and given not in self._told_languages:
             self._told_languages.add(given)  # in the client's log, once per language id
             log.warning("%s is not scored: codeorigin does not read %s documents (it reads %s)",
                         text_doc.filename or uri, repr(given) if given else "untyped",
                         ", ".join(sorted(languages.LANGUAGES)))  # fmt: skip
-        if language is None or not (
-            settings.covers(given if languages.canonical(given) == language else language)
-        ):
-            return replace(base, skipped="language")
+        if language is None:
+            why = f"codeorigin does not read {json_text(given) if given else 'untyped'} documents"
+            return replace(base, skipped="language", reason=why)
+        if not settings.covers(given if languages.canonical(given) == language else language):
+            why = f"its language ({language}) is not in codeorigin.languages"
+            return replace(base, skipped="language", reason=why)
         where = in_repository(Path(path)) if path is not None else None  # its project's folders
         reason = None if settings.include_generated else generated.file_reason(where, base.text)
         name = text_doc.filename or uri
@@ -325,15 +328,17 @@ class Analyzer:
                             "judged (codeorigin.includeGenerated scores it)")  # fmt: skip
             return replace(base, skipped="generated", reason=reason)
         if "\x00" in base.text[:8192]:  # binary content (git's rule, as `scan` skips it)
-            self._tell_once(
-                uri, name, "binary", "it holds NUL bytes, so it is binary data, not code"
-            )
-            return replace(base, skipped="binary")
+            why = "it holds NUL bytes, so it is binary data, not code"
+            self._tell_once(uri, name, "binary", why)
+            return replace(base, skipped="binary", reason=why)
         size = len(base.text.encode("utf-8", "surrogatepass"))
         if size > settings.max_file_bytes:
-            self._tell_once(uri, name, "too-large", f"it has {size:,} bytes, more than "
-                            f"codeorigin.maxFileBytes ({settings.max_file_bytes:,})")  # fmt: skip
-            return replace(base, skipped="too-large")
+            why = (
+                f"it has {size:,} bytes, more than codeorigin.maxFileBytes "
+                f"({settings.max_file_bytes:,})"
+            )
+            self._tell_once(uri, name, "too-large", why)
+            return replace(base, skipped="too-large", reason=why)
         folder = ls.settings.folder_path(uri)
         key = self._models.key(settings, folder)
         engine = await self._models.engine(key)

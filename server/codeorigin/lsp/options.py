@@ -154,7 +154,7 @@ def _languages(value: Any) -> tuple[str, ...] | None:
         elif lid not in ids:
             ids.append(lid)
     if unknown:
-        supported = ", ".join(sorted(languages.LANGUAGES))
+        supported = ", ".join(sorted(languages.EDITOR_IDS))  # the ids the setting takes
         raise _Invalid(
             f"unsupported language id(s) {', '.join(json_text(u) for u in unknown)} "
             f"(supported: {supported})"

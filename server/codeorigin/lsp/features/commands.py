@@ -202,6 +202,11 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
     if analysis is None:
         return None
     ls.refresh_views()
+    if analysis.skipped not in (None, "model"):  # said, not a silent "0 spans scored again"
+        ls.notify_user(
+            f"codeorigin: this document is not scored: {analysis.reason or analysis.skipped}.",
+            types.MessageType.Warning,
+        )
     positions = analysis.positions
     return [
         {

@@ -225,6 +225,12 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         raise _failed(f"{EXPLAIN}: {uri} is not open; open it in the editor first.")
     if analysis.engine is None and analysis.skipped == "model":
         raise _failed(f"codeorigin cannot explain: no model. {analysis.reason or ''}".strip())
+    if analysis.skipped is not None:  # too large, disabled, a language not listed, binary, ...
+        why = analysis.reason or analysis.skipped
+        if notify:
+            ls.notify_user(f"codeorigin: this document is not scored: {why}.")
+            return None
+        raise _failed(f"codeorigin does not score this document: {why}.")
     beyond = position.line >= len(analysis.positions.starts)  # past the end: no span there
     offset = analysis.positions.offset(position)
     result = None if beyond else judged_span_at(analysis, offset)
@@ -232,8 +238,8 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
     if result is None and unjudged is not None:
         # Not judged (its language, generated, too short): say why, not "no function here".
         why = f"codeorigin does not explain {unjudged.span.name}: {_unjudged_why(unjudged, analysis)}."
-        if notify:
-            ls.notify_user(f"codeorigin: {why}")
+        if notify:  # the sentence names codeorigin already: no "codeorigin: codeorigin ..."
+            ls.notify_user(why)
             return None
         raise _failed(why)
     if result is None or analysis.engine is None:
