@@ -62,7 +62,9 @@ def test_hand_written_files_take_the_generated_declarations() -> None:
     assert "from './settingsDefaults'" in ts
     assert not re.search(r"^  minLines: \d", ts, re.M), "settings.ts declares defaults again"
     for key in (camel(f.name) for f in fields(Settings)):
-        assert re.search(rf"^    {key}: {{", ts, re.M), f"settings.ts does not check {key}"
+        assert re.search(rf"^    {key}: ({{|\w+\('{key}')", ts, re.M), (
+            f"settings.ts does not check {key}"
+        )
     for config in ("codeorigin.lua", "lspconfig.lua"):
         text = (ROOT / "editors" / "nvim" / config).read_text()
         assert "dofile(here .. 'codeorigin_settings.lua')" in text, config

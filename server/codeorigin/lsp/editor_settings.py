@@ -117,6 +117,16 @@ def typescript() -> str:
         fields_ts.append(f"  {camel(name)}: {declared.ts};")
         defaults.append(f"  {camel(name)}: {_ts_value(name)},")
     client_only = ", ".join(f"'{k}'" for k in CLIENT_ONLY)
+    ranges = [  # the whole-number settings' bounds, as the server checks them
+        f"  {camel(n)}: [{declaration(n).schema['minimum']}, {declaration(n).schema['maximum']}],"
+        for n in _names()
+        if "integer" in declaration(n).schema["type"] and "maximum" in declaration(n).schema
+    ]
+    aliases = "".join(
+        f"  '{a}': '{languages.editor_id(a)}',\n"
+        for a in sorted({*languages.ALIASES, *languages.EDITOR_ALIASES})
+        if a not in languages.EDITOR_IDS
+    )
     return (
         f"// Written by `{COMMAND}` from the server's typed settings\n"
         "// (server/codeorigin/lsp/options.py) and language table (server/codeorigin/core/languages.py).\n"
@@ -134,7 +144,13 @@ def typescript() -> str:
         + "\n".join(defaults)
         + "\n});\n\n"
         "/** Settings only the extension reads; they are never sent to the server. */\n"
-        f"export const CLIENT_ONLY_KEYS = [{client_only}] as const;\n"
+        f"export const CLIENT_ONLY_KEYS = [{client_only}] as const;\n\n"
+        "/** The lowest and highest value of each whole-number setting, as the server checks it. */\n"
+        "export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {\n"
+        + "\n".join(ranges)
+        + "\n};\n\n"
+        "/** Other names `codeorigin.languages` takes, and the language id each stands for. */\n"
+        f"export const LANGUAGE_ALIASES: Readonly<Record<string, LanguageId>> = {{\n{aliases}}};\n"
     )
 
 

@@ -13,7 +13,14 @@
  * This module must not import `vscode` (a unit test checks), so it runs under `node --test`.
  */
 
-import { DEFAULT_SERVER_SETTINGS, SEVERITIES, SECTION, SUPPORTED_LANGUAGES } from './settingsDefaults';
+import {
+  DEFAULT_SERVER_SETTINGS,
+  INTEGER_RANGES,
+  LANGUAGE_ALIASES,
+  SEVERITIES,
+  SECTION,
+  SUPPORTED_LANGUAGES,
+} from './settingsDefaults';
 import type { LanguageId, ServerSettings, Severity } from './settingsDefaults';
 
 // The keys, types and defaults are written from the server's typed settings (settingsDefaults.ts).
@@ -42,12 +49,30 @@ type Normaliser<T> = (value: unknown) => T | undefined;
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-function integerAtLeast(min: number): Normaliser<number> {
-  return (v) => (isInteger(v) && v >= min ? v : undefined);
+/** A whole number within the bounds the server checks (`INTEGER_RANGES`), as it says them. */
+function integer(key: string): { check: Normaliser<number>; expected: string } {
+  const [low, high] = INTEGER_RANGES[key];
+  return {
+    check: (v) => (isInteger(v) && v >= low && v <= high ? v : undefined),
+    expected: `a whole number from ${low} to ${high}`,
+  };
 }
 
-function nullableIntegerAtLeast(min: number): Normaliser<number | null> {
-  return (v) => (v === null ? null : integerAtLeast(min)(v));
+function nullableInteger(key: string, nullMeans: string): { check: Normaliser<number | null>; expected: string } {
+  const { check, expected } = integer(key);
+  return { check: (v) => (v === null ? null : check(v)), expected: `${expected}, or null for ${nullMeans}` };
+}
+
+/** A language id or one of its aliases (`py`, `c++`, `jsx`), in any case, as the server reads it. */
+function languageId(v: unknown): LanguageId | undefined {
+  if (typeof v !== 'string') {
+    return undefined;
+  }
+  const id = v.toLowerCase();
+  if ((SUPPORTED_LANGUAGES as readonly string[]).includes(id)) {
+    return id as LanguageId;
+  }
+  return Object.prototype.hasOwnProperty.call(LANGUAGE_ALIASES, id) ? LANGUAGE_ALIASES[id] : undefined;
 }
 
 const boolean: Normaliser<boolean> = (v) => (typeof v === 'boolean' ? v : undefined);
@@ -60,30 +85,33 @@ const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings
         v === null ? null : typeof v === 'number' && v >= 0 && v <= 1 ? v : undefined,
       expected: 'a number from 0 to 1, or null for the calibrated threshold',
     },
-    minLines: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
-    minTokens: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
+    minLines: integer('minLines'),
+    minTokens: integer('minTokens'),
     severity: {
-      check: (v) => (SEVERITIES as readonly unknown[]).includes(v) ? (v as Severity) : undefined,
+      check: (v) => {
+        const lower = typeof v === 'string' ? v.toLowerCase() : v;
+        return (SEVERITIES as readonly unknown[]).includes(lower) ? (lower as Severity) : undefined;
+      },
       expected: `one of ${SEVERITIES.join(', ')}`,
     },
     showUncertain: { check: boolean, expected: 'true or false' },
     codeLens: { check: boolean, expected: 'true or false' },
     languages: {
-      check: (v) =>
-        Array.isArray(v) && v.every((x) => (SUPPORTED_LANGUAGES as readonly unknown[]).includes(x))
-          ? [...new Set(v as LanguageId[])]
-          : undefined,
-      expected: `a list of language ids from ${SUPPORTED_LANGUAGES.join(', ')}`,
+      check: (v) => {
+        const ids = Array.isArray(v) ? v.map(languageId) : [undefined];
+        const known = ids.filter((x): x is LanguageId => x !== undefined);
+        return known.length === ids.length ? [...new Set(known)] : undefined;
+      },
+      expected:
+        `a list of language ids from ${SUPPORTED_LANGUAGES.join(', ')} ` +
+        `(or ${Object.keys(LANGUAGE_ALIASES).join(', ')})`,
     },
     modelPath: { check: (v) => (typeof v === 'string' ? v : undefined), expected: 'a path, or ""' },
-    debounceMs: { check: integerAtLeast(0), expected: 'a whole number of milliseconds, 0 or more' },
-    maxFileBytes: { check: integerAtLeast(1), expected: 'a whole number of bytes, 1 or more' },
-    threads: { check: integerAtLeast(1), expected: 'a whole number, 1 or more' },
+    debounceMs: integer('debounceMs'),
+    maxFileBytes: integer('maxFileBytes'),
+    threads: integer('threads'),
     inlayHints: { check: boolean, expected: 'true or false' },
-    igSteps: {
-      check: nullableIntegerAtLeast(1),
-      expected: 'a whole number, 1 or more, or null for the model default',
-    },
+    igSteps: nullableInteger('igSteps', 'the model default'),
     baseline: { check: (v) => (typeof v === 'string' ? v : undefined), expected: 'a path, or ""' },
     extensions: {
       check: (v) =>

@@ -82,3 +82,26 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
 
 /** Settings only the extension reads; they are never sent to the server. */
 export const CLIENT_ONLY_KEYS = ['interpreter', 'trace.server'] as const;
+
+/** The lowest and highest value of each whole-number setting, as the server checks it. */
+export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  minLines: [1, 10000],
+  minTokens: [1, 1000000],
+  debounceMs: [0, 60000],
+  maxFileBytes: [1, 2000000000],
+  threads: [1, 256],
+  igSteps: [1, 1024],
+};
+
+/** Other names `codeorigin.languages` takes, and the language id each stands for. */
+export const LANGUAGE_ALIASES: Readonly<Record<string, LanguageId>> = {
+  'c++': 'cpp',
+  'golang': 'go',
+  'js': 'javascript',
+  'jsx': 'javascriptreact',
+  'py': 'python',
+  'rb': 'ruby',
+  'rs': 'rust',
+  'ts': 'typescript',
+  'tsx': 'typescriptreact',
+};

@@ -78,6 +78,24 @@ describe('readServerSettings', () => {
     assert.ok(problems.some((p) => p.startsWith('codeorigin.languages') && p.includes('cobol')));
   });
 
+  test('aliases and case are read as the server reads them, and bounds are the server\'s', () => {
+    // The server takes `py` for python and `jsx` for javascriptreact, and `Warning` for warning.
+    const { settings, problems } = readServerSettings(
+      reader({ languages: ['py', 'JSX', 'c++', 'python'], severity: 'Warning' }),
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings.languages, ['python', 'javascriptreact', 'cpp']);
+    assert.equal(settings.severity, 'warning');
+    // Values the server would refuse are refused here, with the server's bounds and the default.
+    const high = readServerSettings(reader({ minLines: 20000, threads: 512, igSteps: 0 }));
+    assert.equal(high.settings.minLines, 3);
+    assert.equal(high.settings.threads, 1);
+    assert.equal(high.settings.igSteps, null);
+    assert.equal(high.problems.length, 3);
+    assert.match(high.problems[0], /codeorigin\.minLines is 20000; it should be a whole number from 1 to 10000/);
+    assert.match(high.problems[1], /codeorigin\.threads is 512; it should be a whole number from 1 to 256/);
+  });
+
   test('a scope other than all or changed falls back to all', () => {
     const { settings, problems } = readServerSettings(reader({ scope: 'mine' }));
     assert.equal(settings.scope, 'all');
