@@ -95,7 +95,11 @@ export function scoringFromStatus(status: unknown): DocumentScoring {
   const { skipped, reason, not_judged: notJudged } = document as Record<string, unknown>;
   if (typeof skipped === 'string' && skipped in SKIPPED) {
     const why = SKIPPED[skipped];
-    return { notScored: typeof reason === 'string' && reason ? `${why}: ${reason}` : why };
+    if (typeof reason !== 'string' || !reason) {
+      return { notScored: why };
+    }
+    // A generated file's reason names its tell (a header, a folder); the others' is the sentence.
+    return { notScored: skipped === 'generated' ? `${why}: ${reason}` : reason };
   }
   return typeof notJudged === 'string' && notJudged ? { notJudged } : {};
 }

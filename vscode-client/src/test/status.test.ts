@@ -128,6 +128,9 @@ describe('server status', () => {
     const generated = { language: null, skipped: 'generated', reason: 'a DO NOT EDIT header', not_judged: null };
     assert.match(scoringFromStatus({ ...status, document: generated }).notScored ?? '', /generated.*DO NOT EDIT header/);
     assert.match(scoringFromStatus({ document: { skipped: 'too-large' } }).notScored ?? '', /maxFileBytes/);
+    // The server's own sentence, once: not "larger than maxFileBytes: it has ... bytes, more than".
+    const large = { skipped: 'too-large', reason: 'it has 2,000 bytes, more than codeorigin.maxFileBytes (1,000)' };
+    assert.equal(scoringFromStatus({ document: large }).notScored, large.reason);
     // States the settings or the error already tell, and answers without a document, add nothing.
     assert.deepEqual(scoringFromStatus({ document: { skipped: 'disabled' } }), {});
     assert.deepEqual(scoringFromStatus({ document: { skipped: 'model', reason: 'no model' } }), {});
