@@ -399,6 +399,22 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
     return spans
 
 
+def _classes(root: Node, language: str) -> Iterator[Node]:
+    """The classes outside functions, also those in a namespace, `extern "C" { }` or a TypeScript
+    `namespace`: their bodies are no script code (what holds them is walked, not left out)."""
+    classes: set[str] = RULES[language]["classes"]  # type: ignore[assignment]
+    holders = [root]
+    while holders:
+        for child in holders.pop().named_children:
+            if child.type in classes or (
+                child.type in ("decorated_definition", "export_statement", "template_declaration")
+                and any(g.type in classes for g in child.named_children)
+            ):
+                yield child
+            elif child.type in CLASS_HOLDERS:
+                holders.append(child)
+
+
 def _module_span(
     text: str,
     root: Node,
@@ -409,22 +425,11 @@ def _module_span(
     min_lines: int,
 ) -> Span | None:
     """Module-level code outside functions and classes, as whole lines."""
-    classes: set[str] = RULES[language]["classes"]  # type: ignore[assignment]
     excluded = list(covered)
     excluded_bytes = list(covered_bytes)
-    # Classes, also those in a namespace, `extern "C" { }` or a Rust `mod`: their bodies are no
-    # script code (the holders themselves are walked, not left out).
-    holders = [root]
-    while holders:
-        for child in holders.pop().named_children:
-            if child.type in classes or (
-                child.type in ("decorated_definition", "export_statement", "template_declaration")
-                and any(g.type in classes for g in child.named_children)
-            ):
-                excluded.append((t.char(child.start_byte), t.char(child.end_byte)))
-                excluded_bytes.append((child.start_byte, child.end_byte))
-            elif child.type in CLASS_HOLDERS:
-                holders.append(child)
+    for node in _classes(root, language):
+        excluded.append((t.char(node.start_byte), t.char(node.end_byte)))
+        excluded_bytes.append((node.start_byte, node.end_byte))
     # Java/C# programs live in classes; a file whose only top-level code is a package/import
     # preamble has no module span, which the line threshold takes care of.
     starts = line_starts(text)
