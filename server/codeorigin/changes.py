@@ -49,6 +49,25 @@ class UnsafeRepository(ChangeError):
 
 
 @dataclass(frozen=True)
+class Base:
+    """A changed file as it was at the change's base: the repository's top folder, the base
+    commit (a full hash) and the file's path there (relative to `root`, POSIX)."""
+
+    root: Path
+    commit: str
+    path: str
+
+    @property
+    def short(self) -> str:
+        """The base commit as the change's description names it (`merge base 1a2b3c4d5e`)."""
+        return self.commit[:10]
+
+    def text(self) -> str | None:
+        """The file's text at the base, None when git cannot show it."""
+        return _show(self.commit, self.root, self.path)
+
+
+@dataclass(frozen=True)
 class Changes:
     """The files a change touched (absolute, resolved paths) and their changed lines (1-based)."""
 
@@ -56,6 +75,10 @@ class Changes:
     description: str  # "changes against main (merge base 1a2b3c4)", for messages
     # Files and folders of the change left unread (absolute, unresolved paths), with the reason.
     skipped: dict[Path, str] = field(default_factory=dict)
+    # `from_git`: where each changed file that existed at the base was there (its old name when
+    # renamed), so that a scan can tell a finding the change brought from one it found
+    # (`codeorigin.prior`). Empty for a patch (no base) and during a merge.
+    before: dict[Path, Base] = field(default_factory=dict)
 
     def under(self, roots: list[Path]) -> list[Path]:
         """The changed files inside `roots` (files or folders; every file when empty), sorted."""
@@ -253,10 +276,12 @@ def from_git(
     `rev`), renames followed, plus untracked files in a language codeorigin reads (the extension
     `mapping` too) outside the folders a scan leaves out; during a merge, against HEAD, only the
     lines that differ from both parents. Raises `ChangeError`. An untracked file over
-    `max_bytes` is not read: the scan says it is too large."""
+    `max_bytes` is not read: the scan says it is too large. `before` names where each modified
+    or renamed file was at the base (none during a merge: what the base is there is unclear)."""
     root = repository_root(cwd or Path.cwd())
     base, description = _base(rev, root)
-    lines, skipped = _changed(_diff(root, base, mapping), root, mapping)
+    files = _diff(root, base, mapping)
+    lines, skipped = _changed(files, root, mapping)
     merging = _merge_heads(root) if rev in (None, "HEAD", "@") else []
     for head in merging:  # what the person wrote while merging, not what either side brought
         theirs, _ = _changed(_diff(root, head, mapping), root, mapping)
@@ -269,7 +294,25 @@ def from_git(
     lines = {p: _as_spans_count(p, added, max_bytes) for p, added in lines.items() if added}
     _add_untracked(root, lines, skipped, mapping, max_bytes)
     lines = {p: added for p, added in lines.items() if added}
-    return Changes(lines, description, skipped)
+    before = {} if merging else _before(files, root, base, lines)
+    return Changes(lines, description, skipped, before)
+
+
+def _before(
+    files: list[diffs.FileDiff], root: Path, base: str, lines: dict[Path, frozenset[int]]
+) -> dict[Path, Base]:
+    """Where each changed file of `lines` that the base holds was there (`Changes.before`): a
+    modified or renamed file, not an added one. The base is named by its commit hash: `HEAD`
+    moves, and `_show` keeps a file's text by commit."""
+    old = {(root / f.path).resolve(): f.old_path for f in files if f.path and f.old_path}
+    old = {p: name for p, name in old.items() if p in lines}
+    if not old:
+        return {}
+    try:
+        commit = _git(["rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}"], root)
+    except ChangeError:  # not expected: `_base` verified it
+        return {}
+    return {p: Base(root, commit.strip(), name) for p, name in old.items()}
 
 
 def _as_spans_count(path: Path, lines: frozenset[int], max_bytes: int | None) -> frozenset[int]:

@@ -269,6 +269,7 @@ def run_scan(args: argparse.Namespace) -> int:
         steps=args.steps,
         changed=changed.lines if changed is not None else None,
         changed_skipped=changed.skipped if changed is not None else {},
+        before=changed.before if changed is not None else {},
     )
     try:
         report, missing = _scanned(args, model, options, attributor)

@@ -19,19 +19,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
-    from codeorigin.changes import Changes
+    from codeorigin.changes import Base, Changes
 
 _HEAD = "\0head"  # `--diff` without REV
 
 
 class Found(NamedTuple):
     """What `--diff`/`--diff-file` name: the changed lines per file (resolved paths, 1-based
-    lines), a description of the change, and the files of the change under the PATHs given that
-    cannot be read, with why (listed as skipped in the report)."""
+    lines), a description of the change, the files of the change under the PATHs given that
+    cannot be read, with why (listed as skipped in the report), and where the changed files were
+    at the base (`Changes.before`: `--diff` only, a patch has no base)."""
 
     lines: dict[Path, frozenset[int]]
     description: str
     skipped: dict[Path, str]
+    before: dict[Path, Base]
 
 
 def add_arguments(scan: argparse.ArgumentParser) -> None:
@@ -88,8 +90,8 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     subs = _submodules(skipped)
     if subs:  # the description says it too, beside the submodules' skipped lines
         return Found(found.lines, f"{found.description}; not following the changes inside {subs}",
-                     skipped)  # fmt: skip
-    return Found(found.lines, found.description, skipped)
+                     skipped, found.before)  # fmt: skip
+    return Found(found.lines, found.description, skipped, found.before)
 
 
 def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int | None) -> Changes:

@@ -5,7 +5,9 @@ go to stderr as `codeorigin scan: ...`."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,7 +106,7 @@ def write_output(file: Path, text: str, mode: str = "w") -> bool:
 def rendered(args: argparse.Namespace, report: ScanReport) -> str:
     """The report in `--format` (explanations only with `--explain` or in markdown: those
     computed for `--summary` alone stay out of it)."""
-    from codeorigin.report import render_json, render_text, without_explanations
+    from codeorigin.report import render_json, render_text
     from codeorigin.review import render_codeclimate, render_markdown
     from codeorigin.sarif import render_sarif
 
@@ -127,10 +129,38 @@ def from_repository_root(report: ScanReport) -> ScanReport:
     """Paths from the top of the git repository the scan ran in, as GitHub code scanning and
     GitLab's code quality read them (not from the folder it ran in); outside git, as they are."""
     from codeorigin.changes import ChangeError, repository_root
-    from codeorigin.report import rooted
 
     try:
         root = repository_root(Path.cwd())
     except ChangeError:
         return report
     return rooted(report, root, Path.cwd())
+
+
+def without_explanations(report: ScanReport) -> ScanReport:
+    """The report with no span's explanation (they were computed for another output)."""
+    files = tuple(
+        replace(f, spans=tuple(replace(s, explanation=None) for s in f.spans)) for f in report.files
+    )
+    return replace(report, files=files)
+
+
+def rooted(report: ScanReport, root: Path, cwd: Path) -> ScanReport:
+    """The report with each file's path relative to `root`, a repository's top folder, as code
+    scanning (SARIF) and GitLab's code quality read them, wherever the scan ran from. A path
+    outside `root`, or one that names no file here (a `--repos` entry), stays as it is."""
+    files = []
+    for f in report.files:
+        full = Path(f.path) if Path(f.path).is_absolute() else cwd / f.path
+        try:
+            exists = full.exists()
+        except OSError:
+            exists = False
+        if exists:
+            full = Path(os.path.realpath(full.parent)) / full.name  # the file's own name kept
+            try:
+                f = replace(f, path=full.relative_to(root).as_posix())
+            except ValueError:
+                pass
+        files.append(f)
+    return replace(report, files=tuple(files))

@@ -2,17 +2,16 @@
 `codeorigin.sarif`).
 
 The JSON shape is a public contract (README, tests): keep it stable. Extensions are keys that appear
-only when they apply (`segments` on module spans, `suppressed`, `baseline`, `explanation`); the
-documented keys never change.
+only when they apply (`segments` on module spans, `suppressed`, `baseline`, `known_before`,
+`explanation`); the documented keys never change.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,15 @@ class Explained:
 
 
 @dataclass(frozen=True)
+class KnownBefore:
+    """A span `scan --diff` found flagged before the change (`codeorigin.prior`): the base commit
+    (short) and the probability its version there got."""
+
+    base: str
+    probability: float
+
+
+@dataclass(frozen=True)
 class SpanReport:
     name: str
     kind: str
@@ -57,6 +65,7 @@ class SpanReport:
     text_hash: str = ""  # hash of the normalised text (baselines); not in the JSON
     changed_lines: int | None = None  # `scan --diff`: how many of its lines the change touched
     reason: str | None = None  # why a `not_judged` span is not judged (its language)
+    known_before: KnownBefore | None = None  # `scan --diff`: flagged at the base: not reported
 
     @property
     def n_lines(self) -> int:
@@ -66,8 +75,9 @@ class SpanReport:
 
     @property
     def reported(self) -> bool:
-        """`llm` or `uncertain`, neither suppressed nor in the baseline."""
-        return self.verdict in REPORTED and self.suppressed is None and not self.baseline
+        """`llm` or `uncertain`, neither suppressed, in the baseline nor flagged before."""
+        set_aside = self.suppressed is not None or self.baseline or self.known_before is not None
+        return self.verdict in REPORTED and not set_aside
 
     @property
     def flagged(self) -> bool:
@@ -190,6 +200,11 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         out["suppressed"] = s.suppressed
     if s.baseline:
         out["baseline"] = True
+    if s.known_before is not None:
+        out["known_before"] = {
+            "base": s.known_before.base,
+            "probability": rounded(s.known_before.probability),
+        }
     if s.reason is not None:
         out["reason"] = s.reason
     if s.changed_lines is not None:
@@ -301,9 +316,10 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
             p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
-            mark = f" ({status(s)})" if status(s) else ""
-            if s.changed_lines is not None:
-                mark += f" ({s.changed_lines} of {s.n_lines} lines changed)"
+            notes = [status(s)] if status(s) else []
+            if s.changed_lines is not None:  # what `--diff` lists every span for comes first
+                notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")
+            mark = f" ({'; '.join(notes)})" if notes else ""
             lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
@@ -328,19 +344,23 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
 
 
 def status(s: SpanReport) -> str:
-    """What a span's verdict leaves unsaid: suppressed (and why), in the baseline, or why its
-    language is not judged; "" for none."""
+    """What a span's verdict leaves unsaid: suppressed (and why), in the baseline, flagged before
+    the change (its base and score there), or why its language is not judged; "" for none."""
     if s.suppressed is not None:
         return f"suppressed{': ' + s.suppressed if s.suppressed else ''}"
     if s.baseline:
         return "in the baseline"
+    if s.known_before is not None:
+        k = s.known_before
+        return f"flagged before the change, base {k.base}: {percent(k.probability)}"
     return s.reason or ""
 
 
 def set_aside(report: ScanReport) -> list[str]:
     """The summary's counts of what a scan did not report: `2 suppressed`, `5 in the baseline`,
-    `1 file or folder skipped`. Suppressed counts the findings a comment hid (`llm` or
-    `uncertain`, as SARIF's `leftOut`), not a span it marks that would not be reported anyway."""
+    `1 flagged before the change`, `1 file or folder skipped`. Suppressed counts the findings a
+    comment hid (`llm` or `uncertain`, as SARIF's `leftOut`), not a span it marks that would not
+    be reported anyway."""
     suppressed = sum(
         1
         for f in report.files
@@ -348,12 +368,14 @@ def set_aside(report: ScanReport) -> list[str]:
         if s.suppressed is not None and s.verdict in REPORTED
     )
     known = sum(1 for f in report.files for s in f.spans if s.baseline)
+    before = sum(1 for f in report.files for s in f.spans if s.known_before is not None)
     skipped = sum(1 for f in report.files if f.error)
     return [
         f"{n} {what}"
         for n, what in (
             (suppressed, "suppressed"),
             (known, "in the baseline"),
+            (before, "flagged before the change"),
             (skipped, "file or folder skipped" if skipped == 1 else "files or folders skipped"),
         )
         if n
@@ -407,11 +429,7 @@ def nothing_scored(report: ScanReport, reasons: str = "above") -> str:
 def unpooled(report: ScanReport) -> str:
     """Why a change's verdict pooled no span: what its spans were instead (too short, in the
     baseline, ...), or that it adds or edits no line of a file codeorigin reads."""
-    why = Counter(
-        "suppressed" if s.suppressed is not None else "baseline" if s.baseline else s.verdict
-        for f in report.files
-        for s in f.spans
-    )
+    why = Counter(set_aside_as(s) or s.verdict for f in report.files for s in f.spans)
     if why:
         return _counted(why)
     if report.scored_files:
@@ -419,6 +437,14 @@ def unpooled(report: ScanReport) -> str:
     if report.files:  # a FIFO, a link loop, a submodule of the change
         return "every file of it listed was skipped, each with its reason"
     return _NO_CHANGED_FILE
+
+
+def set_aside_as(s: SpanReport) -> str:
+    """Why a span is set aside (not reported, not pooled): `suppressed`, `baseline`, `before`
+    (flagged before the change), or "" when it is not."""
+    if s.suppressed is not None:
+        return "suppressed"
+    return "baseline" if s.baseline else "before" if s.known_before is not None else ""
 
 
 def _counted(why: Counter[str]) -> str:
@@ -440,6 +466,7 @@ _UNSCORED = {
     "not_judged": "in a language the model does not judge",
     "suppressed": "suppressed (`codeorigin: ignore`)",
     "baseline": "in the baseline",
+    "before": "already flagged at the change's base",
 }
 
 
@@ -462,35 +489,6 @@ def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:
             data = (key + (f"\0{n}" if n else "")).encode("utf-8", "surrogateescape")
             out[(i, j)] = hashlib.sha256(data).hexdigest()
     return out
-
-
-def without_explanations(report: ScanReport) -> ScanReport:
-    """The report with no span's explanation (they were computed for another output)."""
-    files = tuple(
-        replace(f, spans=tuple(replace(s, explanation=None) for s in f.spans)) for f in report.files
-    )
-    return replace(report, files=files)
-
-
-def rooted(report: ScanReport, root: Path, cwd: Path) -> ScanReport:
-    """The report with each file's path relative to `root`, a repository's top folder, as code
-    scanning (SARIF) and GitLab's code quality read them, wherever the scan ran from. A path
-    outside `root`, or one that names no file here (a `--repos` entry), stays as it is."""
-    files = []
-    for f in report.files:
-        full = Path(f.path) if Path(f.path).is_absolute() else cwd / f.path
-        try:
-            exists = full.exists()
-        except OSError:
-            exists = False
-        if exists:
-            full = Path(os.path.realpath(full.parent)) / full.name  # the file's own name kept
-            try:
-                f = replace(f, path=full.relative_to(root).as_posix())
-            except ValueError:
-                pass
-        files.append(f)
-    return replace(report, files=tuple(files))
 
 
 def _same_file(a: Path, b: str) -> bool:

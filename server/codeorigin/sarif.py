@@ -2,8 +2,9 @@
 possibly LLM-generated), a result per reported span with its changed lines and explanation, and
 the change's verdict in the run's properties. Code scanning in GitHub and GitLab reads it.
 
-Spans a `codeorigin: ignore` comment suppresses and spans the baseline knows are no results:
-GitHub code scanning ignores SARIF's `suppressions` and would open an alert. The run says how many
+Spans a `codeorigin: ignore` comment suppresses, spans the baseline knows and, for `scan --diff`,
+spans flagged before the change (at its base: `codeorigin.prior`) are no results: GitHub code
+scanning ignores SARIF's `suppressions` and would open an alert. The run says how many
 it left out (`properties.leftOut` and a `note` notification), and names the languages the model
 does not judge with their files. A skipped file is a `note` when skipped on purpose (generated,
 vendored), a `warning` when it could not be read as code, an `error` when it does not exist.
@@ -29,6 +30,7 @@ from codeorigin.report import (
     not_judged_files,
     repository_summaries,
     rounded,
+    set_aside_as,
 )
 
 _LEVELS = {"llm": "warning", "uncertain": "note"}
@@ -131,7 +133,7 @@ def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
 def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[str, Any]:
     """The run's properties: the model, its threshold(s), the repositories' summaries, the change's
     verdict, how many findings were left out of the results and why (`leftOut`: `suppressed`,
-    `baseline`) and the languages not judged with their files (`notJudged`)."""
+    `baseline`, `before`) and the languages not judged with their files (`notJudged`)."""
     properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
     if report.language_thresholds:
         properties["thresholds_by_language"] = dict(report.language_thresholds)
@@ -193,12 +195,14 @@ _LEFT_OUT = {  # what the findings are, and why they are no results
         " (GitHub code scanning does not honour SARIF's `suppressions`)",
     ),
     "baseline": ("known from the baseline", ""),
+    "before": ("already flagged at the change's base", ""),
 }
 
 
 def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
     """SARIF 2.1.0: one result per flagged span (and per uncertain span, as a note) that is
-    neither suppressed nor known from the baseline; those are counted in the run's `leftOut`."""
+    neither suppressed, known from the baseline nor flagged before the change; those are counted
+    in the run's `leftOut`."""
     results: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
     identity = fingerprints(report)
@@ -209,8 +213,8 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
         for j, s in enumerate(f.spans):
             if s.verdict not in _LEVELS or (s.verdict == "uncertain" and not include_uncertain):
                 continue
-            if s.suppressed is not None or s.baseline:  # only what is new and not suppressed
-                left_out["suppressed" if s.suppressed is not None else "baseline"] += 1
+            if set_aside_as(s):  # only what is new and not suppressed
+                left_out[set_aside_as(s)] += 1
                 continue
             results.append(_sarif_result(uri(f.path), s, identity[(i, j)]))
     # A path that was named and does not exist fails the scan (exit 2); a file skipped for what

@@ -4,8 +4,9 @@ A scan walks the paths (`files.walk`), reads each file, decides its language (a 
 content, a user's extension mapping first), skips generated files (`core.generated`) and scores the
 rest in chunks: the spans of many files go to the model together, sorted by length into batches, so
 short spans of one file share batches with those of the next. Each span is then marked when a
-`codeorigin: ignore` comment suppresses it or the baseline knows it, and, with `explain`, flagged
-spans get their Integrated Gradients explanation.
+`codeorigin: ignore` comment suppresses it or the baseline knows it (for `scan --diff`, or when it
+was flagged before the change: `codeorigin.prior`), and, with `explain`, flagged spans get their
+Integrated Gradients explanation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeorigin import explanation
+from codeorigin import explanation, prior
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
@@ -28,6 +29,7 @@ from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read
 from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
+    from codeorigin.changes import Base
     from codeorigin.model.attributor import Attribution, Attributor
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,9 @@ class ScanOptions:
     changed: dict[Path, frozenset[int]] | None = None
     # ...and the files of the change it cannot read (a FIFO, a link loop, a submodule), with why.
     changed_skipped: dict[Path, str] = field(default_factory=dict)
+    # ...and where each changed file was at the change's base (`Changes.before`, resolved paths):
+    # a span flagged there already is not the change's (`codeorigin.prior`). Empty: no base.
+    before: dict[Path, Base] = field(default_factory=dict)
 
 
 @dataclass
@@ -223,21 +228,13 @@ def score_chunk(
             files.append(item)
             continue
         results, whole = next(analyses)
-        spans: list[SpanReport] = []
-        for result in results:
-            # The baseline is keyed by the reported path (`findings`): a `--repos` clone's
-            # files by their repository's name, not the temporary folder they were read from.
-            report = span_report(result, item.text, Path(item.candidate.display), options)
-            if options.changed is not None:
-                runs = report.segments or ((report.start_line, report.end_line),)
-                touched = diffs.touched(runs, changed_lines(item, options))
-                report = replace(report, changed_lines=touched)
+        spans = list(_span_reports(engine, item, results, options))
+        for k, (report, result) in enumerate(zip(spans, results)):
             if flagged is not None and report.flagged:
-                flagged.append(Pending(len(files), len(spans), item.text, result))
+                flagged.append(Pending(len(files), k, item.text, result))
             elif attributor is not None and report.flagged:
                 why = explain_span(attributor, item.text, result, options)
-                report = replace(report, explanation=why)
-            spans.append(report)
+                spans[k] = replace(report, explanation=why)
         files.append(
             FileReport(
                 item.candidate.display,
@@ -248,6 +245,26 @@ def score_chunk(
             )
         )
     return files
+
+
+def _span_reports(
+    engine: Engine, item: Read, results: list[SpanResult], options: ScanOptions
+) -> tuple[SpanReport, ...]:
+    """The reports of a read file's spans, in order; for `scan --diff`, with how many of their
+    lines the change touched and, when the change has a base, whether it was flagged there
+    (`prior.marked`: such a span is not reported, so it is not explained either)."""
+    # The baseline is keyed by the reported path (`findings`): a `--repos` clone's files by their
+    # repository's name, not the temporary folder they were read from.
+    spans = [span_report(r, item.text, Path(item.candidate.display), options) for r in results]
+    if options.changed is None:
+        return tuple(spans)
+    lines = changed_lines(item, options)
+    spans = [
+        replace(s, changed_lines=diffs.touched(s.segments or ((s.start_line, s.end_line),), lines))
+        for s in spans
+    ]
+    base = options.before.get(item.candidate.path.resolve())
+    return prior.marked(engine, spans, base, item.language, options.engine)
 
 
 def changed_lines(item: Read, options: ScanOptions) -> frozenset[int]:
@@ -388,8 +405,8 @@ def pooled_spans(report: ScanReport, engine: Engine, options: ScanOptions) -> li
 
 
 def judged_spans(report: ScanReport) -> list[SpanReport]:
-    """The spans a change's verdict pools: those scored and neither too short, suppressed nor
-    known from the baseline."""
+    """The spans a change's verdict pools: those scored and neither too short, suppressed, known
+    from the baseline nor flagged before the change (`prior`)."""
     return [
         s
         for f in report.files
@@ -398,6 +415,7 @@ def judged_spans(report: ScanReport) -> list[SpanReport]:
         and s.verdict in ("llm", "uncertain", "human")
         and s.suppressed is None
         and not s.baseline
+        and s.known_before is None
     ]
 
 
@@ -469,7 +487,9 @@ def explain_span(
 
 def findings(report: ScanReport, root: Path) -> list[Finding]:
     """The `llm` and `uncertain` spans of a scan that no comment suppresses, as baseline findings
-    with paths relative to `root`."""
+    with paths relative to `root`. Those known from the baseline or flagged before the change are
+    recorded too: they are findings of the code as it is, which a scan of the whole tree with
+    that baseline (no change, so no base to know them by) must know as well."""
     return [
         Finding(relative(root, Path(f.path)), s.name, s.text_hash, s.verdict, s.probability)
         for f in report.files

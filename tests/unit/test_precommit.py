@@ -102,7 +102,7 @@ def test_try_repo_judges_exactly_the_staged_functions(
     out = res.stdout
     assert "- hook id: codeorigin" in out, out + res.stderr
     assert "Change against HEAD: " in out
-    assert "function keep (1 of 7 lines changed)" in out
+    assert "function keep (1 of 7 lines changed; flagged before the change, base " in out
     assert "function fresh (8 of 8 lines changed)" in out
     assert "load" not in out and "other.py" not in out and "unstaged" not in out
 
@@ -114,11 +114,13 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     config = staged / ".pre-commit-config.yaml"
     write_baseline(staged, tiny_model_dir, "other.py")  # other.py is unchanged: an empty baseline
     # The README's arguments with threshold 0: both functions are flagged, --exit-zero passes.
+    # `keep` (one line of seven edited) was flagged at HEAD already: not the change's (`prior`).
     config.write_text(readme_config(tiny_model_dir, "--threshold", "0"))
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Passed" in res.stdout
-    assert "2 of 2 spans flagged as likely LLM-generated in 1 file " in res.stdout
+    assert "1 of 2 spans flagged as likely LLM-generated in 1 file " in res.stdout
+    assert "; 1 flagged before the change" in res.stdout
     # Without --exit-zero a flagged function stops the commit.
     config.write_text(readme_config(tiny_model_dir, "--threshold", "0", drop="--exit-zero"))
     res = pre_commit(staged, home, "run", "--verbose")
@@ -157,7 +159,9 @@ def test_a_staged_file_named_like_an_option_is_judged(
     )
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 1, res.stdout + res.stderr  # threshold 0: flagged, commit stopped
-    assert "3 of 3 spans flagged as likely LLM-generated in 2 files " in res.stdout
+    # `keep` (one line of seven edited) was flagged at HEAD already: not the change's (`prior`).
+    assert "2 of 3 spans flagged as likely LLM-generated in 2 files " in res.stdout
+    assert "; 1 flagged before the change" in res.stdout
     # The command the hook runs, by hand.
     res = subprocess.run(
         [sys.executable, "-m", "codeorigin", "scan", "--diff", "HEAD", "--exit-zero", "--model",
@@ -246,7 +250,7 @@ def test_the_hook_runs_at_commit_and_the_readme_pre_push_config_judges_the_push(
                               capture_output=True, text=True, timeout=600)  # fmt: skip
         said = push.stdout + push.stderr
         assert (push.returncode != 0) == blocked, said
-        assert "function keep (1 of 7 lines changed)" in said
+        assert "function keep (1 of 7 lines changed; flagged before the change, base " in said
         assert "function fresh (8 of 8 lines changed)" in said and "load" not in said
 
 
@@ -262,7 +266,7 @@ def test_pre_commit_run_from_ref_to_ref_judges_the_commits_in_between(
     res = pre_commit(staged, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
                      "--from-ref", "main", "--to-ref", "HEAD", model=tiny_model_dir)  # fmt: skip
     out = res.stdout + res.stderr
-    assert "function keep (1 of 7 lines changed)" in out, out
+    assert "function keep (1 of 7 lines changed; flagged before the change, base " in out, out
     assert "function fresh (8 of 8 lines changed)" in out and "load" not in out
     env = {**os.environ, "PRE_COMMIT_FROM_REF": "main", "PRE_COMMIT_TO_REF": "main"}
     other = subprocess.run(

@@ -38,7 +38,9 @@ def test_markdown_summary_of_a_change(tmp_path: Path, tiny_ig_model_dir: Path) -
     lines = text.splitlines()
     assert lines[0] == "## codeorigin"
     assert lines[2].startswith("**Change against main (merge base ")
-    assert "3 flagged and 0 uncertain of 3 judged spans in 1 file " in text
+    # `keep`, one line edited and flagged on main, is known before the change: in the folded table.
+    assert "2 flagged and 0 uncertain of 3 judged spans in 1 file " in text
+    assert "; 1 flagged before the change." in text
     rows = [line for line in lines if line.startswith("| `app.py:")]
     by_name = {row.split("|")[2].strip(): row for row in rows}
     assert set(by_name) == {"`keep`", "`fresh`", "`planted`"}
@@ -123,12 +125,13 @@ def test_markdown_says_which_languages_the_shipped_model_does_not_judge(tmp_path
 
 def test_the_folded_spans_are_counted_in_words(tmp_path: Path, tiny_model_dir: Path) -> None:
     """The folded table of the change's other judged spans: "1 other judged span", "2 judged
-    spans" (suppressed spans are judged but not reported: they land there)."""
+    spans" (suppressed spans are judged but not reported: they land there, as `keep`, one line
+    edited and flagged on main, known before the change, does)."""
     repo = make_repo(tmp_path)  # the branch adds `fresh` and edits `keep`
     app = (repo / "app.py").read_text()
     ignore = "# codeorigin: ignore\n"
     for text, summary in (
-        (app.replace("def fresh", ignore + "def fresh"), "The 1 other judged span the change"),
+        (app.replace("def keep", ignore + "def keep"), "The 1 other judged span the change"),
         (app.replace("def fresh", ignore + "def fresh").replace("def keep", ignore + "def keep"),
          "The 2 judged spans the change"),
     ):  # fmt: skip

@@ -41,7 +41,10 @@ def test_diff_against_a_branch_judges_exactly_the_added_and_the_edited_function(
     assert fresh["changed_lines"] == fresh["end_line"] - fresh["start_line"] + 1
     assert [f["path"] for f in data["files"]] == ["app.py"]
     assert next(iter(data)) == "change"
-    assert data["change"]["spans"] == 2 and data["change"]["verdict"] == "llm"
+    # `keep`, one line of seven edited, was flagged on main: known before the change, it is not
+    # pooled (tests/unit/test_known_before.py).
+    assert "known_before" in spans["app.py::keep"] and "known_before" not in fresh
+    assert data["change"]["spans"] == 1 and data["change"]["verdict"] == "llm"
     assert 0.0 <= data["change"]["probability"] <= 1.0
 
 
@@ -52,8 +55,9 @@ def test_text_shows_the_change_first_and_never_names_a_file_outside_it(
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].startswith("Change against main (merge base ")
-    assert "(probability of LLM authorship " in lines[0] and "pooled over 2 judged spans)" in lines[0]
-    assert any("function keep (1 of 7 lines changed)" in line for line in lines)
+    assert "(probability of LLM authorship " in lines[0] and "pooled over 1 judged span)" in lines[0]
+    keep = "function keep (1 of 7 lines changed; flagged before the change, base "  # not pooled
+    assert any(keep in line for line in lines)
     assert any("function fresh (8 of 8 lines changed)" in line for line in lines)
     assert "other.py" not in res.stdout and "load" not in res.stdout
 
@@ -105,8 +109,12 @@ def test_diff_file_and_stdin_judge_what_git_diff_does(repo: Path, tiny_model_dir
         [sys.executable, "-m", "codeorigin", "scan", "--diff-file", "-", *args],
         input=patch.read_text(), capture_output=True, text=True, cwd=repo, check=False,
     )  # fmt: skip
+    # Only `--diff` knows a base: there `keep` (one line edited, flagged on main) is known before
+    # the change and not pooled; a patch has none (tests/unit/test_known_before.py).
+    assert judged(from_git)["app.py::keep"].pop("known_before")
     assert judged(from_file) == judged(from_git) == judged(json.loads(stdin.stdout))
-    assert from_file["change"]["probability"] == from_git["change"]["probability"]
+    assert from_file["change"]["probability"] == json.loads(stdin.stdout)["change"]["probability"]
+    assert from_file["change"]["spans"] == 2 and from_git["change"]["spans"] == 1
 
 
 def test_sarif_carries_the_changed_lines_and_the_change(repo: Path, tiny_model_dir: Path) -> None:
@@ -114,9 +122,10 @@ def test_sarif_carries_the_changed_lines_and_the_change(repo: Path, tiny_model_d
                str(tiny_model_dir), cwd=repo)  # fmt: skip
     run = json.loads(res.stdout)["runs"][0]
     by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in run["results"]}
-    assert set(by_name) == {"keep", "fresh"}
-    assert by_name["keep"]["properties"]["changedLines"] == 1
-    assert run["properties"]["change"]["spans"] == 2
+    # `keep`, one line edited and flagged on main, is known before the change: no result.
+    assert set(by_name) == {"fresh"} and run["properties"]["leftOut"] == {"before": 1}
+    assert by_name["fresh"]["properties"]["changedLines"] == 8
+    assert run["properties"]["change"]["spans"] == 1
 
 
 @pytest.mark.parametrize(

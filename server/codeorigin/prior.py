@@ -1,0 +1,93 @@
+"""Findings known before a change: `scan --diff REV` blames a change for what it brings, not for
+the functions it touches that were already flagged at its base.
+
+A baseline keys a finding by the hash of the function's text, which any edit changes: a one-line
+fix inside a function flagged on main would fail the pull request as if the change had written
+it. So a span the change reports (`llm` or `uncertain`, neither suppressed nor in the baseline)
+is *known before the change* when
+
+1. the change touched at most half of its lines (more, and the function is the change's own);
+2. the file existed at the base (under its old name when renamed) and its version there holds a
+   span of the same name and kind (the one starting nearest when several);
+3. that base span, scored by the same engine with the same options (so the thresholds of the
+   same language), got a verdict at least as strong and no `codeorigin: ignore` comment hid it:
+   `llm` at the base covers `llm` and `uncertain` now, `uncertain` covers `uncertain` only.
+
+Such a span is set aside as a baseline finding is (`SpanReport.reported` is false): not listed as
+a finding, no SARIF result, not counted toward the exit status, not pooled into the change's
+verdict. Only `from_git` knows a base (`Changes.before`): a patch (`--diff-file`) has none, and
+during a merge nothing is marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from codeorigin.core import languages
+from codeorigin.core.resync import find_spans
+from codeorigin.core.spans import Span, line_starts
+from codeorigin.engine import Engine, VerdictRules, span_lines
+from codeorigin.report import KnownBefore, SpanReport
+
+if TYPE_CHECKING:
+    from codeorigin.changes import Base
+
+# The verdicts at the base that cover a verdict now: a span flagged `llm` before the change
+# covers one now `llm` or `uncertain`; one `uncertain` then covers only `uncertain`, so a
+# function the change pushes over the threshold is reported.
+COVERS: dict[str, tuple[str, ...]] = {"llm": ("llm", "uncertain"), "uncertain": ("uncertain",)}
+
+
+def may_be_known(s: SpanReport) -> bool:
+    """Whether a span of a change is one the base may know: reported, and at most half of its
+    lines touched by the change."""
+    return s.reported and s.changed_lines is not None and s.changed_lines * 2 <= s.n_lines
+
+
+def marked(
+    engine: Engine,
+    spans: Sequence[SpanReport],
+    base: Base | None,
+    language: str,
+    rules: VerdictRules,
+) -> tuple[SpanReport, ...]:
+    """`spans` (one file's, from a `scan --diff`), those known before the change carrying their
+    `known_before`; as they are when the file has no `base` or git cannot show it there. The
+    base spans that may cover one are scored together, through the engine's cache."""
+    wanted = [i for i, s in enumerate(spans) if may_be_known(s)]
+    if base is None or not wanted:
+        return tuple(spans)
+    text = base.text()
+    canonical = languages.canonical(language)
+    if text is None or canonical is None:
+        return tuple(spans)
+    text = text.removeprefix("\ufeff")  # as `files.read_text` reads the file now
+    at_base = find_spans(text, canonical, min_lines=rules.min_lines)
+    starts = line_starts(text)
+    pairs = {i: m for i in wanted if (m := _match(spans[i], at_base, text, starts)) is not None}
+    if not pairs:
+        return tuple(spans)
+    lines = frozenset(
+        n for m in pairs.values() for a, b in span_lines(m, text, starts) for n in range(a, b + 1)
+    )
+    [(results, _)] = engine.analyze_many([(text, language)], rules, only=[lines])
+    by_span = {(r.span.start, r.span.name, r.span.kind): r for r in results}
+    out = list(spans)
+    for i, m in pairs.items():
+        r = by_span.get((m.start, m.name, m.kind))
+        if r is None or r.suppressed is not None or r.probability is None:
+            continue  # not scored at the base, or a comment hid it there: not flagged then
+        if spans[i].verdict in COVERS.get(r.verdict, ()):
+            out[i] = replace(spans[i], known_before=KnownBefore(base.short, r.probability))
+    return tuple(out)
+
+
+def _match(s: SpanReport, at_base: list[Span], text: str, starts: list[int]) -> Span | None:
+    """The span of the base's version with the name and kind of `s` that starts nearest to it
+    (by line: the change moved it little, or not at all), or None."""
+    same = [b for b in at_base if b.name == s.name and b.kind == s.kind]
+    if not same:
+        return None
+    return min(same, key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))
