@@ -53,3 +53,42 @@ JAVA_STACK = """class Stack {
   }
 }
 """
+
+
+# Two small functions a diff adds beside each other (the `--diff` and `--diff-file` tests).
+BODY = """def base(a):
+    b = a + 1
+    c = b * 2
+    return c + a
+"""
+ADDED = """
+
+def added(x):
+    y = x * 3
+    z = y - 1
+    return z + y
+"""
+
+# Three functions, the last a method (the syntax-error tests break the first one).
+THREE_FUNCTIONS = """\
+def first(values):
+    total = 0
+    for v in values:
+        total += v
+    return total
+
+
+def second(items, key):
+    result = {}
+    for item in items:
+        result.setdefault(item[key], []).append(item)
+    return result
+
+
+class Counter:
+    def third(self, text):
+        counts = {}
+        for w in text.split():
+            counts[w] = counts.get(w, 0) + 1
+        return counts
+"""

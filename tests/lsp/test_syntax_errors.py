@@ -6,28 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.lsp_client import Start, uri_in
-
-DOC = """\
-def first(values):
-    total = 0
-    for v in values:
-        total += v
-    return total
-
-
-def second(items, key):
-    result = {}
-    for item in items:
-        result.setdefault(item[key], []).append(item)
-    return result
-
-
-def third(text):
-    counts = {}
-    for w in text.split():
-        counts[w] = counts.get(w, 0) + 1
-    return counts
-"""
+from helpers.samples import THREE_FUNCTIONS as DOC
 
 
 async def test_typing_an_open_bracket_keeps_the_verdicts_of_the_functions_after_it(
@@ -38,13 +17,13 @@ async def test_typing_an_open_bracket_keeps_the_verdicts_of_the_functions_after_
     client.open(uri, DOC)
     before = await client.published_for(uri, version=1)
     where = {d.data["name"]: d.range.start.line for d in before.diagnostics}
-    assert where == {"first": 0, "second": 7, "third": 14}
+    assert where == {"first": 0, "second": 7, "third": 15}
 
     client.edit(uri, 2, (1, 12), (1, 12), "(")  # `total = (0`, the bracket not closed yet
     after = await client.published_for(uri, version=2)
     names = {d.data["name"]: d.range.start.line for d in after.diagnostics}
     assert "<module>" not in names
-    assert names["second"] == 7 and names["third"] == 14
+    assert names["second"] == 7 and names["third"] == 15
     assert [d.data["probability"] for d in after.diagnostics if d.data["name"] != "first"] == [
         d.data["probability"] for d in before.diagnostics if d.data["name"] != "first"
     ]

@@ -21,19 +21,8 @@ import pytest
 
 from helpers.cli import scan, unprivileged
 from helpers.gitrepo import OTHER, git, init_repo, make_repo
+from helpers.samples import ADDED, BODY
 
-BODY = """def base(a):
-    b = a + 1
-    c = b * 2
-    return c + a
-"""
-ADDED = """
-
-def added(x):
-    y = x * 3
-    z = y - 1
-    return z + y
-"""
 # Names git writes quoted, with C escapes: non-ASCII bytes in octal, a quote, a tab, a newline,
 # a backslash, and bytes that are not UTF-8 (Linux keeps any byte in a name).
 QUOTED = ["ünï.py", 'we"ird.py', "tab\tname.py", "new\nline.py", "back\\slash.py", "sp ace.py"]

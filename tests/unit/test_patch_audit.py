@@ -22,19 +22,7 @@ import pytest
 
 from helpers.cli import scan
 from helpers.gitrepo import APP, OTHER, git, init_repo, make_repo
-
-BODY = """def base(a):
-    b = a + 1
-    c = b * 2
-    return c + a
-"""
-ADDED = """
-
-def added(x):
-    y = x * 3
-    z = y - 1
-    return z + y
-"""
+from helpers.samples import ADDED, BODY
 
 
 def _run(

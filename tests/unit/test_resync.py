@@ -4,35 +4,10 @@ bracket or brace no longer merges every function after it into one span."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from codeorigin.core import languages
 from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import extract_spans
-
-FUNCTIONS = """\
-def first(values):
-    total = 0
-    for v in values:
-        total += v
-    return total
-
-
-def second(items, key):
-    result = {}
-    for item in items:
-        result.setdefault(item[key], []).append(item)
-    return result
-
-
-class Counter:
-    def third(self, text):
-        counts = {}
-        for w in text.split():
-            counts[w] = counts.get(w, 0) + 1
-        return counts
-"""
+from helpers.samples import THREE_FUNCTIONS as FUNCTIONS
 
 CPP = """\
 #include <vector>
@@ -134,20 +109,3 @@ def test_non_ascii_text_before_the_error_keeps_offsets_exact() -> None:
 )
 def test_code_without_swallowed_functions_keeps_its_spans(text: str) -> None:
     assert find_spans(text, "python") == extract_spans(text, "python")
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.sampled_from(sorted(languages.LANGUAGES)),
-    st.text(alphabet=st.sampled_from(list("def fn(){}:;=>\n\r\t x_éλ😀'\"#/*")), max_size=300),
-)
-def test_finding_spans_again_never_raises_and_stays_inside_the_document(
-    language: str, src: str
-) -> None:
-    spans = find_spans(src, language, min_lines=1)
-    for s in spans:
-        assert 0 <= s.start <= s.name_start <= s.name_end <= len(src)
-        assert s.start < s.end <= len(src)
-        for a, b in s.segments:
-            assert 0 <= a < b <= len(src)
-    assert spans == sorted(spans, key=lambda s: (s.start, s.end))

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codeorigin.core import languages
+from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import extract_spans
 
 CASES = {
@@ -145,11 +146,17 @@ def test_deeply_nested_code_does_not_overflow() -> None:
 def test_span_extraction_never_raises_and_stays_inside_the_document(
     language: str, src: str
 ) -> None:
-    for s in extract_spans(src, language, min_lines=1):
-        assert 0 <= s.start <= s.name_start <= s.name_end <= len(src)
-        assert s.start < s.end <= len(src)
-        for a, b in s.segments:
-            assert 0 <= a < b <= len(src)
+    # The spans found again after a syntax error (`core.resync`) hold the same promises.
+    for found in (
+        extract_spans(src, language, min_lines=1),
+        find_spans(src, language, min_lines=1),
+    ):
+        for s in found:
+            assert 0 <= s.start <= s.name_start <= s.name_end <= len(src)
+            assert s.start < s.end <= len(src)
+            for a, b in s.segments:
+                assert 0 <= a < b <= len(src)
+        assert found == sorted(found, key=lambda s: (s.start, s.end))
 
 
 def test_a_method_is_normalised_like_the_same_function_at_top_level() -> None:
