@@ -8,7 +8,8 @@
 -- $CODEORIGIN_PYTHON, else this checkout's .venv/bin/python, else 'python3' (a Python that cannot
 -- run, or whose server ends before it starts, is named in a warning); vim.g.codeorigin_settings =
 -- { threshold = 0.9 } overrides any setting; the commands :CodeoriginExplain, :CodeoriginRescore and
--- :CodeoriginStatus run the server's own; code lenses, and inlay hints with `inlayHints = true`.
+-- :CodeoriginStatus run the server's own, :CodeoriginRestart starts it again; code lenses, and inlay
+-- hints with `inlayHints = true`.
 
 local found, configs = pcall(require, 'lspconfig.configs')
 if not found then
@@ -41,8 +42,11 @@ end
 
 require('lspconfig').codeorigin.setup({
   on_attach = function(client, buf)
-    codeorigin.on_attach(client, buf, config.init_options)
+    codeorigin.on_attach(client, buf)
   end,
 })
 
-codeorigin.create_commands()
+-- :CodeoriginRestart starts the server as opening a file does, by the buffers' FileType event.
+codeorigin.create_commands(function()
+  codeorigin.start_by_filetype(config.filetypes)
+end)

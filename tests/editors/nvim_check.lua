@@ -12,11 +12,13 @@ local function finish(err)
   vim.cmd('qall!')
 end
 
--- Record window/showMessage from the server.
-local show = vim.lsp.handlers['window/showMessage']
-vim.lsp.handlers['window/showMessage'] = function(e, result, ctx, config)
-  table.insert(out.messages, result and result.message or '')
-  return show(e, result, ctx, config)
+-- Record what is said through vim.notify (the server's window/showMessage too): into out.messages,
+-- then, for the commands, out.notes.
+local said_into = out.messages
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  table.insert(said_into, msg)
+  return notify(msg, level, opts)
 end
 
 local ok = vim.wait(90000, function()
@@ -79,11 +81,7 @@ out.inlay_hints = vim.lsp.inlay_hint.is_enabled({ bufnr = buf })
 
 -- The user commands of codeorigin.lua and lspconfig.lua: what each says through vim.notify.
 out.notes = {}
-local notify = vim.notify
-vim.notify = function(msg, level, opts)
-  table.insert(out.notes, msg)
-  return notify(msg, level, opts)
-end
+said_into = out.notes
 --- Run the command (one that is not defined is said, not an error that leaves nvim waiting) and
 --- wait until a note matches `pattern`.
 local function said(command, pattern)

@@ -6,7 +6,9 @@ $CODEORIGIN_NVIM_LSPCONFIG names a checkout of the real one).
 It opens a Python file, waits for codeorigin's diagnostics (`vim.diagnostic.get`), asks for a hover,
 runs the "Rescore selection" code action and the three commands; the test asserts on what Neovim
 received. Other tests check what each route says when the server cannot start or a setting cannot
-be used (`nvim_said.lua` records it).
+be used (`nvim_said.lua` records it), and play scenarios while the server runs (`nvim_live.lua`:
+a setting changed live, a model that appears, a killed server and :CodeoriginRestart, the messages
+of :CodeoriginExplain and :CodeoriginStatus).
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ def test_settings_that_are_not_names_with_values_are_said_and_the_server_starts(
     """vim.g.codeorigin_settings that is not a table of setting names: a string was a Lua error in
     the user's init.lua (`bad argument #1 to 'pairs'`) and no server; a list item was sent on to
     the client and broke its LspAttach event. Now a warning says what was ignored, and the server
-    starts with the rest (the server itself names a wrong value or an unknown name)."""
+    starts with the rest (the server names a wrong value; an unknown name is said by the route)."""
     lets = {
         "python": json.dumps(sys.executable),
         "settings": settings,
@@ -259,3 +261,167 @@ def test_lspconfig_lua_without_nvim_lspconfig_says_what_it_needs(tmp_path: Path)
     got = _said(tmp_path, ["-u", "NONE", "--cmd", load], lets, _env(tmp_path))
     said = [m for m in got["said"] if "needs nvim-lspconfig" in m]
     assert said and "codeorigin.lua" in said[0], got["said"]
+
+
+def _live(
+    tmp_path: Path, route: str, scenario: str, settings: str, source: str = SOURCE, **lets: str
+) -> dict:
+    """Start nvim by `route` on a Python file with the real server and play `scenario` of
+    `nvim_live.lua`; what it recorded: {steps (each {name, waited_out, diagnostics, lenses,
+    inlay_hints}), said, ...}."""
+    src = tmp_path / "live.py"
+    src.write_text(source)
+    out = tmp_path / "live.json"
+    lets = {
+        "python": json.dumps(sys.executable),
+        "settings": settings,
+        "test_scenario": json.dumps(scenario),
+        "test_out": json.dumps(str(out)),
+        **lets,
+    }
+    cmd = [_nvim(), "--headless", "-i", "NONE", *_lets(**lets), *_route(route), str(src)]
+    cmd += ["-c", f"luafile {HERE / 'nvim_live.lua'}"]
+    proc = subprocess.run(
+        cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=240, cwd=tmp_path
+    )
+    assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stdout}\n{proc.stderr}"
+    got = json.loads(out.read_text())
+    assert got.get("error") is None, got
+    assert src.read_text() == source
+    return got
+
+
+def _steps(got: dict) -> dict[str, dict]:
+    return {s["name"]: s for s in got["steps"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ROUTES)
+def test_lenses_and_inlay_hints_follow_a_setting_changed_while_the_server_runs(
+    route: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The recipe in codeorigin.lua (client.settings, then workspace/didChangeConfiguration): the
+    diagnostics followed, but Neovim (which declares no workspace.codeLens.refreshSupport) kept
+    the old lenses, "(likely human)" above a function flagged "LLM-generated", and lenses with
+    codeorigin disabled; inlayHints = true left Neovim's inlay hints off."""
+    settings = (
+        f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, threshold = 1.0, minTokens = 1,"
+        " minLines = 1, debounceMs = 50 }"
+    )
+    steps = _steps(_live(tmp_path, route, "settings", settings))
+    assert steps["start"]["lenses"] and not steps["start"]["diagnostics"], steps["start"]
+    assert not steps["start"]["inlay_hints"]
+    flagged = steps["threshold 0, lenses"]
+    assert flagged["diagnostics"] and "LLM-generated" in flagged["diagnostics"][0], flagged
+    assert flagged["lenses"] and all("(likely LLM)" in t for t in flagged["lenses"]), flagged
+    disabled = steps["disabled, lenses"]
+    assert not disabled["diagnostics"] and not disabled["lenses"], disabled
+    assert steps["enabled"]["diagnostics"], steps["enabled"]
+    assert steps["inlay hints"]["inlay_hints"] is True
+
+
+@pytest.mark.slow
+def test_lenses_appear_when_rescore_brings_the_model_back(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A model folder that appears after start-up, then :CodeoriginRescore: the diagnostics came,
+    the lenses did not (until an edit)."""
+    later = tmp_path / "model-later"
+    settings = (
+        f"{{ modelPath = {json.dumps(str(later))}, threshold = 0.0, minTokens = 1, minLines = 1,"
+        " debounceMs = 50 }"
+    )
+    lets = {
+        "test_model_src": json.dumps(str(tiny_model_dir)),
+        "test_model_dst": json.dumps(str(later)),
+    }
+    got = _live(tmp_path, "codeorigin.lua", "model_later", settings, **lets)
+    steps = _steps(got)
+    assert not steps["start"]["diagnostics"] and not steps["start"]["lenses"], steps["start"]
+    assert steps["rescored"]["diagnostics"], got
+    assert steps["rescored, lenses"]["lenses"], got
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_unknown_setting_names_are_said_with_the_closest_setting(
+    route: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Names that are not settings were sent on and dropped by the server without a word unless
+    close to a real one (the server cannot tell a typo from another client's key). Now one
+    warning names each, with the setting meant, and the server starts with the rest."""
+    settings = (
+        "{ model = '/no/such/model', lens = false, threshhold = 0.5, uncertain = true,"
+        " zzz = 1, showUncertain = true }"
+    )
+    lets = {
+        "python": json.dumps(sys.executable),
+        "settings": settings,
+        "test_said": "'has no setting'",
+        "test_started": "true",
+    }
+    env = _env(tmp_path, CODEORIGIN_MODEL=str(tiny_model_dir))
+    got = _said(tmp_path, _route(route), lets, env)
+    said = [m for m in got["said"] if "has no setting" in m]
+    assert len(said) == 1, got["said"]
+    message = said[0]
+    for wrong, meant in [
+        ("model", "modelPath"),
+        ("lens", "codeLens"),
+        ("threshhold", "threshold"),
+        ("uncertain", "showUncertain"),
+    ]:
+        assert f"{wrong} (did you mean {meant}?)" in message, message
+    # a name close to none: the settings are listed, from the generated table
+    assert "zzz" in message and "maxFileBytes" in message, message
+    assert "showUncertain (did" not in message and "vim.g.codeorigin_settings" in message
+    assert got["started"], got["said"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_server_killed_after_it_started_is_said_so_and_restarts(
+    route: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """kill -9 (or the out-of-memory killer) of a server that ran: the warning said "If that
+    Python lacks codeorigin, set vim.g.codeorigin_python", advice for a server that never
+    started, and gave no way to start it again. Now it says it stopped and :CodeoriginRestart
+    starts it (also while it runs, without a warning)."""
+    settings = (
+        f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, threshold = 0.0, minTokens = 1,"
+        " minLines = 1, debounceMs = 50 }"
+    )
+    got = _live(tmp_path, route, "killed", settings)
+    assert got["pid"], got
+    stopped = got["stopped"]
+    assert stopped and "stopped" in stopped and "signal 9" in stopped, got["said"]
+    assert "lacks codeorigin" not in stopped and "vim.g.codeorigin_python" not in stopped
+    assert ":CodeoriginRestart" in stopped, stopped
+    assert got["restart_defined"] and got["restarted"], got
+    steps = _steps(got)
+    assert steps["restarted"]["diagnostics"] and steps["restarted"]["lenses"], steps
+    assert got["restarted_again"], got
+    assert not [m for m in got["said_on_second"] if "stopped" in m or "could not" in m], got
+
+
+@pytest.mark.slow
+def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """:CodeoriginExplain on a function too short to judge said "LSP[codeorigin] codeorigin:
+    codeorigin does not explain tiny: ..."; :CodeoriginStatus printed the raw 40-line Lua table
+    (vim.NIL, 14-digit floats, the digest). Now the refusal names codeorigin once and the status
+    is a few readable lines; :CodeoriginStatus! shows the whole table in a scratch buffer."""
+    source = SOURCE + "\n\ndef tiny(x):\n    return x\n"
+    line = source.splitlines().index("def tiny(x):") + 1
+    settings = f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, debounceMs = 50 }}"
+    got = _live(tmp_path, "codeorigin.lua", "messages", settings, source, test_line=str(line))
+    explain = got["explain"]
+    assert explain.startswith("codeorigin does not explain tiny:"), explain
+    assert explain.count("codeorigin") == 1 and "LSP[" not in explain, explain
+    status = got["status"]
+    lines = status.splitlines()
+    assert 2 <= len(lines) <= 6, status
+    assert "tiny-test" in lines[0] and "%" in status and "python" in status, status
+    assert "vim.NIL" not in status and "digest" not in status and "{" not in status, status
+    full = "\n".join(got["full"] or [])
+    assert "digest" in full and "tiny-test" in full and "timings" in full, got["full"]
