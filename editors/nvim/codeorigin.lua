@@ -357,7 +357,7 @@ local function server_command(name, arguments, done)
 end
 
 -- :CodeoriginStatus's summary and scratch buffer (codeorigin_status.lua, beside this file).
-local status_view = dofile(here .. 'codeorigin_status.lua')
+local status_view = assert(loadfile(here .. 'codeorigin_status.lua'))(given)
 
 --- Start the server again for the open buffers of `filetypes` the way :edit does, by their
 --- FileType event (lspconfig.lua's route: nvim-lspconfig starts servers from it).

@@ -1,17 +1,12 @@
 -- :CodeoriginStatus for codeorigin.lua: a few lines from the server's codeorigin.status answer
 -- (the model, its thresholds per language, whether the buffer is scored, the cache and timings),
--- or, with !, the whole answer in a scratch buffer. Loaded by codeorigin.lua with dofile; it must
+-- or, with !, the whole answer in a scratch buffer. Loaded by codeorigin.lua with loadfile; it must
 -- work on Neovim 0.10 too (lspconfig.lua's route).
 
 local M = {}
 
---- `value`, or nil for JSON null (vim.NIL).
-local function given(value)
-  if value == vim.NIL then
-    return nil
-  end
-  return value
-end
+--- `value`, or nil for JSON null (vim.NIL): codeorigin.lua's, passed as this chunk's argument.
+local given = ...
 
 --- A probability as a percentage ("84%"), or "?" for none.
 local function percent(p)
