@@ -30,7 +30,7 @@ from tree_sitter import Node
 
 from codeorigin.core import languages
 from codeorigin.core.grammar_rules import CLASS_BODIES, RULES
-from codeorigin.core.spans import Span, content_of, extract_spans
+from codeorigin.core.spans import Span, content_of, extract_spans, parse
 
 MAX_BLOCKS = 8
 
@@ -40,19 +40,20 @@ _SPACES = re.compile(r"[ \t]*")
 # A line after the first, not blank (group 1: its start).
 _LINE = re.compile(r"\n(?=([ \t]*[^\s]))")
 _NOT_NEWLINE = re.compile(r"[^\r\n]")
-_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def find_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Span]:
     """`extract_spans`, with the functions after a syntax error found again (see the module's
     docstring). Without a syntax error, exactly `extract_spans`."""
-    first = extract_spans(text, language_id, min_lines=min_lines)
     language = languages.canonical(language_id)
-    if language is None or not first:
+    if language is None or not text.strip():
+        return extract_spans(text, language_id, min_lines=min_lines)
+    root = parse(text, language)  # once: a document without an error is parsed no more
+    first = extract_spans(text, language_id, min_lines=min_lines, root=root)
+    if not first or not root.has_error:
         return first
     blanked = text
     blocks: list[tuple[int, int]] = []
-    root = _root(blanked, language)
     for _ in range(MAX_BLOCKS):
         anchor = _anchor(root, language) if root.has_error else None
         block = None if anchor is None else _block_around(_Bytes(blanked), root, anchor)
@@ -61,10 +62,10 @@ def find_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Span]
         blocks.append(block)
         a, b = block
         blanked = blanked[:a] + _NOT_NEWLINE.sub(" ", blanked[a:b]) + blanked[b:]
-        root = _root(blanked, language)
+        root = parse(blanked, language)
     if not blocks:
         return first
-    found = extract_spans(blanked, language_id, min_lines=min_lines)
+    found = extract_spans(blanked, language_id, min_lines=min_lines, root=root)
     recovered = [s for s in found if s.kind != "module" and _where(s) not in map(_where, first)]
     outside = [s for s in first if not any(_overlaps(s, blk) for blk in blocks)]
     if (
@@ -108,11 +109,6 @@ def _broken(root: Node, offsets: _Bytes, spans: list[Span]) -> bool:
         if node is None or node.has_error:
             return True
     return False
-
-
-def _root(text: str, language: str) -> Node:
-    data = _LONE_CR.sub("\n", text).encode("utf-8", "surrogatepass")
-    return languages.parser(language).parse(data).root_node
 
 
 def _anchor(root: Node, language: str) -> Node | None:

@@ -328,12 +328,20 @@ def count_lines(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.strip())
 
 
-def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Span]:
+def parse(text: str, language: str) -> Node:
+    """The root of `text`'s tree, as `extract_spans` parses it (a lone CR read as a line end)."""
+    return languages.parser(language).parse(_Text(_LONE_CR.sub("\n", text)).data).root_node
+
+
+def extract_spans(
+    text: str, language_id: str, *, min_lines: int = 3, root: Node | None = None
+) -> list[Span]:
     """The spans of `text` in document order.
 
     `language_id` must be a canonical id (`languages.canonical`). A `module` span is produced for the
     module-level lines outside any function or class when they hold at least `min_lines` non-blank
-    lines; functions are always returned (the scorer decides whether they are too short).
+    lines; functions are always returned (the scorer decides whether they are too short). `root`:
+    the tree `parse` gave for this text, when the caller has it (not parsed again).
     """
     language = languages.canonical(language_id)
     if language is None:
@@ -344,8 +352,8 @@ def extract_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Sp
     # editors treat as a line end) becomes one. Offsets do not move: both are one character.
     text = _LONE_CR.sub("\n", text)
     t = _Text(text)
-    tree = languages.parser(language).parse(t.data)
-    root = tree.root_node
+    if root is None:
+        root = languages.parser(language).parse(t.data).root_node
     spans: list[Span] = []
     covered: list[tuple[int, int]] = []
     covered_bytes: list[tuple[int, int]] = []
