@@ -48,10 +48,10 @@ local function warn(message)
   vim.notify('codeorigin: ' .. message, vim.log.levels.WARN)
 end
 
---- A message of the server's with "codeorigin" in front once: most start with "codeorigin: ", a
---- few with nothing, and some say it twice ("codeorigin: codeorigin does not explain ...").
+--- A message of the server's with "codeorigin" in front once: most start with "codeorigin: " or
+--- "codeorigin does not ...", a few (pygls's own errors) with nothing.
 local function prefixed(message)
-  message = tostring(message):gsub('^codeorigin: codeorigin ', 'codeorigin ')
+  message = tostring(message)
   if message:match('^codeorigin') then
     return message
   end
