@@ -155,6 +155,25 @@ def span_lines(span: Span, text: str, starts: list[int]) -> list[tuple[int, int]
     ]
 
 
+def module_lines(text: str, segments: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """A module span's runs of lines (1-based, inclusive), runs apart only by blank lines joined."""
+    starts = line_starts(text)
+
+    def line_no(offset: int) -> int:
+        return max(1, bisect.bisect_right(starts, offset))
+
+    runs: list[tuple[int, int]] = []
+    for a, b in segments:
+        first, last = line_no(a), line_no(max(a, b - 1))
+        if runs:
+            gap = text[starts[runs[-1][1]] if runs[-1][1] < len(starts) else len(text) : a]
+            if not gap.strip():
+                runs[-1] = (runs[-1][0], last)
+                continue
+        runs.append((first, last))
+    return tuple(runs)
+
+
 class Engine:
     """Spans + model + cache. Thread-safe: the server calls it from worker threads."""
 

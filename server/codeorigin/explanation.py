@@ -43,9 +43,11 @@ def verdict_text(
     options: VerdictRules,
     *,
     markdown: bool,
+    aside: str | None = None,
 ) -> str:
     """The verdict of a span: probability, verdict, thresholds in effect (llm, uncertain), why it
-    is not judged or not flagged, and the model."""
+    is not judged or not flagged, why it has no diagnostic (`aside`: the editor's baseline or the
+    edit's base knew it), and the model."""
     r = result
     llm, uncertain = thresholds
     # A span too short to judge, or generated, gets no probability: as `scan` shows it.
@@ -76,6 +78,8 @@ def verdict_text(
     if r.suppressed is not None:
         why = f": {r.suppressed}" if r.suppressed else ""
         lines.append(f"{bullet}Suppressed by a codeorigin: ignore comment{why}")
+    if aside is not None and r.verdict in ("llm", "uncertain"):
+        lines.append(f"{bullet}No diagnostic: {aside}")
     lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
     return "\n".join(lines)
 

@@ -21,8 +21,8 @@ during a merge nothing is marked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from codeorigin.core import languages
@@ -46,6 +46,17 @@ def may_be_known(s: SpanReport) -> bool:
     return s.reported and s.changed_lines is not None and s.changed_lines * 2 <= s.n_lines
 
 
+@dataclass(frozen=True)
+class Now:
+    """A span of the changed version that its base may know: its name, kind, first line (1-based)
+    and verdict now."""
+
+    name: str
+    kind: str
+    start_line: int
+    verdict: str
+
+
 def marked(
     engine: Engine,
     spans: Sequence[SpanReport],
@@ -54,40 +65,61 @@ def marked(
     rules: VerdictRules,
 ) -> tuple[SpanReport, ...]:
     """`spans` (one file's, from a `scan --diff`), those known before the change carrying their
-    `known_before`; as they are when the file has no `base` or git cannot show it there. The
-    base spans that may cover one are scored together, through the engine's cache."""
+    `known_before`; as they are when the file has no `base` or git cannot show it there."""
     wanted = [i for i, s in enumerate(spans) if may_be_known(s)]
     if base is None or not wanted:
         return tuple(spans)
     text = base.text()
+    if text is None:
+        return tuple(spans)
+    now = [Now(spans[i].name, spans[i].kind, spans[i].start_line, spans[i].verdict) for i in wanted]
+    out = list(spans)
+    for j, probability in at_base(engine, now, text, language, rules).items():
+        i = wanted[j]
+        out[i] = replace(out[i], known_before=KnownBefore(base.short, probability))
+    return tuple(out)
+
+
+def at_base(
+    engine: Engine,
+    now: Sequence[Now],
+    text: str,
+    language: str,
+    rules: VerdictRules,
+    between: Callable[[], None] | None = None,
+) -> dict[int, float]:
+    """Of the spans `now` (each reported, at most half of its lines changed), the index of each
+    whose version in the base's `text` got a verdict that covers it, with its probability there
+    (`scan --diff` and the editor's `codeorigin.scope: changed`). The base spans that may cover
+    one are scored together, through the engine's cache; `between` runs between batches."""
     canonical = languages.canonical(language)
-    if text is None or canonical is None:
-        return tuple(spans)
+    if canonical is None or not now:
+        return {}
     text = text.removeprefix("\ufeff")  # as `files.read_text` reads the file now
-    at_base = find_spans(text, canonical, min_lines=rules.min_lines)
+    found = find_spans(text, canonical, min_lines=rules.min_lines)
     starts = line_starts(text)
-    pairs = {i: m for i in wanted if (m := _match(spans[i], at_base, text, starts)) is not None}
+    pairs = {i: m for i, s in enumerate(now) if (m := _match(s, found, text, starts)) is not None}
     if not pairs:
-        return tuple(spans)
+        return {}
     lines = frozenset(
         n for m in pairs.values() for a, b in span_lines(m, text, starts) for n in range(a, b + 1)
     )
-    [(results, _)] = engine.analyze_many([(text, language)], rules, only=[lines])
+    [(results, _)] = engine.analyze_many([(text, language)], rules, only=[lines], between=between)
     by_span = {(r.span.start, r.span.name, r.span.kind): r for r in results}
-    out = list(spans)
+    out = {}
     for i, m in pairs.items():
         r = by_span.get((m.start, m.name, m.kind))
         if r is None or r.suppressed is not None or r.probability is None:
             continue  # not scored at the base, or a comment hid it there: not flagged then
-        if spans[i].verdict in COVERS.get(r.verdict, ()):
-            out[i] = replace(spans[i], known_before=KnownBefore(base.short, r.probability))
-    return tuple(out)
+        if now[i].verdict in COVERS.get(r.verdict, ()):
+            out[i] = r.probability
+    return out
 
 
-def _match(s: SpanReport, at_base: list[Span], text: str, starts: list[int]) -> Span | None:
+def _match(s: Now, found: list[Span], text: str, starts: list[int]) -> Span | None:
     """The span of the base's version with the name and kind of `s` that starts nearest to it
     (by line: the change moved it little, or not at all), or None."""
-    same = [b for b in at_base if b.name == s.name and b.kind == s.kind]
+    same = [b for b in found if b.name == s.name and b.kind == s.kind]
     if not same:
         return None
     return min(same, key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))

@@ -11,7 +11,6 @@ Integrated Gradients explanation.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -23,8 +22,7 @@ from codeorigin import explanation, prior
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
-from codeorigin.core.spans import line_starts
-from codeorigin.engine import Engine, Options, SpanResult
+from codeorigin.engine import Engine, Options, SpanResult, module_lines
 from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read_text, walk
 from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
 
@@ -306,25 +304,6 @@ def span_report(
         text_hash=result.text_hash,
         reason=result.reason if result.verdict == "not_judged" else None,
     )
-
-
-def module_lines(text: str, segments: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    """A module span's runs of lines (1-based, inclusive), runs apart only by blank lines joined."""
-    starts = line_starts(text)
-
-    def line_no(offset: int) -> int:
-        return max(1, bisect.bisect_right(starts, offset))
-
-    runs: list[tuple[int, int]] = []
-    for a, b in segments:
-        first, last = line_no(a), line_no(max(a, b - 1))
-        if runs:
-            gap = text[starts[runs[-1][1]] if runs[-1][1] < len(starts) else len(text) : a]
-            if not gap.strip():
-                runs[-1] = (runs[-1][0], last)
-                continue
-        runs.append((first, last))
-    return tuple(runs)
 
 
 def explained(attribution: Attribution, text: str, kind: str) -> Explained:

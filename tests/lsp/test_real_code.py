@@ -189,6 +189,14 @@ async def test_the_baseline_setting_hides_known_findings(
     uri = uri_in(root, "a.py")
     client.open(uri, PY_DOC)
     assert names(await client.published_for(uri, version=1)) == []
+    # Its hover says why a span flagged at this threshold has no diagnostic.
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "No diagnostic: known from the baseline (.codeorigin-baseline.json)" in (
+        hover.contents.value
+    )
     # An edit inside beta makes it new again.
     client.edit(uri, 2, (9, 0), (9, 0), "    extra = len(words) * 2\n")
     assert names(await client.published_for(uri, version=2)) == ["beta"]

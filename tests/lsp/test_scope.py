@@ -1,22 +1,47 @@
 """`codeorigin.scope`: `all` judges every function of a document, `changed` only those whose
-lines differ from the file at git's HEAD, on the editor's buffer (saved or not). Over stdio with
-pytest-lsp, in a temporary git repository. The threshold is 0, so every judged span gets a
-diagnostic."""
+lines differ from the file at git's HEAD, on the editor's buffer (saved or not), and of those not
+the ones flagged at HEAD that the edit changed little, as `codeorigin scan --diff HEAD` sets them
+aside. Over stdio with pytest-lsp, in a temporary git repository. The threshold is 0, so every
+judged span is flagged, at HEAD as now."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 from helpers.gitrepo import git, init_repo
 from helpers.lsp_client import PY_DOC, Start, uri_in
 
 FLAG_ALL = {"threshold": 0.0, "debounceMs": 0}
+GAMMA = """
+
+def gamma(items):
+    seen = set()
+    for item in items:
+        seen.add(item)
+    return sorted(seen)
+"""
+REWRITTEN = """\
+    result = []
+    for line in text.splitlines():
+        result.append(line.strip())
+    extra = [r for r in result if r]
+    joined = " ".join(extra)
+    return joined.split()
+"""
 
 
 def names(published: types.PublishDiagnosticsParams) -> list[str]:
     return [d.data["name"] for d in published.diagnostics]
+
+
+async def hover_at(client: LanguageClient, uri: str, line: int) -> str:
+    params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, 4))
+    hover = await client.text_document_hover_async(params)
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    return hover.contents.value
 
 
 def committed(root: Path) -> None:
@@ -36,15 +61,37 @@ async def test_changed_scope_judges_only_what_differs_from_head(start: Start, ro
     client = await start(init={**FLAG_ALL, "scope": "changed"})
     client.open(uri, PY_DOC)
     assert names(await client.published_for(uri, version=1)) == []  # as committed
-    # An unsaved edit inside beta: beta differs from HEAD now, alpha does not.
-    client.edit(uri, 2, (9, 0), (9, 0), "    extra = len(words) * 2\n")
-    assert names(await client.published_for(uri, version=2)) == ["beta"]
+    # A new function differs from HEAD: it is judged, the others are not.
+    client.edit(uri, 2, (13, 0), (13, 0), GAMMA)
+    assert names(await client.published_for(uri, version=2)) == ["gamma"]
     # A hover over alpha says why it has no verdict, instead of nothing.
     params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
     hover = await client.text_document_hover_async(params)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "alpha is not judged: it is unchanged since git's HEAD" in hover.contents.value
     assert hover.range is not None and hover.range.start.line == 0
+
+
+async def test_changed_scope_sets_aside_what_head_flagged_as_scan_diff_does(
+    start: Start, root: Path
+) -> None:
+    """A one-line edit inside beta, flagged at HEAD: no diagnostic (`scan --diff HEAD` exits 0
+    on the same change), and its hover says it was flagged before; a rewrite of most of beta is
+    the edit's own, and gets one."""
+    committed(root)
+    uri = uri_in(root, "a.py")
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    client.open(uri, PY_DOC)
+    assert names(await client.published_for(uri, version=1)) == []
+    client.edit(uri, 2, (9, 0), (9, 0), "    extra = len(words) * 2\n")
+    assert names(await client.published_for(uri, version=2)) == []
+    said = await hover_at(client, uri, 8)
+    assert "No diagnostic: flagged before this edit, at git's HEAD (" in said
+    assert "alpha is not judged: it is unchanged" in await hover_at(client, uri, 1)
+    # beta rewritten from its second line on: 6 of its 7 lines are new.
+    client.edit(uri, 3, (8, 0), (14, 0), REWRITTEN)
+    assert names(await client.published_for(uri, version=3)) == ["beta"]
+    assert "No diagnostic" not in await hover_at(client, uri, 8)
 
 
 async def test_changed_scope_takes_new_files_and_files_outside_git_whole(
@@ -81,4 +128,6 @@ async def test_changed_scope_counts_lines_as_lsp_does(start: Start, root: Path) 
     client.open(uri, paged)
     assert names(await client.published_for(uri, version=1)) == []
     client.edit(uri, 2, (12, 0), (12, 0), "    extra = len(words) * 2\n")
-    assert names(await client.published_for(uri, version=2)) == ["beta"]
+    await client.published_for(uri, version=2)  # beta is judged (and flagged before the edit)
+    assert "No diagnostic: flagged before this edit" in await hover_at(client, uri, 11)
+    assert "alpha is not judged: it is unchanged" in await hover_at(client, uri, 1)

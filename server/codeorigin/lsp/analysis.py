@@ -21,7 +21,10 @@ scores both, as `codeorigin scan --include-generated` does. A `.h` document is p
 maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
 remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
 `codeorigin: ignore` comment suppresses. With `codeorigin.scope: changed`, only the spans whose
-lines differ from the file at git's HEAD are judged (`core.diffs.changed_lines` on the buffer).
+lines differ from the file at git's HEAD are judged (`core.diffs.changed_lines` on the buffer),
+and those flagged before the edit (`prior`: at most half of their lines changed, and the HEAD
+version judged at least as strongly) are remembered in `before` and left out too, as `scan
+--diff HEAD` sets them aside; their hovers say why.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin import changes
+from codeorigin import changes, prior
 from codeorigin.core import diffs, generated, languages
-from codeorigin.engine import Engine, SpanResult
+from codeorigin.core.verdicts import percent
+from codeorigin.engine import Engine, SpanResult, module_lines
 from codeorigin.files import in_repository
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
@@ -49,6 +53,7 @@ from codeorigin.lsp.model_thread import Superseded
 from codeorigin.lsp.options import Settings, json_text
 from codeorigin.lsp.positions import PositionMap
 from codeorigin.lsp.progress import with_progress_if_slow
+from codeorigin.report import REPORTED
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -76,11 +81,28 @@ class Analysis:
     skipped: str | None = None
     reason: str | None = None  # why it is not scored, when `skipped`: "it has 2,000,000 bytes, ..."
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
+    # `codeorigin.scope: changed`: (span name, text hash) of the spans flagged before the edit,
+    # with their probability at git's HEAD (`prior.at_base`)
+    before: dict[tuple[str, str], float] = field(default_factory=dict)
     language: str | None = None  # the canonical language it was scored as
 
     def reported(self, result: SpanResult) -> bool:
-        """Whether a span's verdict is shown: not suppressed, not in the baseline."""
-        return result.suppressed is None and (result.span.name, result.text_hash) not in self.known
+        """Whether a span's verdict is shown: not suppressed, not in the baseline, not flagged
+        before the edit (with `codeorigin.scope: changed`)."""
+        return result.suppressed is None and self.aside(result) is None
+
+    def aside(self, result: SpanResult) -> str | None:
+        """Why a span's verdict has no diagnostic though it is not suppressed: known from the
+        baseline, or flagged at git's HEAD before the edit; None when neither."""
+        key = (result.span.name, result.text_hash)
+        if key in self.known:
+            return f"known from the baseline ({self.settings.baseline})"
+        if key in self.before:
+            return (
+                f"flagged before this edit, at git's HEAD ({percent(self.before[key])}); "
+                "`codeorigin scan --diff HEAD` sets it aside too"
+            )
+        return None
 
     @property
     def model_name(self) -> str | None:
@@ -358,7 +380,7 @@ class Analyzer:
             executor, between = ls.executor, functools.partial(ls.executor.checkpoint, wanted)
         work = loop.run_in_executor(executor, _analyze_in_scope, engine, base.text, language,
                                     settings, path, between)  # fmt: skip
-        results = await with_progress_if_slow(
+        results, before = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
         )
         known: frozenset[tuple[str, str]] = frozenset()
@@ -369,7 +391,14 @@ class Analyzer:
                 for r in results
                 if baseline.knows(Path(path), r.span.name, r.text_hash)
             )
-        return replace(base, results=tuple(results), engine=engine, known=known, language=language)
+        return replace(
+            base,
+            results=tuple(results),
+            engine=engine,
+            known=known,
+            before=before,
+            language=language,
+        )
 
 
 def _still(wanted: Callable[[], bool]) -> None:
@@ -385,17 +414,41 @@ def _analyze_in_scope(
     settings: Settings,
     path: str | None,
     between: Callable[[], None],
-) -> list[SpanResult]:
+) -> tuple[list[SpanResult], dict[tuple[str, str], float]]:
     """The document's spans as `engine.analyze` gives them; with `codeorigin.scope: changed`,
-    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git).
+    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git),
+    and those of them flagged before the edit (`prior.at_base`, as `scan --diff HEAD` finds
+    them), by (span name, text hash), with their probability at HEAD.
     `between` runs between batches (`ModelThread.checkpoint`)."""
+    rules = settings.verdict_rules()
     if settings.scope != "changed" or path is None:
-        return engine.analyze(text, language, settings.verdict_rules(), between=between)
+        return engine.analyze(text, language, rules, between=between), {}
     try:
         old = changes.head_text(Path(path))
     except changes.ChangeError as exc:
         log.info("codeorigin.scope is changed, but %s: judging every span of %s", exc, path)
         old = None
     only = diffs.changed_lines(old, text) if old is not None else None
-    rules = settings.verdict_rules()
-    return engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
+    results = engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
+    if old is None or only is None:
+        return results, {}
+    maybe = [r for r in results if _may_be_known(r, text, only)]
+    if not maybe:
+        return results, {}
+    now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict) for r in maybe]
+    found = prior.at_base(engine, now, old, language, rules, between)
+    return results, {(maybe[i].span.name, maybe[i].text_hash): p for i, p in found.items()}
+
+
+def _may_be_known(result: SpanResult, text: str, changed: frozenset[int]) -> bool:
+    """`prior.may_be_known` for an editor's span: reported, and at most half of its lines (as
+    `scan` counts them: a module span's runs, blank lines between them included) changed."""
+    span = result.span
+    runs = (
+        module_lines(text, span.segments)
+        if span.kind == "module" and span.segments
+        else ((result.start_line + 1, result.end_line + 1),)
+    )
+    lines = sum(b - a + 1 for a, b in runs)
+    reported = result.verdict in REPORTED and result.suppressed is None
+    return reported and diffs.touched(runs, changed) * 2 <= lines

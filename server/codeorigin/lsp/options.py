@@ -324,7 +324,9 @@ _DECLARATIONS: dict[str, Declaration] = {
             ],
         },
         "Which functions to judge: `all`, or `changed`: only those with lines that differ from "
-        "the file at git's HEAD (a file git does not track, or outside a repository, is all new).",
+        "the file at git's HEAD (a file git does not track, or outside a repository, is all new); "
+        "one flagged at HEAD that the edit changed in at most half of its lines gets no "
+        "diagnostic, as `scan --diff HEAD` sets it aside.",
         "'all' | 'changed'",
         markdown=True,
         note="'all' | 'changed': only functions that differ from git's HEAD",

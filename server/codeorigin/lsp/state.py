@@ -54,6 +54,7 @@ class HoverContext:
     markdown: bool
     server: CodeOriginServer | None = None
     language: str | None = None  # the document's canonical language: its threshold may be its own
+    aside: str | None = None  # why its verdict has no diagnostic (`Analysis.aside`)
 
 
 class Feature:

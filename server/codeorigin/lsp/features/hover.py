@@ -38,6 +38,7 @@ def verdict_section(ctx: HoverContext) -> str:
         ctx.engine.model.name,
         options,
         markdown=ctx.markdown,
+        aside=ctx.aside,
     )
 
 
@@ -71,6 +72,7 @@ def context_at(
                 markdown,
                 server,
                 language=analysis.language,
+                aside=analysis.aside(result) if result.suppressed is None else None,
             )
     return None
 
