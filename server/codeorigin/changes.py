@@ -62,9 +62,10 @@ class Base:
         """The base commit as the change's description names it (`merge base 1a2b3c4d5e`)."""
         return self.commit[:10]
 
-    def text(self) -> str | None:
-        """The file's text at the base, None when git cannot show it."""
-        return _show(self.commit, self.root, self.path)
+    def text(self, max_bytes: int) -> str | None:
+        """The file's text at the base, None when git cannot show it or a scan would not read
+        it (binary, not UTF-8, over `max_bytes`: nothing in it was judged)."""
+        return _source(_show(self.commit, self.root, self.path), max_bytes)
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,18 @@ def _git(
     `warnings` when it succeeds. `errors="surrogateescape"` keeps file names that are not UTF-8
     as the bytes they are. A failure raises `ChangeError` with git's error line
     (`UnsafeRepository` when git refuses the repository for its owner)."""
+    return _git_bytes(args, cwd, stdin, warnings=warnings).decode("utf-8", errors)
+
+
+def _git_bytes(
+    args: list[str], cwd: Path, stdin: str | None = None, *, warnings: list[str] | None = None
+) -> bytes:
+    """`_git`'s standard output as the bytes git wrote."""
     env = {**os.environ, "LC_ALL": "C"}
     try:
-        # Bytes, decoded here: text mode would turn a lone CR (inside a line of a file, or of a
-        # binary diffed as text) into a line end, and the diff's lines would no longer match its
-        # hunk headers.
+        # Bytes, decoded by the caller: text mode would turn a lone CR (inside a line of a file,
+        # or of a binary diffed as text) into a line end, and the diff's lines would no longer
+        # match its hunk headers.
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, check=False, env=env,
             input=stdin.encode("utf-8") if stdin is not None else None,
@@ -132,7 +140,7 @@ def _git(
         raise _failure(stderr)
     if warnings is not None:
         warnings.extend(stderr.splitlines())
-    return done.stdout.decode("utf-8", errors)
+    return done.stdout
 
 
 def _failure(stderr: str) -> ChangeError:
@@ -253,16 +261,26 @@ def _shallow_hint(root: Path, missing: str | None = None) -> str:
 
 def _unborn_head(root: Path) -> bool:
     """Whether HEAD names a branch with no commit yet (a new repository, or `git checkout
-    --orphan`): a branch name, but nothing to verify."""
+    --orphan`): a branch name, but nothing to verify. Raises `ChangeError` when the branch exists
+    but git cannot read its commit (a damaged repository)."""
     try:
-        _git(["symbolic-ref", "-q", "HEAD"], root)
+        branch = _git(["symbolic-ref", "-q", "HEAD"], root).strip()
     except ChangeError:
         return False  # a detached HEAD always names a commit
     try:
         _git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root)
     except ChangeError:
+        pass
+    else:
+        return False
+    try:  # the branch exists, but its commit cannot be read: not a new branch, a damaged one
+        commit = _git(["rev-parse", "--verify", "-q", branch], root).strip()
+    except ChangeError:
         return True
-    return False
+    raise ChangeError(
+        f"HEAD ({branch}) names commit {commit[:10]}, which git cannot read: the repository "
+        "is damaged (`git fsck` says more), so the change cannot be told"
+    )
 
 
 def from_git(
@@ -467,9 +485,21 @@ def _every_line(path: Path, max_bytes: int | None) -> frozenset[int]:
 def head_text(path: Path) -> str | None:
     """The text of `path` at HEAD; None when git does not know it there (a new or untracked
     file: all of it is a change). Raises `ChangeError` outside a repository, or without git.
+    Bytes that are not UTF-8 are replaced (the lines still compare with the editor's).
 
     The server asks on every re-analysis with `codeorigin.scope: changed`, so it costs one `git
     rev-parse`; the file's text at a given HEAD commit is read once (`_show`)."""
+    data = _head(path)
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
+def head_source(path: Path, max_bytes: int) -> str | None:
+    """The text of `path` at HEAD as a scan would read it; None when git does not know it there
+    or a scan would skip it (binary, not UTF-8, over `max_bytes`). Raises as `head_text`."""
+    return _source(_head(path), max_bytes)
+
+
+def _head(path: Path) -> bytes | None:
     path = path.resolve()
     try:
         root, head = _git(["rev-parse", "--show-toplevel", "HEAD"], path.parent).split()[:2]
@@ -479,10 +509,19 @@ def head_text(path: Path) -> str | None:
     return _show(head, Path(root).resolve(), path.relative_to(Path(root).resolve()).as_posix())
 
 
-@functools.lru_cache(maxsize=64)
-def _show(commit: str, root: Path, rel: str) -> str | None:
-    """A file's text at a commit (immutable, so it can be kept), or None when not there."""
+def _source(data: bytes | None, max_bytes: int) -> str | None:
+    if data is None:
+        return None
     try:
-        return _git(["show", f"{commit}:./{rel}"], root)
+        return walking.decode_source(data, max_bytes=max_bytes)
+    except walking.FileError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _show(commit: str, root: Path, rel: str) -> bytes | None:
+    """A file's bytes at a commit (immutable, so they can be kept), or None when not there."""
+    try:
+        return _git_bytes(["show", f"{commit}:./{rel}"], root)
     except ChangeError:
         return None

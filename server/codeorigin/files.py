@@ -133,6 +133,14 @@ def read_text(path: Path, *, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(f"cannot read: {exc.strerror or exc}") from exc
+    return decode_source(data, max_bytes=max_bytes)
+
+
+def decode_source(data: bytes, *, max_bytes: int) -> str:
+    """A file's bytes as the text a scan reads, by `read_text`'s rules (a version of it that git
+    keeps, too). Raises FileError for binary, too large or non-UTF-8 data."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"larger than the size limit ({len(data):,} > {max_bytes:,} bytes)")
     wide = _wide_encoding(data)
     if wide is not None:
         raise FileError(f"{wide} text (it starts with a byte-order mark), not UTF-8")

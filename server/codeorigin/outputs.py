@@ -26,8 +26,10 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
 
     for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline),
                          ("--summary", args.summary)):  # fmt: skip
-        if target is not None and report.read(target):
-            print(f"codeorigin scan: {flag} {target}: is a scanned file", file=sys.stderr)
+        why = None if target is None else code_file(target, report, args.extension)
+        if why is not None:
+            print(f"codeorigin scan: {flag} {target}: {why}: the report never replaces code, "
+                  "name another file", file=sys.stderr)  # fmt: skip
             return False
     if not write_reports(args, report):
         return False
@@ -49,6 +51,20 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
                   "that match on this machine only: write the baseline at the top of the "
                   "repository", file=sys.stderr)  # fmt: skip
     return True
+
+
+def code_file(target: Path, report: ScanReport, extensions: list[str]) -> str | None:
+    """Why an output must not be written to `target`, None when it may: a file the scan read,
+    or an existing file of a language codeorigin reads, even one the scan skipped (generated,
+    vendored, not UTF-8, too large) or never walked."""
+    from codeorigin.core import languages
+
+    if report.read(target):
+        return "is a scanned file"
+    if not target.is_file():
+        return None
+    language = languages.for_file(target, None, None, languages.parse_mapping(extensions))
+    return None if language is None else f"is a source file ({language})"
 
 
 def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:

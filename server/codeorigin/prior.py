@@ -7,7 +7,8 @@ it. So a span the change reports (`llm` or `uncertain`, neither suppressed nor i
 is *known before the change* when
 
 1. the change touched at most half of its lines (more, and the function is the change's own);
-2. the file existed at the base (under its old name when renamed) and its version there holds a
+2. the file existed at the base (under its old name when renamed), a scan would have read it
+   there (not binary, UTF-8, within `--max-file-bytes`), and its version there holds a
    span of the same name and kind (the one starting nearest when several);
 3. that base span, scored by the same engine with the same options (so the thresholds of the
    same language), got a verdict at least as strong and no `codeorigin: ignore` comment hid it:
@@ -63,13 +64,15 @@ def marked(
     base: Base | None,
     language: str,
     rules: VerdictRules,
+    max_bytes: int,
 ) -> tuple[SpanReport, ...]:
     """`spans` (one file's, from a `scan --diff`), those known before the change carrying their
-    `known_before`; as they are when the file has no `base` or git cannot show it there."""
+    `known_before`; as they are when the file has no `base`, git cannot show it there, or a scan
+    of the base would not read it (binary, not UTF-8, over `max_bytes`)."""
     wanted = [i for i, s in enumerate(spans) if may_be_known(s)]
     if base is None or not wanted:
         return tuple(spans)
-    text = base.text()
+    text = base.text(max_bytes)
     if text is None:
         return tuple(spans)
     now = [Now(spans[i].name, spans[i].kind, spans[i].start_line, spans[i].verdict) for i in wanted]

@@ -262,7 +262,7 @@ def _span_reports(
         for s in spans
     ]
     base = options.before.get(item.candidate.path.resolve())
-    return prior.marked(engine, spans, base, item.language, options.engine)
+    return prior.marked(engine, spans, base, item.language, options.engine, options.max_file_bytes)
 
 
 def changed_lines(item: Read, options: ScanOptions) -> frozenset[int]:

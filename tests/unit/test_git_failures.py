@@ -143,3 +143,31 @@ def test_an_empty_revision_is_refused_not_taken_for_head(
     assert res.returncode == 2 and res.stdout == ""
     assert "codeorigin scan: the revision is empty" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_damaged_repository_is_not_taken_for_a_new_one(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A branch whose commit git cannot read (its objects lost) is a damaged repository, not a
+    branch with no commit yet: `scan --diff` says so (exit 2) instead of judging every file as
+    new; a real first commit still judges every file (the control)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "a.py").write_text("def f(values):\n    total = 0\n    for v in values:\n"
+                               "        total += v\n    return total\n")  # fmt: skip
+    git(repo, "add", "a.py")
+    res = scan("--diff", "--exit-zero", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 0 and "no commit yet" in res.stdout, res.stderr
+    git(repo, "commit", "-qm", "base")
+    with (repo / "a.py").open("a") as handle:
+        handle.write("    # edited\n")
+    for folder in (repo / ".git" / "objects").glob("??"):
+        for obj in folder.iterdir():
+            obj.chmod(0o644)
+            obj.unlink()
+    res = scan("--diff", "--exit-zero", "--model", str(tiny_model_dir), cwd=repo)
+    assert res.returncode == 2
+    assert "HEAD (refs/heads/main) names commit " in res.stderr
+    assert "which git cannot read: the repository is damaged" in res.stderr
+    assert "no commit yet" not in res.stdout

@@ -183,3 +183,23 @@ def test_a_verdict_is_covered_only_by_one_as_strong_at_the_base(
     keep = spans_of(data)["keep"]
     assert code == 0 and keep["verdict"] == "uncertain" and "known_before" in keep
     assert re.fullmatch(r"[0-9a-f]{10}", keep["known_before"]["base"])
+
+
+def test_a_base_a_scan_would_skip_knows_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """A base version that a scan skips (a NUL byte: binary; not UTF-8; over `--max-file-bytes`)
+    was never judged, so nothing in it was flagged: the change's edit of keep is judged as its
+    own. The same base without its last line (the control) is known before."""
+    limit = str(len(ONE_LINE.encode()) + 10)  # the changed file is within it
+    for n, (tail, known) in enumerate([(b"# \x00\n", False), (b"# caf\xe9\n", False),
+                                       (b"# " + b"x" * 300 + b"\n", False), (b"", True)]):  # fmt: skip
+        root = init_repo(tmp_path / f"repo-{n}")
+        (root / "app.py").write_bytes(APP.encode() + tail)
+        git(root, "add", "app.py")
+        git(root, "commit", "-qm", "on main")
+        git(root, "checkout", "-qb", "fix")
+        (root / "app.py").write_text(ONE_LINE)
+        git(root, "commit", "-qam", "the fix")
+        code, data = diff(root, tiny_model_dir, "--threshold", "0", "--max-file-bytes", limit)
+        keep = spans_of(data)["keep"]
+        assert ("known_before" in keep) is known, tail
+        assert code == (0 if known else 1)

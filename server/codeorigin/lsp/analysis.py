@@ -435,8 +435,11 @@ def _analyze_in_scope(
     maybe = [r for r in results if _may_be_known(r, text, only)]
     if not maybe:
         return results, {}
+    at_head = changes.head_source(Path(path), settings.max_file_bytes)  # read once: cached
+    if at_head is None:  # a version a scan would not read (binary, not UTF-8, too large)
+        return results, {}
     now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict) for r in maybe]
-    found = prior.at_base(engine, now, old, language, rules, between)
+    found = prior.at_base(engine, now, at_head, language, rules, between)
     return results, {(maybe[i].span.name, maybe[i].text_hash): p for i, p in found.items()}
 
 
