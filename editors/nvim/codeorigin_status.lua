@@ -49,7 +49,7 @@ local function thresholds_line(model)
     table.insert(by_language, ('%s %s'):format(language, percent(p)))
   end
   local language = given(model.threshold_language)
-  return ('threshold%s: likely LLM from %s, possibly LLM from %s%s'):format(
+  return ('threshold%s: likely LLM from %s, uncertain from %s%s'):format(
     language and ' for ' .. language or '',
     percent(model.threshold),
     percent(model.uncertain),

@@ -63,9 +63,11 @@ class Baseline:
     root: Path
     keys: frozenset[tuple[str, str, str]]
 
-    def knows(self, path: Path, name: str, text_hash: str) -> bool:
-        """Whether a span of the file at `path` was in the baseline, unchanged."""
-        return (relative(self.root, path), name, text_hash) in self.keys
+    def knows(self, path: Path | str, name: str, text_hash: str) -> bool:
+        """Whether a span of the file at `path` was in the baseline, unchanged; a `str` is the
+        name a `--repos` list gave the file, matched as written (from any working folder)."""
+        key = path if isinstance(path, str) else relative(self.root, path)
+        return (key, name, text_hash) in self.keys
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -85,18 +87,24 @@ def load(file: Path) -> Baseline:
             raise BaselineError(
                 f"the baseline {file} has {info.st_size:,} bytes, more than {MAX_BYTES:,}"
             )
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark, which some editors on Windows write, is not JSON.
+        data: Any = json.loads(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise BaselineError(
             f"no baseline file at {file}: record the current findings first with "
             f"`codeorigin scan . --write-baseline {file}`"
         ) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BaselineError(
+            f"{file} is not a codeorigin baseline: it is not JSON ({exc}); write one with "
+            f"`codeorigin scan . --write-baseline {file}`"
+        ) from exc
+    except OSError as exc:
         raise BaselineError(f"cannot read the baseline {file}: {exc}") from exc
     if not isinstance(data, dict) or data.get("codeorigin_baseline") != FORMAT:
         raise BaselineError(
             f"{file} is not a codeorigin baseline (format {FORMAT}); "
-            "write it again with `codeorigin scan . --write-baseline FILE`"
+            f"write it again with `codeorigin scan . --write-baseline {file}`"
         )
     keys: set[tuple[str, str, str]] = set()
     findings = data.get("findings", [])

@@ -64,9 +64,13 @@ def verdict_text(
         "",
     ]
     bullet = "- " if md else ""
-    lines.append(f"{bullet}Verdict: {r.verdict}")
+    # The verdict's id as JSON and SARIF name it; `human` means only "not flagged" (below).
+    lines.append(f"{bullet}Verdict: {r.verdict if r.verdict != 'human' else 'human (not flagged)'}")
     if r.verdict != "not_judged":  # no threshold applies where the model does not judge
         lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
+    if r.verdict in ("human", "uncertain"):
+        lines.append(f"{bullet}Not flagged: below the threshold, which is no evidence that a "
+                     "person wrote it (the model misses much LLM-written code)")  # fmt: skip
     if r.verdict == "too_short":
         lines.append(
             f"{bullet}Length: {plural(r.n_lines, 'statement line')}, "

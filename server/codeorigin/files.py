@@ -163,6 +163,9 @@ class Candidate:
     skipped: str | None = None
     missing: bool = False
     root: Path | None = None  # the folder the walk found it in (None: a file named as it is)
+    # `display` is a name a `--repos` list gave (`github.com/org/app/x.py`), not a path from the
+    # working folder: a baseline matches it as written, wherever the scan runs.
+    named: bool = False
 
 
 def _gitignore(dirpath: Path) -> pathspec.PathSpec | None:

@@ -44,7 +44,8 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
             return False
         print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
               file=sys.stderr)  # fmt: skip
-        outside = sum(1 for f in found if Path(f.path).is_absolute())
+        named = {f.path for f in report.files if f.named}  # `--repos` names: matched as written
+        outside = sum(1 for f in found if Path(f.path).is_absolute() and f.path not in named)
         if outside:  # a baseline is meant to be committed beside the code it knows
             print(f"codeorigin scan: warning: {plural(outside, 'finding')} of the baseline "
                   f"{'is' if outside == 1 else 'are'} outside its folder, kept with absolute paths "

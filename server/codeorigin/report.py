@@ -17,6 +17,7 @@ from typing import Any
 
 from codeorigin.core.change import ChangeVerdict, describe
 from codeorigin.core.verdicts import percent, plural
+from codeorigin.tallies import repository_summaries
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
 
@@ -68,10 +69,14 @@ class SpanReport:
     known_before: KnownBefore | None = None  # `scan --diff`: flagged at the base: not reported
 
     @property
+    def runs(self) -> tuple[tuple[int, int], ...]:
+        """Its runs of lines (1-based, inclusive): a module span's segments, or first to last."""
+        return self.segments or ((self.start_line, self.end_line),)
+
+    @property
     def n_lines(self) -> int:
         """Its lines: from first to last, or a module span's segments'."""
-        runs = self.segments or ((self.start_line, self.end_line),)
-        return sum(b - a + 1 for a, b in runs)
+        return sum(b - a + 1 for a, b in self.runs)
 
     @property
     def reported(self) -> bool:
@@ -86,8 +91,7 @@ class SpanReport:
     @property
     def where(self) -> str:
         """Its lines, as `12-40`, or a module span's runs, `1-21,72-101`."""
-        runs = self.segments or ((self.start_line, self.end_line),)
-        return ",".join(f"{a}-{b}" for a, b in runs)
+        return ",".join(f"{a}-{b}" for a, b in self.runs)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class FileReport:
     probability: float | None
     error: str | None
     spans: tuple[SpanReport, ...] = ()
+    named: bool = False  # `path` is a `--repos` name (`files.Candidate.named`); not in the JSON
 
 
 @dataclass(frozen=True)
@@ -132,52 +137,6 @@ class ScanReport:
         return target.is_file() and any(
             f.error is None and _same_file(target, f.path) for f in self.files
         )
-
-
-@dataclass(frozen=True)
-class RepositorySummary:
-    """One repository's share of a `scan --repos`: its files and what was found in them."""
-
-    name: str
-    files: int  # files scored
-    spans: int
-    flagged: int
-    uncertain: int  # reported as possibly LLM-generated
-    skipped: int  # files or folders skipped, with their reason in the report
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "repository": self.name,
-            "files": self.files,
-            "spans": self.spans,
-            "flagged": self.flagged,
-            "uncertain": self.uncertain,
-            "skipped": self.skipped,
-        }
-
-
-def repository_summaries(report: ScanReport) -> list[RepositorySummary]:
-    """Per repository of `report.repositories`, in their order: a file belongs to the longest
-    name its path starts with (a repository listed inside another is counted apart)."""
-    names = sorted(report.repositories, key=len, reverse=True)
-    groups: dict[str, list[FileReport]] = {name: [] for name in report.repositories}
-    for f in report.files:
-        owner = next(
-            (n for n in names if f.path == n or f.path.startswith(n.rstrip("/") + "/")), None
-        )
-        if owner is not None:
-            groups[owner].append(f)
-    return [
-        RepositorySummary(
-            name=name,
-            files=sum(1 for f in files if not f.error and f.language),
-            spans=sum(len(f.spans) for f in files),
-            flagged=sum(1 for f in files for s in f.spans if s.flagged),
-            uncertain=sum(1 for f in files for s in f.spans if s.reported and not s.flagged),
-            skipped=sum(1 for f in files if f.error),
-        )
-        for name, files in groups.items()
-    ]
 
 
 def rounded(p: float | None) -> float | None:
@@ -275,7 +234,9 @@ def to_json(report: ScanReport) -> dict[str, Any]:
         ],
     }
     if report.repositories:
-        out["repositories"] = [r.to_json() for r in repository_summaries(report)]
+        out["repositories"] = [
+            r.to_json() for r in repository_summaries(report.repositories, report.files)
+        ]
     return out
 
 
@@ -336,9 +297,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     if report.repositories:
         lines.append("Per repository:")
         lines.extend(
-            f"  {r.name}: {r.flagged} flagged, {r.uncertain} uncertain of {r.spans} spans in "
-            f"{plural(r.files, 'file')}" + (f"; {r.skipped} skipped" if r.skipped else "")
-            for r in repository_summaries(report)
+            f"  {r.text()}" for r in repository_summaries(report.repositories, report.files)
         )
     return "\n".join(lines)
 

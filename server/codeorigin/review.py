@@ -246,6 +246,12 @@ def render_codeclimate(report: ScanReport) -> str:
                 "categories": ["Style"],
                 "severity": "minor" if s.verdict == "llm" else "info",
                 "fingerprint": identity[(i, j)],
-                "location": {"path": f.path, "lines": {"begin": s.start_line, "end": s.end_line}},
+                # A module span's first run of lines; its others apart (never the functions
+                # between them).
+                "location": {"path": f.path, "lines": {"begin": s.runs[0][0], "end": s.runs[0][1]}},
             })  # fmt: skip
+            if len(s.runs) > 1:
+                issues[-1]["other_locations"] = [
+                    {"path": f.path, "lines": {"begin": a, "end": b}} for a, b in s.runs[1:]
+                ]
     return json.dumps(issues, indent=2)

@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.verdicts import percent, plural, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
 from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
     MISSING,
@@ -28,10 +28,10 @@ from codeorigin.report import (
     change_json,
     fingerprints,
     not_judged_files,
-    repository_summaries,
     rounded,
     set_aside_as,
 )
+from codeorigin.tallies import repository_summaries
 
 _LEVELS = {"llm": "warning", "uncertain": "note"}
 
@@ -96,19 +96,17 @@ def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
         "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
         "ruleIndex": 0 if s.verdict == "llm" else 1,
         "level": _LEVELS[s.verdict],
-        "message": {
-            "text": f"{s.kind} '{s.name}': "
-            + ("likely" if s.verdict == "llm" else "possibly")
-            + f" LLM-generated ({pct})"
-        },
+        "message": {"text": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} ({pct})"},
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": path},
+                    # A module span's first run of lines: its region must not cover the
+                    # functions between its runs (`properties.segments` has them all).
                     "region": {
-                        "startLine": s.start_line,
+                        "startLine": s.runs[0][0],
                         "startColumn": max(1, s.name_column),
-                        "endLine": s.end_line,
+                        "endLine": s.runs[0][1],
                     },
                 },
                 "logicalLocations": [
@@ -123,6 +121,8 @@ def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {"probability": rounded(s.probability), "verdict": s.verdict},
     }
+    if len(s.runs) > 1:
+        result["properties"]["segments"] = [list(run) for run in s.runs]
     if s.changed_lines is not None:
         result["properties"]["changedLines"] = s.changed_lines
     if s.explanation is not None:
@@ -138,7 +138,9 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
     if report.language_thresholds:
         properties["thresholds_by_language"] = dict(report.language_thresholds)
     if report.repositories:
-        properties["repositories"] = [r.to_json() for r in repository_summaries(report)]
+        properties["repositories"] = [
+            r.to_json() for r in repository_summaries(report.repositories, report.files)
+        ]
     if report.change is not None:
         properties["change"] = change_json(report.change)
     if left_out:

@@ -136,7 +136,7 @@ def candidates(
                     continue
                 seen.add(where)
             if label is not None:
-                cand = replace(cand, display=label + cand.display[len(str(root)) :])
+                cand = replace(cand, display=label + cand.display[len(str(root)) :], named=True)
             out.append(cand)
     return out
 
@@ -240,6 +240,7 @@ def score_chunk(
                 whole.probability if whole is not None else None,
                 None,
                 tuple(spans),
+                named=item.candidate.named,
             )
         )
     return files
@@ -253,7 +254,8 @@ def _span_reports(
     (`prior.marked`: such a span is not reported, so it is not explained either)."""
     # The baseline is keyed by the reported path (`findings`): a `--repos` clone's files by their
     # repository's name, not the temporary folder they were read from.
-    spans = [span_report(r, item.text, Path(item.candidate.display), options) for r in results]
+    where = item.candidate.display if item.candidate.named else Path(item.candidate.display)
+    spans = [span_report(r, item.text, where, options) for r in results]
     if options.changed is None:
         return tuple(spans)
     lines = changed_lines(item, options)
@@ -274,11 +276,12 @@ def changed_lines(item: Read, options: ScanOptions) -> frozenset[int]:
 def span_report(
     result: SpanResult,
     text: str,
-    path: Path,
+    path: Path | str,
     options: ScanOptions,
     explained: Explained | None = None,
 ) -> SpanReport:
-    """One span of a scanned file, as the reports show it."""
+    """One span of a scanned file, as the reports show it; `path` is the file's path, or the
+    name a `--repos` list gave it (a baseline matches that as written)."""
     span = result.span
     segments: tuple[tuple[int, int], ...] = ()
     if span.kind == "module":
@@ -466,11 +469,17 @@ def explain_span(
 
 def findings(report: ScanReport, root: Path) -> list[Finding]:
     """The `llm` and `uncertain` spans of a scan that no comment suppresses, as baseline findings
-    with paths relative to `root`. Those known from the baseline or flagged before the change are
+    with paths relative to `root` (a `--repos` entry's files by their names, as written). Those known from the baseline or flagged before the change are
     recorded too: they are findings of the code as it is, which a scan of the whole tree with
     that baseline (no change, so no base to know them by) must know as well."""
     return [
-        Finding(relative(root, Path(f.path)), s.name, s.text_hash, s.verdict, s.probability)
+        Finding(
+            f.path if f.named else relative(root, Path(f.path)),
+            s.name,
+            s.text_hash,
+            s.verdict,
+            s.probability,
+        )
         for f in report.files
         for s in f.spans
         if s.verdict in ("llm", "uncertain") and s.suppressed is None

@@ -132,7 +132,7 @@ async def test_uncertain_shown_with_its_code_and_the_chosen_severity(
     published = await client.published_for(uri, version=1)
     assert [d.code for d in published.diagnostics] == ["possibly-llm-generated"] * 2
     assert all(d.severity == types.DiagnosticSeverity.Warning for d in published.diagnostics)
-    assert published.diagnostics[0].message.startswith("Possibly LLM-generated (")
+    assert published.diagnostics[0].message.startswith("Uncertain, below the threshold (")
 
 
 async def test_unsupported_language_and_large_files_are_skipped(start: Start, root: Path) -> None:

@@ -124,7 +124,9 @@ async def test_hover_on_a_human_function_explains_it_too(
     uri = uri_in(root, "a.py")
     await open_scored(client, uri)
     _, text = await explained_hover(client, uri, INSIDE_PLAIN)
-    assert "likely human-written" in text
+    # Below the threshold is "not flagged", never "human-written": no evidence of a person.
+    assert "codeorigin: not flagged" in text and "human-written" not in text.split("---")[0]
+    assert "Not flagged: below the threshold, which is no evidence that a person wrote it" in text
     rows = chart_rows(text)
     assert rows and all(row.split()[0] in {f"L{n + 1}" for n in range(0, 5)} for row in rows)
 
@@ -429,7 +431,7 @@ async def test_a_hover_before_the_explanation_is_ready_says_so(
     uri = uri_in(root, "long.py")
     await open_scored(client, uri, long_function(120))
     kind, text = await hover_text(client, uri, (3, 8))
-    assert "likely human-written" in text and "probability of LLM authorship" in text
+    assert "codeorigin: not flagged" in text and "probability of LLM authorship" in text
     assert "the explanation is being computed" in text and "hover again in a moment" in text
     assert kind == types.MarkupKind.Markdown
     # The next hovers have it once it is computed.

@@ -174,3 +174,18 @@ async def test_a_selection_is_judged_in_its_documents_language_and_size_limit(
     }
     assert await client.command("codeorigin.rescoreSelection", big, whole) is None
     await client.message_matching("more than codeorigin.maxFileBytes (5,000)")
+
+
+async def test_exit_while_a_huge_file_is_scored_writes_no_traceback(
+    start: Start, root: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`exit` while a huge file's scoring shows its progress bar: the run is cancelled as the
+    process ends and would close the bar on the stdout pygls has closed; nothing is sent, and
+    stderr (the editor's LSP log) gets no "Error sending data" traceback for each message."""
+    client = await start(model=REPO / "models" / "default")
+    await open_small_then_huge(client, uri_in(root, "small.py"), uri_in(root, "big.py"))
+    client.exit(None)
+    assert client._server is not None
+    assert await asyncio.wait_for(client._server.wait(), TIMEOUT) == 1
+    err = capfd.readouterr().err
+    assert "Error sending data" not in err and "Traceback" not in err, err

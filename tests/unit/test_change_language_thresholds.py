@@ -104,7 +104,7 @@ def test_an_uncalibrated_change_is_judged_by_its_spans_own_thresholds(
     assert both["change"]["probability"] == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-3)
     text = scan("--diff", "main", "stats.py", "--model", str(model), cwd=branch).stdout
     assert text.startswith("Change against main (merge base ")
-    assert ": likely human-written (probability of LLM authorship " in text.splitlines()[0]
+    assert ": not flagged (probability of LLM authorship " in text.splitlines()[0]
     assert (
         "pooled over 1 judged span)" in text
         and "the thresholds of its spans' own languages" in text

@@ -157,3 +157,64 @@ def test_one_scan_writes_its_report_and_appends_the_job_summary(
         res = scan(*common, "--format", "sarif", "--summary", target, cwd=tmp_path)
         assert res.returncode == 2 and target in res.stderr, res.stderr
     assert not (tmp_path / "reports").exists() and (tmp_path / "stats.py").read_text() == PY
+
+
+MODULE = (
+    "import sys\nLIMIT = int(sys.argv[1])\nnames = []\n\n\n" + PY + "\n\n"
+    "for line in sys.stdin:\n    names.append(line.strip())\nprint(summarise(names[:LIMIT]))\n"
+)
+
+
+def test_a_module_span_marks_its_own_lines_not_the_functions_between(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Script code above and below a function is one `<module>` span of two runs of lines: SARIF's
+    region and Code Climate's location are its first run (never the function between, which has
+    its own verdict), SARIF lists every run in `properties.segments`, Code Climate the others in
+    `other_locations`."""
+    (tmp_path / "s.py").write_text(MODULE)
+    args = ["--threshold", "0", "--model", str(tiny_model_dir), "--exit-zero"]
+    data = json.loads(scan(str(tmp_path), *args, "--format", "json").stdout)
+    [module] = [s for f in data["files"] for s in f["spans"] if s["kind"] == "module"]
+    runs = module["segments"]
+    assert len(runs) == 2 and runs[0][1] < 6 < runs[1][0]  # summarise starts on line 6
+    sarif = json.loads(scan(str(tmp_path), *args, "--format", "sarif").stdout)
+    validate(sarif)
+    [result] = [r for r in sarif["runs"][0]["results"]
+                if r["locations"][0]["logicalLocations"][0]["kind"] == "module"]  # fmt: skip
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["endLine"]) == tuple(runs[0])
+    assert result["properties"]["segments"] == runs
+    issues = json.loads(scan(str(tmp_path), *args, "--format", "codeclimate").stdout)
+    [issue] = [i for i in issues if "<module>" in i["description"]]
+    assert issue["location"]["lines"] == {"begin": runs[0][0], "end": runs[0][1]}
+    assert issue["other_locations"] == [
+        {"path": issue["location"]["path"], "lines": {"begin": runs[1][0], "end": runs[1][1]}}
+    ]
+
+
+def test_a_folder_of_a_language_not_judged_does_not_read_as_cleared(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Per repository of a `--repos` list (a teacher's folder per student), the judged spans
+    are counted apart from those of a language the model does not judge (its manifest's
+    `abstain`): Go alone reads "0 judged spans (1 not judged: their language)", never "0 flagged
+    of 1 span" as a judged and cleared folder does."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["abstain"] = {"go": "no Go in its training data"}
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    for student, name, text in (("ann", "main.go", GO), ("max", "a.py", PY)):
+        (tmp_path / student).mkdir()
+        (tmp_path / student / name).write_text(text)
+    (tmp_path / "repos.txt").write_text("ann\nmax\n")
+    args = ["--repos", str(tmp_path / "repos.txt"), "--model", str(model), "--threshold", "0.99"]
+    text = scan(*args, cwd=tmp_path).stdout
+    assert "  ann: 0 flagged, 0 uncertain of 0 judged spans (1 not judged: their language) in 1 " \
+        "file" in text  # fmt: skip
+    assert "  max: 0 flagged, 1 uncertain of 1 judged span in 1 file" in text
+    data = json.loads(scan(*args, "--format", "json", cwd=tmp_path).stdout)
+    by_name = {r["repository"]: r for r in data["repositories"]}
+    assert (by_name["ann"]["judged"], by_name["ann"]["not_judged"]) == (0, 1)
+    assert (by_name["max"]["judged"], by_name["max"]["not_judged"]) == (1, 0)

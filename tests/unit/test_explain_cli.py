@@ -85,6 +85,20 @@ def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: P
     assert res.returncode == 2 and "--max-file-bytes raises it" in res.stderr
     res = run("scan", str(big), "--model", str(tiny_model_dir), "--all")
     assert "--max-file-bytes raises it" in res.stdout
+    # `scan --explain` goes on without explanations, in one sentence (no ".;").
+    res = run("scan", str(doc), "--model", str(tiny_model_dir), "--explain", "--exit-zero")
+    assert res.returncode == 0, res.stderr
+    assert "add_gradient_graph; scanning without explanations" in res.stderr
+    # A file of no language codeorigin reads: what it reads, and how to map the extension.
+    data = tmp_path / "data.xyz"
+    data.write_text(DOC)
+    res = run("explain", str(data), "--model", str(tiny_model_dir))
+    assert res.returncode == 2
+    assert res.stderr == (
+        f"codeorigin explain: {data}: unsupported language (by file extension); --extension "
+        ".xyz=LANG parses it as LANG, one of c, cpp, go, java, javascript, php, python, ruby, "
+        "rust, typescript, typescriptreact\n"
+    )
 
 
 SCRIPT = """import sys
@@ -246,23 +260,61 @@ def test_a_gradient_graph_that_onnxruntime_cannot_load(
     """gradient.onnx replaced by garbage with its manifest entry rewritten to match (so the
     hashes pass): `explain` says the file is corrupted (exit 2); `scan --explain` and the markdown
     summary scan without explanations and say why. No traceback."""
-    model = tmp_path / "model"
-    shutil.copytree(tiny_ig_model_dir, model)
-    garbage = b"not an onnx graph" * 64
-    (model / "gradient.onnx").write_bytes(garbage)
-    manifest = json.loads((model / "manifest.json").read_text())
-    manifest["files"]["gradient.onnx"] = {
-        "sha256": hashlib.sha256(garbage).hexdigest(),
-        "bytes": len(garbage),
-    }
-    (model / "manifest.json").write_text(json.dumps(manifest))
+    model = _replaced(tiny_ig_model_dir, tmp_path, "gradient.onnx", b"not an onnx graph" * 64)
 
     res = run("explain", f"{doc}::planted", "--model", str(model))
     assert res.returncode == 2
     assert "cannot load" in res.stderr and "corrupted" in res.stderr
+    assert "reinstall codeorigin or re-export the model" in res.stderr
     assert "Traceback" not in res.stderr
     for extra in (["--explain"], ["--format", "markdown"]):
         res = run("scan", str(doc), "--model", str(model), "--exit-zero", *extra)
         assert res.returncode == 0, res.stderr
-        assert "scanning without explanations" in res.stderr
+        assert "re-export the model; scanning without explanations" in res.stderr
         assert "Traceback" not in res.stderr
+
+
+def _replaced(model_dir: Path, tmp_path: Path, name: str, data: bytes) -> Path:
+    """A copy of a model folder with the file `name` replaced by `data`, and its manifest entry
+    rewritten to match (so the hashes pass and the file itself is what is wrong)."""
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    (model / name).write_bytes(data)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    return model
+
+
+def test_a_tokenizer_that_cannot_be_read_says_what_to_do(
+    doc: Path, tiny_ig_model_dir: Path, tmp_path: Path
+) -> None:
+    model = _replaced(tiny_ig_model_dir, tmp_path, "tokenizer.json", b'{"version" "1.0"}')
+    for command in (["explain", f"{doc}::planted"], ["scan", str(doc)]):
+        res = run(*command, "--model", str(model))
+        assert res.returncode == 2, res.stderr
+        assert f"cannot read the tokenizer {model / 'tokenizer.json'}: " in res.stderr
+        assert res.stderr.rstrip().endswith("; reinstall codeorigin or re-export the model.")
+
+
+@pytest.mark.parametrize(
+    ("interface", "advice"),
+    [
+        (99, "Upgrade codeorigin, or use a model exported by this codeorigin version."),
+        (0, "Re-export the model."),
+    ],
+)
+def test_a_gradient_graph_of_another_interface_says_what_to_do(
+    doc: Path, tiny_ig_model_dir: Path, tmp_path: Path, interface: int, advice: str
+) -> None:
+    """A newer interface needs a newer codeorigin; an older one, a model exported again."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_ig_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["attribution"]["interface"] = interface
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    res = run("explain", f"{doc}::planted", "--model", str(model))
+    assert res.returncode == 2, res.stderr
+    assert f"has interface version {interface}; this codeorigin reads version 1. {advice}" in (
+        res.stderr
+    )

@@ -136,6 +136,30 @@ def test_a_baseline_from_file_urls_is_matched_by_the_next_scan(tmp_path: Path) -
     assert sum(1 for s in spans if s.get("baseline")) == len(written)
 
 
+def test_a_lists_baseline_matches_from_any_folder(tmp_path: Path) -> None:
+    """A list's entries are names, not paths from the working folder: a baseline written beside
+    the list (a local entry, a `file://` URL, an entry `..` above the list) is stored by those
+    names and matched by the same list scanned from another folder; no "outside its folder"
+    warning for them."""
+    git_repo(tmp_path / "repos" / "app", {"a.py": python(7)})
+    url = git_repo(tmp_path / "repos" / "url", {"b.py": python(8)})
+    git_repo(tmp_path / "up", {"c.py": python(9)})
+    lists = tmp_path / "repos"
+    (lists / "repos.txt").write_text(f"app\nfile://{url}\n../up\n")
+    common = ["scan", "--repos", str(lists / "repos.txt"), "--threshold", "0.02"]
+    res = run([*common, "--write-baseline", str(lists / "bl.json")], lists)
+    assert res.returncode == 0 and "outside its folder" not in res.stderr, res.stderr
+    written = json.loads((lists / "bl.json").read_text())["findings"]
+    assert {f["path"].split("/")[0] for f in written} == {"app", tmp_path.as_posix()[1:].split(
+        "/")[0], "up"}  # fmt: skip
+    (tmp_path / "elsewhere").mkdir()
+    for cwd in (lists, tmp_path / "elsewhere"):
+        res = run([*common, "--baseline", str(lists / "bl.json"), "--format", "json"], cwd)
+        assert res.returncode == 0, res.stderr
+        spans = [s for f in json.loads(res.stdout)["files"] for s in f["spans"]]
+        assert sum(1 for s in spans if s.get("baseline")) == len(written) > 0
+
+
 def test_an_empty_list_and_ray_auto_without_a_path_are_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("# nothing yet\n\n   \n")
     res = run(["scan", "--repos", "empty.txt"], tmp_path)

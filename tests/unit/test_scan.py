@@ -160,6 +160,10 @@ def test_a_missing_or_corrupted_model_is_a_clear_usage_error(
         ("max_length", 0, "'max_length' must be at least 8"),
         ("thresholds", {"llm": -1.0}, "'thresholds' must be probabilities"),
         ("name", None, "'name' must be a non-empty string"),
+        # JSON's NaN and Infinity: every probability would be nan (bare NaN in --format json)
+        ("calibration", {"a": float("nan")}, "'calibration.a' must be a finite number, not nan"),
+        ("calibration", {"b": float("-inf")}, "'calibration.b' must be a finite number, not -inf"),
+        ("thresholds", {"llm": float("nan")}, "'thresholds' must be probabilities"),
     ],
 )
 def test_a_manifest_with_a_bad_section_is_a_clear_usage_error(

@@ -266,7 +266,9 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     assert not set(shipped.abstain) & set(shipped.thresholds.languages)
 
 
-@pytest.mark.parametrize("damage", ["missing", "corrupted", "wrong-shape", "garbage", "no-stacker"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "corrupted", "wrong-shape", "garbage", "no-stacker", "infinite-weight"]
+)
 def test_bad_stacked_folders_give_a_clear_error(
     stacked_dir: Path, tmp_path: Path, damage: str
 ) -> None:
@@ -292,6 +294,10 @@ def test_bad_stacked_folders_give_a_clear_error(
         kept = ("format", "format_version", "normalization_version")
         write_manifest(folder, {k: v for k, v in raw.items() if k not in kept})
         match = "bucket and" if damage == "wrong-shape" else "cannot read the linear member"
+    elif damage == "infinite-weight":  # JSON's Infinity: every stacked score would be nan
+        raw["stacker"]["weights"]["linear"] = float("inf")
+        (folder / "manifest.json").write_text(json.dumps(raw))
+        match = "'stacker.weights.linear' must be a finite number, not inf"
     else:
         raw.pop("stacker")
         (folder / "manifest.json").write_text(json.dumps(raw))

@@ -149,6 +149,33 @@ def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, tiny_model_dir: Path) -
         str(tmp_path), "--model", str(tiny_model_dir), "--baseline", str(tmp_path / "x.json")
     )
     assert res.returncode == 2 and "not a codeorigin baseline" in res.stderr
+    for garbage in (b"not json", b"\x00\x01\xff"):  # what to do, not only the parser's words
+        (tmp_path / "x.json").write_bytes(garbage)
+        res = scan(
+            str(tmp_path), "--model", str(tiny_model_dir), "--baseline", str(tmp_path / "x.json")
+        )
+        assert res.returncode == 2, res.stderr
+        assert f"{tmp_path / 'x.json'} is not a codeorigin baseline: it is not JSON (" in res.stderr
+        assert f"write one with `codeorigin scan . --write-baseline {tmp_path / 'x.json'}`" in (
+            res.stderr
+        )
+
+
+def test_a_baseline_saved_with_a_byte_order_mark_is_read(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """An editor on Windows may save the baseline with a UTF-8 byte order mark: still a baseline."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "mod.py").write_text(DOC.replace("# codeorigin: ignore", "# a comment"))
+    base = project / "base.json"
+    args = ("--model", str(tiny_model_dir), "--threshold", "0")
+    res = scan(".", *args, "--write-baseline", str(base), "--exit-zero", cwd=project)
+    assert res.returncode == 0, res.stderr
+    base.write_bytes(b"\xef\xbb\xbf" + base.read_bytes())
+    res = scan(".", *args, "--baseline", str(base), cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert "0 of 3 spans flagged" in res.stdout and "in the baseline" in res.stdout
 
 
 def test_the_summary_counts_the_findings_a_comment_hid_as_sarif_does(

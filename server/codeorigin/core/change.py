@@ -164,10 +164,10 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
 
 
 def describe(c: ChangeVerdict, description: str = "", why: str = "") -> str:
-    """The change's verdict in one line: `Change against main (merge base …): possibly
-    LLM-generated (probability of LLM authorship 81.4%, pooled over 2 judged spans)`, and when it
-    is uncalibrated or flat, so. The verdict comes first: "4.5% likely human-written" read as if
-    4.5% of the change were. `why`: the reason no span was judged, when none was."""
+    """The change's verdict in one line: `Change against main (merge base …): uncertain,
+    below the threshold (probability of LLM authorship 81.4%, pooled over 2 judged spans)`, and
+    when it is uncalibrated or flat, so. The verdict comes first: "4.5% not flagged" read as if
+    4.5% of the change were not. `why`: the reason no span was judged, when none was."""
     what = f"Change {description}".rstrip()
     if c.probability is None:
         return f"{what}: no span judged ({why or 'nothing long enough, or nothing scorable'})."

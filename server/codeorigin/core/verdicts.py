@@ -36,10 +36,13 @@ def verdict(
     return "human"
 
 
+# A span below the threshold is "not flagged", never "human-written": the model misses much of
+# what LLMs and coding agents write (model card), so a low score is no evidence that a person
+# wrote it; and the uncertain band starts where a few percent of people's code still scores.
 VERDICT_WORDS: dict[str, str] = {
     "llm": "likely LLM-generated",
-    "uncertain": "possibly LLM-generated",
-    "human": "likely human-written",
+    "uncertain": "uncertain, below the threshold",
+    "human": "not flagged",
     "too_short": "too short to judge",
     "generated": "generated code, not judged",
     "not_judged": "not judged",

@@ -91,10 +91,24 @@ class Job:
     def __post_init__(self) -> None:
         self.askers = self.askers | {self.uri}
 
+    def awaitable(self) -> asyncio.Future[Attribution]:
+        """The job's outcome as a future of the running event loop, to wait on. Whoever waits
+        reads a failure from `future` (the hover's section, the command's answer), maybe after
+        it stopped waiting (a hover waits a moment only): this copy's exception is marked as read
+        as it arrives, so asyncio does not log it as "Future exception was never retrieved"."""
+        waited = asyncio.wrap_future(self.future)
+        waited.add_done_callback(_read_outcome)
+        return waited
+
     def succeeded(self) -> bool:
         """Computed, neither dropped nor failed."""
         future = self.future
         return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _read_outcome(future: asyncio.Future[Attribution]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class AttributionJobs:

@@ -77,10 +77,23 @@ class CodeOriginProtocol(LanguageServerProtocol):
             self._send_response(data["id"], None, error.to_response_error())
             return _ANSWERED
 
+    exited = False  # the client sent `exit`: pygls closes stdout, and the process ends
+
     def handle_message(self, message: Any) -> None:
         if message is _ANSWERED or self._refused(message):
             return
+        if getattr(message, "method", None) == types.EXIT:
+            self.exited = True
         super().handle_message(message)
+
+    def _send_data(self, data: Any) -> None:
+        """After `exit`, what the work cancelled as the process ends would still send (a model
+        that was loading closes its progress bar) is dropped: the client is gone, and pygls'
+        write to the closed stdout logged a traceback for each message, then for reporting it."""
+        if self.exited:
+            log.debug("not sent after exit: %s", getattr(data, "method", data))
+            return
+        super()._send_data(data)
 
     def _refused(self, message: Any) -> bool:
         """LSP's order of a session, kept: before `initialize` a request gets ServerNotInitialized

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,8 +30,6 @@ from codeorigin.lsp.features.lifecycle import Lifecycle
 from codeorigin.lsp.features.sync import Sync
 from codeorigin.lsp.host import not_sent_to_client
 from codeorigin.lsp.state import CodeOriginServer, Feature
-
-log = logging.getLogger(__name__)
 
 # Diagnostics come before Explain: a document's diagnostics are published before its
 # explanations are queued ahead.
@@ -102,28 +101,32 @@ def serve(
     tcp: str | None = None,
     threads: int | None = None,
     log_level: str = DEFAULT_LOG_LEVEL,
+    prog: str = "codeorigin serve",
 ) -> int:
     """Run the language server until the client says `exit` or disconnects, then end the process
-    with LSP's exit code (a bad `--tcp` returns 2).
+    with LSP's exit code. A bad `--tcp`, or an address it cannot listen on (taken, a host that
+    does not resolve), returns 2 after one line on stderr that starts with `prog`.
 
     `tcp` is "HOST:PORT" (or ":PORT"); without it the server speaks LSP on stdin/stdout.
     """
+    address = _tcp_address(tcp) if tcp else None
+    if isinstance(address, str):
+        print(f"{prog}: {address}", file=sys.stderr)
+        return 2
     setup_logging(log_level)
     server = create_server(model=model, threads=threads)
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the LSP stream
 
-    if tcp:
-        host, _, port = tcp.rpartition(":")
+    if address is not None:
+        host, port = address
         try:
-            port_number = int(port)
-        except ValueError:
-            log.error("--tcp expects HOST:PORT, got %r", tcp)
-            return 2
-        try:
-            server.start_tcp(host or "127.0.0.1", port_number)
+            server.start_tcp(host, port)
         except SystemExit:  # pygls's `exit` handler, raised out of the connection's task
             pass
+        except OSError as error:  # only binding raises out of start_tcp: a client's errors don't
+            print(f"{prog}: cannot listen on {tcp}: {_socket_error(error)}", file=sys.stderr)
+            return 2
     else:
         server.start_io(stdout=stdout)
     # The client said `exit`, or went away. An explanation or a rescore may still be running in
@@ -138,6 +141,30 @@ def serve(
         except (OSError, ValueError):  # closed by pygls, or the client is gone
             pass
     os._exit(code)
+
+
+def _tcp_address(tcp: str) -> tuple[str, int] | str:
+    """`--tcp HOST:PORT` (or ":PORT", or "[::1]:PORT") as (host, port), or what is wrong with it."""
+    host, _, port = tcp.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        return f"--tcp expects HOST:PORT, got {tcp!r}"
+    if not 0 <= number <= 65535:
+        return f"--tcp: port {number} is out of range (0 to 65535)"
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host or "127.0.0.1", number
+
+
+def _socket_error(error: OSError) -> str:
+    """Why an address cannot be listened on, in the system's words ("address already in use",
+    "name or service not known"), not asyncio's sentence around them."""
+    if isinstance(error, socket.gaierror) or not error.errno:
+        reason = error.strerror or str(error)
+    else:
+        reason = os.strerror(error.errno)
+    return reason[:1].lower() + reason[1:]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,4 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
-    return serve(model=args.model, tcp=args.tcp, threads=args.threads, log_level=args.log_level)
+    return serve(
+        model=args.model,
+        tcp=args.tcp,
+        threads=args.threads,
+        log_level=args.log_level,
+        prog=parser.prog,
+    )

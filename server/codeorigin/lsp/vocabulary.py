@@ -51,14 +51,15 @@ RESCORE_SELECTION_TITLE = "Rescore selection"
 RESCORE_SELECTION_KIND = "source.codeorigin.rescoreSelection"
 
 CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}  # diagnostic codes
-LENS_LABELS = {"llm": "likely LLM", "uncertain": "possibly LLM", "human": "likely human"}
+LENS_LABELS = {"llm": "likely LLM", "uncertain": "uncertain", "human": "not flagged"}
 
 
 def diagnostic_message(result: SpanResult) -> str:
-    """The message of a span's diagnostic: "Likely LLM-generated (96.5%)"."""
+    """The message of a span's diagnostic: "Likely LLM-generated (96.5%)", or for one in the
+    uncertain band (`showUncertain`) "Uncertain, below the threshold (61.2%)"."""
     assert result.probability is not None
-    word = "Likely" if result.verdict == "llm" else "Possibly"
-    return f"{word} LLM-generated ({percent(result.probability)})"
+    words = VERDICT_WORDS[result.verdict]
+    return f"{words[0].upper()}{words[1:]} ({percent(result.probability)})"
 
 
 def lens_title(result: SpanResult) -> str:

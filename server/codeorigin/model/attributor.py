@@ -53,10 +53,10 @@ from codeorigin.core.spans import line_starts
 from codeorigin.model.encoding import Encoding, TokenEncoder
 from codeorigin.model.gradient_graph import (
     BASELINES,
-    INPUT_NAMES,
-    INTERFACE,
     OUTPUT_NAMES,
     BaselineKind,
+    check_interface,
+    check_session,
 )
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
@@ -69,7 +69,7 @@ from codeorigin.model.quadrature import (
     min_steps,
     path_points,
 )
-from codeorigin.model.scorer import Model, sigmoid
+from codeorigin.model.scorer import Model, load_encoder, open_onnx, sigmoid
 from codeorigin.model.stacked_attribution import MemberContribution, combine
 
 if TYPE_CHECKING:
@@ -188,16 +188,7 @@ class Attributor:
             default_threads = model.threads
         else:
             self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
-            try:
-                self.encoder = TokenEncoder(
-                    self.manifest.path(self.manifest.tokenizer),
-                    max_length=self.manifest.max_length,
-                    layout=self.manifest.layout_markers,
-                )
-            except Exception as exc:  # tokenizers raises plain Exceptions on bad files
-                raise ModelError(
-                    f"cannot read the tokenizer of {self.manifest.folder}: {exc}"
-                ) from exc
+            self.encoder = load_encoder(self.manifest)
             default_threads = 1
         stacked = self.manifest.stacked
         if stacked is not None and self.linear is None:
@@ -212,12 +203,7 @@ class Attributor:
         section = (
             self.manifest.raw.get("attribution", {}) if isinstance(self.manifest.raw, dict) else {}
         )
-        interface = section.get("interface", INTERFACE)
-        if interface != INTERFACE:
-            raise ModelError(
-                f"the gradient graph of {self.manifest.folder} has interface version {interface!r}; this "
-                f"codeorigin reads version {INTERFACE}. Re-export the model."
-            )
+        check_interface(section, self.manifest.folder)
         rule = str(section.get("rule", DEFAULT_RULE))
         self.default_rule: Rule = rule if rule in RULES else DEFAULT_RULE  # type: ignore[assignment]
         self.default_steps = int(self.manifest.ig_steps)
@@ -390,33 +376,12 @@ class Attributor:
             return self._session
 
     def _open(self) -> Any:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a runtime dependency
-            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
         assert self.manifest.gradient is not None
         path = self.manifest.path(self.manifest.gradient)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
         # The backward pass holds every activation; without the arena the memory goes back to the
         # system after each run instead of staying reserved for the next hover (same speed here).
-        opts.enable_cpu_mem_arena = False
-        try:
-            session = ort.InferenceSession(
-                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ModelError(
-                f"onnxruntime cannot load {path}: {exc}. The model file is corrupted."
-            ) from exc
-        names = tuple(i.name for i in session.get_inputs())
-        outs = tuple(o.name for o in session.get_outputs())
-        if set(names) != set(INPUT_NAMES) or not set(OUTPUT_NAMES) <= set(outs):
-            raise ModelError(
-                f"{path} is not a codeorigin gradient graph (inputs {names}, outputs {outs}); re-export it."
-            )
+        session = open_onnx(path, self.threads, arena=False)
+        check_session(session, path)
         return session
 
     def _run(self, feed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         model_name = raw.get("name", folder.name)
         ig_steps = int(raw.get("attribution", {}).get("steps", 32))
         _check_ranges(model_name, max_length, thresholds, ig_steps)
+        _check_finite(calibration, stacked, change)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # AttributeError: a section that is not an object ("calibration": null, "thresholds": [])
         raise ModelError(f"{mpath} is missing or has a bad field: {exc}") from exc
@@ -254,6 +256,25 @@ def _check_ranges(name: Any, max_length: int, thresholds: Thresholds, ig_steps: 
             f"'thresholds' must be probabilities from 0 to 1, not "
             f"{thresholds.llm} and {thresholds.uncertain}"
         )  # (the languages' own are checked as they are read)
+
+
+def _check_finite(
+    calibration: Calibration, stacked: StackedSpec | None, change: ChangeCalibration
+) -> None:
+    """The numbers a probability is computed with are finite: JSON's NaN and Infinity load as
+    floats, and a score would be "nan%". Raises ValueError naming the field. (Thresholds are
+    checked as probabilities, which a NaN is not; the linear member's weights as they load.)"""
+    numbers = {"calibration.a": calibration.a, "calibration.b": calibration.b}
+    if change.calibrated:
+        numbers.update({"change.a": change.a, "change.b": change.b})
+    if stacked is not None:
+        stacker = stacked.stacker
+        numbers["stacker.bias"] = stacker.bias
+        numbers.update({f"stacker.weights.{k}": v for k, v in stacker.weights.items()})
+        numbers.update({f"stacker.languages.{k}": v for k, v in stacker.languages.items()})
+    for name, value in numbers.items():
+        if not math.isfinite(value):
+            raise ValueError(f"'{name}' must be a finite number, not {value}")
 
 
 def _check_versions(raw: Any, mpath: Path) -> None:

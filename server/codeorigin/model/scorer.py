@@ -54,22 +54,51 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+WHAT_TO_DO = "reinstall codeorigin or re-export the model"
+
+
+def load_encoder(manifest: Manifest) -> TokenEncoder:
+    """The model's tokenizer; `ModelError` saying what to do when its file cannot be read."""
+    path = manifest.path(manifest.tokenizer)
+    try:
+        return TokenEncoder(path, max_length=manifest.max_length, layout=manifest.layout_markers)
+    except Exception as exc:  # tokenizers raises plain Exceptions on bad files
+        reason = str(exc).rstrip(".")
+        raise ModelError(f"cannot read the tokenizer {path}: {reason}; {WHAT_TO_DO}.") from exc
+
+
+def open_onnx(path: Path, threads: int, *, arena: bool = True) -> Any:
+    """An onnxruntime session on the CPU for the graph at `path`; `ModelError` saying what to do
+    when it cannot be opened: the file is gone (since the manifest was checked) or corrupted."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # pragma: no cover - a runtime dependency
+        raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    opts.enable_cpu_mem_arena = arena
+    try:
+        return ort.InferenceSession(
+            str(path), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:
+        if not path.exists():  # removed after the model loaded (a reinstall, a checkout)
+            raise ModelError(f"the model file {path} is missing: {WHAT_TO_DO}.") from exc
+        reason = str(exc).rstrip(".")
+        raise ModelError(
+            f"onnxruntime cannot load {path}: {reason}. The model file is corrupted: {WHAT_TO_DO}."
+        ) from exc
+
+
 class Model:
     """A loaded model folder: manifest, tokenizer and an onnxruntime session for the scorer graph."""
 
     def __init__(self, manifest: Manifest, *, threads: int = 1) -> None:
         self.manifest = manifest
         self.threads = max(1, int(threads))
-        try:
-            self.encoder = TokenEncoder(
-                manifest.path(manifest.tokenizer),
-                max_length=manifest.max_length,
-                layout=manifest.layout_markers,
-            )
-        except Exception as exc:  # tokenizers raises plain Exceptions on bad files
-            raise ModelError(
-                f"cannot read the tokenizer {manifest.path(manifest.tokenizer)}: {exc}"
-            ) from exc
+        self.encoder = load_encoder(manifest)
         self._session = self._open(manifest.path(manifest.scorer))
         stacked = manifest.stacked
         self.linear = (
@@ -84,22 +113,7 @@ class Model:
         return cls(load_manifest(folder, verify=verify), threads=threads)
 
     def _open(self, path: Path) -> Any:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a runtime dependency
-            raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            return ort.InferenceSession(
-                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ModelError(
-                f"onnxruntime cannot load {path}: {exc}. The model file is corrupted."
-            ) from exc
+        return open_onnx(path, self.threads)
 
     @property
     def name(self) -> str:

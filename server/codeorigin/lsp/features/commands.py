@@ -40,9 +40,12 @@ from codeorigin.lsp.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
     from codeorigin.core.spans import Content
     from codeorigin.core.verdicts import Verdict
     from codeorigin.engine import VerdictRules
+    from codeorigin.lsp.analysis import Analysis
     from codeorigin.model.scorer import Score
 
 log = logging.getLogger(__name__)
@@ -75,23 +78,11 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
             "codeorigin: open the document before rescoring a selection.", types.MessageType.Warning
         )
         return None
-    text = doc.source
-    positions = PositionMap(text, ls.workspace.position_encoding)
-    start, end = sorted((positions.offset(range.start), positions.offset(range.end)))
-    selected = text[start:end]
-    if not selected.strip():
-        ls.notify_user("codeorigin: select some code to rescore.", types.MessageType.Warning)
+    chosen = await _selection(ls, uri, doc, range)
+    if chosen is None:
         return None
+    selected, language = chosen
     settings = ls.settings.for_uri(uri)
-    path = doc.path if uri.startswith("file:") else None
-    # The language the document is scored in (a `.h` read as C++, `python3` as Python), or none.
-    language = languages.for_file(path, text, doc.language_id, settings.extension_map)
-    refused = _refused(doc.language_id, language, selected, settings.max_file_bytes)
-    if refused is not None:
-        ls.notify_user(
-            f"codeorigin: the selection is not scored: {refused}.", types.MessageType.Warning
-        )
-        return None
     key = ls.models.key(settings, ls.settings.folder_path(uri))
     engine = await ls.models.engine(key)
     if engine is None:
@@ -176,6 +167,41 @@ def _cancel_event(ls: CodeOriginServer) -> threading.Event:
     return event
 
 
+async def _selection(
+    ls: CodeOriginServer, uri: str, doc: TextDocument, where: types.Range
+) -> tuple[str, str] | None:
+    """The selected text and the language it is scored in; None, after saying why, when there is
+    nothing to score or it is not scored: text in no language codeorigin reads, more than
+    `codeorigin.maxFileBytes`, or a document the server does not score (disabled, a language not
+    in `codeorigin.languages`, generated, binary), as `codeorigin.explain` refuses it."""
+    text = doc.source
+    positions = PositionMap(text, ls.workspace.position_encoding)
+    start, end = sorted((positions.offset(where.start), positions.offset(where.end)))
+    selected = text[start:end]
+    if not selected.strip():
+        ls.notify_user("codeorigin: select some code to rescore.", types.MessageType.Warning)
+        return None
+    settings = ls.settings.for_uri(uri)
+    path = doc.path if uri.startswith("file:") else None
+    # The language the document is scored in (a `.h` read as C++, `python3` as Python), or none.
+    language = languages.for_file(path, text, doc.language_id, settings.extension_map)
+    refused = _refused(doc.language_id, language, selected, settings.max_file_bytes)
+    if refused is not None or language is None:
+        ls.notify_user(
+            f"codeorigin: the selection is not scored: {refused}.", types.MessageType.Warning
+        )
+        return None
+    analysis = await ls.analyzer.current(uri, asked=True)
+    if analysis is None:  # closed meanwhile
+        return None
+    # Not a document too large (a selection within the limit is scored) nor one the model failed
+    # on (said below, with the model's error).
+    if analysis.skipped in ("disabled", "language", "generated", "binary"):
+        _say_not_scored(ls, analysis)
+        return None
+    return selected, language
+
+
 def _refused(given: str | None, language: str | None, selected: str, limit: int) -> str | None:
     """Why a selection is not scored: a document in no language codeorigin reads, or more text
     than `codeorigin.maxFileBytes` allows a file (it would hold every request up)."""
@@ -185,6 +211,15 @@ def _refused(given: str | None, language: str | None, selected: str, limit: int)
     if size > limit:
         return f"it is {size:,} bytes, more than codeorigin.maxFileBytes ({limit:,})"
     return None
+
+
+def _say_not_scored(ls: CodeOriginServer, analysis: Analysis) -> None:
+    """Tell why the document is not scored, instead of a silent "0 spans scored again" or a
+    verdict it would not get."""
+    ls.notify_user(
+        f"codeorigin: this document is not scored: {analysis.reason or analysis.skipped}.",
+        types.MessageType.Warning,
+    )
 
 
 async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, Any]] | None:
@@ -202,11 +237,8 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
     if analysis is None:
         return None
     ls.refresh_views()
-    if analysis.skipped not in (None, "model"):  # said, not a silent "0 spans scored again"
-        ls.notify_user(
-            f"codeorigin: this document is not scored: {analysis.reason or analysis.skipped}.",
-            types.MessageType.Warning,
-        )
+    if analysis.skipped not in (None, "model"):
+        _say_not_scored(ls, analysis)
     positions = analysis.positions
     return [
         {

@@ -137,7 +137,7 @@ async def prepare_hover(ctx: HoverContext) -> None:
     except ModelError:
         return  # the section says so
     if not job.future.done():
-        await asyncio.wait({asyncio.wrap_future(job.future)}, timeout=HOVER_WAIT)
+        await asyncio.wait({job.awaitable()}, timeout=HOVER_WAIT)
 
 
 def hover_section(ctx: HoverContext) -> str | None:
@@ -251,7 +251,7 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         job = ls.attributions.request(uri, analysis.text, result, engine, analysis.settings)
     except ModelError as exc:
         raise _failed(f"codeorigin cannot explain this score: {exc}") from exc
-    work = asyncio.shield(asyncio.wrap_future(job.future))
+    work = asyncio.shield(job.awaitable())
     try:
         await with_progress_if_slow(ls, work, "codeorigin: explaining", result.span.name)
     except asyncio.CancelledError:
