@@ -62,6 +62,7 @@ class Baseline:
 
     root: Path
     keys: frozenset[tuple[str, str, str]]
+    findings: tuple[Finding, ...] = ()  # as the file holds them (a rewrite may keep some)
 
     def knows(self, path: Path | str, name: str, text_hash: str) -> bool:
         """Whether a span of the file at `path` was in the baseline, unchanged; a `str` is the
@@ -107,6 +108,7 @@ def load(file: Path) -> Baseline:
             f"write it again with `codeorigin scan . --write-baseline {file}`"
         )
     keys: set[tuple[str, str, str]] = set()
+    kept: list[Finding] = []
     findings = data.get("findings", [])
     if not isinstance(findings, list):
         raise BaselineError(f"{file}: its findings must be a list, not {findings!r:.60}")
@@ -116,7 +118,11 @@ def load(file: Path) -> Baseline:
         ):
             raise BaselineError(f"{file} has a finding without path, name and hash: {item!r}")
         keys.add((item["path"], item["name"], item["hash"]))
-    return Baseline(Path(os.path.abspath(file)).parent, frozenset(keys))
+        verdict, probability = item.get("verdict"), item.get("probability")
+        kept.append(Finding(item["path"], item["name"], item["hash"],
+                            verdict if isinstance(verdict, str) else "llm",
+                            float(probability) if isinstance(probability, (int, float)) else None))  # fmt: skip
+    return Baseline(Path(os.path.abspath(file)).parent, frozenset(keys), tuple(kept))
 
 
 def write(file: Path, findings: Iterable[Finding]) -> int:

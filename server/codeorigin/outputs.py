@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from codeorigin.baseline import Finding
     from codeorigin.report import ScanReport
 
 
@@ -37,12 +38,14 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
         print(f"codeorigin scan: {nothing_scored(report, 'in the report')}", file=sys.stderr)
     if args.write_baseline is not None:
         found = scan.findings(report, args.write_baseline.parent)
+        kept = uncovered(args, report)
         try:
-            n = baseline.write(args.write_baseline, found)
+            n = baseline.write(args.write_baseline, [*found, *kept])
         except baseline.BaselineError as exc:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return False
-        print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}",
+        print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}"
+              + (f" (kept {len(kept)} of files this scan did not cover)" if kept else ""),
               file=sys.stderr)  # fmt: skip
         named = {f.path for f in report.files if f.named}  # `--repos` names: matched as written
         outside = sum(1 for f in found if Path(f.path).is_absolute() and f.path not in named)
@@ -52,6 +55,38 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
                   "that match on this machine only: write the baseline at the top of the "
                   "repository", file=sys.stderr)  # fmt: skip
     return True
+
+
+def uncovered(args: argparse.Namespace, report: ScanReport) -> list[Finding]:
+    """The findings of the `--baseline` that `--write-baseline` rewrites whose files this scan
+    did not cover: a scan of some of the folders (or of a change) refreshes their findings and
+    keeps the others'. Covered: every file under a PATH or a `--repos` entry, or, for a change,
+    the files it changed."""
+    from codeorigin import baseline
+
+    target = args.write_baseline
+    if args.baseline is None or os.path.abspath(args.baseline) != os.path.abspath(target):
+        return []
+    try:
+        old = baseline.load(args.baseline)
+    except baseline.BaselineError:
+        return []  # it was read before the scan: gone since, nothing to keep
+    root = target.parent
+    if report.change is not None:  # `--diff`: the files of the change
+        changed = {
+            f.path if f.named else baseline.relative(root, Path(f.path)) for f in report.files
+        }
+        return [f for f in old.findings if f.path not in changed]
+    paths = [Path(os.path.abspath(p)) for p in args.paths]
+    names = [n.rstrip("/") for n in report.repositories]
+
+    def covered(f: Finding) -> bool:
+        if any(f.path == n or f.path.startswith(n + "/") for n in names):
+            return True
+        where = Path(os.path.abspath(root / f.path))  # a path kept absolute stays itself
+        return any(where.is_relative_to(p) for p in paths)
+
+    return [f for f in old.findings if not covered(f)]
 
 
 def code_file(target: Path, report: ScanReport, extensions: list[str]) -> str | None:

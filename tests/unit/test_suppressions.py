@@ -242,3 +242,33 @@ def test_a_marker_anywhere_in_the_doc_comment_above_suppresses(
     assert suppressed[("Prices.java", "sum")] == "reviewed in the 2021 audit"
     assert suppressed[("sum.rs", "sum")] == "ported from C"
     assert suppressed[("Prices.java", "twice")] is None
+
+
+def test_rewriting_the_baseline_from_part_of_the_tree_keeps_the_rest(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`--baseline bl.json --write-baseline bl.json` over one folder refreshes that folder's
+    findings and keeps the other folders' (it says how many); a scan of the whole tree rewrites
+    everything, so a deleted file's findings go."""
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "m.py").write_text(DOC)
+    args = ["--model", str(tiny_model_dir), "--threshold", "0", "--baseline", "bl.json"]
+
+    def written() -> set[str]:
+        return {f["path"] for f in json.loads((tmp_path / "bl.json").read_text())["findings"]}
+
+    res = scan(".", "--model", str(tiny_model_dir), "--threshold", "0", "--write-baseline",
+               "bl.json", cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0 and written() == {"a/m.py", "b/m.py"}, res.stderr
+    (tmp_path / "a" / "m.py").write_text(DOC.replace("sorted(seen)", "sorted(seen)[:9]"))
+    res = scan("a", *args, "--write-baseline", "bl.json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "wrote 2 findings to bl.json (kept 1 of files this scan did not cover)" in res.stderr
+    assert written() == {"a/m.py", "b/m.py"}
+    res = scan(".", *args, cwd=tmp_path)  # nothing new anywhere
+    assert res.returncode == 0, res.stdout
+    (tmp_path / "b" / "m.py").unlink()
+    res = scan(".", *args, "--write-baseline", "bl.json", cwd=tmp_path)
+    assert res.returncode == 0 and "kept" not in res.stderr, res.stderr
+    assert written() == {"a/m.py"}
