@@ -361,7 +361,7 @@ def run_explain(args: argparse.Namespace) -> int:
         return 2
     language = scan.file_language(path, text, mapping)
     if language is None:
-        print(f"codeorigin explain: {path}: {_unsupported(path)}", file=sys.stderr)
+        print(f"codeorigin explain: {path}: {languages.unsupported(path)}", file=sys.stderr)
         return 2
     options = _options(args)
     reason = None if options.include_generated else generated.file_reason(in_repository(path), text)
@@ -410,17 +410,6 @@ def run_explain(args: argparse.Namespace) -> int:
         blocks.append("\n\n".join(parts))
     sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
     return 0
-
-
-def _unsupported(path: Path) -> str:
-    """Why `explain` cannot read a file, and what it reads instead."""
-    from codeorigin.core.languages import LANGUAGES
-
-    names = ", ".join(sorted(LANGUAGES))
-    if not path.suffix:
-        return f"unsupported language (by file extension: it has none); codeorigin reads {names}"
-    return (f"unsupported language (by file extension); --extension {path.suffix}=LANG parses it "
-            f"as LANG, one of {names}")  # fmt: skip
 
 
 def _chosen(

@@ -87,7 +87,7 @@ def _read(cand: Candidate, options: ScanOptions) -> Read | FileReport:
             cand.path.stat()  # a link that loops or points nowhere: that, not its extension
         except OSError as exc:
             return FileReport(cand.display, None, None, f"cannot read: {exc.strerror or exc}")
-        return FileReport(cand.display, None, None, "unsupported language (by file extension)")
+        return FileReport(cand.display, None, None, languages.unsupported(cand.path))
     try:
         text = read_text(cand.path, max_bytes=options.max_file_bytes)
     except FileError as exc:

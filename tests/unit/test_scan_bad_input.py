@@ -302,3 +302,18 @@ def test_a_baseline_outside_the_scanned_tree_warns_of_absolute_paths(
     )
     (kept,) = json.loads((tmp_path / "elsewhere" / "b.json").read_text())["findings"]
     assert Path(kept["path"]).is_absolute()
+
+
+def test_a_file_of_an_unknown_extension_says_how_to_read_it(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A file named on the command line whose extension codeorigin does not know is skipped with
+    the way to read it (`--extension .tpl=LANG`), as `explain` says; with that option it is read."""
+    (tmp_path / "page.tpl").write_text(GOOD)
+    res = scan(str(tmp_path / "page.tpl"), "--model", str(tiny_model_dir), "--format", "json")
+    [data] = json.loads(res.stdout)["files"]
+    assert data["error"].startswith("unsupported language (by file extension); --extension "
+                                    ".tpl=LANG parses it as LANG, one of c, cpp, ")  # fmt: skip
+    res = scan(str(tmp_path / "page.tpl"), "--model", str(tiny_model_dir), "--format", "json",
+               "--extension", ".tpl=python", "--exit-zero")  # fmt: skip
+    assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["spans"], res.stderr

@@ -136,6 +136,17 @@ _CPP_HEADER = re.compile(
 )
 
 
+def unsupported(path: str | PurePath) -> str:
+    """Why a file named on the command line is not read, and how to read it: `--extension`
+    maps its extension to a language (`scan`, `explain`)."""
+    names = ", ".join(sorted(LANGUAGES))
+    suffix = PurePath(path).suffix
+    if not suffix:
+        return f"unsupported language (by file extension: it has none); codeorigin reads {names}"
+    return (f"unsupported language (by file extension); --extension {suffix}=LANG parses it "
+            f"as LANG, one of {names}")  # fmt: skip
+
+
 def header_language(text: str) -> str:
     """ "cpp" when a `.h` file's content says C++ (linguist's heuristics), else "c"."""
     return "cpp" if _CPP_HEADER.search(text) else "c"
