@@ -40,8 +40,7 @@ from codeorigin.core import diffs, languages
 from codeorigin.gitio import Base as Base
 from codeorigin.gitio import ChangeError as ChangeError
 from codeorigin.gitio import UnsafeRepository as UnsafeRepository
-from codeorigin.gitio import head_source as head_source
-from codeorigin.gitio import head_text as head_text
+from codeorigin.gitio import head_bytes as head_bytes
 from codeorigin.gitio import repository_root as repository_root
 from codeorigin.gitio import run as _git
 

@@ -4,7 +4,7 @@ server's `codeorigin.scope: changed`.
 
 `run` gives git's output (git speaks English: `LC_ALL=C`) and raises `ChangeError` with git's own
 error line. A file's version at a commit is read once (`show` keeps it by commit, immutable) and,
-where it is judged (`Base.text`, `head_source`), read by a scan's rules: a version a scan would
+where it is judged (`Base.text`, `source`), read by a scan's rules: a version a scan would
 skip (binary, not UTF-8, too large) has no text.
 """
 
@@ -47,7 +47,7 @@ class Base:
     def text(self, max_bytes: int) -> str | None:
         """The file's text at the base, None when git cannot show it or a scan would not read
         it (binary, not UTF-8, over `max_bytes`: nothing in it was judged)."""
-        return _source(show(self.commit, self.root, self.path), max_bytes)
+        return source(show(self.commit, self.root, self.path), max_bytes)
 
 
 def run(
@@ -115,24 +115,12 @@ def repository_root(cwd: Path) -> Path:
         raise ChangeError(f"{cwd.resolve()} is not inside a git repository ({exc})") from None
 
 
-def head_text(path: Path) -> str | None:
-    """The text of `path` at HEAD; None when git does not know it there (a new or untracked
+def head_bytes(path: Path) -> bytes | None:
+    """The bytes of `path` at HEAD; None when git does not know it there (a new or untracked
     file: all of it is a change). Raises `ChangeError` outside a repository, or without git.
-    Bytes that are not UTF-8 are replaced (the lines still compare with the editor's).
 
     The server asks on every re-analysis with `codeorigin.scope: changed`, so it costs one `git
-    rev-parse`; the file's text at a given HEAD commit is read once (`show`)."""
-    data = _head(path)
-    return data.decode("utf-8", "replace") if data is not None else None
-
-
-def head_source(path: Path, max_bytes: int) -> str | None:
-    """The text of `path` at HEAD as a scan would read it; None when git does not know it there
-    or a scan would skip it (binary, not UTF-8, over `max_bytes`). Raises as `head_text`."""
-    return _source(_head(path), max_bytes)
-
-
-def _head(path: Path) -> bytes | None:
+    rev-parse`; the file at a given HEAD commit is read once (`show`)."""
     path = path.resolve()
     try:
         root, head = run(["rev-parse", "--show-toplevel", "HEAD"], path.parent).split()[:2]
@@ -142,7 +130,9 @@ def _head(path: Path) -> bytes | None:
     return show(head, Path(root).resolve(), path.relative_to(Path(root).resolve()).as_posix())
 
 
-def _source(data: bytes | None, max_bytes: int) -> str | None:
+def source(data: bytes | None, max_bytes: int) -> str | None:
+    """A version's text as a scan reads it; None when there is none or a scan would skip it
+    (binary, not UTF-8, over `max_bytes`: nothing in it was judged)."""
     if data is None:
         return None
     try:

@@ -41,7 +41,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin import changes, prior
+from codeorigin import gitio, prior
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.verdicts import percent
 from codeorigin.engine import Engine, SpanResult, module_lines
@@ -424,10 +424,12 @@ def _analyze_in_scope(
     if settings.scope != "changed" or path is None:
         return engine.analyze(text, language, rules, between=between), {}
     try:
-        old = changes.head_text(Path(path))
-    except changes.ChangeError as exc:
+        data = gitio.head_bytes(Path(path))
+    except gitio.ChangeError as exc:
         log.info("codeorigin.scope is changed, but %s: judging every span of %s", exc, path)
-        old = None
+        data = None
+    # Bytes that are not UTF-8 replaced: the lines still compare with the editor's.
+    old = data.decode("utf-8", "replace") if data is not None else None
     only = diffs.changed_lines(old, text) if old is not None else None
     results = engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
     if old is None or only is None:
@@ -435,7 +437,7 @@ def _analyze_in_scope(
     maybe = [r for r in results if _may_be_known(r, text, only)]
     if not maybe:
         return results, {}
-    at_head = changes.head_source(Path(path), settings.max_file_bytes)  # read once: cached
+    at_head = gitio.source(data, settings.max_file_bytes)
     if at_head is None:  # a version a scan would not read (binary, not UTF-8, too large)
         return results, {}
     now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict) for r in maybe]
