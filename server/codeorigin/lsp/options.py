@@ -274,7 +274,7 @@ _DECLARATIONS: dict[str, Declaration] = {
     "threads": _whole(1, 256, "CPU threads the model may use.", scope="machine-overridable"),
     "inlay_hints": _boolean(
         "Show each line's share of the evidence (Integrated Gradients) as an inlay hint at the "
-        "end of the line, in functions judged likely or possibly LLM-generated."
+        "end of the line, in functions flagged as likely LLM-generated or in the uncertain band."
     ),
     "ig_steps": Declaration(
         _optional(_int(1, 1024)),
