@@ -158,9 +158,10 @@ def write_output(file: Path, text: str, mode: str = "w") -> bool:
 def rendered(args: argparse.Namespace, report: ScanReport) -> str:
     """The report in `--format` (explanations only with `--explain` or in markdown: those
     computed for `--summary` alone stay out of it)."""
-    from codeorigin.report import render_json, render_text
+    from codeorigin.report import render_json
     from codeorigin.review import render_codeclimate, render_markdown
     from codeorigin.sarif import render_sarif
+    from codeorigin.summary import render_text
 
     if not args.explain and args.format != "markdown":
         report = without_explanations(report)

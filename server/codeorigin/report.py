@@ -1,5 +1,5 @@
-"""Scan reports: the data `codeorigin scan` produces and its text and JSON renderings (SARIF:
-`codeorigin.sarif`).
+"""Scan reports: the data `codeorigin scan` produces and its JSON rendering (text:
+`codeorigin.summary`; SARIF: `codeorigin.sarif`; markdown and Code Climate: `codeorigin.review`).
 
 The JSON shape is a public contract (README, tests): keep it stable. Extensions are keys that appear
 only when they apply (`segments` on module spans, `suppressed`, `baseline`, `known_before`,
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.core.change import ChangeVerdict, describe
-from codeorigin.core.verdicts import percent, plural
+from codeorigin.core.verdicts import percent
 from codeorigin.tallies import repository_summaries
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
@@ -131,6 +131,10 @@ class ScanReport:
         """Spans that got a score (not generated)."""
         return sum(1 for f in self.files for s in f.spans if s.probability is not None)
 
+    def threshold_of(self, language: str | None) -> float:
+        """The threshold a span of `language` was judged at: its language's own, or the model's."""
+        return dict(self.language_thresholds).get(language or "", self.threshold)
+
     def read(self, target: Path) -> bool:
         """Whether the file `target` is one the scan read as code (a report or a baseline must
         never be written over it)."""
@@ -211,12 +215,6 @@ def _model_json(report: ScanReport) -> dict[str, Any]:
     return out
 
 
-def threshold_text(report: ScanReport) -> str:
-    """`96.5%`, or `96.5%; java 99.2%` when a language has its own threshold."""
-    own = "".join(f"; {lang} {percent(t)}" for lang, t in report.language_thresholds)
-    return percent(report.threshold) + own
-
-
 def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
     out: dict[str, Any] = {"change": change_json(report.change)} if report.change else {}
@@ -260,46 +258,6 @@ def change_text(report: ScanReport) -> str | None:
 
 def render_json(report: ScanReport) -> str:
     return json.dumps(to_json(report), indent=2)
-
-
-def render_text(report: ScanReport, *, verbose: bool = False) -> str:
-    """A human-readable summary: per file, the spans reported as `llm` or `uncertain` (every span
-    with `verbose`, suppressed and known ones marked), with explanations when computed; then
-    totals, and a line saying so when nothing was scored."""
-    head = change_text(report)
-    lines: list[str] = [head] if head else []
-    n_spans = 0
-    for f in report.files:
-        if f.error:
-            lines.append(f"{f.path}: skipped: {f.error}")
-            continue
-        n_spans += len(f.spans)
-        shown = [s for s in f.spans if verbose or s.reported]
-        for s in shown:
-            p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
-            notes = [status(s)] if status(s) else []
-            if s.changed_lines is not None:  # what `--diff` lists every span for comes first
-                notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")
-            mark = f" ({'; '.join(notes)})" if notes else ""
-            lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
-            if s.explanation is not None and s.explanation.chart:
-                lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
-    extra = set_aside(report)
-    lines.append(
-        f"{report.flagged} of {plural(n_spans, 'span')} flagged as likely LLM-generated in "
-        f"{report.scored_files} file{'' if report.scored_files == 1 else 's'} (model "
-        f"{report.model_name}, threshold "
-        f"{threshold_text(report)})" + (f"; {', '.join(extra)}" if extra else "")
-    )
-    if report.judged_spans == 0:
-        lines.append(nothing_scored(report))
-    lines.extend(not_judged(report))
-    if report.repositories:
-        lines.append("Per repository:")
-        lines.extend(
-            f"  {r.text()}" for r in repository_summaries(report.repositories, report.files)
-        )
-    return "\n".join(lines)
 
 
 def status(s: SpanReport) -> str:

@@ -31,10 +31,9 @@ from codeorigin.report import (
     fingerprints,
     not_judged_files,
     nothing_scored,
-    set_aside,
     status,
-    threshold_text,
 )
+from codeorigin.summary import headline, row_threshold, threshold_words
 
 LIMIT = 65_000
 HEAVIEST = 3  # lines shown per flagged span
@@ -65,22 +64,37 @@ def _share(s: SpanReport) -> str:
     return f"{s.changed_lines}/{s.n_lines} ({share_percent(s.changed_lines / max(1, s.n_lines))})"
 
 
-def _row(f: FileReport, s: SpanReport, *, change: bool) -> str:
-    """A table row; its last cell, how much of the span the change touched, only for a change."""
+def _row(report: ScanReport, f: FileReport, s: SpanReport) -> str:
+    """A table row: the threshold its probability was compared with (its language's own, named),
+    and, for a change only, how much of the span the change touched."""
     p = percent(s.probability) if s.probability is not None else "-"
     verdict = VERDICT_WORDS[s.verdict] + (f" ({_words(status(s), cell=True)})" if status(s) else "")
-    changed = f" {_share(s)} |" if change else ""
+    changed = f" {_share(s)} |" if report.change is not None else ""
+    threshold = f" {_threshold(report, f, s)} |" if report.language_thresholds else ""
     return (
-        f"| {_code(f'{f.path}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} | "
-        f"{verdict} |{changed}"
+        f"| {_code(f'{f.path}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} |"
+        f"{threshold} {verdict} |{changed}"
     )
 
 
-def _header(change: bool) -> list[str]:
-    """The table's head: the `changed` column only for a change (`scan --diff`)."""
-    if change:
-        return ["", "| span | name | probability | verdict | changed |", "|---|---|---:|---|---:|"]
-    return ["", "| span | name | probability | verdict |", "|---|---|---:|---|"]
+def _threshold(report: ScanReport, f: FileReport, s: SpanReport) -> str:
+    """`84.5% (python)`, `50.0%` for a language without its own, `-` for a span with no score."""
+    t = row_threshold(report, f, s)
+    return "-" if t is None else f"{t[0]} ({t[1]})" if t[1] else t[0]
+
+
+def _header(report: ScanReport) -> list[str]:
+    """The table's head: the `threshold` column only for a model with thresholds per language
+    (the headline says a single one), the `changed` column only for a change (`scan --diff`)."""
+    own = bool(report.language_thresholds)
+    change = report.change is not None
+    head = (
+        "| span | name | probability |"
+        + " threshold |" * own
+        + " verdict |"
+        + " changed |" * change
+    )
+    return ["", head, "|---|---|---:|" + "---:|" * own + "---|" + "---:|" * change]
 
 
 def _not_judged(report: ScanReport) -> list[str]:
@@ -152,15 +166,8 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         key=lambda fs: (fs[1].verdict != "llm", -(fs[1].probability or 0.0)),
     )
     flagged = [(f, s) for f, s in reported if s.verdict == "llm"]
-    judged = report.judged_spans
-    head += [
-        "",
-        f"{len(flagged)} flagged and {len(reported) - len(flagged)} uncertain of "
-        f"{plural(judged, 'judged span')} in {plural(report.scored_files, 'file')} (model "
-        f"`{report.model_name}`, threshold "
-        f"{threshold_text(report)})" + "".join(f"; {x}" for x in set_aside(report)) + ".",
-    ]
-    if judged == 0:
+    head += ["", headline(report, quote="`") + "."]
+    if report.judged_spans == 0:
         head += ["", nothing_scored(report, "below")]
     head += _not_judged(report)
     head += _skipped(report)
@@ -182,8 +189,8 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     reserve = min(budget // 2, sum(len(b) + 1 for b in blocks) + 300) if flagged else 0
     budget -= reserve
     body: list[str] = []
-    header = _header(report.change is not None)
-    row = partial(_row, change=report.change is not None)
+    header = _header(report)
+    row = partial(_row, report)
     shown_rows = 0
     if reported:
         body += header
@@ -242,7 +249,8 @@ def render_codeclimate(report: ScanReport) -> str:
                 "type": "issue",
                 "check_name": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
                 "description": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
-                f"({percent(s.probability or 0.0)}{changed}). A probability, not proof.",
+                f"({percent(s.probability or 0.0)}, {threshold_words(report, f, s)}{changed}). "
+                "A probability, not proof.",
                 "categories": ["Style"],
                 "severity": "minor" if s.verdict == "llm" else "info",
                 "fingerprint": identity[(i, j)],

@@ -22,6 +22,7 @@ from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
     MISSING,
     Explained,
+    FileReport,
     ScanReport,
     SpanReport,
     bounded,
@@ -31,6 +32,7 @@ from codeorigin.report import (
     rounded,
     set_aside_as,
 )
+from codeorigin.summary import threshold_words
 from codeorigin.tallies import repository_summaries
 
 _LEVELS = {"llm": "warning", "uncertain": "note"}
@@ -89,14 +91,21 @@ HELP = (
 )
 
 
-def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
-    """The SARIF result for one reported span of the file at `path`."""
+def _sarif_result(
+    report: ScanReport, f: FileReport, s: SpanReport, fingerprint: str
+) -> dict[str, Any]:
+    """The SARIF result for one reported span `s` of the file `f`: its message and properties say
+    the threshold it was compared with (its language's own, when it has one)."""
     pct = percent(s.probability or 0.0)
+    path = uri(f.path)
     result: dict[str, Any] = {
         "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
         "ruleIndex": 0 if s.verdict == "llm" else 1,
         "level": _LEVELS[s.verdict],
-        "message": {"text": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} ({pct})"},
+        "message": {
+            "text": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
+            f"({pct}, {threshold_words(report, f, s)})"
+        },
         "locations": [
             {
                 "physicalLocation": {
@@ -119,7 +128,11 @@ def _sarif_result(path: str, s: SpanReport, fingerprint: str) -> dict[str, Any]:
         ],
         # GitHub code scanning tells new alerts from known ones by these (`report.fingerprints`).
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
-        "properties": {"probability": rounded(s.probability), "verdict": s.verdict},
+        "properties": {
+            "probability": rounded(s.probability),
+            "threshold": report.threshold_of(f.language),
+            "verdict": s.verdict,
+        },
     }
     if len(s.runs) > 1:
         result["properties"]["segments"] = [list(run) for run in s.runs]
@@ -218,7 +231,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
             if set_aside_as(s):  # only what is new and not suppressed
                 left_out[set_aside_as(s)] += 1
                 continue
-            results.append(_sarif_result(uri(f.path), s, identity[(i, j)]))
+            results.append(_sarif_result(report, f, s, identity[(i, j)]))
     # A path that was named and does not exist fails the scan (exit 2); a file skipped for what
     # it holds (binary, too large, generated) does not.
     missing = any(f.error == MISSING for f in report.files)

@@ -101,6 +101,12 @@ def test_markdown_of_a_plain_scan(tmp_path: Path, tiny_model_dir: Path) -> None:
         "\nNot judged: the model does not judge go: too few held-out functions. 1 file: "
         "`tool.go`.\n" in text
     )
+    # The text summary counts the same spans: the judged ones, then those not judged and why
+    # (it used to say "1 of 2 spans flagged", counting the Go function as if judged).
+    plain = scan("stats.py", "tool.go", "--threshold", "0", "--model", str(model), cwd=tmp_path)
+    head = "1 flagged and 0 uncertain of 1 judged span in 2 files (model tiny-test, threshold 0.0%)"
+    assert plain.stdout.splitlines()[-2] == head + "; 1 span not judged (1 for their language)"
+    assert head.replace("tiny-test", "`tiny-test`") + "; 1 span not judged (" in text
 
 
 def test_an_output_path_that_names_a_folder_is_refused(

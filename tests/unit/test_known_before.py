@@ -64,7 +64,7 @@ def test_a_one_line_fix_in_a_function_flagged_on_main_is_not_the_change(
     assert line.endswith(
         f"function keep (1 of 7 lines changed; flagged before the change, base {base}: {pct})"
     )
-    assert summary.startswith("0 of 1 span flagged") and summary.endswith(
+    assert summary.startswith("0 flagged and 0 uncertain of 1 judged span ") and summary.endswith(
         "1 flagged before the change"
     )
 
@@ -117,7 +117,7 @@ def test_a_new_function_beside_the_fix_is_still_judged(
     assert "known_before" in spans["keep"] and "known_before" not in spans["fresh"]
     assert data["change"]["spans"] == 1  # `fresh` alone
     text = scan("--diff", "main", "--threshold", "0", "--model", str(tiny_model_dir), cwd=root)
-    assert "1 of 2 spans flagged" in text.stdout and "; 1 flagged before the change" in text.stdout
+    assert "1 flagged and 0 uncertain of 2 judged spans" in text.stdout and "; 1 flagged before the change" in text.stdout
     assert "pooled over 1 judged span)" in text.stdout.splitlines()[0]
 
 

@@ -63,12 +63,45 @@ def test_spans_of_a_language_with_its_own_threshold_are_judged_by_it(
     )
     assert sarif["runs"][0]["properties"]["thresholds_by_language"] == {"java": 1.0}
     text = scan(str(code), "--model", str(model), "--exit-zero").stdout
-    assert "threshold 0.0%; java 100.0%" in text
+    assert "(model tiny-test, thresholds java 100.0%, other languages 0.0%)" in text
     # A threshold the user sets applies to every language, and the report names only it.
     res = scan(str(code), "--model", str(model), "--format", "json", "--threshold", "0.0",
                "--exit-zero")  # fmt: skip
     assert verdicts(res) == {"pushAll": "llm", "summarise": "llm"}
     assert set(json.loads(res.stdout)["model"]) == {"name", "threshold"}
+
+
+def test_every_reported_span_names_the_threshold_it_was_judged_at(
+    code: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """With thresholds per language, a span's probability is read against its language's: the
+    text row, the markdown table, SARIF and Code Climate name it (an 83% Python span below its
+    threshold beside an 84% C++ one above its own otherwise reads as a contradiction)."""
+    model = with_thresholds(tiny_model_dir, tmp_path / "m", {
+        "llm": 0.0, "uncertain": 0.0,
+        "languages": {"java": {"llm": 1.0, "uncertain": 0.0}, "python": {"llm": 0.0}},
+    })  # fmt: skip
+    args = (str(code), "--model", str(model), "--exit-zero")
+    rows = scan(*args).stdout.splitlines()
+    assert next(r for r in rows if "summarise" in r).endswith(" (python threshold 0.0%)")
+    java = next(r for r in rows if "pushAll" in r)
+    assert " uncertain " in java and java.endswith(" (java threshold 100.0%)")
+    assert rows[-1].startswith("1 flagged and 1 uncertain of 2 judged spans in 2 files ")
+    assert "thresholds java 100.0%, python 0.0%)" in rows[-1] and "other" not in rows[-1]
+
+    table = scan(*args, "--format", "markdown").stdout
+    assert "| span | name | probability | threshold | verdict |\n|---|---|---:|---:|---|\n" in table
+    assert (
+        "| `pushAll` | " in table and "| 100.0% (java) | uncertain, below the threshold |" in table
+    )
+
+    sarif = json.loads(scan(*args, "--format", "sarif").stdout)["runs"][0]["results"]
+    by_name = {r["locations"][0]["logicalLocations"][0]["name"]: r for r in sarif}
+    assert by_name["pushAll"]["message"]["text"].endswith(", java threshold 100.0%)")
+    assert by_name["pushAll"]["properties"]["threshold"] == 1.0
+    assert by_name["summarise"]["properties"]["threshold"] == 0.0
+    climate = json.loads(scan(*args, "--format", "codeclimate").stdout)
+    assert any("java threshold 100.0%). A probability" in i["description"] for i in climate)
 
 
 def test_a_bad_language_threshold_is_a_clear_error(

@@ -119,7 +119,7 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Passed" in res.stdout
-    assert "1 of 2 spans flagged as likely LLM-generated in 1 file " in res.stdout
+    assert "1 flagged and 0 uncertain of 2 judged spans in 1 file " in res.stdout
     assert "; 1 flagged before the change" in res.stdout
     # Without --exit-zero a flagged function stops the commit.
     config.write_text(readme_config(tiny_model_dir, "--threshold", "0", drop="--exit-zero"))
@@ -129,7 +129,7 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     write_baseline(staged, tiny_model_dir)
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "0 of 2 spans flagged" in res.stdout and "2 in the baseline" in res.stdout
+    assert "0 flagged and 0 uncertain of 2 judged spans" in res.stdout and "2 in the baseline" in res.stdout
 
 
 DASH = """def dashing(values):
@@ -160,7 +160,7 @@ def test_a_staged_file_named_like_an_option_is_judged(
     res = pre_commit(staged, home, "run", "--verbose")
     assert res.returncode == 1, res.stdout + res.stderr  # threshold 0: flagged, commit stopped
     # `keep` (one line of seven edited) was flagged at HEAD already: not the change's (`prior`).
-    assert "2 of 3 spans flagged as likely LLM-generated in 2 files " in res.stdout
+    assert "2 flagged and 0 uncertain of 3 judged spans in 2 files " in res.stdout
     assert "; 1 flagged before the change" in res.stdout
     # The command the hook runs, by hand.
     res = subprocess.run(

@@ -24,8 +24,9 @@ from codeorigin.cli import main
 from codeorigin.engine import Engine
 from codeorigin.model.manifest import default_model_dir
 from codeorigin.model.scorer import Model
-from codeorigin.report import ScanReport, render_json, render_text
+from codeorigin.report import ScanReport, render_json
 from codeorigin.sarif import render_sarif
+from codeorigin.summary import render_text
 
 N_FILES = 300  # more than one chunk of a local scan (256 files)
 SMALL_CHUNK = 32  # the failure tests' chunks: several per actor

@@ -268,7 +268,7 @@ def test_a_missing_path_is_reported_and_the_rest_is_scanned(
     )
     assert res.returncode == 2
     assert f"no such file or folder: {missing}" in res.stderr
-    assert "own.py:3-6:" in res.stdout and "1 of 1 span flagged" in res.stdout
+    assert "own.py:3-6:" in res.stdout and "1 flagged and 0 uncertain of 1 judged span " in res.stdout
 
 
 def test_a_scan_that_scores_nothing_says_so(tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -68,7 +68,7 @@ def test_ignore_comments_suppress_spans_and_keep_the_reason(
 
     text = scan(*args).stdout
     assert "function gamma" in text and "alpha" not in text and "beta" not in text
-    assert "1 of 4 spans flagged" in text and "3 suppressed" in text
+    assert "1 flagged and 0 uncertain of 4 judged spans" in text and "3 suppressed" in text
     verbose = scan(*args, "--all").stdout
     assert "function alpha (suppressed: ported from the 2019 release by hand)" in verbose
 
@@ -108,7 +108,7 @@ def test_a_baseline_reports_only_new_findings(tmp_path: Path, tiny_model_dir: Pa
     # From another folder and through an absolute path: the same findings are known.
     res = scan(str(project), *args, "--baseline", str(base), cwd=tmp_path)
     assert res.returncode == 0, res.stdout
-    assert "0 of 3 spans flagged" in res.stdout and "2 in the baseline" in res.stdout
+    assert "0 flagged and 0 uncertain of 3 judged spans" in res.stdout and "2 in the baseline" in res.stdout
     data = json.loads(scan(str(project), *args, "--baseline", str(base), "--format", "json").stdout)
     spans = {s["name"]: s for s in data["files"][0]["spans"]}
     assert spans["alpha"]["baseline"] is True and "baseline" not in spans["beta"]
@@ -175,7 +175,7 @@ def test_a_baseline_saved_with_a_byte_order_mark_is_read(
     base.write_bytes(b"\xef\xbb\xbf" + base.read_bytes())
     res = scan(".", *args, "--baseline", str(base), cwd=project)
     assert res.returncode == 0, res.stderr
-    assert "0 of 3 spans flagged" in res.stdout and "in the baseline" in res.stdout
+    assert "0 flagged and 0 uncertain of 3 judged spans" in res.stdout and "in the baseline" in res.stdout
 
 
 def test_the_summary_counts_the_findings_a_comment_hid_as_sarif_does(

@@ -1,0 +1,107 @@
+"""A scan's text report and the line its text and markdown summaries open with: the flagged and
+uncertain among the judged spans, the thresholds they were judged at (each language's own, when
+the model has them), what was not judged and why, what was set aside; per row, the threshold a
+span was compared with, which the markdown table, SARIF and Code Climate name too."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from codeorigin.core.verdicts import percent, plural
+from codeorigin.report import (
+    FileReport,
+    ScanReport,
+    SpanReport,
+    change_text,
+    not_judged,
+    nothing_scored,
+    set_aside,
+    status,
+)
+from codeorigin.tallies import JUDGED, repository_summaries
+
+
+def threshold_text(report: ScanReport) -> str:
+    """`threshold 96.5%`, or when languages have their own, `thresholds cpp 72.2%, python 84.5%`
+    (and `other languages 96.5%` when a judged span's language has none of its own)."""
+    if not report.language_thresholds:
+        return f"threshold {percent(report.threshold)}"
+    own = dict(report.language_thresholds)
+    parts = [f"{lang} {percent(t)}" for lang, t in report.language_thresholds]
+    if any(f.language not in own for f in report.files for s in f.spans if s.verdict in JUDGED):
+        parts.append(f"other languages {percent(report.threshold)}")
+    return "thresholds " + ", ".join(parts)
+
+
+def row_threshold(report: ScanReport, f: FileReport, s: SpanReport) -> tuple[str, str] | None:
+    """The threshold a judged span was compared with, `72.2%`, and its language when the language
+    has a threshold of its own (`cpp`, else ""); None for a span with no score."""
+    if s.verdict not in JUDGED:
+        return None
+    own = f.language if f.language in dict(report.language_thresholds) else ""
+    return percent(report.threshold_of(f.language)), own or ""
+
+
+def threshold_words(report: ScanReport, f: FileReport, s: SpanReport) -> str:
+    """`cpp threshold 72.2%`, or `threshold 50.0%` for a model with one; "" with no score."""
+    t = row_threshold(report, f, s)
+    return "" if t is None else f"{t[1]} threshold {t[0]}".lstrip()
+
+
+def unjudged(report: ScanReport) -> str:
+    """`21 spans not judged (11 too short, 10 for their language, 1 generated)`, or ""."""
+    why = Counter(s.verdict for f in report.files for s in f.spans if s.verdict not in JUDGED)
+    if not why:
+        return ""
+    words = {"too_short": "too short", "not_judged": "for their language"}
+    parts = ", ".join(f"{n} {words.get(v, v)}" for v, n in why.most_common())
+    return f"{plural(why.total(), 'span')} not judged ({parts})"
+
+
+def headline(report: ScanReport, *, quote: str = "") -> str:
+    """The counts a scan's text and markdown summaries open with: `2 flagged and 1 uncertain of
+    30 judged spans in 4 files (model NAME, thresholds …)`, then what was not judged and what
+    was set aside. `quote` marks the model's name as code (markdown's backtick)."""
+    flagged = report.flagged
+    uncertain = sum(1 for f in report.files for s in f.spans if s.reported) - flagged
+    extra = [x for x in (unjudged(report), *set_aside(report)) if x]
+    return (
+        f"{flagged} flagged and {uncertain} uncertain of "
+        f"{plural(report.judged_spans, 'judged span')} in {plural(report.scored_files, 'file')} "
+        f"(model {quote}{report.model_name}{quote}, {threshold_text(report)})"
+        + "".join(f"; {x}" for x in extra)
+    )
+
+
+def render_text(report: ScanReport, *, verbose: bool = False) -> str:
+    """A human-readable summary: per file, the spans reported as `llm` or `uncertain` (every span
+    with `verbose`, suppressed and known ones marked), with explanations when computed; then
+    totals, and a line saying so when nothing was scored."""
+    head = change_text(report)
+    lines: list[str] = [head] if head else []
+    for f in report.files:
+        if f.error:
+            lines.append(f"{f.path}: skipped: {f.error}")
+            continue
+        shown = [s for s in f.spans if verbose or s.reported]
+        for s in shown:
+            p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
+            notes = [status(s)] if status(s) else []
+            if s.changed_lines is not None:  # what `--diff` lists every span for comes first
+                notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")
+            if report.language_thresholds and s.verdict in JUDGED:  # the headline has just one
+                notes.append(threshold_words(report, f, s))
+            mark = f" ({'; '.join(notes)})" if notes else ""
+            lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
+            if s.explanation is not None and s.explanation.chart:
+                lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
+    lines.append(headline(report))
+    if report.judged_spans == 0:
+        lines.append(nothing_scored(report))
+    lines.extend(not_judged(report))
+    if report.repositories:
+        lines.append("Per repository:")
+        lines.extend(
+            f"  {r.text()}" for r in repository_summaries(report.repositories, report.files)
+        )
+    return "\n".join(lines)
