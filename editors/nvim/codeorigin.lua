@@ -27,6 +27,7 @@ local function call(client, method, ...)
   end
   return client[method](...)
 end
+M.call = call
 
 --- A non-empty string, or nil.
 local function nonempty(value)
@@ -436,6 +437,16 @@ function M.create_commands(start)
 end
 
 if ... == 'functions' then
+  return M
+end
+
+-- Neovim 0.10 has no vim.lsp.config: say which file it needs instead of a Lua error at start-up.
+if vim.fn.has('nvim-0.11') ~= 1 then
+  local v = vim.version()
+  warn(
+    ('codeorigin.lua needs Neovim 0.11 or later (this is %d.%d.%d): on Neovim 0.10, load '
+      .. 'lspconfig.lua beside it instead, with nvim-lspconfig'):format(v.major, v.minor, v.patch)
+  )
   return M
 end
 

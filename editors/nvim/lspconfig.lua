@@ -9,7 +9,9 @@
 -- run, or whose server ends before it starts, is named in a warning); vim.g.codeorigin_settings =
 -- { threshold = 0.9 } overrides any setting; the commands :CodeoriginExplain, :CodeoriginRescore and
 -- :CodeoriginStatus run the server's own, :CodeoriginRestart starts it again; code lenses, and inlay
--- hints with `inlayHints = true`.
+-- hints with `inlayHints = true`. To change a setting while the server runs (Neovim 0.10's client
+-- methods take no `self`: client.notify, where codeorigin.lua's recipe on 0.11 has client:notify):
+--   :lua local c = vim.lsp.get_clients({ name = 'codeorigin' })[1]; c.settings.codeorigin.threshold = 0.9; c.notify('workspace/didChangeConfiguration', { settings = c.settings })
 
 local found, configs = pcall(require, 'lspconfig.configs')
 if not found then

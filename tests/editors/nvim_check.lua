@@ -2,6 +2,11 @@
 -- hover, runs the "Rescore selection" code action and the three :Codeorigin* commands, then writes
 -- what Neovim received as JSON to vim.g.codeorigin_test_out and quits.
 local out = { messages = {} }
+
+-- A client method, called as Neovim 0.11+ wants it (client:request) or as 0.10 does
+-- (client.request): codeorigin.lua's own, so the scenario runs on both.
+local here = debug.getinfo(1, 'S').source:match('^@(.*[/\\])')
+local call = assert(loadfile(here .. '../../editors/nvim/codeorigin.lua'))('functions').call
 local buf = vim.api.nvim_get_current_buf()
 
 local function finish(err)
@@ -43,7 +48,7 @@ local uri = vim.uri_from_bufnr(buf)
 local first = out.diagnostics[1]
 
 -- Hover inside the first flagged function (one line below its name).
-local hover = client:request_sync('textDocument/hover', {
+local hover = call(client, 'request_sync', 'textDocument/hover', {
   textDocument = { uri = uri },
   position = { line = first.lnum + 1, character = 4 },
 }, 60000, buf)
@@ -51,7 +56,7 @@ out.hover = hover and hover.result and hover.result.contents or vim.NIL
 
 -- The code action for a selection, then its command.
 local range = { start = { line = first.lnum, character = 0 }, ['end'] = { line = first.lnum + 3, character = 0 } }
-local actions = client:request_sync('textDocument/codeAction', {
+local actions = call(client, 'request_sync', 'textDocument/codeAction', {
   textDocument = { uri = uri },
   range = range,
   context = { diagnostics = {} },
@@ -70,7 +75,7 @@ if rescore then
     cmd = nil
   end
   cmd = cmd or rescore
-  local res = client:request_sync('workspace/executeCommand', {
+  local res = call(client, 'request_sync', 'workspace/executeCommand', {
     command = cmd.command, arguments = cmd.arguments,
   }, 60000, buf)
   out.rescore = res and res.result or vim.NIL

