@@ -123,6 +123,12 @@ def test_threshold_is_smallest_with_at_most_the_fpr() -> None:
     t = threshold_at_fpr(human, 0.01)
     assert np.mean(human >= t) <= 0.01
     assert np.mean(human >= np.nextafter(human[-2], -np.inf)) > 0.01  # one step lower flags two
+    # It keeps a margin above the highest human it must not flag, so that the runtime, which
+    # computes that score again from rounded weights, does not flag it either; never so far that
+    # the next higher score stops being flagged.
+    assert human[-2] + 1e-7 < t < human[-1]
+    close = np.array([0.5, 0.9, 0.9 + 4e-7])  # one may be flagged: the highest
+    assert close[2] > threshold_at_fpr(close, 0.34) > close[1] + 1e-7
 
 
 def test_confident_threshold_holds_the_fpr_bound_on_unseen_humans() -> None:

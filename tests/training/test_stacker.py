@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from codeorigin_train.cli import main as train_main
 from codeorigin_train.fit.stacker import (
     fit_stacker,
     group_folds,
@@ -204,9 +205,13 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     plain, rows_a, oof_a, _, _ = linear_member(frame, tmp_path / "a", None, 3)
     fed, rows_b, oof_b, _, _ = linear_member(frame, tmp_path / "b", None, 3, fragments=fragments)
-    assert fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5  # type: ignore[call-arg]
+    assert (
+        fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5
+    )  # type: ignore[call-arg]
     assert rows_a.index.equals(rows_b.index) and len(oof_a) == len(oof_b) == 120
-    assert not (oof_a == oof_b).all()  # each cross-fitting fold trained on its repositories' fragments
+    assert not (
+        oof_a == oof_b
+    ).all()  # each cross-fitting fold trained on its repositories' fragments
 
 
 def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source() -> None:
@@ -238,7 +243,7 @@ def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source
 
 
 def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Human code of a source the linear member learned as human reads as LLM-written to a member
     that never saw it: with `--unseen-source-humans` the threshold rises to keep it unflagged."""
@@ -261,8 +266,11 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     thresholds = {}
     for name, flag in (("plain", []), ("unseen", ["--unseen-source-humans", "pooled"])):
         out, work = tmp_path / name, tmp_path / f"work-{name}"
+        # A 10% bound and a 5% recall bar: 80 held-out humans cannot bound 1%, and the tiny
+        # model would not judge Python.
         argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out",
-                str(out), "--work", str(work), "--folds", "3", "--crossfit-folds", "0", *flag]  # fmt: skip
+                str(out), "--work", str(work), "--folds", "3", "--crossfit-folds", "0",
+                "--max-fpr", "0.1", "--min-recall", "0.05", *flag]  # fmt: skip
         assert main(argv) == 0
         stacking = load_manifest(out).raw["stacking"]
         thresholds[name] = load_manifest(out).raw["thresholds"]["llm"]
@@ -270,6 +278,61 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     assert stacking["unseen_source_humans"] == int((look & (frame["split"] != "test")).sum())
     assert "fitted without that source" in stacking["thresholds_on"]
     assert thresholds["unseen"] > thresholds["plain"]
+
+    # `unseen-humans` reads those rows back and says which the model flags, by length and source.
+    report = tmp_path / "unseen.json"
+    argv = ["unseen-humans", "--work", str(tmp_path / "work-unseen"), "--model",
+            str(tmp_path / "unseen"), "--out", str(report)]  # fmt: skip
+    assert train_main(argv) == 0
+    python = json.loads(report.read_text())["languages"]["python"]
+    assert python["judged"] + python["too_short"] == stacking["unseen_source_humans"]
+    assert python["threshold"] == thresholds["unseen"] and list(python["by_source"]) == [
+        "lookalike"
+    ]
+    assert python["by_source"]["lookalike"]["flagged"] == python["flagged"]
+    bins = python["by_statement_lines"].values()
+    assert sum(b["judged"] for b in bins) == python["judged"]
+    assert sum(b["flagged"] for b in bins) == python["flagged"]
+    # A work folder without them names the command that writes them.
+    assert train_main(["unseen-humans", "--work", str(tmp_path / "work-plain")]) == 2
+    assert "--unseen-source-humans" in capsys.readouterr().err
+
+
+def test_unseen_humans_judges_rows_as_the_runtime_would(
+    tiny_ig_model_dir: Path, tmp_path: Path
+) -> None:
+    """The too-short guard and the languages a model does not judge keep rows out of the
+    counts; a row is flagged at its language's threshold and above, by the model's stacker."""
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin_train.analysis.unseen_humans import judge, measure
+    from helpers.stackedmodel import build_stacked_model
+
+    folder = build_stacked_model(tmp_path / "m", tiny_ig_model_dir, threshold=0.5,
+                                 abstain={"go": "too few held-out functions"})  # fmt: skip
+    manifest = load_manifest(folder)
+    long = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x * 2\n    return total\n"
+    short = "def g(x):\n    return x + 1\n"
+    go = "func f(xs []int) int {\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n"
+    rows = pd.DataFrame({
+        "code": [long, long, short, go],
+        "source": ["a", "b", "a", "a"],
+        "language": ["python", "python", "python", "go"],
+        "transformer": [20.0, -20.0, 20.0, 20.0],
+        "linear": [20.0, -20.0, 20.0, 20.0],
+    })  # fmt: skip
+    judged = judge(rows, manifest)
+    assert judged["judged"].tolist() == [True, True, False, False]
+    assert judged["flagged"].tolist() == [True, False, False, False]
+    assert judged["lines"].tolist()[:3] == [4, 4, 1]  # the body's, never the signature
+    result = measure(judged, manifest)
+    assert result["languages"]["go"] == {"not_judged": "too few held-out functions"}
+    python = result["languages"]["python"]
+    assert (python["judged"], python["flagged"], python["too_short"]) == (2, 1, 1)
+    assert python["by_statement_lines"]["4"] == {"judged": 2, "flagged": 1, "share": 0.5}
+    assert python["by_source"] == {
+        "a": {"judged": 1, "flagged": 1, "share": 1.0},
+        "b": {"judged": 1, "flagged": 0, "share": 0.0},
+    }
 
 
 def test_exporting_a_transformer_never_replaces_a_stacked_model(tmp_path: Path) -> None:

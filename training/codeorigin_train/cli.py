@@ -56,6 +56,7 @@ FORWARDED = {
     "member": "codeorigin_train.export.member",
     "deep-inputs": "codeorigin_train.analysis.deep_inputs",
     "repository-threshold": "codeorigin_train.analysis.repository_threshold",
+    "unseen-humans": "codeorigin_train.analysis.unseen_humans",
 }
 
 

@@ -52,6 +52,8 @@ HELP = {
     "deep-inputs": "SmolLM2 log-prob and entropy with the stacked logit (analysis/deep_inputs.py)",
     "repository-threshold": "a threshold for repository code, on the protocol's scores "
     "(analysis/repository_threshold.py)",
+    "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
+    "source (analysis/unseen_humans.py)",
 }
 
 

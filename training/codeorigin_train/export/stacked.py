@@ -60,7 +60,7 @@ from codeorigin_train.fit.stacker import (
     fit_stacker,
     language_thresholds,
 )
-from codeorigin_train.fit.unseen import unseen_source_rows
+from codeorigin_train.fit.unseen import SCORED_FILE, unseen_source_rows
 from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import Variant
 
@@ -300,6 +300,9 @@ def _thresholds(
                                                       work / "transformer-logits.parquet", args.threads),
                     "linear": unseen_logits}  # fmt: skip
         unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
+        kept = [c for c in ("code", "source", "language", "split", "group") if c in unseen_rows]
+        scored = unseen_rows[kept].reset_index(drop=True).assign(**m_unseen)
+        scored.to_parquet(work / SCORED_FILE, index=False)
     extra = extra_humans(humans, train)
     if extra is not None and len(extra):
         m_extra = _members(extra, variant, args.transformer, work, args.threads)

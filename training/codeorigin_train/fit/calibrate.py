@@ -77,6 +77,10 @@ def allowed_false_positives(n: int, max_fpr: float, confidence: float | None) ->
     return max(k, 0)
 
 
+#: How far above the highest human score it must not flag a threshold is set (a probability).
+MARGIN = 1e-6
+
+
 def threshold_at_fpr(
     human_scores: np.ndarray, max_fpr: float, confidence: float | None = None
 ) -> float:
@@ -88,8 +92,14 @@ def threshold_at_fpr(
     k = allowed_false_positives(h.size, max_fpr, confidence)  # humans that may reach t
     if k >= h.size:
         return float(h[-1])
-    # Just above the (k+1)-th largest human score, so it is not flagged.
-    return float(min(1.0, np.nextafter(h[k], np.inf)))
+    # Above the (k+1)-th largest human score, so it is not flagged, by `MARGIN`: the runtime
+    # computes that score again from the manifest's rounded weights (within 1e-7), and a
+    # threshold one float step above it flagged it there. Never past the middle of the gap to
+    # the next higher score, which stays flagged.
+    t = h[k] + MARGIN
+    if k > 0 and h[k - 1] > h[k]:
+        t = min(t, (h[k] + h[k - 1]) / 2)
+    return float(min(1.0, max(t, np.nextafter(h[k], np.inf))))
 
 
 def calibrate(
