@@ -262,7 +262,10 @@ class RayScan:
             self._explain(files)
         finally:
             self._stop()
-        return ScanReport(name, threshold, tuple(files), language_thresholds=own), missing
+        given = self.options.engine.threshold is not None
+        report = ScanReport(name, threshold, tuple(files), language_thresholds=own,
+                            threshold_given=given)  # fmt: skip
+        return report, missing
 
     def _start(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]]]:
         """Start the actors; wait until each has loaded the model. Returns the model's name and

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from codeorigin.core.spans import line_starts
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, percent, percents, plural, share_percent
 from codeorigin.model.attributor import TOP_TOKENS  # how many tokens an explanation shows
 
 if TYPE_CHECKING:
@@ -52,7 +52,10 @@ def verdict_text(
     llm, uncertain = thresholds
     # A span too short to judge, or generated, gets no probability: as `scan` shows it.
     judged = r.probability is not None and r.verdict not in ("too_short", "generated")
-    prob = percent(r.probability) if judged and r.probability is not None else "n/a"
+    # Beside its threshold, a probability below it never reads as equal to it (`percents`).
+    prob, shown_llm = "n/a", percent(llm)
+    if judged and r.probability is not None:
+        prob, shown_llm = percents(r.probability, llm)
     md = markdown
     name = f"`{r.span.name}`" if md else r.span.name
     lines = [
@@ -67,7 +70,7 @@ def verdict_text(
     # The verdict's id as JSON and SARIF name it; `human` means only "not flagged" (below).
     lines.append(f"{bullet}Verdict: {r.verdict if r.verdict != 'human' else 'human (not flagged)'}")
     if r.verdict != "not_judged":  # no threshold applies where the model does not judge
-        lines.append(f"{bullet}Threshold: {percent(llm)} (uncertain from {percent(uncertain)})")
+        lines.append(f"{bullet}Threshold: {shown_llm} (uncertain from {percent(uncertain)})")
     if r.verdict in ("human", "uncertain"):
         lines.append(f"{bullet}Not flagged: below the threshold, which is no evidence that a "
                      "person wrote it (the model misses much LLM-written code)")  # fmt: skip

@@ -114,6 +114,7 @@ class ScanReport:
     # Languages whose spans the model judges with a threshold of their own (manifest
     # `thresholds.languages`), as (language, llm threshold).
     language_thresholds: tuple[tuple[str, float], ...] = ()
+    threshold_given: bool = False  # `--threshold` set it, not the model: its false alarms unknown
     # `scan --diff`/`--diff-file`: the change's own verdict (`core.change`), and what it was.
     change: ChangeVerdict | None = None
     change_description: str = ""
@@ -206,12 +207,12 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
     return out
 
 
-def _model_json(report: ScanReport) -> dict[str, Any]:
+def model_json(report: ScanReport) -> dict[str, Any]:
     """The model's name and threshold; `thresholds_by_language` only when some language has its
     own threshold (the documented extension of the shape)."""
-    out: dict[str, Any] = {"name": report.model_name, "threshold": report.threshold}
+    out: dict[str, Any] = {"name": report.model_name, "threshold": round(report.threshold, 4)}
     if report.language_thresholds:
-        out["thresholds_by_language"] = dict(report.language_thresholds)
+        out["thresholds_by_language"] = {k: round(t, 4) for k, t in report.language_thresholds}
     return out
 
 
@@ -219,7 +220,7 @@ def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
     out: dict[str, Any] = {"change": change_json(report.change)} if report.change else {}
     out |= {
-        "model": _model_json(report),
+        "model": model_json(report),
         "files": [
             {
                 "path": f.path,

@@ -33,7 +33,7 @@ from codeorigin.report import (
     nothing_scored,
     status,
 )
-from codeorigin.summary import headline, row_threshold, threshold_words
+from codeorigin.summary import headline, row_figures, shown_probability, threshold_words
 
 LIMIT = 65_000
 HEAVIEST = 3  # lines shown per flagged span
@@ -67,7 +67,7 @@ def _share(s: SpanReport) -> str:
 def _row(report: ScanReport, f: FileReport, s: SpanReport) -> str:
     """A table row: the threshold its probability was compared with (its language's own, named),
     and, for a change only, how much of the span the change touched."""
-    p = percent(s.probability) if s.probability is not None else "-"
+    p = shown_probability(report, f, s)
     verdict = VERDICT_WORDS[s.verdict] + (f" ({_words(status(s), cell=True)})" if status(s) else "")
     changed = f" {_share(s)} |" if report.change is not None else ""
     threshold = f" {_threshold(report, f, s)} |" if report.language_thresholds else ""
@@ -79,8 +79,8 @@ def _row(report: ScanReport, f: FileReport, s: SpanReport) -> str:
 
 def _threshold(report: ScanReport, f: FileReport, s: SpanReport) -> str:
     """`84.5% (python)`, `50.0%` for a language without its own, `-` for a span with no score."""
-    t = row_threshold(report, f, s)
-    return "-" if t is None else f"{t[0]} ({t[1]})" if t[1] else t[0]
+    t = row_figures(report, f, s)
+    return "-" if t is None else f"{t[1]} ({t[2]})" if t[2] else t[1]
 
 
 def _header(report: ScanReport) -> list[str]:
@@ -171,13 +171,7 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
         head += ["", nothing_scored(report, "below")]
     head += _not_judged(report)
     head += _skipped(report)
-    foot = [
-        "",
-        "> A score is a probability, not proof: the default thresholds flag about 1% of the "
-        "held-out human functions they were set on, and more of human code unlike the model's "
-        "training data (textbook and contest solutions most of all). A false accusation costs "
-        f"more than a miss: read the [model card]({MODEL_CARD}) before you act on a score.",
-    ]
+    foot = ["", _caveat(report)]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
     texts: dict[str, list[str]] = {}
     explained = [(f, s) for f, s in flagged if s.explanation is not None]
@@ -226,6 +220,28 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     return "\n".join(head + body + foot)
 
 
+def _caveat(report: ScanReport) -> str:
+    """The closing reminder: what the thresholds' false alarms are, or that a threshold given
+    with `--threshold` has none measured."""
+    if report.threshold_given:
+        rate = (
+            f"this scan used a threshold of {percent(report.threshold)} given with "
+            "`--threshold`, not the model's own, so how much human code it flags was never "
+            "measured (the model's thresholds flag about 1% of the held-out human functions they "
+            "were set on)."
+        )
+    else:
+        rate = (
+            "the default thresholds flag about 1% of the held-out human functions they were set "
+            "on, and more of human code unlike the model's training data (textbook and contest "
+            "solutions most of all)."
+        )
+    return (
+        f"> A score is a probability, not proof: {rate} A false accusation costs more than a "
+        f"miss: read the [model card]({MODEL_CARD}) before you act on a score."
+    )
+
+
 def _unexplained(explained: int, flagged: int) -> str:
     if explained == 0:
         return "_No explanation: the model has no gradient graph for Integrated Gradients._"
@@ -249,7 +265,7 @@ def render_codeclimate(report: ScanReport) -> str:
                 "type": "issue",
                 "check_name": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
                 "description": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
-                f"({percent(s.probability or 0.0)}, {threshold_words(report, f, s)}{changed}). "
+                f"({shown_probability(report, f, s)}, {threshold_words(report, f, s)}{changed}). "
                 "A probability, not proof.",
                 "categories": ["Style"],
                 "severity": "minor" if s.verdict == "llm" else "info",

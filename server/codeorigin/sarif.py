@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, plural, share_percent
 from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
     MISSING,
@@ -28,11 +28,12 @@ from codeorigin.report import (
     bounded,
     change_json,
     fingerprints,
+    model_json,
     not_judged_files,
     rounded,
     set_aside_as,
 )
-from codeorigin.summary import threshold_words
+from codeorigin.summary import shown_probability, threshold_words
 from codeorigin.tallies import repository_summaries
 
 _LEVELS = {"llm": "warning", "uncertain": "note"}
@@ -96,7 +97,7 @@ def _sarif_result(
 ) -> dict[str, Any]:
     """The SARIF result for one reported span `s` of the file `f`: its message and properties say
     the threshold it was compared with (its language's own, when it has one)."""
-    pct = percent(s.probability or 0.0)
+    pct = shown_probability(report, f, s)
     path = uri(f.path)
     result: dict[str, Any] = {
         "ruleId": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
@@ -130,7 +131,7 @@ def _sarif_result(
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {
             "probability": rounded(s.probability),
-            "threshold": report.threshold_of(f.language),
+            "threshold": round(report.threshold_of(f.language), 4),
             "verdict": s.verdict,
         },
     }
@@ -147,9 +148,10 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
     """The run's properties: the model, its threshold(s), the repositories' summaries, the change's
     verdict, how many findings were left out of the results and why (`leftOut`: `suppressed`,
     `baseline`, `before`) and the languages not judged with their files (`notJudged`)."""
-    properties: dict[str, Any] = {"model": report.model_name, "threshold": report.threshold}
-    if report.language_thresholds:
-        properties["thresholds_by_language"] = dict(report.language_thresholds)
+    model = model_json(report)
+    properties: dict[str, Any] = {"model": report.model_name, "threshold": model["threshold"]}
+    if "thresholds_by_language" in model:
+        properties["thresholds_by_language"] = model["thresholds_by_language"]
     if report.repositories:
         properties["repositories"] = [
             r.to_json() for r in repository_summaries(report.repositories, report.files)

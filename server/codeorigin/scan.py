@@ -358,7 +358,8 @@ def run(
     if later and attributor is not None and options.explain_top is not None:
         _explain_most_probable(files, later, attributor, options, options.explain_top)
     llm, own = thresholds(engine, options)
-    report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own)
+    report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own,
+                        threshold_given=options.engine.threshold is not None)  # fmt: skip
     if options.changed is not None:
         report = replace(report, change=change_verdict(report, engine, options))
     return report, missing
@@ -403,10 +404,11 @@ def judged_spans(report: ScanReport) -> list[SpanReport]:
 
 def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple[str, float], ...]]:
     """The `llm` threshold a report names (the user's, else the model's) and the languages that
-    have their own (none when the user set one), rounded as shown."""
+    have their own (none when the user set one), exact: a row compares its probability with them
+    (JSON and SARIF round them to 4 decimals)."""
     llm, _ = engine.effective_thresholds(options.engine)
     own = engine.model.manifest.thresholds.languages if options.engine.threshold is None else {}
-    return round(llm, 4), tuple(sorted((lang, round(th[0], 4)) for lang, th in own.items()))
+    return llm, tuple(sorted((lang, th[0]) for lang, th in own.items()))
 
 
 def display(item: Read | FileReport) -> str:

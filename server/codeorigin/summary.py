@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from codeorigin.core.verdicts import percent, plural
+from codeorigin.core.verdicts import percent, percents, plural
 from codeorigin.report import (
     FileReport,
     ScanReport,
@@ -33,19 +33,29 @@ def threshold_text(report: ScanReport) -> str:
     return "thresholds " + ", ".join(parts)
 
 
-def row_threshold(report: ScanReport, f: FileReport, s: SpanReport) -> tuple[str, str] | None:
-    """The threshold a judged span was compared with, `72.2%`, and its language when the language
-    has a threshold of its own (`cpp`, else ""); None for a span with no score."""
-    if s.verdict not in JUDGED:
+def row_figures(report: ScanReport, f: FileReport, s: SpanReport) -> tuple[str, str, str] | None:
+    """A judged span's probability and the threshold it was compared with, as shown side by side
+    (`verdicts.percents`: never equal when the span is below it), and the language when it has a
+    threshold of its own (`cpp`, else ""); None for a span with no score."""
+    if s.verdict not in JUDGED or s.probability is None:
         return None
     own = f.language if f.language in dict(report.language_thresholds) else ""
-    return percent(report.threshold_of(f.language)), own or ""
+    p, t = percents(s.probability, report.threshold_of(f.language))
+    return p, t, own or ""
+
+
+def shown_probability(report: ScanReport, f: FileReport, s: SpanReport) -> str:
+    """A span's probability as its row shows it (`-` with no score)."""
+    figures = row_figures(report, f, s)
+    if figures is not None:
+        return figures[0]
+    return "-" if s.probability is None else percent(s.probability)
 
 
 def threshold_words(report: ScanReport, f: FileReport, s: SpanReport) -> str:
     """`cpp threshold 72.2%`, or `threshold 50.0%` for a model with one; "" with no score."""
-    t = row_threshold(report, f, s)
-    return "" if t is None else f"{t[1]} threshold {t[0]}".lstrip()
+    figures = row_figures(report, f, s)
+    return "" if figures is None else f"{figures[2]} threshold {figures[1]}".lstrip()
 
 
 def unjudged(report: ScanReport) -> str:
@@ -85,7 +95,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             continue
         shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
-            p = "     -" if s.probability is None else f"{percent(s.probability):>6}"
+            p = f"{shown_probability(report, f, s):>6}"
             notes = [status(s)] if status(s) else []
             if s.changed_lines is not None:  # what `--diff` lists every span for comes first
                 notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")

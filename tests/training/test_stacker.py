@@ -299,7 +299,7 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
 
 
 def test_unseen_humans_judges_rows_as_the_runtime_would(
-    tiny_ig_model_dir: Path, tmp_path: Path
+    tiny_ig_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The too-short guard and the languages a model does not judge keep rows out of the
     counts; a row is flagged at its language's threshold and above, by the model's stacker."""
@@ -329,10 +329,27 @@ def test_unseen_humans_judges_rows_as_the_runtime_would(
     python = result["languages"]["python"]
     assert (python["judged"], python["flagged"], python["too_short"]) == (2, 1, 1)
     assert python["by_statement_lines"]["4"] == {"judged": 2, "flagged": 1, "share": 0.5}
-    assert python["by_source"] == {
-        "a": {"judged": 1, "flagged": 1, "share": 1.0},
-        "b": {"judged": 1, "flagged": 0, "share": 0.0},
-    }
+    assert {s: v["flagged"] for s, v in python["by_source"].items()} == {"a": 1, "b": 0}
+    assert python["by_source"]["a"]["by_statement_lines"]["4"]["judged"] == 1
+
+    # Through the command: a damaged file is said, never counted as not flagged, and the report
+    # never replaces what it reads.
+    work = tmp_path / "work"
+    work.mkdir()
+    scored = work / "unseen-humans.parquet"
+    args = ["unseen-humans", "--work", str(work), "--model", str(folder)]
+    rows.to_parquet(scored)
+    assert train_main([*args, "--out", str(tmp_path / "r.json")]) == 0
+    for out in (scored, folder / "manifest.json"):
+        assert train_main([*args, "--out", str(out)]) == 2
+        assert "would write over" in capsys.readouterr().err
+    assert load_manifest(folder).name and len(pd.read_parquet(scored)) == 4
+    rows.assign(linear=[1.0, float("nan"), 0.0, 0.0]).to_parquet(scored)
+    assert train_main(args) == 2
+    assert "1 row(s) of column linear are not finite numbers" in capsys.readouterr().err
+    rows.drop(columns=["code"]).to_parquet(scored)
+    assert train_main(args) == 2
+    assert "lacks the column(s) code" in capsys.readouterr().err
 
 
 def test_exporting_a_transformer_never_replaces_a_stacked_model(tmp_path: Path) -> None:

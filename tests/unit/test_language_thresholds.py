@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,39 @@ def test_every_reported_span_names_the_threshold_it_was_judged_at(
     assert by_name["summarise"]["properties"]["threshold"] == 0.0
     climate = json.loads(scan(*args, "--format", "codeclimate").stdout)
     assert any("java threshold 100.0%). A probability" in i["description"] for i in climate)
+
+
+def test_a_probability_just_below_its_threshold_never_reads_as_equal_to_it(
+    code: Path, tiny_ig_model_dir: Path, tmp_path: Path
+) -> None:
+    """Both rounded to one decimal, a span 0.02 points below its threshold read "56.4% uncertain
+    (java threshold 56.4%)", as if at the threshold and still not flagged; rows and `explain` now
+    show as many decimals as it takes. A threshold given with `--threshold` is said in the
+    markdown summary's closing caveat, whose 1% is the model's thresholds'."""
+    args = (str(code), "--exit-zero", "--format", "json")
+    spans = json.loads(scan(*args, "--model", str(tiny_ig_model_dir)).stdout)["files"]
+    p = next(s["probability"] for f in spans for s in f["spans"] if s["name"] == "pushAll")
+    t = round(p, 4) + 0.0002  # above it, and the same to one decimal
+    assert f"{p:.1%}" == f"{t:.1%}"
+    model = with_thresholds(tiny_ig_model_dir, tmp_path / "m", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"java": {"llm": t, "uncertain": 0.0}},
+    })  # fmt: skip
+    rows = scan(str(code), "--model", str(model), "--exit-zero").stdout.splitlines()
+    java = next(r for r in rows if "pushAll" in r)
+    assert " uncertain " in java and f"(java threshold {t * 100:.2f}%)" in java
+    assert f"{p * 100:.2f}% uncertain" in java
+    line = int(java.split(":")[1].split("-")[0])
+    explained = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "explain", f"{code / 'Stack.java'}:{line}", "--model",
+         str(model)], capture_output=True, text=True, timeout=180,
+    ).stdout  # fmt: skip
+    assert f"Threshold: {t * 100:.2f}%" in explained and f"{p * 100:.2f}%" in explained
+
+    caveat = scan(str(code), "--model", str(model), "--exit-zero", "--format", "markdown",
+                  "--threshold", "0.5").stdout.splitlines()[-1]  # fmt: skip
+    assert "used a threshold of 50.0% given with `--threshold`" in caveat
+    default = scan(str(code), "--model", str(model), "--exit-zero", "--format", "markdown")
+    assert "the default thresholds flag about 1%" in default.stdout.splitlines()[-1]
 
 
 def test_a_bad_language_threshold_is_a_clear_error(

@@ -49,6 +49,21 @@ VERDICT_WORDS: dict[str, str] = {
 }
 
 
+def percents(probability: float, threshold: float) -> tuple[str, str]:
+    """A probability and the threshold it was compared with, as `percent` shows them, with more
+    decimals (up to 6) where one would show a probability below its threshold as equal to it or
+    above it: (`84.46%`, `84.47%`) rather than (`84.5%`, `84.5%`) for an uncertain span."""
+    if probability >= threshold:
+        return percent(probability), percent(threshold)
+    for digits in range(1, 7):
+        p, t = round(probability * 100, digits), round(threshold * 100, digits)
+        if p < t:
+            break
+    if digits == 1:
+        return percent(probability), percent(threshold)
+    return f"{p:.{digits}f}%", f"{t:.{digits}f}%"
+
+
 def percent(probability: float) -> str:
     """A probability or a threshold as a percentage with one decimal, the one precision used
     everywhere (96.5%). Never 100.0% or 0.0% for a probability strictly between them."""

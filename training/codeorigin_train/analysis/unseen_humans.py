@@ -94,17 +94,25 @@ def measure(judged: pd.DataFrame, manifest: Manifest) -> dict[str, Any]:
         if language in manifest.abstain:
             out["languages"][language] = {"not_judged": manifest.abstain[language]}
             continue
-        bins = {}
-        for label, first, last in BINS:
-            inside = (rows["lines"] >= first) & (rows["lines"] <= (last or np.inf))
-            bins[label] = _share(rows[inside])
         out["languages"][language] = {
             "threshold": manifest.thresholds.for_language(language)[0],
             "too_short": int((~rows["judged"]).sum()),
             **_share(rows),
-            "by_statement_lines": bins,
-            "by_source": {str(s): _share(g) for s, g in rows.groupby("source")},
+            "by_statement_lines": _bins(rows),
+            # each source's share, and its bins (JSON only: CodeNet's short scripts)
+            "by_source": {
+                str(s): {**_share(g), "by_statement_lines": _bins(g)}
+                for s, g in rows.groupby("source")
+            },
         }
+    return out
+
+
+def _bins(rows: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    out = {}
+    for label, first, last in BINS:
+        inside = (rows["lines"] >= first) & (rows["lines"] <= (last or np.inf))
+        out[label] = _share(rows[inside])
     return out
 
 
@@ -130,6 +138,22 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _checked(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """`rows` when each logit is a finite number and each text column holds text; `InputError`
+    naming the column otherwise (a damaged file must not count its rows as not flagged)."""
+    for column in ("transformer", "linear"):
+        values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+        bad = int((~np.isfinite(values)).sum())
+        if bad:
+            raise InputError(f"{path}: {bad} row(s) of column {column} are not finite numbers")
+        rows = rows.assign(**{column: values})
+    for column in ("code", "source", "language"):
+        bad = int((~rows[column].map(lambda v: isinstance(v, str))).sum())
+        if bad:
+            raise InputError(f"{path}: {bad} row(s) of column {column} are not text")
+    return rows
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
@@ -140,9 +164,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         manifest = load_manifest(folder)
     except ModelError as exc:
         raise InputError(f"--model {folder}: {exc}") from None
-    rows = read_parquet(args.work / SCORED_FILE, "the unseen sources' scored humans",
-                        hint="`codeorigin-train stack --unseen-source-humans floor --work "
-                        f"{args.work}` writes it", columns=COLUMNS)  # fmt: skip
+    scored = args.work / SCORED_FILE
+    if args.out is not None:  # the report never replaces what it reads
+        out = args.out.resolve()
+        read = scored if out == scored.resolve() else None
+        if read is None and out.is_relative_to(folder.resolve()):
+            read = f"a file of the model folder {folder}"
+        if read is not None:
+            raise InputError(f"--out {args.out} would write over {read}: give another file")
+    rows = _checked(read_parquet(scored, "the unseen sources' scored humans",
+                                 hint="`codeorigin-train stack --unseen-source-humans floor "
+                                 f"--work {args.work}` writes it", columns=COLUMNS), scored)  # fmt: skip
     linear = manifest.stacked.linear.get("file", "") if manifest.stacked else ""
     fitted = _sha256(args.work / "linear" / "linear.npz")
     if linear and fitted and _sha256(folder / str(linear)) != fitted:

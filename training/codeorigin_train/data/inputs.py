@@ -36,16 +36,35 @@ def read_parquet(
     command writes it, which option names it) follows in parentheses."""
     path = Path(path)
     built_by = f" ({hint})" if hint else ""
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a folder, not a parquet file{built_by}")
     if not path.is_file():
         raise InputError(f"{what} {path} not found{built_by}")
     try:
         df = pd.read_parquet(path, columns=list(columns) if columns is not None else None)
     except (OSError, ValueError, TypeError, NotImplementedError) as exc:  # pyarrow's errors
+        lacking = _lacking(path, columns)
+        if lacking:
+            missing = ", ".join(lacking)
+            raise InputError(f"{what} {path} lacks the column(s) {missing}{built_by}") from None
         detail = _first_line(exc).rpartition(f"'{path}': ")[2]  # the path once is enough
         raise InputError(f"{what} {path} is not a readable parquet file: {detail}") from exc
     if df.empty and not empty_ok:
         raise InputError(f"{what} {path} holds no rows{built_by}")
     return df
+
+
+def _lacking(path: Path, columns: Sequence[str] | None) -> list[str]:
+    """The `columns` a readable parquet file does not have ([] when it cannot be read at all)."""
+    if not columns:
+        return []
+    try:
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(path).names)
+    except Exception:  # not a parquet file: the caller says so
+        return []
+    return [c for c in columns if c not in names]
 
 
 def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
