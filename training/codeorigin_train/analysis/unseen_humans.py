@@ -18,7 +18,6 @@ source new to both members gets. No fitting: seconds.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ import pandas as pd
 from codeorigin.core import languages
 from codeorigin.core.spans import Content, content_of, extract_spans
 from codeorigin.engine import VerdictRules
-from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+from codeorigin.model.manifest import Manifest, ModelError, load_manifest, sha256_file
 from codeorigin_train.data.inputs import InputError, model_folder, read_parquet
 from codeorigin_train.fit.unseen import SCORED_FILE
 
@@ -154,10 +153,6 @@ def _checked(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
     return rows
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = model_folder(args.model, "--model")
     try:
@@ -176,8 +171,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                  hint="`codeorigin-train stack --unseen-source-humans floor "
                                  f"--work {args.work}` writes it", columns=COLUMNS), scored)  # fmt: skip
     linear = manifest.stacked.linear.get("file", "") if manifest.stacked else ""
-    fitted = _sha256(args.work / "linear" / "linear.npz")
-    if linear and fitted and _sha256(folder / str(linear)) != fitted:
+    fitted, member = args.work / "linear" / "linear.npz", folder / str(linear)
+    if (
+        linear
+        and fitted.is_file()
+        and member.is_file()
+        and sha256_file(member) != sha256_file(fitted)
+    ):
         print(f"warning: {folder}'s linear member is not the one fitted in {args.work}: its "
               "stacker weighs logits of another member", file=sys.stderr)  # fmt: skip
     return measure(judge(rows, manifest), manifest)
