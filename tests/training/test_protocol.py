@@ -163,7 +163,8 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 
 @pytest.mark.parametrize(
     "spec",
-    ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag"],
+    ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag",
+     "stacked-dg"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
@@ -171,8 +172,9 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     """`stacked-syntax` (the syntax n-grams of feature version 3), `stacked-repo` (a second
     linear member on repository code), `stacked-frag` (the lines the changes added, as more
     training text), `stacked-sb` (the contest rows' form evened out), `stacked-sa` (the
-    stacker on the agentic rows alone) and `stacked-ag` (a second linear member on the agentic
-    corpus alone, beside unseen-source thresholds) are learners of their own, named in the
+    stacker on the agentic rows alone), `stacked-ag` (a second linear member on the agentic
+    corpus alone, beside unseen-source thresholds) and `stacked-dg` (project code judged apart
+    from contest code by a domain member's gate) are learners of their own, named in the
     results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 

@@ -46,9 +46,11 @@ PAIRED_PER_FUNCTION = 2
 
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag")  # fmt: skip
+                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
+                  "stacked-dg")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
-UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor"}
+UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor",
+                  "stacked-dg": "floor"}
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
@@ -125,7 +127,9 @@ def learner_for(
     the other held-out humans; `stacked-uf`: the same rows as a floor, each language's threshold
     raised toward 1% of them as far as its recall bar allows; `stacked-ag`: `stacked-uf` and a
     second linear member trained on the agentic corpus alone (agents' functions, their
-    repositories' human functions and the fragments); `stacked-wW`: the agentic rows
+    repositories' human functions and the fragments); `stacked-dg`: `stacked-uf` with its stacker
+    and thresholds split by a domain member's gate, project code against contest and exercise
+    code (`analysis.domain_learner`); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -163,7 +167,12 @@ def learner_for(
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
             extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
-        return StackedLearner(Path(transformer or "models/default"),
+        cls: type[StackedLearner] = StackedLearner
+        if name == "stacked-dg":
+            from codeorigin_train.analysis.domain_learner import DomainGatedLearner
+
+            cls = DomainGatedLearner
+        return cls(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
                               repo_member=REPO_MEMBER_SOURCES.get(name, ()),
@@ -189,7 +198,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
                    help="char-ngram, "
-                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag][-cC]"
+                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
@@ -201,7 +210,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
                    "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
                    "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
-                   "second linear member on the agentic corpus alone; C: the linear member's "
+                   "second linear member on the agentic corpus alone; -dg: -uf gated by a domain member, "
+                   "project code judged apart; C: the linear member's "
                    "regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path,
