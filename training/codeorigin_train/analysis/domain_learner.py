@@ -11,8 +11,9 @@ exercise code, and judges the two kinds apart:
   against every contest and exercise source), so it learns what kind of code a text is, never
   who wrote it; a row is *project code* when its probability is at least `GATE`;
 - contest and exercise code keeps the shipped recipe: the stacker of both members on those
-  calibration rows, the thresholds on their humans raised toward the unseen sources' humans as
-  far as the recall bar allows;
+  calibration rows, the thresholds set as the shipped ones are (on every held-out human row,
+  scored by that stacker, raised toward the unseen sources' humans as far as the recall bar
+  allows), so it is judged at least as strictly as before;
 - project code gets a stacker of its own on the project calibration rows (the cross-fitted
   agentic rows and the validation split's real-project humans), the transformer left out (on
   repository code it ranks near chance: model card), and thresholds at 1% of those humans with
@@ -88,8 +89,13 @@ class DomainGatedLearner(StackedLearner):
             l_rows = rows["language"].astype(str).tolist()
             unseen = (stack_c.probability(stack_c.logits({"transformer": self._t(rows),
                                                           "linear": lin}, l_rows)), l_rows)
-        th_c = language_thresholds(stack_c.probability(stack_c.oof_logits), y[c], langs[c],
-                                   unseen=unseen, unseen_mode="floor")  # fmt: skip
+        # Its thresholds as the shipped recipe sets them, on every held-out human row (the
+        # project rows scored by this stacker too: alone, the contest rows hold too few humans
+        # of a language to bound its rate and it would fall silent) and the unseen floor.
+        z_c = stack_c.logits({"transformer": t_cal, "linear": linear_cal}, langs.tolist())
+        z_c[c] = stack_c.oof_logits
+        th_c = language_thresholds(stack_c.probability(z_c), y, langs, unseen=unseen,
+                                   unseen_mode="floor")  # fmt: skip
         # Project code: the linear member alone, bounded on project humans.
         stack_p, th_p = stack_c, th_c
         if project.any():
