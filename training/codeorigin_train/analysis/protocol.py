@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,9 @@ from codeorigin_train.evaluation.protocol import (
     ProtocolConfig,
     run_protocol,
 )
+
+if TYPE_CHECKING:
+    from codeorigin_train.analysis.stacked_learner import StackedLearner
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +139,6 @@ def learner_for(
         return NgramLearner()
     if spec.startswith("stacked"):
         from codeorigin.core.features import FeatureConfig
-        from codeorigin_train.analysis.stacked_learner import StackedLearner
         from codeorigin_train.variants.linear import LinearConfig
 
         full, _, transformer = spec.partition(":")
@@ -167,12 +169,7 @@ def learner_for(
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
             extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
-        cls: type[StackedLearner] = StackedLearner
-        if name == "stacked-dg":
-            from codeorigin_train.analysis.domain_learner import DomainGatedLearner
-
-            cls = DomainGatedLearner
-        return cls(Path(transformer or "models/default"),
+        return _stacked_class(name)(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
                               repo_member=REPO_MEMBER_SOURCES.get(name, ()),
@@ -188,6 +185,17 @@ def learner_for(
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
     return FolderLearner(path, name=f"{path.name} ({path})")
+
+
+def _stacked_class(name: str) -> type[StackedLearner]:
+    """The learner class of a stacked recipe: `stacked-dg` gates its stacker by a domain member."""
+    if name == "stacked-dg":
+        from codeorigin_train.analysis.domain_learner import DomainGatedLearner
+
+        return DomainGatedLearner
+    from codeorigin_train.analysis.stacked_learner import StackedLearner
+
+    return StackedLearner
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
