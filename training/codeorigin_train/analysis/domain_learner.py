@@ -13,7 +13,7 @@ exercise code, and judges the two kinds apart:
 - contest and exercise code keeps the shipped recipe: the stacker of both members on those
   calibration rows, the thresholds set as the shipped ones are (on every held-out human row,
   scored by that stacker, raised toward the unseen sources' humans as far as the recall bar
-  allows), so it is judged at least as strictly as before;
+  allows; that stacker's own weights move them, and can leave a language under its bar);
 - project code gets a stacker of its own on the project calibration rows (the cross-fitted
   agentic rows and the validation split's real-project humans), the transformer left out (on
   repository code it ranks near chance: model card), and thresholds at 1% of those humans with
