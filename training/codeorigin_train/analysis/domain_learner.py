@@ -29,6 +29,7 @@ member.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,26 +54,26 @@ class DomainGatedLearner(StackedLearner):
     """`StackedLearner` with the fragments and the unseen-source floor (`stacked-uf`), its
     stacker and thresholds split by the domain member's gate (module docstring)."""
 
-    def _fit_domain(self, train: pd.DataFrame) -> None:
-        """The domain member on the fold's human training rows: `self._domain(frame)` is then
-        whether each row of a frame is project code."""
+    def _fit_domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        """The domain member on the fold's human training rows: its gate, whether each row of a
+        frame is project code (a fit's own, so an earlier fold's model keeps its gate)."""
         humans = train[train["label"] == 0]
         kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
         model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
         log.info("domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum())
-        self._domain = lambda f: sigmoid(model.decision_function(self._x(f))) >= GATE
+        return lambda f: sigmoid(model.decision_function(self._x(f))) >= GATE
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
-        self._fit_domain(train)
+        domain = self._fit_domain(train)
         cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear,
                                                    sources=self.crossfit_sources)  # fmt: skip
-        project = self._domain(cal)
+        project = domain(cal)
         y = cal["label"].to_numpy()
         for side in (project, ~project):
             if len(set(y[side])) < 2:  # a side with one label cannot fit a stacker: one side
                 log.warning("stacked-dg: a side of the gate holds one label; not gated")
-                self._domain = lambda f: np.zeros(len(f), dtype=bool)
-                project = self._domain(cal)
+                domain = lambda f: np.zeros(len(f), dtype=bool)  # noqa: E731
+                project = domain(cal)
                 break
         t_cal = self._t(cal)
         langs = cal["language"].astype(str).to_numpy()
@@ -84,7 +85,7 @@ class DomainGatedLearner(StackedLearner):
         rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
         unseen = None
         if len(rows):  # the unseen sources' contest code sets the contest side's floor
-            keep = ~self._domain(rows)
+            keep = ~domain(rows)
             rows, lin = rows[keep], lin[keep]
             l_rows = rows["language"].astype(str).tolist()
             unseen = (stack_c.probability(stack_c.logits({"transformer": self._t(rows),
@@ -109,7 +110,7 @@ class DomainGatedLearner(StackedLearner):
                  sorted(th_c.abstain))  # fmt: skip
 
         def probabilities(f: pd.DataFrame) -> np.ndarray:
-            gate = self._domain(f)
+            gate = domain(f)
             lang = f["language"].astype(str).tolist()
             lin_f = linear(f)
             p_c = stack_c.probability(stack_c.logits({"transformer": self._t(f),
@@ -121,7 +122,7 @@ class DomainGatedLearner(StackedLearner):
 
         def thresholds(f: pd.DataFrame) -> np.ndarray:
             out = []
-            for lang, gate in zip(f["language"].astype(str), self._domain(f)):
+            for lang, gate in zip(f["language"].astype(str), domain(f)):
                 if lang in th_c.abstain:  # "not judged", as the shipped recipe
                     out.append(np.inf)
                 elif gate and lang in th_p.languages:  # bounded on project humans
