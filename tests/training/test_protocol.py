@@ -164,7 +164,7 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 @pytest.mark.parametrize(
     "spec",
     ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag",
-     "stacked-dg"],
+     "stacked-dg", "stacked-db"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
@@ -173,9 +173,9 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     linear member on repository code), `stacked-frag` (the lines the changes added, as more
     training text), `stacked-sb` (the contest rows' form evened out), `stacked-sa` (the
     stacker on the agentic rows alone), `stacked-ag` (a second linear member on the agentic
-    corpus alone, beside unseen-source thresholds) and `stacked-dg` (project code judged apart
-    from contest code by a domain member's gate) are learners of their own, named in the
-    results."""
+    corpus alone, beside unseen-source thresholds), `stacked-dg` (project code judged apart
+    from contest code by a domain member's gate) and `stacked-db` (repository and contest code
+    each weighing both labels alike) are learners of their own, named in the results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
@@ -189,6 +189,7 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     assert syntax == ((1, 3) if spec == "stacked-syntax" else (0, 0))
     repo = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}.get(spec, ())
     assert learner.repo_member == repo  # type: ignore[attr-defined]
+    assert learner.balance_domains == (spec == "stacked-db")  # type: ignore[attr-defined]
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()

@@ -214,6 +214,33 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     ).all()  # each cross-fitting fold trained on its repositories' fragments
 
 
+def test_balanced_domains_let_a_few_agents_outweigh_the_human_repository_code(
+    tmp_path: Path,
+) -> None:
+    """`stack --balance-domains`: beside the contest rows, the repository code is 40 human
+    functions and 4 by agents; weighed alike, the agents' habit (a word only they use) moves the
+    linear member more than it does when every row weighs the same."""
+    from codeorigin_train.export.stacked import linear_member
+    from helpers.stackedmodel import planted_frame
+
+    frame = planted_frame(200)
+    repository = [{"code": f"def {name}_{i}(values):\n    {name}_total = sum(values) + {i}\n"
+                   f"    return {name}_total\n", "label": int(name == "quokka"),
+                   "language": "python", "source": "aidev" if name == "quokka" else "realcode",
+                   "group": f"r{i}", "split": "train"}
+                  for i, name in enumerate(["plain"] * 40 + ["quokka"] * 4)]  # fmt: skip
+    frame = pd.concat([frame, pd.DataFrame(repository)], ignore_index=True)
+    probe = ["def f(values):\n    quokka_total = sum(values) + 3\n    return quokka_total\n"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = linear_member(frame, tmp_path / "a", None, 0).variant
+    balanced = linear_member(frame, tmp_path / "b", None, 0, domains=True).variant
+    assert (
+        balanced.predict_logits(probe, ["python"])[0]  # type: ignore[call-arg]
+        > plain.predict_logits(probe, ["python"])[0] + 0.5  # type: ignore[call-arg]
+    )
+
+
 def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source() -> None:
     from codeorigin_train.fit.unseen import unseen_source_rows
 

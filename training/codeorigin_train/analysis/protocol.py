@@ -50,10 +50,10 @@ PAIRED_PER_FUNCTION = 2
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
                   "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
-                  "stacked-dg")  # fmt: skip
+                  "stacked-dg", "stacked-db")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
 UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor",
-                  "stacked-dg": "floor"}
+                  "stacked-dg": "floor", "stacked-db": "floor"}
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
@@ -132,7 +132,9 @@ def learner_for(
     second linear member trained on the agentic corpus alone (agents' functions, their
     repositories' human functions and the fragments); `stacked-dg`: `stacked-uf` with its stacker
     and thresholds split by a domain member's gate, project code against contest and exercise
-    code (`analysis.domain_learner`); `stacked-wW`: the agentic rows
+    code (`analysis.domain_learner`); `stacked-db`: `stacked-uf` with the linear member's rows
+    weighted so that in each language both kinds of code, repository and contest, weigh both
+    labels alike (`fit.balance.domain_weights`); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -177,6 +179,7 @@ def learner_for(
                               judged_too=context, extra_train=extra,
                               nb_member=name == "stacked-nb",
                               balance_structure=name == "stacked-sb",
+                              balance_domains=name == "stacked-db",
                               stacker_on_repositories=name == "stacked-sa",
                               unseen_sources=UNSEEN_RECIPES.get(name, ""),
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
@@ -206,7 +209,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
                    help="char-ngram, "
-                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg][-cC]"
+                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "
@@ -219,7 +222,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
                    "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
                    "second linear member on the agentic corpus alone; -dg: -uf gated by a domain member, "
-                   "project code judged apart; C: the linear member's "
+                   "project code judged apart; -db: -uf with both kinds of code, repository and contest, "
+                   "weighing both labels alike in each language; C: the linear member's "
                    "regularisation, 4 by default), or model folders")
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path,

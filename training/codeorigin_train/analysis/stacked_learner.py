@@ -27,7 +27,7 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
-from codeorigin_train.fit.balance import structure_weights
+from codeorigin_train.fit.balance import domain_weights, structure_weights
 from codeorigin_train.fit.crossfit import (
     calibration_rows,
     threshold_rows,
@@ -61,7 +61,9 @@ class StackedLearner:
     scaling on the cross-fitted agentic rows alone (the thresholds still on every calibration
     row: the validation rows scored by that stacker); `unseen_sources` ("pooled" or "floor",
     `fit.stacker.language_thresholds`) sets the thresholds on the human rows of each contest and
-    exercise source scored by a linear member fitted without that source (`fit.unseen`) too."""
+    exercise source scored by a linear member fitted without that source (`fit.unseen`) too;
+    `balance_domains` weights the linear member's rows so that, in each language, repository
+    code and contest code each weigh both labels alike (`fit.balance.domain_weights`)."""
 
     retrains = True
 
@@ -83,6 +85,7 @@ class StackedLearner:
         balance_structure: bool = False,
         stacker_on_repositories: bool = False,
         unseen_sources: str = "",
+        balance_domains: bool = False,
     ) -> None:
         if unseen_sources and nb_member:
             raise ValueError("unseen-source thresholds do not stack the naive Bayes member")
@@ -93,6 +96,7 @@ class StackedLearner:
         self.nb_member = nb_member
         self.crossfit_sources = crossfit_sources
         self.balance_structure = balance_structure
+        self.balance_domains = balance_domains
         self.stacker_on_repositories = stacker_on_repositories
         self.real_project_humans = real_project_humans
         self.transformer, self.cache = transformer, cache
@@ -153,6 +157,8 @@ class StackedLearner:
         weight = np.where(train["source"].to_numpy() == "aidev", self.agentic_weight, 1.0)
         if self.balance_structure:
             weight = weight * structure_weights(train)
+        if self.balance_domains:
+            weight = weight * domain_weights(train)
         linear = fit_matrix(self._x(train), train["label"], self.config, sample_weight=weight)
         return lambda f: linear.decision_function(self._x(f))
 

@@ -52,7 +52,7 @@ from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
-from codeorigin_train.fit.balance import structure_weights
+from codeorigin_train.fit.balance import domain_weights, structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
     UNSEEN_MODES,
@@ -130,6 +130,7 @@ def linear_member(
     fragments: pd.DataFrame | None = None,
     balance: bool = False,
     unseen: bool = False,
+    domains: bool = False,
 ) -> LinearFit:
     """The linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
@@ -140,7 +141,8 @@ def linear_member(
     the lines the agentic train repositories' changes added (`fit.crossfit.with_fragments`: a
     cross-fitting fold that holds a repository out holds its fragments out too). `balance`: the
     contest sources' Python rows weighted so that both labels start with a definition as often
-    (`fit.balance`)."""
+    (`fit.balance`). `domains`: in each language, repository code and contest code each weigh
+    both labels alike (`fit.balance.domain_weights`)."""
     features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
     variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
@@ -161,6 +163,8 @@ def linear_member(
     def fit_rows(rows: pd.DataFrame) -> Any:
         rows = with_fragments(rows, fragments)
         weight = structure_weights(rows) if balance else None
+        if domains:
+            weight = domain_weights(rows) * (1.0 if weight is None else weight)
         return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"], weight)  # type: ignore[attr-defined]
 
     if linear_run is not None:
@@ -332,7 +336,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
         frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
-        args.balance_structure, args.unseen_source_humans is not None,
+        args.balance_structure, args.unseen_source_humans is not None, args.balance_domains,
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -367,6 +371,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
                      "balance_structure": args.balance_structure,
+                     "balance_domains": args.balance_domains,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     folder = write_stacked_folder(
@@ -447,6 +452,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--balance-structure", action="store_true",
                    help="weight the contest sources' Python rows so that both labels start with a "
                    "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
+    p.add_argument("--balance-domains", action="store_true",
+                   help="weight the linear member's rows so that, in each language, repository "
+                   "code and contest code each weigh both labels alike (`fit.balance."
+                   "domain_weights`; the protocol's `stacked-db`)")
     p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
                    help="also set the thresholds on each contest and exercise source's human "
                    "rows (train and validation) scored by a linear member fitted without that "

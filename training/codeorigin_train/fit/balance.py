@@ -1,4 +1,6 @@
-"""Row weights that take the program-or-function tell out of the contest sources.
+"""Row weights that take a tell without authorship out of the training rows: the
+program-or-function form of the contest sources (`structure_weights`), and the kind of code,
+repository or contest (`domain_weights`).
 
 The contest sources' two labels differ in form: most of CodeNet's human Python is a script that
 reads its input at the top level (26% of its rows start with a definition), while the LLM side is
@@ -54,3 +56,39 @@ def structure_weights(frame: pd.DataFrame) -> np.ndarray:
             w[mine & is_def] = target / share
             w[mine & ~is_def] = (1.0 - target) / (1.0 - share)
     return np.clip(w, 1.0 / MAX_FACTOR, MAX_FACTOR)
+
+
+#: The sources of repository code (`domain_weights`): functions of real projects of both labels,
+#: and the lines the agentic repositories' changes added.
+REPOSITORY_SOURCES = ("aidev", "realcode", "aidev-fragment")
+
+#: `domain_weights`: the weight of a row whose (language, kind of code) holds one label only.
+SINGLE_LABEL_WEIGHT = 0.5
+
+
+def domain_weights(frame: pd.DataFrame, single_label: float = SINGLE_LABEL_WEIGHT) -> np.ndarray:
+    """A weight per row of `frame` that takes the kind of code out of the label, language by
+    language: repository code (`REPOSITORY_SOURCES`) and contest, exercise and chat code are
+    two kinds, and in each (language, kind) that holds both labels the rows are weighted so that
+    both labels weigh as much (half the rows each). A (language, kind) with one label only (the
+    chat and puzzle sources' LLM code of Go, Rust or TypeScript; no human code of their kind)
+    weighs `single_label` a row.
+
+    Why: the pool's repository code is almost all human (real-project functions) beside a few
+    hundred agents' functions, and its contest code is mostly balanced, so a learner reads
+    "repository-like" as human and ranks the contest humans above the agents' code; at a
+    threshold that holds contest humans to 1% it then flags none of the agents' code."""
+    w = np.full(len(frame), single_label, dtype=np.float64)
+    repo = frame["source"].astype(str).isin(REPOSITORY_SOURCES).to_numpy()
+    lang = frame["language"].astype(str).to_numpy()
+    label = frame["label"].to_numpy()
+    for lg in np.unique(lang):
+        for kind in (True, False):
+            cell = (lang == lg) & (repo == kind)
+            n1 = int((cell & (label == 1)).sum())
+            n0 = int(cell.sum()) - n1
+            if n0 and n1:
+                half = cell.sum() / 2.0
+                w[cell & (label == 1)] = half / n1
+                w[cell & (label == 0)] = half / n0
+    return w
