@@ -18,11 +18,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.fit.unseen import REPOSITORY_SOURCES
+
 #: A row that starts with a definition (a decorator, `def`, `async def` or `class`).
 _DEFINITION = re.compile(r"\s*(@|(async\s+)?def\s|class\s)")
-
-#: Sources whose rows are whole repositories' functions: every row is a definition already.
-_FUNCTION_SOURCES = ("aidev", "realcode", "aidev-fragment")
 
 #: No row's weight moves further than this factor from 1.
 MAX_FACTOR = 8.0
@@ -42,7 +41,7 @@ def structure_weights(frame: pd.DataFrame) -> np.ndarray:
     label = frame["label"].to_numpy()
     is_def = np.array([starts_with_definition(c) for c in frame["code"]])
     for s in np.unique(source[py]):
-        if s in _FUNCTION_SOURCES:
+        if s in REPOSITORY_SOURCES:  # whole repositories' functions: each a definition
             continue
         rows = py & (source == s)
         shares = [is_def[rows & (label == y)].mean() for y in (0, 1) if (rows & (label == y)).any()]
@@ -57,10 +56,6 @@ def structure_weights(frame: pd.DataFrame) -> np.ndarray:
             w[mine & ~is_def] = (1.0 - target) / (1.0 - share)
     return np.clip(w, 1.0 / MAX_FACTOR, MAX_FACTOR)
 
-
-#: The sources of repository code (`domain_weights`): functions of real projects of both labels,
-#: and the lines the agentic repositories' changes added.
-REPOSITORY_SOURCES = ("aidev", "realcode", "aidev-fragment")
 
 #: `domain_weights`: the weight of a row whose (language, kind of code) holds one label only.
 SINGLE_LABEL_WEIGHT = 0.5
