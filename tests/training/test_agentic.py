@@ -4,6 +4,7 @@ AIDev CSVs beside it, and its merge into a dataset."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -89,6 +90,17 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 @pytest.fixture()
 def clones(tmp_path: Path) -> tuple[Path, Path]:
+    return _make_clones(tmp_path, move=False)
+
+
+@pytest.fixture()
+def moving_clones(tmp_path: Path) -> tuple[Path, Path]:
+    """The same repository, but the agent's pull request also moves `chunked` from util.py to
+    lib.py, unchanged: all of its lines are added to lib.py, and none of them is the agent's."""
+    return _make_clones(tmp_path, move=True)
+
+
+def _make_clones(tmp_path: Path, move: bool) -> tuple[Path, Path]:
     repo = tmp_path / "clones" / "acme+tool"
     repo.mkdir(parents=True)
     _git(repo, "init", "-q", "-b", "main")
@@ -97,7 +109,11 @@ def clones(tmp_path: Path) -> tuple[Path, Path]:
     _commit(repo, {"util.py": UTIL_2020}, "2020-05-01T10:00:00+00:00")
     # The agent's pull request: one new function, and one line of an old function changed.
     edited = LIB_2020.replace('value = value.strip()', 'value = value.strip().rstrip(";")')
-    agent_sha = _commit(repo, {"lib.py": edited + AGENT_FUNCTION}, "2025-02-10T09:00:00+00:00",
+    files = {"lib.py": edited + AGENT_FUNCTION}
+    if move:
+        chunked, flatten = UTIL_2020.split("\n\n\n")
+        files = {"lib.py": edited + AGENT_FUNCTION + "\n\n" + chunked + "\n", "util.py": flatten}
+    agent_sha = _commit(repo, files, "2025-02-10T09:00:00+00:00",
                         author="devin-ai-integration[bot]")  # fmt: skip
     aidev = tmp_path / "AIDev-pop"
     _write_csv(aidev / "Devin" / "prs.csv", [{
@@ -140,6 +156,40 @@ def test_builder_reads_a_users_clones(clones: tuple[Path, Path], tmp_path: Path)
     # Every row of one repository is in one split.
     assert df.groupby("repo")["split"].nunique().max() == 1
     assert set(df["source"]) == {"aidev"} and set(df["group"]) == {"repo:acme/tool"}
+
+
+def test_code_a_change_moved_is_not_code_it_wrote(
+    moving_clones: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A function the pull request moved (its lines removed from one file, added to another) is not
+    the agent's function, nor is any fragment of it; the function the agent wrote still is."""
+    from codeorigin_train.data.agentic.changes import read_clones
+    from codeorigin_train.data.agentic.fragments import FragmentRules, fragment_rows
+    from codeorigin_train.data.agentic.functions import moved_share
+
+    out = tmp_path / "agentic.parquet"
+    assert main(["--clones", str(moving_clones[0]), "--aidev", str(moving_clones[1]),
+                 "--out", str(out)]) == 0  # fmt: skip
+    df = pd.read_parquet(out)
+    assert df[df["label"] == 1]["name"].tolist() == ["normalize_header_name"]
+    # The moved function is still human code, from the snapshot.
+    assert df[df["name"] == "chunked"]["label"].tolist() == [0]
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["extraction"]["pr"]["spans"]["moved"] == 1
+    changes, _ = read_clones(*moving_clones)
+    agent = fragment_rows(changes, FragmentRules()).query("label == 1")
+    assert len(agent) == 1 and "def chunked" not in agent.iloc[0]["code"]
+    # As built before: the moved copy is the agent's, so the function is on both sides and the
+    # deduplication drops it from both.
+    main(["--clones", str(moving_clones[0]), "--aidev", str(moving_clones[1]), "--out", str(out),
+          "--keep-moved"])  # fmt: skip
+    assert "chunked" not in set(pd.read_parquet(out)["name"])
+    agent = fragment_rows(changes, FragmentRules(keep_moved=True)).query("label == 1")
+    assert "def chunked" in agent.iloc[0]["code"]
+    # 2 of the 4 long lines (12 characters or more, stripped) were removed: `pass` is too short.
+    removed = frozenset({"for item in items:", "batch.append(item)"})
+    assert moved_share("def f(items):\n    for item in items:\n        batch.append(item)\n"
+                       "        pass\n    return total\n", removed) == 0.5  # fmt: skip
 
 
 def test_builder_options_and_bad_input(clones: tuple[Path, Path], tmp_path: Path) -> None:

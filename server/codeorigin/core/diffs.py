@@ -2,8 +2,10 @@
 
 `parse_diff` reads the text of a unified diff and returns, per file, its old and new path (a
 rename keeps both), its status and the 1-based line numbers of the post-image that the change
-added (`+` lines). Context and removed lines are not counted: a span "touched" by a change is one
-that overlaps an added line. Pure text processing: no git, no file system.
+added (`+` lines), and the text of the lines it removed (`-` lines: the training tree tells code a
+change moved from code it wrote by them). Context and removed lines are not counted as touched: a
+span "touched" by a change is one that overlaps an added line. Pure text processing: no git, no
+file system.
 
 git's diffs are read with its `a/` `b/` prefixes, its mnemonic ones (`diff.mnemonicPrefix`) or
 none (`--no-prefix`, `diff.noprefix`); `diff -ru`'s with a `diff` line before each file. A
@@ -37,6 +39,8 @@ class FileDiff:
     binary: bool = False
     # The post-image lines the diff shows (added and context), 1-based: whether it applies.
     shown: dict[int, str] = field(default_factory=dict, repr=False)
+    # The pre-image lines it removes, in order: where code that a change moved came from.
+    removed: list[str] = field(default_factory=list, repr=False)
 
     @property
     def renamed(self) -> bool:
@@ -247,6 +251,7 @@ class _Reader:
             self.new_line += 1
             self.new_left -= 1
         elif tag == "-":
+            f.removed.append(line[1:])
             self.old_left -= 1
         elif tag in (" ", ""):
             f.shown[self.new_line] = line[1:]

@@ -4,7 +4,9 @@
     codeorigin-train agentic --clones ~/clones --aidev AIDev-pop --out training/work/agentic.parquet
 
 Agent rows are the functions of the agents' pull requests of which at least `--min-added` (0.9) of
-the lines were added by the pull request; human rows are every function of the dated snapshots and
+the lines were added by the pull request, and not moved there (`functions.moved_share`: half or
+more of their long lines removed by the same pull request; `--keep-moved` keeps them, as the
+corpus was built before 2026-11-26); human rows are every function of the dated snapshots and
 the functions the dated human commits added under the same rule. Rows have the dataset's columns
 (`source` "aidev", `generator` the agent or "human", `group` the repository) plus their provenance.
 Duplicates (the same function in two pull requests, or in an agent's and a human's code) are
@@ -47,9 +49,11 @@ PROVENANCE = [
 ]  # fmt: skip
 
 
-def _rows_of_change(change: Change, min_added: float, per_change: int, counts: Counts) -> list[dict]:
+def _rows_of_change(
+    change: Change, min_added: float, per_change: int, counts: Counts, keep_moved: bool
+) -> list[dict]:
     rows = []
-    for fn in change_functions(change, min_added, counts):
+    for fn in change_functions(change, min_added, counts, keep_moved):
         rows.append(_row(fn, change.repo, change.agent, change.kind, change.ident, change.date))
     if per_change and len(rows) > per_change:
         counts.spans["over-change-cap"] += len(rows) - per_change
@@ -88,12 +92,13 @@ def corpus_rows(
     tests: bool = True,
     per_change: int = 0,
     seed: int = 0,
+    keep_moved: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The corpus' rows (deduplicated, split by repository) and what was kept and dropped."""
     counts = {"pr": Counts(), "commit": Counts(), "snapshot": Counts()}
     rows: list[dict] = []
     for change in changes:
-        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind]))
+        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind], keep_moved))
     for snap in snapshots:
         for fn in snapshot_functions(snap, counts["snapshot"]):
             rows.append(_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date))
@@ -113,6 +118,7 @@ def corpus_rows(
         "min_added": min_added,
         "tests": tests,
         "per_change": per_change,
+        "keep_moved": keep_moved,
         "rows_read": n_read,
         "dedup": dedup_record,
         "extraction": {k: v.as_dict() for k, v in counts.items()},
@@ -180,6 +186,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tests", action="store_true", help="leave test files out")
     p.add_argument("--per-change-cap", type=int, default=0,
                    help="at most this many functions of one pull request or commit (0: no cap)")
+    p.add_argument("--keep-moved", action="store_true",
+                   help="keep the functions a change moved (half or more of their long lines "
+                   "removed by the same change), as the corpus was built before 2026-11-26")
     p.add_argument("--seed", type=int, default=0)
     return p  # fmt: skip
 
@@ -199,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         changes, snapshots = read_shared(root)
     df, record = corpus_rows(
         changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
-        per_change=args.per_change_cap, seed=args.seed,
+        per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,
     )  # fmt: skip
     record["seconds"] = round(time.perf_counter() - start, 1)
     record["summary"] = summary(df)

@@ -8,9 +8,11 @@ of the 19,118 function spans in the agents' post-images, 17,552 had fewer lines 
 what the agents wrote (lines added inside existing functions, new methods too short to judge,
 module-level code, test cases) is in no row. A fragment is a run of consecutive lines that a
 change added to one file (`core.diffs`), cut into pieces of at most `--max-lines` lines and kept
-when it has at least `--min-lines` lines and `--min-tokens` whitespace-separated tokens. Agents'
-pull requests give the LLM fragments; the dated human commits of the same repositories (the same
-kind of text: lines added in a change) the human ones. Snapshots add none: their files were not
+when it has at least `--min-lines` lines and `--min-tokens` whitespace-separated tokens. A long
+line that the same change also removed (`data.agentic.functions.moved_share`'s rule) was moved,
+not written: it ends a run (`--keep-moved`: it does not, as before 2026-11-26). Agents' pull
+requests give the LLM fragments; the dated human commits of the same repositories (the same kind
+of text: lines added in a change) the human ones. Snapshots add none: their files were not
 written in a change.
 
 Fragments are training text for the linear member only (`codeorigin-train protocol --learners
@@ -30,7 +32,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from codeorigin.core import languages
-from codeorigin.core.diffs import DiffError, added_lines
+from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
@@ -39,6 +41,7 @@ from codeorigin_train.data.agentic.build import (
     write_rows,
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
+from codeorigin_train.data.agentic.functions import MOVED_MIN_CHARS, patch_lines
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ class FragmentRules:
     min_lines: int = 6
     max_lines: int = 60
     min_tokens: int = 15
+    keep_moved: bool = False  # a moved line (`_moved`) stays in its run
 
 
 def runs(lines: set[int]) -> list[tuple[int, int]]:
@@ -75,10 +79,16 @@ def pieces(first: int, last: int, rules: FragmentRules) -> Iterator[tuple[int, i
             yield start, end
 
 
+def _moved(file_lines: list[str], n: int, removed: frozenset[str]) -> bool:
+    """Whether added line `n` (1-based) is a long line its change also removed: moved code."""
+    line = file_lines[n - 1].strip() if n <= len(file_lines) else ""
+    return len(line) >= MOVED_MIN_CHARS and line in removed
+
+
 def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str, object]]:
     """The fragments of one pull request or human commit, as rows."""
     try:
-        added = added_lines(change.patch())
+        added, removed = patch_lines(change)
     except DiffError:
         log.warning("%s %s %s: unreadable patch", change.repo, change.kind, change.ident)
         return
@@ -91,7 +101,9 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
         if language is None:
             continue
         file_lines = text.split("\n")
-        for first, last in runs(lines or set()):
+        written = {n for n in lines or set()
+                   if rules.keep_moved or not _moved(file_lines, n, removed)}  # fmt: skip
+        for first, last in runs(written):
             for start, end in pieces(first, last, rules):
                 code = normalize("\n".join(file_lines[start - 1 : end])).text
                 if len(code.split()) < rules.min_tokens:
@@ -122,9 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-lines", type=int, default=FragmentRules.min_lines)
     p.add_argument("--max-lines", type=int, default=FragmentRules.max_lines)
     p.add_argument("--min-tokens", type=int, default=FragmentRules.min_tokens)
+    p.add_argument(
+        "--keep-moved",
+        action="store_true",
+        help="keep the lines a change moved (also removed by it) in their runs, as "
+        "before 2026-11-26",
+    )
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens)
+    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens, args.keep_moved)
     changes, _ = read_shared_folder(args.data_root)
     df = fragment_rows(changes, rules, args.seed)
     record = {

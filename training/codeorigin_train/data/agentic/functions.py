@@ -4,8 +4,11 @@ Each file is split with the server's own span finder (`core.spans.extract_spans`
 method spans count (never a module span), and only those the runtime would judge: at least
 `VerdictRules().min_lines` statement lines and `min_tokens` identifier and literal tokens in the body
 (`core.spans.Content`, the runtime's too-short rule). For a change, a span is the change's when at
-least `min_added` of its lines are lines the patch added (`core.diffs`); a snapshot keeps every
-span. The text is normalised with the server's `normalize`, so it is exactly what would be scored.
+least `min_added` of its lines are lines the patch added (`core.diffs`) and it was not moved
+(`moved_share`: code the same change removed elsewhere, such as a function moved to another file
+or a file renamed in a diff without rename detection, is not code the change's author wrote); a
+snapshot keeps every span. The text is normalised with the server's `normalize`, so it is exactly
+what would be scored.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from codeorigin.core import languages
-from codeorigin.core.diffs import DiffError, added_lines
+from codeorigin.core.diffs import DiffError, FileDiff, parse_diff
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Content, extract_spans, line_starts
 from codeorigin.engine import VerdictRules, span_lines
@@ -25,6 +28,9 @@ from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
 from codeorigin_train.data.realcode.extract import MAX_LINES
 
 _RULES = VerdictRules()
+
+MOVED = 0.5  # a text with at least this share of its long lines removed by its change was moved
+MOVED_MIN_CHARS = 12  # shorter lines (`}`, `return None`, `else:`) repeat everywhere
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,44 @@ class Counts:
         return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
 
 
+def removed_lines(files: list[FileDiff]) -> frozenset[str]:
+    """The long lines a diff removed, in any of its files, stripped (`moved_share` reads them)."""
+    return frozenset(
+        stripped
+        for f in files
+        for line in f.removed
+        if len(stripped := line.strip()) >= MOVED_MIN_CHARS
+    )
+
+
+def moved_share(text: str, removed: frozenset[str]) -> float:
+    """The share of a text's long lines (stripped, `MOVED_MIN_CHARS` or more characters) that its
+    change removed somewhere (`removed_lines`): how much of it the change moved, not wrote. Of the
+    shared folder's functions that a change added, 56 of 891 an agent's pull request added and 615
+    of 2,059 a dated human commit added (those diffs detect no renames) had half or more."""
+    lines = [s for line in text.split("\n") if len(s := line.strip()) >= MOVED_MIN_CHARS]
+    return sum(1 for s in lines if s in removed) / len(lines) if lines else 0.0
+
+
+def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
+    """A change's added line numbers per post-image path, and its removed long lines.
+
+    Raises DiffError for a patch `core.diffs` cannot read."""
+    files = parse_diff(change.patch())
+    added = {f.path: f.added for f in files if f.path is not None and not f.binary}
+    return added, removed_lines(files)
+
+
 def spans_of(
-    f: SourceFile, added: set[int] | None, min_added: float, counts: Counts
+    f: SourceFile,
+    added: set[int] | None,
+    min_added: float,
+    counts: Counts,
+    removed: frozenset[str] = frozenset(),
 ) -> Iterator[Function]:
     """The judged function spans of one file; with `added` (the patch's added lines), only those
-    of which at least `min_added` of the lines were added."""
+    of which at least `min_added` of the lines were added and less than `MOVED` moved from the
+    patch's `removed` lines."""
     text = f.read()
     if text is None:
         counts.skipped["unreadable"] += 1
@@ -78,6 +117,9 @@ def spans_of(
         if share < min_added:
             counts.spans["not-added"] += 1
             continue
+        if removed and moved_share(span.text(text), removed) >= MOVED:
+            counts.spans["moved"] += 1
+            continue
         if not _RULES.judges(Content(span.statement_lines, span.content_tokens)):
             counts.spans["too-short"] += 1
             continue
@@ -89,15 +131,20 @@ def spans_of(
         yield Function(code, language, f.path, span.name, first, last, share, f.is_test)
 
 
-def change_functions(change: Change, min_added: float, counts: Counts) -> Iterator[Function]:
-    """The functions a change added: spans of its post-images mostly made of added lines."""
+def change_functions(
+    change: Change, min_added: float, counts: Counts, keep_moved: bool = False
+) -> Iterator[Function]:
+    """The functions a change wrote: spans of its post-images mostly made of added lines that it
+    did not move from elsewhere (`keep_moved`: moved ones too, as the corpus was built before
+    2026-11-26)."""
     try:
-        added = added_lines(change.patch())
+        added, removed = patch_lines(change)
     except DiffError:
         counts.skipped["bad-patch"] += 1
         return
     for f in change.files:
-        yield from spans_of(f, added.get(f.path, set()), min_added, counts)
+        yield from spans_of(f, added.get(f.path, set()), min_added, counts,
+                            frozenset() if keep_moved else removed)  # fmt: skip
 
 
 def snapshot_functions(snapshot: Snapshot, counts: Counts) -> Iterator[Function]:
