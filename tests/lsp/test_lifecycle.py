@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,23 @@ async def test_the_order_of_a_session_is_kept(tiny_model_dir: Path, root: Path) 
         assert await asyncio.wait_for(client._server.wait(), TIMEOUT) == 0
     finally:
         await client.stop()
+
+
+async def test_a_request_without_params_gets_the_error_json_rpc_names(
+    start: Start, root: Path
+) -> None:
+    """JSON-RPC lets a request leave `params` out: one for a method the server does not have gets
+    MethodNotFound (pygls answered InternalError, as if the server had failed), a notification so
+    sent is ignored, and the session goes on."""
+    client = await start("neovim")
+    answer: Future[object] = Future()
+    client.protocol._request_futures["no-params"] = answer  # the client's own send adds params
+    client.protocol._send_data({"jsonrpc": "2.0", "method": "$/noParams"})
+    client.protocol._send_data({"jsonrpc": "2.0", "id": "no-params", "method": "acme/unknown"})
+    with pytest.raises(JsonRpcException) as error:
+        await asyncio.wait_for(asyncio.wrap_future(answer), TIMEOUT)
+    assert error.value.code == types.ErrorCodes.MethodNotFound
+    assert "acme/unknown" in str(error.value)
+    uri = uri_in(root, "after.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)

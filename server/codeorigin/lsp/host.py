@@ -53,9 +53,15 @@ class CodeOriginProtocol(LanguageServerProtocol):
     """pygls' protocol, except for messages whose params cannot be read (a negative position, a
     string for a number). pygls drops them with "Error in server: Invalid Params" shown to the
     user, so the client waits for ever for the answer to such a request. Here a request gets an
-    error response with its id, as JSON-RPC says, and a notification is logged and ignored."""
+    error response with its id, as JSON-RPC says, and a notification is logged and ignored.
+    JSON-RPC also lets a message leave `params` out: pygls' types for methods it does not know
+    need the field, and it answered such a request with InternalError; it gets MethodNotFound."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        method = data.get("method")
+        if (isinstance(method, str) and "params" not in data and "error" not in data
+                and self.get_message_type(method) is None):  # fmt: skip
+            data = {**data, "params": None}
         try:
             return super().structure_message(data)
         except JsonRpcException as error:
