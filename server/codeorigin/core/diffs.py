@@ -291,7 +291,12 @@ def parse_diff(text: str) -> list[FileDiff]:
 
 def added_lines(text: str) -> dict[str, set[int]]:
     """Post-image path -> its added 1-based line numbers, for every file the diff keeps."""
-    return {f.path: f.added for f in parse_diff(text) if f.path is not None and not f.binary}
+    return added_by_path(parse_diff(text))
+
+
+def added_by_path(files: list[FileDiff]) -> dict[str, set[int]]:
+    """`added_lines` of files `parse_diff` already read."""
+    return {f.path: f.added for f in files if f.path is not None and not f.binary}
 
 
 def mismatch(f: FileDiff, text: str) -> str | None:

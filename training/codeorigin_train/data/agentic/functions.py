@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from codeorigin.core import languages
-from codeorigin.core.diffs import DiffError, FileDiff, parse_diff
+from codeorigin.core.diffs import DiffError, FileDiff, added_by_path, parse_diff
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Content, extract_spans, line_starts
 from codeorigin.engine import VerdictRules, span_lines
@@ -84,8 +84,7 @@ def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
 
     Raises DiffError for a patch `core.diffs` cannot read."""
     files = parse_diff(change.patch())
-    added = {f.path: f.added for f in files if f.path is not None and not f.binary}
-    return added, removed_lines(files)
+    return added_by_path(files), removed_lines(files)
 
 
 def spans_of(
