@@ -218,7 +218,7 @@ def model_json(report: ScanReport) -> dict[str, Any]:
 
 def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
-    out: dict[str, Any] = {"change": change_json(report.change)} if report.change else {}
+    out: dict[str, Any] = {"change": change_json(report)} if report.change else {}
     out |= {
         "model": model_json(report),
         "files": [
@@ -239,14 +239,20 @@ def to_json(report: ScanReport) -> dict[str, Any]:
     return out
 
 
-def change_json(change: ChangeVerdict) -> dict[str, Any]:
-    """The change's verdict: `{"probability", "verdict", "spans"}` (and `calibrated`)."""
-    return {
+def change_json(report: ScanReport) -> dict[str, Any]:
+    """The change's verdict: `{"probability", "verdict", "spans"}` (and `calibrated`), and when
+    no span was pooled, `reason`: why, in the words of the text output."""
+    change = report.change
+    assert change is not None
+    out: dict[str, Any] = {
         "probability": rounded(change.probability),
         "verdict": change.verdict,
         "spans": change.spans,
         "calibrated": change.calibrated,
     }
+    if change.probability is None:
+        out["reason"] = unpooled(report)
+    return out
 
 
 def change_text(report: ScanReport) -> str | None:

@@ -157,7 +157,7 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
             r.to_json() for r in repository_summaries(report.repositories, report.files)
         ]
     if report.change is not None:
-        properties["change"] = change_json(report.change)
+        properties["change"] = change_json(report)
     if left_out:
         properties["leftOut"] = dict(sorted(left_out.items()))
     unjudged = not_judged_files(report)

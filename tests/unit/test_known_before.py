@@ -55,6 +55,7 @@ def test_a_one_line_fix_in_a_function_flagged_on_main_is_not_the_change(
     assert "baseline" not in keep
     assert keep["known_before"]["base"] == base and 0 < keep["known_before"]["probability"] < 1
     assert data["change"]["spans"] == 0 and data["change"]["probability"] is None
+    assert data["change"]["reason"] == "1 span is already flagged at the change's base"
 
     text = scan("--diff", "main", *model, cwd=root)
     assert text.returncode == 0, text.stderr

@@ -89,6 +89,15 @@ def test_an_empty_patch_is_an_empty_change(tmp_path: Path, tiny_model_dir: Path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("Change in empty.patch (empty: nothing changed): no span judged")
     assert "adds or edits no line of a file in a language codeorigin reads" in res.stdout
+    # JSON and SARIF say why as well, beside the null probability.
+    data = json.loads(scan("--diff-file", "empty.patch", "--format", "json", "--model",
+                           str(tiny_model_dir), cwd=tmp_path).stdout)  # fmt: skip
+    reason = "the change adds or edits no line of a file in a language codeorigin reads"
+    assert data["change"] == {"probability": None, "verdict": "too_short", "spans": 0,
+                              "calibrated": False, "reason": reason}  # fmt: skip
+    sarif = json.loads(scan("--diff-file", "empty.patch", "--format", "sarif", "--model",
+                            str(tiny_model_dir), cwd=tmp_path).stdout)  # fmt: skip
+    assert sarif["runs"][0]["properties"]["change"]["reason"] == reason
 
 
 def test_what_a_change_without_judged_spans_says(tmp_path: Path, tiny_model_dir: Path) -> None:
