@@ -184,7 +184,13 @@ def members_line(attribution: Attribution) -> str:
         f"{share_percent(m.share)} of the evidence)"
         for m in attribution.members
     ]
-    return "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
+    line = "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
+    if attribution.route:
+        line += (
+            f"; read as {attribution.route}, this score is the stacker for {attribution.route}'s "
+            "(its thresholds are the language's own), which here says more than the main one"
+        )
+    return line
 
 
 #: How each layout and style figure (`core.features.FIGURES`) reads: what it measures, the scale

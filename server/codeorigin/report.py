@@ -35,6 +35,7 @@ class Explained:
     chart: str = ""  # the hover's chart, as plain text (`explanation.render`)
     members: tuple[tuple[str, float, float, float], ...] = ()  # stacked: name, weight, logit, share
     figures: tuple[tuple[str, float, float], ...] = ()  # the linear member's: name, value, part
+    route: str = ""  # the route whose stacker gave the score (`model.stacking.Route`), or ""
 
     def top_lines(self, n: int) -> list[tuple[int, float, float]]:
         return sorted(self.lines, key=lambda x: -x[1])[:n]
@@ -198,6 +199,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
                 }
                 for n, w, c, s in e.members
             ]
+        if e.route:
+            out["explanation"]["route"] = e.route
         for member in out["explanation"].get("members", []):
             if member["name"] == "linear" and e.figures:  # its figures, largest part first
                 member["figures"] = [

@@ -324,6 +324,7 @@ def explained(attribution: Attribution, text: str, kind: str) -> Explained:
         figures=tuple(
             (f.name, f.value, f.contribution) for m in attribution.members for f in m.figures
         ),
+        route=attribution.route,
     )
 
 

@@ -76,3 +76,62 @@ def build_stacked_model(
         folder, variant, frame["code"].tolist()[:20], frame["language"].tolist()[:20]
     )
     return folder
+
+
+#: The line that makes a planted function read as repository code to a route's domain model.
+PROJECT_LINE = '    logger.info("step %s", x)'
+
+
+def project_function(code: str) -> str:
+    """A planted function with the project line after its signature."""
+    head, _, body = code.partition("\n")
+    return f"{head}\n{PROJECT_LINE}\n{body}"
+
+
+def add_route(
+    folder: Path,
+    transformer: Path,
+    *,
+    weight: float = 2.5,
+    python: float = 8.0,
+    languages: tuple[str, ...] = ("python",),
+) -> Path:
+    """`build_stacked_model`'s folder with a route for project code (manifest format version 3):
+    its domain model trained by the training side (`export.route.fit_domain`) on planted
+    functions, those with `PROJECT_LINE` standing for repository code; the route stacker's
+    weights are given (the transformer's 0, the linear member's `weight`)."""
+    import numpy as np
+
+    from codeorigin.core.features import FeatureConfig
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin_train.export.route import DOMAIN_FILE, NAME, fit_domain
+    from codeorigin_train.export.stacked import write_stacked_folder
+    from codeorigin_train.fit.stacker import StackFit
+    from codeorigin_train.variants.linear import Linear, LinearConfig
+
+    raw = load_manifest(folder).raw
+    frame = planted_frame(400, seed=1)
+    project = np.arange(len(frame)) % 3 == 0
+    frame.loc[project, "code"] = frame.loc[project, "code"].map(project_function)
+    frame.loc[project, "source"] = "realcode"
+    config = LinearConfig(features=FeatureConfig(bucket_bits=BUCKET_BITS).with_syntax(), c=1.0)
+    work = folder.parent / f"{folder.name}-route"
+    work.mkdir(parents=True, exist_ok=True)
+    fit_domain(frame, Linear("linear", config), work / DOMAIN_FILE)
+    stacker = raw["stacker"]
+    fit = StackFit(stacker["bias"], stacker["weights"], stacker["languages"],
+                   (raw["calibration"]["a"], raw["calibration"]["b"]),
+                   np.zeros(0), 0, 1.0)  # fmt: skip
+    route = {
+        "name": NAME,
+        "domain": {"file": DOMAIN_FILE, "features": raw["members"]["linear"]["features"]},
+        "gate": 0.0,
+        "stacker": {"method": "logistic", "bias": 0.0,
+                    "weights": {"transformer": 0.0, "linear": weight},
+                    "languages": {lang: python for lang in languages}},
+        "languages": list(languages),
+    }  # fmt: skip
+    extra = {k: raw[k] for k in ("name", "thresholds", "abstain") if k in raw}
+    write_stacked_folder(folder, transformer, folder / "linear.npz", fit, extra,
+                         (route, work / DOMAIN_FILE))  # fmt: skip
+    return folder

@@ -149,6 +149,55 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     assert np.isfinite(score.logit) and dict(score.members).keys() == {"transformer", "linear"}
 
 
+def test_the_stack_command_adds_a_route_for_project_code(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`stack --project-route FPR`: a domain model, the route's stacker and thresholds on the
+    project rows, a format-3 folder whose runtime logits match training's (parity), and the
+    runtime flags project code by the route where its evidence says more."""
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin.model.scorer import Model
+    from codeorigin_train.export.stacked import main
+    from helpers.stackedmodel import planted_frame, project_function
+
+    frame = planted_frame(1000)
+    frame["repo"] = frame["group"]
+    project = frame["group"].str[1:].astype(int) % 2 == 0
+    frame.loc[project, "code"] = frame.loc[project, "code"].map(project_function)
+    # Repository code: the agentic corpus in the train split (cross-fitted), real-project code
+    # in the others; the rest is contest code.
+    frame["source"] = np.where(project, np.where(frame["split"] == "train", "aidev", "realcode"),
+                               "planted")  # fmt: skip
+    frame.to_parquet(tmp_path / "dataset.parquet")
+    out, work = tmp_path / "stacked", tmp_path / "work"
+    argv = ["--dataset", str(tmp_path / "dataset.parquet"), "--transformer", str(tiny_model_dir),
+            "--out", str(out), "--work", str(work), "--folds", "3", "--max-fpr", "0.05",
+            "--project-route", "0.05"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads((work / "stack.json").read_text())
+    route = report["route"]
+    assert route["languages"] == ["python"] and route["project_humans"] >= 59
+    assert route["per_language"][0]["fpr"] <= 0.05
+    assert report["parity"]["stacked_max_abs_diff"] <= 1e-4  # the routed logits, both sides
+    manifest = load_manifest(out)
+    assert manifest.raw["format_version"] == 3 and "domain.npz" in manifest.raw["files"]
+    assert manifest.raw["stacking"]["route"]["max_fpr"] == 0.05
+    assert manifest.stacked is not None and manifest.stacked.route is not None
+    assert manifest.stacked.route.stacker.weights["transformer"] == 0.0
+    model = Model.load(out)
+    codes = frame.loc[frame["split"] == "test", "code"].tolist()
+    scores = model.score_texts(codes, ["python"] * len(codes))
+    gated = [model.linear_logits(c, "python")[1] for c in codes]
+    assert all(g is not None for g in gated)
+    is_project = frame.loc[frame["split"] == "test", "code"].str.contains("logger.info").tolist()
+    agree = np.mean([(g >= 0.0) == p for g, p in zip(gated, is_project)])
+    assert agree > 0.95  # the domain model tells the kinds of code apart
+    assert {s.route for s, p in zip(scores, is_project) if not p} == {""}
+    # Without the option the same command writes format 2, and no domain model is left behind.
+    assert main([*argv[:-2], "--force"]) == 0
+    assert load_manifest(out).raw["format_version"] == 2 and not (out / "domain.npz").exists()
+
+
 def test_the_member_command_retrains_the_transformer_without_the_agentic_corpus(
     tmp_path: Path,
 ) -> None:

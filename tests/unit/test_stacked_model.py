@@ -254,8 +254,8 @@ def test_an_older_server_refuses_a_stacked_folder(
 def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     stacked_dir: Path, tmp_path: Path
 ) -> None:
-    folder = _copy(stacked_dir, tmp_path, format_version=3)
-    with pytest.raises(ModelError, match=r"format version 3.*Upgrade codeorigin"):
+    folder = _copy(stacked_dir, tmp_path, format_version=4)
+    with pytest.raises(ModelError, match=r"format version 4.*Upgrade codeorigin"):
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
     # The shipped model is stacked (format 2): its linear member is of feature version 2, and

@@ -71,6 +71,7 @@ from codeorigin.model.quadrature import (
 )
 from codeorigin.model.scorer import Model, load_encoder, open_onnx, sigmoid
 from codeorigin.model.stacked_attribution import MemberContribution, combine
+from codeorigin.model.stacking import routed_logit
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span
@@ -145,6 +146,8 @@ class Attribution:
     members: tuple[MemberContribution, ...] = ()
     #: The calibrated probability of the baseline (an empty input): what ↑ and ↓ move away from.
     baseline_probability: float | None = None
+    #: The route whose stacker gave the score (`model.stacking.Route`); "" for the stacker's.
+    route: str = ""
 
     def top_lines(self, n: int = 3) -> tuple[LineAttribution, ...]:
         """The `n` lines with the largest share, largest first."""
@@ -181,10 +184,12 @@ class Attributor:
         cache_size: int = ATTRIBUTION_CACHE_SIZE,
     ) -> None:
         self.linear: LinearMember | None = None
+        self.domain: LinearMember | None = None
         if isinstance(model, Model):
             self.manifest = model.manifest
             self.encoder = model.encoder
             self.linear = model.linear
+            self.domain = model.domain
             default_threads = model.threads
         else:
             self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
@@ -193,6 +198,8 @@ class Attributor:
         stacked = self.manifest.stacked
         if stacked is not None and self.linear is None:
             self.linear = LinearMember.from_manifest(self.manifest.folder, stacked.linear)
+        if stacked is not None and stacked.route is not None and self.domain is None:
+            self.domain = LinearMember.from_manifest(self.manifest.folder, stacked.route.domain)
         self.stacker = stacked.stacker if stacked is not None else None
         if not self.manifest.gradient:
             raise ModelError(
@@ -314,6 +321,7 @@ class Attributor:
             )
             self._cache.put(key, raw)
         members: tuple[MemberContribution, ...] = ()
+        route = ""
         if self.stacker is None:
             lines, tokens = _map_to_lines(
                 raw, encoding, norm, positions, target, self.encoder, top_k
@@ -322,8 +330,16 @@ class Attributor:
         else:
             assert self.linear is not None
             linear = self.linear.contributions(norm.text, language)
+            spec = self.manifest.stacked
+            assert spec is not None
+            domain = None
+            if self.domain is not None and spec.route is not None:
+                domain = self.domain.logit(norm.text, language)
+            _, stacker, route = routed_logit(
+                spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain
+            )
             parts = combine(
-                raw, encoding, linear, self.stacker, language, norm, positions, target, top_k
+                raw, encoding, linear, stacker, language, norm, positions, target, top_k
             )
             lines = tuple(LineAttribution(*row) for row in parts.lines)
             tokens = tuple(self._token(target, encoding, *row) for row in parts.tokens)
@@ -347,6 +363,7 @@ class Attributor:
             evaluations=raw.evaluations,
             members=members,
             baseline_probability=self._calibrate(base),
+            route=route,
         )
 
     def _token(

@@ -103,6 +103,19 @@ class LinearMember:
         features = extract(text, self.config, language)
         return features.logit(self.weights, self.figure_weights, self.bias)
 
+    def logit_with(
+        self, text: str, language: str | None, other: LinearMember
+    ) -> tuple[float, float]:
+        """This member's logit and `other`'s (the same features, other weights: a route's
+        domain model), from one extraction of the text's features."""
+        if other.config != self.config:
+            raise ModelError(f"{other.path} reads other features than {self.path}")
+        features = extract(text, self.config, language)
+        return (
+            features.logit(self.weights, self.figure_weights, self.bias),
+            features.logit(other.weights, other.figure_weights, other.bias),
+        )
+
     def logits(self, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
         return np.asarray(
             [self.logit(t, x) for t, x in zip(texts, languages, strict=True)], dtype=np.float64

@@ -24,7 +24,8 @@ from codeorigin.model.stacking import StackedSpec, parse_abstain, parse_stacked
 FORMAT = "codeorigin-model"
 FORMAT_VERSION = 1  # one transformer
 STACKED_FORMAT_VERSION = 2  # members (transformer, linear) and a stacker: `model.stacking`
-READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION)
+ROUTED_FORMAT_VERSION = 3  # a stacked model with a route for one kind of code: `model.stacking`
+READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION)
 MANIFEST = "manifest.json"
 
 
@@ -182,7 +183,12 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
             _language_thresholds(th.get("languages")),
         )
         change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
-        stacked = parse_stacked(raw) if raw["format_version"] == STACKED_FORMAT_VERSION else None
+        version = raw["format_version"]
+        stacked = (
+            parse_stacked(raw, routed=version == ROUTED_FORMAT_VERSION)
+            if version in (STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION)
+            else None
+        )
         abstain = parse_abstain(raw.get("abstain"))
         model_name = raw.get("name", folder.name)
         ig_steps = int(raw.get("attribution", {}).get("steps", 32))
@@ -272,6 +278,12 @@ def _check_finite(
         numbers["stacker.bias"] = stacker.bias
         numbers.update({f"stacker.weights.{k}": v for k, v in stacker.weights.items()})
         numbers.update({f"stacker.languages.{k}": v for k, v in stacker.languages.items()})
+        if stacked.route is not None:
+            route = stacked.route.stacker
+            numbers["route.gate"] = stacked.route.gate
+            numbers["route.stacker.bias"] = route.bias
+            numbers.update({f"route.stacker.weights.{k}": v for k, v in route.weights.items()})
+            numbers.update({f"route.stacker.languages.{k}": v for k, v in route.languages.items()})
     for name, value in numbers.items():
         if not math.isfinite(value):
             raise ValueError(f"'{name}' must be a finite number, not {value}")
@@ -284,7 +296,8 @@ def _check_versions(raw: Any, mpath: Path) -> None:
     if raw.get("format_version") not in READ_VERSIONS:
         raise ModelError(
             f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
-            f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models). Upgrade "
+            f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models, 3: with a "
+            "route for one kind of code). Upgrade "
             "codeorigin, or use a model exported by this codeorigin version."
         )
     if raw.get("normalization_version") != NORMALIZATION_VERSION:
@@ -318,13 +331,16 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     """Fill in `files` (size and SHA-256 of each listed file) and write `manifest.json`.
 
     `manifest["files"]` may be a list of file names; it becomes the digest table. A manifest
-    with a `stacker` is written as format version 2, any other as version 1.
+    with a `route` is written as format version 3, one with a `stacker` as version 2, any other
+    as version 1.
     """
     files = manifest.get("files") or []
     names = list(files.keys()) if isinstance(files, dict) else list(files)
+    version = (ROUTED_FORMAT_VERSION if "route" in manifest
+               else STACKED_FORMAT_VERSION if "stacker" in manifest else FORMAT_VERSION)  # fmt: skip
     manifest = {
         "format": FORMAT,
-        "format_version": STACKED_FORMAT_VERSION if "stacker" in manifest else FORMAT_VERSION,
+        "format_version": version,
         "normalization_version": NORMALIZATION_VERSION,
         **{k: v for k, v in manifest.items() if k != "files"},
         "files": {

@@ -17,7 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+from codeorigin.model.stacking import routed_logit
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class Score:
     n_windows: int
     #: A stacked model's member logits: (("transformer", z_t), ("linear", z_l)); () otherwise.
     members: tuple[tuple[str, float], ...] = ()
+    #: The route whose stacker gave the logit (`model.stacking.Route`); "" for the stacker's.
+    route: str = ""
 
 
 def sigmoid(x: float) -> float:
@@ -103,6 +106,11 @@ class Model:
         stacked = manifest.stacked
         self.linear = (
             LinearMember.from_manifest(manifest.folder, stacked.linear) if stacked else None
+        )
+        self.domain = (
+            LinearMember.from_manifest(manifest.folder, stacked.route.domain)
+            if stacked is not None and stacked.route is not None
+            else None
         )
         self._lock = threading.Lock()
         self.forward_seconds = 0.0
@@ -202,16 +210,26 @@ class Model:
         if self.manifest.stacked is None:
             return self._transformer(ids, between)
         assert self.linear is not None
-        stacker = self.manifest.stacked.stacker
+        spec = self.manifest.stacked
         langs = languages if languages is not None else [None] * len(texts)
         out = []
         for t, text, language in zip(self._transformer(ids, between), texts, langs):
-            members = {"transformer": t.logit, "linear": self.linear.logit(text, language)}
-            logit = stacker.logit(members, language)
-            out.append(
-                Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows, tuple(members.items()))
-            )
+            linear, domain = self.linear_logits(text, language)
+            members = {"transformer": t.logit, "linear": linear}
+            logit, _, route = routed_logit(spec, members, language, domain)
+            score = Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows)
+            out.append(replace(score, members=tuple(members.items()), route=route))
         return out
+
+    def linear_logits(self, text: str, language: str | None) -> tuple[float, float | None]:
+        """The linear member's logit of a normalised text, and the route's domain logit (None
+        without a route, or for a language the route does not take)."""
+        assert self.linear is not None
+        spec = self.manifest.stacked
+        route = spec.route if spec is not None else None
+        if self.domain is None or route is None or not route.takes(language, math.inf):
+            return self.linear.logit(text, language), None
+        return self.linear.logit_with(text, language, self.domain)
 
     def transformer_scores(self, texts: list[str]) -> list[Score]:
         """The transformer's scores of normalised texts: a single model's own, a stacked model's

@@ -16,7 +16,25 @@ one-hot input: a language not listed adds 0); `calibration` and `thresholds` the
 they do to a single model's logit. The transformer member is the folder's ONNX graph (`onnx`,
 `tokenizer`, `max_length` as in version 1), the linear member its `.npz` (`model.linear`).
 `abstain` may appear in either version: spans of those languages get the verdict `not_judged`.
-Parsing raises ValueError; `manifest.load_manifest` turns it into a `ModelError`.
+
+Format version 3 adds a `route` (`Route`): a second way to score one kind of code, read where
+the stacker alone cannot speak safely:
+
+```json
+"route": {"name": "project code",
+          "domain": {"file": "domain.npz", "features": {...}}, "gate": 0.0,
+          "stacker": {"bias": -3.1, "weights": {"transformer": 0.0, "linear": 0.9},
+                      "languages": {"python": 0.4}},
+          "languages": ["python"]}
+```
+
+`domain` is a logistic regression over the linear member's own features that tells the kind of
+code (repository code against contest and exercise code), never who wrote it; a text whose domain
+logit is at least `gate`, in one of `languages`, is of the route's kind. Its logit is then the
+larger of the stacker's and the route stacker's, which is on the same scale: the route's
+thresholds were moved onto the language's own, so the calibration and thresholds apply to either
+and a span is flagged when either would flag it. Parsing raises ValueError;
+`manifest.load_manifest` turns it into a `ModelError`.
 """
 
 from __future__ import annotations
@@ -55,19 +73,70 @@ class Stacker:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A version-3 manifest's `route` (module docstring)."""
+
+    name: str
+    domain: dict[str, Any]  # the domain model's file and features, as `members.linear`
+    gate: float  # a domain logit at or above it: the route's kind of code
+    stacker: Stacker
+    languages: tuple[str, ...]
+
+    def takes(self, language: str | None, domain_logit: float) -> bool:
+        """Whether a text of `language` with this domain logit is the route's to score too."""
+        if language is None:
+            return False
+        lang = language if language in self.languages else LANGUAGE_ALIASES.get(language, "")
+        return lang in self.languages and domain_logit >= self.gate
+
+
+@dataclass(frozen=True)
 class StackedSpec:
-    """What a version-2 manifest says of its members and stacker."""
+    """What a version-2 or -3 manifest says of its members, stacker and route."""
 
     stacker: Stacker
     linear: dict[str, Any]  # the `members.linear` section (file, features)
+    route: Route | None = None
 
     @property
     def files(self) -> list[str]:
-        return [str(self.linear["file"])]
+        extra = [str(self.route.domain["file"])] if self.route is not None else []
+        return [str(self.linear["file"]), *extra]
 
 
-def parse_stacked(raw: Mapping[str, Any]) -> StackedSpec:
-    """The members and stacker of a version-2 manifest. Raises ValueError when malformed."""
+def parse_stacker(raw: Mapping[str, Any], where: str = "stacker") -> Stacker:
+    """A stacker section: logistic, weights for both members, optional language terms."""
+    if raw.get("method", "logistic") != "logistic":
+        raise ValueError(f"unknown {where} method {raw.get('method')!r}")
+    weights = {str(k): float(v) for k, v in dict(raw["weights"]).items()}
+    if sorted(weights) != sorted(MEMBER_KINDS):
+        raise ValueError(f"{where}.weights must name {list(MEMBER_KINDS)}, not {sorted(weights)}")
+    languages = {str(k): float(v) for k, v in dict(raw.get("languages") or {}).items()}
+    return Stacker(float(raw["bias"]), weights, languages)
+
+
+def parse_route(raw: Any, linear: Mapping[str, Any]) -> Route:
+    """A version-3 manifest's `route`; its domain model reads the linear member's features."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("'route' must be an object")
+    domain = dict(raw["domain"])
+    if "file" not in domain or "features" not in domain:
+        raise ValueError("route.domain needs 'file' and 'features'")
+    if domain["features"] != linear["features"]:
+        raise ValueError("route.domain must read the features of members.linear")
+    if str(domain["file"]) == str(linear["file"]):
+        raise ValueError("route.domain needs a file of its own")
+    languages = raw["languages"]
+    if not isinstance(languages, list) or not languages:
+        raise ValueError("route.languages must be a non-empty list of languages")
+    return Route(str(raw.get("name") or "route"), domain, float(raw["gate"]),
+                 parse_stacker(dict(raw["stacker"]), "route.stacker"),
+                 tuple(str(x) for x in languages))  # fmt: skip
+
+
+def parse_stacked(raw: Mapping[str, Any], routed: bool = False) -> StackedSpec:
+    """The members and stacker of a version-2 manifest, and with `routed` (version 3) its
+    route. Raises ValueError when malformed."""
     members = raw.get("members")
     stacker = raw.get("stacker")
     if not isinstance(members, Mapping) or not isinstance(stacker, Mapping):
@@ -75,16 +144,14 @@ def parse_stacked(raw: Mapping[str, Any]) -> StackedSpec:
     kinds = {str(name): str(dict(spec).get("kind", name)) for name, spec in members.items()}
     if sorted(kinds) != sorted(MEMBER_KINDS) or any(kinds[k] != k for k in kinds):
         raise ValueError(f"members must be {list(MEMBER_KINDS)}, not {sorted(kinds)}")
-    if stacker.get("method", "logistic") != "logistic":
-        raise ValueError(f"unknown stacker method {stacker.get('method')!r}")
-    weights = {str(k): float(v) for k, v in dict(stacker["weights"]).items()}
-    if sorted(weights) != sorted(MEMBER_KINDS):
-        raise ValueError(f"stacker.weights must name {list(MEMBER_KINDS)}, not {sorted(weights)}")
-    languages = {str(k): float(v) for k, v in dict(stacker.get("languages") or {}).items()}
     linear = dict(members["linear"])
     if "file" not in linear or "features" not in linear:
         raise ValueError("members.linear needs 'file' and 'features'")
-    return StackedSpec(Stacker(float(stacker["bias"]), weights, languages), linear)
+    if routed != ("route" in raw):
+        raise ValueError("a 'route' is what format version 3 adds: version 3 needs one, "
+                         "version 2 has none")  # fmt: skip
+    route = parse_route(raw["route"], linear) if routed else None
+    return StackedSpec(parse_stacker(stacker), linear, route)
 
 
 def parse_abstain(raw: Any) -> dict[str, str]:
@@ -96,3 +163,20 @@ def parse_abstain(raw: Any) -> dict[str, str]:
     if not isinstance(raw, Mapping):
         raise ValueError("'abstain' must map languages to reasons")
     return {str(lang): str(reason or "") for lang, reason in raw.items()}
+
+
+def routed_logit(
+    spec: StackedSpec,
+    members: Mapping[str, float],
+    language: str | None,
+    domain_logit: float | None,
+) -> tuple[float, Stacker, str]:
+    """The stacked logit of one text, the stacker that gave it and its route's name ("" for the
+    stacker's): the route's logit where the route takes the text and it is the larger."""
+    z = spec.stacker.logit(members, language)
+    route = spec.route
+    if route is not None and domain_logit is not None and route.takes(language, domain_logit):
+        z_route = route.stacker.logit(members, language)
+        if z_route > z:
+            return z_route, route.stacker, route.name
+    return z, spec.stacker, ""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,5 +131,95 @@ class DomainGatedLearner(StackedLearner):
                 else:
                     out.append(th_c.languages.get(lang, {}).get("llm", th_c.llm))
             return np.asarray(out, dtype=np.float64)
+
+        return Fitted(probabilities, thresholds)
+
+
+#: `stacked-du`: the project route's false-positive bound on project humans (95% confidence).
+PROJECT_FPR = 0.005
+
+
+class DomainUnionLearner(DomainGatedLearner):
+    """`stacked-du`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
+    domain member reads as project code, a second route that may also flag: the linear member
+    alone, stacked and calibrated on the project calibration rows, with thresholds at
+    `PROJECT_FPR` of the project humans with 95% confidence. A row is flagged when either route
+    flags it; it reports the route with the larger margin over its threshold in log-odds. With
+    `side` set (a folder), every scoring call writes both routes' scores there, and every fit
+    the project route's out-of-fold calibration scores, so other bounds can be read after."""
+
+    side: Path | None = None
+
+    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
+        import codeorigin_train.analysis.stacked_learner as stacked
+
+        got: list[tuple[pd.DataFrame, np.ndarray, Callable[[pd.DataFrame], np.ndarray]]] = []
+
+        def kept(*args, **kwargs):  # the shipped fit's cross-fitting, read once for both routes
+            got.append(calibration_rows(*args, **kwargs))
+            return got[-1]
+
+        stacked.calibration_rows = kept
+        try:
+            shipped = StackedLearner.fit(self, train, val)  # the shipped recipe (`stacked-uf`)
+        finally:
+            stacked.calibration_rows = calibration_rows
+        domain = self._fit_domain(train)
+        cal, linear_cal, linear = got[0]
+        project = domain(cal)
+        y = cal["label"].to_numpy()
+        langs = cal["language"].astype(str).to_numpy()
+        judged = {lang for lang in set(langs) if np.isfinite(
+            shipped.thresholds(cal[langs == lang].head(1))[0])}  # fmt: skip
+        stack_p = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(),
+                              y[project], cal["group"].to_numpy()[project].tolist())  # fmt: skip
+        p_oof = stack_p.probability(stack_p.oof_logits)
+        th_p = language_thresholds(p_oof, y[project], langs[project], max_fpr=PROJECT_FPR,
+                                   min_recall=0.0)  # fmt: skip
+        th = {k: v["llm"] for k, v in th_p.languages.items()
+              if k in judged and k not in th_p.abstain}  # fmt: skip
+        log.info("stacked-du: project route on %d rows, weights %s, thresholds %s",
+                 int(project.sum()), stack_p.weights, th)  # fmt: skip
+        fit_no = len(self.abstained)
+        if self.side is not None:
+            pd.DataFrame({"language": langs[project], "label": y[project], "p": p_oof,
+                          "source": cal["source"].to_numpy()[project]}).to_parquet(
+                self.side / f"cal-{fit_no}.parquet")  # fmt: skip
+        calls = [0]
+
+        def both(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            p_c, t_c = shipped.probabilities(f), shipped.thresholds(f)
+            lang = f["language"].astype(str)
+            gate = domain(f)
+            p_p = stack_p.probability(stack_p.logits({"linear": linear(f)}, lang.tolist()))
+            t_p = np.array([th.get(x, np.inf) if g else np.inf for x, g in zip(lang, gate)])
+            if self.side is not None:
+                out = f[[c for c in ("label", "language", "source", "agent", "repo", "group")
+                         if c in f]].copy()  # fmt: skip
+                out["gate"], out["p_c"], out["t_c"], out["p_p"] = gate, p_c, t_c, p_p
+                out.to_parquet(self.side / f"rows-{fit_no}-{calls[0]}.parquet")
+                calls[0] += 1
+            return p_c, t_c, p_p, t_p
+
+        def margin(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+            q = np.clip(p, 1e-9, 1 - 1e-9)
+            s = np.clip(t, 1e-9, 1 - 1e-9)
+            m = np.log(q / (1 - q)) - np.log(s / (1 - s))
+            return np.where(np.isfinite(t), m, -np.inf)
+
+        def pick(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+            p_c, t_c, p_p, t_p = both(f)
+            use_p = margin(p_p, t_p) > margin(p_c, t_c)
+            return np.where(use_p, p_p, p_c), np.where(use_p, t_p, t_c)
+
+        memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        def probabilities(f: pd.DataFrame) -> np.ndarray:
+            memo[id(f)] = pick(f)
+            return memo[id(f)][0]
+
+        def thresholds(f: pd.DataFrame) -> np.ndarray:
+            got = memo.pop(id(f), None)
+            return (got or pick(f))[1]
 
         return Fitted(probabilities, thresholds)

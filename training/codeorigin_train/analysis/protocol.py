@@ -50,10 +50,10 @@ PAIRED_PER_FUNCTION = 2
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
                   "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
-                  "stacked-dg", "stacked-db")  # fmt: skip
+                  "stacked-dg", "stacked-db", "stacked-du")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
 UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor",
-                  "stacked-dg": "floor", "stacked-db": "floor"}
+                  "stacked-dg": "floor", "stacked-db": "floor", "stacked-du": "floor"}
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
@@ -134,7 +134,10 @@ def learner_for(
     and thresholds split by a domain member's gate, project code against contest and exercise
     code (`analysis.domain_learner`); `stacked-db`: `stacked-uf` with the linear member's rows
     weighted so that in each language both kinds of code, repository and contest, weigh both
-    labels alike (`fit.balance.domain_weights`); `stacked-wW`: the agentic rows
+    labels alike (`fit.balance.domain_weights`); `stacked-du`: `stacked-uf` as it is, and a
+    route for what a domain member reads as project code that flags too (the linear member
+    alone, thresholds at `domain_learner.PROJECT_FPR` of the project humans; both routes' scores
+    go to WORK/stacked-du-side); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -171,7 +174,7 @@ def learner_for(
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
             extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
-        return _stacked_class(name)(Path(transformer or "models/default"),
+        learner = _stacked_class(name)(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
                               repo_member=REPO_MEMBER_SOURCES.get(name, ()),
@@ -184,6 +187,10 @@ def learner_for(
                               unseen_sources=UNSEEN_RECIPES.get(name, ""),
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
+        if name == "stacked-du":  # both routes' scores, for other bounds read after
+            learner.side = work / "stacked-du-side"
+            learner.side.mkdir(parents=True, exist_ok=True)
+        return learner
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
@@ -191,11 +198,16 @@ def learner_for(
 
 
 def _stacked_class(name: str) -> type[StackedLearner]:
-    """The learner class of a stacked recipe: `stacked-dg` gates its stacker by a domain member."""
+    """The learner class of a stacked recipe: `stacked-dg` gates its stacker by a domain member,
+    `stacked-du` adds a route for project code to the shipped recipe."""
     if name == "stacked-dg":
         from codeorigin_train.analysis.domain_learner import DomainGatedLearner
 
         return DomainGatedLearner
+    if name == "stacked-du":
+        from codeorigin_train.analysis.domain_learner import DomainUnionLearner
+
+        return DomainUnionLearner
     from codeorigin_train.analysis.stacked_learner import StackedLearner
 
     return StackedLearner
@@ -209,7 +221,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=Path("training/work"))
     p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
                    help="char-ngram, "
-                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db][-cC]"
+                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db|-du][-cC]"
                    "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
                    "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
                    "code; -frag: the lines the changes added as more training text; -ctx: those "

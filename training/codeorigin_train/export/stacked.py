@@ -51,6 +51,7 @@ from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
+from codeorigin_train.export.route import DOMAIN_FILE, project_route, routed_logits
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
 from codeorigin_train.fit.balance import domain_weights, structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
@@ -211,16 +212,24 @@ def write_stacked_folder(
     linear_npz: Path,
     fit: StackFit,
     manifest_extra: dict[str, Any],
+    route: tuple[dict[str, Any], Path] | None = None,
 ) -> Path:
     """Copy the transformer folder's files and `linear_npz` into `out` and write the manifest
-    (format version 2). `manifest_extra` holds `thresholds`, `abstain`, `name`, records."""
+    (format version 2; 3 with a `route`: its manifest section and its domain model's `.npz`).
+    `manifest_extra` holds `thresholds`, `abstain`, `name`, records."""
     base = load_manifest(transformer)
     out.mkdir(parents=True, exist_ok=True)
-    files = [n for n in base.raw["files"] if n != LINEAR_FILE]
+    files = [n for n in base.raw["files"] if n not in (LINEAR_FILE, DOMAIN_FILE)]
     for name in files:
         if (out / name).resolve() != (transformer / name).resolve():
             shutil.copyfile(transformer / name, out / name)
-    shutil.copyfile(linear_npz, out / LINEAR_FILE)
+    if linear_npz.resolve() != (out / LINEAR_FILE).resolve():
+        shutil.copyfile(linear_npz, out / LINEAR_FILE)
+    if route is not None:
+        shutil.copyfile(route[1], out / DOMAIN_FILE)
+        files.append(DOMAIN_FILE)
+    elif (out / DOMAIN_FILE).exists():  # a route of a model this one replaces
+        (out / DOMAIN_FILE).unlink()
     member = LinearMember.from_file(out / LINEAR_FILE)
     manifest = {k: base.raw[k] for k in KEPT if k in base.raw}
     manifest["members"] = {
@@ -230,6 +239,8 @@ def write_stacked_folder(
     manifest["stacker"] = fit.manifest_stacker()
     manifest["calibration"] = {"method": "platt", "a": fit.calibration[0], "b": fit.calibration[1]}
     manifest.update(manifest_extra)
+    if route is not None:
+        manifest["route"] = route[0]
     manifest["files"] = [*files, LINEAR_FILE]
     write_manifest(out, manifest)
     return out
@@ -250,13 +261,20 @@ def check_linear_parity(
 
 
 def check_stacked_parity(
-    folder: Path, fit: StackFit, texts: list[str], languages: list[str], members: dict[str, Any]
+    folder: Path,
+    fit: StackFit,
+    texts: list[str],
+    languages: list[str],
+    members: dict[str, Any],
+    route: tuple[dict[str, Any], np.ndarray] | None = None,
 ) -> float:
     """Max |runtime stacked logit - training stacked logit| through the folder as the server
-    loads it; raises when above 1e-4 (the transformer's ONNX parity tolerance)."""
+    loads it; raises when above 1e-4 (the transformer's ONNX parity tolerance). `route`: the
+    manifest's route and the domain model's logits of the texts (`export.route.routed_logits`)."""
     model = Model.load(folder)
     got = np.asarray([s.logit for s in model.score_texts(texts, list(languages))])
-    want = fit.logits(members, languages)
+    section, domain = route if route is not None else (None, None)
+    want = routed_logits(fit, section, members, [str(x) for x in languages], domain)
     diff = float(np.max(np.abs(got - want))) if texts else 0.0
     if not diff <= 1e-4:
         raise StackParityError(f"stacked logit: runtime and training differ by {diff:.3g}")
@@ -353,8 +371,23 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     th = _thresholds(
         args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits), humans
     )
+    route, route_record, domain = None, None, None
+    if args.project_route is not None:
+        linear_spec = {"features": variant.config.features.to_json()}  # type: ignore[attr-defined]
+        route, route_record, domain = project_route(
+            frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route,
+            args.confidence, linear_spec,
+        )  # fmt: skip
+
+    def domain_logits(rows: pd.DataFrame) -> np.ndarray:
+        assert domain is not None
+        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())  # type: ignore[attr-defined]
+        return np.asarray(domain.decision_function(x), dtype=np.float64)
+
     m_test = _members(test, variant, args.transformer, work, args.threads)
-    test_eval = evaluate_test(fit, th, test, m_test)
+    test_eval = evaluate_test(
+        fit, th, test, m_test, (route, None if route is None else domain_logits(test))
+    )
     extra_manifest = {
         "name": args.name,
         "thresholds": th.manifest_thresholds(),
@@ -374,33 +407,46 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "balance_domains": args.balance_domains,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
+    if route_record is not None:
+        extra_manifest["stacking"]["route"] = {
+            k: route_record[k] for k in ("max_fpr", "confidence", "project_rows", "project_humans")
+            if k in route_record
+        }  # fmt: skip
     folder = write_stacked_folder(
-        args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest
-    )
+        args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest,
+        None if route is None else (route, work / DOMAIN_FILE),
+    )  # fmt: skip
     sample = val.head(PARITY_ROWS)
     linear_diff = check_linear_parity(
         folder, variant, sample["code"].tolist(), sample["language"].astype(str).tolist()
     )
     m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
     stacked_diff = check_stacked_parity(
-        folder, fit, sample["code"].tolist(), sample["language"].tolist(), m_sample
-    )
+        folder, fit, sample["code"].tolist(), sample["language"].tolist(), m_sample,
+        None if route is None else (route, domain_logits(sample)),
+    )  # fmt: skip
     return {"folder": str(folder), "stacker": fit.manifest_stacker(),
             "calibration": list(fit.calibration), "thresholds": th.manifest_thresholds(),
             "abstain": th.abstain, "per_language": th.table, "test": test_eval,
+            "route": route_record,
             "parity": {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
                        "linear_tolerance": PARITY_TOL},
             "linear_seconds": linear_seconds, "seconds": time.perf_counter() - t0}  # fmt: skip
 
 
 def evaluate_test(
-    fit: StackFit, th: Any, test: pd.DataFrame, members: dict[str, np.ndarray]
+    fit: StackFit,
+    th: Any,
+    test: pd.DataFrame,
+    members: dict[str, np.ndarray],
+    route: tuple[dict[str, Any] | None, np.ndarray | None] = (None, None),
 ) -> dict[str, Any]:
     """AUROC of each member and of the stack, and per language the FPR and recall at the
-    thresholds, on the test rows (the server's verdicts: abstaining languages flag nothing)."""
+    thresholds, on the test rows (the server's verdicts: abstaining languages flag nothing;
+    with a `route`, its section and the domain logits of the rows, the routed scores)."""
     y = test["label"].to_numpy()
     langs = test["language"].astype(str).to_numpy()
-    p = fit.probability(fit.logits(members, langs.tolist()))
+    p = fit.probability(routed_logits(fit, route[0], members, langs.tolist(), route[1]))
     out: dict[str, Any] = {"rows": len(test), "auroc": {
         "stacked": auroc(y, p), **{m: auroc(y, v) for m, v in members.items()}}}  # fmt: skip
     per = []
@@ -462,6 +508,12 @@ def parser() -> argparse.ArgumentParser:
                    "source (`fit.unseen`): pooled with the held-out humans (the protocol's "
                    "`stacked-us`), or as a floor that raises each language's threshold toward "
                    "1%% of them as far as its recall bar allows (`stacked-uf`)")
+    p.add_argument("--project-route", type=float, default=None, metavar="FPR",
+                   help="add a route for project code (`export.route`, the protocol's "
+                   "`stacked-du`): the linear member alone, with thresholds at FPR of the "
+                   "repository humans among the calibration rows (with --confidence), for code a "
+                   "domain model reads as repository code; a span is flagged when the stacker or "
+                   "the route would flag it (manifest format version 3)")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
                    "(feature version 3; measured and not shipped, see the training README)")

@@ -108,6 +108,7 @@ def to_json(uri: str, result: SpanResult, attribution: Attribution) -> dict[str,
             for t in attribution.tokens[:TOP_TOKENS]
         ],
         "members": [_member_json(m) for m in attribution.members],
+        **({"route": attribution.route} if attribution.route else {}),
         "baseline_probability": attribution.baseline_probability,
         "delta": attribution.delta,
         "steps": attribution.steps,

@@ -1,0 +1,153 @@
+"""A stacked model with a route for project code (manifest format version 3,
+`codeorigin.model.stacking.Route`) through the runtime: the larger of the stacker's and the
+route's logits for code the domain model reads as repository code, the stacker's alone for the
+rest and for languages the route does not take; explanations of the route's score that add up;
+the real `codeorigin scan --explain`; and the manifest's checks."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codeorigin.model.attributor import Attributor
+from codeorigin.model.manifest import ModelError, load_manifest
+from codeorigin.model.scorer import Model
+from codeorigin.model.stacking import routed_logit
+from helpers.cli import scan
+from helpers.igmodel import planted_function
+
+
+@pytest.fixture(scope="module")
+def routed_dir(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from helpers.stackedmodel import add_route, build_stacked_model
+
+    folder = tmp_path_factory.mktemp("routed") / "model"
+    build_stacked_model(folder, tiny_ig_model_dir)
+    return add_route(folder, tiny_ig_model_dir)
+
+
+def texts() -> tuple[str, str]:
+    """A planted function as contest code and the same function as project code."""
+    from helpers.stackedmodel import project_function
+
+    code = planted_function(random.Random(7), True)
+    return code, project_function(code)
+
+
+def test_project_code_gets_the_larger_of_both_logits(routed_dir: Path) -> None:
+    model = Model.load(routed_dir)
+    spec = model.manifest.stacked
+    assert model.manifest.raw["format_version"] == 3 and spec is not None and spec.route
+    assert model.domain is not None and spec.route.languages == ("python",)
+    contest, project = texts()
+    for text, kind in ((contest, "contest"), (project, "project")):
+        (score,) = model.score_texts([text], ["python"])
+        members = dict(score.members)
+        main = spec.stacker.logit(members, "python")
+        route = spec.route.stacker.logit(members, "python")
+        norm = text.replace("\r\n", "\n")
+        _, domain = model.linear_logits(norm, "python")
+        assert domain is not None and (domain >= spec.route.gate) == (kind == "project")
+        if kind == "project":
+            assert route > main  # the route's weights make it the larger here
+            assert score.logit == pytest.approx(route) and score.route == "project code"
+        else:
+            assert score.logit == pytest.approx(main) and score.route == ""
+        assert score.probability == pytest.approx(model.calibrate(score.logit))
+    # A language the route does not take: the stacker's logit, whatever the code reads as.
+    (java,) = model.score_texts([project], ["java"])
+    assert java.route == "" and java.logit == pytest.approx(
+        spec.stacker.logit(dict(java.members), "java")
+    )
+    _, stacker, name = routed_logit(spec, {"transformer": 0.0, "linear": 0.0}, "python", None)
+    assert name == "" and stacker is spec.stacker
+
+
+def test_the_routes_score_is_explained_and_adds_up(routed_dir: Path) -> None:
+    model = Model.load(routed_dir)
+    attributor = Attributor(model, cache_size=0)
+    _, project = texts()
+    att = attributor.attribute(project, language="python", steps=64, top_k=None)
+    (score,) = model.score_texts([project], ["python"])
+    assert att.route == "project code"
+    assert att.logit == pytest.approx(score.logit, abs=1e-4)
+    assert att.probability == pytest.approx(score.probability, abs=1e-4)
+    t, lin = att.members
+    assert t.weight == 0.0 and t.contribution == 0.0  # the route reads the linear member alone
+    assert lin.contribution == pytest.approx(att.logit - att.baseline_logit)
+    total = sum(la.score for la in att.lines)
+    assert total == pytest.approx(att.logit - att.baseline_logit, abs=1e-6)  # exact: no IG part
+    assert att.delta < 1e-6
+    contest, _ = texts()
+    assert Attributor(model, cache_size=0).attribute(contest, language="python").route == ""
+
+
+def test_scan_explain_names_the_route(routed_dir: Path, tmp_path: Path) -> None:
+    contest, project = texts()
+    (tmp_path / "a.py").write_text(contest.replace("def f(", "def contest(") + "\n\n"
+                                   + project.replace("def f(", "def project("))  # fmt: skip
+    out = scan(str(tmp_path), "--model", str(routed_dir), "--format", "json", "--explain",
+               "--threshold", "0", "--exit-zero")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    spans = {s["name"]: s for s in json.loads(out.stdout)["files"][0]["spans"]}
+    assert spans["project"]["explanation"]["route"] == "project code"
+    assert "route" not in spans["contest"]["explanation"]
+    text = scan(str(tmp_path), "--model", str(routed_dir), "--explain", "--threshold", "0",
+                "--exit-zero")  # fmt: skip
+    assert "read as project code, this score is the stacker for project code's" in text.stdout
+
+
+def _damaged(folder: Path, tmp_path: Path, change: dict) -> Path:
+    out = tmp_path / "copy"
+    shutil.copytree(folder, out)
+    raw = json.loads((out / "manifest.json").read_text())
+    for key, value in change.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    (out / "manifest.json").write_text(json.dumps(raw))
+    return out
+
+
+@pytest.mark.parametrize("damage", ["no-route", "route-in-2", "other-features", "same-file",
+                                    "no-languages", "infinite-gate", "missing-file"])  # fmt: skip
+def test_bad_routes_give_a_clear_error(routed_dir: Path, tmp_path: Path, damage: str) -> None:
+    raw = json.loads((routed_dir / "manifest.json").read_text())
+    route = dict(raw["route"])
+    change: dict = {}
+    if damage == "no-route":
+        change, match = {"route": None}, "version 3 needs one"
+    elif damage == "route-in-2":
+        change, match = {"format_version": 2}, "version 2 has none"
+    elif damage == "other-features":
+        route["domain"] = {**route["domain"], "features": {"version": 2}}
+        change, match = {"route": route}, "must read the features of members.linear"
+    elif damage == "same-file":
+        route["domain"] = {**route["domain"], "file": "linear.npz"}
+        change, match = {"route": route}, "a file of its own"
+    elif damage == "no-languages":
+        change, match = {"route": {**route, "languages": []}}, "non-empty list"
+    elif damage == "infinite-gate":
+        change, match = {"route": {**route, "gate": float("inf")}}, "'route.gate' must be a finite"
+    else:
+        (folder := _damaged(routed_dir, tmp_path, {})).joinpath("domain.npz").unlink()
+        with pytest.raises(ModelError, match="model file missing"):
+            load_manifest(folder)
+        return
+    with pytest.raises(ModelError, match=match):
+        load_manifest(_damaged(routed_dir, tmp_path, change))
+
+
+def test_a_server_of_version_2_refuses_a_routed_folder(
+    routed_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeorigin.model import manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "READ_VERSIONS", (1, 2))
+    with pytest.raises(ModelError, match=r"format version 3.*Upgrade codeorigin"):
+        load_manifest(routed_dir)
