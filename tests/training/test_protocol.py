@@ -164,7 +164,7 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 @pytest.mark.parametrize(
     "spec",
     ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag",
-     "stacked-dg", "stacked-db"],
+     "stacked-dg", "stacked-db", "stacked-du"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
@@ -174,8 +174,10 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     training text), `stacked-sb` (the contest rows' form evened out), `stacked-sa` (the
     stacker on the agentic rows alone), `stacked-ag` (a second linear member on the agentic
     corpus alone, beside unseen-source thresholds), `stacked-dg` (project code judged apart
-    from contest code by a domain member's gate) and `stacked-db` (repository and contest code
-    each weighing both labels alike) are learners of their own, named in the results."""
+    from contest code by a domain member's gate), `stacked-db` (repository and contest code
+    each weighing both labels alike) and `stacked-du` (the shipped recipe and a route for project
+    code, which writes both routes' scores for `route-bounds`) are learners of their own, named
+    in the results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
@@ -193,6 +195,35 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
+    if spec == "stacked-du":  # this pool's gated calibration rows are all human: no route
+        assert not list((tmp_path / "stacked-du-side").glob("*.parquet"))
+
+
+def test_route_bounds_reads_what_the_route_would_flag_at_each_bound(tmp_path: Path) -> None:
+    """`codeorigin-train route-bounds`: the route's thresholds from its calibration humans at each
+    bound, applied to the rows it scored, beside the shipped recipe's own flags."""
+    from codeorigin_train.analysis.route_bounds import main, measure
+
+    rng = np.random.default_rng(0)
+    humans = pd.DataFrame({"language": "python", "label": 0, "p": rng.uniform(0, 0.5, 2000),
+                           "source": "realcode"})  # fmt: skip
+    humans.loc[:29, "p"] = 0.9  # its top 1.5%
+    humans.to_parquet(tmp_path / "cal-1.parquet")
+    rows = pd.DataFrame({"label": [1, 1, 0, 1], "language": "python", "source": "aidev",
+                         "agent": ["devin", "devin", "human", "devin"],
+                         "gate": [True, True, True, False], "p_c": [0.9, 0.1, 0.1, 0.1],
+                         "t_c": 0.8, "p_p": [0.1, 0.95, 0.6, 0.99]})  # fmt: skip
+    rows.to_parquet(tmp_path / "rows-1-0.parquet")
+    fit = measure(tmp_path, [0.01, 0.001])["loao devin"]
+    assert fit["shipped recipe"]["frame 0"]["aidev llm"] == [1, 3]
+    # At 1%, with 95% confidence, the route's threshold sits above the top 1.5% (0.9): the second
+    # agent function (0.95) is flagged, the human at 0.6 is not, the ungated function never.
+    loose = fit["route at 1.00%"]
+    assert 0.9 < loose["thresholds"]["python"] <= 0.95
+    assert loose["frame 0"]["aidev llm"] == [2, 3] and loose["frame 0"]["aidev human"] == [0, 1]
+    assert "python" not in fit["route at 0.10%"]["thresholds"]  # 2,000 humans cannot bound 0.1%
+    with pytest.raises(SystemExit, match=r"no cal-N\.parquet"):
+        main(["--side", str(tmp_path / "none")])
 
 
 def _fragments(pool: pd.DataFrame) -> pd.DataFrame:

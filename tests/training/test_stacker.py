@@ -184,6 +184,8 @@ def test_the_stack_command_adds_a_route_for_project_code(
     assert manifest.raw["stacking"]["route"]["max_fpr"] == 0.05
     assert manifest.stacked is not None and manifest.stacked.route is not None
     assert manifest.stacked.route.stacker.weights["transformer"] == 0.0
+    # The gate: the 5% quantile of the validation rows' repository humans' domain logits.
+    assert manifest.stacked.route.gate == route["gate"] >= 0.0
     model = Model.load(out)
     codes = frame.loc[frame["split"] == "test", "code"].tolist()
     scores = model.score_texts(codes, ["python"] * len(codes))

@@ -57,6 +57,7 @@ FORWARDED = {
     "deep-inputs": "codeorigin_train.analysis.deep_inputs",
     "repository-threshold": "codeorigin_train.analysis.repository_threshold",
     "unseen-humans": "codeorigin_train.analysis.unseen_humans",
+    "route-bounds": "codeorigin_train.analysis.route_bounds",
 }
 
 

@@ -54,6 +54,8 @@ HELP = {
     "(analysis/repository_threshold.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
     "source (analysis/unseen_humans.py)",
+    "route-bounds": "what stacked-du's project route flags at other bounds, from the scores it "
+    "wrote (analysis/route_bounds.py)",
 }
 
 

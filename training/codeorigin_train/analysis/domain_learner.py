@@ -135,18 +135,22 @@ class DomainGatedLearner(StackedLearner):
         return Fitted(probabilities, thresholds)
 
 
-#: `stacked-du`: the project route's false-positive bound on project humans (95% confidence).
-PROJECT_FPR = 0.005
+#: `stacked-du`: the project route's false-positive bound on project humans (95% confidence):
+#: the lowest that the Python project humans of every fold can bound (1,197 needed, 1,695 to
+#: 1,962 held; 0.1% would need 2,995).
+PROJECT_FPR = 0.0025
 
 
 class DomainUnionLearner(DomainGatedLearner):
     """`stacked-du`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
-    domain member reads as project code, a second route that may also flag: the linear member
-    alone, stacked and calibrated on the project calibration rows, with thresholds at
-    `PROJECT_FPR` of the project humans with 95% confidence. A row is flagged when either route
-    flags it; it reports the route with the larger margin over its threshold in log-odds. With
-    `side` set (a folder), every scoring call writes both routes' scores there, and every fit
-    the project route's out-of-fold calibration scores, so other bounds can be read after."""
+    domain member reads as project code (its logit at least `export.route.gate_logit`), a
+    second route that may also flag: the linear member alone, stacked and calibrated on the
+    project calibration rows, with thresholds at `PROJECT_FPR` of the project humans with 95%
+    confidence: what `stack --project-route` ships (`export.route`). A row is flagged when either
+    route flags it; it reports the route with the larger margin over its threshold in log-odds.
+    With `side` set (a folder), every scoring call writes both routes' scores there, and every
+    fit the project route's out-of-fold calibration scores, so other bounds can be read after
+    (`analysis.route_bounds`)."""
 
     side: Path | None = None
 
@@ -164,13 +168,26 @@ class DomainUnionLearner(DomainGatedLearner):
             shipped = StackedLearner.fit(self, train, val)  # the shipped recipe (`stacked-uf`)
         finally:
             stacked.calibration_rows = calibration_rows
-        domain = self._fit_domain(train)
+        from codeorigin_train.export.route import DOMAIN_C, gate_logit
+
+        humans = train[train["label"] == 0]
+        kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
+        domain_model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
+
+        def domain_logits(f: pd.DataFrame) -> np.ndarray:
+            return np.asarray(domain_model.decision_function(self._x(f)), dtype=np.float64)
+
         cal, linear_cal, linear = got[0]
-        project = domain(cal)
+        z_cal = domain_logits(cal)
+        gate_at = gate_logit(cal, z_cal)
+        project = z_cal >= gate_at
         y = cal["label"].to_numpy()
         langs = cal["language"].astype(str).to_numpy()
         judged = {lang for lang in set(langs) if np.isfinite(
             shipped.thresholds(cal[langs == lang].head(1))[0])}  # fmt: skip
+        if np.unique(y[project]).size < 2:  # no route: as `export.route.project_route`
+            log.warning("stacked-du: the project calibration rows hold one label; no route")
+            return shipped
         stack_p = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(),
                               y[project], cal["group"].to_numpy()[project].tolist())  # fmt: skip
         p_oof = stack_p.probability(stack_p.oof_logits)
@@ -178,25 +195,28 @@ class DomainUnionLearner(DomainGatedLearner):
                                    min_recall=0.0)  # fmt: skip
         th = {k: v["llm"] for k, v in th_p.languages.items()
               if k in judged and k not in th_p.abstain}  # fmt: skip
-        log.info("stacked-du: project route on %d rows, weights %s, thresholds %s",
-                 int(project.sum()), stack_p.weights, th)  # fmt: skip
+        log.info("stacked-du: gate %.3f, project route on %d rows, weights %s, thresholds %s",
+                 gate_at, int(project.sum()), stack_p.weights, th)  # fmt: skip
         fit_no = len(self.abstained)
         if self.side is not None:
             pd.DataFrame({"language": langs[project], "label": y[project], "p": p_oof,
-                          "source": cal["source"].to_numpy()[project]}).to_parquet(
+                          "source": cal["source"].to_numpy()[project],
+                          "domain": z_cal[project], "gate": gate_at}).to_parquet(
                 self.side / f"cal-{fit_no}.parquet")  # fmt: skip
         calls = [0]
 
         def both(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             p_c, t_c = shipped.probabilities(f), shipped.thresholds(f)
             lang = f["language"].astype(str)
-            gate = domain(f)
+            z_f = domain_logits(f)
+            gate = z_f >= gate_at
             p_p = stack_p.probability(stack_p.logits({"linear": linear(f)}, lang.tolist()))
             t_p = np.array([th.get(x, np.inf) if g else np.inf for x, g in zip(lang, gate)])
             if self.side is not None:
                 out = f[[c for c in ("label", "language", "source", "agent", "repo", "group")
                          if c in f]].copy()  # fmt: skip
                 out["gate"], out["p_c"], out["t_c"], out["p_p"] = gate, p_c, t_c, p_p
+                out["domain"] = z_f
                 out.to_parquet(self.side / f"rows-{fit_no}-{calls[0]}.parquet")
                 calls[0] += 1
             return p_c, t_c, p_p, t_p

@@ -8,8 +8,12 @@ humans, while the stacker, its thresholds and every other row stay as they are (
 
 1. the *domain model*: logistic regression on the linear member's features, fitted on the train
    split's human rows only, repository code (`fit.crossfit.REAL_PROJECT_SOURCES`) against contest
-   and exercise code, so it learns what kind of code a text is, never who wrote it; a text whose
-   domain logit is at least `GATE_LOGIT` is project code;
+   and exercise code, so it learns what kind of code a text is, never who wrote it; a text is
+   project code when its domain logit is at least the gate (`gate_logit`): the `GATE_QUANTILE`
+   quantile of the validation rows' repository humans' domain logits, so the route takes code
+   that reads as plainly as repository code as 95% of them do, and not the code in between, such
+   as a repository of textbook algorithms (the first build, gated at even odds, flagged 9 more of
+   keon/algorithms' functions: training README);
 2. the *route stacker*: the linear member alone (the transformer ranks repository code near
    chance: model card), stacked and Platt-calibrated on the project rows of the calibration rows
    (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`;
@@ -44,8 +48,10 @@ from codeorigin_train.variants.linear import LinearConfig, fit_matrix, split_wei
 log = logging.getLogger(__name__)
 
 DOMAIN_FILE = "domain.npz"
-#: A text is project code when its domain probability is at least one half.
-GATE_LOGIT = 0.0
+#: The gate: this quantile of the validation rows' repository humans' domain logits ...
+GATE_QUANTILE = 0.05
+#: ... and never below even odds of project code.
+GATE_FLOOR = 0.0
 #: The domain model's regularisation (inverse strength): two kinds of code that differ a lot.
 DOMAIN_C = 1.0
 NAME = "project code"
@@ -72,15 +78,27 @@ def fit_domain(train: pd.DataFrame, variant: Any, out: Path) -> Any:
     return model
 
 
+def gate_logit(cal: pd.DataFrame, domain_logits: np.ndarray) -> float:
+    """The gate (module docstring, step 1) from the calibration rows and their domain logits: the
+    validation rows' repository humans are out of the domain model's sample (it trained on the
+    train split's humans), the cross-fitted agentic rows are not."""
+    humans = ((cal["split"] == "val") & cal["source"].isin(REAL_PROJECT_SOURCES)
+              & (cal["label"] == 0)).to_numpy()  # fmt: skip
+    if not humans.any():
+        return GATE_FLOOR
+    return max(GATE_FLOOR, float(np.quantile(domain_logits[humans], GATE_QUANTILE)))
+
+
 def route_section(
     fit: StackFit,
     th: LanguageThresholds,
     route: StackFit,
     route_th: LanguageThresholds,
     linear: dict[str, Any],
+    gate: float,
 ) -> dict[str, Any] | None:
     """The manifest's `route`: the route stacker on the stacker's scale (module docstring, step
-    4) in the languages both judge; None when there is none."""
+    4) in the languages both judge, with its gate; None when there is none."""
     a, b = fit.calibration
     a_r, b_r = route.calibration
     languages = {}
@@ -99,7 +117,7 @@ def route_section(
     return {
         "name": NAME,
         "domain": {"file": DOMAIN_FILE, "features": linear["features"]},
-        "gate": GATE_LOGIT,
+        "gate": gate,
         "stacker": {"method": "logistic", "bias": 0.0,
                     "weights": {"transformer": 0.0, "linear": weight}, "languages": languages},
         "languages": sorted(languages),
@@ -126,7 +144,8 @@ def project_route(
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
     z_d = domain.decision_function(variant.matrix(cal["code"].tolist(),
                                                   cal["language"].astype(str).tolist()))  # fmt: skip
-    project = z_d >= GATE_LOGIT
+    gate = gate_logit(cal, z_d)
+    project = z_d >= gate
     y = cal["label"].to_numpy()
     langs = cal["language"].astype(str).to_numpy()
     if np.unique(y[project]).size < 2:
@@ -137,8 +156,9 @@ def project_route(
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
                                    confidence=confidence, min_recall=0.0)  # fmt: skip
-    section = route_section(fit, th, route, route_th, linear)
+    section = route_section(fit, th, route, route_th, linear, gate)
     record = {
+        "gate": gate,
         "project_rows": int(project.sum()),
         "project_humans": int((project & (y == 0)).sum()),
         "max_fpr": max_fpr,

@@ -409,7 +409,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
     if route_record is not None:
         extra_manifest["stacking"]["route"] = {
-            k: route_record[k] for k in ("max_fpr", "confidence", "project_rows", "project_humans")
+            k: route_record[k]
+            for k in ("max_fpr", "confidence", "gate", "project_rows", "project_humans")
             if k in route_record
         }  # fmt: skip
     folder = write_stacked_folder(

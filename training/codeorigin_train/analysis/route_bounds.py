@@ -1,0 +1,122 @@
+"""The project route at other bounds: what `stacked-du` would flag with its thresholds at each
+`--bounds` share of the project humans, read from the scores it wrote, no training.
+
+    codeorigin-train protocol ... --learners stacked-du:$W/transformer --parts main loao
+    codeorigin-train route-bounds --side $W/stacked-du-side --bounds 0.01 0.005 0.0025
+
+Each fit of `stacked-du` (`analysis.domain_learner.DomainUnionLearner`) writes the route's
+out-of-fold probabilities of its project calibration rows (`cal-N.parquet`) and, for every frame
+it scores, both routes' scores (`rows-N-K.parquet`: the shipped recipe's probability and
+threshold, the gate, the route's probability). The route's thresholds are a function of the
+former alone (`fit.calibrate.threshold_at_fpr`, as `fit.stacker.language_thresholds` sets them,
+in the languages the shipped recipe judges and whose project humans can bound the rate), so each
+bound's flags here are the ones a fit with that `PROJECT_FPR` makes. A fit is named by what it
+scored: the held-out agent of a leave-one-agent-out fold, else the main split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.fit.calibrate import threshold_at_fpr
+from codeorigin_train.fit.stacker import min_humans
+
+REPOSITORY_SOURCES = ("aidev", "realcode")
+
+
+def route_thresholds(cal: pd.DataFrame, bound: float, confidence: float) -> dict[str, float]:
+    """{language: the route's threshold} where the project humans can bound `bound`."""
+    out = {}
+    for lang, rows in cal[cal["label"] == 0].groupby("language"):
+        if len(rows) >= min_humans(bound, confidence):
+            out[str(lang)] = threshold_at_fpr(rows["p"].to_numpy(), bound, confidence)
+    return out
+
+
+def flags(rows: pd.DataFrame, th: dict[str, float] | None) -> np.ndarray:
+    """Whether each row is flagged: by the shipped recipe, or (with `th`) by the route."""
+    out = (rows["p_c"] >= rows["t_c"]).to_numpy()
+    if th is None:
+        return out
+    t = np.asarray([th.get(str(lang), np.inf) if gate and np.isfinite(t_c) else np.inf
+                    for lang, gate, t_c in zip(rows["language"], rows["gate"], rows["t_c"])])  # fmt: skip
+    return out | (rows["p_p"].to_numpy() >= t)
+
+
+def counts(rows: pd.DataFrame, flagged: np.ndarray) -> dict[str, Any]:
+    """Flagged of each (source, label), and the Python part of each repository source."""
+    out: dict[str, Any] = {}
+    label = rows["label"] if "label" in rows else pd.Series(0, index=rows.index)
+    for (source, y), part in rows.assign(label=label).groupby(["source", "label"]):
+        key = f"{source} {'llm' if y else 'human'}"
+        hit = flagged[rows.index.get_indexer(part.index)]
+        out[key] = [int(hit.sum()), len(part)]
+        if source in REPOSITORY_SOURCES or source == "aidev-context":
+            py = (part["language"] == "python").to_numpy()
+            out[f"{key} (python)"] = [int(hit[py].sum()), int(py.sum())]
+    return out
+
+
+def fit_name(frames: list[pd.DataFrame]) -> str:
+    """"loao AGENT" when the fit's first frame holds one agent's code only, else "main"."""
+    first = frames[0]
+    agents = set(first.loc[first["label"] == 1, "agent"].dropna()) if "agent" in first else set()
+    if set(first["source"]) == {"aidev"} and len(agents) == 1:
+        return f"loao {agents.pop()}"
+    return "main"
+
+
+def measure(side: Path, bounds: list[float], confidence: float = 0.95) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for cal_path in sorted(side.glob("cal-*.parquet")):
+        n = re.search(r"cal-(\d+)", cal_path.name)
+        assert n is not None
+        cal = pd.read_parquet(cal_path)
+        paths = sorted(side.glob(f"rows-{n.group(1)}-*.parquet"))
+        frames = [pd.read_parquet(p).reset_index(drop=True) for p in paths]
+        if not frames:
+            continue
+        judged = {str(lang) for f in frames for lang in f.loc[np.isfinite(f["t_c"]), "language"]}
+        fit: dict[str, Any] = {"project_humans": cal[cal["label"] == 0]["language"]
+                               .value_counts().to_dict()}  # fmt: skip
+        routes = [(b, route_thresholds(cal, b, confidence)) for b in bounds]
+        for name, th in [("shipped recipe", None)] + [
+            (f"route at {b:.2%}", {k: v for k, v in t.items() if k in judged}) for b, t in routes
+        ]:
+            fit[name] = {"thresholds": th or {}}
+            for k, rows in enumerate(frames):
+                fit[name][f"frame {k}"] = counts(rows, flags(rows, th))
+        out[fit_name(frames)] = fit
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="codeorigin-train route-bounds", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--side", type=Path, required=True,
+                        help="the folder stacked-du wrote (WORK/stacked-du-side)")  # fmt: skip
+    parser.add_argument("--bounds", type=float, nargs="+", default=[0.01, 0.005, 0.0025])
+    parser.add_argument("--confidence", type=float, default=0.95)
+    parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if not any(args.side.glob("cal-*.parquet")):
+        raise SystemExit(f"{args.side}: no cal-N.parquet; run the protocol with stacked-du first")
+    text = json.dumps(measure(args.side, args.bounds, args.confidence), indent=1)
+    if args.out is not None:
+        args.out.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    from codeorigin_train.data.inputs import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.route_bounds", main))
