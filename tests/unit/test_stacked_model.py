@@ -258,9 +258,10 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     with pytest.raises(ModelError, match=r"format version 4.*Upgrade codeorigin"):
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
-    # The shipped model is stacked (format 2): its linear member is of feature version 2, and
-    # every language it abstains on says why.
-    assert shipped.raw["format_version"] == 2 and shipped.stacked is not None
+    # The shipped model is stacked with a route for project code (format 3): its linear member is
+    # of feature version 2, and every language it abstains on says why.
+    assert shipped.raw["format_version"] == 3 and shipped.stacked is not None
+    assert shipped.stacked.route is not None and shipped.stacked.route.languages == ("python",)
     assert shipped.raw["members"]["linear"]["features"]["version"] == 2
     assert shipped.abstain and all(shipped.abstain.values())
     assert not set(shipped.abstain) & set(shipped.thresholds.languages)

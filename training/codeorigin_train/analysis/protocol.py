@@ -134,10 +134,8 @@ def learner_for(
     and thresholds split by a domain member's gate, project code against contest and exercise
     code (`analysis.domain_learner`); `stacked-db`: `stacked-uf` with the linear member's rows
     weighted so that in each language both kinds of code, repository and contest, weigh both
-    labels alike (`fit.balance.domain_weights`); `stacked-du`: `stacked-uf` as it is, and a
-    route for what a domain member reads as project code that flags too (the linear member
-    alone, thresholds at `domain_learner.PROJECT_FPR` of the project humans; both routes' scores
-    go to WORK/stacked-du-side); `stacked-wW`: the agentic rows
+    labels alike (`fit.balance.domain_weights`); `stacked-du`: `stacked-uf` and a route for
+    project code (`analysis.domain_learner`); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -174,7 +172,7 @@ def learner_for(
             if not path.exists():
                 raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
             extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
-        learner = _stacked_class(name)(Path(transformer or "models/default"),
+        return _stacked_class(name)(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
                               repo_member=REPO_MEMBER_SOURCES.get(name, ()),
@@ -187,10 +185,6 @@ def learner_for(
                               unseen_sources=UNSEEN_RECIPES.get(name, ""),
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
-        if name == "stacked-du":  # both routes' scores, for other bounds read after
-            learner.side = work / "stacked-du-side"
-            learner.side.mkdir(parents=True, exist_ok=True)
-        return learner
     path = Path(spec)
     if not (path / "manifest.json").exists():
         raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")

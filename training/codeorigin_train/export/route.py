@@ -19,23 +19,28 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`;
 3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
    languages the stacker judges and where those humans are enough to bound it;
-4. the route's logit moved onto the stacker's scale, one constant per language: the calibrated
-   probability the runtime shows reaches the language's threshold exactly when the route's own
-   probability reaches the route's threshold. The runtime takes the larger of the two logits for
-   project code (`codeorigin.model.stacking.routed_logit`), so a span is flagged when either
-   would flag it, and the stacker's verdicts on every other span are unchanged.
+4. the route's logit mapped onto the stacker's scale (`route_section`), an affine map of the
+   logit: the calibrated probability the runtime shows reaches the language's threshold exactly
+   when the route's own probability reaches the route's threshold, and its `uncertain` threshold
+   where the route's reaches its own (the 5% of project humans), so the route does not lift the
+   score of ordinary project code (a shift alone showed most of a repository at 60 to 80%,
+   `uncertain`). The runtime takes the larger of the two logits for project code
+   (`codeorigin.model.stacking.routed_logit`), so a span is flagged when either would flag it,
+   and the stacker's verdicts on every other span are unchanged.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from codeorigin.model.linear import write_weights
 from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
 from codeorigin_train.fit.stacker import (
     LanguageThresholds,
@@ -43,7 +48,7 @@ from codeorigin_train.fit.stacker import (
     fit_stacker,
     language_thresholds,
 )
-from codeorigin_train.variants.linear import LinearConfig, fit_matrix, split_weights
+from codeorigin_train.variants import registry
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +68,17 @@ def logit(p: float) -> float:
 
 
 def fit_domain(train: pd.DataFrame, variant: Any, out: Path) -> Any:
-    """The domain model on the train rows' humans, written as a linear member's `.npz` at `out`;
-    returns the fitted regression."""
+    """The domain model on the train rows' humans: the linear variant's recipe and features with
+    C = `DOMAIN_C`, written as a linear member's `.npz` at `out`; returns the fitted regression."""
     humans = train[train["label"] == 0]
     kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int).to_numpy()
     if np.unique(kind).size < 2:
         raise SystemExit("--project-route needs human rows of both repository and contest code")
-    features = variant.config.features
-    x = variant.matrix(humans["code"].tolist(), humans["language"].astype(str).tolist())
-    model = fit_matrix(x, kind, LinearConfig(features=features, c=DOMAIN_C))
-    write_weights(out, features, *split_weights(model, features))
+    domain = registry.get("linear", linear_config=replace(variant.config, c=DOMAIN_C))
+    x = domain.matrix(humans["code"].tolist(), humans["language"].astype(str).tolist())  # type: ignore[attr-defined]
+    model = domain.fit_matrix(x, kind)  # type: ignore[attr-defined]
+    domain.model = model  # type: ignore[attr-defined]
+    shutil.copyfile(domain.save(out.parent / "domain-run"), out)  # type: ignore[attr-defined]
     log.info("route: domain model on %d project and %d contest humans", kind.sum(),
              kind.size - kind.sum())  # fmt: skip
     return model
@@ -98,22 +104,29 @@ def route_section(
     gate: float,
 ) -> dict[str, Any] | None:
     """The manifest's `route`: the route stacker on the stacker's scale (module docstring, step
-    4) in the languages both judge, with its gate; None when there is none."""
+    4) in the languages both judge, with its gate; None when there is none. With x the route's
+    calibrated log-odds, the shown log-odds are `scale * (x - logit(route llm)) + logit(llm)`:
+    `scale` maps the route's `uncertain` threshold onto the language's (one scale for the route,
+    the first language's: the stacker's linear weight is shared; the `llm` thresholds, which
+    decide the flags, map exactly in every language)."""
     a, b = fit.calibration
     a_r, b_r = route.calibration
-    languages = {}
-    for lang, row in route_th.languages.items():
-        if lang in route_th.abstain or lang in th.abstain or lang not in th.languages:
-            continue
-        own = th.languages[lang]["llm"]
-        # a * z' + b = a_r * z_r + b_r - logit(route threshold) + logit(own threshold)
-        shift = logit(own) - logit(row["llm"])
-        languages[lang] = (
-            a_r * (route.bias + route.languages.get(lang, 0.0)) + b_r + shift - b
-        ) / a
-    if not languages:
+    taken = [lang for lang in sorted(route_th.languages) if lang not in route_th.abstain
+             and lang not in th.abstain and lang in th.languages]  # fmt: skip
+    if not taken:
         return None
-    weight = a_r * route.weights["linear"] / a
+    scale = 1.0
+    ours, theirs = th.languages[taken[0]], route_th.languages[taken[0]]
+    span = logit(theirs["llm"]) - logit(theirs["uncertain"])
+    if span > 0 and ours["llm"] > ours["uncertain"]:
+        scale = (logit(ours["llm"]) - logit(ours["uncertain"])) / span
+    languages = {}
+    for lang in taken:
+        # a * z' + b = scale * (a_r * z_r + b_r - logit(route llm)) + logit(own llm)
+        x0 = a_r * (route.bias + route.languages.get(lang, 0.0)) + b_r
+        languages[lang] = (scale * (x0 - logit(route_th.languages[lang]["llm"]))
+                           + logit(th.languages[lang]["llm"]) - b) / a  # fmt: skip
+    weight = scale * a_r * route.weights["linear"] / a
     return {
         "name": NAME,
         "domain": {"file": DOMAIN_FILE, "features": linear["features"]},
@@ -122,6 +135,24 @@ def route_section(
                     "weights": {"transformer": 0.0, "linear": weight}, "languages": languages},
         "languages": sorted(languages),
     }  # fmt: skip
+
+
+class BuiltRoute(NamedTuple):
+    """What `project_route` built: the manifest's `route` (None: no language can have one), what
+    `stack.json` records of it, and the domain model's logits of a frame's rows."""
+
+    section: dict[str, Any] | None
+    record: dict[str, Any]
+    domain_logits: Callable[[pd.DataFrame], np.ndarray]
+
+    def scores(self, rows: pd.DataFrame) -> tuple[dict[str, Any] | None, np.ndarray | None]:
+        """(the section, the rows' domain logits) as `routed_logits` reads them."""
+        return (self.section, self.domain_logits(rows)) if self.section else (None, None)
+
+    def summary(self) -> dict[str, Any]:
+        """The manifest's `stacking.route` record."""
+        keys = ("max_fpr", "confidence", "gate", "project_rows", "project_humans")
+        return {k: self.record[k] for k in keys if k in self.record}
 
 
 def project_route(
@@ -134,23 +165,26 @@ def project_route(
     work: Path,
     max_fpr: float,
     confidence: float,
-    linear: dict[str, Any],
-) -> tuple[dict[str, Any] | None, dict[str, Any], Any]:
-    """Steps 1 to 4 of the module docstring: the manifest's `route` (None: no language can have
-    one), what `stack.json` records of it and the domain model. `cal` and `linear_cal`: the
+) -> BuiltRoute:
+    """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
     calibration rows and the linear member's out-of-sample logits on them; the domain model goes
     to WORK/domain.npz."""
+    linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
-    z_d = domain.decision_function(variant.matrix(cal["code"].tolist(),
-                                                  cal["language"].astype(str).tolist()))  # fmt: skip
+
+    def domain_logits(rows: pd.DataFrame) -> np.ndarray:
+        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
+        return np.asarray(domain.decision_function(x), dtype=np.float64)
+
+    z_d = domain_logits(cal)
     gate = gate_logit(cal, z_d)
     project = z_d >= gate
     y = cal["label"].to_numpy()
     langs = cal["language"].astype(str).to_numpy()
     if np.unique(y[project]).size < 2:
         log.warning("route: the project calibration rows hold one label; no route")
-        return None, {"project_rows": int(project.sum())}, domain
+        return BuiltRoute(None, {"project_rows": int(project.sum())}, domain_logits)
     route = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
@@ -175,7 +209,7 @@ def project_route(
     }  # fmt: skip
     log.info("route: %d project calibration rows, languages %s, thresholds %s",
              project.sum(), record["languages"], record["thresholds"])  # fmt: skip
-    return section, record, domain
+    return BuiltRoute(section, record, domain_logits)
 
 
 def routed_logits(

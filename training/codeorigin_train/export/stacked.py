@@ -52,11 +52,11 @@ from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
 from codeorigin_train.export.route import DOMAIN_FILE, project_route, routed_logits
+from codeorigin_train.export.stack_args import parser
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
 from codeorigin_train.fit.balance import domain_weights, structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
-    UNSEEN_MODES,
     StackFit,
     fit_stacker,
     language_thresholds,
@@ -371,23 +371,10 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     th = _thresholds(
         args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits), humans
     )
-    route, route_record, domain = None, None, None
-    if args.project_route is not None:
-        linear_spec = {"features": variant.config.features.to_json()}  # type: ignore[attr-defined]
-        route, route_record, domain = project_route(
-            frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route,
-            args.confidence, linear_spec,
-        )  # fmt: skip
-
-    def domain_logits(rows: pd.DataFrame) -> np.ndarray:
-        assert domain is not None
-        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())  # type: ignore[attr-defined]
-        return np.asarray(domain.decision_function(x), dtype=np.float64)
-
+    route = None if args.project_route is None else project_route(
+        frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence)  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
-    test_eval = evaluate_test(
-        fit, th, test, m_test, (route, None if route is None else domain_logits(test))
-    )
+    test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else (None, None))
     extra_manifest = {
         "name": args.name,
         "thresholds": th.manifest_thresholds(),
@@ -407,29 +394,23 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "balance_domains": args.balance_domains,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
-    if route_record is not None:
-        extra_manifest["stacking"]["route"] = {
-            k: route_record[k]
-            for k in ("max_fpr", "confidence", "gate", "project_rows", "project_humans")
-            if k in route_record
-        }  # fmt: skip
+    if route is not None:
+        extra_manifest["stacking"]["route"] = route.summary()
     folder = write_stacked_folder(
         args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest,
-        None if route is None else (route, work / DOMAIN_FILE),
-    )  # fmt: skip
+        (route.section, work / DOMAIN_FILE) if route and route.section else None)  # fmt: skip
     sample = val.head(PARITY_ROWS)
     linear_diff = check_linear_parity(
         folder, variant, sample["code"].tolist(), sample["language"].astype(str).tolist()
     )
     m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
-    stacked_diff = check_stacked_parity(
-        folder, fit, sample["code"].tolist(), sample["language"].tolist(), m_sample,
-        None if route is None else (route, domain_logits(sample)),
-    )  # fmt: skip
+    parity_route = route.scores(sample) if route and route.section else None
+    stacked_diff = check_stacked_parity(folder, fit, sample["code"].tolist(),
+                                        sample["language"].tolist(), m_sample, parity_route)  # type: ignore[arg-type]  # fmt: skip
     return {"folder": str(folder), "stacker": fit.manifest_stacker(),
             "calibration": list(fit.calibration), "thresholds": th.manifest_thresholds(),
             "abstain": th.abstain, "per_language": th.table, "test": test_eval,
-            "route": route_record,
+            "route": route.record if route else None,
             "parity": {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
                        "linear_tolerance": PARITY_TOL},
             "linear_seconds": linear_seconds, "seconds": time.perf_counter() - t0}  # fmt: skip
@@ -461,64 +442,6 @@ def evaluate_test(
                     "auroc": auroc(y[rows], p[rows])})  # fmt: skip
     out["per_language"] = per
     return out
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeorigin-train stack", description=__doc__.split("\n")[0])
-    p.add_argument("--dataset", type=Path, required=True,
-                   help="columns code,label,language,source,group,split")
-    p.add_argument("--transformer", type=Path, default=Path("models/default"),
-                   help="the transformer's model folder")
-    p.add_argument("--out", type=Path, required=True,
-                   help="the stacked model folder to write (one that holds a model: with --force)")
-    p.add_argument("--force", action="store_true", help="replace the model already in --out")
-    p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
-    p.add_argument("--linear-run", type=Path, default=None,
-                   help="a fitted linear run folder (skip training it)")
-    p.add_argument("--humans", type=Path, default=None,
-                   help="extra held-out human rows for the thresholds")
-    p.add_argument("--name", default="codeorigin-stacked")
-    p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
-    p.add_argument("--max-fpr", type=float, default=0.01)
-    p.add_argument("--confidence", type=float, default=0.95)
-    p.add_argument("--min-recall", type=float, default=0.30)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--train-cap", type=int, default=0,
-                   help="at most N train rows per source and label outside the agentic corpus "
-                   "and real-project code (the protocol reads 1500); 0: every row")
-    p.add_argument("--real-project-humans", action="store_true",
-                   help="set the thresholds on the real-project human rows only (default: every "
-                   "held-out human row, contest code included)")
-    p.add_argument("--crossfit-folds", type=int, default=3,
-                   help="cross-fit the linear member over the agentic train rows by repository "
-                   "in K folds for the stacker and thresholds (0: validation rows only)")
-    p.add_argument("--fragments", type=Path, default=None,
-                   help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
-                   "as more training text for the linear member, those of its train repositories")
-    p.add_argument("--balance-structure", action="store_true",
-                   help="weight the contest sources' Python rows so that both labels start with a "
-                   "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
-    p.add_argument("--balance-domains", action="store_true",
-                   help="weight the linear member's rows so that, in each language, repository "
-                   "code and contest code each weigh both labels alike (`fit.balance."
-                   "domain_weights`; the protocol's `stacked-db`)")
-    p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
-                   help="also set the thresholds on each contest and exercise source's human "
-                   "rows (train and validation) scored by a linear member fitted without that "
-                   "source (`fit.unseen`): pooled with the held-out humans (the protocol's "
-                   "`stacked-us`), or as a floor that raises each language's threshold toward "
-                   "1%% of them as far as its recall bar allows (`stacked-uf`)")
-    p.add_argument("--project-route", type=float, default=None, metavar="FPR",
-                   help="add a route for project code (`export.route`, the protocol's "
-                   "`stacked-du`): the linear member alone, with thresholds at FPR of the "
-                   "repository humans among the calibration rows (with --confidence), for code a "
-                   "domain model reads as repository code; a span is flagged when the stacker or "
-                   "the route would flag it (manifest format version 3)")
-    p.add_argument("--syntax-ngrams", action="store_true",
-                   help="the linear member's features with tree-sitter node-type 1-3-grams "
-                   "(feature version 3; measured and not shipped, see the training README)")
-    return p  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,66 @@
+"""The command line of `codeorigin-train stack` (`export.stacked`): its options."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from codeorigin_train.fit.stacker import UNSEEN_MODES
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="codeorigin-train stack", description="A stacked model folder: the transformer's ONNX files, the linear member and the stacker.")
+    p.add_argument("--dataset", type=Path, required=True,
+                   help="columns code,label,language,source,group,split")
+    p.add_argument("--transformer", type=Path, default=Path("models/default"),
+                   help="the transformer's model folder")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the stacked model folder to write (one that holds a model: with --force)")
+    p.add_argument("--force", action="store_true", help="replace the model already in --out")
+    p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
+    p.add_argument("--linear-run", type=Path, default=None,
+                   help="a fitted linear run folder (skip training it)")
+    p.add_argument("--humans", type=Path, default=None,
+                   help="extra held-out human rows for the thresholds")
+    p.add_argument("--name", default="codeorigin-stacked")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
+    p.add_argument("--max-fpr", type=float, default=0.01)
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--min-recall", type=float, default=0.30)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--train-cap", type=int, default=0,
+                   help="at most N train rows per source and label outside the agentic corpus "
+                   "and real-project code (the protocol reads 1500); 0: every row")
+    p.add_argument("--real-project-humans", action="store_true",
+                   help="set the thresholds on the real-project human rows only (default: every "
+                   "held-out human row, contest code included)")
+    p.add_argument("--crossfit-folds", type=int, default=3,
+                   help="cross-fit the linear member over the agentic train rows by repository "
+                   "in K folds for the stacker and thresholds (0: validation rows only)")
+    p.add_argument("--fragments", type=Path, default=None,
+                   help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
+                   "as more training text for the linear member, those of its train repositories")
+    p.add_argument("--balance-structure", action="store_true",
+                   help="weight the contest sources' Python rows so that both labels start with a "
+                   "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
+    p.add_argument("--balance-domains", action="store_true",
+                   help="weight the linear member's rows so that, in each language, repository "
+                   "code and contest code each weigh both labels alike (`fit.balance."
+                   "domain_weights`; the protocol's `stacked-db`)")
+    p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
+                   help="also set the thresholds on each contest and exercise source's human "
+                   "rows (train and validation) scored by a linear member fitted without that "
+                   "source (`fit.unseen`): pooled with the held-out humans (the protocol's "
+                   "`stacked-us`), or as a floor that raises each language's threshold toward "
+                   "1%% of them as far as its recall bar allows (`stacked-uf`)")
+    p.add_argument("--project-route", type=float, default=None, metavar="FPR",
+                   help="add a route for project code (`export.route`, the protocol's "
+                   "`stacked-du`): the linear member alone, with thresholds at FPR of the "
+                   "repository humans among the calibration rows (with --confidence), for code a "
+                   "domain model reads as repository code; a span is flagged when the stacker or "
+                   "the route would flag it (manifest format version 3)")
+    p.add_argument("--syntax-ngrams", action="store_true",
+                   help="the linear member's features with tree-sitter node-type 1-3-grams "
+                   "(feature version 3; measured and not shipped, see the training README)")
+    return p  # fmt: skip
