@@ -187,8 +187,9 @@ def members_line(attribution: Attribution) -> str:
     line = "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
     if attribution.route:
         line += (
-            f"; read as {attribution.route}, this score is the stacker for {attribution.route}'s "
-            "(its thresholds are the language's own), which here says more than the main one"
+            f". Scored as {attribution.route}: this is the {attribution.route} route's score (the "
+            "linear member alone, mapped onto the language's thresholds), higher here than the "
+            "stacker's"
         )
     return line
 

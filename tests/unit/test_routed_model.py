@@ -98,7 +98,7 @@ def test_scan_explain_names_the_route(routed_dir: Path, tmp_path: Path) -> None:
     assert "route" not in spans["contest"]["explanation"]
     text = scan(str(tmp_path), "--model", str(routed_dir), "--explain", "--threshold", "0",
                 "--exit-zero")  # fmt: skip
-    assert "read as project code, this score is the stacker for project code's" in text.stdout
+    assert "Scored as project code: this is the project code route's score" in text.stdout
 
 
 def _damaged(folder: Path, tmp_path: Path, change: dict) -> Path:
