@@ -333,7 +333,7 @@ class Attributor:
             spec = self.manifest.stacked
             assert spec is not None
             domain = None
-            if self.domain is not None and spec.route is not None:
+            if self.domain is not None and spec.route is not None and spec.route.reads(language):
                 domain = self.domain.logit(norm.text, language)
             _, stacker, route = routed_logit(
                 spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain

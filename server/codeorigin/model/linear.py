@@ -107,9 +107,8 @@ class LinearMember:
         self, text: str, language: str | None, other: LinearMember
     ) -> tuple[float, float]:
         """This member's logit and `other`'s (the same features, other weights: a route's
-        domain model), from one extraction of the text's features."""
-        if other.config != self.config:
-            raise ModelError(f"{other.path} reads other features than {self.path}")
+        domain model, whose features the manifest's parsing checked), from one extraction of
+        the text's features."""
         features = extract(text, self.config, language)
         return (
             features.logit(self.weights, self.figure_weights, self.bias),

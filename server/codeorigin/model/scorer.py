@@ -227,7 +227,7 @@ class Model:
         assert self.linear is not None
         spec = self.manifest.stacked
         route = spec.route if spec is not None else None
-        if self.domain is None or route is None or not route.takes(language, math.inf):
+        if self.domain is None or route is None or not route.reads(language):
             return self.linear.logit(text, language), None
         return self.linear.logit_with(text, language, self.domain)
 

@@ -32,7 +32,7 @@ the stacker alone cannot speak safely:
 code (repository code against contest and exercise code), never who wrote it; a text whose domain
 logit is at least `gate`, in one of `languages`, is of the route's kind. Its logit is then the
 larger of the stacker's and the route stacker's, which is on the same scale: the route's
-thresholds were moved onto the language's own, so the calibration and thresholds apply to either
+thresholds were mapped onto the language's own, so the calibration and thresholds apply to either
 and a span is flagged when either would flag it. Parsing raises ValueError;
 `manifest.load_manifest` turns it into a `ModelError`.
 """
@@ -82,12 +82,15 @@ class Route:
     stacker: Stacker
     languages: tuple[str, ...]
 
-    def takes(self, language: str | None, domain_logit: float) -> bool:
-        """Whether a text of `language` with this domain logit is the route's to score too."""
+    def reads(self, language: str | None) -> bool:
+        """Whether the route scores code of `language` (an editor's alias included)."""
         if language is None:
             return False
-        lang = language if language in self.languages else LANGUAGE_ALIASES.get(language, "")
-        return lang in self.languages and domain_logit >= self.gate
+        return language in self.languages or LANGUAGE_ALIASES.get(language) in self.languages
+
+    def takes(self, language: str | None, domain_logit: float) -> bool:
+        """Whether a text of `language` with this domain logit is the route's to score too."""
+        return self.reads(language) and domain_logit >= self.gate
 
 
 @dataclass(frozen=True)

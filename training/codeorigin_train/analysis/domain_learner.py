@@ -47,22 +47,28 @@ log = logging.getLogger(__name__)
 
 #: A row is project code when the domain member gives it at least this probability.
 GATE = 0.5
-#: The domain member's regularisation (inverse strength): two kinds of code that differ a lot.
-DOMAIN_C = 1.0
 
 
 class DomainGatedLearner(StackedLearner):
     """`StackedLearner` with the fragments and the unseen-source floor (`stacked-uf`), its
     stacker and thresholds split by the domain member's gate (module docstring)."""
 
-    def _fit_domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member on the fold's human training rows: its gate, whether each row of a
-        frame is project code (a fit's own, so an earlier fold's model keeps its gate)."""
+    def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        """The domain member on the fold's human training rows (`export.route.fit_domain`'s
+        recipe): its logit of each row of a frame (a fit's own, so an earlier fold's model keeps
+        its gate)."""
+        from codeorigin_train.export.route import DOMAIN_C
+
         humans = train[train["label"] == 0]
         kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
         model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
         log.info("domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum())
-        return lambda f: sigmoid(model.decision_function(self._x(f))) >= GATE
+        return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
+
+    def _fit_domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        """The domain member's gate: whether each row of a frame is project code."""
+        logits = self._domain(train)
+        return lambda f: sigmoid(logits(f)) >= GATE
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         domain = self._fit_domain(train)
@@ -158,38 +164,11 @@ class DomainUnionLearner(DomainGatedLearner):
         """WORK/stacked-du-side (the transformer's cache is WORK/stacked/...)."""
         return self.cache.parent.parent / "stacked-du-side"
 
-    def _shipped(
-        self, train: pd.DataFrame, val: pd.DataFrame
-    ) -> tuple[Fitted, tuple[pd.DataFrame, np.ndarray, Callable[[pd.DataFrame], np.ndarray]]]:
-        """The shipped recipe's fit, and its cross-fitted calibration rows, read once for both."""
-        import codeorigin_train.analysis.stacked_learner as stacked
-
-        got: list[tuple[pd.DataFrame, np.ndarray, Callable[[pd.DataFrame], np.ndarray]]] = []
-
-        def kept(*args, **kwargs):  # type: ignore[no-untyped-def]
-            got.append(calibration_rows(*args, **kwargs))
-            return got[-1]
-
-        stacked.calibration_rows = kept
-        try:
-            shipped = StackedLearner.fit(self, train, val)
-        finally:
-            stacked.calibration_rows = calibration_rows
-        return shipped, got[0]
-
-    def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain model's logits (`export.route.fit_domain`'s recipe, on this fold)."""
-        from codeorigin_train.export.route import DOMAIN_C
-
-        humans = train[train["label"] == 0]
-        kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
-        model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
-        return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
-
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         from codeorigin_train.export.route import gate_logit
 
-        shipped, (cal, linear_cal, linear) = self._shipped(train, val)
+        shipped = StackedLearner.fit(self, train, val)  # the shipped recipe, as `stacked-uf`
+        cal, linear_cal, linear = self.calibration  # its cross-fitted rows, read once for both
         domain_logits = self._domain(train)
         z_cal = domain_logits(cal)
         gate_at = gate_logit(cal, z_cal)

@@ -181,6 +181,7 @@ class StackedLearner:
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear,
                                                    sources=self.crossfit_sources)  # fmt: skip
+        self.calibration = (cal, linear_cal, linear)  # the last fit's, for a recipe built on it
         scorers = {"linear": linear}
         m_cal = {"transformer": self._t(cal), "linear": linear_cal}
         if self.repo_member:

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from codeorigin.core.change import logit
 from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
 from codeorigin_train.fit.stacker import (
     LanguageThresholds,
@@ -60,11 +61,6 @@ GATE_FLOOR = 0.0
 #: The domain model's regularisation (inverse strength): two kinds of code that differ a lot.
 DOMAIN_C = 1.0
 NAME = "project code"
-
-
-def logit(p: float) -> float:
-    p = min(1.0 - 1e-12, max(1e-12, float(p)))
-    return float(np.log(p / (1.0 - p)))
 
 
 def fit_domain(train: pd.DataFrame, variant: Any, out: Path) -> Any:
