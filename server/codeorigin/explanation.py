@@ -187,9 +187,9 @@ def members_line(attribution: Attribution) -> str:
     line = "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
     if attribution.route:
         line += (
-            f". Scored as {attribution.route}: this is the {attribution.route} route's score (the "
-            "linear member alone, mapped onto the language's thresholds), higher here than the "
-            "stacker's"
+            f". Scored as {attribution.route}: this is the {attribution.route} route's score (its "
+            "linear features alone, without the transformer, mapped onto the language's "
+            "thresholds), higher here than the stacker's"
         )
     return line
 

@@ -95,16 +95,25 @@ def add_route(
     weight: float = 2.5,
     python: float = 8.0,
     languages: tuple[str, ...] = ("python",),
+    member: dict[str, float] | None = None,
 ) -> Path:
     """`build_stacked_model`'s folder with a route for project code (manifest format version 3):
     its domain model trained by the training side (`export.route.fit_domain`) on planted
     functions, those with `PROJECT_LINE` standing for repository code; the route stacker's
-    weights are given (the transformer's 0, the linear member's `weight`)."""
+    weights are given (the transformer's 0, the linear member's `weight`). With `member`
+    (version 4), the route reads a member of its own: the linear member and a regression fitted on
+    the project functions alone, folded with these weights by `export.route.folded_member`."""
     import numpy as np
 
     from codeorigin.core.features import FeatureConfig
     from codeorigin.model.manifest import load_manifest
-    from codeorigin_train.export.route import DOMAIN_FILE, NAME, fit_domain
+    from codeorigin_train.export.route import (
+        DOMAIN_FILE,
+        MEMBER_FILE,
+        NAME,
+        fit_domain,
+        folded_member,
+    )
     from codeorigin_train.export.stacked import write_stacked_folder
     from codeorigin_train.fit.stacker import StackFit
     from codeorigin_train.variants.linear import Linear, LinearConfig
@@ -131,7 +140,16 @@ def add_route(
                     "languages": {lang: python for lang in languages}},
         "languages": list(languages),
     }  # fmt: skip
+    files = [work / DOMAIN_FILE]
+    if member is not None:
+        linear = Linear("linear", config)
+        linear.load(folder.parent / f"{folder.name}-linear-run")
+        own = frame[project]
+        agentic = linear.fit_matrix(linear.matrix(own["code"].tolist(), own["language"].tolist()),
+                                    own["label"])  # fmt: skip
+        folded_member(linear, agentic, member, work / MEMBER_FILE)
+        route["member"] = {"file": MEMBER_FILE, "features": route["domain"]["features"]}
+        files.append(work / MEMBER_FILE)
     extra = {k: raw[k] for k in ("name", "thresholds", "abstain") if k in raw}
-    write_stacked_folder(folder, transformer, folder / "linear.npz", fit, extra,
-                         (route, work / DOMAIN_FILE))  # fmt: skip
+    write_stacked_folder(folder, transformer, folder / "linear.npz", fit, extra, (route, files))
     return folder

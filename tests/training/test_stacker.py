@@ -195,9 +195,46 @@ def test_the_stack_command_adds_a_route_for_project_code(
     agree = np.mean([(g >= 0.0) == p for g, p in zip(gated, is_project)])
     assert agree > 0.95  # the domain model tells the kinds of code apart
     assert {s.route for s, p in zip(scores, is_project) if not p} == {""}
-    # Without the option the same command writes format 2, and no domain model is left behind.
+    # With the agentic member: the route's members folded into route.npz, format 4, and the
+    # runtime's routed logits still those of training.
+    assert main([*argv, "--agentic-route", "--force"]) == 0
+    report = json.loads((work / "stack.json").read_text())
+    assert sorted(report["route"]["stacker"]["weights"]) == ["agentic", "linear"]
+    assert load_manifest(out).raw["stacking"]["route"]["members"] == ["agentic", "linear"]
+    assert report["parity"]["stacked_max_abs_diff"] <= 1e-4
+    manifest = load_manifest(out)
+    assert manifest.raw["format_version"] == 4 and "route.npz" in manifest.raw["files"]
+    assert manifest.stacked is not None and manifest.stacked.route is not None
+    assert manifest.stacked.route.member == {"file": "route.npz",
+                                             "features": manifest.stacked.linear["features"]}
+    # Without the options the same command writes format 2, and no route file is left behind.
     assert main([*argv[:-2], "--force"]) == 0
-    assert load_manifest(out).raw["format_version"] == 2 and not (out / "domain.npz").exists()
+    assert load_manifest(out).raw["format_version"] == 2
+    assert not (out / "domain.npz").exists() and not (out / "route.npz").exists()
+    with pytest.raises(SystemExit, match="give --project-route"):
+        main([*argv[:-2], "--agentic-route", "--force"])
+
+
+def test_the_route_members_fold_into_one_linear_member(tmp_path: Path) -> None:
+    """`export.route.folded_member`: a weighted sum of two regressions over the same features is
+    one linear member whose runtime logit is that sum."""
+    from codeorigin.core.features import FeatureConfig
+    from codeorigin.core.normalize import normalize_text
+    from codeorigin.model.linear import LinearMember
+    from codeorigin_train.export.route import folded_member
+    from codeorigin_train.variants.linear import Linear, LinearConfig
+    from helpers.stackedmodel import BUCKET_BITS, planted_frame
+
+    frame = planted_frame(120)
+    variant = Linear("linear", LinearConfig(features=FeatureConfig(bucket_bits=BUCKET_BITS)))
+    x = variant.matrix(frame["code"].tolist(), frame["language"].tolist())
+    variant.model = variant.fit_matrix(x, frame["label"])
+    other = variant.fit_matrix(x[:60], frame["label"].iloc[:60])
+    folded_member(variant, other, {"linear": 0.3, "agentic": 1.7}, tmp_path / "route.npz")
+    member = LinearMember.from_file(tmp_path / "route.npz")
+    got = member.logits([normalize_text(c) for c in frame["code"]], frame["language"].tolist())
+    want = 0.3 * variant.model.decision_function(x) + 1.7 * other.decision_function(x)
+    assert np.max(np.abs(got - want)) < 1e-9
 
 
 def test_the_member_command_retrains_the_transformer_without_the_agentic_corpus(

@@ -1,4 +1,5 @@
-"""A stacked model with a route for project code (manifest format version 3,
+"""A stacked model with a route for project code (manifest format version 3, and 4 with a
+route member of its own;
 `codeorigin.model.stacking.Route`) through the runtime: the larger of the stacker's and the
 route's logits for code the domain model reads as repository code, the stacker's alone for the
 rest and for languages the route does not take; explanations of the route's score that add up;
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from codeorigin.core.normalize import normalize_text
 from codeorigin.model.attributor import Attributor
 from codeorigin.model.manifest import ModelError, load_manifest
 from codeorigin.model.scorer import Model
@@ -50,7 +52,7 @@ def test_project_code_gets_the_larger_of_both_logits(routed_dir: Path) -> None:
         main = spec.stacker.logit(members, "python")
         route = spec.route.stacker.logit(members, "python")
         norm = text.replace("\r\n", "\n")
-        _, domain = model.linear_logits(norm, "python")
+        _, domain, _ = model.linear_logits(norm, "python")
         assert domain is not None and (domain >= spec.route.gate) == (kind == "project")
         if kind == "project":
             assert route > main  # the route's weights make it the larger here
@@ -121,7 +123,7 @@ def test_bad_routes_give_a_clear_error(routed_dir: Path, tmp_path: Path, damage:
     route = dict(raw["route"])
     change: dict = {}
     if damage == "no-route":
-        change, match = {"route": None}, "version 3 needs one"
+        change, match = {"route": None}, "versions 3 and 4 need one"
     elif damage == "route-in-2":
         change, match = {"format_version": 2}, "version 2 has none"
     elif damage == "other-features":
@@ -151,3 +153,92 @@ def test_a_server_of_version_2_refuses_a_routed_folder(
     monkeypatch.setattr(manifest_module, "READ_VERSIONS", (1, 2))
     with pytest.raises(ModelError, match=r"format version 3.*Upgrade codeorigin"):
         load_manifest(routed_dir)
+
+
+# -- format version 4: the route with a linear member of its own ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def member_dir(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from helpers.stackedmodel import add_route, build_stacked_model
+
+    folder = tmp_path_factory.mktemp("route-member") / "model"
+    build_stacked_model(folder, tiny_ig_model_dir)
+    return add_route(folder, tiny_ig_model_dir, member={"linear": 0.5, "agentic": 1.5})
+
+
+def test_the_routes_own_member_scores_project_code(member_dir: Path) -> None:
+    model = Model.load(member_dir)
+    spec = model.manifest.stacked
+    assert model.manifest.raw["format_version"] == 4 and spec is not None and spec.route
+    assert spec.route.member is not None and model.route_member is not None
+    contest, project = texts()
+    (score,) = model.score_texts([project], ["python"])
+    norm = normalize_text(project)
+    linear, domain, own = model.linear_logits(norm, "python")
+    assert domain is not None and domain >= spec.route.gate and own is not None
+    assert own == pytest.approx(model.route_member.logit(norm, "python"))
+    assert own != pytest.approx(linear)  # a member of its own, not the shared one
+    route = spec.route.stacker.logit({"transformer": 0.0, "linear": own}, "python")
+    assert score.route == "project code" and score.logit == pytest.approx(route)
+    # Contest code and other languages: the stacker's logit, the route member unread.
+    (c,) = model.score_texts([contest], ["python"])
+    assert c.route == "" and c.logit == pytest.approx(spec.stacker.logit(dict(c.members), "python"))
+    assert model.linear_logits(norm, "java")[1:] == (None, None)
+    with pytest.raises(ValueError, match="a member of its own"):
+        routed_logit(spec, {"transformer": 0.0, "linear": 0.0}, "python", spec.route.gate)
+
+
+def test_the_route_members_score_is_explained_and_adds_up(member_dir: Path) -> None:
+    model = Model.load(member_dir)
+    _, project = texts()
+    att = Attributor(model, cache_size=0).attribute(project, language="python", top_k=None)
+    (score,) = model.score_texts([project], ["python"])
+    assert att.route == "project code"
+    assert att.logit == pytest.approx(score.logit, abs=1e-4)
+    t, lin = att.members
+    assert t.contribution == 0.0 and lin.contribution == pytest.approx(att.logit - att.baseline_logit)
+    assert sum(la.score for la in att.lines) == pytest.approx(att.logit - att.baseline_logit, abs=1e-6)
+    assert att.delta < 1e-6
+    out = scan(str(_one_file(project, member_dir.parent / "src")), "--model", str(member_dir),
+               "--explain", "--threshold", "0", "--exit-zero")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Scored as project code" in out.stdout
+
+
+def _one_file(code: str, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "a.py").write_text(code)
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["member-in-3", "member-shares-a-file", "no-member-in-4",
+                                    "missing-member-file"])  # fmt: skip
+def test_bad_route_members_give_a_clear_error(member_dir: Path, tmp_path: Path, damage: str) -> None:
+    raw = json.loads((member_dir / "manifest.json").read_text())
+    route = dict(raw["route"])
+    if damage == "member-in-3":
+        change, match = {"format_version": 3}, "version 3 has none"
+    elif damage == "member-shares-a-file":
+        route["member"] = {**route["member"], "file": route["domain"]["file"]}
+        change, match = {"route": route}, "route.member needs a file of its own"
+    elif damage == "no-member-in-4":
+        route.pop("member")
+        change, match = {"route": route}, "version 4 needs one"
+    else:
+        (folder := _damaged(member_dir, tmp_path, {})).joinpath("route.npz").unlink()
+        with pytest.raises(ModelError, match="model file missing"):
+            load_manifest(folder)
+        return
+    with pytest.raises(ModelError, match=match):
+        load_manifest(_damaged(member_dir, tmp_path, change))
+
+
+def test_a_server_of_version_3_refuses_a_route_member(
+    member_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeorigin.model import manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "READ_VERSIONS", (1, 2, 3))
+    with pytest.raises(ModelError, match=r"format version 4.*Upgrade codeorigin"):
+        load_manifest(member_dir)

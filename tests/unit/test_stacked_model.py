@@ -254,14 +254,17 @@ def test_an_older_server_refuses_a_stacked_folder(
 def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     stacked_dir: Path, tmp_path: Path
 ) -> None:
-    folder = _copy(stacked_dir, tmp_path, format_version=4)
-    with pytest.raises(ModelError, match=r"format version 4.*Upgrade codeorigin"):
+    folder = _copy(stacked_dir, tmp_path, format_version=5)
+    with pytest.raises(ModelError, match=r"format version 5.*Upgrade codeorigin"):
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
-    # The shipped model is stacked with a route for project code (format 3): its linear member is
-    # of feature version 2, and every language it abstains on says why.
-    assert shipped.raw["format_version"] == 3 and shipped.stacked is not None
+    # The shipped model is stacked with a route for project code that has a linear member of its
+    # own (format 4): its linear member is of feature version 2, and every language it abstains
+    # on says why.
+    assert shipped.raw["format_version"] == 4 and shipped.stacked is not None
     assert shipped.stacked.route is not None and shipped.stacked.route.languages == ("python",)
+    assert shipped.stacked.route.member is not None
+    assert shipped.raw["stacking"]["route"]["members"] == ["agentic", "linear"]
     assert shipped.raw["members"]["linear"]["features"]["version"] == 2
     assert shipped.abstain and all(shipped.abstain.values())
     assert not set(shipped.abstain) & set(shipped.thresholds.languages)

@@ -185,11 +185,13 @@ class Attributor:
     ) -> None:
         self.linear: LinearMember | None = None
         self.domain: LinearMember | None = None
+        self.route_member: LinearMember | None = None
         if isinstance(model, Model):
             self.manifest = model.manifest
             self.encoder = model.encoder
             self.linear = model.linear
             self.domain = model.domain
+            self.route_member = model.route_member
             default_threads = model.threads
         else:
             self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
@@ -198,8 +200,11 @@ class Attributor:
         stacked = self.manifest.stacked
         if stacked is not None and self.linear is None:
             self.linear = LinearMember.from_manifest(self.manifest.folder, stacked.linear)
-        if stacked is not None and stacked.route is not None and self.domain is None:
-            self.domain = LinearMember.from_manifest(self.manifest.folder, stacked.route.domain)
+        route = stacked.route if stacked is not None else None
+        if route is not None and self.domain is None:
+            self.domain = LinearMember.from_manifest(self.manifest.folder, route.domain)
+        if route is not None and route.member is not None and self.route_member is None:
+            self.route_member = LinearMember.from_manifest(self.manifest.folder, route.member)
         self.stacker = stacked.stacker if stacked is not None else None
         if not self.manifest.gradient:
             raise ModelError(
@@ -332,12 +337,16 @@ class Attributor:
             linear = self.linear.contributions(norm.text, language)
             spec = self.manifest.stacked
             assert spec is not None
-            domain = None
+            domain, own = None, None
             if self.domain is not None and spec.route is not None and spec.route.reads(language):
                 domain = self.domain.logit(norm.text, language)
+                if self.route_member is not None:
+                    own = self.route_member.logit(norm.text, language)
             _, stacker, route = routed_logit(
-                spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain
+                spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain, own
             )
+            if route and self.route_member is not None:  # its stacker reads the route's member
+                linear = self.route_member.contributions(norm.text, language)
             parts = combine(
                 raw, encoding, linear, stacker, language, norm, positions, target, top_k
             )

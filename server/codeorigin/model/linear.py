@@ -104,15 +104,14 @@ class LinearMember:
         return features.logit(self.weights, self.figure_weights, self.bias)
 
     def logit_with(
-        self, text: str, language: str | None, other: LinearMember
-    ) -> tuple[float, float]:
-        """This member's logit and `other`'s (the same features, other weights: a route's
-        domain model, whose features the manifest's parsing checked), from one extraction of
-        the text's features."""
+        self, text: str, language: str | None, *others: LinearMember
+    ) -> tuple[float, ...]:
+        """This member's logit and each of `others`' (the same features, other weights: a
+        route's domain model and member, whose features the manifest's parsing checked), from one
+        extraction of the text's features."""
         features = extract(text, self.config, language)
-        return (
-            features.logit(self.weights, self.figure_weights, self.bias),
-            features.logit(other.weights, other.figure_weights, other.bias),
+        return tuple(
+            features.logit(m.weights, m.figure_weights, m.bias) for m in (self, *others)
         )
 
     def logits(self, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:

@@ -25,7 +25,9 @@ FORMAT = "codeorigin-model"
 FORMAT_VERSION = 1  # one transformer
 STACKED_FORMAT_VERSION = 2  # members (transformer, linear) and a stacker: `model.stacking`
 ROUTED_FORMAT_VERSION = 3  # a stacked model with a route for one kind of code: `model.stacking`
-READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION)
+ROUTE_MEMBER_FORMAT_VERSION = 4  # the route with a linear member of its own
+READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION,
+                 ROUTE_MEMBER_FORMAT_VERSION)  # fmt: skip
 MANIFEST = "manifest.json"
 
 
@@ -185,9 +187,10 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
         version = raw["format_version"]
         stacked = (
-            parse_stacked(raw, routed=version == ROUTED_FORMAT_VERSION)
-            if version in (STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION)
-            else None
+            parse_stacked(raw, routed=version >= ROUTED_FORMAT_VERSION,
+                          route_member=version == ROUTE_MEMBER_FORMAT_VERSION)
+            if version >= STACKED_FORMAT_VERSION
+            else None  # fmt: skip
         )
         abstain = parse_abstain(raw.get("abstain"))
         model_name = raw.get("name", folder.name)
@@ -297,7 +300,7 @@ def _check_versions(raw: Any, mpath: Path) -> None:
         raise ModelError(
             f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
             f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models, 3: with a "
-            "route for one kind of code). Upgrade "
+            "route for one kind of code, 4: the route with a member of its own). Upgrade "
             "codeorigin, or use a model exported by this codeorigin version."
         )
     if raw.get("normalization_version") != NORMALIZATION_VERSION:
@@ -331,12 +334,13 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     """Fill in `files` (size and SHA-256 of each listed file) and write `manifest.json`.
 
     `manifest["files"]` may be a list of file names; it becomes the digest table. A manifest
-    with a `route` is written as format version 3, one with a `stacker` as version 2, any other
-    as version 1.
+    with a `route` is written as format version 3 (4 when the route has a `member` of its own),
+    one with a `stacker` as version 2, any other as version 1.
     """
     files = manifest.get("files") or []
     names = list(files.keys()) if isinstance(files, dict) else list(files)
-    version = (ROUTED_FORMAT_VERSION if "route" in manifest
+    version = (ROUTE_MEMBER_FORMAT_VERSION if "member" in (manifest.get("route") or {})
+               else ROUTED_FORMAT_VERSION if "route" in manifest
                else STACKED_FORMAT_VERSION if "stacker" in manifest else FORMAT_VERSION)  # fmt: skip
     manifest = {
         "format": FORMAT,

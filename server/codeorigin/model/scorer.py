@@ -107,9 +107,14 @@ class Model:
         self.linear = (
             LinearMember.from_manifest(manifest.folder, stacked.linear) if stacked else None
         )
+        route = stacked.route if stacked is not None else None
         self.domain = (
-            LinearMember.from_manifest(manifest.folder, stacked.route.domain)
-            if stacked is not None and stacked.route is not None
+            LinearMember.from_manifest(manifest.folder, route.domain) if route is not None else None
+        )
+        #: The route's own linear member (format version 4), or None.
+        self.route_member = (
+            LinearMember.from_manifest(manifest.folder, route.member)
+            if route is not None and route.member is not None
             else None
         )
         self._lock = threading.Lock()
@@ -214,22 +219,29 @@ class Model:
         langs = languages if languages is not None else [None] * len(texts)
         out = []
         for t, text, language in zip(self._transformer(ids, between), texts, langs):
-            linear, domain = self.linear_logits(text, language)
+            linear, domain, route_linear = self.linear_logits(text, language)
             members = {"transformer": t.logit, "linear": linear}
-            logit, _, route = routed_logit(spec, members, language, domain)
+            logit, _, route = routed_logit(spec, members, language, domain, route_linear)
             score = Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows)
             out.append(replace(score, members=tuple(members.items()), route=route))
         return out
 
-    def linear_logits(self, text: str, language: str | None) -> tuple[float, float | None]:
-        """The linear member's logit of a normalised text, and the route's domain logit (None
-        without a route, or for a language the route does not take)."""
+    def linear_logits(
+        self, text: str, language: str | None
+    ) -> tuple[float, float | None, float | None]:
+        """The linear member's logit of a normalised text, the route's domain logit and its own
+        member's logit (None without a route or such a member, or for a language the route does
+        not take), from one extraction of the text's features."""
         assert self.linear is not None
         spec = self.manifest.stacked
         route = spec.route if spec is not None else None
         if self.domain is None or route is None or not route.reads(language):
-            return self.linear.logit(text, language), None
-        return self.linear.logit_with(text, language, self.domain)
+            return self.linear.logit(text, language), None, None
+        if self.route_member is None:
+            linear, domain = self.linear.logit_with(text, language, self.domain)
+            return linear, domain, None
+        linear, domain, own = self.linear.logit_with(text, language, self.domain, self.route_member)
+        return linear, domain, own
 
     def transformer_scores(self, texts: list[str]) -> list[Score]:
         """The transformer's scores of normalised texts: a single model's own, a stacked model's

@@ -33,8 +33,17 @@ code (repository code against contest and exercise code), never who wrote it; a 
 logit is at least `gate`, in one of `languages`, is of the route's kind. Its logit is then the
 larger of the stacker's and the route stacker's, which is on the same scale: the route's
 thresholds were mapped onto the language's own, so the calibration and thresholds apply to either
-and a span is flagged when either would flag it. Parsing raises ValueError;
-`manifest.load_manifest` turns it into a `ModelError`.
+and a span is flagged when either would flag it.
+
+Format version 4 gives the route a linear member of its own, which its stacker reads in place of
+`members.linear` (same features, other weights: in training, a stack of the shared linear member
+and one fitted on repository code alone, folded into one weight vector):
+
+```json
+"route": {..., "member": {"file": "route.npz", "features": {...}}}
+```
+
+Parsing raises ValueError; `manifest.load_manifest` turns it into a `ModelError`.
 """
 
 from __future__ import annotations
@@ -81,6 +90,9 @@ class Route:
     gate: float  # a domain logit at or above it: the route's kind of code
     stacker: Stacker
     languages: tuple[str, ...]
+    #: Format version 4: the route's own linear member (file, features), which its stacker reads
+    #: as "linear"; None: the stacker reads `members.linear`.
+    member: dict[str, Any] | None = None
 
     def reads(self, language: str | None) -> bool:
         """Whether the route scores code of `language` (an editor's alias included)."""
@@ -103,7 +115,11 @@ class StackedSpec:
 
     @property
     def files(self) -> list[str]:
-        extra = [str(self.route.domain["file"])] if self.route is not None else []
+        extra = []
+        if self.route is not None:
+            extra.append(str(self.route.domain["file"]))
+            if self.route.member is not None:
+                extra.append(str(self.route.member["file"]))
         return [str(self.linear["file"]), *extra]
 
 
@@ -118,28 +134,44 @@ def parse_stacker(raw: Mapping[str, Any], where: str = "stacker") -> Stacker:
     return Stacker(float(raw["bias"]), weights, languages)
 
 
-def parse_route(raw: Any, linear: Mapping[str, Any]) -> Route:
-    """A version-3 manifest's `route`; its domain model reads the linear member's features."""
+def _route_file(raw: Any, where: str, linear: Mapping[str, Any], taken: set[str]) -> dict[str, Any]:
+    """A route's weights file section (`domain`, `member`): a file of its own that reads the
+    linear member's features."""
+    if not isinstance(raw, Mapping) or "file" not in raw or "features" not in raw:
+        raise ValueError(f"{where} needs 'file' and 'features'")
+    if raw["features"] != linear["features"]:
+        raise ValueError(f"{where} must read the features of members.linear")
+    if str(raw["file"]) in taken:
+        raise ValueError(f"{where} needs a file of its own")
+    taken.add(str(raw["file"]))
+    return dict(raw)
+
+
+def parse_route(raw: Any, linear: Mapping[str, Any], member: bool = False) -> Route:
+    """A version-3 manifest's `route` (with `member`, version 4's: with a linear member of its
+    own); its domain model and member read the linear member's features."""
     if not isinstance(raw, Mapping):
         raise ValueError("'route' must be an object")
-    domain = dict(raw["domain"])
-    if "file" not in domain or "features" not in domain:
-        raise ValueError("route.domain needs 'file' and 'features'")
-    if domain["features"] != linear["features"]:
-        raise ValueError("route.domain must read the features of members.linear")
-    if str(domain["file"]) == str(linear["file"]):
-        raise ValueError("route.domain needs a file of its own")
+    if member != ("member" in raw):
+        raise ValueError("a route's own 'member' is what format version 4 adds: version 4 needs "
+                         "one, version 3 has none")  # fmt: skip
+    taken = {str(linear["file"])}
+    domain = _route_file(raw["domain"], "route.domain", linear, taken)
+    own = _route_file(raw["member"], "route.member", linear, taken) if member else None
     languages = raw["languages"]
     if not isinstance(languages, list) or not languages:
         raise ValueError("route.languages must be a non-empty list of languages")
     return Route(str(raw.get("name") or "route"), domain, float(raw["gate"]),
                  parse_stacker(dict(raw["stacker"]), "route.stacker"),
-                 tuple(str(x) for x in languages))  # fmt: skip
+                 tuple(str(x) for x in languages), own)  # fmt: skip
 
 
-def parse_stacked(raw: Mapping[str, Any], routed: bool = False) -> StackedSpec:
+def parse_stacked(
+    raw: Mapping[str, Any], routed: bool = False, route_member: bool = False
+) -> StackedSpec:
     """The members and stacker of a version-2 manifest, and with `routed` (version 3) its
-    route. Raises ValueError when malformed."""
+    route, with `route_member` (version 4) the route's own member. Raises ValueError when
+    malformed."""
     members = raw.get("members")
     stacker = raw.get("stacker")
     if not isinstance(members, Mapping) or not isinstance(stacker, Mapping):
@@ -151,9 +183,9 @@ def parse_stacked(raw: Mapping[str, Any], routed: bool = False) -> StackedSpec:
     if "file" not in linear or "features" not in linear:
         raise ValueError("members.linear needs 'file' and 'features'")
     if routed != ("route" in raw):
-        raise ValueError("a 'route' is what format version 3 adds: version 3 needs one, "
+        raise ValueError("a 'route' is what format version 3 adds: versions 3 and 4 need one, "
                          "version 2 has none")  # fmt: skip
-    route = parse_route(raw["route"], linear) if routed else None
+    route = parse_route(raw["route"], linear, route_member) if routed else None
     return StackedSpec(parse_stacker(stacker), linear, route)
 
 
@@ -173,12 +205,19 @@ def routed_logit(
     members: Mapping[str, float],
     language: str | None,
     domain_logit: float | None,
+    route_linear: float | None = None,
 ) -> tuple[float, Stacker, str]:
     """The stacked logit of one text, the stacker that gave it and its route's name ("" for the
-    stacker's): the route's logit where the route takes the text and it is the larger."""
+    stacker's): the route's logit where the route takes the text and it is the larger.
+    `route_linear`: the route's own member's logit (version 4), which its stacker reads as
+    "linear"."""
     z = spec.stacker.logit(members, language)
     route = spec.route
     if route is not None and domain_logit is not None and route.takes(language, domain_logit):
+        if route.member is not None:
+            if route_linear is None:
+                raise ValueError("the route has a member of its own: give its logit")
+            members = {**members, "linear": route_linear}
         z_route = route.stacker.logit(members, language)
         if z_route > z:
             return z_route, route.stacker, route.name

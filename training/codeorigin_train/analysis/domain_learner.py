@@ -159,16 +159,41 @@ class DomainUnionLearner(DomainGatedLearner):
     project route's out-of-fold calibration scores, so other bounds can be read after
     (`analysis.route_bounds`)."""
 
+    #: The route's members beside the linear one: `stacked-dr` adds the agentic member.
+    agentic_route = False
+    #: The route's false-positive bound on the project humans (95% confidence).
+    project_fpr = PROJECT_FPR
+
     @property
     def side(self) -> Path:
-        """WORK/stacked-du-side (the transformer's cache is WORK/stacked/...)."""
-        return self.cache.parent.parent / "stacked-du-side"
+        """WORK/NAME-side, WORK/stacked-du-side for `stacked-du` (the transformer's cache is
+        WORK/stacked/...)."""
+        return self.cache.parent.parent / f"{self.name.partition(':')[0]}-side"
+
+    def _fit_agentic(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        """The agentic member (`export.route`): the linear member's recipe on the agentic
+        corpus's rows of `train` and their fragments only."""
+        return self._fit_linear(train[train["source"] == "aidev"])
+
+    def _route_members(
+        self, train: pd.DataFrame, val: pd.DataFrame
+    ) -> tuple[dict[str, np.ndarray], dict[str, Callable[[pd.DataFrame], np.ndarray]]]:
+        """The route members' logits on the calibration rows (cross-fitted as the linear
+        member's are, on the same folds) and their scorers."""
+        cal, linear_cal, linear = self.calibration
+        logits, scorers = {"linear": linear_cal}, {"linear": linear}
+        if self.agentic_route:
+            same, logits["agentic"], scorers["agentic"] = calibration_rows(
+                train, val, self._fit_agentic, sources=self.crossfit_sources)  # fmt: skip
+            assert same.index.equals(cal.index)  # the same folds: the same rows in one order
+        return logits, scorers
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         from codeorigin_train.export.route import gate_logit
 
         shipped = StackedLearner.fit(self, train, val)  # the shipped recipe, as `stacked-uf`
-        cal, linear_cal, linear = self.calibration  # its cross-fitted rows, read once for both
+        cal = self.calibration[0]  # its cross-fitted rows, read once for both
+        members_cal, members = self._route_members(train, val)
         domain_logits = self._domain(train)
         z_cal = domain_logits(cal)
         gate_at = gate_logit(cal, z_cal)
@@ -180,10 +205,11 @@ class DomainUnionLearner(DomainGatedLearner):
         if np.unique(y[project]).size < 2:  # no route: as `export.route.project_route`
             log.warning("stacked-du: the project calibration rows hold one label; no route")
             return shipped
-        stack_p = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(),
-                              y[project], cal["group"].to_numpy()[project].tolist())  # fmt: skip
+        stack_p = fit_stacker({k: v[project] for k, v in members_cal.items()},
+                              langs[project].tolist(), y[project],
+                              cal["group"].to_numpy()[project].tolist())  # fmt: skip
         p_oof = stack_p.probability(stack_p.oof_logits)
-        th_p = language_thresholds(p_oof, y[project], langs[project], max_fpr=PROJECT_FPR,
+        th_p = language_thresholds(p_oof, y[project], langs[project], max_fpr=self.project_fpr,
                                    min_recall=0.0)  # fmt: skip
         th = {k: v["llm"] for k, v in th_p.languages.items()
               if k in judged and k not in th_p.abstain}  # fmt: skip
@@ -202,7 +228,8 @@ class DomainUnionLearner(DomainGatedLearner):
             lang = f["language"].astype(str)
             z_f = domain_logits(f)
             gate = z_f >= gate_at
-            p_p = stack_p.probability(stack_p.logits({"linear": linear(f)}, lang.tolist()))
+            p_p = stack_p.probability(stack_p.logits({k: m(f) for k, m in members.items()},
+                                                     lang.tolist()))  # fmt: skip
             t_p = np.array([th.get(x, np.inf) if g else np.inf for x, g in zip(lang, gate)])
             out = f[[c for c in ("label", "language", "source", "agent", "repo", "group")
                      if c in f]].copy()  # fmt: skip
@@ -244,3 +271,17 @@ def _union(
         return (got or pick(f))[1]
 
     return Fitted(probabilities, thresholds)
+
+
+class AgenticRouteLearner(DomainUnionLearner):
+    """`stacked-dr`: `stacked-du` with a second member in the route, the *agentic member*: the
+    linear member's recipe trained on the agentic corpus alone (its agents' and people's
+    functions and fragments), cross-fitted on the same folds, so the route stacker weighs a
+    learner of every kind of code against one of repository code only. The shipped recipe on
+    every row is unchanged. Its bound is half `stacked-du`'s, as `stack --agentic-route` ships
+    it: at 0.5% the route flagged 2.2% of the held-out Codex's and Devin's repositories' Python
+    humans (training README, "The route's own member")."""
+
+    agentic_route = True
+    project_fpr = 0.0025
+

@@ -50,10 +50,11 @@ PAIRED_PER_FUNCTION = 2
 #: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
 WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
                   "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
-                  "stacked-dg", "stacked-db", "stacked-du")  # fmt: skip
+                  "stacked-dg", "stacked-db", "stacked-du", "stacked-dr")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
 UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor",
-                  "stacked-dg": "floor", "stacked-db": "floor", "stacked-du": "floor"}
+                  "stacked-dg": "floor", "stacked-db": "floor", "stacked-du": "floor",
+                  "stacked-dr": "floor"}
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
@@ -135,7 +136,8 @@ def learner_for(
     code (`analysis.domain_learner`); `stacked-db`: `stacked-uf` with the linear member's rows
     weighted so that in each language both kinds of code, repository and contest, weigh both
     labels alike (`fit.balance.domain_weights`); `stacked-du`: `stacked-uf` and a route for
-    project code (`analysis.domain_learner`); `stacked-wW`: the agentic rows
+    project code (`analysis.domain_learner`); `stacked-dr`: `stacked-du` whose route also stacks
+    an agentic member (the linear recipe on the agentic corpus alone); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     if spec == NgramLearner.name:
@@ -202,6 +204,10 @@ def _stacked_class(name: str) -> type[StackedLearner]:
         from codeorigin_train.analysis.domain_learner import DomainUnionLearner
 
         return DomainUnionLearner
+    if name == "stacked-dr":
+        from codeorigin_train.analysis.domain_learner import AgenticRouteLearner
+
+        return AgenticRouteLearner
     from codeorigin_train.analysis.stacked_learner import StackedLearner
 
     return StackedLearner

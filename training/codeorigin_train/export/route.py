@@ -19,6 +19,12 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`;
 3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
    languages the stacker judges and where those humans are enough to bound it;
+   With `agentic` (`stack --agentic-route`, the protocol's `stacked-dr`) the route stacker reads
+   a second member beside the linear one, the *agentic member* (`agentic_member`): the linear
+   recipe fitted on the agentic corpus alone (its agents' and people's functions of the train
+   repositories and their fragments), cross-fitted on the linear member's folds; both read the
+   same features, so the route's two weights fold into one linear member of its own
+   (`route.npz`, manifest format version 4);
 4. the route's logit mapped onto the stacker's scale (`route_section`), an affine map of the
    logit: the calibrated probability the runtime shows reaches the language's threshold exactly
    when the route's own probability reaches the route's threshold, and its `uncertain` threshold
@@ -42,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from codeorigin.core.change import logit
-from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
+from codeorigin.model.linear import write_weights
+from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, SOURCE, crossfit, with_fragments
 from codeorigin_train.fit.stacker import (
     LanguageThresholds,
     StackFit,
@@ -54,6 +61,9 @@ from codeorigin_train.variants import registry
 log = logging.getLogger(__name__)
 
 DOMAIN_FILE = "domain.npz"
+#: The route's own linear member (format version 4): the route stacker's members folded into one.
+MEMBER_FILE = "route.npz"
+ROUTE_FILES = (DOMAIN_FILE, MEMBER_FILE)
 #: The gate: this quantile of the validation rows' repository humans' domain logits ...
 GATE_QUANTILE = 0.05
 #: ... and never below even odds of project code.
@@ -98,13 +108,15 @@ def route_section(
     route_th: LanguageThresholds,
     linear: dict[str, Any],
     gate: float,
+    member: bool = False,
 ) -> dict[str, Any] | None:
     """The manifest's `route`: the route stacker on the stacker's scale (module docstring, step
     4) in the languages both judge, with its gate; None when there is none. With x the route's
     calibrated log-odds, the shown log-odds are `scale * (x - logit(route llm)) + logit(llm)`:
     `scale` maps the route's `uncertain` threshold onto the language's (one scale for the route,
     the first language's: the stacker's linear weight is shared; the `llm` thresholds, which
-    decide the flags, map exactly in every language)."""
+    decide the flags, map exactly in every language). `member`: the route stacker's members
+    are folded into the route's own member (`MEMBER_FILE`), whose logit it reads with weight 1."""
     a, b = fit.calibration
     a_r, b_r = route.calibration
     taken = [lang for lang in sorted(route_th.languages) if lang not in route_th.abstain
@@ -122,10 +134,11 @@ def route_section(
         x0 = a_r * (route.bias + route.languages.get(lang, 0.0)) + b_r
         languages[lang] = (scale * (x0 - logit(route_th.languages[lang]["llm"]))
                            + logit(th.languages[lang]["llm"]) - b) / a  # fmt: skip
-    weight = scale * a_r * route.weights["linear"] / a
+    weight = scale * a_r * (1.0 if member else route.weights["linear"]) / a
     return {
         "name": NAME,
         "domain": {"file": DOMAIN_FILE, "features": linear["features"]},
+        **({"member": {"file": MEMBER_FILE, "features": linear["features"]}} if member else {}),
         "gate": gate,
         "stacker": {"method": "logistic", "bias": 0.0,
                     "weights": {"transformer": 0.0, "linear": weight}, "languages": languages},
@@ -133,22 +146,97 @@ def route_section(
     }  # fmt: skip
 
 
+Logits = Callable[[pd.DataFrame], np.ndarray]
+RouteScores = tuple[dict[str, Any] | None, np.ndarray | None, np.ndarray | None]
+
+
 class BuiltRoute(NamedTuple):
     """What `project_route` built: the manifest's `route` (None: no language can have one), what
-    `stack.json` records of it, and the domain model's logits of a frame's rows."""
+    `stack.json` records of it, the domain model's logits of a frame's rows, the route member's
+    (None without one) and the files the route adds to the folder."""
 
     section: dict[str, Any] | None
     record: dict[str, Any]
-    domain_logits: Callable[[pd.DataFrame], np.ndarray]
+    domain_logits: Logits
+    member_logits: Logits | None = None
+    files: list[Path] = []
 
-    def scores(self, rows: pd.DataFrame) -> tuple[dict[str, Any] | None, np.ndarray | None]:
-        """(the section, the rows' domain logits) as `routed_logits` reads them."""
-        return (self.section, self.domain_logits(rows)) if self.section else (None, None)
+    def scores(self, rows: pd.DataFrame) -> RouteScores:
+        """(the section, the rows' domain logits, the route member's) as `routed_logits` reads
+        them."""
+        if not self.section:
+            return None, None, None
+        own = self.member_logits(rows) if self.member_logits is not None else None
+        return self.section, self.domain_logits(rows), own
 
     def summary(self) -> dict[str, Any]:
         """The manifest's `stacking.route` record."""
-        keys = ("max_fpr", "confidence", "gate", "project_rows", "project_humans")
+        keys = ("max_fpr", "confidence", "gate", "project_rows", "project_humans", "members")
         return {k: self.record[k] for k in keys if k in self.record}
+
+
+class AgenticMember(NamedTuple):
+    """The agentic member (module docstring, step 2): its regression and its out-of-sample
+    logits on the calibration rows."""
+
+    model: Any
+    cal: np.ndarray
+
+
+def agentic_member(
+    frame: pd.DataFrame,
+    variant: Any,
+    cal: pd.DataFrame,
+    fragments: pd.DataFrame | None,
+    folds: int,
+) -> AgenticMember:
+    """The linear recipe on the train split's agentic rows and the fragments of their
+    repositories (those that repeat no row of the frame, as the linear member's); its logits on
+    `cal`: the validation rows by the member fitted on all of them, the cross-fitted agentic rows
+    (`cal`'s train rows, in `fit.crossfit`'s order, which the linear member's cross-fitting
+    followed) by the member fitted without their repositories."""
+    train = frame[frame["split"] == "train"].reset_index(drop=True)
+    agentic = train[train["source"] == SOURCE]
+    extra = agentic.iloc[:0]
+    if fragments is not None:
+        extra = with_fragments(agentic, fragments).iloc[len(agentic):]
+        extra = extra[~extra["code"].isin(set(frame["code"]))].reset_index(drop=True)
+    texts = pd.concat([agentic, extra], ignore_index=True)
+    x = variant.matrix(texts["code"].tolist(), texts["language"].astype(str).tolist()).tocsr()
+    at = pd.Series(np.arange(len(agentic)), index=agentic.index)
+
+    def fit_rows(rows: pd.DataFrame) -> Any:
+        own = rows[rows["source"] == SOURCE]
+        more = len(agentic) + np.flatnonzero(extra["repo"].isin(set(own["repo"])).to_numpy())
+        idx = np.concatenate([at[own.index].to_numpy(), more])
+        return variant.fit_matrix(x[idx], texts["label"].to_numpy()[idx])
+
+    def fit_member(rows: pd.DataFrame) -> Logits:
+        model = fit_rows(rows)
+        return lambda f: model.decision_function(x[at[f.index].to_numpy()])
+
+    rows, oof = crossfit(train, fit_member, folds=folds)
+    val = cal[cal["split"] != "train"]
+    if not (cal["code"].iloc[len(val):].to_numpy() == rows["code"].to_numpy()).all():
+        raise ValueError("the agentic member's cross-fitted rows are not the linear member's")
+    model = fit_rows(train)
+    x_val = variant.matrix(val["code"].tolist(), val["language"].astype(str).tolist())
+    log.info("route: agentic member on %d rows and %d fragments", len(agentic), len(extra))
+    return AgenticMember(model, np.concatenate([model.decision_function(x_val), oof]))
+
+
+def folded_member(variant: Any, agentic: Any, weights: dict[str, float], out: Path) -> Any:
+    """The route stacker's members folded into one linear member, written at `out` (the
+    runtime's `.npz`): `weights['linear'] * linear + weights['agentic'] * agentic`, both over the
+    same features. Returns (coefficients, bias) of the folded regression."""
+    config = variant.config.features
+    parts = [variant.weights_of(), variant.weights_of(agentic)]
+    w = (weights["linear"], weights["agentic"])
+    buckets = w[0] * parts[0][0] + w[1] * parts[1][0]
+    figures = w[0] * parts[0][1] + w[1] * parts[1][1]
+    bias = w[0] * parts[0][2] + w[1] * parts[1][2]
+    write_weights(out, config, buckets, figures, bias)
+    return np.concatenate([buckets, figures]), bias
 
 
 def project_route(
@@ -161,10 +249,12 @@ def project_route(
     work: Path,
     max_fpr: float,
     confidence: float,
+    agentic: tuple[pd.DataFrame | None, int] | None = None,
 ) -> BuiltRoute:
     """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
     calibration rows and the linear member's out-of-sample logits on them; the domain model goes
-    to WORK/domain.npz."""
+    to WORK/domain.npz. `agentic`: (the fragments, the cross-fitting folds) to stack the agentic
+    member too, folded into WORK/route.npz."""
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
@@ -181,13 +271,26 @@ def project_route(
     if np.unique(y[project]).size < 2:
         log.warning("route: the project calibration rows hold one label; no route")
         return BuiltRoute(None, {"project_rows": int(project.sum())}, domain_logits)
-    route = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(), y[project],
+    members = {"linear": linear_cal[project]}
+    member = None if agentic is None else agentic_member(frame, variant, cal, *agentic)
+    if member is not None:
+        members["agentic"] = member.cal[project]
+    route = fit_stacker(members, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
                                    confidence=confidence, min_recall=0.0)  # fmt: skip
-    section = route_section(fit, th, route, route_th, linear, gate)
+    section = route_section(fit, th, route, route_th, linear, gate, member is not None)
+    files, member_logits = [work / DOMAIN_FILE], None
+    if member is not None:
+        coef, bias = folded_member(variant, member.model, route.weights, work / MEMBER_FILE)
+        files.append(work / MEMBER_FILE)
+
+        def member_logits(rows: pd.DataFrame) -> np.ndarray:
+            x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
+            return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
     record = {
+        "members": sorted(members),  # the route stacker's: "linear", and "agentic" when stacked
         "gate": gate,
         "project_rows": int(project.sum()),
         "project_humans": int((project & (y == 0)).sum()),
@@ -205,7 +308,7 @@ def project_route(
     }  # fmt: skip
     log.info("route: %d project calibration rows, languages %s, thresholds %s",
              project.sum(), record["languages"], record["thresholds"])  # fmt: skip
-    return BuiltRoute(section, record, domain_logits)
+    return BuiltRoute(section, record, domain_logits, member_logits, files)
 
 
 def routed_logits(
@@ -214,16 +317,19 @@ def routed_logits(
     members: dict[str, np.ndarray],
     languages: list[str],
     domain: np.ndarray | None,
+    own: np.ndarray | None = None,
 ) -> np.ndarray:
     """The runtime's logits (`codeorigin.model.stacking.routed_logit`), vectorised: the stacker's,
     or the route's where the route takes the row and its logit is the larger (training's side of
-    the parity check and of the test figures). `domain`: the domain model's logits."""
+    the parity check and of the test figures). `domain`: the domain model's logits; `own`: the
+    route member's, which the route stacker reads in place of the linear member's."""
     z = fit.logits(members, languages)
     if section is None or domain is None:
         return z
     stacker = section["stacker"]
     w = stacker["weights"]["linear"]
-    for i, (lang, z_l, z_d) in enumerate(zip(languages, members["linear"], domain)):
+    read = members["linear"] if own is None else own
+    for i, (lang, z_l, z_d) in enumerate(zip(languages, read, domain)):
         if lang in section["languages"] and z_d >= section["gate"]:
             z[i] = max(z[i], stacker["bias"] + w * z_l + stacker["languages"][lang])
     return z

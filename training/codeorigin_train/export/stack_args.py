@@ -60,6 +60,11 @@ def parser() -> argparse.ArgumentParser:
                    "repository humans among the calibration rows (with --confidence), for code a "
                    "domain model reads as repository code; a span is flagged when the stacker or "
                    "the route would flag it (manifest format version 3)")
+    p.add_argument("--agentic-route", action="store_true",
+                   help="with --project-route: the route also stacks the agentic member, the "
+                   "linear member's recipe on the agentic corpus alone and its --fragments, "
+                   "cross-fitted on the same folds (`export.route`, the protocol's `stacked-dr`; "
+                   "manifest format version 4: the route's members folded into one of its own)")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
                    "(feature version 3; measured and not shipped, see the training README)")

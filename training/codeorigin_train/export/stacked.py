@@ -51,7 +51,12 @@ from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
-from codeorigin_train.export.route import DOMAIN_FILE, project_route, routed_logits
+from codeorigin_train.export.route import (
+    ROUTE_FILES,
+    RouteScores,
+    project_route,
+    routed_logits,
+)
 from codeorigin_train.export.stack_args import parser
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
 from codeorigin_train.fit.balance import domain_weights, structure_weights
@@ -212,24 +217,27 @@ def write_stacked_folder(
     linear_npz: Path,
     fit: StackFit,
     manifest_extra: dict[str, Any],
-    route: tuple[dict[str, Any], Path] | None = None,
+    route: tuple[dict[str, Any], list[Path]] | None = None,
 ) -> Path:
     """Copy the transformer folder's files and `linear_npz` into `out` and write the manifest
-    (format version 2; 3 with a `route`: its manifest section and its domain model's `.npz`).
+    (format version 2; 3 with a `route`: its manifest section and its files, the domain model's
+    `.npz` and, version 4, the route member's, copied under their names).
     `manifest_extra` holds `thresholds`, `abstain`, `name`, records."""
     base = load_manifest(transformer)
     out.mkdir(parents=True, exist_ok=True)
-    files = [n for n in base.raw["files"] if n not in (LINEAR_FILE, DOMAIN_FILE)]
+    files = [n for n in base.raw["files"] if n not in (LINEAR_FILE, *ROUTE_FILES)]
     for name in files:
         if (out / name).resolve() != (transformer / name).resolve():
             shutil.copyfile(transformer / name, out / name)
     if linear_npz.resolve() != (out / LINEAR_FILE).resolve():
         shutil.copyfile(linear_npz, out / LINEAR_FILE)
-    if route is not None:
-        shutil.copyfile(route[1], out / DOMAIN_FILE)
-        files.append(DOMAIN_FILE)
-    elif (out / DOMAIN_FILE).exists():  # a route of a model this one replaces
-        (out / DOMAIN_FILE).unlink()
+    for path in route[1] if route is not None else []:
+        if path.resolve() != (out / path.name).resolve():
+            shutil.copyfile(path, out / path.name)
+        files.append(path.name)
+    for name in ROUTE_FILES:  # a route of a model this one replaces
+        if name not in files and (out / name).exists():
+            (out / name).unlink()
     member = LinearMember.from_file(out / LINEAR_FILE)
     manifest = {k: base.raw[k] for k in KEPT if k in base.raw}
     manifest["members"] = {
@@ -266,15 +274,16 @@ def check_stacked_parity(
     texts: list[str],
     languages: list[str],
     members: dict[str, Any],
-    route: tuple[dict[str, Any], np.ndarray] | None = None,
+    route: RouteScores | None = None,
 ) -> float:
     """Max |runtime stacked logit - training stacked logit| through the folder as the server
     loads it; raises when above 1e-4 (the transformer's ONNX parity tolerance). `route`: the
-    manifest's route and the domain model's logits of the texts (`export.route.routed_logits`)."""
+    manifest's route, the domain model's and the route member's logits of the texts
+    (`export.route.routed_logits`)."""
     model = Model.load(folder)
     got = np.asarray([s.logit for s in model.score_texts(texts, list(languages))])
-    section, domain = route if route is not None else (None, None)
-    want = routed_logits(fit, section, members, [str(x) for x in languages], domain)
+    section, domain, own = route if route is not None else (None, None, None)
+    want = routed_logits(fit, section, members, [str(x) for x in languages], domain, own)
     diff = float(np.max(np.abs(got - want))) if texts else 0.0
     if not diff <= 1e-4:
         raise StackParityError(f"stacked logit: runtime and training differ by {diff:.3g}")
@@ -341,6 +350,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records. Its inputs are
     checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
     model_folder(args.transformer, "--transformer")
+    if args.agentic_route and args.project_route is None:
+        raise SystemExit("--agentic-route stacks a member in the project route: give --project-route")
     refuse_model_folder(args.out, force=args.force)
     pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
@@ -372,9 +383,10 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits), humans
     )
     route = None if args.project_route is None else project_route(
-        frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence)  # fmt: skip
+        frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
+        (fragments, args.crossfit_folds) if args.agentic_route else None)  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
-    test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else (None, None))
+    test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
         "name": args.name,
         "thresholds": th.manifest_thresholds(),
@@ -398,7 +410,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         extra_manifest["stacking"]["route"] = route.summary()
     folder = write_stacked_folder(
         args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest,
-        (route.section, work / DOMAIN_FILE) if route and route.section else None)  # fmt: skip
+        (route.section, route.files) if route and route.section else None)  # fmt: skip
     sample = val.head(PARITY_ROWS)
     linear_diff = check_linear_parity(
         folder, variant, sample["code"].tolist(), sample["language"].astype(str).tolist()
@@ -421,14 +433,15 @@ def evaluate_test(
     th: Any,
     test: pd.DataFrame,
     members: dict[str, np.ndarray],
-    route: tuple[dict[str, Any] | None, np.ndarray | None] = (None, None),
+    route: RouteScores | None = None,
 ) -> dict[str, Any]:
     """AUROC of each member and of the stack, and per language the FPR and recall at the
     thresholds, on the test rows (the server's verdicts: abstaining languages flag nothing;
     with a `route`, its section and the domain logits of the rows, the routed scores)."""
     y = test["label"].to_numpy()
     langs = test["language"].astype(str).to_numpy()
-    p = fit.probability(routed_logits(fit, route[0], members, langs.tolist(), route[1]))
+    section, domain, own = route if route is not None else (None, None, None)
+    p = fit.probability(routed_logits(fit, section, members, langs.tolist(), domain, own))
     out: dict[str, Any] = {"rows": len(test), "auroc": {
         "stacked": auroc(y, p), **{m: auroc(y, v) for m, v in members.items()}}}  # fmt: skip
     per = []

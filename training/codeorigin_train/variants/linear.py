@@ -138,6 +138,11 @@ class Linear(Variant):
         weights, figure_weights, bias = split_weights(self.model, self.config.features)
         return write_weights(run_dir / WEIGHTS, self.config.features, weights, figure_weights, bias)
 
+    def weights_of(self, model: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
+        """(bucket weights, figure weights, bias) of a regression of this recipe (None: the
+        member's own), as `save` writes them."""
+        return split_weights(self.model if model is None else model, self.config.features)
+
     def load(self, run_dir: Path) -> None:
         # Written by `save` of this project only; never load a pickle from elsewhere.
         self.config, self.model = pickle.loads((run_dir / "linear.pkl").read_bytes())
