@@ -213,6 +213,12 @@ def test_the_stack_command_adds_a_route_for_project_code(
     assert not (out / "domain.npz").exists() and not (out / "route.npz").exists()
     with pytest.raises(SystemExit, match="give --project-route"):
         main([*argv[:-2], "--agentic-route", "--force"])
+    # No agentic corpus to train the agentic member on: a clear message.
+    frame["source"] = frame["source"].replace("aidev", "realcode")
+    frame.to_parquet(tmp_path / "no-agentic.parquet")
+    argv[1] = str(tmp_path / "no-agentic.parquet")
+    with pytest.raises(SystemExit, match="needs agentic rows of both labels"):
+        main([*argv, "--agentic-route", "--force"])
 
 
 def test_the_route_members_fold_into_one_linear_member(tmp_path: Path) -> None:

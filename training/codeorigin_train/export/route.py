@@ -16,15 +16,15 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    keon/algorithms' functions: training README);
 2. the *route stacker*: the linear member alone (the transformer ranks repository code near
    chance: model card), stacked and Platt-calibrated on the project rows of the calibration rows
-   (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`;
-3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
-   languages the stacker judges and where those humans are enough to bound it;
-   With `agentic` (`stack --agentic-route`, the protocol's `stacked-dr`) the route stacker reads
-   a second member beside the linear one, the *agentic member* (`agentic_member`): the linear
-   recipe fitted on the agentic corpus alone (its agents' and people's functions of the train
+   (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`.
+   With `agentic` (`stack --agentic-route`, the protocol's `stacked-dr`) it reads a second
+   member beside the linear one, the *agentic member* (`agentic_member`): the linear recipe
+   fitted on the agentic corpus alone (its agents' and people's functions of the train
    repositories and their fragments), cross-fitted on the linear member's folds; both read the
    same features, so the route's two weights fold into one linear member of its own
    (`route.npz`, manifest format version 4);
+3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
+   languages the stacker judges and where those humans are enough to bound it;
 4. the route's logit mapped onto the stacker's scale (`route_section`), an affine map of the
    logit: the calibrated probability the runtime shows reaches the language's threshold exactly
    when the route's own probability reaches the route's threshold, and its `uncertain` threshold
@@ -197,6 +197,8 @@ def agentic_member(
     followed) by the member fitted without their repositories."""
     train = frame[frame["split"] == "train"].reset_index(drop=True)
     agentic = train[train["source"] == SOURCE]
+    if agentic["label"].nunique() < 2:
+        raise SystemExit("--agentic-route needs agentic rows of both labels in the train split")
     extra = agentic.iloc[:0]
     if fragments is not None:
         extra = with_fragments(agentic, fragments).iloc[len(agentic):]
@@ -215,7 +217,9 @@ def agentic_member(
         model = fit_rows(rows)
         return lambda f: model.decision_function(x[at[f.index].to_numpy()])
 
-    rows, oof = crossfit(train, fit_member, folds=folds)
+    rows, oof = train.iloc[:0], np.zeros(0)
+    if folds > 0:  # as `linear_member`: without folds, no agentic row is a calibration row
+        rows, oof = crossfit(train, fit_member, folds=folds)
     val = cal[cal["split"] != "train"]
     if not (cal["code"].iloc[len(val):].to_numpy() == rows["code"].to_numpy()).all():
         raise ValueError("the agentic member's cross-fitted rows are not the linear member's")
