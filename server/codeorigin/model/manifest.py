@@ -186,12 +186,13 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         )
         change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
         version = raw["format_version"]
-        stacked = (
-            parse_stacked(raw, routed=version >= ROUTED_FORMAT_VERSION,
-                          route_member=version == ROUTE_MEMBER_FORMAT_VERSION)
-            if version >= STACKED_FORMAT_VERSION
-            else None  # fmt: skip
-        )
+        stacked = None
+        if version >= STACKED_FORMAT_VERSION:
+            stacked = parse_stacked(
+                raw,
+                routed=version >= ROUTED_FORMAT_VERSION,
+                route_member=version == ROUTE_MEMBER_FORMAT_VERSION,
+            )
         abstain = parse_abstain(raw.get("abstain"))
         model_name = raw.get("name", folder.name)
         ig_steps = int(raw.get("attribution", {}).get("steps", 32))

@@ -159,7 +159,7 @@ class BuiltRoute(NamedTuple):
     record: dict[str, Any]
     domain_logits: Logits
     member_logits: Logits | None = None
-    files: list[Path] = []
+    files: tuple[Path, ...] = ()
 
     def scores(self, rows: pd.DataFrame) -> RouteScores:
         """(the section, the rows' domain logits, the route member's) as `routed_logits` reads
@@ -285,10 +285,10 @@ def project_route(
                                    langs[project].tolist(), max_fpr=max_fpr,
                                    confidence=confidence, min_recall=0.0)  # fmt: skip
     section = route_section(fit, th, route, route_th, linear, gate, member is not None)
-    files, member_logits = [work / DOMAIN_FILE], None
+    files, member_logits = (work / DOMAIN_FILE,), None
     if member is not None:
         coef, bias = folded_member(variant, member.model, route.weights, work / MEMBER_FILE)
-        files.append(work / MEMBER_FILE)
+        files += (work / MEMBER_FILE,)
 
         def member_logits(rows: pd.DataFrame) -> np.ndarray:
             x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())

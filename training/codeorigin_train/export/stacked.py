@@ -38,6 +38,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -217,7 +218,7 @@ def write_stacked_folder(
     linear_npz: Path,
     fit: StackFit,
     manifest_extra: dict[str, Any],
-    route: tuple[dict[str, Any], list[Path]] | None = None,
+    route: tuple[dict[str, Any], Sequence[Path]] | None = None,
 ) -> Path:
     """Copy the transformer folder's files and `linear_npz` into `out` and write the manifest
     (format version 2; 3 with a `route`: its manifest section and its files, the domain model's
