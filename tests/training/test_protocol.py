@@ -164,7 +164,7 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 @pytest.mark.parametrize(
     "spec",
     ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag",
-     "stacked-dg", "stacked-db", "stacked-du"],
+     "stacked-dg", "stacked-db", "stacked-du", "stacked-dr"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
@@ -175,9 +175,9 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     stacker on the agentic rows alone), `stacked-ag` (a second linear member on the agentic
     corpus alone, beside unseen-source thresholds), `stacked-dg` (project code judged apart
     from contest code by a domain member's gate), `stacked-db` (repository and contest code
-    each weighing both labels alike) and `stacked-du` (the shipped recipe and a route for project
-    code, which writes both routes' scores for `route-bounds`) are learners of their own, named
-    in the results."""
+    each weighing both labels alike), `stacked-du` (the shipped recipe and a route for project
+    code, which writes both routes' scores for `route-bounds`) and `stacked-dr` (that route with
+    the agentic member, at the shipped bound) are learners of their own, named in the results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
@@ -195,8 +195,11 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
-    if spec == "stacked-du":  # this pool's gated calibration rows are all human: no route
-        assert not list((tmp_path / "stacked-du-side").glob("*.parquet"))
+    if spec in ("stacked-du", "stacked-dr"):  # this pool's gated calibration rows are all
+        # human: no route, and no scores written
+        assert not list((tmp_path / f"{spec}-side").glob("*.parquet"))
+        assert learner.project_fpr == (0.0025 if spec == "stacked-dr" else 0.005)  # type: ignore[attr-defined]
+        assert learner.agentic_route == (spec == "stacked-dr")  # type: ignore[attr-defined]
 
 
 def test_route_bounds_reads_what_the_route_would_flag_at_each_bound(tmp_path: Path) -> None:
