@@ -203,7 +203,7 @@ class DomainUnionLearner(DomainGatedLearner):
         judged = {lang for lang in set(langs) if np.isfinite(
             shipped.thresholds(cal[langs == lang].head(1))[0])}  # fmt: skip
         if np.unique(y[project]).size < 2:  # no route: as `export.route.project_route`
-            log.warning("stacked-du: the project calibration rows hold one label; no route")
+            log.warning("%s: the project calibration rows hold one label; no route", self.name)
             return shipped
         stack_p = fit_stacker({k: v[project] for k, v in members_cal.items()},
                               langs[project].tolist(), y[project],
@@ -213,8 +213,8 @@ class DomainUnionLearner(DomainGatedLearner):
                                    min_recall=0.0)  # fmt: skip
         th = {k: v["llm"] for k, v in th_p.languages.items()
               if k in judged and k not in th_p.abstain}  # fmt: skip
-        log.info("stacked-du: gate %.3f, project route on %d rows, weights %s, thresholds %s",
-                 gate_at, int(project.sum()), stack_p.weights, th)  # fmt: skip
+        log.info("%s: gate %.3f, project route on %d rows, weights %s, thresholds %s",
+                 self.name, gate_at, int(project.sum()), stack_p.weights, th)  # fmt: skip
         fit_no = len(self.abstained)
         self.side.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"language": langs[project], "label": y[project], "p": p_oof,
