@@ -137,12 +137,20 @@ def test_bad_routes_give_a_clear_error(routed_dir: Path, tmp_path: Path, damage:
     elif damage == "infinite-gate":
         change, match = {"route": {**route, "gate": float("inf")}}, "'route.gate' must be a finite"
     else:
-        (folder := _damaged(routed_dir, tmp_path, {})).joinpath("domain.npz").unlink()
-        with pytest.raises(ModelError, match="model file missing"):
-            load_manifest(folder)
-        return
+        return _refused(routed_dir, tmp_path, {}, "model file missing", missing="domain.npz")
+    _refused(routed_dir, tmp_path, change, match)
+
+
+def _refused(
+    folder: Path, tmp_path: Path, change: dict, match: str, missing: str | None = None
+) -> None:
+    """A copy of `folder` with `change` in its manifest (and without the file `missing`) is
+    refused with a `ModelError` that says `match`."""
+    copy = _damaged(folder, tmp_path, change)
+    if missing is not None:
+        copy.joinpath(missing).unlink()
     with pytest.raises(ModelError, match=match):
-        load_manifest(_damaged(routed_dir, tmp_path, change))
+        load_manifest(copy)
 
 
 def test_a_server_of_version_2_refuses_a_routed_folder(
@@ -226,12 +234,8 @@ def test_bad_route_members_give_a_clear_error(member_dir: Path, tmp_path: Path, 
         route.pop("member")
         change, match = {"route": route}, "version 4 needs one"
     else:
-        (folder := _damaged(member_dir, tmp_path, {})).joinpath("route.npz").unlink()
-        with pytest.raises(ModelError, match="model file missing"):
-            load_manifest(folder)
-        return
-    with pytest.raises(ModelError, match=match):
-        load_manifest(_damaged(member_dir, tmp_path, change))
+        return _refused(member_dir, tmp_path, {}, "model file missing", missing="route.npz")
+    _refused(member_dir, tmp_path, change, match)
 
 
 def test_a_server_of_version_3_refuses_a_route_member(

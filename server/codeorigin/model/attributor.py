@@ -339,9 +339,10 @@ class Attributor:
             assert spec is not None
             domain, own = None, None
             if self.domain is not None and spec.route is not None and spec.route.reads(language):
-                domain = self.domain.logit(norm.text, language)
-                if self.route_member is not None:
-                    own = self.route_member.logit(norm.text, language)
+                if self.route_member is None:
+                    domain = self.domain.logit(norm.text, language)
+                else:  # both from one extraction of the features
+                    domain, own = self.domain.logit_with(norm.text, language, self.route_member)
             _, stacker, route = routed_logit(
                 spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain, own
             )
