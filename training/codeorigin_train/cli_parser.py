@@ -56,6 +56,8 @@ HELP = {
     "source (analysis/unseen_humans.py)",
     "route-bounds": "what stacked-du's project route flags at other bounds, from the scores it "
     "wrote (analysis/route_bounds.py)",
+    "route-screen": "the project route end to end on the protocol's folds, for variants of its "
+    "members, stacker rows and bound (analysis/route_screen.py)",
 }
 
 

@@ -1,0 +1,114 @@
+"""`codeorigin-train route-screen`: the project route of `stacked-dr` rebuilt on the protocol's
+folds, so that variants of it can be measured from the same fits. Its shipped variant gives the
+route's own probabilities; the command writes every variant, keeps the fits and reuses them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.stackedmodel import planted_frame, project_function
+
+AGENTS = ("codex", "devin", "copilot")
+
+
+def _pool() -> pd.DataFrame:
+    """Planted functions: the even groups are repository code (the agentic corpus; the
+    validation split's humans are real-project code), the odd ones contest code."""
+    frame = planted_frame(1200)
+    n = frame["group"].str[1:].astype(int)
+    project = (n % 2 == 0).to_numpy()
+    frame.loc[project, "code"] = frame.loc[project, "code"].map(project_function)
+    real = project & (frame["split"] == "val").to_numpy() & (frame["label"] == 0).to_numpy()
+    frame["source"] = np.where(real, "realcode", np.where(project, "aidev", "semeval"))
+    frame["repo"] = np.where(project & ~real, "r/" + frame["group"], "")
+    frame["agent"] = np.where(~project | real, "", np.where(
+        frame["label"] == 1, [AGENTS[k // 2 % 3] for k in n], "human"))  # fmt: skip
+    frame["group"] = np.where(real, "real:" + frame["group"], frame["group"])
+    frame["judged"] = True
+    return frame
+
+
+def _learner(pool: pd.DataFrame, tiny_model_dir: Path, work: Path):  # type: ignore[no-untyped-def]
+    from codeorigin_train.analysis.protocol import learner_for
+
+    work.mkdir(parents=True, exist_ok=True)
+    repos = sorted(set(pool["repo"]) - {""})
+    pd.DataFrame({"code": [f"    total_{i} = len(items)\n    return total_{i}\n"
+                           for i in range(len(repos))],
+                  "repo": repos, "label": [i % 2 for i in range(len(repos))],
+                  "language": "python", "source": "aidev-fragment"}).to_parquet(
+        work / "agentic-fragments.parquet")  # fmt: skip
+    return learner_for(f"stacked-dr:{tiny_model_dir}", pool, work)
+
+
+def test_the_shipped_variant_is_the_route_stacked_dr_builds(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin_train.analysis.route_screen import SETS, fold_frames, fold_logits, route_variant
+    from codeorigin_train.evaluation.protocol import ProtocolConfig
+
+    pool = _pool()
+    learner = _learner(pool, tiny_model_dir, tmp_path / "work")
+    train, val, test = fold_frames(pool, "devin", ProtocolConfig())
+    assert set(test.loc[test["label"] == 1, "agent"]) == {"devin"}
+    assert not set(train["repo"]) & set(test["repo"]) - {""}
+    fitted = learner.fit(train, val)
+    fitted.probabilities(test)  # the learner writes the route's probability of every row
+    side = pd.read_parquet(tmp_path / "work" / "stacked-dr-side" / "rows-1-0.parquet")
+    f = fold_logits(learner, train, val, test, None)
+    got, p = route_variant(f, SETS["shipped"], False, learner.project_fpr, False)  # type: ignore[attr-defined]
+    assert np.array_equal(f.z_test >= f.gate, side["gate"].to_numpy())
+    assert np.allclose(p, side["p_p"].to_numpy(), atol=1e-9)
+    assert got["agents"][1] > 0 and got["agents_repositories_humans"][1] > 0
+    assert set(got["weights"]) == {"linear", "agentic"}
+
+
+def test_the_command_writes_every_variant_and_reuses_its_fits(
+    tiny_model_dir: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from codeorigin_train.analysis.route_screen import SETS, main
+
+    pool = _pool()
+    work = tmp_path / "work"
+    _learner(pool, tiny_model_dir, work)  # the fragments file
+    pool.to_parquet(tmp_path / "pool.parquet")
+    projects = [f"p{i}" for i in range(40)]
+    pd.DataFrame({"code": [project_function(f"def extra_{i}(items):\n    return sorted(items)[{i}]\n")
+                           for i in range(len(projects))],
+                  "label": 0, "language": "python", "source": "realcode", "generator": "human",
+                  "group": [f"real:{p}" for p in projects], "project": projects}).to_parquet(
+        work / "realcode.parquet")  # fmt: skip
+    argv = [
+        "--pool",
+        str(tmp_path / "pool.parquet"),
+        "--work",
+        str(work),
+        "--folds",
+        "copilot",
+        "main",
+        "--bound",
+        "0.05",
+        "--extra-humans",
+        "--out",
+        str(tmp_path / "out.json"),
+    ]
+    assert main(argv) == 0
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert set(out) == {"loao copilot", "main"}
+    variants = [k for k in out["main"] if k != "gate"]
+    assert len(variants) == len(SETS) * 2 * 2  # both stacker rows, without and with the extras
+    plain = out["main"]["shipped, stacker on every language"]
+    extra = out["main"]["shipped, stacker on every language, bound with the extra humans"]
+    assert extra["humans_bounding"] > plain["humans_bounding"]
+    assert "real_project_humans" not in plain  # no real-project test rows in this pool
+    assert "loao copilot" in capsys.readouterr().out
+    cached = sorted((work / "route-screen").glob("*.pkl"))
+    assert len(cached) == 2
+    stamps = [p.stat().st_mtime_ns for p in cached]
+    assert main(argv) == 0  # the second run reads the fits it kept
+    assert [p.stat().st_mtime_ns for p in cached] == stamps
+    assert json.loads((tmp_path / "out.json").read_text()) == out

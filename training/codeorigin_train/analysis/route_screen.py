@@ -1,0 +1,337 @@
+"""The project route end to end on the protocol's folds, for variants of its members, of the rows
+its stacker is fitted on and of the humans its bound rests on: what `stacked-dr` measures of the
+route, in a quarter of the protocol's time, and every variant from the same fits.
+
+    codeorigin-train route-screen --pool $W/protocol-pool.parquet --work $W \
+        --context $W/agentic-context.parquet --out $W/route-screen.json --extra-humans
+
+For each fold (a held-out agent, as leave one agent out, or the main split) it fits what the
+route reads, as `analysis.domain_learner.AgenticRouteLearner` fits it: the linear member and the
+route's members cross-fitted into the calibration rows (`fit.crossfit.calibration_rows`), the
+domain model on the fold's human training rows and its gate (`export.route.gate_logit`). The
+logits are kept in WORK/route-screen/FOLD.pkl, so variants of the stacker and the bound cost
+seconds after the first run. Each variant is then the route stacker (`fit.stacker.fit_stacker`)
+on a set of members (`SETS`), fitted on the project calibration rows of every language (as
+shipped) or of Python alone, its thresholds at `--bound` of the project humans with 95%
+confidence, read on the fold's held-out Python functions the gate lets through: agents'
+functions flagged, their repositories' human functions flagged, AUROC, and, on the main split,
+the real-project test functions flagged. Its "shipped" variant on every language's rows is the
+route `stacked-dr` builds: the same probabilities on every row (tests/training).
+
+`--extra-humans`: the route's bound also rests on the real-project Python functions of training
+projects that the pool leaves out (`fit.frames.realcode_rows`), each scored by a linear member
+fitted without its project (3 folds of projects), the route's agentic members (which never train
+on real-project code) and the fold's domain model.
+
+The members (`MEMBERS`): `linear`, the linear member; `agentic`, the route's agentic member (the
+linear recipe on the agentic corpus and its fragments alone); `agentic-c16`, the same less
+regularised (C = 16); `agentic-python`, the same on Python rows and fragments alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin_train.analysis.common import auroc
+from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, training_rows
+from codeorigin_train.fit.crossfit import calibration_rows
+from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
+from codeorigin_train.variants.linear import LinearConfig, fit_matrix
+
+log = logging.getLogger(__name__)
+
+#: The route's members: (agentic corpus only, Python only, C); None for the linear member.
+MEMBERS: dict[str, tuple[bool, bool, float] | None] = {
+    "linear": None,
+    "agentic": (True, False, 4.0),
+    "agentic-c16": (True, False, 16.0),
+    "agentic-python": (True, True, 4.0),
+}
+#: The route stacker's member sets; "shipped" is `stack --agentic-route`'s.
+SETS: dict[str, tuple[str, ...]] = {
+    "shipped": ("linear", "agentic"),
+    "agentic C=16": ("linear", "agentic-c16"),
+    "agentic on Python": ("linear", "agentic-python"),
+    "both agentic": ("linear", "agentic", "agentic-python"),
+    "agentic alone": ("agentic",),
+    "agentic on Python alone": ("agentic-python",),
+}
+ROUTE_LANGUAGE = "python"  # the only language whose project humans bound the route
+
+
+@dataclass
+class FoldLogits:
+    """What a fold's route reads: the calibration rows and the held-out rows, each member's
+    logits on both (cross-fitted on the calibration rows), the domain logits and the gate; the
+    extra humans' logits when asked for."""
+
+    cal: pd.DataFrame
+    test: pd.DataFrame
+    cal_logits: dict[str, np.ndarray]
+    test_logits: dict[str, np.ndarray]
+    z_cal: np.ndarray
+    z_test: np.ndarray
+    gate: float
+    extra_logits: dict[str, np.ndarray] | None = None
+    z_extra: np.ndarray | None = None
+
+
+def fold_frames(pool: pd.DataFrame, fold: str, cfg: ProtocolConfig) -> tuple[pd.DataFrame, ...]:
+    """(train, val, held-out rows) of a fold, as the protocol's `main_split` and `loao` take them."""
+    if fold == "main":
+        train, val = training_rows(pool, cfg)
+        return train, val, pool[(pool["split"] == "test") & pool["judged"]]
+    repos = set(pool.loc[pool["agent"] == fold, "repo"])
+    held = pool["repo"].isin(repos)
+    train, val = training_rows(pool[~held & (pool["agent"] != fold)], cfg)
+    return train, val, pool[held & pool["judged"] & pool["agent"].isin([fold, "human"])]
+
+
+def member_rows(learner: Any, name: str, train: pd.DataFrame) -> pd.DataFrame:
+    """The rows (with the fragments of their repositories) member `name` trains on."""
+    recipe = MEMBERS[name]
+    if recipe is None:
+        return learner._training_text(train)
+    rows = learner._training_text(train[train["source"] == "aidev"])
+    return rows[rows["language"] == ROUTE_LANGUAGE] if recipe[1] else rows
+
+
+def fit_member(learner: Any, name: str, train: pd.DataFrame) -> Any:
+    """Member `name` fitted on `train`: a scikit-learn regression over the learner's features."""
+    rows = member_rows(learner, name, train)
+    recipe = MEMBERS[name]
+    config = learner.config if recipe is None else LinearConfig(c=recipe[2])
+    return fit_matrix(learner._x(rows), rows["label"], config)
+
+
+def fold_logits(learner: Any, train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
+                extra: tuple[pd.DataFrame, Any] | None) -> FoldLogits:  # fmt: skip
+    """The fold's `FoldLogits` (`extra`: the extra humans and their feature matrix)."""
+    from codeorigin_train.export.route import gate_logit
+
+    cal, cal_logits, test_logits = None, {}, {}
+    for name in MEMBERS:
+
+        def fit(rows: pd.DataFrame, name: str = name) -> Any:
+            model = fit_member(learner, name, rows)
+            return lambda f: model.decision_function(learner._x(f))
+
+        rows, logits, member = calibration_rows(train, val, fit)
+        assert cal is None or rows.index.equals(cal.index)  # the same folds, the same rows
+        cal, cal_logits[name], test_logits[name] = rows, logits, member(test)
+    assert cal is not None
+    domain = learner._domain(train)
+    z_cal = domain(cal)
+    out = FoldLogits(
+        cal, test, cal_logits, test_logits, z_cal, domain(test), gate_logit(cal, z_cal)
+    )
+    if extra is not None:
+        out.extra_logits = extra_logits(learner, train, *extra)
+        out.z_extra = domain_logits_of(learner, train, extra[1])
+    return out
+
+
+def domain_logits_of(learner: Any, train: pd.DataFrame, x: Any) -> np.ndarray:
+    """The fold's domain logits of a feature matrix (the domain model as `_domain` fits it)."""
+    from codeorigin_train.export.route import DOMAIN_C
+    from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
+
+    humans = train[train["label"] == 0]
+    kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
+    model = fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
+    return np.asarray(model.decision_function(x), dtype=np.float64)
+
+
+def extra_logits(learner: Any, train: pd.DataFrame, extra: pd.DataFrame, x: Any,
+                 folds: int = 3) -> dict[str, np.ndarray]:  # fmt: skip
+    """Each member's logits on the extra humans: the linear member's fitted without their
+    project (`folds` folds of projects), the agentic members' on the whole fold."""
+    projects = sorted(extra["project"].unique())
+    fold_of = extra["project"].map({p: i % folds for i, p in enumerate(projects)}).to_numpy()
+    out = {name: np.zeros(len(extra)) for name in MEMBERS}
+    for k in range(folds):
+        held = {f"real:{p}" for i, p in enumerate(projects) if i % folds == k}
+        own = (train["source"] == "realcode") & train["group"].isin(held)
+        model = fit_member(learner, "linear", train[~own])
+        out["linear"][fold_of == k] = model.decision_function(x[fold_of == k])
+    for name in MEMBERS:
+        if name != "linear":
+            out[name] = fit_member(learner, name, train).decision_function(x)
+    return out
+
+
+def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bound: float,
+                  extra: bool) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
+    """One variant of the route on a fold: the stacker on `members`, fitted on the project
+    calibration rows (of Python alone with `python_rows`), its threshold at `bound` of the
+    project humans (and the extra humans with `extra`): what it flags of the held-out rows, and
+    its probability of each of them."""
+    y = f.cal["label"].to_numpy()
+    langs = f.cal["language"].astype(str).to_numpy()
+    rows = f.z_cal >= f.gate
+    if python_rows:
+        rows &= langs == ROUTE_LANGUAGE
+    stacker = fit_stacker({k: f.cal_logits[k][rows] for k in members}, langs[rows].tolist(),
+                          y[rows], f.cal["group"].to_numpy()[rows].tolist())  # fmt: skip
+    p, y_th, l_th = stacker.probability(stacker.oof_logits), y[rows], langs[rows]
+    if extra and f.extra_logits is not None and f.z_extra is not None:
+        gated = f.z_extra >= f.gate
+        z = stacker.logits({k: f.extra_logits[k][gated] for k in members},
+                           [ROUTE_LANGUAGE] * int(gated.sum()))  # fmt: skip
+        p = np.concatenate([p, stacker.probability(z)])
+        y_th = np.concatenate([y_th, np.zeros(int(gated.sum()), dtype=y_th.dtype)])
+        l_th = np.concatenate([l_th, np.full(int(gated.sum()), ROUTE_LANGUAGE)])
+    th = language_thresholds(p, y_th, l_th, max_fpr=bound, min_recall=0.0)
+    t = th.languages.get(ROUTE_LANGUAGE, {}).get("llm", np.inf)
+    if ROUTE_LANGUAGE in th.abstain:
+        t = np.inf
+    test = f.test
+    p_test = stacker.probability(
+        stacker.logits(
+            {k: f.test_logits[k] for k in members}, test["language"].astype(str).tolist()
+        )
+    )
+    sel = (test["language"] == ROUTE_LANGUAGE).to_numpy() & (f.z_test >= f.gate)
+    hit = sel & (p_test >= t)
+    label, source = test["label"].to_numpy(), test["source"].to_numpy()
+    out = {
+        "weights": {k: round(float(v), 4) for k, v in stacker.weights.items()},
+        "threshold": float(t),
+        "humans_bounding": int(((l_th == ROUTE_LANGUAGE) & (y_th == 0)).sum()),
+        "auroc": auroc(label[sel], p_test[sel]),
+        "agents": [int((hit & (label == 1) & (source == "aidev")).sum()),
+                   int((sel & (label == 1) & (source == "aidev")).sum())],
+        "agents_repositories_humans": [int((hit & (label == 0) & (source == "aidev")).sum()),
+                                       int((sel & (label == 0) & (source == "aidev")).sum())],
+    }  # fmt: skip
+    if (source == "realcode").any():
+        real = (test["language"] == ROUTE_LANGUAGE).to_numpy() & (source == "realcode")
+        out["real_project_humans"] = [int((hit & real).sum()), int(real.sum())]
+    return out, p_test
+
+
+def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
+    """Every variant (`SETS`, both kinds of stacker rows, without and with the extra humans)."""
+    out = {}
+    for name, members in SETS.items():
+        for python_rows in (False, True):
+            for extra in (False, True) if f.extra_logits is not None else (False,):
+                key = f"{name}, stacker on {'Python' if python_rows else 'every language'}"
+                key += ", bound with the extra humans" if extra else ""
+                out[key] = route_variant(f, members, python_rows, bound, extra)[0]
+    return out
+
+
+def extra_humans(work: Path, pool: pd.DataFrame, learner: Any) -> tuple[pd.DataFrame, Any]:
+    """The real-project Python functions of training projects the pool leaves out, and their
+    features (the learner's recipe)."""
+    from codeorigin_train.fit.frames import realcode_rows
+    from codeorigin_train.variants.linear import features
+
+    real = realcode_rows(work, {ROUTE_LANGUAGE})
+    if real is None:
+        raise SystemExit(f"--extra-humans: {work / 'realcode.parquet'} not found")
+    real = real[(real["split"] == "train") & ~real["code"].isin(set(pool["code"]))]
+    real = real.reset_index(drop=True)
+    x = features(real["code"].tolist(), learner.config.features, real["language"].tolist())
+    log.info("route-screen: %d extra humans of %d projects", len(real), real["project"].nunique())
+    return real, x.tocsr()
+
+
+def cached_fold(learner: Any, pool: pd.DataFrame, fold: str, cfg: ProtocolConfig, cache: Path,
+                extra: tuple[pd.DataFrame, Any] | None) -> FoldLogits:  # fmt: skip
+    """`fold_logits`, kept in CACHE/FOLD-KEY.pkl (KEY: a hash of the pool, the members and the
+    extra humans)."""
+    key = hashlib.blake2b(digest_size=8)
+    for part in (pool["code"], pool["split"], pool["label"].astype(str)):
+        key.update("\x00".join(part).encode("utf-8", "surrogatepass"))
+    key.update(json.dumps([MEMBERS, extra is not None and len(extra[0])]).encode())
+    path = cache / f"{fold}-{key.hexdigest()}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    t0 = time.perf_counter()
+    got = fold_logits(learner, *fold_frames(pool, fold, cfg), extra)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(got))
+    log.info("route-screen: fold %s fitted in %.0f s", fold, time.perf_counter() - t0)
+    return got
+
+
+def main(argv: list[str] | None = None) -> int:
+    from codeorigin_train.analysis.protocol import learner_for
+    from codeorigin_train.data.inputs import read_parquet
+
+    parser = argparse.ArgumentParser(prog="codeorigin-train route-screen",
+                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser.add_argument("--pool", type=Path, required=True, help="the protocol's pool")
+    parser.add_argument("--work", type=Path, required=True,
+                        help="the protocol's work folder (agentic-fragments.parquet, the feature "
+                        "cache; the logits go to WORK/route-screen)")  # fmt: skip
+    parser.add_argument("--context", type=Path, default=None,
+                        help="the context functions, as the protocol was given them (they are "
+                        "featurised with the pool: the same feature cache)")  # fmt: skip
+    parser.add_argument("--folds", nargs="+", default=[*AGENTS, "main"],
+                        choices=[*AGENTS, "main"])  # fmt: skip
+    parser.add_argument(
+        "--bound",
+        type=float,
+        default=0.0025,
+        help="the route's false-positive bound on the project humans (95%%)",
+    )
+    parser.add_argument("--extra-humans", action="store_true",
+                        help="also bound the route on the real-project Python functions of "
+                        "training projects the pool leaves out")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    pool = read_parquet(args.pool, "--pool")
+    context = None
+    if args.context is not None:
+        context = read_parquet(args.context, "--context")
+        context = context[~context["code"].isin(set(pool["code"]))].assign(judged=True)
+    learner = learner_for("stacked-dr", pool, args.work, context)
+    extra = extra_humans(args.work, pool, learner) if args.extra_humans else None
+    out = {}
+    for fold in args.folds:
+        f = cached_fold(learner, pool, fold, ProtocolConfig(), args.work / "route-screen", extra)
+        out[fold if fold == "main" else f"loao {fold}"] = {"gate": f.gate, **screen(f, args.bound)}
+    text = json.dumps(out, indent=1)
+    if args.out is not None:
+        args.out.write_text(text + "\n")
+    print(table(out))
+    return 0
+
+
+def table(out: dict[str, Any]) -> str:
+    """The figures as a text table: a line per fold and variant."""
+    lines = []
+    for fold, variants in out.items():
+        for name, v in variants.items():
+            if name == "gate":
+                continue
+            real = v.get("real_project_humans")
+            lines.append(
+                f"{fold:13s} {name:75s} agents {v['agents'][0]:3d}/{v['agents'][1]:<3d} "
+                f"humans {v['agents_repositories_humans'][0]}/"
+                f"{v['agents_repositories_humans'][1]}"
+                + (f" real-project {real[0]}/{real[1]}" if real else "")
+                + f" auroc {v['auroc'] or float('nan'):.3f} threshold {v['threshold']:.3f}"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    from codeorigin_train.data.inputs import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.route_screen", main))
