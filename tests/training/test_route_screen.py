@@ -112,3 +112,27 @@ def test_the_command_writes_every_variant_and_reuses_its_fits(
     assert main(argv) == 0  # the second run reads the fits it kept
     assert [p.stat().st_mtime_ns for p in cached] == stamps
     assert json.loads((tmp_path / "out.json").read_text()) == out
+
+
+def test_a_fold_without_its_agent_or_without_a_route_says_so(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    import pytest
+
+    from codeorigin_train.analysis.route_screen import FoldLogits, main, screen, table
+
+    pool = _pool()
+    pool = pool[pool["agent"] != "devin"]
+    pool.to_parquet(tmp_path / "pool.parquet")
+    with pytest.raises(SystemExit, match="no function of devin"):
+        main(
+            ["--pool", str(tmp_path / "pool.parquet"), "--work", str(tmp_path), "--folds", "devin"]
+        )
+    humans = pool[pool["label"] == 0].head(20)
+    zeros = np.zeros(len(humans))
+    only_humans = FoldLogits(
+        humans, humans, {"linear": zeros}, {"linear": zeros}, zeros, zeros, -1.0
+    )
+    got = screen(only_humans, 0.05)
+    assert got == {"no route": "the project calibration rows hold one label"}
+    assert "no route" in table({"main": got})

@@ -222,8 +222,12 @@ def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bo
 
 
 def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
-    """Every variant (`SETS`, both kinds of stacker rows, without and with the extra humans)."""
-    out = {}
+    """Every variant (`SETS`, both kinds of stacker rows, without and with the extra humans);
+    none where the project calibration rows hold one label (as the learner: no route)."""
+    project = f.z_cal >= f.gate
+    if np.unique(f.cal["label"].to_numpy()[project]).size < 2:
+        return {"no route": "the project calibration rows hold one label"}
+    out: dict[str, Any] = {}
     for name, members in SETS.items():
         for python_rows in (False, True):
             for extra in (False, True) if f.extra_logits is not None else (False,):
@@ -300,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.context is not None:
         context = read_parquet(args.context, "--context")
         context = context[~context["code"].isin(set(pool["code"]))].assign(judged=True)
+    for fold in args.folds:
+        if fold != "main" and not (pool["agent"] == fold).any():
+            raise SystemExit(f"--folds {fold}: the pool holds no function of {fold}")
     learner = learner_for("stacked-dr", pool, args.work, context)
     extra = extra_humans(args.work, pool, learner) if args.extra_humans else None
     out = {}
@@ -319,6 +326,9 @@ def table(out: dict[str, Any]) -> str:
     for fold, variants in out.items():
         for name, v in variants.items():
             if name == "gate":
+                continue
+            if name == "no route":
+                lines.append(f"{fold:13s} no route: {v}")
                 continue
             real = v.get("real_project_humans")
             lines.append(
