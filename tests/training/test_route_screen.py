@@ -64,6 +64,7 @@ def test_the_shipped_variant_is_the_route_stacked_dr_builds(
     assert np.array_equal(f.z_test >= f.gate, side["gate"].to_numpy())
     assert np.allclose(p, side["p_p"].to_numpy(), atol=1e-9)
     assert got["agents"][1] > 0 and got["agents_repositories_humans"][1] > 0
+    assert 0 <= got["agents_above_every_human"] <= got["agents"][1]
     assert set(got["weights"]) == {"linear", "agentic"}
 
 

@@ -215,6 +215,13 @@ def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bo
         "agents_repositories_humans": [int((hit & (label == 0) & (source == "aidev")).sum()),
                                        int((sel & (label == 0) & (source == "aidev")).sum())],
     }  # fmt: skip
+    # How far ranking alone would go: the agents' functions above every held-out human of their
+    # repositories, whatever the threshold.
+    people = p_test[sel & (label == 0) & (source == "aidev")]
+    top = people.max() if people.size else np.inf
+    out["agents_above_every_human"] = int(
+        (sel & (label == 1) & (source == "aidev") & (p_test > top)).sum()
+    )
     if (source == "realcode").any():
         real = (test["language"] == ROUTE_LANGUAGE).to_numpy() & (source == "realcode")
         out["real_project_humans"] = [int((hit & real).sum()), int(real.sum())]
@@ -337,6 +344,7 @@ def table(out: dict[str, Any]) -> str:
                 f"{v['agents_repositories_humans'][1]}"
                 + (f" real-project {real[0]}/{real[1]}" if real else "")
                 + f" auroc {v['auroc'] or float('nan'):.3f} threshold {v['threshold']:.3f}"
+                + f" above every human {v['agents_above_every_human']}"
             )
     return "\n".join(lines)
 
