@@ -131,26 +131,24 @@ def fold_logits(learner: Any, train: pd.DataFrame, val: pd.DataFrame, test: pd.D
         assert cal is None or rows.index.equals(cal.index)  # the same folds, the same rows
         cal, cal_logits[name], test_logits[name] = rows, logits, member(test)
     assert cal is not None
-    domain = learner._domain(train)
-    z_cal = domain(cal)
-    out = FoldLogits(
-        cal, test, cal_logits, test_logits, z_cal, domain(test), gate_logit(cal, z_cal)
-    )
+    domain = domain_model(learner, train)
+    z_cal, z_test = (domain.decision_function(learner._x(f)) for f in (cal, test))
+    out = FoldLogits(cal, test, cal_logits, test_logits, z_cal, z_test, gate_logit(cal, z_cal))
     if extra is not None:
         out.extra_logits = extra_logits(learner, train, *extra)
-        out.z_extra = domain_logits_of(learner, train, extra[1])
+        out.z_extra = domain.decision_function(extra[1])
     return out
 
 
-def domain_logits_of(learner: Any, train: pd.DataFrame, x: Any) -> np.ndarray:
-    """The fold's domain logits of a feature matrix (the domain model as `_domain` fits it)."""
+def domain_model(learner: Any, train: pd.DataFrame) -> Any:
+    """The fold's domain model, as the learner's `_domain` fits it: repository against contest
+    code, on the fold's human training rows."""
     from codeorigin_train.export.route import DOMAIN_C
     from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
 
     humans = train[train["label"] == 0]
     kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
-    model = fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
-    return np.asarray(model.decision_function(x), dtype=np.float64)
+    return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
 
 
 def extra_logits(learner: Any, train: pd.DataFrame, extra: pd.DataFrame, x: Any,
