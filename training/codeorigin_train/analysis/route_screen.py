@@ -272,7 +272,9 @@ def cached_fold(learner: Any, pool: pd.DataFrame, fold: str, cfg: ProtocolConfig
     t0 = time.perf_counter()
     got = fold_logits(learner, *fold_frames(pool, fold, cfg), extra)
     cache.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(got))
+    partial = path.with_suffix(".part")  # a run stopped while writing leaves no broken fit
+    partial.write_bytes(pickle.dumps(got))
+    partial.replace(path)
     log.info("route-screen: fold %s fitted in %.0f s", fold, time.perf_counter() - t0)
     return got
 
