@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,20 +50,25 @@ log = logging.getLogger(__name__)
 GATE = 0.5
 
 
+def domain_model(learner: StackedLearner, train: pd.DataFrame) -> Any:
+    """The domain member on the fold's human training rows, over the learner's features
+    (`export.route.fit_domain`'s recipe): repository code against contest and exercise code."""
+    from codeorigin_train.export.route import DOMAIN_C
+
+    humans = train[train["label"] == 0]
+    kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
+    log.info("domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum())
+    return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
+
+
 class DomainGatedLearner(StackedLearner):
     """`StackedLearner` with the fragments and the unseen-source floor (`stacked-uf`), its
     stacker and thresholds split by the domain member's gate (module docstring)."""
 
     def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member on the fold's human training rows (`export.route.fit_domain`'s
-        recipe): its logit of each row of a frame (a fit's own, so an earlier fold's model keeps
-        its gate)."""
-        from codeorigin_train.export.route import DOMAIN_C
-
-        humans = train[train["label"] == 0]
-        kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
-        model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
-        log.info("domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum())
+        """The domain member's logit of each row of a frame (a fit's own, so an earlier fold's
+        model keeps its gate)."""
+        model = domain_model(self, train)
         return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
 
     def _fit_domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:

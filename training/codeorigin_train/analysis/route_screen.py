@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis.common import auroc
-from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, training_rows
+from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, loao_rows, training_rows
 from codeorigin_train.fit.crossfit import calibration_rows
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
 from codeorigin_train.variants.linear import LinearConfig, fit_matrix
@@ -92,10 +92,8 @@ def fold_frames(pool: pd.DataFrame, fold: str, cfg: ProtocolConfig) -> tuple[pd.
     if fold == "main":
         train, val = training_rows(pool, cfg)
         return train, val, pool[(pool["split"] == "test") & pool["judged"]]
-    repos = set(pool.loc[pool["agent"] == fold, "repo"])
-    held = pool["repo"].isin(repos)
-    train, val = training_rows(pool[~held & (pool["agent"] != fold)], cfg)
-    return train, val, pool[held & pool["judged"] & pool["agent"].isin([fold, "human"])]
+    rows, test = loao_rows(pool, fold)
+    return (*training_rows(rows, cfg), test)
 
 
 def member_rows(learner: Any, name: str, train: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +116,7 @@ def fit_member(learner: Any, name: str, train: pd.DataFrame) -> Any:
 def fold_logits(learner: Any, train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
                 extra: tuple[pd.DataFrame, Any] | None) -> FoldLogits:  # fmt: skip
     """The fold's `FoldLogits` (`extra`: the extra humans and their feature matrix)."""
+    from codeorigin_train.analysis.domain_learner import domain_model
     from codeorigin_train.export.route import gate_logit
 
     cal, cal_logits, test_logits = None, {}, {}
@@ -138,17 +137,6 @@ def fold_logits(learner: Any, train: pd.DataFrame, val: pd.DataFrame, test: pd.D
         out.extra_logits = extra_logits(learner, train, *extra)
         out.z_extra = domain.decision_function(extra[1])
     return out
-
-
-def domain_model(learner: Any, train: pd.DataFrame) -> Any:
-    """The fold's domain model, as the learner's `_domain` fits it: repository against contest
-    code, on the fold's human training rows."""
-    from codeorigin_train.export.route import DOMAIN_C
-    from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES
-
-    humans = train[train["label"] == 0]
-    kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
-    return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
 
 
 def extra_logits(learner: Any, train: pd.DataFrame, extra: pd.DataFrame, x: Any,

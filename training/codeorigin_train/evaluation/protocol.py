@@ -213,6 +213,14 @@ def context_rates(
 # ------------------------------------------------------------------------------------ the parts
 
 
+def loao_rows(pool: pd.DataFrame, agent: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the rows a leave-one-agent-out fold may train on, the rows it judges): `agent`'s
+    repositories held out whole, its code out of training."""
+    held = pool["repo"].isin(set(pool.loc[pool["agent"] == agent, "repo"]))
+    return (pool[~held & (pool["agent"] != agent)],
+            pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])])  # fmt: skip
+
+
 def loao(
     pool: pd.DataFrame,
     learner: Learner,
@@ -227,9 +235,8 @@ def loao(
         repos = set(pool.loc[pool["agent"] == agent, "repo"])
         if not repos:
             continue
-        held = pool["repo"].isin(repos)
-        fitted = _fit(learner, pool[~held & (pool["agent"] != agent)], cfg)
-        test = pool[held & pool["judged"] & pool["agent"].isin([agent, "human"])]
+        rows, test = loao_rows(pool, agent)
+        fitted = _fit(learner, rows, cfg)
         scored = keep(sink, judge(fitted, test), "loao", agent)
         out[agent] = {**scored_rates(scored), "repos": len(repos),
                       "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique()),
