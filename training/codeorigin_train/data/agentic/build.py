@@ -7,8 +7,11 @@ Agent rows are the functions of the agents' pull requests of which at least `--m
 the lines were added by the pull request, and not moved there (`functions.moved_share`: half or
 more of their long lines removed by the same pull request; `--keep-moved` keeps them, as the
 corpus was built before 2026-11-26); human rows are every function of the dated snapshots and
-the functions the dated human commits added under the same rule. Rows have the dataset's columns
-(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their provenance.
+the functions the dated human commits added under the same rule. Neither side holds generated
+code, which the server never scores (`core.generated`: protocol buffer output, "Code generated
+... DO NOT EDIT" headers; `--keep-generated` keeps it, as in the shipped model's corpus). Rows
+have the dataset's columns (`source` "aidev", `generator` the agent or "human", `group` the
+repository) plus their provenance.
 Duplicates (the same function in two pull requests, or in an agent's and a human's code) are
 removed as the dataset builder removes them, and the split is drawn per repository (60/20/20, the
 real-project split), so a repository never crosses splits.
@@ -50,10 +53,15 @@ PROVENANCE = [
 
 
 def _rows_of_change(
-    change: Change, min_added: float, per_change: int, counts: Counts, keep_moved: bool
+    change: Change,
+    min_added: float,
+    per_change: int,
+    counts: Counts,
+    keep_moved: bool,
+    keep_generated: bool,
 ) -> list[dict]:
     rows = []
-    for fn in change_functions(change, min_added, counts, keep_moved):
+    for fn in change_functions(change, min_added, counts, keep_moved, keep_generated):
         rows.append(_row(fn, change.repo, change.agent, change.kind, change.ident, change.date))
     if per_change and len(rows) > per_change:
         counts.spans["over-change-cap"] += len(rows) - per_change
@@ -93,14 +101,16 @@ def corpus_rows(
     per_change: int = 0,
     seed: int = 0,
     keep_moved: bool = False,
+    keep_generated: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The corpus' rows (deduplicated, split by repository) and what was kept and dropped."""
     counts = {"pr": Counts(), "commit": Counts(), "snapshot": Counts()}
     rows: list[dict] = []
     for change in changes:
-        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind], keep_moved))
+        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind],
+                                    keep_moved, keep_generated))  # fmt: skip
     for snap in snapshots:
-        for fn in snapshot_functions(snap, counts["snapshot"]):
+        for fn in snapshot_functions(snap, counts["snapshot"], keep_generated):
             rows.append(_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date))
     df = pd.DataFrame(rows)
     n_read = len(df)
@@ -119,6 +129,7 @@ def corpus_rows(
         "tests": tests,
         "per_change": per_change,
         "keep_moved": keep_moved,
+        "keep_generated": keep_generated,
         "rows_read": n_read,
         "dedup": dedup_record,
         "extraction": {k: v.as_dict() for k, v in counts.items()},
@@ -189,6 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-moved", action="store_true",
                    help="keep the functions a change moved (half or more of their long lines "
                    "removed by the same change), as the corpus was built before 2026-11-26")
+    p.add_argument("--keep-generated", action="store_true",
+                   help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
+                   "EDIT' headers: what the server never scores), as in the shipped model's corpus")
     p.add_argument("--seed", type=int, default=0)
     return p  # fmt: skip
 
@@ -209,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     df, record = corpus_rows(
         changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
         per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,
+        keep_generated=args.keep_generated,
     )  # fmt: skip
     record["seconds"] = round(time.perf_counter() - start, 1)
     record["summary"] = summary(df)

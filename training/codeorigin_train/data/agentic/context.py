@@ -14,7 +14,9 @@ A context row is a judged function span (the server's span finder and too-short 
 with **no** line added by its pull request, and of whose lines (stripped, 12 characters or more)
 at most a fifth were added by any stored agent pull request of the repository: an earlier pull
 request of the same agent may have written it (shared idioms such as `if err != nil {` are why
-a few are allowed). The same function in several post-images is one row.
+a few are allowed). The same function in several post-images is one row. Generated code (what the
+server never scores, `core.generated`) is left out (`--keep-generated`: kept, as in the shipped
+model's figures).
 
 Their labels are not verified: contemporary code can have been written with an assistant (Copilot's
 completions, chat answers, agents not in AIDev), more so in repositories created in 2023-2025
@@ -97,7 +99,7 @@ def agent_lines(patches: list[tuple[Change, dict[str, set[int]]]]) -> dict[str, 
 
 
 def context_rows(
-    changes: list[Change], snapshots: list[Snapshot], seed: int = 0
+    changes: list[Change], snapshots: list[Snapshot], seed: int = 0, keep_generated: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """The untouched functions of the agents' post-images, as human rows with their provenance;
     `dated_history` says whether their repository has a dated snapshot (code before 2021)."""
@@ -110,7 +112,8 @@ def context_rows(
     for change, added in patches:
         repo_lines = written.get(change.repo, set())
         for f in change.files:
-            for fn in spans_of(f, added.get(f.path, set()), 0.0, counts):
+            for fn in spans_of(f, added.get(f.path, set()), 0.0, counts,
+                               keep_generated=keep_generated):  # fmt: skip
                 if fn.added > 0:
                     continue
                 if agent_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
@@ -132,6 +135,7 @@ def context_rows(
         df = df.drop_duplicates("code").reset_index(drop=True)
         df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
     record = {
+        "keep_generated": keep_generated,
         "rows_read": n_read,
         "rows": len(df),
         "dropped": dropped,
@@ -147,11 +151,14 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = shared_parser("codeorigin-train agentic-context", __doc__,
-                         "agentic-context.parquet").parse_args(argv)  # fmt: skip
+    p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet")
+    p.add_argument("--keep-generated", action="store_true",
+                   help="keep generated code (what the server never scores), as in the shipped "
+                   "model's figures")
+    args = p.parse_args(argv)
     t0 = time.perf_counter()
     changes, snapshots = read_shared_folder(args.data_root)
-    df, record = context_rows(changes, snapshots, args.seed)
+    df, record = context_rows(changes, snapshots, args.seed, args.keep_generated)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)
     print(json.dumps(record, indent=2))

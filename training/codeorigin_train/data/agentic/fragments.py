@@ -10,7 +10,9 @@ module-level code, test cases) is in no row. A fragment is a run of consecutive 
 change added to one file (`core.diffs`), cut into pieces of at most `--max-lines` lines and kept
 when it has at least `--min-lines` lines and `--min-tokens` whitespace-separated tokens. A long
 line that the same change also removed (`data.agentic.functions.moved_share`'s rule) was moved,
-not written: it ends a run (`--keep-moved`: it does not, as before 2026-11-26). Agents' pull
+not written: it ends a run (`--keep-moved`: it does not, as before 2026-11-26). A file the server
+never scores (`core.generated.file_reason`: protocol buffer output, a "Code generated ... DO NOT
+EDIT" header) gives none (`--keep-generated`: it does, as in the shipped model). Agents' pull
 requests give the LLM fragments; the dated human commits of the same repositories (the same kind
 of text: lines added in a change) the human ones. Snapshots add none: their files were not
 written in a change.
@@ -31,7 +33,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from codeorigin.core import languages
+from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
 from codeorigin_train.data.agentic.build import (
@@ -57,6 +59,7 @@ class FragmentRules:
     max_lines: int = 60
     min_tokens: int = 15
     keep_moved: bool = False  # a moved line (`_moved`) stays in its run
+    keep_generated: bool = False  # a generated file (`core.generated.file_reason`) gives fragments
 
 
 def runs(lines: set[int]) -> list[tuple[int, int]]:
@@ -100,6 +103,8 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
         language = languages.for_file(f.path, text)
         if language is None:
             continue
+        if not rules.keep_generated and generated.file_reason(f.path, text) is not None:
+            continue
         file_lines = text.split("\n")
         written = {n for n in lines or set()
                    if rules.keep_moved or not _moved(file_lines, n, removed)}  # fmt: skip
@@ -140,9 +145,17 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the lines a change moved (also removed by it) in their runs, as "
         "before 2026-11-26",
     )
+    p.add_argument(
+        "--keep-generated",
+        action="store_true",
+        help="keep the lines of generated files (what the server never scores), as in the "
+        "shipped model",
+    )
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens, args.keep_moved)
+    rules = FragmentRules(
+        args.min_lines, args.max_lines, args.min_tokens, args.keep_moved, args.keep_generated
+    )
     changes, _ = read_shared_folder(args.data_root)
     df = fragment_rows(changes, rules, args.seed)
     record = {

@@ -8,7 +8,13 @@ least `min_added` of its lines are lines the patch added (`core.diffs`) and it w
 (`moved_share`: code the same change removed elsewhere, such as a function moved to another file
 or a file renamed in a diff without rename detection, is not code the change's author wrote); a
 snapshot keeps every span. The text is normalised with the server's `normalize`, so it is exactly
-what would be scored.
+what would be scored. Code the runtime never scores is left out the same way (`keep_generated`:
+kept, as in the shipped model's corpus): a file `core.generated.file_reason` calls
+generated or vendored (protocol buffer output such as `*.pb.go`, a "Code generated ... DO NOT
+EDIT" or "This file was auto-generated" header, minified code) and a span `span_reason` calls
+generated (`@Generated`, "DO NOT EDIT" at its head). A code generator is neither a person nor an
+LLM: of the shared folder's files, 79 of the human side (snapshots and commits, most of them Go
+clients and protocol buffers) and 2 of the agents' post-images are such files.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from codeorigin.core import languages
+from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError, FileDiff, added_by_path, parse_diff
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Content, extract_spans, line_starts
@@ -93,13 +99,17 @@ def spans_of(
     min_added: float,
     counts: Counts,
     removed: frozenset[str] = frozenset(),
+    keep_generated: bool = False,
 ) -> Iterator[Function]:
     """The judged function spans of one file; with `added` (the patch's added lines), only those
     of which at least `min_added` of the lines were added and less than `MOVED` moved from the
-    patch's `removed` lines."""
+    patch's `removed` lines. Generated code is left out unless `keep_generated`."""
     text = f.read()
     if text is None:
         counts.skipped["unreadable"] += 1
+        return
+    if not keep_generated and generated.file_reason(f.path, text) is not None:
+        counts.skipped["generated"] += 1
         return
     language = languages.for_file(f.path, text)
     if language is None:
@@ -107,6 +117,7 @@ def spans_of(
         return
     counts.files += 1
     starts = line_starts(text)
+    file_lines = text.split("\n")
     for span in extract_spans(text, language):
         if span.kind == "module":
             continue
@@ -122,6 +133,9 @@ def spans_of(
         if not _RULES.judges(Content(span.statement_lines, span.content_tokens)):
             counts.spans["too-short"] += 1
             continue
+        if not keep_generated and generated.span_reason(file_lines[max(0, first - 2) : first + 2]):
+            counts.spans["generated"] += 1
+            continue
         code = normalize(span.text(text)).text
         if code.count("\n") + 1 > MAX_LINES:
             counts.spans["long"] += 1
@@ -131,11 +145,15 @@ def spans_of(
 
 
 def change_functions(
-    change: Change, min_added: float, counts: Counts, keep_moved: bool = False
+    change: Change,
+    min_added: float,
+    counts: Counts,
+    keep_moved: bool = False,
+    keep_generated: bool = False,
 ) -> Iterator[Function]:
     """The functions a change wrote: spans of its post-images mostly made of added lines that it
     did not move from elsewhere (`keep_moved`: moved ones too, as the corpus was built before
-    2026-11-26)."""
+    2026-11-26), generated code left out unless `keep_generated`."""
     try:
         added, removed = patch_lines(change)
     except DiffError:
@@ -143,10 +161,13 @@ def change_functions(
         return
     for f in change.files:
         yield from spans_of(f, added.get(f.path, set()), min_added, counts,
-                            frozenset() if keep_moved else removed)  # fmt: skip
+                            frozenset() if keep_moved else removed, keep_generated)  # fmt: skip
 
 
-def snapshot_functions(snapshot: Snapshot, counts: Counts) -> Iterator[Function]:
-    """Every judged function span of a snapshot's files."""
+def snapshot_functions(
+    snapshot: Snapshot, counts: Counts, keep_generated: bool = False
+) -> Iterator[Function]:
+    """Every judged function span of a snapshot's files (generated code left out unless
+    `keep_generated`)."""
     for f in snapshot.files:
-        yield from spans_of(f, None, 0.0, counts)
+        yield from spans_of(f, None, 0.0, counts, keep_generated=keep_generated)
