@@ -4,6 +4,7 @@ the runtime, the era control buckets by year, and the card section renders them.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -227,6 +228,37 @@ def test_route_bounds_reads_what_the_route_would_flag_at_each_bound(tmp_path: Pa
     assert "python" not in fit["route at 0.10%"]["thresholds"]  # 2,000 humans cannot bound 0.1%
     with pytest.raises(SystemExit, match=r"no cal-N\.parquet"):
         main(["--side", str(tmp_path / "none")])
+    with pytest.raises(SystemExit, match="--bootstrap -1"):
+        main(["--side", str(tmp_path), "--bootstrap", "-1"])
+
+
+def test_route_bounds_bootstrap_shows_how_much_the_highest_people_weigh(tmp_path: Path) -> None:
+    """`route-bounds --bootstrap N`: one person far above the others sets the route's threshold
+    at 0.25%; the redraws that leave that person out put it at the next highest, where the route
+    flags the agent function at 0.95 and the person at 0.6 as well."""
+    from codeorigin_train.analysis.route_bounds import main, measure
+
+    rng = np.random.default_rng(0)
+    humans = pd.DataFrame({"language": "python", "label": 0, "p": rng.uniform(0, 0.5, 1500),
+                           "source": "realcode"})  # fmt: skip
+    humans.loc[0, "p"] = 0.97
+    humans.to_parquet(tmp_path / "cal-1.parquet")
+    rows = pd.DataFrame({"label": [1, 1, 0], "language": "python", "source": "aidev",
+                         "agent": ["devin", "devin", "human"], "gate": True, "p_c": 0.1,
+                         "t_c": 0.8, "p_p": [0.1, 0.95, 0.6]})  # fmt: skip
+    rows.to_parquet(tmp_path / "rows-1-0.parquet")
+    route = measure(tmp_path, [0.0025], runs=100, seed=1)["loao devin"]["route at 0.25%"]
+    assert 0.97 < route["thresholds"]["python"] < 0.971 and route["frame 0"]["aidev llm"] == [0, 2]
+    spread = route["bootstrap"]
+    assert spread["runs"] == 100 and spread["percentiles"] == [5, 50, 95]
+    low, mid, high = spread["thresholds"]["python"]
+    assert low < 0.5 and mid == high == pytest.approx(route["thresholds"]["python"], abs=1e-6)
+    assert spread["flagged"]["frame 0: aidev llm"] == [0, 0, 1]
+    assert spread["flagged"]["frame 0: aidev human (python)"] == [0, 0, 1]
+    out = tmp_path / "bounds.json"
+    assert main(["--side", str(tmp_path), "--bounds", "0.0025", "--bootstrap", "100",
+                 "--seed", "1", "--out", str(out)]) == 0  # fmt: skip
+    assert json.loads(out.read_text())["loao devin"]["route at 0.25%"]["bootstrap"] == spread
 
 
 def _fragments(pool: pd.DataFrame) -> pd.DataFrame:
