@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeorigin import __version__, cli_diff, cli_ray, outputs
+from codeorigin import __version__, cli_diff, cli_project, cli_ray, outputs
 from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, positive_int
 
@@ -131,15 +131,18 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="DIR", type=Path, default=None,
                         help="model folder (default: the shipped model)")  # fmt: skip
     parser.add_argument("--threads", metavar="N", type=positive_int, help="onnxruntime threads")
-    parser.add_argument("--max-file-bytes", metavar="N", type=positive_int, default=1_000_000,
+    parser.add_argument("--max-file-bytes", metavar="N", type=positive_int, default=None,
                         help="read no file larger than N bytes (default 1,000,000)")  # fmt: skip
-    parser.add_argument("--min-lines", metavar="N", type=positive_int, default=Options.min_lines,
-                        help="fewer statement lines in the body: too short to judge")  # fmt: skip
-    parser.add_argument("--min-tokens", metavar="N", type=positive_int, default=Options.min_tokens,
-                        help="fewer identifier/literal tokens in the body: too short")  # fmt: skip
+    parser.add_argument("--min-lines", metavar="N", type=positive_int, default=None,
+                        help="fewer statement lines in the body: too short to judge (default "
+                        f"{Options.min_lines})")  # fmt: skip
+    parser.add_argument("--min-tokens", metavar="N", type=positive_int, default=None,
+                        help="fewer identifier/literal tokens in the body: too short (default "
+                        f"{Options.min_tokens})")  # fmt: skip
     parser.add_argument(
         "--include-generated",
         action="store_true",
+        default=None,
         help="score generated files and vendored folders too",
     )
     parser.add_argument(
@@ -149,6 +152,7 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="parse files with this extension as LANG (e.g. .h=cpp); repeatable",
     )
+    cli_project.add_arguments(parser, exclude=parser.prog.endswith(" scan"))
 
 
 def _default_threads() -> int:
@@ -237,6 +241,8 @@ def run_scan(args: argparse.Namespace) -> int:
     if unwritable is not None:
         print(f"codeorigin scan: {unwritable}", file=sys.stderr)
         return 2
+    if not cli_project.apply(args, args.paths, "scan"):
+        return 2
     mapping = _mapping(args, "scan")
     if mapping is None:
         return 2
@@ -263,6 +269,7 @@ def run_scan(args: argparse.Namespace) -> int:
         engine=_options(args),
         max_file_bytes=args.max_file_bytes,
         mapping=mapping,
+        exclude=args.exclusions,
         baseline=known,
         explain=attributor is not None,
         explain_top=None if args.explain else EXPLAINED,  # markdown shows a few: only those
@@ -345,13 +352,15 @@ def run_explain(args: argparse.Namespace) -> int:
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.manifest import ModelError
 
-    mapping = _mapping(args, "explain")
-    if mapping is None:
-        return 2
     try:
         path, line, name = _parse_target(args.target)
     except ValueError as exc:
         print(f"codeorigin explain: {exc}", file=sys.stderr)
+        return 2
+    if not cli_project.apply(args, [path], "explain"):
+        return 2
+    mapping = _mapping(args, "explain")
+    if mapping is None:
         return 2
     try:
         text = read_text(path, max_bytes=args.max_file_bytes)

@@ -3,7 +3,7 @@
 Walks files and folders, skipping version-control folders, virtual environments, dependency folders,
 binary files and what `.gitignore` files exclude; reads text as UTF-8 (with a clear error otherwise).
 Vendored folders and generated files (`core.generated`) are yielded as skipped, with the reason, unless
-the caller includes generated code; a path that does not exist is yielded with that error, so a scan
+the caller includes generated code, and so are what the project's settings file excludes; a path that does not exist is yielded with that error, so a scan
 reports it and goes on.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 import pathspec
 
 from codeorigin.core import generated, languages
+from codeorigin.project import Exclusions
 from codeorigin.report import MISSING
 
 SKIP_DIRS = {
@@ -194,6 +195,7 @@ def walk(
     explicit_all: bool = True,
     mapping: dict[str, str] | None = None,
     include_generated: bool = False,
+    exclude: Exclusions | None = None,
 ) -> Iterator[Candidate]:
     """Files to scan under `paths`, in a stable order.
 
@@ -202,7 +204,9 @@ def walk(
     no rule skips them. Unless `include_generated`, a vendored folder is yielded once, skipped, and
     a file whose path says it is generated is yielded skipped (its content is judged later). A
     path that does not exist, or a folder named in `paths` that cannot be listed, is yielded with
-    `missing` set; a folder inside that cannot be listed is yielded skipped, with the reason.
+    `missing` set; a folder inside that cannot be listed is yielded skipped, with the reason. A
+    file or folder found in a folder that `exclude` matches (the project's settings file,
+    `--exclude`) is yielded skipped, with the pattern, and a folder is not entered.
     """
     for root in paths:
         if not root.exists() and not root.is_symlink():
@@ -240,6 +244,10 @@ def walk(
                     continue
                 if sub.is_symlink() or ignored(sub, True):
                     continue
+                why = exclude.reason(sub, True) if exclude else None
+                if why is not None:
+                    yield Candidate(sub, str(sub), None, why)
+                    continue
                 if not include_generated and generated.vendored_dir(name):
                     yield Candidate(sub, str(sub), None, f"vendored ({name}/), not scored")
                     continue
@@ -250,7 +258,9 @@ def walk(
                 lang = _language(p, mapping)
                 if lang is None or ignored(p, False) or p.is_symlink():
                     continue
-                why = None if include_generated else generated.path_reason(name)
+                why = exclude.reason(p) if exclude else None
+                if why is None and not include_generated:
+                    why = generated.path_reason(name)
                 yield Candidate(p, str(p), lang, why, root=root)
         yield from _unreadable(unreadable, root)
 

@@ -24,6 +24,7 @@ from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
 from codeorigin.engine import Engine, Options, SpanResult, module_lines
 from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read_text, walk
+from codeorigin.project import Exclusions
 from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class ScanOptions:
     engine: Options = field(default_factory=Options)
     max_file_bytes: int = 1_000_000
     mapping: dict[str, str] = field(default_factory=dict)  # extension -> language id
+    # What the project's settings file and `--exclude` leave out of folders and changes.
+    exclude: Exclusions = field(default_factory=Exclusions)
     baseline: Baseline | None = None
     explain: bool = False
     # With `explain`: explain only the N most probable flagged spans, once the scan is done (the
@@ -126,9 +129,13 @@ def candidates(
     out: list[Candidate] = []
     seen: set[Path] = set()  # a file reached twice (`scan . ./a.py`) is scanned once
     for root in paths:
-        label = (labels or {}).get(root)
+        label = (labels or {}).get(root)  # a repository of `--repos`: --exclude from its top
+        exclude = options.exclude.rebased(root) if label is not None else options.exclude
         for cand in walk(
-            [root], mapping=options.mapping, include_generated=options.engine.include_generated
+            [root],
+            mapping=options.mapping,
+            include_generated=options.engine.include_generated,
+            exclude=exclude,
         ):
             if not cand.missing:
                 where = _resolved(cand.path)
@@ -161,6 +168,9 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
         return out
     for path in sorted(options.changed):
         if roots and not any(path == r or r in path.parents for r in roots):
+            continue
+        if (why := options.exclude.reason(path)) is not None:  # listed, with why
+            out.append(Candidate(path, display_path(path), languages.from_path(path), why))
             continue
         for cand in walk(
             [Path(display_path(path))],

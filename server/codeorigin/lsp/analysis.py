@@ -17,7 +17,10 @@ scores only the rest), and lets a hover or a command of another document run at 
 Before scoring, a document a generator wrote (`core.generated`: a `Code generated … DO NOT EDIT`
 header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
 a log line; so are functions marked as generated inside a document. `codeorigin.includeGenerated`
-scores both, as `codeorigin scan --include-generated` does. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
+scores both, as `codeorigin scan --include-generated` does. A file that the `exclude` patterns of
+its project's settings file match (`codeorigin.project`: `.codeorigin.toml`, `[tool.codeorigin]`)
+is skipped too, as `scan` leaves it out of a folder, with a log line and no message; a settings
+file that cannot be read is said once, and excludes nothing until it is fixed. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
 maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
 remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
 `codeorigin: ignore` comment suppresses. With `codeorigin.scope: changed`, only the spans whose
@@ -41,7 +44,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin import gitio, prior
+from codeorigin import gitio, prior, project
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.verdicts import percent
 from codeorigin.engine import Engine, SpanResult, module_lines
@@ -77,7 +80,7 @@ class Analysis:
     settings: Settings
     results: tuple[SpanResult, ...] = ()
     engine: Engine | None = None
-    # "disabled", "language", "binary", "too-large", "generated", "model", "error"
+    # "disabled", "language", "excluded", "binary", "too-large", "generated", "model", "error"
     skipped: str | None = None
     reason: str | None = None  # why it is not scored, when `skipped`: "it has 2,000,000 bytes, ..."
     known: frozenset[tuple[str, str]] = frozenset()  # (span name, text hash) in the baseline
@@ -167,6 +170,7 @@ class Analyzer:
         self._ids = itertools.count(1)
         self._told: set[tuple[str, str]] = set()  # (uri, why it is not scored), said once
         self._told_languages: set[str] = set()  # language ids codeorigin does not read, said once
+        self._projects = project.Cache()  # the projects' settings files, read again when changed
 
     # Events ---------------------------------------------------------------------------------
 
@@ -315,6 +319,20 @@ class Analyzer:
             skipped=skipped,
         )
 
+    def _excluded(self, uri: str, path: Path) -> str | None:
+        """Why the project's settings file excludes the file `path`, or None; a settings file
+        that cannot be used is said once (and its exclusions wait until it is fixed)."""
+        settings = self._projects.for_path(path)
+        if isinstance(settings, project.ProjectError):
+            self._ls.notify_user(f"codeorigin: {settings}; until it is fixed, its exclude patterns "
+                                 "leave nothing out", types.MessageType.Warning, once=True)  # fmt: skip
+            return None
+        rule = settings.exclusion if settings is not None else None
+        why = rule.reason(path) if rule is not None else None
+        if why is not None:
+            log.info("not scoring %s: %s", uri, why)
+        return why
+
     def _tell_once(self, uri: str, name: str, why: str, detail: str) -> None:
         """Say once per document and reason why it is not scored (not at every edit)."""
         if (uri, why) not in self._told:
@@ -341,6 +359,9 @@ class Analyzer:
         if not settings.covers(given if languages.canonical(given) == language else language):
             why = f"its language ({language}) is not in codeorigin.languages"
             return replace(base, skipped="language", reason=why)
+        excluded = self._excluded(uri, Path(path)) if path is not None else None
+        if excluded is not None:  # logged, no message: the project chose to leave it out
+            return replace(base, skipped="excluded", reason=excluded)
         where = in_repository(Path(path)) if path is not None else None  # its project's folders
         reason = None if settings.include_generated else generated.file_reason(where, base.text)
         name = text_doc.filename or uri
@@ -353,12 +374,9 @@ class Analyzer:
             why = "it holds NUL bytes, so it is binary data, not code"
             self._tell_once(uri, name, "binary", why)
             return replace(base, skipped="binary", reason=why)
-        size = len(base.text.encode("utf-8", "surrogatepass"))
-        if size > settings.max_file_bytes:
-            why = (
-                f"it has {size:,} bytes, more than codeorigin.maxFileBytes "
-                f"({settings.max_file_bytes:,})"
-            )
+        limit = settings.max_file_bytes
+        if (size := len(base.text.encode("utf-8", "surrogatepass"))) > limit:
+            why = f"it has {size:,} bytes, more than codeorigin.maxFileBytes ({limit:,})"
             self._tell_once(uri, name, "too-large", why)
             return replace(base, skipped="too-large", reason=why)
         folder = ls.settings.folder_path(uri)

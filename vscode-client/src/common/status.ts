@@ -67,11 +67,12 @@ export interface DocumentScoring {
   excludedLanguage?: string;
   /** Why the model does not judge the document's language (`document.not_judged`). */
   notJudged?: string;
-  /** Why the server scores nothing of the document: generated, binary, too large. */
+  /** Why the server scores nothing of the document: excluded, generated, binary, too large. */
   notScored?: string;
 }
 
 const SKIPPED: Record<string, string> = {
+  excluded: "the project's settings file (.codeorigin.toml, [tool.codeorigin]) excludes it",
   generated: 'it is generated or vendored code (codeorigin.includeGenerated scores it)',
   binary: 'it holds NUL bytes, so it is binary data, not code',
   'too-large': 'it is larger than codeorigin.maxFileBytes',

@@ -125,6 +125,9 @@ describe('server status', () => {
     const document = { language: 'go', skipped: null, reason: null, not_judged: 'the model does not judge go' };
     assert.deepEqual(scoringFromStatus({ ...status, document }), { notJudged: 'the model does not judge go' });
     assert.deepEqual(scoringFromStatus({ ...status, document: { ...document, not_judged: null } }), {});
+    const excluded = { language: 'python', skipped: 'excluded', reason: 'excluded by .codeorigin.toml: fixtures/', not_judged: null };
+    assert.equal(scoringFromStatus({ ...status, document: excluded }).notScored, 'excluded by .codeorigin.toml: fixtures/');
+    assert.match(scoringFromStatus({ ...status, document: { ...excluded, reason: null } }).notScored ?? '', /settings file/);
     const generated = { language: null, skipped: 'generated', reason: 'a DO NOT EDIT header', not_judged: null };
     assert.match(scoringFromStatus({ ...status, document: generated }).notScored ?? '', /generated.*DO NOT EDIT header/);
     assert.match(scoringFromStatus({ document: { skipped: 'too-large' } }).notScored ?? '', /maxFileBytes/);

@@ -196,7 +196,7 @@ async def _selection(
         return None
     # Not a document too large (a selection within the limit is scored) nor one the model failed
     # on (said below, with the model's error).
-    if analysis.skipped in ("disabled", "language", "generated", "binary"):
+    if analysis.skipped in ("disabled", "language", "excluded", "generated", "binary"):
         _say_not_scored(ls, analysis)
         return None
     return selected, language
@@ -318,8 +318,8 @@ async def _document_status(
 ) -> dict[str, Any] | None:
     """Why the open document `uri` has the verdicts it has (None when it is not open): the
     language it is scored as, why it is not scored at all (`skipped`: "disabled", "language",
-    "generated", "binary", "too-large", "model", "error"; `reason` for some) and why the model
-    does not judge its language (`not_judged`), so a client can tell "nothing flagged" from
+    "excluded", "generated", "binary", "too-large", "model", "error"; `reason` for some) and why
+    the model does not judge its language (`not_judged`), so a client can tell "nothing flagged" from
     "nothing judged"."""
     analysis = await ls.analyzer.current(uri)
     if analysis is None:

@@ -1,0 +1,92 @@
+"""The command-line side of a project's settings file (`codeorigin.project`): `--config FILE`,
+`--no-config` and `scan --exclude PATTERN`, and filling the options the command line left unset
+from the file, then from the defaults. The command line wins over the file, key by key; an
+`--extension` over the file's `extensions` for the same extension; `--exclude` adds to the file's
+`exclude`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from codeorigin import project
+
+#: What each judging option is when neither the command line nor the settings file sets it.
+DEFAULTS = {"max_file_bytes": 1_000_000, "include_generated": False}
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, exclude: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--config", metavar="FILE", type=Path, default=None,
+                       help="read the settings of FILE (a .codeorigin.toml, or a pyproject.toml's "
+                       "[tool.codeorigin]) instead of the file found from the scanned folder "
+                       "upward")  # fmt: skip
+    group.add_argument("--no-config", action="store_true",
+                       help="read no settings file (.codeorigin.toml, pyproject.toml)")  # fmt: skip
+    if exclude:
+        parser.add_argument("--exclude", metavar="PATTERN", action="append", default=[],
+                            help="leave out the files and folders this .gitignore-style pattern "
+                            "matches, relative to the current folder (a file named as PATH is "
+                            "scanned all the same); repeatable, adds to the settings file's "
+                            "exclude")  # fmt: skip
+
+
+def _start(paths: list[Path]) -> Path:
+    """Where the settings file is searched from: the folder the PATHs have in common (pytest's
+    rule), else the current folder."""
+    here = [os.path.abspath(p) for p in paths if p.exists()]
+    if not here:
+        return Path.cwd()
+    common = Path(os.path.commonpath(here))
+    return common if common.is_dir() else common.parent
+
+
+def settings(
+    args: argparse.Namespace, paths: list[Path], command: str
+) -> project.ProjectSettings | None:
+    """The settings file's settings (empty with `--no-config` or without one), or None, said on
+    standard error, when the file cannot be used."""
+    if args.no_config:
+        return project.ProjectSettings()
+    try:
+        if args.config is not None:
+            if not args.config.is_file():
+                raise project.ProjectError(f"--config: no such file: {args.config}")
+            return project.load(args.config)
+        found = project.find(_start(paths))
+        return project.load(found) if found is not None else project.ProjectSettings()
+    except project.ProjectError as exc:
+        print(
+            f"codeorigin {command}: {exc}; fix it, or read no settings file with --no-config",
+            file=sys.stderr,
+        )
+        return None
+
+
+def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
+    """Fill `args`' unset judging options from the settings file, then from the defaults, and
+    set `args.exclusions` (scan). False, said on standard error, when the file cannot be used."""
+    from codeorigin.engine import Options
+
+    found = settings(args, paths, command)
+    if found is None:
+        return False
+    defaults = {**DEFAULTS, "min_lines": Options.min_lines, "min_tokens": Options.min_tokens}
+    for key in ("threshold", "min_lines", "min_tokens", "include_generated", "max_file_bytes"):
+        if getattr(args, key) is None:
+            value = getattr(found, key)
+            setattr(args, key, value if value is not None else defaults.get(key))
+    given = [f"{ext}={lang}" for ext, lang in found.extensions.items()]
+    args.extension = [*given, *args.extension]  # the command line's last: it wins
+    rules = [] if found.exclusion is None else [found.exclusion]
+    if getattr(args, "exclude", None):
+        try:
+            rules.append(project.Exclusion.of(Path.cwd(), args.exclude, "--exclude"))
+        except Exception as exc:  # pathspec's own error names the pattern
+            print(f"codeorigin {command}: --exclude: {exc}", file=sys.stderr)
+            return False
+    args.exclusions = project.Exclusions(tuple(rules))
+    args.settings_file = found.path
+    return True
