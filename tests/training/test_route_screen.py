@@ -137,3 +137,69 @@ def test_a_fold_without_its_agent_or_without_a_route_says_so(
     got = screen(only_humans, 0.05)
     assert got == {"no route": "the project calibration rows hold one label"}
     assert "no route" in table({"main": got})
+
+
+AGENTLIKE = '''def load_settings(path: str, strict: bool = False) -> dict[str, Any]:
+    """Load the settings file.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The settings.
+    """
+    # Check that the file exists
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Settings file not found: {path}")
+    with open(path) as handle:
+        return json.load(handle)
+'''
+
+TERSE = """def ld(p):
+    f=open(p)
+    s=f.read();f.close()
+    return s
+"""
+
+
+def test_the_style_figures_read_how_a_function_is_written() -> None:
+    from codeorigin_train.analysis.style_figures import NAMES, figures, matrix
+
+    agent, person = (dict(zip(NAMES, figures(code), strict=True)) for code in (AGENTLIKE, TERSE))
+    assert agent["docstring"] == 1 and agent["docstring_sections"] == 1
+    assert agent["return_annotation"] == 1 and agent["annotations"] == 2
+    assert agent["step_comments"] == 1 and agent["comment_capital"] == 1
+    assert agent["raise_f_string"] == 1 and agent["f_strings"] > 0
+    assert person["docstring"] == 0 and person["comment_capital"] == -1
+    assert person["semicolons"] == 1 and person["one_letter"] > agent["one_letter"]
+    assert person["spaced_assignments"] == 0 < agent["spaced_assignments"]
+    assert matrix([AGENTLIKE, TERSE]).shape == (2, len(NAMES))
+    assert matrix([]).shape == (0, len(NAMES))
+
+
+def test_route_screen_style_adds_the_style_member_from_the_kept_fits(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin_train.analysis.route_screen import SETS, STYLE_SETS, main
+
+    pool = _pool()
+    work = tmp_path / "work"
+    _learner(pool, tiny_model_dir, work)  # the fragments file
+    pool.to_parquet(tmp_path / "pool.parquet")
+    argv = ["--pool", str(tmp_path / "pool.parquet"), "--work", str(work), "--folds", "main",
+            "--bound", "0.05", "--out", str(tmp_path / "out.json")]  # fmt: skip
+    assert main(argv) == 0
+    plain = json.loads((tmp_path / "out.json").read_text())["main"]
+    assert main([*argv, "--style"]) == 0
+    styled = json.loads((tmp_path / "out.json").read_text())["main"]
+    assert len(list((work / "route-screen").glob("*.pkl"))) == 1  # the same fits, kept
+    for key, value in plain.items():  # the variants without it are unchanged
+        assert styled[key] == value
+    both = styled.pop("shipped and style both over their thresholds")
+    assert len([k for k in styled if k != "gate"]) == (len(SETS) + len(STYLE_SETS)) * 2
+    assert set(styled["style alone, stacker on Python"]["weights"]) == {"style"}
+    assert set(styled["shipped + style, stacker on every language"]["weights"]) == {
+        "linear", "agentic", "style"}  # fmt: skip
+    assert 0 <= both["agents"][0] <= both["agents"][1] > 0
+    assert both["agents_repositories_humans"][1] > 0
+    assert np.isfinite(both["style_threshold"]) and 0 <= both["threshold"] <= 1

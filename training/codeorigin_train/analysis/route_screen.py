@@ -23,6 +23,9 @@ projects that the pool leaves out (`fit.frames.realcode_rows`), each scored by a
 fitted without its project (3 folds of projects), the route's agentic members (which never train
 on real-project code) and the fold's domain model.
 
+`--style`: a style member too (`analysis.route_style`): the member sets of `STYLE_SETS`, and the
+shipped route and the style member both over a threshold of their own.
+
 The members (`MEMBERS`): `linear`, the linear member; `agentic`, the route's agentic member (the
 linear recipe on the agentic corpus and its fragments alone); `agentic-c16`, the same less
 regularised (C = 16); `agentic-python`, the same on Python rows and fragments alone.
@@ -66,6 +69,13 @@ SETS: dict[str, tuple[str, ...]] = {
     "both agentic": ("linear", "agentic", "agentic-python"),
     "agentic alone": ("agentic",),
     "agentic on Python alone": ("agentic-python",),
+}
+#: With `--style`: the member sets with the style member (`analysis.style_figures`).
+STYLE_SETS: dict[str, tuple[str, ...]] = {
+    "shipped + style": ("linear", "agentic", "style"),
+    "linear + style": ("linear", "style"),
+    "agentic + style": ("agentic", "style"),
+    "style alone": ("style",),
 }
 ROUTE_LANGUAGE = "python"  # the only language whose project humans bound the route
 
@@ -221,12 +231,17 @@ def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
     if np.unique(f.cal["label"].to_numpy()[project]).size < 2:
         return {"no route": "the project calibration rows hold one label"}
     out: dict[str, Any] = {}
-    for name, members in SETS.items():
+    sets = {**SETS, **(STYLE_SETS if "style" in f.cal_logits else {})}
+    for name, members in sets.items():
         for python_rows in (False, True):
             for extra in (False, True) if f.extra_logits is not None else (False,):
                 key = f"{name}, stacker on {'Python' if python_rows else 'every language'}"
                 key += ", bound with the extra humans" if extra else ""
                 out[key] = route_variant(f, members, python_rows, bound, extra)[0]
+    if "style" in f.cal_logits:
+        from codeorigin_train.analysis.route_style import both_rule
+
+        out["shipped and style both over their thresholds"] = both_rule(f, bound)
     return out
 
 
@@ -291,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-humans", action="store_true",
                         help="also bound the route on the real-project Python functions of "
                         "training projects the pool leaves out")  # fmt: skip
+    parser.add_argument("--style", action="store_true",
+                        help="also a style member (analysis/style_figures.py) in the route's "
+                        "stacker, and the shipped route and the style member both over a "
+                        "threshold of their own (analysis/route_style.py)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -307,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     out = {}
     for fold in args.folds:
         f = cached_fold(learner, pool, fold, ProtocolConfig(), args.work / "route-screen", extra)
+        if args.style:
+            from codeorigin_train.analysis.route_style import add_style
+
+            train, val, test = fold_frames(pool, fold, ProtocolConfig())
+            add_style(f, train, val, test, extra)
         out[fold if fold == "main" else f"loao {fold}"] = {"gate": f.gate, **screen(f, args.bound)}
     text = json.dumps(out, indent=1)
     if args.out is not None:
@@ -331,8 +355,12 @@ def table(out: dict[str, Any]) -> str:
                 f"humans {v['agents_repositories_humans'][0]}/"
                 f"{v['agents_repositories_humans'][1]}"
                 + (f" real-project {real[0]}/{real[1]}" if real else "")
-                + f" auroc {v['auroc'] or float('nan'):.3f} threshold {v['threshold']:.3f}"
-                + f" above every human {v['agents_above_every_human']}"
+                + f" auroc {v.get('auroc') or float('nan'):.3f} threshold {v['threshold']:.3f}"
+                + (
+                    f" above every human {v['agents_above_every_human']}"
+                    if "agents_above_every_human" in v
+                    else ""
+                )
             )
     return "\n".join(lines)
 
