@@ -3,8 +3,8 @@
 Walks files and folders, skipping version-control folders, virtual environments, dependency folders,
 binary files and what `.gitignore` files exclude; reads text as UTF-8 (with a clear error otherwise).
 Vendored folders and generated files (`core.generated`) are yielded as skipped, with the reason, unless
-the caller includes generated code, and so are what the project's settings file excludes; a path that does not exist is yielded with that error, so a scan
-reports it and goes on.
+the caller includes generated code, and so is what the project's settings file excludes; a path that
+does not exist is yielded with that error, so a scan reports it and goes on.
 """
 
 from __future__ import annotations

@@ -75,7 +75,8 @@ def test_pyproject_tool_table_and_negated_patterns(tmp_path: Path, tiny_model_di
     root = _project(tmp_path / "repo")
     (root / "pyproject.toml").write_text(
         '[project]\nname = "app"\n\n[tool.codeorigin]\n'
-        'exclude = ["tests/fixtures/*.py", "!tests/fixtures/keep.py"]\nmin-lines = 1\nmin-tokens = 1\n'
+        'exclude = ["tests/fixtures/*.py", "!tests/fixtures/keep.py"]\n'
+        "min-lines = 1\nmin-tokens = 1\n"
     )
     res = scan(".", "--model", str(tiny_model_dir), "--format", "json", "--exit-zero", cwd=root)
     assert res.returncode == 0, res.stderr

@@ -18,16 +18,16 @@ Before scoring, a document a generator wrote (`core.generated`: a `Code generate
 header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
 a log line; so are functions marked as generated inside a document. `codeorigin.includeGenerated`
 scores both, as `codeorigin scan --include-generated` does. A file that the `exclude` patterns of
-its project's settings file match (`codeorigin.project`: `.codeorigin.toml`, `[tool.codeorigin]`)
-is skipped too, as `scan` leaves it out of a folder, with a log line and no message; a settings
-file that cannot be read is said once, and excludes nothing until it is fixed. A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions`
-maps other extensions. After scoring, spans known from the baseline (`codeorigin.baseline`) are
-remembered in `known`, and the diagnostics leave them out, as they leave out spans that a
-`codeorigin: ignore` comment suppresses. With `codeorigin.scope: changed`, only the spans whose
-lines differ from the file at git's HEAD are judged (`core.diffs.changed_lines` on the buffer),
-and those flagged before the edit (`prior`: at most half of their lines changed, and the HEAD
-version judged at least as strongly) are remembered in `before` and left out too, as `scan
---diff HEAD` sets them aside; their hovers say why.
+its project's settings file match (`codeorigin.project`: `.codeorigin.toml`, `[tool.codeorigin]`) is
+skipped too, as `scan` leaves it out of a folder, with a log line and no message; a settings file
+that cannot be read is said once, and excludes nothing until it is fixed. A `.h` document is parsed
+as C or C++ from its content, and `codeorigin.extensions` maps other extensions. After scoring,
+spans known from the baseline (`codeorigin.baseline`) are remembered in `known`, and the diagnostics
+leave them out, as they leave out spans that a `codeorigin: ignore` comment suppresses. With
+`codeorigin.scope: changed`, only the spans whose lines differ from the file at git's HEAD are
+judged (`core.diffs.changed_lines` on the buffer), and those flagged before the edit (`prior`: at
+most half of their lines changed, and the HEAD version judged at least as strongly) are remembered
+in `before` and left out too, as `scan --diff HEAD` sets them aside; their hovers say why.
 """
 
 from __future__ import annotations
@@ -324,8 +324,10 @@ class Analyzer:
         that cannot be used is said once (and its exclusions wait until it is fixed)."""
         settings = self._projects.for_path(path)
         if isinstance(settings, project.ProjectError):
-            self._ls.notify_user(f"codeorigin: {settings}; until it is fixed, its exclude patterns "
-                                 "leave nothing out", types.MessageType.Warning, once=True)  # fmt: skip
+            said = (
+                f"codeorigin: {settings}; until it is fixed, its exclude patterns leave nothing out"
+            )
+            self._ls.notify_user(said, types.MessageType.Warning, once=True)
             return None
         rule = settings.exclusion if settings is not None else None
         why = rule.reason(path) if rule is not None else None

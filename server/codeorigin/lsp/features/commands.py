@@ -316,11 +316,11 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
 async def _document_status(
     ls: CodeOriginServer, uri: str, engine: Engine | None
 ) -> dict[str, Any] | None:
-    """Why the open document `uri` has the verdicts it has (None when it is not open): the
-    language it is scored as, why it is not scored at all (`skipped`: "disabled", "language",
-    "excluded", "generated", "binary", "too-large", "model", "error"; `reason` for some) and why
-    the model does not judge its language (`not_judged`), so a client can tell "nothing flagged" from
-    "nothing judged"."""
+    """Why the open document `uri` has the verdicts it has (None when it is not open): the language
+    it is scored as, why it is not scored at all (`skipped`: "disabled", "language", "excluded",
+    "generated", "binary", "too-large", "model", "error"; `reason` for some) and why the model does
+    not judge its language (`not_judged`), so a client can tell "nothing flagged" from "nothing
+    judged"."""
     analysis = await ls.analyzer.current(uri)
     if analysis is None:
         return None
