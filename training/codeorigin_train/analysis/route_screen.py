@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis.common import auroc
+from codeorigin_train.analysis.route_style import add_style, both_rule
 from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, loao_rows, training_rows
 from codeorigin_train.fit.crossfit import calibration_rows
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
@@ -239,8 +240,6 @@ def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
                 key += ", bound with the extra humans" if extra else ""
                 out[key] = route_variant(f, members, python_rows, bound, extra)[0]
     if "style" in f.cal_logits:
-        from codeorigin_train.analysis.route_style import both_rule
-
         out["shipped and style both over their thresholds"] = both_rule(f, bound)
     return out
 
@@ -327,8 +326,6 @@ def main(argv: list[str] | None = None) -> int:
     for fold in args.folds:
         f = cached_fold(learner, pool, fold, ProtocolConfig(), args.work / "route-screen", extra)
         if args.style:
-            from codeorigin_train.analysis.route_style import add_style
-
             train, val, test = fold_frames(pool, fold, ProtocolConfig())
             add_style(f, train, val, test, extra)
         out[fold if fold == "main" else f"loao {fold}"] = {"gate": f.gate, **screen(f, args.bound)}

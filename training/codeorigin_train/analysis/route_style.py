@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +26,6 @@ from codeorigin_train.analysis.style_figures import figures
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 from codeorigin_train.fit.crossfit import calibration_rows
 from codeorigin_train.fit.stacker import fit_stacker
-
-if TYPE_CHECKING:
-    from codeorigin_train.analysis.route_screen import FoldLogits
 
 STYLE_C = 0.3
 LANGUAGE = "python"
@@ -55,10 +52,11 @@ def fit_style(rows: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     return lambda frame: np.asarray(model.decision_function(_x(frame)), dtype=np.float64)
 
 
-def add_style(f: FoldLogits, train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
+def add_style(f: Any, train: pd.DataFrame, val: pd.DataFrame, test: pd.DataFrame,
               extra: tuple[pd.DataFrame, Any] | None) -> None:  # fmt: skip
-    """Put the style member's logits into the fold's: cross-fitted on its calibration rows, on
-    its held-out rows and on the extra humans."""
+    """Put the style member's logits into the fold's (`f`: a `route_screen.FoldLogits`, which
+    imports this module): cross-fitted on its calibration rows, on its held-out rows and on the
+    extra humans."""
     cal, oof, member = calibration_rows(train, val, fit_style)
     if not cal.index.equals(f.cal.index) or not test.index.equals(f.test.index):
         raise SystemExit("route-screen --style: the kept fits are of other rows; remove "
@@ -68,7 +66,7 @@ def add_style(f: FoldLogits, train: pd.DataFrame, val: pd.DataFrame, test: pd.Da
         f.extra_logits["style"] = member(extra[0])
 
 
-def both_rule(f: FoldLogits, bound: float) -> dict[str, Any]:
+def both_rule(f: Any, bound: float) -> dict[str, Any]:
     """The shipped route and the style member, each over a threshold of its own, the pair chosen
     on the calibration rows (the module's docstring): what it flags of the held-out rows."""
     y = f.cal["label"].to_numpy()
