@@ -73,6 +73,10 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
     found = settings(args, paths, command)
     if found is None:
         return False
+    if found.path is not None:  # said, so that no one reads a project's choices as the model's
+        keys = ", ".join(found.given) or "nothing"
+        print(f"codeorigin {command}: settings of {project.shown(found.path)}: {keys} "
+              "(--no-config reads none)", file=sys.stderr)  # fmt: skip
     defaults = {**DEFAULTS, "min_lines": Options.min_lines, "min_tokens": Options.min_tokens}
     for key in ("threshold", "min_lines", "min_tokens", "include_generated", "max_file_bytes"):
         if getattr(args, key) is None:

@@ -125,6 +125,11 @@ class ProjectSettings:
     extensions: dict[str, str] = field(default_factory=dict)
 
     @property
+    def given(self) -> list[str]:
+        """The keys the file sets, as it names them."""
+        return [key for key in KEYS if getattr(self, key.replace("-", "_")) not in (None, (), {})]
+
+    @property
     def exclusion(self) -> Exclusion | None:
         if self.path is None or not self.exclude:
             return None

@@ -41,6 +41,8 @@ def test_a_settings_file_leaves_folders_out_and_sets_the_judging_options(
     )
     res = scan(".", *model, cwd=root)
     assert res.returncode == 0, res.stderr
+    # Said, so that no one takes the project's choices for the model's.
+    assert "settings of .codeorigin.toml: exclude, threshold (--no-config reads none)" in res.stderr
     files = _files(res.stdout)
     assert set(files) == {"src/app.py", "tests/fixtures"}
     assert files["tests/fixtures"]["error"] == (
@@ -64,6 +66,7 @@ def test_a_settings_file_leaves_folders_out_and_sets_the_judging_options(
     assert files["tests/fixtures/keep.py"]["spans"]
     # --no-config reads none.
     res = scan(".", "--no-config", *model, cwd=root)
+    assert "settings of" not in res.stderr
     assert set(_files(res.stdout)) == {
         "src/app.py",
         "tests/fixtures/keep.py",
