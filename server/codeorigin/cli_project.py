@@ -92,5 +92,4 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
             print(f"codeorigin {command}: --exclude: {exc}", file=sys.stderr)
             return False
     args.exclusions = project.Exclusions(tuple(rules))
-    args.settings_file = found.path
     return True
