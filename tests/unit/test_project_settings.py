@@ -151,6 +151,7 @@ def test_a_settings_file_that_cannot_be_used_is_said_clearly(
         'include-generated = "yes"\n': "include-generated: expected true or false, not 'yes'",
         'extensions = { ".h" = "cobol" }\n': "extensions: unsupported language 'cobol' for .h",
         "threshold = [\n": ".codeorigin.toml: not valid TOML",
+        'exclude = ["!"]\n': ".codeorigin.toml: exclude: Invalid git pattern: '!'",
     }
     for text, said in cases.items():
         (root / ".codeorigin.toml").write_text(text)
@@ -165,6 +166,8 @@ def test_a_settings_file_that_cannot_be_used_is_said_clearly(
     assert res.returncode == 2 and ".codeorigin.toml: not UTF-8 text" in res.stderr
     res = scan(".", "--config", "missing.toml", *model, cwd=root)
     assert res.returncode == 2 and "--config: no such file: missing.toml" in res.stderr
+    res = scan(".", "--no-config", "--exclude", "!", *model, cwd=root)
+    assert res.returncode == 2 and "--exclude: Invalid git pattern: '!'" in res.stderr
     # --config reads another file; the broken one is not read then.
     (root / "ci.toml").write_text('exclude = ["src/"]\n')
     res = scan(".", "--config", "ci.toml", "--format", "json", "--exit-zero", *model, cwd=root)
