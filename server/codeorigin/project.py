@@ -26,6 +26,7 @@ staged file). Exclusions leave code out of a scan: they never change a score.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import sys
 from collections.abc import Iterable
@@ -129,7 +130,7 @@ class ProjectSettings:
         """The keys the file sets, as it names them."""
         return [key for key in KEYS if getattr(self, key.replace("-", "_")) not in (None, (), {})]
 
-    @property
+    @functools.cached_property
     def exclusion(self) -> Exclusion | None:
         if self.path is None or not self.exclude:
             return None
@@ -145,8 +146,16 @@ def shown(path: Path) -> str:
 
 
 def _holds_table(pyproject: Path) -> bool:
-    """Whether `pyproject` has a `[tool.codeorigin]` table; a file that is not valid TOML is
-    taken when it names the table, so that `load` says what is wrong with it."""
+    """Whether `pyproject` (a file) has a `[tool.codeorigin]` table: read again only when it
+    changes, since the server asks at every analysis."""
+    stat = pyproject.stat()
+    return _table_in(pyproject, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _table_in(pyproject: Path, mtime_ns: int, size: int) -> bool:
+    """`_holds_table` for one version of the file; a file that is not valid TOML is taken when it
+    names the table, so that `load` says what is wrong with it."""
     try:
         text = pyproject.read_text(encoding="utf-8", errors="replace")
     except OSError:
