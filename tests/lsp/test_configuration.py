@@ -41,6 +41,24 @@ async def test_threshold_change_flips_diagnostics_live(
     assert (await client.status())["model"]["threshold"] == 0.0
 
 
+async def test_a_setting_removed_goes_back_to_its_default_not_its_start_up_value(
+    start: Start, root: Path
+) -> None:
+    """Neovim sends its settings both as initializationOptions and as the answer to
+    workspace/configuration: a key the user then removes from the configuration goes back to the
+    model's own value, not to the one it had at start-up."""
+    settings = {"threshold": 0.99, "showUncertain": True}
+    client = await start("neovim", init=settings, config=settings)
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    assert (await client.status())["model"]["threshold"] == 0.99
+    count = len(client.published)
+    await client.change_configuration({"showUncertain": True})
+    assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
+    assert (await client.status())["model"]["threshold"] == 0.5  # the model's own
+
+
 async def test_settings_pushed_by_a_client_without_configuration_requests(
     start: Start, root: Path
 ) -> None:
@@ -61,7 +79,8 @@ async def test_a_client_answering_configuration_with_nothing_can_push_settings(
 ) -> None:
     """A client that asks to be asked for settings (`workspace.configuration`) but answers null
     or nulls, and pushes its settings in didChangeConfiguration instead (as some editors do):
-    no "Error in server", the initializationOptions hold, and the pushed settings apply."""
+    no "Error in server", the initializationOptions hold until the settings are pushed, and the
+    pushed settings apply."""
     client = make_client(workspace_configuration=lambda client, params: answer)
     await client.start_io(sys.executable, "-m", "codeorigin.lsp", "--model", str(tiny_model_dir))
     try:
