@@ -414,7 +414,10 @@ function M.create_commands(start)
       return { vim.uri_from_bufnr(buf) }
     end, function(spans, buf, client)
       refresh_lenses(buf, client.id) -- a model that came back has lenses to show
-      local n = #(given(spans) or {})
+      if given(spans) == nil then
+        return -- not scored: the server said why
+      end
+      local n = #spans
       vim.notify(('codeorigin: %d span%s scored again'):format(n, n == 1 and '' or 's'))
     end)
   end, { desc = 'codeorigin: score the buffer again (and retry a model that failed to load)' })

@@ -49,6 +49,9 @@ local function thresholds_line(model)
     table.insert(by_language, ('%s %s'):format(language, percent(p)))
   end
   local language = given(model.threshold_language)
+  if language and given(model.threshold) == nil then
+    return ('threshold for %s: none, the model does not judge it'):format(language)
+  end
   return ('threshold%s: likely LLM from %s, uncertain from %s%s'):format(
     language and ' for ' .. language or '',
     percent(model.threshold),

@@ -285,6 +285,8 @@ def run_scan(args: argparse.Namespace) -> int:
         return 2
     if changed is not None:
         report = replace(report, change_description=changed.description)
+    if getattr(args, "threshold_source", None):  # the settings file's, not `--threshold`
+        report = replace(report, threshold_source=args.threshold_source)
     missing = _failed_paths(report, args.paths) or missing
     if not outputs.deliver(args, report):
         return 2

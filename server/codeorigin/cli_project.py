@@ -78,6 +78,8 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
         print(f"codeorigin {command}: settings of {project.shown(found.path)}: {keys} "
               "(--no-config reads none)", file=sys.stderr)  # fmt: skip
     defaults = {**DEFAULTS, "min_lines": Options.min_lines, "min_tokens": Options.min_tokens}
+    if args.threshold is None and found.threshold is not None and found.path is not None:
+        args.threshold_source = f"the settings file `{project.shown(found.path)}`"
     for key in ("threshold", "min_lines", "min_tokens", "include_generated", "max_file_bytes"):
         if getattr(args, key) is None:
             value = getattr(found, key)

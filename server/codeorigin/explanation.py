@@ -330,8 +330,9 @@ def summary(result: SpanResult, attribution: Attribution) -> str:
         f"L{la.line + 1} {share_percent(la.share)} {direction(la.score)}"
         for la in attribution.top_lines(3)
     )
-    tokens = ", ".join(
-        f"{token_label(t)} {direction(t.score)}" for t in attribution.tokens[:TOP_TOKENS]
+    tokens = ", ".join(  # as the hover has them: the same text from two members is told apart
+        f"{token_label(t)} L{t.line + 1} {direction(t.score)}{f' {t.member}' if t.member else ''}"
+        for t in attribution.tokens[:TOP_TOKENS]
     )
     assert result.probability is not None
     return (

@@ -58,7 +58,8 @@ def from_patch(
     try:
         files = diffs.parse_diff(text)
     except diffs.DiffError as exc:
-        raise ChangeError(f"{name} is not a unified diff: {exc}") from exc
+        what = diffs.not_a_patch(text) or str(exc)
+        raise ChangeError(f"{name} is not a unified diff: {what}") from exc
     _refuse_several_commits(files, name)
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}

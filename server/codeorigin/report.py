@@ -116,6 +116,7 @@ class ScanReport:
     # `thresholds.languages`), as (language, llm threshold).
     language_thresholds: tuple[tuple[str, float], ...] = ()
     threshold_given: bool = False  # `--threshold` set it, not the model: its false alarms unknown
+    threshold_source: str = "`--threshold`"  # ...or the project's settings file, named
     # `scan --diff`/`--diff-file`: the change's own verdict (`core.change`), and what it was.
     change: ChangeVerdict | None = None
     change_description: str = ""

@@ -222,11 +222,11 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
 
 def _caveat(report: ScanReport) -> str:
     """The closing reminder: what the thresholds' false alarms are, or that a threshold given
-    with `--threshold` has none measured."""
+    with `--threshold` (or by the project's settings file) has none measured."""
     if report.threshold_given:
         rate = (
             f"this scan used a threshold of {percent(report.threshold)} given with "
-            "`--threshold`, not the model's own, so how much human code it flags was never "
+            f"{report.threshold_source}, not the model's own, so how much human code it flags was never "
             "measured (the model's thresholds flag about 1% of the held-out human functions they "
             "were set on)."
         )

@@ -237,7 +237,7 @@ async def test_explain_and_rescore_in_a_document_not_scored_say_why(
         await client.command("codeorigin.explain", uri, at)
     assert await client.command("codeorigin.explain", uri, at, {"notify": True}) is None
     await client.message_matching("codeorigin: this document is not scored: ")
-    assert await client.command("codeorigin.rescoreDocument", uri) == []
+    assert await client.command("codeorigin.rescoreDocument", uri) is None
     said = [m.message for m in client.messages if "this document is not scored" in m.message]
     assert len(said) == 2 and all(m.endswith(".") for m in said), said
 
@@ -308,7 +308,7 @@ async def test_explain_code_action_inside_a_span(
     assert result["span"]["name"] == "planted"
     message = await client.message_matching("Lines that weigh most: L11")
     assert "planted (function) is likely LLM-generated" in message.message
-    assert "Top tokens: zebra ↑" in message.message
+    assert "Top tokens: zebra L11 ↑" in message.message  # its line, as the hover gives it
 
     # Outside every span: no action. In a human-judged span: only when asked for (not for VS
     # Code's automatic light bulb).

@@ -75,6 +75,31 @@ async def test_hover_on_a_module_span_only_on_its_lines(start: Start, root: Path
     assert inner is not None and "`helper` (function)" in inner.contents.value  # type: ignore[union-attr]
 
 
+TS_DOC = """\
+export function total(values: number[]): number {
+  let sum = 0;
+  for (const v of values) {
+    sum += v * 2;
+  }
+  return sum;
+}
+"""
+
+
+async def test_hover_on_export_before_a_function_is_the_functions(
+    start: Start, root: Path
+) -> None:
+    """The grammar leaves `export` out of the function: hovering it (or the line's indentation
+    before a function) is pointing at the function all the same."""
+    client = await start(init={"minTokens": 1, "minLines": 2})
+    uri = uri_in(root, "app.ts")
+    client.open(uri, TS_DOC, language="typescript")
+    for character in (0, 3, 7):
+        hover = await client.text_document_hover_async(hover_params(uri, 0, character))
+        assert hover is not None and "`total` (function)" in hover.contents.value  # type: ignore[union-attr]
+        assert hover.range is not None and hover.range.start == types.Position(0, 7)
+
+
 async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
     client = await start()
     uri = uri_in(root, "a.py")

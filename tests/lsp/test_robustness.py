@@ -135,11 +135,16 @@ def _scored(spans: list[dict[str, Any]]) -> bool:
     )
 
 
+def _not_scored(spans: list[dict[str, Any]] | None) -> bool:
+    """rescoreDocument's null for a document that is not scored (it says why in a message)."""
+    return spans is None
+
+
 # name: (language id, text, what the spans returned by rescoreDocument must satisfy)
-DOCUMENTS: dict[str, tuple[str, str, Callable[[list[dict[str, Any]]], bool]]] = {
-    "binary": ("python", BINARY, lambda spans: True),
+DOCUMENTS: dict[str, tuple[str, str, Callable[[Any], bool]]] = {
+    "binary": ("python", BINARY, _not_scored),
     "odd-characters": ("python", ODD, _scored),
-    "nul-bytes": ("python", NUL, _names()),  # binary by git's rule, as `scan` has it: not scored
+    "nul-bytes": ("python", NUL, _not_scored),  # binary by git's rule, as `scan` has it
     "empty": ("python", "", _names()),
     "20000-lines": (
         "python",
@@ -185,7 +190,9 @@ async def test_bad_document_is_handled_and_the_server_goes_on(
 
     spans = await client.command("codeorigin.rescoreDocument", uri)
     assert expected(spans)
-    assert all(inside(positions, _range(s["range"])) for s in spans)
+    if spans is None:
+        await client.message_matching("this document is not scored")
+    assert all(inside(positions, _range(s["range"])) for s in spans or [])
 
     # Hovers anywhere in it (and past its end) are answered.
     await hover(client, uri, 0, 0)
@@ -326,8 +333,9 @@ async def test_commands_with_missing_or_wrong_arguments(start: Start, root: Path
     if "codeorigin.explain" not in registered:
         assert set(outcomes["codeorigin.explain"]) == {"error"}
     assert outcomes["codeorigin.rescoreSelection"][:4] == ["error"] * 4
-    # status takes an optional document: anything else is ignored.
-    assert set(outcomes["codeorigin.status"]) == {"answer"}
+    # status takes an optional document (a string; one not open gets the global settings'
+    # status): anything else is refused, as the other commands refuse it.
+    assert outcomes["codeorigin.status"] == ["answer"] + ["error"] * 7 + ["answer", "error"]
     await assert_alive(client, root)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,11 @@ async def test_hover_shows_each_members_contribution(
     assert abs(figures[0]["contribution"]) >= abs(figures[-1]["contribution"])
     assert {t["member"] for t in result["tokens"]} <= {"transformer", "linear"}
     assert 0 < result["baseline_probability"] < 1
+    # The one-line message (the code action's) names each top token's line and member too.
+    await client.command("codeorigin.explain", uri, at, {"notify": True})
+    said = (await client.message_matching("Top tokens: ")).message
+    tokens = said.split("Top tokens: ")[1].split(". ")[0].split(", ")
+    assert tokens and all(re.search(r" L\d+ [↑↓] (transformer|linear)$", t) for t in tokens), said
 
 
 async def test_a_language_the_model_abstains_on_is_not_judged(
@@ -87,8 +93,10 @@ async def test_a_language_the_model_abstains_on_is_not_judged(
     assert "the model does not judge python: too few held-out human functions" in text
     assert "Threshold:" not in text  # no threshold applies where the model does not judge
     # The status of the document says so too (a client's status bar shows "not judged").
-    document = (await client.status(uri))["document"]
+    status = await client.status(uri)
+    document = status["document"]
     assert document["language"] == "python" and document["skipped"] is None
+    assert status["model"]["threshold"] is None and status["model"]["uncertain"] is None
     assert document["not_judged"] == (
         "the model does not judge python: too few held-out human functions"
     )

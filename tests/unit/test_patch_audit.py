@@ -289,6 +289,30 @@ def test_a_coloured_patch_says_it_holds_colour(tmp_path: Path, tiny_model_dir: P
         assert "colour escapes" in res.stderr and "`git diff --no-color`" in res.stderr
 
 
+def test_a_patch_cut_short_binary_or_utf16_says_what_it_is(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A patch cut after a whole line (`head -n`), a binary file and a patch saved as UTF-16
+    (PowerShell's `>`) are each refused with what they are, not a hunk count gone wrong."""
+    root = make_repo(tmp_path)
+    (root / "app.py").write_text(APP + ADDED)
+    patch = _git_bytes(root, "diff")
+    lines = patch.splitlines(keepends=True)
+    cut = b"".join(lines[: len(lines) - 3])  # inside the last hunk, at a line's end
+    utf16 = patch.decode().encode("utf-16")  # with its byte-order mark, as PowerShell writes it
+    binary = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    for data, said in (
+        (cut, "the diff ends inside a hunk: it was cut short"),
+        (binary, "it holds NUL bytes: a binary file, not a text patch"),
+        (utf16, "it is UTF-16 text"),
+        (patch.decode().encode("utf-16-le"), "it holds NUL bytes"),  # no byte-order mark
+    ):
+        res = _run("--diff-file", "-", "--model", str(tiny_model_dir), cwd=root, stdin=data)
+        assert res.returncode == 2 and res.stdout == "", res.stderr
+        assert said in res.stderr and "Traceback" not in res.stderr, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1 and "\\udc" not in res.stderr
+
+
 def test_a_staged_patch_with_unstaged_edits_says_so(tmp_path: Path, tiny_model_dir: Path) -> None:
     root = make_repo(tmp_path)
     (root / "other.py").write_text(OTHER + ADDED)

@@ -51,6 +51,13 @@ def test_a_settings_file_leaves_folders_out_and_sets_the_judging_options(
     # threshold = 0.0 flags every judged span, as --threshold 0 would.
     assert json.loads(res.stdout)["model"]["threshold"] == 0.0
     assert all(s["verdict"] == "llm" for s in files["src/app.py"]["spans"])
+    # The markdown summary (a pull request's comment, which never shows standard error) names
+    # where the threshold came from, as it names `--threshold`.
+    res = scan(".", *model[:2], "--format", "markdown", "--exit-zero", cwd=root)
+    assert "threshold of 0.0% given with the settings file `.codeorigin.toml`" in res.stdout
+    res = scan(".", *model[:2], "--format", "markdown", "--exit-zero", "--threshold", "0",
+               cwd=root)  # fmt: skip
+    assert "threshold of 0.0% given with `--threshold`" in res.stdout
     # From a subfolder the same file applies: it is searched upward, to the repository's top.
     res = scan(".", *model, cwd=root / "tests")
     assert _files(res.stdout) == {"fixtures": _files(res.stdout)["fixtures"]}

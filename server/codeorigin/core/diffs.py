@@ -274,7 +274,10 @@ def parse_diff(text: str) -> list[FileDiff]:
     if _COLOUR.search(text) is not None:
         raise DiffError(COLOURED)
     reader = _Reader()
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # what follows the last line end is no line: not an empty context line
+    for number, line in enumerate(lines, start=1):
         if reader.old_left > 0 or reader.new_left > 0:
             reader.body(line, number)
         elif line.startswith("@@"):
@@ -287,6 +290,23 @@ def parse_diff(text: str) -> list[FileDiff]:
     if not files:
         raise DiffError("no file header (`diff --git` or `---`/`+++`) found")
     return files
+
+
+def not_a_patch(text: str) -> str | None:
+    """What a text that is no diff is instead, when it tells: UTF-16 (read as UTF-8 with
+    `surrogateescape`), or binary (NUL bytes). Asked only once `parse_diff` failed: `git diff
+    --text` of a binary file holds NUL bytes and is still a diff."""
+    if text.startswith(("\udcff\udcfe", "\udcfe\udcff")):
+        return (
+            "it is UTF-16 text (what PowerShell's `>` writes): save the patch as UTF-8, for "
+            "example with `git diff --output=change.patch`"
+        )
+    if "\x00" in text:
+        return (
+            "it holds NUL bytes: a binary file, not a text patch (or UTF-16 text: save the "
+            "patch as UTF-8)"
+        )
+    return None
 
 
 def added_lines(text: str) -> dict[str, set[int]]:

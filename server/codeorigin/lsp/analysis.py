@@ -120,8 +120,14 @@ class Analysis:
 
     def spans_at(self, offset: int) -> Iterator[SpanResult]:
         """Scored spans containing a character offset, innermost first. A module span contains only
-        its own lines, not the functions and classes between them."""
+        its own lines, not the functions and classes between them. Where none contains it, the
+        spans that start later on its line: `export` of `export function f`, a modifier the
+        grammar leaves out of the function, is pointed at as part of the function."""
         hits = [r for r in self.results if r.span.contains(offset)]
+        if not hits and offset >= 0:
+            end = self.text.find("\n", offset)
+            end = len(self.text) if end < 0 else end
+            hits = [r for r in self.results if offset < r.span.start <= end]
         hits.sort(key=lambda r: r.span.end - r.span.start)
         return iter(hits)
 

@@ -4,10 +4,12 @@
   return {"probability", "verdict", "n_tokens", "n_lines", "threshold", "model"}; `n_lines` and
   `n_tokens` are what the "too short" guard counts (statement lines, identifier/literal tokens).
 - `codeorigin.rescoreDocument(uri)`: retry a model that failed to load, score the document again
-  (every open document when the model had failed), re-publish, and return its spans.
+  (every open document when the model had failed), re-publish, and return its spans; null, after
+  a message saying why, for a document that is not open or not scored.
 - `codeorigin.status([uri])`: the model, cache, counters and timings for a document's settings (or
   the global ones), and the model error if there is one. For an open document, `model.threshold`
-  and `model.uncertain` are those of its language (`model.threshold_language`), as its hover says.
+  and `model.uncertain` are those of its language (`model.threshold_language`), as its hover says:
+  null where the model does not judge it.
 
 Arguments are converted by pygls from the handlers' type hints, so those names must exist at run
 time (hence the plain import of `CodeOriginServer` below).
@@ -239,6 +241,7 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
     ls.refresh_views()
     if analysis.skipped not in (None, "model"):
         _say_not_scored(ls, analysis)
+        return None  # null, as for a document not open: no "0 spans scored again" after why
     positions = analysis.positions
     return [
         {
@@ -256,7 +259,7 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
 
 
 async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
-    uri = args[0] if args and isinstance(args[0], str) else None
+    uri = _arguments(ls, STATUS, args, range_=False) if args else None  # the global settings'
     settings = ls.settings.for_uri(uri)
     key = ls.models.key(settings, ls.settings.folder_path(uri) if uri else None)
     engine = await ls.models.engine(key)
@@ -280,7 +283,11 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
         model = engine.model
         # An open document's thresholds are its language's, as its hover shows them.
         language = document["language"] if document is not None else None
+        llm: float | None
+        uncertain: float | None
         llm, uncertain = engine.effective_thresholds(settings.verdict_rules(), language)
+        if document is not None and document["not_judged"]:
+            llm = uncertain = None  # as the hover: no threshold where the model does not judge
         stats = engine.stats
         report["model"] = {
             "name": model.name,
