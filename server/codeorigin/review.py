@@ -226,8 +226,8 @@ def _caveat(report: ScanReport) -> str:
     if report.threshold_given:
         rate = (
             f"this scan used a threshold of {percent(report.threshold)} given with "
-            f"{report.threshold_source}, not the model's own, so how much human code it flags was never "
-            "measured (the model's thresholds flag about 1% of the held-out human functions they "
+            f"{report.threshold_source}, not the model's own, so how much human code it flags was "
+            "never measured (the model's thresholds flag about 1% of the held-out human functions they "
             "were set on)."
         )
     else:

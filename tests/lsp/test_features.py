@@ -96,7 +96,8 @@ async def test_hover_on_export_before_a_function_is_the_functions(
     client.open(uri, TS_DOC, language="typescript")
     for character in (0, 3, 7):
         hover = await client.text_document_hover_async(hover_params(uri, 0, character))
-        assert hover is not None and "`total` (function)" in hover.contents.value  # type: ignore[union-attr]
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert "`total` (function)" in hover.contents.value
         assert hover.range is not None and hover.range.start == types.Position(0, 7)
 
 

@@ -69,7 +69,8 @@ async def test_hover_shows_each_members_contribution(
     await client.command("codeorigin.explain", uri, at, {"notify": True})
     said = (await client.message_matching("Top tokens: ")).message
     tokens = said.split("Top tokens: ")[1].split(". ")[0].split(", ")
-    assert tokens and all(re.search(r" L\d+ [↑↓] (transformer|linear)$", t) for t in tokens), said
+    named = r" L\d+ [↑↓] (transformer|linear)$"
+    assert tokens and all(re.search(named, t) for t in tokens), said
 
 
 async def test_a_language_the_model_abstains_on_is_not_judged(
