@@ -5,10 +5,9 @@ Layers, later ones winning key by key: the server's command line (`--threads`), 
 pushed `workspace/didChangeConfiguration`), and the same request scoped to the document's workspace
 folder. `initializationOptions` hold only until the client's own configuration arrives: from then
 on that is the whole of its settings, so a key the user removes goes back to its default, not to
-the value it had at start-up. `resolve` validates them
-(`options`) and returns the problems a user should hear about once; `for_uri` answers which
-settings apply to a document. Reading the layers from the client is the server's
-(`state.CodeOriginServer`).
+the value it had at start-up. `resolve` validates them (`options`) and returns the problems a
+user should hear about once; `for_uri` answers which settings apply to a document. Reading the
+layers from the client is the server's (`state.CodeOriginServer`).
 """
 
 from __future__ import annotations
