@@ -59,7 +59,7 @@ def usage_error(args: argparse.Namespace) -> str | None:
     diff = getattr(args, "diff", None) is not None or getattr(args, "diff_file", None) is not None
     nothing = not args.paths and args.repos is None and not diff
     if nothing and args.ray not in (None, "local") and _is_address(args.ray):
-        return "give a PATH, --diff [REV] or --repos FILE"
+        return "give a PATH or --repos FILE (a --ray scan takes no --diff)"
     return None
 
 

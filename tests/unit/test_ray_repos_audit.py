@@ -167,7 +167,9 @@ def test_an_empty_list_and_ray_auto_without_a_path_are_usage_errors(tmp_path: Pa
     assert res.stderr.strip() == "codeorigin scan: --repos empty.txt: the list names no repository"
     res = run(["scan", "--ray", "auto"], tmp_path)
     assert res.returncode == 2
-    assert res.stderr.strip() == "codeorigin scan: give a PATH, --diff [REV] or --repos FILE"
+    assert res.stderr.strip() == (
+        "codeorigin scan: give a PATH or --repos FILE (a --ray scan takes no --diff)"
+    )
 
 
 def test_entries_are_named_apart_and_a_duplicate_is_skipped(tmp_path: Path) -> None:
