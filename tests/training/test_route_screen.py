@@ -203,3 +203,38 @@ def test_route_screen_style_adds_the_style_member_from_the_kept_fits(
     assert 0 <= both["agents"][0] <= both["agents"][1] > 0
     assert both["agents_repositories_humans"][1] > 0
     assert np.isfinite(both["style_threshold"]) and 0 <= both["threshold"] <= 1
+
+
+def test_route_screen_hard_negatives_adds_the_member_from_the_kept_fits(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin_train.analysis.route_hard import fit_hard
+    from codeorigin_train.analysis.route_screen import HARD_SETS, SETS, main
+
+    pool = _pool()
+    work = tmp_path / "work"
+    _learner(pool, tiny_model_dir, work)  # the fragments file
+    pool.to_parquet(tmp_path / "pool.parquet")
+    argv = ["--pool", str(tmp_path / "pool.parquet"), "--work", str(work), "--folds", "main",
+            "--bound", "0.05", "--out", str(tmp_path / "out.json")]  # fmt: skip
+    assert main(argv) == 0
+    plain = json.loads((tmp_path / "out.json").read_text())["main"]
+    assert main([*argv, "--hard-negatives"]) == 0
+    hard = json.loads((tmp_path / "out.json").read_text())["main"]
+    assert len(list((work / "route-screen").glob("*.pkl"))) == 1  # the same fits, kept
+    for key, value in plain.items():  # the variants without it are unchanged
+        assert hard[key] == value
+    assert len([k for k in hard if k != "gate"]) == (len(SETS) + len(HARD_SETS)) * 2
+    weights = hard["agentic with hard negatives, stacker on every language"]["weights"]
+    assert set(weights) == {"linear", "agentic-hard"}
+
+    # The second fit weighs the hardest tenth of the humans five times: on rows where one
+    # human looks like the agents, its logit falls.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = (x[:, 0] + rng.normal(scale=0.5, size=200) > 0).astype(int)
+    first = fit_hard(x, y, weight=1.0)
+    again = fit_hard(x, y)
+    humans = y == 0
+    top = np.argsort(np.where(humans, first.decision_function(x), -np.inf))[-5:]
+    assert again.decision_function(x)[top].mean() < first.decision_function(x)[top].mean()

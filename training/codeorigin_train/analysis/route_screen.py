@@ -26,6 +26,9 @@ on real-project code) and the fold's domain model.
 `--style`: a style member too (`analysis.route_style`): the member sets of `STYLE_SETS`, and the
 shipped route and the style member both over a threshold of their own.
 
+`--hard-negatives`: the agentic member trained again with its hardest humans weighted up
+(`analysis.route_hard`), in the member sets of `HARD_SETS`.
+
 The members (`MEMBERS`): `linear`, the linear member; `agentic`, the route's agentic member (the
 linear recipe on the agentic corpus and its fragments alone); `agentic-c16`, the same less
 regularised (C = 16); `agentic-python`, the same on Python rows and fragments alone.
@@ -34,6 +37,7 @@ regularised (C = 16); `agentic-python`, the same on Python rows and fragments al
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import logging
@@ -46,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.analysis import route_hard
 from codeorigin_train.analysis.common import auroc
 from codeorigin_train.analysis.route_style import add_style, both_rule
 from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, loao_rows, training_rows
@@ -77,6 +82,11 @@ STYLE_SETS: dict[str, tuple[str, ...]] = {
     "linear + style": ("linear", "style"),
     "agentic + style": ("agentic", "style"),
     "style alone": ("style",),
+}
+#: With `--hard-negatives`: the agentic member with its hardest humans weighted up.
+HARD_SETS: dict[str, tuple[str, ...]] = {
+    "agentic with hard negatives": ("linear", route_hard.NAME),
+    "agentic with hard negatives alone": (route_hard.NAME,),
 }
 ROUTE_LANGUAGE = "python"  # the only language whose project humans bound the route
 
@@ -233,6 +243,7 @@ def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
         return {"no route": "the project calibration rows hold one label"}
     out: dict[str, Any] = {}
     sets = {**SETS, **(STYLE_SETS if "style" in f.cal_logits else {})}
+    sets |= HARD_SETS if route_hard.NAME in f.cal_logits else {}
     for name, members in sets.items():
         for python_rows in (False, True):
             for extra in (False, True) if f.extra_logits is not None else (False,):
@@ -309,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also a style member (analysis/style_figures.py) in the route's "
                         "stacker, and the shipped route and the style member both over a "
                         "threshold of their own (analysis/route_style.py)")  # fmt: skip
+    parser.add_argument("--hard-negatives", action="store_true",
+                        help="also the agentic member with its hardest human rows weighted up "
+                        "(analysis/route_hard.py)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -325,9 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     out = {}
     for fold in args.folds:
         f = cached_fold(learner, pool, fold, ProtocolConfig(), args.work / "route-screen", extra)
+        frames = fold_frames(pool, fold, ProtocolConfig())
         if args.style:
-            train, val, test = fold_frames(pool, fold, ProtocolConfig())
-            add_style(f, train, val, test, extra)
+            add_style(f, *frames, extra)
+        if args.hard_negatives:
+            rows_of = functools.partial(member_rows, learner, "agentic")
+            route_hard.add_hard(f, learner, rows_of, frames, extra)
         out[fold if fold == "main" else f"loao {fold}"] = {"gate": f.gate, **screen(f, args.bound)}
     text = json.dumps(out, indent=1)
     if args.out is not None:
