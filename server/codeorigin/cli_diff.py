@@ -103,6 +103,9 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
     if rev is not None and rev.strip() and not _is_revision(rev) and Path(rev).exists():
         args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
         rev = None
+    elif rev is not None and rev.strip() and Path(rev).exists():  # git would call it ambiguous
+        print(f"codeorigin scan: --diff {rev}: '{rev}' is a revision and a path here; read as "
+              f"the revision (for the path's changes: --diff -- {rev})", file=sys.stderr)  # fmt: skip
     found = git_changes.from_git(rev, mapping=mapping, max_bytes=max_bytes)
     root = git_changes.repository_root(Path.cwd())
     for path in args.paths:

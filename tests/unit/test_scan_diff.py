@@ -86,6 +86,23 @@ def test_without_rev_the_working_tree_and_index_against_head(
     assert set(judged(json.loads(res.stdout))) == {"other.py::untouched"}
 
 
+def test_a_rev_that_is_also_a_path_is_the_revision_and_said(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    """A branch named as a folder: `--diff NAME` reads the branch (as git does, which would
+    call it ambiguous) and says so; `--diff -- NAME` is the folder's change against HEAD."""
+    git(repo, "branch", "lib")
+    (repo / "lib").mkdir()
+    (repo / "lib" / "extra.py").write_text(OTHER)
+    model = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    res = scan("--diff", "lib", *model, cwd=repo)
+    assert "--diff lib: 'lib' is a revision and a path here; read as the revision" in res.stderr
+    assert "lib/extra.py::other" in judged(json.loads(res.stdout))
+    res = scan(*model, "--diff", "--", "lib", cwd=repo)
+    assert res.returncode == 0 and "is a revision and a path" not in res.stderr
+    assert {name.split("::")[0] for name in judged(json.loads(res.stdout))} == {"lib/extra.py"}
+
+
 def test_renames_are_followed(repo: Path, tiny_model_dir: Path) -> None:
     git(repo, "checkout", "-q", "main")
     git(repo, "checkout", "-qb", "moving")
