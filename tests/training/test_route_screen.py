@@ -177,10 +177,10 @@ def test_the_style_figures_read_how_a_function_is_written() -> None:
     assert matrix([]).shape == (0, len(NAMES))
 
 
-def test_route_screen_style_adds_the_style_member_from_the_kept_fits(
-    tiny_model_dir: Path, tmp_path: Path
-) -> None:
-    from codeorigin_train.analysis.route_screen import SETS, STYLE_SETS, main
+def _screened_with(tiny_model_dir: Path, tmp_path: Path, flag: str) -> dict:
+    """The main split's figures of `route-screen FLAG`, run after a plain `route-screen`: from
+    the same kept fit, with the plain run's variants unchanged."""
+    from codeorigin_train.analysis.route_screen import main
 
     pool = _pool()
     work = tmp_path / "work"
@@ -190,11 +190,20 @@ def test_route_screen_style_adds_the_style_member_from_the_kept_fits(
             "--bound", "0.05", "--out", str(tmp_path / "out.json")]  # fmt: skip
     assert main(argv) == 0
     plain = json.loads((tmp_path / "out.json").read_text())["main"]
-    assert main([*argv, "--style"]) == 0
-    styled = json.loads((tmp_path / "out.json").read_text())["main"]
+    assert main([*argv, flag]) == 0
+    got = json.loads((tmp_path / "out.json").read_text())["main"]
     assert len(list((work / "route-screen").glob("*.pkl"))) == 1  # the same fits, kept
     for key, value in plain.items():  # the variants without it are unchanged
-        assert styled[key] == value
+        assert got[key] == value
+    return got
+
+
+def test_route_screen_style_adds_the_style_member_from_the_kept_fits(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin_train.analysis.route_screen import SETS, STYLE_SETS
+
+    styled = _screened_with(tiny_model_dir, tmp_path, "--style")
     both = styled.pop("shipped and style both over their thresholds")
     assert len([k for k in styled if k != "gate"]) == (len(SETS) + len(STYLE_SETS)) * 2
     assert set(styled["style alone, stacker on Python"]["weights"]) == {"style"}
@@ -209,21 +218,9 @@ def test_route_screen_hard_negatives_adds_the_member_from_the_kept_fits(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     from codeorigin_train.analysis.route_hard import fit_hard
-    from codeorigin_train.analysis.route_screen import HARD_SETS, SETS, main
+    from codeorigin_train.analysis.route_screen import HARD_SETS, SETS
 
-    pool = _pool()
-    work = tmp_path / "work"
-    _learner(pool, tiny_model_dir, work)  # the fragments file
-    pool.to_parquet(tmp_path / "pool.parquet")
-    argv = ["--pool", str(tmp_path / "pool.parquet"), "--work", str(work), "--folds", "main",
-            "--bound", "0.05", "--out", str(tmp_path / "out.json")]  # fmt: skip
-    assert main(argv) == 0
-    plain = json.loads((tmp_path / "out.json").read_text())["main"]
-    assert main([*argv, "--hard-negatives"]) == 0
-    hard = json.loads((tmp_path / "out.json").read_text())["main"]
-    assert len(list((work / "route-screen").glob("*.pkl"))) == 1  # the same fits, kept
-    for key, value in plain.items():  # the variants without it are unchanged
-        assert hard[key] == value
+    hard = _screened_with(tiny_model_dir, tmp_path, "--hard-negatives")
     assert len([k for k in hard if k != "gate"]) == (len(SETS) + len(HARD_SETS)) * 2
     weights = hard["agentic with hard negatives, stacker on every language"]["weights"]
     assert set(weights) == {"linear", "agentic-hard"}
