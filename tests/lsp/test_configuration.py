@@ -59,6 +59,18 @@ async def test_a_setting_removed_goes_back_to_its_default_not_its_start_up_value
     assert (await client.status())["model"]["threshold"] == 0.5  # the model's own
 
 
+async def test_an_empty_configuration_leaves_the_start_up_settings_in_force(
+    start: Start, root: Path
+) -> None:
+    """A client that answers workspace/configuration with `{}` has nothing configured there (its
+    user gave the settings as initializationOptions): those hold."""
+    client = await start("neovim", init={"threshold": 0.99}, config={})
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert not (await client.published_for(uri, version=1)).diagnostics
+    assert (await client.status())["model"]["threshold"] == 0.99
+
+
 async def test_settings_pushed_by_a_client_without_configuration_requests(
     start: Start, root: Path
 ) -> None:

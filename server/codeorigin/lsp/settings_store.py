@@ -3,11 +3,11 @@
 Layers, later ones winning key by key: the server's command line (`--threads`), the client's
 `initializationOptions`, `workspace/configuration` for section "codeorigin" without a scope (or a
 pushed `workspace/didChangeConfiguration`), and the same request scoped to the document's workspace
-folder. `initializationOptions` hold only until the client's own configuration arrives: from then
-on that is the whole of its settings, so a key the user removes goes back to its default, not to
-the value it had at start-up. `resolve` validates them (`options`) and returns the problems a
-user should hear about once; `for_uri` answers which settings apply to a document. Reading the
-layers from the client is the server's (`state.CodeOriginServer`).
+folder. `initializationOptions` hold only until the client's own configuration arrives (a
+non-empty one): from then on that is the whole of its settings, so a key the user removes goes
+back to its default, not to the value it had at start-up. `resolve` validates them (`options`)
+and returns the problems a user should hear about once; `for_uri` answers which settings apply
+to a document. Reading the layers from the client is the server's (`state.CodeOriginServer`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class SettingsStore:
 
     def resolve(self) -> list[SettingProblem]:
         """Recompute the settings from the layers; return the problems not reported before."""
-        start_up = self.initialization if self.global_raw is None else None
+        # An empty answer (`{}`: a client with nothing configured for us) leaves them in force.
+        start_up = self.initialization if not self.global_raw else None
         common = [self.base, start_up, self.global_raw]
         self.global_settings, problems = settings_from(common)
         self._folder_settings = {}
