@@ -109,3 +109,36 @@ def test_non_ascii_text_before_the_error_keeps_offsets_exact() -> None:
 )
 def test_code_without_swallowed_functions_keeps_its_spans(text: str) -> None:
     assert find_spans(text, "python") == extract_spans(text, "python")
+
+
+BROKEN_HEADERS = """\
+def ok_function(items):
+    result = []
+    for item in items:
+        result.append(item * 2)
+    return result
+
+def broken(x:
+    total = (x +
+    return total
+
+class Foo(:
+    def m(self, a, b):
+        c = a + b
+        d = c * a
+        return c + d
+"""
+
+
+def test_a_function_whose_header_is_broken_keeps_a_span_of_its_own() -> None:
+    """`def broken(x:` before a broken class line: tree-sitter makes both one ERROR node, the
+    block is blanked to find `m` again, and `broken` is its block, not lost."""
+    assert [s.name for s in extract_spans(BROKEN_HEADERS, "python")] == ["ok_function", "<module>"]
+    assert lines(BROKEN_HEADERS, "python") == [
+        ("ok_function", 1, 5),
+        ("broken", 7, 9),
+        ("m", 12, 15),
+    ]
+    broken = find_spans(BROKEN_HEADERS, "python")[1]
+    assert broken.text(BROKEN_HEADERS).startswith("def broken(x:")
+    assert BROKEN_HEADERS[broken.name_start : broken.name_end] == "broken"

@@ -12,7 +12,9 @@ The block starts on the first line of the function, statement or ERROR node arou
 outermost one that is no class, namespace or class body) and ends before the next line that starts
 something at its depth: a line as indented after a blank line, or a less indented one, outside any
 string or comment. A function that starts in a blanked block keeps its own span, cut at the
-block's end when it swallowed a function found again; every other span comes from the last parse.
+block's end when it swallowed a function found again; a blanked block that starts with a
+function's header but held no span (`def broken(x:` before another error, one ERROR node for
+both) becomes that function's span; every other span comes from the last parse.
 
 The result is used only when it finds a function again, keeps every span the first parse found
 outside the blanked blocks, and holds no syntax error in the functions it found again: code the
@@ -81,7 +83,38 @@ def find_spans(text: str, language_id: str, *, min_lines: int = 3) -> list[Span]
             continue
         swallowed = any(_overlaps(r, (span.start, span.end)) for r in recovered)
         kept.append(_cut(span, text, language, block) if swallowed else span)
-    return sorted([*found, *kept], key=lambda s: (s.start, s.end))
+    spans = [*found, *kept]
+    spans += [h for block in blocks if (h := _headed(text, language, block, spans)) is not None]
+    return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+#: A function's header as a line starts it, its name in group 1 (no header: no span of its own).
+_HEADERS = {
+    "python": r"(?:async\s+)?def\s+([A-Za-z_]\w*)",
+    "javascript": r"(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)",
+    "go": r"func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)",
+    "rust": r"(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_]\w*)",
+    "ruby": r"def\s+(?:self\.)?([A-Za-z_]\w*[?!=]?)",
+    "php": r"(?:(?:public|private|protected|static|final|abstract)\s+)*function\s+&?\s*"
+    r"([A-Za-z_]\w*)",
+}
+_HEADERS |= {k: _HEADERS["javascript"] for k in ("typescript", "typescriptreact")}
+
+
+def _headed(text: str, language: str, block: tuple[int, int], spans: list[Span]) -> Span | None:
+    """A blanked block that starts with a function's header (`def broken(x:` before another
+    error) and holds no span: that function, up to the block's end, so that it is judged (or
+    said too short) rather than lost; None otherwise."""
+    a, b = block
+    if language not in _HEADERS or any(a <= s.start < b for s in spans if s.kind != "module"):
+        return None
+    start = a + _indent(text, a)
+    header = re.compile(_HEADERS[language]).match(text, start, b)
+    if header is None:
+        return None
+    content = content_of(text[start:b], language)
+    return Span(header.group(1), "function", start, b, header.start(1), header.end(1),
+                ((start, b),), content.statement_lines, content.tokens)  # fmt: skip
 
 
 class _Bytes:
