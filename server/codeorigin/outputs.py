@@ -44,9 +44,11 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
         except baseline.BaselineError as exc:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return False
+        where = "files this scan did not cover"
+        if report.change is not None:
+            where = "functions the change did not touch"
         print(f"codeorigin scan: wrote {plural(n, 'finding')} to {args.write_baseline}"
-              + (f" (kept {len(kept)} of files this scan did not cover)" if kept else ""),
-              file=sys.stderr)  # fmt: skip
+              + (f" (kept {len(kept)} of {where})" if kept else ""), file=sys.stderr)  # fmt: skip
         named = {f.path for f in report.files if f.named}  # `--repos` names: matched as written
         outside = sum(1 for f in found if Path(f.path).is_absolute() and f.path not in named)
         if outside:  # a baseline is meant to be committed beside the code it knows
@@ -61,7 +63,8 @@ def uncovered(args: argparse.Namespace, report: ScanReport) -> list[Finding]:
     """The findings of the `--baseline` that `--write-baseline` rewrites whose files this scan
     did not cover: a scan of some of the folders (or of a change) refreshes their findings and
     keeps the others'. Covered: every file under a PATH or a `--repos` entry, or, for a change,
-    the files it changed."""
+    the functions it touched (by path and name: an edited function's old finding has another
+    hash), not the rest of their files, which it did not judge."""
     from codeorigin import baseline
 
     target = args.write_baseline
@@ -72,11 +75,13 @@ def uncovered(args: argparse.Namespace, report: ScanReport) -> list[Finding]:
     except baseline.BaselineError:
         return []  # it was read before the scan: gone since, nothing to keep
     root = target.parent
-    if report.change is not None:  # `--diff`: the files of the change
-        changed = {
-            f.path if f.named else baseline.relative(root, Path(f.path)) for f in report.files
+    if report.change is not None:  # `--diff`: the spans of the change
+        touched = {
+            (f.path if f.named else baseline.relative(root, Path(f.path)), s.name)
+            for f in report.files
+            for s in f.spans
         }
-        return [f for f in old.findings if f.path not in changed]
+        return [f for f in old.findings if (f.path, f.name) not in touched]
     paths = [Path(os.path.abspath(p)) for p in args.paths]
     names = [n.rstrip("/") for n in report.repositories]
 

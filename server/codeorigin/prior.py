@@ -6,10 +6,13 @@ fix inside a function flagged on main would fail the pull request as if the chan
 it. So a span the change reports (`llm` or `uncertain`, neither suppressed nor in the baseline)
 is *known before the change* when
 
-1. the change touched at most half of its lines (more, and the function is the change's own);
-2. the file existed at the base (under its old name when renamed), a scan would have read it
+1. the file existed at the base (under its old name when renamed), a scan would have read it
    there (not binary, UTF-8, within `--max-file-bytes`), and its version there holds a
    span of the same name and kind (the one starting nearest when several);
+2. the change touched at most half of its lines, or it left the span's text as it was (the same
+   normalised text as such a span at the base: a function moved within its file, its line
+   endings or its indentation changed); a function the change rewrote in more than half of its
+   lines is the change's own;
 3. that base span, scored by the same engine with the same options (so the thresholds of the
    same language), got a verdict at least as strong and no `codeorigin: ignore` comment hid it:
    `llm` at the base covers `llm` and `uncertain` now, `uncertain` covers `uncertain` only.
@@ -42,20 +45,29 @@ COVERS: dict[str, tuple[str, ...]] = {"llm": ("llm", "uncertain"), "uncertain": 
 
 
 def may_be_known(s: SpanReport) -> bool:
-    """Whether a span of a change is one the base may know: reported, and at most half of its
-    lines touched by the change."""
-    return s.reported and s.changed_lines is not None and s.changed_lines * 2 <= s.n_lines
+    """Whether a span of a change is one the base may know: reported and touched by the change
+    (when more than half of its lines, only by a base span of the same text: `same_text`)."""
+    return s.reported and s.changed_lines is not None
+
+
+def same_text(s: SpanReport) -> str | None:
+    """The normalised text's hash a base span must have to know `s`: its own when the change
+    touched more than half of its lines (moved, or its line endings changed), None otherwise."""
+    assert s.changed_lines is not None
+    return None if s.changed_lines * 2 <= s.n_lines else s.text_hash
 
 
 @dataclass(frozen=True)
 class Now:
     """A span of the changed version that its base may know: its name, kind, first line (1-based)
-    and verdict now."""
+    and verdict now; `text_hash`, when given, the hash of its normalised text, which the base
+    span must share (`same_text`)."""
 
     name: str
     kind: str
     start_line: int
     verdict: str
+    text_hash: str | None = None
 
 
 def marked(
@@ -75,7 +87,8 @@ def marked(
     text = base.text(max_bytes)
     if text is None:
         return tuple(spans)
-    now = [Now(spans[i].name, spans[i].kind, spans[i].start_line, spans[i].verdict) for i in wanted]
+    now = [Now(spans[i].name, spans[i].kind, spans[i].start_line, spans[i].verdict,
+               same_text(spans[i])) for i in wanted]  # fmt: skip
     out = list(spans)
     for j, probability in at_base(engine, now, text, language, rules).items():
         i = wanted[j]
@@ -91,38 +104,47 @@ def at_base(
     rules: VerdictRules,
     between: Callable[[], None] | None = None,
 ) -> dict[int, float]:
-    """Of the spans `now` (each reported, at most half of its lines changed), the index of each
-    whose version in the base's `text` got a verdict that covers it, with its probability there
-    (`scan --diff` and the editor's `codeorigin.scope: changed`). The base spans that may cover
-    one are scored together, through the engine's cache; `between` runs between batches."""
+    """Of the spans `now` (each reported), the index of each whose version in the base's `text`
+    got a verdict that covers it, with its probability there (`scan --diff` and the editor's
+    `codeorigin.scope: changed`): the base span of its name and kind nearest to it, or, for one
+    with a `text_hash`, any such span of that normalised text. The base spans that may cover one
+    are scored together, through the engine's cache; `between` runs between batches."""
     canonical = languages.canonical(language)
     if canonical is None or not now:
         return {}
     text = text.removeprefix("\ufeff")  # as `files.read_text` reads the file now
     found = find_spans(text, canonical, min_lines=rules.min_lines)
     starts = line_starts(text)
-    pairs = {i: m for i, s in enumerate(now) if (m := _match(s, found, text, starts)) is not None}
+    pairs = {i: m for i, s in enumerate(now) if (m := _match(s, found, text, starts))}
     if not pairs:
         return {}
     lines = frozenset(
-        n for m in pairs.values() for a, b in span_lines(m, text, starts) for n in range(a, b + 1)
+        n
+        for candidates in pairs.values()
+        for span in candidates
+        for first, last in span_lines(span, text, starts)
+        for n in range(first, last + 1)
     )
     [(results, _)] = engine.analyze_many([(text, language)], rules, only=[lines], between=between)
     by_span = {(r.span.start, r.span.name, r.span.kind): r for r in results}
     out = {}
-    for i, m in pairs.items():
-        r = by_span.get((m.start, m.name, m.kind))
-        if r is None or r.suppressed is not None or r.probability is None:
-            continue  # not scored at the base, or a comment hid it there: not flagged then
-        if now[i].verdict in COVERS.get(r.verdict, ()):
-            out[i] = r.probability
+    for i, candidates in pairs.items():
+        for b in candidates:
+            r = by_span.get((b.start, b.name, b.kind))
+            if r is None or r.suppressed is not None or r.probability is None:
+                continue  # not scored at the base, or a comment hid it there: not flagged then
+            if now[i].text_hash not in (None, r.text_hash):
+                continue  # more than half of it changed, and not to the same text
+            if now[i].verdict in COVERS.get(r.verdict, ()):
+                out[i] = r.probability
+                break
     return out
 
 
-def _match(s: Now, found: list[Span], text: str, starts: list[int]) -> Span | None:
-    """The span of the base's version with the name and kind of `s` that starts nearest to it
-    (by line: the change moved it little, or not at all), or None."""
+def _match(s: Now, found: list[Span], text: str, starts: list[int]) -> list[Span]:
+    """The spans of the base's version with the name and kind of `s`: the one that starts
+    nearest to it (by line: the change moved it little, or not at all), or, when `s` must find
+    its own text there, every one of them, nearest first (it may have moved far)."""
     same = [b for b in found if b.name == s.name and b.kind == s.kind]
-    if not same:
-        return None
-    return min(same, key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))
+    same.sort(key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))
+    return same if s.text_hash is not None else same[:1]

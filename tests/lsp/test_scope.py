@@ -131,3 +131,20 @@ async def test_changed_scope_counts_lines_as_lsp_does(start: Start, root: Path) 
     await client.published_for(uri, version=2)  # beta is judged (and flagged before the edit)
     assert "No diagnostic: flagged before this edit" in await hover_at(client, uri, 11)
     assert "alpha is not judged: it is unchanged" in await hover_at(client, uri, 1)
+
+
+async def test_changed_scope_sets_aside_a_flagged_function_moved_unchanged(
+    start: Start, root: Path
+) -> None:
+    """beta moved above alpha: git's lines say one of them is all new, but its text is HEAD's,
+    flagged there, so neither gets a diagnostic (`scan --diff HEAD` exits 0 on it too)."""
+    committed(root)
+    uri = uri_in(root, "a.py")
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    client.open(uri, PY_DOC)
+    assert names(await client.published_for(uri, version=1)) == []
+    alpha, beta = PY_DOC.split("\n\n\n")
+    client.edit(uri, 2, (0, 0), (13, 0), beta + "\n\n" + alpha + "\n")
+    assert names(await client.published_for(uri, version=2)) == []
+    said = [await hover_at(client, uri, 1), await hover_at(client, uri, 9)]
+    assert any("No diagnostic: flagged before this edit, at git's HEAD (" in s for s in said), said

@@ -204,3 +204,26 @@ def test_a_base_a_scan_would_skip_knows_nothing(tmp_path: Path, tiny_model_dir: 
         keep = spans_of(data)["keep"]
         assert ("known_before" in keep) is known, tail
         assert code == (0 if known else 1)
+
+
+def test_a_function_moved_or_given_other_line_endings_is_known_before(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A change that leaves a flagged function's text as it was, though git counts every line of
+    it changed (moved to the top of its file, CRLF line endings), is not blamed for it; one it
+    moves and edits in more than half of its lines (MORE's `load`) is its own."""
+    keep = APP[APP.index("def keep") :]
+    moved = keep + "\n\n" + APP[: APP.index("def keep")].rstrip() + "\n"
+    for name, after in [("moved", moved), ("crlf", APP.replace("\n", "\r\n"))]:
+        code, data = diff(branch(tmp_path / name, APP, after), tiny_model_dir, "--threshold", "0")
+        spans = spans_of(data)
+        assert code == 0, (name, spans)
+        for span in spans.values():
+            assert span["changed_lines"] * 2 > span["end_line"] - span["start_line"] + 1
+            assert "known_before" in span, (name, span)
+        assert data["change"]["spans"] == 0
+    rewritten = MORE[MORE.index("def keep") :] + "\n\n" + MORE[: MORE.index("def keep")]
+    root = branch(tmp_path / "edited", APP, rewritten)
+    code, data = diff(root, tiny_model_dir, "--threshold", "0")
+    load = spans_of(data)["load"]
+    assert code == 1 and "known_before" not in load and data["change"]["spans"] >= 1

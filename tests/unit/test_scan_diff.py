@@ -204,3 +204,24 @@ def test_a_model_with_a_change_calibration_uses_it(
     (model / "manifest.json").write_text(json.dumps(manifest))
     res = scan("--diff", "main", "--model", str(model), cwd=repo)
     assert res.returncode == 2 and "change.rule" in res.stderr
+
+
+def test_rewriting_the_baseline_from_a_change_keeps_the_functions_it_did_not_touch(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    """`--diff --baseline B --write-baseline B` refreshes the findings of the functions the
+    change touched, not of whole files: `load`, in the same file as the edited `keep`, stays
+    known, so the next scan of the whole tree with the baseline finds nothing new."""
+    git(repo, "checkout", "-q", "main")
+    model = ("--model", str(tiny_model_dir), "--threshold", "0")
+    res = scan(".", *model, "--write-baseline", "b.json", cwd=repo)
+    assert "wrote 4 findings to b.json" in res.stderr, res.stderr  # load, keep, other, untouched
+    git(repo, "checkout", "-q", "feature")
+    res = scan("--diff", "main", *model, "--baseline", "b.json", "--write-baseline", "b.json",
+               cwd=repo)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "(kept 3 of functions the change did not touch)" in res.stderr, res.stderr
+    names = {(f["path"], f["name"]) for f in json.loads((repo / "b.json").read_text())["findings"]}
+    assert {("app.py", "load"), ("app.py", "keep"), ("app.py", "fresh")} <= names
+    res = scan(".", *model, "--baseline", "b.json", cwd=repo)
+    assert res.returncode == 0, res.stdout

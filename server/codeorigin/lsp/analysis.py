@@ -460,20 +460,22 @@ def _analyze_in_scope(
     results = engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
     if old is None or only is None:
         return results, {}
-    maybe = [r for r in results if _may_be_known(r, text, only)]
+    maybe = [(r, same) for r in results if (same := _may_be_known(r, text, only)) is not None]
     if not maybe:
         return results, {}
     at_head = gitio.source(data, settings.max_file_bytes)
     if at_head is None:  # a version a scan would not read (binary, not UTF-8, too large)
         return results, {}
-    now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict) for r in maybe]
+    now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict, r.text_hash if same
+                     else None) for r, same in maybe]  # fmt: skip
     found = prior.at_base(engine, now, at_head, language, rules, between)
-    return results, {(maybe[i].span.name, maybe[i].text_hash): p for i, p in found.items()}
+    return results, {(maybe[i][0].span.name, maybe[i][0].text_hash): p for i, p in found.items()}
 
 
-def _may_be_known(result: SpanResult, text: str, changed: frozenset[int]) -> bool:
-    """`prior.may_be_known` for an editor's span: reported, and at most half of its lines (as
-    `scan` counts them: a module span's runs, blank lines between them included) changed."""
+def _may_be_known(result: SpanResult, text: str, changed: frozenset[int]) -> bool | None:
+    """`prior.may_be_known` for an editor's span: None when it is not reported, else whether the
+    base span must have its text (`prior.same_text`: more than half of its lines, as `scan` counts
+    them, a module span's runs with the blank lines between them, changed)."""
     span = result.span
     runs = (
         module_lines(text, span.segments)
@@ -482,4 +484,4 @@ def _may_be_known(result: SpanResult, text: str, changed: frozenset[int]) -> boo
     )
     lines = sum(b - a + 1 for a, b in runs)
     reported = result.verdict in REPORTED and result.suppressed is None
-    return reported and diffs.touched(runs, changed) * 2 <= lines
+    return diffs.touched(runs, changed) * 2 > lines if reported else None
