@@ -93,9 +93,8 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     if rev is not None:
         _refuse_range(rev)
     target = rev if rev is not None else "HEAD"
-    try:
-        _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{target}^{{commit}}"], root)
-    except ChangeError:
+    commit = commit_of(target, root)
+    if commit is None:
         if rev in (None, "HEAD", "@") and _unborn_head(root):
             # The first commit of a repository or of an orphan branch (pre-commit's `--diff
             # HEAD` included): every file is new.
@@ -106,12 +105,23 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
     try:
-        base = _git(["merge-base", "--end-of-options", rev, "HEAD"], root).strip()
+        base = _git(["merge-base", "--end-of-options", commit, "HEAD"], root).strip()
     except ChangeError:
         raise ChangeError(
             f"{rev!r} and HEAD have no common ancestor{_shallow_hint(root)}"
         ) from None
     return base, f"against {rev} (merge base {base[:10]})"
+
+
+def commit_of(rev: str, root: Path) -> str | None:
+    """The commit `rev` names (a tag peeled to its commit), None when it names none. Resolved
+    first and peeled after: `rev^{commit}` would make `:/fix the parser` (the newest commit whose
+    message says so) search for a message ending in `^{commit}`."""
+    try:
+        found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", rev], root).strip()
+        return _git(["rev-parse", "--verify", "--quiet", f"{found}^{{commit}}"], root).strip()
+    except ChangeError:
+        return None
 
 
 def _refuse_range(rev: str) -> None:
@@ -211,7 +221,8 @@ def from_git(
     base, description = _base(rev, root)
     files = _diff(root, base, mapping)
     lines, skipped = _changed(files, root, mapping)
-    merging = _merge_heads(root) if rev in (None, "HEAD", "@") else []
+    # `--diff main` on main is `--diff HEAD`: its merge base is HEAD's commit.
+    merging = _merge_heads(root) if base == "HEAD" or base == commit_of("HEAD", root) else []
     for head in merging:  # what the person wrote while merging, not what either side brought
         theirs, _ = _changed(_diff(root, head, mapping), root, mapping)
         lines = {p: added & theirs.get(p, frozenset()) for p, added in lines.items()}

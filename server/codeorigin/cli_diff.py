@@ -200,18 +200,9 @@ def _pre_commit_revision() -> str:
 
 
 def _commit(rev: str) -> str | None:
-    import subprocess
+    from codeorigin.changes import commit_of
 
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    return commit_of(rev, Path.cwd())
 
 
 def _is_revision(rev: str) -> bool:

@@ -215,6 +215,14 @@ def test_concluding_a_merge_judges_only_what_the_resolution_wrote(
          "--model", str(tiny_model_dir)], cwd=repo, capture_output=True, text=True,
     )  # fmt: skip
     assert "function fresh (8 of 8 lines changed)" in res.stdout, res.stdout + res.stderr
+    # `--diff main` while main is checked out is `--diff HEAD`: the resolution's lines alone.
+    res = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff", "main", "--exit-zero",
+         "--model", str(tiny_model_dir)], cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    assert "only the lines that differ from both parents" in res.stdout, res.stdout + res.stderr
+    assert "function keep (1 of 7 lines changed)" in res.stdout
+    assert "function fresh" not in res.stdout
 
 
 def test_the_hook_runs_at_commit_and_the_readme_pre_push_config_judges_the_push(

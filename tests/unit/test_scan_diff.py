@@ -103,6 +103,16 @@ def test_a_rev_that_is_also_a_path_is_the_revision_and_said(
     assert {name.split("::")[0] for name in judged(json.loads(res.stdout))} == {"lib/extra.py"}
 
 
+def test_a_revision_named_by_its_message_is_read_as_git_reads_it(
+    repo: Path, tiny_model_dir: Path
+) -> None:
+    """`--diff ":/^other"` is the newest commit whose message starts with "other": main's last."""
+    model = ("--format", "json", "--threshold", "0", "--model", str(tiny_model_dir))
+    by_message = scan("--diff", ":/^other", *model, cwd=repo)
+    assert by_message.returncode == 1, by_message.stderr
+    assert set(judged(json.loads(by_message.stdout))) == {"app.py::keep", "app.py::fresh"}
+
+
 def test_renames_are_followed(repo: Path, tiny_model_dir: Path) -> None:
     git(repo, "checkout", "-q", "main")
     git(repo, "checkout", "-qb", "moving")
