@@ -57,6 +57,9 @@ class Changes:
     # renamed), so that a scan can tell a finding the change brought from one it found
     # (`codeorigin.prior`). Empty for a patch (no base) and during a merge.
     before: dict[Path, Base] = field(default_factory=dict)
+    # The files the change deleted (absolute, their folder resolved), so that a PATH naming one
+    # (as `git diff --name-only` lists it) is said to be gone, not missing.
+    deleted: frozenset[Path] = frozenset()
 
     def under(self, roots: list[Path]) -> list[Path]:
         """The changed files inside `roots` (files or folders; every file when empty), sorted."""
@@ -235,7 +238,8 @@ def from_git(
     _add_untracked(root, lines, skipped, mapping, max_bytes)
     lines = {p: added for p, added in lines.items() if added}
     before = {} if merging else _before(files, root, base, lines)
-    return Changes(lines, description, skipped, before)
+    deleted = frozenset(root / f.old_path for f in files if f.path is None and f.old_path)
+    return Changes(lines, description, skipped, before, deleted)
 
 
 def _before(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
@@ -86,7 +87,7 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
             found = _from_git(args, mapping, max_bytes)
     except git_changes.ChangeError as exc:
         _fail(str(exc))
-    skipped = _under(found.skipped, args.paths)
+    skipped = {**_under(found.skipped, args.paths), **_gone(args.paths, found.deleted)}
     subs = _submodules(skipped)
     if subs:  # the description says it too, beside the submodules' skipped lines
         return Found(found.lines, f"{found.description}; not following the changes inside {subs}",
@@ -108,22 +109,46 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
               f"the revision (for the path's changes: --diff -- {rev})", file=sys.stderr)  # fmt: skip
     found = git_changes.from_git(rev, mapping=mapping, max_bytes=max_bytes)
     root = git_changes.repository_root(Path.cwd())
+    inner: dict[Path, str] = {}
     for path in args.paths:
         where = Path(os.path.abspath(path))
         if where != root and root not in where.parents:
             _fail(f"{path} is outside the git repository whose change --diff judges ({root})")
-    return found
+        inner |= {sub: git_changes.SUBMODULE for sub in _repositories_between(root, where)}
+    return replace(found, skipped={**found.skipped, **inner}) if inner else found
+
+
+def _repositories_between(root: Path, where: Path) -> list[Path]:
+    """The submodules (or other repositories) that hold `where` below `root`: the change of
+    `root` never shows their files, not even a new one."""
+    below = [p for p in where.resolve().parents if root in p.parents]
+    return [p for p in below if (p / ".git").exists()]
 
 
 def _under(skipped: dict[Path, str], paths: list[Path]) -> dict[Path, str]:
     """The files and folders of the change that cannot be read, under `paths` (everywhere when
-    none is given)."""
+    none is given), and a submodule that holds one of `paths` (`--diff sub/new.py`)."""
     roots = [root for p in paths for root in _real(p)]
     return {
         path: why
         for path, why in sorted(skipped.items())
-        if not roots or any(path == r or r in path.parents for r in roots)
+        if not roots or any(path == r or r in path.parents or path in r.parents for r in roots)
     }
+
+
+def _gone(paths: list[Path], deleted: frozenset[Path]) -> dict[Path, str]:
+    """The `paths` that no longer exist because the change deleted them (a file, or a folder of
+    deleted files), by their absolute path as the scan meets them, with why."""
+    from codeorigin.report import DELETED
+
+    out = {}
+    for path in paths:
+        if os.path.lexists(path):
+            continue
+        where = Path(os.path.abspath(path)).resolve()  # its folders' links resolved
+        if where in deleted or any(where in d.parents for d in deleted):
+            out[Path(os.path.abspath(path))] = DELETED
+    return out
 
 
 def _submodules(skipped: dict[Path, str]) -> str:

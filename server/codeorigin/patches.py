@@ -64,9 +64,11 @@ def from_patch(
     lines: dict[Path, frozenset[int]] = {}
     skipped: dict[Path, str] = {}
     left_out: dict[Path, bool] = {}
+    deleted: set[Path] = set()
     for f in files:
-        if f.path is None:
-            continue  # deleted: nothing left to judge
+        if f.path is None:  # deleted: nothing left to judge
+            deleted.update([root / f.old_path] if f.old_path else [])
+            continue
         where = root / f.path
         if skip_missing and not where.is_file():
             continue
@@ -98,7 +100,7 @@ def from_patch(
             added = diffs.as_spans_count(_check_applies(f, where, root, name), added)
         if added:
             lines[where.resolve()] = added
-    return Changes(lines, f"in {name}", skipped)
+    return Changes(lines, f"in {name}", skipped, deleted=frozenset(deleted))
 
 
 def _refuse_several_commits(files: list[diffs.FileDiff], name: str) -> None:

@@ -399,6 +399,7 @@ _UNSCORED = {
 
 
 MISSING = "no such file or folder"  # the error of a path named to scan that does not exist
+DELETED = "deleted by the change"  # a PATH named to `scan --diff` that the change deleted
 
 
 def fingerprints(report: ScanReport) -> dict[tuple[int, int], str]:

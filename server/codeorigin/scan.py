@@ -25,7 +25,7 @@ from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
 from codeorigin.engine import Engine, Options, SpanResult, module_lines
 from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read_text, walk
 from codeorigin.project import Exclusions
-from codeorigin.report import MISSING, Explained, FileReport, ScanReport, SpanReport
+from codeorigin.report import DELETED, MISSING, Explained, FileReport, ScanReport, SpanReport
 
 if TYPE_CHECKING:
     from codeorigin.changes import Base
@@ -160,12 +160,17 @@ def _resolved(path: Path) -> Path:
 def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
     """`scan --diff`: the changed files under `paths` (all of them when none is given) in a
     language codeorigin reads, named relative to the current folder. A path that does not exist
-    is reported as missing, as in any scan."""
+    is reported as missing, as in any scan, unless the change deleted it (listed as skipped)."""
     assert options.changed is not None
-    out = [Candidate(Path(p), str(p), None, MISSING, missing=True) for p in paths if not p.exists()]
+    skipped = [
+        Candidate(p, display_path(p), None, why) for p, why in options.changed_skipped.items()
+    ]
+    gone = {p for p, why in options.changed_skipped.items() if why == DELETED}
+    out = [Candidate(Path(p), str(p), None, MISSING, missing=True)
+           for p in paths if not p.exists() and Path(os.path.abspath(p)) not in gone]  # fmt: skip
     roots = [p.resolve() for p in paths if p.exists()]
     if paths and not roots:
-        return out
+        return out + skipped  # listed with why
     for path in sorted(options.changed):
         if roots and not any(path == r or r in path.parents for r in roots):
             continue
@@ -179,9 +184,7 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
         ):
             if cand.language is not None and path.is_file():
                 out.append(cand)
-    skipped = options.changed_skipped.items()
-    out += [Candidate(p, display_path(p), None, why) for p, why in skipped]  # listed with why
-    return out
+    return out + skipped  # listed with why
 
 
 def display_path(path: Path) -> str:

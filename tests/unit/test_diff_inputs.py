@@ -218,6 +218,36 @@ def test_a_change_inside_a_submodule_is_said_not_to_be_followed(
     res = _pipe_scan(git(root, "diff").encode(), *args, cwd=root)
     assert res.returncode == 0 and said in res.stdout, res.stderr
     assert "not following the changes inside submodule sub" in res.stdout
+    # A file of it named as a PATH, even a new one (the superproject's diff never shows it).
+    (root / "sub" / "new.py").write_text(BODY)
+    res = scan("--diff", *args, "sub/new.py", cwd=root)
+    assert res.returncode == 0 and said in res.stdout, res.stdout + res.stderr
+
+
+def test_a_path_the_change_deleted_is_said_to_be_gone_not_missing(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`scan --diff main $(git diff --name-only main)`: a file the change deleted is listed as
+    such, exit 0; a file that never was is still an error (exit 2)."""
+    root = init_repo(tmp_path / "repo")
+    (root / "gone.py").write_text(BODY)
+    (root / "kept.py").write_text(BODY)
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    git(root, "rm", "-q", "gone.py")
+    (root / "kept.py").write_text(BODY + ADDED)
+    git(root, "commit", "-qam", "change")
+    args = ("--diff", "HEAD~1", "--exit-zero", "--model", str(tiny_model_dir))
+    named = git(root, "diff", "--name-only", "HEAD~1").split()
+    assert sorted(named) == ["gone.py", "kept.py"]
+    res = scan(*args, *named, cwd=root)
+    assert res.returncode == 0, res.stderr
+    assert "gone.py: skipped: deleted by the change, not scored" in res.stdout
+    assert "kept.py:" in res.stdout
+    res = scan(*args, "--format", "json", "gone.py", cwd=root)
+    assert _skipped(_report(res)) == {"gone.py": "deleted by the change, not scored"}
+    res = scan(*args, "never.py", cwd=root)
+    assert res.returncode == 2 and "no such file or folder: never.py" in res.stderr
 
 
 JAVA = """class Calc {
