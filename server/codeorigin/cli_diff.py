@@ -75,6 +75,12 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
 
     if getattr(args, "pre_commit", False):
         args.diff = _pre_commit_revision()
+        if os.environ.get("PRE_COMMIT") == "1" and not args.paths:
+            # pre-commit runs the hook even without a file (`always_run`), so that a push of
+            # another branch, whose files are not on disk, is refused above, not skipped:
+            # without one, nothing it hands over is in a language codeorigin reads.
+            where = "against HEAD" if args.diff == _HEAD else f"since {args.diff}"
+            return Found({}, f"{where} (pre-commit named no file codeorigin reads)", {}, {})
     if args.diff is None and args.diff_file is None:
         return None
     if args.ray is not None or args.repos is not None:

@@ -260,6 +260,31 @@ def test_the_hook_runs_at_commit_and_the_readme_pre_push_config_judges_the_push(
         assert (push.returncode != 0) == blocked, said
         assert "function keep (1 of 7 lines changed; flagged before the change, base " in said
         assert "function fresh (8 of 8 lines changed)" in said and "load" not in said
+    # Pushing another branch, whose only file is not on disk: refused, not skipped.
+    git(staged, "checkout", "-qb", "elsewhere")
+    (staged / "brand_new.py").write_text(FRESH)
+    git(staged, "add", "brand_new.py")
+    git(staged, "commit", "-qm", "a file main does not have")
+    git(staged, "checkout", "-q", "main")
+    push = subprocess.run(["git", "push", "origin", "elsewhere"], cwd=staged, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    said = push.stdout + push.stderr
+    assert push.returncode != 0 and "HEAD is another commit" in said, said
+
+
+def test_a_commit_without_code_runs_the_hook_and_judges_nothing(
+    staged: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The hook always runs (so that a push of another branch is refused); a commit of no file
+    codeorigin reads judges nothing, not even the untracked scratch.py beside it."""
+    git(staged, "reset", "-q")
+    (staged / "README.md").write_text("notes, edited\n")
+    git(staged, "add", "README.md")
+    res = pre_commit(staged, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
+                     "--threshold", "0", model=tiny_model_dir)  # fmt: skip
+    out = res.stdout + res.stderr
+    assert res.returncode == 0 and "Passed" in out, out
+    assert "pre-commit named no file codeorigin reads" in out and "scratch.py" not in out
 
 
 def test_pre_commit_run_from_ref_to_ref_judges_the_commits_in_between(
