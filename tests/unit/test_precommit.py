@@ -281,7 +281,7 @@ def test_a_commit_without_code_runs_the_hook_and_judges_nothing(
     (staged / "README.md").write_text("notes, edited\n")
     git(staged, "add", "README.md")
     res = pre_commit(staged, tmp_path / "home", "try-repo", str(ROOT), "codeorigin", "--verbose",
-                     "--threshold", "0", model=tiny_model_dir)  # fmt: skip
+                     model=tiny_model_dir)  # fmt: skip
     out = res.stdout + res.stderr
     assert res.returncode == 0 and "Passed" in out, out
     assert "pre-commit named no file codeorigin reads" in out and "scratch.py" not in out
