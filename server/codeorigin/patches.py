@@ -27,6 +27,7 @@ from codeorigin.changes import (
     _git,
     _is_submodule,
     _language,
+    repository_root,
 )
 from codeorigin.core import diffs
 
@@ -91,7 +92,7 @@ def from_patch(
             info = None
         if info is None or stat.S_ISDIR(info.st_mode):
             raise ChangeError(f"{name} does not apply: {f.path} is not a readable file under "
-                              f"{root}{_commits_hint(text)}")  # fmt: skip
+                              f"{root}{_commits_hint(text) or _top_hint(root, f.path)}")  # fmt: skip
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
             skipped[where] = "not a regular file"
             continue
@@ -128,6 +129,22 @@ def _commits_hint(text: str) -> str:
     return (
         " (the patch holds several commits, and a later one may have renamed or deleted it: give "
         "one diff of the whole change instead, `git diff main...feature`)"
+    )
+
+
+def _top_hint(root: Path, path: str) -> str:
+    """For a file the patch names that is missing here but is under the top folder of the git
+    repository `root` is in: `git diff` names files from that top folder, whatever the folder
+    it ran in."""
+    try:
+        top = repository_root(root)
+    except ChangeError:
+        return ""
+    if top == root or not (top / path).is_file():
+        return ""
+    return (
+        f" (git names the files of a diff from the repository's top folder, {top}: run the scan "
+        "there, or make the patch with `git diff --relative`)"
     )
 
 

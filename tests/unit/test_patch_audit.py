@@ -348,3 +348,21 @@ def test_a_branch_only_a_remote_has_is_named(tmp_path: Path, tiny_model_dir: Pat
     # A revision no remote has either: no such hint.
     res = scan("--diff", "nowhere", "--model", str(tiny_model_dir), cwd=clone)
     assert res.returncode == 2 and "origin/" not in res.stderr
+
+
+def test_a_git_diff_read_from_a_subfolder_says_where_its_paths_start(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`git diff > p.diff` names files from the repository's top folder: read from a subfolder,
+    the patch does not apply, and the message says to run the scan at the top (where it reads)
+    or to make the patch with `git diff --relative`."""
+    root = make_repo(tmp_path)  # on `feature`: app.py edited since main
+    (root / "docs").mkdir()
+    patch = tmp_path / "p.diff"
+    patch.write_text(git(root, "diff", "main"))
+    res = scan("--diff-file", str(patch), "--model", str(tiny_model_dir), cwd=root / "docs")
+    assert res.returncode == 2
+    assert "app.py is not a readable file under" in res.stderr
+    assert "from the repository's top folder" in res.stderr and "git diff --relative" in res.stderr
+    res = scan("--diff-file", str(patch), "--exit-zero", "--model", str(tiny_model_dir), cwd=root)
+    assert res.returncode == 0, res.stderr
