@@ -162,12 +162,10 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
     language codeorigin reads, named relative to the current folder. A path that does not exist
     is reported as missing, as in any scan, unless the change deleted it (listed as skipped)."""
     assert options.changed is not None
-    skipped = [
-        Candidate(p, display_path(p), None, why) for p, why in options.changed_skipped.items()
-    ]
-    gone = {p for p, why in options.changed_skipped.items() if why == DELETED}
-    out = [Candidate(Path(p), str(p), None, MISSING, missing=True)
-           for p in paths if not p.exists() and Path(os.path.abspath(p)) not in gone]  # fmt: skip
+    items = options.changed_skipped.items()
+    skipped = [Candidate(p, display_path(p), None, why) for p, why in items]
+    out = [Candidate(Path(p), str(p), None, MISSING, missing=True) for p in paths
+           if not p.exists() and (Path(os.path.abspath(p)), DELETED) not in items]  # fmt: skip
     roots = [p.resolve() for p in paths if p.exists()]
     if paths and not roots:
         return out + skipped  # listed with why
