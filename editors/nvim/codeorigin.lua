@@ -341,6 +341,14 @@ local function server_command(name, arguments, done)
   local buf = vim.api.nvim_get_current_buf()
   local client = vim.lsp.get_clients({ name = 'codeorigin', bufnr = buf })[1]
   if not client then
+    local filetypes = dofile(here .. 'codeorigin_settings.lua').filetypes
+    local filetype = vim.bo[buf].filetype
+    if not vim.tbl_contains(filetypes, filetype) then
+      -- Not a failed server: one it never starts for (it may be running for other buffers).
+      warn(('this buffer is not one codeorigin scores (filetype %s; it scores %s)'):format(
+        filetype ~= '' and filetype or 'none', table.concat(filetypes, ', ')))
+      return
+    end
     warn(
       'the server is not attached to this buffer (:CodeoriginRestart starts it again; '
         .. ':checkhealth vim.lsp; why it did not start: ' .. vim.lsp.log.get_filename() .. ')'

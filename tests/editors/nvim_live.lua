@@ -5,7 +5,8 @@
 --   settings:    settings changed while the server runs (the recipe in codeorigin.lua)
 --   model_later: the model folder appears after start-up, then :CodeoriginRescore
 --   killed:      the running server is killed, then :CodeoriginRestart (and again while it runs)
---   messages:    :CodeoriginExplain on a function too short to judge, :CodeoriginStatus[!]
+--   messages:    :CodeoriginExplain on a function too short to judge, :CodeoriginStatus[!], and
+--                :CodeoriginStatus in a text buffer
 local out = { steps = {} }
 
 -- A client method, called as Neovim 0.11+ wants it (client:request) or as 0.10 does
@@ -183,6 +184,11 @@ function scenarios.messages()
   vim.wait(10000, function() return vim.api.nvim_get_current_buf() ~= buf end, 50)
   local shown = vim.api.nvim_get_current_buf()
   out.full = shown ~= buf and vim.api.nvim_buf_get_lines(shown, 0, -1, false) or vim.NIL
+  -- In a buffer the server never starts for, while it runs for the Python one.
+  vim.cmd('edit notes.txt')
+  before = #said
+  vim.cmd('CodeoriginStatus')
+  out.other_buffer = said[before + 1] or vim.NIL
 end
 
 -- After start-up, as a user would (:CodeoriginRestart, like vim.lsp.enable, acts after VimEnter).

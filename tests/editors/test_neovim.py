@@ -446,7 +446,8 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     """:CodeoriginExplain on a function too short to judge said "LSP[codeorigin] codeorigin:
     codeorigin does not explain tiny: ..."; :CodeoriginStatus printed the raw 40-line Lua table
     (vim.NIL, 14-digit floats, the digest). Now the refusal names codeorigin once and the status
-    is a few readable lines; :CodeoriginStatus! shows the whole table in a scratch buffer."""
+    is a few readable lines; :CodeoriginStatus! shows the whole table in a scratch buffer. In a
+    buffer it does not score, it says so, not that the server failed to attach."""
     source = SOURCE + "\n\ndef tiny(x):\n    return x\n"
     line = source.splitlines().index("def tiny(x):") + 1
     settings = f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, debounceMs = 50 }}"
@@ -461,3 +462,8 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     assert "vim.NIL" not in status and "digest" not in status and "{" not in status, status
     full = "\n".join(got["full"] or [])
     assert "digest" in full and "tiny-test" in full and "timings" in full, got["full"]
+    # A text buffer: not a server that failed, a buffer it does not score.
+    other = got["other_buffer"]
+    assert "this buffer is not one codeorigin scores (filetype " in other, other
+    assert "scores python," in other
+    assert "not attached" not in other, other

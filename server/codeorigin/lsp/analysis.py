@@ -353,6 +353,7 @@ class Analyzer:
         settings = base.settings
         path = text_doc.path if uri.startswith("file:") else None
         language = languages.for_file(path, base.text, text_doc.language_id, settings.extension_map)
+        base = replace(base, language=language)  # kept when it is not scored (`status` says it)
         if not settings.enable:
             return replace(base, skipped="disabled", reason="codeorigin.enable is false")
         given = text_doc.language_id or ""
@@ -360,7 +361,7 @@ class Analyzer:
             self._told_languages.add(given)  # in the client's log, once per language id
             log.warning("%s is not scored: codeorigin does not read %s documents (it reads %s)",
                         text_doc.filename or uri, repr(given) if given else "untyped",
-                        ", ".join(sorted(languages.LANGUAGES)))  # fmt: skip
+                        ", ".join(languages.EDITOR_IDS))  # fmt: skip
         if language is None:
             why = f"codeorigin does not read {json_text(given) if given else 'untyped'} documents"
             return replace(base, skipped="language", reason=why)
@@ -392,7 +393,7 @@ class Analyzer:
         engine = await self._models.engine(key)
         if engine is None:
             failure = self._models.failure(key)
-            return replace(base, skipped="model", reason=failure, language=language)
+            return replace(base, skipped="model", reason=failure)
         loop = asyncio.get_running_loop()
 
         def wanted() -> bool:

@@ -239,7 +239,9 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
     if analysis is None:
         return None
     ls.refresh_views()
-    if analysis.skipped not in (None, "model"):
+    if analysis.skipped == "model":
+        return None  # the model's failure was said as it failed: null, no "0 spans scored again"
+    if analysis.skipped is not None:
         _say_not_scored(ls, analysis)
         return None  # null, as for a document not open: no "0 spans scored again" after why
     positions = analysis.positions
