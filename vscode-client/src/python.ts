@@ -14,6 +14,7 @@ import {
   importCheckArguments,
   type ImportFailure,
   type Interpreter,
+  untrustedVariables,
   type Variables,
 } from './common/interpreter';
 import { SECTION } from './common/settings';
@@ -138,15 +139,18 @@ export async function findInterpreter(
   log: vscode.LogOutputChannel,
 ): Promise<Interpreter> {
   const { value: setting, ignored } = userValueWhenUntrusted('interpreter', resource);
-  const vars = variables(resource);
+  const trusted = vscode.workspace.isTrusted;
+  const untrusted = untrustedVariables(setting, variables(resource));
+  const vars = trusted ? variables(resource) : untrusted.vars;
   const fromSetting = chooseInterpreter({ setting }, vars);
-  if (!vscode.workspace.isTrusted) {
+  if (!trusted) {
     // VS Code hides the workspace's values of restricted settings, so `ignored` is mostly unknown.
     const why =
       "This workspace is not trusted (Restricted Mode), so its codeorigin.interpreter and codeorigin.modelPath " +
       (ignored !== undefined ? `(${JSON.stringify(ignored)}) ` : '') +
       'are not used: the server runs with ' +
       (fromSetting.source === 'setting' ? `the interpreter of your user settings (${displayInterpreter(fromSetting)})` : 'python3 from PATH') +
+      (untrusted.withheld ? ', whose ${workspaceFolder} is not expanded (it would run a program of the untrusted folder)' : '') +
       ', and the Python extension is not asked. Trust the workspace to use its settings.';
     log.warn(why);
     if (!warnedUntrusted) {

@@ -55,6 +55,19 @@ export function resolveVariables(value: string, vars: Variables): string {
   });
 }
 
+/**
+ * The variables of an untrusted workspace (Restricted Mode): `${workspaceFolder}` is left as
+ * written, since a user-level setting such as `${workspaceFolder}/.venv/bin/python` would
+ * otherwise run the untrusted folder's program. Says whether the setting used it.
+ */
+export function untrustedVariables(setting: unknown, vars: Variables): { vars: Variables; withheld: boolean } {
+  const parts = fromSetting(setting) ?? [];
+  return {
+    vars: { ...vars, workspaceFolder: undefined },
+    withheld: parts.some((part) => part.includes('${workspaceFolder}')),
+  };
+}
+
 /** The setting as a command line, or undefined when it is unset, empty or not strings. */
 function fromSetting(setting: unknown): string[] | undefined {
   if (typeof setting === 'string') {

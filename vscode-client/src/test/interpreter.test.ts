@@ -13,6 +13,7 @@ import {
   packageSpec,
   resolveVariables,
   serverArguments,
+  untrustedVariables,
 } from '../common/interpreter';
 
 describe('chooseInterpreter', () => {
@@ -65,6 +66,20 @@ describe('chooseInterpreter', () => {
       { workspaceFolder: '/w', env: { MODE: 'dev' } },
     );
     assert.deepEqual(chosen, { command: '/w/.venv/bin/python', args: ['-X', 'dev'], source: 'setting' });
+  });
+});
+
+describe('untrustedVariables', () => {
+  test('Restricted Mode leaves ${workspaceFolder} as written, so no program of the folder runs', () => {
+    const vars = { workspaceFolder: '/hostile', userHome: '/home/a' };
+    const setting = ['${workspaceFolder}/.venv/bin/python'];
+    const untrusted = untrustedVariables(setting, vars);
+    assert.equal(untrusted.withheld, true);
+    const chosen = chooseInterpreter({ setting }, untrusted.vars);
+    assert.equal(chosen.command, '${workspaceFolder}/.venv/bin/python');
+    assert.equal(chooseInterpreter({ setting: '${userHome}/py' }, untrusted.vars).command, '/home/a/py');
+    assert.equal(untrustedVariables('${userHome}/py', vars).withheld, false);
+    assert.equal(untrustedVariables(undefined, vars).withheld, false);
   });
 });
 
