@@ -262,7 +262,8 @@ _DECLARATIONS: dict[str, Declaration] = {
     "model_path": _text(
         _path,
         "Folder of the model to use (with its `manifest.json`); a relative path is taken from the "
-        "workspace folder (outside every folder: the workspace's root). Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
+        "workspace folder (outside every folder: the workspace's root, or without one the "
+        "server's working folder). Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
         "shipped with the server.",
         scope="machine-overridable",
         note="'': the server's --model, else the model shipped with the server",
@@ -297,7 +298,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         _extensions,
         {
             "type": "object",
-            "additionalProperties": {"type": "string", "enum": list(languages.LANGUAGES)},
+            "additionalProperties": {"type": "string", "enum": list(languages.EDITOR_IDS)},
         },
         'Parse files with these extensions as these languages, e.g. `{".h": "cpp"}`. Without it '
         "a `.h` file is C or C++ as its content says (namespace, class, template, `std::`).",
