@@ -69,23 +69,25 @@ def test_stack_refuses_a_folder_that_holds_a_model_unless_forced(
     assert "pool.parquet not found" in _one_line(capsys.readouterr().err, "stack")
 
 
-def test_card_refuses_to_replace_a_stacked_models_card(tmp_path: Path) -> None:
+def test_card_refuses_to_replace_a_stacked_models_card(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = _stacked_folder(tmp_path / "stacked")
-    with pytest.raises(SystemExit, match="holds a stacked model"):
-        main(["--work", str(tmp_path / "work"), "card", "--out", str(out)])
+    assert main(["--work", str(tmp_path / "work"), "card", "--out", str(out)]) == 2
+    assert "holds a stacked model" in _one_line(capsys.readouterr().err, "card")
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
 
 
 # 3. `all` is refused before it builds or trains anything, not hours later.
 def test_all_refuses_a_stacked_folder_before_any_work(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, work = _stacked_folder(tmp_path / "stacked"), tmp_path / "work"
     monkeypatch.chdir(ROOT)  # `all` with its default --out: the shipped models/default
     for extra in ([], ["--out", str(out)]):
-        with pytest.raises(SystemExit, match="holds a stacked model"):
-            main(["--work", str(work), "--data-root", str(tmp_path / "no-data"), "all",
-                  "--no-realcode", *extra])  # fmt: skip
+        assert main(["--work", str(work), "--data-root", str(tmp_path / "no-data"), "all",
+                     "--no-realcode", *extra]) == 2  # fmt: skip
+        assert "holds a stacked model" in _one_line(capsys.readouterr().err, "all")
         assert not (work / "dataset.parquet").exists()
 
 
@@ -112,8 +114,10 @@ def test_global_options_before_a_forwarded_command(
 ) -> None:
     assert main(["-v", "stack", "--help"]) == 0
     assert "usage: codeorigin-train stack" in capsys.readouterr().out
-    assert main(["-v", "agentic-fragments", "--data-root", str(tmp_path / "none")]) == 1
-    assert "give --data-root" in capsys.readouterr().err
+    from codeorigin_train.data.inputs import InputError
+
+    with pytest.raises(InputError, match="give --data-root"):  # -v: the traceback
+        main(["-v", "agentic-fragments", "--data-root", str(tmp_path / "none")])
     for argv in (["--work", str(tmp_path), "agentic-fragments"],
                  ["--work", str(tmp_path), "protocol", "--help"],
                  ["--data-root", str(tmp_path), "-v", "agentic"]):  # fmt: skip

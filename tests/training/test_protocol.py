@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 
 from codeorigin_train.card.protocol import markdown
+from codeorigin_train.data.inputs import InputError
 from codeorigin_train.evaluation import protocol as pr
 from codeorigin_train.evaluation.era import bucket_of, era_report, is_modern
 
-HUMAN = '''def {name}(items, limit):
+HUMAN = """def {name}(items, limit):
     total = 0
     for item in items:
         if item > limit:
             total += item
     return total
-'''
+"""
 AGENT = '''def {name}(items: list[int], limit: int) -> int:
     """Sum the items above the limit."""
     # Keep only the values that exceed the limit.
@@ -81,7 +82,9 @@ def test_every_part_and_the_card_section() -> None:
     pool = _pool()
     scores: list[pd.DataFrame] = []
     result = pr.run_protocol(pool, pr.NgramLearner(), pr.ProtocolConfig(lro_folds=2), scores=scores)
-    assert result["main"]["test"]["n_llm"] > 0 and "python" in result["main"]["llm_recall_by_language"]
+    assert (
+        result["main"]["test"]["n_llm"] > 0 and "python" in result["main"]["llm_recall_by_language"]
+    )
     # `--scores`: every scored row with its part, fold, probability and threshold, and no code.
     kept = pd.concat(scores)
     assert set(kept["part"]) == {"main", "loao", "lro", "loso"} and "code" not in kept
@@ -149,7 +152,9 @@ def test_era_control_buckets() -> None:
     assert report["by_year"]["<=2014"]["n"] == 3 * 5 and report["by_year"]["<=2014"]["fpr"] == 0.0
 
 
-def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_the_stacked_detector_is_retrained_in_each_fold(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
     from codeorigin_train.analysis.stacked_learner import StackedLearner
 
     pool = _pool()
@@ -164,8 +169,18 @@ def test_the_stacked_detector_is_retrained_in_each_fold(tiny_model_dir: Path, tm
 
 @pytest.mark.parametrize(
     "spec",
-    ["stacked-syntax", "stacked-repo", "stacked-frag", "stacked-sb", "stacked-sa", "stacked-ag",
-     "stacked-dg", "stacked-db", "stacked-du", "stacked-dr"],
+    [
+        "stacked-syntax",
+        "stacked-repo",
+        "stacked-frag",
+        "stacked-sb",
+        "stacked-sa",
+        "stacked-ag",
+        "stacked-dg",
+        "stacked-db",
+        "stacked-du",
+        "stacked-dr",
+    ],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
@@ -183,7 +198,7 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
 
     pool = _pool()
     if spec in WITH_FRAGMENTS:  # they need the fragments file
-        with pytest.raises(SystemExit, match="agentic-fragments"):
+        with pytest.raises(InputError, match="agentic-fragments"):
             learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
         _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
     learner = learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
@@ -226,7 +241,7 @@ def test_route_bounds_reads_what_the_route_would_flag_at_each_bound(tmp_path: Pa
     assert 0.9 < loose["thresholds"]["python"] <= 0.95
     assert loose["frame 0"]["aidev llm"] == [2, 3] and loose["frame 0"]["aidev human"] == [0, 1]
     assert "python" not in fit["route at 0.10%"]["thresholds"]  # 2,000 humans cannot bound 0.1%
-    with pytest.raises(SystemExit, match=r"no cal-N\.parquet"):
+    with pytest.raises(InputError, match="not found: run `codeorigin-train protocol"):
         main(["--side", str(tmp_path / "none")])
     with pytest.raises(SystemExit, match="--bootstrap -1"):
         main(["--side", str(tmp_path), "--bootstrap", "-1"])

@@ -142,10 +142,12 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).
     assert cli.forward("codeorigin_train.export.ig_steps", ["--help"]) == 0
     assert "usage" in capsys.readouterr().out
-    # A command that stops on bad input says why, as it would run on its own.
+    # A command that stops on bad input says why in one line, with status 2.
     for command in ("agentic-context", "agentic-fragments"):
-        assert cli.forward(cli.FORWARDED[command], ["--data-root", "/nonexistent"]) == 1
-        assert "not found: give --data-root" in capsys.readouterr().err, command
+        assert cli.main([command, "--data-root", "/nonexistent"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"codeorigin-train {command}: data root /nonexistent not found")
+        assert "give --data-root" in err, command
 
 
 def test_runs_report_on_the_paired_test_projects(tmp_path: Path) -> None:

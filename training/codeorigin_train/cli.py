@@ -10,8 +10,9 @@ default `training/work/`) and read what earlier steps wrote, so they can also be
 Variants are named in `variants/registry.py`. The commands of `FORWARDED` run their modules
 (`python -m ...`) whole: their options go after their name, and only `-v` may come before it.
 A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
-cannot read) is one line, `codeorigin-train <command>: ...`, and exit status 2; `-v` shows the
-traceback. Each command imports what it needs, so `--help` loads no torch.
+cannot read, an output path under a file) and a command that stops with a message
+(`SystemExit("...")`) are one line, `codeorigin-train <command>: ...`, and exit status 2; `-v`
+shows the traceback. Each command imports what it needs, so `--help` loads no torch.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ FORWARDED = {
 
 
 def forward(module: str, argv: list[str]) -> int:
-    """Run `python -m <module> <argv>` in this process; its exit status."""
+    """Run `python -m <module> <argv>` in this process; its exit status. A message it exits with
+    (`SystemExit("...")`) and an input error go up to `run_command`, which prints them as the
+    command's one line with status 2."""
     saved = sys.argv
     sys.argv = [module, *argv]
     try:
@@ -71,8 +74,7 @@ def forward(module: str, argv: list[str]) -> int:
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
-        print(exc.code, file=sys.stderr)  # a message, as Python prints it when it exits
-        return 1
+        raise
     finally:
         sys.argv = saved
     return 0
@@ -233,7 +235,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from codeorigin_train.evaluation.runs import rebuild_report
 
     loso = {k: float(v) for k, v in (x.split("=") for x in args.loso)} or None
-    rep = rebuild_report(variant(args, args.variant), args.work, loso=loso)
+    rep = rebuild_report(variant(args, args.variant), args.work, loso=loso, dataset=args.dataset)
     print(json.dumps(_brief(rep), default=float))
     return 0
 

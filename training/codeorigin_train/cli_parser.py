@@ -30,7 +30,8 @@ HELP = {
     "export": "export a run to a model folder (fp32 + int8 check + gradient graph)",
     "ship": "export a run and write metrics.json and MODEL_CARD.md",
     "card": "write a transformer's metrics.json and MODEL_CARD.md into its model folder",
-    "report": "write a trained run's metrics.json again from its weights and logits",
+    "report": "write a trained run's metrics.json (in WORK/runs/VARIANT) again from its weights "
+    "and logits",
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
     "all": "the stacked model's transformer member end to end, with the defaults that produced it",
     "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
@@ -54,8 +55,8 @@ HELP = {
     "(analysis/repository_threshold.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
     "source (analysis/unseen_humans.py)",
-    "route-bounds": "what stacked-du's project route flags at other bounds, from the scores it "
-    "wrote (analysis/route_bounds.py)",
+    "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
+    "from the scores it wrote (analysis/route_bounds.py)",
     "route-screen": "the project route end to end on the protocol's folds, for variants of its "
     "members, stacker rows and bound (analysis/route_screen.py)",
 }
@@ -102,8 +103,14 @@ def _evaluate(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--ablation-variants", nargs="+", default=[DEFAULT_VARIANT])
 
 
+def _run(sp: argparse.ArgumentParser, default: str) -> None:
+    sp.add_argument("--variant", type=_variant_name, default=default,
+                    help="run name (under WORK/runs): a registered variant or a recipe of one "
+                    "(default: %(default)s)")  # fmt: skip
+
+
 def _out(sp: argparse.ArgumentParser, default: str = DEFAULT_VARIANT) -> None:
-    sp.add_argument("--variant", default=default, help="run name (under WORK/runs)")
+    _run(sp, default)
     sp.add_argument("--out", type=Path, default=Path("models/default"),
                     help="the model folder (default: %(default)s); one that holds a stacked model, "
                     "as the shipped one does, is refused: give another")  # fmt: skip
@@ -165,8 +172,9 @@ def build_parser(
     _global(p, None)
     p.add_argument("--data-root", type=Path, default=DATA_ROOT,
                    help="the shared data folder that `dataset` and `all` read (default: "
-                   "%(default)s; `agentic*` and `paired` take their own --data-root after their "
-                   "name, default ../shared/data from the current folder)")  # fmt: skip
+                   "%(default)s, from the current folder: the checkout's root, beside which the "
+                   "shared folder lies; `agentic*` and `paired` take their own --data-root "
+                   "after their name, with the same default)")  # fmt: skip
     p.add_argument(
         "--train-cap", type=int, default=700, help="train rows per (source, label) embedded"
     )
@@ -187,7 +195,7 @@ def build_parser(
         "export": [_out],
         "ship": [lambda sp: _out(sp, "scratch-bpe-full-real")],
         "card": [lambda sp: _out(sp, "scratch-bpe-full-real"), _train],
-        "report": [lambda sp: _out(sp, "scratch-bpe"),
+        "report": [lambda sp: _run(sp, "scratch-bpe"),
                    lambda sp: sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")],
         "scratch": [_scratch],
         "all": [lambda sp: _variants(sp, MINILM), _train, _evaluate, _out],

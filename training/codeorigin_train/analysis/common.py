@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.inputs import InputError, read_parquet
 from codeorigin_train.fit.workdir import WORK, mlflow_for
 
 log = logging.getLogger(__name__)
 
 MIN_LINES = 4  # the runtime's default (codeorigin.minLines)
 DEFAULT_DATASET = WORK / "dataset-v4.parquet"  # `codeorigin-train agentic-merge` writes it
+DATASET_HINT = "dataset-v4: `codeorigin-train agentic-merge` writes it"
 
 
 def parser(
@@ -49,6 +51,18 @@ def parser(
     return p
 
 
+def model_or_run(path: Path, option: str = "--model") -> Path:
+    """`path` when it holds a model folder (`manifest.json`) or a calibrated training run
+    (`calibration.json`); `InputError` otherwise, before anything is read or written."""
+    if not ((path / "manifest.json").is_file() or (path / "calibration.json").is_file()):
+        what = (
+            "not found" if not path.exists() else "holds neither manifest.json nor calibration.json"
+        )
+        raise InputError(f"{option} {path} {what}: give a model folder (such as models/default) "
+                         "or a calibrated training run (WORK/runs/<variant>)")  # fmt: skip
+    return path
+
+
 def out_dir(args: argparse.Namespace, prog: str) -> Path:
     out = args.out or args.work / "analysis" / prog
     out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +77,7 @@ def held_out(
     dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """`n` test rows (about half of each label), spread evenly over the (language, label) cells."""
-    df = pd.read_parquet(dataset)
+    df = read_parquet(dataset, "--dataset", hint=DATASET_HINT)
     df = df[(df["split"] == "test") & (df["code"].map(nonblank_lines) >= MIN_LINES)]
     if languages:
         df = df[df["language"].isin(list(languages))]

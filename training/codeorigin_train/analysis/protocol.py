@@ -9,13 +9,16 @@ The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merg
 real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
 training projects, `--realcode-val` of validation projects, every function of test projects).
 A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
-figures are those a user would see. `--pool PATH` writes the pool once and reads it after;
-`--pool-only` stops there (what `stack` and `member` train on).
+figures are those a user would see. `--pool PATH` writes the pool once and reads it after, as
+it is, without reading the dataset again: the pool records the dataset it was built from (by
+content), and one built from another `--dataset` than the one named is refused. `--pool-only`
+stops there (what `stack` and `member` train on).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import re
@@ -26,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from codeorigin_train.data.inputs import read_parquet
+from codeorigin_train.data.inputs import InputError, model_folder, output_path, read_parquet
 from codeorigin_train.evaluation.protocol import (
+    PARTS,
     FolderLearner,
     Learner,
     NgramLearner,
@@ -52,12 +56,20 @@ WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "
                   "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
                   "stacked-dg", "stacked-db", "stacked-du", "stacked-dr")  # fmt: skip
 #: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
-UNSEEN_RECIPES = {"stacked-us": "pooled", "stacked-uf": "floor", "stacked-ag": "floor",
-                  "stacked-dg": "floor", "stacked-db": "floor", "stacked-du": "floor",
-                  "stacked-dr": "floor"}
+UNSEEN_RECIPES = {
+    "stacked-us": "pooled",
+    "stacked-uf": "floor",
+    "stacked-ag": "floor",
+    "stacked-dg": "floor",
+    "stacked-db": "floor",
+    "stacked-du": "floor",
+    "stacked-dr": "floor",
+}
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
+#: The default of --dataset.
+DATASET = Path("training/work/dataset-v4.parquet")
 
 
 def judged_mask(frame: pd.DataFrame) -> pd.Series:
@@ -66,7 +78,9 @@ def judged_mask(frame: pd.DataFrame) -> pd.Series:
     from codeorigin.engine import VerdictRules
 
     rules = VerdictRules()
-    out = [rules.judges(content_of(c, str(lang))) for c, lang in zip(frame["code"], frame["language"])]
+    out = [
+        rules.judges(content_of(c, str(lang))) for c, lang in zip(frame["code"], frame["language"])
+    ]
     return pd.Series(out, index=frame.index)
 
 
@@ -102,6 +116,42 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
         parts.append(picked[KEEP])
     pool = pd.concat(parts, ignore_index=True).drop_duplicates("code").reset_index(drop=True)
     pool["judged"] = judged_mask(pool)
+    # Kept in the parquet file's metadata: which dataset a pool read later was built from.
+    pool.attrs["pool"] = {"dataset": str(dataset), "dataset_sha256": file_sha256(dataset),
+                          "realcode": real is not None}  # fmt: skip
+    return pool
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (what a pool records of the dataset it was built from)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
+    """The pool written earlier to `path`, read as it is: the dataset is not read again. With
+    `dataset` (--dataset given), `InputError` when the pool records another dataset than it (by
+    content); otherwise a line in the log says which dataset the pool was built from."""
+    pool = read_parquet(path, "--pool")
+    built = pool.attrs.get("pool", {})
+    rebuild = f"remove {path} (or give another --pool) to build it from --dataset"
+    if not built:
+        log.warning("--pool %s exists and is read as it is: --dataset is not read, and the pool "
+                    "does not record which dataset it was built from (pools written before "
+                    "2026-11-27 do not); %s", path, rebuild)  # fmt: skip
+        return pool
+    if (
+        dataset is not None
+        and dataset.is_file()
+        and file_sha256(dataset) != built["dataset_sha256"]
+    ):
+        raise InputError(f"--pool {path} was built from another dataset ({built['dataset']} as "
+                         f"it was then), not from --dataset {dataset}: {rebuild}")  # fmt: skip
+    log.info("--pool %s exists and is read as it is (built from %s); --dataset is not read: %s",
+             path, built["dataset"], rebuild)  # fmt: skip
     return pool
 
 
@@ -140,6 +190,7 @@ def learner_for(
     an agentic member (the linear recipe on the agentic corpus alone); `stacked-wW`: the agentic rows
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
+    check_learner(spec, work, context=context is not None)
     if spec == NgramLearner.name:
         return NgramLearner()
     if spec.startswith("stacked"):
@@ -147,9 +198,7 @@ def learner_for(
         from codeorigin_train.variants.linear import LinearConfig
 
         full, _, transformer = spec.partition(":")
-        # `-cC` at the end: the linear member's inverse regularisation strength (default 4).
-        m = re.fullmatch(r"(stacked.*?)(?:-c(\d+(?:\.\d+)?))?", full)
-        name, c = (m.group(1), m.group(2)) if m else (full, None)
+        name, c = _recipe(full)
         linear = LinearConfig(c=float(c)) if c else LinearConfig()
         syntax = name == "stacked-syntax"
         plain = name in WITH_FRAGMENTS or name in WITHOUT_FRAGMENTS
@@ -157,23 +206,17 @@ def learner_for(
         config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
         fragments = None
         if name in WITH_FRAGMENTS:
-            path = work / "agentic-fragments.parquet"
-            if not path.exists():
-                raise SystemExit(f"{path} not found: run `codeorigin-train agentic-fragments`")
-            fragments = pd.read_parquet(path)
-        if name == "stacked-ctx":
-            if context is None:
-                raise SystemExit("stacked-ctx trains on the context functions: give --context")
+            fragments = pd.read_parquet(work / "agentic-fragments.parquet")
+        if name == "stacked-ctx" and context is not None:
             # Only repositories with code before 2021: in newer ones, assistants wrote much of it.
             fragments = pd.concat([fragments, context[context["dated_history"]]])
         extra = None
         if name == "stacked-pair":
             from codeorigin_train.data.realcode.paired import training_rows
 
-            path = work / "paired.parquet"
-            if not path.exists():
-                raise SystemExit(f"{path} not found: run `codeorigin-train paired build`")
-            extra = training_rows(pd.read_parquet(path), "train", PAIRED_PER_FUNCTION, 0)
+            extra = training_rows(
+                pd.read_parquet(work / "paired.parquet"), "train", PAIRED_PER_FUNCTION, 0
+            )
         return _stacked_class(name)(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
                               config=config, agentic_weight=weight, name=full,
@@ -188,9 +231,44 @@ def learner_for(
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
     path = Path(spec)
-    if not (path / "manifest.json").exists():
-        raise SystemExit(f"{spec}: neither `char-ngram` nor a model folder with manifest.json")
     return FolderLearner(path, name=f"{path.name} ({path})")
+
+
+def _recipe(full: str) -> tuple[str, str | None]:
+    """(recipe, C) of a stacked learner's name: `-cC` at the end is the linear member's inverse
+    regularisation strength (default 4)."""
+    m = re.fullmatch(r"(stacked.*?)(?:-c(\d+(?:\.\d+)?))?", full)
+    return (m.group(1), m.group(2)) if m else (full, None)
+
+
+def check_learner(spec: str, work: Path, *, context: bool) -> None:
+    """`InputError` when a `--learners` entry names no learner, or its learner lacks a file it
+    trains on (`context`: --context was given); cheap, so it runs before the pool is built."""
+    if spec == NgramLearner.name:
+        return
+    if not spec.startswith("stacked"):
+        if not (Path(spec) / "manifest.json").is_file():
+            raise InputError(f"--learners {spec}: neither char-ngram, a stacked recipe (stacked, "
+                             "stacked-dr, ...: `codeorigin-train protocol --help`) nor a model "
+                             "folder with manifest.json")  # fmt: skip
+        return
+    full, _, transformer = spec.partition(":")
+    name, _ = _recipe(full)
+    if name not in (*WITH_FRAGMENTS, *WITHOUT_FRAGMENTS) and not re.fullmatch(
+        r"stacked-w\d+(\.\d+)?", name
+    ):
+        known = ", ".join((*WITHOUT_FRAGMENTS, *WITH_FRAGMENTS, "stacked-wW"))
+        raise InputError(f"--learners {spec}: {name} is no stacked recipe; the recipes: {known}")
+    model_folder(Path(transformer or "models/default"), f"--learners {spec}: transformer folder")
+    needs = {"agentic-fragments.parquet": "codeorigin-train agentic-fragments",
+             "paired.parquet": "codeorigin-train paired build"}  # fmt: skip
+    for file, command in needs.items():
+        used = name in WITH_FRAGMENTS if file.startswith("agentic") else name == "stacked-pair"
+        if used and not (work / file).is_file():
+            raise InputError(f"--learners {spec} trains on {work / file}, not found: run "
+                             f"`{command}` (--out {work / file}) or give --work its folder")  # fmt: skip
+    if name == "stacked-ctx" and not context:
+        raise InputError(f"--learners {spec} trains on the context functions: give --context")
 
 
 def _stacked_class(name: str) -> type[StackedLearner]:
@@ -217,47 +295,99 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="codeorigin-train protocol", description=__doc__.split("\n\n")[0]
     )
-    p.add_argument("--dataset", type=Path, default=Path("training/work/dataset-v4.parquet"))
+    p.add_argument("--dataset", type=Path, default=None,
+                   help=f"the dataset the pool is built from (default: {DATASET}); not read when "
+                   "--pool names a pool written before")  # fmt: skip
     p.add_argument("--work", type=Path, default=Path("training/work"))
-    p.add_argument("--learners", nargs="+", default=["char-ngram", "models/default"],
-                   help="char-ngram, "
-                   "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db|-du][-cC]"
-                   "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
-                   "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
-                   "code; -frag: the lines the changes added as more training text; -ctx: those "
-                   "and the context functions of repositories with a dated history as human text "
-                   "(needs --context); -pair: the fragments and the paired functions of training "
-                   "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
-                   "and the real-project functions cross-fitted into the calibration rows; -sb: "
-                   "the fragments, the contest sources' Python rows weighted to the same share "
-                   "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
-                   "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
-                   "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
-                   "second linear member on the agentic corpus alone; -dg: -uf gated by a domain member, "
-                   "project code judged apart; -db: -uf with both kinds of code, repository and contest, "
-                   "weighing both labels alike in each language; C: the linear member's "
-                   "regularisation, 4 by default), or model folders")
+    p.add_argument(
+        "--learners",
+        nargs="+",
+        default=["char-ngram", "models/default"],
+        help="char-ngram, "
+        "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db|-du"
+        "|-dr][-cC]"
+        "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
+        "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
+        "code; -frag: the lines the changes added as more training text; -ctx: those "
+        "and the context functions of repositories with a dated history as human text "
+        "(needs --context); -pair: the fragments and the paired functions of training "
+        "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
+        "and the real-project functions cross-fitted into the calibration rows; -sb: "
+        "the fragments, the contest sources' Python rows weighted to the same share "
+        "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
+        "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
+        "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
+        "second linear member on the agentic corpus alone; -dg: -uf gated by a domain member, "
+        "project code judged apart; -db: -uf with both kinds of code, repository and contest, "
+        "weighing both labels alike in each language; -du: -uf and a route for "
+        "project code; -dr: -du whose route also stacks an agentic member, at a bound "
+        "of 0.25%% (the shipped recipe); C: the linear member's regularisation, 4 by "
+        "default), or model folders",
+    )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
-    p.add_argument("--card", type=Path,
-                   help="record the results in this model folder: rewrites analysis.protocol of "
-                   "its metrics.json and the analysis sections of its MODEL_CARD.md")
+    p.add_argument(
+        "--card",
+        type=Path,
+        help="record the results in this model folder: rewrites analysis.protocol of "
+        "its metrics.json and the analysis sections of its MODEL_CARD.md",
+    )
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
-    p.add_argument("--parts", nargs="+", default=["main", "loao", "lro", "loso"])
+    p.add_argument("--parts", nargs="+", default=list(PARTS), choices=list(PARTS))
     p.add_argument("--pool", type=Path,
-                   help="the pool's parquet file: read when it exists, else built and written")
-    p.add_argument("--pool-only", action="store_true",
-                   help="write the pool (--pool) and stop: no learner is fitted")
-    p.add_argument("--context", type=Path,
-                   help="the context functions (`codeorigin-train agentic-context`): judged by "
-                   "the main split and leave one agent out, the era-matched human code")
-    p.add_argument("--scores", action="store_true",
-                   help="also write each learner's scored rows (part, fold, label, language, "
-                   "source, probability, threshold; no code) to OUT/<learner>-scores.parquet")
-    p.add_argument("--reuse", action="store_true",
-                   help="take a learner's results from OUT/<learner>.json when it exists")
+                   help="the pool's parquet file: read as it is when it exists (then --dataset "
+                   "is not read; one built from another --dataset is refused), else built from "
+                   "--dataset and written")  # fmt: skip
+    p.add_argument(
+        "--pool-only",
+        action="store_true",
+        help="write the pool (--pool) and stop: no learner is fitted",
+    )
+    p.add_argument(
+        "--context",
+        type=Path,
+        help="the context functions (`codeorigin-train agentic-context`): judged by "
+        "the main split and leave one agent out, the era-matched human code",
+    )
+    p.add_argument(
+        "--scores",
+        action="store_true",
+        help="also write each learner's scored rows (part, fold, label, language, "
+        "source, probability, threshold; no code) to OUT/<learner>-scores.parquet",
+    )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="take a learner's results from OUT/<learner>.json when it exists",
+    )
     for name, value in ProtocolConfig().__dict__.items():
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
     return p.parse_args(argv)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """`InputError` for what would stop the run after the pool or a learner's folds: cheap
+    checks, before any of them."""
+    if args.pool_only and args.pool is None:
+        raise InputError("--pool-only writes the pool to --pool PATH: give --pool")
+    if args.pool is not None and not args.pool.exists():
+        output_path(args.pool, "--pool")
+    if args.pool_only:
+        return
+    output_path(args.out, folder=True)
+    for spec in args.learners:
+        if not (args.reuse and (args.out / f"{result_name(spec)}.json").exists()):
+            check_learner(spec, args.work, context=args.context is not None)
+
+
+def the_pool(args: argparse.Namespace, cfg: ProtocolConfig) -> pd.DataFrame:
+    """The pool: `--pool` as it is when it exists (`read_pool`), else built from `--dataset`
+    (and written to `--pool` when given)."""
+    if args.pool is not None and args.pool.exists():
+        return read_pool(args.pool, args.dataset)
+    pool = build_pool(args.dataset or DATASET, args.work, cfg)
+    if args.pool is not None:
+        pool.to_parquet(args.pool, index=False)
+    return pool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,14 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = ProtocolConfig(**{k: getattr(args, k) for k in ProtocolConfig().__dict__})
     t0 = time.perf_counter()
-    if args.pool_only and args.pool is None:
-        raise SystemExit("codeorigin-train protocol: --pool-only writes the pool to --pool PATH")
-    if args.pool is not None and args.pool.exists():
-        pool = read_parquet(args.pool, "--pool")
-    else:
-        pool = build_pool(args.dataset, args.work, cfg)
-        if args.pool is not None:
-            pool.to_parquet(args.pool, index=False)
+    check_arguments(args)
+    pool = the_pool(args, cfg)
     log.info("pool: %d rows (%d judged) in %.0f s", len(pool), pool["judged"].sum(),
              time.perf_counter() - t0)  # fmt: skip
     if args.pool_only:
@@ -283,7 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         context = read_parquet(args.context, "--context",
                                hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
         context = context[~context["code"].isin(set(pool["code"]))].assign(judged=True)
-        log.info("context: %d functions of %d repositories", len(context), context["repo"].nunique())
+        log.info(
+            "context: %d functions of %d repositories", len(context), context["repo"].nunique()
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     for spec in args.learners:
@@ -301,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
             result = {**json.loads(path.read_text()), **result}
         results[learner.name] = result
         path.write_text(json.dumps(result, indent=2) + "\n")
-    summary = {"dataset": str(args.dataset), "pool_rows": len(pool),
+    built = pool.attrs.get("pool", {}).get("dataset", str(args.dataset or DATASET))
+    summary = {"dataset": built, "pool_rows": len(pool),
                "pool_judged": int(pool["judged"].sum()), "learners": results}  # fmt: skip
     if args.notes is not None:
         summary["notes"] = args.notes.read_text(encoding="utf-8")

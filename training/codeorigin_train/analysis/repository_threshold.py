@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from codeorigin_train.data.inputs import read_parquet
+from codeorigin_train.data.inputs import output_path, read_parquet
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 REPOSITORY_SOURCES = ("realcode", "aidev")
@@ -60,7 +60,7 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="codeorigin-train repository-threshold", description=__doc__.split("\n")[0]
+        prog="codeorigin-train repository-threshold", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--scores", type=Path, required=True,
                         help="the protocol's scores (columns label, language, source, part, fold, p)")  # fmt: skip
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confidence", type=float, default=0.95)
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.out is not None:
+        output_path(args.out)
     scores = read_parquet(args.scores, "the protocol's scores", hint="codeorigin-train protocol",
                           columns=["label", "language", "source", "part", "fold", "p"])  # fmt: skip
     result = measure(scores, args.max_fpr, args.confidence)

@@ -131,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     p = common.parser(TOOL, __doc__)
     p.add_argument("--transforms", nargs="+", choices=list(transforms.TRANSFORMS), default=None)
     args = p.parse_args(argv)
-    out = common.out_dir(args, TOOL)
+    common.model_or_run(args.model)  # the inputs before the output folder is made
     rows = common.held_out(args.dataset, args.n, args.seed)
+    out = common.out_dir(args, TOOL)
     prob, threshold, name = common.probability_fn(args.model, args.threads)
     res = measure(rows, prob, threshold, args.transforms)
     summ = {"model": name, "dataset": str(args.dataset), **summary(res)}

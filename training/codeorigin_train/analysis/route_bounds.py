@@ -1,17 +1,19 @@
-"""The project route at other bounds: what `stacked-du` would flag with its thresholds at each
-`--bounds` share of the project humans, read from the scores it wrote, no training.
+"""The project route at other bounds: what `stacked-dr` (the shipped recipe) or `stacked-du` would
+flag with its thresholds at each `--bounds` share of the project humans, read from the scores it
+wrote, no training.
 
-    codeorigin-train protocol ... --learners stacked-du:$W/transformer --parts main loao
-    codeorigin-train route-bounds --side $W/stacked-du-side --bounds 0.01 0.005 0.0025
+    codeorigin-train protocol ... --learners stacked-dr:$W/transformer --parts main loao
+    codeorigin-train route-bounds --side $W/stacked-dr-side --bounds 0.01 0.005 0.0025
 
-Each fit of `stacked-du` (`analysis.domain_learner.DomainUnionLearner`) writes the route's
-out-of-fold probabilities of its project calibration rows (`cal-N.parquet`) and, for every frame
-it scores, both routes' scores (`rows-N-K.parquet`: the shipped recipe's probability and
-threshold, the gate, the route's probability). The route's thresholds are a function of the
-former alone (`fit.calibrate.threshold_at_fpr`, as `fit.stacker.language_thresholds` sets them,
-in the languages the shipped recipe judges and whose project humans can bound the rate), so each
-bound's flags here are the ones a fit with that `PROJECT_FPR` makes. A fit is named by what it
-scored: the held-out agent of a leave-one-agent-out fold, else the main split.
+Each fit of `stacked-du` (`analysis.domain_learner.DomainUnionLearner`) and of `stacked-dr` (its
+route with the agentic member) writes the route's out-of-fold probabilities of its project
+calibration rows (`cal-N.parquet`) and, for every frame it scores, both routes' scores
+(`rows-N-K.parquet`: the shipped recipe's probability and threshold, the gate, the route's
+probability). The route's thresholds are a function of the former alone
+(`fit.calibrate.threshold_at_fpr`, as `fit.stacker.language_thresholds` sets them, in the languages
+the shipped recipe judges and whose project humans can bound the rate), so each bound's flags here
+are the ones a fit with that `PROJECT_FPR` makes. A fit is named by what it scored: the held-out
+agent of a leave-one-agent-out fold, else the main split.
 
 At a bound of 0.25% with 95% confidence, about 1,800 project humans put the threshold above the
 highest of them, so one person's score sets it. `--bootstrap N` says how much that choice of
@@ -35,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.inputs import InputError, output_path
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 from codeorigin_train.fit.stacker import min_humans
 
@@ -75,7 +78,7 @@ def counts(rows: pd.DataFrame, flagged: np.ndarray) -> dict[str, Any]:
 
 
 def fit_name(frames: list[pd.DataFrame]) -> str:
-    """"loao AGENT" when the fit's first frame holds one agent's code only, else "main"."""
+    """ "loao AGENT" when the fit's first frame holds one agent's code only, else "main"."""
     first = frames[0]
     agents = set(first.loc[first["label"] == 1, "agent"].dropna()) if "agent" in first else set()
     if set(first["source"]) == {"aidev"} and len(agents) == 1:
@@ -167,22 +170,33 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="codeorigin-train route-bounds", description=__doc__.split("\n")[0]
+        prog="codeorigin-train route-bounds", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--side", type=Path, required=True,
-                        help="the folder stacked-du wrote (WORK/stacked-du-side)")  # fmt: skip
+                        help="the folder the protocol's stacked-dr or stacked-du wrote "
+                        "(WORK/stacked-dr-side, WORK/stacked-du-side)")  # fmt: skip
     parser.add_argument("--bounds", type=float, nargs="+", default=[0.01, 0.005, 0.0025])
     parser.add_argument("--confidence", type=float, default=0.95)
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                        help="also redraw the calibration humans N times and report the spread "
-                        "(5th, 50th, 95th percentile) of the thresholds and flags")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also redraw the calibration humans N times and report the spread "
+        "(5th, 50th, 95th percentile) of the thresholds and flags",
+    )
     parser.add_argument("--seed", type=int, default=0, help="the redraws' seed")
     args = parser.parse_args(argv)
     if args.bootstrap < 0:
         raise SystemExit(f"--bootstrap {args.bootstrap}: give a number of redraws, 0 or more")
     if not any(args.side.glob("cal-*.parquet")):
-        raise SystemExit(f"{args.side}: no cal-N.parquet; run the protocol with stacked-du first")
+        found = "holds no cal-N.parquet" if args.side.is_dir() else "not found"
+        raise InputError(f"--side {args.side} {found}: run `codeorigin-train protocol --learners "
+                         "stacked-dr:TRANSFORMER --parts main loao` (the shipped recipe; or "
+                         "stacked-du) first, and give the folder it writes, WORK/stacked-dr-side")  # fmt: skip
+    if args.out is not None:
+        output_path(args.out)
     figures = measure(args.side, args.bounds, args.confidence, args.bootstrap, args.seed)
     text = json.dumps(figures, indent=1)
     if args.out is not None:

@@ -294,10 +294,10 @@ def cached_fold(learner: Any, pool: pd.DataFrame, fold: str, cfg: ProtocolConfig
 
 def main(argv: list[str] | None = None) -> int:
     from codeorigin_train.analysis.protocol import learner_for
-    from codeorigin_train.data.inputs import read_parquet
+    from codeorigin_train.data.inputs import output_path, read_parquet
 
     parser = argparse.ArgumentParser(prog="codeorigin-train route-screen",
-                                     description=__doc__.split("\n")[0])  # fmt: skip
+                                     description=__doc__.split("\n\n")[0])  # fmt: skip
     parser.add_argument("--pool", type=Path, required=True, help="the protocol's pool")
     parser.add_argument("--work", type=Path, required=True,
                         help="the protocol's work folder (agentic-fragments.parquet, the feature "
@@ -326,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.out is not None:
+        output_path(args.out)  # before the folds are fitted, not after them
     pool = read_parquet(args.pool, "--pool")
     context = None
     if args.context is not None:

@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", type=int, default=200, help="with --export-paired: tasks written")
     p.add_argument("--per-task", type=int, default=5, help="with --export-paired: samples per task")
     args = p.parse_args(argv)
+    common.model_or_run(args.model)  # before anything is read or the output folder made
     out = common.out_dir(args, TOOL)
     if args.export_paired:
         args.problems, args.samples = export_paired(args.export_paired, out, tasks=args.tasks,

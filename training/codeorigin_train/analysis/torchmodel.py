@@ -29,6 +29,7 @@ import torch
 
 from codeorigin.core.normalize import normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin_train.data.inputs import InputError
 from codeorigin_train.fit.modeling import CodeOriginClassifier
 
 PARITY_TOL = 1e-3
@@ -288,7 +289,7 @@ def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
         return from_model_folder(path, parity_texts)
     if (path / "calibration.json").exists():
         return from_run(path)
-    raise SystemExit(
+    raise InputError(
         f"{path} is neither a model folder (manifest.json) nor a calibrated training run"
     )
 

@@ -5,7 +5,7 @@ counts read and dropped at each step, dedup counts, seconds) is in `df.attrs["bu
 file's metadata, and in a JSON file next to it. `summary` turns a dataset into the counts per source,
 label and language that the model card quotes.
 
-    python -m codeorigin_train.data.build --data-root /work/shared/data --out training/work/dataset.parquet
+    python -m codeorigin_train.data.build --data-root ../shared/data --out training/work/dataset.parquet
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
 from codeorigin_train.data.clean import DedupStats, clean_code, deduplicate, has_comments
-from codeorigin_train.data.inputs import InputError, read_parquet
+from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.sources import SOURCES, SourceCaps
 from codeorigin_train.data.splits import assign_splits
@@ -42,8 +42,8 @@ COLUMNS = [
     "n_lines",
     "has_comments",
 ]
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_OUT = REPO_ROOT / "training" / "work" / "dataset.parquet"
+#: From the current folder (the checkout's root, as every command of training/README.md runs).
+DEFAULT_OUT = Path("training/work/dataset.parquet")
 
 
 def _rank(seed: int, *parts: str) -> int:
@@ -299,6 +299,7 @@ def save_dataset(df: pd.DataFrame, path: Path = DEFAULT_OUT) -> Path:
     if build is not None:
         path.with_suffix(".build.json").write_text(json.dumps(build, indent=2) + "\n")
     return path
+    return path
 
 
 def load_dataset(path: Path = DEFAULT_OUT) -> pd.DataFrame:
@@ -382,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data-root", type=Path, required=True,
                         help="the shared data folder, one folder per source (../shared/data)")  # fmt: skip
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: %(default)s")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="default: %(default)s, from the current folder")  # fmt: skip
     parser.add_argument("--sources", nargs="*", default=None, choices=list(SOURCES),
                         metavar="SOURCE",
                         help=f"default: all {len(SOURCES)} sources; the shipped transformer member "
@@ -400,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
+        output_path(args.out)  # before the build, not after it
         df = build_dataset(
             args.data_root,
             sources=args.sources,

@@ -1,9 +1,12 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
 is the user's to fix, so it raises `InputError` with a message that names the file and the
 command that writes it, and `codeorigin-train` prints that one line instead of a traceback
-(`run_command`; `module_entry` does the same for a module run with `python -m`).
+(`run_command`; `module_entry` does the same for a module run with `python -m`). The path a
+command writes is checked before its work (`output_path`), so that a path it cannot write stops
+it at once rather than after the build.
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
+    out = output_path(args.out)
 """
 
 from __future__ import annotations
@@ -106,6 +109,23 @@ def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> Non
         )
 
 
+def output_path(path: Path, option: str = "--out", *, folder: bool = False) -> Path:
+    """`path`, checked before the work whose result goes there, so that a path that cannot be
+    written fails at once rather than after a build: `InputError` when a folder above it is a
+    file, or when it is a folder where a file goes (with `folder`: a file where a folder goes)."""
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise InputError(f"{option} {path} is a file, not a folder: give a folder")
+    if not folder and path.is_dir():
+        raise InputError(f"{option} {path} is a folder: give a file's path (e.g. {path / 'NAME'})")
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise InputError(
+            f"{option} {path}: {above} is a file, not a folder: give a path in a folder"
+        )
+    return path
+
+
 #: A file or folder a command was told to read that is not there or cannot be read.
 MISSING_OR_UNREADABLE = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 
@@ -114,8 +134,15 @@ def input_error(exc: Exception) -> str | None:
     """The one line to print for an input error a user can fix; None for any other error."""
     if isinstance(exc, InputError):
         return str(exc)
+    if isinstance(exc, FileExistsError) and exc.filename and Path(exc.filename).is_file():
+        # `mkdir(parents=True, exist_ok=True)` of a folder under a file
+        return f"{exc.filename} is a file, not a folder (Not a directory): give a path in a folder"
     if isinstance(exc, MISSING_OR_UNREADABLE):
-        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+        if exc.filename:
+            return f"{exc.strerror or exc}: {exc.filename}"
+        if isinstance(exc, FileNotFoundError) and not exc.strerror:  # pyarrow's: the path alone
+            return f"{exc} not found"
+        return str(exc)
     if type(exc).__module__.startswith("pyarrow"):  # a file pyarrow cannot read
         return f"an input file is not readable: {(str(exc).splitlines() or [''])[0]}"
     return None
@@ -127,8 +154,9 @@ _running: list[str] = []  # the commands `run_command` is running (a forwarded m
 def run_command(
     command: str, verbose: bool, run: Callable[[], int], *, prog: str | None = None
 ) -> int:
-    """`run()`; an input error is one line, `codeorigin-train <command>: ...` (or `prog: ...`),
-    and status 2 (with `verbose`, the traceback); Ctrl-C is one line and status 130."""
+    """`run()`; an input error, or a `SystemExit` with a message, is one line,
+    `codeorigin-train <command>: ...` (or `prog: ...`), and status 2 (with `verbose`, the
+    traceback); Ctrl-C is one line and status 130."""
     _running.append(command)
     try:
         return run()
@@ -137,6 +165,12 @@ def run_command(
             raise
         print(f"{prog or f'codeorigin-train {command}'}: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        # `raise SystemExit("message")`: a command that stops with a message for the user
+        if verbose or not isinstance(exc.code, str):
+            raise
+        print(f"{prog or f'codeorigin-train {command}'}: {exc.code}", file=sys.stderr)
+        return 2
     except Exception as exc:
         message = None if verbose else input_error(exc)
         if message is None:

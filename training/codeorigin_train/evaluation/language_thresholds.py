@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.inputs import InputError, model_folder, read_parquet
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 
@@ -104,10 +104,11 @@ def _judged(model: Path, rows: pd.DataFrame, language: str) -> tuple[np.ndarray,
 def run(args: argparse.Namespace) -> dict[str, Any]:
     manifest_path = args.model / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    real = pd.read_parquet(args.realcode)
+    hint = "`codeorigin-train realcode build` writes it, after `codeorigin-train realcode fetch`"
+    real = read_parquet(args.realcode, "--realcode", hint=hint)
     rows = real[(real["language"] == args.language) & (real["label"] == 0)]
     if rows.empty:
-        raise SystemExit(f"{args.realcode} has no human {args.language} functions")
+        raise InputError(f"--realcode {args.realcode} has no human {args.language} functions")
     test = _split_by_project(rows) == "test"
     if args.all_projects or test.all() or not test.any():
         test[:] = False
@@ -161,9 +162,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not (args.model / "manifest.json").is_file():
-        print(f"{args.model}: no manifest.json", file=sys.stderr)
-        return 2
+    model_folder(args.model, "--model")
     print(json.dumps(run(args), indent=2))
     return 0
 

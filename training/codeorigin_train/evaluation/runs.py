@@ -327,17 +327,18 @@ def evaluate(
 
 
 def rebuild_report(
-    variant: Variant, work: Path, *, loso: dict[str, float] | None = None
-) -> dict[str, Any]:
+    variant: Variant, work: Path, *, loso: dict[str, float] | None = None,
+    dataset: Path | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Write `metrics.json` of a trained run again from its saved weights and logits (calibrated
-    again).
+    again), on the rows of `dataset` (default `work/dataset.parquet`) the run was trained on.
 
     `loso` carries leave-one-source-out AUROCs measured by the run itself (read from its log) when
     the run stopped before writing its report; they are recorded as such.
     """
     d = run_dir(variant.name, work)
     variant.load(d)
-    df = load_dataset(work / "dataset.parquet")
+    df = load_dataset(dataset or work / "dataset.parquet")
     frame, real_test = variant.training_rows(subset(df, subset_config_for(variant.name)), work)
     res = saved_fit(d)
     folds = None

@@ -16,8 +16,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: Both from the current folder: the checkout's root, as every command of training/README.md
+#: runs, with the shared data folder beside the checkout.
 WORK = Path("training/work")
-DATA_ROOT = Path("/work/shared/data")
+DATA_ROOT = Path("../shared/data")
 
 
 def run_dir(variant: str, work: Path | None = None) -> Path:

@@ -38,6 +38,7 @@ from codeorigin_train.data.agentic.changes import (
 from codeorigin_train.data.agentic.functions import Counts, change_functions, snapshot_functions
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
+from codeorigin_train.data.inputs import InputError, output_path
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.splits import split_of
 
@@ -149,20 +150,35 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
 def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentParser:
     """The arguments of the builders that read the shared folder beside the corpus (fragments,
     context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
-    p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n")[0])
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help="the shared data folder (default: %(default)s, from the current folder)")
+    p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
+    p.add_argument(
+        "--data-root",
+        type=Path,
+        default=Path("../shared/data"),
+        help="the shared data folder (default: %(default)s, from the current folder)",
+    )
     p.add_argument("--out", type=Path, default=Path("training/work") / out)
     p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
     return p
 
 
-def read_shared_folder(data_root: Path) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the shared folder under `data_root`, or a clear exit."""
+def shared_folder(data_root: Path, *, clones: bool = False) -> Path:
+    """`data_root/FOLDER`, the agents' changes and the dated human code; `InputError` when the
+    data root is not there or does not hold it (`clones`: the message names --clones too)."""
+    instead = ", or --clones and --aidev" if clones else ""
+    if not data_root.is_dir():
+        raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
+                         f"folder (../shared/data beside the checkout){instead}")  # fmt: skip
     root = data_root / FOLDER
     if not root.is_dir():
-        raise SystemExit(f"{root} not found: give --data-root")
-    return read_shared(root)
+        raise InputError(f"data root {data_root} holds no {FOLDER}/ (not found): give --data-root "
+                         f"the shared data folder (../shared/data beside the checkout){instead}")  # fmt: skip
+    return root
+
+
+def read_shared_folder(data_root: Path) -> tuple[list[Change], list[Snapshot]]:
+    """The changes and snapshots of the shared folder under `data_root` (`shared_folder`)."""
+    return read_shared(shared_folder(data_root))
 
 
 def summary(df: pd.DataFrame) -> dict:
@@ -185,24 +201,44 @@ def summary(df: pd.DataFrame) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic", description=__doc__.split("\n")[0])
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
-                   "from the current folder)")
+    p = argparse.ArgumentParser(
+        prog="codeorigin-train agentic", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--data-root",
+        type=Path,
+        default=Path("../shared/data"),
+        help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
+        "from the current folder)",
+    )
     p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
     p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
-    p.add_argument("--min-added", type=float, default=0.9,
-                   help="share of a function's lines the change must have added (default 0.9)")
+    p.add_argument(
+        "--min-added",
+        type=float,
+        default=0.9,
+        help="share of a function's lines the change must have added (default 0.9)",
+    )
     p.add_argument("--no-tests", action="store_true", help="leave test files out")
-    p.add_argument("--per-change-cap", type=int, default=0,
-                   help="at most this many functions of one pull request or commit (0: no cap)")
-    p.add_argument("--keep-moved", action="store_true",
-                   help="keep the functions a change moved (half or more of their long lines "
-                   "removed by the same change), as the corpus was built before 2026-11-26")
-    p.add_argument("--keep-generated", action="store_true",
-                   help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
-                   "EDIT' headers: what the server never scores), as in the shipped model's corpus")
+    p.add_argument(
+        "--per-change-cap",
+        type=int,
+        default=0,
+        help="at most this many functions of one pull request or commit (0: no cap)",
+    )
+    p.add_argument(
+        "--keep-moved",
+        action="store_true",
+        help="keep the functions a change moved (half or more of their long lines "
+        "removed by the same change), as the corpus was built before 2026-11-26",
+    )
+    p.add_argument(
+        "--keep-generated",
+        action="store_true",
+        help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
+        "EDIT' headers: what the server never scores), as in the shipped model's corpus",
+    )
     p.add_argument("--seed", type=int, default=0)
     return p  # fmt: skip
 
@@ -211,15 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     start = time.perf_counter()
+    output_path(args.out)  # before the build, not after it
     if args.clones is not None:
         if args.aidev is None:
-            raise SystemExit("--clones needs --aidev (the folder with <Agent>/prs.csv)")
+            raise InputError("--clones needs --aidev (the folder with <Agent>/prs.csv)")
         changes, snapshots = read_clones(args.clones, args.aidev)
     else:
-        root = args.data_root / FOLDER
-        if not root.is_dir():
-            raise SystemExit(f"{root} not found: give --data-root, or --clones and --aidev")
-        changes, snapshots = read_shared(root)
+        changes, snapshots = read_shared(shared_folder(args.data_root, clones=True))
     df, record = corpus_rows(
         changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
         per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,

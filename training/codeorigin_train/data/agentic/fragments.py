@@ -44,6 +44,7 @@ from codeorigin_train.data.agentic.build import (
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
 from codeorigin_train.data.agentic.functions import MOVED_MIN_CHARS, patch_lines
+from codeorigin_train.data.inputs import output_path
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "shipped model",
     )
     args = p.parse_args(argv)
+    output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
     rules = FragmentRules(
         args.min_lines, args.max_lines, args.min_tokens, args.keep_moved, args.keep_generated

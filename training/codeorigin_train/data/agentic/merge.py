@@ -22,7 +22,7 @@ import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
 from codeorigin_train.data.clean import deduplicate
-from codeorigin_train.data.inputs import read_parquet
+from codeorigin_train.data.inputs import output_path, read_parquet
 from codeorigin_train.data.splits import capped
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ def merge(dataset: pd.DataFrame, agentic: pd.DataFrame, caps: Caps) -> tuple[pd.
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic-merge", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="codeorigin-train agentic-merge", description=__doc__.split("\n\n")[0]
+    )
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--agentic", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--out", type=Path, required=True)
@@ -73,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                        dest=name, type=int, default=value)  # fmt: skip
     args = p.parse_args(argv)
     caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
+    output_path(args.out)  # before the merge, not after it
     hint = "e.g. dataset-v3: `python -m codeorigin_train.data.build --realcode ...` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=hint)
     agentic = read_parquet(args.agentic, "--agentic", hint="`codeorigin-train agentic` writes it")

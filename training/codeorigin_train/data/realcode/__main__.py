@@ -6,7 +6,8 @@
     python -m codeorigin_train.data.realcode pin debian SOURCE VERSION   # needs a deb-src line for apt
 
 `fetch` puts archives in OUT/archives; `build` reads them from `--archives` (by default
-training/work/realcode/archives) and writes the parquet file plus a `.summary.json` beside it.
+training/work/realcode/archives; a folder that is not there or holds none of them is an error
+that says to fetch first) and writes the parquet file plus a `.summary.json` beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from codeorigin_train.data.inputs import InputError, output_path
 from codeorigin_train.data.realcode.build import DEFAULT_CAP, collect, summary, to_frame
 from codeorigin_train.data.realcode.fetch import (
     debian_source_files,
@@ -55,12 +57,26 @@ def _fetch(args: argparse.Namespace) -> int:
     return 1 if failed and not archives else 0
 
 
+def _archives(args: argparse.Namespace, projects: list[Project]) -> Path:
+    """`--archives`, when it holds an archive of `projects`; `InputError` otherwise (a build
+    without them would write the standard library alone)."""
+    archives = Path(args.archives)
+    where = archives.parent if archives.name == "archives" else Path("DIR")
+    todo = (f"run `codeorigin-train realcode fetch --out {where}` first (it downloads them into "
+            f"{where / 'archives'}), or give --archives the folder that holds them")  # fmt: skip
+    if not archives.is_dir():
+        raise InputError(f"--archives {archives} not found: {todo}")
+    if projects and not any((archives / p.file).is_file() for p in projects):
+        raise InputError(f"--archives {archives} holds none of the {len(projects)} pinned "
+                         f"archives: {todo}")  # fmt: skip
+    return archives
+
+
 def _build(args: argparse.Namespace) -> int:
     projects = _selected(args)
-    rows, reports = collect(
-        projects, Path(args.archives), cap=args.cap, with_stdlib=not args.no_stdlib
-    )
-    out = Path(args.out)
+    out = output_path(Path(args.out))  # before the build, not after it
+    archives = _archives(args, projects)
+    rows, reports = collect(projects, archives, cap=args.cap, with_stdlib=not args.no_stdlib)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = to_frame(rows)
     frame.to_parquet(out, index=False)
