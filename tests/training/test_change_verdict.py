@@ -78,6 +78,8 @@ def test_change_verdict_calibrates_a_model_folder(tmp_path: Path, tiny_model_dir
     card = (model / "MODEL_CARD.md").read_text()
     assert card.count("## A whole change's verdict") == 1
     assert "| changes (pooled) | 12 | 12 |" in card
+    name = json.loads((model / "manifest.json").read_text())["name"]
+    assert f"Measured on the model `{name}` (" in card  # which model, not "this model"
 
     # The runtime reads it: a change is judged with the model's change calibration.
     repo = init_repo(tmp_path / "repo")

@@ -1,7 +1,7 @@
 """The model card's section on a whole change's verdict (`evaluation/change_verdict.py`).
 
 Rendered from `analysis.change_verdict` of `metrics.json` (`codeorigin-train change-verdict`):
-the rule, what it was calibrated on, the change-level recall at <= 1% human false positives next
+the model it was measured on and when, the rule, what it was calibrated on, the change-level recall at <= 1% human false positives next
 to the per-function figure on the same spans (both cross-fitted by repository), and what the
 shipped calibration does.
 """
@@ -32,6 +32,11 @@ def body(s: dict[str, Any], add: Callable[[str], None]) -> None:
     """The section's lines after its heading."""
     f = s["figures"]
     n = s["changes"]
+    if s.get("model"):
+        add(f"Measured on the model `{s['model']}` ({s.get('measured', 'date not recorded')}).\n")
+    else:
+        add("The record does not name the model it was measured on (records written before "
+            "2026-11-27 do not): it may be of an earlier model of this folder.\n")  # fmt: skip
     add(
         "`codeorigin scan --diff` gives a change one probability: the calibrated log-odds of its "
         "judged spans, averaged with each span weighted by the lines the change touched, through "
@@ -71,7 +76,7 @@ def body(s: dict[str, Any], add: Callable[[str], None]) -> None:
             "by function. The fitted calibration is therefore flat (a = 0, b = "
             f"{s['b']:.3f}): every change gets {_pct(1 / (1 + math.exp(-s['b'])))}, the share of "
             "agent changes in the calibration set, and none is flagged. The change verdict "
-            "repeats what the card says of real-project code: this model does not recognise "
-            "what coding agents write in real repositories; do not read a change's probability "
-            "as evidence.\n"
+            "repeats what the card says of real-project code: the model measured does not "
+            "recognise what coding agents write in real repositories; do not read its change "
+            "probability as evidence.\n"
         )

@@ -31,6 +31,7 @@ import argparse
 import json
 import sys
 import zlib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +229,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]
     rows = scored(args, rows)
     figures = measure(rows, float(manifest["thresholds"]["llm"]), args.max_fpr)
-    record = calibration(rows, args.max_fpr, args.uncertain_fpr, args.splits) | {"figures": figures}
+    record = calibration(rows, args.max_fpr, args.uncertain_fpr, args.splits)
+    # Which model, and when: a record read later (the card) must not pass for a later model's.
+    record |= {"model": str(manifest.get("name", args.model.name)),
+               "measured": date.today().isoformat(), "figures": figures}  # fmt: skip
     if not args.dry_run:
         manifest["change"] = record
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
