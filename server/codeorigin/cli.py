@@ -332,12 +332,16 @@ def _attributor(model: Model) -> Attributor | None:
 
 
 def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
-    """`PATH`, `PATH:LINE` or `PATH::NAME`."""
+    """`PATH`, `PATH:LINE` or `PATH::NAME`; also `PATH:LINE:COLUMN`, as editors and SARIF viewers
+    name a place, and `PATH:START-END`, as `scan` and `explain` name a function (its first line)."""
     import re
 
     if "::" in target:
         path, name = target.rsplit("::", 1)
         return Path(path), None, name
+    place = re.fullmatch(r"(.+):(\d+)(?::\d+|-\d+)", target)  # PATH:LINE:COLUMN, PATH:START-END
+    if place is not None and int(place.group(2)) >= 1 and not Path(target).exists():
+        return Path(place.group(1)), int(place.group(2)), None
     m = re.fullmatch(r"(.+):([^:/\\]*)", target)
     if m is None or Path(target).exists():
         return Path(target), None, None

@@ -164,13 +164,26 @@ def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -
     """The top tokens, e.g. `zebra` L5 ↑ 62% · `⏎` L4 ↓ 3% (a stacked model's: `zebra` L5 ↑ 62%
     linear)."""
     parts = []
-    for token in attribution.tokens[:n]:
-        label = token_label(token)
+    for (label, line, member, arrow), (share, count) in _same_tokens(attribution)[:n]:
         shown = code_span(label) if markdown else f'"{label}"'
-        share = f" {share_percent(token.share)}" if token.share > 0 else ""
-        member = f" {token.member}" if token.member else ""
-        parts.append(f"{shown} L{token.line + 1} {direction(token.score)}{share}{member}")
+        times = f" ×{count}" if count > 1 else ""
+        percent = f" {share_percent(share)}" if share > 0 else ""
+        by = f" {member}" if member else ""
+        parts.append(f"{shown} L{line + 1}{times} {arrow}{percent}{by}")
     return "Top tokens: " + " · ".join(parts) if parts else "Top tokens: none"
+
+
+def _same_tokens(
+    attribution: Attribution,
+) -> list[tuple[tuple[str, int, str, str], tuple[float, int]]]:
+    """The tokens, those that read the same (text, line, member and direction: `str` twice in
+    `dict[str, str]`) as one with their shares summed and counted, heaviest first."""
+    merged: dict[tuple[str, int, str, str], tuple[float, int]] = {}
+    for token in attribution.tokens:
+        key = (token_label(token), token.line, token.member, direction(token.score))
+        share, count = merged.get(key, (0.0, 0))
+        merged[key] = (share + token.share, count + 1)
+    return sorted(merged.items(), key=lambda item: -item[1][0])
 
 
 def members_line(attribution: Attribution) -> str:
@@ -189,7 +202,7 @@ def members_line(attribution: Attribution) -> str:
         line += (
             f". Scored as {attribution.route}: this is the {attribution.route} route's score (its "
             "linear features alone, without the transformer, mapped onto the language's "
-            "thresholds), higher here than the stacker's"
+            "thresholds): it is higher here than the stacker's, so it is the one shown."
         )
     return line
 

@@ -56,6 +56,10 @@ def test_explain_at_a_line_and_every_flagged_span(doc: Path, tiny_ig_model_dir: 
     res = run("explain", f"{doc}:3", "--model", str(tiny_ig_model_dir))
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith(f"{doc}:1-5: function plain\n")
+    # The place as scan and explain print it, and as an editor or a SARIF viewer gives it.
+    for place in (f"{doc}:1-5", f"{doc}:3:9"):
+        again = run("explain", place, "--model", str(tiny_ig_model_dir))
+        assert again.returncode == 0 and again.stdout == res.stdout, again.stderr
     # The whole file: every flagged span (all of them at threshold 0), one after the other.
     res = run("explain", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0")
     assert res.stdout.count("Why this score") == 2

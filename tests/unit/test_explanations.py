@@ -235,6 +235,23 @@ def test_tokens_show_layout_markers_and_survive_backticks() -> None:
     assert '"zebra" L2 ↑ 60%' in plain and "`" not in plain.replace('"`x`"', "")
 
 
+def test_a_token_twice_on_a_line_is_shown_once_with_its_count() -> None:
+    """`dict[str, str]`: two "str" tokens of one line read as one entry, ×2 with their shares
+    summed, not as the same entry twice; one pushing the other way stays apart."""
+    from dataclasses import replace
+
+    tokens = (
+        TokenAttribution("str", 51, 0.5, 0.06, 10, 13, member="linear"),
+        TokenAttribution("zebra", 3, 0.6, 0.08, 40, 45, member="linear"),
+        TokenAttribution("str", 51, 0.4, 0.06, 15, 18, member="linear"),
+        TokenAttribution("str", 51, -0.1, 0.01, 20, 23, member="linear"),
+    )
+    line = explain.tokens_line(replace(_attribution(), tokens=tokens), markdown=False)
+    assert line == (
+        'Top tokens: "str" L52 ×2 ↑ 12% linear · "zebra" L4 ↑ 8% linear · "str" L52 ↓ 1% linear'
+    )
+
+
 def test_markdown_fence_outgrows_backticks_in_the_code() -> None:
     att = _attribution()
     text = "def f(x):\n    s = ```fenced```\n"
