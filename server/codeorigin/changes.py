@@ -103,7 +103,9 @@ def _base(rev: str | None, root: Path) -> tuple[str, str]:
             # HEAD` included): every file is new.
             empty = _git(["hash-object", "-t", "tree", "--stdin"], root, stdin="").strip()
             return empty, "on a branch with no commit yet (every file is new)"
-        hint = _remote_hint(root, target) or _shallow_hint(root, target)
+        hint = (
+            _remote_hint(root, target) or _shallow_hint(root, target) or _fetch_hint(root, target)
+        )
         raise ChangeError(f"bad revision {target!r}: git knows no such commit{hint}") from None
     if rev is None or rev in ("HEAD", "@"):
         return "HEAD", "against HEAD"
@@ -179,7 +181,24 @@ def _shallow_hint(root: Path, missing: str | None = None) -> str:
     return (
         f": this clone is shallow, so git lacks {what}. Fetch all of it: {fetch}; in CI, clone "
         "it whole: actions/checkout with `fetch-depth: 0` (GitHub Actions), `variables: "
-        'GIT_DEPTH: "0"` (GitLab CI)'
+        'GIT_DEPTH: "0"` (GitLab CI; a build folder a runner reuses stays shallow whatever it '
+        "says: `git fetch --unshallow` there)"
+    )
+
+
+def _fetch_hint(root: Path, rev: str) -> str:
+    """`--diff origin/main` where origin's main was never fetched (a CI clone of one branch): the
+    fetch that makes it."""
+    try:
+        remotes = _git(["remote"], root).split()
+    except ChangeError:
+        return ""
+    remote, _, branch = rev.partition("/")
+    if remote not in remotes or not branch or re.search(r"[~^@:]", branch):
+        return ""
+    return (
+        f"; this clone has not fetched {remote}'s branch {branch}: `git fetch {remote} "
+        f"{branch}:refs/remotes/{remote}/{branch}`, then run again"
     )
 
 

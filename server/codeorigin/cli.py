@@ -46,22 +46,6 @@ _threshold = _bounded(float, 0.0, 1.0, "a number")
 _ig_steps = _bounded(int, 2, 1024, "a whole number")  # the attributor's own range
 
 
-def _file(value: str) -> Path:
-    """An argparse type for a file to write (`--write-baseline`, `--summary`): a path that ends
-    in a separator, `.` or `..` names a folder, refused (exit 2) rather than written as a file,
-    and so is `-`."""
-    if value.endswith(("/", "\\", "/.", "\\.")) or Path(value).name in ("", ".."):
-        raise argparse.ArgumentTypeError(f"{value} names a folder: give a file name in it")
-    if value == "-":
-        raise argparse.ArgumentTypeError("- is not a file here: give a file name")
-    return Path(value)
-
-
-def _output(value: str) -> Path | None:
-    """`-o FILE`, as `_file`; `-o -` is standard output (the default)."""
-    return None if value == "-" else _file(value)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codeorigin",
@@ -86,10 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--all", action="store_true", help="text format: list every span (human, "
                       "too short, generated, suppressed or in the baseline too), not only the llm "
                       "and uncertain ones listed by default")  # fmt: skip
-    scan.add_argument("--output", "-o", metavar="FILE", type=_output, default=None,
+    scan.add_argument("--output", "-o", metavar="FILE", type=outputs.output_argument, default=None,
                       help="write the report to FILE (its missing folders are made; "
                       "-: standard output, the default)")  # fmt: skip
-    scan.add_argument("--summary", metavar="FILE", type=_file, help="also append the markdown "
+    scan.add_argument("--summary", metavar="FILE", type=outputs.file_argument, help="also append the markdown "
                       "summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
                       "scan as --format's report")  # fmt: skip
     scan.add_argument("--explain", action="store_true",
@@ -97,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--steps", type=_ig_steps, default=None, help="Integrated Gradients steps of "
                       "--explain and the markdown summary (2 to 1024; default: the model's)")  # fmt: skip
     scan.add_argument("--baseline", metavar="FILE", type=Path, help="report only new findings")
-    scan.add_argument("--write-baseline", metavar="FILE", type=_file,
+    scan.add_argument("--write-baseline", metavar="FILE", type=outputs.file_argument,
                       help="record the current findings in FILE")  # fmt: skip
     cli_ray.add_arguments(scan)
     cli_diff.add_arguments(scan)

@@ -16,6 +16,24 @@ if TYPE_CHECKING:
     from codeorigin.report import ScanReport
 
 
+def file_argument(value: str) -> Path:
+    """An argparse type for a file to write (`--write-baseline`, `--summary`): a path that ends
+    in a separator, `.` or `..` names a folder, refused (exit 2) rather than written as a file,
+    and so is `-`, or nothing (an unset variable, `--summary "$GITHUB_STEP_SUMMARY"` off CI)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the file name is empty (an unset variable?)")
+    if value.endswith(("/", "\\", "/.", "\\.")) or Path(value).name in ("", ".."):
+        raise argparse.ArgumentTypeError(f"{value} names a folder: give a file name in it")
+    if value == "-":
+        raise argparse.ArgumentTypeError("- is not a file here: give a file name")
+    return Path(value)
+
+
+def output_argument(value: str) -> Path | None:
+    """`-o FILE`, as `file_argument`; `-o -` is standard output (the default)."""
+    return None if value == "-" else file_argument(value)
+
+
 def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
     """Everything a scan writes once it is done: the report (`write_reports`), the sentence of a
     scan that judged nothing when the report does not go to the terminal, and the baseline

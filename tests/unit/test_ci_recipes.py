@@ -108,12 +108,23 @@ def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_
 def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
     jobs = readme_yaml("script:")
     job = jobs["codeorigin"]
-    script = [line for line in job["script"] if line.startswith(("git fetch", "codeorigin "))]
-    assert script[0].startswith("git fetch origin")
+    script = [
+        line for line in job["script"] if line.startswith(("if [", "git fetch", "codeorigin "))
+    ]
+    deepen, fetch = script[:2]
+    assert "git fetch --unshallow" in deepen and fetch.startswith("git fetch origin")
     assert job["variables"]["GIT_DEPTH"] == "0"  # GitLab clones shallow: no merge base otherwise
-    assert ":refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script[0]
+    assert ":refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in fetch
     env = ci_env(tmp_path, tiny_model_dir, CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main")
     run_lines(script, pull_request, env)
+    # A build folder a runner reuses, fetched shallow by an earlier job: the script deepens it.
+    reused = tmp_path / "reused"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "feature",
+                    (tmp_path / "repo").as_uri(), str(reused)], check=True, capture_output=True)  # fmt: skip
+    git(reused, "remote", "set-url", "origin", str(tmp_path / "origin.git"))
+    git(reused, "fetch", "-q", "origin", "+feature:refs/remotes/origin/feature")
+    run_lines(script, reused, env)
+    assert git(reused, "rev-parse", "--is-shallow-repository").strip() == "false"
 
     report = job["artifacts"]["reports"]["codequality"]
     issues = json.loads((pull_request / report).read_text())
@@ -124,7 +135,7 @@ def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path)
     # The target branch rewritten (a force-push) while a runner reuses this build folder: the
     # fetch must move the remote-tracking ref (`+`), not be refused as a non-fast-forward.
     git(pull_request, "push", "-q", "--force", str(tmp_path / "origin.git"), "main~1:main")
-    run_lines(script[:1], pull_request, env)
+    run_lines([fetch], pull_request, env)
     assert git(pull_request, "rev-parse", "origin/main") == git(pull_request, "rev-parse", "main~1")
 
 

@@ -119,6 +119,10 @@ def test_an_output_path_that_names_a_folder_is_refused(
             res = scan("stats.py", "--model", str(tiny_model_dir), flag, target, cwd=tmp_path)
             assert res.returncode == 2, res.stderr
             assert "names a folder: give a file name in it" in res.stderr
+    # `--summary "$GITHUB_STEP_SUMMARY"` off CI, where the variable is unset.
+    for flag in ("-o", "--write-baseline", "--summary"):
+        res = scan("stats.py", "--model", str(tiny_model_dir), flag, "", cwd=tmp_path)
+        assert res.returncode == 2 and "the file name is empty (an unset variable?)" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stats.py"]
     res = scan("stats.py", "--model", str(tiny_model_dir), "-o", "reports/scan.txt", "--exit-zero",
                cwd=tmp_path)  # fmt: skip

@@ -88,6 +88,23 @@ def test_a_depth_1_clone_without_the_base_says_it_is_shallow(
     assert "shallow" not in res.stderr
 
 
+def test_a_full_clone_of_one_branch_says_which_fetch_gives_the_base(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A CI clone of the change's branch alone, whole but without the target branch (its `git
+    fetch` line dropped): the message names the fetch, and doing it works."""
+    origin = make_repo(tmp_path)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--single-branch", "-b", "feature", origin.as_uri(),
+                    str(clone)], check=True, capture_output=True)  # fmt: skip
+    res = scan("--diff", "origin/main", "--exit-zero", "--model", str(tiny_model_dir), cwd=clone)
+    assert res.returncode == 2 and "shallow" not in res.stderr
+    assert "this clone has not fetched origin's branch main: `git fetch origin " in res.stderr
+    git(clone, "fetch", "-q", "origin", "main:refs/remotes/origin/main")
+    res = scan("--diff", "origin/main", "--exit-zero", "--model", str(tiny_model_dir), cwd=clone)
+    assert res.returncode == 0, res.stderr
+
+
 def _as(home: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`codeorigin ARGS` (or `git ARGS` when the first is "git") with `home` as HOME and no
     system git config: git's global config is this test's own."""
