@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--output", "-o", metavar="FILE", type=outputs.output_argument, default=None,
                       help="write the report to FILE (its missing folders are made; "
                       "-: standard output, the default)")  # fmt: skip
-    scan.add_argument("--summary", metavar="FILE", type=outputs.file_argument, help="also append the markdown "
-                      "summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
+    scan.add_argument("--summary", metavar="FILE", type=outputs.file_argument,
+                      help="also append the markdown summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
                       "scan as --format's report")  # fmt: skip
     scan.add_argument("--explain", action="store_true",
                       help="add each flagged span's line shares and top tokens to the report")  # fmt: skip

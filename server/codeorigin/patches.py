@@ -91,8 +91,9 @@ def from_patch(
         except OSError:
             info = None
         if info is None or stat.S_ISDIR(info.st_mode):
+            hint = _commits_hint(text) or _top_hint(root, f.path)
             raise ChangeError(f"{name} does not apply: {f.path} is not a readable file under "
-                              f"{root}{_commits_hint(text) or _top_hint(root, f.path)}")  # fmt: skip
+                              f"{root}{hint}")  # fmt: skip
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
             skipped[where] = "not a regular file"
             continue

@@ -119,8 +119,8 @@ def test_gitlab_ci_job(pull_request: Path, tmp_path: Path, tiny_model_dir: Path)
     run_lines(script, pull_request, env)
     # A build folder a runner reuses, fetched shallow by an earlier job: the script deepens it.
     reused = tmp_path / "reused"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "feature",
-                    (tmp_path / "repo").as_uri(), str(reused)], check=True, capture_output=True)  # fmt: skip
+    shallow = ["git", "clone", "-q", "--depth", "1", "-b", "feature", (tmp_path / "repo").as_uri()]
+    subprocess.run([*shallow, str(reused)], check=True, capture_output=True)
     git(reused, "remote", "set-url", "origin", str(tmp_path / "origin.git"))
     git(reused, "fetch", "-q", "origin", "+feature:refs/remotes/origin/feature")
     run_lines(script, reused, env)

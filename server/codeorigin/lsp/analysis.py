@@ -461,7 +461,7 @@ def _analyze_in_scope(
     results = engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
     if old is None or only is None:
         return results, {}
-    maybe = [(r, same) for r in results if (same := _may_be_known(r, text, only)) is not None]
+    maybe = [(r, same) for r in results if (same := _same_text_needed(r, text, only)) is not None]
     if not maybe:
         return results, {}
     at_head = gitio.source(data, settings.max_file_bytes)
@@ -473,7 +473,7 @@ def _analyze_in_scope(
     return results, {(maybe[i][0].span.name, maybe[i][0].text_hash): p for i, p in found.items()}
 
 
-def _may_be_known(result: SpanResult, text: str, changed: frozenset[int]) -> bool | None:
+def _same_text_needed(result: SpanResult, text: str, changed: frozenset[int]) -> bool | None:
     """`prior.may_be_known` for an editor's span: None when it is not reported, else whether the
     base span must have its text (`prior.same_text`: more than half of its lines, as `scan` counts
     them, a module span's runs with the blank lines between them, changed)."""
