@@ -178,6 +178,10 @@ def make_client(**answers: Any) -> Client:
     def register_capability(client: Client, params: types.RegistrationParams) -> None:
         client.registrations.extend(params.registrations)
 
+    def unregister_capability(client: Client, params: types.UnregistrationParams) -> None:
+        gone = {u.id for u in params.unregisterations}
+        client.registrations[:] = [r for r in client.registrations if r.id not in gone]
+
     def code_lens_refresh(client: Client, params: None) -> None:
         client.lens_refreshes += 1
 
@@ -193,6 +197,7 @@ def make_client(**answers: Any) -> Client:
             **DEFAULT_CLIENT_FEATURES,
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
             types.CLIENT_REGISTER_CAPABILITY: register_capability,
+            types.CLIENT_UNREGISTER_CAPABILITY: unregister_capability,
             types.WORKSPACE_CODE_LENS_REFRESH: code_lens_refresh,
             types.WORKSPACE_APPLY_EDIT: apply_edit,
             **{method.replace("_", "/"): _answering(answer) for method, answer in answers.items()},

@@ -4,6 +4,7 @@ stopping, when the file cannot be used."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types
@@ -55,3 +56,50 @@ async def test_excluded_files_get_no_diagnostics_and_the_file_is_read_again(
     assert not (await client.published_for(fixture, version=5, after=count)).diagnostics
     reason = (await client.status(fixture))["document"]["reason"]
     assert reason.endswith("pyproject.toml: fixtures/*.py")
+
+
+def _watched(client: object) -> list[str]:
+    """The globs the client was asked to watch (the latest registration's)."""
+    found = [
+        r
+        for r in client.registrations  # type: ignore[attr-defined]
+        if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    ]
+    assert len(found) <= 1, found  # registered again means unregistered first
+    options = found[0].register_options if found else {"watchers": []}
+    return [w["globPattern"] for w in options["watchers"]]
+
+
+async def _registered(client: object, glob: str) -> None:
+    """Wait until the server has asked the client to watch `glob` (it registers after
+    `initialized`, and after a settings change, without a reply to wait for)."""
+    for _ in range(250):
+        if glob in _watched(client):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never asked to watch {glob}: {_watched(client)}")
+
+
+async def test_a_settings_file_changed_on_disk_applies_to_open_documents_at_once(
+    start: Start, root: Path
+) -> None:
+    """The client is asked to watch the settings files and the baseline's name; when it says
+    one changed, open documents are scored again without an edit: an `exclude` written in a
+    terminal clears app.py's diagnostics. A new baseline setting re-registers with its name."""
+    client = await start(init={"threshold": 0.0, "baseline": "known.json"})
+    own = uri_in(root, "app.py")
+    client.open(own, PY_DOC)
+    assert len((await client.published_for(own, version=1)).diagnostics) == 2
+    await _registered(client, "**/known.json")
+    assert _watched(client) == ["**/.codeorigin.toml", "**/pyproject.toml", "**/known.json"]
+    (root / ".codeorigin.toml").write_text('exclude = ["app.py"]\n')
+    count = len(client.published)
+    change = types.FileEvent(
+        uri=uri_in(root, ".codeorigin.toml"), type=types.FileChangeType.Created
+    )
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
+    assert not (await client.published_for(own, version=1, after=count)).diagnostics
+    assert (await client.status(own))["document"]["skipped"] == "excluded"
+    await client.change_configuration({"threshold": 0.0, "baseline": "reviewed.json"})
+    await _registered(client, "**/reviewed.json")
+    assert "**/known.json" not in _watched(client)

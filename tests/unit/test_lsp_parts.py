@@ -67,6 +67,23 @@ def test_settings_sections_and_languages() -> None:
 TEXT = "a\tb\r\nx = 'é😀'; name\rlast\n\u2028tail"
 
 
+def test_a_windows_folder_takes_its_documents_whatever_the_drive_letter_is_written_as() -> None:
+    """VS Code writes `file:///c%3A/...`, other clients `file:///C:/...`: one folder, and its
+    settings apply to its documents either way."""
+    from codeorigin.lsp.settings_store import SettingsStore
+
+    for folder in ("file:///c%3A/Users/me/proj", "file:///C:/Users/me/proj"):
+        store = SettingsStore()
+        store.set_folders([folder])
+        store.folder_raw = {folder: {"threshold": 0.99}}
+        store.global_raw = {"threshold": 0.0}
+        store.resolve()
+        for doc in ("c%3A", "c:", "C:", "C%3A"):
+            uri = f"file:///{doc}/Users/me/proj/a.py"
+            assert store.for_uri(uri).threshold == 0.99, (folder, uri)
+        assert store.for_uri("file:///D:/Users/me/proj/a.py").threshold == 0.0
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
 def test_positions_round_trip(encoding: str) -> None:
     pm = PositionMap(TEXT, encoding)

@@ -24,6 +24,7 @@ class ClientFeatures:
     code_lens_refresh: bool = False
     inlay_hints: bool = False
     inlay_hint_refresh: bool = False
+    watched_files_dynamic: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities | None) -> ClientFeatures:
@@ -74,5 +75,10 @@ class ClientFeatures:
                 workspace is not None
                 and workspace.inlay_hint is not None
                 and workspace.inlay_hint.refresh_support
+            ),
+            watched_files_dynamic=bool(
+                workspace is not None
+                and workspace.did_change_watched_files is not None
+                and workspace.did_change_watched_files.dynamic_registration
             ),
         )

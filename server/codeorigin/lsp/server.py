@@ -28,6 +28,7 @@ from codeorigin.lsp.features.hover import Hover
 from codeorigin.lsp.features.inlay_hints import InlayHints
 from codeorigin.lsp.features.lifecycle import Lifecycle
 from codeorigin.lsp.features.sync import Sync
+from codeorigin.lsp.features.watched_files import WatchedFiles
 from codeorigin.lsp.host import not_sent_to_client
 from codeorigin.lsp.state import CodeOriginServer, Feature
 
@@ -44,6 +45,7 @@ FEATURES: tuple[Callable[[], Feature], ...] = (
     Commands,
     Explain,
     InlayHints,
+    WatchedFiles,
 )
 
 

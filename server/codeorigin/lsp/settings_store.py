@@ -13,6 +13,7 @@ to a document. Reading the layers from the client is the server's (`state.CodeOr
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ class SettingsStore:
         self.ready = asyncio.Event()  # set once the first configuration has been read
 
     def set_folders(self, uris: list[str]) -> None:
-        self.folders = {unquote(u).rstrip("/"): u for u in uris}
+        self.folders = {_key(u).rstrip("/"): u for u in uris}
 
     def resolve(self) -> list[SettingProblem]:
         """Recompute the settings from the layers; return the problems not reported before."""
@@ -58,7 +59,7 @@ class SettingsStore:
 
     def folder_of(self, uri: str) -> str | None:
         """The unquoted workspace folder URI containing a document, the innermost one."""
-        target = unquote(uri)
+        target = _key(uri)
         best: str | None = None
         for key in self.folders:
             if target.startswith(key + "/") and (best is None or len(key) > len(best)):
@@ -87,6 +88,12 @@ class SettingsStore:
         for key, settings in self._folder_settings.items():
             out.append((settings, _fs_path(self.folders[key])))
         return out
+
+
+def _key(uri: str) -> str:
+    """A URI as folders and documents are matched: unquoted, and a Windows drive letter in
+    lowercase (`file:///C%3A/x` and `file:///c:/x` name one folder; clients write either)."""
+    return re.sub(r"^(file:///)([A-Za-z]):", lambda m: m[1] + m[2].lower() + ":", unquote(uri))
 
 
 def _fs_path(uri: str) -> Path | None:

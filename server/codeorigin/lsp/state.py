@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = 10.0  # seconds to wait for the client's answer to workspace/configuration
+WATCH_REGISTRATION = "codeorigin-watched-files"  # the file watchers' registration id
+WATCHED_SETTINGS = ("**/.codeorigin.toml", "**/pyproject.toml")  # the project's settings files
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class CodeOriginServer(Host):
         # Integrated Gradients, on their own thread; a job for an edited document is dropped.
         self.attributions = AttributionJobs(self.analyzer.generation)
         self.exit_requested = False  # the client sent `exit` (not merely went away)
+        self.watching: tuple[str, ...] | None = None  # the file watchers registered (globs)
 
     def add_feature(self, feature: Feature) -> None:
         self.features.append(feature)
@@ -177,6 +180,36 @@ class CodeOriginServer(Host):
         if not fetched and pushed is not None:  # pushed, and not answered when asked
             self.settings.global_raw = section(pushed)
         self.apply_settings()
+        await self.watch_files()
+
+    async def watch_files(self) -> None:
+        """Ask the client to watch the files the verdicts depend on (`features.watched_files`):
+        the settings files and each baseline setting's file name, registered again when those
+        names change; only with a client that registers watchers dynamically. A refusal is
+        logged: documents are then scored again at their next edit."""
+        names = {PurePath(s.baseline).name for s, _ in self.settings.all_settings() if s.baseline}
+        wanted = (*WATCHED_SETTINGS, *sorted(f"**/{name}" for name in names if name))
+        if not self.client.watched_files_dynamic or wanted == self.watching:
+            return
+        method = types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in wanted]
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+        try:
+            if self.watching is not None:
+                gone = [types.Unregistration(id=WATCH_REGISTRATION, method=method)]
+                await self.client_unregister_capability_async(
+                    types.UnregistrationParams(unregisterations=gone)
+                )
+            registration = types.Registration(WATCH_REGISTRATION, method, register_options=options)
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # not fatal
+            log.warning("could not register file watchers: %s", str(exc) or type(exc).__name__)
+            return
+        self.watching = wanted
 
     async def _fetch_settings(self) -> bool:
         """Ask the client for the "codeorigin" section, globally and for each workspace folder;

@@ -18,6 +18,7 @@ time (hence the plain import of `CodeOriginServer` below).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
 from codeorigin.engine import Engine
+from codeorigin.lsp.analysis import READY_TIMEOUT
 from codeorigin.lsp.model_thread import Superseded
 from codeorigin.lsp.options import json_text, json_type
 from codeorigin.lsp.positions import PositionMap, range_json
@@ -262,6 +264,9 @@ async def rescore_document(ls: CodeOriginServer, *args: Any) -> list[dict[str, A
 
 async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
     uri = _arguments(ls, STATUS, args, range_=False) if args else None  # the global settings'
+    if not ls.settings.ready.is_set():  # the client's configuration, as scoring waits for it
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(ls.settings.ready.wait(), READY_TIMEOUT)
     settings = ls.settings.for_uri(uri)
     key = ls.models.key(settings, ls.settings.folder_path(uri) if uri else None)
     engine = await ls.models.engine(key)

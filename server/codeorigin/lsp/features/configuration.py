@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 async def did_change_configuration(
     ls: CodeOriginServer, params: types.DidChangeConfigurationParams
 ) -> None:
-    await ls.reload_settings(params.settings)
+    await ls.reload_settings(params.settings)  # a new baseline's file watched too
 
 
 async def did_change_workspace_folders(

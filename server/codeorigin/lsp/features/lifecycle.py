@@ -3,9 +3,9 @@
 At `initialize` the server reads the client's capabilities, takes the settings given as
 `initializationOptions`, swaps in a workspace that counts lines the LSP way, and, for clients that
 will not pull diagnostics, withdraws the pull-diagnostic handlers before the capabilities are
-computed. At `initialized` it asks for the configuration, applies it and starts loading the model
-in the background, so the first document does not wait for it and a missing model is reported at
-once.
+computed. At `initialized` it asks for the configuration, applies it, asks the client to watch the
+files the verdicts depend on (`features.watched_files`) and starts loading the model in the
+background, so the first document does not wait for it and a missing model is reported at once.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ async def initialized(ls: CodeOriginServer, params: types.InitializedParams) -> 
             )
         except Exception as exc:  # not fatal: the client may still send the notification
             log.warning("could not register for configuration changes: %s", exc)
-    await ls.reload_settings()
+    await ls.reload_settings()  # and asks the client to watch the files verdicts depend on
     settings = ls.settings.global_settings
     if settings.enable:
         key = ls.models.key(settings, None)
