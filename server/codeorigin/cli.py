@@ -187,11 +187,14 @@ def _scanned(
 
     address = cli_ray.ray_address(args) if args.ray is not None else None
     listed = repos.read_list(args.repos) if args.repos is not None else []
+    cli_ray.check_reachable(address)  # before any clone
     with repos.prepare(listed) as found:
+        for failed in found.failed:
+            print(f"codeorigin scan: {failed.path}: {failed.error}", file=sys.stderr)
         paths = [*args.paths, *found.roots]
         if args.ray is not None:
             report, missing = cli_ray.scan_on_ray(
-                args, address, paths, found.labels, model, options
+                args, address, paths, found.labels, model, options, cleanup=found.close
             )
         else:
             progress = Progress()

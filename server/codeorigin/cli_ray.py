@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,22 +91,21 @@ def scan_on_ray(
     labels: dict[Path, str],
     model: Model,
     options: ScanOptions,
+    cleanup: Callable[[], None] | None = None,
 ) -> tuple[ScanReport, bool]:
-    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr. An
-    address where nothing answers fails at once (`reachable`); a Ctrl-C exits 130 with one line,
-    the local cluster this scan started shut down."""
+    """`scan.run` on Ray (`distributed`), with its progress and a closing line on stderr; the
+    caller checked the address first (`check_reachable`). A Ctrl-C exits 130 with one line, the
+    local cluster this scan started shut down; a cluster that never answers ends the process
+    (`_give_up`) after `cleanup` (the `--repos` clones)."""
     from codeorigin import distributed
 
     where = f"cannot reach a Ray cluster at {address}"
-    unreachable = None if address is None else reachable(address)
-    if unreachable is not None:
-        raise distributed.RayScanError(f"{where}: {unreachable}")
     progress = Progress()
     started = False
     # Ray prints its errors (an actor that died) on stdout: keep them off the report.
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            with _give_up(where, address is not None):
+            with _give_up(where, address is not None, cleanup):
                 started = distributed.connect(address)
             report, missing, stats = distributed.run(
                 paths,
@@ -156,10 +155,15 @@ JOIN_TIMEOUT_S = 60.0  # ray.init joining a cluster that accepts connections
 
 
 @contextlib.contextmanager
-def _give_up(where: str, bounded: bool, seconds: float = JOIN_TIMEOUT_S) -> Iterator[None]:
+def _give_up(
+    where: str,
+    bounded: bool,
+    cleanup: Callable[[], None] | None = None,
+    seconds: float = JOIN_TIMEOUT_S,
+) -> Iterator[None]:
     """Bound the block (ray.init joining a cluster, which retries without end when what answers
-    is no Ray head): past `seconds`, say so on stderr and end the process with status 2. Joining
-    starts no process of its own, so none is left behind."""
+    is no Ray head): past `seconds`, say so on stderr, run `cleanup` and end the process with
+    status 2. Joining starts no process of its own, so none is left behind."""
     if not bounded:
         yield
         return
@@ -167,6 +171,9 @@ def _give_up(where: str, bounded: bool, seconds: float = JOIN_TIMEOUT_S) -> Iter
     def expire() -> None:
         print(f"codeorigin scan: {where}: no Ray answered in {seconds:g} s", file=sys.stderr)
         sys.stderr.flush()
+        if cleanup is not None:
+            with contextlib.suppress(Exception):
+                cleanup()  # os._exit runs no `finally` and no context manager's exit
         os._exit(2)
 
     timer = threading.Timer(seconds, expire)
@@ -176,6 +183,16 @@ def _give_up(where: str, bounded: bool, seconds: float = JOIN_TIMEOUT_S) -> Iter
         yield
     finally:
         timer.cancel()
+
+
+def check_reachable(address: str | None) -> None:
+    """Raise `RayScanError` at once when nothing answers at `--ray`'s address (None: a local
+    cluster, nothing to check), before any clone or model is shipped."""
+    from codeorigin import distributed
+
+    unreachable = None if address is None else reachable(address)
+    if unreachable is not None:
+        raise distributed.RayScanError(f"cannot reach a Ray cluster at {address}: {unreachable}")
 
 
 def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> str | None:

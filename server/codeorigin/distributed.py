@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -179,6 +180,11 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
     kwargs: dict[str, Any] = {"logging_level": "WARNING", "log_to_driver": False}
     if address is None:
         kwargs.update(num_cpus=num_cpus, include_dashboard=False)
+        # ray.init(address=None) joins $RAY_ADDRESS when it is set, unchecked and without end.
+        joined = os.environ.pop("RAY_ADDRESS", None)
+        if joined:
+            print(f"codeorigin: RAY_ADDRESS={joined} is not joined: --ray starts a local "
+                  f"cluster; to scan on that one, give --ray {joined}", file=sys.stderr)  # fmt: skip
     # Ray's token authentication (2.5x) has an error of its own; an older Ray has none.
     auth_error = getattr(ray.exceptions, "AuthenticationError", ())
     with sigint_held() as interrupted:

@@ -101,12 +101,11 @@ class Exclusions:
         return None
 
     def rebased(self, root: Path) -> Exclusions:
-        """`--exclude`'s patterns relative to `root` instead (a repository `--repos` cloned,
-        which is under no folder of the user's); a settings file's apply under its own folder."""
-        return Exclusions(tuple(
-            Exclusion.of(root, r.patterns, r.source) if r.source == "--exclude" else r
-            for r in self.rules
-        ))  # fmt: skip
+        """The patterns relative to `root` instead (a repository of `--repos`, cloned under no
+        folder of the user's): `--exclude`'s, and those of the settings file of the folder the
+        audit runs in (a repository's own file is never read), as they would apply from the top
+        of each repository."""
+        return Exclusions(tuple(Exclusion.of(root, r.patterns, r.source) for r in self.rules))
 
     def __bool__(self) -> bool:
         return bool(self.rules)

@@ -399,6 +399,7 @@ _UNSCORED = {
 
 
 MISSING = "no such file or folder"  # the error of a path named to scan that does not exist
+CLONE_FAILED = "git clone failed"  # a `--repos` URL that could not be cloned: the scan fails
 DELETED = "deleted by the change"  # a PATH named to `scan --diff` that the change deleted
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from codeorigin.report import FileReport
+from codeorigin.report import CLONE_FAILED, FileReport
 
 # What makes a line a git URL rather than a path: a scheme, or scp-like `user@host:path`.
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
@@ -152,7 +152,7 @@ def prepare(entries: Sequence[Entry | str]) -> Repositories:
             root = Path(repos._tmp.name) / str(k)
             error = clone(entry.text, root)
             if error is not None:
-                repos.failed.append(FileReport(name, None, None, f"git clone failed: {error}"))
+                repos.failed.append(FileReport(name, None, None, f"{CLONE_FAILED}: {error}"))
                 continue
         repos.roots.append(root)
         repos.labels[root] = name

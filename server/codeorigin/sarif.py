@@ -20,6 +20,7 @@ from codeorigin import __version__
 from codeorigin.core.verdicts import VERDICT_WORDS, plural, share_percent
 from codeorigin.explanation import CHART_LINES
 from codeorigin.report import (
+    CLONE_FAILED,
     MISSING,
     Explained,
     FileReport,
@@ -172,13 +173,14 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
 NAMED = 20  # files named in a notification (and in `notJudged`), the others counted
 # A skipped file whose reason starts so could not be read as code: a problem (`warning`). Every
 # other skip is on purpose, generated or vendored code, a lock file, a submodule (`note`: GitHub's
-# tool status page shows a warning as something to fix). A path that does not exist: `error`.
+# tool status page shows a warning as something to fix). A path that does not exist, or a `--repos`
+# URL that could not be cloned: `error` (the scan fails, exit 2).
 _PROBLEMS = ("cannot read", "not a regular file", "larger than", "binary file", "not valid UTF-8")
 
 
 def skip_level(error: str) -> str:
     """The SARIF level of the notification of a file skipped for `error` (see `_PROBLEMS`)."""
-    if error == MISSING:
+    if error == MISSING or error.startswith(CLONE_FAILED):
         return "error"
     if error.startswith(_PROBLEMS) or "byte-order mark" in error:
         return "warning"
@@ -236,7 +238,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
             results.append(_sarif_result(report, f, s, identity[(i, j)]))
     # A path that was named and does not exist fails the scan (exit 2); a file skipped for what
     # it holds (binary, too large, generated) does not.
-    missing = any(f.error == MISSING for f in report.files)
+    missing = any(skip_level(f.error) == "error" for f in report.files if f.error)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -65,6 +65,58 @@ def test_an_address_where_nothing_listens_fails_at_once(tmp_path: Path) -> None:
     assert res.stderr.strip() == (
         f"codeorigin scan: cannot reach a Ray cluster at 127.0.0.1:{port}: connection refused"
     )
+    # Said before any repository of a list is cloned (hundreds could be), not after.
+    (tmp_path / "list.txt").write_text((tmp_path / "nowhere.git").as_uri() + "\n")
+    res = run(["scan", "--ray", f"127.0.0.1:{port}", "--repos", "list.txt"], tmp_path, timeout=40)
+    assert res.returncode == 2 and "connection refused" in res.stderr
+    assert "git clone failed" not in res.stderr, res.stderr
+
+
+def test_a_url_that_cannot_be_cloned_is_said_and_fails_the_sarif_run(tmp_path: Path) -> None:
+    """A `--repos` URL git cannot clone: a line on stderr, exit 2, and in SARIF an `error`
+    notification with `executionSuccessful` false, as for a path that does not exist."""
+    git_repo(tmp_path / "ok", {"a.py": python(2)})
+    nowhere = (tmp_path / "nowhere.git").as_uri()
+    (tmp_path / "list.txt").write_text(f"ok\n{nowhere}\n")
+    res = run(["scan", "--repos", "list.txt", "--format", "sarif", "-o", "out.sarif"], tmp_path)
+    assert res.returncode == 2
+    said = [line for line in res.stderr.splitlines() if line.startswith("codeorigin scan: ")]
+    assert len(said) == 1 and "/nowhere: git clone failed: " in said[0], res.stderr
+    invocation = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    notes = invocation["toolExecutionNotifications"]
+    failed = [n for n in notes if "/nowhere: git clone failed" in n["message"]["text"]]
+    assert [n["level"] for n in failed] == ["error"]
+
+
+def test_a_local_ray_scan_does_not_join_ray_address(tmp_path: Path) -> None:
+    """`--ray` starts a local cluster even where RAY_ADDRESS is set (ray.init would join it,
+    here a port where nothing listens, retrying without end), and says so."""
+    pytest.importorskip("ray")
+    (tmp_path / "a.py").write_text(python(3))
+    address = f"127.0.0.1:{free_port()}"
+    env = {**os.environ, "RAY_ADDRESS": address}
+    res = subprocess.run([CODEORIGIN, "scan", "--ray", "--actors", "1", "--exit-zero", "a.py"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert f"RAY_ADDRESS={address} is not joined: --ray starts a local cluster" in res.stderr
+    assert "a.py" in res.stdout or "1 file" in res.stdout + res.stderr
+
+
+def test_the_audits_settings_file_excludes_from_each_repositorys_top(tmp_path: Path) -> None:
+    """The `.codeorigin.toml` of the folder a `--repos` scan runs in: its `exclude` applies from
+    the top of each repository, local or cloned, as `--exclude` does (it used to be said as
+    applied and to match nothing there); the repositories' own files are still never read."""
+    git_repo(tmp_path / "alpha", {"app.py": python(4), "sub_util.py": python(5)})
+    audit = tmp_path / "audit"
+    audit.mkdir()
+    (audit / ".codeorigin.toml").write_text('exclude = ["sub_util.py"]\n')
+    (audit / "list.txt").write_text(f"../alpha\n{(tmp_path / 'alpha').as_uri()}\n")
+    res = run(["scan", "--repos", "list.txt", "--format", "json", "--exit-zero"], audit)
+    assert res.returncode == 0, res.stderr
+    scanned = {f["path"] for f in json.loads(res.stdout)["files"] if not f["error"]}
+    assert any(p.endswith("app.py") for p in scanned) and len(scanned) == 2, scanned
+    assert not any(p.endswith("sub_util.py") for p in scanned), scanned
 
 
 def test_reachable_checks_host_and_port_only() -> None:
