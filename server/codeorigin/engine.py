@@ -121,7 +121,8 @@ def _marks(
     span: Span, text: str, starts: list[int], options: VerdictRules
 ) -> tuple[str | None, str | None]:
     """(why the span is generated, the reason it is suppressed): from its first lines, its name's
-    line and the line above it (for a suppression, the whole comment block right above)."""
+    line and the line above it (for a suppression, the whole comment block right above, and the
+    lines from its first to its name's: a comment between a decorator and the `def`)."""
 
     def line(i: int) -> str:
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
@@ -135,7 +136,8 @@ def _marks(
         if not (above.startswith(_COMMENT_MARKS) or above.endswith("*/")):
             break
         block.add(i)
-    around = [line(i) for i in sorted({first - 1, first, name, *block}) if 0 <= i < len(starts)]
+    heading = range(first, min(name, first + COMMENT_BLOCK) + 1)  # decorators, annotations
+    around = [line(i) for i in sorted({first - 1, *heading, *block}) if 0 <= i < len(starts)]
     head = [line(i) for i in range(max(0, first - 1), min(len(starts), first + 3))]
     reason = None if options.include_generated else generated.span_reason(head)
     return reason, suppression(around)
