@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeorigin import __version__, cli_diff, cli_project, cli_ray, outputs
 from codeorigin.bench import cli as bench_cli
-from codeorigin.terminal import Progress, positive_int
+from codeorigin.terminal import Progress, exit_on_sigterm, positive_int, terminated
 
 if TYPE_CHECKING:
     from codeorigin.engine import Options, SpanResult
@@ -459,12 +459,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     _names_as_bytes()
+    if args.command in ("scan", "explain", "bench"):
+        exit_on_sigterm()  # the server ends on its own terms (`shutdown`, `exit`)
     try:
         return commands[args.command](args)
-    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status, not a traceback
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (`Terminated`): one line, its status
         Progress().close()
-        print(f"codeorigin {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"codeorigin {args.command}: {'terminated' if terminated(stop) else 'interrupted'}",
+              file=sys.stderr)  # fmt: skip
+        return 143 if terminated(stop) else 130
     except Exception:  # a bug: its traceback to report, and 2, never 1 (which means "flagged")
         import traceback
 

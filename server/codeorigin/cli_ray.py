@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 from codeorigin.core.verdicts import plural
 from codeorigin.report import MISSING
-from codeorigin.terminal import Progress, positive_int
+from codeorigin.terminal import (
+    Progress,
+    Terminated,
+    exit_on_sigterm,
+    positive_int,
+    terminated,
+)
 
 if TYPE_CHECKING:
     from codeorigin.model.scorer import Model
@@ -107,6 +113,7 @@ def scan_on_ray(
         with contextlib.redirect_stdout(sys.stderr):
             with _give_up(where, address is not None, cleanup):
                 started = distributed.connect(address)
+            exit_on_sigterm()  # Ray's own handler dumps a stack and exits 1 ("flagged")
             report, missing, stats = distributed.run(
                 paths,
                 model.manifest.folder,
@@ -116,8 +123,10 @@ def scan_on_ray(
                 threads=args.threads or 1,
                 progress=progress.rates,
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         progress.close()
+        if terminated(stop):
+            raise Terminated from None  # `main` says it and exits 143
         print("codeorigin scan: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
     finally:

@@ -1,4 +1,4 @@
-"""What the command line's modules share: argument types and the progress line on stderr.
+"""What the command line's modules share: argument types, the progress line on stderr and SIGTERM.
 
 `cli` and `cli_ray` both use them; they live here so that neither imports the other back.
 """
@@ -8,6 +8,35 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, `kill`): raised where the command runs, so that it unwinds
+    as for Ctrl-C (temporary clones removed, a local Ray cluster shut down) and exits 143. A
+    KeyboardInterrupt, as Ray passes one through its waits (any other exception raised by a
+    signal handler there comes out as a SystemError; `terminated` tells them apart)."""
+
+
+_SIGTERM: list[bool] = []  # one came (Ray turns what a handler raises into a KeyboardInterrupt)
+
+
+def terminated(stop: BaseException) -> bool:
+    """Whether `stop` (a KeyboardInterrupt) came from SIGTERM rather than Ctrl-C."""
+    return isinstance(stop, Terminated) or bool(_SIGTERM)
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into `Terminated` in the main thread (again after a library, such as Ray,
+    installed a handler of its own)."""
+    import signal
+    import threading
+
+    def terminate(signum: int, frame: object) -> None:
+        _SIGTERM.append(True)
+        raise Terminated
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminate)
 
 
 def positive_int(value: str) -> int:

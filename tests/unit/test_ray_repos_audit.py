@@ -173,6 +173,28 @@ def test_ctrl_c_while_ray_starts_exits_130_and_leaves_no_ray_process(tmp_path: P
     assert "Traceback" not in err
 
 
+def test_sigterm_while_cloning_exits_143_and_leaves_no_clone(tmp_path: Path) -> None:
+    """A CI job cancelled (SIGTERM) while `--repos` clones: the clones are removed, as after a
+    Ctrl-C, and the exit status is the signal's (143), one line, no traceback."""
+    urls = [git_repo(tmp_path / f"r{k}", {"a.py": python(k)}).as_uri() for k in range(40)]
+    (tmp_path / "list.txt").write_text("\n".join(urls) + "\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen([CODEORIGIN, "scan", "--repos", "list.txt"], cwd=tmp_path,
+                            env={**os.environ, "TMPDIR": str(temp)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    for _ in range(400):  # until the clones' folder exists
+        if any(temp.glob("codeorigin-repos-*")) or proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "codeorigin scan: terminated"
+    assert "Traceback" not in err
+    assert not list(temp.glob("codeorigin-repos-*"))
+
+
 def test_a_baseline_from_file_urls_is_matched_by_the_next_scan(tmp_path: Path) -> None:
     one = git_repo(tmp_path / "one", {"a.py": python(3)})
     listing = tmp_path / "repos.txt"
