@@ -15,6 +15,8 @@ from codeorigin import project
 
 #: What each judging option is when neither the command line nor the settings file sets it.
 DEFAULTS = {"max_file_bytes": 1_000_000, "include_generated": False}
+#: The options a settings file and the command line both set, the command line's winning.
+JUDGING = ("threshold", "min_lines", "min_tokens", "include_generated", "max_file_bytes")
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, exclude: bool) -> None:
@@ -52,9 +54,18 @@ def settings(
         return project.ProjectSettings()
     try:
         if args.config is not None:
+            if args.config.is_dir():
+                raise project.ProjectError(
+                    f"--config: {args.config} is a folder: name its .codeorigin.toml or "
+                    "pyproject.toml"
+                )
             if not args.config.is_file():
                 raise project.ProjectError(f"--config: no such file: {args.config}")
-            return project.load(args.config)
+            loaded = project.load(args.config)
+            if not loaded.given and args.config.name == "pyproject.toml":
+                print(f"codeorigin {command}: --config {args.config}: it has no "
+                      "[tool.codeorigin] table, so it sets nothing", file=sys.stderr)  # fmt: skip
+            return loaded
         found = project.find(_start(paths))
         return project.load(found) if found is not None else project.ProjectSettings()
     except project.ProjectError as exc:
@@ -75,12 +86,15 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
         return False
     if found.path is not None:  # said, so that no one reads a project's choices as the model's
         keys = ", ".join(found.given) or "nothing"
-        print(f"codeorigin {command}: settings of {project.shown(found.path)}: {keys} "
+        flagged = [k for k in found.given
+                   if k.replace("-", "_") in JUDGING and getattr(args, k.replace("-", "_")) is not None]  # fmt: skip
+        over = f"; the command line's {', '.join(flagged)} instead" if flagged else ""
+        print(f"codeorigin {command}: settings of {project.shown(found.path)}: {keys}{over} "
               "(--no-config reads none)", file=sys.stderr)  # fmt: skip
     defaults = {**DEFAULTS, "min_lines": Options.min_lines, "min_tokens": Options.min_tokens}
     if args.threshold is None and found.threshold is not None and found.path is not None:
         args.threshold_source = f"the settings file `{project.shown(found.path)}`"
-    for key in ("threshold", "min_lines", "min_tokens", "include_generated", "max_file_bytes"):
+    for key in JUDGING:
         if getattr(args, key) is None:
             value = getattr(found, key)
             setattr(args, key, value if value is not None else defaults.get(key))

@@ -70,6 +70,9 @@ def test_a_settings_file_leaves_folders_out_and_sets_the_judging_options(
     files = _files(res.stdout)
     assert files["src/app.py"]["error"] == "excluded by --exclude: src/*.py, not scored"
     assert json.loads(res.stdout)["model"]["threshold"] == 1.0
+    assert "settings of .codeorigin.toml: exclude, threshold; the command line's threshold " in (
+        res.stderr
+    )
     assert files["tests/fixtures/keep.py"]["spans"]
     # --no-config reads none.
     res = scan(".", "--no-config", *model, cwd=root)
@@ -173,6 +176,16 @@ def test_a_settings_file_that_cannot_be_used_is_said_clearly(
     assert res.returncode == 2 and ".codeorigin.toml: not UTF-8 text" in res.stderr
     res = scan(".", "--config", "missing.toml", *model, cwd=root)
     assert res.returncode == 2 and "--config: no such file: missing.toml" in res.stderr
+    res = scan(".", "--config", "src", *model, cwd=root)
+    assert res.returncode == 2 and "--config: src is a folder: name its .codeorigin.toml" in (
+        res.stderr
+    )
+    (root / "other").mkdir()
+    (root / "other" / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    res = scan(".", "--config", "other/pyproject.toml", "--exit-zero", *model, cwd=root)
+    assert res.returncode == 0 and "it has no [tool.codeorigin] table, so it sets nothing" in (
+        res.stderr
+    )
     res = scan(".", "--no-config", "--exclude", "!", *model, cwd=root)
     assert res.returncode == 2 and "--exclude: Invalid git pattern: '!'" in res.stderr
     # --config reads another file; the broken one is not read then.
