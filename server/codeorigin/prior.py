@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from codeorigin.core import languages
+from codeorigin.core.cache import text_hash
+from codeorigin.core.normalize import normalize_text
 from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import Span, line_starts
 from codeorigin.engine import Engine, VerdictRules, span_lines
@@ -144,7 +146,10 @@ def at_base(
 def _match(s: Now, found: list[Span], text: str, starts: list[int]) -> list[Span]:
     """The spans of the base's version with the name and kind of `s`: the one that starts
     nearest to it (by line: the change moved it little, or not at all), or, when `s` must find
-    its own text there, every one of them, nearest first (it may have moved far)."""
+    its own text there, every one of them of that text, nearest first (it may have moved far)."""
     same = [b for b in found if b.name == s.name and b.kind == s.kind]
     same.sort(key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))
-    return same if s.text_hash is not None else same[:1]
+    if s.text_hash is None:
+        return same[:1]
+    # Only those of its text are scored (the base's verdict on another text says nothing here).
+    return [b for b in same if text_hash(normalize_text(b.text(text))) == s.text_hash]
