@@ -136,7 +136,9 @@ def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:
         sys.stdout.write(out + "\n")
     elif not write_output(args.output, out):
         return False
-    return args.summary is None or write_output(args.summary, render_markdown(report), "a")
+    if args.summary is None:
+        return True
+    return write_output(args.summary, render_markdown(from_repository_root(report)), "a")
 
 
 def targets_error(args: argparse.Namespace) -> str | None:
@@ -190,7 +192,7 @@ def rendered(args: argparse.Namespace, report: ScanReport) -> str:
         report = without_explanations(report)
     if args.format == "json":
         return render_json(report)
-    if args.format in ("sarif", "codeclimate"):
+    if args.format in ("sarif", "codeclimate", "markdown"):  # as a pull request names files
         report = from_repository_root(report)
     if args.format == "sarif":
         return render_sarif(report)
@@ -203,7 +205,8 @@ def rendered(args: argparse.Namespace, report: ScanReport) -> str:
 
 def from_repository_root(report: ScanReport) -> ScanReport:
     """Paths from the top of the git repository the scan ran in, as GitHub code scanning and
-    GitLab's code quality read them (not from the folder it ran in); outside git, as they are."""
+    GitLab's code quality read them and a pull request shows them (SARIF, Code Climate, the
+    markdown summary; not from the folder it ran in); outside git, as they are."""
     from codeorigin.changes import ChangeError, repository_root
 
     try:

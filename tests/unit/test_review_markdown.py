@@ -170,3 +170,17 @@ def test_code_with_pipes_and_backticks_reads_exactly(tmp_path: Path, tiny_ig_mod
     partial = [r["partialFingerprints"]["codeoriginFinding/v1"] for r in sarif["results"]]
     assert sorted(partial) == sorted(prints)
     assert all(rule["help"]["text"] for rule in sarif["tool"]["driver"]["rules"])
+
+
+def test_the_summary_names_files_from_the_repositorys_top_as_a_pull_request_does(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Run from a subfolder (a job's `working-directory:`), the summary names `app.py`, as the
+    SARIF and the pull request do, not `../app.py`; so does `--summary FILE`."""
+    repo = make_repo(tmp_path)
+    (repo / "docs").mkdir()
+    args = ("--diff", "main", "--threshold", "0", "--exit-zero", "--model", str(tiny_model_dir))
+    res = scan(*args, "--format", "markdown", "--summary", "summary.md", cwd=repo / "docs")
+    assert res.returncode == 0, res.stderr
+    for text in (res.stdout, (repo / "docs" / "summary.md").read_text()):
+        assert "`app.py:" in text and "../app.py" not in text, text
