@@ -19,10 +19,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -93,7 +95,8 @@ class Repositories:
     labels: dict[Path, str] = field(default_factory=dict)  # root -> the name its files get
     names: list[str] = field(default_factory=list)  # every entry's name, in the list's order
     failed: list[FileReport] = field(default_factory=list)  # clones that failed
-    _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _tmp: str | None = None  # the clones' folder (`tempfile.mkdtemp`), removed by `close`
+    _cloning: list[subprocess.Popen[str]] = field(default_factory=list)  # git clones started
 
     def __enter__(self) -> Repositories:
         return self
@@ -107,9 +110,22 @@ class Repositories:
         self.close()
 
     def close(self) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        """Remove the clones: first stop any git still cloning (a Ctrl-C or SIGTERM may come at
+        any point of a clone), so that nothing writes into the folder as it goes; said on
+        standard error when it cannot go, never raised (the scan is ending anyway)."""
+        for proc in self._cloning:
+            if proc.poll() is None:
+                _stop(proc)
+        self._cloning.clear()
+        if self._tmp is None:
+            return
+        name, self._tmp = self._tmp, None
+        for _ in range(5):
+            shutil.rmtree(name, ignore_errors=True)
+            if not os.path.exists(name):
+                return
+            time.sleep(0.1)  # a process that outlived its group's kill
+        print(f"codeorigin scan: could not remove the clones in {name}", file=sys.stderr)
 
 
 def local_name(text: str, root: Path) -> str:
@@ -126,6 +142,16 @@ def prepare(entries: Sequence[Entry | str]) -> Repositories:
     with the name its files are reported under (see the module docstring). A bare string is an
     entry whose relative path is from the current folder."""
     repos = Repositories()
+    try:
+        _prepare(repos, entries)
+    except BaseException:  # Ctrl-C or SIGTERM while cloning: no `with` holds the clones yet
+        repos.close()
+        raise
+    return repos
+
+
+def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
+    """`prepare`'s work, into `repos`."""
     seen: dict[str, str] = {}  # a resolved folder or a URL's name -> the entry's name
     for k, given in enumerate(entries):
         entry = given if isinstance(given, Entry) else Entry(given, k + 1, Path(os.getcwd()))
@@ -148,35 +174,60 @@ def prepare(entries: Sequence[Entry | str]) -> Repositories:
         repos.names.append(name)
         if url:
             if repos._tmp is None:
-                repos._tmp = tempfile.TemporaryDirectory(prefix="codeorigin-repos-")
-            root = Path(repos._tmp.name) / str(k)
-            error = clone(entry.text, root)
+                repos._tmp = tempfile.mkdtemp(prefix="codeorigin-repos-")
+            root = Path(repos._tmp) / str(k)
+            error = clone(entry.text, root, repos._cloning.append)
             if error is not None:
                 repos.failed.append(FileReport(name, None, None, f"{CLONE_FAILED}: {error}"))
                 continue
         repos.roots.append(root)
         repos.labels[root] = name
-    return repos
 
 
-def clone(url: str, dest: Path) -> str | None:
-    """Clone `url` shallow into `dest`; None, or why it failed (git's error line, `git_error`)."""
+def clone(
+    url: str, dest: Path, started: Callable[[subprocess.Popen[str]], None] | None = None
+) -> str | None:
+    """Clone `url` shallow into `dest`; None, or why it failed (git's error line, `git_error`).
+    `started` is told of the git process as soon as it runs (`Repositories.close` stops it)."""
     git = shutil.which("git")
     if git is None:
         return "git is not installed"
+    # Its own session: on a Ctrl-C or SIGTERM here, git and the processes it started are stopped
+    # together before the clones' folder is removed (one left running would write into it after).
+    proc = subprocess.Popen(
+        [git, "clone", "--quiet", "--depth", "1", "--", url, str(dest)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},  # never wait for a password
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            [git, "clone", "--quiet", "--depth", "1", "--", url, str(dest)],
-            capture_output=True,
-            text=True,
-            timeout=CLONE_TIMEOUT_S,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},  # never wait for a password
-        )
+        if started is not None:
+            started(proc)
+        _, stderr = proc.communicate(timeout=CLONE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        _stop(proc)
         return f"timed out after {CLONE_TIMEOUT_S} s"
-    if done.returncode != 0:
-        return git_error(done.stderr) or f"git exited with {done.returncode}"
+    except BaseException:
+        _stop(proc)
+        raise
+    if proc.returncode != 0:
+        return git_error(stderr) or f"git exited with {proc.returncode}"
     return None
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Kill a clone and every process of its session, and wait for it."""
+    killpg = getattr(os, "killpg", None)
+    try:
+        if killpg is not None:
+            killpg(proc.pid, signal.SIGKILL)
+        else:  # Windows: no process groups of this kind
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.communicate()
 
 
 def git_error(stderr: str) -> str | None:
