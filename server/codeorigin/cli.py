@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the report to FILE (its missing folders are made; "
                       "-: standard output, the default)")  # fmt: skip
     scan.add_argument("--summary", metavar="FILE", type=outputs.file_argument,
-                      help="also append the markdown summary to FILE (a CI job's summary: $GITHUB_STEP_SUMMARY), from the same "
-                      "scan as --format's report")  # fmt: skip
+                      help="also append the markdown summary to FILE (a CI job's summary: "
+                      "$GITHUB_STEP_SUMMARY), from the same scan as --format's report")  # fmt: skip
     scan.add_argument("--explain", action="store_true",
                       help="add each flagged span's line shares and top tokens to the report")  # fmt: skip
     scan.add_argument("--steps", type=_ig_steps, default=None, help="Integrated Gradients steps of "

@@ -112,7 +112,8 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
         rev = None
     elif rev is not None and rev.strip() and Path(rev).exists():  # git would call it ambiguous
         print(f"codeorigin scan: --diff {rev}: '{rev}' is a revision and a path here; read as "
-              f"the revision (for the path's changes: --diff -- {rev})", file=sys.stderr)  # fmt: skip
+              f"the revision (for the path's changes: --diff -- {rev})",
+              file=sys.stderr)  # fmt: skip
     found = git_changes.from_git(rev, mapping=mapping, max_bytes=max_bytes)
     root = git_changes.repository_root(Path.cwd())
     inner: dict[Path, str] = {}

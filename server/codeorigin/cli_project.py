@@ -86,8 +86,8 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
         return False
     if found.path is not None:  # said, so that no one reads a project's choices as the model's
         keys = ", ".join(found.given) or "nothing"
-        flagged = [k for k in found.given
-                   if k.replace("-", "_") in JUDGING and getattr(args, k.replace("-", "_")) is not None]  # fmt: skip
+        options = {k: k.replace("-", "_") for k in found.given}  # `min-lines` is `min_lines`
+        flagged = [k for k, o in options.items() if o in JUDGING and getattr(args, o) is not None]
         over = f"; the command line's {', '.join(flagged)} instead" if flagged else ""
         print(f"codeorigin {command}: settings of {project.shown(found.path)}: {keys}{over} "
               "(--no-config reads none)", file=sys.stderr)  # fmt: skip
