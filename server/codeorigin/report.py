@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeorigin.core import generated
 from codeorigin.core.change import ChangeVerdict, describe
 from codeorigin.core.verdicts import percent
 from codeorigin.tallies import repository_summaries
@@ -340,11 +341,15 @@ def nothing_scored(report: ScanReport, reasons: str = "above") -> str:
             return f"Nothing was scored: {_NO_CHANGED_FILE}."
         return "Nothing was scored: no file in a supported language was found."
     if report.scored_files == 0:
+        hint = _INCLUDE_GENERATED if all(_on_purpose(f.error) for f in report.files) else ""
         if len(report.files) == 1:
-            return f"Nothing was scored: the only file or folder was skipped (see the reason {reasons})."
+            return (
+                "Nothing was scored: the only file or folder was skipped "
+                f"(see the reason {reasons}).{hint}"
+            )
         return (
             f"Nothing was scored: all {len(report.files)} files or folders were skipped "
-            f"(see the reasons {reasons})."
+            f"(see the reasons {reasons}).{hint}"
         )
     why = Counter(s.verdict for f in report.files for s in f.spans)
     if not why:  # a change's report holds only the spans it touched
@@ -381,6 +386,13 @@ def _counted(why: Counter[str]) -> str:
         f"{n} {'span is' if n == 1 else 'spans are'} {_UNSCORED.get(v, v)}"
         for v, n in sorted(why.items())
     )
+
+
+_INCLUDE_GENERATED = " --include-generated scores generated, minified and vendored code."
+
+
+def _on_purpose(error: str | None) -> bool:
+    return error is not None and generated.scored_when_included(error)
 
 
 _NO_CHANGED_SPAN = "the change adds or edits no line of a function or of script code"

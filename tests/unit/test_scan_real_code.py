@@ -174,6 +174,12 @@ def test_generated_files_and_vendored_folders_are_skipped_with_the_reason(
 
     text = scan(str(tmp_path), "--model", str(tiny_model_dir), "--threshold", "0").stdout
     assert "gen.go: skipped: generated (a 'Code generated … DO NOT EDIT' header)" in text
+    # A scan of only such code says how to score it; one of an unreadable file does not.
+    text = scan(str(tmp_path / "thing_pb2.py"), "--model", str(tiny_model_dir)).stdout
+    assert "skipped (see the reason above). --include-generated scores" in text
+    (tmp_path / "data.py").write_bytes(b"\x00\x01")
+    text = scan(str(tmp_path / "data.py"), "--model", str(tiny_model_dir)).stdout
+    assert "Nothing was scored" in text and "--include-generated" not in text
 
     # --include-generated scores all of it (a minified function is one statement line: too short).
     files = scan_json(tiny_model_dir, str(tmp_path), "--include-generated")

@@ -135,6 +135,14 @@ def path_reason(path: str | PurePath) -> str | None:
     return None
 
 
+def scored_when_included(reason: str) -> bool:
+    """Whether a file was skipped for a `reason` of this module that `--include-generated` (the
+    setting `includeGenerated`) undoes: generated, minified or vendored code, not a lock file
+    (which is in no language codeorigin reads)."""
+    starts = ("generated (", "minified (", "vendored (", *(why for _, why in _PATH_SUFFIXES))
+    return reason.startswith(starts)
+
+
 def vendored_dir(name: str) -> bool:
     """Whether a folder of this name holds vendored code."""
     return name in VENDOR_DIRS
