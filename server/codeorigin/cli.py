@@ -208,7 +208,7 @@ def _scanned(
             )
             progress.close()
     if args.repos is not None:
-        files = (*found.failed, *report.files)
+        files = (*found.failed, *found.skipped, *report.files)
         report = replace(report, files=files, repositories=tuple(found.names))
     return report, missing or bool(found.failed)
 

@@ -11,7 +11,9 @@ reported under the path as it is written (`repos/app/src/x.py`), or under its fo
 it is written `.` or starts with `..`; a name taken by an earlier entry gets `#LINE` appended. An
 entry naming a repository listed before (another spelling of the same folder, the same URL) is
 said once on stderr and skipped. A clone that fails is reported as a skipped entry with git's
-error line (`fatal: ...`), and the scan goes on.
+error line (`fatal: ...`), and the scan goes on. A clone's submodules are not cloned: each is
+reported as a skipped entry, `NAME/path`, saying so (a local path's checked-out submodules are
+scanned as its other folders are).
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ from codeorigin.report import CLONE_FAILED, FileReport
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
 _COMMENT = re.compile(r"(?:^|(?<=\s))#")
 CLONE_TIMEOUT_S = 600
+SUBMODULE_NOT_CLONED = (
+    "a submodule, not cloned (a --repos URL is cloned without its submodules: list the "
+    "submodule's own URL to scan it)"
+)
 
 
 class ReposError(Exception):
@@ -95,6 +101,8 @@ class Repositories:
     labels: dict[Path, str] = field(default_factory=dict)  # root -> the name its files get
     names: list[str] = field(default_factory=list)  # every entry's name, in the list's order
     failed: list[FileReport] = field(default_factory=list)  # clones that failed
+    # The submodules of the clones: a shallow clone has none of their files (`SUBMODULE_NOT_CLONED`)
+    skipped: list[FileReport] = field(default_factory=list)
     _tmp: str | None = None  # the clones' folder (`tempfile.mkdtemp`), removed by `close`
     _cloning: list[subprocess.Popen[str]] = field(default_factory=list)  # git clones started
 
@@ -180,6 +188,8 @@ def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
             if error is not None:
                 repos.failed.append(FileReport(name, None, None, f"{CLONE_FAILED}: {error}"))
                 continue
+            for sub in submodules(root):
+                repos.skipped.append(FileReport(f"{name}/{sub}", None, None, SUBMODULE_NOT_CLONED))
         repos.roots.append(root)
         repos.labels[root] = name
 
@@ -215,6 +225,21 @@ def clone(
     if proc.returncode != 0:
         return git_error(stderr) or f"git exited with {proc.returncode}"
     return None
+
+
+def submodules(root: Path) -> list[str]:
+    """The paths of the submodules that `root`'s `.gitmodules` lists (none when it has none or
+    git cannot read it)."""
+    git = shutil.which("git")
+    if git is None or not (root / ".gitmodules").is_file():
+        return []
+    res = subprocess.run(
+        [git, "config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return sorted(line.split(" ", 1)[1] for line in res.stdout.splitlines() if " " in line)
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

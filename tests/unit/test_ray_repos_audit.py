@@ -279,3 +279,24 @@ def test_read_list_reads_comments_bom_and_the_lists_folder(tmp_path: Path) -> No
         ("https://h/o/r.git#main", 4),
     ]
     assert {e.base for e in entries} == {tmp_path}
+
+
+def test_a_cloned_repositorys_submodules_are_listed_as_not_cloned(tmp_path: Path) -> None:
+    """A URL is cloned without its submodules: each is listed as skipped, saying so, instead of
+    leaving its code out unsaid; a local entry's checked-out submodule is scanned."""
+    lib = git_repo(tmp_path / "lib", {"l.py": python(11)})
+    app = git_repo(tmp_path / "app", {"a.py": python(12)})
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    for cmd in (
+        ["-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "deps/lib"],
+        ["commit", "-q", "-m", "lib"],
+    ):
+        subprocess.run(["git", *cmd], cwd=app, env=env, check=True, capture_output=True)
+    (tmp_path / "repos.txt").write_text(f"file://{app}\napp\n")
+    res = run(["scan", "--repos", "repos.txt", "--format", "json"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    files = {f["path"]: f for f in json.loads(res.stdout)["files"]}
+    cloned = app.as_posix()[1:]
+    assert "not cloned" in files[f"{cloned}/deps/lib"]["error"]
+    assert f"{cloned}/a.py" in files and files["app/deps/lib/l.py"]["error"] is None
