@@ -225,10 +225,21 @@ test('3. "Explain this function" from the light bulb paints the lines', () =>
     const page = vs.page;
     const painted = vs.editor().locator('.view-overlays [class*="ced-"]');
     assert.equal(await painted.count(), 0, 'no paint before the explanation');
-    await vs.clickToken(FUNCTION);
-    await page.keyboard.press('Control+.');
     const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Explain this function' }).first();
-    await waitFor('"Explain this function" among the code actions (Ctrl+.)', () => action.isVisible(), LIMITS.server);
+    // As a person would, press Ctrl+. again when no menu came: a key press that lands while the
+    // editor is still taking focus back from the hover opens nothing (seen once in CI).
+    let pressed = 0;
+    await waitFor('"Explain this function" among the code actions (Ctrl+.)', async () => {
+      if (await action.isVisible()) {
+        return true;
+      }
+      if (Date.now() - pressed > 10_000 && !(await page.locator('.action-widget').isVisible())) {
+        await vs.clickToken(FUNCTION);
+        await page.keyboard.press('Control+.');
+        pressed = Date.now();
+      }
+      return false;
+    }, LIMITS.server);
     await vs.screenshot('code-actions');
     await action.click();
     const count = await waitFor('painted lines (decorations) in the editor', async () => {
