@@ -19,7 +19,7 @@ from codeorigin.core.diffs import touched
 from codeorigin.core.normalize import normalize_text
 from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import Content, Span, content_of, line_starts
-from codeorigin.core.suppressions import suppression
+from codeorigin.core.suppressions import comment_block, suppression
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
 
@@ -110,7 +110,6 @@ def text_key(digest: str, normalized_text: str, language: str | None = None) -> 
 
 
 COMMENT_BLOCK = 40  # lines of a comment block above a span read for `codeorigin: ignore`
-_COMMENT_MARKS = ("#", "//", "/*", "*", "--")
 
 
 def _line_of(text: str, line_starts: list[int], offset: int) -> int:
@@ -130,17 +129,14 @@ def _marks(
 
     first = _line_of(text, starts, span.start)
     name = _line_of(text, starts, span.name_start)
-    block = set()  # the comment block right above (a Javadoc, `///` lines), up to COMMENT_BLOCK
-    for i in range(first - 1, max(-1, first - 1 - COMMENT_BLOCK), -1):
-        above = line(i).strip()
-        if not (above.startswith(_COMMENT_MARKS) or above.endswith("*/")):
-            break
-        block.add(i)
+    # The comment block right above (a Javadoc, `///` lines, a `/* ... */`), up to COMMENT_BLOCK.
+    block, inside = comment_block(line, first, COMMENT_BLOCK)
     heading = range(first, min(name, first + COMMENT_BLOCK) + 1)  # decorators, annotations
-    around = [line(i) for i in sorted({first - 1, *heading, *block}) if 0 <= i < len(starts)]
+    read = [i for i in sorted({first - 1, *heading, *block}) if 0 <= i < len(starts)]
+    commented = [k for k, i in enumerate(read) if i in inside]
     head = [line(i) for i in range(max(0, first - 1), min(len(starts), first + 3))]
     reason = None if options.include_generated else generated.span_reason(head)
-    return reason, suppression(around)
+    return reason, suppression([line(i) for i in read], commented)
 
 
 def _judgeable(span: Span, options: VerdictRules) -> bool:
