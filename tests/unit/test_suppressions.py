@@ -369,3 +369,26 @@ def test_a_marker_on_a_bare_line_of_a_block_comment_suppresses(
     }
     assert suppressed["sum"] == "ported from the 1998 firmware"
     assert suppressed["twice"] is None
+
+
+def test_a_longer_run_of_blank_lines_keeps_a_finding_known_a_new_blank_line_does_not(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """As the README says of a baseline: how many blank lines a run has does not count, but a
+    blank line where there was none is an edit of the normalised text."""
+    source = DOC.replace("# codeorigin: ignore ported from the 2019 release by hand\n", "")
+    source = source.replace("    return total\n", "    total = total\n\n    return total\n", 1)
+    (tmp_path / "mod.py").write_text(source)
+    args = ("mod.py", "--model", str(tiny_model_dir), "--threshold", "0", "--format", "json")
+    res = scan(*args, "--write-baseline", "bl.json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+
+    def known() -> dict[str, bool]:
+        res = scan(*args, "--baseline", "bl.json", cwd=tmp_path)
+        spans = json.loads(res.stdout)["files"][0]["spans"]
+        return {s["name"]: s.get("baseline", False) for s in spans}
+
+    (tmp_path / "mod.py").write_text(source.replace("total = total\n\n", "total = total\n\n\n\n"))
+    assert known()["alpha"] is True
+    (tmp_path / "mod.py").write_text(source.replace("seen = set()\n", "seen = set()\n\n"))
+    assert known() == {"alpha": True, "beta": False, "gamma": False}
