@@ -153,6 +153,15 @@ def span_lines(span: Span, text: str, starts: list[int]) -> list[tuple[int, int]
     ]
 
 
+def start_column(text: str, start: int, name_start: int) -> int:
+    """The 1-based column (in code points) where a span's region starts on its first line: its
+    name's when the name is on that line, else its first character's (the `@` of a decorator or an
+    annotation above the name: the name's column would point into that line's text elsewhere)."""
+    on_first_line = not any(c in "\r\n" for c in text[start:name_start])
+    at = name_start if on_first_line else start
+    return at - max(text.rfind("\n", 0, at), text.rfind("\r", 0, at))
+
+
 def module_lines(text: str, segments: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
     """A module span's runs of lines (1-based, inclusive), runs apart only by blank lines joined."""
     starts = line_starts(text)

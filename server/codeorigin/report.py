@@ -59,7 +59,8 @@ class SpanReport:
     end_line: int  # 1-based, inclusive
     probability: float | None
     verdict: str
-    name_column: int = 1  # 1-based column of the name (code points), for SARIF regions
+    # 1-based column (code points) where its SARIF region starts on `start_line` (`scan`).
+    start_column: int = 1
     # A module span's runs of lines (1-based, inclusive): the code outside functions and classes.
     segments: tuple[tuple[int, int], ...] = ()
     suppressed: str | None = None  # the reason of a `codeorigin: ignore` comment

@@ -116,7 +116,7 @@ def _sarif_result(
                     # functions between its runs (`properties.segments` has them all).
                     "region": {
                         "startLine": s.runs[0][0],
-                        "startColumn": max(1, s.name_column),
+                        "startColumn": max(1, s.start_column),
                         "endLine": s.runs[0][1],
                     },
                 },

@@ -22,7 +22,7 @@ from codeorigin import explanation, prior
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
-from codeorigin.engine import Engine, Options, SpanResult, module_lines
+from codeorigin.engine import Engine, Options, SpanResult, module_lines, start_column
 from codeorigin.files import Candidate, FileError, TooLarge, in_repository, read_text, walk
 from codeorigin.project import Exclusions
 from codeorigin.report import DELETED, MISSING, Explained, FileReport, ScanReport, SpanReport
@@ -310,7 +310,7 @@ def span_report(
         end_line=result.end_line + 1,
         probability=None if result.verdict in ("too_short", "generated") else result.probability,
         verdict=result.verdict,
-        name_column=span.name_start - text.rfind("\n", 0, span.name_start),
+        start_column=start_column(text, span.start, span.name_start),
         segments=segments,
         suppressed=result.suppressed,
         baseline=known,

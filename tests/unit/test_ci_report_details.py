@@ -228,3 +228,38 @@ def test_a_folder_of_a_language_not_judged_does_not_read_as_cleared(
     by_name = {r["repository"]: r for r in data["repositories"]}
     assert (by_name["ann"]["judged"], by_name["ann"]["not_judged"]) == (0, 1)
     assert (by_name["max"]["judged"], by_name["max"]["not_judged"]) == (1, 0)
+
+
+DECORATED = (
+    "import functools\n\n\n@functools.cache\ndef cached(values):\n    total = 0\n"
+    "    for value in values:\n        total += value * 2\n    return total\n\n\n" + PY
+)
+ANNOTATED = (
+    "class Prices {\n    @Override\n    public int hashCode() {\n        int total = 0;\n"
+    "        for (int i = 0; i < 10; i++) { total += i * 2; }\n        return total + 17;\n"
+    "    }\n}\n"
+)
+
+
+def test_a_sarif_region_starts_at_a_column_of_its_own_first_line(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A decorated function's or an annotated method's region starts on the decorator's line, at
+    its `@` (the name's column, on the line below, pointed past `@Override`'s end and into
+    `@functools.cache`); a plain function's starts at its name."""
+    (tmp_path / "cached.py").write_text(DECORATED)
+    (tmp_path / "Prices.java").write_text(ANNOTATED)
+    args = ["--threshold", "0", "--model", str(tiny_model_dir), "--format", "sarif"]
+    sarif = json.loads(scan(".", *args, cwd=tmp_path).stdout)
+    validate(sarif)
+    starts = {}
+    for result in sarif["runs"][0]["results"]:
+        where = result["locations"][0]["physicalLocation"]
+        lines = (tmp_path / where["artifactLocation"]["uri"]).read_text().splitlines()
+        line, column = where["region"]["startLine"], where["region"]["startColumn"]
+        starts[result["locations"][0]["logicalLocations"][0]["name"]] = lines[line - 1][
+            column - 1 :
+        ]
+    assert starts["cached"] == "@functools.cache"
+    assert starts["hashCode"] == "@Override"
+    assert starts["summarise"] == "summarise(values):"
