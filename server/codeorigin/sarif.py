@@ -128,7 +128,8 @@ def _sarif_result(
                 ],
             }
         ],
-        # GitHub code scanning tells new alerts from known ones by these (`report.fingerprints`).
+        # GitLab's and other consumers' identity of a finding (`report.fingerprints`); GitHub's
+        # upload-sarif adds its own `primaryLocationLineHash`, the only one code scanning reads.
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {
             "probability": rounded(s.probability),
