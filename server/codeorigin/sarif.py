@@ -204,11 +204,13 @@ def _notifications(report: ScanReport, left_out: Counter[str]) -> list[dict[str,
         n = left_out[key]
         if n:
             verb = "is" if n == 1 else "are"
+            what = what.format(limit=MAX_RESULTS)
             text = f"{plural(n, 'finding')} {what} {verb} left out of the results{why}."
             out.append({"level": "note", "message": {"text": text}})
     return out
 
 
+MAX_RESULTS = 25_000  # results a run may hold: GitHub code scanning rejects a SARIF with more
 _LEFT_OUT = {  # what the findings are, and why they are no results
     "suppressed": (
         "suppressed by a `codeorigin: ignore` comment",
@@ -216,7 +218,27 @@ _LEFT_OUT = {  # what the findings are, and why they are no results
     ),
     "baseline": ("known from the baseline", ""),
     "before": ("already flagged at the change's base", ""),
+    "limit": (
+        "past GitHub code scanning's limit of {limit:,} results a run",
+        " (it rejects a larger run; uncertain ones go first, then the lowest probabilities; the "
+        "JSON report has them all)",
+    ),
 }
+
+
+def _within_limit(results: list[dict[str, Any]], left_out: Counter[str]) -> list[dict[str, Any]]:
+    """`results` cut to `MAX_RESULTS`, in their order, keeping the flagged before the uncertain
+    and the higher probabilities (counted in `left_out["limit"]`)."""
+    if len(results) <= MAX_RESULTS:
+        return results
+
+    def rank(k: int) -> tuple[bool, float]:
+        r = results[k]
+        return r["level"] != "warning", -float(r["properties"]["probability"])
+
+    kept = sorted(sorted(range(len(results)), key=rank)[:MAX_RESULTS])
+    left_out["limit"] += len(results) - len(kept)
+    return [results[k] for k in kept]
 
 
 def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str, Any]:
@@ -237,6 +259,7 @@ def to_sarif(report: ScanReport, *, include_uncertain: bool = True) -> dict[str,
                 left_out[set_aside_as(s)] += 1
                 continue
             results.append(_sarif_result(report, f, s, identity[(i, j)]))
+    results = _within_limit(results, left_out)
     # A path that was named and does not exist fails the scan (exit 2); a file skipped for what
     # it holds (binary, too large, generated) does not.
     missing = any(skip_level(f.error) == "error" for f in report.files if f.error)

@@ -263,3 +263,41 @@ def test_a_sarif_region_starts_at_a_column_of_its_own_first_line(
     assert starts["cached"] == "@functools.cache"
     assert starts["hashCode"] == "@Override"
     assert starts["summarise"] == "summarise(values):"
+
+
+CAPPED = """
+import sys
+from codeorigin import sarif
+from codeorigin.cli import main
+sarif.MAX_RESULTS = 3
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_sarif_run_holds_no_more_results_than_github_accepts(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """GitHub code scanning rejects a run of more than 25,000 results: past the limit (3 here)
+    the uncertain results go first, then the lowest probabilities, and the run says how many
+    were left out; the JSON report keeps them all."""
+    (tmp_path / "many.py").write_text(
+        "\n\n".join(PY.replace("summarise", f"summarise_{k}").replace("0", str(k)) for k in range(8))
+    )
+    args = ["scan", "many.py", "--model", str(tiny_model_dir), "--exit-zero"]
+    spans = json.loads(scan(*args[1:], "--threshold", "0.5", "--format", "json", cwd=tmp_path).stdout)
+    found = sorted(
+        (s["verdict"] != "llm", -s["probability"], s["name"])
+        for f in spans["files"] for s in f["spans"] if s["verdict"] in ("llm", "uncertain")
+    )  # fmt: skip
+    assert len(found) > 3
+    done = subprocess.run(
+        [sys.executable, "-c", CAPPED, *args, "--threshold", "0.5", "--format", "sarif"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    run = json.loads(done.stdout)["runs"][0]
+    validate(json.loads(done.stdout))
+    kept = [r["locations"][0]["logicalLocations"][0]["name"] for r in run["results"]]
+    assert sorted(kept) == sorted(name for _, _, name in found[:3])
+    assert run["properties"]["leftOut"] == {"limit": len(found) - 3}
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert any("past GitHub code scanning's limit of 3 results a run" in n for n in notes)
