@@ -324,8 +324,11 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
     import re
 
     if "::" in target:
-        path, name = target.rsplit("::", 1)
-        return Path(path), None, name
+        # A C++ name holds `::` too (`geom.cc::Polygon::area`): the path is the shortest part
+        # before a `::` that is a file, else the part before the first one.
+        parts = target.split("::")
+        cut = next((i for i in range(1, len(parts)) if Path("::".join(parts[:i])).is_file()), 1)
+        return Path("::".join(parts[:cut])), None, "::".join(parts[cut:])
     place = re.fullmatch(r"(.+):(\d+)(?::\d+|-\d+)", target)  # PATH:LINE:COLUMN, PATH:START-END
     if place is not None and int(place.group(2)) >= 1 and not Path(target).exists():
         return Path(place.group(1)), int(place.group(2)), None

@@ -140,6 +140,33 @@ def test_explain_at_a_line_finds_what_the_hover_finds(
     assert res.returncode == 0 and res.stdout.startswith(f"{script}:8-12: function helper")
 
 
+CPP_DOC = """\
+#include <vector>
+
+double Polygon::area() const {
+    double sum = 0;
+    for (size_t i = 0; i < pts_.size(); ++i) {
+        sum += pts_[i].x * pts_[(i + 1) % pts_.size()].y;
+    }
+    return sum / 2;
+}
+"""
+
+
+def test_explain_a_cpp_span_by_the_qualified_name_scan_prints(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """`Polygon::area` is the name `scan` prints and the names `explain` lists; the path ends at
+    the first `::` (it read `geom.cc::Polygon` as the file's name: "cannot read")."""
+    doc = tmp_path / "geom.cc"
+    doc.write_text(CPP_DOC)
+    res = run("explain", f"{doc}::Polygon::area", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"{doc}:3-9: method Polygon::area\n")
+    res = run("explain", f"{doc}::area", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 2 and "(of its 1 span: Polygon::area)" in res.stderr
+
+
 def test_explain_of_a_language_the_model_does_not_judge_says_so(
     tmp_path: Path, tiny_ig_model_dir: Path
 ) -> None:
