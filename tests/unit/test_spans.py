@@ -200,3 +200,35 @@ def test_a_class_in_a_namespace_is_no_module_code(language: str, src: str) -> No
     is made of them and the namespace's own lines."""
     spans = extract_spans(src, language, min_lines=1)
     assert all(s.kind != "module" for s in spans), [(s.name, s.segments) for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("language", "src"),
+    [
+        (
+            "javascript",
+            "import x from 'x';\n\nexport default function (req, res) {\n  return x;\n}\n",
+        ),
+        (
+            "javascript",
+            "import x from 'x';\n\nexport default async (req, res) => {\n  return x;\n};\n",
+        ),
+        (
+            "typescript",
+            "import x from 'x';\n\nexport default function* (n: number) {\n  yield x;\n}\n",
+        ),
+        (
+            "typescriptreact",
+            "import x from 'x';\n\nexport default () => {\n  return <b>{x}</b>;\n};\n",
+        ),
+    ],
+    ids=["js-function", "js-arrow", "ts-generator", "tsx-component"],
+)
+def test_an_anonymous_default_export_is_a_function_named_default(language: str, src: str) -> None:
+    """`export default function () {}` (a Next.js route, a React component) is a function span,
+    named `default`, from `export` on; it was module code (one `<module>` span of lines 1-5)."""
+    spans = extract_spans(src, language, min_lines=1)
+    assert [(s.name, s.kind) for s in spans] == [("default", "function")]
+    (span,) = spans
+    assert src[span.start :].startswith("export default") and src[span.end - 1] in "};"
+    assert src[span.name_start : span.name_end] == "default"

@@ -5,7 +5,8 @@ that `spans` walks. Adding a language to `languages` means adding its rows here.
 from __future__ import annotations
 
 # Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
-# bind a name to a value, with the fields holding the name and the value. "values": node types that
+# bind a name to a value, with the fields holding the name and the value (a name that is no field is
+# the first child of that type). "values": node types that
 # make a binding a span. "classes": containers whose direct functions are methods.
 RULES: dict[str, dict[str, object]] = {
     "python": {
@@ -57,6 +58,9 @@ RULES: dict[str, dict[str, object]] = {
             "assignment_expression": ("left", "right"),
             "pair": ("key", "value"),
             "field_definition": ("property", "value"),
+            # `export default function () {}`, `export default () => {}`: named `default` (the
+            # keyword, a child with no field), as the module that imports it knows it.
+            "export_statement": ("default", "value"),
         },
         "values": {"arrow_function", "function_expression", "function", "generator_function"},
     },

@@ -1,8 +1,9 @@
 """Function spans: the units codeorigin scores.
 
-Every function, method, constructor, and arrow/lambda function bound to a name is a span; a
-function nested in another belongs to the enclosing span. Module-level code outside any function or
-class (scripts, contest programs) forms one `module` span when it has at least `min_lines` lines.
+Every function, method, constructor, and arrow/lambda function bound to a name (or default-exported:
+`default`) is a span; a function nested in another belongs to the enclosing span. Module-level code
+outside any function or class (scripts, contest programs) forms one `module` span when it has at
+least `min_lines` lines.
 
 Ranges are character offsets into the Python string of the document (code points); `positions`
 turns them into LSP positions. tree-sitter recovers from syntax errors, so spans still come out of
@@ -275,7 +276,9 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
         if t in bindings:
             name_field, value_field = bindings[t]
             value = node.child_by_field_name(value_field)
-            target = node.child_by_field_name(name_field)
+            target = node.child_by_field_name(name_field) or next(
+                (c for c in node.children if c.type == name_field), None
+            )
             if language == "go" and value is not None and value.type == "expression_list":
                 value = value.named_children[0] if value.named_child_count == 1 else None
             if language == "go" and target is not None and target.type == "expression_list":
