@@ -232,3 +232,46 @@ def test_an_anonymous_default_export_is_a_function_named_default(language: str, 
     (span,) = spans
     assert src[span.start :].startswith("export default") and src[span.end - 1] in "};"
     assert src[span.name_start : span.name_end] == "default"
+
+
+@pytest.mark.parametrize(
+    ("language", "src", "names"),
+    [
+        (
+            "java",
+            "abstract class Shape {\n  abstract double area();\n  native int id();\n"
+            "  double twice() {\n    return 2 * area();\n  }\n}\n"
+            "interface Named {\n  String name();\n  default String hi() {\n    return name();\n  }\n}\n",
+            ["twice", "hi"],
+        ),
+        (
+            "php",
+            "<?php\ninterface Finder {\n    public function find(int $id);\n}\n"
+            "abstract class Base {\n    abstract protected function table(): string;\n"
+            "    public function all() {\n        return $this->table();\n    }\n}\n",
+            ["all"],
+        ),
+        (
+            "cpp",
+            "struct A {\n  A() = default;\n  A(const A&) = delete;\n  virtual int f() = 0;\n"
+            "  int g() {\n    return f();\n  }\n};\n",
+            ["g"],
+        ),
+        (
+            "go",
+            "package m\n\nfunc add(a, b int) int\n\nfunc sub(a, b int) int {\n\treturn a - b\n}\n",
+            ["sub"],
+        ),
+    ],
+    ids=[
+        "java-abstract-interface-native",
+        "php-abstract-interface",
+        "cpp-default-delete",
+        "go-asm",
+    ],
+)
+def test_a_declaration_without_a_body_is_no_span(language: str, src: str, names: list[str]) -> None:
+    """An abstract or interface method is a declaration, as a TypeScript overload or a Rust trait
+    method is: no span (they were `too_short` spans, counted among the spans not judged)."""
+    spans = extract_spans(src, language, min_lines=50)
+    assert [s.name for s in spans] == names

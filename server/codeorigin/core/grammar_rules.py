@@ -108,6 +108,10 @@ RULES["typescript"] = {
 }
 RULES["typescriptreact"] = RULES["typescript"]
 
+# Languages whose function nodes may have no body: an abstract or interface method (Java, PHP), a Go
+# function written in assembly, a C++ `= default`/`= delete`. Such a declaration is no span.
+BODY_REQUIRED = {"java", "php", "go", "c", "cpp"}
+
 METHOD_TYPES = {"method_definition", "method_declaration", "constructor_declaration"}
 NAME_TYPES = {
     "identifier",

@@ -21,6 +21,7 @@ from tree_sitter import Node
 
 from codeorigin.core import languages
 from codeorigin.core.grammar_rules import (
+    BODY_REQUIRED,
     CLASS_BODIES,
     CLASS_HOLDERS,
     METHOD_TYPES,
@@ -259,6 +260,8 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
                 stack.append((inner[-1], in_class, outer or node))
                 continue
         if t in functions:
+            if language in BODY_REQUIRED and node.child_by_field_name("body") is None:
+                continue  # a declaration: no code of its own
             name_node = _name_node(node, language)
             name = text.node_text(name_node) if name_node is not None else "<anonymous>"
             is_method = (
@@ -367,20 +370,9 @@ def extract_spans(
             continue
         if found.name_node is not None:
             ns, ne = t.char(found.name_node.start_byte), t.char(found.name_node.end_byte)
-        else:
-            ns, ne = (
-                start,
-                min(
-                    end,
-                    start
-                    + max(
-                        1,
-                        text.find("\n", start) - start
-                        if text.find("\n", start) >= 0
-                        else end - start,
-                    ),
-                ),
-            )
+        else:  # the first line
+            nl = text.find("\n", start)
+            ns, ne = start, min(end, start + max(1, nl - start if nl >= 0 else end - start))
         # The text starts at the beginning of the first line when only indentation precedes the
         # span, so a method's first line keeps its indentation and normalisation can dedent the
         # whole method (otherwise the body would stay indented under an unindented `def`).

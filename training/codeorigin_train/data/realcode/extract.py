@@ -234,7 +234,7 @@ def _file_parses(text: str, language: str) -> bool:
     return not _parse(text, language).root_node.has_error
 
 
-# Declarations that are spans to `extract_spans` but may have no body to score.
+# Declarations without a body (no span to `extract_spans`), counted as dropped functions.
 _BODILESS_CANDIDATES = {"java": {"method_declaration"}}
 
 
@@ -270,7 +270,6 @@ def functions_in_text(
     """The kept functions and methods of one source file, normalised, in document order."""
     stats = stats if stats is not None else ExtractStats()
     check_each = False
-    bodiless: set[int] = set()
     if language != "python":
         tree = _parse(text, language)
         if tree.root_node.has_error:
@@ -278,12 +277,10 @@ def functions_in_text(
                 stats.skipped_files["parse-error"] += 1
                 return
             check_each = True
-        bodiless = bodiless_names(tree, language)
+        # `extract_spans` makes no span of them; counted here, as the functions it leaves out.
+        stats.dropped["no-body"] += len(bodiless_names(tree, language))
     for span in extract_spans(text, language, min_lines=MIN_LINES):
         if span.kind == "module":
-            continue
-        if bodiless and len(text[: span.name_start].encode("utf-8", "surrogatepass")) in bodiless:
-            stats.dropped["no-body"] += 1
             continue
         raw = span_text(text, span)
         if check_each and not _file_parses(raw, language):
