@@ -275,3 +275,17 @@ def test_a_declaration_without_a_body_is_no_span(language: str, src: str, names:
     method is: no span (they were `too_short` spans, counted among the spans not judged)."""
     spans = extract_spans(src, language, min_lines=50)
     assert [s.name for s in spans] == names
+
+
+def test_a_php_files_strict_types_declaration_is_preamble() -> None:
+    """`declare(strict_types=1);` opens most modern PHP files: with `namespace` and `use` it was a
+    `<module>` span of lines 1-6 above every class; it is preamble, as `use` is."""
+    src = (
+        "<?php\ndeclare(strict_types=1);\n\nnamespace App\\Repo;\n\nuse App\\Model\\User;\n\n"
+        "final class Repo\n{\n    public function find(int $id): ?User\n    {\n"
+        "        return $this->db->find($id);\n    }\n}\n"
+    )
+    spans = extract_spans(src, "php", min_lines=3)
+    assert [(s.name, s.kind) for s in spans] == [("find", "method")]
+    script = src.replace("final class", "$repo = new Repo();\necho $repo->find(1);\nfinal class")
+    assert "<module>" in [s.name for s in extract_spans(script, "php", min_lines=3)]

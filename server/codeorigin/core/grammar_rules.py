@@ -177,6 +177,8 @@ _PREAMBLE_PREFIXES = (
     "require",
     "use ",
     "<?php",
+    "declare(strict_types",  # PHP's first statement in most files
+    "declare (strict_types",
     "?>",
     '"use strict"',
     "'use strict'",
