@@ -289,3 +289,21 @@ def test_a_php_files_strict_types_declaration_is_preamble() -> None:
     assert [(s.name, s.kind) for s in spans] == [("find", "method")]
     script = src.replace("final class", "$repo = new Repo();\necho $repo->find(1);\nfinal class")
     assert "<module>" in [s.name for s in extract_spans(script, "php", min_lines=3)]
+
+
+def test_typescript_declarations_are_no_module_code() -> None:
+    """Interfaces, enums, type aliases, `declare` blocks and overload signatures hold no code (a
+    Java or PHP interface or enum is a class): a `.d.ts` file has no span, where it was one
+    `<module>` span of all its lines, and a script's module span is its statements alone."""
+    dts = (
+        "export interface Request {\n  json(): Promise<unknown>;\n  url: string;\n}\n"
+        "export declare function fetchAll(urls: string[]): Promise<Request[]>;\n"
+        "declare module 'x' {\n  export function y(): void;\n}\n"
+        "export type Id = string | number;\nexport enum Dir {\n  Up,\n  Down,\n}\n"
+        "export function parse(input: string): number;\nexport function parse(input: number): number;\n"
+    )
+    assert extract_spans(dts, "typescript", min_lines=1) == []
+    script = dts + "const n = parse('1');\nconsole.log(n);\n"
+    (module,) = extract_spans(script, "typescript", min_lines=1)
+    assert module.kind == "module"
+    assert module.text(script) == "const n = parse('1');\nconsole.log(n);\n"

@@ -101,6 +101,15 @@ RULES: dict[str, dict[str, object]] = {
 RULES["typescript"] = {
     **RULES["javascript"],
     "classes": {"class_declaration", "class", "abstract_class_declaration"},
+    # Declarations that hold no code, like classes no module code (as a Java or PHP interface or
+    # enum is a class): interfaces, enums, type aliases, `declare ...`, overloads' signatures.
+    "declarations": {
+        "interface_declaration",
+        "enum_declaration",
+        "type_alias_declaration",
+        "ambient_declaration",
+        "function_signature",
+    },
     "bindings": {
         **RULES["javascript"]["bindings"],  # type: ignore[dict-item]
         "public_field_definition": ("name", "value"),

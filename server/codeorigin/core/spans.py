@@ -403,9 +403,11 @@ def extract_spans(
 
 
 def _classes(root: Node, language: str) -> Iterator[Node]:
-    """The classes outside functions, also those in a namespace, `extern "C" { }` or a TypeScript
-    `namespace`: their bodies are no script code (what holds them is walked, not left out)."""
-    classes: set[str] = RULES[language]["classes"]  # type: ignore[assignment]
+    """The classes (and TypeScript's declarations) outside functions, also those in a namespace,
+    `extern "C" { }` or a TypeScript `namespace`: their bodies are no script code (what holds them
+    is walked, not left out)."""
+    rules = RULES[language]
+    classes = set(rules["classes"]) | set(rules.get("declarations", ()))  # type: ignore[call-overload]
     holders = [root]
     while holders:
         for child in holders.pop().named_children:
