@@ -307,3 +307,17 @@ def test_typescript_declarations_are_no_module_code() -> None:
     (module,) = extract_spans(script, "typescript", min_lines=1)
     assert module.kind == "module"
     assert module.text(script) == "const n = parse('1');\nconsole.log(n);\n"
+
+
+def test_ruby_lambdas_and_procs_with_a_block_are_named_functions() -> None:
+    """`f = lambda do |x| ... end`, `proc { }` and `Proc.new { }` are Ruby's named lambdas, as
+    `->(x) { }` is: each a function span (they were module code)."""
+    src = (
+        "formatter = lambda do |name|\n  name.strip.upcase\nend\n"
+        "double = proc { |x| x * 2 }\nlater = Proc.new do |y|\n  y + 1\nend\n"
+        "arrow = ->(z) { z - 1 }\nlist = items.map do |i|\n  i * 2\nend\n"
+    )
+    spans = extract_spans(src, "ruby", min_lines=50)
+    names = [(s.name, s.kind) for s in spans]
+    assert names == [(n, "function") for n in ("formatter", "double", "later", "arrow")]
+    assert src[spans[0].start : spans[0].end].endswith("upcase\nend")

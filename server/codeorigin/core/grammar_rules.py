@@ -1,8 +1,11 @@
 """What each tree-sitter grammar calls a function, a binding, a class and a name: the node tables
-that `spans` walks. Adding a language to `languages` means adding its rows here.
+that `spans` walks, and the two readers of names and values that need more than a table. Adding a
+language to `languages` means adding its rows here.
 """
 
 from __future__ import annotations
+
+from tree_sitter import Node
 
 # Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
 # bind a name to a value, with the fields holding the name and the value (a name that is no field is
@@ -206,3 +209,33 @@ def only_preamble(chunk: str) -> bool:
         not line.strip() or line.strip().startswith(_PREAMBLE_PREFIXES)
         for line in chunk.splitlines()
     )
+
+
+def block_function(value: Node, source: bytes) -> bool:
+    """Whether a bound value is Ruby's `lambda do ... end`, `proc { }` or `Proc.new { }`: a call
+    with a block that makes a function, as `->(x) { }` (a `lambda` node) does."""
+    if value.type != "call" or value.child_by_field_name("block") is None:
+        return False
+    words = tuple(
+        source[n.start_byte : n.end_byte] if n is not None else b""
+        for n in (value.child_by_field_name("receiver"), value.child_by_field_name("method"))
+    )
+    return words in ((b"", b"lambda"), (b"", b"proc"), (b"Proc", b"new"))
+
+
+def declarator_name(node: Node) -> Node | None:
+    """The identifier inside a C/C++ declarator chain (`int *(*f)(void)` → `f`)."""
+    seen = 0
+    cur: Node | None = node
+    while cur is not None and seen < 64:
+        seen += 1
+        if cur.type in NAME_TYPES:
+            return cur
+        nxt = cur.child_by_field_name("declarator")
+        if nxt is None:
+            for child in cur.named_children:
+                if child.type in NAME_TYPES or "declarator" in child.type:
+                    nxt = child
+                    break
+        cur = nxt
+    return None

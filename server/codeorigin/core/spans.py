@@ -27,6 +27,8 @@ from codeorigin.core.grammar_rules import (
     METHOD_TYPES,
     NAME_TYPES,
     RULES,
+    block_function,
+    declarator_name,
     only_preamble,
 )
 
@@ -101,28 +103,10 @@ class _Text:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
-def _declarator_name(node: Node) -> Node | None:
-    """The identifier inside a C/C++ declarator chain (`int *(*f)(void)` → `f`)."""
-    seen = 0
-    cur: Node | None = node
-    while cur is not None and seen < 64:
-        seen += 1
-        if cur.type in NAME_TYPES:
-            return cur
-        nxt = cur.child_by_field_name("declarator")
-        if nxt is None:
-            for child in cur.named_children:
-                if child.type in NAME_TYPES or "declarator" in child.type:
-                    nxt = child
-                    break
-        cur = nxt
-    return None
-
-
 def _name_node(node: Node, language: str) -> Node | None:
     if language in ("c", "cpp") and node.type == "function_definition":
         decl = node.child_by_field_name("declarator")
-        return _declarator_name(decl) if decl is not None else None
+        return declarator_name(decl) if decl is not None else None
     name = node.child_by_field_name("name")
     if name is not None:
         return name
@@ -277,39 +261,9 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             )
             continue
         if t in bindings:
-            name_field, value_field = bindings[t]
-            value = node.child_by_field_name(value_field)
-            target = node.child_by_field_name(name_field) or next(
-                (c for c in node.children if c.type == name_field), None
-            )
-            if language == "go" and value is not None and value.type == "expression_list":
-                value = value.named_children[0] if value.named_child_count == 1 else None
-            if language == "go" and target is not None and target.type == "expression_list":
-                target = target.named_children[0] if target.named_child_count == 1 else None
-            if value is not None and target is not None and value.type in values:
-                if language == "cpp":
-                    target = _declarator_name(target) or target
-                name_text = text.node_text(target)
-                if target.type in ("member_expression", "field_expression", "attribute"):
-                    prop = (
-                        target.child_by_field_name("property")
-                        or target.child_by_field_name("attribute")
-                        or target.child_by_field_name("field")
-                    )
-                    if prop is not None:
-                        name_text = text.node_text(prop)
-                kind: SpanKind = (
-                    "method"
-                    if (in_class or t in ("pair", "field_definition", "public_field_definition"))
-                    else "function"
-                )
-                yield _Found(
-                    node if t != "variable_declarator" else (node.parent or node),
-                    target,
-                    name_text.strip("'\""),
-                    kind,
-                    value,
-                )
+            found = _binding(node, bindings[t], values, language, in_class, text)
+            if found is not None:
+                yield found
                 continue
         if t in classes:
             child_in_class = True
@@ -319,6 +273,49 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             child_in_class = False
         for child in reversed(node.children):
             stack.append((child, child_in_class, None))
+
+
+def _binding(
+    node: Node,
+    fields: tuple[str, str],
+    values: set[str],
+    language: str,
+    in_class: bool,
+    text: _Text,
+) -> _Found | None:
+    """The span of a binding whose value is a function (`const f = () => {}`), else None."""
+    t = node.type
+    value = node.child_by_field_name(fields[1])
+    target = node.child_by_field_name(fields[0]) or next(
+        (c for c in node.children if c.type == fields[0]), None
+    )
+    if language == "go" and value is not None and value.type == "expression_list":
+        value = value.named_children[0] if value.named_child_count == 1 else None
+    if language == "go" and target is not None and target.type == "expression_list":
+        target = target.named_children[0] if target.named_child_count == 1 else None
+    if value is None or target is None:
+        return None
+    if value.type not in values and not block_function(value, text.data):
+        return None
+    if language == "cpp":
+        target = declarator_name(target) or target
+    name_text = text.node_text(target)
+    if target.type in ("member_expression", "field_expression", "attribute"):
+        prop = (
+            target.child_by_field_name("property")
+            or target.child_by_field_name("attribute")
+            or target.child_by_field_name("field")
+        )
+        if prop is not None:
+            name_text = text.node_text(prop)
+    method = in_class or t in ("pair", "field_definition", "public_field_definition")
+    return _Found(
+        node if t != "variable_declarator" else (node.parent or node),
+        target,
+        name_text.strip("'\""),
+        "method" if method else "function",
+        value,
+    )
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
