@@ -321,3 +321,31 @@ def test_ruby_lambdas_and_procs_with_a_block_are_named_functions() -> None:
     names = [(s.name, s.kind) for s in spans]
     assert names == [(n, "function") for n in ("formatter", "double", "later", "arrow")]
     assert src[spans[0].start : spans[0].end].endswith("upcase\nend")
+
+
+HEADER = (
+    "#ifndef GEOM_H\n#define GEOM_H\n#include <string>\n\nnamespace geom {\n"
+    "enum class Color { Red, Green };\nusing Name = std::string;\ntypedef int Count;\n"
+    "double distance(double a, double b);\nstd::string *describe(int p);\n"
+    "template <typename T> T twice(T v);\nextern int counter;\n"
+    "class Polygon {\npublic:\n    explicit Polygon(int sides);\n    double area() const;\n"
+    "private:\n    int sides_;\n};\n}  // namespace geom\n\n#endif\n"
+)
+
+
+def test_a_c_or_cpp_header_of_declarations_is_no_module_code() -> None:
+    """Types, aliases, functions' declarations and `extern` variables hold no code, also under an
+    include guard: a header of them has no span (it was one `<module>` span of all its lines,
+    scored as script code), while a global variable with its value still is module code."""
+    assert extract_spans(HEADER, "cpp", min_lines=1) == []
+    c_header = (
+        "#ifndef STACK_H\n#define STACK_H\ntypedef struct stack {\n  int *items;\n  int size;\n"
+        "} stack;\nstruct node { int value; };\nint push(stack *s, int v);\n"
+        "extern const char *names[];\n#endif\n"
+    )
+    assert extract_spans(c_header, "c", min_lines=1) == []
+    program = HEADER.replace("#endif\n", "int table[100005];\nstatic int limit = 10;\n#endif\n")
+    (module,) = extract_spans(program, "cpp", min_lines=1)
+    assert module.kind == "module"
+    assert "int table[100005];\nstatic int limit = 10;\n" in module.text(program)
+    assert "distance" not in module.text(program) and "sides_" not in module.text(program)

@@ -101,6 +101,20 @@ RULES: dict[str, dict[str, object]] = {
         },
     },
 }
+# C and C++ declarations that hold no code, left out of module code as classes are: types, aliases,
+# and functions' and `extern` variables' declarations (`prototype`), so a header of them is no script.
+RULES["c"]["declarations"] = {
+    "type_definition",
+    "struct_specifier",
+    "union_specifier",
+    "enum_specifier",
+}
+RULES["cpp"]["declarations"] = {
+    "type_definition",
+    "enum_specifier",
+    "alias_declaration",
+    "namespace_alias_definition",
+}
 RULES["typescript"] = {
     **RULES["javascript"],
     "classes": {"class_declaration", "class", "abstract_class_declaration"},
@@ -166,6 +180,10 @@ CLASS_BODIES = {
 # `extern "C" { }`, a Rust `mod`, a TypeScript `namespace`, a PHP namespace's braces.
 CLASS_HOLDERS = {
     "namespace_definition",
+    "preproc_ifdef",  # a C or C++ header's include guard, and what `#if` holds
+    "preproc_if",
+    "preproc_else",
+    "preproc_elif",
     "declaration_list",
     "linkage_specification",
     "mod_item",
@@ -200,6 +218,22 @@ _PREAMBLE_PREFIXES = (
     "pub mod ",
     "}",
 )
+
+
+def prototype(node: Node) -> bool:
+    """Whether a C or C++ `declaration` declares without defining: every declarator a function's
+    (`int area(int w, int h);`), or `extern` with no initial value (`extern int counter;`)."""
+    if node.type != "declaration":
+        return False
+    declarators = node.children_by_field_name("declarator")
+    if any(c.type == "storage_class_specifier" and c.text == b"extern" for c in node.children):
+        return all(d.type != "init_declarator" for d in declarators)
+    for d in declarators:
+        while d.type in ("pointer_declarator", "reference_declarator") and d.named_child_count:
+            d = d.named_children[-1]
+        if d.type != "function_declarator":
+            return False
+    return bool(declarators)
 
 
 def only_preamble(chunk: str) -> bool:

@@ -30,6 +30,7 @@ from codeorigin.core.grammar_rules import (
     block_function,
     declarator_name,
     only_preamble,
+    prototype,
 )
 
 SpanKind = Literal["function", "method", "module"]
@@ -400,17 +401,22 @@ def extract_spans(
 
 
 def _classes(root: Node, language: str) -> Iterator[Node]:
-    """The classes (and TypeScript's declarations) outside functions, also those in a namespace,
-    `extern "C" { }` or a TypeScript `namespace`: their bodies are no script code (what holds them
-    is walked, not left out)."""
+    """The classes (and the declarations of TypeScript, C and C++) outside functions, also those in
+    a namespace, `extern "C" { }`, a C header's `#ifndef` or a TypeScript `namespace`: their bodies
+    are no script code (what holds them is walked, not left out)."""
     rules = RULES[language]
     classes = set(rules["classes"]) | set(rules.get("declarations", ()))  # type: ignore[call-overload]
     holders = [root]
     while holders:
         for child in holders.pop().named_children:
-            if child.type in classes or (
-                child.type in ("decorated_definition", "export_statement", "template_declaration")
-                and any(g.type in classes for g in child.named_children)
+            if (
+                child.type in classes
+                or prototype(child)
+                or (
+                    child.type
+                    in ("decorated_definition", "export_statement", "template_declaration")
+                    and any(g.type in classes or prototype(g) for g in child.named_children)
+                )
             ):
                 yield child
             elif child.type in CLASS_HOLDERS:
