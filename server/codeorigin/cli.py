@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -330,10 +331,11 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
         cut = next((i for i in range(1, len(parts)) if Path("::".join(parts[:i])).is_file()), 1)
         return Path("::".join(parts[:cut])), None, "::".join(parts[cut:])
     place = re.fullmatch(r"(.+):(\d+)(?::\d+|-\d+)", target)  # PATH:LINE:COLUMN, PATH:START-END
-    if place is not None and int(place.group(2)) >= 1 and not Path(target).exists():
+    exists = os.path.exists(target)  # never raises: a path it may not look up is read, and said
+    if place is not None and int(place.group(2)) >= 1 and not exists:
         return Path(place.group(1)), int(place.group(2)), None
     m = re.fullmatch(r"(.+):([^:/\\]*)", target)
-    if m is None or Path(target).exists():
+    if m is None or exists:
         return Path(target), None, None
     if not m.group(2).isdigit() or int(m.group(2)) < 1:
         raise ValueError(f"{target}: LINE must be a line number (1 or more), got {m.group(2)!r}")

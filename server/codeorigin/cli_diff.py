@@ -107,10 +107,10 @@ def _from_git(args: argparse.Namespace, mapping: dict[str, str], max_bytes: int 
     rev = None if args.diff == _HEAD else args.diff
     # An empty REV (`--diff "$UNSET"`) is no path either (`Path("")` is the current folder):
     # `from_git` refuses it.
-    if rev is not None and rev.strip() and not _is_revision(rev) and Path(rev).exists():
+    if rev is not None and rev.strip() and not _is_revision(rev) and os.path.exists(rev):
         args.paths = [Path(rev), *args.paths]  # a PATH argparse took for REV
         rev = None
-    elif rev is not None and rev.strip() and Path(rev).exists():  # git would call it ambiguous
+    elif rev is not None and rev.strip() and os.path.exists(rev):  # git would call it ambiguous
         print(f"codeorigin scan: --diff {rev}: '{rev}' is a revision and a path here; read as "
               f"the revision (for the path's changes: --diff -- {rev})",
               file=sys.stderr)  # fmt: skip
@@ -129,7 +129,7 @@ def _repositories_between(root: Path, where: Path) -> list[Path]:
     """The submodules (or other repositories) that hold `where` below `root`: the change of
     `root` never shows their files, not even a new one."""
     below = [p for p in where.resolve().parents if root in p.parents]
-    return [p for p in below if (p / ".git").exists()]
+    return [p for p in below if os.path.exists(p / ".git")]
 
 
 def _under(skipped: dict[Path, str], paths: list[Path]) -> dict[Path, str]:

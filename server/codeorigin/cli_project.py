@@ -38,11 +38,23 @@ def add_arguments(parser: argparse.ArgumentParser, *, exclude: bool) -> None:
 def _start(paths: list[Path]) -> Path:
     """Where the settings file is searched from: the folder the PATHs have in common (pytest's
     rule), else the current folder."""
-    here = [os.path.abspath(p) for p in paths if p.exists()]
+    here = [os.path.abspath(p) for p in paths if os.path.exists(p)]  # never raises (EACCES)
     if not here:
         return Path.cwd()
     common = Path(os.path.commonpath(here))
-    return common if common.is_dir() else common.parent
+    return common if os.path.isdir(common) else common.parent
+
+
+def _looked_up(path: Path) -> bool:
+    """Whether the system could look `path` up (it is there or surely missing), not refusing
+    it (a folder on its path we may not search, a name too long): `project.load` says why."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def settings(
@@ -54,12 +66,12 @@ def settings(
         return project.ProjectSettings()
     try:
         if args.config is not None:
-            if args.config.is_dir():
+            if os.path.isdir(args.config):
                 raise project.ProjectError(
                     f"--config: {args.config} is a folder: name its .codeorigin.toml or "
                     "pyproject.toml"
                 )
-            if not args.config.is_file():
+            if not os.path.isfile(args.config) and _looked_up(args.config):
                 raise project.ProjectError(f"--config: no such file: {args.config}")
             loaded = project.load(args.config)
             if not loaded.given and args.config.name == "pyproject.toml":

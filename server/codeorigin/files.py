@@ -209,10 +209,15 @@ def walk(
     `--exclude`) is yielded skipped, with the pattern, and a folder is not entered.
     """
     for root in paths:
-        if not root.exists() and not root.is_symlink():
-            yield Candidate(root, str(root), None, MISSING, missing=True)
+        try:
+            os.lstat(root)
+        except OSError as exc:  # missing, or a path the system will not look up (EACCES: a
+            # folder on it we may not search; a name too long): an error, as a missing path is
+            gone = isinstance(exc, (FileNotFoundError, NotADirectoryError))
+            error = MISSING if gone else f"cannot read: {exc.strerror or exc}"
+            yield Candidate(root, str(root), None, error, missing=True)
             continue
-        if not root.is_dir():  # a file, a FIFO or device (read_text refuses them)
+        if not os.path.isdir(root):  # a file, a FIFO or device (read_text refuses them)
             if explicit_all:
                 why = None if include_generated else generated.path_reason(root.name)
                 yield Candidate(root, str(root), _language(root, mapping), why)

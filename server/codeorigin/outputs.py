@@ -120,7 +120,7 @@ def code_file(target: Path, report: ScanReport, extensions: list[str]) -> str | 
 
     if report.read(target):
         return "is a scanned file"
-    if not target.is_file():
+    if not os.path.isfile(target):
         return None
     language = languages.for_file(target, None, None, languages.parse_mapping(extensions))
     return None if language is None else f"is a source file ({language})"
@@ -152,15 +152,20 @@ def targets_error(args: argparse.Namespace) -> str | None:
     for flag, file in named:
         if file is None:
             continue
-        if flag != "--baseline" and file.is_dir():
+        if flag != "--baseline" and os.path.isdir(file):  # os.path's never raise (EACCES)
             return f"{flag} {file}: is a folder, not a file"
-        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        blocking = _blocking(file)
         if flag != "--baseline" and blocking is not None:
             return f"cannot write {file} ({flag}): {blocking} is a file, not a folder"
         same = seen.setdefault(file.resolve(), flag)
         if same != flag and {same, flag} != {"--write-baseline", "--baseline"}:
             return f"{same} and {flag} name the same file, {file}: give each its own"
     return None
+
+
+def _blocking(file: Path) -> Path | None:
+    """The file where a folder of `file`'s path should be, if any."""
+    return next((p for p in file.parents if os.path.exists(p) and not os.path.isdir(p)), None)
 
 
 def write_output(file: Path, text: str, mode: str = "w") -> bool:
@@ -173,7 +178,7 @@ def write_output(file: Path, text: str, mode: str = "w") -> bool:
             out.write(text + "\n")
     except OSError as exc:
         # A file where a folder of the path should be: mkdir says "File exists", which misleads.
-        blocking = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        blocking = _blocking(file)
         why = f"{blocking} is a file, not a folder" if blocking else exc.strerror or exc
         print(f"codeorigin scan: cannot write {file}: {why}", file=sys.stderr)
         return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,7 @@ class ScanReport:
     def read(self, target: Path) -> bool:
         """Whether the file `target` is one the scan read as code (a report or a baseline must
         never be written over it)."""
-        return target.is_file() and any(
+        return os.path.isfile(target) and any(  # os.path's never raises (EACCES)
             f.error is None and _same_file(target, f.path) for f in self.files
         )
 

@@ -164,9 +164,9 @@ def changed(paths: list[Path], options: ScanOptions) -> list[Candidate]:
     assert options.changed is not None
     items = options.changed_skipped.items()
     skipped = [Candidate(p, display_path(p), None, why) for p, why in items]
-    out = [Candidate(Path(p), str(p), None, MISSING, missing=True) for p in paths
-           if not p.exists() and (Path(os.path.abspath(p)), DELETED) not in items]  # fmt: skip
-    roots = [p.resolve() for p in paths if p.exists()]
+    out = [Candidate(Path(p), str(p), None, MISSING, missing=True) for p in paths if not
+           os.path.exists(p) and (Path(os.path.abspath(p)), DELETED) not in items]  # fmt: skip
+    roots = [p.resolve() for p in paths if os.path.exists(p)]  # os.path's never raise (EACCES)
     if paths and not roots:
         return out + skipped  # listed with why
     for path in sorted(options.changed):

@@ -117,6 +117,43 @@ def test_unreadable_files_and_folders(tmp_path: Path, tiny_model_dir: Path) -> N
         locked.chmod(0o755)  # so that pytest can remove it
 
 
+def test_paths_through_a_folder_that_cannot_be_searched(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A path through a folder without search permission, or a name too long for the system,
+    is a message (exit 2) wherever it is given: as PATH, to `explain`, as `--config` or as an
+    output. It was Python's traceback ("internal error, a bug"): pathlib's exists() raises there."""
+    (tmp_path / "good.py").write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "inside.py").write_text(GOOD)
+    locked.chmod(0o600)  # listable by its owner, but not searched: nothing inside can be looked up
+    inside, long = locked / "inside.py", tmp_path / ("a" * 300 + ".py")
+    model = ["--model", str(tiny_model_dir)]
+    runs = {
+        "scan": [str(inside), str(tmp_path / "good.py")],
+        "scan long": [str(long)],
+        "explain": [str(inside)],
+        "explain line": [f"{inside}:2"],
+        "scan --config": ["--config", str(locked / "c.toml"), str(tmp_path / "good.py")],
+        "scan -o": ["-o", str(locked / "out.txt"), str(tmp_path / "good.py")],
+        "scan --summary": ["--summary", str(locked / "s.md"), str(tmp_path / "good.py")],
+    }
+    try:
+        for what, args in runs.items():
+            command = what.split()[0]
+            res = subprocess.run(
+                [*unprivileged(), sys.executable, "-m", "codeorigin", command, *args, *model],
+                capture_output=True, text=True, timeout=180,
+            )  # fmt: skip
+            assert res.returncode == 2, (what, res.stderr)
+            assert "Traceback" not in res.stderr and "internal error" not in res.stderr, what
+            said = "File name too long" if what == "scan long" else "Permission denied"
+            assert said in res.stderr, (what, res.stderr)
+    finally:
+        locked.chmod(0o755)  # so that pytest can remove it
+
+
 def test_a_report_or_baseline_never_replaces_a_scanned_file(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
