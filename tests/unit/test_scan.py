@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from helpers.cli import scan
+from helpers.cli import scan, unprivileged
 
 PY_FUNCS = '''import os
 
@@ -184,3 +184,37 @@ def test_a_manifest_with_a_bad_section_is_a_clear_usage_error(
     assert res.returncode == 2, res.stderr
     assert said in res.stderr and "manifest.json" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_manifest_whose_files_or_folder_cannot_be_used_is_a_clear_usage_error(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A file's recorded size that is not a number, a format version `true` (it was read as
+    version 1 and scored), or a model folder that cannot be searched: one line, exit 2. The first
+    and last were Python's traceback ("internal error, a bug")."""
+    source = tmp_path / "a.py"
+    source.write_text("def f(a, b):\n    total = a + b\n    total *= 2\n    return total\n")
+    bad = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, bad)
+    original = json.loads((bad / "manifest.json").read_text())
+    for change, said in [
+        ({"files": {**original["files"], "model.onnx": {"bytes": None}}}, "must be a whole number"),
+        ({"files": {**original["files"], "model.onnx": {"bytes": "12"}}}, "must be a whole number"),
+        ({"format_version": True}, "has format version True"),
+    ]:
+        (bad / "manifest.json").write_text(json.dumps({**original, **change}))
+        res = scan(str(source), "--model", str(bad))
+        assert res.returncode == 2, res.stderr
+        assert said in res.stderr and "Traceback" not in res.stderr, res.stderr
+    (bad / "manifest.json").write_text(json.dumps(original))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    bad.rename(locked / "model")
+    locked.chmod(0o600)  # listable by its owner, but nothing inside can be looked up
+    try:
+        for model in (locked / "model", locked):
+            res = scan(str(source), "--model", str(model), prefix=unprivileged())
+            assert res.returncode == 2, res.stderr
+            assert f"cannot read the model folder {model}: Permission denied" in res.stderr
+    finally:
+        locked.chmod(0o755)

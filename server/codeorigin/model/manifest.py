@@ -229,12 +229,18 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
 
 def _manifest_path(folder: Path) -> Path:
     """`folder/manifest.json`, or `ModelError` saying what `folder` is instead of a model folder."""
-    if folder.is_file():
+    try:  # os.stat, not pathlib's is_dir(): that raises where a folder on the path is locked
+        os.stat(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        raise ModelError(f"cannot read the model folder {folder}: {exc.strerror or exc}") from exc
+    if os.path.isfile(folder):
         raise ModelError(
             f"{folder} is a file: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a model "
             "folder (the one holding manifest.json)."
         )
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         if "CODEORIGIN_MODEL" not in os.environ and folder == default_model_dir():
             raise ModelError(
                 "the shipped default model was not found: this codeorigin was installed without "
@@ -248,7 +254,13 @@ def _manifest_path(folder: Path) -> Path:
             "shipped default model."
         )
     mpath = folder / MANIFEST
-    if not mpath.is_file():
+    try:
+        os.stat(mpath)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:  # the folder may not be searched
+        raise ModelError(f"cannot read the model folder {folder}: {exc.strerror or exc}") from exc
+    if not os.path.isfile(mpath):
         raise ModelError(f"{folder} has no {MANIFEST}: it is not a codeorigin model folder.")
     return mpath
 
@@ -297,7 +309,8 @@ def _check_versions(raw: Any, mpath: Path) -> None:
     """The format, its version and the normalisation version; raises `ModelError`."""
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{mpath} is not a codeorigin model manifest (format != {FORMAT!r}).")
-    if raw.get("format_version") not in READ_VERSIONS:
+    version = raw.get("format_version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:  # true is not version 1
         raise ModelError(
             f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
             f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models, 3: with a "
@@ -315,16 +328,25 @@ def _verify_files(folder: Path, files: dict[str, Any]) -> None:
     """Every listed file exists with its recorded size and SHA-256; raises `ModelError`."""
     for name, info in files.items():
         path = folder / name
-        if not path.is_file():
+        if not os.path.isfile(path):
             raise ModelError(f"model file missing: {path}. Reinstall or re-export the model.")
-        size = path.stat().st_size
-        if isinstance(info, dict) and "bytes" in info and int(info["bytes"]) != size:
+        size = os.stat(path).st_size
+        if isinstance(info, dict) and not isinstance(info.get("bytes", 0), int):
+            raise ModelError(
+                f"{folder / MANIFEST} has a bad field: files.{name}.bytes must be a whole "
+                f"number, not {json.dumps(info['bytes'])}; the model folder is corrupted."
+            )
+        if isinstance(info, dict) and "bytes" in info and info["bytes"] != size:
             raise ModelError(
                 f"model file {path} has {size} bytes, the manifest says {info['bytes']}: "
                 "it is truncated or was replaced. Reinstall or re-export the model."
             )
         want = info.get("sha256") if isinstance(info, dict) else info
-        if want and sha256_file(path) != want:
+        try:
+            differs = bool(want) and sha256_file(path) != want
+        except OSError as exc:
+            raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
+        if differs:
             raise ModelError(
                 f"model file {path} does not match its SHA-256 in the manifest: it is corrupted "
                 "or was replaced. Reinstall or re-export the model."
