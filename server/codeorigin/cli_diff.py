@@ -17,12 +17,15 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
     from codeorigin.changes import Base, Changes
 
 _HEAD = "\0head"  # `--diff` without REV
+# No patch is this large; a device or an endless pipe (`--diff-file /dev/zero`) would be read
+# until memory runs out.
+MAX_PATCH_BYTES = 256 * 1024 * 1024
 
 
 class Found(NamedTuple):
@@ -200,12 +203,13 @@ def _from_patch(name: str, max_bytes: int | None, mapping: dict[str, str]) -> Ch
         stream = getattr(sys.stdin, "buffer", sys.stdin)  # a text stream where one replaced it
         if stream is None:
             raise git_changes.ChangeError("--diff-file -: there is no standard input to read")
-        raw = stream.read()
+        raw = _read_patch(stream, name)
         data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
         label = "the patch on standard input"
     else:
         try:
-            data = Path(name).read_bytes()
+            with open(name, "rb") as handle:
+                data = _read_patch(handle, name)
         except OSError as exc:
             raise git_changes.ChangeError(
                 f"--diff-file: cannot read {name}: {exc.strerror or exc}"
@@ -213,6 +217,23 @@ def _from_patch(name: str, max_bytes: int | None, mapping: dict[str, str]) -> Ch
         label = name
     text = data.decode("utf-8", "surrogateescape")
     return patches.from_patch(text, name=label, max_bytes=max_bytes, mapping=mapping)
+
+
+def _read_patch(stream: Any, name: str) -> Any:
+    """The patch read from `stream` (bytes, or text where stdin was replaced), refused with a
+    `ChangeError` once it is over `MAX_PATCH_BYTES`: never read to the end of an endless one."""
+    from codeorigin.changes import ChangeError
+
+    chunks, size = [], 0
+    while chunk := stream.read(1 << 20):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_PATCH_BYTES:
+            raise ChangeError(
+                f"--diff-file {name}: larger than {MAX_PATCH_BYTES >> 20} MiB, and no patch is "
+                "that large: is it a device such as /dev/zero, or a command that never ends?"
+            )
+    return (chunks[0][:0] if chunks else b"").join(chunks)
 
 
 def _pre_commit_revision() -> str:

@@ -438,3 +438,29 @@ def test_committed_dependency_folders_are_listed_as_skipped_not_judged(
     patch = git(root, "diff", "main...HEAD").encode()
     piped = _report(_pipe_scan(patch, *args, cwd=root))
     assert _spans(piped) == judged and _skipped(piped) == want
+
+
+def test_a_patch_without_an_end_is_refused_not_read_until_memory_runs_out(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`--diff-file /dev/zero`, or a command that never ends on standard input (`yes |`): a
+    message and exit 2 once the patch is over 256 MiB. It read on until the system killed the
+    scan; under this test's memory limit, a MemoryError and a traceback."""
+    import resource
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+    command = [sys.executable, "-m", "codeorigin", "scan", "--model", str(tiny_model_dir)]
+    for source, stdin in (("/dev/zero", None), ("-", "yes")):
+        feed = subprocess.Popen([stdin], stdout=subprocess.PIPE) if stdin else None
+        res = subprocess.run(
+            [*command, "--diff-file", source], cwd=tmp_path, capture_output=True, text=True,
+            timeout=120, preexec_fn=limited, stdin=feed.stdout if feed else None,
+        )  # fmt: skip
+        if feed is not None:
+            feed.kill()
+            feed.wait()
+        assert res.returncode == 2, res.stderr
+        assert f"--diff-file {source}: larger than 256 MiB" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr
