@@ -83,6 +83,21 @@ def headline(report: ScanReport, *, quote: str = "") -> str:
     )
 
 
+_CONTROL = frozenset(map(chr, (*range(32), *range(127, 160))))
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def shown_path(path: str) -> str:
+    """A file's path as a text report's row shows it: as it is, unless it holds a control
+    character (a newline would split the row in two, an escape sequence or a carriage return
+    rewrite the terminal's line and hide it), then quoted with C escapes as git quotes it:
+    `"new\\nline.py"`."""
+    if not _CONTROL.intersection(path):
+        return path
+    out = (_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if c in _CONTROL else c) for c in path)
+    return '"' + "".join(out) + '"'
+
+
 def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     """A human-readable summary: per file, the spans reported as `llm` or `uncertain` (every span
     with `verbose`, suppressed and known ones marked), with explanations when computed; then
@@ -91,7 +106,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     lines: list[str] = [head] if head else []
     for f in report.files:
         if f.error:
-            lines.append(f"{f.path}: skipped: {f.error}")
+            lines.append(f"{shown_path(f.path)}: skipped: {f.error}")
             continue
         shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
@@ -102,7 +117,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             if report.language_thresholds and s.verdict in JUDGED:  # the headline has just one
                 notes.append(threshold_words(report, f, s))
             mark = f" ({'; '.join(notes)})" if notes else ""
-            lines.append(f"{f.path}:{s.where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
+            where = f"{shown_path(f.path)}:{s.where}"
+            lines.append(f"{where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     lines.append(headline(report))

@@ -229,6 +229,28 @@ def test_every_format_writes_a_file_name_that_is_not_utf8(
     assert b"caf\xe9.py" in (tmp_path / "report.text").read_bytes()
 
 
+def test_a_name_with_a_control_character_keeps_its_row_whole_in_the_text_report(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A file name holding a newline split its row in two, and one holding an escape sequence
+    or a carriage return went to the terminal as it is, where it can erase the row (a flagged
+    function in a submission under audit, hidden): the row quotes such a name as git does."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    names = ["new\nline.py", "erase\x1b[2K\rme.py", 'tab\t"q".py']
+    for name in names:
+        (folder / name).write_text(GOOD)
+    res = scan(str(folder), "--model", str(tiny_model_dir), "--all", "--exit-zero")
+    assert res.returncode == 0, res.stderr
+    rows = res.stdout.splitlines()[:-1]
+    assert "\x1b" not in res.stdout and "\r" not in res.stdout
+    assert [row.split(":", 1)[0] for row in rows] == [
+        f'"{folder}/erase\\x1b[2K\\rme.py"',
+        f'"{folder}/new\\nline.py"',
+        f'"{folder}/tab\\t\\"q\\".py"',
+    ]
+
+
 def test_a_name_that_is_not_utf8_reaches_standard_output_under_a_strict_locale(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
