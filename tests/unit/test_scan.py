@@ -157,7 +157,7 @@ def test_a_missing_or_corrupted_model_is_a_clear_usage_error(
     [
         ("calibration", None, "bad field"),
         ("thresholds", [], "bad field"),
-        ("max_length", 0, "'max_length' must be at least 8"),
+        ("max_length", 0, "'max_length' must be 8 to 8,192 tokens, not 0"),
         ("thresholds", {"llm": -1.0}, "'thresholds' must be probabilities"),
         ("name", None, "'name' must be a non-empty string"),
         # JSON's NaN and Infinity: every probability would be nan (bare NaN in --format json)
@@ -190,8 +190,9 @@ def test_a_manifest_whose_files_or_folder_cannot_be_used_is_a_clear_usage_error(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     """A file's recorded size that is not a number, a format version `true` (it was read as
-    version 1 and scored), or a model folder that cannot be searched: one line, exit 2. The first
-    and last were Python's traceback ("internal error, a bug")."""
+    version 1 and scored), a `max_length` that is no whole number, absurd or more than the graph
+    takes, or a model folder that cannot be searched: one line, exit 2. The first, the graph's and
+    the last were Python's traceback ("internal error, a bug")."""
     source = tmp_path / "a.py"
     source.write_text("def f(a, b):\n    total = a + b\n    total *= 2\n    return total\n")
     bad = tmp_path / "model"
@@ -201,6 +202,10 @@ def test_a_manifest_whose_files_or_folder_cannot_be_used_is_a_clear_usage_error(
         ({"files": {**original["files"], "model.onnx": {"bytes": None}}}, "must be a whole number"),
         ({"files": {**original["files"], "model.onnx": {"bytes": "12"}}}, "must be a whole number"),
         ({"format_version": True}, "has format version True"),
+        ({"max_length": 256.7}, "'max_length' must be a whole number of tokens, not 256.7"),
+        ({"max_length": 10**9}, "'max_length' must be 8 to 8,192 tokens"),
+        # Past the graph's position embeddings: said as the model loads, not mid-scan (a traceback).
+        ({"max_length": 8_000}, "cannot score a window of 8000 tokens, as the manifest's"),
     ]:
         (bad / "manifest.json").write_text(json.dumps({**original, **change}))
         res = scan(str(source), "--model", str(bad))

@@ -31,6 +31,9 @@ READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION,
 MANIFEST = "manifest.json"
 
 
+MAX_LENGTH = 8_192  # tokens a window may have (SmolLM2 takes 8,192; CodeBERT 512)
+
+
 class ModelError(Exception):
     """The model folder cannot be used; the message says why and what to do."""
 
@@ -173,7 +176,9 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         scorer = str(onnx["scorer"])
         gradient = onnx.get("gradient")
         tokenizer = str(tok["file"])
-        max_length = int(raw["max_length"])
+        max_length = raw["max_length"]
+        if not isinstance(max_length, int) or isinstance(max_length, bool):
+            raise ValueError(f"'max_length' must be a whole number of tokens, not {max_length!r}")
         cal = raw.get("calibration", {})
         calibration = Calibration(
             str(cal.get("method", "identity")), float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
@@ -269,8 +274,8 @@ def _check_ranges(name: Any, max_length: int, thresholds: Thresholds, ig_steps: 
     """The values a model can only have in range; raises ValueError naming the field."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"'name' must be a non-empty string, not {name!r}")
-    if max_length < 8:
-        raise ValueError(f"'max_length' must be at least 8 tokens, not {max_length}")
+    if not 8 <= max_length <= MAX_LENGTH:
+        raise ValueError(f"'max_length' must be 8 to {MAX_LENGTH:,} tokens, not {max_length:,}")
     if ig_steps < 1:
         raise ValueError(f"'attribution.steps' must be at least 1, not {ig_steps}")
     if not (0.0 <= thresholds.llm <= 1.0 and 0.0 <= thresholds.uncertain <= 1.0):

@@ -120,6 +120,23 @@ class Model:
         self._lock = threading.Lock()
         self.forward_seconds = 0.0
         self.forward_calls = 0
+        self._probe(manifest.path(manifest.scorer))
+
+    def _probe(self, path: Path) -> None:
+        """Score one window of the longest the manifest allows, once: a graph that does not take
+        the manifest's inputs (another graph, a `max_length` past its position embeddings) is a
+        `ModelError` here, not a failure in the middle of a scan."""
+        enc = self.encoder
+        ids, mask = enc.pad_batch([enc.with_specials([0] * enc.body_length)])
+        try:
+            with self._lock:
+                self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        except Exception as exc:  # onnxruntime's own exception types
+            reason = str(exc).strip().rstrip(".")
+            raise ModelError(
+                f"the model graph {path} cannot score a window of {enc.max_length} tokens, as "
+                f"the manifest's max_length says it can: {reason}. {WHAT_TO_DO.capitalize()}."
+            ) from exc
 
     @classmethod
     def load(cls, folder: str | Path, *, threads: int = 1, verify: bool = True) -> Model:
