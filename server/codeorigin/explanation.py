@@ -57,7 +57,7 @@ def verdict_text(
     if judged and r.probability is not None:
         prob, shown_llm = percents(r.probability, llm)
     md = markdown
-    name = f"`{r.span.name}`" if md else r.span.name
+    name = code_span(r.span.name) if md else r.span.name  # a name may hold backticks
     lines = [
         f"**codeorigin: {VERDICT_WORDS[r.verdict]}**"
         if md
@@ -83,7 +83,8 @@ def verdict_text(
     if r.reason is not None:
         lines.append(f"{bullet}Not scored: {r.reason}")
     if r.suppressed is not None:
-        why = f": {r.suppressed}" if r.suppressed else ""
+        said = escape_markdown(r.suppressed) if md else r.suppressed  # text: `__init__`, `*args`
+        why = f": {said}" if r.suppressed else ""
         lines.append(f"{bullet}Suppressed by a codeorigin: ignore comment{why}")
     if aside is not None and r.verdict in ("llm", "uncertain"):
         lines.append(f"{bullet}No diagnostic: {aside}")

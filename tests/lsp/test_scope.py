@@ -68,7 +68,7 @@ async def test_changed_scope_judges_only_what_differs_from_head(start: Start, ro
     params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(1, 4))
     hover = await client.text_document_hover_async(params)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert "alpha is not judged: it is unchanged since git's HEAD" in hover.contents.value
+    assert "`alpha` is not judged: it is unchanged since git's HEAD" in hover.contents.value
     assert hover.range is not None and hover.range.start.line == 0
 
 
@@ -87,7 +87,7 @@ async def test_changed_scope_sets_aside_what_head_flagged_as_scan_diff_does(
     assert names(await client.published_for(uri, version=2)) == []
     said = await hover_at(client, uri, 8)
     assert "No diagnostic: flagged before this edit, at git's HEAD (" in said
-    assert "alpha is not judged: it is unchanged" in await hover_at(client, uri, 1)
+    assert "`alpha` is not judged: it is unchanged" in await hover_at(client, uri, 1)
     # beta rewritten from its second line on: 6 of its 7 lines are new.
     client.edit(uri, 3, (8, 0), (14, 0), REWRITTEN)
     assert names(await client.published_for(uri, version=3)) == ["beta"]
@@ -130,7 +130,7 @@ async def test_changed_scope_counts_lines_as_lsp_does(start: Start, root: Path) 
     client.edit(uri, 2, (12, 0), (12, 0), "    extra = len(words) * 2\n")
     await client.published_for(uri, version=2)  # beta is judged (and flagged before the edit)
     assert "No diagnostic: flagged before this edit" in await hover_at(client, uri, 11)
-    assert "alpha is not judged: it is unchanged" in await hover_at(client, uri, 1)
+    assert "`alpha` is not judged: it is unchanged" in await hover_at(client, uri, 1)
 
 
 async def test_changed_scope_sets_aside_a_flagged_function_moved_unchanged(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.core.resync import find_spans
-from codeorigin.explanation import verdict_text
+from codeorigin.explanation import code_span, verdict_text
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 from codeorigin.lsp.vocabulary import no_model_message
 
@@ -105,7 +105,8 @@ def outside_scope(
     span = _innermost(analysis, offset)
     if span is None:
         return None
-    text = (f"codeorigin: {span.name} is not judged: it is unchanged since git's HEAD, and "
+    name = code_span(span.name) if markdown else span.name  # `__init__` is no bold "init"
+    text = (f"codeorigin: {name} is not judged: it is unchanged since git's HEAD, and "
             "codeorigin.scope is `changed` (set it to `all` to judge every function)")  # fmt: skip
     return _said(analysis, span, text, markdown)
 
