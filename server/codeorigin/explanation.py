@@ -352,6 +352,7 @@ def summary(result: SpanResult, attribution: Attribution) -> str:
     return (
         f"codeorigin: {span.name} ({span.kind}) is {VERDICT_WORDS[result.verdict]} "
         f"({percent(result.probability)}). Lines that weigh most: {lines}. Top tokens: {tokens}. "
-        f"{members_line(attribution) + '. ' if attribution.members else ''}"
+        # The route's sentence ends with its own full stop: one, not two.
+        f"{members_line(attribution).rstrip('.') + '. ' if attribution.members else ''}"
         f"Convergence delta {delta_text(attribution.delta)}. Hover the {span.kind} for the chart."
     )
