@@ -344,9 +344,11 @@ def summary(result: SpanResult, attribution: Attribution) -> str:
         f"L{la.line + 1} {share_percent(la.share)} {direction(la.score)}"
         for la in attribution.top_lines(3)
     )
-    tokens = ", ".join(  # as the hover has them: the same text from two members is told apart
-        f"{token_label(t)} L{t.line + 1} {direction(t.score)}{f' {t.member}' if t.member else ''}"
-        for t in attribution.tokens[:TOP_TOKENS]
+    tokens = ", ".join(  # as the hover has them: quoted (`","` is a token), the same text on a
+        # line as one, and the same text from two members told apart
+        f'"{label}" L{line + 1}{f" ×{count}" if count > 1 else ""} {arrow}'
+        f"{f' {member}' if member else ''}"
+        for (label, line, member, arrow), (_, count) in _same_tokens(attribution)[:TOP_TOKENS]
     )
     assert result.probability is not None
     return (

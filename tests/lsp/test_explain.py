@@ -308,7 +308,7 @@ async def test_explain_code_action_inside_a_span(
     assert result["span"]["name"] == "planted"
     message = await client.message_matching("Lines that weigh most: L11")
     assert "planted (function) is likely LLM-generated" in message.message
-    assert "Top tokens: zebra L11 ↑" in message.message  # its line, as the hover gives it
+    assert 'Top tokens: "zebra" L11 ↑' in message.message  # its line, as the hover gives it
 
     # Outside every span: no action. In a human-judged span: only when asked for (not for VS
     # Code's automatic light bulb).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,8 @@ async def test_the_route_is_named_in_the_hover_and_the_message(
     said = (await client.message_matching("Scored as project code")).message
     # The route's sentence ends the members' part with one full stop (it was "shown.. Conv...").
     assert "so it is the one shown. Convergence delta " in said and ".." not in said, said
+    # Its top tokens read as the hover's: quoted (the tiny model's top tokens hold `"`), and the
+    # same text on one line once, with its count (it was `" L2 ↑ linear, " L2 ↑ linear`).
+    tokens = said.split("Top tokens: ")[1].split(". Members: ")[0].split(", ")
+    entry = r'^".+" L\d+( ×\d+)? [↑↓] (transformer|linear)$'
+    assert all(re.match(entry, t) for t in tokens) and len(set(tokens)) == len(tokens), said

@@ -69,7 +69,7 @@ async def test_hover_shows_each_members_contribution(
     await client.command("codeorigin.explain", uri, at, {"notify": True})
     said = (await client.message_matching("Top tokens: ")).message
     tokens = said.split("Top tokens: ")[1].split(". ")[0].split(", ")
-    named = r" L\d+ [↑↓] (transformer|linear)$"
+    named = r" L\d+( ×\d+)? [↑↓] (transformer|linear)$"
     assert tokens and all(re.search(named, t) for t in tokens), said
 
 
