@@ -239,7 +239,8 @@ def figure_text(name: str, value: float) -> str:
     """A figure as a reader measures it, e.g. `spread of line lengths 14.2 characters`."""
     words, scale, unit = FIGURE_WORDS.get(name, (name, 1.0, ""))
     if scale is None:
-        return f"{words} {round(math.expm1(6.0 * value))}{unit}"
+        lines = round(math.expm1(6.0 * value))
+        return f"{words} {lines}{unit if lines != 1 else unit.removesuffix('s')}"  # 1 line
     shown = f"{value * scale:.0f}" if unit == "%" else f"{value * scale:.1f}"
     return f"{words} {shown}{unit}"
 

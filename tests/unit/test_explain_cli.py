@@ -349,3 +349,15 @@ def test_a_gradient_graph_of_another_interface_says_what_to_do(
     assert f"has interface version {interface}; this codeorigin reads version 1. {advice}" in (
         res.stderr
     )
+
+
+def test_a_one_line_function_is_one_line_long(tmp_path: Path) -> None:
+    """The shipped model names the length of a one-line function among its layout figures: it
+    said "length 1 lines"."""
+    path = tmp_path / "one.py"
+    path.write_text(
+        "def one(a): return [a * 2 for a in range(a) if a % 3 == 0 and a > 1 or a < -5]\n"
+    )
+    res = run("explain", f"{path}:1", "--min-lines", "1", "--min-tokens", "1", "--steps", "8")
+    assert res.returncode == 0, res.stderr
+    assert " · length 1 line -" in res.stdout and "1 lines" not in res.stdout, res.stdout
