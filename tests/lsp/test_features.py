@@ -40,6 +40,24 @@ async def test_hover_is_markdown_when_the_client_prefers_it(
     assert await client.text_document_hover_async(hover_params(uri_in(root, "x.py"), 0, 0)) is None
 
 
+async def test_a_byte_order_mark_the_editor_kept_does_not_change_a_score(
+    start: Start, root: Path
+) -> None:
+    """A client that keeps a file's UTF-8 byte-order mark in the document (VS Code and Neovim drop
+    it, as `scan` does) gets the scores `scan` gives: script code on the first line scored
+    otherwise."""
+    client = await start(model=Path(__file__).resolve().parents[2] / "models" / "default")
+    plain, marked = uri_in(root, "plain.py"), uri_in(root, "marked.py")
+    script = "import sys\nnames = sys.argv[1:]\nfor name in names:\n    print(name.upper())\n"
+    client.open(plain, script + PY_DOC)
+    client.open(marked, "\ufeff" + script + PY_DOC)
+    want = {s["name"]: s["probability"] for s in await client.command(
+        "codeorigin.rescoreDocument", plain)}  # fmt: skip
+    got = {s["name"]: s["probability"] for s in await client.command(
+        "codeorigin.rescoreDocument", marked)}  # fmt: skip
+    assert got == want and set(want) == {"<module>", "alpha", "beta"}
+
+
 async def test_hover_is_plain_text_when_the_client_asks(start: Start, root: Path) -> None:
     client = await start(caps=capabilities("neovim", hover_formats=["plaintext"]))
     uri = uri_in(root, "a.py")

@@ -77,7 +77,7 @@ def _indent_width(line: str) -> tuple[int, int]:
             width += 1
         elif c == "\t":
             width += TAB_WIDTH - (width % TAB_WIDTH)
-        elif c in "\f\v":
+        elif c in "\f\v\ufeff":  # a byte-order mark an editor kept: as a file read drops it
             pass
         else:
             break
