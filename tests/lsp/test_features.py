@@ -104,9 +104,7 @@ export function total(values: number[]): number {
 """
 
 
-async def test_hover_on_export_before_a_function_is_the_functions(
-    start: Start, root: Path
-) -> None:
+async def test_hover_on_export_before_a_function_is_the_functions(start: Start, root: Path) -> None:
     """The grammar leaves `export` out of the function: hovering it (or the line's indentation
     before a function) is pointing at the function all the same."""
     client = await start(init={"minTokens": 1, "minLines": 2})
@@ -142,6 +140,28 @@ async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
     assert not await client.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri))
     )
+
+
+GTEST_DOC = """\
+#include <gtest/gtest.h>
+TEST(MathTest, Adds) {
+    int a = 1;
+    int b = 2;
+    EXPECT_EQ(a + b, 3);
+}
+"""
+
+
+async def test_a_googletest_case_is_named_as_gtest_prints_it(start: Start, root: Path) -> None:
+    """The hover named every `TEST(...)` case `TEST`; the diagnostic underlines the macro's call."""
+    client = await start(init={"threshold": 0.0})
+    uri = uri_in(root, "math_test.cc")
+    client.open(uri, GTEST_DOC, language="cpp")
+    hover = await client.text_document_hover_async(hover_params(uri, 3, 8))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "`MathTest.Adds` (function)" in hover.contents.value
+    published = await client.published_for(uri, version=1)
+    assert [d.range.end.character for d in published.diagnostics] == [len("TEST(MathTest, Adds)")]
 
 
 PHP_DOC = (

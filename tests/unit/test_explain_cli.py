@@ -361,3 +361,32 @@ def test_a_one_line_function_is_one_line_long(tmp_path: Path) -> None:
     res = run("explain", f"{path}:1", "--min-lines", "1", "--min-tokens", "1", "--steps", "8")
     assert res.returncode == 0, res.stderr
     assert " · length 1 line -" in res.stdout and "1 lines" not in res.stdout, res.stdout
+
+
+GTEST_DOC = """\
+#include <gtest/gtest.h>
+TEST(MathTest, Adds) {
+    int a = 1;
+    int b = 2;
+    EXPECT_EQ(a + b, 3);
+}
+TEST_F(MathTest, Subtracts) {
+    int a = 3;
+    int b = 2;
+    EXPECT_EQ(a - b, 1);
+}
+"""
+
+
+def test_googletest_cases_are_named_suite_dot_name(tmp_path: Path, tiny_ig_model_dir: Path) -> None:
+    """Every `TEST(...)` case was a `function TEST`, and `explain FILE::TEST` matched them all."""
+    doc = tmp_path / "math_test.cc"
+    doc.write_text(GTEST_DOC)
+    res = run("scan", "--all", str(doc), "--model", str(tiny_ig_model_dir))
+    assert f"{doc}:2-6:" in res.stdout and "function MathTest.Adds" in res.stdout, res.stdout
+    assert "function MathTest.Subtracts" in res.stdout and "function TEST" not in res.stdout
+    res = run("explain", f"{doc}::MathTest.Adds", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"{doc}:2-6: function MathTest.Adds\n")
+    res = run("explain", f"{doc}::TEST", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 2 and "MathTest.Adds, MathTest.Subtracts)" in res.stderr

@@ -349,3 +349,26 @@ def test_a_c_or_cpp_header_of_declarations_is_no_module_code() -> None:
     assert module.kind == "module"
     assert "int table[100005];\nstatic int limit = 10;\n" in module.text(program)
     assert "distance" not in module.text(program) and "sides_" not in module.text(program)
+
+
+def test_googletest_cases_are_named_as_gtest_prints_them() -> None:
+    """`TEST(MathTest, Adds) { }` parses as a function named `TEST`: every case of a test file
+    was `TEST`. Each is named `Suite.Name`; a real function named `TEST` keeps its name."""
+    src = (
+        "#include <gtest/gtest.h>\n"
+        "TEST(MathTest, Adds) {\n    EXPECT_EQ(1 + 2, 3);\n}\n"
+        "TEST_F(Fixture, Resets) {\n    EXPECT_TRUE(reset());\n}\n"
+        "namespace {\nTEST_P(Param, Holds) {\n    EXPECT_TRUE(GetParam());\n}\n}\n"
+        "TYPED_TEST(Typed, Works) {\n    EXPECT_TRUE(true);\n}\n"
+        "int TEST(int a, int b) {\n    return a + b;\n}\n"
+    )
+    spans = extract_spans(src, "cpp")
+    assert [s.name for s in spans] == [
+        "MathTest.Adds",
+        "Fixture.Resets",
+        "Param.Holds",
+        "Typed.Works",
+        "TEST",
+    ]
+    first = spans[0]
+    assert src[first.name_start : first.name_end] == "TEST(MathTest, Adds)"

@@ -257,6 +257,30 @@ def block_function(value: Node, source: bytes) -> bool:
     return words in ((b"", b"lambda"), (b"", b"proc"), (b"Proc", b"new"))
 
 
+# GoogleTest's test macros (also CppUTest's `TEST`): `TEST(Suite, Name) { }` in C++
+# parses as a function named `TEST`; the case is named `Suite.Name`, as gtest prints it.
+TEST_MACROS = frozenset({b"TEST", b"TEST_F", b"TEST_P", b"TYPED_TEST", b"TYPED_TEST_P"})
+
+
+def gtest_case(node: Node, source: bytes) -> tuple[Node, str] | None:
+    """(the macro's call, `Suite.Name`) when a C++ `function_definition` is a test macro's case
+    (no return type, two plain names as its arguments), else None."""
+    decl = node.child_by_field_name("declarator")
+    if node.child_by_field_name("type") is not None or decl is None:
+        return None
+    macro, args = decl.child_by_field_name("declarator"), decl.child_by_field_name("parameters")
+    if decl.type != "function_declarator" or macro is None or args is None:
+        return None
+    if macro.type != "identifier" or source[macro.start_byte : macro.end_byte] not in TEST_MACROS:
+        return None
+    names = [
+        source[a.start_byte : a.end_byte].decode("utf-8", "replace") for a in args.named_children
+    ]
+    if len(names) != 2 or not all(n.isidentifier() for n in names):
+        return None
+    return decl, ".".join(names)
+
+
 def declarator_name(node: Node) -> Node | None:
     """The identifier inside a C/C++ declarator chain (`int *(*f)(void)` → `f`)."""
     seen = 0

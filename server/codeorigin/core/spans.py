@@ -31,6 +31,7 @@ from codeorigin.core.grammar_rules import (
     declarator_name,
     only_preamble,
     prototype,
+    gtest_case,
 )
 
 SpanKind = Literal["function", "method", "module"]
@@ -249,6 +250,8 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
                 continue  # a declaration: no code of its own
             name_node = _name_node(node, language)
             name = text.node_text(name_node) if name_node is not None else "<anonymous>"
+            if language == "cpp" and (case := gtest_case(node, text.data)) is not None:
+                name_node, name = case  # `TEST(MathTest, Adds)`: `MathTest.Adds`
             is_method = (
                 always_method
                 or in_class
