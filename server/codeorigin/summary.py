@@ -111,7 +111,10 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
         shown = [s for s in f.spans if verbose or s.reported]
         for s in shown:
             p = f"{shown_probability(report, f, s):>6}"
-            notes = [status(s)] if status(s) else []
+            note = status(s)
+            if note and note == s.reason:  # the reason in full once, in `Not judged:` below
+                note = f"not judged: {f.language}"
+            notes = [note] if note else []
             if s.changed_lines is not None:  # what `--diff` lists every span for comes first
                 notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")
             if report.language_thresholds and s.verdict in JUDGED:  # the headline has just one

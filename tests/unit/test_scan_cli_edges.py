@@ -215,3 +215,21 @@ def test_sarif_says_a_scan_with_a_missing_path_failed(tmp_path: Path, tiny_model
     assert levels == {"gone.py": "error", "blob.py": "warning"}
     res = scan("a.py", "blob.py", "--format", "sarif", "--model", str(tiny_model_dir), cwd=tmp_path)
     assert json.loads(res.stdout)["runs"][0]["invocations"][0]["executionSuccessful"] is True
+
+
+def test_a_row_not_judged_names_its_language_and_the_reason_comes_once(tmp_path: Path) -> None:
+    """`--all` on a file the shipped model does not judge repeated the whole "the model does not
+    judge javascript: at the threshold ..." sentence on every row, then in `Not judged:`."""
+    (tmp_path / "calc.js").write_text(
+        "function add(a, b) {\n  const s = a + b;\n  return s * 2;\n}\n"
+        "function sub(a, b) {\n  const s = a - b;\n  return s * 2;\n}\n"
+    )
+    res = scan("--all", "calc.js", cwd=tmp_path)  # the shipped default model
+    assert res.returncode == 0, res.stderr
+    rows = [row for row in res.stdout.splitlines() if row.startswith("calc.js:")]
+    assert rows == [
+        "calc.js:1-4:      - not_judged function add (not judged: javascript)",
+        "calc.js:5-8:      - not_judged function sub (not judged: javascript)",
+    ]
+    assert res.stdout.count("the model does not judge javascript") == 1
+    assert "\nNot judged: the model does not judge javascript: " in res.stdout
