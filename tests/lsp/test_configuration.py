@@ -85,6 +85,28 @@ async def test_settings_pushed_by_a_client_without_configuration_requests(
     assert not (await client.published_for(uri, version=1, after=count)).diagnostics
 
 
+async def test_a_full_name_inside_the_codeorigin_section_is_named_in_a_warning(
+    start: Start, root: Path
+) -> None:
+    """`{"codeorigin": {"codeorigin.threshold": 0.99}}` was ignored without a word."""
+    client = await start(caps=capabilities("neovim", configuration=False))
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert len((await client.published_for(uri, version=1)).diagnostics) == 2
+    count = len(client.published)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codeorigin": {"codeorigin.threshold": 0.99}})
+    )
+    warning = await client.message_matching("inside the codeorigin section")
+    assert warning.type == types.MessageType.Warning
+    assert warning.message == (
+        "Setting codeorigin.threshold inside the codeorigin section, ignored: write threshold "
+        "there, without the codeorigin. prefix."
+    )
+    # Not applied: the functions flagged at the model's threshold stay flagged.
+    assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
+
+
 @pytest.mark.parametrize("answer", [None, [None]], ids=["null", "list-of-null"])
 async def test_a_client_answering_configuration_with_nothing_can_push_settings(
     tiny_model_dir: Path, root: Path, answer: Any

@@ -438,11 +438,25 @@ def section(raw: Any) -> Mapping[str, Any] | None:
 
 def _misspelt(key: str) -> str | None:
     """The setting an unknown key most likely misspells, or None (a client's own keys, such as
-    VS Code's `interpreter` and `trace`, resemble none)."""
+    VS Code's `interpreter` and `trace`, resemble none). A full name inside the `codeorigin`
+    section (`{"codeorigin": {"codeorigin.threshold": 0.5}}`) is one written twice over."""
     import difflib
 
-    found = difflib.get_close_matches(key, list(_BY_KEY), n=1, cutoff=0.8)
+    found = difflib.get_close_matches(key.removeprefix(PREFIX), list(_BY_KEY), n=1, cutoff=0.8)
     return found[0] if found else None
+
+
+def _unknown(key: str, like: str) -> SettingProblem:
+    """The warning for an unknown key that resembles the setting `like`."""
+    if key.startswith(PREFIX):  # `{"codeorigin": {"codeorigin.threshold": 0.5}}`
+        return SettingProblem(
+            PREFIX + key,
+            f"Setting {key} inside the {PREFIX[:-1]} section, ignored: write {like} there, "
+            f"without the {PREFIX} prefix.",
+        )
+    return SettingProblem(
+        PREFIX + key, f"Unknown setting {PREFIX}{key}, ignored: did you mean {PREFIX}{like}?"
+    )
 
 
 def settings_from(
@@ -459,12 +473,7 @@ def settings_from(
                 if name is not None:
                     merged[name] = value
                 elif isinstance(key, str) and (like := _misspelt(key)) is not None:
-                    problems.append(
-                        SettingProblem(
-                            PREFIX + key,
-                            f"Unknown setting {PREFIX}{key}, ignored: did you mean {PREFIX}{like}?",
-                        )
-                    )
+                    problems.append(_unknown(key, like))
     defaults = Settings()
     values: dict[str, Any] = {}
     for name, value in merged.items():
