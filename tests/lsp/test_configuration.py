@@ -107,6 +107,14 @@ async def test_a_full_name_inside_the_codeorigin_section_is_named_in_a_warning(
     assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
 
 
+async def test_an_extension_pattern_is_named_in_a_warning(start: Start) -> None:
+    """`codeorigin.extensions: {"*.h": "cpp"}` matched no file, without a word."""
+    client = await start(init={"extensions": {"*.h": "cpp"}})
+    warning = await client.message_matching("codeorigin.extensions")
+    assert warning.type == types.MessageType.Warning
+    assert "not a file extension: '*.h' (write .h: " in warning.message
+
+
 @pytest.mark.parametrize("answer", [None, [None]], ids=["null", "list-of-null"])
 async def test_a_client_answering_configuration_with_nothing_can_push_settings(
     tiny_model_dir: Path, root: Path, answer: Any

@@ -160,6 +160,9 @@ def test_a_settings_file_that_cannot_be_used_is_said_clearly(
         "min-lines = 0\n": ".codeorigin.toml: min-lines: expected a whole number of at least 1",
         'include-generated = "yes"\n': "include-generated: expected true or false, not 'yes'",
         'extensions = { ".h" = "cobol" }\n': "extensions: unsupported language 'cobol' for .h",
+        # Patterns and double extensions matched no file, without a word.
+        'extensions = { "*.h" = "cpp" }\n': "extensions: not a file extension: '*.h' (write .h: ",
+        'extensions = { ".d.ts" = "typescript" }\n': "not a file extension: '.d.ts' (write .ts: ",
         "threshold = [\n": ".codeorigin.toml: not valid TOML",
         'exclude = ["!"]\n': ".codeorigin.toml: exclude: Invalid git pattern: '!'",
     }
@@ -211,3 +214,12 @@ def test_repositories_of_a_list_keep_their_own_settings_out(
     assert files["repo/tests"]["error"] == "excluded by --exclude: tests/, not scored"
     assert files["repo/src/app.py"]["spans"]
     assert report["model"].get("threshold") != 1.0
+
+
+def test_an_extension_without_its_dot_is_read_with_it(tmp_path: Path) -> None:
+    """`extensions = { h = "javascript" }` maps `.h`, as `--extension h=javascript` does."""
+    (tmp_path / "add.h").write_text("function add(a, b) {\n  return a + b;\n}\n")
+    (tmp_path / ".codeorigin.toml").write_text('extensions = { h = "javascript" }\n')
+    res = scan("--all", "add.h", cwd=tmp_path)  # the shipped model does not judge javascript
+    assert res.returncode == 0, res.stderr
+    assert "add.h:1-3:      - not_judged function add (not judged: javascript)" in res.stdout

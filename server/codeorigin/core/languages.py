@@ -153,8 +153,9 @@ def header_language(text: str) -> str:
 
 
 def parse_mapping(items: dict[str, str] | list[str] | tuple[str, ...]) -> dict[str, str]:
-    """A user's extension mapping, `{".h": "cpp"}` or `[".h=cpp"]`, as {".ext": canonical id}.
-    Raises ValueError naming what is wrong."""
+    """A user's extension mapping, `{".h": "cpp"}` or `[".h=cpp"]`, as {".ext": canonical id}; the
+    dot may be left out (`h=cpp`). Raises ValueError naming what is wrong, also for what would
+    match no file (`*.h`, `.d.ts`: a file's extension is its last one)."""
     pairs: list[tuple[str, str]] = []
     if isinstance(items, dict):
         pairs = [(str(k), str(v)) for k, v in items.items()]
@@ -170,6 +171,14 @@ def parse_mapping(items: dict[str, str] | list[str] | tuple[str, ...]) -> dict[s
         ext = ext if ext.startswith(".") else "." + ext
         if len(ext) < 2 or "/" in ext:
             raise ValueError(f"not a file extension: {raw!r} (expected EXT=LANGUAGE, e.g. .h=cpp)")
+        last = PurePath("x" + ext).suffix
+        pattern = any(c in last for c in "*?[]\\")
+        if last != ext or pattern:  # `*.h`, `.d.ts`: would never match a file's extension
+            hint = f"write {last}: " if last and not pattern else ""
+            raise ValueError(
+                f"not a file extension: {raw!r} ({hint}a file's extension is its last one, "
+                "without a pattern, e.g. .h=cpp)"
+            )
         language = canonical(lang.strip())
         if language is None:
             supported = ", ".join(sorted(LANGUAGES))
