@@ -71,6 +71,8 @@ def settings(
                     f"--config: {args.config} is a folder: name its .codeorigin.toml or "
                     "pyproject.toml"
                 )
+            if not os.path.isfile(args.config) and os.path.exists(args.config):  # a FIFO, /dev/..
+                raise project.ProjectError(f"--config: {args.config} is not a regular file")
             if not os.path.isfile(args.config) and _looked_up(args.config):
                 raise project.ProjectError(f"--config: no such file: {args.config}")
             loaded = project.load(args.config)

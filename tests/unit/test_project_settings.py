@@ -223,3 +223,18 @@ def test_an_extension_without_its_dot_is_read_with_it(tmp_path: Path) -> None:
     res = scan("--all", "add.h", cwd=tmp_path)  # the shipped model does not judge javascript
     assert res.returncode == 0, res.stderr
     assert "add.h:1-3:      - not_judged function add (not judged: javascript)" in res.stdout
+
+
+def test_a_pipe_as_config_and_a_device_as_model_are_named_for_what_they_are(
+    tmp_path: Path,
+) -> None:
+    """`--config PIPE` said "no such file", `--model /dev/null` "model folder not found"."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "a.py").write_text(APP)
+    res = scan("a.py", "--config", "pipe", cwd=tmp_path)
+    assert res.returncode == 2 and "--config: pipe is not a regular file" in res.stderr
+    res = scan("a.py", "--no-config", "--model", os.devnull, cwd=tmp_path)
+    assert res.returncode == 2 and f"{os.devnull} is not a folder: " in res.stderr, res.stderr
+    assert "not found" not in res.stderr

@@ -245,6 +245,11 @@ def _manifest_path(folder: Path) -> Path:
             f"{folder} is a file: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a model "
             "folder (the one holding manifest.json)."
         )
+    if os.path.exists(folder) and not os.path.isdir(folder):  # /dev/null, a FIFO, a socket
+        raise ModelError(
+            f"{folder} is not a folder: codeorigin.modelPath, --model and CODEORIGIN_MODEL name a "
+            "model folder (the one holding manifest.json)."
+        )
     if not os.path.isdir(folder):
         if "CODEORIGIN_MODEL" not in os.environ and folder == default_model_dir():
             raise ModelError(
