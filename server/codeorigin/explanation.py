@@ -193,17 +193,20 @@ def members_line(attribution: Attribution) -> str:
     member's contribution from the baseline, and its size over both."""
     if not attribution.members:
         return ""
+    route = attribution.route
     parts = [
         f"{m.name} {m.contribution:+.2f} (weight {m.weight:.2f}, "
         f"{share_percent(m.share)} of the evidence)"
         for m in attribution.members
+        if not (route and m.weight == 0.0)  # the route leaves the transformer out
     ]
-    line = "Members: " + " · ".join(parts) + ", in units of the stacked logit before calibration"
-    if attribution.route:
+    unit = "the route's logit" if route else "the stacked logit"
+    line = "Members: " + " · ".join(parts) + f", in units of {unit} before calibration"
+    if route:
         line += (
-            f". Scored as {attribution.route}: this is the {attribution.route} route's score (its "
-            "linear features alone, without the transformer, mapped onto the language's "
-            "thresholds): it is higher here than the stacker's, so it is the one shown."
+            f". Scored as {route}: this is the {route} route's score (its linear features alone, "
+            "the transformer taking no part, mapped onto the language's thresholds): it is "
+            "higher here than the stacker's, so it is the one shown."
         )
     return line
 
@@ -290,12 +293,15 @@ def render(
         f"Shares of the evidence sum to 100% over the {kind}'s lines; ↑ pushes toward "
         f"LLM-generated, ↓ toward human-written{start}."
     )
-    method = (
-        f"Integrated Gradients, {attribution.steps} steps"
-        if not attribution.members
-        else f"The transformer's Integrated Gradients ({attribution.steps} steps) and the linear "
-        "member's exact contributions, each scaled by its stacking weight"
-    )
+    if not attribution.members:
+        method = f"Integrated Gradients, {attribution.steps} steps"
+    elif attribution.route:
+        method = "The linear member's exact contributions, scaled by its weight in the route"
+    else:
+        method = (
+            f"The transformer's Integrated Gradients ({attribution.steps} steps) and the linear "
+            "member's exact contributions, each scaled by its stacking weight"
+        )
     quality = (
         f"{method}; convergence delta "
         f"{delta_text(attribution.delta)} (how far the line scores are from adding up to the "

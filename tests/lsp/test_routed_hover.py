@@ -42,7 +42,14 @@ async def test_the_route_is_named_in_the_hover_and_the_message(
         if PENDING not in hover.contents.value:
             break
         await asyncio.sleep(0.2)
-    assert "Scored as project code: this is the project code route's score" in hover.contents.value
+    text = hover.contents.value
+    assert "Scored as project code: this is the project code route's score" in text
+    # The route leaves the transformer out: no "transformer +0.00 (weight 0.00" in its members,
+    # and no Integrated Gradients credited in the method's sentence.
+    assert "Members: linear " in text and "in units of the route's logit" in text, text
+    assert "transformer " not in text.split("Members: ")[1].split("Scored as")[0], text
+    assert "exact contributions, scaled by its weight in the route" in text, text
+    assert "Integrated Gradients" not in text, text
     await client.command("codeorigin.explain", uri, {"line": 2, "character": 4}, {"notify": True})
     said = (await client.message_matching("Scored as project code")).message
     # The route's sentence ends the members' part with one full stop (it was "shown.. Conv...").
