@@ -84,8 +84,12 @@ def test_the_routes_score_is_explained_and_adds_up(routed_dir: Path) -> None:
     total = sum(la.score for la in att.lines)
     assert total == pytest.approx(att.logit - att.baseline_logit, abs=1e-6)  # exact: no IG part
     assert att.delta < 1e-6
+    # The route leaves the transformer out, so its Integrated Gradients are not run: the
+    # transformer's logits at the path's two ends (one pair a window) choose the route.
+    assert att.evaluations == 2  # points of the path a window
     contest, _ = texts()
-    assert Attributor(model, cache_size=0).attribute(contest, language="python").route == ""
+    main = Attributor(model, cache_size=0).attribute(contest, language="python", steps=64)
+    assert main.route == "" and main.evaluations > 2  # the stacker's: IG run
 
 
 def test_scan_explain_names_the_route(routed_dir: Path, tmp_path: Path) -> None:

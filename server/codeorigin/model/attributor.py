@@ -70,8 +70,12 @@ from codeorigin.model.quadrature import (
     path_points,
 )
 from codeorigin.model.scorer import Model, load_encoder, open_onnx, sigmoid
-from codeorigin.model.stacked_attribution import MemberContribution, combine
-from codeorigin.model.stacking import routed_logit
+from codeorigin.model.stacked_attribution import (
+    MemberContribution,
+    RouteChoice,
+    combine,
+    route_alone,
+)
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span
@@ -206,6 +210,11 @@ class Attributor:
         if route is not None and route.member is not None and self.route_member is None:
             self.route_member = LinearMember.from_manifest(self.manifest.folder, route.member)
         self.stacker = stacked.stacker if stacked is not None else None
+        self._choice = (  # the stacker or the route, per text
+            RouteChoice(stacked, self.linear, self.domain, self.route_member)
+            if stacked is not None and self.linear is not None
+            else None
+        )
         if not self.manifest.gradient:
             raise ModelError(
                 f"the model {self.manifest.name} ({self.manifest.folder}) has no gradient graph, so its "
@@ -310,6 +319,16 @@ class Attributor:
         encoding = self.encoder.encode(norm.text)
         key = (self.manifest.digest, text_hash(norm.text), n_steps, rule_name, baseline)
         raw = self._cache.get(key)
+        scale = 1.0 if baseline == "pad" else 0.0
+        choice = self._choice
+        if raw is None and choice is not None and route_alone(choice.spec, language):
+            # The route leaves the transformer out: its logits alone (the path's ends) say if it does.
+            ends = np.array([0.0, 1.0])
+            raw = integrate(self._run, self.encoder, encoding, alphas=ends, weights=ends * 0.0,
+                            base_index=0, input_index=1, baseline_scale=scale,
+                            internal_batch_size=internal_batch_size)  # fmt: skip
+            if not choice.stacker_of(norm.text, language, raw.logit)[1]:
+                raw = None
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
             rows = len(self.encoder.windows(len(encoding))) * len(alphas)
@@ -321,7 +340,7 @@ class Attributor:
                 weights=weights,
                 base_index=i0,
                 input_index=i1,
-                baseline_scale=1.0 if baseline == "pad" else 0.0,
+                baseline_scale=scale,
                 internal_batch_size=internal_batch_size,
             )
             self._cache.put(key, raw)
@@ -333,19 +352,9 @@ class Attributor:
             )
             logit, base, total = raw.logit, raw.baseline_logit, float(raw.signed.sum())
         else:
-            assert self.linear is not None
+            assert self.linear is not None and choice is not None
             linear = self.linear.contributions(norm.text, language)
-            spec = self.manifest.stacked
-            assert spec is not None
-            domain, own = None, None
-            if self.domain is not None and spec.route is not None and spec.route.reads(language):
-                if self.route_member is None:
-                    domain = self.domain.logit(norm.text, language)
-                else:  # both from one extraction of the features
-                    domain, own = self.domain.logit_with(norm.text, language, self.route_member)
-            _, stacker, route = routed_logit(
-                spec, {"transformer": raw.logit, "linear": linear.logit}, language, domain, own
-            )
+            stacker, route = choice.stacker_of(norm.text, language, raw.logit, linear.logit)
             if route and self.route_member is not None:  # its stacker reads the route's member
                 linear = self.route_member.contributions(norm.text, language)
             parts = combine(

@@ -28,9 +28,9 @@ import numpy as np
 from codeorigin.core.normalize import Normalized
 from codeorigin.core.spans import line_starts
 from codeorigin.model.encoding import Encoding
-from codeorigin.model.linear import LinearContribution
+from codeorigin.model.linear import LinearContribution, LinearMember
 from codeorigin.model.path_integral import RawAttribution
-from codeorigin.model.stacking import Stacker
+from codeorigin.model.stacking import StackedSpec, Stacker, routed_logit
 
 
 @dataclass(frozen=True)
@@ -218,4 +218,43 @@ def combine(
         members,
         stacker.logit(logits, language),
         stacker.logit(baselines, language),
+    )
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """A stacked model's members that choose between its stacker and its route."""
+
+    spec: StackedSpec
+    linear: LinearMember
+    domain: LinearMember | None
+    route_member: LinearMember | None
+
+    def stacker_of(
+        self, text: str, language: str | None, transformer: float, linear: float | None = None
+    ) -> tuple[Stacker, str]:
+        """The stacker that gives the score of the normalised `text` and its route's name ("" for
+        the stacker's), from the transformer's logit (and the linear member's, if known)."""
+        if linear is None:
+            linear = self.linear.logit(text, language)
+        domain, own = None, None
+        route = self.spec.route
+        if self.domain is not None and route is not None and route.reads(language):
+            if self.route_member is None:
+                domain = self.domain.logit(text, language)
+            else:  # both from one extraction of the features
+                domain, own = self.domain.logit_with(text, language, self.route_member)
+        members = {"transformer": transformer, "linear": linear}
+        _, stacker, name = routed_logit(self.spec, members, language, domain, own)
+        return stacker, name
+
+
+def route_alone(spec: StackedSpec, language: str | None) -> bool:
+    """Whether a route that leaves the transformer out (its weight 0) may score `language`: then
+    the transformer's Integrated Gradients would weigh nothing where the route gives the score."""
+    route = spec.route
+    return (
+        route is not None
+        and route.reads(language)
+        and route.stacker.weights.get("transformer", 0.0) == 0.0
     )
