@@ -431,10 +431,12 @@ def _chosen(
         starts = line_starts(text)
         at = starts[line - 1] if 0 < line <= len(starts) else len(text) + 1
         at += len(text[at:].split("\n", 1)[0]) - len(text[at:].split("\n", 1)[0].lstrip())
-        inside = [r for r in results if r.span.contains(at)]
-        return sorted(inside, key=lambda r: r.span.end - r.span.start)[
-            :1
-        ], f"no span at line {line}"
+        inside = sorted(
+            (r for r in results if r.span.contains(at)), key=lambda r: r.span.end - r.span.start
+        )
+        lines = len(text.splitlines())
+        missing = f"line {line} is past its last line, {lines}" if line > lines else ""
+        return inside[:1], missing or f"no span at line {line}"
     if name is not None:
         return [r for r in results if r.span.name == name], f"no span named {name!r}"
     flagged = [r for r in results if r.flagged]

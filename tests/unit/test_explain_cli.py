@@ -138,6 +138,9 @@ def test_explain_at_a_line_finds_what_the_hover_finds(
     assert res.returncode == 0 and res.stdout.startswith(f"{script}:1-5,15-17: module"), res.stdout
     res = run("explain", f"{script}:10", "--model", str(tiny_ig_model_dir))
     assert res.returncode == 0 and res.stdout.startswith(f"{script}:8-12: function helper")
+    # A line past the end says so (it read "no span at line 99", as if the file were that long).
+    res = run("explain", f"{script}:99", "--model", str(tiny_ig_model_dir))
+    assert res.returncode == 2 and "line 99 is past its last line, 17 (of its" in res.stderr
 
 
 CPP_DOC = """\
