@@ -314,6 +314,8 @@ def _sarif_explanation(result: dict[str, Any], path: str, e: Explained) -> None:
     ]
     result["properties"]["convergenceDelta"] = round(e.delta, 4)
     result["properties"]["steps"] = e.steps
+    if e.route:  # as the JSON report says it
+        result["properties"]["route"] = e.route
 
 
 def render_sarif(report: ScanReport) -> str:

@@ -105,6 +105,11 @@ def test_scan_explain_names_the_route(routed_dir: Path, tmp_path: Path) -> None:
     text = scan(str(tmp_path), "--model", str(routed_dir), "--explain", "--threshold", "0",
                 "--exit-zero")  # fmt: skip
     assert "Scored as project code: this is the project code route's score" in text.stdout
+    sarif = scan(str(tmp_path), "--model", str(routed_dir), "--explain", "--threshold", "0",
+                 "--exit-zero", "--format", "sarif")  # fmt: skip
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    said = {r["locations"][0]["logicalLocations"][0]["name"]: r["properties"] for r in results}
+    assert said["project"]["route"] == "project code" and "route" not in said["contest"]
 
 
 def _damaged(folder: Path, tmp_path: Path, change: dict) -> Path:
