@@ -38,6 +38,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from codeorigin.lsp import memory
 from codeorigin.model.attributor import TOP_TOKENS, Attribution, Attributor
 from codeorigin.model.manifest import ModelError
 from codeorigin.model.path_integral import Cancelled
@@ -367,6 +368,7 @@ class AttributionJobs:
             else:
                 job.future.set_result(attribution)
             self._notify(job)
+            memory.release()  # the backward passes' buffers go back to the system
 
     def _notify(self, job: Job) -> None:
         loop = self._loop

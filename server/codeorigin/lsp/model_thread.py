@@ -21,6 +21,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
+from codeorigin.lsp import memory
+
 INTERACTIVE = 0
 BACKGROUND = 1
 
@@ -91,7 +93,13 @@ class ModelThread(Executor):
             thread.join()
 
     def _work(self) -> None:
+        worked = False
         while True:
+            with self._ready:
+                idle = not any(self._lanes) and not self._closed
+            if idle and worked:  # the buffers of the work done go back to the system
+                memory.release()
+                worked = False
             with self._ready:
                 while not any(self._lanes) and not self._closed:
                     self._ready.wait()
@@ -100,6 +108,7 @@ class ModelThread(Executor):
                     return
                 job = lane.popleft()
             _run(job)
+            worked = True
 
 
 class _Lane(Executor):

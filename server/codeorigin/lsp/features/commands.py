@@ -28,6 +28,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
 from codeorigin.engine import Engine
+from codeorigin.lsp import memory
 from codeorigin.lsp.analysis import READY_TIMEOUT
 from codeorigin.lsp.model_thread import Superseded
 from codeorigin.lsp.options import json_text, json_type
@@ -284,6 +285,12 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
         "error": ls.models.failure(key),
         "open_documents": len(ls.analyzer.open_uris()),
         "threads": key.threads,
+        # The server's resident memory, and how often idle workers gave freed memory back.
+        "memory": {
+            "resident_bytes": memory.resident_bytes(),
+            "releases": memory.releases,
+            "release_seconds": memory.release_seconds,
+        },
     }
     document = await _document_status(ls, uri, engine) if uri is not None else None
     if engine is not None:
