@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ from pathlib import Path
 from types import TracebackType
 
 from codeorigin.report import CLONE_FAILED, FileReport
+from codeorigin.terminal import signals_held
 
 # What makes a line a git URL rather than a path: a scheme, or scp-like `user@host:path`.
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
@@ -103,7 +105,7 @@ class Repositories:
     failed: list[FileReport] = field(default_factory=list)  # clones that failed
     # The submodules of the clones: a shallow clone has none of their files (`SUBMODULE_NOT_CLONED`)
     skipped: list[FileReport] = field(default_factory=list)
-    _tmp: str | None = None  # the clones' folder (`tempfile.mkdtemp`), removed by `close`
+    _tmp: str | None = None  # the clones' folder (`new_folder`), removed by `close`
     _cloning: list[subprocess.Popen[str]] = field(default_factory=list)  # git clones started
 
     def __enter__(self) -> Repositories:
@@ -116,6 +118,20 @@ class Repositories:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def new_folder(self) -> str:
+        """A new private folder for the clones, its name kept before it is made: a Ctrl-C or
+        SIGTERM at any point leaves none behind (with `tempfile.mkdtemp`, one between the folder's
+        making and the name's keeping did)."""
+        while True:
+            self._tmp = os.path.join(
+                tempfile.gettempdir(), f"codeorigin-repos-{secrets.token_hex(8)}"
+            )
+            try:
+                os.mkdir(self._tmp, 0o700)
+                return self._tmp
+            except FileExistsError:  # another's (64 random bits: never in practice)
+                self._tmp = None
 
     def close(self) -> None:
         """Remove the clones: first stop any git still cloning (a Ctrl-C or SIGTERM may come at
@@ -181,9 +197,7 @@ def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
         seen[key] = name
         repos.names.append(name)
         if url:
-            if repos._tmp is None:
-                repos._tmp = tempfile.mkdtemp(prefix="codeorigin-repos-")
-            root = Path(repos._tmp) / str(k)
+            root = Path(repos._tmp or repos.new_folder()) / str(k)
             error = clone(entry.text, root, repos._cloning.append)
             if error is not None:
                 repos.failed.append(FileReport(name, None, None, f"{CLONE_FAILED}: {error}"))
@@ -204,17 +218,19 @@ def clone(
         return "git is not installed"
     # Its own session: on a Ctrl-C or SIGTERM here, git and the processes it started are stopped
     # together before the clones' folder is removed (one left running would write into it after).
-    proc = subprocess.Popen(
-        [git, "clone", "--quiet", "--depth", "1", "--", url, str(dest)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},  # never wait for a password
-        start_new_session=True,
-    )
-    try:
+    # A signal in the middle of Popen would leave git running, unrecorded: held until it is told.
+    with signals_held():
+        proc = subprocess.Popen(
+            [git, "clone", "--quiet", "--depth", "1", "--", url, str(dest)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},  # never wait for a password
+            start_new_session=True,
+        )
         if started is not None:
             started(proc)
+    try:
         _, stderr = proc.communicate(timeout=CLONE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         _stop(proc)

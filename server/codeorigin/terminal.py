@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 
 
 class Terminated(KeyboardInterrupt):
@@ -37,6 +39,31 @@ def exit_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, terminate)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held while the block runs (in the main thread; elsewhere nothing is
+    held), then acted on as it ends: a block that starts a process and records it (`repos.clone`)
+    is never cut between the two, which would leave the process running unrecorded."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {
+        kind: signal.signal(kind, lambda signum, frame: came.append(signum)) for kind in kinds
+    }
+    try:
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
+        if came:
+            signal.raise_signal(came[0])  # its own handler now: Terminated, KeyboardInterrupt
 
 
 def positive_int(value: str) -> int:
