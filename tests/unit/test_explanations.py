@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import wait
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ def test_waiting_users_go_first_and_stale_work_is_dropped(setup: Any) -> None:
     for job in (first, ahead, now):
         job.future.result(timeout=20)
     assert started == ["f0", "f3", "f1"]
+    wait([stale.future], timeout=20)  # the worker drops it as it comes to it, after f1
     assert stale.future.cancelled()
     # Asked again, a dropped job is queued anew.
     anew = explanations.request("b", DOC, results[2], engine, settings, priority=NOW)
