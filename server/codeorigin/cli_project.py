@@ -71,10 +71,11 @@ def settings(
                     f"--config: {args.config} is a folder: name its .codeorigin.toml or "
                     "pyproject.toml"
                 )
-            if not os.path.isfile(args.config) and os.path.exists(args.config):  # a FIFO, /dev/..
-                raise project.ProjectError(f"--config: {args.config} is not a regular file")
-            if not os.path.isfile(args.config) and _looked_up(args.config):
-                raise project.ProjectError(f"--config: no such file: {args.config}")
+            if not os.path.isfile(args.config):
+                if os.path.exists(args.config):  # a FIFO, a device
+                    raise project.ProjectError(f"--config: {args.config} is not a regular file")
+                if _looked_up(args.config):  # else `project.load` says why it cannot be read
+                    raise project.ProjectError(f"--config: no such file: {args.config}")
             loaded = project.load(args.config)
             if not loaded.given and args.config.name == "pyproject.toml":
                 print(f"codeorigin {command}: --config {args.config}: it has no "

@@ -29,9 +29,9 @@ from codeorigin.core.grammar_rules import (
     RULES,
     block_function,
     declarator_name,
+    gtest_case,
     only_preamble,
     prototype,
-    gtest_case,
 )
 
 SpanKind = Literal["function", "method", "module"]
@@ -409,17 +409,17 @@ def _classes(root: Node, language: str) -> Iterator[Node]:
     are no script code (what holds them is walked, not left out)."""
     rules = RULES[language]
     classes = set(rules["classes"]) | set(rules.get("declarations", ()))  # type: ignore[call-overload]
+    c_like = language in ("c", "cpp")  # a function's declaration (`prototype`) holds no code
+
+    def held(node: Node) -> bool:
+        return node.type in classes or (c_like and prototype(node))
+
     holders = [root]
     while holders:
         for child in holders.pop().named_children:
-            if (
-                child.type in classes
-                or prototype(child)
-                or (
-                    child.type
-                    in ("decorated_definition", "export_statement", "template_declaration")
-                    and any(g.type in classes or prototype(g) for g in child.named_children)
-                )
+            if held(child) or (
+                child.type in ("decorated_definition", "export_statement", "template_declaration")
+                and any(held(g) for g in child.named_children)
             ):
                 yield child
             elif child.type in CLASS_HOLDERS:

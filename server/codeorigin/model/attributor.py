@@ -321,14 +321,15 @@ class Attributor:
         raw = self._cache.get(key)
         scale = 1.0 if baseline == "pad" else 0.0
         choice = self._choice
-        if raw is None and choice is not None and route_alone(choice.spec, language):
-            # The route leaves the transformer out: its logits alone (the path's ends) say if it does.
+        linear = self.linear.contributions(norm.text, language) if self.linear else None
+        pick = None  # (stacker, route): a route without the transformer is told by its logits
+        if raw is None and choice and linear is not None and route_alone(choice.spec, language):
             ends = np.array([0.0, 1.0])
             raw = integrate(self._run, self.encoder, encoding, alphas=ends, weights=ends * 0.0,
                             base_index=0, input_index=1, baseline_scale=scale,
                             internal_batch_size=internal_batch_size)  # fmt: skip
-            if not choice.stacker_of(norm.text, language, raw.logit)[1]:
-                raw = None
+            pick = choice.stacker_of(norm.text, language, raw.logit, linear.logit)
+            raw = raw if pick[1] else None  # the stacker's: it needs the transformer's part
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
             rows = len(self.encoder.windows(len(encoding))) * len(alphas)
@@ -352,9 +353,8 @@ class Attributor:
             )
             logit, base, total = raw.logit, raw.baseline_logit, float(raw.signed.sum())
         else:
-            assert self.linear is not None and choice is not None
-            linear = self.linear.contributions(norm.text, language)
-            stacker, route = choice.stacker_of(norm.text, language, raw.logit, linear.logit)
+            assert linear is not None and choice is not None
+            stacker, route = pick or choice.stacker_of(norm.text, language, raw.logit, linear.logit)
             if route and self.route_member is not None:  # its stacker reads the route's member
                 linear = self.route_member.contributions(norm.text, language)
             parts = combine(
