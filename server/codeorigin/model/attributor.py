@@ -61,6 +61,7 @@ from codeorigin.model.gradient_graph import (
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 from codeorigin.model.path_integral import RawAttribution, Watch, integrate, watched
+from codeorigin.model.pieces import same_characters, shown, visible
 from codeorigin.model.quadrature import (
     DEFAULT_RULE,
     MAX_STEPS,
@@ -358,8 +359,9 @@ class Attributor:
             if route and self.route_member is not None:  # its stacker reads the route's member
                 linear = self.route_member.contributions(norm.text, language)
             parts = combine(
-                raw, encoding, linear, stacker, language, norm, positions, target, top_k
-            )
+                raw, encoding, linear, stacker, language, norm, positions, target, top_k,
+                self.encoder.markers(encoding.ids),
+            )  # fmt: skip
             lines = tuple(LineAttribution(*row) for row in parts.lines)
             tokens = tuple(self._token(target, encoding, *row) for row in parts.tokens)
             logit, base, members = parts.logit, parts.baseline_logit, parts.members
@@ -464,12 +466,23 @@ def _map_to_lines(
         even = 1.0 / len(per_line) if per_line else 0.0
         lines = tuple(LineAttribution(ln, even, v[1]) for ln, v in sorted(per_line.items()))
 
-    order = sorted(range(len(places)), key=lambda t: (-float(raw.l2[t]), t))
+    markers = encoder.markers(encoding.ids)
+    places_a, places_b = shown(
+        target,
+        np.array([p[0] for p in places], dtype=np.int64).reshape(-1),
+        np.array([p[1] for p in places], dtype=np.int64).reshape(-1),
+        markers,
+    )
+    first, group = same_characters(places_a, places_b, markers)  # a character's pieces are one
+    l2 = np.bincount(group, weights=raw.l2, minlength=first.size)
+    signed = np.bincount(group, weights=raw.signed, minlength=first.size)
+    order = sorted(range(first.size), key=lambda g: (-float(l2[g]), int(first[g])))
     if top_k is not None:
         order = order[: int(top_k)]
     tokens = []
-    for t in order:
-        oa, ob, line = places[t]
+    for g in order:
+        t = int(first[g])
+        oa, ob, line = int(places_a[t]), int(places_b[t]), places[t][2]
         tid = encoding.ids[t]
         kind: TokenKind = (
             "newline"
@@ -478,23 +491,6 @@ def _map_to_lines(
             if tid == encoder.indent_id and encoder.layout
             else "text"
         )
-        share = float(raw.l2[t]) / total_l2 if total_l2 > 0.0 else 0.0
-        if kind == "text":
-            oa, ob = visible(target, oa, ob)
-        tokens.append(
-            TokenAttribution(target[oa:ob], line, float(raw.signed[t]), share, oa, ob, kind)
-        )
+        share = float(l2[g]) / total_l2 if total_l2 > 0.0 else 0.0
+        tokens.append(TokenAttribution(target[oa:ob], line, float(signed[g]), share, oa, ob, kind))
     return lines, tuple(tokens)
-
-
-def visible(target: str, a: int, b: int) -> tuple[int, int]:
-    """A text token's range without the spaces and tabs around its text. Normalisation folds a
-    line's indentation into its first token, whose range then starts at the line's start (and a
-    byte-level BPE word carries the space before it); shown or painted, only the text counts. A
-    token of whitespace alone keeps its range."""
-    piece = target[a:b]
-    if not piece.strip():
-        return a, b
-    core = piece.strip(" \t")
-    start = a + len(piece) - len(piece.lstrip(" \t"))
-    return start, start + len(core)

@@ -168,6 +168,14 @@ class TokenEncoder:
         starts.append(n_tokens - body)
         return [Window(s, s + body) for s in starts]
 
+    def markers(self, ids: tuple[int, ...] | list[int]) -> np.ndarray:
+        """Per token, its id where it is a layout marker (newline, indentation), else -1."""
+        out = np.asarray(ids, dtype=np.int64).copy()
+        if not self.layout:
+            return np.full(out.shape, -1, dtype=np.int64)
+        out[(out != self.newline_id) & (out != self.indent_id)] = -1
+        return out
+
     def with_specials(self, ids: tuple[int, ...] | list[int]) -> list[int]:
         """[CLS] + ids + [SEP]."""
         return [self.cls_id, *ids, self.sep_id]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.encoding import Encoding, TokenEncoder, Window
 
 # Rows per onnxruntime run are bounded by rows * L * (1 + L / 256) <= BATCH_CELLS: the backward pass
 # keeps every layer's activations, and attention grows with L². For a MiniLM-sized model this keeps
@@ -95,8 +95,10 @@ def integrate(
     width = max(len(s) for s in seqs)
     per_run = rows_per_run(width, internal_batch_size)
 
-    avg_grad: list[np.ndarray | None] = [None] * len(windows)
-    embeds: list[np.ndarray | None] = [None] * len(windows)
+    folded = _Folded(windows, n_tokens, [size / total for size in sizes])
+    avg_grad: dict[int, np.ndarray] = {}  # the windows whose path points are still being run
+    embeds: dict[int, np.ndarray] = {}
+    done = [0] * len(windows)
     logits = np.zeros((len(windows), n_alpha), dtype=np.float64)
     for start in range(0, len(rows), per_run):
         chunk = rows[start : start + per_run]
@@ -118,27 +120,63 @@ def integrate(
             logits[wi, k] = float(logit[r])
             if weights[k] != 0.0:
                 g = grad[r, :n].astype(np.float64) * float(weights[k])
-                cur = avg_grad[wi]
+                cur = avg_grad.get(wi)
                 avg_grad[wi] = g if cur is None else cur + g
-            if embeds[wi] is None:
+            if wi not in embeds:
                 embeds[wi] = emb[r, :n].astype(np.float64)
+            done[wi] += 1
+            if done[wi] == n_alpha:  # the window's last path point: fold it in, let it go
+                window_grad, window_embeds = avg_grad.pop(wi, None), embeds.pop(wi)
+                if window_grad is not None:
+                    # [CLS]/[SEP] rows are zero (their path is a point)
+                    folded.add(wi, (window_embeds * window_grad)[1:-1])
+                folded.settle(wi)
 
-    hidden = int(embeds[0].shape[-1]) if embeds[0] is not None else 0
-    vectors = np.zeros((n_tokens, hidden), dtype=np.float64)
-    for wi, w in enumerate(windows):
-        window_grad, window_embeds = avg_grad[wi], embeds[wi]
-        if window_grad is None or window_embeds is None or w.end <= w.start:
-            continue
-        attr = (
-            window_embeds * window_grad
-        )  # [len, H]; [CLS]/[SEP] rows are zero (their path is a point)
-        vectors[w.start : w.end] += (sizes[wi] / total) * attr[1:-1]
     window_weights = np.asarray(sizes, dtype=np.float64) / total
     return RawAttribution(
         logit=float(window_weights @ logits[:, input_index]),
         baseline_logit=float(window_weights @ logits[:, base_index]),
-        l2=np.sqrt((vectors**2).sum(axis=1)),
-        signed=vectors.sum(axis=1),
+        l2=folded.l2,
+        signed=folded.signed,
         n_windows=len(windows),
         evaluations=n_alpha,
     )
+
+
+class _Folded:
+    """Per-token L2 norms and signed sums of the window-weighted attribution vectors, folded in
+    window by window. A token's vector is the sum over the windows that hold it (two, where they
+    overlap); once every window that holds a token is in, its two figures are kept and its vector
+    let go, so an explanation holds a window's vectors, not the whole text's (a 2,000-line function
+    held 250 MB of them)."""
+
+    def __init__(self, windows: list[Window], n_tokens: int, weights: list[float]) -> None:
+        self.windows = windows
+        self.weights = weights
+        self.l2 = np.zeros(n_tokens, dtype=np.float64)
+        self.signed = np.zeros(n_tokens, dtype=np.float64)
+        self.low = 0  # tokens before `low` are settled
+        self.open: np.ndarray | None = None  # the vectors of tokens low.. not settled yet
+
+    def add(self, wi: int, attr: np.ndarray) -> None:
+        w = self.windows[wi]
+        if w.end <= w.start:
+            return
+        high = max(w.end, self.low + (0 if self.open is None else len(self.open)))
+        grown = np.zeros((high - self.low, attr.shape[-1]), dtype=np.float64)
+        if self.open is not None:
+            grown[: len(self.open)] = self.open
+        grown[w.start - self.low : w.end - self.low] += self.weights[wi] * attr
+        self.open = grown
+
+    def settle(self, wi: int) -> None:
+        """Window `wi` is in: settle the tokens no later window holds."""
+        upto = self.windows[wi + 1].start if wi + 1 < len(self.windows) else len(self.l2)
+        if self.open is None or upto <= self.low:
+            return
+        cut = min(upto - self.low, len(self.open))
+        part = self.open[:cut]
+        self.l2[self.low : self.low + cut] = np.sqrt((part**2).sum(axis=1))
+        self.signed[self.low : self.low + cut] = part.sum(axis=1)
+        self.open = self.open[cut:].copy() if cut < len(self.open) else None
+        self.low += cut

@@ -30,6 +30,7 @@ from codeorigin.core.spans import line_starts
 from codeorigin.model.encoding import Encoding
 from codeorigin.model.linear import LinearContribution, LinearMember
 from codeorigin.model.path_integral import RawAttribution
+from codeorigin.model.pieces import same_characters, shown
 from codeorigin.model.stacking import StackedSpec, Stacker, routed_logit
 
 
@@ -97,6 +98,7 @@ class _Placed:
     t_end: np.ndarray
     t_lines: np.ndarray
     t_scores: np.ndarray
+    t_markers: np.ndarray
     c_lines: np.ndarray
     c_scores: np.ndarray
 
@@ -109,17 +111,20 @@ def _place(
     norm: Normalized,
     positions: Sequence[int] | None,
     target: str,
+    markers: np.ndarray,
 ) -> _Placed:
     starts = np.asarray(line_starts(target), dtype=np.int64)
     t_off = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
     ta, tb = _to_target(norm, positions, t_off[:, 0], t_off[:, 1])
+    shown_a, shown_b = shown(target, ta, tb, markers)
     chars = np.arange(len(norm.text), dtype=np.int64)
     ca, _ = _to_target(norm, positions, chars, chars + 1)
     return _Placed(
-        ta,
-        tb,
+        shown_a,
+        shown_b,
         np.maximum(np.searchsorted(starts, ta, side="right") - 1, 0),
         stacker.weights["transformer"] * np.asarray(raw.signed, dtype=np.float64),
+        markers,
         np.maximum(np.searchsorted(starts, ca, side="right") - 1, 0),
         stacker.weights["linear"] * linear.chars,
     )
@@ -156,10 +161,12 @@ def _tokens(
     """The top tokens of both members by the size of their net score: the transformer's tokens
     and the linear member's code tokens (their characters' contributions summed); each token's
     share is that size over `total`, the lines' (so a token and its line compare)."""
+    first, group = same_characters(p.t_start, p.t_end, p.t_markers)  # a character's pieces
+    scores = np.bincount(group, weights=p.t_scores, minlength=first.size)
     found = [
-        (int(p.t_start[t]), int(p.t_end[t]), int(p.t_lines[t]), float(p.t_scores[t]),
-         abs(float(p.t_scores[t])), "transformer", t)
-        for t in range(p.t_scores.size)
+        (int(p.t_start[t]), int(p.t_end[t]), int(p.t_lines[t]), float(s), abs(float(s)),
+         "transformer", int(t))
+        for t, s in zip(first.tolist(), scores.tolist())
     ]  # fmt: skip
     toks = linear.tokens
     if len(toks.texts):
@@ -191,9 +198,11 @@ def combine(
     positions: Sequence[int] | None,
     target: str,
     top_k: int | None,
+    markers: np.ndarray,
 ) -> StackedLines:
-    """Both members' evidence on the target's lines (0-based), shares from net scores."""
-    placed = _place(raw, encoding, linear, stacker, norm, positions, target)
+    """Both members' evidence on the target's lines (0-based), shares from net scores;
+    `markers` are the transformer tokens' layout markers (`TokenEncoder.markers`)."""
+    placed = _place(raw, encoding, linear, stacker, norm, positions, target, markers)
     rows, sums = _line_sums(placed)
     total = float(np.abs(sums[rows]).sum())
     logits = {"transformer": raw.logit, "linear": linear.logit}
