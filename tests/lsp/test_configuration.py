@@ -41,6 +41,31 @@ async def test_threshold_change_flips_diagnostics_live(
     assert (await client.status())["model"]["threshold"] == 0.0
 
 
+async def test_a_burst_of_settings_changes_is_applied_together(start: Start, root: Path) -> None:
+    """A settings editor sends a change per keystroke or per setting: the changes that come while
+    one is being applied are applied together, once, and the last one holds. 40 changes published
+    the document 40 times and asked for 40 code-lens refreshes."""
+    client = await start("visual-studio-code")
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    await client.published_for(uri, version=1)
+    count, refreshes = len(client.published), client.lens_refreshes
+    for i in range(40):
+        client.set_configuration({"threshold": 0.99 if i < 39 else 0.0}, section="codeorigin")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+
+    async def settled() -> None:
+        while not any(len(p.diagnostics) == 2 for p in client.published[count:] if p.uri == uri):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(settled(), TIMEOUT)
+    await asyncio.sleep(1.0)  # room for any reload still to come (none should)
+    assert (await client.status())["model"]["threshold"] == 0.0
+    published = [p for p in client.published[count:] if p.uri == uri]
+    assert 1 <= len(published) <= 3, len(published)
+    assert client.lens_refreshes - refreshes <= 3
+
+
 async def test_a_setting_removed_goes_back_to_its_default_not_its_start_up_value(
     start: Start, root: Path
 ) -> None:

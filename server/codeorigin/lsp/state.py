@@ -112,6 +112,10 @@ class CodeOriginServer(Host):
         self.attributions = AttributionJobs(self.analyzer.generation)
         self.exit_requested = False  # the client sent `exit` (not merely went away)
         self.watching: tuple[str, ...] | None = None  # the file watchers registered (globs)
+        self._reloads_asked = 0  # reloads asked for, and the last one a finished pass covered
+        self._reloads_done = 0
+        self._reload_pass: asyncio.Future[None] | None = None
+        self._pushed: Any = None  # the last settings pushed, not yet applied
 
     def add_feature(self, feature: Feature) -> None:
         self.features.append(feature)
@@ -169,18 +173,39 @@ class CodeOriginServer(Host):
     # Settings -------------------------------------------------------------------------------
 
     async def reload_settings(self, pushed: Any = None) -> None:
-        """Re-read the configuration and apply it. `pushed` is the payload of a
-        `workspace/didChangeConfiguration` from a client that cannot answer configuration
-        requests."""
-        folders = [f.uri for f in self.workspace.folders.values()]
-        if not folders and self.workspace.root_uri:
-            folders = [self.workspace.root_uri]  # a client that gave only a root: one folder
-        self.settings.set_folders(folders)
-        fetched = await self._fetch_settings() if self.client.configuration else False
-        if not fetched and pushed is not None:  # pushed, and not answered when asked
-            self.settings.global_raw = section(pushed)
-        self.apply_settings()
-        await self.watch_files()
+        """Re-read the configuration and apply it; return once applied. `pushed` is the payload
+        of a `workspace/didChangeConfiguration` from a client that cannot answer configuration
+        requests.
+
+        Changes that come while a reload is under way are applied together by one more reload
+        after it: a settings editor sends one notification per keystroke or per setting (42
+        changes meant 45 configuration requests, each followed by every open document published
+        again and every view refreshed)."""
+        if pushed is not None:
+            self._pushed = pushed
+        self._reloads_asked += 1
+        mine = self._reloads_asked
+        while self._reloads_done < mine:
+            if self._reload_pass is None:
+                self._reload_pass = asyncio.ensure_future(self._reload())
+            await asyncio.shield(self._reload_pass)
+
+    async def _reload(self) -> None:
+        """One reload, covering every change asked for before it began."""
+        covers, pushed, self._pushed = self._reloads_asked, self._pushed, None
+        try:
+            folders = [f.uri for f in self.workspace.folders.values()]
+            if not folders and self.workspace.root_uri:
+                folders = [self.workspace.root_uri]  # a client that gave only a root: one folder
+            self.settings.set_folders(folders)
+            fetched = await self._fetch_settings() if self.client.configuration else False
+            if not fetched and pushed is not None:  # pushed, and not answered when asked
+                self.settings.global_raw = section(pushed)
+            self.apply_settings()
+            await self.watch_files()
+        finally:
+            self._reloads_done = max(self._reloads_done, covers)
+            self._reload_pass = None
 
     async def watch_files(self) -> None:
         """Ask the client to watch the files the verdicts depend on (`features.watched_files`):
