@@ -33,7 +33,13 @@ from codeorigin.report import (
     nothing_scored,
     status,
 )
-from codeorigin.summary import headline, row_figures, shown_probability, threshold_words
+from codeorigin.summary import (
+    headline,
+    row_figures,
+    shown_path,
+    shown_probability,
+    threshold_words,
+)
 
 LIMIT = 65_000
 HEAVIEST = 3  # lines shown per flagged span
@@ -72,7 +78,7 @@ def _row(report: ScanReport, f: FileReport, s: SpanReport) -> str:
     changed = f" {_share(s)} |" if report.change is not None else ""
     threshold = f" {_threshold(report, f, s)} |" if report.language_thresholds else ""
     return (
-        f"| {_code(f'{f.path}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} |"
+        f"| {_code(f'{shown_path(f.path)}:{s.start_line}', cell=True)} | {_code(s.name, cell=True)} | {p} |"
         f"{threshold} {verdict} |{changed}"
     )
 
@@ -102,7 +108,7 @@ def _not_judged(report: ScanReport) -> list[str]:
     `SKIPPED_SHOWN`)."""
     out = []
     for why, paths in not_judged_files(report).items():
-        files = bounded([_code(p) for p in paths], SKIPPED_SHOWN)
+        files = bounded([_code(shown_path(p)) for p in paths], SKIPPED_SHOWN)
         out += ["", f"Not judged: {why}. {plural(len(paths), 'file')}: {files}."]
     return out
 
@@ -112,7 +118,9 @@ def _skipped(report: ScanReport) -> list[str]:
     skipped = [f for f in report.files if f.error]
     if not skipped:
         return []
-    rows = [f"- {_code(f.path)}: {_words(f.error or '')}" for f in skipped[:SKIPPED_SHOWN]]
+    rows = [
+        f"- {_code(shown_path(f.path))}: {_words(f.error or '')}" for f in skipped[:SKIPPED_SHOWN]
+    ]
     if len(skipped) > SKIPPED_SHOWN:
         rows.append(f"- and {len(skipped) - SKIPPED_SHOWN} more")
     what = "file or folder" if len(skipped) == 1 else "files or folders"
@@ -130,7 +138,7 @@ def _file_lines(path: str) -> list[str]:
 def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
     """The flagged span's heaviest lines as a short list."""
     assert s.explanation is not None
-    where = f"{_code(f'{f.path}:{s.start_line}')} {_code(s.name)}"
+    where = f"{_code(f'{shown_path(f.path)}:{s.start_line}')} {_code(s.name)}"
     head = f"**{where}** ({percent(s.probability or 0)})"
     rows = [head + ", the lines that weigh most:", ""]
     for line, share, score in s.explanation.top_lines(HEAVIEST):

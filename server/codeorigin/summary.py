@@ -84,18 +84,29 @@ def headline(report: ScanReport, *, quote: str = "") -> str:
 
 
 _CONTROL = frozenset(map(chr, (*range(32), *range(127, 160))))
+_RAW_BYTE = "\udc80"
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
 def shown_path(path: str) -> str:
-    """A file's path as a text report's row shows it: as it is, unless it holds a control
-    character (a newline would split the row in two, an escape sequence or a carriage return
-    rewrite the terminal's line and hide it), then quoted with C escapes as git quotes it:
-    `"new\\nline.py"`."""
-    if not _CONTROL.intersection(path):
+    """A file's path as a report's row shows it: as it is, unless it holds a control character
+    (a newline would split the row in two, an escape sequence or a carriage return rewrite the
+    terminal's line and hide it) or a byte that is no UTF-8 (a name's undecodable byte, which
+    the report would write out raw, making it no UTF-8 text), then quoted with C escapes as git
+    quotes it: `"new\\nline.py"`, `"caf\\xe9.py"`."""
+    if not _CONTROL.intersection(path) and not any(_RAW_BYTE <= c <= "\udcff" for c in path):
         return path
-    out = (_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if c in _CONTROL else c) for c in path)
-    return '"' + "".join(out) + '"'
+    return '"' + "".join(map(_escaped, path)) + '"'
+
+
+def _escaped(c: str) -> str:
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    if c in _CONTROL:
+        return f"\\x{ord(c):02x}"
+    if _RAW_BYTE <= c <= "\udcff":  # os.fsdecode's stand-in for the byte 0x80 to 0xff
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    return c
 
 
 def render_text(report: ScanReport, *, verbose: bool = False) -> str:

@@ -210,8 +210,9 @@ def test_every_format_writes_a_file_name_that_is_not_utf8(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     """Linux keeps any byte in a name: `caf\\xe9.py` (Latin-1) is judged and every report is
-    written (SARIF's URI percent-encodes the byte; text and markdown keep it as it is), with
-    `--exit-zero` exit 0, not a traceback and exit 1 (which reads as "flagged")."""
+    written, with `--exit-zero` exit 0, not a traceback and exit 1 (which reads as "flagged").
+    SARIF's URI percent-encodes the byte; text and markdown quote the name as git does (they
+    wrote the byte as it is, so a pull request's summary was no UTF-8 text)."""
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / os.fsdecode(b"caf\xe9.py")).write_text(GOOD)
@@ -226,7 +227,9 @@ def test_every_format_writes_a_file_name_that_is_not_utf8(
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
         "caf%E9.py"
     )
-    assert b"caf\xe9.py" in (tmp_path / "report.text").read_bytes()
+    for form in ("text", "markdown"):
+        report = (tmp_path / f"report.{form}").read_bytes().decode("utf-8")  # strict
+        assert f'"{folder}/caf\\xe9.py":' in report, report
 
 
 def test_a_name_with_a_control_character_keeps_its_row_whole_in_the_text_report(
@@ -255,8 +258,8 @@ def test_a_name_that_is_not_utf8_reaches_standard_output_under_a_strict_locale(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     """Under en_US.UTF-8 (not C.UTF-8) Python's standard output refuses the name's lone byte; the
-    text and markdown reports on standard output write it as it is, as `ls` and git do, instead
-    of dying with "internal error" (exit 2). PYTHONIOENCODING gives the same strict stream."""
+    text and markdown reports on standard output quote it as git does instead of dying with
+    "internal error" (exit 2). PYTHONIOENCODING gives the same strict stream."""
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / os.fsdecode(b"caf\xe9.py")).write_text(GOOD)
@@ -268,7 +271,7 @@ def test_a_name_that_is_not_utf8_reaches_standard_output_under_a_strict_locale(
             capture_output=True, env=env, timeout=180,
         )  # fmt: skip
         assert res.returncode == 1, (form, res.stderr.decode(errors="replace"))
-        assert b"caf\xe9.py" in res.stdout and b"Traceback" not in res.stderr
+        assert b'caf\\xe9.py"' in res.stdout and b"Traceback" not in res.stderr
 
 
 def test_outputs_are_checked_before_the_scan_and_never_overwrite_each_other(
