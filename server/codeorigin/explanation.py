@@ -136,7 +136,9 @@ def snippet(line: str, width: int = SNIPPET) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _line_texts(text: str, lines: Sequence[int]) -> dict[int, str]:
+def line_texts(text: str, lines: Sequence[int]) -> dict[int, str]:
+    """The text of each of `lines` (0-based, as the spans count them: a lone CR ends a line, a
+    form feed does not), without its line end."""
     starts = line_starts(text)
     out: dict[int, str] = {}
     for line in lines:
@@ -146,10 +148,16 @@ def _line_texts(text: str, lines: Sequence[int]) -> dict[int, str]:
     return out
 
 
+def heaviest_texts(attribution: Attribution, text: str) -> tuple[tuple[int, str], ...]:
+    """(line, 1-based; its text) of the chart's heaviest lines: what a report quotes of them."""
+    top = [la.line for la in attribution.top_lines(CHART_LINES)]
+    return tuple((line + 1, line_text) for line, line_text in line_texts(text, top).items())
+
+
 def chart(attribution: Attribution, text: str, n: int = CHART_LINES) -> list[str]:
     """Rows for the `n` lines with the largest shares, largest first."""
     top = attribution.top_lines(n)
-    texts = _line_texts(text, [la.line for la in top])
+    texts = line_texts(text, [la.line for la in top])
     numbers = [f"L{la.line + 1}" for la in top]
     bars = [bar(la.share) for la in top]
     wn = max((len(s) for s in numbers), default=0)

@@ -38,6 +38,10 @@ class Explained:
     members: tuple[tuple[str, float, float, float], ...] = ()  # stacked: name, weight, logit, share
     figures: tuple[tuple[str, float, float], ...] = ()  # the linear member's: name, value, part
     route: str = ""  # the route whose stacker gave the score (`model.stacking.Route`), or ""
+    # (line, its text) of the heaviest lines, kept from the text that was scored: the markdown
+    # summary quotes them, and the file's path may not read it back (a `--repos` clone is gone,
+    # its path is the repository's top's, not the current folder's).
+    texts: tuple[tuple[int, str], ...] = ()
 
     def top_lines(self, n: int) -> list[tuple[int, float, float]]:
         return sorted(self.lines, key=lambda x: -x[1])[:n]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
@@ -128,21 +127,17 @@ def _skipped(report: ScanReport) -> list[str]:
             "", "</details>"]  # fmt: skip
 
 
-def _file_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-def _heaviest(f: FileReport, s: SpanReport, lines: list[str]) -> str:
-    """The flagged span's heaviest lines as a short list."""
+def _heaviest(f: FileReport, s: SpanReport) -> str:
+    """The flagged span's heaviest lines as a short list, their text as it was scored (not read
+    again from the file: its path is the repository top's, and a form feed or U+2028 ends no
+    line for the spans)."""
     assert s.explanation is not None
     where = f"{_code(f'{shown_path(f.path)}:{s.start_line}')} {_code(s.name)}"
     head = f"**{where}** ({percent(s.probability or 0)})"
     rows = [head + ", the lines that weigh most:", ""]
+    lines = dict(s.explanation.texts)
     for line, share, score in s.explanation.top_lines(HEAVIEST):
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        text = lines.get(line, "").strip()
         if len(text) > _SNIPPET:
             text = text[: _SNIPPET - 1] + "…"
         way = "toward LLM-generated" if score > 0 else "toward human-written"
@@ -181,11 +176,8 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     head += _skipped(report)
     foot = ["", _caveat(report)]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
-    texts: dict[str, list[str]] = {}
     explained = [(f, s) for f, s in flagged if s.explanation is not None]
-    blocks = [
-        "\n" + _heaviest(f, s, texts.setdefault(f.path, _file_lines(f.path))) for f, s in explained
-    ]
+    blocks = ["\n" + _heaviest(f, s) for f, s in explained]
     # The explanations of the most probable flagged spans say more than the last rows of a long
     # table: their room is kept first (at most half of it).
     reserve = min(budget // 2, sum(len(b) + 1 for b in blocks) + 300) if flagged else 0

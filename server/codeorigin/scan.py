@@ -5,8 +5,7 @@ content, a user's extension mapping first), skips generated files (`core.generat
 rest in chunks: the spans of many files go to the model together, sorted by length into batches, so
 short spans of one file share batches with those of the next. Each span is then marked when a
 `codeorigin: ignore` comment suppresses it or the baseline knows it (for `scan --diff`, or when it
-was flagged before the change: `codeorigin.prior`), and, with `explain`, flagged spans get their
-Integrated Gradients explanation.
+was flagged before the change: `codeorigin.prior`); `explain` explains the flagged ones (by IG).
 """
 
 from __future__ import annotations
@@ -336,6 +335,7 @@ def explained(attribution: Attribution, text: str, kind: str) -> Explained:
             (f.name, f.value, f.contribution) for m in attribution.members for f in m.figures
         ),
         route=attribution.route,
+        texts=explanation.heaviest_texts(attribution, text),
     )
 
 

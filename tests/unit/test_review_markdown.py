@@ -142,7 +142,9 @@ def test_the_folded_spans_are_counted_in_words(tmp_path: Path, tiny_model_dir: P
         assert f"<details><summary>{summary} touched</summary>" in res.stdout
 
 
-def test_code_with_pipes_and_backticks_reads_exactly(tmp_path: Path, tiny_ig_model_dir: Path) -> None:
+def test_code_with_pipes_and_backticks_reads_exactly(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
     """A path with a pipe and a backtick shows exactly: escaped in the table (GitHub's tables need
     `\\|`), not elsewhere (a backslash would show). Two identical functions of one file are two
     findings for code scanning and code quality, each with its own fingerprint."""
@@ -184,3 +186,28 @@ def test_the_summary_names_files_from_the_repositorys_top_as_a_pull_request_does
     assert res.returncode == 0, res.stderr
     for text in (res.stdout, (repo / "docs" / "summary.md").read_text()):
         assert "`app.py:" in text and "../app.py" not in text, text
+
+
+def test_the_heaviest_lines_are_quoted_from_the_text_scored(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """The heaviest lines show the text the explanation weighed: with a form feed above the
+    function (a page break, which ends no line for the spans, as for git and an editor), and run
+    from a subfolder, where the summary's paths are the repository top's."""
+    repo = make_repo(tmp_path)
+    with (repo / "app.py").open("a") as handle:
+        handle.write("\n\f\n# the next page" + PLANTED_FUNCTION)
+    git(repo, "commit", "-qam", "planted")
+    (repo / "docs").mkdir()
+    args = ("--diff", "main", "--format", "markdown", "--threshold", "0", "--model",
+            str(tiny_ig_model_dir))  # fmt: skip
+    for cwd in (repo, repo / "docs"):
+        res = scan(*args, cwd=cwd)
+        assert res.returncode == 1, res.stderr
+        why = res.stdout[res.stdout.index("### Why the flagged spans were flagged") :]
+        block = why[why.index("`planted`") :].split("\n\n")[1]
+        heaviest = [line for line in block.splitlines() if line.startswith("- L")]
+        assert len(heaviest) == 3, block
+        planted = (f"`{PLANTED} = total * 2`", f"`return {PLANTED} + count`")
+        assert any(code in heaviest[0] for code in planted), (cwd, block)
+
