@@ -48,18 +48,24 @@ MODEL_CARD = "https://github.com/codeorigin/codeorigin/blob/main/models/default/
 _SNIPPET = 80
 
 
+def _one_line(text: str) -> str:
+    """`text` with its line ends as spaces: a CR alone ends a line in Markdown as LF does (a
+    file name holding one would split its table row in two)."""
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
 def _code(text: str, *, cell: bool = False) -> str:
     """Code (a path, a name, a line) as inline code that shows it exactly, backticks included;
     in a table cell its pipes are escaped, as GitHub's tables need (elsewhere a backslash would
     show)."""
-    text = text.replace("\n", " ")
+    text = _one_line(text)
     return code_span(text.replace("|", "\\|") if cell else text)
 
 
 def _words(text: str, *, cell: bool = False) -> str:
     """Free text (a suppression's reason, why a file was skipped) with Markdown and HTML made
     inert; in a table cell its pipes are escaped too."""
-    text = escape_markdown(text.replace("\n", " "))
+    text = escape_markdown(_one_line(text))
     return text if cell else text.replace("\\|", "|")
 
 

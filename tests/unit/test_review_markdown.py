@@ -211,3 +211,16 @@ def test_the_heaviest_lines_are_quoted_from_the_text_scored(
         planted = (f"`{PLANTED} = total * 2`", f"`return {PLANTED} + count`")
         assert any(code in heaviest[0] for code in planted), (cwd, block)
 
+
+def test_a_carriage_return_in_a_file_name_keeps_the_table_whole(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A CR alone ends a line in Markdown: in a file name it would split the name's table row."""
+    repo = make_repo(tmp_path)
+    (repo / "cr\rx.py").write_text(PLANTED_FUNCTION)
+    res = scan("--diff", "--format", "markdown", "--threshold", "0", "--model",
+               str(tiny_model_dir), cwd=repo)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("|")]
+    assert all(row.endswith("|") for row in rows), rows
+    assert "| `cr x.py:3` | `planted` |" in res.stdout
