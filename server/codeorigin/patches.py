@@ -24,6 +24,7 @@ from codeorigin.changes import (
     SUBMODULE,
     ChangeError,
     Changes,
+    _every_line,
     _git,
     _is_submodule,
     _language,
@@ -100,6 +101,8 @@ def from_patch(
         added = frozenset(f.added)
         if max_bytes is None or info.st_size <= max_bytes:
             added = diffs.as_spans_count(_check_applies(f, where, root, name), added)
+        if f.copied:  # a new file, all its lines the change's, as `--diff` (no `-C`) reads it
+            added = _every_line(where, max_bytes)
         if added:
             lines[where.resolve()] = added
     return Changes(lines, f"in {name}", skipped, deleted=frozenset(deleted))

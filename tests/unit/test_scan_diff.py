@@ -55,7 +55,9 @@ def test_text_shows_the_change_first_and_never_names_a_file_outside_it(
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].startswith("Change against main (merge base ")
-    assert "(probability of LLM authorship " in lines[0] and "pooled over 1 judged span)" in lines[0]
+    assert (
+        "(probability of LLM authorship " in lines[0] and "pooled over 1 judged span)" in lines[0]
+    )
     keep = "function keep (1 of 7 lines changed; flagged before the change, base "  # not pooled
     assert any(keep in line for line in lines)
     assert any("function fresh (8 of 8 lines changed)" in line for line in lines)
@@ -124,6 +126,34 @@ def test_renames_are_followed(repo: Path, tiny_model_dir: Path) -> None:
     spans = judged(json.loads(res.stdout))
     assert set(spans) == {"moved.py::other"}  # `untouched` moved but did not change
     assert spans["moved.py::other"]["changed_lines"] == 1
+
+
+def test_a_copy_in_a_patch_is_a_new_file_as_for_diff(repo: Path, tiny_model_dir: Path) -> None:
+    """git writes a copy as `copy from`/`copy to` with only the lines it changed (`git diff -C`,
+    or `diff.renames=copies` in the user's configuration): all of the new file is the change's,
+    as `--diff` judges it, not only its edited lines (an exact copy has none)."""
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-qb", "copying")
+    (repo / "copy.py").write_text(OTHER.replace("d = c * 2", "d = c * 3"))
+    (repo / "same.py").write_text(OTHER)
+    (repo / "other.py").write_text(OTHER.replace("e = d - a", "e = d - b"))  # a copy's source
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "copy other.py twice, edit one copy")
+    args = ("--format", "json", "--exit-zero", "--model", str(tiny_model_dir))
+    from_git = judged(json.loads(scan("--diff", "main", *args, cwd=repo).stdout))
+    patch = git(repo, "-c", "diff.renames=copies", "diff", "--find-copies-harder", "main...HEAD")
+    assert "copy to copy.py" in patch and "copy to same.py" in patch
+    done = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "scan", "--diff-file", "-", *args],
+        input=patch, capture_output=True, text=True, cwd=repo, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    from_patch = judged(json.loads(done.stdout))
+    for span in from_git.values():  # only `--diff` knows a base (tests/unit/test_known_before.py)
+        span.pop("known_before", None)
+    assert from_patch == from_git
+    assert from_patch["copy.py::untouched"]["changed_lines"] == 5
+    assert "same.py::other" in from_patch and "other.py::untouched" not in from_patch
 
 
 def test_diff_file_and_stdin_judge_what_git_diff_does(repo: Path, tiny_model_dir: Path) -> None:

@@ -1,11 +1,11 @@
 """Unified diffs (`git diff`, `diff -u`): which lines of each new file a change added.
 
 `parse_diff` reads the text of a unified diff and returns, per file, its old and new path (a
-rename keeps both), its status and the 1-based line numbers of the post-image that the change
-added (`+` lines), and the text of the lines it removed (`-` lines: the training tree tells code a
-change moved from code it wrote by them). Context and removed lines are not counted as touched: a
-span "touched" by a change is one that overlaps an added line. Pure text processing: no git, no
-file system.
+rename or a copy keeps both), its status and the 1-based line numbers of the post-image that the
+change added (`+` lines), and the text of the lines it removed (`-` lines: the training tree tells
+code a change moved from code it wrote by them). Context and removed lines are not counted as
+touched: a span "touched" by a change is one that overlaps an added line. Pure text processing: no
+git, no file system.
 
 git's diffs are read with its `a/` `b/` prefixes, its mnemonic ones (`diff.mnemonicPrefix`) or
 none (`--no-prefix`, `diff.noprefix`); `diff -ru`'s with a `diff` line before each file. A
@@ -34,7 +34,7 @@ class FileDiff:
 
     old_path: str | None
     path: str | None
-    status: str = "M"  # A added, D deleted, M modified, R renamed
+    status: str = "M"  # A added, D deleted, M modified, R renamed, C copied (`git diff -C`)
     added: set[int] = field(default_factory=set)
     binary: bool = False
     # The post-image lines the diff shows (added and context), 1-based: whether it applies.
@@ -45,6 +45,12 @@ class FileDiff:
     @property
     def renamed(self) -> bool:
         return self.status == "R"
+
+    @property
+    def copied(self) -> bool:
+        """A new file that git wrote as a copy of `old_path` (`git diff -C`,
+        `diff.renames=copies`): its hunks show only where it differs from the original."""
+        return self.status == "C"
 
 
 # git's C-style quoting of a path (quote.c, `core.quotePath`): these escapes, and any other byte as
@@ -216,18 +222,22 @@ class _Reader:
             f.status, f.old_path = "R", _name(line[len("rename from ") :])
         elif line.startswith("rename to "):
             f.status, f.path = "R", _name(line[len("rename to ") :])
+        elif line.startswith("copy from "):
+            f.status, f.old_path = "C", _name(line[len("copy from ") :])
+        elif line.startswith("copy to "):
+            f.status, f.path = "C", _name(line[len("copy to ") :])
         elif binary is not None or line.startswith("GIT binary patch"):
             f.binary = True
         elif line.startswith("--- "):
             self.headed = True
-            if f.status not in ("A", "R"):
+            if f.status not in ("A", "R", "C"):
                 f.old_path = _strip_prefix(line[4:], self.prefix)
         elif line.startswith("+++ "):
             self.headed = True
             f.path = _strip_prefix(line[4:], self.prefix)
             if f.path is None:
                 f.status = "D"
-            elif f.old_path is None and f.status != "R":
+            elif f.old_path is None and f.status not in ("R", "C"):
                 f.status = "A"
 
     def hunk(self, line: str, number: int) -> None:
