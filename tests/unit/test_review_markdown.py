@@ -215,7 +215,8 @@ def test_the_heaviest_lines_are_quoted_from_the_text_scored(
 def test_a_carriage_return_in_a_file_name_keeps_the_table_whole(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    """A CR alone ends a line in Markdown: in a file name it would split the name's table row."""
+    """A CR alone ends a line in Markdown: in a file name it split the name's table row; the
+    name is quoted as git quotes it."""
     repo = make_repo(tmp_path)
     (repo / "cr\rx.py").write_text(PLANTED_FUNCTION)
     res = scan("--diff", "--format", "markdown", "--threshold", "0", "--model",
@@ -223,4 +224,4 @@ def test_a_carriage_return_in_a_file_name_keeps_the_table_whole(
     assert res.returncode == 1, res.stderr
     rows = [line for line in res.stdout.splitlines() if line.startswith("|")]
     assert all(row.endswith("|") for row in rows), rows
-    assert "| `cr x.py:3` | `planted` |" in res.stdout
+    assert '| `"cr\\rx.py":3` | `planted` |' in res.stdout
