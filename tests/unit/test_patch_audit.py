@@ -313,6 +313,37 @@ def test_a_patch_cut_short_binary_or_utf16_says_what_it_is(
         assert len(res.stderr.strip().splitlines()) == 1 and "\\udc" not in res.stderr
 
 
+def test_a_patch_cut_between_two_files_is_refused_and_one_that_ends_whole_is_not(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A patch cut after a file's `diff --git` line or its `index` line (`head -c`, a paste
+    limit) left that file's changes out, exit 0 and a word of it; what git itself ends a patch
+    with (an empty file added, a rename alone, a mode change) still reads as whole."""
+    root = make_repo(tmp_path)
+    (root / "app.py").write_text(APP + ADDED)
+    (root / "other.py").write_text(OTHER + ADDED)
+    patch = _git_bytes(root, "diff")
+    lines = patch.splitlines(keepends=True)
+    second = max(i for i, line in enumerate(lines) if line.startswith(b"diff --git"))
+    for keep, what in ((second + 1, "diff --git"), (second + 2, "index")):
+        cut = b"".join(lines[:keep])
+        assert cut.splitlines()[-1].startswith(what.encode())
+        res = _run("--diff-file", "-", "--model", str(tiny_model_dir), cwd=root, stdin=cut)
+        assert res.returncode == 2 and res.stdout == "", res.stderr
+        assert "the diff ends with other.py's header, not its changes: it was cut short" in (
+            res.stderr
+        )
+    (root / "empty.txt").write_text("")
+    git(root, "add", "-A")
+    git(root, "mv", "README.md", "NOTES.md")
+    (root / "other.py").chmod(0o755)
+    for args in (("diff", "--cached", "-M"), ("diff", "--cached", "--", "empty.txt", "app.py"),
+                 ("diff", "--cached", "--", "NOTES.md", "README.md")):  # fmt: skip
+        whole = _git_bytes(root, *args)
+        res = _run("--diff-file", "-", "--model", str(tiny_model_dir), cwd=root, stdin=whole)
+        assert res.returncode in (0, 1) and "cut short" not in res.stderr, (args, res.stderr)
+
+
 def test_a_staged_patch_with_unstaged_edits_says_so(tmp_path: Path, tiny_model_dir: Path) -> None:
     root = make_repo(tmp_path)
     (root / "other.py").write_text(OTHER + ADDED)

@@ -186,18 +186,21 @@ class _Reader:
         self.headed = (
             False  # the current file had its `---` line or a hunk: a `---` starts the next
         )
+        self.git_header: list[str] | None = None  # a `diff --git` file's extended header lines
 
     def start(self, old: str | None, new: str | None, status: str = "M") -> FileDiff:
         self.current = FileDiff(old, new, status)
         self.files.append(self.current)
         self.old_left = self.new_left = 0
         self.headed = False
+        self.git_header = None
         return self.current
 
     def header(self, line: str, number: int) -> None:
         if line.startswith("diff --git "):
             old, new, self.prefix = _git_header(line[len("diff --git ") :])
             self.start(old, new)
+            self.git_header = []
             return
         if line.startswith(("diff --cc ", "diff --combined ")):
             raise DiffError(f"line {number}: {COMBINED}")
@@ -214,6 +217,8 @@ class _Reader:
                 self.start(_strip_prefix(line[4:]), None)
                 self.headed, self.prefix = True, "a/b/"
             return
+        if not self.headed and self.git_header is not None:
+            self.git_header.append(line)
         if line.startswith("new file mode"):
             f.status, f.old_path = "A", None
         elif line.startswith("deleted file mode"):
@@ -296,10 +301,43 @@ def parse_diff(text: str) -> list[FileDiff]:
             reader.header(line, number)
     if reader.old_left > 0 or reader.new_left > 0:
         raise DiffError("the diff ends inside a hunk: it was cut short")
+    if reader.current is not None and _cut_after_header(reader):
+        name = reader.current.path or reader.current.old_path
+        raise DiffError(f"the diff ends with {name}'s header, not its changes: it was cut short")
     files = [f for f in reader.files if f.path is not None or f.old_path is not None]
     if not files:
         raise DiffError("no file header (`diff --git` or `---`/`+++`) found")
     return files
+
+
+# The empty file's blob (SHA-1 and SHA-256 repositories): an empty file added or deleted has an
+# `index` line and no `---`/`+++` lines.
+_EMPTY_BLOBS = (
+    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+    "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813",
+)
+_INDEX = re.compile(r"index ([0-9a-f]+)\.\.([0-9a-f]+)")
+
+
+def _cut_after_header(reader: _Reader) -> bool:
+    """Whether the diff's last file is a `diff --git` header whose changes are missing: the line
+    alone (git always writes an extended header after it), or an `index` line saying the content
+    changed with no `---`/`+++` lines nor a binary patch after it (a patch cut between two files,
+    which left the last file's changes out without a word)."""
+    f, lines = reader.current, reader.git_header
+    if f is None or lines is None or reader.headed or f.binary:
+        return False
+    if not lines:
+        return True
+    for line in lines:
+        m = _INDEX.match(line)
+        if m is not None and m[1] != m[2]:
+            return any(_has_content(h) for h in (m[1], m[2]))
+    return False
+
+
+def _has_content(blob: str) -> bool:
+    return blob.strip("0") != "" and not any(e.startswith(blob) for e in _EMPTY_BLOBS)
 
 
 def not_a_patch(text: str) -> str | None:
