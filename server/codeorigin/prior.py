@@ -8,7 +8,8 @@ is *known before the change* when
 
 1. the file existed at the base (under its old name when renamed), a scan would have read it
    there (not binary, UTF-8, within `--max-file-bytes`), and its version there holds a
-   span of the same name and kind (the one starting nearest when several);
+   span of the same name and kind (when several, the one whose lines are most like the span's
+   now, then the one starting nearest: two classes' `__init__`, overloads);
 2. the change touched at most half of its lines, or it left the span's text as it was (the same
    normalised text as such a span at the base: a function moved within its file, its line
    endings or its indentation changed); a function the change rewrote in more than half of its
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from codeorigin.core import languages
@@ -63,13 +65,15 @@ def same_text(s: SpanReport) -> str | None:
 class Now:
     """A span of the changed version that its base may know: its name, kind, first line (1-based)
     and verdict now; `text_hash`, when given, the hash of its normalised text, which the base
-    span must share (`same_text`)."""
+    span must share (`same_text`); `lines`, its lines now (to tell apart base spans of its name
+    and kind)."""
 
     name: str
     kind: str
     start_line: int
     verdict: str
     text_hash: str | None = None
+    lines: tuple[str, ...] = ()
 
 
 def marked(
@@ -79,18 +83,21 @@ def marked(
     language: str,
     rules: VerdictRules,
     max_bytes: int,
+    text_now: str = "",
 ) -> tuple[SpanReport, ...]:
-    """`spans` (one file's, from a `scan --diff`), those known before the change carrying their
-    `known_before`; as they are when the file has no `base`, git cannot show it there, or a scan
-    of the base would not read it (binary, not UTF-8, over `max_bytes`)."""
+    """`spans` (one file's, from a `scan --diff`, of `text_now`), those known before the change
+    carrying their `known_before`; as they are when the file has no `base`, git cannot show it
+    there, or a scan of the base would not read it (binary, not UTF-8, over `max_bytes`)."""
     wanted = [i for i, s in enumerate(spans) if may_be_known(s)]
     if base is None or not wanted:
         return tuple(spans)
     text = base.text(max_bytes)
     if text is None:
         return tuple(spans)
+    starts_now = line_starts(text_now)
     now = [Now(spans[i].name, spans[i].kind, spans[i].start_line, spans[i].verdict,
-               same_text(spans[i])) for i in wanted]  # fmt: skip
+               same_text(spans[i]), text_lines(text_now, starts_now, spans[i].runs))
+           for i in wanted]  # fmt: skip
     out = list(spans)
     for j, probability in at_base(engine, now, text, language, rules).items():
         i = wanted[j]
@@ -144,12 +151,37 @@ def at_base(
 
 
 def _match(s: Now, found: list[Span], text: str, starts: list[int]) -> list[Span]:
-    """The spans of the base's version with the name and kind of `s`: the one that starts
-    nearest to it (by line: the change moved it little, or not at all), or, when `s` must find
-    its own text there, every one of them of that text, nearest first (it may have moved far)."""
+    """The spans of the base's version with the name and kind of `s`: when there are several
+    (two classes' `__init__`, overloads), the one whose lines are most like those of `s` (the
+    change edited it little), then the one that starts nearest to it (by line: the change moved
+    it little, or not at all); or, when `s` must find its own text there, every one of them of
+    that text, nearest first (it may have moved far). Nearest alone took a deleted class's
+    flagged `__init__` for the next class's, moved up into its place."""
     same = [b for b in found if b.name == s.name and b.kind == s.kind]
     same.sort(key=lambda b: abs(span_lines(b, text, starts)[0][0] - s.start_line))
     if s.text_hash is None:
+        if len(same) > 1 and s.lines:
+            return [max(same, key=lambda b: _likeness(s.lines, b, text, starts))]
         return same[:1]
     # Only those of its text are scored (the base's verdict on another text says nothing here).
     return [b for b in same if text_hash(normalize_text(b.text(text))) == s.text_hash]
+
+
+def _likeness(lines: tuple[str, ...], b: Span, text: str, starts: list[int]) -> float:
+    """How alike `lines` and the base span's lines are (difflib's ratio, 0 to 1)."""
+    theirs = text_lines(text, starts, span_lines(b, text, starts))
+    return SequenceMatcher(None, lines, theirs, autojunk=False).ratio()
+
+
+def text_lines(
+    text: str, starts: Sequence[int], runs: Sequence[tuple[int, int]]
+) -> tuple[str, ...]:
+    """The lines of `runs` (1-based, inclusive) of `text`, each stripped: what two versions of a
+    span are compared by."""
+    out = []
+    for first, last in runs:
+        for n in range(first, last + 1):
+            a = starts[n - 1] if n - 1 < len(starts) else len(text)
+            b = starts[n] if n < len(starts) else len(text)
+            out.append(text[a:b].strip())
+    return tuple(out)

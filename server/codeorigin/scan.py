@@ -269,12 +269,10 @@ def _span_reports(
     if options.changed is None:
         return tuple(spans)
     lines = changed_lines(item, options)
-    spans = [
-        replace(s, changed_lines=diffs.touched(s.segments or ((s.start_line, s.end_line),), lines))
-        for s in spans
-    ]
+    spans = [replace(s, changed_lines=diffs.touched(s.runs, lines)) for s in spans]
     base = options.before.get(item.candidate.path.resolve())
-    return prior.marked(engine, spans, base, item.language, options.engine, options.max_file_bytes)
+    limits = (options.engine, options.max_file_bytes)
+    return prior.marked(engine, spans, base, item.language, *limits, item.text)
 
 
 def changed_lines(item: Read, options: ScanOptions) -> frozenset[int]:

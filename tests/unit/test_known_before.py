@@ -118,7 +118,10 @@ def test_a_new_function_beside_the_fix_is_still_judged(
     assert "known_before" in spans["keep"] and "known_before" not in spans["fresh"]
     assert data["change"]["spans"] == 1  # `fresh` alone
     text = scan("--diff", "main", "--threshold", "0", "--model", str(tiny_model_dir), cwd=root)
-    assert "1 flagged and 0 uncertain of 2 judged spans" in text.stdout and "; 1 flagged before the change" in text.stdout
+    assert (
+        "1 flagged and 0 uncertain of 2 judged spans" in text.stdout
+        and "; 1 flagged before the change" in text.stdout
+    )
     assert "pooled over 1 judged span)" in text.stdout.splitlines()[0]
 
 
@@ -227,3 +230,42 @@ def test_a_function_moved_or_given_other_line_endings_is_known_before(
     code, data = diff(root, tiny_model_dir, "--threshold", "0")
     load = spans_of(data)["load"]
     assert code == 1 and "known_before" not in load and data["change"]["spans"] >= 1
+
+
+def _method(name: str, result: str, *, docstring: str = "") -> str:
+    body = f'        """{docstring}"""\n' if docstring else ""
+    return (
+        f"class {name}:\n"
+        "    def keep(self, values):\n" + body + "        kept = []\n"
+        "        for value in values:\n"
+        "            if value > 0:\n"
+        "                kept.append(value)\n"
+        f"        result = {result}\n"
+        "        return result\n"
+    )
+
+
+def test_a_method_is_known_by_its_own_version_not_by_the_one_deleted_in_its_place(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Two classes' `keep`: the change deletes First (its `keep` flagged on main) and edits one
+    line of Second's, which moves up into First's place and is now flagged. Second's `keep` was
+    not flagged on main, so the change is blamed for it: the base span of its name nearest by
+    line (First's) said it was known before the change."""
+    first = _method("First", "sorted(kept)", docstring="Keep the positive values, sorted.")
+    before, after = _method("Second", "kept[:]"), _method("Second", "sorted(kept, reverse=True)")
+    p = _probabilities(tmp_path, tiny_model_dir, first=first, before=before, after=after)
+    low, high = p["before"], min(p["first"], p["after"])
+    assert 0.4 <= low < high, p  # `before` uncertain, `first` and `after` llm between them
+    between = f"{(low + high) / 2:.6f}"
+    root = branch(tmp_path, first + "\n\n" + before, after)
+    code, data = diff(root, tiny_model_dir, "--threshold", between)
+    keep = spans_of(data)["keep"]
+    assert keep["verdict"] == "llm" and keep["changed_lines"] == 1
+    assert code == 1 and "known_before" not in keep
+    # The control: First's `keep` kept, edited in one line, is known before as it was.
+    root = branch(tmp_path / "kept", first + "\n\n" + before, first.replace("sorted(kept)",
+                  "sorted(kept, reverse=True)") + "\n\n" + before)  # fmt: skip
+    code, data = diff(root, tiny_model_dir, "--threshold", "0")
+    (edited,) = [s for f in data["files"] for s in f["spans"] if s.get("changed_lines")]
+    assert code == 0 and edited["start_line"] == 2 and "known_before" in edited

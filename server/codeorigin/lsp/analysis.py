@@ -46,8 +46,9 @@ from lsprotocol import types
 
 from codeorigin import gitio, prior, project
 from codeorigin.core import diffs, generated, languages
+from codeorigin.core.spans import line_starts
 from codeorigin.core.verdicts import percent
-from codeorigin.engine import Engine, SpanResult, module_lines
+from codeorigin.engine import Engine, SpanResult, module_lines, span_lines
 from codeorigin.files import in_repository
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
@@ -467,8 +468,10 @@ def _analyze_in_scope(
     at_head = gitio.source(data, settings.max_file_bytes)
     if at_head is None:  # a version a scan would not read (binary, not UTF-8, too large)
         return results, {}
+    starts = line_starts(text)
     now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict, r.text_hash if same
-                     else None) for r, same in maybe]  # fmt: skip
+                     else None, prior.text_lines(text, starts, span_lines(r.span, text, starts)))
+           for r, same in maybe]  # fmt: skip
     found = prior.at_base(engine, now, at_head, language, rules, between)
     return results, {(maybe[i][0].span.name, maybe[i][0].text_hash): p for i, p in found.items()}
 
