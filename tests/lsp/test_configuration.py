@@ -132,6 +132,22 @@ async def test_a_full_name_inside_the_codeorigin_section_is_named_in_a_warning(
     assert len((await client.published_for(uri, version=1, after=count)).diagnostics) == 2
 
 
+async def test_a_full_name_beside_bare_ones_leaves_the_bare_ones_in_force(
+    start: Start, root: Path
+) -> None:
+    """An editor's configuration for codeorigin (the answer to workspace/configuration) with one
+    full name among the bare ones, `{"threshold": 0.99, "codeorigin.showUncertain": true}`, was
+    read as flat `codeorigin.*` keys: the threshold was dropped without a word."""
+    config = {"threshold": 0.99, "codeorigin.showUncertain": True}
+    client = await start("neovim", config=config)
+    uri = uri_in(root, "a.py")
+    client.open(uri, PY_DOC)
+    assert not (await client.published_for(uri, version=1)).diagnostics
+    assert (await client.status())["model"]["threshold"] == 0.99
+    warning = await client.message_matching("inside the codeorigin section")
+    assert warning.message.startswith("Setting codeorigin.showUncertain inside the codeorigin")
+
+
 async def test_an_extension_pattern_is_named_in_a_warning(start: Start) -> None:
     """`codeorigin.extensions: {"*.h": "cpp"}` matched no file, without a word."""
     client = await start(init={"extensions": {"*.h": "cpp"}})

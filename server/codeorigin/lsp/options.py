@@ -433,7 +433,12 @@ def section(raw: Any) -> Mapping[str, Any] | None:
     flat = {
         k[len(PREFIX) :]: v for k, v in raw.items() if isinstance(k, str) and k.startswith(PREFIX)
     }
-    return flat or raw
+    # Bare setting names beside full ones are the section itself with a full name written in it
+    # (`{"threshold": 0.5, "codeorigin.inlayHints": true}`): read as flat keys, it lost the bare
+    # ones without a word; as the section, the full name gets its warning (`_unknown`).
+    if flat and not any(k in _BY_KEY for k in raw):
+        return flat
+    return raw
 
 
 def _misspelt(key: str) -> str | None:
