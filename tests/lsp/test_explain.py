@@ -442,3 +442,27 @@ async def test_a_hover_before_the_explanation_is_ready_says_so(
         await asyncio.sleep(0.5)
     assert "Why this score: the lines that weigh most" in text
     assert "Integrated Gradients, 1024 steps" in text
+
+
+@pytest.mark.parametrize("notify", [False, True])
+async def test_explain_of_a_document_closed_while_it_runs_answers_null(
+    start: Start, root: Path, tiny_ig_model_dir: Path, notify: bool
+) -> None:
+    """Closing a document stops its explanation: a `codeorigin.explain` waiting for it answers
+    null with no message, as for a document with nothing to explain (it answered with an error
+    the editor shows: "explaining long failed: stopped before it finished")."""
+    client = await start(model=tiny_ig_model_dir, config={"igSteps": 1024})
+    uri = uri_in(root, "long.py")
+    await open_scored(client, uri, long_function(120))
+    args: list[Any] = [uri, {"line": 3, "character": 8}] + ([{"notify": True}] if notify else [])
+    request = asyncio.ensure_future(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams("codeorigin.explain", args)
+        )
+    )
+    await asyncio.sleep(1.0)  # the command is waiting for the explanation
+    assert not request.done()
+    messages = len(client.messages)
+    client.close(uri)
+    assert await asyncio.wait_for(request, TIMEOUT) is None
+    assert client.messages[messages:] == []

@@ -260,3 +260,19 @@ def test_markdown_fence_outgrows_backticks_in_the_code() -> None:
     rendered = explain.render(att, text, "function", markdown=True)
     assert "````text\n" in rendered and "convergence delta 1.2%" in rendered
     assert "The explanation is approximate" not in rendered
+
+
+def test_a_hover_never_says_100_percent_done_while_the_explanation_runs(setup: Any) -> None:
+    """How far along a long explanation is, in whole percents rounded down: 99.6% done said
+    "100% done — hover again in a moment"."""
+    from codeorigin.lsp.attribution_jobs import Job, JobKey
+    from codeorigin.lsp.features.explain import pending
+
+    explanations, _, engine, results = setup
+    job = Job(JobKey(("digest", 1), "text", 8), explanations.attributor(engine), DOC,
+              results[0].span, "doc", None, NOW, started=True)  # fmt: skip
+    for progress, said in ((0.02, None), (0.5, "50%"), (0.996, "99%"), (1.0, "99%")):
+        job.progress = progress
+        text = pending(job)
+        assert "hover again in a moment" in text
+        assert (f"({said} done)" in text) if said else ("done" not in text), (progress, text)

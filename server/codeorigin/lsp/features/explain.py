@@ -51,6 +51,7 @@ from codeorigin.lsp.state import (  # at run time: pygls reads the command's hin
 from codeorigin.lsp.vocabulary import EXPLAIN, SOURCE
 from codeorigin.model.attributor import TOP_TOKENS
 from codeorigin.model.manifest import ModelError
+from codeorigin.model.path_integral import Cancelled
 
 if TYPE_CHECKING:
     from codeorigin.engine import SpanResult
@@ -65,9 +66,11 @@ PENDING = "the explanation is being computed — hover again in a moment."
 
 
 def pending(job: Job) -> str:
-    """What a hover says while its explanation is computed: how far along a long one is."""
+    """What a hover says while its explanation is computed: how far along a long one is, in
+    whole percents rounded down (99.6% done is not "100% done")."""
     if job.started and job.progress >= 0.05:
-        return PENDING.replace("computed", f"computed ({job.progress:.0%} done)")
+        done = min(99, int(job.progress * 100))
+        return PENDING.replace("computed", f"computed ({done}% done)")
     return PENDING
 
 
@@ -257,6 +260,8 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
         await with_progress_if_slow(ls, work, "codeorigin: explaining", result.span.name)
     except asyncio.CancelledError:
         raise
+    except Cancelled:  # the document closed while it was explained: nothing left to show
+        return None
     except Exception as exc:
         raise _failed(f"explaining {result.span.name} failed: {exc}") from exc
     loop = asyncio.get_running_loop()
