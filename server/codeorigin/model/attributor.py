@@ -358,10 +358,9 @@ class Attributor:
             stacker, route = pick or choice.stacker_of(norm.text, language, raw.logit, linear.logit)
             if route and self.route_member is not None:  # its stacker reads the route's member
                 linear = self.route_member.contributions(norm.text, language)
-            parts = combine(
-                raw, encoding, linear, stacker, language, norm, positions, target, top_k,
-                self.encoder.markers(encoding.ids),
-            )  # fmt: skip
+            marks = self.encoder.markers(encoding.ids)  # a character's pieces are one token
+            parts = combine(raw, encoding, linear, stacker, language, norm, positions, target,
+                            top_k, marks)  # fmt: skip
             lines = tuple(LineAttribution(*row) for row in parts.lines)
             tokens = tuple(self._token(target, encoding, *row) for row in parts.tokens)
             logit, base, members = parts.logit, parts.baseline_logit, parts.members
