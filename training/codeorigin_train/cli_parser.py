@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.fit.workdir import DATA_ROOT, WORK
 
 DESCRIPTION = (
@@ -176,12 +177,18 @@ def build_parser(
                    "shared folder lies; `agentic*` and `paired` take their own --data-root "
                    "after their name, with the same default)")  # fmt: skip
     p.add_argument(
-        "--train-cap", type=int, default=700, help="train rows per (source, label) embedded"
+        "--train-cap",
+        type=whole_number(),
+        default=700,
+        help="train rows per (source, label) embedded",
     )
     p.add_argument(
-        "--eval-cap", type=int, default=200, help="val/test rows per (source, label) embedded"
+        "--eval-cap",
+        type=whole_number(),
+        default=200,
+        help="val/test rows per (source, label) embedded",
     )
-    p.add_argument("--unfreeze-train-cap", type=int, default=60)
+    p.add_argument("--unfreeze-train-cap", type=whole_number(), default=60)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("-v", "--verbose", action="store_true",

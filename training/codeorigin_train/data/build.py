@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
+from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import DedupStats, clean_code, deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
@@ -390,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"default: all {len(SOURCES)} sources; the shipped transformer member "
                         f"trained on these {len(TRANSFORMER_SOURCES)}: "
                         f"{' '.join(TRANSFORMER_SOURCES)}")  # fmt: skip
-    parser.add_argument("--max-per-source", type=int, default=None)
+    parser.add_argument("--max-per-source", type=whole_number(), default=None,
+                        help="at most N samples of each source (default: its own cap)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep-single-label-languages", action="store_true")
     parser.add_argument(

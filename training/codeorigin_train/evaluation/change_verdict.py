@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from codeorigin_train.data.argtypes import fraction, whole_number
 from codeorigin_train.fit.calibrate import fit_platt, threshold_at_fpr
 from codeorigin_train.fit.workdir import DATA_ROOT, WORK
 
@@ -247,9 +248,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=DATA_ROOT / FOLDER, help="the shared AIDev folder")
     p.add_argument("--work", type=Path, default=WORK)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--max-fpr", type=float, default=0.01)
-    p.add_argument("--uncertain-fpr", type=float, default=0.05)
-    p.add_argument("--limit", type=int, default=0, help="at most this many changes (a quick look)")
+    p.add_argument("--max-fpr", type=fraction, default=0.01)
+    p.add_argument("--uncertain-fpr", type=fraction, default=0.05)
+    p.add_argument(
+        "--limit", type=whole_number(0), default=0, help="at most this many changes (a quick look)"
+    )
     p.add_argument("--dry-run", action="store_true", help="report, leave the manifest as it is")
     p.add_argument("--splits", nargs="+", choices=("train", "val", "test"),
                    help="only the repositories the agentic corpus puts in these splits (`val "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from codeorigin_train.data.argtypes import fraction, whole_number
 from codeorigin_train.fit.stacker import UNSEEN_MODES
 
 
@@ -25,17 +26,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="codeorigin-stacked")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
-    p.add_argument("--max-fpr", type=float, default=0.01)
-    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--max-fpr", type=fraction, default=0.01)
+    p.add_argument("--confidence", type=fraction, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--train-cap", type=int, default=0,
+    p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
                    "and real-project code (the protocol reads 1500); 0: every row")
     p.add_argument("--real-project-humans", action="store_true",
                    help="set the thresholds on the real-project human rows only (default: every "
                    "held-out human row, contest code included)")
-    p.add_argument("--crossfit-folds", type=int, default=3,
+    p.add_argument("--crossfit-folds", type=whole_number(0), default=3,
                    help="cross-fit the linear member over the agentic train rows by repository "
                    "in K folds for the stacker and thresholds (0: validation rows only)")
     p.add_argument("--fragments", type=Path, default=None,

@@ -1,0 +1,67 @@
+"""An option value out of range (a negative cap or count, a rate or confidence outside 0 to 1)
+is argparse's usage error, status 2, before any work: not a traceback after minutes of scoring,
+nor a run that quietly writes an empty dataset or ignores the value. Every test runs the real
+command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeorigin_train.cli import main
+from codeorigin_train.data import build
+
+#: (argv with {tmp}, the option argparse names); the dataset need not exist: the value is
+#: refused before anything is read.
+BAD_VALUES = [
+    (["--work", "{tmp}/w", "--train-cap", "-1", "train", "--variants", "linear"], "--train-cap"),
+    (["--eval-cap", "0", "calibrate", "--variants", "linear"], "--eval-cap"),
+    (["--unfreeze-train-cap", "-3", "embed"], "--unfreeze-train-cap"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--max-fpr", "2"], "--max-fpr"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--confidence", "1"],
+     "--confidence"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--train-cap", "-5"],
+     "--train-cap"),
+    (["change-verdict", "--work", "{tmp}/w", "--limit", "-3", "--dry-run"], "--limit"),
+    (["change-verdict", "--work", "{tmp}/w", "--max-fpr", "0", "--dry-run"], "--max-fpr"),
+]  # fmt: skip
+
+
+def _status(argv: list[str]) -> int | str | None:
+    """The exit status of `codeorigin-train ARGV` (argparse exits; a forwarded command returns)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize(("argv", "option"), BAD_VALUES, ids=[" ".join(a) for a, _ in BAD_VALUES])
+def test_a_value_out_of_range_is_a_usage_error(
+    argv: list[str], option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _status([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"argument {option}: " in err and "give a" in err, err
+    assert not (tmp_path / "w").exists() and not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_dataset_build_refuses_a_cap_that_keeps_nothing(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--max-per-source 0` (or less) wrote a dataset of 0 samples and said `written`, status 0."""
+    out = tmp_path / "dataset.parquet"
+    with pytest.raises(SystemExit) as exc:
+        build.main(["--data-root", str(tmp_path), "--out", str(out), "--max-per-source", value])
+    assert exc.value.code == 2
+    assert "argument --max-per-source: " in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_values_in_range_still_parse() -> None:
+    from codeorigin_train.data.argtypes import fraction, whole_number
+
+    assert whole_number()("700") == 700 and whole_number(0)("0") == 0
+    assert fraction("0.0025") == 0.0025 and fraction("0.95") == 0.95
