@@ -198,7 +198,7 @@ def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
     from codeorigin_train.export.shipping import ship
 
     return ship(args.work, name, args.out, extra_files=tuple(getattr(args, "extra_file", ())),
-                card=card, options=options(args))  # fmt: skip
+                card=card, options=options(args), dataset=args.dataset)  # fmt: skip
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -225,7 +225,9 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     refuse_stacked(args.out, "a transformer's metrics.json and card")
 
-    write_metrics_and_card(args.work, args.variant, args.out, options=options(args))
+    write_metrics_and_card(
+        args.work, args.variant, args.out, options=options(args), dataset=args.dataset
+    )
     print(f"wrote {args.out / 'metrics.json'} and {args.out / 'MODEL_CARD.md'}")
     return 0
 

@@ -191,12 +191,14 @@ def _shipped_loso_rows(metrics: dict[str, Any], variant: str) -> None:
 def collect(
     work: Path, variant: str, *, train_config: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
+    dataset: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The metrics document of run `variant` (exported: its `export.json` exists); `options` go
-    to the variant's constructor (`registry.get`)."""
+    to the variant's constructor (`registry.get`); `dataset`: the one the run trained on
+    (default WORK/dataset.parquet)."""
     from codeorigin_train.fit.train import TrainConfig
 
-    df = load_dataset(work / "dataset.parquet")
+    df = load_dataset(dataset or work / "dataset.parquet")
     scfg = subset_config_for(variant)
     d = run_dir(variant, work)
     v = registry.get(variant, **{**(options or {}), "work": work})

@@ -225,12 +225,13 @@ def paired_runtime(work: Path, model: Path, dest: Path, *, overwrite: bool = Fal
 
 def ship(
     work: Path, name: str, out: Path, *, ig_texts: int = 40, extra_files: Sequence[str] = (),
-    card: bool = True, options: dict[str, Any] | None = None,
+    card: bool = True, options: dict[str, Any] | None = None, dataset: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Export the finished run `name` as the shipped model: `export_folder`, then `export.json`
     (parity, latency, sizes) in the run folder and, with `card`, `metrics.json` and
     `MODEL_CARD.md` in `out` (returned; without `card`, the export record). `options` go to the
-    variant's constructor and to `card.metrics.collect`."""
+    variant's constructor and to `card.metrics.collect`; `dataset`: the one the run trained on
+    (default WORK/dataset.parquet)."""
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.variants import registry
 
@@ -239,7 +240,7 @@ def ship(
     options = {**(options or {}), "work": work}
     variant = registry.get(name, **options)
     variant.load(d)
-    df = load_dataset(work / "dataset.parquet")
+    df = load_dataset(dataset or work / "dataset.parquet")
     frame, _ = variant.training_rows(
         subset(df, subset_config_for(name)), work
     )  # rows of the logits
@@ -257,7 +258,9 @@ def ship(
     )
     (d / "export.json").write_text(json.dumps(info, indent=2, default=float))
     paired_runtime(work, out, d / "paired_runtime.json", overwrite=True)
-    result = write_metrics_and_card(work, name, out, options=options) if card else info
+    result = (
+        write_metrics_and_card(work, name, out, options=options, dataset=dataset) if card else info
+    )
     run_id = json.loads((d / "train.json").read_text())["mlflow_run_id"]
     with tracked(work, run_id) as mlflow:  # the exported model in the training run's entry
         mlflow.log_metrics({
