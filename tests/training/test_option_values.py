@@ -25,6 +25,8 @@ BAD_VALUES = [
      "--train-cap"),
     (["change-verdict", "--work", "{tmp}/w", "--limit", "-3", "--dry-run"], "--limit"),
     (["change-verdict", "--work", "{tmp}/w", "--max-fpr", "0", "--dry-run"], "--max-fpr"),
+    (["robustness", "--work", "{tmp}/w", "--n", "-4", "--no-mlflow"], "--n"),
+    (["heads", "--work", "{tmp}/w", "--n", "-1", "--no-mlflow"], "--n"),
 ]  # fmt: skip
 
 

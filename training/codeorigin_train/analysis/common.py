@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.inputs import InputError, read_parquet
 from codeorigin_train.fit.workdir import WORK, mlflow_for
 
@@ -40,7 +41,8 @@ def parser(
                    help="a model folder (manifest.json) or a training run folder (runs/<name>)")  # fmt: skip
     if dataset:
         p.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
-        p.add_argument("--n", type=int, default=400, help="held-out samples (half of each label)")
+        p.add_argument("--n", type=whole_number(0), default=400,
+                       help="held-out samples (half of each label); 0: all of them")  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help=f"default: WORK/analysis/{prog}")
     p.add_argument("--work", type=Path, default=WORK, help="MLflow store under WORK/mlruns")
     p.add_argument("--seed", type=int, default=13)
