@@ -74,7 +74,9 @@ def test_card_refuses_to_replace_a_stacked_models_card(
 ) -> None:
     out = _stacked_folder(tmp_path / "stacked")
     assert main(["--work", str(tmp_path / "work"), "card", "--out", str(out)]) == 2
-    assert "holds a stacked model" in _one_line(capsys.readouterr().err, "card")
+    line = _one_line(capsys.readouterr().err, "card")
+    assert "holds a stacked model" in line
+    assert line.startswith(f"codeorigin-train card: {out} holds"), line  # the command named once
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
 
 

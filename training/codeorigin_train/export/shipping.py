@@ -168,7 +168,7 @@ def refuse_stacked(out: Path, doing: str = "exporting a transformer") -> None:
         return
     if members:
         raise SystemExit(
-            f"codeorigin-train: {out} holds a stacked model, which {doing} would "
+            f"{out} holds a stacked model, which {doing} would "
             "replace: give --out another folder (training/work/transformer, the stacked "
             "model's transformer member); `codeorigin-train stack` builds the stacked folder "
             "(training/README.md, \"The stacked model, shipped as models/default\")"
