@@ -32,3 +32,14 @@ def fraction(text: str) -> float:
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"{value:g}: give a number between 0 and 1")
     return value
+
+
+def share(text: str) -> float:
+    """A `type`: a share from 0 to 1, both included (of a function's lines, say)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value:g}: give a share from 0 to 1")
+    return value

@@ -36,6 +36,7 @@ from codeorigin_train.data.agentic.changes import (
     read_shared,
 )
 from codeorigin_train.data.agentic.functions import Counts, change_functions, snapshot_functions
+from codeorigin_train.data.argtypes import share, whole_number
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path
@@ -216,14 +217,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument(
         "--min-added",
-        type=float,
+        type=share,
         default=0.9,
         help="share of a function's lines the change must have added (default 0.9)",
     )
     p.add_argument("--no-tests", action="store_true", help="leave test files out")
     p.add_argument(
         "--per-change-cap",
-        type=int,
+        type=whole_number(0),
         default=0,
         help="at most this many functions of one pull request or commit (0: no cap)",
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
+from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import deduplicate
 from codeorigin_train.data.inputs import output_path, read_parquet
 from codeorigin_train.data.splits import capped
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     for name, value in asdict(Caps()).items():
         p.add_argument(f"--{name.replace('_', '-')}" + ("" if name == "seed" else "-cap"),
-                       dest=name, type=int, default=value)  # fmt: skip
+                       dest=name, type=int if name == "seed" else whole_number(0),
+                       default=value)  # fmt: skip
     args = p.parse_args(argv)
     caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
     output_path(args.out)  # before the merge, not after it
