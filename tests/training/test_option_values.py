@@ -31,6 +31,10 @@ BAD_VALUES = [
     (["agentic", "--out", "{tmp}/c/a.parquet", "--per-change-cap", "-2"], "--per-change-cap"),
     (["agentic-merge", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c/v4.parquet",
       "--pr-cap", "-1"], "--pr-cap"),
+    (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--train-cap", "-3"],
+     "--train-cap"),
+    (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--lro-folds", "1"],
+     "--lro-folds"),
 ]  # fmt: skip
 
 

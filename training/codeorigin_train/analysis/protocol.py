@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.inputs import InputError, model_folder, output_path, read_parquet
 from codeorigin_train.evaluation.protocol import (
     PARTS,
@@ -359,8 +360,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="take a learner's results from OUT/<learner>.json when it exists",
     )
+    counts = {"seed": int, "lro_folds": whole_number(2)}  # the rest: caps, 0 or more
     for name, value in ProtocolConfig().__dict__.items():
-        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
+        kind = counts.get(name, whole_number(0))
+        p.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value)
     return p.parse_args(argv)
 
 
