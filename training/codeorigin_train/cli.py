@@ -161,7 +161,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     for name, v, frame, _ in each_variant(args, load=False):
         v.prepare(frame, run_dir(name, args.work))
-        res, _ = fit_run(v, frame, args.work)
+        res, _ = fit_run(v, frame, args.work, subset_config(args))
         keys = ("best_epoch", "train_seconds", "n_train")
         print(json.dumps({"variant": name, **{k: res.info.get(k) for k in keys}}))
     return 0
@@ -262,6 +262,7 @@ def cmd_scratch(args: argparse.Namespace) -> int:
     )
     # Lifting only the train cap keeps exactly the same validation and test rows as every variant.
     sub = dataset_rows(args, full=args.full_train)
+    caps = subset_config(args, full=args.full_train)
     name = args.name or (f"{NAME}-full" if args.full_train else NAME)
     v = ScratchBPE(name, cfg)
     if args.loso_only:
@@ -271,7 +272,9 @@ def cmd_scratch(args: argparse.Namespace) -> int:
         return 0
     print(
         json.dumps(
-            _brief(runs.run(v, sub, args.work, loso=not args.no_loso)), indent=2, default=float
+            _brief(runs.run(v, sub, args.work, loso=not args.no_loso, subset=caps)),
+            indent=2,
+            default=float,
         )
     )
     return 0
@@ -307,7 +310,8 @@ def cmd_all(args: argparse.Namespace) -> int:
             step(args)
     if not args.no_scratch:
         # The first scratch recipe on the bake-off subset (the same rows as the variants), with LOSO.
-        runs.run(ScratchBPE(NAME, first_recipe()), bakeoff_rows(args), args.work)
+        runs.run(ScratchBPE(NAME, first_recipe()), bakeoff_rows(args), args.work,
+                 subset=subset_config(args))  # fmt: skip
         names.append(NAME)
     picked = pick(bakeoff_table(names, args.work))
     print("picked", picked)
@@ -316,7 +320,7 @@ def cmd_all(args: argparse.Namespace) -> int:
         # The winner's recipe on every train row (its LOSO figures are the recipe's on the subset:
         # four folds on every row did not fit 2 cores).
         full = dataset_rows(args, full=True)
-        runs.run(final, full, args.work, loso=False)
+        runs.run(final, full, args.work, loso=False, subset=subset_config(args, full=True))
         picked = final.name
     _ship(args, picked, card=True)
     print(f"shipped {picked} to {args.out}")

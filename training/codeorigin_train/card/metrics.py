@@ -199,7 +199,7 @@ def collect(
     from codeorigin_train.fit.train import TrainConfig
 
     df = load_dataset(dataset or work / "dataset.parquet")
-    scfg = subset_config_for(variant)
+    scfg = subset_config_for(variant, work)
     d = run_dir(variant, work)
     v = registry.get(variant, **{**(options or {}), "work": work})
     v.load(d)

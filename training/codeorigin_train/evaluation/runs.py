@@ -21,7 +21,13 @@ import pandas as pd
 
 from codeorigin_train.evaluation import evaluate as ev
 from codeorigin_train.fit import calibrate as cal
-from codeorigin_train.fit.frames import load_dataset, populations, subset, subset_config_for
+from codeorigin_train.fit.frames import (
+    SubsetConfig,
+    load_dataset,
+    populations,
+    subset,
+    subset_config_for,
+)
 from codeorigin_train.fit.workdir import epoch_logger, mlflow_for, run_dir, tracked
 from codeorigin_train.variants.base import FitResult, Variant
 
@@ -58,8 +64,11 @@ def loso_screen(
     return res
 
 
-def fit_run(variant: Variant, frame: pd.DataFrame, work: Path) -> tuple[FitResult, str]:
-    """Fit inside an MLflow run; save `logits.npz` and `train.json`. Returns the MLflow run id."""
+def fit_run(
+    variant: Variant, frame: pd.DataFrame, work: Path, subset: SubsetConfig | None = None
+) -> tuple[FitResult, str]:
+    """Fit inside an MLflow run; save `logits.npz` and `train.json` (with `subset`, the caps
+    `frame` was drawn with: `subset_config_for` reads them). Returns the MLflow run id."""
     d = run_dir(variant.name, work)
     mlflow = mlflow_for(work)
     split = frame["split"]
@@ -77,6 +86,8 @@ def fit_run(variant: Variant, frame: pd.DataFrame, work: Path) -> tuple[FitResul
     np.savez(d / "logits.npz", val_rows=res.val_rows, val=res.val_logits,
              test_rows=res.test_rows, test=res.test_logits)  # fmt: skip
     info = {"variant": variant.name, **res.info, "mlflow_run_id": run_id}
+    if subset is not None:
+        info["subset"] = asdict(subset)
     (d / "train.json").write_text(json.dumps(info, indent=2))
     return res, run_id
 
@@ -111,12 +122,14 @@ def run(
     *,
     loso: bool = True,
     loso_k: int = 4,
+    subset: SubsetConfig | None = None,
 ) -> dict[str, Any]:
-    """Fit → calibrate → evaluate (held-out, LOSO, ablation, real human code); the report."""
+    """Fit → calibrate → evaluate (held-out, LOSO, ablation, real human code); the report.
+    `subset`: the caps `frame` was drawn with, recorded for the commands that rebuild it."""
     d = run_dir(variant.name, work)
     frame, real_test = variant.training_rows(frame, work)
     variant.prepare(frame, d)
-    res, _ = fit_run(variant, frame, work)
+    res, _ = fit_run(variant, frame, work, subset)
     folds = None
     if loso:
         t1 = time.perf_counter()
@@ -339,7 +352,9 @@ def rebuild_report(
     d = run_dir(variant.name, work)
     variant.load(d)
     df = load_dataset(dataset or work / "dataset.parquet")
-    frame, real_test = variant.training_rows(subset(df, subset_config_for(variant.name)), work)
+    frame, real_test = variant.training_rows(
+        subset(df, subset_config_for(variant.name, work)), work
+    )
     res = saved_fit(d)
     folds = None
     if loso:

@@ -171,7 +171,7 @@ def refuse_stacked(out: Path, doing: str = "exporting a transformer") -> None:
             f"{out} holds a stacked model, which {doing} would "
             "replace: give --out another folder (training/work/transformer, the stacked "
             "model's transformer member); `codeorigin-train stack` builds the stacked folder "
-            "(training/README.md, \"The stacked model, shipped as models/default\")"
+            '(training/README.md, "The stacked model, shipped as models/default")'
         )
 
 
@@ -242,7 +242,7 @@ def ship(
     variant.load(d)
     df = load_dataset(dataset or work / "dataset.parquet")
     frame, _ = variant.training_rows(
-        subset(df, subset_config_for(name)), work
+        subset(df, subset_config_for(name, work)), work
     )  # rows of the logits
     prev = d / "previous_metrics.json"
     if (out / "metrics.json").exists() and not prev.exists():

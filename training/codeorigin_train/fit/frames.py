@@ -9,6 +9,7 @@ exactly the same validation and test rows.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +56,18 @@ def subset(df: pd.DataFrame, cfg: SubsetConfig) -> pd.DataFrame:
     return out.rename_axis("row_id").reset_index()
 
 
-def subset_config_for(run: str) -> SubsetConfig:
-    """The subset a run was trained on: every train row for runs named `*-full*` (the scratch
-    recipes trained with `--full-train`), the bake-off subset otherwise."""
+def subset_config_for(run: str, work: Path | None = None) -> SubsetConfig:
+    """The subset a run was trained on: the one its `train.json` records (`--train-cap`,
+    `--eval-cap` and `--seed` as given to the training command), else, for a run trained before
+    it was recorded, every train row for runs named `*-full*` (the scratch recipes trained with
+    `--full-train`) and the bake-off subset otherwise. Rebuilt with other caps, the rows would not
+    be those its saved logits belong to (`report`, `export`, `ship` and `card` pair them)."""
+    recorded = (work or WORK) / "runs" / run / "train.json"
+    if recorded.is_file():
+        subset_fields = json.loads(recorded.read_text()).get("subset")
+        if isinstance(subset_fields, dict):
+            known = SubsetConfig.__dataclass_fields__
+            return SubsetConfig(**{k: v for k, v in subset_fields.items() if k in known})
     return SubsetConfig(train_cap=FULL_TRAIN_CAP) if "-full" in run else SubsetConfig()
 
 
