@@ -304,3 +304,15 @@ def test_fragments_train_only_in_folds_that_train_on_their_repository(
     extra = added[added["source"] == "aidev-fragment"]
     assert set(extra["repo"]) == {"b/one", "c/one"}  # the train split's repositories, not codex's
     assert len(added) == len(train) + 2 * 4
+
+
+def test_the_card_says_how_many_real_project_humans_the_pool_holds() -> None:
+    """The protocol's card section said the pool held "dated real-project human functions" also
+    when none were found (no `realcode.parquet`): it now says how many, or that there are none."""
+    result = pr.run_protocol(_pool(), Recording(), pr.ProtocolConfig(), parts=["main"])
+    base = {"dataset": "d", "pool_rows": 1, "pool_judged": 1, "learners": {"char-ngram": result}}
+    for count, said in ((0, "and no dated real-project human functions (`codeorigin-train "
+                            "realcode` builds them)."), (1234, "and 1,234 dated real-project"),
+                        (None, "from `d` and dated real-project human functions.")):  # fmt: skip
+        summary = base if count is None else {**base, "pool_realcode": count}
+        assert said in markdown(summary)[0], (count, markdown(summary)[0])

@@ -432,7 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(result, indent=2) + "\n")
     built = pool.attrs.get("pool", {}).get("dataset", str(args.dataset or DATASET))
     summary = {"dataset": built, "pool_rows": len(pool),
-               "pool_judged": int(pool["judged"].sum()), "learners": results}  # fmt: skip
+               "pool_judged": int(pool["judged"].sum()),
+               "pool_realcode": int((pool["source"] == "realcode").sum()),
+               "learners": results}  # fmt: skip
     if args.notes is not None:
         summary["notes"] = args.notes.read_text(encoding="utf-8")
     (args.out / "protocol.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -53,9 +53,15 @@ def _keys(learners: dict[str, Any], pick: Callable[[dict], dict]) -> list[str]:
 def markdown(summary: dict[str, Any]) -> list[str]:
     """The section's lines after its heading."""
     L = summary["learners"]
+    real = summary.get("pool_realcode")  # absent from summaries recorded before it was counted
+    with_real = (
+        "dated real-project human functions" if real is None
+        else f"{real:,} dated real-project human functions" if real
+        else "no dated real-project human functions (`codeorigin-train realcode` builds them)"
+    )  # fmt: skip
     out = [
         f"Pool: {summary['pool_rows']:,} rows ({summary['pool_judged']:,} the runtime would judge) "
-        f"from `{summary['dataset']}` and dated real-project human functions. Each cell: AUROC, "
+        f"from `{summary['dataset']}` and {with_real}. Each cell: AUROC, "
         "recall on LLM code at the learner's own threshold, and the false-positive rate on human "
         "code there. `char-ngram` is trained in each fold; a model folder is scored through the "
         "runtime as shipped and never retrained.",
@@ -64,16 +70,27 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         "**Leave one agent out** (the agent's code out of training, its repositories held out "
         "whole; its functions against the human functions of the same repositories):",
         "",
-        *_table(L, "held-out agent", _keys(L, lambda r: r.get("loao")),
-                lambda r, k: (r.get("loao") or {}).get(k)),
+        *_table(
+            L,
+            "held-out agent",
+            _keys(L, lambda r: r.get("loao")),
+            lambda r, k: (r.get("loao") or {}).get(k),
+        ),
         "",
         *_loao_languages(L),
         "**Leave repository out** over the agentic repositories (5 folds; by language of the "
         "function):",
         "",
-        *_table(L, "language", ["all", *_keys(L, lambda r: (r.get("lro") or {}).get("by_language"))],
-                lambda r, k: (r.get("lro") or {}).get("all") if k == "all"
-                else ((r.get("lro") or {}).get("by_language") or {}).get(k)),
+        *_table(
+            L,
+            "language",
+            ["all", *_keys(L, lambda r: (r.get("lro") or {}).get("by_language"))],
+            lambda r, k: (
+                (r.get("lro") or {}).get("all")
+                if k == "all"
+                else ((r.get("lro") or {}).get("by_language") or {}).get(k)
+            ),
+        ),
         "",
     ]
     out += _loso(L) + _main(L) + _era(L) + _context(L)
@@ -103,7 +120,10 @@ def _loso(L: dict[str, Any]) -> list[str]:
     trained = {n: r for n, r in L.items() if (r.get("loso") or {}).get("folds")}
     if not trained:
         return []
-    out = ["**Leave one source out** (learners trained here; a shipped model saw every source):", ""]
+    out = [
+        "**Leave one source out** (learners trained here; a shipped model saw every source):",
+        "",
+    ]
     out += _table(trained, "held-out source", _keys(trained, lambda r: r["loso"]["folds"]),
                   lambda r, k: r["loso"]["folds"].get(k))  # fmt: skip
     means = ", ".join(f"{n} {fmt(r['loso']['mean_auroc'])}" for n, r in trained.items())
@@ -150,7 +170,9 @@ def _era(L: dict[str, Any]) -> list[str]:
             cells = []
             for r in L.values():
                 c = (((r.get("main") or {}).get("era") or {}).get(part) or {}).get(key)
-                cells.append(f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a")
+                cells.append(
+                    f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a"
+                )
             out.append(f"| {key} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
@@ -162,7 +184,11 @@ def _context(L: dict[str, Any]) -> list[str]:
 
     def get(r: dict[str, Any], where: tuple[str, str | None]) -> dict[str, Any] | None:
         part = r.get(where[0]) or {}
-        got = part.get("agentic_context") if where[1] is None else (part.get(where[1]) or {}).get("context")
+        got = (
+            part.get("agentic_context")
+            if where[1] is None
+            else (part.get(where[1]) or {}).get("context")
+        )
         return got if isinstance(got, dict) else None
 
     names = [n for n, r in L.items() if any(get(r, w) for _, w in keys)]
