@@ -63,6 +63,7 @@ BAD_INPUTS = [
      "holds no SAILResearch+AI_Teammates_in_SE3/"),
     ("agentic-fragments --data-root {tmp}/empty --out {tmp}/a.parquet", "give --data-root"),
     ("agentic-context --data-root {tmp}/none --out {tmp}/a.parquet", "not found: give --data-root"),
+    ("paired build --data-root {tmp}/none --out {tmp}/a.parquet", "data root {tmp}/none not found"),
     ("route-bounds --side {tmp}/none", "run `codeorigin-train protocol --learners stacked-dr"),
     ("route-bounds --side {tmp}/empty", "holds no cal-N.parquet"),
     ("heads --model {tmp}/none --work {tmp}/w --out {tmp}/a", "--model {tmp}/none not found"),

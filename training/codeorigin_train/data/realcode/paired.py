@@ -276,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["pin"].add_argument("--only", nargs="*", default=[])
     sub.choices["build"].add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
+    if args.cmd != "fetch" and not Path(args.data_root).is_dir():
+        from codeorigin_train.data.inputs import InputError
+
+        raise InputError(f"data root {args.data_root} not found: give --data-root, the shared "
+                         "data folder (../shared/data beside the checkout)")  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return {"pin": _cmd_pin, "fetch": _cmd_fetch, "build": _cmd_build}[args.cmd](args)
 
