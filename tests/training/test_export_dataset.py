@@ -1,43 +1,44 @@
 """`export`, `ship` and `card` read the dataset the global `--dataset` names, as `train`,
 `calibrate`, `evaluate` and `report` do: they read WORK/dataset.parquet whatever `--dataset` said,
 so a run trained on `--dataset dataset-v3.parquet` was exported with another dataset's rows (or
-stopped with "dataset WORK/dataset.parquet not found"). The variant and the reading are stubbed:
-the test checks which file each command opens, through the real command line."""
+stopped with "dataset WORK/dataset.parquet not found"); and a run that was never trained is named
+as such before any folder is made (they failed on a missing `weights.pt` after making empty run
+folders). Through the real command line, a real tiny training run and its real export."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from codeorigin_train.card import metrics
+from codeorigin.model.scorer import Model
 from codeorigin_train.cli import main
-from codeorigin_train.data.inputs import InputError
-from codeorigin_train.export import shipping
-from codeorigin_train.variants import registry
+
+pytestmark = pytest.mark.slow
 
 
-class _Loaded:
-    def load(self, run_dir: Path) -> None:
-        pass
-
-
-@pytest.mark.parametrize("command", ["export", "ship", "card"])
-def test_the_dataset_given_is_the_one_read(
-    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_run_trained_on_another_dataset_is_exported_and_carded_from_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    opened: list[Path] = []
+    from test_pipeline import _write_scratch_frame
 
-    def load_dataset(path: Path) -> Any:
-        opened.append(Path(path))
-        raise InputError("read")  # the rest of the export is not this test's
+    dataset = tmp_path / "dataset-v3.parquet"  # WORK/dataset.parquet is never made
+    frame = _write_scratch_frame(60).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    frame.to_parquet(dataset)
+    work = tmp_path / "work"
+    common = ["--work", str(work), "--dataset", str(dataset)]
+    out = ["--variant", "scratch-bpe", "--out", str(tmp_path / "model")]
+    assert main([*common, "export", *out]) == 2  # not trained yet
+    said = capsys.readouterr().err
+    assert "no trained run scratch-bpe in" in said and "train it first" in said
+    assert not (work / "runs").exists()
 
-    monkeypatch.setattr(shipping, "load_dataset", load_dataset)
-    monkeypatch.setattr(metrics, "load_dataset", load_dataset)
-    monkeypatch.setattr(registry, "get", lambda name, **options: _Loaded())
-    dataset = tmp_path / "dataset-v3.parquet"
-    argv = ["--work", str(tmp_path / "work"), "--dataset", str(dataset), command,
-            "--variant", "scratch-bpe", "--out", str(tmp_path / "model")]  # fmt: skip
-    assert main(argv) == 2
-    assert opened == [dataset]
+    assert main([*common, "--threads", "1", "scratch", "--no-loso", "--epochs", "1",
+                 "--realcode-val", "0", "--vocab-size", "300"]) == 0  # fmt: skip
+    assert main([*common, "export", *out]) == 0
+    assert main([*common, "card", *out]) == 0
+    assert not (work / "dataset.parquet").exists()
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["chosen_variant"] == "scratch-bpe"
+    assert 0.0 <= Model.load(tmp_path / "model").score_texts(frame["code"][:1])[0].probability <= 1

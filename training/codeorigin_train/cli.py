@@ -27,7 +27,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from codeorigin_train.cli_parser import build_parser
-from codeorigin_train.fit.workdir import run_dir
+from codeorigin_train.fit.workdir import run_dir, trained_run
 
 # Each command imports what it needs, so `--help` and the data builders never load torch.
 if TYPE_CHECKING:
@@ -197,6 +197,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
     from codeorigin_train.export.shipping import ship
 
+    trained_run(name, args.work)
     return ship(args.work, name, args.out, extra_files=tuple(getattr(args, "extra_file", ())),
                 card=card, options=options(args), dataset=args.dataset)  # fmt: skip
 
@@ -224,7 +225,7 @@ def cmd_card(args: argparse.Namespace) -> int:
     from codeorigin_train.export.shipping import refuse_stacked
 
     refuse_stacked(args.out, "a transformer's metrics.json and card")
-
+    trained_run(args.variant, args.work)
     write_metrics_and_card(
         args.work, args.variant, args.out, options=options(args), dataset=args.dataset
     )
@@ -237,6 +238,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from codeorigin_train.evaluation.runs import rebuild_report
 
     loso = {k: float(v) for k, v in (x.split("=") for x in args.loso)} or None
+    trained_run(args.variant, args.work)
     rep = rebuild_report(variant(args, args.variant), args.work, loso=loso, dataset=args.dataset)
     print(json.dumps(_brief(rep), default=float))
     return 0

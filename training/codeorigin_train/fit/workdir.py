@@ -29,6 +29,22 @@ def run_dir(variant: str, work: Path | None = None) -> Path:
     return d
 
 
+def trained_run(variant: str, work: Path | None = None) -> Path:
+    """`work/runs/<variant>/` of a run that finished training (its `train.json` is there), not
+    created; `InputError` saying what to do otherwise (what `export`, `ship`, `card` and `report`
+    read: without it they failed on a missing `weights.pt` after making empty run folders)."""
+    from codeorigin_train.data.inputs import InputError
+
+    d = (work or WORK) / "runs" / variant
+    if not (d / "train.json").is_file():
+        raise InputError(
+            f"no trained run {variant} in {work or WORK} ({d / 'train.json'} is not there): train "
+            "it first (`codeorigin-train train --variants NAME`, or `scratch --name NAME`), or "
+            "give the --work it was trained in"
+        )
+    return d
+
+
 def mlflow_for(work: Path | None = None) -> Any:
     """The `mlflow` module, tracking into `work/mlruns` (an offline file store), experiment
     `codeorigin`."""
