@@ -35,6 +35,10 @@ BAD_VALUES = [
      "--train-cap"),
     (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--lro-folds", "1"],
      "--lro-folds"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--folds", "1"], "--folds"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--threads", "0"],
+     "--threads"),
+    (["--work", "{tmp}/w", "--threads", "0", "train", "--variants", "linear"], "--threads"),
 ]  # fmt: skip
 
 

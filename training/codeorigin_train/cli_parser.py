@@ -190,7 +190,7 @@ def build_parser(
     )
     p.add_argument("--unfreeze-train-cap", type=whole_number(), default=60)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=whole_number(), default=2)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="debug logging, and a traceback instead of the one-line input error")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)

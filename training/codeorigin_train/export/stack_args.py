@@ -24,12 +24,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--humans", type=Path, default=None,
                    help="extra held-out human rows for the thresholds")
     p.add_argument("--name", default="codeorigin-stacked")
-    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--folds", type=whole_number(2), default=5)
     p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=whole_number(), default=1)
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
                    "and real-project code (the protocol reads 1500); 0: every row")
