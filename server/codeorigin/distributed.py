@@ -111,23 +111,26 @@ class Scorer:
     """A Ray actor's state: the model, loaded once, and an engine with its cache.
 
     `model_files` are the model folder's files by name; they are written to a temporary folder on
-    the actor's node and loaded from there."""
+    the actor's node, loaded from there and the folder removed at once (the actors are killed at
+    the scan's end, which runs no finaliser: a folder kept for their life stayed in the node's
+    temporary folder, the model's size each)."""
 
     def __init__(self, model_files: dict[str, bytes], threads: int, options: scan.ScanOptions):
         from codeorigin.engine import Engine
         from codeorigin.model.scorer import Model
 
-        self._folder = tempfile.TemporaryDirectory(prefix="codeorigin-model-")
-        for name, data in model_files.items():
-            Path(self._folder.name, name).write_bytes(data)
-        model = Model.load(self._folder.name, threads=threads)
-        self.engine = Engine(model)
-        self.options = options
-        self.attributor = None
-        if options.explain:
-            from codeorigin.model.attributor import Attributor
+        with tempfile.TemporaryDirectory(prefix="codeorigin-model-") as folder:
+            for name, data in model_files.items():
+                Path(folder, name).write_bytes(data)
+            model = Model.load(folder, threads=threads)
+            self.engine = Engine(model)
+            self.options = options
+            self.attributor = None
+            if options.explain:
+                from codeorigin.model.attributor import Attributor
 
-            self.attributor = Attributor(model)
+                self.attributor = Attributor(model)
+                self.attributor.warm_up()  # its graph is read now, while the folder exists
 
     def describe(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]], int, str]:
         """(model name, the report's thresholds, this process's pid, its node's address)."""
