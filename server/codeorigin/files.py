@@ -147,10 +147,22 @@ def decode_source(data: bytes, *, max_bytes: int) -> str:
         raise FileError(f"{wide} text (it starts with a byte-order mark), not UTF-8")
     if is_binary(data):
         raise FileError("binary file")
+    if is_lfs_pointer(data):
+        raise FileError("a Git LFS pointer, not the file's content (git lfs pull fetches it)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileError(f"not valid UTF-8 (byte {exc.start})") from exc
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    """Whether `data` is a Git LFS pointer (what a clone without git-lfs, or git's own history,
+    holds in place of a file LFS stores): a few lines naming the content's hash and size."""
+    return (
+        len(data) < 1024  # the spec's limit
+        and data.startswith(b"version https://git-lfs.github.com/spec/v1\n")
+        and b"\noid sha256:" in data
+    )
 
 
 @dataclass(frozen=True)

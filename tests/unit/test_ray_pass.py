@@ -3,6 +3,7 @@ behind in the temporary folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,3 +48,36 @@ def test_a_ray_scan_leaves_no_copy_of_the_model_behind(
     assert res.returncode in (0, 1), res.stderr
     assert "3 judged spans in 1 file" in res.stdout
     assert sorted(p.name for p in temp.glob("codeorigin-model-*")) == []
+
+
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
+
+
+def test_a_git_lfs_pointer_is_skipped_not_scored_as_code(tmp_path: Path) -> None:
+    """A clone without git-lfs holds a pointer where LFS stores a file: its three lines were
+    scored as the file's Python (`<module>`, judged human) and counted among the judged spans."""
+    repo = tmp_path / "repo"
+    (repo / "model").mkdir(parents=True)
+    (repo / "model" / "weights.py").write_text(LFS_POINTER)
+    (repo / "real.py").write_text(python(2))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "init"]):
+        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True, capture_output=True)
+    (tmp_path / "repos.txt").write_text(f"{repo.as_uri()}\n")
+    res = subprocess.run(
+        [CODEORIGIN, "scan", "--repos", "repos.txt", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert res.returncode in (0, 1), res.stderr
+    files = {f["path"].rsplit("/", 2)[-2:][-1]: f for f in json.loads(res.stdout)["files"]}
+    assert files["weights.py"]["spans"] == []
+    assert files["weights.py"]["error"].startswith("a Git LFS pointer")
+    assert files["real.py"]["spans"]
