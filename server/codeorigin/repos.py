@@ -8,12 +8,13 @@ after the scan; its files are reported as `NAME/relative path`, NAME being the U
 scheme, user and `.git` (`https://github.com/org/app.git` -> `github.com/org/app`), so a report
 never names the temporary folder and two runs give the same paths. A local path's files are
 reported under the path as it is written (`repos/app/src/x.py`), or under its folder's name when
-it is written `.` or starts with `..`; a name taken by an earlier entry gets `#LINE` appended. An
-entry naming a repository listed before (another spelling of the same folder, the same URL) is
-said once on stderr and skipped. A clone that fails is reported as a skipped entry with git's
-error line (`fatal: ...`), and the scan goes on. A clone's submodules are not cloned: each is
-reported as a skipped entry, `NAME/path`, saying so (a local path's checked-out submodules are
-scanned as its other folders are).
+it is written `.` or starts with `..`; a name taken by an earlier entry, or nested in or around
+one while its folder is not that one's (`host/app/plugins` after `host/app`, two clones), gets
+`#LINE` appended. An entry naming a repository listed before (another spelling of the same
+folder, the same URL) is said once on stderr and skipped. A clone that fails is reported as a
+skipped entry with git's error line (`fatal: ...`), and the scan goes on. A clone's submodules
+are not cloned: each is reported as a skipped entry, `NAME/path`, saying so (a local path's
+checked-out submodules are scanned as its other folders are).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
                 file=sys.stderr,
             )
             continue
-        if name in repos.names:
+        if name in repos.names or _nests_apart(name, None if url else root, repos.labels):
             name = f"{name}#{entry.line}"
         seen[key] = name
         repos.names.append(name)
@@ -206,6 +207,27 @@ def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
                 repos.skipped.append(FileReport(f"{name}/{sub}", None, None, SUBMODULE_NOT_CLONED))
         repos.roots.append(root)
         repos.labels[root] = name
+
+
+def _nests_apart(name: str, root: Path | None, labels: dict[Path, str]) -> bool:
+    """Whether `name` nests in or around an earlier entry's name (`host/app/plugins` after
+    `host/app`) while its folder (None: a clone, its own) is not that same folder of the other:
+    its files would be counted as the other's, a file belonging to the longest name its path
+    starts with (`tallies.repository_summaries`), and their paths could be the same."""
+    inner: Path | None
+    outer: Path | None
+    for other_root, other in labels.items():
+        if name.startswith(other + "/"):
+            inner, outer, below = root, other_root, name[len(other) + 1 :]
+        elif other.startswith(name + "/"):
+            inner, outer, below = other_root, root, other[len(name) + 1 :]
+        else:
+            continue
+        if inner is None or outer is None:
+            return True
+        if os.path.realpath(inner) != os.path.realpath(outer / below):
+            return True
+    return False
 
 
 def clone(

@@ -81,3 +81,42 @@ def test_a_git_lfs_pointer_is_skipped_not_scored_as_code(tmp_path: Path) -> None
     assert files["weights.py"]["spans"] == []
     assert files["weights.py"]["error"].startswith("a Git LFS pointer")
     assert files["real.py"]["spans"]
+
+
+def bare_repo(where: Path, files: dict[str, str]) -> Path:
+    """A bare repository at `where` holding `files` in one commit on `main`."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    work = where.with_name(where.name + ".work")
+    work.mkdir(parents=True)
+    for name, text in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text)
+    for cmd in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "init"]):
+        subprocess.run(["git", *cmd], cwd=work, env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(work), str(where)], check=True, capture_output=True
+    )
+    return where
+
+
+def test_a_clone_named_inside_another_clones_name_keeps_its_own_files(tmp_path: Path) -> None:
+    """`srv/app` and `srv/app/plugins`, two repositories: app's `plugins/util.py` was counted as
+    the plugins repository's (the longest name its path starts with), app's summary missing it."""
+    app = bare_repo(tmp_path / "srv" / "app.git", {"plugins/util.py": python(3)})
+    plugins = bare_repo(tmp_path / "srv" / "app" / "plugins.git", {"src/main.py": python(4)})
+    (tmp_path / "repos.txt").write_text(f"{app.as_uri()}\n{plugins.as_uri()}\n")
+    res = subprocess.run(
+        [CODEORIGIN, "scan", "--repos", "repos.txt", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert res.returncode in (0, 1), res.stderr
+    out = json.loads(res.stdout)
+    summaries = {r["repository"].rsplit("/", 1)[-1]: r for r in out["repositories"]}
+    assert summaries["app"]["files"] == 1
+    assert summaries["plugins#2"]["files"] == 1
+    paths = sorted(f["path"].split("/srv/", 1)[-1] for f in out["files"])
+    assert paths == ["app/plugins#2/src/main.py", "app/plugins/util.py"]
