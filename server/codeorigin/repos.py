@@ -12,9 +12,10 @@ it is written `.` or starts with `..`; a name taken by an earlier entry, or nest
 one while its folder is not that one's (`host/app/plugins` after `host/app`, two clones), gets
 `#LINE` appended. An entry naming a repository listed before (another spelling of the same
 folder, the same URL) is said once on stderr and skipped. A clone that fails is reported as a
-skipped entry with git's error line (`fatal: ...`), and the scan goes on. A clone's submodules
-are not cloned: each is reported as a skipped entry, `NAME/path`, saying so (a local path's
-checked-out submodules are scanned as its other folders are).
+skipped entry with git's error line (`fatal: ...`), and the scan goes on; the clone of a
+repository without commits, empty, is reported as a skipped entry saying so (`EMPTY_CLONE`). A
+clone's submodules are not cloned: each is reported as a skipped entry, `NAME/path`, saying so
+(a local path's checked-out submodules are scanned as its other folders are).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ SUBMODULE_NOT_CLONED = (
     "a submodule, not cloned (a --repos URL is cloned without its submodules: list the "
     "submodule's own URL to scan it)"
 )
+
+
+EMPTY_CLONE = "an empty repository: it has no commit, so no file to scan"
 
 
 class ReposError(Exception):
@@ -203,6 +207,9 @@ def _prepare(repos: Repositories, entries: Sequence[Entry | str]) -> None:
             if error is not None:
                 repos.failed.append(FileReport(name, None, None, f"{CLONE_FAILED}: {error}"))
                 continue
+            if not has_commit(root):
+                repos.skipped.append(FileReport(name, None, None, EMPTY_CLONE))
+                continue
             for sub in submodules(root):
                 repos.skipped.append(FileReport(f"{name}/{sub}", None, None, SUBMODULE_NOT_CLONED))
         repos.roots.append(root)
@@ -263,6 +270,18 @@ def clone(
     if proc.returncode != 0:
         return git_error(stderr) or f"git exited with {proc.returncode}"
     return None
+
+
+def has_commit(root: Path) -> bool:
+    """Whether the clone at `root` has a commit checked out (a repository without one clones
+    with only a warning from git, and empty)."""
+    git = shutil.which("git")
+    if git is None:
+        return True
+    res = subprocess.run(
+        [git, "rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, capture_output=True
+    )
+    return res.returncode == 0
 
 
 def submodules(root: Path) -> list[str]:

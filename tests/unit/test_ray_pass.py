@@ -120,3 +120,21 @@ def test_a_clone_named_inside_another_clones_name_keeps_its_own_files(tmp_path: 
     assert summaries["plugins#2"]["files"] == 1
     paths = sorted(f["path"].split("/srv/", 1)[-1] for f in out["files"])
     assert paths == ["app/plugins#2/src/main.py", "app/plugins/util.py"]
+
+
+def test_a_repository_without_commits_is_said_to_be_empty(tmp_path: Path) -> None:
+    """git clones a repository without commits with a warning only: the scan listed it as a
+    repository of 0 files, as one whose files were all in languages it does not read."""
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    (tmp_path / "repos.txt").write_text(f"{empty.as_uri()}\n")
+    res = subprocess.run(
+        [CODEORIGIN, "scan", "--repos", "repos.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "/empty: skipped: an empty repository: it has no commit" in res.stdout
+    assert "/empty: 0 flagged, 0 uncertain of 0 judged spans in 0 files; 1 skipped" in res.stdout
