@@ -196,7 +196,13 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> bool:
         except auth_error as exc:
             why = getattr(exc, "message", str(exc))
             raise RayScanError(f"{where}: token authentication failed: {why}") from exc
-        except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
+        except OSError as exc:  # a connection refused, or a temporary folder too deep
+            ray.shutdown()
+            deep = f"the temporary folder {tempfile.gettempdir()} is too deep for Ray's sockets' "
+            deep += "names (107 bytes at most): set TMPDIR to a short folder, e.g. TMPDIR=/tmp"
+            why = deep if "AF_UNIX path length" in str(exc) else _why(exc)
+            raise RayScanError(f"{where}: {why}") from exc
+        except (RuntimeError, ValueError, ray.exceptions.RayError) as exc:
             raise RayScanError(f"{where}: {_why(exc)}") from exc
     if interrupted:
         ray.shutdown()

@@ -138,3 +138,22 @@ def test_a_repository_without_commits_is_said_to_be_empty(tmp_path: Path) -> Non
     assert res.returncode == 0, res.stderr
     assert "/empty: skipped: an empty repository: it has no commit" in res.stdout
     assert "/empty: 0 flagged, 0 uncertain of 0 judged spans in 0 files; 1 skipped" in res.stdout
+
+
+def test_a_temporary_folder_too_deep_for_rays_sockets_is_said_in_one_line(tmp_path: Path) -> None:
+    """Ray names its sockets under the temporary folder, in at most 107 bytes: a deep TMPDIR (a
+    test's, a CI job's) made `--ray` die with Ray's traceback and "internal error, a bug"."""
+    pytest.importorskip("ray")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text(python(2))
+    deep = tmp_path / ("a-temporary-folder-deep-enough-" * 3)
+    deep.mkdir()
+    env = {**os.environ, "TMPDIR": str(deep)}
+    env.pop("RAY_ADDRESS", None)
+    res = subprocess.run([CODEORIGIN, "scan", "--ray", str(tmp_path / "src")], env=env,
+                         capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.strip().splitlines()[-1] == (
+        f"codeorigin scan: cannot start Ray: the temporary folder {deep} is too deep for Ray's "
+        "sockets' names (107 bytes at most): set TMPDIR to a short folder, e.g. TMPDIR=/tmp"
+    )
