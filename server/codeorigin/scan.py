@@ -127,8 +127,10 @@ def candidates(
     root's own path, so reports do not name a temporary folder."""
     out: list[Candidate] = []
     seen: set[Path] = set()  # a file reached twice (`scan . ./a.py`) is scanned once
+    tops = {_resolved(r) for r in labels or {}}
     for root in paths:
         label = (labels or {}).get(root)  # a repository of `--repos`: --exclude from its top
+        inner = [t for t in tops if _resolved(root) in t.parents]  # an entry listed inside it
         exclude = options.exclude.rebased(root) if label is not None else options.exclude
         for cand in walk(
             [root],
@@ -138,8 +140,8 @@ def candidates(
         ):
             if not cand.missing:
                 where = _resolved(cand.path)
-                if where in seen:
-                    continue
+                if where in seen or any(t in where.parents for t in inner):
+                    continue  # scanned once; an entry's own files are reported under its name
                 seen.add(where)
             if label is not None:
                 cand = replace(cand, display=label + cand.display[len(str(root)) :], named=True)
