@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from codeorigin.bench.synth import synth_function
+from helpers.cli import scan
+from helpers.gitrepo import git, init_repo
 
 CODEORIGIN = str(Path(sys.executable).with_name("codeorigin"))
 
@@ -64,18 +66,11 @@ def test_a_git_lfs_pointer_is_skipped_not_scored_as_code(tmp_path: Path) -> None
     (repo / "model").mkdir(parents=True)
     (repo / "model" / "weights.py").write_text(LFS_POINTER)
     (repo / "real.py").write_text(python(2))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "init"]):
-        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True, capture_output=True)
+    init_repo(repo)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "init")
     (tmp_path / "repos.txt").write_text(f"{repo.as_uri()}\n")
-    res = subprocess.run(
-        [CODEORIGIN, "scan", "--repos", "repos.txt", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    res = scan("--repos", "repos.txt", "--format", "json", cwd=tmp_path)
     assert res.returncode in (0, 1), res.stderr
     files = {f["path"].rsplit("/", 2)[-2:][-1]: f for f in json.loads(res.stdout)["files"]}
     assert files["weights.py"]["spans"] == []
@@ -85,18 +80,13 @@ def test_a_git_lfs_pointer_is_skipped_not_scored_as_code(tmp_path: Path) -> None
 
 def bare_repo(where: Path, files: dict[str, str]) -> Path:
     """A bare repository at `where` holding `files` in one commit on `main`."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t"}
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    work = where.with_name(where.name + ".work")
-    work.mkdir(parents=True)
+    work = init_repo(where.with_name(where.name + ".work"))
     for name, text in files.items():
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(text)
-    for cmd in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "init"]):
-        subprocess.run(["git", *cmd], cwd=work, env=env, check=True, capture_output=True)
-    subprocess.run(
-        ["git", "clone", "-q", "--bare", str(work), str(where)], check=True, capture_output=True
-    )
+    git(work, "add", ".")
+    git(work, "commit", "-qm", "init")
+    git(where.parent, "clone", "-q", "--bare", str(work), str(where))
     return where
 
 
@@ -106,13 +96,7 @@ def test_a_clone_named_inside_another_clones_name_keeps_its_own_files(tmp_path: 
     app = bare_repo(tmp_path / "srv" / "app.git", {"plugins/util.py": python(3)})
     plugins = bare_repo(tmp_path / "srv" / "app" / "plugins.git", {"src/main.py": python(4)})
     (tmp_path / "repos.txt").write_text(f"{app.as_uri()}\n{plugins.as_uri()}\n")
-    res = subprocess.run(
-        [CODEORIGIN, "scan", "--repos", "repos.txt", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    res = scan("--repos", "repos.txt", "--format", "json", cwd=tmp_path)
     assert res.returncode in (0, 1), res.stderr
     out = json.loads(res.stdout)
     summaries = {r["repository"].rsplit("/", 1)[-1]: r for r in out["repositories"]}
@@ -126,15 +110,9 @@ def test_a_repository_without_commits_is_said_to_be_empty(tmp_path: Path) -> Non
     """git clones a repository without commits with a warning only: the scan listed it as a
     repository of 0 files, as one whose files were all in languages it does not read."""
     empty = tmp_path / "empty"
-    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    init_repo(empty)
     (tmp_path / "repos.txt").write_text(f"{empty.as_uri()}\n")
-    res = subprocess.run(
-        [CODEORIGIN, "scan", "--repos", "repos.txt"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    res = scan("--repos", "repos.txt", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "/empty: skipped: an empty repository: it has no commit" in res.stdout
     assert "/empty: 0 flagged, 0 uncertain of 0 judged spans in 0 files; 1 skipped" in res.stdout
