@@ -39,11 +39,13 @@ from codeorigin.summary import (
     shown_probability,
     threshold_words,
 )
+from codeorigin.tallies import repository_summaries
 
 LIMIT = 65_000
 HEAVIEST = 3  # lines shown per flagged span
 EXPLAINED = 10  # flagged spans explained (the most probable): a second or so each
 SKIPPED_SHOWN = 20  # skipped files named, with their reasons
+REPOSITORIES_SHOWN = 50  # rows of the per-repository table of `scan --repos`
 MODEL_CARD = "https://github.com/codeorigin/codeorigin/blob/main/models/default/MODEL_CARD.md"
 _SNIPPET = 80
 
@@ -133,6 +135,30 @@ def _skipped(report: ScanReport) -> list[str]:
             "", "</details>"]  # fmt: skip
 
 
+def _repositories(report: ScanReport) -> list[str]:
+    """`scan --repos`: a table of what each repository holds, flagged first, then uncertain, then
+    in the list's order (what is cut, past `REPOSITORIES_SHOWN`, matters least)."""
+    if not report.repositories:
+        return []
+    every = repository_summaries(report.repositories, report.files)
+    ranked = sorted(every, key=lambda r: (-r.flagged, -r.uncertain))  # stable: the list's order
+    rows = [
+        f"| {_code(shown_path(r.name), cell=True)} | {r.flagged} | {r.uncertain} | {r.judged} "
+        f"| {r.not_judged} | {r.files} | {r.skipped} |"
+        for r in ranked[:REPOSITORIES_SHOWN]
+    ]
+    out = ["", f"Per repository ({len(every)}):", "",
+           "| repository | flagged | uncertain | judged spans | not judged: language | files | skipped |",
+           "|---|---:|---:|---:|---:|---:|---:|", *rows]  # fmt: skip
+    left = ranked[REPOSITORIES_SHOWN:]
+    if left:
+        flagged = sum(1 for r in left if r.flagged)
+        more = "1 more repository" if len(left) == 1 else f"{len(left)} more repositories"
+        out += ["", f"_And {more}, {flagged or 'none'} with a flagged span: `codeorigin scan "
+                "--format json` lists each._"]  # fmt: skip
+    return out
+
+
 def _heaviest(f: FileReport, s: SpanReport) -> str:
     """The flagged span's heaviest lines as a short list, their text as it was scored (not read
     again from the file: its path is the repository top's, and a form feed or U+2028 ends no
@@ -178,6 +204,7 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     head += ["", headline(report, quote="`") + "."]
     if report.judged_spans == 0:
         head += ["", nothing_scored(report, "below")]
+    head += _repositories(report)
     head += _not_judged(report)
     head += _skipped(report)
     foot = ["", _caveat(report)]

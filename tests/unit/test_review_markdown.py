@@ -225,3 +225,39 @@ def test_a_carriage_return_in_a_file_name_keeps_the_table_whole(
     rows = [line for line in res.stdout.splitlines() if line.startswith("|")]
     assert all(row.endswith("|") for row in rows), rows
     assert '| `"cr\\rx.py":3` | `planted` |' in res.stdout
+
+
+PLAIN_FUNCTION = """
+def plain(values):
+    total = 0
+    for value in values:
+        total = total + value
+    count = len(values)
+    return total + count
+"""
+
+
+def test_a_repository_list_gets_a_table_per_repository(
+    tmp_path: Path, tiny_ig_model_dir: Path
+) -> None:
+    """`scan --repos --format markdown` (a teacher's folder per student) says what each
+    repository holds, as the text report's "Per repository:" does: a row each, flagged first,
+    at most 50, and how many more it left out and whether any of them has a flagged span."""
+    names = [f"student{k:02d}" for k in range(53)]
+    for k, name in enumerate(names):
+        (tmp_path / name).mkdir()
+        planted = k in (7, 52)  # the last in the list, too: it is not the one cut
+        code = PLANTED_FUNCTION if planted else PLAIN_FUNCTION
+        (tmp_path / name / "work.py").write_text(code)
+    (tmp_path / "repos.txt").write_text("\n".join(names) + "\n")
+    res = scan("--repos", "repos.txt", "--format", "markdown", "--threshold", "0.5",
+               "--model", str(tiny_ig_model_dir), cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    text = res.stdout
+    assert "Per repository (53):" in text
+    table = text[text.index("Per repository") : text.index("| span |")]
+    rows = [line for line in table.splitlines() if line.startswith("| `student")]
+    assert len(rows) == 50
+    assert [row.split("|")[1].strip() for row in rows[:2]] == ["`student07`", "`student52`"]
+    assert rows[0].endswith("| 1 | 0 | 1 | 0 | 1 | 0 |")  # flagged, uncertain, judged, ..., files
+    assert "_And 3 more repositories, none with a flagged span" in text
