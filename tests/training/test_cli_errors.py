@@ -124,7 +124,8 @@ def test_a_module_run_directly_checks_its_output_path_before_the_build(tmp: Path
      ("export --variant nosuch --out {tmp}/x", "unknown variant 'nosuch'"),
      ("protocol --parts nosuch", "argument --parts: invalid choice: 'nosuch'"),
      ("report --variant scratch-bpe --out {tmp}/x", "unrecognized arguments: --out"),
-     ("report --extra-file x.txt", "unrecognized arguments: --extra-file")],
+     ("report --extra-file x.txt", "unrecognized arguments: --extra-file"),
+     ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples (or --export-paired)")],
 )  # fmt: skip
 def test_a_name_no_command_knows_is_a_usage_error(
     argv: str, says: str, tmp: Path, capsys: pytest.CaptureFixture[str]
@@ -133,6 +134,26 @@ def test_a_name_no_command_knows_is_a_usage_error(
     err = capsys.readouterr().err
     assert "Traceback" not in err and says in err and "usage: codeorigin-train" in err, err
     assert not (tmp / "x").exists()
+
+
+@pytest.mark.parametrize("command", ["evaluate-samples", "robustness", "heads"])
+def test_a_model_folder_the_runtime_cannot_use_is_one_line_and_leaves_no_output_folder(
+    command: str, tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Readable inputs and a `--model` whose manifest is no model's: the runtime's own message in
+    one line, before the output folder is made (it was left behind, empty, with a traceback)."""
+    from test_analysis_samples import write_files
+
+    problems, samples = write_files(tmp)
+    data = _dataset(tmp / "d.parquet")
+    inputs = {"evaluate-samples": ["--problems", str(problems), "--samples", str(samples)]}
+    argv = [command, "--model", str(tmp / "model"), "--out", str(tmp / "a"), "--no-mlflow",
+            *inputs.get(command, ["--dataset", str(data), "--n", "8"])]  # fmt: skip
+    before = sorted(tmp.rglob("*"))
+    assert main(argv) == 2
+    line = _one_line(capsys.readouterr().err, command)
+    assert f"{tmp / 'model' / 'manifest.json'} is not a codeorigin model manifest" in line, line
+    assert sorted(tmp.rglob("*")) == before  # no output folder
 
 
 def test_a_command_that_stops_with_a_message_says_it_in_one_line(

@@ -170,11 +170,13 @@ def _argv(command: str, path: Path, tmp: Path) -> list[str]:
         "deep-inputs": ["deep-inputs", "--agentic", str(path), "--out", str(tmp / "di")],
         "evaluate-samples": ["evaluate-samples", "--export-paired", str(path), "--out",
                              str(tmp / "es"), "--no-mlflow"],
+        "coderep-loso": ["coderep-loso", "--dataset", str(path), "--work", str(tmp / "cw"),
+                         "--out", str(tmp / "cl"), "--no-mlflow"],
     }[command]  # fmt: skip
 
 
 COMMANDS = ["scratch", "train", "stack", "protocol", "member", "agentic-merge", "deep-inputs",
-            "evaluate-samples"]  # fmt: skip
+            "evaluate-samples", "coderep-loso"]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -184,10 +186,13 @@ def test_a_missing_corrupt_or_empty_input_is_one_line(
     says = {"missing": "not found", "corrupt": "is not a readable parquet file",
             "empty": "holds no rows"}  # fmt: skip
     for kind, path in bad_inputs.items():
-        assert main(_argv(command, path, tmp_path)) == 2, kind
+        argv = _argv(command, path, tmp_path)
+        before = sorted(tmp_path.rglob("*"))
+        assert main(argv) == 2, kind
         line = _one_line(capsys.readouterr().err, command)
         assert str(path) in line and says[kind] in line, line
-    assert not (tmp_path / "stacked").exists() and not (tmp_path / "v4.parquet").exists()
+        # Nothing left behind: no output file, and no empty output or work folder.
+        assert sorted(tmp_path.rglob("*")) == before, (command, kind)
     from codeorigin_train.data.inputs import InputError
 
     with pytest.raises(InputError):

@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loso-epochs", type=int, default=1)
     p.add_argument("--sources", nargs="+", default=None)
     args = p.parse_args(argv)
-    out = common.out_dir(args, TOOL)
     frame = subset(load_dataset(args.dataset), SubsetConfig(train_cap=args.train_cap, eval_cap=args.eval_cap,
                                                             seed=args.seed))  # fmt: skip
+    out = common.out_dir(args, TOOL)  # after its input is read: a bad one leaves no folder
     sources = args.sources or ev.loso_sources(frame, 4)
     arms = []
     for base in args.bases:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.data.argtypes import whole_number
-from codeorigin_train.data.inputs import InputError, read_parquet
+from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.fit.workdir import WORK, mlflow_for
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,11 @@ def model_or_run(path: Path, option: str = "--model") -> Path:
 
 
 def out_dir(args: argparse.Namespace, prog: str) -> Path:
-    out = args.out or args.work / "analysis" / prog
+    """The output folder (`--out`, default WORK/analysis/PROG), made. A command makes it once its
+    inputs are read and its model loaded, so that one that stops on them leaves no folder."""
+    out = output_path(args.out or args.work / "analysis" / prog, folder=True)
     out.mkdir(parents=True, exist_ok=True)
-    return Path(out)
+    return out
 
 
 def nonblank_lines(code: str) -> int:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis.common import auroc
-from codeorigin_train.data.inputs import read_parquet
+from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -429,16 +429,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     args = parse_args(argv)
     t0 = time.perf_counter()
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out: Path = output_path(args.out, folder=True)
     log.info("CPU: %s | OMP_NUM_THREADS=%s", cpu_model(), os.environ.get("OMP_NUM_THREADS"))
     stage = args.stage
     sample_path = out / "sample.parquet"
-    if stage in ("all", "sample") or not sample_path.is_file():
-        sample = build_sample(args.agentic, args.seed)
+    fresh = stage in ("all", "sample") or not sample_path.is_file()
+    sample = build_sample(args.agentic, args.seed) if fresh else pd.read_parquet(sample_path)
+    if stage in ("all", "stacked"):
+        model_folder(args.model, "--model")
+    # The inputs are checked before the output folder is made: one that stops on them leaves none.
+    out.mkdir(parents=True, exist_ok=True)
+    if fresh:
         sample.to_parquet(sample_path, index=False)
-    else:
-        sample = pd.read_parquet(sample_path)
     log.info("rows: %d by agent and label %s; by language and label %s", len(sample),
              crosstab(sample, "agent_of_repo"), crosstab(sample, "language"))  # fmt: skip
     if stage in ("all", "stacked"):

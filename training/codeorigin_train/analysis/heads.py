@@ -170,12 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    common.model_or_run(args.model)  # the inputs before the output folder is made
+    common.model_or_run(args.model)  # the inputs, and the model, before the output folder
     rows = common.held_out(
         args.dataset, args.n or 10**9, args.seed, languages=("python", "java", "cpp")
     )
-    out = common.out_dir(args, TOOL)
     model = load(args.model, parity_texts=rows["code"].head(8).tolist()).to(args.device)
+    out = common.out_dir(args, TOOL)
     summ = {
         "model": str(args.model),
         "dataset": str(args.dataset),

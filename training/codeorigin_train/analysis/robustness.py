@@ -131,10 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     p = common.parser(TOOL, __doc__)
     p.add_argument("--transforms", nargs="+", choices=list(transforms.TRANSFORMS), default=None)
     args = p.parse_args(argv)
-    common.model_or_run(args.model)  # the inputs before the output folder is made
+    common.model_or_run(args.model)  # the inputs, and the model, before the output folder
     rows = common.held_out(args.dataset, args.n, args.seed)
-    out = common.out_dir(args, TOOL)
     prob, threshold, name = common.probability_fn(args.model, args.threads)
+    out = common.out_dir(args, TOOL)
     res = measure(rows, prob, threshold, args.transforms)
     summ = {"model": name, "dataset": str(args.dataset), **summary(res)}
     common.write_json(out / "robustness.json", summ)

@@ -131,9 +131,10 @@ def split_prompt(code: str) -> tuple[str, str] | None:
 
 
 def export_paired(
-    paired: Path, out: Path, *, tasks: int, per_task: int, seed: int
-) -> tuple[Path, Path]:
-    """The test projects of the paired set as HumanEval-format problems and samples."""
+    paired: Path, *, tasks: int, per_task: int, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The test projects of the paired set as HumanEval-format problems and samples; `InputError`
+    when it holds none (no test-project function with a prompt and an LLM body under it)."""
     df = inputs.read_parquet(paired, "--export-paired",
                              hint="`codeorigin-train paired build` writes it")  # fmt: skip
     df = df[df["split"] == "test"]
@@ -158,9 +159,12 @@ def export_paired(
             samples.append({"task_id": f"paired/{ns}", "completion": llm[k][len(prompt) :]})
         if len(problems) >= tasks:
             break
-    return write_jsonl(out / "problems.jsonl", problems), write_jsonl(
-        out / "samples.jsonl", samples
-    )
+    if not problems:
+        raise inputs.InputError(
+            f"--export-paired {paired} holds no test-project function with a docstring and an "
+            "LLM body under it (`codeorigin-train paired build` writes them)"
+        )
+    return problems, samples
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,15 +175,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", type=int, default=200, help="with --export-paired: tasks written")
     p.add_argument("--per-task", type=int, default=5, help="with --export-paired: samples per task")
     args = p.parse_args(argv)
-    common.model_or_run(args.model)  # before anything is read or the output folder made
+    if not args.export_paired and (not args.problems or not args.samples):
+        p.error("--problems and --samples (or --export-paired) are required")
+    common.model_or_run(args.model)
+    # Every input is read, and the model loaded, before the output folder is made: a command that
+    # stops on its inputs leaves nothing behind.
+    if args.export_paired:
+        problems, drawn = export_paired(args.export_paired, tasks=args.tasks,
+                                        per_task=args.per_task, seed=args.seed)  # fmt: skip
+    else:
+        problems = read_jsonl(args.problems, "--problems")
+        drawn = read_jsonl(args.samples, "--samples")
+    df = functions(problems, drawn)
+    prob, threshold, name = common.probability_fn(args.model, args.threads)
     out = common.out_dir(args, TOOL)
     if args.export_paired:
-        args.problems, args.samples = export_paired(args.export_paired, out, tasks=args.tasks,
-                                                    per_task=args.per_task, seed=args.seed)  # fmt: skip
-    if not args.problems or not args.samples:
-        p.error("--problems and --samples (or --export-paired) are required")
-    df = functions(read_jsonl(args.problems, "--problems"), read_jsonl(args.samples, "--samples"))
-    prob, threshold, name = common.probability_fn(args.model, args.threads)
+        args.problems = write_jsonl(out / "problems.jsonl", problems)
+        args.samples = write_jsonl(out / "samples.jsonl", drawn)
     scored, res = judge(df, prob, threshold)
     scored.drop(columns=["code"]).to_csv(out / "scores.csv", index=False)
     pd.DataFrame(res["per_task"]).to_csv(out / "per_task.csv", index=False)

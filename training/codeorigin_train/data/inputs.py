@@ -134,6 +134,10 @@ def input_error(exc: Exception) -> str | None:
     """The one line to print for an input error a user can fix; None for any other error."""
     if isinstance(exc, InputError):
         return str(exc)
+    from codeorigin.model.manifest import ModelError  # plain Python: no runtime, no torch
+
+    if isinstance(exc, ModelError):  # a --model folder the runtime cannot use; it says why
+        return _first_line(exc)
     if isinstance(exc, FileExistsError) and exc.filename and Path(exc.filename).is_file():
         # `mkdir(parents=True, exist_ok=True)` of a folder under a file
         return f"{exc.filename} is a file, not a folder (Not a directory): give a path in a folder"
