@@ -125,7 +125,10 @@ def test_a_module_run_directly_checks_its_output_path_before_the_build(tmp: Path
      ("protocol --parts nosuch", "argument --parts: invalid choice: 'nosuch'"),
      ("report --variant scratch-bpe --out {tmp}/x", "unrecognized arguments: --out"),
      ("report --extra-file x.txt", "unrecognized arguments: --extra-file"),
-     ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples (or --export-paired)")],
+     ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples (or --export-paired)"),
+     ("export --ig-texts 0 --out {tmp}/x", "argument --ig-texts: 0: give a whole number of at least 1"),
+     ("member --pool {tmp}/none.parquet --out {tmp}/x --ig-texts 0",
+      "argument --ig-texts: 0: give a whole number of at least 1")],
 )  # fmt: skip
 def test_a_name_no_command_knows_is_a_usage_error(
     argv: str, says: str, tmp: Path, capsys: pytest.CaptureFixture[str]

@@ -3,7 +3,9 @@
 so a run trained on `--dataset dataset-v3.parquet` was exported with another dataset's rows (or
 stopped with "dataset WORK/dataset.parquet not found"); and a run that was never trained is named
 as such before any folder is made (they failed on a missing `weights.pt` after making empty run
-folders). Through the real command line, a real tiny training run and its real export."""
+folders). `export` and `ship` take `--ig-texts N`, the validation functions the Integrated
+Gradients steps are chosen on. Through the real command line, a real tiny training run and its
+real export."""
 
 from __future__ import annotations
 
@@ -36,9 +38,23 @@ def test_a_run_trained_on_another_dataset_is_exported_and_carded_from_it(
 
     assert main([*common, "--threads", "1", "scratch", "--no-loso", "--epochs", "1",
                  "--realcode-val", "0", "--vocab-size", "300"]) == 0  # fmt: skip
-    assert main([*common, "export", *out]) == 0
+    capsys.readouterr()
+    # `--ig-texts N`: the Integrated Gradients steps are chosen on N validation functions (as
+    # `member --ig-texts` does); the export's record and the model's manifest say how many.
+    assert main([*common, "export", *out, "--ig-texts", "3"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["ig_steps"]["texts"] == 3 and record["ig_steps"]["table"]
+    assert _chosen_on(tmp_path / "model") == 3
+    assert main([*common, "ship", *out, "--ig-texts", "2"]) == 0
+    assert _chosen_on(tmp_path / "model") == 2
     assert main([*common, "card", *out]) == 0
     assert not (work / "dataset.parquet").exists()
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["chosen_variant"] == "scratch-bpe"
     assert 0.0 <= Model.load(tmp_path / "model").score_texts(frame["code"][:1])[0].probability <= 1
+
+
+def _chosen_on(model: Path) -> int:
+    """How many texts the model folder's Integrated Gradients steps were chosen on."""
+    attribution = Model.load(model).manifest.raw["attribution"]
+    return int(attribution["steps_chosen_by"]["texts"])

@@ -198,8 +198,9 @@ def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
     from codeorigin_train.export.shipping import ship
 
     trained_run(name, args.work)
-    return ship(args.work, name, args.out, extra_files=tuple(getattr(args, "extra_file", ())),
-                card=card, options=options(args), dataset=args.dataset)  # fmt: skip
+    return ship(args.work, name, args.out, ig_texts=args.ig_texts, card=card,
+                extra_files=tuple(getattr(args, "extra_file", ())), options=options(args),
+                dataset=args.dataset)  # fmt: skip
 
 
 def cmd_export(args: argparse.Namespace) -> int:

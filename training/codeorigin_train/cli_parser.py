@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codeorigin_train.data.argtypes import whole_number
+from codeorigin_train.data.argtypes import ig_texts, whole_number
 from codeorigin_train.fit.workdir import DATA_ROOT, WORK
 
 DESCRIPTION = (
@@ -199,13 +199,13 @@ def build_parser(
         "train": [lambda sp: _variants(sp, MINILM), _train],
         "calibrate": [lambda sp: _variants(sp, MINILM)],
         "evaluate": [lambda sp: _variants(sp, MINILM), _train, _evaluate],
-        "export": [_out],
-        "ship": [lambda sp: _out(sp, "scratch-bpe-full-real")],
+        "export": [_out, ig_texts],
+        "ship": [lambda sp: _out(sp, "scratch-bpe-full-real"), ig_texts],
         "card": [lambda sp: _out(sp, "scratch-bpe-full-real"), _train],
         "report": [lambda sp: _run(sp, "scratch-bpe"),
                    lambda sp: sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")],
         "scratch": [_scratch],
-        "all": [lambda sp: _variants(sp, MINILM), _train, _evaluate, _out],
+        "all": [lambda sp: _variants(sp, MINILM), _train, _evaluate, _out, ig_texts],
     }  # fmt: skip
     for name in commands:
         sp = sub.add_parser(name, help=HELP[name])

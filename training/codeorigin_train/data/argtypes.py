@@ -44,3 +44,16 @@ def share(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{value:g}: give a share from 0 to 1")
     return value
+
+
+def ig_texts(parser: argparse.ArgumentParser) -> None:
+    """`--ig-texts N`, the same for every command that exports a transformer (`export`, `ship`,
+    `all`, `member`): how many validation functions choose the model's Integrated Gradients steps
+    (`export.ig_steps.choose_steps`, which explains each at every candidate rule and count)."""
+    parser.add_argument(
+        "--ig-texts", type=whole_number(), default=40, metavar="N",
+        help="validation functions of the rows the model trained on, on which the export "
+        "measures the Integrated Gradients convergence delta of every candidate rule and step "
+        "count, to choose the model's default steps (default: %(default)s; fewer export faster, "
+        "more choose more surely)",
+    )  # fmt: skip

@@ -55,6 +55,7 @@ class StepsChoice:
     target: float
     met: bool
     table: tuple[StepsRow, ...]
+    texts: int = 0  # how many texts the deltas were measured on
 
 
 def delta_table(
@@ -135,7 +136,8 @@ def choose_steps(
         best = min(table, key=lambda r: (r.median_delta, r.evaluations))
         met = False
         log.warning("no setting reached a median delta of %g; best is %s", target, best)
-    return StepsChoice(best.steps, best.rule, baseline, float(target), met, tuple(table))
+    n = sum(1 for t in texts if t.strip())
+    return StepsChoice(best.steps, best.rule, baseline, float(target), met, tuple(table), n)
 
 
 def write_attribution_defaults(model_folder: str | Path, choice: StepsChoice) -> None:
@@ -150,6 +152,7 @@ def write_attribution_defaults(model_folder: str | Path, choice: StepsChoice) ->
         steps_chosen_by={
             "target_median_delta": choice.target,
             "met": choice.met,
+            "texts": choice.texts,
             "table": [row.__dict__ for row in choice.table],
         },
     )

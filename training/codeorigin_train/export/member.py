@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.data.argtypes import ig_texts
 from codeorigin_train.export.stack_rows import training_frame
 from codeorigin_train.export.stacked import auroc
 from codeorigin_train.fit.crossfit import SOURCE as AGENTIC_SOURCE
@@ -137,8 +138,7 @@ def parser() -> argparse.ArgumentParser:
                    help="at most this many epochs; the best on validation loss is kept")
     p.add_argument("--vocab-size", type=int, default=8192)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--ig-texts", type=int, default=40,
-                   help="validation texts on which the Integrated Gradients steps are chosen")
+    ig_texts(p)
     return p  # fmt: skip
 
 

@@ -204,6 +204,7 @@ def export_folder(
         "ig_steps": {
             "rule": choice.rule,
             "steps": choice.steps,
+            "texts": choice.texts,
             "table": [vars(r) for r in getattr(choice, "table", [])],
         },
         "size_bytes": {p.name: p.stat().st_size for p in out.iterdir() if p.is_file()},
