@@ -84,6 +84,15 @@ class PositionMap:
     def range(self, start: int, end: int) -> types.Range:
         return types.Range(start=self.position(start), end=self.position(end))
 
+    def point(self, position: types.Position) -> int | None:
+        """The character offset of a place a request points at (a hover, the cursor of a command
+        or a code action), or None on a line past the end of the text: nothing is there, though
+        `offset` would read it as the end of the text. A character past the end of its line means
+        the end of the line, as LSP says of every position."""
+        if position.line >= len(self.starts):
+            return None
+        return self.offset(position)
+
     def offset(self, position: types.Position) -> int:
         """The character offset of an LSP position. A character past the end of its line means the
         end of the line; a line past the end of the text means the end of the text."""

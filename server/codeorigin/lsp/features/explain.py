@@ -235,10 +235,9 @@ async def explain(ls: CodeOriginServer, *args: Any) -> dict[str, Any] | None:
             ls.notify_user(f"codeorigin: this document is not scored: {why}.")
             return None
         raise _failed(f"codeorigin does not score this document: {why}.")
-    beyond = position.line >= len(analysis.positions.starts)  # past the end: no span there
-    offset = analysis.positions.offset(position)
-    result = None if beyond else judged_span_at(analysis, offset)
-    unjudged = None if beyond else next(iter(analysis.spans_at(offset)), None)
+    offset = analysis.positions.point(position)  # None past the last line: no span there
+    result = None if offset is None else judged_span_at(analysis, offset)
+    unjudged = None if offset is None else next(iter(analysis.spans_at(offset)), None)
     if result is None and unjudged is not None:
         # Not judged (its language, generated, too short): say why, not "no function here".
         why = f"codeorigin does not explain {unjudged.span.name}: {_unjudged_why(unjudged, analysis)}."
@@ -287,7 +286,8 @@ async def code_action(
     analysis = await ls.analyzer.current(params.text_document.uri)
     if analysis is None or analysis.engine is None:
         return None
-    result = judged_span_at(analysis, analysis.positions.offset(params.range.start))
+    offset = analysis.positions.point(params.range.start)
+    result = judged_span_at(analysis, offset) if offset is not None else None
     if result is None:
         return None
     automatic = params.context.trigger_kind == types.CodeActionTriggerKind.Automatic

@@ -1,5 +1,10 @@
 """Hover: the verdict of the innermost scored span under the cursor.
 
+A hover looks where `codeorigin.explain` and its code action look (`PositionMap.point`): a
+character past the end of its line means the end of the line, as LSP says; a line past the last
+line holds nothing, so the hover there is null, as `explain` is (not the hover of the span that
+ends the file).
+
 The hover has sections. The first, written here, gives the probability, the verdict, the threshold
 in effect and the model. Later sections come from the other features' `hover_section` hooks (the
 Integrated Gradients chart of `explain`), each given a `HoverContext` on the model thread; a
@@ -56,9 +61,9 @@ def context_at(
 ) -> HoverContext | None:
     """The hover context at a position: the innermost scored span containing it, if any (or
     one too short to judge or of a language the model does not judge: its hover says why)."""
-    if analysis.engine is None:
+    offset = analysis.positions.point(position)
+    if analysis.engine is None or offset is None:
         return None
-    offset = analysis.positions.offset(position)
     for result in analysis.spans_at(offset):
         if result.probability is not None or result.verdict in ("not_judged", "too_short"):
             engine, settings = analysis.engine, analysis.settings
@@ -99,8 +104,8 @@ def outside_scope(
     hover says so (before, it said nothing, as if the server were not running)."""
     if analysis.settings.scope != "changed" or analysis.engine is None or analysis.language is None:
         return None
-    offset = analysis.positions.offset(position)
-    if next(analysis.spans_at(offset), None) is not None:
+    offset = analysis.positions.point(position)
+    if offset is None or next(analysis.spans_at(offset), None) is not None:
         return None
     span = _innermost(analysis, offset)
     if span is None:
@@ -116,9 +121,10 @@ def without_model(
 ) -> types.Hover | None:
     """With no loadable model, a hover over a function says why it has no verdict (the message
     the user was shown once at start-up, which is easy to miss or dismiss)."""
-    if analysis.language is None or analysis.reason is None:
+    offset = analysis.positions.point(position)
+    if analysis.language is None or analysis.reason is None or offset is None:
         return None
-    span = _innermost(analysis, analysis.positions.offset(position))
+    span = _innermost(analysis, offset)
     if span is None:
         return None
     return _said(analysis, span, no_model_message(analysis.reason), markdown)
