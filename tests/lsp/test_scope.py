@@ -6,6 +6,7 @@ judged span is flagged, at HEAD as now."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types
@@ -70,6 +71,34 @@ async def test_changed_scope_judges_only_what_differs_from_head(start: Start, ro
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "`alpha` is not judged: it is unchanged since git's HEAD" in hover.contents.value
     assert hover.range is not None and hover.range.start.line == 0
+
+
+async def test_a_commit_in_a_terminal_applies_without_an_edit(start: Start, root: Path) -> None:
+    """With `scope: changed` the client is asked to watch what moves git's HEAD; when it says
+    the branch's ref changed (a commit made in a terminal), the open document is judged again
+    against the new HEAD: gamma, committed, is no longer new and loses its diagnostic."""
+    committed(root)
+    uri = uri_in(root, "a.py")
+    client = await start(init={**FLAG_ALL, "scope": "changed"})
+    client.open(uri, PY_DOC)
+    assert names(await client.published_for(uri, version=1)) == []
+    client.edit(uri, 2, (13, 0), (13, 0), GAMMA)
+    assert names(await client.published_for(uri, version=2)) == ["gamma"]
+    for _ in range(250):  # registered after `initialized`, with no reply to wait for
+        watchers = [w["globPattern"] for r in client.registrations  # type: ignore[attr-defined]
+                    if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+                    for w in r.register_options["watchers"]]  # fmt: skip
+        if "**/.git/refs/heads/**" in watchers:
+            break
+        await asyncio.sleep(0.02)
+    assert {"**/.git/HEAD", "**/.git/refs/heads/**"} <= set(watchers)
+    lines = PY_DOC.splitlines(keepends=True)
+    (root / "a.py").write_text("".join(lines[:13]) + GAMMA + "".join(lines[13:]))  # saved
+    git(root, "commit", "-qam", "gamma")
+    count = len(client.published)
+    ref = types.FileEvent(uri_in(root, ".git/refs/heads/main"), types.FileChangeType.Changed)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[ref]))
+    assert names(await client.published_for(uri, version=2, after=count)) == []
 
 
 async def test_changed_scope_sets_aside_what_head_flagged_as_scan_diff_does(

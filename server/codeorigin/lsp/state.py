@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 10.0  # seconds to wait for the client's answer to workspace/configuration
 WATCH_REGISTRATION = "codeorigin-watched-files"  # the file watchers' registration id
 WATCHED_SETTINGS = ("**/.codeorigin.toml", "**/pyproject.toml")  # the project's settings files
+# With `scope: changed`, what moves git's HEAD: a commit (its branch's ref, or HEAD itself when
+# detached), a checkout (HEAD), `git pack-refs` (packed-refs)
+WATCHED_HEAD = ("**/.git/HEAD", "**/.git/refs/heads/**", "**/.git/packed-refs")
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,14 @@ class CodeOriginServer(Host):
 
     async def watch_files(self) -> None:
         """Ask the client to watch the files the verdicts depend on (`features.watched_files`):
-        the settings files and each baseline setting's file name, registered again when those
-        names change; only with a client that registers watchers dynamically. A refusal is
-        logged: documents are then scored again at their next edit."""
-        names = {PurePath(s.baseline).name for s, _ in self.settings.all_settings() if s.baseline}
-        wanted = (*WATCHED_SETTINGS, *sorted(f"**/{name}" for name in names if name))
+        the settings files, each baseline setting's file name and, with `scope: changed`, git's
+        HEAD (a commit in a terminal changes what is new), registered again when those change;
+        only with a client that registers watchers dynamically. A refusal is logged: documents
+        are then scored again at their next save or edit."""
+        every = [s for s, _ in self.settings.all_settings()]
+        names = {PurePath(s.baseline).name for s in every if s.baseline}
+        head = WATCHED_HEAD if any(s.scope == "changed" for s in every) else ()
+        wanted = (*WATCHED_SETTINGS, *sorted(f"**/{name}" for name in names if name), *head)
         if not self.client.watched_files_dynamic or wanted == self.watching:
             return
         method = types.WORKSPACE_DID_CHANGE_WATCHED_FILES
