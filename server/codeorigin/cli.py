@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "$GITHUB_STEP_SUMMARY), from the same scan as --format's report")  # fmt: skip
     scan.add_argument("--explain", action="store_true",
                       help="add each flagged span's line shares and top tokens to the report")  # fmt: skip
-    scan.add_argument("--steps", type=_ig_steps, default=None, help="Integrated Gradients steps of "
-                      "--explain and the markdown summary (2 to 1024; default: the model's)")  # fmt: skip
+    scan.add_argument("--steps", type=_ig_steps, default=None, metavar="N", help="Integrated "
+                      "Gradients steps of --explain and the markdown summary (2 to 1024; default: "
+                      "the model's)")  # fmt: skip
     scan.add_argument("--baseline", metavar="FILE", type=Path, help="report only new findings")
     scan.add_argument("--write-baseline", metavar="FILE", type=outputs.file_argument,
                       help="record the current findings in FILE")  # fmt: skip
@@ -96,9 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file (all its flagged spans), the span at LINE, or the spans named NAME",
     )
     _judging_arguments(explain)
-    explain.add_argument(
-        "--steps", type=_ig_steps, default=None, help="Integrated Gradients steps (2 to 1024)"
-    )
+    explain.add_argument("--steps", type=_ig_steps, default=None, metavar="N", help="Integrated "
+                         "Gradients steps (2 to 1024; default: the model's)")  # fmt: skip
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench_cli.add_arguments(bench)
     for command in (serve, scan, explain, bench):  # its own usage for an argument it lacks

@@ -198,6 +198,17 @@ def test_scan_takes_the_steps_its_explanations_ask_for(doc: Path, tiny_ig_model_
         assert {s["explanation"]["steps"] for s in spans if "explanation" in s} == {steps}
 
 
+def test_steps_read_in_help_as_the_readme_writes_them() -> None:
+    """The README's usage lines say `[--steps N]`; both commands' help says the same, with the
+    range and that the model's own steps are the default."""
+    for command in ("explain", "scan"):
+        res = run(command, "--help")
+        assert res.returncode == 0, res.stderr
+        assert "[--steps N]" in res.stdout and "STEPS" not in res.stdout, res.stdout
+        help_text = " ".join(res.stdout.split())
+        assert "(2 to 1024; default: the model's)" in help_text, help_text
+
+
 def test_scan_explain_adds_shares_and_tokens_to_json(doc: Path, tiny_ig_model_dir: Path) -> None:
     res = run(
         "scan", str(doc), "--model", str(tiny_ig_model_dir), "--threshold", "0", "--explain",
