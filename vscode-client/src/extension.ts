@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from './common/commands';
 import { parseExplanation, summary } from './common/explanation';
 import { followsPythonExtension, interpreterSettingEmpty } from './common/interpreter';
-import { explainFailureNotice, prefixed } from './common/messages';
+import { explainFailureNotice, prefixed, rescoreSummary, serverUnavailable } from './common/messages';
 import { SECTION } from './common/settings';
 import { flattenStatus } from './common/status';
 import { ExplainPainter } from './explainView';
@@ -56,9 +56,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.info('Restarting the server.');
     await server.restart();
   });
-  register(CLIENT_COMMANDS.rescoreSelection, () => rescore(server, true));
+  register(CLIENT_COMMANDS.rescoreSelection, () => rescore(server, output, true));
   register(CLIENT_COMMANDS.rescoreDocument, async () => {
-    await rescore(server, false);
+    await rescore(server, output, false);
     refreshStatus(); // a rescore retries a model that failed to load
   });
   register(CLIENT_COMMANDS.explainFunction, (uri, position) =>
@@ -181,26 +181,60 @@ async function refreshServerStatus(
 }
 
 /** Rescores the selection, or the whole document when nothing is selected (or when asked to). */
-async function rescore(server: ServerController, selectionOnly: boolean): Promise<void> {
+async function rescore(
+  server: ServerController,
+  output: vscode.LogOutputChannel,
+  selectionOnly: boolean,
+): Promise<void> {
   const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('codeorigin: open a file to rescore.');
+    return;
+  }
   const converter = server.converters?.code2ProtocolConverter;
-  if (!editor || !converter) {
-    void vscode.window.showInformationMessage('codeorigin: open a file and start the server to rescore.');
+  if (!reachable(server, output) || !converter) {
     return;
   }
   const uri = editor.document.uri.toString();
   try {
     if (selectionOnly && !editor.selection.isEmpty) {
+      // The server shows the selection's verdict itself.
       await server.executeServerCommand(SERVER_COMMANDS.rescoreSelection, [
         uri,
         converter.asRange(editor.selection),
       ]);
     } else {
-      await server.executeServerCommand(SERVER_COMMANDS.rescoreDocument, [uri]);
+      const summary = rescoreSummary(await server.executeServerCommand(SERVER_COMMANDS.rescoreDocument, [uri]));
+      if (summary !== undefined) {
+        output.info(summary);
+        void vscode.window.showInformationMessage(summary);
+      }
     }
   } catch (error) {
-    void vscode.window.showErrorMessage(`codeorigin: rescoring failed: ${String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    output.error(`Rescoring: ${message}`);
+    void vscode.window.showErrorMessage(`codeorigin: rescoring failed: ${message}`);
   }
+}
+
+/**
+ * Whether the server can answer a command now; if not, says why (still starting, or not running)
+ * with the actions that help, and returns false.
+ */
+function reachable(server: ServerController, output: vscode.LogOutputChannel): boolean {
+  const why = serverUnavailable(server.state);
+  if (why === undefined) {
+    return true;
+  }
+  const actions = server.state === 'starting' ? [] : ['Restart Server', 'Show Output'];
+  void vscode.window.showWarningMessage(why, ...actions).then((choice) => {
+    if (choice === 'Restart Server') {
+      void server.restart();
+    } else if (choice === 'Show Output') {
+      output.show();
+    }
+  });
+  return false;
 }
 
 /**
@@ -217,9 +251,12 @@ async function explainFunction(
   const editor = uri
     ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString())
     : vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('codeorigin: open a file to explain a function.');
+    return;
+  }
   const converter = server.converters?.code2ProtocolConverter;
-  if (!editor || !converter) {
-    void vscode.window.showInformationMessage('codeorigin: open a file and start the server to explain a function.');
+  if (!reachable(server, output) || !converter) {
     return;
   }
   const document = editor.document;
@@ -257,6 +294,9 @@ async function showStatus(
 ): Promise<void> {
   let status: unknown;
   const args = statusArguments();
+  if (!reachable(server, output)) {
+    return;
+  }
   try {
     status = await server.executeServerCommand(SERVER_COMMANDS.status, args);
   } catch (error) {

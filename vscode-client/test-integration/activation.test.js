@@ -192,6 +192,15 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   const rescore = log().received.find((m) => m.method === 'workspace/executeCommand' && m.params.command === 'codeorigin.rescoreSelection');
   assert.deepEqual(rescore.params.arguments, [editor.document.uri.toString(), { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } }]);
 
+  // Rescore Document sends [uri] and says what the server scored again, by verdict.
+  const beforeRescore = mock.record.messages.length;
+  await mock.vscode.commands.executeCommand('codeorigin.client.rescoreDocument');
+  const rescored = log().received.find((m) => m.method === 'workspace/executeCommand' && m.params.command === 'codeorigin.rescoreDocument');
+  assert.deepEqual(rescored.params.arguments, [editor.document.uri.toString()]);
+  assert.deepEqual(mock.record.messages.slice(beforeRescore).map((m) => [m.level, m.message]), [
+    ['info', 'codeorigin: scored 3 functions and the module-level code again: 2 likely LLM-generated, 1 not flagged, 1 too short to judge.'],
+  ]);
+
   // Show Status: codeorigin.status with [uri], flattened into a quick pick.
   await mock.vscode.commands.executeCommand('codeorigin.client.showStatus');
   const pick = mock.record.quickPicks.at(-1);
@@ -267,6 +276,24 @@ test('without codeorigin installed, says which command installs it and does not 
   assert.deepEqual(error.items, ['Install in Terminal', 'Copy Command', 'Open Settings']);
   assert.ok(!fs.existsSync(process.env.FAKE_LOG), 'the server was not started');
   assert.equal(mock.record.statusBarItems[0].visible, false); // no supported file is open
+
+  // With a file open, the commands say the server is not running and offer to restart it (not
+  // "open a file and start the server", when the file is open and there is no start command).
+  mock.openEditor(path.join(dir, 'a.py'), 'python', 'def add(a, b):\n    return a + b\n', new Position(1, 4));
+  const before = mock.record.messages.length;
+  for (const command of ['rescoreDocument', 'rescoreSelection', 'explainFunction', 'showStatus']) {
+    await mock.vscode.commands.executeCommand(`codeorigin.client.${command}`);
+  }
+  const shown = mock.record.messages.slice(before);
+  assert.equal(shown.length, 4, JSON.stringify(shown));
+  for (const message of shown) {
+    assert.equal(message.level, 'warning');
+    assert.equal(
+      message.message,
+      'codeorigin: the server is not running (the "codeorigin" output channel says why). Fix what it says, then run "codeorigin: Restart Server".',
+    );
+    assert.deepEqual(message.items, ['Restart Server', 'Show Output']);
+  }
   await extension.deactivate();
   ctx.subscriptions.forEach((d) => d.dispose());
 });

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { explainFailureNotice, prefixed } from '../common/messages';
+import { explainFailureNotice, prefixed, rescoreSummary, serverUnavailable } from '../common/messages';
 
 describe('prefixed', () => {
   test('adds "codeorigin: " once', () => {
@@ -31,5 +31,39 @@ describe('explainFailureNotice', () => {
       level: 'error',
       text: 'codeorigin: explaining f failed: out of memory',
     });
+  });
+});
+
+describe('rescoreSummary', () => {
+  const span = (kind: string, verdict: string) => ({ name: 'f', kind, probability: 0.5, verdict });
+
+  test('counts the functions and each verdict, in the server words', () => {
+    assert.equal(
+      rescoreSummary([span('function', 'llm'), span('method', 'human'), span('function', 'human')]),
+      'codeorigin: scored 3 functions again: 1 likely LLM-generated, 2 not flagged.',
+    );
+    assert.equal(
+      rescoreSummary([span('function', 'uncertain'), span('module', 'too_short')]),
+      'codeorigin: scored 1 function and the module-level code again: 1 uncertain, 1 too short to judge.',
+    );
+    assert.equal(
+      rescoreSummary([span('module', 'not_judged')]),
+      'codeorigin: scored the module-level code again: 1 not judged.',
+    );
+  });
+
+  test('a file without functions says so; a null answer (the server said why) says nothing', () => {
+    assert.equal(rescoreSummary([]), 'codeorigin: scored the file again: it has no functions to judge.');
+    assert.equal(rescoreSummary(null), undefined);
+  });
+});
+
+describe('serverUnavailable', () => {
+  test('says whether to wait or to restart, and nothing while the server runs', () => {
+    assert.equal(serverUnavailable('running'), undefined);
+    assert.match(serverUnavailable('starting') ?? '', /still starting; try again in a moment/);
+    for (const state of ['stopped', 'failed'] as const) {
+      assert.match(serverUnavailable(state) ?? '', /not running .*output channel.*"codeorigin: Restart Server"/);
+    }
   });
 });
