@@ -9,7 +9,10 @@
 
 import * as vscode from 'vscode';
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
+  type ErrorHandler,
   ExecuteCommandRequest,
   LanguageClient,
   type ResponseError,
@@ -70,6 +73,24 @@ function paintingExplain(action: vscode.Command | vscode.CodeAction): vscode.Com
   }
   (action as vscode.CodeAction).command = painting;
   return action;
+}
+
+/**
+ * The client's error handler. A server that ends before it has started (it answers no
+ * `initialize`) would end again at every restart: it is not restarted, and its connection errors
+ * go to the output channel only, so the user gets one message (doStart's, from the failed start),
+ * not a score of "Restarting server failed" and "connection to server is erroring". Once the
+ * server has started, vscode-languageclient's own handler decides (it restarts a server that
+ * crashes, up to 5 times in 3 minutes).
+ */
+function startErrors(started: () => boolean, defaults: () => ErrorHandler): ErrorHandler {
+  let handler: ErrorHandler | undefined;
+  const running = (): ErrorHandler | undefined => (started() ? (handler ??= defaults()) : undefined);
+  return {
+    error: (error, message, count) =>
+      running()?.error(error, message, count) ?? { action: ErrorAction.Continue, handled: true },
+    closed: () => running()?.closed() ?? { action: CloseAction.DoNotRestart, handled: true },
+  };
 }
 
 export class ServerController implements vscode.Disposable {
@@ -173,7 +194,16 @@ export class ServerController implements vscode.Disposable {
       // No `transport`: with TransportKind.stdio the client would append `--stdio` to the command.
       options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
+    // Whether this client's server ever answered `initialize`; until it has, see startErrors.
+    let started = false;
     const clientOptions: LanguageClientOptions = {
+      errorHandler: startErrors(() => started, () => client.createDefaultErrorHandler()),
+      // Not the client's own pop-up of the bare error ("write EPIPE"): doStart says the server
+      // did not start, and the output channel has why.
+      initializationFailedHandler: (error) => {
+        this.output.error(`The server's initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
       documentSelector: SUPPORTED_LANGUAGES.flatMap((language) => [
         { scheme: 'file', language },
         { scheme: 'untitled', language },
@@ -227,6 +257,7 @@ export class ServerController implements vscode.Disposable {
         return;
       }
       if (event.newState === State.Running) {
+        started = true;
         this.setState('running');
       } else if (event.newState === State.Starting) {
         this.setState('starting');
@@ -237,6 +268,11 @@ export class ServerController implements vscode.Disposable {
     this.client = client;
     try {
       await client.start();
+      // start() resolves, not rejects, when the server's end was handled before its failed
+      // `initialize` was (vscode-languageclient 9): a server that is not running did not start.
+      if (!client.isRunning()) {
+        throw new Error('the server ended before it answered initialize');
+      }
       this.setState('running');
     } catch (error) {
       this.output.error(`The codeorigin server did not start: ${String(error)}`);

@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const Module = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { test } = require('node:test');
 const { createMock, fakePythonExtension, Position, Uri } = require('./vscode-mock');
 
@@ -296,4 +297,28 @@ test('without codeorigin installed, says which command installs it and does not 
   }
   await extension.deactivate();
   ctx.subscriptions.forEach((d) => d.dispose());
+});
+
+test('a server that ends before it starts gets one message, and is not restarted in a loop', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codeorigin-it-'));
+  const logFile = path.join(dir, 'server.json');
+  // In its own process: vscode-languageclient leaves promise rejections unhandled when a start
+  // fails ("Client is not running and can't be stopped"), which VS Code's extension host logs and
+  // node:test would count as a failure of this test.
+  const run = spawnSync(process.execPath, [path.join(__dirname, 'start-failure.js'), dir], {
+    env: { ...process.env, FAKE_LOG: logFile, FAKE_EXIT_AT_START: '1', FAKE_IMPORT_FAILS: '' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const { messages, output } = JSON.parse(run.stdout);
+  const starts = fs.readFileSync(`${logFile}.starts`, 'utf8').trim().split('\n');
+  assert.equal(starts.length, 1, 'the server was started again');
+  // vscode-languageclient's own notice of the failed start, and ours: no "Restarting server
+  // failed", "connection to server is erroring" or a bare "write EPIPE" (22 pop-ups before).
+  assert.deepEqual(messages.map((m) => [m.level, m.message]), [
+    ['error', "codeorigin client: couldn't create connection to server."],
+    ['error', 'codeorigin: the server did not start. The "codeorigin" output channel says why.'],
+  ]);
+  assert.ok(output.some((line) => line.includes('RuntimeError: the server cannot start')), 'its stderr is in the output channel');
 });

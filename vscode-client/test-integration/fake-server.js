@@ -6,7 +6,7 @@
  *
  * Started as `node fake-server.js -m codeorigin serve`; `node fake-server.js -c "import ..."` is the
  * import check, which fails when $FAKE_IMPORT_FAILS is set (with $FAKE_IMPORT_FAILS as the module
- * Python could not find when it is not "1").
+ * Python could not find when it is not "1"). With $FAKE_EXIT_AT_START set, the server ends at once.
  */
 'use strict';
 const fs = require('node:fs');
@@ -22,6 +22,13 @@ if (args[0] === '-c') {
     process.exit(1);
   }
   process.exit(0);
+}
+
+if (process.env.FAKE_EXIT_AT_START) {
+  // A server that ends before it answers `initialize` (a broken install): each start is a line.
+  fs.appendFileSync(`${process.env.FAKE_LOG}.starts`, `${JSON.stringify(args)}\n`);
+  process.stderr.write('Traceback (most recent call last):\nRuntimeError: the server cannot start\n');
+  process.exit(3);
 }
 
 const log = { argv: args, received: [] };
