@@ -180,6 +180,13 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   mock.setSettings({ 'codeorigin.enable': false });
   await until('the status bar off', () => item.text === '$(hubot) codeorigin: off');
   assert.match(item.tooltip, /codeorigin\.enable is false/);
+  // Explain Function there says why as information, not as an error.
+  await until('the server has enable false', () => log().received.some((m) => Array.isArray(m.result) && m.result[0]?.enable === false));
+  const beforeOff = mock.record.messages.length;
+  await mock.vscode.commands.executeCommand('codeorigin.client.explainFunction');
+  assert.deepEqual(mock.record.messages.slice(beforeOff).map((m) => [m.level, m.message]), [
+    ['info', 'codeorigin does not score this document: codeorigin.enable is false.'],
+  ]);
   mock.setSettings({ 'codeorigin.enable': true, 'codeorigin.languages': ['go'] });
   await until('the status bar "not judged"', () => item.text === '$(hubot) not judged');
   mock.setSettings({ 'codeorigin.languages': undefined });

@@ -136,6 +136,10 @@ function handle(message) {
       }
       if (params.command === 'codeorigin.explain') {
         const [uri] = params.arguments;
+        if (settings.enable === false) {
+          // The real server's answer for a document it does not score (lsp/features/explain.py).
+          return send({ id, error: { code: -32803, message: 'codeorigin does not score this document: codeorigin.enable is false.' } });
+        }
         if (documents.get(uri) === 'go') {
           // The real server's answer for a language the model does not judge (lsp/features/explain.py).
           return send({ id, error: { code: -32803, message: 'codeorigin does not explain main: the model does not judge go: no training data.' } });

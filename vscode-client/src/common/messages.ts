@@ -20,10 +20,12 @@ export interface Notice {
 /**
  * How an error answer of `codeorigin.explain` is shown. The server answers with an error when the
  * function is not judged ("codeorigin does not explain f: the model does not judge go ..." or a
- * generated function); that is information, not a failure. Anything else is an error.
+ * generated function) or the document is not scored ("codeorigin does not score this document:
+ * codeorigin.enable is false", too large, excluded); that is information, not a failure. Anything
+ * else is an error.
  */
 export function explainFailureNotice(message: string): Notice {
-  const notJudged = /\bdoes not explain\b/.test(message);
+  const notJudged = /\bdoes not (explain|score this document)\b/.test(message);
   return { level: notJudged ? 'information' : 'error', text: prefixed(message) };
 }
 

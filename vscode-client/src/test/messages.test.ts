@@ -22,6 +22,12 @@ describe('explainFailureNotice', () => {
     assert.doesNotMatch(notice.text, /codeorigin: codeorigin/);
   });
 
+  test('a document the server does not score is information too', () => {
+    // The server's answer for Explain Function with codeorigin.enable false (lsp/features/explain.py).
+    const message = 'codeorigin does not score this document: codeorigin.enable is false.';
+    assert.deepEqual(explainFailureNotice(message), { level: 'information', text: message });
+  });
+
   test('a real failure stays an error', () => {
     assert.deepEqual(explainFailureNotice('codeorigin cannot explain: no model. The folder /m does not exist'), {
       level: 'error',
