@@ -12,7 +12,7 @@ import { CLIENT_COMMANDS, SERVER_COMMANDS } from './common/commands';
 import { parseExplanation, summary } from './common/explanation';
 import { followsPythonExtension, interpreterSettingEmpty } from './common/interpreter';
 import { explainFailureNotice, prefixed, rescoreSummary, serverUnavailable } from './common/messages';
-import { SECTION } from './common/settings';
+import { mappedExtensions, SECTION } from './common/settings';
 import { flattenStatus } from './common/status';
 import { ExplainPainter } from './explainView';
 import { onDidChangePythonInterpreter } from './python';
@@ -99,6 +99,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void server.restart();
         void followPython();
       }
+      if (event.affectsConfiguration(`${SECTION}.extensions`)) {
+        void setMappedExtensionsContext();
+        if (server.extensionsChanged()) {
+          output.info('codeorigin.extensions changed: restarting the server, so that it is sent the files it maps.');
+          void server.restart();
+        }
+      }
       if (event.affectsConfiguration(SECTION)) {
         refreshStatus();
       }
@@ -112,12 +119,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   void followPython();
+  void setMappedExtensionsContext();
 
   await server.start();
 }
 
 export function deactivate(): Promise<void> | undefined {
   return controller?.stop();
+}
+
+/** The `codeorigin.mappedExtensions` context key: package.json offers the commands in those files. */
+function setMappedExtensionsContext(): Thenable<unknown> {
+  const extensions = mappedExtensions(currentSettings().settings.extensions);
+  return vscode.commands.executeCommand('setContext', 'codeorigin.mappedExtensions', extensions);
 }
 
 /**

@@ -31,11 +31,14 @@ import {
 import { paintingCommand, paintingLenses, type ExplainTarget } from './common/commands';
 import {
   configurationAnswer,
+  extensionPattern,
+  mappedExtensions,
   ProblemsShown,
   problemSetting,
   readServerSettings,
   SECTION,
   SUPPORTED_LANGUAGES,
+  type ServerSettings,
   type SettingsResult,
 } from './common/settings';
 import type { ServerState } from './common/status';
@@ -100,6 +103,8 @@ export class ServerController implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private currentState: ServerState = 'stopped';
   private readonly problemsShown = new ProblemsShown();
+  /** The extensions of codeorigin.extensions in the running client's document selector. */
+  private selectedExtensions: string[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -134,6 +139,15 @@ export class ServerController implements vscode.Disposable {
       await this.doStop();
       await this.doStart();
     });
+  }
+
+  /**
+   * Whether codeorigin.extensions now maps extensions other than those the client was started
+   * with: its document selector, which decides the files the server is sent, is fixed at start.
+   */
+  extensionsChanged(): boolean {
+    const now = mappedExtensions(currentSettings().settings.extensions);
+    return this.client !== undefined && now.join('\n') !== this.selectedExtensions.join('\n');
   }
 
   /** Runs a server command with `workspace/executeCommand`; throws when the server is not running. */
@@ -187,6 +201,7 @@ export class ServerController implements vscode.Disposable {
 
     const initial = currentSettings();
     this.reportProblems(initial.problems);
+    this.selectedExtensions = mappedExtensions(initial.settings.extensions);
 
     const serverOptions: ServerOptions = {
       command: interpreter.command,
@@ -196,19 +211,71 @@ export class ServerController implements vscode.Disposable {
     };
     // Whether this client's server ever answered `initialize`; until it has, see startErrors.
     let started = false;
-    const clientOptions: LanguageClientOptions = {
-      errorHandler: startErrors(() => started, () => client.createDefaultErrorHandler()),
+    const clientOptions = this.clientOptions(initial.settings, () => started, () => client);
+
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.onDidChangeState((event) => {
+      if (this.client !== client) {
+        return;
+      }
+      if (event.newState === State.Running) {
+        started = true;
+        this.setState('running');
+      } else if (event.newState === State.Starting) {
+        this.setState('starting');
+      } else {
+        this.setState('stopped');
+      }
+    });
+    this.client = client;
+    try {
+      await client.start();
+      // start() resolves, not rejects, when the server's end was handled before its failed
+      // `initialize` was (vscode-languageclient 9): a server that is not running did not start.
+      if (!client.isRunning()) {
+        throw new Error('the server ended before it answered initialize');
+      }
+      this.setState('running');
+    } catch (error) {
+      this.output.error(`The codeorigin server did not start: ${String(error)}`);
+      this.client = undefined;
+      this.setState('failed');
+      void vscode.window.showErrorMessage(
+        'codeorigin: the server did not start. The "codeorigin" output channel says why.',
+        'Show Output',
+      ).then((choice) => choice && this.output.show());
+    }
+  }
+
+  /**
+   * The language client's options: the documents it sends, the settings as initializationOptions,
+   * the error handling of startErrors and the middleware that paints explanations and answers for
+   * `codeorigin`. `started` says whether the server has answered `initialize`; `client` is the
+   * client made with them.
+   */
+  private clientOptions(
+    settings: ServerSettings,
+    started: () => boolean,
+    client: () => LanguageClient,
+  ): LanguageClientOptions {
+    return {
+      errorHandler: startErrors(started, () => client().createDefaultErrorHandler()),
       // Not the client's own pop-up of the bare error ("write EPIPE"): doStart says the server
       // did not start, and the output channel has why.
       initializationFailedHandler: (error) => {
         this.output.error(`The server's initialize failed: ${error instanceof Error ? error.message : String(error)}`);
         return false;
       },
-      documentSelector: SUPPORTED_LANGUAGES.flatMap((language) => [
-        { scheme: 'file', language },
-        { scheme: 'untitled', language },
-      ]),
-      initializationOptions: initial.settings,
+      // The supported languages, and the files codeorigin.extensions maps to one whatever VS Code
+      // calls their language (`.cu` is cuda-cpp, an unknown extension plaintext).
+      documentSelector: [
+        ...SUPPORTED_LANGUAGES.flatMap((language) => [
+          { scheme: 'file', language },
+          { scheme: 'untitled', language },
+        ]),
+        ...this.selectedExtensions.map((extension) => ({ scheme: 'file', pattern: extensionPattern(extension) })),
+      ],
+      initializationOptions: settings,
       synchronize: { configurationSection: SECTION },
       outputChannel: this.output,
       traceOutputChannel: this.output,
@@ -250,41 +317,7 @@ export class ServerController implements vscode.Disposable {
         },
       },
     };
-
-    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
-    client.onDidChangeState((event) => {
-      if (this.client !== client) {
-        return;
-      }
-      if (event.newState === State.Running) {
-        started = true;
-        this.setState('running');
-      } else if (event.newState === State.Starting) {
-        this.setState('starting');
-      } else {
-        this.setState('stopped');
-      }
-    });
-    this.client = client;
-    try {
-      await client.start();
-      // start() resolves, not rejects, when the server's end was handled before its failed
-      // `initialize` was (vscode-languageclient 9): a server that is not running did not start.
-      if (!client.isRunning()) {
-        throw new Error('the server ended before it answered initialize');
-      }
-      this.setState('running');
-    } catch (error) {
-      this.output.error(`The codeorigin server did not start: ${String(error)}`);
-      this.client = undefined;
-      this.setState('failed');
-      void vscode.window.showErrorMessage(
-        'codeorigin: the server did not start. The "codeorigin" output channel says why.',
-        'Show Output',
-      ).then((choice) => choice && this.output.show());
-    }
   }
-
   private async doStop(): Promise<void> {
     const client = this.client;
     this.client = undefined;

@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import { CLIENT_COMMANDS } from './common/commands';
-import { SECTION, SUPPORTED_LANGUAGES, type ServerSettings } from './common/settings';
+import { mappedLanguage, SECTION, SUPPORTED_LANGUAGES, type ServerSettings } from './common/settings';
 import {
   errorFromStatus,
   highestProbability,
@@ -19,7 +19,7 @@ import {
 } from './common/status';
 
 /** The settings of a document the status bar reads (the normalised ones the server receives). */
-export type SettingsFor = (uri: vscode.Uri) => Pick<ServerSettings, 'enable' | 'languages'>;
+export type SettingsFor = (uri: vscode.Uri) => Pick<ServerSettings, 'enable' | 'languages' | 'extensions'>;
 
 export class ProbabilityStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -64,7 +64,12 @@ export class ProbabilityStatusBar implements vscode.Disposable {
 
   update(): void {
     const document = vscode.window.activeTextEditor?.document;
-    if (!document || !(SUPPORTED_LANGUAGES as readonly string[]).includes(document.languageId)) {
+    const settings = document && this.settingsFor(document.uri);
+    // The language the server reads the document in: codeorigin.extensions' first, as it does.
+    const mapped =
+      document?.uri.scheme === 'file' ? mappedLanguage(document.uri.fsPath, settings?.extensions ?? {}) : undefined;
+    const language = mapped ?? document?.languageId;
+    if (!document || !settings || !(SUPPORTED_LANGUAGES as readonly string[]).includes(language ?? '')) {
       this.item.hide();
       return;
     }
@@ -75,7 +80,7 @@ export class ProbabilityStatusBar implements vscode.Disposable {
       highestProbability(vscode.languages.getDiagnostics(document.uri)),
       this.modelName,
       this.state,
-      { ...scoringBySettings(this.settingsFor(document.uri), document.languageId), ...fromStatus },
+      { ...scoringBySettings(settings, language ?? document.languageId), ...fromStatus },
     );
     this.item.text = content.text;
     this.item.tooltip = content.tooltip;

@@ -329,3 +329,43 @@ test('a server that ends before it starts gets one message, and is not restarted
   ]);
   assert.ok(output.some((line) => line.includes('RuntimeError: the server cannot start')), 'its stderr is in the output channel');
 });
+
+test('files that codeorigin.extensions maps are sent to the server whatever their VS Code language', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codeorigin-it-'));
+  const logFile = path.join(dir, 'server.json');
+  process.env.FAKE_LOG = logFile;
+  delete process.env.FAKE_IMPORT_FAILS;
+  const mock = createMock({
+    root,
+    workspaceFolder: dir,
+    settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer], 'codeorigin.extensions': { '.cu': 'cpp' } },
+  });
+  const extension = loadExtension(mock.vscode);
+  const ctx = context();
+  t.after(async () => {
+    await extension.deactivate();
+    ctx.subscriptions.forEach((d) => d.dispose());
+  });
+  await extension.activate(ctx);
+  const log = () => readLog(logFile);
+  await until('initialize', () => log().received.find((m) => m.method === 'initialize'));
+  // VS Code calls a .cu file cuda-cpp: the server reads it as C++, as the setting says.
+  mock.openEditor(path.join(dir, 'kernel.cu'), 'cuda-cpp', 'int add(int a, int b) {\n  return a + b;\n}\n');
+  const opened = await until('didOpen of the .cu file', () => log().received.find((m) => m.method === 'textDocument/didOpen'));
+  assert.equal(opened.params.textDocument.languageId, 'cuda-cpp');
+  const item = mock.record.statusBarItems[0];
+  await until('the status bar with its probability', () => item.visible && item.text === '$(hubot) 91% · fake-model');
+  // The commands are offered there (package.json's `resourceExtname in codeorigin.mappedExtensions`).
+  assert.deepEqual(mock.record.contextKeys.get('codeorigin.mappedExtensions'), ['.cu']);
+
+  // A file of an extension it does not map is not sent; mapping it restarts the server, which is
+  // then sent the file.
+  mock.openEditor(path.join(dir, 'kernel.tpp'), 'plaintext', 'int sub(int a, int b) {\n  return a - b;\n}\n');
+  await new Promise((r) => setTimeout(r, 300));
+  const opens = () => log().received.filter((m) => m.method === 'textDocument/didOpen').map((m) => path.basename(m.params.textDocument.uri));
+  assert.deepEqual(opens(), ['kernel.cu']);
+  mock.setSettings({ 'codeorigin.extensions': { '.cu': 'cpp', tpp: 'c++' } });
+  await until('the .tpp file sent to the restarted server', () => opens().includes('kernel.tpp'));
+  assert.deepEqual(mock.record.contextKeys.get('codeorigin.mappedExtensions'), ['.cu', '.tpp']);
+  assert.ok(mock.record.output.some((line) => /codeorigin\.extensions changed: restarting the server/.test(line)));
+});

@@ -61,8 +61,16 @@ function modelError() {
   return settings.modelPath === MISSING_MODEL ? `cannot load the model in ${MISSING_MODEL}: manifest.json is missing` : null;
 }
 
+/** As the real server (core/languages.py, for_file): codeorigin.extensions first, then the id. */
+function language(uri) {
+  const suffix = /\.[^./]+$/.exec(uri)?.[0].toLowerCase();
+  const key = Object.keys(settings.extensions ?? {}).find((k) => (k.startsWith('.') ? k : `.${k}`).toLowerCase() === suffix);
+  const mapped = key === undefined ? undefined : settings.extensions[key];
+  return { 'c++': 'cpp', py: 'python' }[mapped] ?? mapped ?? documents.get(uri);
+}
+
 function publish(uri) {
-  const languageId = documents.get(uri);
+  const languageId = language(uri);
   const languages = settings.languages ?? [];
   const scored =
     !modelError() && settings.enable !== false && languageId !== 'go' && (languages.length === 0 || languages.includes(languageId));

@@ -195,6 +195,15 @@ function namespace(real) {
  * `pythonExtension`, when given, is what `extensions.getExtension('ms-python.python')` returns
  * (see `fakePythonExtension`).
  */
+/** VS Code's glob, as far as document selectors here use it: '**' then '/', '*' and '[...]'. */
+function globMatches(pattern, fsPath) {
+  const source = pattern
+    .split(/(\*\*\/|\*|\[[^\]]*\])/)
+    .map((part) => (part === '**/' ? '(?:.*/)?' : part === '*' ? '[^/]*' : part.startsWith('[') ? part : part.replace(/[.+?^${}()|\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`).test(fsPath.replace(/^\//, ''));
+}
+
 function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExtension }) {
   const manifest = require(path.join(root, 'package.json'));
   const defaults = {};
@@ -205,6 +214,7 @@ function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExten
   const record = {
     messages: [],
     commands: new Map(),
+    contextKeys: new Map(),
     statusBarItems: [],
     decorationTypes: [],
     decorations: new Map(),
@@ -353,7 +363,7 @@ function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExten
   const languages = namespace({
     match: (selector, document) => {
       const selectors = Array.isArray(selector) ? selector : [selector];
-      return selectors.some((s) => typeof s === 'string' ? s === document.languageId : (!s.language || s.language === document.languageId) && (!s.scheme || s.scheme === document.uri.scheme)) ? 10 : 0;
+      return selectors.some((s) => typeof s === 'string' ? s === document.languageId : (!s.language || s.language === document.languageId) && (!s.scheme || s.scheme === document.uri.scheme) && (!s.pattern || globMatches(s.pattern, document.uri.fsPath))) ? 10 : 0;
     },
     createDiagnosticCollection: (name) => {
       const map = new Map();
@@ -388,6 +398,10 @@ function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExten
       return new Disposable(() => record.commands.delete(id));
     },
     executeCommand: async (id, ...args) => {
+      if (id === 'setContext') {
+        record.contextKeys.set(args[0], args[1]);
+        return undefined;
+      }
       const handler = record.commands.get(id);
       if (!handler) {
         throw new Error(`command '${id}' not found`);

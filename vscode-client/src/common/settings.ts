@@ -226,3 +226,50 @@ export class ProblemsShown {
     return fresh;
   }
 }
+
+/**
+ * The file extensions `codeorigin.extensions` maps, as the server reads its keys: lowercase, with
+ * the dot (`cu` is `.cu`). Keys the server refuses (a pattern, `.d.ts`) are left out.
+ */
+export function mappedExtensions(extensions: Readonly<Record<string, string>>): string[] {
+  const found = new Set<string>();
+  for (const raw of Object.keys(extensions)) {
+    const key = raw.trim().toLowerCase();
+    const extension = key.startsWith('.') ? key : `.${key}`;
+    if (/^\.[^./\\*?[\]{}]+$/.test(extension)) {
+      found.add(extension);
+    }
+  }
+  return [...found].sort();
+}
+
+/** A glob for a document selector that matches files with this extension in any case. */
+export function extensionPattern(extension: string): string {
+  const letters = [...extension].map((c) =>
+    c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`,
+  );
+  return `**/*${letters.join('')}`;
+}
+
+/**
+ * The language `codeorigin.extensions` gives a file by its extension (the server's first choice,
+ * before the editor's language id), or undefined when it maps none.
+ */
+export function mappedLanguage(
+  fileName: string,
+  extensions: Readonly<Record<string, string>>,
+): LanguageId | undefined {
+  const dot = fileName.lastIndexOf('.');
+  const slash = Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\'));
+  if (dot <= slash + 1) {
+    return undefined; // no extension, or a dot file (`.bashrc`)
+  }
+  const suffix = fileName.slice(dot).toLowerCase();
+  for (const [raw, language] of Object.entries(extensions)) {
+    const key = raw.trim().toLowerCase();
+    if ((key.startsWith('.') ? key : `.${key}`) === suffix) {
+      return languageId(language);
+    }
+  }
+  return undefined;
+}

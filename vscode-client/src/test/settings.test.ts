@@ -5,6 +5,9 @@ import { describe, test } from 'node:test';
 import {
   configurationAnswer,
   DEFAULT_SERVER_SETTINGS,
+  extensionPattern,
+  mappedExtensions,
+  mappedLanguage,
   ProblemsShown,
   problemSetting,
   readServerSettings,
@@ -150,5 +153,25 @@ describe('problems shown to the user', () => {
     const other = readServerSettings(reader({ threshold: 2 })).problems;
     assert.deepEqual(shown.unseen(other), other);
     assert.deepEqual(shown.unseen(other), []);
+  });
+});
+
+describe('codeorigin.extensions in VS Code', () => {
+  test('the extensions it maps, as the server reads the keys; refused keys left out', () => {
+    assert.deepEqual(mappedExtensions({ '.CU': 'cpp', tpp: 'c++', '*.h': 'cpp', '.d.ts': 'ts', '': 'c' }), ['.cu', '.tpp']);
+  });
+
+  test('a selector glob matching the extension in any case', () => {
+    assert.equal(extensionPattern('.cu'), '**/*.[cC][uU]');
+    assert.equal(extensionPattern('.c++'), '**/*.[cC]++');
+  });
+
+  test("a file's language by its extension: the mapping's, with aliases; none for others", () => {
+    const map = { '.cu': 'c++', tpp: 'cpp', '.h': 'cpp' };
+    assert.equal(mappedLanguage('/src/kernel.CU', map), 'cpp');
+    assert.equal(mappedLanguage('/src/list.tpp', map), 'cpp');
+    assert.equal(mappedLanguage('/src/a.py', map), undefined);
+    assert.equal(mappedLanguage('/src/.h', map), undefined); // a dot file has no extension
+    assert.equal(mappedLanguage('/src.d/Makefile', map), undefined);
   });
 });
