@@ -347,17 +347,28 @@ export class ServerController implements vscode.Disposable {
 
   /** The failure, with the install command to run or copy when there is one to offer. */
   private async offerInstall(message: string, install: string | undefined): Promise<void> {
-    const actions = install ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Open Settings'];
+    // Without a command to offer, the user installs in a terminal of theirs, then restarts.
+    const actions = install ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Restart Server', 'Open Settings'];
     const choice = await vscode.window.showErrorMessage(message, ...actions);
+    const restartWhenInstalled = async (): Promise<void> => {
+      const again = await vscode.window.showInformationMessage(
+        'codeorigin: when the install has finished, restart the server.',
+        'Restart Server',
+      );
+      if (again === 'Restart Server') {
+        await this.restart();
+      }
+    };
     if (choice === 'Install in Terminal' && install) {
       const terminal = vscode.window.createTerminal('codeorigin install');
       terminal.show();
       terminal.sendText(install);
-      void vscode.window.showInformationMessage(
-        'codeorigin: when the install has finished, run "codeorigin: Restart Server".',
-      );
+      await restartWhenInstalled();
     } else if (choice === 'Copy Command' && install) {
       await vscode.env.clipboard.writeText(install);
+      await restartWhenInstalled();
+    } else if (choice === 'Restart Server') {
+      await this.restart();
     } else if (choice === 'Open Settings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.interpreter`);
     }

@@ -369,3 +369,35 @@ test('files that codeorigin.extensions maps are sent to the server whatever thei
   assert.deepEqual(mock.record.contextKeys.get('codeorigin.mappedExtensions'), ['.cu', '.tpp']);
   assert.ok(mock.record.output.some((line) => /codeorigin\.extensions changed: restarting the server/.test(line)));
 });
+
+test('after codeorigin is installed, the install message restarts the server from its button', async (t) => {
+  for (const [fromCheckout, pick] of [[false, 'Restart Server'], [true, 'Copy Command']]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codeorigin-it-'));
+    const logFile = path.join(dir, 'server.json');
+    process.env.FAKE_LOG = logFile;
+    process.env.FAKE_IMPORT_FAILS = '1';
+    t.after(() => delete process.env.FAKE_IMPORT_FAILS);
+    // The user installs codeorigin while the message is up, then picks `pick` (and, after Copy
+    // Command, Restart Server in the message that follows).
+    const answer = (message, items) => {
+      if (items.includes(pick)) {
+        delete process.env.FAKE_IMPORT_FAILS;
+        return pick;
+      }
+      return items.includes('Restart Server') ? 'Restart Server' : undefined;
+    };
+    const mock = createMock({ root, workspaceFolder: dir, settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer] }, answer });
+    const extension = loadExtension(mock.vscode);
+    // An installed .vsix has no checkout above it: no install command to offer.
+    const ctx = { ...context(), extensionPath: fromCheckout ? root : dir };
+    await extension.activate(ctx);
+    const [error] = mock.record.messages;
+    assert.deepEqual(error.items, fromCheckout ? ['Install in Terminal', 'Copy Command', 'Open Settings'] : ['Restart Server', 'Open Settings']);
+    await until('the server started', () => readLog(logFile).received.find((m) => m.method === 'initialize'));
+    if (fromCheckout) {
+      assert.deepEqual(mock.record.messages[1], { level: 'info', message: 'codeorigin: when the install has finished, restart the server.', items: ['Restart Server'] });
+    }
+    await extension.deactivate();
+    ctx.subscriptions.forEach((d) => d.dispose());
+  }
+});

@@ -204,7 +204,11 @@ function globMatches(pattern, fsPath) {
   return new RegExp(`^${source}$`).test(fsPath.replace(/^\//, ''));
 }
 
-function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExtension }) {
+/**
+ * `answer(message, items)`, when given, is the item the user picks for a message (undefined: the
+ * message is dismissed).
+ */
+function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExtension, answer = () => undefined }) {
   const manifest = require(path.join(root, 'package.json'));
   const defaults = {};
   for (const [key, property] of Object.entries(manifest.contributes.configuration.properties)) {
@@ -335,9 +339,9 @@ function createMock({ root, workspaceFolder, settingsOverrides = {}, pythonExten
       record.decorationTypes.push(type);
       return type;
     },
-    showErrorMessage: async (message, ...items) => (record.messages.push({ level: 'error', message, items }), undefined),
-    showWarningMessage: async (message, ...items) => (record.messages.push({ level: 'warning', message, items }), undefined),
-    showInformationMessage: async (message, ...items) => (record.messages.push({ level: 'info', message, items }), undefined),
+    showErrorMessage: async (message, ...items) => (record.messages.push({ level: 'error', message, items }), answer(message, items)),
+    showWarningMessage: async (message, ...items) => (record.messages.push({ level: 'warning', message, items }), answer(message, items)),
+    showInformationMessage: async (message, ...items) => (record.messages.push({ level: 'info', message, items }), answer(message, items)),
     setStatusBarMessage: (message) => (record.messages.push({ level: 'status', message }), new Disposable(() => {})),
     showQuickPick: async (items, options) => (record.quickPicks.push({ items: await items, options }), undefined),
     withProgress: (_options, task) => task({ report() {} }, new CancellationTokenSource().token),
