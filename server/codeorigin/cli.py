@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeorigin import __version__, cli_diff, cli_project, cli_ray, outputs
+from codeorigin import __version__, cli_diff, cli_project, cli_ray, outputs, terminal
 from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, exit_on_sigterm, positive_int, terminated
 
@@ -373,8 +373,8 @@ def run_explain(args: argparse.Namespace) -> int:
     options = _options(args)
     reason = None if options.include_generated else generated.file_reason(in_repository(path), text)
     if reason is not None:
-        print(f"{path}: not scored: {reason} (--include-generated scores it)")
-        return 0
+        said = f"{path}: not scored: {reason} (--include-generated scores it)\n"
+        return 0 if terminal.to_stdout(said, "explain") else 2
     try:
         model = _load_model(args.model, args.threads or _default_threads())
         attributor = Attributor(model)
@@ -391,11 +391,9 @@ def run_explain(args: argparse.Namespace) -> int:
         spans = sorted({r.span.name for r in results})
         there = f": {', '.join(spans[:10])}{', ...' if len(spans) > 10 else ''}" if name else ""
         said = f"{path}: {missing} (of its {n} span{'' if n == 1 else 's'}{there})"
-        print(
-            f"codeorigin explain: {said}" if named else said,
-            file=sys.stderr if named else sys.stdout,
-        )
-        return 2 if named else 0
+        if named:
+            print(f"codeorigin explain: {said}", file=sys.stderr)
+        return 2 if named or not terminal.to_stdout(said + "\n", "explain") else 0
     thresholds = engine.effective_thresholds(options, languages.canonical(language))
     blocks = []
     for result in chosen:
@@ -415,8 +413,9 @@ def run_explain(args: argparse.Namespace) -> int:
             parts.append(explanation.render(attribution, text, result.span.kind, markdown=False,
                                             more_steps="--steps"))  # fmt: skip
         blocks.append("\n\n".join(parts))
-    sys.stdout.write(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n")
-    return 0
+    return (
+        0 if terminal.to_stdout(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n", "explain") else 2
+    )
 
 
 def _chosen(
@@ -465,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in commands:
         parser.print_help(sys.stderr)
         return 2
+    terminal.standard_streams()
     _names_as_bytes()
     if args.command in ("scan", "explain", "bench"):
         exit_on_sigterm()  # the server ends on its own terms (`shutdown`, `exit`)

@@ -130,10 +130,12 @@ def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:
     """The report in `--format` to `-o FILE` or standard output, and the markdown summary
     appended to `--summary FILE`; False (with the reason said) when one cannot be written."""
     from codeorigin.review import render_markdown
+    from codeorigin.terminal import to_stdout
 
     out = rendered(args, report)
     if args.output is None:
-        sys.stdout.write(out + "\n")
+        if not to_stdout(out + "\n", "scan", " (-o FILE writes the report to a file)"):
+            return False
     elif not write_output(args.output, out):
         return False
     if args.summary is None:

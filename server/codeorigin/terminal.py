@@ -1,4 +1,5 @@
-"""What the command line's modules share: argument types, the progress line on stderr and SIGTERM.
+"""What the command line's modules share: argument types, the progress line on stderr, SIGTERM and
+writing to standard output.
 
 `cli` and `cli_ray` both use them; they live here so that neither imports the other back.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -104,3 +106,45 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\r" + " " * 90 + "\r")
             sys.stderr.flush()
+
+
+def standard_streams() -> None:
+    """Hold /dev/null where the command was started with standard input, output or error closed
+    (`>&-`, `2>&-`): a file the command opens later (a report, a baseline) would otherwise take
+    that descriptor, and what a library writes there (onnxruntime's warnings go to 2) would land
+    in it. Without stderr the messages go nowhere; without stdout `to_stdout` says it is closed."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.dup2(held := os.open(os.devnull, os.O_RDWR), fd)
+            if held != fd:
+                os.close(held)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+
+
+def to_stdout(text: str, command: str, instead: str = "") -> bool:
+    """Write `text` to standard output; False, with the reason on stderr, when it cannot be: a
+    full disk (`> report.txt`), an I/O error or a closed stdout (`instead`: what to do then).
+    A reader that stops early (`| head -1`) is no error: the rest is dropped and the command
+    goes on to its end and its exit status."""
+    if sys.stdout is None:
+        print(f"codeorigin {command}: cannot write the output: standard output is closed"
+              f"{instead}", file=sys.stderr)  # fmt: skip
+        return False
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        # What is still buffered goes to /dev/null, so that Python's own flush at exit does not
+        # fail again ("Exception ignored ... BrokenPipeError", exit status 120).
+        held = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(held, sys.stdout.fileno())
+        os.close(held)
+        if isinstance(exc, BrokenPipeError):
+            return True
+        print(f"codeorigin {command}: cannot write to standard output: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
+        return False
+    return True
