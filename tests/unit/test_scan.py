@@ -155,8 +155,21 @@ def test_a_missing_or_corrupted_model_is_a_clear_usage_error(
 @pytest.mark.parametrize(
     ("field", "value", "said"),
     [
-        ("calibration", None, "bad field"),
-        ("thresholds", [], "bad field"),
+        ("calibration", None, "'calibration' must be an object, not None"),
+        ("thresholds", [], "'thresholds' must be an object, not []"),
+        # A string where a number should be was "could not convert string to float: 'high'",
+        # naming no field; "0.5" and true were taken as numbers (true: a threshold of 100%).
+        ("thresholds", {"llm": "high"}, "'thresholds.llm' must be a number, not 'high'"),
+        ("thresholds", {"llm": "0.5"}, "'thresholds.llm' must be a number, not '0.5'"),
+        ("thresholds", {"llm": True}, "'thresholds.llm' must be a number, not True"),
+        ("calibration", {"b": "0"}, "'calibration.b' must be a number, not '0'"),
+        ("attribution", {"steps": "64"}, "'attribution.steps' must be a number, not '64'"),
+        # JSON's Infinity: Python's OverflowError and "internal error, a bug"
+        ("attribution", {"steps": float("inf")}, "'attribution.steps' must be a whole number"),
+        # "'NoneType' object is not subscriptable", "string indices must be integers"
+        ("tokenizer", "tokenizer.json", "'tokenizer' must be an object, not 'tokenizer.json'"),
+        ("onnx", {"scorer": None}, "'onnx.scorer' must be a file name, not None"),
+        ("onnx", {}, "'onnx.scorer' is missing"),
         ("max_length", 0, "'max_length' must be 8 to 8,192 tokens, not 0"),
         ("thresholds", {"llm": -1.0}, "'thresholds' must be probabilities"),
         ("name", None, "'name' must be a non-empty string"),

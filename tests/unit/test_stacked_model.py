@@ -271,7 +271,17 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
 
 
 @pytest.mark.parametrize(
-    "damage", ["missing", "corrupted", "wrong-shape", "garbage", "no-stacker", "infinite-weight"]
+    "damage",
+    [
+        "missing",
+        "corrupted",
+        "wrong-shape",
+        "garbage",
+        "no-stacker",
+        "infinite-weight",
+        "string-weight",
+        "null-member",
+    ],
 )
 def test_bad_stacked_folders_give_a_clear_error(
     stacked_dir: Path, tmp_path: Path, damage: str
@@ -302,6 +312,14 @@ def test_bad_stacked_folders_give_a_clear_error(
         raw["stacker"]["weights"]["linear"] = float("inf")
         (folder / "manifest.json").write_text(json.dumps(raw))
         match = "'stacker.weights.linear' must be a finite number, not inf"
+    elif damage == "string-weight":  # was "could not convert string to float", naming no field
+        raw["stacker"]["weights"]["linear"] = "0.5"
+        (folder / "manifest.json").write_text(json.dumps(raw))
+        match = "'stacker.weights.linear' must be a number, not '0.5'"
+    elif damage == "null-member":  # was "'NoneType' object is not iterable"
+        raw["members"]["linear"] = None
+        (folder / "manifest.json").write_text(json.dumps(raw))
+        match = "'members.linear' must be an object, not None"
     else:
         raw.pop("stacker")
         (folder / "manifest.json").write_text(json.dumps(raw))

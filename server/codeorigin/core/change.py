@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from codeorigin.core.fields import number
 from codeorigin.core.verdicts import VERDICT_WORDS, Verdict, percent
 
 RULE = "mean-logit-by-changed-lines"
@@ -156,11 +157,12 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
         raise ValueError("change must be an object")
     if raw.get("rule", RULE) != RULE:
         raise ValueError(f"change.rule {raw.get('rule')!r} is not {RULE!r}")
-    c_llm = float(raw["llm"])
-    c_unc = float(raw.get("uncertain", c_llm))
+    c_llm = number(raw, "llm", where="change.")
+    c_unc = number(raw, "uncertain", c_llm, "change.")
     if not (0.0 <= c_llm <= 1.0 and 0.0 <= c_unc <= 1.0):
         raise ValueError("change thresholds outside [0, 1]")
-    return ChangeCalibration(float(raw["a"]), float(raw["b"]), c_llm, min(c_unc, c_llm), True)
+    a, b = number(raw, "a", where="change."), number(raw, "b", where="change.")
+    return ChangeCalibration(a, b, c_llm, min(c_unc, c_llm), True)
 
 
 def describe(c: ChangeVerdict, description: str = "", why: str = "") -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from codeorigin.core.change import ChangeCalibration
 from codeorigin.core.change import from_manifest as change_calibration
+from codeorigin.core.fields import file_name, number, section
 from codeorigin.core.normalize import NORMALIZATION_VERSION
 from codeorigin.model.stacking import StackedSpec, parse_abstain, parse_stacked
 
@@ -68,9 +69,14 @@ class Thresholds:
 def _language_thresholds(raw: Any) -> dict[str, tuple[float, float]]:
     """`thresholds.languages` of a manifest, checked: probabilities in [0, 1] per language."""
     out: dict[str, tuple[float, float]] = {}
-    for language, th in dict(raw or {}).items():
-        llm = float(th["llm"])
-        uncertain = float(th.get("uncertain", llm))
+    if raw is not None and not isinstance(raw, dict):
+        raise ValueError(f"'thresholds.languages' must be an object, not {raw!r}")
+    for language, th in (raw or {}).items():
+        where = f"thresholds.languages.{language}"
+        if not isinstance(th, dict):
+            raise ValueError(f"'{where}' must be an object, not {th!r}")
+        llm = number(th, "llm", where=where + ".")
+        uncertain = number(th, "uncertain", llm, where + ".")
         if not (0.0 <= uncertain <= 1.0 and 0.0 <= llm <= 1.0):
             raise ValueError(f"thresholds.languages.{language} outside [0, 1]")
         out[str(language)] = (llm, min(uncertain, llm))
@@ -171,24 +177,13 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
     if not isinstance(files, dict) or not files:
         raise ModelError(f"{mpath} lists no files.")
     try:
-        onnx = raw["onnx"]
-        tok = raw["tokenizer"]
-        scorer = str(onnx["scorer"])
-        gradient = onnx.get("gradient")
-        tokenizer = str(tok["file"])
-        max_length = raw["max_length"]
+        onnx, tok = section(raw, "onnx"), section(raw, "tokenizer")
+        scorer, tokenizer = file_name(onnx, "scorer", "onnx."), file_name(tok, "file", "tokenizer.")
+        gradient = file_name(onnx, "gradient", "onnx.") if "gradient" in onnx else None
+        max_length = raw.get("max_length")
         if not isinstance(max_length, int) or isinstance(max_length, bool):
             raise ValueError(f"'max_length' must be a whole number of tokens, not {max_length!r}")
-        cal = raw.get("calibration", {})
-        calibration = Calibration(
-            str(cal.get("method", "identity")), float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
-        )
-        th = raw.get("thresholds", {})
-        thresholds = Thresholds(
-            float(th.get("llm", 0.5)),
-            float(th.get("uncertain", th.get("llm", 0.5))),
-            _language_thresholds(th.get("languages")),
-        )
+        calibration, thresholds = _calibration(raw)
         change = change_calibration(raw.get("change"), thresholds.llm, thresholds.uncertain)
         version = raw["format_version"]
         stacked = None
@@ -200,8 +195,10 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
             )
         abstain = parse_abstain(raw.get("abstain"))
         model_name = raw.get("name", folder.name)
-        ig_steps = int(raw.get("attribution", {}).get("steps", 32))
-        _check_ranges(model_name, max_length, thresholds, ig_steps)
+        ig_steps = number(section(raw, "attribution", {}), "steps", 32, "attribution.")
+        if not math.isfinite(ig_steps) or ig_steps != int(ig_steps):  # int(inf) raises
+            raise ValueError(f"'attribution.steps' must be a whole number, not {ig_steps}")
+        _check_ranges(model_name, max_length, thresholds, int(ig_steps))
         _check_finite(calibration, stacked, change)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # AttributeError: a section that is not an object ("calibration": null, "thresholds": [])
@@ -224,12 +221,27 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         calibration=calibration,
         thresholds=thresholds,
         digest=hashlib.sha256(raw_bytes).hexdigest(),
-        ig_steps=ig_steps,
+        ig_steps=int(ig_steps),
         stacked=stacked,
         abstain=abstain,
         change=change,
         raw=raw,
     )
+
+
+def _calibration(raw: dict[str, Any]) -> tuple[Calibration, Thresholds]:
+    """The manifest's `calibration` and `thresholds` (both optional); ValueError naming a field
+    of the wrong type."""
+    cal = section(raw, "calibration", {})
+    calibration = Calibration(
+        str(cal.get("method", "identity")),
+        number(cal, "a", 1.0, "calibration."),
+        number(cal, "b", 0.0, "calibration."),
+    )
+    th = section(raw, "thresholds", {})
+    llm = number(th, "llm", 0.5, "thresholds.")
+    uncertain = number(th, "uncertain", llm, "thresholds.")
+    return calibration, Thresholds(llm, uncertain, _language_thresholds(th.get("languages")))
 
 
 def _manifest_path(folder: Path) -> Path:

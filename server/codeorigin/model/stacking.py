@@ -52,6 +52,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from codeorigin.core.fields import number, numbers, section
+
 MEMBER_KINDS = ("transformer", "linear")
 #: Editors' language ids that the stacker reads as another language's one-hot input.
 LANGUAGE_ALIASES = {"typescriptreact": "typescript", "javascriptreact": "javascript"}
@@ -127,11 +129,11 @@ def parse_stacker(raw: Mapping[str, Any], where: str = "stacker") -> Stacker:
     """A stacker section: logistic, weights for both members, optional language terms."""
     if raw.get("method", "logistic") != "logistic":
         raise ValueError(f"unknown {where} method {raw.get('method')!r}")
-    weights = {str(k): float(v) for k, v in dict(raw["weights"]).items()}
+    weights = numbers(raw, "weights", f"{where}.")  # absent: named by the check below
     if sorted(weights) != sorted(MEMBER_KINDS):
         raise ValueError(f"{where}.weights must name {list(MEMBER_KINDS)}, not {sorted(weights)}")
-    languages = {str(k): float(v) for k, v in dict(raw.get("languages") or {}).items()}
-    return Stacker(float(raw["bias"]), weights, languages)
+    languages = numbers(raw, "languages", f"{where}.")
+    return Stacker(number(raw, "bias", where=f"{where}."), weights, languages)
 
 
 def _route_file(raw: Any, where: str, linear: Mapping[str, Any], taken: set[str]) -> dict[str, Any]:
@@ -161,8 +163,8 @@ def parse_route(raw: Any, linear: Mapping[str, Any], member: bool = False) -> Ro
     languages = raw["languages"]
     if not isinstance(languages, list) or not languages:
         raise ValueError("route.languages must be a non-empty list of languages")
-    return Route(str(raw.get("name") or "route"), domain, float(raw["gate"]),
-                 parse_stacker(dict(raw["stacker"]), "route.stacker"),
+    return Route(str(raw.get("name") or "route"), domain, number(raw, "gate", where="route."),
+                 parse_stacker(section(raw, "stacker", where="route."), "route.stacker"),
                  tuple(str(x) for x in languages), own)  # fmt: skip
 
 
@@ -176,7 +178,7 @@ def parse_stacked(
     stacker = raw.get("stacker")
     if not isinstance(members, Mapping) or not isinstance(stacker, Mapping):
         raise ValueError("a stacked manifest needs 'members' and 'stacker' sections")
-    kinds = {str(name): str(dict(spec).get("kind", name)) for name, spec in members.items()}
+    kinds = {str(k): str(section(members, k, where="members.").get("kind", k)) for k in members}
     if sorted(kinds) != sorted(MEMBER_KINDS) or any(kinds[k] != k for k in kinds):
         raise ValueError(f"members must be {list(MEMBER_KINDS)}, not {sorted(kinds)}")
     linear = dict(members["linear"])
