@@ -252,7 +252,8 @@ def run_scan(args: argparse.Namespace) -> int:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
     summarised = args.format == "markdown" or args.summary is not None  # it explains a few
-    attributor = _attributor(model) if args.explain or summarised else None
+    asked = "--explain" if args.explain else "the markdown summary's heaviest lines"
+    attributor = _attributor(model, asked) if args.explain or summarised else None
     options = scan.ScanOptions(
         engine=_options(args),
         max_file_bytes=args.max_file_bytes,
@@ -303,7 +304,7 @@ def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:
     return failed
 
 
-def _attributor(model: Model) -> Attributor | None:
+def _attributor(model: Model, asked: str) -> Attributor | None:
     """The explainer of `--explain` (and of the markdown summary's heaviest lines), or None with
     a warning when the model has no gradient graph."""
     from codeorigin.model.attributor import Attributor
@@ -314,7 +315,7 @@ def _attributor(model: Model) -> Attributor | None:
         attributor.warm_up()  # a graph onnxruntime cannot load is said now, not mid-report
     except ModelError as exc:
         why = str(exc).rstrip(".")  # a sentence of its own: no ".;"
-        print(f"codeorigin scan: --explain: {why}; scanning without explanations", file=sys.stderr)
+        print(f"codeorigin scan: {asked}: {why}; scanning without explanations", file=sys.stderr)
         return None
     return attributor
 

@@ -312,9 +312,16 @@ def test_a_gradient_graph_that_onnxruntime_cannot_load(
     assert "cannot load" in res.stderr and "corrupted" in res.stderr
     assert "reinstall codeorigin or re-export the model" in res.stderr
     assert "Traceback" not in res.stderr
-    for extra in (["--explain"], ["--format", "markdown"]):
+    summary = tmp_path / "summary.md"
+    for extra, asked in [
+        (["--explain"], "--explain"),
+        # Not "--explain", which these commands never gave.
+        (["--format", "markdown"], "the markdown summary's heaviest lines"),
+        (["--summary", str(summary)], "the markdown summary's heaviest lines"),
+    ]:
         res = run("scan", str(doc), "--model", str(model), "--exit-zero", *extra)
         assert res.returncode == 0, res.stderr
+        assert f"codeorigin scan: {asked}: " in res.stderr
         assert "re-export the model; scanning without explanations" in res.stderr
         assert "Traceback" not in res.stderr
 
