@@ -325,6 +325,8 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
     name a place, and `PATH:START-END`, as `scan` and `explain` name a function (its first line)."""
     import re
 
+    if not target.partition("::")[0]:  # "" (an unset variable) or "::NAME" were read as "."
+        raise ValueError(f"{target!r} names no file: give PATH, PATH:LINE or PATH::NAME")
     if "::" in target:
         # A C++ name holds `::` too (`geom.cc::Polygon::area`): the path is the shortest part
         # before a `::` that is a file, else the part before the first one.

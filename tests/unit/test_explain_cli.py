@@ -79,6 +79,13 @@ def test_explain_at_a_line_and_every_flagged_span(doc: Path, tiny_ig_model_dir: 
 def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
     res = run("explain", str(tmp_path / "gone.py"))
     assert res.returncode == 2 and "cannot read" in res.stderr
+    # No file at all (`explain "$FILE"` with FILE unset): it read the current folder, ".".
+    for target in ("", "::planted"):
+        res = run("explain", target)
+        assert res.returncode == 2
+        assert res.stderr == (
+            f"codeorigin explain: {target!r} names no file: give PATH, PATH:LINE or PATH::NAME\n"
+        )
     # A model without a gradient graph cannot explain, and says so.
     res = run("explain", f"{doc}::planted", "--model", str(tiny_model_dir))
     assert res.returncode == 2 and "gradient" in res.stderr
