@@ -122,8 +122,12 @@ def code_file(target: Path, report: ScanReport, extensions: list[str]) -> str | 
         return "is a scanned file"
     if not os.path.isfile(target):
         return None
-    language = languages.for_file(target, None, None, languages.parse_mapping(extensions))
-    return None if language is None else f"is a source file ({language})"
+    # Through a link, the file written is the one it points to (`report.txt -> app.py`).
+    real = Path(os.path.realpath(target))
+    language = languages.for_file(real, None, None, languages.parse_mapping(extensions))
+    if language is None:
+        return None
+    return f"is a source file ({language})" + ("" if real == target else f": a link to {real}")
 
 
 def write_reports(args: argparse.Namespace, report: ScanReport) -> bool:

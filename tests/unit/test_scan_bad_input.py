@@ -206,6 +206,27 @@ def test_a_report_never_replaces_source_the_scan_skipped(
     assert elsewhere.read_text() == "package main\n"
 
 
+def test_a_report_never_goes_through_a_link_into_source(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`-o report.txt`, `--write-baseline base.json` or `--summary summary.md`, each a link to a
+    source file the scan does not read: refused (exit 2), the source left as it was. The
+    language was taken from the link's name, none, so the report was written over the code (the
+    summary appended to it)."""
+    (tmp_path / "a.py").write_text(GOOD)
+    kept = tmp_path.parent / f"{tmp_path.name}-kept.py"  # another folder's code, not scanned
+    kept.write_text(GOOD)
+    for flag, name in (("-o", "report.txt"), ("--write-baseline", "base.json"),
+                       ("--summary", "summary.md")):  # fmt: skip
+        link = tmp_path / name
+        link.symlink_to(kept)
+        res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), flag, str(link))
+        assert res.returncode == 2, (flag, res.stderr)
+        assert f"{flag} {link}: is a source file (python): a link to {kept}: the report never " \
+            "replaces code" in res.stderr  # fmt: skip
+        assert kept.read_text() == GOOD, flag
+
+
 def test_every_format_writes_a_file_name_that_is_not_utf8(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
