@@ -32,6 +32,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import pathspec
@@ -176,7 +177,7 @@ def find(start: Path) -> Path | None:
     for here in (folder, *folder.parents):
         try:
             own, pyproject = here / NAMES[0], here / NAMES[1]
-            if own.is_file():
+            if os.path.lexists(own):  # a link to nowhere or a FIFO too: `load` says so
                 return own
             if pyproject.is_file() and _holds_table(pyproject):
                 return pyproject
@@ -190,6 +191,9 @@ def find(start: Path) -> Path | None:
 def load(path: Path) -> ProjectSettings:
     """The settings of the file `path`. Raises ProjectError naming the file and what is wrong."""
     name = shown(path)
+    unreadable = _unreadable(path)
+    if unreadable is not None:
+        raise unreadable
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -206,6 +210,23 @@ def load(path: Path) -> ProjectSettings:
     if not isinstance(table, dict):
         raise ProjectError(f"{name}: expected a table of settings")
     return ProjectSettings(path=path.absolute(), **_values(table, name))
+
+
+def _unreadable(path: Path) -> ProjectError | None:
+    """Why the settings file `path` is no file to read, None when it is one: a FIFO (reading
+    it would block for ever), a link to a missing file (it was skipped, and the folders above
+    searched instead, without a word) or a link loop."""
+    name = shown(path)
+    try:
+        if not S_ISREG(os.stat(path).st_mode):
+            return ProjectError(f"{name}: not a regular file")
+    except FileNotFoundError as exc:
+        if os.path.islink(path):
+            return ProjectError(f"{name}: a link to a missing file, {os.readlink(path)}")
+        return ProjectError(f"{name}: cannot read it: {exc.strerror or exc}")
+    except OSError as exc:  # a link loop, a folder we may not search
+        return ProjectError(f"{name}: cannot read it: {exc.strerror or exc}")
+    return None
 
 
 def _values(table: dict[str, Any], name: str) -> dict[str, Any]:
@@ -261,6 +282,9 @@ class Cache:
         found = find(path.parent)
         if found is None:
             return None
+        unreadable = _unreadable(found)
+        if unreadable is not None:
+            return unreadable
         try:
             stat = found.stat()
         except OSError as exc:

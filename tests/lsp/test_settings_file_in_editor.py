@@ -103,3 +103,18 @@ async def test_a_settings_file_changed_on_disk_applies_to_open_documents_at_once
     await client.change_configuration({"threshold": 0.0, "baseline": "reviewed.json"})
     await _registered(client, "**/reviewed.json")
     assert "**/known.json" not in _watched(client)
+
+
+async def test_a_settings_file_that_is_a_link_to_nothing_is_said(start: Start, root: Path) -> None:
+    """A `.codeorigin.toml` linking to a file that is not there was skipped without a word, and
+    the folders above it searched instead; it is said once, as a broken file is, and the
+    document is scored with no exclusions."""
+    (root / ".codeorigin.toml").symlink_to("../shared/codeorigin.toml")
+    client = await start(init={"threshold": 0.0})
+    uri = uri_in(root, "app.py")
+    client.open(uri, PY_DOC)
+    published = await client.published_for(uri, version=1)
+    assert [d.data["name"] for d in published.diagnostics] == ["alpha", "beta"]
+    message = await client.message_matching("a link to a missing file, ../shared/codeorigin.toml")
+    assert message.type == types.MessageType.Warning
+    assert "until it is fixed, its exclude patterns leave nothing out" in message.message

@@ -238,3 +238,39 @@ def test_a_pipe_as_config_and_a_device_as_model_are_named_for_what_they_are(
     res = scan("a.py", "--no-config", "--model", os.devnull, cwd=tmp_path)
     assert res.returncode == 2 and f"{os.devnull} is not a folder: " in res.stderr, res.stderr
     assert "not found" not in res.stderr
+
+
+def test_a_settings_file_that_is_no_readable_file_is_said_not_skipped(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A `.codeorigin.toml` that is a link to a missing file (a shared settings file not
+    checked out), a link loop or a pipe: `scan` and `explain` stop and say so (exit 2), rather
+    than scoring the project without its settings (the excluded folders too), without a word."""
+    import os
+
+    root = _project(tmp_path / "repo")
+    settings = root / ".codeorigin.toml"
+    cases = {
+        lambda: settings.symlink_to("../shared/codeorigin.toml"): (
+            ".codeorigin.toml: a link to a missing file, ../shared/codeorigin.toml"
+        ),
+        lambda: settings.symlink_to(settings.name): (
+            ".codeorigin.toml: cannot read it: Too many levels of symbolic links"
+        ),
+        lambda: os.mkfifo(settings): ".codeorigin.toml: not a regular file",  # no wait on it
+    }
+    model = ["--model", str(tiny_model_dir)]
+    for make, said in cases.items():
+        make()
+        for command in (["scan", "."], ["explain", "src/app.py"]):
+            res = subprocess.run(
+                [sys.executable, "-m", "codeorigin", *command, *model],
+                cwd=root, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert res.returncode == 2, (said, res.stderr)
+            assert res.stderr == (
+                f"codeorigin {command[0]}: {said}; fix it, or read no settings file with "
+                "--no-config\n"
+            )
+        assert scan(".", "--no-config", "--exit-zero", *model, cwd=root).returncode == 0
+        settings.unlink()
