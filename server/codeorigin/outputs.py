@@ -45,9 +45,13 @@ def deliver(args: argparse.Namespace, report: ScanReport) -> bool:
 
     for flag, target in (("-o", args.output), ("--write-baseline", args.write_baseline),
                          ("--summary", args.summary)):  # fmt: skip
-        why = None if target is None else code_file(target, report, args.extension)
+        if target is None:
+            continue
+        why = code_file(target, report, args.extension)
+        never = "code" if why is not None else "what the scan reads"
+        why = why or read_input(args, target)
         if why is not None:
-            print(f"codeorigin scan: {flag} {target}: {why}: the report never replaces code, "
+            print(f"codeorigin scan: {flag} {target}: {why}: the report never replaces {never}, "
                   "name another file", file=sys.stderr)  # fmt: skip
             return False
     if not write_reports(args, report):
@@ -110,6 +114,25 @@ def uncovered(args: argparse.Namespace, report: ScanReport) -> list[Finding]:
         return any(where.is_relative_to(p) for p in paths)
 
     return [f for f in old.findings if not covered(f)]
+
+
+def read_input(args: argparse.Namespace, target: Path) -> str | None:
+    """Why an output must not be written to `target`, None when it may: the scan read it as its
+    input, the patch of `--diff-file`, the list of `--repos` or the settings file (written over,
+    it was lost; `--summary` was appended to it)."""
+    inputs = {
+        "--diff-file's patch": getattr(args, "diff_file", None),
+        "--repos's list": getattr(args, "repos", None),
+        "the settings file the scan read": getattr(args, "settings_file", None),
+    }
+    for what, path in inputs.items():
+        if path not in (None, "-") and os.path.isfile(target):
+            try:
+                if os.path.samefile(target, path):
+                    return f"is {what}"
+            except OSError:  # gone since it was read
+                continue
+    return None
 
 
 def code_file(target: Path, report: ScanReport, extensions: list[str]) -> str | None:

@@ -400,3 +400,27 @@ def test_a_file_of_an_unknown_extension_says_how_to_read_it(
     res = scan(str(tmp_path / "page.tpl"), "--model", str(tiny_model_dir), "--format", "json",
                "--extension", ".tpl=python", "--exit-zero")  # fmt: skip
     assert res.returncode == 0 and json.loads(res.stdout)["files"][0]["spans"], res.stderr
+
+
+def test_a_report_never_replaces_what_the_scan_reads(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """`-o`, `--summary` or `--write-baseline` naming the patch of `--diff-file` or the
+    settings file the scan read: refused (exit 2), the file as it was. The report was written
+    over the patch or the settings (the summary appended to them)."""
+    (tmp_path / "a.py").write_text(GOOD)
+    patch = tmp_path / "change.patch"
+    last = GOOD.splitlines()[-1]
+    patch.write_text(f"--- a/a.py\n+++ b/a.py\n@@ -5 +5 @@\n-    return total\n+{last}\n")
+    settings = tmp_path / "pyproject.toml"
+    settings.write_text('[project]\nname = "app"\n\n[tool.codeorigin]\nmin-lines = 2\n')
+    kept = {path: path.read_text() for path in (patch, settings)}
+    model = ["--model", str(tiny_model_dir)]
+    for flag in ("-o", "--summary", "--write-baseline"):
+        for target, args, said in [
+            (patch, ["--diff-file", "change.patch"], "is --diff-file's patch"),
+            (settings, ["a.py"], "is the settings file the scan read"),
+        ]:
+            res = scan(*args, *model, flag, target.name, cwd=tmp_path)
+            assert res.returncode == 2, (flag, target, res.stderr)
+            assert f"codeorigin scan: {flag} {target.name}: {said}: the report never replaces " \
+                "what the scan reads, name another file" in res.stderr  # fmt: skip
+            assert target.read_text() == kept[target]
