@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     serve.add_argument("--threads", type=positive_int, default=None, help="onnxruntime threads")
-    serve.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
+    terminal.log_level_argument(serve)
 
     scan = sub.add_parser("scan", help="score every function in files and folders")
     scan.add_argument("paths", nargs="*", metavar="PATH", type=Path)

@@ -78,6 +78,18 @@ def positive_int(value: str) -> int:
     return n
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level_argument(parser: argparse.ArgumentParser) -> None:
+    """`serve --log-level NAME`: one of `LOG_LEVELS`, in any case (`info` too); another name is a
+    usage error (it was looked up as any attribute of `logging`: `basic_format`, a string, ended
+    in a traceback)."""
+    parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
+                        metavar="LEVEL", help="stderr log level: " + ", ".join(LOG_LEVELS)
+                        + " (default WARNING)")  # fmt: skip
+
+
 class Progress:
     """A one-line progress bar on stderr, shown only on a terminal and for long runs."""
 

@@ -1,6 +1,6 @@
-"""`codeorigin serve --tcp HOST:PORT` with an address it cannot listen on: one line that says why,
-in the words of the command's other errors, and status 2; never a traceback that calls a user's
-mistake a bug, nor a log record."""
+"""`codeorigin serve --tcp HOST:PORT` with an address it cannot listen on, or a `--log-level` that
+names no level: one line that says why, in the words of the command's other errors, and status 2;
+never a traceback that calls a user's mistake a bug, nor a log record."""
 
 from __future__ import annotations
 
@@ -52,3 +52,16 @@ def test_a_bad_address_is_one_line(tcp: str, said: str) -> None:
     assert result.stderr.startswith(f"codeorigin serve: {said}")
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr and "a bug" not in result.stderr
+
+
+@pytest.mark.parametrize("entry", [["codeorigin", "serve"], ["codeorigin.lsp"]])
+def test_a_log_level_is_a_levels_name_in_any_case(entry: list[str]) -> None:
+    """`--log-level info` runs (stdin at its end: the server stops at once, status 0); a name
+    that is no level is a usage error, where `basic_format` (an attribute of `logging`) was a
+    traceback."""
+    command = [sys.executable, "-m", *entry, "--log-level"]
+    run = dict(capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert subprocess.run([*command, "info"], **run).returncode == 0  # type: ignore[call-overload]
+    bad = subprocess.run([*command, "basic_format"], **run)  # type: ignore[call-overload]
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "argument --log-level: invalid choice: 'BASIC_FORMAT'" in bad.stderr

@@ -31,6 +31,7 @@ from codeorigin.lsp.features.sync import Sync
 from codeorigin.lsp.features.watched_files import WatchedFiles
 from codeorigin.lsp.host import not_sent_to_client
 from codeorigin.lsp.state import CodeOriginServer, Feature
+from codeorigin.terminal import log_level_argument
 
 # Diagnostics come before Explain: a document's diagnostics are published before its
 # explanations are queued ahead.
@@ -68,9 +69,10 @@ def setup_logging(level: str = DEFAULT_LOG_LEVEL) -> None:
     set-up of both entry points, `python -m codeorigin.lsp` and `codeorigin serve`; what went to
     the client's log is left out (`host.not_sent_to_client`). Below DEBUG, pygls's own INFO lines
     (one per message) are left out."""
+    number = logging.getLevelName(str(level).upper())  # an int for a level's name only
     logging.basicConfig(
         stream=sys.stderr,
-        level=getattr(logging, str(level).upper(), logging.WARNING),
+        level=number if isinstance(number, int) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for handler in logging.getLogger().handlers:
@@ -177,11 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     parser.add_argument("--threads", type=int, metavar="N", help="onnxruntime threads (default 1)")
-    parser.add_argument(
-        "--log-level",
-        default=DEFAULT_LOG_LEVEL,
-        help=f"stderr log level (default {DEFAULT_LOG_LEVEL})",
-    )
+    log_level_argument(parser)
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
