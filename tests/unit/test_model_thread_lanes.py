@@ -1,15 +1,18 @@
 """The server's model thread (`lsp.model_thread`) and the engine's checkpoints, with the real
 engine and onnxruntime: work a person waits for runs inside a long job, at its checkpoints; a job
-whose result is no longer wanted stops there, and what it scored stays in the cache."""
+whose result is no longer wanted stops there, and what it scored stays in the cache; an idle thread
+gives the scorer's arena back."""
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from codeorigin.engine import CHUNK, Engine
+from codeorigin.lsp import memory, model_thread
 from codeorigin.lsp.model_thread import ModelThread, Superseded
 from codeorigin.model.scorer import Model
 
@@ -111,3 +114,28 @@ def test_a_stopped_document_keeps_what_it_scored(tiny_model_dir: Path) -> None:
     # The same scores as an uninterrupted run.
     fresh = Engine(Model.load(tiny_model_dir)).analyze(text, "python")
     assert [r.probability for r in results] == [r.probability for r in fresh]
+
+
+@pytest.mark.skipif(not memory.release(), reason="counts releases where glibc's malloc_trim is")
+def test_an_idle_model_thread_gives_the_arena_back_and_scores_stay_the_same(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scorer's arena kept the largest batch's buffers (about 100 MB with the shipped model)
+    # for the server's life; a model thread idle for ARENA_IDLE_S now gives them back.
+    monkeypatch.setattr(model_thread, "ARENA_IDLE_S", 0.2)
+    model = Model.load(tiny_model_dir)
+    memory.track_arena(model)
+    text = _document(2 * CHUNK)
+    thread = ModelThread()
+    before = memory.releases
+    first = thread.submit(Engine(model).analyze, text, "python").result(WAIT)
+    # Twice: the allocator's free pages when the work ends, the arena's 0.2 s later.
+    for _ in range(int(WAIT / 0.05)):
+        if memory.releases >= before + 2:
+            break
+        time.sleep(0.05)
+    assert memory.releases == before + 2
+    again = thread.submit(Engine(model).analyze, text, "python").result(WAIT)
+    assert [r.probability for r in again] == [r.probability for r in first]
+    assert all(r.probability is not None for r in again)
+    thread.shutdown()

@@ -9,6 +9,12 @@ explanations) although Python held under 80 MB of it. `malloc_trim(0)` hands the
 the model thread calls `release` when its queue runs empty after some work, and the explanation
 thread after each explanation (it may be busy for minutes with explanations computed ahead; a
 release costs milliseconds, an explanation hundreds). Elsewhere than glibc it does nothing.
+
+The scorer's onnxruntime session keeps its own arena, which glibc cannot trim: it holds the buffers
+of the largest batch scored so far (about 100 MB for 16 windows of 256 tokens) for the server's
+life. Once the model thread has been idle for `model_thread.ARENA_IDLE_S`, its release also has
+the models it scores (`track_arena`) hand their arenas back first, so edits and hovers in a row
+keep them; the explanation thread's release does not, as the scorer may be busy then.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import logging
 import sys
 import threading
 import time
+import weakref
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,7 @@ _lock = threading.Lock()
 _trim: Any = None  # glibc's malloc_trim, once looked up; False where there is none
 releases = 0  # how many times memory was handed back (`codeorigin.status` shows it)
 release_seconds = 0.0  # the time it took, in all
+_arenas: weakref.WeakSet[Any] = weakref.WeakSet()  # models whose `release_arena` the release calls
 
 
 def _malloc_trim() -> Any:
@@ -44,18 +52,28 @@ def _malloc_trim() -> Any:
     return _trim
 
 
-def release() -> bool:
-    """Hand the allocator's free pages back to the system; whether it could."""
+def track_arena(owner: Any) -> None:
+    """Have `release(arenas=True)` call `owner.release_arena()` for as long as `owner` lives."""
+    _arenas.add(owner)
+
+
+def release(*, arenas: bool = False) -> bool:
+    """Hand the allocator's free pages back to the system, and with `arenas` the tracked models'
+    arenas first (on the thread that runs their forward passes); whether it could trim."""
     global releases, release_seconds
     trim = _malloc_trim()
-    if not trim:
-        return False
     with _lock:
         began = time.perf_counter()
-        trim(0)
-        releases += 1
+        for owner in list(_arenas) if arenas else ():
+            try:
+                owner.release_arena()
+            except Exception:  # onnxruntime's own errors: the memory stays, the worker goes on
+                log.exception("could not release the arena of %r", owner)
+        if trim:
+            trim(0)
+            releases += 1
         release_seconds += time.perf_counter() - began
-    return True
+    return bool(trim)
 
 
 def resident_bytes() -> int | None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.engine import SCORE_CACHE_SIZE, Engine
+from codeorigin.lsp import memory
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.progress import work_done
 from codeorigin.lsp.vocabulary import no_model_message
@@ -160,6 +161,7 @@ class ModelRegistry:
             log.exception("loading the model from %s failed", key.path)
             self._fail(key, f"cannot load the model from {key.path}: {exc}")
             return None
+        memory.track_arena(model)  # the model thread hands its arena back when it idles
         engine = Engine(model, cache_size=cache_size())
         # A new thread count reopens the session but keeps the scores: same model, same digest.
         for other in self._engines.values():

@@ -25,6 +25,9 @@ from codeorigin.lsp import memory
 
 INTERACTIVE = 0
 BACKGROUND = 1
+# Seconds of idleness before the models' arenas are given back (`memory`): edits and hovers in a
+# row find the largest batch's buffers still there; a pause gives back about 100 MB.
+ARENA_IDLE_S = 5.0
 
 
 class Superseded(Exception):
@@ -92,23 +95,33 @@ class ModelThread(Executor):
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join()
 
+    def _pending(self) -> bool:
+        return any(self._lanes) or self._closed
+
     def _work(self) -> None:
-        worked = False
+        worked = False  # since the allocator's free pages were last given back
+        held = False  # since the models' arenas were last given back
         while True:
             with self._ready:
-                idle = not any(self._lanes) and not self._closed
+                if held and not worked:  # a pause in the work, or the end of it?
+                    self._ready.wait_for(self._pending, ARENA_IDLE_S)
+                idle = not self._pending()
             if idle and worked:  # the buffers of the work done go back to the system
                 memory.release()
                 worked = False
+                continue
+            if idle and held:  # idle for ARENA_IDLE_S: the arenas' buffers go back too
+                memory.release(arenas=True)
+                held = False
             with self._ready:
-                while not any(self._lanes) and not self._closed:
+                while not self._pending():
                     self._ready.wait()
                 lane = next((lane for lane in self._lanes if lane), None)
                 if lane is None:  # closed, nothing left
                     return
                 job = lane.popleft()
             _run(job)
-            worked = True
+            worked = held = True
 
 
 class _Lane(Executor):

@@ -138,6 +138,21 @@ class Model:
                 f"the manifest's max_length says it can: {reason}. {WHAT_TO_DO.capitalize()}."
             ) from exc
 
+    def release_arena(self) -> None:
+        """Hand the session's arena back, all but what a window of two tokens needs: the arena
+        keeps the largest batch's buffers (about 100 MB for 16 windows of 256 tokens) for as
+        long as the session lives. The server calls it when its model thread has been idle a
+        while; the next large batch allocates them again (26 ms more for 16 windows of 256
+        tokens on a 2-vCPU AMD EPYC, once). Scores do not change."""
+        import onnxruntime as ort
+
+        enc = self.encoder
+        ids, mask = enc.pad_batch([enc.with_specials([])])
+        options = ort.RunOptions()
+        options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        with self._lock:
+            self._session.run(None, {"input_ids": ids, "attention_mask": mask}, options)
+
     @classmethod
     def load(cls, folder: str | Path, *, threads: int = 1, verify: bool = True) -> Model:
         return cls(load_manifest(folder, verify=verify), threads=threads)
