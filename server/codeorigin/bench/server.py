@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.bench.synth import percentile, synth_file
+from codeorigin.lsp.model_thread import ARENA_IDLE_S
 
 
 async def server_session(model_dir: Path | None, threads: int, quick: bool) -> dict[str, Any]:
@@ -73,8 +74,11 @@ async def server_session(model_dir: Path | None, threads: int, quick: bool) -> d
         await _hover_while_busy(client, got, uri, line, Path(tmp) / "busy.py", quick, out)
 
         pid = getattr(getattr(client, "_server", None), "pid", None)
-        rss = _peak_rss_mb(pid) if pid else None
+        rss = _rss_mb(pid, "VmHWM:") if pid else None
         out["server_peak_rss_mb"] = rss
+        if pid:
+            await asyncio.sleep(ARENA_IDLE_S + 2.0)
+            out["server_idle_rss_mb"] = _rss_mb(pid, "VmRSS:")
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
@@ -169,10 +173,11 @@ async def _hover_while_busy(
     out["server_hover_while_busy_ms"] = round(1000 * (t2 - t1), 1)
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def _rss_mb(pid: int, field: str) -> float | None:
+    """A memory figure of /proc/PID/status in MB: `VmHWM:` (the peak) or `VmRSS:` (now)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         return None
