@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.bench.synth import percentile, synth_file
-from codeorigin.lsp.model_thread import ARENA_IDLE_S
 
 
 async def server_session(model_dir: Path | None, threads: int, quick: bool) -> dict[str, Any]:
@@ -77,6 +76,8 @@ async def server_session(model_dir: Path | None, threads: int, quick: bool) -> d
         rss = _rss_mb(pid, "VmHWM:") if pid else None
         out["server_peak_rss_mb"] = rss
         if pid:
+            from codeorigin.model.scorer import ARENA_IDLE_S  # numpy: only when it measures
+
             await asyncio.sleep(ARENA_IDLE_S + 2.0)
             out["server_idle_rss_mb"] = _rss_mb(pid, "VmRSS:")
         await client.shutdown_async(None)

@@ -12,7 +12,7 @@ release costs milliseconds, an explanation hundreds). Elsewhere than glibc it do
 
 The scorer's onnxruntime session keeps its own arena, which glibc cannot trim: it holds the buffers
 of the largest batch scored so far (about 100 MB for 16 windows of 256 tokens) for the server's
-life. Once the model thread has been idle for `model_thread.ARENA_IDLE_S`, its release also has
+life. Once the model thread has been idle for `scorer.ARENA_IDLE_S`, its release also has
 the models it scores (`track_arena`) hand their arenas back first, so edits and hovers in a row
 keep them; the explanation thread's release does not, as the scorer may be busy then.
 """

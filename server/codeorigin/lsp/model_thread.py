@@ -22,12 +22,10 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from codeorigin.lsp import memory
+from codeorigin.model.scorer import ARENA_IDLE_S  # the models' arenas go back after this idle
 
 INTERACTIVE = 0
 BACKGROUND = 1
-# Seconds of idleness before the models' arenas are given back (`memory`): edits and hovers in a
-# row find the largest batch's buffers still there; a pause gives back about 100 MB.
-ARENA_IDLE_S = 5.0
 
 
 class Superseded(Exception):

@@ -95,6 +95,12 @@ def open_onnx(path: Path, threads: int, *, arena: bool = True) -> Any:
         ) from exc
 
 
+# Seconds a server's model thread idles before it calls `Model.release_arena` (`lsp.model_thread`):
+# edits and hovers in a row find the largest batch's buffers still there; a pause gives back about
+# 100 MB. Here, below both, so that `bench` can wait for it without importing the server.
+ARENA_IDLE_S = 5.0
+
+
 class Model:
     """A loaded model folder: manifest, tokenizer and an onnxruntime session for the scorer graph."""
 
