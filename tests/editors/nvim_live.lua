@@ -7,6 +7,8 @@
 --   killed:      the running server is killed, then :CodeoriginRestart (and again while it runs)
 --   messages:    :CodeoriginExplain on a function too short to judge, :CodeoriginStatus[!], and
 --                :CodeoriginStatus in a text buffer
+--   saved:       a .codeorigin.toml excluding the file, written by another process (a terminal),
+--                then :write
 local out = { steps = {} }
 
 -- A client method, called as Neovim 0.11+ wants it (client:request) or as 0.10 does
@@ -191,9 +193,27 @@ function scenarios.messages()
   out.other_buffer = said[before + 1] or vim.NIL
 end
 
--- After start-up, as a user would (:CodeoriginRestart, like vim.lsp.enable, acts after VimEnter).
+function scenarios.saved()
+  step('start', 60000, function() return #diagnostics() > 0 end)
+  local dir = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':p:h')
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':t')
+  local toml = string.format('exclude = ["%s"]\n', name)
+  vim.fn.system({ 'sh', '-c', 'printf "%s" "$1" > "$2"/.codeorigin.toml', 'sh', toml, dir })
+  out.written = vim.v.shell_error == 0
+  -- no watcher registered (Neovim on Linux): nothing tells the server yet
+  step('settings written', 3000, function() return #diagnostics() == 0 end)
+  out.watchers = vim.tbl_get(client().capabilities, 'workspace', 'didChangeWatchedFiles',
+    'dynamicRegistration') or false
+  vim.cmd('write')
+  step('saved', 20000, function() return #diagnostics() == 0 end)
+end
+
+-- After start-up, as a user would (:CodeoriginRestart, like vim.lsp.enable, acts after VimEnter);
+-- nested, so that the scenario's commands fire their autocommands as typed ones do (:write, the
+-- client's BufWritePost, sends textDocument/didSave).
 vim.api.nvim_create_autocmd('VimEnter', {
   once = true,
+  nested = true,
   callback = function()
     local ok, err = pcall(scenarios[vim.g.codeorigin_test_scenario])
     finish(not ok and tostring(err) or nil)

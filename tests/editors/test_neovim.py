@@ -467,3 +467,26 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     assert "this buffer is not one codeorigin scores (filetype " in other, other
     assert "scores python," in other
     assert "not attached" not in other, other
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_settings_file_written_in_a_terminal_applies_at_the_next_save(
+    route: str, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Neovim on Linux does not watch files for the server: a `.codeorigin.toml` excluding the
+    open file, written by another process, left its diagnostics until the file's next edit. Now
+    `:write` applies it: the diagnostics go."""
+    settings = (
+        f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, threshold = 0.0, minTokens = 1,"
+        " minLines = 1, debounceMs = 50 }"
+    )
+    got = _live(tmp_path, route, "saved", settings)
+    steps = _steps(got)
+    assert steps["start"]["diagnostics"], steps["start"]
+    assert got["written"] and (tmp_path / ".codeorigin.toml").is_file()
+    assert got["watchers"] is False  # Neovim on Linux: no file watchers for the server
+    # Nothing tells the server of the file until the save.
+    assert steps["settings written"]["diagnostics"], steps["settings written"]
+    saved = steps["saved"]
+    assert not saved["waited_out"] and not saved["diagnostics"], saved
