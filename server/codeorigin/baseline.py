@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,8 +155,6 @@ def _replace(file: Path, text: str) -> None:
     once written, so that a full disk or Ctrl-C midway leaves the baseline as it was (it was
     cut short: the findings it kept were lost). Through a link, the file it points to is
     replaced, with its mode; a device or a pipe (`/dev/stdout`) is written in place."""
-    import tempfile
-
     real = Path(os.path.realpath(file))
     if real.exists() and not real.is_file():
         real.write_text(text, encoding="utf-8")

@@ -191,9 +191,8 @@ def find(start: Path) -> Path | None:
 def load(path: Path) -> ProjectSettings:
     """The settings of the file `path`. Raises ProjectError naming the file and what is wrong."""
     name = shown(path)
-    unreadable = _unreadable(path)
-    if unreadable is not None:
-        raise unreadable
+    if isinstance(stat := _regular(path), ProjectError):
+        raise stat
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -212,21 +211,21 @@ def load(path: Path) -> ProjectSettings:
     return ProjectSettings(path=path.absolute(), **_values(table, name))
 
 
-def _unreadable(path: Path) -> ProjectError | None:
-    """Why the settings file `path` is no file to read, None when it is one: a FIFO (reading
-    it would block for ever), a link to a missing file (it was skipped, and the folders above
-    searched instead, without a word) or a link loop."""
+def _regular(path: Path) -> os.stat_result | ProjectError:
+    """The settings file's stat, or why `path` is no file to read: a FIFO (reading it would
+    block for ever), a link to a missing file (it was skipped, and the folders above searched
+    instead, without a word) or a link loop. One `stat` a call: the server asks at every
+    analysis."""
     name = shown(path)
     try:
-        if not S_ISREG(os.stat(path).st_mode):
-            return ProjectError(f"{name}: not a regular file")
+        stat = os.stat(path)
     except FileNotFoundError as exc:
         if os.path.islink(path):
             return ProjectError(f"{name}: a link to a missing file, {os.readlink(path)}")
         return ProjectError(f"{name}: cannot read it: {exc.strerror or exc}")
     except OSError as exc:  # a link loop, a folder we may not search
         return ProjectError(f"{name}: cannot read it: {exc.strerror or exc}")
-    return None
+    return stat if S_ISREG(stat.st_mode) else ProjectError(f"{name}: not a regular file")
 
 
 def _values(table: dict[str, Any], name: str) -> dict[str, Any]:
@@ -282,13 +281,9 @@ class Cache:
         found = find(path.parent)
         if found is None:
             return None
-        unreadable = _unreadable(found)
-        if unreadable is not None:
-            return unreadable
-        try:
-            stat = found.stat()
-        except OSError as exc:
-            return ProjectError(f"{shown(found)}: cannot read it: {exc.strerror or exc}")
+        stat = _regular(found)
+        if isinstance(stat, ProjectError):
+            return stat
         stamp = (stat.st_mtime_ns, stat.st_size)
         kept = self._read.get(found)
         if kept is not None and kept[0] == stamp:

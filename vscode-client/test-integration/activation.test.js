@@ -53,6 +53,19 @@ async function until(what, predicate, timeoutMs = 15_000) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** A fresh extension on a mock made with `options`, activated, and deactivated when test `t` ends. */
+async function activated(t, options) {
+  const mock = createMock({ root, ...options });
+  const extension = loadExtension(mock.vscode);
+  const ctx = context();
+  t.after(async () => {
+    await extension.deactivate();
+    ctx.subscriptions.forEach((d) => d.dispose());
+  });
+  await extension.activate(ctx);
+  return { mock, extension, ctx };
+}
+
 function readLog(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -80,20 +93,11 @@ test('activates, talks to the server, and shows what it says', async (t) => {
   process.env.FAKE_LOG = logFile;
   delete process.env.FAKE_IMPORT_FAILS;
   const python = fakePythonExtension(['/not/this/python']);
-  const mock = createMock({
-    root,
+  const { mock } = await activated(t, {
     workspaceFolder: dir,
     settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer], 'codeorigin.minLines': 6 },
     pythonExtension: python,
   });
-  const extension = loadExtension(mock.vscode);
-  const ctx = context();
-  t.after(async () => {
-    await extension.deactivate();
-    ctx.subscriptions.forEach((d) => d.dispose());
-  });
-
-  await extension.activate(ctx);
   const log = () => readLog(logFile);
   const initialize = await until('initialize', () => log().received.find((m) => m.method === 'initialize'));
 
@@ -254,14 +258,7 @@ test('without codeorigin.interpreter, the Python extension gives the interpreter
   process.env.FAKE_LOG = logFile;
   delete process.env.FAKE_IMPORT_FAILS;
   const python = fakePythonExtension([process.execPath, fakeServer]);
-  const mock = createMock({ root, workspaceFolder: dir, pythonExtension: python });
-  const extension = loadExtension(mock.vscode);
-  const ctx = context();
-  t.after(async () => {
-    await extension.deactivate();
-    ctx.subscriptions.forEach((d) => d.dispose());
-  });
-  await extension.activate(ctx);
+  await activated(t, { workspaceFolder: dir, pythonExtension: python });
   await until('initialize', () => readLog(logFile).received.find((m) => m.method === 'initialize'));
   assert.deepEqual(readLog(logFile).argv, ['-m', 'codeorigin', 'serve']);
   await until('the listener on its interpreter changes', () => python.listening);
@@ -335,18 +332,10 @@ test('files that codeorigin.extensions maps are sent to the server whatever thei
   const logFile = path.join(dir, 'server.json');
   process.env.FAKE_LOG = logFile;
   delete process.env.FAKE_IMPORT_FAILS;
-  const mock = createMock({
-    root,
+  const { mock } = await activated(t, {
     workspaceFolder: dir,
     settingsOverrides: { 'codeorigin.interpreter': [process.execPath, fakeServer], 'codeorigin.extensions': { '.cu': 'cpp' } },
   });
-  const extension = loadExtension(mock.vscode);
-  const ctx = context();
-  t.after(async () => {
-    await extension.deactivate();
-    ctx.subscriptions.forEach((d) => d.dispose());
-  });
-  await extension.activate(ctx);
   const log = () => readLog(logFile);
   await until('initialize', () => log().received.find((m) => m.method === 'initialize'));
   // VS Code calls a .cu file cuda-cpp: the server reads it as C++, as the setting says.
