@@ -17,15 +17,15 @@ The file is JSON:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from codeorigin import atomic
 
 FORMAT = 1
 
@@ -144,34 +144,7 @@ def write(file: Path, findings: Iterable[Finding]) -> int:
         ],
     }
     try:
-        _replace(file, json.dumps(data, indent=2) + "\n")
+        atomic.write(file, json.dumps(data, indent=2) + "\n")
     except OSError as exc:
         raise BaselineError(f"cannot write the baseline {file}: {exc}") from exc
     return len(items)
-
-
-def _replace(file: Path, text: str) -> None:
-    """Write `text` to `file` whole or not at all: into a new file beside it, renamed over it
-    once written, so that a full disk or Ctrl-C midway leaves the baseline as it was (it was
-    cut short: the findings it kept were lost). Through a link, the file it points to is
-    replaced, with its mode; a device or a pipe (`/dev/stdout`) is written in place."""
-    real = Path(os.path.realpath(file))
-    if real.exists() and not real.is_file():
-        real.write_text(text, encoding="utf-8")
-        return
-    real.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        if real.exists():
-            os.chmod(temporary, stat.S_IMODE(os.stat(real).st_mode))
-        else:  # as open() would create it: mkstemp's file is the owner's alone
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin import atomic
+
 if TYPE_CHECKING:
     from codeorigin.baseline import Finding
     from codeorigin.report import ScanReport
@@ -201,10 +203,8 @@ def write_output(file: Path, text: str, mode: str = "w") -> bool:
     """`-o FILE` (`--summary FILE`, `mode` "a": appended): write the report, making its folder;
     False (with the reason said) on failure."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        # A file name that is not UTF-8 is written with its own bytes, as `ls` shows it.
-        with file.open(mode, encoding="utf-8", errors="surrogateescape") as out:
-            out.write(text + "\n")
+        # Whole or not at all, and never into the other names of a hard-linked file.
+        (atomic.append if mode == "a" else atomic.write)(file, text + "\n")
     except OSError as exc:
         # A file where a folder of the path should be: mkdir says "File exists", which misleads.
         blocking = _blocking(file)

@@ -68,3 +68,35 @@ async def test_hover_explain_and_its_action_agree_past_the_end(
     # Past the last line: nothing there, for all three.
     assert await looked_at(client, uri, LAST + 2, 0) == (None, None, None)
     assert await looked_at(client, uri, 10**6, 10**6) == (None, None, None)
+
+
+async def selection_actions(client: Client, uri: str, start: tuple[int, int],
+                            end: tuple[int, int]) -> list[str]:  # fmt: skip
+    """The titles of the code actions offered for a selection."""
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri),
+            types.Range(types.Position(*start), types.Position(*end)),
+            types.CodeActionContext(
+                diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Invoked
+            ),
+        )
+    )
+    return [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
+
+
+async def test_rescore_selection_is_offered_only_for_a_selection_that_holds_code(
+    start: Start, root: Path, tiny_ig_model_dir: Path
+) -> None:
+    """A selection wholly past the end of the document, or of blank lines alone, has nothing to
+    rescore: "Rescore selection" is not offered there (it was, and then only said "select some
+    code"). A selection that starts in the text and runs past its end is offered, as before."""
+    client = await start(model=tiny_ig_model_dir, init={"minTokens": 1, "minLines": 2})
+    uri = uri_in(root, "script.py")
+    client.open(uri, SCRIPT.replace("n = int", "\n\nn = int"))
+    await client.published_for(uri, version=1)
+    rescore = "Rescore selection"
+    assert rescore in await selection_actions(client, uri, (LAST, 0), (LAST + 40, 0))
+    assert rescore in await selection_actions(client, uri, (0, 0), (1, 0))
+    assert rescore not in await selection_actions(client, uri, (LAST + 5, 0), (LAST + 9, 3))
+    assert rescore not in await selection_actions(client, uri, (3, 0), (5, 0))  # blank lines

@@ -227,6 +227,31 @@ def test_a_report_never_goes_through_a_link_into_source(
         assert kept.read_text() == GOOD, flag
 
 
+def test_a_report_named_by_a_hard_link_leaves_the_files_other_name_as_it_was(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`-o report.txt`, `--write-baseline base.json` or `--summary summary.md`, each a hard link
+    to source code the scan does not read: nothing tells the name from any report's, so the
+    report is written, as a new file under that name; the code under its own name is as it was.
+    Before, the report was written into the shared file, over the code (the summary appended)."""
+    (tmp_path / "a.py").write_text(GOOD)
+    kept = tmp_path.parent / f"{tmp_path.name}-kept.py"  # another folder's code, not scanned
+    kept.write_text(GOOD)
+    for flag, name in (("-o", "report.txt"), ("--write-baseline", "base.json"),
+                       ("--summary", "summary.md")):  # fmt: skip
+        other = tmp_path / name
+        os.link(kept, other)
+        res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--exit-zero",
+                   flag, str(other))  # fmt: skip
+        assert res.returncode == 0, (flag, res.stderr)
+        assert kept.read_text() == GOOD, flag
+        assert not other.samefile(kept), flag
+        written = other.read_text()
+        assert "a.py" in written or "summarise" in written or "codeorigin" in written, flag
+        if flag == "--summary":  # appended: what the name held comes first
+            assert written.startswith(GOOD), written
+
+
 def test_every_format_writes_a_file_name_that_is_not_utf8(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""Code actions: "Rescore selection" on any non-empty selection, and the other features' actions.
+"""Code actions: "Rescore selection" on a selection that holds code, and the other features' actions.
 
 "Rescore selection" runs the command `codeorigin.rescoreSelection` (see `commands`), which scores
 exactly the selected text, whatever spans it cuts through: useful for a pasted block, or half a
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from codeorigin.lsp.positions import range_json
+from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.state import CodeOriginServer, Feature, kind_wanted
 from codeorigin.lsp.vocabulary import (
     RESCORE_SELECTION,
@@ -39,11 +39,26 @@ def actions(uri: str, selection: types.Range, only: Sequence[str] | None) -> lis
     ]
 
 
+def holds_code(ls: CodeOriginServer, uri: str, selection: types.Range) -> bool:
+    """Whether the selection holds any text but blanks: one wholly past the end of the document,
+    or of blank lines alone, has nothing to rescore (the command would only say "select some
+    code")."""
+    doc = ls.open_document(uri)
+    if doc is None:
+        return False
+    positions = PositionMap(doc.source, ls.workspace.position_encoding)
+    start, end = sorted((positions.offset(selection.start), positions.offset(selection.end)))
+    return start < end and not doc.source[start:end].isspace()
+
+
 async def code_action(
     ls: CodeOriginServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
     others = await ls.code_actions(params)
-    return [*others, *actions(params.text_document.uri, params.range, params.context.only)]
+    uri, selection = params.text_document.uri, params.range
+    if selection.start != selection.end and not holds_code(ls, uri, selection):
+        return others
+    return [*others, *actions(uri, selection, params.context.only)]
 
 
 class CodeActions(Feature):
