@@ -177,12 +177,13 @@ def test_the_style_figures_read_how_a_function_is_written() -> None:
     assert matrix([]).shape == (0, len(NAMES))
 
 
-def _screened_with(tiny_model_dir: Path, tmp_path: Path, flag: str) -> dict:
-    """The main split's figures of `route-screen FLAG`, run after a plain `route-screen`: from
+def _screened_with(tiny_model_dir: Path, tmp_path: Path, *flags: str,
+                   pool: pd.DataFrame | None = None) -> dict:  # fmt: skip
+    """The main split's figures of `route-screen FLAGS`, run after a plain `route-screen`: from
     the same kept fit, with the plain run's variants unchanged."""
     from codeorigin_train.analysis.route_screen import main
 
-    pool = _pool()
+    pool = _pool() if pool is None else pool
     work = tmp_path / "work"
     _learner(pool, tiny_model_dir, work)  # the fragments file
     pool.to_parquet(tmp_path / "pool.parquet")
@@ -190,7 +191,7 @@ def _screened_with(tiny_model_dir: Path, tmp_path: Path, flag: str) -> dict:
             "--bound", "0.05", "--out", str(tmp_path / "out.json")]  # fmt: skip
     assert main(argv) == 0
     plain = json.loads((tmp_path / "out.json").read_text())["main"]
-    assert main([*argv, flag]) == 0
+    assert main([*argv, *flags]) == 0
     got = json.loads((tmp_path / "out.json").read_text())["main"]
     assert len(list((work / "route-screen").glob("*.pkl"))) == 1  # the same fits, kept
     for key, value in plain.items():  # the variants without it are unchanged
@@ -235,3 +236,30 @@ def test_route_screen_hard_negatives_adds_the_member_from_the_kept_fits(
     humans = y == 0
     top = np.argsort(np.where(humans, first.decision_function(x), -np.inf))[-5:]
     assert again.decision_function(x)[top].mean() < first.decision_function(x)[top].mean()
+
+
+def test_route_screen_languages_adds_a_route_per_language_from_the_kept_fits(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`--languages go`: the route judging Go too, bounded on Go's own project humans and read
+    on Go's held-out rows alone, for every member set and both kinds of stacker rows."""
+    from codeorigin_train.analysis.route_screen import SETS
+
+    pool = _pool()
+    n = pool["group"].str.extract(r"(\d+)$")[0].astype(int)
+    go = ((n % 4 == 0) & (pool["source"] != "semeval")).to_numpy()
+    pool.loc[go, "language"] = "go"
+    got = _screened_with(tiny_model_dir, tmp_path, "--languages", "go", pool=pool)
+    keys = [k for k in got if k.startswith("[go] ")]
+    assert len(keys) == len(SETS) * 2
+    assert len([k for k in got if k != "gate"]) == len(SETS) * 2 * 2
+    for key in ("[go] shipped, stacker on every language", "[go] shipped, stacker on go"):
+        v = got[key]
+        held = (pool["split"] == "test") & go & (pool["source"] == "aidev")
+        assert 0 < v["agents"][1] <= int((held & (pool["label"] == 1)).sum())
+        assert 0 < v["agents_repositories_humans"][1] <= int((held & (pool["label"] == 0)).sum())
+        assert v["humans_bounding"] > 0
+    python = got["shipped, stacker on every language"]
+    assert python["agents"][1] + got["[go] shipped, stacker on go"]["agents"][1] <= int(
+        ((pool["split"] == "test") & (pool["source"] == "aidev") & (pool["label"] == 1)).sum()
+    )

@@ -179,20 +179,26 @@ def extra_logits(learner: Any, train: pd.DataFrame, extra: pd.DataFrame, x: Any,
 
 
 def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bound: float,
-                  extra: bool) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
+                  extra: bool, language: str = ROUTE_LANGUAGE,
+                  ) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
     """One variant of the route on a fold: the stacker on `members`, fitted on the project
-    calibration rows (of Python alone with `python_rows`), its threshold at `bound` of the
-    project humans (and the extra humans with `extra`): what it flags of the held-out rows, and
-    its probability of each of them."""
+    calibration rows (of `language` alone with `python_rows`), its threshold at `bound` of the
+    project humans of `language` (and the extra humans with `extra`, Python's): what it flags of
+    the held-out rows of `language`, and its probability of each held-out row."""
     y = f.cal["label"].to_numpy()
     langs = f.cal["language"].astype(str).to_numpy()
     rows = f.z_cal >= f.gate
     if python_rows:
-        rows &= langs == ROUTE_LANGUAGE
+        rows &= langs == language
     stacker = fit_stacker({k: f.cal_logits[k][rows] for k in members}, langs[rows].tolist(),
                           y[rows], f.cal["group"].to_numpy()[rows].tolist())  # fmt: skip
     p, y_th, l_th = stacker.probability(stacker.oof_logits), y[rows], langs[rows]
-    if extra and f.extra_logits is not None and f.z_extra is not None:
+    if (
+        extra
+        and language == ROUTE_LANGUAGE
+        and f.extra_logits is not None
+        and f.z_extra is not None
+    ):
         gated = f.z_extra >= f.gate
         z = stacker.logits({k: f.extra_logits[k][gated] for k in members},
                            [ROUTE_LANGUAGE] * int(gated.sum()))  # fmt: skip
@@ -200,8 +206,8 @@ def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bo
         y_th = np.concatenate([y_th, np.zeros(int(gated.sum()), dtype=y_th.dtype)])
         l_th = np.concatenate([l_th, np.full(int(gated.sum()), ROUTE_LANGUAGE)])
     th = language_thresholds(p, y_th, l_th, max_fpr=bound, min_recall=0.0)
-    t = th.languages.get(ROUTE_LANGUAGE, {}).get("llm", np.inf)
-    if ROUTE_LANGUAGE in th.abstain:
+    t = th.languages.get(language, {}).get("llm", np.inf)
+    if language in th.abstain:
         t = np.inf
     test = f.test
     p_test = stacker.probability(
@@ -209,13 +215,13 @@ def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bo
             {k: f.test_logits[k] for k in members}, test["language"].astype(str).tolist()
         )
     )
-    sel = (test["language"] == ROUTE_LANGUAGE).to_numpy() & (f.z_test >= f.gate)
+    sel = (test["language"] == language).to_numpy() & (f.z_test >= f.gate)
     hit = sel & (p_test >= t)
     label, source = test["label"].to_numpy(), test["source"].to_numpy()
     out = {
         "weights": {k: round(float(v), 4) for k, v in stacker.weights.items()},
         "threshold": float(t),
-        "humans_bounding": int(((l_th == ROUTE_LANGUAGE) & (y_th == 0)).sum()),
+        "humans_bounding": int(((l_th == language) & (y_th == 0)).sum()),
         "auroc": auroc(label[sel], p_test[sel]),
         "agents": [int((hit & (label == 1) & (source == "aidev")).sum()),
                    int((sel & (label == 1) & (source == "aidev")).sum())],
@@ -230,14 +236,17 @@ def route_variant(f: FoldLogits, members: tuple[str, ...], python_rows: bool, bo
         (sel & (label == 1) & (source == "aidev") & (p_test > top)).sum()
     )
     if (source == "realcode").any():
-        real = (test["language"] == ROUTE_LANGUAGE).to_numpy() & (source == "realcode")
+        real = (test["language"] == language).to_numpy() & (source == "realcode")
         out["real_project_humans"] = [int((hit & real).sum()), int(real.sum())]
     return out, p_test
 
 
-def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
+def screen(f: FoldLogits, bound: float, languages: tuple[str, ...] = (ROUTE_LANGUAGE,),
+           ) -> dict[str, Any]:  # fmt: skip
     """Every variant (`SETS`, both kinds of stacker rows, without and with the extra humans);
-    none where the project calibration rows hold one label (as the learner: no route)."""
+    none where the project calibration rows hold one label (as the learner: no route). Other
+    `languages` than Python: the route judging that language, bounded on its own project humans
+    (`SETS` and both kinds of stacker rows; the extra humans are Python's)."""
     project = f.z_cal >= f.gate
     if np.unique(f.cal["label"].to_numpy()[project]).size < 2:
         return {"no route": "the project calibration rows hold one label"}
@@ -252,6 +261,12 @@ def screen(f: FoldLogits, bound: float) -> dict[str, Any]:
                 out[key] = route_variant(f, members, python_rows, bound, extra)[0]
     if "style" in f.cal_logits:
         out["shipped and style both over their thresholds"] = both_rule(f, bound)
+    for language in (x for x in languages if x != ROUTE_LANGUAGE):
+        for name, members in SETS.items():
+            for python_rows in (False, True):
+                key = f"[{language}] {name}, stacker on "
+                key += language if python_rows else "every language"
+                out[key] = route_variant(f, members, python_rows, bound, False, language)[0]
     return out
 
 
@@ -323,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hard-negatives", action="store_true",
                         help="also the agentic member with its hardest human rows weighted up "
                         "(analysis/route_hard.py)")  # fmt: skip
+    parser.add_argument("--languages", nargs="+", default=[ROUTE_LANGUAGE], metavar="LANGUAGE",
+                        help="also the route judging each of these languages, bounded on its "
+                        "own project humans (default: python alone, as shipped)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -347,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.hard_negatives:
             rows_of = functools.partial(member_rows, learner, "agentic")
             route_hard.add_hard(f, learner, rows_of, frames, extra)
-        out[fold if fold == "main" else f"loao {fold}"] = {"gate": f.gate, **screen(f, args.bound)}
+        out[fold if fold == "main" else f"loao {fold}"] = {
+            "gate": f.gate,
+            **screen(f, args.bound, (ROUTE_LANGUAGE, *args.languages)),
+        }
     text = json.dumps(out, indent=1)
     if args.out is not None:
         args.out.write_text(text + "\n")
