@@ -5,7 +5,8 @@ A file is written into a new file beside it and renamed over it once written, so
 Ctrl-C midway leaves it as it was. Through a symbolic link, the file it points to is replaced (the
 link stays a link). A file with other names (hard links, say `report.txt` and `app.py`) gets a new
 file under the name written, so its other names keep their text. A device or a pipe
-(`/dev/stdout`) is written in place.
+(`/dev/stdout`) is written in place, and so is a file the user may write in a folder that takes
+no new file (when no other name shares it).
 """
 
 from __future__ import annotations
@@ -46,7 +47,18 @@ def _replace(file: Path, data: bytes) -> None:
             out.write(data)
         return
     real.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.",
+                                             suffix=".tmp")  # fmt: skip
+    except PermissionError:
+        # A folder that takes no new file, with a file in it that may be written: in place, as
+        # before, unless other names share the file.
+        if not real.is_file() or os.stat(real).st_nlink > 1:
+            raise
+        with open(real, "r+b") as out:
+            out.write(data)
+            out.truncate()
+        return
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -252,6 +252,31 @@ def test_a_report_named_by_a_hard_link_leaves_the_files_other_name_as_it_was(
             assert written.startswith(GOOD), written
 
 
+def test_a_report_is_written_in_place_in_a_folder_that_takes_no_new_file(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A report or baseline file the user may write, in a folder where no file may be created
+    (a shared reports folder): written in place, as before reports were written whole through a
+    new file beside them."""
+    (tmp_path / "a.py").write_text(GOOD)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for name in ("report.txt", "base.json"):
+        (shared / name).write_text("old\n")
+        (shared / name).chmod(0o666)
+    shared.chmod(0o555)
+    try:
+        res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--exit-zero",
+                   "-o", str(shared / "report.txt"), "--write-baseline", str(shared / "base.json"),
+                   prefix=unprivileged())  # fmt: skip
+    finally:
+        shared.chmod(0o755)
+    assert res.returncode == 0, res.stderr
+    assert "a.py" in (shared / "report.txt").read_text()
+    assert json.loads((shared / "base.json").read_text())["codeorigin_baseline"] == 1
+    assert sorted(p.name for p in shared.iterdir()) == ["base.json", "report.txt"]
+
+
 def test_every_format_writes_a_file_name_that_is_not_utf8(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
