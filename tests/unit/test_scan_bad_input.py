@@ -206,6 +206,22 @@ def test_a_report_never_replaces_source_the_scan_skipped(
     assert elsewhere.read_text() == "package main\n"
 
 
+#: Each file a scan writes, and a name for it.
+REPORT_FILES = (
+    ("-o", "report.txt"),
+    ("--write-baseline", "base.json"),
+    ("--summary", "summary.md"),
+)
+
+
+def code_elsewhere(tmp_path: Path) -> Path:
+    """`a.py` to scan in `tmp_path`, and another folder's code, which the scan does not read."""
+    (tmp_path / "a.py").write_text(GOOD)
+    kept = tmp_path.parent / f"{tmp_path.name}-kept.py"
+    kept.write_text(GOOD)
+    return kept
+
+
 def test_a_report_never_goes_through_a_link_into_source(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
@@ -213,11 +229,8 @@ def test_a_report_never_goes_through_a_link_into_source(
     source file the scan does not read: refused (exit 2), the source left as it was. The
     language was taken from the link's name, none, so the report was written over the code (the
     summary appended to it)."""
-    (tmp_path / "a.py").write_text(GOOD)
-    kept = tmp_path.parent / f"{tmp_path.name}-kept.py"  # another folder's code, not scanned
-    kept.write_text(GOOD)
-    for flag, name in (("-o", "report.txt"), ("--write-baseline", "base.json"),
-                       ("--summary", "summary.md")):  # fmt: skip
+    kept = code_elsewhere(tmp_path)
+    for flag, name in REPORT_FILES:
         link = tmp_path / name
         link.symlink_to(kept)
         res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), flag, str(link))
@@ -234,11 +247,8 @@ def test_a_report_named_by_a_hard_link_leaves_the_files_other_name_as_it_was(
     to source code the scan does not read: nothing tells the name from any report's, so the
     report is written, as a new file under that name; the code under its own name is as it was.
     Before, the report was written into the shared file, over the code (the summary appended)."""
-    (tmp_path / "a.py").write_text(GOOD)
-    kept = tmp_path.parent / f"{tmp_path.name}-kept.py"  # another folder's code, not scanned
-    kept.write_text(GOOD)
-    for flag, name in (("-o", "report.txt"), ("--write-baseline", "base.json"),
-                       ("--summary", "summary.md")):  # fmt: skip
+    kept = code_elsewhere(tmp_path)
+    for flag, name in REPORT_FILES:
         other = tmp_path / name
         os.link(kept, other)
         res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--exit-zero",
