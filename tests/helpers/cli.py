@@ -10,6 +10,15 @@ from pathlib import Path
 
 import pytest
 
+#: A function long enough to be judged, as a user's file holds one.
+GOOD = """\
+def summarise(values):
+    total = 0
+    for value in values:
+        total += value
+    return total / max(1, len(values))
+"""
+
 
 def unprivileged() -> list[str]:
     """A command prefix under which file modes hold: root reads any file whatever its mode, so

@@ -15,15 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from helpers.cli import scan, unprivileged
-
-GOOD = """\
-def summarise(values):
-    total = 0
-    for value in values:
-        total += value
-    return total / max(1, len(values))
-"""
+from helpers.cli import GOOD, scan, unprivileged
 
 
 def scan_json(*args: str) -> dict[str, Any]:

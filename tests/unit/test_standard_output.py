@@ -17,13 +17,7 @@ from typing import Any
 
 import pytest
 
-GOOD = """\
-def summarise(values):
-    total = 0
-    for value in values:
-        total += value
-    return total / max(1, len(values))
-"""
+from helpers.cli import GOOD
 
 
 def codeorigin(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
