@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class Terminated(KeyboardInterrupt):
@@ -113,6 +113,18 @@ class Progress:
         per_s = f"{done / seconds:.1f} files/s, {spans / seconds:.1f} spans/s" if seconds else ""
         sys.stderr.write(f"\r{done}/{total} files, {spans} spans, {per_s}".ljust(89)[:89])
         sys.stderr.flush()
+
+    def watch(self, what: str) -> Callable[[float], bool] | None:
+        """For a long explanation (`Attributor.attribute_span(watch=...)`): the share of its path
+        points done, as a bar labelled `what`; None off a terminal."""
+        if not self.enabled:
+            return None
+
+        def seen(share: float) -> bool:
+            self.update(int(100 * share), 100, what)
+            return True
+
+        return seen
 
     def close(self) -> None:
         if self.enabled:

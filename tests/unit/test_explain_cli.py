@@ -52,6 +52,40 @@ def test_explain_a_named_span_prints_the_hover_chart(doc: Path, tiny_ig_model_di
     assert "convergence delta" in out
 
 
+def test_explain_shows_its_progress_on_a_terminal_and_only_there(
+    doc: Path, tiny_ig_model_dir: Path
+) -> None:
+    """A long function's explanation takes minutes (a 1,654-line function: 2 minutes with the
+    shipped model), and `explain` said nothing meanwhile. With stderr on a terminal it shows the
+    share of the path points done, `explaining NAME`, and clears the bar; the explanation on
+    stdout is the same. Off a terminal (a pipe, a CI log) nothing is added."""
+    import os
+    import pty
+    import select
+
+    args = [sys.executable, "-m", "codeorigin", "explain", f"{doc}::planted", "--model",
+            str(tiny_ig_model_dir)]  # fmt: skip
+    master, terminal = pty.openpty()
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=terminal, text=True) as proc:
+        os.close(terminal)
+        seen = b""
+        while select.select([master], [], [], 60)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the command has ended: the terminal is closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = proc.communicate(timeout=300)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"explaining planted" in seen and b"/100" in seen
+    assert seen.endswith(b"\r" + b" " * 90 + b"\r")  # cleared
+    piped = run("explain", f"{doc}::planted", "--model", str(tiny_ig_model_dir))
+    assert piped.stdout == out and piped.stderr == ""
+
+
 def test_explain_at_a_line_and_every_flagged_span(doc: Path, tiny_ig_model_dir: Path) -> None:
     res = run("explain", f"{doc}:3", "--model", str(tiny_ig_model_dir))
     assert res.returncode == 0, res.stderr
