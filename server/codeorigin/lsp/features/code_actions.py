@@ -1,4 +1,4 @@
-"""Code actions: "Rescore selection" on a selection that holds code, and the other features' actions.
+"""Code actions: "Rescore selection" on a selection that holds code, and other features' actions.
 
 "Rescore selection" runs the command `codeorigin.rescoreSelection` (see `commands`), which scores
 exactly the selected text, whatever spans it cuts through: useful for a pasted block, or half a
