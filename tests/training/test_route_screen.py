@@ -263,3 +263,32 @@ def test_route_screen_languages_adds_a_route_per_language_from_the_kept_fits(
     assert python["agents"][1] + got["[go] shipped, stacker on go"]["agents"][1] <= int(
         ((pool["split"] == "test") & (pool["source"] == "aidev") & (pool["label"] == 1)).sum()
     )
+
+
+def test_the_abstract_member_reads_shapes_for_the_names_of_few_repositories() -> None:
+    from codeorigin_train.analysis.route_abstract import abstract, shape, tokens, vocabulary
+
+    assert [shape(n) for n in ("MAX_SIZE", "total_sum", "Parser", "getValue", "x", "items")] == [
+        "<UP>", "<snake>", "<Pascal>", "<camel>", "<low1>", "<low>"]  # fmt: skip
+    code = 'def load(path):\n    # Read the file.\n    return open(path, "r").read()\n'
+    toks = tokens(code)
+    assert "<NL4>" in toks and "<CMT:C.>" in toks and "read" in toks and "<STR0>" in toks
+    rows = pd.DataFrame({"code": [code] * 10 + ["def load_all(paths):\n    pass\n"],
+                         "repo": [f"r{i}" for i in range(10)] + ["r0"]})  # fmt: skip
+    keep = vocabulary(rows)
+    assert {"def", "load", "path", "open"} <= keep and "load_all" not in keep
+    assert abstract("def load_all(paths):\n    return load(paths)\n", keep)[:2] == [
+        "def", "<snake>"]  # fmt: skip
+
+
+def test_route_screen_abstract_adds_the_member_from_the_kept_fits(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codeorigin_train.analysis.route_screen import ABSTRACT_SETS, SETS
+
+    got = _screened_with(tiny_model_dir, tmp_path, "--abstract")
+    assert len([k for k in got if k != "gate"]) == (len(SETS) + len(ABSTRACT_SETS)) * 2
+    weights = got["shipped + abstract, stacker on every language"]["weights"]
+    assert set(weights) == {"linear", "agentic", "abstract"}
+    alone = got["abstract alone, stacker on Python"]
+    assert set(alone["weights"]) == {"abstract"} and alone["agents"][1] > 0

@@ -29,6 +29,12 @@ shipped route and the style member both over a threshold of their own.
 `--hard-negatives`: the agentic member trained again with its hardest humans weighted up
 (`analysis.route_hard`), in the member sets of `HARD_SETS`.
 
+`--abstract`: a member that reads code with its repositories' own names replaced by their shape
+(`analysis.route_abstract`), in the member sets of `ABSTRACT_SETS`.
+
+`--languages`: the route judging other languages than Python too, each bounded on its own
+project humans.
+
 The members (`MEMBERS`): `linear`, the linear member; `agentic`, the route's agentic member (the
 linear recipe on the agentic corpus and its fragments alone); `agentic-c16`, the same less
 regularised (C = 16); `agentic-python`, the same on Python rows and fragments alone.
@@ -50,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.analysis import route_hard
+from codeorigin_train.analysis import route_abstract, route_hard
 from codeorigin_train.analysis.common import auroc
 from codeorigin_train.analysis.route_style import add_style, both_rule
 from codeorigin_train.evaluation.protocol import AGENTS, ProtocolConfig, loao_rows, training_rows
@@ -87,6 +93,12 @@ STYLE_SETS: dict[str, tuple[str, ...]] = {
 HARD_SETS: dict[str, tuple[str, ...]] = {
     "agentic with hard negatives": ("linear", route_hard.NAME),
     "agentic with hard negatives alone": (route_hard.NAME,),
+}
+#: With `--abstract`: the member that reads code with its repositories' own words taken out.
+ABSTRACT_SETS: dict[str, tuple[str, ...]] = {
+    "linear + abstract": ("linear", route_abstract.NAME),
+    "shipped + abstract": ("linear", "agentic", route_abstract.NAME),
+    "abstract alone": (route_abstract.NAME,),
 }
 ROUTE_LANGUAGE = "python"  # the only language whose project humans bound the route
 
@@ -253,6 +265,8 @@ def screen(f: FoldLogits, bound: float, languages: tuple[str, ...] = (ROUTE_LANG
     out: dict[str, Any] = {}
     sets = {**SETS, **(STYLE_SETS if "style" in f.cal_logits else {})}
     sets |= HARD_SETS if route_hard.NAME in f.cal_logits else {}
+    abstract = ABSTRACT_SETS if route_abstract.NAME in f.cal_logits else {}
+    sets |= abstract
     for name, members in sets.items():
         for python_rows in (False, True):
             for extra in (False, True) if f.extra_logits is not None else (False,):
@@ -262,7 +276,7 @@ def screen(f: FoldLogits, bound: float, languages: tuple[str, ...] = (ROUTE_LANG
     if "style" in f.cal_logits:
         out["shipped and style both over their thresholds"] = both_rule(f, bound)
     for language in (x for x in languages if x != ROUTE_LANGUAGE):
-        for name, members in SETS.items():
+        for name, members in {**SETS, **abstract}.items():
             for python_rows in (False, True):
                 key = f"[{language}] {name}, stacker on "
                 key += language if python_rows else "every language"
@@ -338,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hard-negatives", action="store_true",
                         help="also the agentic member with its hardest human rows weighted up "
                         "(analysis/route_hard.py)")  # fmt: skip
+    parser.add_argument("--abstract", action="store_true",
+                        help="also a member that reads code with its repositories' own names "
+                        "replaced by their shape (analysis/route_abstract.py)")  # fmt: skip
     parser.add_argument("--languages", nargs="+", default=[ROUTE_LANGUAGE], metavar="LANGUAGE",
                         help="also the route judging each of these languages, bounded on its "
                         "own project humans (default: python alone, as shipped)")  # fmt: skip
@@ -365,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.hard_negatives:
             rows_of = functools.partial(member_rows, learner, "agentic")
             route_hard.add_hard(f, learner, rows_of, frames, extra)
+        if args.abstract:
+            rows_of = functools.partial(member_rows, learner, "agentic")
+            route_abstract.add_abstract(f, rows_of, frames, extra)
         out[fold if fold == "main" else f"loao {fold}"] = {
             "gate": f.gate,
             **screen(f, args.bound, (ROUTE_LANGUAGE, *args.languages)),
