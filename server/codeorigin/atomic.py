@@ -41,11 +41,11 @@ def append(file: Path, text: str) -> None:
 
 
 def _replace(file: Path, data: bytes) -> None:
-    real = Path(os.path.realpath(file))
-    if real.exists() and not real.is_file():
-        with open(real, "wb") as out:
+    if _device(file):
+        with open(file, "wb") as out:
             out.write(data)
         return
+    real = Path(os.path.realpath(file))
     real.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.",
@@ -73,3 +73,15 @@ def _replace(file: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _device(file: Path) -> bool:
+    """Whether `file` is no file to replace but a stream to write in place: a device, a pipe or
+    a socket, also through a link, and the names of the standard streams (`/dev/stdout`, which
+    leads to `/proc/PID/fd/pipe:[N]`, a name that resolves to nothing)."""
+    if str(file).startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(file).st_mode) and not stat.S_ISDIR(os.stat(file).st_mode)
+    except OSError:  # nothing there yet, or a dangling link: a new file
+        return False

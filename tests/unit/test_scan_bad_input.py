@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -277,6 +278,28 @@ def test_a_report_is_written_in_place_in_a_folder_that_takes_no_new_file(
     assert "a.py" in (shared / "report.txt").read_text()
     assert json.loads((shared / "base.json").read_text())["codeorigin_baseline"] == 1
     assert sorted(p.name for p in shared.iterdir()) == ["base.json", "report.txt"]
+
+
+def test_a_report_to_dev_stdout_or_a_fifo_is_written_to_the_stream(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """`-o /dev/stdout` into a pipe (`scan -o /dev/stdout | tee`), and `--write-baseline` to a
+    FIFO: written in place, not replaced by a new file (`/dev/stdout` leads to
+    `/proc/PID/fd/pipe:[N]`, which names no file: it said "No such file or directory")."""
+    (tmp_path / "a.py").write_text(GOOD)
+    res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--exit-zero",
+               "--format", "json", "-o", "/dev/stdout")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["files"][0]["path"].endswith("a.py")
+    fifo = tmp_path / "baseline.fifo"
+    os.mkfifo(fifo)
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True) as reader:
+        res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--threshold", "0.01",
+                   "--write-baseline", str(fifo))  # fmt: skip
+        written, _ = reader.communicate(timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(written)["codeorigin_baseline"] == 1
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the FIFO
 
 
 def test_every_format_writes_a_file_name_that_is_not_utf8(
