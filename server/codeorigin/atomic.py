@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -41,24 +42,28 @@ def append(file: Path, text: str) -> None:
 
 
 def _replace(file: Path, data: bytes) -> None:
-    if _device(file):
+    if _stream(file):
         with open(file, "wb") as out:
             out.write(data)
         return
     real = Path(os.path.realpath(file))
     real.parent.mkdir(parents=True, exist_ok=True)
     try:
-        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.",
-                                             suffix=".tmp")  # fmt: skip
+        _swap(real, data)
     except PermissionError:
-        # A folder that takes no new file, with a file in it that may be written: in place, as
-        # before, unless other names share the file.
+        # A folder that takes no new file (or, sticky, no rename over another's file), with a
+        # file in it that may be written: in place, as before, unless other names share it.
         if not real.is_file() or os.stat(real).st_nlink > 1:
             raise
         with open(real, "r+b") as out:
             out.write(data)
             out.truncate()
-        return
+
+
+def _swap(real: Path, data: bytes) -> None:
+    """Write `data` into a new file beside `real` (a short name, whatever the length of
+    `real`'s), with `real`'s mode, and rename it over `real`."""
+    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=".codeorigin-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -75,13 +80,18 @@ def _replace(file: Path, data: bytes) -> None:
         raise
 
 
-def _device(file: Path) -> bool:
-    """Whether `file` is no file to replace but a stream to write in place: a device, a pipe or
-    a socket, also through a link, and the names of the standard streams (`/dev/stdout`, which
-    leads to `/proc/PID/fd/pipe:[N]`, a name that resolves to nothing)."""
-    if str(file).startswith(("/dev/", "/proc/")):
+#: The names of the standard streams and of a process's open files: written where they lead.
+STREAMS = re.compile(r"/dev/(stdin|stdout|stderr)$|/dev/fd/|/proc/(self|\d+)/fd/")
+
+
+def _stream(file: Path) -> bool:
+    """Whether `file` is no file to replace but a stream to write in place: a standard stream's
+    name (`/dev/stdout` leads to `/proc/PID/fd/pipe:[N]`, which names nothing, or to the file
+    the shell opened), or a device, a pipe or a socket, also through a link."""
+    if STREAMS.match(str(file)):
         return True
     try:
-        return not stat.S_ISREG(os.stat(file).st_mode) and not stat.S_ISDIR(os.stat(file).st_mode)
+        mode = os.stat(file).st_mode
     except OSError:  # nothing there yet, or a dangling link: a new file
         return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)

@@ -406,12 +406,11 @@ def run_explain(args: argparse.Namespace) -> int:
             explanation.verdict_text(result, thresholds, model.name, options, markdown=False),
         ]
         if result.probability is not None and result.verdict not in ("too_short", "generated"):
-            bar = Progress()  # a long function takes minutes: its share done, on a terminal
-            watch = bar.watch(f"explaining {result.span.name}")
-            attribution = attributor.attribute_span(text, result.span, steps=args.steps,
-                                                    top_k=explanation.TOP_TOKENS,
-                                                    language=result.language, watch=watch)  # fmt: skip
-            bar.close()
+            # A long function takes minutes: on a terminal, a bar of its share done.
+            with Progress.shown(f"explaining {result.span.name}") as watch:
+                attribution = attributor.attribute_span(
+                    text, result.span, steps=args.steps, top_k=explanation.TOP_TOKENS,
+                    language=result.language, watch=watch)  # fmt: skip
             parts.append(explanation.render(attribution, text, result.span.kind, markdown=False,
                                             more_steps="--steps"))  # fmt: skip
         blocks.append("\n\n".join(parts))

@@ -114,17 +114,25 @@ class Progress:
         sys.stderr.write(f"\r{done}/{total} files, {spans} spans, {per_s}".ljust(89)[:89])
         sys.stderr.flush()
 
-    def watch(self, what: str) -> Callable[[float], bool] | None:
+    @classmethod
+    @contextlib.contextmanager
+    def shown(cls, what: str) -> Iterator[Callable[[float], bool] | None]:
         """For a long explanation (`Attributor.attribute_span(watch=...)`): the share of its path
-        points done, as a bar labelled `what`; None off a terminal."""
-        if not self.enabled:
-            return None
+        points done, as a bar labelled `what`, cleared at the end however it ends; None off a
+        terminal."""
+        bar = cls()
+        if not bar.enabled:
+            yield None
+            return
 
         def seen(share: float) -> bool:
-            self.update(int(100 * share), 100, what)
+            bar.update(int(100 * share), 100, what)
             return True
 
-        return seen
+        try:
+            yield seen
+        finally:
+            bar.close()
 
     def close(self) -> None:
         if self.enabled:

@@ -280,6 +280,21 @@ def test_a_report_is_written_in_place_in_a_folder_that_takes_no_new_file(
     assert sorted(p.name for p in shared.iterdir()) == ["base.json", "report.txt"]
 
 
+def test_a_report_with_the_longest_name_a_folder_takes_is_written(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A report named with 255 bytes, the most a Linux folder takes: written. The new file it is
+    written through first has a short name of its own (it took the report's name and 14 bytes
+    more: "File name too long")."""
+    (tmp_path / "a.py").write_text(GOOD)
+    for flag in ("-o", "--write-baseline"):
+        target = tmp_path / ("r" * 250 + flag[-1] + ".txt")
+        res = scan(str(tmp_path / "a.py"), "--model", str(tiny_model_dir), "--exit-zero",
+                   flag, str(target))  # fmt: skip
+        assert res.returncode == 0, (flag, res.stderr)
+        assert target.read_text().strip(), flag
+
+
 def test_a_report_to_dev_stdout_or_a_fifo_is_written_to_the_stream(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
