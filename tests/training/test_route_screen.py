@@ -271,13 +271,19 @@ def test_the_abstract_member_reads_shapes_for_the_names_of_few_repositories() ->
     assert [shape(n) for n in ("MAX_SIZE", "total_sum", "Parser", "getValue", "x", "items")] == [
         "<UP>", "<snake>", "<Pascal>", "<camel>", "<low1>", "<low>"]  # fmt: skip
     code = 'def load(path):\n    # Read the file.\n    return open(path, "r").read()\n'
-    toks = tokens(code)
+    toks = tokens(code, "python")
     assert "<NL4>" in toks and "<CMT:C.>" in toks and "read" in toks and "<STR0>" in toks
+    # Each language's own comment markers: Python's floor division, Rust's attributes.
+    assert tokens("half = total // 2  # Round down.\n", "python")[:5] == (
+        "half", "=", "total", "/", "/")  # fmt: skip
+    assert tokens("#[derive(Debug)] // Debug.\n", "rust")[:2] == ("#", "[")
+    assert "<CMT:C.>" in tokens("#[derive(Debug)] // Debug.\n", "rust")
     rows = pd.DataFrame({"code": [code] * 10 + ["def load_all(paths):\n    pass\n"],
+                         "language": "python",
                          "repo": [f"r{i}" for i in range(10)] + ["r0"]})  # fmt: skip
     keep = vocabulary(rows)
     assert {"def", "load", "path", "open"} <= keep and "load_all" not in keep
-    assert abstract("def load_all(paths):\n    return load(paths)\n", keep)[:2] == [
+    assert abstract("def load_all(paths):\n    return load(paths)\n", "python", keep)[:2] == [
         "def", "<snake>"]  # fmt: skip
 
 

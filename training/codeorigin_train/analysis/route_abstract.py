@@ -5,10 +5,13 @@ much as its authors' habits; leaving an agent out, what they learn of the others
 does not carry (the route in other languages ranks at chance). This member reads the same code
 as a stream of tokens in which every identifier seen in fewer than `MIN_REPOSITORIES` of the
 fit's repositories is replaced by its shape (`<snake>`, `<camel>`, `<Pascal>`, `<UP>`, `<low>`),
-strings by their length class, line breaks by their indentation, and comments by whether they
-start with a capital and end with a full stop, followed by their words (natural language is
-kept: how a comment is written is the habit looked for). Keywords, punctuation and the names
-many repositories share (`self`, `len`, `append`, `err`) stay as they are.
+strings by their length class, line breaks by their indentation, and comments (the language's
+own markers: `#` in Python and Ruby, `//` and `/* */` in the C family, Go, Rust, Java and
+JavaScript, all three in PHP) by whether they start with a capital and end with a full stop,
+followed by their words in lower case: how a comment is written is the habit looked for, and a
+comment word of fewer than `MIN_REPOSITORIES` repositories becomes its shape as a name does.
+Keywords, punctuation and the names many repositories share (`self`, `len`, `append`, `err`)
+stay as they are.
 
 It is a logistic regression (liblinear, C = 4, balanced classes) over TF-IDF (sublinear) of the
 hashed token 1-3-grams, trained as the route's agentic member is, on the fold's agentic rows and
@@ -32,11 +35,16 @@ NAME = "abstract"
 MIN_REPOSITORIES = 10
 C = 4.0
 BITS = 20
-TOKEN = re.compile(
-    r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"
-    r"|//[^\n]*|#[^\n]*|/\*.*?\*/|\n[ \t]*|\S",
-    re.S,
-)
+_WORDS = r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"
+_COMMENTS = {
+    "hash": r"#[^\n]*",
+    "slash": r"//[^\n]*|/\*.*?\*/",
+    "both": r"#[^\n]*|//[^\n]*|/\*.*?\*/",
+}
+#: The tokenizer of each kind of comment markers.
+TOKEN = {kind: re.compile(f"{_WORDS}|{c}|\\n[ \\t]*|\\S", re.S) for kind, c in _COMMENTS.items()}
+#: The comment markers of each language; other languages: `//` and `/* */`.
+MARKERS = {"python": "hash", "ruby": "hash", "php": "both"}
 
 
 def shape(name: str) -> str:
@@ -52,17 +60,18 @@ def shape(name: str) -> str:
     return f"<low{len(name)}>" if len(name) < 3 else "<low>"
 
 
-@functools.cache
-def tokens(code: str) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=1 << 17)
+def tokens(code: str, language: str) -> tuple[str, ...]:
     """The code as tokens: line breaks as their indentation, strings as their length class,
     comments as how they are written and their words; identifiers as they are (`abstract`)."""
     out: list[str] = []
-    for t in TOKEN.findall(code):
+    kind = MARKERS.get(language, "slash")
+    for t in TOKEN[kind].findall(code):
         if t.startswith("\n"):
             out.append(f"<NL{min(len(t) - 1, 16)}>")
         elif t[0] in "\"'`":
             out.append(f"<STR{min(len(t) // 8, 6)}>")
-        elif t.startswith(("//", "#", "/*")):
+        elif t.startswith(("//", "/*")) or (t[0] == "#" and kind != "slash"):
             words = re.findall(r"[A-Za-z]+", t)
             capital = "C" if words and words[0][0].isupper() else "c"
             out.append(f"<CMT:{capital}{'.' if t.rstrip().endswith('.') else ''}>")
@@ -75,17 +84,18 @@ def tokens(code: str) -> tuple[str, ...]:
 def vocabulary(rows: pd.DataFrame) -> frozenset[str]:
     """The names seen in at least `MIN_REPOSITORIES` of the rows' repositories."""
     where: dict[str, set[str]] = {}
-    for code, repo in zip(rows["code"], rows["repo"].fillna(""), strict=True):
+    for code, language, repo in zip(rows["code"], rows["language"].astype(str),
+                                     rows["repo"].fillna(""), strict=True):  # fmt: skip
         if repo:
-            for t in set(tokens(code)):
+            for t in set(tokens(code, language)):
                 where.setdefault(t, set()).add(repo)
     return frozenset(t for t, r in where.items() if len(r) >= MIN_REPOSITORIES)
 
 
-def abstract(code: str, keep: frozenset[str]) -> list[str]:
+def abstract(code: str, language: str, keep: frozenset[str]) -> list[str]:
     """`tokens`, with each name outside `keep` replaced by its shape."""
     return [t if t in keep or not (t[0].isalpha() or t[0] == "_") else shape(t)
-            for t in tokens(code)]  # fmt: skip
+            for t in tokens(code, language)]  # fmt: skip
 
 
 def _grams(seq: list[str]) -> list[str]:
@@ -102,7 +112,8 @@ def fit_abstract(rows: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
                                 norm=None)  # fmt: skip
 
     def x(frame: pd.DataFrame) -> Any:
-        return hashing.transform([abstract(code, keep) for code in frame["code"]])
+        pairs = zip(frame["code"], frame["language"].astype(str), strict=True)
+        return hashing.transform([abstract(code, language, keep) for code, language in pairs])
 
     tfidf = TfidfTransformer(sublinear_tf=True).fit(x(rows))
     model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", max_iter=2000)

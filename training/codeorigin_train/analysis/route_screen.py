@@ -371,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     for fold in args.folds:
         if fold != "main" and not (pool["agent"] == fold).any():
             raise SystemExit(f"--folds {fold}: the pool holds no function of {fold}")
+    known = set(pool["language"].astype(str))
+    for language in args.languages:
+        if language not in known:
+            raise SystemExit(f"--languages {language}: the pool holds no function of it (its "
+                             f"languages: {', '.join(sorted(known))})")  # fmt: skip
     learner = learner_for("stacked-dr", pool, args.work, context)
     extra = extra_humans(args.work, pool, learner) if args.extra_humans else None
     out = {}
