@@ -131,7 +131,7 @@ def test_a_fold_without_its_agent_or_without_a_route_says_so(
         )
     with pytest.raises(SystemExit, match="--languages TypeScript: the pool holds no function"):
         main(["--pool", str(tmp_path / "pool.parquet"), "--work", str(tmp_path),
-              "--languages", "TypeScript"])  # fmt: skip
+              "--folds", "main", "--languages", "TypeScript"])  # fmt: skip
     humans = pool[pool["label"] == 0].head(20)
     zeros = np.zeros(len(humans))
     only_humans = FoldLogits(
