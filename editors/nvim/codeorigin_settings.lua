@@ -9,7 +9,7 @@ local M = {}
 
 M.filetypes = {
   'python', 'java', 'c', 'cpp', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact',
-  'go', 'rust', 'ruby', 'php',
+  'go', 'rust', 'ruby', 'php', 'csharp', 'cs', 'kotlin', 'swift',
 }
 
 --- A new table of the default settings (callers may change it).

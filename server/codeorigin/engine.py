@@ -22,6 +22,7 @@ from codeorigin.core.spans import Content, Span, content_of, line_starts
 from codeorigin.core.suppressions import comment_block, suppression
 from codeorigin.core.verdicts import Verdict, verdict
 from codeorigin.model.scorer import Model, Score
+from codeorigin.model.stacking import LANGUAGE_ALIASES
 
 SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
 CHUNK = 32  # texts per chunk when `score_texts` is given a `between`
@@ -206,10 +207,18 @@ class Engine:
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:
-        """Why the model does not judge `language` (its manifest's `abstain`), or None."""
-        if language is None or language not in self.model.manifest.abstain:
+        """Why the model does not judge `language` (its manifest's `abstain`, or a language it
+        was not trained on: its `languages`), or None."""
+        manifest = self.model.manifest
+        if language is None:
             return None
-        why = self.model.manifest.abstain[language]
+        trained = manifest.trained_on
+        if trained is not None and LANGUAGE_ALIASES.get(language, language) not in trained:
+            return (f"the model does not judge {language}: it was not trained on code in this "
+                    "language")  # fmt: skip
+        if language not in manifest.abstain:
+            return None
+        why = manifest.abstain[language]
         return f"the model does not judge {language}" + (f": {why}" if why else "")
 
     def score_texts(

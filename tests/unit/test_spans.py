@@ -59,6 +59,19 @@ CASES = {
         "<?php\nfunction f() {}\nclass K { public function m() {} }\n$g = fn($x) => $x;\n",
         [("f", "function"), ("m", "method"), ("$g", "function")],
     ),
+    "csharp": (
+        "class A {\n  A() { }\n  int F(int x) { Func<int,int> g = y => y; return x; }\n"
+        "  int P { get; set; }\n  abstract void Q();\n}\n",
+        [("A", "method"), ("F", "method")],
+    ),
+    "kotlin": (
+        "fun f() {}\nclass K {\n    fun m() {}\n}\nval g = { x: Int -> x }\n",
+        [("f", "function"), ("m", "method"), ("g", "function")],
+    ),
+    "swift": (
+        "func f() {}\nclass K {\n    func m() {}\n}\nlet g = { (x: Int) in x }\n",
+        [("f", "function"), ("m", "method"), ("g", "function")],
+    ),
 }
 
 

@@ -7,8 +7,8 @@
  *
  * The shipped model judges the function in inventory.py at its own Python threshold (no
  * codeorigin.threshold is set); step 4 raises the threshold above the function's probability in
- * the Settings editor. The shipped model does not judge JavaScript: stats.js gets no diagnostic,
- * and its hover says why (step 6).
+ * the Settings editor. The shipped model does not judge JavaScript nor C#: stats.js and Ledger.cs
+ * get no diagnostic, and their hovers say why (step 6).
  */
 
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ let vs;
 let percent; // the function's probability, in percent, as the diagnostic gives it (e.g. 94.9)
 const PERCENT = '(\\d+(?:\\.\\d+)?)%';
 
-/** The workspace: the committed files (Python, JavaScript, a syntax error) and a 5 MB Python file. */
+/** The workspace: the committed files (Python, JavaScript, C#, a syntax error) and a 5 MB Python file. */
 function makeWorkspace() {
   fs.rmSync(WORKSPACE, { recursive: true, force: true });
   fs.cpSync(path.join(HERE, 'workspace'), WORKSPACE, { recursive: true });
@@ -311,6 +311,20 @@ test('6. a file with a syntax error, a 5 MB file and a language the model does n
     assert.match(why, /does not judge javascript/, `the hover says why:\n${why}`);
     assert.equal(await problemsOf('stats.js'), '', 'no diagnostic for a language the model does not judge');
     await vs.screenshot('javascript');
+    await vs.page.mouse.move(5, 5);
+    await vs.page.keyboard.press('Escape');
+    // C# is read (its methods are spans) but the shipped model was not trained on it.
+    await vs.open('Ledger.cs');
+    const csharp = await waitFor('the hover over Record saying C# is not judged', async () => {
+      await vs.page.mouse.move(5, 5);
+      await vs.token('Record').hover();
+      await hover.waitFor({ timeout: LIMITS.ui });
+      const t = await hover.innerText();
+      return /not judged/i.test(t) && t;
+    }, LIMITS.server, 1_000);
+    assert.match(csharp, /does not judge csharp: it was not trained on code in this language/, `the hover says why:\n${csharp}`);
+    assert.equal(await problemsOf('Ledger.cs'), '', 'no diagnostic for C#, which the model does not judge');
+    await vs.screenshot('csharp');
     await vs.page.mouse.move(5, 5);
     await vs.page.keyboard.press('Escape');
     // ... and the Python file is still served: its diagnostic, its hover, the status bar.

@@ -133,10 +133,67 @@ RULES["typescript"] = {
     },
 }
 RULES["typescriptreact"] = RULES["typescript"]
+RULES["csharp"] = {
+    # Properties, indexers and events are functions when an accessor has a body or the member is
+    # expression-bodied (`function_code`); an auto-property `{ get; set; }` is none.
+    "functions": {
+        "method_declaration",
+        "constructor_declaration",
+        "destructor_declaration",
+        "operator_declaration",
+        "conversion_operator_declaration",
+        "local_function_statement",  # at the top level of a C# 9 program: a function
+        "property_declaration",
+        "indexer_declaration",
+        "event_declaration",
+    },
+    "classes": {
+        "class_declaration",
+        "struct_declaration",
+        "record_declaration",
+        "interface_declaration",
+    },
+    "declarations": {"enum_declaration", "delegate_declaration"},
+    # `Func<int, int> Square = x => x * x;`: the lambda is the declarator's child, in no field.
+    "bindings": {"variable_declarator": ("name", "value")},
+    "values": {"lambda_expression", "anonymous_method_expression"},
+}
+RULES["kotlin"] = {
+    # A property is a function when a getter or setter has a body (`function_code`).
+    "functions": {
+        "function_declaration",
+        "secondary_constructor",
+        "anonymous_initializer",
+        "property_declaration",
+    },
+    # Interfaces and enum classes are `class_declaration`s too; `object` and `companion object`.
+    "classes": {"class_declaration", "object_declaration", "companion_object"},
+    "declarations": {"type_alias"},
+    "bindings": {"property_declaration": ("variable_declaration", "value")},
+    "values": {"lambda_literal", "anonymous_function"},
+}
+RULES["swift"] = {
+    # A property is a function when it is computed or observed (`function_code`).
+    "functions": {
+        "function_declaration",
+        "init_declaration",
+        "deinit_declaration",
+        "subscript_declaration",
+        "property_declaration",
+    },
+    # Classes, structs, enums, actors and extensions are all `class_declaration`s.
+    "classes": {"class_declaration", "protocol_declaration"},
+    "declarations": {"typealias_declaration", "associatedtype_declaration"},
+    "bindings": {"property_declaration": ("name", "value")},
+    "values": {"lambda_literal"},
+}
 
 # Languages whose function nodes may have no body: an abstract or interface method (Java, PHP), a Go
 # function written in assembly, a C++ `= default`/`= delete`. Such a declaration is no span.
 BODY_REQUIRED = {"java", "php", "go", "c", "cpp"}
+# Languages whose function nodes say where their code is through `function_code`: not always in a
+# `body` field (a C# property's accessors, a Kotlin getter, a Swift computed property).
+CODE_RULES = {"csharp", "kotlin", "swift"}
 
 METHOD_TYPES = {"method_definition", "method_declaration", "constructor_declaration"}
 NAME_TYPES = {
@@ -153,6 +210,15 @@ NAME_TYPES = {
     "variable_name",
     "string",
     "simple_identifier",
+}
+
+# Function nodes named by a keyword rather than an identifier: the keyword is the name.
+KEYWORD_NAMES = {
+    "secondary_constructor": "constructor",  # Kotlin
+    "anonymous_initializer": "init",
+    "deinit_declaration": "deinit",  # Swift
+    "subscript_declaration": "subscript",
+    "indexer_declaration": "this",  # C#
 }
 
 # Nodes between a class and its methods: a method found under these is still a method.
@@ -174,6 +240,11 @@ CLASS_BODIES = {
     "public_field_definition",
     "field_definition",
     "access_specifier",
+    "companion_object",  # Kotlin: its functions are the class's methods
+    "enum_class_body",
+    "protocol_body",
+    "accessor_list",
+    "variable_declaration",  # C#: a field's declarators
 }
 
 # Nodes that hold classes and are neither a class nor a function: a C++ namespace and its body,
@@ -192,6 +263,8 @@ CLASS_HOLDERS = {
     "statement_block",
     "expression_statement",
     "compound_statement",
+    "namespace_declaration",  # C#: `namespace A { }` and `namespace A;`
+    "file_scoped_namespace_declaration",
 }
 
 _PREAMBLE_PREFIXES = (
@@ -211,6 +284,9 @@ _PREAMBLE_PREFIXES = (
     "declare (strict_types",
     "?>",
     '"use strict"',
+    "@file:",  # Kotlin's file annotations
+    "[assembly:",  # C#'s assembly and module attributes
+    "[module:",
     "'use strict'",
     "namespace ",  # the lines that open and close what holds classes (`CLASS_HOLDERS`)
     'extern "C"',
@@ -240,9 +316,85 @@ def only_preamble(chunk: str) -> bool:
     """Whether a run of module-level lines holds only imports, includes, comments, the braces of a
     namespace and the like, which do not make a script."""
     return all(
-        not line.strip() or line.strip().startswith(_PREAMBLE_PREFIXES)
+        not line.strip() or line.strip() == "{" or line.strip().startswith(_PREAMBLE_PREFIXES)
         for line in chunk.splitlines()
     )
+
+
+def _child(node: Node, types: set[str] | str) -> Node | None:
+    wanted = {types} if isinstance(types, str) else types
+    return next((c for c in node.named_children if c.type in wanted), None)
+
+
+def function_code(node: Node, language: str) -> list[Node] | None:
+    """The nodes that hold the code of a function node of C#, Kotlin or Swift (`CODE_RULES`): what
+    the too-short guard counts. None when the node holds no code: an abstract or interface method,
+    an auto-property (`{ get; set; }`), a Kotlin property without a getter or setter body, a Swift
+    stored property; such a node is no span (a property may still be a binding: `val f = { }`)."""
+    t = node.type
+    if language == "csharp" and t in ("property_declaration", "indexer_declaration",
+                                      "event_declaration"):  # fmt: skip
+        value = node.child_by_field_name("value")
+        if value is not None and value.type == "arrow_expression_clause":
+            return [value]  # `public string Name => $"{First} {Last}";`
+        accessors = node.child_by_field_name("accessors")
+        if accessors is not None and any(
+            a.child_by_field_name("body") is not None for a in accessors.named_children
+        ):
+            return [accessors]
+        return None
+    if language == "kotlin":
+        if t == "property_declaration":
+            bodies = [
+                body
+                for accessor in node.named_children
+                if accessor.type in ("getter", "setter")
+                and (body := _child(accessor, "function_body")) is not None
+            ]
+            return bodies or None
+        body = _child(node, {"function_body", "block"})
+        return [body] if body is not None else None
+    if language == "swift":
+        if t == "property_declaration":
+            code = node.child_by_field_name("computed_value") or _child(
+                node, "willset_didset_block"
+            )
+            return [code] if code is not None else None
+        if t == "subscript_declaration":
+            code = _child(node, "computed_property")
+            return [code] if code is not None else None
+    body = node.child_by_field_name("body")
+    return [body] if body is not None else None
+
+
+# C# members named by a field and a form: `~Ledger`, `operator +`, `operator int`.
+_CSHARP_NAMED = {
+    "destructor_declaration": ("name", "~{}"),
+    "operator_declaration": ("operator", "operator {}"),
+    "conversion_operator_declaration": ("type", "operator {}"),
+}
+
+
+def function_name(node: Node, language: str) -> tuple[Node | None, str | None]:
+    """The name node of a C#, Kotlin or Swift function node and, where it differs from the node's
+    text, the name (`operator +`); (None, None) when the generic rule applies."""
+    t = node.type
+    if t in KEYWORD_NAMES:
+        keyword = KEYWORD_NAMES[t]
+        return next((c for c in node.children if c.type == keyword), None), keyword
+    if language == "csharp" and t in _CSHARP_NAMED:
+        field, form = _CSHARP_NAMED[t]
+        named = node.child_by_field_name(field)
+        said = named.text.decode("utf-8", "replace") if named is not None and named.text else ""
+        return named, form.format(said)
+    if language == "kotlin" and t == "property_declaration":
+        declared = _child(node, "variable_declaration")
+        return (_child(declared, "identifier") if declared is not None else None), None
+    if language == "swift" and t == "property_declaration":
+        pattern = node.child_by_field_name("name")
+        bound = pattern.child_by_field_name("bound_identifier") if pattern is not None else None
+        return bound or pattern, None
+    return None, None
 
 
 def block_function(value: Node, source: bytes) -> bool:

@@ -60,6 +60,10 @@ LANGUAGES: dict[str, LanguageInfo] = {
         LanguageInfo("rust", "tree_sitter_rust", "language", (".rs",)),
         LanguageInfo("ruby", "tree_sitter_ruby", "language", (".rb",)),
         LanguageInfo("php", "tree_sitter_php", "language_php", (".php",)),
+        # Neovim's filetype for C# is "cs", VS Code's language id "csharp".
+        LanguageInfo("csharp", "tree_sitter_c_sharp", "language", (".cs", ".csx"), ("cs",)),
+        LanguageInfo("kotlin", "tree_sitter_kotlin", "language", (".kt", ".kts")),
+        LanguageInfo("swift", "tree_sitter_swift", "language", (".swift",)),
     )
 }
 
@@ -81,6 +85,8 @@ ALIASES: dict[str, str] = {
     "rb": "ruby",
     "rs": "rust",
     "golang": "go",
+    "c#": "csharp",
+    "kt": "kotlin",
 }
 
 _EXTENSIONS: dict[str, str] = {

@@ -97,6 +97,11 @@ _HEADERS = {
     "ruby": r"def\s+(?:self\.)?([A-Za-z_]\w*[?!=]?)",
     "php": r"(?:(?:public|private|protected|static|final|abstract)\s+)*function\s+&?\s*"
     r"([A-Za-z_]\w*)",
+    "kotlin": r"(?:(?:public|private|protected|internal|override|open|final|abstract|suspend|inline"
+    r"|operator|infix|tailrec|actual|expect)\s+)*fun\s+(?:<[^>]*>\s*)?(?:[\w.<>?, ]+\.)?"
+    r"([A-Za-z_]\w*)",
+    "swift": r"(?:(?:public|private|fileprivate|internal|open|static|class|final|override|mutating"
+    r"|nonmutating|@\w+)\s+)*func\s+([A-Za-z_]\w*)",
 }
 _HEADERS |= {k: _HEADERS["javascript"] for k in ("typescript", "typescriptreact")}
 

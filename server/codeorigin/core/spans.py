@@ -20,19 +20,25 @@ from typing import Literal
 from tree_sitter import Node
 
 from codeorigin.core import languages
+from codeorigin.core.content import Content, body_of, content_of, count
 from codeorigin.core.grammar_rules import (
     BODY_REQUIRED,
     CLASS_BODIES,
     CLASS_HOLDERS,
+    CODE_RULES,
     METHOD_TYPES,
     NAME_TYPES,
     RULES,
     block_function,
     declarator_name,
+    function_code,
+    function_name,
     gtest_case,
     only_preamble,
     prototype,
 )
+
+__all__ = ["Content", "Span", "content_of", "count_lines", "extract_spans", "line_starts", "parse"]
 
 SpanKind = Literal["function", "method", "module"]
 
@@ -125,104 +131,7 @@ class _Found:
     name: str
     kind: SpanKind
     body: Node | None = None  # what the "too short" guard counts (None: the whole node)
-
-
-@dataclass(frozen=True)
-class Content:
-    """What carries authorship in a piece of code, counted the same way in every language.
-
-    `statement_lines`: lines of the body (never the signature) that hold at least one identifier
-    or literal, so lines of braces, `end`, `else {` or punctuation alone do not count.
-    `tokens`: identifier and literal tokens of the body: the named leaves of the tree-sitter tree
-    (identifiers, field names, numbers, `this`/`self`, types), a whole string literal counting as
-    one, comments not at all.
-    """
-
-    statement_lines: int
-    tokens: int
-
-
-def _is_atomic(node_type: str) -> bool:
-    """A literal counted as one token, whatever is inside it (string fragments, escapes)."""
-    return "string" in node_type or node_type.endswith("literal") or "heredoc" in node_type
-
-
-_NOT_CONTENT = {"php_tag", "text", "string_start", "string_end"}
-
-
-def _count(nodes: list[Node], skip: frozenset[tuple[int, int]] = frozenset()) -> Content:
-    """Count identifier/literal leaves under `nodes`, pruning the subtrees whose byte ranges are in
-    `skip` (the nodes of functions and classes, for a module span)."""
-    rows: set[int] = set()
-    tokens = 0
-    stack = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if "comment" in t:
-            continue
-        if skip and (node.start_byte, node.end_byte) in skip:
-            continue
-        if node.is_named and _is_atomic(t):
-            tokens += 1
-            rows.add(node.start_point[0])
-            continue
-        if node.child_count == 0:
-            if node.is_named and t not in _NOT_CONTENT and node.end_byte > node.start_byte:
-                tokens += 1
-                rows.add(node.start_point[0])
-            continue
-        stack.extend(reversed(node.children))
-    return Content(len(rows), tokens)
-
-
-def _body_of(node: Node, name_node: Node | None) -> list[Node]:
-    """The nodes of a span that the guard counts: the function's body without its signature."""
-    cur = node
-    for _ in range(4):  # through decorators, templates, `export`, a binding's value
-        body = cur.child_by_field_name("body")
-        if body is not None:
-            return [body]
-        inner = cur.child_by_field_name("value") or cur.child_by_field_name("right")
-        if inner is None:
-            inner = next(
-                (c for c in cur.named_children if c.child_by_field_name("body") is not None), None
-            )
-        if inner is None:
-            break
-        cur = inner
-    skip = {"parameters", "formal_parameters", "parameter_list", "lambda_parameters"}
-    return [
-        c
-        for c in node.named_children
-        if c.type not in skip and (name_node is None or c.id != name_node.id)
-    ]
-
-
-def content_of(text: str, language_id: str | None) -> Content:
-    """`Content` of a whole text (a selection, a file): parsed with the language's grammar, or, for
-    an unsupported language, counted from identifiers, numbers and strings line by line."""
-    language = languages.canonical(language_id)
-    if language is None:
-        rows = 0
-        tokens = 0
-        for line in text.splitlines():
-            found = _WORDS.findall(line)
-            tokens += len(found)
-            rows += bool(found)
-        return Content(rows, tokens)
-    if language == "php" and not _PHP_OPEN.search(text):
-        # A selection inside a PHP file holds no `<?php`: without it the grammar reads the
-        # whole text as inline HTML, and the guard would call every PHP selection too short.
-        text = "<?php\n" + text
-    data = _LONE_CR.sub("\n", text).encode("utf-8", "surrogatepass")  # as `extract_spans`
-    root = languages.parser(language).parse(data).root_node
-    return _count([root])
-
-
-_PHP_OPEN = re.compile(r"<\?(?:php\b|=)", re.IGNORECASE)
-_LONE_CR = re.compile(r"\r(?!\n)")
-_WORDS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$@][\w$]*|\d[\w.]*""")
+    code: list[Node] | None = None  # C#, Kotlin, Swift: the nodes it counts (`function_code`)
 
 
 def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
@@ -245,11 +154,22 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             if inner:
                 stack.append((inner[-1], in_class, outer or node))
                 continue
+        code: list[Node] | None = None
+        if t in functions and language in CODE_RULES:
+            code = function_code(node, language)
+            if code is None:  # no code of its own; a property may still bind a function
+                found = _binding(node, bindings[t], values, language, in_class, text) if (
+                    t in bindings) else None  # fmt: skip
+                if found is not None:
+                    yield found
+                continue
         if t in functions:
             if language in BODY_REQUIRED and node.child_by_field_name("body") is None:
                 continue  # a declaration: no code of its own
-            name_node = _name_node(node, language)
-            name = text.node_text(name_node) if name_node is not None else "<anonymous>"
+            name_node, given = function_name(node, language) if code else (None, None)
+            if name_node is None:
+                name_node = _name_node(node, language)
+            name = given or (text.node_text(name_node) if name_node is not None else "<anonymous>")
             if language == "cpp" and (case := gtest_case(node, text.data)) is not None:
                 name_node, name = case  # `TEST(MathTest, Adds)`: `MathTest.Adds`
             is_method = (
@@ -261,7 +181,7 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             if language == "go":
                 is_method = t == "method_declaration"
             yield _Found(
-                outer or node, name_node, name, "method" if is_method else "function", node
+                outer or node, name_node, name, "method" if is_method else "function", node, code
             )
             continue
         if t in bindings:
@@ -289,10 +209,17 @@ def _binding(
 ) -> _Found | None:
     """The span of a binding whose value is a function (`const f = () => {}`), else None."""
     t = node.type
-    value = node.child_by_field_name(fields[1])
+    # C# and Kotlin keep the bound lambda in no field: the first child of a function's type.
+    value = node.child_by_field_name(fields[1]) or next(
+        (c for c in node.named_children if c.type in values), None
+    )
     target = node.child_by_field_name(fields[0]) or next(
         (c for c in node.children if c.type == fields[0]), None
     )
+    if language == "kotlin" and target is not None:  # `square: (Int) -> Int`: the name alone
+        target = next((c for c in target.named_children if c.type == "identifier"), target)
+    if language == "swift" and target is not None:
+        target = target.child_by_field_name("bound_identifier") or target
     if language == "go" and value is not None and value.type == "expression_list":
         value = value.named_children[0] if value.named_child_count == 1 else None
     if language == "go" and target is not None and target.type == "expression_list":
@@ -313,8 +240,13 @@ def _binding(
         if prop is not None:
             name_text = text.node_text(prop)
     method = in_class or t in ("pair", "field_definition", "public_field_definition")
+    outer = node if t != "variable_declarator" else (node.parent or node)
+    if language == "csharp" and outer.parent is not None and outer.parent.type in (
+        "field_declaration", "local_declaration_statement", "event_field_declaration"
+    ):  # fmt: skip
+        outer = outer.parent  # with its modifiers and `;`
     return _Found(
-        node if t != "variable_declarator" else (node.parent or node),
+        outer,
         target,
         name_text.strip("'\""),
         "method" if method else "function",
@@ -322,6 +254,7 @@ def _binding(
     )
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -379,7 +312,11 @@ def extract_spans(
         # whole method (otherwise the body would stay indented under an unindented `def`).
         line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
         seg_start = line_start if not text[line_start:start].strip() else start
-        content = _count(_body_of(found.body or found.node, found.name_node))
+        content = count(
+            found.code
+            if found.code is not None
+            else body_of(found.body or found.node, found.name_node)
+        )
         spans.append(
             Span(
                 found.name,
@@ -484,7 +421,7 @@ def _module_span(
         if first_line_end > start and text[first_line_end - 1] == "\r"
         else first_line_end
     )
-    content = _count([root], frozenset(excluded_bytes))
+    content = count([root], frozenset(excluded_bytes))
     return Span(
         "<module>",
         "module",

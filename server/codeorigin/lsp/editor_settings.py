@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import fields
@@ -81,11 +82,20 @@ def configuration() -> dict[str, Any]:
     return {"title": SECTION, "properties": properties}
 
 
+_LANG_CLAUSE = re.compile(r"editorLangId =~ /\^\([^)]*\)\$/")
+
+
 def package_json(current: str) -> str:
     """package.json with its configuration and activation events written from the sources."""
     manifest = json.loads(current)
     manifest["activationEvents"] = [f"onLanguage:{lid}" for lid in languages.EDITOR_IDS]
     manifest["contributes"]["configuration"] = configuration()
+    # The menus offer codeorigin's commands in the documents of the supported languages.
+    ids = "|".join(re.escape(lid) for lid in languages.EDITOR_IDS)
+    for entries in manifest["contributes"].get("menus", {}).values():
+        for entry in entries:
+            if "when" in entry:
+                entry["when"] = _LANG_CLAUSE.sub(f"editorLangId =~ /^({ids})$/", entry["when"])
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 

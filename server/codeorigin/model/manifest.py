@@ -102,6 +102,9 @@ class Manifest:
     stacked: StackedSpec | None = None
     #: Languages the model does not judge, with the reason (`abstain`): verdict `not_judged`.
     abstain: dict[str, str] = field(default_factory=dict)
+    #: The languages the model was trained on (`languages`); None: not said, every language is
+    #: judged. Code of another language gets the verdict `not_judged`.
+    trained_on: tuple[str, ...] | None = None
     #: How a change's spans pool into one verdict (`core.change`); the optional `change` key.
     change: ChangeCalibration = field(default_factory=ChangeCalibration)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -194,6 +197,11 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
                 route_member=version == ROUTE_MEMBER_FORMAT_VERSION,
             )
         abstain = parse_abstain(raw.get("abstain"))
+        trained_on = raw.get("languages")
+        if trained_on is not None and (
+            not isinstance(trained_on, list) or not all(isinstance(x, str) for x in trained_on)
+        ):
+            raise ValueError("'languages' must be a list of the language ids the model knows")
         model_name = raw.get("name", folder.name)
         ig_steps = number(section(raw, "attribution", {}), "steps", 32, "attribution.")
         if not math.isfinite(ig_steps) or ig_steps != int(ig_steps):  # int(inf) raises
@@ -224,6 +232,7 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
         ig_steps=int(ig_steps),
         stacked=stacked,
         abstain=abstain,
+        trained_on=tuple(trained_on) if trained_on is not None else None,
         change=change,
         raw=raw,
     )

@@ -389,8 +389,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
-        "name": args.name,
-        "thresholds": th.manifest_thresholds(),
+        "name": args.name, "thresholds": th.manifest_thresholds(),
+        "languages": sorted(set(frame["language"].astype(str))),  # others are not judged
         "abstain": th.abstain,
         "stacking": {"fitted_on": "validation rows and the agentic train rows cross-fitted by "
                      "repository, folds grouped by group", "folds": fit.folds, "c": fit.c,

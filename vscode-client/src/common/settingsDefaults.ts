@@ -16,6 +16,10 @@ export const SUPPORTED_LANGUAGES = [
   'rust',
   'ruby',
   'php',
+  'csharp',
+  'cs',
+  'kotlin',
+  'swift',
 ] as const;
 
 export type LanguageId = (typeof SUPPORTED_LANGUAGES)[number];
@@ -95,10 +99,12 @@ export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>>
 
 /** Other names `codeorigin.languages` takes, and the language id each stands for. */
 export const LANGUAGE_ALIASES: Readonly<Record<string, LanguageId>> = {
+  'c#': 'csharp',
   'c++': 'cpp',
   'golang': 'go',
   'js': 'javascript',
   'jsx': 'javascriptreact',
+  'kt': 'kotlin',
   'py': 'python',
   'rb': 'ruby',
   'rs': 'rust',
