@@ -154,3 +154,36 @@ def test_the_server_line_says_what_cold_start_diagnostics_counts() -> None:
         "cold_start_diagnostics=0 (diagnostics on the 500-line synthetic file at cold start: its "
         "functions flagged as LLM-written at the model's thresholds)" in line
     )
+
+
+def test_the_span_finders_rate_per_language_is_checked_against_java() -> None:
+    result = _result(8.0, 5.0, 12.0, 0.9)
+    row = {"lines": 2003, "spans": 84, "spans_per_s": 5000.0}
+    result.figures["span_finder"] = {
+        "java": {**row, "ratio": 1.0, "ratio_low": 1.0, "ratio_high": 1.0},
+        "csharp": {**row, "ratio": 0.8, "ratio_low": 0.7, "ratio_high": 0.9},
+        "kotlin": {**row, "ratio": 0.4, "ratio_low": 0.3, "ratio_high": 0.45},
+        "swift": {**row, "ratio": 0.6, "ratio_low": 0.45, "ratio_high": 0.7},
+    }
+    checks = {c[0]: c[5] for c in _check(result)}
+    assert checks["span finder, csharp / java spans per second"] is True
+    assert checks["span finder, kotlin / java spans per second"] is False
+    assert checks["span finder, swift / java spans per second"] is None  # the spread straddles
+    table = render_table(result)
+    assert "span finder, 2,000-line file (resync.find_spans):" in table
+    assert "≥ 0.5" in _row(table, "span finder, csharp / java")
+
+
+@pytest.mark.parametrize("language", ["java", "csharp", "kotlin", "swift", "python"])
+def test_the_span_finders_files_are_the_same_functions_in_each_language(language: str) -> None:
+    from codeorigin.bench.spans import synth_source
+    from codeorigin.core.spans import extract_spans, parse
+
+    text = synth_source(language)
+    assert not parse(text, language).has_error and text.count("\n") >= 2_000
+    spans = extract_spans(text, language)
+    if language != "python":  # the same functions: C#'s braces on their own lines add lines
+        assert [s.name for s in spans] == [f"func{k}" for k in range(len(spans))]
+        assert [s.statement_lines for s in spans] == [
+            s.statement_lines for s in extract_spans(synth_source("java"), "java")
+        ][: len(spans)]

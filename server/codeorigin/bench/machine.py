@@ -10,7 +10,8 @@ Measures, each with the real parts:
 - re-score latency after a one-function edit in a 2,000-line file (debounce excluded);
 - hover with attributions, p50 and p95, by token length (when the model has a gradient graph);
 - the linear member of a stacked model (`linear`): its features and logit per span, by length;
-- peak resident memory of the server process.
+- peak resident memory of the server process;
+- the span finder's rate on a 2,000-line file per language, over Java's (`bench.spans`).
 
 The synthetic code is generated deterministically, so two runs on one machine compare.
 
@@ -39,6 +40,7 @@ from typing import Any, NamedTuple
 from codeorigin.bench.context import cpu_flags, cpu_model, load_average, load_warning, run_info
 from codeorigin.bench.linear import TARGET_MS_256, bench_linear
 from codeorigin.bench.server import server_session
+from codeorigin.bench.spans import bench_spans, render_spans, span_rows
 from codeorigin.bench.synth import mixed_files, percentile, synth_file, synth_function
 
 TARGETS = {
@@ -311,6 +313,7 @@ def run(
         model={},
     )
     bench_engine(model_dir, threads, result, quick)
+    result.figures["span_finder"] = bench_spans(quick)
     if server:
         try:
             result.figures["server"] = asyncio.run(server_session(model_dir, threads, quick))
@@ -377,6 +380,7 @@ def _check(result: BenchResult) -> list[Check]:
         ("linear member per span p50, 256 tokens (ms)", linear256.get("score_p50_ms"), None,
          None, TARGETS["linear_member_ms_256"], False),
     ]  # fmt: skip
+    rows += span_rows(f.get("span_finder", {}))
     out: list[Check] = []
     for label, value, low, high, target, higher in rows:
         if value is None:
@@ -467,6 +471,7 @@ def render_table(result: BenchResult) -> str:
             f"windows; ratio {tp['ratio']:.2f} (spread {tp['ratio_low']:.2f} to "
             f"{tp['ratio_high']:.2f} over {tp['rounds']} interleaved rounds)"
         )
+    lines += render_spans(result.figures.get("span_finder", {}))
     server = result.figures.get("server")
     if server:
         lines.append(_server_line(server))
