@@ -194,6 +194,38 @@ def test_both_neovim_configurations_send_the_servers_defaults(tmp_path: Path) ->
         assert "minLines" not in text, f"{config} declares settings of its own"
 
 
+@pytest.mark.parametrize("nvim", ["current", "0.10"])
+def test_neovim_gives_csharp_kotlin_and_swift_files_a_filetype_codeorigin_attaches_to(
+    tmp_path: Path, nvim: str
+) -> None:
+    """Neovim names C# files `cs` (VS Code: `csharp`): each file's filetype, as a real Neovim
+    detects it, is one of the filetypes both configurations attach the server to."""
+    binary = _nvim() if nvim == "current" else _nvim010()
+    if binary is None:
+        pytest.skip("Neovim 0.10 is not installed (neovim010.py)")
+    out = tmp_path / "filetypes.json"
+    names = ["Ledger.cs", "build.csx", "Main.kt", "build.gradle.kts", "Cart.swift"]
+    for name in names:
+        (tmp_path / name).write_text("// code\n")
+    lua = (
+        "local got = {} "
+        f"for _, f in ipairs(vim.json.decode({json.dumps(json.dumps(names))})) do "
+        f"vim.cmd.edit({json.dumps(str(tmp_path))} .. '/' .. f) got[f] = vim.bo.filetype end "
+        f"vim.fn.writefile({{vim.json.encode(got)}}, {json.dumps(str(out))})"
+    )
+    subprocess.run(
+        [binary, "--headless", "-i", "NONE", "-u", "NONE", "-c", "filetype on", "-c", f"lua {lua}",
+         "-c", "qa!"],
+        env=_env(tmp_path), capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    got = json.loads(out.read_text())
+    assert got["Ledger.cs"] == "cs" and got["Main.kt"] == "kotlin" and got["Cart.swift"] == "swift"
+    shared = (NVIM_DIR / "codeorigin_settings.lua").read_text()
+    for name, filetype in got.items():
+        if filetype:  # Neovim 0.10 may not know .csx
+            assert f"'{filetype}'" in shared.split("M.settings")[0], (name, filetype)
+
+
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_python_without_codeorigin_is_named_with_what_to_do(route: str, tmp_path: Path) -> None:
     """A Python that cannot run the server (here one that says, as a Python without codeorigin
