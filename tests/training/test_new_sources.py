@@ -331,6 +331,7 @@ def test_advent_generated_reads_every_language_as_noisy_llm(tmp_path: Path) -> N
         ("go", "aoc:2024:12"),
         ("python", "aoc:2015:1"),
         ("python", "aoc:2015:1"),
+        ("swift", "aoc:2015:1"),  # read since the span finder reads Swift
     ]
     assert all(r.label == LLM and r.generator == "mixed-unlabelled" for r in recs)
     assert "label noise" in (advent_generated.__doc__ or "")
@@ -406,6 +407,7 @@ def test_pltranslation_keeps_scored_targets_and_groups_by_source_program(tmp_pat
     recs = list(pltranslation.read(root.parent))
     got = sorted((r.generator, r.language, r.group) for r in recs)
     assert got == [
+        ("llama", "csharp", "atcoder:ABC043_B"),  # read since the span finder reads C#
         ("llama", "go", "atcoder:ABC043_B"),
         ("llama", "java", "codenet-submission:s000375264"),
         ("llama", "python", "atcoder:ABC043_B"),

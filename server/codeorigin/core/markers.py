@@ -1,0 +1,130 @@
+"""The marks coding agents leave on the commits they make: the one list of them, and which agent a
+commit's message and people name.
+
+A marker proves that an agent took part in a commit, not that it wrote every line (a squash merge
+carries the trailers of every commit of its pull request; people push follow-ups to an agent's
+branch); its absence proves nothing. The forms are strict where a looser one names people: a
+`Co-Authored-By: Claude` line must also name `anthropic`, a Devin one `cognition` or `devin-ai`,
+and `Co-authored-by: Copilot <…+Copilot@users.noreply.github.com>`, which editors add for accepted
+completions, is not the Copilot coding agent (`copilot-swe-agent`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One way an agent signs a commit: `field` is where it is read ("message": the whole
+    message, trailers included; "subject": its first line; "author"/"committer": `Name <email>`),
+    `pattern` what it matches there, `example` a text it matches (the tests hold every marker to
+    its example)."""
+
+    agent: str
+    field: str
+    pattern: re.Pattern[str]
+    example: str
+
+
+def _m(agent: str, field: str, pattern: str, example: str) -> Marker:
+    return Marker(agent, field, re.compile(pattern, re.IGNORECASE | re.MULTILINE), example)
+
+
+_TRAILER = r"^[ \t]*co-authored-by:[ \t]*"
+MARKERS: tuple[Marker, ...] = (
+    _m("Claude Code", "message", _TRAILER + r"[^\n]*claude[^\n]*anthropic[^\n]*$",
+       "Co-Authored-By: Claude <noreply@anthropic.com>"),
+    _m("Claude Code", "message", r"generated with \[claude code\]",
+       "🤖 Generated with [Claude Code](https://claude.ai/code)"),
+    _m("Claude Code", "message", r"https?://claude\.ai/code\b", "https://claude.ai/code/session/1"),
+    _m("Claude Code", "author", r"<noreply@anthropic\.com>", "Claude <noreply@anthropic.com>"),
+    _m("Codex", "message", _TRAILER + r"[^\n]*<noreply@openai\.com>[ \t]*$",
+       "Co-authored-by: Codex <noreply@openai.com>"),
+    _m("Codex", "subject", r"^merge (?:pull request #\d+ from [^\s/]+/|branch ')codex/",
+       "Merge pull request #12 from octo/codex/fix-parser"),
+    _m("Copilot coding agent", "author", r"^copilot-swe-agent(?:\[bot\])?\s*<",
+       "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>"),
+    _m("Copilot coding agent", "message", _TRAILER + r"copilot-swe-agent\b",
+       "Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>"),
+    _m("Devin", "author", r"^devin-ai-integration(?:\[bot\])?\s*<",
+       "devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>"),
+    _m("Devin", "message", _TRAILER + r"[^\n]*devin[^\n]*(?:cognition|devin-ai)[^\n]*$",
+       "Co-Authored-By: Devin <devin-ai-integration[bot]@users.noreply.github.com>"),
+    _m("Jules", "author", r"^google-labs-jules(?:\[bot\])?\s*<",
+       "google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>"),
+    _m("Cursor", "message", r"^[ \t]*made-with:[ \t]*cursor\b", "Made-with: Cursor"),
+    _m("Cursor", "message", _TRAILER + r"[^\n]*<(?:cursoragent|noreply)@cursor\.com>",
+       "Co-authored-by: Cursor Agent <cursoragent@cursor.com>"),
+    _m("Cursor", "author", r"<(?:cursoragent|noreply)@cursor\.com>",
+       "Cursor Agent <cursoragent@cursor.com>"),
+    _m("Aider", "subject", r"^aider:", "aider: Added a retry to the fetcher"),
+    _m("Aider", "message", _TRAILER + r"aider\b", "Co-authored-by: aider (gpt-4o) <noreply@aider.chat>"),
+    _m("OpenHands", "message", r"<openhands@all-hands\.dev>",
+       "Co-authored-by: openhands <openhands@all-hands.dev>"),
+    _m("OpenHands", "author", r"<openhands@all-hands\.dev>", "openhands <openhands@all-hands.dev>"),
+    _m("Amp", "message", r"<amp@ampcode\.com>|^[ \t]*amp-thread(?:-id)?:",
+       "Amp-Thread: https://ampcode.com/threads/T-1234"),
+    _m("Amp", "author", r"<amp@ampcode\.com>", "Amp <amp@ampcode.com>"),
+    _m("PostHog Code", "message", r"^[ \t]*generated-by:[ \t]*posthog code\b",
+       "Generated-By: PostHog Code"),
+    _m("Sentry Junior", "author", r"^sentry-junior(?:\[bot\])?\s*<",
+       "sentry-junior[bot] <sentry-junior[bot]@users.noreply.github.com>"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Signed:
+    """The agent a commit names and the marker's text as the commit has it."""
+
+    agent: str
+    marker: str
+
+
+def signed(message: str, author: str, committer: str = "") -> Signed | None:
+    """The agent a commit's message, author or committer (`Name <email>`) names, with the text
+    that names it; None when nothing does (which proves nothing)."""
+    subject = message.split("\n", 1)[0]
+    fields = {"message": message, "subject": subject, "author": author, "committer": committer}
+    for marker in MARKERS:
+        texts = [fields[marker.field]]
+        if marker.field == "author":
+            texts.append(committer)  # a bot may commit what a person authored, or the reverse
+        for text in texts:
+            found = marker.pattern.search(text) if text else None
+            if found is not None:
+                start = text.rfind("\n", 0, found.start()) + 1
+                end = text.find("\n", found.start())
+                return Signed(marker.agent, text[start : end if end >= 0 else None].strip())
+    return None
+
+
+# What every output that shows provenance says of a span without it.
+ABSENCE = "no agent marker: that proves nothing (agents do not always sign their commits)"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """A span's lines from commits an agent signed: the agent with the most of them."""
+
+    agent: str
+    lines: int  # the span's lines from its commits
+    total: int  # the span's lines
+    commits: tuple[str, ...]  # its commits (short hashes), the one with most lines first
+    marker: str  # the marker's text in the first of them
+
+    @property
+    def share(self) -> float:
+        return self.lines / self.total if self.total else 0.0
+
+    def text(self) -> str:
+        """`Claude Code signed 12 of 14 lines (86%), commit 1a2b3c4d5e: "Co-Authored-By: …"`."""
+        more = f" and {len(self.commits) - 1} more" if len(self.commits) > 1 else ""
+        return (f"{self.agent} signed the commits of {self.lines} of {self.total} lines "
+                f"({self.share:.0%}), commit {self.commits[0]}{more}: \"{self.marker}\"")  # fmt: skip
+
+    def to_json(self) -> dict[str, object]:
+        return {"agent": self.agent, "lines": self.lines, "total": self.total,
+                "share": round(self.share, 4), "commits": list(self.commits),
+                "marker": self.marker}  # fmt: skip
