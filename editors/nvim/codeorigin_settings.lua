@@ -22,6 +22,7 @@ function M.settings()
     severity = 'information', -- 'error' | 'warning' | 'information' | 'hint'
     showUncertain = false,
     codeLens = true,
+    provenance = true,
     languages = vim.list_slice(M.filetypes), -- null: every supported language
     modelPath = '', -- '': the server's --model, else the model shipped with the server
     debounceMs = 400,

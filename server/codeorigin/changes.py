@@ -60,6 +60,10 @@ class Changes:
     # The files the change deleted (absolute, their folder resolved), so that a PATH naming one
     # (as `git diff --name-only` lists it) is said to be gone, not missing.
     deleted: frozenset[Path] = frozenset()
+    # `from_git`: the repository and the commit the change is measured from (its commits are
+    # `base..HEAD`, whose agent markers `scan --diff` names).
+    root: Path | None = None
+    base: str | None = None
 
     def under(self, roots: list[Path]) -> list[Path]:
         """The changed files inside `roots` (files or folders; every file when empty), sorted."""
@@ -258,7 +262,7 @@ def from_git(
     lines = {p: added for p, added in lines.items() if added}
     before = {} if merging else _before(files, root, base, lines)
     deleted = frozenset(root / f.old_path for f in files if f.path is None and f.old_path)
-    return Changes(lines, description, skipped, before, deleted)
+    return Changes(lines, description, skipped, before, deleted, root, base)
 
 
 def _before(

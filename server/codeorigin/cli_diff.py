@@ -97,6 +97,11 @@ def changes(args: argparse.Namespace, mapping: dict[str, str]) -> Found | None:
     except git_changes.ChangeError as exc:
         _fail(str(exc))
     skipped = {**_under(found.skipped, args.paths), **_gone(args.paths, found.deleted)}
+    if found.root is not None and found.base is not None and not args.no_provenance:
+        from codeorigin.provenance import range_markers
+
+        said = range_markers(found.root, found.base)
+        found = replace(found, description=f"{found.description}{'; ' + said if said else ''}")
     subs = _submodules(skipped)
     if subs:  # the description says it too, beside the submodules' skipped lines
         return Found(found.lines, f"{found.description}; not following the changes inside {subs}",

@@ -14,15 +14,17 @@ an unchanged file is blamed once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from codeorigin.core.markers import Provenance, Signed, signed
 from codeorigin.gitio import ChangeError, run
+from codeorigin.report import SpanReport
 
 NOT_COMMITTED = "0" * 40
 
@@ -44,6 +46,7 @@ class Blame:
 
     lines: tuple[str | None, ...]
     commits: dict[str, Commit]
+    shallow: bool = False  # a shallow clone: the lines before its cut have no commit
 
     def of(self, runs: tuple[tuple[int, int], ...]) -> list[Commit | None]:
         """The commit of each line of `runs` (1-based, inclusive), None where there is none."""
@@ -79,7 +82,12 @@ def blob_id(text: str) -> str:
 
 
 class ProvenanceError(Exception):
-    """No provenance for a file: why (outside a repository, git refuses it, ...)."""
+    """No provenance for a file: why (outside a repository, git refuses it, ...). `quiet`: the
+    file is in no git work tree, which a scan need not say."""
+
+    def __init__(self, message: str, quiet: bool = False) -> None:
+        super().__init__(message)
+        self.quiet = quiet
 
 
 _lock = threading.Lock()
@@ -94,12 +102,37 @@ def top(path: Path) -> Path:
     try:
         out = run(["rev-parse", "--show-toplevel"], folder).strip()
     except ChangeError as exc:
-        raise ProvenanceError(f"not in a git work tree ({exc})") from exc
+        if "or any of the parent directories" in str(exc):  # not a broken `.git` (its path)
+            raise ProvenanceError("not in a git work tree", quiet=True) from exc
+        raise ProvenanceError(f"git cannot read the repository: {exc}") from exc
     except OSError as exc:  # no git, or the folder is gone
         raise ProvenanceError(f"git cannot run here: {exc.strerror or exc}") from exc
     if not out:
         raise ProvenanceError("not in a git work tree (a bare repository or a .git folder)")
     return Path(out)
+
+
+@functools.lru_cache(maxsize=64)
+def is_shallow(root: Path) -> bool:
+    """Whether the repository at `root` is a shallow clone."""
+    try:
+        return run(["rev-parse", "--is-shallow-repository"], root).strip() == "true"
+    except ChangeError:
+        return False
+
+
+def grafts(root: Path) -> set[str]:
+    """The commits where a shallow clone's history is cut (`.git/shallow`)."""
+    try:
+        where = Path(run(["rev-parse", "--git-path", "shallow"], root).strip())
+        return set((where if where.is_absolute() else root / where).read_text().split())
+    except (ChangeError, OSError):
+        return set()
+
+
+def shallow_note(root: Path) -> str:
+    return (f"{root} is a shallow clone: the lines of the commits it cut off have no provenance "
+            "(`git fetch --unshallow` reads them)")  # fmt: skip
 
 
 def head(root: Path) -> str | None:
@@ -133,10 +166,13 @@ def blame(path: Path, text: str) -> Blame:
                 raise ProvenanceError(f"git blame failed: {exc}") from exc
             out = ""  # a file HEAD does not hold: none of its lines is committed
         lines, boundary = _porcelain(out, n_lines)
+        shallow = is_shallow(root)
+        if shallow:  # its cut commits look like roots to blame: their lines are older than them
+            boundary |= grafts(root)
         shas = sorted({s for s in lines if s is not None})
         commits = _read_commits(root, shas)
         kept_lines = tuple(None if s is None or s in boundary else s for s in lines)
-        found = Blame(kept_lines, commits)
+        found = Blame(kept_lines, commits, shallow=shallow)
     with _lock:
         _blames[key] = found
         while len(_blames) > KEEP:
@@ -184,3 +220,48 @@ def _read_commits(root: Path, shas: list[str]) -> dict[str, Commit]:
                 _commits[(str(root), sha)] = commit
     with _lock:
         return {s: _commits[(str(root), s)] for s in shas if (str(root), s) in _commits}
+
+
+def mark(spans: list[SpanReport], path: Path, text: str) -> tuple[list[SpanReport], str | None]:
+    """The spans of a scanned file with their provenance, and why it could not be read (None:
+    read, or the file is in no git work tree, which needs no word)."""
+    try:
+        found = blame(path, text)
+    except ProvenanceError as exc:
+        return spans, None if exc.quiet else str(exc)
+    marked = [
+        replace(s, provenance=found.provenance(s.runs)) if s.verdict != "generated" else s
+        for s in spans
+    ]
+    return marked, shallow_note(top(path)) if found.shallow else None
+
+
+def range_markers(root: Path, base: str, end: str = "HEAD") -> str:
+    """What `scan --diff` says of the agent markers of the commits `base..end`: "agent markers
+    in 3 of its 5 commits: Claude Code 2 (1a2b3c4d5e, ...), Codex 1 (...)"; "" when it has no
+    commit (`--diff` alone: the uncommitted work). A commit without one proves nothing."""
+    fmt = "%H%x1f%an <%ae>%x1f%cn <%ce>%x1f%B%x1e"
+    try:
+        out = run(["log", "--no-merges", f"--format={fmt}", f"{base}..{end}", "--"], root)
+    except (ChangeError, OSError):
+        return ""
+    total = 0
+    by: dict[str, list[str]] = {}
+    for record in out.split("\x1e"):
+        parts = record.strip("\n").split("\x1f")
+        if len(parts) != 4:
+            continue
+        total += 1
+        mark = signed(parts[3], parts[1], parts[2])
+        if mark is not None:
+            by.setdefault(mark.agent, []).append(parts[0][:10])
+    if not total:
+        return ""
+    if not by:
+        return f"no agent marker in its {total} commits (that proves nothing)"
+    n = sum(len(v) for v in by.values())
+    agents = ", ".join(
+        f"{agent} {len(shas)} ({', '.join(shas[:3])}{', ...' if len(shas) > 3 else ''})"
+        for agent, shas in sorted(by.items(), key=lambda kv: -len(kv[1]))
+    )
+    return f"agent markers in {n} of its {total} commits: {agents}"

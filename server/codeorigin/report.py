@@ -18,7 +18,8 @@ from typing import Any
 
 from codeorigin.core import generated
 from codeorigin.core.change import ChangeVerdict, describe
-from codeorigin.core.verdicts import percent
+from codeorigin.core.markers import Provenance
+from codeorigin.core.verdicts import percent, plural
 from codeorigin.tallies import repository_summaries
 
 REPORTED = ("llm", "uncertain")  # verdicts a scan reports (text lists, SARIF results, baselines)
@@ -75,6 +76,7 @@ class SpanReport:
     changed_lines: int | None = None  # `scan --diff`: how many of its lines the change touched
     reason: str | None = None  # why a `not_judged` span is not judged (its language)
     known_before: KnownBefore | None = None  # `scan --diff`: flagged at the base: not reported
+    provenance: Provenance | None = None  # lines from commits an agent signed (`provenance`)
 
     @property
     def runs(self) -> tuple[tuple[int, int], ...]:
@@ -110,6 +112,7 @@ class FileReport:
     error: str | None
     spans: tuple[SpanReport, ...] = ()
     named: bool = False  # `path` is a `--repos` name (`files.Candidate.named`); not in the JSON
+    provenance: str | None = None  # why its provenance could not be read (`provenance.mark`)
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         }
     if s.reason is not None:
         out["reason"] = s.reason
+    if s.provenance is not None:
+        out["provenance"] = s.provenance.to_json()
     if s.changed_lines is not None:
         out["changed_lines"] = s.changed_lines
     if s.explanation is not None:
@@ -227,21 +232,21 @@ def model_json(report: ScanReport) -> dict[str, Any]:
     return out
 
 
+def _file_json(f: FileReport) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": f.path, "language": f.language,
+                           "probability": rounded(f.probability), "error": f.error,
+                           "spans": [_span_json(s) for s in f.spans]}  # fmt: skip
+    if f.provenance is not None:
+        out["provenance_error"] = f.provenance
+    return out
+
+
 def to_json(report: ScanReport) -> dict[str, Any]:
     """The documented JSON shape of a scan (`repositories` only with `scan --repos`)."""
     out: dict[str, Any] = {"change": change_json(report)} if report.change else {}
     out |= {
         "model": model_json(report),
-        "files": [
-            {
-                "path": f.path,
-                "language": f.language,
-                "probability": rounded(f.probability),
-                "error": f.error,
-                "spans": [_span_json(s) for s in f.spans],
-            }
-            for f in report.files
-        ],
+        "files": [_file_json(f) for f in report.files],
     }
     if report.repositories:
         out["repositories"] = [
@@ -444,3 +449,25 @@ def _same_file(a: Path, b: str) -> bool:
         return a.samefile(b)
     except OSError:  # a report path that is no file here (`--repos` names its repository)
         return False
+
+
+def provenance_words(p: Provenance) -> str:
+    """A span's provenance in a report's row: `Claude Code signed 12/14 lines, 1a2b3c4d5e`."""
+    more = f" +{len(p.commits) - 1}" if len(p.commits) > 1 else ""
+    return f"{p.agent} signed {p.lines}/{p.total} lines, {p.commits[0]}{more}"
+
+
+def provenance_lines(report: ScanReport) -> list[str]:
+    """The summary's lines on provenance: how many spans hold lines of agent-signed commits, by
+    agent, what that proves; and, per reason, the files whose history could not be read."""
+    agents = Counter(s.provenance.agent for f in report.files for s in f.spans if s.provenance)
+    out = []
+    if agents:
+        by = ", ".join(f"{a} {n}" for a, n in agents.most_common())
+        n = sum(agents.values())
+        out.append(f"Agent markers (git blame): {plural(n, 'span')} {'holds' if n == 1 else 'hold'} "
+                   f"lines of commits an agent signed ({by}). A marker proves an agent took part "
+                   "in a commit; its absence proves nothing.")  # fmt: skip
+    unread = Counter(f.provenance for f in report.files if f.provenance)
+    out += [f"No provenance for {plural(n, 'file')}: {why}." for why, n in unread.items()]
+    return out

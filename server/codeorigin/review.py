@@ -135,6 +135,32 @@ def _skipped(report: ScanReport) -> list[str]:
             "", "</details>"]  # fmt: skip
 
 
+PROVENANCE_ROWS = 10
+
+
+def _provenance(report: ScanReport) -> list[str]:
+    """The spans whose lines come from commits an agent signed (git blame), the most lines first:
+    evidence a reviewer can check, beside the scores."""
+    marked = sorted(((f, s) for f in report.files for s in f.spans if s.provenance),
+                    key=lambda fs: -fs[1].provenance.lines)  # type: ignore[union-attr]  # fmt: skip
+    if not marked:
+        return []
+    held = "holds" if len(marked) == 1 else "hold"
+    rows = ["", f"**Agent markers in git history**: {plural(len(marked), 'span')} {held} lines of "
+            "commits an agent signed. A marker proves an agent took part in the commit; its "
+            "absence proves nothing.", "", "| span | name | agent | lines | commit | marker |",
+            "|---|---|---|---:|---|---|"]  # fmt: skip
+    for f, s in marked[:PROVENANCE_ROWS]:
+        p = s.provenance
+        assert p is not None
+        rows.append(f"| {_code(f'{shown_path(f.path)}:{s.start_line}', cell=True)} | "
+                    f"{_code(s.name, cell=True)} | {p.agent} | {p.lines}/{p.total} | "
+                    f"{_code(p.commits[0], cell=True)} | {_words(p.marker, cell=True)} |")  # fmt: skip
+    if len(marked) > PROVENANCE_ROWS:
+        rows.append(f"\n_And {len(marked) - PROVENANCE_ROWS} more: `--format json` lists them._")
+    return rows
+
+
 def _repositories(report: ScanReport) -> list[str]:
     """`scan --repos`: a table of what each repository holds, flagged first, then uncertain, then
     in the list's order (what is cut, past `REPOSITORIES_SHOWN`, matters least)."""
@@ -207,6 +233,7 @@ def render_markdown(report: ScanReport, *, limit: int = LIMIT) -> str:
     head += _repositories(report)
     head += _not_judged(report)
     head += _skipped(report)
+    head += _provenance(report)
     foot = ["", _caveat(report)]
     budget = limit - len("\n".join(head + foot)) - 200  # room for the "left out" lines
     explained = [(f, s) for f, s in flagged if s.explanation is not None]

@@ -31,6 +31,7 @@ from codeorigin.report import (
     fingerprints,
     model_json,
     not_judged_files,
+    provenance_words,
     rounded,
     set_aside_as,
 )
@@ -141,6 +142,9 @@ def _sarif_result(
         result["properties"]["segments"] = [list(run) for run in s.runs]
     if s.changed_lines is not None:
         result["properties"]["changedLines"] = s.changed_lines
+    if s.provenance is not None:  # git blame: lines from commits an agent signed
+        result["properties"]["provenance"] = s.provenance.to_json()
+        result["message"]["text"] += f"; {provenance_words(s.provenance)}"
     if s.explanation is not None:
         _sarif_explanation(result, path, s.explanation)
     return result

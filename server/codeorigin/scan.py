@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeorigin import explanation, prior
+from codeorigin import explanation, prior, provenance
 from codeorigin.baseline import Baseline, Finding, relative
 from codeorigin.core import diffs, generated, languages
 from codeorigin.core.change import ChangeVerdict, PooledSpan, judge_change
@@ -61,6 +61,7 @@ class ScanOptions:
     # ...and where each changed file was at the change's base (`Changes.before`, resolved paths):
     # a span flagged there already is not the change's (`codeorigin.prior`). Empty: no base.
     before: dict[Path, Base] = field(default_factory=dict)
+    provenance: bool = True  # each span's lines from agent-signed commits (`codeorigin.provenance`)
 
 
 @dataclass
@@ -238,23 +239,18 @@ def score_chunk(
             files.append(item)
             continue
         results, whole = next(analyses)
-        spans = list(_span_reports(engine, item, results, options))
+        spans, note = list(_span_reports(engine, item, results, options)), None
+        if options.provenance:
+            spans, note = provenance.mark(spans, item.candidate.path, item.text)
         for k, (report, result) in enumerate(zip(spans, results)):
             if flagged is not None and report.flagged:
                 flagged.append(Pending(len(files), k, item.text, result))
             elif attributor is not None and report.flagged:
                 why = explain_span(attributor, item.text, result, options)
                 spans[k] = replace(report, explanation=why)
-        files.append(
-            FileReport(
-                item.candidate.display,
-                item.language,
-                whole.probability if whole is not None else None,
-                None,
-                tuple(spans),
-                named=item.candidate.named,
-            )
-        )
+        probability = whole.probability if whole is not None else None
+        files.append(FileReport(item.candidate.display, item.language, probability, None,
+                                tuple(spans), named=item.candidate.named, provenance=note))  # fmt: skip
     return files
 
 

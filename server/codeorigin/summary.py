@@ -15,6 +15,8 @@ from codeorigin.report import (
     change_text,
     not_judged,
     nothing_scored,
+    provenance_lines,
+    provenance_words,
     set_aside,
     status,
 )
@@ -130,6 +132,8 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 notes.insert(0, f"{s.changed_lines} of {s.n_lines} lines changed")
             if report.language_thresholds and s.verdict in JUDGED:  # the headline has just one
                 notes.append(threshold_words(report, f, s))
+            if s.provenance is not None:
+                notes.append(provenance_words(s.provenance))
             mark = f" ({'; '.join(notes)})" if notes else ""
             where = f"{shown_path(f.path)}:{s.where}"
             lines.append(f"{where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
@@ -139,6 +143,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
     lines.extend(not_judged(report))
+    lines.extend(provenance_lines(report))
     if report.repositories:
         lines.append("Per repository:")
         lines.extend(

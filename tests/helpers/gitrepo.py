@@ -81,3 +81,15 @@ def make_repo(tmp_path: Path) -> Path:
     (root / "app.py").write_text(APP.replace("sorted(kept)", "sorted(kept, reverse=True)") + FRESH)
     git(root, "commit", "-qam", "fresh, and keep sorts the other way")
     return root
+
+
+def dated_commit(root: Path, message: str, date: str, author: str = "Dev <dev@example.com>") -> str:
+    """Commit everything in `root` as `author` on `date` (ISO, author and committer dates both),
+    with `message` (trailers and all); its hash."""
+    import os
+
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", message, f"--author={author}"], cwd=root, check=True,
+                   env=env, capture_output=True)  # fmt: skip
+    return git(root, "rev-parse", "HEAD").strip()

@@ -221,6 +221,11 @@ class Analyzer:
     def open_uris(self) -> list[str]:
         return [doc.uri for doc in self._docs.values()]
 
+    def latest(self, uri: str) -> Analysis | None:
+        """The document's last analysis kept (maybe of an older version), or None."""
+        doc = self._docs.get(unquote(uri))
+        return doc.result if doc is not None else None
+
     def generation(self, uri: str) -> int | None:
         """The document's current generation; None when it is not open. Safe to call from other
         threads (a dict lookup and an int read): work queued for a generation can check it."""

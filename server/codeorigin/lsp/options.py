@@ -247,6 +247,9 @@ _DECLARATIONS: dict[str, Declaration] = {
         "Also mark functions whose score is close to the threshold, where the model is unsure."
     ),
     "code_lens": _boolean("Show a code lens with the probability above each scored function."),
+    "provenance": _boolean("Show in the hover and the code lens which lines of a function come "
+                           "from commits a coding agent signed (git blame, read on open and save). "
+                           "A marker proves an agent took part; its absence proves nothing."),
     "languages": Declaration(
         _languages,
         {
@@ -268,9 +271,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         scope="machine-overridable",
         note="'': the server's --model, else the model shipped with the server",
     ),
-    "debounce_ms": _whole(
-        0, 60_000, "Milliseconds to wait after the last edit before a document is scored again."
-    ),
+    "debounce_ms": _whole(0, 60_000, "Milliseconds to wait after the last edit before a document is scored again."),
     "max_file_bytes": _whole(1, 2_000_000_000, "Files larger than this many bytes are not scored."),
     "threads": _whole(1, 256, "CPU threads the model may use.", scope="machine-overridable"),
     "inlay_hints": _boolean(
@@ -296,10 +297,7 @@ _DECLARATIONS: dict[str, Declaration] = {
     ),
     "extensions": Declaration(
         _extensions,
-        {
-            "type": "object",
-            "additionalProperties": {"type": "string", "enum": list(languages.EDITOR_IDS)},
-        },
+        {"type": "object", "additionalProperties": {"type": "string", "enum": list(languages.EDITOR_IDS)}},
         'Parse files with these extensions as these languages, e.g. `{".h": "cpp"}`. Without it '
         "a `.h` file is C or C++ as its content says (namespace, class, template, `std::`).",
         "Record<string, string>",
@@ -346,6 +344,7 @@ class Settings:
     severity: Severity = "information"
     show_uncertain: bool = False
     code_lens: bool = True
+    provenance: bool = True
     languages: tuple[str, ...] | None = None  # LSP language ids; None: every supported language
     model_path: str = ""  # "": the server's --model, else the shipped default model
     debounce_ms: int = 400

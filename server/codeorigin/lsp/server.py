@@ -27,6 +27,7 @@ from codeorigin.lsp.features.explain import Explain
 from codeorigin.lsp.features.hover import Hover
 from codeorigin.lsp.features.inlay_hints import InlayHints
 from codeorigin.lsp.features.lifecycle import Lifecycle
+from codeorigin.lsp.features.provenance import ProvenanceFeature
 from codeorigin.lsp.features.sync import Sync
 from codeorigin.lsp.features.watched_files import WatchedFiles
 from codeorigin.lsp.host import not_sent_to_client
@@ -47,6 +48,7 @@ FEATURES: tuple[Callable[[], Feature], ...] = (
     Explain,
     InlayHints,
     WatchedFiles,
+    ProvenanceFeature,
 )
 
 

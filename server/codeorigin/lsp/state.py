@@ -75,6 +75,9 @@ class Feature:
     def on_close(self, server: CodeOriginServer, uri: str) -> None:
         """A document was closed."""
 
+    def on_save(self, server: CodeOriginServer, analysis: Analysis, text: str) -> None:
+        """A document was saved with `text` (`analysis`: its last analysis)."""
+
     def refresh(self, server: CodeOriginServer) -> None:
         """Results changed without an edit: ask the client to pull again what it pulls."""
 
@@ -119,6 +122,7 @@ class CodeOriginServer(Host):
         self._reloads_done = 0
         self._reload_pass: asyncio.Future[None] | None = None
         self._pushed: Any = None  # the last settings pushed, not yet applied
+        self.provenance: Any = None  # the provenance feature (`features.provenance`), if any
 
     def add_feature(self, feature: Feature) -> None:
         self.features.append(feature)
@@ -138,6 +142,13 @@ class CodeOriginServer(Host):
 
     def _closed(self, uri: str) -> None:
         self._each("on_close", uri)
+
+    def saved(self, uri: str) -> None:
+        """A document was saved: the features that read files again (git blame) are told."""
+        analysis = self.analyzer.latest(uri)
+        if analysis is not None:
+            text = self.workspace.get_text_document(uri).source
+            self._each("on_save", analysis, text)
 
     def refresh_views(self) -> None:
         """Ask the client to re-request what it pulls (diagnostics, lenses, inlay hints) after

@@ -43,6 +43,7 @@ export interface ServerSettings {
   severity: Severity;
   showUncertain: boolean;
   codeLens: boolean;
+  provenance: boolean;
   /** null: every supported language */
   languages: LanguageId[];
   /** '': the server's --model, else the model shipped with the server */
@@ -71,6 +72,7 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   severity: 'information',
   showUncertain: false,
   codeLens: true,
+  provenance: true,
   languages: [...SUPPORTED_LANGUAGES],
   modelPath: '',
   debounceMs: 400,

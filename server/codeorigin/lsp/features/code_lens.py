@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from codeorigin.core.markers import Provenance
+from codeorigin.lsp.features.provenance import ProvenanceFeature, lens_words
 from codeorigin.lsp.state import CodeOriginServer, Feature
 from codeorigin.lsp.vocabulary import EXPLAIN, lens_title
 
@@ -18,19 +20,24 @@ if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
 
 
-def lenses(analysis: Analysis) -> list[types.CodeLens]:
-    """One lens per judged span, on the span's first line."""
+def lenses(analysis: Analysis, blames: ProvenanceFeature | None = None) -> list[types.CodeLens]:
+    """One lens per judged span, on the span's first line, with the agent whose commits hold its
+    lines (`features.provenance`); a span the model does not judge gets one for its provenance
+    alone."""
     if not analysis.settings.code_lens:
         return []
     out = []
     for result in analysis.results:
-        if result.verdict == "too_short" or result.probability is None:
+        found = blames.of(analysis, result) if blames is not None else None
+        if result.verdict == "too_short" or (result.probability is None and not isinstance(
+                found, Provenance)):  # fmt: skip
             continue
         start = analysis.positions.position(result.span.start)
         name = analysis.positions.position(result.span.name_start)
         at = {"line": name.line, "character": name.character}
+        title = lens_title(result) if result.probability is not None else "codeorigin: not judged"
         command = types.Command(
-            title=lens_title(result),
+            title=title + lens_words(found),
             command=EXPLAIN,
             tooltip="Explain this function: the lines that weigh most",
             arguments=[analysis.uri, at, {"notify": True}],
@@ -41,7 +48,7 @@ def lenses(analysis: Analysis) -> list[types.CodeLens]:
 
 async def code_lens(ls: CodeOriginServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     analysis = await ls.analyzer.current(params.text_document.uri)
-    return lenses(analysis) if analysis is not None else []
+    return lenses(analysis, ls.provenance) if analysis is not None else []
 
 
 class CodeLens(Feature):

@@ -65,6 +65,7 @@ def did_change_watched_files(
 
 
 def did_save(ls: CodeOriginServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.saved(params.text_document.uri)  # git blame is read again (`features.provenance`)
     if ls.watching is None:  # no watcher registered: a save is when files on disk may count
         rescore_open_documents(ls)
 
