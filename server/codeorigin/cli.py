@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeorigin import (
     __version__,
+    cli_calibrate,
     cli_diff,
     cli_explain,
     cli_project,
@@ -107,9 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     _judging_arguments(explain)
     explain.add_argument("--steps", type=_ig_steps, default=None, metavar="N", help="Integrated "
                          "Gradients steps (2 to 1024; default: the model's)")  # fmt: skip
+    calibrate = cli_calibrate.add_parser(sub)
     bench = sub.add_parser("bench", help="measure latency, throughput and memory on this machine")
     bench_cli.add_arguments(bench)
-    for command in (serve, scan, explain, bench):  # its own usage for an argument it lacks
+    for command in (serve, scan, explain, calibrate, bench):  # its own usage for an argument it lacks
         command.set_defaults(subparser=command)
     return parser
 
@@ -210,7 +212,7 @@ def _scanned(
             progress = Progress()
             report, missing = scan.run(
                 paths,
-                Engine(model),
+                Engine(model).calibrated(options.calibrated),
                 options,
                 attributor=attributor,
                 progress=progress.update,
@@ -276,6 +278,7 @@ def run_scan(args: argparse.Namespace) -> int:
         changed_skipped=changed.skipped if changed is not None else {},
         before=changed.before if changed is not None else {},
         provenance=not args.no_provenance,
+        calibrated=cli_calibrate.own_thresholds(args, model, "scan"),
     )
     try:
         report, missing = _scanned(args, model, options, attributor)
@@ -346,13 +349,14 @@ def main(argv: list[str] | None = None) -> int:
         "serve": run_serve,
         "bench": bench_cli.run,
         "explain": cli_explain.run_explain,
+        "calibrate": cli_calibrate.run_calibrate,
     }
     if args.command not in commands:
         parser.print_help(sys.stderr)
         return 2
     terminal.standard_streams()
     _names_as_bytes()
-    if args.command in ("scan", "explain", "bench"):
+    if args.command in ("scan", "explain", "calibrate", "bench"):
         exit_on_sigterm()  # the server ends on its own terms (`shutdown`, `exit`)
     try:
         return commands[args.command](args)

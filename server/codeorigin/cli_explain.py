@@ -82,7 +82,9 @@ def run_explain(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"codeorigin explain: {exc}", file=sys.stderr)
         return 2
-    engine = Engine(model)
+    from codeorigin.cli_calibrate import own_thresholds
+
+    engine = Engine(model).calibrated(own_thresholds(args, model, "explain"))
     results = engine.analyze(text, language, options)
     chosen, missing = _chosen(results, text, line, name)
     if not chosen:
@@ -100,7 +102,8 @@ def run_explain(args: argparse.Namespace) -> int:
         where = scan.span_report(result, text, path, scan.ScanOptions()).where
         parts = [
             f"{path}:{where}: {result.span.kind} {result.span.name}",
-            explanation.verdict_text(result, thresholds, model.name, options, markdown=False),
+            explanation.verdict_text(result, thresholds, model.name, options, markdown=False,
+                                     calibrated=engine.calibration_note(result.language)),
         ]
         if not args.no_provenance:
             parts.append(said_provenance(path, text, result))

@@ -100,6 +100,7 @@ def apply(args: argparse.Namespace, paths: list[Path], command: str) -> bool:
     if found is None:
         return False
     args.settings_file = found.path  # a report is never written over it
+    args.calibration = found.calibration  # `codeorigin calibrate --write`'s thresholds
     if found.path is not None:  # said, so that no one reads a project's choices as the model's
         keys = ", ".join(found.given) or "nothing"
         options = {k: k.replace("-", "_") for k in found.given}  # `min-lines` is `min_lines`

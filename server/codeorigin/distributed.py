@@ -123,7 +123,7 @@ class Scorer:
             for name, data in model_files.items():
                 Path(folder, name).write_bytes(data)
             model = Model.load(folder, threads=threads)
-            self.engine = Engine(model)
+            self.engine = Engine(model).calibrated(options.calibrated)
             self.options = options
             self.attributor = None
             if options.explain:

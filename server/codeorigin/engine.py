@@ -8,6 +8,7 @@ turns probabilities into verdicts with the model's thresholds or the user's over
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import Content, Span, content_of, line_starts
 from codeorigin.core.suppressions import comment_block, suppression
-from codeorigin.core.verdicts import Verdict, verdict
+from codeorigin.core.verdicts import Verdict, percent, verdict
 from codeorigin.model.scorer import Model, Score
 from codeorigin.model.stacking import LANGUAGE_ALIASES
 
@@ -190,6 +191,26 @@ class Engine:
         self.cache = ScoreCache(cache_size)
         self.stats = Stats()
         self._lock = threading.Lock()
+        # A repository's own thresholds (`codeorigin calibrate --write`), per language, with the
+        # words that say where each comes from; empty: the model's.
+        self.own: dict[str, tuple[float, str]] = {}
+
+    def calibrated(self, own: dict[str, tuple[float, str]]) -> Engine:
+        """This engine (its model and cache) judging with a repository's own thresholds."""
+        if own == self.own:
+            return self
+        twin = copy.copy(self)
+        twin.own = dict(own)
+        return twin
+
+    def calibration_note(self, language: str | None) -> str | None:
+        """`calibrated on 1,240 functions of this repository written before 2022-06-21`, when
+        the threshold of `language` is the repository's own."""
+        return self.own[language][1] if language in self.own else None
+
+    def said_own(self) -> tuple[str, ...]:
+        """`python threshold 71.2%, calibrated on 1,240 functions of ...`, per language."""
+        return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why) in sorted(self.own.items()))
 
     @property
     def thresholds(self) -> tuple[float, float]:
@@ -204,6 +225,8 @@ class Engine:
         llm, unc = self.model.manifest.thresholds.for_language(language)
         if options.threshold is not None:
             llm = float(options.threshold)
+        elif language in self.own:
+            llm = self.own[language][0]
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:

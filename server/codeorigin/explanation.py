@@ -44,10 +44,12 @@ def verdict_text(
     *,
     markdown: bool,
     aside: str | None = None,
+    calibrated: str | None = None,
 ) -> str:
-    """The verdict of a span: probability, verdict, thresholds in effect (llm, uncertain), why it
-    is not judged or not flagged, why it has no diagnostic (`aside`: the editor's baseline or the
-    edit's base knew it), and the model."""
+    """The verdict of a span: probability, verdict, thresholds in effect (llm, uncertain; what a
+    repository's own threshold rests on: `calibrated`), why it is not judged or not flagged, why
+    it has no diagnostic (`aside`: the editor's baseline or the edit's base knew it), and the
+    model."""
     r = result
     llm, uncertain = thresholds
     # A span too short to judge, or generated, gets no probability: as `scan` shows it.
@@ -70,7 +72,8 @@ def verdict_text(
     # The verdict's id as JSON and SARIF name it; `human` means only "not flagged" (below).
     lines.append(f"{bullet}Verdict: {r.verdict if r.verdict != 'human' else 'human (not flagged)'}")
     if r.verdict != "not_judged":  # no threshold applies where the model does not judge
-        lines.append(f"{bullet}Threshold: {shown_llm} (uncertain from {percent(uncertain)})")
+        own = f"; {calibrated}" if calibrated and options.threshold is None else ""
+        lines.append(f"{bullet}Threshold: {shown_llm} (uncertain from {percent(uncertain)}{own})")
     if r.verdict in ("human", "uncertain"):
         lines.append(f"{bullet}Not flagged: below the threshold, which is no evidence that a "
                      "person wrote it (the model misses much LLM-written code)")  # fmt: skip

@@ -11,6 +11,11 @@
     max-file-bytes = 2000000
     extensions = { ".h" = "cpp", ".inc" = "php" }
 
+    [calibration]  # written by `codeorigin calibrate --write` (`codeorigin.calibrate`)
+    model = "codeorigin-stacked"
+    digest = "c95bafe6e6800b81"
+    python = { threshold = 0.712, functions = 1240, agent = 35 }
+
 The file is found from a folder upward, in each folder `.codeorigin.toml` first, then a
 `pyproject.toml` that has a `[tool.codeorigin]` table, up to the top of the git repository the
 folder is in (a folder that holds `.git`), or the file system's root outside a repository: the
@@ -51,6 +56,7 @@ KEYS = (
     "include-generated",
     "max-file-bytes",
     "extensions",
+    "calibration",
 )
 
 
@@ -124,6 +130,7 @@ class ProjectSettings:
     include_generated: bool | None = None
     max_file_bytes: int | None = None
     extensions: dict[str, str] = field(default_factory=dict)
+    calibration: Calibration | None = None
 
     @property
     def given(self) -> list[str]:
@@ -254,6 +261,8 @@ def _values(table: dict[str, Any], name: str) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ProjectError(f"{where}: expected a whole number of at least 1, not {value!r}")
             out[key.replace("-", "_")] = value
+        elif key == "calibration":
+            out["calibration"] = _calibration(value, where)
         elif key == "include-generated":
             if not isinstance(value, bool):
                 raise ProjectError(f"{where}: expected true or false, not {value!r}")
@@ -268,12 +277,66 @@ def _values(table: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """A repository's own thresholds (`codeorigin calibrate --write`): for the model whose
+    manifest digest starts with `digest`, per language (threshold, its human functions, its
+    agent-marked functions), measured on `date` at `commit` on functions written before `cutoff`."""
+
+    model: str
+    digest: str
+    date: str
+    commit: str
+    cutoff: str
+    languages: dict[str, tuple[float, int, int]]
+
+    def own(self, digest: str) -> dict[str, tuple[float, str]] | None:
+        """The thresholds and what each rests on, for a model of `digest`; None for another."""
+        if not digest.startswith(self.digest):
+            return None
+        said = "calibrated on {:,} functions of this repository written before " + self.cutoff
+        return {lang: (t, said.format(n)) for lang, (t, n, _) in self.languages.items()}
+
+
+def _calibration(value: Any, where: str) -> Calibration:
+    """The `[calibration]` table, checked."""
+    from codeorigin.core.languages import canonical
+
+    if not isinstance(value, dict):
+        raise ProjectError(f"{where}: expected the table `codeorigin calibrate --write` writes")
+    words = {k: value.get(k) for k in ("model", "digest", "date", "commit", "cutoff")}
+    if not all(isinstance(v, str) and v for k, v in words.items() if k in ("model", "digest")):
+        raise ProjectError(f"{where}: needs the model's name and digest (run calibrate again)")
+    languages: dict[str, tuple[float, int, int]] = {}
+    for key, row in value.items():
+        if key in words:
+            continue
+        t = row.get("threshold") if isinstance(row, dict) else None
+        if canonical(key) != key or not isinstance(t, int | float) or isinstance(t, bool) or not 0 <= t <= 1:  # fmt: skip
+            raise ProjectError(f"{where}.{key}: expected a language with a threshold from 0 to 1, "
+                               "as `codeorigin calibrate --write` writes it")  # fmt: skip
+        n, agent = row.get("functions", 0), row.get("agent", 0)
+        languages[key] = (float(t), int(n) if isinstance(n, int) else 0,
+                          int(agent) if isinstance(agent, int) else 0)  # fmt: skip
+    said = {k: str(v or "") for k, v in words.items()}
+    return Calibration(said["model"], said["digest"], said["date"], said["commit"], said["cutoff"],
+                       languages)  # fmt: skip
+
+
 class Cache:
     """Settings files read once and again only when they change (size and modification time):
     what the language server asks at every analysis."""
 
     def __init__(self) -> None:
         self._read: dict[Path, tuple[tuple[int, int], ProjectSettings | ProjectError]] = {}
+
+    def calibrated(self, path: Path, digest: str) -> dict[str, tuple[float, str]]:
+        """The thresholds the repository's calibration sets for the model of `digest`, for the
+        file `path` ({} when none applies: no calibration, or one made for another model)."""
+        found = self.for_path(path)
+        if isinstance(found, ProjectSettings) and found.calibration is not None:
+            return found.calibration.own(digest) or {}
+        return {}
 
     def for_path(self, path: Path) -> ProjectSettings | ProjectError | None:
         """The settings that apply to the file `path`, the error of a broken settings file, or

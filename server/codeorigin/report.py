@@ -127,6 +127,8 @@ class ScanReport:
     language_thresholds: tuple[tuple[str, float], ...] = ()
     threshold_given: bool = False  # `--threshold` set it, not the model: its false alarms unknown
     threshold_source: str = "`--threshold`"  # ...or the project's settings file, named
+    # The thresholds the repository's own calibration sets, each with what it rests on.
+    calibrated: tuple[str, ...] = ()
     # `scan --diff`/`--diff-file`: the change's own verdict (`core.change`), and what it was.
     change: ChangeVerdict | None = None
     change_description: str = ""

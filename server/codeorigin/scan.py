@@ -62,6 +62,7 @@ class ScanOptions:
     # a span flagged there already is not the change's (`codeorigin.prior`). Empty: no base.
     before: dict[Path, Base] = field(default_factory=dict)
     provenance: bool = True  # each span's lines from agent-signed commits (`codeorigin.provenance`)
+    calibrated: dict[str, tuple[float, str]] = field(default_factory=dict)  # `Engine.calibrated`
 
 
 @dataclass
@@ -366,8 +367,9 @@ def run(
     if later and attributor is not None and options.explain_top is not None:
         _explain_most_probable(files, later, attributor, options, options.explain_top)
     llm, own = thresholds(engine, options)
+    given = options.engine.threshold is not None
     report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own,
-                        threshold_given=options.engine.threshold is not None)  # fmt: skip
+                        threshold_given=given, calibrated=() if given else engine.said_own())  # fmt: skip
     if options.changed is not None:
         report = replace(report, change=change_verdict(report, engine, options))
     return report, missing
@@ -415,8 +417,9 @@ def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple
     have their own (none when the user set one), exact: a row compares its probability with them
     (JSON and SARIF round them to 4 decimals)."""
     llm, _ = engine.effective_thresholds(options.engine)
-    own = engine.model.manifest.thresholds.languages if options.engine.threshold is None else {}
-    return llm, tuple(sorted((lang, th[0]) for lang, th in own.items()))
+    own = {lang: th[0] for lang, th in engine.model.manifest.thresholds.languages.items()}
+    own |= {lang: th for lang, (th, _) in engine.own.items()}
+    return llm, tuple(sorted(own.items())) if options.engine.threshold is None else ()
 
 
 def display(item: Read | FileReport) -> str:

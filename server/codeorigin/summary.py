@@ -140,6 +140,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     lines.append(headline(report))
+    lines += [f"Calibrated on this repository (codeorigin calibrate): {c}." for c in report.calibrated]
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
     lines.extend(not_judged(report))

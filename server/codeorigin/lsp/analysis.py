@@ -221,10 +221,8 @@ class Analyzer:
     def open_uris(self) -> list[str]:
         return [doc.uri for doc in self._docs.values()]
 
-    def latest(self, uri: str) -> Analysis | None:
-        """The document's last analysis kept (maybe of an older version), or None."""
-        doc = self._docs.get(unquote(uri))
-        return doc.result if doc is not None else None
+    def latest(self, uri: str) -> Analysis | None:  # the last kept: maybe an older version's
+        return doc.result if (doc := self._docs.get(unquote(uri))) is not None else None
 
     def generation(self, uri: str) -> int | None:
         """The document's current generation; None when it is not open. Safe to call from other
@@ -400,6 +398,8 @@ class Analyzer:
         if engine is None:
             failure = self._models.failure(key)
             return replace(base, skipped="model", reason=failure)
+        if path is not None:  # the repository's own thresholds (`codeorigin calibrate --write`)
+            engine = engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest))
         loop = asyncio.get_running_loop()
 
         def wanted() -> bool:

@@ -44,6 +44,7 @@ def verdict_section(ctx: HoverContext) -> str:
         options,
         markdown=ctx.markdown,
         aside=ctx.aside,
+        calibrated=ctx.engine.calibration_note(ctx.language),
     )
 
 

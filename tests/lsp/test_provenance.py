@@ -1,0 +1,145 @@
+"""Provenance in the editor, over stdio on a real git repository: the hover and the code lens name
+the agent whose signed commits hold a function's lines (git blame, read on open and save), say
+that a function without a marker proves nothing, and `codeorigin.provenance: false` turns it off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types
+
+from helpers.gitrepo import dated_commit, init_repo
+from helpers.lsp_client import TIMEOUT, Client, Start
+
+PERSON = """def load(path):
+    with open(path) as handle:
+        data = handle.read()
+    items = data.split(",")
+    return [int(item) for item in items if item]
+"""
+AGENT = """
+
+def summarise(values):
+    total = 0
+    for value in values:
+        total += value
+    mean = total / max(1, len(values))
+    return {"total": total, "mean": mean}
+"""
+CLAUDE = "Add summarise\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+FLAG_ALL = {"threshold": 0.0, "debounceMs": 0, "minLines": 1, "minTokens": 1}
+
+
+def repository(root: Path) -> Path:
+    repo = init_repo(root / "repo")
+    (repo / "app.py").write_text(PERSON)
+    dated_commit(repo, "load", "2019-03-01T10:00:00")
+    (repo / "app.py").write_text(PERSON + AGENT)
+    dated_commit(repo, CLAUDE, "2025-09-01T10:00:00")
+    return repo
+
+
+async def hover_text(client: Client, uri: str, line: int) -> str:
+    params = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, 6))
+    hover = await asyncio.wait_for(client.text_document_hover_async(params), TIMEOUT)
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    return hover.contents.value
+
+
+async def lens_titles(client: Client, uri: str) -> list[str]:
+    params = types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri))
+    lenses = await asyncio.wait_for(client.text_document_code_lens_async(params), TIMEOUT)
+    return [lens.command.title for lens in lenses or [] if lens.command]
+
+
+async def eventually(check, what: str):  # type: ignore[no-untyped-def]
+    """The blame is read on a thread of its own: wait for what it shows."""
+    for _ in range(100):
+        got = await check()
+        if got:
+            return got
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never: {what}")
+
+
+async def test_the_hover_and_the_lens_name_the_agent_that_signed_the_lines(
+    start: Start, root: Path
+) -> None:
+    repo = repository(root)
+    client = await start(init=FLAG_ALL)
+    uri = (repo / "app.py").as_uri()
+    client.open(uri, (repo / "app.py").read_text())
+    await client.published_for(uri, version=1)
+
+    async def agent_in_hover() -> str | None:
+        said = await hover_text(client, uri, 7)
+        return said if "Provenance" in said else None
+
+    said = await eventually(agent_in_hover, "the hover's provenance")
+    assert "Claude Code signed the commits of 6 of 6 lines (100%)" in said
+    assert '"Co-Authored-By: Claude <noreply@anthropic.com>"' in said
+    assert "no agent marker: that proves nothing" in await hover_text(client, uri, 1)
+    titles = await lens_titles(client, uri)
+    assert len(titles) == 2 and titles[1].endswith(" · Claude Code signed 6/6 lines")
+    assert "signed" not in titles[0]
+
+    # Lines added since the blame: the hover says that saving reads it again; a save does.
+    text = (repo / "app.py").read_text() + "\n\ndef later(a):\n    b = a + 1\n    return b * 2\n"
+    client.edit(uri, 2, (13, 0), (13, 0), text[len((repo / "app.py").read_text()) :])
+    await client.published_for(uri, version=2)
+    assert "save to read it again" in await hover_text(client, uri, 7)
+    (repo / "app.py").write_text(text)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri))
+    )
+
+    async def read_again() -> str | None:
+        said = await hover_text(client, uri, 7)
+        return said if "Claude Code signed" in said else None
+
+    await eventually(read_again, "the blame read again after the save")
+    assert "no agent marker" in await hover_text(client, uri, 16)  # not committed: no marker
+
+
+async def test_the_setting_turns_it_off_and_a_file_outside_git_shows_none(
+    start: Start, root: Path
+) -> None:
+    repo = repository(root)
+    client = await start(init={**FLAG_ALL, "provenance": False})
+    uri = (repo / "app.py").as_uri()
+    client.open(uri, (repo / "app.py").read_text())
+    await client.published_for(uri, version=1)
+    await asyncio.sleep(0.5)
+    assert "Provenance" not in await hover_text(client, uri, 7)
+    assert not any("signed" in t for t in await lens_titles(client, uri))
+    # Outside any repository the hover has no provenance section at all.
+    client = await start(init=FLAG_ALL)
+    alone = root / "alone.py"
+    alone.write_text(PERSON + AGENT)
+    client.open(alone.as_uri(), alone.read_text())
+    await client.published_for(alone.as_uri(), version=1)
+    await asyncio.sleep(0.5)
+    assert "Provenance" not in await hover_text(client, alone.as_uri(), 7)
+
+
+async def test_the_hover_judges_with_the_repositorys_calibrated_threshold_and_says_so(
+    start: Start, root: Path, tiny_model_dir: Path
+) -> None:
+    import hashlib
+
+    repo = repository(root)
+    digest = hashlib.sha256((tiny_model_dir / "manifest.json").read_bytes()).hexdigest()[:16]
+    (repo / ".codeorigin.toml").write_text(
+        f'[calibration]\nmodel = "tiny-test"\ndigest = "{digest}"\ncutoff = "2022-06-21"\n'
+        "python = { threshold = 0.0123, functions = 400, agent = 3 }\n"
+    )
+    client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1})
+    uri = (repo / "app.py").as_uri()
+    client.open(uri, (repo / "app.py").read_text())
+    published = await client.published_for(uri, version=1)
+    assert len(published.diagnostics) == 2  # at 1.2%, the tiny model's ~55% is flagged
+    said = await hover_text(client, uri, 7)
+    assert ("Threshold: 1.2% (uncertain from 1.2%; calibrated on 400 functions of this "
+            "repository written before 2022-06-21)") in said  # fmt: skip

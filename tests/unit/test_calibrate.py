@@ -1,0 +1,158 @@
+"""`codeorigin calibrate` on real git repositories (commits dated with GIT_AUTHOR_DATE and
+GIT_COMMITTER_DATE, an agent's trailer): the baseline of functions written before 2022-06-21
+against those an agent signed, per language; a bound only where the baseline is large enough;
+`--write` records it, and `scan` and `explain` then judge with it and say so. A shallow clone, a
+folder outside any repository, a repository without commits or without history before the date
+each get a clear message. The bound itself is held to the training tree's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codeorigin.core import bound
+from helpers.gitrepo import dated_commit, git, init_repo
+
+WORDS = ["total", "count", "items", "value", "result", "index", "offset", "limit", "size", "depth"]
+CLAUDE = "Add the helpers\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+
+
+def functions(rng: random.Random, prefix: str, n: int, start: int = 0) -> str:
+    out = []
+    for i in range(start, start + n):
+        a, b = rng.sample(WORDS, 2)
+        body = [f"def {prefix}_{i}({a}, {b}):"]
+        for k in range(rng.randint(3, 6)):
+            x, y = rng.sample(WORDS, 2)
+            body.append(f"    {x} = {y} + {a} * {k + i % 5}")
+        out.append("\n".join([*body, f"    return {b}"]) + "\n")
+    return "\n\n".join(out)
+
+
+def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00") -> Path:
+    """A repository of `old` functions people wrote before the cut-off (in files of 40) and
+    `agent` functions Claude Code added in 2025."""
+    init_repo(root)
+    rng = random.Random(7)
+    for m in range(0, old, 40):
+        (root / f"mod{m}.py").write_text(functions(rng, "old", min(40, old - m), m))
+        dated_commit(root, f"module {m}", old_date)
+    (root / "helpers.py").write_text(functions(rng, "agent", agent))
+    dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
+    return root
+
+
+def codeorigin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "codeorigin", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def test_the_bound_is_the_training_trees() -> None:
+    from codeorigin_train.fit.calibrate import threshold_at_fpr
+
+    rng = np.random.default_rng(3)
+    for n in (299, 300, 1_000, 4_000):
+        humans = rng.random(n)
+        assert bound.bounded_threshold(list(humans)) == threshold_at_fpr(humans, 0.01, 0.95)
+    assert bound.needed() == 299 and bound.bounded_threshold([0.5] * 298) is None
+
+
+def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -> None:
+    repo = history(tmp_path / "repo", old=320, agent=12)
+    said = codeorigin("calibrate", "--format", "json", cwd=repo)
+    assert said.returncode == 0, said.stderr
+    (python,) = json.loads(said.stdout)["languages"]
+    assert (python["language"], python["baseline"], python["agent"]) == ("python", 320, 12)
+    assert python["agents"] == {"Claude Code": 12}
+    assert python["bounded_threshold"] is not None and python["bounded_baseline_flagged"] <= 0.01
+    assert 0 <= python["auroc"] <= 1 and python["threshold"] == 0.8447
+    text = codeorigin("calibrate", cwd=repo).stdout
+    assert "functions whose every line was written before 2022-06-21" in text
+    assert "Agent set by agent: Claude Code 12" in text
+
+    written = codeorigin("calibrate", "--write", cwd=repo)
+    assert written.returncode == 0 and "wrote the thresholds to" in written.stderr
+    toml = (repo / ".codeorigin.toml").read_text()
+    assert toml.startswith("[calibration]") and f"threshold = {python['bounded_threshold']}" in toml
+    assert "functions = 320, agent = 12" in toml
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert f'commit = "{head[:10]}"' in toml
+    # Written again, it replaces its table and keeps the rest of the file.
+    (repo / ".codeorigin.toml").write_text('exclude = ["build/"]\n\n' + toml)
+    assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
+    again = (repo / ".codeorigin.toml").read_text()
+    assert again.startswith('exclude = ["build/"]') and again.count("[calibration]") == 1
+
+    scan = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
+    shown = bound_percent(python["bounded_threshold"])
+    assert f"python {shown}" in scan
+    assert (f"Calibrated on this repository (codeorigin calibrate): python threshold {shown}, "
+            "calibrated on 320 functions of this repository written before 2022-06-21.") in scan  # fmt: skip
+    explained = codeorigin("explain", "mod0.py::old_0", cwd=repo).stdout
+    assert f"Threshold: {shown} (uncertain from" in explained
+    assert "calibrated on 320 functions of this repository written before 2022-06-21" in explained
+    # --threshold still wins, and then no calibration is named.
+    given = codeorigin("scan", ".", "--exit-zero", "--threshold", "0.5", cwd=repo).stdout
+    assert "Calibrated on this repository" not in given
+
+
+def bound_percent(t: float) -> str:
+    from codeorigin.core.verdicts import percent
+
+    return percent(t)
+
+
+def test_a_baseline_too_small_says_how_many_more_it_needs_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    repo = history(tmp_path / "repo", old=80, agent=5)
+    said = codeorigin("calibrate", cwd=repo)
+    assert said.returncode == 0
+    assert "needs 219 more baseline functions (299 in all)" in said.stdout
+    written = codeorigin("calibrate", "--write", cwd=repo)
+    assert written.returncode == 2 and "nothing written" in written.stderr
+    assert not (repo / ".codeorigin.toml").exists()
+
+
+def test_a_calibration_for_another_model_is_not_used(tmp_path: Path) -> None:
+    repo = history(tmp_path / "repo", old=40, agent=2)
+    (repo / ".codeorigin.toml").write_text(
+        '[calibration]\nmodel = "older"\ndigest = "0123456789abcdef"\n'
+        'python = { threshold = 0.5, functions = 400, agent = 3 }\n'
+    )
+    said = codeorigin("scan", ".", "--exit-zero", cwd=repo)
+    assert "calibration was made for the model older (0123456789abcdef)" in said.stderr
+    assert "Calibrated on this repository" not in said.stdout and "python 84.5%" in said.stdout
+
+
+@pytest.mark.parametrize("case", ["outside", "shallow", "no commit", "no history before"])
+def test_where_calibrate_cannot_measure_it_says_why(tmp_path: Path, case: str) -> None:
+    if case == "outside":
+        where = tmp_path / "plain"
+        where.mkdir()
+        want = "not in a git work tree: calibrate measures the detector on a git repository"
+    elif case == "shallow":
+        origin = history(tmp_path / "origin", old=40, agent=2)
+        where = tmp_path / "clone"
+        git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(where))
+        want = "is a shallow clone"
+    elif case == "no commit":
+        where = init_repo(tmp_path / "empty")
+        (where / "a.py").write_text(functions(random.Random(1), "f", 3))
+        want = "has no commit yet: nothing to date"
+    else:
+        where = history(tmp_path / "young", old=40, agent=2, old_date="2023-01-01T10:00:00")
+        said = codeorigin("calibrate", cwd=where)
+        assert said.returncode == 0
+        assert "No judged function was written before 2022-06-21" in said.stdout
+        return
+    said = codeorigin("calibrate", cwd=where)
+    assert said.returncode == 2 and want in said.stderr, said.stderr
+    assert "Traceback" not in said.stderr
