@@ -265,3 +265,10 @@ def range_markers(root: Path, base: str, end: str = "HEAD") -> str:
         for agent, shas in sorted(by.items(), key=lambda kv: -len(kv[1]))
     )
     return f"agent markers in {n} of its {total} commits: {agents}"
+
+
+def forget() -> None:
+    """Drop every blame and commit kept (the bench reads each afresh)."""
+    with _lock:
+        _blames.clear()
+        _commits.clear()

@@ -187,3 +187,17 @@ def test_the_span_finders_files_are_the_same_functions_in_each_language(language
         assert [s.statement_lines for s in spans] == [
             s.statement_lines for s in extract_spans(synth_source("java"), "java")
         ][: len(spans)]
+
+
+def test_provenances_blame_is_timed_on_a_2000_line_file_with_300_commits() -> None:
+    from codeorigin.bench.blame import bench_blame
+
+    result = _result(8.0, 5.0, 12.0, 0.9)
+    result.figures["provenance"] = figures = bench_blame(quick=True)
+    assert (figures["lines"], figures["commits"]) == (2_000, 300)
+    assert figures["signed_lines"] > 0  # one commit in ten is signed: some lines are an agent's
+    assert figures["blame_p50_ms"] <= figures["blame_p95_ms"]
+    table = render_table(result)
+    row = _row(table, "git blame per file p95, 2,000 lines, 300 commits (ms)")
+    assert "≤ 1000" in row
+    assert "provenance (git blame of a 2,000-line file with 300 commits" in table

@@ -11,7 +11,8 @@ Measures, each with the real parts:
 - hover with attributions, p50 and p95, by token length (when the model has a gradient graph);
 - the linear member of a stacked model (`linear`): its features and logit per span, by length;
 - peak resident memory of the server process;
-- the span finder's rate on a 2,000-line file per language, over Java's (`bench.spans`).
+- the span finder's rate on a 2,000-line file per language, over Java's (`bench.spans`);
+- git blame of a 2,000-line file with 300 commits, for provenance (`bench.blame`).
 
 The synthetic code is generated deterministically, so two runs on one machine compare.
 
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from codeorigin.bench.blame import bench_blame, blame_rows, render_blame
 from codeorigin.bench.context import cpu_flags, cpu_model, load_average, load_warning, run_info
 from codeorigin.bench.linear import TARGET_MS_256, bench_linear
 from codeorigin.bench.server import server_session
@@ -314,6 +316,7 @@ def run(
     )
     bench_engine(model_dir, threads, result, quick)
     result.figures["span_finder"] = bench_spans(quick)
+    result.figures["provenance"] = bench_blame(quick)
     if server:
         try:
             result.figures["server"] = asyncio.run(server_session(model_dir, threads, quick))
@@ -380,7 +383,7 @@ def _check(result: BenchResult) -> list[Check]:
         ("linear member per span p50, 256 tokens (ms)", linear256.get("score_p50_ms"), None,
          None, TARGETS["linear_member_ms_256"], False),
     ]  # fmt: skip
-    rows += span_rows(f.get("span_finder", {}))
+    rows += span_rows(f.get("span_finder", {})) + blame_rows(f.get("provenance", {}))
     out: list[Check] = []
     for label, value, low, high, target, higher in rows:
         if value is None:
@@ -472,6 +475,7 @@ def render_table(result: BenchResult) -> str:
             f"{tp['ratio_high']:.2f} over {tp['rounds']} interleaved rounds)"
         )
     lines += render_spans(result.figures.get("span_finder", {}))
+    lines += render_blame(result.figures.get("provenance", {}))
     server = result.figures.get("server")
     if server:
         lines.append(_server_line(server))

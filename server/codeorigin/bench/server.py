@@ -1,6 +1,7 @@
 """The bench's server measurements: one `codeorigin serve` over stdio, driven as an editor would.
 
-Cold start (process start to the first diagnostics of a 500-line file), re-score latency over the
+Cold start (process start to the first diagnostics of a 500-line file, committed in a git
+repository so that its provenance is read too), re-score latency over the
 wire after a one-function edit (debounce set to 0), hover latency, hover latency while another,
 large file is being scored, and the server's peak memory.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +30,10 @@ async def server_session(model_dir: Path | None, threads: int, quick: bool) -> d
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.py"
         path.write_text(doc_500)
+        # Committed, as a user's file is: opening it reads its git blame too (provenance).
+        for args_ in (["init", "-q"], ["add", "."], ["-c", "user.name=Bench", "-c",
+                      "user.email=bench@example.com", "commit", "-qm", "bench"]):  # fmt: skip
+            subprocess.run(["git", *args_], cwd=tmp, capture_output=True, check=False)
         uri = path.as_uri()
         args = ["-m", "codeorigin", "serve"]
         if model_dir is not None:
