@@ -102,8 +102,13 @@ def top(path: Path) -> Path:
     try:
         out = run(["rev-parse", "--show-toplevel"], folder).strip()
     except ChangeError as exc:
-        if "or any of the parent directories" in str(exc):  # not a broken `.git` (its path)
+        dot_git = next((p / ".git" for p in (folder, *folder.parents)
+                        if os.path.lexists(p / ".git")), None)  # fmt: skip
+        if "or any of the parent directories" in str(exc) and dot_git is None:
             raise ProvenanceError("not in a git work tree", quiet=True) from exc
+        readable = os.R_OK | (os.X_OK if dot_git is not None and dot_git.is_dir() else 0)
+        if dot_git is not None and not os.access(dot_git, readable):
+            raise ProvenanceError(f"git cannot read the repository: {dot_git}: permission denied") from exc
         raise ProvenanceError(f"git cannot read the repository: {exc}") from exc
     except OSError as exc:  # no git, or the folder is gone
         raise ProvenanceError(f"git cannot run here: {exc.strerror or exc}") from exc

@@ -188,3 +188,18 @@ def test_a_broken_git_folder_is_said_and_the_scan_goes_on(tmp_path: Path) -> Non
     report = scan_json("app.py", cwd=broken)
     assert report["files"][0]["provenance_error"].startswith("git cannot read the repository")
     assert [s["verdict"] for s in report["files"][0]["spans"]] == ["llm", "llm"]
+
+
+def test_an_unreadable_git_folder_is_said_and_the_scan_goes_on(tmp_path: Path) -> None:
+    from helpers.cli import unprivileged
+
+    prefix = unprivileged()
+    root = repo_with_an_agent_commit(tmp_path)
+    (root / ".git").chmod(0)
+    try:
+        res = scan("app.py", *FLAG_ALL, "--exit-zero", cwd=root, prefix=prefix)
+    finally:
+        (root / ".git").chmod(0o755)
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert "No provenance for 1 file:" in res.stdout
+    assert "2 flagged" in res.stdout
