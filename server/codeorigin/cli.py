@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from codeorigin import (
     __version__,
     cli_calibrate,
+    cli_common,
     cli_diff,
     cli_explain,
     cli_project,
@@ -30,7 +30,6 @@ from codeorigin.bench import cli as bench_cli
 from codeorigin.terminal import Progress, exit_on_sigterm, positive_int, terminated
 
 if TYPE_CHECKING:
-    from codeorigin.engine import Options
     from codeorigin.model.attributor import Attributor
     from codeorigin.model.scorer import Model
     from codeorigin.report import ScanReport
@@ -152,39 +151,6 @@ def _judging_arguments(parser: argparse.ArgumentParser) -> None:
     cli_project.add_arguments(parser, exclude=parser.prog.endswith(" scan"))
 
 
-def _default_threads() -> int:
-
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _load_model(folder: Path | None, threads: int) -> Model:
-    from codeorigin.model.manifest import default_model_dir
-    from codeorigin.model.scorer import Model
-
-    return Model.load(folder if folder is not None else default_model_dir(), threads=threads)
-
-
-def _options(args: argparse.Namespace) -> Options:
-    from codeorigin.engine import Options
-
-    return Options(
-        threshold=args.threshold,
-        min_lines=args.min_lines,
-        min_tokens=args.min_tokens,
-        include_generated=args.include_generated,
-    )
-
-
-def _mapping(args: argparse.Namespace, command: str) -> dict[str, str] | None:
-    from codeorigin.core.languages import parse_mapping
-
-    try:
-        return parse_mapping(args.extension)
-    except ValueError as exc:
-        print(f"codeorigin {command}: --extension: {exc}", file=sys.stderr)
-        return None
-
-
 def _scanned(
     args: argparse.Namespace,
     model: Model,
@@ -242,7 +208,7 @@ def run_scan(args: argparse.Namespace) -> int:
         return 2
     if not cli_project.apply(args, args.paths, "scan"):
         return 2
-    mapping = _mapping(args, "scan")
+    mapping = cli_common.extension_mapping(args, "scan")
     if mapping is None:
         return 2
     changed = cli_diff.changes(args, mapping)
@@ -257,8 +223,8 @@ def run_scan(args: argparse.Namespace) -> int:
             print(f"codeorigin scan: {exc}", file=sys.stderr)
             return 2
     try:
-        threads = args.threads or (1 if args.ray is not None else _default_threads())
-        model = _load_model(args.model, threads)
+        threads = args.threads or (1 if args.ray is not None else cli_common.default_threads())
+        model = cli_common.load_model(args.model, threads)
     except ModelError as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
@@ -266,7 +232,7 @@ def run_scan(args: argparse.Namespace) -> int:
     asked = "--explain" if args.explain else "the markdown summary's heaviest lines"
     attributor = _attributor(model, asked) if args.explain or summarised else None
     options = scan.ScanOptions(
-        engine=_options(args),
+        engine=cli_common.judging_options(args),
         max_file_bytes=args.max_file_bytes,
         mapping=mapping,
         exclude=args.exclusions,

@@ -58,7 +58,11 @@ def own_thresholds(args: argparse.Namespace, model: Model, command: str) -> dict
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin import calibrate, cli_project, provenance, scan
-    from codeorigin.cli import _default_threads, _load_model, _mapping
+    from codeorigin.cli_common import (
+        default_threads,
+        extension_mapping,
+        load_model,
+    )
     from codeorigin.engine import Engine, VerdictRules
     from codeorigin.model.manifest import ModelError
 
@@ -70,8 +74,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
               "git repository's own history", file=sys.stderr)  # fmt: skip
         return 2
     if provenance.is_shallow(root):
-        print(f"codeorigin calibrate: {provenance.shallow_note(root)}; its functions cannot be "
-              "dated: run `git fetch --unshallow` first", file=sys.stderr)  # fmt: skip
+        print(f"codeorigin calibrate: {root} is a shallow clone: its functions cannot be dated "
+              "(the history it cut off is missing): run `git fetch --unshallow` first",
+              file=sys.stderr)  # fmt: skip
         return 2
     if provenance.head(root) is None:
         print(f"codeorigin calibrate: {root} has no commit yet: nothing to date", file=sys.stderr)
@@ -80,11 +85,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     args.extension = []
     if not cli_project.apply(args, [args.path], "calibrate"):
         return 2
-    mapping = _mapping(args, "calibrate")
+    mapping = extension_mapping(args, "calibrate")
     if mapping is None:
         return 2
     try:
-        model = _load_model(args.model, args.threads or _default_threads())
+        model = load_model(args.model, args.threads or default_threads())
     except ModelError as exc:
         print(f"codeorigin calibrate: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@ from codeorigin import cli_project, terminal
 from codeorigin.terminal import Progress
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
+    from codeorigin.engine import Engine, SpanResult
+    from codeorigin.model.attributor import Attributor
 
 
 def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
@@ -42,8 +43,13 @@ def _parse_target(target: str) -> tuple[Path, int | None, str | None]:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from codeorigin import explanation, scan
-    from codeorigin.cli import _default_threads, _load_model, _mapping, _options
+    from codeorigin import scan
+    from codeorigin.cli_common import (
+        default_threads,
+        extension_mapping,
+        judging_options,
+        load_model,
+    )
     from codeorigin.core import generated, languages
     from codeorigin.engine import Engine
     from codeorigin.files import FileError, TooLarge, in_repository, read_text
@@ -57,7 +63,7 @@ def run_explain(args: argparse.Namespace) -> int:
         return 2
     if not cli_project.apply(args, [path], "explain"):
         return 2
-    mapping = _mapping(args, "explain")
+    mapping = extension_mapping(args, "explain")
     if mapping is None:
         return 2
     try:
@@ -70,13 +76,13 @@ def run_explain(args: argparse.Namespace) -> int:
     if language is None:
         print(f"codeorigin explain: {path}: {languages.unsupported(path)}", file=sys.stderr)
         return 2
-    options = _options(args)
+    options = judging_options(args)
     reason = None if options.include_generated else generated.file_reason(in_repository(path), text)
     if reason is not None:
         said = f"{path}: not scored: {reason} (--include-generated scores it)\n"
         return 0 if terminal.to_stdout(said, "explain") else 2
     try:
-        model = _load_model(args.model, args.threads or _default_threads())
+        model = load_model(args.model, args.threads or default_threads())
         attributor = Attributor(model)
         attributor.warm_up()
     except ModelError as exc:
@@ -97,28 +103,41 @@ def run_explain(args: argparse.Namespace) -> int:
             print(f"codeorigin explain: {said}", file=sys.stderr)
         return 2 if named or not terminal.to_stdout(said + "\n", "explain") else 0
     thresholds = engine.effective_thresholds(options, languages.canonical(language))
-    blocks = []
-    for result in chosen:
-        where = scan.span_report(result, text, path, scan.ScanOptions()).where
-        parts = [
-            f"{path}:{where}: {result.span.kind} {result.span.name}",
-            explanation.verdict_text(result, thresholds, model.name, options, markdown=False,
-                                     calibrated=engine.calibration_note(result.language)),
-        ]
-        if not args.no_provenance:
-            parts.append(said_provenance(path, text, result))
-        if result.probability is not None and result.verdict not in ("too_short", "generated"):
-            # A long function takes minutes: on a terminal, a bar of its share done.
-            with Progress.shown(f"explaining {result.span.name}") as watch:
-                attribution = attributor.attribute_span(
-                    text, result.span, steps=args.steps, top_k=explanation.TOP_TOKENS,
-                    language=result.language, watch=watch)  # fmt: skip
-            parts.append(explanation.render(attribution, text, result.span.kind, markdown=False,
-                                            more_steps="--steps"))  # fmt: skip
-        blocks.append("\n\n".join(parts))
+    blocks = [_block(args, path, text, r, engine, attributor, thresholds) for r in chosen]
     return (
         0 if terminal.to_stdout(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n", "explain") else 2
     )
+
+
+def _block(
+    args: argparse.Namespace,
+    path: Path,
+    text: str,
+    result: SpanResult,
+    engine: Engine,
+    attributor: Attributor,
+    thresholds: tuple[float, float],
+) -> str:
+    """One span's explanation: its verdict, its provenance, the line chart and top tokens."""
+    from codeorigin import explanation, scan
+    from codeorigin.cli_common import judging_options
+
+    where = scan.span_report(result, text, path, scan.ScanOptions()).where
+    verdict = explanation.verdict_text(result, thresholds, engine.model.name, judging_options(args),
+                                       markdown=False,
+                                       calibrated=engine.calibration_note(result.language))  # fmt: skip
+    parts = [f"{path}:{where}: {result.span.kind} {result.span.name}", verdict]
+    if not args.no_provenance:
+        parts.append(said_provenance(path, text, result))
+    if result.probability is not None and result.verdict not in ("too_short", "generated"):
+        # A long function takes minutes: on a terminal, a bar of its share done.
+        with Progress.shown(f"explaining {result.span.name}") as watch:
+            attribution = attributor.attribute_span(
+                text, result.span, steps=args.steps, top_k=explanation.TOP_TOKENS,
+                language=result.language, watch=watch)  # fmt: skip
+        parts.append(explanation.render(attribution, text, result.span.kind, markdown=False,
+                                        more_steps="--steps"))  # fmt: skip
+    return "\n\n".join(parts)
 
 
 def said_provenance(path: Path, text: str, result: SpanResult) -> str:

@@ -82,7 +82,7 @@ def blob_id(text: str) -> str:
 
 
 class ProvenanceError(Exception):
-    """No provenance for a file: why (outside a repository, git refuses it, ...). `quiet`: the
+    """Why a file has no provenance (outside a repository, git refuses it, ...). `quiet`: the
     file is in no git work tree, which a scan need not say."""
 
     def __init__(self, message: str, quiet: bool = False) -> None:
@@ -135,9 +135,8 @@ def grafts(root: Path) -> set[str]:
         return set()
 
 
-def shallow_note(root: Path) -> str:
-    return (f"{root} is a shallow clone: the lines of the commits it cut off have no provenance "
-            "(`git fetch --unshallow` reads them)")  # fmt: skip
+SHALLOW = ("partial: the repository is a shallow clone, and the lines of the commits it cut off "
+           "have none (`git fetch --unshallow` reads them)")
 
 
 def head(root: Path) -> str | None:
@@ -233,12 +232,12 @@ def mark(spans: list[SpanReport], path: Path, text: str) -> tuple[list[SpanRepor
     try:
         found = blame(path, text)
     except ProvenanceError as exc:
-        return spans, None if exc.quiet else str(exc)
+        return spans, None if exc.quiet else f"none read: {exc}"
     marked = [
         replace(s, provenance=found.provenance(s.runs)) if s.verdict != "generated" else s
         for s in spans
     ]
-    return marked, shallow_note(top(path)) if found.shallow else None
+    return marked, SHALLOW if found.shallow else None
 
 
 def range_markers(root: Path, base: str, end: str = "HEAD") -> str:

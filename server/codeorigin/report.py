@@ -471,5 +471,5 @@ def provenance_lines(report: ScanReport) -> list[str]:
                    f"lines of commits an agent signed ({by}). A marker proves an agent took part "
                    "in a commit; its absence proves nothing.")  # fmt: skip
     unread = Counter(f.provenance for f in report.files if f.provenance)
-    out += [f"No provenance for {plural(n, 'file')}: {why}." for why, n in unread.items()]
+    out += [f"Provenance of {plural(n, 'file')}: {why}." for why, n in unread.items()]
     return out

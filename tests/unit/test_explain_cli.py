@@ -141,8 +141,8 @@ def test_explain_says_what_is_wrong(doc: Path, tiny_model_dir: Path, tmp_path: P
     assert res.returncode == 2
     assert res.stderr == (
         f"codeorigin explain: {data}: unsupported language (by file extension); --extension "
-        ".xyz=LANG parses it as LANG, one of c, cpp, go, java, javascript, php, python, ruby, "
-        "rust, typescript, typescriptreact\n"
+        ".xyz=LANG parses it as LANG, one of c, cpp, csharp, go, java, javascript, kotlin, php, "
+        "python, ruby, rust, swift, typescript, typescriptreact\n"
     )
 
 

@@ -151,7 +151,7 @@ def test_a_shallow_clone_a_detached_head_a_submodule_and_no_repository(tmp_path:
     spans = {s["name"]: s for s in scan_json("app.py", cwd=shallow)["files"][0]["spans"]}
     assert spans["summarise"]["provenance"]["lines"] == 6 and "provenance" not in spans["load"]
     assert (
-        "is a shallow clone: the lines of the commits it cut off have no provenance" in res.stdout
+        "Provenance of 1 file: partial: the repository is a shallow clone, and the lines" in res.stdout
     )
     # A detached HEAD reads the same history.
     git(root, "checkout", "-q", "--detach", "HEAD")
@@ -182,11 +182,11 @@ def test_a_broken_git_folder_is_said_and_the_scan_goes_on(tmp_path: Path) -> Non
     res = scan("app.py", *FLAG_ALL, "--exit-zero", cwd=broken)
     assert res.returncode == 0, res.stderr
     assert (
-        "No provenance for 1 file: git cannot read the repository: fatal: not a git repository"
+        "Provenance of 1 file: none read: git cannot read the repository: fatal: not a git repository"
         in res.stdout
     )
     report = scan_json("app.py", cwd=broken)
-    assert report["files"][0]["provenance_error"].startswith("git cannot read the repository")
+    assert report["files"][0]["provenance_error"].startswith("none read: git cannot read the")
     assert [s["verdict"] for s in report["files"][0]["spans"]] == ["llm", "llm"]
 
 
@@ -201,5 +201,5 @@ def test_an_unreadable_git_folder_is_said_and_the_scan_goes_on(tmp_path: Path) -
     finally:
         (root / ".git").chmod(0o755)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
-    assert "No provenance for 1 file:" in res.stdout
+    assert "Provenance of 1 file: none read: git cannot read the repository: " in res.stdout
     assert "2 flagged" in res.stdout

@@ -398,8 +398,7 @@ class Analyzer:
         if engine is None:
             failure = self._models.failure(key)
             return replace(base, skipped="model", reason=failure)
-        if path is not None:  # the repository's own thresholds (`codeorigin calibrate --write`)
-            engine = engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest))
+        engine = engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest)) if path else engine  # a repository's own thresholds (`codeorigin calibrate --write`)
         loop = asyncio.get_running_loop()
 
         def wanted() -> bool:

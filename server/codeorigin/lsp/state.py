@@ -27,6 +27,7 @@ from lsprotocol import types
 from codeorigin.lsp.analysis import Analysis, Analyzer
 from codeorigin.lsp.attribution_jobs import AttributionJobs
 from codeorigin.lsp.baselines import BaselineStore
+from codeorigin.lsp.blames import Blames
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
 from codeorigin.lsp.options import json_text, json_type, section
@@ -122,7 +123,7 @@ class CodeOriginServer(Host):
         self._reloads_done = 0
         self._reload_pass: asyncio.Future[None] | None = None
         self._pushed: Any = None  # the last settings pushed, not yet applied
-        self.provenance: Any = None  # the provenance feature (`features.provenance`), if any
+        self.blames = Blames()  # the documents' git blames, for provenance (`lsp.blames`)
 
     def add_feature(self, feature: Feature) -> None:
         self.features.append(feature)

@@ -96,6 +96,7 @@ const NORMALISERS: { [K in ServerSettingKey]: { check: Normaliser<ServerSettings
     },
     showUncertain: { check: boolean, expected: 'true or false' },
     codeLens: { check: boolean, expected: 'true or false' },
+    provenance: { check: boolean, expected: 'true or false' },
     languages: {
       check: (v) => {
         const ids = Array.isArray(v) ? v.map(languageId) : [undefined];

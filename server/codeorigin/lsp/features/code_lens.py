@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.core.markers import Provenance
-from codeorigin.lsp.features.provenance import ProvenanceFeature, lens_words
+from codeorigin.lsp.blames import Blames, lens_words
 from codeorigin.lsp.state import CodeOriginServer, Feature
 from codeorigin.lsp.vocabulary import EXPLAIN, lens_title
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from codeorigin.lsp.analysis import Analysis
 
 
-def lenses(analysis: Analysis, blames: ProvenanceFeature | None = None) -> list[types.CodeLens]:
+def lenses(analysis: Analysis, blames: Blames | None = None) -> list[types.CodeLens]:
     """One lens per judged span, on the span's first line, with the agent whose commits hold its
     lines (`features.provenance`); a span the model does not judge gets one for its provenance
     alone."""
@@ -28,7 +28,8 @@ def lenses(analysis: Analysis, blames: ProvenanceFeature | None = None) -> list[
         return []
     out = []
     for result in analysis.results:
-        found = blames.of(analysis, result) if blames is not None else None
+        wanted = blames is not None and analysis.settings.provenance
+        found = blames.of(analysis.uri, analysis.text, result) if wanted and blames else None
         if result.verdict == "too_short" or (result.probability is None and not isinstance(
                 found, Provenance)):  # fmt: skip
             continue
@@ -48,7 +49,7 @@ def lenses(analysis: Analysis, blames: ProvenanceFeature | None = None) -> list[
 
 async def code_lens(ls: CodeOriginServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     analysis = await ls.analyzer.current(params.text_document.uri)
-    return lenses(analysis, ls.provenance) if analysis is not None else []
+    return lenses(analysis, ls.blames) if analysis is not None else []
 
 
 class CodeLens(Feature):
