@@ -45,6 +45,7 @@ describe('readServerSettings', () => {
       severity: 'warning',
       showUncertain: true,
       codeLens: false,
+      provenance: false,
       languages: ['python', 'go'],
       modelPath: '/models/x',
       debounceMs: 0,
