@@ -127,11 +127,11 @@ def _rate(x: float | None) -> str:
 
 def render_text(m: Measurement) -> str:
     """The table and what it means, per language."""
-    head = (f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}; human baseline: "
-            f"functions whose every line was written before {CUTOFF.isoformat()} (git blame's "
-            "author dates); agent set: functions whose lines come mostly from commits an agent "
-            "signed")  # fmt: skip
-    lines = [head, "", f"{'language':<16} {'judged':>7} {'baseline':>9} {'agent':>6} "
+    head = [f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}",
+            f"human baseline: functions whose every line was written before {CUTOFF.isoformat()} "
+            "(git blame's author dates)",
+            "agent set: functions whose lines come mostly from commits an agent signed"]  # fmt: skip
+    lines = [*head, "", f"{'language':<16} {'judged':>7} {'baseline':>9} {'agent':>6} "
              f"{'threshold':>10} {'baseline flagged':>17} {'agent caught':>13} {'AUROC':>6}  "
              "bounded threshold (1% of the baseline, 95% confidence)"]  # fmt: skip
     for r in m.rows():
@@ -145,6 +145,15 @@ def render_text(m: Measurement) -> str:
                      f"{r['agent']:>6,} {percent(r['threshold']):>10} "
                      f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
                      f"{auc:>6}  {own}")  # fmt: skip
+    for r in m.rows():  # a bound below the model's threshold flags more of the people's code
+        t, own = r["threshold"], r["bounded_threshold"]
+        if own is not None and own < t and r["agent"]:
+            gained = round((r["bounded_agent_caught"] - (r["agent_caught"] or 0)) * r["agent"])
+            lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
+                      f"model's ({percent(t)}): it flags more of this repository's old code "
+                      f"({_rate(r['bounded_baseline_flagged'])} instead of "
+                      f"{_rate(r['baseline_flagged'])}) and catches {gained} more of its "
+                      f"{r['agent']} agent-signed functions."]  # fmt: skip
     if not m.languages:
         lines.append("(no judged function: nothing to measure)")
     elif not any(lang.baseline for lang in m.languages.values()):
