@@ -19,6 +19,7 @@ import hashlib
 import os
 import threading
 from collections import Counter, OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -226,13 +227,27 @@ def _read_commits(root: Path, shas: list[str]) -> dict[str, Commit]:
         return {s: _commits[(str(root), s)] for s in shas if (str(root), s) in _commits}
 
 
-def mark(spans: list[SpanReport], path: Path, text: str) -> tuple[list[SpanReport], str | None]:
-    """The spans of a scanned file with their provenance, and why it could not be read (None:
-    read, or the file is in no git work tree, which needs no word)."""
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="codeorigin-blame")
+
+
+def prefetch(items: list[tuple[Path, str]]) -> dict[Path, Future[Blame]]:
+    """Start blaming these files (path, text) on threads of their own: a scan's chunk is blamed
+    while the model scores it, four git processes at a time."""
+    return {path: _pool.submit(blame, path, text) for path, text in items}
+
+
+def mark(
+    spans: list[SpanReport], path: Path, text: str, pending: Future[Blame] | None = None
+) -> tuple[list[SpanReport], str | None]:
+    """The spans of a scanned file with their provenance (`pending`: its blame, started by
+    `prefetch`), and why it could not be read (None: read, or the file is in no git work tree,
+    which needs no word)."""
     try:
-        found = blame(path, text)
+        found = pending.result() if pending is not None else blame(path, text)
     except ProvenanceError as exc:
         return spans, None if exc.quiet else f"none read: {exc}"
+    except (ChangeError, OSError) as exc:  # git failed midway (its commits' messages)
+        return spans, f"none read: git failed: {exc}"
     marked = [
         replace(s, provenance=found.provenance(s.runs)) if s.verdict != "generated" else s
         for s in spans

@@ -229,11 +229,10 @@ def score_chunk(
     flagged spans to explain later (`explain_top`) instead of `attributor` explaining them now."""
     reads = [item for item in chunk if isinstance(item, Read)]
     only = None if options.changed is None else [changed_lines(r, options) for r in reads]
-    analyses = iter(
-        engine.analyze_many(
-            [(r.text, r.language) for r in reads], options.engine, whole=only is None, only=only
-        )
-    )
+    # git blame runs on threads of its own while the model scores (`provenance.prefetch`).
+    blames = provenance.prefetch([(r.candidate.path, r.text) for r in reads]) if options.provenance else {}
+    analyses = iter(engine.analyze_many([(r.text, r.language) for r in reads], options.engine,
+                                        whole=only is None, only=only))  # fmt: skip
     files: list[FileReport] = []
     for item in chunk:
         if isinstance(item, FileReport):
@@ -242,7 +241,7 @@ def score_chunk(
         results, whole = next(analyses)
         spans, note = list(_span_reports(engine, item, results, options)), None
         if options.provenance:
-            spans, note = provenance.mark(spans, item.candidate.path, item.text)
+            spans, note = provenance.mark(spans, item.candidate.path, item.text, blames.get(item.candidate.path))
         for k, (report, result) in enumerate(zip(spans, results)):
             if flagged is not None and report.flagged:
                 flagged.append(Pending(len(files), k, item.text, result))
