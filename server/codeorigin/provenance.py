@@ -171,7 +171,7 @@ def blame(path: Path, text: str) -> Blame:
                 raise ProvenanceError(f"git blame failed: {exc}") from exc
             out = ""  # a file HEAD does not hold: none of its lines is committed
         lines, boundary = _porcelain(out, n_lines)
-        shallow = is_shallow(root)
+        shallow = bool(out) and is_shallow(root)  # a file git does not track has no cut history
         if shallow:  # its cut commits look like roots to blame: their lines are older than them
             boundary |= grafts(root)
         shas = sorted({s for s in lines if s is not None})
