@@ -203,3 +203,24 @@ def test_an_unreadable_git_folder_is_said_and_the_scan_goes_on(tmp_path: Path) -
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert "Provenance of 1 file: none read: git cannot read the repository: " in res.stdout
     assert "2 flagged" in res.stdout
+
+
+def test_each_marker_in_a_real_commit_names_its_agent_in_the_scan(tmp_path: Path) -> None:
+    """One file per marker, committed with that marker as git writes it (in the message, the
+    subject or the author): the scan names each file's agent."""
+    root = init_repo(tmp_path / "repo")
+    (root / "README.md").write_text("notes\n")
+    dated_commit(root, "readme", "2020-01-01T10:00:00")
+    expected = {}
+    for k, marker in enumerate(MARKERS):
+        name = f"m{k}.py"
+        (root / name).write_text(NEW.strip("\n").replace("summarise", f"summarise_{k}") + "\n")
+        author = marker.example if marker.field == "author" else "Ann <ann@example.org>"
+        message = marker.example if marker.field in ("message", "subject") else "Add a helper"
+        if marker.field == "message":
+            message = f"Add a helper\n\n{marker.example}"
+        dated_commit(root, message, f"2025-01-{k + 1:02d}T10:00:00", author=author)
+        expected[name] = marker.agent
+    files = scan_json(".", cwd=root)["files"]
+    got = {Path(f["path"]).name: f["spans"][0].get("provenance", {}).get("agent") for f in files}
+    assert got == expected
