@@ -50,8 +50,9 @@ FOLDER = "SAILResearch+AI_Teammates_in_SE3"
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
 PROVENANCE = [
     "repo", "agent", "origin", "change", "path", "name", "start_line", "end_line",
-    "date", "is_test", "added",
+    "date", "is_test", "added", "how", "marker",
 ]  # fmt: skip
+SOURCES = ("aidev", "agent-changes")  # the first folder (FOLDER) and `agent_changes.FOLDER`
 
 
 def _rows_of_change(
@@ -64,7 +65,9 @@ def _rows_of_change(
 ) -> list[dict]:
     rows = []
     for fn in change_functions(change, min_added, counts, keep_moved, keep_generated):
-        rows.append(_row(fn, change.repo, change.agent, change.kind, change.ident, change.date))
+        row = _row(fn, change.repo, change.agent, change.kind, change.ident, change.date)
+        how = change.how or ("aidev-pr" if change.kind == "pr" else "dated-commit")
+        rows.append({**row, "how": how, "marker": change.marker})
     if per_change and len(rows) > per_change:
         counts.spans["over-change-cap"] += len(rows) - per_change
         rows = rows[:per_change]
@@ -113,7 +116,8 @@ def corpus_rows(
                                     keep_moved, keep_generated))  # fmt: skip
     for snap in snapshots:
         for fn in snapshot_functions(snap, counts["snapshot"], keep_generated):
-            rows.append(_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date))
+            row = _row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
+            rows.append({**row, "how": "snapshot", "marker": ""})
     df = pd.DataFrame(rows)
     n_read = len(df)
     if not tests and len(df):
@@ -182,6 +186,28 @@ def read_shared_folder(data_root: Path) -> tuple[list[Change], list[Snapshot]]:
     return read_shared(shared_folder(data_root))
 
 
+def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
+    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated)."""
+    from codeorigin_train.data.agentic.agent_changes import FOLDER as SECOND
+    from codeorigin_train.data.agentic.agent_changes import read_agent_changes
+
+    names = [s.strip() for s in sources.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SOURCES]
+    if unknown or not names:
+        raise InputError(f"--sources {sources!r}: name one or more of {', '.join(SOURCES)}")
+    changes: list[Change] = []
+    snapshots: list[Snapshot] = []
+    if "aidev" in names:
+        changes, snapshots = read_shared(shared_folder(data_root, clones=True))
+    if "agent-changes" in names:
+        if not (data_root / SECOND).is_dir():
+            raise InputError(f"data root {data_root} holds no {SECOND}/ (not found): give "
+                             "--data-root the shared data folder, or --sources aidev")  # fmt: skip
+        more, more_snapshots = read_agent_changes(data_root / SECOND)
+        changes, snapshots = changes + more, snapshots + more_snapshots
+    return changes, snapshots
+
+
 def summary(df: pd.DataFrame) -> dict:
     """Counts by agent, language and split, and repositories per agent: the README's table."""
     return {
@@ -189,6 +215,9 @@ def summary(df: pd.DataFrame) -> dict:
         "by_agent": df.groupby("agent").size().to_dict(),
         "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
         "by_origin": df.groupby("origin").size().to_dict(),
+        "by_how": df.groupby("how").size().to_dict(),
+        "by_agent_language": {f"{a}/{lang}": int(n) for (a, lang), n
+                              in df.groupby(["agent", "language"]).size().items()},
         "by_language_label": {
             f"{lang}/{'llm' if label else 'human'}": int(n)
             for (lang, label), n in df.groupby(["language", "label"]).size().items()
@@ -212,6 +241,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
         "from the current folder)",
     )
+    p.add_argument("--sources", default=",".join(SOURCES), help="the folders of the data root to "
+                   f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
+                   "model's corpus was aidev alone)")  # fmt: skip
     p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
     p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
@@ -254,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("--clones needs --aidev (the folder with <Agent>/prs.csv)")
         changes, snapshots = read_clones(args.clones, args.aidev)
     else:
-        changes, snapshots = read_shared(shared_folder(args.data_root, clones=True))
+        changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
         changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
         per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,

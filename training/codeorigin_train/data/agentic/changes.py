@@ -55,6 +55,10 @@ class Change:
     date: str  # merged_at for a pull request, the committer date for a commit
     patch: Callable[[], str]
     files: list[SourceFile] = field(default_factory=list)
+    # How it was found ("aidev-pr", "trailer", "bot-author", "branch-name", "dated-commit") and
+    # the marker's text, where the folder says (`agent_changes`).
+    how: str = ""
+    marker: str = ""
 
 
 @dataclass

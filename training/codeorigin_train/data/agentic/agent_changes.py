@@ -1,0 +1,58 @@
+"""The second agentic folder, `agent-changes/` of the shared data, as the builder's records.
+
+281 repositories, one gzip-compressed JSON Lines file each (`<owner>+<name>.jsonl.gz`; its README
+has the layout): a `repo` record, then `change` records (an agent's change, found by the
+repository's own metadata: an AIDev pull request, a co-author trailer, a bot author, a `codex/`
+branch; or a human commit dated before 2022-06-21) and a `snapshot` of the repository at that
+date. An agent's change becomes a `Change` of kind "pr" (the builder's agent side, whatever
+found it), a human commit one of kind "commit", and the snapshot a `Snapshot`; each keeps how it
+was found (`how`) and the marker's text, so every row can say where its label comes from.
+
+Every stored file is read: the span finder decides which are in a language it reads (Dart, Scala
+and Lua are not, and are counted as such). Nothing is copied out of the shared folder.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, SourceFile
+
+FOLDER = "agent-changes"
+
+
+def _text(value: str | None) -> Callable[[], str | None]:
+    return lambda: value
+
+
+def _records(path: Path) -> Iterator[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_agent_changes(root: Path) -> tuple[list[Change], list[Snapshot]]:
+    """Every change and snapshot of the folder `root` (`agent-changes/`)."""
+    changes: list[Change] = []
+    snapshots: list[Snapshot] = []
+    for path in sorted(root.glob("*.jsonl.gz")):
+        repo = ""
+        for r in _records(path):
+            if r["kind"] == "repo":
+                repo = r["repo"]
+                continue
+            files = [SourceFile(f["path"], _text(f.get("text")), bool(f.get("is_test")))
+                     for f in r.get("files", []) if f.get("text") is not None]  # fmt: skip
+            if r["kind"] == "snapshot":
+                snapshots.append(Snapshot(repo, r["commit"], r["date"], files))
+                continue
+            agent = r["agent"] if r["origin"] == "agent" else HUMAN_AGENT
+            ident = str(r["pr"]) if r.get("pr") is not None else r["head"]
+            changes.append(Change(repo, agent, "pr" if agent != HUMAN_AGENT else "commit", ident,
+                                  r["date"], _text(r.get("patch") or ""), files,  # type: ignore[arg-type]
+                                  how=r.get("how") or "", marker=r.get("marker") or ""))  # fmt: skip
+    return changes, snapshots
