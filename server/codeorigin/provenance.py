@@ -95,6 +95,7 @@ _lock = threading.Lock()
 _blames: OrderedDict[tuple[str, str, str, str], Blame] = OrderedDict()
 _commits: dict[tuple[str, str], Commit] = {}
 KEEP = 256  # blames kept (by file, blob and HEAD)
+KEEP_COMMITS = 200_000  # commits kept (a few hundred bytes each)
 
 
 def top(path: Path) -> Path:
@@ -216,6 +217,8 @@ def _read_commits(root: Path, shas: list[str]) -> dict[str, Commit]:
         out = run(["log", "--no-walk=unsorted", "--stdin", f"--format={fmt}"], root,
                   stdin="\n".join(missing) + "\n")  # fmt: skip
         with _lock:
+            if len(_commits) > KEEP_COMMITS:  # a long session in a large history: start afresh
+                _commits.clear()
             for record in out.split("\x1e"):
                 parts = record.strip("\n").split("\x1f")
                 if len(parts) != 5:
