@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin.terminal import Progress, positive_int
+
 if TYPE_CHECKING:
     from codeorigin.model.scorer import Model
 
@@ -35,8 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     calibrate.add_argument("--format", choices=("text", "json"), default="text")
     calibrate.add_argument("--model", metavar="DIR", type=Path, default=None,
                            help="model folder (default: the shipped model)")  # fmt: skip
-    calibrate.add_argument("--threads", metavar="N", type=int, default=None)
-    calibrate.add_argument("--max-file-bytes", metavar="N", type=int, default=None)
+    calibrate.add_argument("--threads", metavar="N", type=positive_int, default=None)
+    calibrate.add_argument("--max-file-bytes", metavar="N", type=positive_int, default=None)
     cli_project.add_arguments(calibrate, exclude=True)
     return calibrate
 
@@ -98,7 +100,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
         max_file_bytes=args.max_file_bytes, exclude=args.exclusions, mapping=mapping,
     )  # fmt: skip
     engine = Engine(model)
-    report, _ = scan.run([args.path], engine, options)
+    progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
+    report, _ = scan.run([args.path], engine, options, progress=progress.update)
+    progress.close()
     measured = calibrate.measure(report, root, engine, started)
     print(calibrate.render_json(measured) if args.format == "json" else calibrate.render_text(measured))
     if not args.write:
@@ -107,8 +111,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         print("codeorigin calibrate: no language has a baseline large enough for a bound "
               f"(at least {calibrate.bound.needed()} functions): nothing written", file=sys.stderr)  # fmt: skip
         return 2
-    settings = args.settings_file if args.settings_file is not None else None
-    written = calibrate.write(measured, settings)
+    written = calibrate.write(measured, args.settings_file)
     print(f"codeorigin calibrate: wrote the thresholds to {written}; scan and the server use "
           "them for this model", file=sys.stderr)  # fmt: skip
     return 0
