@@ -1,7 +1,7 @@
 """Scan reports: the data `codeorigin scan` produces and its JSON rendering (text:
 `codeorigin.summary`; SARIF: `codeorigin.sarif`; markdown and Code Climate: `codeorigin.review`).
 
-The JSON shape is a public contract (README, tests): keep it stable. Extensions are keys that appear
+The JSON shape is a public contract (docs/scan.md, tests): keep it stable. Extensions are keys that appear
 only when they apply (`segments` on module spans, `suppressed`, `baseline`, `known_before`,
 `explanation`); the documented keys never change.
 """

@@ -93,3 +93,34 @@ def dated_commit(root: Path, message: str, date: str, author: str = "Dev <dev@ex
     subprocess.run(["git", "commit", "-qm", message, f"--author={author}"], cwd=root, check=True,
                    env=env, capture_output=True)  # fmt: skip
     return git(root, "rev-parse", "HEAD").strip()
+
+
+# A repository whose `load` a person wrote in 2019 and whose `summarise` Claude Code added in 2025:
+# what the provenance tests (scan, explain, the server) read.
+PERSON = """def load(path):
+    with open(path) as handle:
+        data = handle.read()
+    items = data.split(",")
+    return [int(item) for item in items if item]
+"""
+AGENT = """
+
+def summarise(values):
+    total = 0
+    for value in values:
+        total += value
+    mean = total / max(1, len(values))
+    return {"total": total, "mean": mean}
+"""
+CLAUDE = "Add the parser\n\n🤖 Generated with [Claude Code](https://claude.ai/code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>"  # fmt: skip
+
+
+def repo_with_an_agent_commit(parent: Path) -> Path:
+    """`parent/repo`: `load` committed by a person in 2019, `summarise` added with a Claude Code
+    trailer in 2025."""
+    root = init_repo(parent / "repo")
+    (root / "app.py").write_text(PERSON)
+    dated_commit(root, "load", "2019-03-01T10:00:00")
+    (root / "app.py").write_text(PERSON + AGENT)
+    dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
+    return root

@@ -10,35 +10,14 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from helpers.gitrepo import dated_commit, init_repo
+from helpers.gitrepo import AGENT, PERSON, repo_with_an_agent_commit
 from helpers.lsp_client import TIMEOUT, Client, Start
 
-PERSON = """def load(path):
-    with open(path) as handle:
-        data = handle.read()
-    items = data.split(",")
-    return [int(item) for item in items if item]
-"""
-AGENT = """
-
-def summarise(values):
-    total = 0
-    for value in values:
-        total += value
-    mean = total / max(1, len(values))
-    return {"total": total, "mean": mean}
-"""
-CLAUDE = "Add summarise\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 FLAG_ALL = {"threshold": 0.0, "debounceMs": 0, "minLines": 1, "minTokens": 1}
 
 
 def repository(root: Path) -> Path:
-    repo = init_repo(root / "repo")
-    (repo / "app.py").write_text(PERSON)
-    dated_commit(repo, "load", "2019-03-01T10:00:00")
-    (repo / "app.py").write_text(PERSON + AGENT)
-    dated_commit(repo, CLAUDE, "2025-09-01T10:00:00")
-    return repo
+    return repo_with_an_agent_commit(root)
 
 
 async def hover_text(client: Client, uri: str, line: int) -> str:

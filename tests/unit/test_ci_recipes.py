@@ -1,5 +1,5 @@
-"""The README's CI recipes, checked without pushing anywhere: the GitHub Actions workflow (its
-SARIF and its job summary) and the GitLab CI jobs are read from the README's YAML blocks, and
+"""docs/review-and-ci.md's CI recipes, checked without pushing anywhere: the GitHub Actions workflow (its
+SARIF and its job summary) and the GitLab CI jobs are read from docs/review-and-ci.md's YAML blocks, and
 their `codeorigin` command lines (with the `git fetch` GitLab needs) run as the CI would, against
 a temporary repository whose `origin` holds the target branch. Only the installation steps are
 left out: this interpreter's codeorigin runs them, with the tiny test model as
@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_yaml(marker: str) -> Any:
-    """The README's one YAML block that holds `marker`."""
-    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    """docs/review-and-ci.md's one YAML block that holds `marker`."""
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "review-and-ci.md").read_text(), re.S)
     found = [yaml.safe_load(b) for b in blocks if marker in b]
-    assert len(found) == 1, f"the README has one YAML block with {marker!r}"
+    assert len(found) == 1, f"docs/review-and-ci.md has one YAML block with {marker!r}"
     return found[0]
 
 
@@ -96,7 +96,7 @@ def test_github_actions_workflow(pull_request: Path, tmp_path: Path, tiny_model_
     assert run["properties"]["change"]["spans"] == 1
     assert run["properties"]["leftOut"] == {"before": 1}
 
-    # The gate the README describes: without --exit-zero a flagged function exits 1, after the
+    # The gate docs/review-and-ci.md describes: without --exit-zero a flagged function exits 1, after the
     # SARIF is written (the upload, `if: ${{ !cancelled() && ... }}`, still has it to send).
     (pull_request / upload["with"]["sarif_file"]).unlink()
     gate = scan.replace(" --exit-zero", "") + " --threshold 0"

@@ -1,10 +1,10 @@
 """The pre-commit hook (`.pre-commit-hooks.yaml`, id `codeorigin`) run by the real `pre-commit`
-on a temporary git repository, offline: `pre-commit try-repo` on this checkout, and the README's
+on a temporary git repository, offline: `pre-commit try-repo` on this checkout, and docs/review-and-ci.md's
 `.pre-commit-config.yaml` example pointed at this checkout. Only the functions the staged change
 adds or edits are judged; the threshold, `--exit-zero` and the baseline pass through as arguments;
 a staged `-dash.py` is a file, not an option; `.mts`, `.cts` and `.h++` files reach the hook; a
 merge being concluded is judged on what its resolution wrote; the hook runs at the commit only,
-`pre-commit run --from-ref X --to-ref HEAD` judges the commits in between, and the README's
+`pre-commit run --from-ref X --to-ref HEAD` judges the commits in between, and docs/review-and-ci.md's
 pre-push config judges what a real `git push` sends.
 """
 
@@ -58,17 +58,17 @@ def staged(tmp_path: Path) -> Path:
 
 
 def readme_block(marker: str) -> dict:
-    """The README's one `.pre-commit-config.yaml` example that holds `marker`."""
-    readme = (ROOT / "README.md").read_text()
+    """docs/review-and-ci.md's one `.pre-commit-config.yaml` example that holds `marker`."""
+    readme = (ROOT / "docs" / "review-and-ci.md").read_text()
     blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repos:" in b]
     found = [yaml.safe_load(b) for b in blocks if marker in b]
-    assert len(found) == 1, f"the README has one .pre-commit-config.yaml example with {marker}"
+    assert len(found) == 1, f"docs/review-and-ci.md has one .pre-commit-config.yaml example with {marker}"
     return found[0]
 
 
 def readme_config(model: Path, *extra: str, drop: str = "") -> str:
-    """The README's `.pre-commit-config.yaml`, pointed at this checkout (at HEAD) with the tiny
-    model and `extra` arguments after the README's own (less `drop`), before the `--` that ends
+    """docs/review-and-ci.md's `.pre-commit-config.yaml`, pointed at this checkout (at HEAD) with the tiny
+    model and `extra` arguments after docs/review-and-ci.md's own (less `drop`), before the `--` that ends
     them (pre-commit appends the file names)."""
     config = readme_block(".codeorigin-baseline.json")
     hook = config["repos"][0]["hooks"][0]
@@ -85,7 +85,7 @@ def readme_config(model: Path, *extra: str, drop: str = "") -> str:
 
 
 def write_baseline(repo: Path, model: Path, *paths: str) -> None:
-    """The findings of the staged change (under `paths`) into the README's baseline file."""
+    """The findings of the staged change (under `paths`) into docs/review-and-ci.md's baseline file."""
     subprocess.run(
         [sys.executable, "-m", "codeorigin", "scan", "--diff", "HEAD", "--model", str(model),
          "--threshold", "0", "--write-baseline", ".codeorigin-baseline.json", "--exit-zero",
@@ -113,7 +113,7 @@ def test_the_readme_config_blocks_or_passes_as_its_arguments_say(
     home = tmp_path / "home"
     config = staged / ".pre-commit-config.yaml"
     write_baseline(staged, tiny_model_dir, "other.py")  # other.py is unchanged: an empty baseline
-    # The README's arguments with threshold 0: both functions are flagged, --exit-zero passes.
+    # docs/review-and-ci.md's arguments with threshold 0: both functions are flagged, --exit-zero passes.
     # `keep` (one line of seven edited) was flagged at HEAD already: not the change's (`prior`).
     config.write_text(readme_config(tiny_model_dir, "--threshold", "0"))
     res = pre_commit(staged, home, "run", "--verbose")
@@ -144,7 +144,7 @@ def test_a_staged_file_named_like_an_option_is_judged(
     staged: Path, tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     """pre-commit appends the file names after the hook's arguments: `-dash.py` is a file, with
-    the hook's own arguments and with the README's, whose `--threshold` still applies."""
+    the hook's own arguments and with docs/review-and-ci.md's, whose `--threshold` still applies."""
     (staged / "-dash.py").write_text(DASH)
     git(staged, "add", "--", "-dash.py")
     home = tmp_path / "home"
@@ -228,7 +228,7 @@ def test_concluding_a_merge_judges_only_what_the_resolution_wrote(
 def test_the_hook_runs_at_commit_and_the_readme_pre_push_config_judges_the_push(
     staged: Path, tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    """The hook declares the commit stage only; the README's config that gives it the pre-push
+    """The hook declares the commit stage only; docs/review-and-ci.md's config that gives it the pre-push
     stage, installed with pre-commit and run by a real `git push`, judges the commits pushed
     (pre-commit's PRE_COMMIT_FROM_REF), and blocks the push without `--exit-zero`."""
     home = tmp_path / "home"

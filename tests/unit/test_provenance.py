@@ -15,24 +15,17 @@ import pytest
 
 from codeorigin.core.markers import MARKERS, signed
 from helpers.cli import scan
-from helpers.gitrepo import dated_commit, git, init_repo
+from helpers.gitrepo import (
+    AGENT,
+    CLAUDE,
+    PERSON,
+    dated_commit,
+    git,
+    init_repo,
+    repo_with_an_agent_commit,
+)
 
-CLAUDE = "Add the parser\n\n🤖 Generated with [Claude Code](https://claude.ai/code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>"  # fmt: skip
-OLD = """def load(path):
-    with open(path) as handle:
-        data = handle.read()
-    items = data.split(",")
-    return [int(item) for item in items if item]
-"""
-NEW = """
-
-def summarise(values):
-    total = 0
-    for value in values:
-        total += value
-    mean = total / max(1, len(values))
-    return {"total": total, "mean": mean}
-"""
+OLD, NEW = PERSON, AGENT
 FLAG_ALL = ("--threshold", "0", "--min-lines", "1", "--min-tokens", "1")
 
 
@@ -60,16 +53,6 @@ def test_people_and_editors_are_not_taken_for_agents(message: str, author: str) 
     # A person named Claude or Devin, the trailer editors add for accepted Copilot completions,
     # a branch that merely mentions codex: no agent.
     assert signed(message, author) is None
-
-
-def repo_with_an_agent_commit(tmp_path: Path) -> Path:
-    """A repository whose `load` a person wrote in 2019 and whose `summarise` Claude Code added."""
-    root = init_repo(tmp_path / "repo")
-    (root / "app.py").write_text(OLD)
-    dated_commit(root, "load", "2019-03-01T10:00:00")
-    (root / "app.py").write_text(OLD + NEW)
-    dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
-    return root
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> dict:

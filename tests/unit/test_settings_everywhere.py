@@ -1,6 +1,6 @@
 """The settings and languages have one source: the server's typed `Settings` (`lsp/options.py`) and
 the language table (`core/languages.py`). VS Code's package.json (configuration and activation
-events), its TypeScript defaults, the Neovim table and the README's table are written from them by
+events), its TypeScript defaults, the Neovim table and the settings table of docs/settings.md are written from them by
 `python -m codeorigin.lsp.editor_settings`, and must be committed as it writes them."""
 
 from __future__ import annotations

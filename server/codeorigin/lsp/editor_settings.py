@@ -9,7 +9,7 @@ module writes:
   its defaults, which `settings.ts` re-exports;
 - `editors/nvim/codeorigin_settings.lua`: the filetypes and the settings table, which both Neovim
   configurations load;
-- the settings table of `README.md`, between its `codeorigin-settings` markers.
+- the settings table of `docs/settings.md`, between its `codeorigin-settings` markers.
 
 `python -m codeorigin.lsp.editor_settings` rewrites them; `--check` only says which differ (exit
 status 1), and `tests/unit/test_settings_everywhere.py` fails when a committed file differs from
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository, in a source checko
 PACKAGE_JSON = Path("vscode-client/package.json")
 TS_DEFAULTS = Path("vscode-client/src/common/settingsDefaults.ts")
 LUA_SETTINGS = Path("editors/nvim/codeorigin_settings.lua")
-README = Path("README.md")
+README = Path("docs/settings.md")  # the settings table of the docs
 README_BEGIN = "<!-- codeorigin-settings: begin (python -m codeorigin.lsp.editor_settings) -->"
 README_END = "<!-- codeorigin-settings: end -->"
 COMMAND = "python -m codeorigin.lsp.editor_settings"
@@ -240,7 +240,7 @@ def readme_table() -> str:
 
 
 def readme(current: str) -> str:
-    """README.md with the table between its markers written from the sources."""
+    """docs/settings.md with the table between its markers written from the sources."""
     begin, end = current.find(README_BEGIN), current.find(README_END)
     if begin < 0 or end < begin:
         raise ValueError(f"{README} lacks the markers {README_BEGIN!r} and {README_END!r}")

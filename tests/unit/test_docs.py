@@ -1,0 +1,44 @@
+"""The documentation holds together: the README is what a newcomer reads (at most 300 lines, the
+reference in docs/), and every relative link of the README and of docs/ reaches a file, and a
+heading of it where it names one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading."""
+    text = re.sub(r"[`*]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    return {slug(m.group(1)) for m in re.finditer(r"^#+ (.*)$", page.read_text(), re.M)}
+
+
+def test_the_readme_is_short_and_points_to_the_docs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count("\n") <= 300
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{page.name}" in readme, f"the README links no docs/{page.name}"
+
+
+def test_every_relative_link_reaches_its_file_and_heading() -> None:
+    dead = []
+    for page in PAGES:
+        for target in LINK.findall(page.read_text()):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            if not file.exists():
+                dead.append(f"{page.relative_to(ROOT)}: {target}")
+            elif anchor and file.suffix == ".md" and anchor not in anchors(file):
+                dead.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
+    assert not dead, "dead links: " + "; ".join(dead)
