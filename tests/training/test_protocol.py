@@ -87,7 +87,7 @@ def test_every_part_and_the_card_section() -> None:
     )
     # `--scores`: every scored row with its part, fold, probability and threshold, and no code.
     kept = pd.concat(scores)
-    assert set(kept["part"]) == {"main", "loao", "lro", "loso"} and "code" not in kept
+    assert set(kept["part"]) == {"main", "loao", "lro", "loso", "within"} and "code" not in kept
     loso = kept[kept["part"] == "loso"]
     assert set(loso["fold"]) == {"aidev", "semeval"} and (loso["source"] == loso["fold"]).all()
     flagged = loso.groupby("fold").apply(lambda g: (g["p"] >= g["thr"])[g["label"] == 0].mean())

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEEP = ["code", "label", "language", "source", "generator", "group", "split",
-        "repo", "agent", "origin", "date"]  # fmt: skip
+        "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
 #: `stacked-pair`: LLM bodies per paired function of the training projects (as `scratch --paired 2`).
@@ -442,9 +442,14 @@ def main(argv: list[str] | None = None) -> int:
         from codeorigin_train.analysis.record import record
 
         record(args.card, "protocol", summary)
+    from codeorigin_train.card import within
     from codeorigin_train.card.protocol import markdown
 
-    print("\n".join(markdown(summary)))
+    if set(args.parts) - {"within"}:
+        print("\n".join(markdown(summary)))
+    for name, result in results.items():
+        if result.get("within"):
+            print("\n".join(within.markdown(name, result["within"])))
     return 0
 
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.data.splits import capped, unit
+from codeorigin_train.evaluation import within
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
 
 #: The columns of a scored row that `run_protocol(..., scores=...)` keeps (no code text).
 SCORE_COLUMNS = ("label", "language", "source", "generator", "agent", "repo", "group", "split",
-                 "p", "thr")  # fmt: skip
+                 "origin", "change", "date", "half", "p", "thr")  # fmt: skip
 
 Sink = list[pd.DataFrame] | None
 
@@ -243,7 +244,9 @@ def loao(
                       "by_language": {str(lang): scored_rates(g)
                                       for lang, g in scored.groupby("language")}}  # fmt: skip
         if context is not None:
-            out[agent]["context"] = context_rates(fitted, test, context[context["repo"].isin(repos)])
+            out[agent]["context"] = context_rates(
+                fitted, test, context[context["repo"].isin(repos)]
+            )
         log.info("LOAO %s %s: %s", learner.name, agent, out[agent])
     return out
 
@@ -314,7 +317,8 @@ def main_split(
             for lang, g in real.groupby("language")
         },
         "llm_recall_by_language": {
-            str(lang): scored_rates(g)["recall"] for lang, g in test[test["label"] == 1].groupby("language")
+            str(lang): scored_rates(g)["recall"]
+            for lang, g in test[test["label"] == 1].groupby("language")
         },
         "agentic_test": scored_rates(agentic),
         "era": era_report(test[test["label"] == 0]),
@@ -324,8 +328,54 @@ def main_split(
     return out
 
 
+def within_repository(
+    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
+) -> dict[str, Any]:
+    """The within-repository figures (`evaluation.within`) of held-out agentic repositories: a
+    learner trained here in `lro_folds` folds of whole repositories, and once more per agent with
+    `within.MIN_AGENT_REPOS` repositories or more (that agent's code and repositories out of
+    training: `loao`); a model folder, which is never retrained, on the corpus' test repositories
+    (no folder trained on them), its `loao` the same rows agent by agent."""
+    agentic = pool[(pool["source"] == "aidev") & pool["judged"]]
+    rows = agentic.assign(half=[within.half_of(c) for c in agentic["code"]])
+    agents = within.loao_agents(pool)
+    per_agent: dict[str, pd.DataFrame] = {}
+    if learner.retrains:
+        repos = sorted(set(rows["repo"]))
+        fold_of = {r: int(unit(r, cfg.seed) * cfg.lro_folds) for r in repos}
+        parts = []
+        for k in range(cfg.lro_folds):
+            fitted = _fit(learner, pool[~pool["repo"].map(fold_of).eq(k)], cfg)
+            held = rows[rows["repo"].map(fold_of).eq(k)]
+            parts.append(keep(sink, judge(fitted, held), "within", str(k)))
+            log.info("within %s fold %d: %d rows", learner.name, k, len(held))
+        scored = pd.concat(parts)
+        for agent in agents:
+            train, _ = loao_rows(pool, agent)
+            held = rows[rows["repo"].isin(set(pool.loc[pool["agent"] == agent, "repo"]))]
+            held = held[held["agent"].isin([agent, "human"])]
+            per_agent[agent] = keep(
+                sink, judge(_fit(learner, train, cfg), held), "within-loao", agent
+            )
+    else:
+        scored = keep(sink, judge(_fit(learner, pool, cfg), rows[rows["split"] == "test"]),
+                      "within", "test")  # fmt: skip
+        for agent in agents:
+            mine = scored[scored["repo"].isin(set(scored.loc[scored["agent"] == agent, "repo"]))]
+            per_agent[agent] = mine[mine["agent"].isin([agent, "human"])]
+    out = within.figures(scored)
+    out["loao"] = {}
+    for agent, held in per_agent.items():
+        got = within.figures(held)
+        out["loao"][agent] = {"all": got["all"], "by_language": got["by_language"]}
+        log.info("within-loao %s %s: %s", learner.name, agent, got["all"])
+    out["judged"] = "test repositories" if not learner.retrains else f"{cfg.lro_folds} folds"
+    return out
+
+
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "main": main_split, "loao": loao, "lro": leave_repo_out, "loso": loso,
+    "within": within_repository,
 }  # fmt: skip
 
 

@@ -1,0 +1,69 @@
+"""The within-repository tables (`evaluation.within`, the protocol's `within` part) in markdown:
+what the protocol prints and the model card shows first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _mid(s: dict[str, Any] | None, fmt=_num) -> str:
+    """A spread as "median (p25 to p75)"."""
+    if not s:
+        return "–"
+    return f"{fmt(s['median'])} ({fmt(s['p25'])} to {fmt(s['p75'])})"
+
+
+HEAD = ("| {what} | repositories | AUROC, median (quartiles) | recall at the threshold | "
+        "humans flagged | recall at the repository's own threshold | its humans flagged |")  # fmt: skip
+RULE = "|---|---:|---|---|---|---|---|"
+
+
+def row(name: str, s: dict[str, Any]) -> str:
+    return (f"| {name} | {s['repos']} | {_mid(s['auroc'])} | {_mid(s['recall'], _pct)} | "
+            f"{_mid(s['fpr'], _pct)} | {_mid(s['own_recall'], _pct)} | {_mid(s['own_fpr'], _pct)} |")  # fmt: skip
+
+
+def pooled_table(by: dict[str, Any], what: str) -> list[str]:
+    lines = [f"| {what} | agent functions (judged) | human functions | repositories | "
+             "within-repository pair AUROC | recall at the threshold | humans flagged |",
+             "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for name, v in by.items():
+        p = v["pooled"]
+        judged = "–" if p["judged_agent"] is None else f"{100 * p['judged_agent']:.0f}%"
+        lines.append(f"| {name} | {p['agent']:,} ({judged}) | {p['human']:,} | "
+                     f"{v['repos_with_agent']} | {_num(p['pair_auroc'])} | {_pct(p['recall'])} | "
+                     f"{_pct(p['fpr'])} |")  # fmt: skip
+    return lines
+
+
+def markdown(learner: str, got: dict[str, Any]) -> list[str]:
+    """One learner's within-repository tables."""
+    a = got["all"]
+    out = [f"#### {learner}: within a repository ({got['judged']}; "
+           f"{got['repos_judged']} repositories judged)", "",
+           "Per repository with 30+ judged human and 5+ agent functions: the median over "
+           "repositories and the quartiles. The repository's own threshold is set on half of "
+           f"its humans (bounded at 1%/95% in {a['own_bounded']} of {a['repos']}, above the "
+           "half's highest human elsewhere) and its false-positive rate measured on the other half.",
+           "", HEAD.format(what="agents"), RULE, row("all", a)]  # fmt: skip
+    out += [row(f"leave {name} out", v["all"]) for name, v in got.get("loao", {}).items()]
+    out += ["", *pooled_table(got["by_language"], "language"), ""]
+    out += [*pooled_table(got["by_agent"], "agent"), ""]
+    c, e = got["change"], got["era"]
+    out.append(f"Change level (an agent change's functions against the human commits of the "
+               f"same repository, mean probability): pair AUROC {_num(c['pair_auroc'])} over "
+               f"{c['agent_changes']} agent changes and {c['human_commits']} human commits.")  # fmt: skip
+    years = ", ".join(f"{y} {v['mean_p']:.2f} ({_pct(v['flagged'])}, n={v['n']})"
+                      for y, v in e["by_year"].items())  # fmt: skip
+    slope = "–" if e["slope_per_year"] is None else f"{e['slope_per_year']:+.4f}"
+    out += ["", f"Era control, held-out human functions by year (mean probability, flagged): "
+            f"{years}; slope {slope} per year over {e['n']} functions.", ""]  # fmt: skip
+    return out

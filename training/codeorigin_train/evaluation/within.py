@@ -1,0 +1,207 @@
+"""Figures within a repository: an agent's functions against the human functions of the same
+repository, the way a user meets the detector (the protocol's `within` part).
+
+A pooled AUROC over many repositories rewards a model for telling repositories apart (one
+repository's look is all agent, another's all human); a user scans one repository. So every figure
+here compares rows of one repository only:
+
+- **per repository** (at least `MIN_HUMANS` judged human functions and `MIN_AGENT` agent
+  functions): the AUROC of its agent functions against its own humans; the recall and the
+  false-positive rate at the learner's threshold (the shipped one, per language); and at a
+  threshold set on the repository's own humans, as `codeorigin calibrate` sets it: the humans split
+  in two halves by a hash of their text, one half sets the threshold (bounded at 1% with 95%
+  confidence, `core.bound`, where the half holds 299 or more; else just above the half's highest
+  human), the other half measures its false-positive rate. Reported as the median and the spread
+  (quartiles) over repositories, over all of them, per agent and per language;
+- **pooled within repositories**, per agent and language: the share of (agent function, human
+  function of the same repository) pairs the agent's function outscores (`pair_auroc`), and the
+  recall and false-positive rate at the threshold over every held-out row;
+- **change level**: an agent change's functions pooled (their mean probability) against the human
+  commits of the same repository (`pair_auroc` over changes);
+- **the era control**: held-out human functions by the year of their commit or snapshot, the mean
+  probability and the share flagged, and the least-squares slope of the probability over the years
+  (an upward trend would mean the model learned the date, not the author).
+
+A function the learner does not judge (a language it abstains on) counts as not flagged: a user
+sees no flag. AUROCs are over judged functions, with the judged share beside them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from codeorigin.core import bound
+
+MIN_HUMANS = 30  # judged human functions a repository needs for its own figures
+MIN_AGENT = 5  # agent functions of a repository (or of one agent in it)
+MIN_AGENT_REPOS = 5  # repositories an agent needs for its own leave-one-agent-out fold
+YEARS = (2008, 2022)
+
+
+def half_of(code: str) -> int:
+    """0 or 1: which half of a repository's humans a function falls in (a hash of its text)."""
+    return hashlib.sha1(code.encode("utf-8", "surrogatepass")).digest()[0] & 1
+
+
+def _flagged(p: np.ndarray, thr: np.ndarray | float) -> np.ndarray:
+    return np.nan_to_num(p, nan=-1.0) >= thr
+
+
+def pair_counts(agent: np.ndarray, human: np.ndarray) -> tuple[float, int]:
+    """(pairs the agent's function outscores, ties counting half; all pairs) over judged rows."""
+    a, h = agent[~np.isnan(agent)], np.sort(human[~np.isnan(human)])
+    if not len(a) or not len(h):
+        return 0.0, 0
+    below = np.searchsorted(h, a, side="left")
+    ties = np.searchsorted(h, a, side="right") - below
+    return float((below + 0.5 * ties).sum()), len(a) * len(h)
+
+
+def own_threshold(humans: np.ndarray) -> tuple[float, str]:
+    """The threshold a repository's half of humans sets: bounded where they are enough, else just
+    above the highest of them; and which of the two it is."""
+    ok = humans[~np.isnan(humans)].tolist()
+    t = bound.bounded_threshold(ok)
+    if t is not None:
+        return t, "bounded"
+    return (max(ok) + bound.MARGIN if ok else 0.0), "highest"
+
+
+def repo_figures(g: pd.DataFrame) -> dict[str, Any] | None:
+    """One repository's figures (rows with `label`, `p`, `thr`, `half`), or None when it has too
+    few judged humans or agent functions."""
+    h, a = g[g["label"] == 0], g[g["label"] == 1]
+    hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
+    if int((~np.isnan(hp)).sum()) < MIN_HUMANS or len(a) < MIN_AGENT:
+        return None
+    won, pairs = pair_counts(ap, hp)
+    cal, test = hp[h["half"].to_numpy() == 0], hp[h["half"].to_numpy() == 1]
+    t, kind = own_threshold(cal)
+    test = test[~np.isnan(test)]
+    return {
+        "agent": len(a), "human": len(h),
+        "auroc": won / pairs if pairs else None,
+        "judged_agent": float((~np.isnan(ap)).mean()),
+        "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()),
+        "fpr": float(_flagged(hp, h["thr"].to_numpy())[~np.isnan(hp)].mean()),
+        "own_threshold": t, "own_kind": kind,
+        "own_recall": float(_flagged(ap, t).mean()),
+        "own_fpr": float((test >= t).mean()) if len(test) else None,
+    }  # fmt: skip
+
+
+def spread(values: list[float | None]) -> dict[str, Any] | None:
+    v = np.array([x for x in values if x is not None], dtype=np.float64)
+    if not len(v):
+        return None
+    q = np.quantile(v, [0.25, 0.5, 0.75])
+    return {"median": float(q[1]), "p25": float(q[0]), "p75": float(q[2]), "n": len(v)}
+
+
+def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median and quartiles over repositories of each per-repository figure."""
+    keys = ("auroc", "recall", "fpr", "own_recall", "own_fpr")
+    out: dict[str, Any] = {"repos": len(units)}
+    out.update({k: spread([u[k] for u in units]) for k in keys})
+    out["own_bounded"] = sum(u["own_kind"] == "bounded" for u in units)
+    return out
+
+
+def pooled(scored: pd.DataFrame) -> dict[str, Any]:
+    """Within-repository pairs pooled over repositories, and the rates at the threshold."""
+    won, pairs = 0.0, 0
+    for _, g in scored.groupby("repo", sort=False):
+        w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(np.float64),
+                           g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
+        won, pairs = won + w, pairs + n
+    h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
+    hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
+    judged_h = ~np.isnan(hp)
+    return {
+        "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
+        "agent": len(a), "human": int(judged_h.sum()),
+        "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
+        "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()) if len(a) else None,
+        "fpr": float(_flagged(hp, h["thr"].to_numpy())[judged_h].mean()) if judged_h.any() else None,
+    }  # fmt: skip
+
+
+def _with_own_humans(scored: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` (agent functions) with the human functions of their repositories."""
+    humans = scored[(scored["label"] == 0) & scored["repo"].isin(set(rows["repo"]))]
+    return pd.concat([rows, humans])
+
+
+def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
+    """Per agent or language: each repository's units (its rows of that key against its humans
+    of that key for a language, all its humans for an agent) and the pooled pairs."""
+    out = {}
+    agents = scored[scored["label"] == 1]
+    for value, rows in agents.groupby(key, sort=True):
+        if key == "language":
+            mine = scored[scored["language"] == value]
+        else:
+            mine = _with_own_humans(scored, rows)
+        units = [u for _, g in mine.groupby("repo") if (u := repo_figures(g)) is not None]
+        out[str(value)] = {**summary(units), "pooled": pooled(mine),
+                           "repos_with_agent": int(rows["repo"].nunique())}  # fmt: skip
+    return out
+
+
+def change_level(scored: pd.DataFrame) -> dict[str, Any]:
+    """Agent changes (`origin` pr) against human commits (`origin` commit) of the same repository,
+    each scored by the mean probability of its judged functions."""
+    if "change" not in scored or "origin" not in scored:
+        return {"pair_auroc": None, "agent_changes": 0, "human_commits": 0}
+    rows = scored[scored["origin"].isin(["pr", "commit"]) & scored["p"].notna()]
+    if rows.empty:
+        return {"pair_auroc": None, "agent_changes": 0, "human_commits": 0}
+    changes = rows.groupby(["repo", "change", "label"], sort=False)["p"].mean().reset_index()
+    changes = changes.assign(thr=np.nan)
+    got = pooled(changes)
+    return {"pair_auroc": got["pair_auroc"], "agent_changes": got["agent"],
+            "human_commits": got["human"]}  # fmt: skip
+
+
+def era(scored: pd.DataFrame) -> dict[str, Any]:
+    """Held-out human functions by year: the mean probability, the share flagged, and the slope
+    of the probability per year (least squares over the judged functions)."""
+    h = scored[(scored["label"] == 0) & scored["p"].notna()]
+    if "date" not in h:
+        return {"by_year": {}, "slope_per_year": None, "n": 0}
+    year = pd.to_numeric(h["date"].astype(str).str[:4], errors="coerce")
+    h = h.assign(year=year)[(year >= YEARS[0]) & (year <= YEARS[1])]
+    by_year = {
+        str(int(y)): {"n": len(g), "mean_p": float(g["p"].mean()),
+                      "flagged": float(_flagged(g["p"].to_numpy(), g["thr"].to_numpy()).mean())}
+        for y, g in h.groupby("year", sort=True)
+    }  # fmt: skip
+    slope = None
+    if h["year"].nunique() >= 2:
+        slope = float(np.polyfit(h["year"].to_numpy(np.float64), h["p"].to_numpy(), 1)[0])
+    return {"by_year": by_year, "slope_per_year": slope, "n": len(h)}
+
+
+def figures(scored: pd.DataFrame) -> dict[str, Any]:
+    """Every within-repository figure of held-out agentic rows (`label`, `p` with NaN where not
+    judged, `thr`, `repo`, `agent`, `language`, `origin`, `change`, `date`, `half`)."""
+    units = [u for _, g in scored.groupby("repo") if (u := repo_figures(g)) is not None]
+    return {
+        "all": {**summary(units), "pooled": pooled(scored)},
+        "by_agent": by_key(scored, "agent"),
+        "by_language": by_key(scored, "language"),
+        "change": change_level(scored),
+        "era": era(scored),
+        "repos_judged": int(scored["repo"].nunique()),
+    }
+
+
+def loao_agents(pool: pd.DataFrame) -> list[str]:
+    """The agents with agent functions in at least `MIN_AGENT_REPOS` repositories."""
+    agents = pool[(pool["source"] == "aidev") & (pool["label"] == 1)]
+    repos = agents.groupby("agent")["repo"].nunique()
+    return sorted(str(a) for a, n in repos.items() if n >= MIN_AGENT_REPOS)
