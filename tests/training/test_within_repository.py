@@ -51,6 +51,10 @@ def test_a_repository_is_judged_against_its_own_humans() -> None:
     # 20-odd humans per half cannot bound 1%: the half's highest human sets the threshold
     assert got["own_kind"] == "highest" and got["own_recall"] == 0.6
     assert within.repo_figures(_scored("o/small", humans[:29], agents)) is None
+    # a language the learner does not judge: its repository still counts, and nobody is flagged
+    unjudged = within.repo_figures(_scored("o/go", [float("nan")] * 30, [float("nan")] * 5))
+    assert unjudged is not None and unjudged["auroc"] is None and unjudged["own_kind"] == "none"
+    assert unjudged["recall"] == unjudged["fpr"] == unjudged["own_recall"] == 0.0
 
 
 def test_pairs_count_ties_half_and_only_pairs_of_one_repository() -> None:
@@ -131,3 +135,20 @@ def test_a_model_folder_is_judged_on_the_test_repositories_only(tiny_model_dir: 
     test_repos = set(pool.loc[pool["split"] == "test", "repo"])
     assert out["repos_judged"] == len(test_repos) == 3 and out["judged"] == "test repositories"
     assert out["all"]["pooled"]["agent"] == 6 * len(test_repos)
+
+
+def test_the_pool_keeps_each_rows_change_beside_the_real_project_humans(tmp_path: Path) -> None:
+    from codeorigin_train.analysis.protocol import build_pool
+
+    dataset = _pool().drop(columns="judged")
+    dataset.to_parquet(tmp_path / "dataset.parquet")
+    real = pd.DataFrame({"code": [HUMAN.format(name=f"real_{i}") for i in range(12)], "label": 0,
+                         "language": "python", "group": [f"proj{i % 4}" for i in range(12)],
+                         "project": [f"proj{i % 4}" for i in range(12)],
+                         "release_date": "2019-04-01"})  # fmt: skip
+    real.to_parquet(tmp_path / "realcode.parquet")
+    pool = build_pool(tmp_path / "dataset.parquet", tmp_path, pr.ProtocolConfig())
+    assert (pool["source"] == "realcode").sum() > 0 and pool["judged"].all()
+    agent = pool[pool["source"] == "aidev"]
+    assert agent["change"].str.len().gt(0).all()
+    assert (pool.loc[pool["source"] == "realcode", "change"] == "").all()

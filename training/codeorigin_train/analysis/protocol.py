@@ -113,7 +113,7 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
             real[real["split"] == "test"],
         ])  # fmt: skip
         picked = picked.assign(source="realcode", generator="human", repo="", agent="",
-                               origin="release", date=picked["release_date"])  # fmt: skip
+                               origin="release", date=picked["release_date"], change="")  # fmt: skip
         parts.append(picked[KEEP])
     pool = pd.concat(parts, ignore_index=True).drop_duplicates("code").reset_index(drop=True)
     pool["judged"] = judged_mask(pool)

@@ -22,8 +22,10 @@ here compares rows of one repository only:
   probability and the share flagged, and the least-squares slope of the probability over the years
   (an upward trend would mean the model learned the date, not the author).
 
-A function the learner does not judge (a language it abstains on) counts as not flagged: a user
-sees no flag. AUROCs are over judged functions, with the judged share beside them.
+A function the learner does not judge (a language it abstains on) counts as not flagged, human or
+agent's: a user sees no flag. AUROCs are over the functions it judges, with the judged share
+beside them; which repositories qualify depends on the rows alone, not on the learner, so every
+learner is judged on the same repositories.
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ def own_threshold(humans: np.ndarray) -> tuple[float, str]:
     """The threshold a repository's half of humans sets: bounded where they are enough, else just
     above the highest of them; and which of the two it is."""
     ok = humans[~np.isnan(humans)].tolist()
+    if not ok:  # the learner judges none of them: nothing to set a threshold on
+        return float("inf"), "none"
     t = bound.bounded_threshold(ok)
     if t is not None:
         return t, "bounded"
-    return (max(ok) + bound.MARGIN if ok else 0.0), "highest"
+    return max(ok) + bound.MARGIN, "highest"
 
 
 def repo_figures(g: pd.DataFrame) -> dict[str, Any] | None:
@@ -76,21 +80,21 @@ def repo_figures(g: pd.DataFrame) -> dict[str, Any] | None:
     few judged humans or agent functions."""
     h, a = g[g["label"] == 0], g[g["label"] == 1]
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
-    if int((~np.isnan(hp)).sum()) < MIN_HUMANS or len(a) < MIN_AGENT:
+    if len(h) < MIN_HUMANS or len(a) < MIN_AGENT:
         return None
     won, pairs = pair_counts(ap, hp)
     cal, test = hp[h["half"].to_numpy() == 0], hp[h["half"].to_numpy() == 1]
     t, kind = own_threshold(cal)
-    test = test[~np.isnan(test)]
     return {
         "agent": len(a), "human": len(h),
         "auroc": won / pairs if pairs else None,
         "judged_agent": float((~np.isnan(ap)).mean()),
+        "judged_human": float((~np.isnan(hp)).mean()),
         "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()),
-        "fpr": float(_flagged(hp, h["thr"].to_numpy())[~np.isnan(hp)].mean()),
+        "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()),
         "own_threshold": t, "own_kind": kind,
         "own_recall": float(_flagged(ap, t).mean()),
-        "own_fpr": float((test >= t).mean()) if len(test) else None,
+        "own_fpr": float(_flagged(test, t).mean()) if len(test) else None,
     }  # fmt: skip
 
 
@@ -120,13 +124,13 @@ def pooled(scored: pd.DataFrame) -> dict[str, Any]:
         won, pairs = won + w, pairs + n
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
-    judged_h = ~np.isnan(hp)
     return {
         "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
-        "agent": len(a), "human": int(judged_h.sum()),
+        "agent": len(a), "human": len(h),
         "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
+        "judged_human": float((~np.isnan(hp)).mean()) if len(h) else None,
         "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()) if len(a) else None,
-        "fpr": float(_flagged(hp, h["thr"].to_numpy())[judged_h].mean()) if judged_h.any() else None,
+        "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()) if len(h) else None,
     }  # fmt: skip
 
 

@@ -38,7 +38,8 @@ from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
-    read_shared_folder,
+    SOURCES,
+    read_sources,
     shared_parser,
     write_rows,
 )
@@ -152,13 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the lines of generated files (what the server never scores), as in the "
         "shipped model",
     )
+    p.add_argument("--sources", default="aidev", help="the folders of the data root to read, "
+                   f"comma-separated: {', '.join(SOURCES)} (default: aidev, as the shipped model)")  # fmt: skip
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
     rules = FragmentRules(
         args.min_lines, args.max_lines, args.min_tokens, args.keep_moved, args.keep_generated
     )
-    changes, _ = read_shared_folder(args.data_root)
+    changes, _ = read_sources(args.data_root, args.sources)
     df = fragment_rows(changes, rules, args.seed)
     record = {
         "rules": asdict(rules),
