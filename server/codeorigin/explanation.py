@@ -1,8 +1,9 @@
-"""Explanations as text: the line chart, the top tokens and the convergence delta.
+"""Explanations as text, the explain view: the line chart, the top tokens, the members, the
+method and the convergence delta.
 
-One rendering for every place that shows why a score is what it is: the hover and the one-line
-message of the language server (`lsp.features.explain`), and `codeorigin explain` and
-`scan --explain` on the command line. Takes an `Attribution` (`model.attributor`) and the text it
+The full rendering, for `codeorigin explain` and `scan --explain` on the command line; the
+editor's hover and one-line message say less, in plain words (`hover_text`), from the same
+pieces (the chart, the top tokens). Takes an `Attribution` (`model.attributor`) and the text it
 was computed on; imports neither pygls nor onnxruntime.
 
 A chart row reads `L12  ████▉  31% ↑  for i in range(len(xs)):`: the 1-based line, a bar of block
@@ -172,11 +173,14 @@ def chart(attribution: Attribution, text: str, n: int = CHART_LINES) -> list[str
     ]
 
 
-def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -> str:
+def tokens_line(
+    attribution: Attribution, markdown: bool, n: int = TOP_TOKENS, *, members: bool = True
+) -> str:
     """The top tokens, e.g. `zebra` L5 ↑ 62% · `⏎` L4 ↓ 3% (a stacked model's: `zebra` L5 ↑ 62%
-    linear)."""
+    linear; with `members` False, as the hover shows them, one entry per token whichever member
+    its evidence comes from)."""
     parts = []
-    for (label, line, member, arrow), (share, count) in _same_tokens(attribution)[:n]:
+    for (label, line, member, arrow), (share, count) in same_tokens(attribution, members)[:n]:
         shown = code_span(label) if markdown else f'"{label}"'
         times = f" ×{count}" if count > 1 else ""
         percent = f" {share_percent(share)}" if share > 0 else ""
@@ -185,17 +189,24 @@ def tokens_line(attribution: Attribution, markdown: bool, n: int = TOP_TOKENS) -
     return "Top tokens: " + " · ".join(parts) if parts else "Top tokens: none"
 
 
-def _same_tokens(
-    attribution: Attribution,
+def same_tokens(
+    attribution: Attribution, members: bool = True
 ) -> list[tuple[tuple[str, int, str, str], tuple[float, int]]]:
     """The tokens, those that read the same (text, line, member and direction: `str` twice in
-    `dict[str, str]`) as one with their shares summed and counted, heaviest first."""
-    merged: dict[tuple[str, int, str, str], tuple[float, int]] = {}
+    `dict[str, str]`) as one with their shares summed and counted, heaviest first. With `members`
+    False the member is left out (""): the same token from both members is one entry, counted as
+    often as the member that has it most often has it."""
+    merged: dict[tuple[str, int, str, str], tuple[float, dict[str, int]]] = {}
     for token in attribution.tokens:
-        key = (token_label(token), token.line, token.member, direction(token.score))
-        share, count = merged.get(key, (0.0, 0))
-        merged[key] = (share + token.share, count + 1)
-    return sorted(merged.items(), key=lambda item: -item[1][0])
+        key = (token_label(token), token.line, token.member if members else "",
+               direction(token.score))  # fmt: skip
+        share, counts = merged.get(key, (0.0, {}))
+        merged[key] = (
+            share + token.share,
+            counts | {token.member: counts.get(token.member, 0) + 1},
+        )
+    ranked = sorted(merged.items(), key=lambda item: -item[1][0])
+    return [(key, (share, max(counts.values()))) for key, (share, counts) in ranked]
 
 
 def members_line(attribution: Attribution) -> str:
@@ -352,27 +363,4 @@ def note(message: str, markdown: bool) -> str:
         f"**Why this score:** {escape_markdown(message)}"
         if markdown
         else f"Why this score: {message}"
-    )
-
-
-def summary(result: SpanResult, attribution: Attribution) -> str:
-    """One line for a message: the verdict, the lines that weigh most, the top tokens, the delta."""
-    span = result.span
-    lines = ", ".join(
-        f"L{la.line + 1} {share_percent(la.share)} {direction(la.score)}"
-        for la in attribution.top_lines(3)
-    )
-    tokens = ", ".join(  # as the hover has them: quoted (`","` is a token), the same text on a
-        # line as one, and the same text from two members told apart
-        f'"{label}" L{line + 1}{f" ×{count}" if count > 1 else ""} {arrow}'
-        f"{f' {member}' if member else ''}"
-        for (label, line, member, arrow), (_, count) in _same_tokens(attribution)[:TOP_TOKENS]
-    )
-    assert result.probability is not None
-    return (
-        f"codeorigin: {span.name} ({span.kind}) is {VERDICT_WORDS[result.verdict]} "
-        f"({percent(result.probability)}). Lines that weigh most: {lines}. Top tokens: {tokens}. "
-        # The route's sentence ends with its own full stop: one, not two.
-        f"{members_line(attribution).rstrip('.') + '. ' if attribution.members else ''}"
-        f"Convergence delta {delta_text(attribution.delta)}. Hover the {span.kind} for the chart."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,9 @@ async def test_hover_is_markdown_when_the_client_prefers_it(
     text = hover.contents.value
     assert "**codeorigin: likely LLM-generated**" in text
     assert "`beta` (function)" in text
-    assert "Threshold: 50.0%" in text
-    assert "`tiny-test`" in text
+    assert "Threshold for python: 50.0%, flagged at or above it" in text
+    assert "What to do: a reason to look, not proof" in text
+    assert "tiny-test" not in text  # the model's name is the status bar's and the explain view's
     assert hover.range == types.Range(types.Position(7, 0), types.Position(12, 17))
 
     # Between the functions, and in a document that is not open: nothing.
@@ -129,7 +131,7 @@ async def test_code_lens_per_judged_function(start: Start, root: Path) -> None:
     assert [lens.range.start.line for lens in lenses] == [0, 7]
     assert all(lens.command is not None for lens in lenses)
     title = lenses[0].command.title  # type: ignore[union-attr]
-    assert title.startswith("codeorigin: ") and "% LLM (likely LLM)" in title
+    assert re.fullmatch(r"codeorigin: likely LLM-generated \(\d+\.\d%\)", title), title
     # Clicking a lens explains its function in a message.
     command = lenses[1].command
     assert command is not None and command.command == "codeorigin.explain"
@@ -390,11 +392,11 @@ async def test_a_language_with_its_own_threshold_is_judged_and_shown_by_it(
     client.open(py, PY_DOC)
     hover = await client.text_document_hover_async(hover_params(java, 6, 8))  # inside pushAll
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert "Threshold: 99.9%" in hover.contents.value
+    assert "Threshold for java: 99.9%" in hover.contents.value
     assert "likely LLM-generated" not in hover.contents.value
     hover = await client.text_document_hover_async(hover_params(py, 10, 8))  # inside beta
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert "Threshold: 0.0%" in hover.contents.value
+    assert "Threshold for python: 0.0%" in hover.contents.value
     assert "likely LLM-generated" in hover.contents.value
     status = await client.status()
     assert status["model"]["threshold"] == 0.0

@@ -120,5 +120,5 @@ async def test_the_hover_judges_with_the_repositorys_calibrated_threshold_and_sa
     published = await client.published_for(uri, version=1)
     assert len(published.diagnostics) == 2  # at 1.2%, the tiny model's ~55% is flagged
     said = await hover_text(client, uri, 7)
-    assert ("Threshold: 1.2% (uncertain from 1.2%; calibrated on 400 functions of this "
-            "repository written before 2022-06-21)") in said  # fmt: skip
+    assert ("Threshold for python: 1.2%, flagged at or above it (uncertain from 1.2%; calibrated "
+            "on 400 functions of this repository written before 2022-06-21)") in said  # fmt: skip

@@ -1,5 +1,6 @@
-"""A model with a route for project code in the real server over stdio: the hover and the one-line
-message of **Explain this function** say when the route gave the score, in sentences that read."""
+"""A model with a route for project code in the real server over stdio: `codeorigin.explain`'s JSON
+says when the route gave the score; the hover and the one-line message of **Explain this function**
+read in plain words, without the route's workings (those are `codeorigin explain`'s)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def routed_dir(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
     return add_route(folder, tiny_ig_model_dir)
 
 
-async def test_the_route_is_named_in_the_hover_and_the_message(
+async def test_the_route_is_in_the_json_and_not_in_the_hover_nor_the_message(
     start: Start, root: Path, routed_dir: Path
 ) -> None:
     from helpers.stackedmodel import project_function
@@ -43,19 +44,20 @@ async def test_the_route_is_named_in_the_hover_and_the_message(
             break
         await asyncio.sleep(0.2)
     text = hover.contents.value
-    assert "Scored as project code: this is the project code route's score" in text
-    # The route leaves the transformer out: no "transformer +0.00 (weight 0.00" in its members,
-    # and no Integrated Gradients credited in the method's sentence.
-    assert "Members: linear " in text and "in units of the route's logit" in text, text
-    assert "transformer " not in text.split("Members: ")[1].split("Scored as")[0], text
-    assert "exact contributions, scaled by its weight in the route" in text, text
-    assert "Integrated Gradients" not in text, text
-    await client.command("codeorigin.explain", uri, {"line": 2, "character": 4}, {"notify": True})
-    said = (await client.message_matching("Scored as project code")).message
-    # The route's sentence ends the members' part with one full stop (it was "shown.. Conv...").
-    assert "so it is the one shown. Convergence delta " in said and ".." not in said, said
+    assert "Top tokens: " in text and "What to do: a reason to look, not proof" in text, text
+    for word in ("Scored as", "route", "Members:", "logit", "Integrated Gradients"):
+        assert word not in text, (word, text)
+    at = {"line": 2, "character": 4}
+    result = await client.command("codeorigin.explain", uri, at)
+    assert result["route"] == "project code", result
+    # The route leaves the transformer out: its weight is 0 in the JSON's members.
+    weights = {m["name"]: m["weight"] for m in result["members"]}
+    assert weights["linear"] > 0 and weights.get("transformer", 0.0) == 0.0, result["members"]
+    await client.command("codeorigin.explain", uri, at, {"notify": True})
+    said = (await client.message_matching("Top tokens: ")).message
+    assert "Scored as" not in said and "Members" not in said and ".." not in said, said
     # Its top tokens read as the hover's: quoted (the tiny model's top tokens hold `"`), and the
     # same text on one line once, with its count (it was `" L2 ↑ linear, " L2 ↑ linear`).
-    tokens = said.split("Top tokens: ")[1].split(". Members: ")[0].split(", ")
-    entry = r'^".+" L\d+( ×\d+)? [↑↓] (transformer|linear)$'
+    tokens = said.split("Top tokens: ")[1].split(". What to do: ")[0].split(", ")
+    entry = r'^".+" L\d+( ×\d+)? [↑↓]$'
     assert all(re.match(entry, t) for t in tokens) and len(set(tokens)) == len(tokens), said

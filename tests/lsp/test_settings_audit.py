@@ -108,7 +108,7 @@ async def test_status_for_a_document_gives_its_languages_thresholds(
         types.HoverParams(types.TextDocumentIdentifier(java), types.Position(6, 8))
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert "Threshold: 99.9%" in hover.contents.value
+    assert "Threshold for java: 99.9%" in hover.contents.value
     status = await client.status(java)
     assert status["model"]["threshold"] == 0.999 and status["model"]["uncertain"] == 0.998
     assert status["model"]["threshold_language"] == "java"

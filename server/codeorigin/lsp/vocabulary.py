@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CODES",
     "EXPLAIN",
-    "LENS_LABELS",
     "PREFIX",
     "RESCORE_DOCUMENT",
     "RESCORE_SELECTION",
@@ -51,7 +50,6 @@ RESCORE_SELECTION_TITLE = "Rescore selection"
 RESCORE_SELECTION_KIND = "source.codeorigin.rescoreSelection"
 
 CODES = {"llm": "llm-generated", "uncertain": "possibly-llm-generated"}  # diagnostic codes
-LENS_LABELS = {"llm": "likely LLM", "uncertain": "uncertain", "human": "not flagged"}
 
 
 def diagnostic_message(result: SpanResult) -> str:
@@ -63,9 +61,10 @@ def diagnostic_message(result: SpanResult) -> str:
 
 
 def lens_title(result: SpanResult) -> str:
-    """The title of a span's code lens: "codeorigin: 96.5% LLM (likely LLM)"."""
+    """The title of a span's code lens, in the verdict's words: "codeorigin: likely
+    LLM-generated (96.5%)", "codeorigin: not flagged (12.0%)"."""
     assert result.probability is not None
-    return f"codeorigin: {percent(result.probability)} LLM ({LENS_LABELS[result.verdict]})"
+    return f"codeorigin: {VERDICT_WORDS[result.verdict]} ({percent(result.probability)})"
 
 
 def no_model_message(failure: str) -> str:

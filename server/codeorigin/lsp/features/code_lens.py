@@ -1,4 +1,5 @@
-"""Code lens: the probability above each scored function (`codeorigin.codeLens` turns it off).
+"""Code lens: the verdict in words and the probability above each scored function, e.g.
+"codeorigin: likely LLM-generated (96.5%)" (`codeorigin.codeLens` turns it off).
 
 Spans too short to judge get no lens: a number there would look like a verdict. Clicking a lens
 explains the function in a message (`codeorigin.explain` with `notify`, see `explain`): the lines

@@ -7,7 +7,9 @@ run by `attribution_jobs`): how much of the evidence each line and token carries
 - Hover: after the verdict, a chart of the lines that weigh most, e.g.
   `L12  ████▉  31% ↑  for i in range(len(xs)):`: 1-based line, a bar of block characters (eighth
   blocks; `BAR_CELLS` cells are 100%), the share, ↑ toward LLM-generated / ↓ toward human-written
-  and the line's text; then the top tokens and the convergence delta. Markdown (the chart in a
+  and the line's text; then the top tokens, in plain words (`hover_text`: a stacked model's
+  members, its route and the convergence delta are the explain view's and the JSON's, below, not
+  the hover's; the delta is named only when it is too large). Markdown (the chart in a
   fenced block, so it stays aligned) or plain text, as the client prefers. The probability shown
   is the engine's, the one the diagnostic gives; the attribution only says where it comes from.
   A hover waits at most `HOVER_WAIT` seconds for an explanation not computed yet (spans judged
@@ -40,7 +42,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from codeorigin.core.verdicts import plural
-from codeorigin.explanation import note, render, summary  # shared with `codeorigin explain`
+from codeorigin.explanation import note
+from codeorigin.hover_text import chart_section, summary
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
     CodeOriginServer,
@@ -161,7 +164,7 @@ def hover_section(ctx: HoverContext) -> str | None:
     if future.exception() is not None:
         return note(f"explaining this score failed: {future.exception()}", ctx.markdown)
     attribution = ls.attributions.explanation(job, ctx.text, ctx.result.span)
-    return render(attribution, ctx.text, ctx.result.span.kind, ctx.markdown)
+    return chart_section(attribution, ctx.text, ctx.markdown)
 
 
 # Command --------------------------------------------------------------------------------------

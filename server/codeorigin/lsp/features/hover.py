@@ -5,8 +5,9 @@ character past the end of its line means the end of the line, as LSP says; a lin
 line holds nothing, so the hover there is null, as `explain` is (not the hover of the span that
 ends the file).
 
-The hover has sections. The first, written here, gives the probability, the verdict, the threshold
-in effect and the model. Later sections come from the other features' `hover_section` hooks (the
+The hover has sections, in plain words (`hover_text`). The first, written here, gives the verdict,
+the probability, the threshold that applies to the span (its language's) and what to do: a score
+is a reason to look, not proof. Later sections come from the other features' `hover_section` hooks (the
 Integrated Gradients chart of `explain`), each given a `HoverContext` on the model thread; a
 feature that fails is logged and skipped: the verdict is still shown. Before the sections are
 rendered, the features' `prepare_hover` hooks run on the event loop: one may wait a bounded time
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.core.resync import find_spans
-from codeorigin.explanation import code_span, verdict_text
+from codeorigin.explanation import code_span
+from codeorigin.hover_text import verdict_section as verdict_words
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 from codeorigin.lsp.vocabulary import no_model_message
 
@@ -34,14 +36,14 @@ log = logging.getLogger(__name__)
 
 
 def verdict_section(ctx: HoverContext) -> str:
-    """The first section: probability, verdict, threshold and model (`explanation.verdict_text`,
-    shared with `codeorigin explain`)."""
+    """The first section: verdict, probability, the threshold that applies and what to do
+    (`hover_text.verdict_section`; `codeorigin explain` says more, `explanation.verdict_text`)."""
     options = ctx.settings.verdict_rules()
-    return verdict_text(
+    return verdict_words(
         ctx.result,
         ctx.engine.effective_thresholds(options, ctx.language),
-        ctx.engine.model.name,
         options,
+        language=ctx.language,
         markdown=ctx.markdown,
         aside=ctx.aside,
         calibrated=ctx.engine.calibration_note(ctx.language),
