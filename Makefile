@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make run    set up the runtime and scan the standard library's json package and our own server/
 #   make test   set up everything (runtime, training, dev tools, VS Code client) and run all tests
+#   make docs   serve the documentation site (docs/, mkdocs.yml) at http://127.0.0.1:8000
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STDLIB_PKG := $(shell $(PYTHON) -c "import json, os; print(os.path.dirname(json.__file__))")
 
-.PHONY: setup setup-dev run test test-python test-vscode lint settings vsix clean
+.PHONY: setup setup-dev run test test-python test-vscode test-docs docs lint settings vsix clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +30,26 @@ setup-dev: $(BIN)/python
 run: setup
 	$(BIN)/codeorigin scan $(STDLIB_PKG) server/ --exit-zero
 
-test: setup-dev test-python test-vscode test-e2e
+test: setup-dev test-docs test-python test-vscode test-e2e
 
 test-python:
 	$(BIN)/python -m pytest -q tests
 
 test-vscode:
 	cd vscode-client && npm test
+
+# The documentation site (mkdocs.yml, mkdocs-material, both pinned in the dev extra). test-docs builds
+# it with --strict into site/ (git-ignored): a dead link or heading, or a page left out of the nav,
+# fails. docs serves it and rebuilds it on every edit of docs/.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+$(BIN)/mkdocs: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+test-docs: $(BIN)/mkdocs
+	$(MKDOCS) build --strict --site-dir site
+
+docs: $(BIN)/mkdocs
+	$(MKDOCS) serve
 
 # Write the editors' copies of the settings and languages (package.json, settingsDefaults.ts, the
 # Neovim table, the README's table) from server/codeorigin/lsp/options.py and core/languages.py;
@@ -51,7 +65,7 @@ vsix:
 	cd vscode-client && npm run package
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info vscode-client/node_modules vscode-client/out
+	rm -rf $(VENV) build dist site *.egg-info vscode-client/node_modules vscode-client/out
 
 # The VS Code extension in a real VS Code (code-server) driven through headless chromium
 # (vscode-client/test-e2e/). Debian's chromium and libkrb5-dev are installed when missing;

@@ -59,9 +59,11 @@ def test_run_names_resolve_to_their_variant_and_unknown_names_fail() -> None:
 
 
 def _readme_variant() -> str:
-    """The example variant of training/README.md ("Adding a variant"), as written there."""
-    readme = (Path(__file__).parents[2] / "training" / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Adding a variant", 1)[1]
+    """The example variant of training/codeorigin_train/variants/README.md ("Adding a variant"),
+    as written there."""
+    variants = Path(__file__).parents[2] / "training" / "codeorigin_train" / "variants"
+    readme = (variants / "README.md").read_text(encoding="utf-8")
+    section = readme.split("# Adding a variant", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
