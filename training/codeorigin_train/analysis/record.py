@@ -1,10 +1,13 @@
 """An analysis's summary recorded in a model folder: under `analysis.<tool>` of its `metrics.json`
-(where the card renderer reads it) and as the tool's section of its `MODEL_CARD.md`.
+(where the card renderer reads it) and in its `MODEL_CARD.md`.
 
-The card of a model folder may hold text written after the renderer ran, so the card is not
-rendered again here: the analysis sections (`card_analysis.SECTIONS`) are replaced in place, or
-inserted before `## Limitations`, and every other line is kept as it is. `codeorigin-train card`
-renders the same sections from `metrics.json`.
+A tool with a section of its own (`card_analysis.TOOLS`, the protocol's aside) is listed under
+`card.analyses` of `metrics.json`, so the card shows its section in full under the quantitative
+analyses (`model_card.SECTIONS`), and the section is put in the card in place: replaced where it
+is, or inserted before `## Ethical considerations`, every other line kept as it is (a card may hold
+text written after the renderer ran). A summary the card's headline is drawn from (the protocol,
+the route's counts, the scans) renders the card again from `metrics.json` and `manifest.json`.
+`python -m codeorigin_train.card.model_card MODEL` renders the same card.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin_train.card import analysis as card_analysis
+from codeorigin_train.card import protocol as card_protocol
+from codeorigin_train.card.model_card import write_folder_card
 from codeorigin_train.card.parts import Card
 
-ANCHOR = "## Limitations"
+ANCHORS = ("## Ethical considerations", "## Limitations")  # a card's, then an older card's
+HEADLINE = (card_protocol.TOOL, "route", "scans")  # summaries the card's headline reads
 
 
 def _strip_sections(lines: list[str], headings: set[str]) -> tuple[list[str], int | None]:
@@ -38,9 +44,10 @@ def splice(card: str, sections: list[str]) -> str:
     lines = card.rstrip("\n").split("\n")
     lines, at = _strip_sections(lines, set(card_analysis.HEADINGS))
     if at is None:
-        at = next((i for i, line in enumerate(lines) if line.strip() == ANCHOR), len(lines))
-    block = [line for line in sections]
-    return "\n".join(lines[:at] + block + lines[at:]) + "\n"
+        at = next(
+            (i for a in ANCHORS for i, line in enumerate(lines) if line.strip() == a), len(lines)
+        )
+    return "\n".join(lines[:at] + sections + lines[at:]) + "\n"
 
 
 def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
@@ -51,9 +58,18 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
     raw = path.read_text(encoding="utf-8")
     m = json.loads(raw)
     m.setdefault("analysis", {})[tool] = summary
+    shown = m.setdefault("card", {}).setdefault("analyses", [])
+    if tool in card_analysis.TOOLS and tool not in HEADLINE and tool not in shown:
+        shown.append(tool)
+    if not shown:
+        m["card"].pop("analyses")
+    if not m["card"]:
+        m.pop("card")
     path.write_text(json.dumps(m, indent=2, default=float) + ("\n" if raw.endswith("\n") else ""))
     card = model / "MODEL_CARD.md"
-    if card.exists():
+    if tool in HEADLINE and (model / "manifest.json").exists():
+        write_folder_card(model)
+    elif card.exists():
         c = Card.of(m)
-        lines = [line for section in card_analysis.SECTIONS for line in section(c)]
+        lines = [line for t in shown for line in card_analysis.TOOLS[t](c)]
         card.write_text(splice(card.read_text(encoding="utf-8"), lines), encoding="utf-8")

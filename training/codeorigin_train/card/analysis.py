@@ -1,7 +1,8 @@
 """The model card's analysis sections, one function per tool of `codeorigin_train.analysis`, each
 rendered from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool
-with `--card`); a section whose tool has not run on the model is left out. `card.SECTIONS` places
-them after the export section; `analysis.record` splices them into an existing card.
+with `--card`); a section whose tool has not run on the model is left out. The long record
+(`history.SECTIONS`) places them after the export section; the model card shows a tool's section
+under its quantitative analyses once `analysis.record` has recorded it with `--card`.
 """
 
 from __future__ import annotations
@@ -252,3 +253,13 @@ def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
 
 change_verdict = _tool_section(card_change.TOOL, card_change.HEADING)(card_change.body)
 SECTIONS = (protocol, change_verdict, heads, coderep, samples, robustness, gpu_bakeoff)
+#: The section of each tool, by the name it records under (`analysis.<tool>`).
+TOOLS = {
+    card_protocol.TOOL: protocol,
+    card_change.TOOL: change_verdict,
+    "heads": heads,
+    "coderep": coderep,
+    "samples": samples,
+    "robustness": robustness,
+    card_gpu.TOOL: gpu_bakeoff,
+}

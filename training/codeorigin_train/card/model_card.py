@@ -1,43 +1,116 @@
-"""The model card, written from the metrics JSON that `card.metrics.collect` gathers.
+"""The model card, in the sections of "Model Cards for Model Reporting" (Mitchell et al., 2019),
+written from a model folder's `metrics.json` (what `card.metrics.collect` gathers and the analysis
+tools record) and its `manifest.json`.
 
-Every figure in the card comes from `metrics.json`; the prose around the figures states what the
-figures mean, including where the model does not beat the character n-gram baseline. The card is
-one function per section, in the order of `SECTIONS`: the sections that describe the model are
-here, the result sections in `results.py`, the analysis tools' in `analysis.py`, what
-they share in `parts.py`.
+The card is what a reader needs before trusting a flag, at most 200 lines (a test holds it): the
+headline tables first (`headline`: what it catches and whom it flags, by kind of code and by
+language, on code it never saw), then one function per Model-Card section, in the order of
+`SECTIONS`. An analysis recorded with `--card` shows in full under the quantitative analyses
+(`metrics.json`'s `card.analyses` lists them) until it is moved to the research record; the long
+record of a transformer's run is `history`'s. Every figure comes from the two files; the prose
+around the figures says what they mean.
+
+    python -m codeorigin_train.card.model_card models/default   # writes its MODEL_CARD.md
+    python -m codeorigin_train.card.model_card training/work/transformer --record RECORD.md
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from codeorigin_train.card import analysis, results
-from codeorigin_train.card.parts import Card, section
+from codeorigin_train.card import analysis
+from codeorigin_train.card.headline import headline, held_out_agents
+from codeorigin_train.card.parts import Card, count, fmt, language, section, short
+
+RECORD = "docs/research/model-card-record.md"  # the record of what was measured and not shipped
+RECALL_BAR = 0.30  # a language is judged where it catches this share (`fit.stacker`'s min_recall)
 
 
-def _header(c: Card) -> list[str]:
-    """The title and what the model reads and returns."""
-    m, ch, max_len = c.m, c.ch, c.max_len
-    L, add = section("# codeorigin default model\n")
-    add(
-        f"Variant **{m['chosen_variant']}**: {ch['variant']['description']}. Input: {max_len} tokens per window "
-        "(longer functions: half-overlapping windows, logits averaged), text normalised by "
-        "`codeorigin.core.normalize`. Output: a calibrated probability that an LLM wrote the function.\n"
+def _judged(c: Card) -> list[str]:
+    """The languages the model judges: its own thresholds and no abstention."""
+    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    abstain = c.manifest.get("abstain") or {}
+    return sorted(lang for lang in thresholds if lang not in abstain)
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _title(c: Card) -> list[str]:
+    """The name, what it returns, the one thing to remember, and where the record is."""
+    name = c.manifest.get("name") or f"codeorigin {c.m['chosen_variant']}"
+    judged = _judged(c)
+    langs = (
+        f" It judges {_and([language(x) for x in judged])}; every other language gets no verdict."
+        if judged
+        else ""
     )
+    fmt_v = c.manifest.get("format_version")
+    L, add = section(f"# {name}: model card\n")
+    add(f"`{name}`{f' (manifest format {fmt_v})' if fmt_v else ''} gives each function of "
+        "code a calibrated probability that an LLM or a coding agent wrote it." + langs + " It "
+        "flags little and misses much: **a flag is a reason to look, never proof**. Every figure "
+        "here is rendered from this folder's `metrics.json` and `manifest.json`; what was "
+        "measured, tried and not shipped, with its figures, is in the research record "
+        f"([{RECORD}](../../{RECORD})).\n")  # fmt: skip
     return L
 
 
-# The sections that are prose alone (their heading and paragraphs) are data: `INTENDED_USE` and
-# `LIMITATIONS`, the latter with one paragraph that depends on the tokenizer (`TOKENIZER_SEES`).
+def _model_details(c: Card) -> list[str]:
+    """What the model is: members, stacker, route, thresholds, size and speed."""
+    man, ch = c.manifest, c.ch
+    sc = ch.get("config", {})
+    L, add = section("## Model details\n")
+    add(f"- **Transformer** `{c.m['chosen_variant']}`: {sc.get('layers', '?')}-layer encoder, hidden "
+        f"{sc.get('hidden', '?')}, byte-level BPE of {sc.get('vocab_size', '?')} tokens, trained "
+        f"from scratch; windows of {c.max_len} "
+        "tokens, half-overlapping, logits averaged.")  # fmt: skip
+    stacker = man.get("stacker") or {}
+    linear = (man.get("stacking") or {}).get("linear") or {}
+    if stacker:
+        feats = (linear.get("config") or {}).get("features") or {}
+        w = stacker.get("weights", {})
+        add(f"- **Linear member**: {linear.get('description', 'logistic regression')}, hashed "
+            f"into 2^{feats.get('bucket_bits', '?')} buckets (feature version "
+            f"{feats.get('version', '?')}). **Stacker**: logistic regression on both logits "
+            f"(weights: transformer {w.get('transformer', 0):.2f}, linear "
+            f"{w.get('linear', 0):.2f}) and the language, then Platt scaling.")  # fmt: skip
+    route = man.get("route") or {}
+    if route:
+        rw = (route.get("stacker") or {}).get("weights", {})
+        bound = (man.get("stacking") or {}).get("route") or {}
+        add(f"- **Route for {route['name']}** ({_and([language(x) for x in route.get('languages', [])])}): a domain "
+            "model on the linear member's features, trained on people's code only, sends a "
+            f"function that reads as repository code (domain logit >= {route['gate']:.2f}) to "
+            f"a stacker of its own (linear {rw.get('linear', 0):.2f}, transformer "
+            f"{rw.get('transformer', 0):.2f}), thresholded at "
+            f"{100 * bound.get('max_fpr', 0):.2f}% of {bound.get('project_humans', 0):,} "
+            "project humans; a function is flagged when the stacker or the route flags it.")  # fmt: skip
+    files = man.get("files") or {}
+    size = (
+        f"{sum(f['bytes'] for f in files.values()) / 1e6:.1f} MB in {len(files)} files; "
+        if files
+        else ""
+    )
+    steps = (man.get("attribution") or {}).get("steps")
+    add(f"- **Runtime**: {size}a 256-token window {c.lat['fp32']['median_ms']:.1f} ms through "
+        "the transformer on one CPU thread"
+        f"{f'; explanations by Integrated Gradients, {steps} steps' if steps else ''}. The "
+        "text is normalised by `codeorigin.core.normalize`, the code training used.\n")  # fmt: skip
+    return L
+
+
 INTENDED_USE = (
     "## Intended use\n",
-    "- A hint for reviewers and teachers about which functions deserve a closer look, shown with the "
-    "tokens that drove the score. It is **never a sole basis for accusing anyone** of using an LLM: "
-    "its errors are frequent outside the kinds of code it was trained on (see Limitations), and a "
-    "probability is not evidence of misconduct.",
-    "- Not for: grading, hiring, disciplinary or legal decisions; judging whole repositories; "
-    "languages other than Python, Java and C++ (scores there are unsupported guesses).\n",
+    "- A hint for reviewers and teachers about which functions deserve a closer look, with the "
+    "lines and tokens that drove the score. **Never a sole basis for accusing anyone** of using "
+    "an LLM: a probability is not evidence of misconduct, and its errors grow outside the kinds "
+    "of code it was trained on (Caveats).",
+    "- Not for grading, hiring, disciplinary or legal decisions, for judging whole repositories "
+    "or people, or for the languages it does not judge.\n",
 )
 
 
@@ -46,186 +119,292 @@ def _intended_use(c: Card) -> list[str]:
     return list(INTENDED_USE)
 
 
-def _data(c: Card) -> list[str]:
-    """The dataset: sources, counts, generators, caps and deduplication."""
-    ds = c.ds
-    L, add = section("## Data and provenance\n")
-    add(
-        f"{ds['n']} samples after cleaning (fences and preambles removed, normalised line endings and "
-        "indentation), exact and near-duplicate removal, and per-source caps, split 80/10/10 **by "
-        "problem/task group** (the same problem never crosses splits). Sources are public research "
-        "datasets (see the project's data README); none of their files is shipped.\n"
-    )
-    add("| source | language | human | LLM | total |")
-    add("|---|---|---:|---:|---:|")
-    for r in ds["counts"]:
-        add(f"| {r['source']} | {r['language']} | {r['human']} | {r['llm']} | {r['total']} |")
-    add("")
-    add(
-        "Distinct generators per source (LLM side): "
-        + ", ".join(f"{k} {v}" for k, v in ds["generators"].items())
-        + "."
-    )
-    b = ds.get("build", {})
-    if b.get("caps"):
-        caps = ", ".join(
-            f"{k}: max {v.get('max_samples')} / LLM per group {v.get('llm_per_group')}"
-            for k, v in b["caps"].items()
-            if v.get("max_samples") or v.get("llm_per_group")
-        )
-        add(f"Caps: {caps}.")
-    if b.get("dedup"):
-        add("Deduplication: " + ", ".join(f"{k} {v}" for k, v in b["dedup"].items()) + ".")
-    return L
-
-
-def _compute(c: Card) -> list[str]:
-    """The rows each variant trained on, and for the scratch variants the recipe."""
-    m, ch, scratch, max_len = c.m, c.ch, c.scratch, c.max_len
-    L, add = section()
-    if not scratch:
-        sub = m["subset"]
-        add(
-            f"\n**Compute note.** Training ran on 2 CPU cores. The frozen encoder embedded a stratified subset "
-            f"of {sub['n']} samples (at most {sub['config']['train_cap']} train and "
-            f"{sub['config']['eval_cap']} val/test samples per source and label; by split "
-            f"{sub['by_split']}). Every model, the baseline and every leave-one-source-out run below use "
-            "these same rows. The unfreeze variant (gradual unfreezing) starts from the frozen-layout head, "
-            "trained on the whole cached train split, then trains the top 2 encoder layers and the head for "
-            f"{m.get('unfreeze_epochs', 1)} epoch on the cached layer-4 states of at most "
-            f"{sub['config']['unfreeze_train_cap']} train samples per source and label; its LOSO was not "
-            "measured (every fold retrains encoder layers, about 5 minutes a fold on this CPU), so it could not "
-            "be picked by the LOSO rule.\n"
-        )
-    else:
-        add(
-            "\n**Compute note.** Training ran on 2 CPU cores (one torch thread). The MiniLM variants used a stratified "
-            "subset (at most 700 train and 200 val/test samples per source and label); the scratch variants use the "
-            "same validation and test rows, and `scratch-bpe` the same train rows.\n"
-        )
-    if scratch:
-        rt = ch.get("n_train_by_source", {})
-        add(
-            f"**The shipped model** was trained on {m['training']['n_train']} rows: "
-            + (
-                "every train row of the dataset"
-                if m["chosen_variant"].startswith("scratch-bpe-full")
-                else "the source-balanced subset's train rows (at most 700 per source and label: trained on "
-                "every train row, gcj-java and semeval dominate and leave-one-source-out AUROC fell, see the "
-                "screens below)"
-            )
-            + f" plus {rt.get('realcode', 0)} dated pre-2021 human functions from the training projects of "
-            "the real-code collection (`training/codeorigin_train/data/realcode`), with the same validation and test "
-            "rows as every other variant (plus real-code validation projects for calibration). Its "
-            + (
-                f"leave-one-source-out figures were measured on {ch['loso_scope']}.\n"
-                if ch.get("loso_scope") and "shipped" in ch["loso_scope"]
-                else "leave-one-source-out figures are those of the same recipe on the subset (`scratch-bpe`): "
-                "retraining four folds on the full data did not fit the compute budget.\n"
-            )
-        )
-        aug = {
-            k: ch.get("config", {}).get(k)
-            for k in ("mask_prob", "strip_prob", "random_window", "eval_windows")
-        }
-        if any(aug.values()):
-            add(
-                "Against the sources' habits the recipe trains on altered copies, drawn afresh each epoch: "
-                f"comments and docstrings removed from {aug['strip_prob']:.0%} of samples, "
-                f"{aug['mask_prob']:.0%} of tokens replaced by [MASK], and a random {max_len}-token window of a "
-                "long function instead of always its first; it is evaluated, like the runtime scores, on every "
-                "window of a function.\n"
-            )
-    return L
-
-
-LIMITATIONS = (
-    "## Limitations\n",
-    "- **Domain shift.** Most human samples are contest solutions (Codeforces, CodeNet, Code Jam, MBPP); most "
-    "LLM samples are short algorithmic programs or docstring-bearing classes. Human library code with "
-    "docstrings and tidy formatting is under-represented, so it is the most likely false accusation. The "
-    "data README measured a char n-gram model flagging two thirds of documented open-source human "
-    "functions at its 1%-FPR threshold; expect the same failure mode here. The FPR above is measured on "
-    "held-out samples of the training sources only.",
-    "- **Languages.** Trained on Python, Java and C++ only. Other languages get a score, but it is not "
-    "supported by any training data.",
-    "- **Short functions.** A few lines carry little signal; the runtime reports them as too short rather "
-    "than scoring them.",
-    "- **Reformatting and editing.** Formatters (black, clang-format), renaming, or a human editing LLM "
-    "output (and vice versa) change the signals the model uses; layout markers make the layout "
-    "variant more sensitive to indentation style.",
-    "- **Generators.** Newer or unseen generators, and prompts that ask for a particular style, may not "
-    "be recognised. LOSO above shows how much performance drops on an unseen source.",
-    "- **Shortcuts.** The sources carry trivial tells (tabs, CRLF, fences, comments). The cleaning removes "
-    "the mechanical ones; comments remain a signal (see the ablation).",
+FACTORS = (
+    "## Factors\n",
+    "The figures are broken down by what changes the model's errors most: the **language**; the "
+    "**kind of code** (contest and exercise solutions, which most of its training data is, "
+    "against code of real projects and repositories); **who wrote it** (which LLM or coding "
+    "agent; each agent is also held out whole); the **era** (people's code before 2021, when "
+    "no assistant wrote it, against newer repositories); and the **source**, held out whole "
+    "(leave one source out). Formatting, renaming and editing by hand move scores too (the "
+    "record's robustness analysis).\n",
 )
-TOKENIZER_SEES = {  # by `Card.scratch`
-    False: "- The encoder is uncased: case is invisible to the model.\n",
-    True: "- The byte-level tokenizer sees case, spacing and indentation (after normalisation): a formatter run "
-    "over the code changes what the model sees.\n",
-}
 
 
-def _limitations(c: Card) -> list[str]:
-    """Where the model is known or expected to fail: `LIMITATIONS`, and what its tokenizer sees."""
-    return [*LIMITATIONS, TOKENIZER_SEES[c.scratch]]
+def _factors(c: Card) -> list[str]:
+    """The groups the evaluation is broken down by."""
+    return list(FACTORS)
 
 
-def _training(c: Card) -> list[str]:
-    """How the model was trained."""
-    m, ch, scratch = c.m, c.ch, c.scratch
-    L, add = section("## Training\n")
-    tc = m["train_config"]
-    if scratch:
-        sc = ch["config"]
-        add(
-            f"Encoder: BERT, {sc['layers']} layers, hidden {sc['hidden']}, {sc['heads']} heads, trained from scratch "
-            f"end to end with the head (Dropout 0.3 → Dense 256 ReLU → Dropout 0.2 → Dense 1 on mean-pooled states); "
-            f"byte-level BPE tokenizer ({sc['vocab_size']} tokens) learned on the training split. BCE with logits, "
-            f"Adam lr {sc['lr']}, ReduceLROnPlateau, batch 16, up to {m['training'].get('epochs', sc['epochs'])} epochs, "
-            f"early stopping on validation loss (best weights restored; best epoch {m['training']['best_epoch']}), "
-            f"warm-up, gradient clipping, encoder dropout {sc.get('dropout', 0.1)}, one CPU thread. Reproduce with "
-            "`codeorigin-train all`, or step by step with the commands in training/README.md."
-        )
+def _metrics(c: Card) -> list[str]:
+    """How the figures are measured and how the thresholds are set."""
+    th = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    one: dict[str, Any] = next(iter(th.values()), {})
+    fpr, conf = one.get("max_fpr", 0.01), one.get("confidence", 0.95)
+    rule = (
+        f"Each language's threshold flags at most {fpr:.0%} of its held-out human functions with "
+        f"{conf:.0%} confidence, raised toward {fpr:.0%} of the human code of sources the linear "
+        f"member never saw while the language still catches {RECALL_BAR:.0%} of its held-out LLM "
+        "rows; a language that cannot is not judged. "
+        if c.manifest.get("stacking")
+        else "The threshold is the smallest that flags at most 1% of the validation humans. "
+    )
+    L, add = section("## Metrics\n")
+    add("*Caught* is the share of LLM or agents' code flagged (recall) and *flagged* the share of "
+        "people's code flagged (the false-positive rate), both at the shipped thresholds and "
+        "given as counts. AUROC says how well the score ranks LLM code above people's, whatever "
+        f"the threshold. {rule}Rates on a few hundred functions move by a point with one "
+        "function.\n")  # fmt: skip
+    return L
+
+
+def _evaluation_data(c: Card) -> list[str]:
+    """What the figures are measured on."""
+    p = c.analysis("protocol")
+    got = c.shipped()
+    L, add = section("## Evaluation data\n")
+    if not p or got is None:
+        add("The held-out test split of the training dataset (projects and problems never "
+            "trained on) and held-out real-project human functions.\n")  # fmt: skip
         return L
+    loao = got[1].get("loao") or {}
+    agents = sum(v.get("n_llm", 0) for v in loao.values())
+    add(f"The evaluation protocol's pool: {p['pool_rows']:,} rows ({p['pool_judged']:,} in "
+        f"languages the runtime reads) of `{p['dataset']}` and dated real-project human "
+        "functions. **Main split**: the test split, grouped by problem, project and repository "
+        "(never trained or calibrated on). **Leave one agent out**: each agent's functions and "
+        f"its repositories held out whole ({agents:,} functions of "
+        f"{_and([a.capitalize() for a in loao])}), against the people of the same repositories. **Leave one source out**: the linear member and stacker retrained "
+        "without a source (the transformer saw every source, so it is not fully held out). "
+        "**Context functions**: the untouched functions of the agents' own pull-request files. "
+        "Scans: packages and libraries never trained on, scanned as a user would.\n")  # fmt: skip
+    return L
+
+
+def _training_data(c: Card) -> list[str]:
+    """What each part was trained and calibrated on."""
+    ds, st = c.ds, c.manifest.get("stacking") or {}
+    sources = sorted({r["source"] for r in ds["counts"]})
+    L, add = section("## Training data\n")
+    real = (c.ch.get("n_train_by_source") or {}).get("realcode", 0)
+    add(f"- **Transformer**: {ds['n']:,} functions of {len(sources)} public research datasets "
+        f"({', '.join(sources)}), cleaned, deduplicated and split by problem or task group, and "
+        f"{real:,} dated pre-2021 human functions of real projects ("
+        f"{c.m['training']['n_train']:,} training rows).")  # fmt: skip
+    if st:
+        route = st.get("route") or {}
+        add(f"- **Linear member, stacker and thresholds**: `{st.get('dataset', 'the pool')}`, "
+            f"at most {st.get('train_cap', '?'):,} train rows per source and label, with the "
+            "lines the agentic train repositories' changes added as more training text; the "
+            f"stacker and Platt scaling on {st.get('rows', 0):,} rows (the validation split and "
+            f"{st.get('crossfit_rows', 0):,} agentic train rows cross-fitted by repository); "
+            f"the thresholds' floor on {st.get('unseen_source_humans', 0):,} human rows of "
+            "sources a linear member was fitted without."
+            + (f" The route: {route.get('project_rows', 0):,} project rows, "
+               f"{route.get('project_humans', 0):,} of them people's." if route else ""))  # fmt: skip
     add(
-        f"Head: Dropout 0.3 → Dense 256 ReLU → Dropout 0.2 → Dense 1 on mean-pooled MiniLM states. BCE with logits, "
-        f"Adam lr {tc['lr']}, ReduceLROnPlateau, batch {tc['batch_size']}, up to {tc['epochs']} epochs, early "
-        f"stopping patience {tc['patience']} on {tc['monitor']} (best weights restored; best epoch "
-        f"{m['training']['best_epoch']}), {tc['warmup_steps']} warm-up steps, gradient clipping {tc['clip_norm']}, "
-        f"seed {tc['seed']}. Reproduce with `codeorigin-train all` (see training/README.md)."
+        "- None of this repository's code, nor the pull requests of Claude Code or Cursor, was "
+        "used to train, calibrate or tune anything; none of the datasets' files is shipped.\n"
     )
     return L
+
+
+def _auroc_rows(learners: dict[str, dict[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """(held-out rows, each learner's AUROC there) for the ranking table."""
+    agents = list(dict.fromkeys(a for r in learners.values() for a in (r.get("loao") or {})))
+    rows = [(f"{a.capitalize()}'s code, the agent held out, against its repositories' people",
+             [((r.get("loao") or {}).get(a) or {}).get("auroc") for r in learners.values()])
+            for a in agents]  # fmt: skip
+    rows.append(("the agents' repositories, left out in 5 folds",
+                 [((r.get("lro") or {}).get("all") or {}).get("auroc") for r in learners.values()]))  # fmt: skip
+    for key, what in (("test", "contest and exercise code"), ("agentic_test", "the agentic test "
+                                                               "repositories")):  # fmt: skip
+        rows.append((f"main split: {what}",
+                     [((r.get("main") or {}).get(key) or {}).get("auroc") for r in learners.values()]))  # fmt: skip
+    rows.append(("leave one source out, mean over the sources",
+                 [(r.get("loso") or {}).get("mean_auroc") for r in learners.values()]))  # fmt: skip
+    return [(what, cells) for what, cells in rows if cells[-1] is not None]
+
+
+def _quantitative(c: Card) -> list[str]:
+    """How well it ranks (AUROC) against the references, people of unseen sources flagged, the
+    era control, the route's own ranking, and the analyses recorded with `--card`."""
+    L, add = section("## Quantitative analyses\n")
+    got = c.shipped()
+    if got is not None:
+        every = c.analysis("protocol")["learners"]
+        name, r = got
+        picked = {
+            n: every[n]
+            for n in dict.fromkeys([next(iter(every)), "char-ngram", name])
+            if n in every
+        }
+        add("How well the score ranks LLM code above people's (AUROC; 0.5 is chance): the "
+            "shipped model against the character n-gram reference and the protocol's first "
+            "learner:\n")  # fmt: skip
+        add("| held out | " + " | ".join(f"`{short(n)}`" for n in picked) + " |")
+        add("|---|" + "---:|" * len(picked))
+        for what, cells in _auroc_rows(picked):
+            add(f"| {what} | " + " | ".join(fmt(x) for x in cells) + " |")
+        add("")
+        L += _route_ranking(c) + _unseen_sources(r) + _era(r)
+    for tool in (c.m.get("card") or {}).get("analyses") or []:
+        if tool in analysis.TOOLS:
+            L += analysis.TOOLS[tool](c)
+    return L
+
+
+def _route_ranking(c: Card) -> list[str]:
+    route = c.analysis("route")
+    aurocs = {a: ((v.get("by_language") or {}).get(lang) or {}).get("auroc")
+              for a, v in (route.get("loao") or {}).items() for lang in route.get("languages", [])}  # fmt: skip
+    if not any(aurocs.values()):
+        return []
+    said = ", ".join(f"{a.capitalize()} {fmt(x)}" for a, x in aurocs.items())
+    return [f"The route's own score ranks the held-out agents' "
+            f"{_and([language(x) for x in route['languages']])} code "
+            f"at AUROC {said}.", ""]  # fmt: skip
+
+
+def _unseen_sources(r: dict[str, Any]) -> list[str]:
+    folds = (r.get("loso") or {}).get("folds") or {}
+    if not folds:
+        return []
+    said = ", ".join(f"{s} {count(round(f['fpr'] * f['n_human']), f['n_human'])}"
+                     for s, f in folds.items() if f.get("fpr") is not None)  # fmt: skip
+    return ["People's code of a source held out whole (the linear member and stacker retrained "
+            f"without it), flagged: {said}. The thresholds hold for the people they were set "
+            "on, not for a new style of code.", ""]  # fmt: skip
+
+
+def _era(r: dict[str, Any]) -> list[str]:
+    years = (((r.get("main") or {}).get("era") or {}).get("by_year")) or {}
+    if not years:
+        return []
+    said = ", ".join(f"{y} {count(round(v['fpr'] * v['n']), v['n'])} (mean {fmt(v['mean_p'], 2)})"
+                     for y, v in years.items())  # fmt: skip
+    return ["Era control, people's held-out code by year, flagged (mean probability): "
+            f"{said}. A model that learned the date would flag the newest people most.", ""]  # fmt: skip
+
+
+ETHICS = (
+    "## Ethical considerations\n",
+    "- A flag can be a false accusation, and it falls hardest on people whose code looks like "
+    "what assistants write: short canonical solutions, contest scripts of a site it never saw, "
+    "tidy typed helpers in newer repositories (the headline's rows). A score is a probability "
+    "about text, not a finding about a person.",
+    "- Not flagged is no evidence that a person wrote it: it misses most agents' code.",
+    "- It runs offline, on the user's machine: the code it reads leaves nowhere. It was trained "
+    "on public research datasets and public repositories' code and ships none of it.\n",
+)
+
+
+def _ethics(c: Card) -> list[str]:
+    """Who can be harmed and how."""
+    return list(ETHICS)
+
+
+def _caveats(c: Card) -> list[str]:
+    """What it cannot do, and how to use it anyway."""
+    change = (
+        "calibrated" if c.manifest.get("change") else "uncalibrated (no `change` in the manifest)"
+    )
+    L, add = section("## Caveats and recommendations\n", "### Limitations\n")
+    got = c.shipped()
+    caught, flagged = held_out_agents(got[1], c.analysis("route")) if got else (None, None)
+    if caught and flagged:
+        add(f"- **Coding agents' code** is its weak point: with each agent held out it catches "
+            f"{count(*caught)} of the agents' functions and flags {count(*flagged)} of their "
+            "repositories' people; what it catches clusters in a few repositories.")  # fmt: skip
+    folds = ((got[1].get("loso") or {}).get("folds") or {}) if got else {}
+    worst = max(folds.items(), key=lambda kv: kv[1].get("fpr") or 0, default=None)
+    if worst:
+        add("- **A new style of people's code** (a contest site, a course, a codebase it never "
+            "saw) can be flagged well above the rates it was calibrated for: up to "
+            f"{100 * worst[1]['fpr']:.1f}% of a source held out whole ({worst[0]}).")  # fmt: skip
+    add("- **Edits move scores**: formatters, renaming and hand edits change what it reads; "
+        "mixed human and LLM code gets one score per function.")  # fmt: skip
+    add("- The transformer member trained on every source of its dataset, so leaving a source out "
+        f"is not fully held out for it. A whole change's verdict (`scan --diff`) is {change}.\n")  # fmt: skip
+    add("### Recommendations\n")
+    add("- Read a flag as a reason to look: open the lines that weigh most (the hover, `codeorigin "
+        "explain`), the code's history and its author's account before judging anything.")  # fmt: skip
+    add("- On a repository with a history, set thresholds on its own code (`codeorigin "
+        "calibrate`); for other code (a course's exercises, a contest site), count the flags on a "
+        "sample of its people's code first: the thresholds hold for the people they were set on.\n")  # fmt: skip
+    return L
+
+
+def _record(c: Card) -> list[str]:
+    """Where the rest is."""
+    return ["## The record\n",
+            "Every section of what was measured, tried and not shipped (the route's variants, the "
+            "recipes over the stacked model, the transformer's bake-off, the analyses, the "
+            f"runtime's budgets, how it was reproduced) is in [{RECORD}](../../{RECORD}). To build "
+            "a candidate of this model from a fresh clone: `training/README.md`, \"From a fresh "
+            "clone to a candidate of the shipped model\"."]  # fmt: skip
 
 
 SECTIONS = (
-    _header,
+    _title,
+    headline,
+    _model_details,
     _intended_use,
-    _data,
-    _compute,
-    results.bakeoff,
-    results.screens,
-    results.versus_baseline,
-    results.heldout,
-    results.real_code,
-    results.paired,
-    results.targets,
-    results.metrics,
-    results.ablation,
-    results.export,
-    *analysis.SECTIONS,
-    _limitations,
-    _training,
+    _factors,
+    _metrics,
+    _evaluation_data,
+    _training_data,
+    _quantitative,
+    _ethics,
+    _caveats,
+    _record,
 )
 
 
-def render(m: dict[str, Any]) -> str:
+def render(m: dict[str, Any], manifest: dict[str, Any] | None = None) -> str:
     """The card's markdown: every section of `SECTIONS` in order."""
-    c = Card.of(m)
-    return "\n".join(line for section in SECTIONS for line in section(c)) + "\n"
+    c = Card.of(m, manifest)
+    return "\n".join(line for part in SECTIONS for line in part(c)).rstrip("\n") + "\n"
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def write_card(metrics: dict[str, Any], path: Path) -> Path:
-    """Render the card from `metrics` into `path`."""
-    path.write_text(render(metrics), encoding="utf-8")
+    """Render the card from `metrics` (and the manifest beside `path`) into `path`."""
+    path.write_text(render(metrics, _manifest(path.parent)), encoding="utf-8")
     return path
+
+
+def write_folder_card(model: Path) -> Path:
+    """A model folder's `MODEL_CARD.md` again, from its `metrics.json` and `manifest.json`."""
+    metrics = json.loads((model / "metrics.json").read_text(encoding="utf-8"))
+    return write_card(metrics, model / "MODEL_CARD.md")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`MODEL [--record FILE]`: write MODEL's card; with `--record`, also the long record of its
+    transformer's run (`history`) into FILE."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m codeorigin_train.card.model_card")
+    p.add_argument("model", type=Path, help="a model folder with metrics.json (and manifest.json)")
+    p.add_argument("--record", type=Path, help="also write the long record here")
+    args = p.parse_args(argv)
+    if not (args.model / "metrics.json").is_file():
+        p.error(f"{args.model} holds no metrics.json")
+    path = write_folder_card(args.model)
+    print(f"wrote {path} ({path.read_text(encoding='utf-8').count(chr(10))} lines)")
+    if args.record is not None:
+        from codeorigin_train.card.history import render_record
+
+        metrics = json.loads((args.model / "metrics.json").read_text(encoding="utf-8"))
+        args.record.write_text(render_record(metrics), encoding="utf-8")
+        print(f"wrote {args.record}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,7 +4,7 @@ metrics document that several sections read (`Card`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -38,9 +38,35 @@ def metric_rows(table: dict[str, dict[str, Any]]) -> list[str]:
     return rows
 
 
+def count(k: int, n: int) -> str:
+    """`464 of 1,042 (44.5%)`, `2 of 869 (0.23%)`; `0 of 5,405`; `n/a` of none."""
+    if not n:
+        return "n/a"
+    share = 100 * k / n
+    return f"{k:,} of {n:,}" + (f" ({share:.{2 if share < 1 else 1}f}%)" if k else "")
+
+
+LANGUAGE_NAMES = {
+    "c": "C", "cpp": "C++", "go": "Go", "java": "Java", "javascript": "JavaScript", "php": "PHP",
+    "python": "Python", "ruby": "Ruby", "rust": "Rust", "typescript": "TypeScript",
+    "typescriptreact": "TSX",
+}  # fmt: skip
+
+
+def language(lang: str) -> str:
+    """A language id as a reader writes it: `C++` for `cpp`."""
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
+def short(name: str) -> str:
+    """A protocol learner as a table names it: `stacked-uf` for `stacked-uf, shipped (...)`."""
+    return name.split(" (")[0].split(",")[0]
+
+
 @dataclass(frozen=True)
 class Card:
-    """The parts of the metrics document (`card.metrics.collect`) that several sections read."""
+    """The parts of the metrics document (`card.metrics.collect`) that several sections read,
+    and the model folder's manifest (`manifest`, empty when the card is rendered without one)."""
 
     m: dict[str, Any]
     ch: dict[str, Any]  # the chosen run's report
@@ -54,9 +80,10 @@ class Card:
     scratch: bool  # a scratch BPE recipe (its report carries the recipe)
     max_len: int
     srcs: list[str]  # the leave-one-source-out sources
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, m: dict[str, Any]) -> Card:
+    def of(cls, m: dict[str, Any], manifest: dict[str, Any] | None = None) -> Card:
         ch, ex = m["chosen"], m["export"]
         config = ch.get("config", {})
         return cls(
@@ -65,7 +92,21 @@ class Card:
             scorer_kind="int8" if ex["int8_used"] else "fp32",
             scratch="config" in ch and "vocab_size" in config,
             max_len=config.get("max_length", 512), srcs=ch.get("loso_sources", []),
+            manifest=manifest or {},
         )  # fmt: skip
+
+    def analysis(self, tool: str) -> dict[str, Any]:
+        """The summary an analysis tool recorded (`analysis.<tool>`), or {}."""
+        return (self.m.get("analysis") or {}).get(tool) or {}
+
+    def shipped(self) -> tuple[str, dict[str, Any]] | None:
+        """The protocol's learner that is the shipped model (name, results): the one
+        `analysis.protocol.shipped` names, else the last (the protocol lists it last), or None
+        when the protocol has not run on this model."""
+        p = self.analysis("protocol")
+        learners: dict[str, dict[str, Any]] = p.get("learners") or {}
+        name = p.get("shipped") or next(reversed(learners), None)
+        return (str(name), learners[name]) if name in learners else None
 
 
 def section(*lines: str) -> tuple[list[str], Callable[[str], None]]:

@@ -1,0 +1,59 @@
+"""The shipped model's card is what a reader reads before trusting a flag: at most 200 lines, the
+headline tables first, then the sections of "Model Cards for Model Reporting", rendered by the
+generator from the folder's `metrics.json` and `manifest.json` (never edited by hand), with a link
+to the research record that holds everything else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "default"
+CARD = MODEL / "MODEL_CARD.md"
+MAX_LINES = 200
+SECTIONS = [
+    "## Model details",
+    "## Intended use",
+    "## Factors",
+    "## Metrics",
+    "## Evaluation data",
+    "## Training data",
+    "## Quantitative analyses",
+    "## Ethical considerations",
+    "## Caveats and recommendations",
+]
+
+
+def test_the_shipped_card_is_at_most_200_lines() -> None:
+    lines = CARD.read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_LINES, (
+        f"models/default/MODEL_CARD.md has {lines} lines (at most {MAX_LINES}): move what was "
+        "measured and not shipped to docs/research/ and render the card again"
+    )
+
+
+def test_the_card_is_what_the_generator_renders_from_the_folder() -> None:
+    from codeorigin_train.card.model_card import render
+
+    metrics = json.loads((MODEL / "metrics.json").read_text(encoding="utf-8"))
+    manifest = json.loads((MODEL / "manifest.json").read_text(encoding="utf-8"))
+    assert render(metrics, manifest) == CARD.read_text(encoding="utf-8"), (
+        "the card differs from its render: python -m codeorigin_train.card.model_card "
+        "models/default (edit the generator, training/codeorigin_train/card/, not the card)"
+    )
+
+
+def test_the_headline_comes_first_then_the_model_card_sections_and_the_record() -> None:
+    from codeorigin_train.card.headline import HEADING
+    from codeorigin_train.card.model_card import RECORD
+
+    text = CARD.read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[0] == HEADING, headings
+    assert [h for h in headings if h in SECTIONS] == SECTIONS, headings
+    # The headline answers by kind of code and by language, with the shipped model's counts.
+    headline = text.split(HEADING)[1].split("\n## ")[0]
+    assert "| code | LLM or agents' code caught | people's code flagged |" in headline
+    assert "| language | threshold |" in headline and "| Python | " in headline
+    assert f"]({'../../' + RECORD})" in text and (ROOT / RECORD).is_file()

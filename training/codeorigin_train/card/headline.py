@@ -1,0 +1,196 @@
+"""The model card's headline: what the shipped model catches and whom it flags, on code it never
+saw, by kind of code and by language (`model_card.SECTIONS` opens with it).
+
+The figures are the protocol's shipped learner's (`Card.shipped`: the held-out splits, leave one
+agent out, the era-matched context functions), with the counts of `analysis.route` where the
+model's route for project code flags more (a span is flagged when the stacker or the route flags
+it, so those counts are the whole model's), people's code scanned as a user would
+(`analysis.scans`), and the thresholds of `manifest.json`. Without protocol figures, the
+transformer's own held-out split stands in. The within-repository tables (`card.within`) follow
+when the shipped learner carries them (`codeorigin-train protocol --parts within`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codeorigin_train.card import results, within
+from codeorigin_train.card.parts import Card, count, language, section, short
+
+HEADING = "## What it catches and whom it flags, on code it never saw"
+
+Pair = tuple[int, int] | None  # (flagged, of)
+
+
+def _pair(g: dict[str, Any] | None, rate: str, n: str) -> Pair:
+    """(flagged, of) from a rate and its count (`recall` of `n_llm`, `fpr` of `n_human`)."""
+    if not g or g.get(rate) is None or not g.get(n):
+        return None
+    return round(g[rate] * g[n]), g[n]
+
+
+def _counted(g: dict[str, Any] | None) -> Pair:
+    """(flagged, of) of a route or scan record, `{"n": ..., "flagged": ...}`."""
+    return (g["flagged"], g["n"]) if g and g.get("n") else None
+
+
+def _cell(p: Pair) -> str:
+    return "–" if p is None else count(*p)
+
+
+def _history(r: dict[str, Any], key: str) -> Pair:
+    """The context functions of one kind of repository (`dated`, `new`), over every fold."""
+    parts = [((v or {}).get("context") or {}) for v in (r.get("loao") or {}).values()]
+    parts.append((r.get("main") or {}).get("agentic_context") or {})
+    got: list[dict[str, Any]] = [g for p in parts if (g := (p.get("by_history") or {}).get(key))]
+    return (sum(g["flagged"] for g in got), sum(g["n"] for g in got)) if got else None
+
+
+def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]]) -> list[str]:
+    """The table by kind of code: (label, LLM or agents' code caught, people's code flagged)."""
+    main, rm = r.get("main") or {}, route.get("main") or {}
+    test = main.get("test") or {}
+    sources = len(main.get("test_by_source") or {})
+    real = main.get("realcode_fpr_by_language") or {}
+    rows: list[tuple[str, Pair, Pair]] = [(
+        f"contest and exercise code: held-out problems of {sources} sources",
+        _counted((rm.get("test") or {}).get("llm")) or _pair(test, "recall", "n_llm"),
+        _counted((rm.get("test") or {}).get("human")) or _pair(test, "fpr", "n_human"),
+    )]  # fmt: skip
+    if real:
+        flagged = sum(round(g["fpr"] * g["n"]) for g in real.values())
+        mine = (flagged, sum(g["n"] for g in real.values()))
+        rows.append((f"real-project code of held-out projects, {len(real)} languages (people's, "
+                     "released before 2021)", None, _counted(rm.get("realcode")) or mine))  # fmt: skip
+    for agent, v in (r.get("loao") or {}).items():
+        theirs = (route.get("loao") or {}).get(agent) or {}
+        rows.append((f"the agent never seen: {agent.capitalize()}'s code, against its "
+                     "repositories' people",
+                     _counted(theirs.get("agent")) or _pair(v, "recall", "n_llm"),
+                     _counted(theirs.get("human")) or _pair(v, "fpr", "n_human")))  # fmt: skip
+    agentic, ra = main.get("agentic_test") or {}, rm.get("agentic_test") or {}
+    if agentic:
+        rows.append(("the agentic test repositories: agents' code, against their people",
+                     _counted(ra.get("agent")) or _pair(agentic, "recall", "n_llm"),
+                     _counted(ra.get("human")) or _pair(agentic, "fpr", "n_human")))  # fmt: skip
+    context = route.get("context") or {}
+    for key, label in (("dated", "code beside the agents' changes, repositories with a history "
+                        "before 2021"), ("new", "the same in newer repositories (authorship "
+                                         "unknown: much of it is assistants')")):  # fmt: skip
+        got = _counted(context.get(key)) or _history(r, key)
+        if got:
+            rows.append((label, None, got))
+    rows += [(f"scanned: {s['code']}", None, _counted(s)) for s in scans]
+    out = ["| code | LLM or agents' code caught | people's code flagged |", "|---|---:|---:|"]
+    return out + [f"| {label} | {_cell(a)} | {_cell(b)} |" for label, a, b in rows]
+
+
+def held_out_agents(r: dict[str, Any], route: dict[str, Any]) -> tuple[Pair, Pair]:
+    """Leaving each agent out, summed over the agents: (their code caught, their repositories'
+    people flagged), the route's counts where it has them."""
+    caught: list[tuple[int, int]] = []
+    flagged: list[tuple[int, int]] = []
+    for agent, v in (r.get("loao") or {}).items():
+        theirs = (route.get("loao") or {}).get(agent) or {}
+        for out, key, rate, n in ((caught, "agent", "recall", "n_llm"), (flagged, "human", "fpr", "n_human")):  # fmt: skip
+            got = _counted(theirs.get(key)) or _pair(v, rate, n)
+            if got:
+                out.append(got)
+
+    def total(got: list[tuple[int, int]]) -> Pair:
+        return (sum(k for k, _ in got), sum(n for _, n in got)) if got else None
+
+    return total(caught), total(flagged)
+
+
+def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:
+    """A language's agent functions caught leaving each agent out, over the agents."""
+    got: list[tuple[int, int]] = []
+    for agent, v in (r.get("loao") or {}).items():
+        theirs = ((route.get("loao") or {}).get(agent) or {}).get("by_language") or {}
+        mine = ((v.get("by_language") or {}).get(language)) or {}
+        pair = _counted((theirs.get(language) or {}).get("agent")) or _pair(mine, "recall", "n_llm")
+        if pair:
+            got.append(pair)
+    return (sum(k for k, _ in got), sum(n for _, n in got)) if got else None
+
+
+def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
+    """The table by language (those the model judges), and the languages it does not judge."""
+    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    abstain = c.manifest.get("abstain") or {}
+    judged = sorted((lang for lang in thresholds if lang not in abstain), key=language)
+    if not judged:
+        return []
+    main = r.get("main") or {}
+    recall = main.get("llm_recall_by_language") or {}
+    real = main.get("realcode_fpr_by_language") or {}
+    out = [
+        "| language | threshold | LLM code caught, test split | people flagged, held-out real "
+        "projects | people flagged, sources its linear member never saw | agents' code caught, "
+        "the agent never seen |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for lang in judged:
+        t = thresholds[lang]
+        unseen = t.get("unseen_source_humans") or {}
+        seen = (round(unseen["fpr"] * unseen["functions"]), unseen["functions"]) if unseen else None
+        caught = f"{100 * recall[lang]:.1f}%" if recall.get(lang) is not None else "–"
+        out.append(f"| {language(lang)} | {100 * t['llm']:.1f}% | {caught} | "
+                   f"{_cell(_pair(real.get(lang), 'fpr', 'n'))} | {_cell(seen)} | "
+                   f"{_cell(_agents(r, route, lang))} |")  # fmt: skip
+    note = (
+        f"Test-split recall is the stacker's; the route for {route['name']} adds the agents' "
+        "code counted above. "
+        if route.get("name")
+        else ""
+    )
+    return [*out, "", note + _not_judged(c, abstain), ""]
+
+
+def _not_judged(c: Card, abstain: dict[str, str]) -> str:
+    """Which languages get no verdict, and why, grouped by reason."""
+    why: dict[str, list[str]] = {}
+    for lang, reason in sorted(abstain.items()):
+        if "catches" in reason:
+            reason = "at a threshold that keeps people's code under 1% it catches too little of their LLM code"
+        elif "cannot bound" in reason:
+            reason = "too few held-out human functions to bound the false-positive rate"
+        why.setdefault(reason, []).append(language(lang))
+    said = "; ".join(f"{', '.join(langs)}: {reason}" for reason, langs in why.items())
+    trained = c.manifest.get("languages")
+    other = "; every other language: not trained on" if trained else ""
+    return f"Not judged (no verdict, no diagnostic; the hover says why): {said}{other}."
+
+
+def _intro(name: str, route: dict[str, Any]) -> str:
+    with_route = (
+        f", with the counts of its route for {route['name']} where it flags more "
+        f"({route.get('measured', 'date not recorded')})"
+        if route.get("name")
+        else ""
+    )
+    return (
+        "On rows the model never trained or calibrated on: held-out projects, problems and "
+        "repositories, and agents held out whole. *Caught*: LLM or agents' code flagged; "
+        "*flagged*: people's code flagged, at the shipped thresholds. The figures are those of "
+        f"`{short(name)}` in the evaluation protocol{with_route}.\n"
+    )
+
+
+def headline(c: Card) -> list[str]:
+    """The section: by kind of code, by language, and within a repository when measured."""
+    L, add = section(HEADING + "\n")
+    got = c.shipped()
+    if got is None:  # a transformer's folder: its own held-out split
+        add("No protocol figures are recorded for this model (`codeorigin-train protocol "
+            "--card`); the transformer's own held-out split:\n")  # fmt: skip
+        return L + results.heldout(c)[1:] + results.real_code(c)
+    name, r = got
+    route = c.analysis("route")
+    add(_intro(name, route))
+    L += [*kinds(r, route, c.analysis("scans").get("scans") or []), ""]
+    L += languages(c, r, route)
+    if r.get("within"):
+        L += within.markdown(short(name), r["within"])
+    return L
