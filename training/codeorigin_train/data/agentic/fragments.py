@@ -37,8 +37,8 @@ from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
 from codeorigin_train.data.agentic.build import (
-    SPLIT_FRACTIONS,
     SOURCES,
+    SPLIT_FRACTIONS,
     read_sources,
     shared_parser,
     write_rows,
