@@ -66,7 +66,9 @@ def test_calibration_rows_are_validation_and_cross_fitted_rows() -> None:
 def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
     """`stacked-xr`: the real-project functions of the train split join the calibration rows,
     each scored by a member that never saw its project (they have no repository: their group)."""
-    train = _train().assign(group=lambda f: [f"repo:{r}" if r else f"g{i}" for i, r in enumerate(f["repo"])])
+    train = _train().assign(
+        group=lambda f: [f"repo:{r}" if r else f"g{i}" for i, r in enumerate(f["repo"])]
+    )
     real = pd.DataFrame({"code": [f"lib {p} {i}" for p in range(6) for i in range(3)], "label": 0,
                          "source": "realcode", "repo": "", "group": [f"project{p}" for p in range(6)
                                                                     for _ in range(3)]})  # fmt: skip
@@ -81,7 +83,9 @@ def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
     assert not logits.any()  # no project or repository scored by a member that saw it
 
 
-def test_structure_weights_give_both_labels_of_a_contest_source_the_same_share_of_functions() -> None:
+def test_structure_weights_give_both_labels_of_a_contest_source_the_same_share_of_functions() -> (
+    None
+):
     """`stacked-sb` (`fit.balance`): CodeNet's people wrote scripts and its LLM wrote functions, so
     a learner would call every tidy function an LLM's; the weights even out the form per source."""
     from codeorigin_train.fit.balance import structure_weights
@@ -126,3 +130,22 @@ def test_domain_weights_let_no_kind_of_code_stand_for_a_label() -> None:
         assert np.isclose(w[cell].sum(), cell.sum())  # the cell weighs its rows
     assert np.isclose(w[11], 12 / 2 / 3)  # each of 3 agents' rows weighs 2, each of 9 humans' 2/3
     assert (w[20:] == SINGLE_LABEL_WEIGHT).all()  # Go's puzzle LLM code holds no human
+
+
+def test_repository_weights_let_no_repository_stand_for_a_label() -> None:
+    """`stack --balance-repositories` (`fit.balance.repository_weights`): in each agentic
+    repository the agent's rows (functions and fragments) and the people's weigh alike; a
+    repository with one label weighs less; other sources are untouched."""
+    from codeorigin_train.fit.balance import SINGLE_LABEL_WEIGHT, repository_weights
+
+    frame = pd.DataFrame({
+        "source": ["aidev"] * 5 + ["aidev-fragment"] + ["aidev"] * 3 + ["codenet"] * 2,
+        "repo": ["o/a"] * 6 + ["o/b"] * 3 + [""] * 2,
+        "label": [0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 1],
+    })  # fmt: skip
+    w = repository_weights(frame)
+    y = frame["label"].to_numpy()
+    a = np.arange(11) < 6
+    assert np.isclose(w[a & (y == 0)].sum(), w[a & (y == 1)].sum()) and np.isclose(w[a].sum(), 6)
+    assert np.isclose(w[5], 1.5)  # the fragment counts as the agent's: 2 agent rows weigh 3
+    assert (w[6:9] == SINGLE_LABEL_WEIGHT).all() and (w[9:] == 1.0).all()

@@ -49,6 +49,10 @@ def parser() -> argparse.ArgumentParser:
                    help="weight the linear member's rows so that, in each language, repository "
                    "code and contest code each weigh both labels alike (`fit.balance."
                    "domain_weights`; the protocol's `stacked-db`)")
+    p.add_argument("--balance-repositories", action="store_true",
+                   help="weight the linear member's agentic rows so that in each repository the "
+                   "agent's rows and the people's weigh alike, a repository with one label "
+                   "less (`fit.balance.repository_weights`)")
     p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
                    help="also set the thresholds on each contest and exercise source's human "
                    "rows (train and validation) scored by a linear member fitted without that "

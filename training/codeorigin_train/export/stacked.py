@@ -60,7 +60,7 @@ from codeorigin_train.export.route import (
 )
 from codeorigin_train.export.stack_args import parser
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
-from codeorigin_train.fit.balance import domain_weights, structure_weights
+from codeorigin_train.fit.balance import domain_weights, repository_weights, structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
@@ -138,6 +138,7 @@ def linear_member(
     balance: bool = False,
     unseen: bool = False,
     domains: bool = False,
+    repositories: bool = False,
 ) -> LinearFit:
     """The linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
@@ -149,7 +150,8 @@ def linear_member(
     cross-fitting fold that holds a repository out holds its fragments out too). `balance`: the
     contest sources' Python rows weighted so that both labels start with a definition as often
     (`fit.balance`). `domains`: in each language, repository code and contest code each weigh
-    both labels alike (`fit.balance.domain_weights`)."""
+    both labels alike (`fit.balance.domain_weights`). `repositories`: in each agentic repository
+    both labels weigh alike (`fit.balance.repository_weights`)."""
     features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
     variant = registry.get("linear", features=features)
     train = _rows(frame, "train")
@@ -172,6 +174,8 @@ def linear_member(
         weight = structure_weights(rows) if balance else None
         if domains:
             weight = domain_weights(rows) * (1.0 if weight is None else weight)
+        if repositories:
+            weight = repository_weights(rows) * (1.0 if weight is None else weight)
         return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"], weight)  # type: ignore[attr-defined]
 
     if linear_run is not None:
@@ -367,6 +371,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
         frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
         args.balance_structure, args.unseen_source_humans is not None, args.balance_domains,
+        args.balance_repositories,
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -405,6 +410,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "fragments": str(args.fragments) if args.fragments is not None else None,
                      "balance_structure": args.balance_structure,
                      "balance_domains": args.balance_domains,
+                     "balance_repositories": args.balance_repositories,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     if route is not None:

@@ -87,3 +87,40 @@ def domain_weights(frame: pd.DataFrame, single_label: float = SINGLE_LABEL_WEIGH
                 w[cell & (label == 1)] = half / n1
                 w[cell & (label == 0)] = half / n0
     return w
+
+
+#: The rows `repository_weights` balances: the agentic corpus' functions and its fragments.
+AGENTIC_SOURCES = ("aidev", "aidev-fragment")
+
+
+def repository_weights(
+    frame: pd.DataFrame, single_label: float = SINGLE_LABEL_WEIGHT
+) -> np.ndarray:
+    """A weight per row of `frame` that takes each repository's look out of the label: in each
+    repository of the agentic corpus (`AGENTIC_SOURCES`) with both labels, the agent's rows and
+    the people's rows weigh half of the repository's rows each; a repository with one label only
+    weighs `single_label` a row (it can teach only what the repository looks like). Rows of the
+    other sources weigh 1.
+
+    Why: a repository is mostly one label in the corpus (an agent wrote into a young repository,
+    or the dated history of an old one is all people's), so a learner can score a repository's
+    style instead of its authors; users scan one repository, where that style is on both sides."""
+    w = np.ones(len(frame), dtype=np.float64)
+    agentic = frame["source"].astype(str).isin(AGENTIC_SOURCES).to_numpy()
+    if not agentic.any():
+        return w
+    repo = frame["repo"].astype(str).to_numpy()
+    label = frame["label"].to_numpy()
+    cells = pd.DataFrame({"repo": repo[agentic], "label": label[agentic]})
+    counts = cells.groupby(["repo", "label"]).size().unstack(fill_value=0)
+    index = np.flatnonzero(agentic)
+    for r, row in counts.iterrows():
+        mine = index[repo[index] == r]
+        n0, n1 = int(row.get(0, 0)), int(row.get(1, 0))
+        if n0 and n1:
+            half = (n0 + n1) / 2.0
+            w[mine[label[mine] == 1]] = half / n1
+            w[mine[label[mine] == 0]] = half / n0
+        else:
+            w[mine] = single_label
+    return w
