@@ -69,6 +69,8 @@ UNSEEN_RECIPES = {
 #: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
 REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
+#: The character n-gram reference, and the same with each repository's labels weighing alike.
+NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
 #: The default of --dataset.
 DATASET = Path("training/work/dataset-v4.parquet")
 
@@ -159,7 +161,7 @@ def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
 def result_name(spec: str) -> str:
     """The name of a learner's results file in OUT: the learner, or the model folder's name."""
     name = spec.partition(":")[0]
-    return name if name == NgramLearner.name or name.startswith("stacked") else Path(spec).name
+    return name if name in NGRAM_LEARNERS or name.startswith("stacked") else Path(spec).name
 
 
 def learner_for(
@@ -192,8 +194,8 @@ def learner_for(
     weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
     or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
     check_learner(spec, work, context=context is not None)
-    if spec == NgramLearner.name:
-        return NgramLearner()
+    if spec in NGRAM_LEARNERS:
+        return NgramLearner(repositories=spec.endswith("-rb"))
     if spec.startswith("stacked"):
         from codeorigin.core.features import FeatureConfig
         from codeorigin_train.variants.linear import LinearConfig
@@ -245,7 +247,7 @@ def _recipe(full: str) -> tuple[str, str | None]:
 def check_learner(spec: str, work: Path, *, context: bool) -> None:
     """`InputError` when a `--learners` entry names no learner, or its learner lacks a file it
     trains on (`context`: --context was given); cheap, so it runs before the pool is built."""
-    if spec == NgramLearner.name:
+    if spec in NGRAM_LEARNERS:
         return
     if not spec.startswith("stacked"):
         if not (Path(spec) / "manifest.json").is_file():
@@ -304,7 +306,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--learners",
         nargs="+",
         default=["char-ngram", "models/default"],
-        help="char-ngram, "
+        help="char-ngram, char-ngram-rb (each agentic repository's two labels weighing alike), "
         "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db|-du"
         "|-dr][-cC]"
         "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "

@@ -19,10 +19,15 @@ MAX_FEATURES = 200_000
 
 
 def fit_baseline(
-    train_df: pd.DataFrame, *, max_features: int = MAX_FEATURES, c: float = 1.0
+    train_df: pd.DataFrame,
+    *,
+    max_features: int = MAX_FEATURES,
+    c: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> Pipeline:
     """Fit TF-IDF character 1-4-grams (sublinear tf, case kept) plus logistic regression on the
-    `code` and `label` columns of `train_df`. Raises ValueError unless both labels are present."""
+    `code` and `label` columns of `train_df` (each row weighted by `weights` when given). Raises
+    ValueError unless both labels are present."""
     if train_df["label"].nunique() < 2:
         raise ValueError("the baseline needs samples of both labels to fit")
     model = Pipeline(
@@ -41,7 +46,8 @@ def fit_baseline(
             ("logreg", LogisticRegression(C=c, max_iter=1000)),
         ]
     )
-    model.fit(train_df["code"].tolist(), train_df["label"].to_numpy())
+    fit_params = {} if weights is None else {"logreg__sample_weight": weights}
+    model.fit(train_df["code"].tolist(), train_df["label"].to_numpy(), **fit_params)
     return model
 
 
