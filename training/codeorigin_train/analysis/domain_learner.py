@@ -150,7 +150,7 @@ class DomainGatedLearner(StackedLearner):
 #: `stacked-du`: the project route's false-positive bound on project humans (95% confidence), as
 #: shipped: half the 1% target. At 0.25% the gated Python project humans of a fold (about 1,800)
 #: allow no false positive at all, so the threshold rests on the single highest human score
-#: (training README, "A route for project code").
+#: (docs/research/route.md, "A route for project code").
 PROJECT_FPR = 0.005
 
 
@@ -286,7 +286,7 @@ class AgenticRouteLearner(DomainUnionLearner):
     learner of every kind of code against one of repository code only. The shipped recipe on
     every row is unchanged. Its bound is half `stacked-du`'s, as `stack --agentic-route` ships
     it: at 0.5% the route flagged 2.2% of the held-out Codex's and Devin's repositories' Python
-    humans (training README, "The route's own member")."""
+    humans (docs/research/route.md, "The route's own member")."""
 
     agentic_route = True
     project_fpr = 0.0025

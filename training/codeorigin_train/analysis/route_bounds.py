@@ -23,7 +23,7 @@ percentiles of each threshold and of every count of flagged rows. A redraw can l
 people out but never bring in a higher one, so the spread runs one way, toward lower thresholds:
 it shows how much the few highest people weigh, and it is no confidence interval. It measures the
 calibration sample alone: the members and the stacker stay as fitted (refitting them moves the
-figures both ways: training README, "The corpus without generated code").
+figures both ways: docs/research/agentic-corpus.md, "The corpus without generated code").
 """
 
 from __future__ import annotations

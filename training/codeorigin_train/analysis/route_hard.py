@@ -9,7 +9,7 @@ of the human rows' weighted `WEIGHT` times (hard-negative mining). The first fit
 its own training rows' (no cross-fitting inside a member: the calibration rows it is read on
 are cross-fitted as every member's are, `fit.crossfit.calibration_rows`). The quantile and the
 weight were the first pair tried (0.90, 5); two others were read beside it
-(`training/README.md`, "Hard negatives for the route's agentic member, screened").
+(docs/research/route.md, "Hard negatives for the route's agentic member, screened").
 """
 
 from __future__ import annotations

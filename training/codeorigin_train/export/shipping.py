@@ -171,7 +171,7 @@ def refuse_stacked(out: Path, doing: str = "exporting a transformer") -> None:
             f"{out} holds a stacked model, which {doing} would "
             "replace: give --out another folder (training/work/transformer, the stacked "
             "model's transformer member); `codeorigin-train stack` builds the stacked folder "
-            '(training/README.md, "The stacked model, shipped as models/default")'
+            '(docs/research/stacked-model.md, "The stacked model, shipped as models/default")'
         )
 
 

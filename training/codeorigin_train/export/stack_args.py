@@ -72,5 +72,5 @@ def parser() -> argparse.ArgumentParser:
                    "manifest format version 4: the route's members folded into one of its own)")
     p.add_argument("--syntax-ngrams", action="store_true",
                    help="the linear member's features with tree-sitter node-type 1-3-grams "
-                   "(feature version 3; measured and not shipped, see the training README)")
+                   "(feature version 3; measured and not shipped, see docs/research/stacked-model.md)")
     return p  # fmt: skip

@@ -109,7 +109,8 @@ class Distilled(ScratchBPE):
         path = self.work / TEACHER_LOGITS
         if not path.is_file():
             raise FileNotFoundError(
-                f"{path}: run the GPU bake-off first (training/README.md, 'The GPU bake-off')"
+                f"{path}: run the GPU bake-off first "
+                "(docs/research/gpu-backbone.md, 'The GPU bake-off, run on an H100')"
             )
         column = f"logit:{self.recipe['arm']}"
         pool = pd.read_parquet(path, columns=["key", column]).drop_duplicates("key")
