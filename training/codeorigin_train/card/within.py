@@ -47,14 +47,19 @@ def pooled_table(by: dict[str, Any], what: str) -> list[str]:
 def markdown(learner: str, got: dict[str, Any]) -> list[str]:
     """One learner's within-repository tables."""
     a = got["all"]
-    out = [f"#### {learner}: within a repository ({got['judged']}; "
+    folder = got["judged"] == "test repositories"  # a model folder, never retrained
+    where = ("the agentic corpus' test repositories, which it never trained on" if folder
+             else f"{got['judged']} of whole repositories, and once per agent left out")  # fmt: skip
+    out = [f"#### {learner}: within a repository ({where}; "
            f"{got['repos_judged']} repositories judged)", "",
-           "Per repository with 30+ judged human and 5+ agent functions: the median over "
-           "repositories and the quartiles. The repository's own threshold is set on half of "
+           "Per repository with 30+ human and 5+ agent functions: the median over "
+           "repositories and the quartiles (a function the model does not judge is not flagged). "
+           "The repository's own threshold is set on half of "
            f"its humans (bounded at 1%/95% in {a['own_bounded']} of {a['repos']}, above the "
            "half's highest human elsewhere) and its false-positive rate measured on the other half.",
            "", HEAD.format(what="agents"), RULE, row("all", a)]  # fmt: skip
-    out += [row(f"leave {name} out", v["all"]) for name, v in got.get("loao", {}).items()]
+    label = "{}'s repositories" if folder else "leave {} out"
+    out += [row(label.format(name), v["all"]) for name, v in got.get("loao", {}).items()]
     out += ["", *pooled_table(got["by_language"], "language"), ""]
     out += [*pooled_table(got["by_agent"], "agent"), ""]
     c, e = got["change"], got["era"]
