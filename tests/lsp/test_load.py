@@ -89,7 +89,8 @@ def send_edit(client: Client, uri: str, version: int, text: str, edit: tuple[int
 
 def expected_diagnostics(texts: dict[str, str], model: Path, encoding: str) -> dict[str, list[Any]]:
     """What a fresh full scoring of each text gives, in the shape the diagnostics carry."""
-    from codeorigin.engine import Engine, VerdictRules
+    from codeorigin.engine.judging import VerdictRules
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
 
     engine = Engine(Model.load(model, threads=1))

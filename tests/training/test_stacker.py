@@ -109,7 +109,7 @@ def test_unseen_sources_humans_raise_a_threshold_only_as_far_as_the_recall_bar()
 def test_the_stack_command_writes_a_folder_the_runtime_loads(
     tiny_model_dir: Path, tmp_path: Path, syntax: bool
 ) -> None:
-    from codeorigin.engine import Engine
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import load_manifest
     from codeorigin.model.scorer import Model
     from codeorigin_train.export.stacked import main

@@ -13,7 +13,8 @@ import pytest
 
 from codeorigin import __version__
 from codeorigin.bench import context, machine
-from codeorigin.bench.machine import BenchResult, _check, judge, render_table, spread, to_json
+from codeorigin.bench.checks import BenchResult, checks_of, judge, render_table, to_json
+from codeorigin.bench.machine import spread
 
 
 def test_a_check_passes_only_when_the_whole_spread_meets_the_target() -> None:
@@ -54,11 +55,11 @@ def _result(overhead: float | None, low: float, high: float, ratio: float) -> Be
 
 
 def test_a_negative_engine_overhead_is_never_a_pass() -> None:
-    checks = {c[0]: c[5] for c in _check(_result(None, -11.7, 3.0, 0.9))}
+    checks = {c[0]: c[5] for c in checks_of(_result(None, -11.7, 3.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is None
-    checks = {c[0]: c[5] for c in _check(_result(4.0, -2.0, 9.0, 0.9))}
+    checks = {c[0]: c[5] for c in checks_of(_result(4.0, -2.0, 9.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is None
-    checks = {c[0]: c[5] for c in _check(_result(8.0, 5.0, 12.0, 0.9))}
+    checks = {c[0]: c[5] for c in checks_of(_result(8.0, 5.0, 12.0, 0.9))}
     assert checks["engine overhead over bare forward, 256 tokens (%)"] is True
 
 
@@ -77,12 +78,12 @@ def test_the_linear_members_cost_per_span_is_checked_against_its_5_ms_target() -
         "member": "the model's linear member",
         "by_tokens": {"256": row},
     }
-    checks = {c[0]: (c[1], c[5]) for c in _check(result)}
+    checks = {c[0]: (c[1], c[5]) for c in checks_of(result)}
     assert checks["linear member per span p50, 256 tokens (ms)"] == (2.4, True)
     table = render_table(result)
     assert "linear member (the model's linear member):" in table
     result.figures["linear_member"]["by_tokens"]["256"] = {**row, "score_p50_ms": 7.0}
-    checks = {c[0]: c[5] for c in _check(result)}
+    checks = {c[0]: c[5] for c in checks_of(result)}
     assert checks["linear member per span p50, 256 tokens (ms)"] is False
 
 
@@ -165,7 +166,7 @@ def test_the_span_finders_rate_per_language_is_checked_against_java() -> None:
         "kotlin": {**row, "ratio": 0.4, "ratio_low": 0.3, "ratio_high": 0.45},
         "swift": {**row, "ratio": 0.6, "ratio_low": 0.45, "ratio_high": 0.7},
     }
-    checks = {c[0]: c[5] for c in _check(result)}
+    checks = {c[0]: c[5] for c in checks_of(result)}
     assert checks["span finder, csharp / java spans per second"] is True
     assert checks["span finder, kotlin / java spans per second"] is False
     assert checks["span finder, swift / java spans per second"] is None  # the spread straddles

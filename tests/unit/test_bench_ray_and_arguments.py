@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from codeorigin import distributed, engine, scan
 from codeorigin.bench import ray_actors
 from codeorigin.cli import main
+from codeorigin.distributed import cluster, scheduler
+from codeorigin.engine import scoring
 from codeorigin.model import scorer
+from codeorigin.scan import local
 
 REPORT = SimpleNamespace(files=[SimpleNamespace(spans=[1, 2, 3])])
 
@@ -28,7 +30,7 @@ class _FakeRayScan:
 
     def __init__(self, folder: Path, options: Any, *, actors: int, **_: Any) -> None:
         self.actors = actors
-        self.stats = distributed.RayStats(actors=actors, files=1, spans=3, seconds=0.1)
+        self.stats = scheduler.RayStats(actors=actors, files=1, spans=3, seconds=0.1)
 
     def run(self, paths: list[Path]) -> tuple[Any, None]:
         other = SimpleNamespace(files=[])
@@ -40,11 +42,11 @@ def _ray_bench(
 ) -> Any:
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(scorer.Model, "load", lambda *args, **kwargs: None)
-    monkeypatch.setattr(engine, "Engine", lambda model: None)
-    monkeypatch.setattr(scan, "run", lambda *args, **kwargs: (REPORT, None))
-    monkeypatch.setattr(distributed, "connect", lambda *args, **kwargs: False)
+    monkeypatch.setattr(scoring, "Engine", lambda model: None)
+    monkeypatch.setattr(local, "run", lambda *args, **kwargs: (REPORT, None))
+    monkeypatch.setattr(cluster, "connect", lambda *args, **kwargs: False)
     monkeypatch.setattr(_FakeRayScan, "differ", differ)
-    monkeypatch.setattr(distributed, "RayScan", _FakeRayScan)
+    monkeypatch.setattr(scheduler, "RayScan", _FakeRayScan)
     return ray_actors.run(Path("model"), [1, 2], quick=quick, functions=8)
 
 

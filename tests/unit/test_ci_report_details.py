@@ -267,7 +267,7 @@ def test_a_sarif_region_starts_at_a_column_of_its_own_first_line(
 
 CAPPED = """
 import sys
-from codeorigin import sarif
+from codeorigin.report import sarif
 from codeorigin.cli import main
 sarif.MAX_RESULTS = 3
 sys.exit(main(sys.argv[1:]))

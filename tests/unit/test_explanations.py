@@ -3,7 +3,8 @@
 The worker (`codeorigin.lsp.attribution_jobs.AttributionJobs`): what a user waits for runs before what is
 computed ahead, work queued ahead for a document that changed since is dropped, one text is one
 job, and a finished job serves a document where the same function moved. The chart
-(`codeorigin.explanation`, shared by the hover and `codeorigin explain`): bars, labels and rows as a reader sees them.
+(`codeorigin.report.explanation`, shared by the hover and `codeorigin explain`): bars, labels and
+rows as a reader sees them.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from typing import Any
 
 import pytest
 
-from codeorigin import explanation as explain
-from codeorigin.engine import Engine, SpanResult, VerdictRules
+from codeorigin.engine.judging import SpanResult, VerdictRules
+from codeorigin.engine.scoring import Engine
 from codeorigin.lsp.attribution_jobs import AHEAD, NOW, AttributionJobs
 from codeorigin.lsp.options import Settings
-from codeorigin.model.attributor import Attribution, LineAttribution, TokenAttribution
+from codeorigin.model.attribution import Attribution, LineAttribution, TokenAttribution
 from codeorigin.model.manifest import ModelError
 from codeorigin.model.path_integral import Cancelled
 from codeorigin.model.scorer import Model
+from codeorigin.report import explanation as explain
 
 DOC = "".join(
     f"def f{i}(items):\n    count = {i}\n    for item in items:\n"

@@ -1,5 +1,5 @@
 """`scan --diff REV` blames a change for what it brings, not for the history of the functions it
-touches (`codeorigin.prior`): a function flagged at the merge base that the change edits in at
+touches (`codeorigin.scan.prior`): a function flagged at the merge base that the change edits in at
 most half of its lines is *known before the change*, set aside as a baseline finding is (not
 reported, not pooled into the change's verdict, not counted toward the exit status), with its base
 and the probability it had there. Through the real command line and real git; `--threshold`

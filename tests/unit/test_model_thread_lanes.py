@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codeorigin.engine import CHUNK, Engine
+from codeorigin.engine.scoring import CHUNK, Engine
 from codeorigin.lsp import memory, model_thread
 from codeorigin.lsp.model_thread import ModelThread, Superseded
 from codeorigin.model.scorer import Model

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from codeorigin import repos
 from codeorigin.bench.synth import synth_function
-from codeorigin.cli_ray import reachable
+from codeorigin.cli.ray_scan import reachable
+from codeorigin.scan import repos
 
 CODEORIGIN = str(Path(sys.executable).with_name("codeorigin"))
 

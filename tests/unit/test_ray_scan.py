@@ -18,15 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from codeorigin import distributed, scan
 from codeorigin.bench.synth import synth_function
 from codeorigin.cli import main
-from codeorigin.engine import Engine
+from codeorigin.distributed import scheduler
+from codeorigin.engine.scoring import Engine
 from codeorigin.model.manifest import default_model_dir
 from codeorigin.model.scorer import Model
-from codeorigin.report import ScanReport, render_json
-from codeorigin.sarif import render_sarif
-from codeorigin.summary import render_text
+from codeorigin.report.data import ScanReport
+from codeorigin.report.json_shape import render_json
+from codeorigin.report.sarif import render_sarif
+from codeorigin.report.summary import render_text
+from codeorigin.scan import local as local_scan
+from codeorigin.scan.options import ScanOptions
+from codeorigin.scan.reading import CHUNK_FILES
 
 N_FILES = 300  # more than one chunk of a local scan (256 files)
 SMALL_CHUNK = 32  # the failure tests' chunks: several per actor
@@ -106,8 +110,8 @@ def model() -> Model:
     return Model.load(default_model_dir(), threads=1)
 
 
-def local(paths: list[Path], model: Model, chunk_files: int = scan.CHUNK_FILES) -> ScanReport:
-    report, missing = scan.run(paths, Engine(model), scan.ScanOptions(), chunk_files=chunk_files)
+def local(paths: list[Path], model: Model, chunk_files: int = CHUNK_FILES) -> ScanReport:
+    report, missing = local_scan.run(paths, Engine(model), ScanOptions(), chunk_files=chunk_files)
     assert not missing
     return report
 
@@ -127,7 +131,7 @@ def test_cli_ray_scan_gives_the_local_scans_bytes(
     assert sum(len(f["spans"]) for f in data["files"]) > 2 * N_FILES
 
     reference = local([corpus], model)
-    report, missing, stats = distributed.run([corpus], default_model_dir(), scan.ScanOptions())
+    report, missing, stats = scheduler.run([corpus], default_model_dir(), ScanOptions())
     assert not missing and stats.actors == 2 and stats.actors_lost == 0 and stats.chunks == 2
     assert report == reference
     assert renderings(report) == renderings(reference)
@@ -149,10 +153,10 @@ def test_an_actor_killed_mid_scan_loses_no_file(
             killed.append(pid)
 
     reference = local([corpus], model, SMALL_CHUNK)
-    report, _, stats = distributed.run(
+    report, _, stats = scheduler.run(
         [corpus],
         default_model_dir(),
-        scan.ScanOptions(),
+        ScanOptions(),
         chunk_files=SMALL_CHUNK,
         on_dispatch=kill_on_third,
     )
@@ -178,10 +182,10 @@ def test_a_file_that_fails_twice_is_an_error_and_the_scan_goes_on(
             os.kill(pid, signal.SIGKILL)
 
     reference = local([root], model, SMALL_CHUNK)
-    report, _, stats = distributed.run(
+    report, _, stats = scheduler.run(
         [root],
         default_model_dir(),
-        scan.ScanOptions(),
+        ScanOptions(),
         chunk_files=SMALL_CHUNK,
         on_dispatch=kill_poison,
     )
@@ -211,15 +215,15 @@ def test_markdown_explains_only_the_scans_most_probable_flagged_spans(
     """The markdown summary's `explain_top` on Ray: the actors explain only the whole scan's
     most probable flagged spans, once every chunk is back, and the report is the local scan's
     (the same spans explained, with the same lines and tokens)."""
-    from codeorigin.engine import Options
+    from codeorigin.engine.judging import VerdictRules
     from codeorigin.model.attributor import Attributor
 
     root = make_corpus(tmp_path / "flagged", 40, seed=7)
-    options = scan.ScanOptions(engine=Options(threshold=0.02), explain=True, explain_top=3)
-    reference, _ = scan.run(
+    options = ScanOptions(engine=VerdictRules(threshold=0.02), explain=True, explain_top=3)
+    reference, _ = local_scan.run(
         [root], Engine(model), options, attributor=Attributor(model), chunk_files=8
     )
-    report, _, _ = distributed.run([root], default_model_dir(), options, chunk_files=8)
+    report, _, _ = scheduler.run([root], default_model_dir(), options, chunk_files=8)
     spans = [s for f in report.files for s in f.spans]
     flagged = sorted((s for s in spans if s.flagged), key=lambda s: -(s.probability or 0.0))
     explained = [s for s in spans if s.explanation is not None]

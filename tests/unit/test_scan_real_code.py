@@ -415,7 +415,7 @@ def test_what_gets_no_verdict_is_never_sent_to_the_model(tiny_model_dir: Path) -
     holding 300,000 characters of data in one line, and a module that is one table, are not
     scored (no forward pass), and the file gets no whole-text probability; a file with a judged
     span still gets both."""
-    from codeorigin.engine import Engine
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
 
     model = Model.load(tiny_model_dir)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codeorigin.engine import Engine
+from codeorigin.engine.scoring import Engine
 from codeorigin.model import manifest as manifest_module
 from codeorigin.model.attributor import Attributor
 from codeorigin.model.manifest import ModelError, load_manifest
@@ -178,7 +178,7 @@ def test_the_explanation_names_the_layout_figures_that_moved_the_linear_member(
 ) -> None:
     from codeorigin.core.features import FIGURES, FeatureConfig, figure_values
     from codeorigin.core.normalize import normalize
-    from codeorigin.explanation import figure_text, render
+    from codeorigin.report.explanation import figure_text, render
 
     att = Attributor(Model.load(stacked_dir), cache_size=0).attribute(
         SOURCE, language="python", steps=8

@@ -1,5 +1,5 @@
 """The cost of provenance: `git blame` of a 2,000-line file with a history of 300 commits, as
-`codeorigin.provenance.blame` reads it (the porcelain blame and the commits' messages), p50 and
+`codeorigin.scan.provenance.blame` reads it (the porcelain blame and the commits' messages), p50 and
 p95 over the rounds, each read afresh; and the same file again from the cache (kept by blob), as
 the server finds it at the next hover. Target: p95 within 1 s (it runs off the keystroke path, on
 open and save: this is how long until a hover shows provenance, not a wait for diagnostics).
@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeorigin import provenance
 from codeorigin.bench.synth import percentile, synth_file
+from codeorigin.scan import provenance
 
 LINES = 2_000
 COMMITS = 300

@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeorigin import distributed, scan
 from codeorigin.bench import context
-from codeorigin.bench import machine as bench
+from codeorigin.bench.synth import mixed_files
+from codeorigin.distributed import cluster, scheduler
+from codeorigin.scan import local
+from codeorigin.scan.options import ScanOptions
 
 CHUNK_FILES = 8
 
@@ -50,28 +52,28 @@ def run(
 ) -> dict[str, Any]:
     """Scan the corpus (`functions` synthetic functions: 640, 200 with `quick`) locally, then
     with each actor count; return every figure."""
-    from codeorigin.engine import Engine
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import default_model_dir
     from codeorigin.model.scorer import Model
 
     folder = model_dir or default_model_dir()
     result: dict[str, Any] = {"machine": machine(threads, address, quick), "runs": []}
-    options = scan.ScanOptions()
+    options = ScanOptions()
     with tempfile.TemporaryDirectory(prefix="codeorigin-raybench-") as tmp:
         root = Path(tmp)
-        for k, text in enumerate(bench.mixed_files(functions or (200 if quick else 640))):
+        for k, text in enumerate(mixed_files(functions or (200 if quick else 640))):
             (root / f"m{k:03d}.py").write_text(text)
         engine = Engine(Model.load(folder, threads=threads))
         t0 = time.perf_counter()
-        report, _ = scan.run([root], engine, options, chunk_files=CHUNK_FILES)
+        report, _ = local.run([root], engine, options, chunk_files=CHUNK_FILES)
         seconds = time.perf_counter() - t0
         spans = sum(len(f.spans) for f in report.files)
         result["files"], result["spans"] = len(report.files), spans
         result["local"] = {"seconds": round(seconds, 2), "spans_per_s": round(spans / seconds, 1)}
-        started = distributed.connect(address, num_cpus=os.cpu_count())
+        started = cluster.connect(address, num_cpus=os.cpu_count())
         try:
             for n in actor_counts:
-                job = distributed.RayScan(
+                job = scheduler.RayScan(
                     folder, options, actors=n, threads=threads, chunk_files=CHUNK_FILES
                 )
                 ray_report, _ = job.run([root])
@@ -91,7 +93,7 @@ def run(
                 )
         finally:
             if started:
-                distributed.import_ray().shutdown()
+                cluster.import_ray().shutdown()
     base = result["runs"][0]["spans_per_s"] if result["runs"] else 0.0
     for r in result["runs"]:
         r["scaling"] = round(r["spans_per_s"] / base, 2) if base else None

@@ -18,16 +18,16 @@ Before scoring, a document a generator wrote (`core.generated`: a `Code generate
 header, `*_pb2.py`, a vendored folder, ...) is skipped: no diagnostics, one message saying why, and
 a log line; so are functions marked as generated inside a document. `codeorigin.includeGenerated`
 scores both, as `codeorigin scan --include-generated` does. A file that the `exclude` patterns of
-its project's settings file match (`codeorigin.project`: `.codeorigin.toml`, `[tool.codeorigin]`) is
-skipped too, as `scan` leaves it out of a folder, with a log line and no message; a settings file
-that cannot be read is said once, and excludes nothing until it is fixed. A `.h` document is parsed
-as C or C++ from its content, and `codeorigin.extensions` maps other extensions. After scoring,
+its project's settings file match (`codeorigin.scan.project`: `.codeorigin.toml`,
+`[tool.codeorigin]`) is skipped too, as `scan` leaves it out of a folder, with a log line and no
+message; a settings file that cannot be read is said once, and excludes nothing until it is fixed.
+A `.h` document is parsed as C or C++ from its content, and `codeorigin.extensions` maps other
+extensions. After scoring,
 spans known from the baseline (`codeorigin.baseline`) are remembered in `known`, and the diagnostics
 leave them out, as they leave out spans that a `codeorigin: ignore` comment suppresses. With
-`codeorigin.scope: changed`, only the spans whose lines differ from the file at git's HEAD are
-judged (`core.diffs.changed_lines` on the buffer), and those flagged before the edit (`prior`: at
-most half of their lines changed, and the HEAD version judged at least as strongly) are remembered
-in `before` and left out too, as `scan --diff HEAD` sets them aside; their hovers say why.
+`codeorigin.scope: changed`, only the spans whose lines differ from git's HEAD are judged, and
+those flagged before the edit are remembered in `before` and left out too (`scope`); their hovers
+say why.
 """
 
 from __future__ import annotations
@@ -44,20 +44,21 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin import gitio, prior, project
-from codeorigin.core import diffs, generated, languages
-from codeorigin.core.spans import line_starts
+from codeorigin.core import generated, languages
 from codeorigin.core.verdicts import percent
-from codeorigin.engine import Engine, SpanResult, module_lines, span_lines
-from codeorigin.files import in_repository
+from codeorigin.engine.judging import SpanResult
+from codeorigin.engine.scoring import Engine
 from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
 from codeorigin.lsp.model_thread import Superseded
-from codeorigin.lsp.options import Settings, json_text
+from codeorigin.lsp.option_values import json_text
+from codeorigin.lsp.options import Settings
 from codeorigin.lsp.positions import PositionMap
 from codeorigin.lsp.progress import with_progress_if_slow
-from codeorigin.report import REPORTED
+from codeorigin.lsp.scope import analyze_in_scope
+from codeorigin.scan import project
+from codeorigin.scan.files import in_repository
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -410,7 +411,7 @@ class Analyzer:
             executor, between = ls.executor.interactive, functools.partial(_still, wanted)
         else:
             executor, between = ls.executor, functools.partial(ls.executor.checkpoint, wanted)
-        work = loop.run_in_executor(executor, _analyze_in_scope, engine, base.text, language,
+        work = loop.run_in_executor(executor, analyze_in_scope, engine, base.text, language,
                                     settings, path, between)  # fmt: skip
         results, before = await with_progress_if_slow(
             ls, work, "codeorigin: scoring", text_doc.filename or uri
@@ -439,57 +440,3 @@ def _still(wanted: Callable[[], bool]) -> None:
         raise Superseded
 
 
-def _analyze_in_scope(
-    engine: Engine,
-    text: str,
-    language: str,
-    settings: Settings,
-    path: str | None,
-    between: Callable[[], None],
-) -> tuple[list[SpanResult], dict[tuple[str, str], float]]:
-    """The document's spans as `engine.analyze` gives them; with `codeorigin.scope: changed`,
-    only those whose lines differ from the file at git's HEAD (on the model thread: it runs git),
-    and those of them flagged before the edit (`prior.at_base`, as `scan --diff HEAD` finds
-    them), by (span name, text hash), with their probability at HEAD.
-    `between` runs between batches (`ModelThread.checkpoint`)."""
-    rules = settings.verdict_rules()
-    if settings.scope != "changed" or path is None:
-        return engine.analyze(text, language, rules, between=between), {}
-    try:
-        data = gitio.head_bytes(Path(path))
-    except gitio.ChangeError as exc:
-        log.info("codeorigin.scope is changed, but %s: judging every span of %s", exc, path)
-        data = None
-    # Bytes that are not UTF-8 replaced: the lines still compare with the editor's.
-    old = data.decode("utf-8", "replace") if data is not None else None
-    only = diffs.changed_lines(old, text) if old is not None else None
-    results = engine.analyze_many([(text, language)], rules, only=[only], between=between)[0][0]
-    if old is None or only is None:
-        return results, {}
-    maybe = [(r, same) for r in results if (same := _same_text_needed(r, text, only)) is not None]
-    if not maybe:
-        return results, {}
-    at_head = gitio.source(data, settings.max_file_bytes)
-    if at_head is None:  # a version a scan would not read (binary, not UTF-8, too large)
-        return results, {}
-    starts = line_starts(text)
-    now = [prior.Now(r.span.name, r.span.kind, r.start_line + 1, r.verdict, r.text_hash if same
-                     else None, prior.text_lines(text, starts, span_lines(r.span, text, starts)))
-           for r, same in maybe]  # fmt: skip
-    found = prior.at_base(engine, now, at_head, language, rules, between)
-    return results, {(maybe[i][0].span.name, maybe[i][0].text_hash): p for i, p in found.items()}
-
-
-def _same_text_needed(result: SpanResult, text: str, changed: frozenset[int]) -> bool | None:
-    """`prior.may_be_known` for an editor's span: None when it is not reported, else whether the
-    base span must have its text (`prior.same_text`: more than half of its lines, as `scan` counts
-    them, a module span's runs with the blank lines between them, changed)."""
-    span = result.span
-    runs = (
-        module_lines(text, span.segments)
-        if span.kind == "module" and span.segments
-        else ((result.start_line + 1, result.end_line + 1),)
-    )
-    lines = sum(b - a + 1 for a, b in runs)
-    reported = result.verdict in REPORTED and result.suppressed is None
-    return diffs.touched(runs, changed) * 2 > lines if reported else None

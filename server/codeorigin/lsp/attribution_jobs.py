@@ -39,14 +39,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codeorigin.lsp import memory
-from codeorigin.model.attributor import TOP_TOKENS, Attribution, Attributor
+from codeorigin.model.attribution import TOP_TOKENS, Attribution
+from codeorigin.model.attributor import Attributor
 from codeorigin.model.manifest import ModelError
 from codeorigin.model.path_integral import Cancelled
 from codeorigin.model.quadrature import MAX_STEPS, min_steps
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span
-    from codeorigin.engine import Engine, SpanResult
+    from codeorigin.engine.judging import SpanResult
+    from codeorigin.engine.scoring import Engine
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.lsp.options import Settings
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin import baseline
-from codeorigin.baseline import Baseline
 from codeorigin.lsp.host import Host
+from codeorigin.scan import baseline
+from codeorigin.scan.baseline import Baseline
 
 if TYPE_CHECKING:
     from codeorigin.lsp.options import Settings

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from pygls.uris import to_fs_path
 
-from codeorigin import provenance
 from codeorigin.core.markers import ABSENCE, Provenance
-from codeorigin.engine import module_lines
+from codeorigin.engine.lines import module_lines
+from codeorigin.scan import provenance
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
+    from codeorigin.engine.judging import SpanResult
 
 log = logging.getLogger(__name__)
 

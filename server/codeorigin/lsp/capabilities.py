@@ -38,12 +38,8 @@ class ClientFeatures:
         # without an edit (a debounced run finishes, a setting changes) and a client that cannot be
         # refreshed would show stale verdicts. Clients that pull and also accept pushes would show
         # every diagnostic twice if both were used, so the server uses exactly one model.
-        pull = bool(
-            text is not None
-            and text.diagnostic is not None
-            and workspace is not None
-            and workspace.diagnostics is not None
-            and workspace.diagnostics.refresh_support
+        pull = bool(text is not None and text.diagnostic is not None) and _has(
+            workspace, "diagnostics", "refresh_support"
         )
         formats = (
             list(text.hover.content_format or [])
@@ -60,25 +56,20 @@ class ClientFeatures:
             hover_markdown=markdown,
             work_done_progress=bool(window is not None and window.work_done_progress),
             configuration=bool(workspace is not None and workspace.configuration),
-            configuration_dynamic=bool(
-                workspace is not None
-                and workspace.did_change_configuration is not None
-                and workspace.did_change_configuration.dynamic_registration
+            configuration_dynamic=_has(
+                workspace, "did_change_configuration", "dynamic_registration"
             ),
-            code_lens_refresh=bool(
-                workspace is not None
-                and workspace.code_lens is not None
-                and workspace.code_lens.refresh_support
-            ),
+            code_lens_refresh=_has(workspace, "code_lens", "refresh_support"),
             inlay_hints=bool(text is not None and text.inlay_hint is not None),
-            inlay_hint_refresh=bool(
-                workspace is not None
-                and workspace.inlay_hint is not None
-                and workspace.inlay_hint.refresh_support
-            ),
-            watched_files_dynamic=bool(
-                workspace is not None
-                and workspace.did_change_watched_files is not None
-                and workspace.did_change_watched_files.dynamic_registration
+            inlay_hint_refresh=_has(workspace, "inlay_hint", "refresh_support"),
+            watched_files_dynamic=_has(
+                workspace, "did_change_watched_files", "dynamic_registration"
             ),
         )
+
+
+def _has(workspace: types.WorkspaceClientCapabilities | None, feature: str, flag: str) -> bool:
+    """Whether the client's workspace capabilities hold `feature` with its `flag` set (say
+    `code_lens` with `refresh_support`); a client that sends neither has not."""
+    capability = getattr(workspace, feature, None) if workspace is not None else None
+    return bool(capability is not None and getattr(capability, flag, None))

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.core import languages
-from codeorigin.lsp.options import SEVERITIES, Settings, camel, declaration, json_default
+from codeorigin.lsp.option_values import SEVERITIES
+from codeorigin.lsp.options import Settings, camel, declaration, json_default
 from codeorigin.lsp.vocabulary import PREFIX, SECTION
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository, in a source checkout

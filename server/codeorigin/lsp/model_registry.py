@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from codeorigin.engine import SCORE_CACHE_SIZE, Engine
+from codeorigin.engine.scoring import SCORE_CACHE_SIZE, Engine
 from codeorigin.lsp import memory
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.progress import work_done

@@ -1,9 +1,10 @@
 """The `codeorigin.*` settings: the one typed model, each setting declared once, and its validation.
 
 `Settings` and its `Declaration`s are the source of truth for every setting: its default, the check
-a value must pass, its JSON schema, scope and description for VS Code, and the note shown beside it
-in the Neovim and TypeScript defaults. `editor_settings` writes the editors' files from it (package.json's
-configuration, the TypeScript defaults, the Neovim table), and a test fails when they drift.
+a value must pass (`option_values`), its JSON schema, scope and description for VS Code, and the
+note shown beside it in the Neovim and TypeScript defaults. `editor_settings` writes the editors'
+files from it (package.json's configuration, the TypeScript defaults, the Neovim table), and a test
+fails when they drift.
 
 Settings arrive as JSON objects with camelCase keys (`minLines`) from three places:
 `initializationOptions`, `workspace/configuration` (section "codeorigin", globally and per workspace
@@ -14,152 +15,18 @@ reported to the user, naming the setting, and that one setting falls back to its
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 from codeorigin.core import languages
-from codeorigin.engine import VerdictRules
+from codeorigin.engine.judging import VerdictRules
+from codeorigin.lsp import option_values as checks
+from codeorigin.lsp.option_values import SCOPES, SEVERITIES, Invalid, Severity, json_text
 from codeorigin.lsp.vocabulary import PREFIX
 
 log = logging.getLogger(__name__)
-
-Severity = Literal["error", "warning", "information", "hint"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint")
-
-
-class _Invalid(ValueError):
-    """A setting's value is unusable; the message says what was expected."""
-
-
-def json_text(value: Any, limit: int = 200) -> str:
-    """A value as the client wrote it, in JSON (`null`, `true`, `["cobol"]`), for messages; what
-    JSON cannot encode (NaN, an object of another kind) as Python writes it. Cut at `limit`."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a value's type: null, boolean, number, string, array or object."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _Invalid("expected true or false")
-
-
-def _int(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _Invalid(f"expected a whole number from {low} to {high}")
-        if isinstance(value, float) and not value.is_integer():
-            raise _Invalid(f"expected a whole number from {low} to {high}")
-        if not low <= value <= high:
-            raise _Invalid(f"expected a whole number from {low} to {high}")
-        return int(value)
-
-    return check
-
-
-def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def optional(value: Any) -> Any:
-        return None if value is None else check(value)
-
-    return optional
-
-
-def _probability(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise _Invalid("expected null or a number from 0 to 1")
-    if not 0.0 <= value <= 1.0:
-        raise _Invalid("expected null or a number from 0 to 1")
-    return float(value)
-
-
-def _severity(value: Any) -> Severity:
-    if isinstance(value, str) and value.lower() in SEVERITIES:
-        return value.lower()  # type: ignore[return-value]
-    raise _Invalid("expected one of " + ", ".join(f'"{s}"' for s in SEVERITIES))
-
-
-def _path(value: Any) -> str:
-    if isinstance(value, str) and "\x00" not in value:
-        return value
-    raise _Invalid("expected the path of a model folder (a string without NUL characters)")
-
-
-def _baseline(value: Any) -> str:
-    if isinstance(value, str) and "\x00" not in value:
-        return value
-    raise _Invalid('expected the path of a baseline file, or ""')
-
-
-def _extensions(value: Any) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise _Invalid('expected an object of extensions to language ids, e.g. {".h": "cpp"}')
-    try:
-        mapping = languages.parse_mapping(dict(value))
-    except ValueError as exc:
-        raise _Invalid(str(exc)) from exc
-    return tuple(sorted(mapping.items()))
-
-
-SCOPES = ("all", "changed")
-
-
-def _scope(value: Any) -> str:
-    if isinstance(value, str) and value in SCOPES:
-        return value
-    raise _Invalid("expected one of " + ", ".join(f'"{s}"' for s in SCOPES))
-
-
-def _languages(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise _Invalid("expected a list of language ids")
-    if not value:
-        return None  # an empty list means "all": `enable` is the switch that turns scoring off
-    ids: list[str] = []
-    unknown: list[str] = []
-    for item in value:
-        # an alias stands for its language: "py" for python, "jsx" for javascriptreact
-        lid = languages.editor_id(item) or ""
-        if not lid:
-            unknown.append(item)
-        elif lid not in ids:
-            ids.append(lid)
-    if unknown:
-        supported = ", ".join(sorted(languages.EDITOR_IDS))  # the ids the setting takes
-        raise _Invalid(
-            f"unsupported language id(s) {', '.join(json_text(u) for u in unknown)} "
-            f"(supported: {supported})"
-        )
-    return tuple(ids)
 
 
 @dataclass(frozen=True)
@@ -181,16 +48,27 @@ class Declaration:
 
 
 def _boolean(description: str, **more: Any) -> Declaration:
-    return Declaration(_bool, {"type": "boolean"}, description, "boolean", **more)
+    return Declaration(checks.boolean_value, {"type": "boolean"}, description, "boolean", **more)
 
 
 def _whole(low: int, high: int, description: str, **more: Any) -> Declaration:
     return Declaration(
-        _int(low, high),
+        checks.whole_number(low, high),
         {"type": "integer", "minimum": low, "maximum": high},
         description,
         "number",
         **more,
+    )
+
+
+def _or_null(
+    check: Callable[[Any], Any], kind: str, bounds: tuple[int, int], description: str, note: str
+) -> Declaration:
+    """A number of JSON type `kind` within `bounds`, or null for the model's own."""
+    low, high = bounds
+    schema = {"type": [kind, "null"], "minimum": low, "maximum": high}
+    return Declaration(
+        checks.optional(check), schema, description, "number | null", markdown=True, note=note
     )
 
 
@@ -203,14 +81,13 @@ _DECLARATIONS: dict[str, Declaration] = {
         "Score functions and show the results. When false the server keeps running but "
         "publishes nothing."
     ),
-    "threshold": Declaration(
-        _optional(_probability),
-        {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+    "threshold": _or_null(
+        checks.probability,
+        "number",
+        (0, 1),
         "Probability from which a function is flagged as LLM-written, from 0 to 1, for every "
         "language alike. `null` uses the thresholds the model was calibrated with, one per "
         "language. A language the model does not judge stays unjudged either way.",
-        "number | null",
-        markdown=True,
         note="null: the model's calibrated threshold; else 0..1",
     ),
     "min_lines": _whole(
@@ -227,7 +104,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         note="identifier and literal tokens of the body",
     ),
     "severity": Declaration(
-        _severity,
+        checks.severity,
         {
             "type": "string",
             "enum": list(SEVERITIES),
@@ -251,7 +128,7 @@ _DECLARATIONS: dict[str, Declaration] = {
                            "from commits a coding agent signed (git blame, read on open and save). "
                            "A marker proves an agent took part; its absence proves nothing."),
     "languages": Declaration(
-        _languages,
+        checks.language_ids,
         {
             "type": "array",
             "items": {"type": "string", "enum": list(languages.EDITOR_IDS)},
@@ -263,7 +140,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         note="null: every supported language",
     ),
     "model_path": _text(
-        _path,
+        checks.model_path,
         "Folder of the model to use (with its `manifest.json`); a relative path is taken from the "
         "workspace folder (outside every folder: the workspace's root, or without one the "
         "server's working folder). Empty: the server's `--model`, else `CODEORIGIN_MODEL`, else the model "
@@ -278,25 +155,24 @@ _DECLARATIONS: dict[str, Declaration] = {
         "Show each line's share of the evidence (Integrated Gradients) as an inlay hint at the "
         "end of the line, in functions flagged as likely LLM-generated or in the uncertain band."
     ),
-    "ig_steps": Declaration(
-        _optional(_int(1, 1024)),
-        {"type": ["integer", "null"], "minimum": 1, "maximum": 1024},
+    "ig_steps": _or_null(
+        checks.whole_number(1, 1024),
+        "integer",
+        (1, 1024),
         "Integrated-gradients steps of the explanations (hovers, inlay hints and **Explain "
         "Function**): more is slower and more exact. "
         "`null` uses the model default.",
-        "number | null",
-        markdown=True,
         note="null: the model's default number of integrated-gradients steps",
     ),
     "baseline": _text(
-        _baseline,
+        checks.baseline_path,
         "A baseline file written by `codeorigin scan --write-baseline FILE`: findings recorded "
         "there get no diagnostic until their function changes. A relative path is taken from the "
         'workspace folder; `""` uses none.',
         note="a file from `codeorigin scan --write-baseline`; relative: to the folder",
     ),
     "extensions": Declaration(
-        _extensions,
+        checks.extension_map,
         {"type": "object", "additionalProperties": {"type": "string", "enum": list(languages.EDITOR_IDS)}},
         'Parse files with these extensions as these languages, e.g. `{".h": "cpp"}`. Without it '
         "a `.h` file is C or C++ as its content says (namespace, class, template, `std::`).",
@@ -312,7 +188,7 @@ _DECLARATIONS: dict[str, Declaration] = {
         note="also score generated and vendored code",
     ),
     "scope": Declaration(
-        _scope,
+        checks.scope,
         {
             "type": "string",
             "enum": list(SCOPES),
@@ -374,7 +250,7 @@ class Settings:
         """Whether documents with this LSP language id are scored. Ids are compared as given
         (listing "javascript" does not cover "javascriptreact"); an editor's alias such as "py"
         or "jsx" is covered by the id it stands for, in a document's id as in the setting
-        (`_languages` keeps the editor id of a listed alias)."""
+        (`option_values.language_ids` keeps the editor id of a listed alias)."""
         if self.languages is None:
             return True
         return languages.editor_id(language_id) in self.languages
@@ -483,7 +359,7 @@ def settings_from(
     for name, value in merged.items():
         try:
             values[name] = declaration(name).check(value)
-        except _Invalid as why:
+        except Invalid as why:
             default = getattr(defaults, name)
             shown = json_text(json_default(name) if default == () else default)
             if default is None and declaration(name).note.startswith("null: "):

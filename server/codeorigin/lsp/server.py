@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pygls.exceptions import JsonRpcException
 
+from codeorigin.lsp.arguments import log_level_argument
 from codeorigin.lsp.features.code_actions import CodeActions
 from codeorigin.lsp.features.code_lens import CodeLens
 from codeorigin.lsp.features.commands import Commands
@@ -32,7 +33,6 @@ from codeorigin.lsp.features.sync import Sync
 from codeorigin.lsp.features.watched_files import WatchedFiles
 from codeorigin.lsp.host import not_sent_to_client
 from codeorigin.lsp.state import CodeOriginServer, Feature
-from codeorigin.terminal import log_level_argument
 
 # Diagnostics come before Explain: a document's diagnostics are published before its
 # explanations are queued ahead.

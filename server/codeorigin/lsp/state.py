@@ -30,11 +30,13 @@ from codeorigin.lsp.baselines import BaselineStore
 from codeorigin.lsp.blames import Blames
 from codeorigin.lsp.host import Host
 from codeorigin.lsp.model_registry import ModelRegistry
-from codeorigin.lsp.options import json_text, json_type, section
+from codeorigin.lsp.option_values import json_text, json_type
+from codeorigin.lsp.options import section
 from codeorigin.lsp.vocabulary import SECTION
 
 if TYPE_CHECKING:
-    from codeorigin.engine import Engine, SpanResult
+    from codeorigin.engine.judging import SpanResult
+    from codeorigin.engine.scoring import Engine
     from codeorigin.lsp.options import Settings
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
+    from codeorigin.engine.judging import SpanResult
 
 __all__ = [
     "CODES",

@@ -26,12 +26,12 @@ A stacked model (`model.stacking`) is explained as its stacked logit: the transf
 Integrated Gradients scaled by its stacking weight plus the linear member's exact contributions
 (`stacked_attribution`); the explanation then names each member's part (`Attribution.members`).
 
-The quadrature rules are in `quadrature`, the gradient graph's inputs and outputs in
-`gradient_graph` (shared with the exporter). Cache: `Attributor` keeps a bounded LRU
-(`core.cache`) of explanations in token space, keyed by (model digest, hash of the normalised text,
-steps, rule, baseline). Mapping to lines is redone on every call: two
-texts with the same normalised form (CRLF against LF, other indentation) share the expensive part but
-land on their own lines.
+What an explanation holds is `attribution`; the quadrature rules are in `quadrature`, the
+gradient graph's inputs and outputs in `gradient_graph` (shared with the exporter). Cache:
+`Attributor` keeps a bounded LRU (`core.cache`) of explanations in token space, keyed by (model
+digest, hash of the normalised text, steps, rule, baseline). Mapping to lines is redone on every
+call: two texts with the same normalised form (CRLF against LF, other indentation) share the
+expensive part but land on their own lines.
 """
 
 from __future__ import annotations
@@ -41,15 +41,21 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from codeorigin.core.cache import LruCache, text_hash
 from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.core.spans import line_starts
+from codeorigin.model.attribution import (
+    TOP_TOKENS,
+    Attribution,
+    LineAttribution,
+    TokenAttribution,
+    TokenKind,
+)
 from codeorigin.model.encoding import Encoding, TokenEncoder
 from codeorigin.model.gradient_graph import (
     BASELINES,
@@ -85,78 +91,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["MAX_STEPS", "path_points"]  # for the callers that tune steps and rules
 
-TokenKind = Literal["text", "newline", "indent"]
 ATTRIBUTION_CACHE_SIZE = 128  # explanations (in token space) an attributor keeps
-TOP_TOKENS = 5  # how many tokens an explanation shows
-
-
-@dataclass(frozen=True)
-class LineAttribution:
-    """One line of the user's text (0-based; a document line for `attribute_span`).
-
-    `share`: the line's part of the total L2 attribution (shares over lines sum to 1).
-    `score`: the signed attribution in logit units; > 0 pushes towards "LLM", < 0 towards "human".
-    """
-
-    line: int
-    share: float
-    score: float
-
-
-@dataclass(frozen=True)
-class TokenAttribution:
-    """One model token: its text as in the original, where it is, and its attribution.
-
-    `start`/`end` are character offsets into the text given to `attribute` (into the document for
-    `attribute_span`). `kind` tells layout markers (a line break, two columns of indentation) from
-    text tokens, whose `text` is whitespace.
-    """
-
-    text: str
-    line: int
-    score: float
-    share: float
-    start: int
-    end: int
-    kind: TokenKind = "text"
-    member: str = ""  # a stacked model's member the token's evidence comes from
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """An Integrated Gradients explanation of one text's score.
-
-    `logit` is F(x) of the fp32 gradient graph (window-weighted like the scorer's) and
-    `probability` its calibration; `baseline_logit` is F(x'). `delta` is the relative convergence
-    delta |Σ token scores - (logit - baseline_logit)| / |logit - baseline_logit| (`delta_abs` the
-    absolute one): small means the quadrature is good. `lines` are in line order and hold every line
-    with a token; `tokens` are the top tokens by share.
-    """
-
-    probability: float
-    logit: float
-    baseline_logit: float
-    delta: float
-    lines: tuple[LineAttribution, ...]
-    tokens: tuple[TokenAttribution, ...]
-    steps: int
-    rule: str
-    n_tokens: int
-    baseline: str = "zero"
-    delta_abs: float = 0.0
-    n_windows: int = 1
-    # Gradient-graph rows per window: `steps`, plus the two ends for gauss_legendre.
-    evaluations: int = 0
-    #: A stacked model's members, each with its part of the score; () for one transformer.
-    members: tuple[MemberContribution, ...] = ()
-    #: The calibrated probability of the baseline (an empty input): what ↑ and ↓ move away from.
-    baseline_probability: float | None = None
-    #: The route whose stacker gave the score (`model.stacking.Route`); "" for the stacker's.
-    route: str = ""
-
-    def top_lines(self, n: int = 3) -> tuple[LineAttribution, ...]:
-        """The `n` lines with the largest share, largest first."""
-        return tuple(sorted(self.lines, key=lambda la: (-la.share, la.line))[: max(0, n)])
 
 
 class IgOptions(NamedTuple):

@@ -78,7 +78,7 @@ DATASET = Path("training/work/dataset-v4.parquet")
 def judged_mask(frame: pd.DataFrame) -> pd.Series:
     """The runtime's too-short rule on each row (statement lines and tokens of its content)."""
     from codeorigin.core.spans import content_of
-    from codeorigin.engine import VerdictRules
+    from codeorigin.engine.judging import VerdictRules
 
     rules = VerdictRules()
     out = [

@@ -28,7 +28,7 @@ import pandas as pd
 
 from codeorigin.core import languages
 from codeorigin.core.spans import Content, content_of, extract_spans
-from codeorigin.engine import VerdictRules
+from codeorigin.engine.judging import VerdictRules
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest, sha256_file
 from codeorigin_train.data.inputs import InputError, model_folder, read_parquet
 from codeorigin_train.fit.unseen import SCORED_FILE

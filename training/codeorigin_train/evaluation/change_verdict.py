@@ -78,7 +78,8 @@ def of_splits(rows: list[dict[str, Any]], splits: list[str]) -> list[dict[str, A
 def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, Any]:
     """The judged spans of one change as `scan --diff-file` judges them: {spans: [[p, w]]}, or
     {error} when the patch does not apply to its post-images."""
-    from codeorigin import changes, patches, scan
+    from codeorigin.scan import changes, local, patches
+    from codeorigin.scan.options import ScanOptions
 
     text = (root / change["patch"]).read_text(encoding="utf-8", errors="replace")
     try:
@@ -87,9 +88,9 @@ def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, A
         )
     except changes.ChangeError as exc:
         return {"error": str(exc)}
-    options = scan.ScanOptions(changed=found.lines)
-    report, _ = scan.run([], engine, options)
-    spans = scan.judged_spans(report)
+    options = ScanOptions(changed=found.lines)
+    report, _ = local.run([], engine, options)
+    spans = local.judged_spans(report)
     return {
         "spans": [[round(s.probability or 0.0, 6), s.changed_lines or 0, s.n_lines] for s in spans]
     }
@@ -97,7 +98,7 @@ def score_change(engine: Any, root: Path, change: dict[str, Any]) -> dict[str, A
 
 def scored(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`rows` with their judged spans, from the cache in `--work` or scored now (and cached)."""
-    from codeorigin.engine import Engine
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
 
     cache_path = args.work / "change_verdict" / "changes.jsonl"

@@ -41,7 +41,8 @@ def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np
     call too short, and all NaN for a language the model abstains on), as `codeorigin scan` with
     the default settings."""
     from codeorigin.core.spans import content_of
-    from codeorigin.engine import Engine, VerdictRules
+    from codeorigin.engine.judging import VerdictRules
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
 
     rules = VerdictRules()

@@ -27,11 +27,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from codeorigin.core import languages
-from codeorigin.engine import Engine
+from codeorigin.engine.scoring import Engine
 from codeorigin.lsp import memory
 from codeorigin.lsp.analysis import READY_TIMEOUT
 from codeorigin.lsp.model_thread import Superseded
-from codeorigin.lsp.options import json_text, json_type
+from codeorigin.lsp.option_values import json_text, json_type
 from codeorigin.lsp.positions import PositionMap, range_json
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import CodeOriginServer, Feature
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from codeorigin.core.spans import Content
     from codeorigin.core.verdicts import Verdict
-    from codeorigin.engine import VerdictRules
+    from codeorigin.engine.judging import VerdictRules
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.model.scorer import Score
 

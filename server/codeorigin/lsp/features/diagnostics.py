@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from codeorigin.lsp.options import Severity
+from codeorigin.lsp.option_values import Severity
 from codeorigin.lsp.positions import range_json
 from codeorigin.lsp.state import CodeOriginServer, Feature
 from codeorigin.lsp.vocabulary import CODES, SOURCE, diagnostic_message

@@ -42,8 +42,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from codeorigin.core.verdicts import plural
-from codeorigin.explanation import note
-from codeorigin.hover_text import chart_section, summary
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
     CodeOriginServer,
@@ -52,15 +50,17 @@ from codeorigin.lsp.state import (  # at run time: pygls reads the command's hin
     kind_wanted,
 )
 from codeorigin.lsp.vocabulary import EXPLAIN, SOURCE
-from codeorigin.model.attributor import TOP_TOKENS
+from codeorigin.model.attribution import TOP_TOKENS
 from codeorigin.model.manifest import ModelError
 from codeorigin.model.path_integral import Cancelled
+from codeorigin.report.explanation import note
+from codeorigin.report.hover_text import chart_section, summary
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
+    from codeorigin.engine.judging import SpanResult
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.lsp.attribution_jobs import Job
-    from codeorigin.model.attributor import Attribution
+    from codeorigin.model.attribution import Attribution
     from codeorigin.model.stacked_attribution import MemberContribution
 
 HOVER_WAIT = 0.7  # seconds a hover waits for an explanation still being computed

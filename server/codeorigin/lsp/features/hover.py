@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from codeorigin.core.resync import find_spans
-from codeorigin.explanation import code_span
-from codeorigin.hover_text import verdict_section as verdict_words
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 from codeorigin.lsp.vocabulary import no_model_message
+from codeorigin.report.explanation import code_span
+from codeorigin.report.hover_text import verdict_section as verdict_words
 
 if TYPE_CHECKING:
     from codeorigin.core.spans import Span

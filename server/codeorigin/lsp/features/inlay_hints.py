@@ -22,10 +22,10 @@ from codeorigin.lsp.vocabulary import share_percent
 from codeorigin.model.manifest import ModelError
 
 if TYPE_CHECKING:
-    from codeorigin.engine import SpanResult
+    from codeorigin.engine.judging import SpanResult
     from codeorigin.lsp.analysis import Analysis
     from codeorigin.lsp.attribution_jobs import Job
-    from codeorigin.model.attributor import Attribution
+    from codeorigin.model.attribution import Attribution
 
 log = logging.getLogger(__name__)
 

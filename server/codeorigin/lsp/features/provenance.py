@@ -1,5 +1,5 @@
 """Provenance in the editor: which lines of a function come from commits a coding agent signed
-(git blame, `codeorigin.provenance`), in the hover and the code lens; `codeorigin.provenance`
+(git blame, `codeorigin.scan.provenance`), in the hover and the code lens; `codeorigin.provenance`
 (false) turns it off.
 
 git is never run on the keystroke path: a document is blamed once when it is first analysed

@@ -27,7 +27,8 @@ from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError, FileDiff, added_by_path, parse_diff
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Content, extract_spans, line_starts
-from codeorigin.engine import VerdictRules, span_lines
+from codeorigin.engine.judging import VerdictRules
+from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
 
 # Longer spans are data tables or generated code, as in the real-project builder.

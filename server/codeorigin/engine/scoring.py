@@ -1,0 +1,358 @@
+"""The scoring engine shared by the language server, `codeorigin scan` and the benchmark.
+
+It splits a document into spans, normalises and scores each one through a cache keyed by (model
+digest, hash of the normalised text) so an edit re-scores only the spans whose text changed, and
+turns probabilities into verdicts with the model's thresholds or the user's override.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from codeorigin.core import languages
+from codeorigin.core.cache import LruCache, text_hash
+from codeorigin.core.diffs import touched
+from codeorigin.core.normalize import normalize_text
+from codeorigin.core.resync import find_spans
+from codeorigin.core.spans import Content, Span, content_of, line_starts
+from codeorigin.core.verdicts import Verdict, percent, verdict
+from codeorigin.engine.judging import SpanResult, VerdictRules, judgeable, span_marks
+from codeorigin.engine.lines import line_of, span_lines
+from codeorigin.model.scorer import Model, Score
+from codeorigin.model.stacking import LANGUAGE_ALIASES
+
+SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
+CHUNK = 32  # texts per chunk when `score_texts` is given a `between`
+
+
+@dataclass
+class Stats:
+    """Counters shown by `codeorigin.status` and the benchmark."""
+
+    spans_scored: int = 0  # spans sent to the model (cache misses)
+    cache_hits: int = 0
+    documents: int = 0
+    score_seconds: float = 0.0
+    last_document_seconds: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class ScoreCache(LruCache[str, Score]):
+    """A bounded LRU map from `text_key` (model digest, normalised-text hash) to a Score; it keeps
+    at least one entry."""
+
+    def __init__(self, max_size: int = SCORE_CACHE_SIZE) -> None:
+        super().__init__(max(1, int(max_size)))
+
+
+def text_key(digest: str, normalized_text: str, language: str | None = None) -> str:
+    """The cache key of a normalised text; a stacked model's scores depend on the language too
+    (the hash of the text stays last: `SpanResult.text_hash`)."""
+    model = f"{digest[:16]}/{language}" if language else digest[:16]
+    return f"{model}:{text_hash(normalized_text)}"
+
+
+class Engine:
+    """Spans + model + cache. Thread-safe: the server calls it from worker threads."""
+
+    def __init__(self, model: Model, *, cache_size: int = SCORE_CACHE_SIZE) -> None:
+        self.model = model
+        self.cache = ScoreCache(cache_size)
+        self.stats = Stats()
+        self._lock = threading.Lock()
+        # A repository's own thresholds (`codeorigin calibrate --write`), per language, with the
+        # words that say where each comes from; empty: the model's.
+        self.own: dict[str, tuple[float, str]] = {}
+
+    def calibrated(self, own: dict[str, tuple[float, str]]) -> Engine:
+        """This engine (its model and cache) judging with a repository's own thresholds."""
+        if own == self.own:
+            return self
+        twin = copy.copy(self)
+        twin.own = dict(own)
+        return twin
+
+    def calibration_note(self, language: str | None) -> str | None:
+        """`calibrated on 1,240 functions of this repository written before 2022-06-21`, when
+        the threshold of `language` is the repository's own."""
+        return self.own[language][1] if language in self.own else None
+
+    def said_own(self) -> tuple[str, ...]:
+        """`python threshold 71.2%, calibrated on 1,240 functions of ...`, per language."""
+        return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why) in sorted(self.own.items()))
+
+    @property
+    def thresholds(self) -> tuple[float, float]:
+        t = self.model.manifest.thresholds
+        return t.llm, t.uncertain
+
+    def effective_thresholds(
+        self, options: VerdictRules, language: str | None = None
+    ) -> tuple[float, float]:
+        """(llm, uncertain) for spans of `language` (a canonical id): the user's `threshold`
+        when set, else the model's own for that language (`Thresholds.for_language`)."""
+        llm, unc = self.model.manifest.thresholds.for_language(language)
+        if options.threshold is not None:
+            llm = float(options.threshold)
+        elif language in self.own:
+            llm = self.own[language][0]
+        return llm, min(unc, llm)
+
+    def abstains(self, language: str | None) -> str | None:
+        """Why the model does not judge `language` (its manifest's `abstain`, or a language it
+        was not trained on: its `languages`), or None."""
+        manifest = self.model.manifest
+        if language is None:
+            return None
+        trained = manifest.trained_on
+        if trained is not None and LANGUAGE_ALIASES.get(language, language) not in trained:
+            return (f"the model does not judge {language}: it was not trained on code in this "
+                    "language")  # fmt: skip
+        if language not in manifest.abstain:
+            return None
+        why = manifest.abstain[language]
+        return f"the model does not judge {language}" + (f": {why}" if why else "")
+
+    def score_texts(
+        self,
+        texts: list[str],
+        languages: Sequence[str | None] | None = None,
+        *,
+        between: Callable[[], None] | None = None,
+    ) -> list[tuple[Score, str]]:
+        """Score raw texts through the cache; return (score, cache key) for each. `languages`
+        (canonical ids, one per text) matter to a stacked model only. `between`, when given, is
+        called between batches of forward passes; the texts then go to the model in chunks of
+        similar length, each chunk's scores cached as it ends, so an exception `between` raises
+        (the server's `Superseded`) keeps what was finished."""
+        model = self.model
+        norms = [normalize_text(t) for t in texts]
+        langs: list[str | None] = (
+            list(languages) if model.stacked and languages is not None else [None] * len(texts)
+        )
+        keys = [text_key(model.digest, n, lang) for n, lang in zip(norms, langs)]
+        results: list[Score | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, r in enumerate(results) if r is None]
+        hits = len(texts) - len(missing)
+        if missing:
+            # Identical texts in one call are scored once.
+            unique: dict[str, int] = {}
+            for i in missing:
+                unique.setdefault(keys[i], i)
+            idx = list(unique.values())
+            if between is not None:
+                idx.sort(key=lambda i: len(norms[i]))
+            step = CHUNK if between is not None else max(1, len(idx))
+            by_key: dict[str, Score] = {}
+            for start in range(0, len(idx), step):
+                if between is not None and start > 0:
+                    between()
+                chunk = idx[start : start + step]
+                by_key.update(self._score_chunk(chunk, norms, langs, keys, between))
+            for j in missing:
+                results[j] = by_key[keys[j]]
+        with self._lock:
+            self.stats.cache_hits += hits
+        out: list[tuple[Score, str]] = []
+        for r, k in zip(results, keys):
+            assert r is not None
+            out.append((r, k))
+        return out
+
+    def _score_chunk(
+        self,
+        idx: list[int],
+        norms: list[str],
+        langs: list[str | None],
+        keys: list[str],
+        between: Callable[[], None] | None,
+    ) -> dict[str, Score]:
+        """Score the texts at `idx` (distinct keys) and cache them; {key: score}."""
+        t0 = time.perf_counter()
+        scores = self.model.score_normalized(
+            [norms[i] for i in idx], [langs[i] for i in idx], between=between
+        )
+        elapsed = time.perf_counter() - t0
+        by_key = {keys[i]: value for i, value in zip(idx, scores)}
+        for key, value in by_key.items():
+            self.cache.put(key, value)
+        with self._lock:
+            self.stats.spans_scored += len(idx)
+            self.stats.score_seconds += elapsed
+        return by_key
+
+    def judge(
+        self, score: Score, content: Content, options: VerdictRules, language: str | None = None
+    ) -> Verdict:
+        if self.abstains(language) is not None:
+            return "not_judged"
+        llm, unc = self.effective_thresholds(options, language)
+        return verdict(
+            score.probability,
+            llm_threshold=llm,
+            uncertain_threshold=unc,
+            n_tokens=content.tokens,
+            n_lines=content.statement_lines,
+            min_tokens=options.min_tokens,
+            min_lines=options.min_lines,
+        )
+
+    def analyze(
+        self,
+        text: str,
+        language_id: str,
+        options: VerdictRules | None = None,
+        *,
+        between: Callable[[], None] | None = None,
+    ) -> list[SpanResult]:
+        """Spans of a document with scores and verdicts, in document order (`between` as for
+        `score_texts`).
+
+        Raises ValueError for an unsupported language.
+        """
+        t0 = time.perf_counter()
+        results = self.analyze_many([(text, language_id)], options, between=between)[0][0]
+        with self._lock:
+            self.stats.last_document_seconds = time.perf_counter() - t0
+        return results
+
+    def analyze_many(
+        self,
+        documents: Sequence[tuple[str, str]],
+        options: VerdictRules | None = None,
+        *,
+        whole: bool = False,
+        only: Sequence[frozenset[int] | None] | None = None,
+        between: Callable[[], None] | None = None,
+    ) -> list[tuple[list[SpanResult], Score | None]]:
+        """`analyze` for many (text, language id) documents at once: the spans of every document
+        go to the model together, sorted by length into batches across documents. With `whole`,
+        each document's whole text is scored too (None for one with no judged span). `only`,
+        per document, keeps (and scores) only the spans that overlap those lines (1-based; None:
+        every span). A span too short to judge is never scored. `between` as for `score_texts`.
+
+        Raises ValueError for an unsupported language.
+        """
+        options = options or VerdictRules()
+        limits = list(only) if only is not None else [None] * len(documents)
+        prepared = [
+            self._prepare(text, language_id, options, lines)
+            for (text, language_id), lines in zip(documents, limits)
+        ]
+        langs = [languages.canonical(language_id) for _, language_id in documents]
+        judged = [self.abstains(lang) is None for lang in langs]
+        texts: list[str] = []
+        text_langs: list[str | None] = []
+        wholes: list[tuple[str, str | None]] = []  # a file with a judged span: its whole text
+        for (text, _, spans, marks), lang, ok in zip(prepared, langs, judged):
+            some = [
+                span.text(text)
+                for span, (gen, _) in zip(spans, marks)
+                if gen is None and ok and judgeable(span, options)
+            ]
+            texts.extend(some)
+            text_langs.extend([lang] * len(some))
+            wholes += [(text, lang)] if whole and some else []
+        scored = (
+            self.score_texts(
+                texts + [w for w, _ in wholes],
+                text_langs + [lang for _, lang in wholes],
+                between=between,
+            )
+            if texts or wholes
+            else []
+        )
+        spans_scored = iter(scored[: len(texts)])
+        whole_scored = iter(scored[len(texts) :])
+        out: list[tuple[list[SpanResult], Score | None]] = []
+        for (text, starts, spans, marks), language in zip(prepared, langs):
+            results = self._finish(text, starts, spans, marks, spans_scored, options, language)
+            judged_any = any(r.probability is not None for r in results)
+            file_score = next(whole_scored)[0] if whole and judged_any else None
+            out.append((results, file_score))
+        with self._lock:
+            self.stats.documents += len(documents)
+        return out
+
+    def _prepare(
+        self,
+        text: str,
+        language_id: str,
+        options: VerdictRules,
+        only: frozenset[int] | None = None,
+    ) -> tuple[str, list[int], list[Span], list[tuple[str | None, str | None]]]:
+        language = languages.canonical(language_id)
+        if language is None:
+            raise ValueError(f"unsupported language: {language_id!r}")
+        spans = find_spans(text, language, min_lines=options.min_lines)
+        starts = line_starts(text)
+        if only is not None:
+            spans = [s for s in spans if touched(span_lines(s, text, starts), only)]
+        return text, starts, spans, [span_marks(span, text, starts, options) for span in spans]
+
+    def _finish(
+        self,
+        text: str,
+        starts: list[int],
+        spans: list[Span],
+        marks: list[tuple[str | None, str | None]],
+        scored: Iterator[tuple[Score, str]],
+        options: VerdictRules,
+        language: str | None = None,
+    ) -> list[SpanResult]:
+        results: list[SpanResult] = []
+        abstain = self.abstains(language)
+        for span, (reason, suppressed) in zip(spans, marks):
+            end_char = max(span.start, span.end - 1)
+            content = Content(span.statement_lines, span.content_tokens)
+            first, last = line_of(text, starts, span.start), line_of(text, starts, end_char)
+            if reason is not None or abstain is not None or not judgeable(span, options):
+                # Never scored: generated, of a language the model does not judge, too short.
+                key = text_key(self.model.digest, normalize_text(span.text(text)))
+                probability: float | None = None
+                judged: Verdict = (
+                    "generated" if reason is not None
+                    else "not_judged" if abstain is not None
+                    else "too_short"
+                )  # fmt: skip
+                reason = reason if reason is not None else abstain
+            else:
+                score, key = next(scored)
+                probability = score.probability
+                judged = self.judge(score, content, options, language)
+            results.append(
+                SpanResult(
+                    span=span,
+                    probability=probability,
+                    verdict=judged,
+                    n_tokens=content.tokens,
+                    n_lines=content.statement_lines,
+                    start_line=first,
+                    end_line=last,
+                    key=key,
+                    reason=reason,
+                    suppressed=suppressed,
+                    language=language,
+                )
+            )
+        return results
+
+    def score_selection(
+        self,
+        text: str,
+        options: VerdictRules | None = None,
+        language_id: str | None = None,
+        between: Callable[[], None] | None = None,
+    ) -> tuple[Score, Verdict, Content]:
+        """Score exactly the given text (a selection or a whole file): (score, verdict, content).
+        The "too short" guard counts the text in `language_id` (`content_of`); `between` as for
+        `score_texts` (the server stops a cancelled request there)."""
+        options = options or VerdictRules()
+        language = languages.canonical(language_id) if language_id else None
+        score, _ = self.score_texts([text], [language], between=between)[0]
+        content = content_of(text, language_id)
+        return score, self.judge(score, content, options, language), content

@@ -1,0 +1,218 @@
+"""`codeorigin calibrate`: the detector measured on a repository's own history.
+
+Every judged function of the repository's files (a scan, as `codeorigin scan` judges them) is dated
+by git blame: the newest *author* date among its lines (a rebase rewrites committer dates, not
+author dates). Functions whose every line was written before `CUTOFF` (2022-06-21, when coding
+assistants were not yet common) form the repository's human baseline: the same people, in the
+same style, on the same code. Functions whose lines come mostly from commits an agent signed
+(`core.markers`) form its agent set. Per language it reports both sets' sizes, the model's own
+threshold's false-positive rate on the baseline and recall on the agent set, the AUROC between
+them and, where the baseline is large enough, a threshold bounded at 1% of it with 95% confidence
+(`core.bound`: a bound, not a quantile). `write` records those thresholds in the repository's
+settings file, which `scan` and the server then use and name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from codeorigin.core import bound
+from codeorigin.core.verdicts import percent, plural
+from codeorigin.report.data import ScanReport
+from codeorigin.scan import provenance
+
+CUTOFF = date(2022, 6, 21)
+JUDGED = ("llm", "uncertain", "human")
+
+
+@dataclass
+class Language:
+    """One language's functions: the baseline's and the agent set's probabilities."""
+
+    language: str
+    functions: int = 0  # judged functions of the language
+    baseline: list[float] = field(default_factory=list)
+    agent: list[float] = field(default_factory=list)
+    agents: dict[str, int] = field(default_factory=dict)  # agent -> functions
+    threshold: float = 1.0  # the model's own
+
+    def figures(self) -> dict[str, Any]:
+        """What the report says of it: sizes, false-positive rate and recall at the model's
+        threshold, AUROC, the bounded threshold or how many more baseline functions it needs."""
+        t = self.threshold
+        fpr = sum(p >= t for p in self.baseline) / len(self.baseline) if self.baseline else None
+        recall = sum(p >= t for p in self.agent) / len(self.agent) if self.agent else None
+        bounded = bound.bounded_threshold(self.baseline)
+        out = {"language": self.language, "functions": self.functions,
+               "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
+               "threshold": round(t, 4), "baseline_flagged": fpr, "agent_caught": recall,
+               "auroc": bound.auroc(self.agent, self.baseline),
+               "bounded_threshold": None if bounded is None else round(bounded, 6),
+               "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
+        if bounded is not None:
+            out["bounded_baseline_flagged"] = sum(p >= bounded for p in self.baseline) / len(
+                self.baseline
+            )
+            out["bounded_agent_caught"] = (
+                sum(p >= bounded for p in self.agent) / len(self.agent) if self.agent else None
+            )
+        return out
+
+
+@dataclass
+class Measurement:
+    root: Path
+    commit: str
+    model: str
+    digest: str
+    languages: dict[str, Language]
+    seconds: float = 0.0
+    undated: int = 0  # judged functions with lines not committed yet
+    today: str = field(default_factory=lambda: date.today().isoformat())
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [self.languages[k].figures() for k in sorted(self.languages)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"repository": str(self.root), "commit": self.commit, "model": self.model,
+                "cutoff": CUTOFF.isoformat(), "date": self.today, "seconds": round(self.seconds, 1),
+                "undated_functions": self.undated, "languages": self.rows()}  # fmt: skip
+
+
+def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Measurement:
+    """The baseline and agent sets of a scan's judged functions (its files' paths relative to
+    the current folder, as `scan` reports them)."""
+    cutoff = datetime(CUTOFF.year, CUTOFF.month, CUTOFF.day, tzinfo=timezone.utc).timestamp()
+    langs: dict[str, Language] = {}
+    undated = 0
+    for f in report.files:
+        judged = [s for s in f.spans if s.kind != "module" and s.verdict in JUDGED
+                  and s.probability is not None]  # fmt: skip
+        if not judged or f.language is None:
+            continue
+        lang = langs.setdefault(f.language, Language(f.language))
+        lang.threshold = engine.model.manifest.thresholds.for_language(f.language)[0]
+        path = Path(f.path)
+        try:
+            blame = provenance.blame(path, path.read_text(encoding="utf-8"))
+        except (provenance.ProvenanceError, OSError, UnicodeDecodeError):
+            continue
+        for s in judged:
+            lang.functions += 1
+            commits = blame.of(s.runs)
+            if any(c is None for c in commits):
+                undated += 1
+                continue
+            assert s.probability is not None
+            if max(c.author_time for c in commits if c is not None) < cutoff:
+                lang.baseline.append(s.probability)
+            elif s.provenance is not None and s.provenance.share > 0.5:
+                lang.agent.append(s.probability)
+                lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
+    head = provenance.head(root) or ""
+    return Measurement(root, head, engine.model.name, engine.model.manifest.digest, langs,
+                       time.perf_counter() - started, undated)  # fmt: skip
+
+
+def _rate(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def render_text(m: Measurement) -> str:
+    """The table and what it means, per language."""
+    head = [f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}",
+            f"human baseline: functions whose every line was written before {CUTOFF.isoformat()} "
+            "(git blame's author dates)",
+            "agent set: functions whose lines come mostly from commits an agent signed"]  # fmt: skip
+    lines = [*head, "", f"{'language':<16} {'judged':>7} {'baseline':>9} {'agent':>6} "
+             f"{'threshold':>10} {'baseline flagged':>17} {'agent caught':>13} {'AUROC':>6}  "
+             "bounded threshold (1% of the baseline, 95% confidence)"]  # fmt: skip
+    for r in m.rows():
+        auc = "-" if r["auroc"] is None else f"{r['auroc']:.3f}"
+        if r["bounded_threshold"] is not None:
+            own = (f"{percent(r['bounded_threshold'])} (flags {_rate(r['bounded_baseline_flagged'])} "
+                   f"of the baseline, catches {_rate(r['bounded_agent_caught'])} of the agent set)")  # fmt: skip
+        else:
+            own = f"needs {r['needed']:,} more baseline functions ({bound.needed()} in all)"
+        lines.append(f"{r['language']:<16} {r['functions']:>7,} {r['baseline']:>9,} "
+                     f"{r['agent']:>6,} {percent(r['threshold']):>10} "
+                     f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
+                     f"{auc:>6}  {own}")  # fmt: skip
+    for r in m.rows():  # a bound below the model's threshold flags more of the people's code
+        t, own = r["threshold"], r["bounded_threshold"]
+        if own is not None and own < t and r["agent"]:
+            gained = round((r["bounded_agent_caught"] - (r["agent_caught"] or 0)) * r["agent"])
+            lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
+                      f"model's ({percent(t)}): it flags more of this repository's old code "
+                      f"({_rate(r['bounded_baseline_flagged'])} instead of "
+                      f"{_rate(r['baseline_flagged'])}) and catches {gained} more of its "
+                      f"{r['agent']} agent-signed functions."]  # fmt: skip
+    if not m.languages:
+        lines.append("(no judged function: nothing to measure)")
+    elif not any(lang.baseline for lang in m.languages.values()):
+        lines += ["", f"No judged function was written before {CUTOFF.isoformat()} (the history "
+                  "starts after it, or every older line was changed since): there is no human "
+                  "baseline to measure the false-positive rate or to bound a threshold on."]  # fmt: skip
+    agents: defaultdict[str, int] = defaultdict(int)
+    for lang in m.languages.values():
+        for a, n in lang.agents.items():
+            agents[a] += n
+    if agents:
+        lines += ["", "Agent set by agent: " + ", ".join(f"{a} {n}" for a, n in sorted(agents.items()))]
+    if m.undated:
+        lines += ["", f"{plural(m.undated, 'judged function')} with lines not committed yet "
+                  "are in neither set."]  # fmt: skip
+    lines += ["", "The baseline is dated, not verified: a little of the code of 2021-07 to "
+              "2022-06 may have had completion help. An agent marker proves an agent took part in "
+              "a commit; a function without one is in neither set. Measured in "
+              f"{m.seconds:.1f} s."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def render_json(m: Measurement) -> str:
+    return json.dumps(m.to_json(), indent=2)
+
+
+def table(m: Measurement) -> str:
+    """The `[calibration]` table `write` records (TOML)."""
+    rows = [r for r in m.rows() if r["bounded_threshold"] is not None]
+    out = ["[calibration]  # written by `codeorigin calibrate --write`: run it again to renew",
+           f'model = "{m.model}"', f'digest = "{m.digest[:16]}"', f'date = "{m.today}"',
+           f'commit = "{m.commit[:10]}"', f'cutoff = "{CUTOFF.isoformat()}"']  # fmt: skip
+    out += [f"{r['language']} = {{ threshold = {r['bounded_threshold']}, functions = "
+            f"{r['baseline']}, agent = {r['agent']} }}" for r in rows]  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+_TABLE = re.compile(r"^\[(?:tool\.codeorigin\.)?calibration\]")
+
+
+def write(m: Measurement, settings: Path | None) -> Path:
+    """Record the bounded thresholds in the repository's settings file: its `.codeorigin.toml`
+    (made when it has none), or the `[tool.codeorigin]` of the pyproject.toml that holds its
+    settings; an earlier calibration table is replaced, nothing else is touched."""
+    target = settings if settings is not None else m.root / ".codeorigin.toml"
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if _TABLE.match(line.strip()):
+            skipping = True
+            continue
+        if skipping and line.lstrip().startswith("["):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    new = table(m)
+    if target.name == "pyproject.toml":
+        new = new.replace("[calibration]", "[tool.codeorigin.calibration]", 1)
+    body = "\n".join(kept).rstrip("\n")
+    target.write_text((body + "\n\n" if body else "") + new, encoding="utf-8")
+    return target
