@@ -162,3 +162,24 @@ def test_the_repository_balanced_reference_is_a_learner_of_its_own(tmp_path: Pat
     assert learner.name == result_name("char-ngram-rb") == "char-ngram-rb"
     got = pr.judge(learner.fit(pool[pool["split"] == "train"], pool[pool["split"] == "val"]), pool)
     assert got["p"].between(0, 1).all() and got["thr"].nunique() == 1
+
+
+def test_every_language_scores_what_a_folder_abstains_on(tiny_model_dir: Path) -> None:
+    import json
+
+    from codeorigin_train.analysis.protocol import learner_for, result_name
+
+    folder = tiny_model_dir.parent / "abstains-on-python"
+    if not folder.exists():
+        import shutil
+
+        shutil.copytree(tiny_model_dir, folder)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["languages"] = ["go"]  # trained on Go only: Python is not judged
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    pool = _pool().iloc[:8]
+    plain = learner_for(str(folder), pool, folder)
+    every = learner_for(f"every-language:{folder}", pool, folder)
+    assert result_name(f"every-language:{folder}") == "abstains-on-python-every-language"
+    assert np.isnan(plain.probabilities(pool)).all()
+    assert not np.isnan(every.probabilities(pool)).any()

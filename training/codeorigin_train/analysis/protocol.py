@@ -71,6 +71,8 @@ REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("ai
 WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
 #: The character n-gram reference, and the same with each repository's labels weighing alike.
 NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
+#: `every-language:FOLDER`: a model folder scored in the languages it abstains on too.
+EVERY_LANGUAGE = "every-language:"
 #: The default of --dataset.
 DATASET = Path("training/work/dataset-v4.parquet")
 
@@ -161,6 +163,8 @@ def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
 def result_name(spec: str) -> str:
     """The name of a learner's results file in OUT: the learner, or the model folder's name."""
     name = spec.partition(":")[0]
+    if spec.startswith(EVERY_LANGUAGE):
+        return Path(spec.removeprefix(EVERY_LANGUAGE)).name + "-every-language"
     return name if name in NGRAM_LEARNERS or name.startswith("stacked") else Path(spec).name
 
 
@@ -233,7 +237,12 @@ def learner_for(
                               unseen_sources=UNSEEN_RECIPES.get(name, ""),
                               crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
                               else ("aidev",))  # fmt: skip
-    path = Path(spec)
+    every, _, folder = spec.rpartition(EVERY_LANGUAGE)
+    path = Path(folder)
+    if every == "" and spec.startswith(EVERY_LANGUAGE):
+        return FolderLearner(
+            path, name=f"{path.name} ({path}, every language)", every_language=True
+        )
     return FolderLearner(path, name=f"{path.name} ({path})")
 
 
@@ -250,7 +259,7 @@ def check_learner(spec: str, work: Path, *, context: bool) -> None:
     if spec in NGRAM_LEARNERS:
         return
     if not spec.startswith("stacked"):
-        if not (Path(spec) / "manifest.json").is_file():
+        if not (Path(spec.removeprefix(EVERY_LANGUAGE)) / "manifest.json").is_file():
             raise InputError(f"--learners {spec}: neither char-ngram, a stacked recipe (stacked, "
                              "stacked-dr, ...: `codeorigin-train protocol --help`) nor a model "
                              "folder with manifest.json")  # fmt: skip
@@ -325,7 +334,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "weighing both labels alike in each language; -du: -uf and a route for "
         "project code; -dr: -du whose route also stacks an agentic member, at a bound "
         "of 0.25%% (the shipped recipe); C: the linear member's regularisation, 4 by "
-        "default), or model folders",
+        "default), or model folders (every-language:FOLDER: scored in the languages it "
+        "abstains on too, at its global threshold)",
     )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument(

@@ -36,10 +36,13 @@ from codeorigin_train.data.inputs import InputError, model_folder, read_parquet
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 
-def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np.ndarray:
+def judged_probabilities(
+    model_dir: Path, codes: list[str], language: str, *, every_language: bool = False
+) -> np.ndarray:
     """Calibrated probabilities of the texts the runtime would judge (NaN for those it would
     call too short, and all NaN for a language the model abstains on), as `codeorigin scan` with
-    the default settings."""
+    the default settings; `every_language`: a language the model abstains on is scored too (how
+    its scores rank there, for the protocol's `every-language:` learners)."""
     from codeorigin.core.spans import content_of
     from codeorigin.engine.judging import VerdictRules
     from codeorigin.engine.scoring import Engine
@@ -48,7 +51,7 @@ def judged_probabilities(model_dir: Path, codes: list[str], language: str) -> np
     rules = VerdictRules()
     engine = Engine(Model.load(model_dir, threads=1))
     out = np.full(len(codes), np.nan)
-    if engine.abstains(language) is not None:
+    if not every_language and engine.abstains(language) is not None:
         return out
     for start in range(0, len(codes), 256):
         batch = codes[start : start + 256]

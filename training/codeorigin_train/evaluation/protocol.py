@@ -105,13 +105,18 @@ class NgramLearner:
 
 class FolderLearner:
     """A model folder scored through the runtime, as `codeorigin scan` scores a span, at its own
-    thresholds (per language where the manifest has them). Scores are cached by text."""
+    thresholds (per language where the manifest has them). Scores are cached by text. With
+    `every_language`, the languages it abstains on are scored too, at its global threshold: how
+    it would rank there, not what a user sees."""
 
     retrains = False
 
-    def __init__(self, model_dir: Path, name: str | None = None) -> None:
+    def __init__(
+        self, model_dir: Path, name: str | None = None, *, every_language: bool = False
+    ) -> None:
         self.model_dir = model_dir
         self.name = name or model_dir.name
+        self.every_language = every_language  # languages it abstains on scored too
         self.cache: dict[str, float] = {}
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
@@ -120,7 +125,9 @@ class FolderLearner:
         todo = frame[~frame["code"].isin(self.cache.keys())]
         for language, g in todo.groupby("language"):
             codes = g["code"].drop_duplicates().tolist()
-            p = judged_probabilities(self.model_dir, codes, str(language))
+            p = judged_probabilities(
+                self.model_dir, codes, str(language), every_language=self.every_language
+            )
             self.cache.update(zip(codes, p.tolist()))
         return np.array([self.cache[c] for c in frame["code"]], dtype=np.float64)
 

@@ -351,6 +351,10 @@ def _thresholds(
                                unseen=unseen, unseen_mode=args.unseen_source_humans or "floor")  # fmt: skip
 
 
+#: The row weightings of the linear member (`--balance-*`), each recorded in the manifest.
+BALANCES = ("structure", "domains", "repositories")
+
+
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records. Its inputs are
     checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
@@ -365,8 +369,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         args.fragments, "--fragments", hint="`codeorigin-train agentic-fragments` writes it")  # fmt: skip
     humans = None if args.humans is None else read_parquet(args.humans, "--humans", empty_ok=True)
     work: Path = args.work
-    run = work / "linear"
-    run.mkdir(parents=True, exist_ok=True)
+    (run := work / "linear").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
         frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
@@ -408,9 +411,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
-                     "balance_structure": args.balance_structure,
-                     "balance_domains": args.balance_domains,
-                     "balance_repositories": args.balance_repositories,
+                     **{f"balance_{k}": getattr(args, f"balance_{k}") for k in BALANCES},
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     if route is not None:
