@@ -179,7 +179,6 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     ("command", "ends"),
     [("repository-threshold", "A measurement on the protocol's scores, no training."),
      ("route-bounds", "read from the scores it wrote, no training."),
-     ("route-screen", "and every variant from the same fits."),
      ("agentic", "the agentic corpus as rows.")],
 )  # fmt: skip
 def test_help_shows_the_whole_first_sentence(

@@ -59,7 +59,6 @@ FORWARDED = {
     "repository-threshold": "codeorigin_train.analysis.repository_threshold",
     "unseen-humans": "codeorigin_train.analysis.unseen_humans",
     "route-bounds": "codeorigin_train.analysis.route_bounds",
-    "route-screen": "codeorigin_train.analysis.route_screen",
 }
 
 

@@ -58,8 +58,6 @@ HELP = {
     "source (analysis/unseen_humans.py)",
     "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
     "from the scores it wrote (analysis/route_bounds.py)",
-    "route-screen": "the project route end to end on the protocol's folds, for variants of its "
-    "members, stacker rows and bound (analysis/route_screen.py)",
 }
 
 
