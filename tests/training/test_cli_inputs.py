@@ -167,7 +167,6 @@ def _argv(command: str, path: Path, tmp: Path) -> list[str]:
         "protocol": ["protocol", "--dataset", str(path), "--work", str(tmp / "w"), "--out", str(tmp / "p")],
         "member": ["member", "--pool", str(path), "--out", str(tmp / "m"), "--work", str(tmp / "mw")],
         "agentic-merge": ["agentic-merge", "--dataset", str(path), "--out", str(tmp / "v4.parquet")],
-        "deep-inputs": ["deep-inputs", "--agentic", str(path), "--out", str(tmp / "di")],
         "evaluate-samples": ["evaluate-samples", "--export-paired", str(path), "--out",
                              str(tmp / "es"), "--no-mlflow"],
         "coderep-loso": ["coderep-loso", "--dataset", str(path), "--work", str(tmp / "cw"),
@@ -175,7 +174,7 @@ def _argv(command: str, path: Path, tmp: Path) -> list[str]:
     }[command]  # fmt: skip
 
 
-COMMANDS = ["scratch", "train", "stack", "protocol", "member", "agentic-merge", "deep-inputs",
+COMMANDS = ["scratch", "train", "stack", "protocol", "member", "agentic-merge",
             "evaluate-samples", "coderep-loso"]  # fmt: skip
 
 

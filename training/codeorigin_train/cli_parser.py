@@ -51,7 +51,6 @@ HELP = {
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
-    "deep-inputs": "SmolLM2 log-prob and entropy with the stacked logit (analysis/deep_inputs.py)",
     "repository-threshold": "a threshold for repository code, on the protocol's scores "
     "(analysis/repository_threshold.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
