@@ -78,8 +78,6 @@ BAD_INPUTS = [
      "run `codeorigin-train realcode fetch"),
     ("realcode build --archives {tmp}/empty --out {tmp}/a.parquet", "holds none of the"),
     # 3 and 12. an output path under a file or on a folder, found before the inputs are read
-    ("repository-threshold --scores {tmp}/none.parquet --out {tmp}/file.parquet/x.json",
-     "{tmp}/file.parquet is a file, not a folder"),
     ("agentic-fragments --data-root {tmp}/none --out {tmp}/file.parquet/f.parquet",
      "is a file, not a folder"),
     ("agentic --data-root {tmp}/none --out {tmp}/file.parquet/f.parquet", "is a file, not a folder"),
@@ -177,8 +175,7 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 @pytest.mark.parametrize(
     ("command", "ends"),
-    [("repository-threshold", "A measurement on the protocol's scores, no training."),
-     ("route-bounds", "read from the scores it wrote, no training."),
+    [("route-bounds", "read from the scores it wrote, no training."),
      ("agentic", "the agentic corpus as rows.")],
 )  # fmt: skip
 def test_help_shows_the_whole_first_sentence(

@@ -55,7 +55,6 @@ FORWARDED = {
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
     "member": "codeorigin_train.export.member",
-    "repository-threshold": "codeorigin_train.analysis.repository_threshold",
     "unseen-humans": "codeorigin_train.analysis.unseen_humans",
     "route-bounds": "codeorigin_train.analysis.route_bounds",
 }

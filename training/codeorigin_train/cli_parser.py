@@ -51,8 +51,6 @@ HELP = {
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
-    "repository-threshold": "a threshold for repository code, on the protocol's scores "
-    "(analysis/repository_threshold.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
     "source (analysis/unseen_humans.py)",
     "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
