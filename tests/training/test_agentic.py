@@ -337,30 +337,6 @@ def test_shared_folder_reads_every_change() -> None:
     assert {c.agent for c in changes} == {"codex", "devin", "copilot", "human"}
 
 
-def test_the_choices_are_judged_on_the_same_rows() -> None:
-    from codeorigin_train.analysis.agentic_choices import judge
-
-    rows = []
-    for r in range(10):
-        for i in range(6):
-            rows.append({"repo": f"o/r{r}", "label": 1, "change": str(i), "origin": "pr",
-                         "code": f"def agent_{r}_{i}(value: int) -> int:\n    '''Double it.'''\n"
-                                 f"    result = value * {i + 2}\n    return result\n"})  # fmt: skip
-            rows.append({"repo": f"o/r{r}", "label": 0, "change": "s", "origin": "snapshot",
-                         "code": f"def h{r}{i}(v):\n  return v*{i}\n"})  # fmt: skip
-    reference = pd.DataFrame(rows)
-    late = reference["change"].isin(["3", "4", "5"])
-    fewer = reference[~((reference["label"] == 1) & late)]
-    full, cut = judge(reference, reference), judge(fewer, reference)
-    assert (
-        (full["test_agent"], full["test_human"])
-        == (cut["test_agent"], cut["test_human"])
-        == (60, 60)
-    )
-    assert cut["agent_functions"] == 30 and full["agent_functions"] == 60
-    assert 0.5 < full["auroc"] <= 1.0
-
-
 def test_fragments_are_the_lines_each_change_added(clones: tuple[Path, Path]) -> None:
     """`agentic-fragments`: runs of added lines, the agent's from its pull request and the human
     ones from the dated commits; a one-line edit is too short to be one."""
