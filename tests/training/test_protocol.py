@@ -169,31 +169,15 @@ def test_the_stacked_detector_is_retrained_in_each_fold(
 
 @pytest.mark.parametrize(
     "spec",
-    [
-        "stacked-syntax",
-        "stacked-repo",
-        "stacked-frag",
-        "stacked-sb",
-        "stacked-sa",
-        "stacked-ag",
-        "stacked-dg",
-        "stacked-db",
-        "stacked-du",
-        "stacked-dr",
-    ],
+    ["stacked", "stacked-uf", "stacked-du", "stacked-dr"],
 )
 def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    """`stacked-syntax` (the syntax n-grams of feature version 3), `stacked-repo` (a second
-    linear member on repository code), `stacked-frag` (the lines the changes added, as more
-    training text), `stacked-sb` (the contest rows' form evened out), `stacked-sa` (the
-    stacker on the agentic rows alone), `stacked-ag` (a second linear member on the agentic
-    corpus alone, beside unseen-source thresholds), `stacked-dg` (project code judged apart
-    from contest code by a domain member's gate), `stacked-db` (repository and contest code
-    each weighing both labels alike), `stacked-du` (the shipped recipe and a route for project
-    code, which writes both routes' scores for `route-bounds`) and `stacked-dr` (that route with
-    the agentic member, at the shipped bound) are learners of their own, named in the results."""
+    """`stacked` (without fragments), `stacked-uf` (the fragments and the unseen sources' humans
+    as a floor), `stacked-du` (that and a route for project code, which writes both routes'
+    scores for `route-bounds`) and `stacked-dr` (that route with the agentic member, at the
+    shipped bound) are learners of their own, named in the results."""
     from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
 
     pool = _pool()
@@ -203,11 +187,8 @@ def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
         _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
     learner = learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
     assert learner.name == result_name(f"{spec}:{tiny_model_dir}") == spec
-    syntax = learner.config.features.syntax_ngrams  # type: ignore[attr-defined]
-    assert syntax == ((1, 3) if spec == "stacked-syntax" else (0, 0))
-    repo = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}.get(spec, ())
-    assert learner.repo_member == repo  # type: ignore[attr-defined]
-    assert learner.balance_domains == (spec == "stacked-db")  # type: ignore[attr-defined]
+    floor = "" if spec == "stacked" else "floor"
+    assert learner.unseen_sources == floor  # type: ignore[attr-defined]
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
@@ -288,7 +269,7 @@ def _fragments(pool: pd.DataFrame) -> pd.DataFrame:
 def test_fragments_train_only_in_folds_that_train_on_their_repository(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    """`stacked-frag`: a fit adds the fragments of the agentic repositories it trains on, and
+    """`stacked-uf`: a fit adds the fragments of the agentic repositories it trains on, and
     none of a repository the fold (or the cross-fitting inside it) holds out; a fragment that
     repeats a text the protocol judges is never used."""
     from codeorigin_train.analysis.protocol import learner_for
@@ -296,7 +277,7 @@ def test_fragments_train_only_in_folds_that_train_on_their_repository(
 
     pool = _pool()
     _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
-    learner = learner_for(f"stacked-frag:{tiny_model_dir}", pool, tmp_path)
+    learner = learner_for(f"stacked-uf:{tiny_model_dir}", pool, tmp_path)
     fragments = learner.fragments  # type: ignore[attr-defined]
     assert len(fragments) == 5 * 4 and not set(fragments["code"]) & set(pool["code"])
     train, _ = pr.training_rows(pool[~pool["repo"].isin(["a/one", "a/two"])], pr.ProtocolConfig())

@@ -1,29 +1,14 @@
-"""`stacked-dg`: the shipped stacked recipe with its stacker and thresholds gated by the kind of code.
+"""`stacked-du` and `stacked-dr`: the shipped stacked recipe (`stacked-uf`) and a route for project
+code, as `codeorigin-train stack --project-route` (and `--agentic-route`) ships it
+(`export.route`), retrained in every fold of the protocol.
 
-Why: the shipped thresholds are raised toward 1% of the human code of contest and exercise
-sources the linear member never saw (`stacked-uf`), which protects students and flags none of
-the held-out agents' functions. Those humans are contest code; a function of a repository is
-not. This learner asks, for every row, whether it reads like repository code or like contest and
-exercise code, and judges the two kinds apart:
-
-- a *domain member*: logistic regression on the same hashed features, trained on the fold's human
-  training rows only (repository code, the sources of `fit.crossfit.REAL_PROJECT_SOURCES`,
-  against every contest and exercise source), so it learns what kind of code a text is, never
-  who wrote it; a row is *project code* when its probability is at least `GATE`;
-- contest and exercise code keeps the shipped recipe: the stacker of both members on those
-  calibration rows, the thresholds set as the shipped ones are (on every held-out human row,
-  scored by that stacker, raised toward the unseen sources' humans as far as the recall bar
-  allows; that stacker's own weights move them, and can leave a language under its bar);
-- project code gets a stacker of its own on the project calibration rows (the cross-fitted
-  agentic rows and the validation split's real-project humans), the transformer left out (on
-  repository code it ranks near chance: model card), and thresholds at 1% of those humans with
-  95% confidence, in the languages the contest side judges (its LLM rows are the few agent
-  functions of the other agents, too few to hold a recall bar); a language with too few project
-  humans for that bound keeps the contest side's threshold.
-
-The protocol measures it like any learner (`codeorigin-train protocol --learners
-stacked-dg:$W/transformer --parts main loao`). An experiment: no runtime model reads a domain
-member.
+A *domain member* (logistic regression on the same hashed features, trained on the fold's human
+training rows only: repository code, the sources of `fit.crossfit.REAL_PROJECT_SOURCES`, against
+every contest and exercise source) says whether a row reads like repository code; rows it reads
+as project code also get a second route that may flag them: the linear member alone (with the
+agentic member for `stacked-dr`), stacked and calibrated on the project calibration rows, with
+thresholds bounded on the project humans. The gated learner that judged project code apart
+instead (`stacked-dg`, not shipped) is recorded in docs/research/stacked-model.md.
 """
 
 from __future__ import annotations
@@ -38,16 +23,11 @@ import pandas as pd
 
 from codeorigin_train.analysis.stacked_learner import StackedLearner
 from codeorigin_train.evaluation.protocol import Fitted
-from codeorigin_train.fit.calibrate import sigmoid
 from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, calibration_rows
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
-from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants.linear import LinearConfig, fit_matrix
 
 log = logging.getLogger(__name__)
-
-#: A row is project code when the domain member gives it at least this probability.
-GATE = 0.5
 
 
 def domain_model(learner: StackedLearner, train: pd.DataFrame) -> Any:
@@ -61,92 +41,6 @@ def domain_model(learner: StackedLearner, train: pd.DataFrame) -> Any:
     return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
 
 
-class DomainGatedLearner(StackedLearner):
-    """`StackedLearner` with the fragments and the unseen-source floor (`stacked-uf`), its
-    stacker and thresholds split by the domain member's gate (module docstring)."""
-
-    def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member's logit of each row of a frame (a fit's own, so an earlier fold's
-        model keeps its gate)."""
-        model = domain_model(self, train)
-        return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
-
-    def _fit_domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member's gate: whether each row of a frame is project code."""
-        logits = self._domain(train)
-        return lambda f: sigmoid(logits(f)) >= GATE
-
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
-        domain = self._fit_domain(train)
-        cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear,
-                                                   sources=self.crossfit_sources)  # fmt: skip
-        project = domain(cal)
-        y = cal["label"].to_numpy()
-        for side in (project, ~project):
-            if len(set(y[side])) < 2:  # a side with one label cannot fit a stacker: one side
-                log.warning("stacked-dg: a side of the gate holds one label; not gated")
-                domain = lambda f: np.zeros(len(f), dtype=bool)  # noqa: E731
-                project = domain(cal)
-                break
-        t_cal = self._t(cal)
-        langs = cal["language"].astype(str).to_numpy()
-        groups = cal["group"].to_numpy()
-        # Contest and exercise code: the shipped recipe on those rows.
-        c = ~project
-        stack_c = fit_stacker({"transformer": t_cal[c], "linear": linear_cal[c]},
-                              langs[c].tolist(), y[c], groups[c].tolist())  # fmt: skip
-        rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
-        unseen = None
-        if len(rows):  # the unseen sources' contest code sets the contest side's floor
-            keep = ~domain(rows)
-            rows, lin = rows[keep], lin[keep]
-            l_rows = rows["language"].astype(str).tolist()
-            unseen = (stack_c.probability(stack_c.logits({"transformer": self._t(rows),
-                                                          "linear": lin}, l_rows)), l_rows)
-        # Its thresholds as the shipped recipe sets them, on every held-out human row (the
-        # project rows scored by this stacker too: alone, the contest rows hold too few humans
-        # of a language to bound its rate and it would fall silent) and the unseen floor.
-        z_c = stack_c.logits({"transformer": t_cal, "linear": linear_cal}, langs.tolist())
-        z_c[c] = stack_c.oof_logits
-        th_c = language_thresholds(stack_c.probability(z_c), y, langs, unseen=unseen,
-                                   unseen_mode="floor")  # fmt: skip
-        # Project code: the linear member alone, bounded on project humans.
-        stack_p, th_p = stack_c, th_c
-        if project.any():
-            stack_p = fit_stacker({"linear": linear_cal[project]}, langs[project].tolist(),
-                                  y[project], groups[project].tolist())  # fmt: skip
-            th_p = language_thresholds(stack_p.probability(stack_p.oof_logits), y[project],
-                                       langs[project], min_recall=0.0)  # fmt: skip
-        self.abstained.append(dict(th_c.abstain))
-        log.info("stacked-dg: %d project and %d contest calibration rows; weights %s / %s; "
-                 "abstain %s", project.sum(), c.sum(), stack_c.weights, stack_p.weights,
-                 sorted(th_c.abstain))  # fmt: skip
-
-        def probabilities(f: pd.DataFrame) -> np.ndarray:
-            gate = domain(f)
-            lang = f["language"].astype(str).tolist()
-            lin_f = linear(f)
-            p_c = stack_c.probability(stack_c.logits({"transformer": self._t(f),
-                                                      "linear": lin_f}, lang))
-            if not gate.any():
-                return p_c
-            p_p = stack_p.probability(stack_p.logits({"linear": lin_f}, lang))
-            return np.where(gate, p_p, p_c)
-
-        def thresholds(f: pd.DataFrame) -> np.ndarray:
-            out = []
-            for lang, gate in zip(f["language"].astype(str), domain(f)):
-                if lang in th_c.abstain:  # "not judged", as the shipped recipe
-                    out.append(np.inf)
-                elif gate and lang in th_p.languages:  # bounded on project humans
-                    out.append(th_p.languages[lang]["llm"])
-                else:
-                    out.append(th_c.languages.get(lang, {}).get("llm", th_c.llm))
-            return np.asarray(out, dtype=np.float64)
-
-        return Fitted(probabilities, thresholds)
-
-
 #: `stacked-du`: the project route's false-positive bound on project humans (95% confidence), as
 #: shipped: half the 1% target. At 0.25% the gated Python project humans of a fold (about 1,800)
 #: allow no false positive at all, so the threshold rests on the single highest human score
@@ -154,7 +48,7 @@ class DomainGatedLearner(StackedLearner):
 PROJECT_FPR = 0.005
 
 
-class DomainUnionLearner(DomainGatedLearner):
+class DomainUnionLearner(StackedLearner):
     """`stacked-du`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
     domain member reads as project code (its logit at least `export.route.gate_logit`), a
     second route that may also flag: the linear member alone, stacked and calibrated on the
@@ -175,6 +69,12 @@ class DomainUnionLearner(DomainGatedLearner):
         """WORK/NAME-side, WORK/stacked-du-side for `stacked-du` (the transformer's cache is
         WORK/stacked/...)."""
         return self.cache.parent.parent / f"{self.name.partition(':')[0]}-side"
+
+    def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        """The domain member's logit of each row of a frame (a fit's own, so an earlier fold's
+        model keeps its gate)."""
+        model = domain_model(self, train)
+        return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
 
     def _fit_agentic(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
         """The agentic member (`export.route`): the linear member's recipe on the agentic
@@ -290,4 +190,3 @@ class AgenticRouteLearner(DomainUnionLearner):
 
     agentic_route = True
     project_fpr = 0.0025
-

@@ -23,7 +23,6 @@ import json
 import logging
 import re
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,26 +48,13 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
-#: `stacked-pair`: LLM bodies per paired function of the training projects (as `scratch --paired 2`).
-PAIRED_PER_FUNCTION = 2
-
-#: The stacked recipes that train on the agentic fragments (`learner_for`), and the others.
-WITH_FRAGMENTS = ("stacked-frag", "stacked-ctx", "stacked-pair", "stacked-nb", "stacked-xr",
-                  "stacked-sb", "stacked-sa", "stacked-us", "stacked-uf", "stacked-ag",
-                  "stacked-dg", "stacked-db", "stacked-du", "stacked-dr")  # fmt: skip
-#: The recipes whose thresholds read unseen sources' humans, and how (`fit.unseen`).
-UNSEEN_RECIPES = {
-    "stacked-us": "pooled",
-    "stacked-uf": "floor",
-    "stacked-ag": "floor",
-    "stacked-dg": "floor",
-    "stacked-db": "floor",
-    "stacked-du": "floor",
-    "stacked-dr": "floor",
-}
-#: The sources of the second linear member of `stacked-repo` and `stacked-ag` (repository code).
-REPO_MEMBER_SOURCES = {"stacked-repo": ("aidev", "realcode"), "stacked-ag": ("aidev",)}
-WITHOUT_FRAGMENTS = ("stacked", "stacked-syntax", "stacked-repo")
+#: The stacked recipes (`learner_for`): the shipped one without fragments (`stacked`), with the
+#: agentic fragments and the unseen sources' humans as a floor (`stacked-uf`), that and a route for
+#: project code (`stacked-du`), and that route with its agentic member (`stacked-dr`, shipped).
+#: The other recipes the protocol measured are in docs/research/ (evaluation-protocol.md, "Code
+#: removed").
+WITH_FRAGMENTS = ("stacked-uf", "stacked-du", "stacked-dr")
+WITHOUT_FRAGMENTS = ("stacked",)
 #: The character n-gram reference, and the same with each repository's labels weighing alike.
 NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
 #: `every-language:FOLDER`: a model folder scored in the languages it abstains on too.
@@ -171,72 +157,34 @@ def result_name(spec: str) -> str:
 def learner_for(
     spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
 ) -> Learner:
-    """`char-ngram`, `stacked` (the linear member and the stacker retrained in each fold over the
-    shipped transformer; `stacked-syntax`: its features with the syntax n-grams, version 3;
-    `stacked-repo`: a second linear member on repository code only; `stacked-frag`: the lines
-    the agentic training repositories' changes added as more training text, WORK/
-    agentic-fragments.parquet; `stacked-ctx`: those and the context functions of the training
-    repositories with a dated history as human text; `stacked-pair`: the fragments and the
-    paired functions of training projects (WORK/paired.parquet: each human function and 2 LLM
-    bodies written for its signature); `stacked-nb`: the fragments and a naive Bayes member;
-    `stacked-xr`: the fragments, and the real-project functions of the training split
-    cross-fitted into the calibration rows beside the agentic ones; `stacked-sb`: the fragments,
-    the contest sources' Python rows weighted so that both labels start with a definition as
-    often (`fit.balance`); `stacked-sa`: the fragments, the stacker fitted on the cross-fitted
-    agentic rows alone; `stacked-us`: the fragments, the thresholds also on the human rows of
-    each contest source scored by a linear member fitted without it (`fit.unseen`), pooled with
-    the other held-out humans; `stacked-uf`: the same rows as a floor, each language's threshold
-    raised toward 1% of them as far as its recall bar allows; `stacked-ag`: `stacked-uf` and a
-    second linear member trained on the agentic corpus alone (agents' functions, their
-    repositories' human functions and the fragments); `stacked-dg`: `stacked-uf` with its stacker
-    and thresholds split by a domain member's gate, project code against contest and exercise
-    code (`analysis.domain_learner`); `stacked-db`: `stacked-uf` with the linear member's rows
-    weighted so that in each language both kinds of code, repository and contest, weigh both
-    labels alike (`fit.balance.domain_weights`); `stacked-du`: `stacked-uf` and a route for
-    project code (`analysis.domain_learner`); `stacked-dr`: `stacked-du` whose route also stacks
-    an agentic member (the linear recipe on the agentic corpus alone); `stacked-wW`: the agentic rows
-    weighted W; any of them ending in `-cC`: the linear member's regularisation C instead of 4),
-    or a model folder (scored through the runtime). `context`: the context functions the protocol judges too."""
+    """`char-ngram` (`char-ngram-rb`: each agentic repository's two labels weighing alike),
+    `stacked` (the linear member and the stacker retrained in each fold over the shipped
+    transformer), `stacked-uf` (the lines the agentic training repositories' changes added as
+    more training text, WORK/agentic-fragments.parquet, and each language's threshold raised
+    toward 1% of the human rows of each contest source scored by a linear member fitted without
+    it, as far as its recall bar allows: `fit.unseen`), `stacked-du` (`stacked-uf` and a route
+    for project code, `analysis.domain_learner`), `stacked-dr` (`stacked-du` whose route also
+    stacks an agentic member, the linear recipe on the agentic corpus alone: the shipped recipe);
+    any of them ending in `-cC`: the linear member's regularisation C instead of 4; or a model
+    folder (scored through the runtime). `context`: the context functions the protocol judges
+    too."""
     check_learner(spec, work, context=context is not None)
     if spec in NGRAM_LEARNERS:
         return NgramLearner(repositories=spec.endswith("-rb"))
     if spec.startswith("stacked"):
-        from codeorigin.core.features import FeatureConfig
         from codeorigin_train.variants.linear import LinearConfig
 
         full, _, transformer = spec.partition(":")
         name, c = _recipe(full)
-        linear = LinearConfig(c=float(c)) if c else LinearConfig()
-        syntax = name == "stacked-syntax"
-        plain = name in WITH_FRAGMENTS or name in WITHOUT_FRAGMENTS
-        weight = 1.0 if plain else float(name.removeprefix("stacked-w"))
-        config = replace(linear, features=FeatureConfig().with_syntax()) if syntax else linear
+        config = LinearConfig(c=float(c)) if c else LinearConfig()
         fragments = None
         if name in WITH_FRAGMENTS:
             fragments = pd.read_parquet(work / "agentic-fragments.parquet")
-        if name == "stacked-ctx" and context is not None:
-            # Only repositories with code before 2021: in newer ones, assistants wrote much of it.
-            fragments = pd.concat([fragments, context[context["dated_history"]]])
-        extra = None
-        if name == "stacked-pair":
-            from codeorigin_train.data.realcode.paired import training_rows
-
-            extra = training_rows(
-                pd.read_parquet(work / "paired.parquet"), "train", PAIRED_PER_FUNCTION, 0
-            )
         return _stacked_class(name)(Path(transformer or "models/default"),
                               work / "stacked" / "transformer-logits.parquet", pool,
-                              config=config, agentic_weight=weight, name=full,
-                              repo_member=REPO_MEMBER_SOURCES.get(name, ()),
-                              fragments=fragments,
-                              judged_too=context, extra_train=extra,
-                              nb_member=name == "stacked-nb",
-                              balance_structure=name == "stacked-sb",
-                              balance_domains=name == "stacked-db",
-                              stacker_on_repositories=name == "stacked-sa",
-                              unseen_sources=UNSEEN_RECIPES.get(name, ""),
-                              crossfit_sources=("aidev", "realcode") if name == "stacked-xr"
-                              else ("aidev",))  # fmt: skip
+                              config=config, name=full, fragments=fragments,
+                              judged_too=context,
+                              unseen_sources="floor" if name in WITH_FRAGMENTS else "")  # fmt: skip
     every, _, folder = spec.rpartition(EVERY_LANGUAGE)
     path = Path(folder)
     if every == "" and spec.startswith(EVERY_LANGUAGE):
@@ -266,30 +214,20 @@ def check_learner(spec: str, work: Path, *, context: bool) -> None:
         return
     full, _, transformer = spec.partition(":")
     name, _ = _recipe(full)
-    if name not in (*WITH_FRAGMENTS, *WITHOUT_FRAGMENTS) and not re.fullmatch(
-        r"stacked-w\d+(\.\d+)?", name
-    ):
-        known = ", ".join((*WITHOUT_FRAGMENTS, *WITH_FRAGMENTS, "stacked-wW"))
+    if name not in (*WITH_FRAGMENTS, *WITHOUT_FRAGMENTS):
+        known = ", ".join((*WITHOUT_FRAGMENTS, *WITH_FRAGMENTS))
         raise InputError(f"--learners {spec}: {name} is no stacked recipe; the recipes: {known}")
     model_folder(Path(transformer or "models/default"), f"--learners {spec}: transformer folder")
-    needs = {"agentic-fragments.parquet": "codeorigin-train agentic-fragments",
-             "paired.parquet": "codeorigin-train paired build"}  # fmt: skip
-    for file, command in needs.items():
-        used = name in WITH_FRAGMENTS if file.startswith("agentic") else name == "stacked-pair"
-        if used and not (work / file).is_file():
-            raise InputError(f"--learners {spec} trains on {work / file}, not found: run "
-                             f"`{command}` (--out {work / file}) or give --work its folder")  # fmt: skip
-    if name == "stacked-ctx" and not context:
-        raise InputError(f"--learners {spec} trains on the context functions: give --context")
+    file = work / "agentic-fragments.parquet"
+    if name in WITH_FRAGMENTS and not file.is_file():
+        raise InputError(f"--learners {spec} trains on {file}, not found: run "
+                         f"`codeorigin-train agentic-fragments` (--out {file}) or give --work "
+                         "its folder")  # fmt: skip
 
 
 def _stacked_class(name: str) -> type[StackedLearner]:
-    """The learner class of a stacked recipe: `stacked-dg` gates its stacker by a domain member,
-    `stacked-du` adds a route for project code to the shipped recipe."""
-    if name == "stacked-dg":
-        from codeorigin_train.analysis.domain_learner import DomainGatedLearner
-
-        return DomainGatedLearner
+    """The learner class of a stacked recipe: `stacked-du` adds a route for project code to
+    `stacked-uf`, `stacked-dr` an agentic member to that route."""
     if name == "stacked-du":
         from codeorigin_train.analysis.domain_learner import DomainUnionLearner
 
@@ -316,26 +254,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="+",
         default=["char-ngram", "models/default"],
         help="char-ngram, char-ngram-rb (each agentic repository's two labels weighing alike), "
-        "stacked[-wW|-syntax|-repo|-frag|-ctx|-pair|-nb|-xr|-sb|-sa|-us|-uf|-ag|-dg|-db|-du"
-        "|-dr][-cC]"
-        "[:TRANSFORMER_FOLDER] (W: the weight of the agentic rows in the linear member; "
-        "-syntax: with the syntax n-grams; -repo: a second linear member on repository "
-        "code; -frag: the lines the changes added as more training text; -ctx: those "
-        "and the context functions of repositories with a dated history as human text "
-        "(needs --context); -pair: the fragments and the paired functions of training "
-        "projects; -nb: the fragments and a naive Bayes member; -xr: the fragments, "
-        "and the real-project functions cross-fitted into the calibration rows; -sb: "
-        "the fragments, the contest sources' Python rows weighted to the same share "
-        "of definitions in both labels; -sa: the fragments, the stacker on the agentic "
-        "rows alone; -us/-uf: the fragments, the thresholds also on unseen "
-        "sources' humans, pooled / as a floor up to the recall bar; -ag: -uf and a "
-        "second linear member on the agentic corpus alone; -dg: -uf gated by a domain member, "
-        "project code judged apart; -db: -uf with both kinds of code, repository and contest, "
-        "weighing both labels alike in each language; -du: -uf and a route for "
-        "project code; -dr: -du whose route also stacks an agentic member, at a bound "
-        "of 0.25%% (the shipped recipe); C: the linear member's regularisation, 4 by "
-        "default), or model folders (every-language:FOLDER: scored in the languages it "
-        "abstains on too, at its global threshold)",
+        "stacked[-uf|-du|-dr][-cC][:TRANSFORMER_FOLDER] (-uf: the lines the changes added as "
+        "more training text, the thresholds also on unseen sources' humans as a floor up to the "
+        "recall bar; -du: -uf and a route for project code; -dr: -du whose route also stacks an "
+        "agentic member, at a bound of 0.25%% (the shipped recipe); C: the linear member's "
+        "regularisation, 4 by default), or model folders (every-language:FOLDER: scored in the "
+        "languages it abstains on too, at its global threshold)",
     )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument(
