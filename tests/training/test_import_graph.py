@@ -156,7 +156,6 @@ INTERFACES = {
     "codeorigin_train.variants.base": "the Variant interface",
     "codeorigin_train.variants.registry": "variant name -> module",
     "codeorigin_train.backbone.source": "where a pretrained model comes from (data.generate)",
-    "codeorigin_train.backbone.bakeoff": "build_pool: the GPU bake-off's rows (evaluation.pool)",
     "codeorigin_train.analysis.coderep": "the code representation (variants.coderep)",
     "codeorigin_train.card.metrics": "write_metrics_and_card, the card's entry (export.shipping)",
 }

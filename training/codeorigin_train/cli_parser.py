@@ -59,7 +59,7 @@ HELP = {
 
 
 def _variant_name(name: str) -> str:
-    """A registered variant or a recipe of one (`backbone-k6-full`); argparse's error otherwise."""
+    """A registered variant or a recipe of one (`scratch-bpe-full-real`); argparse's error otherwise."""
     from codeorigin_train.variants.registry import module_of
 
     try:
@@ -71,7 +71,7 @@ def _variant_name(name: str) -> str:
 
 def _variants(sp: argparse.ArgumentParser, default: list[str]) -> None:
     sp.add_argument("--variants", nargs="+", type=_variant_name, default=default,
-                    help="registered variants or recipes of them (e.g. backbone-k6-full)")  # fmt: skip
+                    help="registered variants or recipes of them (e.g. scratch-bpe-full-real)")  # fmt: skip
 
 
 def _train(sp: argparse.ArgumentParser) -> None:

@@ -1,13 +1,9 @@
-"""The model card's section on the GPU bake-off of pretrained backbones (`backbone.gpu_bakeoff`)
-and the CPU students distilled from it, recorded like an analysis tool's (`analysis.record`):
-
-    python -m codeorigin_train.analysis.gpu_bakeoff --model models/default --work training/work \\
-        --students distilled-a50-t2-gen distilled-a100-gen cand-v3-langs
-
-gathers every `WORK/bakeoff/*/bakeoff.json`, the students' run reports (`WORK/runs/<name>/
-metrics.json`) and the runtime's judgement of model folders on the bake-off's held-out rows
-(`WORK/pool-eval-*.json`, from `evaluation.pool`), writes them under `analysis.gpu_bakeoff` of the
-folder's `metrics.json` and splices the section into its card (`body` renders it).
+"""The model card's section on the GPU bake-off of pretrained backbones and the CPU students
+distilled from it, as an analysis tool's section (`analysis.record`): `body` renders what
+`analysis.gpu_bakeoff` of a folder's `metrics.json` recorded; `summary` gathers it from a work
+folder (every `WORK/bakeoff/*/bakeoff.json`, the students' `WORK/runs/<name>/metrics.json`, the
+`WORK/pool-eval-*.json` judgements). The bake-off and its recorder did not ship: their code is at
+the commit docs/research/gpu-backbone.md ("Code removed") names.
 """
 
 from __future__ import annotations
