@@ -149,13 +149,12 @@ def test_language_server_features_import_no_other_feature_and_not_the_assembly()
 
 
 # The training tree's stages, in the order the data flows (`codeorigin_train/__init__.py`).
-STAGES = ("data", "fit", "evaluation", "export", "backbone", "variants", "card", "analysis")
+STAGES = ("data", "fit", "evaluation", "export", "variants", "card", "analysis")
 # What an earlier stage may import of a later one: each package's docstring names it.
 INTERFACES = {
     "codeorigin_train.variants": "the Variant interface: a package file that imports nothing",
     "codeorigin_train.variants.base": "the Variant interface",
     "codeorigin_train.variants.registry": "variant name -> module",
-    "codeorigin_train.backbone.source": "where a pretrained model comes from (data.generate)",
     "codeorigin_train.analysis.coderep": "the code representation (variants.coderep)",
     "codeorigin_train.card.metrics": "write_metrics_and_card, the card's entry (export.shipping)",
 }

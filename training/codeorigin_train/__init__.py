@@ -5,13 +5,12 @@
     evaluation/  a trained model -> its figures (held-out, leave-one-source-out, real-project FPR,
                  paired functions, the n-gram reference); `runs` is one run of any variant
     export/      a trained model -> a runtime model folder (ONNX + parity, gradient graph, int8)
-    backbone/    where a pretrained model comes from (`source`: SmolLM2, for data.generate)
     variants/    one file per model family behind the `Variant` interface, built on the stages above
     card/        a work folder's figures -> metrics.json and MODEL_CARD.md, one module per section
     analysis/    a model folder or run -> research tables and plots, recorded into its card
 
 A stage imports only the stages above it; a later one only through its documented interface (the
-`Variant` interface `variants.base` and `variants.registry`, `backbone.source`,
+`Variant` interface `variants.base` and `variants.registry`,
 `analysis.coderep`, the card's `card.metrics`;
 `tests/training/test_import_graph.py` keeps the order). `cli.py` and `cli_parser.py`
 (`codeorigin-train`) only parse and dispatch.

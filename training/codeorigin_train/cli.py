@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 LATENCY_BUDGET_MS = 50.0
 FORWARDED = {
     "realcode": "codeorigin_train.data.realcode",
-    "generate": "codeorigin_train.data.generate",
     "paired": "codeorigin_train.data.realcode.paired",
     "heads": "codeorigin_train.analysis.heads",
     "evaluate-samples": "codeorigin_train.analysis.samples",

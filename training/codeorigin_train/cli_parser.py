@@ -36,7 +36,6 @@ HELP = {
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
     "all": "the stacked model's transformer member end to end, with the defaults that produced it",
     "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
-    "generate": "LLM samples for the dataset (python -m codeorigin_train.data.generate)",
     "paired": "paired real-project evaluation (python -m codeorigin_train.data.realcode.paired)",
     "heads": "attention heads that separate LLM from human code (analysis/heads.py)",
     "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
