@@ -1,9 +1,8 @@
 """The part of a training recipe that every training loop of the tree has: how many epochs, the
 batch size, the learning rate, the weight decay and the seed.
 
-`train.TrainConfig` (the head and top-layers loop), `backbone.fit.FitConfig` (the backbone loop
-through `accelerate`) and the scratch encoder's `ScratchConfig` inherit it, so these five fields are
-declared once. A recipe's configuration is a frozen dataclass made of such small groups of fields:
+`train.TrainConfig` (the head and top-layers loop) and the scratch encoder's `ScratchConfig`
+inherit it, so these five fields are declared once. A recipe's configuration is a frozen dataclass made of such small groups of fields:
 inheritance keeps the fields flat, so `asdict(config)` and `Config(**saved)` read and write the
 same keys as before they were grouped.
 """

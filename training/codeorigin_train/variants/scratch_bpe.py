@@ -379,8 +379,7 @@ class ScratchBPE(Variant):
         return self.data
 
     def targets(self, frame: pd.DataFrame, train: np.ndarray) -> np.ndarray:
-        """What each row is trained towards: its label (a distilled student mixes in a teacher's
-        probability on the rows `train`)."""
+        """What each row is trained towards: its label."""
         return frame["label"].to_numpy()
 
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
