@@ -1,74 +1,18 @@
 """The model card's section on the GPU bake-off of pretrained backbones and the CPU students
 distilled from it, as an analysis tool's section (`analysis.record`): `body` renders what
-`analysis.gpu_bakeoff` of a folder's `metrics.json` recorded; `summary` gathers it from a work
-folder (every `WORK/bakeoff/*/bakeoff.json`, the students' `WORK/runs/<name>/metrics.json`, the
-`WORK/pool-eval-*.json` judgements). The bake-off and its recorder did not ship: their code is at
-the commit docs/research/gpu-backbone.md ("Code removed") names.
+`analysis.gpu_bakeoff` of a folder's `metrics.json` recorded. The bake-off and the code that
+gathered and recorded its figures did not ship: their code is at the commit
+docs/research/gpu-backbone.md ("Code removed") names.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from codeorigin_train.card.parts import fmt
 
 TOOL = "gpu_bakeoff"
-FIGURES = (
-    "test_auroc", "test_recall", "test_fpr", "heldout_realcode_fpr", "paired_auroc",
-    "paired_recall", "generated_auroc", "generated_recall", "loso_mean", "seconds",
-)  # fmt: skip
-
-
-def _arms(work: Path) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    runs: dict[str, Any] = {}
-    arms: dict[str, Any] = {}
-    sources: list[str] = []
-    for path in sorted((work / "bakeoff").glob("*/bakeoff.json")):
-        rep = json.loads(path.read_text())
-        runs[path.parent.name] = {k: v for k, v in rep["setup"].items() if k != "loso_sources"}
-        sources = sources or rep["setup"]["loso_sources"]
-        for arm, a in rep["arms"].items():
-            row = {k: a.get(k) for k in FIGURES}
-            row["loso"] = {s: f["auroc"] for s, f in (a.get("loso") or {}).items()}
-            if "history" in a:
-                row["train_seconds"] = a["history"]["seconds"]
-            arms[arm] = row
-    return runs, arms, sources
-
-
-def _student(path: Path) -> dict[str, Any]:
-    m = json.loads(path.read_text())
-    paired = m.get("paired_heldout") or {}
-    return {
-        "heldout_auroc": m["heldout"]["overall"]["auroc"],
-        "heldout_recall": m["heldout"]["overall"]["recall"],
-        "heldout_fpr": m["heldout"]["overall"]["fpr"],
-        "realcode_fpr": (m.get("realcode_heldout") or {}).get("fpr_at_llm_threshold"),
-        "paired_auroc": (paired.get("all") or {}).get("auroc"),
-        "paired_recall": (paired.get("all") or {}).get("recall"),
-        "twin_win_rate": paired.get("twin_win_rate"),
-    }
-
-
-def summary(work: Path, students: Sequence[str] = ()) -> dict[str, Any] | None:
-    """What the section shows (module docstring); None without a bake-off."""
-    runs, arms, sources = _arms(work)
-    if not runs:
-        return None
-    studs = {
-        s: _student(work / "runs" / s / "metrics.json")
-        for s in students
-        if (work / "runs" / s / "metrics.json").is_file()
-    }
-    runtime = {
-        p.stem.removeprefix("pool-eval-"): json.loads(p.read_text())
-        for p in sorted(work.glob("pool-eval-*.json"))
-    }
-    return {"runs": runs, "arms": arms, "loso_sources": sources, "students": studs,
-            "runtime": runtime}  # fmt: skip
 
 
 def _pct(x: Any) -> str:
