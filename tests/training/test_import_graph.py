@@ -7,6 +7,7 @@ only the ones below it (`FLOORS`); the training tree's are stages, each importin
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -182,15 +183,20 @@ def late_imports(graph: dict[str, set[str]]) -> list[str]:
     return wrong
 
 
+def top_level_holds(top: Path, modules: list[str], packages: Iterable[str]) -> None:
+    """`top` holds these modules and these packages only, each package's `__init__` saying in
+    its docstring what goes in and what comes out."""
+    assert sorted(p.name for p in top.glob("*.py")) == modules
+    assert {p.name for p in top.iterdir() if (p / "__init__.py").is_file()} == set(packages)
+    for package in packages:
+        init = ast.parse((top / package / "__init__.py").read_text(encoding="utf-8"))
+        assert ast.get_docstring(init), f"{package}/__init__.py says what goes in and comes out"
+
+
 def test_the_training_top_level_holds_only_the_command_line_and_the_stages() -> None:
-    top = PACKAGES["training"]
-    modules = sorted(p.name for p in top.glob("*.py"))
-    assert modules == ["__init__.py", "__main__.py", "cli.py", "cli_parser.py"]
-    packages = {p.name for p in top.iterdir() if (p / "__init__.py").is_file()}
-    assert packages == set(STAGES)
-    for stage in STAGES:
-        init = ast.parse((top / stage / "__init__.py").read_text(encoding="utf-8"))
-        assert ast.get_docstring(init), f"{stage}/__init__.py says what goes in and what comes out"
+    top_level_holds(
+        PACKAGES["training"], ["__init__.py", "__main__.py", "cli.py", "cli_parser.py"], STAGES
+    )
 
 
 def test_a_training_stage_imports_a_later_one_only_through_its_interface() -> None:
@@ -268,13 +274,7 @@ def test_the_server_top_level_holds_only_its_packages() -> None:
     """`server/codeorigin/` is the entry points and a package per floor, each saying in its
     `__init__` docstring what comes in and what goes out; a new package must take its place in
     `FLOORS`."""
-    top = PACKAGES["server"]
-    assert sorted(p.name for p in top.glob("*.py")) == ["__init__.py", "__main__.py"]
-    packages = {p.name for p in top.iterdir() if (p / "__init__.py").is_file()}
-    assert packages == set(FLOORS)
-    for package in FLOORS:
-        init = ast.parse((top / package / "__init__.py").read_text(encoding="utf-8"))
-        assert ast.get_docstring(init), f"{package}/__init__.py says what goes in and comes out"
+    top_level_holds(PACKAGES["server"], ["__init__.py", "__main__.py"], FLOORS)
 
 
 def test_a_server_package_imports_only_the_floors_below_it() -> None:

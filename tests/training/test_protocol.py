@@ -15,20 +15,7 @@ from codeorigin_train.card.protocol import markdown
 from codeorigin_train.data.inputs import InputError
 from codeorigin_train.evaluation import protocol as pr
 from codeorigin_train.evaluation.era import bucket_of, era_report, is_modern
-
-HUMAN = """def {name}(items, limit):
-    total = 0
-    for item in items:
-        if item > limit:
-            total += item
-    return total
-"""
-AGENT = '''def {name}(items: list[int], limit: int) -> int:
-    """Sum the items above the limit."""
-    # Keep only the values that exceed the limit.
-    filtered_values = [value for value in items if value > limit]
-    return sum(filtered_values)
-'''
+from helpers.protocol import AGENT, HUMAN, Recording
 
 
 def _pool() -> pd.DataFrame:
@@ -53,17 +40,6 @@ def _pool() -> pd.DataFrame:
     df["group"] = [f"repo:{r}" if r else f"g:{i}" for i, r in enumerate(df["repo"])]
     df["judged"] = True
     return df
-
-
-class Recording(pr.NgramLearner):
-    """The n-gram learner, remembering what each fit was trained on."""
-
-    def __init__(self) -> None:
-        self.seen: list[pd.DataFrame] = []
-
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> pr.Fitted:
-        self.seen.append(pd.concat([train, val]))
-        return super().fit(train, val)
 
 
 def test_leave_one_agent_out_trains_without_the_agent_and_its_repositories() -> None:

@@ -13,20 +13,7 @@ import pandas as pd
 from codeorigin_train.card.within import markdown
 from codeorigin_train.evaluation import protocol as pr
 from codeorigin_train.evaluation import within
-
-HUMAN = """def {name}(items, limit):
-    total = 0
-    for item in items:
-        if item > limit:
-            total += item
-    return total
-"""
-AGENT = '''def {name}(items: list[int], limit: int) -> int:
-    """Sum the items above the limit."""
-    # Keep only the values that exceed the limit.
-    filtered_values = [value for value in items if value > limit]
-    return sum(filtered_values)
-'''
+from helpers.protocol import AGENT, HUMAN, Recording
 
 
 def _scored(repo: str, humans: list[float], agents: list[float], thr: float = 0.5) -> pd.DataFrame:
@@ -104,15 +91,6 @@ def _pool() -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["code", "label", "agent", "repo", "split", "origin", "change"])
     return df.assign(source="aidev", language="python", date="2015-01-01", judged=True,
                      generator=df["agent"], group="repo:" + df["repo"])  # fmt: skip
-
-
-class Recording(pr.NgramLearner):
-    def __init__(self) -> None:
-        self.seen: list[pd.DataFrame] = []
-
-    def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> pr.Fitted:
-        self.seen.append(pd.concat([train, val]))
-        return super().fit(train, val)
 
 
 def test_folds_and_left_out_agents_never_train_on_the_repositories_they_judge() -> None:

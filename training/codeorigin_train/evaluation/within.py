@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin.core import bound
+from codeorigin_train.evaluation.era import year_of
 
 MIN_HUMANS = 30  # judged human functions a repository needs for its own figures
 MIN_AGENT = 5  # agent functions of a repository (or of one agent in it)
@@ -177,7 +178,7 @@ def era(scored: pd.DataFrame) -> dict[str, Any]:
     h = scored[(scored["label"] == 0) & scored["p"].notna()]
     if "date" not in h:
         return {"by_year": {}, "slope_per_year": None, "n": 0}
-    year = pd.to_numeric(h["date"].astype(str).str[:4], errors="coerce")
+    year = pd.Series([year_of(d) for d in h["date"]], index=h.index, dtype="float64")
     h = h.assign(year=year)[(year >= YEARS[0]) & (year <= YEARS[1])]
     by_year = {
         str(int(y)): {"n": len(g), "mean_p": float(g["p"].mean()),

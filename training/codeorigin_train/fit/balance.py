@@ -109,6 +109,14 @@ def repository_weights(
     agentic = frame["source"].astype(str).isin(AGENTIC_SOURCES).to_numpy()
     if not agentic.any():
         return w
+    label = frame["label"].to_numpy()[agentic]
+    by_repo = pd.Series(label).groupby(frame["repo"].astype(str).to_numpy()[agentic])
+    n, n1 = by_repo.transform("size").to_numpy(), by_repo.transform("sum").to_numpy()
+    n0 = n - n1
+    both = (n0 > 0) & (n1 > 0)
+    mine = np.where(label == 1, n1, n0)
+    w[agentic] = np.where(both, (n / 2.0) / np.maximum(mine, 1), single_label)
+    return w
     repo = frame["repo"].astype(str).to_numpy()
     label = frame["label"].to_numpy()
     cells = pd.DataFrame({"repo": repo[agentic], "label": label[agentic]})
