@@ -368,6 +368,24 @@ def test_fragments_are_the_lines_each_change_added(clones: tuple[Path, Path]) ->
     assert (
         set(df["source"]) == {"aidev-fragment"} and df.groupby("repo")["split"].nunique().max() == 1
     )
+    assert (row["kind"], row["function"]) == ("new", "normalize_header_name")
+
+
+def test_a_fragment_says_whether_it_sits_in_a_function_the_change_edited() -> None:
+    """The agent's lines inside a function it edited carry that function and their share of it;
+    a new function's lines and module code say so."""
+    from codeorigin_train.data.agentic.fragments import functions_of, placement
+
+    text = "import os\n\n" + "def old(a):\n" + "".join(f"    a += {i}\n" for i in range(10))
+    text += "    return a\n\n\ndef new(b):\n    return b * 2\n"
+    functions = functions_of(text, "python")
+    assert [f[2] for f in functions] == ["old", "new"]
+    edited = placement(functions, 6, 9, set(range(6, 10)))  # 4 of old's 12 lines
+    assert edited == {"kind": "edited", "function": "old", "function_lines": 12,
+                      "share": pytest.approx(4 / 12, abs=1e-4),
+                      "fragment_share": pytest.approx(4 / 12, abs=1e-4)}  # fmt: skip
+    assert placement(functions, 17, 18, {17, 18})["kind"] == "new"
+    assert placement(functions, 1, 2, {1, 2})["kind"] == "outside"
 
 
 def test_context_functions_are_the_ones_the_pull_request_left_untouched(

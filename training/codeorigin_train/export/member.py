@@ -47,10 +47,13 @@ log = logging.getLogger("codeorigin_train.member")
 FAMILY = "scratch-bpe"  # a run name `scratch-bpe-<recipe>` is a recipe of it
 
 
-def member_frame(pool: pd.DataFrame, cap: int) -> pd.DataFrame:
+def member_frame(pool: pd.DataFrame, cap: int, agentic: bool = False) -> pd.DataFrame:
     """The pool's rows as the member trains on them: the protocol's capped train split
-    (`training_frame`), its validation and test splits, and no row of the agentic corpus."""
+    (`training_frame`), its validation and test splits, and no row of the agentic corpus unless
+    `agentic` (then its rows of every split, the repositories' split as drawn by the corpus)."""
     frame = training_frame(pool.reset_index(drop=True), cap)
+    if agentic:
+        return frame.reset_index(drop=True)
     return frame[frame["source"] != AGENTIC_SOURCE].reset_index(drop=True)
 
 
@@ -78,7 +81,8 @@ def train_member(args: argparse.Namespace) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     hint = "`codeorigin-train protocol --pool PATH --pool-only` writes it"
-    frame = member_frame(read_parquet(args.pool, "--pool", hint=hint), args.train_cap)
+    pool = read_parquet(args.pool, "--pool", hint=hint)
+    frame = member_frame(pool, args.train_cap, args.agentic_rows)
     shipped = registry.get(FAMILY).full_recipe()  # the shipped member's recipe
     cfg = replace(
         shipped.cfg, epochs=args.epochs, vocab_size=args.vocab_size, seed=args.seed,  # type: ignore[union-attr]
@@ -90,8 +94,9 @@ def train_member(args: argparse.Namespace) -> dict[str, Any]:
     variant = registry.get(args.name, cfg=cfg)
     variant.on_epoch = lambda epoch, row: log.info("epoch %d: %s", epoch, row)
     variant.prepare(frame, run)
-    log.info("member: %d train, %d validation, %d test rows (no agentic row)",
-             *(int((frame["split"] == s).sum()) for s in ("train", "val", "test")))  # fmt: skip
+    log.info("member: %d train, %d validation, %d test rows (agentic rows: %s)",
+             *(int((frame["split"] == s).sum()) for s in ("train", "val", "test")),
+             "every split" if args.agentic_rows else "none")  # fmt: skip
     res = variant.fit(frame, run)
     y = frame["label"].to_numpy()
     c = cal.calibrate(
@@ -104,7 +109,7 @@ def train_member(args: argparse.Namespace) -> dict[str, Any]:
     raw = json.loads(manifest.read_text())
     raw["name"] = args.name
     raw.setdefault("training", {})["rows"] = {
-        "pool": str(args.pool), "train_cap": args.train_cap, "agentic_rows": "none",
+        "pool": str(args.pool), "train_cap": args.train_cap, "agentic_rows": "every split" if args.agentic_rows else "none",
         "train": int((frame["split"] == "train").sum()),
     }  # fmt: skip
     manifest.write_text(json.dumps(raw, indent=2) + "\n")
@@ -138,6 +143,9 @@ def parser() -> argparse.ArgumentParser:
                    help="at most this many epochs; the best on validation loss is kept")
     p.add_argument("--vocab-size", type=int, default=8192)
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--agentic-rows", action="store_true",
+                   help="train on the agentic corpus' train repositories too (then fit the "
+                   "stack with --crossfit-folds 0: the stacker on validation rows only)")
     ig_texts(p)
     return p  # fmt: skip
 

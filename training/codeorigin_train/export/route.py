@@ -254,11 +254,13 @@ def project_route(
     max_fpr: float,
     confidence: float,
     agentic: tuple[pd.DataFrame | None, int] | None = None,
+    group_bound: bool = False,
 ) -> BuiltRoute:
     """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
     calibration rows and the linear member's out-of-sample logits on them; the domain model goes
     to WORK/domain.npz. `agentic`: (the fragments, the cross-fitting folds) to stack the agentic
-    member too, folded into WORK/route.npz."""
+    member too, folded into WORK/route.npz. `group_bound`: the route's thresholds bounded with
+    the repositories as the sample too (`fit.stacker.language_thresholds`' `groups`)."""
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
@@ -281,9 +283,10 @@ def project_route(
         members["agentic"] = member.cal[project]
     route = fit_stacker(members, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
+    groups = cal["group"].astype(str).to_numpy()[project] if group_bound else None
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
-                                   confidence=confidence, min_recall=0.0)  # fmt: skip
+                                   confidence=confidence, min_recall=0.0, groups=groups)  # fmt: skip
     section = route_section(fit, th, route, route_th, linear, gate, member is not None)
     files, member_logits = (work / DOMAIN_FILE,), None
     if member is not None:
@@ -293,6 +296,7 @@ def project_route(
         def member_logits(rows: pd.DataFrame) -> np.ndarray:
             x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
             return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
+
     record = {
         "members": sorted(members),  # the route stacker's: "linear", and "agentic" when stacked
         "gate": gate,

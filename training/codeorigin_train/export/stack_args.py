@@ -29,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
+    p.add_argument("--group-bound", action="store_true",
+                   help="bound each language's threshold with the held-out humans' repositories "
+                   "(or problems) as the sample too, and abstain where they are fewer than 19 "
+                   "(`fit.calibrate.threshold_over_groups`)")
     p.add_argument("--threads", type=whole_number(), default=1)
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "

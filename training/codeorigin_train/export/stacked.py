@@ -329,6 +329,7 @@ def _thresholds(
         cal["label"].to_numpy()[on],
         cal["language"][on].reset_index(drop=True),
     )
+    group_val = cal["group"].astype(str).to_numpy()[on]
     unseen = None
     if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
         l_unseen = unseen_rows["language"].astype(str).tolist()
@@ -346,9 +347,13 @@ def _thresholds(
         p_val = np.concatenate([p_val, p_extra])
         y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
         lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
+        extra_groups = (extra["group"].astype(str) if "group" in extra
+                        else pd.Series([f"humans:{i}" for i in range(len(extra))]))  # fmt: skip
+        group_val = np.concatenate([group_val, extra_groups.to_numpy()])
     return language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
                                confidence=args.confidence, min_recall=args.min_recall,
-                               unseen=unseen, unseen_mode=args.unseen_source_humans or "floor")  # fmt: skip
+                               unseen=unseen, unseen_mode=args.unseen_source_humans or "floor",
+                               groups=group_val if args.group_bound else None)  # fmt: skip
 
 
 #: The row weightings of the linear member (`--balance-*`), each recorded in the manifest.
@@ -393,7 +398,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     )
     route = None if args.project_route is None else project_route(
         frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
-        (fragments, args.crossfit_folds) if args.agentic_route else None)  # fmt: skip
+        (fragments, args.crossfit_folds) if args.agentic_route else None,
+        args.group_bound)  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
@@ -410,6 +416,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "unseen_source_humans": len(unseen_rows),
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
+                     "group_bound": args.group_bound,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
                      **{f"balance_{k}": getattr(args, f"balance_{k}") for k in BALANCES},
                      "linear": variant.record(), "dataset": str(args.dataset)},

@@ -35,7 +35,12 @@ from codeorigin_train.data.agentic.changes import (
     read_clones,
     read_shared,
 )
-from codeorigin_train.data.agentic.functions import Counts, change_functions, snapshot_functions
+from codeorigin_train.data.agentic.functions import (
+    MIN_ADDED,
+    Counts,
+    change_functions,
+    snapshot_functions,
+)
 from codeorigin_train.data.argtypes import share, whole_number
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
@@ -101,7 +106,7 @@ def corpus_rows(
     changes: list[Change],
     snapshots: list[Snapshot],
     *,
-    min_added: float = 0.9,
+    min_added: float = MIN_ADDED,
     tests: bool = True,
     per_change: int = 0,
     seed: int = 0,
@@ -250,8 +255,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-added",
         type=share,
-        default=0.9,
-        help="share of a function's lines the change must have added (default 0.9)",
+        default=MIN_ADDED,
+        help=f"share of a function's lines the change must have added (default {MIN_ADDED})",
     )
     p.add_argument("--no-tests", action="store_true", help="leave test files out")
     p.add_argument(

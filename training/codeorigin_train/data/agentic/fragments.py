@@ -17,6 +17,14 @@ requests give the LLM fragments; the dated human commits of the same repositorie
 of text: lines added in a change) the human ones. Snapshots add none: their files were not
 written in a change.
 
+Each fragment says where it sits (`kind`): in a function the change **edited** (less than 90% of
+the function's lines added, the corpus' rule for a function row: these are the agent's lines
+inside people's functions), in a **new** function (90% or more added: the function itself may be
+a row of the corpus), or **outside** every function (module code, class bodies). For the first two,
+`function` names the function span (`core.spans`) that holds most of its lines (the innermost of
+nested ones), `function_lines` its length, `share` the share of the function's lines the change added and `fragment_share` the
+share of them this fragment holds.
+
 Fragments are training text for the linear member only (`codeorigin-train protocol --learners
 stacked-frag`): they are not functions, so nothing is judged or calibrated on them. Each carries its
 repository and the corpus' split of that repository, so a fold that holds a repository out holds
@@ -36,6 +44,8 @@ import pandas as pd
 from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
+from codeorigin.core.spans import extract_spans, line_starts
+from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.build import (
     SOURCES,
     SPLIT_FRACTIONS,
@@ -44,7 +54,7 @@ from codeorigin_train.data.agentic.build import (
     write_rows,
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
-from codeorigin_train.data.agentic.functions import MOVED_MIN_CHARS, patch_lines
+from codeorigin_train.data.agentic.functions import MIN_ADDED, MOVED_MIN_CHARS, patch_lines
 from codeorigin_train.data.inputs import output_path
 from codeorigin_train.data.splits import split_of
 
@@ -90,6 +100,39 @@ def _moved(file_lines: list[str], n: int, removed: frozenset[str]) -> bool:
     return len(line) >= MOVED_MIN_CHARS and line in removed
 
 
+def functions_of(text: str, language: str) -> list[tuple[int, int, str]]:
+    """The file's function spans as (first line, last line, name), innermost last among those
+    that nest (a method after its class)."""
+    starts = line_starts(text)
+    out = []
+    for span in extract_spans(text, language):
+        if span.kind != "module":
+            ((first, last),) = span_lines(span, text, starts)
+            out.append((first, last, span.name))
+    return sorted(out, key=lambda s: (s[0], -s[1]))
+
+
+def placement(
+    functions: list[tuple[int, int, str]], start: int, end: int, added: set[int]
+) -> dict[str, object]:
+    """Where the fragment of lines `start`..`end` sits (the module docstring's `kind`)."""
+    def overlap(f: tuple[int, int, str]) -> int:
+        return max(0, min(end, f[1]) - max(start, f[0]) + 1)
+
+    around = [f for f in functions if overlap(f)]
+    if not around:
+        return {"kind": "outside", "function": None, "function_lines": 0, "share": 0.0,
+                "fragment_share": 0.0}  # fmt: skip
+    # the function holding most of its lines; of nested ones, the innermost
+    first, last, name = max(around, key=lambda f: (overlap(f), f[0] - f[1]))
+    lines = last - first + 1
+    share = sum(1 for n in range(first, last + 1) if n in added) / lines
+    inside = overlap((first, last, name))
+    return {"kind": "new" if share >= MIN_ADDED else "edited", "function": name,
+            "function_lines": lines, "share": round(share, 4),
+            "fragment_share": round(inside / lines, 4)}  # fmt: skip
+
+
 def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str, object]]:
     """The fragments of one pull request or human commit, as rows."""
     try:
@@ -110,6 +153,7 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
         file_lines = text.split("\n")
         written = {n for n in lines or set()
                    if rules.keep_moved or not _moved(file_lines, n, removed)}  # fmt: skip
+        functions = functions_of(text, language) if written else []
         for first, last in runs(written):
             for start, end in pieces(first, last, rules):
                 code = normalize("\n".join(file_lines[start - 1 : end])).text
@@ -121,6 +165,7 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
                     "repo": change.repo, "agent": change.agent, "origin": change.kind,
                     "change": change.ident, "path": f.path, "start_line": start, "end_line": end,
                     "date": change.date, "is_test": f.is_test,
+                    **placement(functions, start, end, lines or set()),
                 }  # fmt: skip
 
 
@@ -133,6 +178,13 @@ def fragment_rows(changes: list[Change], rules: FragmentRules, seed: int = 0) ->
     df = df[~df["code"].isin(labels[labels > 1].index)].drop_duplicates("code")
     df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
     return df.reset_index(drop=True)
+
+
+def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
+    """Rows per combination of `columns`, keyed "a/b"."""
+    if df.empty:
+        return {}
+    return {"/".join(map(str, k)): int(n) for k, n in df.groupby(columns).size().items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         "rules": asdict(rules),
         "rows": len(df),
         "by_agent": df.groupby("agent").size().to_dict() if len(df) else {},
+        "by_kind_agent": tally(df, ["kind", "agent"]),
+        "by_kind_language_llm": tally(df[df["label"] == 1] if len(df) else df, ["kind", "language"]),
         "by_split_label": {f"{s}/{'llm' if y else 'human'}": int(n)
                            for (s, y), n in df.groupby(["split", "label"]).size().items()},
         "seconds": round(time.perf_counter() - t0, 1),

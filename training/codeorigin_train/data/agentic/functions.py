@@ -36,6 +36,7 @@ from codeorigin_train.data.realcode.extract import MAX_LINES
 
 _RULES = VerdictRules()
 
+MIN_ADDED = 0.9  # a function of which a change added this share of the lines is the change's own
 MOVED = 0.5  # a text with at least this share of its long lines removed by its change was moved
 MOVED_MIN_CHARS = 12  # shorter lines (`}`, `return None`, `else:`) repeat everywhere
 
