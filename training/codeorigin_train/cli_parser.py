@@ -50,6 +50,8 @@ HELP = {
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
+    "member-weight": "what a transformer member adds beside a linear member, within repositories "
+    "(analysis/member_weight.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
     "source (analysis/unseen_humans.py)",
     "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
