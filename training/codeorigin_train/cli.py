@@ -55,6 +55,7 @@ FORWARDED = {
     "stack": "codeorigin_train.export.stacked",
     "member": "codeorigin_train.export.member",
     "member-weight": "codeorigin_train.analysis.member_weight",
+    "fragment-pairs": "codeorigin_train.analysis.fragment_pairs",
     "unseen-humans": "codeorigin_train.analysis.unseen_humans",
     "route-bounds": "codeorigin_train.analysis.route_bounds",
 }

@@ -52,6 +52,8 @@ HELP = {
     "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
     "member-weight": "what a transformer member adds beside a linear member, within repositories "
     "(analysis/member_weight.py)",
+    "fragment-pairs": "model folders on the agents' edits inside people's functions, within "
+    "repositories (analysis/fragment_pairs.py)",
     "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
     "source (analysis/unseen_humans.py)",
     "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
