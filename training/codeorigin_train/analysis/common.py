@@ -166,3 +166,12 @@ def json_brief(data: Any, limit: int = 4000) -> str:
     """A summary as JSON for the terminal, cut at `limit` characters."""
     text = json.dumps(data, indent=1, default=float)
     return text if len(text) <= limit else text[:limit] + "\n..."
+
+
+def emit_json(result: Any, out: Path | None) -> int:
+    """Print `result` as JSON, and write it to `out` too when given; the command's status (0)."""
+    text = json.dumps(result, indent=1, default=float)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0

@@ -16,12 +16,12 @@ JSON, and written to `--out`.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from codeorigin_train.analysis.common import emit_json
 from codeorigin_train.data.inputs import model_folder, read_parquet
 
 KINDS = ("edited", "new", "outside")
@@ -29,19 +29,15 @@ KINDS = ("edited", "new", "outside")
 
 def pairs_by_kind(scored: pd.DataFrame) -> dict[str, Any]:
     """Per kind: agents' and people's fragments and the within-repository pair share."""
-    from codeorigin_train.evaluation.within import pair_counts
+    from codeorigin_train.evaluation.within import pair_share
 
     out = {}
     for kind in KINDS:
         rows = scored[(scored["kind"] == kind) & scored["p"].notna()]
-        won, pairs = 0.0, 0
-        for _, g in rows.groupby("repo"):
-            w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(float),
-                               g.loc[g["label"] == 0, "p"].to_numpy(float))  # fmt: skip
-            won, pairs = won + w, pairs + n
+        share, pairs = pair_share(rows)
         out[kind] = {"agents": int((rows["label"] == 1).sum()),
                      "people": int((rows["label"] == 0).sum()),
-                     "pairs": pairs, "within_pairs": won / pairs if pairs else None}  # fmt: skip
+                     "pairs": pairs, "within_pairs": share}  # fmt: skip
     return out
 
 
@@ -68,11 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  every_language=True))
                  for lang, g in rows.groupby("language")]  # fmt: skip
         result[str(folder)] = pairs_by_kind(pd.concat(parts) if parts else rows.assign(p=[]))
-    text = json.dumps(result, indent=1)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-    return 0
+    return emit_json(result, args.out)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,13 @@ logits are cached beside each folder's work (`--work`). Printed as JSON, and wri
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from codeorigin_train.analysis.common import emit_json
 from codeorigin_train.data.inputs import model_folder, read_parquet
 
 AGENTIC = "aidev"
@@ -31,14 +31,9 @@ AGENTIC = "aidev"
 
 def within_pairs(rows: pd.DataFrame, column: str) -> float | None:
     """The share of (agent, person of the same repository) pairs the agent's row outscores."""
-    from codeorigin_train.evaluation.within import pair_counts
+    from codeorigin_train.evaluation.within import pair_share
 
-    agentic, won, pairs = rows[rows["source"] == AGENTIC], 0.0, 0
-    for _, g in agentic.groupby("group"):
-        w, n = pair_counts(g.loc[g["label"] == 1, column].to_numpy(dtype=float),
-                           g.loc[g["label"] == 0, column].to_numpy(dtype=float))  # fmt: skip
-        won, pairs = won + w, pairs + n
-    return won / pairs if pairs else None
+    return pair_share(rows[rows["source"] == AGENTIC], column, key="group")[0]
 
 
 def figures(test: pd.DataFrame, column: str) -> dict[str, Any]:
@@ -98,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in args.transformers:
         model_folder(folder, "--transformers")
     args.work.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(measure(args), indent=1, default=float)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-    return 0
+    return emit_json(measure(args), args.out)
 
 
 if __name__ == "__main__":

@@ -116,17 +116,24 @@ def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def pair_share(scored: pd.DataFrame, column: str = "p", key: str = "repo") -> tuple[float | None, int]:
+    """(the share of (agent, person of the same `key`) pairs the agent's `column` outscores,
+    ties counting half; the pairs), pooled over the values of `key`."""
+    won, pairs = 0.0, 0
+    for _, g in scored.groupby(key, sort=False):
+        w, n = pair_counts(g.loc[g["label"] == 1, column].to_numpy(np.float64),
+                           g.loc[g["label"] == 0, column].to_numpy(np.float64))  # fmt: skip
+        won, pairs = won + w, pairs + n
+    return (won / pairs if pairs else None), pairs
+
+
 def pooled(scored: pd.DataFrame) -> dict[str, Any]:
     """Within-repository pairs pooled over repositories, and the rates at the threshold."""
-    won, pairs = 0.0, 0
-    for _, g in scored.groupby("repo", sort=False):
-        w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(np.float64),
-                           g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
-        won, pairs = won + w, pairs + n
+    share, pairs = pair_share(scored)
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
     return {
-        "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
+        "pair_auroc": share, "pairs": pairs,
         "agent": len(a), "human": len(h),
         "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
         "judged_human": float((~np.isnan(hp)).mean()) if len(h) else None,
