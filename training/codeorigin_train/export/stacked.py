@@ -413,10 +413,9 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      + (f", and ({args.unseen_source_humans}) each contest source's human rows "
                         "scored by a linear member fitted without that source"
                         if args.unseen_source_humans else ""),
-                     "unseen_source_humans": len(unseen_rows),
+                     "unseen_source_humans": len(unseen_rows), "group_bound": args.group_bound,
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
-                     "group_bound": args.group_bound,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
                      **{f"balance_{k}": getattr(args, f"balance_{k}") for k in BALANCES},
                      "linear": variant.record(), "dataset": str(args.dataset)},

@@ -166,6 +166,31 @@ def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
     return float(ranked[max(0, math.ceil(min_recall * ranked.size) - 1)])
 
 
+def abstain_reason(
+    row: dict[str, Any],
+    need: int,
+    spread: bool,
+    max_fpr: float,
+    confidence: float,
+    min_recall: float,
+) -> str | None:
+    """Why a language (its `language_thresholds` table row) is not judged, or None. `need`: the
+    held-out humans a bound needs; `spread`: whether they come from enough groups (True when
+    the groups are not given)."""
+    if row["humans"] < need:
+        return (f"{row['humans']} held-out human functions cannot bound its false-positive rate "
+                f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})")  # fmt: skip
+    if not spread:
+        return (f"its held-out human functions come from {row['groups']} repositories or "
+                f"problems: a bound that rests on repositories needs {min_groups(confidence)}")  # fmt: skip
+    if not row["llm_rows"]:
+        return "no LLM-written rows of it were held out to measure its recall on"
+    if row["recall"] < min_recall:
+        return (f"at the threshold that keeps its false positives under {max_fpr:.0%} it catches "
+                f"{row['recall']:.0%} of its held-out LLM rows (the bar is {min_recall:.0%})")  # fmt: skip
+    return None
+
+
 def language_thresholds(
     probabilities: np.ndarray,
     labels: Sequence[int],
@@ -217,8 +242,8 @@ def language_thresholds(
         if new.size >= need:  # "floor": toward the unseen sources' bound, keeping the recall bar
             t = max(t, min(threshold_at_fpr(new, max_fpr, confidence),
                            highest_threshold_with_recall(llms, min_recall)))  # fmt: skip
-        spread = own_groups is not None and np.unique(own_groups).size >= min_groups(confidence)
-        if spread:  # the repositories, not only the rows, as the sample
+        spread = own_groups is None or np.unique(own_groups).size >= min_groups(confidence)
+        if own_groups is not None and spread:  # the repositories, not only the rows, as the sample
             t = max(t, threshold_over_groups(p[(lang == name) & (y == 0)], own_groups,
                                              max_fpr, confidence))  # fmt: skip
         u = min(threshold_at_fpr(humans, uncertain_fpr), t)
@@ -231,23 +256,9 @@ def language_thresholds(
         if own_groups is not None:
             row["groups"] = int(np.unique(own_groups).size)
         table.append(row)
-        if humans.size < need:
-            abstain[name] = (
-                f"{humans.size} held-out human functions cannot bound its false-positive rate "
-                f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})"
-            )
-        elif own_groups is not None and not spread:
-            abstain[name] = (
-                f"its held-out human functions come from {row['groups']} repositories or problems: "
-                f"a bound that rests on repositories needs {min_groups(confidence)}"
-            )
-        elif not llms.size:
-            abstain[name] = "no LLM-written rows of it were held out to measure its recall on"
-        elif recall < min_recall:
-            abstain[name] = (
-                f"at the threshold that keeps its false positives under {max_fpr:.0%} it catches "
-                f"{recall:.0%} of its held-out LLM rows (the bar is {min_recall:.0%})"
-            )
+        why = abstain_reason(row, need, spread, max_fpr, confidence, min_recall)
+        if why is not None:
+            abstain[name] = why
         else:
             own[name] = {"llm": t, "uncertain": u, "calibrated_on": "held-out human rows",
                          "functions": int(humans.size), "max_fpr": max_fpr,
