@@ -109,7 +109,8 @@ def train_member(args: argparse.Namespace) -> dict[str, Any]:
     raw = json.loads(manifest.read_text())
     raw["name"] = args.name
     raw.setdefault("training", {})["rows"] = {
-        "pool": str(args.pool), "train_cap": args.train_cap, "agentic_rows": "every split" if args.agentic_rows else "none",
+        "pool": str(args.pool), "train_cap": args.train_cap,
+        "agentic_rows": "every split" if args.agentic_rows else "none",
         "train": int((frame["split"] == "train").sum()),
     }  # fmt: skip
     manifest.write_text(json.dumps(raw, indent=2) + "\n")

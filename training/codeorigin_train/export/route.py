@@ -296,7 +296,6 @@ def project_route(
         def member_logits(rows: pd.DataFrame) -> np.ndarray:
             x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
             return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
-
     record = {
         "members": sorted(members),  # the route stacker's: "linear", and "agentic" when stacked
         "gate": gate,
