@@ -20,10 +20,10 @@ written in a change.
 Each fragment says where it sits (`kind`): in a function the change **edited** (less than 90% of
 the function's lines added, the corpus' rule for a function row: these are the agent's lines
 inside people's functions), in a **new** function (90% or more added: the function itself may be
-a row of the corpus), or **outside** every function (module code, class bodies). For the first two,
-`function` names the function span (`core.spans`) that holds most of its lines (the innermost of
-nested ones), `function_lines` its length, `share` the share of the function's lines the change added and `fragment_share` the
-share of them this fragment holds.
+a row of the corpus), or **outside** every function (module code, class bodies). For the first
+two, `function` names the function span (`core.spans`) that holds most of its lines (the
+innermost of nested ones), `function_lines` its length, `share` the share of the function's lines
+the change added and `fragment_share` the share of them this fragment holds.
 
 Fragments are training text for the linear member only (`codeorigin-train protocol --learners
 stacked-frag`): they are not functions, so nothing is judged or calibrated on them. Each carries its
@@ -101,8 +101,7 @@ def _moved(file_lines: list[str], n: int, removed: frozenset[str]) -> bool:
 
 
 def functions_of(text: str, language: str) -> list[tuple[int, int, str]]:
-    """The file's function spans as (first line, last line, name), innermost last among those
-    that nest (a method after its class)."""
+    """The file's function spans (classes included) as (first line, last line, name)."""
     starts = line_starts(text)
     out = []
     for span in extract_spans(text, language):
@@ -116,6 +115,7 @@ def placement(
     functions: list[tuple[int, int, str]], start: int, end: int, added: set[int]
 ) -> dict[str, object]:
     """Where the fragment of lines `start`..`end` sits (the module docstring's `kind`)."""
+
     def overlap(f: tuple[int, int, str]) -> int:
         return max(0, min(end, f[1]) - max(start, f[0]) + 1)
 
