@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         "rows": len(df),
         "by_agent": df.groupby("agent").size().to_dict() if len(df) else {},
         "by_kind_agent": tally(df, ["kind", "agent"]),
-        "by_kind_language_llm": tally(df[df["label"] == 1] if len(df) else df, ["kind", "language"]),
+        "by_kind_language_llm": tally(df[df["label"] == 1] if len(df) else df,
+                                      ["kind", "language"]),
         "by_split_label": {f"{s}/{'llm' if y else 'human'}": int(n)
                            for (s, y), n in df.groupby(["split", "label"]).size().items()},
         "seconds": round(time.perf_counter() - t0, 1),
