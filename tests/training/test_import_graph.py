@@ -300,17 +300,6 @@ def test_the_floor_check_sees_an_import_upward_or_sideways(tmp_path: Path) -> No
     ]
 
 
-def _reach(graph: dict[str, set[str]], roots: list[str]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(roots)
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.get(module, ()))
-    return seen
-
-
 def test_the_editor_scores_documents_itself_and_only_the_bench_command_imports_the_bench() -> None:
     """The language server judges open documents through `engine`: of `scan` it reads the
     project's settings, the baseline and git, never the batch scan's runner (`options`,
