@@ -36,15 +36,30 @@ def functions(rng: random.Random, prefix: str, n: int, start: int = 0) -> str:
     return "\n\n".join(out)
 
 
-def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00") -> Path:
+def go_functions(rng: random.Random, prefix: str, n: int, start: int = 0) -> str:
+    """Go functions of the same shape: a language the shipped model abstains on."""
+    out = ["package util\n"]
+    for i in range(start, start + n):
+        a, b = rng.sample(WORDS, 2)
+        body = [f"func {prefix}{i}({a} int, {b} int) int {{"]
+        for k in range(rng.randint(3, 6)):
+            x, y = rng.sample(WORDS, 2)
+            body.append(f"\t{x} := {y} + {a}*{k + i % 5}")
+        out.append("\n".join([*body, f"\treturn {b}", "}"]) + "\n")
+    return "\n".join(out)
+
+
+def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00",
+            language: str = "python") -> Path:  # fmt: skip
     """A repository of `old` functions people wrote before the cut-off (in files of 40) and
-    `agent` functions Claude Code added in 2025."""
+    `agent` functions Claude Code added in 2025, in Python (or Go)."""
     init_repo(root)
     rng = random.Random(7)
+    write, ext = (go_functions, "go") if language == "go" else (functions, "py")
     for m in range(0, old, 40):
-        (root / f"mod{m}.py").write_text(functions(rng, "old", min(40, old - m), m))
+        (root / f"mod{m}.{ext}").write_text(write(rng, "old", min(40, old - m), m))
         dated_commit(root, f"module {m}", old_date)
-    (root / "helpers.py").write_text(functions(rng, "agent", agent))
+    (root / f"helpers.{ext}").write_text(write(rng, "agent", agent))
     dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
     return root
 
@@ -101,6 +116,41 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     # --threshold still wins, and then no calibration is named.
     given = codeorigin("scan", ".", "--exit-zero", "--threshold", "0.5", cwd=repo).stdout
     assert "Calibrated on this repository" not in given
+
+
+def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_written(
+    tmp_path: Path,
+) -> None:
+    repo = history(tmp_path / "repo", old=320, agent=12, language="go")
+    scanned = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo).stdout)
+    verdicts = {s["verdict"] for f in scanned["files"] for s in f["spans"] if s["kind"] != "module"}
+    assert verdicts == {"not_judged"}, verdicts  # the shipped model does not judge Go
+
+    said = codeorigin("calibrate", "--format", "json", cwd=repo)
+    assert said.returncode == 0, said.stderr
+    (go,) = json.loads(said.stdout)["languages"]
+    assert (go["language"], go["baseline"], go["agent"], go["model_abstains"]) == ("go", 320, 12, True)
+    assert go["threshold"] is None and go["baseline_flagged"] is None and go["agent_caught"] is None
+    assert go["bounded_threshold"] is not None and go["bounded_baseline_flagged"] <= 0.01
+    text = codeorigin("calibrate", cwd=repo).stdout
+    assert "abstains" in text and "The model does not judge go on its own" in text
+
+    assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
+    toml = (repo / ".codeorigin.toml").read_text()
+    assert f"go = {{ threshold = {go['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
+    assert "judged in this repository only" in toml
+    scan = codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo)
+    spans = [s for f in json.loads(scan.stdout)["files"] for s in f["spans"] if s["kind"] != "module"]
+    assert {s["verdict"] for s in spans} <= {"llm", "uncertain", "human"}
+    old = [s for s in spans if s["name"].startswith("old")]
+    assert len(old) == 320 and sum(s["verdict"] == "llm" for s in old) <= 0.01 * 320
+    text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
+    shown = bound_percent(go["bounded_threshold"])
+    assert f"go threshold {shown}, calibrated on 320 functions of this repository" in text
+    # Another repository, without the calibration, is not judged in Go.
+    other = history(tmp_path / "other", old=40, agent=2, language="go")
+    scanned = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=other).stdout)
+    assert {s["verdict"] for f in scanned["files"] for s in f["spans"]} <= {"not_judged", "too_short"}
 
 
 def bound_percent(t: float) -> str:

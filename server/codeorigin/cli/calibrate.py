@@ -98,7 +98,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         engine=VerdictRules(min_lines=args.min_lines, min_tokens=args.min_tokens),
         max_file_bytes=args.max_file_bytes, exclude=args.exclusions, mapping=mapping,
     )  # fmt: skip
-    engine = Engine(model)
+    engine = Engine(model).measuring_every_language()
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
     report, _ = local.run([args.path], engine, options, progress=progress.update)
     progress.close()

@@ -65,8 +65,11 @@ class Engine:
         self.stats = Stats()
         self._lock = threading.Lock()
         # A repository's own thresholds (`codeorigin calibrate --write`), per language, with the
-        # words that say where each comes from; empty: the model's.
+        # words that say where each comes from; empty: the model's. A language the model abstains
+        # on is judged where the repository has a threshold of its own for it.
         self.own: dict[str, tuple[float, str]] = {}
+        # `codeorigin calibrate` measures the languages the model abstains on too (`measuring`).
+        self.measuring = False
 
     def calibrated(self, own: dict[str, tuple[float, str]]) -> Engine:
         """This engine (its model and cache) judging with a repository's own thresholds."""
@@ -74,6 +77,14 @@ class Engine:
             return self
         twin = copy.copy(self)
         twin.own = dict(own)
+        return twin
+
+    def measuring_every_language(self) -> Engine:
+        """This engine scoring the languages its model abstains on too, at the model's global
+        threshold: what `codeorigin calibrate` measures on a repository's own history, never
+        what a scan shows."""
+        twin = copy.copy(self)
+        twin.measuring = True
         return twin
 
     def calibration_note(self, language: str | None) -> str | None:
@@ -104,7 +115,8 @@ class Engine:
 
     def abstains(self, language: str | None) -> str | None:
         """Why the model does not judge `language` (its manifest's `abstain`, or a language it
-        was not trained on: its `languages`), or None."""
+        was not trained on: its `languages`), or None. A language of `abstain` is judged where
+        the repository has its own threshold for it, and scored while `measuring`."""
         manifest = self.model.manifest
         if language is None:
             return None
@@ -112,7 +124,7 @@ class Engine:
         if trained is not None and LANGUAGE_ALIASES.get(language, language) not in trained:
             return (f"the model does not judge {language}: it was not trained on code in this "
                     "language")  # fmt: skip
-        if language not in manifest.abstain:
+        if language not in manifest.abstain or language in self.own or self.measuring:
             return None
         why = manifest.abstain[language]
         return f"the model does not judge {language}" + (f": {why}" if why else "")

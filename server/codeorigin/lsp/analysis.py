@@ -346,6 +346,13 @@ class Analyzer:
             log.info("not scoring %s: %s", uri, why)
         return why
 
+    def calibrated(self, engine: Engine, path: str | None) -> Engine:
+        """`engine` with the thresholds of the repository that holds `path` (`codeorigin
+        calibrate --write`); they also let it judge a language the model abstains on."""
+        if not path:
+            return engine
+        return engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest))
+
     def _tell_once(self, uri: str, name: str, why: str, detail: str) -> None:
         """Say once per document and reason why it is not scored (not at every edit)."""
         if (uri, why) not in self._told:
@@ -399,7 +406,7 @@ class Analyzer:
         if engine is None:
             failure = self._models.failure(key)
             return replace(base, skipped="model", reason=failure)
-        engine = engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest)) if path else engine  # a repository's own thresholds (`codeorigin calibrate --write`)
+        engine = self.calibrated(engine, path)
         loop = asyncio.get_running_loop()
 
         def wanted() -> bool:

@@ -9,7 +9,9 @@ same style, on the same code. Functions whose lines come mostly from commits an 
 threshold's false-positive rate on the baseline and recall on the agent set, the AUROC between
 them and, where the baseline is large enough, a threshold bounded at 1% of it with 95% confidence
 (`core.bound`: a bound, not a quantile). `write` records those thresholds in the repository's
-settings file, which `scan` and the server then use and name.
+settings file, which `scan` and the server then use and name. A language the model abstains on
+(its manifest's `abstain`) is measured too, at no threshold of the model's; with a bounded
+threshold written, scan and the server judge it in this repository alone.
 """
 
 from __future__ import annotations
@@ -42,17 +44,23 @@ class Language:
     agent: list[float] = field(default_factory=list)
     agents: dict[str, int] = field(default_factory=dict)  # agent -> functions
     threshold: float = 1.0  # the model's own
+    abstains: bool = False  # the model does not judge it (it has no threshold of the model's)
 
     def figures(self) -> dict[str, Any]:
         """What the report says of it: sizes, false-positive rate and recall at the model's
-        threshold, AUROC, the bounded threshold or how many more baseline functions it needs."""
+        threshold (none where the model abstains), AUROC, the bounded threshold or how many more
+        baseline functions it needs."""
         t = self.threshold
         fpr = sum(p >= t for p in self.baseline) / len(self.baseline) if self.baseline else None
         recall = sum(p >= t for p in self.agent) / len(self.agent) if self.agent else None
+        if self.abstains:
+            fpr = recall = None
         bounded = bound.bounded_threshold(self.baseline)
         out = {"language": self.language, "functions": self.functions,
                "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
-               "threshold": round(t, 4), "baseline_flagged": fpr, "agent_caught": recall,
+               "model_abstains": self.abstains,
+               "threshold": None if self.abstains else round(t, 4),
+               "baseline_flagged": fpr, "agent_caught": recall,
                "auroc": bound.auroc(self.agent, self.baseline),
                "bounded_threshold": None if bounded is None else round(bounded, 6),
                "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
@@ -88,7 +96,9 @@ class Measurement:
 
 def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Measurement:
     """The baseline and agent sets of a scan's judged functions (its files' paths relative to
-    the current folder, as `scan` reports them)."""
+    the current folder, as `scan` reports them), the scan made with `engine`, which scores the
+    languages its model abstains on too (`Engine.measuring_every_language`)."""
+    abstain = engine.model.manifest.abstain
     cutoff = datetime(CUTOFF.year, CUTOFF.month, CUTOFF.day, tzinfo=timezone.utc).timestamp()
     langs: dict[str, Language] = {}
     undated = 0
@@ -99,6 +109,7 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
             continue
         lang = langs.setdefault(f.language, Language(f.language))
         lang.threshold = engine.model.manifest.thresholds.for_language(f.language)[0]
+        lang.abstains = f.language in abstain
         path = Path(f.path)
         try:
             blame = provenance.blame(path, path.read_text(encoding="utf-8"))
@@ -141,19 +152,27 @@ def render_text(m: Measurement) -> str:
                    f"of the baseline, catches {_rate(r['bounded_agent_caught'])} of the agent set)")  # fmt: skip
         else:
             own = f"needs {r['needed']:,} more baseline functions ({bound.needed()} in all)"
+        model = "abstains" if r["model_abstains"] else percent(r["threshold"])
         lines.append(f"{r['language']:<16} {r['functions']:>7,} {r['baseline']:>9,} "
-                     f"{r['agent']:>6,} {percent(r['threshold']):>10} "
+                     f"{r['agent']:>6,} {model:>10} "
                      f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
                      f"{auc:>6}  {own}")  # fmt: skip
     for r in m.rows():  # a bound below the model's threshold flags more of the people's code
         t, own = r["threshold"], r["bounded_threshold"]
-        if own is not None and own < t and r["agent"]:
+        if own is not None and t is not None and own < t and r["agent"]:
             gained = round((r["bounded_agent_caught"] - (r["agent_caught"] or 0)) * r["agent"])
             lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
                       f"model's ({percent(t)}): it flags more of this repository's old code "
                       f"({_rate(r['bounded_baseline_flagged'])} instead of "
                       f"{_rate(r['baseline_flagged'])}) and catches {gained} more of its "
                       f"{r['agent']} agent-signed functions."]  # fmt: skip
+    silent = [r["language"] for r in m.rows() if r["model_abstains"]]
+    if silent:
+        lines += ["", f"The model does not judge {', '.join(silent)} on its own: no threshold of "
+                  "its own holds its false positives there. A bounded threshold above, written "
+                  "with --write, has scan and the server judge the language in this repository "
+                  "alone; the AUROC says how well the model ranks this repository's agent-signed "
+                  "functions above its people's there."]  # fmt: skip
     if not m.languages:
         lines.append("(no judged function: nothing to measure)")
     elif not any(lang.baseline for lang in m.languages.values()):
@@ -187,7 +206,9 @@ def table(m: Measurement) -> str:
            f'model = "{m.model}"', f'digest = "{m.digest[:16]}"', f'date = "{m.today}"',
            f'commit = "{m.commit[:10]}"', f'cutoff = "{CUTOFF.isoformat()}"']  # fmt: skip
     out += [f"{r['language']} = {{ threshold = {r['bounded_threshold']}, functions = "
-            f"{r['baseline']}, agent = {r['agent']} }}" for r in rows]  # fmt: skip
+            f"{r['baseline']}, agent = {r['agent']} }}"
+            + ("  # the model alone does not judge it: judged in this repository only"
+               if r["model_abstains"] else "") for r in rows]  # fmt: skip
     return "\n".join(out) + "\n"
 
 

@@ -95,6 +95,8 @@ async def rescore_selection(ls: CodeOriginServer, *args: Any) -> dict[str, Any] 
             f"codeorigin: cannot score: {ls.models.failure(key)}", types.MessageType.Error
         )
         return None
+    path = doc.path if uri.startswith("file:") else None
+    engine = ls.analyzer.calibrated(engine, path)  # the repository's own thresholds, if any
     options = settings.verdict_rules()
     scored = await _score(ls, engine, selected, options, language)
     if scored is None:  # stopped for the client's `$/cancelRequest`, already answered
@@ -346,11 +348,12 @@ async def _document_status(
     if analysis is None:
         return None
     language = analysis.language
+    judged_with = analysis.engine or engine  # with its repository's calibration, if any
     return {
         "language": language,
         "skipped": analysis.skipped,
         "reason": analysis.reason,
-        "not_judged": engine.abstains(language) if engine is not None else None,
+        "not_judged": judged_with.abstains(language) if judged_with is not None else None,
     }
 
 
