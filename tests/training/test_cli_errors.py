@@ -63,9 +63,6 @@ BAD_INPUTS = [
      "holds no SAILResearch+AI_Teammates_in_SE3/"),
     ("agentic-fragments --data-root {tmp}/empty --out {tmp}/a.parquet", "give --data-root"),
     ("agentic-context --data-root {tmp}/none --out {tmp}/a.parquet", "not found: give --data-root"),
-    ("paired build --data-root {tmp}/none --out {tmp}/a.parquet", "data root {tmp}/none not found"),
-    ("route-bounds --side {tmp}/none", "run `codeorigin-train protocol --learners stacked-dr"),
-    ("route-bounds --side {tmp}/empty", "holds no cal-N.parquet"),
     ("heads --model {tmp}/none --work {tmp}/w --out {tmp}/a", "--model {tmp}/none not found"),
     ("protocol --learners nosuch --dataset {tmp}/none.parquet --out {tmp}/a",
      "neither char-ngram, a stacked recipe"),
@@ -88,8 +85,6 @@ BAD_INPUTS = [
     # 13. a missing input file says it is not found, and what writes it
     ("heads --model {tmp}/model --dataset {tmp}/none.parquet --work {tmp}/w --out {tmp}/a",
      "--dataset {tmp}/none.parquet not found (dataset-v4: `codeorigin-train agentic-merge`"),
-    ("language-threshold --model {tmp}/model --language python --realcode {tmp}/none.parquet "
-     "--dry-run", "--realcode {tmp}/none.parquet not found (`codeorigin-train realcode build`"),
 ]  # fmt: skip
 
 
@@ -123,10 +118,8 @@ def test_a_module_run_directly_checks_its_output_path_before_the_build(tmp: Path
      ("protocol --parts nosuch", "argument --parts: invalid choice: 'nosuch'"),
      ("report --variant scratch-bpe --out {tmp}/x", "unrecognized arguments: --out"),
      ("report --extra-file x.txt", "unrecognized arguments: --extra-file"),
-     ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples (or --export-paired)"),
-     ("export --ig-texts 0 --out {tmp}/x", "argument --ig-texts: 0: give a whole number of at least 1"),
-     ("member --pool {tmp}/none.parquet --out {tmp}/x --ig-texts 0",
-      "argument --ig-texts: 0: give a whole number of at least 1")],
+     ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples are required"),
+     ("export --ig-texts 0 --out {tmp}/x", "argument --ig-texts: 0: give a whole number of at least 1")]
 )  # fmt: skip
 def test_a_name_no_command_knows_is_a_usage_error(
     argv: str, says: str, tmp: Path, capsys: pytest.CaptureFixture[str]
@@ -175,7 +168,7 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 @pytest.mark.parametrize(
     ("command", "ends"),
-    [("route-bounds", "read from the scores it wrote, no training."),
+    [("protocol", "with `--card`, as the model card's protocol section."),
      ("agentic", "the agentic corpus as rows.")],
 )  # fmt: skip
 def test_help_shows_the_whole_first_sentence(
@@ -187,7 +180,7 @@ def test_help_shows_the_whole_first_sentence(
 
 def test_help_names_what_the_commands_take(capsys: pytest.CaptureFixture[str]) -> None:
     out = _help(["protocol"], capsys)  # the shipped learner's recipe among the learners
-    assert "|-du|-dr][-" in out and "at a bound of 0.25% (the shipped recipe)" in out
+    assert "dr[:TRANSFORMER_FOLDER]" in out and "0.25%: the shipped recipe" in out
     out = _help(["report"], capsys)
     assert "--variant" in out and "--out" not in out and "--extra-file" not in out
     out = _help([], capsys)  # defaults from the checkout's root, not one machine's folders

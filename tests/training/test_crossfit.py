@@ -83,57 +83,8 @@ def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
     assert not logits.any()  # no project or repository scored by a member that saw it
 
 
-def test_structure_weights_give_both_labels_of_a_contest_source_the_same_share_of_functions() -> (
-    None
-):
-    """`stacked-sb` (`fit.balance`): CodeNet's people wrote scripts and its LLM wrote functions, so
-    a learner would call every tidy function an LLM's; the weights even out the form per source."""
-    from codeorigin_train.fit.balance import structure_weights
-
-    script = "n = int(input())\nprint(sum(range(n)))\n"
-    function = "def total(n):\n    return sum(range(n))\n"
-    frame = pd.DataFrame({
-        "code": [script] * 8 + [function] * 2 + [function] * 9 + [script]  # codenet: 20% / 90%
-        + [function] * 3 + [script] * 3,  # repository functions and a source with one label
-        "label": [0] * 10 + [1] * 10 + [0] * 3 + [1] * 3,
-        "source": ["codenet"] * 20 + ["realcode"] * 3 + ["codealpaca"] * 3,
-        "language": "python",
-    })  # fmt: skip
-    w = structure_weights(frame)
-    is_def = frame["code"].str.startswith("def").to_numpy()
-    for y in (0, 1):
-        mine = (frame["source"] == "codenet").to_numpy() & (frame["label"] == y).to_numpy()
-        assert np.isclose(w[mine & is_def].sum() / w[mine].sum(), 0.55)  # the mean of 20% and 90%
-        assert np.isclose(w[mine].sum(), mine.sum())  # each label weighs what it did
-    assert (w[20:] == 1.0).all()  # repository code and one-label sources are left as they are
-    assert (structure_weights(frame.assign(language="cpp")) == 1.0).all()  # Python only
-
-
-def test_domain_weights_let_no_kind_of_code_stand_for_a_label() -> None:
-    """`stacked-db` (`fit.balance.domain_weights`): repository code is almost all human beside a
-    few agents' functions, contest code is balanced, so a learner would read "repository code"
-    as human; in each language both kinds weigh their two labels alike."""
-    from codeorigin_train.fit.balance import SINGLE_LABEL_WEIGHT, domain_weights
-
-    frame = pd.DataFrame({
-        "code": [f"def f{i}(): pass" for i in range(24)],
-        "source": ["realcode"] * 8 + ["aidev"] * 2 + ["aidev-fragment"] * 2  # repository code
-        + ["codenet"] * 6 + ["codenet"] * 2 + ["advent-generated"] * 4,
-        "label": [0] * 8 + [0, 1] + [1, 1] + [0] * 6 + [1] * 2 + [1] * 4,
-        "language": ["python"] * 18 + ["python"] * 2 + ["go"] * 4,
-    })  # fmt: skip
-    w = domain_weights(frame)
-    y = frame["label"].to_numpy()
-    repo = np.arange(24) < 12
-    for cell in (repo, ~repo & (frame["language"] == "python").to_numpy()):
-        assert np.isclose(w[cell & (y == 0)].sum(), w[cell & (y == 1)].sum())  # labels alike
-        assert np.isclose(w[cell].sum(), cell.sum())  # the cell weighs its rows
-    assert np.isclose(w[11], 12 / 2 / 3)  # each of 3 agents' rows weighs 2, each of 9 humans' 2/3
-    assert (w[20:] == SINGLE_LABEL_WEIGHT).all()  # Go's puzzle LLM code holds no human
-
-
 def test_repository_weights_let_no_repository_stand_for_a_label() -> None:
-    """`stack --balance-repositories` (`fit.balance.repository_weights`): in each agentic
+    """`char-ngram-rb` (`fit.balance.repository_weights`): in each agentic
     repository the agent's rows (functions and fragments) and the people's weigh alike; a
     repository with one label weighs less; other sources are untouched."""
     from codeorigin_train.fit.balance import SINGLE_LABEL_WEIGHT, repository_weights

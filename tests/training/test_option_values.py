@@ -15,9 +15,8 @@ from codeorigin_train.data import build
 #: (argv with {tmp}, the option argparse names); the dataset need not exist: the value is
 #: refused before anything is read.
 BAD_VALUES = [
-    (["--work", "{tmp}/w", "--train-cap", "-1", "train", "--variants", "linear"], "--train-cap"),
-    (["--eval-cap", "0", "calibrate", "--variants", "linear"], "--eval-cap"),
-    (["--unfreeze-train-cap", "-3", "embed"], "--unfreeze-train-cap"),
+    (["--work", "{tmp}/w", "--train-cap", "-1", "scratch"], "--train-cap"),
+    (["--eval-cap", "0", "all", "--out", "{tmp}/c"], "--eval-cap"),
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--max-fpr", "2"], "--max-fpr"),
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--confidence", "1"],
      "--confidence"),
@@ -38,7 +37,6 @@ BAD_VALUES = [
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--folds", "1"], "--folds"),
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--threads", "0"],
      "--threads"),
-    (["--work", "{tmp}/w", "--threads", "0", "train", "--variants", "linear"], "--threads"),
 ]  # fmt: skip
 
 

@@ -23,8 +23,8 @@ from codeorigin_train.export.folder import (
     write_model_folder,
 )
 from codeorigin_train.fit.calibrate import calibrate, threshold_at_fpr
-from codeorigin_train.fit.modeling import default_encoder_dir
 from codeorigin_train.fit.train import TokenModel, TrainConfig, fit, predict_logits, token_batches
+from helpers.tinymodel import wordpiece_tokenizer
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def test_tiny_end_to_end(tmp_path: Path) -> None:
     val = df[df["split"] != "train"].reset_index(drop=True)  # val+test: the tiny set is small
     assert len(train) > 10 and set(val["label"]) == {0, 1}
 
-    tok_file = default_encoder_dir() / "tokenizer.json"
+    tok_file = wordpiece_tokenizer()
     enc = TokenEncoder(tok_file, max_length=64, layout=True)
 
     def seqs(frame: pd.DataFrame) -> list[list[int]]:
@@ -109,7 +109,7 @@ def test_tiny_end_to_end(tmp_path: Path) -> None:
 def test_parity_check_catches_a_broken_export(tmp_path: Path) -> None:
     clf = _tiny_classifier()
     path = export_scorer(clf, tmp_path / "model.onnx")
-    enc = TokenEncoder(default_encoder_dir() / "tokenizer.json", max_length=64)
+    enc = TokenEncoder(wordpiece_tokenizer(), max_length=64)
     batches = parity_batches(enc, ["def f(x):\n    return x + 1\n", "int main() { return 0; }"])
     assert check_parity(clf, path, batches) <= 1e-4
     with torch.no_grad():  # the torch model drifts away from what was exported
@@ -252,12 +252,12 @@ def test_real_project_code_can_join_calibration_without_joining_training(tmp_pat
     assert len(rows) == len(sub) and test is not None
 
 
-def test_bakeoff_pick_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
-    """`codeorigin-train all` picks by LOSO mean AUROC; a run trained without LOSO gets the folds
-    that ran as separate processes (`<variant>-loso*`), so the pick can choose it."""
+def test_bakeoff_table_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
+    """The card's bake-off table gives a run trained without LOSO the folds that ran as separate
+    processes (`<variant>-loso*`)."""
     import json
 
-    from codeorigin_train.card.metrics import bakeoff_table, pick
+    from codeorigin_train.card.metrics import bakeoff_table
 
     def run(name: str, metrics: dict, loso_parts: list[dict] | None = None) -> None:
         d = tmp_path / "runs" / name
@@ -276,7 +276,7 @@ def test_bakeoff_pick_sees_loso_folds_that_ran_apart(tmp_path: Path) -> None:
     rows = {r["variant"]: r for r in bakeoff_table(["frozen-plain", "scratch-bpe-v2"], tmp_path)}
     assert rows["scratch-bpe-v2"]["loso"] == {"a": 0.8, "b": 0.9}
     assert rows["scratch-bpe-v2"]["loso_mean_auroc"] == pytest.approx(0.85)
-    assert pick(list(rows.values())) == "scratch-bpe-v2"
+    assert rows["frozen-plain"]["loso_mean_auroc"] == pytest.approx(0.7)
 
 
 def test_codeorigin_train_all_defaults_are_the_shipped_models_recipe() -> None:
@@ -290,7 +290,7 @@ def test_codeorigin_train_all_defaults_are_the_shipped_models_recipe() -> None:
     root = Path(__file__).resolve().parents[2]
     manifest = json.loads((root / "models" / "default" / "manifest.json").read_text())
     assert manifest["training"]["variant"] == scratch_bpe.SHIPPED
-    # `all` ships the full recipe of the bake-off's scratch run.
+    # `all` and `member` train the full recipe of the first scratch recipe.
     final = scratch_bpe.variant(scratch_bpe.NAME, scratch_bpe.first_recipe()).full_recipe()
     assert final is not None and final.name == scratch_bpe.SHIPPED
     assert final.params() == asdict(scratch_bpe.shipped_config())

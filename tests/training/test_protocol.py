@@ -4,7 +4,6 @@ the runtime, the era control buckets by year, and the card section renders them.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -143,94 +142,29 @@ def test_the_stacked_detector_is_retrained_in_each_fold(
     assert (tmp_path / "t.parquet").exists()  # the transformer's logits are cached
 
 
-@pytest.mark.parametrize(
-    "spec",
-    ["stacked", "stacked-uf", "stacked-du", "stacked-dr"],
-)
-def test_the_measured_variants_of_the_stacked_recipe_run_the_protocol(
+@pytest.mark.parametrize("spec", ["stacked-uf", "stacked-dr"])
+def test_the_stacked_recipes_run_the_protocol(
     spec: str, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    """`stacked` (without fragments), `stacked-uf` (the fragments and the unseen sources' humans
-    as a floor), `stacked-du` (that and a route for project code, which writes both routes'
-    scores for `route-bounds`) and `stacked-dr` (that route with the agentic member, at the
+    """`stacked-uf` (the shipped stacker: the fragments and the unseen sources' humans as a
+    floor) and `stacked-dr` (that and the route for project code with the agentic member, at the
     shipped bound) are learners of their own, named in the results."""
-    from codeorigin_train.analysis.protocol import WITH_FRAGMENTS, learner_for, result_name
+    from codeorigin_train.analysis.protocol import learner_for, result_name
 
     pool = _pool()
-    if spec in WITH_FRAGMENTS:  # they need the fragments file
-        with pytest.raises(InputError, match="agentic-fragments"):
-            learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
-        _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
+    with pytest.raises(InputError, match="agentic-fragments"):  # they need the fragments file
+        learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
+    _fragments(pool).to_parquet(tmp_path / "agentic-fragments.parquet")
     learner = learner_for(f"{spec}:{tiny_model_dir}", pool, tmp_path)
     assert learner.name == result_name(f"{spec}:{tiny_model_dir}") == spec
-    floor = "" if spec == "stacked" else "floor"
-    assert learner.unseen_sources == floor  # type: ignore[attr-defined]
     fitted = learner.fit(*pr.training_rows(pool, pr.ProtocolConfig()))
     p = fitted.probabilities(pool)
     assert np.isfinite(p).all() and ((0 <= p) & (p <= 1)).all()
-    if spec in ("stacked-du", "stacked-dr"):  # this pool's gated calibration rows are all
-        # human: no route, and no scores written
-        assert not list((tmp_path / f"{spec}-side").glob("*.parquet"))
-        assert learner.project_fpr == (0.0025 if spec == "stacked-dr" else 0.005)  # type: ignore[attr-defined]
-        assert learner.agentic_route == (spec == "stacked-dr")  # type: ignore[attr-defined]
-
-
-def test_route_bounds_reads_what_the_route_would_flag_at_each_bound(tmp_path: Path) -> None:
-    """`codeorigin-train route-bounds`: the route's thresholds from its calibration humans at each
-    bound, applied to the rows it scored, beside the shipped recipe's own flags."""
-    from codeorigin_train.analysis.route_bounds import main, measure
-
-    rng = np.random.default_rng(0)
-    humans = pd.DataFrame({"language": "python", "label": 0, "p": rng.uniform(0, 0.5, 2000),
-                           "source": "realcode"})  # fmt: skip
-    humans.loc[:29, "p"] = 0.9  # its top 1.5%
-    humans.to_parquet(tmp_path / "cal-1.parquet")
-    rows = pd.DataFrame({"label": [1, 1, 0, 1], "language": "python", "source": "aidev",
-                         "agent": ["devin", "devin", "human", "devin"],
-                         "gate": [True, True, True, False], "p_c": [0.9, 0.1, 0.1, 0.1],
-                         "t_c": 0.8, "p_p": [0.1, 0.95, 0.6, 0.99]})  # fmt: skip
-    rows.to_parquet(tmp_path / "rows-1-0.parquet")
-    fit = measure(tmp_path, [0.01, 0.001])["loao devin"]
-    assert fit["shipped recipe"]["frame 0"]["aidev llm"] == [1, 3]
-    # At 1%, with 95% confidence, the route's threshold sits above the top 1.5% (0.9): the second
-    # agent function (0.95) is flagged, the human at 0.6 is not, the ungated function never.
-    loose = fit["route at 1.00%"]
-    assert 0.9 < loose["thresholds"]["python"] <= 0.95
-    assert loose["frame 0"]["aidev llm"] == [2, 3] and loose["frame 0"]["aidev human"] == [0, 1]
-    assert "python" not in fit["route at 0.10%"]["thresholds"]  # 2,000 humans cannot bound 0.1%
-    with pytest.raises(InputError, match="not found: run `codeorigin-train protocol"):
-        main(["--side", str(tmp_path / "none")])
-    with pytest.raises(SystemExit, match="--bootstrap -1"):
-        main(["--side", str(tmp_path), "--bootstrap", "-1"])
-
-
-def test_route_bounds_bootstrap_shows_how_much_the_highest_people_weigh(tmp_path: Path) -> None:
-    """`route-bounds --bootstrap N`: one person far above the others sets the route's threshold
-    at 0.25%; the redraws that leave that person out put it at the next highest, where the route
-    flags the agent function at 0.95 and the person at 0.6 as well."""
-    from codeorigin_train.analysis.route_bounds import main, measure
-
-    rng = np.random.default_rng(0)
-    humans = pd.DataFrame({"language": "python", "label": 0, "p": rng.uniform(0, 0.5, 1500),
-                           "source": "realcode"})  # fmt: skip
-    humans.loc[0, "p"] = 0.97
-    humans.to_parquet(tmp_path / "cal-1.parquet")
-    rows = pd.DataFrame({"label": [1, 1, 0], "language": "python", "source": "aidev",
-                         "agent": ["devin", "devin", "human"], "gate": True, "p_c": 0.1,
-                         "t_c": 0.8, "p_p": [0.1, 0.95, 0.6]})  # fmt: skip
-    rows.to_parquet(tmp_path / "rows-1-0.parquet")
-    route = measure(tmp_path, [0.0025], runs=100, seed=1)["loao devin"]["route at 0.25%"]
-    assert 0.97 < route["thresholds"]["python"] < 0.971 and route["frame 0"]["aidev llm"] == [0, 2]
-    spread = route["bootstrap"]
-    assert spread["runs"] == 100 and spread["percentiles"] == [5, 50, 95]
-    low, mid, high = spread["thresholds"]["python"]
-    assert low < 0.5 and mid == high == pytest.approx(route["thresholds"]["python"], abs=1e-6)
-    assert spread["flagged"]["frame 0: aidev llm"] == [0, 0, 1]
-    assert spread["flagged"]["frame 0: aidev human (python)"] == [0, 0, 1]
-    out = tmp_path / "bounds.json"
-    assert main(["--side", str(tmp_path), "--bounds", "0.0025", "--bootstrap", "100",
-                 "--seed", "1", "--out", str(out)]) == 0  # fmt: skip
-    assert json.loads(out.read_text())["loao devin"]["route at 0.25%"]["bootstrap"] == spread
+    if spec == "stacked-dr":  # this pool's gated calibration rows are all human: no route
+        assert learner.project_fpr == 0.0025  # type: ignore[attr-defined]
+    for gone in ("stacked", "stacked-du", "stacked-uf-c16"):  # recipes that did not ship
+        with pytest.raises(InputError, match="is no stacked recipe"):
+            learner_for(f"{gone}:{tiny_model_dir}", pool, tmp_path)
 
 
 def _fragments(pool: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def test_report_pairs_the_saved_logits_with_the_rows_the_run_was_trained_on(
     frame = _write_scratch_frame(200)  # 160 train, 20 val and 20 test groups, both labels each
     frame.sample(frac=1.0, random_state=3).reset_index(drop=True).to_parquet(dataset)
     common = ["--work", str(tmp_path / "work"), "--dataset", str(dataset)]
-    caps = ["--train-cap", "30", "--eval-cap", "8", "--threads", "1"]
+    caps = ["--train-cap", "30", "--eval-cap", "8"]
     assert main([*common, *caps, "scratch", "--no-loso", "--epochs", "1", "--realcode-val", "0",
                  "--vocab-size", "300"]) == 0  # fmt: skip
     run = tmp_path / "work" / "runs" / "scratch-bpe"

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from codeorigin_train.cli import main as train_main
 from codeorigin_train.fit.stacker import (
     fit_stacker,
     group_folds,
@@ -78,7 +77,7 @@ def test_language_thresholds_hold_1_percent_or_abstain() -> None:
 def test_unseen_sources_humans_raise_a_threshold_only_as_far_as_the_recall_bar() -> None:
     """Humans of a source the model never saw score higher than the held-out ones: as a floor
     they raise the threshold toward 1% of them, but never so far that the language stops
-    catching 30% of its LLM rows (it would fall silent); pooled, they may make it abstain."""
+    catching 30% of its LLM rows (it would fall silent)."""
     rng = np.random.default_rng(2)
     humans, llms = rng.normal(0, 1, 1000), rng.normal(3, 1, 500)
     p = 1 / (1 + np.exp(-np.concatenate([humans, llms])))
@@ -95,8 +94,6 @@ def test_unseen_sources_humans_raise_a_threshold_only_as_far_as_the_recall_bar()
     harsh = language_thresholds(p, y, langs, unseen=unseen(2.5))
     assert harsh.languages["python"]["recall"] == pytest.approx(0.3, abs=0.003)  # stops at the bar
     assert harsh.languages["python"]["unseen_source_humans"]["fpr"] > 0.01  # and says what it costs
-    pooled = language_thresholds(p, y, langs, unseen=unseen(2.5), unseen_mode="pooled")
-    assert "catches" in pooled.abstain["python"]
     # Too few held-out humans of its own to bound 1%: the unseen sources' humans lend theirs.
     few = np.r_[p[:200], p[1000:]]
     y_few, l_few = np.r_[y[:200], y[1000:]], ["java"] * 700
@@ -105,9 +102,8 @@ def test_unseen_sources_humans_raise_a_threshold_only_as_far_as_the_recall_bar()
     assert lent.languages["java"]["functions"] == 1200 and lent.languages["java"]["recall"] >= 0.3
 
 
-@pytest.mark.parametrize("syntax", [False, True], ids=["features-v2", "syntax-ngrams"])
 def test_the_stack_command_writes_a_folder_the_runtime_loads(
-    tiny_model_dir: Path, tmp_path: Path, syntax: bool
+    tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import load_manifest
@@ -124,8 +120,7 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     frame.to_parquet(dataset)
     out, work = tmp_path / "stacked", tmp_path / "work"
     argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out", str(out),
-            "--work", str(work), "--folds", "3", "--name", "tiny-stack",
-            *(["--syntax-ngrams"] if syntax else [])]  # fmt: skip
+            "--work", str(work), "--folds", "3", "--name", "tiny-stack"]  # fmt: skip
     assert main(argv) == 0
     report = json.loads((work / "stack.json").read_text())
     assert report["parity"]["linear_max_abs_diff"] <= 1e-5
@@ -140,8 +135,7 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
     assert set(manifest.raw["files"]) >= {"model.onnx", "tokenizer.json", "linear.npz"}
     assert manifest.abstain == report["abstain"]
     features = manifest.stacked.linear["features"]
-    assert features["version"] == (3 if syntax else 2)
-    assert features.get("syntax_ngrams", [0, 0]) == ([1, 3] if syntax else [0, 0])
+    assert features["version"] == 2 and features.get("syntax_ngrams", [0, 0]) == [0, 0]
     model = Model.load(out)
     results = Engine(model).analyze(frame["code"].iloc[0], "python")
     assert results and all(r.verdict == "not_judged" for r in results)
@@ -243,39 +237,6 @@ def test_the_route_members_fold_into_one_linear_member(tmp_path: Path) -> None:
     assert np.max(np.abs(got - want)) < 1e-9
 
 
-def test_the_member_command_retrains_the_transformer_without_the_agentic_corpus(
-    tmp_path: Path,
-) -> None:
-    """`codeorigin-train member`: the shipped transformer's recipe on a pool's rows, the agentic
-    corpus in no split; the folder it writes is a transformer the runtime and `stack` load."""
-    from codeorigin.model.manifest import load_manifest
-    from codeorigin.model.scorer import Model
-    from codeorigin_train.export.member import main
-    from helpers.stackedmodel import planted_frame
-
-    pool = planted_frame(200)
-    pool["repo"] = pool["group"]
-    agentic = pool.index % 5 == 0  # a fifth of every split stands for the agentic corpus
-    pool["source"] = np.where(agentic, "aidev", "planted")
-    pool.to_parquet(tmp_path / "pool.parquet")
-    out, work = tmp_path / "member", tmp_path / "runs"
-    argv = ["--pool", str(tmp_path / "pool.parquet"), "--out", str(out), "--work", str(work),
-            "--epochs", "1", "--vocab-size", "300", "--ig-texts", "2"]  # fmt: skip
-    assert main(argv) == 0
-    report = json.loads((work / "scratch-bpe-pool" / "member.json").read_text())
-    kept = pool[~agentic]
-    assert report["rows"] == {s: int((kept["split"] == s).sum()) for s in ("train", "val", "test")}
-    assert set(report["val"]["source"]) == {"planted"}
-    manifest = load_manifest(out)
-    assert manifest.name == "scratch-bpe-pool" and manifest.raw["format_version"] == 1
-    assert manifest.raw["training"]["rows"]["agentic_rows"] == "none"
-    assert manifest.raw["training"]["config"]["realcode_train"] == 0
-    (score,) = Model.load(out).score_texts([pool["code"].iloc[1]], ["python"])
-    assert np.isfinite(score.logit)
-    with pytest.raises(SystemExit, match="scratch-bpe-"):
-        main([*argv, "--name", "pool-member"])
-
-
 def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     """`stack --fragments`: the lines the agentic train repositories' changes added train the
     linear member (a word only the agents' fragments use pushes it up), and the cross-fitted rows
@@ -308,33 +269,6 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     ).all()  # each cross-fitting fold trained on its repositories' fragments
 
 
-def test_balanced_domains_let_a_few_agents_outweigh_the_human_repository_code(
-    tmp_path: Path,
-) -> None:
-    """`stack --balance-domains`: beside the contest rows, the repository code is 40 human
-    functions and 4 by agents; weighed alike, the agents' habit (a word only they use) moves the
-    linear member more than it does when every row weighs the same."""
-    from codeorigin_train.export.stacked import linear_member
-    from helpers.stackedmodel import planted_frame
-
-    frame = planted_frame(200)
-    repository = [{"code": f"def {name}_{i}(values):\n    {name}_total = sum(values) + {i}\n"
-                   f"    return {name}_total\n", "label": int(name == "quokka"),
-                   "language": "python", "source": "aidev" if name == "quokka" else "realcode",
-                   "group": f"r{i}", "split": "train"}
-                  for i, name in enumerate(["plain"] * 40 + ["quokka"] * 4)]  # fmt: skip
-    frame = pd.concat([frame, pd.DataFrame(repository)], ignore_index=True)
-    probe = ["def f(values):\n    quokka_total = sum(values) + 3\n    return quokka_total\n"]
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    plain = linear_member(frame, tmp_path / "a", None, 0).variant
-    balanced = linear_member(frame, tmp_path / "b", None, 0, domains=True).variant
-    assert (
-        balanced.predict_logits(probe, ["python"])[0]  # type: ignore[call-arg]
-        > plain.predict_logits(probe, ["python"])[0] + 0.5  # type: ignore[call-arg]
-    )
-
-
 def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source() -> None:
     from codeorigin_train.fit.unseen import unseen_source_rows
 
@@ -364,7 +298,7 @@ def test_unseen_source_humans_are_scored_by_a_member_that_never_saw_their_source
 
 
 def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
-    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     """Human code of a source the linear member learned as human reads as LLM-written to a member
     that never saw it: with `--unseen-source-humans` the threshold rises to keep it unflagged."""
@@ -385,7 +319,7 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     dataset = tmp_path / "dataset.parquet"
     frame.to_parquet(dataset)
     thresholds = {}
-    for name, flag in (("plain", []), ("unseen", ["--unseen-source-humans", "pooled"])):
+    for name, flag in (("plain", []), ("unseen", ["--unseen-source-humans", "floor"])):
         out, work = tmp_path / name, tmp_path / f"work-{name}"
         # A 10% bound and a 5% recall bar: 80 held-out humans cannot bound 1%, and the tiny
         # model would not judge Python.
@@ -399,78 +333,6 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     assert stacking["unseen_source_humans"] == int((look & (frame["split"] != "test")).sum())
     assert "fitted without that source" in stacking["thresholds_on"]
     assert thresholds["unseen"] > thresholds["plain"]
-
-    # `unseen-humans` reads those rows back and says which the model flags, by length and source.
-    report = tmp_path / "unseen.json"
-    argv = ["unseen-humans", "--work", str(tmp_path / "work-unseen"), "--model",
-            str(tmp_path / "unseen"), "--out", str(report)]  # fmt: skip
-    assert train_main(argv) == 0
-    python = json.loads(report.read_text())["languages"]["python"]
-    assert python["judged"] + python["too_short"] == stacking["unseen_source_humans"]
-    assert python["threshold"] == thresholds["unseen"] and list(python["by_source"]) == [
-        "lookalike"
-    ]
-    assert python["by_source"]["lookalike"]["flagged"] == python["flagged"]
-    bins = python["by_statement_lines"].values()
-    assert sum(b["judged"] for b in bins) == python["judged"]
-    assert sum(b["flagged"] for b in bins) == python["flagged"]
-    # A work folder without them names the command that writes them.
-    assert train_main(["unseen-humans", "--work", str(tmp_path / "work-plain")]) == 2
-    assert "--unseen-source-humans" in capsys.readouterr().err
-
-
-def test_unseen_humans_judges_rows_as_the_runtime_would(
-    tiny_ig_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The too-short guard and the languages a model does not judge keep rows out of the
-    counts; a row is flagged at its language's threshold and above, by the model's stacker."""
-    from codeorigin.model.manifest import load_manifest
-    from codeorigin_train.analysis.unseen_humans import judge, measure
-    from helpers.stackedmodel import build_stacked_model
-
-    folder = build_stacked_model(tmp_path / "m", tiny_ig_model_dir, threshold=0.5,
-                                 abstain={"go": "too few held-out functions"})  # fmt: skip
-    manifest = load_manifest(folder)
-    long = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x * 2\n    return total\n"
-    short = "def g(x):\n    return x + 1\n"
-    go = "func f(xs []int) int {\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n"
-    rows = pd.DataFrame({
-        "code": [long, long, short, go],
-        "source": ["a", "b", "a", "a"],
-        "language": ["python", "python", "python", "go"],
-        "transformer": [20.0, -20.0, 20.0, 20.0],
-        "linear": [20.0, -20.0, 20.0, 20.0],
-    })  # fmt: skip
-    judged = judge(rows, manifest)
-    assert judged["judged"].tolist() == [True, True, False, False]
-    assert judged["flagged"].tolist() == [True, False, False, False]
-    assert judged["lines"].tolist()[:3] == [4, 4, 1]  # the body's, never the signature
-    result = measure(judged, manifest)
-    assert result["languages"]["go"] == {"not_judged": "too few held-out functions"}
-    python = result["languages"]["python"]
-    assert (python["judged"], python["flagged"], python["too_short"]) == (2, 1, 1)
-    assert python["by_statement_lines"]["4"] == {"judged": 2, "flagged": 1, "share": 0.5}
-    assert {s: v["flagged"] for s, v in python["by_source"].items()} == {"a": 1, "b": 0}
-    assert python["by_source"]["a"]["by_statement_lines"]["4"]["judged"] == 1
-
-    # Through the command: a damaged file is said, never counted as not flagged, and the report
-    # never replaces what it reads.
-    work = tmp_path / "work"
-    work.mkdir()
-    scored = work / "unseen-humans.parquet"
-    args = ["unseen-humans", "--work", str(work), "--model", str(folder)]
-    rows.to_parquet(scored)
-    assert train_main([*args, "--out", str(tmp_path / "r.json")]) == 0
-    for out in (scored, folder / "manifest.json"):
-        assert train_main([*args, "--out", str(out)]) == 2
-        assert "would write over" in capsys.readouterr().err
-    assert load_manifest(folder).name and len(pd.read_parquet(scored)) == 4
-    rows.assign(linear=[1.0, float("nan"), 0.0, 0.0]).to_parquet(scored)
-    assert train_main(args) == 2
-    assert "1 row(s) of column linear are not finite numbers" in capsys.readouterr().err
-    rows.drop(columns=["code"]).to_parquet(scored)
-    assert train_main(args) == 2
-    assert "lacks the column(s) code" in capsys.readouterr().err
 
 
 def test_exporting_a_transformer_never_replaces_a_stacked_model(tmp_path: Path) -> None:

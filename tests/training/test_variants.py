@@ -46,12 +46,6 @@ def test_every_registered_variant_builds(name: str) -> None:
     assert isinstance(v, Variant) and v.name == name and v.description
 
 
-def test_the_minilm_recipes_are_its_registered_names() -> None:
-    from codeorigin_train.variants import minilm
-
-    assert set(minilm.NAMES) == set(minilm.RECIPES)
-
-
 def test_run_names_resolve_to_their_variant_and_unknown_names_fail() -> None:
     assert registry.module_of("scratch-bpe-full-real") == "scratch_bpe"
     with pytest.raises(KeyError):
@@ -67,41 +61,30 @@ def _readme_variant() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-def test_a_variant_is_one_file_found_by_its_names(
+def test_a_variant_is_one_file_and_one_registry_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The README's example, dropped as one file beside the package's variants, is registered
-    under its `NAMES` (read without importing it) and trains through the same runner."""
+    """The README's example, one module beside the package's variants and its line in
+    `registry.FAMILIES`, is built by the registry (recipes of it too) and trains through the same
+    runner."""
     import importlib.util
-    import shutil
 
     from codeorigin_train.evaluation import runs
 
-    folder = tmp_path / "variants"
-    shutil.copytree(Path(registry.__file__).parent, folder)
-    (folder / "lines.py").write_text(_readme_variant(), encoding="utf-8")
-    found = registry.discover(folder)
-    assert found == {**registry.registry(), "lines": "lines"}
-
-    spec = importlib.util.spec_from_file_location("readme_lines", folder / "lines.py")
+    (tmp_path / "lines.py").write_text(_readme_variant(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("codeorigin_train.variants.lines",
+                                                  tmp_path / "lines.py")  # fmt: skip
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)  # its model pickles its functions by name
     spec.loader.exec_module(module)
-    report = runs.run(module.variant("lines"), _frame(), tmp_path / "work", loso=False)
+    monkeypatch.setitem(registry.FAMILIES, "lines", "lines")
+    assert registry.module_of("lines-long") == "lines" and "lines" in registry.names()
+    variant = registry.get("lines")
+    assert isinstance(variant, module.Lines)
+    report = runs.run(variant, _frame(), tmp_path / "work", loso=False)
     assert report["variant"]["name"] == "lines"
     assert 0.0 <= report["heldout"]["overall"]["auroc"] <= 1.0
-
-
-def test_names_must_be_strings_and_claimed_once(tmp_path: Path) -> None:
-    assert registry.declared_names('NAME = "a"\nNAMES = (NAME, "b")\n') == ("a", "b")
-    assert registry.declared_names("x = 1\n") == ()
-    with pytest.raises(ValueError, match="not a string"):
-        registry.declared_names("NAMES = (f(),)\n")
-    (tmp_path / "one.py").write_text('NAMES = ("same",)\n')
-    (tmp_path / "two.py").write_text('NAMES = ("same",)\n')
-    with pytest.raises(ValueError, match="claimed by one and two"):
-        registry.discover(tmp_path)
 
 
 def test_the_runner_trains_any_variant(tmp_path: Path) -> None:
@@ -152,36 +135,9 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
         assert "give --data-root" in err, command
 
 
-def test_runs_report_on_the_paired_test_projects(tmp_path: Path) -> None:
-    """With `paired.parquet` in the work folder, every run (and the baseline) says how it does on
-    the paired functions of test projects, which it never trained on."""
-    from codeorigin_train.evaluation import runs
-
-    rows = []
-    for i in range(12):
-        head = f'def h{i}(x):\n    """Doc {i}."""\n'
-        human = f"\ty = x*{i}\n\treturn y\n"
-        llm = f"    # step {i}\n    result = x + 1\n    return result\n"
-        rows.append({"code": head + human, "label": 0, "generator": "human"})
-        rows.append({"code": head + llm, "label": 1, "generator": "g"})
-    paired = pd.DataFrame(rows).assign(
-        namespace=[f"m.h{i // 2}" for i in range(24)], setting="baseline", project="p",
-        group="real:p", language="python", source="paired-deveval", split="test",
-    )  # fmt: skip
-    paired.to_parquet(tmp_path / "paired.parquet")
-    report = runs.run(registry.get("char-ngram"), _frame(), tmp_path, loso=False)
-    ph = report["paired_heldout"]
-    assert ph["projects"] == 1 and ph["all"]["human"] == 12 and ph["all"]["llm"] == 12
-    assert ph["all"]["auroc"] > 0.9 and 0.0 <= ph["twin_win_rate"] <= 1.0
-    from codeorigin_train.evaluation.reference import baseline_report
-
-    base = baseline_report(_frame(), ["semeval"], max_fpr=0.01, loso=False, work=tmp_path)
-    assert base["paired_heldout"]["all"]["llm"] == 12
-
-
 def test_an_unknown_variant_is_refused_by_the_cli() -> None:
     from codeorigin_train.cli import main
 
     with pytest.raises(SystemExit) as exc:
-        main(["train", "--variants", "no-such-variant"])
+        main(["export", "--variant", "no-such-variant"])
     assert exc.value.code == 2

@@ -1,9 +1,9 @@
 """codeorigin's training tree: one package per stage of a model's life, in the order the data flows.
 
     data/        native source formats -> dataset.parquet; dated real-project code; generated bodies
-    fit/         the dataset -> a trained, calibrated model (loops, schedule, cache, calibration)
+    fit/         the dataset -> a trained, calibrated model (loop, schedule, calibration, stacker)
     evaluation/  a trained model -> its figures (held-out, leave-one-source-out, real-project FPR,
-                 paired functions, the n-gram reference); `runs` is one run of any variant
+                 the n-gram reference); `runs` is one run of any variant
     export/      a trained model -> a runtime model folder (ONNX + parity, gradient graph, int8)
     variants/    one file per model family behind the `Variant` interface, built on the stages above
     card/        a work folder's figures -> metrics.json and MODEL_CARD.md, one module per section

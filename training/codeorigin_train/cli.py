@@ -1,14 +1,15 @@
 """`codeorigin-train`: build the dataset, train, calibrate, evaluate, export and write the card.
 
-Every option defaults to the current recipe, and `codeorigin-train all` runs the stacked model's
-transformer member end to end: the dataset and the real-project human code, the bake-off (the
-MiniLM variants step by step and the first scratch BPE recipe), the pick by leave-one-source-out
-mean AUROC, the winner's full recipe (`Variant.full_recipe`) trained on every train row, then
-export to `--out` with the model card (a folder that holds a stacked model, such as
-`models/default`, is refused before any of it). Steps write under the work folder (`--work`,
-default `training/work/`) and read what earlier steps wrote, so they can also be run one by one.
-Variants are named in `variants/registry.py`. The commands of `FORWARDED` run their modules
-(`python -m ...`) whole: their options go after their name, and only `-v` may come before it.
+Every option defaults to the current recipe, and `codeorigin-train all` builds the stacked model's
+transformer member end to end: the dataset and the real-project human code (each when missing),
+the first scratch BPE recipe on the stratified subset with leave-one-source-out and the char
+n-gram baseline (the figures `metrics.json` quotes for it), the shipped recipe
+(`scratch-bpe-full-real`) on every train row, then export to `--out` with the model card (a folder
+that holds a stacked model, such as `models/default`, is refused before any of it). Steps write
+under the work folder (`--work`, default `training/work/`) and read what earlier steps wrote, so
+they can also be run one by one. Variants are named in `variants/registry.py`. The commands of
+`FORWARDED` run their modules (`python -m ...`) whole: their options go after their name, and only
+`-v` may come before it.
 A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
 cannot read, an output path under a file) and a command that stops with a message
 (`SystemExit("...")`) are one line, `codeorigin-train <command>: ...`, and exit status 2; `-v`
@@ -22,30 +23,24 @@ import json
 import logging
 import runpy
 import sys
-from collections.abc import Iterator
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from codeorigin_train.cli_parser import build_parser
-from codeorigin_train.fit.workdir import run_dir, trained_run
+from codeorigin_train.fit.workdir import trained_run
 
 # Each command imports what it needs, so `--help` and the data builders never load torch.
 if TYPE_CHECKING:
     from codeorigin_train.fit.frames import SubsetConfig
-    from codeorigin_train.fit.train import TrainConfig
-    from codeorigin_train.variants.base import Variant
 
 log = logging.getLogger(__name__)
 
 LATENCY_BUDGET_MS = 50.0
 FORWARDED = {
     "realcode": "codeorigin_train.data.realcode",
-    "paired": "codeorigin_train.data.realcode.paired",
     "heads": "codeorigin_train.analysis.heads",
     "evaluate-samples": "codeorigin_train.analysis.samples",
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
-    "language-threshold": "codeorigin_train.evaluation.language_thresholds",
     "change-verdict": "codeorigin_train.analysis.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
@@ -53,11 +48,6 @@ FORWARDED = {
     "agentic-context": "codeorigin_train.data.agentic.context",
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
-    "member": "codeorigin_train.export.member",
-    "member-weight": "codeorigin_train.analysis.member_weight",
-    "fragment-pairs": "codeorigin_train.analysis.fragment_pairs",
-    "unseen-humans": "codeorigin_train.analysis.unseen_humans",
-    "route-bounds": "codeorigin_train.analysis.route_bounds",
 }
 
 
@@ -79,49 +69,20 @@ def forward(module: str, argv: list[str]) -> int:
 
 
 def subset_config(args: argparse.Namespace, *, full: bool = False) -> SubsetConfig:
-    """The rows of the bake-off (`full`: every train row, the same validation and test rows)."""
+    """The rows of the stratified subset (`full`: every train row, the same validation and test
+    rows)."""
     from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig
 
-    return SubsetConfig(train_cap=FULL_TRAIN_CAP if full else args.train_cap, eval_cap=args.eval_cap,
-                        unfreeze_train_cap=args.unfreeze_train_cap, seed=args.seed)  # fmt: skip
-
-
-def train_config(args: argparse.Namespace) -> TrainConfig:
-    """The training loop's settings from the command line (defaults: `TrainConfig()`)."""
-    from codeorigin_train.fit.train import TrainConfig
-
-    if not hasattr(args, "epochs") or not hasattr(args, "batch_size"):
-        return TrainConfig(threads=args.threads, seed=args.seed)
-    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                       patience=args.patience, warmup_steps=args.warmup_steps, grad_accum=args.grad_accum,
-                       clip_norm=args.clip_norm, monitor=args.monitor, resume=args.resume,
-                       threads=args.threads)  # fmt: skip
-
-
-def options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword options every variant constructor receives (`variants/registry.py`)."""
-    return {"work": args.work, "threads": args.threads, "train_config": train_config(args),
-            "subset_config": subset_config(args),
-            "unfreeze_epochs": getattr(args, "unfreeze_epochs", 1)}  # fmt: skip
-
-
-def variant(args: argparse.Namespace, name: str) -> Variant:
-    from codeorigin_train.variants import registry
-
-    return registry.get(name, **options(args))
+    return SubsetConfig(train_cap=FULL_TRAIN_CAP if full else args.train_cap,
+                        eval_cap=args.eval_cap, seed=args.seed)  # fmt: skip
 
 
 def dataset_rows(args: argparse.Namespace, *, full: bool = False) -> Any:
-    """The bake-off subset of the dataset (`full`: every train row); `InputError` when the
+    """The stratified subset of the dataset (`full`: every train row); `InputError` when the
     dataset is missing, unreadable or empty."""
     from codeorigin_train.fit.frames import load_dataset, subset
 
     return subset(load_dataset(args.dataset), subset_config(args, full=full))
-
-
-def bakeoff_rows(args: argparse.Namespace) -> Any:
-    """The bake-off subset of the dataset."""
-    return dataset_rows(args)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
@@ -133,72 +94,12 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_embed(args: argparse.Namespace) -> int:
-    sub = bakeoff_rows(args)
-    for name in args.variants:
-        variant(args, name).prepare(sub, run_dir(name, args.work))
-    return 0
-
-
-def each_variant(
-    args: argparse.Namespace, *, load: bool
-) -> Iterator[tuple[str, Variant, Any, Any]]:
-    """(name, variant, rows, held-out real-project rows) of each of `--variants` on the bake-off
-    subset; with `load`, the variant's finished run is loaded first (its recipe picks its rows)."""
-    sub = bakeoff_rows(args)
-    for name in args.variants:
-        v = variant(args, name)
-        if load:
-            v.load(run_dir(name, args.work))
-        frame, real_test = v.training_rows(sub, args.work)
-        yield name, v, frame, real_test
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from codeorigin_train.evaluation.runs import fit_run
-
-    for name, v, frame, _ in each_variant(args, load=False):
-        v.prepare(frame, run_dir(name, args.work))
-        res, _ = fit_run(v, frame, args.work, subset_config(args))
-        keys = ("best_epoch", "train_seconds", "n_train")
-        print(json.dumps({"variant": name, **{k: res.info.get(k) for k in keys}}))
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from codeorigin_train.evaluation.runs import calibrate_run, saved_fit
-
-    for name, v, frame, _ in each_variant(args, load=True):
-        c = calibrate_run(v, frame, saved_fit(run_dir(name, args.work)), args.work)
-        print(name, json.dumps(asdict(c)))
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from codeorigin_train.evaluation.runs import evaluate, saved_calibration, saved_fit
-
-    for name, v, frame, real_test in each_variant(args, load=True):
-        d = run_dir(name, args.work)
-        loso = not args.no_loso and name not in args.skip_loso_for
-        if loso:
-            v.prepare(frame, d)
-        rep = evaluate(
-            v, frame, saved_fit(d), saved_calibration(d), args.work, real_test=real_test, loso=loso,
-            ablation=not args.no_ablation and name in args.ablation_variants,
-            baseline=not args.no_baseline, reuse=args.reuse,
-        )  # fmt: skip
-        auroc = rep["heldout"]["overall"]["auroc"]
-        print(name, "test AUROC", auroc, "LOSO mean", rep.get("loso_mean_auroc"))
-    return 0
-
-
 def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
     from codeorigin_train.export.shipping import ship
 
     trained_run(name, args.work)
     return ship(args.work, name, args.out, ig_texts=args.ig_texts, card=card,
-                extra_files=tuple(getattr(args, "extra_file", ())), options=options(args),
-                dataset=args.dataset)  # fmt: skip
+                extra_files=tuple(args.extra_file), dataset=args.dataset)  # fmt: skip
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -225,9 +126,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
     refuse_stacked(args.out, "a transformer's metrics.json and card")
     trained_run(args.variant, args.work)
-    write_metrics_and_card(
-        args.work, args.variant, args.out, options=options(args), dataset=args.dataset
-    )
+    write_metrics_and_card(args.work, args.variant, args.out, dataset=args.dataset)
     print(f"wrote {args.out / 'metrics.json'} and {args.out / 'MODEL_CARD.md'}")
     return 0
 
@@ -235,10 +134,11 @@ def cmd_card(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """`metrics.json` of a trained run again from its weights and logits."""
     from codeorigin_train.evaluation.runs import rebuild_report
+    from codeorigin_train.variants import registry
 
     loso = {k: float(v) for k, v in (x.split("=") for x in args.loso)} or None
     trained_run(args.variant, args.work)
-    rep = rebuild_report(variant(args, args.variant), args.work, loso=loso, dataset=args.dataset)
+    rep = rebuild_report(registry.get(args.variant), args.work, loso=loso, dataset=args.dataset)
     print(json.dumps(_brief(rep), default=float))
     return 0
 
@@ -259,7 +159,7 @@ def cmd_scratch(args: argparse.Namespace) -> int:
 
     fields = set(ScratchConfig.__dataclass_fields__)
     cfg = ScratchConfig(
-        **{k: v for k, v in vars(args).items() if k in fields and k not in ("seed", "threads")}
+        **{k: v for k, v in vars(args).items() if k in fields and k != "seed"}
     )
     # Lifting only the train cap keeps exactly the same validation and test rows as every variant.
     sub = dataset_rows(args, full=args.full_train)
@@ -295,42 +195,35 @@ def _realcode(args: argparse.Namespace) -> None:
 
 
 def cmd_all(args: argparse.Namespace) -> int:
-    """The whole bake-off and the shipped model, as in training/README.md."""
-    from codeorigin_train.card.metrics import bakeoff_table, pick
+    """The shipped transformer member from the shared data folder, as in training/README.md."""
     from codeorigin_train.evaluation import runs
     from codeorigin_train.export.shipping import refuse_stacked
-    from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, first_recipe
+    from codeorigin_train.variants.scratch_bpe import (
+        NAME,
+        SHIPPED,
+        ScratchBPE,
+        first_recipe,
+        shipped_config,
+    )
 
     refuse_stacked(args.out)  # before hours of training, not after them
     if not args.dataset.exists():
         cmd_dataset(args)
     _realcode(args)
-    names = list(args.variants)
-    if names:
-        for step in (cmd_embed, cmd_train, cmd_calibrate, cmd_evaluate):
-            step(args)
-    if not args.no_scratch:
-        # The first scratch recipe on the bake-off subset (the same rows as the variants), with LOSO.
-        runs.run(ScratchBPE(NAME, first_recipe()), bakeoff_rows(args), args.work,
-                 subset=subset_config(args))  # fmt: skip
-        names.append(NAME)
-    picked = pick(bakeoff_table(names, args.work))
-    print("picked", picked)
-    final = variant(args, picked).full_recipe()
-    if final is not None:
-        # The winner's recipe on every train row (its LOSO figures are the recipe's on the subset:
-        # four folds on every row did not fit 2 cores).
-        full = dataset_rows(args, full=True)
-        runs.run(final, full, args.work, loso=False, subset=subset_config(args, full=True))
-        picked = final.name
-    _ship(args, picked, card=True)
-    print(f"shipped {picked} to {args.out}")
+    if not args.no_loso:
+        # The first recipe on the subset, with LOSO and the char n-gram baseline on the same rows:
+        # metrics.json quotes them for the shipped recipe (four folds on every row did not fit).
+        runs.run(ScratchBPE(NAME, first_recipe()), dataset_rows(args), args.work,
+                 subset=subset_config(args), baseline=True)  # fmt: skip
+    runs.run(ScratchBPE(SHIPPED, shipped_config()), dataset_rows(args, full=True), args.work,
+             loso=False, subset=subset_config(args, full=True))  # fmt: skip
+    _ship(args, SHIPPED, card=True)
+    print(f"shipped {SHIPPED} to {args.out}")
     return 0
 
 
 COMMANDS = {
-    "dataset": cmd_dataset, "embed": cmd_embed, "train": cmd_train, "calibrate": cmd_calibrate,
-    "evaluate": cmd_evaluate, "export": cmd_export, "ship": cmd_ship, "card": cmd_card,
+    "dataset": cmd_dataset, "export": cmd_export, "ship": cmd_ship, "card": cmd_card,
     "report": cmd_report, "scratch": cmd_scratch, "all": cmd_all,
 }  # fmt: skip
 

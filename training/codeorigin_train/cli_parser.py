@@ -19,15 +19,10 @@ EPILOG = (
     "their modules: their options, --help included, go after the command's name, and only -v may "
     "come before it."
 )
-MINILM = ["frozen-plain", "frozen-layout", "unfreeze2-layout"]
-DEFAULT_VARIANT = "frozen-layout"
+SHIPPED = "scratch-bpe-full-real"  # the transformer member's run (variants.scratch_bpe.SHIPPED)
 HELP = {
     "dataset": "build WORK/dataset.parquet from the native sources (all of them: see "
     "`python -m codeorigin_train.data.build --help` for the shipped transformer's ten)",
-    "embed": "prepare variants (fill the frozen encoder's cache, learn a tokenizer)",
-    "train": "train variants on the bake-off subset (MLflow-tracked)",
-    "calibrate": "Platt scaling and thresholds on validation",
-    "evaluate": "held-out, LOSO, ablation, baseline",
     "export": "export a run to a model folder (fp32 + int8 check + gradient graph)",
     "ship": "export a run and write metrics.json and MODEL_CARD.md",
     "card": "write a transformer's metrics.json and MODEL_CARD.md into its model folder",
@@ -36,12 +31,10 @@ HELP = {
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
     "all": "the stacked model's transformer member end to end, with the defaults that produced it",
     "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
-    "paired": "paired real-project evaluation (python -m codeorigin_train.data.realcode.paired)",
     "heads": "attention heads that separate LLM from human code (analysis/heads.py)",
     "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
     "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",
     "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
-    "language-threshold": "a language's own threshold, calibrated on its real-project human code",
     "change-verdict": "calibrate a whole change's verdict on agent PRs against human commits",
     "agentic": "the agentic corpus: agents' PR functions and dated human code (data/agentic)",
     "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
@@ -49,15 +42,6 @@ HELP = {
     "agentic-context": "the functions agents' PRs left untouched: contemporary code (data/agentic/context.py)",
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
-    "member": "the stacked model's transformer member, retrained on the pool (export/member.py)",
-    "member-weight": "what a transformer member adds beside a linear member, within repositories "
-    "(analysis/member_weight.py)",
-    "fragment-pairs": "model folders on the agents' edits inside people's functions, within "
-    "repositories (analysis/fragment_pairs.py)",
-    "unseen-humans": "the human code of sources it never saw that a model flags, by length and "
-    "source (analysis/unseen_humans.py)",
-    "route-bounds": "what the project route of stacked-dr or stacked-du flags at other bounds, "
-    "from the scores it wrote (analysis/route_bounds.py)",
 }
 
 
@@ -72,44 +56,13 @@ def _variant_name(name: str) -> str:
     return name
 
 
-def _variants(sp: argparse.ArgumentParser, default: list[str]) -> None:
-    sp.add_argument("--variants", nargs="+", type=_variant_name, default=default,
-                    help="registered variants or recipes of them (e.g. scratch-bpe-full-real)")  # fmt: skip
-
-
-def _train(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--epochs", type=int, default=5)
-    sp.add_argument("--unfreeze-epochs", type=int, default=1)
-    sp.add_argument("--batch-size", type=int, default=16)
-    sp.add_argument("--lr", type=float, default=1e-3)
-    sp.add_argument("--patience", type=int, default=2)
-    sp.add_argument("--warmup-steps", type=int, default=50)
-    sp.add_argument("--grad-accum", type=int, default=1)
-    sp.add_argument("--clip-norm", type=float, default=1.0)
-    sp.add_argument("--monitor", choices=["val_loss", "val_auroc"], default="val_loss")
-    sp.add_argument("--resume", action="store_true")
-
-
-def _evaluate(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("--no-loso", action="store_true")
-    sp.add_argument("--skip-loso-for", nargs="*", default=["unfreeze2-layout"],
-                    help="variants whose LOSO is too slow on CPU (each fold retrains encoder layers)")  # fmt: skip
-    sp.add_argument("--no-ablation", action="store_true")
-    sp.add_argument("--no-baseline", action="store_true")
-    sp.add_argument(
-        "--reuse", action="store_true", help="keep LOSO/ablation results of an earlier run"
-    )
-    sp.add_argument("--ablation-variants", nargs="+", default=[DEFAULT_VARIANT])
-
-
 def _run(sp: argparse.ArgumentParser, default: str) -> None:
     sp.add_argument("--variant", type=_variant_name, default=default,
                     help="run name (under WORK/runs): a registered variant or a recipe of one "
                     "(default: %(default)s)")  # fmt: skip
 
 
-def _out(sp: argparse.ArgumentParser, default: str = DEFAULT_VARIANT) -> None:
-    _run(sp, default)
+def _out(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--out", type=Path, default=Path("models/default"),
                     help="the model folder (default: %(default)s); one that holds a stacked model, "
                     "as the shipped one does, is refused: give another")  # fmt: skip
@@ -130,11 +83,6 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
         help="add N real-project human functions (train projects) to training (default 0)")  # fmt: skip
     add("--realcode-val", type=int, metavar="N", **recipe,
         help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
-    add("--paired", dest="paired_train", type=int, metavar="K", **recipe,
-        help="add the paired real-project functions of training projects: every human function "
-        "and K LLM versions of each (WORK/paired.parquet); 0: none")  # fmt: skip
-    add("--paired-val", type=int, metavar="K", **recipe,
-        help="the same for validation projects, into calibration; 0: none")  # fmt: skip
     add("--name", default=None, help="run folder name under runs/")
     add("--loso-only", action="store_true", help="only the leave-one-source-out folds (a screen)")
     add("--loso-epochs", type=int, **recipe)
@@ -172,38 +120,24 @@ def build_parser(
     p.add_argument("--data-root", type=Path, default=DATA_ROOT,
                    help="the shared data folder that `dataset` and `all` read (default: "
                    "%(default)s, from the current folder: the checkout's root, beside which the "
-                   "shared folder lies; `agentic*` and `paired` take their own --data-root "
+                   "shared folder lies; the `agentic*` commands take their own --data-root "
                    "after their name, with the same default)")  # fmt: skip
-    p.add_argument(
-        "--train-cap",
-        type=whole_number(),
-        default=700,
-        help="train rows per (source, label) embedded",
-    )
-    p.add_argument(
-        "--eval-cap",
-        type=whole_number(),
-        default=200,
-        help="val/test rows per (source, label) embedded",
-    )
-    p.add_argument("--unfreeze-train-cap", type=whole_number(), default=60)
+    p.add_argument("--train-cap", type=whole_number(), default=700,
+                   help="train rows per (source, label) of the stratified subset")  # fmt: skip
+    p.add_argument("--eval-cap", type=whole_number(), default=200,
+                   help="val/test rows per (source, label) of the stratified subset")  # fmt: skip
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--threads", type=whole_number(), default=2)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="debug logging, and a traceback instead of the one-line input error")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
     extra: dict[str, list[Callable[..., None]]] = {
-        "embed": [lambda sp: _variants(sp, MINILM)],
-        "train": [lambda sp: _variants(sp, MINILM), _train],
-        "calibrate": [lambda sp: _variants(sp, MINILM)],
-        "evaluate": [lambda sp: _variants(sp, MINILM), _train, _evaluate],
-        "export": [_out, ig_texts],
-        "ship": [lambda sp: _out(sp, "scratch-bpe-full-real"), ig_texts],
-        "card": [lambda sp: _out(sp, "scratch-bpe-full-real"), _train],
+        "export": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
+        "ship": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
+        "card": [lambda sp: _run(sp, SHIPPED), _out],
         "report": [lambda sp: _run(sp, "scratch-bpe"),
                    lambda sp: sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")],
         "scratch": [_scratch],
-        "all": [lambda sp: _variants(sp, MINILM), _train, _evaluate, _out, ig_texts],
+        "all": [_out, ig_texts],
     }  # fmt: skip
     for name in commands:
         sp = sub.add_parser(name, help=HELP[name])
@@ -211,9 +145,9 @@ def build_parser(
         for add in extra.get(name, []):
             add(sp)
         if name == "all":
-            sp.add_argument(
-                "--no-scratch", action="store_true", help="leave the scratch BPE recipe out"
-            )
+            sp.add_argument("--no-loso", action="store_true",
+                            help="skip the first recipe's run on the subset (its LOSO and the n-gram "
+                            "baseline): metrics.json then records neither")  # fmt: skip
             sp.add_argument("--no-realcode", action="store_true",
                             help="do not fetch real-project human code when the work folder has none")  # fmt: skip
     for name in forwarded:

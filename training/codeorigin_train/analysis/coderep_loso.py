@@ -115,11 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             "arms": arms, "invariance": invariance(args.dataset, args.n, args.seed)}  # fmt: skip
     common.write_json(out / "coderep.json", summ)
     plot(arms, out)
-    common.log_mlflow(args, TOOL, out, {f"{a['variant']}_loso_mean": a["mean"] for a in arms})
-    if args.card:
-        from codeorigin_train.analysis.record import record
-
-        record(args.model, TOOL, summ)
+    common.finish(args, TOOL, out, {f"{a['variant']}_loso_mean": a["mean"] for a in arms}, summ)
     print(common.json_brief(summ["invariance"]))
     return 0
 

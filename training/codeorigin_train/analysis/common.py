@@ -152,6 +152,18 @@ def log_mlflow(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str
         log.warning("MLflow logging failed: %s", exc)
 
 
+def finish(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str, float],
+           summary: dict[str, Any], record_as: str | None = None) -> None:  # fmt: skip
+    """A command's last steps once its files are written: the output folder to MLflow
+    (`log_mlflow`) and, with `--card`, `summary` recorded in the model folder under `record_as`
+    (default `tool`; `record.record`)."""
+    log_mlflow(args, tool, out, metrics)
+    if args.card:
+        from codeorigin_train.analysis.record import record
+
+        record(args.model, record_as or tool, summary)
+
+
 def pyplot() -> Any:
     """matplotlib's pyplot on the file-only backend."""
     import matplotlib
@@ -166,12 +178,3 @@ def json_brief(data: Any, limit: int = 4000) -> str:
     """A summary as JSON for the terminal, cut at `limit` characters."""
     text = json.dumps(data, indent=1, default=float)
     return text if len(text) <= limit else text[:limit] + "\n..."
-
-
-def emit_json(result: Any, out: Path | None) -> int:
-    """Print `result` as JSON, and write it to `out` too when given; the command's status (0)."""
-    text = json.dumps(result, indent=1, default=float)
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-    return 0

@@ -1,21 +1,21 @@
-"""`stacked-du` and `stacked-dr`: the shipped stacked recipe (`stacked-uf`) and a route for project
-code, as `codeorigin-train stack --project-route` (and `--agentic-route`) ships it
-(`export.route`), retrained in every fold of the protocol.
+"""`stacked-dr`: the shipped stacked recipe (`stacked-uf`) and its route for project code, as
+`codeorigin-train stack --project-route 0.0025 --agentic-route` ships it (`export.route`),
+retrained in every fold of the protocol.
 
 A *domain member* (logistic regression on the same hashed features, trained on the fold's human
 training rows only: repository code, the sources of `fit.crossfit.REAL_PROJECT_SOURCES`, against
 every contest and exercise source) says whether a row reads like repository code; rows it reads
-as project code also get a second route that may flag them: the linear member alone (with the
-agentic member for `stacked-dr`), stacked and calibrated on the project calibration rows, with
-thresholds bounded on the project humans. The gated learner that judged project code apart
-instead (`stacked-dg`, not shipped) is recorded in docs/research/stacked-model.md.
+as project code also get a second route that may flag them: the linear member and the agentic
+member, stacked and calibrated on the project calibration rows, with thresholds bounded on the
+project humans. The route with the linear member alone (`stacked-du`) and the gated learner that
+judged project code apart (`stacked-dg`) are recorded in docs/research/ (route.md,
+stacked-model.md).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,34 +41,24 @@ def domain_model(learner: StackedLearner, train: pd.DataFrame) -> Any:
     return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
 
 
-#: `stacked-du`: the project route's false-positive bound on project humans (95% confidence), as
-#: shipped: half the 1% target. At 0.25% the gated Python project humans of a fold (about 1,800)
-#: allow no false positive at all, so the threshold rests on the single highest human score
-#: (docs/research/route.md, "A route for project code").
-PROJECT_FPR = 0.005
-
-
-class DomainUnionLearner(StackedLearner):
-    """`stacked-du`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
+class AgenticRouteLearner(StackedLearner):
+    """`stacked-dr`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
     domain member reads as project code (its logit at least `export.route.gate_logit`), a
-    second route that may also flag: the linear member alone, stacked and calibrated on the
-    project calibration rows, with thresholds at `PROJECT_FPR` of the project humans with 95%
-    confidence: what `stack --project-route` ships (`export.route`). A row is flagged when either
-    route flags it; it reports the route with the larger margin over its threshold in log-odds.
-    Every scoring call writes both routes' scores to WORK/stacked-du-side, and every fit the
-    project route's out-of-fold calibration scores, so other bounds can be read after
-    (`analysis.route_bounds`)."""
+    second route that may also flag: the linear member and the *agentic member* (the linear
+    member's recipe trained on the agentic corpus alone, its agents' and people's functions and
+    fragments, cross-fitted on the same folds, so the route stacker weighs a learner of every
+    kind of code against one of repository code only), stacked and calibrated on the project
+    calibration rows, with thresholds at `project_fpr` of the project humans with 95%
+    confidence: what `stack --project-route 0.0025 --agentic-route` ships (`export.route`). A row
+    is flagged when either route flags it; it reports the route with the larger margin over its
+    threshold in log-odds."""
 
-    #: The route's members beside the linear one: `stacked-dr` adds the agentic member.
-    agentic_route = False
-    #: The route's false-positive bound on the project humans (95% confidence).
-    project_fpr = PROJECT_FPR
-
-    @property
-    def side(self) -> Path:
-        """WORK/NAME-side, WORK/stacked-du-side for `stacked-du` (the transformer's cache is
-        WORK/stacked/...)."""
-        return self.cache.parent.parent / f"{self.name.partition(':')[0]}-side"
+    #: The route's false-positive bound on the project humans (95% confidence), as shipped: at
+    #: 0.5% the route flagged 2.2% of the held-out Codex's and Devin's repositories' Python
+    #: humans (docs/research/route.md, "The route's own member"). At 0.25% the gated Python
+    #: project humans of a fold (about 1,800) allow no false positive at all, so the threshold
+    #: rests on the single highest human score.
+    project_fpr = 0.0025
 
     def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
         """The domain member's logit of each row of a frame (a fit's own, so an earlier fold's
@@ -88,10 +78,9 @@ class DomainUnionLearner(StackedLearner):
         member's are, on the same folds) and their scorers."""
         cal, linear_cal, linear = self.calibration
         logits, scorers = {"linear": linear_cal}, {"linear": linear}
-        if self.agentic_route:
-            same, logits["agentic"], scorers["agentic"] = calibration_rows(
-                train, val, self._fit_agentic, sources=self.crossfit_sources)  # fmt: skip
-            assert same.index.equals(cal.index)  # the same folds: the same rows in one order
+        same, logits["agentic"], scorers["agentic"] = calibration_rows(
+            train, val, self._fit_agentic, sources=self.crossfit_sources)  # fmt: skip
+        assert same.index.equals(cal.index)  # the same folds: the same rows in one order
         return logits, scorers
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
@@ -121,28 +110,14 @@ class DomainUnionLearner(StackedLearner):
               if k in judged and k not in th_p.abstain}  # fmt: skip
         log.info("%s: gate %.3f, project route on %d rows, weights %s, thresholds %s",
                  self.name, gate_at, int(project.sum()), stack_p.weights, th)  # fmt: skip
-        fit_no = len(self.abstained)
-        self.side.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"language": langs[project], "label": y[project], "p": p_oof,
-                      "source": cal["source"].to_numpy()[project],
-                      "domain": z_cal[project], "gate": gate_at}).to_parquet(
-            self.side / f"cal-{fit_no}.parquet")  # fmt: skip
-        calls = [0]
 
         def both(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             p_c, t_c = shipped.probabilities(f), shipped.thresholds(f)
             lang = f["language"].astype(str)
-            z_f = domain_logits(f)
-            gate = z_f >= gate_at
+            gate = domain_logits(f) >= gate_at
             p_p = stack_p.probability(stack_p.logits({k: m(f) for k, m in members.items()},
                                                      lang.tolist()))  # fmt: skip
             t_p = np.array([th.get(x, np.inf) if g else np.inf for x, g in zip(lang, gate)])
-            out = f[[c for c in ("label", "language", "source", "agent", "repo", "group")
-                     if c in f]].copy()  # fmt: skip
-            out["gate"], out["p_c"], out["t_c"], out["p_p"], out["domain"] = (
-                gate, p_c, t_c, p_p, z_f)  # fmt: skip
-            out.to_parquet(self.side / f"rows-{fit_no}-{calls[0]}.parquet")
-            calls[0] += 1
             return p_c, t_c, p_p, t_p
 
         return _union(both)
@@ -177,16 +152,3 @@ def _union(
         return (got or pick(f))[1]
 
     return Fitted(probabilities, thresholds)
-
-
-class AgenticRouteLearner(DomainUnionLearner):
-    """`stacked-dr`: `stacked-du` with a second member in the route, the *agentic member*: the
-    linear member's recipe trained on the agentic corpus alone (its agents' and people's
-    functions and fragments), cross-fitted on the same folds, so the route stacker weighs a
-    learner of every kind of code against one of repository code only. The shipped recipe on
-    every row is unchanged. Its bound is half `stacked-du`'s, as `stack --agentic-route` ships
-    it: at 0.5% the route flagged 2.2% of the held-out Codex's and Devin's repositories' Python
-    humans (docs/research/route.md, "The route's own member")."""
-
-    agentic_route = True
-    project_fpr = 0.0025

@@ -88,12 +88,12 @@ def token_labels(
     tc, tk = np.zeros(len(offsets), dtype=np.int8), np.zeros(len(offsets), dtype=np.int8)
     for i, (a, b) in enumerate(offsets):
         span = text[a:b]
-        j = a + (len(span) - len(span.lstrip())) if span.strip() else a
-        tc[i] = (
-            cat[min(j, len(text))]
-            if span.strip()
-            else (2 if a == 0 or "\n" in text[max(0, a - 1) : b] else 0)
-        )
+        if span.strip():
+            j = a + len(span) - len(span.lstrip())
+            tc[i] = cat[min(j, len(text))]
+        else:
+            j = a
+            tc[i] = 2 if a == 0 or "\n" in text[max(0, a - 1) : b] else 0
         tk[i] = con[min(j, len(text))]
     return tc, tk
 
@@ -182,12 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         **run(model, rows, out, args.seed),
     }
     common.write_json(out / "heads.json", summ)
-    common.log_mlflow(args, TOOL, out, {"auroc": summ["ablation"]["auroc"],
-                                        "significant_tests": summ["welch"]["significant"]})  # fmt: skip
-    if args.card:
-        from codeorigin_train.analysis.record import record
-
-        record(args.model, TOOL, summ)
+    common.finish(args, TOOL, out, {"auroc": summ["ablation"]["auroc"],
+                                    "significant_tests": summ["welch"]["significant"]}, summ)  # fmt: skip
     print(common.json_brief(summ))
     return 0
 

@@ -124,22 +124,15 @@ def plot_pca(p: dict[str, Any], constructs: tuple[str, ...], path: Path) -> Path
     for lab, name in ((0, "human"), (1, "LLM")):
         m = p["labels"] == lab
         ax.scatter(p["samples"][m, 0], p["samples"][m, 1], s=8, alpha=0.6, label=name)
-    ax.set(
-        title=f"Samples: head statistics (PC1 {p['sample_variance'][0]:.0%})",
-        xlabel="PC1",
-        ylabel="PC2",
-    )
+    ax.set(title=f"Samples: head statistics (PC1 {p['sample_variance'][0]:.0%})",
+           xlabel="PC1", ylabel="PC2")  # fmt: skip
     ax.legend()
     for k, name in enumerate(constructs):
         m = p["constructs"] == k
-        bx.scatter(
-            p["tokens"][m, 0], p["tokens"][m, 1], s=4, alpha=0.4 if k == 0 else 0.8, label=name
-        )
-    bx.set(
-        title=f"Tokens: attention patterns (PC1 {p['token_variance'][0]:.0%})",
-        xlabel="PC1",
-        ylabel="PC2",
-    )
+        bx.scatter(p["tokens"][m, 0], p["tokens"][m, 1], s=4, alpha=0.4 if k == 0 else 0.8,
+                   label=name)  # fmt: skip
+    bx.set(title=f"Tokens: attention patterns (PC1 {p['token_variance'][0]:.0%})",
+           xlabel="PC1", ylabel="PC2")  # fmt: skip
     bx.legend(markerscale=3)
     fig.tight_layout()
     fig.savefig(path)

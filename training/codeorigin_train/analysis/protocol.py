@@ -21,10 +21,9 @@ import argparse
 import hashlib
 import json
 import logging
-import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -39,22 +38,17 @@ from codeorigin_train.evaluation.protocol import (
     run_protocol,
 )
 
-if TYPE_CHECKING:
-    from codeorigin_train.analysis.stacked_learner import StackedLearner
-
 log = logging.getLogger(__name__)
 
 KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
-#: The stacked recipes (`learner_for`): the shipped one without fragments (`stacked`), with the
-#: agentic fragments and the unseen sources' humans as a floor (`stacked-uf`), that and a route for
-#: project code (`stacked-du`), and that route with its agentic member (`stacked-dr`, shipped).
-#: The other recipes the protocol measured are in docs/research/ (evaluation-protocol.md, "Code
-#: removed").
-WITH_FRAGMENTS = ("stacked-uf", "stacked-du", "stacked-dr")
-WITHOUT_FRAGMENTS = ("stacked",)
+#: The stacked recipes (`learner_for`): the shipped stacker with the agentic fragments and the
+#: unseen sources' humans as a floor (`stacked-uf`: the card's protocol tables), and that with the
+#: route for project code and its agentic member (`stacked-dr`: the shipped model). The other
+#: recipes the protocol measured are in docs/research/ (evaluation-protocol.md, "Code removed").
+RECIPES = ("stacked-uf", "stacked-dr")
 #: The character n-gram reference, and the same with each repository's labels weighing alike.
 NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
 #: `every-language:FOLDER`: a model folder scored in the languages it abstains on too.
@@ -151,40 +145,34 @@ def result_name(spec: str) -> str:
     name = spec.partition(":")[0]
     if spec.startswith(EVERY_LANGUAGE):
         return Path(spec.removeprefix(EVERY_LANGUAGE)).name + "-every-language"
-    return name if name in NGRAM_LEARNERS or name.startswith("stacked") else Path(spec).name
+    return name if name in NGRAM_LEARNERS or name in RECIPES else Path(spec).name
 
 
 def learner_for(
     spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
 ) -> Learner:
     """`char-ngram` (`char-ngram-rb`: each agentic repository's two labels weighing alike),
-    `stacked` (the linear member and the stacker retrained in each fold over the shipped
-    transformer), `stacked-uf` (the lines the agentic training repositories' changes added as
-    more training text, WORK/agentic-fragments.parquet, and each language's threshold raised
-    toward 1% of the human rows of each contest source scored by a linear member fitted without
-    it, as far as its recall bar allows: `fit.unseen`), `stacked-du` (`stacked-uf` and a route
-    for project code, `analysis.domain_learner`), `stacked-dr` (`stacked-du` whose route also
-    stacks an agentic member, the linear recipe on the agentic corpus alone: the shipped recipe);
-    any of them ending in `-cC`: the linear member's regularisation C instead of 4; or a model
-    folder (scored through the runtime). `context`: the context functions the protocol judges
-    too."""
+    `stacked-uf` (the linear member and the stacker retrained in each fold over the shipped
+    transformer, with the lines the agentic training repositories' changes added as more
+    training text, WORK/agentic-fragments.parquet, and each language's threshold raised toward
+    1% of the human rows of each contest source scored by a linear member fitted without it, as
+    far as its recall bar allows: `fit.unseen`), `stacked-dr` (`stacked-uf` and a route for
+    project code that stacks the linear member and an agentic member, the linear recipe on the
+    agentic corpus alone: `analysis.domain_learner`, the shipped recipe), or a model folder
+    (scored through the runtime). `context`: the context functions the protocol judges too."""
     check_learner(spec, work, context=context is not None)
     if spec in NGRAM_LEARNERS:
         return NgramLearner(repositories=spec.endswith("-rb"))
-    if spec.startswith("stacked"):
-        from codeorigin_train.variants.linear import LinearConfig
+    name, _, transformer = spec.partition(":")
+    if name in RECIPES:
+        from codeorigin_train.analysis.domain_learner import AgenticRouteLearner
+        from codeorigin_train.analysis.stacked_learner import StackedLearner
 
-        full, _, transformer = spec.partition(":")
-        name, c = _recipe(full)
-        config = LinearConfig(c=float(c)) if c else LinearConfig()
-        fragments = None
-        if name in WITH_FRAGMENTS:
-            fragments = pd.read_parquet(work / "agentic-fragments.parquet")
-        return _stacked_class(name)(Path(transformer or "models/default"),
-                              work / "stacked" / "transformer-logits.parquet", pool,
-                              config=config, name=full, fragments=fragments,
-                              judged_too=context,
-                              unseen_sources="floor" if name in WITH_FRAGMENTS else "")  # fmt: skip
+        recipe = AgenticRouteLearner if name == "stacked-dr" else StackedLearner
+        return recipe(Path(transformer or "models/default"),
+                      work / "stacked" / "transformer-logits.parquet", pool, name=name,
+                      fragments=pd.read_parquet(work / "agentic-fragments.parquet"),
+                      judged_too=context)  # fmt: skip
     every, _, folder = spec.rpartition(EVERY_LANGUAGE)
     path = Path(folder)
     if every == "" and spec.startswith(EVERY_LANGUAGE):
@@ -194,13 +182,6 @@ def learner_for(
     return FolderLearner(path, name=f"{path.name} ({path})")
 
 
-def _recipe(full: str) -> tuple[str, str | None]:
-    """(recipe, C) of a stacked learner's name: `-cC` at the end is the linear member's inverse
-    regularisation strength (default 4)."""
-    m = re.fullmatch(r"(stacked.*?)(?:-c(\d+(?:\.\d+)?))?", full)
-    return (m.group(1), m.group(2)) if m else (full, None)
-
-
 def check_learner(spec: str, work: Path, *, context: bool) -> None:
     """`InputError` when a `--learners` entry names no learner, or its learner lacks a file it
     trains on (`context`: --context was given); cheap, so it runs before the pool is built."""
@@ -208,37 +189,20 @@ def check_learner(spec: str, work: Path, *, context: bool) -> None:
         return
     if not spec.startswith("stacked"):
         if not (Path(spec.removeprefix(EVERY_LANGUAGE)) / "manifest.json").is_file():
-            raise InputError(f"--learners {spec}: neither char-ngram, a stacked recipe (stacked, "
-                             "stacked-dr, ...: `codeorigin-train protocol --help`) nor a model "
+            raise InputError(f"--learners {spec}: neither char-ngram, a stacked recipe (stacked-uf, "
+                             "stacked-dr: `codeorigin-train protocol --help`) nor a model "
                              "folder with manifest.json")  # fmt: skip
         return
-    full, _, transformer = spec.partition(":")
-    name, _ = _recipe(full)
-    if name not in (*WITH_FRAGMENTS, *WITHOUT_FRAGMENTS):
-        known = ", ".join((*WITHOUT_FRAGMENTS, *WITH_FRAGMENTS))
-        raise InputError(f"--learners {spec}: {name} is no stacked recipe; the recipes: {known}")
+    name, _, transformer = spec.partition(":")
+    if name not in RECIPES:
+        raise InputError(f"--learners {spec}: {name} is no stacked recipe; the recipes: "
+                         f"{', '.join(RECIPES)}")  # fmt: skip
     model_folder(Path(transformer or "models/default"), f"--learners {spec}: transformer folder")
     file = work / "agentic-fragments.parquet"
-    if name in WITH_FRAGMENTS and not file.is_file():
+    if not file.is_file():
         raise InputError(f"--learners {spec} trains on {file}, not found: run "
                          f"`codeorigin-train agentic-fragments` (--out {file}) or give --work "
                          "its folder")  # fmt: skip
-
-
-def _stacked_class(name: str) -> type[StackedLearner]:
-    """The learner class of a stacked recipe: `stacked-du` adds a route for project code to
-    `stacked-uf`, `stacked-dr` an agentic member to that route."""
-    if name == "stacked-du":
-        from codeorigin_train.analysis.domain_learner import DomainUnionLearner
-
-        return DomainUnionLearner
-    if name == "stacked-dr":
-        from codeorigin_train.analysis.domain_learner import AgenticRouteLearner
-
-        return AgenticRouteLearner
-    from codeorigin_train.analysis.stacked_learner import StackedLearner
-
-    return StackedLearner
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -254,12 +218,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="+",
         default=["char-ngram", "models/default"],
         help="char-ngram, char-ngram-rb (each agentic repository's two labels weighing alike), "
-        "stacked[-uf|-du|-dr][-cC][:TRANSFORMER_FOLDER] (-uf: the lines the changes added as "
+        "stacked-uf[:TRANSFORMER_FOLDER] (the linear member with the lines the changes added as "
         "more training text, the thresholds also on unseen sources' humans as a floor up to the "
-        "recall bar; -du: -uf and a route for project code; -dr: -du whose route also stacks an "
-        "agentic member, at a bound of 0.25%% (the shipped recipe); C: the linear member's "
-        "regularisation, 4 by default), or model folders (every-language:FOLDER: scored in the "
-        "languages it abstains on too, at its global threshold)",
+        "recall bar: the shipped stacker), stacked-dr[:TRANSFORMER_FOLDER] (-uf and a route for "
+        "project code that also stacks an agentic member, at a bound of 0.25%%: the shipped "
+        "recipe), or model folders (every-language:FOLDER: scored in the languages it abstains "
+        "on too, at its global threshold)",
     )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument(

@@ -69,7 +69,7 @@ def table(res: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for name, t in res["transforms"].items():
         for lang, r in t["by_language"].items():
-            rows.append({"transform": name, "language": lang, **{k: v for k, v in r.items()}})
+            rows.append({"transform": name, "language": lang, **r})
     return pd.DataFrame(rows)
 
 
@@ -142,15 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     tab.to_csv(out / "robustness.csv", index=False)
     (out / "robustness.md").write_text(markdown(tab))
     plot(res, rows, out)
-    allrow = {
-        f"{k}_auroc_after": v["by_language"]["all"]["auroc_after"]
-        for k, v in res["transforms"].items()
-    }
-    common.log_mlflow(args, TOOL, out, allrow)
-    if args.card:
-        from codeorigin_train.analysis.record import record
-
-        record(args.model, TOOL, summ)
+    after = {f"{k}_auroc_after": v["by_language"]["all"]["auroc_after"]
+             for k, v in res["transforms"].items()}  # fmt: skip
+    common.finish(args, TOOL, out, after, summ)
     print(markdown(tab))
     return 0
 

@@ -11,16 +11,14 @@ sample scores above the human solution of its task) and per-task results, with a
 the probabilities.
 
     codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
-    codeorigin-train evaluate-samples --export-paired training/work/paired.parquet
 
-`--export-paired` first writes the held-out paired real-project functions (`realcode.paired`:
-real functions and the bodies code LLMs wrote under their signature and docstring) in this
-format (`problems.jsonl`, `samples.jsonl` in `--out`), then judges them.
+The figures recorded in the shipped model's `metrics.json` were measured on the held-out paired
+real-project functions, written in this format by `--export-paired`, which went with the paired
+set (docs/research/analysis-tools.md, "Code removed").
 """
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -108,105 +106,31 @@ def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
     return path
 
 
-def split_prompt(code: str) -> tuple[str, str] | None:
-    """(signature, decorators and docstring; the body after them) of a Python function."""
-    try:
-        fn = ast.parse(code).body[0]
-    except (SyntaxError, IndexError):
-        return None
-    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-        return None
-    body = fn.body
-    doc = isinstance(body[0], ast.Expr) and isinstance(
-        getattr(body[0], "value", None), ast.Constant
-    )
-    rest = body[1:] if doc else body
-    if not rest:
-        return None
-    lines = code.split("\n")
-    start = rest[0].lineno - 1
-    if rest[0].__dict__.get("decorator_list"):
-        start = min(d.lineno for d in rest[0].decorator_list) - 1  # type: ignore[attr-defined]
-    return "\n".join(lines[:start]) + "\n", "\n".join(lines[start:])
-
-
-def export_paired(
-    paired: Path, *, tasks: int, per_task: int, seed: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The test projects of the paired set as HumanEval-format problems and samples; `InputError`
-    when it holds none (no test-project function with a prompt and an LLM body under it)."""
-    df = inputs.read_parquet(paired, "--export-paired",
-                             hint="`codeorigin-train paired build` writes it")  # fmt: skip
-    df = df[df["split"] == "test"]
-    rng = np.random.default_rng(seed)
-    problems, samples = [], []
-    names = df[df.label == 0]["namespace"].unique()
-    for ns in rng.permutation(names):
-        g = df[df["namespace"] == ns]
-        cut = split_prompt(g[g.label == 0]["code"].iloc[0])
-        if cut is None or common.nonblank_lines(cut[1]) < 2:
-            continue
-        prompt, solution = cut
-        llm = [
-            c for c in g[g.label == 1]["code"] if c.startswith(prompt) and c[len(prompt) :].strip()
-        ]
-        if not llm:
-            continue
-        problems.append(
-            {"task_id": f"paired/{ns}", "prompt": prompt, "canonical_solution": solution}
-        )
-        for k in rng.permutation(len(llm))[:per_task]:
-            samples.append({"task_id": f"paired/{ns}", "completion": llm[k][len(prompt) :]})
-        if len(problems) >= tasks:
-            break
-    if not problems:
-        raise inputs.InputError(
-            f"--export-paired {paired} holds no test-project function with a docstring and an "
-            "LLM body under it (`codeorigin-train paired build` writes them)"
-        )
-    return problems, samples
-
-
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(TOOL, __doc__, dataset=False)
     p.add_argument("--problems", type=Path)
     p.add_argument("--samples", type=Path)
-    p.add_argument("--export-paired", type=Path, default=None, metavar="PAIRED_PARQUET")
-    p.add_argument("--tasks", type=int, default=200, help="with --export-paired: tasks written")
-    p.add_argument("--per-task", type=int, default=5, help="with --export-paired: samples per task")
     args = p.parse_args(argv)
-    if not args.export_paired and (not args.problems or not args.samples):
-        p.error("--problems and --samples (or --export-paired) are required")
+    if not args.problems or not args.samples:
+        p.error("--problems and --samples are required")
     common.model_or_run(args.model)
     # Every input is read, and the model loaded, before the output folder is made: a command that
     # stops on its inputs leaves nothing behind.
-    if args.export_paired:
-        problems, drawn = export_paired(args.export_paired, tasks=args.tasks,
-                                        per_task=args.per_task, seed=args.seed)  # fmt: skip
-    else:
-        problems = read_jsonl(args.problems, "--problems")
-        drawn = read_jsonl(args.samples, "--samples")
+    problems = read_jsonl(args.problems, "--problems")
+    drawn = read_jsonl(args.samples, "--samples")
     df = functions(problems, drawn)
     prob, threshold, name = common.probability_fn(args.model, args.threads)
     out = common.out_dir(args, TOOL)
-    if args.export_paired:
-        args.problems = write_jsonl(out / "problems.jsonl", problems)
-        args.samples = write_jsonl(out / "samples.jsonl", drawn)
     scored, res = judge(df, prob, threshold)
     scored.drop(columns=["code"]).to_csv(out / "scores.csv", index=False)
     pd.DataFrame(res["per_task"]).to_csv(out / "per_task.csv", index=False)
     histogram(scored, threshold, out / "samples_hist.png")
     summ = {"model": name, "problems": str(args.problems), "samples_file": str(args.samples),
-            "source": "paired test projects (--export-paired)" if args.export_paired else "given files",
+            "source": "given files",
             **{k: v for k, v in res.items() if k != "per_task"}}  # fmt: skip
     common.write_json(out / "samples.json", {**summ, "per_task": res["per_task"]})
-    common.log_mlflow(
-        args, TOOL, out, {k: summ[k] for k in ("auroc", "recall", "human_fpr", "twin_win")}
-    )
-    if args.card:
-        from codeorigin_train.analysis.record import record
-
-        record(args.model, "samples", summ)
+    metrics = {k: summ[k] for k in ("auroc", "recall", "human_fpr", "twin_win")}
+    common.finish(args, TOOL, out, metrics, summ, record_as="samples")
     print(common.json_brief(summ))
     return 0
 

@@ -6,9 +6,12 @@ training rows, and cross-fitted by repository over the fold's agentic training r
 transformer's through the runtime, cached by `export.stacked.transformer_logits`) fit the stacker
 on folds grouped by repository or problem (`fit.stacker`), its Platt calibration on out-of-fold
 stacked logits, and the per-language thresholds at 1% false positives with 95% confidence on the
-human rows among them, a language abstaining where those humans cannot bound that or its recall on the LLM rows stays under 30%.
-The transformer is not retrained: it never saw the agentic corpus, so its leave-one-agent-out
-figures are out of sample; on LOSO it saw the held-out source (the card says so).
+human rows among them, raised toward 1% of the human rows of each contest source scored by a
+linear member fitted without it (`fit.unseen`) as far as the recall bar allows, a language
+abstaining where those humans cannot bound that or its recall on the LLM rows stays under 30%.
+This is `stacked-uf`, the shipped stacker; `analysis.domain_learner` adds the route. The
+transformer is not retrained: it never saw the agentic corpus, so its leave-one-agent-out figures
+are out of sample; on LOSO it saw the held-out source (the card says so).
 
 Features are computed once for the whole pool (the runtime's `core.features`), so a fold costs the
 regression only.
@@ -38,15 +41,12 @@ log = logging.getLogger(__name__)
 
 
 class StackedLearner:
-    """See the module docstring. `pool` is every row the protocol may train or judge; `config`
-    the linear member's recipe; `fragments` (`data.agentic.fragments`) are more training text for
-    the linear member: in each fit, the fragments of the agentic repositories among its training
-    rows (a fold that holds a repository out, the cross-fitting's included, holds its fragments
-    out too); `judged_too` are texts the protocol judges beyond the pool (the context
-    functions), featurised with it; `unseen_sources` ("floor", `fit.stacker.language_thresholds`)
-    sets the thresholds on the human rows of each contest and exercise source scored by a linear
-    member fitted without that source (`fit.unseen`) too. The agentic corpus's rows are
-    cross-fitted into the calibration rows (`crossfit_sources`)."""
+    """See the module docstring. `pool` is every row the protocol may train or judge;
+    `fragments` (`data.agentic.fragments`) are more training text for the linear member: in each
+    fit, the fragments of the agentic repositories among its training rows (a fold that holds a
+    repository out, the cross-fitting's included, holds its fragments out too); `judged_too` are
+    texts the protocol judges beyond the pool (the context functions), featurised with it. The
+    agentic corpus's rows are cross-fitted into the calibration rows (`crossfit_sources`)."""
 
     retrains = True
     crossfit_sources: tuple[str, ...] = ("aidev",)
@@ -56,16 +56,13 @@ class StackedLearner:
         transformer: Path,
         cache: Path,
         pool: pd.DataFrame,
-        config: LinearConfig | None = None,
-        name: str | None = None,
+        name: str = "stacked-uf",
         fragments: pd.DataFrame | None = None,
         judged_too: pd.DataFrame | None = None,
-        unseen_sources: str = "",
     ) -> None:
-        self.unseen_sources = unseen_sources
-        self.name = name or "stacked"
+        self.name = name
         self.transformer, self.cache = transformer, cache
-        self.config = config or LinearConfig()
+        self.config = LinearConfig()
         t0 = time.perf_counter()
         self.fragments = None
         if fragments is not None:  # never a text the protocol judges
@@ -89,9 +86,7 @@ class StackedLearner:
 
         key = hashlib.blake2b(digest_size=12)
         key.update(json.dumps(self.config.features.to_json(), sort_keys=True).encode())
-        for c, lang in zip(codes, languages):
-            if self.config.features.syntax_ngrams[0]:  # earlier keys had no language
-                key.update(lang.encode() + b"\x00")
+        for c in codes:
             key.update(c.encode("utf-8", "surrogatepass") + b"\x00")
         path = folder / f"features-{key.hexdigest()}.npz"
         if path.exists():
@@ -125,15 +120,12 @@ class StackedLearner:
 
         langs, y = cal["language"].astype(str).tolist(), cal["label"].to_numpy()
         stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
-        unseen = None
-        if self.unseen_sources:
-            rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
-            l_rows = rows["language"].astype(str).tolist()
-            m_rows = {"transformer": self._t(rows), "linear": lin}
-            unseen = (stack.probability(stack.logits(m_rows, l_rows)), l_rows)
-            log.info("stacked: %d human rows of unseen sources for the thresholds", len(rows))
-        th = language_thresholds(stack.probability(stack.oof_logits), y, langs, unseen=unseen,
-                                 unseen_mode=self.unseen_sources or "floor")  # fmt: skip
+        rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
+        l_rows = rows["language"].astype(str).tolist()
+        m_rows = {"transformer": self._t(rows), "linear": lin}
+        unseen = (stack.probability(stack.logits(m_rows, l_rows)), l_rows)
+        log.info("stacked: %d human rows of unseen sources for the thresholds", len(rows))
+        th = language_thresholds(stack.probability(stack.oof_logits), y, langs, unseen=unseen)
         self.abstained.append(dict(th.abstain))
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
 

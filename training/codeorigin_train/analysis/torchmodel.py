@@ -29,7 +29,6 @@ import torch
 
 from codeorigin.core.normalize import normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
-from codeorigin_train.data.inputs import InputError
 from codeorigin_train.fit.modeling import CodeOriginClassifier
 
 PARITY_TOL = 1e-3
@@ -284,14 +283,11 @@ def from_run(run: Path) -> TorchModel:
 
 
 def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
-    """A model folder (with `manifest.json`) or a training run folder (with `calibration.json`)."""
+    """A model folder (with `manifest.json`) or a training run folder (with `calibration.json`),
+    as `common.model_or_run` checked it to be."""
     if (path / "manifest.json").exists():
         return from_model_folder(path, parity_texts)
-    if (path / "calibration.json").exists():
-        return from_run(path)
-    raise InputError(
-        f"{path} is neither a model folder (manifest.json) nor a calibrated training run"
-    )
+    return from_run(path)
 
 
 @contextmanager

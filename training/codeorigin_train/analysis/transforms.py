@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from codeorigin.core.languages import parser
+from codeorigin_train.data.clean import strip_comments
 
 BINDING_PARENTS = {
     "python": {"function_definition", "parameters", "default_parameter", "typed_parameter",
@@ -36,17 +38,13 @@ IDENTIFIER_TYPES = {"identifier", "type_identifier"}
 RESERVED = {"self", "cls", "main", "this", "super", "args", "kwargs"}
 
 
-def _parse(code: str, language: str) -> tuple[bytes, object]:
-    data = code.encode("utf-8")
-    return data, parser(language).parse(data).root_node
-
-
-def _walk(node: object):  # type: ignore[no-untyped-def]
+def _walk(node: Any) -> Iterator[Any]:
+    """The syntax tree under `node`, in pre-order."""
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))  # type: ignore[attr-defined]
+        stack.extend(reversed(n.children))
 
 
 def reformat(code: str, language: str) -> str:
@@ -83,45 +81,35 @@ def _brace_counts(line: str) -> tuple[int, int]:
 
 def rename(code: str, language: str) -> str:
     """Bound identifiers renamed to v1, v2, ... (see the module docstring)."""
-    data, root = _parse(code, language)
+    data = code.encode("utf-8")
+    root = parser(language).parse(data).root_node
     parents = BINDING_PARENTS.get(language, set())
+
+    def name(n: Any) -> str:
+        return data[n.start_byte : n.end_byte].decode("utf-8", "replace")
+
     bound: list[str] = []
     for n in _walk(root):
-        if n.type in IDENTIFIER_TYPES and n.parent is not None and n.parent.type in parents:  # type: ignore[attr-defined]
-            name = data[n.start_byte : n.end_byte].decode("utf-8", "replace")  # type: ignore[attr-defined]
-            if name not in bound and name not in RESERVED:
-                bound.append(name)
-    mapping = {name: f"v{i + 1}" for i, name in enumerate(bound)}
-    edits = [
-        (
-            n.start_byte,
-            n.end_byte,
-            mapping[data[n.start_byte : n.end_byte].decode("utf-8", "replace")],
-        )  # type: ignore[attr-defined]
-        for n in _walk(root)
-        if n.type in IDENTIFIER_TYPES | {"field_identifier"}
-        and not n.children  # type: ignore[attr-defined]
-        and data[n.start_byte : n.end_byte].decode("utf-8", "replace") in mapping  # type: ignore[attr-defined]
-        and not _foreign_attribute(n)
-    ]
+        if n.type in IDENTIFIER_TYPES and n.parent is not None and n.parent.type in parents:
+            if name(n) not in bound and name(n) not in RESERVED:
+                bound.append(name(n))
+    mapping = {b: f"v{i + 1}" for i, b in enumerate(bound)}
+    edits = [(n.start_byte, n.end_byte, mapping[name(n)]) for n in _walk(root)
+             if n.type in IDENTIFIER_TYPES | {"field_identifier"} and not n.children
+             and name(n) in mapping and not _foreign_attribute(n)]  # fmt: skip
+    out = data
     for start, end, new in sorted(edits, reverse=True):
-        data = data[:start] + new.encode() + data[end:]
-    return data.decode("utf-8", "replace")
+        out = out[:start] + new.encode() + out[end:]
+    return out.decode("utf-8", "replace")
 
 
-def _foreign_attribute(node: object) -> bool:
+def _foreign_attribute(node: Any) -> bool:
     """`obj.name` where obj is not self/this: the name belongs to another object's type."""
-    parent = node.parent  # type: ignore[attr-defined]
+    parent = node.parent
     if parent is None or parent.type not in {"attribute", "field_access", "field_expression"}:
         return False
     obj = parent.children[0]
-    return obj.start_byte != node.start_byte and obj.text not in (b"self", b"this")  # type: ignore[attr-defined]
-
-
-def strip_comments(code: str, language: str) -> str:
-    from codeorigin_train.data.clean import strip_comments as strip
-
-    return strip(code, language)
+    return obj.start_byte != node.start_byte and obj.text not in (b"self", b"this")
 
 
 def hand_edits(code: str, language: str, *, k: int = 3) -> str:
@@ -132,16 +120,12 @@ def hand_edits(code: str, language: str, *, k: int = 3) -> str:
     comment = "#" if language == "python" else "//"
     for i in sorted(rng.sample(body, min(k, len(body))), reverse=True):
         kind = rng.randrange(3)
-        if kind == 0:
-            lines[i] = re.sub(
-                r"\s*([=+\-*/<>]=?|==|!=|,)\s*",
-                lambda m: m.group(1).strip() or m.group(1),
-                lines[i],
-            )
+        if kind == 0:  # spaces around operators squeezed out
+            lines[i] = re.sub(r"\s*([=+\-*/<>]=?|==|!=|,)\s*",
+                              lambda m: m.group(1).strip() or m.group(1), lines[i])  # fmt: skip
         elif kind == 1 and not lines[i].rstrip().endswith("\\"):
-            lines[i] = (
-                f"{lines[i].rstrip()}  {comment} {rng.choice(['fix', 'tmp', 'check this', 'ok'])}"
-            )
+            note = rng.choice(["fix", "tmp", "check this", "ok"])
+            lines[i] = f"{lines[i].rstrip()}  {comment} {note}"
         else:
             lines.insert(i, "")
     return "\n".join(lines)

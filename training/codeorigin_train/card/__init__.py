@@ -4,8 +4,8 @@
 `metrics` gathers everything the card quotes (`write_metrics_and_card`, the entry `export.shipping`
 calls); `model_card` writes the card (at most 200 lines), one function per section of "Model Cards
 for Model Reporting", opening with `headline` (what it catches and whom it flags, by kind of code
-and by language, on code it never saw; `within` adds the within-repository tables); `history` is
-the long record of a transformer's run, from the sections of `results` (bake-off, baseline,
-held-out, real-code FPR, targets, ablation, export), `analysis` (one per analysis tool) and `gpu`
-(the GPU bake-off); `parts` is what the sections share. Imports every stage before it.
+and by language, on code it never saw; `within` adds the within-repository tables, `results` the
+transformer's own held-out figures where the protocol has not run); `analysis` has one section
+per analysis tool, `protocol` and `change_verdict` the protocol's and the change verdict's;
+`parts` is what the sections share. Imports every stage before it.
 """

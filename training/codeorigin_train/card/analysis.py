@@ -1,8 +1,10 @@
 """The model card's analysis sections, one function per tool of `codeorigin_train.analysis`, each
 rendered from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool
-with `--card`); a section whose tool has not run on the model is left out. The long record
-(`history.SECTIONS`) places them after the export section; the model card shows a tool's section
-under its quantitative analyses once `analysis.record` has recorded it with `--card`.
+with `--card`); a section whose tool has not run on the model is left out. The model card shows
+a tool's section under its quantitative analyses once `analysis.record` has recorded it with
+`--card`. The GPU bake-off's section (`card/gpu.py`) went with the long record's renderer: its
+text is in docs/research/model-card-record.md, its code at the commit
+docs/research/gpu-backbone.md ("Code removed") names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from codeorigin_train.card import change_verdict as card_change
-from codeorigin_train.card import gpu as card_gpu
 from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
 
@@ -20,9 +21,7 @@ HEADS = "## Attention heads: what separates LLM from human code"
 CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
-GPU_BAKEOFF = "## GPU bake-off: pretrained backbones and CPU students"
-HEADINGS = (card_protocol.HEADING, card_change.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS,
-            GPU_BAKEOFF)  # fmt: skip
+HEADINGS = (card_protocol.HEADING, card_change.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
 
 
 SPLIT_NOTE = (
@@ -170,15 +169,8 @@ def samples(s: dict[str, Any], add: Callable[[str], None]) -> None:
     add(
         "`codeorigin-train evaluate-samples` reads HumanEval-format problems (`prompt` with signature and docstring, "
         "`canonical_solution`) and sampled `completion`s, builds the full functions and scores them as "
-        f"`codeorigin scan` does, never running them. Measured on {s['tasks']} tasks"
-        + (
-            " exported by `--export-paired` from the held-out paired real-project functions (the real function's "
-            "body is the canonical solution; bodies code LLMs wrote under the same signature and docstring are the "
-            "samples)"
-            if s["source"].startswith("paired")
-            else f" of {_file_name(s['problems'])}"
-        )
-        + f": {s['human']} human solutions, {s['samples']} LLM samples.\n"
+        f"`codeorigin scan` does, never running them. Measured on {s['tasks']} tasks of "
+        f"{_file_name(s['problems'])}: {s['human']} human solutions, {s['samples']} LLM samples.\n"
     )
     add(
         "| AUROC | recall at threshold | human FPR at threshold | twin-win | median p, samples | median p, human |"
@@ -241,18 +233,12 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
     )  # fmt: skip
 
 
-@_tool_section(card_gpu.TOOL, GPU_BAKEOFF)
-def gpu_bakeoff(g: dict[str, Any], add: Callable[[str], None]) -> None:
-    card_gpu.body(g, add)
-
-
 @_tool_section(card_protocol.TOOL, card_protocol.HEADING)
 def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
     card_protocol.body(p, add)
 
 
 change_verdict = _tool_section(card_change.TOOL, card_change.HEADING)(card_change.body)
-SECTIONS = (protocol, change_verdict, heads, coderep, samples, robustness, gpu_bakeoff)
 #: The section of each tool, by the name it records under (`analysis.<tool>`).
 TOOLS = {
     card_protocol.TOOL: protocol,
@@ -261,5 +247,4 @@ TOOLS = {
     "coderep": coderep,
     "samples": samples,
     "robustness": robustness,
-    card_gpu.TOOL: gpu_bakeoff,
 }

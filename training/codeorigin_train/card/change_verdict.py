@@ -1,9 +1,9 @@
 """The model card's section on a whole change's verdict (`evaluation/change_verdict.py`).
 
 Rendered from `analysis.change_verdict` of `metrics.json` (`codeorigin-train change-verdict`):
-the model it was measured on and when, the rule, what it was calibrated on, the change-level recall at <= 1% human false positives next
-to the per-function figure on the same spans (both cross-fitted by repository), and what the
-shipped calibration does.
+the model it was measured on and when, the rule, what it was calibrated on, the change-level
+recall at <= 1% human false positives next to the per-function figure on the same spans (both
+cross-fitted by repository), and what the shipped calibration does.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from codeorigin_train.card.parts import pct
+
 TOOL = "change_verdict"
 HEADING = "## A whole change's verdict: agents' pull requests against human commits"
-
-
-def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{100 * float(x):.1f}%"
 
 
 def _row(name: str, cross: dict[str, Any], at_span: dict[str, Any]) -> str:
     auroc = "n/a" if cross.get("auroc") is None else f"{cross['auroc']:.3f}"
     return (
-        f"| {name} | {cross['n_human']} | {cross['n_llm']} | {auroc} | {_pct(cross['recall'])} "
-        f"({_pct(cross['fpr'])}) | {_pct(at_span['recall'])} ({_pct(at_span['fpr'])}) |"
+        f"| {name} | {cross['n_human']} | {cross['n_llm']} | {auroc} | {pct(cross['recall'])} "
+        f"({pct(cross['fpr'])}) | {pct(at_span['recall'])} ({pct(at_span['fpr'])}) |"
     )
 
 
@@ -66,15 +64,15 @@ def body(s: dict[str, Any], add: Callable[[str], None]) -> None:
     if s.get("informative", True):
         add(
             f"Shipped calibration: a = {s['a']:.3f}, b = {s['b']:.3f}; a change is flagged from "
-            f"{_pct(s['llm'])} (uncertain from {_pct(s['uncertain'])}), the thresholds at "
-            f"{_pct(s['max_fpr'])} and {_pct(s['uncertain_fpr'])} of these human commits.\n"
+            f"{pct(s['llm'])} (uncertain from {pct(s['uncertain'])}), the thresholds at "
+            f"{pct(s['max_fpr'])} and {pct(s['uncertain_fpr'])} of these human commits.\n"
         )
     else:
         add(
             "**On these changes the pooled evidence carries no signal**: an agent's change does "
             "not score higher than a human commit (AUROC about 0.5), change by change or function "
             "by function. The fitted calibration is therefore flat (a = 0, b = "
-            f"{s['b']:.3f}): every change gets {_pct(1 / (1 + math.exp(-s['b'])))}, the share of "
+            f"{s['b']:.3f}): every change gets {pct(1 / (1 + math.exp(-s['b'])))}, the share of "
             "agent changes in the calibration set, and none is flagged. The change verdict "
             "repeats what the card says of real-project code: the model measured does not "
             "recognise what coding agents write in real repositories; do not read its change "

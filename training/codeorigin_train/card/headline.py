@@ -38,12 +38,17 @@ def _cell(p: Pair) -> str:
     return "–" if p is None else count(*p)
 
 
+def _total(pairs: list[tuple[int, int]]) -> Pair:
+    """The pairs summed, or None of none."""
+    return (sum(k for k, _ in pairs), sum(n for _, n in pairs)) if pairs else None
+
+
 def _history(r: dict[str, Any], key: str) -> Pair:
     """The context functions of one kind of repository (`dated`, `new`), over every fold."""
     parts = [((v or {}).get("context") or {}) for v in (r.get("loao") or {}).values()]
     parts.append((r.get("main") or {}).get("agentic_context") or {})
-    got: list[dict[str, Any]] = [g for p in parts if (g := (p.get("by_history") or {}).get(key))]
-    return (sum(g["flagged"] for g in got), sum(g["n"] for g in got)) if got else None
+    got = [(g["flagged"], g["n"]) for p in parts if (g := (p.get("by_history") or {}).get(key))]
+    return _total(got)
 
 
 def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]]) -> list[str]:
@@ -96,11 +101,7 @@ def held_out_agents(r: dict[str, Any], route: dict[str, Any]) -> tuple[Pair, Pai
             got = _counted(theirs.get(key)) or _pair(v, rate, n)
             if got:
                 out.append(got)
-
-    def total(got: list[tuple[int, int]]) -> Pair:
-        return (sum(k for k, _ in got), sum(n for _, n in got)) if got else None
-
-    return total(caught), total(flagged)
+    return _total(caught), _total(flagged)
 
 
 def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:
@@ -112,14 +113,13 @@ def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:
         pair = _counted((theirs.get(language) or {}).get("agent")) or _pair(mine, "recall", "n_llm")
         if pair:
             got.append(pair)
-    return (sum(k for k, _ in got), sum(n for _, n in got)) if got else None
+    return _total(got)
 
 
 def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
     """The table by language (those the model judges), and the languages it does not judge."""
     thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
-    abstain = c.manifest.get("abstain") or {}
-    judged = sorted((lang for lang in thresholds if lang not in abstain), key=language)
+    judged = sorted(c.judged(), key=language)
     if not judged:
         return []
     main = r.get("main") or {}
@@ -145,13 +145,13 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         if route.get("name")
         else ""
     )
-    return [*out, "", note + _not_judged(c, abstain), ""]
+    return [*out, "", note + _not_judged(c), ""]
 
 
-def _not_judged(c: Card, abstain: dict[str, str]) -> str:
+def _not_judged(c: Card) -> str:
     """Which languages get no verdict, and why, grouped by reason."""
     why: dict[str, list[str]] = {}
-    for lang, reason in sorted(abstain.items()):
+    for lang, reason in sorted((c.manifest.get("abstain") or {}).items()):
         if "catches" in reason:
             reason = "at a threshold that keeps people's code under 1% it catches too little of their LLM code"
         elif "cannot bound" in reason:

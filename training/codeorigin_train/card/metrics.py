@@ -3,7 +3,7 @@
 The card (`model_card.py`) renders only what is collected here: the dataset, the bake-off table (one row
 per evaluated run, with leave-one-source-out folds that ran as separate processes), the chosen
 run's report, its export record, recipe screens, and rows of the model being replaced that this
-work folder did not rerun (marked "recorded"). `pick` is the bake-off rule.
+work folder did not rerun (marked "recorded").
 """
 
 from __future__ import annotations
@@ -52,12 +52,6 @@ def bakeoff_table(variants: list[str], work: Path | None = None) -> list[dict[st
             "loso_mean_auroc": m.get("loso_mean_auroc") or (ev.loso_mean(folds) if folds else None),
         })  # fmt: skip
     return rows
-
-
-def pick(rows: list[dict[str, Any]]) -> str:
-    """The variant with the best LOSO mean AUROC."""
-    scored = [r for r in rows if r.get("loso_mean_auroc") is not None]
-    return str(max(scored, key=lambda r: r["loso_mean_auroc"])["variant"])
 
 
 def with_recipe_loso(chosen: dict[str, Any], work: Path, variant: str) -> dict[str, Any]:
@@ -219,11 +213,6 @@ def collect(
         "training": json.loads((d / "train.json").read_text()),
     }  # fmt: skip
     metrics["screens"] = screens(work)
-    metrics["paired"] = {
-        k: json.loads((d / f"{k}.json").read_text())
-        for k in ("paired_runtime", "previous_paired")
-        if (d / f"{k}.json").exists()
-    }
     compared = [n for n in names if n not in EXTRA_BAKEOFF_RUNS]
     metrics["comparison"] = with_recorded(
         comparison(work, compared), old.get("comparison", []), "name", variant

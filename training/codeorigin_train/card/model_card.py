@@ -6,17 +6,17 @@ The card is what a reader needs before trusting a flag, at most 200 lines (a tes
 headline tables first (`headline`: what it catches and whom it flags, by kind of code and by
 language, on code it never saw), then one function per Model-Card section, in the order of
 `SECTIONS`. An analysis recorded with `--card` shows in full under the quantitative analyses
-(`metrics.json`'s `card.analyses` lists them) until it is moved to the research record; the long
-record of a transformer's run is `history`'s. Every figure comes from the two files; the prose
-around the figures says what they mean.
+(`metrics.json`'s `card.analyses` lists them) until it is moved to the research record
+(docs/research/model-card-record.md). Every figure comes from the two files; the prose around
+the figures says what they mean.
 
     python -m codeorigin_train.card.model_card models/default   # writes its MODEL_CARD.md
-    python -m codeorigin_train.card.model_card training/work/transformer --record RECORD.md
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,6 @@ RECORD = "docs/research/model-card-record.md"  # the record of what was measured
 RECALL_BAR = 0.30  # a language is judged where it catches this share (`fit.stacker`'s min_recall)
 
 
-def _judged(c: Card) -> list[str]:
-    """The languages the model judges: its own thresholds and no abstention."""
-    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
-    abstain = c.manifest.get("abstain") or {}
-    return sorted(lang for lang in thresholds if lang not in abstain)
-
-
 def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
@@ -42,7 +35,7 @@ def _and(items: list[str]) -> str:
 def _title(c: Card) -> list[str]:
     """The name, what it returns, the one thing to remember, and where the record is."""
     name = c.manifest.get("name") or f"codeorigin {c.m['chosen_variant']}"
-    judged = _judged(c)
+    judged = c.judged()
     langs = (
         f" It judges {_and([language(x) for x in judged])}; every other language gets no verdict."
         if judged
@@ -103,7 +96,13 @@ def _model_details(c: Card) -> list[str]:
     return L
 
 
-INTENDED_USE = (
+def _fixed(*lines: str) -> Callable[[Card], list[str]]:
+    """A section whose text is the same for every model."""
+    return lambda c: list(lines)
+
+
+#: What the model is for, and what it must never be used for.
+_intended_use = _fixed(
     "## Intended use\n",
     "- A hint for reviewers and teachers about which functions deserve a closer look, with the "
     "lines and tokens that drove the score. **Never a sole basis for accusing anyone** of using "
@@ -112,14 +111,8 @@ INTENDED_USE = (
     "- Not for grading, hiring, disciplinary or legal decisions, for judging whole repositories "
     "or people, or for the languages it does not judge.\n",
 )
-
-
-def _intended_use(c: Card) -> list[str]:
-    """What the model is for, and what it must never be used for."""
-    return list(INTENDED_USE)
-
-
-FACTORS = (
+#: The groups the evaluation is broken down by.
+_factors = _fixed(
     "## Factors\n",
     "The figures are broken down by what changes the model's errors most: the **language**; the "
     "**kind of code** (contest and exercise solutions, which most of its training data is, "
@@ -129,11 +122,6 @@ FACTORS = (
     "(leave one source out). Formatting, renaming and editing by hand move scores too (the "
     "record's robustness analysis).\n",
 )
-
-
-def _factors(c: Card) -> list[str]:
-    """The groups the evaluation is broken down by."""
-    return list(FACTORS)
 
 
 def _metrics(c: Card) -> list[str]:
@@ -287,7 +275,8 @@ def _era(r: dict[str, Any]) -> list[str]:
             f"{said}. A model that learned the date would flag the newest people most.", ""]  # fmt: skip
 
 
-ETHICS = (
+#: Who can be harmed and how.
+_ethics = _fixed(
     "## Ethical considerations\n",
     "- A flag can be a false accusation, and it falls hardest on people whose code looks like "
     "what assistants write: short canonical solutions, contest scripts of a site it never saw, "
@@ -297,11 +286,6 @@ ETHICS = (
     "- It runs offline, on the user's machine: the code it reads leaves nowhere. It was trained "
     "on public research datasets and public repositories' code and ships none of it.\n",
 )
-
-
-def _ethics(c: Card) -> list[str]:
-    """Who can be harmed and how."""
-    return list(ETHICS)
 
 
 def _caveats(c: Card) -> list[str]:
@@ -367,14 +351,11 @@ def render(m: dict[str, Any], manifest: dict[str, Any] | None = None) -> str:
     return "\n".join(line for part in SECTIONS for line in part(c)).rstrip("\n") + "\n"
 
 
-def _manifest(folder: Path) -> dict[str, Any]:
-    path = folder / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def write_card(metrics: dict[str, Any], path: Path) -> Path:
     """Render the card from `metrics` (and the manifest beside `path`) into `path`."""
-    path.write_text(render(metrics, _manifest(path.parent)), encoding="utf-8")
+    manifest = path.parent / "manifest.json"
+    got = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
+    path.write_text(render(metrics, got), encoding="utf-8")
     return path
 
 
@@ -385,24 +366,16 @@ def write_folder_card(model: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`MODEL [--record FILE]`: write MODEL's card; with `--record`, also the long record of its
-    transformer's run (`history`) into FILE."""
+    """`MODEL`: write MODEL's card."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m codeorigin_train.card.model_card")
     p.add_argument("model", type=Path, help="a model folder with metrics.json (and manifest.json)")
-    p.add_argument("--record", type=Path, help="also write the long record here")
     args = p.parse_args(argv)
     if not (args.model / "metrics.json").is_file():
         p.error(f"{args.model} holds no metrics.json")
     path = write_folder_card(args.model)
     print(f"wrote {path} ({path.read_text(encoding='utf-8').count(chr(10))} lines)")
-    if args.record is not None:
-        from codeorigin_train.card.history import render_record
-
-        metrics = json.loads((args.model / "metrics.json").read_text(encoding="utf-8"))
-        args.record.write_text(render_record(metrics), encoding="utf-8")
-        print(f"wrote {args.record}")
     return 0
 
 

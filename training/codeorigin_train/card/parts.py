@@ -1,5 +1,5 @@
-"""What the model card's sections share: number formatting, metric tables, and the parts of the
-metrics document that several sections read (`Card`)."""
+"""What the model card's sections share: number formatting and the parts of the metrics document
+that several sections read (`Card`)."""
 
 from __future__ import annotations
 
@@ -20,22 +20,9 @@ def fmt(x: Any, nd: int = 3) -> str:
     return f"{v:.{nd}f}"
 
 
-def mean_auroc(folds: dict[str, Any]) -> float | None:
-    vals = [v["auroc"] for v in folds.values() if v.get("auroc") is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
-def metric_rows(table: dict[str, dict[str, Any]]) -> list[str]:
-    rows = [
-        "| group | n | human | LLM | AUROC | accuracy | precision | recall | F1 | human FPR |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for key, m in table.items():
-        rows.append(
-            f"| {key} | {m['n']} | {m['n_human']} | {m['n_llm']} | {fmt(m['auroc'])} | {fmt(m['accuracy'])} | "
-            f"{fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(m['f1'])} | {fmt(m['fpr'])} |"
-        )
-    return rows
+def pct(x: Any) -> str:
+    """A share as a percentage with one decimal: `12.5%`; `n/a` of None."""
+    return "n/a" if x is None else f"{100 * float(x):.1f}%"
 
 
 def count(k: int, n: int) -> str:
@@ -70,30 +57,27 @@ class Card:
 
     m: dict[str, Any]
     ch: dict[str, Any]  # the chosen run's report
-    ex: dict[str, Any]  # its export record
     cal: dict[str, Any]
     held: dict[str, Any]
-    base: dict[str, Any]  # the char n-gram baseline on the same rows (may be empty)
     ds: dict[str, Any]
-    lat: dict[str, Any]
-    scorer_kind: str
-    scratch: bool  # a scratch BPE recipe (its report carries the recipe)
+    lat: dict[str, Any]  # the export record's latency
     max_len: int
-    srcs: list[str]  # the leave-one-source-out sources
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, m: dict[str, Any], manifest: dict[str, Any] | None = None) -> Card:
-        ch, ex = m["chosen"], m["export"]
-        config = ch.get("config", {})
+        ch = m["chosen"]
         return cls(
-            m=m, ch=ch, ex=ex, cal=ch["calibration"], held=ch["heldout"],
-            base=ch.get("baseline", {}), ds=m["dataset"], lat=ex["latency_ms_256_tokens_1_thread"],
-            scorer_kind="int8" if ex["int8_used"] else "fp32",
-            scratch="config" in ch and "vocab_size" in config,
-            max_len=config.get("max_length", 512), srcs=ch.get("loso_sources", []),
-            manifest=manifest or {},
+            m=m, ch=ch, cal=ch["calibration"], held=ch["heldout"], ds=m["dataset"],
+            lat=m["export"]["latency_ms_256_tokens_1_thread"],
+            max_len=ch.get("config", {}).get("max_length", 512), manifest=manifest or {},
         )  # fmt: skip
+
+    def judged(self) -> list[str]:
+        """The languages the model judges: its own thresholds and no abstention."""
+        thresholds = (self.manifest.get("thresholds") or {}).get("languages") or {}
+        abstain = self.manifest.get("abstain") or {}
+        return sorted(lang for lang in thresholds if lang not in abstain)
 
     def analysis(self, tool: str) -> dict[str, Any]:
         """The summary an analysis tool recorded (`analysis.<tool>`), or {}."""

@@ -10,44 +10,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from codeorigin_train.card.parts import fmt
+from codeorigin_train.card.parts import fmt, pct
 
 TOOL = "protocol"
 HEADING = "## What users will see: the agentic evaluation protocol"
 
 
-def _pct(x: Any) -> str:
-    return "n/a" if x is None else f"{100 * float(x):.1f}%"
-
-
 def _cells(r: dict[str, Any] | None) -> str:
     if not r:
         return "n/a | n/a | n/a"
-    return f"{fmt(r.get('auroc'))} | {_pct(r.get('recall'))} | {_pct(r.get('fpr'))}"
-
-
-def _learner_header(names: list[str], first: str) -> list[str]:
-    head = f"| {first} | " + " | ".join(f"{n}: AUROC | recall | FPR" for n in names) + " |"
-    return [head, "|---|" + "---:|---:|---:|" * len(names)]
+    return f"{fmt(r.get('auroc'))} | {pct(r.get('recall'))} | {pct(r.get('fpr'))}"
 
 
 def _table(
     learners: dict[str, Any], first: str, keys: list[str], get: Callable[[dict, str], Any]
 ) -> list[str]:
+    """A row per key, each learner's AUROC, recall and FPR of `get(learner, key)`."""
     names = list(learners)
-    rows = _learner_header(names, first)
+    rows = [f"| {first} | " + " | ".join(f"{n}: AUROC | recall | FPR" for n in names) + " |",
+            "|---|" + "---:|---:|---:|" * len(names)]  # fmt: skip
     for key in keys:
         rows.append(f"| {key} | " + " | ".join(_cells(get(learners[n], key)) for n in names) + " |")
     return rows
 
 
 def _keys(learners: dict[str, Any], pick: Callable[[dict], dict]) -> list[str]:
-    seen: list[str] = []
-    for r in learners.values():
-        for k in pick(r) or {}:
-            if k not in seen:
-                seen.append(k)
-    return seen
+    """The keys of `pick(learner)` over the learners, in the order first seen."""
+    return list(dict.fromkeys(k for r in learners.values() for k in pick(r) or {}))
+
+
+def _loao(r: dict[str, Any], agent: str) -> Any:
+    return (r.get("loao") or {}).get(agent)
+
+
+def _lro(r: dict[str, Any], key: str) -> Any:
+    """Leave-repository-out figures over all languages (`all`), by language, or of one."""
+    lro = r.get("lro") or {}
+    return lro.get(key) if key in ("all", "by_language") else (lro.get("by_language") or {}).get(key)
 
 
 def markdown(summary: dict[str, Any]) -> list[str]:
@@ -70,27 +69,13 @@ def markdown(summary: dict[str, Any]) -> list[str]:
         "**Leave one agent out** (the agent's code out of training, its repositories held out "
         "whole; its functions against the human functions of the same repositories):",
         "",
-        *_table(
-            L,
-            "held-out agent",
-            _keys(L, lambda r: r.get("loao")),
-            lambda r, k: (r.get("loao") or {}).get(k),
-        ),
+        *_table(L, "held-out agent", _keys(L, lambda r: r.get("loao")), _loao),
         "",
         *_loao_languages(L),
         "**Leave repository out** over the agentic repositories (5 folds; by language of the "
         "function):",
         "",
-        *_table(
-            L,
-            "language",
-            ["all", *_keys(L, lambda r: (r.get("lro") or {}).get("by_language"))],
-            lambda r, k: (
-                (r.get("lro") or {}).get("all")
-                if k == "all"
-                else ((r.get("lro") or {}).get("by_language") or {}).get(k)
-            ),
-        ),
+        *_table(L, "language", ["all", *_keys(L, lambda r: _lro(r, "by_language"))], _lro),
         "",
     ]
     out += _loso(L) + _main(L) + _era(L) + _context(L)
@@ -148,8 +133,8 @@ def _main(L: dict[str, Any]) -> list[str]:
             m = L[n].get("main") or {}
             fpr = (m.get("realcode_fpr_by_language") or {}).get(lang)
             rec = (m.get("llm_recall_by_language") or {}).get(lang)
-            real = f"{_pct(fpr['fpr'])} ({fpr['n']})" if fpr else "n/a"
-            cells.append(f"{real} | {_pct(rec)}")
+            real = f"{pct(fpr['fpr'])} ({fpr['n']})" if fpr else "n/a"
+            cells.append(f"{real} | {pct(rec)}")
         out.append(f"| {lang} | " + " | ".join(cells) + " |")
     out += ["", *_table(L, "held-out rows", ["test", "agentic_test"],
                         lambda r, k: (r.get("main") or {}).get(k)), ""]  # fmt: skip
@@ -171,7 +156,7 @@ def _era(L: dict[str, Any]) -> list[str]:
             for r in L.values():
                 c = (((r.get("main") or {}).get("era") or {}).get(part) or {}).get(key)
                 cells.append(
-                    f"{c['n']} | {_pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a"
+                    f"{c['n']} | {pct(c['fpr'])} | {fmt(c['mean_p'])}" if c else "n/a | n/a | n/a"
                 )
             out.append(f"| {key} | " + " | ".join(cells) + " |")
     return [*out, ""]

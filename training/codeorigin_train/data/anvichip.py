@@ -34,12 +34,8 @@ def read(root: Path) -> Iterator[Record]:
             writer = str(row.get("writer", "")).strip().lower()
             if writer not in ("human", "ai") or not isinstance(row.get("code"), str):
                 continue
-            human = writer == "human"
-            yield Record(
-                row["code"],
-                HUMAN if human else LLM,
-                "cpp",
-                SOURCE,
-                HUMAN_GENERATOR if human else GENERATOR,
-                sample_group(SOURCE, f"{path.stem}:{i}"),
-            )
+            group = sample_group(SOURCE, f"{path.stem}:{i}")
+            if writer == "human":
+                yield Record(row["code"], HUMAN, "cpp", SOURCE, HUMAN_GENERATOR, group)
+            else:
+                yield Record(row["code"], LLM, "cpp", SOURCE, GENERATOR, group)

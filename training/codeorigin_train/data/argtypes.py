@@ -48,7 +48,7 @@ def share(text: str) -> float:
 
 def ig_texts(parser: argparse.ArgumentParser) -> None:
     """`--ig-texts N`, the same for every command that exports a transformer (`export`, `ship`,
-    `all`, `member`): how many validation functions choose the model's Integrated Gradients steps
+    `all`): how many validation functions choose the model's Integrated Gradients steps
     (`export.ig_steps.choose_steps`, which explains each at every candidate rule and count)."""
     parser.add_argument(
         "--ig-texts", type=whole_number(), default=40, metavar="N",

@@ -16,15 +16,15 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
 from codeorigin_train.data.argtypes import whole_number
-from codeorigin_train.data.clean import DedupStats, clean_code, deduplicate, has_comments
+from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.sources import SOURCES, SourceCaps
@@ -51,21 +51,6 @@ def _rank(seed: int, *parts: str) -> int:
     """A deterministic pseudo-random rank for sampling (independent of Python's hash seed)."""
     key = "\x1f".join((str(seed), *parts)).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
-
-
-def _caps_for(
-    names: Iterable[str], max_per_source: int | Mapping[str, int] | None
-) -> dict[str, SourceCaps]:
-    caps = {}
-    for name in names:
-        default = SOURCES[name].caps
-        if isinstance(max_per_source, int):
-            caps[name] = SourceCaps(max_per_source, default.llm_per_group)
-        elif isinstance(max_per_source, Mapping) and name in max_per_source:
-            caps[name] = SourceCaps(max_per_source[name], default.llm_per_group)
-        else:
-            caps[name] = default
-    return caps
 
 
 def _cap_llm_per_group(df: pd.DataFrame, source: str, k: int, seed: int) -> pd.DataFrame:
@@ -170,16 +155,6 @@ def human_languages_of(realcode: Path) -> list[str]:
     return sorted(set(real.loc[real["label"] == 0, "language"].astype(str)))
 
 
-def _apply_caps(df: pd.DataFrame, caps: Mapping[str, SourceCaps], seed: int) -> pd.DataFrame:
-    """Apply each source's caps: LLM samples per group first, then samples per source."""
-    for name, cap in caps.items():
-        if cap.llm_per_group is not None:
-            df = _cap_llm_per_group(df, name, cap.llm_per_group, seed)
-        if cap.max_samples is not None:
-            df = _cap_samples(df, name, cap.max_samples, seed)
-    return df
-
-
 def _finish_columns(df: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Assign the splits and add `n_lines` and `has_comments`; the frame with `COLUMNS` only."""
     df = assign_splits(df.reset_index(drop=True), seed=seed)
@@ -190,48 +165,11 @@ def _finish_columns(df: pd.DataFrame, seed: int) -> pd.DataFrame:
     return df[COLUMNS]
 
 
-def _build_record(
-    *,
-    seed: int,
-    caps: Mapping[str, SourceCaps],
-    read_counts: dict[str, int],
-    unusable: dict[str, int],
-    dedup: DedupStats,
-    after_dedup: Mapping[str, int],
-    dropped_languages: Mapping[str, int],
-    human_languages: Iterable[str],
-    samples: int,
-    started: float,
-) -> dict[str, object]:
-    """The build record `build_dataset` puts in `attrs["build"]` (seconds counted from `started`)."""
-    return {
-        "seed": seed,
-        "normalization_version": NORMALIZATION_VERSION,
-        "caps": {name: cap.to_dict() for name, cap in caps.items()},
-        "read": read_counts,
-        "unusable": unusable,
-        "dedup": {
-            "exact_removed": dedup.exact_removed,
-            "exact_conflicts": dedup.exact_conflicts,
-            "near_removed": dedup.near_removed,
-            "near_conflicts": dedup.near_conflicts,
-        },
-        "after_dedup": {k: int(v) for k, v in after_dedup.items()},
-        "dedup_removed_by_source": {
-            k: read_counts[k] - unusable[k] - int(after_dedup.get(k, 0)) for k in read_counts
-        },
-        "dropped_single_label_languages": {k: int(v) for k, v in dropped_languages.items()},
-        "human_side_from_realcode": sorted(human_languages),
-        "samples": samples,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-
-
 def build_dataset(
     data_root: Path,
     *,
     sources: Iterable[str] | None = None,
-    max_per_source: int | Mapping[str, int] | None = None,
+    max_per_source: int | None = None,
     seed: int = 0,
     drop_single_label_languages: bool = True,
     human_languages: Iterable[str] = (),
@@ -240,8 +178,8 @@ def build_dataset(
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
     a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
-    dataset is never written). `max_per_source`: a cap on samples per source that replaces the
-    default `max_samples` of every source (an int) or of the named ones (a mapping). `seed` fixes
+    dataset is never written). `max_per_source`: a cap on samples per source that replaces
+    every source's default `max_samples`. `seed` fixes
     sampling and splits. With `drop_single_label_languages`, a language that ends up with only one
     label in the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped,
     since its language alone would give the label away, unless it has LLM samples only and is one of
@@ -262,7 +200,12 @@ def build_dataset(
         raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
     if not names:
         raise InputError("no source named: give --sources NAME ..., or leave it out for all")
-    caps = _caps_for(names, max_per_source)
+    caps = {
+        name: SOURCES[name].caps
+        if max_per_source is None
+        else SourceCaps(max_per_source, SOURCES[name].caps.llm_per_group)
+        for name in names
+    }
 
     rows, read_counts, unusable = _read_sources(data_root, names)
     df = pd.DataFrame(rows, columns=COLUMNS[:6])
@@ -273,20 +216,28 @@ def build_dataset(
     dropped_languages: dict[str, int] = {}
     if drop_single_label_languages:
         df, dropped_languages = _drop_single_label_languages(df, human_languages)
-    df = _apply_caps(df, caps, seed)
+    for name, cap in caps.items():  # LLM samples per group first, then samples per source
+        if cap.llm_per_group is not None:
+            df = _cap_llm_per_group(df, name, cap.llm_per_group, seed)
+        if cap.max_samples is not None:
+            df = _cap_samples(df, name, cap.max_samples, seed)
     df = _finish_columns(df, seed)
-    df.attrs["build"] = _build_record(
-        seed=seed,
-        caps=caps,
-        read_counts=read_counts,
-        unusable=unusable,
-        dedup=dedup,
-        after_dedup=after_dedup,
-        dropped_languages=dropped_languages,
-        human_languages=human_languages,
-        samples=len(df),
-        started=started,
-    )
+    df.attrs["build"] = {
+        "seed": seed,
+        "normalization_version": NORMALIZATION_VERSION,
+        "caps": {name: asdict(cap) for name, cap in caps.items()},
+        "read": read_counts,
+        "unusable": unusable,
+        "dedup": asdict(dedup),
+        "after_dedup": {k: int(v) for k, v in after_dedup.items()},
+        "dedup_removed_by_source": {
+            k: read_counts[k] - unusable[k] - int(after_dedup.get(k, 0)) for k in read_counts
+        },
+        "dropped_single_label_languages": {k: int(v) for k, v in dropped_languages.items()},
+        "human_side_from_realcode": sorted(human_languages),
+        "samples": len(df),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     log.info("dataset: %d samples in %.1fs", len(df), df.attrs["build"]["seconds"])
     return df
 
@@ -299,7 +250,6 @@ def save_dataset(df: pd.DataFrame, path: Path = DEFAULT_OUT) -> Path:
     build = df.attrs.get("build")
     if build is not None:
         path.with_suffix(".build.json").write_text(json.dumps(build, indent=2) + "\n")
-    return path
     return path
 
 
@@ -362,12 +312,8 @@ def summary(df: pd.DataFrame) -> DatasetSummary:
     dataset was built with (from `df.attrs["build"]`; the default caps when it has none)."""
     build = dict(df.attrs.get("build") or {})
     if "caps" not in build:
-        build["caps"] = {name: s.caps.to_dict() for name, s in SOURCES.items()}
-    by_split = (
-        _label_table(df, ["split"])
-        if "split" in df
-        else _label_table(df.assign(split="all"), ["split"])
-    )
+        build["caps"] = {name: asdict(s.caps) for name, s in SOURCES.items()}
+    by_split = _label_table(df if "split" in df else df.assign(split="all"), ["split"])
     return DatasetSummary(_label_table(df, ["source", "language"]), by_split, build)
 
 
@@ -395,12 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="at most N samples of each source (default: its own cap)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep-single-label-languages", action="store_true")
-    parser.add_argument(
-        "--realcode",
-        type=Path,
-        default=None,
-        help="realcode.parquet: keep LLM-only languages whose human side it holds",
-    )
+    parser.add_argument("--realcode", type=Path, default=None,
+                        help="realcode.parquet: keep LLM-only languages whose human side it holds")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:

@@ -75,12 +75,7 @@ def read(root: Path) -> Iterator[Record]:
     for task in tasks:
         skeletons[task["task_id"]] = task.get("skeleton", "")
         yield Record(
-            code=task["solution_code"],
-            label=HUMAN,
-            language="python",
-            source=SOURCE,
-            generator=HUMAN_GENERATOR,
-            group=group(task["task_id"]),
+            task["solution_code"], HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(task["task_id"])
         )
     for path in sorted((root / "output" / "model_output").glob("*_c_t0.json")):
         m = _OUTPUT_RE.match(path.name)
@@ -96,12 +91,5 @@ def read(root: Path) -> Iterator[Record]:
                 if code is None:
                     skipped += 1
                     continue
-                yield Record(
-                    code=code,
-                    label=LLM,
-                    language="python",
-                    source=SOURCE,
-                    generator=model,
-                    group=group(task_id),
-                )
+                yield Record(code, LLM, "python", SOURCE, model, group(task_id))
         log.debug("classeval %s: %d generations add too little to the skeleton", model, skipped)

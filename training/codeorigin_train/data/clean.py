@@ -211,6 +211,20 @@ def _comment_nodes(root: Node) -> Iterable[Node]:
         stack.extend(node.children)
 
 
+def splice(data: bytes, cuts: Iterable[tuple[int, int, bytes]]) -> str:
+    """`data` with every `(start, end, replacement)` byte range replaced, decoded; a range that
+    starts inside an earlier one is skipped."""
+    out: list[bytes] = []
+    pos = 0
+    for start, end, repl in sorted(cuts):
+        if start < pos:
+            continue
+        out += [data[pos:start], repl]
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out).decode("utf-8", "surrogatepass")
+
+
 def _remove(
     code: str, language: str, keep_docstring: Callable[[str], bool] | None, comments: bool
 ) -> str:
@@ -234,17 +248,7 @@ def _remove(
             cuts.append((stmt.start_byte, stmt.end_byte, b"pass" if alone else b"\x00"))
     if not cuts:
         return code
-    cuts.sort()
-    out: list[bytes] = []
-    pos = 0
-    for start, end, repl in cuts:
-        if start < pos:  # nested (a comment inside a removed docstring cannot happen; be safe)
-            continue
-        out.append(data[pos:start])
-        out.append(repl)
-        pos = end
-    out.append(data[pos:])
-    text = b"".join(out).decode("utf-8", "surrogatepass")
+    text = splice(data, cuts)
     lines = []
     for line in text.split("\n"):
         if "\x00" in line:
@@ -310,10 +314,6 @@ class DedupStats:
     exact_conflicts: int  # samples dropped because their exact text appears with both labels
     near_removed: int
     near_conflicts: int
-
-    @property
-    def total(self) -> int:
-        return self.exact_removed + self.exact_conflicts + self.near_removed + self.near_conflicts
 
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")

@@ -27,16 +27,11 @@ def group(problem: str) -> str:
 
 def read(root: Path) -> Iterator[Record]:
     """Human records from `human_code/`, LLM records from `machine_code/`."""
-    for sub, label in (("human_code", HUMAN), ("machine_code", LLM)):
+    for sub, label, generator in (
+        ("human_code", HUMAN, HUMAN_GENERATOR),
+        ("machine_code", LLM, GENERATOR),
+    ):
         for path in sorted((root / _BASE / sub).glob("*.py")):
             m = _NAME_RE.match(path.stem)
-            if m is None:
-                continue
-            yield Record(
-                code=read_raw(path),
-                label=label,
-                language="python",
-                source=SOURCE,
-                generator=HUMAN_GENERATOR if label == HUMAN else GENERATOR,
-                group=group(m.group(1)),
-            )
+            if m is not None:
+                yield Record(read_raw(path), label, "python", SOURCE, generator, group(m.group(1)))

@@ -8,14 +8,13 @@ indentation. These are the only human MBPP samples with a docstring. Group: `mbp
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from codeorigin_train.data.clean import error_line_fraction
 from codeorigin_train.data.hallucode import group
-from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, Record, read_raw
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, Record, read_jsonl
 
 SOURCE = "codet"
 FOLDER = "microsoft+CodeT"
@@ -47,10 +46,7 @@ def join_prompt(prompt: str, body: str) -> str:
 
 def read(root: Path) -> Iterator[Record]:
     """One human record per task."""
-    for line in read_raw(root / _PATH).splitlines():
-        if not line.strip():
-            continue
-        task = json.loads(line)
+    for task in read_jsonl(root / _PATH):
         task_id = str(task["task_id"]).rsplit("/", 1)[-1]
         code = join_prompt(task.get("prompt", ""), task.get("canonical_solution", ""))
         yield Record(code, HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(task_id))

@@ -33,7 +33,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from codeorigin.core import languages
-from codeorigin_train.data.clean import FENCE_RE
+from codeorigin_train.data.clean import FENCE_RE, splice
 from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record
 
 SOURCE = "gptclonebench"
@@ -90,10 +90,10 @@ _BLANK_BEFORE: dict[str, frozenset[str] | None] = {
 _UNARY = frozenset({"!", "-", "+", "~"})
 
 
-def _blank(data: bytes, start: int, end: int) -> tuple[int, int] | None:
-    """The range `[start, end)` if it is a non-empty run of spaces and tabs."""
+def _blank(data: bytes, start: int, end: int) -> tuple[int, int, bytes] | None:
+    """The cut of the range `[start, end)` if it is a non-empty run of spaces and tabs."""
     gap = data[start:end]
-    return (start, end) if gap and not gap.strip(b" \t") else None
+    return (start, end, b"") if gap and not gap.strip(b" \t") else None
 
 
 def undo_pretty_print(code: str) -> str:
@@ -102,7 +102,7 @@ def undo_pretty_print(code: str) -> str:
     unchanged."""
     data = code.encode("utf-8", "surrogatepass")
     root = languages.parser("java").parse(data).root_node
-    cuts: list[tuple[int, int]] = []
+    cuts: list[tuple[int, int, bytes]] = []
     stack: list[Node] = [root]
     while stack:
         node = stack.pop()
@@ -127,14 +127,7 @@ def undo_pretty_print(code: str) -> str:
             gap = None
         if gap is not None:
             cuts.append(gap)
-    if not cuts:
-        return code
-    out, pos = [], 0
-    for start, end in sorted(set(cuts)):
-        out.append(data[pos:start])
-        pos = end
-    out.append(data[pos:])
-    return b"".join(out).decode("utf-8", "surrogatepass")
+    return splice(data, cuts) if cuts else code
 
 
 def split_file(text: str) -> tuple[str, str] | None:

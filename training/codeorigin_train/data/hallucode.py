@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_jsonl, read_raw
 
 SOURCE = "mbpp-deepseek"
 FOLDER = "HalluCodeDetector+HalluCodeDetector"
@@ -25,11 +25,7 @@ def group(task_id: object) -> str:
 
 def read(root: Path) -> Iterator[Record]:
     """Human MBPP solutions, then the distinct DeepSeek generations of each task."""
-    rows = [
-        json.loads(line)
-        for line in read_raw(root / "Datasets" / "mbpp.jsonl").splitlines()
-        if line.strip()
-    ]
+    rows = read_jsonl(root / "Datasets" / "mbpp.jsonl")
     task_ids = [row["task_id"] for row in rows]
     for row in rows:
         yield Record(row["code"], HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(row["task_id"]))

@@ -19,18 +19,14 @@ GENERATOR = "gpt-3.5-turbo"
 
 def read(root: Path) -> Iterator[Record]:
     """Human and LLM files of every supported language, paired by relative name."""
-    for sub, label in (("humanCode", HUMAN), ("3.5turbo", LLM)):
+    for sub, label, generator in (
+        ("humanCode", HUMAN, HUMAN_GENERATOR),
+        ("3.5turbo", LLM, GENERATOR),
+    ):
         base = root / sub
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             lang = languages.from_path(path)
             if lang is None:
                 continue
-            rel = path.relative_to(base).with_suffix("").as_posix()
-            yield Record(
-                read_raw(path),
-                label,
-                lang,
-                SOURCE,
-                HUMAN_GENERATOR if label == HUMAN else GENERATOR,
-                f"promises:{rel}",
-            )
+            group = f"promises:{path.relative_to(base).with_suffix('').as_posix()}"
+            yield Record(read_raw(path), label, lang, SOURCE, generator, group)

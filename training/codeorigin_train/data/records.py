@@ -12,6 +12,7 @@ one group per sample (`<source>:<index>`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,3 +46,8 @@ def read_raw(path: Path) -> str:
     """A source file's text exactly as stored (no newline translation; bad bytes replaced)."""
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         return f.read()
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON values of the non-blank lines of a source's `.jsonl` file."""
+    return [json.loads(line) for line in read_raw(path).splitlines() if line.strip()]

@@ -27,12 +27,8 @@ def read(root: Path) -> Iterator[Record]:
             lang = languages.canonical(str(language))
             if lang is None or not isinstance(code, str):
                 continue
-            human = str(generator).strip().lower() == "human"
-            yield Record(
-                code=code,
-                label=HUMAN if human else LLM,
-                language=lang,
-                source=SOURCE,
-                generator=HUMAN_GENERATOR if human else str(generator),
-                group=sample_group(SOURCE, f"{path.stem}:{i}"),
-            )
+            group = sample_group(SOURCE, f"{path.stem}:{i}")
+            if str(generator).strip().lower() == "human":
+                yield Record(code, HUMAN, lang, SOURCE, HUMAN_GENERATOR, group)
+            else:
+                yield Record(code, LLM, lang, SOURCE, str(generator), group)

@@ -9,7 +9,7 @@ Both apply after cleaning and deduplication. The build records the caps it used.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -39,9 +39,6 @@ class SourceCaps:
 
     max_samples: int | None = None
     llm_per_group: int | None = None
-
-    def to_dict(self) -> dict[str, int | None]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -93,5 +90,3 @@ SOURCES: dict[str, Source] = {
         Source.of(pltranslation),
     )
 }
-
-DEFAULT_CAPS: dict[str, SourceCaps] = {name: s.caps for name, s in SOURCES.items()}

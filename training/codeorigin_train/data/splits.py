@@ -40,19 +40,12 @@ def split_of(
     return SPLITS[2]
 
 
-def assign_splits(
-    df: pd.DataFrame, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
-) -> pd.DataFrame:
-    """A copy of `df` with a `split` column (train/val/test) drawn per `group`.
-
-    Fractions are of groups, so of samples only approximately. Raises ValueError for fractions
-    that are negative or sum to zero.
-    """
-    if len(fractions) != 3 or min(fractions) < 0 or sum(fractions) <= 0:
-        raise ValueError(f"fractions must be three non-negative numbers, got {fractions!r}")
+def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """A copy of `df` with a `split` column (train/val/test, 80/10/10 of the groups) drawn per
+    `group`."""
     out = df.copy()
     groups = out["group"].astype(str)
-    by_group = {g: split_of(g, seed, fractions) for g in groups.unique()}
+    by_group = {g: split_of(g, seed) for g in groups.unique()}
     out["split"] = groups.map(by_group)
     return out
 

@@ -1,9 +1,6 @@
-"""Honest evaluation: held-out metrics by source, language and generator family, leave-one-source-out,
-the comments/docstrings ablation, the character n-gram baseline on the same splits, and FPR on held-out
-human code at the shipped threshold.
-
-Everything here works on plain arrays (logits, labels) and the dataset frame, so the frozen variants
-are evaluated by training heads on cached embeddings, which takes seconds per head.
+"""The measures of a run (`runs.py`) on plain arrays (scores, labels) and the dataset frame:
+held-out metrics by source, language and generator family, leave-one-source-out, the text of the
+comments ablation and the false-positive rate on real-project human code.
 """
 
 from __future__ import annotations
@@ -78,18 +75,15 @@ def binary_metrics(y: np.ndarray, scores: np.ndarray, *, threshold: float = 0.5)
 
 
 def grouped_metrics(
-    df: pd.DataFrame,
-    scores: np.ndarray,
-    by: str | Callable[[pd.DataFrame], pd.Series],
-    *,
-    threshold: float,
+    df: pd.DataFrame, scores: np.ndarray, by: str, *, threshold: float
 ) -> dict[str, dict[str, Any]]:
-    """`binary_metrics` per value of a column (or of a function of the frame)."""
-    keys = df[by] if isinstance(by, str) else by(df)
+    """`binary_metrics` per value of column `by`."""
+    keys = df[by].astype(str)
+    y = df["label"].to_numpy()
     out: dict[str, dict[str, Any]] = {}
-    for key in sorted(keys.astype(str).unique()):
-        m = (keys.astype(str) == key).to_numpy()
-        out[key] = binary_metrics(df["label"].to_numpy()[m], scores[m], threshold=threshold)
+    for key in sorted(keys.unique()):
+        m = (keys == key).to_numpy()
+        out[key] = binary_metrics(y[m], scores[m], threshold=threshold)
     return out
 
 
@@ -111,9 +105,7 @@ def heldout_report(df: pd.DataFrame, scores: np.ndarray, *, threshold: float) ->
         "per_source": grouped_metrics(df, scores, "source", threshold=threshold),
         "per_language": grouped_metrics(df, scores, "language", threshold=threshold),
         "per_generator_family": per_gen,
-        "human_fpr_at_threshold": float(np.mean(scores[human] >= threshold))
-        if human.any()
-        else None,
+        "human_fpr_at_threshold": float(np.mean(scores[human] >= threshold)) if human.any() else None,
     }
 
 
@@ -166,16 +158,13 @@ def loso_run_apart(runs: Path, variant: str) -> tuple[dict[str, Any], dict[str, 
     return folds, baseline
 
 
-def baseline_fit_predict(df: pd.DataFrame, *, text_col: str = "code") -> Callable[..., np.ndarray]:
+def baseline_fit_predict(df: pd.DataFrame) -> Callable[..., np.ndarray]:
     """A `fit_predict` for `leave_one_source_out` with the character n-gram baseline."""
     from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 
     def run(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
-        tr = df.iloc[np.concatenate([train, val])]
-        model = fit_baseline(tr if text_col == "code" else tr.assign(code=tr[text_col]))
-        return np.asarray(
-            predict_baseline(model, df[text_col].iloc[test].tolist()), dtype=np.float64
-        )
+        model = fit_baseline(df.iloc[np.concatenate([train, val])])
+        return np.asarray(predict_baseline(model, df["code"].iloc[test].tolist()), dtype=np.float64)
 
     return run
 
@@ -217,7 +206,3 @@ def human_fpr_summary(
         "n_with_docstring": int(with_doc.sum()),
     }
 
-
-def fpr_at(scores: np.ndarray, y: np.ndarray, threshold: float) -> float:
-    h = np.asarray(scores)[np.asarray(y) == 0]
-    return float(np.mean(h >= threshold)) if h.size else float("nan")

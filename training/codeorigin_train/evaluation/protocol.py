@@ -103,6 +103,32 @@ class NgramLearner:
         )
 
 
+def judged_probabilities(
+    model_dir: Path, codes: list[str], language: str, *, every_language: bool = False
+) -> np.ndarray:
+    """Calibrated probabilities of the texts the runtime would judge (NaN for those it would
+    call too short, and all NaN for a language the model abstains on), as `codeorigin scan` with
+    the default settings; `every_language`: a language the model abstains on is scored too (how
+    its scores rank there, for the protocol's `every-language:` learners)."""
+    from codeorigin.core.spans import content_of
+    from codeorigin.engine.judging import VerdictRules
+    from codeorigin.engine.scoring import Engine
+    from codeorigin.model.scorer import Model
+
+    rules = VerdictRules()
+    engine = Engine(Model.load(model_dir, threads=1))
+    out = np.full(len(codes), np.nan)
+    if not every_language and engine.abstains(language) is not None:
+        return out
+    for start in range(0, len(codes), 256):
+        batch = codes[start : start + 256]
+        scored = engine.score_texts(batch, [language] * len(batch))  # a stacked model reads it
+        for i, ((score, _), text) in enumerate(zip(scored, batch)):
+            if rules.judges(content_of(text, language)):
+                out[start + i] = score.probability
+    return out
+
+
 class FolderLearner:
     """A model folder scored through the runtime, as `codeorigin scan` scores a span, at its own
     thresholds (per language where the manifest has them). Scores are cached by text. With
@@ -116,12 +142,10 @@ class FolderLearner:
     ) -> None:
         self.model_dir = model_dir
         self.name = name or model_dir.name
-        self.every_language = every_language  # languages it abstains on scored too
+        self.every_language = every_language
         self.cache: dict[str, float] = {}
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
-        from codeorigin_train.evaluation.language_thresholds import judged_probabilities
-
         todo = frame[~frame["code"].isin(self.cache.keys())]
         for language, g in todo.groupby("language"):
             codes = g["code"].drop_duplicates().tolist()
@@ -145,15 +169,17 @@ class FolderLearner:
 
 
 def rates(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> dict[str, Any]:
-    """AUROC, recall and FPR at the thresholds (`evaluation.paired.rates`), over rows with a
-    probability (a row the runtime would not judge has none)."""
-    from codeorigin_train.evaluation.paired import rates as paired_rates
+    """AUROC, recall and FPR at the thresholds, over rows with a probability (a row the runtime
+    would not judge has none)."""
+    from sklearn.metrics import roc_auc_score
 
     p = np.asarray(p, dtype=np.float64)
     ok = ~np.isnan(p)
-    got = paired_rates(pd.DataFrame({"label": np.asarray(y)[ok], "p": p[ok]}), np.asarray(thr)[ok])
-    return {"n_llm": got["llm"], "n_human": got["human"],
-            **{k: got[k] for k in ("auroc", "recall", "fpr")}}  # fmt: skip
+    y, p, flag = np.asarray(y)[ok], p[ok], p[ok] >= np.asarray(thr)[ok]
+    return {"n_llm": int((y == 1).sum()), "n_human": int((y == 0).sum()),
+            "auroc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+            "recall": float(flag[y == 1].mean()) if (y == 1).any() else None,
+            "fpr": float(flag[y == 0].mean()) if (y == 0).any() else None}  # fmt: skip
 
 
 def training_rows(pool: pd.DataFrame, cfg: ProtocolConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -202,6 +228,20 @@ def scored_rates(scored: pd.DataFrame) -> dict[str, Any]:
     return rates(scored["label"].to_numpy(), scored["p"].to_numpy(), scored["thr"].to_numpy())
 
 
+def by_language(scored: pd.DataFrame) -> dict[str, Any]:
+    return {str(lang): scored_rates(g) for lang, g in scored.groupby("language")}
+
+
+def flagged_share(g: pd.DataFrame) -> dict[str, Any]:
+    """How many of `g` (people's code) there are and the share the threshold flags."""
+    return {"n": len(g), "fpr": float((g["p"] >= g["thr"]).mean())}
+
+
+def repo_folds(repos: set[str], cfg: ProtocolConfig) -> dict[str, int]:
+    """Each repository's fold of `cfg.lro_folds`, by a hash of its name."""
+    return {r: int(unit(r, cfg.seed) * cfg.lro_folds) for r in sorted(repos)}
+
+
 def context_rates(
     fitted: Fitted, agents: pd.DataFrame, context: pd.DataFrame
 ) -> dict[str, Any] | None:
@@ -215,8 +255,7 @@ def context_rates(
     scored = judge(fitted, pd.concat([agents, context]))
     got = scored_rates(scored)
     ctx = scored[(scored["source"] == context["source"].iloc[0]) & scored["p"].notna()]
-    by_language = {str(lang): {"n": len(g), "fpr": float((g["p"] >= g["thr"]).mean())}
-                   for lang, g in ctx.groupby("language")}  # fmt: skip
+    by_lang = {str(lang): flagged_share(g) for lang, g in ctx.groupby("language")}
     by_history = {}
     if "dated_history" in ctx:  # repositories with code before 2021 against newer ones
         for dated, g in ctx.groupby("dated_history"):
@@ -224,7 +263,7 @@ def context_rates(
             by_history[key] = {"n": len(g), "flagged": int((g["p"] >= g["thr"]).sum()),
                                "mean_p": float(g["p"].mean())}  # fmt: skip
     return {"n": got["n_human"], "auroc": got["auroc"], "fpr": got["fpr"],
-            "flagged": int((ctx["p"] >= ctx["thr"]).sum()), "by_language": by_language,
+            "flagged": int((ctx["p"] >= ctx["thr"]).sum()), "by_language": by_lang,
             "by_history": by_history}  # fmt: skip
 
 
@@ -258,8 +297,7 @@ def loao(
         scored = keep(sink, judge(fitted, test), "loao", agent)
         out[agent] = {**scored_rates(scored), "repos": len(repos),
                       "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique()),
-                      "by_language": {str(lang): scored_rates(g)
-                                      for lang, g in scored.groupby("language")}}  # fmt: skip
+                      "by_language": by_language(scored)}  # fmt: skip
         if context is not None:
             out[agent]["context"] = context_rates(
                 fitted, test, context[context["repo"].isin(repos)]
@@ -273,16 +311,14 @@ def leave_repo_out(
 ) -> dict[str, Any]:
     """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
     (of the function) over the pooled held-out predictions, and over all of them."""
-    repos = sorted(set(pool.loc[pool["source"] == "aidev", "repo"]))
-    fold_of = {r: int(unit(r, cfg.seed) * cfg.lro_folds) for r in repos}
+    fold_of = repo_folds(set(pool.loc[pool["source"] == "aidev", "repo"]), cfg)
     parts = []
     for k in range(cfg.lro_folds if learner.retrains else 1):
         held = pool["repo"].map(fold_of).eq(k) if learner.retrains else pool["source"].eq("aidev")
         fitted = _fit(learner, pool[~held], cfg)
         parts.append(keep(sink, judge(fitted, pool[held & pool["judged"]]), "lro", str(k)))
     scored = pd.concat(parts)
-    by_language = {str(lang): scored_rates(g) for lang, g in scored.groupby("language")}
-    return {"all": scored_rates(scored), "by_language": by_language}
+    return {"all": scored_rates(scored), "by_language": by_language(scored)}
 
 
 def loso(
@@ -330,8 +366,7 @@ def main_split(
         "test": scored_rates(rest),
         "test_by_source": {str(s): scored_rates(g) for s, g in rest.groupby("source")},
         "realcode_fpr_by_language": {
-            str(lang): {"n": len(g), "fpr": float((g["p"] >= g["thr"]).mean())}
-            for lang, g in real.groupby("language")
+            str(lang): flagged_share(g) for lang, g in real.groupby("language")
         },
         "llm_recall_by_language": {
             str(lang): scored_rates(g)["recall"]
@@ -358,8 +393,7 @@ def within_repository(
     agents = within.loao_agents(pool)
     per_agent: dict[str, pd.DataFrame] = {}
     if learner.retrains:
-        repos = sorted(set(rows["repo"]))
-        fold_of = {r: int(unit(r, cfg.seed) * cfg.lro_folds) for r in repos}
+        fold_of = repo_folds(set(rows["repo"]), cfg)
         parts = []
         for k in range(cfg.lro_folds):
             fitted = _fit(learner, pool[~pool["repo"].map(fold_of).eq(k)], cfg)

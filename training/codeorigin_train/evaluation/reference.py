@@ -7,8 +7,10 @@ behind the `Variant` interface.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,16 @@ from codeorigin_train.evaluation import evaluate as ev
 from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 
 log = logging.getLogger(__name__)
+
+
+def texts_hash(texts: Sequence[str]) -> str:
+    """A short digest of the texts in order: the cached figures hold for exactly these rows."""
+    h = hashlib.sha256()
+    for t in texts:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()[:16]
 
 
 def _threshold(model: Any, frame: pd.DataFrame, max_fpr: float) -> float:
@@ -38,13 +50,8 @@ def baseline_report(
     computed once and kept under `work/baseline/`."""
     import json
 
-    from codeorigin_train.evaluation.paired import report_probabilities, test_rows
-    from codeorigin_train.fit.embed import texts_hash
-
-    paired = work / "paired.parquet"
     key = texts_hash(
         [*frame["code"], *frame["split"], *frame["label"].astype(str), *sources]
-        + ([f"paired:{paired.stat().st_size}"] if paired.exists() else [])
     )
     path = work / "baseline" / f"{key}.json"
     if path.exists():
@@ -58,10 +65,6 @@ def baseline_report(
         "heldout": ev.heldout_report(te.reset_index(drop=True), pt, threshold=thr),
         "threshold": thr,
     }
-    paired_test = test_rows(work)
-    if paired_test is not None:
-        pp = predict_baseline(model, paired_test["code"].tolist())
-        out["paired_heldout"] = report_probabilities(paired_test, np.asarray(pp), thr)
     if loso:
         out["loso"] = ev.leave_one_source_out(frame, sources, ev.baseline_fit_predict(frame))
         out["loso_mean_auroc"] = ev.loso_mean(out["loso"])

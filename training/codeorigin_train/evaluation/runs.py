@@ -66,9 +66,9 @@ def loso_screen(
 
 def fit_run(
     variant: Variant, frame: pd.DataFrame, work: Path, subset: SubsetConfig | None = None
-) -> tuple[FitResult, str]:
-    """Fit inside an MLflow run; save `logits.npz` and `train.json` (with `subset`, the caps
-    `frame` was drawn with: `subset_config_for` reads them). Returns the MLflow run id."""
+) -> FitResult:
+    """Fit inside an MLflow run; save `logits.npz` and `train.json` (with the MLflow run id and,
+    with `subset`, the caps `frame` was drawn with: `subset_config_for` reads them)."""
     d = run_dir(variant.name, work)
     mlflow = mlflow_for(work)
     split = frame["split"]
@@ -89,13 +89,7 @@ def fit_run(
     if subset is not None:
         info["subset"] = asdict(subset)
     (d / "train.json").write_text(json.dumps(info, indent=2))
-    return res, run_id
-
-
-def saved_fit(d: Path) -> FitResult:
-    """The validation and test logits a finished fit saved in run folder `d`."""
-    lg = np.load(d / "logits.npz")
-    return FitResult(lg["val_rows"], lg["val"], lg["test_rows"], lg["test"])
+    return res
 
 
 def calibrate_run(
@@ -110,11 +104,6 @@ def calibrate_run(
     return c
 
 
-def saved_calibration(d: Path) -> cal.Calibration:
-    """The calibration a finished run saved in run folder `d`."""
-    return cal.Calibration(**json.loads((d / "calibration.json").read_text()))
-
-
 def run(
     variant: Variant,
     frame: pd.DataFrame,
@@ -123,20 +112,23 @@ def run(
     loso: bool = True,
     loso_k: int = 4,
     subset: SubsetConfig | None = None,
+    baseline: bool = False,
 ) -> dict[str, Any]:
-    """Fit → calibrate → evaluate (held-out, LOSO, ablation, real human code); the report.
-    `subset`: the caps `frame` was drawn with, recorded for the commands that rebuild it."""
+    """Fit → calibrate → evaluate (held-out, LOSO, ablation, real human code; with `baseline`,
+    the char n-gram baseline on the same rows); the report. `subset`: the caps `frame` was drawn
+    with, recorded for the commands that rebuild it."""
     d = run_dir(variant.name, work)
     frame, real_test = variant.training_rows(frame, work)
     variant.prepare(frame, d)
-    res, _ = fit_run(variant, frame, work, subset)
+    res = fit_run(variant, frame, work, subset)
     folds = None
     if loso:
         t1 = time.perf_counter()
         folds = {"loso": loso_folds(variant, frame, ev.loso_sources(frame, loso_k))}
         folds["loso_seconds"] = time.perf_counter() - t1
     c = calibrate_run(variant, frame, res, work)
-    return evaluate(variant, frame, res, c, work, real_test=real_test, loso=folds, loso_k=loso_k)
+    return evaluate(variant, frame, res, c, work, real_test=real_test, loso=folds, loso_k=loso_k,
+                    baseline=baseline)  # fmt: skip
 
 
 def track_report(work: Path, report: dict[str, Any], y_test: np.ndarray, p_test: np.ndarray,
@@ -216,18 +208,6 @@ def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -
     }
 
 
-def paired_heldout(variant: Variant, work: Path, c: cal.Calibration) -> dict[str, Any] | None:
-    """AUROC, recall and FPR at the threshold, and the twin-win rate on the paired real-project
-    functions of test projects (never trained or calibrated on), or None without them."""
-    from codeorigin_train.evaluation.paired import report_probabilities, test_rows
-
-    test = test_rows(work)
-    if test is None:
-        return None
-    p = c.probability(variant.predict_logits(test["code"].tolist(), test["language"].tolist()))
-    return report_probabilities(test, p, c.llm_threshold)
-
-
 def external_human(
     variant: Variant, frame: pd.DataFrame, c: cal.Calibration, work: Path, *, n: int = 600,
     per_project: int = 15, with_baseline: bool = False,
@@ -255,20 +235,6 @@ def external_human(
     return out
 
 
-REUSABLE = ("loso", "loso_mean_auroc", "loso_seconds", "ablation", "external_human")
-
-
-def _reused(d: Path, sources: list[str]) -> dict[str, Any]:
-    """The expensive parts of an earlier evaluation of the same rows (`--reuse`)."""
-    previous = d / "metrics.json"
-    if not previous.exists():
-        return {}
-    old = json.loads(previous.read_text())
-    if old.get("loso_sources") != sources:
-        return {}
-    return {k: old[k] for k in REUSABLE if k in old}
-
-
 def evaluate(
     variant: Variant,
     frame: pd.DataFrame,
@@ -277,19 +243,16 @@ def evaluate(
     work: Path,
     *,
     real_test: pd.DataFrame | None = None,
-    loso: dict[str, Any] | bool | None = None,
+    loso: dict[str, Any] | None = None,
     loso_k: int = 4,
-    ablation: bool = True,
     baseline: bool = False,
-    reuse: bool = False,
 ) -> dict[str, Any]:
     """The report of a fitted, calibrated variant, written to `metrics.json` and MLflow.
 
-    Held-out test figures always; leave-one-source-out folds when `loso` is True (computed here)
-    or a dict (computed by the caller); the comments ablation and the FPR on real-project human
-    code with `ablation`; the char n-gram baseline on the same rows with `baseline` (held-out,
-    LOSO when `loso`, and on the ablation and real code); with `reuse`, LOSO, ablation and
-    real-code results of an earlier evaluation of the same rows are kept.
+    Held-out test figures, the comments ablation and the FPR on real-project human code always;
+    the leave-one-source-out folds `loso` the caller measured (`{"loso": ..., ...}`), when given;
+    the char n-gram baseline on the same rows with `baseline` (held-out, LOSO when `loso`, and on
+    the ablation and real code).
     """
     d = run_dir(variant.name, work)
     y = frame["label"].to_numpy()
@@ -306,13 +269,8 @@ def evaluate(
         "reliability_test": cal.reliability(p_test, y[test]),
         "loso_sources": sources,
     })  # fmt: skip
-    report.update(_reused(d, sources) if reuse else {})
-    if isinstance(loso, dict):
+    if loso:
         report.update(loso)
-    elif loso and "loso" not in report:
-        t0 = time.perf_counter()
-        report["loso"] = loso_folds(variant, frame, sources)
-        report["loso_seconds"] = time.perf_counter() - t0
     if "loso" in report:
         report["loso_mean_auroc"] = ev.loso_mean(report["loso"])
     if baseline:
@@ -321,17 +279,12 @@ def evaluate(
         report["baseline"] = baseline_report(
             frame, sources, max_fpr=c.max_fpr, loso=bool(loso), work=work
         )
-    if ablation and "ablation" not in report:
-        report["ablation"] = ablation_report(
-            variant, frame, test, res.test_logits, with_baseline=baseline
-        )
-    if ablation and "external_human" not in report:
-        report["external_human"] = external_human(variant, frame, c, work, with_baseline=baseline)
+    report["ablation"] = ablation_report(
+        variant, frame, test, res.test_logits, with_baseline=baseline
+    )
+    report["external_human"] = external_human(variant, frame, c, work, with_baseline=baseline)
     if real_test is not None:
         report["realcode_heldout"] = realcode_heldout(variant, real_test, c)
-    paired = paired_heldout(variant, work, c)
-    if paired is not None:
-        report["paired_heldout"] = paired
     train = frame["split"].to_numpy() == "train"
     report["n_train_by_source"] = frame[train]["source"].value_counts().to_dict()
     (d / "metrics.json").write_text(json.dumps(report, indent=2, default=float))
@@ -355,7 +308,8 @@ def rebuild_report(
     frame, real_test = variant.training_rows(
         subset(df, subset_config_for(variant.name, work)), work
     )
-    res = saved_fit(d)
+    lg = np.load(d / "logits.npz")
+    res = FitResult(lg["val_rows"], lg["val"], lg["test_rows"], lg["test"])
     folds = None
     if loso:
         folds = {

@@ -116,36 +116,25 @@ def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def pair_share(scored: pd.DataFrame, column: str = "p", key: str = "repo") -> tuple[float | None, int]:
-    """(the share of (agent, person of the same `key`) pairs the agent's `column` outscores,
-    ties counting half; the pairs), pooled over the values of `key`."""
-    won, pairs = 0.0, 0
-    for _, g in scored.groupby(key, sort=False):
-        w, n = pair_counts(g.loc[g["label"] == 1, column].to_numpy(np.float64),
-                           g.loc[g["label"] == 0, column].to_numpy(np.float64))  # fmt: skip
-        won, pairs = won + w, pairs + n
-    return (won / pairs if pairs else None), pairs
-
-
 def pooled(scored: pd.DataFrame) -> dict[str, Any]:
-    """Within-repository pairs pooled over repositories, and the rates at the threshold."""
-    share, pairs = pair_share(scored)
+    """Within-repository pairs pooled over repositories (the share of (agent, person of the same
+    repository) pairs the agent's function outscores, ties counting half), and the rates at the
+    threshold."""
+    won, pairs = 0.0, 0
+    for _, g in scored.groupby("repo", sort=False):
+        w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(np.float64),
+                           g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
+        won, pairs = won + w, pairs + n
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
     return {
-        "pair_auroc": share, "pairs": pairs,
+        "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
         "agent": len(a), "human": len(h),
         "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
         "judged_human": float((~np.isnan(hp)).mean()) if len(h) else None,
         "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()) if len(a) else None,
         "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()) if len(h) else None,
     }  # fmt: skip
-
-
-def _with_own_humans(scored: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """`rows` (agent functions) with the human functions of their repositories."""
-    humans = scored[(scored["label"] == 0) & scored["repo"].isin(set(rows["repo"]))]
-    return pd.concat([rows, humans])
 
 
 def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
@@ -156,8 +145,9 @@ def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
     for value, rows in agents.groupby(key, sort=True):
         if key == "language":
             mine = scored[scored["language"] == value]
-        else:
-            mine = _with_own_humans(scored, rows)
+        else:  # the agent's functions with every human function of their repositories
+            humans = scored[(scored["label"] == 0) & scored["repo"].isin(set(rows["repo"]))]
+            mine = pd.concat([rows, humans])
         units = [u for _, g in mine.groupby("repo") if (u := repo_figures(g)) is not None]
         out[str(value)] = {**summary(units), "pooled": pooled(mine),
                            "repos_with_agent": int(rows["repo"].nunique())}  # fmt: skip

@@ -3,8 +3,8 @@
 Why: the shipped thresholds are raised toward 1% of the human code of contest and exercise
 sources the linear member never saw, which protects students and flags none of the agents'
 functions of repositories. A route lets repository code speak at a bound set on repository
-humans, while the stacker, its thresholds and every other row stay as they are (the protocol's
-`stacked-du`, `analysis.domain_learner.DomainUnionLearner`):
+humans, while the stacker, its thresholds and every other row stay as they are (with
+`--agentic-route`, the protocol's `stacked-dr`, `analysis.domain_learner.AgenticRouteLearner`):
 
 1. the *domain model*: logistic regression on the linear member's features, fitted on the train
    split's human rows only, repository code (`fit.crossfit.REAL_PROJECT_SOURCES`) against contest
@@ -254,13 +254,11 @@ def project_route(
     max_fpr: float,
     confidence: float,
     agentic: tuple[pd.DataFrame | None, int] | None = None,
-    group_bound: bool = False,
 ) -> BuiltRoute:
     """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
     calibration rows and the linear member's out-of-sample logits on them; the domain model goes
     to WORK/domain.npz. `agentic`: (the fragments, the cross-fitting folds) to stack the agentic
-    member too, folded into WORK/route.npz. `group_bound`: the route's thresholds bounded with
-    the repositories as the sample too (`fit.stacker.language_thresholds`' `groups`)."""
+    member too, folded into WORK/route.npz."""
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
@@ -283,10 +281,9 @@ def project_route(
         members["agentic"] = member.cal[project]
     route = fit_stacker(members, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
-    groups = cal["group"].astype(str).to_numpy()[project] if group_bound else None
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
-                                   confidence=confidence, min_recall=0.0, groups=groups)  # fmt: skip
+                                   confidence=confidence, min_recall=0.0)  # fmt: skip
     section = route_section(fit, th, route, route_th, linear, gate, member is not None)
     files, member_logits = (work / DOMAIN_FILE,), None
     if member is not None:

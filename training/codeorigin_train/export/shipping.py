@@ -211,19 +211,6 @@ def export_folder(
     }
 
 
-def paired_runtime(work: Path, model: Path, dest: Path, *, overwrite: bool = False) -> None:
-    """The model folder `model` judged through the runtime on the paired test projects
-    (`evaluation.paired`), written to `dest`; nothing without `WORK/paired.parquet`, or when `dest`
-    exists and not `overwrite`."""
-    from codeorigin_train.evaluation.paired import evaluate
-
-    paired = work / "paired.parquet"
-    if not paired.exists() or (dest.exists() and not overwrite):
-        return
-    result = evaluate(model, pd.read_parquet(paired), "test")
-    dest.write_text(json.dumps(result, indent=2, default=float))
-
-
 def ship(
     work: Path, name: str, out: Path, *, ig_texts: int = 40, extra_files: Sequence[str] = (),
     card: bool = True, options: dict[str, Any] | None = None, dataset: Path | None = None,
@@ -250,15 +237,12 @@ def ship(
         # The figures of the model being replaced: bake-off rows this work folder did not rerun.
         prev.write_bytes((out / "metrics.json").read_bytes())
     out.mkdir(parents=True, exist_ok=True)
-    if (out / "manifest.json").exists():
-        paired_runtime(work, out, d / "previous_paired.json")  # the model being replaced
     c = cal.Calibration(**json.loads((d / "calibration.json").read_text()))
     val_rows = np.load(d / "logits.npz")["val_rows"]
     info = export_folder(
         variant, frame, val_rows, out, c, ig_texts=ig_texts, extra_files=extra_files
     )
     (d / "export.json").write_text(json.dumps(info, indent=2, default=float))
-    paired_runtime(work, out, d / "paired_runtime.json", overwrite=True)
     result = (
         write_metrics_and_card(work, name, out, options=options, dataset=dataset) if card else info
     )

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from codeorigin_train.data.argtypes import fraction, whole_number
-from codeorigin_train.fit.stacker import UNSEEN_MODES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,10 +28,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
-    p.add_argument("--group-bound", action="store_true",
-                   help="bound each language's threshold with the held-out humans' repositories "
-                   "(or problems) as the sample too, and abstain where they are fewer than 19 "
-                   "(`fit.calibrate.threshold_over_groups`)")
     p.add_argument("--threads", type=whole_number(), default=1)
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
@@ -46,26 +41,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fragments", type=Path, default=None,
                    help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
                    "as more training text for the linear member, those of its train repositories")
-    p.add_argument("--balance-structure", action="store_true",
-                   help="weight the contest sources' Python rows so that both labels start with a "
-                   "definition as often (`fit.balance`; the protocol's `stacked-sb`)")
-    p.add_argument("--balance-domains", action="store_true",
-                   help="weight the linear member's rows so that, in each language, repository "
-                   "code and contest code each weigh both labels alike (`fit.balance."
-                   "domain_weights`; the protocol's `stacked-db`)")
-    p.add_argument("--balance-repositories", action="store_true",
-                   help="weight the linear member's agentic rows so that in each repository the "
-                   "agent's rows and the people's weigh alike, a repository with one label "
-                   "less (`fit.balance.repository_weights`)")
-    p.add_argument("--unseen-source-humans", choices=UNSEEN_MODES, default=None,
+    p.add_argument("--unseen-source-humans", choices=["floor"], default=None,
                    help="also set the thresholds on each contest and exercise source's human "
                    "rows (train and validation) scored by a linear member fitted without that "
-                   "source (`fit.unseen`): pooled with the held-out humans (the protocol's "
-                   "`stacked-us`), or as a floor that raises each language's threshold toward "
-                   "1%% of them as far as its recall bar allows (`stacked-uf`)")
+                   "source (`fit.unseen`), as a floor that raises each language's threshold "
+                   "toward 1%% of them as far as its recall bar allows (the protocol's "
+                   "`stacked-uf`)")
     p.add_argument("--project-route", type=float, default=None, metavar="FPR",
-                   help="add a route for project code (`export.route`, the protocol's "
-                   "`stacked-du`): the linear member alone, with thresholds at FPR of the "
+                   help="add a route for project code (`export.route`): the linear member "
+                   "alone, with thresholds at FPR of the "
                    "repository humans among the calibration rows (with --confidence), for code a "
                    "domain model reads as repository code; a span is flagged when the stacker or "
                    "the route would flag it (manifest format version 3)")
@@ -74,7 +58,4 @@ def parser() -> argparse.ArgumentParser:
                    "linear member's recipe on the agentic corpus alone and its --fragments, "
                    "cross-fitted on the same folds (`export.route`, the protocol's `stacked-dr`; "
                    "manifest format version 4: the route's members folded into one of its own)")
-    p.add_argument("--syntax-ngrams", action="store_true",
-                   help="the linear member's features with tree-sitter node-type 1-3-grams "
-                   "(feature version 3; measured and not shipped, see docs/research/stacked-model.md)")
     return p  # fmt: skip

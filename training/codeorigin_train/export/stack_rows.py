@@ -1,4 +1,4 @@
-"""The rows a stacked model is fitted on (`codeorigin-train stack`, `codeorigin-train member`):
+"""The rows a stacked model is fitted on (`codeorigin-train stack`):
 the frame with its train split as every protocol fit reads it, and the extra held-out human rows
 its thresholds may also be set on (`stack --humans`)."""
 

@@ -8,8 +8,8 @@
 1. the linear member (`variants/linear.py`, through the registry) trained on the train rows (with
    `--train-cap N`, at most N rows of each source and label outside the agentic corpus and the
    real-project code, as the protocol's fits read them; with `--fragments`, also the lines the
-   changes of the agentic train repositories added), or loaded from `--linear-run` (a
-   `codeorigin-train train --variants linear` run folder);
+   changes of the agentic train repositories added), or loaded from `--linear-run` (the
+   `linear/` folder of an earlier `stack`'s work folder);
 2. the linear member cross-fitted by repository over the agentic train rows (`fit.crossfit`,
    `--crossfit-folds`, 0 to skip): their out-of-fold logits join the validation rows';
 3. both members' logits on those rows and the test rows: the linear member's decision function,
@@ -60,14 +60,13 @@ from codeorigin_train.export.route import (
 )
 from codeorigin_train.export.stack_args import parser
 from codeorigin_train.export.stack_rows import extra_humans, training_frame
-from codeorigin_train.fit.balance import domain_weights, repository_weights, structure_weights
 from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
     fit_stacker,
     language_thresholds,
 )
-from codeorigin_train.fit.unseen import SCORED_FILE, unseen_source_rows
+from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import Variant
 
@@ -133,27 +132,18 @@ def linear_member(
     run: Path,
     linear_run: Path | None,
     folds: int,
-    syntax: bool = False,
     fragments: pd.DataFrame | None = None,
-    balance: bool = False,
     unseen: bool = False,
-    domains: bool = False,
-    repositories: bool = False,
 ) -> LinearFit:
     """The linear variant fitted on the frame's train rows, saved in `run`, or loaded from
     `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
     `unseen`, the human rows of the frame's train and validation splits of each contest source,
     scored by the member fitted without that source (`fit.unseen`). The train
     rows' feature matrix is computed once, for the member and for every cross-fitting fold.
-    `syntax`: the features with the syntax n-grams (version 3). `fragments`: more training text,
-    the lines the agentic train repositories' changes added (`fit.crossfit.with_fragments`: a
-    cross-fitting fold that holds a repository out holds its fragments out too). `balance`: the
-    contest sources' Python rows weighted so that both labels start with a definition as often
-    (`fit.balance`). `domains`: in each language, repository code and contest code each weigh
-    both labels alike (`fit.balance.domain_weights`). `repositories`: in each agentic repository
-    both labels weigh alike (`fit.balance.repository_weights`)."""
-    features = FeatureConfig().with_syntax() if syntax else FeatureConfig()
-    variant = registry.get("linear", features=features)
+    `fragments`: more training text, the lines the agentic train repositories' changes added
+    (`fit.crossfit.with_fragments`: a cross-fitting fold that holds a repository out holds its
+    fragments out too)."""
+    variant = registry.get("linear", features=FeatureConfig())
     train = _rows(frame, "train")
     if fragments is not None:  # those of the train repositories, repeating no row of the frame
         fragments = with_fragments(train, fragments).iloc[len(train) :]
@@ -171,12 +161,7 @@ def linear_member(
 
     def fit_rows(rows: pd.DataFrame) -> Any:
         rows = with_fragments(rows, fragments)
-        weight = structure_weights(rows) if balance else None
-        if domains:
-            weight = domain_weights(rows) * (1.0 if weight is None else weight)
-        if repositories:
-            weight = repository_weights(rows) * (1.0 if weight is None else weight)
-        return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"], weight)  # type: ignore[attr-defined]
+        return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
 
     if linear_run is not None:
         variant.load(linear_run)
@@ -329,7 +314,6 @@ def _thresholds(
         cal["label"].to_numpy()[on],
         cal["language"][on].reset_index(drop=True),
     )
-    group_val = cal["group"].astype(str).to_numpy()[on]
     unseen = None
     if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
         l_unseen = unseen_rows["language"].astype(str).tolist()
@@ -337,9 +321,6 @@ def _thresholds(
                                                       work / "transformer-logits.parquet", args.threads),
                     "linear": unseen_logits}  # fmt: skip
         unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
-        kept = [c for c in ("code", "source", "language", "split", "group") if c in unseen_rows]
-        scored = unseen_rows[kept].reset_index(drop=True).assign(**m_unseen)
-        scored.to_parquet(work / SCORED_FILE, index=False)
     extra = extra_humans(humans, train)
     if extra is not None and len(extra):
         m_extra = _members(extra, variant, args.transformer, work, args.threads)
@@ -347,17 +328,9 @@ def _thresholds(
         p_val = np.concatenate([p_val, p_extra])
         y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
         lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
-        extra_groups = (extra["group"].astype(str) if "group" in extra
-                        else pd.Series([f"humans:{i}" for i in range(len(extra))]))  # fmt: skip
-        group_val = np.concatenate([group_val, extra_groups.to_numpy()])
     return language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
                                confidence=args.confidence, min_recall=args.min_recall,
-                               unseen=unseen, unseen_mode=args.unseen_source_humans or "floor",
-                               groups=group_val if args.group_bound else None)  # fmt: skip
-
-
-#: The row weightings of the linear member (`--balance-*`), each recorded in the manifest.
-BALANCES = ("structure", "domains", "repositories")
+                               unseen=unseen)  # fmt: skip
 
 
 def stack(args: argparse.Namespace) -> dict[str, Any]:
@@ -377,9 +350,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     (run := work / "linear").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
-        frame, run, args.linear_run, args.crossfit_folds, args.syntax_ngrams, fragments,
-        args.balance_structure, args.unseen_source_humans is not None, args.balance_domains,
-        args.balance_repositories,
+        frame, run, args.linear_run, args.crossfit_folds, fragments,
+        args.unseen_source_humans is not None,
     )
     linear_seconds = time.perf_counter() - t0
     val, test = _rows(frame, "val"), _rows(frame, "test")
@@ -398,8 +370,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     )
     route = None if args.project_route is None else project_route(
         frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
-        (fragments, args.crossfit_folds) if args.agentic_route else None,
-        args.group_bound)  # fmt: skip
+        (fragments, args.crossfit_folds) if args.agentic_route else None)  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
@@ -413,11 +384,13 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      + (f", and ({args.unseen_source_humans}) each contest source's human rows "
                         "scored by a linear member fitted without that source"
                         if args.unseen_source_humans else ""),
-                     "unseen_source_humans": len(unseen_rows), "group_bound": args.group_bound,
+                     "unseen_source_humans": len(unseen_rows),
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
-                     **{f"balance_{k}": getattr(args, f"balance_{k}") for k in BALANCES},
+                     # recorded as in the shipped manifest: rows weighted alike (the options
+                     # that weighted them are in docs/research/stacked-model.md, "Code removed")
+                     "balance_structure": False, "balance_domains": False,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
     if route is not None:

@@ -1,10 +1,10 @@
 """Stage 2, fitting: the dataset in, a trained and calibrated model out.
 
-In: `dataset.parquet` and the real-project rows (`frames`: the bake-off subset, rows split by
+In: `dataset.parquet` and the real-project rows (`frames`: the stratified subset, rows split by
 project). Out: weights, validation logits and a `Calibration` (temperature and threshold,
 `calibrate`). `schedule` is the recipe part every training loop shares, `train` the loop for a
-token model or a head, `modeling` the `CodeOriginClassifier`, `embed` the cache of what a frozen
-encoder computes, `workdir` the work folder's layout and its MLflow tracking; for a stacked model,
-`crossfit` the out-of-fold rows (repository code the member never saw) and `stacker` the
-stacker, its calibration and per-language thresholds on them. Imports only `data`.
+token model, `modeling` the `CodeOriginClassifier`, `workdir` the work folder's layout and its
+MLflow tracking; for a stacked model, `crossfit` the out-of-fold rows (repository code the member
+never saw) and `stacker` the stacker, its calibration and per-language thresholds on them.
+Imports only `data`.
 """

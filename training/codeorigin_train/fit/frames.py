@@ -1,10 +1,11 @@
-"""The rows a variant trains and is judged on: the dataset, the stratified subset every bake-off
-variant shares, and real-project human functions split by project.
+"""The rows a variant trains and is judged on: the dataset, the stratified subset, and
+real-project human functions split by project.
 
-On 2 CPU cores the MiniLM encoder runs at 14-24 samples/s, so the bake-off uses a stratified subset
-of the dataset (`subset`), capped per (source, label, split) cell; every variant, the baseline and
-every leave-one-source-out run use the same rows. Lifting only the train cap (`full_subset`) keeps
-exactly the same validation and test rows.
+The stratified subset of the dataset (`subset`) is capped per (source, label, split) cell: the
+CPU bake-off's rows (the MiniLM encoder ran at 14-24 samples/s on 2 cores), on which the first
+scratch recipe, the baseline and every leave-one-source-out run still share the same rows.
+Lifting only the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation
+and test rows.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ FULL_TRAIN_CAP = 10**9
 
 @dataclass(frozen=True)
 class SubsetConfig:
-    """Caps per (source, label, split) cell of the rows the bake-off uses."""
+    """Caps per (source, label, split) cell of the stratified subset."""
 
     train_cap: int = 700
     eval_cap: int = 200
-    unfreeze_train_cap: int = 60  # per (source, label) of train rows for the unfreeze variant
+    # The MiniLM unfreeze variant's train cap (removed with it): `train.json` and `metrics.json`
+    # still record it, so their records read as before.
+    unfreeze_train_cap: int = 60
     seed: int = 13
 
 
@@ -79,16 +82,11 @@ class RealCodeMix:
     `realcode_train` dated pre-2021 human functions of training projects join the train rows (0:
     none; adding them was measured to cost leave-one-source-out AUROC on contest code), and
     `realcode_val` of validation projects join the validation rows, so the 1%-FPR threshold also
-    holds on library-style human code (`augment_with_realcode`). Paired functions (`realcode.paired`:
-    a human function and LLM bodies written under its signature and docstring): every human function
-    of the training projects with `paired_train` LLM versions of each joins the train rows, and
-    validation projects with `paired_val` versions each join calibration (`augment_with_paired`).
+    holds on library-style human code (`augment_with_realcode`).
     """
 
     realcode_train: int = 0
     realcode_val: int = 600
-    paired_train: int = 0
-    paired_val: int = 0
 
 
 def realcode_rows(work: Path, languages: set[str], *, seed: int = 0) -> pd.DataFrame | None:
@@ -154,32 +152,11 @@ def without_human_side(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
-def augment_with_paired(
-    sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
-) -> pd.DataFrame:
-    """The frame with the paired real-project functions (`paired.parquet`, see
-    `realcode.paired`) of training projects (every human function and `train` LLM versions of
-    each) and of validation projects (`val` LLM versions each) appended; unchanged without the
-    file or with both at 0. Test projects are never added: `runs.paired_heldout` reports on them."""
-    from codeorigin_train.data.realcode.paired import training_rows
-
-    path = work / "paired.parquet"
-    if not path.exists() or (train <= 0 and val <= 0):
-        return sub
-    paired = pd.read_parquet(path)
-    add = pd.concat(
-        [training_rows(paired, "train", train, seed), training_rows(paired, "val", val, seed)]
-    )
-    add = add[["code", "label", "language", "source", "generator", "group", "split"]]
-    return pd.concat([sub, add], ignore_index=True)
-
-
 def populations(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Human populations for calibration: real-project library code (dated, and the human side of
-    the paired functions) apart from the rest."""
+    """Human populations for calibration: the dated real-project library code apart from the
+    rest."""
     source = frame["source"].to_numpy()[rows].astype(str)
-    library = (source == "realcode") | np.char.startswith(source, "paired-")
-    return np.where(library, "realcode", "datasets")
+    return np.where(source == "realcode", "realcode", "datasets")
 
 
 def split_rows(frame: pd.DataFrame, name: str) -> np.ndarray:

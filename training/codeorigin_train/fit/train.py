@@ -1,14 +1,10 @@
 """Training: BCE with logits, Adam + ReduceLROnPlateau, early stopping that restores the best weights.
 
-One loop (`fit`) serves three kinds of input, all scored by the same head:
-
-- `pooled` features (a frozen encoder, cached by `embed`): only the head trains, in seconds;
-- `layer` states (hidden states entering the top N layers, cached by `embed`): the top N layers and
-  the head train without recomputing the frozen bottom (`TopLayersModel`);
-- token ids through a whole `CodeOriginClassifier` (the tiny end-to-end test, or a GPU run).
-
-With `unfreeze > 0` unfreezing is gradual: the first epoch trains the head alone, later epochs also
-the top layers at `lr * layer_lr_scale`. Linear warm-up, gradient accumulation, gradient clipping,
+One loop (`fit`) trains a module that maps a batch dict to logits: token ids through a whole
+`CodeOriginClassifier` (`TokenModel`, the scratch recipes and the tiny end-to-end test). With
+`unfreeze > 0` unfreezing is gradual: the first epoch trains the head alone, later epochs also
+the top layers at `lr * layer_lr_scale` (the MiniLM variants' recipe; `TrainConfig` keeps its
+fields, which `metrics.json` records). Linear warm-up, gradient accumulation, gradient clipping,
 mixed precision on CUDA only, a seed, a checkpoint after every epoch and `resume`.
 """
 
@@ -26,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from codeorigin_train.fit.modeling import CodeOriginClassifier, Head, mean_pool
+from codeorigin_train.fit.modeling import CodeOriginClassifier
 from codeorigin_train.fit.schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -79,9 +75,6 @@ class TrainConfig(Unfreezing, Steps, Plateau, Stopping, Schedule):
     checkpoint_dir: str | None = None
     resume: bool = False
 
-    def to_params(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in {"checkpoint_dir", "resume"}}
-
 
 @dataclass
 class History:
@@ -99,51 +92,7 @@ def seed_everything(seed: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Models over cached inputs
-
-
-class PooledHeadModel(nn.Module):
-    """The head alone, on pooled embeddings."""
-
-    def __init__(self, hidden: int) -> None:
-        super().__init__()
-        self.head = Head(hidden)
-
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.head(batch["x"])
-
-    def layer_params(self) -> list[nn.Parameter]:
-        return []
-
-
-def extended_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """[B, L] 0/1 mask → additive [B, 1, 1, L] mask, as BERT layers take it."""
-    m = mask[:, None, None, :].to(dtype)
-    return (1.0 - m) * torch.finfo(dtype).min
-
-
-class TopLayersModel(nn.Module):
-    """The top encoder layers + mean pooling + head, on cached states entering those layers.
-
-    The layers are the encoder's own modules (shared, not copied), so after training the whole
-    `CodeOriginClassifier` carries the new weights and exports as usual.
-    """
-
-    def __init__(self, classifier: CodeOriginClassifier, n_top: int) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(classifier.encoder_layers()[-n_top:])
-        self.head = classifier.head
-
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        h, mask = batch["h"], batch["mask"]
-        ext = extended_mask(mask, h.dtype)
-        for layer in self.layers:
-            out = layer(h, attention_mask=ext)
-            h = out[0] if isinstance(out, tuple) else out
-        return self.head(mean_pool(h, mask))
-
-    def layer_params(self) -> list[nn.Parameter]:
-        return list(self.layers.parameters())
+# The model
 
 
 class TokenModel(nn.Module):
@@ -172,27 +121,6 @@ class TokenModel(nn.Module):
 
 
 BatchFn = Callable[[Sequence[int]], dict[str, torch.Tensor]]
-
-
-def pooled_batches(x: np.ndarray) -> BatchFn:
-    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    return lambda idx: {"x": xt[list(idx)]}
-
-
-def layer_batches(cache: Any, rows: Sequence[int]) -> BatchFn:
-    """Batches from a `LayerCache`; `rows` maps dataset positions to cache rows."""
-
-    def make(idx: Sequence[int]) -> dict[str, torch.Tensor]:
-        states = [np.asarray(cache.sample(rows[i]), dtype=np.float32) for i in idx]
-        width = max(s.shape[0] for s in states)
-        h = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
-        mask = np.zeros((len(states), width), dtype=np.int64)
-        for j, s in enumerate(states):
-            h[j, : s.shape[0]] = s
-            mask[j, : s.shape[0]] = 1
-        return {"h": torch.from_numpy(h), "mask": torch.from_numpy(mask)}
-
-    return make
 
 
 def token_batches(sequences: Sequence[Sequence[int]], pad_batch: Callable[..., Any]) -> BatchFn:
@@ -414,17 +342,3 @@ def fit(
     model.eval()
     model.to("cpu")
     return loop.hist
-
-
-def train_pooled_head(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
-    config: TrainConfig,
-) -> tuple[PooledHeadModel, History]:
-    """A head on cached pooled embeddings (the frozen variants)."""
-    seed_everything(config.seed)
-    model = PooledHeadModel(x_train.shape[1])
-    hist = fit(model, pooled_batches(x_train), y_train, pooled_batches(x_val), y_val, config)
-    return model, hist

@@ -31,10 +31,6 @@ REPOSITORY_SOURCES = (*REAL_PROJECT_SOURCES, "aidev-fragment")
 #: A source needs this many human rows among the candidates to be scored apart.
 MIN_HUMANS = 30
 
-#: The file `stack` writes into its work folder: those rows with both members' logits, which
-#: `codeorigin-train unseen-humans` reads to say which humans a model flags (by length, source).
-SCORED_FILE = "unseen-humans.parquet"
-
 
 def unseen_sources(candidates: pd.DataFrame, min_humans: int = MIN_HUMANS) -> list[str]:
     """The contest and exercise sources with at least `min_humans` human rows among `candidates`."""

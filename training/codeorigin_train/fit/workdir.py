@@ -39,8 +39,8 @@ def trained_run(variant: str, work: Path | None = None) -> Path:
     if not (d / "train.json").is_file():
         raise InputError(
             f"no trained run {variant} in {work or WORK} ({d / 'train.json'} is not there): train "
-            "it first (`codeorigin-train train --variants NAME`, or `scratch --name NAME`), or "
-            "give the --work it was trained in"
+            "it first (`codeorigin-train scratch --name NAME`), or give the --work it was trained "
+            "in"
         )
     return d
 

@@ -3,6 +3,6 @@
 In: a frame of rows (from `fit.frames`). Out: a fitted variant's logits, its LOSO folds and, when
 exportable, its export spec. A variant puts the stages together (`fit`'s loops and calibration,
 `evaluation`'s measures, `export`); every other stage reaches a variant only through
-`base` and `registry`. `registry.py` finds them by their `NAMES`; this package file imports
+`base` and `registry`. `registry.py` names each family's module; this package file imports
 nothing, so that importing one variant module (or the interface) never loads the others.
 """

@@ -17,8 +17,8 @@ plus one line in `variants/registry.py`. The shared code calls only these method
 
 Optional hooks with defaults: `training_rows` (rows added to the frame, e.g. real-project code),
 `prepare` (what depends on the train rows but no labels, e.g. a tokenizer), `params` and `record`
-(what MLflow and `metrics.json` record of the recipe), `full_recipe` (what `codeorigin-train all`
-ships when this variant wins the bake-off) and `on_epoch` (set by the runner).
+(what MLflow and `metrics.json` record of the recipe), `full_recipe` (the shipped recipe of a
+family) and `on_epoch` (set by the runner).
 
 A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
 `label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
@@ -68,8 +68,8 @@ class ExportSpec:
 
 
 class Variant(ABC):
-    """A model variant of the bake-off. Subclasses set `name` and `description` and implement the
-    five methods; the runner, exporter and card never look at which variant they hold."""
+    """A model variant. Subclasses set `name` and `description` and implement the five methods;
+    the runner, exporter and card never look at which variant they hold."""
 
     name: str
     description: str
@@ -98,8 +98,8 @@ class Variant(ABC):
         return {}
 
     def full_recipe(self) -> Variant | None:
-        """The variant to train on every train row and ship when this one wins the bake-off on the
-        subset; None (the default) ships this run as it is."""
+        """The family's shipped recipe, trained on every train row, when this one is its first
+        recipe on the subset; None (the default) ships this run as it is."""
         return None
 
     def record(self) -> dict[str, Any]:

@@ -27,9 +27,8 @@ from codeorigin_train.analysis.coderep import REPRESENTATIONS, augment
 from codeorigin_train.variants import registry
 from codeorigin_train.variants.base import FitResult, Variant
 
-NAME = "coderep"
 #: coderep[-nodes]-<base>: <base> on code plus a tree-sitter representation.
-NAMES = (NAME,)
+NAME = "coderep"
 
 
 def parse_name(name: str) -> tuple[str, str]:

@@ -7,9 +7,8 @@ training sees is what the runtime computes. scikit-learn's `LogisticRegression` 
 default, or saga; balanced class weights) fits it on the train rows; `fit` writes the weights as
 the runtime reads them (`linear.npz`, `codeorigin.model.linear.write_weights`) and records the
 training seconds. Its logits are the regression's decision function: the member's logit, which
-`fit.stacker` stacks with the transformer's.
-
-    codeorigin-train --dataset training/work/dataset-v4.parquet train --variants linear
+`fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it (its work folder's
+`linear/`, which `stack --linear-run` reads again).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from codeorigin.model.linear import write_weights
 from codeorigin_train.variants.base import FitResult, Variant
 
 NAME = "linear"
-NAMES = (NAME,)
 WEIGHTS = "linear.npz"
 log = logging.getLogger(__name__)
 

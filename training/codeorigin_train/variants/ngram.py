@@ -22,7 +22,6 @@ from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 from codeorigin_train.variants.base import FitResult, Variant
 
 NAME = "char-ngram"
-NAMES = (NAME,)
 
 
 class NgramBaseline(Variant):

@@ -28,7 +28,6 @@ from codeorigin.model.encoding import TokenEncoder
 from codeorigin_train.evaluation import evaluate as ev
 from codeorigin_train.fit.frames import (
     RealCodeMix,
-    augment_with_paired,
     augment_with_realcode,
     split_rows,
 )
@@ -45,7 +44,6 @@ from codeorigin_train.fit.train import (
 from codeorigin_train.variants.base import ExportSpec, FitResult, Variant
 
 NAME = "scratch-bpe"
-NAMES = (NAME,)
 SHIPPED = f"{NAME}-full-real"
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -351,9 +349,6 @@ class ScratchBPE(Variant):
         self, frame: pd.DataFrame, work: Path
     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         c = self.cfg
-        frame = augment_with_paired(
-            frame, work, train=c.paired_train, val=c.paired_val, seed=c.seed
-        )
         return augment_with_realcode(
             frame, work, train=c.realcode_train, val=c.realcode_val, seed=c.seed
         )
@@ -414,7 +409,8 @@ class ScratchBPE(Variant):
 
     def load(self, run_dir: Path) -> None:
         saved = torch.load(run_dir / "weights.pt", map_location="cpu", weights_only=False)
-        self.cfg = ScratchConfig(**saved["config"])
+        known = ScratchConfig.__dataclass_fields__  # runs saved with paired_train/paired_val
+        self.cfg = ScratchConfig(**{k: v for k, v in saved["config"].items() if k in known})
         self.threshold_confidence = self.cfg.threshold_confidence
         self.tokenizer_file = run_dir / "tokenizer.json"
         self.data = ScratchData(self.tokenizer_file, self.cfg)
