@@ -82,7 +82,7 @@ def test_tiny_end_to_end(tmp_path: Path) -> None:
 
     clf = _tiny_classifier()
     clf.set_trainable(freeze=False)
-    model = TokenModel(clf, n_top=0)
+    model = TokenModel(clf)
     cfg = TrainConfig(epochs=1, batch_size=8, lr=1e-3, warmup_steps=2, checkpoint_dir=str(tmp_path / "ckpt"))
     hist = fit(model, token_batches(seqs(train), enc.pad_batch), train["label"].to_numpy(),
                token_batches(seqs(val), enc.pad_batch), val["label"].to_numpy(), cfg)

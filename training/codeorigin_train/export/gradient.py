@@ -83,19 +83,6 @@ class GradientParity:
     rel_grad_diff: float = 0.0
 
 
-@dataclass(frozen=True)
-class GradientGraph:
-    """What `add_gradient_graph` wrote: the files to list and the manifest fields to merge.
-
-    `extra` has the shape `write_model_folder(extra=...)` expects: `{"onnx": {"gradient": ...},
-    "attribution": {...}}`.
-    """
-
-    files: tuple[str, ...]
-    extra: dict[str, Any]
-    parity: GradientParity
-
-
 class _Core(nn.Module):
     """The classifier on `inputs_embeds`, with eager attention and an additive 4D mask."""
 
@@ -376,18 +363,14 @@ def add_gradient_graph(
     steps: int = DEFAULT_STEPS,
     rule: str = DEFAULT_RULE,
     baseline: str = "zero",
-    file_name: str = GRADIENT_FILE,
-    update_manifest: bool = True,
-    tol: float = GRADIENT_TOL,
-) -> GradientGraph:
-    """Export, parity-check and register the gradient graph of `model` in an existing model folder.
+) -> GradientParity:
+    """Export, parity-check and register the gradient graph of `model` in an existing model folder;
+    returns the parity figures.
 
-    `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and,
-    when `update_manifest`, the `manifest.json` written by `write_model_folder`, which is then
-    rewritten with the graph listed (with its digest) under `files`, `onnx.gradient` set and an
-    `attribution` section `{"steps", "rule", "baseline", "interface", "parity"}`. With
-    `update_manifest=False` only the graph is written; pass the returned `files` and `extra` to
-    `write_model_folder(extra_files=..., extra=...)`.
+    `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and
+    the `manifest.json` written by `write_model_folder`, which is then rewritten with the graph
+    listed (with its digest) under `files`, `onnx.gradient` set and an `attribution` section
+    `{"steps", "rule", "baseline", "interface", "parity"}`.
     """
     if rule not in RULES or baseline not in BASELINES or int(steps) < 2:
         raise ValueError(
@@ -396,16 +379,16 @@ def add_gradient_graph(
         )
     folder = Path(folder)
     mpath = folder / MANIFEST
-    raw: dict[str, Any] = json.loads(mpath.read_text(encoding="utf-8")) if mpath.is_file() else {}
-    if update_manifest and not raw:
+    if not mpath.is_file():
         raise FileNotFoundError(f"{mpath} does not exist: write the model folder first")
-    cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw or {"tokenizer": {}})
-    path = export_gradient(model, folder / file_name, pad_id=pad_id, max_length=max_length)
+    raw: dict[str, Any] = json.loads(mpath.read_text(encoding="utf-8"))
+    cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw)
+    path = export_gradient(model, folder / GRADIENT_FILE, pad_id=pad_id, max_length=max_length)
     vocab = int(model.word_embeddings().weight.shape[0])
     lengths = sorted({min(n, max_length) for n in (7, 40, 130)})
     feeds = parity_feeds(vocab_size=vocab, special_ids=(cls_id, sep_id, pad_id), lengths=lengths)
     try:
-        parity = check_gradient_parity(model, path, feeds, pad_id=pad_id, tol=tol)
+        parity = check_gradient_parity(model, path, feeds, pad_id=pad_id)
     except GradientParityError:
         path.unlink(missing_ok=True)
         raise
@@ -413,34 +396,28 @@ def add_gradient_graph(
         "gradient parity: max |logit diff| %.2e, max |grad diff| %.2e (tolerance %g)",
         parity.max_abs_logit_diff,
         parity.max_abs_grad_diff,
-        tol,
+        GRADIENT_TOL,
     )
-    extra: dict[str, Any] = {
-        "onnx": {"gradient": file_name},
-        "attribution": {
-            "method": "integrated_gradients",
-            "interface": INTERFACE,
-            "steps": int(steps),
-            "rule": rule,
-            "baseline": baseline,
-            "parity": {
-                "max_abs_logit_diff": parity.max_abs_logit_diff,
-                "max_abs_grad_diff": parity.max_abs_grad_diff,
-                "rel_grad_diff": parity.rel_grad_diff,
-                "tolerance": tol,
-            },
+    files = raw.get("files", {})
+    names = list(files.keys()) if isinstance(files, dict) else list(files)
+    merged = {
+        k: v for k, v in raw.items() if k not in ("format", "format_version", "normalization_version")
+    }
+    merged["onnx"] = {**raw.get("onnx", {}), "gradient": GRADIENT_FILE}
+    merged["attribution"] = {
+        **raw.get("attribution", {}),
+        "method": "integrated_gradients",
+        "interface": INTERFACE,
+        "steps": int(steps),
+        "rule": rule,
+        "baseline": baseline,
+        "parity": {
+            "max_abs_logit_diff": parity.max_abs_logit_diff,
+            "max_abs_grad_diff": parity.max_abs_grad_diff,
+            "rel_grad_diff": parity.rel_grad_diff,
+            "tolerance": GRADIENT_TOL,
         },
     }
-    if update_manifest:
-        files = raw.get("files", {})
-        names = list(files.keys()) if isinstance(files, dict) else list(files)
-        merged = {
-            k: v
-            for k, v in raw.items()
-            if k not in ("format", "format_version", "normalization_version")
-        }
-        merged["onnx"] = {**raw.get("onnx", {}), **extra["onnx"]}
-        merged["attribution"] = {**raw.get("attribution", {}), **extra["attribution"]}
-        merged["files"] = sorted({*names, file_name})
-        write_manifest(folder, merged)
-    return GradientGraph((file_name,), extra, parity)
+    merged["files"] = sorted({*names, GRADIENT_FILE})
+    write_manifest(folder, merged)
+    return parity

@@ -12,8 +12,7 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    project code when its domain logit is at least the gate (`gate_logit`): the `GATE_QUANTILE`
    quantile of the validation rows' repository humans' domain logits, so the route takes code
    that reads as plainly as repository code as 95% of them do, and not the code in between, such
-   as a repository of textbook algorithms (the first build, gated at even odds, flagged 9 more of
-   keon/algorithms' functions: docs/research/route.md, "A route for project code");
+   as a repository of textbook algorithms (docs/research/route.md, "A route for project code");
 2. the *route stacker*: the linear member alone (the transformer ranks repository code near
    chance: model card), stacked and Platt-calibrated on the project rows of the calibration rows
    (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`.
@@ -29,8 +28,7 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    logit: the calibrated probability the runtime shows reaches the language's threshold exactly
    when the route's own probability reaches the route's threshold, and its `uncertain` threshold
    where the route's reaches its own (the 5% of project humans), so the route does not lift the
-   score of ordinary project code (a shift alone showed most of a repository at 60 to 80%,
-   `uncertain`). The runtime takes the larger of the two logits for project code
+   score of ordinary project code. The runtime takes the larger of the two logits for project code
    (`codeorigin.model.stacking.routed_logit`), so a span is flagged when either would flag it,
    and the stacker's verdicts on every other span are unchanged.
 """

@@ -188,7 +188,7 @@ def export_folder(
         (out / old).unlink(missing_ok=True)
     parity = frame["code"].iloc[val_rows[:24]].tolist()
     manifest = export_model(variant, out, c, parity_texts=parity, extra_files=extra_files)
-    graph = add_gradient_graph(
+    gradient_parity = add_gradient_graph(
         variant.export_spec().classifier, out, steps=16, rule="riemann_trapezoid", baseline="zero"
     )
     rng = np.random.default_rng(0)
@@ -200,7 +200,7 @@ def export_folder(
         "variant": variant.name,
         **int8,
         "parity": manifest.get("parity"),
-        "gradient_parity": getattr(graph, "parity", None) and vars(graph.parity),
+        "gradient_parity": vars(gradient_parity),
         "ig_steps": {
             "rule": choice.rule,
             "steps": choice.steps,

@@ -2,10 +2,8 @@
 real-project human functions split by project.
 
 The stratified subset of the dataset (`subset`) is capped per (source, label, split) cell: the
-CPU bake-off's rows (the MiniLM encoder ran at 14-24 samples/s on 2 cores), on which the first
-scratch recipe, the baseline and every leave-one-source-out run still share the same rows.
-Lifting only the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation
-and test rows.
+first scratch recipe, the baseline and every leave-one-source-out run share its rows. Lifting only
+the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation and test rows.
 """
 
 from __future__ import annotations
@@ -30,9 +28,6 @@ class SubsetConfig:
 
     train_cap: int = 700
     eval_cap: int = 200
-    # The MiniLM unfreeze variant's train cap (removed with it): `train.json` and `metrics.json`
-    # still record it, so their records read as before.
-    unfreeze_train_cap: int = 60
     seed: int = 13
 
 

@@ -2,8 +2,7 @@
 
 Head, as the design says: Dropout(0.3) → Dense(256, ReLU) → Dropout(0.2) → Dense(1); the sigmoid
 lives in the loss (BCE with logits) and in the calibration, so the exported graph returns the raw
-logit. The encoder's last hidden state is mean-pooled over real tokens (the design's frozen
-all-MiniLM-L6-v2 was trained with mean pooling; the scratch encoder keeps the same pooling).
+logit. The encoder's last hidden state is mean-pooled over real tokens.
 """
 
 from __future__ import annotations
@@ -41,26 +40,21 @@ class CodeOriginClassifier(nn.Module):
     `forward_embeds` takes `inputs_embeds` instead of ids: the Integrated Gradients path.
     """
 
-    def __init__(self, encoder: nn.Module, *, freeze: bool = True, unfreeze_top: int = 0) -> None:
+    def __init__(self, encoder: nn.Module, *, freeze: bool = True) -> None:
         super().__init__()
         self.encoder = encoder
-        hidden = int(encoder.config.hidden_size)
-        self.head = Head(hidden)
-        self.set_trainable(freeze=freeze, unfreeze_top=unfreeze_top)
+        self.head = Head(int(encoder.config.hidden_size))
+        self.set_trainable(freeze=freeze)
 
     def encoder_layers(self) -> list[nn.Module]:
         enc = getattr(self.encoder, "encoder", None)
         layers = getattr(enc, "layer", None)
         return list(layers) if layers is not None else []
 
-    def set_trainable(self, *, freeze: bool, unfreeze_top: int = 0) -> None:
-        """Freeze the encoder (or not), then unfreeze its top `unfreeze_top` layers."""
+    def set_trainable(self, *, freeze: bool) -> None:
+        """Freeze the encoder (or not); the head always trains."""
         for p in self.encoder.parameters():
             p.requires_grad = not freeze
-        if freeze and unfreeze_top > 0:
-            for layer in self.encoder_layers()[-unfreeze_top:]:
-                for p in layer.parameters():
-                    p.requires_grad = True
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)

@@ -28,10 +28,6 @@ import numpy as np
 
 from codeorigin_train.fit.calibrate import fit_platt, sigmoid, threshold_at_fpr
 
-#: A shipped stacked model's members (the runtime's `model.stacking` reads these two); the
-#: protocol's experiments may stack more (`fit_stacker` takes any members, in their order).
-MEMBERS = ("transformer", "linear")
-
 
 @dataclass(frozen=True)
 class StackFit:

@@ -1,11 +1,9 @@
 """Training: BCE with logits, Adam + ReduceLROnPlateau, early stopping that restores the best weights.
 
 One loop (`fit`) trains a module that maps a batch dict to logits: token ids through a whole
-`CodeOriginClassifier` (`TokenModel`, the scratch recipes and the tiny end-to-end test). With
-`unfreeze > 0` unfreezing is gradual: the first epoch trains the head alone, later epochs also
-the top layers at `lr * layer_lr_scale` (the MiniLM variants' recipe; `TrainConfig` keeps its
-fields, which `metrics.json` records). Linear warm-up, gradient accumulation, gradient clipping,
-mixed precision on CUDA only, a seed, a checkpoint after every epoch and `resume`.
+`CodeOriginClassifier` (`TokenModel`, the scratch recipes and the tiny end-to-end test). Linear
+warm-up, gradient accumulation, gradient clipping, mixed precision on CUDA only, a seed, a
+checkpoint after every epoch and `resume`.
 """
 
 from __future__ import annotations
@@ -57,19 +55,9 @@ class Steps:
 
 
 @dataclass(frozen=True)
-class Unfreezing:
-    """The top `unfreeze` encoder layers train after `head_only_epochs` epochs of the head alone,
-    at `lr * layer_lr_scale`."""
-
-    unfreeze: int = 0
-    head_only_epochs: int = 1
-    layer_lr_scale: float = 0.05
-
-
-@dataclass(frozen=True)
-class TrainConfig(Unfreezing, Steps, Plateau, Stopping, Schedule):
-    """Hyper-parameters of `fit`, in groups (`Schedule`, `Stopping`, `Plateau`, `Steps`,
-    `Unfreezing`), and the checkpoint folder; the defaults reproduce the shipped model."""
+class TrainConfig(Steps, Plateau, Stopping, Schedule):
+    """Hyper-parameters of `fit`, in groups (`Schedule`, `Stopping`, `Plateau`, `Steps`), and the
+    checkpoint folder; the defaults reproduce the shipped model."""
 
     threads: int = 2
     checkpoint_dir: str | None = None
@@ -98,22 +86,12 @@ def seed_everything(seed: int) -> None:
 class TokenModel(nn.Module):
     """A whole classifier on token ids."""
 
-    def __init__(self, classifier: CodeOriginClassifier, n_top: int) -> None:
+    def __init__(self, classifier: CodeOriginClassifier) -> None:
         super().__init__()
         self.classifier = classifier
-        self.n_top = n_top
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.classifier(batch["input_ids"], batch["attention_mask"])
-
-    def layer_params(self) -> list[nn.Parameter]:
-        if self.n_top <= 0:
-            return []
-        return [
-            p
-            for layer in self.classifier.encoder_layers()[-self.n_top :]
-            for p in layer.parameters()
-        ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -162,22 +140,6 @@ def _bce(y: np.ndarray, logits: np.ndarray) -> float:
 # The loop
 
 
-def _param_groups(
-    model: nn.Module, config: TrainConfig
-) -> tuple[list[nn.Parameter], list[dict[str, Any]]]:
-    """The unfrozen encoder layers' parameters, and the optimiser's groups (head at `lr`, layers
-    at `lr * layer_lr_scale`), each remembering its target rate as `base_lr`."""
-    layer_params = list(model.layer_params()) if config.unfreeze > 0 else []
-    layer_ids = {id(p) for p in layer_params}
-    head_params = [p for p in model.parameters() if id(p) not in layer_ids]
-    groups: list[dict[str, Any]] = [{"params": head_params, "lr": config.lr}]
-    if layer_params:
-        groups.append({"params": layer_params, "lr": config.lr * config.layer_lr_scale})
-    for g in groups:
-        g["base_lr"] = g["lr"]
-    return layer_params, groups
-
-
 class _Loop:
     """The training loop's state: optimiser, schedulers, history, best weights, checkpoint."""
 
@@ -185,8 +147,9 @@ class _Loop:
         self.model, self.config, self.device = model, config, device
         self.use_amp = device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
-        self.layer_params, groups = _param_groups(model, config)
-        self.opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay)
+        # `base_lr`: the target rate that warm-up climbs to and the plateau scheduler cuts.
+        group = {"params": list(model.parameters()), "lr": config.lr, "base_lr": config.lr}
+        self.opt = torch.optim.Adam([group], lr=config.lr, weight_decay=config.weight_decay)
         self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.opt, mode="min", factor=config.plateau_factor, patience=config.plateau_patience
         )
@@ -231,13 +194,9 @@ class _Loop:
             opt.step()
         opt.zero_grad(set_to_none=True)
 
-    def train_epoch(self, epoch: int, train_fn: BatchFn, y_train: np.ndarray) -> dict[str, float]:
-        """One pass over the training rows; its loss, accuracy and whether layers trained."""
+    def train_epoch(self, train_fn: BatchFn, y_train: np.ndarray) -> dict[str, float]:
+        """One pass over the training rows; its loss and accuracy."""
         config, model = self.config, self.model
-        # Gradual unfreezing: the head first, then the top layers too.
-        train_layers = bool(self.layer_params) and epoch >= config.head_only_epochs
-        for p in self.layer_params:
-            p.requires_grad = train_layers
         model.train()
         y_t = torch.from_numpy(np.asarray(y_train, dtype=np.float32))
         total, correct, seen = 0.0, 0, 0
@@ -259,8 +218,7 @@ class _Loop:
             total += float(loss.detach()) * len(idx)
             correct += int(((logits.detach() > 0).float() == target).sum())
             seen += len(idx)
-        return {"train_loss": total / max(1, seen), "train_accuracy": correct / max(1, seen),
-                "layers_training": float(train_layers)}  # fmt: skip
+        return {"train_loss": total / max(1, seen), "train_accuracy": correct / max(1, seen)}
 
     def end_epoch(self, epoch: int, row: dict[str, float]) -> bool:
         """Schedule, keep the best weights, checkpoint; whether to stop early."""
@@ -319,7 +277,7 @@ def fit(
     loop = _Loop(model, config, device)
     loop.resume()
     for epoch in range(loop.start_epoch, config.epochs):
-        trained = loop.train_epoch(epoch, train_fn, y_train)
+        trained = loop.train_epoch(train_fn, y_train)
         val_logits = predict_logits(model, val_fn, len(y_val))
         yv = np.asarray(y_val, dtype=np.float64)
         row = {
@@ -329,7 +287,6 @@ def fit(
             "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
             "val_auroc": _auroc(yv, val_logits),
             "lr": float(loop.opt.param_groups[0]["lr"]),
-            "layers_training": trained["layers_training"],
         }
         loop.hist.epochs.append(row)
         log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})

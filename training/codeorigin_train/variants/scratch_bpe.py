@@ -125,12 +125,8 @@ DESCRIBED = {
 
 
 def describe(cfg: dict[str, Any]) -> str:
-    """What a recipe changes from the first bake-off recipe (`ScratchConfig` with no augmentation)."""
-    first = asdict(ScratchConfig())
-    first.update(
-        vocab_size=8192, dropout=0.1, mask_prob=0.0, strip_prob=0.0, random_window=False,
-        eval_windows=False,
-    )  # fmt: skip
+    """What a recipe changes from the first bake-off recipe (`first_recipe`)."""
+    first = asdict(first_recipe())
     out = []
     for key, fmt in DESCRIBED.items():
         if key in cfg and cfg[key] != first.get(key):
@@ -269,7 +265,7 @@ def train_model(
         data,
     )
     vf = token_batches([data.first_window(seqs[i]) for i in val], data.encoder.pad_batch)
-    hist = fit(TokenModel(clf, 0), tf, y[train], vf, y[val], config, on_epoch=on_epoch)
+    hist = fit(TokenModel(clf), tf, y[train], vf, y[val], config, on_epoch=on_epoch)
     return clf.eval(), hist
 
 
@@ -286,7 +282,7 @@ def logits_of(
     # Sort by length so padding stays small, then put the logits back in row order.
     order = sorted(range(len(inputs)), key=lambda j: len(inputs[j]))
     out = predict_logits(
-        TokenModel(clf, 0),
+        TokenModel(clf),
         token_batches([inputs[j] for j in order], data.encoder.pad_batch),
         len(order),
     )
@@ -340,7 +336,7 @@ class ScratchBPE(Variant):
         return ScratchBPE(SHIPPED, shipped_config()) if self.name == NAME else None
 
     def record(self) -> dict[str, Any]:
-        return {"name": self.name, "layout": False, "unfreeze": 0, "description": self.description}
+        return {"name": self.name, "layout": False, "description": self.description}
 
     def params(self) -> dict[str, Any]:
         return asdict(self.cfg)

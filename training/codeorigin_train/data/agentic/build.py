@@ -161,12 +161,8 @@ def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentPars
     """The arguments of the builders that read the shared folder beside the corpus (fragments,
     context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
-    p.add_argument(
-        "--data-root",
-        type=Path,
-        default=Path("../shared/data"),
-        help="the shared data folder (default: %(default)s, from the current folder)",
-    )
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                   help="the shared data folder (default: %(default)s, from the current folder)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("training/work") / out)
     p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
     return p
@@ -184,11 +180,6 @@ def shared_folder(data_root: Path, *, clones: bool = False) -> Path:
         raise InputError(f"data root {data_root} holds no {FOLDER}/ (not found): give --data-root "
                          f"the shared data folder (../shared/data beside the checkout){instead}")  # fmt: skip
     return root
-
-
-def read_shared_folder(data_root: Path) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the shared folder under `data_root` (`shared_folder`)."""
-    return read_shared(shared_folder(data_root))
 
 
 def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
@@ -223,60 +214,41 @@ def summary(df: pd.DataFrame) -> dict:
         "by_how": df.groupby("how").size().to_dict(),
         "by_agent_language": {f"{a}/{lang}": int(n) for (a, lang), n
                               in df.groupby(["agent", "language"]).size().items()},
-        "by_language_label": {
-            f"{lang}/{'llm' if label else 'human'}": int(n)
-            for (lang, label), n in df.groupby(["language", "label"]).size().items()
-        },
-        "by_split_label": {
-            f"{s}/{'llm' if label else 'human'}": int(n)
-            for (s, label), n in df.groupby(["split", "label"]).size().items()
-        },
+        "by_language_label": by_label(df, "language"),
+        "by_split_label": by_label(df, "split"),
         "tests": int(df["is_test"].sum()),
     }
 
 
+def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
+    """Rows per value of `column` and label, keyed "value/llm" or "value/human"."""
+    return {f"{value}/{'llm' if label else 'human'}": int(n)
+            for (value, label), n in df.groupby([column, "label"]).size().items()}  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="codeorigin-train agentic", description=__doc__.split("\n\n")[0]
-    )
-    p.add_argument(
-        "--data-root",
-        type=Path,
-        default=Path("../shared/data"),
-        help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
-        "from the current folder)",
-    )
+    p = argparse.ArgumentParser(prog="codeorigin-train agentic",
+                                description=__doc__.split("\n\n")[0])  # fmt: skip
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                   help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
+                   "from the current folder)")  # fmt: skip
     p.add_argument("--sources", default=",".join(SOURCES), help="the folders of the data root to "
                    f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
                    "model's corpus was aidev alone)")  # fmt: skip
     p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
     p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
-    p.add_argument(
-        "--min-added",
-        type=share,
-        default=MIN_ADDED,
-        help=f"share of a function's lines the change must have added (default {MIN_ADDED})",
-    )
+    p.add_argument("--min-added", type=share, default=MIN_ADDED, help="share of a function's "
+                   f"lines the change must have added (default {MIN_ADDED})")  # fmt: skip
     p.add_argument("--no-tests", action="store_true", help="leave test files out")
-    p.add_argument(
-        "--per-change-cap",
-        type=whole_number(0),
-        default=0,
-        help="at most this many functions of one pull request or commit (0: no cap)",
-    )
-    p.add_argument(
-        "--keep-moved",
-        action="store_true",
-        help="keep the functions a change moved (half or more of their long lines "
-        "removed by the same change), as the corpus was built before 2026-11-26",
-    )
-    p.add_argument(
-        "--keep-generated",
-        action="store_true",
-        help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
-        "EDIT' headers: what the server never scores), as in the shipped model's corpus",
-    )
+    p.add_argument("--per-change-cap", type=whole_number(0), default=0,
+                   help="at most this many functions of one pull request or commit (0: no cap)")  # fmt: skip
+    p.add_argument("--keep-moved", action="store_true",
+                   help="keep the functions a change moved (half or more of their long lines "
+                   "removed by the same change), as the corpus was built before 2026-11-26")  # fmt: skip
+    p.add_argument("--keep-generated", action="store_true",
+                   help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
+                   "EDIT' headers: what the server never scores), as in the shipped model's corpus")  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     return p  # fmt: skip
 

@@ -99,6 +99,12 @@ def _reader(path: Path) -> Callable[[], str | None]:
 # ---------------------------------------------------------------------------- the shared folder
 
 
+def _stored(folder: Path, entries: list[dict]) -> list[SourceFile]:
+    """The files a meta.json lists, each read from its `stored` copy under `folder`."""
+    return [SourceFile(e["path"], _reader(folder / e["stored"]), bool(e["is_test"]))
+            for e in entries]  # fmt: skip
+
+
 def read_shared(root: Path) -> tuple[list[Change], list[Snapshot]]:
     """Every stored pull request, human commit and snapshot of the AIDev-pop folder `root`."""
     changes: list[Change] = []
@@ -108,34 +114,20 @@ def read_shared(root: Path) -> tuple[list[Change], list[Snapshot]]:
         folder = meta_path.parent
         repo = meta["full_name"]
         for pr in meta["prs"]:
-            files = [
-                SourceFile(p["path"], _reader(folder / p["stored"]), bool(p["is_test"]))
-                for p in pr["post_images"]
-            ]
-            patch = folder / pr["patch"]
-            changes.append(
-                Change(repo, AGENTS[pr["agent"]], "pr", str(pr["number"]), pr["merged_at"],
-                       _text_of(patch), files)
-            )
+            changes.append(Change(repo, AGENTS[pr["agent"]], "pr", str(pr["number"]),
+                                  pr["merged_at"], _text_of(folder / pr["patch"]),
+                                  _stored(folder, pr["post_images"])))  # fmt: skip
         snap = meta.get("human_snapshot")
         if snap:
-            files = [
-                SourceFile(f["path"], _reader(folder / f["stored"]), bool(f["is_test"]))
-                for f in snap["files"]
-            ]
-            snapshots.append(Snapshot(repo, snap["sha"], snap["commit_date"], files))
+            snapshots.append(Snapshot(repo, snap["sha"], snap["commit_date"],
+                                      _stored(folder, snap["files"])))  # fmt: skip
     for meta_path in sorted((root / "human-commits").glob("*/meta.json")):
         meta = json.loads(meta_path.read_text())
         folder = meta_path.parent
         for c in meta["commits"]:
-            files = [
-                SourceFile(p["path"], _reader(folder / p["stored"]), bool(p["is_test"]))
-                for p in c["post_images"]
-            ]
-            changes.append(
-                Change(meta["full_name"], HUMAN_AGENT, "commit", c["sha"], c["committer_date"],
-                       _text_of(folder / c["patch"]), files)
-            )
+            changes.append(Change(meta["full_name"], HUMAN_AGENT, "commit", c["sha"],
+                                  c["committer_date"], _text_of(folder / c["patch"]),
+                                  _stored(folder, c["post_images"])))  # fmt: skip
     return changes, snapshots
 
 
@@ -152,26 +144,21 @@ class Git:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["git", "-C", str(self.path), *args], capture_output=True)
+
     def run(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.path), *args], capture_output=True, check=False
-        )
+        done = self._git(*args)
         if check and done.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace')}")
         return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
     def has(self, sha: str) -> bool:
-        done = subprocess.run(
-            ["git", "-C", str(self.path), "cat-file", "-e", f"{sha}^{{commit}}"],
-            capture_output=True,
-        )
-        return done.returncode == 0
+        return self._git("cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
 
     def show(self, sha: str, path: str) -> Callable[[], str | None]:
         def read() -> str | None:
-            done = subprocess.run(
-                ["git", "-C", str(self.path), "show", f"{sha}:{path}"], capture_output=True
-            )
+            done = self._git("show", f"{sha}:{path}")
             if done.returncode != 0:
                 return None
             try:
@@ -220,12 +207,8 @@ def _pr_span(git: Git, shas: list[str]) -> tuple[str, str] | None:
     heads = [s for s in present if not any(s in p for p in parents.values())]
     head = heads[-1] if heads else present[-1]
     first = head
-    while True:
-        ps = parents.get(first, [])
-        if ps and ps[0] in inside:
-            first = ps[0]
-        else:
-            break
+    while parents.get(first) and parents[first][0] in inside:
+        first = parents[first][0]
     base = (parents.get(first) or [""])[0]
     return (base, head) if base else None
 

@@ -37,11 +37,11 @@ import pandas as pd
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
-    read_shared_folder,
+    shared_folder,
     shared_parser,
     write_rows,
 )
-from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
 from codeorigin_train.data.agentic.functions import Counts, spans_of
 from codeorigin_train.data.inputs import output_path
 from codeorigin_train.data.records import HUMAN
@@ -153,16 +153,12 @@ def context_rows(
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet")
-    p.add_argument(
-        "--keep-generated",
-        action="store_true",
-        help="keep generated code (what the server never scores), as in the shipped "
-        "model's figures",
-    )
+    p.add_argument("--keep-generated", action="store_true", help="keep generated code (what the "
+                   "server never scores), as in the shipped model's figures")  # fmt: skip
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    changes, snapshots = read_shared_folder(args.data_root)
+    changes, snapshots = read_shared(shared_folder(args.data_root))
     df, record = context_rows(changes, snapshots, args.seed, args.keep_generated)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)

@@ -49,6 +49,7 @@ from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.build import (
     SOURCES,
     SPLIT_FRACTIONS,
+    by_label,
     read_sources,
     shared_parser,
     write_rows,
@@ -193,26 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-lines", type=int, default=FragmentRules.min_lines)
     p.add_argument("--max-lines", type=int, default=FragmentRules.max_lines)
     p.add_argument("--min-tokens", type=int, default=FragmentRules.min_tokens)
-    p.add_argument(
-        "--keep-moved",
-        action="store_true",
-        help="keep the lines a change moved (also removed by it) in their runs, as "
-        "before 2026-11-26",
-    )
-    p.add_argument(
-        "--keep-generated",
-        action="store_true",
-        help="keep the lines of generated files (what the server never scores), as in the "
-        "shipped model",
-    )
+    p.add_argument("--keep-moved", action="store_true", help="keep the lines a change moved "
+                   "(also removed by it) in their runs, as before 2026-11-26")  # fmt: skip
+    p.add_argument("--keep-generated", action="store_true", help="keep the lines of generated "
+                   "files (what the server never scores), as in the shipped model")  # fmt: skip
     p.add_argument("--sources", default="aidev", help="the folders of the data root to read, "
                    f"comma-separated: {', '.join(SOURCES)} (default: aidev, as the shipped model)")  # fmt: skip
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    rules = FragmentRules(
-        args.min_lines, args.max_lines, args.min_tokens, args.keep_moved, args.keep_generated
-    )
+    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens, args.keep_moved,
+                          args.keep_generated)  # fmt: skip
     changes, _ = read_sources(args.data_root, args.sources)
     df = fragment_rows(changes, rules, args.seed)
     record = {
@@ -222,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "by_kind_agent": tally(df, ["kind", "agent"]),
         "by_kind_language_llm": tally(df[df["label"] == 1] if len(df) else df,
                                       ["kind", "language"]),
-        "by_split_label": {f"{s}/{'llm' if y else 'human'}": int(n)
-                           for (s, y), n in df.groupby(["split", "label"]).size().items()},
+        "by_split_label": by_label(df, "split"),
         "seconds": round(time.perf_counter() - t0, 1),
     }  # fmt: skip
     write_rows(df, args.out, record)

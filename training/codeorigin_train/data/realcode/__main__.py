@@ -78,41 +78,23 @@ def _build(args: argparse.Namespace) -> int:
     archives = _archives(args, projects)
     rows, reports = collect(projects, archives, cap=args.cap, with_stdlib=not args.no_stdlib)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame = to_frame(rows)
-    frame.to_parquet(out, index=False)
+    to_frame(rows).to_parquet(out, index=False)
     info = summary(reports)
     summary_path = out.with_suffix(".summary.json")
     summary_path.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     for r in info["per_project"]:
-        log.info(
-            "%-18s %-10s %-10s %-5s %4d kept %s",
-            r["project"],
-            r["version"],
-            r["release_date"] or "-",
-            "ok" if r["date_verified"] else "unver",
-            r["kept"],
-            r["languages"] or r["error"],
-        )
-    log.info(
-        "%d functions from %d projects %s, dates %s; wrote %s and %s",
-        info["total"],
-        info["projects"],
-        info["languages"],
-        info["date_range"],
-        out,
-        summary_path,
-    )
+        log.info("%-18s %-10s %-10s %-5s %4d kept %s", r["project"], r["version"],
+                 r["release_date"] or "-", "ok" if r["date_verified"] else "unver", r["kept"],
+                 r["languages"] or r["error"])  # fmt: skip
+    log.info("%d functions from %d projects %s, dates %s; wrote %s and %s", info["total"],
+             info["projects"], info["languages"], info["date_range"], out, summary_path)  # fmt: skip
     return 0 if info["total"] else 1
 
 
 def _pin(args: argparse.Namespace) -> int:
     """Print a projects.toml entry for a release, with its file and hash filled in."""
-    lines = [
-        "[[project]]",
-        f'name = "{args.name}"',
-        f'version = "{args.version}"',
-        f'registry = "{args.registry}"',
-    ]
+    lines = ["[[project]]", f'name = "{args.name}"', f'version = "{args.version}"',
+             f'registry = "{args.registry}"']  # fmt: skip
     if args.registry == "pypi":
         info = pypi_sdist(args.name, args.version)
         with tempfile.TemporaryDirectory() as tmp:
@@ -129,13 +111,8 @@ def _pin(args: argparse.Namespace) -> int:
             f'sha256 = "{digest}"',
         ]
     elif args.registry == "debian":
-        out = subprocess.run(
-            ["apt-cache", "showsrc", args.name],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        out = subprocess.run(["apt-cache", "showsrc", args.name], check=True, capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
         files = debian_source_files(out.stdout, args.name, args.version)
         orig, orig_sha = files["orig"]
         lines[2] = f'version = "{args.version.split(":")[-1].rsplit("-", 1)[0]}"'
@@ -153,14 +130,9 @@ def _pin(args: argparse.Namespace) -> int:
             lines += [f'# evidence_file = "{deb}"', f'# evidence_sha256 = "{deb_sha}"']
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = ["npm", "pack", f"{args.name}@{args.version}", "--pack-destination", tmp]
-            out = subprocess.run(
-                [*cmd, "--json", "--loglevel=error"],
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
+            cmd = ["npm", "pack", f"{args.name}@{args.version}", "--pack-destination", tmp,
+                   "--json", "--loglevel=error"]  # fmt: skip
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
             filename = json.loads(out.stdout)[0]["filename"]
             integrity = integrity_of(Path(tmp) / filename)
         lines += [
@@ -209,11 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_pin)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)  # fmt: skip
     return int(args.run(args))
 
 

@@ -91,12 +91,8 @@ def date_verified(project: Project, archive: Path | None) -> bool:
         text = read_member(evidence, project.date_evidence_path) if evidence.is_file() else None
         if text is not None and project.date_evidence_text in text:
             return True
-        log.warning(
-            "%s: %r not found in %s; date left unverified",
-            project.name,
-            project.date_evidence_text,
-            project.date_evidence_path,
-        )
+        log.warning("%s: %r not found in %s; date left unverified", project.name,
+                    project.date_evidence_text, project.date_evidence_path)  # fmt: skip
     return False
 
 
@@ -143,15 +139,8 @@ def collect(
     if with_stdlib:
         sources.append((stdlib.project(), None))
     for project, archive in sources:
-        report = ProjectReport(
-            project.name,
-            project.version,
-            project.registry,
-            project.release_date,
-            project.date_source,
-            False,
-            project.licence,
-        )
+        report = ProjectReport(project.name, project.version, project.registry,
+                               project.release_date, project.date_source, False, project.licence)  # fmt: skip
         reports.append(report)
         if archive is not None and not archive.is_file():
             report.error = f"archive {archive.name} not fetched"
@@ -177,15 +166,9 @@ def collect(
         report.kept = len(kept)
         report.languages.update(f.language for f in kept)
         rows.extend(_rows(project, report.date_verified, kept))
-        log.info(
-            "%s %s: %d files, %d functions, %d duplicates, %d kept",
-            project.name,
-            project.version,
-            report.stats.files,
-            report.extracted,
-            report.duplicates,
-            report.kept,
-        )
+        log.info("%s %s: %d files, %d functions, %d duplicates, %d kept", project.name,
+                 project.version, report.stats.files, report.extracted, report.duplicates,
+                 report.kept)  # fmt: skip
     return rows, reports
 
 

@@ -81,31 +81,27 @@ def pypi_sdist(name: str, version: str, index: str | None = None) -> SdistInfo:
         parsed = _sdist_version(f.get("filename", ""))
         if parsed is None or parsed[1] != version or _canonical(parsed[0]) != _canonical(name):
             continue
-        return SdistInfo(
-            filename=f["filename"],
-            url=f["url"],
-            sha256=f.get("hashes", {}).get("sha256", ""),
-            upload_time=f.get("upload-time", "") or "",
-        )
+        return SdistInfo(f["filename"], f["url"], f.get("hashes", {}).get("sha256", ""),
+                         f.get("upload-time", "") or "")  # fmt: skip
     raise LookupError(f"no sdist of {name}=={version} in {url}")
+
+
+def _digest(path: Path, name: str) -> bytes:
+    h = hashlib.new(name)
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.digest()
 
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return _digest(path, "sha256").hex()
 
 
 def integrity_of(path: Path) -> str:
     """The npm integrity string (`sha512-<base64>`) of a file."""
-    h = hashlib.sha512()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha512-" + base64.b64encode(h.digest()).decode("ascii")
+    return "sha512-" + base64.b64encode(_digest(path, "sha512")).decode("ascii")
 
 
 def download(url: str, dest: Path) -> None:
@@ -140,12 +136,8 @@ def fetch_pypi(project: Project, dest_dir: Path) -> Path:
             if info.filename != project.file:
                 raise RuntimeError(f"index serves {info.filename}, pinned {project.file}")
             if info.upload_time and info.upload_time[:10] != project.release_date:
-                log.warning(
-                    "%s: index upload time %s, pinned date %s",
-                    project.name,
-                    info.upload_time,
-                    project.release_date,
-                )
+                log.warning("%s: index upload time %s, pinned date %s",
+                            project.name, info.upload_time, project.release_date)  # fmt: skip
             download(info.url, target)
         except (OSError, LookupError, json.JSONDecodeError) as exc:
             log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
@@ -164,21 +156,14 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError("npm is not installed: `apt-get install npm`, then fetch again")
-        cmd = [
-            npm,
-            "pack",
-            f"{project.name}@{project.version}",
-            "--pack-destination",
-            str(dest_dir),
-        ]
-        cmd += ["--json", "--loglevel=error"]
+        cmd = [npm, "pack", f"{project.name}@{project.version}", "--pack-destination",
+               str(dest_dir), "--json", "--loglevel=error"]  # fmt: skip
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
-        packed_info = json.loads(out.stdout)[0]
-        packed = packed_info["filename"]
-        if packed_info.get("integrity") not in (None, project.integrity):
-            log.warning("%s: npm reports integrity %s", project.name, packed_info["integrity"])
-        if packed != project.file:
-            (dest_dir / packed).replace(target)
+        packed = json.loads(out.stdout)[0]
+        if packed.get("integrity") not in (None, project.integrity):
+            log.warning("%s: npm reports integrity %s", project.name, packed["integrity"])
+        if packed["filename"] != project.file:
+            (dest_dir / packed["filename"]).replace(target)
     got = integrity_of(target)
     if got != project.integrity:
         target.unlink()
@@ -210,14 +195,10 @@ def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
 def fetch_debian(project: Project, dest_dir: Path) -> Path:
     """The pinned upstream tarball of a Debian source package (and its evidence archive)."""
     if project.evidence_file:
-        _fetch_pinned_sha256(
-            debian_pool_url(project.name, project.evidence_file),
-            dest_dir / project.evidence_file,
-            project.evidence_sha256,
-        )
-    return _fetch_pinned_sha256(
-        debian_pool_url(project.name, project.file), dest_dir / project.file, project.sha256
-    )
+        _fetch_pinned_sha256(debian_pool_url(project.name, project.evidence_file),
+                             dest_dir / project.evidence_file, project.evidence_sha256)  # fmt: skip
+    return _fetch_pinned_sha256(debian_pool_url(project.name, project.file),
+                                dest_dir / project.file, project.sha256)  # fmt: skip
 
 
 def debian_source_files(showsrc: str, source: str, version: str) -> dict[str, tuple[str, str]]:

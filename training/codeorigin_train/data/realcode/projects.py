@@ -73,17 +73,13 @@ _KNOWN = {f for f in Project.__dataclass_fields__ if f != "extra"}
 
 
 def _project(entry: dict[str, Any], where: str) -> Project:
-    missing = [
-        k
-        for k in ("name", "version", "registry", "release_date", "date_source", "licence", "file")
-        if not entry.get(k)
-    ]
+    required = ("name", "version", "registry", "release_date", "date_source", "licence", "file")
+    missing = [k for k in required if not entry.get(k)]
     if missing:
         raise ValueError(f"{where}: missing {', '.join(missing)}")
     if entry["registry"] not in REGISTRIES:
-        raise ValueError(
-            f"{where}: registry must be one of {REGISTRIES}, not {entry['registry']!r}"
-        )
+        raise ValueError(f"{where}: registry must be one of {REGISTRIES}, "
+                         f"not {entry['registry']!r}")  # fmt: skip
     if entry["date_source"] not in DATE_SOURCES:
         raise ValueError(f"{where}: date_source must be one of {DATE_SOURCES}")
     if entry["date_source"] == "archive-text" and not (
@@ -119,9 +115,8 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
         raise RuntimeError("reading projects.toml needs Python 3.11 or newer (tomllib)") from exc
     with path.open("rb") as fh:
         data = tomllib.load(fh)
-    projects = [
-        _project(entry, f"{path.name} entry {i}") for i, entry in enumerate(data.get("project", []))
-    ]
+    entries = data.get("project", [])
+    projects = [_project(entry, f"{path.name} entry {i}") for i, entry in enumerate(entries)]
     seen: set[str] = set()
     for p in projects:
         if p.name in seen:

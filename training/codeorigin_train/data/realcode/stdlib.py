@@ -43,11 +43,6 @@ OLD_MODULES: tuple[str, ...] = (
 )
 
 
-def stdlib_dir() -> Path:
-    """The running interpreter's standard library folder."""
-    return Path(sysconfig.get_paths()["stdlib"])
-
-
 def project() -> Project:
     """The stdlib as a `Project` record (no archive; release date unknown here)."""
     return Project(
@@ -65,8 +60,9 @@ def project() -> Project:
 def stdlib_files(
     root: Path | None = None, modules: tuple[str, ...] = OLD_MODULES
 ) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the stdlib folder, bytes) of every .py file of `modules`, sorted."""
-    root = root if root is not None else stdlib_dir()
+    """(path relative to the stdlib folder, bytes) of every .py file of `modules`, sorted; `root`
+    is the running interpreter's standard library folder unless given."""
+    root = root if root is not None else Path(sysconfig.get_paths()["stdlib"])
     for entry in modules:
         path = root / entry
         if entry.endswith("/"):
