@@ -1,13 +1,12 @@
 """Cross-fitting the linear member over the repository corpus (`fit.crossfit`): every agentic
-train row is scored by a member that never saw its repository; `threshold_rows` (`stack
---real-project-humans`) keeps every LLM row and only the real-project human rows."""
+train row is scored by a member that never saw its repository."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.fit.crossfit import calibration_rows, crossfit, threshold_rows
+from codeorigin_train.fit.crossfit import calibration_rows, crossfit
 
 
 def _train() -> pd.DataFrame:
@@ -56,11 +55,6 @@ def test_calibration_rows_are_validation_and_cross_fitted_rows() -> None:
     assert logits[0] == logits[1] == len(train)  # validation rows: the member on every train row
     assert fits[0] == len(train) and all(n < len(train) for n in fits[1:])
     assert member(val).tolist() == [len(train)] * 2
-    # Thresholds: every LLM row, and the human rows of real projects only (not contest humans).
-    on = threshold_rows(pd.concat([cal, train[train["source"] == "semeval"]]))
-    kept = pd.concat([cal, train[train["source"] == "semeval"]])[on]
-    assert set(kept.loc[kept["label"] == 0, "source"]) == {"aidev", "realcode"}
-    assert (kept["label"] == 1).sum() == 1 + 36 + 10
 
 
 def test_real_project_functions_can_be_cross_fitted_by_project() -> None:

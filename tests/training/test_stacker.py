@@ -146,8 +146,9 @@ def test_the_stack_command_writes_a_folder_the_runtime_loads(
 def test_the_stack_command_adds_a_route_for_project_code(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    """`stack --project-route FPR`: a domain model, the route's stacker and thresholds on the
-    project rows, a format-3 folder whose runtime logits match training's (parity), and the
+    """`stack --project-route FPR --agentic-route`: a domain model, the route's stacker of the
+    linear and agentic members and its thresholds on the project rows, the members folded into
+    `route.npz`, a format-4 folder whose runtime logits match training's (parity), and the
     runtime flags project code by the route where its evidence says more."""
     from codeorigin.model.manifest import load_manifest
     from codeorigin.model.scorer import Model
@@ -166,17 +167,22 @@ def test_the_stack_command_adds_a_route_for_project_code(
     out, work = tmp_path / "stacked", tmp_path / "work"
     argv = ["--dataset", str(tmp_path / "dataset.parquet"), "--transformer", str(tiny_model_dir),
             "--out", str(out), "--work", str(work), "--folds", "3", "--max-fpr", "0.05",
-            "--project-route", "0.05"]  # fmt: skip
+            "--project-route", "0.05", "--agentic-route"]  # fmt: skip
     assert main(argv) == 0
     report = json.loads((work / "stack.json").read_text())
     route = report["route"]
+    assert sorted(route["stacker"]["weights"]) == ["agentic", "linear"]
     assert route["languages"] == ["python"] and route["project_humans"] >= 59
     assert route["per_language"][0]["fpr"] <= 0.05
     assert report["parity"]["stacked_max_abs_diff"] <= 1e-4  # the routed logits, both sides
     manifest = load_manifest(out)
-    assert manifest.raw["format_version"] == 3 and "domain.npz" in manifest.raw["files"]
+    assert manifest.raw["format_version"] == 4
+    assert {"domain.npz", "route.npz"} <= set(manifest.raw["files"])
     assert manifest.raw["stacking"]["route"]["max_fpr"] == 0.05
+    assert manifest.raw["stacking"]["route"]["members"] == ["agentic", "linear"]
     assert manifest.stacked is not None and manifest.stacked.route is not None
+    assert manifest.stacked.route.member == {"file": "route.npz",
+                                             "features": manifest.stacked.linear["features"]}
     assert manifest.stacked.route.stacker.weights["transformer"] == 0.0
     # The gate: the 5% quantile of the validation rows' repository humans' domain logits.
     assert manifest.stacked.route.gate == route["gate"] >= 0.0
@@ -189,30 +195,20 @@ def test_the_stack_command_adds_a_route_for_project_code(
     agree = np.mean([(g >= 0.0) == p for g, p in zip(gated, is_project)])
     assert agree > 0.95  # the domain model tells the kinds of code apart
     assert {s.route for s, p in zip(scores, is_project) if not p} == {""}
-    # With the agentic member: the route's members folded into route.npz, format 4, and the
-    # runtime's routed logits still those of training.
-    assert main([*argv, "--agentic-route", "--force"]) == 0
-    report = json.loads((work / "stack.json").read_text())
-    assert sorted(report["route"]["stacker"]["weights"]) == ["agentic", "linear"]
-    assert load_manifest(out).raw["stacking"]["route"]["members"] == ["agentic", "linear"]
-    assert report["parity"]["stacked_max_abs_diff"] <= 1e-4
-    manifest = load_manifest(out)
-    assert manifest.raw["format_version"] == 4 and "route.npz" in manifest.raw["files"]
-    assert manifest.stacked is not None and manifest.stacked.route is not None
-    assert manifest.stacked.route.member == {"file": "route.npz",
-                                             "features": manifest.stacked.linear["features"]}
     # Without the options the same command writes format 2, and no route file is left behind.
-    assert main([*argv[:-2], "--force"]) == 0
+    assert main([*argv[:-3], "--force"]) == 0
     assert load_manifest(out).raw["format_version"] == 2
     assert not (out / "domain.npz").exists() and not (out / "route.npz").exists()
     with pytest.raises(SystemExit, match="give --project-route"):
-        main([*argv[:-2], "--agentic-route", "--force"])
+        main([*argv[:-3], "--agentic-route", "--force"])
+    with pytest.raises(SystemExit, match="give --agentic-route"):  # the linear-only route left
+        main([*argv[:-1], "--force"])
     # No agentic corpus to train the agentic member on: a clear message.
     frame["source"] = frame["source"].replace("aidev", "realcode")
     frame.to_parquet(tmp_path / "no-agentic.parquet")
     argv[1] = str(tmp_path / "no-agentic.parquet")
     with pytest.raises(SystemExit, match="needs agentic rows of both labels"):
-        main([*argv, "--agentic-route", "--force"])
+        main([*argv, "--force"])
 
 
 def test_the_route_members_fold_into_one_linear_member(tmp_path: Path) -> None:
@@ -258,8 +254,8 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     probe = ["def f(values):\n    quokka_total = quokka_sum(values, 3)\n    return quokka_total\n"]
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    plain, rows_a, oof_a, _, _ = linear_member(frame, tmp_path / "a", None, 3)
-    fed, rows_b, oof_b, _, _ = linear_member(frame, tmp_path / "b", None, 3, fragments=fragments)
+    plain, rows_a, oof_a, _, _ = linear_member(frame, tmp_path / "a", 3)
+    fed, rows_b, oof_b, _, _ = linear_member(frame, tmp_path / "b", 3, fragments=fragments)
     assert (
         fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5
     )  # type: ignore[call-arg]

@@ -86,11 +86,10 @@ def dataset_rows(args: argparse.Namespace, *, full: bool = False) -> Any:
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    from codeorigin_train.data.build import build_dataset, save_dataset, summary
+    """`python -m codeorigin_train.data.build` with every source, into `--dataset`."""
+    from codeorigin_train.data.build import build_and_save
 
-    df = build_dataset(args.data_root, seed=0)
-    save_dataset(df, args.dataset)
-    print(summary(df).to_markdown())
+    build_and_save(args.data_root, args.dataset)
     return 0
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -323,6 +324,18 @@ TRANSFORMER_SOURCES = ("semeval", "codenet", "classeval", "mbpp-deepseek", "code
                        "cpp-a0ms1n", "promises", "back3474", "codealpaca")  # fmt: skip
 
 
+def build_and_save(data_root: Path, out: Path, **options: Any) -> pd.DataFrame:
+    """Build the dataset (`build_dataset` with `options`), write it to `out` and print its summary
+    (this command's and `codeorigin-train dataset`'s output, so it goes to stdout); `out` is
+    checked before the build, not after it."""
+    output_path(out)
+    df = build_dataset(data_root, **options)
+    out = save_dataset(df, out)
+    print(summary(df).to_markdown())
+    print(f"\nwritten {out} ({len(df)} samples, {df.attrs['build']['seconds']}s)")
+    return df
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: build, save, print the summary (a bad data root: one line, status 2)."""
     parser = argparse.ArgumentParser(
@@ -346,9 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
-        output_path(args.out)  # before the build, not after it
-        df = build_dataset(
+        build_and_save(
             args.data_root,
+            args.out,
             sources=args.sources,
             max_per_source=args.max_per_source,
             seed=args.seed,
@@ -358,10 +371,6 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
-    out = save_dataset(df, args.out)
-    # The summary is this command's output, so it goes to stdout.
-    print(summary(df).to_markdown())
-    print(f"\nwritten {out} ({len(df)} samples, {df.attrs['build']['seconds']}s)")
     return 0
 
 

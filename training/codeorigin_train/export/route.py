@@ -1,10 +1,10 @@
-"""A stacked model's route for project code (`codeorigin-train stack --project-route FPR`).
+"""A stacked model's route for project code (`codeorigin-train stack --project-route FPR
+--agentic-route`, the protocol's `stacked-dr`, `analysis.domain_learner.AgenticRouteLearner`).
 
 Why: the shipped thresholds are raised toward 1% of the human code of contest and exercise
 sources the linear member never saw, which protects students and flags none of the agents'
 functions of repositories. A route lets repository code speak at a bound set on repository
-humans, while the stacker, its thresholds and every other row stay as they are (with
-`--agentic-route`, the protocol's `stacked-dr`, `analysis.domain_learner.AgenticRouteLearner`):
+humans, while the stacker, its thresholds and every other row stay as they are:
 
 1. the *domain model*: logistic regression on the linear member's features, fitted on the train
    split's human rows only, repository code (`fit.crossfit.REAL_PROJECT_SOURCES`) against contest
@@ -13,15 +13,15 @@ humans, while the stacker, its thresholds and every other row stay as they are (
    quantile of the validation rows' repository humans' domain logits, so the route takes code
    that reads as plainly as repository code as 95% of them do, and not the code in between, such
    as a repository of textbook algorithms (docs/research/route.md, "A route for project code");
-2. the *route stacker*: the linear member alone (the transformer ranks repository code near
-   chance: model card), stacked and Platt-calibrated on the project rows of the calibration rows
-   (the validation rows and the cross-fitted agentic rows), out of fold, grouped by `group`.
-   With `agentic` (`stack --agentic-route`, the protocol's `stacked-dr`) it reads a second
-   member beside the linear one, the *agentic member* (`agentic_member`): the linear recipe
-   fitted on the agentic corpus alone (its agents' and people's functions of the train
-   repositories and their fragments), cross-fitted on the linear member's folds; both read the
-   same features, so the route's two weights fold into one linear member of its own
-   (`route.npz`, manifest format version 4);
+2. the *route stacker*: the linear member and the *agentic member* (`agentic_member`: the
+   linear recipe fitted on the agentic corpus alone, its agents' and people's functions of the
+   train repositories and their fragments, cross-fitted on the linear member's folds), without
+   the transformer (it ranks repository code near chance: model card), stacked and
+   Platt-calibrated on the project rows of the calibration rows (the validation rows and the
+   cross-fitted agentic rows), out of fold, grouped by `group`; both members read the same
+   features, so the route's two weights fold into one linear member of its own (`route.npz`,
+   manifest format version 4; the route of the linear member alone, format 3, which the runtime
+   still reads, is recorded in docs/research/route.md);
 3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
    languages the stacker judges and where those humans are enough to bound it;
 4. the route's logit mapped onto the stacker's scale (`route_section`), an affine map of the
@@ -106,15 +106,14 @@ def route_section(
     route_th: LanguageThresholds,
     linear: dict[str, Any],
     gate: float,
-    member: bool = False,
 ) -> dict[str, Any] | None:
     """The manifest's `route`: the route stacker on the stacker's scale (module docstring, step
     4) in the languages both judge, with its gate; None when there is none. With x the route's
     calibrated log-odds, the shown log-odds are `scale * (x - logit(route llm)) + logit(llm)`:
     `scale` maps the route's `uncertain` threshold onto the language's (one scale for the route,
     the first language's: the stacker's linear weight is shared; the `llm` thresholds, which
-    decide the flags, map exactly in every language). `member`: the route stacker's members
-    are folded into the route's own member (`MEMBER_FILE`), whose logit it reads with weight 1."""
+    decide the flags, map exactly in every language). The route stacker's members are folded
+    into the route's own member (`MEMBER_FILE`), whose logit it reads with weight 1."""
     a, b = fit.calibration
     a_r, b_r = route.calibration
     taken = [lang for lang in sorted(route_th.languages) if lang not in route_th.abstain
@@ -132,11 +131,11 @@ def route_section(
         x0 = a_r * (route.bias + route.languages.get(lang, 0.0)) + b_r
         languages[lang] = (scale * (x0 - logit(route_th.languages[lang]["llm"]))
                            + logit(th.languages[lang]["llm"]) - b) / a  # fmt: skip
-    weight = scale * a_r * (1.0 if member else route.weights["linear"]) / a
+    weight = scale * a_r / a
     return {
         "name": NAME,
         "domain": {"file": DOMAIN_FILE, "features": linear["features"]},
-        **({"member": {"file": MEMBER_FILE, "features": linear["features"]}} if member else {}),
+        "member": {"file": MEMBER_FILE, "features": linear["features"]},
         "gate": gate,
         "stacker": {"method": "logistic", "bias": 0.0,
                     "weights": {"transformer": 0.0, "linear": weight}, "languages": languages},
@@ -151,7 +150,7 @@ RouteScores = tuple[dict[str, Any] | None, np.ndarray | None, np.ndarray | None]
 class BuiltRoute(NamedTuple):
     """What `project_route` built: the manifest's `route` (None: no language can have one), what
     `stack.json` records of it, the domain model's logits of a frame's rows, the route member's
-    (None without one) and the files the route adds to the folder."""
+    (None without a route) and the files the route adds to the folder."""
 
     section: dict[str, Any] | None
     record: dict[str, Any]
@@ -164,8 +163,8 @@ class BuiltRoute(NamedTuple):
         them."""
         if not self.section:
             return None, None, None
-        own = self.member_logits(rows) if self.member_logits is not None else None
-        return self.section, self.domain_logits(rows), own
+        assert self.member_logits is not None  # a section has its member
+        return self.section, self.domain_logits(rows), self.member_logits(rows)
 
     def summary(self) -> dict[str, Any]:
         """The manifest's `stacking.route` record."""
@@ -251,12 +250,13 @@ def project_route(
     work: Path,
     max_fpr: float,
     confidence: float,
-    agentic: tuple[pd.DataFrame | None, int] | None = None,
+    fragments: pd.DataFrame | None,
+    folds: int,
 ) -> BuiltRoute:
     """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
     calibration rows and the linear member's out-of-sample logits on them; the domain model goes
-    to WORK/domain.npz. `agentic`: (the fragments, the cross-fitting folds) to stack the agentic
-    member too, folded into WORK/route.npz."""
+    to WORK/domain.npz. `fragments` and `folds`: the agentic member's (the linear member's), the
+    route's members folded into WORK/route.npz."""
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
@@ -273,26 +273,22 @@ def project_route(
     if np.unique(y[project]).size < 2:
         log.warning("route: the project calibration rows hold one label; no route")
         return BuiltRoute(None, {"project_rows": int(project.sum())}, domain_logits)
-    members = {"linear": linear_cal[project]}
-    member = None if agentic is None else agentic_member(frame, variant, cal, *agentic)
-    if member is not None:
-        members["agentic"] = member.cal[project]
+    member = agentic_member(frame, variant, cal, fragments, folds)
+    members = {"linear": linear_cal[project], "agentic": member.cal[project]}
     route = fit_stacker(members, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
                                    confidence=confidence, min_recall=0.0)  # fmt: skip
-    section = route_section(fit, th, route, route_th, linear, gate, member is not None)
-    files, member_logits = (work / DOMAIN_FILE,), None
-    if member is not None:
-        coef, bias = folded_member(variant, member.model, route.weights, work / MEMBER_FILE)
-        files += (work / MEMBER_FILE,)
+    section = route_section(fit, th, route, route_th, linear, gate)
+    coef, bias = folded_member(variant, member.model, route.weights, work / MEMBER_FILE)
 
-        def member_logits(rows: pd.DataFrame) -> np.ndarray:
-            x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
-            return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
+    def member_logits(rows: pd.DataFrame) -> np.ndarray:
+        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
+        return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
+
     record = {
-        "members": sorted(members),  # the route stacker's: "linear", and "agentic" when stacked
+        "members": sorted(members),  # the route stacker's: "agentic" and "linear"
         "gate": gate,
         "project_rows": int(project.sum()),
         "project_humans": int((project & (y == 0)).sum()),
@@ -310,7 +306,8 @@ def project_route(
     }  # fmt: skip
     log.info("route: %d project calibration rows, languages %s, thresholds %s",
              project.sum(), record["languages"], record["thresholds"])  # fmt: skip
-    return BuiltRoute(section, record, domain_logits, member_logits, files)
+    return BuiltRoute(section, record, domain_logits, member_logits,
+                      (work / DOMAIN_FILE, work / MEMBER_FILE))
 
 
 def routed_logits(

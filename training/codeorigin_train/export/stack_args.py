@@ -18,10 +18,6 @@ def parser() -> argparse.ArgumentParser:
                    help="the stacked model folder to write (one that holds a model: with --force)")
     p.add_argument("--force", action="store_true", help="replace the model already in --out")
     p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
-    p.add_argument("--linear-run", type=Path, default=None,
-                   help="a fitted linear run folder (skip training it)")
-    p.add_argument("--humans", type=Path, default=None,
-                   help="extra held-out human rows for the thresholds")
     p.add_argument("--name", default="codeorigin-stacked")
     p.add_argument("--folds", type=whole_number(2), default=5)
     p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
@@ -32,9 +28,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
                    "and real-project code (the protocol reads 1500); 0: every row")
-    p.add_argument("--real-project-humans", action="store_true",
-                   help="set the thresholds on the real-project human rows only (default: every "
-                   "held-out human row, contest code included)")
     p.add_argument("--crossfit-folds", type=whole_number(0), default=3,
                    help="cross-fit the linear member over the agentic train rows by repository "
                    "in K folds for the stacker and thresholds (0: validation rows only)")
@@ -48,14 +41,14 @@ def parser() -> argparse.ArgumentParser:
                    "toward 1%% of them as far as its recall bar allows (the protocol's "
                    "`stacked-uf`)")
     p.add_argument("--project-route", type=float, default=None, metavar="FPR",
-                   help="add a route for project code (`export.route`): the linear member "
-                   "alone, with thresholds at FPR of the "
-                   "repository humans among the calibration rows (with --confidence), for code a "
-                   "domain model reads as repository code; a span is flagged when the stacker or "
-                   "the route would flag it (manifest format version 3)")
+                   help="add a route for project code (`export.route`, with --agentic-route): "
+                   "thresholds at FPR of the repository humans among the calibration rows (with "
+                   "--confidence), for code a domain model reads as repository code; a span is "
+                   "flagged when the stacker or the route would flag it")
     p.add_argument("--agentic-route", action="store_true",
-                   help="with --project-route: the route also stacks the agentic member, the "
-                   "linear member's recipe on the agentic corpus alone and its --fragments, "
-                   "cross-fitted on the same folds (`export.route`, the protocol's `stacked-dr`; "
-                   "manifest format version 4: the route's members folded into one of its own)")
+                   help="with --project-route, which needs it: the route stacks the linear "
+                   "member and the agentic member, the linear member's recipe on the agentic "
+                   "corpus alone and its --fragments, cross-fitted on the same folds (the "
+                   "protocol's `stacked-dr`; manifest format version 4: the route's members "
+                   "folded into one of its own)")
     return p  # fmt: skip

@@ -8,8 +8,7 @@
 1. the linear member (`variants/linear.py`, through the registry) trained on the train rows (with
    `--train-cap N`, at most N rows of each source and label outside the agentic corpus and the
    real-project code, as the protocol's fits read them; with `--fragments`, also the lines the
-   changes of the agentic train repositories added), or loaded from `--linear-run` (the
-   `linear/` folder of an earlier `stack`'s work folder);
+   changes of the agentic train repositories added);
 2. the linear member cross-fitted by repository over the agentic train rows (`fit.crossfit`,
    `--crossfit-folds`, 0 to skip): their out-of-fold logits join the validation rows';
 3. both members' logits on those rows and the test rows: the linear member's decision function,
@@ -17,9 +16,7 @@
    cached in the work folder by text hash, so a second run scores nothing again);
 4. the stacker on the validation and cross-fitted rows, on folds grouped by `group`
    (`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95%
-   confidence on their human rows (the real-project ones only with `--real-project-humans`,
-   `fit.crossfit.threshold_rows`), plus `--humans PATH` rows such as more real-project code;
-   with `--unseen-source-humans floor` (the shipped recipe) each threshold is then raised toward
+   confidence on every held-out human row; with `--unseen-source-humans floor` (the shipped recipe) each threshold is then raised toward
    1% of the contest sources' humans scored by linear members fitted without their source
    (`fit.unseen`), as far as the language's recall bar allows; languages that cannot be judged
    safely are marked `abstain`;
@@ -59,8 +56,8 @@ from codeorigin_train.export.route import (
     routed_logits,
 )
 from codeorigin_train.export.stack_args import parser
-from codeorigin_train.export.stack_rows import extra_humans, training_frame
-from codeorigin_train.fit.crossfit import crossfit, threshold_rows, with_fragments
+from codeorigin_train.export.stack_rows import training_frame
+from codeorigin_train.fit.crossfit import crossfit, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
     fit_stacker,
@@ -130,13 +127,11 @@ class LinearFit(NamedTuple):
 def linear_member(
     frame: pd.DataFrame,
     run: Path,
-    linear_run: Path | None,
     folds: int,
     fragments: pd.DataFrame | None = None,
     unseen: bool = False,
 ) -> LinearFit:
-    """The linear variant fitted on the frame's train rows, saved in `run`, or loaded from
-    `linear_run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
+    """The linear variant fitted on the frame's train rows, saved in `run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
     `unseen`, the human rows of the frame's train and validation splits of each contest source,
     scored by the member fitted without that source (`fit.unseen`). The train
     rows' feature matrix is computed once, for the member and for every cross-fitting fold.
@@ -153,28 +148,17 @@ def linear_member(
     else:
         texts = train
     crossfits = folds > 0 and bool((train["source"] == "aidev").any())
-    x = (
-        variant.matrix(texts["code"].tolist(), texts["language"].tolist()).tocsr()  # type: ignore[attr-defined]
-        if crossfits or linear_run is None
-        else None
-    )
+    x = variant.matrix(texts["code"].tolist(), texts["language"].tolist()).tocsr()  # type: ignore[attr-defined]
 
     def fit_rows(rows: pd.DataFrame) -> Any:
         rows = with_fragments(rows, fragments)
         return variant.fit_matrix(x[rows.index.to_numpy()], rows["label"])  # type: ignore[attr-defined]
 
-    if linear_run is not None:
-        variant.load(linear_run)
-        shutil.copyfile(linear_run / LINEAR_FILE, run / LINEAR_FILE)
-    else:
-        variant.model = fit_rows(train)  # type: ignore[attr-defined]
-        variant.save(run)  # type: ignore[attr-defined]
+    variant.model = fit_rows(train)  # type: ignore[attr-defined]
+    variant.save(run)  # type: ignore[attr-defined]
     none = (train.iloc[:0], np.zeros(0))
     unseen_rows, unseen_logits = none
     if unseen:
-        if x is None:
-            raise ValueError("unseen-source rows refit the member: not with --linear-run")
-
         def fit_apart(rows: pd.DataFrame) -> Any:
             model = fit_rows(rows)
             return lambda f: model.decision_function(
@@ -299,21 +283,12 @@ def _thresholds(
     args: argparse.Namespace,
     fit: StackFit,
     cal: pd.DataFrame,
-    train: pd.DataFrame,
-    variant: Variant,
     unseen_scored: tuple[pd.DataFrame, np.ndarray],
-    humans: pd.DataFrame | None,
 ) -> Any:
     """The per-language thresholds (`fit.stacker.language_thresholds`) on the calibration rows'
-    out-of-fold stacked probabilities, the `--humans` rows and the unseen sources' humans."""
+    out-of-fold stacked probabilities and the unseen sources' humans."""
     work: Path = args.work
     unseen_rows, unseen_logits = unseen_scored
-    on = threshold_rows(cal) if args.real_project_humans else np.ones(len(cal), dtype=bool)
-    p_val, y_val, lang_val = (
-        fit.probability(fit.oof_logits)[on],
-        cal["label"].to_numpy()[on],
-        cal["language"][on].reset_index(drop=True),
-    )
     unseen = None
     if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
         l_unseen = unseen_rows["language"].astype(str).tolist()
@@ -321,14 +296,8 @@ def _thresholds(
                                                       work / "transformer-logits.parquet", args.threads),
                     "linear": unseen_logits}  # fmt: skip
         unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
-    extra = extra_humans(humans, train)
-    if extra is not None and len(extra):
-        m_extra = _members(extra, variant, args.transformer, work, args.threads)
-        p_extra = fit.probability(fit.logits(m_extra, extra["language"].tolist()))
-        p_val = np.concatenate([p_val, p_extra])
-        y_val = np.concatenate([y_val, np.zeros(len(extra), dtype=np.int64)])
-        lang_val = pd.concat([lang_val, extra["language"]], ignore_index=True)
-    return language_thresholds(p_val, y_val, lang_val.tolist(), max_fpr=args.max_fpr,
+    return language_thresholds(fit.probability(fit.oof_logits), cal["label"].to_numpy(),
+                               cal["language"].tolist(), max_fpr=args.max_fpr,
                                confidence=args.confidence, min_recall=args.min_recall,
                                unseen=unseen)  # fmt: skip
 
@@ -339,18 +308,21 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     model_folder(args.transformer, "--transformer")
     if args.agentic_route and args.project_route is None:
         raise SystemExit("--agentic-route stacks a member in the project route: give --project-route")
+    if args.project_route is not None and not args.agentic_route:
+        raise SystemExit("--project-route builds the route with its own member: give "
+                         "--agentic-route (the route of the linear member alone, measured and "
+                         "replaced: docs/research/route.md)")
     refuse_model_folder(args.out, force=args.force)
     pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
     frame = training_frame(dataset.reset_index(drop=True), args.train_cap)
     fragments = None if args.fragments is None else read_parquet(
         args.fragments, "--fragments", hint="`codeorigin-train agentic-fragments` writes it")  # fmt: skip
-    humans = None if args.humans is None else read_parquet(args.humans, "--humans", empty_ok=True)
     work: Path = args.work
     (run := work / "linear").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     variant, rows, oof, unseen_rows, unseen_logits = linear_member(
-        frame, run, args.linear_run, args.crossfit_folds, fragments,
+        frame, run, args.crossfit_folds, fragments,
         args.unseen_source_humans is not None,
     )
     linear_seconds = time.perf_counter() - t0
@@ -365,12 +337,10 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
     fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
                       folds=args.folds, c=args.c)  # fmt: skip
-    th = _thresholds(
-        args, fit, cal, _rows(frame, "train"), variant, (unseen_rows, unseen_logits), humans
-    )
+    th = _thresholds(args, fit, cal, (unseen_rows, unseen_logits))
     route = None if args.project_route is None else project_route(
         frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
-        (fragments, args.crossfit_folds) if args.agentic_route else None)  # fmt: skip
+        fragments, args.crossfit_folds)  # fmt: skip
     m_test = _members(test, variant, args.transformer, work, args.threads)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
@@ -379,8 +349,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         "abstain": th.abstain,
         "stacking": {"fitted_on": "validation rows and the agentic train rows cross-fitted by "
                      "repository, folds grouped by group", "folds": fit.folds, "c": fit.c,
-                     "thresholds_on": ("real-project human rows" if args.real_project_humans
-                                       else "every held-out human row")
+                     "thresholds_on": "every held-out human row"
                      + (f", and ({args.unseen_source_humans}) each contest source's human rows "
                         "scored by a linear member fitted without that source"
                         if args.unseen_source_humans else ""),

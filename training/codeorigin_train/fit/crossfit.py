@@ -94,16 +94,5 @@ def calibration_rows(
     return cal, np.concatenate([np.asarray(member(val), dtype=np.float64), oof]), member
 
 
-#: The sources of real-project code: the human rows the thresholds are calibrated on.
+#: The sources of real-project code: repository code, as the route's domain model reads it.
 REAL_PROJECT_SOURCES = ("aidev", "realcode")
-
-
-def threshold_rows(cal: pd.DataFrame) -> np.ndarray:
-    """A mask of the calibration rows: every LLM row (the recall a language must reach) and the
-    human rows of real projects. Setting the thresholds on these alone (`codeorigin-train stack
-    --real-project-humans`) buys recall on agents' code (1.1%, 3.5% and 3.9% of Codex's, Devin's
-    and Copilot's functions held out, against 0.3%, 0% and 0% with every human row) but flags 2 to 6%
-    of contest and exercise code written by people (the model card); the default keeps every
-    held-out human row, since students' code looks like contest code."""
-    real = cal["source"].isin(REAL_PROJECT_SOURCES).to_numpy()
-    return real | (cal["label"].to_numpy() == 1)

@@ -8,7 +8,7 @@ default, or saga; balanced class weights) fits it on the train rows; `fit` write
 the runtime reads them (`linear.npz`, `codeorigin.model.linear.write_weights`) and records the
 training seconds. Its logits are the regression's decision function: the member's logit, which
 `fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it (its work folder's
-`linear/`, which `stack --linear-run` reads again).
+`linear/`).
 """
 
 from __future__ import annotations
