@@ -133,7 +133,7 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     assert go["threshold"] is None and go["baseline_flagged"] is None and go["agent_caught"] is None
     assert go["bounded_threshold"] is not None and go["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
-    assert "abstains" in text and "The model does not judge go on its own" in text
+    assert "abstains" in text and "The model alone does not judge go: a threshold that" in text
 
     assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
     toml = (repo / ".codeorigin.toml").read_text()

@@ -168,8 +168,9 @@ def render_text(m: Measurement) -> str:
                       f"{r['agent']} agent-signed functions."]  # fmt: skip
     silent = [r["language"] for r in m.rows() if r["model_abstains"]]
     if silent:
-        lines += ["", f"The model does not judge {', '.join(silent)} on its own: no threshold of "
-                  "its own holds its false positives there. A bounded threshold above, written "
+        lines += ["", f"The model alone does not judge {', '.join(silent)}: a threshold that "
+                  "holds people's code to 1% catches too little there, or too few people were "
+                  "held out to bound one. A bounded threshold above, written "
                   "with --write, has scan and the server judge the language in this repository "
                   "alone; the AUROC says how well the model ranks this repository's agent-signed "
                   "functions above its people's there."]  # fmt: skip
