@@ -24,29 +24,29 @@ WORDS = ["total", "count", "items", "value", "result", "index", "offset", "limit
 CLAUDE = "Add the helpers\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 
 
-def functions(rng: random.Random, prefix: str, n: int, start: int = 0) -> str:
+#: Per language: a function's first line, a statement, its last lines, and what comes before and
+#: between functions. Go is a language the shipped model abstains on.
+SHAPES = {
+    "python": ("def {name}({a}, {b}):", "    {x} = {y} + {a} * {k}", ["    return {b}"], "", "\n\n"),
+    "go": ("func {name}({a} int, {b} int) int {{", "\t{x} := {y} + {a}*{k}", ["\treturn {b}", "}}"],
+           "package util\n\n", "\n"),
+}  # fmt: skip
+
+
+def functions(
+    rng: random.Random, prefix: str, n: int, start: int = 0, language: str = "python"
+) -> str:
+    """`n` generated functions of `language`, named `{prefix}_{i}` from `start` on."""
+    head, statement, tail, before, between = SHAPES[language]
     out = []
     for i in range(start, start + n):
         a, b = rng.sample(WORDS, 2)
-        body = [f"def {prefix}_{i}({a}, {b}):"]
+        body = [head.format(name=f"{prefix}_{i}", a=a, b=b)]
         for k in range(rng.randint(3, 6)):
             x, y = rng.sample(WORDS, 2)
-            body.append(f"    {x} = {y} + {a} * {k + i % 5}")
-        out.append("\n".join([*body, f"    return {b}"]) + "\n")
-    return "\n\n".join(out)
-
-
-def go_functions(rng: random.Random, prefix: str, n: int, start: int = 0) -> str:
-    """Go functions of the same shape: a language the shipped model abstains on."""
-    out = ["package util\n"]
-    for i in range(start, start + n):
-        a, b = rng.sample(WORDS, 2)
-        body = [f"func {prefix}{i}({a} int, {b} int) int {{"]
-        for k in range(rng.randint(3, 6)):
-            x, y = rng.sample(WORDS, 2)
-            body.append(f"\t{x} := {y} + {a}*{k + i % 5}")
-        out.append("\n".join([*body, f"\treturn {b}", "}"]) + "\n")
-    return "\n".join(out)
+            body.append(statement.format(x=x, y=y, a=a, k=k + i % 5))
+        out.append("\n".join([*body, *(line.format(b=b) for line in tail)]) + "\n")
+    return before + between.join(out)
 
 
 def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00",
@@ -55,11 +55,11 @@ def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:
     `agent` functions Claude Code added in 2025, in Python (or Go)."""
     init_repo(root)
     rng = random.Random(7)
-    write, ext = (go_functions, "go") if language == "go" else (functions, "py")
+    ext = {"python": "py", "go": "go"}[language]
     for m in range(0, old, 40):
-        (root / f"mod{m}.{ext}").write_text(write(rng, "old", min(40, old - m), m))
+        (root / f"mod{m}.{ext}").write_text(functions(rng, "old", min(40, old - m), m, language))
         dated_commit(root, f"module {m}", old_date)
-    (root / f"helpers.{ext}").write_text(write(rng, "agent", agent))
+    (root / f"helpers.{ext}").write_text(functions(rng, "agent", agent, language=language))
     dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
     return root
 
@@ -118,18 +118,25 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     assert "Calibrated on this repository" not in given
 
 
+def judged_spans(repo: Path) -> list[dict]:
+    """The function spans `scan --format json` reports for the repository."""
+    said = codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo)
+    return [
+        s for f in json.loads(said.stdout)["files"] for s in f["spans"] if s["kind"] != "module"
+    ]
+
+
 def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_written(
     tmp_path: Path,
 ) -> None:
     repo = history(tmp_path / "repo", old=320, agent=12, language="go")
-    scanned = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo).stdout)
-    verdicts = {s["verdict"] for f in scanned["files"] for s in f["spans"] if s["kind"] != "module"}
+    verdicts = {s["verdict"] for s in judged_spans(repo)}
     assert verdicts == {"not_judged"}, verdicts  # the shipped model does not judge Go
 
     said = codeorigin("calibrate", "--format", "json", cwd=repo)
     assert said.returncode == 0, said.stderr
     (go,) = json.loads(said.stdout)["languages"]
-    assert (go["language"], go["baseline"], go["agent"], go["model_abstains"]) == ("go", 320, 12, True)
+    assert (go["language"], go["baseline"], go["agent"]) == ("go", 320, 12) and go["model_abstains"]
     assert go["threshold"] is None and go["baseline_flagged"] is None and go["agent_caught"] is None
     assert go["bounded_threshold"] is not None and go["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
@@ -139,8 +146,7 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     toml = (repo / ".codeorigin.toml").read_text()
     assert f"go = {{ threshold = {go['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
     assert "judged in this repository only" in toml
-    scan = codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo)
-    spans = [s for f in json.loads(scan.stdout)["files"] for s in f["spans"] if s["kind"] != "module"]
+    spans = judged_spans(repo)
     assert {s["verdict"] for s in spans} <= {"llm", "uncertain", "human"}
     old = [s for s in spans if s["name"].startswith("old")]
     assert len(old) == 320 and sum(s["verdict"] == "llm" for s in old) <= 0.01 * 320
@@ -149,8 +155,7 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     assert f"go threshold {shown}, calibrated on 320 functions of this repository" in text
     # Another repository, without the calibration, is not judged in Go.
     other = history(tmp_path / "other", old=40, agent=2, language="go")
-    scanned = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=other).stdout)
-    assert {s["verdict"] for f in scanned["files"] for s in f["spans"]} <= {"not_judged", "too_short"}
+    assert {s["verdict"] for s in judged_spans(other)} <= {"not_judged", "too_short"}
 
 
 def bound_percent(t: float) -> str:
