@@ -9,8 +9,9 @@ pools it:
 `p_i` is the span's calibrated probability, so `z` is the mean calibrated log-odds, weighted by how
 much of each span the change wrote.
 
-With a change calibration (the manifest's `change`, fitted by `codeorigin-train change-verdict` on
-agents' pull requests against human commits), P(change) = sigmoid(a * z + b) is judged with the
+With a change calibration (the manifest's `change`, fitted on agents' pull requests against human
+commits by `codeorigin-train change-verdict`, removed from the training tree; its code is at
+commit 7206146), P(change) = sigmoid(a * z + b) is judged with the
 calibration's own thresholds `llm` and `uncertain` (a user's `--threshold` replaces its `llm`). A
 calibration with a = 0 is flat: on its data the pooled evidence did not rise with the label, so
 every change gets the same probability, and the reports say so.
