@@ -41,7 +41,6 @@ FORWARDED = {
     "evaluate-samples": "codeorigin_train.analysis.samples",
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
-    "change-verdict": "codeorigin_train.analysis.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "agentic-fragments": "codeorigin_train.data.agentic.fragments",

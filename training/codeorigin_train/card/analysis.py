@@ -13,7 +13,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from codeorigin_train.card import change_verdict as card_change
 from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
 
@@ -21,7 +20,7 @@ HEADS = "## Attention heads: what separates LLM from human code"
 CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
-HEADINGS = (card_protocol.HEADING, card_change.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
+HEADINGS = (card_protocol.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
 
 
 SPLIT_NOTE = (
@@ -238,11 +237,9 @@ def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
     card_protocol.body(p, add)
 
 
-change_verdict = _tool_section(card_change.TOOL, card_change.HEADING)(card_change.body)
 #: The section of each tool, by the name it records under (`analysis.<tool>`).
 TOOLS = {
     card_protocol.TOOL: protocol,
-    card_change.TOOL: change_verdict,
     "heads": heads,
     "coderep": coderep,
     "samples": samples,
