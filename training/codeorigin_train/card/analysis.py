@@ -2,9 +2,7 @@
 rendered from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool
 with `--card`); a section whose tool has not run on the model is left out. The model card shows
 a tool's section under its quantitative analyses once `analysis.record` has recorded it with
-`--card`. The GPU bake-off's section (`card/gpu.py`) went with the long record's renderer: its
-text is in docs/research/model-card-record.md, its code at the commit
-docs/research/gpu-backbone.md ("Code removed") names.
+`--card`.
 """
 
 from __future__ import annotations
@@ -234,7 +232,7 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
 
 @_tool_section(card_protocol.TOOL, card_protocol.HEADING)
 def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
-    card_protocol.body(p, add)
+    add("\n".join(card_protocol.markdown(p)) + "\n")
 
 
 #: The section of each tool, by the name it records under (`analysis.<tool>`).

@@ -204,7 +204,3 @@ def _context(L: dict[str, Any]) -> list[str]:
                          if c else "n/a | n/a | n/a")  # fmt: skip
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return [*out, ""]
-
-
-def body(summary: dict[str, Any], add: Callable[[str], None]) -> None:
-    add("\n".join(markdown(summary)) + "\n")
