@@ -91,7 +91,6 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
     add("--strip-prob", type=float, **recipe)
     add("--random-window", action=argparse.BooleanOptionalAction, **recipe)
     add("--eval-windows", action=argparse.BooleanOptionalAction, **recipe)
-    add("--weight-decay", type=float, **recipe)
     add("--dropout", type=float, **recipe)
     add("--threshold-confidence", type=lambda v: None if v.lower() == "none" else float(v),
         metavar="P|none", **recipe,
