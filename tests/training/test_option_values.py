@@ -22,8 +22,6 @@ BAD_VALUES = [
      "--confidence"),
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--train-cap", "-5"],
      "--train-cap"),
-    (["change-verdict", "--work", "{tmp}/w", "--limit", "-3", "--dry-run"], "--limit"),
-    (["change-verdict", "--work", "{tmp}/w", "--max-fpr", "0", "--dry-run"], "--max-fpr"),
     (["robustness", "--work", "{tmp}/w", "--n", "-4", "--no-mlflow"], "--n"),
     (["heads", "--work", "{tmp}/w", "--n", "-1", "--no-mlflow"], "--n"),
     (["agentic", "--out", "{tmp}/c/a.parquet", "--min-added", "5"], "--min-added"),

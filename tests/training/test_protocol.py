@@ -43,7 +43,7 @@ def _pool() -> pd.DataFrame:
 
 def test_leave_one_agent_out_trains_without_the_agent_and_its_repositories() -> None:
     pool, learner = _pool(), Recording()
-    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    out = pr.loao(pool, pr.Judging(learner, pr.ProtocolConfig()))
     assert list(out) == ["codex", "devin", "copilot"]
     for agent, seen in zip(out, learner.seen):
         repos = set(pool.loc[pool["agent"] == agent, "repo"])
@@ -109,9 +109,9 @@ def test_the_context_functions_are_judged_against_the_held_out_agents_code() -> 
 def test_a_model_folder_is_scored_through_the_runtime(tiny_model_dir: Path) -> None:
     pool = _pool()
     learner = pr.FolderLearner(tiny_model_dir)
-    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    out = pr.loao(pool, pr.Judging(learner, pr.ProtocolConfig()))
     assert out["codex"]["n_llm"] == 24
-    assert pr.loso(pool, learner, pr.ProtocolConfig()) == {}  # never retrained: no LOSO
+    assert pr.loso(pool, pr.Judging(learner, pr.ProtocolConfig())) == {}  # never retrained: no LOSO
     p = learner.probabilities(pool.iloc[:3])
     assert np.all((p > 0) & (p < 1)) and len(learner.cache) >= 3
 
@@ -134,7 +134,7 @@ def test_the_stacked_detector_is_retrained_in_each_fold(
 
     pool = _pool()
     learner = StackedLearner(tiny_model_dir, tmp_path / "t.parquet", pool)
-    out = pr.loao(pool, learner, pr.ProtocolConfig())
+    out = pr.loao(pool, pr.Judging(learner, pr.ProtocolConfig()))
     assert set(out) == {"codex", "devin", "copilot"} and out["devin"]["auroc"] is not None
     # 16 validation humans cannot bound a 1% false-positive rate: python abstains, nothing flagged.
     assert all("python" in a for a in learner.abstained)

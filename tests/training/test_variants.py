@@ -121,7 +121,7 @@ def test_cli_has_every_command_and_forwards_modules(capsys: pytest.CaptureFixtur
         assert module.startswith("codeorigin_train."), command
         assert cli.forward(module, ["--help"]) == 0, command
         assert "usage:" in capsys.readouterr().out, command
-    for command in ("agentic", "agentic-merge", "protocol", "stack", "change-verdict"):
+    for command in ("agentic", "agentic-merge", "protocol", "stack"):
         assert cli.forward(cli.FORWARDED[command], ["--help"]) == 0
         assert f"codeorigin-train {command}" in capsys.readouterr().out
     # Forwarding runs `python -m <module>` in-process (here a module of this tree's own).

@@ -95,7 +95,7 @@ def _pool() -> pd.DataFrame:
 
 def test_folds_and_left_out_agents_never_train_on_the_repositories_they_judge() -> None:
     pool, learner, sink = _pool(), Recording(), []
-    out = pr.within_repository(pool, learner, pr.ProtocolConfig(lro_folds=3), sink=sink)
+    out = pr.within_repository(pool, pr.Judging(learner, pr.ProtocolConfig(lro_folds=3), sink))
     assert len(learner.seen) == 3 + 2 and set(out["loao"]) == {"codex", "devin"}
     for scored, seen in zip(sink, learner.seen):
         assert not set(scored["repo"]) & set(seen["repo"])
@@ -109,7 +109,9 @@ def test_folds_and_left_out_agents_never_train_on_the_repositories_they_judge() 
 
 def test_a_model_folder_is_judged_on_the_test_repositories_only(tiny_model_dir: Path) -> None:
     pool = _pool()
-    out = pr.within_repository(pool, pr.FolderLearner(tiny_model_dir), pr.ProtocolConfig())
+    out = pr.within_repository(
+        pool, pr.Judging(pr.FolderLearner(tiny_model_dir), pr.ProtocolConfig())
+    )
     test_repos = set(pool.loc[pool["split"] == "test", "repo"])
     assert out["repos_judged"] == len(test_repos) == 3 and out["judged"] == "test repositories"
     assert out["all"]["pooled"]["agent"] == 6 * len(test_repos)

@@ -41,7 +41,6 @@ FORWARDED = {
     "evaluate-samples": "codeorigin_train.analysis.samples",
     "robustness": "codeorigin_train.analysis.robustness",
     "coderep-loso": "codeorigin_train.analysis.coderep_loso",
-    "change-verdict": "codeorigin_train.analysis.change_verdict",
     "agentic": "codeorigin_train.data.agentic",
     "agentic-merge": "codeorigin_train.data.agentic.merge",
     "agentic-fragments": "codeorigin_train.data.agentic.fragments",
@@ -157,9 +156,7 @@ def cmd_scratch(args: argparse.Namespace) -> int:
     from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, ScratchConfig
 
     fields = set(ScratchConfig.__dataclass_fields__)
-    cfg = ScratchConfig(
-        **{k: v for k, v in vars(args).items() if k in fields and k != "seed"}
-    )
+    cfg = ScratchConfig(**{k: v for k, v in vars(args).items() if k in fields and k != "seed"})
     # Lifting only the train cap keeps exactly the same validation and test rows as every variant.
     sub = dataset_rows(args, full=args.full_train)
     caps = subset_config(args, full=args.full_train)

@@ -35,7 +35,6 @@ HELP = {
     "evaluate-samples": "judge HumanEval-format samples against human solutions (analysis/samples.py)",
     "robustness": "what reformatting, renaming, stripping and edits do to the score (analysis/robustness.py)",
     "coderep-loso": "the code-representation arm against its base on LOSO (analysis/coderep_loso.py)",
-    "change-verdict": "calibrate a whole change's verdict on agent PRs against human commits",
     "agentic": "the agentic corpus: agents' PR functions and dated human code (data/agentic)",
     "agentic-merge": "the agentic rows into a dataset, capped per repository (data/agentic/merge.py)",
     "agentic-fragments": "the lines agents' PRs and human commits added, as training text",
@@ -92,7 +91,6 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
     add("--strip-prob", type=float, **recipe)
     add("--random-window", action=argparse.BooleanOptionalAction, **recipe)
     add("--eval-windows", action=argparse.BooleanOptionalAction, **recipe)
-    add("--weight-decay", type=float, **recipe)
     add("--dropout", type=float, **recipe)
     add("--threshold-confidence", type=lambda v: None if v.lower() == "none" else float(v),
         metavar="P|none", **recipe,

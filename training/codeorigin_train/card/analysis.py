@@ -2,9 +2,7 @@
 rendered from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool
 with `--card`); a section whose tool has not run on the model is left out. The model card shows
 a tool's section under its quantitative analyses once `analysis.record` has recorded it with
-`--card`. The GPU bake-off's section (`card/gpu.py`) went with the long record's renderer: its
-text is in docs/research/model-card-record.md, its code at the commit
-docs/research/gpu-backbone.md ("Code removed") names.
+`--card`.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from codeorigin_train.card import change_verdict as card_change
 from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
 
@@ -21,7 +18,7 @@ HEADS = "## Attention heads: what separates LLM from human code"
 CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
-HEADINGS = (card_protocol.HEADING, card_change.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
+HEADINGS = (card_protocol.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
 
 
 SPLIT_NOTE = (
@@ -235,14 +232,12 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
 
 @_tool_section(card_protocol.TOOL, card_protocol.HEADING)
 def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
-    card_protocol.body(p, add)
+    add("\n".join(card_protocol.markdown(p)) + "\n")
 
 
-change_verdict = _tool_section(card_change.TOOL, card_change.HEADING)(card_change.body)
 #: The section of each tool, by the name it records under (`analysis.<tool>`).
 TOOLS = {
     card_protocol.TOOL: protocol,
-    card_change.TOOL: change_verdict,
     "heads": heads,
     "coderep": coderep,
     "samples": samples,

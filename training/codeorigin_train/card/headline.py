@@ -43,6 +43,13 @@ def _total(pairs: list[tuple[int, int]]) -> Pair:
     return (sum(k for k, _ in pairs), sum(n for _, n in pairs)) if pairs else None
 
 
+def _caught_flagged(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[Pair, Pair]:
+    """(agents' code caught, people flagged) of protocol rates `mine`, the route's counts
+    `theirs` where it has them."""
+    return (_counted(theirs.get("agent")) or _pair(mine, "recall", "n_llm"),
+            _counted(theirs.get("human")) or _pair(mine, "fpr", "n_human"))  # fmt: skip
+
+
 def _history(r: dict[str, Any], key: str) -> Pair:
     """The context functions of one kind of repository (`dated`, `new`), over every fold."""
     parts = [((v or {}).get("context") or {}) for v in (r.get("loao") or {}).values()]
@@ -70,14 +77,11 @@ def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]])
     for agent, v in (r.get("loao") or {}).items():
         theirs = (route.get("loao") or {}).get(agent) or {}
         rows.append((f"the agent never seen: {agent.capitalize()}'s code, against its "
-                     "repositories' people",
-                     _counted(theirs.get("agent")) or _pair(v, "recall", "n_llm"),
-                     _counted(theirs.get("human")) or _pair(v, "fpr", "n_human")))  # fmt: skip
+                     "repositories' people", *_caught_flagged(v, theirs)))  # fmt: skip
     agentic, ra = main.get("agentic_test") or {}, rm.get("agentic_test") or {}
     if agentic:
         rows.append(("the agentic test repositories: agents' code, against their people",
-                     _counted(ra.get("agent")) or _pair(agentic, "recall", "n_llm"),
-                     _counted(ra.get("human")) or _pair(agentic, "fpr", "n_human")))  # fmt: skip
+                     *_caught_flagged(agentic, ra)))  # fmt: skip
     context = route.get("context") or {}
     for key, label in (("dated", "code beside the agents' changes, repositories with a history "
                         "before 2021"), ("new", "the same in newer repositories (authorship "
@@ -93,15 +97,9 @@ def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]])
 def held_out_agents(r: dict[str, Any], route: dict[str, Any]) -> tuple[Pair, Pair]:
     """Leaving each agent out, summed over the agents: (their code caught, their repositories'
     people flagged), the route's counts where it has them."""
-    caught: list[tuple[int, int]] = []
-    flagged: list[tuple[int, int]] = []
-    for agent, v in (r.get("loao") or {}).items():
-        theirs = (route.get("loao") or {}).get(agent) or {}
-        for out, key, rate, n in ((caught, "agent", "recall", "n_llm"), (flagged, "human", "fpr", "n_human")):  # fmt: skip
-            got = _counted(theirs.get(key)) or _pair(v, rate, n)
-            if got:
-                out.append(got)
-    return _total(caught), _total(flagged)
+    pairs = [_caught_flagged(v, (route.get("loao") or {}).get(agent) or {})
+             for agent, v in (r.get("loao") or {}).items()]  # fmt: skip
+    return _total([c for c, _ in pairs if c]), _total([f for _, f in pairs if f])
 
 
 def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:

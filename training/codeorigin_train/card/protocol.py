@@ -46,7 +46,9 @@ def _loao(r: dict[str, Any], agent: str) -> Any:
 def _lro(r: dict[str, Any], key: str) -> Any:
     """Leave-repository-out figures over all languages (`all`), by language, or of one."""
     lro = r.get("lro") or {}
-    return lro.get(key) if key in ("all", "by_language") else (lro.get("by_language") or {}).get(key)
+    return (
+        lro.get(key) if key in ("all", "by_language") else (lro.get("by_language") or {}).get(key)
+    )
 
 
 def markdown(summary: dict[str, Any]) -> list[str]:
@@ -204,7 +206,3 @@ def _context(L: dict[str, Any]) -> list[str]:
                          if c else "n/a | n/a | n/a")  # fmt: skip
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return [*out, ""]
-
-
-def body(summary: dict[str, Any], add: Callable[[str], None]) -> None:
-    add("\n".join(markdown(summary)) + "\n")

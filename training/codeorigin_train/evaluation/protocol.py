@@ -193,16 +193,6 @@ def training_rows(pool: pd.DataFrame, cfg: ProtocolConfig) -> tuple[pd.DataFrame
     return train, pool[pool["split"] == "val"]
 
 
-def _fit(learner: Learner, pool: pd.DataFrame, cfg: ProtocolConfig) -> Fitted:
-    if not learner.retrains:
-        return learner.fit(pool.iloc[:0], pool.iloc[:0])
-    t0 = time.perf_counter()
-    train, val = training_rows(pool, cfg)
-    fitted = learner.fit(train, val)
-    log.info("%s: fitted on %d rows in %.0f s", learner.name, len(train), time.perf_counter() - t0)
-    return fitted
-
-
 def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
     """`test` with each row's probability `p` and threshold `thr`."""
     return test.assign(p=fitted.probabilities(test), thr=fitted.thresholds(test))
@@ -212,16 +202,33 @@ def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
 SCORE_COLUMNS = ("label", "language", "source", "generator", "agent", "repo", "group", "split",
                  "origin", "change", "date", "half", "p", "thr")  # fmt: skip
 
-Sink = list[pd.DataFrame] | None
 
+@dataclass
+class Judging:
+    """A learner under the protocol's settings: `fit` on a fold's rows, `judged` held-out rows,
+    each scored row kept in `sink` (when given) with its part and fold, for the threshold
+    studies that need each row's probability rather than the rates (`--scores`)."""
 
-def keep(sink: Sink, scored: pd.DataFrame, part: str, fold: str) -> pd.DataFrame:
-    """`scored`, kept in `sink` (when given) with its part and fold, for the threshold studies
-    that need each row's probability rather than the rates (`--scores`)."""
-    if sink is not None:
-        cols = [c for c in SCORE_COLUMNS if c in scored]
-        sink.append(scored[cols].assign(part=part, fold=fold))
-    return scored
+    learner: Learner
+    cfg: ProtocolConfig
+    sink: list[pd.DataFrame] | None = None
+
+    def fit(self, pool: pd.DataFrame) -> Fitted:
+        if not self.learner.retrains:
+            return self.learner.fit(pool.iloc[:0], pool.iloc[:0])
+        t0 = time.perf_counter()
+        train, val = training_rows(pool, self.cfg)
+        fitted = self.learner.fit(train, val)
+        log.info("%s: fitted on %d rows in %.0f s", self.learner.name, len(train),
+                 time.perf_counter() - t0)  # fmt: skip
+        return fitted
+
+    def judged(self, fitted: Fitted, rows: pd.DataFrame, part: str, fold: str) -> pd.DataFrame:
+        scored = judge(fitted, rows)
+        if self.sink is not None:
+            cols = [c for c in SCORE_COLUMNS if c in scored]
+            self.sink.append(scored[cols].assign(part=part, fold=fold))
+        return scored
 
 
 def scored_rates(scored: pd.DataFrame) -> dict[str, Any]:
@@ -279,11 +286,7 @@ def loao_rows(pool: pd.DataFrame, agent: str) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def loao(
-    pool: pd.DataFrame,
-    learner: Learner,
-    cfg: ProtocolConfig,
-    context: pd.DataFrame | None = None,
-    sink: Sink = None,
+    pool: pd.DataFrame, judging: Judging, context: pd.DataFrame | None = None
 ) -> dict[str, Any]:
     """Leave one agent out: its repositories held out whole, its code out of training; with
     `context`, its repositories' context functions judged too."""
@@ -293,8 +296,8 @@ def loao(
         if not repos:
             continue
         rows, test = loao_rows(pool, agent)
-        fitted = _fit(learner, rows, cfg)
-        scored = keep(sink, judge(fitted, test), "loao", agent)
+        fitted = judging.fit(rows)
+        scored = judging.judged(fitted, test, "loao", agent)
         out[agent] = {**scored_rates(scored), "repos": len(repos),
                       "repos_with_human": int(test.loc[test["label"] == 0, "repo"].nunique()),
                       "by_language": by_language(scored)}  # fmt: skip
@@ -302,30 +305,28 @@ def loao(
             out[agent]["context"] = context_rates(
                 fitted, test, context[context["repo"].isin(repos)]
             )
-        log.info("LOAO %s %s: %s", learner.name, agent, out[agent])
+        log.info("LOAO %s %s: %s", judging.learner.name, agent, out[agent])
     return out
 
 
-def leave_repo_out(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
-) -> dict[str, Any]:
+def leave_repo_out(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
     """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
     (of the function) over the pooled held-out predictions, and over all of them."""
-    fold_of = repo_folds(set(pool.loc[pool["source"] == "aidev", "repo"]), cfg)
+    retrains = judging.learner.retrains
+    fold_of = repo_folds(set(pool.loc[pool["source"] == "aidev", "repo"]), judging.cfg)
     parts = []
-    for k in range(cfg.lro_folds if learner.retrains else 1):
-        held = pool["repo"].map(fold_of).eq(k) if learner.retrains else pool["source"].eq("aidev")
-        fitted = _fit(learner, pool[~held], cfg)
-        parts.append(keep(sink, judge(fitted, pool[held & pool["judged"]]), "lro", str(k)))
+    for k in range(judging.cfg.lro_folds if retrains else 1):
+        held = pool["repo"].map(fold_of).eq(k) if retrains else pool["source"].eq("aidev")
+        parts.append(
+            judging.judged(judging.fit(pool[~held]), pool[held & pool["judged"]], "lro", str(k))
+        )
     scored = pd.concat(parts)
     return {"all": scored_rates(scored), "by_language": by_language(scored)}
 
 
-def loso(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
-) -> dict[str, Any]:
+def loso(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
     """Leave one source out, for learners trained here (a shipped model saw every source)."""
-    if not learner.retrains:
+    if not judging.learner.retrains:
         return {}
     judged = pool[pool["judged"]]
     counts = judged.groupby(["source", "label"]).size().unstack(fill_value=0)
@@ -335,20 +336,15 @@ def loso(
     for source in sources:
         test = judged[judged["source"] == source]
         rest = pool[(pool["source"] != source) & ~pool["group"].isin(set(test["group"]))]
-        fitted = _fit(learner, rest, cfg)
-        scored = judge(fitted, capped(test, ["label"], cfg.eval_cap, cfg.seed))
-        out[source] = scored_rates(keep(sink, scored, "loso", source))
-        log.info("LOSO %s %s: %s", learner.name, source, out[source])
+        held = capped(test, ["label"], judging.cfg.eval_cap, judging.cfg.seed)
+        out[source] = scored_rates(judging.judged(judging.fit(rest), held, "loso", source))
+        log.info("LOSO %s %s: %s", judging.learner.name, source, out[source])
     aurocs = [v["auroc"] for v in out.values() if v["auroc"] is not None]
     return {"folds": out, "mean_auroc": float(np.mean(aurocs)) if aurocs else None}
 
 
 def main_split(
-    pool: pd.DataFrame,
-    learner: Learner,
-    cfg: ProtocolConfig,
-    context: pd.DataFrame | None = None,
-    sink: Sink = None,
+    pool: pd.DataFrame, judging: Judging, context: pd.DataFrame | None = None
 ) -> dict[str, Any]:
     """Trained on the train split, thresholds on validation; judged on the test split, on the
     held-out real-project human functions per language, and on the agentic test repositories
@@ -356,9 +352,8 @@ def main_split(
     that carry a date."""
     from codeorigin_train.evaluation.era import era_report
 
-    fitted = _fit(learner, pool, cfg)
-    test = judge(fitted, pool[(pool["split"] == "test") & pool["judged"]])
-    test = keep(sink, test, "main", "test")
+    fitted = judging.fit(pool)
+    test = judging.judged(fitted, pool[(pool["split"] == "test") & pool["judged"]], "main", "test")
     real = test[test["source"] == "realcode"]
     agentic = test[test["source"] == "aidev"]
     rest = test[~test["source"].isin(["realcode", "aidev"])]
@@ -380,9 +375,7 @@ def main_split(
     return out
 
 
-def within_repository(
-    pool: pd.DataFrame, learner: Learner, cfg: ProtocolConfig, sink: Sink = None
-) -> dict[str, Any]:
+def within_repository(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
     """The within-repository figures (`evaluation.within`) of held-out agentic repositories: a
     learner trained here in `lro_folds` folds of whole repositories, and once more per agent with
     `within.MIN_AGENT_REPOS` repositories or more (that agent's code and repositories out of
@@ -392,25 +385,22 @@ def within_repository(
     rows = agentic.assign(half=[within.half_of(c) for c in agentic["code"]])
     agents = within.loao_agents(pool)
     per_agent: dict[str, pd.DataFrame] = {}
-    if learner.retrains:
-        fold_of = repo_folds(set(rows["repo"]), cfg)
+    if judging.learner.retrains:
+        fold_of = repo_folds(set(rows["repo"]), judging.cfg)
         parts = []
-        for k in range(cfg.lro_folds):
-            fitted = _fit(learner, pool[~pool["repo"].map(fold_of).eq(k)], cfg)
+        for k in range(judging.cfg.lro_folds):
+            fitted = judging.fit(pool[~pool["repo"].map(fold_of).eq(k)])
             held = rows[rows["repo"].map(fold_of).eq(k)]
-            parts.append(keep(sink, judge(fitted, held), "within", str(k)))
-            log.info("within %s fold %d: %d rows", learner.name, k, len(held))
+            parts.append(judging.judged(fitted, held, "within", str(k)))
+            log.info("within %s fold %d: %d rows", judging.learner.name, k, len(held))
         scored = pd.concat(parts)
         for agent in agents:
             train, _ = loao_rows(pool, agent)
             held = rows[rows["repo"].isin(set(pool.loc[pool["agent"] == agent, "repo"]))]
             held = held[held["agent"].isin([agent, "human"])]
-            per_agent[agent] = keep(
-                sink, judge(_fit(learner, train, cfg), held), "within-loao", agent
-            )
+            per_agent[agent] = judging.judged(judging.fit(train), held, "within-loao", agent)
     else:
-        scored = keep(sink, judge(_fit(learner, pool, cfg), rows[rows["split"] == "test"]),
-                      "within", "test")  # fmt: skip
+        scored = judging.judged(judging.fit(pool), rows[rows["split"] == "test"], "within", "test")
         for agent in agents:
             mine = scored[scored["repo"].isin(set(scored.loc[scored["agent"] == agent, "repo"]))]
             per_agent[agent] = mine[mine["agent"].isin([agent, "human"])]
@@ -419,8 +409,10 @@ def within_repository(
     for agent, held in per_agent.items():
         got = within.figures(held)
         out["loao"][agent] = {"all": got["all"], "by_language": got["by_language"]}
-        log.info("within-loao %s %s: %s", learner.name, agent, got["all"])
-    out["judged"] = "test repositories" if not learner.retrains else f"{cfg.lro_folds} folds"
+        log.info("within-loao %s %s: %s", judging.learner.name, agent, got["all"])
+    out["judged"] = (
+        "test repositories" if not judging.learner.retrains else f"{judging.cfg.lro_folds} folds"
+    )
     return out
 
 
@@ -440,17 +432,16 @@ def run_protocol(
     cfg: ProtocolConfig,
     parts: list[str] | None = None,
     context: pd.DataFrame | None = None,
-    scores: Sink = None,
+    scores: list[pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The protocol's parts (all by default) for one learner, with the seconds each took; the
     context functions (`data.agentic.context`), when given, judged by the main split and leave
-    one agent out; every scored row appended to `scores` when given (`keep`)."""
+    one agent out; every scored row appended to `scores` when given (`Judging.judged`)."""
     out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
+    judging = Judging(learner, cfg, scores)
     for name in parts or list(PARTS):
         t0 = time.perf_counter()
-        extra: dict[str, Any] = {"sink": scores}
-        if context is not None and name in WITH_CONTEXT:
-            extra["context"] = context
-        out[name] = PARTS[name](pool, learner, cfg, **extra)
+        extra = {"context": context} if context is not None and name in WITH_CONTEXT else {}
+        out[name] = PARTS[name](pool, judging, **extra)
         out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
     return out
