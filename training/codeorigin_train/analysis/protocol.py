@@ -45,16 +45,11 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
-#: The stacked recipes (`learner_for`): the shipped stacker with the agentic fragments and the
-#: unseen sources' humans as a floor (`stacked-uf`: the card's protocol tables), and that with the
-#: route for project code and its agentic member (`stacked-dr`: the shipped model). The other
-#: recipes the protocol measured are in docs/research/ (evaluation-protocol.md, "Code removed").
+#: The learners `--learners` names besides model folders (`--help` says what each is); the
+#: recipes that did not ship are in docs/research/evaluation-protocol.md ("Code removed").
 RECIPES = ("stacked-uf", "stacked-dr")
-#: The character n-gram reference, and the same with each repository's labels weighing alike.
 NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
-#: `every-language:FOLDER`: a model folder scored in the languages it abstains on too.
 EVERY_LANGUAGE = "every-language:"
-#: The default of --dataset.
 DATASET = Path("training/work/dataset-v4.parquet")
 
 

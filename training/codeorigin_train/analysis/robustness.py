@@ -81,7 +81,7 @@ def markdown(tab: pd.DataFrame) -> str:
     return head + "".join("| " + " | ".join(r) + " |\n" for r in cells)
 
 
-def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
+def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> None:
     """Δp per transformation (box per language) and AUROC before/after."""
     plt = common.pyplot()
     names = list(res["transforms"])
@@ -115,7 +115,6 @@ def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
     path = out / "robustness.png"
     fig.savefig(path)
     plt.close(fig)
-    return path
 
 
 def summary(res: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def judge(df: pd.DataFrame, prob: Any, threshold: float) -> tuple[pd.DataFrame, 
     return df, res
 
 
-def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
+def histogram(df: pd.DataFrame, threshold: float, path: Path) -> None:
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     bins = np.linspace(0, 1, 26)
@@ -86,7 +86,6 @@ def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:

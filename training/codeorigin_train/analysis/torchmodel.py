@@ -5,8 +5,8 @@ A model folder holds only ONNX graphs, so the encoder is rebuilt from the fp32 g
 initializers: named ones map to the classifier's parameters directly (`model.` prefix dropped);
 the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
 tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
-count is not stored in the graph's weights: it comes from the manifest's recipe, or else every
-divisor of the hidden size is tried. The rebuilt model must reproduce onnxruntime's logits within
+count is not stored in the graph's weights: it comes from the manifest's recipe, or else from the
+graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's logits within
 `PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model that is not the
 shipped one. A training run folder (`runs/<name>/`) loads through its variant (`Variant.load`,
 `export_spec`), with the run's calibration.
@@ -221,8 +221,10 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     state = _onnx_state(graph)
     hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
     recipe = (raw.get("training") or {}).get("config") or {}
-    known = [h for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h]
-    tries = [int(h) for h in known] or [h for h in range(1, hidden + 1) if hidden % h == 0]
+    tries = dict.fromkeys(int(h) for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h)
+    if not tries:
+        raise ParityError(f"{graph}: the head count is neither in the manifest's recipe nor in "
+                          "the graph's attention reshapes")  # fmt: skip
     # Each rebuild's parity: max |logit difference| against onnxruntime on the first window of
     # the parity texts.
     texts = [normalize(t).text for t in (*PARITY_TEXTS, *parity_texts)]
@@ -231,8 +233,8 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     ids, mask = encoder.pad_batch(seqs)
     session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
     want = np.asarray(session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
-    seen, passed = [], []
-    for heads in dict.fromkeys(tries):
+    seen = []
+    for heads in tries:
         for eps in (1e-12, 1e-5):
             clf = _bert_from_state(state, heads, eps)
             with torch.inference_mode():
@@ -240,18 +242,8 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
             diff = float(np.max(np.abs(want - got)))
             seen.append(f"{heads} heads, eps {eps:g}: {diff:.2e}")
             if diff <= PARITY_TOL:
-                passed.append((heads, clf, diff))
-                break
-        if passed and known:
-            break
-    if len(passed) == 1 or (passed and known):
-        _, clf, diff = passed[0]
-        return TorchModel(
-            clf, encoder, man.calibration.a, man.calibration.b, man.thresholds.llm, diff
-        )
-    if passed:
-        raise ParityError(f"{graph}: the head count is not recorded and {len(passed)} head counts reproduce "
-                          "its logits; the attention analyses need the true one")  # fmt: skip
+                a, b = man.calibration.a, man.calibration.b
+                return TorchModel(clf, encoder, a, b, man.thresholds.llm, diff)
     raise ParityError(
         f"no torch rebuild of {graph} reproduces onnxruntime's logits within {PARITY_TOL} "
         f"({'; '.join(seen)}): the analyses need the model itself, not an approximation"
