@@ -123,9 +123,7 @@ def attention_features(model: TorchModel, rows: pd.DataFrame, tokens: int = 4000
         )
         feats.append(f)
         # Token patterns: each text token's entropy and attention to [CLS] in every head.
-        pattern = np.concatenate(
-            [ent[:, :, 1:-1], att[:, :, 1:-1, 0]], axis=0
-        )  # [2*layers, heads, n]
+        pattern = np.concatenate([ent[:, :, 1:-1], att[:, :, 1:-1, 0]])  # [2*layers, heads, n]
         tok_x.append(pattern.reshape(-1, n).T)
         tok_c.append(tk)
     x, c = np.concatenate(tok_x), np.concatenate(tok_c)

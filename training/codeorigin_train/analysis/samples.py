@@ -12,9 +12,8 @@ the probabilities.
 
     codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
 
-The figures recorded in the shipped model's `metrics.json` were measured on the held-out paired
-real-project functions, written in this format by `--export-paired`, which went with the paired
-set (docs/research/analysis-tools.md, "Code removed").
+The shipped model's recorded figures were measured on the paired real-project functions, whose
+code is gone (docs/research/analysis-tools.md, "Code removed").
 """
 
 from __future__ import annotations

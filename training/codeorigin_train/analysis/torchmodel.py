@@ -150,16 +150,14 @@ def _onnx_state(path: Path) -> dict[str, np.ndarray]:
                           "make a BERT encoder")  # fmt: skip
     state = {k.removeprefix("model."): v for k, v in init.items()
              if k.startswith(("model.head.", "model.encoder.embeddings.")) and "LayerNorm" not in k}  # fmt: skip
-    emb = "encoder.embeddings.LayerNorm"
-    state[f"{emb}.weight"], state[f"{emb}.bias"] = norms[0]  # type: ignore[assignment]
+    # `norms`: the embeddings' LayerNorm, then each layer's two; `linears`: each layer's six.
+    names = ["encoder.embeddings.LayerNorm"]
     for layer in range(layers):
         pre = f"encoder.encoder.layer.{layer}."
-        for j, name in enumerate(LINEARS):
-            state[pre + name + ".weight"], state[pre + name + ".bias"] = linears[
-                len(LINEARS) * layer + j
-            ]
-        for j, name in enumerate(("attention.output.LayerNorm", "output.LayerNorm")):
-            state[pre + name + ".weight"], state[pre + name + ".bias"] = norms[1 + 2 * layer + j]  # type: ignore[assignment]
+        names += [pre + "attention.output.LayerNorm", pre + "output.LayerNorm"]
+    names += [f"encoder.encoder.layer.{layer}.{n}" for layer in range(layers) for n in LINEARS]
+    for name, (w, b) in zip(names, [*norms, *linears]):
+        state[f"{name}.weight"], state[f"{name}.bias"] = w, b  # type: ignore[assignment]
     return state
 
 
