@@ -9,10 +9,8 @@ The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merg
 real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
 training projects, `--realcode-val` of validation projects, every function of test projects).
 A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
-figures are those a user would see. `--pool PATH` writes the pool once and reads it after, as
-it is, without reading the dataset again: the pool records the dataset it was built from (by
-content), and one built from another `--dataset` than the one named is refused. `--pool-only`
-stops there (what `stack` and `member` train on).
+figures are those a user would see. `--pool PATH` writes the pool once and reads it after
+(`read_pool`); `--pool-only` stops there (what `stack` trains on).
 """
 
 from __future__ import annotations
