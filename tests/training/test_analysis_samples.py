@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 
 from codeorigin_train.analysis import samples
+from codeorigin_train.data.inputs import read_jsonl
 
 PROMPT = 'def {name}(xs):\n    """Return the {what} of xs."""\n'
+
+
+def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def write_files(folder: Path) -> tuple[Path, Path]:
@@ -24,7 +30,7 @@ def write_files(folder: Path) -> tuple[Path, Path]:
         for k in range(2):
             drawn.append({"task_id": f"Toy/{i}",
                           "completion": f"    result = {k}\n    for value in xs:\n        result += value\n    return result\n"})  # fmt: skip
-    return samples.write_jsonl(folder / "problems.jsonl", problems), samples.write_jsonl(
+    return write_jsonl(folder / "problems.jsonl", problems), write_jsonl(
         folder / "samples.jsonl", drawn
     )
 
@@ -46,9 +52,11 @@ def test_evaluate_samples_reports_auroc_recall_and_tasks(
 
 def test_full_functions_are_prompt_plus_completion(tmp_path: Path) -> None:
     problems, drawn = write_files(tmp_path)
-    df = samples.functions(samples.read_jsonl(problems), samples.read_jsonl(drawn))
+    df = samples.functions(read_jsonl(problems, "--problems"), read_jsonl(drawn, "--samples"))
     assert (
         df["code"].str.startswith("def ").all() and df["code"].str.contains('"""Return the').all()
     )
     with pytest.raises(SystemExit, match="missing from the problems"):
-        samples.functions(samples.read_jsonl(problems), [{"task_id": "Other/9", "completion": "x"}])
+        samples.functions(
+            read_jsonl(problems, "--problems"), [{"task_id": "Other/9", "completion": "x"}]
+        )

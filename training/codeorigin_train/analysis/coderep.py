@@ -56,16 +56,12 @@ def skeleton(code: str, language: str) -> str:
 
     def visit(node: Any) -> None:
         tag = SKELETON.get(node.type)
-        inner = [c for c in node.named_children]
-        if tag is None:
-            for c in inner:
-                visit(c)
-            return
         start = len(out)
-        out.append(tag)
-        for c in inner:
+        if tag is not None:
+            out.append(tag)
+        for c in node.named_children:
             visit(c)
-        if len(out) > start + 1:
+        if tag is not None and len(out) > start + 1:
             out[start] = tag + "{"
             out.append("}")
 

@@ -72,7 +72,7 @@ def invariance(dataset: Path, n: int, seed: int) -> dict[str, Any]:
     return out
 
 
-def plot(arms: list[dict[str, Any]], out: Path) -> Path:
+def plot(arms: list[dict[str, Any]], out: Path) -> None:
     plt = common.pyplot()
     sources = list(arms[0]["folds"])
     fig, ax = plt.subplots(figsize=(1.6 * len(sources) + 3, 3.8))
@@ -87,7 +87,6 @@ def plot(arms: list[dict[str, Any]], out: Path) -> Path:
     fig.tight_layout()
     fig.savefig(out / "coderep.png")
     plt.close(fig)
-    return out / "coderep.png"
 
 
 def main(argv: list[str] | None = None) -> int:

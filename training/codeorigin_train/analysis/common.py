@@ -73,28 +73,22 @@ def out_dir(args: argparse.Namespace, prog: str) -> Path:
     return out
 
 
-def nonblank_lines(code: str) -> int:
-    return sum(1 for line in code.split("\n") if line.strip())
-
-
 def held_out(
     dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """`n` test rows (about half of each label), spread evenly over the (language, label) cells."""
     df = read_parquet(dataset, "--dataset", hint=DATASET_HINT)
-    df = df[(df["split"] == "test") & (df["code"].map(nonblank_lines) >= MIN_LINES)]
+    lines = df["code"].map(lambda code: sum(1 for line in code.split("\n") if line.strip()))
+    df = df[(df["split"] == "test") & (lines >= MIN_LINES)]
     if languages:
         df = df[df["language"].isin(list(languages))]
-    cells = sorted(df.groupby(["language", "label"]).groups)
+    cells = sorted((g for _, g in df.groupby(["language", "label"])), key=len)
     rng = np.random.default_rng(seed)
     per = max(1, n // max(1, len(cells)))
     parts, left = [], n
     # Small cells give what they have; the rest is shared among the larger ones.
-    for k, key in enumerate(
-        sorted(cells, key=lambda c: len(df[(df.language == c[0]) & (df.label == c[1])]))
-    ):
-        g = df[(df["language"] == key[0]) & (df["label"] == key[1])]
-        take = min(len(g), max(per, left // max(1, len(cells) - k)))
+    for k, g in enumerate(cells):
+        take = min(len(g), max(per, left // (len(cells) - k)))
         parts.append(g.iloc[rng.permutation(len(g))[:take]])
         left -= take
     return pd.concat(parts).reset_index(drop=True)
@@ -135,29 +129,23 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
-def log_mlflow(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str, float]) -> None:
-    """The output folder as artifacts of an MLflow run `analysis-<tool>`, with its headline figures;
-    a tracking failure is logged, never raised (the files are already written)."""
-    if args.no_mlflow:
-        return
-    try:
-        mlflow = mlflow_for(args.work)
-        with mlflow.start_run(run_name=f"analysis-{tool}"):
-            mlflow.log_params(
-                {"tool": tool, "model": str(args.model), "n": getattr(args, "n", None)}
-            )
-            mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
-            mlflow.log_artifacts(str(out), artifact_path=f"analysis/{tool}")
-    except Exception as exc:
-        log.warning("MLflow logging failed: %s", exc)
-
-
 def finish(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str, float],
            summary: dict[str, Any], record_as: str | None = None) -> None:  # fmt: skip
-    """A command's last steps once its files are written: the output folder to MLflow
-    (`log_mlflow`) and, with `--card`, `summary` recorded in the model folder under `record_as`
-    (default `tool`; `record.record`)."""
-    log_mlflow(args, tool, out, metrics)
+    """A command's last steps once its files are written: the output folder as artifacts of an
+    MLflow run `analysis-<tool>` with its headline `metrics` (a tracking failure is logged, never
+    raised) and, with `--card`, `summary` recorded in the model folder under `record_as` (default
+    `tool`; `record.record`)."""
+    if not args.no_mlflow:
+        try:
+            mlflow = mlflow_for(args.work)
+            with mlflow.start_run(run_name=f"analysis-{tool}"):
+                mlflow.log_params(
+                    {"tool": tool, "model": str(args.model), "n": getattr(args, "n", None)}
+                )
+                mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+                mlflow.log_artifacts(str(out), artifact_path=f"analysis/{tool}")
+        except Exception as exc:
+            log.warning("MLflow logging failed: %s", exc)
     if args.card:
         from codeorigin_train.analysis.record import record
 

@@ -5,18 +5,13 @@ retrained in every fold of the protocol.
 A *domain member* (logistic regression on the same hashed features, trained on the fold's human
 training rows only: repository code, the sources of `fit.crossfit.REAL_PROJECT_SOURCES`, against
 every contest and exercise source) says whether a row reads like repository code; rows it reads
-as project code also get a second route that may flag them: the linear member and the agentic
-member, stacked and calibrated on the project calibration rows, with thresholds bounded on the
-project humans. The route with the linear member alone (`stacked-du`) and the gated learner that
-judged project code apart (`stacked-dg`) are recorded in docs/research/ (route.md,
-stacked-model.md).
+as project code also get a second route that may flag them (`AgenticRouteLearner`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,17 +23,6 @@ from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
 from codeorigin_train.variants.linear import LinearConfig, fit_matrix
 
 log = logging.getLogger(__name__)
-
-
-def domain_model(learner: StackedLearner, train: pd.DataFrame) -> Any:
-    """The domain member on the fold's human training rows, over the learner's features
-    (`export.route.fit_domain`'s recipe): repository code against contest and exercise code."""
-    from codeorigin_train.export.route import DOMAIN_C
-
-    humans = train[train["label"] == 0]
-    kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
-    log.info("domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum())
-    return fit_matrix(learner._x(humans), kind, LinearConfig(c=DOMAIN_C))
 
 
 class AgenticRouteLearner(StackedLearner):
@@ -61,9 +45,16 @@ class AgenticRouteLearner(StackedLearner):
     project_fpr = 0.0025
 
     def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member's logit of each row of a frame (a fit's own, so an earlier fold's
-        model keeps its gate)."""
-        model = domain_model(self, train)
+        """The domain member's logit of each row of a frame, fitted on `train`'s humans
+        (`export.route.fit_domain`'s recipe): repository code against contest and exercise code."""
+        from codeorigin_train.export.route import DOMAIN_C
+
+        humans = train[train["label"] == 0]
+        kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int)
+        log.info(
+            "domain member: %d project and %d contest humans", kind.sum(), len(kind) - kind.sum()
+        )
+        model = fit_matrix(self._x(humans), kind, LinearConfig(c=DOMAIN_C))
         return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
 
     def _fit_agentic(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -71,24 +62,18 @@ class AgenticRouteLearner(StackedLearner):
         corpus's rows of `train` and their fragments only."""
         return self._fit_linear(train[train["source"] == "aidev"])
 
-    def _route_members(
-        self, train: pd.DataFrame, val: pd.DataFrame
-    ) -> tuple[dict[str, np.ndarray], dict[str, Callable[[pd.DataFrame], np.ndarray]]]:
-        """The route members' logits on the calibration rows (cross-fitted as the linear
-        member's are, on the same folds) and their scorers."""
-        cal, linear_cal, linear = self.calibration
-        logits, scorers = {"linear": linear_cal}, {"linear": linear}
-        same, logits["agentic"], scorers["agentic"] = calibration_rows(
-            train, val, self._fit_agentic, sources=self.crossfit_sources)  # fmt: skip
-        assert same.index.equals(cal.index)  # the same folds: the same rows in one order
-        return logits, scorers
-
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         from codeorigin_train.export.route import gate_logit
 
         shipped = StackedLearner.fit(self, train, val)  # the shipped recipe, as `stacked-uf`
-        cal = self.calibration[0]  # its cross-fitted rows, read once for both
-        members_cal, members = self._route_members(train, val)
+        cal, linear_cal, linear = self.calibration  # its cross-fitted rows, read once for both
+        # The route's members on the calibration rows, the agentic member cross-fitted as the
+        # linear member is, on the same folds.
+        same, agentic_cal, agentic = calibration_rows(train, val, self._fit_agentic,
+                                                      sources=self.crossfit_sources)  # fmt: skip
+        assert same.index.equals(cal.index)  # the same folds: the same rows in one order
+        members_cal = {"linear": linear_cal, "agentic": agentic_cal}
+        members = {"linear": linear, "agentic": agentic}
         domain_logits = self._domain(train)
         z_cal = domain_logits(cal)
         gate_at = gate_logit(cal, z_cal)

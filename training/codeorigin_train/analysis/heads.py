@@ -20,7 +20,6 @@ Writes `heads.json`, `heads_tests.csv`, `heads_effects.png`, `heads_ablation.png
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -124,9 +123,7 @@ def attention_features(model: TorchModel, rows: pd.DataFrame, tokens: int = 4000
         )
         feats.append(f)
         # Token patterns: each text token's entropy and attention to [CLS] in every head.
-        pattern = np.concatenate(
-            [ent[:, :, 1:-1], att[:, :, 1:-1, 0]], axis=0
-        )  # [2*layers, heads, n]
+        pattern = np.concatenate([ent[:, :, 1:-1], att[:, :, 1:-1, 0]])  # [2*layers, heads, n]
         tok_x.append(pattern.reshape(-1, n).T)
         tok_c.append(tk)
     x, c = np.concatenate(tok_x), np.concatenate(tok_c)
@@ -146,11 +143,21 @@ def ablation(model: TorchModel, rows: pd.DataFrame) -> dict[str, Any]:
     return {"auroc": base, "delta_auroc": delta}
 
 
-def run(model: TorchModel, rows: pd.DataFrame, out: Path, seed: int = 0) -> dict[str, Any]:
-    """Every figure of the module docstring for `rows`, plots into `out`; the summary."""
+def main(argv: list[str] | None = None) -> int:
     from codeorigin_train.evaluation.evaluate import generator_family
 
-    feats = attention_features(model, rows, seed=seed)
+    p = common.parser(TOOL, __doc__)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    common.model_or_run(args.model)  # the inputs, and the model, before the output folder
+    rows = common.held_out(
+        args.dataset, args.n or 10**9, args.seed, languages=("python", "java", "cpp")
+    )
+    model = load(args.model, parity_texts=rows["code"].head(8).tolist()).to(args.device)
+    out = common.out_dir(args, TOOL)
+    # Every figure of the module docstring: tables and plots into `out`, the summary.
+    feats = attention_features(model, rows, seed=args.seed)
     y = rows["label"].to_numpy()
     families = np.array(
         [generator_family(g) if lab else "human" for g, lab in zip(rows["generator"], y)]
@@ -162,24 +169,10 @@ def run(model: TorchModel, rows: pd.DataFrame, out: Path, seed: int = 0) -> dict
     heads_stats.plot_effects(tests, model.layers, model.heads, STATS, out / "heads_effects.png")
     heads_stats.plot_ablation(abl, out / "heads_ablation.png")
     heads_stats.plot_pca(pca, CONSTRUCTS, out / "heads_pca.png")
-    return heads_stats.summary(tests, abl, pca, model, rows)
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = common.parser(TOOL, __doc__)
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    common.model_or_run(args.model)  # the inputs, and the model, before the output folder
-    rows = common.held_out(
-        args.dataset, args.n or 10**9, args.seed, languages=("python", "java", "cpp")
-    )
-    model = load(args.model, parity_texts=rows["code"].head(8).tolist()).to(args.device)
-    out = common.out_dir(args, TOOL)
     summ = {
         "model": str(args.model),
         "dataset": str(args.dataset),
-        **run(model, rows, out, args.seed),
+        **heads_stats.summary(tests, abl, pca, model, rows),
     }
     common.write_json(out / "heads.json", summ)
     common.finish(args, TOOL, out, {"auroc": summ["ablation"]["auroc"],

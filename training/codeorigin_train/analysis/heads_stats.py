@@ -79,7 +79,7 @@ def pca(feats: dict[str, np.ndarray], y: np.ndarray) -> dict[str, Any]:
 
 def plot_effects(
     tests: pd.DataFrame, layers: int, heads: int, stats: tuple[str, ...], path: Path
-) -> Path:
+) -> None:
     """Layer x head heatmaps of Cohen's d, one per statistic; significant cells marked."""
     plt = common.pyplot()
     fig, axes = plt.subplots(
@@ -99,10 +99,9 @@ def plot_effects(
     fig.suptitle("Effect size per head (* BH q < 0.05)", y=1.04)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
-    return path
 
 
-def plot_ablation(abl: dict[str, Any], path: Path) -> Path:
+def plot_ablation(abl: dict[str, Any], path: Path) -> None:
     plt = common.pyplot()
     grid = abl["delta_auroc"]
     fig, ax = plt.subplots(figsize=(1.0 * grid.shape[1] + 2, 0.8 * grid.shape[0] + 1.5))
@@ -115,10 +114,9 @@ def plot_ablation(abl: dict[str, Any], path: Path) -> Path:
     fig.colorbar(im, ax=ax)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
-    return path
 
 
-def plot_pca(p: dict[str, Any], constructs: tuple[str, ...], path: Path) -> Path:
+def plot_pca(p: dict[str, Any], constructs: tuple[str, ...], path: Path) -> None:
     plt = common.pyplot()
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4.2))
     for lab, name in ((0, "human"), (1, "LLM")):
@@ -137,7 +135,6 @@ def plot_pca(p: dict[str, Any], constructs: tuple[str, ...], path: Path) -> Path
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return path
 
 
 def summary(tests: pd.DataFrame, abl: dict[str, Any], p: dict[str, Any], model: Any,

@@ -9,16 +9,13 @@ The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merg
 real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
 training projects, `--realcode-val` of validation projects, every function of test projects).
 A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
-figures are those a user would see. `--pool PATH` writes the pool once and reads it after, as
-it is, without reading the dataset again: the pool records the dataset it was built from (by
-content), and one built from another `--dataset` than the one named is refused. `--pool-only`
-stops there (what `stack` and `member` train on).
+figures are those a user would see. `--pool PATH` writes the pool once and reads it after
+(`read_pool`); `--pool-only` stops there (what `stack` trains on).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import time
@@ -27,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from codeorigin.model.manifest import sha256_file
+from codeorigin_train.analysis.common import DATASET_HINT
 from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.inputs import InputError, model_folder, output_path, read_parquet
 from codeorigin_train.evaluation.protocol import (
@@ -44,16 +43,11 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
-#: The stacked recipes (`learner_for`): the shipped stacker with the agentic fragments and the
-#: unseen sources' humans as a floor (`stacked-uf`: the card's protocol tables), and that with the
-#: route for project code and its agentic member (`stacked-dr`: the shipped model). The other
-#: recipes the protocol measured are in docs/research/ (evaluation-protocol.md, "Code removed").
+#: The learners `--learners` names besides model folders (`--help` says what each is); the
+#: recipes that did not ship are in docs/research/evaluation-protocol.md ("Code removed").
 RECIPES = ("stacked-uf", "stacked-dr")
-#: The character n-gram reference, and the same with each repository's labels weighing alike.
 NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
-#: `every-language:FOLDER`: a model folder scored in the languages it abstains on too.
 EVERY_LANGUAGE = "every-language:"
-#: The default of --dataset.
 DATASET = Path("training/work/dataset-v4.parquet")
 
 
@@ -74,8 +68,7 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
     (without `WORK/realcode.parquet`, a warning: the pool is then the dataset alone)."""
     from codeorigin_train.fit.frames import realcode_rows, take_by_project
 
-    hint = "dataset-v4: `codeorigin-train agentic-merge` writes it"
-    df = read_parquet(dataset, "--dataset", hint=hint)
+    df = read_parquet(dataset, "--dataset", hint=DATASET_HINT)
     for col in KEEP:
         if col not in df:
             df[col] = None
@@ -102,18 +95,9 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
     pool = pd.concat(parts, ignore_index=True).drop_duplicates("code").reset_index(drop=True)
     pool["judged"] = judged_mask(pool)
     # Kept in the parquet file's metadata: which dataset a pool read later was built from.
-    pool.attrs["pool"] = {"dataset": str(dataset), "dataset_sha256": file_sha256(dataset),
+    pool.attrs["pool"] = {"dataset": str(dataset), "dataset_sha256": sha256_file(dataset),
                           "realcode": real is not None}  # fmt: skip
     return pool
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes (what a pool records of the dataset it was built from)."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
@@ -125,13 +109,12 @@ def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
     rebuild = f"remove {path} (or give another --pool) to build it from --dataset"
     if not built:
         log.warning("--pool %s exists and is read as it is: --dataset is not read, and the pool "
-                    "does not record which dataset it was built from (pools written before "
-                    "2026-11-27 do not); %s", path, rebuild)  # fmt: skip
+                    "does not record which dataset it was built from; %s", path, rebuild)  # fmt: skip
         return pool
     if (
         dataset is not None
         and dataset.is_file()
-        and file_sha256(dataset) != built["dataset_sha256"]
+        and sha256_file(dataset) != built["dataset_sha256"]
     ):
         raise InputError(f"--pool {path} was built from another dataset ({built['dataset']} as "
                          f"it was then), not from --dataset {dataset}: {rebuild}")  # fmt: skip
@@ -151,16 +134,10 @@ def result_name(spec: str) -> str:
 def learner_for(
     spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
 ) -> Learner:
-    """`char-ngram` (`char-ngram-rb`: each agentic repository's two labels weighing alike),
-    `stacked-uf` (the linear member and the stacker retrained in each fold over the shipped
-    transformer, with the lines the agentic training repositories' changes added as more
-    training text, WORK/agentic-fragments.parquet, and each language's threshold raised toward
-    1% of the human rows of each contest source scored by a linear member fitted without it, as
-    far as its recall bar allows: `fit.unseen`), `stacked-dr` (`stacked-uf` and a route for
-    project code that stacks the linear member and an agentic member, the linear recipe on the
-    agentic corpus alone: `analysis.domain_learner`, the shipped recipe), or a model folder
-    (scored through the runtime). `context`: the context functions the protocol judges too."""
-    check_learner(spec, work, context=context is not None)
+    """The learner a `--learners` entry names (`--help` says which; the stacked recipes:
+    `analysis.stacked_learner`, `analysis.domain_learner`). `context`: the context functions the
+    protocol judges too."""
+    check_learner(spec, work)
     if spec in NGRAM_LEARNERS:
         return NgramLearner(repositories=spec.endswith("-rb"))
     name, _, transformer = spec.partition(":")
@@ -173,18 +150,15 @@ def learner_for(
                       work / "stacked" / "transformer-logits.parquet", pool, name=name,
                       fragments=pd.read_parquet(work / "agentic-fragments.parquet"),
                       judged_too=context)  # fmt: skip
-    every, _, folder = spec.rpartition(EVERY_LANGUAGE)
-    path = Path(folder)
-    if every == "" and spec.startswith(EVERY_LANGUAGE):
-        return FolderLearner(
-            path, name=f"{path.name} ({path}, every language)", every_language=True
-        )
-    return FolderLearner(path, name=f"{path.name} ({path})")
+    every = spec.startswith(EVERY_LANGUAGE)
+    path = Path(spec.removeprefix(EVERY_LANGUAGE))
+    where = f"{path}, every language" if every else path
+    return FolderLearner(path, name=f"{path.name} ({where})", every_language=every)
 
 
-def check_learner(spec: str, work: Path, *, context: bool) -> None:
+def check_learner(spec: str, work: Path) -> None:
     """`InputError` when a `--learners` entry names no learner, or its learner lacks a file it
-    trains on (`context`: --context was given); cheap, so it runs before the pool is built."""
+    trains on; cheap, so it runs before the pool is built."""
     if spec in NGRAM_LEARNERS:
         return
     if not spec.startswith("stacked"):
@@ -279,7 +253,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     output_path(args.out, folder=True)
     for spec in args.learners:
         if not (args.reuse and (args.out / f"{result_name(spec)}.json").exists()):
-            check_learner(spec, args.work, context=args.context is not None)
+            check_learner(spec, args.work)
 
 
 def the_pool(args: argparse.Namespace, cfg: ProtocolConfig) -> pd.DataFrame:

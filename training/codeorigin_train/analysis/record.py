@@ -1,13 +1,12 @@
 """An analysis's summary recorded in a model folder: under `analysis.<tool>` of its `metrics.json`
 (where the card renderer reads it) and in its `MODEL_CARD.md`.
 
-A tool with a section of its own (`card_analysis.TOOLS`, the protocol's aside) is listed under
-`card.analyses` of `metrics.json`, so the card shows its section in full under the quantitative
-analyses (`model_card.SECTIONS`), and the section is put in the card in place: replaced where it
-is, or inserted before `## Ethical considerations`, every other line kept as it is (a card may hold
-text written after the renderer ran). A summary the card's headline is drawn from (the protocol,
-the route's counts, the scans) renders the card again from `metrics.json` and `manifest.json`.
-`python -m codeorigin_train.card.model_card MODEL` renders the same card.
+A tool with a section of its own (`card_analysis.TOOLS`) is listed under `card.analyses` of
+`metrics.json`, so the card shows its section under the quantitative analyses, and the section is
+put in the card in place: replaced where it is, or inserted before `## Ethical considerations`,
+every other line kept as it is (a card may hold text written after the renderer ran). The
+protocol, which the card's headline is drawn from, renders the card again from `metrics.json` and
+`manifest.json`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from codeorigin_train.card.model_card import write_folder_card
 from codeorigin_train.card.parts import Card
 
 ANCHORS = ("## Ethical considerations", "## Limitations")  # a card's, then an older card's
-HEADLINE = (card_protocol.TOOL, "route", "scans")  # summaries the card's headline reads
 
 
 def _strip_sections(lines: list[str], headings: set[str]) -> tuple[list[str], int | None]:
@@ -59,7 +57,7 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
     m = json.loads(raw)
     m.setdefault("analysis", {})[tool] = summary
     shown = m.setdefault("card", {}).setdefault("analyses", [])
-    if tool in card_analysis.TOOLS and tool not in HEADLINE and tool not in shown:
+    if tool in card_analysis.TOOLS and tool != card_protocol.TOOL and tool not in shown:
         shown.append(tool)
     if not shown:
         m["card"].pop("analyses")
@@ -67,7 +65,7 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
         m.pop("card")
     path.write_text(json.dumps(m, indent=2, default=float) + ("\n" if raw.endswith("\n") else ""))
     card = model / "MODEL_CARD.md"
-    if tool in HEADLINE and (model / "manifest.json").exists():
+    if tool == card_protocol.TOOL and (model / "manifest.json").exists():
         write_folder_card(model)
     elif card.exists():
         c = Card.of(m)

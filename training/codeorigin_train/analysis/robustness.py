@@ -40,18 +40,21 @@ def _row(y: np.ndarray, p0: np.ndarray, p1: np.ndarray, threshold: float) -> dic
     }
 
 
-def measure(rows: pd.DataFrame, prob: Any, threshold: float,
-            names: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """The figures of the module docstring for scored `rows` (columns code, label, language)."""
+def measure(
+    rows: pd.DataFrame, prob: Any, threshold: float, names: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The figures of the module docstring for scored `rows` (columns code, label, language), and
+    each transformation's change of probability per row."""
     codes, langs = rows["code"].tolist(), rows["language"].tolist()
     y = rows["label"].to_numpy()
     p0 = prob(codes)
-    res: dict[str, Any] = {"threshold": threshold, "n": len(rows), "transforms": {}}
+    res: dict[str, Any] = {"n": len(rows), "threshold": threshold, "languages": sorted(set(langs))}
+    res["transforms"], deltas = {}, {}
     for name in names or list(transforms.TRANSFORMS):
         changed, failed = transforms.apply(name, codes, langs)
         p1 = prob(changed)
         per = {"all": _row(y, p0, p1, threshold)}
-        for lang in sorted(set(langs)):
+        for lang in res["languages"]:
             m = rows["language"].to_numpy() == lang
             per[lang] = _row(y[m], p0[m], p1[m], threshold)
         res["transforms"][name] = {
@@ -59,10 +62,9 @@ def measure(rows: pd.DataFrame, prob: Any, threshold: float,
             "unchanged_text": float(np.mean([a == b for a, b in zip(codes, changed)])),
             "representation_unchanged": coderep.invariance(codes, changed, langs),
             "by_language": per,
-            "delta": (p1 - p0).tolist(),
         }
-    res["languages"] = sorted(set(langs))
-    return res
+        deltas[name] = p1 - p0
+    return res, deltas
 
 
 def table(res: dict[str, Any]) -> pd.DataFrame:
@@ -81,7 +83,7 @@ def markdown(tab: pd.DataFrame) -> str:
     return head + "".join("| " + " | ".join(r) + " |\n" for r in cells)
 
 
-def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
+def plot(res: dict[str, Any], deltas: dict[str, np.ndarray], rows: pd.DataFrame, out: Any) -> None:
     """Δp per transformation (box per language) and AUROC before/after."""
     plt = common.pyplot()
     names = list(res["transforms"])
@@ -90,7 +92,7 @@ def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
     lang_arr = rows["language"].to_numpy()
     width = 0.8 / max(1, len(langs))
     for j, lang in enumerate(langs):
-        data = [np.asarray(res["transforms"][n]["delta"])[lang_arr == lang] for n in names]
+        data = [deltas[n][lang_arr == lang] for n in names]
         pos = np.arange(len(names)) + (j - (len(langs) - 1) / 2) * width
         bp = ax.boxplot(
             data, positions=pos, widths=width * 0.9, patch_artist=True, showfliers=False
@@ -115,16 +117,6 @@ def plot(res: dict[str, Any], rows: pd.DataFrame, out: Any) -> Any:
     path = out / "robustness.png"
     fig.savefig(path)
     plt.close(fig)
-    return path
-
-
-def summary(res: dict[str, Any]) -> dict[str, Any]:
-    """What the card quotes: no per-sample deltas."""
-    return {
-        "n": res["n"], "threshold": res["threshold"], "languages": res["languages"],
-        "transforms": {k: {kk: vv for kk, vv in v.items() if kk != "delta"}
-                       for k, v in res["transforms"].items()},
-    }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,13 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = common.held_out(args.dataset, args.n, args.seed)
     prob, threshold, name = common.probability_fn(args.model, args.threads)
     out = common.out_dir(args, TOOL)
-    res = measure(rows, prob, threshold, args.transforms)
-    summ = {"model": name, "dataset": str(args.dataset), **summary(res)}
+    res, deltas = measure(rows, prob, threshold, args.transforms)
+    summ = {"model": name, "dataset": str(args.dataset), **res}
     common.write_json(out / "robustness.json", summ)
     tab = table(res)
     tab.to_csv(out / "robustness.csv", index=False)
     (out / "robustness.md").write_text(markdown(tab))
-    plot(res, rows, out)
+    plot(res, deltas, rows, out)
     after = {f"{k}_auroc_after": v["by_language"]["all"]["auroc_after"]
              for k, v in res["transforms"].items()}  # fmt: skip
     common.finish(args, TOOL, out, after, summ)

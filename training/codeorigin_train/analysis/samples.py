@@ -12,14 +12,12 @@ the probabilities.
 
     codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
 
-The figures recorded in the shipped model's `metrics.json` were measured on the held-out paired
-real-project functions, written in this format by `--export-paired`, which went with the paired
-set (docs/research/analysis-tools.md, "Code removed").
+The shipped model's recorded figures were measured on the paired real-project functions, whose
+code is gone (docs/research/analysis-tools.md, "Code removed").
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +28,6 @@ from codeorigin_train.analysis import common
 from codeorigin_train.data import inputs
 
 TOOL = "evaluate-samples"
-
-
-def read_jsonl(path: Path, what: str = "JSONL file") -> list[dict[str, Any]]:
-    """The objects of `path`, one a line (`data.inputs.read_jsonl`: one line when it is
-    missing, not JSON or empty)."""
-    return inputs.read_jsonl(path, what)
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def functions(problems: list[dict[str, Any]], samples: list[dict[str, Any]]) -> pd.DataFrame:
@@ -60,28 +47,23 @@ def judge(df: pd.DataFrame, prob: Any, threshold: float) -> tuple[pd.DataFrame, 
     """`df` with `p`, and the figures of the module docstring."""
     df = df.assign(p=prob(df["code"].tolist()))
     y, p = df["label"].to_numpy(), df["p"].to_numpy()
-    human = df[df.label == 0].groupby("task_id")["p"].first()
-    llm = df[df.label == 1]
-    twin = llm["task_id"].map(human)
-    has = twin.notna().to_numpy()
-    wins = (llm["p"].to_numpy()[has] > twin.to_numpy()[has]) + 0.5 * (
-        llm["p"].to_numpy()[has] == twin.to_numpy()[has]
-    )
+    twin = df["task_id"].map(df[df.label == 0].groupby("task_id")["p"].first())
+    # Each sample against its task's human solution: 1 above it, 0.5 level with it, 0 below.
+    wins = ((df["p"] > twin) + 0.5 * (df["p"] == twin))[(df["label"] == 1) & twin.notna()]
     tasks = []
     for tid, g in df.groupby("task_id", sort=False):
-        s = g[g.label == 1]["p"]
-        h = g[g.label == 0]["p"]
+        s, h, w = g[g.label == 1]["p"], g[g.label == 0]["p"], wins[wins.index.isin(g.index)]
         tasks.append({"task_id": tid, "samples": len(s), "p_human": float(h.iloc[0]) if len(h) else None,
                       "p_samples_mean": float(s.mean()) if len(s) else None,
                       "flagged": float((s >= threshold).mean()) if len(s) else None,
-                      "twin_win": float(((s > h.iloc[0]) + 0.5 * (s == h.iloc[0])).mean()) if len(s) and len(h) else None})  # fmt: skip
+                      "twin_win": float(w.mean()) if len(w) else None})  # fmt: skip
     res = {
         "threshold": threshold, "tasks": int(df["task_id"].nunique()),
         "human": int((y == 0).sum()), "samples": int((y == 1).sum()),
         "auroc": common.auroc(y, p),
         "recall": float((p[y == 1] >= threshold).mean()) if (y == 1).any() else None,
         "human_fpr": float((p[y == 0] >= threshold).mean()) if (y == 0).any() else None,
-        "twin_win": float(wins.mean()) if len(wins) else None,
+        "twin_win": float(wins.to_numpy().mean()) if len(wins) else None,
         "median_p_samples": float(np.median(p[y == 1])) if (y == 1).any() else None,
         "median_p_human": float(np.median(p[y == 0])) if (y == 0).any() else None,
         "per_task": tasks,
@@ -89,7 +71,7 @@ def judge(df: pd.DataFrame, prob: Any, threshold: float) -> tuple[pd.DataFrame, 
     return df, res
 
 
-def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
+def histogram(df: pd.DataFrame, threshold: float, path: Path) -> None:
     plt = common.pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     bins = np.linspace(0, 1, 26)
@@ -103,7 +85,6 @@ def histogram(df: pd.DataFrame, threshold: float, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     common.model_or_run(args.model)
     # Every input is read, and the model loaded, before the output folder is made: a command that
     # stops on its inputs leaves nothing behind.
-    problems = read_jsonl(args.problems, "--problems")
-    drawn = read_jsonl(args.samples, "--samples")
+    problems = inputs.read_jsonl(args.problems, "--problems")
+    drawn = inputs.read_jsonl(args.samples, "--samples")
     df = functions(problems, drawn)
     prob, threshold, name = common.probability_fn(args.model, args.threads)
     out = common.out_dir(args, TOOL)

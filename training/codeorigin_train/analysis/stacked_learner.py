@@ -29,10 +29,7 @@ import pandas as pd
 
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
-from codeorigin_train.fit.crossfit import (
-    calibration_rows,
-    with_fragments,
-)
+from codeorigin_train.fit.crossfit import calibration_rows, with_fragments
 from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
 from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
@@ -112,12 +109,7 @@ class StackedLearner:
         cal, linear_cal, linear = calibration_rows(train, val, self._fit_linear,
                                                    sources=self.crossfit_sources)  # fmt: skip
         self.calibration = (cal, linear_cal, linear)  # the last fit's, for a recipe built on it
-        scorers = {"linear": linear}
         m_cal = {"transformer": self._t(cal), "linear": linear_cal}
-
-        def members(f: pd.DataFrame) -> dict[str, np.ndarray]:
-            return {"transformer": self._t(f), **{k: s(f) for k, s in scorers.items()}}
-
         langs, y = cal["language"].astype(str).tolist(), cal["label"].to_numpy()
         stack = fit_stacker(m_cal, langs, y, cal["group"].tolist())
         rows, lin = unseen_source_rows(train, pd.concat([train, val]), self._fit_linear)
@@ -130,16 +122,15 @@ class StackedLearner:
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
 
         def probabilities(f: pd.DataFrame) -> np.ndarray:
-            lang = f["language"].astype(str).tolist()
-            return stack.probability(stack.logits(members(f), lang))
+            members = {"transformer": self._t(f), "linear": linear(f)}
+            return stack.probability(stack.logits(members, f["language"].astype(str).tolist()))
 
         def thresholds(f: pd.DataFrame) -> np.ndarray:
-            out = []
-            for lang in f["language"].astype(str):
-                if lang in th.abstain:
-                    out.append(np.inf)  # "not judged": never flagged
-                else:
-                    out.append(th.languages.get(lang, {}).get("llm", th.llm))
+            # A language the stacker abstains on is "not judged": never flagged.
+            out = [
+                np.inf if lang in th.abstain else th.languages.get(lang, {}).get("llm", th.llm)
+                for lang in f["language"].astype(str)
+            ]
             return np.asarray(out, dtype=np.float64)
 
         return Fitted(probabilities, thresholds)

@@ -5,8 +5,8 @@ A model folder holds only ONNX graphs, so the encoder is rebuilt from the fp32 g
 initializers: named ones map to the classifier's parameters directly (`model.` prefix dropped);
 the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
 tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
-count is not stored in the graph's weights: it comes from the manifest's recipe, or else every
-divisor of the hidden size is tried. The rebuilt model must reproduce onnxruntime's logits within
+count is not stored in the graph's weights: it comes from the manifest's recipe, or else from the
+graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's logits within
 `PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model that is not the
 shipped one. A training run folder (`runs/<name>/`) loads through its variant (`Variant.load`,
 `export_spec`), with the run's calibration.
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from codeorigin.core.normalize import normalize
-from codeorigin.model.encoding import Encoding, TokenEncoder
+from codeorigin.model.encoding import TokenEncoder
 from codeorigin_train.fit.modeling import CodeOriginClassifier
 
 PARITY_TOL = 1e-3
@@ -52,8 +52,6 @@ class TorchModel:
     a: float
     b: float
     llm_threshold: float
-    uncertain_threshold: float
-    source: str
     parity: float | None = None  # max |logit difference| against onnxruntime (model folders)
     device: str = "cpu"
 
@@ -74,10 +72,6 @@ class TorchModel:
     def probability(self, logits: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logits, dtype=np.float64) + self.b)))
 
-    def encode(self, texts: Sequence[str]) -> list[Encoding]:
-        """Normalised, encoded texts (ids and character offsets into the normalised text)."""
-        return self.encoder.encode_batch([normalize(t).text for t in texts])
-
     def window_logits(self, windows: list[list[int]], batch: int = 32) -> np.ndarray:
         """Raw logits of windows (with [CLS]/[SEP]), batched by length."""
         order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
@@ -95,7 +89,7 @@ class TorchModel:
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """One logit per raw text, scored as the runtime scores it."""
         owners, windows, weights = [], [], []
-        for i, e in enumerate(self.encode(texts)):
+        for i, e in enumerate(self.encoder.encode_batch([normalize(t).text for t in texts])):
             for w in self.encoder.windows(len(e.ids)):
                 owners.append(i)
                 windows.append(self.encoder.with_specials(list(e.ids[w.start : w.end])))
@@ -156,16 +150,14 @@ def _onnx_state(path: Path) -> dict[str, np.ndarray]:
                           "make a BERT encoder")  # fmt: skip
     state = {k.removeprefix("model."): v for k, v in init.items()
              if k.startswith(("model.head.", "model.encoder.embeddings.")) and "LayerNorm" not in k}  # fmt: skip
-    emb = "encoder.embeddings.LayerNorm"
-    state[f"{emb}.weight"], state[f"{emb}.bias"] = norms[0]  # type: ignore[assignment]
+    # `norms`: the embeddings' LayerNorm, then each layer's two; `linears`: each layer's six.
+    names = ["encoder.embeddings.LayerNorm"]
     for layer in range(layers):
         pre = f"encoder.encoder.layer.{layer}."
-        for j, name in enumerate(LINEARS):
-            state[pre + name + ".weight"], state[pre + name + ".bias"] = linears[
-                len(LINEARS) * layer + j
-            ]
-        for j, name in enumerate(("attention.output.LayerNorm", "output.LayerNorm")):
-            state[pre + name + ".weight"], state[pre + name + ".bias"] = norms[1 + 2 * layer + j]  # type: ignore[assignment]
+        names += [pre + "attention.output.LayerNorm", pre + "output.LayerNorm"]
+    names += [f"encoder.encoder.layer.{layer}.{n}" for layer in range(layers) for n in LINEARS]
+    for name, (w, b) in zip(names, [*norms, *linears]):
+        state[f"{name}.weight"], state[f"{name}.bias"] = w, b  # type: ignore[assignment]
     return state
 
 
@@ -212,18 +204,6 @@ def _bert_from_state(state: dict[str, np.ndarray], heads: int, eps: float) -> Co
     return _eager(clf)
 
 
-def _parity(clf: CodeOriginClassifier, session: Any, encoder: TokenEncoder,
-            texts: Sequence[str]) -> float:  # fmt: skip
-    """Max |logit difference| of `clf` against the ONNX session on the first window of `texts`."""
-    seqs = [encoder.with_specials(list(e.ids[: encoder.body_length])) for e in
-            encoder.encode_batch([normalize(t).text for t in texts])]  # fmt: skip
-    ids, mask = encoder.pad_batch(seqs)
-    want = np.asarray(session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
-    with torch.inference_mode():
-        got = clf(torch.from_numpy(ids), torch.from_numpy(mask)).numpy().reshape(-1)
-    return float(np.max(np.abs(want - got)))
-
-
 def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
     """The torch copy of a model folder's fp32 graph, parity-checked against onnxruntime."""
     import onnxruntime as ort
@@ -239,28 +219,29 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     state = _onnx_state(graph)
     hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
     recipe = (raw.get("training") or {}).get("config") or {}
-    known = [h for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h]
-    tries = [int(h) for h in known] or [h for h in range(1, hidden + 1) if hidden % h == 0]
+    tries = dict.fromkeys(int(h) for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h)
+    if not tries:
+        raise ParityError(f"{graph}: the head count is neither in the manifest's recipe nor in "
+                          "the graph's attention reshapes")  # fmt: skip
+    # Each rebuild's parity: max |logit difference| against onnxruntime on the first window of
+    # the parity texts.
+    texts = [normalize(t).text for t in (*PARITY_TEXTS, *parity_texts)]
+    body = encoder.body_length
+    seqs = [encoder.with_specials(list(e.ids[:body])) for e in encoder.encode_batch(texts)]
+    ids, mask = encoder.pad_batch(seqs)
     session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
-    texts = [*PARITY_TEXTS, *parity_texts]
-    seen, passed = [], []
-    for heads in dict.fromkeys(tries):
+    want = np.asarray(session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
+    seen = []
+    for heads in tries:
         for eps in (1e-12, 1e-5):
             clf = _bert_from_state(state, heads, eps)
-            diff = _parity(clf, session, encoder, texts)
+            with torch.inference_mode():
+                got = clf(torch.from_numpy(ids), torch.from_numpy(mask)).numpy().reshape(-1)
+            diff = float(np.max(np.abs(want - got)))
             seen.append(f"{heads} heads, eps {eps:g}: {diff:.2e}")
             if diff <= PARITY_TOL:
-                passed.append((heads, clf, diff))
-                break
-        if passed and known:
-            break
-    if len(passed) == 1 or (passed and known):
-        _, clf, diff = passed[0]
-        return TorchModel(clf, encoder, man.calibration.a, man.calibration.b,
-                          man.thresholds.llm, man.thresholds.uncertain, str(folder), diff)  # fmt: skip
-    if passed:
-        raise ParityError(f"{graph}: the head count is not recorded and {len(passed)} head counts reproduce "
-                          "its logits; the attention analyses need the true one")  # fmt: skip
+                a, b = man.calibration.a, man.calibration.b
+                return TorchModel(clf, encoder, a, b, man.thresholds.llm, diff)
     raise ParityError(
         f"no torch rebuild of {graph} reproduces onnxruntime's logits within {PARITY_TOL} "
         f"({'; '.join(seen)}): the analyses need the model itself, not an approximation"
@@ -278,8 +259,7 @@ def from_run(run: Path) -> TorchModel:
     encoder = TokenEncoder(
         spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers
     )
-    return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"],
-                      cal["uncertain_threshold"], str(run))  # fmt: skip
+    return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"])
 
 
 def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
@@ -294,20 +274,14 @@ def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
 def masked_heads(model: TorchModel, heads: Sequence[tuple[int, int]]) -> Iterator[None]:
     """Heads (layer, head) switched off: their slice of the attention output is zeroed before the
     output projection, exactly what a head mask of 0 does to the attention probabilities."""
-    by_layer: dict[int, list[int]] = {}
-    for layer, head in heads:
-        by_layer.setdefault(layer, []).append(head)
     size = int(model.classifier.encoder.config.hidden_size) // model.heads
     hooks = []
-    for layer, hs in by_layer.items():
+    for layer, head in heads:
         dense = model.classifier.encoder_layers()[layer].attention.output.dense
 
-        def pre(
-            _mod: Any, args: tuple[torch.Tensor, ...], hs: list[int] = hs
-        ) -> tuple[torch.Tensor]:
+        def pre(_mod: Any, args: tuple[torch.Tensor, ...], h: int = head) -> tuple[torch.Tensor]:
             x = args[0].clone()
-            for h in hs:
-                x[..., h * size : (h + 1) * size] = 0.0
+            x[..., h * size : (h + 1) * size] = 0.0
             return (x,)
 
         hooks.append(dense.register_forward_pre_hook(pre))
