@@ -224,8 +224,7 @@ def augmented_batches(
                 arr[rng.random(len(arr)) < cfg.mask_prob] = data.mask_id
                 ids = arr.tolist()
             seqs.append(data.encoder.with_specials(ids))
-        ids_arr, mask = data.encoder.pad_batch(seqs)
-        return {"input_ids": torch.from_numpy(ids_arr), "attention_mask": torch.from_numpy(mask)}
+        return token_batches(seqs, data.encoder.pad_batch)(range(len(seqs)))
 
     return make
 
