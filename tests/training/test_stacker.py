@@ -254,8 +254,10 @@ def test_fragments_train_the_linear_member_of_the_stack(tmp_path: Path) -> None:
     probe = ["def f(values):\n    quokka_total = quokka_sum(values, 3)\n    return quokka_total\n"]
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    plain, rows_a, oof_a, _, _ = linear_member(frame, tmp_path / "a", 3)
-    fed, rows_b, oof_b, _, _ = linear_member(frame, tmp_path / "b", 3, fragments=fragments)
+    plain, rows_a, oof_a, *_ = linear_member(frame, tmp_path / "a", 3, fragments=None, unseen=False)
+    fed, rows_b, oof_b, *_ = linear_member(
+        frame, tmp_path / "b", 3, fragments=fragments, unseen=False
+    )
     assert (
         fed.predict_logits(probe, ["python"])[0] > plain.predict_logits(probe, ["python"])[0] + 0.5
     )  # type: ignore[call-arg]

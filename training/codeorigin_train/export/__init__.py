@@ -4,7 +4,6 @@
 `gradient` adds the Integrated Gradients graph, `ig_steps` measures its default step count,
 `quantize` the int8 copy; `shipping` is the one export path of every variant (`ship`: the folder,
 then `metrics.json` and the card through `card.metrics`); `stacked` writes a stacked model folder
-(`stack_rows`: the rows it is fitted on). Imports
-`data`, `fit` and `evaluation`; a variant only through its interface (`variants.base`,
-`variants.registry`).
+and `route` its route for project code. Imports `data`, `fit` and `evaluation`; a variant only
+through its interface (`variants.base`, `variants.registry`).
 """

@@ -9,6 +9,7 @@ written to the manifest. The int8 copy and its check on validation AUROC and lat
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from codeorigin.model.encoding import TokenEncoder
-from codeorigin.model.manifest import write_manifest
+from codeorigin.model.manifest import MANIFEST, write_manifest
 from codeorigin_train.fit.modeling import CodeOriginClassifier
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,29 @@ def export_scorer(model: CodeOriginClassifier, path: Path, *, example_length: in
     return path
 
 
-def onnx_logits(path: Path, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+def ort_session(path: Path, threads: int | None = None) -> Any:
+    """An onnxruntime CPU session of the graph at `path` (`threads`: on that many intra-op
+    threads and one inter-op thread; None: onnxruntime's defaults)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
+    if threads is not None:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def manifest_raw(folder: Path) -> dict[str, Any]:
+    """The manifest of `folder` as written, less what `write_manifest` writes anew (its format)."""
+    raw: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    for key in ("format", "format_version", "normalization_version"):
+        raw.pop(key, None)
+    return raw
+
+
+def onnx_logits(path: Path, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    sess = ort_session(path)
     (out,) = sess.run(["logit"], {"input_ids": input_ids, "attention_mask": attention_mask})
     return np.asarray(out, dtype=np.float64).reshape(-1)
 
@@ -124,8 +142,8 @@ def write_model_folder(
     """Export `model` into `folder` as a complete model folder and return the manifest dict.
 
     Writes `model.onnx` (fp32, parity-checked), `tokenizer.json`, and `manifest.json` with
-    digests. `extra_files` are files the
-    caller already put into `folder` (gradient graph, model card) to list in the manifest.
+    digests. `extra_files` are files the caller already put into `folder` (gradient graph, model
+    card) to list in the manifest.
     """
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(tokenizer_file, folder / "tokenizer.json")
@@ -136,21 +154,17 @@ def write_model_folder(
     )
     max_diff = check_parity(model, fp32, batches)
     log.info("parity: max |logit difference| %.2e (tolerance %g)", max_diff, PARITY_TOL)
-    files = ["tokenizer.json", *extra_files, "model.onnx"]
-    scorer = "model.onnx"
     manifest: dict[str, Any] = {
         "name": name,
         "max_length": int(max_length),
         "tokenizer": {"file": "tokenizer.json", "layout_markers": bool(layout_markers)},
-        "onnx": {"scorer": scorer, **({"fp32": "model.onnx"} if "model.onnx" in files else {})},
+        "onnx": {"scorer": "model.onnx", "fp32": "model.onnx"},
         "calibration": calibration,
         "thresholds": thresholds,
         "windows": {"stride": "half", "combine": "token-weighted mean of window logits"},
         "parity": {"max_abs_logit_diff": max_diff, "tolerance": PARITY_TOL},
         **(extra or {}),
-        "files": files,
+        "files": ["tokenizer.json", *extra_files, "model.onnx"],
     }
-    if "onnx" in (extra or {}):
-        manifest["onnx"] = {**manifest["onnx"], **(extra or {})["onnx"], "scorer": scorer}
     write_manifest(folder, manifest)
     return manifest

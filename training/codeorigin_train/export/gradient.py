@@ -36,12 +36,10 @@ model (logit and gradient, max abs difference within `GRADIENT_TOL`); a failure 
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +48,9 @@ import torch
 from torch import nn
 
 from codeorigin.model.gradient_graph import BASELINES, INPUT_NAMES, INTERFACE, OUTPUT_NAMES
-from codeorigin.model.manifest import MANIFEST, write_manifest
+from codeorigin.model.manifest import write_manifest
 from codeorigin.model.quadrature import RULES
-from codeorigin_train.export.folder import ParityError
+from codeorigin_train.export.folder import ParityError, manifest_raw, ort_session
 from codeorigin_train.fit.modeling import CodeOriginClassifier, mean_pool
 
 log = logging.getLogger(__name__)
@@ -69,18 +67,6 @@ DEFAULT_STEPS = 16
 
 class GradientParityError(ParityError):
     """The exported gradient graph does not reproduce torch autograd on the model."""
-
-
-@dataclass(frozen=True)
-class GradientParity:
-    """Max abs differences between onnxruntime and torch autograd over the parity batches."""
-
-    max_abs_logit_diff: float
-    max_abs_grad_diff: float
-    tolerance: float
-    rows: int
-    # max |grad diff| / max |grad|: the absolute figure says little when gradients are tiny
-    rel_grad_diff: float = 0.0
 
 
 class _Core(nn.Module):
@@ -145,6 +131,28 @@ class _GradientGraph(nn.Module):
         return self.traced(tensors, input_ids, attention_mask, path_mask, alphas, baseline_scale)
 
 
+def _path_point(
+    table: torch.Tensor, inputs: tuple[torch.Tensor, ...], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(z, x - x') of the module docstring from the inputs (`INPUT_NAMES` order); z needs grad."""
+    input_ids, _, path_mask, alphas, baseline_scale = inputs
+    x = nn.functional.embedding(input_ids, table)
+    moving = path_mask[:, :, None]
+    base = baseline_scale[:, None, None] * table[pad_id][None, None, :]
+    start = moving * base + (1.0 - moving) * x
+    diff = x - start
+    return (start + alphas[:, None, None] * diff).detach().requires_grad_(True), diff
+
+
+def _example() -> tuple[torch.Tensor, ...]:
+    """Example inputs, with sizes other than 0 and 1 so symbolic tracing does not specialise them."""
+    b, length = 3, 11
+    mask = torch.ones((b, length), dtype=torch.long)
+    mask[1, -3:] = 0
+    ids = torch.full((b, length), 5, dtype=torch.long)
+    return ids, mask, mask.to(torch.float32), torch.linspace(0.1, 0.9, b), torch.zeros(b)
+
+
 def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
     """The gradient graph as a torch module (inputs and outputs as in the module docstring)."""
     from torch.fx.experimental.proxy_tensor import make_fx
@@ -160,30 +168,15 @@ def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
     def joint(
         tensors: list[torch.Tensor], *inputs: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        input_ids, attention_mask, path_mask, alphas, baseline_scale = inputs  # INPUT_NAMES
         state = dict(zip(names, tensors))
-        table = state[emb_key]
-        x = nn.functional.embedding(input_ids, table)
-        moving = path_mask[:, :, None]
-        base = baseline_scale[:, None, None] * table[pad_id][None, None, :]
-        start = moving * base + (1.0 - moving) * x
-        diff = x - start
-        z = (start + alphas[:, None, None] * diff).detach().requires_grad_(True)
+        z, diff = _path_point(state[emb_key], inputs, pad_id)
         with torch.enable_grad():
-            logit = torch.func.functional_call(core, state, (z, attention_mask))
+            logit = torch.func.functional_call(core, state, (z, inputs[1]))
             (grad,) = torch.autograd.grad(logit.sum(), z)
         return logit.detach(), grad, diff
 
-    # Example sizes other than 0 and 1, so symbolic tracing does not specialise them.
-    b, length = 3, 11
-    ids = torch.full((b, length), 5, dtype=torch.long)
-    mask = torch.ones((b, length), dtype=torch.long)
-    mask[1, -3:] = 0
-    path = mask.to(torch.float32)
-    alphas = torch.linspace(0.1, 0.9, b)
-    scale = torch.zeros(b)
     tensors = [named[n] for n in names]
-    traced = make_fx(joint, tracing_mode="symbolic")(tensors, ids, mask, path, alphas, scale)
+    traced = make_fx(joint, tracing_mode="symbolic")(tensors, *_example())
     traced.graph.eliminate_dead_code()
     traced.recompile()
     return _GradientGraph(traced, tensors).eval()
@@ -204,14 +197,6 @@ def export_gradient(
         "alphas": {0: batch},
         "baseline_scale": {0: batch},
     }
-    b, n = 3, 11
-    example = (
-        torch.full((b, n), 5, dtype=torch.long),
-        torch.ones((b, n), dtype=torch.long),
-        torch.ones((b, n), dtype=torch.float32),
-        torch.linspace(0.1, 0.9, b),
-        torch.zeros(b),
-    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         # The exporter warns about axis names it merged and about pytree internals: not ours to fix.
@@ -219,7 +204,7 @@ def export_gradient(
         warnings.simplefilter("ignore", FutureWarning)
         program = torch.onnx.export(
             graph,
-            example,
+            _example(),
             dynamo=True,
             external_data=False,
             input_names=list(INPUT_NAMES),
@@ -235,25 +220,14 @@ def export_gradient(
 
 
 def torch_gradients(
-    model: CodeOriginClassifier,
-    feed: dict[str, np.ndarray],
-    *,
-    pad_id: int,
+    model: CodeOriginClassifier, feed: dict[str, np.ndarray], *, pad_id: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reference (logit, grad, embeds) by torch autograd on the original model's `forward_embeds`."""
     model = model.eval()
-    table = model.word_embeddings().weight.detach().float()
-    ids = torch.from_numpy(feed["input_ids"])
-    mask = torch.from_numpy(feed["attention_mask"])
-    moving = torch.from_numpy(feed["path_mask"])[:, :, None]
-    alphas = torch.from_numpy(feed["alphas"])[:, None, None]
-    scale = torch.from_numpy(feed["baseline_scale"])[:, None, None]
-    x = table[ids]
-    start = moving * scale * table[pad_id] + (1.0 - moving) * x
-    diff = x - start
-    z = (start + alphas * diff).detach().requires_grad_(True)
+    inputs = tuple(torch.from_numpy(feed[name]) for name in INPUT_NAMES)
+    z, diff = _path_point(model.word_embeddings().weight.detach().float(), inputs, pad_id)
     with torch.enable_grad():
-        logit = model.forward_embeds(z, mask)
+        logit = model.forward_embeds(z, inputs[1])
         (grad,) = torch.autograd.grad(logit.sum(), z)
     return logit.detach().numpy(), grad.numpy(), diff.numpy()
 
@@ -302,15 +276,12 @@ def check_gradient_parity(
     *,
     pad_id: int,
     tol: float = GRADIENT_TOL,
-) -> GradientParity:
-    """Compare onnxruntime's (logit, grad, embeds) with torch autograd; raise above `tol`."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-    worst_logit = worst_grad = 0.0
-    largest_grad = 0.0
+) -> dict[str, float]:
+    """Compare onnxruntime's (logit, grad, embeds) with torch autograd; raise above `tol`. Returns
+    the max abs differences over the feeds, the tolerance, the rows, and `rel_grad_diff`: max
+    |grad diff| / max |grad| (the absolute figure says little when gradients are tiny)."""
+    session = ort_session(path)
+    worst_logit = worst_grad = largest_grad = 0.0
     rows = 0
     for feed in feeds:
         got_logit, got_grad, got_embeds = session.run(list(OUTPUT_NAMES), feed)
@@ -326,7 +297,6 @@ def check_gradient_parity(
         worst_grad = max(worst_grad, float(np.max(np.abs(got_embeds - ref_embeds))))
         rows += int(feed["input_ids"].shape[0])
     rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
-    parity = GradientParity(worst_logit, worst_grad, tol, rows, rel)
     # The logit must match within `tol`. Gradients are compared absolutely, or relative to the
     # largest gradient when gradients are large: fp32 rounding of a gradient of size 10 already
     # exceeds 1e-4 in absolute terms, whatever the graph.
@@ -340,7 +310,13 @@ def check_gradient_parity(
             f"{path}: max |logit difference| {worst_logit:.3g}, max |gradient difference| "
             f"{worst_grad:.3g} (relative {rel:.3g}); the tolerance is {tol:g}"
         )
-    return parity
+    return {
+        "max_abs_logit_diff": worst_logit,
+        "max_abs_grad_diff": worst_grad,
+        "tolerance": tol,
+        "rows": rows,
+        "rel_grad_diff": rel,
+    }
 
 
 def _special_ids(folder: Path, raw: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -363,9 +339,9 @@ def add_gradient_graph(
     steps: int = DEFAULT_STEPS,
     rule: str = DEFAULT_RULE,
     baseline: str = "zero",
-) -> GradientParity:
+) -> dict[str, float]:
     """Export, parity-check and register the gradient graph of `model` in an existing model folder;
-    returns the parity figures.
+    returns the parity figures (`check_gradient_parity`).
 
     `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and
     the `manifest.json` written by `write_model_folder`, which is then rewritten with the graph
@@ -378,10 +354,7 @@ def add_gradient_graph(
             f"(one of {BASELINES}), steps {steps!r} (2 or more)"
         )
     folder = Path(folder)
-    mpath = folder / MANIFEST
-    if not mpath.is_file():
-        raise FileNotFoundError(f"{mpath} does not exist: write the model folder first")
-    raw: dict[str, Any] = json.loads(mpath.read_text(encoding="utf-8"))
+    raw = manifest_raw(folder)
     cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw)
     path = export_gradient(model, folder / GRADIENT_FILE, pad_id=pad_id, max_length=max_length)
     vocab = int(model.word_embeddings().weight.shape[0])
@@ -392,19 +365,9 @@ def add_gradient_graph(
     except GradientParityError:
         path.unlink(missing_ok=True)
         raise
-    log.info(
-        "gradient parity: max |logit diff| %.2e, max |grad diff| %.2e (tolerance %g)",
-        parity.max_abs_logit_diff,
-        parity.max_abs_grad_diff,
-        GRADIENT_TOL,
-    )
-    files = raw.get("files", {})
-    names = list(files.keys()) if isinstance(files, dict) else list(files)
-    merged = {
-        k: v for k, v in raw.items() if k not in ("format", "format_version", "normalization_version")
-    }
-    merged["onnx"] = {**raw.get("onnx", {}), "gradient": GRADIENT_FILE}
-    merged["attribution"] = {
+    log.info("gradient parity: %s", parity)
+    raw["onnx"] = {**raw.get("onnx", {}), "gradient": GRADIENT_FILE}
+    raw["attribution"] = {
         **raw.get("attribution", {}),
         "method": "integrated_gradients",
         "interface": INTERFACE,
@@ -412,12 +375,10 @@ def add_gradient_graph(
         "rule": rule,
         "baseline": baseline,
         "parity": {
-            "max_abs_logit_diff": parity.max_abs_logit_diff,
-            "max_abs_grad_diff": parity.max_abs_grad_diff,
-            "rel_grad_diff": parity.rel_grad_diff,
-            "tolerance": GRADIENT_TOL,
-        },
+            k: parity[k] for k in ("max_abs_logit_diff", "max_abs_grad_diff", "rel_grad_diff")
+        }
+        | {"tolerance": GRADIENT_TOL},
     }
-    merged["files"] = sorted({*names, GRADIENT_FILE})
-    write_manifest(folder, merged)
+    raw["files"] = [*raw["files"], GRADIENT_FILE]
+    write_manifest(folder, raw)
     return parity

@@ -47,7 +47,7 @@ import pandas as pd
 
 from codeorigin.core.change import logit
 from codeorigin.model.linear import write_weights
-from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, SOURCE, crossfit, with_fragments
+from codeorigin_train.fit.crossfit import REAL_PROJECT_SOURCES, SOURCE, crossfit
 from codeorigin_train.fit.stacker import (
     LanguageThresholds,
     StackFit,
@@ -172,58 +172,32 @@ class BuiltRoute(NamedTuple):
         return {k: self.record[k] for k in keys if k in self.record}
 
 
-class AgenticMember(NamedTuple):
-    """The agentic member (module docstring, step 2): its regression and its out-of-sample
-    logits on the calibration rows."""
-
-    model: Any
-    cal: np.ndarray
-
-
 def agentic_member(
-    frame: pd.DataFrame,
-    variant: Any,
-    cal: pd.DataFrame,
-    fragments: pd.DataFrame | None,
-    folds: int,
-) -> AgenticMember:
+    frame: pd.DataFrame, cal: pd.DataFrame, linear: Any, folds: int
+) -> tuple[Any, np.ndarray]:
     """The linear recipe on the train split's agentic rows and the fragments of their
-    repositories (those that repeat no row of the frame, as the linear member's); its logits on
-    `cal`: the validation rows by the member fitted on all of them, the cross-fitted agentic rows
-    (`cal`'s train rows, in `fit.crossfit`'s order, which the linear member's cross-fitting
-    followed) by the member fitted without their repositories."""
+    repositories, on the linear member's features (`linear`: `export.stacked.LinearFit`); its
+    regression and its logits on `cal`: the validation rows by the member fitted on all of them,
+    the cross-fitted agentic rows (`cal`'s train rows, in `fit.crossfit`'s order, which the linear
+    member's cross-fitting followed) by the member fitted without their repositories."""
     train = frame[frame["split"] == "train"].reset_index(drop=True)
-    agentic = train[train["source"] == SOURCE]
-    if agentic["label"].nunique() < 2:
+    if train.loc[train["source"] == SOURCE, "label"].nunique() < 2:
         raise SystemExit("--agentic-route needs agentic rows of both labels in the train split")
-    extra = agentic.iloc[:0]
-    if fragments is not None:
-        extra = with_fragments(agentic, fragments).iloc[len(agentic):]
-        extra = extra[~extra["code"].isin(set(frame["code"]))].reset_index(drop=True)
-    texts = pd.concat([agentic, extra], ignore_index=True)
-    x = variant.matrix(texts["code"].tolist(), texts["language"].astype(str).tolist()).tocsr()
-    at = pd.Series(np.arange(len(agentic)), index=agentic.index)
-
-    def fit_rows(rows: pd.DataFrame) -> Any:
-        own = rows[rows["source"] == SOURCE]
-        more = len(agentic) + np.flatnonzero(extra["repo"].isin(set(own["repo"])).to_numpy())
-        idx = np.concatenate([at[own.index].to_numpy(), more])
-        return variant.fit_matrix(x[idx], texts["label"].to_numpy()[idx])
 
     def fit_member(rows: pd.DataFrame) -> Logits:
-        model = fit_rows(rows)
-        return lambda f: model.decision_function(x[at[f.index].to_numpy()])
+        model = linear.fit_rows(rows[rows["source"] == SOURCE])
+        return lambda f: model.decision_function(linear.matrix[f.index.to_numpy()])
 
     rows, oof = train.iloc[:0], np.zeros(0)
-    if folds > 0:  # as `linear_member`: without folds, no agentic row is a calibration row
+    if folds > 0:  # as the linear member: without folds, no agentic row is a calibration row
         rows, oof = crossfit(train, fit_member, folds=folds)
     val = cal[cal["split"] != "train"]
-    if not (cal["code"].iloc[len(val):].to_numpy() == rows["code"].to_numpy()).all():
+    if not (cal["code"].iloc[len(val) :].to_numpy() == rows["code"].to_numpy()).all():
         raise ValueError("the agentic member's cross-fitted rows are not the linear member's")
-    model = fit_rows(train)
-    x_val = variant.matrix(val["code"].tolist(), val["language"].astype(str).tolist())
-    log.info("route: agentic member on %d rows and %d fragments", len(agentic), len(extra))
-    return AgenticMember(model, np.concatenate([model.decision_function(x_val), oof]))
+    model = linear.fit_rows(train[train["source"] == SOURCE])
+    x_val = linear.variant.matrix(val["code"].tolist(), val["language"].astype(str).tolist())
+    log.info("route: agentic member on %d rows", int((train["source"] == SOURCE).sum()))
+    return model, np.concatenate([model.decision_function(x_val), oof])
 
 
 def folded_member(variant: Any, agentic: Any, weights: dict[str, float], out: Path) -> Any:
@@ -242,7 +216,7 @@ def folded_member(variant: Any, agentic: Any, weights: dict[str, float], out: Pa
 
 def project_route(
     frame: pd.DataFrame,
-    variant: Any,
+    linear_fit: Any,
     cal: pd.DataFrame,
     linear_cal: np.ndarray,
     fit: StackFit,
@@ -250,13 +224,13 @@ def project_route(
     work: Path,
     max_fpr: float,
     confidence: float,
-    fragments: pd.DataFrame | None,
     folds: int,
 ) -> BuiltRoute:
-    """Steps 1 to 4 of the module docstring (`BuiltRoute`). `cal` and `linear_cal`: the
-    calibration rows and the linear member's out-of-sample logits on them; the domain model goes
-    to WORK/domain.npz. `fragments` and `folds`: the agentic member's (the linear member's), the
-    route's members folded into WORK/route.npz."""
+    """Steps 1 to 4 of the module docstring (`BuiltRoute`). `linear_fit`: the linear member
+    (`export.stacked.LinearFit`), cross-fitted in `folds` folds; `cal` and `linear_cal`: the
+    calibration rows and its out-of-sample logits on them; the domain model goes to
+    WORK/domain.npz, the route's members folded into WORK/route.npz."""
+    variant = linear_fit.variant
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
@@ -273,15 +247,15 @@ def project_route(
     if np.unique(y[project]).size < 2:
         log.warning("route: the project calibration rows hold one label; no route")
         return BuiltRoute(None, {"project_rows": int(project.sum())}, domain_logits)
-    member = agentic_member(frame, variant, cal, fragments, folds)
-    members = {"linear": linear_cal[project], "agentic": member.cal[project]}
+    agentic, agentic_cal = agentic_member(frame, cal, linear_fit, folds)
+    members = {"linear": linear_cal[project], "agentic": agentic_cal[project]}
     route = fit_stacker(members, langs[project].tolist(), y[project],
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
                                    confidence=confidence, min_recall=0.0)  # fmt: skip
     section = route_section(fit, th, route, route_th, linear, gate)
-    coef, bias = folded_member(variant, member.model, route.weights, work / MEMBER_FILE)
+    coef, bias = folded_member(variant, agentic, route.weights, work / MEMBER_FILE)
 
     def member_logits(rows: pd.DataFrame) -> np.ndarray:
         x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
@@ -306,29 +280,28 @@ def project_route(
     }  # fmt: skip
     log.info("route: %d project calibration rows, languages %s, thresholds %s",
              project.sum(), record["languages"], record["thresholds"])  # fmt: skip
-    return BuiltRoute(section, record, domain_logits, member_logits,
-                      (work / DOMAIN_FILE, work / MEMBER_FILE))
+    return BuiltRoute(
+        section, record, domain_logits, member_logits, (work / DOMAIN_FILE, work / MEMBER_FILE)
+    )
 
 
 def routed_logits(
     fit: StackFit,
-    section: dict[str, Any] | None,
     members: dict[str, np.ndarray],
     languages: list[str],
-    domain: np.ndarray | None,
-    own: np.ndarray | None = None,
+    route: RouteScores | None = None,
 ) -> np.ndarray:
     """The runtime's logits (`codeorigin.model.stacking.routed_logit`), vectorised: the stacker's,
     or the route's where the route takes the row and its logit is the larger (training's side of
-    the parity check and of the test figures). `domain`: the domain model's logits; `own`: the
-    route member's, which the route stacker reads in place of the linear member's."""
+    the parity check and of the test figures). `route`: the manifest's route, the rows' domain
+    logits and the route member's, which the route stacker reads (`BuiltRoute.scores`)."""
     z = fit.logits(members, languages)
-    if section is None or domain is None:
+    section, domain, own = route or (None, None, None)
+    if section is None or domain is None or own is None:
         return z
     stacker = section["stacker"]
     w = stacker["weights"]["linear"]
-    read = members["linear"] if own is None else own
-    for i, (lang, z_l, z_d) in enumerate(zip(languages, read, domain)):
+    for i, (lang, z_l, z_d) in enumerate(zip(languages, own, domain)):
         if lang in section["languages"] and z_d >= section["gate"]:
             z[i] = max(z[i], stacker["bias"] + w * z_l + stacker["languages"][lang])
     return z

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.evaluation import evaluate as ev
+from codeorigin_train.export.folder import manifest_raw, ort_session
 from codeorigin_train.fit import calibrate as cal
 from codeorigin_train.fit.frames import load_dataset, subset, subset_config_for
 from codeorigin_train.fit.workdir import run_dir, tracked
@@ -29,23 +30,13 @@ MAX_INT8_AUROC_DROP = 0.005
 INT8_METHOD = "per-channel dynamic int8 MatMuls, per-row int8 word embeddings (quantize.py)"
 
 
-def _session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-
-
 def latency(
     path: Path, *, tokens: int = 256, runs: int = 30, ids3: tuple[int, int, int] = (101, 1012, 102)
 ) -> dict[str, float]:
     """Milliseconds for one `tokens`-long sequence on one onnxruntime thread (median, p90).
 
     `ids3` are the ids of [CLS], a filler token and [SEP] (WordPiece's by default)."""
-    sess = _session(path, 1)
+    sess = ort_session(path, 1)
     ids = np.full((1, tokens), ids3[1], dtype=np.int64)
     ids[0, 0], ids[0, -1] = ids3[0], ids3[2]
     mask = np.ones_like(ids)
@@ -122,7 +113,7 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     the fp32 scorer is then removed (Integrated Gradients runs on the fp32 gradient graph either
     way). Returns the check's record.
     """
-    from codeorigin.model.manifest import MANIFEST, write_manifest
+    from codeorigin.model.manifest import write_manifest
     from codeorigin_train.export.quantize import quantize_scorer
 
     fp32, q8 = folder / "model.onnx", folder / "model.int8.onnx"
@@ -133,7 +124,7 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     # with speed: a scorer that is no faster stays fp32, and the check is still recorded.
     holds = auc32 is not None and auc8 is not None and auc32 - auc8 <= max_auroc_drop
     use = holds and lat["int8"]["median_ms"] < lat["fp32"]["median_ms"]
-    raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    raw = manifest_raw(folder)
     files = [f for f in raw["files"] if f != "model.onnx"]
     if use:
         raw["onnx"] = {**raw["onnx"], "scorer": "model.int8.onnx"}
@@ -149,8 +140,6 @@ def int8_scorer(folder: Path, val: pd.DataFrame, *, max_auroc_drop: float) -> di
     }
     record["int8_holds_auroc"] = bool(holds)
     raw["files"] = files
-    for key in ("format", "format_version", "normalization_version"):
-        raw.pop(key, None)
     write_manifest(folder, raw)
     log.info("int8 check: val AUROC fp32 %.4f, int8 %.4f -> %s", auc32, auc8,
              "int8 scorer" if use else "fp32 scorer")  # fmt: skip
@@ -200,7 +189,7 @@ def export_folder(
         "variant": variant.name,
         **int8,
         "parity": manifest.get("parity"),
-        "gradient_parity": vars(gradient_parity),
+        "gradient_parity": gradient_parity,
         "ig_steps": {
             "rule": choice.rule,
             "steps": choice.steps,
@@ -213,19 +202,18 @@ def export_folder(
 
 def ship(
     work: Path, name: str, out: Path, *, ig_texts: int = 40, extra_files: Sequence[str] = (),
-    card: bool = True, options: dict[str, Any] | None = None, dataset: Path | None = None,
+    card: bool = True, dataset: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Export the finished run `name` as the shipped model: `export_folder`, then `export.json`
     (parity, latency, sizes) in the run folder and, with `card`, `metrics.json` and
-    `MODEL_CARD.md` in `out` (returned; without `card`, the export record). `options` go to the
-    variant's constructor and to `card.metrics.collect`; `dataset`: the one the run trained on
-    (default WORK/dataset.parquet)."""
+    `MODEL_CARD.md` in `out` (returned; without `card`, the export record). `dataset`: the one
+    the run trained on (default WORK/dataset.parquet)."""
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.variants import registry
 
     refuse_stacked(out)  # before anything of `out` is read or copied aside
     d = run_dir(name, work)
-    options = {**(options or {}), "work": work}
+    options = {"work": work}  # the variant's constructor's and `card.metrics.collect`'s
     variant = registry.get(name, **options)
     variant.load(d)
     df = load_dataset(dataset or work / "dataset.parquet")

@@ -1,30 +1,23 @@
 """A stacked model folder: the transformer's ONNX files, the linear member and the stacker.
 
-    python -m codeorigin_train.export.stacked --dataset training/work/dataset-v4.parquet \\
+    codeorigin-train stack --dataset training/work/dataset-v4.parquet \\
         --transformer models/default --work training/work/stacked --out models/candidate
 
-(= `codeorigin-train stack ...`). One command, every step on the CPU with one thread:
+Every step on the CPU with one thread:
 
-1. the linear member (`variants/linear.py`, through the registry) trained on the train rows (with
-   `--train-cap N`, at most N rows of each source and label outside the agentic corpus and the
-   real-project code, as the protocol's fits read them; with `--fragments`, also the lines the
-   changes of the agentic train repositories added);
-2. the linear member cross-fitted by repository over the agentic train rows (`fit.crossfit`,
-   `--crossfit-folds`, 0 to skip): their out-of-fold logits join the validation rows';
-3. both members' logits on those rows and the test rows: the linear member's decision function,
-   the transformer's window-averaged logit through the runtime itself (`codeorigin.model.scorer`,
-   cached in the work folder by text hash, so a second run scores nothing again);
-4. the stacker on the validation and cross-fitted rows, on folds grouped by `group`
-   (`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95%
-   confidence on every held-out human row; with `--unseen-source-humans floor` (the shipped recipe) each threshold is then raised toward
-   1% of the contest sources' humans scored by linear members fitted without their source
-   (`fit.unseen`), as far as the language's recall bar allows; languages that cannot be judged
-   safely are marked `abstain`;
-5. the folder: the transformer folder's files copied, `linear.npz`, manifest format version 2
-   (`codeorigin.model.stacking`), with parity checks: the runtime's numpy linear logit against
-   scikit-learn's within `PARITY_TOL`, and the runtime's stacked logit (loading the folder as the
-   server does) against the training side's;
-6. `stack.json` in the work folder: the stacker, thresholds, per-language table and test figures.
+1. the linear member (`variants/linear.py`) on the train rows (`training_frame`; with
+   `--fragments`, also the lines the changes of the agentic train repositories added), and
+   cross-fitted by repository over the agentic train rows (`fit.crossfit`): their out-of-fold
+   logits join the validation rows' as the calibration rows;
+2. both members' logits on those rows and the test rows: the linear member's decision function,
+   the transformer's window-averaged logit through the runtime itself (`transformer_logits`);
+3. the stacker on the calibration rows (`fit.stacker`), its Platt calibration and per-language
+   thresholds at 1% FPR with 95% confidence; with `--unseen-source-humans floor` raised toward 1%
+   of the contest sources' humans scored by linear members fitted without their source
+   (`fit.unseen`); with `--project-route` the route for project code (`export.route`);
+4. the folder (`write_stacked_folder`, `codeorigin.model.stacking`) with parity checks of the
+   runtime against training, and `stack.json` in the work folder: the stacker, thresholds,
+   per-language table and test figures.
 """
 
 from __future__ import annotations
@@ -35,7 +28,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,6 +41,7 @@ from codeorigin.core.normalize import normalize_text
 from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.scorer import Model
+from codeorigin_train.data.argtypes import fraction, whole_number
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
 from codeorigin_train.export.route import (
     ROUTE_FILES,
@@ -55,8 +49,7 @@ from codeorigin_train.export.route import (
     project_route,
     routed_logits,
 )
-from codeorigin_train.export.stack_args import parser
-from codeorigin_train.export.stack_rows import training_frame
+from codeorigin_train.fit.calibrate import auroc
 from codeorigin_train.fit.crossfit import crossfit, with_fragments
 from codeorigin_train.fit.stacker import (
     StackFit,
@@ -74,6 +67,68 @@ LINEAR_FILE = "linear.npz"
 PARITY_ROWS = 200
 # What a stacked manifest takes over from the transformer's: the rest is the stacker's own.
 KEPT = ("name", "max_length", "tokenizer", "onnx", "windows", "parity", "attribution", "training")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of `codeorigin-train stack`."""
+    # fmt: off
+    p = argparse.ArgumentParser(prog="codeorigin-train stack", description="A stacked model folder: the transformer's ONNX files, the linear member and the stacker.")
+    p.add_argument("--dataset", type=Path, required=True,
+                   help="columns code,label,language,source,group,split")
+    p.add_argument("--transformer", type=Path, default=Path("models/default"),
+                   help="the transformer's model folder")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the stacked model folder to write (one that holds a model: with --force)")
+    p.add_argument("--force", action="store_true", help="replace the model already in --out")
+    p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
+    p.add_argument("--name", default="codeorigin-stacked")
+    p.add_argument("--folds", type=whole_number(2), default=5)
+    p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
+    p.add_argument("--max-fpr", type=fraction, default=0.01)
+    p.add_argument("--confidence", type=fraction, default=0.95)
+    p.add_argument("--min-recall", type=float, default=0.30)
+    p.add_argument("--threads", type=whole_number(), default=1)
+    p.add_argument("--train-cap", type=whole_number(0), default=0,
+                   help="at most N train rows per source and label outside the agentic corpus "
+                   "and real-project code (the protocol reads 1500); 0: every row")
+    p.add_argument("--crossfit-folds", type=whole_number(0), default=3,
+                   help="cross-fit the linear member over the agentic train rows by repository "
+                   "in K folds for the stacker and thresholds (0: validation rows only)")
+    p.add_argument("--fragments", type=Path, default=None,
+                   help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
+                   "as more training text for the linear member, those of its train repositories")
+    p.add_argument("--unseen-source-humans", choices=["floor"], default=None,
+                   help="also set the thresholds on each contest and exercise source's human "
+                   "rows (train and validation) scored by a linear member fitted without that "
+                   "source (`fit.unseen`), as a floor that raises each language's threshold "
+                   "toward 1%% of them as far as its recall bar allows (the protocol's "
+                   "`stacked-uf`)")
+    p.add_argument("--project-route", type=float, default=None, metavar="FPR",
+                   help="add a route for project code (`export.route`, with --agentic-route): "
+                   "thresholds at FPR of the repository humans among the calibration rows (with "
+                   "--confidence), for code a domain model reads as repository code; a span is "
+                   "flagged when the stacker or the route would flag it")
+    p.add_argument("--agentic-route", action="store_true",
+                   help="with --project-route, which needs it: the route stacks the linear "
+                   "member and the agentic member, the linear member's recipe on the agentic "
+                   "corpus alone and its --fragments, cross-fitted on the same folds (the "
+                   "protocol's `stacked-dr`; manifest format version 4: the route's members "
+                   "folded into one of its own)")
+    # fmt: on
+    return p
+
+
+def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """The frame with its train split as every protocol fit reads it (`training_rows`: at most
+    `cap` rows per source and label, the agentic corpus and the real-project code whole), so the
+    shipped model is the recipe the protocol measured; 0: no cap."""
+    from codeorigin_train.evaluation.protocol import ProtocolConfig, training_rows
+
+    if cap <= 0:
+        return frame
+    train, _ = training_rows(frame, ProtocolConfig(train_cap=cap))
+    rest = frame[frame["split"] != "train"]
+    return pd.concat([train, rest]).sort_index().reset_index(drop=True)
 
 
 class StackParityError(RuntimeError):
@@ -114,30 +169,35 @@ def transformer_logits(
 
 
 class LinearFit(NamedTuple):
-    """What `linear_member` fitted: the member, the cross-fitted rows and their logits, and the
-    unseen sources' human rows with their logits (empty unless asked for)."""
+    """What `linear_member` fitted: the member, the cross-fitted rows and their logits, the
+    unseen sources' human rows with their logits (empty unless asked for), and the recipe on the
+    train rows' features (`matrix`, then their fragments' rows): `fit_rows` fits it on train rows
+    and their fragments (the route's agentic member, `export.route`)."""
 
     variant: Variant
     rows: pd.DataFrame
     oof: np.ndarray
     unseen_rows: pd.DataFrame
     unseen_logits: np.ndarray
+    matrix: Any
+    fit_rows: Callable[[pd.DataFrame], Any]
 
 
 def linear_member(
     frame: pd.DataFrame,
     run: Path,
     folds: int,
-    fragments: pd.DataFrame | None = None,
-    unseen: bool = False,
+    *,
+    fragments: pd.DataFrame | None,
+    unseen: bool,
 ) -> LinearFit:
-    """The linear variant fitted on the frame's train rows, saved in `run`; the agentic train rows and their out-of-fold logits, `fit.crossfit`; with
-    `unseen`, the human rows of the frame's train and validation splits of each contest source,
-    scored by the member fitted without that source (`fit.unseen`). The train
-    rows' feature matrix is computed once, for the member and for every cross-fitting fold.
-    `fragments`: more training text, the lines the agentic train repositories' changes added
-    (`fit.crossfit.with_fragments`: a cross-fitting fold that holds a repository out holds its
-    fragments out too)."""
+    """The linear variant fitted on the frame's train rows, saved in `run`; the agentic train
+    rows and their out-of-fold logits (`fit.crossfit`); with `unseen`, the human rows of the
+    frame's train and validation splits of each contest source, scored by the member fitted
+    without that source (`fit.unseen`). The train rows' feature matrix is computed once, for the
+    member and for every cross-fitting fold. `fragments`: more training text, the lines the
+    agentic train repositories' changes added (`fit.crossfit.with_fragments`: a cross-fitting
+    fold that holds a repository out holds its fragments out too)."""
     variant = registry.get("linear", features=FeatureConfig())
     train = _rows(frame, "train")
     if fragments is not None:  # those of the train repositories, repeating no row of the frame
@@ -159,6 +219,7 @@ def linear_member(
     none = (train.iloc[:0], np.zeros(0))
     unseen_rows, unseen_logits = none
     if unseen:
+
         def fit_apart(rows: pd.DataFrame) -> Any:
             model = fit_rows(rows)
             return lambda f: model.decision_function(
@@ -169,20 +230,14 @@ def linear_member(
             train, pd.concat([train, _rows(frame, "val")], ignore_index=True), fit_apart
         )
     if not crossfits:
-        return LinearFit(variant, *none, unseen_rows, unseen_logits)
+        return LinearFit(variant, *none, unseen_rows, unseen_logits, x, fit_rows)
 
     def fit_member(rows: pd.DataFrame) -> Any:
         model = fit_rows(rows)
         return lambda f: model.decision_function(x[f.index.to_numpy()])
 
     rows, oof = crossfit(train, fit_member, folds=folds)
-    return LinearFit(variant, rows, oof, unseen_rows, unseen_logits)
-
-
-def auroc(y: np.ndarray, score: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, score)) if np.unique(y).size == 2 else float("nan")
+    return LinearFit(variant, rows, oof, unseen_rows, unseen_logits, x, fit_rows)
 
 
 def write_stacked_folder(
@@ -236,10 +291,7 @@ def check_linear_parity(
     runtime = LinearMember.from_manifest(folder, load_manifest(folder).stacked.linear)  # type: ignore[union-attr]
     got = runtime.logits([normalize_text(t) for t in texts], languages)
     want = variant.predict_logits(texts, languages)  # type: ignore[call-arg]
-    diff = float(np.max(np.abs(got - want))) if texts else 0.0
-    if not diff <= PARITY_TOL:
-        raise StackParityError(f"linear member: runtime and training logits differ by {diff:.3g}")
-    return diff
+    return _max_difference(got, want, PARITY_TOL, "linear member")
 
 
 def check_stacked_parity(
@@ -256,11 +308,15 @@ def check_stacked_parity(
     (`export.route.routed_logits`)."""
     model = Model.load(folder)
     got = np.asarray([s.logit for s in model.score_texts(texts, list(languages))])
-    section, domain, own = route if route is not None else (None, None, None)
-    want = routed_logits(fit, section, members, [str(x) for x in languages], domain, own)
-    diff = float(np.max(np.abs(got - want))) if texts else 0.0
-    if not diff <= 1e-4:
-        raise StackParityError(f"stacked logit: runtime and training differ by {diff:.3g}")
+    want = routed_logits(fit, members, [str(x) for x in languages], route)
+    return _max_difference(got, want, 1e-4, "stacked logit")
+
+
+def _max_difference(got: np.ndarray, want: np.ndarray, tol: float, what: str) -> float:
+    """Max |got - want| (0 with no rows); `StackParityError` when above `tol`."""
+    diff = float(np.max(np.abs(got - want))) if len(want) else 0.0
+    if not diff <= tol:
+        raise StackParityError(f"{what}: runtime and training differ by {diff:.3g}")
     return diff
 
 
@@ -268,50 +324,20 @@ def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
     return frame[frame["split"] == split].reset_index(drop=True)
 
 
-def _members(
-    rows: pd.DataFrame, variant: Variant, transformer: Path, work: Path, threads: int
-) -> dict[str, np.ndarray]:
-    codes = rows["code"].tolist()
-    cache = work / "transformer-logits.parquet"
-    return {
-        "transformer": transformer_logits(transformer, codes, cache, threads),
-        "linear": variant.predict_logits(codes, rows["language"].tolist()),  # type: ignore[call-arg]
-    }
-
-
-def _thresholds(
-    args: argparse.Namespace,
-    fit: StackFit,
-    cal: pd.DataFrame,
-    unseen_scored: tuple[pd.DataFrame, np.ndarray],
-) -> Any:
-    """The per-language thresholds (`fit.stacker.language_thresholds`) on the calibration rows'
-    out-of-fold stacked probabilities and the unseen sources' humans."""
-    work: Path = args.work
-    unseen_rows, unseen_logits = unseen_scored
-    unseen = None
-    if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
-        l_unseen = unseen_rows["language"].astype(str).tolist()
-        m_unseen = {"transformer": transformer_logits(args.transformer, unseen_rows["code"].tolist(),
-                                                      work / "transformer-logits.parquet", args.threads),
-                    "linear": unseen_logits}  # fmt: skip
-        unseen = (fit.probability(fit.logits(m_unseen, l_unseen)), l_unseen)
-    return language_thresholds(fit.probability(fit.oof_logits), cal["label"].to_numpy(),
-                               cal["language"].tolist(), max_fpr=args.max_fpr,
-                               confidence=args.confidence, min_recall=args.min_recall,
-                               unseen=unseen)  # fmt: skip
-
-
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records. Its inputs are
     checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
     model_folder(args.transformer, "--transformer")
     if args.agentic_route and args.project_route is None:
-        raise SystemExit("--agentic-route stacks a member in the project route: give --project-route")
+        raise SystemExit(
+            "--agentic-route stacks a member in the project route: give --project-route"
+        )
     if args.project_route is not None and not args.agentic_route:
-        raise SystemExit("--project-route builds the route with its own member: give "
-                         "--agentic-route (the route of the linear member alone, measured and "
-                         "replaced: docs/research/route.md)")
+        raise SystemExit(
+            "--project-route builds the route with its own member: give "
+            "--agentic-route (the route of the linear member alone, measured and "
+            "replaced: docs/research/route.md)"
+        )
     refuse_model_folder(args.out, force=args.force)
     pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
@@ -321,27 +347,39 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     work: Path = args.work
     (run := work / "linear").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    variant, rows, oof, unseen_rows, unseen_logits = linear_member(
-        frame, run, args.crossfit_folds, fragments,
-        args.unseen_source_humans is not None,
-    )
+    linear = linear_member(frame, run, args.crossfit_folds, fragments=fragments,
+                           unseen=args.unseen_source_humans is not None)  # fmt: skip
+    variant, rows, oof, unseen_rows, unseen_logits = linear[:5]
     linear_seconds = time.perf_counter() - t0
+
+    def members(rows: pd.DataFrame, linear: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Both members' logits of `rows` (`linear`: the linear member's, when scored apart)."""
+        codes = rows["code"].tolist()
+        cache = work / "transformer-logits.parquet"
+        z = transformer_logits(args.transformer, codes, cache, args.threads)
+        if linear is None:
+            linear = variant.predict_logits(codes, rows["language"].tolist())  # type: ignore[call-arg]
+        return {"transformer": z, "linear": linear}
+
     val, test = _rows(frame, "val"), _rows(frame, "test")
-    m_val = _members(val, variant, args.transformer, work, args.threads)
+    m_val = members(val)
     cal = pd.concat([val, rows], ignore_index=True)
-    m_cal = {
-        "transformer": np.concatenate([m_val["transformer"], transformer_logits(
-            args.transformer, rows["code"].tolist(), work / "transformer-logits.parquet",
-            args.threads)]),
-        "linear": np.concatenate([m_val["linear"], oof]),
-    }  # fmt: skip
+    m_rows = members(rows, oof)
+    m_cal = {k: np.concatenate([v, m_rows[k]]) for k, v in m_val.items()}
     fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
                       folds=args.folds, c=args.c)  # fmt: skip
-    th = _thresholds(args, fit, cal, (unseen_rows, unseen_logits))
+    unseen = None
+    if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
+        langs = unseen_rows["language"].astype(str).tolist()
+        unseen = (fit.probability(fit.logits(members(unseen_rows, unseen_logits), langs)), langs)
+    th = language_thresholds(fit.probability(fit.oof_logits), cal["label"].to_numpy(),
+                             cal["language"].tolist(), max_fpr=args.max_fpr,
+                             confidence=args.confidence, min_recall=args.min_recall,
+                             unseen=unseen)  # fmt: skip
     route = None if args.project_route is None else project_route(
-        frame, variant, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
-        fragments, args.crossfit_folds)  # fmt: skip
-    m_test = _members(test, variant, args.transformer, work, args.threads)
+        frame, linear, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
+        args.crossfit_folds)  # fmt: skip
+    m_test = members(test)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
         "name": args.name, "thresholds": th.manifest_thresholds(),
@@ -396,8 +434,7 @@ def evaluate_test(
     with a `route`, its section and the domain logits of the rows, the routed scores)."""
     y = test["label"].to_numpy()
     langs = test["language"].astype(str).to_numpy()
-    section, domain, own = route if route is not None else (None, None, None)
-    p = fit.probability(routed_logits(fit, section, members, langs.tolist(), domain, own))
+    p = fit.probability(routed_logits(fit, members, langs.tolist(), route))
     out: dict[str, Any] = {"rows": len(test), "auroc": {
         "stacked": auroc(y, p), **{m: auroc(y, v) for m, v in members.items()}}}  # fmt: skip
     per = []

@@ -2,8 +2,8 @@
 
 In: `dataset.parquet` and the real-project rows (`frames`: the stratified subset, rows split by
 project). Out: weights, validation logits and a `Calibration` (temperature and threshold,
-`calibrate`). `schedule` is the recipe part every training loop shares, `train` the loop for a
-token model, `modeling` the `CodeOriginClassifier`, `workdir` the work folder's layout and its
+`calibrate`). `train` is the loop for a token model (and `Schedule`, the recipe part every
+training loop shares), `modeling` the `CodeOriginClassifier`, `workdir` the work folder's layout and its
 MLflow tracking; for a stacked model, `crossfit` the out-of-fold rows (repository code the member
 never saw) and `stacker` the stacker, its calibration and per-language thresholds on them.
 Imports only `data`.

@@ -50,6 +50,13 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
 
 
+def auroc(y: np.ndarray, score: np.ndarray) -> float:
+    """AUROC of `score` against labels `y`; NaN unless `y` holds both labels."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score)) if np.unique(y).size == 2 else float("nan")
+
+
 def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(a, b) minimising the log loss of sigmoid(a * logit + b) against `y` (barely regularised)."""
     from sklearn.linear_model import LogisticRegression

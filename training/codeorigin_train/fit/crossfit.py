@@ -31,13 +31,13 @@ FOLDS = 3
 SEED = 7
 
 
-def repository_folds(rows: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.ndarray:
+def repository_folds(rows: pd.DataFrame, folds: int = FOLDS) -> np.ndarray:
     """Each row's fold, by a stable hash of its repository (a repository is in one fold; a row
     with no repository, a real-project function, by its project: its `group`)."""
     keys = rows["repo"]
     if "group" in rows:
         keys = keys.where(keys.astype(str) != "", rows["group"])
-    return np.asarray([int(unit(str(r), seed) * folds) for r in keys], dtype=np.int64)
+    return np.asarray([int(unit(str(r), SEED) * folds) for r in keys], dtype=np.int64)
 
 
 def crossfit(
@@ -46,14 +46,13 @@ def crossfit(
     *,
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
-    seed: int = SEED,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """(the rows of `train` from `sources`, their out-of-fold logits): fold k's rows are scored
     by the member fitted on `train` without them (every other row of `train` stays in)."""
     rows = train[train["source"].isin(sources)]
     if rows.empty:
         return rows, np.zeros(0, dtype=np.float64)
-    fold = repository_folds(rows, folds, seed)
+    fold = repository_folds(rows, folds)
     parts, logits = [], []
     for k in range(folds):
         held = rows[fold == k]
@@ -82,14 +81,13 @@ def calibration_rows(
     *,
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
-    seed: int = SEED,
 ) -> tuple[pd.DataFrame, np.ndarray, Scorer]:
     """(the rows the stacker and the thresholds are fitted on, the member's out-of-sample logits
     on them, the member fitted on every train row): the validation rows, scored by that member,
     and the rows of `train` from `sources` (the agentic corpus; with "realcode", the real-project
     functions too), cross-fitted (`crossfit`)."""
     member = fit_member(train)
-    rows, oof = crossfit(train, fit_member, sources=sources, folds=folds, seed=seed)
+    rows, oof = crossfit(train, fit_member, sources=sources, folds=folds)
     cal = pd.concat([val, rows])
     return cal, np.concatenate([np.asarray(member(val), dtype=np.float64), oof]), member
 

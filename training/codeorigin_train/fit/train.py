@@ -20,10 +20,24 @@ import numpy as np
 import torch
 from torch import nn
 
+from codeorigin_train.fit.calibrate import auroc
 from codeorigin_train.fit.modeling import CodeOriginClassifier
-from codeorigin_train.fit.schedule import Schedule
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long and how fast a loop trains: the part of a recipe that `TrainConfig` and the scratch
+    encoder's `ScratchConfig` share (flat fields through inheritance, so `asdict(config)` and
+    `Config(**saved)` read and write the same keys). The defaults are the shipped model's; a recipe
+    with other defaults declares those fields again."""
+
+    epochs: int = 5
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 13
 
 
 @dataclass(frozen=True)
@@ -79,10 +93,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-# --------------------------------------------------------------------------------------------------
-# The model
-
-
 class TokenModel(nn.Module):
     """A whole classifier on token ids."""
 
@@ -94,10 +104,7 @@ class TokenModel(nn.Module):
         return self.classifier(batch["input_ids"], batch["attention_mask"])
 
 
-# --------------------------------------------------------------------------------------------------
-# Data: each source of batches is a callable (indices) -> batch dict
-
-
+#: A source of batches: (row indices) -> batch dict.
 BatchFn = Callable[[Sequence[int]], dict[str, torch.Tensor]]
 
 
@@ -125,19 +132,9 @@ def predict_logits(model: nn.Module, make: BatchFn, n: int, *, batch_size: int =
     return out
 
 
-def _auroc(y: np.ndarray, logits: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, logits)) if len(set(y.tolist())) == 2 else float("nan")
-
-
 def _bce(y: np.ndarray, logits: np.ndarray) -> float:
     z = logits
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
-
-
-# --------------------------------------------------------------------------------------------------
-# The loop
 
 
 class _Loop:
@@ -285,7 +282,7 @@ def fit(
             "train_accuracy": trained["train_accuracy"],
             "val_loss": _bce(yv, val_logits),
             "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
-            "val_auroc": _auroc(yv, val_logits),
+            "val_auroc": auroc(yv, val_logits),
             "lr": float(loop.opt.param_groups[0]["lr"]),
         }
         loop.hist.epochs.append(row)

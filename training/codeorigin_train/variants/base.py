@@ -2,23 +2,12 @@
 the model card are written once for all of them.
 
 A variant is one module in `codeorigin_train/variants/` holding a class that implements `Variant`,
-plus one line in `variants/registry.py`. The shared code calls only these methods:
-
-- `fit(frame, run_dir)` builds features or fine-tunes on a dataset frame and scores its validation
-  and test rows (`FitResult`); the runner writes `logits.npz` and `train.json` from the result, then
-  calibrates on the validation logits and writes `metrics.json` (`codeorigin_train.evaluation.runs`);
-- `load(run_dir)` restores what `fit` saved there (for export or a report in a later process);
-- `predict_logits(texts, languages)` scores normalised texts in their languages (canonical ids; only
-  the linear variant reads them, for its syntax n-grams) with the fitted model (ablation, FPR);
-- `loso_fold(frame, train, val, test)` trains a fresh copy on some rows and scores others (one
-  leave-one-source-out fold);
-- `export_spec()` hands the fitted classifier and its tokenizer to the one export path
-  (`codeorigin_train.export.shipping.export_model`: ONNX + parity + int8 check + Integrated Gradients graph).
-
-Optional hooks with defaults: `training_rows` (rows added to the frame, e.g. real-project code),
-`prepare` (what depends on the train rows but no labels, e.g. a tokenizer), `params` and `record`
-(what MLflow and `metrics.json` record of the recipe), `full_recipe` (the shipped recipe of a
-family) and `on_epoch` (set by the runner).
+plus one line in `variants/registry.py`. The runner (`codeorigin_train.evaluation.runs`) calls
+`fit`, writes `logits.npz` and `train.json` from its `FitResult`, calibrates on the validation
+logits and writes `metrics.json`; `load` restores a run for export or a report, `predict_logits`
+scores texts, `loso_fold` runs one leave-one-source-out fold and `export_spec` hands the fitted
+classifier to the one export path (`codeorigin_train.export.shipping`). The optional hooks
+(`training_rows`, `prepare`, `params`, `record`, `on_epoch`) have defaults.
 
 A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
 `label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
@@ -96,11 +85,6 @@ class Variant(ABC):
     def params(self) -> dict[str, Any]:
         """The recipe's settings (MLflow parameters; `config` in `metrics.json` when not empty)."""
         return {}
-
-    def full_recipe(self) -> Variant | None:
-        """The family's shipped recipe, trained on every train row, when this one is its first
-        recipe on the subset; None (the default) ships this run as it is."""
-        return None
 
     def record(self) -> dict[str, Any]:
         """What `metrics.json` says of the variant under `variant`."""

@@ -71,11 +71,9 @@ def fit_model(
     return fit_matrix(features(texts, config.features, languages), labels, config)
 
 
-def fit_matrix(
-    x: Any, labels: Sequence[int], config: LinearConfig, sample_weight: Any = None
-) -> Any:
+def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
     """A fitted `LogisticRegression` on a feature matrix (`features`), so cross-fitting computes
-    the features once (`sample_weight`: a weight per row, or None)."""
+    the features once."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(
@@ -85,7 +83,7 @@ def fit_matrix(
         max_iter=config.max_iter,
         random_state=config.seed,
     )
-    return model.fit(x, np.asarray(labels, dtype=np.int64), sample_weight=sample_weight)
+    return model.fit(x, np.asarray(labels, dtype=np.int64))
 
 
 def split_weights(model: Any, config: FeatureConfig) -> tuple[np.ndarray, np.ndarray, float]:
@@ -116,18 +114,25 @@ class Linear(Variant):
         split = frame["split"].to_numpy()
         train = np.flatnonzero(split == "train")
         val, test = np.flatnonzero(split == "val"), np.flatnonzero(split == "test")
-        codes, langs = frame["code"].tolist(), frame["language"].tolist()
         t0 = time.perf_counter()
-        self.model = fit_model([codes[i] for i in train], frame["label"].iloc[train], self.config,
-                               [langs[i] for i in train])  # fmt: skip
+        self.model = self._fit_rows(frame.iloc[train])
         seconds = time.perf_counter() - t0
         log.info("linear member: %d rows in %.1f s", len(train), seconds)
         self.save(run_dir)
         return FitResult(
-            val, self.predict_logits([codes[i] for i in val], [langs[i] for i in val]),
-            test, self.predict_logits([codes[i] for i in test], [langs[i] for i in test]),
+            val, self._logits(self.model, frame.iloc[val]),
+            test, self._logits(self.model, frame.iloc[test]),
             {"train_seconds": seconds, "n_train": int(train.size), "config": self.params()},
         )  # fmt: skip
+
+    def _fit_rows(self, rows: pd.DataFrame) -> Any:
+        return fit_model(
+            rows["code"].tolist(), rows["label"], self.config, rows["language"].tolist()
+        )
+
+    def _logits(self, model: Any, rows: pd.DataFrame) -> np.ndarray:
+        x = features(rows["code"].tolist(), self.config.features, rows["language"].tolist())
+        return np.asarray(model.decision_function(x), dtype=np.float64)
 
     def save(self, run_dir: Path) -> Path:
         """`linear.npz` (what the runtime reads) and the fitted regression (`linear.pkl`)."""
@@ -149,9 +154,9 @@ class Linear(Variant):
         """The feature matrix of texts, as `fit_matrix` reads it (cross-fitting computes it once)."""
         return features(texts, self.config.features, languages)
 
-    def fit_matrix(self, x: Any, labels: Sequence[int], sample_weight: Any = None) -> Any:
+    def fit_matrix(self, x: Any, labels: Sequence[int]) -> Any:
         """A regression of this recipe fitted on rows of `matrix` (the member stays as it is)."""
-        return fit_matrix(x, labels, self.config, sample_weight=sample_weight)
+        return fit_matrix(x, labels, self.config)
 
     def predict_logits(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
@@ -167,12 +172,8 @@ class Linear(Variant):
         self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
     ) -> np.ndarray:
         # No early stopping: the validation rows train too.
-        rows = np.concatenate([train, val])
-        codes, langs = frame["code"].tolist(), frame["language"].tolist()
-        model = fit_model([codes[i] for i in rows], frame["label"].iloc[rows], self.config,
-                          [langs[i] for i in rows])  # fmt: skip
-        feats = features([codes[i] for i in test], self.config.features, [langs[i] for i in test])
-        return np.asarray(model.decision_function(feats), dtype=np.float64)
+        model = self._fit_rows(frame.iloc[np.concatenate([train, val])])
+        return self._logits(model, frame.iloc[test])
 
 
 def variant(name: str = NAME, **options: Any) -> Linear:

@@ -32,8 +32,8 @@ from codeorigin_train.fit.frames import (
     split_rows,
 )
 from codeorigin_train.fit.modeling import CodeOriginClassifier
-from codeorigin_train.fit.schedule import Schedule
 from codeorigin_train.fit.train import (
+    Schedule,
     TokenModel,
     TrainConfig,
     fit,
@@ -224,8 +224,7 @@ def augmented_batches(
                 arr[rng.random(len(arr)) < cfg.mask_prob] = data.mask_id
                 ids = arr.tolist()
             seqs.append(data.encoder.with_specials(ids))
-        ids_arr, mask = data.encoder.pad_batch(seqs)
-        return {"input_ids": torch.from_numpy(ids_arr), "attention_mask": torch.from_numpy(mask)}
+        return token_batches(seqs, data.encoder.pad_batch)(range(len(seqs)))
 
     return make
 
@@ -330,11 +329,6 @@ class ScratchBPE(Variant):
             f"(hidden {self.cfg.hidden}) trained from scratch, end to end"
         )
 
-    def full_recipe(self) -> Variant | None:
-        """The first recipe wins the bake-off on the subset; the shipped model is the same recipe
-        on every train row plus real-project code (`shipped_config`)."""
-        return ScratchBPE(SHIPPED, shipped_config()) if self.name == NAME else None
-
     def record(self) -> dict[str, Any]:
         return {"name": self.name, "layout": False, "description": self.description}
 
@@ -369,14 +363,10 @@ class ScratchBPE(Variant):
         assert self.data is not None
         return self.data
 
-    def targets(self, frame: pd.DataFrame, train: np.ndarray) -> np.ndarray:
-        """What each row is trained towards: its label."""
-        return frame["label"].to_numpy()
-
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
         data = self._prepared(frame, run_dir)
         train, val, test = (split_rows(frame, s) for s in ("train", "val", "test"))
-        y = self.targets(frame, train)
+        y = frame["label"].to_numpy()
         t0 = time.perf_counter()
         clf, hist = train_model(
             self._seqs, y, train, val, self.cfg, data,
