@@ -75,22 +75,3 @@ def test_real_project_functions_can_be_cross_fitted_by_project() -> None:
     rows, logits = crossfit(train, fit_member, sources=("aidev", "realcode"), folds=3)
     assert set(rows["source"]) == {"aidev", "realcode"} and len(rows) == 72 + 18
     assert not logits.any()  # no project or repository scored by a member that saw it
-
-
-def test_repository_weights_let_no_repository_stand_for_a_label() -> None:
-    """`char-ngram-rb` (`fit.balance.repository_weights`): in each agentic
-    repository the agent's rows (functions and fragments) and the people's weigh alike; a
-    repository with one label weighs less; other sources are untouched."""
-    from codeorigin_train.fit.balance import SINGLE_LABEL_WEIGHT, repository_weights
-
-    frame = pd.DataFrame({
-        "source": ["aidev"] * 5 + ["aidev-fragment"] + ["aidev"] * 3 + ["codenet"] * 2,
-        "repo": ["o/a"] * 6 + ["o/b"] * 3 + [""] * 2,
-        "label": [0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 1],
-    })  # fmt: skip
-    w = repository_weights(frame)
-    y = frame["label"].to_numpy()
-    a = np.arange(11) < 6
-    assert np.isclose(w[a & (y == 0)].sum(), w[a & (y == 1)].sum()) and np.isclose(w[a].sum(), 6)
-    assert np.isclose(w[5], 1.5)  # the fragment counts as the agent's: 2 agent rows weigh 3
-    assert (w[6:9] == SINGLE_LABEL_WEIGHT).all() and (w[9:] == 1.0).all()

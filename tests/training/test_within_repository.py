@@ -134,16 +134,6 @@ def test_the_pool_keeps_each_rows_change_beside_the_real_project_humans(tmp_path
     assert (pool.loc[pool["source"] == "realcode", "change"] == "").all()
 
 
-def test_the_repository_balanced_reference_is_a_learner_of_its_own(tmp_path: Path) -> None:
-    from codeorigin_train.analysis.protocol import learner_for, result_name
-
-    pool = _pool()
-    learner = learner_for("char-ngram-rb", pool, tmp_path)
-    assert learner.name == result_name("char-ngram-rb") == "char-ngram-rb"
-    got = pr.judge(learner.fit(pool[pool["split"] == "train"], pool[pool["split"] == "val"]), pool)
-    assert got["p"].between(0, 1).all() and got["thr"].nunique() == 1
-
-
 def test_every_language_scores_what_a_folder_abstains_on(tiny_model_dir: Path) -> None:
     import json
 

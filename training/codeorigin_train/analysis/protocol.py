@@ -46,7 +46,7 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
 #: The learners `--learners` names besides model folders (`--help` says what each is); the
 #: recipes that did not ship are in docs/research/evaluation-protocol.md ("Code removed").
 RECIPES = ("stacked-uf", "stacked-dr")
-NGRAM_LEARNERS = ("char-ngram", "char-ngram-rb")
+NGRAM_LEARNERS = ("char-ngram",)
 EVERY_LANGUAGE = "every-language:"
 DATASET = Path("training/work/dataset-v4.parquet")
 
@@ -139,7 +139,7 @@ def learner_for(
     protocol judges too."""
     check_learner(spec, work)
     if spec in NGRAM_LEARNERS:
-        return NgramLearner(repositories=spec.endswith("-rb"))
+        return NgramLearner()
     name, _, transformer = spec.partition(":")
     if name in RECIPES:
         from codeorigin_train.analysis.domain_learner import AgenticRouteLearner
@@ -191,7 +191,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--learners",
         nargs="+",
         default=["char-ngram", "models/default"],
-        help="char-ngram, char-ngram-rb (each agentic repository's two labels weighing alike), "
+        help="char-ngram, "
         "stacked-uf[:TRANSFORMER_FOLDER] (the linear member with the lines the changes added as "
         "more training text, the thresholds also on unseen sources' humans as a floor up to the "
         "recall bar: the shipped stacker), stacked-dr[:TRANSFORMER_FOLDER] (-uf and a route for "

@@ -16,17 +16,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 
-def fit_baseline(train_df: pd.DataFrame, *, weights: np.ndarray | None = None) -> Pipeline:
+def fit_baseline(train_df: pd.DataFrame) -> Pipeline:
     """Fit TF-IDF character 1-4-grams (200,000 at most, sublinear tf, case kept) plus logistic
-    regression on the `code` and `label` columns of `train_df` (each row weighted by `weights`
-    when given). Raises ValueError unless both labels are present."""
+    regression on the `code` and `label` columns of `train_df`. Raises ValueError unless both
+    labels are present."""
     if train_df["label"].nunique() < 2:
         raise ValueError("the baseline needs samples of both labels to fit")
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), max_features=200_000,
                             sublinear_tf=True, lowercase=False, dtype=np.float32)  # fmt: skip
     model = Pipeline([("tfidf", tfidf), ("logreg", LogisticRegression(C=1.0, max_iter=1000))])
-    fit_params = {} if weights is None else {"logreg__sample_weight": weights}
-    model.fit(train_df["code"].tolist(), train_df["label"].to_numpy(), **fit_params)
+    model.fit(train_df["code"].tolist(), train_df["label"].to_numpy())
     return model
 
 

@@ -76,25 +76,15 @@ class Learner(Protocol):
 
 
 class NgramLearner:
-    """The character n-gram reference (`baseline.py`), its threshold at 1% of validation humans;
-    with `repositories`, its agentic rows weighted so that in each repository both labels weigh
-    alike (`fit.balance.repository_weights`: `char-ngram-rb`)."""
+    """The character n-gram reference (`baseline.py`), its threshold at 1% of validation humans."""
 
     name = "char-ngram"
     retrains = True
-    repositories = False
-
-    def __init__(self, repositories: bool = False) -> None:
-        self.repositories = repositories
-        if repositories:
-            self.name = "char-ngram-rb"
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:
         from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
-        from codeorigin_train.fit.balance import repository_weights
 
-        weights = repository_weights(train.reset_index(drop=True)) if self.repositories else None
-        model = fit_baseline(train, weights=weights)
+        model = fit_baseline(train)
         p_val = predict_baseline(model, val["code"].tolist())
         thr = threshold_at_fpr(p_val[val["label"].to_numpy() == 0], MAX_FPR)
         return Fitted(
