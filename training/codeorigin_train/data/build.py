@@ -353,7 +353,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-per-source", type=whole_number(), default=None,
                         help="at most N samples of each source (default: its own cap)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--keep-single-label-languages", action="store_true")
     parser.add_argument("--realcode", type=Path, default=None,
                         help="realcode.parquet: keep LLM-only languages whose human side it holds")  # fmt: skip
     args = parser.parse_args(argv)
@@ -365,7 +364,6 @@ def main(argv: list[str] | None = None) -> int:
             sources=args.sources,
             max_per_source=args.max_per_source,
             seed=args.seed,
-            drop_single_label_languages=not args.keep_single_label_languages,
             human_languages=human_languages_of(args.realcode) if args.realcode else (),
         )
     except InputError as exc:
