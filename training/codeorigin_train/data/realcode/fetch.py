@@ -124,6 +124,14 @@ def _pip_download(project: Project, dest_dir: Path) -> Path:
         return target
 
 
+def _pinned(target: Path, name: str, kind: str, got: str, pinned: str) -> Path:
+    """`target` when its digest `got` is the `pinned` one; otherwise it is removed, RuntimeError."""
+    if got != pinned:
+        target.unlink()
+        raise RuntimeError(f"{name}: {kind} {got} is not the pinned {pinned}")
+    return target
+
+
 def fetch_pypi(project: Project, dest_dir: Path) -> Path:
     """The pinned sdist in `dest_dir`, downloaded unless already there with the right hash."""
     target = dest_dir / project.file
@@ -139,11 +147,7 @@ def fetch_pypi(project: Project, dest_dir: Path) -> Path:
         except (OSError, LookupError, json.JSONDecodeError) as exc:
             log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
             target = _pip_download(project, dest_dir)
-    digest = sha256_of(target)
-    if digest != project.sha256:
-        target.unlink()
-        raise RuntimeError(f"{project.file}: sha256 {digest} is not the pinned {project.sha256}")
-    return target
+    return _pinned(target, project.file, "sha256", sha256_of(target), project.sha256)
 
 
 def fetch_npm(project: Project, dest_dir: Path) -> Path:
@@ -161,11 +165,7 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
             log.warning("%s: npm reports integrity %s", project.name, packed["integrity"])
         if packed["filename"] != project.file:
             (dest_dir / packed["filename"]).replace(target)
-    got = integrity_of(target)
-    if got != project.integrity:
-        target.unlink()
-        raise RuntimeError(f"{project.file}: integrity {got} is not the pinned {project.integrity}")
-    return target
+    return _pinned(target, project.file, "integrity", integrity_of(target), project.integrity)
 
 
 def debian_pool_url(source: str, filename: str) -> str:
@@ -179,11 +179,7 @@ def debian_pool_url(source: str, filename: str) -> str:
 def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
     if not (target.exists() and sha256_of(target) == sha256):
         download(url, target)
-    digest = sha256_of(target)
-    if digest != sha256:
-        target.unlink()
-        raise RuntimeError(f"{target.name}: sha256 {digest} is not the pinned {sha256}")
-    return target
+    return _pinned(target, target.name, "sha256", sha256_of(target), sha256)
 
 
 def fetch_debian(project: Project, dest_dir: Path) -> Path:
