@@ -1,9 +1,9 @@
-"""The agentic corpus builder on a tiny git repository made here, read as a user's clone with the
-AIDev CSVs beside it, and its merge into a dataset."""
+"""The agentic corpus builder on a tiny git repository made here, written out in the shared
+folder's layout (an agent's pull request, the dated snapshot and human commits), and its merge
+into a dataset."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from codeorigin_train.data.agentic.build import main
+from codeorigin_train.data.agentic.build import FOLDER, main
 from codeorigin_train.data.agentic.changes import read_shared
 from codeorigin_train.data.agentic.merge import Caps, merge
 from codeorigin_train.data.inputs import InputError
@@ -81,28 +81,41 @@ def _commit(repo: Path, files: dict[str, str], date: str, author: str = "Ada") -
     return _git(repo, "rev-parse", "HEAD")
 
 
-def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+def _stored(repo: Path, folder: Path, sha: str, base: str | None) -> dict[str, object]:
+    """A commit's post-images under `folder` and its patch (against `base`; None: every file at
+    `sha`), as the shared folder's meta.json lists them."""
+    if base is None:
+        paths = _git(repo, "ls-tree", "-r", "--name-only", sha).splitlines()
+    else:
+        paths = _git(repo, "diff", "--name-only", "--no-renames", base, sha).splitlines()
+    paths = [p for p in paths if p.endswith(".py")]
+    entries = []
+    for path in paths:
+        stored = f"{sha[:8]}/{path}"
+        (folder / stored).parent.mkdir(parents=True, exist_ok=True)
+        (folder / stored).write_text(_git(repo, "show", f"{sha}:{path}") + "\n")
+        entries.append({"path": path, "stored": stored, "is_test": False})
+    patch = f"{sha[:8]}.patch"
+    if base is not None:
+        diff = _git(repo, "diff", "-U3", "--no-renames", base, sha, "--", *paths)
+        (folder / patch).write_text(diff + "\n")
+    return {"sha": sha, "patch": patch, "post_images": entries, "files": entries}
 
 
 @pytest.fixture()
-def clones(tmp_path: Path) -> tuple[Path, Path]:
+def clones(tmp_path: Path) -> Path:
     return _make_clones(tmp_path, move=False)
 
 
 @pytest.fixture()
-def moving_clones(tmp_path: Path) -> tuple[Path, Path]:
+def moving_clones(tmp_path: Path) -> Path:
     """The same repository, but the agent's pull request also moves `chunked` from util.py to
     lib.py, unchanged: all of its lines are added to lib.py, and none of them is the agent's."""
     return _make_clones(tmp_path, move=True)
 
 
 @pytest.fixture()
-def generating_clones(tmp_path: Path) -> tuple[Path, Path]:
+def generating_clones(tmp_path: Path) -> Path:
     """The same repository with generated code on both sides: people committed protocol buffer
     output and a generated client in 2020, and the agent's pull request regenerated the protocol
     buffer output (a function added to it) and added a function under a "DO NOT EDIT" line."""
@@ -151,19 +164,21 @@ def header_table():
 """
 
 
-def _make_clones(tmp_path: Path, move: bool, generated: bool = False) -> tuple[Path, Path]:
+def _make_clones(tmp_path: Path, move: bool, generated: bool = False) -> Path:
+    """The data root of the repository's agent pull request, its snapshot (the last commit before
+    2021-07-01) and its dated human commits that add 15 source lines or more."""
     repo = tmp_path / "clones" / "acme+tool"
     repo.mkdir(parents=True)
     _git(repo, "init", "-q", "-b", "main")
     _commit(repo, {"README.md": "tool\n"}, "2019-01-05T10:00:00+00:00")
     _commit(repo, {"lib.py": LIB_2020}, "2020-03-01T10:00:00+00:00")
-    _commit(repo, {"util.py": UTIL_2020}, "2020-05-01T10:00:00+00:00")
+    dated = [_commit(repo, {"util.py": UTIL_2020}, "2020-05-01T10:00:00+00:00")]
     if generated:
         generated_2020 = {
             "schema_pb2.py": GENERATED_PB2.format(v="v1"),
             "client.py": GENERATED_CLIENT,
         }
-        _commit(repo, generated_2020, "2020-06-01T10:00:00+00:00")
+        dated.append(_commit(repo, generated_2020, "2020-06-01T10:00:00+00:00"))
     # The agent's pull request: one new function, and one line of an old function changed.
     edited = LIB_2020.replace("value = value.strip()", 'value = value.strip().rstrip(";")')
     files = {"lib.py": edited + AGENT_FUNCTION}
@@ -175,24 +190,24 @@ def _make_clones(tmp_path: Path, move: bool, generated: bool = False) -> tuple[P
                  "schema_pb2.py": GENERATED_PB2.format(v="v1") + REGISTER_SERVICES}  # fmt: skip
     agent_sha = _commit(repo, files, "2025-02-10T09:00:00+00:00",
                         author="devin-ai-integration[bot]")  # fmt: skip
-    aidev = tmp_path / "AIDev-pop"
-    _write_csv(aidev / "Devin" / "prs.csv", [{
-        "id": "900", "number": "7", "title": "normalize header names", "user": "devin",
-        "state": "closed", "created_at": "2025-02-10T08:00:00Z",
-        "merged_at": "2025-02-10T10:00:00Z",
-        "repo_url": "https://api.github.com/repos/acme/tool",
-        "html_url": "https://github.com/acme/tool/pull/7",
-    }])  # fmt: skip
-    _write_csv(aidev / "Devin" / "pr_commits.csv", [{
-        "pr_id": "900", "sha": agent_sha, "author": "devin-ai-integration[bot]",
-        "committer": "devin-ai-integration[bot]", "message": "normalize header names",
-    }])  # fmt: skip
-    return tmp_path / "clones", aidev
+    root = tmp_path / "data" / FOLDER
+    up, commits = root / "aidev-upstream" / "acme+tool", root / "human-commits" / "acme+tool"
+    pr = _stored(repo, up, agent_sha, agent_sha + "^")
+    pr.update(agent="Devin", number=7, merged_at="2025-02-10T10:00:00Z")
+    snapshot = _stored(repo, up, dated[-1], None)
+    snapshot["commit_date"] = _git(repo, "show", "-s", "--format=%cI", dated[-1])
+    meta = {"full_name": "acme/tool", "prs": [pr], "human_snapshot": snapshot}
+    (up / "meta.json").write_text(json.dumps(meta))
+    human = [_stored(repo, commits, sha, sha + "^") for sha in dated]
+    for c in human:
+        c["committer_date"] = _git(repo, "show", "-s", "--format=%cI", c["sha"])
+    (commits / "meta.json").write_text(json.dumps({"full_name": "acme/tool", "commits": human}))
+    return tmp_path / "data"
 
 
-def test_builder_reads_a_users_clones(clones: tuple[Path, Path], tmp_path: Path) -> None:
+def test_builder_reads_the_shared_folder(clones: Path, tmp_path: Path) -> None:
     out = tmp_path / "agentic.parquet"
-    assert main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out)]) == 0
+    assert main(["--data-root", str(clones), "--sources", "aidev", "--out", str(out)]) == 0
     df = pd.read_parquet(out)
     agent = df[df["label"] == 1]
     # Only the function the agent wrote; the old function it edited one line of stays out.
@@ -223,17 +238,14 @@ def test_builder_reads_a_users_clones(clones: tuple[Path, Path], tmp_path: Path)
     assert set(df["source"]) == {"aidev"} and set(df["group"]) == {"repo:acme/tool"}
 
 
-def test_code_a_change_moved_is_not_code_it_wrote(
-    moving_clones: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_code_a_change_moved_is_not_code_it_wrote(moving_clones: Path, tmp_path: Path) -> None:
     """A function the pull request moved (its lines removed from one file, added to another) is not
     the agent's function, nor is any fragment of it; the function the agent wrote still is."""
-    from codeorigin_train.data.agentic.changes import read_clones
     from codeorigin_train.data.agentic.fragments import FragmentRules, fragment_rows
     from codeorigin_train.data.agentic.functions import moved_share
 
     out = tmp_path / "agentic.parquet"
-    assert main(["--clones", str(moving_clones[0]), "--aidev", str(moving_clones[1]),
+    assert main(["--data-root", str(moving_clones), "--sources", "aidev",
                  "--out", str(out)]) == 0  # fmt: skip
     df = pd.read_parquet(out)
     assert df[df["label"] == 1]["name"].tolist() == ["normalize_header_name"]
@@ -241,12 +253,12 @@ def test_code_a_change_moved_is_not_code_it_wrote(
     assert df[df["name"] == "chunked"]["label"].tolist() == [0]
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["extraction"]["pr"]["spans"]["moved"] == 1
-    changes, _ = read_clones(*moving_clones)
+    changes, _ = read_shared(moving_clones / FOLDER)
     agent = fragment_rows(changes, FragmentRules()).query("label == 1")
     assert len(agent) == 1 and "def chunked" not in agent.iloc[0]["code"]
     # As built before: the moved copy is the agent's, so the function is on both sides and the
     # deduplication drops it from both.
-    main(["--clones", str(moving_clones[0]), "--aidev", str(moving_clones[1]), "--out", str(out),
+    main(["--data-root", str(moving_clones), "--sources", "aidev", "--out", str(out),
           "--keep-moved"])  # fmt: skip
     assert "chunked" not in set(pd.read_parquet(out)["name"])
     agent = fragment_rows(changes, FragmentRules(keep_moved=True)).query("label == 1")
@@ -257,19 +269,15 @@ def test_code_a_change_moved_is_not_code_it_wrote(
                        "        pass\n    return total\n", removed) == 0.5  # fmt: skip
 
 
-def test_generated_code_is_on_neither_side(
-    generating_clones: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_generated_code_is_on_neither_side(generating_clones: Path, tmp_path: Path) -> None:
     """Code the server never scores (`core.generated`) is neither a person's nor an agent's: the
     corpus, its fragments and its context leave it out; `--keep-generated` builds them as the
     shipped model's corpus was built, with it."""
-    from codeorigin_train.data.agentic.changes import read_clones
     from codeorigin_train.data.agentic.context import context_rows
     from codeorigin_train.data.agentic.fragments import FragmentRules, fragment_rows
 
     out = tmp_path / "agentic.parquet"
-    clones, aidev = generating_clones
-    args = ["--clones", str(clones), "--aidev", str(aidev), "--out", str(out)]
+    args = ["--data-root", str(generating_clones), "--sources", "aidev", "--out", str(out)]
     assert main(args) == 0
     df = pd.read_parquet(out)
     assert df.query("label == 1")["name"].tolist() == ["normalize_header_name"]
@@ -280,7 +288,7 @@ def test_generated_code_is_on_neither_side(
     assert extraction["pr"]["skipped"]["generated"] == 1  # schema_pb2.py, regenerated
     assert extraction["pr"]["spans"]["generated"] == 1  # header_table, under "DO NOT EDIT"
     assert record["keep_generated"] is False
-    changes, snapshots = read_clones(clones, aidev)
+    changes, snapshots = read_shared(generating_clones / FOLDER)
     assert set(fragment_rows(changes, FragmentRules())["path"]) == {"lib.py", "util.py"}
     context, _ = context_rows(changes, snapshots)
     assert set(context["path"]) == {"lib.py"}
@@ -299,22 +307,22 @@ def test_generated_code_is_on_neither_side(
     assert "schema_pb2.py" in set(context["path"])
 
 
-def test_builder_options_and_bad_input(clones: tuple[Path, Path], tmp_path: Path) -> None:
+def test_builder_options_and_bad_input(clones: Path, tmp_path: Path) -> None:
     out = tmp_path / "a.parquet"
     # Counting a function with half its lines added takes the edited old function in too.
-    main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out),
+    main(["--data-root", str(clones), "--sources", "aidev", "--out", str(out),
           "--min-added", "0.0"])  # fmt: skip
     names = set(pd.read_parquet(out).query("label == 1")["name"])
     assert {"normalize_header_name", "parse_header"} <= names
-    with pytest.raises(InputError, match="--aidev"):
-        main(["--clones", str(clones[0]), "--out", str(out)])
+    with pytest.raises(InputError, match="--sources"):
+        main(["--data-root", str(clones), "--sources", "github", "--out", str(out)])
     with pytest.raises(InputError, match="not found"):
         main(["--data-root", str(tmp_path / "nowhere"), "--out", str(out)])
 
 
-def test_merge_caps_and_deduplicates(clones: tuple[Path, Path], tmp_path: Path) -> None:
+def test_merge_caps_and_deduplicates(clones: Path, tmp_path: Path) -> None:
     out = tmp_path / "agentic.parquet"
-    main(["--clones", str(clones[0]), "--aidev", str(clones[1]), "--out", str(out)])
+    main(["--data-root", str(clones), "--sources", "aidev", "--out", str(out)])
     agentic = pd.read_parquet(out)
     repeated = agentic[agentic["name"] == "chunked"].iloc[:1]
     dataset = repeated[["code", "label", "language"]].assign(
@@ -337,16 +345,15 @@ def test_shared_folder_reads_every_change() -> None:
     assert {c.agent for c in changes} == {"codex", "devin", "copilot", "human"}
 
 
-def test_fragments_are_the_lines_each_change_added(clones: tuple[Path, Path]) -> None:
+def test_fragments_are_the_lines_each_change_added(clones: Path) -> None:
     """`agentic-fragments`: runs of added lines, the agent's from its pull request and the human
     ones from the dated commits; a one-line edit is too short to be one."""
-    from codeorigin_train.data.agentic.changes import read_clones
     from codeorigin_train.data.agentic.fragments import FragmentRules, fragment_rows, pieces, runs
 
     assert runs({3, 4, 5, 9, 10, 12}) == [(3, 5), (9, 10), (12, 12)]
     assert list(pieces(1, 130, FragmentRules())) == [(1, 60), (61, 120), (121, 130)]
     assert list(pieces(1, 64, FragmentRules())) == [(1, 60)]  # a 4-line tail is dropped
-    changes, _ = read_clones(*clones)
+    changes, _ = read_shared(clones / FOLDER)
     df = fragment_rows(changes, FragmentRules())
     agent = df[df["label"] == 1]
     assert len(agent) == 1
@@ -389,17 +396,16 @@ def test_a_fragment_says_whether_it_sits_in_a_function_the_change_edited() -> No
 
 
 def test_context_functions_are_the_ones_the_pull_request_left_untouched(
-    clones: tuple[Path, Path],
+    clones: Path,
 ) -> None:
     """`agentic-context`: the functions of the agent's files that its pull request did not touch
     (contemporary code of the same file), not the one it edited nor the one it wrote."""
-    from codeorigin_train.data.agentic.changes import read_clones
     from codeorigin_train.data.agentic.context import agent_share, context_rows
 
-    changes, snapshots = read_clones(*clones)
+    changes, snapshots = read_shared(clones / FOLDER)
     df, record = context_rows(changes, snapshots)
     assert df["name"].tolist() == ["join_headers"] and record["rows"] == 1
-    assert df["dated_history"].tolist() == [True]  # the clone has commits before 2021
+    assert df["dated_history"].tolist() == [True]  # the repository has a dated snapshot
     row = df.iloc[0]
     assert (row["label"], row["origin"], row["next_to"], row["source"]) == (
         0,

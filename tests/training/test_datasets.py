@@ -453,17 +453,8 @@ def test_leave_one_source_out_removes_shared_groups_from_train() -> None:
 
 def test_build_dataset_end_to_end(data_root: Path, tmp_path: Path) -> None:
     df = build_dataset(data_root, seed=0)
-    assert list(df.columns) == [
-        "code",
-        "label",
-        "language",
-        "source",
-        "generator",
-        "group",
-        "split",
-        "n_lines",
-        "has_comments",
-    ]
+    columns = "code label language source generator group split n_lines has_comments"
+    assert list(df.columns) == columns.split()
     assert set(df["source"]) == {
         "semeval",
         "codenet",

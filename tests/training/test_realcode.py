@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from codeorigin_train.data.realcode import fetch as fetch_mod
-from codeorigin_train.data.realcode import load_projects, stdlib
+from codeorigin_train.data.realcode import stdlib
 from codeorigin_train.data.realcode.__main__ import main
 from codeorigin_train.data.realcode.build import COLUMNS, collect, summary
 from codeorigin_train.data.realcode.extract import functions_in_text, looks_generated, skip_reason
-from codeorigin_train.data.realcode.projects import CUTOFF, Project
+from codeorigin_train.data.realcode.projects import CUTOFF, Project, load_projects
 
 PY_MODULE = '''"""A small module."""
 
@@ -257,7 +257,7 @@ def test_collect_records_metadata_skips_and_groups(archives: Path) -> None:
 
     # The copy of demo's module in `many` is a duplicate; only its own functions are kept.
     assert {r["name"] for r in by_project["many"]} == {f"f{i}" for i in range(6)}
-    report = {r.project: r for r in reports}
+    report = {r.project.name: r for r in reports}
     assert report["many"].duplicates == 2
     assert report["demo"].stats.skipped_files == {"vendored": 1, "test": 2, "generated": 1}
     assert report["demo"].stats.dropped["not-python3"] == 1

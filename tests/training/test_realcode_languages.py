@@ -253,11 +253,12 @@ def test_archive_without_a_top_folder_keeps_its_paths(tmp_path: Path) -> None:
     assert [rel for rel, _ in archive_files(wrapped)] == ["src/lib.rs"]
 
 
-def test_debian_pool_url() -> None:
-    assert fetch_mod.debian_pool_url("jq", "jq_1.6.orig.tar.gz", "http://m/debian") == (
+def test_debian_pool_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEBIAN_MIRROR", "http://m/debian/")
+    assert fetch_mod.debian_pool_url("jq", "jq_1.6.orig.tar.gz") == (
         "http://m/debian/pool/main/j/jq/jq_1.6.orig.tar.gz"
     )
-    assert fetch_mod.debian_pool_url("libuv1", "x.tar.gz", "http://m/debian") == (
+    assert fetch_mod.debian_pool_url("libuv1", "x.tar.gz") == (
         "http://m/debian/pool/main/libu/libuv1/x.tar.gz"
     )
 

@@ -16,7 +16,6 @@ from codeorigin_train.data.records import (
     LLM,
     Record,
     read_raw,
-    sample_group,
 )
 
 SOURCE = "cpp-a0ms1n"
@@ -34,7 +33,7 @@ def read(root: Path) -> Iterator[Record]:
             writer = str(row.get("writer", "")).strip().lower()
             if writer not in ("human", "ai") or not isinstance(row.get("code"), str):
                 continue
-            group = sample_group(SOURCE, f"{path.stem}:{i}")
+            group = f"{SOURCE}:{path.stem}:{i}"
             if writer == "human":
                 yield Record(row["code"], HUMAN, "cpp", SOURCE, HUMAN_GENERATOR, group)
             else:

@@ -108,16 +108,7 @@ def _read_sources(
             if text is None:
                 n_bad += 1
                 continue
-            rows.append(
-                {
-                    "code": text,
-                    "label": rec.label,
-                    "language": rec.language,
-                    "source": rec.source,
-                    "generator": rec.generator,
-                    "group": rec.group,
-                }
-            )
+            rows.append({**asdict(rec), "code": text})
         read_counts[name], unusable[name] = n_read, n_bad
         log.info("source %s: %d read, %d empty or not code", name, n_read, n_bad)
     if not read_counts:
@@ -179,13 +170,12 @@ def build_dataset(
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
     a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
-    dataset is never written). `max_per_source`: a cap on samples per source that replaces
-    every source's default `max_samples`. `seed` fixes
-    sampling and splits. With `drop_single_label_languages`, a language that ends up with only one
-    label in the whole dataset (codealpaca's JavaScript, say, has no human counterpart) is dropped,
-    since its language alone would give the label away, unless it has LLM samples only and is one of
-    `human_languages` (the languages of the dated real-project human code, which training adds:
-    `human_languages_of`).
+    dataset is never written). `max_per_source`: a cap on samples per source that replaces every
+    source's default `max_samples`. `seed` fixes sampling and splits. With
+    `drop_single_label_languages`, a language that ends up with only one label in the whole dataset
+    (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its language alone
+    would give the label away, unless it has LLM samples only and is one of `human_languages` (the
+    languages of the dated real-project human code, which training adds: `human_languages_of`).
 
     Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
     """
@@ -353,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-per-source", type=whole_number(), default=None,
                         help="at most N samples of each source (default: its own cap)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--keep-single-label-languages", action="store_true")
     parser.add_argument("--realcode", type=Path, default=None,
                         help="realcode.parquet: keep LLM-only languages whose human side it holds")  # fmt: skip
     args = parser.parse_args(argv)
@@ -365,7 +354,6 @@ def main(argv: list[str] | None = None) -> int:
             sources=args.sources,
             max_per_source=args.max_per_source,
             seed=args.seed,
-            drop_single_label_languages=not args.keep_single_label_languages,
             human_languages=human_languages_of(args.realcode) if args.realcode else (),
         )
     except InputError as exc:

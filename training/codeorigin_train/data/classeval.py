@@ -36,11 +36,6 @@ _RESPONSE = "### Response:"
 _TRIVIAL = {"", "pass", "...", '"""', "'''"}
 
 
-def group(task_id: str) -> str:
-    """The group of a ClassEval task (`ClassEval_0`)."""
-    return f"classeval:{task_id}"
-
-
 def _words(text: str) -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFKC", text).split())
 
@@ -74,9 +69,8 @@ def read(root: Path) -> Iterator[Record]:
     skeletons: dict[str, str] = {}
     for task in tasks:
         skeletons[task["task_id"]] = task.get("skeleton", "")
-        yield Record(
-            task["solution_code"], HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(task["task_id"])
-        )
+        group = f"classeval:{task['task_id']}"
+        yield Record(task["solution_code"], HUMAN, "python", SOURCE, HUMAN_GENERATOR, group)
     for path in sorted((root / "output" / "model_output").glob("*_c_t0.json")):
         m = _OUTPUT_RE.match(path.name)
         if m is None:
@@ -91,5 +85,5 @@ def read(root: Path) -> Iterator[Record]:
                 if code is None:
                     skipped += 1
                     continue
-                yield Record(code, LLM, "python", SOURCE, model, group(task_id))
+                yield Record(code, LLM, "python", SOURCE, model, f"classeval:{task_id}")
         log.debug("classeval %s: %d generations add too little to the skeleton", model, skipped)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from tree_sitter import Node, Parser
 
 from codeorigin.core import languages
@@ -327,9 +329,9 @@ _PERM_B = _rng.integers(0, 1 << 61, size=_N_PERM, dtype=np.uint64)
 _SHINGLE_MUL = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
 
 
-def shingles(text: str, cache: dict[str, int] | None = None) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the token 3-grams of `text` (deterministic across runs)."""
-    cache = {} if cache is None else cache
+def shingles(text: str, cache: dict[str, int]) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the token 3-grams of `text` (deterministic across runs);
+    `cache` holds each token's hash."""
     ids = []
     for tok in _TOKEN_RE.findall(text):
         h = cache.get(tok)
@@ -356,25 +358,10 @@ def _minhash(sh: np.ndarray) -> np.ndarray:
     return ((sh[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) & _MASK61).min(axis=0)
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            self.parent[max(ri, rj)] = min(ri, rj)
-
-
-def _near_duplicate_components(texts: list[str], langs: list[str], threshold: float) -> list[int]:
-    """Component root for every text; texts are near duplicates (token 3-gram Jaccard >=
-    `threshold`, same language) when MinHash LSH proposes them and the exact Jaccard agrees."""
+def _near_duplicate_components(texts: list[str], langs: list[str]) -> list[int]:
+    """Component label for every text; texts are near duplicates (token 3-gram Jaccard >=
+    `NEAR_DUP_THRESHOLD`, same language) when MinHash LSH proposes them and the exact Jaccard
+    agrees."""
     cache: dict[str, int] = {}
     sh = [shingles(t, cache) for t in texts]
     rows = _N_PERM // _BANDS
@@ -384,7 +371,7 @@ def _near_duplicate_components(texts: list[str], langs: list[str], threshold: fl
         for b in range(_BANDS):
             key = (langs[i], b, sig[b * rows : (b + 1) * rows].tobytes())
             buckets.setdefault(key, []).append(i)
-    uf = _UnionFind(len(texts))
+    edges: set[tuple[int, int]] = set()
     checked: set[tuple[int, int]] = set()
     for members in buckets.values():
         if len(members) < 2:
@@ -396,16 +383,18 @@ def _near_duplicate_components(texts: list[str], langs: list[str], threshold: fl
             else ((members[0], b) for b in members[1:])
         )
         for a, b in pairs:
-            if (a, b) in checked or uf.find(a) == uf.find(b):
+            if (a, b) in checked:
                 continue
             checked.add((a, b))
             # Jaccard >= t needs the size ratio >= t; skip the intersection otherwise.
             la, lb = len(sh[a]), len(sh[b])
-            if min(la, lb) < threshold * max(la, lb):
+            if min(la, lb) < NEAR_DUP_THRESHOLD * max(la, lb):
                 continue
-            if jaccard(sh[a], sh[b]) >= threshold:
-                uf.union(a, b)
-    return [uf.find(i) for i in range(len(texts))]
+            if jaccard(sh[a], sh[b]) >= NEAR_DUP_THRESHOLD:
+                edges.add((a, b))
+    a_side, b_side = zip(*edges) if edges else ((), ())
+    graph = coo_matrix((np.ones(len(edges)), (a_side, b_side)), shape=(len(texts), len(texts)))
+    return connected_components(graph, directed=False)[1].tolist()
 
 
 def _resolve(df: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, int, int]:
@@ -417,18 +406,16 @@ def _resolve(df: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, int, int]
     return kept, removed, int(conflict.sum())
 
 
-def deduplicate(
-    df: pd.DataFrame, threshold: float = NEAR_DUP_THRESHOLD
-) -> tuple[pd.DataFrame, DedupStats]:
+def deduplicate(df: pd.DataFrame) -> tuple[pd.DataFrame, DedupStats]:
     """Remove exact duplicates (same normalised text) and near duplicates (same language, token
-    3-gram Jaccard >= `threshold`) from a frame with `code`, `label` and `language` columns.
+    3-gram Jaccard >= `NEAR_DUP_THRESHOLD`) from a frame with `code`, `label` and `language` columns.
 
     Of a set of duplicates with one label the first row is kept; a set that carries both labels is
     dropped entirely, since no model can tell its members apart. Returns the kept rows (original
     order and index) and the counts.
     """
     kept, exact_removed, exact_conflicts = _resolve(df, df["code"])
-    roots = _near_duplicate_components(kept["code"].tolist(), kept["language"].tolist(), threshold)
+    roots = _near_duplicate_components(kept["code"].tolist(), kept["language"].tolist())
     kept, near_removed, near_conflicts = _resolve(kept, pd.Series(roots, index=kept.index))
     stats = DedupStats(exact_removed, exact_conflicts, near_removed, near_conflicts)
     log.info("dedup: %s", stats)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from codeorigin.core import languages
 from codeorigin_train.data.clean import error_line_fraction, extract_code
-from codeorigin_train.data.records import LLM, Record, read_raw, sample_group
+from codeorigin_train.data.records import LLM, Record, read_raw
 
 SOURCE = "codealpaca"
 FOLDER = "sahil280114+codealpaca"
@@ -70,4 +70,4 @@ def read(root: Path) -> Iterator[Record]:
         lang = detect_language(str(entry.get("instruction", "")), output)
         if lang is None:
             continue
-        yield Record(output, LLM, lang, SOURCE, GENERATOR, sample_group(SOURCE, i))
+        yield Record(output, LLM, lang, SOURCE, GENERATOR, f"{SOURCE}:{i}")

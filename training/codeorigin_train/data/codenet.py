@@ -20,11 +20,6 @@ _BASE = Path("code-generation/data/main_data")
 _NAME_RE = re.compile(r"^(p\d{5})(_solution)?$")
 
 
-def group(problem: str) -> str:
-    """The group of a CodeNet problem id (`p02287`)."""
-    return f"codenet:{problem}"
-
-
 def read(root: Path) -> Iterator[Record]:
     """Human records from `human_code/`, LLM records from `machine_code/`."""
     for sub, label, generator in (
@@ -34,4 +29,5 @@ def read(root: Path) -> Iterator[Record]:
         for path in sorted((root / _BASE / sub).glob("*.py")):
             m = _NAME_RE.match(path.stem)
             if m is not None:
-                yield Record(read_raw(path), label, "python", SOURCE, generator, group(m.group(1)))
+                group = f"codenet:{m.group(1)}"
+                yield Record(read_raw(path), label, "python", SOURCE, generator, group)

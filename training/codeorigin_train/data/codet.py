@@ -14,7 +14,8 @@ from pathlib import Path
 
 from codeorigin_train.data.clean import error_line_fraction
 from codeorigin_train.data.hallucode import group
-from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, Record, read_jsonl
+from codeorigin_train.data.inputs import read_jsonl
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, Record
 
 SOURCE = "codet"
 FOLDER = "microsoft+CodeT"
@@ -46,7 +47,7 @@ def join_prompt(prompt: str, body: str) -> str:
 
 def read(root: Path) -> Iterator[Record]:
     """One human record per task."""
-    for task in read_jsonl(root / _PATH):
+    for task in read_jsonl(root / _PATH, "CodeT's MBPP"):
         task_id = str(task["task_id"]).rsplit("/", 1)[-1]
         code = join_prompt(task.get("prompt", ""), task.get("canonical_solution", ""))
         yield Record(code, HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(task_id))

@@ -70,12 +70,9 @@ def _language(name: str) -> str | None:
 
 def _block_language(tag: str, heading_lang: str | None) -> str | None:
     """A fenced block's language: its tag's when the tag names a language, else the heading's."""
-    if not tag:
-        return heading_lang
-    key = tag.lower()
-    if key in _NAMES:
-        return _NAMES[key]
-    return languages.canonical(key) or heading_lang
+    if tag.lower() in _NAMES:
+        return _NAMES[tag.lower()]
+    return (languages.canonical(tag.lower()) if tag else None) or heading_lang
 
 
 # Nodes before which NiCad puts a blank, with the parents where that blank is not the author's.

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from codeorigin_train.data.clean import MAX_ERROR_LINE_FRACTION, error_line_fraction, extract_code
 from codeorigin_train.data.codealpaca import candidates
-from codeorigin_train.data.records import LLM, Record, read_raw, sample_group
+from codeorigin_train.data.records import LLM, Record, read_raw
 
 SOURCE = "gpteacher"
 FOLDER = "teknium1+GPTeacher"
@@ -110,4 +110,4 @@ def read(root: Path) -> Iterator[Record]:
         lang = detect_language(str(entry.get("instruction", "")), response, code)
         if lang is None or not is_code(code, lang):
             continue
-        yield Record(code, LLM, lang, SOURCE, GENERATOR, sample_group(SOURCE, i))
+        yield Record(code, LLM, lang, SOURCE, GENERATOR, f"{SOURCE}:{i}")

@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_jsonl, read_raw
+from codeorigin_train.data.inputs import read_jsonl
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
 
 SOURCE = "mbpp-deepseek"
 FOLDER = "HalluCodeDetector+HalluCodeDetector"
@@ -25,7 +26,7 @@ def group(task_id: object) -> str:
 
 def read(root: Path) -> Iterator[Record]:
     """Human MBPP solutions, then the distinct DeepSeek generations of each task."""
-    rows = read_jsonl(root / "Datasets" / "mbpp.jsonl")
+    rows = read_jsonl(root / "Datasets" / "mbpp.jsonl", "MBPP")
     task_ids = [row["task_id"] for row in rows]
     for row in rows:
         yield Record(row["code"], HUMAN, "python", SOURCE, HUMAN_GENERATOR, group(row["task_id"]))

@@ -12,7 +12,6 @@ one group per sample (`<source>:<index>`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,17 +36,7 @@ class Record:
     group: str
 
 
-def sample_group(source: str, key: object) -> str:
-    """The group of a sample from a source that has no problem ids: one group per sample."""
-    return f"{source}:{key}"
-
-
 def read_raw(path: Path) -> str:
     """A source file's text exactly as stored (no newline translation; bad bytes replaced)."""
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         return f.read()
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """The JSON values of the non-blank lines of a source's `.jsonl` file."""
-    return [json.loads(line) for line in read_raw(path).splitlines() if line.strip()]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from codeorigin.core import languages
-from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, sample_group
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record
 
 SOURCE = "semeval"
 FOLDER = "mbzuai-nlp+SemEval-2026-Task13"
@@ -27,7 +27,7 @@ def read(root: Path) -> Iterator[Record]:
             lang = languages.canonical(str(language))
             if lang is None or not isinstance(code, str):
                 continue
-            group = sample_group(SOURCE, f"{path.stem}:{i}")
+            group = f"{SOURCE}:{path.stem}:{i}"
             if str(generator).strip().lower() == "human":
                 yield Record(code, HUMAN, lang, SOURCE, HUMAN_GENERATOR, group)
             else:

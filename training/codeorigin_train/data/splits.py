@@ -43,11 +43,8 @@ def split_of(
 def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """A copy of `df` with a `split` column (train/val/test, 80/10/10 of the groups) drawn per
     `group`."""
-    out = df.copy()
-    groups = out["group"].astype(str)
-    by_group = {g: split_of(g, seed) for g in groups.unique()}
-    out["split"] = groups.map(by_group)
-    return out
+    groups = df["group"].astype(str)
+    return df.assign(split=groups.map({g: split_of(g, seed) for g in groups.unique()}))
 
 
 def leave_one_source_out(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:

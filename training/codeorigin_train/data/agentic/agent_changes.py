@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, SourceFile
@@ -28,20 +28,15 @@ def _text(value: str | None) -> Callable[[], str | None]:
     return lambda: value
 
 
-def _records(path: Path) -> Iterator[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
-
-
 def read_agent_changes(root: Path) -> tuple[list[Change], list[Snapshot]]:
     """Every change and snapshot of the folder `root` (`agent-changes/`)."""
     changes: list[Change] = []
     snapshots: list[Snapshot] = []
     for path in sorted(root.glob("*.jsonl.gz")):
         repo = ""
-        for r in _records(path):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        for r in records:
             if r["kind"] == "repo":
                 repo = r["repo"]
                 continue

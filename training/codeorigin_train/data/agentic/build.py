@@ -1,7 +1,6 @@
 """`codeorigin-train agentic`: the agentic corpus as rows.
 
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
-    codeorigin-train agentic --clones ~/clones --aidev AIDev-pop --out training/work/agentic.parquet
 
 Agent rows are the functions of the agents' pull requests of which at least `--min-added` (0.9) of
 the lines were added by the pull request, and not moved there (`functions.moved_share`: half or
@@ -32,7 +31,6 @@ from codeorigin_train.data.agentic.changes import (
     HUMAN_AGENT,
     Change,
     Snapshot,
-    read_clones,
     read_shared,
 )
 from codeorigin_train.data.agentic.functions import (
@@ -168,17 +166,16 @@ def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentPars
     return p
 
 
-def shared_folder(data_root: Path, *, clones: bool = False) -> Path:
+def shared_folder(data_root: Path) -> Path:
     """`data_root/FOLDER`, the agents' changes and the dated human code; `InputError` when the
-    data root is not there or does not hold it (`clones`: the message names --clones too)."""
-    instead = ", or --clones and --aidev" if clones else ""
+    data root is not there or does not hold it."""
     if not data_root.is_dir():
         raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
-                         f"folder (../shared/data beside the checkout){instead}")  # fmt: skip
+                         "folder (../shared/data beside the checkout)")  # fmt: skip
     root = data_root / FOLDER
     if not root.is_dir():
         raise InputError(f"data root {data_root} holds no {FOLDER}/ (not found): give --data-root "
-                         f"the shared data folder (../shared/data beside the checkout){instead}")  # fmt: skip
+                         "the shared data folder (../shared/data beside the checkout)")  # fmt: skip
     return root
 
 
@@ -194,7 +191,7 @@ def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snap
     changes: list[Change] = []
     snapshots: list[Snapshot] = []
     if "aidev" in names:
-        changes, snapshots = read_shared(shared_folder(data_root, clones=True))
+        changes, snapshots = read_shared(shared_folder(data_root))
     if "agent-changes" in names:
         if not (data_root / SECOND).is_dir():
             raise InputError(f"data root {data_root} holds no {SECOND}/ (not found): give "
@@ -212,8 +209,10 @@ def summary(df: pd.DataFrame) -> dict:
         "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
         "by_origin": df.groupby("origin").size().to_dict(),
         "by_how": df.groupby("how").size().to_dict(),
-        "by_agent_language": {f"{a}/{lang}": int(n) for (a, lang), n
-                              in df.groupby(["agent", "language"]).size().items()},
+        "by_agent_language": {
+            f"{a}/{lang}": int(n)
+            for (a, lang), n in df.groupby(["agent", "language"]).size().items()
+        },
         "by_language_label": by_label(df, "language"),
         "by_split_label": by_label(df, "split"),
         "tests": int(df["is_test"].sum()),
@@ -235,8 +234,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", default=",".join(SOURCES), help="the folders of the data root to "
                    f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
                    "model's corpus was aidev alone)")  # fmt: skip
-    p.add_argument("--clones", type=Path, help="a folder of git clones instead of the shared data")
-    p.add_argument("--aidev", type=Path, help="with --clones: the AIDev-pop folder of CSVs")
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--min-added", type=share, default=MIN_ADDED, help="share of a function's "
                    f"lines the change must have added (default {MIN_ADDED})")  # fmt: skip
@@ -258,12 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     start = time.perf_counter()
     output_path(args.out)  # before the build, not after it
-    if args.clones is not None:
-        if args.aidev is None:
-            raise InputError("--clones needs --aidev (the folder with <Agent>/prs.csv)")
-        changes, snapshots = read_clones(args.clones, args.aidev)
-    else:
-        changes, snapshots = read_sources(args.data_root, args.sources)
+    changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
         changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
         per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,

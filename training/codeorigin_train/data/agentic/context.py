@@ -63,7 +63,7 @@ def agent_share(code: str, written: set[str]) -> float:
 
 
 def agent_patches(
-    changes: list[Change], dropped: dict[str, int] | None = None
+    changes: list[Change], dropped: dict[str, int]
 ) -> list[tuple[Change, dict[str, set[int]]]]:
     """Each agent pull request with the lines its patch added, per path; a patch that cannot be
     read is left out (and counted in `dropped["bad-patch"]`)."""
@@ -74,8 +74,7 @@ def agent_patches(
         try:
             out.append((change, added_lines(change.patch())))
         except DiffError:
-            if dropped is not None:
-                dropped["bad-patch"] += 1
+            dropped["bad-patch"] += 1
     return out
 
 

@@ -3,19 +3,17 @@
     codeorigin-train agentic-fragments --data-root ../shared/data \\
         --out training/work/agentic-fragments.parquet
 
-The corpus' rows (`build`) are whole functions of which a change added at least 90% of the lines:
-of the 19,118 function spans in the agents' post-images, 17,552 had fewer lines added, so most of
-what the agents wrote (lines added inside existing functions, new methods too short to judge,
-module-level code, test cases) is in no row. A fragment is a run of consecutive lines that a
-change added to one file (`core.diffs`), cut into pieces of at most `--max-lines` lines and kept
-when it has at least `--min-lines` lines and `--min-tokens` whitespace-separated tokens. A long
-line that the same change also removed (`data.agentic.functions.moved_share`'s rule) was moved,
-not written: it ends a run (`--keep-moved`: it does not, as before 2026-11-26). A file the server
-never scores (`core.generated.file_reason`: protocol buffer output, a "Code generated ... DO NOT
-EDIT" header) gives none (`--keep-generated`: it does, as in the shipped model). Agents' pull
-requests give the LLM fragments; the dated human commits of the same repositories (the same kind
-of text: lines added in a change) the human ones. Snapshots add none: their files were not
-written in a change.
+The corpus' rows (`build`) are whole functions of which a change added at least 90% of the lines,
+so most of what the agents wrote (lines added inside existing functions, new methods too short to
+judge, module-level code, test cases) is in no row. A fragment is a run of consecutive lines that a
+change added to one file (`core.diffs`), cut into pieces of at most 60 lines and kept when it has
+at least 6 lines and 15 whitespace-separated tokens (`FragmentRules`). A long line that the same
+change also removed (`data.agentic.functions.moved_share`'s rule) was moved, not written: it ends
+a run (`--keep-moved`: it does not, as before 2026-11-26). A file the server never scores
+(`core.generated.file_reason`: protocol buffer output, a "Code generated ... DO NOT EDIT" header)
+gives none (`--keep-generated`: it does, as in the shipped model). Agents' pull requests give the
+LLM fragments; the dated human commits of the same repositories (the same kind of text: lines
+added in a change) the human ones. Snapshots add none: their files were not written in a change.
 
 Each fragment says where it sits (`kind`): in a function the change **edited** (less than 90% of
 the function's lines added, the corpus' rule for a function row: these are the agent's lines
@@ -191,9 +189,6 @@ def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     p = shared_parser("codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet")
-    p.add_argument("--min-lines", type=int, default=FragmentRules.min_lines)
-    p.add_argument("--max-lines", type=int, default=FragmentRules.max_lines)
-    p.add_argument("--min-tokens", type=int, default=FragmentRules.min_tokens)
     p.add_argument("--keep-moved", action="store_true", help="keep the lines a change moved "
                    "(also removed by it) in their runs, as before 2026-11-26")  # fmt: skip
     p.add_argument("--keep-generated", action="store_true", help="keep the lines of generated "
@@ -203,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    rules = FragmentRules(args.min_lines, args.max_lines, args.min_tokens, args.keep_moved,
-                          args.keep_generated)  # fmt: skip
+    rules = FragmentRules(keep_moved=args.keep_moved, keep_generated=args.keep_generated)
     changes, _ = read_sources(args.data_root, args.sources)
     df = fragment_rows(changes, rules, args.seed)
     record = {

@@ -12,9 +12,8 @@ what would be scored. Code the runtime never scores is left out the same way (`k
 kept, as in the shipped model's corpus): a file `core.generated.file_reason` calls
 generated or vendored (protocol buffer output such as `*.pb.go`, a "Code generated ... DO NOT
 EDIT" or "This file was auto-generated" header, minified code) and a span `span_reason` calls
-generated (`@Generated`, "DO NOT EDIT" at its head). A code generator is neither a person nor an
-LLM: of the shared folder's files, 79 of the human side (snapshots and commits, most of them Go
-clients and protocol buffers) and 2 of the agents' post-images are such files.
+generated (`@Generated`, "DO NOT EDIT" at its head): a code generator is neither a person nor an
+LLM.
 """
 
 from __future__ import annotations
@@ -80,9 +79,7 @@ def removed_lines(files: list[FileDiff]) -> frozenset[str]:
 
 def moved_share(text: str, removed: frozenset[str]) -> float:
     """The share of a text's long lines (stripped, `MOVED_MIN_CHARS` or more characters) that its
-    change removed somewhere (`removed_lines`): how much of it the change moved, not wrote. Of the
-    shared folder's functions that a change added, 56 of 891 an agent's pull request added and 615
-    of 2,059 a dated human commit added (those diffs detect no renames) had half or more."""
+    change removed somewhere (`removed_lines`): how much of it the change moved, not wrote."""
     lines = [s for line in text.split("\n") if len(s := line.strip()) >= MOVED_MIN_CHARS]
     return sum(1 for s in lines if s in removed) / len(lines) if lines else 0.0
 
@@ -125,7 +122,9 @@ def spans_of(
             continue
         ((first, last),) = span_lines(span, text, starts)
         lines = last - first + 1
-        share = 1.0 if added is None else sum(1 for n in range(first, last + 1) if n in added) / lines
+        share = (
+            1.0 if added is None else sum(1 for n in range(first, last + 1) if n in added) / lines
+        )
         if share < min_added:
             counts.spans["not-added"] += 1
             continue

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -29,9 +29,8 @@ from codeorigin_train.data.splits import capped
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Caps:
-    """At most this many rows of one repository, by origin."""
+class Caps(NamedTuple):
+    """At most this many rows of one repository, by origin; the draw's seed."""
 
     pr: int = 60
     commit: int = 60
@@ -53,7 +52,7 @@ def merge(dataset: pd.DataFrame, agentic: pd.DataFrame, caps: Caps) -> tuple[pd.
                      ignore_index=True)  # fmt: skip
     kept, stats = deduplicate(both)
     record = {
-        "caps": asdict(caps),
+        "caps": caps._asdict(),
         "agentic_read": len(agentic),
         "agentic_after_caps": len(kept_rows),
         "agentic_kept": int(kept["_agentic"].sum()),
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--agentic", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--out", type=Path, required=True)
-    for name, value in asdict(Caps()).items():
+    for name, value in Caps()._asdict().items():
         p.add_argument(f"--{name.replace('_', '-')}" + ("" if name == "seed" else "-cap"),
                        dest=name, type=int if name == "seed" else whole_number(0),
                        default=value)  # fmt: skip

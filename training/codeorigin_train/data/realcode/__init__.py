@@ -7,9 +7,3 @@ one row per function with its project, version, release date, licence and path. 
 `python -m codeorigin_train.data.realcode fetch|build`; README.md beside this file says why and with
 which caveats.
 """
-
-from __future__ import annotations
-
-from codeorigin_train.data.realcode.projects import PROJECTS_FILE, Project, load_projects
-
-__all__ = ["PROJECTS_FILE", "Project", "load_projects"]

@@ -37,19 +37,8 @@ log = logging.getLogger("codeorigin_train.data.realcode")
 DEFAULT_WORK = Path("training/work/realcode")
 
 
-def _selected(args: argparse.Namespace) -> list[Project]:
-    projects = load_projects(Path(args.projects))
-    if args.only:
-        wanted = set(args.only)
-        unknown = wanted - {p.name for p in projects}
-        if unknown:
-            raise SystemExit(f"not in {args.projects}: {', '.join(sorted(unknown))}")
-        projects = [p for p in projects if p.name in wanted]
-    return projects
-
-
 def _fetch(args: argparse.Namespace) -> int:
-    projects = _selected(args)
+    projects = load_projects(Path(args.projects))
     archives, failed = fetch(projects, Path(args.out) / "archives")
     log.info("fetched %d of %d archives", len(archives), len(projects))
     for name, error in failed:
@@ -73,7 +62,7 @@ def _archives(args: argparse.Namespace, projects: list[Project]) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
-    projects = _selected(args)
+    projects = load_projects(Path(args.projects))
     out = output_path(Path(args.out))  # before the build, not after it
     archives = _archives(args, projects)
     rows, reports = collect(projects, archives, cap=args.cap, with_stdlib=not args.no_stdlib)
@@ -157,13 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--projects", default=str(PROJECTS_FILE), help="pinned list (TOML)")
-        p.add_argument("--only", nargs="+", metavar="NAME", help="only these projects")
-
     f = sub.add_parser("fetch", help="download the pinned archives into OUT/archives")
     f.add_argument("--out", default=str(DEFAULT_WORK))
-    common(f)
     f.set_defaults(run=_fetch)
 
     b = sub.add_parser("build", help="extract functions and write the parquet file")
@@ -171,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--archives", default=str(DEFAULT_WORK / "archives"))
     b.add_argument("--cap", type=int, default=DEFAULT_CAP, help="most functions per project")
     b.add_argument("--no-stdlib", action="store_true", help="leave the standard library out")
-    common(b)
+    for p in (f, b):
+        p.add_argument("--projects", default=str(PROJECTS_FILE), help="pinned list (TOML)")
     b.set_defaults(run=_build)
 
     p = sub.add_parser("pin", help="print a projects.toml entry for a release")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codeorigin_train.data.fields import attrs_dict
 from codeorigin_train.data.realcode import stdlib
 from codeorigin_train.data.realcode.extract import (
     ExtractStats,
@@ -43,35 +42,41 @@ COLUMNS = (
 )
 
 
-# The summary's keys in order; `stats` contributes its files and skip and drop counts.
-_REPORT_KEYS = (
-    *("project", "version", "registry", "release_date", "date_source", "date_verified", "licence"),
-    *("metadata_licence", "files=stats.files", "skipped_files=stats.skipped_files", "extracted"),
-    *("dropped=stats.dropped", "duplicates", "kept", "languages", "error"),
-)
-
-
 @dataclass
 class ProjectReport:
     """What one project contributed, for the summary."""
 
-    project: str
-    version: str
-    registry: str
-    release_date: str
-    date_source: str
-    date_verified: bool
-    licence: str
+    project: Project
+    stats: ExtractStats = field(default_factory=ExtractStats)
+    languages: Counter[str] = field(default_factory=Counter)
+    date_verified: bool = False
     metadata_licence: str = ""
     extracted: int = 0
     duplicates: int = 0
     kept: int = 0
-    languages: Counter[str] = field(default_factory=Counter)
-    stats: ExtractStats = field(default_factory=ExtractStats)
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return attrs_dict(self, _REPORT_KEYS)
+        """The summary's entry: the project's pin, then what it gave and lost."""
+        p, s = self.project, self.stats
+        return {
+            "project": p.name,
+            "version": p.version,
+            "registry": p.registry,
+            "release_date": p.release_date,
+            "date_source": p.date_source,
+            "date_verified": self.date_verified,
+            "licence": p.licence,
+            "metadata_licence": self.metadata_licence,
+            "files": s.files,
+            "skipped_files": dict(s.skipped_files),
+            "extracted": self.extracted,
+            "dropped": dict(s.dropped),
+            "duplicates": self.duplicates,
+            "kept": self.kept,
+            "languages": dict(self.languages),
+            "error": self.error,
+        }
 
 
 def _order_key(code: str) -> str:
@@ -139,8 +144,7 @@ def collect(
     if with_stdlib:
         sources.append((stdlib.project(), None))
     for project, archive in sources:
-        report = ProjectReport(project.name, project.version, project.registry,
-                               project.release_date, project.date_source, False, project.licence)  # fmt: skip
+        report = ProjectReport(project)
         reports.append(report)
         if archive is not None and not archive.is_file():
             report.error = f"archive {archive.name} not fetched"
@@ -186,7 +190,7 @@ def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def summary(reports: list[ProjectReport]) -> dict[str, Any]:
     """Totals, per-language counts, date range and licences over the reports."""
     kept = [r for r in reports if r.kept]
-    dated = sorted(r.release_date for r in kept if r.release_date)
+    dated = sorted(r.project.release_date for r in kept if r.project.release_date)
     languages: Counter[str] = Counter()
     for r in kept:
         languages.update(r.languages)
@@ -195,8 +199,8 @@ def summary(reports: list[ProjectReport]) -> dict[str, Any]:
         "projects": len(kept),
         "languages": dict(languages),
         "date_range": [dated[0], dated[-1]] if dated else [],
-        "unverified_dates": [r.project for r in kept if not r.date_verified],
-        "licences": dict(Counter(r.licence for r in kept)),
-        "failed": {r.project: r.error for r in reports if r.error},
+        "unverified_dates": [r.project.name for r in kept if not r.date_verified],
+        "licences": dict(Counter(r.project.licence for r in kept)),
+        "failed": {r.project.name: r.error for r in reports if r.error},
         "per_project": [r.as_dict() for r in reports],
     }

@@ -52,11 +52,6 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def index_url() -> str:
-    """The simple index pip would use (PIP_INDEX_URL, else PyPI's)."""
-    return os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
-
-
 def _sdist_version(filename: str) -> tuple[str, str] | None:
     for suffix in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
         if filename.endswith(suffix):
@@ -68,12 +63,14 @@ def _sdist_version(filename: str) -> tuple[str, str] | None:
     return None
 
 
-def pypi_sdist(name: str, version: str, index: str | None = None) -> SdistInfo:
-    """The sdist of `name==version` in the simple index (JSON form).
+def pypi_sdist(name: str, version: str) -> SdistInfo:
+    """The sdist of `name==version` in the simple index (JSON form) pip would use
+    (PIP_INDEX_URL, else PyPI's).
 
     Raises LookupError when the index lists no sdist for that version.
     """
-    url = f"{index or index_url()}/{_canonical(name)}/"
+    index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
+    url = f"{index}/{_canonical(name)}/"
     req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
     with urllib.request.urlopen(req, timeout=_TIMEOUT) as resp:
         data = json.load(resp)
@@ -127,6 +124,14 @@ def _pip_download(project: Project, dest_dir: Path) -> Path:
         return target
 
 
+def _pinned(target: Path, name: str, kind: str, got: str, pinned: str) -> Path:
+    """`target` when its digest `got` is the `pinned` one; otherwise it is removed, RuntimeError."""
+    if got != pinned:
+        target.unlink()
+        raise RuntimeError(f"{name}: {kind} {got} is not the pinned {pinned}")
+    return target
+
+
 def fetch_pypi(project: Project, dest_dir: Path) -> Path:
     """The pinned sdist in `dest_dir`, downloaded unless already there with the right hash."""
     target = dest_dir / project.file
@@ -142,11 +147,7 @@ def fetch_pypi(project: Project, dest_dir: Path) -> Path:
         except (OSError, LookupError, json.JSONDecodeError) as exc:
             log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
             target = _pip_download(project, dest_dir)
-    digest = sha256_of(target)
-    if digest != project.sha256:
-        target.unlink()
-        raise RuntimeError(f"{project.file}: sha256 {digest} is not the pinned {project.sha256}")
-    return target
+    return _pinned(target, project.file, "sha256", sha256_of(target), project.sha256)
 
 
 def fetch_npm(project: Project, dest_dir: Path) -> Path:
@@ -164,32 +165,21 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
             log.warning("%s: npm reports integrity %s", project.name, packed["integrity"])
         if packed["filename"] != project.file:
             (dest_dir / packed["filename"]).replace(target)
-    got = integrity_of(target)
-    if got != project.integrity:
-        target.unlink()
-        raise RuntimeError(f"{project.file}: integrity {got} is not the pinned {project.integrity}")
-    return target
+    return _pinned(target, project.file, "integrity", integrity_of(target), project.integrity)
 
 
-def debian_mirror() -> str:
-    """The Debian mirror to download from (DEBIAN_MIRROR, else deb.debian.org)."""
-    return os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
-
-
-def debian_pool_url(source: str, filename: str, mirror: str | None = None) -> str:
-    """Where the Debian archive keeps a file of source package `source` (its pool layout)."""
+def debian_pool_url(source: str, filename: str) -> str:
+    """Where the Debian archive keeps a file of source package `source` (its pool layout), on the
+    mirror DEBIAN_MIRROR names, else deb.debian.org."""
     prefix = source[:4] if source.startswith("lib") else source[:1]
-    return f"{mirror or debian_mirror()}/pool/main/{prefix}/{source}/{filename}"
+    mirror = os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
+    return f"{mirror}/pool/main/{prefix}/{source}/{filename}"
 
 
 def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
     if not (target.exists() and sha256_of(target) == sha256):
         download(url, target)
-    digest = sha256_of(target)
-    if digest != sha256:
-        target.unlink()
-        raise RuntimeError(f"{target.name}: sha256 {digest} is not the pinned {sha256}")
-    return target
+    return _pinned(target, target.name, "sha256", sha256_of(target), sha256)
 
 
 def fetch_debian(project: Project, dest_dir: Path) -> Path:

@@ -46,9 +46,9 @@ OLD_MODULES: tuple[str, ...] = (
 def project() -> Project:
     """The stdlib as a `Project` record (no archive; release date unknown here)."""
     return Project(
-        name=NAME,
-        version=platform.python_version(),
-        registry="stdlib",
+        NAME,
+        platform.python_version(),
+        "stdlib",
         release_date="",
         date_source="interpreter",
         licence="PSF-2.0",
