@@ -10,9 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
+from codeorigin_train.data import (
+    advent_generated,
+    anvichip,
+    aoc24,
+    back3474,
+    classeval,
+    codealpaca,
+    codenet,
+    codet,
+    gcj,
+    gptclonebench,
+    gpteacher,
+    hallucode,
+    pltranslation,
+    promises,
+    semeval,
+)
 from codeorigin_train.data.records import Record
 
 
@@ -34,44 +51,42 @@ class Source:
     caps: SourceCaps = SourceCaps()
 
     @classmethod
-    def of(cls, name: str, caps: SourceCaps = SourceCaps()) -> Source:
-        """The source the reader module `codeorigin_train.data.<name>` describes with its
-        `SOURCE`, `FOLDER` and `read`."""
-        module = import_module(f"codeorigin_train.data.{name}")
+    def of(cls, module: ModuleType, caps: SourceCaps = SourceCaps()) -> Source:
+        """The source a reader module describes with its `SOURCE`, `FOLDER` and `read`."""
         return cls(module.SOURCE, module.FOLDER, module.read, caps)
 
 
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
-        Source.of("semeval"),
-        Source.of("codenet"),
+        Source.of(semeval),
+        Source.of(codenet),
         # 100 human classes against up to 1,300 generations: two generators per task.
-        Source.of("classeval", SourceCaps(llm_per_group=2)),
+        Source.of(classeval, SourceCaps(llm_per_group=2)),
         # Ten generations per task, many identical: two distinct ones per task.
-        Source.of("hallucode", SourceCaps(llm_per_group=2)),
-        Source.of("codet"),
+        Source.of(hallucode, SourceCaps(llm_per_group=2)),
+        Source.of(codet),
         # 5.6k pairs would make GCJ Java a quarter of the data: 3,000 pairs.
-        Source.of("gcj", SourceCaps(max_samples=6000)),
-        Source.of("anvichip"),
-        Source.of("promises"),
+        Source.of(gcj, SourceCaps(max_samples=6000)),
+        Source.of(anvichip),
+        Source.of(promises),
         # 18 human solutions against 126 answers from 7 generators: two per problem and language.
-        Source.of("back3474", SourceCaps(llm_per_group=2)),
+        Source.of(back3474, SourceCaps(llm_per_group=2)),
         # LLM-only: enough to add languages' LLM variety without swamping the human side.
-        Source.of("codealpaca", SourceCaps(max_samples=1500)),
+        Source.of(codealpaca, SourceCaps(max_samples=1500)),
         # ~640 human Java fragments against ~5,500 translations (GPT-3 and GPT-4 of each) into
         # Python, Java and C++: one translation per fragment and language, label-balanced 1,400.
-        Source.of("gptclonebench", SourceCaps(max_samples=1400, llm_per_group=1)),
+        Source.of(gptclonebench, SourceCaps(max_samples=1400, llm_per_group=1)),
         # LLM-only GPT-4 answers, the same 4,535 as codealpaca's file (here MIT and named GPT-4):
         # deduplication keeps codealpaca's copies, which come first, so only the few answers
         # codealpaca's language detection misses remain. 1,000 at most if codealpaca goes.
-        Source.of("gpteacher", SourceCaps(max_samples=1000)),
+        Source.of(gpteacher, SourceCaps(max_samples=1000)),
         # LLM-only with label noise: one part per day and language (part 2 repeats part 1), 800.
-        Source.of("advent_generated", SourceCaps(max_samples=800, llm_per_group=1)),
+        Source.of(advent_generated, SourceCaps(max_samples=800, llm_per_group=1)),
         # 166 answers from 17 models named in the file names and 6 of the author's own
         # solutions: all kept.
-        Source.of("aoc24"),
+        Source.of(aoc24),
         # 595 LLaMA/StarCoder translations, two per source program at most: all kept.
-        Source.of("pltranslation"),
+        Source.of(pltranslation),
     )
 }
