@@ -45,6 +45,7 @@ from codeorigin_train.data.argtypes import fraction, whole_number
 from codeorigin_train.data.inputs import model_folder, read_parquet, refuse_model_folder
 from codeorigin_train.export.route import (
     ROUTE_FILES,
+    BuiltRoute,
     RouteScores,
     project_route,
     routed_logits,
@@ -327,18 +328,7 @@ def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
 def stack(args: argparse.Namespace) -> dict[str, Any]:
     """Every step of the module docstring; returns what `stack.json` records. Its inputs are
     checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
-    model_folder(args.transformer, "--transformer")
-    if args.agentic_route and args.project_route is None:
-        raise SystemExit(
-            "--agentic-route stacks a member in the project route: give --project-route"
-        )
-    if args.project_route is not None and not args.agentic_route:
-        raise SystemExit(
-            "--project-route builds the route with its own member: give "
-            "--agentic-route (the route of the linear member alone, measured and "
-            "replaced: docs/research/route.md)"
-        )
-    refuse_model_folder(args.out, force=args.force)
+    _check_options(args)
     pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
     frame = training_frame(dataset.reset_index(drop=True), args.train_cap)
@@ -405,21 +395,49 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     folder = write_stacked_folder(
         args.out, args.transformer, run / LINEAR_FILE, fit, extra_manifest,
         (route.section, route.files) if route and route.section else None)  # fmt: skip
-    sample = val.head(PARITY_ROWS)
-    linear_diff = check_linear_parity(
-        folder, variant, sample["code"].tolist(), sample["language"].astype(str).tolist()
-    )
-    m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
-    parity_route = route.scores(sample) if route and route.section else None
-    stacked_diff = check_stacked_parity(folder, fit, sample["code"].tolist(),
-                                        sample["language"].tolist(), m_sample, parity_route)  # type: ignore[arg-type]  # fmt: skip
+    parity = _parity(folder, variant, fit, val.head(PARITY_ROWS), m_val, route)
     return {"folder": str(folder), "stacker": fit.manifest_stacker(),
             "calibration": list(fit.calibration), "thresholds": th.manifest_thresholds(),
             "abstain": th.abstain, "per_language": th.table, "test": test_eval,
-            "route": route.record if route else None,
-            "parity": {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
-                       "linear_tolerance": PARITY_TOL},
+            "route": route.record if route else None, "parity": parity,
             "linear_seconds": linear_seconds, "seconds": time.perf_counter() - t0}  # fmt: skip
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """The transformer folder exists, the route's two options go together, and `--out` holds no
+    model unless `--force`: checked before any work."""
+    model_folder(args.transformer, "--transformer")
+    if args.agentic_route and args.project_route is None:
+        raise SystemExit(
+            "--agentic-route stacks a member in the project route: give --project-route"
+        )
+    if args.project_route is not None and not args.agentic_route:
+        raise SystemExit(
+            "--project-route builds the route with its own member: give "
+            "--agentic-route (the route of the linear member alone, measured and "
+            "replaced: docs/research/route.md)"
+        )
+    refuse_model_folder(args.out, force=args.force)
+
+
+def _parity(
+    folder: Path,
+    variant: Variant,
+    fit: StackFit,
+    sample: pd.DataFrame,
+    m_val: dict[str, np.ndarray],
+    route: BuiltRoute | None,
+) -> dict[str, float]:
+    """The runtime against training on the first validation rows: the linear member's logits
+    and the stacked probability (with the route's scores when the folder has a route)."""
+    codes = sample["code"].tolist()
+    linear_diff = check_linear_parity(folder, variant, codes, sample["language"].astype(str).tolist())
+    m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
+    parity_route = route.scores(sample) if route and route.section else None
+    stacked_diff = check_stacked_parity(folder, fit, codes, sample["language"].tolist(),
+                                        m_sample, parity_route)  # type: ignore[arg-type]  # fmt: skip
+    return {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
+            "linear_tolerance": PARITY_TOL}  # fmt: skip
 
 
 def evaluate_test(
