@@ -20,6 +20,7 @@ import pandas as pd
 
 from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
+from codeorigin_train.fit import calibrate
 from codeorigin_train.fit.workdir import WORK, mlflow_for
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,9 @@ def probability_fn(
 
 
 def auroc(y: np.ndarray, p: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    y = np.asarray(y)
-    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+    """`fit.calibrate.auroc`, with None (JSON's null) where it is NaN: one label only."""
+    value = calibrate.auroc(np.asarray(y), p)
+    return None if np.isnan(value) else value
 
 
 def write_json(path: Path, data: Any) -> Path:
