@@ -1,192 +1,49 @@
 """What each tree-sitter grammar calls a function, a binding, a class and a name: the node tables
 that `spans` walks, and the two readers of names and values that need more than a table. Adding a
-language to `languages` means adding its rows here.
+language to `languages` means adding its rows here and in `data/grammars.json`.
+
+`data/grammars.json` holds each grammar's node types (`RULES`): "functions", nodes that are spans by
+themselves; "classes", containers whose direct functions are methods; "declarations", nodes that
+hold no code, left out of module code as classes are (C and C++ types, aliases and prototypes, so a
+header of them is no script; TypeScript's interfaces, enums, type aliases, `declare ...` and
+overloads' signatures); "bindings", nodes that bind a name to a value, with the fields holding the
+name and the value (a name that is no field is the first child of that type: JavaScript's
+`export default function () {}` is named `default`, as the module that imports it knows it;
+C#'s `Func<int, int> Square = x => x * x;` holds its lambda in no field); "values", node types
+that make a binding a span; "wrappers", nodes whose span is the function they wrap (a decorator,
+a template); "extends", the grammar whose tables a grammar starts from (TypeScript from
+JavaScript). A C# property, indexer or event, a Kotlin property and a Swift property are
+functions only when they hold code (`function_code`): an accessor with a body, an expression
+body, a computed or observed property. A C# `local_function_statement` at the top level of a
+C# 9 program is a function. Kotlin's interfaces and enum classes and Swift's classes, structs,
+enums, actors and extensions are all `class_declaration`s.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tree_sitter import Node
 
-# Node types, per grammar. "functions": nodes that are spans by themselves. "bindings": nodes that
-# bind a name to a value, with the fields holding the name and the value (a name that is no field is
-# the first child of that type). "values": node types that
-# make a binding a span. "classes": containers whose direct functions are methods.
-RULES: dict[str, dict[str, object]] = {
-    "python": {
-        "functions": {"function_definition"},
-        "classes": {"class_definition"},
-        "bindings": {"assignment": ("left", "right")},
-        "values": {"lambda"},
-        "wrappers": {"decorated_definition"},
-    },
-    "java": {
-        "functions": {
-            "method_declaration",
-            "constructor_declaration",
-            "compact_constructor_declaration",
-        },
-        "classes": {
-            "class_declaration",
-            "interface_declaration",
-            "enum_declaration",
-            "record_declaration",
-            "object_creation_expression",
-        },
-        "bindings": {"variable_declarator": ("name", "value")},
-        "values": {"lambda_expression"},
-        "always_method": True,
-    },
-    "c": {
-        "functions": {"function_definition"},
-        "classes": set(),
-        "bindings": {},
-        "values": set(),
-    },
-    "cpp": {
-        "functions": {"function_definition"},
-        "classes": {"class_specifier", "struct_specifier", "union_specifier"},
-        "bindings": {"init_declarator": ("declarator", "value")},
-        "values": {"lambda_expression"},
-        "wrappers": {"template_declaration"},
-    },
-    "javascript": {
-        "functions": {
-            "function_declaration",
-            "generator_function_declaration",
-            "method_definition",
-        },
-        "classes": {"class_declaration", "class"},
-        "bindings": {
-            "variable_declarator": ("name", "value"),
-            "assignment_expression": ("left", "right"),
-            "pair": ("key", "value"),
-            "field_definition": ("property", "value"),
-            # `export default function () {}`, `export default () => {}`: named `default` (the
-            # keyword, a child with no field), as the module that imports it knows it.
-            "export_statement": ("default", "value"),
-        },
-        "values": {"arrow_function", "function_expression", "function", "generator_function"},
-    },
-    "go": {
-        "functions": {"function_declaration", "method_declaration"},
-        "classes": set(),
-        "bindings": {"short_var_declaration": ("left", "right"), "var_spec": ("name", "value")},
-        "values": {"func_literal"},
-    },
-    "rust": {
-        "functions": {"function_item"},
-        "classes": {"impl_item", "trait_item"},
-        "bindings": {"let_declaration": ("pattern", "value")},
-        "values": {"closure_expression"},
-    },
-    "ruby": {
-        "functions": {"method", "singleton_method"},
-        "classes": {"class", "module", "singleton_class"},
-        "bindings": {"assignment": ("left", "right")},
-        "values": {"lambda"},
-    },
-    "php": {
-        "functions": {"function_definition", "method_declaration"},
-        "classes": {
-            "class_declaration",
-            "interface_declaration",
-            "trait_declaration",
-            "enum_declaration",
-        },
-        "bindings": {"assignment_expression": ("left", "right")},
-        "values": {
-            "arrow_function",
-            "anonymous_function",
-            "anonymous_function_creation_expression",
-        },
-    },
-}
-# C and C++ declarations that hold no code, left out of module code as classes are: types, aliases,
-# and functions' and `extern` variables' declarations (`prototype`), so a header of them is no script.
-RULES["c"]["declarations"] = {
-    "type_definition",
-    "struct_specifier",
-    "union_specifier",
-    "enum_specifier",
-}
-RULES["cpp"]["declarations"] = {
-    "type_definition",
-    "enum_specifier",
-    "alias_declaration",
-    "namespace_alias_definition",
-}
-RULES["typescript"] = {
-    **RULES["javascript"],
-    "classes": {"class_declaration", "class", "abstract_class_declaration"},
-    # Declarations that hold no code, like classes no module code (as a Java or PHP interface or
-    # enum is a class): interfaces, enums, type aliases, `declare ...`, overloads' signatures.
-    "declarations": {
-        "interface_declaration",
-        "enum_declaration",
-        "type_alias_declaration",
-        "ambient_declaration",
-        "function_signature",
-    },
-    "bindings": {
-        **RULES["javascript"]["bindings"],  # type: ignore[dict-item]
-        "public_field_definition": ("name", "value"),
-    },
-}
-RULES["typescriptreact"] = RULES["typescript"]
-RULES["csharp"] = {
-    # Properties, indexers and events are functions when an accessor has a body or the member is
-    # expression-bodied (`function_code`); an auto-property `{ get; set; }` is none.
-    "functions": {
-        "method_declaration",
-        "constructor_declaration",
-        "destructor_declaration",
-        "operator_declaration",
-        "conversion_operator_declaration",
-        "local_function_statement",  # at the top level of a C# 9 program: a function
-        "property_declaration",
-        "indexer_declaration",
-        "event_declaration",
-    },
-    "classes": {
-        "class_declaration",
-        "struct_declaration",
-        "record_declaration",
-        "interface_declaration",
-    },
-    "declarations": {"enum_declaration", "delegate_declaration"},
-    # `Func<int, int> Square = x => x * x;`: the lambda is the declarator's child, in no field.
-    "bindings": {"variable_declarator": ("name", "value")},
-    "values": {"lambda_expression", "anonymous_method_expression"},
-}
-RULES["kotlin"] = {
-    # A property is a function when a getter or setter has a body (`function_code`).
-    "functions": {
-        "function_declaration",
-        "secondary_constructor",
-        "anonymous_initializer",
-        "property_declaration",
-    },
-    # Interfaces and enum classes are `class_declaration`s too; `object` and `companion object`.
-    "classes": {"class_declaration", "object_declaration", "companion_object"},
-    "declarations": {"type_alias"},
-    "bindings": {"property_declaration": ("variable_declaration", "value")},
-    "values": {"lambda_literal", "anonymous_function"},
-}
-RULES["swift"] = {
-    # A property is a function when it is computed or observed (`function_code`).
-    "functions": {
-        "function_declaration",
-        "init_declaration",
-        "deinit_declaration",
-        "subscript_declaration",
-        "property_declaration",
-    },
-    # Classes, structs, enums, actors and extensions are all `class_declaration`s.
-    "classes": {"class_declaration", "protocol_declaration"},
-    "declarations": {"typealias_declaration", "associatedtype_declaration"},
-    "bindings": {"property_declaration": ("name", "value")},
-    "values": {"lambda_literal"},
-}
+
+def _tables(path: Path) -> dict[str, dict[str, object]]:
+    """The node tables of `path`: lists become sets, a binding's fields a tuple, and a grammar
+    that "extends" another starts from its tables (its bindings added to the other's)."""
+    rules: dict[str, dict[str, object]] = {}
+    for language, spec in json.loads(path.read_text(encoding="utf-8")).items():
+        table = dict(rules[spec["extends"]]) if "extends" in spec else {}
+        for key, value in spec.items():
+            if key == "bindings":
+                base: dict[str, object] = table.get(key, {})  # type: ignore[assignment]
+                table[key] = {**base, **{n: tuple(f) for n, f in value.items()}}
+            elif key != "extends":
+                table[key] = set(value) if isinstance(value, list) else value
+        rules[language] = table
+    return rules
+
+
+RULES = _tables(Path(__file__).resolve().parent.parent / "data" / "grammars.json")
 
 # Languages whose function nodes may have no body: an abstract or interface method (Java, PHP), a Go
 # function written in assembly, a C++ `= default`/`= delete`. Such a declaration is no span.
