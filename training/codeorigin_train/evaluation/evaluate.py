@@ -144,17 +144,6 @@ def loso_mean(loso: dict[str, dict[str, Any]]) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def baseline_fit_predict(df: pd.DataFrame) -> Callable[..., np.ndarray]:
-    """A `fit_predict` for `leave_one_source_out` with the character n-gram baseline."""
-    from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
-
-    def run(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
-        model = fit_baseline(df.iloc[np.concatenate([train, val])])
-        return np.asarray(predict_baseline(model, df["code"].iloc[test].tolist()), dtype=np.float64)
-
-    return run
-
-
 def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[str]:
     """Comments and docstrings removed (the dataset helper's `strip_comments`), then normalised."""
     from codeorigin.core.normalize import normalize

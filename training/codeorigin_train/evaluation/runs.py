@@ -10,7 +10,6 @@ prepared variant (`coderep-loso` compares variants on them).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ from codeorigin_train.fit import calibrate as cal
 from codeorigin_train.fit.frames import SubsetConfig, populations
 from codeorigin_train.fit.workdir import epoch_logger, mlflow_for, run_dir, tracked
 from codeorigin_train.variants.base import FitResult, Variant
-
-log = logging.getLogger(__name__)
 
 
 def loso_folds(
@@ -64,28 +61,21 @@ def fit_run(
     return res
 
 
-def calibrate_run(
-    variant: Variant, frame: pd.DataFrame, res: FitResult, work: Path
-) -> cal.Calibration:
-    """Platt scaling and thresholds on the validation logits, per human population, with the
-    variant's threshold confidence; written to `calibration.json`."""
-    y = frame["label"].to_numpy()
-    c = cal.calibrate(res.val_logits, y[res.val_rows], populations=populations(frame, res.val_rows),
-                      confidence=variant.threshold_confidence)  # fmt: skip
-    (run_dir(variant.name, work) / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
-    return c
-
-
 def run(
     variant: Variant, frame: pd.DataFrame, work: Path, *, subset: SubsetConfig | None = None
 ) -> dict[str, Any]:
     """Fit → calibrate → evaluate (held-out, real human code); the report. `subset`: the caps
-    `frame` was drawn with, recorded for the commands that rebuild it."""
+    `frame` was drawn with, recorded for the commands that rebuild it. Calibration: Platt scaling
+    and thresholds on the validation logits, per human population, with the variant's threshold
+    confidence (`calibration.json`)."""
     d = run_dir(variant.name, work)
     frame, real_test = variant.training_rows(frame, work)
     variant.prepare(frame, d)
     res = fit_run(variant, frame, work, subset)
-    c = calibrate_run(variant, frame, res, work)
+    y_val = frame["label"].to_numpy()[res.val_rows]
+    c = cal.calibrate(res.val_logits, y_val, populations=populations(frame, res.val_rows),
+                      confidence=variant.threshold_confidence)  # fmt: skip
+    (d / "calibration.json").write_text(json.dumps(asdict(c), indent=2))
     return evaluate(variant, frame, res, c, work, real_test=real_test)
 
 
@@ -94,8 +84,6 @@ def track_report(work: Path, report: dict[str, Any], y_test: np.ndarray, p_test:
     """The report's figures and plots into the run's MLflow entry."""
     from codeorigin_train.evaluation.plots import write_plots
 
-    if not (d / "train.json").exists():
-        return
     run_id = json.loads((d / "train.json").read_text())["mlflow_run_id"]
     threshold = report["calibration"]["llm_threshold"]
     with tracked(work, run_id) as mlflow:
@@ -112,12 +100,17 @@ def track_report(work: Path, report: dict[str, Any], y_test: np.ndarray, p_test:
         mlflow.log_artifact(str(d / "metrics.json"))
 
 
-def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -> dict[str, Any]:
-    """FPR on real-code projects held out from training and calibration (the test projects)."""
+def probabilities(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -> np.ndarray:
+    """The calibrated probabilities of real-project functions (`code`, `language`), normalised."""
     from codeorigin.core.normalize import normalize
 
     texts = [normalize(t).text for t in real["code"]]
-    p = c.probability(variant.predict_logits(texts, real["language"].tolist()))
+    return c.probability(variant.predict_logits(texts, real["language"].tolist()))
+
+
+def realcode_heldout(variant: Variant, real: pd.DataFrame, c: cal.Calibration) -> dict[str, Any]:
+    """FPR on real-code projects held out from training and calibration (the test projects)."""
+    p = probabilities(variant, real, c)
     projects = sorted(real["project"].unique())
     by_project = {
         proj: float(np.mean(p[(real["project"] == proj).to_numpy()] >= c.llm_threshold))
@@ -139,8 +132,6 @@ def external_human(
     """FPR at the thresholds on dated pre-2021 human functions from real projects: at most
     `per_project` a project, `n` in all, in the frame's languages; None without
     `work/realcode.parquet`."""
-    from codeorigin.core.normalize import normalize
-
     path = work / "realcode.parquet"
     if not path.exists():
         return None
@@ -148,8 +139,7 @@ def external_human(
     real = real[(real["language"].isin(sorted(set(frame["language"])))) & (real["label"] == 0)]
     real = real.sample(frac=1.0, random_state=0).groupby("project").head(per_project)
     real = real.sample(n=min(n, len(real)), random_state=0).reset_index(drop=True)
-    texts = [normalize(t).text for t in real["code"]]
-    p = c.probability(variant.predict_logits(texts, real["language"].tolist()))
+    p = probabilities(variant, real, c)
     return ev.human_fpr_summary(real, p, c.llm_threshold, c.uncertain_threshold)
 
 

@@ -54,7 +54,6 @@ def export_model(
     c: cal.Calibration,
     *,
     parity_texts: Sequence[str],
-    name: str = "codeorigin-default",
     extra_files: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Write a fitted variant into `folder` as an fp32, parity-checked model folder; the manifest."""
@@ -62,8 +61,8 @@ def export_model(
 
     spec = variant.export_spec()
     return write_model_folder(
-        folder, model=spec.classifier, tokenizer_file=spec.tokenizer_file, name=name,
-        max_length=spec.max_length, layout_markers=spec.layout_markers,
+        folder, model=spec.classifier, tokenizer_file=spec.tokenizer_file,
+        name="codeorigin-default", max_length=spec.max_length, layout_markers=spec.layout_markers,
         parity_texts=list(parity_texts) or ["def f(x):\n    return x + 1"],
         calibration=c.manifest_calibration(), thresholds=c.manifest_thresholds(),
         extra_files=list(extra_files), extra={"training": spec.training},
@@ -97,7 +96,6 @@ def export_folder(
     from codeorigin_train.export.gradient import add_gradient_graph
     from codeorigin_train.export.ig_steps import choose_steps, write_attribution_defaults
 
-    refuse_stacked(out)
     for old in ("model.onnx", "model.int8.onnx", "gradient.onnx", "manifest.json"):
         (out / old).unlink(missing_ok=True)
     parity = frame["code"].iloc[val_rows[:24]].tolist()

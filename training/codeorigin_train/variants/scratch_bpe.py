@@ -299,9 +299,6 @@ class ScratchBPE(Variant):
             f"(hidden {self.cfg.hidden}) trained from scratch, end to end"
         )
 
-    def record(self) -> dict[str, Any]:
-        return {"name": self.name, "layout": False, "description": self.description}
-
     def params(self) -> dict[str, Any]:
         return asdict(self.cfg)
 
