@@ -4,11 +4,10 @@ Every option defaults to the current recipe, and `codeorigin-train all` builds t
 transformer member end to end: the dataset and the real-project human code (each when missing),
 the shipped recipe (`scratch-bpe-full-real`) on every train row, then export to `--out` with the
 model card (a folder that holds a stacked model, such as `models/default`, is refused before any
-of it). Steps write
-under the work folder (`--work`, default `training/work/`) and read what earlier steps wrote, so
-they can also be run one by one. Variants are named in `variants/registry.py`. The commands of
-`FORWARDED` run their modules (`python -m ...`) whole: their options go after their name, and only
-`-v` may come before it.
+of it). Steps write under the work folder (`--work`, default `training/work/`) and read what
+earlier steps wrote, so they can also be run one by one. Variants are named in
+`variants/registry.py`. The commands of `FORWARDED` run their modules (`python -m ...`) whole:
+their options go after their name, and only `-v` may come before it.
 A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
 cannot read, an output path under a file) and a command that stops with a message
 (`SystemExit("...")`) are one line, `codeorigin-train <command>: ...`, and exit status 2; `-v`
