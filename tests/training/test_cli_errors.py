@@ -116,8 +116,8 @@ def test_a_module_run_directly_checks_its_output_path_before_the_build(tmp: Path
     [("ship --variant nosuch --out {tmp}/x", "argument --variant: unknown variant 'nosuch'; known:"),
      ("export --variant nosuch --out {tmp}/x", "unknown variant 'nosuch'"),
      ("protocol --parts nosuch", "argument --parts: invalid choice: 'nosuch'"),
-     ("report --variant scratch-bpe --out {tmp}/x", "unrecognized arguments: --out"),
-     ("report --extra-file x.txt", "unrecognized arguments: --extra-file"),
+     ("card --ig-texts 3 --out {tmp}/x", "unrecognized arguments: --ig-texts"),
+     ("scratch --extra-file x.txt", "unrecognized arguments: --extra-file"),
      ("evaluate-samples --out {tmp}/x --no-mlflow", "--problems and --samples are required"),
      ("export --ig-texts 0 --out {tmp}/x", "argument --ig-texts: 0: give a whole number of at least 1")]
 )  # fmt: skip
@@ -181,8 +181,8 @@ def test_help_shows_the_whole_first_sentence(
 def test_help_names_what_the_commands_take(capsys: pytest.CaptureFixture[str]) -> None:
     out = _help(["protocol"], capsys)  # the shipped learner's recipe among the learners
     assert "dr[:TRANSFORMER_FOLDER]" in out and "0.25%: the shipped recipe" in out
-    out = _help(["report"], capsys)
-    assert "--variant" in out and "--out" not in out and "--extra-file" not in out
+    out = _help(["card"], capsys)
+    assert "--variant" in out and "--out" in out and "--ig-texts" not in out
     out = _help([], capsys)  # defaults from the checkout's root, not one machine's folders
     assert "default: ../shared/data, from the current folder" in out and "/work/" not in out
     run = subprocess.run([sys.executable, "-m", "codeorigin_train.data.build", "--help"],

@@ -160,7 +160,7 @@ def test_a_wrong_data_root_fails_and_writes_no_dataset(
 def _argv(command: str, path: Path, tmp: Path) -> list[str]:
     fake = _stacked_folder(tmp / "model")
     return {
-        "scratch": ["--dataset", str(path), "--work", str(tmp / "w"), "scratch", "--no-loso"],
+        "scratch": ["--dataset", str(path), "--work", str(tmp / "w"), "scratch"],
         "stack": ["stack", "--dataset", str(path), "--transformer", str(fake), "--out",
                   str(tmp / "stacked"), "--work", str(tmp / "sw")],
         "protocol": ["protocol", "--dataset", str(path), "--work", str(tmp / "w"), "--out", str(tmp / "p")],

@@ -1,5 +1,5 @@
-"""`export`, `ship` and `card` read the dataset the global `--dataset` names, as `scratch` and
-`report` do: they read WORK/dataset.parquet whatever `--dataset` said,
+"""`export`, `ship` and `card` read the dataset the global `--dataset` names, as `scratch`
+does: they read WORK/dataset.parquet whatever `--dataset` said,
 so a run trained on `--dataset dataset-v3.parquet` was exported with another dataset's rows (or
 stopped with "dataset WORK/dataset.parquet not found"); and a run that was never trained is named
 as such before any folder is made (they failed on a missing `weights.pt` after making empty run
@@ -36,7 +36,7 @@ def test_a_run_trained_on_another_dataset_is_exported_and_carded_from_it(
     assert "no trained run scratch-bpe in" in said and "train it first" in said
     assert not (work / "runs").exists()
 
-    assert main([*common, "scratch", "--no-loso", "--epochs", "1",
+    assert main([*common, "scratch", "--epochs", "1",
                  "--realcode-val", "0", "--vocab-size", "300"]) == 0  # fmt: skip
     capsys.readouterr()
     # `--ig-texts N`: the Integrated Gradients steps are chosen on N validation functions (as

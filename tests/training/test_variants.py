@@ -82,7 +82,7 @@ def test_a_variant_is_one_file_and_one_registry_line(
     assert registry.module_of("lines-long") == "lines" and "lines" in registry.names()
     variant = registry.get("lines")
     assert isinstance(variant, module.Lines)
-    report = runs.run(variant, _frame(), tmp_path / "work", loso=False)
+    report = runs.run(variant, _frame(), tmp_path / "work")
     assert report["variant"]["name"] == "lines"
     assert 0.0 <= report["heldout"]["overall"]["auroc"] <= 1.0
 
@@ -92,12 +92,12 @@ def test_the_runner_trains_any_variant(tmp_path: Path) -> None:
     from codeorigin_train.evaluation import runs
 
     v = registry.get("char-ngram")
-    report = runs.run(v, _frame(), tmp_path, loso=True, loso_k=2)
+    report = runs.run(v, _frame(), tmp_path)
     d = tmp_path / "runs" / "char-ngram"
     for f in ("logits.npz", "train.json", "calibration.json", "metrics.json"):
         assert (d / f).exists()
-    assert set(report["loso"]) == {"semeval", "codenet"}
-    assert report["ablation"]["n_test"] == 16
+    assert report["heldout"]["overall"]["n"] == 16
+    assert set(runs.loso_folds(v, _frame(), ["semeval", "codenet"])) == {"semeval", "codenet"}
     assert report["variant"]["name"] == "char-ngram"
     loaded = registry.get("char-ngram")
     loaded.load(d)

@@ -2,14 +2,12 @@
 
 Every option defaults to the current recipe, and `codeorigin-train all` builds the stacked model's
 transformer member end to end: the dataset and the real-project human code (each when missing),
-the first scratch BPE recipe on the stratified subset with leave-one-source-out and the char
-n-gram baseline (the figures `metrics.json` quotes for it), the shipped recipe
-(`scratch-bpe-full-real`) on every train row, then export to `--out` with the model card (a folder
-that holds a stacked model, such as `models/default`, is refused before any of it). Steps write
-under the work folder (`--work`, default `training/work/`) and read what earlier steps wrote, so
-they can also be run one by one. Variants are named in `variants/registry.py`. The commands of
-`FORWARDED` run their modules (`python -m ...`) whole: their options go after their name, and only
-`-v` may come before it.
+the shipped recipe (`scratch-bpe-full-real`) on every train row, then export to `--out` with the
+model card (a folder that holds a stacked model, such as `models/default`, is refused before any
+of it). Steps write under the work folder (`--work`, default `training/work/`) and read what
+earlier steps wrote, so they can also be run one by one. Variants are named in
+`variants/registry.py`. The commands of `FORWARDED` run their modules (`python -m ...`) whole:
+their options go after their name, and only `-v` may come before it.
 A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
 cannot read, an output path under a file) and a command that stops with a message
 (`SystemExit("...")`) are one line, `codeorigin-train <command>: ...`, and exit status 2; `-v`
@@ -23,14 +21,10 @@ import json
 import logging
 import runpy
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codeorigin_train.cli_parser import build_parser
 from codeorigin_train.fit.workdir import trained_run
-
-# Each command imports what it needs, so `--help` and the data builders never load torch.
-if TYPE_CHECKING:
-    from codeorigin_train.fit.frames import SubsetConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +61,16 @@ def forward(module: str, argv: list[str]) -> int:
     return 0
 
 
-def subset_config(args: argparse.Namespace, *, full: bool = False) -> SubsetConfig:
-    """The rows of the stratified subset (`full`: every train row, the same validation and test
-    rows)."""
-    from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig
+def train(args: argparse.Namespace, variant: Any, *, full: bool) -> dict[str, Any]:
+    """`runs.run` of `variant` on the stratified subset of the dataset (`full`: every train row,
+    the same validation and test rows); its report. `InputError` when the dataset is missing,
+    unreadable or empty."""
+    from codeorigin_train.evaluation import runs
+    from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
 
-    return SubsetConfig(train_cap=FULL_TRAIN_CAP if full else args.train_cap,
+    caps = SubsetConfig(train_cap=FULL_TRAIN_CAP if full else args.train_cap,
                         eval_cap=args.eval_cap, seed=args.seed)  # fmt: skip
-
-
-def dataset_rows(args: argparse.Namespace, *, full: bool = False) -> Any:
-    """The stratified subset of the dataset (`full`: every train row); `InputError` when the
-    dataset is missing, unreadable or empty."""
-    from codeorigin_train.fit.frames import load_dataset, subset
-
-    return subset(load_dataset(args.dataset), subset_config(args, full=full))
+    return runs.run(variant, subset(load_dataset(args.dataset), caps), args.work, subset=caps)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
@@ -102,9 +91,7 @@ def _ship(args: argparse.Namespace, name: str, *, card: bool) -> dict[str, Any]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     info = _ship(args, args.variant, card=False)
-    lat = info["latency_ms_256_tokens_1_thread"]["int8" if info["int8_used"] else "fp32"][
-        "median_ms"
-    ]
+    lat = info["latency_ms_256_tokens_1_thread"]["fp32"]["median_ms"]
     if lat > LATENCY_BUDGET_MS:
         log.warning("scorer latency %.1f ms exceeds the %s ms budget", lat, LATENCY_BUDGET_MS)
     print(json.dumps(info, indent=2, default=float))
@@ -118,7 +105,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
 
 
 def cmd_card(args: argparse.Namespace) -> int:
-    """`metrics.json` and the card again (e.g. after LOSO folds that ran apart have finished)."""
+    """`metrics.json` and the card of an exported run again."""
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.export.shipping import refuse_stacked
 
@@ -129,51 +116,20 @@ def cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """`metrics.json` of a trained run again from its weights and logits."""
-    from codeorigin_train.evaluation.runs import rebuild_report
-    from codeorigin_train.variants import registry
-
-    loso = {k: float(v) for k, v in (x.split("=") for x in args.loso)} or None
-    trained_run(args.variant, args.work)
-    rep = rebuild_report(registry.get(args.variant), args.work, loso=loso, dataset=args.dataset)
-    print(json.dumps(_brief(rep), default=float))
-    return 0
-
-
-def _brief(report: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "loso_mean_auroc": report.get("loso_mean_auroc"),
-        "heldout_auroc": report["heldout"]["overall"]["auroc"],
-        "external_fpr": (report.get("external_human") or {}).get("fpr_at_llm_threshold"),
-        "realcode_heldout_fpr": (report.get("realcode_heldout") or {}).get("fpr_at_llm_threshold"),
-    }
-
-
 def cmd_scratch(args: argparse.Namespace) -> int:
     """Train a recipe of the scratch BPE variant (`ScratchConfig` from the options)."""
-    from codeorigin_train.evaluation import runs
     from codeorigin_train.variants.scratch_bpe import NAME, ScratchBPE, ScratchConfig
 
     fields = set(ScratchConfig.__dataclass_fields__)
     cfg = ScratchConfig(**{k: v for k, v in vars(args).items() if k in fields and k != "seed"})
-    # Lifting only the train cap keeps exactly the same validation and test rows as every variant.
-    sub = dataset_rows(args, full=args.full_train)
-    caps = subset_config(args, full=args.full_train)
     name = args.name or (f"{NAME}-full" if args.full_train else NAME)
-    v = ScratchBPE(name, cfg)
-    if args.loso_only:
-        res = runs.loso_screen(v, sub, args.work, sources=args.loso_sources)
-        folds = {k: f["auroc"] for k, f in res["loso"].items()}
-        print(json.dumps(folds | {"mean": res["loso_mean_auroc"]}, default=float))
-        return 0
-    print(
-        json.dumps(
-            _brief(runs.run(v, sub, args.work, loso=not args.no_loso, subset=caps)),
-            indent=2,
-            default=float,
-        )
-    )
+    report = train(args, ScratchBPE(name, cfg), full=args.full_train)
+    brief = {
+        "heldout_auroc": report["heldout"]["overall"]["auroc"],
+        "external_fpr": (report.get("external_human") or {}).get("fpr_at_llm_threshold"),
+        "realcode_heldout_fpr": (report.get("realcode_heldout") or {}).get("fpr_at_llm_threshold"),
+    }
+    print(json.dumps(brief, indent=2, default=float))
     return 0
 
 
@@ -192,27 +148,14 @@ def _realcode(args: argparse.Namespace) -> None:
 
 def cmd_all(args: argparse.Namespace) -> int:
     """The shipped transformer member from the shared data folder, as in training/README.md."""
-    from codeorigin_train.evaluation import runs
     from codeorigin_train.export.shipping import refuse_stacked
-    from codeorigin_train.variants.scratch_bpe import (
-        NAME,
-        SHIPPED,
-        ScratchBPE,
-        first_recipe,
-        shipped_config,
-    )
+    from codeorigin_train.variants.scratch_bpe import SHIPPED, ScratchBPE, shipped_config
 
     refuse_stacked(args.out)  # before hours of training, not after them
     if not args.dataset.exists():
         cmd_dataset(args)
     _realcode(args)
-    if not args.no_loso:
-        # The first recipe on the subset, with LOSO and the char n-gram baseline on the same rows:
-        # metrics.json quotes them for the shipped recipe (four folds on every row did not fit).
-        runs.run(ScratchBPE(NAME, first_recipe()), dataset_rows(args), args.work,
-                 subset=subset_config(args), baseline=True)  # fmt: skip
-    runs.run(ScratchBPE(SHIPPED, shipped_config()), dataset_rows(args, full=True), args.work,
-             loso=False, subset=subset_config(args, full=True))  # fmt: skip
+    train(args, ScratchBPE(SHIPPED, shipped_config()), full=True)
     _ship(args, SHIPPED, card=True)
     print(f"shipped {SHIPPED} to {args.out}")
     return 0
@@ -220,7 +163,7 @@ def cmd_all(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "dataset": cmd_dataset, "export": cmd_export, "ship": cmd_ship, "card": cmd_card,
-    "report": cmd_report, "scratch": cmd_scratch, "all": cmd_all,
+    "scratch": cmd_scratch, "all": cmd_all,
 }  # fmt: skip
 
 

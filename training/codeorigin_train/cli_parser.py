@@ -23,11 +23,9 @@ SHIPPED = "scratch-bpe-full-real"  # the transformer member's run (variants.scra
 HELP = {
     "dataset": "build WORK/dataset.parquet from the native sources (all of them: see "
     "`python -m codeorigin_train.data.build --help` for the shipped transformer's ten)",
-    "export": "export a run to a model folder (fp32 + int8 check + gradient graph)",
+    "export": "export a run to a model folder (fp32 scorer + gradient graph)",
     "ship": "export a run and write metrics.json and MODEL_CARD.md",
     "card": "write a transformer's metrics.json and MODEL_CARD.md into its model folder",
-    "report": "write a trained run's metrics.json (in WORK/runs/VARIANT) again from its weights "
-    "and logits",
     "scratch": "train a recipe of the byte-level BPE + small encoder variant",
     "all": "the stacked model's transformer member end to end, with the defaults that produced it",
     "realcode": "dated real-project human code (python -m codeorigin_train.data.realcode)",
@@ -70,22 +68,20 @@ def _out(sp: argparse.ArgumentParser) -> None:
 
 
 def _scratch(sp: argparse.ArgumentParser) -> None:
-    """The recipe options. Those left out are `ScratchConfig`'s (`variants/scratch_bpe.py`: the
-    best recipe of the LOSO screens), read when the command runs: `--help` loads no torch."""
+    """The recipe options. Those left out are `ScratchConfig`'s (`variants/scratch_bpe.py`), read
+    when the command runs: `--help` loads no torch."""
     add = sp.add_argument
     recipe: dict[str, Any] = {"default": argparse.SUPPRESS}  # absent: the ScratchConfig default
-    add("--no-loso", action="store_true")
+    add("--no-loso", action="store_true",
+        help="ignored: scratch runs no leave-one-source-out folds (accepted for older commands)")  # fmt: skip
     add("--epochs", type=int, **recipe)
     add("--full-train", action="store_true",
-        help="train on every train row (validation and test rows stay those of the bake-off subset)")  # fmt: skip
+        help="train on every train row (validation and test rows stay those of the stratified subset)")  # fmt: skip
     add("--realcode", dest="realcode_train", type=int, metavar="N", **recipe,
         help="add N real-project human functions (train projects) to training (default 0)")  # fmt: skip
     add("--realcode-val", type=int, metavar="N", **recipe,
         help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
     add("--name", default=None, help="run folder name under runs/")
-    add("--loso-only", action="store_true", help="only the leave-one-source-out folds (a screen)")
-    add("--loso-epochs", type=int, **recipe)
-    add("--loso-sources", nargs="+", default=None, help="held-out sources of the folds")
     add("--vocab-size", type=int, **recipe)
     add("--mask-prob", type=float, **recipe)
     add("--strip-prob", type=float, **recipe)
@@ -132,8 +128,6 @@ def build_parser(
         "export": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
         "ship": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
         "card": [lambda sp: _run(sp, SHIPPED), _out],
-        "report": [lambda sp: _run(sp, "scratch-bpe"),
-                   lambda sp: sp.add_argument("--loso", nargs="*", default=[], metavar="SOURCE=AUROC")],
         "scratch": [_scratch],
         "all": [_out, ig_texts],
     }  # fmt: skip
@@ -143,9 +137,6 @@ def build_parser(
         for add in extra.get(name, []):
             add(sp)
         if name == "all":
-            sp.add_argument("--no-loso", action="store_true",
-                            help="skip the first recipe's run on the subset (its LOSO and the n-gram "
-                            "baseline): metrics.json then records neither")  # fmt: skip
             sp.add_argument("--no-realcode", action="store_true",
                             help="do not fetch real-project human code when the work folder has none")  # fmt: skip
     for name in forwarded:

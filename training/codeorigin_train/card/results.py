@@ -46,9 +46,7 @@ def real_code(c: Card) -> list[str]:
             f"training source): **{fmt(xh['fpr_at_llm_threshold'], 3)}** flagged `llm`, "
             f"{fmt(xh['fraction_at_or_above_uncertain'], 3)} at least `uncertain`; with docstrings "
             f"{fmt(xh['fpr_with_docstring'], 3)} (n={xh.get('n_with_docstring', 'n/a')}), without "
-            f"{fmt(xh['fpr_without_docstring'], 3)}. The char n-gram baseline at its own 1%-FPR threshold flags "
-            f"{fmt(xh.get('baseline_fpr_at_its_threshold'), 3)} of them. This, not the held-out figure, is the "
-            "better estimate of how often the model would wrongly flag a library author.\n"
+            f"{fmt(xh['fpr_without_docstring'], 3)}. This, not the held-out figure, is the better estimate of how often the model would wrongly flag a library author.\n"
         )
     rh = ch.get("realcode_heldout")
     if rh:

@@ -1,15 +1,13 @@
 """The measures of a run (`runs.py`) on plain arrays (scores, labels) and the dataset frame:
-held-out metrics by source, language and generator family, leave-one-source-out, the text of the
-comments ablation and the false-positive rate on real-project human code.
+held-out metrics by source, language and generator family, leave-one-source-out, and the
+false-positive rate on real-project human code; `strip_and_normalize` is the text without comments.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,29 +144,6 @@ def loso_mean(loso: dict[str, dict[str, Any]]) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def loso_run_apart(runs: Path, variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The LOSO folds of `variant` that ran as separate processes (`runs/<variant>-loso*/loso.json`,
-    written by `--loso-only --name <variant>-loso...`), merged, and the baseline's on the same folds."""
-    folds: dict[str, Any] = {}
-    baseline: dict[str, Any] = {}
-    for path in sorted(runs.glob(f"{variant}-loso*/loso.json")):
-        part = json.loads(path.read_text())
-        folds.update(part["loso"])
-        baseline.update(part.get("baseline_loso", {}))
-    return folds, baseline
-
-
-def baseline_fit_predict(df: pd.DataFrame) -> Callable[..., np.ndarray]:
-    """A `fit_predict` for `leave_one_source_out` with the character n-gram baseline."""
-    from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
-
-    def run(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> np.ndarray:
-        model = fit_baseline(df.iloc[np.concatenate([train, val])])
-        return np.asarray(predict_baseline(model, df["code"].iloc[test].tolist()), dtype=np.float64)
-
-    return run
-
-
 def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[str]:
     """Comments and docstrings removed (the dataset helper's `strip_comments`), then normalised."""
     from codeorigin.core.normalize import normalize
@@ -178,7 +153,7 @@ def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[
     for code, lang in zip(codes, languages):
         try:
             stripped = strip_comments(code, lang)
-        except Exception:  # a parser that fails on one sample must not stop the ablation
+        except Exception:  # a parser that fails on one sample must not stop the rest
             stripped = code
         out.append(normalize(stripped).text)
     return out

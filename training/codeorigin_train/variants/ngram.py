@@ -1,6 +1,6 @@
 """Variant `char-ngram`: the trivial baseline every shipped model must beat on
-leave-one-source-out (TF-IDF character 1-4-grams + logistic regression, `evaluation/baseline.py`;
-its reference figures on the same rows are `evaluation/reference.py`'s).
+leave-one-source-out (TF-IDF character 1-4-grams + logistic regression, `evaluation/baseline.py`),
+the base arm of `coderep-loso`.
 
 Its "logits" are the regression's probabilities (a monotone score: AUROC and thresholds are the
 same). It has no ONNX graph, so it is evaluated and compared but never exported.
@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from codeorigin_train.evaluation import evaluate as ev
 from codeorigin_train.evaluation.baseline import fit_baseline, predict_baseline
 from codeorigin_train.variants.base import FitResult, Variant
 
@@ -64,7 +63,10 @@ class NgramBaseline(Variant):
         self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
     ) -> np.ndarray:
         # No early stopping: the validation rows train too.
-        return ev.baseline_fit_predict(frame)(train, val, test)
+        model = fit_baseline(frame.iloc[np.concatenate([train, val])])
+        return np.asarray(
+            predict_baseline(model, frame["code"].iloc[test].tolist()), dtype=np.float64
+        )
 
 
 def variant(name: str = NAME, **_options: Any) -> NgramBaseline:

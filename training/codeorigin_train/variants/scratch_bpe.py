@@ -8,15 +8,15 @@ CRLF, tabs, trailing blanks). The encoder is a 2-layer BERT (hidden 128) with th
 CodeOriginClassifier design, trained end to end; it is cheap enough to train on 2 CPU cores and to
 score and explain well within the latency budget.
 
-`ScratchConfig` is the recipe; `first_recipe()` the first bake-off run and `shipped_config()` the
-shipped model's. Run names starting with `scratch-bpe-` are recipes of this variant.
+`ScratchConfig` is the recipe and `shipped_config()` the shipped model's. Run names starting with
+`scratch-bpe-` are recipes of this variant.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +62,7 @@ class EncoderShape:
 
 @dataclass(frozen=True)
 class Regularisation:
-    """Alterations against the sources' habits (all off reproduces the first bake-off run):
-    in training, each text token becomes [MASK] with probability `mask_prob`, a sample's comments
+    """Alterations against the sources' habits (all off in the shipped recipe): in training, each text token becomes [MASK] with probability `mask_prob`, a sample's comments
     and docstrings are removed with probability `strip_prob`, and a long text gives a random window
     rather than its first (`random_window`); in scoring, every window of a long text is averaged as
     the runtime does (`eval_windows`); `dropout` is the encoder's hidden and attention dropout."""
@@ -78,10 +77,9 @@ class Regularisation:
 @dataclass(frozen=True)
 class ScratchConfig(Regularisation, RealCodeMix, Schedule, EncoderShape):
     """Tokenizer, encoder and training recipe, in groups (`EncoderShape`, `Schedule`,
-    `frames.RealCodeMix`, `Regularisation`). The defaults are the best recipe of the LOSO screens
-    (`screen-aug-v2k`, measured as `scratch-bpe-v2`, not shipped); `shipped_config()` is the
-    shipped model's recipe and `first_recipe()` the first bake-off run (`describe` names the
-    differences)."""
+    `frames.RealCodeMix`, `Regularisation`). The defaults are a later recipe (`scratch-bpe-v2`,
+    not shipped: docs/research/transformer-member.md); `shipped_config()` is the shipped model's.
+    `loso_epochs` is the epochs of a leave-one-source-out fold (`loso_fold`)."""
 
     max_length: int = 256
     loso_epochs: int = 3
@@ -89,49 +87,21 @@ class ScratchConfig(Regularisation, RealCodeMix, Schedule, EncoderShape):
     # barrier, which was measured 13x slower than one thread for this model.
     threads: int = 1
     # The 1%-FPR threshold holds on unseen human code with this probability (calibrate.py); None
-    # sets it at exactly 1% of validation humans, as the first bake-off runs did.
+    # sets it at exactly 1% of validation humans, as the shipped recipe does.
     threshold_confidence: float | None = 0.95
 
 
-def first_recipe() -> ScratchConfig:
-    """The first bake-off recipe (`scratch-bpe` on the subset): no alterations, vocabulary 8192,
-    encoder dropout 0.1, 3 epochs, threshold at exactly 1% of validation humans, no real-project
-    code."""
+def shipped_config() -> ScratchConfig:
+    """The recipe of the shipped model (`scratch-bpe-full-real`), the first bake-off recipe plus
+    real-project code: no alterations, vocabulary 8192, encoder dropout 0.1, 3 epochs, threshold
+    at exactly 1% of validation humans, 4,000 real-project human functions from training projects
+    (and 600 from validation projects in calibration). The later recipes (the `ScratchConfig`
+    defaults) scored higher on leave-one-source-out but were not better by the whole evaluation
+    (model card)."""
     return ScratchConfig(
         vocab_size=8192, dropout=0.1, epochs=3, mask_prob=0.0, strip_prob=0.0, random_window=False,
-        eval_windows=False, realcode_train=0, realcode_val=0, threshold_confidence=None,
+        eval_windows=False, realcode_train=4000, realcode_val=600, threshold_confidence=None,
     )  # fmt: skip
-
-
-def shipped_config() -> ScratchConfig:
-    """The recipe of the shipped model (`scratch-bpe-full-real`): the first recipe on every train
-    row plus 4,000 real-project human functions from training projects (and 600 from validation
-    projects in calibration). The later recipes (the `ScratchConfig` defaults) scored higher on
-    leave-one-source-out but were not better by the whole evaluation (model card)."""
-    return replace(first_recipe(), realcode_train=4000, realcode_val=600)
-
-
-DESCRIBED = {
-    "mask_prob": "tokens masked {:.0%}",
-    "strip_prob": "comments stripped {:.0%}",
-    "random_window": "random windows",
-    "eval_windows": "windowed scoring",
-    "vocab_size": "BPE vocabulary {}",
-    "dropout": "encoder dropout {}",
-    "weight_decay": "weight decay {}",
-    "hidden": "hidden {}",
-    "layers": "{} layers",
-}
-
-
-def describe(cfg: dict[str, Any]) -> str:
-    """What a recipe changes from the first bake-off recipe (`first_recipe`)."""
-    first = asdict(first_recipe())
-    out = []
-    for key, fmt in DESCRIBED.items():
-        if key in cfg and cfg[key] != first.get(key):
-            out.append(fmt.format(cfg[key]) if "{" in fmt else fmt)
-    return ", ".join(out) or "the first bake-off recipe"
 
 
 def train_tokenizer(texts: list[str], vocab_size: int, out: Path) -> Path:
@@ -328,9 +298,6 @@ class ScratchBPE(Variant):
             f"byte-level BPE ({self.cfg.vocab_size}) + {self.cfg.layers}-layer encoder "
             f"(hidden {self.cfg.hidden}) trained from scratch, end to end"
         )
-
-    def record(self) -> dict[str, Any]:
-        return {"name": self.name, "layout": False, "description": self.description}
 
     def params(self) -> dict[str, Any]:
         return asdict(self.cfg)
