@@ -72,8 +72,6 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
     when the command runs: `--help` loads no torch."""
     add = sp.add_argument
     recipe: dict[str, Any] = {"default": argparse.SUPPRESS}  # absent: the ScratchConfig default
-    add("--no-loso", action="store_true",
-        help="ignored: scratch runs no leave-one-source-out folds (accepted for older commands)")  # fmt: skip
     add("--epochs", type=int, **recipe)
     add("--full-train", action="store_true",
         help="train on every train row (validation and test rows stay those of the stratified subset)")  # fmt: skip
