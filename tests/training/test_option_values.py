@@ -24,8 +24,6 @@ BAD_VALUES = [
      "--train-cap"),
     (["robustness", "--work", "{tmp}/w", "--n", "-4", "--no-mlflow"], "--n"),
     (["heads", "--work", "{tmp}/w", "--n", "-1", "--no-mlflow"], "--n"),
-    (["agentic", "--out", "{tmp}/c/a.parquet", "--min-added", "5"], "--min-added"),
-    (["agentic", "--out", "{tmp}/c/a.parquet", "--per-change-cap", "-2"], "--per-change-cap"),
     (["agentic-merge", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c/v4.parquet",
       "--pr-cap", "-1"], "--pr-cap"),
     (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--train-cap", "-3"],
@@ -71,8 +69,7 @@ def test_dataset_build_refuses_a_cap_that_keeps_nothing(
 
 
 def test_the_values_in_range_still_parse() -> None:
-    from codeorigin_train.data.argtypes import fraction, share, whole_number
+    from codeorigin_train.data.argtypes import fraction, whole_number
 
     assert whole_number()("700") == 700 and whole_number(0)("0") == 0
     assert fraction("0.0025") == 0.0025 and fraction("0.95") == 0.95
-    assert share("0.9") == 0.9 and share("1") == 1.0 and share("0.0") == 0.0

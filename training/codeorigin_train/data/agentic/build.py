@@ -2,18 +2,14 @@
 
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
-Agent rows are the functions of the agents' pull requests of which at least `--min-added` (0.9) of
-the lines were added by the pull request, and not moved there (`functions.moved_share`: half or
-more of their long lines removed by the same pull request; `--keep-moved` keeps them, as the
-corpus was built before 2026-11-26); human rows are every function of the dated snapshots and
-the functions the dated human commits added under the same rule. Neither side holds generated
-code, which the server never scores (`core.generated`: protocol buffer output, "Code generated
-... DO NOT EDIT" headers; `--keep-generated` keeps it, as in the shipped model's corpus). Rows
-have the dataset's columns (`source` "aidev", `generator` the agent or "human", `group` the
-repository) plus their provenance.
-Duplicates (the same function in two pull requests, or in an agent's and a human's code) are
-removed as the dataset builder removes them, and the split is drawn per repository (60/20/20, the
-real-project split), so a repository never crosses splits.
+Agent rows are the functions of the agents' pull requests of which the pull request added at
+least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.moved_share`); human
+rows are every function of the dated snapshots and the functions the dated human commits added
+under the same rule. Generated code (`core.generated`) is left out on both sides. `--keep-moved
+--keep-generated` keep both, as in the shipped model's corpus. Rows have the dataset's columns
+(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their
+provenance; duplicates are removed as the dataset builder removes them, and the split is drawn
+per repository (60/20/20), so a repository never crosses splits.
 """
 
 from __future__ import annotations
@@ -39,7 +35,6 @@ from codeorigin_train.data.agentic.functions import (
     change_functions,
     snapshot_functions,
 )
-from codeorigin_train.data.argtypes import share, whole_number
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path
@@ -58,26 +53,8 @@ PROVENANCE = [
 SOURCES = ("aidev", "agent-changes")  # the first folder (FOLDER) and `agent_changes.FOLDER`
 
 
-def _rows_of_change(
-    change: Change,
-    min_added: float,
-    per_change: int,
-    counts: Counts,
-    keep_moved: bool,
-    keep_generated: bool,
-) -> list[dict]:
-    rows = []
-    for fn in change_functions(change, min_added, counts, keep_moved, keep_generated):
-        row = _row(fn, change.repo, change.agent, change.kind, change.ident, change.date)
-        how = change.how or ("aidev-pr" if change.kind == "pr" else "dated-commit")
-        rows.append({**row, "how": how, "marker": change.marker})
-    if per_change and len(rows) > per_change:
-        counts.spans["over-change-cap"] += len(rows) - per_change
-        rows = rows[:per_change]
-    return rows
-
-
-def _row(fn, repo: str, agent: str, origin: str, ident: str, date: str) -> dict:
+def function_row(fn, repo: str, agent: str, origin: str, ident: str, date: str) -> dict:
+    """A `functions.Function`'s row: the dataset's columns, then its provenance."""
     return {
         "code": fn.code,
         "label": HUMAN if agent == HUMAN_AGENT else LLM,
@@ -104,9 +81,6 @@ def corpus_rows(
     changes: list[Change],
     snapshots: list[Snapshot],
     *,
-    min_added: float = MIN_ADDED,
-    tests: bool = True,
-    per_change: int = 0,
     seed: int = 0,
     keep_moved: bool = False,
     keep_generated: bool = False,
@@ -115,16 +89,18 @@ def corpus_rows(
     counts = {"pr": Counts(), "commit": Counts(), "snapshot": Counts()}
     rows: list[dict] = []
     for change in changes:
-        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind],
-                                    keep_moved, keep_generated))  # fmt: skip
+        how = change.how or ("aidev-pr" if change.kind == "pr" else "dated-commit")
+        for fn in change_functions(change, counts[change.kind], keep_moved, keep_generated):
+            row = function_row(
+                fn, change.repo, change.agent, change.kind, change.ident, change.date
+            )
+            rows.append({**row, "how": how, "marker": change.marker})
     for snap in snapshots:
         for fn in snapshot_functions(snap, counts["snapshot"], keep_generated):
-            row = _row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
+            row = function_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
             rows.append({**row, "how": "snapshot", "marker": ""})
     df = pd.DataFrame(rows)
     n_read = len(df)
-    if not tests and len(df):
-        df = df[~df["is_test"]]
     if len(df):
         df, dedup = deduplicate(df.reset_index(drop=True))
         df["has_comments"] = [has_comments(c, lang) for c, lang in zip(df["code"], df["language"])]
@@ -134,9 +110,10 @@ def corpus_rows(
         df = pd.DataFrame(columns=[*COLUMNS, *PROVENANCE])
         dedup_record = {}
     record = {
-        "min_added": min_added,
-        "tests": tests,
-        "per_change": per_change,
+        # the rules (the options that varied them were measured and not kept; code at 915f649)
+        "min_added": MIN_ADDED,
+        "tests": True,
+        "per_change": 0,
         "keep_moved": keep_moved,
         "keep_generated": keep_generated,
         "rows_read": n_read,
@@ -235,11 +212,6 @@ def _parser() -> argparse.ArgumentParser:
                    f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
                    "model's corpus was aidev alone)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
-    p.add_argument("--min-added", type=share, default=MIN_ADDED, help="share of a function's "
-                   f"lines the change must have added (default {MIN_ADDED})")  # fmt: skip
-    p.add_argument("--no-tests", action="store_true", help="leave test files out")
-    p.add_argument("--per-change-cap", type=whole_number(0), default=0,
-                   help="at most this many functions of one pull request or commit (0: no cap)")  # fmt: skip
     p.add_argument("--keep-moved", action="store_true",
                    help="keep the functions a change moved (half or more of their long lines "
                    "removed by the same change), as the corpus was built before 2026-11-26")  # fmt: skip
@@ -257,8 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     output_path(args.out)  # before the build, not after it
     changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
-        changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
-        per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,
+        changes, snapshots, seed=args.seed, keep_moved=args.keep_moved,
         keep_generated=args.keep_generated,
     )  # fmt: skip
     record["seconds"] = round(time.perf_counter() - start, 1)

@@ -37,6 +37,7 @@ import pandas as pd
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
+    function_row,
     shared_folder,
     shared_parser,
     write_rows,
@@ -44,7 +45,6 @@ from codeorigin_train.data.agentic.build import (
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
 from codeorigin_train.data.agentic.functions import Counts, spans_of
 from codeorigin_train.data.inputs import output_path
-from codeorigin_train.data.records import HUMAN
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)
@@ -119,16 +119,11 @@ def context_rows(
                 if agent_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
                     dropped["agent-lines"] += 1
                     continue
-                rows.append({
-                    "code": fn.code, "label": HUMAN, "language": fn.language, "source": SOURCE,
-                    "generator": HUMAN_AGENT, "group": f"repo:{change.repo}",
-                    "n_lines": fn.code.count("\n") + 1, "repo": change.repo,
-                    "agent": HUMAN_AGENT, "origin": "context", "change": change.ident,
-                    "path": fn.path, "name": fn.name, "start_line": fn.start_line,
-                    "end_line": fn.end_line, "date": change.date, "is_test": fn.is_test,
-                    "added": 0.0, "next_to": change.agent,
-                    "dated_history": change.repo in dated,
-                })  # fmt: skip
+                row = function_row(
+                    fn, change.repo, HUMAN_AGENT, "context", change.ident, change.date
+                )
+                rows.append({**row, "source": SOURCE, "next_to": change.agent,
+                             "dated_history": change.repo in dated})  # fmt: skip
     df = pd.DataFrame(rows)
     n_read = len(df)
     if len(df):

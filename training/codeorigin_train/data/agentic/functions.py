@@ -147,7 +147,6 @@ def spans_of(
 
 def change_functions(
     change: Change,
-    min_added: float,
     counts: Counts,
     keep_moved: bool = False,
     keep_generated: bool = False,
@@ -161,7 +160,7 @@ def change_functions(
         counts.skipped["bad-patch"] += 1
         return
     for f in change.files:
-        yield from spans_of(f, added.get(f.path, set()), min_added, counts,
+        yield from spans_of(f, added.get(f.path, set()), MIN_ADDED, counts,
                             frozenset() if keep_moved else removed, keep_generated)  # fmt: skip
 
 
