@@ -14,7 +14,6 @@ import argparse
 import hashlib
 import json
 import logging
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -24,11 +23,10 @@ from typing import Any
 import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
-from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
-from codeorigin_train.data.sources import SOURCES, SourceCaps
+from codeorigin_train.data.sources import SOURCES
 from codeorigin_train.data.splits import assign_splits
 
 log = logging.getLogger(__name__)
@@ -161,7 +159,6 @@ def build_dataset(
     data_root: Path,
     *,
     sources: Iterable[str] | None = None,
-    max_per_source: int | None = None,
     seed: int = 0,
     drop_single_label_languages: bool = True,
     human_languages: Iterable[str] = (),
@@ -170,8 +167,7 @@ def build_dataset(
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
     a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
-    dataset is never written). `max_per_source`: a cap on samples per source that replaces every
-    source's default `max_samples`. `seed` fixes sampling and splits. With
+    dataset is never written). `seed` fixes sampling and splits. With
     `drop_single_label_languages`, a language that ends up with only one label in the whole dataset
     (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its language alone
     would give the label away, unless it has LLM samples only and is one of `human_languages` (the
@@ -191,12 +187,7 @@ def build_dataset(
         raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
     if not names:
         raise InputError("no source named: give --sources NAME ..., or leave it out for all")
-    caps = {
-        name: SOURCES[name].caps
-        if max_per_source is None
-        else SourceCaps(max_per_source, SOURCES[name].caps.llm_per_group)
-        for name in names
-    }
+    caps = {name: SOURCES[name].caps for name in names}
 
     rows, read_counts, unusable = _read_sources(data_root, names)
     df = pd.DataFrame(rows, columns=COLUMNS[:6])
@@ -242,16 +233,6 @@ def save_dataset(df: pd.DataFrame, path: Path = DEFAULT_OUT) -> Path:
     if build is not None:
         path.with_suffix(".build.json").write_text(json.dumps(build, indent=2) + "\n")
     return path
-
-
-def load_dataset(path: Path = DEFAULT_OUT) -> pd.DataFrame:
-    """Read a dataset written by `save_dataset`, with its build record in `attrs["build"]`."""
-    path = Path(path)
-    df = pd.read_parquet(path)
-    sidecar = path.with_suffix(".build.json")
-    if "build" not in df.attrs and sidecar.exists():
-        df.attrs["build"] = json.loads(sidecar.read_text())
-    return df
 
 
 @dataclass(frozen=True)
@@ -327,7 +308,7 @@ def build_and_save(data_root: Path, out: Path, **options: Any) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: build, save, print the summary (a bad data root: one line, status 2)."""
+    """Command line: build, save, print the summary."""
     parser = argparse.ArgumentParser(
         prog="python -m codeorigin_train.data.build", description=__doc__.split("\n", 1)[0]
     )
@@ -340,25 +321,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"default: all {len(SOURCES)} sources; the shipped transformer member "
                         f"trained on these {len(TRANSFORMER_SOURCES)}: "
                         f"{' '.join(TRANSFORMER_SOURCES)}")  # fmt: skip
-    parser.add_argument("--max-per-source", type=whole_number(), default=None,
-                        help="at most N samples of each source (default: its own cap)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--realcode", type=Path, default=None,
                         help="realcode.parquet: keep LLM-only languages whose human side it holds")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        build_and_save(
-            args.data_root,
-            args.out,
-            sources=args.sources,
-            max_per_source=args.max_per_source,
-            seed=args.seed,
-            human_languages=human_languages_of(args.realcode) if args.realcode else (),
-        )
-    except InputError as exc:
-        print(f"{parser.prog}: {exc}", file=sys.stderr)
-        return 2
+    build_and_save(
+        args.data_root,
+        args.out,
+        sources=args.sources,
+        human_languages=human_languages_of(args.realcode) if args.realcode else (),
+    )
     return 0
 
 

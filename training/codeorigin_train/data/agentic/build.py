@@ -3,7 +3,7 @@
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
 Agent rows are the functions of the agents' pull requests of which the pull request added at
-least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.moved_share`); human
+least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.MOVED`); human
 rows are every function of the dated snapshots and the functions the dated human commits added
 under the same rule. Generated code (`core.generated`) is left out on both sides. `--keep-moved
 --keep-generated` keep both, as in the shipped model's corpus. Rows have the dataset's columns
@@ -81,7 +81,6 @@ def corpus_rows(
     changes: list[Change],
     snapshots: list[Snapshot],
     *,
-    seed: int = 0,
     keep_moved: bool = False,
     keep_generated: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
@@ -104,7 +103,7 @@ def corpus_rows(
     if len(df):
         df, dedup = deduplicate(df.reset_index(drop=True))
         df["has_comments"] = [has_comments(c, lang) for c, lang in zip(df["code"], df["language"])]
-        df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+        df["split"] = [split_of(r, 0, SPLIT_FRACTIONS) for r in df["repo"]]
         dedup_record = dedup.__dict__
     else:
         df = pd.DataFrame(columns=[*COLUMNS, *PROVENANCE])
@@ -134,12 +133,11 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
 
 def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentParser:
     """The arguments of the builders that read the shared folder beside the corpus (fragments,
-    context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
+    context): `--data-root` and `--out` (default `training/work/OUT`)."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                    help="the shared data folder (default: %(default)s, from the current folder)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("training/work") / out)
-    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
     return p
 
 
@@ -218,7 +216,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-generated", action="store_true",
                    help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
                    "EDIT' headers: what the server never scores), as in the shipped model's corpus")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
     return p  # fmt: skip
 
 
@@ -229,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     output_path(args.out)  # before the build, not after it
     changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
-        changes, snapshots, seed=args.seed, keep_moved=args.keep_moved,
+        changes, snapshots, keep_moved=args.keep_moved,
         keep_generated=args.keep_generated,
     )  # fmt: skip
     record["seconds"] = round(time.perf_counter() - start, 1)

@@ -21,7 +21,6 @@ from typing import NamedTuple
 import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
-from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import deduplicate
 from codeorigin_train.data.inputs import output_path, read_parquet
 from codeorigin_train.data.splits import capped
@@ -70,12 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--agentic", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--out", type=Path, required=True)
-    for name, value in Caps()._asdict().items():
-        p.add_argument(f"--{name.replace('_', '-')}" + ("" if name == "seed" else "-cap"),
-                       dest=name, type=int if name == "seed" else whole_number(0),
-                       default=value)  # fmt: skip
     args = p.parse_args(argv)
-    caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
+    caps = Caps()
     output_path(args.out)  # before the merge, not after it
     hint = "e.g. dataset-v3: `python -m codeorigin_train.data.build --realcode ...` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=hint)

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,27 +102,19 @@ def date_verified(project: Project, archive: Path | None) -> bool:
 
 
 def _rows(project: Project, verified: bool, functions: Iterable[Function]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": f.code,
-            "label": HUMAN,
-            "language": f.language,
-            "source": project.source,
-            "generator": GENERATOR,
-            "group": project.group,
-            "project": project.name,
-            "version": project.version,
-            "release_date": project.release_date,
-            "date_source": project.date_source,
-            "date_verified": verified,
-            "licence": project.licence,
-            "path": f.path,
-            "name": f.name,
-            "kind": f.kind,
-            "n_lines": f.n_lines,
-        }
-        for f in functions
-    ]
+    pinned = {
+        "label": HUMAN,
+        "source": project.source,
+        "generator": GENERATOR,
+        "group": project.group,
+        "project": project.name,
+        "version": project.version,
+        "release_date": project.release_date,
+        "date_source": project.date_source,
+        "date_verified": verified,
+        "licence": project.licence,
+    }
+    return [{**pinned, **asdict(f)} for f in functions]  # `to_frame` orders the columns
 
 
 def collect(

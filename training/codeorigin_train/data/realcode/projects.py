@@ -9,7 +9,7 @@ LLMs: an entry whose date cannot be checked says so (`date_source = "unverified"
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,6 @@ class Project:
     evidence_file: str = ""
     evidence_sha256: str = ""
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def source(self) -> str:
@@ -69,7 +68,7 @@ class Project:
         return f"real:{self.name}"
 
 
-_KNOWN = {f for f in Project.__dataclass_fields__ if f != "extra"}
+_KNOWN = set(Project.__dataclass_fields__)
 
 
 def _project(entry: dict[str, Any], where: str) -> Project:
@@ -94,13 +93,11 @@ def _project(entry: dict[str, Any], where: str) -> Project:
         raise ValueError(f"{where}: evidence_file needs evidence_sha256")
     if entry["registry"] == "npm" and not entry.get("integrity"):
         raise ValueError(f"{where}: an npm entry needs the tarball's integrity string")
-    known = {k: v for k, v in entry.items() if k in _KNOWN}
-    for key in ("include", "exclude"):
-        if key in known:
-            known[key] = tuple(known[key])
-    known["release_date"] = str(known["release_date"])
-    extra = {k: v for k, v in entry.items() if k not in _KNOWN}
-    return Project(**known, extra=extra)
+    unknown = sorted(set(entry) - _KNOWN)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    tuples = {k: tuple(entry[k]) for k in ("include", "exclude") if k in entry}
+    return Project(**{**entry, **tuples, "release_date": str(entry["release_date"])})
 
 
 def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
