@@ -1,19 +1,14 @@
 """The functions of a change or a snapshot, as the server would judge them.
 
-Each file is split with the server's own span finder (`core.spans.extract_spans`); only function and
-method spans count (never a module span), and only those the runtime would judge: at least
-`VerdictRules().min_lines` statement lines and `min_tokens` identifier and literal tokens in the body
-(`core.spans.Content`, the runtime's too-short rule). For a change, a span is the change's when at
-least `min_added` of its lines are lines the patch added (`core.diffs`) and it was not moved
-(`long_line_share` of the lines it removed: code the same change removed elsewhere, such as a function moved to another file
-or a file renamed in a diff without rename detection, is not code the change's author wrote); a
-snapshot keeps every span. The text is normalised with the server's `normalize`, so it is exactly
-what would be scored. Code the runtime never scores is left out the same way (`keep_generated`:
-kept, as in the shipped model's corpus): a file `core.generated.file_reason` calls
-generated or vendored (protocol buffer output such as `*.pb.go`, a "Code generated ... DO NOT
-EDIT" or "This file was auto-generated" header, minified code) and a span `span_reason` calls
-generated (`@Generated`, "DO NOT EDIT" at its head): a code generator is neither a person nor an
-LLM.
+Each file is split with the server's own span finder (`core.spans.extract_spans`); only function
+and method spans count, and only those the runtime would judge (its too-short rule,
+`VerdictRules().judges`). A change's span is its own when at least `MIN_ADDED` of its lines are
+lines the patch added (`core.diffs`) and it was not moved (`MOVED`: code the same change removed
+elsewhere, such as a function moved to another file or a file renamed without rename detection);
+a snapshot keeps every span. The text is normalised with the server's `normalize`, so it is
+exactly what would be scored. Code the runtime never scores is left out the same way (unless
+`keep_generated`): a file `core.generated.file_reason` calls generated or vendored, and a span
+`span_reason` calls generated: a code generator is neither a person nor an LLM.
 """
 
 from __future__ import annotations
@@ -148,8 +143,8 @@ def change_functions(
     keep_generated: bool = False,
 ) -> Iterator[Function]:
     """The functions a change wrote: spans of its post-images mostly made of added lines that it
-    did not move from elsewhere (`keep_moved`: moved ones too, as the corpus was built before
-    2026-11-26), generated code left out unless `keep_generated`."""
+    did not move from elsewhere (unless `keep_moved`), generated code left out unless
+    `keep_generated`."""
     try:
         added, removed = patch_lines(change)
     except DiffError:

@@ -1,18 +1,15 @@
 """Functions and methods out of source archives, as the server would see them.
 
-An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, never unpacked to disk. Paths are
-taken relative to the archive's top folder (`requests-2.24.0/`, `package/`). Test files, vendored
-and compiled or generated code are skipped by path (and generated files also by their header); each
-remaining file is split with the server's own `extract_spans`, and every function or method span
-(never a module span) with enough lines is normalised with the server's own `normalize`, so the
-text is exactly what the server would score for that function.
+An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, paths relative to its top
+folder. Test files, vendored, compiled and generated code are skipped by path (generated files
+also by their header); every function or method span (`extract_spans`) of a remaining file with
+enough lines is normalised with the server's own `normalize`: exactly what the server would score.
 
-Python functions that do not parse as Python 3 (print statements, `except E, e:`) are dropped: such
-syntax dates code without saying anything about its author. Files in other languages that the
-grammar cannot parse cleanly (Flow annotations, templates) are dropped whole, except C, where
-macros often defeat the grammar: there each function whose own text parses cleanly is kept. Java
-methods and constructors come from classes, interfaces, enums and records; declarations without a
-body (abstract and interface methods, `native` ones) are dropped.
+Python functions that do not parse as Python 3 are dropped: such syntax dates code without saying
+anything about its author. Files in other languages that the grammar cannot parse cleanly are
+dropped whole, except C, where macros often defeat the grammar: there each function whose own
+text parses cleanly is kept. Java declarations without a body (abstract, interface, `native`)
+are dropped.
 """
 
 from __future__ import annotations

@@ -1,16 +1,13 @@
 """Downloading the pinned archives from the package registries, and checking them.
 
-PyPI: the sdist is found in the registry's simple index (the JSON form of PEP 691, the same index
-pip reads, which also carries each file's upload time), downloaded, and checked against the pinned
-sha256. When the index cannot be read, `pip download --no-deps --no-binary :all:` is the fallback
-(it runs the sdist's build backend to read metadata, so it is slower and can fail on old setup.py
-files). npm: `npm pack NAME@VERSION`, checked against the pinned integrity string. Debian: the
-source package's upstream tarball (and, where the date comes from it, its `.debian.tar.*`) from the
-pool of the Debian mirror (`DEBIAN_MIRROR`, else the one apt uses here), checked against the pinned
-sha256 of each; the mirror's pool keeps only files that a current suite still lists, so an old
-release can disappear from it (fetch then fails and says so).
-
-Nothing here runs code from an archive except through that pip fallback.
+PyPI: the sdist is found in the registry's simple index (PEP 691's JSON, the index pip reads, with
+each file's upload time), downloaded and checked against the pinned sha256; when the index cannot
+be read, `pip download --no-deps --no-binary :all:` is the fallback (it runs the sdist's build
+backend: slower, and the only place here that runs code from an archive). npm: `npm pack
+NAME@VERSION`, checked against the pinned integrity string. Debian: the source package's upstream
+tarball (and, where the date comes from it, its `.debian.tar.*`) from the mirror's pool
+(`DEBIAN_MIRROR`), checked against the pinned sha256 of each; an old release can disappear from the
+pool (fetch then fails and says so).
 """
 
 from __future__ import annotations
@@ -189,26 +186,6 @@ def fetch_debian(project: Project, dest_dir: Path) -> Path:
                              dest_dir / project.evidence_file, project.evidence_sha256)  # fmt: skip
     return _fetch_pinned_sha256(debian_pool_url(project.name, project.file),
                                 dest_dir / project.file, project.sha256)  # fmt: skip
-
-
-def debian_source_files(showsrc: str, source: str, version: str) -> dict[str, tuple[str, str]]:
-    """{"orig": (file, sha256), "debian": (file, sha256)} of one version in `apt-cache showsrc` text.
-
-    Raises LookupError when that source package version, or its upstream tarball, is not listed.
-    """
-    for block in showsrc.split("\n\n"):
-        fields = dict(re.findall(r"^(Package|Version): (\S+)$", block, re.M))
-        if fields.get("Package") != source or fields.get("Version") != version:
-            continue
-        found: dict[str, tuple[str, str]] = {}
-        for sha, _size, name in re.findall(r"^ ([0-9a-f]{64}) (\d+) (\S+)$", block, re.M):
-            if ".orig." in name and not name.endswith(".asc") and "orig-" not in name:
-                found["orig"] = (name, sha)
-            elif ".debian.tar." in name:
-                found["debian"] = (name, sha)
-        if "orig" in found:
-            return found
-    raise LookupError(f"no upstream tarball of {source} {version} in apt-cache showsrc")
 
 
 _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
