@@ -11,7 +11,6 @@ label and language that the model card quotes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import time
@@ -27,7 +26,7 @@ from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
 from codeorigin_train.data.sources import SOURCES
-from codeorigin_train.data.splits import assign_splits
+from codeorigin_train.data.splits import assign_splits, capped, unit
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +45,11 @@ COLUMNS = [
 DEFAULT_OUT = Path("training/work/dataset.parquet")
 
 
-def _rank(seed: int, *parts: str) -> int:
-    """A deterministic pseudo-random rank for sampling (independent of Python's hash seed)."""
-    key = "\x1f".join((str(seed), *parts)).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
-
-
 def _cap_llm_per_group(df: pd.DataFrame, source: str, k: int, seed: int) -> pd.DataFrame:
-    """Keep at most `k` LLM samples per (group, language) of `source`, chosen by seeded rank."""
-    target = (df["source"] == source) & (df["label"] == LLM)
-    sub = df[target]
-    ranks = pd.Series([_rank(seed, c) for c in sub["code"]], index=sub.index)
-    order = ranks.groupby([sub["group"], sub["language"]]).rank(method="first")
-    drop = order.index[order > k]
-    return df.drop(index=drop)
+    """Keep at most `k` LLM samples per (group, language) of `source`, drawn by their text."""
+    sub = df[(df["source"] == source) & (df["label"] == LLM)]
+    kept = capped(sub, ["group", "language"], k, seed)
+    return df.drop(index=sub.index.difference(kept.index))
 
 
 def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> pd.DataFrame:
@@ -77,7 +67,7 @@ def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> 
     # Groups that hold every label (a human solution and its LLM counterpart) go first, so that
     # groups that lost one side to deduplication do not fill a label's share.
     complete = (per_group[labels] > 0).all(axis=1)
-    for g in sorted(per_group.index, key=lambda g: (not complete[g], _rank(seed, str(g)))):
+    for g in sorted(per_group.index, key=lambda g: (not complete[g], unit(str(g), seed))):
         row = per_group.loc[g]
         if all(counts[lab] + int(row.get(lab, 0)) <= quota for lab in labels):
             for lab in labels:
@@ -126,16 +116,14 @@ def _drop_single_label_languages(
     A language with LLM samples only is kept when it is in `human_languages`: the dated
     real-project human functions (`realcode.parquet`) supply its human side when a model trains.
     """
-    dropped_languages: dict[str, int] = {}
-    if len(df):
-        n_labels = df.groupby("language")["label"].nunique()
-        humans = set(df.loc[df["label"] == 0, "language"])
-        paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)
-        single = sorted(set(n_labels.index[n_labels < 2]) - paired)
-        if single and df["label"].nunique() > 1:
-            dropped_languages = df[df["language"].isin(single)]["language"].value_counts().to_dict()
-            df = df[~df["language"].isin(single)]
-    return df, dropped_languages
+    n_labels = df.groupby("language")["label"].nunique()
+    humans = set(df.loc[df["label"] == 0, "language"])
+    paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)
+    single = sorted(set(n_labels.index[n_labels < 2]) - paired)
+    if not single or df["label"].nunique() < 2:
+        return df, {}
+    dropped = df[df["language"].isin(single)]
+    return df.drop(index=dropped.index), dropped["language"].value_counts().to_dict()
 
 
 def human_languages_of(realcode: Path) -> list[str]:

@@ -177,6 +177,7 @@ def clean_code(raw: str, language: str) -> str | None:
 # Comments and docstrings
 
 _STRING_TYPES = {"string", "concatenated_string"}
+_DEFINITIONS = {"function_definition", "class_definition"}
 
 
 def _python_docstrings(root: Node) -> Iterable[Node]:
@@ -184,23 +185,17 @@ def _python_docstrings(root: Node) -> Iterable[Node]:
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.type in ("module", "block"):
+        stack.extend(node.named_children)
+        parent = node.parent.type if node.parent is not None else None
+        if node.type == "module" or (node.type == "block" and parent in _DEFINITIONS):
             first = next((c for c in node.named_children if c.type != "comment"), None)
             if (
                 first is not None
                 and first.type == "expression_statement"
                 and first.named_child_count == 1
                 and first.named_children[0].type in _STRING_TYPES
-                and (
-                    node.type == "module"
-                    or (
-                        node.parent is not None
-                        and node.parent.type in ("function_definition", "class_definition")
-                    )
-                )
             ):
                 yield first
-        stack.extend(node.named_children)
 
 
 def _comment_nodes(root: Node) -> Iterable[Node]:

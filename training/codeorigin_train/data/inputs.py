@@ -162,24 +162,20 @@ def run_command(
     `codeorigin-train <command>: ...` (or `prog: ...`), and status 2 (with `verbose`, the
     traceback); Ctrl-C is one line and status 130."""
     _running.append(command)
+    name = prog or f"codeorigin-train {command}"
     try:
         return run()
     except KeyboardInterrupt:
         if verbose:
             raise
-        print(f"{prog or f'codeorigin-train {command}'}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
-    except SystemExit as exc:
+    except (SystemExit, Exception) as exc:
         # `raise SystemExit("message")`: a command that stops with a message for the user
-        if verbose or not isinstance(exc.code, str):
+        message = exc.code if isinstance(exc, SystemExit) else input_error(exc)
+        if verbose or not isinstance(message, str):
             raise
-        print(f"{prog or f'codeorigin-train {command}'}: {exc.code}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        message = None if verbose else input_error(exc)
-        if message is None:
-            raise
-        print(f"{prog or f'codeorigin-train {command}'}: {message}", file=sys.stderr)
+        print(f"{name}: {message}", file=sys.stderr)
         return 2
     finally:
         _running.pop()

@@ -131,31 +131,31 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
     out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
-def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentParser:
-    """The arguments of the builders that read the shared folder beside the corpus (fragments,
-    context): `--data-root` and `--out` (default `training/work/OUT`)."""
+def shared_parser(
+    prog: str, doc: str | None, out: str, sources: str | None, keep_moved: bool = True
+) -> argparse.ArgumentParser:
+    """The arguments of the builders that read the shared folder: `--data-root`, `--out` (default
+    `training/work/OUT`), `--sources` (default `sources`; None: aidev alone), `--keep-moved`
+    (unless not `keep_moved`) and `--keep-generated`."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                    help="the shared data folder (default: %(default)s, from the current folder)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("training/work") / out)
+    if sources is not None:
+        p.add_argument("--sources", default=sources, help="the folders of the data root to read, "
+                       f"comma-separated: {', '.join(SOURCES)} (default: %(default)s; the shipped "
+                       "model's corpus was aidev alone)")  # fmt: skip
+    if keep_moved:
+        p.add_argument("--keep-moved", action="store_true", help="keep the code a change moved "
+                       "(its long lines also removed by the same change), as in the shipped model")  # fmt: skip
+    p.add_argument("--keep-generated", action="store_true", help="keep generated code (what the "
+                   "server never scores), as in the shipped model")  # fmt: skip
     return p
 
 
-def shared_folder(data_root: Path) -> Path:
-    """`data_root/FOLDER`, the agents' changes and the dated human code; `InputError` when the
-    data root is not there or does not hold it."""
-    if not data_root.is_dir():
-        raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
-                         "folder (../shared/data beside the checkout)")  # fmt: skip
-    root = data_root / FOLDER
-    if not root.is_dir():
-        raise InputError(f"data root {data_root} holds no {FOLDER}/ (not found): give --data-root "
-                         "the shared data folder (../shared/data beside the checkout)")  # fmt: skip
-    return root
-
-
 def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated)."""
+    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated);
+    `InputError` when the data root or a folder it names is not there."""
     from codeorigin_train.data.agentic.agent_changes import FOLDER as SECOND
     from codeorigin_train.data.agentic.agent_changes import read_agent_changes
 
@@ -163,15 +163,20 @@ def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snap
     unknown = [s for s in names if s not in SOURCES]
     if unknown or not names:
         raise InputError(f"--sources {sources!r}: name one or more of {', '.join(SOURCES)}")
+    if not data_root.is_dir():
+        raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
+                         "folder (../shared/data beside the checkout)")  # fmt: skip
     changes: list[Change] = []
     snapshots: list[Snapshot] = []
-    if "aidev" in names:
-        changes, snapshots = read_shared(shared_folder(data_root))
-    if "agent-changes" in names:
-        if not (data_root / SECOND).is_dir():
-            raise InputError(f"data root {data_root} holds no {SECOND}/ (not found): give "
-                             "--data-root the shared data folder, or --sources aidev")  # fmt: skip
-        more, more_snapshots = read_agent_changes(data_root / SECOND)
+    for name, folder, read in (("aidev", FOLDER, read_shared),
+                               ("agent-changes", SECOND, read_agent_changes)):  # fmt: skip
+        if name not in names:
+            continue
+        if not (data_root / folder).is_dir():
+            raise InputError(f"data root {data_root} holds no {folder}/ (not found): give "
+                             "--data-root the shared data folder (../shared/data beside the "
+                             "checkout)")  # fmt: skip
+        more, more_snapshots = read(data_root / folder)
         changes, snapshots = changes + more, snapshots + more_snapshots
     return changes, snapshots
 
@@ -184,14 +189,18 @@ def summary(df: pd.DataFrame) -> dict:
         "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
         "by_origin": df.groupby("origin").size().to_dict(),
         "by_how": df.groupby("how").size().to_dict(),
-        "by_agent_language": {
-            f"{a}/{lang}": int(n)
-            for (a, lang), n in df.groupby(["agent", "language"]).size().items()
-        },
+        "by_agent_language": tally(df, ["agent", "language"]),
         "by_language_label": by_label(df, "language"),
         "by_split_label": by_label(df, "split"),
         "tests": int(df["is_test"].sum()),
     }
+
+
+def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
+    """Rows per combination of `columns`, keyed "a/b"."""
+    if df.empty:
+        return {}
+    return {"/".join(map(str, k)): int(n) for k, n in df.groupby(columns).size().items()}
 
 
 def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
@@ -200,35 +209,16 @@ def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
             for (value, label), n in df.groupby([column, "label"]).size().items()}  # fmt: skip
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic",
-                                description=__doc__.split("\n\n")[0])  # fmt: skip
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
-                   "from the current folder)")  # fmt: skip
-    p.add_argument("--sources", default=",".join(SOURCES), help="the folders of the data root to "
-                   f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
-                   "model's corpus was aidev alone)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
-    p.add_argument("--keep-moved", action="store_true",
-                   help="keep the functions a change moved (half or more of their long lines "
-                   "removed by the same change), as the corpus was built before 2026-11-26")  # fmt: skip
-    p.add_argument("--keep-generated", action="store_true",
-                   help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
-                   "EDIT' headers: what the server never scores), as in the shipped model's corpus")  # fmt: skip
-    return p  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = _parser().parse_args(argv)
+    p = shared_parser("codeorigin-train agentic", __doc__, "agentic.parquet", ",".join(SOURCES))
+    args = p.parse_args(argv)
     start = time.perf_counter()
     output_path(args.out)  # before the build, not after it
     changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
-        changes, snapshots, keep_moved=args.keep_moved,
-        keep_generated=args.keep_generated,
-    )  # fmt: skip
+        changes, snapshots, keep_moved=args.keep_moved, keep_generated=args.keep_generated
+    )
     record["seconds"] = round(time.perf_counter() - start, 1)
     record["summary"] = summary(df)
     write_rows(df, args.out, record)

@@ -32,11 +32,11 @@ from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
     function_row,
-    shared_folder,
+    read_sources,
     shared_parser,
     write_rows,
 )
-from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot
 from codeorigin_train.data.agentic.functions import Counts, long_line_share, long_lines, spans_of
 from codeorigin_train.data.inputs import output_path
 from codeorigin_train.data.splits import split_of
@@ -124,13 +124,12 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet")
-    p.add_argument("--keep-generated", action="store_true", help="keep generated code (what the "
-                   "server never scores), as in the shipped model's figures")  # fmt: skip
+    p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet",
+                      None, keep_moved=False)  # fmt: skip
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    changes, snapshots = read_shared(shared_folder(args.data_root))
+    changes, snapshots = read_sources(args.data_root, "aidev")
     df, record = context_rows(changes, snapshots, args.keep_generated)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)

@@ -38,11 +38,11 @@ from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import extract_spans, line_starts
 from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.build import (
-    SOURCES,
     SPLIT_FRACTIONS,
     by_label,
     read_sources,
     shared_parser,
+    tally,
     write_rows,
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
@@ -167,22 +167,11 @@ def fragment_rows(changes: list[Change], rules: FragmentRules) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
-    """Rows per combination of `columns`, keyed "a/b"."""
-    if df.empty:
-        return {}
-    return {"/".join(map(str, k)): int(n) for k, n in df.groupby(columns).size().items()}
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet")
-    p.add_argument("--keep-moved", action="store_true", help="keep the lines a change moved "
-                   "(also removed by it) in their runs, as before 2026-11-26")  # fmt: skip
-    p.add_argument("--keep-generated", action="store_true", help="keep the lines of generated "
-                   "files (what the server never scores), as in the shipped model")  # fmt: skip
-    p.add_argument("--sources", default="aidev", help="the folders of the data root to read, "
-                   f"comma-separated: {', '.join(SOURCES)} (default: aidev, as the shipped model)")  # fmt: skip
+    p = shared_parser(
+        "codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet", "aidev"
+    )
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()

@@ -79,10 +79,6 @@ class ProjectReport:
         }
 
 
-def _order_key(code: str) -> str:
-    return hashlib.sha1(code.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def date_verified(project: Project, archive: Path | None) -> bool:
     """Whether the release date has evidence: the registry's upload time, or the archive's text.
 
@@ -157,7 +153,9 @@ def collect(
                 continue
             seen.add(f.code)
             unique.append(f)
-        kept = sorted(unique, key=lambda f: _order_key(f.code))[:cap]
+        kept = sorted(
+            unique, key=lambda f: hashlib.sha1(f.code.encode("utf-8", "surrogatepass")).hexdigest()
+        )[:cap]
         kept.sort(key=lambda f: (f.path, f.name))
         report.kept = len(kept)
         report.languages.update(f.language for f in kept)

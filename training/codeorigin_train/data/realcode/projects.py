@@ -85,14 +85,11 @@ def _project(entry: dict[str, Any], where: str) -> Project:
         entry.get("date_evidence_path") and entry.get("date_evidence_text")
     ):
         raise ValueError(f"{where}: archive-text dates need date_evidence_path and _text")
-    if entry["registry"] == "pypi" and not entry.get("sha256"):
-        raise ValueError(f"{where}: a PyPI entry needs the sdist's sha256")
-    if entry["registry"] == "debian" and not entry.get("sha256"):
-        raise ValueError(f"{where}: a Debian entry needs the upstream tarball's sha256")
+    digest = "integrity" if entry["registry"] == "npm" else "sha256"
+    if not entry.get(digest):
+        raise ValueError(f"{where}: a {entry['registry']} entry needs its archive's {digest}")
     if entry.get("evidence_file") and not entry.get("evidence_sha256"):
         raise ValueError(f"{where}: evidence_file needs evidence_sha256")
-    if entry["registry"] == "npm" and not entry.get("integrity"):
-        raise ValueError(f"{where}: an npm entry needs the tarball's integrity string")
     unknown = sorted(set(entry) - _KNOWN)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
