@@ -58,7 +58,7 @@ def llm_answer(raw: str, skeleton: str) -> str | None:
         raw = raw.rsplit(_RESPONSE, 1)[1]
     code = extract_code(raw)
     prompt_docs = [_words(d) for d in docstrings(skeleton, "python")]
-    code = strip_docstrings(code, "python", lambda d: _copied(d, prompt_docs))
+    code = strip_docstrings(code, lambda d: _copied(d, prompt_docs))
     novel = _code_lines(code) - _code_lines(skeleton)
     return code if len(novel) >= MIN_NOVEL_LINES else None
 

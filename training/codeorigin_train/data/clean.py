@@ -222,9 +222,7 @@ def splice(data: bytes, cuts: Iterable[tuple[int, int, bytes]]) -> str:
     return b"".join(out).decode("utf-8", "surrogatepass")
 
 
-def _remove(
-    code: str, language: str, keep_docstring: Callable[[str], bool] | None, comments: bool
-) -> str:
+def _remove(code: str, language: str, drop: Callable[[str], bool], comments: bool) -> str:
     data, root = _parse(code, language)
     # (start, end, replacement) in bytes
     cuts: list[tuple[int, int, bytes]] = []
@@ -233,7 +231,7 @@ def _remove(
     if language == "python":
         for stmt in _python_docstrings(root):
             text = data[stmt.start_byte : stmt.end_byte].decode("utf-8", "replace")
-            if keep_docstring is not None and keep_docstring(text):
+            if not drop(text):
                 continue
             block = stmt.parent
             alone = (
@@ -267,18 +265,16 @@ def strip_comments(code: str, language: str) -> str:
     expression statements that open a module, class or function body. Lines left empty by a
     removal go; a Python body that held only a docstring gets `pass`. Other text is unchanged.
     """
-    return _remove(code, language, keep_docstring=None, comments=True)
+    return _remove(code, language, lambda _: True, comments=True)
 
 
-def strip_docstrings(code: str, language: str, drop: Callable[[str], bool]) -> str:
-    """`code` without the Python docstrings for which `drop(docstring_source)` is true.
+def strip_docstrings(code: str, drop: Callable[[str], bool]) -> str:
+    """Python `code` without the docstrings for which `drop(docstring_source)` is true.
 
     Used to take docstrings that a model copied from its prompt out of LLM-labelled samples: the
     benchmark's authors wrote them, not the model.
     """
-    if language != "python":
-        return code
-    return _remove(code, language, keep_docstring=lambda s: not drop(s), comments=False)
+    return _remove(code, "python", drop, comments=False)
 
 
 def docstrings(code: str, language: str) -> list[str]:

@@ -75,21 +75,17 @@ def detect_language(instruction: str, response: str, code: str) -> str | None:
     return min(found, key=lambda lang: error_line_fraction(code, lang))
 
 
+# An unindented line of five or more words that reads as an English sentence.
+_SENTENCE_RE = re.compile(r"^[A-Z][a-z]+(?: [A-Za-z,'’()-]+){4,}[.:!?]$")
+
+
 def is_code(code: str, language: str) -> bool:
     """Whether extracted text is code: mostly parseable in `language`, without prose lines left
     inside it (an explanation with a snippet in its middle)."""
     lines = [line for line in code.split("\n") if line.strip()]
     if not lines or error_line_fraction(code, language) > MAX_ERROR_LINE_FRACTION:
         return False
-    return not any(_looks_like_sentence(line) for line in lines)
-
-
-_SENTENCE_RE = re.compile(r"^[A-Z][a-z]+(?: [A-Za-z,'’()-]+){4,}[.:!?]$")
-
-
-def _looks_like_sentence(line: str) -> bool:
-    """An unindented line of five or more words that reads as an English sentence."""
-    return not line[0].isspace() and _SENTENCE_RE.match(line.strip()) is not None
+    return not any(not line[0].isspace() and _SENTENCE_RE.match(line.strip()) for line in lines)
 
 
 def read(root: Path) -> Iterator[Record]:

@@ -60,10 +60,6 @@ def _build(args: argparse.Namespace) -> int:
     info = summary(reports)
     summary_path = out.with_suffix(".summary.json")
     summary_path.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
-    for r in info["per_project"]:
-        log.info("%-18s %-10s %-10s %-5s %4d kept %s", r["project"], r["version"],
-                 r["release_date"] or "-", "ok" if r["date_verified"] else "unver", r["kept"],
-                 r["languages"] or r["error"])  # fmt: skip
     log.info("%d functions from %d projects %s, dates %s; wrote %s and %s", info["total"],
              info["projects"], info["languages"], info["date_range"], out, summary_path)  # fmt: skip
     return 0 if info["total"] else 1

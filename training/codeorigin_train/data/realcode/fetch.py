@@ -157,11 +157,9 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
         cmd = [npm, "pack", f"{project.name}@{project.version}", "--pack-destination",
                str(dest_dir), "--json", "--loglevel=error"]  # fmt: skip
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
-        packed = json.loads(out.stdout)[0]
-        if packed.get("integrity") not in (None, project.integrity):
-            log.warning("%s: npm reports integrity %s", project.name, packed["integrity"])
-        if packed["filename"] != project.file:
-            (dest_dir / packed["filename"]).replace(target)
+        packed = json.loads(out.stdout)[0]["filename"]
+        if packed != project.file:
+            (dest_dir / packed).replace(target)
     return _pinned(target, project.file, "integrity", integrity_of(target), project.integrity)
 
 
