@@ -132,15 +132,15 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
 
 
 def shared_parser(
-    prog: str, doc: str | None, out: str, sources: str | None, keep_moved: bool = True
+    prog: str, doc: str | None, sources: str | None = None, keep_moved: bool = True
 ) -> argparse.ArgumentParser:
     """The arguments of the builders that read the shared folder: `--data-root`, `--out` (default
-    `training/work/OUT`), `--sources` (default `sources`; None: aidev alone), `--keep-moved`
-    (unless not `keep_moved`) and `--keep-generated`."""
+    `training/work/<command>.parquet`), `--sources` (default `sources`; None: aidev alone),
+    `--keep-moved` (unless not `keep_moved`) and `--keep-generated`."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                    help="the shared data folder (default: %(default)s, from the current folder)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("training/work") / out)
+    p.add_argument("--out", type=Path, default=Path(f"training/work/{prog.split()[-1]}.parquet"))
     if sources is not None:
         p.add_argument("--sources", default=sources, help="the folders of the data root to read, "
                        f"comma-separated: {', '.join(SOURCES)} (default: %(default)s; the shipped "
@@ -168,8 +168,10 @@ def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snap
                          "folder (../shared/data beside the checkout)")  # fmt: skip
     changes: list[Change] = []
     snapshots: list[Snapshot] = []
-    for name, folder, read in (("aidev", FOLDER, read_shared),
-                               ("agent-changes", SECOND, read_agent_changes)):  # fmt: skip
+    for name, folder, read in (
+        ("aidev", FOLDER, read_shared),
+        ("agent-changes", SECOND, read_agent_changes),
+    ):
         if name not in names:
             continue
         if not (data_root / folder).is_dir():
@@ -211,7 +213,7 @@ def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic", __doc__, "agentic.parquet", ",".join(SOURCES))
+    p = shared_parser("codeorigin-train agentic", __doc__, ",".join(SOURCES))
     args = p.parse_args(argv)
     start = time.perf_counter()
     output_path(args.out)  # before the build, not after it

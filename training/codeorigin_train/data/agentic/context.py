@@ -72,8 +72,9 @@ def agent_patches(
             text = f.read() if lines else None
             if text is not None:
                 file_lines = text.split("\n")
-                seen.update(long_lines(file_lines[n - 1] for n in lines or ()
-                                       if 0 < n <= len(file_lines)))  # fmt: skip
+                seen.update(
+                    long_lines(file_lines[n - 1] for n in lines or () if 0 < n <= len(file_lines))
+                )
     return patches, written
 
 
@@ -88,7 +89,7 @@ def context_rows(
     counts = Counts()
     rows: list[dict] = []
     for change, added in patches:
-        repo_lines = written.get(change.repo, set())
+        repo, repo_lines = change.repo, written.get(change.repo, set())
         for f in change.files:
             for fn in spans_of(f, added.get(f.path, set()), 0.0, counts,
                                keep_generated=keep_generated):  # fmt: skip
@@ -97,11 +98,9 @@ def context_rows(
                 if long_line_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
                     dropped["agent-lines"] += 1
                     continue
-                row = function_row(
-                    fn, change.repo, HUMAN_AGENT, "context", change.ident, change.date
-                )
-                rows.append({**row, "source": SOURCE, "next_to": change.agent,
-                             "dated_history": change.repo in dated})  # fmt: skip
+                row = function_row(fn, repo, HUMAN_AGENT, "context", change.ident, change.date)
+                context = {"next_to": change.agent, "dated_history": repo in dated}
+                rows.append({**row, "source": SOURCE, **context})
     df = pd.DataFrame(rows)
     n_read = len(df)
     if len(df):
@@ -124,8 +123,7 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet",
-                      None, keep_moved=False)  # fmt: skip
+    p = shared_parser("codeorigin-train agentic-context", __doc__, keep_moved=False)
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()

@@ -169,9 +169,7 @@ def fragment_rows(changes: list[Change], rules: FragmentRules) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser(
-        "codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet", "aidev"
-    )
+    p = shared_parser("codeorigin-train agentic-fragments", __doc__, "aidev")
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()

@@ -65,14 +65,11 @@ def stdlib_files(
     root = root if root is not None else Path(sysconfig.get_paths()["stdlib"])
     for entry in modules:
         path = root / entry
-        if entry.endswith("/"):
-            if not path.is_dir():
-                log.info("stdlib: no %s in %s", entry, root)
-                continue
+        if entry.endswith("/") and path.is_dir():
             for f in sorted(path.rglob("*.py")):
                 if "__pycache__" not in f.parts:
                     yield f.relative_to(root).as_posix(), f.read_bytes()
-        elif path.is_file():
+        elif not entry.endswith("/") and path.is_file():
             yield entry, path.read_bytes()
         else:
             log.info("stdlib: no %s in %s", entry, root)
