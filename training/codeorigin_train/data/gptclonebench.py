@@ -155,15 +155,10 @@ def translations(output: str) -> list[tuple[str, str]]:
                 continue
         sections[-1][1].append(line)
 
-    found: dict[str, str] = {}
-    order: list[str] = []
+    found: dict[str, str] = {}  # in the order the languages first come
 
     def keep(lang: str | None, code: str) -> None:
-        if lang is None or not code.strip():
-            return
-        if lang not in found:
-            order.append(lang)
-        if len(code.strip()) > len(found.get(lang, "").strip()):
+        if lang is not None and len(code.strip()) > len(found.get(lang, "").strip()):
             found[lang] = code
 
     for heading, lines in sections:
@@ -175,7 +170,7 @@ def translations(output: str) -> list[tuple[str, str]]:
                 keep(_block_language(tag, heading_lang), body)
         elif heading is not None:
             keep(heading_lang, text)
-    return [(lang, found[lang]) for lang in order]
+    return list(found.items())
 
 
 def _clone_files(root: Path) -> Iterator[tuple[str, str, str, str]]:

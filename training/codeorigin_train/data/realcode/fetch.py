@@ -22,8 +22,8 @@ import shutil
 import subprocess
 import tempfile
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeorigin_train.data.realcode.projects import Project
 
@@ -35,49 +35,21 @@ _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 _TIMEOUT = 120
 
 
-@dataclass(frozen=True)
-class SdistInfo:
-    """One sdist file as the simple index lists it."""
+def pypi_file(name: str, filename: str) -> dict[str, Any]:
+    """The entry of the file `filename` of project `name` (its `url`, `upload-time`, ...) in the
+    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's.
 
-    filename: str
-    url: str
-    sha256: str
-    upload_time: str  # ISO 8601, as the index gives it; "" when it gives none
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _sdist_version(filename: str) -> tuple[str, str] | None:
-    for suffix in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
-        if filename.endswith(suffix):
-            stem = filename[: -len(suffix)]
-            if "-" not in stem:
-                return None
-            name, version = stem.rsplit("-", 1)
-            return name, version
-    return None
-
-
-def pypi_sdist(name: str, version: str) -> SdistInfo:
-    """The sdist of `name==version` in the simple index (JSON form) pip would use
-    (PIP_INDEX_URL, else PyPI's).
-
-    Raises LookupError when the index lists no sdist for that version.
+    Raises LookupError when the index does not list that file.
     """
     index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
-    url = f"{index}/{_canonical(name)}/"
+    url = f"{index}/{re.sub(r'[-_.]+', '-', name).lower()}/"
     req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
     with urllib.request.urlopen(req, timeout=_TIMEOUT) as resp:
-        data = json.load(resp)
-    for f in data.get("files", []):
-        parsed = _sdist_version(f.get("filename", ""))
-        if parsed is None or parsed[1] != version or _canonical(parsed[0]) != _canonical(name):
-            continue
-        return SdistInfo(f["filename"], f["url"], f.get("hashes", {}).get("sha256", ""),
-                         f.get("upload-time", "") or "")  # fmt: skip
-    raise LookupError(f"no sdist of {name}=={version} in {url}")
+        files = json.load(resp).get("files", [])
+    found = next((f for f in files if f.get("filename") == filename), None)
+    if found is None:
+        raise LookupError(f"no {filename} in {url}")
+    return found
 
 
 def _digest(path: Path, name: str) -> bytes:
@@ -134,13 +106,12 @@ def fetch_pypi(project: Project, dest_dir: Path) -> Path:
     target = dest_dir / project.file
     if not (target.exists() and sha256_of(target) == project.sha256):
         try:
-            info = pypi_sdist(project.name, project.version)
-            if info.filename != project.file:
-                raise RuntimeError(f"index serves {info.filename}, pinned {project.file}")
-            if info.upload_time and info.upload_time[:10] != project.release_date:
+            info = pypi_file(project.name, project.file)
+            uploaded = info.get("upload-time") or ""
+            if uploaded and uploaded[:10] != project.release_date:
                 log.warning("%s: index upload time %s, pinned date %s",
-                            project.name, info.upload_time, project.release_date)  # fmt: skip
-            download(info.url, target)
+                            project.name, uploaded, project.release_date)  # fmt: skip
+            download(info["url"], target)
         except (OSError, LookupError, json.JSONDecodeError) as exc:
             log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
             target = _pip_download(project, dest_dir)
