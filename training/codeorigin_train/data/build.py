@@ -154,12 +154,10 @@ def build_dataset(
     """Build the dataset from the native files under `data_root` (one folder per source).
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
-    dataset is never written). `seed` fixes sampling and splits. With
-    `drop_single_label_languages`, a language that ends up with only one label in the whole dataset
-    (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its language alone
-    would give the label away, unless it has LLM samples only and is one of `human_languages` (the
-    languages of the dated real-project human code, which training adds: `human_languages_of`).
+    a warning; `InputError` when `data_root` is not a folder or holds none of them). `seed` fixes
+    sampling and splits. With `drop_single_label_languages`, a language with one label in the
+    whole dataset is dropped, since its language alone would give the label away, unless it has
+    LLM samples only and is one of `human_languages` (`human_languages_of`: training adds them).
 
     Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
     """

@@ -1,9 +1,7 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
-is the user's to fix, so it raises `InputError` with a message that names the file and the
-command that writes it, and `codeorigin-train` prints that one line instead of a traceback
-(`run_command`; `module_entry` does the same for a module run with `python -m`). The path a
-command writes is checked before its work (`output_path`), so that a path it cannot write stops
-it at once rather than after the build.
+raises `InputError` with a message that names the file and the command that writes it, which
+`codeorigin-train` prints as one line instead of a traceback (`run_command`; `module_entry` for
+`python -m`). The path a command writes is checked before its work (`output_path`).
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
     out = output_path(args.out)

@@ -3,11 +3,10 @@
     codeorigin-train agentic-merge --dataset training/work/dataset-v3.parquet \\
         --agentic training/work/agentic.parquet --out training/work/dataset-v4.parquet
 
-Caps are per repository and origin (agent pull requests, human commits, snapshot files), drawn
-with a fixed seed; then the dataset and the capped rows are deduplicated together (the dataset's
-rows first, so an agentic row that repeats a row of another source is the one removed, and a
-function on both sides of the labels is removed from both). The agentic rows keep their own
-repository split; the other rows keep theirs.
+At most `Caps` rows per repository and origin, a seeded draw; then the dataset's rows and the
+capped ones are deduplicated together, the dataset's first (an agentic row that repeats another
+source's is the one removed; a function with both labels goes from both). Every row keeps its
+split.
 """
 
 from __future__ import annotations

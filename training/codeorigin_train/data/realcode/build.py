@@ -1,10 +1,9 @@
 """Putting the real-code set together: one row per human function, with its provenance.
 
-Projects are read in the order of the pinned list, the standard library last, so a function that a
-package copies from the standard library (or from another package) is kept once, under the first,
-dated, project. After exact deduplication of the normalised text each project keeps at most `cap`
-functions, chosen by a hash of their text (deterministic, and spread over the project's files
-rather than its alphabetically first ones).
+Projects are read in the order of the pinned list, the standard library last, so a function that
+a package copies from another is kept once, under the first, dated, project. After exact
+deduplication each project keeps at most `cap` functions, chosen by a hash of their text
+(deterministic, and spread over the project's files).
 """
 
 from __future__ import annotations

@@ -29,15 +29,13 @@ class Project:
     """One pinned release.
 
     `file` is the archive's file name as the registry serves it; `sha256` (PyPI, Debian) or
-    `integrity` (npm, the registry's `sha512-...` string) pins its bytes. For Debian, `name` is the
-    source package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`)
-    names a second pinned archive of the same source package, the `.debian.tar.*`, whose
-    `debian/changelog` dates the first Debian upload of that upstream version, when the upstream
-    tarball carries no dated changelog of its own. `include` restricts extraction to
-    paths under these prefixes (paths are relative to the archive's top folder), `exclude` drops
-    paths under these prefixes; both are for packages that also ship compiled copies of their
-    sources. `date_evidence_path`/`date_evidence_text` name the file inside the archive and the text
-    in it that dates the release when `date_source == "archive-text"`.
+    `integrity` (npm's `sha512-...` string) pins its bytes. For Debian, `name` is the source
+    package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`) pins
+    its `.debian.tar.*`, whose `debian/changelog` dates the release when the upstream tarball has
+    no dated changelog. `include`/`exclude` keep or drop paths under these prefixes (relative to
+    the archive's top folder: packages that also ship compiled copies of their sources).
+    `date_evidence_path`/`date_evidence_text`: the file and the text in it that date the release
+    (`date_source == "archive-text"`).
     """
 
     name: str

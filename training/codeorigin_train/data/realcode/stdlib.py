@@ -1,11 +1,8 @@
 """The Python standard library of the running interpreter as one more human project.
 
-Every machine has it, but its version is the interpreter's: 3.11's library was released in 2022-2023
-and carries some post-2021 edits. To keep the material as old as possible only modules that have
-changed little for years are read (the "dead batteries" PEP 594 deprecates, distutils and lib2to3,
-and long-stable modules such as optparse, textwrap or the email package); even so the sample is
-recorded with no release date and `date_verified = False`, and the dated sdists are the cleaner
-source.
+Its version is the interpreter's (3.11's library carries some post-2021 edits), so only modules
+that have changed little for years are read (PEP 594's dead batteries, distutils, lib2to3 and
+long-stable modules); even so it is recorded with no release date and `date_verified = False`.
 """
 
 from __future__ import annotations
