@@ -10,15 +10,12 @@ models are skipped. Group: `aoc:2024:<day>`, shared with advent_generated's 2024
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from codeorigin_train.data.advent_generated import group
 from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
-
-log = logging.getLogger(__name__)
 
 SOURCE = "aoc24"
 FOLDER = "losvedir+aoc24"
@@ -76,9 +73,8 @@ def author(name: str, text: str) -> str | None:
         m = _FIRST_COMMENT_RE.match(text)
         if m is None:
             return HUMAN_GENERATOR
-        key = _key(m.group("name"))
         # A first-line comment that names no model is the author's own note.
-        return _MODELS.get(key, HUMAN_GENERATOR)
+        return _MODELS.get(_key(m.group("name")), HUMAN_GENERATOR)
     return _MODELS.get(key)
 
 
@@ -96,8 +92,7 @@ def read(root: Path) -> Iterator[Record]:
             continue
         text = read_raw(path)
         generator = author(name, text)
-        if generator is None:
-            log.debug("aoc24: %s skipped (mixed or unknown authorship)", rel)
+        if generator is None:  # mixed or unknown authorship
             continue
         label = HUMAN if generator == HUMAN_GENERATOR else LLM
         yield Record(text, label, "java", SOURCE, generator, group(YEAR, day))

@@ -11,7 +11,6 @@ removes formatting habits, and `clean_code` drops what is left empty or is not c
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import zlib
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from tree_sitter import Node, Parser
+from tree_sitter import Node
 
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
@@ -116,15 +115,9 @@ def extract_code(text: str) -> str:
 # Parsing helpers
 
 
-@functools.cache
-def _parser(language: str) -> Parser:
-    # One parser per language for this (single-threaded) pipeline.
-    return languages.parser(language)
-
-
 def _parse(code: str, language: str) -> tuple[bytes, Node]:
     data = code.encode("utf-8", "surrogatepass")
-    return data, _parser(language).parse(data).root_node
+    return data, languages.parser(language).parse(data).root_node
 
 
 def error_line_fraction(code: str, language: str) -> float:

@@ -1,11 +1,8 @@
-"""Command line: fetch the pinned archives, or build the parquet file.
+"""Command line: fetch the pinned archives, or build the parquet file (and `.summary.json`).
 
     python -m codeorigin_train.data.realcode fetch --out training/work/realcode
-    python -m codeorigin_train.data.realcode build --out training/work/realcode.parquet
-
-`fetch` puts archives in OUT/archives; `build` reads them from `--archives` (by default
-training/work/realcode/archives; a folder that is not there or holds none of them is an error
-that says to fetch first) and writes the parquet file plus a `.summary.json` beside it.
+    python -m codeorigin_train.data.realcode build --archives training/work/realcode/archives \\
+        --out training/work/realcode.parquet
 """
 
 from __future__ import annotations

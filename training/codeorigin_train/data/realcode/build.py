@@ -180,9 +180,7 @@ def summary(reports: list[ProjectReport]) -> dict[str, Any]:
     """Totals, per-language counts, date range and licences over the reports."""
     kept = [r for r in reports if r.kept]
     dated = sorted(r.project.release_date for r in kept if r.project.release_date)
-    languages: Counter[str] = Counter()
-    for r in kept:
-        languages.update(r.languages)
+    languages = sum((r.languages for r in kept), Counter[str]())
     return {
         "total": sum(r.kept for r in reports),
         "projects": len(kept),

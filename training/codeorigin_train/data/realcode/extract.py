@@ -89,7 +89,6 @@ class ExtractStats:
 
     files: int = 0
     skipped_files: Counter[str] = field(default_factory=Counter)
-    functions: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
 
 
@@ -263,7 +262,6 @@ def functions_in_text(
         if language == "python" and not _parses_as_python3(code):
             stats.dropped["not-python3"] += 1
             continue
-        stats.functions += 1
         yield Function(code, language, path, span.name, span.kind, len(lines))
 
 
