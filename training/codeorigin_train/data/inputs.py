@@ -29,12 +29,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_parquet(
-    path: Path, what: str = "dataset", *, hint: str = "", empty_ok: bool = False,
-    columns: Sequence[str] | None = None,
-) -> pd.DataFrame:  # fmt: skip
+    path: Path, what: str = "dataset", *, hint: str = "", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """The parquet file `path`. `InputError` when it does not exist, is not a parquet file or
-    (unless `empty_ok`) holds no rows; `what` names the file in the message and `hint` (which
-    command writes it, which option names it) follows in parentheses."""
+    holds no rows; `what` names the file in the message and `hint` (which command writes it,
+    which option names it) follows in parentheses."""
     path = Path(path)
     built_by = f" ({hint})" if hint else ""
     if path.is_dir():
@@ -50,7 +49,7 @@ def read_parquet(
             raise InputError(f"{what} {path} lacks the column(s) {missing}{built_by}") from None
         detail = _first_line(exc).rpartition(f"'{path}': ")[2]  # the path once is enough
         raise InputError(f"{what} {path} is not a readable parquet file: {detail}") from exc
-    if df.empty and not empty_ok:
+    if df.empty:
         raise InputError(f"{what} {path} holds no rows{built_by}")
     return df
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from codeorigin_train.data.inputs import InputError, output_path
-from codeorigin_train.data.realcode.build import collect, summary, to_frame
+from codeorigin_train.data.realcode.build import COLUMNS, collect, summary
 from codeorigin_train.data.realcode.fetch import fetch
 from codeorigin_train.data.realcode.projects import PROJECTS_FILE, Project, load_projects
 
@@ -27,8 +27,6 @@ def _fetch(args: argparse.Namespace) -> int:
     projects = load_projects(Path(args.projects))
     archives, failed = fetch(projects, Path(args.out) / "archives")
     log.info("fetched %d of %d archives", len(archives), len(projects))
-    for name, error in failed:
-        log.error("failed: %s: %s", name, error)
     return 1 if failed and not archives else 0
 
 
@@ -48,12 +46,14 @@ def _archives(args: argparse.Namespace, projects: list[Project]) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     projects = load_projects(Path(args.projects))
     out = output_path(Path(args.out))  # before the build, not after it
     archives = _archives(args, projects)
     rows, reports = collect(projects, archives, with_stdlib=not args.no_stdlib)
     out.parent.mkdir(parents=True, exist_ok=True)
-    to_frame(rows).to_parquet(out, index=False)
+    pd.DataFrame(rows, columns=list(COLUMNS)).to_parquet(out, index=False)
     info = summary(reports)
     summary_path = out.with_suffix(".summary.json")
     summary_path.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codeorigin_train.data.realcode import stdlib
 from codeorigin_train.data.realcode.extract import (
@@ -26,9 +26,6 @@ from codeorigin_train.data.realcode.extract import (
     read_member,
 )
 from codeorigin_train.data.realcode.projects import Project
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +106,7 @@ def _rows(project: Project, verified: bool, functions: Iterable[Function]) -> li
         "date_verified": verified,
         "licence": project.licence,
     }
-    return [{**pinned, **asdict(f)} for f in functions]  # `to_frame` orders the columns
+    return [{**pinned, **asdict(f)} for f in functions]  # in `COLUMNS` order when written
 
 
 def collect(
@@ -120,10 +117,8 @@ def collect(
     with_stdlib: bool = True,
     stdlib_root: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[ProjectReport]]:
-    """Rows of every project whose archive is in `archives_dir`, and a report per project.
-
-    A project whose archive is missing gets a report with `error` set and no rows.
-    """
+    """Rows of every project whose archive is in `archives_dir`, and a report per project (with
+    `error` set, and no rows, when its archive is missing)."""
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     reports: list[ProjectReport] = []
@@ -163,17 +158,6 @@ def collect(
                  project.version, report.stats.files, report.extracted, report.duplicates,
                  report.kept)  # fmt: skip
     return rows, reports
-
-
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows as a DataFrame with the columns in COLUMNS order (pandas imported here)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame["label"] = frame["label"].astype("int64")
-    frame["n_lines"] = frame["n_lines"].astype("int64")
-    frame["date_verified"] = frame["date_verified"].astype(bool)
-    return frame
 
 
 def summary(reports: list[ProjectReport]) -> dict[str, Any]:

@@ -142,29 +142,27 @@ def debian_pool_url(source: str, filename: str) -> str:
     return f"{mirror}/pool/main/{prefix}/{source}/{filename}"
 
 
-def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
+def _fetch_pinned_sha256(project: Project, dest_dir: Path, file: str, sha256: str) -> Path:
+    """`dest_dir/file` of Debian source package `project`, from the pool unless there already."""
+    target = dest_dir / file
     if not (target.exists() and sha256_of(target) == sha256):
-        download(url, target)
-    return _pinned(target, target.name, "sha256", sha256_of(target), sha256)
+        download(debian_pool_url(project.name, file), target)
+    return _pinned(target, file, "sha256", sha256_of(target), sha256)
 
 
 def fetch_debian(project: Project, dest_dir: Path) -> Path:
     """The pinned upstream tarball of a Debian source package (and its evidence archive)."""
     if project.evidence_file:
-        _fetch_pinned_sha256(debian_pool_url(project.name, project.evidence_file),
-                             dest_dir / project.evidence_file, project.evidence_sha256)  # fmt: skip
-    return _fetch_pinned_sha256(debian_pool_url(project.name, project.file),
-                                dest_dir / project.file, project.sha256)  # fmt: skip
+        _fetch_pinned_sha256(project, dest_dir, project.evidence_file, project.evidence_sha256)
+    return _fetch_pinned_sha256(project, dest_dir, project.file, project.sha256)
 
 
 _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
 
 
 def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Fetch every project into `dest_dir`; returns (archives, [(project, error)]).
-
-    A project that cannot be fetched is logged and left out; the caller reports it.
-    """
+    """Fetch every project into `dest_dir`: (archives, [(project, error)]); a project that cannot
+    be fetched is logged and left out."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     done: list[Path] = []
     failed: list[tuple[str, str]] = []

@@ -96,11 +96,8 @@ def _project(entry: dict[str, Any], where: str) -> Project:
 
 
 def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
-    """The pinned projects of a TOML file (`[[project]]` tables), in file order.
-
-    Raises ValueError for an incomplete entry, a duplicate name, or a release dated on or after
-    CUTOFF: such an entry would defeat the purpose of the list.
-    """
+    """The pinned projects of a TOML file (`[[project]]` tables), in file order; ValueError for an
+    incomplete entry, a duplicate name, or a release dated on or after CUTOFF."""
     try:
         import tomllib
     except ModuleNotFoundError as exc:  # Python 3.10
