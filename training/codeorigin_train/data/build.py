@@ -112,10 +112,7 @@ def _drop_single_label_languages(
     df: pd.DataFrame, human_languages: Iterable[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop the languages that have only one label (when the dataset has two); the counts dropped.
-
-    A language with LLM samples only is kept when it is in `human_languages`: the dated
-    real-project human functions (`realcode.parquet`) supply its human side when a model trains.
-    """
+    An LLM-only language of `human_languages` stays: `realcode.parquet` gives its human side."""
     n_labels = df.groupby("language")["label"].nunique()
     humans = set(df.loc[df["label"] == 0, "language"])
     paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)

@@ -262,11 +262,8 @@ def strip_comments(code: str, language: str) -> str:
 
 
 def strip_docstrings(code: str, drop: Callable[[str], bool]) -> str:
-    """Python `code` without the docstrings for which `drop(docstring_source)` is true.
-
-    Used to take docstrings that a model copied from its prompt out of LLM-labelled samples: the
-    benchmark's authors wrote them, not the model.
-    """
+    """Python `code` without the docstrings for which `drop(docstring_source)` is true (those a
+    model copied from its prompt: the benchmark's authors wrote them, not the model)."""
     return _remove(code, "python", drop, comments=False)
 
 

@@ -169,7 +169,7 @@ def run_command(
         return 130
     except (SystemExit, Exception) as exc:
         # `raise SystemExit("message")`: a command that stops with a message for the user
-        message = exc.code if isinstance(exc, SystemExit) else input_error(exc)
+        message = exc.code if isinstance(exc, SystemExit) else None if verbose else input_error(exc)
         if verbose or not isinstance(message, str):
             raise
         print(f"{name}: {message}", file=sys.stderr)

@@ -76,11 +76,8 @@ class ProjectReport:
 
 
 def date_verified(project: Project, archive: Path | None) -> bool:
-    """Whether the release date has evidence: the registry's upload time, or the archive's text.
-
-    The text is looked for in the project's `evidence_file` (a Debian `.debian.tar.*`) when it names
-    one, else in the archive itself.
-    """
+    """Whether the release date has evidence: the registry's upload time, or the text in the
+    project's `evidence_file` (a Debian `.debian.tar.*`) when it names one, else in the archive."""
     if project.date_source == "pypi-upload-time":
         return True
     if project.date_source == "archive-text" and archive is not None:

@@ -151,11 +151,8 @@ def _has_top_folder(archive: Path) -> bool:
 
 
 def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive.
-
-    An archive without a single top folder (some maturin sdists put `src/` at the root) keeps its
-    paths as they are.
-    """
+    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive; one
+    without a single top folder (some maturin sdists put `src/` at the root) keeps its paths."""
     strip = _has_top_folder(archive)
     for name, data in _members(archive):
         rel = _strip_top(name) if strip else PurePosixPath(name).as_posix()
@@ -164,11 +161,8 @@ def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def read_member(archive: Path, rel_path: str) -> str | None:
-    """The text of one file of an archive, or None.
-
-    `rel_path` is relative to the archive's top folder, or the member's full name for archives
-    without one (a Debian `.debian.tar.*` holds `debian/changelog`).
-    """
+    """The text of one file of an archive, or None; `rel_path` is relative to the archive's top
+    folder, or the member's full name (a Debian `.debian.tar.*` holds `debian/changelog`)."""
     for name, data in _members(archive):
         if _strip_top(name) == rel_path or PurePosixPath(name).as_posix() == rel_path:
             return data.decode("utf-8", "replace")
