@@ -77,7 +77,7 @@ def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> 
 
 
 def _read_sources(
-    data_root: Path, names: Iterable[str]
+    data_root: Path, names: list[str]
 ) -> tuple[list[dict[str, object]], dict[str, int], dict[str, int]]:
     """Read and clean every named source: the rows, and per source the counts read and unusable."""
     rows: list[dict[str, object]] = []

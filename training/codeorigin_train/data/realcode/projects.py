@@ -91,7 +91,7 @@ def _project(entry: dict[str, Any], where: str) -> Project:
     unknown = sorted(set(entry) - _KNOWN)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    tuples = {k: tuple(entry[k]) for k in ("include", "exclude") if k in entry}
+    tuples: dict[str, Any] = {k: tuple(entry[k]) for k in ("include", "exclude") if k in entry}
     return Project(**{**entry, **tuples, "release_date": str(entry["release_date"])})
 
 
