@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from codeorigin_train.cli import main
-from codeorigin_train.data import build
 
 #: (argv with {tmp}, the option argparse names); the dataset need not exist: the value is
 #: refused before anything is read.
@@ -24,10 +23,6 @@ BAD_VALUES = [
      "--train-cap"),
     (["robustness", "--work", "{tmp}/w", "--n", "-4", "--no-mlflow"], "--n"),
     (["heads", "--work", "{tmp}/w", "--n", "-1", "--no-mlflow"], "--n"),
-    (["agentic", "--out", "{tmp}/c/a.parquet", "--min-added", "5"], "--min-added"),
-    (["agentic", "--out", "{tmp}/c/a.parquet", "--per-change-cap", "-2"], "--per-change-cap"),
-    (["agentic-merge", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c/v4.parquet",
-      "--pr-cap", "-1"], "--pr-cap"),
     (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--train-cap", "-3"],
      "--train-cap"),
     (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--lro-folds", "1"],
@@ -57,22 +52,8 @@ def test_a_value_out_of_range_is_a_usage_error(
     assert not (tmp_path / "w").exists() and not (tmp_path / "c").exists()
 
 
-@pytest.mark.parametrize("value", ["0", "-5"])
-def test_dataset_build_refuses_a_cap_that_keeps_nothing(
-    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`--max-per-source 0` (or less) wrote a dataset of 0 samples and said `written`, status 0."""
-    out = tmp_path / "dataset.parquet"
-    with pytest.raises(SystemExit) as exc:
-        build.main(["--data-root", str(tmp_path), "--out", str(out), "--max-per-source", value])
-    assert exc.value.code == 2
-    assert "argument --max-per-source: " in capsys.readouterr().err
-    assert not out.exists()
-
-
 def test_the_values_in_range_still_parse() -> None:
-    from codeorigin_train.data.argtypes import fraction, share, whole_number
+    from codeorigin_train.data.argtypes import fraction, whole_number
 
     assert whole_number()("700") == 700 and whole_number(0)("0") == 0
     assert fraction("0.0025") == 0.0025 and fraction("0.95") == 0.95
-    assert share("0.9") == 0.9 and share("1") == 1.0 and share("0.0") == 0.0

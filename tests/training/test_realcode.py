@@ -315,7 +315,7 @@ def test_fetch_uses_an_archive_with_the_pinned_hash_without_network(
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("fetch went to the network")
 
-    monkeypatch.setattr(fetch_mod, "pypi_sdist", no_network)
+    monkeypatch.setattr(fetch_mod, "pypi_file", no_network)
     monkeypatch.setattr(fetch_mod, "_pip_download", no_network)
     path = archives / "demo-1.0.tar.gz"
     project = _pypi_project("demo", path.name, sha=_sha256(path))

@@ -319,32 +319,3 @@ def test_pinned_list_covers_every_language_the_server_scores() -> None:
     assert len(debian) >= 20
     assert all(p.sha256 and (not p.evidence_file or p.evidence_sha256) for p in debian)
     assert all(p.date_source == "archive-text" for p in debian)
-
-
-SHOWSRC = """Package: jq
-Version: 1.6-2.1
-Directory: pool/main/j/jq
-Checksums-Sha256:
- {a} 2150 jq_1.6-2.1.dsc
- {b} 419859 jq_1.6.orig.tar.gz
- {c} 21704 jq_1.6-2.1.debian.tar.xz
-
-Package: jq
-Version: 1.7.1-3
-Checksums-Sha256:
- {a} 2150 jq_1.7.1-3.dsc
- {c} 1000 jq_1.7.1.orig.tar.gz
-""".format(a="a" * 64, b="b" * 64, c="c" * 64)
-
-
-def test_debian_source_files_from_apt_cache_showsrc() -> None:
-    files = fetch_mod.debian_source_files(SHOWSRC, "jq", "1.6-2.1")
-    assert files == {
-        "orig": ("jq_1.6.orig.tar.gz", "b" * 64),
-        "debian": ("jq_1.6-2.1.debian.tar.xz", "c" * 64),
-    }
-    assert fetch_mod.debian_source_files(SHOWSRC, "jq", "1.7.1-3") == {
-        "orig": ("jq_1.7.1.orig.tar.gz", "c" * 64)
-    }
-    with pytest.raises(LookupError):
-        fetch_mod.debian_source_files(SHOWSRC, "jq", "1.5-1")

@@ -1,15 +1,13 @@
 """Builder for isavita/advent_generated (`<language>/dayNN_partK_YYYY.<ext>`), LLM side only.
 
-Advent of Code solutions (2015-2025) in ten languages, one file per puzzle part and language. The
-repository's README says that "most of the code here was created with the help of various large
-language models", without saying which file came from which model or which files a person wrote:
-the source is read as LLM-written, with generator "mixed-unlabelled", and carries label noise
-(some files may be human, or human-edited). It should never be the only source of a language's
-LLM side, and results that hinge on it should say so.
+Advent of Code solutions (2015-2025) in ten languages. The repository's README says that "most of
+the code here was created with the help of various large language models", without saying which:
+the source is read as LLM-written (generator "mixed-unlabelled") and carries label noise, so it
+should never be the only source of a language's LLM side.
 
-The language is the file's extension (the folder names it too); files in languages codeorigin does
-not score are skipped. Group: `aoc:<year>:<day>`, both parts of a day together (part 2 extends
-part 1), shared with any other source of Advent of Code solutions.
+The language is the file's extension; languages codeorigin does not score are skipped. Group:
+`aoc:<year>:<day>`, both parts of a day together (part 2 extends part 1), shared with any other
+source of Advent of Code solutions.
 """
 
 from __future__ import annotations

@@ -6,17 +6,11 @@ told apart per sample). No problem ids: one group per sample.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from codeorigin_train.data.records import (
-    HUMAN,
-    HUMAN_GENERATOR,
-    LLM,
-    Record,
-    read_raw,
-)
+from codeorigin_train.data.inputs import read_jsonl
+from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record
 
 SOURCE = "cpp-a0ms1n"
 FOLDER = "anvichip+AI-code-detection-ML"
@@ -26,15 +20,9 @@ GENERATOR = "gemini-2.0|deepseek-chat"
 def read(root: Path) -> Iterator[Record]:
     """Records from every jsonl file under `curated_datasets/cpp`."""
     for path in sorted((root / "curated_datasets" / "cpp").glob("*.jsonl")):
-        for i, line in enumerate(read_raw(path).splitlines()):
-            if not line.strip():
-                continue
-            row = json.loads(line)
+        for i, row in enumerate(read_jsonl(path, "the a0ms1n C++ set")):
             writer = str(row.get("writer", "")).strip().lower()
             if writer not in ("human", "ai") or not isinstance(row.get("code"), str):
                 continue
-            group = f"{SOURCE}:{path.stem}:{i}"
-            if writer == "human":
-                yield Record(row["code"], HUMAN, "cpp", SOURCE, HUMAN_GENERATOR, group)
-            else:
-                yield Record(row["code"], LLM, "cpp", SOURCE, GENERATOR, group)
+            label, generator = (HUMAN, HUMAN_GENERATOR) if writer == "human" else (LLM, GENERATOR)
+            yield Record(row["code"], label, "cpp", SOURCE, generator, f"{SOURCE}:{path.stem}:{i}")

@@ -1,27 +1,21 @@
 """Builder for losvedir/aoc24, an Advent of Code 2024 "LLM shoot-out" in Java.
 
 Layouts: `DayN/DayN[PartK]<Model>.java`, `dayNNpartK/<Model>.java`, and a few `DayN[PartK][<Model>].java`
-at the top. The model is in the file name (`4o`, `GPTo1Pro`, `Sonnet`, `GeminiFlash2`, `R1`, ...),
-mapped to one generator name per model (`_MODELS`); `Local` is an unnamed local model. The
-repository's author wrote some files himself: `Gabe.java` (his own day 12 and 15 part 2, which the
-README says no model solved: "Only me!") and the files whose name and first-line comment name no
-model (`Day1.java`, `Day5/Day5.java`, ...; the LLM files without a model in their name say so in
-a `// Chat-GPT 4o` first line). Those are read as human. `SonnetHelped.java` (Sonnet with the
-author's help) has no single author and is skipped, and so is any file whose model is not known.
-Group: `aoc:2024:<day>`, shared with advent_generated's 2024 days.
+at the top. The model is in the file name (`4o`, `GPTo1Pro`, `Sonnet`, `R1`, ...: `_MODELS`). The
+author wrote `Gabe.java` (the days no model solved) and the files whose name and first-line
+comment name no model (LLM files without a model in their name say so in a `// Chat-GPT 4o` first
+line): those are human. `SonnetHelped.java` (Sonnet with the author's help) and files of unknown
+models are skipped. Group: `aoc:2024:<day>`, shared with advent_generated's 2024 days.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from codeorigin_train.data.advent_generated import group
 from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
-
-log = logging.getLogger(__name__)
 
 SOURCE = "aoc24"
 FOLDER = "losvedir+aoc24"
@@ -79,9 +73,8 @@ def author(name: str, text: str) -> str | None:
         m = _FIRST_COMMENT_RE.match(text)
         if m is None:
             return HUMAN_GENERATOR
-        key = _key(m.group("name"))
         # A first-line comment that names no model is the author's own note.
-        return _MODELS.get(key, HUMAN_GENERATOR)
+        return _MODELS.get(_key(m.group("name")), HUMAN_GENERATOR)
     return _MODELS.get(key)
 
 
@@ -99,8 +92,7 @@ def read(root: Path) -> Iterator[Record]:
             continue
         text = read_raw(path)
         generator = author(name, text)
-        if generator is None:
-            log.debug("aoc24: %s skipped (mixed or unknown authorship)", rel)
+        if generator is None:  # mixed or unknown authorship
             continue
         label = HUMAN if generator == HUMAN_GENERATOR else LLM
         yield Record(text, label, "java", SOURCE, generator, group(YEAR, day))

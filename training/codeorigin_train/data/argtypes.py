@@ -23,26 +23,14 @@ def whole_number(minimum: int = 1) -> Callable[[str], int]:
     return parse
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-
-
 def fraction(text: str) -> float:
     """A `type`: a number strictly between 0 and 1 (a false-positive rate, a confidence)."""
-    value = _number(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"{value:g}: give a number between 0 and 1")
-    return value
-
-
-def share(text: str) -> float:
-    """A `type`: a share from 0 to 1, both included (of a function's lines, say)."""
-    value = _number(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value:g}: give a share from 0 to 1")
     return value
 
 

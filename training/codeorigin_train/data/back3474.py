@@ -23,8 +23,7 @@ def read(root: Path) -> Iterator[Record]:
     """Distinct human solutions and every generator's answer."""
     seen: set[tuple[str, str]] = set()
     for path in sorted(root.glob("*.json*")):
-        entries = json.loads(read_raw(path))
-        for entry in entries:
+        for entry in json.loads(read_raw(path)):
             lang = languages.canonical(str(entry.get("language", "")))
             if lang is None:
                 continue
@@ -33,8 +32,6 @@ def read(root: Path) -> Iterator[Record]:
             if isinstance(human, str) and (lang, human) not in seen:
                 seen.add((lang, human))
                 yield Record(human, HUMAN, lang, SOURCE, HUMAN_GENERATOR, group)
-            ai = entry.get("ai_generated_code")
+            ai, generator = entry.get("ai_generated_code"), entry.get("generator_name", "unknown")
             if isinstance(ai, str):
-                yield Record(
-                    ai, LLM, lang, SOURCE, str(entry.get("generator_name", "unknown")), group
-                )
+                yield Record(ai, LLM, lang, SOURCE, str(generator), group)

@@ -11,10 +11,8 @@ label and language that the model card quotes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -24,12 +22,11 @@ from typing import Any
 import pandas as pd
 
 from codeorigin.core.normalize import NORMALIZATION_VERSION
-from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import clean_code, deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path, read_parquet
 from codeorigin_train.data.records import HUMAN, LLM
-from codeorigin_train.data.sources import SOURCES, SourceCaps
-from codeorigin_train.data.splits import assign_splits
+from codeorigin_train.data.sources import SOURCES
+from codeorigin_train.data.splits import assign_splits, capped, unit
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +45,11 @@ COLUMNS = [
 DEFAULT_OUT = Path("training/work/dataset.parquet")
 
 
-def _rank(seed: int, *parts: str) -> int:
-    """A deterministic pseudo-random rank for sampling (independent of Python's hash seed)."""
-    key = "\x1f".join((str(seed), *parts)).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
-
-
 def _cap_llm_per_group(df: pd.DataFrame, source: str, k: int, seed: int) -> pd.DataFrame:
-    """Keep at most `k` LLM samples per (group, language) of `source`, chosen by seeded rank."""
-    target = (df["source"] == source) & (df["label"] == LLM)
-    sub = df[target]
-    ranks = pd.Series([_rank(seed, c) for c in sub["code"]], index=sub.index)
-    order = ranks.groupby([sub["group"], sub["language"]]).rank(method="first")
-    drop = order.index[order > k]
-    return df.drop(index=drop)
+    """Keep at most `k` LLM samples per (group, language) of `source`, drawn by their text."""
+    sub = df[(df["source"] == source) & (df["label"] == LLM)]
+    kept = capped(sub, ["group", "language"], k, seed)
+    return df.drop(index=sub.index.difference(kept.index))
 
 
 def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> pd.DataFrame:
@@ -79,7 +67,7 @@ def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> 
     # Groups that hold every label (a human solution and its LLM counterpart) go first, so that
     # groups that lost one side to deduplication do not fill a label's share.
     complete = (per_group[labels] > 0).all(axis=1)
-    for g in sorted(per_group.index, key=lambda g: (not complete[g], _rank(seed, str(g)))):
+    for g in sorted(per_group.index, key=lambda g: (not complete[g], unit(str(g), seed))):
         row = per_group.loc[g]
         if all(counts[lab] + int(row.get(lab, 0)) <= quota for lab in labels):
             for lab in labels:
@@ -89,7 +77,7 @@ def _cap_samples(df: pd.DataFrame, source: str, max_samples: int, seed: int) -> 
 
 
 def _read_sources(
-    data_root: Path, names: Iterable[str]
+    data_root: Path, names: list[str]
 ) -> tuple[list[dict[str, object]], dict[str, int], dict[str, int]]:
     """Read and clean every named source: the rows, and per source the counts read and unusable."""
     rows: list[dict[str, object]] = []
@@ -124,20 +112,15 @@ def _drop_single_label_languages(
     df: pd.DataFrame, human_languages: Iterable[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop the languages that have only one label (when the dataset has two); the counts dropped.
-
-    A language with LLM samples only is kept when it is in `human_languages`: the dated
-    real-project human functions (`realcode.parquet`) supply its human side when a model trains.
-    """
-    dropped_languages: dict[str, int] = {}
-    if len(df):
-        n_labels = df.groupby("language")["label"].nunique()
-        humans = set(df.loc[df["label"] == 0, "language"])
-        paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)
-        single = sorted(set(n_labels.index[n_labels < 2]) - paired)
-        if single and df["label"].nunique() > 1:
-            dropped_languages = df[df["language"].isin(single)]["language"].value_counts().to_dict()
-            df = df[~df["language"].isin(single)]
-    return df, dropped_languages
+    An LLM-only language of `human_languages` stays: `realcode.parquet` gives its human side."""
+    n_labels = df.groupby("language")["label"].nunique()
+    humans = set(df.loc[df["label"] == 0, "language"])
+    paired = (set(df.loc[df["label"] == 1, "language"]) - humans) & set(human_languages)
+    single = sorted(set(n_labels.index[n_labels < 2]) - paired)
+    if not single or df["label"].nunique() < 2:
+        return df, {}
+    dropped = df[df["language"].isin(single)]
+    return df.drop(index=dropped.index), dropped["language"].value_counts().to_dict()
 
 
 def human_languages_of(realcode: Path) -> list[str]:
@@ -161,7 +144,6 @@ def build_dataset(
     data_root: Path,
     *,
     sources: Iterable[str] | None = None,
-    max_per_source: int | None = None,
     seed: int = 0,
     drop_single_label_languages: bool = True,
     human_languages: Iterable[str] = (),
@@ -169,13 +151,10 @@ def build_dataset(
     """Build the dataset from the native files under `data_root` (one folder per source).
 
     `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning; `InputError` when `data_root` is not a folder or holds none of them, so an empty
-    dataset is never written). `max_per_source`: a cap on samples per source that replaces every
-    source's default `max_samples`. `seed` fixes sampling and splits. With
-    `drop_single_label_languages`, a language that ends up with only one label in the whole dataset
-    (codealpaca's JavaScript, say, has no human counterpart) is dropped, since its language alone
-    would give the label away, unless it has LLM samples only and is one of `human_languages` (the
-    languages of the dated real-project human code, which training adds: `human_languages_of`).
+    a warning; `InputError` when `data_root` is not a folder or holds none of them). `seed` fixes
+    sampling and splits. With `drop_single_label_languages`, a language with one label in the
+    whole dataset is dropped, since its language alone would give the label away, unless it has
+    LLM samples only and is one of `human_languages` (`human_languages_of`: training adds them).
 
     Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
     """
@@ -191,12 +170,7 @@ def build_dataset(
         raise ValueError(f"unknown sources {unknown}; known: {list(SOURCES)}")
     if not names:
         raise InputError("no source named: give --sources NAME ..., or leave it out for all")
-    caps = {
-        name: SOURCES[name].caps
-        if max_per_source is None
-        else SourceCaps(max_per_source, SOURCES[name].caps.llm_per_group)
-        for name in names
-    }
+    caps = {name: SOURCES[name].caps for name in names}
 
     rows, read_counts, unusable = _read_sources(data_root, names)
     df = pd.DataFrame(rows, columns=COLUMNS[:6])
@@ -242,16 +216,6 @@ def save_dataset(df: pd.DataFrame, path: Path = DEFAULT_OUT) -> Path:
     if build is not None:
         path.with_suffix(".build.json").write_text(json.dumps(build, indent=2) + "\n")
     return path
-
-
-def load_dataset(path: Path = DEFAULT_OUT) -> pd.DataFrame:
-    """Read a dataset written by `save_dataset`, with its build record in `attrs["build"]`."""
-    path = Path(path)
-    df = pd.read_parquet(path)
-    sidecar = path.with_suffix(".build.json")
-    if "build" not in df.attrs and sidecar.exists():
-        df.attrs["build"] = json.loads(sidecar.read_text())
-    return df
 
 
 @dataclass(frozen=True)
@@ -327,7 +291,7 @@ def build_and_save(data_root: Path, out: Path, **options: Any) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: build, save, print the summary (a bad data root: one line, status 2)."""
+    """Command line: build, save, print the summary."""
     parser = argparse.ArgumentParser(
         prog="python -m codeorigin_train.data.build", description=__doc__.split("\n", 1)[0]
     )
@@ -340,25 +304,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"default: all {len(SOURCES)} sources; the shipped transformer member "
                         f"trained on these {len(TRANSFORMER_SOURCES)}: "
                         f"{' '.join(TRANSFORMER_SOURCES)}")  # fmt: skip
-    parser.add_argument("--max-per-source", type=whole_number(), default=None,
-                        help="at most N samples of each source (default: its own cap)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--realcode", type=Path, default=None,
                         help="realcode.parquet: keep LLM-only languages whose human side it holds")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        build_and_save(
-            args.data_root,
-            args.out,
-            sources=args.sources,
-            max_per_source=args.max_per_source,
-            seed=args.seed,
-            human_languages=human_languages_of(args.realcode) if args.realcode else (),
-        )
-    except InputError as exc:
-        print(f"{parser.prog}: {exc}", file=sys.stderr)
-        return 2
+    build_and_save(
+        args.data_root,
+        args.out,
+        sources=args.sources,
+        human_languages=human_languages_of(args.realcode) if args.realcode else (),
+    )
     return 0
 
 

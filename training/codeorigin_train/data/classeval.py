@@ -1,22 +1,17 @@
 """Builder for ClassEval (`data/ClassEval_data.json`, `output/model_output/<Model>_*c_t0.json`).
 
-Human: each task's `solution_code`, written by the benchmark's authors (2023). LLM: the class-level
-greedy generations (`predict` lists) of 13 models. The raw generations hold much that no model wrote
-and that must not carry the LLM label:
-- instruction models echo their prompt ("Below is an instruction ... ### Response:"); only the text
-  after the last "### Response:" is the answer;
-- base models return the prompt skeleton with the completion appended, and every model keeps the
-  skeleton's docstrings. Docstrings found (nearly) verbatim in the task's skeleton are removed
-  from LLM samples, and a generation that adds fewer than `MIN_NOVEL_LINES` lines of its
-  own to the skeleton is skipped.
-Fences and chat preambles are left to `clean.extract_code`. The method-by-method `*_m_dire.json`
-files are not read. Group: `classeval:<task_id>`.
+Human: each task's `solution_code`, by the benchmark's authors (2023). LLM: the class-level greedy
+generations (`predict` lists) of 13 models, which hold much that no model wrote: instruction
+models echo their prompt (only the text after the last "### Response:" is the answer), and base
+models return the prompt skeleton with the completion appended. Docstrings found (nearly)
+verbatim in the task's skeleton are removed from LLM samples, and a generation that adds fewer
+than `MIN_NOVEL_LINES` lines of its own to the skeleton is skipped; fences and chat preambles are
+left to `clean.extract_code`. Group: `classeval:<task_id>`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,8 +19,6 @@ from pathlib import Path
 
 from codeorigin_train.data.clean import docstrings, extract_code, strip_comments, strip_docstrings
 from codeorigin_train.data.records import HUMAN, HUMAN_GENERATOR, LLM, Record, read_raw
-
-log = logging.getLogger(__name__)
 
 SOURCE = "classeval"
 FOLDER = "FudanSELab+ClassEval"
@@ -58,7 +51,7 @@ def llm_answer(raw: str, skeleton: str) -> str | None:
         raw = raw.rsplit(_RESPONSE, 1)[1]
     code = extract_code(raw)
     prompt_docs = [_words(d) for d in docstrings(skeleton, "python")]
-    code = strip_docstrings(code, "python", lambda d: _copied(d, prompt_docs))
+    code = strip_docstrings(code, lambda d: _copied(d, prompt_docs))
     novel = _code_lines(code) - _code_lines(skeleton)
     return code if len(novel) >= MIN_NOVEL_LINES else None
 
@@ -76,14 +69,10 @@ def read(root: Path) -> Iterator[Record]:
         if m is None:
             continue
         model = m.group("model")
-        skipped = 0
         for entry in json.loads(read_raw(path)):
             task_id = entry["task_id"]
             skeleton = entry.get("skeleton") or skeletons.get(task_id, "")
             for raw in entry.get("predict") or []:
                 code = llm_answer(raw, skeleton) if isinstance(raw, str) else None
-                if code is None:
-                    skipped += 1
-                    continue
-                yield Record(code, LLM, "python", SOURCE, model, f"classeval:{task_id}")
-        log.debug("classeval %s: %d generations add too little to the skeleton", model, skipped)
+                if code is not None:
+                    yield Record(code, LLM, "python", SOURCE, model, f"classeval:{task_id}")

@@ -11,7 +11,6 @@ removes formatting habits, and `clean_code` drops what is left empty or is not c
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import zlib
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from tree_sitter import Node, Parser
+from tree_sitter import Node
 
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
@@ -116,15 +115,9 @@ def extract_code(text: str) -> str:
 # Parsing helpers
 
 
-@functools.cache
-def _parser(language: str) -> Parser:
-    # One parser per language for this (single-threaded) pipeline.
-    return languages.parser(language)
-
-
 def _parse(code: str, language: str) -> tuple[bytes, Node]:
     data = code.encode("utf-8", "surrogatepass")
-    return data, _parser(language).parse(data).root_node
+    return data, languages.parser(language).parse(data).root_node
 
 
 def error_line_fraction(code: str, language: str) -> float:
@@ -177,6 +170,7 @@ def clean_code(raw: str, language: str) -> str | None:
 # Comments and docstrings
 
 _STRING_TYPES = {"string", "concatenated_string"}
+_DEFINITIONS = {"function_definition", "class_definition"}
 
 
 def _python_docstrings(root: Node) -> Iterable[Node]:
@@ -184,23 +178,17 @@ def _python_docstrings(root: Node) -> Iterable[Node]:
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.type in ("module", "block"):
+        stack.extend(node.named_children)
+        parent = node.parent.type if node.parent is not None else None
+        if node.type == "module" or (node.type == "block" and parent in _DEFINITIONS):
             first = next((c for c in node.named_children if c.type != "comment"), None)
             if (
                 first is not None
                 and first.type == "expression_statement"
                 and first.named_child_count == 1
                 and first.named_children[0].type in _STRING_TYPES
-                and (
-                    node.type == "module"
-                    or (
-                        node.parent is not None
-                        and node.parent.type in ("function_definition", "class_definition")
-                    )
-                )
             ):
                 yield first
-        stack.extend(node.named_children)
 
 
 def _comment_nodes(root: Node) -> Iterable[Node]:
@@ -227,9 +215,7 @@ def splice(data: bytes, cuts: Iterable[tuple[int, int, bytes]]) -> str:
     return b"".join(out).decode("utf-8", "surrogatepass")
 
 
-def _remove(
-    code: str, language: str, keep_docstring: Callable[[str], bool] | None, comments: bool
-) -> str:
+def _remove(code: str, language: str, drop: Callable[[str], bool], comments: bool) -> str:
     data, root = _parse(code, language)
     # (start, end, replacement) in bytes
     cuts: list[tuple[int, int, bytes]] = []
@@ -238,7 +224,7 @@ def _remove(
     if language == "python":
         for stmt in _python_docstrings(root):
             text = data[stmt.start_byte : stmt.end_byte].decode("utf-8", "replace")
-            if keep_docstring is not None and keep_docstring(text):
+            if not drop(text):
                 continue
             block = stmt.parent
             alone = (
@@ -272,18 +258,13 @@ def strip_comments(code: str, language: str) -> str:
     expression statements that open a module, class or function body. Lines left empty by a
     removal go; a Python body that held only a docstring gets `pass`. Other text is unchanged.
     """
-    return _remove(code, language, keep_docstring=None, comments=True)
+    return _remove(code, language, lambda _: True, comments=True)
 
 
-def strip_docstrings(code: str, language: str, drop: Callable[[str], bool]) -> str:
-    """`code` without the Python docstrings for which `drop(docstring_source)` is true.
-
-    Used to take docstrings that a model copied from its prompt out of LLM-labelled samples: the
-    benchmark's authors wrote them, not the model.
-    """
-    if language != "python":
-        return code
-    return _remove(code, language, keep_docstring=lambda s: not drop(s), comments=False)
+def strip_docstrings(code: str, drop: Callable[[str], bool]) -> str:
+    """Python `code` without the docstrings for which `drop(docstring_source)` is true (those a
+    model copied from its prompt: the benchmark's authors wrote them, not the model)."""
+    return _remove(code, "python", drop, comments=False)
 
 
 def docstrings(code: str, language: str) -> list[str]:

@@ -3,24 +3,21 @@
 
 Each `<dir>/Gpt3D_CloneN.<ext>` (GPT-3) or `Gpt4D_CloneN.<ext>` (GPT-4) file holds, under `#input`,
 a human fragment from SemanticCloneBench (Stack Overflow answers, Java or C#), then a
-`#====================` line, a `#gpt output=============` line and the model's raw answer: its
-translations into the other languages, each under a heading such as `Python:`, `C Implementation:`,
-`// C#` or `In Java:`, often fenced, sometimes with notes or refusals around them. The
-`*_validateClones*.txt` and `*.log` files in the archives are clone-detector input and output and
-raw logs, not samples, and are not read.
+`#gpt output=============` line and the model's raw answer: its translations into the other
+languages, each under a heading such as `Python:`, `// C#` or `In Java:`, often fenced. The
+archives' other files (clone-detector input and output, logs) are not read.
 
-Human: the input fragment (Java only: C# is not a language codeorigin scores). LLM: each translation
-into a scored language (Python, C, Java, C++), with its language taken from its fence tag or else
-its heading; a section in the input's own language is not a translation and is skipped. The same
-clone id holds the same input in the GPT-3 and GPT-4 files, and some inputs recur under other ids:
-the group is `gptclonebench:<ext>:<id>` with the smallest id that holds the same input, so a
-fragment and all its translations share one group, and a human fragment is yielded once per group.
+Human: the input fragment (Java only: codeorigin does not score C#). LLM: each translation into a
+scored language other than the input's, its language from its fence tag or else its heading. The
+group is `gptclonebench:<ext>:<id>` with the smallest clone id that holds the same input (the
+GPT-3 and GPT-4 files of an id share it, and some inputs recur under other ids), so a fragment and
+all its translations share one group and a human fragment is yielded once per group.
 
 The human fragments went through NiCad's pretty-printer, which puts a blank before every argument
-list and bracket and around unary operators (`getWidth ()`, `new Foo (x)`, `int a []`, `! done`,
-`i ++`): 80% of them hold `name ()` against at most 1% of the Java in the other sources, a tell
-that says nothing about the author and that `normalize` does not undo. `undo_pretty_print` takes
-those blanks out again (syntax-aware, Java only), on both labels' Java alike.
+list and bracket and around unary operators (`getWidth ()`, `int a []`, `! done`, `i ++`): a tell
+that says nothing about the author and that `normalize` does not undo (80% of them hold `name ()`,
+at most 1% of the other sources' Java). `undo_pretty_print` takes those blanks out, on both
+labels' Java alike.
 """
 
 from __future__ import annotations
@@ -158,15 +155,10 @@ def translations(output: str) -> list[tuple[str, str]]:
                 continue
         sections[-1][1].append(line)
 
-    found: dict[str, str] = {}
-    order: list[str] = []
+    found: dict[str, str] = {}  # in the order the languages first come
 
     def keep(lang: str | None, code: str) -> None:
-        if lang is None or not code.strip():
-            return
-        if lang not in found:
-            order.append(lang)
-        if len(code.strip()) > len(found.get(lang, "").strip()):
+        if lang is not None and len(code.strip()) > len(found.get(lang, "").strip()):
             found[lang] = code
 
     for heading, lines in sections:
@@ -178,7 +170,7 @@ def translations(output: str) -> list[tuple[str, str]]:
                 keep(_block_language(tag, heading_lang), body)
         elif heading is not None:
             keep(heading_lang, text)
-    return [(lang, found[lang]) for lang in order]
+    return list(found.items())
 
 
 def _clone_files(root: Path) -> Iterator[tuple[str, str, str, str]]:

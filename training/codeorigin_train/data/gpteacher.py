@@ -1,21 +1,16 @@
 """Builder for GPTeacher's code set (`Codegen/codegen-instruct.json`: instruction, input, response),
 LLM side only.
 
-Every response was written by GPT-4 (2023). Most are bare code; some wrap it in fences or prose,
-and some answer in prose only ("The output of the given code will be ..."). The code is pulled out
-with `clean.extract_code` (largest fence, else the text without its leading and trailing prose),
-and a response whose extracted text is still not code in its language (mostly parse errors, or
-prose lines left inside it) is dropped here rather than left to chance.
+Every response was written by GPT-4 (2023); some wrap the code in fences or prose, some answer in
+prose only. The code is pulled out with `clean.extract_code`, and a response whose extracted text
+is still not code in its language (`is_code`) is dropped here rather than left to chance.
 
-The language is one the instruction names or a fence is tagged with (as for codealpaca), the one
-that parses best when there are several; when the instruction names no language at all, it is
-guessed from the code's own marks (`<?php`, `#include`, `package main`, ...), again the one that
-parses best. Responses in languages codeorigin does not score (shell, SQL, C#, ...) are skipped.
-No problem ids: one group per sample.
+The language is one the instruction names or a fence is tagged with (as for codealpaca), else one
+the code's own marks suggest (`<?php`, `#include`, `package main`, ...); of several, the one that
+parses best. Languages codeorigin does not score are skipped. One group per sample.
 
-The 4,535 (instruction, input, response) triples are the same as codealpaca's
-`data/new_codealpaca.json` (`output` there): deduplication keeps whichever source the registry
-lists first, so the two should not both be counted as independent sources.
+The 4,535 triples are codealpaca's `data/new_codealpaca.json` too: deduplication keeps the copies
+of whichever source the registry lists first, so the two are not independent sources.
 """
 
 from __future__ import annotations
@@ -80,21 +75,17 @@ def detect_language(instruction: str, response: str, code: str) -> str | None:
     return min(found, key=lambda lang: error_line_fraction(code, lang))
 
 
+# An unindented line of five or more words that reads as an English sentence.
+_SENTENCE_RE = re.compile(r"^[A-Z][a-z]+(?: [A-Za-z,'’()-]+){4,}[.:!?]$")
+
+
 def is_code(code: str, language: str) -> bool:
     """Whether extracted text is code: mostly parseable in `language`, without prose lines left
     inside it (an explanation with a snippet in its middle)."""
     lines = [line for line in code.split("\n") if line.strip()]
     if not lines or error_line_fraction(code, language) > MAX_ERROR_LINE_FRACTION:
         return False
-    return not any(_looks_like_sentence(line) for line in lines)
-
-
-_SENTENCE_RE = re.compile(r"^[A-Z][a-z]+(?: [A-Za-z,'’()-]+){4,}[.:!?]$")
-
-
-def _looks_like_sentence(line: str) -> bool:
-    """An unindented line of five or more words that reads as an English sentence."""
-    return not line[0].isspace() and _SENTENCE_RE.match(line.strip()) is not None
+    return not any(not line[0].isspace() and _SENTENCE_RE.match(line.strip()) for line in lines)
 
 
 def read(root: Path) -> Iterator[Record]:

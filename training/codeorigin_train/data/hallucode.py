@@ -33,6 +33,7 @@ def read(root: Path) -> Iterator[Record]:
     answers = root / "LLMAnswers"
     for path in sorted(answers.glob("mbpp_*_output.json")):
         seen: set[tuple[str, str]] = set()
+        default_model = path.stem.removeprefix("mbpp_").removesuffix("_output")
         samples = json.loads(read_raw(path))
         for sample in samples.values() if isinstance(samples, dict) else samples:
             code = sample.get("generation_code")
@@ -42,7 +43,5 @@ def read(root: Path) -> Iterator[Record]:
             seen.add((qid, code))
             index = int(qid.split("/", 1)[1])
             task_id = task_ids[index] if index < len(task_ids) else index + 1
-            model = str(
-                sample.get("model") or path.stem.removeprefix("mbpp_").removesuffix("_output")
-            )
+            model = str(sample.get("model") or default_model)
             yield Record(code, LLM, "python", SOURCE, model, group(task_id))

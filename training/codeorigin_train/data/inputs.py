@@ -1,9 +1,7 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
-is the user's to fix, so it raises `InputError` with a message that names the file and the
-command that writes it, and `codeorigin-train` prints that one line instead of a traceback
-(`run_command`; `module_entry` does the same for a module run with `python -m`). The path a
-command writes is checked before its work (`output_path`), so that a path it cannot write stops
-it at once rather than after the build.
+raises `InputError` with a message that names the file and the command that writes it, which
+`codeorigin-train` prints as one line instead of a traceback (`run_command`; `module_entry` for
+`python -m`). The path a command writes is checked before its work (`output_path`).
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
     out = output_path(args.out)
@@ -31,12 +29,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_parquet(
-    path: Path, what: str = "dataset", *, hint: str = "", empty_ok: bool = False,
-    columns: Sequence[str] | None = None,
-) -> pd.DataFrame:  # fmt: skip
+    path: Path, what: str = "dataset", *, hint: str = "", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """The parquet file `path`. `InputError` when it does not exist, is not a parquet file or
-    (unless `empty_ok`) holds no rows; `what` names the file in the message and `hint` (which
-    command writes it, which option names it) follows in parentheses."""
+    holds no rows; `what` names the file in the message and `hint` (which command writes it,
+    which option names it) follows in parentheses."""
     path = Path(path)
     built_by = f" ({hint})" if hint else ""
     if path.is_dir():
@@ -52,7 +49,7 @@ def read_parquet(
             raise InputError(f"{what} {path} lacks the column(s) {missing}{built_by}") from None
         detail = _first_line(exc).rpartition(f"'{path}': ")[2]  # the path once is enough
         raise InputError(f"{what} {path} is not a readable parquet file: {detail}") from exc
-    if df.empty and not empty_ok:
+    if df.empty:
         raise InputError(f"{what} {path} holds no rows{built_by}")
     return df
 
@@ -162,24 +159,20 @@ def run_command(
     `codeorigin-train <command>: ...` (or `prog: ...`), and status 2 (with `verbose`, the
     traceback); Ctrl-C is one line and status 130."""
     _running.append(command)
+    name = prog or f"codeorigin-train {command}"
     try:
         return run()
     except KeyboardInterrupt:
         if verbose:
             raise
-        print(f"{prog or f'codeorigin-train {command}'}: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
-    except SystemExit as exc:
+    except (SystemExit, Exception) as exc:
         # `raise SystemExit("message")`: a command that stops with a message for the user
-        if verbose or not isinstance(exc.code, str):
+        message = exc.code if isinstance(exc, SystemExit) else None if verbose else input_error(exc)
+        if verbose or not isinstance(message, str):
             raise
-        print(f"{prog or f'codeorigin-train {command}'}: {exc.code}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        message = None if verbose else input_error(exc)
-        if message is None:
-            raise
-        print(f"{prog or f'codeorigin-train {command}'}: {message}", file=sys.stderr)
+        print(f"{name}: {message}", file=sys.stderr)
         return 2
     finally:
         _running.pop()

@@ -1,13 +1,10 @@
 """Builder for PLTranslationEmpirical's translations (`output/<Model>/<dataset>/<from>/<to>/<file>`),
 LLM side only.
 
-The artifact of "Lost in Translation" (ICSE 2024): programs from CodeNet and AVATAR translated by
-LLaMA and StarCoder, Java to Python and Python to Java. The source programs themselves (human) are
-not in this snapshot. Raw outputs, some fenced; a translation's language is the `<to>` folder, and
-only languages codeorigin scores are kept. Group: the source program, shared by both models'
-translations of it: `atcoder:<id>` / `codeforces:<id>` for AVATAR's contest problems (the file name
-names them), `codenet-submission:<id>` for CodeNet (a submission id, `s004995062`, does not name its
-problem), `<dataset>:<name>` otherwise.
+The artifact of "Lost in Translation" (ICSE 2024): CodeNet and AVATAR programs translated by LLaMA
+and StarCoder between Java and Python (the human programs are not in this snapshot). A
+translation's language is the `<to>` folder; languages codeorigin does not score are skipped.
+Group: the source program, shared by both models' translations (`group`).
 """
 
 from __future__ import annotations
@@ -24,7 +21,8 @@ _SITES = ("atcoder", "codeforces")
 
 
 def group(dataset: str, name: str) -> str:
-    """The group of one source program (`atcoder:ABC043_B`, `codenet-submission:s004995062`)."""
+    """The group of one source program: `atcoder:ABC043_B` (AVATAR's contest problems),
+    `codenet-submission:s004995062` (a CodeNet submission id names no problem)."""
     dataset = dataset.lower()
     site, _, rest = name.partition("_")
     if dataset == "avatar" and site.lower() in _SITES and rest:

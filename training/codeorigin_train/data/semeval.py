@@ -27,8 +27,6 @@ def read(root: Path) -> Iterator[Record]:
             lang = languages.canonical(str(language))
             if lang is None or not isinstance(code, str):
                 continue
-            group = f"{SOURCE}:{path.stem}:{i}"
-            if str(generator).strip().lower() == "human":
-                yield Record(code, HUMAN, lang, SOURCE, HUMAN_GENERATOR, group)
-            else:
-                yield Record(code, LLM, lang, SOURCE, str(generator), group)
+            human = str(generator).strip().lower() == "human"
+            label, name = (HUMAN, HUMAN_GENERATOR) if human else (LLM, str(generator))
+            yield Record(code, label, lang, SOURCE, name, f"{SOURCE}:{path.stem}:{i}")

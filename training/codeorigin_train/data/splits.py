@@ -8,6 +8,7 @@ and adding or removing sources never moves a group.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 
 import pandas as pd
 
@@ -33,11 +34,7 @@ def split_of(
 ) -> str:
     """The split ("train", "val" or "test") of one group."""
     u = unit(group, seed) * sum(fractions)
-    if u < fractions[0]:
-        return SPLITS[0]
-    if u < fractions[0] + fractions[1]:
-        return SPLITS[1]
-    return SPLITS[2]
+    return SPLITS[bisect_right([fractions[0], fractions[0] + fractions[1]], u)]
 
 
 def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

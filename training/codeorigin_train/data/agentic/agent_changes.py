@@ -1,15 +1,12 @@
 """The second agentic folder, `agent-changes/` of the shared data, as the builder's records.
 
-281 repositories, one gzip-compressed JSON Lines file each (`<owner>+<name>.jsonl.gz`; its README
-has the layout): a `repo` record, then `change` records (an agent's change, found by the
-repository's own metadata: an AIDev pull request, a co-author trailer, a bot author, a `codex/`
-branch; or a human commit dated before 2022-06-21) and a `snapshot` of the repository at that
-date. An agent's change becomes a `Change` of kind "pr" (the builder's agent side, whatever
-found it), a human commit one of kind "commit", and the snapshot a `Snapshot`; each keeps how it
-was found (`how`) and the marker's text, so every row can say where its label comes from.
-
-Every stored file is read: the span finder decides which are in a language it reads (Dart, Scala
-and Lua are not, and are counted as such). Nothing is copied out of the shared folder.
+One gzip-compressed JSON Lines file per repository (its README has the layout): a `repo` record,
+`change` records (an agent's change, found by an AIDev pull request, a co-author trailer, a bot
+author or a `codex/` branch; or a human commit dated before 2022-06-21) and a `snapshot` of the
+repository at that date. An agent's change becomes a `Change` of kind "pr", a human commit one of
+kind "commit", the snapshot a `Snapshot`; each keeps how it was found (`how`) and the marker's
+text, so every row can say where its label comes from. Every stored file is read: the span
+finder decides which are in a language it reads.
 """
 
 from __future__ import annotations

@@ -2,18 +2,14 @@
 
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
-Agent rows are the functions of the agents' pull requests of which at least `--min-added` (0.9) of
-the lines were added by the pull request, and not moved there (`functions.moved_share`: half or
-more of their long lines removed by the same pull request; `--keep-moved` keeps them, as the
-corpus was built before 2026-11-26); human rows are every function of the dated snapshots and
-the functions the dated human commits added under the same rule. Neither side holds generated
-code, which the server never scores (`core.generated`: protocol buffer output, "Code generated
-... DO NOT EDIT" headers; `--keep-generated` keeps it, as in the shipped model's corpus). Rows
-have the dataset's columns (`source` "aidev", `generator` the agent or "human", `group` the
-repository) plus their provenance.
-Duplicates (the same function in two pull requests, or in an agent's and a human's code) are
-removed as the dataset builder removes them, and the split is drawn per repository (60/20/20, the
-real-project split), so a repository never crosses splits.
+Agent rows are the functions of the agents' pull requests of which the pull request added at
+least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.MOVED`); human
+rows are every function of the dated snapshots and the functions the dated human commits added
+under the same rule. Generated code (`core.generated`) is left out on both sides. `--keep-moved
+--keep-generated` keep both, as in the shipped model's corpus. Rows have the dataset's columns
+(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their
+provenance; duplicates are removed as the dataset builder removes them, and the split is drawn
+per repository (60/20/20), so a repository never crosses splits.
 """
 
 from __future__ import annotations
@@ -39,7 +35,6 @@ from codeorigin_train.data.agentic.functions import (
     change_functions,
     snapshot_functions,
 )
-from codeorigin_train.data.argtypes import share, whole_number
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path
@@ -58,26 +53,8 @@ PROVENANCE = [
 SOURCES = ("aidev", "agent-changes")  # the first folder (FOLDER) and `agent_changes.FOLDER`
 
 
-def _rows_of_change(
-    change: Change,
-    min_added: float,
-    per_change: int,
-    counts: Counts,
-    keep_moved: bool,
-    keep_generated: bool,
-) -> list[dict]:
-    rows = []
-    for fn in change_functions(change, min_added, counts, keep_moved, keep_generated):
-        row = _row(fn, change.repo, change.agent, change.kind, change.ident, change.date)
-        how = change.how or ("aidev-pr" if change.kind == "pr" else "dated-commit")
-        rows.append({**row, "how": how, "marker": change.marker})
-    if per_change and len(rows) > per_change:
-        counts.spans["over-change-cap"] += len(rows) - per_change
-        rows = rows[:per_change]
-    return rows
-
-
-def _row(fn, repo: str, agent: str, origin: str, ident: str, date: str) -> dict:
+def function_row(fn, repo: str, agent: str, origin: str, ident: str, date: str) -> dict:
+    """A `functions.Function`'s row: the dataset's columns, then its provenance."""
     return {
         "code": fn.code,
         "label": HUMAN if agent == HUMAN_AGENT else LLM,
@@ -104,10 +81,6 @@ def corpus_rows(
     changes: list[Change],
     snapshots: list[Snapshot],
     *,
-    min_added: float = MIN_ADDED,
-    tests: bool = True,
-    per_change: int = 0,
-    seed: int = 0,
     keep_moved: bool = False,
     keep_generated: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
@@ -115,28 +88,31 @@ def corpus_rows(
     counts = {"pr": Counts(), "commit": Counts(), "snapshot": Counts()}
     rows: list[dict] = []
     for change in changes:
-        rows.extend(_rows_of_change(change, min_added, per_change, counts[change.kind],
-                                    keep_moved, keep_generated))  # fmt: skip
+        how = change.how or ("aidev-pr" if change.kind == "pr" else "dated-commit")
+        for fn in change_functions(change, counts[change.kind], keep_moved, keep_generated):
+            row = function_row(
+                fn, change.repo, change.agent, change.kind, change.ident, change.date
+            )
+            rows.append({**row, "how": how, "marker": change.marker})
     for snap in snapshots:
         for fn in snapshot_functions(snap, counts["snapshot"], keep_generated):
-            row = _row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
+            row = function_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
             rows.append({**row, "how": "snapshot", "marker": ""})
     df = pd.DataFrame(rows)
     n_read = len(df)
-    if not tests and len(df):
-        df = df[~df["is_test"]]
     if len(df):
         df, dedup = deduplicate(df.reset_index(drop=True))
         df["has_comments"] = [has_comments(c, lang) for c, lang in zip(df["code"], df["language"])]
-        df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+        df["split"] = [split_of(r, 0, SPLIT_FRACTIONS) for r in df["repo"]]
         dedup_record = dedup.__dict__
     else:
         df = pd.DataFrame(columns=[*COLUMNS, *PROVENANCE])
         dedup_record = {}
     record = {
-        "min_added": min_added,
-        "tests": tests,
-        "per_change": per_change,
+        # the rules (the options that varied them were measured and not kept; code at 915f649)
+        "min_added": MIN_ADDED,
+        "tests": True,
+        "per_change": 0,
         "keep_moved": keep_moved,
         "keep_generated": keep_generated,
         "rows_read": n_read,
@@ -155,32 +131,31 @@ def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
     out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
-def shared_parser(prog: str, doc: str | None, out: str) -> argparse.ArgumentParser:
-    """The arguments of the builders that read the shared folder beside the corpus (fragments,
-    context): `--data-root`, `--out` (default `training/work/OUT`) and the corpus' `--seed`."""
+def shared_parser(
+    prog: str, doc: str | None, sources: str | None = None, keep_moved: bool = True
+) -> argparse.ArgumentParser:
+    """The arguments of the builders that read the shared folder: `--data-root`, `--out` (default
+    `training/work/<command>.parquet`), `--sources` (default `sources`; None: aidev alone),
+    `--keep-moved` (unless not `keep_moved`) and `--keep-generated`."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                    help="the shared data folder (default: %(default)s, from the current folder)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("training/work") / out)
-    p.add_argument("--seed", type=int, default=0, help="the corpus' split seed (`agentic --seed`)")
+    p.add_argument("--out", type=Path, default=Path(f"training/work/{prog.split()[-1]}.parquet"))
+    if sources is not None:
+        p.add_argument("--sources", default=sources, help="the folders of the data root to read, "
+                       f"comma-separated: {', '.join(SOURCES)} (default: %(default)s; the shipped "
+                       "model's corpus was aidev alone)")  # fmt: skip
+    if keep_moved:
+        p.add_argument("--keep-moved", action="store_true", help="keep the code a change moved "
+                       "(its long lines also removed by the same change), as in the shipped model")  # fmt: skip
+    p.add_argument("--keep-generated", action="store_true", help="keep generated code (what the "
+                   "server never scores), as in the shipped model")  # fmt: skip
     return p
 
 
-def shared_folder(data_root: Path) -> Path:
-    """`data_root/FOLDER`, the agents' changes and the dated human code; `InputError` when the
-    data root is not there or does not hold it."""
-    if not data_root.is_dir():
-        raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
-                         "folder (../shared/data beside the checkout)")  # fmt: skip
-    root = data_root / FOLDER
-    if not root.is_dir():
-        raise InputError(f"data root {data_root} holds no {FOLDER}/ (not found): give --data-root "
-                         "the shared data folder (../shared/data beside the checkout)")  # fmt: skip
-    return root
-
-
 def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated)."""
+    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated);
+    `InputError` when the data root or a folder it names is not there."""
     from codeorigin_train.data.agentic.agent_changes import FOLDER as SECOND
     from codeorigin_train.data.agentic.agent_changes import read_agent_changes
 
@@ -188,15 +163,22 @@ def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snap
     unknown = [s for s in names if s not in SOURCES]
     if unknown or not names:
         raise InputError(f"--sources {sources!r}: name one or more of {', '.join(SOURCES)}")
+    if not data_root.is_dir():
+        raise InputError(f"data root {data_root} not found: give --data-root, the shared data "
+                         "folder (../shared/data beside the checkout)")  # fmt: skip
     changes: list[Change] = []
     snapshots: list[Snapshot] = []
-    if "aidev" in names:
-        changes, snapshots = read_shared(shared_folder(data_root))
-    if "agent-changes" in names:
-        if not (data_root / SECOND).is_dir():
-            raise InputError(f"data root {data_root} holds no {SECOND}/ (not found): give "
-                             "--data-root the shared data folder, or --sources aidev")  # fmt: skip
-        more, more_snapshots = read_agent_changes(data_root / SECOND)
+    for name, folder, read in (
+        ("aidev", FOLDER, read_shared),
+        ("agent-changes", SECOND, read_agent_changes),
+    ):
+        if name not in names:
+            continue
+        if not (data_root / folder).is_dir():
+            raise InputError(f"data root {data_root} holds no {folder}/ (not found): give "
+                             "--data-root the shared data folder (../shared/data beside the "
+                             "checkout)")  # fmt: skip
+        more, more_snapshots = read(data_root / folder)
         changes, snapshots = changes + more, snapshots + more_snapshots
     return changes, snapshots
 
@@ -209,14 +191,18 @@ def summary(df: pd.DataFrame) -> dict:
         "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
         "by_origin": df.groupby("origin").size().to_dict(),
         "by_how": df.groupby("how").size().to_dict(),
-        "by_agent_language": {
-            f"{a}/{lang}": int(n)
-            for (a, lang), n in df.groupby(["agent", "language"]).size().items()
-        },
+        "by_agent_language": tally(df, ["agent", "language"]),
         "by_language_label": by_label(df, "language"),
         "by_split_label": by_label(df, "split"),
         "tests": int(df["is_test"].sum()),
     }
+
+
+def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
+    """Rows per combination of `columns`, keyed "a/b"."""
+    if df.empty:
+        return {}
+    return {"/".join(map(str, k)): int(n) for k, n in df.groupby(columns).size().items()}
 
 
 def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
@@ -225,42 +211,16 @@ def by_label(df: pd.DataFrame, column: str) -> dict[str, int]:
             for (value, label), n in df.groupby([column, "label"]).size().items()}  # fmt: skip
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="codeorigin-train agentic",
-                                description=__doc__.split("\n\n")[0])  # fmt: skip
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help=f"the shared data folder (reads {FOLDER}/ in it; default: %(default)s, "
-                   "from the current folder)")  # fmt: skip
-    p.add_argument("--sources", default=",".join(SOURCES), help="the folders of the data root to "
-                   f"read, comma-separated: {', '.join(SOURCES)} (default: both; the shipped "
-                   "model's corpus was aidev alone)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("training/work/agentic.parquet"))
-    p.add_argument("--min-added", type=share, default=MIN_ADDED, help="share of a function's "
-                   f"lines the change must have added (default {MIN_ADDED})")  # fmt: skip
-    p.add_argument("--no-tests", action="store_true", help="leave test files out")
-    p.add_argument("--per-change-cap", type=whole_number(0), default=0,
-                   help="at most this many functions of one pull request or commit (0: no cap)")  # fmt: skip
-    p.add_argument("--keep-moved", action="store_true",
-                   help="keep the functions a change moved (half or more of their long lines "
-                   "removed by the same change), as the corpus was built before 2026-11-26")  # fmt: skip
-    p.add_argument("--keep-generated", action="store_true",
-                   help="keep generated code (protocol buffer output, 'Code generated ... DO NOT "
-                   "EDIT' headers: what the server never scores), as in the shipped model's corpus")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
-    return p  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = _parser().parse_args(argv)
+    p = shared_parser("codeorigin-train agentic", __doc__, ",".join(SOURCES))
+    args = p.parse_args(argv)
     start = time.perf_counter()
     output_path(args.out)  # before the build, not after it
     changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = corpus_rows(
-        changes, snapshots, min_added=args.min_added, tests=not args.no_tests,
-        per_change=args.per_change_cap, seed=args.seed, keep_moved=args.keep_moved,
-        keep_generated=args.keep_generated,
-    )  # fmt: skip
+        changes, snapshots, keep_moved=args.keep_moved, keep_generated=args.keep_generated
+    )
     record["seconds"] = round(time.perf_counter() - start, 1)
     record["summary"] = summary(df)
     write_rows(df, args.out, record)

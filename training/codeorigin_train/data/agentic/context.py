@@ -3,27 +3,21 @@
     codeorigin-train agentic-context --data-root ../shared/data \\
         --out training/work/agentic-context.parquet
 
-Every human row of the corpus (`build`) is dated before 2021-07-01, and every agent row is from
-2024-2025: a detector can learn the era instead of the authorship, and on today's human code it
-would then accuse people. The agents' pull-request post-images also hold the code the pull request
-did not touch: the functions of the same files, as they stood when the agent worked on them. They
-are the corpus' only code that is both contemporary with the agents' and not theirs, and the only
-human side of the 53 repositories without a dated snapshot.
+The corpus' human rows are dated before 2021-07-01 and its agent rows 2024-2025, so a detector can
+learn the era instead of the authorship. The agents' pull-request post-images also hold the
+functions the pull request did not touch, as they stood then: the only code that is both
+contemporary with the agents' and not theirs.
 
-A context row is a judged function span (the server's span finder and too-short rule) of a post-image
-with **no** line added by its pull request, and of whose lines (stripped, 12 characters or more)
-at most a fifth were added by any stored agent pull request of the repository: an earlier pull
-request of the same agent may have written it (shared idioms such as `if err != nil {` are why
-a few are allowed). The same function in several post-images is one row. Generated code (what the
-server never scores, `core.generated`) is left out (`--keep-generated`: kept, as in the shipped
-model's figures).
+A context row is a judged function span of a post-image with **no** line added by its pull
+request, of whose long lines (`functions.long_lines`) at most `MAX_AGENT_SHARE` any stored
+agent pull request of the repository added (an earlier one may have written it). The same function
+in several post-images is one row; generated code is left out (`--keep-generated`: kept, as in
+the shipped model's figures).
 
-Their labels are not verified: contemporary code can have been written with an assistant (Copilot's
-completions, chat answers, agents not in AIDev), more so in repositories created in 2023-2025
-(`dated_history` False: no commit before 2021-07-01, often the agents' makers' own products). So
-they are a *population to measure on* (how often a detector flags code of the agents' own era and
-repositories that the agents did not write), and, as an experiment, human training text; they are
-not an exact human label.
+Their labels are not verified (contemporary code can have been written with an assistant, more so
+in repositories created in 2023-2025: `dated_history` False), so they are a population to measure
+on (how often a detector flags the agents' era's code that the agents did not write), not an exact
+human label.
 """
 
 from __future__ import annotations
@@ -37,103 +31,81 @@ import pandas as pd
 from codeorigin.core.diffs import DiffError, added_lines
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
-    shared_folder,
+    function_row,
+    read_sources,
     shared_parser,
     write_rows,
 )
-from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, read_shared
-from codeorigin_train.data.agentic.functions import Counts, spans_of
+from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot
+from codeorigin_train.data.agentic.functions import Counts, long_line_share, long_lines, spans_of
 from codeorigin_train.data.inputs import output_path
-from codeorigin_train.data.records import HUMAN
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)
 
 SOURCE = "aidev-context"
-MIN_LINE_CHARS = 12  # shorter lines (`}`, `return nil`, `else:`) say nothing about who wrote them
 #: A function of which more of its long lines an agent added somewhere in the repository may be
 #: the agent's (an earlier pull request); below it the shared lines are idioms (`if err != nil {`).
 MAX_AGENT_SHARE = 0.2
 
 
-def agent_share(code: str, written: set[str]) -> float:
-    """The share of `code`'s stripped lines of `MIN_LINE_CHARS` or more that are in `written`."""
-    lines = [x.strip() for x in code.split("\n") if len(x.strip()) >= MIN_LINE_CHARS]
-    return sum(x in written for x in lines) / len(lines) if lines else 0.0
-
-
 def agent_patches(
     changes: list[Change], dropped: dict[str, int]
-) -> list[tuple[Change, dict[str, set[int]]]]:
-    """Each agent pull request with the lines its patch added, per path; a patch that cannot be
-    read is left out (and counted in `dropped["bad-patch"]`)."""
-    out = []
+) -> tuple[list[tuple[Change, dict[str, set[int]]]], dict[str, set[str]]]:
+    """Each agent pull request with the lines its patch added, per path, and per repository the
+    long lines (`functions.long_lines`) any of them added, read from the post-images; a patch
+    that cannot be read is left out (and counted in `dropped["bad-patch"]`)."""
+    patches = []
+    written: dict[str, set[str]] = {}
     for change in changes:
         if change.agent == HUMAN_AGENT:
             continue
         try:
-            out.append((change, added_lines(change.patch())))
+            added = added_lines(change.patch())
         except DiffError:
             dropped["bad-patch"] += 1
-    return out
-
-
-def agent_lines(patches: list[tuple[Change, dict[str, set[int]]]]) -> dict[str, set[str]]:
-    """Per repository, the stripped lines of at least `MIN_LINE_CHARS` characters that any agent
-    pull request added (from the post-images, at the lines its patch added)."""
-    out: dict[str, set[str]] = {}
-    for change, added in patches:
-        seen = out.setdefault(change.repo, set())
+            continue
+        patches.append((change, added))
+        seen = written.setdefault(change.repo, set())
         for f in change.files:
             lines = added.get(f.path)
             text = f.read() if lines else None
-            if text is None:
-                continue
-            file_lines = text.split("\n")
-            for n in lines or ():
-                if 0 < n <= len(file_lines):
-                    line = file_lines[n - 1].strip()
-                    if len(line) >= MIN_LINE_CHARS:
-                        seen.add(line)
-    return out
+            if text is not None:
+                file_lines = text.split("\n")
+                seen.update(
+                    long_lines(file_lines[n - 1] for n in lines or () if 0 < n <= len(file_lines))
+                )
+    return patches, written
 
 
 def context_rows(
-    changes: list[Change], snapshots: list[Snapshot], seed: int = 0, keep_generated: bool = False
+    changes: list[Change], snapshots: list[Snapshot], keep_generated: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """The untouched functions of the agents' post-images, as human rows with their provenance;
     `dated_history` says whether their repository has a dated snapshot (code before 2021)."""
     dropped = {"agent-lines": 0, "bad-patch": 0}
-    patches = agent_patches(changes, dropped)
-    written = agent_lines(patches)
+    patches, written = agent_patches(changes, dropped)
     dated = {s.repo for s in snapshots}
     counts = Counts()
     rows: list[dict] = []
     for change, added in patches:
-        repo_lines = written.get(change.repo, set())
+        repo, repo_lines = change.repo, written.get(change.repo, set())
         for f in change.files:
             for fn in spans_of(f, added.get(f.path, set()), 0.0, counts,
                                keep_generated=keep_generated):  # fmt: skip
                 if fn.added > 0:
                     continue
-                if agent_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
+                if long_line_share(fn.code, repo_lines) > MAX_AGENT_SHARE:
                     dropped["agent-lines"] += 1
                     continue
-                rows.append({
-                    "code": fn.code, "label": HUMAN, "language": fn.language, "source": SOURCE,
-                    "generator": HUMAN_AGENT, "group": f"repo:{change.repo}",
-                    "n_lines": fn.code.count("\n") + 1, "repo": change.repo,
-                    "agent": HUMAN_AGENT, "origin": "context", "change": change.ident,
-                    "path": fn.path, "name": fn.name, "start_line": fn.start_line,
-                    "end_line": fn.end_line, "date": change.date, "is_test": fn.is_test,
-                    "added": 0.0, "next_to": change.agent,
-                    "dated_history": change.repo in dated,
-                })  # fmt: skip
+                row = function_row(fn, repo, HUMAN_AGENT, "context", change.ident, change.date)
+                context = {"next_to": change.agent, "dated_history": repo in dated}
+                rows.append({**row, "source": SOURCE, **context})
     df = pd.DataFrame(rows)
     n_read = len(df)
     if len(df):
         df = df.drop_duplicates("code").reset_index(drop=True)
-        df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+        df["split"] = [split_of(r, 0, SPLIT_FRACTIONS) for r in df["repo"]]
     record = {
         "keep_generated": keep_generated,
         "rows_read": n_read,
@@ -151,14 +123,12 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-context", __doc__, "agentic-context.parquet")
-    p.add_argument("--keep-generated", action="store_true", help="keep generated code (what the "
-                   "server never scores), as in the shipped model's figures")  # fmt: skip
+    p = shared_parser("codeorigin-train agentic-context", __doc__, keep_moved=False)
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    changes, snapshots = read_shared(shared_folder(args.data_root))
-    df, record = context_rows(changes, snapshots, args.seed, args.keep_generated)
+    changes, snapshots = read_sources(args.data_root, "aidev")
+    df, record = context_rows(changes, snapshots, args.keep_generated)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)
     print(json.dumps(record, indent=2))

@@ -3,30 +3,23 @@
     codeorigin-train agentic-fragments --data-root ../shared/data \\
         --out training/work/agentic-fragments.parquet
 
-The corpus' rows (`build`) are whole functions of which a change added at least 90% of the lines,
-so most of what the agents wrote (lines added inside existing functions, new methods too short to
-judge, module-level code, test cases) is in no row. A fragment is a run of consecutive lines that a
-change added to one file (`core.diffs`), cut into pieces of at most 60 lines and kept when it has
-at least 6 lines and 15 whitespace-separated tokens (`FragmentRules`). A long line that the same
-change also removed (`data.agentic.functions.moved_share`'s rule) was moved, not written: it ends
-a run (`--keep-moved`: it does not, as before 2026-11-26). A file the server never scores
-(`core.generated.file_reason`: protocol buffer output, a "Code generated ... DO NOT EDIT" header)
-gives none (`--keep-generated`: it does, as in the shipped model). Agents' pull requests give the
-LLM fragments; the dated human commits of the same repositories (the same kind of text: lines
-added in a change) the human ones. Snapshots add none: their files were not written in a change.
+A fragment is a run of consecutive lines that a change added to one file (`core.diffs`), cut into
+pieces of at most 60 lines and kept when it has at least 6 lines and 15 whitespace-separated tokens
+(`FragmentRules`): the agents' lines that no function row holds (lines inside existing functions,
+short new methods, module code). A long line the same change also removed was moved, not
+written, and ends a run; a file the server never scores (`core.generated.file_reason`) gives none
+(`--keep-moved --keep-generated`: as in the shipped model). Agents' pull requests give the LLM
+fragments, the dated human commits of the same repositories the human ones; snapshots none.
 
-Each fragment says where it sits (`kind`): in a function the change **edited** (less than 90% of
-the function's lines added, the corpus' rule for a function row: these are the agent's lines
-inside people's functions), in a **new** function (90% or more added: the function itself may be
-a row of the corpus), or **outside** every function (module code, class bodies). For the first
-two, `function` names the function span (`core.spans`) that holds most of its lines (the
-innermost of nested ones), `function_lines` its length, `share` the share of the function's lines
-the change added and `fragment_share` the share of them this fragment holds.
+`kind` says where a fragment sits: in a function the change **edited** (less than 90% of its lines
+added), in a **new** function (90% or more), or **outside** every function. For the first two,
+`function` names the span (`core.spans`) that holds most of its lines (the innermost of nested
+ones), `function_lines` its length, `share` the share of its lines the change added and
+`fragment_share` the share of them this fragment holds.
 
-Fragments are training text for the linear member only (`codeorigin-train protocol --learners
-stacked-frag`): they are not functions, so nothing is judged or calibrated on them. Each carries its
-repository and the corpus' split of that repository, so a fold that holds a repository out holds
-its fragments out too. Exact duplicates are removed (a text on both sides from both).
+Fragments are training text for the linear member only (`protocol --learners stacked-frag`),
+never judged or calibrated on. Each carries its repository and the corpus' split of it; exact
+duplicates are removed (a text on both sides from both).
 """
 
 from __future__ import annotations
@@ -45,15 +38,15 @@ from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import extract_spans, line_starts
 from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.build import (
-    SOURCES,
     SPLIT_FRACTIONS,
     by_label,
     read_sources,
     shared_parser,
+    tally,
     write_rows,
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change
-from codeorigin_train.data.agentic.functions import MIN_ADDED, MOVED_MIN_CHARS, patch_lines
+from codeorigin_train.data.agentic.functions import MIN_ADDED, patch_lines
 from codeorigin_train.data.inputs import output_path
 from codeorigin_train.data.splits import split_of
 
@@ -69,7 +62,7 @@ class FragmentRules:
     min_lines: int = 6
     max_lines: int = 60
     min_tokens: int = 15
-    keep_moved: bool = False  # a moved line (`_moved`) stays in its run
+    keep_moved: bool = False  # a moved line stays in its run
     keep_generated: bool = False  # a generated file (`core.generated.file_reason`) gives fragments
 
 
@@ -91,12 +84,6 @@ def pieces(first: int, last: int, rules: FragmentRules) -> Iterator[tuple[int, i
         end = min(last, start + rules.max_lines - 1)
         if end - start + 1 >= rules.min_lines:
             yield start, end
-
-
-def _moved(file_lines: list[str], n: int, removed: frozenset[str]) -> bool:
-    """Whether added line `n` (1-based) is a long line its change also removed: moved code."""
-    line = file_lines[n - 1].strip() if n <= len(file_lines) else ""
-    return len(line) >= MOVED_MIN_CHARS and line in removed
 
 
 def functions_of(text: str, language: str) -> list[tuple[int, int, str]]:
@@ -150,8 +137,9 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
         if not rules.keep_generated and generated.file_reason(f.path, text) is not None:
             continue
         file_lines = text.split("\n")
-        written = {n for n in lines or set()
-                   if rules.keep_moved or not _moved(file_lines, n, removed)}  # fmt: skip
+        # a long line its change also removed (`patch_lines`) was moved, not written
+        written = {n for n in lines or set() if rules.keep_moved or n > len(file_lines)
+                   or file_lines[n - 1].strip() not in removed}  # fmt: skip
         functions = functions_of(text, language) if written else []
         for first, last in runs(written):
             for start, end in pieces(first, last, rules):
@@ -168,39 +156,26 @@ def change_fragments(change: Change, rules: FragmentRules) -> Iterator[dict[str,
                 }  # fmt: skip
 
 
-def fragment_rows(changes: list[Change], rules: FragmentRules, seed: int = 0) -> pd.DataFrame:
+def fragment_rows(changes: list[Change], rules: FragmentRules) -> pd.DataFrame:
     """Every change's fragments, exact duplicates removed, split by repository as the corpus is."""
     df = pd.DataFrame([row for change in changes for row in change_fragments(change, rules)])
     if df.empty:
         return df
     labels = df.groupby("code")["label"].nunique()
     df = df[~df["code"].isin(labels[labels > 1].index)].drop_duplicates("code")
-    df["split"] = [split_of(r, seed, SPLIT_FRACTIONS) for r in df["repo"]]
+    df["split"] = [split_of(r, 0, SPLIT_FRACTIONS) for r in df["repo"]]
     return df.reset_index(drop=True)
-
-
-def tally(df: pd.DataFrame, columns: list[str]) -> dict[str, int]:
-    """Rows per combination of `columns`, keyed "a/b"."""
-    if df.empty:
-        return {}
-    return {"/".join(map(str, k)): int(n) for k, n in df.groupby(columns).size().items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-fragments", __doc__, "agentic-fragments.parquet")
-    p.add_argument("--keep-moved", action="store_true", help="keep the lines a change moved "
-                   "(also removed by it) in their runs, as before 2026-11-26")  # fmt: skip
-    p.add_argument("--keep-generated", action="store_true", help="keep the lines of generated "
-                   "files (what the server never scores), as in the shipped model")  # fmt: skip
-    p.add_argument("--sources", default="aidev", help="the folders of the data root to read, "
-                   f"comma-separated: {', '.join(SOURCES)} (default: aidev, as the shipped model)")  # fmt: skip
+    p = shared_parser("codeorigin-train agentic-fragments", __doc__, "aidev")
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
     rules = FragmentRules(keep_moved=args.keep_moved, keep_generated=args.keep_generated)
     changes, _ = read_sources(args.data_root, args.sources)
-    df = fragment_rows(changes, rules, args.seed)
+    df = fragment_rows(changes, rules)
     record = {
         "rules": asdict(rules),
         "rows": len(df),

@@ -1,29 +1,24 @@
 """The functions of a change or a snapshot, as the server would judge them.
 
-Each file is split with the server's own span finder (`core.spans.extract_spans`); only function and
-method spans count (never a module span), and only those the runtime would judge: at least
-`VerdictRules().min_lines` statement lines and `min_tokens` identifier and literal tokens in the body
-(`core.spans.Content`, the runtime's too-short rule). For a change, a span is the change's when at
-least `min_added` of its lines are lines the patch added (`core.diffs`) and it was not moved
-(`moved_share`: code the same change removed elsewhere, such as a function moved to another file
-or a file renamed in a diff without rename detection, is not code the change's author wrote); a
-snapshot keeps every span. The text is normalised with the server's `normalize`, so it is exactly
-what would be scored. Code the runtime never scores is left out the same way (`keep_generated`:
-kept, as in the shipped model's corpus): a file `core.generated.file_reason` calls
-generated or vendored (protocol buffer output such as `*.pb.go`, a "Code generated ... DO NOT
-EDIT" or "This file was auto-generated" header, minified code) and a span `span_reason` calls
-generated (`@Generated`, "DO NOT EDIT" at its head): a code generator is neither a person nor an
-LLM.
+Each file is split with the server's own span finder (`core.spans.extract_spans`); only function
+and method spans count, and only those the runtime would judge (its too-short rule,
+`VerdictRules().judges`). A change's span is its own when at least `MIN_ADDED` of its lines are
+lines the patch added (`core.diffs`) and it was not moved (`MOVED`: code the same change removed
+elsewhere, such as a function moved to another file or a file renamed without rename detection);
+a snapshot keeps every span. The text is normalised with the server's `normalize`, so it is
+exactly what would be scored. Code the runtime never scores is left out the same way (unless
+`keep_generated`): a file `core.generated.file_reason` calls generated or vendored, and a span
+`span_reason` calls generated: a code generator is neither a person nor an LLM.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from codeorigin.core import generated, languages
-from codeorigin.core.diffs import DiffError, FileDiff, added_by_path, parse_diff
+from codeorigin.core.diffs import DiffError, added_by_path, parse_diff
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import Content, extract_spans, line_starts
 from codeorigin.engine.judging import VerdictRules
@@ -37,7 +32,7 @@ _RULES = VerdictRules()
 
 MIN_ADDED = 0.9  # a function of which a change added this share of the lines is the change's own
 MOVED = 0.5  # a text with at least this share of its long lines removed by its change was moved
-MOVED_MIN_CHARS = 12  # shorter lines (`}`, `return None`, `else:`) repeat everywhere
+LONG_LINE = 12  # shorter lines (`}`, `return None`, `else:`) repeat everywhere
 
 
 @dataclass(frozen=True)
@@ -67,21 +62,17 @@ class Counts:
         return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
 
 
-def removed_lines(files: list[FileDiff]) -> frozenset[str]:
-    """The long lines a diff removed, in any of its files, stripped (`moved_share` reads them)."""
-    return frozenset(
-        stripped
-        for f in files
-        for line in f.removed
-        if len(stripped := line.strip()) >= MOVED_MIN_CHARS
-    )
+def long_lines(lines: Iterable[str]) -> list[str]:
+    """The lines of `LONG_LINE` or more characters, stripped: the ones that can tell who wrote
+    them (moved code, an agent's lines elsewhere in its repository)."""
+    return [s for line in lines if len(s := line.strip()) >= LONG_LINE]
 
 
-def moved_share(text: str, removed: frozenset[str]) -> float:
-    """The share of a text's long lines (stripped, `MOVED_MIN_CHARS` or more characters) that its
-    change removed somewhere (`removed_lines`): how much of it the change moved, not wrote."""
-    lines = [s for line in text.split("\n") if len(s := line.strip()) >= MOVED_MIN_CHARS]
-    return sum(1 for s in lines if s in removed) / len(lines) if lines else 0.0
+def long_line_share(text: str, lines: Container[str]) -> float:
+    """The share of `text`'s long lines (`long_lines`) that are in `lines` (0 when it has none):
+    with the long lines its change removed, how much of it the change moved, not wrote."""
+    found = long_lines(text.split("\n"))
+    return sum(1 for s in found if s in lines) / len(found) if found else 0.0
 
 
 def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
@@ -89,7 +80,7 @@ def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
 
     Raises DiffError for a patch `core.diffs` cannot read."""
     files = parse_diff(change.patch())
-    return added_by_path(files), removed_lines(files)
+    return added_by_path(files), frozenset(long_lines(line for f in files for line in f.removed))
 
 
 def spans_of(
@@ -128,7 +119,7 @@ def spans_of(
         if share < min_added:
             counts.spans["not-added"] += 1
             continue
-        if removed and moved_share(span.text(text), removed) >= MOVED:
+        if removed and long_line_share(span.text(text), removed) >= MOVED:
             counts.spans["moved"] += 1
             continue
         if not _RULES.judges(Content(span.statement_lines, span.content_tokens)):
@@ -147,21 +138,20 @@ def spans_of(
 
 def change_functions(
     change: Change,
-    min_added: float,
     counts: Counts,
     keep_moved: bool = False,
     keep_generated: bool = False,
 ) -> Iterator[Function]:
     """The functions a change wrote: spans of its post-images mostly made of added lines that it
-    did not move from elsewhere (`keep_moved`: moved ones too, as the corpus was built before
-    2026-11-26), generated code left out unless `keep_generated`."""
+    did not move from elsewhere (unless `keep_moved`), generated code left out unless
+    `keep_generated`."""
     try:
         added, removed = patch_lines(change)
     except DiffError:
         counts.skipped["bad-patch"] += 1
         return
     for f in change.files:
-        yield from spans_of(f, added.get(f.path, set()), min_added, counts,
+        yield from spans_of(f, added.get(f.path, set()), MIN_ADDED, counts,
                             frozenset() if keep_moved else removed, keep_generated)  # fmt: skip
 
 

@@ -3,11 +3,10 @@
     codeorigin-train agentic-merge --dataset training/work/dataset-v3.parquet \\
         --agentic training/work/agentic.parquet --out training/work/dataset-v4.parquet
 
-Caps are per repository and origin (agent pull requests, human commits, snapshot files), drawn
-with a fixed seed; then the dataset and the capped rows are deduplicated together (the dataset's
-rows first, so an agentic row that repeats a row of another source is the one removed, and a
-function on both sides of the labels is removed from both). The agentic rows keep their own
-repository split; the other rows keep theirs.
+At most `Caps` rows per repository and origin, a seeded draw; then the dataset's rows and the
+capped ones are deduplicated together, the dataset's first (an agentic row that repeats another
+source's is the one removed; a function with both labels goes from both). Every row keeps its
+split.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from typing import NamedTuple
 import pandas as pd
 
 from codeorigin_train.data.agentic.build import PROVENANCE, write_rows
-from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.clean import deduplicate
 from codeorigin_train.data.inputs import output_path, read_parquet
 from codeorigin_train.data.splits import capped
@@ -70,12 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--agentic", type=Path, default=Path("training/work/agentic.parquet"))
     p.add_argument("--out", type=Path, required=True)
-    for name, value in Caps()._asdict().items():
-        p.add_argument(f"--{name.replace('_', '-')}" + ("" if name == "seed" else "-cap"),
-                       dest=name, type=int if name == "seed" else whole_number(0),
-                       default=value)  # fmt: skip
     args = p.parse_args(argv)
-    caps = Caps(args.pr, args.commit, args.snapshot, args.seed)
+    caps = Caps()
     output_path(args.out)  # before the merge, not after it
     hint = "e.g. dataset-v3: `python -m codeorigin_train.data.build --realcode ...` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=hint)

@@ -1,10 +1,9 @@
 """Putting the real-code set together: one row per human function, with its provenance.
 
-Projects are read in the order of the pinned list, the standard library last, so a function that a
-package copies from the standard library (or from another package) is kept once, under the first,
-dated, project. After exact deduplication of the normalised text each project keeps at most `cap`
-functions, chosen by a hash of their text (deterministic, and spread over the project's files
-rather than its alphabetically first ones).
+Projects are read in the order of the pinned list, the standard library last, so a function that
+a package copies from another is kept once, under the first, dated, project. After exact
+deduplication each project keeps at most `cap` functions, chosen by a hash of their text
+(deterministic, and spread over the project's files).
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codeorigin_train.data.realcode import stdlib
 from codeorigin_train.data.realcode.extract import (
@@ -27,9 +26,6 @@ from codeorigin_train.data.realcode.extract import (
     read_member,
 )
 from codeorigin_train.data.realcode.projects import Project
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +75,9 @@ class ProjectReport:
         }
 
 
-def _order_key(code: str) -> str:
-    return hashlib.sha1(code.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def date_verified(project: Project, archive: Path | None) -> bool:
-    """Whether the release date has evidence: the registry's upload time, or the archive's text.
-
-    The text is looked for in the project's `evidence_file` (a Debian `.debian.tar.*`) when it names
-    one, else in the archive itself.
-    """
+    """Whether the release date has evidence: the registry's upload time, or the text in the
+    project's `evidence_file` (a Debian `.debian.tar.*`) when it names one, else in the archive."""
     if project.date_source == "pypi-upload-time":
         return True
     if project.date_source == "archive-text" and archive is not None:
@@ -102,27 +91,19 @@ def date_verified(project: Project, archive: Path | None) -> bool:
 
 
 def _rows(project: Project, verified: bool, functions: Iterable[Function]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": f.code,
-            "label": HUMAN,
-            "language": f.language,
-            "source": project.source,
-            "generator": GENERATOR,
-            "group": project.group,
-            "project": project.name,
-            "version": project.version,
-            "release_date": project.release_date,
-            "date_source": project.date_source,
-            "date_verified": verified,
-            "licence": project.licence,
-            "path": f.path,
-            "name": f.name,
-            "kind": f.kind,
-            "n_lines": f.n_lines,
-        }
-        for f in functions
-    ]
+    pinned = {
+        "label": HUMAN,
+        "source": project.source,
+        "generator": GENERATOR,
+        "group": project.group,
+        "project": project.name,
+        "version": project.version,
+        "release_date": project.release_date,
+        "date_source": project.date_source,
+        "date_verified": verified,
+        "licence": project.licence,
+    }
+    return [{**pinned, **asdict(f)} for f in functions]  # in `COLUMNS` order when written
 
 
 def collect(
@@ -133,10 +114,8 @@ def collect(
     with_stdlib: bool = True,
     stdlib_root: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[ProjectReport]]:
-    """Rows of every project whose archive is in `archives_dir`, and a report per project.
-
-    A project whose archive is missing gets a report with `error` set and no rows.
-    """
+    """Rows of every project whose archive is in `archives_dir`, and a report per project (with
+    `error` set, and no rows, when its archive is missing)."""
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     reports: list[ProjectReport] = []
@@ -165,7 +144,9 @@ def collect(
                 continue
             seen.add(f.code)
             unique.append(f)
-        kept = sorted(unique, key=lambda f: _order_key(f.code))[:cap]
+        kept = sorted(
+            unique, key=lambda f: hashlib.sha1(f.code.encode("utf-8", "surrogatepass")).hexdigest()
+        )[:cap]
         kept.sort(key=lambda f: (f.path, f.name))
         report.kept = len(kept)
         report.languages.update(f.language for f in kept)
@@ -176,24 +157,11 @@ def collect(
     return rows, reports
 
 
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows as a DataFrame with the columns in COLUMNS order (pandas imported here)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame["label"] = frame["label"].astype("int64")
-    frame["n_lines"] = frame["n_lines"].astype("int64")
-    frame["date_verified"] = frame["date_verified"].astype(bool)
-    return frame
-
-
 def summary(reports: list[ProjectReport]) -> dict[str, Any]:
     """Totals, per-language counts, date range and licences over the reports."""
     kept = [r for r in reports if r.kept]
     dated = sorted(r.project.release_date for r in kept if r.project.release_date)
-    languages: Counter[str] = Counter()
-    for r in kept:
-        languages.update(r.languages)
+    languages = sum((r.languages for r in kept), Counter[str]())
     return {
         "total": sum(r.kept for r in reports),
         "projects": len(kept),

@@ -1,18 +1,15 @@
 """Functions and methods out of source archives, as the server would see them.
 
-An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, never unpacked to disk. Paths are
-taken relative to the archive's top folder (`requests-2.24.0/`, `package/`). Test files, vendored
-and compiled or generated code are skipped by path (and generated files also by their header); each
-remaining file is split with the server's own `extract_spans`, and every function or method span
-(never a module span) with enough lines is normalised with the server's own `normalize`, so the
-text is exactly what the server would score for that function.
+An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, paths relative to its top
+folder. Test files, vendored, compiled and generated code are skipped by path (generated files
+also by their header); every function or method span (`extract_spans`) of a remaining file with
+enough lines is normalised with the server's own `normalize`: exactly what the server would score.
 
-Python functions that do not parse as Python 3 (print statements, `except E, e:`) are dropped: such
-syntax dates code without saying anything about its author. Files in other languages that the
-grammar cannot parse cleanly (Flow annotations, templates) are dropped whole, except C, where
-macros often defeat the grammar: there each function whose own text parses cleanly is kept. Java
-methods and constructors come from classes, interfaces, enums and records; declarations without a
-body (abstract and interface methods, `native` ones) are dropped.
+Python functions that do not parse as Python 3 are dropped: such syntax dates code without saying
+anything about its author. Files in other languages that the grammar cannot parse cleanly are
+dropped whole, except C, where macros often defeat the grammar: there each function whose own
+text parses cleanly is kept. Java declarations without a body (abstract, interface, `native`)
+are dropped.
 """
 
 from __future__ import annotations
@@ -92,7 +89,6 @@ class ExtractStats:
 
     files: int = 0
     skipped_files: Counter[str] = field(default_factory=Counter)
-    functions: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
 
 
@@ -155,11 +151,8 @@ def _has_top_folder(archive: Path) -> bool:
 
 
 def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive.
-
-    An archive without a single top folder (some maturin sdists put `src/` at the root) keeps its
-    paths as they are.
-    """
+    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive; one
+    without a single top folder (some maturin sdists put `src/` at the root) keeps its paths."""
     strip = _has_top_folder(archive)
     for name, data in _members(archive):
         rel = _strip_top(name) if strip else PurePosixPath(name).as_posix()
@@ -168,11 +161,8 @@ def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def read_member(archive: Path, rel_path: str) -> str | None:
-    """The text of one file of an archive, or None.
-
-    `rel_path` is relative to the archive's top folder, or the member's full name for archives
-    without one (a Debian `.debian.tar.*` holds `debian/changelog`).
-    """
+    """The text of one file of an archive, or None; `rel_path` is relative to the archive's top
+    folder, or the member's full name (a Debian `.debian.tar.*` holds `debian/changelog`)."""
     for name, data in _members(archive):
         if _strip_top(name) == rel_path or PurePosixPath(name).as_posix() == rel_path:
             return data.decode("utf-8", "replace")
@@ -266,7 +256,6 @@ def functions_in_text(
         if language == "python" and not _parses_as_python3(code):
             stats.dropped["not-python3"] += 1
             continue
-        stats.functions += 1
         yield Function(code, language, path, span.name, span.kind, len(lines))
 
 

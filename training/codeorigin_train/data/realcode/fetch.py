@@ -1,16 +1,13 @@
 """Downloading the pinned archives from the package registries, and checking them.
 
-PyPI: the sdist is found in the registry's simple index (the JSON form of PEP 691, the same index
-pip reads, which also carries each file's upload time), downloaded, and checked against the pinned
-sha256. When the index cannot be read, `pip download --no-deps --no-binary :all:` is the fallback
-(it runs the sdist's build backend to read metadata, so it is slower and can fail on old setup.py
-files). npm: `npm pack NAME@VERSION`, checked against the pinned integrity string. Debian: the
-source package's upstream tarball (and, where the date comes from it, its `.debian.tar.*`) from the
-pool of the Debian mirror (`DEBIAN_MIRROR`, else the one apt uses here), checked against the pinned
-sha256 of each; the mirror's pool keeps only files that a current suite still lists, so an old
-release can disappear from it (fetch then fails and says so).
-
-Nothing here runs code from an archive except through that pip fallback.
+PyPI: the sdist is found in the registry's simple index (PEP 691's JSON, the index pip reads, with
+each file's upload time), downloaded and checked against the pinned sha256; when the index cannot
+be read, `pip download --no-deps --no-binary :all:` is the fallback (it runs the sdist's build
+backend: slower, and the only place here that runs code from an archive). npm: `npm pack
+NAME@VERSION`, checked against the pinned integrity string. Debian: the source package's upstream
+tarball (and, where the date comes from it, its `.debian.tar.*`) from the mirror's pool
+(`DEBIAN_MIRROR`), checked against the pinned sha256 of each; an old release can disappear from the
+pool (fetch then fails and says so).
 """
 
 from __future__ import annotations
@@ -25,8 +22,8 @@ import shutil
 import subprocess
 import tempfile
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeorigin_train.data.realcode.projects import Project
 
@@ -38,49 +35,21 @@ _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 _TIMEOUT = 120
 
 
-@dataclass(frozen=True)
-class SdistInfo:
-    """One sdist file as the simple index lists it."""
+def pypi_file(name: str, filename: str) -> dict[str, Any]:
+    """The entry of the file `filename` of project `name` (its `url`, `upload-time`, ...) in the
+    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's.
 
-    filename: str
-    url: str
-    sha256: str
-    upload_time: str  # ISO 8601, as the index gives it; "" when it gives none
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _sdist_version(filename: str) -> tuple[str, str] | None:
-    for suffix in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
-        if filename.endswith(suffix):
-            stem = filename[: -len(suffix)]
-            if "-" not in stem:
-                return None
-            name, version = stem.rsplit("-", 1)
-            return name, version
-    return None
-
-
-def pypi_sdist(name: str, version: str) -> SdistInfo:
-    """The sdist of `name==version` in the simple index (JSON form) pip would use
-    (PIP_INDEX_URL, else PyPI's).
-
-    Raises LookupError when the index lists no sdist for that version.
+    Raises LookupError when the index does not list that file.
     """
     index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
-    url = f"{index}/{_canonical(name)}/"
+    url = f"{index}/{re.sub(r'[-_.]+', '-', name).lower()}/"
     req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
     with urllib.request.urlopen(req, timeout=_TIMEOUT) as resp:
-        data = json.load(resp)
-    for f in data.get("files", []):
-        parsed = _sdist_version(f.get("filename", ""))
-        if parsed is None or parsed[1] != version or _canonical(parsed[0]) != _canonical(name):
-            continue
-        return SdistInfo(f["filename"], f["url"], f.get("hashes", {}).get("sha256", ""),
-                         f.get("upload-time", "") or "")  # fmt: skip
-    raise LookupError(f"no sdist of {name}=={version} in {url}")
+        files = json.load(resp).get("files", [])
+    found = next((f for f in files if f.get("filename") == filename), None)
+    if found is None:
+        raise LookupError(f"no {filename} in {url}")
+    return found
 
 
 def _digest(path: Path, name: str) -> bytes:
@@ -137,13 +106,12 @@ def fetch_pypi(project: Project, dest_dir: Path) -> Path:
     target = dest_dir / project.file
     if not (target.exists() and sha256_of(target) == project.sha256):
         try:
-            info = pypi_sdist(project.name, project.version)
-            if info.filename != project.file:
-                raise RuntimeError(f"index serves {info.filename}, pinned {project.file}")
-            if info.upload_time and info.upload_time[:10] != project.release_date:
+            info = pypi_file(project.name, project.file)
+            uploaded = info.get("upload-time") or ""
+            if uploaded and uploaded[:10] != project.release_date:
                 log.warning("%s: index upload time %s, pinned date %s",
-                            project.name, info.upload_time, project.release_date)  # fmt: skip
-            download(info.url, target)
+                            project.name, uploaded, project.release_date)  # fmt: skip
+            download(info["url"], target)
         except (OSError, LookupError, json.JSONDecodeError) as exc:
             log.info("%s: simple index failed (%s); trying pip download", project.name, exc)
             target = _pip_download(project, dest_dir)
@@ -160,11 +128,9 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
         cmd = [npm, "pack", f"{project.name}@{project.version}", "--pack-destination",
                str(dest_dir), "--json", "--loglevel=error"]  # fmt: skip
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
-        packed = json.loads(out.stdout)[0]
-        if packed.get("integrity") not in (None, project.integrity):
-            log.warning("%s: npm reports integrity %s", project.name, packed["integrity"])
-        if packed["filename"] != project.file:
-            (dest_dir / packed["filename"]).replace(target)
+        packed = json.loads(out.stdout)[0]["filename"]
+        if packed != project.file:
+            (dest_dir / packed).replace(target)
     return _pinned(target, project.file, "integrity", integrity_of(target), project.integrity)
 
 
@@ -176,49 +142,27 @@ def debian_pool_url(source: str, filename: str) -> str:
     return f"{mirror}/pool/main/{prefix}/{source}/{filename}"
 
 
-def _fetch_pinned_sha256(url: str, target: Path, sha256: str) -> Path:
+def _fetch_pinned_sha256(project: Project, dest_dir: Path, file: str, sha256: str) -> Path:
+    """`dest_dir/file` of Debian source package `project`, from the pool unless there already."""
+    target = dest_dir / file
     if not (target.exists() and sha256_of(target) == sha256):
-        download(url, target)
-    return _pinned(target, target.name, "sha256", sha256_of(target), sha256)
+        download(debian_pool_url(project.name, file), target)
+    return _pinned(target, file, "sha256", sha256_of(target), sha256)
 
 
 def fetch_debian(project: Project, dest_dir: Path) -> Path:
     """The pinned upstream tarball of a Debian source package (and its evidence archive)."""
     if project.evidence_file:
-        _fetch_pinned_sha256(debian_pool_url(project.name, project.evidence_file),
-                             dest_dir / project.evidence_file, project.evidence_sha256)  # fmt: skip
-    return _fetch_pinned_sha256(debian_pool_url(project.name, project.file),
-                                dest_dir / project.file, project.sha256)  # fmt: skip
-
-
-def debian_source_files(showsrc: str, source: str, version: str) -> dict[str, tuple[str, str]]:
-    """{"orig": (file, sha256), "debian": (file, sha256)} of one version in `apt-cache showsrc` text.
-
-    Raises LookupError when that source package version, or its upstream tarball, is not listed.
-    """
-    for block in showsrc.split("\n\n"):
-        fields = dict(re.findall(r"^(Package|Version): (\S+)$", block, re.M))
-        if fields.get("Package") != source or fields.get("Version") != version:
-            continue
-        found: dict[str, tuple[str, str]] = {}
-        for sha, _size, name in re.findall(r"^ ([0-9a-f]{64}) (\d+) (\S+)$", block, re.M):
-            if ".orig." in name and not name.endswith(".asc") and "orig-" not in name:
-                found["orig"] = (name, sha)
-            elif ".debian.tar." in name:
-                found["debian"] = (name, sha)
-        if "orig" in found:
-            return found
-    raise LookupError(f"no upstream tarball of {source} {version} in apt-cache showsrc")
+        _fetch_pinned_sha256(project, dest_dir, project.evidence_file, project.evidence_sha256)
+    return _fetch_pinned_sha256(project, dest_dir, project.file, project.sha256)
 
 
 _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
 
 
 def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Fetch every project into `dest_dir`; returns (archives, [(project, error)]).
-
-    A project that cannot be fetched is logged and left out; the caller reports it.
-    """
+    """Fetch every project into `dest_dir`: (archives, [(project, error)]); a project that cannot
+    be fetched is logged and left out."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     done: list[Path] = []
     failed: list[tuple[str, str]] = []

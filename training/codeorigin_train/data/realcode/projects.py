@@ -9,7 +9,7 @@ LLMs: an entry whose date cannot be checked says so (`date_source = "unverified"
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +29,13 @@ class Project:
     """One pinned release.
 
     `file` is the archive's file name as the registry serves it; `sha256` (PyPI, Debian) or
-    `integrity` (npm, the registry's `sha512-...` string) pins its bytes. For Debian, `name` is the
-    source package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`)
-    names a second pinned archive of the same source package, the `.debian.tar.*`, whose
-    `debian/changelog` dates the first Debian upload of that upstream version, when the upstream
-    tarball carries no dated changelog of its own. `include` restricts extraction to
-    paths under these prefixes (paths are relative to the archive's top folder), `exclude` drops
-    paths under these prefixes; both are for packages that also ship compiled copies of their
-    sources. `date_evidence_path`/`date_evidence_text` name the file inside the archive and the text
-    in it that dates the release when `date_source == "archive-text"`.
+    `integrity` (npm's `sha512-...` string) pins its bytes. For Debian, `name` is the source
+    package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`) pins
+    its `.debian.tar.*`, whose `debian/changelog` dates the release when the upstream tarball has
+    no dated changelog. `include`/`exclude` keep or drop paths under these prefixes (relative to
+    the archive's top folder: packages that also ship compiled copies of their sources).
+    `date_evidence_path`/`date_evidence_text`: the file and the text in it that date the release
+    (`date_source == "archive-text"`).
     """
 
     name: str
@@ -56,7 +54,6 @@ class Project:
     evidence_file: str = ""
     evidence_sha256: str = ""
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def source(self) -> str:
@@ -69,7 +66,7 @@ class Project:
         return f"real:{self.name}"
 
 
-_KNOWN = {f for f in Project.__dataclass_fields__ if f != "extra"}
+_KNOWN = set(Project.__dataclass_fields__)
 
 
 def _project(entry: dict[str, Any], where: str) -> Project:
@@ -86,29 +83,21 @@ def _project(entry: dict[str, Any], where: str) -> Project:
         entry.get("date_evidence_path") and entry.get("date_evidence_text")
     ):
         raise ValueError(f"{where}: archive-text dates need date_evidence_path and _text")
-    if entry["registry"] == "pypi" and not entry.get("sha256"):
-        raise ValueError(f"{where}: a PyPI entry needs the sdist's sha256")
-    if entry["registry"] == "debian" and not entry.get("sha256"):
-        raise ValueError(f"{where}: a Debian entry needs the upstream tarball's sha256")
+    digest = "integrity" if entry["registry"] == "npm" else "sha256"
+    if not entry.get(digest):
+        raise ValueError(f"{where}: a {entry['registry']} entry needs its archive's {digest}")
     if entry.get("evidence_file") and not entry.get("evidence_sha256"):
         raise ValueError(f"{where}: evidence_file needs evidence_sha256")
-    if entry["registry"] == "npm" and not entry.get("integrity"):
-        raise ValueError(f"{where}: an npm entry needs the tarball's integrity string")
-    known = {k: v for k, v in entry.items() if k in _KNOWN}
-    for key in ("include", "exclude"):
-        if key in known:
-            known[key] = tuple(known[key])
-    known["release_date"] = str(known["release_date"])
-    extra = {k: v for k, v in entry.items() if k not in _KNOWN}
-    return Project(**known, extra=extra)
+    unknown = sorted(set(entry) - _KNOWN)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    tuples: dict[str, Any] = {k: tuple(entry[k]) for k in ("include", "exclude") if k in entry}
+    return Project(**{**entry, **tuples, "release_date": str(entry["release_date"])})
 
 
 def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
-    """The pinned projects of a TOML file (`[[project]]` tables), in file order.
-
-    Raises ValueError for an incomplete entry, a duplicate name, or a release dated on or after
-    CUTOFF: such an entry would defeat the purpose of the list.
-    """
+    """The pinned projects of a TOML file (`[[project]]` tables), in file order; ValueError for an
+    incomplete entry, a duplicate name, or a release dated on or after CUTOFF."""
     try:
         import tomllib
     except ModuleNotFoundError as exc:  # Python 3.10

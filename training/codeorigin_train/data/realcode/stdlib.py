@@ -1,11 +1,8 @@
 """The Python standard library of the running interpreter as one more human project.
 
-Every machine has it, but its version is the interpreter's: 3.11's library was released in 2022-2023
-and carries some post-2021 edits. To keep the material as old as possible only modules that have
-changed little for years are read (the "dead batteries" PEP 594 deprecates, distutils and lib2to3,
-and long-stable modules such as optparse, textwrap or the email package); even so the sample is
-recorded with no release date and `date_verified = False`, and the dated sdists are the cleaner
-source.
+Its version is the interpreter's (3.11's library carries some post-2021 edits), so only modules
+that have changed little for years are read (PEP 594's dead batteries, distutils, lib2to3 and
+long-stable modules); even so it is recorded with no release date and `date_verified = False`.
 """
 
 from __future__ import annotations
@@ -65,14 +62,11 @@ def stdlib_files(
     root = root if root is not None else Path(sysconfig.get_paths()["stdlib"])
     for entry in modules:
         path = root / entry
-        if entry.endswith("/"):
-            if not path.is_dir():
-                log.info("stdlib: no %s in %s", entry, root)
-                continue
+        if entry.endswith("/") and path.is_dir():
             for f in sorted(path.rglob("*.py")):
                 if "__pycache__" not in f.parts:
                     yield f.relative_to(root).as_posix(), f.read_bytes()
-        elif path.is_file():
+        elif not entry.endswith("/") and path.is_file():
             yield entry, path.read_bytes()
         else:
             log.info("stdlib: no %s in %s", entry, root)
