@@ -171,8 +171,8 @@ def test_scratch_recipe_end_to_end_with_augmentation_and_windows(tmp_path: Path)
     # Long texts: several windows of a 64-token model.
     sub.loc[sub.index % 7 == 0, "code"] = sub.loc[sub.index % 7 == 0, "code"] * 4
     cfg = scratch_bpe.ScratchConfig(vocab_size=400, hidden=32, layers=1, heads=2, intermediate=64,
-                                    max_length=64, epochs=1, loso_epochs=1, mask_prob=0.1, strip_prob=0.5,
-                                    random_window=True, eval_windows=True, realcode_train=0)
+                                    max_length=64, epochs=1, loso_epochs=1, eval_windows=True,
+                                    realcode_train=0)
     report = runs.run(scratch_bpe.ScratchBPE("tiny-scratch", cfg), sub, tmp_path)
     assert report["calibration"]["confidence"] == 0.95
     d = tmp_path / "runs" / "tiny-scratch"
@@ -243,5 +243,5 @@ def test_codeorigin_train_all_defaults_are_the_shipped_models_recipe() -> None:
     assert manifest["training"]["variant"] == scratch_bpe.SHIPPED
     cfg = asdict(scratch_bpe.shipped_config())
     assert {k: cfg[k] for k in manifest["training"]["config"]} == manifest["training"]["config"]
-    assert (cfg["mask_prob"], cfg["strip_prob"], cfg["random_window"], cfg["eval_windows"]) == (0, 0, False, False)
+    assert cfg["eval_windows"] is False
     assert cfg["threshold_confidence"] is None  # the shipped threshold: exactly 1% of validation humans

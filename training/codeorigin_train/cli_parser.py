@@ -81,9 +81,6 @@ def _scratch(sp: argparse.ArgumentParser) -> None:
         help="add N real-project human functions (validation projects) to calibration; 0: none")  # fmt: skip
     add("--name", default=None, help="run folder name under runs/")
     add("--vocab-size", type=int, **recipe)
-    add("--mask-prob", type=float, **recipe)
-    add("--strip-prob", type=float, **recipe)
-    add("--random-window", action=argparse.BooleanOptionalAction, **recipe)
     add("--eval-windows", action=argparse.BooleanOptionalAction, **recipe)
     add("--dropout", type=float, **recipe)
     add("--threshold-confidence", type=lambda v: None if v.lower() == "none" else float(v),

@@ -4,8 +4,8 @@ test on all of it), and whether its representation survives reformatting and ren
 
 Both arms run on exactly the same rows and folds: the bake-off's stratified subset of the
 dataset (`--train-cap`, `--eval-cap` rows per source, label and split). For `scratch-bpe` the
-recipe is cut to fit a shared CPU (`--loso-epochs`, no comment-stripping augmentation, no
-real-project rows); the n-gram baseline trains in seconds. State the protocol with the figures.
+recipe is cut to fit a shared CPU (`--loso-epochs`, no real-project rows); the n-gram baseline
+trains in seconds. State the protocol with the figures.
 
     codeorigin-train coderep-loso --bases char-ngram scratch-bpe --kind skel [--card]
 
@@ -37,7 +37,7 @@ def _variant(name: str, loso_epochs: int) -> Any:
 
     base = parse_name(name)[1] if name.startswith("coderep-") else name
     if base.startswith("scratch-bpe"):
-        cfg = replace(ScratchConfig(), loso_epochs=loso_epochs, strip_prob=0.0, realcode_val=0)
+        cfg = replace(ScratchConfig(), loso_epochs=loso_epochs, realcode_val=0)
         return registry.get(name, cfg=cfg)
     return registry.get(name)
 

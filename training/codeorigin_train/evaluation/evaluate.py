@@ -1,6 +1,6 @@
 """The measures of a run (`runs.py`) on plain arrays (scores, labels) and the dataset frame:
 held-out metrics by source, language and generator family, leave-one-source-out, and the
-false-positive rate on real-project human code; `strip_and_normalize` is the text without comments.
+false-positive rate on real-project human code.
 """
 
 from __future__ import annotations
@@ -144,21 +144,6 @@ def loso_mean(loso: dict[str, dict[str, Any]]) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def strip_and_normalize(codes: Sequence[str], languages: Sequence[str]) -> list[str]:
-    """Comments and docstrings removed (the dataset helper's `strip_comments`), then normalised."""
-    from codeorigin.core.normalize import normalize
-    from codeorigin_train.data.clean import strip_comments
-
-    out = []
-    for code, lang in zip(codes, languages):
-        try:
-            stripped = strip_comments(code, lang)
-        except Exception:  # a parser that fails on one sample must not stop the rest
-            stripped = code
-        out.append(normalize(stripped).text)
-    return out
-
-
 def human_fpr_summary(
     real: pd.DataFrame, p: np.ndarray, llm: float, uncertain: float
 ) -> dict[str, Any]:
@@ -180,4 +165,3 @@ def human_fpr_summary(
         "fpr_without_docstring": rate(~with_doc),
         "n_with_docstring": int(with_doc.sum()),
     }
-

@@ -25,7 +25,6 @@ import pandas as pd
 import torch
 
 from codeorigin.model.encoding import TokenEncoder
-from codeorigin_train.evaluation import evaluate as ev
 from codeorigin_train.fit.frames import (
     RealCodeMix,
     augment_with_realcode,
@@ -58,30 +57,19 @@ class EncoderShape:
     layers: int = 2
     heads: int = 4
     intermediate: int = 512
+    dropout: float = 0.2  # the encoder's hidden and attention dropout
 
 
 @dataclass(frozen=True)
-class Regularisation:
-    """Alterations against the sources' habits (all off in the shipped recipe): in training, each text token becomes [MASK] with probability `mask_prob`, a sample's comments
-    and docstrings are removed with probability `strip_prob`, and a long text gives a random window
-    rather than its first (`random_window`); in scoring, every window of a long text is averaged as
-    the runtime does (`eval_windows`); `dropout` is the encoder's hidden and attention dropout."""
-
-    mask_prob: float = 0.1
-    strip_prob: float = 0.5
-    random_window: bool = True
-    eval_windows: bool = True
-    dropout: float = 0.2
-
-
-@dataclass(frozen=True)
-class ScratchConfig(Regularisation, RealCodeMix, Schedule, EncoderShape):
+class ScratchConfig(RealCodeMix, Schedule, EncoderShape):
     """Tokenizer, encoder and training recipe, in groups (`EncoderShape`, `Schedule`,
-    `frames.RealCodeMix`, `Regularisation`). The defaults are a later recipe (`scratch-bpe-v2`,
-    not shipped: docs/research/transformer-member.md); `shipped_config()` is the shipped model's.
+    `frames.RealCodeMix`); `shipped_config()` is the shipped model's. A text trains on its first
+    window; in scoring, every window of a long text is averaged as the runtime does
+    (`eval_windows`: the export's parity check on long texts needs it) or the first is read.
     `loso_epochs` is the epochs of a leave-one-source-out fold (`loso_fold`)."""
 
     max_length: int = 256
+    eval_windows: bool = True
     loso_epochs: int = 3
     # One thread: on a shared 2-core machine two OpenMP threads that get preempted spin at every
     # barrier, which was measured 13x slower than one thread for this model.
@@ -93,14 +81,12 @@ class ScratchConfig(Regularisation, RealCodeMix, Schedule, EncoderShape):
 
 def shipped_config() -> ScratchConfig:
     """The recipe of the shipped model (`scratch-bpe-full-real`), the first bake-off recipe plus
-    real-project code: no alterations, vocabulary 8192, encoder dropout 0.1, 3 epochs, threshold
-    at exactly 1% of validation humans, 4,000 real-project human functions from training projects
-    (and 600 from validation projects in calibration). The later recipes (the `ScratchConfig`
-    defaults) scored higher on leave-one-source-out but were not better by the whole evaluation
-    (model card)."""
+    real-project code: vocabulary 8192, encoder dropout 0.1, 3 epochs, the first window scored,
+    threshold at exactly 1% of validation humans, 4,000 real-project human functions from
+    training projects (and 600 from validation projects in calibration)."""
     return ScratchConfig(
-        vocab_size=8192, dropout=0.1, epochs=3, mask_prob=0.0, strip_prob=0.0, random_window=False,
-        eval_windows=False, realcode_train=4000, realcode_val=600, threshold_confidence=None,
+        vocab_size=8192, dropout=0.1, epochs=3, eval_windows=False, realcode_train=4000,
+        realcode_val=600, threshold_confidence=None,
     )  # fmt: skip
 
 
@@ -152,7 +138,6 @@ class ScratchData:
     def __init__(self, tokenizer_file: Path, cfg: ScratchConfig) -> None:
         self.cfg = cfg
         self.encoder = TokenEncoder(tokenizer_file, max_length=cfg.max_length, layout=False)
-        self.mask_id = int(self.encoder.tokenizer.token_to_id("[MASK]"))  # one of SPECIALS
 
     def sequences(self, texts: Sequence[str]) -> list[list[int]]:
         return [list(e.ids) for e in self.encoder.encode_batch(list(texts))]
@@ -168,37 +153,6 @@ class ScratchData:
         ] or [self.first_window(ids)]
 
 
-def augmented_batches(
-    bodies: list[list[int]],
-    stripped: list[list[int]] | None,
-    cfg: ScratchConfig,
-    data: ScratchData,
-) -> Any:
-    """Training batches with the config's augmentations, drawn afresh at every call."""
-    rng = np.random.default_rng(cfg.seed + 1)
-    body_len = data.encoder.body_length
-
-    def make(idx: Any) -> dict[str, torch.Tensor]:
-        seqs = []
-        for i in idx:
-            ids = bodies[i]
-            if stripped is not None and cfg.strip_prob > 0 and rng.random() < cfg.strip_prob:
-                ids = stripped[i] or ids
-            if cfg.random_window and len(ids) > body_len:
-                start = int(rng.integers(0, len(ids) - body_len + 1))
-                ids = ids[start : start + body_len]
-            else:
-                ids = ids[:body_len]
-            if cfg.mask_prob > 0:
-                arr = np.asarray(ids, dtype=np.int64)
-                arr[rng.random(len(arr)) < cfg.mask_prob] = data.mask_id
-                ids = arr.tolist()
-            seqs.append(data.encoder.with_specials(ids))
-        return token_batches(seqs, data.encoder.pad_batch)(range(len(seqs)))
-
-    return make
-
-
 def train_model(
     seqs: list[list[int]],
     y: np.ndarray,
@@ -207,15 +161,11 @@ def train_model(
     cfg: ScratchConfig,
     data: ScratchData,
     *,
-    stripped: list[list[int]] | None = None,
     epochs: int | None = None,
     on_epoch: Any = None,
 ) -> tuple[CodeOriginClassifier, Any]:
-    """A fresh encoder + head trained end to end on rows `train`, early-stopped on rows `val`.
-
-    `seqs` are whole-text token ids (`ScratchData.sequences`); `stripped` the same texts without
-    comments and docstrings (used with `cfg.strip_prob`).
-    """
+    """A fresh encoder + head trained end to end on the first windows of rows `train`
+    (`seqs`: whole-text token ids, `ScratchData.sequences`), early-stopped on rows `val`."""
     seed_everything(cfg.seed)
     clf = new_classifier(cfg, data.encoder.tokenizer.get_vocab_size())
     config = TrainConfig(
@@ -227,12 +177,7 @@ def train_model(
         threads=cfg.threads,
         weight_decay=cfg.weight_decay,
     )
-    tf = augmented_batches(
-        [seqs[i] for i in train],
-        [stripped[i] for i in train] if stripped is not None else None,
-        cfg,
-        data,
-    )
+    tf = token_batches([data.first_window(seqs[i]) for i in train], data.encoder.pad_batch)
     vf = token_batches([data.first_window(seqs[i]) for i in val], data.encoder.pad_batch)
     hist = fit(TokenModel(clf), tf, y[train], vf, y[val], config, on_epoch=on_epoch)
     return clf.eval(), hist
@@ -263,17 +208,6 @@ def logits_of(
     return sums / np.maximum(tot, 1.0)
 
 
-def stripped_sequences(frame: pd.DataFrame, data: ScratchData, rows: np.ndarray) -> list[list[int]]:
-    """Token ids of every row with comments and docstrings removed (rows outside `rows`: empty)."""
-    out: list[list[int]] = [[] for _ in range(len(frame))]
-    texts = ev.strip_and_normalize(
-        frame["code"].iloc[rows].tolist(), frame["language"].iloc[rows].tolist()
-    )
-    for r, ids in zip(rows, data.sequences(texts)):
-        out[int(r)] = ids
-    return out
-
-
 class ScratchBPE(Variant):
     """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name.
 
@@ -290,7 +224,6 @@ class ScratchBPE(Variant):
         self.tokenizer_file: Path | None = None
         self._frame: pd.DataFrame | None = None
         self._seqs: list[list[int]] = []
-        self._stripped: list[list[int]] | None = None
 
     @property
     def description(self) -> str:  # type: ignore[override]
@@ -318,9 +251,6 @@ class ScratchBPE(Variant):
         )
         self.data = ScratchData(self.tokenizer_file, self.cfg)
         self._frame, self._seqs = frame, self.data.sequences(texts)
-        self._stripped = (
-            stripped_sequences(frame, self.data, train) if self.cfg.strip_prob > 0 else None
-        )
 
     def _prepared(self, frame: pd.DataFrame, run_dir: Path | None = None) -> ScratchData:
         if self._frame is not frame or self.data is None:
@@ -335,10 +265,7 @@ class ScratchBPE(Variant):
         train, val, test = (split_rows(frame, s) for s in ("train", "val", "test"))
         y = frame["label"].to_numpy()
         t0 = time.perf_counter()
-        clf, hist = train_model(
-            self._seqs, y, train, val, self.cfg, data,
-            stripped=self._stripped, on_epoch=self.on_epoch,
-        )  # fmt: skip
+        clf, hist = train_model(self._seqs, y, train, val, self.cfg, data, on_epoch=self.on_epoch)
         seconds = time.perf_counter() - t0
         self.clf = clf
         torch.save({"config": asdict(self.cfg), "state": clf.state_dict()}, run_dir / "weights.pt")
@@ -354,15 +281,12 @@ class ScratchBPE(Variant):
     ) -> np.ndarray:
         data = self._prepared(frame)
         y = frame["label"].to_numpy()
-        m, _ = train_model(
-            self._seqs, y, train, val, self.cfg, data,
-            stripped=self._stripped, epochs=self.cfg.loso_epochs,
-        )  # fmt: skip
+        m, _ = train_model(self._seqs, y, train, val, self.cfg, data, epochs=self.cfg.loso_epochs)
         return logits_of(m, self._seqs, test, data)
 
     def load(self, run_dir: Path) -> None:
         saved = torch.load(run_dir / "weights.pt", map_location="cpu", weights_only=False)
-        known = ScratchConfig.__dataclass_fields__  # runs saved with paired_train/paired_val
+        known = ScratchConfig.__dataclass_fields__  # runs saved with fields since removed
         self.cfg = ScratchConfig(**{k: v for k, v in saved["config"].items() if k in known})
         self.threshold_confidence = self.cfg.threshold_confidence
         self.tokenizer_file = run_dir / "tokenizer.json"
