@@ -87,18 +87,8 @@ class _Core(nn.Module):
 
 def _eager_core(model: CodeOriginClassifier) -> _Core:
     clone = copy.deepcopy(model).float().eval()
-    config = clone.encoder.config
-    if hasattr(clone.encoder, "set_attn_implementation"):
-        try:
-            clone.encoder.set_attn_implementation("eager")
-        except Exception:  # older transformers: the config attribute is all there is
-            config._attn_implementation = "eager"
-    else:  # pragma: no cover - older transformers
-        config._attn_implementation = "eager"
-    core = _Core(clone).eval()
-    for p in core.parameters():
-        p.requires_grad_(False)
-    return core
+    clone.encoder.set_attn_implementation("eager")
+    return _Core(clone).eval().requires_grad_(False)
 
 
 def _embedding_key(core: _Core) -> str:
