@@ -385,15 +385,10 @@ def _check_options(args: argparse.Namespace) -> None:
     """The transformer folder exists, the route's two options go together, and `--out` holds no
     model unless `--force`: checked before any work."""
     model_folder(args.transformer, "--transformer")
-    if args.agentic_route and args.project_route is None:
+    if args.agentic_route != (args.project_route is not None):
         raise SystemExit(
-            "--agentic-route stacks a member in the project route: give --project-route"
-        )
-    if args.project_route is not None and not args.agentic_route:
-        raise SystemExit(
-            "--project-route builds the route with its own member: give "
-            "--agentic-route (the route of the linear member alone, measured and "
-            "replaced: docs/research/route.md)"
+            "--project-route FPR and --agentic-route go together: give both (the route of the "
+            "linear member alone, measured and replaced: docs/research/route.md)"
         )
     refuse_model_folder(args.out, force=args.force)
 
