@@ -409,9 +409,7 @@ def _parity(
     linear_diff = check_linear_parity(folder, variant, codes, langs)
     got = np.asarray([s.logit for s in Model.load(folder).score_texts(codes, langs)])
     m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
-    want = routed_logits(
-        fit, m_sample, langs, route.scores(sample) if route and route.section else None
-    )
+    want = routed_logits(fit, m_sample, langs, route.scores(sample) if route else None)
     stacked_diff = _max_difference(got, want, 1e-4, "stacked logit")
     return {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
             "linear_tolerance": PARITY_TOL}  # fmt: skip
