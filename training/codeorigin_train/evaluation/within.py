@@ -134,8 +134,10 @@ def pooled(scored: pd.DataFrame) -> dict[str, Any]:
                            g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
         won, pairs = won + w, pairs + n
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
-    return {"pair_auroc": won / pairs if pairs else None, "pairs": pairs,
-            "agent": len(a), "human": len(h), **_rates(h, a)}  # fmt: skip
+    return {
+        "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
+        "agent": len(a), "human": len(h), **_rates(h, a),
+    }  # fmt: skip
 
 
 def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:

@@ -85,11 +85,11 @@ def choose_steps(
                 times.append(time.perf_counter() - t0)
                 deltas.append(att.delta)
             deltas.sort()
-            p90 = deltas[min(len(deltas) - 1, int(0.9 * len(deltas)))]
+            median, seconds = float(statistics.median(deltas)), float(statistics.median(times))
+            p90 = float(deltas[min(len(deltas) - 1, int(0.9 * len(deltas)))])
             evaluations = len(path_points(rule, int(steps))[0])
-            row = StepsRow(rule, int(steps), evaluations, float(statistics.median(deltas)),
-                           float(p90), float(statistics.median(times)))  # fmt: skip
-            log.info("%s steps=%d: median delta %.4f, p90 %.4f", rule, steps, row.median_delta, p90)
+            row = StepsRow(rule, int(steps), evaluations, median, p90, seconds)
+            log.info("%s steps=%d: median delta %.4f, p90 %.4f", rule, steps, median, p90)
             table.append(row)
     p90_bound = float("inf") if p90_target is None else p90_target
     good = [row for row in table if row.median_delta <= target and row.p90_delta <= p90_bound]
