@@ -28,8 +28,8 @@ BAD_VALUES = [
     (["protocol", "--pool", "{tmp}/pool.parquet", "--out", "{tmp}/c", "--lro-folds", "1"],
      "--lro-folds"),
     (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--folds", "1"], "--folds"),
-    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--threads", "0"],
-     "--threads"),
+    (["stack", "--dataset", "{tmp}/d.parquet", "--out", "{tmp}/c", "--crossfit-folds", "-1"],
+     "--crossfit-folds"),
 ]  # fmt: skip
 
 

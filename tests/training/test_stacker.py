@@ -199,9 +199,9 @@ def test_the_stack_command_adds_a_route_for_project_code(
     assert main([*argv[:-3], "--force"]) == 0
     assert load_manifest(out).raw["format_version"] == 2
     assert not (out / "domain.npz").exists() and not (out / "route.npz").exists()
-    with pytest.raises(SystemExit, match="give --project-route"):
+    with pytest.raises(SystemExit, match="go together: give both"):
         main([*argv[:-3], "--agentic-route", "--force"])
-    with pytest.raises(SystemExit, match="give --agentic-route"):  # the linear-only route left
+    with pytest.raises(SystemExit, match="go together: give both"):  # the linear-only route left
         main([*argv[:-1], "--force"])
     # No agentic corpus to train the agentic member on: a clear message.
     frame["source"] = frame["source"].replace("aidev", "realcode")

@@ -39,12 +39,7 @@ def year_of(date: object) -> int | None:
 
 
 def bucket_of(year: int | None) -> str | None:
-    if year is None:
-        return None
-    for lo, hi, name in BUCKETS:
-        if lo <= year <= hi:
-            return name
-    return None
+    return next((name for lo, hi, name in BUCKETS if year is not None and lo <= year <= hi), None)
 
 
 def is_modern(code: str, language: str) -> bool | None:

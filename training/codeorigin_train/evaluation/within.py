@@ -54,6 +54,18 @@ def _flagged(p: np.ndarray, thr: np.ndarray | float) -> np.ndarray:
     return np.nan_to_num(p, nan=-1.0) >= thr
 
 
+def _rates(h: pd.DataFrame, a: pd.DataFrame) -> dict[str, Any]:
+    """The judged shares of the human rows `h` and agent rows `a`, and the recall and the
+    false-positive rate at their thresholds (None for a side with no rows)."""
+    hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
+    return {
+        "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
+        "judged_human": float((~np.isnan(hp)).mean()) if len(h) else None,
+        "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()) if len(a) else None,
+        "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()) if len(h) else None,
+    }
+
+
 def pair_counts(agent: np.ndarray, human: np.ndarray) -> tuple[float, int]:
     """(pairs the agent's function outscores, ties counting half; all pairs) over judged rows."""
     a, h = agent[~np.isnan(agent)], np.sort(human[~np.isnan(human)])
@@ -88,11 +100,7 @@ def repo_figures(g: pd.DataFrame) -> dict[str, Any] | None:
     t, kind = own_threshold(cal)
     return {
         "agent": len(a), "human": len(h),
-        "auroc": won / pairs if pairs else None,
-        "judged_agent": float((~np.isnan(ap)).mean()),
-        "judged_human": float((~np.isnan(hp)).mean()),
-        "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()),
-        "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()),
+        "auroc": won / pairs if pairs else None, **_rates(h, a),
         "own_threshold": t, "own_kind": kind,
         "own_recall": float(_flagged(ap, t).mean()),
         "own_fpr": float(_flagged(test, t).mean()) if len(test) else None,
@@ -126,14 +134,9 @@ def pooled(scored: pd.DataFrame) -> dict[str, Any]:
                            g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
         won, pairs = won + w, pairs + n
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
-    hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
     return {
         "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
-        "agent": len(a), "human": len(h),
-        "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
-        "judged_human": float((~np.isnan(hp)).mean()) if len(h) else None,
-        "recall": float(_flagged(ap, a["thr"].to_numpy()).mean()) if len(a) else None,
-        "fpr": float(_flagged(hp, h["thr"].to_numpy()).mean()) if len(h) else None,
+        "agent": len(a), "human": len(h), **_rates(h, a),
     }  # fmt: skip
 
 
@@ -157,9 +160,9 @@ def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
 def change_level(scored: pd.DataFrame) -> dict[str, Any]:
     """Agent changes (`origin` pr) against human commits (`origin` commit) of the same repository,
     each scored by the mean probability of its judged functions."""
-    if "change" not in scored or "origin" not in scored:
-        return {"pair_auroc": None, "agent_changes": 0, "human_commits": 0}
-    rows = scored[scored["origin"].isin(["pr", "commit"]) & scored["p"].notna()]
+    rows = scored.iloc[:0]
+    if "change" in scored and "origin" in scored:
+        rows = scored[scored["origin"].isin(["pr", "commit"]) & scored["p"].notna()]
     if rows.empty:
         return {"pair_auroc": None, "agent_changes": 0, "human_commits": 0}
     changes = rows.groupby(["repo", "change", "label"], sort=False)["p"].mean().reset_index()

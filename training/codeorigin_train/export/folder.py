@@ -88,12 +88,6 @@ def manifest_raw(folder: Path) -> dict[str, Any]:
     return raw
 
 
-def onnx_logits(path: Path, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-    sess = ort_session(path)
-    (out,) = sess.run(["logit"], {"input_ids": input_ids, "attention_mask": attention_mask})
-    return np.asarray(out, dtype=np.float64).reshape(-1)
-
-
 def check_parity(
     model: CodeOriginClassifier,
     path: Path,
@@ -102,12 +96,13 @@ def check_parity(
     tol: float = PARITY_TOL,
 ) -> float:
     """Max |logit_onnx - logit_torch| over the batches; raises ParityError above `tol`."""
-    model = model.eval()
+    model, session = model.eval(), ort_session(path)
     worst = 0.0
     for ids, mask in batches:
         with torch.no_grad():
             ref = model(torch.from_numpy(ids), torch.from_numpy(mask)).double().numpy()
-        got = onnx_logits(path, ids, mask)
+        (got,) = session.run(["logit"], {"input_ids": ids, "attention_mask": mask})
+        got = np.asarray(got, dtype=np.float64).reshape(-1)
         if got.shape != ref.shape:
             raise ParityError(f"{path}: output shape {got.shape} != torch {ref.shape}")
         worst = max(worst, float(np.max(np.abs(got - ref))) if ref.size else 0.0)

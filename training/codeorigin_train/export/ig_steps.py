@@ -78,8 +78,6 @@ def choose_steps(
     table = []
     for rule in rules:
         for steps in candidates:
-            if steps < 2 and rule != "gauss_legendre":
-                continue
             deltas, times = [], []
             for text in texts:
                 t0 = time.perf_counter()
@@ -87,27 +85,14 @@ def choose_steps(
                 times.append(time.perf_counter() - t0)
                 deltas.append(att.delta)
             deltas.sort()
-            row = StepsRow(
-                rule=rule,
-                steps=int(steps),
-                evaluations=len(path_points(rule, int(steps))[0]),
-                median_delta=float(statistics.median(deltas)),
-                p90_delta=float(deltas[min(len(deltas) - 1, int(0.9 * len(deltas)))]),
-                seconds=float(statistics.median(times)),
-            )
-            log.info(
-                "%s steps=%d: median delta %.4f, p90 %.4f",
-                rule,
-                steps,
-                row.median_delta,
-                row.p90_delta,
-            )
+            median, seconds = float(statistics.median(deltas)), float(statistics.median(times))
+            p90 = float(deltas[min(len(deltas) - 1, int(0.9 * len(deltas)))])
+            evaluations = len(path_points(rule, int(steps))[0])
+            row = StepsRow(rule, int(steps), evaluations, median, p90, seconds)
+            log.info("%s steps=%d: median delta %.4f, p90 %.4f", rule, steps, median, p90)
             table.append(row)
-    good = [
-        row
-        for row in table
-        if row.median_delta <= target and (p90_target is None or row.p90_delta <= p90_target)
-    ]
+    p90_bound = float("inf") if p90_target is None else p90_target
+    good = [row for row in table if row.median_delta <= target and row.p90_delta <= p90_bound]
     if good:
         best = min(good, key=lambda r: (r.evaluations, r.p90_delta, r.steps))
     else:

@@ -149,22 +149,20 @@ RouteScores = tuple[dict[str, Any] | None, np.ndarray | None, np.ndarray | None]
 
 class BuiltRoute(NamedTuple):
     """What `project_route` built: the manifest's `route` (None: no language can have one), what
-    `stack.json` records of it, the domain model's logits of a frame's rows, the route member's
+    `stack.json` records of it, the domain model's and the route member's logits of a frame's rows
     (None without a route) and the files the route adds to the folder."""
 
     section: dict[str, Any] | None
     record: dict[str, Any]
-    domain_logits: Logits
-    member_logits: Logits | None = None
+    logits: Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray]] | None = None
     files: tuple[Path, ...] = ()
 
     def scores(self, rows: pd.DataFrame) -> RouteScores:
         """(the section, the rows' domain logits, the route member's) as `routed_logits` reads
         them."""
-        if not self.section:
+        if not self.section or self.logits is None:
             return None, None, None
-        assert self.member_logits is not None  # a section has its member
-        return self.section, self.domain_logits(rows), self.member_logits(rows)
+        return self.section, *self.logits(rows)
 
     def summary(self) -> dict[str, Any]:
         """The manifest's `stacking.route` record."""
@@ -235,18 +233,17 @@ def project_route(
     train = frame[frame["split"] == "train"]
     domain = fit_domain(train, variant, work / DOMAIN_FILE)
 
-    def domain_logits(rows: pd.DataFrame) -> np.ndarray:
-        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
-        return np.asarray(domain.decision_function(x), dtype=np.float64)
+    def matrix(rows: pd.DataFrame) -> Any:
+        return variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
 
-    z_d = domain_logits(cal)
+    z_d = np.asarray(domain.decision_function(matrix(cal)), dtype=np.float64)
     gate = gate_logit(cal, z_d)
     project = z_d >= gate
     y = cal["label"].to_numpy()
     langs = cal["language"].astype(str).to_numpy()
     if np.unique(y[project]).size < 2:
         log.warning("route: the project calibration rows hold one label; no route")
-        return BuiltRoute(None, {"project_rows": int(project.sum())}, domain_logits)
+        return BuiltRoute(None, {"project_rows": int(project.sum())})
     agentic, agentic_cal = agentic_member(frame, cal, linear_fit, folds)
     members = {"linear": linear_cal[project], "agentic": agentic_cal[project]}
     route = fit_stacker(members, langs[project].tolist(), y[project],
@@ -257,9 +254,11 @@ def project_route(
     section = route_section(fit, th, route, route_th, linear, gate)
     coef, bias = folded_member(variant, agentic, route.weights, work / MEMBER_FILE)
 
-    def member_logits(rows: pd.DataFrame) -> np.ndarray:
-        x = variant.matrix(rows["code"].tolist(), rows["language"].astype(str).tolist())
-        return np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
+    def logits(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The domain model's logits of `rows` and the route member's."""
+        x = matrix(rows)
+        z = np.asarray(domain.decision_function(x), dtype=np.float64)
+        return z, np.asarray(x @ coef + bias, dtype=np.float64).reshape(-1)
 
     record = {
         "members": sorted(members),  # the route stacker's: "agentic" and "linear"
@@ -280,9 +279,7 @@ def project_route(
     }  # fmt: skip
     log.info("route: %d project calibration rows, languages %s, thresholds %s",
              project.sum(), record["languages"], record["thresholds"])  # fmt: skip
-    return BuiltRoute(
-        section, record, domain_logits, member_logits, (work / DOMAIN_FILE, work / MEMBER_FILE)
-    )
+    return BuiltRoute(section, record, logits, (work / DOMAIN_FILE, work / MEMBER_FILE))
 
 
 def routed_logits(

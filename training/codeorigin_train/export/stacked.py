@@ -84,11 +84,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--work", type=Path, default=Path("training/work/stacked"))
     p.add_argument("--name", default="codeorigin-stacked")
     p.add_argument("--folds", type=whole_number(2), default=5)
-    p.add_argument("--c", type=float, default=1.0, help="the stacker's inverse regularisation")
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
     p.add_argument("--min-recall", type=float, default=0.30)
-    p.add_argument("--threads", type=whole_number(), default=1)
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
                    "and real-project code (the protocol reads 1500); 0: every row")
@@ -136,14 +134,12 @@ class StackParityError(RuntimeError):
     """The runtime does not reproduce what training computed."""
 
 
-def transformer_logits(
-    folder: Path, texts: list[str], cache: Path | None = None, threads: int = 1
-) -> np.ndarray:
+def transformer_logits(folder: Path, texts: list[str], cache: Path | None = None) -> np.ndarray:
     """The transformer's raw logits (window-averaged, before calibration) of `texts` through the
     runtime, cached by (model digest, text hash) in `cache` (a parquet file). `folder` is a
     transformer's folder or a stacked one (its transformer member, as a new stack starts from the
     shipped model)."""
-    model = Model.load(folder, threads=threads)  # a stacked folder: its transformer member
+    model = Model.load(folder, threads=1)  # a stacked folder: its transformer member
     norms = [normalize_text(t) for t in texts]
     keys = [f"{model.digest[:16]}:{text_hash(n)}" for n in norms]
     known: dict[str, float] = {}
@@ -295,24 +291,6 @@ def check_linear_parity(
     return _max_difference(got, want, PARITY_TOL, "linear member")
 
 
-def check_stacked_parity(
-    folder: Path,
-    fit: StackFit,
-    texts: list[str],
-    languages: list[str],
-    members: dict[str, Any],
-    route: RouteScores | None = None,
-) -> float:
-    """Max |runtime stacked logit - training stacked logit| through the folder as the server
-    loads it; raises when above 1e-4 (the transformer's ONNX parity tolerance). `route`: the
-    manifest's route, the domain model's and the route member's logits of the texts
-    (`export.route.routed_logits`)."""
-    model = Model.load(folder)
-    got = np.asarray([s.logit for s in model.score_texts(texts, list(languages))])
-    want = routed_logits(fit, members, [str(x) for x in languages], route)
-    return _max_difference(got, want, 1e-4, "stacked logit")
-
-
 def _max_difference(got: np.ndarray, want: np.ndarray, tol: float, what: str) -> float:
     """Max |got - want| (0 with no rows); `StackParityError` when above `tol`."""
     diff = float(np.max(np.abs(got - want))) if len(want) else 0.0
@@ -346,7 +324,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
         """Both members' logits of `rows` (`linear`: the linear member's, when scored apart)."""
         codes = rows["code"].tolist()
         cache = work / "transformer-logits.parquet"
-        z = transformer_logits(args.transformer, codes, cache, args.threads)
+        z = transformer_logits(args.transformer, codes, cache)
         if linear is None:
             linear = variant.predict_logits(codes, rows["language"].tolist())  # type: ignore[call-arg]
         return {"transformer": z, "linear": linear}
@@ -357,7 +335,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     m_rows = members(rows, oof)
     m_cal = {k: np.concatenate([v, m_rows[k]]) for k, v in m_val.items()}
     fit = fit_stacker(m_cal, cal["language"].tolist(), cal["label"], cal["group"],
-                      folds=args.folds, c=args.c)  # fmt: skip
+                      folds=args.folds)  # fmt: skip
     unseen = None
     if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
         langs = unseen_rows["language"].astype(str).tolist()
@@ -407,15 +385,10 @@ def _check_options(args: argparse.Namespace) -> None:
     """The transformer folder exists, the route's two options go together, and `--out` holds no
     model unless `--force`: checked before any work."""
     model_folder(args.transformer, "--transformer")
-    if args.agentic_route and args.project_route is None:
+    if args.agentic_route != (args.project_route is not None):
         raise SystemExit(
-            "--agentic-route stacks a member in the project route: give --project-route"
-        )
-    if args.project_route is not None and not args.agentic_route:
-        raise SystemExit(
-            "--project-route builds the route with its own member: give "
-            "--agentic-route (the route of the linear member alone, measured and "
-            "replaced: docs/research/route.md)"
+            "--project-route FPR and --agentic-route go together: give both (the route of the "
+            "linear member alone, measured and replaced: docs/research/route.md)"
         )
     refuse_model_folder(args.out, force=args.force)
 
@@ -428,14 +401,16 @@ def _parity(
     m_val: dict[str, np.ndarray],
     route: BuiltRoute | None,
 ) -> dict[str, float]:
-    """The runtime against training on the first validation rows: the linear member's logits
-    and the stacked probability (with the route's scores when the folder has a route)."""
-    codes = sample["code"].tolist()
-    linear_diff = check_linear_parity(folder, variant, codes, sample["language"].astype(str).tolist())
+    """The runtime against training on the first validation rows: the linear member's logits,
+    and the stacked logit through the folder as the server loads it (with the route's scores when
+    the folder has a route: `export.route.routed_logits`) within 1e-4, the transformer's ONNX
+    parity tolerance; `StackParityError` otherwise."""
+    codes, langs = sample["code"].tolist(), sample["language"].astype(str).tolist()
+    linear_diff = check_linear_parity(folder, variant, codes, langs)
+    got = np.asarray([s.logit for s in Model.load(folder).score_texts(codes, langs)])
     m_sample = {k: v[: len(sample)] for k, v in m_val.items()}
-    parity_route = route.scores(sample) if route and route.section else None
-    stacked_diff = check_stacked_parity(folder, fit, codes, sample["language"].tolist(),
-                                        m_sample, parity_route)  # type: ignore[arg-type]  # fmt: skip
+    want = routed_logits(fit, m_sample, langs, route.scores(sample) if route else None)
+    stacked_diff = _max_difference(got, want, 1e-4, "stacked logit")
     return {"linear_max_abs_diff": linear_diff, "stacked_max_abs_diff": stacked_diff,
             "linear_tolerance": PARITY_TOL}  # fmt: skip
 

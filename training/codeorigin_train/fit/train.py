@@ -2,8 +2,7 @@
 
 One loop (`fit`) trains a module that maps a batch dict to logits: token ids through a whole
 `CodeOriginClassifier` (`TokenModel`, the scratch recipes and the tiny end-to-end test). Linear
-warm-up, gradient accumulation, gradient clipping, mixed precision on CUDA only, a seed, a
-checkpoint after every epoch and `resume`.
+warm-up, gradient accumulation, gradient clipping, mixed precision on CUDA only and a seed.
 """
 
 from __future__ import annotations
@@ -12,8 +11,7 @@ import logging
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,41 +39,22 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class Stopping:
-    """Early stopping: training ends after `patience` epochs without a better `monitor`
-    (`val_loss` or `val_auroc`), and the best epoch's weights are restored."""
+class TrainConfig(Schedule):
+    """Hyper-parameters of `fit` beyond its `Schedule`; the defaults reproduce the shipped model.
+    Early stopping: training ends after `patience` epochs without a better `monitor` (`val_loss`
+    or `val_auroc`), and the best epoch's weights are restored. ReduceLROnPlateau: the learning
+    rate is multiplied by `plateau_factor` after `plateau_patience` epochs without a better
+    validation loss. Each optimiser step: linear warm-up over the first `warmup_steps`, gradients
+    accumulated over `grad_accum` batches and clipped at norm `clip_norm`."""
 
     patience: int = 2
     monitor: str = "val_loss"
-
-
-@dataclass(frozen=True)
-class Plateau:
-    """The learning rate is multiplied by `plateau_factor` after `plateau_patience` epochs without
-    a better validation loss (ReduceLROnPlateau)."""
-
     plateau_factor: float = 0.5
     plateau_patience: int = 0
-
-
-@dataclass(frozen=True)
-class Steps:
-    """Each optimiser step: linear warm-up over the first `warmup_steps`, gradients accumulated
-    over `grad_accum` batches and clipped at norm `clip_norm`."""
-
     warmup_steps: int = 50
     grad_accum: int = 1
     clip_norm: float = 1.0
-
-
-@dataclass(frozen=True)
-class TrainConfig(Steps, Plateau, Stopping, Schedule):
-    """Hyper-parameters of `fit`, in groups (`Schedule`, `Stopping`, `Plateau`, `Steps`), and the
-    checkpoint folder; the defaults reproduce the shipped model."""
-
     threads: int = 2
-    checkpoint_dir: str | None = None
-    resume: bool = False
 
 
 @dataclass
@@ -138,7 +117,7 @@ def _bce(y: np.ndarray, logits: np.ndarray) -> float:
 
 
 class _Loop:
-    """The training loop's state: optimiser, schedulers, history, best weights, checkpoint."""
+    """The training loop's state: optimiser, schedulers, history, best weights."""
 
     def __init__(self, model: nn.Module, config: TrainConfig, device: torch.device) -> None:
         self.model, self.config, self.device = model, config, device
@@ -153,23 +132,8 @@ class _Loop:
         self.loss_fn = nn.BCEWithLogitsLoss()
         self.hist = History()
         self.best_state: dict[str, torch.Tensor] | None = None
-        self.start_epoch, self.step, self.bad = 0, 0, 0
+        self.step, self.bad = 0, 0
         self.rng = np.random.default_rng(config.seed)
-        self.ckpt = Path(config.checkpoint_dir) / "last.pt" if config.checkpoint_dir else None
-
-    def resume(self) -> None:
-        """Continue from the checkpoint when `config.resume` and one exists."""
-        if self.ckpt is None or not self.config.resume or not self.ckpt.exists():
-            return
-        state = torch.load(self.ckpt, map_location=self.device, weights_only=False)
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])
-        self.plateau.load_state_dict(state["plateau"])
-        self.hist = state["history"]
-        self.best_state = state["best_state"]
-        self.start_epoch, self.step, self.bad = state["epoch"] + 1, state["step"], state["bad"]
-        self.rng.bit_generator.state = state["rng"]
-        log.info("resumed from %s at epoch %d", self.ckpt, self.start_epoch)
 
     def _optimizer_step(self) -> None:
         """Warm-up, gradient clipping and one optimiser step."""
@@ -218,7 +182,7 @@ class _Loop:
         return {"train_loss": total / max(1, seen), "train_accuracy": correct / max(1, seen)}
 
     def end_epoch(self, epoch: int, row: dict[str, float]) -> bool:
-        """Schedule, keep the best weights, checkpoint; whether to stop early."""
+        """Schedule, keep the best weights; whether to stop early."""
         opt, config = self.opt, self.config
         # The plateau scheduler acts on the target rates, not on a partly warmed-up rate; its cuts
         # become the new targets of any warm-up left.
@@ -233,23 +197,10 @@ class _Loop:
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         else:
             self.bad += 1
-        self._checkpoint(epoch)
         if config.patience > 0 and self.bad >= config.patience:
             log.info("early stop at epoch %d (best %d)", epoch, self.hist.best_epoch)
             return True
         return False
-
-    def _checkpoint(self, epoch: int) -> None:
-        if self.ckpt is None:
-            return
-        self.ckpt.parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-            "plateau": self.plateau.state_dict(), "history": self.hist,
-            "best_state": self.best_state, "epoch": epoch, "step": self.step, "bad": self.bad,
-            "rng": self.rng.bit_generator.state, "config": asdict(self.config),
-        }  # fmt: skip
-        torch.save(state, self.ckpt)
 
 
 def fit(
@@ -272,8 +223,7 @@ def fit(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     loop = _Loop(model, config, device)
-    loop.resume()
-    for epoch in range(loop.start_epoch, config.epochs):
+    for epoch in range(config.epochs):
         trained = loop.train_epoch(train_fn, y_train)
         val_logits = predict_logits(model, val_fn, len(y_val))
         yv = np.asarray(y_val, dtype=np.float64)

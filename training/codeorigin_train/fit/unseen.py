@@ -32,23 +32,19 @@ REPOSITORY_SOURCES = (*REAL_PROJECT_SOURCES, "aidev-fragment")
 MIN_HUMANS = 30
 
 
-def unseen_sources(candidates: pd.DataFrame) -> list[str]:
-    """The contest and exercise sources with at least `MIN_HUMANS` human rows among `candidates`."""
-    humans = candidates[(candidates["label"] == 0) & ~candidates["source"].isin(REPOSITORY_SOURCES)]
-    counts = humans["source"].value_counts()
-    return sorted(str(s) for s, n in counts.items() if n >= MIN_HUMANS)
-
-
 def unseen_source_rows(
     train: pd.DataFrame,
     candidates: pd.DataFrame,
     fit_member: Callable[[pd.DataFrame], Scorer],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the human rows of `candidates` from each source of `unseen_sources`, their logits from the
-    member fitted on `train` without that source and without the rows of its problems; a source
-    without which `train` holds one label only is left out)."""
+    """(the human rows of `candidates` from each contest and exercise source with at least
+    `MIN_HUMANS` of them, their logits from the member fitted on `train` without that source and
+    without the rows of its problems; a source without which `train` holds one label only is left
+    out)."""
+    humans = candidates[(candidates["label"] == 0) & ~candidates["source"].isin(REPOSITORY_SOURCES)]
+    counts = humans["source"].value_counts()
     parts, logits = [], []
-    for source in unseen_sources(candidates):
+    for source in sorted(str(s) for s, n in counts.items() if n >= MIN_HUMANS):
         rows = candidates[(candidates["source"] == source) & (candidates["label"] == 0)]
         groups = set(candidates.loc[candidates["source"] == source, "group"])
         groups |= set(train.loc[train["source"] == source, "group"])

@@ -74,8 +74,4 @@ def tracked(work: Path, run_id: str) -> Iterator[Any]:
 
 def epoch_logger(mlflow: Any) -> Callable[[int, dict[str, float]], None]:
     """An `on_epoch` callback that logs a training epoch's figures to the active MLflow run."""
-
-    def on_epoch(epoch: int, row: dict[str, float]) -> None:
-        mlflow.log_metrics(row, step=epoch)
-
-    return on_epoch
+    return lambda epoch, row: mlflow.log_metrics(row, step=epoch)

@@ -2,12 +2,9 @@
 the model card are written once for all of them.
 
 A variant is one module in `codeorigin_train/variants/` holding a class that implements `Variant`,
-plus one line in `variants/registry.py`. The runner (`codeorigin_train.evaluation.runs`) calls
-`fit`, writes `logits.npz` and `train.json` from its `FitResult`, calibrates on the validation
-logits and writes `metrics.json`; `load` restores a run for export or a report, `predict_logits`
-scores texts, `loso_fold` runs one leave-one-source-out fold and `export_spec` hands the fitted
-classifier to the one export path (`codeorigin_train.export.shipping`). The optional hooks
-(`training_rows`, `prepare`, `params`, `record`, `on_epoch`) have defaults.
+plus one line in `variants/registry.py`. The runner (`codeorigin_train.evaluation.runs`) writes
+`logits.npz` and `train.json` from the `FitResult` of `fit`, calibrates on the validation logits
+and writes `metrics.json`; `export_spec` feeds the one export path (`export.shipping`).
 
 A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
 `label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).

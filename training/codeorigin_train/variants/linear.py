@@ -61,16 +61,6 @@ def features(
     return matrix([normalize_text(t) for t in texts], config, langs)
 
 
-def fit_model(
-    texts: Sequence[str],
-    labels: Sequence[int],
-    config: LinearConfig,
-    languages: Sequence[str | None] | None = None,
-) -> Any:
-    """A fitted `LogisticRegression` on the texts' features."""
-    return fit_matrix(features(texts, config.features, languages), labels, config)
-
-
 def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
     """A fitted `LogisticRegression` on a feature matrix (`features`), so cross-fitting computes
     the features once."""
@@ -84,12 +74,6 @@ def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
         random_state=config.seed,
     )
     return model.fit(x, np.asarray(labels, dtype=np.int64))
-
-
-def split_weights(model: Any, config: FeatureConfig) -> tuple[np.ndarray, np.ndarray, float]:
-    """(bucket weights, figure weights, bias) of a fitted regression."""
-    coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
-    return coef[: config.n_buckets], coef[config.n_buckets :], float(model.intercept_[0])
 
 
 class Linear(Variant):
@@ -126,8 +110,8 @@ class Linear(Variant):
         )  # fmt: skip
 
     def _fit_rows(self, rows: pd.DataFrame) -> Any:
-        return fit_model(
-            rows["code"].tolist(), rows["label"], self.config, rows["language"].tolist()
+        return self.fit_matrix(
+            self.matrix(rows["code"].tolist(), rows["language"].tolist()), rows["label"]
         )
 
     def _logits(self, model: Any, rows: pd.DataFrame) -> np.ndarray:
@@ -138,13 +122,16 @@ class Linear(Variant):
         """`linear.npz` (what the runtime reads) and the fitted regression (`linear.pkl`)."""
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "linear.pkl").write_bytes(pickle.dumps((self.config, self.model)))
-        weights, figure_weights, bias = split_weights(self.model, self.config.features)
+        weights, figure_weights, bias = self.weights_of()
         return write_weights(run_dir / WEIGHTS, self.config.features, weights, figure_weights, bias)
 
     def weights_of(self, model: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
         """(bucket weights, figure weights, bias) of a regression of this recipe (None: the
         member's own), as `save` writes them."""
-        return split_weights(self.model if model is None else model, self.config.features)
+        model = self.model if model is None else model
+        coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
+        n = self.config.features.n_buckets
+        return coef[:n], coef[n:], float(model.intercept_[0])
 
     def load(self, run_dir: Path) -> None:
         # Written by `save` of this project only; never load a pickle from elsewhere.
