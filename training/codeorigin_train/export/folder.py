@@ -3,8 +3,7 @@
 The scorer graph takes `input_ids` and `attention_mask` (int64, [batch, length], both axes dynamic)
 and returns `logit` [batch]. Every export is followed by a parity check: onnxruntime's logits against
 torch's on real inputs, within `PARITY_TOL`; a failed check raises `ParityError` and nothing is
-written to the manifest. The int8 copy and its check on validation AUROC and latency are
-`shipping.int8_scorer`'s (the one export path: `shipping.export_folder`).
+written to the manifest (the one export path: `shipping.export_folder`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 real-project human functions split by project.
 
 The stratified subset of the dataset (`subset`) is capped per (source, label, split) cell: the
-first scratch recipe, the baseline and every leave-one-source-out run share its rows. Lifting only
+bake-off's, which `coderep-loso`'s leave-one-source-out folds still use. Lifting only
 the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation and test rows.
 """
 
@@ -59,7 +59,7 @@ def subset_config_for(run: str, work: Path | None = None) -> SubsetConfig:
     `--eval-cap` and `--seed` as given to the training command), else, for a run trained before
     it was recorded, every train row for runs named `*-full*` (the scratch recipes trained with
     `--full-train`) and the bake-off subset otherwise. Rebuilt with other caps, the rows would not
-    be those its saved logits belong to (`report`, `export`, `ship` and `card` pair them)."""
+    be those its saved logits belong to (`export` and `ship` pair them)."""
     recorded = (work or WORK) / "runs" / run / "train.json"
     if recorded.is_file():
         subset_fields = json.loads(recorded.read_text()).get("subset")
