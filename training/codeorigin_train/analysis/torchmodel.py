@@ -6,18 +6,17 @@ initializers: named ones map to the classifier's parameters directly (`model.` p
 the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
 tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
 count is not stored in the graph's weights: it comes from the manifest's recipe, or else from the
-graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's logits within
-`PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model that is not the
-shipped one. A training run folder (`runs/<name>/`) loads through its variant (`Variant.load`,
-`export_spec`), with the run's calibration.
+graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's
+logits within `PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model
+that is not the shipped one. A training run folder (`runs/<name>/`) loads through its variant
+(`Variant.load`, `export_spec`).
 
 Scoring here is the runtime's: normalised text, half-overlapping windows, token-weighted mean of
-window logits, Platt calibration.
+window logits.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,13 +44,10 @@ class ParityError(RuntimeError):
 
 @dataclass
 class TorchModel:
-    """A classifier in torch with its tokenizer, calibration and thresholds."""
+    """A classifier in torch with its tokenizer (its logits: the runtime's, uncalibrated)."""
 
     classifier: CodeOriginClassifier
     encoder: TokenEncoder
-    a: float
-    b: float
-    llm_threshold: float
     parity: float | None = None  # max |logit difference| against onnxruntime (model folders)
     device: str = "cpu"
 
@@ -68,9 +64,6 @@ class TorchModel:
     @property
     def heads(self) -> int:
         return int(self.classifier.encoder.config.num_attention_heads)
-
-    def probability(self, logits: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logits, dtype=np.float64) + self.b)))
 
     def window_logits(self, windows: list[list[int]], batch: int = 32) -> np.ndarray:
         """Raw logits of windows (with [CLS]/[SEP]), batched by length."""
@@ -242,7 +235,7 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
             f"{PARITY_TOL} (off by {diff:.2e}): the analyses need the model itself, not an "
             "approximation"
         )
-    return TorchModel(clf, encoder, man.calibration.a, man.calibration.b, man.thresholds.llm, diff)
+    return TorchModel(clf, encoder, diff)
 
 
 def from_run(run: Path) -> TorchModel:
@@ -252,11 +245,10 @@ def from_run(run: Path) -> TorchModel:
     v = registry.get(run.name)
     v.load(run)
     spec = v.export_spec()
-    cal = json.loads((run / "calibration.json").read_text())
     encoder = TokenEncoder(
         spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers
     )
-    return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"])
+    return TorchModel(_eager(spec.classifier), encoder)
 
 
 def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
