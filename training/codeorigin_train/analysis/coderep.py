@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from codeorigin.core.languages import parser
+from codeorigin_train.analysis.transforms import walk
 
 MAX_CHARS = 600
 SKELETON = {
@@ -92,14 +93,7 @@ GUESSABLE = ("python", "java", "cpp")
 
 
 def _errors(node: Any) -> int:
-    count, stack = 0, [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "ERROR" or n.is_missing:
-            count += 1
-        if n.has_error:
-            stack.extend(n.children)
-    return count
+    return sum(n.type == "ERROR" or n.is_missing for n in walk(node))
 
 
 def guess_language(code: str) -> str:

@@ -114,8 +114,9 @@ def probability_fn(
         return run, m.manifest.thresholds.llm, m.name
     from codeorigin_train.analysis.torchmodel import from_run
 
+    cal = calibrate.Calibration(**json.loads((model / "calibration.json").read_text()))
     tm = from_run(model)
-    return (lambda texts: tm.probability(tm.logits(texts))), tm.llm_threshold, model.name
+    return (lambda texts: cal.probability(tm.logits(texts))), cal.llm_threshold, model.name
 
 
 def auroc(y: np.ndarray, p: np.ndarray) -> float | None:

@@ -1,11 +1,6 @@
 """`stacked-dr`: the shipped stacked recipe (`stacked-uf`) and its route for project code, as
 `codeorigin-train stack --project-route 0.0025 --agentic-route` ships it (`export.route`),
-retrained in every fold of the protocol.
-
-A *domain member* (logistic regression on the same hashed features, trained on the fold's human
-training rows only: repository code, the sources of `fit.crossfit.REAL_PROJECT_SOURCES`, against
-every contest and exercise source) says whether a row reads like repository code; rows it reads
-as project code also get a second route that may flag them (`AgenticRouteLearner`).
+retrained in every fold of the protocol (`AgenticRouteLearner`).
 """
 
 from __future__ import annotations
@@ -27,7 +22,9 @@ log = logging.getLogger(__name__)
 
 class AgenticRouteLearner(StackedLearner):
     """`stacked-dr`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
-    domain member reads as project code (its logit at least `export.route.gate_logit`), a
+    domain member (`_domain`: the same hashed features, trained on the fold's humans, repository
+    code against contest and exercise code) reads as project code (its logit at least
+    `export.route.gate_logit`), a
     second route that may also flag: the linear member and the *agentic member* (the linear
     member's recipe trained on the agentic corpus alone, its agents' and people's functions and
     fragments, cross-fitted on the same folds, so the route stacker weighs a learner of every

@@ -29,6 +29,7 @@ import torch
 from codeorigin.core.languages import parser
 from codeorigin_train.analysis import common, heads_stats
 from codeorigin_train.analysis.torchmodel import TorchModel, load, masked_heads
+from codeorigin_train.analysis.transforms import walk
 
 TOOL = "heads"
 CATEGORIES = ("comment", "indentation", "identifier", "punctuation", "keyword")
@@ -56,9 +57,7 @@ def char_labels(text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
         pos += len(line) + 1
     root = parser(language).parse(text.encode("utf-8")).root_node
     bi = np.append(_char_index(text), len(text))
-    stack = [root]
-    while stack:
-        n = stack.pop()
+    for n in walk(root):
         a, b = int(bi[min(n.start_byte, len(bi) - 1)]), int(bi[min(n.end_byte, len(bi) - 1)])
         if "comment" in n.type:
             cat[a:b], con[a:b] = 1, 3
@@ -74,7 +73,6 @@ def char_labels(text: str, language: str) -> tuple[np.ndarray, np.ndarray]:
                                                              else (4 if not n.is_named else 0))  # fmt: skip
             if kind:
                 cat[a:b] = np.where(cat[a:b] == 0, kind, cat[a:b])
-        stack.extend(n.children)
     return cat, con
 
 

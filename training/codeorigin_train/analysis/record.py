@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin_train.card import analysis as card_analysis
-from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.model_card import write_folder_card
 from codeorigin_train.card.parts import Card
 
-ANCHORS = ("## Ethical considerations", "## Limitations")  # a card's, then an older card's
+ANCHOR = "## Ethical considerations"  # the card's section the analyses' sections go before
 
 
 def _strip_sections(lines: list[str], headings: set[str]) -> tuple[list[str], int | None]:
@@ -42,9 +41,7 @@ def splice(card: str, sections: list[str]) -> str:
     lines = card.rstrip("\n").split("\n")
     lines, at = _strip_sections(lines, set(card_analysis.HEADINGS))
     if at is None:
-        at = next(
-            (i for a in ANCHORS for i, line in enumerate(lines) if line.strip() == a), len(lines)
-        )
+        at = next((i for i, line in enumerate(lines) if line.strip() == ANCHOR), len(lines))
     return "\n".join(lines[:at] + sections + lines[at:]) + "\n"
 
 
@@ -57,7 +54,7 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
     m = json.loads(raw)
     m.setdefault("analysis", {})[tool] = summary
     shown = m.setdefault("card", {}).setdefault("analyses", [])
-    if tool in card_analysis.TOOLS and tool != card_protocol.TOOL and tool not in shown:
+    if tool in card_analysis.TOOLS and tool not in shown:
         shown.append(tool)
     if not shown:
         m["card"].pop("analyses")
@@ -65,7 +62,7 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
         m.pop("card")
     path.write_text(json.dumps(m, indent=2, default=float) + ("\n" if raw.endswith("\n") else ""))
     card = model / "MODEL_CARD.md"
-    if tool == card_protocol.TOOL and (model / "manifest.json").exists():
+    if tool == "protocol" and (model / "manifest.json").exists():
         write_folder_card(model)
     elif card.exists():
         c = Card.of(m)

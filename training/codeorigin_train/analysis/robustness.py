@@ -21,23 +21,21 @@ import numpy as np
 import pandas as pd
 
 from codeorigin_train.analysis import coderep, common, transforms
+from codeorigin_train.evaluation import protocol
 
 TOOL = "robustness"
 
 
 def _row(y: np.ndarray, p0: np.ndarray, p1: np.ndarray, threshold: float) -> dict[str, Any]:
     d = p1 - p0
+    rates = [protocol.rates(y, p, np.full(len(p), threshold)) for p in (p0, p1)]
     return {
         "n": len(y),
         "median_delta": float(np.median(d)) if len(d) else None,
         "p90_abs_delta": float(np.quantile(np.abs(d), 0.9)) if len(d) else None,
-        "auroc_before": common.auroc(y, p0),
-        "auroc_after": common.auroc(y, p1),
-        "recall_before": float((p0[y == 1] >= threshold).mean()) if (y == 1).any() else None,
-        "recall_after": float((p1[y == 1] >= threshold).mean()) if (y == 1).any() else None,
-        "fpr_before": float((p0[y == 0] >= threshold).mean()) if (y == 0).any() else None,
-        "fpr_after": float((p1[y == 0] >= threshold).mean()) if (y == 0).any() else None,
-    }
+        **{f"{k}_{when}": r[k] for k in ("auroc", "recall", "fpr")
+           for when, r in zip(("before", "after"), rates)},
+    }  # fmt: skip
 
 
 def measure(

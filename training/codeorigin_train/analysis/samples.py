@@ -11,9 +11,6 @@ sample scores above the human solution of its task) and per-task results, with a
 the probabilities.
 
     codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
-
-The shipped model's recorded figures were measured on the paired real-project functions, whose
-code is gone (docs/research/analysis-tools.md, "Code removed").
 """
 
 from __future__ import annotations

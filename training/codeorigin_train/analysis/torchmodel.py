@@ -6,18 +6,17 @@ initializers: named ones map to the classifier's parameters directly (`model.` p
 the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
 tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
 count is not stored in the graph's weights: it comes from the manifest's recipe, or else from the
-graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's logits within
-`PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model that is not the
-shipped one. A training run folder (`runs/<name>/`) loads through its variant (`Variant.load`,
-`export_spec`), with the run's calibration.
+graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's
+logits within `PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model
+that is not the shipped one. A training run folder (`runs/<name>/`) loads through its variant
+(`Variant.load`, `export_spec`).
 
 Scoring here is the runtime's: normalised text, half-overlapping windows, token-weighted mean of
-window logits, Platt calibration.
+window logits.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,13 +44,10 @@ class ParityError(RuntimeError):
 
 @dataclass
 class TorchModel:
-    """A classifier in torch with its tokenizer, calibration and thresholds."""
+    """A classifier in torch with its tokenizer (its logits: the runtime's, uncalibrated)."""
 
     classifier: CodeOriginClassifier
     encoder: TokenEncoder
-    a: float
-    b: float
-    llm_threshold: float
     parity: float | None = None  # max |logit difference| against onnxruntime (model folders)
     device: str = "cpu"
 
@@ -68,9 +64,6 @@ class TorchModel:
     @property
     def heads(self) -> int:
         return int(self.classifier.encoder.config.num_attention_heads)
-
-    def probability(self, logits: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logits, dtype=np.float64) + self.b)))
 
     def window_logits(self, windows: list[list[int]], batch: int = 32) -> np.ndarray:
         """Raw logits of windows (with [CLS]/[SEP]), batched by length."""
@@ -180,7 +173,8 @@ def _graph_heads(path: Path, hidden: int) -> int | None:
     return None
 
 
-def _bert_from_state(state: dict[str, np.ndarray], heads: int, eps: float) -> CodeOriginClassifier:
+def _bert_from_state(state: dict[str, np.ndarray], heads: int) -> CodeOriginClassifier:
+    """A BERT classifier of `state`'s shape (BERT's layer-norm epsilon: the exported recipe's)."""
     from transformers import BertConfig, BertModel
 
     prefix = "encoder.encoder.layer."
@@ -188,7 +182,7 @@ def _bert_from_state(state: dict[str, np.ndarray], heads: int, eps: float) -> Co
     vocab, hidden = state["encoder.embeddings.word_embeddings.weight"].shape
     config = BertConfig(
         vocab_size=int(vocab), hidden_size=int(hidden), num_hidden_layers=layers,
-        num_attention_heads=heads, layer_norm_eps=eps,
+        num_attention_heads=heads,
         intermediate_size=int(state[f"{prefix}0.intermediate.dense.bias"].shape[0]),
         max_position_embeddings=int(state["encoder.embeddings.position_embeddings.weight"].shape[0]),
         type_vocab_size=int(state["encoder.embeddings.token_type_embeddings.weight"].shape[0]),
@@ -218,34 +212,30 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     )
     state = _onnx_state(graph)
     hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
-    recipe = (raw.get("training") or {}).get("config") or {}
-    tries = dict.fromkeys(int(h) for h in (recipe.get("heads"), _graph_heads(graph, hidden)) if h)
-    if not tries:
+    heads = ((raw.get("training") or {}).get("config") or {}).get("heads") or _graph_heads(
+        graph, hidden
+    )
+    if not heads:
         raise ParityError(f"{graph}: the head count is neither in the manifest's recipe nor in "
                           "the graph's attention reshapes")  # fmt: skip
-    # Each rebuild's parity: max |logit difference| against onnxruntime on the first window of
-    # the parity texts.
+    clf = _bert_from_state(state, int(heads))
+    # Parity: max |logit difference| against onnxruntime on the first window of the parity texts.
     texts = [normalize(t).text for t in (*PARITY_TEXTS, *parity_texts)]
     body = encoder.body_length
     seqs = [encoder.with_specials(list(e.ids[:body])) for e in encoder.encode_batch(texts)]
     ids, mask = encoder.pad_batch(seqs)
     session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
     want = np.asarray(session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
-    seen = []
-    for heads in tries:
-        for eps in (1e-12, 1e-5):
-            clf = _bert_from_state(state, heads, eps)
-            with torch.inference_mode():
-                got = clf(torch.from_numpy(ids), torch.from_numpy(mask)).numpy().reshape(-1)
-            diff = float(np.max(np.abs(want - got)))
-            seen.append(f"{heads} heads, eps {eps:g}: {diff:.2e}")
-            if diff <= PARITY_TOL:
-                a, b = man.calibration.a, man.calibration.b
-                return TorchModel(clf, encoder, a, b, man.thresholds.llm, diff)
-    raise ParityError(
-        f"no torch rebuild of {graph} reproduces onnxruntime's logits within {PARITY_TOL} "
-        f"({'; '.join(seen)}): the analyses need the model itself, not an approximation"
-    )
+    with torch.inference_mode():
+        got = clf(torch.from_numpy(ids), torch.from_numpy(mask)).numpy().reshape(-1)
+    diff = float(np.max(np.abs(want - got)))
+    if diff > PARITY_TOL:
+        raise ParityError(
+            f"no torch rebuild of {graph} ({heads} heads) reproduces onnxruntime's logits within "
+            f"{PARITY_TOL} (off by {diff:.2e}): the analyses need the model itself, not an "
+            "approximation"
+        )
+    return TorchModel(clf, encoder, diff)
 
 
 def from_run(run: Path) -> TorchModel:
@@ -255,11 +245,10 @@ def from_run(run: Path) -> TorchModel:
     v = registry.get(run.name)
     v.load(run)
     spec = v.export_spec()
-    cal = json.loads((run / "calibration.json").read_text())
     encoder = TokenEncoder(
         spec.tokenizer_file, max_length=spec.max_length, layout=spec.layout_markers
     )
-    return TorchModel(_eager(spec.classifier), encoder, cal["a"], cal["b"], cal["llm_threshold"])
+    return TorchModel(_eager(spec.classifier), encoder)
 
 
 def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:

@@ -38,7 +38,7 @@ IDENTIFIER_TYPES = {"identifier", "type_identifier"}
 RESERVED = {"self", "cls", "main", "this", "super", "args", "kwargs"}
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def walk(node: Any) -> Iterator[Any]:
     """The syntax tree under `node`, in pre-order."""
     stack = [node]
     while stack:
@@ -89,12 +89,12 @@ def rename(code: str, language: str) -> str:
         return data[n.start_byte : n.end_byte].decode("utf-8", "replace")
 
     bound: list[str] = []
-    for n in _walk(root):
+    for n in walk(root):
         if n.type in IDENTIFIER_TYPES and n.parent is not None and n.parent.type in parents:
             if name(n) not in bound and name(n) not in RESERVED:
                 bound.append(name(n))
     mapping = {b: f"v{i + 1}" for i, b in enumerate(bound)}
-    edits = [(n.start_byte, n.end_byte, mapping[name(n)]) for n in _walk(root)
+    edits = [(n.start_byte, n.end_byte, mapping[name(n)]) for n in walk(root)
              if n.type in IDENTIFIER_TYPES | {"field_identifier"} and not n.children
              and name(n) in mapping and not _foreign_attribute(n)]  # fmt: skip
     out = data

@@ -6,6 +6,6 @@ calls); `model_card` writes the card (at most 200 lines), one function per secti
 for Model Reporting", opening with `headline` (what it catches and whom it flags, by kind of code
 and by language, on code it never saw; `within` adds the within-repository tables, `results` the
 transformer's own held-out figures where the protocol has not run); `analysis` has one section
-per analysis tool, `protocol` the protocol's; `parts` is what the sections share. Imports every
-stage before it.
+per analysis tool, `protocol` the protocol's printed figures; `parts` is what the sections share.
+Imports every stage before it.
 """

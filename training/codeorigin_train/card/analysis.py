@@ -1,55 +1,24 @@
-"""The model card's analysis sections, one function per tool of `codeorigin_train.analysis`, each
-rendered from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool
-with `--card`); a section whose tool has not run on the model is left out. The model card shows
-a tool's section under its quantitative analyses once `analysis.record` has recorded it with
-`--card`.
+"""The model card's analysis sections, one per tool of `codeorigin_train.analysis`, each rendered
+from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool with
+`--card`, which lists the tool under `card.analyses` through `analysis.record`); a section whose
+tool has not run on the model is left out.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from codeorigin_train.card import protocol as card_protocol
 from codeorigin_train.card.parts import Card, fmt, section
 
 HEADS = "## Attention heads: what separates LLM from human code"
 CODEREP = "## Code representation arm"
 SAMPLES = "## HumanEval-style samples"
 ROBUSTNESS = "## Robustness to a user's edits"
-HEADINGS = (card_protocol.HEADING, HEADS, CODEREP, SAMPLES, ROBUSTNESS)
+HEADINGS = (HEADS, CODEREP, SAMPLES, ROBUSTNESS)
 
 
-SPLIT_NOTE = (
-    "groups the model never trained on; sources added after it was trained, such as GPTCloneBench's "
-    "Java human fragments, are entirely new to it"
-)
-
-
-_Body = Callable[[dict[str, Any], Callable[[str], None]], None]
-
-
-def _tool_section(tool: str, heading: str) -> Callable[[_Body], Callable[[Card], list[str]]]:
-    """Turn `body(summary, add)`, which adds the lines after `heading` for the summary of `tool`,
-    into a card section: the heading and those lines, or nothing when the tool has not run."""
-
-    def wrap(body: _Body) -> Callable[[Card], list[str]]:
-        @functools.wraps(body)
-        def render(c: Card) -> list[str]:
-            summary = (c.m.get("analysis") or {}).get(tool)
-            if not summary:
-                return []
-            L, add = section(heading + "\n")
-            body(summary, add)
-            return L
-
-        return render
-
-    return wrap
-
-
-@_tool_section("heads", HEADS)
 def heads(h: dict[str, Any], add: Callable[[str], None]) -> None:
     """Per-head attention statistics, their tests, head ablation and the PCA (`heads`)."""
     w, ab = h["welch"], h["ablation"]
@@ -92,7 +61,6 @@ def heads(h: dict[str, Any], add: Callable[[str], None]) -> None:
     )
 
 
-@_tool_section("coderep", CODEREP)
 def coderep(r: dict[str, Any], add: Callable[[str], None]) -> None:
     """The code-representation arm on leave-one-source-out, and its invariance (`coderep-loso`)."""
     pr = r["protocol"]
@@ -160,7 +128,6 @@ def _file_name(p: str) -> str:
     return p.rsplit("/", 1)[-1]
 
 
-@_tool_section("samples", SAMPLES)
 def samples(s: dict[str, Any], add: Callable[[str], None]) -> None:
     """A model judged on HumanEval-format samples (`evaluate-samples`)."""
     add(
@@ -191,12 +158,10 @@ def samples(s: dict[str, Any], add: Callable[[str], None]) -> None:
     )
 
 
-@_tool_section("robustness", ROBUSTNESS)
 def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
     """The score's change under reformatting, renaming, stripping and hand edits (`robustness`)."""
     add(
         f"`codeorigin-train robustness` scores {r['n']} held-out samples of the test split of `{_file_name(r['dataset'])}` "
-        + (f"({SPLIT_NOTE}) " if "dataset-v2" in r["dataset"] else "")
         + "as written and after each "
         "transformation: black (Python) or a fixed K&R brace style and 4-space re-indentation (Java, C++); bound "
         "identifiers renamed to v1, v2, ...; comments and docstrings stripped; three lines edited as a person might "
@@ -230,16 +195,26 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
     )  # fmt: skip
 
 
-@_tool_section(card_protocol.TOOL, card_protocol.HEADING)
-def protocol(p: dict[str, Any], add: Callable[[str], None]) -> None:
-    add("\n".join(card_protocol.markdown(p)) + "\n")
+def _render(
+    tool: str, heading: str, body: Callable[[dict[str, Any], Callable[[str], None]], None], c: Card
+) -> list[str]:
+    """The section of `tool`: `heading` and the lines `body(summary, add)` adds for the tool's
+    summary, or nothing when the tool has not run."""
+    summary = c.analysis(tool)
+    if not summary:
+        return []
+    L, add = section(heading + "\n")
+    body(summary, add)
+    return L
 
 
 #: The section of each tool, by the name it records under (`analysis.<tool>`).
-TOOLS = {
-    card_protocol.TOOL: protocol,
-    "heads": heads,
-    "coderep": coderep,
-    "samples": samples,
-    "robustness": robustness,
+TOOLS: dict[str, Callable[[Card], list[str]]] = {
+    tool: partial(_render, tool, heading, body)
+    for tool, heading, body in (
+        ("heads", HEADS, heads),
+        ("coderep", CODEREP, coderep),
+        ("samples", SAMPLES, samples),
+        ("robustness", ROBUSTNESS, robustness),
+    )
 }

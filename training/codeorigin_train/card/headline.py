@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from codeorigin_train.card import results, within
-from codeorigin_train.card.parts import Card, count, language, section, short
+from codeorigin_train.card.parts import Card, count, language, pct, section, short
 
 HEADING = "## What it catches and whom it flags, on code it never saw"
 
@@ -133,7 +133,7 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         t = thresholds[lang]
         unseen = t.get("unseen_source_humans") or {}
         seen = (round(unseen["fpr"] * unseen["functions"]), unseen["functions"]) if unseen else None
-        caught = f"{100 * recall[lang]:.1f}%" if recall.get(lang) is not None else "–"
+        caught = pct(recall.get(lang), none="–")
         out.append(f"| {language(lang)} | {100 * t['llm']:.1f}% | {caught} | "
                    f"{_cell(_pair(real.get(lang), 'fpr', 'n'))} | {_cell(seen)} | "
                    f"{_cell(_agents(r, route, lang))} |")  # fmt: skip

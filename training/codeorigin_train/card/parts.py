@@ -8,21 +8,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def fmt(x: Any, nd: int = 3) -> str:
+def fmt(x: Any, nd: int = 3, none: str = "n/a") -> str:
+    """A number with `nd` decimals; `none` of None and NaN."""
     if x is None:
-        return "n/a"
+        return none
     try:
         v = float(x)
     except (TypeError, ValueError):
         return str(x)
     if v != v:  # NaN
-        return "n/a"
+        return none
     return f"{v:.{nd}f}"
 
 
-def pct(x: Any) -> str:
-    """A share as a percentage with one decimal: `12.5%`; `n/a` of None."""
-    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+def pct(x: Any, none: str = "n/a") -> str:
+    """A share as a percentage with one decimal: `12.5%`; `none` of None."""
+    return none if x is None else f"{100 * float(x):.1f}%"
 
 
 def count(k: int, n: int) -> str:

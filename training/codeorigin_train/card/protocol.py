@@ -1,8 +1,7 @@
-"""The model card's protocol section: what users will see, per learner (`evaluation.protocol`).
-
-Rendered from `analysis.protocol` of `metrics.json` (`codeorigin-train protocol --card`): the
-leave-one-agent-out table, leave-repository-out by language, leave-one-source-out, the held-out
-real-project false-positive rate and LLM recall per language, and the era control.
+"""The protocol's figures per learner in markdown (`evaluation.protocol`), what `codeorigin-train
+protocol` prints: the leave-one-agent-out table, leave-repository-out by language,
+leave-one-source-out, the held-out real-project false-positive rate and LLM recall per language,
+and the era control.
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from codeorigin_train.card.parts import fmt, pct
-
-TOOL = "protocol"
-HEADING = "## What users will see: the agentic evaluation protocol"
 
 
 def _cells(r: dict[str, Any] | None) -> str:

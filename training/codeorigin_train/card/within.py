@@ -3,22 +3,20 @@ what the protocol prints and the model card shows first."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from codeorigin_train.card.parts import fmt, pct
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def _num(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
+_pct = partial(pct, none="–")
+_num = partial(fmt, none="–")
 
 
-def _mid(s: dict[str, Any] | None, fmt=_num) -> str:
+def _mid(s: dict[str, Any] | None, show=_num) -> str:
     """A spread as "median (p25 to p75)"."""
     if not s:
         return "–"
-    return f"{fmt(s['median'])} ({fmt(s['p25'])} to {fmt(s['p75'])})"
+    return f"{show(s['median'])} ({show(s['p25'])} to {show(s['p75'])})"
 
 
 HEAD = ("| {what} | repositories | AUROC, median (quartiles) | recall at the threshold | "
