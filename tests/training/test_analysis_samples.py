@@ -53,10 +53,8 @@ def test_evaluate_samples_reports_auroc_recall_and_tasks(
 def test_full_functions_are_prompt_plus_completion(tmp_path: Path) -> None:
     problems, drawn = write_files(tmp_path)
     df = samples.functions(read_jsonl(problems, "--problems"), read_jsonl(drawn, "--samples"))
-    assert (
-        df["code"].str.startswith("def ").all() and df["code"].str.contains('"""Return the').all()
-    )
+    assert df["code"].str.startswith("def ").all()
+    assert df["code"].str.contains('"""Return the').all()
+    other = [{"task_id": "Other/9", "completion": "x"}]
     with pytest.raises(SystemExit, match="missing from the problems"):
-        samples.functions(
-            read_jsonl(problems, "--problems"), [{"task_id": "Other/9", "completion": "x"}]
-        )
+        samples.functions(read_jsonl(problems, "--problems"), other)

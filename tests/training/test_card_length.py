@@ -1,7 +1,5 @@
-"""The shipped model's card is what a reader reads before trusting a flag: at most 200 lines, the
-headline tables first, then the sections of "Model Cards for Model Reporting", rendered by the
-generator from the folder's `metrics.json` and `manifest.json` (never edited by hand), with a link
-to the research record that holds everything else."""
+"""The shipped model's card: at most 200 lines, the headline tables first, then the Model Card
+sections, rendered from the folder's `metrics.json` and `manifest.json`, linking the record."""
 
 from __future__ import annotations
 

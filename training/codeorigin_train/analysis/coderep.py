@@ -2,16 +2,13 @@
 intermediate representations): what the code-representation arm (`variants/coderep.py`) puts in
 front of the code.
 
-- `skeleton`: the control-flow skeleton, constructs nested in braces, e.g.
-  `F{= for{if{ret} c} ret}` (function, assignment, loop, branch, return, call). It drops names,
-  literals, comments, layout and expressions' shape.
-- `node_types`: the syntax tree's named node types in pre-order, each abbreviated to the initials
-  of its words (`expression_statement` -> `es`), leaves that carry names or literals and comments
-  left out.
+- `skeleton`: the control-flow constructs nested in braces, e.g. `F{= for{if{ret} c} ret}`; no
+  names, literals, comments, layout or expression shape.
+- `node_types`: the named node types in pre-order, abbreviated to initials (`expression_statement`
+  -> `es`), without the leaves that carry names, literals or comments.
 
-Neither contains an identifier, a comment or a space the author chose, so renaming and
-reformatting should not change them; `invariance` measures whether that holds (black, for one,
-may rewrite an expression). Both are capped at `MAX_CHARS`.
+Neither holds an identifier, comment or space the author chose, so renaming and reformatting
+should not change them (`invariance` measures it). Both are capped at `MAX_CHARS`.
 """
 
 from __future__ import annotations

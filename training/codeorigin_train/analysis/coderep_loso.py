@@ -2,14 +2,13 @@
 on leave-one-source-out folds (`runs.loso_folds`, the bake-off's LOSO: train without a source,
 test on all of it), and whether its representation survives reformatting and renaming.
 
-Both arms run on exactly the same rows and folds: the bake-off's stratified subset of the
-dataset (`--train-cap`, `--eval-cap` rows per source, label and split). For `scratch-bpe` the
-recipe is cut to fit a shared CPU (`--loso-epochs`, no real-project rows); the n-gram baseline
-trains in seconds. State the protocol with the figures.
+Both arms run on the same rows and folds (the bake-off's stratified subset, `--train-cap` and
+`--eval-cap` rows per source, label and split); `scratch-bpe` is cut to fit a CPU
+(`--loso-epochs`, no real-project rows), and the summary records that protocol.
 
     codeorigin-train coderep-loso --bases char-ngram scratch-bpe --kind skel [--card]
 
-Writes `coderep.json` and `coderep.png` into `--out` (default `training/work/analysis/coderep`).
+Writes `coderep.json` and `coderep.png` into `--out`.
 """
 
 from __future__ import annotations

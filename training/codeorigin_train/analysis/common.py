@@ -1,9 +1,5 @@
-"""What the analysis commands share: their common options, the held-out rows they sample, scoring
-a model folder through the runtime (or a training run through its variant), and writing results
-into the output folder and MLflow.
-
-Held-out rows are the dataset's `test` split (groups never trained on), with at least `MIN_LINES`
-non-blank lines as the runtime judges them, drawn evenly over (language, label) cells.
+"""What the analysis commands share: options, held-out rows (`held_out`), scoring a model folder
+through the runtime or a training run through its variant, and writing results and MLflow runs.
 """
 
 from __future__ import annotations
@@ -77,7 +73,8 @@ def out_dir(args: argparse.Namespace, prog: str) -> Path:
 def held_out(
     dataset: Path, n: int, seed: int, *, languages: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """`n` test rows (about half of each label), spread evenly over the (language, label) cells."""
+    """`n` rows of the test split (groups never trained on) with at least `MIN_LINES` non-blank
+    lines, spread evenly over the (language, label) cells."""
     df = read_parquet(dataset, "--dataset", hint=DATASET_HINT)
     lines = df["code"].map(lambda code: sum(1 for line in code.split("\n") if line.strip()))
     df = df[(df["split"] == "test") & (lines >= MIN_LINES)]
@@ -132,10 +129,8 @@ def write_json(path: Path, data: Any) -> Path:
 
 def finish(args: argparse.Namespace, tool: str, out: Path, metrics: dict[str, float],
            summary: dict[str, Any], record_as: str | None = None) -> None:  # fmt: skip
-    """A command's last steps once its files are written: the output folder as artifacts of an
-    MLflow run `analysis-<tool>` with its headline `metrics` (a tracking failure is logged, never
-    raised) and, with `--card`, `summary` recorded in the model folder under `record_as` (default
-    `tool`; `record.record`)."""
+    """The output folder and `metrics` as an MLflow run `analysis-<tool>` (a failure is logged,
+    never raised) and, with `--card`, `summary` recorded under `record_as` (default `tool`)."""
     if not args.no_mlflow:
         try:
             mlflow = mlflow_for(args.work)

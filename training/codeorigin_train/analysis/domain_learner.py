@@ -21,29 +21,21 @@ log = logging.getLogger(__name__)
 
 
 class AgenticRouteLearner(StackedLearner):
-    """`stacked-dr`: the shipped recipe (`stacked-uf`) untouched on every row, and, for rows the
-    domain member (`_domain`: the same hashed features, trained on the fold's humans, repository
-    code against contest and exercise code) reads as project code (its logit at least
-    `export.route.gate_logit`), a
-    second route that may also flag: the linear member and the *agentic member* (the linear
-    member's recipe trained on the agentic corpus alone, its agents' and people's functions and
-    fragments, cross-fitted on the same folds, so the route stacker weighs a learner of every
-    kind of code against one of repository code only), stacked and calibrated on the project
-    calibration rows, with thresholds at `project_fpr` of the project humans with 95%
-    confidence: what `stack --project-route 0.0025 --agentic-route` ships (`export.route`). A row
-    is flagged when either route flags it; it reports the route with the larger margin over its
-    threshold in log-odds."""
+    """`stacked-dr`: the shipped recipe (`stacked-uf`) on every row, and, for rows the domain
+    member (`_domain`) reads as project code (logit >= `export.route.gate_logit`), a second route:
+    the linear member and the agentic member (the linear recipe on the agentic corpus alone,
+    cross-fitted on the same folds), stacked and calibrated on the project calibration rows, with
+    thresholds at `project_fpr` of the project humans (95% confidence). A row is flagged when
+    either route flags it; it reports the route with the larger log-odds margin over its
+    threshold."""
 
-    #: The route's false-positive bound on the project humans (95% confidence), as shipped: at
-    #: 0.5% the route flagged 2.2% of the held-out Codex's and Devin's repositories' Python
-    #: humans (docs/research/route.md, "The route's own member"). At 0.25% the gated Python
-    #: project humans of a fold (about 1,800) allow no false positive at all, so the threshold
-    #: rests on the single highest human score.
+    #: The route's false-positive bound on the project humans, as shipped (docs/research/route.md:
+    #: at 0.25% the threshold rests on a fold's single highest project human).
     project_fpr = 0.0025
 
     def _domain(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The domain member's logit of each row of a frame, fitted on `train`'s humans
-        (`export.route.fit_domain`'s recipe): repository code against contest and exercise code."""
+        """The domain member's logit per row, fitted on `train`'s humans as
+        `export.route.fit_domain` is: repository code against contest and exercise code."""
         from codeorigin_train.export.route import DOMAIN_C
 
         humans = train[train["label"] == 0]
@@ -64,8 +56,7 @@ class AgenticRouteLearner(StackedLearner):
 
         shipped = StackedLearner.fit(self, train, val)  # the shipped recipe, as `stacked-uf`
         cal, linear_cal, linear = self.calibration  # its cross-fitted rows, read once for both
-        # The route's members on the calibration rows, the agentic member cross-fitted as the
-        # linear member is, on the same folds.
+        # The agentic member cross-fitted on the same folds as the linear member.
         same, agentic_cal, agentic = calibration_rows(train, val, self._fit_agentic,
                                                       sources=self.crossfit_sources)  # fmt: skip
         assert same.index.equals(cal.index)  # the same folds: the same rows in one order

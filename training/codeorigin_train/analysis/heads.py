@@ -1,21 +1,14 @@
 """`codeorigin-train heads`: which attention heads separate LLM from human code, after the
 codebert-heads study (which of CodeBERT's heads matter, tested statistically).
 
-For held-out samples (the test split; `--n` of them, `--n 0` for all) the model's own attention
-(`torchmodel.py`: the torch copy of a model folder, parity-checked, or a training run) is read on
-each sample's first window. Per layer and head and per sample: the mean entropy of a token's
-attention, and the share of attention that goes to comments, indentation, identifiers,
-punctuation, keywords (tree-sitter leaves of the normalised text) and to the first token
-([CLS]). `heads_stats.py` then tests each statistic between the labels (Welch t-test,
-Benjamini-Hochberg, Cohen's d) and across generator families (one-way ANOVA), and projects the
-heads' patterns with PCA: samples coloured by label, tokens coloured by code construct (loop,
-function signature, comment). Head ablation masks one head at a time in the real model and
-measures the change of AUROC, every window scored as the runtime scores it.
+The model's own attention (`torchmodel.py`) on each held-out sample's first window: per layer,
+head and sample, the mean entropy of a token's attention and its share to comments, indentation,
+identifiers, punctuation, keywords (tree-sitter leaves) and [CLS]; `heads_stats.py` tests and
+projects them. Head ablation masks one head at a time and measures the change of AUROC.
 
     codeorigin-train heads --model models/default --n 400 [--device cuda] [--card]
 
-Writes `heads.json`, `heads_tests.csv`, `heads_effects.png`, `heads_ablation.png` and
-`heads_pca.png` into `--out` (default `training/work/analysis/heads`) and MLflow.
+Writes `heads.json`, `heads_tests.csv` and three plots (`heads_*.png`) into `--out` and MLflow.
 """
 
 from __future__ import annotations
@@ -154,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     model = load(args.model, parity_texts=rows["code"].head(8).tolist()).to(args.device)
     out = common.out_dir(args, TOOL)
-    # Every figure of the module docstring: tables and plots into `out`, the summary.
     feats = attention_features(model, rows, seed=args.seed)
     y = rows["label"].to_numpy()
     families = np.array(

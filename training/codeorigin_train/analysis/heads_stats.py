@@ -1,11 +1,9 @@
 """The statistics and plots of the attention-heads analysis (`heads.py` extracts the features).
 
-Per (layer, head, statistic): Welch's t-test between LLM and human samples with the
-Benjamini-Hochberg correction over every test, Cohen's d (difference of means over the root mean
-of the two variances; positive: higher for LLM code), and a one-way ANOVA of the LLM samples
-across generator families with at least `MIN_FAMILY` samples (also BH-corrected). The PCA
-standardises the per-sample statistics of every head (coloured by label) and the per-token
-patterns (coloured by code construct).
+Per (layer, head, statistic): Welch's t-test between the labels, Cohen's d (positive: higher for
+LLM code), and a one-way ANOVA of the LLM samples across generator families of at least
+`MIN_FAMILY` samples, both Benjamini-Hochberg corrected. The PCA standardises the per-sample
+statistics (coloured by label) and the per-token patterns (coloured by code construct).
 """
 
 from __future__ import annotations

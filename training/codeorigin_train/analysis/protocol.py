@@ -5,12 +5,10 @@ section.
     codeorigin-train protocol --dataset training/work/dataset-v4.parquet \\
         --learners char-ngram models/default --card models/default
 
-The pool is the dataset (with the agentic rows of `codeorigin-train agentic-merge`) plus dated
-real-project human functions (`WORK/realcode.parquet`, split by project: `--realcode-train` of
-training projects, `--realcode-val` of validation projects, every function of test projects).
-A row is judged only when the runtime would judge it (`judged`: its too-short rule), so the
-figures are those a user would see. `--pool PATH` writes the pool once and reads it after
-(`read_pool`); `--pool-only` stops there (what `stack` trains on).
+The pool: the dataset plus dated real-project human functions (`WORK/realcode.parquet`:
+`--realcode-train`/`--realcode-val` of training/validation projects, all of test projects'). A
+row is judged only where the runtime would judge it (`judged`), as a user would see it. `--pool
+PATH` writes the pool once and reads it after; `--pool-only` stops there (what `stack` reads).
 """
 
 from __future__ import annotations
@@ -43,8 +41,8 @@ KEEP = ["code", "label", "language", "source", "generator", "group", "split",
         "repo", "agent", "origin", "date", "change"]  # fmt: skip
 
 
-#: The learners `--learners` names besides model folders (`--help` says what each is); the
-#: recipes that did not ship are in docs/research/evaluation-protocol.md ("Code removed").
+#: The learners `--learners` names besides model folders (recipes that did not ship:
+#: docs/research/evaluation-protocol.md, "Code removed").
 RECIPES = ("stacked-uf", "stacked-dr")
 NGRAM_LEARNERS = ("char-ngram",)
 EVERY_LANGUAGE = "every-language:"
@@ -101,9 +99,8 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
 
 
 def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
-    """The pool written earlier to `path`, read as it is: the dataset is not read again. With
-    `dataset` (--dataset given), `InputError` when the pool records another dataset than it (by
-    content); otherwise a line in the log says which dataset the pool was built from."""
+    """The pool written earlier to `path`, as it is; `InputError` when `dataset` is given and the
+    pool records another (by content)."""
     pool = read_parquet(path, "--pool")
     built = pool.attrs.get("pool", {})
     rebuild = f"remove {path} (or give another --pool) to build it from --dataset"
@@ -134,9 +131,7 @@ def result_name(spec: str) -> str:
 def learner_for(
     spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
 ) -> Learner:
-    """The learner a `--learners` entry names (`--help` says which; the stacked recipes:
-    `analysis.stacked_learner`, `analysis.domain_learner`). `context`: the context functions the
-    protocol judges too."""
+    """The learner a `--learners` entry names; `context`: the context functions judged too."""
     check_learner(spec, work)
     if spec in NGRAM_LEARNERS:
         return NgramLearner()
@@ -212,11 +207,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="the pool's parquet file: read as it is when it exists (then --dataset "
                    "is not read; one built from another --dataset is refused), else built from "
                    "--dataset and written")  # fmt: skip
-    p.add_argument(
-        "--pool-only",
-        action="store_true",
-        help="write the pool (--pool) and stop: no learner is fitted",
-    )
+    p.add_argument("--pool-only", action="store_true", help="write the pool (--pool) and stop")
     p.add_argument(
         "--context",
         type=Path,
@@ -229,11 +220,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write each learner's scored rows (part, fold, label, language, "
         "source, probability, threshold; no code) to OUT/<learner>-scores.parquet",
     )
-    p.add_argument(
-        "--reuse",
-        action="store_true",
-        help="take a learner's results from OUT/<learner>.json when it exists",
-    )
+    p.add_argument("--reuse", action="store_true", help="reuse OUT/<learner>.json where it exists")
     counts = {"seed": int, "lro_folds": whole_number(2)}  # the rest: caps, 0 or more
     for name, value in ProtocolConfig().__dict__.items():
         kind = counts.get(name, whole_number(0))
@@ -242,8 +229,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """`InputError` for what would stop the run after the pool or a learner's folds: cheap
-    checks, before any of them."""
+    """`InputError` for what would stop the run after the pool is built: cheap checks first."""
     if args.pool_only and args.pool is None:
         raise InputError("--pool-only writes the pool to --pool PATH: give --pool")
     if args.pool is not None and not args.pool.exists():
@@ -257,8 +243,7 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def the_pool(args: argparse.Namespace, cfg: ProtocolConfig) -> pd.DataFrame:
-    """The pool: `--pool` as it is when it exists (`read_pool`), else built from `--dataset`
-    (and written to `--pool` when given)."""
+    """`--pool` when it exists, else built from `--dataset` (and written to `--pool` if given)."""
     if args.pool is not None and args.pool.exists():
         return read_pool(args.pool, args.dataset)
     pool = build_pool(args.dataset or DATASET, args.work, cfg)

@@ -1,12 +1,10 @@
 """An analysis's summary recorded in a model folder: under `analysis.<tool>` of its `metrics.json`
 (where the card renderer reads it) and in its `MODEL_CARD.md`.
 
-A tool with a section of its own (`card_analysis.TOOLS`) is listed under `card.analyses` of
-`metrics.json`, so the card shows its section under the quantitative analyses, and the section is
-put in the card in place: replaced where it is, or inserted before `## Ethical considerations`,
-every other line kept as it is (a card may hold text written after the renderer ran). The
-protocol, which the card's headline is drawn from, renders the card again from `metrics.json` and
-`manifest.json`.
+A tool with a card section (`card_analysis.TOOLS`) is listed under `card.analyses` and its
+section replaced in place or inserted before `ANCHOR`, every other line kept (a card may hold text
+written after the renderer ran). The protocol, which the headline is drawn from, renders the whole
+card again.
 """
 
 from __future__ import annotations

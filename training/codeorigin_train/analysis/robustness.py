@@ -1,16 +1,13 @@
 """`codeorigin-train robustness`: what a user's edits do to the score.
 
-Held-out samples (the test split) are scored as they are and after each transformation of
-`transforms.py` (reformatting, renaming, comments and docstrings stripped, a few lines edited by
-hand). Per language and overall: the change of probability (median, and the 90th percentile of
-its size), the AUROC after the transformation, and the recall and human false-positive rate at
-the model's `llm` threshold. It also measures whether the code-representation arm's compact
-representations (`coderep.py`) stay the same under each transformation.
+Held-out samples scored as written and after each transformation of `transforms.py`; per
+language and overall: the change of probability (median, 90th percentile of its size), AUROC,
+recall and human false-positive rate at the model's `llm` threshold before and after, and whether
+the representations of `coderep.py` stay the same.
 
     codeorigin-train robustness --model models/default --n 400 [--card]
 
-Writes `robustness.json`, `robustness.csv`, `robustness.md` and `robustness.png` into `--out`
-(default `training/work/analysis/robustness`) and MLflow.
+Writes `robustness.json`, `.csv`, `.md` and `.png` into `--out` and MLflow.
 """
 
 from __future__ import annotations

@@ -2,13 +2,11 @@
 paper evaluates code LLMs (HumanEval: a prompt with the signature and docstring, sampled
 completions), without ever running them.
 
-Problems are HumanEval JSONL (`task_id`, `prompt`, `canonical_solution`), samples the JSONL that
-sampling writes (`task_id`, `completion`; many per task). The full functions are `prompt +
-canonical_solution` (human) and `prompt + completion` (LLM), scored as `codeorigin scan` scores
-them. Reported: AUROC of the samples against the human solutions, recall at the model's `llm`
-threshold (and the human solutions' false-positive rate there), the twin-win rate (how often a
-sample scores above the human solution of its task) and per-task results, with a histogram of
-the probabilities.
+Problems: HumanEval JSONL (`task_id`, `prompt`, `canonical_solution`); samples: JSONL of
+`task_id` and `completion`, many per task. `prompt + canonical_solution` (human) and `prompt +
+completion` (LLM) are scored as `codeorigin scan` scores them. Reported: AUROC, recall and the
+human solutions' FPR at the `llm` threshold, the twin-win rate (how often a sample scores above
+its task's human solution), per-task results and a histogram.
 
     codeorigin-train evaluate-samples --problems problems.jsonl --samples samples.jsonl [--card]
 """
@@ -92,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.problems or not args.samples:
         p.error("--problems and --samples are required")
     common.model_or_run(args.model)
-    # Every input is read, and the model loaded, before the output folder is made: a command that
-    # stops on its inputs leaves nothing behind.
+    # Every input read and the model loaded before the output folder is made (`common.out_dir`).
     problems = inputs.read_jsonl(args.problems, "--problems")
     drawn = inputs.read_jsonl(args.samples, "--samples")
     df = functions(problems, drawn)

@@ -1,20 +1,12 @@
-"""The stacked detector as a protocol learner, retrained in every fold.
+"""`stacked-uf`, the shipped stacked detector, as a protocol learner retrained in every fold.
 
-In each fold of `evaluation.protocol`: the linear member (`variants.linear`) is fitted on the fold's
-training rows, and cross-fitted by repository over the fold's agentic training rows
-(`fit.crossfit`); both members' logits on those rows and on the fold's validation rows (the
-transformer's through the runtime, cached by `export.stacked.transformer_logits`) fit the stacker
-on folds grouped by repository or problem (`fit.stacker`), its Platt calibration on out-of-fold
-stacked logits, and the per-language thresholds at 1% false positives with 95% confidence on the
-human rows among them, raised toward 1% of the human rows of each contest source scored by a
-linear member fitted without it (`fit.unseen`) as far as the recall bar allows, a language
-abstaining where those humans cannot bound that or its recall on the LLM rows stays under 30%.
-This is `stacked-uf`, the shipped stacker; `analysis.domain_learner` adds the route. The
-transformer is not retrained: it never saw the agentic corpus, so its leave-one-agent-out figures
-are out of sample; on LOSO it saw the held-out source (the card says so).
-
-Features are computed once for the whole pool (the runtime's `core.features`), so a fold costs the
-regression only.
+Per fold: the linear member (`variants.linear`) on the fold's training rows, cross-fitted by
+repository over its agentic rows (`fit.crossfit`); the stacker on both members' logits (the
+transformer's through the runtime, cached by `export.stacked.transformer_logits`), its Platt
+calibration, and the per-language thresholds (`fit.stacker`, with the unseen-source humans of
+`fit.unseen` as a floor). The transformer is not retrained: its leave-one-agent-out figures are
+out of sample, its LOSO ones are not. Features are computed once for the whole pool, so a fold
+costs the regressions only. `analysis.domain_learner` adds the route (`stacked-dr`).
 """
 
 from __future__ import annotations
@@ -38,12 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class StackedLearner:
-    """See the module docstring. `pool` is every row the protocol may train or judge;
-    `fragments` (`data.agentic.fragments`) are more training text for the linear member: in each
-    fit, the fragments of the agentic repositories among its training rows (a fold that holds a
-    repository out, the cross-fitting's included, holds its fragments out too); `judged_too` are
-    texts the protocol judges beyond the pool (the context functions), featurised with it. The
-    agentic corpus's rows are cross-fitted into the calibration rows (`crossfit_sources`)."""
+    """`pool`: every row the protocol may train or judge; `fragments` (`data.agentic.fragments`):
+    more training text for the linear member, those of the agentic repositories among a fit's
+    training rows; `judged_too`: texts judged beyond the pool (the context functions)."""
 
     retrains = True
     crossfit_sources: tuple[str, ...] = ("aidev",)

@@ -1,18 +1,11 @@
-"""A torch copy of a model for the analyses that look inside it: attention weights and heads
-masked one at a time.
+"""A torch copy of a model for the analyses that look inside it (attention weights, heads masked).
 
-A model folder holds only ONNX graphs, so the encoder is rebuilt from the fp32 graph's
-initializers: named ones map to the classifier's parameters directly (`model.` prefix dropped);
-the exporter leaves the linear layers' weights anonymous (`onnx::MatMul_*`) and shares equal
-tensors, so the encoder layers are read by the graph's structure (`_onnx_state`). The head
-count is not stored in the graph's weights: it comes from the manifest's recipe, or else from the
-graph's attention reshapes (`_graph_heads`). The rebuilt model must reproduce onnxruntime's
-logits within `PARITY_TOL` on real inputs, or loading fails: the analyses never run on a model
-that is not the shipped one. A training run folder (`runs/<name>/`) loads through its variant
-(`Variant.load`, `export_spec`).
-
-Scoring here is the runtime's: normalised text, half-overlapping windows, token-weighted mean of
-window logits.
+A model folder holds only ONNX graphs: the encoder is rebuilt from the fp32 graph's initializers,
+read by the graph's structure (`_onnx_state`), with the head count from the manifest's recipe or
+the graph's attention reshapes (`_graph_heads`). Loading fails unless the copy reproduces
+onnxruntime's logits within `PARITY_TOL`: the analyses never run on another model than the
+shipped one. A training run folder loads through its variant. Scoring is the runtime's:
+normalised text, half-overlapping windows, token-weighted mean of window logits.
 """
 
 from __future__ import annotations
@@ -104,11 +97,9 @@ LINEARS = ("attention.self.query", "attention.self.key", "attention.self.value",
 
 
 def _onnx_state(path: Path) -> dict[str, np.ndarray]:
-    """The classifier's parameters from an exported graph, read by the graph's structure: each
-    encoder layer is six MatMul + Add pairs (query, key, value, attention output, intermediate,
-    output) and two LayerNormalizations, in the order the exporter traced them (the exporter
-    shares equal tensors, e.g. the zero biases of an untrained model, through Identity nodes, so
-    names alone do not place them). Embeddings and head keep their names."""
+    """The classifier's parameters from an exported graph: embeddings and head by name; each
+    encoder layer's six MatMul + Add pairs (`LINEARS`) and two LayerNormalizations by trace order
+    (the exporter leaves them anonymous and shares equal tensors through Identity nodes)."""
     import onnx
     from onnx import numpy_helper
 

@@ -1,17 +1,14 @@
 """What a user's edits do to code, as functions text -> text (the robustness analysis applies them).
 
-- `reformat`: black for Python; for brace languages a fixed style: K&R braces (a `{` alone on its
-  line joins the line before), one statement per line as written, re-indented by brace depth with
-  four spaces, trailing blanks dropped.
-- `rename`: every identifier the snippet binds (function and parameter names, assigned and
-  declared variables, loop variables) renamed consistently to `v1`, `v2`, ... in order of first
-  appearance; names it only uses (library calls, fields of other objects) stay.
+- `reformat`: black for Python; brace languages: K&R braces (a lone `{` joins the line before),
+  re-indented by brace depth with four spaces, trailing blanks dropped.
+- `rename`: the identifiers the snippet binds (functions, parameters, variables) renamed to `v1`,
+  `v2`, ... in order of first appearance; names it only uses (calls, other objects' fields) stay.
 - `strip_comments`: comments and docstrings removed (the dataset helper's `strip_comments`).
-- `hand_edits`: three lines edited as a person might (seeded per text): spaces around operators
-  squeezed out, a short lower-case comment appended, or a blank line inserted.
+- `hand_edits`: three lines edited as a person might (seeded per text): operator spacing
+  squeezed, a short comment appended, or a blank line inserted.
 
-A transformation that cannot apply (black rejects the code, a parse fails) returns the text
-unchanged; `apply` counts those.
+`apply` leaves a text it cannot transform (black rejects it, a parse fails) as written.
 """
 
 from __future__ import annotations

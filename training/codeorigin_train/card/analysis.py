@@ -1,7 +1,5 @@
-"""The model card's analysis sections, one per tool of `codeorigin_train.analysis`, each rendered
-from the tool's summary under `analysis.<tool>` of `metrics.json` (written by the tool with
-`--card`, which lists the tool under `card.analyses` through `analysis.record`); a section whose
-tool has not run on the model is left out.
+"""The model card's analysis sections, one per tool, rendered from `analysis.<tool>` of
+`metrics.json` (`analysis.record` writes it); a tool that has not run has no section.
 """
 
 from __future__ import annotations
@@ -198,8 +196,7 @@ def robustness(r: dict[str, Any], add: Callable[[str], None]) -> None:
 def _render(
     tool: str, heading: str, body: Callable[[dict[str, Any], Callable[[str], None]], None], c: Card
 ) -> list[str]:
-    """The section of `tool`: `heading` and the lines `body(summary, add)` adds for the tool's
-    summary, or nothing when the tool has not run."""
+    """`heading` and the lines `body(summary, add)` adds, or nothing when `tool` has not run."""
     summary = c.analysis(tool)
     if not summary:
         return []

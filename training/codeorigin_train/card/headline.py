@@ -1,13 +1,11 @@
 """The model card's headline: what the shipped model catches and whom it flags, on code it never
 saw, by kind of code and by language (`model_card.SECTIONS` opens with it).
 
-The figures are the protocol's shipped learner's (`Card.shipped`: the held-out splits, leave one
-agent out, the era-matched context functions), with the counts of `analysis.route` where the
-model's route for project code flags more (a span is flagged when the stacker or the route flags
-it, so those counts are the whole model's), people's code scanned as a user would
-(`analysis.scans`), and the thresholds of `manifest.json`. Without protocol figures, the
-transformer's own held-out split stands in. The within-repository tables (`card.within`) follow
-when the shipped learner carries them (`codeorigin-train protocol --parts within`).
+The figures are the protocol's shipped learner's (`Card.shipped`), with `analysis.route`'s counts
+where the route for project code flags more (a span is flagged when the stacker or the route
+flags it, so those are the whole model's), `analysis.scans` and `manifest.json`'s thresholds;
+without protocol figures, the transformer's own held-out split. `card.within`'s tables follow
+when the shipped learner carries them.
 """
 
 from __future__ import annotations

@@ -2,13 +2,9 @@
 written from a model folder's `metrics.json` (what `card.metrics.collect` gathers and the analysis
 tools record) and its `manifest.json`.
 
-The card is what a reader needs before trusting a flag, at most 200 lines (a test holds it): the
-headline tables first (`headline`: what it catches and whom it flags, by kind of code and by
-language, on code it never saw), then one function per Model-Card section, in the order of
-`SECTIONS`. An analysis recorded with `--card` shows in full under the quantitative analyses
-(`metrics.json`'s `card.analyses` lists them) until it is moved to the research record
-(docs/research/model-card-record.md). Every figure comes from the two files; the prose around
-the figures says what they mean.
+At most 200 lines (a test holds it): the headline tables (`headline`), then one function per
+section, in the order of `SECTIONS`; the analyses that `card.analyses` lists show under the
+quantitative analyses. Every figure comes from the two files.
 
     python -m codeorigin_train.card.model_card models/default   # writes its MODEL_CARD.md
 """
@@ -215,8 +211,7 @@ def _auroc_rows(learners: dict[str, dict[str, Any]]) -> list[tuple[str, list[Any
 
 
 def _quantitative(c: Card) -> list[str]:
-    """How well it ranks (AUROC) against the references, people of unseen sources flagged, the
-    era control, the route's own ranking, and the analyses recorded with `--card`."""
+    """AUROC against the references, the route's ranking, unseen sources, era, the analyses."""
     L, add = section("## Quantitative analyses\n")
     got = c.shipped()
     if got is not None:

@@ -85,9 +85,8 @@ class Card:
         return (self.m.get("analysis") or {}).get(tool) or {}
 
     def shipped(self) -> tuple[str, dict[str, Any]] | None:
-        """The protocol's learner that is the shipped model (name, results): the one
-        `analysis.protocol.shipped` names, else the last (the protocol lists it last), or None
-        when the protocol has not run on this model."""
+        """(name, results) of the protocol's shipped learner: the one `analysis.protocol.shipped`
+        names, else the last; None when the protocol has not run."""
         p = self.analysis("protocol")
         learners: dict[str, dict[str, Any]] = p.get("learners") or {}
         name = p.get("shipped") or next(reversed(learners), None)

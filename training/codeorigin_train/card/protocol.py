@@ -1,8 +1,4 @@
-"""The protocol's figures per learner in markdown (`evaluation.protocol`), what `codeorigin-train
-protocol` prints: the leave-one-agent-out table, leave-repository-out by language,
-leave-one-source-out, the held-out real-project false-positive rate and LLM recall per language,
-and the era control.
-"""
+"""The protocol's figures per learner in markdown: what `codeorigin-train protocol` prints."""
 
 from __future__ import annotations
 
