@@ -30,9 +30,8 @@ def write_files(folder: Path) -> tuple[Path, Path]:
         for k in range(2):
             drawn.append({"task_id": f"Toy/{i}",
                           "completion": f"    result = {k}\n    for value in xs:\n        result += value\n    return result\n"})  # fmt: skip
-    return write_jsonl(folder / "problems.jsonl", problems), write_jsonl(
-        folder / "samples.jsonl", drawn
-    )
+    written = write_jsonl(folder / "problems.jsonl", problems)
+    return written, write_jsonl(folder / "samples.jsonl", drawn)
 
 
 def test_evaluate_samples_reports_auroc_recall_and_tasks(

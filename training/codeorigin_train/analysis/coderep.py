@@ -94,8 +94,7 @@ def _errors(node: Any) -> int:
 
 
 def guess_language(code: str) -> str:
-    """The grammar (Python, Java, C++) that parses `code` with the fewest errors (texts scored
-    without their language)."""
+    """The grammar of `GUESSABLE` that parses `code` with the fewest errors."""
     return min(GUESSABLE, key=lambda lang: _errors(_tree(code, lang)))
 
 

@@ -29,8 +29,7 @@ DATASET_HINT = "dataset-v4: `codeorigin-train agentic-merge` writes it"
 def parser(
     prog: str, doc: str, *, dataset: bool = True, command: str | None = None
 ) -> argparse.ArgumentParser:
-    """The options every analysis command takes; `prog` names the output folder and the card's
-    record, `command` the command when it is another name (default: `prog`)."""
+    """Every analysis command's options; `prog` names the output folder, `command` the command."""
     p = argparse.ArgumentParser(
         prog=f"codeorigin-train {command or prog}", description=doc.split("\n\n")[0]
     )
@@ -51,8 +50,7 @@ def parser(
 
 
 def model_or_run(path: Path, option: str = "--model") -> Path:
-    """`path` when it holds a model folder (`manifest.json`) or a calibrated training run
-    (`calibration.json`); `InputError` otherwise, before anything is read or written."""
+    """`path` if it holds `manifest.json` or `calibration.json`; `InputError` otherwise."""
     if not ((path / "manifest.json").is_file() or (path / "calibration.json").is_file()):
         what = (
             "not found" if not path.exists() else "holds neither manifest.json nor calibration.json"
@@ -63,8 +61,7 @@ def model_or_run(path: Path, option: str = "--model") -> Path:
 
 
 def out_dir(args: argparse.Namespace, prog: str) -> Path:
-    """The output folder (`--out`, default WORK/analysis/PROG), made. A command makes it once its
-    inputs are read and its model loaded, so that one that stops on them leaves no folder."""
+    """`--out` (default WORK/analysis/PROG), made: called once inputs and model are loaded."""
     out = output_path(args.out or args.work / "analysis" / prog, folder=True)
     out.mkdir(parents=True, exist_ok=True)
     return out
@@ -95,8 +92,7 @@ def held_out(
 def probability_fn(
     model: Path, threads: int = 1
 ) -> tuple[Callable[[list[str]], np.ndarray], float, str]:
-    """(texts -> calibrated probabilities, the `llm` threshold, the model's name): a model folder
-    through the runtime (`codeorigin.model.scorer.Model`), a training run through its variant."""
+    """(texts -> calibrated probabilities, `llm` threshold, name) of a model folder or a run."""
     if (model / "manifest.json").exists():
         from codeorigin.model.scorer import Model
 

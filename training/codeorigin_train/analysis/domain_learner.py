@@ -1,7 +1,5 @@
-"""`stacked-dr`: the shipped stacked recipe (`stacked-uf`) and its route for project code, as
-`codeorigin-train stack --project-route 0.0025 --agentic-route` ships it (`export.route`),
-retrained in every fold of the protocol (`AgenticRouteLearner`).
-"""
+"""`stacked-dr`: the shipped recipe with its route for project code (`export.route`), retrained
+in every fold of the protocol."""
 
 from __future__ import annotations
 
@@ -47,8 +45,7 @@ class AgenticRouteLearner(StackedLearner):
         return lambda f: np.asarray(model.decision_function(self._x(f)), dtype=np.float64)
 
     def _fit_agentic(self, train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-        """The agentic member (`export.route`): the linear member's recipe on the agentic
-        corpus's rows of `train` and their fragments only."""
+        """The agentic member: the linear recipe on `train`'s agentic rows and their fragments."""
         return self._fit_linear(train[train["source"] == "aidev"])
 
     def fit(self, train: pd.DataFrame, val: pd.DataFrame) -> Fitted:

@@ -152,8 +152,7 @@ def learner_for(
 
 
 def check_learner(spec: str, work: Path) -> None:
-    """`InputError` when a `--learners` entry names no learner, or its learner lacks a file it
-    trains on; cheap, so it runs before the pool is built."""
+    """`InputError` when a `--learners` entry names no learner or lacks a file it trains on."""
     if spec in NGRAM_LEARNERS:
         return
     if not spec.startswith("stacked"):
@@ -195,12 +194,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "on too, at its global threshold)",
     )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
-    p.add_argument(
-        "--card",
-        type=Path,
-        help="record the results in this model folder: rewrites analysis.protocol of "
-        "its metrics.json and the analysis sections of its MODEL_CARD.md",
-    )
+    p.add_argument("--card", type=Path, help="record in this model folder; render its card again")
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
     p.add_argument("--parts", nargs="+", default=list(PARTS), choices=list(PARTS))
     p.add_argument("--pool", type=Path,
@@ -209,10 +203,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "--dataset and written")  # fmt: skip
     p.add_argument("--pool-only", action="store_true", help="write the pool (--pool) and stop")
     p.add_argument(
-        "--context",
-        type=Path,
-        help="the context functions (`codeorigin-train agentic-context`): judged by "
-        "the main split and leave one agent out, the era-matched human code",
+        "--context", type=Path, help="era-matched human code (`codeorigin-train agentic-context`)"
     )
     p.add_argument(
         "--scores",

@@ -1,10 +1,8 @@
-"""An analysis's summary recorded in a model folder: under `analysis.<tool>` of its `metrics.json`
-(where the card renderer reads it) and in its `MODEL_CARD.md`.
-
-A tool with a card section (`card_analysis.TOOLS`) is listed under `card.analyses` and its
-section replaced in place or inserted before `ANCHOR`, every other line kept (a card may hold text
-written after the renderer ran). The protocol, which the headline is drawn from, renders the whole
-card again.
+"""An analysis's summary recorded in a model folder, under `analysis.<tool>` of `metrics.json`
+and in `MODEL_CARD.md`: a tool with a card section (`card_analysis.TOOLS`) is listed under
+`card.analyses` and its section replaced in place or inserted before `ANCHOR`, every other line
+kept (a card may hold text written after the renderer ran); the protocol, which the headline is
+drawn from, renders the whole card again.
 """
 
 from __future__ import annotations

@@ -38,8 +38,7 @@ def _row(y: np.ndarray, p0: np.ndarray, p1: np.ndarray, threshold: float) -> dic
 def measure(
     rows: pd.DataFrame, prob: Any, threshold: float, names: list[str] | None = None
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The figures of the module docstring for scored `rows` (columns code, label, language), and
-    each transformation's change of probability per row."""
+    """The module docstring's figures for `rows`, and each transformation's change per row."""
     codes, langs = rows["code"].tolist(), rows["language"].tolist()
     y = rows["label"].to_numpy()
     p0 = prob(codes)

@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.problems or not args.samples:
         p.error("--problems and --samples are required")
     common.model_or_run(args.model)
-    # Every input read and the model loaded before the output folder is made (`common.out_dir`).
     problems = inputs.read_jsonl(args.problems, "--problems")
     drawn = inputs.read_jsonl(args.samples, "--samples")
     df = functions(problems, drawn)

@@ -243,8 +243,7 @@ def from_run(run: Path) -> TorchModel:
 
 
 def load(path: Path, parity_texts: Sequence[str] = ()) -> TorchModel:
-    """A model folder (with `manifest.json`) or a training run folder (with `calibration.json`),
-    as `common.model_or_run` checked it to be."""
+    """A model folder (`manifest.json`) or a training run folder, as `common.model_or_run` checks."""
     if (path / "manifest.json").exists():
         return from_model_folder(path, parity_texts)
     return from_run(path)

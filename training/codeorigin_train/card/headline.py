@@ -1,11 +1,9 @@
 """The model card's headline: what the shipped model catches and whom it flags, on code it never
-saw, by kind of code and by language (`model_card.SECTIONS` opens with it).
-
-The figures are the protocol's shipped learner's (`Card.shipped`), with `analysis.route`'s counts
-where the route for project code flags more (a span is flagged when the stacker or the route
-flags it, so those are the whole model's), `analysis.scans` and `manifest.json`'s thresholds;
-without protocol figures, the transformer's own held-out split. `card.within`'s tables follow
-when the shipped learner carries them.
+saw, by kind of code and by language. The figures are the protocol's shipped learner's
+(`Card.shipped`), with `analysis.route`'s counts where the route for project code flags more (a
+span is flagged when the stacker or the route flags it, so those are the whole model's),
+`analysis.scans` and `manifest.json`'s thresholds; without protocol figures, the transformer's
+own held-out split. `card.within`'s tables follow when the shipped learner carries them.
 """
 
 from __future__ import annotations
@@ -42,8 +40,7 @@ def _total(pairs: list[tuple[int, int]]) -> Pair:
 
 
 def _caught_flagged(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[Pair, Pair]:
-    """(agents' code caught, people flagged) of protocol rates `mine`, the route's counts
-    `theirs` where it has them."""
+    """(agents' code caught, people flagged): the route's counts `theirs`, else the rates `mine`."""
     return (_counted(theirs.get("agent")) or _pair(mine, "recall", "n_llm"),
             _counted(theirs.get("human")) or _pair(mine, "fpr", "n_human"))  # fmt: skip
 

@@ -1,10 +1,6 @@
 """The model card, in the sections of "Model Cards for Model Reporting" (Mitchell et al., 2019),
-written from a model folder's `metrics.json` (what `card.metrics.collect` gathers and the analysis
-tools record) and its `manifest.json`.
-
-At most 200 lines (a test holds it): the headline tables (`headline`), then one function per
-section, in the order of `SECTIONS`; the analyses that `card.analyses` lists show under the
-quantitative analyses. Every figure comes from the two files.
+every figure from a model folder's `metrics.json` and `manifest.json`: the headline tables
+(`headline`), then one function per section (`SECTIONS`); at most 200 lines (a test holds it).
 
     python -m codeorigin_train.card.model_card models/default   # writes its MODEL_CARD.md
 """
@@ -97,7 +93,6 @@ def _fixed(*lines: str) -> Callable[[Card], list[str]]:
     return lambda c: list(lines)
 
 
-#: What the model is for, and what it must never be used for.
 _intended_use = _fixed(
     "## Intended use\n",
     "- A hint for reviewers and teachers about which functions deserve a closer look, with the "
@@ -107,7 +102,6 @@ _intended_use = _fixed(
     "- Not for grading, hiring, disciplinary or legal decisions, for judging whole repositories "
     "or people, or for the languages it does not judge.\n",
 )
-#: The groups the evaluation is broken down by.
 _factors = _fixed(
     "## Factors\n",
     "The figures are broken down by what changes the model's errors most: the **language**; the "
@@ -270,7 +264,6 @@ def _era(r: dict[str, Any]) -> list[str]:
             f"{said}. A model that learned the date would flag the newest people most.", ""]  # fmt: skip
 
 
-#: Who can be harmed and how.
 _ethics = _fixed(
     "## Ethical considerations\n",
     "- A flag can be a false accusation, and it falls hardest on people whose code looks like "

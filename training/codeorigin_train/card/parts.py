@@ -1,5 +1,4 @@
-"""What the model card's sections share: number formatting and the parts of the metrics document
-that several sections read (`Card`)."""
+"""What the model card's sections share: number formatting and `Card`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The within-repository tables (`evaluation.within`, the protocol's `within` part) in markdown:
-what the protocol prints and the model card shows first."""
+"""The within-repository tables (`evaluation.within`) in markdown, for the protocol and the card."""
 
 from __future__ import annotations
 
