@@ -52,9 +52,7 @@ def parser(
 def model_or_run(path: Path, option: str = "--model") -> Path:
     """`path` if it holds `manifest.json` or `calibration.json`; `InputError` otherwise."""
     if not ((path / "manifest.json").is_file() or (path / "calibration.json").is_file()):
-        what = (
-            "not found" if not path.exists() else "holds neither manifest.json nor calibration.json"
-        )
+        what = "holds neither manifest.json nor calibration.json" if path.exists() else "not found"
         raise InputError(f"{option} {path} {what}: give a model folder (such as models/default) "
                          "or a calibrated training run (WORK/runs/<variant>)")  # fmt: skip
     return path

@@ -108,11 +108,7 @@ def read_pool(path: Path, dataset: Path | None) -> pd.DataFrame:
         log.warning("--pool %s exists and is read as it is: --dataset is not read, and the pool "
                     "does not record which dataset it was built from; %s", path, rebuild)  # fmt: skip
         return pool
-    if (
-        dataset is not None
-        and dataset.is_file()
-        and sha256_file(dataset) != built["dataset_sha256"]
-    ):
+    if dataset and dataset.is_file() and sha256_file(dataset) != built["dataset_sha256"]:
         raise InputError(f"--pool {path} was built from another dataset ({built['dataset']} as "
                          f"it was then), not from --dataset {dataset}: {rebuild}")  # fmt: skip
     log.info("--pool %s exists and is read as it is (built from %s); --dataset is not read: %s",
@@ -206,10 +202,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--context", type=Path, help="era-matched human code (`codeorigin-train agentic-context`)"
     )
     p.add_argument(
-        "--scores",
-        action="store_true",
-        help="also write each learner's scored rows (part, fold, label, language, "
-        "source, probability, threshold; no code) to OUT/<learner>-scores.parquet",
+        "--scores", action="store_true", help="scored rows, no code: OUT/<learner>-scores.parquet"
     )
     p.add_argument("--reuse", action="store_true", help="reuse OUT/<learner>.json where it exists")
     counts = {"seed": int, "lro_folds": whole_number(2)}  # the rest: caps, 0 or more

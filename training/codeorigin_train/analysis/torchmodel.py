@@ -203,9 +203,8 @@ def from_model_folder(folder: Path, parity_texts: Sequence[str] = ()) -> TorchMo
     )
     state = _onnx_state(graph)
     hidden = int(state["encoder.embeddings.word_embeddings.weight"].shape[1])
-    heads = ((raw.get("training") or {}).get("config") or {}).get("heads") or _graph_heads(
-        graph, hidden
-    )
+    recipe = (raw.get("training") or {}).get("config") or {}
+    heads = recipe.get("heads") or _graph_heads(graph, hidden)
     if not heads:
         raise ParityError(f"{graph}: the head count is neither in the manifest's recipe nor in "
                           "the graph's attention reshapes")  # fmt: skip

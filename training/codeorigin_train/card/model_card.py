@@ -75,11 +75,8 @@ def _model_details(c: Card) -> list[str]:
             f"{100 * bound.get('max_fpr', 0):.2f}% of {bound.get('project_humans', 0):,} "
             "project humans; a function is flagged when the stacker or the route flags it.")  # fmt: skip
     files = man.get("files") or {}
-    size = (
-        f"{sum(f['bytes'] for f in files.values()) / 1e6:.1f} MB in {len(files)} files; "
-        if files
-        else ""
-    )
+    mb = sum(f["bytes"] for f in files.values()) / 1e6
+    size = f"{mb:.1f} MB in {len(files)} files; " if files else ""
     steps = (man.get("attribution") or {}).get("steps")
     add(f"- **Runtime**: {size}a 256-token window {c.lat['fp32']['median_ms']:.1f} ms through "
         "the transformer on one CPU thread"
