@@ -17,20 +17,14 @@ is exported as an ONNX graph here, next to the scorer:
              grad    float32 [B, L, H]        d logit / d z
              embeds  float32 [B, L, H]        x - x'
 
-The names and the interface version are `codeorigin.model.gradient_graph`'s, which the runtime's
-attributor reads too. Both B and L are dynamic (L up to the position table, 512), so one graph serves every length; rows
-are independent, so many path points and windows go through one run.
+The names and the interface version are `codeorigin.model.gradient_graph`'s. B and L are dynamic
+(L up to the position table), so one graph serves every length and many path points per run.
 
-How: the joint forward and backward is traced with `make_fx` (symbolic shapes) over a functional
-forward whose parameters are explicit inputs (`torch.func.functional_call` + `torch.autograd.grad`),
-then the traced aten graph, with the parameters put back as constants, goes through the
-torch.export-based ONNX exporter. Attention runs in its eager form with an additive 4D mask, so the
-trace holds no data-dependent branches of the transformers mask helpers. Weights are fp32 and live in
-the graph file itself: it shares nothing with the scorer graph.
-
-Every export is followed by a parity check of onnxruntime against torch autograd on the original
-model (logit and gradient, max abs difference within `GRADIENT_TOL`); a failure raises
-`GradientParityError` and the manifest is not touched.
+How: `make_fx` traces the joint forward and backward (symbolic shapes) of a functional forward
+with the parameters as inputs, which are put back as fp32 constants before the torch.export-based
+ONNX exporter; eager attention with an additive 4D mask keeps the transformers mask helpers'
+data-dependent branches out of the trace. Every export is parity-checked against torch autograd
+(`GRADIENT_TOL`); a failure raises `GradientParityError` and leaves the manifest untouched.
 """
 
 from __future__ import annotations
@@ -57,9 +51,8 @@ log = logging.getLogger(__name__)
 GRADIENT_FILE = "gradient.onnx"
 GRADIENT_TOL = 1e-4
 GRADIENT_OPSET = 18
-# Until `ig_steps.choose_steps` has measured the real model: 16 evaluations fit a 1 s hover on two
-# cores, and the trapezoid rule had the thinnest tail of deltas on a model that saturates along the
-# path (Gauss rules' nodes crowd the ends and miss a sharp rise in the middle).
+# Until `ig_steps.choose_steps` has measured the model: 16 evaluations fit a 1 s hover on two cores;
+# Gauss rules' nodes crowd the ends and miss a sharp rise mid-path, which the trapezoid does not.
 DEFAULT_RULE = "riemann_trapezoid"
 DEFAULT_STEPS = 16
 
@@ -77,7 +70,6 @@ class _Core(nn.Module):
         self.head = model.head
 
     def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        # A 4D mask is used as is by transformers, so no mask helper with data-dependent checks runs.
         keep = attention_mask[:, None, None, :].to(inputs_embeds.dtype)
         additive = (1.0 - keep) * torch.finfo(inputs_embeds.dtype).min
         out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=additive)
@@ -208,7 +200,7 @@ def export_gradient(
 def torch_gradients(
     model: CodeOriginClassifier, feed: dict[str, np.ndarray], *, pad_id: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reference (logit, grad, embeds) by torch autograd on the original model's `forward_embeds`."""
+    """Reference (logit, grad, embeds) by torch autograd on the original model."""
     model = model.eval()
     inputs = tuple(torch.from_numpy(feed[name]) for name in INPUT_NAMES)
     z, diff = _path_point(model.word_embeddings().weight.detach().float(), inputs, pad_id)
@@ -264,8 +256,8 @@ def check_gradient_parity(
     tol: float = GRADIENT_TOL,
 ) -> dict[str, float]:
     """Compare onnxruntime's (logit, grad, embeds) with torch autograd; raise above `tol`. Returns
-    the max abs differences over the feeds, the tolerance, the rows, and `rel_grad_diff`: max
-    |grad diff| / max |grad| (the absolute figure says little when gradients are tiny)."""
+    the max abs differences, the tolerance, the rows, and `rel_grad_diff` (max |grad diff| / max
+    |grad|)."""
     session = ort_session(path)
     worst_logit = worst_grad = largest_grad = 0.0
     rows = 0
@@ -283,9 +275,8 @@ def check_gradient_parity(
         worst_grad = max(worst_grad, float(np.max(np.abs(got_embeds - ref_embeds))))
         rows += int(feed["input_ids"].shape[0])
     rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
-    # The logit must match within `tol`. Gradients are compared absolutely, or relative to the
-    # largest gradient when gradients are large: fp32 rounding of a gradient of size 10 already
-    # exceeds 1e-4 in absolute terms, whatever the graph.
+    # Gradients within `tol` absolutely or relative to the largest: fp32 rounding of a gradient of
+    # size 10 already exceeds 1e-4.
     if not (worst_logit <= tol and (worst_grad <= tol or rel <= tol)):  # inf fails too
         raise GradientParityError(
             f"{path}: max |logit difference| {worst_logit:.3g}, max |gradient difference| "
@@ -321,14 +312,9 @@ def add_gradient_graph(
     rule: str = DEFAULT_RULE,
     baseline: str = "zero",
 ) -> dict[str, float]:
-    """Export, parity-check and register the gradient graph of `model` in an existing model folder;
-    returns the parity figures (`check_gradient_parity`).
-
-    `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and
-    the `manifest.json` written by `write_model_folder`, which is then rewritten with the graph
-    listed (with its digest) under `files`, `onnx.gradient` set and an `attribution` section
-    `{"steps", "rule", "baseline", "interface", "parity"}`.
-    """
+    """Export, parity-check and register the gradient graph of `model` in a model folder written
+    by `write_model_folder` (its tokenizer gives the special ids and the length): the manifest
+    gains the file, `onnx.gradient` and an `attribution` section; returns the parity figures."""
     if rule not in RULES or baseline not in BASELINES or int(steps) < 2:
         raise ValueError(
             f"bad attribution defaults: rule {rule!r} (one of {RULES}), baseline {baseline!r} "
