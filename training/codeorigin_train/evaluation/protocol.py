@@ -392,10 +392,6 @@ PARTS: dict[str, Callable[..., dict[str, Any]]] = {
 }  # fmt: skip
 
 
-#: The parts that judge the context functions when they are given.
-WITH_CONTEXT = ("main", "loao")
-
-
 def run_protocol(
     pool: pd.DataFrame,
     learner: Learner,
@@ -405,12 +401,12 @@ def run_protocol(
     scores: list[pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The protocol's parts (all by default) for one learner, with the seconds each took; `context`
-    judged by `WITH_CONTEXT`; every scored row appended to `scores` when given."""
+    judged by the main split and `loao`; every scored row appended to `scores` when given."""
     out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
     judging = Judging(learner, cfg, scores)
     for name in parts or list(PARTS):
         t0 = time.perf_counter()
-        extra = {"context": context} if context is not None and name in WITH_CONTEXT else {}
+        extra = {"context": context} if context is not None and name in ("main", "loao") else {}
         out[name] = PARTS[name](pool, judging, **extra)
         out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
     return out

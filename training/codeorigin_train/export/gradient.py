@@ -62,32 +62,21 @@ class GradientParityError(ParityError):
 
 
 class _Core(nn.Module):
-    """The classifier on `inputs_embeds`, with eager attention and an additive 4D mask."""
+    """An fp32 copy of the classifier on `inputs_embeds`, with eager attention and an additive 4D
+    mask."""
 
     def __init__(self, model: CodeOriginClassifier) -> None:
         super().__init__()
-        self.encoder = model.encoder
-        self.head = model.head
+        clone = copy.deepcopy(model).float().eval()
+        clone.encoder.set_attn_implementation("eager")
+        self.encoder = clone.encoder
+        self.head = clone.head
 
     def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         keep = attention_mask[:, None, None, :].to(inputs_embeds.dtype)
         additive = (1.0 - keep) * torch.finfo(inputs_embeds.dtype).min
         out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=additive)
         return self.head(mean_pool(out.last_hidden_state, attention_mask))
-
-
-def _eager_core(model: CodeOriginClassifier) -> _Core:
-    clone = copy.deepcopy(model).float().eval()
-    clone.encoder.set_attn_implementation("eager")
-    return _Core(clone).eval().requires_grad_(False)
-
-
-def _embedding_key(core: _Core) -> str:
-    weight = core.encoder.get_input_embeddings().weight
-    for name, p in core.named_parameters():
-        if p is weight:
-            return name
-    raise ValueError("the encoder's word embeddings are not among its parameters")
 
 
 class _GradientGraph(nn.Module):
@@ -138,13 +127,14 @@ def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
     """The gradient graph as a torch module (inputs and outputs as in the module docstring)."""
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    core = _eager_core(model)
+    core = _Core(model).eval().requires_grad_(False)
     named = {
         **{k: v.detach() for k, v in core.named_parameters()},
         **{k: v.detach() for k, v in core.named_buffers()},
     }
     names = list(named)
-    emb_key = _embedding_key(core)
+    weight = core.encoder.get_input_embeddings().weight
+    emb_key = next(k for k, p in core.named_parameters() if p is weight)
 
     def joint(
         tensors: list[torch.Tensor], *inputs: torch.Tensor
@@ -228,8 +218,7 @@ def parity_feeds(
         mask = np.zeros((b, n), dtype=np.int64)
         path = np.zeros((b, n), dtype=np.float32)
         for r in range(b):
-            used = n - (r * n) // (2 * b)  # row r padded by a growing amount
-            used = max(used, 2)
+            used = max(n - (r * n) // (2 * b), 2)  # row r padded by a growing amount
             ids[r, 0] = cls_id
             ids[r, 1 : used - 1] = rng.integers(low, min(vocab_size, 30000), size=used - 2)
             ids[r, used - 1] = sep_id
