@@ -159,10 +159,6 @@ COMMANDS = {
 }  # fmt: skip
 
 
-#: The only global option that may come before a forwarded command (its module has its own).
-BEFORE_FORWARDED = ("-v", "--verbose")
-
-
 def _command_at(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     """The index of the command's name in `argv` (len(argv) without one): the first argument
     neither an option nor an option's value."""
@@ -181,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     at = _command_at(parser, argv)
     if at < len(argv) and argv[at] in FORWARDED:  # forwarded whole, options and --help included
         command, rest = argv[at], argv[at + 1 :]  # never parsed here: `--data` is its own option
-        before = [a for a in argv[:at] if a not in BEFORE_FORWARDED]
+        before = [a for a in argv[:at] if a not in ("-v", "--verbose")]  # its own options follow
         if before:
             parser.error(f"{' '.join(before)} before `{command}`: its options go after its name "
                          f"(`codeorigin-train {command} --help`); only -v goes before it")  # fmt: skip

@@ -34,12 +34,12 @@ import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from codeorigin.model.encoding import TokenEncoder
 from codeorigin.model.gradient_graph import BASELINES, INPUT_NAMES, INTERFACE, OUTPUT_NAMES
 from codeorigin.model.manifest import write_manifest
 from codeorigin.model.quadrature import RULES
@@ -181,8 +181,6 @@ def export_gradient(
             opset_version=GRADIENT_OPSET,
             verbose=False,
         )
-    if program is None:  # pragma: no cover - the dynamo exporter always returns a program
-        raise RuntimeError("torch.onnx.export returned no program")
     program.save(str(path), external_data=False)
     return path
 
@@ -280,19 +278,6 @@ def check_gradient_parity(
     }
 
 
-def _special_ids(folder: Path, raw: dict[str, Any]) -> tuple[int, int, int, int]:
-    """(cls, sep, pad, max_length) from the folder's tokenizer and manifest."""
-    from codeorigin.model.encoding import TokenEncoder
-
-    tok = raw.get("tokenizer", {})
-    encoder = TokenEncoder(
-        folder / str(tok.get("file", "tokenizer.json")),
-        max_length=int(raw.get("max_length", 512)),
-        layout=bool(tok.get("layout_markers", False)),
-    )
-    return encoder.cls_id, encoder.sep_id, encoder.pad_id, encoder.max_length
-
-
 def add_gradient_graph(
     model: CodeOriginClassifier,
     folder: Path,
@@ -311,11 +296,19 @@ def add_gradient_graph(
         )
     folder = Path(folder)
     raw = manifest_raw(folder)
-    cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw)
+    tok = raw.get("tokenizer", {})
+    encoder = TokenEncoder(
+        folder / str(tok.get("file", "tokenizer.json")),
+        max_length=int(raw.get("max_length", 512)),
+        layout=bool(tok.get("layout_markers", False)),
+    )
+    pad_id, max_length = encoder.pad_id, encoder.max_length
     path = export_gradient(model, folder / GRADIENT_FILE, pad_id=pad_id, max_length=max_length)
     vocab = int(model.word_embeddings().weight.shape[0])
     lengths = sorted({min(n, max_length) for n in (7, 40, 130)})
-    feeds = parity_feeds(vocab_size=vocab, special_ids=(cls_id, sep_id, pad_id), lengths=lengths)
+    feeds = parity_feeds(
+        vocab_size=vocab, special_ids=(encoder.cls_id, encoder.sep_id, pad_id), lengths=lengths
+    )
     try:
         parity = check_gradient_parity(model, path, feeds, pad_id=pad_id)
     except GradientParityError:
