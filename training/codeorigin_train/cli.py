@@ -131,11 +131,9 @@ def _realcode(args: argparse.Namespace) -> None:
     if real.exists() or args.no_realcode:
         return
     archives = args.work / "realcode"
+    build = ["build", "--archives", str(archives / "archives"), "--out", str(real)]
     forward(FORWARDED["realcode"], ["fetch", "--out", str(archives)])
-    forward(
-        FORWARDED["realcode"],
-        ["build", "--archives", str(archives / "archives"), "--out", str(real)],
-    )
+    forward(FORWARDED["realcode"], build)
 
 
 def cmd_all(args: argparse.Namespace) -> int:

@@ -93,22 +93,20 @@ def parser() -> argparse.ArgumentParser:
                    help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
                    "as more training text for the linear member, those of its train repositories")
     p.add_argument("--unseen-source-humans", choices=["floor"], default=None,
-                   help="also set the thresholds on each contest and exercise source's human "
-                   "rows (train and validation) scored by a linear member fitted without that "
-                   "source (`fit.unseen`), as a floor that raises each language's threshold "
-                   "toward 1%% of them as far as its recall bar allows (the protocol's "
-                   "`stacked-uf`)")
+                   help="a floor for the thresholds: each contest and exercise source's human rows "
+                   "(train and validation) scored by a linear member fitted without that source "
+                   "(`fit.unseen`) raise each language's threshold toward 1%% of them as far as "
+                   "its recall bar allows (the protocol's `stacked-uf`)")
     p.add_argument("--project-route", type=float, default=None, metavar="FPR",
                    help="add a route for project code (`export.route`, with --agentic-route): "
                    "thresholds at FPR of the repository humans among the calibration rows (with "
                    "--confidence), for code a domain model reads as repository code; a span is "
                    "flagged when the stacker or the route would flag it")
     p.add_argument("--agentic-route", action="store_true",
-                   help="with --project-route, which needs it: the route stacks the linear "
-                   "member and the agentic member, the linear member's recipe on the agentic "
-                   "corpus alone and its --fragments, cross-fitted on the same folds (the "
-                   "protocol's `stacked-dr`; manifest format version 4: the route's members "
-                   "folded into one of its own)")
+                   help="with --project-route, which needs it: the route stacks the linear member "
+                   "and the agentic member (the linear recipe on the agentic corpus and its "
+                   "--fragments, cross-fitted on the same folds; the protocol's `stacked-dr`, "
+                   "manifest format version 4)")
     # fmt: on
     return p
 
