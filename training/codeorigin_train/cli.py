@@ -39,8 +39,7 @@ FORWARDED = {
 
 
 def forward(module: str, argv: list[str]) -> int:
-    """Run `python -m <module> <argv>` in this process; its exit status (a message it exits with
-    goes up to `run_command`)."""
+    """Run `python -m <module> <argv>` here; its exit status (messages go to `run_command`)."""
     saved = sys.argv
     sys.argv = [module, *argv]
     try:
@@ -158,8 +157,7 @@ COMMANDS = {
 
 
 def _command_at(parser: argparse.ArgumentParser, argv: list[str]) -> int:
-    """The index of the command's name in `argv` (len(argv) without one): the first argument
-    neither an option nor an option's value."""
+    """The index of `argv`'s first argument neither an option nor a value (len(argv): none)."""
     takes_value = {s for a in parser._actions for s in a.option_strings if a.nargs != 0}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):

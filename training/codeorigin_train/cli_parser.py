@@ -68,7 +68,7 @@ def _out(sp: argparse.ArgumentParser) -> None:
 
 
 def _scratch(sp: argparse.ArgumentParser) -> None:
-    """The recipe options; their defaults are read when the command runs (`--help` loads no torch)."""
+    """The recipe options; their defaults are read when it runs (`--help` loads no torch)."""
     add = sp.add_argument
     recipe: dict[str, Any] = {"default": argparse.SUPPRESS}  # absent: the ScratchConfig default
     add("--epochs", type=int, **recipe)
@@ -101,8 +101,7 @@ def _global(p: argparse.ArgumentParser, default: Any) -> None:
 def build_parser(
     commands: dict[str, Callable[[argparse.Namespace], int]], forwarded: list[str]
 ) -> argparse.ArgumentParser:
-    """The parser: global options, then one sub-parser per command of `commands`; `forwarded`
-    commands are listed for `--help` (they never reach the parser)."""
+    """Global options, then a sub-parser per command; `forwarded` ones only listed for --help."""
     p = argparse.ArgumentParser(prog="codeorigin-train", description=DESCRIPTION, epilog=EPILOG)
     _global(p, None)
     p.add_argument("--data-root", type=Path, default=DATA_ROOT,

@@ -1,7 +1,5 @@
-"""Everything the model card quotes, gathered from a work folder into `metrics.json`.
-
-The card (`model_card.py`) renders only what is collected here: the dataset, the chosen run's
-report, its export record and its training record.
+"""Everything the model card (`model_card.py`) quotes, gathered from a work folder into
+`metrics.json`: the dataset, the chosen run's report, its export and its training records.
 """
 
 from __future__ import annotations

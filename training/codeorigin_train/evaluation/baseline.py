@@ -15,8 +15,7 @@ from sklearn.pipeline import Pipeline
 
 
 def fit_baseline(train_df: pd.DataFrame) -> Pipeline:
-    """TF-IDF character 1-4-grams plus logistic regression fitted on `code` and `label`; ValueError
-    unless both labels are present."""
+    """TF-IDF character 1-4-grams + logistic regression on `code`, `label` (both labels needed)."""
     if train_df["label"].nunique() < 2:
         raise ValueError("the baseline needs samples of both labels to fit")
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), max_features=200_000,

@@ -1,9 +1,7 @@
 """The era control: is a model learning the date instead of the author? The dated human code is
-older than the agents' (before 2021-07 against 2024-2025), so two checks on held-out humans:
-
-- by year (`BUCKETS`): the FPR and mean probability; a model that learned era flags the newest
-  people most;
-- by syntax: human code in its language's newest syntax (`_MODERN`) against the rest.
+older than the agents' (before 2021-07 against 2024-2025), so held-out humans' FPR and mean
+probability by year (`BUCKETS`: a model that learned era flags the newest people most) and by
+syntax (the language's newest, `_MODERN`, against the rest).
 """
 
 from __future__ import annotations

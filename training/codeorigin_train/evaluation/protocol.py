@@ -145,8 +145,7 @@ class FolderLearner:
 
 
 def rates(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> dict[str, Any]:
-    """AUROC, recall and FPR at the thresholds, over rows with a probability (a row the runtime
-    would not judge has none)."""
+    """AUROC, recall and FPR at the thresholds, over the rows with a probability (judged)."""
     from sklearn.metrics import roc_auc_score
 
     p = np.asarray(p, dtype=np.float64)
@@ -261,8 +260,7 @@ def loao_rows(pool: pd.DataFrame, agent: str) -> tuple[pd.DataFrame, pd.DataFram
 def loao(
     pool: pd.DataFrame, judging: Judging, context: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """Leave one agent out: its repositories held out whole, its code out of training; with
-    `context`, its repositories' context functions judged too."""
+    """Leave one agent out (`loao_rows`); with `context`, its repositories' context functions."""
     out = {}
     for agent in AGENTS:
         repos = set(pool.loc[pool["agent"] == agent, "repo"])

@@ -42,8 +42,7 @@ def _flagged(p: np.ndarray, thr: np.ndarray | float) -> np.ndarray:
 
 
 def _rates(h: pd.DataFrame, a: pd.DataFrame) -> dict[str, Any]:
-    """The judged shares of the human rows `h` and agent rows `a`, and the recall and the
-    false-positive rate at their thresholds (None for a side with no rows)."""
+    """Judged shares of humans `h` and agents `a`, recall and FPR at their thresholds (or None)."""
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
     return {
         "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,

@@ -66,8 +66,7 @@ def export_scorer(model: CodeOriginClassifier, path: Path, *, example_length: in
 
 
 def ort_session(path: Path, threads: int | None = None) -> Any:
-    """An onnxruntime CPU session of the graph at `path` (`threads`: on that many intra-op
-    threads and one inter-op thread; None: onnxruntime's defaults)."""
+    """An onnxruntime CPU session (`threads` intra-op and one inter-op; None: the defaults)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()

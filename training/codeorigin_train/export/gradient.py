@@ -1,8 +1,7 @@
 """Export the Integrated Gradients graph: the gradient of the LLM logit w.r.t. the input embeddings.
 
-The server explains a score with Integrated Gradients, which needs d logit / d embeddings at points
-on a straight path from a baseline to the input. It runs on onnxruntime alone, so the backward pass
-is exported as an ONNX graph here, next to the scorer:
+The server's Integrated Gradients need d logit / d embeddings at points on a straight path from a
+baseline to the input, on onnxruntime alone, so the backward pass is an ONNX graph of its own:
 
     inputs   input_ids       int64   [B, L]   [CLS] ids [SEP], right-padded
              attention_mask  int64   [B, L]
@@ -62,8 +61,7 @@ class GradientParityError(ParityError):
 
 
 class _Core(nn.Module):
-    """An fp32 copy of the classifier on `inputs_embeds`, with eager attention and an additive 4D
-    mask."""
+    """An fp32 copy of the classifier on `inputs_embeds`: eager attention, additive 4D mask."""
 
     def __init__(self, model: CodeOriginClassifier) -> None:
         super().__init__()

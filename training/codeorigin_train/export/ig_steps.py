@@ -1,9 +1,7 @@
 """Choose the default Integrated Gradients rule and steps by measurement (`export`, `ship`).
 
 Fewer path points make a hover faster; too few break completeness (the attributions no longer add
-up to F(x) - F(baseline)). `choose_steps` measures the relative convergence delta of each (rule,
-steps) on validation functions; `write_attribution_defaults` records the choice in the manifest,
-which the server takes as its defaults.
+up to F(x) - F(baseline)). The choice goes into the manifest, the server's defaults.
 """
 
 from __future__ import annotations

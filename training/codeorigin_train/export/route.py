@@ -178,8 +178,7 @@ def agentic_member(
 
 
 def folded_member(variant: Any, agentic: Any, weights: dict[str, float], out: Path) -> Any:
-    """`weights['linear'] * linear + weights['agentic'] * agentic` as one linear member written
-    at `out`; its (coefficients, bias)."""
+    """`weights['linear'] * linear + weights['agentic'] * agentic` at `out`; (coef, bias)."""
     config = variant.config.features
     parts = [variant.weights_of(), variant.weights_of(agentic)]
     w = (weights["linear"], weights["agentic"])

@@ -22,8 +22,7 @@ from codeorigin_train.variants.base import Variant
 
 
 def latency(folder: Path, *, runs: int = 30) -> dict[str, float]:
-    """Milliseconds (median, p90) for one sequence of 256 tokens (or the model's maximum length)
-    through the folder's scorer on one onnxruntime thread."""
+    """Median and p90 ms of 256 tokens (or the maximum length) through the scorer on one thread."""
     from codeorigin.model.scorer import Model
 
     model = Model.load(folder, verify=False)

@@ -3,17 +3,12 @@
     codeorigin-train stack --dataset training/work/dataset-v4.parquet \\
         --transformer models/default --work training/work/stacked --out models/candidate
 
-Every step on the CPU with one thread:
-
-1. the linear member (`variants/linear.py`) on the train rows (`training_frame`, with
-   `--fragments`), cross-fitted by repository over the agentic train rows (`fit.crossfit`):
-   their out-of-fold logits join the validation rows' as the calibration rows;
-2. both members' logits on those rows and the test rows (`transformer_logits` through the runtime);
-3. the stacker on the calibration rows (`fit.stacker`), its Platt calibration and per-language
-   thresholds at 1% FPR with 95% confidence (`--unseen-source-humans floor`: `fit.unseen`;
-   `--project-route`: `export.route`);
-4. the folder (`write_stacked_folder`) with parity checks of the runtime against training, and
-   `stack.json` in the work folder.
+Every step on the CPU with one thread: (1) the linear member (`linear_member`), cross-fitted by
+repository over the agentic train rows, whose out-of-fold logits join the validation rows' as the
+calibration rows; (2) both members' logits on those rows and the test rows; (3) the stacker
+(`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95% confidence
+(and `export.route`); (4) the folder (`write_stacked_folder`), checked against training, and
+`stack.json` in the work folder.
 """
 
 from __future__ import annotations
