@@ -54,8 +54,7 @@ def forward(module: str, argv: list[str]) -> int:
 
 
 def train(args: argparse.Namespace, variant: Any, *, full: bool) -> dict[str, Any]:
-    """`runs.run` of `variant` on the stratified subset of the dataset (`full`: every train row,
-    the same validation and test rows); its report."""
+    """`runs.run` of `variant` on the dataset's stratified subset (`full`: every train row)."""
     from codeorigin_train.evaluation import runs
     from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
 

@@ -29,8 +29,7 @@ def dataset_record(df: Any) -> dict[str, Any]:
 
 
 def collect(work: Path, variant: str, *, dataset: Path | None = None) -> dict[str, Any]:
-    """The metrics document of run `variant` (exported: its `export.json` exists); `dataset`: the
-    one the run trained on (default WORK/dataset.parquet)."""
+    """The metrics document of the exported run `variant` (`dataset`: WORK/dataset.parquet)."""
     d = run_dir(variant, work)
 
     def read(name: str) -> Any:

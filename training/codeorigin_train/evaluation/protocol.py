@@ -281,8 +281,7 @@ def loao(
 
 
 def leave_repo_out(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
-    """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
-    (of the function) over the pooled held-out predictions, and over all of them."""
+    """Agentic repositories in `lro_folds` folds held out whole; pooled figures, by language."""
     retrains = judging.learner.retrains
     fold_of = repo_folds(set(pool.loc[pool["source"] == "aidev", "repo"]), judging.cfg)
     parts = []

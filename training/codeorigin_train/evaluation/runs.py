@@ -32,8 +32,7 @@ def loso_folds(
 def fit_run(
     variant: Variant, frame: pd.DataFrame, work: Path, subset: SubsetConfig | None = None
 ) -> FitResult:
-    """Fit inside an MLflow run; save `logits.npz` and `train.json` (with the MLflow run id and,
-    with `subset`, the caps `frame` was drawn with: `subset_config_for` reads them)."""
+    """Fit inside an MLflow run; save `logits.npz` and `train.json` (run id, `subset` caps)."""
     d = run_dir(variant.name, work)
     mlflow = mlflow_for(work)
     split = frame["split"]
