@@ -9,9 +9,7 @@
     card/        a work folder's figures -> metrics.json and MODEL_CARD.md, one module per section
     analysis/    a model folder or run -> research tables and plots, recorded into its card
 
-A stage imports only the stages above it; a later one only through its documented interface (the
-`Variant` interface `variants.base` and `variants.registry`,
-`analysis.coderep`, the card's `card.metrics`;
-`tests/training/test_import_graph.py` keeps the order). `cli.py` and `cli_parser.py`
-(`codeorigin-train`) only parse and dispatch.
+A stage imports only the stages above it; a later one only through its interface (`variants.base`,
+`variants.registry`, `analysis.coderep`, `card.metrics`; `tests/training/test_import_graph.py`
+keeps the order). `cli.py` and `cli_parser.py` (`codeorigin-train`) only parse and dispatch.
 """

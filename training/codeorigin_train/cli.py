@@ -1,17 +1,11 @@
 """`codeorigin-train`: build the dataset, train, calibrate, evaluate, export and write the card.
 
-Every option defaults to the current recipe, and `codeorigin-train all` builds the stacked model's
-transformer member end to end: the dataset and the real-project human code (each when missing),
-the shipped recipe (`scratch-bpe-full-real`) on every train row, then export to `--out` with the
-model card (a folder that holds a stacked model, such as `models/default`, is refused before any
-of it). Steps write under the work folder (`--work`, default `training/work/`) and read what
-earlier steps wrote, so they can also be run one by one. Variants are named in
-`variants/registry.py`. The commands of `FORWARDED` run their modules (`python -m ...`) whole:
-their options go after their name, and only `-v` may come before it.
-A missing, unreadable or empty input (`data.inputs.InputError`, a missing file, a file pyarrow
-cannot read, an output path under a file) and a command that stops with a message
-(`SystemExit("...")`) are one line, `codeorigin-train <command>: ...`, and exit status 2; `-v`
-shows the traceback. Each command imports what it needs, so `--help` loads no torch.
+`codeorigin-train all` builds the stacked model's transformer member end to end: the dataset and
+the real-project human code (each when missing), the shipped recipe on every train row, then the
+export to `--out` with the card. Steps write under `--work` and read what earlier steps wrote, so
+they can also run one by one. The commands of `FORWARDED` run their modules whole. An input error
+or a command's `SystemExit("...")` is one line, `codeorigin-train <command>: ...`, exit status 2
+(`-v`: the traceback). Each command imports what it needs, so `--help` loads no torch.
 """
 
 from __future__ import annotations
@@ -45,9 +39,7 @@ FORWARDED = {
 
 
 def forward(module: str, argv: list[str]) -> int:
-    """Run `python -m <module> <argv>` in this process; its exit status. A message it exits with
-    (`SystemExit("...")`) and an input error go up to `run_command`, which prints them as the
-    command's one line with status 2."""
+    """Run `python -m <module> <argv>` here; its exit status (messages go to `run_command`)."""
     saved = sys.argv
     sys.argv = [module, *argv]
     try:
@@ -62,9 +54,7 @@ def forward(module: str, argv: list[str]) -> int:
 
 
 def train(args: argparse.Namespace, variant: Any, *, full: bool) -> dict[str, Any]:
-    """`runs.run` of `variant` on the stratified subset of the dataset (`full`: every train row,
-    the same validation and test rows); its report. `InputError` when the dataset is missing,
-    unreadable or empty."""
+    """`runs.run` of `variant` on the dataset's stratified subset (`full`: every train row)."""
     from codeorigin_train.evaluation import runs
     from codeorigin_train.fit.frames import FULL_TRAIN_CAP, SubsetConfig, load_dataset, subset
 
@@ -139,11 +129,9 @@ def _realcode(args: argparse.Namespace) -> None:
     if real.exists() or args.no_realcode:
         return
     archives = args.work / "realcode"
+    build = ["build", "--archives", str(archives / "archives"), "--out", str(real)]
     forward(FORWARDED["realcode"], ["fetch", "--out", str(archives)])
-    forward(
-        FORWARDED["realcode"],
-        ["build", "--archives", str(archives / "archives"), "--out", str(real)],
-    )
+    forward(FORWARDED["realcode"], build)
 
 
 def cmd_all(args: argparse.Namespace) -> int:
@@ -167,13 +155,8 @@ COMMANDS = {
 }  # fmt: skip
 
 
-#: The only global option that may come before a forwarded command (its module has its own).
-BEFORE_FORWARDED = ("-v", "--verbose")
-
-
 def _command_at(parser: argparse.ArgumentParser, argv: list[str]) -> int:
-    """The index of the command's name in `argv` (len(argv) without one): the first argument that
-    is neither an option nor an option's value."""
+    """The index of `argv`'s first argument neither an option nor a value (len(argv): none)."""
     takes_value = {s for a in parser._actions for s in a.option_strings if a.nargs != 0}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
@@ -189,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     at = _command_at(parser, argv)
     if at < len(argv) and argv[at] in FORWARDED:  # forwarded whole, options and --help included
         command, rest = argv[at], argv[at + 1 :]  # never parsed here: `--data` is its own option
-        before = [a for a in argv[:at] if a not in BEFORE_FORWARDED]
+        before = [a for a in argv[:at] if a not in ("-v", "--verbose")]  # its own options follow
         if before:
             parser.error(f"{' '.join(before)} before `{command}`: its options go after its name "
                          f"(`codeorigin-train {command} --help`); only -v goes before it")  # fmt: skip

@@ -53,8 +53,8 @@ def _variant_name(name: str) -> str:
     return name
 
 
-def _run(sp: argparse.ArgumentParser, default: str) -> None:
-    sp.add_argument("--variant", type=_variant_name, default=default,
+def _run(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--variant", type=_variant_name, default=SHIPPED,
                     help="run name (under WORK/runs): a registered variant or a recipe of one "
                     "(default: %(default)s)")  # fmt: skip
 
@@ -68,8 +68,7 @@ def _out(sp: argparse.ArgumentParser) -> None:
 
 
 def _scratch(sp: argparse.ArgumentParser) -> None:
-    """The recipe options. Those left out are `ScratchConfig`'s (`variants/scratch_bpe.py`), read
-    when the command runs: `--help` loads no torch."""
+    """The recipe options; their defaults are read when it runs (`--help` loads no torch)."""
     add = sp.add_argument
     recipe: dict[str, Any] = {"default": argparse.SUPPRESS}  # absent: the ScratchConfig default
     add("--epochs", type=int, **recipe)
@@ -102,8 +101,7 @@ def _global(p: argparse.ArgumentParser, default: Any) -> None:
 def build_parser(
     commands: dict[str, Callable[[argparse.Namespace], int]], forwarded: list[str]
 ) -> argparse.ArgumentParser:
-    """The parser: global options, then one sub-parser per command of `commands`; `forwarded`
-    commands are listed for `--help` (they never reach the parser)."""
+    """Global options, then a sub-parser per command; `forwarded` ones only listed for --help."""
     p = argparse.ArgumentParser(prog="codeorigin-train", description=DESCRIPTION, epilog=EPILOG)
     _global(p, None)
     p.add_argument("--data-root", type=Path, default=DATA_ROOT,
@@ -120,9 +118,9 @@ def build_parser(
                    help="debug logging, and a traceback instead of the one-line input error")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
     extra: dict[str, list[Callable[..., None]]] = {
-        "export": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
-        "ship": [lambda sp: _run(sp, SHIPPED), _out, ig_texts],
-        "card": [lambda sp: _run(sp, SHIPPED), _out],
+        "export": [_run, _out, ig_texts],
+        "ship": [_run, _out, ig_texts],
+        "card": [_run, _out],
         "scratch": [_scratch],
         "all": [_out, ig_texts],
     }  # fmt: skip

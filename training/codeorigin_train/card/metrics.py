@@ -1,7 +1,5 @@
-"""Everything the model card quotes, gathered from a work folder into `metrics.json`.
-
-The card (`model_card.py`) renders only what is collected here: the dataset, the chosen run's
-report, its export record and its training record.
+"""Everything the model card (`model_card.py`) quotes, gathered from a work folder into
+`metrics.json`: the dataset, the chosen run's report, its export and its training records.
 """
 
 from __future__ import annotations
@@ -31,8 +29,7 @@ def dataset_record(df: Any) -> dict[str, Any]:
 
 
 def collect(work: Path, variant: str, *, dataset: Path | None = None) -> dict[str, Any]:
-    """The metrics document of run `variant` (exported: its `export.json` exists); `dataset`: the
-    one the run trained on (default WORK/dataset.parquet)."""
+    """The metrics document of the exported run `variant` (`dataset`: WORK/dataset.parquet)."""
     d = run_dir(variant, work)
 
     def read(name: str) -> Any:

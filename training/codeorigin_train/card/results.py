@@ -1,6 +1,5 @@
-"""The transformer's own held-out figures, the sections the card's headline falls back on when
-the evaluation protocol has not run on the model (`headline`): the thresholds and the FPR on the
-held-out human test rows, and the FPR on real open-source human code."""
+"""The transformer's own held-out figures: the sections the card's headline falls back on when
+the evaluation protocol has not run on the model (`headline`)."""
 
 from __future__ import annotations
 

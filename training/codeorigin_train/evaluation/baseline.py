@@ -1,8 +1,6 @@
-"""The trivial baseline: logistic regression on character 1-4-grams.
-
-Every model codeorigin ships has to beat this on leave-one-source-out, not only on the held-out
-split (where, per the data README, it already reaches AUROC 0.97 by learning each source's habits).
-scikit-learn is a training extra and is imported here only.
+"""The trivial baseline: logistic regression on character 1-4-grams. A shipped model has to beat
+it on leave-one-source-out, not only on the held-out split, where it reaches AUROC 0.97 by
+learning each source's habits.
 """
 
 from __future__ import annotations
@@ -17,9 +15,7 @@ from sklearn.pipeline import Pipeline
 
 
 def fit_baseline(train_df: pd.DataFrame) -> Pipeline:
-    """Fit TF-IDF character 1-4-grams (200,000 at most, sublinear tf, case kept) plus logistic
-    regression on the `code` and `label` columns of `train_df`. Raises ValueError unless both
-    labels are present."""
+    """TF-IDF character 1-4-grams + logistic regression on `code`, `label` (both labels needed)."""
     if train_df["label"].nunique() < 2:
         raise ValueError("the baseline needs samples of both labels to fit")
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), max_features=200_000,
@@ -30,7 +26,7 @@ def fit_baseline(train_df: pd.DataFrame) -> Pipeline:
 
 
 def predict_baseline(model: Pipeline, texts: Sequence[str] | pd.Series) -> np.ndarray:
-    """Probability that each text was written by an LLM (label 1), as a float array."""
+    """P(LLM) of each text."""
     texts = list(texts)
     if not texts:
         return np.zeros(0, dtype=np.float64)

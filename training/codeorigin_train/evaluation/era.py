@@ -1,14 +1,7 @@
-"""The era control: is a model learning the date instead of the author?
-
-The dated human side of the training data is older than the agents' code (commits and releases
-before 2021-07 against pull requests of 2024-2025). A model can then learn "new-looking code is
-LLM code". Two checks on held-out human functions that carry a date:
-
-- by year: the false-positive rate and the mean probability of human code from up to 2014,
-  2015-2017, 2018-2019 and 2020-2021; a model that learned era flags the newest people most;
-- by syntax: human code written in the newest syntax of its language before 2021-07 (typed Python,
-  f-strings; arrow functions, optional chaining, async/await, `const` in JavaScript and TypeScript)
-  against the rest of the same language.
+"""The era control: is a model learning the date instead of the author? The dated human code is
+older than the agents' (before 2021-07 against 2024-2025), so held-out humans' FPR and mean
+probability by year (`BUCKETS`: a model that learned era flags the newest people most) and by
+syntax (the language's newest, `_MODERN`, against the rest).
 """
 
 from __future__ import annotations

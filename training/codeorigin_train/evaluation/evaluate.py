@@ -86,11 +86,8 @@ def grouped_metrics(
 
 
 def heldout_report(df: pd.DataFrame, scores: np.ndarray, *, threshold: float) -> dict[str, Any]:
-    """Overall, per source, per language and per generator family metrics on a held-out frame.
-
-    For the generator breakdown every family is scored against all human samples of the frame,
-    so AUROC is defined for each family.
-    """
+    """Overall, per source, per language and per generator family metrics on a held-out frame
+    (each family against every human row, so its AUROC is defined)."""
     y = df["label"].to_numpy()
     fam = df["generator"].map(generator_family)
     per_gen: dict[str, dict[str, Any]] = {}
@@ -98,12 +95,13 @@ def heldout_report(df: pd.DataFrame, scores: np.ndarray, *, threshold: float) ->
     for family in sorted(fam[y == 1].unique()):
         m = human | ((fam == family).to_numpy() & (y == 1))
         per_gen[family] = binary_metrics(y[m], scores[m], threshold=threshold)
+    human_fpr = float(np.mean(scores[human] >= threshold)) if human.any() else None
     return {
         "overall": binary_metrics(y, scores, threshold=threshold),
         "per_source": grouped_metrics(df, scores, "source", threshold=threshold),
         "per_language": grouped_metrics(df, scores, "language", threshold=threshold),
         "per_generator_family": per_gen,
-        "human_fpr_at_threshold": float(np.mean(scores[human] >= threshold)) if human.any() else None,
+        "human_fpr_at_threshold": human_fpr,
     }
 
 
@@ -119,11 +117,9 @@ def leave_one_source_out(
     sources: Sequence[str],
     fit_predict: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
 ) -> dict[str, dict[str, Any]]:
-    """For each source: train on the other sources' train+val rows, test on all rows of the source.
-
-    `fit_predict(train_rows, val_rows, test_rows)` takes integer positions into `df` and returns the
-    test scores. Validation rows (other sources' `val`) serve early stopping only.
-    """
+    """For each source: train on the other sources' rows, test on all of its rows.
+    `fit_predict(train_rows, val_rows, test_rows)` takes positions into `df` and returns the test
+    scores; the validation rows serve early stopping only."""
     out: dict[str, dict[str, Any]] = {}
     src = df["source"].to_numpy()
     split = df["split"].to_numpy()

@@ -1,28 +1,17 @@
 """The evaluation that predicts what users see: `codeorigin-train protocol`.
 
-Every candidate is judged the same way, on rows from sources, agents and repositories it did not
-train on, by AUROC and, above all, by recall at its own shipped threshold with the human
-false-positive rate beside it:
+Every candidate is judged on rows from sources, agents and repositories it did not train on, by
+AUROC and, above all, by recall at its own threshold with the human false-positive rate beside it
+(docs/research/evaluation-protocol.md defines the parts): leave one agent out (`loao`), leave
+repositories out (`leave_repo_out`), leave one source out (`loso`), the main split (`main_split`,
+with the era control `era.era_report`) and the within-repository figures (`within_repository`).
+Given the context functions (`data.agentic.context`: contemporary code the agents' pull requests
+left untouched, the era-matched counterpart of the dated human rows), `loao` and the main split
+also judge those of the held-out repositories (`context_rates`).
 
-- **leave-one-agent-out** (`loao`): train without one agent's code and without its repositories;
-  test on that agent's functions against the human functions of the same repositories;
-- **leave-repository-out** over the agentic repositories (`leave_repo_out`), reported by language;
-- **leave-one-source-out** (`loso`) over every source with both labels;
-- **the main split** (`main_split`): train and validation rows in, the test split, the held-out
-  real-project human functions of test projects (false-positive rate per language) and the agentic
-  test repositories out; with the **era control** (`era.era_report`) on its held-out human rows.
-
-Every human row of the agentic corpus predates 2021-07-01. Given the context rows
-(`data.agentic.context`: the functions of the agents' post-images that their pull requests left
-untouched, contemporary code of the same files, authorship unverified), leave one agent out and
-the main split also judge the held-out repositories' context functions: how many the threshold
-flags, and how well the agents' functions rank above them (`context_rates`), the era-matched
-counterpart of the dated human rows.
-
-A learner is either trained in each fold (`NgramLearner`, the character n-gram reference) or a
-model folder scored through the runtime (`FolderLearner`: the shipped model, or any candidate),
-which is never retrained: its leave-out figures say how it does on code it never saw only where
-that holds (the agentic corpus is newer than every shipped model), and LOSO is not run for it.
+A learner is trained in each fold (`NgramLearner`) or a model folder scored through the runtime
+(`FolderLearner`), never retrained: its leave-out figures hold only for code it never saw (the
+agentic corpus is newer than every shipped model), and LOSO is not run for it.
 """
 
 from __future__ import annotations
@@ -96,10 +85,8 @@ class NgramLearner:
 def judged_probabilities(
     model_dir: Path, codes: list[str], language: str, *, every_language: bool = False
 ) -> np.ndarray:
-    """Calibrated probabilities of the texts the runtime would judge (NaN for those it would
-    call too short, and all NaN for a language the model abstains on), as `codeorigin scan` with
-    the default settings; `every_language`: a language the model abstains on is scored too (how
-    its scores rank there, for the protocol's `every-language:` learners)."""
+    """Calibrated probabilities as `codeorigin scan` gives them: NaN for a text too short to judge,
+    all NaN for a language the model abstains on (unless `every_language`)."""
     from codeorigin.core.spans import content_of
     from codeorigin.engine.judging import VerdictRules
     from codeorigin.engine.scoring import Engine
@@ -120,10 +107,9 @@ def judged_probabilities(
 
 
 class FolderLearner:
-    """A model folder scored through the runtime, as `codeorigin scan` scores a span, at its own
-    thresholds (per language where the manifest has them). Scores are cached by text. With
-    `every_language`, the languages it abstains on are scored too, at its global threshold: how
-    it would rank there, not what a user sees."""
+    """A model folder scored through the runtime at its own thresholds, cached by text. With
+    `every_language`, the languages it abstains on are scored too, at its global threshold: how it
+    would rank there, not what a user sees."""
 
     retrains = False
 
@@ -159,8 +145,7 @@ class FolderLearner:
 
 
 def rates(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> dict[str, Any]:
-    """AUROC, recall and FPR at the thresholds, over rows with a probability (a row the runtime
-    would not judge has none)."""
+    """AUROC, recall and FPR at the thresholds, over the rows with a probability (judged)."""
     from sklearn.metrics import roc_auc_score
 
     p = np.asarray(p, dtype=np.float64)
@@ -196,8 +181,7 @@ SCORE_COLUMNS = ("label", "language", "source", "generator", "agent", "repo", "g
 @dataclass
 class Judging:
     """A learner under the protocol's settings: `fit` on a fold's rows, `judged` held-out rows,
-    each scored row kept in `sink` (when given) with its part and fold, for the threshold
-    studies that need each row's probability rather than the rates (`--scores`)."""
+    each kept in `sink` (when given) with its part and fold (`--scores`)."""
 
     learner: Learner
     cfg: ProtocolConfig
@@ -243,9 +227,7 @@ def context_rates(
     fitted: Fitted, agents: pd.DataFrame, context: pd.DataFrame
 ) -> dict[str, Any] | None:
     """The agents' functions (`agents`' LLM rows) against the context functions of the same
-    repositories: AUROC, and the share of context functions flagged (`fpr`) with their count,
-    over the functions the learner judges (a model folder judges no function of a language it
-    abstains on)."""
+    repositories, over the functions the learner judges: AUROC, the share flagged and counts."""
     agents = agents[agents["label"] == 1]
     if context.empty or agents.empty:
         return None
@@ -278,8 +260,7 @@ def loao_rows(pool: pd.DataFrame, agent: str) -> tuple[pd.DataFrame, pd.DataFram
 def loao(
     pool: pd.DataFrame, judging: Judging, context: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """Leave one agent out: its repositories held out whole, its code out of training; with
-    `context`, its repositories' context functions judged too."""
+    """Leave one agent out (`loao_rows`); with `context`, its repositories' context functions."""
     out = {}
     for agent in AGENTS:
         repos = set(pool.loc[pool["agent"] == agent, "repo"])
@@ -300,8 +281,7 @@ def loao(
 
 
 def leave_repo_out(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
-    """Agentic repositories in `lro_folds` folds; every fold held out whole; figures by language
-    (of the function) over the pooled held-out predictions, and over all of them."""
+    """Agentic repositories in `lro_folds` folds held out whole; pooled figures, by language."""
     retrains = judging.learner.retrains
     fold_of = repo_folds(set(pool.loc[pool["source"] == "aidev", "repo"]), judging.cfg)
     parts = []
@@ -336,10 +316,9 @@ def loso(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
 def main_split(
     pool: pd.DataFrame, judging: Judging, context: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """Trained on the train split, thresholds on validation; judged on the test split, on the
-    held-out real-project human functions per language, and on the agentic test repositories
-    (with `context`, their context functions too); the era control on the held-out human rows
-    that carry a date."""
+    """Trained on the train split, thresholds on validation; judged on the test split, the held-out
+    real-project humans per language, the agentic test repositories (and their `context`
+    functions), and the era control on the held-out humans."""
     from codeorigin_train.evaluation.era import era_report
 
     fitted = judging.fit(pool)
@@ -366,11 +345,9 @@ def main_split(
 
 
 def within_repository(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
-    """The within-repository figures (`evaluation.within`) of held-out agentic repositories: a
-    learner trained here in `lro_folds` folds of whole repositories, and once more per agent with
-    `within.MIN_AGENT_REPOS` repositories or more (that agent's code and repositories out of
-    training: `loao`); a model folder, which is never retrained, on the corpus' test repositories
-    (no folder trained on them), its `loao` the same rows agent by agent."""
+    """`evaluation.within`'s figures of held-out agentic repositories: a learner trained here in
+    `lro_folds` folds of whole repositories, and per agent with `within.MIN_AGENT_REPOS`
+    repositories or more (as `loao`); a model folder on the test repositories, agent by agent."""
     agentic = pool[(pool["source"] == "aidev") & pool["judged"]]
     rows = agentic.assign(half=[within.half_of(c) for c in agentic["code"]])
     agents = within.loao_agents(pool)
@@ -412,10 +389,6 @@ PARTS: dict[str, Callable[..., dict[str, Any]]] = {
 }  # fmt: skip
 
 
-#: The parts that judge the context functions when they are given.
-WITH_CONTEXT = ("main", "loao")
-
-
 def run_protocol(
     pool: pd.DataFrame,
     learner: Learner,
@@ -424,14 +397,13 @@ def run_protocol(
     context: pd.DataFrame | None = None,
     scores: list[pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
-    """The protocol's parts (all by default) for one learner, with the seconds each took; the
-    context functions (`data.agentic.context`), when given, judged by the main split and leave
-    one agent out; every scored row appended to `scores` when given (`Judging.judged`)."""
+    """The protocol's parts (all by default) for one learner, with the seconds each took; `context`
+    judged by the main split and `loao`; every scored row appended to `scores` when given."""
     out: dict[str, Any] = {"learner": learner.name, "config": cfg.__dict__}
     judging = Judging(learner, cfg, scores)
     for name in parts or list(PARTS):
         t0 = time.perf_counter()
-        extra = {"context": context} if context is not None and name in WITH_CONTEXT else {}
+        extra = {"context": context} if context is not None and name in ("main", "loao") else {}
         out[name] = PARTS[name](pool, judging, **extra)
         out[f"{name}_seconds"] = round(time.perf_counter() - t0, 1)
     return out

@@ -1,10 +1,6 @@
-"""One training run of any variant: fit → calibrate → report, written to `work/runs/<name>/`.
-
-`run` trains a `Variant` on a frame (plus what its `training_rows` adds), saves `logits.npz` and
-`train.json`, calibrates on the validation logits (per human population, with the variant's
-threshold confidence) and writes `calibration.json` and `metrics.json`: held-out figures and the
-false positive rate on real-project human code. `loso_folds` runs leave-one-source-out folds of a
-prepared variant (`coderep-loso` compares variants on them).
+"""One training run of any variant: fit → calibrate → report, written to `work/runs/<name>/`
+(`logits.npz`, `train.json`, `calibration.json`, `metrics.json`). `loso_folds` runs
+leave-one-source-out folds of a prepared variant (`coderep-loso`).
 """
 
 from __future__ import annotations
@@ -36,8 +32,7 @@ def loso_folds(
 def fit_run(
     variant: Variant, frame: pd.DataFrame, work: Path, subset: SubsetConfig | None = None
 ) -> FitResult:
-    """Fit inside an MLflow run; save `logits.npz` and `train.json` (with the MLflow run id and,
-    with `subset`, the caps `frame` was drawn with: `subset_config_for` reads them)."""
+    """Fit inside an MLflow run; save `logits.npz` and `train.json` (run id, `subset` caps)."""
     d = run_dir(variant.name, work)
     mlflow = mlflow_for(work)
     split = frame["split"]
@@ -64,10 +59,8 @@ def fit_run(
 def run(
     variant: Variant, frame: pd.DataFrame, work: Path, *, subset: SubsetConfig | None = None
 ) -> dict[str, Any]:
-    """Fit → calibrate → evaluate (held-out, real human code); the report. `subset`: the caps
-    `frame` was drawn with, recorded for the commands that rebuild it. Calibration: Platt scaling
-    and thresholds on the validation logits, per human population, with the variant's threshold
-    confidence (`calibration.json`)."""
+    """Fit → calibrate (Platt and thresholds on the validation logits, per human population) →
+    evaluate; the report. `subset`: the caps `frame` was drawn with."""
     d = run_dir(variant.name, work)
     frame, real_test = variant.training_rows(frame, work)
     variant.prepare(frame, d)
@@ -129,9 +122,8 @@ def external_human(
     variant: Variant, frame: pd.DataFrame, c: cal.Calibration, work: Path, *, n: int = 600,
     per_project: int = 15,
 ) -> dict[str, Any] | None:  # fmt: skip
-    """FPR at the thresholds on dated pre-2021 human functions from real projects: at most
-    `per_project` a project, `n` in all, in the frame's languages; None without
-    `work/realcode.parquet`."""
+    """FPR at the thresholds on dated pre-2021 real-project human functions (at most `per_project`
+    a project, `n` in all, in the frame's languages); None without `work/realcode.parquet`."""
     path = work / "realcode.parquet"
     if not path.exists():
         return None
@@ -152,8 +144,7 @@ def evaluate(
     *,
     real_test: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The report of a fitted, calibrated variant, written to `metrics.json` and MLflow: held-out
-    test figures and the FPR on real-project human code."""
+    """The report of a fitted, calibrated variant, written to `metrics.json` and MLflow."""
     d = run_dir(variant.name, work)
     y = frame["label"].to_numpy()
     val, test = res.val_rows, res.test_rows

@@ -1,31 +1,18 @@
 """Figures within a repository: an agent's functions against the human functions of the same
-repository, the way a user meets the detector (the protocol's `within` part).
+repository, the way a user meets the detector (the protocol's `within` part;
+docs/research/within-repository.md). A pooled AUROC rewards telling repositories apart; a user
+scans one repository, so every figure compares rows of one repository only:
 
-A pooled AUROC over many repositories rewards a model for telling repositories apart (one
-repository's look is all agent, another's all human); a user scans one repository. So every figure
-here compares rows of one repository only:
+- **per repository** (`repo_figures`): AUROC, recall and FPR at the learner's threshold, and at a
+  threshold set on one half of the repository's own humans (`own_threshold`, as `codeorigin
+  calibrate` sets it) with the other half's FPR; median and quartiles over repositories, over all
+  of them, per agent and per language (`by_key`);
+- **pooled within repositories** (`pooled`): the share of (agent, human of the same repository)
+  pairs the agent's function outscores, and the rates at the threshold;
+- **change level** (`change_level`) and **the era control** (`era`).
 
-- **per repository** (at least `MIN_HUMANS` judged human functions and `MIN_AGENT` agent
-  functions): the AUROC of its agent functions against its own humans; the recall and the
-  false-positive rate at the learner's threshold (the shipped one, per language); and at a
-  threshold set on the repository's own humans, as `codeorigin calibrate` sets it: the humans split
-  in two halves by a hash of their text, one half sets the threshold (bounded at 1% with 95%
-  confidence, `core.bound`, where the half holds 299 or more; else just above the half's highest
-  human), the other half measures its false-positive rate. Reported as the median and the spread
-  (quartiles) over repositories, over all of them, per agent and per language;
-- **pooled within repositories**, per agent and language: the share of (agent function, human
-  function of the same repository) pairs the agent's function outscores (`pair_auroc`), and the
-  recall and false-positive rate at the threshold over every held-out row;
-- **change level**: an agent change's functions pooled (their mean probability) against the human
-  commits of the same repository (`pair_auroc` over changes);
-- **the era control**: held-out human functions by the year of their commit or snapshot, the mean
-  probability and the share flagged, and the least-squares slope of the probability over the years
-  (an upward trend would mean the model learned the date, not the author).
-
-A function the learner does not judge (a language it abstains on) counts as not flagged, human or
-agent's: a user sees no flag. AUROCs are over the functions it judges, with the judged share
-beside them; which repositories qualify depends on the rows alone, not on the learner, so every
-learner is judged on the same repositories.
+A function the learner does not judge counts as not flagged (a user sees no flag); AUROCs are over
+judged functions. Which repositories qualify depends on the rows alone, not on the learner.
 """
 
 from __future__ import annotations
@@ -55,8 +42,7 @@ def _flagged(p: np.ndarray, thr: np.ndarray | float) -> np.ndarray:
 
 
 def _rates(h: pd.DataFrame, a: pd.DataFrame) -> dict[str, Any]:
-    """The judged shares of the human rows `h` and agent rows `a`, and the recall and the
-    false-positive rate at their thresholds (None for a side with no rows)."""
+    """Judged shares of humans `h` and agents `a`, recall and FPR at their thresholds (or None)."""
     hp, ap = h["p"].to_numpy(np.float64), a["p"].to_numpy(np.float64)
     return {
         "judged_agent": float((~np.isnan(ap)).mean()) if len(a) else None,
@@ -77,8 +63,8 @@ def pair_counts(agent: np.ndarray, human: np.ndarray) -> tuple[float, int]:
 
 
 def own_threshold(humans: np.ndarray) -> tuple[float, str]:
-    """The threshold a repository's half of humans sets: bounded where they are enough, else just
-    above the highest of them; and which of the two it is."""
+    """The threshold a repository's half of humans sets: bounded at 1% with 95% confidence
+    (`core.bound`) where they are enough, else just above the highest; and which it is."""
     ok = humans[~np.isnan(humans)].tolist()
     if not ok:  # the learner judges none of them: nothing to set a threshold on
         return float("inf"), "none"
@@ -125,9 +111,8 @@ def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def pooled(scored: pd.DataFrame) -> dict[str, Any]:
-    """Within-repository pairs pooled over repositories (the share of (agent, person of the same
-    repository) pairs the agent's function outscores, ties counting half), and the rates at the
-    threshold."""
+    """The share of within-repository (agent, human) pairs the agent's function outscores (ties
+    count half), pooled over repositories, and the rates at the threshold."""
     won, pairs = 0.0, 0
     for _, g in scored.groupby("repo", sort=False):
         w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(np.float64),
@@ -141,8 +126,8 @@ def pooled(scored: pd.DataFrame) -> dict[str, Any]:
 
 
 def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
-    """Per agent or language: each repository's units (its rows of that key against its humans
-    of that key for a language, all its humans for an agent) and the pooled pairs."""
+    """Per agent or language: the repositories' figures (against all their humans for an agent,
+    those of the language for a language) and the pooled pairs."""
     out = {}
     agents = scored[scored["label"] == 1]
     for value, rows in agents.groupby(key, sort=True):
@@ -173,8 +158,8 @@ def change_level(scored: pd.DataFrame) -> dict[str, Any]:
 
 
 def era(scored: pd.DataFrame) -> dict[str, Any]:
-    """Held-out human functions by year: the mean probability, the share flagged, and the slope
-    of the probability per year (least squares over the judged functions)."""
+    """Held-out human functions by year: the mean probability, the share flagged, and the
+    least-squares slope of the probability per year (a rise: the model learned the date)."""
     h = scored[(scored["label"] == 0) & scored["p"].notna()]
     if "date" not in h:
         return {"by_year": {}, "slope_per_year": None, "n": 0}

@@ -1,9 +1,8 @@
 """Export a trained classifier into a codeorigin model folder, with parity checks.
 
-The scorer graph takes `input_ids` and `attention_mask` (int64, [batch, length], both axes dynamic)
-and returns `logit` [batch]. Every export is followed by a parity check: onnxruntime's logits against
-torch's on real inputs, within `PARITY_TOL`; a failed check raises `ParityError` and nothing is
-written to the manifest (the one export path: `shipping.export_folder`).
+The scorer graph takes `input_ids` and `attention_mask` (int64, [batch, length], both dynamic) and
+returns `logit` [batch]. Its logits are checked against torch's on real inputs (`PARITY_TOL`); a
+failure raises `ParityError` before the manifest is written.
 """
 
 from __future__ import annotations
@@ -67,8 +66,7 @@ def export_scorer(model: CodeOriginClassifier, path: Path, *, example_length: in
 
 
 def ort_session(path: Path, threads: int | None = None) -> Any:
-    """An onnxruntime CPU session of the graph at `path` (`threads`: on that many intra-op
-    threads and one inter-op thread; None: onnxruntime's defaults)."""
+    """An onnxruntime CPU session (`threads` intra-op and one inter-op; None: the defaults)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -133,12 +131,8 @@ def write_model_folder(
     extra: dict[str, Any] | None = None,
     extra_files: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Export `model` into `folder` as a complete model folder and return the manifest dict.
-
-    Writes `model.onnx` (fp32, parity-checked), `tokenizer.json`, and `manifest.json` with
-    digests. `extra_files` are files the caller already put into `folder` (gradient graph, model
-    card) to list in the manifest.
-    """
+    """Write `model.onnx` (fp32, parity-checked), `tokenizer.json` and `manifest.json` into
+    `folder`; the manifest. `extra_files`: files already in `folder` to list in the manifest."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(tokenizer_file, folder / "tokenizer.json")
     encoder = TokenEncoder(folder / "tokenizer.json", max_length=max_length, layout=layout_markers)

@@ -1,8 +1,7 @@
 """Export the Integrated Gradients graph: the gradient of the LLM logit w.r.t. the input embeddings.
 
-The server explains a score with Integrated Gradients, which needs d logit / d embeddings at points
-on a straight path from a baseline to the input. It runs on onnxruntime alone, so the backward pass
-is exported as an ONNX graph here, next to the scorer:
+The server's Integrated Gradients need d logit / d embeddings at points on a straight path from a
+baseline to the input, on onnxruntime alone, so the backward pass is an ONNX graph of its own:
 
     inputs   input_ids       int64   [B, L]   [CLS] ids [SEP], right-padded
              attention_mask  int64   [B, L]
@@ -17,20 +16,14 @@ is exported as an ONNX graph here, next to the scorer:
              grad    float32 [B, L, H]        d logit / d z
              embeds  float32 [B, L, H]        x - x'
 
-The names and the interface version are `codeorigin.model.gradient_graph`'s, which the runtime's
-attributor reads too. Both B and L are dynamic (L up to the position table, 512), so one graph serves every length; rows
-are independent, so many path points and windows go through one run.
+The names and the interface version are `codeorigin.model.gradient_graph`'s. B and L are dynamic
+(L up to the position table), so one graph serves every length and many path points per run.
 
-How: the joint forward and backward is traced with `make_fx` (symbolic shapes) over a functional
-forward whose parameters are explicit inputs (`torch.func.functional_call` + `torch.autograd.grad`),
-then the traced aten graph, with the parameters put back as constants, goes through the
-torch.export-based ONNX exporter. Attention runs in its eager form with an additive 4D mask, so the
-trace holds no data-dependent branches of the transformers mask helpers. Weights are fp32 and live in
-the graph file itself: it shares nothing with the scorer graph.
-
-Every export is followed by a parity check of onnxruntime against torch autograd on the original
-model (logit and gradient, max abs difference within `GRADIENT_TOL`); a failure raises
-`GradientParityError` and the manifest is not touched.
+How: `make_fx` traces the joint forward and backward (symbolic shapes) of a functional forward
+with the parameters as inputs, which are put back as fp32 constants before the torch.export-based
+ONNX exporter; eager attention with an additive 4D mask keeps the transformers mask helpers'
+data-dependent branches out of the trace. Every export is parity-checked against torch autograd
+(`GRADIENT_TOL`); a failure raises `GradientParityError` and leaves the manifest untouched.
 """
 
 from __future__ import annotations
@@ -40,12 +33,12 @@ import logging
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from codeorigin.model.encoding import TokenEncoder
 from codeorigin.model.gradient_graph import BASELINES, INPUT_NAMES, INTERFACE, OUTPUT_NAMES
 from codeorigin.model.manifest import write_manifest
 from codeorigin.model.quadrature import RULES
@@ -57,9 +50,8 @@ log = logging.getLogger(__name__)
 GRADIENT_FILE = "gradient.onnx"
 GRADIENT_TOL = 1e-4
 GRADIENT_OPSET = 18
-# Until `ig_steps.choose_steps` has measured the real model: 16 evaluations fit a 1 s hover on two
-# cores, and the trapezoid rule had the thinnest tail of deltas on a model that saturates along the
-# path (Gauss rules' nodes crowd the ends and miss a sharp rise in the middle).
+# Until `ig_steps.choose_steps` has measured the model: 16 evaluations fit a 1 s hover on two cores;
+# Gauss rules' nodes crowd the ends and miss a sharp rise mid-path, which the trapezoid does not.
 DEFAULT_RULE = "riemann_trapezoid"
 DEFAULT_STEPS = 16
 
@@ -69,33 +61,20 @@ class GradientParityError(ParityError):
 
 
 class _Core(nn.Module):
-    """The classifier on `inputs_embeds`, with eager attention and an additive 4D mask."""
+    """An fp32 copy of the classifier on `inputs_embeds`: eager attention, additive 4D mask."""
 
     def __init__(self, model: CodeOriginClassifier) -> None:
         super().__init__()
-        self.encoder = model.encoder
-        self.head = model.head
+        clone = copy.deepcopy(model).float().eval()
+        clone.encoder.set_attn_implementation("eager")
+        self.encoder = clone.encoder
+        self.head = clone.head
 
     def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        # A 4D mask is used as is by transformers, so no mask helper with data-dependent checks runs.
         keep = attention_mask[:, None, None, :].to(inputs_embeds.dtype)
         additive = (1.0 - keep) * torch.finfo(inputs_embeds.dtype).min
         out = self.encoder(inputs_embeds=inputs_embeds, attention_mask=additive)
         return self.head(mean_pool(out.last_hidden_state, attention_mask))
-
-
-def _eager_core(model: CodeOriginClassifier) -> _Core:
-    clone = copy.deepcopy(model).float().eval()
-    clone.encoder.set_attn_implementation("eager")
-    return _Core(clone).eval().requires_grad_(False)
-
-
-def _embedding_key(core: _Core) -> str:
-    weight = core.encoder.get_input_embeddings().weight
-    for name, p in core.named_parameters():
-        if p is weight:
-            return name
-    raise ValueError("the encoder's word embeddings are not among its parameters")
 
 
 class _GradientGraph(nn.Module):
@@ -146,13 +125,14 @@ def trace_gradient(model: CodeOriginClassifier, *, pad_id: int) -> nn.Module:
     """The gradient graph as a torch module (inputs and outputs as in the module docstring)."""
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    core = _eager_core(model)
+    core = _Core(model).eval().requires_grad_(False)
     named = {
         **{k: v.detach() for k, v in core.named_parameters()},
         **{k: v.detach() for k, v in core.named_buffers()},
     }
     names = list(named)
-    emb_key = _embedding_key(core)
+    weight = core.encoder.get_input_embeddings().weight
+    emb_key = next(k for k, p in core.named_parameters() if p is weight)
 
     def joint(
         tensors: list[torch.Tensor], *inputs: torch.Tensor
@@ -199,8 +179,6 @@ def export_gradient(
             opset_version=GRADIENT_OPSET,
             verbose=False,
         )
-    if program is None:  # pragma: no cover - the dynamo exporter always returns a program
-        raise RuntimeError("torch.onnx.export returned no program")
     program.save(str(path), external_data=False)
     return path
 
@@ -208,7 +186,7 @@ def export_gradient(
 def torch_gradients(
     model: CodeOriginClassifier, feed: dict[str, np.ndarray], *, pad_id: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reference (logit, grad, embeds) by torch autograd on the original model's `forward_embeds`."""
+    """Reference (logit, grad, embeds) by torch autograd on the original model."""
     model = model.eval()
     inputs = tuple(torch.from_numpy(feed[name]) for name in INPUT_NAMES)
     z, diff = _path_point(model.word_embeddings().weight.detach().float(), inputs, pad_id)
@@ -236,8 +214,7 @@ def parity_feeds(
         mask = np.zeros((b, n), dtype=np.int64)
         path = np.zeros((b, n), dtype=np.float32)
         for r in range(b):
-            used = n - (r * n) // (2 * b)  # row r padded by a growing amount
-            used = max(used, 2)
+            used = max(n - (r * n) // (2 * b), 2)  # row r padded by a growing amount
             ids[r, 0] = cls_id
             ids[r, 1 : used - 1] = rng.integers(low, min(vocab_size, 30000), size=used - 2)
             ids[r, used - 1] = sep_id
@@ -264,8 +241,8 @@ def check_gradient_parity(
     tol: float = GRADIENT_TOL,
 ) -> dict[str, float]:
     """Compare onnxruntime's (logit, grad, embeds) with torch autograd; raise above `tol`. Returns
-    the max abs differences over the feeds, the tolerance, the rows, and `rel_grad_diff`: max
-    |grad diff| / max |grad| (the absolute figure says little when gradients are tiny)."""
+    the max abs differences, the tolerance, the rows, and `rel_grad_diff` (max |grad diff| / max
+    |grad|)."""
     session = ort_session(path)
     worst_logit = worst_grad = largest_grad = 0.0
     rows = 0
@@ -283,9 +260,8 @@ def check_gradient_parity(
         worst_grad = max(worst_grad, float(np.max(np.abs(got_embeds - ref_embeds))))
         rows += int(feed["input_ids"].shape[0])
     rel = worst_grad / largest_grad if largest_grad > 0 else 0.0
-    # The logit must match within `tol`. Gradients are compared absolutely, or relative to the
-    # largest gradient when gradients are large: fp32 rounding of a gradient of size 10 already
-    # exceeds 1e-4 in absolute terms, whatever the graph.
+    # Gradients within `tol` absolutely or relative to the largest: fp32 rounding of a gradient of
+    # size 10 already exceeds 1e-4.
     if not (worst_logit <= tol and (worst_grad <= tol or rel <= tol)):  # inf fails too
         raise GradientParityError(
             f"{path}: max |logit difference| {worst_logit:.3g}, max |gradient difference| "
@@ -300,19 +276,6 @@ def check_gradient_parity(
     }
 
 
-def _special_ids(folder: Path, raw: dict[str, Any]) -> tuple[int, int, int, int]:
-    """(cls, sep, pad, max_length) from the folder's tokenizer and manifest."""
-    from codeorigin.model.encoding import TokenEncoder
-
-    tok = raw.get("tokenizer", {})
-    encoder = TokenEncoder(
-        folder / str(tok.get("file", "tokenizer.json")),
-        max_length=int(raw.get("max_length", 512)),
-        layout=bool(tok.get("layout_markers", False)),
-    )
-    return encoder.cls_id, encoder.sep_id, encoder.pad_id, encoder.max_length
-
-
 def add_gradient_graph(
     model: CodeOriginClassifier,
     folder: Path,
@@ -321,14 +284,9 @@ def add_gradient_graph(
     rule: str = DEFAULT_RULE,
     baseline: str = "zero",
 ) -> dict[str, float]:
-    """Export, parity-check and register the gradient graph of `model` in an existing model folder;
-    returns the parity figures (`check_gradient_parity`).
-
-    `folder` must hold the tokenizer (it gives the [CLS]/[SEP]/[PAD] ids and the model length) and
-    the `manifest.json` written by `write_model_folder`, which is then rewritten with the graph
-    listed (with its digest) under `files`, `onnx.gradient` set and an `attribution` section
-    `{"steps", "rule", "baseline", "interface", "parity"}`.
-    """
+    """Export, parity-check and register the gradient graph of `model` in a model folder written
+    by `write_model_folder` (its tokenizer gives the special ids and the length): the manifest
+    gains the file, `onnx.gradient` and an `attribution` section; returns the parity figures."""
     if rule not in RULES or baseline not in BASELINES or int(steps) < 2:
         raise ValueError(
             f"bad attribution defaults: rule {rule!r} (one of {RULES}), baseline {baseline!r} "
@@ -336,11 +294,19 @@ def add_gradient_graph(
         )
     folder = Path(folder)
     raw = manifest_raw(folder)
-    cls_id, sep_id, pad_id, max_length = _special_ids(folder, raw)
+    tok = raw.get("tokenizer", {})
+    encoder = TokenEncoder(
+        folder / str(tok.get("file", "tokenizer.json")),
+        max_length=int(raw.get("max_length", 512)),
+        layout=bool(tok.get("layout_markers", False)),
+    )
+    pad_id, max_length = encoder.pad_id, encoder.max_length
     path = export_gradient(model, folder / GRADIENT_FILE, pad_id=pad_id, max_length=max_length)
     vocab = int(model.word_embeddings().weight.shape[0])
     lengths = sorted({min(n, max_length) for n in (7, 40, 130)})
-    feeds = parity_feeds(vocab_size=vocab, special_ids=(cls_id, sep_id, pad_id), lengths=lengths)
+    feeds = parity_feeds(
+        vocab_size=vocab, special_ids=(encoder.cls_id, encoder.sep_id, pad_id), lengths=lengths
+    )
     try:
         parity = check_gradient_parity(model, path, feeds, pad_id=pad_id)
     except GradientParityError:

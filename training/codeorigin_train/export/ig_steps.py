@@ -1,11 +1,7 @@
-"""Choose the default number of Integrated Gradients steps by measurement (`export`, `ship`).
+"""Choose the default Integrated Gradients rule and steps by measurement (`export`, `ship`).
 
-Fewer path points make a hover faster; too few break completeness (the signed attributions no
-longer add up to F(x) - F(baseline)). `choose_steps` explains validation functions with each
-candidate rule and number of steps, measures the relative convergence delta of every explanation,
-and picks the cheapest setting (fewest gradient evaluations) whose median delta is within `target`.
-`write_attribution_defaults` records the choice in the model's manifest (`attribution.steps`,
-`attribution.rule`), which the server uses as its defaults.
+Fewer path points make a hover faster; too few break completeness (the attributions no longer add
+up to F(x) - F(baseline)). The choice goes into the manifest, the server's defaults.
 """
 
 from __future__ import annotations
@@ -42,8 +38,8 @@ class StepsRow:
 
 @dataclass(frozen=True)
 class StepsChoice:
-    """The chosen setting and the table it was chosen from. `met`: whether any setting reached the
-    target(s); when none did, the setting with the lowest median delta is returned."""
+    """The chosen setting and its table. `met`: whether any setting reached the target(s); when
+    none did, the setting with the lowest median delta is chosen."""
 
     steps: int
     rule: str
@@ -63,14 +59,11 @@ def choose_steps(
     candidates: Sequence[int] = CANDIDATES,
     p90_target: float | None = None,
 ) -> StepsChoice:
-    """The cheapest (rule, steps) whose median relative delta over `texts` is at most `target`,
-    from the median and 90th-percentile delta of every (rule, steps) (zero baseline).
-
-    Cost is gradient evaluations per window (`gauss_legendre` pays two more for its ends); ties go
-    to the lower 90th-percentile delta. `p90_target` also bounds the 90th percentile: the median
-    alone lets a rule through that fails badly on the texts where the model saturates along the
-    path (on the tiny test model, Gauss rules met the median at 8 steps with a p90 near 100%).
-    """
+    """The cheapest (rule, steps), in gradient evaluations per window, whose median relative
+    delta over `texts` is at most `target` (zero baseline; ties: the lower 90th percentile).
+    `p90_target` also bounds the 90th percentile: the median alone lets through a rule that fails
+    badly where the model saturates along the path (on the tiny test model, Gauss rules met the
+    median at 8 steps with a p90 near 100%)."""
     attributor = Attributor(model_folder, threads=1, cache_size=0)
     texts = [t for t in texts if t.strip()]
     if not texts:

@@ -1,36 +1,22 @@
 """A stacked model's route for project code (`codeorigin-train stack --project-route FPR
---agentic-route`, the protocol's `stacked-dr`, `analysis.domain_learner.AgenticRouteLearner`).
+--agentic-route`, the protocol's `stacked-dr`); docs/research/route.md, "A route for project
+code", holds its reasons and figures.
 
-Why: the shipped thresholds are raised toward 1% of the human code of contest and exercise
-sources the linear member never saw, which protects students and flags none of the agents'
-functions of repositories. A route lets repository code speak at a bound set on repository
-humans, while the stacker, its thresholds and every other row stay as they are:
+The shipped thresholds protect students' contest code and flag none of the agents' functions of
+repositories; the route lets repository code speak at a bound set on repository humans, while
+the stacker and every other row stay as they are:
 
-1. the *domain model*: logistic regression on the linear member's features, fitted on the train
-   split's human rows only, repository code (`fit.crossfit.REAL_PROJECT_SOURCES`) against contest
-   and exercise code, so it learns what kind of code a text is, never who wrote it; a text is
-   project code when its domain logit is at least the gate (`gate_logit`): the `GATE_QUANTILE`
-   quantile of the validation rows' repository humans' domain logits, so the route takes code
-   that reads as plainly as repository code as 95% of them do, and not the code in between, such
-   as a repository of textbook algorithms (docs/research/route.md, "A route for project code");
-2. the *route stacker*: the linear member and the *agentic member* (`agentic_member`: the
-   linear recipe fitted on the agentic corpus alone, its agents' and people's functions of the
-   train repositories and their fragments, cross-fitted on the linear member's folds), without
-   the transformer (it ranks repository code near chance: model card), stacked and
-   Platt-calibrated on the project rows of the calibration rows (the validation rows and the
-   cross-fitted agentic rows), out of fold, grouped by `group`; both members read the same
-   features, so the route's two weights fold into one linear member of its own (`route.npz`,
-   manifest format version 4; the route of the linear member alone, format 3, which the runtime
-   still reads, is recorded in docs/research/route.md);
-3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence, in the
-   languages the stacker judges and where those humans are enough to bound it;
-4. the route's logit mapped onto the stacker's scale (`route_section`), an affine map of the
-   logit: the calibrated probability the runtime shows reaches the language's threshold exactly
-   when the route's own probability reaches the route's threshold, and its `uncertain` threshold
-   where the route's reaches its own (the 5% of project humans), so the route does not lift the
-   score of ordinary project code. The runtime takes the larger of the two logits for project code
-   (`codeorigin.model.stacking.routed_logit`), so a span is flagged when either would flag it,
-   and the stacker's verdicts on every other span are unchanged.
+1. the *domain model* (`fit_domain`): the linear recipe on the train split's human rows,
+   repository code (`fit.crossfit.REAL_PROJECT_SOURCES`) against contest and exercise code; a
+   text is project code when its domain logit reaches the gate (`gate_logit`);
+2. the *route stacker*: the linear member and the *agentic member* (`agentic_member`), without
+   the transformer (it ranks repository code near chance), stacked and Platt-calibrated out of
+   fold on the calibration rows that pass the gate; both members read the same features, so they
+   fold into one linear member (`route.npz`, manifest format version 4);
+3. its thresholds: `FPR` of those rows' humans per language, with 95% confidence;
+4. its logit mapped affinely onto the stacker's scale (`route_section`); the runtime takes the
+   larger of the two logits for project code (`codeorigin.model.stacking.routed_logit`), so a
+   span is flagged when either would flag it.
 """
 
 from __future__ import annotations
@@ -62,9 +48,9 @@ DOMAIN_FILE = "domain.npz"
 #: The route's own linear member (format version 4): the route stacker's members folded into one.
 MEMBER_FILE = "route.npz"
 ROUTE_FILES = (DOMAIN_FILE, MEMBER_FILE)
-#: The gate: this quantile of the validation rows' repository humans' domain logits ...
+#: The gate: this quantile of the validation rows' repository humans' domain logits (code that
+#: reads as plainly as repository code as 95% of them do), never below even odds (`GATE_FLOOR`).
 GATE_QUANTILE = 0.05
-#: ... and never below even odds of project code.
 GATE_FLOOR = 0.0
 #: The domain model's regularisation (inverse strength): two kinds of code that differ a lot.
 DOMAIN_C = 1.0
@@ -72,8 +58,8 @@ NAME = "project code"
 
 
 def fit_domain(train: pd.DataFrame, variant: Any, out: Path) -> Any:
-    """The domain model on the train rows' humans: the linear variant's recipe and features with
-    C = `DOMAIN_C`, written as a linear member's `.npz` at `out`; returns the fitted regression."""
+    """The domain model on the train rows' humans (the linear recipe, C = `DOMAIN_C`), written as a
+    linear member's `.npz` at `out`; the fitted regression."""
     humans = train[train["label"] == 0]
     kind = humans["source"].isin(REAL_PROJECT_SOURCES).astype(int).to_numpy()
     if np.unique(kind).size < 2:
@@ -89,9 +75,8 @@ def fit_domain(train: pd.DataFrame, variant: Any, out: Path) -> Any:
 
 
 def gate_logit(cal: pd.DataFrame, domain_logits: np.ndarray) -> float:
-    """The gate (module docstring, step 1) from the calibration rows and their domain logits: the
-    validation rows' repository humans are out of the domain model's sample (it trained on the
-    train split's humans), the cross-fitted agentic rows are not."""
+    """The gate from the calibration rows' domain logits, on the validation rows' repository
+    humans: out of the domain model's sample, as the cross-fitted agentic rows are not."""
     humans = ((cal["split"] == "val") & cal["source"].isin(REAL_PROJECT_SOURCES)
               & (cal["label"] == 0)).to_numpy()  # fmt: skip
     if not humans.any():
@@ -107,13 +92,10 @@ def route_section(
     linear: dict[str, Any],
     gate: float,
 ) -> dict[str, Any] | None:
-    """The manifest's `route`: the route stacker on the stacker's scale (module docstring, step
-    4) in the languages both judge, with its gate; None when there is none. With x the route's
-    calibrated log-odds, the shown log-odds are `scale * (x - logit(route llm)) + logit(llm)`:
-    `scale` maps the route's `uncertain` threshold onto the language's (one scale for the route,
-    the first language's: the stacker's linear weight is shared; the `llm` thresholds, which
-    decide the flags, map exactly in every language). The route stacker's members are folded
-    into the route's own member (`MEMBER_FILE`), whose logit it reads with weight 1."""
+    """The manifest's `route` in the languages both judge (None when there is none). With x the
+    route's calibrated log-odds, the shown log-odds are `scale * (x - logit(route llm)) +
+    logit(llm)`: the `llm` thresholds map exactly in every language; `scale` maps the route's
+    `uncertain` threshold onto the first language's (the stacker's linear weight is shared)."""
     a, b = fit.calibration
     a_r, b_r = route.calibration
     taken = [lang for lang in sorted(route_th.languages) if lang not in route_th.abstain
@@ -148,9 +130,8 @@ RouteScores = tuple[dict[str, Any] | None, np.ndarray | None, np.ndarray | None]
 
 
 class BuiltRoute(NamedTuple):
-    """What `project_route` built: the manifest's `route` (None: no language can have one), what
-    `stack.json` records of it, the domain model's and the route member's logits of a frame's rows
-    (None without a route) and the files the route adds to the folder."""
+    """What `project_route` built: the manifest's `route` (None: no language can have one), its
+    `stack.json` record, the domain and route member logits of a frame's rows, the route's files."""
 
     section: dict[str, Any] | None
     record: dict[str, Any]
@@ -158,8 +139,7 @@ class BuiltRoute(NamedTuple):
     files: tuple[Path, ...] = ()
 
     def scores(self, rows: pd.DataFrame) -> RouteScores:
-        """(the section, the rows' domain logits, the route member's) as `routed_logits` reads
-        them."""
+        """(the section, the rows' domain logits, the route member's) for `routed_logits`."""
         if not self.section or self.logits is None:
             return None, None, None
         return self.section, *self.logits(rows)
@@ -173,11 +153,10 @@ class BuiltRoute(NamedTuple):
 def agentic_member(
     frame: pd.DataFrame, cal: pd.DataFrame, linear: Any, folds: int
 ) -> tuple[Any, np.ndarray]:
-    """The linear recipe on the train split's agentic rows and the fragments of their
-    repositories, on the linear member's features (`linear`: `export.stacked.LinearFit`); its
-    regression and its logits on `cal`: the validation rows by the member fitted on all of them,
-    the cross-fitted agentic rows (`cal`'s train rows, in `fit.crossfit`'s order, which the linear
-    member's cross-fitting followed) by the member fitted without their repositories."""
+    """The linear recipe on the train split's agentic rows and their fragments, on the linear
+    member's features (`linear`: `export.stacked.LinearFit`); its regression and its logits on
+    `cal`: the validation rows by the member fitted on all of them, the cross-fitted agentic rows
+    (in the linear member's `fit.crossfit` order) out of fold."""
     train = frame[frame["split"] == "train"].reset_index(drop=True)
     if train.loc[train["source"] == SOURCE, "label"].nunique() < 2:
         raise SystemExit("--agentic-route needs agentic rows of both labels in the train split")
@@ -199,9 +178,7 @@ def agentic_member(
 
 
 def folded_member(variant: Any, agentic: Any, weights: dict[str, float], out: Path) -> Any:
-    """The route stacker's members folded into one linear member, written at `out` (the
-    runtime's `.npz`): `weights['linear'] * linear + weights['agentic'] * agentic`, both over the
-    same features. Returns (coefficients, bias) of the folded regression."""
+    """`weights['linear'] * linear + weights['agentic'] * agentic` at `out`; (coef, bias)."""
     config = variant.config.features
     parts = [variant.weights_of(), variant.weights_of(agentic)]
     w = (weights["linear"], weights["agentic"])
@@ -224,10 +201,9 @@ def project_route(
     confidence: float,
     folds: int,
 ) -> BuiltRoute:
-    """Steps 1 to 4 of the module docstring (`BuiltRoute`). `linear_fit`: the linear member
-    (`export.stacked.LinearFit`), cross-fitted in `folds` folds; `cal` and `linear_cal`: the
-    calibration rows and its out-of-sample logits on them; the domain model goes to
-    WORK/domain.npz, the route's members folded into WORK/route.npz."""
+    """Steps 1 to 4 of the module docstring. `linear_fit`: `export.stacked.LinearFit`, cross-fitted
+    in `folds` folds; `linear_cal`: its out-of-sample logits on the calibration rows `cal`; the
+    route's files go to WORK/domain.npz and WORK/route.npz."""
     variant = linear_fit.variant
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
@@ -289,9 +265,8 @@ def routed_logits(
     route: RouteScores | None = None,
 ) -> np.ndarray:
     """The runtime's logits (`codeorigin.model.stacking.routed_logit`), vectorised: the stacker's,
-    or the route's where the route takes the row and its logit is the larger (training's side of
-    the parity check and of the test figures). `route`: the manifest's route, the rows' domain
-    logits and the route member's, which the route stacker reads (`BuiltRoute.scores`)."""
+    or the route's where the route takes the row and its logit is larger. `route`:
+    `BuiltRoute.scores`."""
     z = fit.logits(members, languages)
     section, domain, own = route or (None, None, None)
     if section is None or domain is None or own is None:

@@ -1,7 +1,6 @@
-"""The one export path of every variant: a model folder with the fp32 scorer (parity-checked
-against torch) and its latency, the Integrated Gradients gradient graph (parity-checked) and its
-measured step count. `ship` runs it for a finished run and writes `export.json`, `metrics.json`
-and the card.
+"""The one export path of every variant: a model folder with the fp32 scorer and the Integrated
+Gradients graph (both parity-checked), the scorer's latency and the measured IG steps. `ship`
+runs it for a finished run and writes `export.json`, `metrics.json` and the card.
 """
 
 from __future__ import annotations
@@ -23,9 +22,7 @@ from codeorigin_train.variants.base import Variant
 
 
 def latency(folder: Path, *, runs: int = 30) -> dict[str, float]:
-    """Milliseconds for one sequence of 256 tokens (the model's maximum length if shorter) through
-    the folder's scorer on one onnxruntime thread (median, p90): [CLS], the tokenizer's last token
-    repeated, [SEP]."""
+    """Median and p90 ms of 256 tokens (or the maximum length) through the scorer on one thread."""
     from codeorigin.model.scorer import Model
 
     model = Model.load(folder, verify=False)
@@ -33,14 +30,13 @@ def latency(folder: Path, *, runs: int = 30) -> dict[str, float]:
     sess = ort_session(folder / model.manifest.scorer, 1)
     ids = np.full((1, tokens), enc.tokenizer.get_vocab_size() - 1, dtype=np.int64)
     ids[0, 0], ids[0, -1] = enc.cls_id, enc.sep_id
-    mask = np.ones_like(ids)
-    for _ in range(3):
-        sess.run(None, {"input_ids": ids, "attention_mask": mask})
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
     times = []
-    for _ in range(runs):
+    for _ in range(3 + runs):  # three warm-up runs, not counted
         t0 = time.perf_counter()
-        sess.run(None, {"input_ids": ids, "attention_mask": mask})
+        sess.run(None, feed)
         times.append((time.perf_counter() - t0) * 1000)
+    times = times[3:]
     return {
         "median_ms": float(np.median(times)),
         "p90_ms": float(np.percentile(times, 90)),
@@ -70,9 +66,8 @@ def export_model(
 
 
 def refuse_stacked(out: Path, doing: str = "exporting a transformer") -> None:
-    """Exporting a transformer replaces the model in `out`, and its card replaces the card: never
-    a stacked one (the shipped `models/default` is, since 2026-11-24), whose members, stacker and
-    card it would silently drop. `doing` says what would replace it."""
+    """Exit when `out` holds a stacked model (the shipped `models/default` is one), whose members,
+    stacker and card `doing` would silently replace."""
     manifest = out / "manifest.json"
     try:
         members = json.loads(manifest.read_text(encoding="utf-8")).get("members")
@@ -91,8 +86,7 @@ def export_folder(
     variant: Variant, frame: pd.DataFrame, val_rows: np.ndarray, out: Path, c: cal.Calibration,
     *, ig_texts: int = 40, extra_files: Sequence[str] = (),
 ) -> dict[str, Any]:  # fmt: skip
-    """Scorer, gradient graph and measured IG defaults into `out`; the record (with the scorer's
-    latency)."""
+    """Scorer, gradient graph and measured IG defaults into `out`; the export record."""
     from codeorigin_train.export.gradient import add_gradient_graph
     from codeorigin_train.export.ig_steps import choose_steps, write_attribution_defaults
 
@@ -126,10 +120,9 @@ def ship(
     work: Path, name: str, out: Path, *, ig_texts: int = 40, extra_files: Sequence[str] = (),
     card: bool = True, dataset: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Export the finished run `name` as the shipped model: `export_folder`, then `export.json`
-    (parity, latency, sizes) in the run folder and, with `card`, `metrics.json` and
-    `MODEL_CARD.md` in `out` (returned; without `card`, the export record). `dataset`: the one
-    the run trained on (default WORK/dataset.parquet)."""
+    """Export the finished run `name` (`export_folder`), write `export.json` in the run folder
+    and, with `card`, `metrics.json` (returned; else the export record) and `MODEL_CARD.md` in
+    `out`. `dataset`: the one the run trained on (default WORK/dataset.parquet)."""
     from codeorigin_train.card.metrics import write_metrics_and_card
     from codeorigin_train.variants import registry
 
@@ -138,9 +131,8 @@ def ship(
     variant = registry.get(name, work=work)
     variant.load(d)
     df = load_dataset(dataset or work / "dataset.parquet")
-    frame, _ = variant.training_rows(
-        subset(df, subset_config_for(name, work)), work
-    )  # rows of the logits
+    # the rows the run's logits index
+    frame, _ = variant.training_rows(subset(df, subset_config_for(name, work)), work)
     out.mkdir(parents=True, exist_ok=True)
     c = cal.Calibration(**json.loads((d / "calibration.json").read_text()))
     val_rows = np.load(d / "logits.npz")["val_rows"]

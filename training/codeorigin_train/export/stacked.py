@@ -3,21 +3,12 @@
     codeorigin-train stack --dataset training/work/dataset-v4.parquet \\
         --transformer models/default --work training/work/stacked --out models/candidate
 
-Every step on the CPU with one thread:
-
-1. the linear member (`variants/linear.py`) on the train rows (`training_frame`; with
-   `--fragments`, also the lines the changes of the agentic train repositories added), and
-   cross-fitted by repository over the agentic train rows (`fit.crossfit`): their out-of-fold
-   logits join the validation rows' as the calibration rows;
-2. both members' logits on those rows and the test rows: the linear member's decision function,
-   the transformer's window-averaged logit through the runtime itself (`transformer_logits`);
-3. the stacker on the calibration rows (`fit.stacker`), its Platt calibration and per-language
-   thresholds at 1% FPR with 95% confidence; with `--unseen-source-humans floor` raised toward 1%
-   of the contest sources' humans scored by linear members fitted without their source
-   (`fit.unseen`); with `--project-route` the route for project code (`export.route`);
-4. the folder (`write_stacked_folder`, `codeorigin.model.stacking`) with parity checks of the
-   runtime against training, and `stack.json` in the work folder: the stacker, thresholds,
-   per-language table and test figures.
+Every step on the CPU with one thread: (1) the linear member (`linear_member`), cross-fitted by
+repository over the agentic train rows, whose out-of-fold logits join the validation rows' as the
+calibration rows; (2) both members' logits on those rows and the test rows; (3) the stacker
+(`fit.stacker`), its Platt calibration and per-language thresholds at 1% FPR with 95% confidence
+(and `export.route`); (4) the folder (`write_stacked_folder`), checked against training, and
+`stack.json` in the work folder.
 """
 
 from __future__ import annotations
@@ -97,30 +88,28 @@ def parser() -> argparse.ArgumentParser:
                    help="the lines the agentic changes added (`codeorigin-train agentic-fragments`) "
                    "as more training text for the linear member, those of its train repositories")
     p.add_argument("--unseen-source-humans", choices=["floor"], default=None,
-                   help="also set the thresholds on each contest and exercise source's human "
-                   "rows (train and validation) scored by a linear member fitted without that "
-                   "source (`fit.unseen`), as a floor that raises each language's threshold "
-                   "toward 1%% of them as far as its recall bar allows (the protocol's "
-                   "`stacked-uf`)")
+                   help="a floor for the thresholds: each contest and exercise source's human rows "
+                   "(train and validation) scored by a linear member fitted without that source "
+                   "(`fit.unseen`) raise each language's threshold toward 1%% of them as far as "
+                   "its recall bar allows (the protocol's `stacked-uf`)")
     p.add_argument("--project-route", type=float, default=None, metavar="FPR",
                    help="add a route for project code (`export.route`, with --agentic-route): "
                    "thresholds at FPR of the repository humans among the calibration rows (with "
                    "--confidence), for code a domain model reads as repository code; a span is "
                    "flagged when the stacker or the route would flag it")
     p.add_argument("--agentic-route", action="store_true",
-                   help="with --project-route, which needs it: the route stacks the linear "
-                   "member and the agentic member, the linear member's recipe on the agentic "
-                   "corpus alone and its --fragments, cross-fitted on the same folds (the "
-                   "protocol's `stacked-dr`; manifest format version 4: the route's members "
-                   "folded into one of its own)")
+                   help="with --project-route, which needs it: the route stacks the linear member "
+                   "and the agentic member (the linear recipe on the agentic corpus and its "
+                   "--fragments, cross-fitted on the same folds; the protocol's `stacked-dr`, "
+                   "manifest format version 4)")
     # fmt: on
     return p
 
 
 def training_frame(frame: pd.DataFrame, cap: int) -> pd.DataFrame:
-    """The frame with its train split as every protocol fit reads it (`training_rows`: at most
-    `cap` rows per source and label, the agentic corpus and the real-project code whole), so the
-    shipped model is the recipe the protocol measured; 0: no cap."""
+    """The frame with its train split capped as every protocol fit reads it
+    (`evaluation.protocol.training_rows`), so the shipped model is the recipe the protocol
+    measured; 0: no cap."""
     from codeorigin_train.evaluation.protocol import ProtocolConfig, training_rows
 
     if cap <= 0:
@@ -136,10 +125,9 @@ class StackParityError(RuntimeError):
 
 def transformer_logits(folder: Path, texts: list[str], cache: Path | None = None) -> np.ndarray:
     """The transformer's raw logits (window-averaged, before calibration) of `texts` through the
-    runtime, cached by (model digest, text hash) in `cache` (a parquet file). `folder` is a
-    transformer's folder or a stacked one (its transformer member, as a new stack starts from the
-    shipped model)."""
-    model = Model.load(folder, threads=1)  # a stacked folder: its transformer member
+    runtime, cached by (model digest, text hash) in `cache` (a parquet file). `folder`: a
+    transformer's folder or a stacked one (its transformer member)."""
+    model = Model.load(folder, threads=1)
     norms = [normalize_text(t) for t in texts]
     keys = [f"{model.digest[:16]}:{text_hash(n)}" for n in norms]
     known: dict[str, float] = {}
@@ -166,10 +154,9 @@ def transformer_logits(folder: Path, texts: list[str], cache: Path | None = None
 
 
 class LinearFit(NamedTuple):
-    """What `linear_member` fitted: the member, the cross-fitted rows and their logits, the
-    unseen sources' human rows with their logits (empty unless asked for), and the recipe on the
-    train rows' features (`matrix`, then their fragments' rows): `fit_rows` fits it on train rows
-    and their fragments (the route's agentic member, `export.route`)."""
+    """What `linear_member` fitted: the member, the cross-fitted rows and their logits, the unseen
+    sources' human rows and logits (empty unless asked for), the train rows' (then their
+    fragments') feature matrix, and `fit_rows`, the recipe on rows and their fragments."""
 
     variant: Variant
     rows: pd.DataFrame
@@ -188,13 +175,10 @@ def linear_member(
     fragments: pd.DataFrame | None,
     unseen: bool,
 ) -> LinearFit:
-    """The linear variant fitted on the frame's train rows, saved in `run`; the agentic train
-    rows and their out-of-fold logits (`fit.crossfit`); with `unseen`, the human rows of the
-    frame's train and validation splits of each contest source, scored by the member fitted
-    without that source (`fit.unseen`). The train rows' feature matrix is computed once, for the
-    member and for every cross-fitting fold. `fragments`: more training text, the lines the
-    agentic train repositories' changes added (`fit.crossfit.with_fragments`: a cross-fitting
-    fold that holds a repository out holds its fragments out too)."""
+    """The linear variant fitted on the frame's train rows (and `fragments` of their
+    repositories: `fit.crossfit.with_fragments`), saved in `run`; the agentic train rows'
+    out-of-fold logits (`fit.crossfit`); with `unseen`, each contest source's human rows scored
+    by the member fitted without that source (`fit.unseen`). Features are computed once."""
     variant = registry.get("linear", features=FeatureConfig())
     train = _rows(frame, "train")
     if fragments is not None:  # those of the train repositories, repeating no row of the frame
@@ -245,10 +229,8 @@ def write_stacked_folder(
     manifest_extra: dict[str, Any],
     route: tuple[dict[str, Any], Sequence[Path]] | None = None,
 ) -> Path:
-    """Copy the transformer folder's files and `linear_npz` into `out` and write the manifest
-    (format version 2; 3 with a `route`: its manifest section and its files, the domain model's
-    `.npz` and, version 4, the route member's, copied under their names).
-    `manifest_extra` holds `thresholds`, `abstain`, `name`, records."""
+    """Copy the transformer folder's files, `linear_npz` and a `route`'s files (its manifest
+    section, its `.npz` files) into `out` and write the manifest with `manifest_extra`."""
     base = load_manifest(transformer)
     out.mkdir(parents=True, exist_ok=True)
     files = [n for n in base.raw["files"] if n not in (LINEAR_FILE, *ROUTE_FILES)]
@@ -283,8 +265,7 @@ def write_stacked_folder(
 def check_linear_parity(
     folder: Path, variant: Variant, texts: list[str], languages: list[str]
 ) -> float:
-    """Max |runtime numpy logit - scikit-learn logit| of the linear member; raises when above
-    `PARITY_TOL`."""
+    """Max |runtime logit - scikit-learn logit| of the linear member; raises above `PARITY_TOL`."""
     runtime = LinearMember.from_manifest(folder, load_manifest(folder).stacked.linear)  # type: ignore[union-attr]
     got = runtime.logits([normalize_text(t) for t in texts], languages)
     want = variant.predict_logits(texts, languages)  # type: ignore[call-arg]
@@ -304,8 +285,7 @@ def _rows(frame: pd.DataFrame, split: str) -> pd.DataFrame:
 
 
 def stack(args: argparse.Namespace) -> dict[str, Any]:
-    """Every step of the module docstring; returns what `stack.json` records. Its inputs are
-    checked first (`data.inputs`), and a model in `--out` is replaced only with `--force`."""
+    """Every step of the module docstring; what `stack.json` records."""
     _check_options(args)
     pool_hint = "the pool: `codeorigin-train protocol --pool PATH --pool-only` writes it"
     dataset = read_parquet(args.dataset, "--dataset", hint=pool_hint)
@@ -321,7 +301,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     linear_seconds = time.perf_counter() - t0
 
     def members(rows: pd.DataFrame, linear: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Both members' logits of `rows` (`linear`: the linear member's, when scored apart)."""
+        """Both members' logits of `rows` (`linear`: the linear member's, if scored apart)."""
         codes = rows["code"].tolist()
         cache = work / "transformer-logits.parquet"
         z = transformer_logits(args.transformer, codes, cache)
@@ -363,8 +343,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "rows": len(cal), "crossfit_rows": len(rows), "train_cap": args.train_cap,
                      "crossfit_folds": args.crossfit_folds, "linear_and_crossfit_seconds": linear_seconds,
                      "fragments": str(args.fragments) if args.fragments is not None else None,
-                     # recorded as in the shipped manifest: rows weighted alike (the options
-                     # that weighted them are in docs/research/stacked-model.md, "Code removed")
+                     # as in the shipped manifest (docs/research/stacked-model.md, "Code removed")
                      "balance_structure": False, "balance_domains": False,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
@@ -382,8 +361,7 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    """The transformer folder exists, the route's two options go together, and `--out` holds no
-    model unless `--force`: checked before any work."""
+    """The options' checks, before any work."""
     model_folder(args.transformer, "--transformer")
     if args.agentic_route != (args.project_route is not None):
         raise SystemExit(
@@ -402,9 +380,8 @@ def _parity(
     route: BuiltRoute | None,
 ) -> dict[str, float]:
     """The runtime against training on the first validation rows: the linear member's logits,
-    and the stacked logit through the folder as the server loads it (with the route's scores when
-    the folder has a route: `export.route.routed_logits`) within 1e-4, the transformer's ONNX
-    parity tolerance; `StackParityError` otherwise."""
+    and the stacked logit through the folder as the server loads it (`routed_logits`) within 1e-4,
+    the transformer's ONNX parity tolerance; `StackParityError` otherwise."""
     codes, langs = sample["code"].tolist(), sample["language"].astype(str).tolist()
     linear_diff = check_linear_parity(folder, variant, codes, langs)
     got = np.asarray([s.logit for s in Model.load(folder).score_texts(codes, langs)])
@@ -423,8 +400,7 @@ def evaluate_test(
     route: RouteScores | None = None,
 ) -> dict[str, Any]:
     """AUROC of each member and of the stack, and per language the FPR and recall at the
-    thresholds, on the test rows (the server's verdicts: abstaining languages flag nothing;
-    with a `route`, its section and the domain logits of the rows, the routed scores)."""
+    thresholds (abstaining languages flag nothing), on the test rows (`route`: routed scores)."""
     y = test["label"].to_numpy()
     langs = test["language"].astype(str).to_numpy()
     p = fit.probability(routed_logits(fit, members, langs.tolist(), route))
@@ -449,11 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     report = stack(args)
     args.work.mkdir(parents=True, exist_ok=True)
     (args.work / "stack.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(
-        json.dumps(
-            {k: report[k] for k in ("folder", "stacker", "abstain", "test", "parity")}, indent=2
-        )
-    )
+    brief = {k: report[k] for k in ("folder", "stacker", "abstain", "test", "parity")}
+    print(json.dumps(brief, indent=2))
     return 0
 
 
