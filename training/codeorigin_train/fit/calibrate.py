@@ -1,15 +1,11 @@
 """Calibration and thresholds, both fitted on the validation split.
 
 Platt scaling: p = sigmoid(a * logit + b), the form the runtime applies. The `llm` threshold is the
-smallest probability threshold at which at most `max_fpr` (1%) of validation human samples are flagged
-(the scorer flags p >= threshold); the `uncertain` threshold is the same at `uncertain_fpr` (5%).
-A false accusation costs more than a miss, so the thresholds are set by the human side alone.
-
-With `confidence` (0.95 for the shipped model) the `llm` threshold holds the FPR bound on *unseen*
-human code of the same population with that probability, not only on the validation rows: it is
-the Neyman-Pearson order statistic (Tong, Feng & Li, 2018) that lets at most k validation humans
-through, k the largest count with P(Binomial(n, max_fpr) <= k) <= 1 - confidence. Picking the
-threshold at exactly 1% on validation leaves the test FPR above 1% about half the time.
+smallest probability that flags (p >= threshold) at most `max_fpr` (1%) of validation humans, the
+`uncertain` threshold the same at `uncertain_fpr` (5%): a false accusation costs more than a miss.
+With `confidence` (0.95 shipped) the `llm` threshold holds the bound on unseen human code of the
+same population with that probability: the Neyman-Pearson order statistic (Tong, Feng & Li, 2018).
+Picking the threshold at exactly 1% on validation leaves the test FPR above 1% about half the time.
 """
 
 from __future__ import annotations
@@ -67,13 +63,9 @@ def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def allowed_false_positives(n: int, max_fpr: float, confidence: float | None) -> int:
-    """How many of `n` validation humans a threshold may flag.
-
-    Without `confidence`: floor(max_fpr * n). With it: the largest k such that the true FPR exceeds
-    `max_fpr` with probability at most 1 - confidence (P(Binomial(n, max_fpr) <= k) <= 1 -
-    confidence); 0 when even k = 0 cannot promise that (n too small), the strictest threshold the
-    data allows.
-    """
+    """How many of `n` validation humans a threshold may flag: floor(max_fpr * n) without
+    `confidence`; with it, the largest k with P(Binomial(n, max_fpr) <= k) <= 1 - confidence, or 0
+    when even k = 0 cannot promise that (the strictest threshold the data allows)."""
     if confidence is None:
         return int(np.floor(max_fpr * n))
     from scipy.stats import binom

@@ -2,14 +2,10 @@
 training rows, so the stacker, its calibration and the thresholds learn from repository code
 the member never trained on.
 
-Why: the validation split is mostly contest and chat code, and it holds few functions of some
-languages (52 Java, 45 Rust in the protocol's pool). A stacker fitted there weighs the members
-for contest code, and thresholds set there do not hold on repository code: the leave-one-agent-out
-folds showed it (a stacker on validation rows alone caught 0-1% of held-out agents' functions,
-and its thresholds flagged up to 1.5% of their repositories' human functions). The agentic rows
-of the train split (agents' functions and human functions of the same repositories) are the
-code users have; cross-fitting by repository scores every one of them with a member that never
-saw its repository, at the cost of `folds` more fits of the member.
+The validation split is mostly contest and chat code, with few functions of some languages; a
+stacker and thresholds fitted there do not hold on repository code (docs/research/
+stacked-model.md). Cross-fitting by repository scores every agentic train row with a member that
+never saw its repository, at the cost of `folds` more fits of the member.
 
     rows, logits = crossfit(train, fit_member, folds=3)
 

@@ -213,10 +213,8 @@ def fit(
     *,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> History:
-    """Train `model` (a module mapping batch dicts to logits) and restore its best weights.
-
-    Returns the history; the model ends with the weights of the best epoch by `config.monitor`.
-    """
+    """Train `model` (a module mapping batch dicts to logits), restore the weights of its best
+    epoch by `config.monitor` and return the history."""
     seed_everything(config.seed)
     if not torch.cuda.is_available():
         torch.set_num_threads(config.threads)

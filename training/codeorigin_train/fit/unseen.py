@@ -1,19 +1,16 @@
 """Human code of sources the linear member never saw, for the thresholds.
 
-Thresholds set on held-out rows of the training sources hold on those sources, not on a new one:
-leave one source out, the shipped recipe flagged 3 to 37% of an unseen source's human code (MBPP
-13.5%, CodeNet 11%, cpp-a0ms1n 7.5%) at thresholds that flagged under 1% of the held-out humans
-of the sources it trained on, and 10% of keon/algorithms' textbook solutions. A user's code is
-such a new source. `unseen_source_rows` scores each contest or exercise source's human rows with
-the member fitted without that source (and without every row of its problems), so the thresholds
-can be set on humans as the member meets them in use:
+Thresholds set on held-out rows of the training sources hold on those sources, not on a new one
+(leave one source out, the shipped recipe flagged 3 to 37% of an unseen source's human code:
+docs/research/stacked-model.md), and a user's code is such a new source. `unseen_source_rows`
+scores each contest or exercise source's human rows with the member fitted without that source
+(and without every row of its problems):
 
     rows, logits = unseen_source_rows(train, candidates, fit_member)
 
-`fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits), as in
-`fit.crossfit`. The transformer member is not refitted (it saw every source): its part of the
-stacked score is still in-source, so the unseen-source rates these thresholds promise are a lower
-bound of what a new source gets.
+`fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits). The
+transformer member is not refitted (it saw every source), so the unseen-source rates these
+thresholds promise are a lower bound of what a new source gets.
 """
 
 from __future__ import annotations

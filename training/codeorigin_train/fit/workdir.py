@@ -31,8 +31,7 @@ def run_dir(variant: str, work: Path | None = None) -> Path:
 
 def trained_run(variant: str, work: Path | None = None) -> Path:
     """`work/runs/<variant>/` of a run that finished training (its `train.json` is there), not
-    created; `InputError` saying what to do otherwise (what `export`, `ship`, `card` and `report`
-    read: without it they failed on a missing `weights.pt` after making empty run folders)."""
+    created; `InputError` saying what to do otherwise."""
     from codeorigin_train.data.inputs import InputError
 
     d = (work or WORK) / "runs" / variant

@@ -38,13 +38,9 @@ class FitResult:
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What the export path needs from a fitted variant.
-
-    `classifier` is a torch module with `forward(input_ids, attention_mask) -> logits` (shape
-    `[batch]`) and the `CodeOriginClassifier` parts the gradient graph uses (`word_embeddings`,
-    `forward_embeds`); `tokenizer_file` a `tokenizers` JSON file; `training` goes into the
-    manifest's `training` record (variant name, description, encoder, config).
-    """
+    """What the export path needs from a fitted variant: `classifier` a `CodeOriginClassifier`
+    (logits `[batch]`; `word_embeddings` and `forward_embeds` for the gradient graph),
+    `tokenizer_file` a `tokenizers` JSON file, `training` the manifest's `training` record."""
 
     classifier: Any
     tokenizer_file: Path

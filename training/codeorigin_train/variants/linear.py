@@ -1,14 +1,11 @@
 """Variant `linear`: the linear member of the stacked model (logistic regression on hashed
 features of the normalised text).
 
-The features are `codeorigin.core.features`, the very module the server runs (character
-1-5-grams, code-token 1-3-grams, layout and style figures, hashed into 2^20 buckets), so what
-training sees is what the runtime computes. scikit-learn's `LogisticRegression` (liblinear by
-default, or saga; balanced class weights) fits it on the train rows; `fit` writes the weights as
-the runtime reads them (`linear.npz`, `codeorigin.model.linear.write_weights`) and records the
-training seconds. Its logits are the regression's decision function: the member's logit, which
-`fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it (its work folder's
-`linear/`).
+The features are `codeorigin.core.features`, the module the server runs, so what training sees is
+what the runtime computes. scikit-learn's `LogisticRegression` (balanced class weights) fits it on
+the train rows; `fit` writes the weights as the runtime reads them (`linear.npz`,
+`codeorigin.model.linear.write_weights`). Its logits (the decision function) are what
+`fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it.
 """
 
 from __future__ import annotations

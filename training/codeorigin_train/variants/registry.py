@@ -21,8 +21,7 @@ FAMILIES = {"coderep": "coderep", "linear": "linear", "char-ngram": "ngram",
 
 
 def module_of(name: str) -> str:
-    """The module serving variant `name`: its family's, or that of the family whose name is a
-    prefix of it (run names such as `scratch-bpe-full-real` are recipes of `scratch-bpe`)."""
+    """The module serving variant `name`: its family's, or that of its longest family prefix."""
     if name in FAMILIES:
         return FAMILIES[name]
     for prefix in sorted(FAMILIES, key=len, reverse=True):

@@ -1,15 +1,11 @@
 """Variant `scratch-bpe`: a byte-level BPE tokenizer learned on the training code, and a small
 encoder trained here from scratch (the shipped model's family).
 
-The pretrained encoders' uncased WordPiece tokenizer throws away what most separates authors:
-spacing inside lines, indentation, blank lines and case. A byte-level BPE keeps every character
-(after the shared normalisation, which already removed the habits that only tell the source apart:
-CRLF, tabs, trailing blanks). The encoder is a 2-layer BERT (hidden 128) with the same head as the
-CodeOriginClassifier design, trained end to end; it is cheap enough to train on 2 CPU cores and to
-score and explain well within the latency budget.
-
-`ScratchConfig` is the recipe and `shipped_config()` the shipped model's. Run names starting with
-`scratch-bpe-` are recipes of this variant.
+A byte-level BPE keeps what an uncased WordPiece throws away and most separates authors: spacing
+inside lines, indentation, blank lines and case. The encoder is a small BERT with the
+CodeOriginClassifier head, trained end to end; it trains on 2 CPU cores and scores and explains
+within the latency budget. `ScratchConfig` is the recipe and `shipped_config()` the shipped
+model's; run names starting with `scratch-bpe-` are recipes of this variant.
 """
 
 from __future__ import annotations
@@ -71,19 +67,14 @@ class ScratchConfig(RealCodeMix, Schedule, EncoderShape):
     max_length: int = 256
     eval_windows: bool = True
     loso_epochs: int = 3
-    # One thread: on a shared 2-core machine two OpenMP threads that get preempted spin at every
-    # barrier, which was measured 13x slower than one thread for this model.
-    threads: int = 1
+    threads: int = 1  # two preempted OpenMP threads spin at every barrier on a shared 2-core box
     # The 1%-FPR threshold holds on unseen human code with this probability (calibrate.py); None
     # sets it at exactly 1% of validation humans, as the shipped recipe does.
     threshold_confidence: float | None = 0.95
 
 
 def shipped_config() -> ScratchConfig:
-    """The recipe of the shipped model (`scratch-bpe-full-real`), the first bake-off recipe plus
-    real-project code: vocabulary 8192, encoder dropout 0.1, 3 epochs, the first window scored,
-    threshold at exactly 1% of validation humans, 4,000 real-project human functions from
-    training projects (and 600 from validation projects in calibration)."""
+    """The recipe of the shipped model (`scratch-bpe-full-real`)."""
     return ScratchConfig(
         vocab_size=8192, dropout=0.1, epochs=3, eval_windows=False, realcode_train=4000,
         realcode_val=600, threshold_confidence=None,
@@ -129,11 +120,9 @@ def new_classifier(cfg: ScratchConfig, vocab_size: int) -> CodeOriginClassifier:
 
 
 class ScratchData:
-    """Token ids of a frame's code with a tokenizer, windowed as the runtime windows them.
-
-    `sequences` gives each text's ids without specials (the whole text); `windows` cuts them into
-    model inputs: the first window only, or with `cfg.eval_windows` every half-overlapping window.
-    """
+    """Token ids of a frame's code with a tokenizer, windowed as the runtime windows them:
+    `sequences` gives each whole text's ids without specials, `windows` the model inputs (the
+    first window only, or with `cfg.eval_windows` every half-overlapping window)."""
 
     def __init__(self, tokenizer_file: Path, cfg: ScratchConfig) -> None:
         self.cfg = cfg
@@ -209,11 +198,9 @@ def logits_of(
 
 
 class ScratchBPE(Variant):
-    """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name.
-
-    `prepare` learns the tokenizer on the frame's train rows and tokenises the frame once; `fit`
-    and `loso_fold` train on those ids (a held-out source's code is seen by no weights, only by
-    the unsupervised BPE merges)."""
+    """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name; `prepare` learns
+    the tokenizer on the frame's train rows and tokenises the frame once for `fit` and
+    `loso_fold`."""
 
     def __init__(self, name: str = NAME, cfg: ScratchConfig | None = None) -> None:
         self.name = name
