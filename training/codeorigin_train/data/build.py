@@ -148,16 +148,11 @@ def build_dataset(
     drop_single_label_languages: bool = True,
     human_languages: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Build the dataset from the native files under `data_root` (one folder per source).
-
-    `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning; `InputError` when `data_root` is not a folder or holds none of them). `seed` fixes
-    sampling and splits. With `drop_single_label_languages`, a language with one label in the
-    whole dataset is dropped, since its language alone would give the label away, unless it has
-    LLM samples only and is one of `human_languages` (`human_languages_of`: training adds them).
-
-    Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
-    """
+    """The dataset (`COLUMNS`, the build record in `attrs["build"]`) from the native files under
+    `data_root`, of `sources` (default: all; a missing folder is skipped with a warning). `seed`
+    fixes sampling and splits. With `drop_single_label_languages`, a language with one label is
+    dropped (it would give the label away) unless it has LLM samples only and is one of
+    `human_languages` (`human_languages_of`: training adds them)."""
     started = time.perf_counter()
     data_root = Path(data_root)
     if not data_root.is_dir():
@@ -279,9 +274,8 @@ TRANSFORMER_SOURCES = ("semeval", "codenet", "classeval", "mbpp-deepseek", "code
 
 
 def build_and_save(data_root: Path, out: Path, **options: Any) -> pd.DataFrame:
-    """Build the dataset (`build_dataset` with `options`), write it to `out` and print its summary
-    (this command's and `codeorigin-train dataset`'s output, so it goes to stdout); `out` is
-    checked before the build, not after it."""
+    """Build the dataset (`build_dataset` with `options`), write it to `out` (checked before the
+    build) and print its summary to stdout."""
     output_path(out)
     df = build_dataset(data_root, **options)
     out = save_dataset(df, out)

@@ -151,11 +151,8 @@ def is_degenerate(code: str) -> bool:
 
 
 def clean_code(raw: str, language: str) -> str | None:
-    """Training text for one raw sample, or None when nothing usable is left.
-
-    Extracts the code from chat text, normalises it with the server's `normalize`, and drops it
-    when it is shorter than `MIN_LINES` lines, mostly parse errors, or a repetition loop.
-    """
+    """Training text for one raw sample (extracted, normalised), or None when it is shorter than
+    `MIN_LINES` lines, mostly parse errors, or a repetition loop."""
     text = normalize(extract_code(raw)).text
     if len(text) < MIN_CHARS or sum(1 for line in text.split("\n") if line.strip()) < MIN_LINES:
         return None
@@ -252,12 +249,8 @@ def _remove(code: str, language: str, drop: Callable[[str], bool], comments: boo
 
 
 def strip_comments(code: str, language: str) -> str:
-    """`code` without its comments and (Python) docstrings.
-
-    Comments are the grammar's comment nodes (line, block and doc comments); docstrings are string
-    expression statements that open a module, class or function body. Lines left empty by a
-    removal go; a Python body that held only a docstring gets `pass`. Other text is unchanged.
-    """
+    """`code` without its comments (the grammar's comment nodes) and (Python) docstrings; lines
+    left empty go, and a Python body that held only a docstring gets `pass`."""
     return _remove(code, language, lambda _: True, comments=True)
 
 
@@ -388,13 +381,9 @@ def _resolve(df: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, int, int]
 
 
 def deduplicate(df: pd.DataFrame) -> tuple[pd.DataFrame, DedupStats]:
-    """Remove exact duplicates (same normalised text) and near duplicates (same language, token
-    3-gram Jaccard >= `NEAR_DUP_THRESHOLD`) from a frame with `code`, `label` and `language` columns.
-
-    Of a set of duplicates with one label the first row is kept; a set that carries both labels is
-    dropped entirely, since no model can tell its members apart. Returns the kept rows (original
-    order and index) and the counts.
-    """
+    """The rows of a frame (`code`, `label`, `language`) without exact duplicates and near
+    duplicates (same language, token 3-gram Jaccard >= `NEAR_DUP_THRESHOLD`), in their order and
+    index, and the counts: the first of a set is kept, a set with both labels dropped entirely."""
     kept, exact_removed, exact_conflicts = _resolve(df, df["code"])
     roots = _near_duplicate_components(kept["code"].tolist(), kept["language"].tolist())
     kept, near_removed, near_conflicts = _resolve(kept, pd.Series(roots, index=kept.index))

@@ -133,13 +133,9 @@ def split_file(text: str) -> tuple[str, str] | None:
 
 
 def translations(output: str) -> list[tuple[str, str]]:
-    """(canonical language, code) for every translation into a scored language in a raw answer.
-
-    The answer is cut at its headings (outside fences); in a section, fenced blocks are the code
-    (a block's tag names its language, else the heading does) and the longest block per language is
-    kept; a section without fences is its text, which `clean.extract_code` trims of prose later.
-    Text before the first heading counts only through tagged fences.
-    """
+    """(canonical language, code) for every translation into a scored language in a raw answer,
+    cut at its headings: a section's longest fenced block per language (its tag, else the heading,
+    names it), or its text without fences; before the first heading, tagged fences only."""
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     in_fence = False
     for line in output.split("\n"):

@@ -22,11 +22,8 @@ HUMAN_GENERATOR = "human"
 
 @dataclass(frozen=True)
 class Record:
-    """One sample as read from a source, before cleaning.
-
-    `label` is 1 for LLM-written code and 0 for human-written code; `language` is a canonical id
-    from `codeorigin.core.languages`; `generator` is the model name, or "human".
-    """
+    """One sample as read from a source, before cleaning: `label` 1 for LLM-written code, 0 for
+    human; `language` a `codeorigin.core.languages` id; `generator` the model name, or "human"."""
 
     code: str
     label: int

@@ -45,12 +45,9 @@ def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 
 def leave_one_source_out(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(train, test) for judging generalisation to an unseen source.
-
-    Test is every sample of `source`; train is every other source's samples minus those whose group
-    also occurs in `source` (the same problem from another repository). Train keeps its `split`
-    column, if any, so a validation set can still be taken from it.
-    """
+    """(train, test) for judging generalisation to an unseen source: test is every sample of
+    `source`, train every other source's samples but those of a group `source` also holds; train
+    keeps its `split` column, so a validation set can still be taken from it."""
     in_source = df["source"] == source
     if not in_source.any():
         raise ValueError(

@@ -35,10 +35,8 @@ class Head(nn.Module):
 
 
 class CodeOriginClassifier(nn.Module):
-    """Encoder + mean pooling + head; `forward(input_ids, attention_mask)` returns logits [B].
-
-    `forward_embeds` takes `inputs_embeds` instead of ids: the Integrated Gradients path.
-    """
+    """Encoder + mean pooling + head; `forward(input_ids, attention_mask)` returns logits [B],
+    `forward_embeds` the same from `inputs_embeds` (the Integrated Gradients path)."""
 
     def __init__(self, encoder: nn.Module, *, freeze: bool = True) -> None:
         super().__init__()

@@ -1,14 +1,11 @@
 """The functions of a change or a snapshot, as the server would judge them.
 
-Each file is split with the server's own span finder (`core.spans.extract_spans`); only function
-and method spans count, and only those the runtime would judge (its too-short rule,
-`VerdictRules().judges`). A change's span is its own when at least `MIN_ADDED` of its lines are
-lines the patch added (`core.diffs`) and it was not moved (`MOVED`: code the same change removed
-elsewhere, such as a function moved to another file or a file renamed without rename detection);
-a snapshot keeps every span. The text is normalised with the server's `normalize`, so it is
-exactly what would be scored. Code the runtime never scores is left out the same way (unless
-`keep_generated`): a file `core.generated.file_reason` calls generated or vendored, and a span
-`span_reason` calls generated: a code generator is neither a person nor an LLM.
+Each file is split with the server's span finder (`core.spans.extract_spans`) into the function
+and method spans the runtime would judge (`VerdictRules().judges`), normalised with the server's
+`normalize`. A change's span is its own when the patch added at least `MIN_ADDED` of its lines
+and did not move it (`MOVED`: the same change removed the code elsewhere); a snapshot keeps every
+span. Unless `keep_generated`, code the runtime never scores (`core.generated`) is left out: a
+code generator is neither a person nor an LLM.
 """
 
 from __future__ import annotations
@@ -76,9 +73,8 @@ def long_line_share(text: str, lines: Container[str]) -> float:
 
 
 def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
-    """A change's added line numbers per post-image path, and its removed long lines.
-
-    Raises DiffError for a patch `core.diffs` cannot read."""
+    """A change's added line numbers per post-image path, and its removed long lines; DiffError
+    for a patch `core.diffs` cannot read."""
     files = parse_diff(change.patch())
     return added_by_path(files), frozenset(long_lines(line for f in files for line in f.removed))
 

@@ -265,11 +265,8 @@ def functions_in_files(
     exclude: tuple[str, ...] = (),
     stats: ExtractStats | None = None,
 ) -> Iterator[Function]:
-    """The kept functions of (relative path, bytes) pairs, after the path and header filters.
-
-    `include`, when given, keeps only paths under one of its prefixes; `exclude` drops paths under
-    its prefixes.
-    """
+    """The kept functions of (relative path, bytes) pairs, after the path and header filters and
+    the `include` (when given) and `exclude` path prefixes."""
     stats = stats if stats is not None else ExtractStats()
     for rel, data in files:
         language = languages.from_path(rel)

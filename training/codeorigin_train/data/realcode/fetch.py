@@ -37,10 +37,8 @@ _TIMEOUT = 120
 
 def pypi_file(name: str, filename: str) -> dict[str, Any]:
     """The entry of the file `filename` of project `name` (its `url`, `upload-time`, ...) in the
-    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's.
-
-    Raises LookupError when the index does not list that file.
-    """
+    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's; LookupError when the
+    index does not list that file."""
     index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
     url = f"{index}/{re.sub(r'[-_.]+', '-', name).lower()}/"
     req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
