@@ -1,9 +1,8 @@
 """Build the training dataset: read every source, clean, deduplicate, cap, split, save.
 
-`build_dataset` returns a frame with the columns training reads (`COLUMNS`); how it was built (caps,
-counts read and dropped at each step, dedup counts, seconds) is in `df.attrs["build"]`, in the parquet
-file's metadata, and in a JSON file next to it. `summary` turns a dataset into the counts per source,
-label and language that the model card quotes.
+`build_dataset` returns a frame of `COLUMNS`; how it was built (caps, counts read and dropped at
+each step, seconds) is in `df.attrs["build"]` and a JSON file next to the parquet file. `summary`
+gives the counts per source, label and language that the model card quotes.
 
     python -m codeorigin_train.data.build --data-root ../shared/data --out training/work/dataset.parquet
 """

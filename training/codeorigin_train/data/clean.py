@@ -1,12 +1,10 @@
 """Cleaning: from raw source text to the training text the model sees, and deduplication.
 
-Raw LLM outputs hold markdown fences, chat preambles ("Here is the completed class:") and trailing
-explanations; human files hold CRLF line endings and tabs. None of that says who wrote the code,
-so every sample goes through the same steps here: `extract_code` takes the code out of the chat
-text, `codeorigin.core.normalize.normalize` (the server's own normalisation, imported, never copied)
-removes formatting habits, and `clean_code` drops what is left empty or is not code.
-`deduplicate` removes exact and near duplicates and drops every duplicate that carries both labels.
-`strip_comments` removes comments and docstrings for the comment ablation.
+Fences, chat preambles and trailing explanations (LLM outputs), CRLF and tabs (human files) say
+nothing of who wrote the code, so every sample goes through the same steps: `extract_code` takes
+the code out of the chat text, the server's own `normalize` (imported, never copied) removes
+formatting habits, and `clean_code` drops what is left empty or is not code. `deduplicate` removes
+exact and near duplicates, and every duplicate set that carries both labels.
 """
 
 from __future__ import annotations

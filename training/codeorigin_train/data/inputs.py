@@ -107,9 +107,8 @@ def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> Non
 
 
 def output_path(path: Path, option: str = "--out", *, folder: bool = False) -> Path:
-    """`path`, checked before the work whose result goes there, so that a path that cannot be
-    written fails at once rather than after a build: `InputError` when a folder above it is a
-    file, or when it is a folder where a file goes (with `folder`: a file where a folder goes)."""
+    """`path`, checked before the work whose result goes there: `InputError` when a folder above
+    it is a file, or it is a folder where a file goes (with `folder`: a file where a folder goes)."""
     path = Path(path)
     if folder and path.exists() and not path.is_dir():
         raise InputError(f"{option} {path} is a file, not a folder: give a folder")
@@ -180,8 +179,7 @@ def run_command(
 
 def module_entry(module: str, main: Callable[[], int]) -> int:
     """A module's `python -m` entry: `main()`, with input errors one line as through
-    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1). Inside a forwarded
-    command, `run_command` already does that, with `-v`."""
+    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1)."""
     if _running:
         return main()
     verbose = os.environ.get("CODEORIGIN_TRAIN_TRACEBACK") == "1"

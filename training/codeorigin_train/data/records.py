@@ -1,13 +1,10 @@
 """The record every dataset builder yields, and the conventions for labels and groups.
 
 A builder reads one source in its native format and yields `Record`s with the raw code as the
-source stores it (fences, CRLF, tabs and all); `clean` turns raw code into training text later, so
-that every source goes through the same cleaning.
-
-Groups name the problem or task a sample solves. They are namespaced by the problem's origin, not
-by the source folder, so the same MBPP task read from two repositories gets the same group
-(`mbpp:11`) and a group-aware split keeps both copies on one side. Sources without problem ids get
-one group per sample (`<source>:<index>`).
+source stores it; `clean` turns it into training text, the same for every source. Groups name the
+problem a sample solves, namespaced by the problem's origin, not the source folder, so the same
+MBPP task read from two repositories gets the same group (`mbpp:11`) and one side of a split.
+Sources without problem ids get one group per sample (`<source>:<index>`).
 """
 
 from __future__ import annotations

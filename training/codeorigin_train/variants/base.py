@@ -3,13 +3,10 @@ the model card are written once for all of them.
 
 A variant is one module in `codeorigin_train/variants/` holding a class that implements `Variant`,
 plus one line in `variants/registry.py`. The runner (`codeorigin_train.evaluation.runs`) writes
-`logits.npz` and `train.json` from the `FitResult` of `fit`, calibrates on the validation logits
-and writes `metrics.json`; `export_spec` feeds the one export path (`export.shipping`).
-
-A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
-`label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
-Rows are addressed by position (`frame.iloc[rows]`). Heavy libraries (torch, transformers) are
-imported by the variant modules, not here.
+`logits.npz`, `train.json` and `metrics.json` from the `FitResult` of `fit`; `export_spec` feeds
+the one export path (`export.shipping`). A frame has the columns of `dataset.parquet` (`code`,
+`label` 1 = LLM, `language`, `source`, `generator`, `group`, `split`); rows are addressed by
+position (`frame.iloc[rows]`). Torch and transformers are imported by the variants, never here.
 """
 
 from __future__ import annotations

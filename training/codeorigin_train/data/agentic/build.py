@@ -2,14 +2,12 @@
 
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
-Agent rows are the functions of the agents' pull requests of which the pull request added at
-least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.MOVED`); human
-rows are every function of the dated snapshots and the functions the dated human commits added
-under the same rule. Generated code (`core.generated`) is left out on both sides. `--keep-moved
---keep-generated` keep both, as in the shipped model's corpus. Rows have the dataset's columns
-(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their
-provenance; duplicates are removed as the dataset builder removes them, and the split is drawn
-per repository (60/20/20), so a repository never crosses splits.
+Agent rows are the functions of which the agents' pull requests added at least `MIN_ADDED` of the
+lines without moving them (`functions.MOVED`); human rows every function of the dated snapshots
+and those the dated human commits added under the same rule. Generated code is left out
+(`--keep-moved --keep-generated` keep both, as in the shipped model's corpus). Rows have the
+dataset's columns (`group` the repository) plus their provenance, are deduplicated as the dataset
+is, and split per repository (60/20/20).
 """
 
 from __future__ import annotations

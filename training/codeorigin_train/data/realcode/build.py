@@ -1,9 +1,8 @@
 """Putting the real-code set together: one row per human function, with its provenance.
 
-Projects are read in the order of the pinned list, the standard library last, so a function that
-a package copies from another is kept once, under the first, dated, project. After exact
-deduplication each project keeps at most `cap` functions, chosen by a hash of their text
-(deterministic, and spread over the project's files).
+Projects are read in the order of the pinned list, the standard library last, so a function a
+package copies from another is kept once, under the first. After exact deduplication each project
+keeps at most `cap` functions, chosen by a hash of their text (deterministic, spread over files).
 """
 
 from __future__ import annotations

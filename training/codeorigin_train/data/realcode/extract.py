@@ -1,15 +1,11 @@
 """Functions and methods out of source archives, as the server would see them.
 
 An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, paths relative to its top
-folder. Test files, vendored, compiled and generated code are skipped by path (generated files
-also by their header); every function or method span (`extract_spans`) of a remaining file with
-enough lines is normalised with the server's own `normalize`: exactly what the server would score.
-
-Python functions that do not parse as Python 3 are dropped: such syntax dates code without saying
-anything about its author. Files in other languages that the grammar cannot parse cleanly are
-dropped whole, except C, where macros often defeat the grammar: there each function whose own
-text parses cleanly is kept. Java declarations without a body (abstract, interface, `native`)
-are dropped.
+folder. Test files, vendored, compiled and generated code are skipped; every function or method
+span of a remaining file with enough lines is normalised with the server's `normalize`. Python
+that does not parse as Python 3 is dropped (such syntax dates code without saying anything about
+its author); files in other languages that do not parse cleanly are dropped whole, except C
+(macros defeat the grammar), where each function that parses alone is kept.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Downloading the pinned archives from the package registries, and checking them.
 
-PyPI: the sdist is found in the registry's simple index (PEP 691's JSON, the index pip reads, with
-each file's upload time), downloaded and checked against the pinned sha256; when the index cannot
-be read, `pip download --no-deps --no-binary :all:` is the fallback (it runs the sdist's build
-backend: slower, and the only place here that runs code from an archive). npm: `npm pack
-NAME@VERSION`, checked against the pinned integrity string. Debian: the source package's upstream
-tarball (and, where the date comes from it, its `.debian.tar.*`) from the mirror's pool
-(`DEBIAN_MIRROR`), checked against the pinned sha256 of each; an old release can disappear from the
-pool (fetch then fails and says so).
+PyPI: the sdist from the registry's simple index (`pypi_file`), else `pip download --no-binary
+:all:` (which runs the sdist's build backend: the only place here that runs code from an
+archive). npm: `npm pack NAME@VERSION`. Debian: the upstream tarball (and, where the date comes
+from it, its `.debian.tar.*`) from the mirror's pool (`DEBIAN_MIRROR`); an old release can
+disappear from the pool. Every archive is checked against its pinned digest.
 """
 
 from __future__ import annotations

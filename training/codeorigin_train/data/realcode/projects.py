@@ -1,9 +1,9 @@
 """The pinned list of real projects (`projects.toml`): what to fetch and what to record about it.
 
 Each entry names one release by exact version and the archive the registry serves for it, with the
-archive's hash, so a later fetch gets the same bytes or fails. The release date and the evidence for
-it are part of the entry because the whole point of this material is that it predates code-writing
-LLMs: an entry whose date cannot be checked says so (`date_source = "unverified"`).
+archive's hash, so a later fetch gets the same bytes or fails. The release date and its evidence
+are part of the entry because this material must predate code-writing LLMs (`date_source =
+"unverified"` where it cannot be checked).
 """
 
 from __future__ import annotations
