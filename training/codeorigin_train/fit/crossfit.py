@@ -61,9 +61,8 @@ def crossfit(
 
 
 def with_fragments(train: pd.DataFrame, fragments: pd.DataFrame | None) -> pd.DataFrame:
-    """`train` and the `fragments` of the agentic repositories among its rows. A fragment trains
-    only beside its repository's functions, so a fold or a cross-fitting that holds a repository
-    out holds its fragments out too."""
+    """`train` and the `fragments` of the agentic repositories among its rows, so a fold that
+    holds a repository out holds its fragments out too."""
     if fragments is None or fragments.empty:
         return train
     repos = set(train.loc[train["source"] == SOURCE, "repo"])
@@ -78,10 +77,9 @@ def calibration_rows(
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
 ) -> tuple[pd.DataFrame, np.ndarray, Scorer]:
-    """(the rows the stacker and the thresholds are fitted on, the member's out-of-sample logits
-    on them, the member fitted on every train row): the validation rows, scored by that member,
-    and the rows of `train` from `sources` (the agentic corpus; with "realcode", the real-project
-    functions too), cross-fitted (`crossfit`)."""
+    """(the rows the stacker and thresholds are fitted on: the validation rows and the rows of
+    `train` from `sources`, cross-fitted; the member's out-of-sample logits on them; the member
+    fitted on every train row)."""
     member = fit_member(train)
     rows, oof = crossfit(train, fit_member, sources=sources, folds=folds)
     cal = pd.concat([val, rows])

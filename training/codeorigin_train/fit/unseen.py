@@ -34,10 +34,8 @@ def unseen_source_rows(
     candidates: pd.DataFrame,
     fit_member: Callable[[pd.DataFrame], Scorer],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the human rows of `candidates` from each contest and exercise source with at least
-    `MIN_HUMANS` of them, their logits from the member fitted on `train` without that source and
-    without the rows of its problems; a source without which `train` holds one label only is left
-    out)."""
+    """(the human rows of `candidates` of each contest and exercise source with `MIN_HUMANS` of
+    them, their logits from the member fitted on `train` without that source and its problems)."""
     humans = candidates[(candidates["label"] == 0) & ~candidates["source"].isin(REPOSITORY_SOURCES)]
     counts = humans["source"].value_counts()
     parts, logits = [], []

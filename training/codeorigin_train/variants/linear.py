@@ -51,9 +51,8 @@ class LinearConfig:
 def features(
     texts: Sequence[str], config: FeatureConfig, languages: Sequence[str | None] | None = None
 ) -> Any:
-    """The feature matrix of raw or normalised texts (normalised again: idempotent) in their
-    languages (canonical ids; the syntax n-grams need them), as the runtime computes them for a
-    span."""
+    """The feature matrix of raw or normalised texts in their languages (the syntax n-grams need
+    them), as the runtime computes it for a span."""
     langs = None if languages is None else [None if x is None else str(x) for x in languages]
     return matrix([normalize_text(t) for t in texts], config, langs)
 
@@ -145,8 +144,7 @@ class Linear(Variant):
     def predict_logits(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
     ) -> np.ndarray:
-        """The regression's decision function (scikit-learn's, the training side of parity) on
-        texts in their languages (needed when the features have syntax n-grams)."""
+        """The regression's decision function on texts in their languages."""
         if self.model is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         x = features(texts, self.config.features, languages)

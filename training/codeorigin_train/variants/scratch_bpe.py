@@ -58,11 +58,9 @@ class EncoderShape:
 
 @dataclass(frozen=True)
 class ScratchConfig(RealCodeMix, Schedule, EncoderShape):
-    """Tokenizer, encoder and training recipe, in groups (`EncoderShape`, `Schedule`,
-    `frames.RealCodeMix`); `shipped_config()` is the shipped model's. A text trains on its first
-    window; in scoring, every window of a long text is averaged as the runtime does
-    (`eval_windows`: the export's parity check on long texts needs it) or the first is read.
-    `loso_epochs` is the epochs of a leave-one-source-out fold (`loso_fold`)."""
+    """Tokenizer, encoder and training recipe (`EncoderShape`, `Schedule`, `frames.RealCodeMix`).
+    A text trains on its first window; scoring averages every window as the runtime does
+    (`eval_windows`: the export's parity check on long texts needs it) or reads the first."""
 
     max_length: int = 256
     eval_windows: bool = True

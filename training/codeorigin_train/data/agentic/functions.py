@@ -138,9 +138,8 @@ def change_functions(
     keep_moved: bool = False,
     keep_generated: bool = False,
 ) -> Iterator[Function]:
-    """The functions a change wrote: spans of its post-images mostly made of added lines that it
-    did not move from elsewhere (unless `keep_moved`), generated code left out unless
-    `keep_generated`."""
+    """The functions a change wrote: spans of its post-images mostly of added lines it did not
+    move (unless `keep_moved`), without generated code (unless `keep_generated`)."""
     try:
         added, removed = patch_lines(change)
     except DiffError:
@@ -154,7 +153,6 @@ def change_functions(
 def snapshot_functions(
     snapshot: Snapshot, counts: Counts, keep_generated: bool = False
 ) -> Iterator[Function]:
-    """Every judged function span of a snapshot's files (generated code left out unless
-    `keep_generated`)."""
+    """Every judged function span of a snapshot's files (generated ones with `keep_generated`)."""
     for f in snapshot.files:
         yield from spans_of(f, None, 0.0, counts, keep_generated=keep_generated)
