@@ -257,8 +257,7 @@ def _label_table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def summary(df: pd.DataFrame) -> DatasetSummary:
-    """Counts per source x language x label (and per split), with the caps and dedup counts the
-    dataset was built with (from `df.attrs["build"]`; the default caps when it has none)."""
+    """Counts per source x language x label (and per split), with the build record's caps."""
     build = dict(df.attrs.get("build") or {})
     if "caps" not in build:
         build["caps"] = {name: asdict(s.caps) for name, s in SOURCES.items()}

@@ -253,8 +253,7 @@ def strip_comments(code: str, language: str) -> str:
 
 
 def strip_docstrings(code: str, drop: Callable[[str], bool]) -> str:
-    """Python `code` without the docstrings for which `drop(docstring_source)` is true (those a
-    model copied from its prompt: the benchmark's authors wrote them, not the model)."""
+    """Python `code` without the docstrings for which `drop(docstring_source)` is true."""
     return _remove(code, "python", drop, comments=False)
 
 
@@ -331,9 +330,8 @@ def _minhash(sh: np.ndarray) -> np.ndarray:
 
 
 def _near_duplicate_components(texts: list[str], langs: list[str]) -> list[int]:
-    """Component label for every text; texts are near duplicates (token 3-gram Jaccard >=
-    `NEAR_DUP_THRESHOLD`, same language) when MinHash LSH proposes them and the exact Jaccard
-    agrees."""
+    """Component label for every text, near duplicates (`deduplicate`) linked when MinHash LSH
+    proposes them and the exact Jaccard agrees."""
     cache: dict[str, int] = {}
     sh = [shingles(t, cache) for t in texts]
     rows = _N_PERM // _BANDS

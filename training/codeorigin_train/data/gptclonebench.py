@@ -88,9 +88,7 @@ def _blank(data: bytes, start: int, end: int) -> tuple[int, int, bytes] | None:
 
 
 def undo_pretty_print(code: str) -> str:
-    """Java `code` without NiCad's blanks before argument lists, parameter lists and brackets and
-    around unary operators (`foo (a [i], ! b, i ++)` -> `foo(a[i], !b, i++)`); other text is
-    unchanged."""
+    """Java `code` without NiCad's blanks (`foo (a [i], ! b, i ++)` -> `foo(a[i], !b, i++)`)."""
     data = code.encode("utf-8", "surrogatepass")
     root = languages.parser("java").parse(data).root_node
     cuts: list[tuple[int, int, bytes]] = []

@@ -59,8 +59,7 @@ def _named(instruction: str, response: str) -> list[str]:
 
 
 def detect_language(instruction: str, response: str, code: str) -> str | None:
-    """The language of `code` (extracted from `response`), or None when it is in no scored
-    language or cannot be told."""
+    """The language of `code` (extracted from `response`), or None."""
     found = _named(instruction, response)
     if not found:
         if _OTHER_LANGUAGES.search(instruction):

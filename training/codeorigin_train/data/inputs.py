@@ -68,8 +68,7 @@ def _lacking(path: Path, columns: Sequence[str] | None) -> list[str]:
 
 
 def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
-    """The JSON objects of the lines of `path`; `InputError` when it does not exist, a line is
-    not a JSON object, or it holds none."""
+    """The JSON objects of the lines of `path`; `InputError` for a missing file, a bad line, none."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} {path} not found")
@@ -97,8 +96,7 @@ def model_folder(path: Path, option: str) -> Path:
 
 
 def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> None:
-    """`InputError` when `out` already holds a model (`manifest.json`) and not `force`: a new
-    model goes to a folder of its own, to be compared with the one it would replace."""
+    """`InputError` when `out` already holds a model (`manifest.json`) and not `force`."""
     if (Path(out) / "manifest.json").exists() and not force:
         raise InputError(
             f"{option} {out} already holds a model (manifest.json): write the new one to another "

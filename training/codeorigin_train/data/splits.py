@@ -38,8 +38,7 @@ def split_of(
 
 
 def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """A copy of `df` with a `split` column (train/val/test, 80/10/10 of the groups) drawn per
-    `group`."""
+    """A copy of `df` with a `split` column drawn per `group` (80/10/10)."""
     groups = df["group"].astype(str)
     return df.assign(split=groups.map({g: split_of(g, seed) for g in groups.unique()}))
 

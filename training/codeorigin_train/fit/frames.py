@@ -32,8 +32,7 @@ class SubsetConfig:
 
 
 def load_dataset(path: Path = WORK / "dataset.parquet") -> pd.DataFrame:
-    """`dataset.parquet` with a fresh positional index; `data.inputs.InputError` when it is
-    missing, unreadable or empty."""
+    """`dataset.parquet` with a fresh positional index (`read_parquet`'s checks)."""
     from codeorigin_train.data.inputs import read_parquet
 
     hint = "--dataset; `codeorigin-train dataset` writes WORK/dataset.parquet"
@@ -103,8 +102,7 @@ def augment_with_realcode(
     sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The frame with `train` real-code rows of training projects and `val` of validation projects
-    appended (source `realcode`), and the held-out real-code test rows (never trained or
-    calibrated on); the frame unchanged and None without `realcode.parquet`."""
+    appended (source `realcode`), and the held-out real-code test rows (None without the file)."""
     real = realcode_rows(work, set(sub["language"]), seed=0)
     if real is None:
         return without_human_side(sub), None

@@ -145,8 +145,7 @@ def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
 def abstain_reason(
     row: dict[str, Any], need: int, max_fpr: float, confidence: float, min_recall: float
 ) -> str | None:
-    """Why a language (its `language_thresholds` table row) is not judged, or None. `need`: the
-    held-out humans a bound needs."""
+    """Why a language (its `language_thresholds` table row) is not judged, or None."""
     if row["humans"] < need:
         return (f"{row['humans']} held-out human functions cannot bound its false-positive rate "
                 f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})")  # fmt: skip

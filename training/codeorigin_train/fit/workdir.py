@@ -45,8 +45,7 @@ def trained_run(variant: str, work: Path | None = None) -> Path:
 
 
 def mlflow_for(work: Path | None = None) -> Any:
-    """The `mlflow` module, tracking into `work/mlruns` (an offline file store), experiment
-    `codeorigin`."""
+    """The `mlflow` module, tracking offline into `work/mlruns`, experiment `codeorigin`."""
     work = work or WORK
     # An offline local file store; MLflow 3 wants an explicit opt-in for it.
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")

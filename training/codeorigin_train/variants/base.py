@@ -23,8 +23,7 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class FitResult:
-    """What `Variant.fit` returns: logits of the frame's validation and test rows, and a record of
-    the training (history, best epoch, seconds, row counts: it becomes `train.json`)."""
+    """What `Variant.fit` returns: the validation and test rows' logits, and `train.json`'s record."""
 
     val_rows: np.ndarray
     val_logits: np.ndarray
@@ -100,8 +99,8 @@ class Variant(ABC):
     def loso_fold(
         self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
     ) -> np.ndarray:
-        """Train a fresh model on rows `train` (early-stopped on `val`) and return the logits of
-        rows `test`: one leave-one-source-out fold. Leaves the fitted model on `self` alone."""
+        """One leave-one-source-out fold: the logits of rows `test` from a fresh model trained on
+        rows `train` (early-stopped on `val`); the fitted model on `self` is left alone."""
 
     def export_spec(self) -> ExportSpec:
         """The fitted classifier and tokenizer for the export path."""

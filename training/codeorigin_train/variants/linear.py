@@ -58,8 +58,7 @@ def features(
 
 
 def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
-    """A fitted `LogisticRegression` on a feature matrix (`features`), so cross-fitting computes
-    the features once."""
+    """A fitted `LogisticRegression` on a feature matrix (`features`)."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(
@@ -73,8 +72,7 @@ def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
 
 
 class Linear(Variant):
-    """Hashed n-grams and figures + logistic regression; no ONNX graph of its own: it ships as a
-    member of a stacked model folder (`export.stacked`)."""
+    """Hashed n-grams and figures + logistic regression; ships as a stacked model's member."""
 
     exportable = False
     description = "hashed char 1-5-grams, code-token 1-3-grams, style figures + logistic regression"
@@ -122,8 +120,7 @@ class Linear(Variant):
         return write_weights(run_dir / WEIGHTS, self.config.features, weights, figure_weights, bias)
 
     def weights_of(self, model: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
-        """(bucket weights, figure weights, bias) of a regression of this recipe (None: the
-        member's own), as `save` writes them."""
+        """(bucket weights, figure weights, bias) of a regression (default: the member's own)."""
         model = self.model if model is None else model
         coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
         n = self.config.features.n_buckets

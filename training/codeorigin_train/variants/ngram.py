@@ -22,8 +22,7 @@ NAME = "char-ngram"
 
 
 class NgramBaseline(Variant):
-    """Character n-gram logistic regression, fitted on the train rows (validation rows are only
-    scored: the model has no early stopping)."""
+    """Character n-gram logistic regression, fitted on the train rows (no early stopping)."""
 
     exportable = False
     description = "TF-IDF character 1-4-grams + logistic regression (the baseline)"

@@ -151,8 +151,8 @@ def train_model(
     epochs: int | None = None,
     on_epoch: Any = None,
 ) -> tuple[CodeOriginClassifier, Any]:
-    """A fresh encoder + head trained end to end on the first windows of rows `train`
-    (`seqs`: whole-text token ids, `ScratchData.sequences`), early-stopped on rows `val`."""
+    """A fresh encoder + head trained on the first windows of rows `train` of `seqs`
+    (`ScratchData.sequences`), early-stopped on rows `val`."""
     seed_everything(cfg.seed)
     clf = new_classifier(cfg, data.encoder.tokenizer.get_vocab_size())
     config = TrainConfig(

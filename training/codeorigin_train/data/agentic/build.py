@@ -122,8 +122,7 @@ def corpus_rows(
 
 
 def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
-    """`df` to the parquet file `out` and `record` (what was kept and dropped) beside it, as
-    `out` with the suffix `.json`."""
+    """`df` to the parquet file `out`, and `record` to `out` with the suffix `.json`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(out, index=False)
     out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
@@ -152,8 +151,7 @@ def shared_parser(
 
 
 def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated);
-    `InputError` when the data root or a folder it names is not there."""
+    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated)."""
     from codeorigin_train.data.agentic.agent_changes import FOLDER as SECOND
     from codeorigin_train.data.agentic.agent_changes import read_agent_changes
 

@@ -47,9 +47,8 @@ MAX_AGENT_SHARE = 0.2
 def agent_patches(
     changes: list[Change], dropped: dict[str, int]
 ) -> tuple[list[tuple[Change, dict[str, set[int]]]], dict[str, set[str]]]:
-    """Each agent pull request with the lines its patch added, per path, and per repository the
-    long lines (`functions.long_lines`) any of them added, read from the post-images; a patch
-    that cannot be read is left out (and counted in `dropped["bad-patch"]`)."""
+    """Each readable agent pull request with its added lines per path, and per repository the
+    long lines (`functions.long_lines`) any of them added."""
     patches = []
     written: dict[str, set[str]] = {}
     for change in changes:

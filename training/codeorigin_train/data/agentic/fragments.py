@@ -73,8 +73,7 @@ def runs(lines: set[int]) -> list[tuple[int, int]]:
 
 
 def pieces(first: int, last: int, rules: FragmentRules) -> Iterator[tuple[int, int]]:
-    """A run cut into pieces of at most `rules.max_lines` lines; pieces that are too short to
-    keep are dropped (a long run's last piece can be)."""
+    """A run cut into pieces of at most `rules.max_lines` lines, the too short dropped."""
     for start in range(first, last + 1, rules.max_lines):
         end = min(last, start + rules.max_lines - 1)
         if end - start + 1 >= rules.min_lines:

@@ -60,14 +60,12 @@ class Counts:
 
 
 def long_lines(lines: Iterable[str]) -> list[str]:
-    """The lines of `LONG_LINE` or more characters, stripped: the ones that can tell who wrote
-    them (moved code, an agent's lines elsewhere in its repository)."""
+    """The lines of `LONG_LINE` or more characters, stripped: those that can tell who wrote them."""
     return [s for line in lines if len(s := line.strip()) >= LONG_LINE]
 
 
 def long_line_share(text: str, lines: Container[str]) -> float:
-    """The share of `text`'s long lines (`long_lines`) that are in `lines` (0 when it has none):
-    with the long lines its change removed, how much of it the change moved, not wrote."""
+    """The share of `text`'s long lines (`long_lines`) that are in `lines` (0 when it has none)."""
     found = long_lines(text.split("\n"))
     return sum(1 for s in found if s in lines) / len(found) if found else 0.0
 

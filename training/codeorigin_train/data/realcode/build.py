@@ -113,8 +113,7 @@ def collect(
     with_stdlib: bool = True,
     stdlib_root: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[ProjectReport]]:
-    """Rows of every project whose archive is in `archives_dir`, and a report per project (with
-    `error` set, and no rows, when its archive is missing)."""
+    """Rows of every project whose archive is in `archives_dir`, and a report per project."""
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     reports: list[ProjectReport] = []

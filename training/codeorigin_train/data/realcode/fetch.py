@@ -130,8 +130,7 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
 
 
 def debian_pool_url(source: str, filename: str) -> str:
-    """Where the Debian archive keeps a file of source package `source` (its pool layout), on the
-    mirror DEBIAN_MIRROR names, else deb.debian.org."""
+    """The pool URL of a file of Debian source package `source` on DEBIAN_MIRROR's mirror."""
     prefix = source[:4] if source.startswith("lib") else source[:1]
     mirror = os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
     return f"{mirror}/pool/main/{prefix}/{source}/{filename}"
@@ -156,8 +155,7 @@ _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
 
 
 def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Fetch every project into `dest_dir`: (archives, [(project, error)]); a project that cannot
-    be fetched is logged and left out."""
+    """Fetch every project into `dest_dir`: (archives, [(project, error)])."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     done: list[Path] = []
     failed: list[tuple[str, str]] = []
