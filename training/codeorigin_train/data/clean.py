@@ -319,12 +319,6 @@ def shingles(text: str, cache: dict[str, int]) -> np.ndarray:
     return np.unique(acc)
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard similarity of two sorted unique hash arrays."""
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
-
-
 def _minhash(sh: np.ndarray) -> np.ndarray:
     return ((sh[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) & _MASK61).min(axis=0)
 
@@ -360,7 +354,8 @@ def _near_duplicate_components(texts: list[str], langs: list[str]) -> list[int]:
             la, lb = len(sh[a]), len(sh[b])
             if min(la, lb) < NEAR_DUP_THRESHOLD * max(la, lb):
                 continue
-            if jaccard(sh[a], sh[b]) >= NEAR_DUP_THRESHOLD:
+            inter = len(np.intersect1d(sh[a], sh[b], assume_unique=True))
+            if inter / (la + lb - inter) >= NEAR_DUP_THRESHOLD:  # their Jaccard similarity
                 edges.add((a, b))
     a_side, b_side = zip(*edges) if edges else ((), ())
     graph = coo_matrix((np.ones(len(edges)), (a_side, b_side)), shape=(len(texts), len(texts)))

@@ -128,15 +128,8 @@ def calibrate(
     t_unc = min(max(threshold_at_fpr(p[(y == 0) & g], uncertain_fpr) for g in groups), t_llm)
     fpr = float(np.mean(p[y == 0] >= t_llm)) if np.any(y == 0) else float("nan")
     tpr = float(np.mean(p[y == 1] >= t_llm)) if np.any(y == 1) else float("nan")
-    log.info(
-        "platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f",
-        a,
-        b,
-        t_llm,
-        fpr,
-        tpr,
-        t_unc,
-    )
+    message = "platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f"
+    log.info(message, a, b, t_llm, fpr, tpr, t_unc)
     return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr, confidence)
 
 

@@ -222,8 +222,7 @@ def fit(
         val_logits = predict_logits(model, val_fn, len(y_val))
         yv = np.asarray(y_val, dtype=np.float64)
         row = {
-            "train_loss": trained["train_loss"],
-            "train_accuracy": trained["train_accuracy"],
+            **trained,
             "val_loss": _bce(yv, val_logits),
             "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
             "val_auroc": auroc(yv, val_logits),
