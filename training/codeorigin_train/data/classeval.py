@@ -32,9 +32,8 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _copied(doc: str, prompt_docs: list[frozenset[str]]) -> bool:
-    """Whether a docstring is taken from one of the prompt's: at least `COPY_CONTAINMENT` of its
-    words occur in one prompt docstring. Containment rather than equality, because models re-wrap
-    the prompt's docstrings, change punctuation, or drop their doctest examples."""
+    """Whether at least `COPY_CONTAINMENT` of a docstring's words occur in one prompt docstring
+    (containment: models re-wrap them, change punctuation, drop doctest examples)."""
     words = _words(doc)
     return bool(words) and any(len(words & p) >= COPY_CONTAINMENT * len(words) for p in prompt_docs)
 

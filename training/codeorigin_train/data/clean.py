@@ -94,10 +94,8 @@ def _strip_prose(text: str) -> str:
 
 
 def extract_code(text: str) -> str:
-    """The code in a raw answer: the largest fenced block if there is one, else the text without
-    its leading chat preamble and trailing explanation. Text after a model's special end token is
-    dropped first. Code without any of these comes back unchanged apart from surrounding blank
-    lines."""
+    """The code in a raw answer, cut at a model's special end token: the largest fenced block if
+    there is one, else the text without its leading chat preamble and trailing explanation."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     special = _SPECIAL_TOKEN_RE.search(text)
     if special is not None:

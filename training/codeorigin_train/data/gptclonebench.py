@@ -2,19 +2,16 @@
 `cross_language_part_2.zip`), read in place with `zipfile`.
 
 Each `<dir>/Gpt3D_CloneN.<ext>` (GPT-3) or `Gpt4D_CloneN.<ext>` (GPT-4) file holds, under `#input`,
-a human fragment from SemanticCloneBench (Stack Overflow answers, Java or C#), then a
-`#gpt output=============` line and the model's raw answer: its translations into the other
-languages, each under a heading such as `Python:`, `// C#` or `In Java:`, often fenced.
-
-Human: the input fragment (Java only: codeorigin does not score C#). LLM: each translation into a
-scored language other than the input's. The group is `gptclonebench:<ext>:<id>` with the smallest
-clone id that holds the same input, so a fragment and all its translations share one group and a
-human fragment is yielded once per group.
+a human fragment from SemanticCloneBench (Java or C#), then a `#gpt output=============` line and
+the model's translations into the other languages, each under a heading, often fenced.
+Human: the input fragment (Java only). LLM: each translation into a scored language other than
+the input's. Group: `gptclonebench:<ext>:<id>` with the smallest clone id holding the same input,
+so a fragment and its translations share it (the fragment yielded once).
 
 The human fragments went through NiCad's pretty-printer, which puts a blank before every argument
-list and bracket and around unary operators (`getWidth ()`, `int a []`, `! done`, `i ++`): a tell
-that `normalize` does not undo (80% of them hold `name ()`, at most 1% of the other sources'
-Java). `undo_pretty_print` takes those blanks out, on both labels' Java alike.
+list and bracket and around unary operators (`getWidth ()`, `! done`): a tell `normalize` does not
+undo (80% of them hold `name ()`, at most 1% of the other sources' Java). `undo_pretty_print` takes
+those blanks out, on both labels' Java alike.
 """
 
 from __future__ import annotations

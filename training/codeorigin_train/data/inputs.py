@@ -1,7 +1,6 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
-raises `InputError` with a message that names the file and the command that writes it, which
-`codeorigin-train` prints as one line instead of a traceback (`run_command`; `module_entry` for
-`python -m`). The path a command writes is checked before its work (`output_path`).
+raises `InputError` naming the file and the command that writes it, printed as one line
+(`run_command`, `module_entry`). The path a command writes is checked before its work.
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
     out = output_path(args.out)

@@ -1,8 +1,7 @@
 """Group-aware splits: no problem is on both sides of a split.
 
-A group's split comes from a hash of the group id and the seed, so it depends on nothing else: the
-same problem read from two sources (they share the group id, see `records`) lands in the same split,
-and adding or removing sources never moves a group.
+A group's split is a hash of the group id and the seed alone: the same problem read from two
+sources lands in one split, and adding or removing sources never moves a group.
 """
 
 from __future__ import annotations

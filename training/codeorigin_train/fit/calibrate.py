@@ -110,13 +110,9 @@ def calibrate(
     populations: np.ndarray | None = None,
     confidence: float | None = None,
 ) -> Calibration:
-    """Fit Platt scaling and the two thresholds on validation logits.
-
-    With `populations` (a label per validation row, e.g. the source), each threshold is the
-    strictest of the per-population thresholds over human rows, so no human population is
-    flagged more than `max_fpr`: easy negatives from one population cannot lower the threshold
-    for another.
-    """
+    """Fit Platt scaling and the two thresholds on validation logits; with `populations` (a label
+    per row), each threshold is the strictest of the per-population ones over human rows, so easy
+    negatives of one population cannot lower the threshold for another."""
     y = np.asarray(y_val, dtype=np.int64)
     a, b = fit_platt(val_logits, y)
     p = sigmoid(a * np.asarray(val_logits) + b)

@@ -1,11 +1,7 @@
 """Cross-fitting a member over the repository corpus: out-of-fold logits for the agentic
 training rows, so the stacker, its calibration and the thresholds learn from repository code
-the member never trained on.
-
-The validation split is mostly contest and chat code, with few functions of some languages; a
-stacker and thresholds fitted there do not hold on repository code (docs/research/
-stacked-model.md). Cross-fitting by repository scores every agentic train row with a member that
-never saw its repository, at the cost of `folds` more fits of the member.
+the member never trained on (fitted on the validation split's contest and chat code alone, they
+do not hold on repository code: docs/research/stacked-model.md), at `folds` more fits.
 
     rows, logits = crossfit(train, fit_member, folds=3)
 
@@ -28,8 +24,7 @@ SEED = 7
 
 
 def repository_folds(rows: pd.DataFrame, folds: int = FOLDS) -> np.ndarray:
-    """Each row's fold, by a stable hash of its repository (a repository is in one fold; a row
-    with no repository, a real-project function, by its project: its `group`)."""
+    """Each row's fold, by a stable hash of its repository (else of its `group`)."""
     keys = rows["repo"]
     if "group" in rows:
         keys = keys.where(keys.astype(str) != "", rows["group"])
@@ -43,8 +38,7 @@ def crossfit(
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the rows of `train` from `sources`, their out-of-fold logits): fold k's rows are scored
-    by the member fitted on `train` without them (every other row of `train` stays in)."""
+    """(the rows of `train` from `sources`, their logits from the member fitted without their fold)."""
     rows = train[train["source"].isin(sources)]
     if rows.empty:
         return rows, np.zeros(0, dtype=np.float64)

@@ -1,9 +1,6 @@
-"""The rows a variant trains and is judged on: the dataset, the stratified subset, and
-real-project human functions split by project.
-
-The stratified subset of the dataset (`subset`) is capped per (source, label, split) cell: the
-bake-off's, which `coderep-loso`'s leave-one-source-out folds still use. Lifting only
-the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation and test rows.
+"""The rows a variant trains and is judged on: the dataset, the stratified subset (capped per
+(source, label, split) cell; lifting only the train cap, `--full-train`, keeps the same validation
+and test rows), and real-project human functions split by project.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The CodeOriginClassifier: a transformers encoder with a small classification head.
 
-Head, as the design says: Dropout(0.3) → Dense(256, ReLU) → Dropout(0.2) → Dense(1); the sigmoid
-lives in the loss (BCE with logits) and in the calibration, so the exported graph returns the raw
-logit. The encoder's last hidden state is mean-pooled over real tokens.
+The encoder's last hidden state is mean-pooled over real tokens; the sigmoid lives in the loss
+(BCE with logits) and in the calibration, so the exported graph returns the raw logit.
 """
 
 from __future__ import annotations

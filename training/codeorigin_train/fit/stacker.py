@@ -1,16 +1,13 @@
 """The stacker: logistic regression on the members' logits and the language, its calibration and
 the per-language thresholds of a stacked model.
 
-Both members are trained on the train split, so their logits on the validation rows are out of
-sample; the stacker learns its weights there (`fit_stacker`), on folds grouped by `group`. Platt
-scaling and the thresholds are fitted on the out-of-fold stacked logits, never on logits the
-stacker was fitted to; the shipped stacker is the regression on every validation row.
-
-Thresholds (`language_thresholds`): per language, the smallest probability that flags at most
-`max_fpr` (1%) of its held-out humans with `confidence` (95%, `fit.calibrate.threshold_at_fpr`).
-A language is marked `abstain` (the server says "not judged") when its humans are too few for
-the bound (299 at 1% and 95%), it has no LLM rows, or its recall at that threshold is below
-`min_recall`.
+The members' logits on the validation rows are out of sample (both train on the train split); the
+stacker learns its weights there (`fit_stacker`) on folds grouped by `group`, and Platt scaling
+and the thresholds are fitted on its out-of-fold logits. The shipped stacker is the regression on
+every validation row. Thresholds (`language_thresholds`): per language, the smallest probability
+that flags at most `max_fpr` (1%) of its held-out humans with `confidence` (95%); a language is
+marked `abstain` (the server says "not judged") when its humans are too few for the bound (299 at
+1% and 95%), it has no LLM rows, or its recall at that threshold is below `min_recall`.
 """
 
 from __future__ import annotations

@@ -1,16 +1,14 @@
 """Human code of sources the linear member never saw, for the thresholds.
 
 Thresholds set on held-out rows of the training sources hold on those sources, not on a new one
-(leave one source out, the shipped recipe flagged 3 to 37% of an unseen source's human code:
-docs/research/stacked-model.md), and a user's code is such a new source. `unseen_source_rows`
-scores each contest or exercise source's human rows with the member fitted without that source
-(and without every row of its problems):
+such as a user's code (docs/research/stacked-model.md). `unseen_source_rows` scores each contest
+or exercise source's human rows with the member fitted without that source and its problems:
 
     rows, logits = unseen_source_rows(train, candidates, fit_member)
 
 `fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits). The
-transformer member is not refitted (it saw every source), so the unseen-source rates these
-thresholds promise are a lower bound of what a new source gets.
+transformer member is not refitted (it saw every source), so the rates these thresholds promise
+are a lower bound of what a new source gets.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Where a training run keeps its files, and its MLflow tracking.
 
 Everything intermediate lives under a work folder (`training/work/` by default, git-ignored):
-`dataset.parquet`, `realcode.parquet`, `cache/`, `runs/<variant>/` and `mlruns/`. Every function
-takes the work folder as an argument; nothing here holds state.
+`dataset.parquet`, `realcode.parquet`, `cache/`, `runs/<variant>/` and `mlruns/`.
 """
 
 from __future__ import annotations

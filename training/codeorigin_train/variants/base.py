@@ -67,8 +67,7 @@ class Variant(ABC):
         return frame, None
 
     def prepare(self, frame: pd.DataFrame, run_dir: Path) -> None:
-        """Learn what depends on the train rows' texts but on no label (a tokenizer), once per
-        frame, before `fit` and `loso_fold`. Default: nothing."""
+        """Learn what depends on the train rows' texts but on no label (a tokenizer), once."""
         return None
 
     def params(self) -> dict[str, Any]:
@@ -81,9 +80,8 @@ class Variant(ABC):
 
     @abstractmethod
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
-        """Train on the rows with `split == "train"`, early-stopping on `split == "val"`, save the
-        weights (and tokenizer, if the variant learns one) under `run_dir`, and return the logits
-        of the validation and test rows. The model stays fitted on `self`."""
+        """Train on the `train` rows, early-stopping on `val`, save the weights (and any tokenizer)
+        under `run_dir` and return the validation and test rows' logits; `self` stays fitted."""
 
     @abstractmethod
     def load(self, run_dir: Path) -> None:

@@ -3,10 +3,9 @@ tree-sitter representation of it (`analysis/coderep.py`).
 
 Run names: `coderep-<base>` puts the control-flow skeleton in front of the code for variant
 `<base>` (`coderep-char-ngram`, `coderep-scratch-bpe`); `coderep-nodes-<base>` the syntax tree's
-node types instead. The base variant trains and scores as it would on the code alone, so a
-leave-one-source-out comparison against `<base>` on the same rows measures what the
-representation adds. Texts scored without their language are parsed with the grammar that fits
-them best. The runtime computes no representation, so the arm is never exported.
+node types instead. The base variant trains and scores as on the code alone, so leave one source
+out against `<base>` measures what the representation adds. The runtime computes no
+representation, so the arm is never exported.
 """
 
 from __future__ import annotations

@@ -2,10 +2,9 @@
 encoder trained here from scratch (the shipped model's family).
 
 A byte-level BPE keeps what an uncased WordPiece throws away and most separates authors: spacing
-inside lines, indentation, blank lines and case. The encoder is a small BERT with the
-CodeOriginClassifier head, trained end to end; it trains on 2 CPU cores and scores and explains
-within the latency budget. `ScratchConfig` is the recipe and `shipped_config()` the shipped
-model's; run names starting with `scratch-bpe-` are recipes of this variant.
+inside lines, indentation, blank lines and case. The small BERT with the CodeOriginClassifier head
+trains on 2 CPU cores and scores within the latency budget. `shipped_config()` is the shipped
+recipe; run names starting with `scratch-bpe-` are recipes of this variant.
 """
 
 from __future__ import annotations
@@ -45,8 +44,7 @@ SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 @dataclass(frozen=True)
 class EncoderShape:
-    """The byte-level BPE vocabulary (`vocab_size` tokens) and the encoder's size: `layers`
-    layers of width `hidden`, `heads` attention heads, feed-forward width `intermediate`."""
+    """The byte-level BPE vocabulary size and the BERT encoder's shape."""
 
     vocab_size: int = 2048
     hidden: int = 128
@@ -197,8 +195,7 @@ def logits_of(
 
 class ScratchBPE(Variant):
     """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name; `prepare` learns
-    the tokenizer on the frame's train rows and tokenises the frame once for `fit` and
-    `loso_fold`."""
+    the tokenizer on the train rows and tokenises the frame once for `fit` and `loso_fold`."""
 
     def __init__(self, name: str = NAME, cfg: ScratchConfig | None = None) -> None:
         self.name = name

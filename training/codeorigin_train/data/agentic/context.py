@@ -4,15 +4,14 @@
         --out training/work/agentic-context.parquet
 
 The corpus' human rows predate 2021-07-01 and its agent rows are from 2024-2025, so a detector can
-learn the era instead of the authorship. The functions of the agents' post-images that no pull
-request touched are the only code both contemporary with the agents' and not theirs.
+learn the era instead of the authorship; the untouched functions of the agents' post-images are
+the only code both contemporary with the agents' and not theirs.
 
 A context row is a judged function span of a post-image with no line added by its pull request,
-of whose long lines (`functions.long_lines`) at most `MAX_AGENT_SHARE` any stored agent pull
-request of the repository added. The same function in several post-images is one row; generated
-code is left out (`--keep-generated`: kept, as in the shipped model's figures). The labels are not
-verified (code of 2023-2025 repositories, `dated_history` False, may be assisted): a population to
-measure on, not an exact human label.
+of whose long lines at most `MAX_AGENT_SHARE` any stored agent pull request of the repository
+added; one row per function; generated code left out (`--keep-generated`: kept, as in the shipped
+model's figures). The labels are not verified (code of 2023-2025 repositories, `dated_history`
+False, may be assisted): a population to measure on, not an exact human label.
 """
 
 from __future__ import annotations

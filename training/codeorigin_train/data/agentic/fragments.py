@@ -3,12 +3,11 @@
     codeorigin-train agentic-fragments --data-root ../shared/data \\
         --out training/work/agentic-fragments.parquet
 
-A fragment is a run of consecutive lines a change added to one file (`core.diffs`), cut into
-pieces of at most 60 lines and kept with at least 6 lines and 15 tokens (`FragmentRules`). A long
-line the same change also removed was moved, not written, and ends a run; a file the server never
-scores (`core.generated.file_reason`) gives none (`--keep-moved --keep-generated`: as in the
-shipped model). Agents' pull requests give the LLM fragments, the dated human commits of the same
-repositories the human ones.
+A fragment is a run of consecutive lines a change added to one file, cut into pieces of at most
+60 lines and kept with at least 6 lines and 15 tokens (`FragmentRules`). A long line the same
+change also removed was moved, not written, and ends a run; a file the server never scores gives
+none (`--keep-moved --keep-generated`: as in the shipped model). Agents' pull requests give the
+LLM fragments, the dated human commits of the same repositories the human ones.
 
 `kind` is **edited** (in a function less than 90% of whose lines the change added), **new** (90%
 or more) or **outside** every function; `function`, `function_lines`, `share` and

@@ -76,7 +76,7 @@ class ProjectReport:
 
 def date_verified(project: Project, archive: Path | None) -> bool:
     """Whether the release date has evidence: the registry's upload time, or the text in the
-    project's `evidence_file` (a Debian `.debian.tar.*`) when it names one, else in the archive."""
+    project's `evidence_file` or archive."""
     if project.date_source == "pypi-upload-time":
         return True
     if project.date_source == "archive-text" and archive is not None:

@@ -147,8 +147,7 @@ def _has_top_folder(archive: Path) -> bool:
 
 
 def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive; one
-    without a single top folder (some maturin sdists put `src/` at the root) keeps its paths."""
+    """(path relative to the top folder, if there is a single one, bytes) of each regular file."""
     strip = _has_top_folder(archive)
     for name, data in _members(archive):
         rel = _strip_top(name) if strip else PurePosixPath(name).as_posix()
@@ -202,8 +201,7 @@ def _parse(text: str, language: str) -> Tree:
 
 
 def bodiless_names(tree: Tree, language: str) -> set[int]:
-    """Byte offsets of the names of Java method declarations without a body (abstract or
-    interface methods): `extract_spans` makes no span of them."""
+    """Byte offsets of the names of Java method declarations without a body."""
     if language != "java":
         return set()
     found: set[int] = set()

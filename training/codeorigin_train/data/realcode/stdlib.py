@@ -56,8 +56,8 @@ def project() -> Project:
 def stdlib_files(
     root: Path | None = None, modules: tuple[str, ...] = OLD_MODULES
 ) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the stdlib folder, bytes) of every .py file of `modules`, sorted; `root`
-    is the running interpreter's standard library folder unless given."""
+    """(path relative to `root`, the running interpreter's stdlib by default, bytes) of every .py
+    file of `modules`, sorted."""
     root = root if root is not None else Path(sysconfig.get_paths()["stdlib"])
     for entry in modules:
         path = root / entry
