@@ -265,8 +265,7 @@ def summary(df: pd.DataFrame) -> DatasetSummary:
     return DatasetSummary(_label_table(df, ["source", "language"]), by_split, build)
 
 
-#: The sources of the dataset the shipped transformer member (`scratch-bpe-full-real`) trained on:
-#: 26,077 rows. The default (every source of `SOURCES`) has five more.
+#: The sources the shipped transformer member trained on (the default, every source, adds five).
 TRANSFORMER_SOURCES = ("semeval", "codenet", "classeval", "mbpp-deepseek", "codet", "gcj-java",
                        "cpp-a0ms1n", "promises", "back3474", "codealpaca")  # fmt: skip
 

@@ -28,19 +28,16 @@ log = logging.getLogger(__name__)
 
 MIN_LINES = 2
 MIN_CHARS = 20
-# A sample whose lines are this often touched by a parse error is prose, another language, or
-# truncated beyond use.
+# More lines touched by a parse error: prose, another language, or truncated beyond use.
 MAX_ERROR_LINE_FRACTION = 0.3
 # zlib ratio below which a long sample is a degenerate repetition loop (base models at t=0).
 MIN_COMPRESSION_RATIO = 0.08
 DEGENERATE_MIN_CHARS = 1000
 NEAR_DUP_THRESHOLD = 0.9
 
-# ---------------------------------------------------------------------------------------------
 # Code extraction from chat text
 
-# A fenced block of chat text: group 1 its language tag, group 2 its code (to the closing fence or
-# the end of the text).
+# A fenced block of chat text: group 1 its language tag, group 2 its code (to a fence or the end).
 FENCE_RE = re.compile(
     r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S
 )
@@ -107,7 +104,6 @@ def extract_code(text: str) -> str:
     return _strip_prose(text)
 
 
-# ---------------------------------------------------------------------------------------------
 # Parsing helpers
 
 
@@ -159,7 +155,6 @@ def clean_code(raw: str, language: str) -> str | None:
     return text
 
 
-# ---------------------------------------------------------------------------------------------
 # Comments and docstrings
 
 _STRING_TYPES = {"string", "concatenated_string"}
@@ -273,7 +268,6 @@ def has_comments(code: str, language: str) -> bool:
     return language == "python" and next(iter(_python_docstrings(root)), None) is not None
 
 
-# ---------------------------------------------------------------------------------------------
 # Deduplication
 
 

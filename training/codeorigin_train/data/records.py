@@ -1,10 +1,9 @@
 """The record every dataset builder yields, and the conventions for labels and groups.
 
-A builder reads one source in its native format and yields `Record`s with the raw code as the
-source stores it; `clean` turns it into training text, the same for every source. Groups name the
-problem a sample solves, namespaced by the problem's origin, not the source folder, so the same
-MBPP task read from two repositories gets the same group (`mbpp:11`) and one side of a split.
-Sources without problem ids get one group per sample (`<source>:<index>`).
+A builder yields `Record`s with the raw code as its source stores it (`clean` makes the training
+text). Groups name the problem a sample solves, by the problem's origin, not the source folder, so
+the same MBPP task read from two repositories gets one group (`mbpp:11`), one side of a split;
+sources without problem ids get one group per sample (`<source>:<index>`).
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 features of the normalised text).
 
 The features are `codeorigin.core.features`, the module the server runs, so what training sees is
-what the runtime computes. scikit-learn's `LogisticRegression` (balanced class weights) fits it on
-the train rows; `fit` writes the weights as the runtime reads them (`linear.npz`,
-`codeorigin.model.linear.write_weights`). Its logits (the decision function) are what
-`fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it.
+what the runtime computes; `fit` writes the weights as the runtime reads them (`linear.npz`).
+`codeorigin-train stack` trains it and stacks its logits with the transformer's (`fit.stacker`).
 """
 
 from __future__ import annotations

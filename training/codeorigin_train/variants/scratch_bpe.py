@@ -64,9 +64,7 @@ class ScratchConfig(RealCodeMix, Schedule, EncoderShape):
     eval_windows: bool = True
     loso_epochs: int = 3
     threads: int = 1  # two preempted OpenMP threads spin at every barrier on a shared 2-core box
-    # The 1%-FPR threshold holds on unseen human code with this probability (calibrate.py); None
-    # sets it at exactly 1% of validation humans, as the shipped recipe does.
-    threshold_confidence: float | None = 0.95
+    threshold_confidence: float | None = 0.95  # as `Variant.threshold_confidence`
 
 
 def shipped_config() -> ScratchConfig:

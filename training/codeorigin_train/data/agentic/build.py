@@ -3,11 +3,10 @@
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
 Agent rows are the functions of which the agents' pull requests added at least `MIN_ADDED` of the
-lines without moving them (`functions.MOVED`); human rows every function of the dated snapshots
-and those the dated human commits added under the same rule. Generated code is left out
-(`--keep-moved --keep-generated` keep both, as in the shipped model's corpus). Rows have the
-dataset's columns (`group` the repository) plus their provenance, are deduplicated as the dataset
-is, and split per repository (60/20/20).
+lines without moving them; human rows every function of the dated snapshots and those the dated
+human commits added. Generated code is left out (`--keep-moved --keep-generated` keep both, as in
+the shipped model's corpus). Rows have the dataset's columns plus their provenance, deduplicated
+as the dataset is and split per repository (60/20/20).
 """
 
 from __future__ import annotations
