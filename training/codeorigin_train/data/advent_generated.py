@@ -1,13 +1,10 @@
 """Builder for isavita/advent_generated (`<language>/dayNN_partK_YYYY.<ext>`), LLM side only.
 
-Advent of Code solutions (2015-2025) in ten languages. The repository's README says that "most of
-the code here was created with the help of various large language models", without saying which:
-the source is read as LLM-written (generator "mixed-unlabelled") and carries label noise, so it
-should never be the only source of a language's LLM side.
-
-The language is the file's extension; languages codeorigin does not score are skipped. Group:
-`aoc:<year>:<day>`, both parts of a day together (part 2 extends part 1), shared with any other
-source of Advent of Code solutions.
+Advent of Code solutions (2015-2025) in ten languages, "most of the code here was created with the
+help of various large language models" (its README), without saying which: read as LLM-written
+(generator "mixed-unlabelled"), with label noise, so never a language's only LLM source. The
+language is the file's extension. Group: `aoc:<year>:<day>`, both parts of a day together, shared
+with any other source of Advent of Code solutions.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """Builder for losvedir/aoc24, an Advent of Code 2024 "LLM shoot-out" in Java.
 
 Layouts: `DayN/DayN[PartK]<Model>.java`, `dayNNpartK/<Model>.java`, and a few `DayN[PartK][<Model>].java`
-at the top. The model is in the file name (`4o`, `GPTo1Pro`, `Sonnet`, `R1`, ...: `_MODELS`). The
-author wrote `Gabe.java` (the days no model solved) and the files whose name and first-line
-comment name no model (LLM files without a model in their name say so in a `// Chat-GPT 4o` first
-line): those are human. `SonnetHelped.java` (Sonnet with the author's help) and files of unknown
-models are skipped. Group: `aoc:2024:<day>`, shared with advent_generated's 2024 days.
+at the top; the model is in the file name (`_MODELS`) or a `// Chat-GPT 4o` first line. The
+author wrote `Gabe.java` and the files that name no model: those are human. `SonnetHelped.java`
+(with the author's help) and unknown models are skipped. Group: `aoc:2024:<day>`.
 """
 
 from __future__ import annotations

@@ -35,9 +35,7 @@ def fraction(text: str) -> float:
 
 
 def ig_texts(parser: argparse.ArgumentParser) -> None:
-    """`--ig-texts N`, the same for every command that exports a transformer (`export`, `ship`,
-    `all`): how many validation functions choose the model's Integrated Gradients steps
-    (`export.ig_steps.choose_steps`, which explains each at every candidate rule and count)."""
+    """`--ig-texts N` of every command that exports a transformer (`export`, `ship`, `all`)."""
     parser.add_argument(
         "--ig-texts", type=whole_number(), default=40, metavar="N",
         help="validation functions of the rows the model trained on, on which the export "

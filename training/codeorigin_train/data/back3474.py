@@ -1,9 +1,8 @@
 """Builder for Back3474's AI/human program code set (one JSON array, despite its `.jsonl` name).
 
-Each entry pairs one generator's answer (`ai_generated_code`, `generator_name`) with the human
-LeetCode solution (`human_generated_code`) of a problem in one language; the human solution repeats
-across the seven generators and is yielded once. Group: `back3474:<problem_number>` (the same
-problem in all three languages).
+Each entry pairs one generator's answer with the human LeetCode solution of a problem in one
+language; the human solution repeats across the seven generators and is yielded once. Group:
+`back3474:<problem_number>` (the same problem in all three languages).
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Build the training dataset: read every source, clean, deduplicate, cap, split, save.
 
-`build_dataset` returns a frame with the columns training reads (`COLUMNS`); how it was built (caps,
-counts read and dropped at each step, dedup counts, seconds) is in `df.attrs["build"]`, in the parquet
-file's metadata, and in a JSON file next to it. `summary` turns a dataset into the counts per source,
-label and language that the model card quotes.
+`build_dataset` returns a frame of `COLUMNS`; how it was built (caps, counts read and dropped at
+each step, seconds) is in `df.attrs["build"]` and a JSON file next to the parquet file. `summary`
+gives the counts per source, label and language that the model card quotes.
 
     python -m codeorigin_train.data.build --data-root ../shared/data --out training/work/dataset.parquet
 """
@@ -148,16 +147,11 @@ def build_dataset(
     drop_single_label_languages: bool = True,
     human_languages: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Build the dataset from the native files under `data_root` (one folder per source).
-
-    `sources`: names from `SOURCES` (default: all; a source whose folder is missing is skipped with
-    a warning; `InputError` when `data_root` is not a folder or holds none of them). `seed` fixes
-    sampling and splits. With `drop_single_label_languages`, a language with one label in the
-    whole dataset is dropped, since its language alone would give the label away, unless it has
-    LLM samples only and is one of `human_languages` (`human_languages_of`: training adds them).
-
-    Returns a frame with `COLUMNS`, the build record in `attrs["build"]`.
-    """
+    """The dataset (`COLUMNS`, the build record in `attrs["build"]`) from the native files under
+    `data_root`, of `sources` (default: all; a missing folder is skipped with a warning). `seed`
+    fixes sampling and splits. With `drop_single_label_languages`, a language with one label is
+    dropped (it would give the label away) unless it has LLM samples only and is one of
+    `human_languages` (`human_languages_of`: training adds them)."""
     started = time.perf_counter()
     data_root = Path(data_root)
     if not data_root.is_dir():
@@ -263,8 +257,7 @@ def _label_table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def summary(df: pd.DataFrame) -> DatasetSummary:
-    """Counts per source x language x label (and per split), with the caps and dedup counts the
-    dataset was built with (from `df.attrs["build"]`; the default caps when it has none)."""
+    """Counts per source x language x label (and per split), with the build record's caps."""
     build = dict(df.attrs.get("build") or {})
     if "caps" not in build:
         build["caps"] = {name: asdict(s.caps) for name, s in SOURCES.items()}
@@ -272,16 +265,14 @@ def summary(df: pd.DataFrame) -> DatasetSummary:
     return DatasetSummary(_label_table(df, ["source", "language"]), by_split, build)
 
 
-#: The sources of the dataset the shipped transformer member (`scratch-bpe-full-real`) trained on:
-#: 26,077 rows. The default (every source of `SOURCES`) has five more.
+#: The sources the shipped transformer member trained on (the default, every source, adds five).
 TRANSFORMER_SOURCES = ("semeval", "codenet", "classeval", "mbpp-deepseek", "codet", "gcj-java",
                        "cpp-a0ms1n", "promises", "back3474", "codealpaca")  # fmt: skip
 
 
 def build_and_save(data_root: Path, out: Path, **options: Any) -> pd.DataFrame:
-    """Build the dataset (`build_dataset` with `options`), write it to `out` and print its summary
-    (this command's and `codeorigin-train dataset`'s output, so it goes to stdout); `out` is
-    checked before the build, not after it."""
+    """Build the dataset (`build_dataset` with `options`), write it to `out` (checked before the
+    build) and print its summary to stdout."""
     output_path(out)
     df = build_dataset(data_root, **options)
     out = save_dataset(df, out)

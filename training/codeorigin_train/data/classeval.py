@@ -1,12 +1,10 @@
 """Builder for ClassEval (`data/ClassEval_data.json`, `output/model_output/<Model>_*c_t0.json`).
 
 Human: each task's `solution_code`, by the benchmark's authors (2023). LLM: the class-level greedy
-generations (`predict` lists) of 13 models, which hold much that no model wrote: instruction
-models echo their prompt (only the text after the last "### Response:" is the answer), and base
-models return the prompt skeleton with the completion appended. Docstrings found (nearly)
-verbatim in the task's skeleton are removed from LLM samples, and a generation that adds fewer
-than `MIN_NOVEL_LINES` lines of its own to the skeleton is skipped; fences and chat preambles are
-left to `clean.extract_code`. Group: `classeval:<task_id>`.
+generations of 13 models, which echo their prompt (only the text after the last "### Response:"
+is the answer) or return its skeleton with the completion appended: docstrings (nearly) verbatim
+in the skeleton are removed, and a generation that adds fewer than `MIN_NOVEL_LINES` lines of its
+own is skipped. Group: `classeval:<task_id>`.
 """
 
 from __future__ import annotations
@@ -34,9 +32,8 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _copied(doc: str, prompt_docs: list[frozenset[str]]) -> bool:
-    """Whether a docstring is taken from one of the prompt's: at least `COPY_CONTAINMENT` of its
-    words occur in one prompt docstring. Containment rather than equality, because models re-wrap
-    the prompt's docstrings, change punctuation, or drop their doctest examples."""
+    """Whether at least `COPY_CONTAINMENT` of a docstring's words occur in one prompt docstring
+    (containment: models re-wrap them, change punctuation, drop doctest examples)."""
     words = _words(doc)
     return bool(words) and any(len(words & p) >= COPY_CONTAINMENT * len(words) for p in prompt_docs)
 

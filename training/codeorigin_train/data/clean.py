@@ -1,12 +1,10 @@
 """Cleaning: from raw source text to the training text the model sees, and deduplication.
 
-Raw LLM outputs hold markdown fences, chat preambles ("Here is the completed class:") and trailing
-explanations; human files hold CRLF line endings and tabs. None of that says who wrote the code,
-so every sample goes through the same steps here: `extract_code` takes the code out of the chat
-text, `codeorigin.core.normalize.normalize` (the server's own normalisation, imported, never copied)
-removes formatting habits, and `clean_code` drops what is left empty or is not code.
-`deduplicate` removes exact and near duplicates and drops every duplicate that carries both labels.
-`strip_comments` removes comments and docstrings for the comment ablation.
+Fences, chat preambles and trailing explanations (LLM outputs), CRLF and tabs (human files) say
+nothing of who wrote the code, so every sample goes through the same steps: `extract_code` takes
+the code out of the chat text, the server's own `normalize` (imported, never copied) removes
+formatting habits, and `clean_code` drops what is left empty or is not code. `deduplicate` removes
+exact and near duplicates, and every duplicate set that carries both labels.
 """
 
 from __future__ import annotations
@@ -30,19 +28,16 @@ log = logging.getLogger(__name__)
 
 MIN_LINES = 2
 MIN_CHARS = 20
-# A sample whose lines are this often touched by a parse error is prose, another language, or
-# truncated beyond use.
+# More lines touched by a parse error: prose, another language, or truncated beyond use.
 MAX_ERROR_LINE_FRACTION = 0.3
 # zlib ratio below which a long sample is a degenerate repetition loop (base models at t=0).
 MIN_COMPRESSION_RATIO = 0.08
 DEGENERATE_MIN_CHARS = 1000
 NEAR_DUP_THRESHOLD = 0.9
 
-# ---------------------------------------------------------------------------------------------
 # Code extraction from chat text
 
-# A fenced block of chat text: group 1 its language tag, group 2 its code (to the closing fence or
-# the end of the text).
+# A fenced block of chat text: group 1 its language tag, group 2 its code (to a fence or the end).
 FENCE_RE = re.compile(
     r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S
 )
@@ -96,10 +91,8 @@ def _strip_prose(text: str) -> str:
 
 
 def extract_code(text: str) -> str:
-    """The code in a raw answer: the largest fenced block if there is one, else the text without
-    its leading chat preamble and trailing explanation. Text after a model's special end token is
-    dropped first. Code without any of these comes back unchanged apart from surrounding blank
-    lines."""
+    """The code in a raw answer, cut at a model's special end token: the largest fenced block if
+    there is one, else the text without its leading chat preamble and trailing explanation."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     special = _SPECIAL_TOKEN_RE.search(text)
     if special is not None:
@@ -111,7 +104,6 @@ def extract_code(text: str) -> str:
     return _strip_prose(text)
 
 
-# ---------------------------------------------------------------------------------------------
 # Parsing helpers
 
 
@@ -151,11 +143,8 @@ def is_degenerate(code: str) -> bool:
 
 
 def clean_code(raw: str, language: str) -> str | None:
-    """Training text for one raw sample, or None when nothing usable is left.
-
-    Extracts the code from chat text, normalises it with the server's `normalize`, and drops it
-    when it is shorter than `MIN_LINES` lines, mostly parse errors, or a repetition loop.
-    """
+    """Training text for one raw sample (extracted, normalised), or None when it is shorter than
+    `MIN_LINES` lines, mostly parse errors, or a repetition loop."""
     text = normalize(extract_code(raw)).text
     if len(text) < MIN_CHARS or sum(1 for line in text.split("\n") if line.strip()) < MIN_LINES:
         return None
@@ -166,7 +155,6 @@ def clean_code(raw: str, language: str) -> str | None:
     return text
 
 
-# ---------------------------------------------------------------------------------------------
 # Comments and docstrings
 
 _STRING_TYPES = {"string", "concatenated_string"}
@@ -252,18 +240,13 @@ def _remove(code: str, language: str, drop: Callable[[str], bool], comments: boo
 
 
 def strip_comments(code: str, language: str) -> str:
-    """`code` without its comments and (Python) docstrings.
-
-    Comments are the grammar's comment nodes (line, block and doc comments); docstrings are string
-    expression statements that open a module, class or function body. Lines left empty by a
-    removal go; a Python body that held only a docstring gets `pass`. Other text is unchanged.
-    """
+    """`code` without its comments (the grammar's comment nodes) and (Python) docstrings; lines
+    left empty go, and a Python body that held only a docstring gets `pass`."""
     return _remove(code, language, lambda _: True, comments=True)
 
 
 def strip_docstrings(code: str, drop: Callable[[str], bool]) -> str:
-    """Python `code` without the docstrings for which `drop(docstring_source)` is true (those a
-    model copied from its prompt: the benchmark's authors wrote them, not the model)."""
+    """Python `code` without the docstrings for which `drop(docstring_source)` is true."""
     return _remove(code, "python", drop, comments=False)
 
 
@@ -285,7 +268,6 @@ def has_comments(code: str, language: str) -> bool:
     return language == "python" and next(iter(_python_docstrings(root)), None) is not None
 
 
-# ---------------------------------------------------------------------------------------------
 # Deduplication
 
 
@@ -329,20 +311,13 @@ def shingles(text: str, cache: dict[str, int]) -> np.ndarray:
     return np.unique(acc)
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard similarity of two sorted unique hash arrays."""
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
-
-
 def _minhash(sh: np.ndarray) -> np.ndarray:
     return ((sh[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) & _MASK61).min(axis=0)
 
 
 def _near_duplicate_components(texts: list[str], langs: list[str]) -> list[int]:
-    """Component label for every text; texts are near duplicates (token 3-gram Jaccard >=
-    `NEAR_DUP_THRESHOLD`, same language) when MinHash LSH proposes them and the exact Jaccard
-    agrees."""
+    """Component label for every text, near duplicates (`deduplicate`) linked when MinHash LSH
+    proposes them and the exact Jaccard agrees."""
     cache: dict[str, int] = {}
     sh = [shingles(t, cache) for t in texts]
     rows = _N_PERM // _BANDS
@@ -371,7 +346,8 @@ def _near_duplicate_components(texts: list[str], langs: list[str]) -> list[int]:
             la, lb = len(sh[a]), len(sh[b])
             if min(la, lb) < NEAR_DUP_THRESHOLD * max(la, lb):
                 continue
-            if jaccard(sh[a], sh[b]) >= NEAR_DUP_THRESHOLD:
+            inter = len(np.intersect1d(sh[a], sh[b], assume_unique=True))
+            if inter / (la + lb - inter) >= NEAR_DUP_THRESHOLD:  # their Jaccard similarity
                 edges.add((a, b))
     a_side, b_side = zip(*edges) if edges else ((), ())
     graph = coo_matrix((np.ones(len(edges)), (a_side, b_side)), shape=(len(texts), len(texts)))
@@ -388,13 +364,9 @@ def _resolve(df: pd.DataFrame, keys: pd.Series) -> tuple[pd.DataFrame, int, int]
 
 
 def deduplicate(df: pd.DataFrame) -> tuple[pd.DataFrame, DedupStats]:
-    """Remove exact duplicates (same normalised text) and near duplicates (same language, token
-    3-gram Jaccard >= `NEAR_DUP_THRESHOLD`) from a frame with `code`, `label` and `language` columns.
-
-    Of a set of duplicates with one label the first row is kept; a set that carries both labels is
-    dropped entirely, since no model can tell its members apart. Returns the kept rows (original
-    order and index) and the counts.
-    """
+    """The rows of a frame (`code`, `label`, `language`) without exact duplicates and near
+    duplicates (same language, token 3-gram Jaccard >= `NEAR_DUP_THRESHOLD`), in their order and
+    index, and the counts: the first of a set is kept, a set with both labels dropped entirely."""
     kept, exact_removed, exact_conflicts = _resolve(df, df["code"])
     roots = _near_duplicate_components(kept["code"].tolist(), kept["language"].tolist())
     kept, near_removed, near_conflicts = _resolve(kept, pd.Series(roots, index=kept.index))

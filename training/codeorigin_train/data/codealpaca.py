@@ -1,10 +1,8 @@
 """Builder for codealpaca (`data/new_codealpaca.json`: instruction, input, output), LLM side only.
 
-The answers were generated with an OpenAI model in 2023 and carry no language field. A sample's
-language is one the instruction names ("Write a C++ program ...") or its fence is tagged with,
-among the languages codeorigin supports; where several are named, the one whose parse has the
-fewest errors wins. Answers in other languages (shell, SQL, C#, Swift, ...) are skipped; whether
-the text is code at all is left to `clean.clean_code`. One group per sample.
+The answers (an OpenAI model, 2023) carry no language field: a sample's language is the supported
+one the instruction names or its fence is tagged with; of several, the one whose parse has the
+fewest errors. Whether the text is code at all is left to `clean.clean_code`. One group per sample.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Builder for the DetectCodeGPT fork (`code-generation/data/main_data/{human_code,machine_code}`).
 
-`human_code/pNNNNN.py` is a Project CodeNet submission (before 2021); `machine_code/pNNNNN_solution.py`
-is an unidentified OpenAI chat model's answer to the same problem. The CodeNet problem id is the
-group, shared with any other source that names CodeNet problems.
+`human_code/pNNNNN.py` is a Project CodeNet submission (before 2021), `machine_code/` an
+unidentified OpenAI chat model's answer to the same problem; the CodeNet problem id is the group.
 """
 
 from __future__ import annotations

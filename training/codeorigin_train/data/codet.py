@@ -1,9 +1,9 @@
 """Builder for CodeT's sanitized MBPP (`CodeT/data/dataset/mbpp_sanitized_for_code_generation.jsonl`).
 
 Human only: each task's `prompt` (signature plus the task text as a docstring) joined with its
-`canonical_solution` body. The prompt indents its docstring by four spaces whatever the body uses
-(two spaces, a tab, ...), which does not parse; the docstring is re-indented to the body's
-indentation. These are the only human MBPP samples with a docstring. Group: `mbpp:<task_id>`.
+`canonical_solution` body, the docstring re-indented to the body's indentation (the prompt's four
+spaces do not parse beside a body of two or a tab): the only human MBPP samples with a docstring.
+Group: `mbpp:<task_id>`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Builder for GPT-Java-GCJ (`dataset/<name>.java` and `dataset/Anomalous/<name>.java`).
 
 Human: Google Code Jam 2020 submissions. LLM: GPT-4o's "rewrite entirely" of the same file. The
-pair shares the group `gcj:<name>`; the name's last field is the GCJ problem id, but 21 problems are
-too few and too uneven (one holds 28% of the files) to split on.
+pair shares the group `gcj:<name>` (the 21 problems, one with 28% of the files, are too uneven).
 """
 
 from __future__ import annotations

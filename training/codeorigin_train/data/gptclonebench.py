@@ -2,22 +2,16 @@
 `cross_language_part_2.zip`), read in place with `zipfile`.
 
 Each `<dir>/Gpt3D_CloneN.<ext>` (GPT-3) or `Gpt4D_CloneN.<ext>` (GPT-4) file holds, under `#input`,
-a human fragment from SemanticCloneBench (Stack Overflow answers, Java or C#), then a
-`#gpt output=============` line and the model's raw answer: its translations into the other
-languages, each under a heading such as `Python:`, `// C#` or `In Java:`, often fenced. The
-archives' other files (clone-detector input and output, logs) are not read.
-
-Human: the input fragment (Java only: codeorigin does not score C#). LLM: each translation into a
-scored language other than the input's, its language from its fence tag or else its heading. The
-group is `gptclonebench:<ext>:<id>` with the smallest clone id that holds the same input (the
-GPT-3 and GPT-4 files of an id share it, and some inputs recur under other ids), so a fragment and
-all its translations share one group and a human fragment is yielded once per group.
+a human fragment from SemanticCloneBench (Java or C#), then a `#gpt output=============` line and
+the model's translations into the other languages, each under a heading, often fenced.
+Human: the input fragment (Java only). LLM: each translation into a scored language other than
+the input's. Group: `gptclonebench:<ext>:<id>` with the smallest clone id holding the same input,
+so a fragment and its translations share it (the fragment yielded once).
 
 The human fragments went through NiCad's pretty-printer, which puts a blank before every argument
-list and bracket and around unary operators (`getWidth ()`, `int a []`, `! done`, `i ++`): a tell
-that says nothing about the author and that `normalize` does not undo (80% of them hold `name ()`,
-at most 1% of the other sources' Java). `undo_pretty_print` takes those blanks out, on both
-labels' Java alike.
+list and bracket and around unary operators (`getWidth ()`, `! done`): a tell `normalize` does not
+undo (80% of them hold `name ()`, at most 1% of the other sources' Java). `undo_pretty_print` takes
+those blanks out, on both labels' Java alike.
 """
 
 from __future__ import annotations
@@ -91,9 +85,7 @@ def _blank(data: bytes, start: int, end: int) -> tuple[int, int, bytes] | None:
 
 
 def undo_pretty_print(code: str) -> str:
-    """Java `code` without NiCad's blanks before argument lists, parameter lists and brackets and
-    around unary operators (`foo (a [i], ! b, i ++)` -> `foo(a[i], !b, i++)`); other text is
-    unchanged."""
+    """Java `code` without NiCad's blanks (`foo (a [i], ! b, i ++)` -> `foo(a[i], !b, i++)`)."""
     data = code.encode("utf-8", "surrogatepass")
     root = languages.parser("java").parse(data).root_node
     cuts: list[tuple[int, int, bytes]] = []
@@ -136,13 +128,9 @@ def split_file(text: str) -> tuple[str, str] | None:
 
 
 def translations(output: str) -> list[tuple[str, str]]:
-    """(canonical language, code) for every translation into a scored language in a raw answer.
-
-    The answer is cut at its headings (outside fences); in a section, fenced blocks are the code
-    (a block's tag names its language, else the heading does) and the longest block per language is
-    kept; a section without fences is its text, which `clean.extract_code` trims of prose later.
-    Text before the first heading counts only through tagged fences.
-    """
+    """(canonical language, code) for every translation into a scored language in a raw answer,
+    cut at its headings: a section's longest fenced block per language (its tag, else the heading,
+    names it), or its text without fences; before the first heading, tagged fences only."""
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     in_fence = False
     for line in output.split("\n"):

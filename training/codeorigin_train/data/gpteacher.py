@@ -1,16 +1,12 @@
 """Builder for GPTeacher's code set (`Codegen/codegen-instruct.json`: instruction, input, response),
 LLM side only.
 
-Every response was written by GPT-4 (2023); some wrap the code in fences or prose, some answer in
-prose only. The code is pulled out with `clean.extract_code`, and a response whose extracted text
-is still not code in its language (`is_code`) is dropped here rather than left to chance.
-
-The language is one the instruction names or a fence is tagged with (as for codealpaca), else one
-the code's own marks suggest (`<?php`, `#include`, `package main`, ...); of several, the one that
-parses best. Languages codeorigin does not score are skipped. One group per sample.
-
-The 4,535 triples are codealpaca's `data/new_codealpaca.json` too: deduplication keeps the copies
-of whichever source the registry lists first, so the two are not independent sources.
+Every response was written by GPT-4. The code is pulled out with `clean.extract_code`, and a
+response whose extracted text is still not code in its language (`is_code`) is dropped. The
+language is one the instruction names or a fence is tagged with (as for codealpaca), else one the
+code's own marks suggest; of several, the one that parses best. One group per sample. The 4,535
+triples are codealpaca's `data/new_codealpaca.json` too: deduplication keeps the copies of the
+source the registry lists first.
 """
 
 from __future__ import annotations
@@ -63,8 +59,7 @@ def _named(instruction: str, response: str) -> list[str]:
 
 
 def detect_language(instruction: str, response: str, code: str) -> str | None:
-    """The language of `code` (extracted from `response`), or None when it is in no scored
-    language or cannot be told."""
+    """The language of `code` (extracted from `response`), or None."""
     found = _named(instruction, response)
     if not found:
         if _OTHER_LANGUAGES.search(instruction):

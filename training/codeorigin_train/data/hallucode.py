@@ -1,8 +1,7 @@
 """Builder for HalluCodeDetector's MBPP files (`Datasets/mbpp.jsonl`, `LLMAnswers/mbpp_deepseek-v3_output.json`).
 
-Human: the MBPP reference solutions (2021, CRLF and tabs). LLM: DeepSeek-V3's generations, a dict of
-samples whose `question_id` "mbpp/<i>" points at row `i` of `mbpp.jsonl` (ten per task, many
-identical); only distinct generations are yielded, and the build keeps at most a few per task.
+Human: the MBPP reference solutions (2021). LLM: DeepSeek-V3's distinct generations, whose
+`question_id` "mbpp/<i>" points at row `i` of `mbpp.jsonl` (ten per task, many identical).
 Group: `mbpp:<task_id>`, shared with CodeT's sanitized MBPP.
 """
 

@@ -1,7 +1,6 @@
 """The files a command reads, checked where they are read: a missing, unreadable or empty input
-raises `InputError` with a message that names the file and the command that writes it, which
-`codeorigin-train` prints as one line instead of a traceback (`run_command`; `module_entry` for
-`python -m`). The path a command writes is checked before its work (`output_path`).
+raises `InputError` naming the file and the command that writes it, printed as one line
+(`run_command`, `module_entry`). The path a command writes is checked before its work.
 
     frame = read_parquet(path, "dataset", hint="--dataset; `codeorigin-train dataset` writes one")
     out = output_path(args.out)
@@ -68,8 +67,7 @@ def _lacking(path: Path, columns: Sequence[str] | None) -> list[str]:
 
 
 def read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
-    """The JSON objects of the lines of `path`; `InputError` when it does not exist, a line is
-    not a JSON object, or it holds none."""
+    """The JSON objects of the lines of `path`; `InputError` for a missing file, a bad line, none."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} {path} not found")
@@ -97,8 +95,7 @@ def model_folder(path: Path, option: str) -> Path:
 
 
 def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> None:
-    """`InputError` when `out` already holds a model (`manifest.json`) and not `force`: a new
-    model goes to a folder of its own, to be compared with the one it would replace."""
+    """`InputError` when `out` already holds a model (`manifest.json`) and not `force`."""
     if (Path(out) / "manifest.json").exists() and not force:
         raise InputError(
             f"{option} {out} already holds a model (manifest.json): write the new one to another "
@@ -107,9 +104,8 @@ def refuse_model_folder(out: Path, *, force: bool, option: str = "--out") -> Non
 
 
 def output_path(path: Path, option: str = "--out", *, folder: bool = False) -> Path:
-    """`path`, checked before the work whose result goes there, so that a path that cannot be
-    written fails at once rather than after a build: `InputError` when a folder above it is a
-    file, or when it is a folder where a file goes (with `folder`: a file where a folder goes)."""
+    """`path`, checked before the work whose result goes there: `InputError` when a folder above
+    it is a file, or it is a folder where a file goes (with `folder`: a file where a folder goes)."""
     path = Path(path)
     if folder and path.exists() and not path.is_dir():
         raise InputError(f"{option} {path} is a file, not a folder: give a folder")
@@ -180,8 +176,7 @@ def run_command(
 
 def module_entry(module: str, main: Callable[[], int]) -> int:
     """A module's `python -m` entry: `main()`, with input errors one line as through
-    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1). Inside a forwarded
-    command, `run_command` already does that, with `-v`."""
+    `codeorigin-train` (the traceback with CODEORIGIN_TRAIN_TRACEBACK=1)."""
     if _running:
         return main()
     verbose = os.environ.get("CODEORIGIN_TRAIN_TRACEBACK") == "1"

@@ -2,9 +2,8 @@
 LLM side only.
 
 The artifact of "Lost in Translation" (ICSE 2024): CodeNet and AVATAR programs translated by LLaMA
-and StarCoder between Java and Python (the human programs are not in this snapshot). A
-translation's language is the `<to>` folder; languages codeorigin does not score are skipped.
-Group: the source program, shared by both models' translations (`group`).
+and StarCoder between Java and Python (the human programs are not in this snapshot); the language
+is the `<to>` folder. Group: the source program, shared by both models' translations (`group`).
 """
 
 from __future__ import annotations

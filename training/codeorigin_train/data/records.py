@@ -1,13 +1,9 @@
 """The record every dataset builder yields, and the conventions for labels and groups.
 
-A builder reads one source in its native format and yields `Record`s with the raw code as the
-source stores it (fences, CRLF, tabs and all); `clean` turns raw code into training text later, so
-that every source goes through the same cleaning.
-
-Groups name the problem or task a sample solves. They are namespaced by the problem's origin, not
-by the source folder, so the same MBPP task read from two repositories gets the same group
-(`mbpp:11`) and a group-aware split keeps both copies on one side. Sources without problem ids get
-one group per sample (`<source>:<index>`).
+A builder yields `Record`s with the raw code as its source stores it (`clean` makes the training
+text). Groups name the problem a sample solves, by the problem's origin, not the source folder, so
+the same MBPP task read from two repositories gets one group (`mbpp:11`), one side of a split;
+sources without problem ids get one group per sample (`<source>:<index>`).
 """
 
 from __future__ import annotations
@@ -22,11 +18,8 @@ HUMAN_GENERATOR = "human"
 
 @dataclass(frozen=True)
 class Record:
-    """One sample as read from a source, before cleaning.
-
-    `label` is 1 for LLM-written code and 0 for human-written code; `language` is a canonical id
-    from `codeorigin.core.languages`; `generator` is the model name, or "human".
-    """
+    """One sample as read from a source, before cleaning: `label` 1 for LLM-written code, 0 for
+    human; `language` a `codeorigin.core.languages` id; `generator` the model name, or "human"."""
 
     code: str
     label: int

@@ -1,8 +1,7 @@
 """Builder for SemEval-2026 Task 13, subtask A (`task_A/*.parquet`: code, generator, label, language).
 
 The trial file's `label` column contradicts its own `id_to_label.json` (human rows carry 1), so the
-label comes from `generator`: "Human" is human, any other value names the model. The programs are
-LeetCode/Codeforces-style solutions without problem ids: one group per sample.
+label comes from `generator` ("Human", else the model's name). No problem ids: one group per sample.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The registry of sources: folder, builder and default caps, in one place.
 
-Caps keep the dataset near 25k samples and each source close to label balance:
-`llm_per_group` keeps at most that many LLM samples per problem and language (benchmarks with many
-generations per task), and `max_samples` keeps whole groups, label-balanced, until the source holds that many.
-Both apply after cleaning and deduplication. The build records the caps it used.
+Caps keep the dataset near 25k samples and each source close to label balance: `llm_per_group`
+keeps at most that many LLM samples per problem and language, `max_samples` whole groups,
+label-balanced, up to that many samples. Both apply after cleaning and deduplication.
 """
 
 from __future__ import annotations
@@ -74,17 +73,13 @@ SOURCES: dict[str, Source] = {
         Source.of(back3474, SourceCaps(llm_per_group=2)),
         # LLM-only: enough to add languages' LLM variety without swamping the human side.
         Source.of(codealpaca, SourceCaps(max_samples=1500)),
-        # ~640 human Java fragments against ~5,500 translations (GPT-3 and GPT-4 of each) into
-        # Python, Java and C++: one translation per fragment and language, label-balanced 1,400.
+        # ~640 human Java fragments against ~5,500 translations: one per fragment and language.
         Source.of(gptclonebench, SourceCaps(max_samples=1400, llm_per_group=1)),
-        # LLM-only GPT-4 answers, the same 4,535 as codealpaca's file (here MIT and named GPT-4):
-        # deduplication keeps codealpaca's copies, which come first, so only the few answers
-        # codealpaca's language detection misses remain. 1,000 at most if codealpaca goes.
+        # LLM-only, codealpaca's answers again (deduplication keeps codealpaca's, listed first).
         Source.of(gpteacher, SourceCaps(max_samples=1000)),
         # LLM-only with label noise: one part per day and language (part 2 repeats part 1), 800.
         Source.of(advent_generated, SourceCaps(max_samples=800, llm_per_group=1)),
-        # 166 answers from 17 models named in the file names and 6 of the author's own
-        # solutions: all kept.
+        # 166 answers from 17 models and 6 of the author's own solutions: all kept.
         Source.of(aoc24),
         # 595 LLaMA/StarCoder translations, two per source program at most: all kept.
         Source.of(pltranslation),

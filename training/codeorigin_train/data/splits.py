@@ -1,8 +1,7 @@
 """Group-aware splits: no problem is on both sides of a split.
 
-A group's split comes from a hash of the group id and the seed, so it depends on nothing else: the
-same problem read from two sources (they share the group id, see `records`) lands in the same split,
-and adding or removing sources never moves a group.
+A group's split is a hash of the group id and the seed alone: the same problem read from two
+sources lands in one split, and adding or removing sources never moves a group.
 """
 
 from __future__ import annotations
@@ -38,19 +37,15 @@ def split_of(
 
 
 def assign_splits(df: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """A copy of `df` with a `split` column (train/val/test, 80/10/10 of the groups) drawn per
-    `group`."""
+    """A copy of `df` with a `split` column drawn per `group` (80/10/10)."""
     groups = df["group"].astype(str)
     return df.assign(split=groups.map({g: split_of(g, seed) for g in groups.unique()}))
 
 
 def leave_one_source_out(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(train, test) for judging generalisation to an unseen source.
-
-    Test is every sample of `source`; train is every other source's samples minus those whose group
-    also occurs in `source` (the same problem from another repository). Train keeps its `split`
-    column, if any, so a validation set can still be taken from it.
-    """
+    """(train, test) for judging generalisation to an unseen source: test is every sample of
+    `source`, train every other source's samples but those of a group `source` also holds; train
+    keeps its `split` column, so a validation set can still be taken from it."""
     in_source = df["source"] == source
     if not in_source.any():
         raise ValueError(

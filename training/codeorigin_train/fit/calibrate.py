@@ -1,15 +1,11 @@
 """Calibration and thresholds, both fitted on the validation split.
 
 Platt scaling: p = sigmoid(a * logit + b), the form the runtime applies. The `llm` threshold is the
-smallest probability threshold at which at most `max_fpr` (1%) of validation human samples are flagged
-(the scorer flags p >= threshold); the `uncertain` threshold is the same at `uncertain_fpr` (5%).
-A false accusation costs more than a miss, so the thresholds are set by the human side alone.
-
-With `confidence` (0.95 for the shipped model) the `llm` threshold holds the FPR bound on *unseen*
-human code of the same population with that probability, not only on the validation rows: it is
-the Neyman-Pearson order statistic (Tong, Feng & Li, 2018) that lets at most k validation humans
-through, k the largest count with P(Binomial(n, max_fpr) <= k) <= 1 - confidence. Picking the
-threshold at exactly 1% on validation leaves the test FPR above 1% about half the time.
+smallest probability that flags (p >= threshold) at most `max_fpr` (1%) of validation humans, the
+`uncertain` threshold the same at `uncertain_fpr` (5%): a false accusation costs more than a miss.
+With `confidence` (0.95 shipped) the `llm` threshold holds the bound on unseen human code of the
+same population with that probability: the Neyman-Pearson order statistic (Tong, Feng & Li, 2018).
+Picking the threshold at exactly 1% on validation leaves the test FPR above 1% about half the time.
 """
 
 from __future__ import annotations
@@ -67,13 +63,9 @@ def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def allowed_false_positives(n: int, max_fpr: float, confidence: float | None) -> int:
-    """How many of `n` validation humans a threshold may flag.
-
-    Without `confidence`: floor(max_fpr * n). With it: the largest k such that the true FPR exceeds
-    `max_fpr` with probability at most 1 - confidence (P(Binomial(n, max_fpr) <= k) <= 1 -
-    confidence); 0 when even k = 0 cannot promise that (n too small), the strictest threshold the
-    data allows.
-    """
+    """How many of `n` validation humans a threshold may flag: floor(max_fpr * n) without
+    `confidence`; with it, the largest k with P(Binomial(n, max_fpr) <= k) <= 1 - confidence, or 0
+    when even k = 0 cannot promise that (the strictest threshold the data allows)."""
     if confidence is None:
         return int(np.floor(max_fpr * n))
     from scipy.stats import binom
@@ -118,13 +110,9 @@ def calibrate(
     populations: np.ndarray | None = None,
     confidence: float | None = None,
 ) -> Calibration:
-    """Fit Platt scaling and the two thresholds on validation logits.
-
-    With `populations` (a label per validation row, e.g. the source), each threshold is the
-    strictest of the per-population thresholds over human rows, so no human population is
-    flagged more than `max_fpr`: easy negatives from one population cannot lower the threshold
-    for another.
-    """
+    """Fit Platt scaling and the two thresholds on validation logits; with `populations` (a label
+    per row), each threshold is the strictest of the per-population ones over human rows, so easy
+    negatives of one population cannot lower the threshold for another."""
     y = np.asarray(y_val, dtype=np.int64)
     a, b = fit_platt(val_logits, y)
     p = sigmoid(a * np.asarray(val_logits) + b)
@@ -136,15 +124,8 @@ def calibrate(
     t_unc = min(max(threshold_at_fpr(p[(y == 0) & g], uncertain_fpr) for g in groups), t_llm)
     fpr = float(np.mean(p[y == 0] >= t_llm)) if np.any(y == 0) else float("nan")
     tpr = float(np.mean(p[y == 1] >= t_llm)) if np.any(y == 1) else float("nan")
-    log.info(
-        "platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f",
-        a,
-        b,
-        t_llm,
-        fpr,
-        tpr,
-        t_unc,
-    )
+    message = "platt a=%.4f b=%.4f; llm>=%.4f (val FPR %.4f, TPR %.3f); uncertain>=%.4f"
+    log.info(message, a, b, t_llm, fpr, tpr, t_unc)
     return Calibration(a, b, t_llm, t_unc, max_fpr, uncertain_fpr, fpr, tpr, confidence)
 
 

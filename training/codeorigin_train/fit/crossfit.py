@@ -1,15 +1,7 @@
 """Cross-fitting a member over the repository corpus: out-of-fold logits for the agentic
 training rows, so the stacker, its calibration and the thresholds learn from repository code
-the member never trained on.
-
-Why: the validation split is mostly contest and chat code, and it holds few functions of some
-languages (52 Java, 45 Rust in the protocol's pool). A stacker fitted there weighs the members
-for contest code, and thresholds set there do not hold on repository code: the leave-one-agent-out
-folds showed it (a stacker on validation rows alone caught 0-1% of held-out agents' functions,
-and its thresholds flagged up to 1.5% of their repositories' human functions). The agentic rows
-of the train split (agents' functions and human functions of the same repositories) are the
-code users have; cross-fitting by repository scores every one of them with a member that never
-saw its repository, at the cost of `folds` more fits of the member.
+the member never trained on (fitted on the validation split's contest and chat code alone, they
+do not hold on repository code: docs/research/stacked-model.md), at `folds` more fits.
 
     rows, logits = crossfit(train, fit_member, folds=3)
 
@@ -32,8 +24,7 @@ SEED = 7
 
 
 def repository_folds(rows: pd.DataFrame, folds: int = FOLDS) -> np.ndarray:
-    """Each row's fold, by a stable hash of its repository (a repository is in one fold; a row
-    with no repository, a real-project function, by its project: its `group`)."""
+    """Each row's fold, by a stable hash of its repository (else of its `group`)."""
     keys = rows["repo"]
     if "group" in rows:
         keys = keys.where(keys.astype(str) != "", rows["group"])
@@ -47,8 +38,7 @@ def crossfit(
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the rows of `train` from `sources`, their out-of-fold logits): fold k's rows are scored
-    by the member fitted on `train` without them (every other row of `train` stays in)."""
+    """(the rows of `train` from `sources`, their logits from the member fitted without their fold)."""
     rows = train[train["source"].isin(sources)]
     if rows.empty:
         return rows, np.zeros(0, dtype=np.float64)
@@ -65,9 +55,8 @@ def crossfit(
 
 
 def with_fragments(train: pd.DataFrame, fragments: pd.DataFrame | None) -> pd.DataFrame:
-    """`train` and the `fragments` of the agentic repositories among its rows. A fragment trains
-    only beside its repository's functions, so a fold or a cross-fitting that holds a repository
-    out holds its fragments out too."""
+    """`train` and the `fragments` of the agentic repositories among its rows, so a fold that
+    holds a repository out holds its fragments out too."""
     if fragments is None or fragments.empty:
         return train
     repos = set(train.loc[train["source"] == SOURCE, "repo"])
@@ -82,10 +71,9 @@ def calibration_rows(
     sources: tuple[str, ...] = (SOURCE,),
     folds: int = FOLDS,
 ) -> tuple[pd.DataFrame, np.ndarray, Scorer]:
-    """(the rows the stacker and the thresholds are fitted on, the member's out-of-sample logits
-    on them, the member fitted on every train row): the validation rows, scored by that member,
-    and the rows of `train` from `sources` (the agentic corpus; with "realcode", the real-project
-    functions too), cross-fitted (`crossfit`)."""
+    """(the rows the stacker and thresholds are fitted on: the validation rows and the rows of
+    `train` from `sources`, cross-fitted; the member's out-of-sample logits on them; the member
+    fitted on every train row)."""
     member = fit_member(train)
     rows, oof = crossfit(train, fit_member, sources=sources, folds=folds)
     cal = pd.concat([val, rows])

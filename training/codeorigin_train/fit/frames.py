@@ -1,9 +1,6 @@
-"""The rows a variant trains and is judged on: the dataset, the stratified subset, and
-real-project human functions split by project.
-
-The stratified subset of the dataset (`subset`) is capped per (source, label, split) cell: the
-bake-off's, which `coderep-loso`'s leave-one-source-out folds still use. Lifting only
-the train cap (`FULL_TRAIN_CAP`, `--full-train`) keeps exactly the same validation and test rows.
+"""The rows a variant trains and is judged on: the dataset, the stratified subset (capped per
+(source, label, split) cell; lifting only the train cap, `--full-train`, keeps the same validation
+and test rows), and real-project human functions split by project.
 """
 
 from __future__ import annotations
@@ -32,8 +29,7 @@ class SubsetConfig:
 
 
 def load_dataset(path: Path = WORK / "dataset.parquet") -> pd.DataFrame:
-    """`dataset.parquet` with a fresh positional index; `data.inputs.InputError` when it is
-    missing, unreadable or empty."""
+    """`dataset.parquet` with a fresh positional index (`read_parquet`'s checks)."""
     from codeorigin_train.data.inputs import read_parquet
 
     hint = "--dataset; `codeorigin-train dataset` writes WORK/dataset.parquet"
@@ -42,10 +38,7 @@ def load_dataset(path: Path = WORK / "dataset.parquet") -> pd.DataFrame:
 
 def subset(df: pd.DataFrame, cfg: SubsetConfig) -> pd.DataFrame:
     """A stratified sample: at most `train_cap` rows per (source, label) of train, `eval_cap` of
-    val/test.
-
-    Keeps the original row number in `row_id`; deterministic for a given frame and seed.
-    """
+    val/test, the original row number in `row_id`; deterministic for a given frame and seed."""
     parts = []
     for (_, _, split), g in df.groupby(["source", "label", "split"], sort=True):
         cap = cfg.train_cap if split == "train" else cfg.eval_cap
@@ -55,11 +48,9 @@ def subset(df: pd.DataFrame, cfg: SubsetConfig) -> pd.DataFrame:
 
 
 def subset_config_for(run: str, work: Path | None = None) -> SubsetConfig:
-    """The subset a run was trained on: the one its `train.json` records (`--train-cap`,
-    `--eval-cap` and `--seed` as given to the training command), else, for a run trained before
-    it was recorded, every train row for runs named `*-full*` (the scratch recipes trained with
-    `--full-train`) and the bake-off subset otherwise. Rebuilt with other caps, the rows would not
-    be those its saved logits belong to (`export` and `ship` pair them)."""
+    """The subset a run was trained on, as its `train.json` records it (else every train row for
+    runs named `*-full*`, the bake-off subset otherwise): `export` and `ship` pair its rows with
+    its saved logits."""
     recorded = (work or WORK) / "runs" / run / "train.json"
     if recorded.is_file():
         subset_fields = json.loads(recorded.read_text()).get("subset")
@@ -71,25 +62,18 @@ def subset_config_for(run: str, work: Path | None = None) -> SubsetConfig:
 
 @dataclass(frozen=True)
 class RealCodeMix:
-    """Real-project code beside the dataset's rows, counted by project split (issue: training data
-    that looks like users' code).
-
-    `realcode_train` dated pre-2021 human functions of training projects join the train rows (0:
-    none; adding them was measured to cost leave-one-source-out AUROC on contest code), and
-    `realcode_val` of validation projects join the validation rows, so the 1%-FPR threshold also
-    holds on library-style human code (`augment_with_realcode`).
-    """
+    """Real-project human functions beside the dataset's rows (`augment_with_realcode`):
+    `realcode_train` of training projects join the train rows (0: they cost leave-one-source-out
+    AUROC on contest code), `realcode_val` of validation projects the validation rows, so the
+    1%-FPR threshold also holds on library-style human code."""
 
     realcode_train: int = 0
     realcode_val: int = 600
 
 
 def realcode_rows(work: Path, languages: set[str], *, seed: int = 0) -> pd.DataFrame | None:
-    """Real-project human functions (`realcode.parquet`) with a `split` by project, or None.
-
-    Only languages the dataset has both labels for are kept: a language seen only as human
-    would teach the model the language, not the author.
-    """
+    """Real-project human functions (`realcode.parquet`) with a `split` by project, or None; only
+    of `languages` (a language seen only as human would teach the language, not the author)."""
     from codeorigin_train.data.splits import split_of
 
     path = work / "realcode.parquet"
@@ -115,8 +99,7 @@ def augment_with_realcode(
     sub: pd.DataFrame, work: Path, *, train: int, val: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The frame with `train` real-code rows of training projects and `val` of validation projects
-    appended (source `realcode`), and the held-out real-code test rows (never trained or
-    calibrated on); the frame unchanged and None without `realcode.parquet`."""
+    appended (source `realcode`), and the held-out real-code test rows (None without the file)."""
     real = realcode_rows(work, set(sub["language"]), seed=0)
     if real is None:
         return without_human_side(sub), None
@@ -136,11 +119,8 @@ def augment_with_realcode(
 
 
 def without_human_side(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame without the languages that have no human training row.
-
-    The dataset keeps a language with LLM samples only when the dated real-project code has its
-    human side (`data.build`); a run that adds none of that code must not learn the language as
-    the label."""
+    """The frame without the languages that have no human training row (a run must not learn
+    the language as the label)."""
     train = frame[frame["split"] == "train"]
     humans = set(train.loc[train["label"] == 0, "language"])
     keep = frame["language"].isin(humans)
@@ -148,8 +128,7 @@ def without_human_side(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def populations(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Human populations for calibration: the dated real-project library code apart from the
-    rest."""
+    """Human populations for calibration: the real-project code apart from the rest."""
     source = frame["source"].to_numpy()[rows].astype(str)
     return np.where(source == "realcode", "realcode", "datasets")
 

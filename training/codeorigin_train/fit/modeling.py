@@ -1,8 +1,7 @@
 """The CodeOriginClassifier: a transformers encoder with a small classification head.
 
-Head, as the design says: Dropout(0.3) → Dense(256, ReLU) → Dropout(0.2) → Dense(1); the sigmoid
-lives in the loss (BCE with logits) and in the calibration, so the exported graph returns the raw
-logit. The encoder's last hidden state is mean-pooled over real tokens.
+The encoder's last hidden state is mean-pooled over real tokens; the sigmoid lives in the loss
+(BCE with logits) and in the calibration, so the exported graph returns the raw logit.
 """
 
 from __future__ import annotations
@@ -35,10 +34,8 @@ class Head(nn.Module):
 
 
 class CodeOriginClassifier(nn.Module):
-    """Encoder + mean pooling + head; `forward(input_ids, attention_mask)` returns logits [B].
-
-    `forward_embeds` takes `inputs_embeds` instead of ids: the Integrated Gradients path.
-    """
+    """Encoder + mean pooling + head; `forward(input_ids, attention_mask)` returns logits [B],
+    `forward_embeds` the same from `inputs_embeds` (the Integrated Gradients path)."""
 
     def __init__(self, encoder: nn.Module, *, freeze: bool = True) -> None:
         super().__init__()

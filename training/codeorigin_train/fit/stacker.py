@@ -1,20 +1,13 @@
 """The stacker: logistic regression on the members' logits and the language, its calibration and
 the per-language thresholds of a stacked model.
 
-Both members are trained on the train split, so their logits on the validation rows are out of
-sample; the stacker learns its weights there (`fit_stacker`), on folds grouped by `group` (a
-repository, a problem: its rows are never on both sides of a fold). Each fold's regression scores
-the rows it never saw, and those out-of-fold stacked logits are what Platt scaling and the
-thresholds are fitted on, so neither is set on logits the stacker was fitted to. The shipped
-stacker is then the regression on every validation row.
-
-Thresholds (`language_thresholds`): per language, on its held-out human rows, the smallest
-probability that flags at most `max_fpr` (1%) of them with `confidence` (95%: the Neyman-Pearson
-order statistic, `fit.calibrate.threshold_at_fpr`). A language is marked `abstain` when its human
-rows are too few for the bound to hold at all (fewer than log(1 - confidence) / log(1 - max_fpr),
-299 at 1% and 95%), when it has no LLM rows to measure its recall on, or when the recall on its
-LLM rows at that threshold is below `min_recall`: the server then says "not judged" for it instead
-of a meaningless low score.
+The members' logits on the validation rows are out of sample (both train on the train split); the
+stacker learns its weights there (`fit_stacker`) on folds grouped by `group`, and Platt scaling
+and the thresholds are fitted on its out-of-fold logits. The shipped stacker is the regression on
+every validation row. Thresholds (`language_thresholds`): per language, the smallest probability
+that flags at most `max_fpr` (1%) of its held-out humans with `confidence` (95%); a language is
+marked `abstain` (the server says "not judged") when its humans are too few for the bound (299 at
+1% and 95%), it has no LLM rows, or its recall at that threshold is below `min_recall`.
 """
 
 from __future__ import annotations
@@ -149,8 +142,7 @@ def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
 def abstain_reason(
     row: dict[str, Any], need: int, max_fpr: float, confidence: float, min_recall: float
 ) -> str | None:
-    """Why a language (its `language_thresholds` table row) is not judged, or None. `need`: the
-    held-out humans a bound needs."""
+    """Why a language (its `language_thresholds` table row) is not judged, or None."""
     if row["humans"] < need:
         return (f"{row['humans']} held-out human functions cannot bound its false-positive rate "
                 f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})")  # fmt: skip
@@ -177,11 +169,9 @@ def language_thresholds(
 
     `unseen`: the probabilities and languages of human rows of sources the model never saw
     (`fit.unseen`), as a floor: a language's threshold rises toward the one that flags `max_fpr`
-    of them (with `confidence`), but no higher than the threshold that still catches
-    `min_recall` of its LLM rows: as safe for a new source as the language can be while it still
-    speaks; each row then records the share of those humans it flags (`unseen_fpr`). A language
-    whose held-out humans are too few to bound its rate alone is bounded on them and the unseen
-    sources' humans together."""
+    of them, but no higher than the one that still catches `min_recall` of its LLM rows (the row
+    records their share flagged, `unseen_fpr`). A language with too few held-out humans is bounded
+    on them and the unseen sources' humans together."""
     p = np.asarray(probabilities, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
     lang = np.asarray([str(x) for x in languages])

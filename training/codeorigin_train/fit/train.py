@@ -1,8 +1,7 @@
 """Training: BCE with logits, Adam + ReduceLROnPlateau, early stopping that restores the best weights.
 
-One loop (`fit`) trains a module that maps a batch dict to logits: token ids through a whole
-`CodeOriginClassifier` (`TokenModel`, the scratch recipes and the tiny end-to-end test). Linear
-warm-up, gradient accumulation, gradient clipping, mixed precision on CUDA only and a seed.
+One loop (`fit`) trains a module that maps a batch dict to logits (`TokenModel`: token ids through
+a `CodeOriginClassifier`), with warm-up, gradient accumulation and clipping, mixed precision on CUDA.
 """
 
 from __future__ import annotations
@@ -26,10 +25,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Schedule:
-    """How long and how fast a loop trains: the part of a recipe that `TrainConfig` and the scratch
-    encoder's `ScratchConfig` share (flat fields through inheritance, so `asdict(config)` and
-    `Config(**saved)` read and write the same keys). The defaults are the shipped model's; a recipe
-    with other defaults declares those fields again."""
+    """How long and how fast a loop trains: the fields `TrainConfig` and `ScratchConfig` inherit
+    (flat, so `asdict(config)` and `Config(**saved)` use the same keys); the shipped defaults."""
 
     epochs: int = 5
     batch_size: int = 16
@@ -40,12 +37,11 @@ class Schedule:
 
 @dataclass(frozen=True)
 class TrainConfig(Schedule):
-    """Hyper-parameters of `fit` beyond its `Schedule`; the defaults reproduce the shipped model.
-    Early stopping: training ends after `patience` epochs without a better `monitor` (`val_loss`
-    or `val_auroc`), and the best epoch's weights are restored. ReduceLROnPlateau: the learning
-    rate is multiplied by `plateau_factor` after `plateau_patience` epochs without a better
-    validation loss. Each optimiser step: linear warm-up over the first `warmup_steps`, gradients
-    accumulated over `grad_accum` batches and clipped at norm `clip_norm`."""
+    """Hyper-parameters of `fit` beyond its `Schedule` (the shipped model's defaults): early stop
+    after `patience` epochs without a better `monitor` (`val_loss` or `val_auroc`); the rate times
+    `plateau_factor` after `plateau_patience` epochs without a better validation loss; linear
+    warm-up over `warmup_steps`, gradients accumulated over `grad_accum` batches, clipped at
+    `clip_norm`."""
 
     patience: int = 2
     monitor: str = "val_loss"
@@ -213,10 +209,8 @@ def fit(
     *,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> History:
-    """Train `model` (a module mapping batch dicts to logits) and restore its best weights.
-
-    Returns the history; the model ends with the weights of the best epoch by `config.monitor`.
-    """
+    """Train `model` (a module mapping batch dicts to logits), restore the weights of its best
+    epoch by `config.monitor` and return the history."""
     seed_everything(config.seed)
     if not torch.cuda.is_available():
         torch.set_num_threads(config.threads)
@@ -228,8 +222,7 @@ def fit(
         val_logits = predict_logits(model, val_fn, len(y_val))
         yv = np.asarray(y_val, dtype=np.float64)
         row = {
-            "train_loss": trained["train_loss"],
-            "train_accuracy": trained["train_accuracy"],
+            **trained,
             "val_loss": _bce(yv, val_logits),
             "val_accuracy": float(np.mean((val_logits > 0) == (yv > 0.5))),
             "val_auroc": auroc(yv, val_logits),

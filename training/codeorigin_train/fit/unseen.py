@@ -1,19 +1,14 @@
 """Human code of sources the linear member never saw, for the thresholds.
 
-Thresholds set on held-out rows of the training sources hold on those sources, not on a new one:
-leave one source out, the shipped recipe flagged 3 to 37% of an unseen source's human code (MBPP
-13.5%, CodeNet 11%, cpp-a0ms1n 7.5%) at thresholds that flagged under 1% of the held-out humans
-of the sources it trained on, and 10% of keon/algorithms' textbook solutions. A user's code is
-such a new source. `unseen_source_rows` scores each contest or exercise source's human rows with
-the member fitted without that source (and without every row of its problems), so the thresholds
-can be set on humans as the member meets them in use:
+Thresholds set on held-out rows of the training sources hold on those sources, not on a new one
+such as a user's code (docs/research/stacked-model.md). `unseen_source_rows` scores each contest
+or exercise source's human rows with the member fitted without that source and its problems:
 
     rows, logits = unseen_source_rows(train, candidates, fit_member)
 
-`fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits), as in
-`fit.crossfit`. The transformer member is not refitted (it saw every source): its part of the
-stacked score is still in-source, so the unseen-source rates these thresholds promise are a lower
-bound of what a new source gets.
+`fit_member(frame)` fits the member on a frame and returns its scorer (frame -> logits). The
+transformer member is not refitted (it saw every source), so the rates these thresholds promise
+are a lower bound of what a new source gets.
 """
 
 from __future__ import annotations
@@ -37,10 +32,8 @@ def unseen_source_rows(
     candidates: pd.DataFrame,
     fit_member: Callable[[pd.DataFrame], Scorer],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(the human rows of `candidates` from each contest and exercise source with at least
-    `MIN_HUMANS` of them, their logits from the member fitted on `train` without that source and
-    without the rows of its problems; a source without which `train` holds one label only is left
-    out)."""
+    """(the human rows of `candidates` of each contest and exercise source with `MIN_HUMANS` of
+    them, their logits from the member fitted on `train` without that source and its problems)."""
     humans = candidates[(candidates["label"] == 0) & ~candidates["source"].isin(REPOSITORY_SOURCES)]
     counts = humans["source"].value_counts()
     parts, logits = [], []

@@ -1,8 +1,7 @@
 """Where a training run keeps its files, and its MLflow tracking.
 
 Everything intermediate lives under a work folder (`training/work/` by default, git-ignored):
-`dataset.parquet`, `realcode.parquet`, `cache/`, `runs/<variant>/` and `mlruns/`. Every function
-takes the work folder as an argument; nothing here holds state.
+`dataset.parquet`, `realcode.parquet`, `cache/`, `runs/<variant>/` and `mlruns/`.
 """
 
 from __future__ import annotations
@@ -31,8 +30,7 @@ def run_dir(variant: str, work: Path | None = None) -> Path:
 
 def trained_run(variant: str, work: Path | None = None) -> Path:
     """`work/runs/<variant>/` of a run that finished training (its `train.json` is there), not
-    created; `InputError` saying what to do otherwise (what `export`, `ship`, `card` and `report`
-    read: without it they failed on a missing `weights.pt` after making empty run folders)."""
+    created; `InputError` saying what to do otherwise."""
     from codeorigin_train.data.inputs import InputError
 
     d = (work or WORK) / "runs" / variant
@@ -46,8 +44,7 @@ def trained_run(variant: str, work: Path | None = None) -> Path:
 
 
 def mlflow_for(work: Path | None = None) -> Any:
-    """The `mlflow` module, tracking into `work/mlruns` (an offline file store), experiment
-    `codeorigin`."""
+    """The `mlflow` module, tracking offline into `work/mlruns`, experiment `codeorigin`."""
     work = work or WORK
     # An offline local file store; MLflow 3 wants an explicit opt-in for it.
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")

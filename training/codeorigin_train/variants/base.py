@@ -3,13 +3,10 @@ the model card are written once for all of them.
 
 A variant is one module in `codeorigin_train/variants/` holding a class that implements `Variant`,
 plus one line in `variants/registry.py`. The runner (`codeorigin_train.evaluation.runs`) writes
-`logits.npz` and `train.json` from the `FitResult` of `fit`, calibrates on the validation logits
-and writes `metrics.json`; `export_spec` feeds the one export path (`export.shipping`).
-
-A dataset frame has the columns of `training/work/dataset.parquet`: `code` (normalised text),
-`label` (1 = LLM), `language`, `source`, `generator`, `group` and `split` (`train`/`val`/`test`).
-Rows are addressed by position (`frame.iloc[rows]`). Heavy libraries (torch, transformers) are
-imported by the variant modules, not here.
+`logits.npz`, `train.json` and `metrics.json` from the `FitResult` of `fit`; `export_spec` feeds
+the one export path (`export.shipping`). A frame has the columns of `dataset.parquet` (`code`,
+`label` 1 = LLM, `language`, `source`, `generator`, `group`, `split`); rows are addressed by
+position (`frame.iloc[rows]`). Torch and transformers are imported by the variants, never here.
 """
 
 from __future__ import annotations
@@ -26,8 +23,7 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class FitResult:
-    """What `Variant.fit` returns: logits of the frame's validation and test rows, and a record of
-    the training (history, best epoch, seconds, row counts: it becomes `train.json`)."""
+    """What `Variant.fit` returns: the validation and test rows' logits, and `train.json`'s record."""
 
     val_rows: np.ndarray
     val_logits: np.ndarray
@@ -38,13 +34,9 @@ class FitResult:
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What the export path needs from a fitted variant.
-
-    `classifier` is a torch module with `forward(input_ids, attention_mask) -> logits` (shape
-    `[batch]`) and the `CodeOriginClassifier` parts the gradient graph uses (`word_embeddings`,
-    `forward_embeds`); `tokenizer_file` a `tokenizers` JSON file; `training` goes into the
-    manifest's `training` record (variant name, description, encoder, config).
-    """
+    """What the export path needs from a fitted variant: `classifier` a `CodeOriginClassifier`
+    (logits `[batch]`; `word_embeddings` and `forward_embeds` for the gradient graph),
+    `tokenizer_file` a `tokenizers` JSON file, `training` the manifest's `training` record."""
 
     classifier: Any
     tokenizer_file: Path
@@ -75,8 +67,7 @@ class Variant(ABC):
         return frame, None
 
     def prepare(self, frame: pd.DataFrame, run_dir: Path) -> None:
-        """Learn what depends on the train rows' texts but on no label (a tokenizer), once per
-        frame, before `fit` and `loso_fold`. Default: nothing."""
+        """Learn what depends on the train rows' texts but on no label (a tokenizer), once."""
         return None
 
     def params(self) -> dict[str, Any]:
@@ -89,9 +80,8 @@ class Variant(ABC):
 
     @abstractmethod
     def fit(self, frame: pd.DataFrame, run_dir: Path) -> FitResult:
-        """Train on the rows with `split == "train"`, early-stopping on `split == "val"`, save the
-        weights (and tokenizer, if the variant learns one) under `run_dir`, and return the logits
-        of the validation and test rows. The model stays fitted on `self`."""
+        """Train on the `train` rows, early-stopping on `val`, save the weights (and any tokenizer)
+        under `run_dir` and return the validation and test rows' logits; `self` stays fitted."""
 
     @abstractmethod
     def load(self, run_dir: Path) -> None:
@@ -107,8 +97,8 @@ class Variant(ABC):
     def loso_fold(
         self, frame: pd.DataFrame, train: np.ndarray, val: np.ndarray, test: np.ndarray
     ) -> np.ndarray:
-        """Train a fresh model on rows `train` (early-stopped on `val`) and return the logits of
-        rows `test`: one leave-one-source-out fold. Leaves the fitted model on `self` alone."""
+        """One leave-one-source-out fold: the logits of rows `test` from a fresh model trained on
+        rows `train` (early-stopped on `val`); the fitted model on `self` is left alone."""
 
     def export_spec(self) -> ExportSpec:
         """The fitted classifier and tokenizer for the export path."""

@@ -1,17 +1,11 @@
 """Variant `coderep`: an existing variant's model whose input is the code **plus** a compact
-tree-sitter representation of it (after codereps: efficiently tokenisable intermediate
-representations such as control-flow skeletons).
+tree-sitter representation of it (`analysis/coderep.py`).
 
 Run names: `coderep-<base>` puts the control-flow skeleton in front of the code for variant
 `<base>` (`coderep-char-ngram`, `coderep-scratch-bpe`); `coderep-nodes-<base>` the syntax tree's
-node types instead (`analysis/coderep.py`). The base variant trains and scores exactly as it
-would on the code alone, so a leave-one-source-out comparison against `<base>` on the same rows
-measures what the representation adds. The hope is that reformatting and renaming, which move
-the score of a model of the text, leave the representation alone (`codeorigin-train robustness`
-measures whether they do).
-
-Texts scored without their language (`predict_logits`) are parsed with the grammar that fits them
-best. The runtime computes no representation, so the arm is compared, never exported.
+node types instead. The base variant trains and scores as on the code alone, so leave one source
+out against `<base>` measures what the representation adds. The runtime computes no
+representation, so the arm is never exported.
 """
 
 from __future__ import annotations

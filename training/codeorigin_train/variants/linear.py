@@ -1,14 +1,9 @@
 """Variant `linear`: the linear member of the stacked model (logistic regression on hashed
 features of the normalised text).
 
-The features are `codeorigin.core.features`, the very module the server runs (character
-1-5-grams, code-token 1-3-grams, layout and style figures, hashed into 2^20 buckets), so what
-training sees is what the runtime computes. scikit-learn's `LogisticRegression` (liblinear by
-default, or saga; balanced class weights) fits it on the train rows; `fit` writes the weights as
-the runtime reads them (`linear.npz`, `codeorigin.model.linear.write_weights`) and records the
-training seconds. Its logits are the regression's decision function: the member's logit, which
-`fit.stacker` stacks with the transformer's. `codeorigin-train stack` trains it (its work folder's
-`linear/`).
+The features are `codeorigin.core.features`, the module the server runs, so what training sees is
+what the runtime computes; `fit` writes the weights as the runtime reads them (`linear.npz`).
+`codeorigin-train stack` trains it and stacks its logits with the transformer's (`fit.stacker`).
 """
 
 from __future__ import annotations
@@ -54,16 +49,14 @@ class LinearConfig:
 def features(
     texts: Sequence[str], config: FeatureConfig, languages: Sequence[str | None] | None = None
 ) -> Any:
-    """The feature matrix of raw or normalised texts (normalised again: idempotent) in their
-    languages (canonical ids; the syntax n-grams need them), as the runtime computes them for a
-    span."""
+    """The feature matrix of raw or normalised texts in their languages (the syntax n-grams need
+    them), as the runtime computes it for a span."""
     langs = None if languages is None else [None if x is None else str(x) for x in languages]
     return matrix([normalize_text(t) for t in texts], config, langs)
 
 
 def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
-    """A fitted `LogisticRegression` on a feature matrix (`features`), so cross-fitting computes
-    the features once."""
+    """A fitted `LogisticRegression` on a feature matrix (`features`)."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(
@@ -77,8 +70,7 @@ def fit_matrix(x: Any, labels: Sequence[int], config: LinearConfig) -> Any:
 
 
 class Linear(Variant):
-    """Hashed n-grams and figures + logistic regression; no ONNX graph of its own: it ships as a
-    member of a stacked model folder (`export.stacked`)."""
+    """Hashed n-grams and figures + logistic regression; ships as a stacked model's member."""
 
     exportable = False
     description = "hashed char 1-5-grams, code-token 1-3-grams, style figures + logistic regression"
@@ -126,8 +118,7 @@ class Linear(Variant):
         return write_weights(run_dir / WEIGHTS, self.config.features, weights, figure_weights, bias)
 
     def weights_of(self, model: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
-        """(bucket weights, figure weights, bias) of a regression of this recipe (None: the
-        member's own), as `save` writes them."""
+        """(bucket weights, figure weights, bias) of a regression (default: the member's own)."""
         model = self.model if model is None else model
         coef = np.asarray(model.coef_, dtype=np.float64).reshape(-1)
         n = self.config.features.n_buckets
@@ -148,8 +139,7 @@ class Linear(Variant):
     def predict_logits(
         self, texts: Sequence[str], languages: Sequence[str | None] | None = None
     ) -> np.ndarray:
-        """The regression's decision function (scikit-learn's, the training side of parity) on
-        texts in their languages (needed when the features have syntax n-grams)."""
+        """The regression's decision function on texts in their languages."""
         if self.model is None:
             raise RuntimeError(f"variant {self.name!r} is not fitted: call fit or load first")
         x = features(texts, self.config.features, languages)

@@ -1,9 +1,7 @@
 """Variant `char-ngram`: the trivial baseline every shipped model must beat on
 leave-one-source-out (TF-IDF character 1-4-grams + logistic regression, `evaluation/baseline.py`),
-the base arm of `coderep-loso`.
-
-Its "logits" are the regression's probabilities (a monotone score: AUROC and thresholds are the
-same). It has no ONNX graph, so it is evaluated and compared but never exported.
+the base arm of `coderep-loso`. Its "logits" are the regression's probabilities (a monotone score:
+AUROC and thresholds are the same); it has no ONNX graph and is never exported.
 """
 
 from __future__ import annotations
@@ -24,8 +22,7 @@ NAME = "char-ngram"
 
 
 class NgramBaseline(Variant):
-    """Character n-gram logistic regression, fitted on the train rows (validation rows are only
-    scored: the model has no early stopping)."""
+    """Character n-gram logistic regression, fitted on the train rows (no early stopping)."""
 
     exportable = False
     description = "TF-IDF character 1-4-grams + logistic regression (the baseline)"

@@ -1,11 +1,9 @@
 """The model families and the module that builds each.
 
-`FAMILIES` maps a family's name to its module under `codeorigin_train.variants`; a run name that
-starts with a family's name and a dash (`scratch-bpe-full-real`, `coderep-nodes-char-ngram`) is a
-recipe of it. Each module has a `variant(name, **options)` function returning a
-`variants.base.Variant`; a variant uses the options it needs and ignores the rest. A module is
-imported only when one of its variants is asked for, so torch and transformers load only for the
-scratch recipes.
+`FAMILIES` maps a family's name to its module; a run name that starts with a family's name and a
+dash (`scratch-bpe-full-real`) is a recipe of it. Each module's `variant(name, **options)` returns
+a `variants.base.Variant`, using the options it needs. A module is imported only when one of its
+variants is asked for, so torch loads only for the scratch recipes.
 """
 
 from __future__ import annotations
@@ -21,8 +19,7 @@ FAMILIES = {"coderep": "coderep", "linear": "linear", "char-ngram": "ngram",
 
 
 def module_of(name: str) -> str:
-    """The module serving variant `name`: its family's, or that of the family whose name is a
-    prefix of it (run names such as `scratch-bpe-full-real` are recipes of `scratch-bpe`)."""
+    """The module serving variant `name`: its family's, or that of its longest family prefix."""
     if name in FAMILIES:
         return FAMILIES[name]
     for prefix in sorted(FAMILIES, key=len, reverse=True):

@@ -1,15 +1,10 @@
 """Variant `scratch-bpe`: a byte-level BPE tokenizer learned on the training code, and a small
 encoder trained here from scratch (the shipped model's family).
 
-The pretrained encoders' uncased WordPiece tokenizer throws away what most separates authors:
-spacing inside lines, indentation, blank lines and case. A byte-level BPE keeps every character
-(after the shared normalisation, which already removed the habits that only tell the source apart:
-CRLF, tabs, trailing blanks). The encoder is a 2-layer BERT (hidden 128) with the same head as the
-CodeOriginClassifier design, trained end to end; it is cheap enough to train on 2 CPU cores and to
-score and explain well within the latency budget.
-
-`ScratchConfig` is the recipe and `shipped_config()` the shipped model's. Run names starting with
-`scratch-bpe-` are recipes of this variant.
+A byte-level BPE keeps what an uncased WordPiece throws away and most separates authors: spacing
+inside lines, indentation, blank lines and case. The small BERT with the CodeOriginClassifier head
+trains on 2 CPU cores and scores within the latency budget. `shipped_config()` is the shipped
+recipe; run names starting with `scratch-bpe-` are recipes of this variant.
 """
 
 from __future__ import annotations
@@ -49,8 +44,7 @@ SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 @dataclass(frozen=True)
 class EncoderShape:
-    """The byte-level BPE vocabulary (`vocab_size` tokens) and the encoder's size: `layers`
-    layers of width `hidden`, `heads` attention heads, feed-forward width `intermediate`."""
+    """The byte-level BPE vocabulary size and the BERT encoder's shape."""
 
     vocab_size: int = 2048
     hidden: int = 128
@@ -62,28 +56,19 @@ class EncoderShape:
 
 @dataclass(frozen=True)
 class ScratchConfig(RealCodeMix, Schedule, EncoderShape):
-    """Tokenizer, encoder and training recipe, in groups (`EncoderShape`, `Schedule`,
-    `frames.RealCodeMix`); `shipped_config()` is the shipped model's. A text trains on its first
-    window; in scoring, every window of a long text is averaged as the runtime does
-    (`eval_windows`: the export's parity check on long texts needs it) or the first is read.
-    `loso_epochs` is the epochs of a leave-one-source-out fold (`loso_fold`)."""
+    """Tokenizer, encoder and training recipe (`EncoderShape`, `Schedule`, `frames.RealCodeMix`).
+    A text trains on its first window; scoring averages every window as the runtime does
+    (`eval_windows`: the export's parity check on long texts needs it) or reads the first."""
 
     max_length: int = 256
     eval_windows: bool = True
     loso_epochs: int = 3
-    # One thread: on a shared 2-core machine two OpenMP threads that get preempted spin at every
-    # barrier, which was measured 13x slower than one thread for this model.
-    threads: int = 1
-    # The 1%-FPR threshold holds on unseen human code with this probability (calibrate.py); None
-    # sets it at exactly 1% of validation humans, as the shipped recipe does.
-    threshold_confidence: float | None = 0.95
+    threads: int = 1  # two preempted OpenMP threads spin at every barrier on a shared 2-core box
+    threshold_confidence: float | None = 0.95  # as `Variant.threshold_confidence`
 
 
 def shipped_config() -> ScratchConfig:
-    """The recipe of the shipped model (`scratch-bpe-full-real`), the first bake-off recipe plus
-    real-project code: vocabulary 8192, encoder dropout 0.1, 3 epochs, the first window scored,
-    threshold at exactly 1% of validation humans, 4,000 real-project human functions from
-    training projects (and 600 from validation projects in calibration)."""
+    """The recipe of the shipped model (`scratch-bpe-full-real`)."""
     return ScratchConfig(
         vocab_size=8192, dropout=0.1, epochs=3, eval_windows=False, realcode_train=4000,
         realcode_val=600, threshold_confidence=None,
@@ -129,11 +114,9 @@ def new_classifier(cfg: ScratchConfig, vocab_size: int) -> CodeOriginClassifier:
 
 
 class ScratchData:
-    """Token ids of a frame's code with a tokenizer, windowed as the runtime windows them.
-
-    `sequences` gives each text's ids without specials (the whole text); `windows` cuts them into
-    model inputs: the first window only, or with `cfg.eval_windows` every half-overlapping window.
-    """
+    """Token ids of a frame's code with a tokenizer, windowed as the runtime windows them:
+    `sequences` gives each whole text's ids without specials, `windows` the model inputs (the
+    first window only, or with `cfg.eval_windows` every half-overlapping window)."""
 
     def __init__(self, tokenizer_file: Path, cfg: ScratchConfig) -> None:
         self.cfg = cfg
@@ -164,8 +147,8 @@ def train_model(
     epochs: int | None = None,
     on_epoch: Any = None,
 ) -> tuple[CodeOriginClassifier, Any]:
-    """A fresh encoder + head trained end to end on the first windows of rows `train`
-    (`seqs`: whole-text token ids, `ScratchData.sequences`), early-stopped on rows `val`."""
+    """A fresh encoder + head trained on the first windows of rows `train` of `seqs`
+    (`ScratchData.sequences`), early-stopped on rows `val`."""
     seed_everything(cfg.seed)
     clf = new_classifier(cfg, data.encoder.tokenizer.get_vocab_size())
     config = TrainConfig(
@@ -209,11 +192,8 @@ def logits_of(
 
 
 class ScratchBPE(Variant):
-    """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name.
-
-    `prepare` learns the tokenizer on the frame's train rows and tokenises the frame once; `fit`
-    and `loso_fold` train on those ids (a held-out source's code is seen by no weights, only by
-    the unsupervised BPE merges)."""
+    """A recipe (`ScratchConfig`) of the scratch BPE encoder under a run name; `prepare` learns
+    the tokenizer on the train rows and tokenises the frame once for `fit` and `loso_fold`."""
 
     def __init__(self, name: str = NAME, cfg: ScratchConfig | None = None) -> None:
         self.name = name

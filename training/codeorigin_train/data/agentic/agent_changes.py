@@ -2,11 +2,9 @@
 
 One gzip-compressed JSON Lines file per repository (its README has the layout): a `repo` record,
 `change` records (an agent's change, found by an AIDev pull request, a co-author trailer, a bot
-author or a `codex/` branch; or a human commit dated before 2022-06-21) and a `snapshot` of the
-repository at that date. An agent's change becomes a `Change` of kind "pr", a human commit one of
-kind "commit", the snapshot a `Snapshot`; each keeps how it was found (`how`) and the marker's
-text, so every row can say where its label comes from. Every stored file is read: the span
-finder decides which are in a language it reads.
+author or a `codex/` branch; or a human commit dated before 2022-06-21) and a `snapshot` at that
+date. An agent's change becomes a `Change` of kind "pr", a human commit one of kind "commit",
+each with how it was found (`how`) and the marker's text.
 """
 
 from __future__ import annotations

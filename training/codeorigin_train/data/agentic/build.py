@@ -2,14 +2,11 @@
 
     codeorigin-train agentic --data-root ../shared/data --out training/work/agentic.parquet
 
-Agent rows are the functions of the agents' pull requests of which the pull request added at
-least `MIN_ADDED` (0.9) of the lines and did not move them there (`functions.MOVED`); human
-rows are every function of the dated snapshots and the functions the dated human commits added
-under the same rule. Generated code (`core.generated`) is left out on both sides. `--keep-moved
---keep-generated` keep both, as in the shipped model's corpus. Rows have the dataset's columns
-(`source` "aidev", `generator` the agent or "human", `group` the repository) plus their
-provenance; duplicates are removed as the dataset builder removes them, and the split is drawn
-per repository (60/20/20), so a repository never crosses splits.
+Agent rows are the functions of which the agents' pull requests added at least `MIN_ADDED` of the
+lines without moving them; human rows every function of the dated snapshots and those the dated
+human commits added. Generated code is left out (`--keep-moved --keep-generated` keep both, as in
+the shipped model's corpus). Rows have the dataset's columns plus their provenance, deduplicated
+as the dataset is and split per repository (60/20/20).
 """
 
 from __future__ import annotations
@@ -124,8 +121,7 @@ def corpus_rows(
 
 
 def write_rows(df: pd.DataFrame, out: Path, record: dict) -> None:
-    """`df` to the parquet file `out` and `record` (what was kept and dropped) beside it, as
-    `out` with the suffix `.json`."""
+    """`df` to the parquet file `out`, and `record` to `out` with the suffix `.json`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(out, index=False)
     out.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
@@ -154,8 +150,7 @@ def shared_parser(
 
 
 def read_sources(data_root: Path, sources: str) -> tuple[list[Change], list[Snapshot]]:
-    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated);
-    `InputError` when the data root or a folder it names is not there."""
+    """The changes and snapshots of the folders `sources` names (`SOURCES`, comma-separated)."""
     from codeorigin_train.data.agentic.agent_changes import FOLDER as SECOND
     from codeorigin_train.data.agentic.agent_changes import read_agent_changes
 

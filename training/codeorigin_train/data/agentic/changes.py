@@ -1,8 +1,7 @@
 """Pull requests, human commits and dated snapshots as records, from the shared folder.
 
-A `Change` is a patch with the post-images of the files it changed (an agent's pull request or a
-human commit); a `Snapshot` is a repository's source files at its last commit before the cut-off.
-`read_shared` reads them from the AIDev-pop folder of the shared data.
+A `Change` is a patch with the post-images of the files it changed; a `Snapshot` a repository's
+source files at its last commit before the cut-off. `read_shared` reads the AIDev-pop folder.
 """
 
 from __future__ import annotations

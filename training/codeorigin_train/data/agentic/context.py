@@ -3,21 +3,15 @@
     codeorigin-train agentic-context --data-root ../shared/data \\
         --out training/work/agentic-context.parquet
 
-The corpus' human rows are dated before 2021-07-01 and its agent rows 2024-2025, so a detector can
-learn the era instead of the authorship. The agents' pull-request post-images also hold the
-functions the pull request did not touch, as they stood then: the only code that is both
-contemporary with the agents' and not theirs.
+The corpus' human rows predate 2021-07-01 and its agent rows are from 2024-2025, so a detector can
+learn the era instead of the authorship; the untouched functions of the agents' post-images are
+the only code both contemporary with the agents' and not theirs.
 
-A context row is a judged function span of a post-image with **no** line added by its pull
-request, of whose long lines (`functions.long_lines`) at most `MAX_AGENT_SHARE` any stored
-agent pull request of the repository added (an earlier one may have written it). The same function
-in several post-images is one row; generated code is left out (`--keep-generated`: kept, as in
-the shipped model's figures).
-
-Their labels are not verified (contemporary code can have been written with an assistant, more so
-in repositories created in 2023-2025: `dated_history` False), so they are a population to measure
-on (how often a detector flags the agents' era's code that the agents did not write), not an exact
-human label.
+A context row is a judged function span of a post-image with no line added by its pull request,
+of whose long lines at most `MAX_AGENT_SHARE` any stored agent pull request of the repository
+added; one row per function; generated code left out (`--keep-generated`: kept, as in the shipped
+model's figures). The labels are not verified (code of 2023-2025 repositories, `dated_history`
+False, may be assisted): a population to measure on, not an exact human label.
 """
 
 from __future__ import annotations
@@ -52,9 +46,8 @@ MAX_AGENT_SHARE = 0.2
 def agent_patches(
     changes: list[Change], dropped: dict[str, int]
 ) -> tuple[list[tuple[Change, dict[str, set[int]]]], dict[str, set[str]]]:
-    """Each agent pull request with the lines its patch added, per path, and per repository the
-    long lines (`functions.long_lines`) any of them added, read from the post-images; a patch
-    that cannot be read is left out (and counted in `dropped["bad-patch"]`)."""
+    """Each readable agent pull request with its added lines per path, and per repository the
+    long lines (`functions.long_lines`) any of them added."""
     patches = []
     written: dict[str, set[str]] = {}
     for change in changes:

@@ -3,23 +3,17 @@
     codeorigin-train agentic-fragments --data-root ../shared/data \\
         --out training/work/agentic-fragments.parquet
 
-A fragment is a run of consecutive lines that a change added to one file (`core.diffs`), cut into
-pieces of at most 60 lines and kept when it has at least 6 lines and 15 whitespace-separated tokens
-(`FragmentRules`): the agents' lines that no function row holds (lines inside existing functions,
-short new methods, module code). A long line the same change also removed was moved, not
-written, and ends a run; a file the server never scores (`core.generated.file_reason`) gives none
-(`--keep-moved --keep-generated`: as in the shipped model). Agents' pull requests give the LLM
-fragments, the dated human commits of the same repositories the human ones; snapshots none.
+A fragment is a run of consecutive lines a change added to one file, cut into pieces of at most
+60 lines and kept with at least 6 lines and 15 tokens (`FragmentRules`). A long line the same
+change also removed was moved, not written, and ends a run; a file the server never scores gives
+none (`--keep-moved --keep-generated`: as in the shipped model). Agents' pull requests give the
+LLM fragments, the dated human commits of the same repositories the human ones.
 
-`kind` says where a fragment sits: in a function the change **edited** (less than 90% of its lines
-added), in a **new** function (90% or more), or **outside** every function. For the first two,
-`function` names the span (`core.spans`) that holds most of its lines (the innermost of nested
-ones), `function_lines` its length, `share` the share of its lines the change added and
-`fragment_share` the share of them this fragment holds.
-
-Fragments are training text for the linear member only (`protocol --learners stacked-frag`),
-never judged or calibrated on. Each carries its repository and the corpus' split of it; exact
-duplicates are removed (a text on both sides from both).
+`kind` is **edited** (in a function less than 90% of whose lines the change added), **new** (90%
+or more) or **outside** every function; `function`, `function_lines`, `share` and
+`fragment_share` describe the innermost span holding most of the fragment. Fragments are training
+text for the linear member only (`protocol --learners stacked-frag`); exact duplicates are removed
+(a text with both labels entirely).
 """
 
 from __future__ import annotations
@@ -78,8 +72,7 @@ def runs(lines: set[int]) -> list[tuple[int, int]]:
 
 
 def pieces(first: int, last: int, rules: FragmentRules) -> Iterator[tuple[int, int]]:
-    """A run cut into pieces of at most `rules.max_lines` lines; pieces that are too short to
-    keep are dropped (a long run's last piece can be)."""
+    """A run cut into pieces of at most `rules.max_lines` lines, the too short dropped."""
     for start in range(first, last + 1, rules.max_lines):
         end = min(last, start + rules.max_lines - 1)
         if end - start + 1 >= rules.min_lines:

@@ -1,14 +1,11 @@
 """The functions of a change or a snapshot, as the server would judge them.
 
-Each file is split with the server's own span finder (`core.spans.extract_spans`); only function
-and method spans count, and only those the runtime would judge (its too-short rule,
-`VerdictRules().judges`). A change's span is its own when at least `MIN_ADDED` of its lines are
-lines the patch added (`core.diffs`) and it was not moved (`MOVED`: code the same change removed
-elsewhere, such as a function moved to another file or a file renamed without rename detection);
-a snapshot keeps every span. The text is normalised with the server's `normalize`, so it is
-exactly what would be scored. Code the runtime never scores is left out the same way (unless
-`keep_generated`): a file `core.generated.file_reason` calls generated or vendored, and a span
-`span_reason` calls generated: a code generator is neither a person nor an LLM.
+Each file is split with the server's span finder (`core.spans.extract_spans`) into the function
+and method spans the runtime would judge (`VerdictRules().judges`), normalised with the server's
+`normalize`. A change's span is its own when the patch added at least `MIN_ADDED` of its lines
+and did not move it (`MOVED`: the same change removed the code elsewhere); a snapshot keeps every
+span. Unless `keep_generated`, code the runtime never scores (`core.generated`) is left out: a
+code generator is neither a person nor an LLM.
 """
 
 from __future__ import annotations
@@ -63,22 +60,19 @@ class Counts:
 
 
 def long_lines(lines: Iterable[str]) -> list[str]:
-    """The lines of `LONG_LINE` or more characters, stripped: the ones that can tell who wrote
-    them (moved code, an agent's lines elsewhere in its repository)."""
+    """The lines of `LONG_LINE` or more characters, stripped: those that can tell who wrote them."""
     return [s for line in lines if len(s := line.strip()) >= LONG_LINE]
 
 
 def long_line_share(text: str, lines: Container[str]) -> float:
-    """The share of `text`'s long lines (`long_lines`) that are in `lines` (0 when it has none):
-    with the long lines its change removed, how much of it the change moved, not wrote."""
+    """The share of `text`'s long lines (`long_lines`) that are in `lines` (0 when it has none)."""
     found = long_lines(text.split("\n"))
     return sum(1 for s in found if s in lines) / len(found) if found else 0.0
 
 
 def patch_lines(change: Change) -> tuple[dict[str, set[int]], frozenset[str]]:
-    """A change's added line numbers per post-image path, and its removed long lines.
-
-    Raises DiffError for a patch `core.diffs` cannot read."""
+    """A change's added line numbers per post-image path, and its removed long lines; DiffError
+    for a patch `core.diffs` cannot read."""
     files = parse_diff(change.patch())
     return added_by_path(files), frozenset(long_lines(line for f in files for line in f.removed))
 
@@ -142,9 +136,8 @@ def change_functions(
     keep_moved: bool = False,
     keep_generated: bool = False,
 ) -> Iterator[Function]:
-    """The functions a change wrote: spans of its post-images mostly made of added lines that it
-    did not move from elsewhere (unless `keep_moved`), generated code left out unless
-    `keep_generated`."""
+    """The functions a change wrote: spans of its post-images mostly of added lines it did not
+    move (unless `keep_moved`), without generated code (unless `keep_generated`)."""
     try:
         added, removed = patch_lines(change)
     except DiffError:
@@ -158,7 +151,6 @@ def change_functions(
 def snapshot_functions(
     snapshot: Snapshot, counts: Counts, keep_generated: bool = False
 ) -> Iterator[Function]:
-    """Every judged function span of a snapshot's files (generated code left out unless
-    `keep_generated`)."""
+    """Every judged function span of a snapshot's files (generated ones with `keep_generated`)."""
     for f in snapshot.files:
         yield from spans_of(f, None, 0.0, counts, keep_generated=keep_generated)

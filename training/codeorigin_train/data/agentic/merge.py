@@ -4,9 +4,7 @@
         --agentic training/work/agentic.parquet --out training/work/dataset-v4.parquet
 
 At most `Caps` rows per repository and origin, a seeded draw; then the dataset's rows and the
-capped ones are deduplicated together, the dataset's first (an agentic row that repeats another
-source's is the one removed; a function with both labels goes from both). Every row keeps its
-split.
+capped ones are deduplicated together, the dataset's first, and every row keeps its split.
 """
 
 from __future__ import annotations

@@ -31,8 +31,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _archives(args: argparse.Namespace, projects: list[Project]) -> Path:
-    """`--archives`, when it holds an archive of `projects`; `InputError` otherwise (a build
-    without them would write the standard library alone)."""
+    """`--archives`, when it holds an archive of `projects`; `InputError` otherwise."""
     archives = Path(args.archives)
     where = archives.parent if archives.name == "archives" else Path("DIR")
     todo = (f"run `codeorigin-train realcode fetch --out {where}` first (it downloads them into "

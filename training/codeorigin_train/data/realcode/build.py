@@ -1,9 +1,8 @@
 """Putting the real-code set together: one row per human function, with its provenance.
 
-Projects are read in the order of the pinned list, the standard library last, so a function that
-a package copies from another is kept once, under the first, dated, project. After exact
-deduplication each project keeps at most `cap` functions, chosen by a hash of their text
-(deterministic, and spread over the project's files).
+Projects are read in the order of the pinned list, the standard library last, so a function a
+package copies from another is kept once, under the first. After exact deduplication each project
+keeps at most `cap` functions, chosen by a hash of their text (deterministic, spread over files).
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ class ProjectReport:
 
 def date_verified(project: Project, archive: Path | None) -> bool:
     """Whether the release date has evidence: the registry's upload time, or the text in the
-    project's `evidence_file` (a Debian `.debian.tar.*`) when it names one, else in the archive."""
+    project's `evidence_file` or archive."""
     if project.date_source == "pypi-upload-time":
         return True
     if project.date_source == "archive-text" and archive is not None:
@@ -114,8 +113,7 @@ def collect(
     with_stdlib: bool = True,
     stdlib_root: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[ProjectReport]]:
-    """Rows of every project whose archive is in `archives_dir`, and a report per project (with
-    `error` set, and no rows, when its archive is missing)."""
+    """Rows of every project whose archive is in `archives_dir`, and a report per project."""
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     reports: list[ProjectReport] = []

@@ -1,15 +1,11 @@
 """Functions and methods out of source archives, as the server would see them.
 
 An archive (sdist `.tar.gz`/`.zip`, npm `.tgz`) is read in place, paths relative to its top
-folder. Test files, vendored, compiled and generated code are skipped by path (generated files
-also by their header); every function or method span (`extract_spans`) of a remaining file with
-enough lines is normalised with the server's own `normalize`: exactly what the server would score.
-
-Python functions that do not parse as Python 3 are dropped: such syntax dates code without saying
-anything about its author. Files in other languages that the grammar cannot parse cleanly are
-dropped whole, except C, where macros often defeat the grammar: there each function whose own
-text parses cleanly is kept. Java declarations without a body (abstract, interface, `native`)
-are dropped.
+folder. Test files, vendored, compiled and generated code are skipped; every function or method
+span of a remaining file with enough lines is normalised with the server's `normalize`. Python
+that does not parse as Python 3 is dropped (such syntax dates code without saying anything about
+its author); files in other languages that do not parse cleanly are dropped whole, except C
+(macros defeat the grammar), where each function that parses alone is kept.
 """
 
 from __future__ import annotations
@@ -151,8 +147,7 @@ def _has_top_folder(archive: Path) -> bool:
 
 
 def archive_files(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the top folder, bytes) for each regular file of a tar or zip archive; one
-    without a single top folder (some maturin sdists put `src/` at the root) keeps its paths."""
+    """(path relative to the top folder, if there is a single one, bytes) of each regular file."""
     strip = _has_top_folder(archive)
     for name, data in _members(archive):
         rel = _strip_top(name) if strip else PurePosixPath(name).as_posix()
@@ -206,8 +201,7 @@ def _parse(text: str, language: str) -> Tree:
 
 
 def bodiless_names(tree: Tree, language: str) -> set[int]:
-    """Byte offsets of the names of Java method declarations without a body (abstract or
-    interface methods): `extract_spans` makes no span of them."""
+    """Byte offsets of the names of Java method declarations without a body."""
     if language != "java":
         return set()
     found: set[int] = set()
@@ -265,11 +259,8 @@ def functions_in_files(
     exclude: tuple[str, ...] = (),
     stats: ExtractStats | None = None,
 ) -> Iterator[Function]:
-    """The kept functions of (relative path, bytes) pairs, after the path and header filters.
-
-    `include`, when given, keeps only paths under one of its prefixes; `exclude` drops paths under
-    its prefixes.
-    """
+    """The kept functions of (relative path, bytes) pairs, after the path and header filters and
+    the `include` (when given) and `exclude` path prefixes."""
     stats = stats if stats is not None else ExtractStats()
     for rel, data in files:
         language = languages.from_path(rel)

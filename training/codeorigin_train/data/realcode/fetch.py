@@ -1,13 +1,10 @@
 """Downloading the pinned archives from the package registries, and checking them.
 
-PyPI: the sdist is found in the registry's simple index (PEP 691's JSON, the index pip reads, with
-each file's upload time), downloaded and checked against the pinned sha256; when the index cannot
-be read, `pip download --no-deps --no-binary :all:` is the fallback (it runs the sdist's build
-backend: slower, and the only place here that runs code from an archive). npm: `npm pack
-NAME@VERSION`, checked against the pinned integrity string. Debian: the source package's upstream
-tarball (and, where the date comes from it, its `.debian.tar.*`) from the mirror's pool
-(`DEBIAN_MIRROR`), checked against the pinned sha256 of each; an old release can disappear from the
-pool (fetch then fails and says so).
+PyPI: the sdist from the registry's simple index (`pypi_file`), else `pip download --no-binary
+:all:` (which runs the sdist's build backend: the only place here that runs code from an
+archive). npm: `npm pack NAME@VERSION`. Debian: the upstream tarball (and, where the date comes
+from it, its `.debian.tar.*`) from the mirror's pool (`DEBIAN_MIRROR`); an old release can
+disappear from the pool. Every archive is checked against its pinned digest.
 """
 
 from __future__ import annotations
@@ -37,10 +34,8 @@ _TIMEOUT = 120
 
 def pypi_file(name: str, filename: str) -> dict[str, Any]:
     """The entry of the file `filename` of project `name` (its `url`, `upload-time`, ...) in the
-    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's.
-
-    Raises LookupError when the index does not list that file.
-    """
+    simple index (PEP 691's JSON) pip would use: PIP_INDEX_URL, else PyPI's; LookupError when the
+    index does not list that file."""
     index = os.environ.get("PIP_INDEX_URL", DEFAULT_INDEX).rstrip("/")
     url = f"{index}/{re.sub(r'[-_.]+', '-', name).lower()}/"
     req = urllib.request.Request(url, headers={"Accept": _SIMPLE_JSON})
@@ -135,8 +130,7 @@ def fetch_npm(project: Project, dest_dir: Path) -> Path:
 
 
 def debian_pool_url(source: str, filename: str) -> str:
-    """Where the Debian archive keeps a file of source package `source` (its pool layout), on the
-    mirror DEBIAN_MIRROR names, else deb.debian.org."""
+    """The pool URL of a file of Debian source package `source` on DEBIAN_MIRROR's mirror."""
     prefix = source[:4] if source.startswith("lib") else source[:1]
     mirror = os.environ.get("DEBIAN_MIRROR", DEFAULT_DEBIAN_MIRROR).rstrip("/")
     return f"{mirror}/pool/main/{prefix}/{source}/{filename}"
@@ -161,8 +155,7 @@ _FETCHERS = {"pypi": fetch_pypi, "npm": fetch_npm, "debian": fetch_debian}
 
 
 def fetch(projects: list[Project], dest_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Fetch every project into `dest_dir`: (archives, [(project, error)]); a project that cannot
-    be fetched is logged and left out."""
+    """Fetch every project into `dest_dir`: (archives, [(project, error)])."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     done: list[Path] = []
     failed: list[tuple[str, str]] = []

@@ -1,9 +1,9 @@
 """The pinned list of real projects (`projects.toml`): what to fetch and what to record about it.
 
 Each entry names one release by exact version and the archive the registry serves for it, with the
-archive's hash, so a later fetch gets the same bytes or fails. The release date and the evidence for
-it are part of the entry because the whole point of this material is that it predates code-writing
-LLMs: an entry whose date cannot be checked says so (`date_source = "unverified"`).
+archive's hash, so a later fetch gets the same bytes or fails. The release date and its evidence
+are part of the entry because this material must predate code-writing LLMs (`date_source =
+"unverified"` where it cannot be checked).
 """
 
 from __future__ import annotations
@@ -26,17 +26,12 @@ CUTOFF = "2021-01-01"
 
 @dataclass(frozen=True)
 class Project:
-    """One pinned release.
-
-    `file` is the archive's file name as the registry serves it; `sha256` (PyPI, Debian) or
-    `integrity` (npm's `sha512-...` string) pins its bytes. For Debian, `name` is the source
-    package and `file` its upstream `.orig.tar.*`; `evidence_file` (with `evidence_sha256`) pins
-    its `.debian.tar.*`, whose `debian/changelog` dates the release when the upstream tarball has
-    no dated changelog. `include`/`exclude` keep or drop paths under these prefixes (relative to
-    the archive's top folder: packages that also ship compiled copies of their sources).
-    `date_evidence_path`/`date_evidence_text`: the file and the text in it that date the release
-    (`date_source == "archive-text"`).
-    """
+    """One pinned release: `file` the archive's name as the registry serves it, its bytes pinned
+    by `sha256` (PyPI, Debian) or `integrity` (npm's `sha512-...`). For Debian, `name` is the
+    source package and `file` its `.orig.tar.*`; `evidence_file` (with `evidence_sha256`) pins its
+    `.debian.tar.*`, whose `debian/changelog` can date the release. `include`/`exclude`: path
+    prefixes kept or dropped. `date_evidence_path`/`date_evidence_text`: the file and the text in
+    it that date the release (`date_source == "archive-text"`)."""
 
     name: str
     version: str

@@ -1,8 +1,7 @@
 """The Python standard library of the running interpreter as one more human project.
 
-Its version is the interpreter's (3.11's library carries some post-2021 edits), so only modules
-that have changed little for years are read (PEP 594's dead batteries, distutils, lib2to3 and
-long-stable modules); even so it is recorded with no release date and `date_verified = False`.
+Its version is the interpreter's (with post-2021 edits), so only modules that have changed little
+for years are read, recorded with no release date and `date_verified = False`.
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ def project() -> Project:
 def stdlib_files(
     root: Path | None = None, modules: tuple[str, ...] = OLD_MODULES
 ) -> Iterator[tuple[str, bytes]]:
-    """(path relative to the stdlib folder, bytes) of every .py file of `modules`, sorted; `root`
-    is the running interpreter's standard library folder unless given."""
+    """(path relative to `root`, the running interpreter's stdlib by default, bytes) of every .py
+    file of `modules`, sorted."""
     root = root if root is not None else Path(sysconfig.get_paths()["stdlib"])
     for entry in modules:
         path = root / entry
