@@ -259,8 +259,8 @@ def test_collect_records_metadata_skips_and_groups(archives: Path) -> None:
     assert {r["name"] for r in by_project["many"]} == {f"f{i}" for i in range(6)}
     report = {r.project.name: r for r in reports}
     assert report["many"].duplicates == 2
-    assert report["demo"].stats.skipped_files == {"vendored": 1, "test": 2, "generated": 1}
-    assert report["demo"].stats.dropped["not-python3"] == 1
+    assert report["demo"].stats.skipped == {"vendored": 1, "test": 2, "generated": 1}
+    assert report["demo"].stats.spans["not-python3"] == 1
     assert report["demo"].metadata_licence == "MIT"
     assert report["widget"].metadata_licence == "ISC"
     assert {row["group"] for row in rows} == {"real:demo", "real:widget", "real:many"}
@@ -306,7 +306,7 @@ def test_stdlib_files_use_old_modules_and_skip_tests(tmp_path: Path) -> None:
     assert {(r["source"], r["group"], r["release_date"], r["date_verified"]) for r in rows} == {
         ("cpython-stdlib", "real:cpython-stdlib", "", False)
     }
-    assert reports[0].stats.skipped_files == {"test": 1}
+    assert reports[0].stats.skipped == {"test": 1}
 
 
 def test_fetch_uses_an_archive_with_the_pinned_hash_without_network(

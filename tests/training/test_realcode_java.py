@@ -11,12 +11,12 @@ from pathlib import Path
 from codeorigin_train.data.realcode.build import collect
 from codeorigin_train.data.realcode.extract import (
     LANGUAGES,
-    ExtractStats,
     functions_in_text,
     looks_generated,
     skip_reason,
 )
 from codeorigin_train.data.realcode.projects import CUTOFF, Project, load_projects
+from codeorigin_train.data.records import Counts
 from helpers.archives import sha256_of, write_tar
 
 JAVA = """package org.example.bag;
@@ -102,7 +102,7 @@ def test_java_test_folders_and_files_are_skipped() -> None:
 
 
 def test_java_methods_and_constructors_without_bodiless_declarations() -> None:
-    stats = ExtractStats()
+    stats = Counts()
     found = list(functions_in_text(JAVA, "java", "src/main/java/Bag.java", stats))
     assert [f.name for f in found] == ["Bag", "add", "allows", "isEmpty"]
     assert all(f.language == "java" and f.kind == "method" for f in found)
@@ -111,14 +111,14 @@ def test_java_methods_and_constructors_without_bodiless_declarations() -> None:
     assert "// Never negative." in found[0].code
     assert found[1].code.startswith("public boolean add(String word) {")
     # The abstract method and the interface method have four lines each, but no body.
-    assert stats.dropped["no-body"] == 2
+    assert stats.spans["no-body"] == 2
 
 
 def test_java_file_that_does_not_parse_is_dropped() -> None:
-    stats = ExtractStats()
+    stats = Counts()
     broken = JAVA.replace("public boolean add(String word) {", "public boolean add(String word {")
     assert list(functions_in_text(broken, "java", "B.java", stats)) == []
-    assert stats.skipped_files["parse-error"] == 1
+    assert stats.skipped["parse-error"] == 1
 
 
 def test_java_project_reads_only_main_sources(tmp_path: Path) -> None:
@@ -157,8 +157,8 @@ def test_java_project_reads_only_main_sources(tmp_path: Path) -> None:
     assert {(r["source"], r["group"], r["label"]) for r in rows} == {
         ("real-debian", "real:libbag-java", 0)
     }
-    assert report.stats.skipped_files["test"] == 1
-    assert report.stats.skipped_files["generated"] == 1
+    assert report.stats.skipped["test"] == 1
+    assert report.stats.skipped["generated"] == 1
     assert report.languages == {"java": 4}
 
 

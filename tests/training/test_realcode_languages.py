@@ -215,9 +215,9 @@ def test_debian_project_is_dated_by_its_changelog_and_read_in_place(debian_archi
     }
     assert {r["source"] for r in rows} == {"real-debian"}
     assert {r["group"] for r in rows} == {"real:demo"}
-    assert report.stats.skipped_files["test"] == 5
-    assert report.stats.skipped_files["vendored"] == 1
-    assert report.stats.skipped_files["generated"] == 1
+    assert report.stats.skipped["test"] == 5
+    assert report.stats.skipped["vendored"] == 1
+    assert report.stats.skipped["generated"] == 1
     # The changelog sits in the Debian tarball under its full name.
     assert read_member(deb, "debian/changelog") == CHANGELOG
 

@@ -8,7 +8,8 @@ sources without problem ids get one group per sample (`<source>:<index>`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HUMAN = 0
@@ -27,6 +28,19 @@ class Record:
     source: str
     generator: str
     group: str
+
+
+@dataclass
+class Counts:
+    """What extracting functions from files kept and dropped, and why (for the build record): files
+    read, files `skipped` by reason, and functions by what became of them (`spans`)."""
+
+    files: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    spans: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
 
 
 def read_raw(path: Path) -> str:

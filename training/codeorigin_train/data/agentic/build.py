@@ -28,14 +28,13 @@ from codeorigin_train.data.agentic.changes import (
 )
 from codeorigin_train.data.agentic.functions import (
     MIN_ADDED,
-    Counts,
     change_functions,
     snapshot_functions,
 )
 from codeorigin_train.data.build import COLUMNS
 from codeorigin_train.data.clean import deduplicate, has_comments
 from codeorigin_train.data.inputs import InputError, output_path
-from codeorigin_train.data.records import HUMAN, LLM
+from codeorigin_train.data.records import HUMAN, LLM, Counts
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)

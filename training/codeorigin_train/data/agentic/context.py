@@ -31,8 +31,9 @@ from codeorigin_train.data.agentic.build import (
     write_rows,
 )
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot
-from codeorigin_train.data.agentic.functions import Counts, long_line_share, long_lines, spans_of
+from codeorigin_train.data.agentic.functions import long_line_share, long_lines, spans_of
 from codeorigin_train.data.inputs import output_path
+from codeorigin_train.data.records import Counts
 from codeorigin_train.data.splits import split_of
 
 log = logging.getLogger(__name__)

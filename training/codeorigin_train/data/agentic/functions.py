@@ -10,9 +10,8 @@ code generator is neither a person nor an LLM.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Container, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError, added_by_path, parse_diff
@@ -24,6 +23,7 @@ from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
 
 # Longer spans are data tables or generated code, as in the real-project builder.
 from codeorigin_train.data.realcode.extract import MAX_LINES
+from codeorigin_train.data.records import Counts
 
 _RULES = VerdictRules()
 
@@ -45,18 +45,6 @@ class Function:
     end_line: int
     added: float
     is_test: bool
-
-
-@dataclass
-class Counts:
-    """What extraction kept and dropped, and why; for the build record."""
-
-    files: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    spans: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"files": self.files, "skipped": dict(self.skipped), "spans": dict(self.spans)}
 
 
 def long_lines(lines: Iterable[str]) -> list[str]:

@@ -17,7 +17,6 @@ from typing import Any
 
 from codeorigin_train.data.realcode import stdlib
 from codeorigin_train.data.realcode.extract import (
-    ExtractStats,
     Function,
     archive_files,
     functions_in_files,
@@ -25,6 +24,7 @@ from codeorigin_train.data.realcode.extract import (
     read_member,
 )
 from codeorigin_train.data.realcode.projects import Project
+from codeorigin_train.data.records import Counts
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class ProjectReport:
     """What one project contributed, for the summary."""
 
     project: Project
-    stats: ExtractStats = field(default_factory=ExtractStats)
+    stats: Counts = field(default_factory=Counts)
     languages: Counter[str] = field(default_factory=Counter)
     date_verified: bool = False
     metadata_licence: str = ""
@@ -64,9 +64,9 @@ class ProjectReport:
             "licence": p.licence,
             "metadata_licence": self.metadata_licence,
             "files": s.files,
-            "skipped_files": dict(s.skipped_files),
+            "skipped_files": dict(s.skipped),
             "extracted": self.extracted,
-            "dropped": dict(s.dropped),
+            "dropped": dict(s.spans),
             "duplicates": self.duplicates,
             "kept": self.kept,
             "languages": dict(self.languages),

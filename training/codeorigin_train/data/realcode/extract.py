@@ -17,9 +17,8 @@ import re
 import tarfile
 import warnings
 import zipfile
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +27,7 @@ from tree_sitter import Tree
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
 from codeorigin.core.spans import extract_spans
+from codeorigin_train.data.records import Counts
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +77,6 @@ class Function:
     name: str
     kind: str  # "function" or "method"
     n_lines: int
-
-
-@dataclass
-class ExtractStats:
-    """What extraction kept and dropped, and why; for the build report."""
-
-    files: int = 0
-    skipped_files: Counter[str] = field(default_factory=Counter)
-    dropped: Counter[str] = field(default_factory=Counter)
 
 
 def skip_reason(path: str) -> str | None:
@@ -217,38 +208,38 @@ def bodiless_names(tree: Tree, language: str) -> set[int]:
 
 
 def functions_in_text(
-    text: str, language: str, path: str, stats: ExtractStats | None = None
+    text: str, language: str, path: str, stats: Counts | None = None
 ) -> Iterator[Function]:
     """The kept functions and methods of one source file, normalised, in document order."""
-    stats = stats if stats is not None else ExtractStats()
+    stats = stats if stats is not None else Counts()
     check_each = False
     if language != "python":
         tree = _parse(text, language)
         if tree.root_node.has_error:
             if language not in _PER_FUNCTION_PARSE:
-                stats.skipped_files["parse-error"] += 1
+                stats.skipped["parse-error"] += 1
                 return
             check_each = True
         # `extract_spans` makes no span of them; counted here, as the functions it leaves out.
-        stats.dropped["no-body"] += len(bodiless_names(tree, language))
+        stats.spans["no-body"] += len(bodiless_names(tree, language))
     for span in extract_spans(text, language, min_lines=MIN_LINES):
         if span.kind == "module":
             continue
         # starts at its first line's beginning: `normalize` dedents a method like a function
         raw = span.text(text)
         if check_each and _parse(raw, language).root_node.has_error:
-            stats.dropped["parse-error"] += 1
+            stats.spans["parse-error"] += 1
             continue
         code = normalize(raw).text
         lines = code.split("\n")
         if sum(1 for line in lines if line.strip()) < MIN_LINES:
-            stats.dropped["short"] += 1
+            stats.spans["short"] += 1
             continue
         if len(lines) > MAX_LINES:
-            stats.dropped["long"] += 1
+            stats.spans["long"] += 1
             continue
         if language == "python" and not _parses_as_python3(code):
-            stats.dropped["not-python3"] += 1
+            stats.spans["not-python3"] += 1
             continue
         yield Function(code, language, path, span.name, span.kind, len(lines))
 
@@ -257,11 +248,11 @@ def functions_in_files(
     files: Iterator[tuple[str, bytes]],
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
-    stats: ExtractStats | None = None,
+    stats: Counts | None = None,
 ) -> Iterator[Function]:
     """The kept functions of (relative path, bytes) pairs, after the path and header filters and
     the `include` (when given) and `exclude` path prefixes."""
-    stats = stats if stats is not None else ExtractStats()
+    stats = stats if stats is not None else Counts()
     for rel, data in files:
         language = languages.from_path(rel)
         if language not in LANGUAGES:
@@ -269,21 +260,21 @@ def functions_in_files(
         if include and not rel.startswith(include):
             continue
         if exclude and rel.startswith(exclude):
-            stats.skipped_files["excluded"] += 1
+            stats.skipped["excluded"] += 1
             continue
         reason = skip_reason(rel)
         if reason is not None:
-            stats.skipped_files[reason] += 1
+            stats.skipped[reason] += 1
             continue
         if len(data) > MAX_FILE_BYTES:
-            stats.skipped_files["too-large"] += 1
+            stats.skipped["too-large"] += 1
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("latin-1")  # old sources declare latin-1; every byte decodes
         if looks_generated(text):
-            stats.skipped_files["generated"] += 1
+            stats.skipped["generated"] += 1
             continue
         stats.files += 1
         yield from functions_in_text(text, language, rel, stats)
