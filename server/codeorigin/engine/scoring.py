@@ -336,9 +336,11 @@ class Engine:
                 score, key = next(scored)
                 probability = score.probability
                 judged = self.judge(score, content, options, language)
-            results.append(  # the fields in SpanResult's order
-                SpanResult(span, probability, judged, content.tokens, content.statement_lines,
-                           first, last, key, reason, suppressed=suppressed, language=language)
+            results.append(
+                SpanResult(span=span, probability=probability, verdict=judged, key=key,
+                           n_tokens=content.tokens, n_lines=content.statement_lines,
+                           start_line=first, end_line=last, reason=reason,
+                           suppressed=suppressed, language=language)
             )  # fmt: skip
         return results
 
