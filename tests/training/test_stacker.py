@@ -333,6 +333,35 @@ def test_the_stack_command_sets_thresholds_on_unseen_sources_humans(
     assert thresholds["unseen"] > thresholds["plain"]
 
 
+def test_the_stack_command_bounds_thresholds_on_repositories_with_group_bound(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """`stack --group-bound`: the held-out people of a few repositories do not pass for many
+    separate people; a language whose people come from fewer than 19 abstains and says why, and
+    the manifest records the rule. Without it, the same rows set a threshold."""
+    from codeorigin.model.manifest import load_manifest
+    from codeorigin_train.export.stacked import main
+    from helpers.stackedmodel import planted_frame
+
+    frame = planted_frame(400)
+    held = frame["split"] == "val"
+    frame.loc[held, "group"] = "r" + (frame.index[held] // 2 % 6).astype(str)  # six repositories
+    dataset = tmp_path / "dataset.parquet"
+    frame.to_parquet(dataset)
+    manifests = {}
+    for name, flag in (("rows", []), ("groups", ["--group-bound"])):
+        argv = ["--dataset", str(dataset), "--transformer", str(tiny_model_dir), "--out",
+                str(tmp_path / name), "--work", str(tmp_path / f"work-{name}"), "--folds", "3",
+                "--crossfit-folds", "0", "--max-fpr", "0.1", "--min-recall", "0.05", *flag]  # fmt: skip
+        assert main(argv) == 0
+        manifests[name] = load_manifest(tmp_path / name).raw
+    assert "python" in manifests["rows"]["thresholds"]["languages"]
+    assert "group_bound" not in manifests["rows"]["stacking"]
+    why = manifests["groups"]["abstain"]["python"]
+    assert "come from 6 repositories or problems" in why and "needs 19" in why
+    assert manifests["groups"]["stacking"]["group_bound"] is True
+
+
 def test_exporting_a_transformer_never_replaces_a_stacked_model(tmp_path: Path) -> None:
     """`codeorigin-train ship`/`all` write a transformer model folder; pointed at the shipped
     stacked folder they stop with a message instead of dropping its members and stacker."""

@@ -74,8 +74,10 @@ class AgenticRouteLearner(StackedLearner):
                               langs[project].tolist(), y[project],
                               cal["group"].to_numpy()[project].tolist())  # fmt: skip
         p_oof = stack_p.probability(stack_p.oof_logits)
+        groups = self._groups(cal)
         th_p = language_thresholds(p_oof, y[project], langs[project], max_fpr=self.project_fpr,
-                                   min_recall=0.0)  # fmt: skip
+                                   min_recall=0.0, groups=None if groups is None else
+                                   np.asarray(groups)[project].tolist())  # fmt: skip
         th = {k: v["llm"] for k, v in th_p.languages.items()
               if k in judged and k not in th_p.abstain}  # fmt: skip
         log.info("%s: gate %.3f, project route on %d rows, weights %s, thresholds %s",

@@ -125,9 +125,16 @@ def result_name(spec: str) -> str:
 
 
 def learner_for(
-    spec: str, pool: pd.DataFrame, work: Path, context: pd.DataFrame | None = None
+    spec: str,
+    pool: pd.DataFrame,
+    work: Path,
+    context: pd.DataFrame | None = None,
+    *,
+    min_recall: float = 0.30,
+    group_bound: bool = False,
 ) -> Learner:
-    """The learner a `--learners` entry names; `context`: the context functions judged too."""
+    """The learner a `--learners` entry names; `context`: the context functions judged too;
+    `min_recall`, `group_bound`: a stacked recipe's thresholds, as `stack`'s options."""
     check_learner(spec, work)
     if spec in NGRAM_LEARNERS:
         return NgramLearner()
@@ -137,10 +144,15 @@ def learner_for(
         from codeorigin_train.analysis.stacked_learner import StackedLearner
 
         recipe = AgenticRouteLearner if name == "stacked-dr" else StackedLearner
+        options = ([f"recall bar {min_recall:.0%}"] if min_recall != 0.30 else []) + (
+            ["bounded over repositories"] if group_bound else [])  # fmt: skip
+        if options:
+            name = f"{name} ({', '.join(options)})"
         return recipe(Path(transformer or "models/default"),
                       work / "stacked" / "transformer-logits.parquet", pool, name=name,
                       fragments=pd.read_parquet(work / "agentic-fragments.parquet"),
-                      judged_too=context)  # fmt: skip
+                      judged_too=context, min_recall=min_recall,
+                      group_bound=group_bound)  # fmt: skip
     every = spec.startswith(EVERY_LANGUAGE)
     path = Path(spec.removeprefix(EVERY_LANGUAGE))
     where = f"{path}, every language" if every else path
@@ -198,6 +210,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "is not read; one built from another --dataset is refused), else built from "
                    "--dataset and written")  # fmt: skip
     p.add_argument("--pool-only", action="store_true", help="write the pool (--pool) and stop")
+    p.add_argument(
+        "--min-recall",
+        type=float,
+        default=0.30,
+        help="a stacked recipe's recall bar, as `stack --min-recall`",
+    )
+    p.add_argument(
+        "--group-bound",
+        action="store_true",
+        help="a stacked recipe's thresholds bounded over repositories too, as "
+        "`stack --group-bound`",
+    )
     p.add_argument(
         "--context", type=Path, help="era-matched human code (`codeorigin-train agentic-context`)"
     )
@@ -264,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             saved = json.loads(path.read_text())
             results[saved["learner"]] = saved
             continue
-        learner = learner_for(spec, pool, args.work, context)
+        learner = learner_for(spec, pool, args.work, context, min_recall=args.min_recall,
+                              group_bound=args.group_bound)  # fmt: skip
         scores: list[pd.DataFrame] | None = [] if args.scores else None
         result = run_protocol(pool, learner, cfg, parts=args.parts, context=context, scores=scores)
         if scores:

@@ -4,9 +4,10 @@ Per fold: the linear member (`variants.linear`) on the fold's training rows, cro
 repository over its agentic rows (`fit.crossfit`); the stacker on both members' logits (the
 transformer's through the runtime, cached by `export.stacked.transformer_logits`), its Platt
 calibration, and the per-language thresholds (`fit.stacker`, with the unseen-source humans of
-`fit.unseen` as a floor). The transformer is not retrained: its leave-one-agent-out figures are
-out of sample, its LOSO ones are not. Features are computed once for the whole pool, so a fold
-costs the regressions only. `analysis.domain_learner` adds the route (`stacked-dr`).
+`fit.unseen` as a floor; `stack`'s `--min-recall` and `--group-bound` as options). The
+transformer is not retrained: its leave-one-agent-out figures are out of sample, its LOSO ones
+are not. Features are computed once for the whole pool, so a fold costs the regressions only.
+`analysis.domain_learner` adds the route (`stacked-dr`).
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ class StackedLearner:
         name: str = "stacked-uf",
         fragments: pd.DataFrame | None = None,
         judged_too: pd.DataFrame | None = None,
+        min_recall: float = 0.30,
+        group_bound: bool = False,
     ) -> None:
         self.name = name
+        self.min_recall, self.group_bound = min_recall, group_bound  # `stack`'s options
         self.transformer, self.cache = transformer, cache
         self.config = LinearConfig()
         t0 = time.perf_counter()
@@ -82,6 +86,10 @@ class StackedLearner:
         sp.save_npz(path, x)
         return x
 
+    def _groups(self, rows: pd.DataFrame) -> list[str] | None:
+        """The rows' groups for thresholds bounded over them (`stack --group-bound`), or None."""
+        return rows["group"].astype(str).tolist() if self.group_bound else None
+
     def _x(self, frame: pd.DataFrame) -> Any:
         return self.x[[self.index[c] for c in frame["code"]]]
 
@@ -106,7 +114,8 @@ class StackedLearner:
         m_rows = {"transformer": self._t(rows), "linear": lin}
         unseen = (stack.probability(stack.logits(m_rows, l_rows)), l_rows)
         log.info("stacked: %d human rows of unseen sources for the thresholds", len(rows))
-        th = language_thresholds(stack.probability(stack.oof_logits), y, langs, unseen=unseen)
+        th = language_thresholds(stack.probability(stack.oof_logits), y, langs, unseen=unseen,
+                                 min_recall=self.min_recall, groups=self._groups(cal))  # fmt: skip
         self.abstained.append(dict(th.abstain))
         log.info("stacked: weights %s, abstain %s", stack.weights, sorted(th.abstain))
 

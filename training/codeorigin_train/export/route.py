@@ -200,10 +200,13 @@ def project_route(
     max_fpr: float,
     confidence: float,
     folds: int,
+    *,
+    group_bound: bool = False,
 ) -> BuiltRoute:
     """Steps 1 to 4 of the module docstring. `linear_fit`: `export.stacked.LinearFit`, cross-fitted
     in `folds` folds; `linear_cal`: its out-of-sample logits on the calibration rows `cal`; the
-    route's files go to WORK/domain.npz and WORK/route.npz."""
+    route's files go to WORK/domain.npz and WORK/route.npz. `group_bound`: the route's thresholds
+    bounded with the repositories as the sample too (`fit.stacker.language_thresholds`' `groups`)."""
     variant = linear_fit.variant
     linear = {"features": variant.config.features.to_json()}
     train = frame[frame["split"] == "train"]
@@ -226,7 +229,9 @@ def project_route(
                         cal["group"].to_numpy()[project].tolist())  # fmt: skip
     route_th = language_thresholds(route.probability(route.oof_logits), y[project],
                                    langs[project].tolist(), max_fpr=max_fpr,
-                                   confidence=confidence, min_recall=0.0)  # fmt: skip
+                                   confidence=confidence, min_recall=0.0,
+                                   groups=cal["group"].astype(str).to_numpy()[project].tolist()
+                                   if group_bound else None)  # fmt: skip
     section = route_section(fit, th, route, route_th, linear, gate)
     coef, bias = folded_member(variant, agentic, route.weights, work / MEMBER_FILE)
 

@@ -77,7 +77,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=whole_number(2), default=5)
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
-    p.add_argument("--min-recall", type=float, default=0.30)
+    p.add_argument("--min-recall", type=float, default=0.30,
+                   help="a language is judged only where its threshold catches this share of its "
+                   "held-out LLM rows")
+    p.add_argument("--group-bound", action="store_true",
+                   help="bound each language's threshold (and the route's) with the repositories "
+                   "and problems as the sample too (`fit.calibrate.threshold_over_groups`), and "
+                   "abstain on a language whose held-out people come from fewer than 19")
     p.add_argument("--train-cap", type=whole_number(0), default=0,
                    help="at most N train rows per source and label outside the agentic corpus "
                    "and real-project code (the protocol reads 1500); 0: every row")
@@ -320,13 +326,14 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
     if len(unseen_rows):  # each contest source's humans as a member that never saw it scores them
         langs = unseen_rows["language"].astype(str).tolist()
         unseen = (fit.probability(fit.logits(members(unseen_rows, unseen_logits), langs)), langs)
+    groups = cal["group"].astype(str).tolist() if args.group_bound else None
     th = language_thresholds(fit.probability(fit.oof_logits), cal["label"].to_numpy(),
                              cal["language"].tolist(), max_fpr=args.max_fpr,
                              confidence=args.confidence, min_recall=args.min_recall,
-                             unseen=unseen)  # fmt: skip
+                             unseen=unseen, groups=groups)  # fmt: skip
     route = None if args.project_route is None else project_route(
         frame, linear, cal, m_cal["linear"], fit, th, work, args.project_route, args.confidence,
-        args.crossfit_folds)  # fmt: skip
+        args.crossfit_folds, group_bound=args.group_bound)  # fmt: skip
     m_test = members(test)
     test_eval = evaluate_test(fit, th, test, m_test, route.scores(test) if route else None)
     extra_manifest = {
@@ -347,6 +354,8 @@ def stack(args: argparse.Namespace) -> dict[str, Any]:
                      "balance_structure": False, "balance_domains": False,
                      "linear": variant.record(), "dataset": str(args.dataset)},
     }  # fmt: skip
+    if args.group_bound:
+        extra_manifest["stacking"]["group_bound"] = True
     if route is not None:
         extra_manifest["stacking"]["route"] = route.summary()
     folder = write_stacked_folder(

@@ -101,6 +101,50 @@ def threshold_at_fpr(
     return float(min(1.0, max(t, np.nextafter(h[k], np.inf))))
 
 
+def threshold_over_groups(
+    human_scores: np.ndarray,
+    groups: np.ndarray,
+    max_fpr: float,
+    confidence: float,
+    *,
+    boots: int = 2000,
+    seed: int = 0,
+) -> float:
+    """The smallest threshold whose false-positive rate stays under `max_fpr` with `confidence`
+    when the groups (repositories, problems), not the rows, are the sample: the `confidence`
+    quantile of the pooled rate over `boots` bootstrap draws of whole groups. People of one
+    repository write alike, so a bound on rows (`threshold_at_fpr`) trusts a few repositories as
+    if each of their functions were a separate person; this one widens with the spread between
+    repositories, and one repository of high-scoring people raises it."""
+    h = np.asarray(human_scores, dtype=np.float64)
+    if h.size == 0:
+        return 1.0
+    names, group = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
+    sizes = np.bincount(group, minlength=names.size).astype(np.float64)
+    top = np.unique(h)[::-1][: int(np.ceil(3 * max_fpr * h.size)) + 64]  # candidate cut scores
+    # flagged[r, j]: people of group r strictly above top[j] (a threshold just above top[j]
+    # flags those)
+    flagged = np.zeros((names.size, top.size))
+    for j, s in enumerate(top):
+        flagged[:, j] = np.bincount(group[h > s], minlength=names.size)
+    draws = (
+        np.random.default_rng(seed)
+        .multinomial(names.size, np.full(names.size, 1.0 / names.size), size=boots)
+        .astype(np.float64)
+    )
+    rate = (draws @ flagged) / np.maximum(draws @ sizes, 1.0)[:, None]
+    bound = np.quantile(rate, confidence, axis=0)  # falls as the cut falls down the scores
+    ok = np.flatnonzero(bound <= max_fpr)
+    if not ok.size:
+        return float(min(1.0, np.nextafter(top[0], np.inf) + MARGIN))
+    s = top[ok[-1]]  # the lowest cut that holds; the threshold sits just above it
+    higher = h[h > s]
+    t = s + MARGIN
+    if higher.size:
+        t = min(t, (s + higher.min()) / 2)
+    return float(min(1.0, max(t, np.nextafter(s, np.inf))))
+
+
 def calibrate(
     val_logits: np.ndarray,
     y_val: np.ndarray,

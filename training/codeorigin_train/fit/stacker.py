@@ -19,7 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from codeorigin_train.fit.calibrate import fit_platt, sigmoid, threshold_at_fpr
+from codeorigin_train.fit.calibrate import (
+    fit_platt,
+    sigmoid,
+    threshold_at_fpr,
+    threshold_over_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,13 @@ def min_humans(max_fpr: float, confidence: float) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - max_fpr))
 
 
+def min_groups(confidence: float) -> int:
+    """Fewest groups (repositories, problems) a language's humans must come from for its bound
+    to rest on them: a new repository's rate exceeds that of all of `n` repositories seen with
+    probability 1 / (n + 1), at most 1 - `confidence` from this many on (19 at 95%)."""
+    return math.ceil(1.0 / (1.0 - confidence) - 1.0 - 1e-9)
+
+
 def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
     """The highest threshold that still flags `min_recall` of the LLM rows (0 with none)."""
     if not llms.size:
@@ -142,10 +154,14 @@ def highest_threshold_with_recall(llms: np.ndarray, min_recall: float) -> float:
 def abstain_reason(
     row: dict[str, Any], need: int, max_fpr: float, confidence: float, min_recall: float
 ) -> str | None:
-    """Why a language (its `language_thresholds` table row) is not judged, or None."""
+    """Why a language (its `language_thresholds` table row) is not judged, or None; a row with
+    `groups` (bounded over groups) needs `min_groups` of them."""
     if row["humans"] < need:
         return (f"{row['humans']} held-out human functions cannot bound its false-positive rate "
                 f"at {max_fpr:.0%} with {confidence:.0%} confidence (it needs {need})")  # fmt: skip
+    if row.get("groups", math.inf) < min_groups(confidence):
+        return (f"its held-out human functions come from {row['groups']} repositories or "
+                f"problems: a bound that rests on repositories needs {min_groups(confidence)}")  # fmt: skip
     if not row["llm_rows"]:
         return "no LLM-written rows of it were held out to measure its recall on"
     if row["recall"] < min_recall:
@@ -164,6 +180,7 @@ def language_thresholds(
     confidence: float = 0.95,
     min_recall: float = 0.30,
     unseen: tuple[np.ndarray, Sequence[str]] | None = None,
+    groups: Sequence[Any] | None = None,
 ) -> LanguageThresholds:
     """Per-language thresholds on held-out rows, and the languages to abstain on.
 
@@ -171,10 +188,15 @@ def language_thresholds(
     (`fit.unseen`), as a floor: a language's threshold rises toward the one that flags `max_fpr`
     of them, but no higher than the one that still catches `min_recall` of its LLM rows (the row
     records their share flagged, `unseen_fpr`). A language with too few held-out humans is bounded
-    on them and the unseen sources' humans together."""
+    on them and the unseen sources' humans together.
+
+    `groups` (each row's repository or problem): the threshold is also bounded with the groups as
+    the sample (`fit.calibrate.threshold_over_groups`), the higher of the two kept, and a language
+    whose held-out humans come from fewer than `min_groups` groups abstains."""
     p = np.asarray(probabilities, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
     lang = np.asarray([str(x) for x in languages])
+    group = None if groups is None else np.asarray([str(g) for g in groups])
     p_new = np.zeros(0) if unseen is None else np.asarray(unseen[0], dtype=np.float64)
     lang_new = np.asarray([str(x) for x in (unseen[1] if unseen is not None else [])])
     need = min_humans(max_fpr, confidence)
@@ -190,6 +212,10 @@ def language_thresholds(
         if new.size >= need:  # "floor": toward the unseen sources' bound, keeping the recall bar
             t = max(t, min(threshold_at_fpr(new, max_fpr, confidence),
                            highest_threshold_with_recall(llms, min_recall)))  # fmt: skip
+        own_groups = None if group is None else group[(lang == name) & (y == 0)]
+        if own_groups is not None and np.unique(own_groups).size >= min_groups(confidence):
+            t = max(t, threshold_over_groups(p[(lang == name) & (y == 0)], own_groups,
+                                             max_fpr, confidence))  # fmt: skip
         u = min(threshold_at_fpr(humans, uncertain_fpr), t)
         recall = float(np.mean(llms >= t)) if llms.size else float("nan")
         row = {"language": name, "humans": int(humans.size), "llm_rows": int(llms.size),
@@ -197,6 +223,8 @@ def language_thresholds(
                float("nan"), "recall": recall}  # fmt: skip
         if new.size:
             row.update(unseen_humans=int(new.size), unseen_fpr=float(np.mean(new >= t)))
+        if own_groups is not None:
+            row["groups"] = int(np.unique(own_groups).size)
         table.append(row)
         why = abstain_reason(row, need, max_fpr, confidence, min_recall)
         if why is not None:
