@@ -34,6 +34,7 @@ from codeorigin_train.evaluation.protocol import (
     ProtocolConfig,
     run_protocol,
 )
+from codeorigin_train.fit.stacker import MIN_RECALL
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def learner_for(
     work: Path,
     context: pd.DataFrame | None = None,
     *,
-    min_recall: float = 0.30,
+    min_recall: float = MIN_RECALL,
     group_bound: bool = False,
 ) -> Learner:
     """The learner a `--learners` entry names; `context`: the context functions judged too;
@@ -144,7 +145,7 @@ def learner_for(
         from codeorigin_train.analysis.stacked_learner import StackedLearner
 
         recipe = AgenticRouteLearner if name == "stacked-dr" else StackedLearner
-        options = ([f"recall bar {min_recall:.0%}"] if min_recall != 0.30 else []) + (
+        options = ([f"recall bar {min_recall:.0%}"] if min_recall != MIN_RECALL else []) + (
             ["bounded over repositories"] if group_bound else [])  # fmt: skip
         if options:
             name = f"{name} ({', '.join(options)})"
@@ -213,7 +214,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--min-recall",
         type=float,
-        default=0.30,
+        default=MIN_RECALL,
         help="a stacked recipe's recall bar, as `stack --min-recall`",
     )
     p.add_argument(

@@ -23,7 +23,7 @@ import pandas as pd
 from codeorigin_train.evaluation.protocol import Fitted
 from codeorigin_train.export.stacked import transformer_logits
 from codeorigin_train.fit.crossfit import calibration_rows, with_fragments
-from codeorigin_train.fit.stacker import fit_stacker, language_thresholds
+from codeorigin_train.fit.stacker import MIN_RECALL, fit_stacker, language_thresholds
 from codeorigin_train.fit.unseen import unseen_source_rows
 from codeorigin_train.variants.linear import LinearConfig, features, fit_matrix
 
@@ -46,7 +46,7 @@ class StackedLearner:
         name: str = "stacked-uf",
         fragments: pd.DataFrame | None = None,
         judged_too: pd.DataFrame | None = None,
-        min_recall: float = 0.30,
+        min_recall: float = MIN_RECALL,
         group_bound: bool = False,
     ) -> None:
         self.name = name

@@ -44,6 +44,7 @@ from codeorigin_train.export.route import (
 from codeorigin_train.fit.calibrate import auroc
 from codeorigin_train.fit.crossfit import crossfit, with_fragments
 from codeorigin_train.fit.stacker import (
+    MIN_RECALL,
     StackFit,
     fit_stacker,
     language_thresholds,
@@ -77,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=whole_number(2), default=5)
     p.add_argument("--max-fpr", type=fraction, default=0.01)
     p.add_argument("--confidence", type=fraction, default=0.95)
-    p.add_argument("--min-recall", type=float, default=0.30,
+    p.add_argument("--min-recall", type=float, default=MIN_RECALL,
                    help="a language is judged only where its threshold catches this share of its "
                    "held-out LLM rows")
     p.add_argument("--group-bound", action="store_true",

@@ -91,14 +91,18 @@ def threshold_at_fpr(
     k = allowed_false_positives(h.size, max_fpr, confidence)  # humans that may reach t
     if k >= h.size:
         return float(h[-1])
-    # Above the (k+1)-th largest human score, so it is not flagged, by `MARGIN`: the runtime
-    # computes that score again from the manifest's rounded weights (within 1e-7), and a
-    # threshold one float step above it flagged it there. Never past the middle of the gap to
-    # the next higher score, which stays flagged.
-    t = h[k] + MARGIN
-    if k > 0 and h[k - 1] > h[k]:
-        t = min(t, (h[k] + h[k - 1]) / 2)
-    return float(min(1.0, max(t, np.nextafter(h[k], np.inf))))
+    return _just_above(float(h[k]), float(h[k - 1]) if k > 0 else None)
+
+
+def _just_above(score: float, higher: float | None) -> float:
+    """A threshold just above `score`, so that score is not flagged, by `MARGIN`: the runtime
+    computes it again from the manifest's rounded weights (within 1e-7), and a threshold one float
+    step above it flagged it there. Never past the middle of the gap to the next `higher` score,
+    which stays flagged."""
+    t = score + MARGIN
+    if higher is not None and higher > score:
+        t = min(t, (score + higher) / 2)
+    return float(min(1.0, max(t, np.nextafter(score, np.inf))))
 
 
 def threshold_over_groups(
@@ -139,10 +143,7 @@ def threshold_over_groups(
         return float(min(1.0, np.nextafter(top[0], np.inf) + MARGIN))
     s = top[ok[-1]]  # the lowest cut that holds; the threshold sits just above it
     higher = h[h > s]
-    t = s + MARGIN
-    if higher.size:
-        t = min(t, (s + higher.min()) / 2)
-    return float(min(1.0, max(t, np.nextafter(s, np.inf))))
+    return _just_above(float(s), float(higher.min()) if higher.size else None)
 
 
 def calibrate(

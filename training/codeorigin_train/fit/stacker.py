@@ -131,6 +131,11 @@ class LanguageThresholds:
         return {"llm": self.llm, "uncertain": self.uncertain, "languages": self.languages}
 
 
+#: The recall bar: a language is judged only where its bounded threshold catches this share of
+#: its held-out LLM rows (`stack --min-recall`, the protocol's too).
+MIN_RECALL = 0.30
+
+
 def min_humans(max_fpr: float, confidence: float) -> int:
     """Fewest human rows for which flagging none bounds the FPR at `max_fpr` with `confidence`."""
     return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - max_fpr))
@@ -178,7 +183,7 @@ def language_thresholds(
     max_fpr: float = 0.01,
     uncertain_fpr: float = 0.05,
     confidence: float = 0.95,
-    min_recall: float = 0.30,
+    min_recall: float = MIN_RECALL,
     unseen: tuple[np.ndarray, Sequence[str]] | None = None,
     groups: Sequence[Any] | None = None,
 ) -> LanguageThresholds:
