@@ -211,3 +211,67 @@ def test_where_calibrate_cannot_measure_it_says_why(tmp_path: Path, case: str) -
     said = codeorigin("calibrate", cwd=where)
     assert said.returncode == 2 and want in said.stderr, said.stderr
     assert "Traceback" not in said.stderr
+
+
+def with_reference(tmp_path: Path, margin: float) -> Path:
+    """The shipped model folder, its manifest given a reference margin (`codeorigin-train
+    reference` writes one): its scores are the shipped model's."""
+    import shutil
+
+    from codeorigin.model.manifest import default_model_dir
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["thresholds"]["reference"] = {"margin": margin, "min_functions": 30,
+                                           "repositories": 51, "people": 5430}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_repository_without_dated_history_gets_the_models_reference_threshold(
+    tmp_path: Path,
+) -> None:
+    from codeorigin.core import reference
+
+    model = str(with_reference(tmp_path, 1.5))
+    repo = history(tmp_path / "repo", old=40, agent=12, old_date="2023-03-01T10:00:00")
+    probabilities = [s["probability"] for s in judged_spans(repo)]
+    assert len(probabilities) == 52
+    said = codeorigin("calibrate", "--format", "json", "--model", model, cwd=repo)
+    assert said.returncode == 0, said.stderr
+    (python,) = json.loads(said.stdout)["languages"]
+    assert python["baseline"] == 0 and python["bounded_threshold"] is None
+    assert python["basis"] == "reference" and python["reference_functions"] == 52
+    want = reference.threshold(probabilities, 1.5)
+    assert want is not None and abs(python["reference_threshold"] - want) < 1e-4  # JSON rounds
+    text = codeorigin("calibrate", "--model", model, cwd=repo).stdout
+    assert f"reference {bound_percent(python['reference_threshold'])}" in text
+    assert "A reference threshold (python) needs no dated baseline" in text
+
+    written = codeorigin("calibrate", "--write", "--model", model, cwd=repo)
+    assert written.returncode == 0, written.stderr
+    toml = (repo / ".codeorigin.toml").read_text()
+    assert (f"python = {{ threshold = {python['reference_threshold']}, basis = \"reference\", "
+            "functions = 52, agent = 12 }") in toml  # fmt: skip
+    scan = codeorigin("scan", ".", "--exit-zero", "--model", model, cwd=repo).stdout
+    assert (f"python threshold {bound_percent(python['reference_threshold'])}, set above the "
+            "median of this repository's 52 functions by a margin that held people of other "
+            "repositories to 1%.") in scan  # fmt: skip
+    flagged = sum(p >= python["reference_threshold"] for p in probabilities)
+    assert f"{flagged} flagged" in scan
+
+    # The shipped model has no margin: the same repository gets nothing to write.
+    plain = codeorigin("calibrate", "--write", cwd=repo)
+    assert plain.returncode == 2 and "nothing written" in plain.stderr
+
+
+def test_a_calibration_table_with_an_unknown_basis_is_refused(tmp_path: Path) -> None:
+    repo = history(tmp_path / "repo", old=40, agent=2)
+    (repo / ".codeorigin.toml").write_text(
+        '[calibration]\nmodel = "m"\ndigest = "0123456789abcdef"\n'
+        'python = { threshold = 0.5, basis = "guess", functions = 40, agent = 2 }\n'
+    )
+    said = codeorigin("scan", ".", cwd=repo)
+    assert said.returncode == 2 and "basis 'guess' is not one" in said.stderr, said.stderr
+    assert "Traceback" not in said.stderr

@@ -35,6 +35,7 @@ FORWARDED = {
     "agentic-context": "codeorigin_train.data.agentic.context",
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
+    "reference": "codeorigin_train.export.reference",
 }
 
 

@@ -39,6 +39,8 @@ HELP = {
     "agentic-context": "the functions agents' PRs left untouched: contemporary code (data/agentic/context.py)",
     "protocol": "the evaluation protocol: leave-one-agent-out, by repository, LOSO, era control",
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
+    "reference": "a model folder's margin above a repository's own median, bounded on held-out "
+    "repositories (export.reference)",
 }
 
 

@@ -3,8 +3,9 @@
 settings file; and how `scan`, `explain` and the server use a calibration once written.
 
 Exit codes: 0 measured (and written, with `--write`), 2 usage errors, no git work tree, a shallow
-clone (its dates are cut), an unusable model, or `--write` with no baseline large enough to bound
-(nothing is written; the report says how many more functions each language needs).
+clone (its dates are cut), an unusable model, or `--write` with no threshold to write: no
+baseline large enough to bound and no reference threshold (nothing is written; the report says
+how many more functions each language needs).
 """
 
 from __future__ import annotations
@@ -106,9 +107,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
     if not args.write:
         return 0
-    if not any(r["bounded_threshold"] is not None for r in measured.rows()):
+    if not any(calibration.written(r) is not None for r in measured.rows()):
+        ref = model.manifest.thresholds.reference
+        also = ("" if ref is None else f", nor {ref.min_functions} judged functions for a "
+                "reference threshold")  # fmt: skip
         print("codeorigin calibrate: no language has a baseline large enough for a bound "
-              f"(at least {calibration.bound.needed()} functions): nothing written", file=sys.stderr)  # fmt: skip
+              f"(at least {calibration.bound.needed()} functions){also}: nothing written",
+              file=sys.stderr)  # fmt: skip
         return 2
     written = calibration.write(measured, args.settings_file)
     print(f"codeorigin calibrate: wrote the thresholds to {written}; scan and the server use "

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeorigin.core import reference
 from codeorigin.core.change import ChangeCalibration
 from codeorigin.core.change import from_manifest as change_calibration
 from codeorigin.core.fields import file_name, number, section
 from codeorigin.core.normalize import NORMALIZATION_VERSION
+from codeorigin.core.reference import Reference
 from codeorigin.model.stacking import StackedSpec, parse_abstain, parse_stacked
 
 FORMAT = "codeorigin-model"
@@ -58,6 +60,10 @@ class Thresholds:
     #: Thresholds of their own for some languages, calibrated on that language's human code
     #: (`thresholds.languages` in the manifest: {"java": {"llm": ..., "uncertain": ...}}).
     languages: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: A margin above a repository's own median (`thresholds.reference`, `core.reference`):
+    #: what `codeorigin calibrate` sets a repository's threshold with where it has no dated
+    #: baseline large enough; None: the model has none.
+    reference: Reference | None = None
 
     def for_language(self, language: str | None) -> tuple[float, float]:
         """(llm, uncertain) for a canonical language id; the model's own for the others."""
@@ -250,7 +256,8 @@ def _calibration(raw: dict[str, Any]) -> tuple[Calibration, Thresholds]:
     th = section(raw, "thresholds", {})
     llm = number(th, "llm", 0.5, "thresholds.")
     uncertain = number(th, "uncertain", llm, "thresholds.")
-    return calibration, Thresholds(llm, uncertain, _language_thresholds(th.get("languages")))
+    return calibration, Thresholds(llm, uncertain, _language_thresholds(th.get("languages")),
+                                   reference.parse(th.get("reference")))  # fmt: skip
 
 
 def _manifest_path(folder: Path) -> Path:

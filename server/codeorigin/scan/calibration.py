@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from codeorigin.core import bound
+from codeorigin.core.reference import Reference
 from codeorigin.core.verdicts import percent, plural
 from codeorigin.report.data import ScanReport
 from codeorigin.scan import provenance
@@ -45,6 +46,8 @@ class Language:
     agents: dict[str, int] = field(default_factory=dict)  # agent -> functions
     threshold: float = 1.0  # the model's own
     abstains: bool = False  # the model does not judge it (it has no threshold of the model's)
+    judged: list[float] = field(default_factory=list)  # every judged function, dated or not
+    reference: Reference | None = None  # the model's margin above the median of `judged`
 
     def figures(self) -> dict[str, Any]:
         """What the report says of it: sizes, false-positive rate and recall at the model's
@@ -65,13 +68,30 @@ class Language:
                "bounded_threshold": None if bounded is None else round(bounded, 6),
                "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
         if bounded is not None:
-            out["bounded_baseline_flagged"] = sum(p >= bounded for p in self.baseline) / len(
-                self.baseline
-            )
-            out["bounded_agent_caught"] = (
-                sum(p >= bounded for p in self.agent) / len(self.agent) if self.agent else None
-            )
+            out["bounded_baseline_flagged"] = _share(self.baseline, bounded)
+            out["bounded_agent_caught"] = _share(self.agent, bounded)
+        ref = self.reference.threshold(self.judged) if self.reference is not None else None
+        out["reference_threshold"] = None if ref is None else round(ref, 6)
+        out["reference_functions"] = len(self.judged)
+        if ref is not None:
+            out["reference_baseline_flagged"] = _share(self.baseline, ref)
+            out["reference_agent_caught"] = _share(self.agent, ref)
+        out["basis"] = ("baseline" if bounded is not None
+                        else "reference" if ref is not None else None)  # fmt: skip
         return out
+
+
+def _share(scores: list[float], t: float) -> float | None:
+    """The share of `scores` at or above `t`; None for none."""
+    return sum(p >= t for p in scores) / len(scores) if scores else None
+
+
+def written(row: dict[str, Any]) -> float | None:
+    """The threshold `write` records for a language's figures: the bound on its baseline, else
+    the reference threshold; None when it has neither."""
+    if row["basis"] == "baseline":
+        return row["bounded_threshold"]
+    return row.get("reference_threshold")
 
 
 @dataclass
@@ -110,6 +130,8 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
         lang = langs.setdefault(f.language, Language(f.language))
         lang.threshold = engine.model.manifest.thresholds.for_language(f.language)[0]
         lang.abstains = f.language in abstain
+        lang.reference = engine.model.manifest.thresholds.reference
+        lang.judged += [s.probability for s in judged if s.probability is not None]
         path = Path(f.path)
         try:
             blame = provenance.blame(path, path.read_text(encoding="utf-8"))
@@ -147,9 +169,13 @@ def render_text(m: Measurement) -> str:
              "bounded threshold (1% of the baseline, 95% confidence)"]  # fmt: skip
     for r in m.rows():
         auc = "-" if r["auroc"] is None else f"{r['auroc']:.3f}"
-        if r["bounded_threshold"] is not None:
+        if r["basis"] == "baseline":
             own = (f"{percent(r['bounded_threshold'])} (flags {_rate(r['bounded_baseline_flagged'])} "
                    f"of the baseline, catches {_rate(r['bounded_agent_caught'])} of the agent set)")  # fmt: skip
+        elif r["basis"] == "reference":
+            own = (f"reference {percent(r['reference_threshold'])} (flags "
+                   f"{_rate(r['reference_baseline_flagged'])} of the baseline, catches "
+                   f"{_rate(r['reference_agent_caught'])} of the agent set)")  # fmt: skip
         else:
             own = f"needs {r['needed']:,} more baseline functions ({bound.needed()} in all)"
         model = "abstains" if r["model_abstains"] else percent(r["threshold"])
@@ -166,6 +192,16 @@ def render_text(m: Measurement) -> str:
                       f"({_rate(r['bounded_baseline_flagged'])} instead of "
                       f"{_rate(r['baseline_flagged'])}) and catches {gained} more of its "
                       f"{r['agent']} agent-signed functions."]  # fmt: skip
+    referenced = [r for r in m.rows() if r["basis"] == "reference"]
+    if referenced:
+        ref = next(lang.reference for lang in m.languages.values() if lang.reference is not None)
+        lines += ["", f"A reference threshold ({', '.join(r['language'] for r in referenced)}) "
+                  "needs no dated baseline: it sits a margin above the median score of the "
+                  f"language's judged functions here (at least {ref.min_functions}), a margin "
+                  f"that flagged at most 1% of the people of {ref.repositories} repositories the "
+                  "model never saw (95% confidence). A repository where agents wrote much of the "
+                  "code has a higher median: the threshold misses more there, it does not flag "
+                  "more people."]  # fmt: skip
     silent = [r["language"] for r in m.rows() if r["model_abstains"]]
     if silent:
         lines += ["", f"The model alone does not judge {', '.join(silent)}: a threshold that "
@@ -202,15 +238,22 @@ def render_json(m: Measurement) -> str:
 
 def table(m: Measurement) -> str:
     """The `[calibration]` table `write` records (TOML)."""
-    rows = [r for r in m.rows() if r["bounded_threshold"] is not None]
+    rows = [r for r in m.rows() if written(r) is not None]
     out = ["[calibration]  # written by `codeorigin calibrate --write`: run it again to renew",
            f'model = "{m.model}"', f'digest = "{m.digest[:16]}"', f'date = "{m.today}"',
            f'commit = "{m.commit[:10]}"', f'cutoff = "{CUTOFF.isoformat()}"']  # fmt: skip
-    out += [f"{r['language']} = {{ threshold = {r['bounded_threshold']}, functions = "
-            f"{r['baseline']}, agent = {r['agent']} }}"
-            + ("  # the model alone does not judge it: judged in this repository only"
-               if r["model_abstains"] else "") for r in rows]  # fmt: skip
+    out += [_entry(r) + ("  # the model alone does not judge it: judged in this repository only"
+                         if r["model_abstains"] else "") for r in rows]  # fmt: skip
     return "\n".join(out) + "\n"
+
+
+def _entry(r: dict[str, Any]) -> str:
+    """One language's line of the table: its threshold, what it rests on, its agent set."""
+    if r["basis"] == "reference":
+        return (f"{r['language']} = {{ threshold = {r['reference_threshold']}, basis = "
+                f"\"reference\", functions = {r['reference_functions']}, agent = {r['agent']} }}")  # fmt: skip
+    return (f"{r['language']} = {{ threshold = {r['bounded_threshold']}, functions = "
+            f"{r['baseline']}, agent = {r['agent']} }}")  # fmt: skip
 
 
 _TABLE = re.compile(r"^\[(?:tool\.codeorigin\.)?calibration\]")

@@ -280,22 +280,31 @@ def _values(table: dict[str, Any], name: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Calibration:
     """A repository's own thresholds (`codeorigin calibrate --write`): for the model whose
-    manifest digest starts with `digest`, per language (threshold, its human functions, its
-    agent-marked functions), measured on `date` at `commit` on functions written before `cutoff`."""
+    manifest digest starts with `digest`, per language (threshold, the functions it rests on,
+    agent-marked functions, basis), measured on `date` at `commit`. The basis is `baseline`
+    (bounded on functions written before `cutoff`) or `reference` (the model's margin above the
+    median of the language's functions, `core.reference`)."""
 
     model: str
     digest: str
     date: str
     commit: str
     cutoff: str
-    languages: dict[str, tuple[float, int, int]]
+    languages: dict[str, tuple[float, int, int, str]]
 
     def own(self, digest: str) -> dict[str, tuple[float, str]] | None:
         """The thresholds and what each rests on, for a model of `digest`; None for another."""
         if not digest.startswith(self.digest):
             return None
-        said = "calibrated on {:,} functions of this repository written before " + self.cutoff
-        return {lang: (t, said.format(n)) for lang, (t, n, _) in self.languages.items()}
+        said = {"baseline": "calibrated on {:,} functions of this repository written before "
+                + self.cutoff,
+                "reference": "set above the median of this repository's {:,} functions by a "
+                "margin that held people of other repositories to 1%"}  # fmt: skip
+        return {lang: (t, said[basis].format(n))
+                for lang, (t, n, _, basis) in self.languages.items()}  # fmt: skip
+
+
+BASES = ("baseline", "reference")
 
 
 def _calibration(value: Any, where: str) -> Calibration:
@@ -307,7 +316,7 @@ def _calibration(value: Any, where: str) -> Calibration:
     words = {k: value.get(k) for k in ("model", "digest", "date", "commit", "cutoff")}
     if not all(isinstance(v, str) and v for k, v in words.items() if k in ("model", "digest")):
         raise ProjectError(f"{where}: needs the model's name and digest (run calibrate again)")
-    languages: dict[str, tuple[float, int, int]] = {}
+    languages: dict[str, tuple[float, int, int, str]] = {}
     for key, row in value.items():
         if key in words:
             continue
@@ -315,9 +324,13 @@ def _calibration(value: Any, where: str) -> Calibration:
         if canonical(key) != key or not isinstance(t, int | float) or isinstance(t, bool) or not 0 <= t <= 1:  # fmt: skip
             raise ProjectError(f"{where}.{key}: expected a language with a threshold from 0 to 1, "
                                "as `codeorigin calibrate --write` writes it")  # fmt: skip
+        basis = row.get("basis", "baseline")
+        if basis not in BASES:
+            raise ProjectError(f"{where}.{key}: basis {basis!r} is not one `codeorigin calibrate "
+                               "--write` writes (baseline or reference)")  # fmt: skip
         n, agent = row.get("functions", 0), row.get("agent", 0)
         languages[key] = (float(t), int(n) if isinstance(n, int) else 0,
-                          int(agent) if isinstance(agent, int) else 0)  # fmt: skip
+                          int(agent) if isinstance(agent, int) else 0, str(basis))  # fmt: skip
     said = {k: str(v or "") for k, v in words.items()}
     return Calibration(said["model"], said["digest"], said["date"], said["commit"], said["cutoff"],
                        languages)  # fmt: skip

@@ -41,6 +41,33 @@ def pooled_table(by: dict[str, Any], what: str) -> list[str]:
     return lines
 
 
+def reference_tables(got: dict[str, Any], label: str) -> list[str]:
+    """Recall and people flagged at the repositories' reference thresholds, where the folder has
+    a margin (`codeorigin-train reference`): per repository, then pooled per language."""
+    ref = got.get("reference")
+    if ref is None:
+        return []
+    out = ["", f"After `codeorigin calibrate --write` in a repository with no dated baseline: "
+           f"the reference threshold, {ref['margin']:+.2f} logits above the median of the "
+           f"repository's judged functions of a language where it has {ref['min_functions']}+ "
+           "of them (in every language), the model's own threshold elsewhere.", "",
+           "| agents | repositories | recall, median (quartiles) | humans flagged |",
+           "|---|---:|---|---|"]  # fmt: skip
+    units = [("all", got["all"])]
+    units += [(label.format(name), v["all"]) for name, v in got.get("loao", {}).items()]
+    out += [f"| {name} | {s['repos']} | {_mid(s.get('ref_recall'), _pct)} | "
+            f"{_mid(s.get('ref_fpr'), _pct)} |" for name, s in units]  # fmt: skip
+    out += ["", "| language | agent functions | human functions | recall at the reference "
+            "threshold | humans flagged |", "|---|---:|---:|---:|---:|"]  # fmt: skip
+    for name, v in got["by_language"].items():
+        q = v["pooled"]
+        rate = q.get("ref_fpr")
+        flagged = "–" if rate is None else f"{_pct(rate)} ({round(rate * q['human'])})"
+        out.append(f"| {name} | {q['agent']:,} | {q['human']:,} | {_pct(q.get('ref_recall'))} | "
+                   f"{flagged} |")  # fmt: skip
+    return out
+
+
 def markdown(learner: str, got: dict[str, Any]) -> list[str]:
     """One learner's within-repository tables."""
     a = got["all"]
@@ -57,6 +84,7 @@ def markdown(learner: str, got: dict[str, Any]) -> list[str]:
            "", HEAD.format(what="agents"), RULE, row("all", a)]  # fmt: skip
     label = "{}'s repositories" if folder else "leave {} out"
     out += [row(label.format(name), v["all"]) for name, v in got.get("loao", {}).items()]
+    out += reference_tables(got, label)
     out += ["", *pooled_table(got["by_language"], "language"), ""]
     out += [*pooled_table(got["by_agent"], "agent"), ""]
     c, e = got["change"], got["era"]

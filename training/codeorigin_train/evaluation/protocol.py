@@ -28,6 +28,7 @@ import pandas as pd
 
 from codeorigin_train.data.splits import capped, unit
 from codeorigin_train.evaluation import within
+from codeorigin_train.fit import reference as fit_reference
 from codeorigin_train.fit.calibrate import threshold_at_fpr
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,15 @@ class FolderLearner:
     def __init__(
         self, model_dir: Path, name: str | None = None, *, every_language: bool = False
     ) -> None:
+        from codeorigin.model.manifest import load_manifest
+
         self.model_dir = model_dir
         self.name = name or model_dir.name
         self.every_language = every_language
         self.cache: dict[str, float] = {}
+        # The margin `codeorigin calibrate` sets a repository's threshold with, if the folder
+        # has one (`codeorigin-train reference`): the within part measures it too.
+        self.reference = load_manifest(model_dir).thresholds.reference
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         todo = frame[~frame["code"].isin(self.cache.keys())]
@@ -371,7 +377,13 @@ def within_repository(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
         for agent in agents:
             mine = scored[scored["repo"].isin(set(scored.loc[scored["agent"] == agent, "repo"]))]
             per_agent[agent] = mine[mine["agent"].isin([agent, "human"])]
+    reference = getattr(judging.learner, "reference", None)
+    if reference is not None:  # a folder with a margin: what `calibrate --write` would judge
+        scored = with_reference(scored, judging.learner, reference)
+        per_agent = {a: scored.loc[held.index] for a, held in per_agent.items()}
     out = within.figures(scored)
+    if reference is not None:
+        out["reference"] = {"margin": reference.margin, "min_functions": reference.min_functions}
     out["loao"] = {}
     for agent, held in per_agent.items():
         got = within.figures(held)
@@ -381,6 +393,20 @@ def within_repository(pool: pd.DataFrame, judging: Judging) -> dict[str, Any]:
         "test repositories" if not judging.learner.retrains else f"{judging.cfg.lro_folds} folds"
     )
     return out
+
+
+def with_reference(scored: pd.DataFrame, learner: FolderLearner, ref: Any) -> pd.DataFrame:
+    """`scored` with what a repository's `codeorigin calibrate --write` judges where it has no
+    dated baseline: `ref_p`, the folder's probability in every language, and `ref_thr`, the
+    repository's reference threshold for the language where it has `ref.min_functions` judged
+    functions of it, else the folder's own threshold (never, where the folder abstains)."""
+    every = learner
+    if not learner.every_language:
+        every = FolderLearner(learner.model_dir, every_language=True)
+    p = every.probabilities(scored)
+    t = fit_reference.thresholds(scored.assign(p=p), ref.margin, ref.min_functions)
+    own = np.where(scored["p"].notna(), scored["thr"].to_numpy(np.float64), np.inf)
+    return scored.assign(ref_p=p, ref_thr=np.where(np.isnan(t), own, t))
 
 
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -90,7 +90,21 @@ def repo_figures(g: pd.DataFrame) -> dict[str, Any] | None:
         "own_threshold": t, "own_kind": kind,
         "own_recall": float(_flagged(ap, t).mean()),
         "own_fpr": float(_flagged(test, t).mean()) if len(test) else None,
+        **_reference_rates(h, a),
     }  # fmt: skip
+
+
+def _reference_rates(h: pd.DataFrame, a: pd.DataFrame) -> dict[str, Any]:
+    """Recall and people flagged at the repository's reference thresholds (`ref_p`, `ref_thr`:
+    `protocol.with_reference`), where the learner has a reference margin."""
+    if "ref_thr" not in h:
+        return {}
+
+    def rate(g: pd.DataFrame) -> float | None:
+        p = g["ref_p"].to_numpy(np.float64)
+        return float(_flagged(p, g["ref_thr"].to_numpy()).mean()) if len(g) else None
+
+    return {"ref_recall": rate(a), "ref_fpr": rate(h)}
 
 
 def spread(values: list[float | None]) -> dict[str, Any] | None:
@@ -103,9 +117,10 @@ def spread(values: list[float | None]) -> dict[str, Any] | None:
 
 def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
     """Median and quartiles over repositories of each per-repository figure."""
-    keys = ("auroc", "recall", "fpr", "own_recall", "own_fpr")
+    keys = ("auroc", "recall", "fpr", "own_recall", "own_fpr", "ref_recall", "ref_fpr")
     out: dict[str, Any] = {"repos": len(units)}
-    out.update({k: spread([u[k] for u in units]) for k in keys})
+    out.update({k: spread([u[k] for u in units]) for k in keys
+                if not k.startswith("ref_") or (units and all(k in u for u in units))})  # fmt: skip
     out["own_bounded"] = sum(u["own_kind"] == "bounded" for u in units)
     return out
 
@@ -121,7 +136,7 @@ def pooled(scored: pd.DataFrame) -> dict[str, Any]:
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
     return {
         "pair_auroc": won / pairs if pairs else None, "pairs": pairs,
-        "agent": len(a), "human": len(h), **_rates(h, a),
+        "agent": len(a), "human": len(h), **_rates(h, a), **_reference_rates(h, a),
     }  # fmt: skip
 
 
