@@ -124,6 +124,29 @@ async def test_the_hover_judges_with_the_repositorys_calibrated_threshold_and_sa
             "on 400 functions of this repository written before 2022-06-21)") in said  # fmt: skip
 
 
+
+async def test_the_hover_names_a_reference_threshold_as_one(
+    start: Start, root: Path, tiny_model_dir: Path
+) -> None:
+    """A threshold `codeorigin calibrate --write` set from the model's reference margin (no
+    dated baseline) judges the file and is named as what it is."""
+    import hashlib
+
+    repo = repository(root)
+    digest = hashlib.sha256((tiny_model_dir / "manifest.json").read_bytes()).hexdigest()[:16]
+    (repo / ".codeorigin.toml").write_text(
+        f'[calibration]\nmodel = "tiny-test"\ndigest = "{digest}"\ncutoff = "2022-06-21"\n'
+        'python = { threshold = 0.0123, basis = "reference", functions = 52, agent = 0 }\n'
+    )
+    client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1})
+    uri = (repo / "app.py").as_uri()
+    client.open(uri, (repo / "app.py").read_text())
+    published = await client.published_for(uri, version=1)
+    assert len(published.diagnostics) == 2
+    said = await hover_text(client, uri, 7)
+    assert ("set above the median of this repository's 52 functions by a margin that held people "
+            "of other repositories to 1%") in said, said  # fmt: skip
+
 GO = """package util
 
 func total(items []int, limit int) int {
