@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     calibrate.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH",
                            help="a folder of a git work tree (default: the current folder)")  # fmt: skip
     calibrate.add_argument("--write", action="store_true", help="record the bounded thresholds "
-                           "in the repository's .codeorigin.toml, where scan and the server "
-                           "read them")  # fmt: skip
+                           "(else the model's reference thresholds) in the repository's "
+                           ".codeorigin.toml, where scan and the server read them")  # fmt: skip
     calibrate.add_argument("--format", choices=("text", "json"), default="text")
     calibrate.add_argument("--model", metavar="DIR", type=Path, default=None,
                            help="model folder (default: the shipped model)")  # fmt: skip
