@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from helpers.gitrepo import AGENT, PERSON, repo_with_an_agent_commit
@@ -103,49 +104,35 @@ async def test_the_setting_turns_it_off_and_a_file_outside_git_shows_none(
     assert "Provenance" not in await hover_text(client, alone.as_uri(), 7)
 
 
+@pytest.mark.parametrize(
+    ("basis", "said"),
+    [("", "calibrated on 400 functions of this repository written before 2022-06-21"),
+     (', basis = "reference"', "set above the median of this repository's 400 functions by a "
+      "margin that held people of other repositories to 1%")],
+    ids=["dated baseline", "reference"],
+)  # fmt: skip
 async def test_the_hover_judges_with_the_repositorys_calibrated_threshold_and_says_so(
-    start: Start, root: Path, tiny_model_dir: Path
+    start: Start, root: Path, tiny_model_dir: Path, basis: str, said: str
 ) -> None:
+    """A threshold `codeorigin calibrate --write` bounded on the repository's dated baseline, or
+    set from the model's reference margin, judges the file and is named as what it is."""
     import hashlib
 
     repo = repository(root)
     digest = hashlib.sha256((tiny_model_dir / "manifest.json").read_bytes()).hexdigest()[:16]
     (repo / ".codeorigin.toml").write_text(
         f'[calibration]\nmodel = "tiny-test"\ndigest = "{digest}"\ncutoff = "2022-06-21"\n'
-        "python = { threshold = 0.0123, functions = 400, agent = 3 }\n"
+        f"python = {{ threshold = 0.0123{basis}, functions = 400, agent = 3 }}\n"
     )
     client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1})
     uri = (repo / "app.py").as_uri()
     client.open(uri, (repo / "app.py").read_text())
     published = await client.published_for(uri, version=1)
     assert len(published.diagnostics) == 2  # at 1.2%, the tiny model's ~55% is flagged
-    said = await hover_text(client, uri, 7)
-    assert ("Threshold for python: 1.2%, flagged at or above it (uncertain from 1.2%; calibrated "
-            "on 400 functions of this repository written before 2022-06-21)") in said  # fmt: skip
+    hover = await hover_text(client, uri, 7)
+    assert ("Threshold for python: 1.2%, flagged at or above it (uncertain from 1.2%; "
+            f"{said})") in hover, hover  # fmt: skip
 
-
-
-async def test_the_hover_names_a_reference_threshold_as_one(
-    start: Start, root: Path, tiny_model_dir: Path
-) -> None:
-    """A threshold `codeorigin calibrate --write` set from the model's reference margin (no
-    dated baseline) judges the file and is named as what it is."""
-    import hashlib
-
-    repo = repository(root)
-    digest = hashlib.sha256((tiny_model_dir / "manifest.json").read_bytes()).hexdigest()[:16]
-    (repo / ".codeorigin.toml").write_text(
-        f'[calibration]\nmodel = "tiny-test"\ndigest = "{digest}"\ncutoff = "2022-06-21"\n'
-        'python = { threshold = 0.0123, basis = "reference", functions = 52, agent = 0 }\n'
-    )
-    client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1})
-    uri = (repo / "app.py").as_uri()
-    client.open(uri, (repo / "app.py").read_text())
-    published = await client.published_for(uri, version=1)
-    assert len(published.diagnostics) == 2
-    said = await hover_text(client, uri, 7)
-    assert ("set above the median of this repository's 52 functions by a margin that held people "
-            "of other repositories to 1%") in said, said  # fmt: skip
 
 GO = """package util
 
