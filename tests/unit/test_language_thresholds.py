@@ -138,13 +138,19 @@ def test_a_probability_just_below_its_threshold_never_reads_as_equal_to_it(
     assert "the default thresholds flag about 1%" in default.stdout.splitlines()[-1]
 
 
-def test_a_bad_language_threshold_is_a_clear_error(
-    code: Path, tiny_model_dir: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("thresholds", "named"),
+    [({"llm": 0.5, "languages": {"java": {"llm": 7}}}, "thresholds.languages.java"),
+     ({"llm": 0.5, "reference": {"margin": "high"}}, "thresholds.reference.margin"),
+     ({"llm": 0.5, "reference": {"margin": 1.5, "min_functions": -3}},
+      "thresholds.reference.min_functions")],
+    ids=["language", "reference margin", "reference size"],
+)  # fmt: skip
+def test_a_bad_threshold_is_a_clear_error(
+    code: Path, tiny_model_dir: Path, tmp_path: Path, thresholds: dict, named: str
 ) -> None:
-    model = with_thresholds(
-        tiny_model_dir, tmp_path / "bad", {"llm": 0.5, "languages": {"java": {"llm": 7}}}
-    )
+    model = with_thresholds(tiny_model_dir, tmp_path / "bad", thresholds)
     res = scan(str(code), "--model", str(model))
     assert res.returncode == 2
-    assert "thresholds.languages.java" in res.stderr
+    assert named in res.stderr
     assert "Traceback" not in res.stderr
