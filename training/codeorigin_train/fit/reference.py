@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from codeorigin.core import reference
+from codeorigin.core.change import logit
 from codeorigin_train.fit.calibrate import threshold_over_groups
 
 MAX_FPR = 0.01
@@ -25,7 +26,7 @@ CONFIDENCE = 0.95
 
 
 def _logits(p: np.ndarray) -> np.ndarray:
-    return np.array([reference.logit(float(x)) for x in p], dtype=np.float64)
+    return np.array([logit(float(x)) for x in p], dtype=np.float64)
 
 
 def medians(scored: pd.DataFrame, min_functions: int = reference.MIN_FUNCTIONS) -> pd.Series:
@@ -73,7 +74,7 @@ def fit_margin(
     above = _logits(people["p"].to_numpy(np.float64)) - med.loc[people.index].to_numpy()
     t = threshold_over_groups(1.0 / (1.0 + np.exp(-above)), people["repo"].to_numpy(),
                               max_fpr, confidence)  # fmt: skip
-    margin = reference.logit(t)
+    margin = logit(t)
     units = people.groupby(["repo", "language"]).ngroups
     return {"margin": round(margin, 6), "min_functions": min_functions,
             "repositories": int(people["repo"].nunique()), "units": int(units),
