@@ -132,7 +132,7 @@ def test_bad_routes_give_a_clear_error(routed_dir: Path, tmp_path: Path, damage:
     route = dict(raw["route"])
     change: dict = {}
     if damage == "no-route":
-        change, match = {"route": None}, "versions 3 and 4 need one"
+        change, match = {"route": None}, "versions 3 to 5 need one"
     elif damage == "route-in-2":
         change, match = {"format_version": 2}, "version 2 has none"
     elif damage == "other-features":

@@ -254,8 +254,8 @@ def test_an_older_server_refuses_a_stacked_folder(
 def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     stacked_dir: Path, tmp_path: Path
 ) -> None:
-    folder = _copy(stacked_dir, tmp_path, format_version=5)
-    with pytest.raises(ModelError, match=r"format version 5.*Upgrade codeorigin"):
+    folder = _copy(stacked_dir, tmp_path, format_version=6)
+    with pytest.raises(ModelError, match=r"format version 6.*Upgrade codeorigin"):
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
     # The shipped model is stacked with a route for project code that has a linear member of its

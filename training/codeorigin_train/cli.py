@@ -36,6 +36,7 @@ FORWARDED = {
     "protocol": "codeorigin_train.analysis.protocol",
     "stack": "codeorigin_train.export.stacked",
     "reference": "codeorigin_train.export.reference",
+    "graft": "codeorigin_train.export.graft",
 }
 
 

@@ -41,6 +41,8 @@ HELP = {
     "stack": "the stacked model: linear member, stacker, thresholds, folder (export.stacked)",
     "reference": "a model folder's margin above a repository's own median, bounded on held-out "
     "repositories (export.reference)",
+    "graft": "a donor folder's judgement of some languages grafted onto a base folder as a stack "
+    "(export.graft)",
 }
 
 

@@ -64,7 +64,6 @@ from codeorigin.model.gradient_graph import (
     check_interface,
     check_session,
 )
-from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 from codeorigin.model.path_integral import RawAttribution, Watch, integrate, watched
 from codeorigin.model.pieces import same_characters, shown, visible
@@ -79,9 +78,10 @@ from codeorigin.model.quadrature import (
 from codeorigin.model.scorer import Model, load_encoder, open_onnx, sigmoid
 from codeorigin.model.stacked_attribution import (
     MemberContribution,
-    RouteChoice,
     combine,
     route_alone,
+    side_of,
+    sides,
 )
 
 if TYPE_CHECKING:
@@ -123,34 +123,19 @@ class Attributor:
         threads: int | None = None,
         cache_size: int = ATTRIBUTION_CACHE_SIZE,
     ) -> None:
-        self.linear: LinearMember | None = None
-        self.domain: LinearMember | None = None
-        self.route_member: LinearMember | None = None
         if isinstance(model, Model):
             self.manifest = model.manifest
             self.encoder = model.encoder
-            self.linear = model.linear
-            self.domain = model.domain
-            self.route_member = model.route_member
+            self._sides = model.sides
             default_threads = model.threads
         else:
             self.manifest = model if isinstance(model, Manifest) else load_manifest(model)
             self.encoder = load_encoder(self.manifest)
+            stacked = self.manifest.stacked
+            self._sides = sides(self.manifest.folder, stacked) if stacked is not None else {}
             default_threads = 1
         stacked = self.manifest.stacked
-        if stacked is not None and self.linear is None:
-            self.linear = LinearMember.from_manifest(self.manifest.folder, stacked.linear)
-        route = stacked.route if stacked is not None else None
-        if route is not None and self.domain is None:
-            self.domain = LinearMember.from_manifest(self.manifest.folder, route.domain)
-        if route is not None and route.member is not None and self.route_member is None:
-            self.route_member = LinearMember.from_manifest(self.manifest.folder, route.member)
         self.stacker = stacked.stacker if stacked is not None else None
-        self._choice = (  # the stacker or the route, per text
-            RouteChoice(stacked, self.linear, self.domain, self.route_member)
-            if stacked is not None and self.linear is not None
-            else None
-        )
         if not self.manifest.gradient:
             raise ModelError(
                 f"the model {self.manifest.name} ({self.manifest.folder}) has no gradient graph, so its "
@@ -256,8 +241,9 @@ class Attributor:
         key = (self.manifest.digest, text_hash(norm.text), n_steps, rule_name, baseline)
         raw = self._cache.get(key)
         scale = 1.0 if baseline == "pad" else 0.0
-        choice = self._choice
-        linear = self.linear.contributions(norm.text, language) if self.linear else None
+        spec = self.manifest.stacked
+        choice = side_of(spec, self._sides, language) if spec is not None else None  # its members
+        linear = choice.linear.contributions(norm.text, language) if choice else None
         pick = None  # (stacker, route): a route without the transformer is told by its logits
         if raw is None and choice and linear is not None and route_alone(choice.spec, language):
             ends = np.array([0.0, 1.0])
@@ -291,8 +277,8 @@ class Attributor:
         else:
             assert linear is not None and choice is not None
             stacker, route = pick or choice.stacker_of(norm.text, language, raw.logit, linear.logit)
-            if route and self.route_member is not None:  # its stacker reads the route's member
-                linear = self.route_member.contributions(norm.text, language)
+            if route and choice.route_member is not None:  # its stacker reads the route's member
+                linear = choice.route_member.contributions(norm.text, language)
             marks = self.encoder.markers(encoding.ids)  # a character's pieces are one token
             parts = combine(raw, encoding, linear, stacker, language, norm, positions, target,
                             top_k, marks)  # fmt: skip

@@ -29,8 +29,9 @@ FORMAT_VERSION = 1  # one transformer
 STACKED_FORMAT_VERSION = 2  # members (transformer, linear) and a stacker: `model.stacking`
 ROUTED_FORMAT_VERSION = 3  # a stacked model with a route for one kind of code: `model.stacking`
 ROUTE_MEMBER_FORMAT_VERSION = 4  # the route with a linear member of its own
+STACKS_FORMAT_VERSION = 5  # stacks of their own for some languages
 READ_VERSIONS = (FORMAT_VERSION, STACKED_FORMAT_VERSION, ROUTED_FORMAT_VERSION,
-                 ROUTE_MEMBER_FORMAT_VERSION)  # fmt: skip
+                 ROUTE_MEMBER_FORMAT_VERSION, STACKS_FORMAT_VERSION)  # fmt: skip
 MANIFEST = "manifest.json"
 
 
@@ -200,7 +201,8 @@ def load_manifest(folder: str | Path, *, verify: bool = True) -> Manifest:
             stacked = parse_stacked(
                 raw,
                 routed=version >= ROUTED_FORMAT_VERSION,
-                route_member=version == ROUTE_MEMBER_FORMAT_VERSION,
+                route_member=version >= ROUTE_MEMBER_FORMAT_VERSION,
+                stacks=version >= STACKS_FORMAT_VERSION,
             )
         abstain = parse_abstain(raw.get("abstain"))
         trained_on = raw.get("languages")
@@ -327,17 +329,16 @@ def _check_finite(
     numbers = {"calibration.a": calibration.a, "calibration.b": calibration.b}
     if change.calibrated:
         numbers.update({"change.a": change.a, "change.b": change.b})
-    if stacked is not None:
-        stacker = stacked.stacker
-        numbers["stacker.bias"] = stacker.bias
-        numbers.update({f"stacker.weights.{k}": v for k, v in stacker.weights.items()})
-        numbers.update({f"stacker.languages.{k}": v for k, v in stacker.languages.items()})
-        if stacked.route is not None:
-            route = stacked.route.stacker
-            numbers["route.gate"] = stacked.route.gate
-            numbers["route.stacker.bias"] = route.bias
-            numbers.update({f"route.stacker.weights.{k}": v for k, v in route.weights.items()})
-            numbers.update({f"route.stacker.languages.{k}": v for k, v in route.languages.items()})
+    for i, (_, spec) in enumerate(stacked.specs if stacked is not None else []):
+        at = f"stacks[{i - 1}]." if i else ""
+        stackers = [(f"{at}stacker", spec.stacker)]
+        if spec.route is not None:
+            numbers[f"{at}route.gate"] = spec.route.gate
+            stackers.append((f"{at}route.stacker", spec.route.stacker))
+        for where, stacker in stackers:
+            numbers[f"{where}.bias"] = stacker.bias
+            numbers.update({f"{where}.weights.{k}": v for k, v in stacker.weights.items()})
+            numbers.update({f"{where}.languages.{k}": v for k, v in stacker.languages.items()})
     for name, value in numbers.items():
         if not math.isfinite(value):
             raise ValueError(f"'{name}' must be a finite number, not {value}")
@@ -352,7 +353,8 @@ def _check_versions(raw: Any, mpath: Path) -> None:
         raise ModelError(
             f"{mpath} has format version {raw.get('format_version')!r}; this codeorigin reads "
             f"versions {', '.join(map(str, READ_VERSIONS))} (2: stacked models, 3: with a "
-            "route for one kind of code, 4: the route with a member of its own). Upgrade "
+            "route for one kind of code, 4: the route with a member of its own, 5: stacks of "
+            "their own for some languages). Upgrade "
             "codeorigin, or use a model exported by this codeorigin version."
         )
     if raw.get("normalization_version") != NORMALIZATION_VERSION:
@@ -395,12 +397,13 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     """Fill in `files` (size and SHA-256 of each listed file) and write `manifest.json`.
 
     `manifest["files"]` may be a list of file names; it becomes the digest table. A manifest
-    with a `route` is written as format version 3 (4 when the route has a `member` of its own),
-    one with a `stacker` as version 2, any other as version 1.
+    with `stacks` is written as format version 5, one with a `route` as version 3 (4 when the
+    route has a `member` of its own), one with a `stacker` as version 2, any other as version 1.
     """
     files = manifest.get("files") or []
     names = list(files.keys()) if isinstance(files, dict) else list(files)
-    version = (ROUTE_MEMBER_FORMAT_VERSION if "member" in (manifest.get("route") or {})
+    version = (STACKS_FORMAT_VERSION if "stacks" in manifest
+               else ROUTE_MEMBER_FORMAT_VERSION if "member" in (manifest.get("route") or {})
                else ROUTED_FORMAT_VERSION if "route" in manifest
                else STACKED_FORMAT_VERSION if "stacker" in manifest else FORMAT_VERSION)  # fmt: skip
     manifest = {

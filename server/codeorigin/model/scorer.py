@@ -25,8 +25,8 @@ import numpy as np
 
 from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
-from codeorigin.model.linear import LinearMember
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
+from codeorigin.model.stacked_attribution import RouteChoice, side_of, sides
 from codeorigin.model.stacking import routed_logit
 
 log = logging.getLogger(__name__)
@@ -110,19 +110,13 @@ class Model:
         self.encoder = load_encoder(manifest)
         self._session = self._open(manifest.path(manifest.scorer))
         stacked = manifest.stacked
-        self.linear = (
-            LinearMember.from_manifest(manifest.folder, stacked.linear) if stacked else None
-        )
-        route = stacked.route if stacked is not None else None
-        self.domain = (
-            LinearMember.from_manifest(manifest.folder, route.domain) if route is not None else None
-        )
+        #: A stacked model's linear members, route and stacks' included, by stack ("": its own).
+        self.sides = sides(manifest.folder, stacked) if stacked is not None else {}
+        own = self.sides.get("")
+        self.linear = own.linear if own is not None else None
+        self.domain = own.domain if own is not None else None
         #: The route's own linear member (format version 4), or None.
-        self.route_member = (
-            LinearMember.from_manifest(manifest.folder, route.member)
-            if route is not None and route.member is not None
-            else None
-        )
+        self.route_member = own.route_member if own is not None else None
         self._lock = threading.Lock()
         self.forward_seconds = 0.0
         self.forward_calls = 0
@@ -270,16 +264,13 @@ class Model:
         """The linear member's logit of a normalised text, the route's domain logit and its own
         member's logit (None without a route or such a member, or for a language the route does
         not take), from one extraction of the text's features."""
-        assert self.linear is not None
+        return self.side(language).logits(text, language)
+
+    def side(self, language: str | None) -> RouteChoice:
+        """A stacked model's members that score `language` (its stack's, else its own)."""
         spec = self.manifest.stacked
-        route = spec.route if spec is not None else None
-        if self.domain is None or route is None or not route.reads(language):
-            return self.linear.logit(text, language), None, None
-        if self.route_member is None:
-            linear, domain = self.linear.logit_with(text, language, self.domain)
-            return linear, domain, None
-        linear, domain, own = self.linear.logit_with(text, language, self.domain, self.route_member)
-        return linear, domain, own
+        assert spec is not None
+        return side_of(spec, self.sides, language)
 
     def transformer_scores(self, texts: list[str]) -> list[Score]:
         """The transformer's scores of normalised texts: a single model's own, a stacked model's

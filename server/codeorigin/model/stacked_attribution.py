@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -232,12 +233,39 @@ def combine(
 
 @dataclass(frozen=True)
 class RouteChoice:
-    """A stacked model's members that choose between its stacker and its route."""
+    """A stacked model's members that choose between its stacker and its route: the model's
+    own, or a stack's (`model.stacking.Stack`)."""
 
     spec: StackedSpec
     linear: LinearMember
     domain: LinearMember | None
     route_member: LinearMember | None
+
+    @classmethod
+    def load(cls, folder: Path, spec: StackedSpec) -> RouteChoice:
+        """The members of `spec` (the model's own or a stack's), read from the model folder."""
+        route = spec.route
+        return cls(
+            spec,
+            LinearMember.from_manifest(folder, spec.linear),
+            LinearMember.from_manifest(folder, route.domain) if route is not None else None,
+            LinearMember.from_manifest(folder, route.member)
+            if route is not None and route.member is not None
+            else None,
+        )
+
+    def logits(self, text: str, language: str | None) -> tuple[float, float | None, float | None]:
+        """The linear member's logit of a normalised text, the route's domain logit and its own
+        member's logit (None without a route or such a member, or for a language the route does
+        not take), from one extraction of the text's features."""
+        route = self.spec.route
+        if self.domain is None or route is None or not route.reads(language):
+            return self.linear.logit(text, language), None, None
+        if self.route_member is None:
+            linear, domain = self.linear.logit_with(text, language, self.domain)
+            return linear, domain, None
+        linear, domain, own = self.linear.logit_with(text, language, self.domain, self.route_member)
+        return linear, domain, own
 
     def stacker_of(
         self, text: str, language: str | None, transformer: float, linear: float | None = None
@@ -258,10 +286,23 @@ class RouteChoice:
         return stacker, name
 
 
+def sides(folder: Path, spec: StackedSpec) -> dict[str, RouteChoice]:
+    """Each stack's members by its name ("": the model's own), read from the model folder."""
+    return {name: RouteChoice.load(folder, sub) for name, sub in spec.specs}
+
+
+def side_of(spec: StackedSpec, loaded: dict[str, RouteChoice], language: str | None) -> RouteChoice:
+    """The members that score `language`: its stack's, else the model's own."""
+    for stack in spec.stacks:
+        if stack.spec is spec.for_language(language):
+            return loaded[stack.name]
+    return loaded[""]
+
+
 def route_alone(spec: StackedSpec, language: str | None) -> bool:
     """Whether a route that leaves the transformer out (its weight 0) may score `language`: then
     the transformer's Integrated Gradients would weigh nothing where the route gives the score."""
-    route = spec.route
+    route = spec.for_language(language).route
     return (
         route is not None
         and route.reads(language)

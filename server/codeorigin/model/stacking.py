@@ -43,13 +43,25 @@ and one fitted on repository code alone, folded into one weight vector):
 "route": {..., "member": {"file": "route.npz", "features": {...}}}
 ```
 
+Format version 5 adds `stacks`: other members, stacker and route for some languages, each of which
+replaces the model's own for the languages it lists (its `stacker` on the same calibrated scale, so
+`calibration` and the language's `thresholds` apply to it as they do to the model's own). The
+transformer stays the model's one graph. A model trained on every language can so take over the
+languages one that judges fewer of them abstains on, and leave that one's scores as they are:
+
+```json
+"stacks": [{"name": "web", "languages": ["typescript", "javascript"],
+            "members": {"linear": {"file": "web-linear.npz", "features": {...}}},
+            "stacker": {...}, "route": {..., "member": {...}}}]
+```
+
 Parsing raises ValueError; `manifest.load_manifest` turns it into a `ModelError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from codeorigin.core.fields import number, numbers, section
@@ -98,22 +110,41 @@ class Route:
 
     def reads(self, language: str | None) -> bool:
         """Whether the route scores code of `language` (an editor's alias included)."""
-        if language is None:
-            return False
-        return language in self.languages or LANGUAGE_ALIASES.get(language) in self.languages
+        return _reads(self.languages, language)
 
     def takes(self, language: str | None, domain_logit: float) -> bool:
         """Whether a text of `language` with this domain logit is the route's to score too."""
         return self.reads(language) and domain_logit >= self.gate
 
 
+def _reads(languages: tuple[str, ...], language: str | None) -> bool:
+    """Whether `language` (an editor's alias included) is one of `languages`."""
+    if language is None:
+        return False
+    return language in languages or LANGUAGE_ALIASES.get(language) in languages
+
+
 @dataclass(frozen=True)
 class StackedSpec:
-    """What a version-2 or -3 manifest says of its members, stacker and route."""
+    """What a version-2 to -5 manifest says of its members, stacker, route and stacks."""
 
     stacker: Stacker
     linear: dict[str, Any]  # the `members.linear` section (file, features)
     route: Route | None = None
+    #: Format version 5: the stacks that replace this one for their languages (`Stack`).
+    stacks: tuple[Stack, ...] = ()
+
+    def for_language(self, language: str | None) -> StackedSpec:
+        """The spec that scores `language`: the stack that lists it, else this one."""
+        for stack in self.stacks:
+            if _reads(stack.languages, language):
+                return stack.spec
+        return self
+
+    @property
+    def specs(self) -> list[tuple[str, StackedSpec]]:
+        """(name, spec) of the model's own ("") and of each stack."""
+        return [("", self), *((stack.name, stack.spec) for stack in self.stacks)]
 
     @property
     def files(self) -> list[str]:
@@ -122,7 +153,18 @@ class StackedSpec:
             extra.append(str(self.route.domain["file"]))
             if self.route.member is not None:
                 extra.append(str(self.route.member["file"]))
+        for stack in self.stacks:
+            extra.extend(stack.spec.files)
         return [str(self.linear["file"]), *extra]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A version-5 manifest's stack (module docstring): a spec of its own for `languages`."""
+
+    name: str
+    languages: tuple[str, ...]
+    spec: StackedSpec
 
 
 def parse_stacker(raw: Mapping[str, Any], where: str = "stacker") -> Stacker:
@@ -168,12 +210,18 @@ def parse_route(raw: Any, linear: Mapping[str, Any], member: bool = False) -> Ro
                  tuple(str(x) for x in languages), own)  # fmt: skip
 
 
+def _linear_section(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping) or "file" not in raw or "features" not in raw:
+        raise ValueError(f"{where} needs 'file' and 'features'")
+    return dict(raw)
+
+
 def parse_stacked(
-    raw: Mapping[str, Any], routed: bool = False, route_member: bool = False
+    raw: Mapping[str, Any], routed: bool = False, route_member: bool = False, stacks: bool = False
 ) -> StackedSpec:
     """The members and stacker of a version-2 manifest, and with `routed` (version 3) its
-    route, with `route_member` (version 4) the route's own member. Raises ValueError when
-    malformed."""
+    route, with `route_member` (version 4) the route's own member, with `stacks` (version 5)
+    its stacks. Raises ValueError when malformed."""
     members = raw.get("members")
     stacker = raw.get("stacker")
     if not isinstance(members, Mapping) or not isinstance(stacker, Mapping):
@@ -181,14 +229,56 @@ def parse_stacked(
     kinds = {str(k): str(section(members, k, where="members.").get("kind", k)) for k in members}
     if sorted(kinds) != sorted(MEMBER_KINDS) or any(kinds[k] != k for k in kinds):
         raise ValueError(f"members must be {list(MEMBER_KINDS)}, not {sorted(kinds)}")
-    linear = dict(members["linear"])
-    if "file" not in linear or "features" not in linear:
-        raise ValueError("members.linear needs 'file' and 'features'")
+    linear = _linear_section(members["linear"], "members.linear")
     if routed != ("route" in raw):
-        raise ValueError("a 'route' is what format version 3 adds: versions 3 and 4 need one, "
+        raise ValueError("a 'route' is what format version 3 adds: versions 3 to 5 need one, "
                          "version 2 has none")  # fmt: skip
+    if stacks != ("stacks" in raw):
+        raise ValueError("'stacks' are what format version 5 adds: version 5 needs them, "
+                         "versions 2 to 4 have none")  # fmt: skip
     route = parse_route(raw["route"], linear, route_member) if routed else None
-    return StackedSpec(parse_stacker(stacker), linear, route)
+    spec = StackedSpec(parse_stacker(stacker), linear, route)
+    return replace(spec, stacks=parse_stacks(raw["stacks"], spec)) if stacks else spec
+
+
+def parse_stacks(raw: Any, own: StackedSpec) -> tuple[Stack, ...]:
+    """A version-5 manifest's `stacks`: each with a name, languages no other stack lists, a
+    linear member, a stacker and an optional route (with or without a member of its own), in
+    files of their own."""
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("'stacks' must be a non-empty list")
+    out: list[Stack] = []
+    taken = set(own.files)
+    for i, item in enumerate(raw):
+        where = f"stacks[{i}]"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where} must be an object")
+        name = str(item.get("name") or "")
+        if not name or name in {s.name for s in out}:
+            raise ValueError(f"{where}.name must be a name no other stack has")
+        languages = item.get("languages")
+        if not isinstance(languages, list) or not languages:
+            raise ValueError(f"{where}.languages must be a non-empty list of languages")
+        langs = tuple(str(x) for x in languages)
+        twice = [x for x in langs if any(x in s.languages for s in out)]
+        if twice:
+            raise ValueError(f"{where} lists {twice[0]}, which another stack scores")
+        members = section(item, "members", where=f"{where}.")
+        linear = _linear_section(members.get("linear"), f"{where}.members.linear")
+        route_raw = item.get("route")
+        route = None
+        if route_raw is not None:
+            has_member = isinstance(route_raw, Mapping) and "member" in route_raw
+            route = parse_route(route_raw, linear, has_member)
+        stacker = parse_stacker(section(item, "stacker", where=f"{where}."), f"{where}.stacker")
+        spec = StackedSpec(stacker, linear, route)
+        if taken & set(spec.files):
+            raise ValueError(
+                f"{where} needs files of its own, not {sorted(taken & set(spec.files))}"
+            )
+        taken |= set(spec.files)
+        out.append(Stack(name, langs, spec))
+    return tuple(out)
 
 
 def parse_abstain(raw: Any) -> dict[str, str]:
@@ -213,6 +303,7 @@ def routed_logit(
     stacker's): the route's logit where the route takes the text and it is the larger.
     `route_linear`: the route's own member's logit (version 4), which its stacker reads as
     "linear"."""
+    spec = spec.for_language(language)
     z = spec.stacker.logit(members, language)
     route = spec.route
     if route is not None and domain_logit is not None and route.takes(language, domain_logit):

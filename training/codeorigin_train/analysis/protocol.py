@@ -204,6 +204,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--out", type=Path, default=Path("training/work/protocol"))
     p.add_argument("--card", type=Path, help="record in this model folder; render its card again")
+    p.add_argument("--own-card", type=Path,
+                   help="the one learner, this model folder, measured as it ships: record its "
+                   "figures as the folder's own (`analysis.own`), which the card's main-split "
+                   "and within-repository figures then come from; its protocol record is kept")  # fmt: skip
     p.add_argument("--notes", type=Path, help="a markdown file: what the figures say, for the card")
     p.add_argument("--parts", nargs="+", default=list(PARTS), choices=list(PARTS))
     p.add_argument("--pool", type=Path,
@@ -246,6 +250,10 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.pool_only:
         return
     output_path(args.out, folder=True)
+    if args.own_card is not None and (
+        args.card is not None or [str(x) for x in args.learners] != [str(args.own_card)]
+    ):
+        raise InputError("--own-card DIR measures DIR alone: give --learners DIR and no --card")
     for spec in args.learners:
         if not (args.reuse and (args.out / f"{result_name(spec)}.json").exists()):
             check_learner(spec, args.work)
@@ -311,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
         from codeorigin_train.analysis.record import record
 
         record(args.card, "protocol", summary)
+    if args.own_card is not None:
+        from codeorigin_train.analysis.record import record
+
+        ((name, result),) = results.items()
+        record(args.own_card, "own", {"learner": name, "parts": list(args.parts),
+                                      "context": str(args.context) if args.context else None,
+                                      "measured": time.strftime("%Y-%m-%d"), "result": result})  # fmt: skip
     from codeorigin_train.card import within
     from codeorigin_train.card.protocol import markdown
 

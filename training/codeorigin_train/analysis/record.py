@@ -1,8 +1,8 @@
 """An analysis's summary recorded in a model folder, under `analysis.<tool>` of `metrics.json`
 and in `MODEL_CARD.md`: a tool with a card section (`card_analysis.TOOLS`) is listed under
 `card.analyses` and its section replaced in place or inserted before `ANCHOR`, every other line
-kept (a card may hold text written after the renderer ran); the protocol, which the headline is
-drawn from, renders the whole card again.
+kept (a card may hold text written after the renderer ran); the protocol and the folder's own
+measurement (`WHOLE`), which the headline is drawn from, render the whole card again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from codeorigin_train.card.model_card import write_folder_card
 from codeorigin_train.card.parts import Card
 
 ANCHOR = "## Ethical considerations"  # the card's section the analyses' sections go before
+#: The records the headline is drawn from: the card is rendered again, whole.
+WHOLE = ("protocol", "own")
 
 
 def _strip_sections(lines: list[str], headings: set[str]) -> tuple[list[str], int | None]:
@@ -58,7 +60,7 @@ def record(model: Path, tool: str, summary: dict[str, Any]) -> None:
         m.pop("card")
     path.write_text(json.dumps(m, indent=2, default=float) + ("\n" if raw.endswith("\n") else ""))
     card = model / "MODEL_CARD.md"
-    if tool == "protocol" and (model / "manifest.json").exists():
+    if tool in WHOLE and (model / "manifest.json").exists():
         write_folder_card(model)
     elif card.exists():
         c = Card.of(m)

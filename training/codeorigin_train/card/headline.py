@@ -3,7 +3,10 @@ saw, by kind of code and by language. The figures are the protocol's shipped lea
 (`Card.shipped`), with `analysis.route`'s counts where the route for project code flags more (a
 span is flagged when the stacker or the route flags it, so those are the whole model's),
 `analysis.scans` and `manifest.json`'s thresholds; without protocol figures, the transformer's
-own held-out split. `card.within`'s tables follow when the shipped learner carries them.
+own held-out split. `card.within`'s tables follow when the shipped learner carries them. Where the
+folder was measured as it ships (`protocol --own-card`, `analysis.own`), its own figures replace
+the learner's main split, era-matched code and within-repository tables: scored as the server
+scores it, its route and stacks (`codeorigin-train graft`) included.
 """
 
 from __future__ import annotations
@@ -124,21 +127,23 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         "the agent never seen |",
         "|---|---:|---:|---:|---:|---:|",
     ]
+    stacked = stacked_languages(c)
     for lang in judged:
         t = thresholds[lang]
         unseen = t.get("unseen_source_humans") or {}
         seen = (round(unseen["fpr"] * unseen["functions"]), unseen["functions"]) if unseen else None
         caught = pct(recall.get(lang), none="–")
+        agents = None if lang in stacked else _agents(r, route, lang)
         out.append(f"| {language(lang)} | {100 * t['llm']:.1f}% | {caught} | "
                    f"{_cell(_pair(real.get(lang), 'fpr', 'n'))} | {_cell(seen)} | "
-                   f"{_cell(_agents(r, route, lang))} |")  # fmt: skip
+                   f"{_cell(agents)} |")  # fmt: skip
     note = (
         f"Test-split recall is the stacker's; the route for {route['name']} adds the agents' "
         "code counted above. "
-        if route.get("name")
+        if route.get("name") and not c.analysis("own").get("result")
         else ""
     )
-    return [*out, "", note + _not_judged(c), ""]
+    return [*out, "", note + _grafted(c) + _not_judged(c), ""]
 
 
 def _not_judged(c: Card) -> str:
@@ -156,19 +161,77 @@ def _not_judged(c: Card) -> str:
     return f"Not judged (no verdict, no diagnostic; the hover says why): {said}{other}."
 
 
-def _intro(name: str, route: dict[str, Any]) -> str:
+def _intro(name: str, route: dict[str, Any], own: dict[str, Any]) -> str:
     with_route = (
         f", with the counts of its route for {route['name']} where it flags more "
         f"({route.get('measured', 'date not recorded')})"
         if route.get("name")
         else ""
     )
+    measured = own.get("measured", "date not recorded")
+    figures = (
+        "The held-out splits, the era-matched code and the within-repository tables are this "
+        f"folder's own, scored as the server scores it ({measured}); the rows of an agent never "
+        f"seen are those of `{short(name)}` in the evaluation protocol, its recipe retrained "
+        f"without each agent{with_route}."
+        if own
+        else f"The figures are those of `{short(name)}` in the evaluation protocol{with_route}."
+    )
     return (
         "On rows the model never trained or calibrated on: held-out projects, problems and "
         "repositories, and agents held out whole. *Caught*: LLM or agents' code flagged; "
-        "*flagged*: people's code flagged, at the shipped thresholds. The figures are those of "
-        f"`{short(name)}` in the evaluation protocol{with_route}.\n"
+        f"*flagged*: people's code flagged, at the shipped thresholds. {figures}\n"
     )
+
+
+def _own(
+    c: Card, r: dict[str, Any], route: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The learner's results and the route's counts with the folder's own measurement
+    (`analysis.own`) in place of what it measured; (r, route, own), own {} without one. The
+    route's counts of those parts go: the folder's are the whole model's already."""
+    own = c.analysis("own")
+    mine = own.get("result") or {}
+    if not mine:
+        return r, route, {}
+    r = {**r, **{k: mine[k] for k in ("main", "within") if mine.get(k)}}
+    if (mine.get("main") or {}).get("agentic_context"):  # the era-matched code: its own alone
+        r["loao"] = {a: {**v, "context": None} for a, v in (r.get("loao") or {}).items()}
+    return r, {**route, "main": {}, "context": {}}, own
+
+
+def stacked_languages(c: Card) -> dict[str, str]:
+    """The languages a stack scores (`codeorigin-train graft`), with the stack's name."""
+    return {lang: str(s.get("name", "")) for s in c.manifest.get("stacks") or []
+            for lang in s.get("languages") or []}  # fmt: skip
+
+
+def _grafted(c: Card) -> str:
+    """What the languages scored by a stack come from, and how their thresholds were set."""
+    out = []
+    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    for name, g in (c.manifest.get("grafted") or {}).items():
+        langs = [x for x in g.get("languages") or [] if x in thresholds]
+        for lang in langs:
+            t = thresholds[lang]
+            floor = t.get("context_floor") or {}
+            raised = (
+                f" and raised to {100 * t['llm']:.1f}% to hold the code beside the agents' "
+                f"changes in {floor['repositories']} dated repositories of the train and "
+                f"validation splits ({floor['functions']:,} functions) under the same bound"
+                if floor.get("raised")
+                else ""
+            )
+            out.append(
+                f"{language(lang)} is scored by a stack grafted from `{g.get('from', name)}` "
+                "(`codeorigin-train graft`), a model whose linear member and stacker were "
+                "trained on the agentic corpus' train repositories of every agent: its "
+                f"threshold was set on {t.get('functions', 0):,} held-out human functions "
+                f"({100 * float(t.get('max_fpr', 0.01)):.0f}% with "
+                f"{100 * float(t.get('confidence', 0.95)):.0f}% confidence){raised}. No agent "
+                "is held out from it, so its last cell is not measured. "
+            )
+    return "".join(out)
 
 
 def headline(c: Card) -> list[str]:
@@ -180,8 +243,8 @@ def headline(c: Card) -> list[str]:
             "--card`); the transformer's own held-out split:\n")  # fmt: skip
         return L + results.heldout(c)[1:] + results.real_code(c)
     name, r = got
-    route = c.analysis("route")
-    add(_intro(name, route))
+    r, route, own = _own(c, r, c.analysis("route"))
+    add(_intro(name, route, own))
     L += [*kinds(r, route, c.analysis("scans").get("scans") or []), ""]
     L += languages(c, r, route)
     if r.get("within"):

@@ -1,0 +1,220 @@
+"""A donor folder's judgement of a language grafted onto a base folder as a stack (manifest format
+version 5, `codeorigin.model.stacking.Stack`), through the real `codeorigin-train graft`, the
+runtime's scorer and explanations, `codeorigin scan`, and the manifest's checks."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from codeorigin.model.attributor import Attributor
+from codeorigin.model.manifest import ModelError, load_manifest, write_manifest
+from codeorigin.model.scorer import Model
+from helpers.cli import scan
+from helpers.igmodel import planted_function
+
+JS = """function totalPrice(items) {
+  let total = 0;
+  for (const item of items) {
+    total += item.price * item.quantity;
+  }
+  return total;
+}
+"""
+
+
+def _set(folder: Path, **change: object) -> None:
+    raw = json.loads((folder / "manifest.json").read_text())
+    for key in ("format", "format_version", "normalization_version"):
+        raw.pop(key)
+    raw.update(change)
+    raw["files"] = list(raw["files"])
+    write_manifest(folder, raw)
+
+
+@pytest.fixture(scope="module")
+def folders(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A base that judges Python (with a route member, as the shipped folder) and abstains on
+    JavaScript; a donor with other weights, calibration and route that judges both."""
+    from helpers.stackedmodel import add_route, build_stacked_model
+
+    root = tmp_path_factory.mktemp("graft")
+    base = build_stacked_model(root / "base", tiny_ig_model_dir,
+                               abstain={"javascript": "too few people to bound it"})  # fmt: skip
+    add_route(base, tiny_ig_model_dir, member={"linear": 0.5, "agentic": 1.5})
+    _set(base, thresholds={"llm": 0.6, "uncertain": 0.4,
+                           "languages": {"python": {"llm": 0.7, "uncertain": 0.5}}})  # fmt: skip
+    donor = build_stacked_model(root / "donor", tiny_ig_model_dir, weights=(0.2, 2.0), bias=0.5,
+                                languages={"python": 0.1, "javascript": 0.7})  # fmt: skip
+    add_route(donor, tiny_ig_model_dir, languages=("python", "javascript"), weight=1.5,
+              member={"linear": 0.7, "agentic": 1.0})  # fmt: skip
+    _set(donor, calibration={"method": "platt", "a": 0.8, "b": -0.3},
+         thresholds={"llm": 0.6, "uncertain": 0.4,
+                     "languages": {"javascript": {"llm": 0.55, "uncertain": 0.35},
+                                   "python": {"llm": 0.9, "uncertain": 0.5}}})  # fmt: skip
+    rng = random.Random(3)
+    codes = [planted_function(rng, i % 2 == 0) for i in range(24)] + [JS]
+    rows = pd.DataFrame({"code": codes * 2, "language": ["python"] * 25 + ["javascript"] * 25})
+    rows.to_parquet(root / "rows.parquet")
+    return {"base": base, "donor": donor, "rows": root / "rows.parquet", "root": root}
+
+
+def _graft(folders: dict[str, Path], out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
+                           "--base", str(folders["base"]), "--donor", str(folders["donor"]),
+                           "--languages", "javascript", "--name", "web", "--out", str(out),
+                           "--rows", str(folders["rows"]), *extra],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def grafted(folders: dict[str, Path]) -> Path:
+    out = folders["root"] / "grafted"
+    done = _graft(folders, out)
+    assert done.returncode == 0, done.stderr
+    assert "javascript of" in done.stdout and "grafted onto" in done.stdout
+    return out
+
+
+def test_the_grafted_language_scores_as_the_donor_and_the_rest_as_the_base(
+    folders: dict[str, Path], grafted: Path
+) -> None:
+    manifest = load_manifest(grafted)
+    assert manifest.raw["format_version"] == 5 and manifest.stacked is not None
+    (stack,) = manifest.stacked.stacks
+    assert stack.name == "web" and stack.languages == ("javascript",)
+    assert stack.spec.route is not None and stack.spec.route.languages == ("javascript",)
+    assert "javascript" not in manifest.abstain
+    assert manifest.thresholds.languages["javascript"] == (0.55, 0.35)
+    assert manifest.thresholds.languages["python"] == (0.7, 0.5)  # the base's, kept
+    rng = random.Random(11)
+    texts = [planted_function(rng, i % 2 == 0) for i in range(12)] + [JS]
+    got, donor, base = (Model.load(f) for f in (grafted, folders["donor"], folders["base"]))
+    for language, want in (("javascript", donor), ("python", base)):
+        a = got.score_texts(texts, [language] * len(texts))
+        b = want.score_texts(texts, [language] * len(texts))
+        assert [s.probability for s in a] == pytest.approx([s.probability for s in b], abs=1e-9)
+        assert [s.route for s in a] == [s.route for s in b]
+    # the donor's probabilities differ from the base's: the stack is not the base's stacker
+    js = [s.probability for s in got.score_texts(texts, ["javascript"] * len(texts))]
+    kept = [s.probability for s in base.score_texts(texts, ["javascript"] * len(texts))]
+    assert max(abs(x - y) for x, y in zip(js, kept)) > 0.01
+    record = manifest.raw["grafted"]["web"]
+    assert record["parity"]["functions"] == {"grafted": 25, "kept": 25}
+
+
+def test_a_grafted_languages_explanation_is_the_donors_and_adds_up(
+    folders: dict[str, Path], grafted: Path
+) -> None:
+    from helpers.stackedmodel import project_function
+
+    text = project_function(planted_function(random.Random(5), True))
+    mine = Attributor(Model.load(grafted), cache_size=0).attribute(
+        text, language="javascript", top_k=None
+    )
+    theirs = Attributor(Model.load(folders["donor"]), cache_size=0).attribute(
+        text, language="javascript", top_k=None
+    )
+    assert mine.probability == pytest.approx(theirs.probability, abs=1e-6)
+    assert [round(la.share, 6) for la in mine.lines] == [round(la.share, 6) for la in theirs.lines]
+    total = sum(la.score for la in mine.lines)
+    assert total == pytest.approx(mine.logit - mine.baseline_logit, abs=1e-4)
+
+
+def test_scan_judges_the_grafted_language(folders: dict[str, Path], grafted: Path) -> None:
+    src = folders["root"] / "src"
+    src.mkdir(exist_ok=True)
+    (src / "cart.js").write_text(JS)
+    before = scan(str(src), "--model", str(folders["base"]), "--format", "json", "--exit-zero")
+    after = scan(str(src), "--model", str(grafted), "--format", "json", "--exit-zero")
+    assert before.returncode == 0 and after.returncode == 0, after.stderr
+    (b,) = [s for f in json.loads(before.stdout)["files"] for s in f["spans"]]
+    (a,) = [s for f in json.loads(after.stdout)["files"] for s in f["spans"]]
+    assert b["verdict"] == "not_judged" and a["verdict"] in ("llm", "uncertain", "human")
+
+
+@pytest.mark.parametrize("damage", ["other-transformer", "judged-by-base", "not-judged-by-donor",
+                                    "alias", "out-exists"])  # fmt: skip
+def test_a_graft_that_cannot_hold_is_refused_and_leaves_nothing(
+    folders: dict[str, Path], tmp_path: Path, tiny_model_dir: Path, damage: str
+) -> None:
+    out = tmp_path / "out"
+    extra: list[str] = []
+    parts = dict(folders)
+    if damage == "other-transformer":
+        from helpers.stackedmodel import build_stacked_model
+
+        parts["donor"] = build_stacked_model(tmp_path / "other", tiny_model_dir)
+        want = "is not the base's"
+    elif damage == "judged-by-base":
+        extra, want = ["--languages", "python"], "the base judges python already"
+    elif damage == "not-judged-by-donor":
+        extra, want = ["--languages", "ruby"], "no threshold of its own for ruby"
+    elif damage == "alias":
+        extra, want = ["--languages", "javascriptreact"], "graft javascript"
+    else:
+        out.mkdir()
+        want = "exists: give a new folder"
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
+                           "--base", str(parts["base"]), "--donor", str(parts["donor"]),
+                           "--languages", "javascript", "--out", str(out),
+                           "--rows", str(folders["rows"]), *extra],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 2 and want in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert damage == "out-exists" or not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["same-language", "shared-file", "no-languages", "infinite",
+                                    "stacks-in-4", "no-stacks-in-5"])  # fmt: skip
+def test_bad_stacks_give_a_clear_error(grafted: Path, tmp_path: Path, damage: str) -> None:
+    raw = json.loads((grafted / "manifest.json").read_text())
+    stack = raw["stacks"][0]
+    if damage == "same-language":
+        other = {**stack, "name": "other"}
+        raw["stacks"], want = [stack, other], "lists javascript, which another stack scores"
+    elif damage == "shared-file":
+        stack["members"]["linear"]["file"] = raw["members"]["linear"]["file"]
+        want = "needs files of its own"
+    elif damage == "no-languages":
+        stack["languages"], want = [], "stacks\\[0\\].languages must be a non-empty list"
+    elif damage == "infinite":
+        stack["stacker"]["bias"] = float("inf")
+        want = "'stacks\\[0\\].stacker.bias' must be a finite number"
+    elif damage == "stacks-in-4":
+        raw["format_version"], want = 4, "versions 2 to 4 have none"
+    else:
+        del raw["stacks"]
+        want = "version 5 needs them"
+    copy = tmp_path / "model"
+    shutil.copytree(grafted, copy)
+    (copy / "manifest.json").write_text(json.dumps(raw))
+    with pytest.raises(ModelError, match=want):
+        load_manifest(copy)
+
+
+def test_a_server_of_version_4_refuses_a_grafted_folder(
+    grafted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeorigin.model import manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "READ_VERSIONS", (1, 2, 3, 4))
+    with pytest.raises(ModelError, match=r"format version 5.*Upgrade codeorigin"):
+        load_manifest(grafted)
+
+
+def test_the_protocol_measures_one_folder_as_it_ships_or_refuses(
+    folders: dict[str, Path], grafted: Path
+) -> None:
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "protocol",
+                           "--pool", str(folders["rows"]), "--learners", str(folders["base"]),
+                           "--own-card", str(grafted), "--out", str(folders["root"] / "p")],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 2 and "--own-card DIR measures DIR alone" in done.stderr
