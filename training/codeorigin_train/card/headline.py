@@ -11,6 +11,7 @@ scores it, its route and stacks (`codeorigin-train graft`) included.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from codeorigin_train.card import results, within
@@ -212,6 +213,7 @@ def _grafted(c: Card) -> str:
     thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
     for name, g in (c.manifest.get("grafted") or {}).items():
         langs = [x for x in g.get("languages") or [] if x in thresholds]
+        donor = Path(str(g.get("folder") or g.get("from") or name)).name
         for lang in langs:
             t = thresholds[lang]
             floor = t.get("context_floor") or {}
@@ -223,7 +225,7 @@ def _grafted(c: Card) -> str:
                 else ""
             )
             out.append(
-                f"{language(lang)} is scored by a stack grafted from `{g.get('from', name)}` "
+                f"{language(lang)} is scored by a stack grafted from `{donor}` "
                 "(`codeorigin-train graft`), a model whose linear member and stacker were "
                 "trained on the agentic corpus' train repositories of every agent: its "
                 f"threshold was set on {t.get('functions', 0):,} held-out human functions "
@@ -248,5 +250,5 @@ def headline(c: Card) -> list[str]:
     L += [*kinds(r, route, c.analysis("scans").get("scans") or []), ""]
     L += languages(c, r, route)
     if r.get("within"):
-        L += within.markdown(short(name), r["within"])
+        L += within.markdown("This folder" if own else short(name), r["within"])
     return L

@@ -74,6 +74,14 @@ def _model_details(c: Card) -> list[str]:
             f"{rw.get('transformer', 0):.2f}), thresholded at "
             f"{100 * bound.get('max_fpr', 0):.2f}% of {bound.get('project_humans', 0):,} "
             "project humans; a function is flagged when the stacker or the route flags it.")  # fmt: skip
+    for stack in man.get("stacks") or []:
+        sw = (stack.get("stacker") or {}).get("weights", {})
+        with_route = ", route for project code" if stack.get("route") else ""
+        add(f"- **Stack for {_and([language(x) for x in stack.get('languages', [])])}** "
+            f"(format version 5, `codeorigin-train graft`): its own linear member{with_route} "
+            f"and stacker (transformer {sw.get('transformer', 0):.2f}, linear "
+            f"{sw.get('linear', 0):.2f}, on this folder's calibration) replace the ones above "
+            "there; the transformer is the same.")  # fmt: skip
     files = man.get("files") or {}
     mb = sum(f["bytes"] for f in files.values()) / 1e6
     size = f"{mb:.1f} MB in {len(files)} files; " if files else ""

@@ -94,6 +94,9 @@ def markdown(learner: str, got: dict[str, Any]) -> list[str]:
     years = ", ".join(f"{y} {v['mean_p']:.2f} ({_pct(v['flagged'])}, n={v['n']})"
                       for y, v in e["by_year"].items())  # fmt: skip
     slope = "–" if e["slope_per_year"] is None else f"{e['slope_per_year']:+.4f}"
+    langs = ", ".join(f"{lang} {v['slope_per_year']:+.4f} (n={v['n']})"
+                      for lang, v in (e.get("by_language") or {}).items())  # fmt: skip
+    within = f" Within one language (the judged ones): {langs}." if langs else ""
     out += ["", f"Era control, held-out human functions by year (mean probability, flagged): "
-            f"{years}; slope {slope} per year over {e['n']} functions.", ""]  # fmt: skip
+            f"{years}; slope {slope} per year over {e['n']} functions.{within}", ""]  # fmt: skip
     return out

@@ -185,10 +185,27 @@ def era(scored: pd.DataFrame) -> dict[str, Any]:
                       "flagged": float(_flagged(g["p"].to_numpy(), g["thr"].to_numpy()).mean())}
         for y, g in h.groupby("year", sort=True)
     }  # fmt: skip
-    slope = None
-    if h["year"].nunique() >= 2:
-        slope = float(np.polyfit(h["year"].to_numpy(np.float64), h["p"].to_numpy(), 1)[0])
-    return {"by_year": by_year, "slope_per_year": slope, "n": len(h)}
+    slope = _slope(h)
+    # Within one language: languages score apart and their people's years differ, so a language
+    # scored higher whose people are newer tilts the pooled slope without any date in a score.
+    by_language = {
+        str(lang): {"n": len(g), "slope_per_year": _slope(g)}
+        for lang, g in h.groupby("language", sort=True)
+        if "language" in h and len(g) >= ERA_MIN_FUNCTIONS and _slope(g) is not None
+    }  # fmt: skip
+    return {"by_year": by_year, "slope_per_year": slope, "n": len(h),
+            "by_language": by_language}  # fmt: skip
+
+
+#: Scored human functions of a language with dates for its own era slope.
+ERA_MIN_FUNCTIONS = 30
+
+
+def _slope(h: pd.DataFrame) -> float | None:
+    """The least-squares slope of the probability per year; None with fewer than 2 years."""
+    if h["year"].nunique() < 2:
+        return None
+    return float(np.polyfit(h["year"].to_numpy(np.float64), h["p"].to_numpy(), 1)[0])
 
 
 def figures(scored: pd.DataFrame) -> dict[str, Any]:
