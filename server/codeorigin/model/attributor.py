@@ -78,6 +78,7 @@ from codeorigin.model.quadrature import (
 from codeorigin.model.scorer import Model, load_encoder, open_onnx, sigmoid
 from codeorigin.model.stacked_attribution import (
     MemberContribution,
+    RouteChoice,
     combine,
     route_alone,
     side_of,
@@ -225,6 +226,11 @@ class Attributor:
             raise ValueError(f"top_k must be >= 0 or None, not {top_k!r}")
         return int(steps), rule
 
+    def _side(self, language: str | None) -> RouteChoice | None:
+        """A stacked model's members that score `language` (a stack's, else its own)."""
+        spec = self.manifest.stacked
+        return side_of(spec, self._sides, language) if spec is not None else None
+
     def _explain(
         self,
         text: str,
@@ -241,8 +247,7 @@ class Attributor:
         key = (self.manifest.digest, text_hash(norm.text), n_steps, rule_name, baseline)
         raw = self._cache.get(key)
         scale = 1.0 if baseline == "pad" else 0.0
-        spec = self.manifest.stacked
-        choice = side_of(spec, self._sides, language) if spec is not None else None  # its members
+        choice = self._side(language)  # the members that score the language
         linear = choice.linear.contributions(norm.text, language) if choice else None
         pick = None  # (stacker, route): a route without the transformer is told by its logits
         if raw is None and choice and linear is not None and route_alone(choice.spec, language):
