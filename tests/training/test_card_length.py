@@ -54,6 +54,7 @@ def test_the_headline_comes_first_then_the_model_card_sections_and_the_record() 
     headline = text.split(HEADING)[1].split("\n## ")[0]
     assert "| code | LLM or agents' code caught | people's code flagged |" in headline
     assert "| language | threshold |" in headline and "| Python | " in headline
-    # TypeScript is judged by a grafted stack, and the card says where it comes from.
-    assert "| TypeScript | " in headline and "is scored by a stack grafted from" in headline
+    # TypeScript and Go are judged by a grafted stack, and the card says where it comes from.
+    assert "| TypeScript | " in headline and "| Go | " in headline
+    assert "are scored by a stack grafted from" in headline
     assert f"]({'../../' + RECORD})" in text and (ROOT / RECORD).is_file()

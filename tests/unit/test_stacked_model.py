@@ -259,13 +259,14 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
     # The shipped model is stacked with a route for project code that has a linear member of its
-    # own, and a stack of its own for TypeScript (format 5): its linear member is of feature
+    # own, and a stack of its own for TypeScript and Go (format 5): its linear member is of feature
     # version 2, and every language it abstains on says why.
     assert shipped.raw["format_version"] == 5 and shipped.stacked is not None
     assert shipped.stacked.route is not None and shipped.stacked.route.languages == ("python",)
     assert shipped.stacked.route.member is not None
     (stack,) = shipped.stacked.stacks
-    assert stack.languages == ("typescript",) and "typescript" in shipped.thresholds.languages
+    assert stack.languages == ("typescript", "go")
+    assert {"typescript", "go"} <= set(shipped.thresholds.languages)
     assert shipped.raw["stacking"]["route"]["members"] == ["agentic", "linear"]
     assert shipped.raw["members"]["linear"]["features"]["version"] == 2
     assert shipped.abstain and all(shipped.abstain.values())

@@ -16,6 +16,7 @@ from typing import Any
 
 from codeorigin_train.card import results, within
 from codeorigin_train.card.parts import Card, count, language, pct, section, short
+from codeorigin_train.card.parts import and_list as _and
 
 HEADING = "## What it catches and whom it flags, on code it never saw"
 
@@ -213,26 +214,34 @@ def _grafted(c: Card) -> str:
     thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
     for name, g in (c.manifest.get("grafted") or {}).items():
         langs = [x for x in g.get("languages") or [] if x in thresholds]
+        if not langs:
+            continue
         donor = Path(str(g.get("folder") or g.get("from") or name)).name
-        for lang in langs:
-            t = thresholds[lang]
-            floor = t.get("context_floor") or {}
-            raised = (
-                f" and raised to {100 * t['llm']:.1f}% to hold the code beside the agents' "
-                f"changes in {floor['repositories']} dated repositories of the train and "
-                f"validation splits ({floor['functions']:,} functions) under the same bound"
-                if floor.get("raised")
+        one = len(langs) == 1
+        sets = [f"{language(x)} {thresholds[x].get('functions', 0):,}" for x in langs]
+        raised = [
+            f"{language(x)} to {100 * thresholds[x]['llm']:.1f}%: {f['functions']:,} functions of "
+            f"{f['repositories']} repositories"
+            for x in langs
+            if (f := thresholds[x].get("context_floor") or {}).get("raised")
+        ]
+        bound = thresholds[langs[0]]
+        out.append(
+            f"{_and([language(x) for x in langs])} {'is' if one else 'are'} scored by a stack "
+            f"grafted from `{donor}` (`codeorigin-train graft`), a model whose linear member and "
+            "stacker were trained on the agentic corpus' train repositories of every agent: "
+            f"{'its threshold was' if one else 'each threshold was'} set on held-out human "
+            f"functions ({_and(sets)}; {100 * float(bound.get('max_fpr', 0.01)):.0f}% with "
+            f"{100 * float(bound.get('confidence', 0.95)):.0f}% confidence)"
+            + (
+                " and raised to hold the code beside the agents' changes in older repositories of "
+                f"the train and validation splits under the same bound ({'; '.join(raised)})"
+                if raised
                 else ""
             )
-            out.append(
-                f"{language(lang)} is scored by a stack grafted from `{donor}` "
-                "(`codeorigin-train graft`), a model whose linear member and stacker were "
-                "trained on the agentic corpus' train repositories of every agent: its "
-                f"threshold was set on {t.get('functions', 0):,} held-out human functions "
-                f"({100 * float(t.get('max_fpr', 0.01)):.0f}% with "
-                f"{100 * float(t.get('confidence', 0.95)):.0f}% confidence){raised}. No agent "
-                "is held out from it, so its last cell is not measured. "
-            )
+            + f". No agent is held out from it, so {'its' if one else 'their'} last cell is not "
+            "measured. "
+        )
     return "".join(out)
 
 

@@ -15,13 +15,10 @@ from typing import Any
 from codeorigin_train.card import analysis
 from codeorigin_train.card.headline import headline, held_out_agents
 from codeorigin_train.card.parts import Card, count, fmt, language, section, short
+from codeorigin_train.card.parts import and_list as _and
 
 RECORD = "docs/research/model-card-record.md"  # the record of what was measured and not shipped
 RECALL_BAR = 0.30  # a language is judged where it catches this share (`fit.stacker`'s min_recall)
-
-
-def _and(items: list[str]) -> str:
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _title(c: Card) -> list[str]:

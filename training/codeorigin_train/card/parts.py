@@ -40,6 +40,11 @@ LANGUAGE_NAMES = {
 }  # fmt: skip
 
 
+def and_list(items: list[str]) -> str:
+    """`a, b and c`."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def language(lang: str) -> str:
     """A language id as a reader writes it: `C++` for `cpp`."""
     return LANGUAGE_NAMES.get(lang, lang)
