@@ -134,16 +134,16 @@ async def test_the_hover_judges_with_the_repositorys_calibrated_threshold_and_sa
             f"{said})") in hover, hover  # fmt: skip
 
 
-GO = """package util
+RUST = """// util
 
-func total(items []int, limit int) int {
-\tsum := 0
-\tfor _, v := range items {
-\t\tif v > limit {
-\t\t\tsum += v
-\t\t}
-\t}
-\treturn sum
+pub fn total(items: &[i32], limit: i32) -> i32 {
+    let mut sum = 0;
+    for v in items {
+        if *v > limit {
+            sum += v;
+        }
+    }
+    sum
 }
 """
 
@@ -151,30 +151,30 @@ func total(items []int, limit int) int {
 async def test_a_language_the_model_abstains_on_is_judged_where_the_repository_calibrated_it(
     start: Start, root: Path
 ) -> None:
-    """The shipped model does not judge Go; a repository whose `codeorigin calibrate --write`
-    bounded a Go threshold on its own people gets Go judged, in the diagnostics, the hover, the
+    """The shipped model does not judge Rust; a repository whose `codeorigin calibrate --write`
+    bounded a Rust threshold on its own people gets Rust judged, in the diagnostics, the hover, the
     rescore command and the status alike, and says whose threshold it is."""
     import hashlib
 
     shipped = Path(__file__).resolve().parents[2] / "models" / "default"
     digest = hashlib.sha256((shipped / "manifest.json").read_bytes()).hexdigest()[:16]
     repo = repository(root)
-    (repo / "util.go").write_text(GO)
+    (repo / "util.rs").write_text(RUST)
     client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1}, model=shipped)
-    uri = (repo / "util.go").as_uri()
-    client.open(uri, GO, language="go")
+    uri = (repo / "util.rs").as_uri()
+    client.open(uri, RUST, language="rust")
     await client.published_for(uri, version=1)
     status = await client.command("codeorigin.status", uri)
-    assert status["document"]["not_judged"].startswith("the model does not judge go")
+    assert status["document"]["not_judged"].startswith("the model does not judge rust")
     whole = {"start": {"line": 2, "character": 0}, "end": {"line": 10, "character": 1}}
     assert (await client.command("codeorigin.rescoreSelection", uri, whole))["verdict"] == "not_judged"
 
     (repo / ".codeorigin.toml").write_text(
         f'[calibration]\nmodel = "codeorigin-stacked"\ndigest = "{digest}"\n'
-        'cutoff = "2022-06-21"\ngo = { threshold = 0.0001, functions = 400, agent = 3 }\n'
+        'cutoff = "2022-06-21"\nrust = { threshold = 0.0001, functions = 400, agent = 3 }\n'
     )
     client = await start(init={"debounceMs": 0, "minLines": 1, "minTokens": 1}, model=shipped)
-    client.open(uri, GO, language="go")
+    client.open(uri, RUST, language="rust")
     published = await client.published_for(uri, version=1)
     assert len(published.diagnostics) == 1  # at 0.01%, the function is flagged
     said = await hover_text(client, uri, 2)

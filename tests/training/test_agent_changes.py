@@ -118,3 +118,39 @@ def test_the_shared_folder_reads_every_change() -> None:
     agents = pd.Series([c.agent for c in changes]).value_counts().to_dict()
     assert agents["claude-code"] == 3754 and agents["copilot"] == 1152 and agents["human"] == 2538
     assert sum(agents.values()) == 5860 + 2538 and len({s.repo for s in snapshots}) > 200
+
+
+def test_the_context_of_an_agents_change_is_read_from_the_second_folder(
+    data_root: Path, tmp_path: Path
+) -> None:
+    """`agentic-context --sources agent-changes`: the functions of an agent's post-image that its
+    change left untouched, as people's code beside it, dated where the repository has a snapshot."""
+    import difflib
+
+    from codeorigin_train.data.agentic.context import main as context_main
+
+    method = (
+        "        public decimal Fee(decimal amount)\n        {\n            var fee = amount / 100;\n"
+        "            if (fee < 1) { fee = 1; }\n            return fee + amount * 0;\n        }\n"
+    )
+    after = CSHARP.replace("    }\n}\n", "\n" + method + "    }\n}\n")
+    diff = "".join(difflib.unified_diff(CSHARP.splitlines(True), after.splitlines(True),
+                                        "a/src/Ledger.cs", "b/src/Ledger.cs"))  # fmt: skip
+    record = change("agent", "copilot", "bot-author", "src/Ledger.cs", after,
+                    "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>")  # fmt: skip
+    record["patch"] = "diff --git a/src/Ledger.cs b/src/Ledger.cs\n" + diff
+    record["files"][0]["status"] = "M"
+    path = data_root / "agent-changes" / "octo+shop.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    records[1] = record
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "context.parquet"
+    args = ["--data-root", str(data_root), "--out", str(out)]
+    assert context_main([*args, "--sources", "agent-changes"]) == 0
+    rows = pd.read_parquet(out)
+    got = rows[["name", "language", "label", "next_to", "dated_history", "repo"]].values.tolist()
+    assert got == [["Total", "csharp", 0, "copilot", True, "octo/shop"]]  # not Fee, the agent's
+    with pytest.raises(InputError, match="not found"):  # the default: the first folder alone
+        context_main(args)

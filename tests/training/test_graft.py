@@ -5,6 +5,7 @@ runtime's scorer and explanations, `codeorigin scan`, and the manifest's checks.
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import subprocess
@@ -141,7 +142,8 @@ def test_scan_judges_the_grafted_language(folders: dict[str, Path], grafted: Pat
 
 
 @pytest.mark.parametrize("damage", ["other-transformer", "judged-by-base", "not-judged-by-donor",
-                                    "alias", "out-exists"])  # fmt: skip
+                                    "alias", "out-exists", "route-of-a-grafted-language",
+                                    "route-the-base-does-not-judge"])  # fmt: skip
 def test_a_graft_that_cannot_hold_is_refused_and_leaves_nothing(
     folders: dict[str, Path], tmp_path: Path, tiny_model_dir: Path, damage: str
 ) -> None:
@@ -159,6 +161,10 @@ def test_a_graft_that_cannot_hold_is_refused_and_leaves_nothing(
         extra, want = ["--languages", "ruby"], "no threshold of its own for ruby"
     elif damage == "alias":
         extra, want = ["--languages", "javascriptreact"], "graft javascript"
+    elif damage == "route-of-a-grafted-language":
+        extra, want = ["--routes", "javascript"], "takes no route alone"
+    elif damage == "route-the-base-does-not-judge":
+        extra, want = ["--routes", "ruby"], "--routes ruby: the base does not judge it"
     else:
         out.mkdir()
         want = "exists: give a new folder"
@@ -218,3 +224,90 @@ def test_the_protocol_measures_one_folder_as_it_ships_or_refuses(
                            "--own-card", str(grafted), "--out", str(folders["root"] / "p")],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 2 and "--own-card DIR measures DIR alone" in done.stderr
+
+
+def _flags(
+    folder: Path, texts: list[str], threshold: float, part: int, probabilities: bool = False
+) -> list:
+    """Whether `folder`'s stacker (`part` 0) or route (1) alone flags each Python text (with
+    `probabilities`: its probability)."""
+    from codeorigin_train.export.graft import route_parts
+
+    cal = load_manifest(folder).raw["calibration"]
+    z = route_parts(folder, texts, "python")[part]
+    p = [1 / (1 + math.exp(-(cal["a"] * x + cal["b"]))) for x in z]
+    return p if probabilities else [x >= threshold for x in p]
+
+
+@pytest.fixture(scope="module")
+def routed(folders: dict[str, Path]) -> Path:
+    """The donor's JavaScript and its route for Python's project code, onto the base."""
+    out = folders["root"] / "routed"
+    done = _graft(folders, out, "--routes", "python")
+    assert done.returncode == 0, done.stderr
+    assert "javascript, python's route of" in done.stdout
+    return out
+
+
+def test_a_grafted_route_flags_project_code_where_the_donors_route_would_and_contest_code_as_before(
+    folders: dict[str, Path], routed: Path
+) -> None:
+    from helpers.stackedmodel import project_function
+
+    manifest = load_manifest(routed)
+    assert manifest.stacked is not None and manifest.stacked.route is not None
+    # Python keeps the base's threshold; the donor's route replaces the base's, in files of its own
+    assert manifest.thresholds.languages["python"] == (0.7, 0.5)
+    assert manifest.stacked.route.languages == ("python",)
+    assert manifest.stacked.route.domain["file"] == "web-project-domain.npz"
+    assert "domain.npz" not in manifest.raw["files"] and not (routed / "domain.npz").exists()
+    assert manifest.raw["grafted"]["web"]["routes"] == ["python"]
+    assert manifest.raw["grafted"]["web"]["parity"]["functions"]["route"] == 25
+    rng = random.Random(13)
+    plain = [planted_function(rng, i % 2 == 0) for i in range(16)]
+    project = [project_function(t) for t in plain]
+    got, base = Model.load(routed), Model.load(folders["base"])
+    # code the route does not take (contest and exercise code) scores as the base's stacker
+    mine = got.score_texts(plain, ["python"] * len(plain))
+    theirs = base.score_texts(plain, ["python"] * len(plain))
+    kept = [(a.probability, b.probability) for a, b in zip(mine, theirs) if not a.route + b.route]
+    assert kept and all(a == pytest.approx(b, abs=1e-9) for a, b in kept)
+    # project code is flagged where the base's stacker flags it at 70% or the donor's route at 90%
+    flagged = [s.probability >= 0.7 for s in got.score_texts(project, ["python"] * len(project))]
+    by_base = _flags(folders["base"], project, 0.7, 0)
+    by_route = _flags(folders["donor"], project, 0.9, 1)
+    assert flagged == [a or b for a, b in zip(by_base, by_route)]
+    assert any(b and not a for a, b in zip(by_base, by_route))  # the route adds flags
+
+
+def test_a_grafted_route_is_lowered_to_hold_the_code_beside_agents_changes(
+    folders: dict[str, Path], routed: Path, tmp_path: Path
+) -> None:
+    from helpers.stackedmodel import project_function
+
+    rng = random.Random(17)
+    texts = [project_function(planted_function(rng, True)) for _ in range(30)]
+    context = pd.DataFrame({"code": texts, "language": "python", "split": "train",
+                            "repo": [f"r{i % 6}" for i in range(30)], "dated_history": True})  # fmt: skip
+    context.to_parquet(tmp_path / "context.parquet")
+    out = tmp_path / "routed"
+    done = _graft(
+        folders, out, "--routes", "python", "--context", str(tmp_path / "context.parquet")
+    )
+    assert done.returncode == 0, done.stderr
+    floor = load_manifest(out).raw["grafted"]["web"]["route_floor"]["python"]
+    assert floor["lowered"] and floor["shift"] < 0 and floor["functions"] == 30
+    assert "its term lowered by" in done.stdout
+    # that code's bound (1% with 95% confidence) is now the threshold's or the base's stacker's
+    import numpy as np
+
+    from codeorigin_train.export.graft import _bound
+
+    repos = context["repo"].to_numpy()
+    p = np.array([s.probability for s in Model.load(out).score_texts(texts, ["python"] * 30)])
+    alone = np.array(_flags(folders["base"], texts, 0.7, 0, probabilities=True))
+    before = np.array(
+        [s.probability for s in Model.load(routed).score_texts(texts, ["python"] * 30)]
+    )
+    target = max(0.7, _bound(alone, repos, 0.01, 0.95))
+    assert _bound(before, repos, 0.01, 0.95) > target >= _bound(p, repos, 0.01, 0.95) - 1e-9

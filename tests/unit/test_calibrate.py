@@ -25,11 +25,11 @@ CLAUDE = "Add the helpers\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 
 
 #: Per language: a function's first line, a statement, its last lines, and what comes before and
-#: between functions. Go is a language the shipped model abstains on.
+#: between functions. Rust is a language the shipped model abstains on.
 SHAPES = {
     "python": ("def {name}({a}, {b}):", "    {x} = {y} + {a} * {k}", ["    return {b}"], "", "\n\n"),
-    "go": ("func {name}({a} int, {b} int) int {{", "\t{x} := {y} + {a}*{k}", ["\treturn {b}", "}}"],
-           "package util\n\n", "\n"),
+    "rust": ("pub fn {name}({a}: i64, {b}: i64) -> i64 {{", "    let {x} = {y} + {a} * {k};",
+             ["    {b}", "}}"], "", "\n"),
 }  # fmt: skip
 
 
@@ -52,10 +52,10 @@ def functions(
 def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00",
             language: str = "python") -> Path:  # fmt: skip
     """A repository of `old` functions people wrote before the cut-off (in files of 40) and
-    `agent` functions Claude Code added in 2025, in Python (or Go)."""
+    `agent` functions Claude Code added in 2025, in Python (or Rust)."""
     init_repo(root)
     rng = random.Random(7)
-    ext = {"python": "py", "go": "go"}[language]
+    ext = {"python": "py", "rust": "rs"}[language]
     for m in range(0, old, 40):
         (root / f"mod{m}.{ext}").write_text(functions(rng, "old", min(40, old - m), m, language))
         dated_commit(root, f"module {m}", old_date)
@@ -129,32 +129,32 @@ def judged_spans(repo: Path) -> list[dict]:
 def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_written(
     tmp_path: Path,
 ) -> None:
-    repo = history(tmp_path / "repo", old=320, agent=12, language="go")
+    repo = history(tmp_path / "repo", old=320, agent=12, language="rust")
     verdicts = {s["verdict"] for s in judged_spans(repo)}
-    assert verdicts == {"not_judged"}, verdicts  # the shipped model does not judge Go
+    assert verdicts == {"not_judged"}, verdicts  # the shipped model does not judge Rust
 
     said = codeorigin("calibrate", "--format", "json", cwd=repo)
     assert said.returncode == 0, said.stderr
-    (go,) = json.loads(said.stdout)["languages"]
-    assert (go["language"], go["baseline"], go["agent"]) == ("go", 320, 12) and go["model_abstains"]
-    assert go["threshold"] is None and go["baseline_flagged"] is None and go["agent_caught"] is None
-    assert go["bounded_threshold"] is not None and go["bounded_baseline_flagged"] <= 0.01
+    (rust,) = json.loads(said.stdout)["languages"]
+    assert (rust["language"], rust["baseline"], rust["agent"]) == ("rust", 320, 12) and rust["model_abstains"]
+    assert rust["threshold"] is None and rust["baseline_flagged"] is None and rust["agent_caught"] is None
+    assert rust["bounded_threshold"] is not None and rust["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
-    assert "abstains" in text and "The model alone does not judge go: a threshold that" in text
+    assert "abstains" in text and "The model alone does not judge rust: a threshold that" in text
 
     assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
     toml = (repo / ".codeorigin.toml").read_text()
-    assert f"go = {{ threshold = {go['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
+    assert f"rust = {{ threshold = {rust['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
     assert "judged in this repository only" in toml
     spans = judged_spans(repo)
     assert {s["verdict"] for s in spans} <= {"llm", "uncertain", "human"}
     old = [s for s in spans if s["name"].startswith("old")]
     assert len(old) == 320 and sum(s["verdict"] == "llm" for s in old) <= 0.01 * 320
     text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
-    shown = bound_percent(go["bounded_threshold"])
-    assert f"go threshold {shown}, calibrated on 320 functions of this repository" in text
-    # Another repository, without the calibration, is not judged in Go.
-    other = history(tmp_path / "other", old=40, agent=2, language="go")
+    shown = bound_percent(rust["bounded_threshold"])
+    assert f"rust threshold {shown}, calibrated on 320 functions of this repository" in text
+    # Another repository, without the calibration, is not judged in Rust.
+    other = history(tmp_path / "other", old=40, agent=2, language="rust")
     assert {s["verdict"] for s in judged_spans(other)} <= {"not_judged", "too_short"}
 
 
@@ -275,3 +275,20 @@ def test_a_calibration_table_with_an_unknown_basis_is_refused(tmp_path: Path) ->
     said = codeorigin("scan", ".", cwd=repo)
     assert said.returncode == 2 and "basis 'guess' is not one" in said.stderr, said.stderr
     assert "Traceback" not in said.stderr
+
+
+def test_a_bound_below_the_models_threshold_says_what_it_costs_in_words() -> None:
+    """Where the repository's bound sits below the model's threshold, the report says how much
+    more of the old code it flags, or that it flags as much, and how many more agent functions."""
+    from codeorigin.scan.calibration import Language, Measurement, render_text
+
+    rng = random.Random(3)
+    people = [rng.uniform(0.0, 0.3) for _ in range(350)]  # its bound flags none of them
+    go = Language("go", functions=632, baseline=people, agent=[0.5] * 20 + [0.1] * 262,
+                  agents={"claude-code": 282}, threshold=0.689)  # fmt: skip
+    text = render_text(Measurement(Path("/repo"), "965feb4042", "m", "d", {"go": go}))
+    said = "it flags as much of this repository's old code (0.0%) and catches 20 more of its 282"
+    assert said in text
+    go.baseline = [rng.uniform(0.0, 0.3) for _ in range(1000)]  # a bound that flags five of them
+    text = render_text(Measurement(Path("/repo"), "965feb4042", "m", "d", {"go": go}))
+    assert "it flags more of this repository's old code (" in text and "instead of 0.0%)" in text

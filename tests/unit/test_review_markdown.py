@@ -112,15 +112,15 @@ def test_markdown_explains_the_most_probable_and_says_what_else_it_set_aside(
 
 def test_markdown_says_which_languages_the_shipped_model_does_not_judge(tmp_path: Path) -> None:
     """A change only in a language the shipped model does not judge reads as such, not as clean."""
-    (tmp_path / "tool.go").write_text(
-        "package main\n\nfunc total(values []int) int {\n\tsum := 0\n\tfor _, v := range values {"
-        "\n\t\tsum += v\n\t}\n\tcount := len(values)\n\treturn sum + count\n}\n"
+    (tmp_path / "tool.rs").write_text(
+        "pub fn total(values: &[i32]) -> i32 {\n    let mut sum = 0;\n    for v in values {\n"
+        "        sum += v;\n    }\n    let count = values.len() as i32;\n    sum + count\n}\n"
     )
-    res = scan("tool.go", "--format", "markdown", cwd=tmp_path)  # the shipped default model
+    res = scan("tool.rs", "--format", "markdown", cwd=tmp_path)  # the shipped default model
     assert res.returncode == 0, res.stderr
     assert "0 flagged and 0 uncertain of 0 judged spans in 1 file" in res.stdout
     assert "Nothing was scored: 1 span is in a language the model does not judge." in res.stdout
-    assert "\nNot judged: the model does not judge go: " in res.stdout
+    assert "\nNot judged: the model does not judge rust: " in res.stdout
 
 
 def test_the_folded_spans_are_counted_in_words(tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -187,10 +187,11 @@ def render_text(m: Measurement) -> str:
         t, own = r["threshold"], r["bounded_threshold"]
         if own is not None and t is not None and own < t and r["agent"]:
             gained = round((r["bounded_agent_caught"] - (r["agent_caught"] or 0)) * r["agent"])
+            now, then = _rate(r["bounded_baseline_flagged"]), _rate(r["baseline_flagged"])
+            flags = (f"it flags as much of this repository's old code ({now})" if now == then
+                     else f"it flags more of this repository's old code ({now} instead of {then})")  # fmt: skip
             lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
-                      f"model's ({percent(t)}): it flags more of this repository's old code "
-                      f"({_rate(r['bounded_baseline_flagged'])} instead of "
-                      f"{_rate(r['baseline_flagged'])}) and catches {gained} more of its "
+                      f"model's ({percent(t)}): {flags} and catches {gained} more of its "
                       f"{r['agent']} agent-signed functions."]  # fmt: skip
     referenced = [r for r in m.rows() if r["basis"] == "reference"]
     if referenced:

@@ -208,15 +208,41 @@ def stacked_languages(c: Card) -> dict[str, str]:
             for lang in s.get("languages") or []}  # fmt: skip
 
 
+def _grafted_route(g: dict[str, Any], donor: str) -> str:
+    """What a route grafted alone (`graft --routes`) does, and how it was held."""
+    routes = [str(x) for x in g.get("routes") or []]
+    if not routes:
+        return ""
+    lowered = [
+        f"{language(x)}'s by {-f['shift']:.2f} logits ({f['functions']:,} functions of "
+        f"{f['repositories']} repositories)"
+        for x in routes
+        if (f := (g.get("route_floor") or {}).get(x) or {}).get("lowered")
+    ]
+    return (
+        f"The route for project code of {_and([language(x) for x in routes])} is grafted from "
+        f"`{donor}` too, mapped so that it flags at this folder's threshold where it flagged at "
+        "the donor's: code it does not take (contest and exercise code) scores as before"
+        + (
+            "; lowered to hold the code beside the agents' changes in older repositories of the "
+            f"train and validation splits under the same bound ({'; '.join(lowered)})"
+            if lowered
+            else ""
+        )
+        + ". "
+    )
+
+
 def _grafted(c: Card) -> str:
     """What the languages scored by a stack come from, and how their thresholds were set."""
     out = []
     thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
     for name, g in (c.manifest.get("grafted") or {}).items():
         langs = [x for x in g.get("languages") or [] if x in thresholds]
+        donor = Path(str(g.get("folder") or g.get("from") or name)).name
+        out.append(_grafted_route(g, donor))
         if not langs:
             continue
-        donor = Path(str(g.get("folder") or g.get("from") or name)).name
         one = len(langs) == 1
         sets = [f"{language(x)} {thresholds[x].get('functions', 0):,}" for x in langs]
         raised = [

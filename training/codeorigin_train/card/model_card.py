@@ -64,7 +64,11 @@ def _model_details(c: Card) -> list[str]:
     if route:
         rw = (route.get("stacker") or {}).get("weights", {})
         bound = (man.get("stacking") or {}).get("route") or {}
-        add(f"- **Route for {route['name']}** ({_and([language(x) for x in route.get('languages', [])])}): a domain "
+        donor = next((g for g in (man.get("grafted") or {}).values() if g.get("routes")), None)
+        if donor:  # the route is a donor's (`graft --routes`): its record is the donor's
+            bound = (donor.get("stacking") or {}).get("route") or {}
+        add(f"- **Route for {route['name']}** ({_and([language(x) for x in route.get('languages', [])])}"
+            + (f", grafted from `{Path(str(donor.get('folder'))).name}`" if donor else "") + "): a domain "
             "model on the linear member's features, trained on people's code only, sends a "
             f"function that reads as repository code (domain logit >= {route['gate']:.2f}) to "
             f"a stacker of its own (linear {rw.get('linear', 0):.2f}, transformer "

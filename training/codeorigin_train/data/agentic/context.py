@@ -10,8 +10,10 @@ the only code both contemporary with the agents' and not theirs.
 A context row is a judged function span of a post-image with no line added by its pull request,
 of whose long lines at most `MAX_AGENT_SHARE` any stored agent pull request of the repository
 added; one row per function; generated code left out (`--keep-generated`: kept, as in the shipped
-model's figures). The labels are not verified (code of 2023-2025 repositories, `dated_history`
-False, may be assisted): a population to measure on, not an exact human label.
+model's figures). `--sources` picks the shared folders (`aidev` by default, the shipped model's
+figures; `aidev,agent-changes` adds the second folder's repositories). The labels are not
+verified (code of 2023-2025 repositories, `dated_history` False, may be assisted): a population
+to measure on, not an exact human label.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def context_rows(
     changes: list[Change], snapshots: list[Snapshot], keep_generated: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """The untouched functions of the agents' post-images, as human rows with their provenance;
-    `dated_history` says whether their repository has a dated snapshot (code before 2021)."""
+    `dated_history` says whether their repository has a dated snapshot (its people's code before
+    the folder's cut-off: 2021-07-01 for AIDev's, 2022-06-21 for agent-changes')."""
     dropped = {"agent-lines": 0, "bad-patch": 0}
     patches, written = agent_patches(changes, dropped)
     dated = {s.repo for s in snapshots}
@@ -117,11 +120,11 @@ def context_rows(
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    p = shared_parser("codeorigin-train agentic-context", __doc__, keep_moved=False)
+    p = shared_parser("codeorigin-train agentic-context", __doc__, sources="aidev", keep_moved=False)
     args = p.parse_args(argv)
     output_path(args.out)  # before the build, not after it
     t0 = time.perf_counter()
-    changes, snapshots = read_sources(args.data_root, "aidev")
+    changes, snapshots = read_sources(args.data_root, args.sources)
     df, record = context_rows(changes, snapshots, args.keep_generated)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     write_rows(df, args.out, record)
