@@ -311,3 +311,10 @@ def test_a_grafted_route_is_lowered_to_hold_the_code_beside_agents_changes(
     )
     target = max(0.7, _bound(alone, repos, 0.01, 0.95))
     assert _bound(before, repos, 0.01, 0.95) > target >= _bound(p, repos, 0.01, 0.95) - 1e-9
+    # --context-cap: at most N functions of each repository (6 here) hold the bound
+    capped = tmp_path / "capped"
+    done = _graft(folders, capped, "--routes", "python", "--context",
+                  str(tmp_path / "context.parquet"), "--context-cap", "2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    floor = load_manifest(capped).raw["grafted"]["web"]["route_floor"]["python"]
+    assert (floor["functions"], floor["repositories"]) == (12, 6)

@@ -87,6 +87,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--context", type=Path,
                    help="agentic-context functions: each grafted language's threshold holds "
                    "those of dated train and validation repositories too")  # fmt: skip
+    p.add_argument("--context-cap", type=whole_number(1), default=None, metavar="N",
+                   help="at most N context functions of each repository and language (drawn "
+                   "with a fixed seed): the bound rests on the repositories, and a large one "
+                   "costs scoring time without adding to it")  # fmt: skip
     return p
 
 
@@ -442,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
         context = read_parquet(args.context, "--context", columns=["code", "language", "repo",
                                "split", "dated_history"],
                                hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
+        if args.context_cap is not None:
+            context = (context.sample(frac=1.0, random_state=0)
+                       .groupby(["repo", "language"], sort=False).head(args.context_cap))  # fmt: skip
     started = time.perf_counter()
     languages, routes = list(args.languages), list(args.routes)
     try:
