@@ -94,30 +94,34 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _context_of(context: Any, lang: str, t: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """`lang`'s context functions of dated train and validation repositories, and the record of
+    the bound they are held at (the threshold `t`'s own)."""
+    mine = context[context["dated_history"].astype(bool) & context["split"].isin(CONTEXT_SPLITS)
+                   & (context["language"] == lang)]  # fmt: skip
+    return mine, {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
+                  "splits": list(CONTEXT_SPLITS), "max_fpr": float(t.get("max_fpr", 0.01)),
+                  "confidence": float(t.get("confidence", 0.95))}  # fmt: skip
+
+
 def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, dict[str, Any]]:
     """Each grafted language's threshold raised, where it must be, to hold the context functions
     of dated train and validation repositories at the language's own bound; rewrites the
     manifest and returns what was set, by language."""
     from codeorigin.model.scorer import Model
-    from codeorigin_train.fit.calibrate import threshold_at_fpr, threshold_over_groups
 
-    rows = context[context["dated_history"].astype(bool) & context["split"].isin(CONTEXT_SPLITS)
-                   & context["language"].isin(languages)]  # fmt: skip
     model = Model.load(out)
     raw = json.loads((out / "manifest.json").read_text())
     got: dict[str, dict[str, Any]] = {}
     for lang in languages:
-        mine = rows[rows["language"] == lang]
         t = raw["thresholds"]["languages"][lang]
-        fpr, confidence = float(t.get("max_fpr", 0.01)), float(t.get("confidence", 0.95))
-        record: dict[str, Any] = {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
-                                  "splits": list(CONTEXT_SPLITS), "max_fpr": fpr,
-                                  "confidence": confidence, "before": t["llm"]}  # fmt: skip
+        mine, record = _context_of(context, lang, t)
+        fpr, confidence = record["max_fpr"], record["confidence"]
+        record["before"] = t["llm"]
         if len(mine):
             p = np.array([s.probability for s in model.score_texts(mine["code"].tolist(),
                                                                     [lang] * len(mine))])  # fmt: skip
-            floor = max(threshold_at_fpr(p, fpr, confidence),
-                        threshold_over_groups(p, mine["repo"].to_numpy(), fpr, confidence))  # fmt: skip
+            floor = _bound(p, mine["repo"].to_numpy(), fpr, confidence)
             record["threshold"] = floor
             if floor > t["llm"] and "recall" in t:  # the donor's recall held at its threshold
                 record["recall_before"] = t.pop("recall")
@@ -146,17 +150,14 @@ def route_floor(out: Path, base_dir: Path, donor_dir: Path, context: Any,
     validation repositories' context functions of the language stay under the base's threshold
     (or under what the base's stacker alone gives them, where that is higher) at the base's bound;
     rewrites the manifest and returns what was set, by language."""
-    rows = context[context["dated_history"].astype(bool) & context["split"].isin(CONTEXT_SPLITS)]
     base, donor = (dict(load_manifest(x).raw) for x in (base_dir, donor_dir))
     raw = json.loads((out / "manifest.json").read_text())
     got: dict[str, dict[str, Any]] = {}
     for lang in routes:
-        mine = rows[rows["language"] == lang]
         t = base["thresholds"]["languages"][lang]
-        fpr, confidence = float(t.get("max_fpr", 0.01)), float(t.get("confidence", 0.95))
-        record: dict[str, Any] = {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
-                                  "splits": list(CONTEXT_SPLITS), "max_fpr": fpr,
-                                  "confidence": confidence, "shift": 0.0}  # fmt: skip
+        mine, record = _context_of(context, lang, t)
+        fpr, confidence = record["max_fpr"], record["confidence"]
+        record["shift"] = 0.0
         if len(mine):
             texts, repos = mine["code"].tolist(), mine["repo"].to_numpy()
             z_s = route_parts(base_dir, texts, lang)[0]
