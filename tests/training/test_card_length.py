@@ -58,3 +58,23 @@ def test_the_headline_comes_first_then_the_model_card_sections_and_the_record() 
     assert "| TypeScript | " in headline and "| Go | " in headline
     assert "are scored by a stack grafted from" in headline
     assert f"]({'../../' + RECORD})" in text and (ROOT / RECORD).is_file()
+
+
+def test_a_route_grafted_alone_is_named_in_the_card() -> None:
+    """A folder whose route for project code is a donor's (`graft --routes`) says so, with how
+    it was lowered, and its route's line names the donor and the donor's bound."""
+    from codeorigin_train.card.model_card import render
+
+    metrics = json.loads((MODEL / "metrics.json").read_text(encoding="utf-8"))
+    manifest = json.loads((MODEL / "manifest.json").read_text(encoding="utf-8"))
+    grafted = manifest["grafted"]["agentic"]
+    grafted["routes"] = ["python"]
+    grafted["route_floor"] = {"python": {"functions": 2188, "repositories": 40, "shift": -0.991,
+                                         "lowered": True}}  # fmt: skip
+    text = render(metrics, manifest)
+    assert ("The route for project code of Python is grafted from `candidate-gb05` too, mapped so "
+            "that it flags at this folder's threshold where it flagged at the donor's") in text
+    assert "(Python's by 0.99 logits (2,188 functions of 40 repositories))" in text
+    project = grafted["stacking"]["route"]["project_humans"]
+    assert ("- **Route for project code** (Python, grafted from `candidate-gb05`)" in text
+            and f"of {project:,} project humans" in text)  # fmt: skip
