@@ -152,5 +152,12 @@ def test_the_context_of_an_agents_change_is_read_from_the_second_folder(
     rows = pd.read_parquet(out)
     got = rows[["name", "language", "label", "next_to", "dated_history", "repo"]].values.tolist()
     assert got == [["Total", "csharp", 0, "copilot", True, "octo/shop"]]  # not Fee, the agent's
+    assert rows["dated_copy"].tolist() == [False]  # the snapshot holds no src/Ledger.cs
+    # With the file in the dated snapshot, Total is there before the cut-off: people's code.
+    records[-1]["files"].append({"path": "src/Ledger.cs", "is_test": False, "text": CSHARP})
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+    assert context_main([*args, "--sources", "agent-changes"]) == 0
+    assert pd.read_parquet(out)["dated_copy"].tolist() == [True]
     with pytest.raises(InputError, match="not found"):  # the default: the first folder alone
         context_main(args)

@@ -78,3 +78,26 @@ def test_a_route_grafted_alone_is_named_in_the_card() -> None:
     project = grafted["stacking"]["route"]["project_humans"]
     assert ("- **Route for project code** (Python, grafted from `candidate-gb05`)" in text
             and f"of {project:,} project humans" in text)  # fmt: skip
+
+
+def test_the_grafted_languages_agent_never_seen_cells_come_from_graft_loao() -> None:
+    """With `graft-loao`'s record, a grafted language's last cell sums the agents held out in
+    turn, and the paragraph says how it was measured and how many of their people it flagged."""
+    from codeorigin_train.card.model_card import render
+
+    metrics = json.loads((MODEL / "metrics.json").read_text(encoding="utf-8"))
+    manifest = json.loads((MODEL / "manifest.json").read_text(encoding="utf-8"))
+    fold = {"agent": 100, "caught": 7, "human": 400, "flagged": 1}
+    metrics.setdefault("analysis", {})["graft_loao"] = {
+        "languages": ["typescript", "go"],
+        "agents": {"claude-code": {"by_language": {"typescript": fold, "go": fold}},
+                   "copilot": {"by_language": {"typescript": {**fold, "caught": 3}}}},
+    }  # fmt: skip
+    text = render(metrics, manifest)
+    typescript = next(line for line in text.splitlines() if line.startswith("| TypeScript |"))
+    assert typescript.split("|")[-2].strip().startswith("10 of 200")
+    go = next(line for line in text.splitlines() if line.startswith("| Go |"))
+    assert go.split("|")[-2].strip().startswith("7 of 100")
+    assert "retrained without each of Claude-code and Copilot in turn" in text
+    assert "people flagged: TypeScript 2 of 800 (0.25%) and Go 1 of 400 (0.25%)" in text
+    assert "last cell is not measured" not in text

@@ -37,6 +37,7 @@ FORWARDED = {
     "stack": "codeorigin_train.export.stacked",
     "reference": "codeorigin_train.export.reference",
     "graft": "codeorigin_train.export.graft",
+    "graft-loao": "codeorigin_train.analysis.graft_loao",
 }
 
 

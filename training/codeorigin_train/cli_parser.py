@@ -43,6 +43,8 @@ HELP = {
     "repositories (export.reference)",
     "graft": "a donor folder's judgement of some languages grafted onto a base folder as a stack "
     "(export.graft)",
+    "graft-loao": "leave one agent out for a grafted stack: its donor retrained without each agent "
+    "(analysis.graft_loao)",
 }
 
 

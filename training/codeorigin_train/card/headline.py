@@ -114,6 +114,15 @@ def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:
     return _total(got)
 
 
+def _grafted_agents(c: Card, language: str, key: str = "caught", of: str = "agent") -> Pair:
+    """A grafted language's agent functions caught (or, with `key="flagged", of="human"`, their
+    people flagged), its donor retrained without each agent (`graft-loao`), over the agents."""
+    folds = (c.analysis("graft_loao").get("agents") or {}).values()
+    got = [(f[key], f[of]) for v in folds
+           if (f := (v.get("by_language") or {}).get(language)) and f.get(of)]  # fmt: skip
+    return _total(got)
+
+
 def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
     """The table by language (those the model judges), and the languages it does not judge."""
     thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
@@ -135,7 +144,7 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         unseen = t.get("unseen_source_humans") or {}
         seen = (round(unseen["fpr"] * unseen["functions"]), unseen["functions"]) if unseen else None
         caught = pct(recall.get(lang), none="–")
-        agents = None if lang in stacked else _agents(r, route, lang)
+        agents = _grafted_agents(c, lang) if lang in stacked else _agents(r, route, lang)
         out.append(f"| {language(lang)} | {100 * t['llm']:.1f}% | {caught} | "
                    f"{_cell(_pair(real.get(lang), 'fpr', 'n'))} | {_cell(seen)} | "
                    f"{_cell(agents)} |")  # fmt: skip
@@ -265,10 +274,23 @@ def _grafted(c: Card) -> str:
                 if raised
                 else ""
             )
-            + f". No agent is held out from it, so {'its' if one else 'their'} last cell is not "
-            "measured. "
+            + ". "
+            + _held_out(c, langs, one)
         )
     return "".join(out)
+
+
+def _held_out(c: Card, langs: list[str], one: bool) -> str:
+    """How the grafted languages' "agent never seen" cells were measured, or that they were not."""
+    g = c.analysis("graft_loao")
+    agents = list(g.get("agents") or {})
+    if not agents or not set(langs) <= set(g.get("languages") or []):
+        return f"No agent is held out from it, so {'its' if one else 'their'} last cell is not measured. "
+    people = [f"{language(x)} {_cell(_grafted_agents(c, x, 'flagged', 'human'))}" for x in langs]
+    return (f"{'Its' if one else 'Their'} last cell: the donor's recipe retrained without each of "
+            f"{_and([a.capitalize() for a in agents])} in turn (its repositories and code held out "
+            "whole), grafted the same way and scored on that agent's repositories "
+            f"(`codeorigin-train graft-loao`); those repositories' people flagged: {_and(people)}. ")
 
 
 def headline(c: Card) -> list[str]:

@@ -186,10 +186,14 @@ def _training_data(c: Card) -> list[str]:
             "sources a linear member was fitted without."
             + (f" The route: {route.get('project_rows', 0):,} project rows, "
                f"{route.get('project_humans', 0):,} of them people's." if route else ""))  # fmt: skip
-    add(
-        "- None of this repository's code, nor the pull requests of Claude Code or Cursor, was "
-        "used to train, calibrate or tune anything; none of the datasets' files is shipped.\n"
-    )
+    if c.manifest.get("grafted"):  # the donor's pool holds both agentic folders
+        add("- None of this repository's code, nor Cursor's changes, was used to train, calibrate "
+            "or tune anything; Claude Code's changes (the second agentic folder) trained the "
+            "grafted stack's donor only. None of the datasets' files is shipped.\n")  # fmt: skip
+    else:
+        add("- None of this repository's code, nor the pull requests of Claude Code or Cursor, "
+            "was used to train, calibrate or tune anything; none of the datasets' files is "
+            "shipped.\n")  # fmt: skip
     return L
 
 

@@ -13,7 +13,9 @@ added; one row per function; generated code left out (`--keep-generated`: kept, 
 model's figures). `--sources` picks the shared folders (`aidev` by default, the shipped model's
 figures; `aidev,agent-changes` adds the second folder's repositories). The labels are not
 verified (code of 2023-2025 repositories, `dated_history` False, may be assisted): a population
-to measure on, not an exact human label.
+to measure on, not an exact human label, except where `dated_copy` is True: the same text is in
+the repository's dated snapshot, at a path the agents' changes touched, so people wrote it before
+the cut-off.
 """
 
 from __future__ import annotations
@@ -74,6 +76,29 @@ def agent_patches(
     return patches, written
 
 
+def _same(code: str) -> str:
+    """A function's text as compared with the dated snapshot's: lines without trailing blanks."""
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+def dated_texts(patches: list[tuple[Change, dict]], snapshots: list[Snapshot]) -> dict[str, set]:
+    """Per repository, the function texts (`_same`) of its dated snapshot's files at the paths
+    its agents' changes touched: a context function among them was there before the cut-off,
+    so people wrote it (`dated_copy`)."""
+    paths: dict[str, set[str]] = {}
+    for change, _ in patches:
+        paths.setdefault(change.repo, set()).update(f.path for f in change.files)
+    out: dict[str, set] = {}
+    counts = Counts()
+    for snap in snapshots:
+        mine = out.setdefault(snap.repo, set())
+        for f in snap.files:
+            if f.path in paths.get(snap.repo, ()):
+                mine.update(_same(fn.code) for fn in spans_of(f, None, 0.0, counts,
+                                                              keep_generated=True))  # fmt: skip
+    return out
+
+
 def context_rows(
     changes: list[Change], snapshots: list[Snapshot], keep_generated: bool = False
 ) -> tuple[pd.DataFrame, dict]:
@@ -83,6 +108,7 @@ def context_rows(
     dropped = {"agent-lines": 0, "bad-patch": 0}
     patches, written = agent_patches(changes, dropped)
     dated = {s.repo for s in snapshots}
+    before = dated_texts(patches, snapshots)
     counts = Counts()
     rows: list[dict] = []
     for change, added in patches:
@@ -96,7 +122,8 @@ def context_rows(
                     dropped["agent-lines"] += 1
                     continue
                 row = function_row(fn, repo, HUMAN_AGENT, "context", change.ident, change.date)
-                context = {"next_to": change.agent, "dated_history": repo in dated}
+                context = {"next_to": change.agent, "dated_history": repo in dated,
+                           "dated_copy": _same(fn.code) in before.get(repo, ())}  # fmt: skip
                 rows.append({**row, "source": SOURCE, **context})
     df = pd.DataFrame(rows)
     n_read = len(df)
@@ -112,6 +139,7 @@ def context_rows(
         "by_agent_repos": df.groupby("next_to").size().to_dict() if len(df) else {},
         "repositories": int(df["repo"].nunique()) if len(df) else 0,
         "in_repositories_with_dated_history": int(df["dated_history"].sum()) if len(df) else 0,
+        "in_the_dated_snapshot": int(df["dated_copy"].sum()) if len(df) else 0,
         "by_language": df.groupby("language").size().to_dict() if len(df) else {},
         "by_split": df.groupby("split").size().to_dict() if len(df) else {},
     }
