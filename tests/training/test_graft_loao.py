@@ -82,3 +82,16 @@ def test_bad_requests_get_one_line_and_train_nothing(tiny_model_dir: Path, tmp_p
     with pytest.raises(SystemExit, match="--agents: nobody: no function in"):
         main([*common, "--agents", "nobody", "--", "--transformer", str(tiny_model_dir)])
     assert not (tmp_path / "folds").exists()
+
+
+def test_a_language_the_folds_donor_abstains_on_counts_as_not_caught() -> None:
+    """Without the agent, the recipe may not judge a language at all: the agent's functions
+    there are counted, none caught, with the donor's reason (no folder is scored)."""
+    from codeorigin_train.analysis.graft_loao import fold_figures
+
+    rows = _pool()
+    rows = rows[rows["repo"].isin(["r0", "r1"]) & (rows["agent"] != "agent-b")]
+    got = fold_figures(None, rows, None, ["python"], {"python": "the bar is 5%"})
+    assert got == {"python": {"agent": int((rows["label"] == 1).sum()), "caught": 0,
+                              "human": int((rows["label"] == 0).sum()), "flagged": 0,
+                              "pair_auroc": None, "repos": 2, "abstained": "the bar is 5%"}}

@@ -12,7 +12,9 @@ options after `--`) retrained on the pool without the agent's repositories and c
 protocol's `loao_rows`, the fragments likewise), grafted onto the base as `graft` would (the same
 languages, the context without the agent's repositories), and the agent's repositories scored
 through the runtime: per grafted language, the agent's functions caught, their people flagged,
-the within-repository pair AUROC, and the code beside the agent's changes flagged. A fold whose
+the within-repository pair AUROC, and the code beside the agent's changes flagged. A language
+the fold's donor abstains on is judged by none of it: the agent's functions there count as not
+caught, with the donor's reason. A fold whose
 donor is already in `--work` is not trained again. `--card DIR` records the figures in DIR
 (`analysis.graft_loao`), whose card fills the grafted languages' "agent never seen" cells from it.
 """
@@ -72,8 +74,12 @@ def fold_files(pool: pd.DataFrame, fragments: pd.DataFrame | None, context: pd.D
     return repos
 
 
-def train_fold(args: argparse.Namespace, stack_options: list[str], fold: Path) -> Path:
-    """The fold's donor (`stack`, unless there) and the base with its languages grafted."""
+def train_fold(
+    args: argparse.Namespace, stack_options: list[str], fold: Path
+) -> tuple[Path | None, dict[str, str]]:
+    """The fold's donor (`stack`, unless there) and the base with the languages grafted that the
+    donor judges (None if it judges none of them); the others, with the donor's reason."""
+    from codeorigin.model.manifest import load_manifest
     from codeorigin_train.export import graft, stacked
 
     donor = fold / "donor"
@@ -87,42 +93,54 @@ def train_fold(args: argparse.Namespace, stack_options: list[str], fold: Path) -
             argv += ["--fragments", str(fold / "fragments.parquet")]
         if stacked.main(argv) != 0:
             raise SystemExit(f"graft-loao: `stack` failed for {fold.name}")
+    manifest = load_manifest(donor)
+    judged = set(manifest.thresholds.languages) - set(manifest.abstain)
+    abstained = {x: manifest.abstain.get(x, "not trained on") for x in args.languages
+                 if x not in judged}  # fmt: skip
     grafted = fold / "grafted"
     shutil.rmtree(grafted, ignore_errors=True)
-    argv = ["--base", str(args.base), "--donor", str(donor), "--languages", *args.languages,
-            "--name", args.name, "--out", str(grafted)]  # fmt: skip
+    if len(abstained) == len(args.languages):
+        return None, abstained
+    argv = ["--base", str(args.base), "--donor", str(donor), "--languages",
+            *[x for x in args.languages if x in judged], "--name", args.name, "--out",
+            str(grafted)]  # fmt: skip
     if args.context is not None:
         argv += ["--context", str(fold / "context.parquet")]
     if graft.main(argv) != 0:
         raise SystemExit(f"graft-loao: `graft` failed for {fold.name}")
-    return grafted
+    return grafted, abstained
 
 
 def _flagged(g: pd.DataFrame) -> int:
     return int((g["p"] >= g["thr"]).sum())
 
 
-def fold_figures(folder: Path, rows: pd.DataFrame, context: pd.DataFrame | None,
-                 languages: list[str]) -> dict[str, Any]:  # fmt: skip
-    """Per language of `languages` (and its aliases the pool holds, e.g. TSX): the agent's
-    functions caught, their people flagged and the pooled within-repository pair AUROC; the
-    code beside the changes flagged."""
-    from codeorigin.model.stacking import LANGUAGE_ALIASES
-
+def fold_figures(folder: Path | None, rows: pd.DataFrame, context: pd.DataFrame | None,
+                 languages: list[str], abstained: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Per language of `languages` (not its aliases, e.g. TSX, which keep their own verdict): the
+    agent's functions caught, their people flagged and the pooled within-repository pair AUROC; the
+    code beside the changes flagged. A language the fold's donor abstains on judges nothing:
+    none of its functions is caught (`abstained`: why)."""
+    out: dict[str, Any] = {}
+    for lang in abstained:
+        g = rows[rows["language"] == lang]
+        out[lang] = {"agent": int((g["label"] == 1).sum()), "caught": 0,
+                     "human": int((g["label"] == 0).sum()), "flagged": 0, "pair_auroc": None,
+                     "repos": int(g["repo"].nunique()), "abstained": abstained[lang]}  # fmt: skip
+    if folder is None:
+        return out
     fitted = FolderLearner(folder).fit(rows.iloc[:0], rows.iloc[:0])
     scored = judge(fitted, rows)
     ctx = judge(fitted, context) if context is not None and len(context) else None
-    out: dict[str, Any] = {}
-    for lang in languages:
-        names = {lang, *(a for a, b in LANGUAGE_ALIASES.items() if b == lang)}
-        g = scored[scored["language"].isin(names) & scored["p"].notna()]
+    for lang in [x for x in languages if x not in abstained]:
+        g = scored[(scored["language"] == lang) & scored["p"].notna()]
         agent, people = g[g["label"] == 1], g[g["label"] == 0]
         pooled = within.pooled(g) if len(agent) and len(people) else {}
         out[lang] = {"agent": len(agent), "caught": _flagged(agent), "human": len(people),
                      "flagged": _flagged(people), "pair_auroc": pooled.get("pair_auroc"),
                      "repos": int(g["repo"].nunique())}  # fmt: skip
         if ctx is not None:
-            c = ctx[ctx["language"].isin(names) & ctx["p"].notna()]
+            c = ctx[(ctx["language"] == lang) & ctx["p"].notna()]
             out[lang]["context"] = {"n": len(c), "flagged": _flagged(c)}
     return out
 
@@ -141,13 +159,14 @@ def run(args: argparse.Namespace, stack_options: list[str]) -> dict[str, Any]:
         started = time.perf_counter()
         fold = args.work / agent
         repos = fold_files(pool, fragments, context, agent, fold)
-        grafted = train_fold(args, stack_options, fold)
+        grafted, abstained = train_fold(args, stack_options, fold)
         rows = pool[(pool["source"] == "aidev") & pool["judged"] & pool["repo"].isin(repos)
                     & pool["agent"].isin([agent, "human"])]  # fmt: skip
         rows = rows.assign(half=[within.half_of(c) for c in rows["code"]])
         mine = None if context is None else context[context["repo"].isin(repos)]
         out["agents"][agent] = {"repos": len(repos),
-                                "by_language": fold_figures(grafted, rows, mine, args.languages),
+                                "by_language": fold_figures(grafted, rows, mine, args.languages,
+                                                            abstained),
                                 "seconds": round(time.perf_counter() - started)}  # fmt: skip
         log.info("graft-loao %s: %s", agent, out["agents"][agent])
     return out
@@ -174,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         record(args.card, "graft_loao", got)
     for agent, v in got["agents"].items():
         for lang, f in v["by_language"].items():
+            why = f" (not judged: {f['abstained']})" if f.get("abstained") else ""
             print(f"{agent} held out, {lang}: {f['caught']} of {f['agent']} caught, "
-                  f"{f['flagged']} of {f['human']} people flagged")  # fmt: skip
+                  f"{f['flagged']} of {f['human']} people flagged{why}")  # fmt: skip
     return 0
 
 

@@ -287,10 +287,19 @@ def _held_out(c: Card, langs: list[str], one: bool) -> str:
     if not agents or not set(langs) <= set(g.get("languages") or []):
         return f"No agent is held out from it, so {'its' if one else 'their'} last cell is not measured. "
     people = [f"{language(x)} {_cell(_grafted_agents(c, x, 'flagged', 'human'))}" for x in langs]
+    unjudged = []
+    for agent, v in (g.get("agents") or {}).items():
+        off = [x for x in langs if ((v.get("by_language") or {}).get(x) or {}).get("abstained")]
+        if off:
+            unjudged.append(f"without {agent.capitalize()} the recipe does not judge "
+                            f"{_and([language(x) for x in off])}")  # fmt: skip
     return (f"{'Its' if one else 'Their'} last cell: the donor's recipe retrained without each of "
             f"{_and([a.capitalize() for a in agents])} in turn (its repositories and code held out "
             "whole), grafted the same way and scored on that agent's repositories "
-            f"(`codeorigin-train graft-loao`); those repositories' people flagged: {_and(people)}. ")
+            f"(`codeorigin-train graft-loao`); those repositories' people flagged: {_and(people)}"
+            + (f"; {'; '.join(unjudged)} (its own bound or recall bar), so that agent's "
+               "functions there count as not caught" if unjudged else "")
+            + ". ")
 
 
 def headline(c: Card) -> list[str]:
