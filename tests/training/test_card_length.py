@@ -100,7 +100,7 @@ def test_the_grafted_languages_agent_never_seen_cells_come_from_graft_loao() -> 
     assert typescript.split("|")[-2].strip().startswith("10 of 200")
     go = next(line for line in text.splitlines() if line.startswith("| Go |"))
     assert go.split("|")[-2].strip().startswith("7 of 200")  # Copilot's: not judged, not caught
-    assert "retrained without each of Claude-code and Copilot in turn" in text
+    assert "retrained without each of Claude Code and Copilot in turn" in text
     assert "people flagged: TypeScript 2 of 800 (0.25%) and Go 1 of 800 (0.12%)" in text
     assert "without Copilot the recipe does not judge Go (its own bound or recall bar)" in text
     assert "last cell is not measured" not in text

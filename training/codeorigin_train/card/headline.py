@@ -280,6 +280,11 @@ def _grafted(c: Card) -> str:
     return "".join(out)
 
 
+def _agent(name: str) -> str:
+    """An agent's id as a reader writes it: `Claude Code` for `claude-code`."""
+    return " ".join(w.capitalize() for w in name.split("-"))
+
+
 def _held_out(c: Card, langs: list[str], one: bool) -> str:
     """How the grafted languages' "agent never seen" cells were measured, or that they were not."""
     g = c.analysis("graft_loao")
@@ -289,12 +294,14 @@ def _held_out(c: Card, langs: list[str], one: bool) -> str:
     people = [f"{language(x)} {_cell(_grafted_agents(c, x, 'flagged', 'human'))}" for x in langs]
     unjudged = []
     for agent, v in (g.get("agents") or {}).items():
-        off = [x for x in langs if ((v.get("by_language") or {}).get(x) or {}).get("abstained")]
+        off = [language(x) for x in langs
+               if ((v.get("by_language") or {}).get(x) or {}).get("abstained")]  # fmt: skip
         if off:
-            unjudged.append(f"without {agent.capitalize()} the recipe does not judge "
-                            f"{_and([language(x) for x in off])}")  # fmt: skip
+            unjudged.append(f"without {_agent(agent)} the recipe "
+                            + (f"does not judge {off[0]}" if len(off) == 1 else
+                               f"judges neither {', '.join(off[:-1])} nor {off[-1]}"))  # fmt: skip
     return (f"{'Its' if one else 'Their'} last cell: the donor's recipe retrained without each of "
-            f"{_and([a.capitalize() for a in agents])} in turn (its repositories and code held out "
+            f"{_and([_agent(a) for a in agents])} in turn (its repositories and code held out "
             "whole), grafted the same way and scored on that agent's repositories "
             f"(`codeorigin-train graft-loao`); those repositories' people flagged: {_and(people)}"
             + (f"; {'; '.join(unjudged)} (its own bound or recall bar), so that agent's "
