@@ -14,9 +14,9 @@ languages, the context without the agent's repositories), and the agent's reposi
 through the runtime: per grafted language, the agent's functions caught, their people flagged,
 the within-repository pair AUROC, and the code beside the agent's changes flagged. A language
 the fold's donor abstains on is judged by none of it: the agent's functions there count as not
-caught, with the donor's reason. A fold whose
-donor is already in `--work` is not trained again. `--card DIR` records the figures in DIR
-(`analysis.graft_loao`), whose card fills the grafted languages' "agent never seen" cells from it.
+caught, with the donor's reason. A fold whose donor is already in `--work` is not trained again
+(remove it after changing the recipe). `--card DIR` records the figures in DIR
+(`analysis.graft_loao`), whose card fills the grafted languages' "agent never seen" cells.
 """
 
 from __future__ import annotations
@@ -200,4 +200,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from codeorigin_train.data.inputs import module_entry
+
+    raise SystemExit(module_entry("codeorigin_train.analysis.graft_loao", main))
