@@ -103,7 +103,7 @@ def train_fold(
         return None, abstained
     argv = ["--base", str(args.base), "--donor", str(donor), "--languages",
             *[x for x in args.languages if x in judged], "--name", args.name, "--out",
-            str(grafted)]  # fmt: skip
+            str(grafted), "--rows", str(args.pool)]  # fmt: skip
     if args.context is not None:
         argv += ["--context", str(fold / "context.parquet")]
     if graft.main(argv) != 0:
