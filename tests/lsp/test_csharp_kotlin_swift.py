@@ -99,6 +99,35 @@ async def test_a_model_trained_on_other_languages_does_not_judge_them_and_says_w
     assert names(await client.published_for(uri, version=1)) == ["alpha", "beta"]
 
 
+async def test_a_grafted_stacks_donor_says_why_a_language_it_read_is_not_judged(
+    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    # `codeorigin-train graft` records what the donor said of the languages it read and the graft
+    # left out; the hover and the status give that reason, not "not trained on".
+    folder = tmp_path / "grafted"
+    shutil.copytree(tiny_model_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["languages"] = ["python"]
+    kotlin = "269 held-out human functions cannot bound its false-positive rate at 1%"
+    manifest["grafted"] = {"agentic": {"languages": ["typescript"], "donor_abstain": {
+        "kotlin": kotlin}, "donor_judges_not_grafted": ["csharp"]}}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    client = await start(model=folder, init={"threshold": 0.0, "debounceMs": 0})
+    said = {
+        "kotlin": kotlin,
+        "cs": "a model trained on it was measured on held-out repositories and not shipped for it",
+        "swift": "it was not trained on code in this language",
+    }
+    for key, reason in said.items():
+        name, language, text, judged = DOCUMENTS[key]
+        uri = uri_in(root, name)
+        client.open(uri, text, language=language)
+        assert not (await client.published_for(uri, version=1)).diagnostics
+        hover = await hover_text(client, uri, line_of(text, judged[0]) + 1, 8)
+        assert hover is not None and reason in hover, hover
+        assert reason in (await client.status(uri))["document"]["not_judged"]
+
+
 @pytest.mark.parametrize("language", sorted(BROKEN))
 async def test_a_syntax_error_and_a_5_mb_document_break_nothing(
     start: Start, root: Path, language: str

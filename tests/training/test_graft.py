@@ -318,3 +318,25 @@ def test_a_grafted_route_is_lowered_to_hold_the_code_beside_agents_changes(
     assert done.returncode == 0, done.stderr
     floor = load_manifest(capped).raw["grafted"]["web"]["route_floor"]["python"]
     assert (floor["functions"], floor["repositories"]) == (12, 6)
+
+
+def test_the_graft_records_what_the_donor_said_of_the_languages_it_leaves_out(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    # A donor that read Kotlin (and abstains on it) and judges C#: grafted for JavaScript alone,
+    # the folder records both (the card and the hover give those reasons: test_csharp_kotlin_swift).
+    donor = tmp_path / "donor"
+    shutil.copytree(folders["donor"], donor)
+    raw = json.loads((donor / "manifest.json").read_text())
+    kotlin = "87 held-out human functions cannot bound its false-positive rate"
+    languages = {**raw["thresholds"]["languages"], "csharp": {"llm": 0.8, "uncertain": 0.5}}
+    _set(donor, abstain={"kotlin": kotlin}, thresholds={**raw["thresholds"], "languages": languages})
+    out = tmp_path / "grafted"
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft", "--base",
+                           str(folders["base"]), "--donor", str(donor), "--languages",
+                           "javascript", "--name", "web", "--out", str(out), "--rows",
+                           str(folders["rows"])], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = load_manifest(out).raw["grafted"]["web"]
+    assert record["donor_abstain"] == {"kotlin": kotlin}
+    assert record["donor_judges_not_grafted"] == ["csharp"]

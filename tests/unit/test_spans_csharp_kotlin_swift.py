@@ -193,8 +193,8 @@ def huge(text: str, size: int = 5_000_000) -> tuple[str, int]:
 
 
 def test_a_5_mb_file_and_a_broken_file_of_each_language_through_scan(tmp_path: Path) -> None:
-    # The shipped model was trained on none of these languages: every span is read and listed
-    # (`--all`) as not judged, with the reason, and none is sent to the model.
+    # The shipped model judges none of these languages: every span is read and listed (`--all`)
+    # as not judged, with the reason, and none is sent to the model.
     copies = {}
     for language, (name, text) in HUGE_UNIT.items():
         big, copies[language] = huge(text)
@@ -212,9 +212,17 @@ def test_a_5_mb_file_and_a_broken_file_of_each_language_through_scan(tmp_path: P
         assert all(s["probability"] is None for s in big["spans"])
         broken = files[f"Broken{Path(name).suffix}"]
         assert [s["name"].lower() for s in broken["spans"]] == ["broken", "fine"]
-    why = "the model does not judge {}: it was not trained on code in this language"
+    # Its grafted stack's donor read them: the reason is the donor's (its bound for Kotlin and
+    # Swift; for C#, measured and left out), not "not trained on".
+    why = {
+        "csharp": "measured on held-out repositories and not shipped for it",
+        "kotlin": "cannot bound its false-positive rate",
+        "swift": "cannot bound its false-positive rate",
+    }
     for f in files.values():
-        assert {s["reason"] for s in f["spans"]} == {why.format(f["language"])}
+        (reason,) = {s["reason"] for s in f["spans"]}
+        assert reason.startswith(f"the model does not judge {f['language']}: ")
+        assert why[f["language"]] in reason, reason
     assert "Nothing was scored" in res.stderr
 
 

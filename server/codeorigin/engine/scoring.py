@@ -23,7 +23,7 @@ from codeorigin.core.verdicts import Verdict, percent, verdict
 from codeorigin.engine.judging import SpanResult, VerdictRules, judgeable, span_marks
 from codeorigin.engine.lines import line_of, span_lines
 from codeorigin.model.scorer import Model, Score
-from codeorigin.model.stacking import LANGUAGE_ALIASES
+from codeorigin.model.stacking import LANGUAGE_ALIASES, grafted_reason
 
 SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
 CHUNK = 32  # texts per chunk when `score_texts` is given a `between`
@@ -122,8 +122,10 @@ class Engine:
             return None
         trained = manifest.trained_on
         if trained is not None and LANGUAGE_ALIASES.get(language, language) not in trained:
-            return (f"the model does not judge {language}: it was not trained on code in this "
-                    "language")  # fmt: skip
+            why = grafted_reason(manifest.raw, LANGUAGE_ALIASES.get(language, language))
+            return f"the model does not judge {language}: " + (
+                why or "it was not trained on code in this language"
+            )
         if language not in manifest.abstain or language in self.own or self.measuring:
             return None
         why = manifest.abstain[language]

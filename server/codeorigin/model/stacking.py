@@ -292,6 +292,25 @@ def parse_abstain(raw: Any) -> dict[str, str]:
     return {str(lang): str(reason or "") for lang, reason in raw.items()}
 
 
+def grafted_reason(raw: Mapping[str, Any], language: str) -> str | None:
+    """Why a language the folder was not trained on is still not judged when a grafted stack's
+    donor read it (`codeorigin-train graft` records `grafted.NAME.donor_abstain` and
+    `donor_judges_not_grafted`): the donor's own reason, or that its judgement was measured and
+    left out. None when no donor says anything of `language`."""
+    grafted = raw.get("grafted")
+    for stack in grafted.values() if isinstance(grafted, Mapping) else ():
+        if not isinstance(stack, Mapping):
+            continue
+        abstain = stack.get("donor_abstain")
+        if isinstance(abstain, Mapping) and abstain.get(language):
+            return str(abstain[language])
+        left = stack.get("donor_judges_not_grafted")
+        if isinstance(left, list) and language in left:
+            return ("a model trained on it was measured on held-out repositories and not shipped "
+                    "for it (the model card says why)")  # fmt: skip
+    return None
+
+
 def routed_logit(
     spec: StackedSpec,
     members: Mapping[str, float],

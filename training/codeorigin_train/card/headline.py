@@ -158,18 +158,36 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
 
 
 def _not_judged(c: Card) -> str:
-    """Which languages get no verdict, and why, grouped by reason."""
+    """Which languages get no verdict, and why, grouped by reason: the folder's own abstentions,
+    then what a grafted stack's donor says of the languages it read and the graft left out."""
     why: dict[str, list[str]] = {}
     for lang, reason in sorted((c.manifest.get("abstain") or {}).items()):
-        if "catches" in reason:
-            reason = "at a threshold that keeps people's code under 1% it catches too little of their LLM code"
-        elif "cannot bound" in reason:
-            reason = "too few held-out human functions to bound the false-positive rate"
-        why.setdefault(reason, []).append(language(lang))
+        why.setdefault(_why(reason), []).append(language(lang))
+    grafted = (c.manifest.get("grafted") or {}).values()
+    donor = {k: v for g in grafted for k, v in (g.get("donor_abstain") or {}).items()}
+    for lang, reason in sorted(donor.items()):
+        key = f"the grafted stack's donor read them: {_why(reason)}"
+        why.setdefault(key, []).append(language(lang))
+    left = sorted({x for g in grafted for x in g.get("donor_judges_not_grafted") or []})
+    if left:
+        it = ("it", "it was") if len(left) == 1 else ("them", "they were")
+        why[f"the grafted stack's donor judges {it[0]}; measured, {it[1]} not grafted (the "
+            "research record)"] = [language(x) for x in left]  # fmt: skip
     said = "; ".join(f"{', '.join(langs)}: {reason}" for reason, langs in why.items())
     trained = c.manifest.get("languages")
     other = "; every other language: not trained on" if trained else ""
     return f"Not judged (no verdict, no diagnostic; the hover says why): {said}{other}."
+
+
+def _why(reason: str) -> str:
+    """A recorded abstention's reason in the card's words."""
+    if "catches" in reason:
+        return "at a threshold that keeps people's code under 1% it catches too little of their LLM code"
+    if "cannot bound" in reason:
+        return "too few held-out human functions to bound the false-positive rate"
+    if "needs" in reason and "repositories" in reason:
+        return "its held-out people come from too few repositories to bound the false-positive rate"
+    return reason
 
 
 def _intro(name: str, route: dict[str, Any], own: dict[str, Any]) -> str:

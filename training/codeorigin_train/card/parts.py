@@ -36,7 +36,7 @@ def count(k: int, n: int) -> str:
 LANGUAGE_NAMES = {
     "c": "C", "cpp": "C++", "go": "Go", "java": "Java", "javascript": "JavaScript", "php": "PHP",
     "python": "Python", "ruby": "Ruby", "rust": "Rust", "typescript": "TypeScript",
-    "typescriptreact": "TSX",
+    "typescriptreact": "TSX", "csharp": "C#", "kotlin": "Kotlin", "swift": "Swift",
 }  # fmt: skip
 
 

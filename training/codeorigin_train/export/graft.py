@@ -247,6 +247,15 @@ def _copy_file(src: Path, out: Path, name: str) -> str:
     return name
 
 
+def _donor_languages(donor: dict[str, Any], judged: list[str]) -> dict[str, Any]:
+    """What the donor says of the languages the grafted folder still does not judge: the ones it
+    abstains on, with its reason, and the ones it judges that were not grafted (the card names
+    both instead of "not trained on")."""
+    abstain = {k: v for k, v in (donor.get("abstain") or {}).items() if k not in judged}
+    left = sorted(set(donor["thresholds"].get("languages", {})) - set(judged))
+    return {"donor_abstain": abstain, "donor_judges_not_grafted": left}
+
+
 def route_shift(base: dict[str, Any], donor: dict[str, Any], lang: str) -> float:
     """What the donor's route stacker, rescaled (`rescaled`), adds for `lang` to reach the base's
     threshold where it reached the donor's."""
@@ -348,6 +357,7 @@ def graft(
             "donor_manifest_sha256": load_manifest(donor_dir).digest,
             "stacking": donor.get("stacking", {}),
             "calibration": "the donor's stackers rescaled onto the base's calibration",
+            **_donor_languages(donor, [*raw["languages"], *thresholds["languages"]]),
             **(
                 {"routes": routes, "route_shift": {x: route_shift(base, donor, x) for x in routes}}
                 if routes
