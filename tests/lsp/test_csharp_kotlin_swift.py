@@ -52,6 +52,15 @@ async def hover_text(client: Client, uri: str, line: int, character: int) -> str
     return hover.contents.value
 
 
+def python_only(tiny_model_dir: Path, folder: Path, **change: object) -> Path:
+    """A copy of the tiny model that says it was trained on Python alone (and `change`)."""
+    shutil.copytree(tiny_model_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(languages=["python"], **change)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
 def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines()) if needle in line)
 
@@ -77,11 +86,7 @@ async def test_the_functions_of_a_document_are_judged_by_a_model_that_knows_the_
 async def test_a_model_trained_on_other_languages_does_not_judge_them_and_says_why(
     start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "python-only"
-    shutil.copytree(tiny_model_dir, folder)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["languages"] = ["python"]
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    folder = python_only(tiny_model_dir, tmp_path / "python-only")
     client = await start(model=folder, init={"threshold": 0.0, "debounceMs": 0})
     for language, (name, _, text, judged) in DOCUMENTS.items():
         if language == "cs":
@@ -104,14 +109,10 @@ async def test_a_grafted_stacks_donor_says_why_a_language_it_read_is_not_judged(
 ) -> None:
     # `codeorigin-train graft` records what the donor said of the languages it read and the graft
     # left out; the hover and the status give that reason, not "not trained on".
-    folder = tmp_path / "grafted"
-    shutil.copytree(tiny_model_dir, folder)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["languages"] = ["python"]
     kotlin = "269 held-out human functions cannot bound its false-positive rate at 1%"
-    manifest["grafted"] = {"agentic": {"languages": ["typescript"], "donor_abstain": {
-        "kotlin": kotlin}, "donor_judges_not_grafted": ["csharp"]}}  # fmt: skip
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    folder = python_only(tiny_model_dir, tmp_path / "grafted", grafted={"agentic": {
+        "languages": ["typescript"], "donor_abstain": {"kotlin": kotlin},
+        "donor_judges_not_grafted": ["csharp"]}})  # fmt: skip
     client = await start(model=folder, init={"threshold": 0.0, "debounceMs": 0})
     said = {
         "kotlin": kotlin,
