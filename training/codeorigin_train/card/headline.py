@@ -201,8 +201,8 @@ def _intro(name: str, route: dict[str, Any], own: dict[str, Any]) -> str:
     figures = (
         "The held-out splits, the era-matched code and the within-repository tables are this "
         f"folder's own, scored as the server scores it ({measured}); the rows of an agent never "
-        f"seen are those of `{short(name)}` in the evaluation protocol, its recipe retrained "
-        f"without each agent{with_route}."
+        f"seen are those of `{short(name)}` in the evaluation protocol's leave-one-agent-out "
+        f"part, its recipe retrained without each agent{with_route}."
         if own
         else f"The figures are those of `{short(name)}` in the evaluation protocol{with_route}."
     )
@@ -318,7 +318,8 @@ def _held_out(c: Card, langs: list[str], one: bool) -> str:
             unjudged.append(f"without {_agent(agent)} the recipe "
                             + (f"does not judge {off[0]}" if len(off) == 1 else
                                f"judges neither {', '.join(off[:-1])} nor {off[-1]}"))  # fmt: skip
-    return (f"{'Its' if one else 'Their'} last cell: the donor's recipe retrained without each of "
+    return (f"{'Its' if one else 'Their'} last cell, leave one agent out: the donor's recipe "
+            "retrained without each of "
             f"{_and([_agent(a) for a in agents])} in turn (its repositories and code held out "
             "whole), grafted the same way and scored on that agent's repositories "
             f"(`codeorigin-train graft-loao`); those repositories' people flagged: {_and(people)}"
