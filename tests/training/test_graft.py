@@ -231,7 +231,7 @@ def _flags(
 ) -> list:
     """Whether `folder`'s stacker (`part` 0) or route (1) alone flags each Python text (with
     `probabilities`: its probability)."""
-    from codeorigin_train.export.graft import route_parts
+    from codeorigin_train.export.graft_floors import route_parts
 
     cal = load_manifest(folder).raw["calibration"]
     z = route_parts(folder, texts, "python")[part]
@@ -301,7 +301,7 @@ def test_a_grafted_route_is_lowered_to_hold_the_code_beside_agents_changes(
     # that code's bound (1% with 95% confidence) is now the threshold's or the base's stacker's
     import numpy as np
 
-    from codeorigin_train.export.graft import _bound
+    from codeorigin_train.export.graft_floors import _bound
 
     repos = context["repo"].to_numpy()
     p = np.array([s.probability for s in Model.load(out).score_texts(texts, ["python"] * 30)])
@@ -318,6 +318,62 @@ def test_a_grafted_route_is_lowered_to_hold_the_code_beside_agents_changes(
     assert done.returncode == 0, done.stderr
     floor = load_manifest(capped).raw["grafted"]["web"]["route_floor"]["python"]
     assert (floor["functions"], floor["repositories"]) == (12, 6)
+
+
+def test_a_grafted_route_flags_no_more_peoples_project_code_than_the_base(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    from helpers.stackedmodel import project_function
+
+    rng = random.Random(23)
+    texts = [project_function(planted_function(rng, i % 3 != 0)) for i in range(48)]
+    # --people: dated functions of six repositories, and of a repository where Claude Code has
+    # changes (left out, but for the one function that stood in its dated snapshot)
+    people = pd.DataFrame({"code": texts[:36], "language": "python", "split": "train",
+                           "repo": [f"r{i % 6}" for i in range(30)] + ["cc"] * 6,
+                           "dated_history": True,
+                           "dated_copy": [False] * 35 + [True]})  # fmt: skip
+    people.to_parquet(tmp_path / "people.parquet")
+    rows = pd.read_parquet(folders["rows"]).assign(label=0, source="contest", split="train",
+                                                   repo=None, group="g", agent="human")  # fmt: skip
+    agent = {"code": JS, "language": "javascript", "label": 1, "source": "aidev",
+             "split": "train", "repo": "cc", "group": "cc", "agent": "claude-code"}  # fmt: skip
+    real = pd.DataFrame({"code": texts[36:], "language": "python", "label": 0,
+                         "source": "realcode", "split": ["train", "val", "test"] * 4,
+                         "repo": None, "group": [f"p{i % 4}" for i in range(12)],
+                         "agent": "human"})  # fmt: skip
+    pd.concat([rows, pd.DataFrame([agent]), real]).to_parquet(tmp_path / "rows.parquet")
+    out = tmp_path / "routed"
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
+                           "--base", str(folders["base"]), "--donor", str(folders["donor"]),
+                           "--routes", "python", "--name", "web", "--out", str(out),
+                           "--rows", str(tmp_path / "rows.parquet"),
+                           "--people", str(tmp_path / "people.parquet")],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    floor = load_manifest(out).raw["grafted"]["web"]["people_floor"]["python"]
+    # 30 of the six repositories, the dated copy, 8 real-project functions of train and val
+    held = texts[:30] + texts[35:36] + [t for i, t in enumerate(texts[36:]) if i % 3 != 2]
+    assert (floor["functions"], floor["repositories"]) == (39, 11)
+    assert "for people's project code" in done.stdout
+    # through the runtime: the graft flags no more of them than the base does, where the donor's
+    # route unbounded (`routed`'s recipe) flags more
+    base = sum(1 for s in Model.load(folders["base"]).score_texts(held, ["python"] * 39)
+               if s.probability >= 0.7)  # fmt: skip
+    p = [s.probability for s in Model.load(out).score_texts(held, ["python"] * 39)]
+    assert floor["shift"] < 0 and floor["base_flags"] == base >= sum(x >= 0.7 for x in p)
+    # its uncertain threshold holds them at 5%, and never above the threshold
+    uncertain = load_manifest(out).thresholds.languages["python"][1]
+    assert 0.5 <= uncertain <= 0.7 and floor["uncertain"] == uncertain
+    assert sum(x >= uncertain for x in p) <= 0.05 * 39 + 1 or uncertain == 0.7
+    # --people bounds routes alone
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
+                           "--base", str(folders["base"]), "--donor", str(folders["donor"]),
+                           "--languages", "javascript", "--out", str(tmp_path / "x"),
+                           "--rows", str(tmp_path / "rows.parquet"),
+                           "--people", str(tmp_path / "people.parquet")],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode != 0 and "--people bounds the routes' terms" in done.stderr
 
 
 def test_the_graft_records_what_the_donor_said_of_the_languages_it_leaves_out(

@@ -67,6 +67,31 @@ def test_each_agent_is_held_out_of_the_donor_and_judged_on_its_repositories(
     stamp = (work / "agent-a" / "donor" / "manifest.json").stat().st_mtime_ns
     assert main(argv) == 0
     assert (work / "agent-a" / "donor" / "manifest.json").stat().st_mtime_ns == stamp
+    # --routes: a base that judges Python (here a copy of the fold's donor, whose route's features
+    # it shares) takes the fold donor's route for it (`graft --routes --people`), bounded on
+    # people's code of the other repositories; JavaScript, which the donor does not judge, counts
+    # as not caught.
+    judging = Path(shutil.copytree(work / "agent-a" / "donor", tmp_path / "judging"))
+    humans = pool[(pool["agent"] == "human") & (pool["source"] == "aidev")]
+    people = humans.assign(dated_history=True, dated_copy=False, split="train")
+    people.to_parquet(tmp_path / "people.parquet")
+    cut = argv.index("--")
+    routed = [*argv[:cut], "--routes", "python", "--people", str(tmp_path / "people.parquet"),
+              "--out", str(tmp_path / "routed.json"), *argv[cut:]]  # fmt: skip
+    routed[routed.index("--base") + 1] = str(judging)
+    routed[routed.index("--languages") + 1] = "javascript"
+    assert main(routed) == 0
+    assert (work / "agent-a" / "donor" / "manifest.json").stat().st_mtime_ns == stamp
+    fold_people = pd.read_parquet(work / "agent-a" / "people.parquet")
+    assert len(fold_people) and not fold_people["repo"].isin([f"r{i}" for i in range(10)]).any()
+    grafted = json.loads((work / "agent-a" / "grafted" / "manifest.json").read_text())
+    assert grafted["grafted"]["agentic"]["routes"] == ["python"]
+    assert grafted["grafted"]["agentic"]["people_floor"]["python"]["functions"] > 0
+    got = json.loads((tmp_path / "routed.json").read_text())
+    assert got["routes"] == ["python"] and got["languages"] == ["javascript", "python"]
+    by = got["agents"]["agent-a"]["by_language"]
+    assert by["javascript"]["abstained"] and by["javascript"]["caught"] == 0
+    assert by["python"]["agent"] == python["agent"] and by["python"]["human"] == python["human"]
 
 
 def test_bad_requests_get_one_line_and_train_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ FORWARDED = {
     "reference": "codeorigin_train.export.reference",
     "graft": "codeorigin_train.export.graft",
     "graft-loao": "codeorigin_train.analysis.graft_loao",
+    "scans": "codeorigin_train.analysis.scans",
 }
 
 

@@ -45,6 +45,8 @@ HELP = {
     "(export.graft)",
     "graft-loao": "leave one agent out for a grafted stack: its donor retrained without each agent "
     "(analysis.graft_loao)",
+    "scans": "`codeorigin scan` reports of code never trained on, recorded in a model folder's card "
+    "(analysis.scans)",
 }
 
 

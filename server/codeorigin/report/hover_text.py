@@ -57,7 +57,7 @@ def threshold_line(
     probability: float | None,
     calibrated: str | None = None,
 ) -> str:
-    """`Threshold for python: 84.5%, flagged at or above it (uncertain from 43.1%)`: the threshold
+    """`Threshold for python: 84.5%, flagged at or above it (uncertain from 60.3%)`: the threshold
     that applies to the span and where it comes from when it is not the model's."""
     llm, uncertain = thresholds
     shown = percents(probability, llm)[1] if probability is not None else percent(llm)

@@ -11,7 +11,8 @@ every agent with `within.MIN_AGENT_REPOS` repositories): the donor's recipe (`st
 options after `--`) retrained on the pool without the agent's repositories and code (the
 protocol's `loao_rows`, the fragments likewise), grafted onto the base as `graft` would (the same
 languages, the context without the agent's repositories), and the agent's repositories scored
-through the runtime: per grafted language, the agent's functions caught, their people flagged,
+through the runtime: per grafted language (and `--routes`' languages, whose route for project
+code is grafted, `graft --routes --people`), the agent's functions caught, their people flagged,
 the within-repository pair AUROC, and the code beside the agent's changes flagged. A language
 the fold's donor abstains on is judged by none of it: the agent's functions there count as not
 caught, with the donor's reason. A fold whose donor is already in `--work` is not trained again
@@ -47,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--context", type=Path, help="`graft --context`: `agentic-context`")
     p.add_argument("--base", type=Path, required=True, help="`graft --base`")
     p.add_argument("--languages", nargs="+", required=True, help="`graft --languages`")
+    p.add_argument("--routes", nargs="+", default=[], help="`graft --routes`")
+    p.add_argument("--people", type=Path, help="`graft --people`: `agentic-context` of both "
+                   "folders (each fold's without the agent's repositories)")  # fmt: skip
     p.add_argument("--name", default="agentic", help="`graft --name`")
     p.add_argument("--agents", nargs="+", help="the agents held out (default: every agent with "
                    f"{within.MIN_AGENT_REPOS}+ repositories)")  # fmt: skip
@@ -60,9 +64,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def fold_files(pool: pd.DataFrame, fragments: pd.DataFrame | None, context: pd.DataFrame | None,
-               agent: str, fold: Path) -> set[str]:  # fmt: skip
-    """Write the rows a fold may train on (`loao_rows`): the pool, fragments and context without
-    `agent`'s repositories and code; return those repositories."""
+               agent: str, fold: Path, people: pd.DataFrame | None = None) -> set[str]:  # fmt: skip
+    """Write the rows a fold may train on (`loao_rows`): the pool, fragments, context and people
+    without `agent`'s repositories and code; return those repositories."""
     repos = set(pool.loc[pool["agent"] == agent, "repo"])
     fold.mkdir(parents=True, exist_ok=True)
     loao_rows(pool, agent)[0].to_parquet(fold / "pool.parquet")
@@ -71,6 +75,8 @@ def fold_files(pool: pd.DataFrame, fragments: pd.DataFrame | None, context: pd.D
         fragments[keep].to_parquet(fold / "fragments.parquet")
     if context is not None:
         context[~context["repo"].isin(repos)].to_parquet(fold / "context.parquet")
+    if people is not None:
+        people[~people["repo"].isin(repos)].to_parquet(fold / "people.parquet")
     return repos
 
 
@@ -99,13 +105,18 @@ def train_fold(
                  if x not in judged}  # fmt: skip
     grafted = fold / "grafted"
     shutil.rmtree(grafted, ignore_errors=True)
-    if len(abstained) == len(args.languages):
+    if len(abstained) == len(args.languages) and not args.routes:
         return None, abstained
-    argv = ["--base", str(args.base), "--donor", str(donor), "--languages",
-            *[x for x in args.languages if x in judged], "--name", args.name, "--out",
+    argv = ["--base", str(args.base), "--donor", str(donor), "--name", args.name, "--out",
             str(grafted), "--rows", str(args.pool)]  # fmt: skip
+    if len(abstained) < len(args.languages):
+        argv += ["--languages", *[x for x in args.languages if x in judged]]
+    if args.routes:
+        argv += ["--routes", *args.routes]
     if args.context is not None:
         argv += ["--context", str(fold / "context.parquet")]
+    if args.people is not None:
+        argv += ["--people", str(fold / "people.parquet")]
     if graft.main(argv) != 0:
         raise SystemExit(f"graft-loao: `graft` failed for {fold.name}")
     return grafted, abstained
@@ -149,23 +160,26 @@ def run(args: argparse.Namespace, stack_options: list[str]) -> dict[str, Any]:
     pool = read_parquet(args.pool, "--pool", hint="`codeorigin-train protocol --pool-only`")
     fragments = None if args.fragments is None else read_parquet(args.fragments, "--fragments")
     context = None if args.context is None else read_parquet(args.context, "--context")
+    people = None if args.people is None else read_parquet(args.people, "--people")
     agents = args.agents or within.loao_agents(pool)
     unknown = sorted(set(agents) - set(pool["agent"].astype(str)))
     if unknown:
         raise SystemExit(f"--agents: {', '.join(unknown)}: no function in {args.pool}")
-    out: dict[str, Any] = {"languages": list(args.languages), "base": str(args.base),
+    out: dict[str, Any] = {"languages": [*args.languages, *args.routes], "base": str(args.base),
+                           "routes": list(args.routes),
                            "recipe": " ".join(stack_options), "agents": {}}  # fmt: skip
     for agent in agents:
         started = time.perf_counter()
         fold = args.work / agent
-        repos = fold_files(pool, fragments, context, agent, fold)
+        repos = fold_files(pool, fragments, context, agent, fold, people)
         grafted, abstained = train_fold(args, stack_options, fold)
         rows = pool[(pool["source"] == "aidev") & pool["judged"] & pool["repo"].isin(repos)
                     & pool["agent"].isin([agent, "human"])]  # fmt: skip
         rows = rows.assign(half=[within.half_of(c) for c in rows["code"]])
         mine = None if context is None else context[context["repo"].isin(repos)]
         out["agents"][agent] = {"repos": len(repos),
-                                "by_language": fold_figures(grafted, rows, mine, args.languages,
+                                "by_language": fold_figures(grafted, rows, mine,
+                                                            [*args.languages, *args.routes],
                                                             abstained),
                                 "seconds": round(time.perf_counter() - started)}  # fmt: skip
         log.info("graft-loao %s: %s", agent, out["agents"][agent])

@@ -17,7 +17,7 @@ from codeorigin_train.card.parts import Card
 
 ANCHOR = "## Ethical considerations"  # the card's section the analyses' sections go before
 #: The records the headline is drawn from: the card is rendered again, whole.
-WHOLE = ("protocol", "own", "graft_loao")
+WHOLE = ("protocol", "own", "graft_loao", "scans")
 
 
 def _strip_sections(lines: list[str], headings: set[str]) -> tuple[list[str], int | None]:

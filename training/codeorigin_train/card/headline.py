@@ -139,6 +139,9 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|",
     ]
     stacked = stacked_languages(c)
+    loao = set(c.analysis("graft_loao").get("routes") or [])
+    stacked.update({x: "route" for g in (c.manifest.get("grafted") or {}).values()
+                    for x in g.get("routes") or [] if x in loao})  # fmt: skip
     for lang in judged:
         t = thresholds[lang]
         unseen = t.get("unseen_source_humans") or {}
@@ -246,6 +249,14 @@ def _grafted_route(g: dict[str, Any], donor: str) -> str:
         for x in routes
         if (f := (g.get("route_floor") or {}).get(x) or {}).get("lowered")
     ]
+    people = [
+        f"{language(x)}'s to {f['shift']:.2f} logits ({f['functions']:,} functions of "
+        f"{f['repositories']} repositories and releases; it flags {f['flags']}, the base "
+        f"{f['base_flags']}), its uncertain threshold raised from "
+        f"{100 * f['uncertain_before']:.1f}% to {100 * f['uncertain']:.1f}% to hold them at 5%"
+        for x in routes
+        if (f := (g.get("people_floor") or {}).get(x))
+    ]
     return (
         f"The route for project code of {_and([language(x) for x in routes])} is grafted from "
         f"`{donor}` too, mapped so that it flags at this folder's threshold where it flagged at "
@@ -254,6 +265,14 @@ def _grafted_route(g: dict[str, Any], donor: str) -> str:
             "; lowered to hold the code beside the agents' changes in older repositories of the "
             f"train and validation splits under the same bound ({'; '.join(lowered)})"
             if lowered
+            else ""
+        )
+        + (
+            "; lowered until it flags no more of people's project code of every era than the "
+            "base did (the real-project releases and the dated repositories' code beside the "
+            "agents' changes, train and validation splits, outside repositories where Claude Code "
+            f"has changes but for what stood in their dated snapshot: {'; '.join(people)})"
+            if people
             else ""
         )
         + ". "
@@ -268,6 +287,11 @@ def _grafted(c: Card) -> str:
         langs = [x for x in g.get("languages") or [] if x in thresholds]
         donor = Path(str(g.get("folder") or g.get("from") or name)).name
         out.append(_grafted_route(g, donor))
+        routes = [str(x) for x in g.get("routes") or []]
+        if routes and set(routes) <= set(c.analysis("graft_loao").get("languages") or []):
+            out.append(_held_out(c, routes, len(routes) == 1).replace(
+                "retrained without each of", "(its route; the base's stacker, which scores "
+                "beside it, is not retrained) retrained without each of"))  # fmt: skip
         if not langs:
             continue
         one = len(langs) == 1

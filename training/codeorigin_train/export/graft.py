@@ -31,8 +31,14 @@ threshold where it reached the donor's (`z' = (a_d z + b_d - logit(t_d) + logit(
 a_b`), so contest and exercise code, which the route does not take, scores as before, and a
 project function is flagged where the base's stacker or the donor's route would flag it. With
 `--context`, a route's language term is lowered where it must be for that language's context
-functions to stay under the base's threshold at the same bound. Nothing is trained; about a
-minute on 2 cores.
+functions to stay under the base's threshold at the same bound. With `--people` (an
+agentic-context file, e.g. both folders'), it is lowered further, where it must be, until the
+grafted folder flags no more of people's project code of every era than the base does: that
+file's dated train and validation functions (less those of repositories where an agent of
+`--people-without` has changes, unless the function stood in the dated snapshot) and `--rows`'
+real-project releases of the train and validation splits; the language's uncertain threshold
+is raised to hold the same code at the 5% it was set for. Nothing is trained; about a minute on 2
+cores (`--people`: a few minutes more).
 """
 
 from __future__ import annotations
@@ -48,18 +54,22 @@ from typing import Any
 import numpy as np
 
 from codeorigin.core.change import logit
-from codeorigin.core.normalize import normalize
 from codeorigin.model.manifest import load_manifest, write_manifest
 from codeorigin.model.stacking import LANGUAGE_ALIASES
 from codeorigin_train.data.argtypes import whole_number
 from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
+from codeorigin_train.export.graft_floors import (
+    _routed,
+    context_floor,
+    people_floor,
+    people_rows,
+    route_floor,
+    route_parts,
+)
 
 log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-6
-#: The splits whose context functions may raise a grafted threshold (the test split's are left
-#: for the evaluation).
-CONTEXT_SPLITS = ("train", "val")
 #: Files the donor and the base must share: the stack replaces all but these.
 SHARED = ("scorer", "tokenizer")
 
@@ -91,97 +101,15 @@ def parser() -> argparse.ArgumentParser:
                    help="at most N context functions of each repository and language (drawn "
                    "with a fixed seed): the bound rests on the repositories, and a large one "
                    "costs scoring time without adding to it")  # fmt: skip
+    p.add_argument("--people", type=Path,
+                   help="agentic-context functions (both folders'): each route's term is lowered "
+                   "until the graft flags no more of their dated train and validation functions, "
+                   "and of --rows' real-project releases, than the base does")  # fmt: skip
+    p.add_argument("--people-without", nargs="*", default=["claude-code"], metavar="AGENT",
+                   help="leave out of --people the repositories where these agents have changes "
+                   "(their code is not known to be people's), but for functions of the dated "
+                   "snapshot")  # fmt: skip
     return p
-
-
-def _context_of(context: Any, lang: str, t: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """`lang`'s context functions of dated train and validation repositories, and the record of
-    the bound they are held at (the threshold `t`'s own)."""
-    mine = context[context["dated_history"].astype(bool) & context["split"].isin(CONTEXT_SPLITS)
-                   & (context["language"] == lang)]  # fmt: skip
-    return mine, {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
-                  "splits": list(CONTEXT_SPLITS), "max_fpr": float(t.get("max_fpr", 0.01)),
-                  "confidence": float(t.get("confidence", 0.95))}  # fmt: skip
-
-
-def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, dict[str, Any]]:
-    """Each grafted language's threshold raised, where it must be, to hold the context functions
-    of dated train and validation repositories at the language's own bound; rewrites the
-    manifest and returns what was set, by language."""
-    from codeorigin.model.scorer import Model
-
-    model = Model.load(out)
-    raw = json.loads((out / "manifest.json").read_text())
-    got: dict[str, dict[str, Any]] = {}
-    for lang in languages:
-        t = raw["thresholds"]["languages"][lang]
-        mine, record = _context_of(context, lang, t)
-        fpr, confidence = record["max_fpr"], record["confidence"]
-        record["before"] = t["llm"]
-        if len(mine):
-            p = np.array([s.probability for s in model.score_texts(mine["code"].tolist(),
-                                                                    [lang] * len(mine))])  # fmt: skip
-            floor = _bound(p, mine["repo"].to_numpy(), fpr, confidence)
-            record["threshold"] = floor
-            if floor > t["llm"] and "recall" in t:  # the donor's recall held at its threshold
-                record["recall_before"] = t.pop("recall")
-            t["llm"] = max(t["llm"], floor)
-            t["uncertain"] = min(t["uncertain"], t["llm"])
-        record["raised"] = t["llm"] > record["before"]
-        t["context_floor"] = record
-        got[lang] = record
-    write_manifest(out, {k: v for k, v in raw.items()
-                         if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
-    return got
-
-
-def _bound(p: np.ndarray, repos: np.ndarray, fpr: float, confidence: float) -> float:
-    """The threshold that holds `p` of people at `fpr` with `confidence`, on the functions and on
-    the repositories as the sample."""
-    from codeorigin_train.fit.calibrate import threshold_at_fpr, threshold_over_groups
-
-    return max(threshold_at_fpr(p, fpr, confidence),
-               threshold_over_groups(p, repos, fpr, confidence))  # fmt: skip
-
-
-def route_floor(out: Path, base_dir: Path, donor_dir: Path, context: Any,
-                routes: list[str]) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """Each route language's term lowered, where it must be, so that the dated train and
-    validation repositories' context functions of the language stay under the base's threshold
-    (or under what the base's stacker alone gives them, where that is higher) at the base's bound;
-    rewrites the manifest and returns what was set, by language."""
-    base, donor = (dict(load_manifest(x).raw) for x in (base_dir, donor_dir))
-    raw = json.loads((out / "manifest.json").read_text())
-    got: dict[str, dict[str, Any]] = {}
-    for lang in routes:
-        t = base["thresholds"]["languages"][lang]
-        mine, record = _context_of(context, lang, t)
-        fpr, confidence = record["max_fpr"], record["confidence"]
-        record["shift"] = 0.0
-        if len(mine):
-            texts, repos = mine["code"].tolist(), mine["repo"].to_numpy()
-            z_s = route_parts(base_dir, texts, lang)[0]
-            z_r = route_parts(donor_dir, texts, lang)[1]
-            alone = 1.0 / (
-                1.0 + np.exp(-(base["calibration"]["a"] * z_s + base["calibration"]["b"]))
-            )
-            target = max(t["llm"], _bound(alone, repos, fpr, confidence))
-            record["bound"] = _bound(_routed(base, donor, z_s, z_r, lang), repos, fpr, confidence)
-            lo, hi = -30.0, 0.0  # bisection: the route's term holds at lo, not at hi
-            if record["bound"] > target:
-                for _ in range(40):
-                    mid = (lo + hi) / 2
-                    held = _bound(_routed(base, donor, z_s, z_r, lang, mid), repos, fpr,
-                                  confidence) <= target  # fmt: skip
-                    lo, hi = (mid, hi) if held else (lo, mid)
-                record["shift"] = lo
-                terms = raw["route"]["stacker"]["languages"]
-                terms[lang] = terms.get(lang, 0.0) + lo
-        record["lowered"] = record["shift"] < 0
-        got[lang] = record
-    write_manifest(out, {k: v for k, v in raw.items()
-                         if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
-    return got
 
 
 def rescaled(stacker: dict[str, Any], donor: dict[str, float], base: dict[str, float]) -> dict:
@@ -369,38 +297,6 @@ def graft(
     return write_manifest(out, raw)
 
 
-def route_parts(folder: Path, texts: list[str], lang: str) -> tuple[np.ndarray, np.ndarray]:
-    """Through the runtime's parts, each text's stacker logit and its route's (-inf where the
-    route does not take it), on `folder`'s own scale."""
-    from codeorigin.model.scorer import Model
-
-    model = Model.load(folder)
-    assert model.manifest.stacked is not None
-    spec = model.manifest.stacked.for_language(lang)
-    scores = model.score_texts(texts, [lang] * len(texts))
-    z_s, z_r = np.zeros(len(texts)), np.full(len(texts), -np.inf)
-    for i, (text, score) in enumerate(zip(texts, scores)):
-        members = dict(score.members)
-        z_s[i] = spec.stacker.logit(members, lang)
-        _, domain, own = model.side(lang).logits(normalize(text).text, lang)
-        if spec.route is not None and domain is not None and spec.route.takes(lang, domain):
-            linear = members["linear"] if own is None else own
-            z_r[i] = spec.route.stacker.logit({**members, "linear": linear}, lang)
-    return z_s, z_r
-
-
-def _routed(base: dict[str, Any], donor: dict[str, Any], z_s: np.ndarray, z_r: np.ndarray,
-            lang: str, shift: float = 0.0) -> np.ndarray:  # fmt: skip
-    """The probabilities of a route graft from the base's stacker logits and the donor's route
-    logits (both on their own scales), computed apart from the manifest's rewriting."""
-    a_b, b_b = base["calibration"]["a"], base["calibration"]["b"]
-    a_d, b_d = donor["calibration"]["a"], donor["calibration"]["b"]
-    t_b = base["thresholds"]["languages"][lang]["llm"]
-    t_d = donor["thresholds"]["languages"][lang]["llm"]
-    mapped = (a_d * z_r + b_d - logit(t_d) + logit(t_b) - b_b) / a_b + shift
-    return 1.0 / (1.0 + np.exp(-(a_b * np.maximum(z_s, mapped) + b_b)))
-
-
 def parity(base_dir: Path, donor_dir: Path, out: Path, rows: Any, languages: list[str],
            routes: list[str] | tuple[str, ...] = (),
            shifts: dict[str, float] | None = None) -> dict:  # fmt: skip
@@ -460,12 +356,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.context_cap is not None:
             context = (context.sample(frac=1.0, random_state=0)
                        .groupby(["repo", "language"], sort=False).head(args.context_cap))  # fmt: skip
+    people = None
+    if args.people is not None:
+        if not args.routes:
+            raise SystemExit("--people bounds the routes' terms: give --routes")
+        people = people_rows(read_parquet(args.people, "--people",
+                                          columns=["code", "language", "repo", "split",
+                                                   "dated_history", "dated_copy"],
+                                          hint="`codeorigin-train agentic-context` writes it"),
+                             args.rows, list(args.people_without))  # fmt: skip
     started = time.perf_counter()
     languages, routes = list(args.languages), list(args.routes)
     try:
         path = graft(base, donor, languages, args.name, out, routes)
         lowered = route_floor(out, base, donor, context, routes) if context is not None else {}
-        shifts = {lang: floor["shift"] for lang, floor in lowered.items()}
+        shifts = {lang: lowered.get(lang, {}).get("shift", 0.0) for lang in routes}
+        held = people_floor(out, base, donor, people, shifts) if people is not None else {}
+        shifts.update({lang: floor["shift"] for lang, floor in held.items()})
         check = parity(base, donor, out, rows, languages, routes, shifts)
         floors = context_floor(out, context, languages) if context is not None else {}
     except BaseException:
@@ -475,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     raw["grafted"][args.name]["parity"] = check
     if lowered:
         raw["grafted"][args.name]["route_floor"] = lowered
+    if held:
+        raw["grafted"][args.name]["people_floor"] = held
     raw["grafted"][args.name]["seconds"] = round(time.perf_counter() - started, 1)
     write_manifest(out, {k: v for k, v in raw.items()
                          if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
@@ -487,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{lang}: the donor's route at the base's threshold, its term lowered by "
               f"{-floor['shift']:.3f} (the context functions of {floor['repositories']} dated "
               f"repositories: {floor['functions']})")  # fmt: skip
+    for lang, floor in held.items():
+        print(f"{lang}: the route's term shifted by {floor['shift']:.3f} for people's project "
+              f"code ({floor['functions']} functions of {floor['repositories']} repositories and "
+              f"releases): flagged {floor['flags']}, by the base {floor['base_flags']}; uncertain "
+              f"{100 * floor['uncertain_before']:.1f}% -> {100 * floor['uncertain']:.1f}%")  # fmt: skip
     what = ", ".join([*languages, *(f"{x}'s route" for x in routes)])
     print(f"codeorigin-train graft: {what} of {donor} grafted onto {base} in {out}")
     return 0
