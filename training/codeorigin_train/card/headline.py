@@ -289,9 +289,8 @@ def _grafted(c: Card) -> str:
         out.append(_grafted_route(g, donor))
         routes = [str(x) for x in g.get("routes") or []]
         if routes and set(routes) <= set(c.analysis("graft_loao").get("languages") or []):
-            out.append(_held_out(c, routes, len(routes) == 1).replace(
-                "retrained without each of", "(its route; the base's stacker, which scores "
-                "beside it, is not retrained) retrained without each of"))  # fmt: skip
+            out.append(_held_out(c, routes, len(routes) == 1, "the donor's recipe (its route; "
+                                 "the base's stacker, which scores beside it, is not retrained)"))  # fmt: skip
         if not langs:
             continue
         one = len(langs) == 1
@@ -327,8 +326,9 @@ def _agent(name: str) -> str:
     return " ".join(w.capitalize() for w in name.split("-"))
 
 
-def _held_out(c: Card, langs: list[str], one: bool) -> str:
-    """How the grafted languages' "agent never seen" cells were measured, or that they were not."""
+def _held_out(c: Card, langs: list[str], one: bool, what: str = "the donor's recipe") -> str:
+    """How the grafted languages' "agent never seen" cells were measured, or that they were not;
+    `what` is what the folds retrained."""
     g = c.analysis("graft_loao")
     agents = list(g.get("agents") or {})
     if not agents or not set(langs) <= set(g.get("languages") or []):
@@ -342,7 +342,7 @@ def _held_out(c: Card, langs: list[str], one: bool) -> str:
             unjudged.append(f"without {_agent(agent)} the recipe "
                             + (f"does not judge {off[0]}" if len(off) == 1 else
                                f"judges neither {', '.join(off[:-1])} nor {off[-1]}"))  # fmt: skip
-    return (f"{'Its' if one else 'Their'} last cell, leave one agent out: the donor's recipe "
+    return (f"{'Its' if one else 'Their'} last cell, leave one agent out: {what} "
             "retrained without each of "
             f"{_and([_agent(a) for a in agents])} in turn (its repositories and code held out "
             "whole), grafted the same way and scored on that agent's repositories "

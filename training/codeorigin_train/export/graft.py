@@ -63,6 +63,7 @@ from codeorigin_train.export.graft_floors import (
     context_floor,
     people_floor,
     people_rows,
+    rewrite_manifest,
     route_floor,
     route_parts,
 )
@@ -385,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     if held:
         raw["grafted"][args.name]["people_floor"] = held
     raw["grafted"][args.name]["seconds"] = round(time.perf_counter() - started, 1)
-    write_manifest(out, {k: v for k, v in raw.items()
-                         if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
+    rewrite_manifest(out, raw)
     print(json.dumps(check, indent=2))
     for lang, floor in floors.items():
         t = raw["thresholds"]["languages"][lang]["llm"]
@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
               f"functions of {floor['repositories']} dated repositories: {floor['functions']})")  # fmt: skip
     for lang, floor in lowered.items():
         print(f"{lang}: the donor's route at the base's threshold, its term lowered by "
-              f"{-floor['shift']:.3f} (the context functions of {floor['repositories']} dated "
+              f"{abs(floor['shift']):.3f} (the context functions of {floor['repositories']} dated "
               f"repositories: {floor['functions']})")  # fmt: skip
     for lang, floor in held.items():
         print(f"{lang}: the route's term shifted by {floor['shift']:.3f} for people's project "

@@ -75,9 +75,19 @@ def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, di
         record["raised"] = t["llm"] > record["before"]
         t["context_floor"] = record
         got[lang] = record
+    rewrite_manifest(out, raw)
+    return got
+
+
+def rewrite_manifest(out: Path, raw: dict[str, Any]) -> None:
+    """`out`'s manifest rewritten from `raw` (the format fields are the writer's)."""
     write_manifest(out, {k: v for k, v in raw.items()
                          if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
-    return got
+
+
+def _calibrated(manifest: dict[str, Any], z: np.ndarray) -> np.ndarray:
+    """`manifest`'s calibrated probabilities of stacked logits `z`."""
+    return 1.0 / (1.0 + np.exp(-(manifest["calibration"]["a"] * z + manifest["calibration"]["b"])))
 
 
 def _bound(p: np.ndarray, repos: np.ndarray, fpr: float, confidence: float) -> float:
@@ -107,25 +117,18 @@ def route_floor(out: Path, base_dir: Path, donor_dir: Path, context: Any,
             texts, repos = mine["code"].tolist(), mine["repo"].to_numpy()
             z_s = route_parts(base_dir, texts, lang)[0]
             z_r = route_parts(donor_dir, texts, lang)[1]
-            alone = 1.0 / (
-                1.0 + np.exp(-(base["calibration"]["a"] * z_s + base["calibration"]["b"]))
-            )
+            alone = _calibrated(base, z_s)
             target = max(t["llm"], _bound(alone, repos, fpr, confidence))
             record["bound"] = _bound(_routed(base, donor, z_s, z_r, lang), repos, fpr, confidence)
-            lo, hi = -30.0, 0.0  # bisection: the route's term holds at lo, not at hi
-            if record["bound"] > target:
-                for _ in range(40):
-                    mid = (lo + hi) / 2
-                    held = _bound(_routed(base, donor, z_s, z_r, lang, mid), repos, fpr,
-                                  confidence) <= target  # fmt: skip
-                    lo, hi = (mid, hi) if held else (lo, mid)
-                record["shift"] = lo
+            scores = functools.partial(_routed, base, donor, z_s, z_r, lang)
+            shift = _held(lambda x: _bound(scores(x), repos, fpr, confidence) <= target, 0.0)  # noqa: B023
+            if shift < 0:
+                record["shift"] = shift
                 terms = raw["route"]["stacker"]["languages"]
-                terms[lang] = terms.get(lang, 0.0) + lo
+                terms[lang] = terms.get(lang, 0.0) + shift
         record["lowered"] = record["shift"] < 0
         got[lang] = record
-    write_manifest(out, {k: v for k, v in raw.items()
-                         if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
+    rewrite_manifest(out, raw)
     return got
 
 
@@ -177,8 +180,7 @@ def people_floor(out: Path, base_dir: Path, donor_dir: Path, people: Any,
         t = raw["thresholds"]["languages"][lang]
         z_s, z_b = route_parts(base_dir, texts, lang)
         z_r = route_parts(donor_dir, texts, lang)[1]
-        a, b = base["calibration"]["a"], base["calibration"]["b"]
-        allowed = int(np.sum(1.0 / (1.0 + np.exp(-(a * np.maximum(z_s, z_b) + b))) >= t["llm"]))
+        allowed = int(np.sum(_calibrated(base, np.maximum(z_s, z_b)) >= t["llm"]))
         record = {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
                   "base_flags": allowed, "shift": start}  # fmt: skip
         scores = functools.partial(_routed, base, donor, z_s, z_r, lang)
@@ -195,8 +197,7 @@ def people_floor(out: Path, base_dir: Path, donor_dir: Path, people: Any,
         record["uncertain"] = t["uncertain"]
         t["people_floor"] = record
         got[lang] = record
-    write_manifest(out, {k: v for k, v in raw.items()
-                         if k not in ("format", "format_version", "normalization_version")})  # fmt: skip
+    rewrite_manifest(out, raw)
     return got
 
 
@@ -229,4 +230,4 @@ def _routed(base: dict[str, Any], donor: dict[str, Any], z_s: np.ndarray, z_r: n
     t_b = base["thresholds"]["languages"][lang]["llm"]
     t_d = donor["thresholds"]["languages"][lang]["llm"]
     mapped = (a_d * z_r + b_d - logit(t_d) + logit(t_b) - b_b) / a_b + shift
-    return 1.0 / (1.0 + np.exp(-(a_b * np.maximum(z_s, mapped) + b_b)))
+    return _calibrated(base, np.maximum(z_s, mapped))
