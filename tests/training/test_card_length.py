@@ -88,12 +88,15 @@ def test_the_grafted_languages_agent_never_seen_cells_come_from_graft_loao() -> 
     metrics = json.loads((MODEL / "metrics.json").read_text(encoding="utf-8"))
     manifest = json.loads((MODEL / "manifest.json").read_text(encoding="utf-8"))
     fold = {"agent": 100, "caught": 7, "human": 400, "flagged": 1}
+    tsx = {"agent": 10, "caught": 1, "human": 20, "flagged": 0}
     metrics.setdefault("analysis", {})["graft_loao"] = {
-        "languages": ["typescript", "go"],
-        "agents": {"claude-code": {"by_language": {"typescript": fold, "go": fold}},
+        "languages": ["typescript", "go", "typescriptreact"],
+        "agents": {"claude-code": {"by_language": {"typescript": fold, "go": fold,
+                                                   "typescriptreact": tsx}},
                    "copilot": {"by_language": {"typescript": {**fold, "caught": 3},
                                                "go": {**fold, "caught": 0, "flagged": 0,
-                                                      "abstained": "the bar is 5%"}}}},
+                                                      "abstained": "the bar is 5%"},
+                                               "typescriptreact": tsx}}},
     }  # fmt: skip
     text = render(metrics, manifest)
     typescript = next(line for line in text.splitlines() if line.startswith("| TypeScript |"))
@@ -101,6 +104,9 @@ def test_the_grafted_languages_agent_never_seen_cells_come_from_graft_loao() -> 
     go = next(line for line in text.splitlines() if line.startswith("| Go |"))
     assert go.split("|")[-2].strip().startswith("7 of 200")  # Copilot's: not judged, not caught
     assert "retrained without each of Claude Code and Copilot in turn" in text
-    assert "people flagged: TypeScript 2 of 800 (0.25%) and Go 1 of 800 (0.12%)" in text
+    tsx_row = next(line for line in text.splitlines() if line.startswith("| TSX |"))
+    assert tsx_row.split("|")[-2].strip().startswith("2 of 20")  # an alias grafted beside it
+    people = "people flagged: TypeScript 2 of 800 (0.25%), Go 1 of 800 (0.12%) and TSX 0 of 40"
+    assert people in text
     assert "without Copilot the recipe does not judge Go (its own bound or recall bar)" in text
     assert "last cell is not measured" not in text

@@ -111,6 +111,46 @@ def test_the_grafted_language_scores_as_the_donor_and_the_rest_as_the_base(
     assert record["parity"]["functions"] == {"grafted": 25, "kept": 25}
 
 
+def test_an_editors_alias_grafted_beside_its_language_is_judged_at_the_donors_own_threshold(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    """JSX (`javascriptreact`) is scored by the JavaScript stack; named beside it, it takes the
+    donor's threshold of its own, so a .jsx file gets verdicts where the base gave none."""
+    donor = tmp_path / "donor"
+    shutil.copytree(folders["donor"], donor)
+    raw = json.loads((donor / "manifest.json").read_text())
+    raw["thresholds"]["languages"]["javascriptreact"] = {"llm": 0.65, "uncertain": 0.45}
+    _set(donor, thresholds=raw["thresholds"])
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
+                           "--base", str(folders["base"]), "--donor", str(donor),
+                           "--languages", "javascript", "javascriptreact", "--name", "web",
+                           "--out", str(out), "--rows", str(folders["rows"])],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = load_manifest(out)
+    (stack,) = manifest.stacked.stacks  # type: ignore[union-attr]
+    assert stack.languages == ("javascript",)  # the stack reads the alias already
+    assert manifest.thresholds.languages["javascriptreact"] == (0.65, 0.45)
+    assert manifest.thresholds.languages["javascript"] == (0.55, 0.35)
+    assert manifest.raw["grafted"]["web"]["languages"] == ["javascript", "javascriptreact"]
+    got, want = Model.load(out), Model.load(donor)
+    mine = got.score_texts([JS], ["javascriptreact"])[0].probability
+    assert mine == pytest.approx(want.score_texts([JS], ["javascriptreact"])[0].probability,
+                                 abs=1e-9)  # fmt: skip
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "total.jsx").write_text(JS)
+    for folder, judged in ((folders["base"], False), (out, True)):
+        report = scan(str(tmp_path / "src"), "--model", str(folder), "--format", "json",
+                      "--no-config", "--exit-zero")  # fmt: skip
+        assert report.returncode == 0, report.stderr
+        (span,) = [x for f in json.loads(report.stdout)["files"] for x in f["spans"]]
+        assert (span["verdict"] != "not_judged") == judged
+        if judged:  # at the alias's own threshold, not JavaScript's
+            assert span["verdict"] == ("llm" if mine >= 0.65 else
+                                       "uncertain" if mine >= 0.45 else "human")  # fmt: skip
+
+
 def test_a_grafted_languages_explanation_is_the_donors_and_adds_up(
     folders: dict[str, Path], grafted: Path
 ) -> None:
@@ -366,14 +406,24 @@ def test_a_grafted_route_flags_no_more_peoples_project_code_than_the_base(
     uncertain = load_manifest(out).thresholds.languages["python"][1]
     assert 0.5 <= uncertain <= 0.7 and floor["uncertain"] == uncertain
     assert sum(x >= uncertain for x in p) <= 0.05 * 39 + 1 or uncertain == 0.7
-    # --people bounds routes alone
+    # a grafted language's threshold holds people's code of that language at its bound too
+    js = [JS.replace("totalPrice", f"total{i}").replace("price", f"cost{i}") for i in range(20)]
+    pd.DataFrame({"code": js, "language": "javascript", "split": "train",
+                  "repo": [f"w{i % 5}" for i in range(20)], "dated_history": True,
+                  "dated_copy": False}).to_parquet(tmp_path / "web.parquet")  # fmt: skip
     done = subprocess.run([sys.executable, "-m", "codeorigin_train", "graft",
                            "--base", str(folders["base"]), "--donor", str(folders["donor"]),
                            "--languages", "javascript", "--out", str(tmp_path / "x"),
                            "--rows", str(tmp_path / "rows.parquet"),
-                           "--people", str(tmp_path / "people.parquet")],
+                           "--people", str(tmp_path / "web.parquet")],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert done.returncode != 0 and "--people bounds the routes' terms" in done.stderr
+    assert done.returncode == 0, done.stderr
+    t = load_manifest(tmp_path / "x").raw["thresholds"]["languages"]["javascript"]
+    assert t["people_floor"]["functions"] == 20 and t["people_floor"]["repositories"] == 5
+    p = [s.probability for s in Model.load(tmp_path / "x").score_texts(js, ["javascript"] * 20)]
+    assert t["llm"] == max(0.55, t["people_floor"]["threshold"]) and max(p) < t["llm"] + 1e-9
+    assert t["people_floor"]["raised"] == (t["llm"] > 0.55)
+    assert "people's project code: 20 functions of 5 repositories" in done.stdout
 
 
 def test_the_graft_records_what_the_donor_said_of_the_languages_it_leaves_out(

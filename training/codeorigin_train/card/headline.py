@@ -233,9 +233,14 @@ def _own(
 
 
 def stacked_languages(c: Card) -> dict[str, str]:
-    """The languages a stack scores (`codeorigin-train graft`), with the stack's name."""
-    return {lang: str(s.get("name", "")) for s in c.manifest.get("stacks") or []
-            for lang in s.get("languages") or []}  # fmt: skip
+    """The languages a stack scores (`codeorigin-train graft`), with the stack's name, and the
+    editor's aliases grafted beside them (TSX: scored by the TypeScript stack, its threshold the
+    donor's)."""
+    out = {lang: str(s.get("name", "")) for s in c.manifest.get("stacks") or []
+           for lang in s.get("languages") or []}  # fmt: skip
+    for name, g in (c.manifest.get("grafted") or {}).items():
+        out.update({x: str(name) for x in g.get("languages") or [] if x not in out})
+    return out
 
 
 def _grafted_route(g: dict[str, Any], donor: str) -> str:
@@ -295,12 +300,15 @@ def _grafted(c: Card) -> str:
             continue
         one = len(langs) == 1
         sets = [f"{language(x)} {thresholds[x].get('functions', 0):,}" for x in langs]
-        raised = [
-            f"{language(x)} to {100 * thresholds[x]['llm']:.1f}%: {f['functions']:,} functions of "
-            f"{f['repositories']} repositories"
-            for x in langs
-            if (f := thresholds[x].get("context_floor") or {}).get("raised")
-        ]
+        raised, people = (
+            [
+                f"{language(x)} to {100 * f['threshold']:.1f}%: {f['functions']:,} functions of "
+                f"{f['repositories']} repositories"
+                for x in langs
+                if (f := thresholds[x].get(key) or {}).get("raised")
+            ]
+            for key in ("context_floor", "people_floor")
+        )
         bound = thresholds[langs[0]]
         out.append(
             f"{_and([language(x) for x in langs])} {'is' if one else 'are'} scored by a stack "
@@ -313,6 +321,12 @@ def _grafted(c: Card) -> str:
                 " and raised to hold the code beside the agents' changes in older repositories of "
                 f"the train and validation splits under the same bound ({'; '.join(raised)})"
                 if raised
+                else ""
+            )
+            + (
+                f"{', then' if raised else ' and raised'} to hold people's project code of every "
+                f"era, on which the route was held, under the same bound ({'; '.join(people)})"
+                if people
                 else ""
             )
             + ". "

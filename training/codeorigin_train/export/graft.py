@@ -9,7 +9,9 @@ judges some of those. The grafted folder is the base, plus the donor's linear me
 stacker as a stack for `--languages`, plus the donor's thresholds for them: it scores those
 languages exactly as the donor does and every other language exactly as the base does. Both must
 share the transformer graph and tokenizer (the same files by SHA-256), since a stack replaces
-everything but the transformer.
+everything but the transformer. An editor's alias (`typescriptreact`, TSX) is scored by its
+language's stack; named in `--languages` beside that language, it takes the donor's threshold of
+its own too, and is judged where the base abstained on it.
 
 The donor's stackers are rescaled so that the base's calibration gives the donor's calibrated
 probability (calibration is `sigmoid(a * z + b)`, so `z' = (a_donor * z + b_donor - b_base) /
@@ -37,8 +39,9 @@ grafted folder flags no more of people's project code of every era than the base
 file's dated train and validation functions (less those of repositories where an agent of
 `--people-without` has changes, unless the function stood in the dated snapshot) and `--rows`'
 real-project releases of the train and validation splits; the language's uncertain threshold
-is raised to hold the same code at the 5% it was set for. Nothing is trained; about a minute on 2
-cores (`--people`: a few minutes more).
+is raised to hold the same code at the 5% it was set for. The same people's code raises each
+grafted language's threshold, where it must be, to hold it at the language's bound, as
+`--context` does. Nothing is trained; about a minute on 2 cores (`--people`: a few minutes more).
 """
 
 from __future__ import annotations
@@ -85,7 +88,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--donor", type=Path, required=True,
                    help="the folder that judges --languages (same transformer and tokenizer)")  # fmt: skip
     p.add_argument("--languages", nargs="+", default=[],
-                   help="languages the base abstains on and the donor judges")  # fmt: skip
+                   help="languages the base abstains on and the donor judges (an editor's "
+                   "alias, such as typescriptreact, beside its language)")  # fmt: skip
     p.add_argument("--routes", nargs="+", default=[],
                    help="languages the base judges that take the donor's route for project "
                    "code in place of the base's, at the base's thresholds")  # fmt: skip
@@ -105,7 +109,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=Path,
                    help="agentic-context functions (both folders'): each route's term is lowered "
                    "until the graft flags no more of their dated train and validation functions, "
-                   "and of --rows' real-project releases, than the base does")  # fmt: skip
+                   "and of --rows' real-project releases, than the base does; each grafted "
+                   "language's threshold holds them at its bound")  # fmt: skip
     p.add_argument("--people-without", nargs="*", default=["claude-code"], metavar="AGENT",
                    help="leave out of --people the repositories where these agents have changes "
                    "(their code is not known to be people's), but for functions of the dated "
@@ -142,9 +147,10 @@ def _check(
     if "stacks" in base or "stacks" in donor:
         raise SystemExit("a folder with stacks of its own cannot be grafted")
     for lang in languages:
-        if lang in LANGUAGE_ALIASES:
-            raise SystemExit(f"{lang} is an editor's alias of {LANGUAGE_ALIASES[lang]}: "
-                             f"graft {LANGUAGE_ALIASES[lang]}")  # fmt: skip
+        if lang in LANGUAGE_ALIASES and LANGUAGE_ALIASES[lang] not in languages:
+            raise SystemExit(f"{lang} is an editor's alias of {LANGUAGE_ALIASES[lang]}: graft "
+                             f"{LANGUAGE_ALIASES[lang]} with it (its stack scores both; the "
+                             f"alias takes the donor's threshold of its own)")  # fmt: skip
         if lang not in donor["thresholds"].get("languages", {}):
             raise SystemExit(f"the donor has no threshold of its own for {lang}: it does not "
                              "judge it")  # fmt: skip
@@ -226,6 +232,7 @@ def _stack(donor: dict[str, Any], donor_dir: Path, out: Path, languages: list[st
     linear["file"] = _copy_file(donor_dir / linear["file"], out, prefix + linear["file"])
     files.append(linear["file"])
     scale = (donor["calibration"], base["calibration"])
+    languages = [x for x in languages if x not in LANGUAGE_ALIASES]  # the stack reads them
     stack: dict[str, Any] = {"name": name, "languages": languages,
                              "members": {"linear": linear},
                              "stacker": rescaled(donor["stacker"], *scale)}  # fmt: skip
@@ -277,7 +284,8 @@ def graft(
                                   for lang in languages}}  # fmt: skip
     raw["thresholds"] = thresholds
     raw["abstain"] = {k: v for k, v in raw.get("abstain", {}).items() if k not in languages}
-    raw["languages"] = sorted(set(raw.get("languages", [])) | set(languages))
+    raw["languages"] = sorted(set(raw.get("languages", []))
+                              | {x for x in languages if x not in LANGUAGE_ALIASES})  # fmt: skip
     raw["grafted"] = {
         name: {
             "languages": languages,
@@ -359,8 +367,6 @@ def main(argv: list[str] | None = None) -> int:
                        .groupby(["repo", "language"], sort=False).head(args.context_cap))  # fmt: skip
     people = None
     if args.people is not None:
-        if not args.routes:
-            raise SystemExit("--people bounds the routes' terms: give --routes")
         people = people_rows(read_parquet(args.people, "--people",
                                           columns=["code", "language", "repo", "split",
                                                    "dated_history", "dated_copy"],
@@ -376,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         shifts.update({lang: floor["shift"] for lang, floor in held.items()})
         check = parity(base, donor, out, rows, languages, routes, shifts)
         floors = context_floor(out, context, languages) if context is not None else {}
+        held_too = context_floor(out, people, languages, True) if people is not None else {}
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)  # a command that stops leaves nothing behind
         raise
@@ -389,9 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     rewrite_manifest(out, raw)
     print(json.dumps(check, indent=2))
     for lang, floor in floors.items():
-        t = raw["thresholds"]["languages"][lang]["llm"]
+        t = max(floor["before"], floor.get("threshold", 0.0))
         print(f"{lang}: threshold {100 * floor['before']:.1f}% -> {100 * t:.1f}% (the context "
               f"functions of {floor['repositories']} dated repositories: {floor['functions']})")  # fmt: skip
+    for lang, floor in held_too.items():
+        t = max(floor["before"], floor.get("threshold", 0.0))
+        print(f"{lang}: threshold {100 * floor['before']:.1f}% -> {100 * t:.1f}% (people's "
+              f"project code: {floor['functions']} functions of {floor['repositories']} "
+              "repositories and releases)")  # fmt: skip
     for lang, floor in lowered.items():
         print(f"{lang}: the donor's route at the base's threshold, its term lowered by "
               f"{abs(floor['shift']):.3f} (the context functions of {floor['repositories']} dated "

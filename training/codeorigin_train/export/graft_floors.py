@@ -3,7 +3,8 @@ threshold or route must hold besides the held-out humans it was set on.
 
 - `context_floor`: a grafted language's threshold raised to hold the functions beside the agents'
   changes in repositories with a history before 2021 (`--context`), train and validation splits,
-  at the language's bound;
+  at the language's bound, and then people's project code of every era (`people_rows`,
+  `--people`) likewise;
 - `route_floor`: a grafted route's term lowered to hold the same code under the base's threshold;
 - `people_floor`: a grafted route's term lowered further, until the graft flags no more of
   people's project code of every era (`people_rows`: `--people`'s dated context and the pool's
@@ -39,20 +40,25 @@ PEOPLE_SOURCES = ("realcode",)
 UNCERTAIN_FPR = 0.05
 
 
-def _context_of(context: Any, lang: str, t: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """`lang`'s context functions of dated train and validation repositories, and the record of
-    the bound they are held at (the threshold `t`'s own)."""
-    mine = context[context["dated_history"].astype(bool) & context["split"].isin(CONTEXT_SPLITS)
-                   & (context["language"] == lang)]  # fmt: skip
+def _context_of(context: Any, lang: str, t: dict[str, Any],
+                people: bool = False) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    """`lang`'s context functions of dated train and validation repositories (with `people`:
+    `lang`'s rows of `people_rows`, chosen already), and the record of the bound they are held
+    at (the threshold `t`'s own)."""
+    mine = context[context["language"] == lang]
+    if not people:
+        mine = mine[mine["dated_history"].astype(bool) & mine["split"].isin(CONTEXT_SPLITS)]
     return mine, {"functions": len(mine), "repositories": int(mine["repo"].nunique()),
                   "splits": list(CONTEXT_SPLITS), "max_fpr": float(t.get("max_fpr", 0.01)),
                   "confidence": float(t.get("confidence", 0.95))}  # fmt: skip
 
 
-def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, dict[str, Any]]:
+def context_floor(out: Path, context: Any, languages: list[str],
+                  people: bool = False) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Each grafted language's threshold raised, where it must be, to hold the context functions
-    of dated train and validation repositories at the language's own bound; rewrites the
-    manifest and returns what was set, by language."""
+    of dated train and validation repositories at the language's own bound (with `people`:
+    `people_rows`' functions, recorded as the language's `people_floor`); rewrites the manifest
+    and returns what was set, by language."""
     from codeorigin.model.scorer import Model
 
     model = Model.load(out)
@@ -60,7 +66,7 @@ def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, di
     got: dict[str, dict[str, Any]] = {}
     for lang in languages:
         t = raw["thresholds"]["languages"][lang]
-        mine, record = _context_of(context, lang, t)
+        mine, record = _context_of(context, lang, t, people)
         fpr, confidence = record["max_fpr"], record["confidence"]
         record["before"] = t["llm"]
         if len(mine):
@@ -73,7 +79,7 @@ def context_floor(out: Path, context: Any, languages: list[str]) -> dict[str, di
             t["llm"] = max(t["llm"], floor)
             t["uncertain"] = min(t["uncertain"], t["llm"])
         record["raised"] = t["llm"] > record["before"]
-        t["context_floor"] = record
+        t["people_floor" if people else "context_floor"] = record
         got[lang] = record
     rewrite_manifest(out, raw)
     return got
