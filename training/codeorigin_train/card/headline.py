@@ -325,7 +325,8 @@ def _grafted(c: Card) -> str:
             )
             + (
                 f"{', then' if raised else ' and raised'} to hold people's project code of every "
-                f"era, on which the route was held, under the same bound ({'; '.join(people)})"
+                f"era{', on which the route was held,' if g.get('people_floor') else ''} under "
+                f"the same bound ({'; '.join(people)})"
                 if people
                 else ""
             )
