@@ -22,9 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from codeorigin.report.tallies import JUDGED
 from codeorigin_train.data.inputs import InputError, model_folder
 
-JUDGED = ("llm", "uncertain", "human")
 SOURCE = (
     "`codeorigin scan` of code never trained, calibrated or tuned on, default settings (no "
     "project configuration); judged functions (`codeorigin-train scans`)"
