@@ -173,6 +173,33 @@ def test_ctrl_c_while_ray_starts_exits_130_and_leaves_no_ray_process(tmp_path: P
     assert "Traceback" not in err
 
 
+IMPORT_CUT = """
+import importlib.abc, os, signal, sys
+class CtrlC(importlib.abc.MetaPathFinder):  # Ctrl-C just as Ray's import reaches ray.actor
+    def find_spec(self, name, path, target=None):
+        if name == "ray.actor":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+from codeorigin.distributed import cluster
+try:
+    cluster.import_ray()
+except KeyboardInterrupt:
+    ray = sys.modules.get("ray")
+    print("whole" if ray is not None and hasattr(ray, "actor") else "cut short")
+"""
+
+
+def test_ctrl_c_while_ray_is_imported_is_raised_after_the_import() -> None:
+    """An import cut short leaves half of Ray loaded, whose exit hook then fails with a
+    traceback (`module 'ray' has no attribute 'actor'`): the Ctrl-C waits for the import."""
+    pytest.importorskip("ray")
+    done = subprocess.run([sys.executable, "-c", IMPORT_CUT], capture_output=True, text=True)
+    assert done.stdout.strip() == "whole", done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_sigterm_while_cloning_exits_143_and_leaves_no_clone(tmp_path: Path) -> None:
     """A CI job cancelled (SIGTERM) while `--repos` clones: the clones are removed, as after a
     Ctrl-C, and the exit status is the signal's (143), one line, no traceback."""

@@ -36,11 +36,16 @@ class RayScanError(Exception):
 
 
 def import_ray() -> ModuleType:
-    """Ray, or RayScanError saying how to install it."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise RayScanError(MISSING_RAY) from exc
+    """Ray, or RayScanError saying how to install it. A Ctrl-C while Ray is imported is held
+    until the import is over, then raised: an import cut short leaves half of Ray's modules
+    loaded, and the exit hook they registered fails with a traceback at exit."""
+    with sigint_held() as interrupted:
+        try:
+            import ray
+        except ImportError as exc:
+            raise RayScanError(MISSING_RAY) from exc
+    if interrupted:
+        raise KeyboardInterrupt
     return ray
 
 
