@@ -138,13 +138,61 @@ def test_a_probability_just_below_its_threshold_never_reads_as_equal_to_it(
     assert "the default thresholds flag about 1%" in default.stdout.splitlines()[-1]
 
 
+SCRIPT = """import sys
+
+LIMIT = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+values = [int(line) for line in sys.stdin if line.strip()]
+print(sum(values[:LIMIT]) / max(1, len(values[:LIMIT])))
+"""
+
+
+def test_module_code_with_its_own_threshold_is_judged_by_it(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """A language's module code (what stands outside its functions) is judged at its own
+    threshold where the model has one (`thresholds.modules`), never below its language's; the
+    reports name it beside the language's."""
+    root = tmp_path / "code"
+    root.mkdir()
+    (root / "stats.py").write_text(SCRIPT + "\n\n" + PY)
+    model = with_thresholds(tiny_model_dir, tmp_path / "m", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"python": {"llm": 0.0, "uncertain": 0.0}},
+        "modules": {"python": {"llm": 1.0, "uncertain": 1.0}}})  # fmt: skip
+    res = scan(str(root), "--model", str(model), "--format", "json", "--exit-zero")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    kinds = {s["kind"]: s["verdict"] for f in data["files"] for s in f["spans"]}
+    assert kinds == {"module": "human", "function": "llm"}
+    assert data["model"]["module_thresholds_by_language"] == {"python": 1.0}
+    text = scan(str(root), "--model", str(model), "--exit-zero").stdout
+    assert "thresholds python 0.0% (module code 100.0%)" in text
+    # Flagged at its own, a module span's row names the threshold it was judged at.
+    low = with_thresholds(tiny_model_dir, tmp_path / "low", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"python": {"llm": 0.0, "uncertain": 0.0}},
+        "modules": {"python": {"llm": 0.001, "uncertain": 0.001}}})  # fmt: skip
+    markdown = scan(str(root), "--model", str(low), "--exit-zero", "--format", "markdown").stdout
+    assert "| 0.1% (python module code) | likely LLM-generated |" in markdown
+    # Below its language's threshold, a module threshold is never used.
+    below = with_thresholds(tiny_model_dir, tmp_path / "below", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"python": {"llm": 1.0, "uncertain": 1.0}},
+        "modules": {"python": {"llm": 0.0, "uncertain": 0.0}}})  # fmt: skip
+    res = scan(str(root), "--model", str(below), "--format", "json", "--exit-zero")
+    assert {s["verdict"] for f in json.loads(res.stdout)["files"] for s in f["spans"]} == {"human"}
+    # A threshold the user sets applies to module code too.
+    res = scan(str(root), "--model", str(model), "--format", "json", "--threshold", "0.0",
+               "--exit-zero")  # fmt: skip
+    assert {s["verdict"] for f in json.loads(res.stdout)["files"] for s in f["spans"]} == {"llm"}
+    assert set(json.loads(res.stdout)["model"]) == {"name", "threshold"}
+
+
 @pytest.mark.parametrize(
     ("thresholds", "named"),
     [({"llm": 0.5, "languages": {"java": {"llm": 7}}}, "thresholds.languages.java"),
+     ({"llm": 0.5, "modules": {"go": {"llm": 1.5}}}, "thresholds.modules.go"),
      ({"llm": 0.5, "reference": {"margin": "high"}}, "thresholds.reference.margin"),
      ({"llm": 0.5, "reference": {"margin": 1.5, "min_functions": -3}},
       "thresholds.reference.min_functions")],
-    ids=["language", "reference margin", "reference size"],
+    ids=["language", "module code", "reference margin", "reference size"],
 )  # fmt: skip
 def test_a_bad_threshold_is_a_clear_error(
     code: Path, tiny_model_dir: Path, tmp_path: Path, thresholds: dict, named: str

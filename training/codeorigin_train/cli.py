@@ -38,6 +38,7 @@ FORWARDED = {
     "reference": "codeorigin_train.export.reference",
     "graft": "codeorigin_train.export.graft",
     "graft-loao": "codeorigin_train.analysis.graft_loao",
+    "module-floor": "codeorigin_train.export.module_floor",
     "scans": "codeorigin_train.analysis.scans",
 }
 

@@ -45,6 +45,8 @@ HELP = {
     "(export.graft)",
     "graft-loao": "leave one agent out for a grafted stack: its donor retrained without each agent "
     "(analysis.graft_loao)",
+    "module-floor": "a threshold of its own for each language's module code, bounded on people's "
+    "(export.module_floor)",
     "scans": "`codeorigin scan` reports of code never trained on, recorded in a model folder's card "
     "(analysis.scans)",
 }

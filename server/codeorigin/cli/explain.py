@@ -103,8 +103,12 @@ def run_explain(args: argparse.Namespace) -> int:
         if named:
             print(f"codeorigin explain: {said}", file=sys.stderr)
         return 2 if named or not terminal.to_stdout(said + "\n", "explain") else 0
-    thresholds = engine.effective_thresholds(options, languages.canonical(language))
-    blocks = [_block(args, path, text, r, engine, attributor, thresholds) for r in chosen]
+    canonical = languages.canonical(language)
+    blocks = [
+        _block(args, path, text, r, engine, attributor,
+               engine.effective_thresholds(options, canonical, r.span.kind == "module"))
+        for r in chosen
+    ]  # fmt: skip
     return (
         0 if terminal.to_stdout(("\n\n" + "=" * 72 + "\n\n").join(blocks) + "\n", "explain") else 2
     )

@@ -35,7 +35,7 @@ from codeorigin.distributed.cluster import (
     sigint_held,
 )
 from codeorigin.report.data import FileReport, ScanReport
-from codeorigin.scan import reading, scoring
+from codeorigin.scan import local, reading, scoring
 from codeorigin.scan.options import ScanOptions
 from codeorigin.scan.reading import CHUNK_FILES, Read
 from codeorigin.scan.scoring import Pending
@@ -137,7 +137,7 @@ class RayScan:
         """Scan `paths` as `scan.local.run` does: (the report, whether a path was missing)."""
         found = reading.candidates(paths, self.options, labels)
         missing = any(c.missing for c in found)
-        name, (threshold, own) = self._start()
+        name, (threshold, own, modules) = self._start()
         try:
             self._source = enumerate(reading.chunks(found, self.options, self.chunk_files))
             files = list(self._reports(len(found)))
@@ -146,10 +146,10 @@ class RayScan:
             self._stop()
         given = self.options.engine.threshold is not None
         report = ScanReport(name, threshold, tuple(files), language_thresholds=own,
-                            threshold_given=given)  # fmt: skip
+                            module_thresholds=modules, threshold_given=given)  # fmt: skip
         return report, missing
 
-    def _start(self) -> tuple[str, tuple[float, tuple[tuple[str, float], ...]]]:
+    def _start(self) -> tuple[str, tuple[float, local.Named, local.Named]]:
         """Start the actors; wait until each has loaded the model. Returns the model's name and
         the report's threshold."""
         ray = self.ray

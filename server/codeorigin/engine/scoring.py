@@ -102,15 +102,20 @@ class Engine:
         return t.llm, t.uncertain
 
     def effective_thresholds(
-        self, options: VerdictRules, language: str | None = None
+        self, options: VerdictRules, language: str | None = None, module: bool = False
     ) -> tuple[float, float]:
         """(llm, uncertain) for spans of `language` (a canonical id): the user's `threshold`
-        when set, else the model's own for that language (`Thresholds.for_language`)."""
-        llm, unc = self.model.manifest.thresholds.for_language(language)
+        when set, else the model's own for that language (`Thresholds.for_language`), or the
+        repository's own (`codeorigin calibrate`). Module code (`module`) keeps the model's
+        threshold for it where that is higher (`Thresholds.for_module`): a repository's own is
+        measured on its functions."""
+        thresholds = self.model.manifest.thresholds
+        llm, unc = thresholds.for_module(language) if module else thresholds.for_language(language)
         if options.threshold is not None:
             llm = float(options.threshold)
         elif language in self.own:
-            llm = self.own[language][0]
+            own = self.own[language][0]
+            llm = max(own, llm) if module and language in thresholds.modules else own
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:
@@ -200,11 +205,16 @@ class Engine:
         return by_key
 
     def judge(
-        self, score: Score, content: Content, options: VerdictRules, language: str | None = None
+        self,
+        score: Score,
+        content: Content,
+        options: VerdictRules,
+        language: str | None = None,
+        module: bool = False,
     ) -> Verdict:
         if self.abstains(language) is not None:
             return "not_judged"
-        llm, unc = self.effective_thresholds(options, language)
+        llm, unc = self.effective_thresholds(options, language, module)
         return verdict(
             score.probability,
             llm_threshold=llm,
@@ -337,7 +347,7 @@ class Engine:
             else:
                 score, key = next(scored)
                 probability = score.probability
-                judged = self.judge(score, content, options, language)
+                judged = self.judge(score, content, options, language, span.kind == "module")
             results.append(
                 SpanResult(span=span, probability=probability, verdict=judged, key=key,
                            n_tokens=content.tokens, n_lines=content.statement_lines,

@@ -65,6 +65,10 @@ class Thresholds:
     #: what `codeorigin calibrate` sets a repository's threshold with where it has no dated
     #: baseline large enough; None: the model has none.
     reference: Reference | None = None
+    #: Thresholds of their own for a language's module code (what stands outside its functions:
+    #: imports, declarations, a script's statements), bounded on people's module code
+    #: (`thresholds.modules`, as `languages`); never below the language's own.
+    modules: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def for_language(self, language: str | None) -> tuple[float, float]:
         """(llm, uncertain) for a canonical language id; the model's own for the others."""
@@ -72,20 +76,30 @@ class Thresholds:
             return self.languages[language]
         return self.llm, self.uncertain
 
+    def for_module(self, language: str | None) -> tuple[float, float]:
+        """(llm, uncertain) for module code of a canonical language id: its `modules` entry, or
+        the language's own (`for_language`), whichever is higher."""
+        llm, uncertain = self.for_language(language)
+        if language is not None and language in self.modules:
+            own_llm, own_uncertain = self.modules[language]
+            return max(llm, own_llm), max(uncertain, own_uncertain)
+        return llm, uncertain
 
-def _language_thresholds(raw: Any) -> dict[str, tuple[float, float]]:
-    """`thresholds.languages` of a manifest, checked: probabilities in [0, 1] per language."""
+
+def _language_thresholds(raw: Any, key: str = "languages") -> dict[str, tuple[float, float]]:
+    """`thresholds.<key>` of a manifest (`languages`, `modules`), checked: probabilities in
+    [0, 1] per language."""
     out: dict[str, tuple[float, float]] = {}
     if raw is not None and not isinstance(raw, dict):
-        raise ValueError(f"'thresholds.languages' must be an object, not {raw!r}")
+        raise ValueError(f"'thresholds.{key}' must be an object, not {raw!r}")
     for language, th in (raw or {}).items():
-        where = f"thresholds.languages.{language}"
+        where = f"thresholds.{key}.{language}"
         if not isinstance(th, dict):
             raise ValueError(f"'{where}' must be an object, not {th!r}")
         llm = number(th, "llm", where=where + ".")
         uncertain = number(th, "uncertain", llm, where + ".")
         if not (0.0 <= uncertain <= 1.0 and 0.0 <= llm <= 1.0):
-            raise ValueError(f"thresholds.languages.{language} outside [0, 1]")
+            raise ValueError(f"{where} outside [0, 1]")
         out[str(language)] = (llm, min(uncertain, llm))
     return out
 
@@ -259,7 +273,8 @@ def _calibration(raw: dict[str, Any]) -> tuple[Calibration, Thresholds]:
     llm = number(th, "llm", 0.5, "thresholds.")
     uncertain = number(th, "uncertain", llm, "thresholds.")
     return calibration, Thresholds(llm, uncertain, _language_thresholds(th.get("languages")),
-                                   reference.parse(th.get("reference")))  # fmt: skip
+                                   reference.parse(th.get("reference")),
+                                   _language_thresholds(th.get("modules"), "modules"))  # fmt: skip
 
 
 def _manifest_path(folder: Path) -> Path:

@@ -118,6 +118,9 @@ class ScanReport:
     # Languages whose spans the model judges with a threshold of their own (manifest
     # `thresholds.languages`), as (language, llm threshold).
     language_thresholds: tuple[tuple[str, float], ...] = ()
+    # Languages whose module code has a threshold of its own (`thresholds.modules`), as
+    # (language, llm threshold): the outer code of a file, judged apart from its functions.
+    module_thresholds: tuple[tuple[str, float], ...] = ()
     threshold_given: bool = False  # `--threshold` set it, not the model: its false alarms unknown
     threshold_source: str = "`--threshold`"  # ...or the project's settings file, named
     # The thresholds the repository's own calibration sets, each with what it rests on.
@@ -139,8 +142,11 @@ class ScanReport:
         """Spans that got a score (not generated)."""
         return sum(1 for f in self.files for s in f.spans if s.probability is not None)
 
-    def threshold_of(self, language: str | None) -> float:
-        """The threshold a span of `language` was judged at: its language's own, or the model's."""
+    def threshold_of(self, language: str | None, module: bool = False) -> float:
+        """The threshold a span of `language` was judged at: its language's own (for `module`
+        code, its module code's own where it has one), or the model's."""
+        if module and language in dict(self.module_thresholds):
+            return dict(self.module_thresholds)[language or ""]
         return dict(self.language_thresholds).get(language or "", self.threshold)
 
     def read(self, target: Path) -> bool:

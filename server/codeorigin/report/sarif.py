@@ -129,7 +129,7 @@ def _sarif_result(
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {
             "probability": rounded(s.probability),
-            "threshold": round(report.threshold_of(f.language), 4),
+            "threshold": round(report.threshold_of(f.language, s.kind == "module"), 4),
             "verdict": s.verdict,
         },
     }
@@ -151,8 +151,9 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
     `baseline`, `before`) and the languages not judged with their files (`notJudged`)."""
     model = model_json(report)
     properties: dict[str, Any] = {"model": report.model_name, "threshold": model["threshold"]}
-    if "thresholds_by_language" in model:
-        properties["thresholds_by_language"] = model["thresholds_by_language"]
+    for key in ("thresholds_by_language", "module_thresholds_by_language"):
+        if key in model:
+            properties[key] = model[key]
     if report.repositories:
         properties["repositories"] = [
             r.to_json() for r in repository_summaries(report.repositories, report.files)

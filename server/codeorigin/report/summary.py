@@ -26,8 +26,11 @@ def threshold_text(report: ScanReport) -> str:
     (and `other languages 96.5%` when a judged span's language has none of its own)."""
     if not report.language_thresholds:
         return f"threshold {percent(report.threshold)}"
-    own = dict(report.language_thresholds)
-    parts = [f"{lang} {percent(t)}" for lang, t in report.language_thresholds]
+    own, modules = dict(report.language_thresholds), dict(report.module_thresholds)
+    parts = [
+        f"{lang} {percent(t)}" + (f" (module code {percent(modules[lang])})" if lang in modules else "")
+        for lang, t in report.language_thresholds
+    ]
     if any(f.language not in own for f in report.files for s in f.spans if s.verdict in JUDGED):
         parts.append(f"other languages {percent(report.threshold)}")
     return "thresholds " + ", ".join(parts)
@@ -36,11 +39,15 @@ def threshold_text(report: ScanReport) -> str:
 def row_figures(report: ScanReport, f: FileReport, s: SpanReport) -> tuple[str, str, str] | None:
     """A judged span's probability and the threshold it was compared with, as shown side by side
     (`verdicts.percents`: never equal when the span is below it), and the language when it has a
-    threshold of its own (`cpp`, else ""); None for a span with no score."""
+    threshold of its own (`cpp`, `go module code` for module code with its own, else ""); None
+    for a span with no score."""
     if s.verdict not in JUDGED or s.probability is None:
         return None
+    module = s.kind == "module"
     own = f.language if f.language in dict(report.language_thresholds) else ""
-    p, t = percents(s.probability, report.threshold_of(f.language))
+    if module and f.language in dict(report.module_thresholds):
+        own = f"{f.language} module code"
+    p, t = percents(s.probability, report.threshold_of(f.language, module))
     return p, t, own or ""
 
 

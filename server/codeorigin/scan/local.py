@@ -61,10 +61,11 @@ def run(
             progress(len(files), len(found), display(chunk[-1]))
     if later and attributor is not None and options.explain_top is not None:
         _explain_most_probable(files, later, attributor, options, options.explain_top)
-    llm, own = thresholds(engine, options)
+    llm, own, modules = thresholds(engine, options)
     given = options.engine.threshold is not None
     report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own,
-                        threshold_given=given, calibrated=() if given else engine.said_own())  # fmt: skip
+                        module_thresholds=modules, threshold_given=given,
+                        calibrated=() if given else engine.said_own())  # fmt: skip
     if options.changed is not None:
         report = replace(report, change=change_verdict(report, engine, options))
     return report, missing
@@ -82,13 +83,12 @@ def pooled_spans(report: ScanReport, engine: Engine, options: ScanOptions) -> li
     (llm, uncertain) thresholds of the span's language (`Engine.effective_thresholds`)."""
     out: list[PooledSpan] = []
     for f in report.files:
-        llm, uncertain = engine.effective_thresholds(
-            options.engine, languages.canonical(f.language)
-        )
-        judged = judged_spans(replace(report, files=(f,)))
-        out += [
-            PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain) for s in judged
-        ]
+        language = languages.canonical(f.language)
+        for s in judged_spans(replace(report, files=(f,))):
+            llm, uncertain = engine.effective_thresholds(
+                options.engine, language, s.kind == "module"
+            )
+            out.append(PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain))
     return out
 
 
@@ -107,14 +107,23 @@ def judged_spans(report: ScanReport) -> list[SpanReport]:
     ]
 
 
-def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, tuple[tuple[str, float], ...]]:
-    """The `llm` threshold a report names (the user's, else the model's) and the languages that
-    have their own (none when the user set one), exact: a row compares its probability with them
-    (JSON and SARIF round them to 4 decimals)."""
+Named = tuple[tuple[str, float], ...]
+
+
+def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, Named, Named]:
+    """The `llm` threshold a report names (the user's, else the model's), the languages that
+    have their own and those whose module code has its own (none when the user set one), exact:
+    a row compares its probability with them (JSON and SARIF round them to 4 decimals)."""
     llm, _ = engine.effective_thresholds(options.engine)
+    if options.engine.threshold is not None:
+        return llm, (), ()
     own = {lang: th[0] for lang, th in engine.model.manifest.thresholds.languages.items()}
     own |= {lang: th for lang, (th, _) in engine.own.items()}
-    return llm, tuple(sorted(own.items())) if options.engine.threshold is None else ()
+    modules = {
+        lang: engine.effective_thresholds(options.engine, lang, module=True)[0]
+        for lang in engine.model.manifest.thresholds.modules
+    }
+    return llm, tuple(sorted(own.items())), tuple(sorted(modules.items()))
 
 
 def _explain_most_probable(

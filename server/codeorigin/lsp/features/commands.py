@@ -318,6 +318,11 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             report["model"]["thresholds_by_language"] = {
                 lang: th[0] for lang, th in sorted(model.manifest.thresholds.languages.items())
             }
+            if model.manifest.thresholds.modules:
+                report["model"]["module_thresholds_by_language"] = {
+                    lang: engine.effective_thresholds(settings.verdict_rules(), lang, True)[0]
+                    for lang in sorted(model.manifest.thresholds.modules)
+                }
         report["cache"] = {"size": len(engine.cache), "max": engine.cache.max_size}
         report["counts"] = {
             "spans_scored": stats.spans_scored,

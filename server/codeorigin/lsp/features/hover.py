@@ -41,7 +41,7 @@ def verdict_section(ctx: HoverContext) -> str:
     options = ctx.settings.verdict_rules()
     return verdict_words(
         ctx.result,
-        ctx.engine.effective_thresholds(options, ctx.language),
+        ctx.engine.effective_thresholds(options, ctx.language, ctx.result.span.kind == "module"),
         options,
         language=ctx.language,
         markdown=ctx.markdown,

@@ -1,0 +1,178 @@
+"""`codeorigin-train module-floor`: a threshold of its own for each language's module code.
+
+A file's module span is what stands outside its functions: imports, declarations, constants, a
+script's statements. The model learned from functions, and a language's threshold is bounded on
+people's functions; people's module code can reach it more often (Go's declarations did: 10 of
+526 module spans of the dated snapshots flagged, against none of the other languages').
+
+This command copies `--base` to `--out` and, for each language the folder judges, scores the
+module spans of people's code of the train and validation repositories (the dated snapshots of
+`--sources`, every file the span finder reads, spans judged as the runtime judges them: neither
+generated nor too short), bounds them as a language's threshold is bounded (`--max-fpr` with
+95% confidence, on the spans and on the repositories as the sample) and, where that bound is
+above the language's threshold, writes it as the language's module threshold
+(`thresholds.modules`); the uncertain threshold of module code holds the same spans at 5%. Each
+language's record (spans, repositories, bound, raised or not) is the manifest's `module_floor`.
+The runtime never judges module code below its language's threshold. Nothing is trained; the
+model files are copied unchanged. About 5 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codeorigin.core import languages
+from codeorigin.core.resync import find_spans
+from codeorigin.core.spans import line_starts
+from codeorigin.engine.judging import VerdictRules, judgeable, span_marks
+from codeorigin.engine.scoring import Engine
+from codeorigin.model.manifest import load_manifest
+from codeorigin.model.scorer import Model
+from codeorigin_train.data.agentic.build import read_sources
+from codeorigin_train.data.agentic.changes import Snapshot
+from codeorigin_train.data.argtypes import fraction
+from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
+from codeorigin_train.export.graft_floors import (
+    CONTEXT_SPLITS,
+    UNCERTAIN_FPR,
+    _bound,
+    rewrite_manifest,
+)
+
+log = logging.getLogger(__name__)
+
+#: The shared data folders whose dated snapshots are people's code.
+SOURCES = "aidev,agent-changes"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="codeorigin-train module-floor",
+        description="A threshold of its own for each language's module code, bounded on the "
+        "module code of people's dated snapshots (train and validation repositories).",
+    )  # fmt: skip
+    p.add_argument("--base", type=Path, required=True, help="the model folder to start from")
+    p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
+    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
+                   help="the shared data folder (default: %(default)s)")  # fmt: skip
+    p.add_argument("--sources", default=SOURCES,
+                   help="its folders whose dated snapshots are read (default: %(default)s)")  # fmt: skip
+    p.add_argument("--splits", type=Path,
+                   default=Path("training/work/agentic-context-both.parquet"),
+                   help="rows with each repository's split (repo, split): agentic-context's "
+                   "(default: %(default)s); repositories it does not name are left out")  # fmt: skip
+    p.add_argument("--max-fpr", type=fraction, default=None,
+                   help="the share of people's module spans a threshold may flag (default: the "
+                   "language's own max_fpr, else 0.01)")  # fmt: skip
+    return p
+
+
+def module_spans(snapshots: list[Snapshot], splits: dict[str, str]) -> list[dict[str, str]]:
+    """The judged module spans of `snapshots` of repositories whose split is train or validation
+    (`CONTEXT_SPLITS`), once per repository and text: code, language, repo, path."""
+    rules = VerdictRules()
+    seen: set[tuple[str, str]] = set()
+    out: list[dict[str, str]] = []
+    for snap in snapshots:
+        if splits.get(snap.repo) not in CONTEXT_SPLITS:
+            continue
+        for f in snap.files:
+            language = languages.from_path(f.path)
+            text = f.read()
+            if language is None or not text:
+                continue
+            try:
+                spans = find_spans(text, language, min_lines=rules.min_lines)
+            except (ValueError, RecursionError):  # a file the parser cannot read
+                continue
+            starts = line_starts(text)
+            for span in spans:
+                if span.kind != "module" or not judgeable(span, rules):
+                    continue
+                if span_marks(span, text, starts, rules)[0] is not None:  # generated
+                    continue
+                code = span.text(text)
+                if (snap.repo, code) not in seen:
+                    seen.add((snap.repo, code))
+                    out.append({"code": code, "language": language, "repo": snap.repo,
+                                "path": f.path})  # fmt: skip
+    return out
+
+
+def floors(out: Path, spans: list[dict[str, str]], max_fpr: float | None) -> dict[str, Any]:
+    """Each judged language's module threshold, written into `out`'s manifest where its bound is
+    above the language's threshold; returns the records, by language."""
+    model = Model.load(out)
+    engine = Engine(model)
+    raw = json.loads((out / "manifest.json").read_text())
+    own = raw["thresholds"].get("languages", {})
+    records: dict[str, Any] = {}
+    modules: dict[str, Any] = {}
+    for lang in sorted({s["language"] for s in spans}):
+        mine = [s for s in spans if s["language"] == lang]
+        if engine.abstains(lang) is not None or lang not in own:
+            continue
+        t = own[lang]
+        fpr = float(max_fpr if max_fpr is not None else t.get("max_fpr", 0.01))
+        confidence = float(t.get("confidence", 0.95))
+        scores = engine.score_texts([s["code"] for s in mine], [lang] * len(mine))
+        p = np.array([score.probability for score, _ in scores])
+        repos = np.array([s["repo"] for s in mine])
+        bound = _bound(p, repos, fpr, confidence)
+        record = {"spans": len(mine), "repositories": len(set(repos)),
+                  "splits": list(CONTEXT_SPLITS), "max_fpr": fpr, "confidence": confidence,
+                  "language_threshold": t["llm"], "bound": bound,
+                  "flagged_at_language_threshold": int(np.sum(p >= t["llm"])),
+                  "raised": bound > t["llm"]}  # fmt: skip
+        if record["raised"]:
+            from codeorigin_train.fit.calibrate import threshold_at_fpr
+
+            uncertain = min(max(t["uncertain"], threshold_at_fpr(p, UNCERTAIN_FPR)), bound)
+            modules[lang] = {"llm": bound, "uncertain": uncertain}
+            record["flagged"] = int(np.sum(p >= bound))
+        records[lang] = record
+    raw["thresholds"]["modules"] = modules
+    raw["module_floor"] = records
+    rewrite_manifest(out, raw)
+    return records
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    base = model_folder(args.base, "--base")
+    out = output_path(args.out, "--out", folder=True)
+    if out.exists():
+        raise SystemExit(f"--out {out} exists: give a new folder")
+    splits_rows = read_parquet(args.splits, "--splits", columns=["repo", "split"],
+                               hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
+    splits = dict(zip(splits_rows["repo"].astype(str), splits_rows["split"].astype(str)))
+    t0 = time.perf_counter()
+    _, snapshots = read_sources(args.data_root, args.sources)
+    spans = module_spans(snapshots, splits)
+    shutil.copytree(base, out)
+    try:
+        records = floors(out, spans, args.max_fpr)
+        load_manifest(out)  # the runtime reads what was written
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    for lang, r in records.items():
+        now = f"module threshold {100 * r['bound']:.1f}%" if r["raised"] else "no module threshold"
+        print(f"{lang}: {now} (threshold {100 * r['language_threshold']:.1f}%; people's module "
+              f"spans: {r['spans']} of {r['repositories']} repositories, "
+              f"{r['flagged_at_language_threshold']} flagged at the threshold"
+              + (f", {r['flagged']} at the module threshold)" if r["raised"] else ")"))  # fmt: skip
+    print(f"wrote {out} in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
