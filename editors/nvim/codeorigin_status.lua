@@ -45,8 +45,11 @@ end
 --- The model's thresholds as percentages: those of the document's language, and each language's.
 local function thresholds_line(model)
   local by_language = {}
+  local modules = given(model.module_thresholds_by_language) or {}
   for language, p in vim.spairs(given(model.thresholds_by_language) or {}) do
-    table.insert(by_language, ('%s %s'):format(language, percent(p)))
+    local module = given(modules[language])
+    table.insert(by_language, ('%s %s%s'):format(language, percent(p),
+      module and (' (module code %s)'):format(percent(module)) or ''))
   end
   local language = given(model.threshold_language)
   if language and given(model.threshold) == nil then

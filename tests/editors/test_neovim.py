@@ -483,7 +483,14 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     buffer it does not score, it says so, not that the server failed to attach."""
     source = SOURCE + "\n\ndef tiny(x):\n    return x\n"
     line = source.splitlines().index("def tiny(x):") + 1
-    settings = f"{{ modelPath = {json.dumps(str(tiny_model_dir))}, debounceMs = 50 }}"
+    model = tmp_path / "model"  # Python's threshold of its own, and its module code's
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["thresholds"] = {"llm": 0.5, "uncertain": 0.4,
+                              "languages": {"python": {"llm": 0.5, "uncertain": 0.4}},
+                              "modules": {"python": {"llm": 0.9, "uncertain": 0.8}}}  # fmt: skip
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    settings = f"{{ modelPath = {json.dumps(str(model))}, debounceMs = 50 }}"
     got = _live(tmp_path, "codeorigin.lua", "messages", settings, source, test_line=str(line))
     explain = got["explain"]
     assert explain.startswith("codeorigin does not explain tiny:"), explain
@@ -492,6 +499,7 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     lines = status.splitlines()
     assert 2 <= len(lines) <= 6, status
     assert "tiny-test" in lines[0] and "%" in status and "python" in status, status
+    assert "(per language: python 50% (module code 90%))" in status, status
     assert "vim.NIL" not in status and "digest" not in status and "{" not in status, status
     full = "\n".join(got["full"] or [])
     assert "digest" in full and "tiny-test" in full and "timings" in full, got["full"]

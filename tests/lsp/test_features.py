@@ -106,6 +106,36 @@ export function total(values: number[]): number {
 """
 
 
+async def test_module_code_with_its_own_threshold_is_shown_by_it(
+    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """A model whose manifest gives Python's module code a threshold of its own
+    (`thresholds.modules`): the module span is judged by it and its hover names it; the
+    function beside it keeps Python's, and the status lists both."""
+    import json
+    import shutil
+
+    model = tmp_path / "module-own"
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["thresholds"] = {"llm": 0.0, "uncertain": 0.0,
+                              "languages": {"python": {"llm": 0.0, "uncertain": 0.0}},
+                              "modules": {"python": {"llm": 0.999, "uncertain": 0.998}}}  # fmt: skip
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    client = await start(model=model, init={"minTokens": 1, "minLines": 2})
+    uri = uri_in(root, "script.py")
+    client.open(uri, SCRIPT)
+    module = await client.text_document_hover_async(hover_params(uri, 3, 2))
+    assert module is not None and isinstance(module.contents, types.MarkupContent)
+    assert "Threshold for python module code: 99.9%" in module.contents.value
+    assert "likely LLM-generated" not in module.contents.value
+    inner = await client.text_document_hover_async(hover_params(uri, 9, 6))
+    assert inner is not None and isinstance(inner.contents, types.MarkupContent)
+    assert "Threshold for python: 0.0%" in inner.contents.value
+    status = await client.status(uri)
+    assert status["model"]["module_thresholds_by_language"] == {"python": 0.999}
+
+
 async def test_hover_on_export_before_a_function_is_the_functions(start: Start, root: Path) -> None:
     """The grammar leaves `export` out of the function: hovering it (or the line's indentation
     before a function) is pointing at the function all the same."""
