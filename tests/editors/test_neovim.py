@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.thresholds import with_thresholds
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 NVIM_DIR = ROOT / "editors" / "nvim"
@@ -483,13 +485,10 @@ def test_explain_refusal_reads_codeorigin_once_and_status_is_a_summary(
     buffer it does not score, it says so, not that the server failed to attach."""
     source = SOURCE + "\n\ndef tiny(x):\n    return x\n"
     line = source.splitlines().index("def tiny(x):") + 1
-    model = tmp_path / "model"  # Python's threshold of its own, and its module code's
-    shutil.copytree(tiny_model_dir, model)
-    manifest = json.loads((model / "manifest.json").read_text())
-    manifest["thresholds"] = {"llm": 0.5, "uncertain": 0.4,
-                              "languages": {"python": {"llm": 0.5, "uncertain": 0.4}},
-                              "modules": {"python": {"llm": 0.9, "uncertain": 0.8}}}  # fmt: skip
-    (model / "manifest.json").write_text(json.dumps(manifest))
+    # Python's threshold of its own, and its module code's.
+    model = with_thresholds(tiny_model_dir, tmp_path / "model", {
+        "llm": 0.5, "uncertain": 0.4, "languages": {"python": {"llm": 0.5, "uncertain": 0.4}},
+        "modules": {"python": {"llm": 0.9, "uncertain": 0.8}}})  # fmt: skip
     settings = f"{{ modelPath = {json.dumps(str(model))}, debounceMs = 50 }}"
     got = _live(tmp_path, "codeorigin.lua", "messages", settings, source, test_line=str(line))
     explain = got["explain"]

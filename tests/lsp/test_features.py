@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
 from helpers.lsp_client import EDITORS, PY_DOC, TIMEOUT, Start, capabilities, uri_in
 from helpers.samples import JAVA_STACK
+from helpers.thresholds import with_thresholds
 
 
 def hover_params(uri: str, line: int, character: int) -> types.HoverParams:
@@ -112,16 +113,9 @@ async def test_module_code_with_its_own_threshold_is_shown_by_it(
     """A model whose manifest gives Python's module code a threshold of its own
     (`thresholds.modules`): the module span is judged by it and its hover names it; the
     function beside it keeps Python's, and the status lists both."""
-    import json
-    import shutil
-
-    model = tmp_path / "module-own"
-    shutil.copytree(tiny_model_dir, model)
-    manifest = json.loads((model / "manifest.json").read_text())
-    manifest["thresholds"] = {"llm": 0.0, "uncertain": 0.0,
-                              "languages": {"python": {"llm": 0.0, "uncertain": 0.0}},
-                              "modules": {"python": {"llm": 0.999, "uncertain": 0.998}}}  # fmt: skip
-    (model / "manifest.json").write_text(json.dumps(manifest))
+    model = with_thresholds(tiny_model_dir, tmp_path / "module-own", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"python": {"llm": 0.0, "uncertain": 0.0}},
+        "modules": {"python": {"llm": 0.999, "uncertain": 0.998}}})  # fmt: skip
     client = await start(model=model, init={"minTokens": 1, "minLines": 2})
     uri = uri_in(root, "script.py")
     client.open(uri, SCRIPT)
@@ -407,15 +401,9 @@ async def test_a_language_with_its_own_threshold_is_judged_and_shown_by_it(
 ) -> None:
     """A model whose manifest gives Java a threshold of its own (`thresholds.languages`): Java
     spans are judged by it and their hover names it; Python keeps the model's own."""
-    import json
-    import shutil
-
-    model = tmp_path / "java-own"
-    shutil.copytree(tiny_model_dir, model)
-    manifest = json.loads((model / "manifest.json").read_text())
-    manifest["thresholds"] = {"llm": 0.0, "uncertain": 0.0,
-                              "languages": {"java": {"llm": 0.999, "uncertain": 0.998}}}  # fmt: skip
-    (model / "manifest.json").write_text(json.dumps(manifest))
+    model = with_thresholds(tiny_model_dir, tmp_path / "java-own", {
+        "llm": 0.0, "uncertain": 0.0,
+        "languages": {"java": {"llm": 0.999, "uncertain": 0.998}}})  # fmt: skip
     client = await start(model=model)
     java, py = uri_in(root, "Stack.java"), uri_in(root, "a.py")
     client.open(java, JAVA_STACK, language="java")

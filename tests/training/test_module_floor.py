@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import pytest
 from codeorigin_train.export.module_floor import main
 from helpers.cli import scan
 from helpers.samples import JAVA_STACK
+from helpers.thresholds import with_thresholds
 
 SCRIPT = """import sys
 
@@ -50,13 +50,11 @@ def inputs(tmp_path: Path, tiny_model_dir: Path) -> tuple[Path, Path, Path]:
     snapshot_of(folder, "octo/shop", {"tools/total.py": SCRIPT, "src/Stack.java": JAVA_STACK})
     snapshot_of(folder, "octo/held", {"tools/list.py": OTHER})
     splits = tmp_path / "splits.parquet"
-    pd.DataFrame({"repo": ["octo/shop", "octo/held"], "split": ["train", "test"]}).to_parquet(splits)
-    base = tmp_path / "base"
-    shutil.copytree(tiny_model_dir, base)
-    raw = json.loads((base / "manifest.json").read_text())
-    raw["thresholds"] = {"llm": 0.0, "uncertain": 0.0,
-                         "languages": {"python": {"llm": 0.0, "uncertain": 0.0}}}  # fmt: skip
-    (base / "manifest.json").write_text(json.dumps(raw))
+    splits_of = {"repo": ["octo/shop", "octo/held"], "split": ["train", "test"]}
+    pd.DataFrame(splits_of).to_parquet(splits)
+    base = with_thresholds(tiny_model_dir, tmp_path / "base", {
+        "llm": 0.0, "uncertain": 0.0,
+        "languages": {"python": {"llm": 0.0, "uncertain": 0.0}}})  # fmt: skip
     return tmp_path / "data", splits, base
 
 

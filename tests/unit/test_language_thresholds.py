@@ -4,7 +4,6 @@ by it, every other language by the model's own, and reports say so; a bad value 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from helpers.cli import scan
 from helpers.samples import JAVA_STACK
+from helpers.thresholds import with_thresholds
 
 PY = """def summarise(values):
     total = 0
@@ -20,14 +20,6 @@ PY = """def summarise(values):
         total += value
     return total / max(1, len(values))
 """
-
-
-def with_thresholds(src: Path, dst: Path, thresholds: dict[str, object]) -> Path:
-    shutil.copytree(src, dst)
-    manifest = json.loads((dst / "manifest.json").read_text())
-    manifest["thresholds"] = thresholds
-    (dst / "manifest.json").write_text(json.dumps(manifest))
-    return dst
 
 
 @pytest.fixture()
