@@ -39,6 +39,7 @@ FORWARDED = {
     "graft": "codeorigin_train.export.graft",
     "graft-loao": "codeorigin_train.analysis.graft_loao",
     "module-floor": "codeorigin_train.export.module_floor",
+    "route-languages": "codeorigin_train.export.route_languages",
     "scans": "codeorigin_train.analysis.scans",
 }
 

@@ -47,6 +47,8 @@ HELP = {
     "(analysis.graft_loao)",
     "module-floor": "a threshold of its own for each language's module code, bounded on people's "
     "(export.module_floor)",
+    "route-languages": "a folder's route for project code read for more languages it judges, "
+    "bounded on people's project code (export.route_languages)",
     "scans": "`codeorigin scan` reports of code never trained on, recorded in a model folder's card "
     "(analysis.scans)",
 }

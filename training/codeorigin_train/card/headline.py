@@ -157,7 +157,37 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         if route.get("name") and not c.analysis("own").get("result")
         else ""
     )
-    return [*out, "", note + _grafted(c) + _modules(c) + _not_judged(c), ""]
+    return [*out, "", note + _grafted(c) + _route_languages(c) + _modules(c) + _not_judged(c), ""]
+
+
+def _route_languages(c: Card) -> str:
+    """Which languages the route for project code was given after it was made
+    (`codeorigin-train route-languages`), at what term and on what people's code; "" if none."""
+    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    added = [str(x) for x in (c.manifest.get("route_languages") or {}).get("languages") or []]
+    held = [
+        f"{language(x)}'s at {f['term']:+.2f} logits ({f['functions']:,} functions of "
+        f"{f['repositories']} repositories and releases; it flags {f['flags']}, the stacker "
+        f"alone {f['base_flags']}"
+        + (f"; its uncertain threshold raised from {100 * f['uncertain_before']:.1f}% to "
+           f"{100 * f['uncertain']:.1f}%" if f["uncertain"] > f["uncertain_before"] else "")
+        + ")"
+        for x in added
+        if (f := thresholds.get(x, {}).get("route_people"))
+    ]
+    if not held:
+        return ""
+    return (
+        f"The route for project code reads {_and([language(x) for x in added])} too "
+        "(`codeorigin-train route-languages`: its member and stacker as they are, a term of the "
+        "language's own), at the largest term at which it flags no more of people's project "
+        "code of every era than the stacker alone and holds it at the language's bound (the "
+        "real-project releases and the dated repositories' code beside the agents' changes, "
+        "train and validation splits, outside repositories where Claude Code has changes but "
+        f"for what stood in their dated snapshot: {'; '.join(held)}); code it does not take "
+        "(contest and exercise code) scores as before, and its last cell is the stacker's: no "
+        "agent was held out from the route's member. "
+    )
 
 
 def _modules(c: Card) -> str:
