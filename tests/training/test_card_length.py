@@ -76,8 +76,9 @@ def test_a_route_grafted_alone_is_named_in_the_card() -> None:
             "that it flags at this folder's threshold where it flagged at the donor's") in text
     assert "(Python's by 0.99 logits (2,188 functions of 40 repositories))" in text
     project = grafted["stacking"]["route"]["project_humans"]
-    assert ("- **Route for project code** (Python, grafted from `candidate-gb05`)" in text
-            and f"of {project:,} project humans" in text)  # fmt: skip
+    assert ("- **Route for project code** (Python, grafted from `candidate-gb05`; Java, read by "
+            "`codeorigin-train route-languages` at a term of its own held on people's project "
+            "code)" in text and f"of {project:,} project humans" in text)  # fmt: skip
 
 
 def test_the_grafted_languages_agent_never_seen_cells_come_from_graft_loao() -> None:

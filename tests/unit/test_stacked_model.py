@@ -258,12 +258,13 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     with pytest.raises(ModelError, match=r"format version 6.*Upgrade codeorigin"):
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
-    # The shipped model is stacked with a route for project code that has a linear member of its
-    # own, and a stack of its own for TypeScript and Go (format 5): its linear member is of feature
-    # version 2, and every language it abstains on says why.
+    # The shipped model is stacked with a route for Python's and Java's project code that has a
+    # linear member of its own, and a stack of its own for TypeScript and Go (format 5): its
+    # linear member is of feature version 2, and every language it abstains on says why.
     assert shipped.raw["format_version"] == 5 and shipped.stacked is not None
-    assert shipped.stacked.route is not None and shipped.stacked.route.languages == ("python",)
-    assert shipped.stacked.route.member is not None
+    route = shipped.stacked.route
+    assert route is not None and route.languages == ("python", "java")
+    assert route.member is not None
     (stack,) = shipped.stacked.stacks
     assert stack.languages == ("typescript", "go")
     assert {"typescript", "go"} <= set(shipped.thresholds.languages)

@@ -67,8 +67,14 @@ def _model_details(c: Card) -> list[str]:
         donor = next((g for g in (man.get("grafted") or {}).values() if g.get("routes")), None)
         if donor:  # the route is a donor's (`graft --routes`): its record is the donor's
             bound = (donor.get("stacking") or {}).get("route") or {}
-        add(f"- **Route for {route['name']}** ({_and([language(x) for x in route.get('languages', [])])}"
-            + (f", grafted from `{Path(str(donor.get('folder'))).name}`" if donor else "") + "): a domain "
+        added = [x for x in (man.get("route_languages") or {}).get("languages") or []
+                 if x in route.get("languages", [])]  # `codeorigin-train route-languages`
+        own = [x for x in route.get("languages", []) if x not in added]
+        add(f"- **Route for {route['name']}** ({_and([language(x) for x in own])}"
+            + (f", grafted from `{Path(str(donor.get('folder'))).name}`" if donor else "")
+            + (f"; {_and([language(x) for x in added])}, read by `codeorigin-train "
+               "route-languages` at a term of its own held on people's project code"
+               if added else "") + "): a domain "
             "model on the linear member's features, trained on people's code only, sends a "
             f"function that reads as repository code (domain logit >= {route['gate']:.2f}) to "
             f"a stacker of its own (linear {rw.get('linear', 0):.2f}, transformer "

@@ -65,7 +65,8 @@ from codeorigin_train.export.graft_floors import (
     _routed,
     context_floor,
     people_floor,
-    people_rows,
+    people_without_option,
+    read_people,
     rewrite_manifest,
     route_floor,
     route_parts,
@@ -111,10 +112,7 @@ def parser() -> argparse.ArgumentParser:
                    "until the graft flags no more of their dated train and validation functions, "
                    "and of --rows' real-project releases, than the base does; each grafted "
                    "language's threshold holds them at its bound")  # fmt: skip
-    p.add_argument("--people-without", nargs="*", default=["claude-code"], metavar="AGENT",
-                   help="leave out of --people the repositories where these agents have changes "
-                   "(their code is not known to be people's), but for functions of the dated "
-                   "snapshot")  # fmt: skip
+    people_without_option(p)
     return p
 
 
@@ -367,11 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                        .groupby(["repo", "language"], sort=False).head(args.context_cap))  # fmt: skip
     people = None
     if args.people is not None:
-        people = people_rows(read_parquet(args.people, "--people",
-                                          columns=["code", "language", "repo", "split",
-                                                   "dated_history", "dated_copy"],
-                                          hint="`codeorigin-train agentic-context` writes it"),
-                             args.rows, list(args.people_without))  # fmt: skip
+        people = read_people(args.people, args.rows, list(args.people_without))
     started = time.perf_counter()
     languages, routes = list(args.languages), list(args.routes)
     try:

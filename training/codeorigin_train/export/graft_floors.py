@@ -158,6 +158,25 @@ def people_rows(people: Any, rows: Path, without: list[str]) -> Any:
     return pd.concat([people.loc[kept, cols], real[cols]], ignore_index=True)
 
 
+#: The columns of an agentic-context file that `people_rows` reads.
+PEOPLE_COLUMNS = ["code", "language", "repo", "split", "dated_history", "dated_copy"]
+
+
+def people_without_option(p: Any) -> None:
+    """The `--people-without` option of a command that bounds on `people_rows`."""
+    p.add_argument("--people-without", nargs="*", default=["claude-code"], metavar="AGENT",
+                   help="leave out of --people the repositories where these agents have changes "
+                   "(their code is not known to be people's), but for functions of the dated "
+                   "snapshot (default: %(default)s)")  # fmt: skip
+
+
+def read_people(path: Path, rows: Path, without: list[str]) -> Any:
+    """`people_rows` of the agentic-context file `path` (`--people`)."""
+    people = read_parquet(path, "--people", columns=PEOPLE_COLUMNS,
+                          hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
+    return people_rows(people, rows, without)
+
+
 def _held(holds: Callable[[float], bool], start: float) -> float:
     """`start` where `holds(start)`, else the largest shift below it that holds (bisection down
     to -30 logits, where every route is silent)."""

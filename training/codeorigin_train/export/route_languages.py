@@ -38,13 +38,14 @@ import numpy as np
 from codeorigin.model.manifest import load_manifest
 from codeorigin.model.scorer import Model
 from codeorigin.model.stacking import LANGUAGE_ALIASES
-from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
+from codeorigin_train.data.inputs import model_folder, output_path
 from codeorigin_train.export.graft_floors import (
     UNCERTAIN_FPR,
     _bound,
     _calibrated,
     _held,
-    people_rows,
+    people_without_option,
+    read_people,
     rewrite_manifest,
     route_parts,
 )
@@ -72,10 +73,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=Path, default=Path("training/work/pool-v5.parquet"),
                    help="the pool: its real-project releases of the train and validation splits "
                    "are people's code too (default: %(default)s)")  # fmt: skip
-    p.add_argument("--people-without", nargs="*", default=["claude-code"], metavar="AGENT",
-                   help="leave out of --people the repositories where these agents have changes "
-                   "(their code is not known to be people's), but for functions of the dated "
-                   "snapshot (default: %(default)s)")  # fmt: skip
+    people_without_option(p)
     p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
     return p
 
@@ -166,11 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = dict(load_manifest(base).raw)
     for lang in args.languages:
         _route_of(raw, lang)  # refused before anything is read or written
-    people = people_rows(read_parquet(args.people, "--people",
-                                      columns=["code", "language", "repo", "split",
-                                               "dated_history", "dated_copy"],
-                                      hint="`codeorigin-train agentic-context` writes it"),
-                         args.rows, list(args.people_without))  # fmt: skip
+    people = read_people(args.people, args.rows, list(args.people_without))
     started = time.perf_counter()
     shutil.copytree(base, out)
     records: dict[str, Any] = {}
