@@ -43,7 +43,8 @@ def inputs(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     raw = json.loads((base / "manifest.json").read_text())
     raw["thresholds"] = {"llm": 0.6, "uncertain": 0.4,
                          "languages": {"python": {"llm": 0.7, "uncertain": 0.5},
-                                       LANG: {"llm": 0.7, "uncertain": 0.3}}}  # fmt: skip
+                                       LANG: {"llm": 0.7, "uncertain": 0.3},
+                                       "cpp": {"llm": 0.7, "uncertain": 0.3}}}  # fmt: skip
     (base / "manifest.json").write_text(json.dumps(raw))
     rng = random.Random(7)
     people = [project_function(planted_function(rng, False)) for _ in range(60)]
@@ -52,6 +53,7 @@ def inputs(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
                             "repo": repos + ["octo/held"] * 5,
                             "split": ["train"] * 60 + ["test"] * 5,
                             "dated_history": True, "dated_copy": False})  # fmt: skip
+    context = pd.concat([context, context.assign(language="cpp")], ignore_index=True)
     context.to_parquet(root / "context.parquet")
     releases = [project_function(planted_function(rng, False)) for _ in range(20)]
     pool = pd.DataFrame({"code": [*releases, "class A {}"], "language": LANG, "label": [0] * 21,
@@ -91,7 +93,7 @@ def test_the_route_reads_the_language_at_the_term_its_people_allow(
     assert f"{LANG}: the route reads it at a term of" in stdout
     # no person the stacker alone left unflagged is flagged now; people sit below the threshold
     people = pd.read_parquet(inputs["people"])
-    texts = people.loc[people["split"] == "train", "code"].tolist()
+    texts = people.loc[(people["split"] == "train") & (people["language"] == LANG), "code"].tolist()
     scores = Model.load(out).score_texts(texts, [LANG] * len(texts))
     assert all(s.probability < 0.7 for s in scores)
     assert any(s.route for s in scores)  # the route takes project code
@@ -195,3 +197,18 @@ def test_the_card_says_which_language_the_route_reads_and_at_what_term(
     assert said.startswith("The route for project code reads Java too")
     assert f"Java's at {record['term']:+.2f} logits (70 functions of 9 repositories" in said
     assert _route_languages(Card(m={}, ch={}, cal={}, held={}, ds={}, lat={}, max_len=0)) == ""
+
+
+def test_a_second_run_adds_a_language_and_keeps_the_first(
+    inputs: dict[str, Path], routed: tuple[Path, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "both"
+    done = _run("--base", str(routed[0]), "--languages", "cpp", "--people", str(inputs["people"]),
+                "--rows", str(inputs["rows"]), "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = load_manifest(out)
+    assert manifest.stacked is not None and manifest.stacked.route is not None
+    assert manifest.stacked.route.languages == ("python", LANG, "cpp")
+    assert manifest.raw["route_languages"]["languages"] == ["cpp", LANG]
+    for lang in (LANG, "cpp"):
+        assert "route_people" in manifest.raw["thresholds"]["languages"][lang]

@@ -19,8 +19,8 @@ holds it at the language's bound (its `max_fpr` with 95% confidence, on the func
 repositories as the sample). Contest and exercise code the route does not take scores as before;
 the language's threshold is unchanged; its uncertain threshold is raised to hold the same people
 at 5%, the share it was set for. The folder is then loaded as the server loads it and checked to
-score those people as computed here (within 1e-6). Nothing is trained. A minute or two a language
-on 2 cores (it scores people's code of the language twice).
+score those people as computed here (within 1e-6). Nothing is trained. Seconds a language on 2
+cores (Java's 601 functions: 10 s); a folder given languages this way before keeps them.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ from codeorigin_train.export.graft_floors import (
     rewrite_manifest,
     route_parts,
 )
-
-log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-6
 #: The largest term tried: far above any stacker's scale, so a route that flags no person even
@@ -172,9 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         for lang in args.languages:
             records[lang] = add_language(out, people, lang)
         raw = json.loads((out / "manifest.json").read_text())
+        before = (raw.get("route_languages") or {}).get("languages") or []
         raw["route_languages"] = {"from": str(base), "people_without": list(args.people_without),
                                   "seconds": round(time.perf_counter() - started, 1),
-                                  "languages": sorted(records)}  # fmt: skip
+                                  "languages": sorted({*before, *records})}  # fmt: skip
         rewrite_manifest(out, raw)
         load_manifest(out)  # the runtime reads what was written
     except BaseException:
