@@ -40,6 +40,8 @@ FORWARDED = {
     "graft-loao": "codeorigin_train.analysis.graft_loao",
     "module-floor": "codeorigin_train.export.module_floor",
     "route-languages": "codeorigin_train.export.route_languages",
+    "language-stack": "codeorigin_train.export.language_stack",
+    "language-stack-loao": "codeorigin_train.analysis.language_stack_loao",
     "scans": "codeorigin_train.analysis.scans",
 }
 

@@ -49,6 +49,10 @@ HELP = {
     "(export.module_floor)",
     "route-languages": "a folder's route for project code read for more languages it judges, "
     "bounded on people's project code (export.route_languages)",
+    "language-stack": "languages a folder does not judge, each judged by a stack of its own "
+    "bounded on people it never trained on (export.language_stack)",
+    "language-stack-loao": "leave one agent out for the stacks of `language-stack` "
+    "(analysis.language_stack_loao)",
     "scans": "`codeorigin scan` reports of code never trained on, recorded in a model folder's card "
     "(analysis.scans)",
 }

@@ -198,19 +198,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.card is not None:
         model_folder(args.card, "--card")
     out_file = output_path(args.out or args.work / "graft-loao.json")
-    got = run(args, stack_options)
+    finish(run(args, stack_options), out_file, args.card, "graft_loao")
+    return 0
+
+
+def finish(got: dict[str, Any], out_file: Path, card: Path | None, tool: str) -> None:
+    """Write a leave-one-agent-out command's figures to `out_file`, record them in `card` (under
+    `analysis.<tool>`) and print a line per agent and language."""
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(got, indent=2) + "\n")
-    if args.card is not None:
+    if card is not None:
         from codeorigin_train.analysis.record import record
 
-        record(args.card, "graft_loao", got)
+        record(card, tool, got)
     for agent, v in got["agents"].items():
         for lang, f in v["by_language"].items():
             why = f" (not judged: {f['abstained']})" if f.get("abstained") else ""
             print(f"{agent} held out, {lang}: {f['caught']} of {f['agent']} caught, "
                   f"{f['flagged']} of {f['human']} people flagged{why}")  # fmt: skip
-    return 0
 
 
 if __name__ == "__main__":

@@ -117,7 +117,8 @@ def _agents(r: dict[str, Any], route: dict[str, Any], language: str) -> Pair:
 def _grafted_agents(c: Card, language: str, key: str = "caught", of: str = "agent") -> Pair:
     """A grafted language's agent functions caught (or, with `key="flagged", of="human"`, their
     people flagged), its donor retrained without each agent (`graft-loao`), over the agents."""
-    folds = (c.analysis("graft_loao").get("agents") or {}).values()
+    folds = [*(c.analysis("graft_loao").get("agents") or {}).values(),
+             *(c.analysis("language_stack_loao").get("agents") or {}).values()]
     got = [(f[key], f[of]) for v in folds
            if (f := (v.get("by_language") or {}).get(language)) and f.get(of)]  # fmt: skip
     return _total(got)
@@ -157,7 +158,48 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         if route.get("name") and not c.analysis("own").get("result")
         else ""
     )
-    return [*out, "", note + _grafted(c) + _route_languages(c) + _modules(c) + _not_judged(c), ""]
+    said = _grafted(c) + _route_languages(c) + _language_stacks(c) + _modules(c) + _not_judged(c)
+    return [*out, "", note + said, ""]
+
+
+def _language_stacks(c: Card) -> str:
+    """Which languages a stack of their own judges (`codeorigin-train language-stack`), what it
+    was fitted on and how its threshold was bounded; "" if none."""
+    thresholds = (c.manifest.get("thresholds") or {}).get("languages") or {}
+    stacks = ((c.manifest.get("language_stacks") or {}).get("languages") or {}).items()
+    said = [
+        f"{language(x)} by a linear member fitted on {language(x)} alone ({r['train']['agents']:,} "
+        f"agents' and {r['train']['people']:,} people's functions of "
+        f"{r['train']['repositories']} train repositories), its threshold bounded on "
+        f"{t['functions']:,} people's functions of {t['repositories']} repositories it never "
+        f"trained on (out of fold, and the validation split), where the validation agents' "
+        f"functions it catches are {r['validation']['caught']} of {r['validation']['agents']:,}"
+        for x, r in stacks
+        if (t := thresholds.get(x))
+    ]
+    if not said:
+        return ""
+    loao = c.analysis("language_stack_loao")
+    held = [x for x, _ in stacks if x in (loao.get("languages") or [])]
+    folds = (loao.get("agents") or {}).items()
+    refused = [f"without {_agent(a)} it is refused for {language(x)} ({f['abstained']})"
+               for a, v in folds for x, f in (v.get("by_language") or {}).items()
+               if f.get("abstained")]  # fmt: skip
+    last = (
+        "Its last cell, leave one agent out: the stack fitted again without each of "
+        f"{_and([_agent(a) for a, _ in folds])} in turn (its repositories held out whole; "
+        "`codeorigin-train language-stack-loao`) and scored on that agent's repositories, where "
+        "it flags "
+        + _and([f"{language(x)} {_cell(_grafted_agents(c, x, 'flagged', 'human'))}" for x in held])
+        + " of their people's functions"
+        + (f"; {'; '.join(refused)}, so that agent's functions count as not caught" if refused
+           else "")
+        + ". "
+        if held
+        else "No agent was held out from it, so its last cell is empty. "
+    )
+    return (f"Judged by a stack of its own (`codeorigin-train language-stack`): {'; '.join(said)}. "
+            + last)  # fmt: skip
 
 
 def _route_languages(c: Card) -> str:
@@ -227,10 +269,11 @@ def _not_judged(c: Card) -> str:
         why.setdefault(_why(reason), []).append(language(lang))
     grafted = (c.manifest.get("grafted") or {}).values()
     donor = {k: v for g in grafted for k, v in (g.get("donor_abstain") or {}).items()}
-    for lang, reason in sorted(donor.items()):
+    for lang, reason in sorted((k, v) for k, v in donor.items() if k not in c.judged()):
         key = f"the grafted stack's donor read them: {_why(reason)}"
         why.setdefault(key, []).append(language(lang))
-    left = sorted({x for g in grafted for x in g.get("donor_judges_not_grafted") or []})
+    judged = set(c.judged())  # a language judged since (`language-stack`) is not listed
+    left = sorted({x for g in grafted for x in g.get("donor_judges_not_grafted") or []} - judged)
     if left:
         it = ("it", "it was") if len(left) == 1 else ("them", "they were")
         why[f"the grafted stack's donor judges {it[0]}; measured, {it[1]} not grafted (the "

@@ -81,9 +81,19 @@ def _model_details(c: Card) -> list[str]:
             f"{rw.get('transformer', 0):.2f}), thresholded at "
             f"{100 * bound.get('max_fpr', 0):.2f}% of {bound.get('project_humans', 0):,} "
             "project humans; a function is flagged when the stacker or the route flags it.")  # fmt: skip
+    fitted = (man.get("language_stacks") or {}).get("languages") or {}
     for stack in man.get("stacks") or []:
         sw = (stack.get("stacker") or {}).get("weights", {})
         with_route = ", route for project code" if stack.get("route") else ""
+        if (r := fitted.get(stack.get("name"))) is not None:
+            name = language(str(stack["name"]))
+            add(f"- **Stack for {name}** (format version 5, `codeorigin-train language-stack`): "
+                f"a linear member of the recipe above fitted on {name} alone (out-of-fold AUROC "
+                f"{r['out_of_fold_auroc']:.3f} over {r['folds']} folds of whole repositories), "
+                f"Platt-scaled on those logits, the labels weighed alike (linear "
+                f"{sw.get('linear', 0):.2f} on this folder's calibration; the transformer's "
+                "weight 0: it was not trained on the language).")  # fmt: skip
+            continue
         add(f"- **Stack for {_and([language(x) for x in stack.get('languages', [])])}** "
             f"(format version 5, `codeorigin-train graft`): its own linear member{with_route} "
             f"and stacker (transformer {sw.get('transformer', 0):.2f}, linear "

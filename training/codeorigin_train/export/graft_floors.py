@@ -17,9 +17,11 @@ manifest, for the floors and for the graft's parity check.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ import numpy as np
 from codeorigin.core.change import logit
 from codeorigin.core.normalize import normalize
 from codeorigin.model.manifest import load_manifest, write_manifest
-from codeorigin_train.data.inputs import read_parquet
+from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
 
 #: The splits whose context functions may raise a grafted threshold (the test split's are left
 #: for the evaluation).
@@ -142,7 +144,7 @@ def people_rows(people: Any, rows: Path, without: list[str]) -> Any:
     """People's project code of every era, of the train and validation splits: `people`'s
     functions of dated repositories (less those of repositories where an agent of `without` has
     changes in `rows`, unless they stood in the dated snapshot) and `rows`' human functions of
-    `PEOPLE_SOURCES`; columns code, language, repo."""
+    `PEOPLE_SOURCES`; columns code, language, repo, split."""
     import pandas as pd
 
     pool = read_parquet(rows, "--rows", columns=["code", "language", "label", "source", "split",
@@ -154,7 +156,7 @@ def people_rows(people: Any, rows: Path, without: list[str]) -> Any:
                 & pool["split"].isin(CONTEXT_SPLITS)]  # fmt: skip
     named = real["repo"].notna() & (real["repo"].astype(str) != "")
     real = real.assign(repo=real["repo"].where(named, real["group"]))  # a release: its project
-    cols = ["code", "language", "repo"]
+    cols = ["code", "language", "repo", "split"]
     return pd.concat([people.loc[kept, cols], real[cols]], ignore_index=True)
 
 
@@ -256,3 +258,26 @@ def _routed(base: dict[str, Any], donor: dict[str, Any], z_s: np.ndarray, z_r: n
     t_d = donor["thresholds"]["languages"][lang]["llm"]
     mapped = (a_d * z_r + b_d - logit(t_d) + logit(t_b) - b_b) / a_b + shift
     return _calibrated(base, np.maximum(z_s, mapped))
+
+
+def base_and_out(base: Path, out: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """A command's `--base` (a model folder the runtime loads), its `--out` (a new folder) and the
+    base's manifest; exits with one line otherwise."""
+    base = model_folder(base, "--base")
+    out = output_path(out, "--out", folder=True)
+    if out.exists():
+        raise SystemExit(f"--out {out} exists: give a new folder")
+    return base, out, dict(load_manifest(base).raw)
+
+
+@contextlib.contextmanager
+def copied(base: Path, out: Path) -> Iterator[Path]:
+    """`base` copied to `out` for the block to change; then `out` must load as the runtime loads
+    it. If the block or the load stops, `out` is removed: a command that stops leaves nothing."""
+    shutil.copytree(base, out)
+    try:
+        yield out
+        load_manifest(out)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise

@@ -28,22 +28,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from codeorigin.model.manifest import load_manifest
 from codeorigin.model.scorer import Model
 from codeorigin.model.stacking import LANGUAGE_ALIASES
-from codeorigin_train.data.inputs import model_folder, output_path
 from codeorigin_train.export.graft_floors import (
     UNCERTAIN_FPR,
     _bound,
     _calibrated,
     _held,
+    base_and_out,
+    copied,
     people_without_option,
     read_people,
     rewrite_manifest,
@@ -155,18 +154,13 @@ def add_language(out: Path, people: Any, lang: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
-    base = model_folder(args.base, "--base")
-    out = output_path(args.out, "--out", folder=True)
-    if out.exists():
-        raise SystemExit(f"--out {out} exists: give a new folder")
-    raw = dict(load_manifest(base).raw)
+    base, out, raw = base_and_out(args.base, args.out)
     for lang in args.languages:
         _route_of(raw, lang)  # refused before anything is read or written
     people = read_people(args.people, args.rows, list(args.people_without))
     started = time.perf_counter()
-    shutil.copytree(base, out)
     records: dict[str, Any] = {}
-    try:
+    with copied(base, out):
         for lang in args.languages:
             records[lang] = add_language(out, people, lang)
         raw = json.loads((out / "manifest.json").read_text())
@@ -175,10 +169,6 @@ def main(argv: list[str] | None = None) -> int:
                                   "seconds": round(time.perf_counter() - started, 1),
                                   "languages": sorted({*before, *records})}  # fmt: skip
         rewrite_manifest(out, raw)
-        load_manifest(out)  # the runtime reads what was written
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)  # a command that stops leaves nothing behind
-        raise
     for lang, r in records.items():
         print(f"{lang}: the route reads it at a term of {r['term']:+.3f} (people's project code: "
               f"{r['functions']} functions of {r['repositories']} repositories and releases, "

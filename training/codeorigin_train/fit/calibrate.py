@@ -53,11 +53,12 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     return float(roc_auc_score(y, score)) if np.unique(y).size == 2 else float("nan")
 
 
-def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(a, b) minimising the log loss of sigmoid(a * logit + b) against `y` (barely regularised)."""
+def fit_platt(logits: np.ndarray, y: np.ndarray, balanced: bool = False) -> tuple[float, float]:
+    """(a, b) minimising the log loss of sigmoid(a * logit + b) against `y` (barely regularised;
+    with `balanced`, each label weighing as much in all as the other: even odds at 50%)."""
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=1e4, max_iter=1000)
+    lr = LogisticRegression(C=1e4, max_iter=1000, class_weight="balanced" if balanced else None)
     lr.fit(np.asarray(logits, dtype=np.float64).reshape(-1, 1), np.asarray(y, dtype=np.int64))
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
