@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,22 @@ def test_scan_gives_a_csharp_method_a_verdict_where_the_base_did_not(
         assert len(spans) == 1
         verdicts[name] = spans[0]["verdict"]
     assert verdicts == {"base": "not_judged", "judged": "llm"}
+
+
+def test_explain_gives_the_csharp_methods_evidence_to_the_linear_member_alone(
+    stacked: tuple[Path, str], tmp_path: Path
+) -> None:
+    rng = random.Random(29)
+    source = "public class Basket\n{\n" + csharp_method(rng, True) + "}\n"
+    (tmp_path / "Basket.cs").write_text(source)
+    done = subprocess.run([sys.executable, "-m", "codeorigin", "explain", f"{tmp_path / 'Basket.cs'}:4",
+                           "--model", str(stacked[0]), "--no-config"],
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "likely LLM-generated" in done.stdout or "Verdict: llm" in done.stdout, done.stdout
+    members = next(line for line in done.stdout.splitlines() if line.startswith("Members:"))
+    assert re.search(r"transformer [+-]0\.00 \(weight 0\.00, 0% of the evidence\)", members)
+    assert "100% of the evidence" in members.split("linear", 1)[1]
 
 
 @pytest.mark.parametrize("damage", ["judged", "alias", "unread", "no-route", "few-people",

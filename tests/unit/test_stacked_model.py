@@ -259,15 +259,17 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
         load_manifest(folder)
     shipped = load_manifest(REPO / "models" / "default")
     # The shipped model is stacked with a route for Python's and Java's project code that has a
-    # linear member of its own, and a stack of its own for TypeScript and Go (format 5): its
-    # linear member is of feature version 2, and every language it abstains on says why.
+    # linear member of its own, a stack of its own for TypeScript and Go and one for C#, whose
+    # stacker reads its linear member alone (format 5): its linear member is of feature version
+    # 2, and every language it abstains on says why.
     assert shipped.raw["format_version"] == 5 and shipped.stacked is not None
     route = shipped.stacked.route
     assert route is not None and route.languages == ("python", "java")
     assert route.member is not None
-    (stack,) = shipped.stacked.stacks
-    assert stack.languages == ("typescript", "go")
-    assert {"typescript", "go"} <= set(shipped.thresholds.languages)
+    stack, csharp = shipped.stacked.stacks
+    assert stack.languages == ("typescript", "go") and csharp.languages == ("csharp",)
+    assert csharp.spec.route is None and csharp.spec.stacker.weights["transformer"] == 0.0
+    assert {"typescript", "go", "csharp"} <= set(shipped.thresholds.languages)
     assert shipped.raw["stacking"]["route"]["members"] == ["agentic", "linear"]
     assert shipped.raw["members"]["linear"]["features"]["version"] == 2
     assert shipped.abstain and all(shipped.abstain.values())

@@ -27,7 +27,7 @@ from codeorigin.core.normalize import Normalized, normalize
 from codeorigin.model.encoding import Encoding, TokenEncoder
 from codeorigin.model.manifest import Manifest, ModelError, load_manifest
 from codeorigin.model.stacked_attribution import RouteChoice, side_of, sides
-from codeorigin.model.stacking import routed_logit
+from codeorigin.model.stacking import reads_transformer, routed_logit
 
 log = logging.getLogger(__name__)
 
@@ -249,14 +249,23 @@ class Model:
         assert self.linear is not None
         spec = self.manifest.stacked
         langs = languages if languages is not None else [None] * len(texts)
+        # The transformer runs only where a stacker weighs it (a language stack's may not).
+        reads = [reads_transformer(spec, language) for language in langs]
+        read = iter(self._transformer([x for x, r in zip(ids, reads) if r], between))
         out = []
-        for t, text, language in zip(self._transformer(ids, between), texts, langs):
+        for x, r, text, language in zip(ids, reads, texts, langs):
+            t = next(read) if r else self._unread(x)
             linear, domain, route_linear = self.linear_logits(text, language)
             members = {"transformer": t.logit, "linear": linear}
             logit, _, route = routed_logit(spec, members, language, domain, route_linear)
             score = Score(self.calibrate(logit), logit, t.n_tokens, t.n_windows)
             out.append(replace(score, members=tuple(members.items()), route=route))
         return out
+
+    def _unread(self, ids: list[int]) -> Score:
+        """The transformer's place in the score of a text no stacker weighs it for: a logit of 0
+        (it weighs nothing), the text's tokens and windows as if scored."""
+        return Score(self.calibrate(0.0), 0.0, len(ids), len(self.windows_of([ids])))
 
     def linear_logits(
         self, text: str, language: str | None

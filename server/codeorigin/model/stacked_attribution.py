@@ -300,10 +300,12 @@ def side_of(spec: StackedSpec, loaded: dict[str, RouteChoice], language: str | N
 
 
 def route_alone(spec: StackedSpec, language: str | None) -> bool:
-    """Whether a route that leaves the transformer out (its weight 0) may score `language`: then
-    the transformer's Integrated Gradients would weigh nothing where the route gives the score."""
-    route = spec.for_language(language).route
-    return (
+    """Whether a stacker that leaves the transformer out (its weight 0) may score `language`: a
+    route's, or the stacker of a stack of its own (`codeorigin-train language-stack`); then the
+    transformer's Integrated Gradients would weigh nothing where that stacker gives the score."""
+    side = spec.for_language(language)
+    route = side.route
+    return side.stacker.weights.get("transformer", 0.0) == 0.0 or (
         route is not None
         and route.reads(language)
         and route.stacker.weights.get("transformer", 0.0) == 0.0

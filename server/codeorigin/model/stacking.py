@@ -311,6 +311,19 @@ def grafted_reason(raw: Mapping[str, Any], language: str) -> str | None:
     return None
 
 
+def reads_transformer(spec: StackedSpec, language: str | None) -> bool:
+    """Whether a stacker that may score `language` (its stack's, or the route's where the route
+    reads it) gives the transformer a weight; if none does, the transformer's logit weighs
+    nothing in the score and need not be computed (`codeorigin-train language-stack`'s C#)."""
+    side = spec.for_language(language)
+    route = side.route
+    return side.stacker.weights.get("transformer", 0.0) != 0.0 or (
+        route is not None
+        and route.reads(language)
+        and route.stacker.weights.get("transformer", 0.0) != 0.0
+    )
+
+
 def routed_logit(
     spec: StackedSpec,
     members: Mapping[str, float],
