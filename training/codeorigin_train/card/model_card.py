@@ -16,6 +16,7 @@ from codeorigin_train.card import analysis
 from codeorigin_train.card.headline import headline, held_out_agents
 from codeorigin_train.card.parts import Card, count, fmt, language, section, short
 from codeorigin_train.card.parts import and_list as _and
+from codeorigin_train.card.targets import targets
 
 RECORD = "docs/research/model-card-record.md"  # the record of what was measured and not shipped
 RECALL_BAR = 0.30  # a language is judged where it catches this share (`fit.stacker`'s min_recall)
@@ -346,6 +347,7 @@ def _record(c: Card) -> list[str]:
 SECTIONS = (
     _title,
     headline,
+    targets,
     _model_details,
     _intended_use,
     _factors,
