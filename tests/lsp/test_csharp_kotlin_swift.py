@@ -129,6 +129,23 @@ async def test_a_grafted_stacks_donor_says_why_a_language_it_read_is_not_judged(
         assert reason in (await client.status(uri))["document"]["not_judged"]
 
 
+async def test_the_shipped_model_judges_csharp_at_its_own_threshold(start: Start, root: Path) -> None:
+    # The shipped folder judges C# by a stack of its own: a person's method of the VS Code
+    # end-to-end workspace gets its probability and C#'s threshold in the hover, and no diagnostic.
+    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
+    threshold = json.loads((shipped / "manifest.json").read_text())["thresholds"]["languages"]
+    text = (Path(__file__).resolve().parents[2] / "vscode-client" / "test-e2e" / "workspace"
+            / "Ledger.cs").read_text()  # fmt: skip
+    client = await start(model=shipped, init={"debounceMs": 0})
+    uri = uri_in(root, "Ledger.cs")
+    client.open(uri, text, language="csharp")
+    assert not (await client.published_for(uri, version=1)).diagnostics
+    hover = await hover_text(client, uri, line_of(text, "void Record"), 20)
+    assert hover is not None and "probability of LLM authorship" in hover, hover
+    assert f"Threshold for csharp: {100 * threshold['csharp']['llm']:.1f}%" in hover, hover
+    assert "not judged" not in hover
+
+
 @pytest.mark.parametrize("language", sorted(BROKEN))
 async def test_a_syntax_error_and_a_5_mb_document_break_nothing(
     start: Start, root: Path, language: str

@@ -7,8 +7,9 @@
  *
  * The shipped model judges the function in inventory.py at its own Python threshold (no
  * codeorigin.threshold is set); step 4 raises the threshold above the function's probability in
- * the Settings editor. The shipped model does not judge JavaScript nor C#: stats.js and Ledger.cs
- * get no diagnostic, and their hovers say why (step 6).
+ * the Settings editor. The shipped model does not judge JavaScript: stats.js gets no diagnostic,
+ * and its hover says why; it judges C# at C#'s own threshold, and Ledger.cs's method, a person's,
+ * gets its probability in the hover and no diagnostic (step 6).
  */
 
 import assert from 'node:assert/strict';
@@ -313,18 +314,22 @@ test('6. a file with a syntax error, a 5 MB file and a language the model does n
     await vs.screenshot('javascript');
     await vs.page.mouse.move(5, 5);
     await vs.page.keyboard.press('Escape');
-    // C# is read (its methods are spans) but the shipped model does not judge it: its grafted
-    // stack's donor was measured on C# and not grafted for it, and the hover says so.
+    // C# is judged by a stack of its own: the hover over Record, a person's method, gives its
+    // probability and the threshold that applies (step 4's codeorigin.threshold still does), and
+    // it has a diagnostic only at or above that threshold.
     await vs.open('Ledger.cs');
-    const csharp = await waitFor('the hover over Record saying C# is not judged', async () => {
+    const csharp = await waitFor('the hover over Record with its probability', async () => {
       await vs.page.mouse.move(5, 5);
       await vs.token('Record').hover();
       await hover.waitFor({ timeout: LIMITS.ui });
       const t = await hover.innerText();
-      return /not judged/i.test(t) && t;
+      return /probability of LLM authorship/.test(t) && t;
     }, LIMITS.server, 1_000);
-    assert.match(csharp, /does not judge csharp: a model trained on it was measured on held-out repositories and not shipped for it/, `the hover says why:\n${csharp}`);
-    assert.equal(await problemsOf('Ledger.cs'), '', 'no diagnostic for C#, which the model does not judge');
+    assert.doesNotMatch(csharp, /not judged/i, `C# is judged:\n${csharp}`);
+    const [, p] = csharp.match(/probability of LLM authorship (\d+(?:\.\d+)?)%/);
+    const [, t] = csharp.match(/Threshold for csharp: (\d+(?:\.\d+)?)%/) ?? [];
+    assert.ok(t, `the hover names the threshold for C#:\n${csharp}`);
+    assert.equal(await problemsOf('Ledger.cs') !== '', Number(p) >= Number(t), `a diagnostic for Record only at ${t}% or above (it has ${p}%)`);
     await vs.screenshot('csharp');
     await vs.page.mouse.move(5, 5);
     await vs.page.keyboard.press('Escape');

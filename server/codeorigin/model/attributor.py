@@ -256,7 +256,7 @@ class Attributor:
                             base_index=0, input_index=1, baseline_scale=scale,
                             internal_batch_size=internal_batch_size)  # fmt: skip
             pick = choice.stacker_of(norm.text, language, raw.logit, linear.logit)
-            raw = raw if pick[0].weights.get("transformer", 0.0) == 0.0 else None  # else it weighs
+            raw = raw if pick[0].weights.get("transformer", 0.0) == 0.0 else None  # 0: not needed
         if raw is None:
             alphas, weights, i0, i1 = path_points(rule_name, n_steps)
             rows = len(self.encoder.windows(len(encoding))) * len(alphas)
