@@ -265,7 +265,7 @@ class Model:
     def _unread(self, ids: list[int]) -> Score:
         """The transformer's place in the score of a text no stacker weighs it for: a logit of 0
         (it weighs nothing), the text's tokens and windows as if scored."""
-        return Score(self.calibrate(0.0), 0.0, len(ids), len(self.windows_of([ids])))
+        return Score(self.calibrate(0.0), 0.0, len(ids), len(self.encoder.windows(len(ids))))
 
     def linear_logits(
         self, text: str, language: str | None

@@ -32,6 +32,7 @@ from codeorigin_train.analysis.graft_loao import finish, fold_figures, fold_file
 from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
 from codeorigin_train.evaluation import within
 from codeorigin_train.export import language_stack
+from codeorigin_train.export.graft_floors import PEOPLE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def fit_fold(args: argparse.Namespace, fold: Path) -> tuple[Path | None, dict[st
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     pool = read_parquet(args.pool, "--pool", hint="`codeorigin-train protocol --pool-only`")
-    people = read_parquet(args.people, "--people", columns=language_stack.PEOPLE_COLUMNS,
+    people = read_parquet(args.people, "--people", columns=PEOPLE_COLUMNS,
                           hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
     agents = args.agents or within.loao_agents(pool)
     unknown = sorted(set(agents) - set(pool["agent"].astype(str)))

@@ -48,13 +48,12 @@ from codeorigin.model.scorer import Model
 from codeorigin.model.stacking import LANGUAGE_ALIASES
 from codeorigin_train.data.inputs import read_parquet
 from codeorigin_train.export.graft_floors import (
-    PEOPLE_COLUMNS,
     UNCERTAIN_FPR,
     _bound,
     base_and_out,
     copied,
-    people_rows,
     people_without_option,
+    read_people,
     rewrite_manifest,
 )
 from codeorigin_train.fit.calibrate import (
@@ -232,10 +231,7 @@ def _fewest() -> int:
 
 def read_rows(rows: Path, people: Path, without: list[str]) -> tuple[Any, Any]:
     """The pool's rows and people's rows (with their split) of `--rows` and `--people`."""
-    pool = read_parquet(rows, "--rows", columns=ROW_COLUMNS)
-    context = read_parquet(people, "--people", columns=PEOPLE_COLUMNS,
-                           hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
-    return pool, people_rows(context, rows, without)
+    return read_parquet(rows, "--rows", columns=ROW_COLUMNS), read_people(people, rows, without)
 
 
 def main(argv: list[str] | None = None) -> int:
