@@ -1,6 +1,8 @@
 """Provenance in the editor, over stdio on a real git repository: the hover and the code lens name
 the agent whose signed commits hold a function's lines (git blame, read on open and save), say
 that a function without a marker proves nothing, and `codeorigin.provenance: false` turns it off.
+With the shipped model, the hover says what `codeorigin scan` makes of the functions the span's
+commit wrote, judged together.
 """
 
 from __future__ import annotations
@@ -184,3 +186,37 @@ async def test_a_language_the_model_abstains_on_is_judged_where_the_repository_c
     assert status["document"]["not_judged"] is None
     rescored = await client.command("codeorigin.rescoreSelection", uri, whole)
     assert rescored["verdict"] == "llm" and rescored["probability"] is not None
+
+
+async def test_the_hover_says_what_scan_makes_of_the_functions_its_commit_wrote(
+    start: Start, root: Path
+) -> None:
+    """The functions one commit wrote, judged together as `codeorigin scan` judges them: the
+    hover says their pooled probability and that a scan flags them; the diagnostics stay each
+    function's own."""
+    from helpers.gitrepo import git
+
+    text = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
+    repo = root / "pooled"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "verdicts.py").write_text(text)
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "V")
+    sha = git(repo, "rev-parse", "HEAD").strip()[:10]
+    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
+    client = await start(model=shipped, init={"debounceMs": 0})
+    uri = (repo / "verdicts.py").as_uri()
+    client.open(uri, text)
+    await client.published_for(uri, version=1)
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("def percent(")))
+
+    async def pooled() -> str | None:
+        said = await hover_text(client, uri, line)
+        return said if "Its commit" in said else None
+
+    said = await eventually(pooled, "the hover's commit")
+    assert f"**Its commit** {sha} wrote 4 functions of this file: together" in said
+    assert "so `codeorigin scan` flags them together." in said
+    # The editor's own verdict for the function stays its own: no diagnostic under its threshold.
+    assert line not in [d.range.start.line for d in client.diagnostics.get(uri, [])]

@@ -88,8 +88,13 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     assert python["agents"] == {"Claude Code": 12}
     assert python["bounded_threshold"] is not None and python["bounded_baseline_flagged"] <= 0.01
     assert 0 <= python["auroc"] <= 1 and python["threshold"] == 0.8447
+    # What judging each commit's functions together (as scan does) adds, measured here too.
+    assert json.loads(said.stdout)["commit_threshold"] > python["threshold"]
+    assert python["baseline_flagged_with_commits"] >= python["baseline_flagged"]
+    assert python["agent_caught_with_commits"] >= python["agent_caught"]
     text = codeorigin("calibrate", cwd=repo).stdout
     assert "functions whose every line was written before 2022-06-21" in text
+    assert "With each commit's functions judged together (scan pools them, at 92." in text
     assert "Agent set by agent: Claude Code 12" in text
 
     written = codeorigin("calibrate", "--write", cwd=repo)

@@ -65,7 +65,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin.engine.judging import VerdictRules
     from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import ModelError
-    from codeorigin.scan import calibration, local, provenance
+    from codeorigin.scan import calibration, commits, local, provenance
     from codeorigin.scan.options import ScanOptions
 
     started = time.perf_counter()
@@ -103,6 +103,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
     report, _ = local.run([args.path], engine, options, progress=progress.update)
     progress.close()
+    report = commits.pool(report, engine, options)  # as `scan` judges a commit's functions
     measured = calibration.measure(report, root, engine, started)
     print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
     if not args.write:

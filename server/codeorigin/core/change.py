@@ -26,19 +26,26 @@ mean of each span's own thresholds, those of its language (`thresholds.languages
 
 so a change of one span always gets that span's verdict, and a Java span is not held to Python's
 threshold.
+
+A calibration of the rule `mean-margin-by-changed-lines` (`codeorigin-train commit-verdict`) pools
+each span's margin over its language's own threshold in the model, `logit(p_i) - logit(t_i)`, in
+place of `logit(p_i)`: languages whose thresholds differ weigh in alike. Such a calibration may
+also carry `commits`: the threshold at which the functions one commit wrote, pooled the same way,
+are flagged together (`scan.commits`; bounded on people's commits, function by function).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from codeorigin.core.fields import number
 from codeorigin.core.verdicts import VERDICT_WORDS, Verdict, percent
 
 RULE = "mean-logit-by-changed-lines"
+MARGIN_RULE = "mean-margin-by-changed-lines"
 _EPS = 1e-6
 
 
@@ -51,6 +58,13 @@ class ChangeCalibration:
     llm: float = 0.5
     uncertain: float = 0.5
     calibrated: bool = False  # False: no `change` in the manifest; each span's thresholds judge
+    rule: str = RULE
+    # `commits`: the threshold for the functions of one commit pooled (None: no such verdict),
+    # the fewest judged functions it pools, and the share of a function's lines its commit
+    # must have written for the function to count as that commit's.
+    commit_llm: float | None = None
+    commit_min_spans: int = 2
+    commit_min_share: float = 0.9
 
     @property
     def informative(self) -> bool:
@@ -98,6 +112,22 @@ class PooledSpan(NamedTuple):
     weight: int
     llm: float | None = None
     uncertain: float | None = None
+    reference: float | None = None  # the model's own threshold of its language (margin rule)
+
+
+def evidence(span: PooledSpan, rule: str) -> float:
+    """What `span` pools under `rule`: its log-odds, or its margin over its language's own
+    threshold in the model (`reference`, else `llm`)."""
+    if rule != MARGIN_RULE:
+        return logit(span.probability)
+    ref = span.reference if span.reference is not None else span.llm
+    return logit(span.probability) - (logit(ref) if ref is not None else 0.0)
+
+
+def pooled_probability(spans: list[PooledSpan], calibration: ChangeCalibration) -> float:
+    """sigmoid(a * z + b) of the spans (of positive weight) under the calibration's rule."""
+    z = sum(s.weight * evidence(s, calibration.rule) for s in spans) / sum(s.weight for s in spans)
+    return sigmoid(calibration.a * z + calibration.b)
 
 
 def _mean_logit(values: Iterable[tuple[float, int]]) -> float:
@@ -123,7 +153,7 @@ def judge_change(
     z = _mean_logit((s.probability, s.weight) for s in pooled)
     verdict: Verdict
     if calibration.calibrated:
-        p = sigmoid(calibration.a * z + calibration.b)
+        p = pooled_probability(pooled, calibration)
         llm = calibration.llm if threshold is None else threshold
         uncertain = min(calibration.uncertain, llm)
         verdict = "llm" if p >= llm else "uncertain" if p >= uncertain else "human"
@@ -156,14 +186,26 @@ def from_manifest(raw: object, llm: float, uncertain: float) -> ChangeCalibratio
         return ChangeCalibration(1.0, 0.0, llm, uncertain, calibrated=False)
     if not isinstance(raw, dict):
         raise ValueError("change must be an object")
-    if raw.get("rule", RULE) != RULE:
-        raise ValueError(f"change.rule {raw.get('rule')!r} is not {RULE!r}")
+    rule = raw.get("rule", RULE)
+    if rule not in (RULE, MARGIN_RULE):
+        raise ValueError(f"change.rule {rule!r} is neither {RULE!r} nor {MARGIN_RULE!r}")
     c_llm = number(raw, "llm", where="change.")
     c_unc = number(raw, "uncertain", c_llm, "change.")
     if not (0.0 <= c_llm <= 1.0 and 0.0 <= c_unc <= 1.0):
         raise ValueError("change thresholds outside [0, 1]")
     a, b = number(raw, "a", where="change."), number(raw, "b", where="change.")
-    return ChangeCalibration(a, b, c_llm, min(c_unc, c_llm), True)
+    out = ChangeCalibration(a, b, c_llm, min(c_unc, c_llm), True, rule)
+    commits = raw.get("commits")
+    if commits is None:
+        return out
+    if not isinstance(commits, dict) or rule != MARGIN_RULE:
+        raise ValueError(f"change.commits must be an object, with the rule {MARGIN_RULE!r}")
+    llm = number(commits, "llm", where="change.commits.")
+    spans = number(commits, "min_spans", 2, "change.commits.")
+    share = number(commits, "min_share", 0.9, "change.commits.")
+    if not (0.0 <= llm <= 1.0 and 0.0 < share <= 1.0 and spans >= 2 and spans == int(spans)):
+        raise ValueError("change.commits: llm and min_share within [0, 1], min_spans 2 or more")
+    return replace(out, commit_llm=llm, commit_min_spans=int(spans), commit_min_share=share)
 
 
 def describe(c: ChangeVerdict, description: str = "", why: str = "") -> str:

@@ -75,6 +75,15 @@ class Blames:
             self._kept.pop(uri, None)
             self._asked.pop(uri, None)
 
+    def commits(self, uri: str, text: str, results: tuple[SpanResult, ...]) -> list[tuple[str, float] | None]:
+        """Each span's main commit and its share of the span's lines (`Blame.main_commit`);
+        all None before the blame, outside git, or after lines were added or removed."""
+        with self._lock:
+            found = self._kept.get(uri)
+        if found is None or found.blame is None or len(text.splitlines()) != found.lines:
+            return [None] * len(results)
+        return [found.blame.main_commit(_runs(text, r)) for r in results]
+
     def of(self, uri: str, text: str, result: SpanResult) -> Provenance | str | None:
         """The span's provenance; a sentence when there is none to show (no marker, edited
         since the blame, git's error); None outside a git work tree or before the blame."""
@@ -86,10 +95,15 @@ class Blames:
             return f"no provenance: {found.error}"
         if len(text.splitlines()) != found.lines:
             return "no provenance: lines were added or removed since git blame read it; save to read it again"  # fmt: skip
-        span = result.span
-        runs = module_lines(text, span.segments) if span.kind == "module" else (
-            (result.start_line + 1, result.end_line + 1),)  # fmt: skip
-        return found.blame.provenance(runs) or ABSENCE
+        return found.blame.provenance(_runs(text, result)) or ABSENCE
+
+
+def _runs(text: str, result: SpanResult) -> tuple[tuple[int, int], ...]:
+    """A span's runs of lines (1-based, inclusive): a module span's segments, or first to last."""
+    span = result.span
+    if span.kind == "module":
+        return module_lines(text, span.segments)
+    return ((result.start_line + 1, result.end_line + 1),)
 
 
 def _path(uri: str) -> Path | None:

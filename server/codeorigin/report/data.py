@@ -51,6 +51,25 @@ class KnownBefore:
 
 
 @dataclass(frozen=True)
+class WithCommit:
+    """The verdict of the functions one commit wrote, pooled (`scan.commits`): the commit (short),
+    how many judged functions it wrote, their pooled probability, and the threshold it met."""
+
+    commit: str
+    spans: int
+    probability: float
+    threshold: float
+
+    def text(self) -> str:
+        """`flagged with the 7 functions commit 1a2b3c4d5e wrote: together 91.2% (threshold
+        84.1%)`."""
+        return (
+            f"flagged with the {self.spans} functions commit {self.commit} wrote: together "
+            f"{100 * self.probability:.1f}% (threshold {100 * self.threshold:.1f}%)"
+        )
+
+
+@dataclass(frozen=True)
 class SpanReport:
     name: str
     kind: str
@@ -70,6 +89,10 @@ class SpanReport:
     reason: str | None = None  # why a `not_judged` span is not judged (its language)
     known_before: KnownBefore | None = None  # `scan --diff`: flagged at the base: not reported
     provenance: Provenance | None = None  # lines from commits an agent signed (`scan.provenance`)
+    # The commit that last changed most of its lines and their share (`scan.provenance`).
+    commit: tuple[str, float] | None = None
+    # Flagged with the other functions its commit wrote, pooled (`scan.commits`); not on its own.
+    with_commit: WithCommit | None = None
 
     @property
     def runs(self) -> tuple[tuple[int, int], ...]:

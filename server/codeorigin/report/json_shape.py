@@ -48,6 +48,11 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
         out["reason"] = s.reason
     if s.provenance is not None:
         out["provenance"] = s.provenance.to_json()
+    if s.with_commit is not None:
+        w = s.with_commit
+        out["with_commit"] = {"commit": w.commit, "functions": w.spans,
+                              "probability": rounded(w.probability),
+                              "threshold": rounded(w.threshold)}  # fmt: skip
     if s.changed_lines is not None:
         out["changed_lines"] = s.changed_lines
     if s.explanation is not None:

@@ -140,6 +140,12 @@ def _sarif_result(
     if s.provenance is not None:  # git blame: lines from commits an agent signed
         result["properties"]["provenance"] = s.provenance.to_json()
         result["message"]["text"] += f"; {provenance_words(s.provenance)}"
+    if s.with_commit is not None:  # flagged with the functions its commit wrote, pooled
+        w = s.with_commit
+        result["properties"]["withCommit"] = {"commit": w.commit, "functions": w.spans,
+                                              "probability": rounded(w.probability),
+                                              "threshold": rounded(w.threshold)}  # fmt: skip
+        result["message"]["text"] += f"; {w.text()}"
     if s.explanation is not None:
         _sarif_explanation(result, path, s.explanation)
     return result

@@ -28,7 +28,8 @@ def change_text(report: ScanReport) -> str | None:
 
 def status(s: SpanReport) -> str:
     """What a span's verdict leaves unsaid: suppressed (and why), in the baseline, flagged before
-    the change (its base and score there), or why its language is not judged; "" for none."""
+    the change (its base and score there), why its language is not judged, or that it was
+    flagged with its commit's other functions; "" for none."""
     if s.suppressed is not None:
         return f"suppressed{': ' + s.suppressed if s.suppressed else ''}"
     if s.baseline:
@@ -36,6 +37,8 @@ def status(s: SpanReport) -> str:
     if s.known_before is not None:
         k = s.known_before
         return f"flagged before the change, base {k.base}: {percent(k.probability)}"
+    if s.with_commit is not None:
+        return s.with_commit.text()
     return s.reason or ""
 
 

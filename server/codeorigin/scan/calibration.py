@@ -48,6 +48,10 @@ class Language:
     abstains: bool = False  # the model does not judge it (it has no threshold of the model's)
     judged: list[float] = field(default_factory=list)  # every judged function, dated or not
     reference: Reference | None = None  # the model's margin above the median of `judged`
+    # Functions of each set under the model's threshold that their commit's functions, judged
+    # together (`scan.commits`), flag.
+    baseline_by_commit: int = 0
+    agent_by_commit: int = 0
 
     def figures(self) -> dict[str, Any]:
         """What the report says of it: sizes, false-positive rate and recall at the model's
@@ -67,6 +71,10 @@ class Language:
                "auroc": bound.auroc(self.agent, self.baseline),
                "bounded_threshold": None if bounded is None else round(bounded, 6),
                "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
+        if fpr is not None:
+            out["baseline_flagged_with_commits"] = fpr + self.baseline_by_commit / len(self.baseline)
+        if recall is not None:
+            out["agent_caught_with_commits"] = recall + self.agent_by_commit / len(self.agent)
         if bounded is not None:
             out["bounded_baseline_flagged"] = _share(self.baseline, bounded)
             out["bounded_agent_caught"] = _share(self.agent, bounded)
@@ -103,6 +111,7 @@ class Measurement:
     languages: dict[str, Language]
     seconds: float = 0.0
     undated: int = 0  # judged functions with lines not committed yet
+    commit_threshold: float | None = None  # the model's for a commit's functions together
     today: str = field(default_factory=lambda: date.today().isoformat())
 
     def rows(self) -> list[dict[str, Any]]:
@@ -111,7 +120,8 @@ class Measurement:
     def to_json(self) -> dict[str, Any]:
         return {"repository": str(self.root), "commit": self.commit, "model": self.model,
                 "cutoff": CUTOFF.isoformat(), "date": self.today, "seconds": round(self.seconds, 1),
-                "undated_functions": self.undated, "languages": self.rows()}  # fmt: skip
+                "undated_functions": self.undated, "commit_threshold": self.commit_threshold,
+                "languages": self.rows()}  # fmt: skip
 
 
 def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Measurement:
@@ -144,14 +154,18 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
                 undated += 1
                 continue
             assert s.probability is not None
+            pooled = s.with_commit is not None
             if max(c.author_time for c in commits if c is not None) < cutoff:
                 lang.baseline.append(s.probability)
+                lang.baseline_by_commit += pooled
             elif s.provenance is not None and s.provenance.share > 0.5:
                 lang.agent.append(s.probability)
+                lang.agent_by_commit += pooled
                 lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
     head = provenance.head(root) or ""
     return Measurement(root, head, engine.model.name, engine.model.manifest.digest, langs,
-                       time.perf_counter() - started, undated)  # fmt: skip
+                       time.perf_counter() - started, undated,
+                       commit_threshold=engine.model.manifest.change.commit_llm)  # fmt: skip
 
 
 def _rate(x: float | None) -> str:
@@ -193,6 +207,7 @@ def render_text(m: Measurement) -> str:
             lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
                       f"model's ({percent(t)}): {flags} and catches {gained} more of its "
                       f"{r['agent']} agent-signed functions."]  # fmt: skip
+    lines += _by_commit(m)
     referenced = [r for r in m.rows() if r["basis"] == "reference"]
     if referenced:
         ref = next(lang.reference for lang in m.languages.values() if lang.reference is not None)
@@ -231,6 +246,24 @@ def render_text(m: Measurement) -> str:
               "a commit; a function without one is in neither set. Measured in "
               f"{m.seconds:.1f} s."]  # fmt: skip
     return "\n".join(lines)
+
+
+def _by_commit(m: Measurement) -> list[str]:
+    """What judging each commit's functions together (`scan`'s, at the model's threshold for
+    them) adds here, per language it judges: the baseline flagged and the agent set caught."""
+    rows = [r for r in m.rows() if "baseline_flagged_with_commits" in r
+            or "agent_caught_with_commits" in r]  # fmt: skip
+    if not m.commit_threshold or not rows:
+        return []
+    said = []
+    for r in rows:
+        words = [f"flags {_rate(r['baseline_flagged_with_commits'])} of the baseline (alone "
+                 f"{_rate(r['baseline_flagged'])})" if "baseline_flagged_with_commits" in r else "",
+                 f"catches {_rate(r['agent_caught_with_commits'])} of the agent set (alone "
+                 f"{_rate(r['agent_caught'])})" if "agent_caught_with_commits" in r else ""]  # fmt: skip
+        said.append(f"{r['language']}: " + ", ".join(w for w in words if w))
+    return ["", f"With each commit's functions judged together (scan pools them, at "
+            f"{percent(m.commit_threshold)} for the model): " + "; ".join(said) + "."]  # fmt: skip
 
 
 def render_json(m: Measurement) -> str:

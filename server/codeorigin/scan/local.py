@@ -85,11 +85,18 @@ def pooled_spans(report: ScanReport, engine: Engine, options: ScanOptions) -> li
     for f in report.files:
         language = languages.canonical(f.language)
         for s in judged_spans(replace(report, files=(f,))):
-            llm, uncertain = engine.effective_thresholds(
-                options.engine, language, s.kind == "module"
-            )
-            out.append(PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain))
+            module = s.kind == "module"
+            llm, uncertain = engine.effective_thresholds(options.engine, language, module)
+            out.append(PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain,
+                                  model_threshold(engine, language, module)))  # fmt: skip
     return out
+
+
+def model_threshold(engine: Engine, language: str | None, module: bool) -> float:
+    """The model's own `llm` threshold for a span of `language` (`module` code: its own), neither
+    the user's nor the repository's: what a change's and a commit's margins are measured from."""
+    thresholds = engine.model.manifest.thresholds
+    return (thresholds.for_module(language) if module else thresholds.for_language(language))[0]
 
 
 def judged_spans(report: ScanReport) -> list[SpanReport]:

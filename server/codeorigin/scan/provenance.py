@@ -58,6 +58,16 @@ class Blame:
                 out.append(self.commits.get(sha) if sha is not None else None)
         return out
 
+    def main_commit(self, runs: tuple[tuple[int, int], ...]) -> tuple[str, float] | None:
+        """The commit that last changed most of the lines of `runs`, with its share of them;
+        None where none of them was committed."""
+        commits = self.of(runs)
+        counts = Counter(c.sha for c in commits if c is not None)
+        if not counts:
+            return None
+        sha, n = counts.most_common(1)[0]
+        return sha, n / len(commits)
+
     def provenance(self, runs: tuple[tuple[int, int], ...]) -> Provenance | None:
         """The agent that signed the commits of most of the lines of `runs`, or None."""
         commits = self.of(runs)
@@ -252,7 +262,9 @@ def mark(
     except (ChangeError, OSError) as exc:  # git failed midway (its commits' messages)
         return spans, f"none read: git failed: {exc}"
     marked = [
-        replace(s, provenance=found.provenance(s.runs)) if s.verdict != "generated" else s
+        replace(s, provenance=found.provenance(s.runs), commit=found.main_commit(s.runs))
+        if s.verdict != "generated"
+        else s
         for s in spans
     ]
     return marked, SHALLOW if found.shallow else None

@@ -303,11 +303,25 @@ _ethics = _fixed(
 )
 
 
+def _change_words(change: dict[str, Any] | None) -> str:
+    """How a whole change's verdict and a commit's functions are judged, in a few words."""
+    if not change:
+        return "uncalibrated (no `change` in the manifest)"
+    fitted = change.get("fitted_on") or {}
+    changes = fitted.get("changes") or {}
+    said = (f"calibrated on {changes.get('agents', 0)} agents' changes and "
+            f"{changes.get('people', 0)} people's commits of the validation repositories") if changes else "calibrated"  # fmt: skip
+    commits = change.get("commits")
+    if commits:
+        said += (f"; `scan` flags the functions one commit wrote together at "
+                 f"{100 * commits['llm']:.1f}%, a bound that rests on {fitted.get('people_commits', 0)} "
+                 "people's commits only")  # fmt: skip
+    return said
+
+
 def _caveats(c: Card) -> list[str]:
     """What it cannot do, and how to use it anyway."""
-    change = (
-        "calibrated" if c.manifest.get("change") else "uncalibrated (no `change` in the manifest)"
-    )
+    change = _change_words(c.manifest.get("change"))
     L, add = section("## Caveats and recommendations\n", "### Limitations\n")
     got = c.shipped()
     caught, flagged = held_out_agents(got[1], c.analysis("route")) if got else (None, None)

@@ -20,6 +20,29 @@ AUROC, RECALL, FPR, SPAN_MS, MODEL_MB = 0.90, 0.50, 0.01, 60.0, 120.0
 MIN_REPOS = 2
 
 
+def _with_commit(c: Card) -> list[tuple[str, str, str]]:
+    """The recall target again with each commit's functions judged together (`scan` in a git
+    repository; `codeorigin-train commit-verdict`'s test record), where the folder has it."""
+    test = (((c.manifest.get("change") or {}).get("measured") or {}).get("test")) or {}
+    if not test:
+        return []
+    judged, cells, ok = set(c.judged()), [], True
+    for lang in SEVEN:
+        r = (test.get("languages") or {}).get(lang)
+        if lang not in judged or not r or not r.get("functions"):
+            ok = False
+            continue
+        share = r["with_commit"] / r["functions"]
+        cells.append(f"{language(lang)} {100 * share:.1f}% (alone {100 * r['alone'] / r['functions']:.1f}%)")
+        ok = ok and share >= RECALL
+    people = test.get("people") or {}
+    flagged = people.get("with_commit", 0) / max(1, people.get("functions", 0))
+    figure = (f"{'; '.join(cells)}; people: {people.get('with_commit', 0)} of "
+              f"{people.get('functions', 0)} functions of {people.get('commits', 0)} commits")  # fmt: skip
+    return [("the same, each commit's functions judged together (`scan` with the repository's "
+             "history)", figure, _met(ok and flagged <= FPR))]  # fmt: skip
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -80,6 +103,7 @@ def targets(c: Card) -> list[str]:
          _met(agents_ok)),
         ("recall >= 50% of agents' code with <= 1% of people flagged (in brackets), within the "
          "test repositories, each language", recall, _met(recall_ok)),
+        *_with_commit(c),
         ("none of those languages \"not judged\"", "not judged: " + _and(missing) if missing
          else "all judged", _met(not missing)),
         ("C, C++, Ruby, PHP, Kotlin and Swift judged where the data allows",

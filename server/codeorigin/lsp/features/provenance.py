@@ -7,6 +7,10 @@ git is never run on the keystroke path: a document is blamed once when it is fir
 blob. Between saves, the blame of the last saved text is used while the document has as many lines
 as it had (an edit within lines keeps each line where it was); after lines are added or removed,
 the hover says that saving reads it again. A document outside a git work tree shows nothing.
+
+The hover also says what `codeorigin scan` makes of the functions of the document that the span's
+commit wrote, judged together (`scan.commits`): the editor's verdicts and diagnostics stay each
+function's own, and a scan, which reads the commit's other files too, may pool more of them.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from codeorigin.core.change import PooledSpan, pooled_probability
+from codeorigin.core.verdicts import percent
 from codeorigin.lsp.blames import section
 from codeorigin.lsp.state import CodeOriginServer, Feature, HoverContext
 
 if TYPE_CHECKING:
+    from codeorigin.engine.judging import SpanResult
     from codeorigin.lsp.analysis import Analysis
 
 
@@ -48,4 +55,47 @@ class ProvenanceFeature(Feature):
     def hover_section(self, ctx: HoverContext) -> str | None:
         if not ctx.settings.provenance or ctx.server is None:
             return None
-        return section(ctx.server.blames.of(ctx.uri, ctx.text, ctx.result), ctx.markdown)
+        said = section(ctx.server.blames.of(ctx.uri, ctx.text, ctx.result), ctx.markdown)
+        pooled = commit_words(ctx)
+        return said if pooled is None else f"{said}\n\n{pooled}" if said else pooled
+
+
+def commit_words(ctx: HoverContext) -> str | None:
+    """What `codeorigin scan` makes of the functions of this document that the span's commit
+    wrote, judged together (`scan.commits`): "Its commit 1a2b3c4d5e wrote 4 functions of this
+    file: together 95.9%; `codeorigin scan` flags a commit's functions together at 92.8% (so
+    these)". None where the model has no such threshold, the user set one, the span is not one
+    of the functions it pools, or its commit wrote fewer than the threshold needs."""
+    analysis = ctx.server.analyzer.latest(ctx.uri) if ctx.server is not None else None
+    calibration = ctx.engine.model.manifest.change
+    thresholds = ctx.engine.model.manifest.thresholds
+    if (analysis is None or calibration.commit_llm is None or ctx.settings.threshold is not None
+            or ctx.language not in thresholds.languages):  # fmt: skip
+        return None
+    results = analysis.results
+    commits = ctx.server.blames.commits(ctx.uri, ctx.text, results) if ctx.server else []
+    pooled = {i for i, (r, c) in enumerate(zip(results, commits))
+              if c is not None and c[1] >= calibration.commit_min_share and _weighs_in(r)}  # fmt: skip
+    mine = next((i for i in pooled if results[i] is ctx.result), None)
+    if mine is None:
+        return None
+    sha = commits[mine][0]  # type: ignore[index]
+    members = [results[i] for i in pooled if commits[i][0] == sha]  # type: ignore[index]
+    if len(members) < calibration.commit_min_spans:
+        return None
+    reference = thresholds.for_language(ctx.language)[0]
+    p = pooled_probability([PooledSpan(r.probability or 0.0, r.end_line - r.start_line + 1,
+                                       None, None, reference) for r in members], calibration)  # fmt: skip
+    t = percent(calibration.commit_llm)
+    verdict = (f"at or above {t}, so `codeorigin scan` flags them together"
+               if p >= calibration.commit_llm
+               else f"under the {t} at which `codeorigin scan` flags a commit's functions together")  # fmt: skip
+    head = "**Its commit**" if ctx.markdown else "Its commit"
+    return (f"{head} {sha[:10]} wrote {len(members)} functions of this file: together "
+            f"{percent(p)}, {verdict}.")  # fmt: skip
+
+
+def _weighs_in(r: SpanResult) -> bool:
+    """Whether a span weighs in with its commit, as `scan.commits` has it."""
+    return (r.probability is not None and r.span.kind != "module" and r.suppressed is None
+            and r.verdict in ("llm", "uncertain", "human"))  # fmt: skip

@@ -1,0 +1,90 @@
+"""The functions one commit wrote, judged together.
+
+An agent's change writes several functions at once, and a function alone carries little evidence:
+within their own repository, the model ranks one agent's function above its people's at an AUROC
+of about 0.8, and a threshold that holds 1% of people catches few. Pooled, the functions a commit
+wrote rank far better (the card's "A commit's functions judged together"). After a scan, with its
+provenance read (`scan.provenance`), the judged functions are grouped by the commit that last
+changed at least `min_share` of their lines; a commit with at least `min_spans` of them gets one
+probability, sigmoid(a * z + b), where z is the mean of their margins over their languages'
+thresholds in the model weighted by their lines (`core.change`, the `mean-margin-by-changed-lines`
+rule), and its functions are flagged together where it reaches the model's `change.commits.llm`,
+bounded on people's commits function by function (`codeorigin-train commit-verdict`). A function
+flagged so says with which commit (`report.data.WithCommit`); its own probability is unchanged.
+
+A scan sees the commit's functions among the files it reads: a scan of one file pools only that
+file's. A user's `--threshold` replaces the model's verdicts, this one included: nothing is pooled
+then. Only functions of the languages the model judges with thresholds of their own weigh in (the
+threshold was bounded on those); module code, suppressed and generated spans, and lines not
+committed, are left out. `codeorigin calibrate` measures what it adds on a repository's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codeorigin.core import languages
+from codeorigin.core.change import PooledSpan, pooled_probability
+from codeorigin.engine.scoring import Engine
+from codeorigin.report.data import ScanReport, SpanReport, WithCommit
+from codeorigin.scan.local import model_threshold
+from codeorigin.scan.options import ScanOptions
+
+Place = tuple[int, int]  # (file, span) in the report
+
+
+def pool(report: ScanReport, engine: Engine, options: ScanOptions) -> ScanReport:
+    """`report` with the functions of each commit that reaches the model's commit threshold
+    flagged (`SpanReport.with_commit`); the same report where the model has none, or the user
+    set `--threshold`."""
+    calibration = engine.model.manifest.change
+    if calibration.commit_llm is None or options.engine.threshold is not None:
+        return report
+    judged = engine.model.manifest.thresholds.languages  # those the threshold was bounded on
+    groups: dict[str, list[tuple[Place, PooledSpan]]] = {}
+    for i, f in enumerate(report.files):
+        language = languages.canonical(f.language)
+        if language not in judged:
+            continue
+        for j, s in enumerate(f.spans):
+            if not _pooled(s, calibration.commit_min_share) or s.commit is None:
+                continue
+            llm, uncertain = engine.effective_thresholds(options.engine, language)
+            reference = model_threshold(engine, language, False)
+            span = PooledSpan(s.probability or 0.0, s.n_lines, llm, uncertain, reference)
+            groups.setdefault(s.commit[0], []).append(((i, j), span))
+    found: dict[Place, WithCommit] = {}
+    for sha, members in groups.items():
+        if len(members) < calibration.commit_min_spans:
+            continue
+        p = pooled_probability([m for _, m in members], calibration)
+        if p >= calibration.commit_llm:
+            with_commit = WithCommit(sha[:10], len(members), p, calibration.commit_llm)
+            found |= {place: with_commit for place, _ in members}
+    if not found:
+        return report
+    files = tuple(
+        replace(f, spans=tuple(_flagged(s, found.get((i, j))) for j, s in enumerate(f.spans)))
+        for i, f in enumerate(report.files)
+    )
+    return replace(report, files=files)
+
+
+def _pooled(span: SpanReport, min_share: float) -> bool:
+    """Whether `span` weighs in with its commit: judged, not suppressed, and that commit last
+    changed at least `min_share` of its lines."""
+    return (
+        span.probability is not None
+        and span.kind != "module"
+        and span.verdict in ("llm", "uncertain", "human")
+        and span.suppressed is None
+        and span.commit is not None
+        and span.commit[1] >= min_share
+    )
+
+
+def _flagged(span: SpanReport, with_commit: WithCommit | None) -> SpanReport:
+    """`span` flagged with its commit, unless it is flagged on its own already."""
+    if with_commit is None or span.verdict == "llm":
+        return span
+    return replace(span, verdict="llm", with_commit=with_commit)
