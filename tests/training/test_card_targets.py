@@ -50,3 +50,20 @@ def test_each_target_missed_is_said_with_its_figure() -> None:
 
 def test_nothing_before_the_protocol_has_judged_the_folder() -> None:
     assert targets(Card(m={}, ch={}, cal={}, held={}, ds={}, lat={}, max_len=0)) == []
+
+
+def test_a_folder_that_judges_a_commits_functions_together_says_what_that_reaches() -> None:
+    card = _card(0.2, 0.0, 0.85)
+    langs = ("python", "typescript", "typescriptreact", "javascript", "go", "rust", "java", "csharp")
+    test = {"languages": {x: {"functions": 100, "alone": 20, "with_commit": 55 if x == "python" else 30}
+                          for x in langs},
+            "people": {"functions": 700, "with_commit": 0, "commits": 150}}  # fmt: skip
+    era = {"by_year": {"2019": {"flagged": 0}, "2020": {"flagged": 0}}, "slope_per_year": 0.027}
+    card.manifest["change"] = {"measured": {"test": test, "era": era}}
+    rows = [line for line in targets(card) if line.startswith("| ")][1:]
+    assert len(rows) == 8 and rows[1].endswith("| **missed** |")  # the functions alone
+    pooled = rows[2]
+    assert pooled.startswith("| the same, each commit's functions judged together")
+    assert "Python 55.0% (alone 20.0%)" in pooled and "Go 30.0% (alone 20.0%)" in pooled
+    assert "people: 0 of 700 functions of 150 commits" in pooled and "+0.027 a year" in pooled
+    assert pooled.endswith("| **missed** |")  # Go, TypeScript... under 50%

@@ -44,7 +44,8 @@ def inputs(tiny_ig_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
                              "label": int(agent), "language": "python", "source": "aidev",
                              "split": split, "repo": repo, "agent": "codex" if agent else None,
                              "origin": "pr" if agent else "commit", "change": f"{split}-{c}",
-                             "judged": True})  # fmt: skip
+                             "judged": True,
+                             "date": "2025-06-01" if agent else f"{2012 + c % 10}-03-01"})  # fmt: skip
     rows.append({**rows[-1], "origin": "snapshot", "change": "head"})
     rows.append({**rows[-1], "source": "codenet", "origin": None, "change": None})
     pd.DataFrame(rows).to_parquet(root / "pool.parquet")
@@ -65,6 +66,10 @@ def test_it_writes_a_change_calibration_the_runtime_loads(inputs: dict[str, Path
     python = test["languages"]["python"]
     assert python["functions"] == 180 and python["with_commit"] >= python["alone"]
     assert test["people"]["commits"] == 60 and test["people"]["with_commit"] <= 0.05 * test["people"]["functions"]
+    era = raw["measured"]["era"]  # people's commits of both splits, by year
+    assert sorted(era["by_year"]) == [str(y) for y in range(2013, 2022, 2)]  # people: odd commits
+    assert sum(y["functions"] for y in era["by_year"].values()) == 2 * test["people"]["functions"]
+    assert "people's commits by year" in done.stdout
     # Everything else in the folder is the base's, byte for byte.
     for f in inputs["base"].iterdir():
         if f.name != "manifest.json":

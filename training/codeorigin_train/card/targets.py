@@ -39,6 +39,11 @@ def _with_commit(c: Card) -> list[tuple[str, str, str]]:
     flagged = people.get("with_commit", 0) / max(1, people.get("functions", 0))
     figure = (f"{'; '.join(cells)}; people: {people.get('with_commit', 0)} of "
               f"{people.get('functions', 0)} functions of {people.get('commits', 0)} commits")  # fmt: skip
+    era = (c.manifest["change"]["measured"].get("era")) or {}
+    if era:
+        by_year = sum(y["flagged"] for y in era["by_year"].values())
+        figure += (f"; people's commits by year: {by_year} flagged, pooled probability "
+                   f"{era['slope_per_year']:+.3f} a year")  # fmt: skip
     return [("the same, each commit's functions judged together (`scan` with the repository's "
              "history)", figure, _met(ok and flagged <= FPR))]  # fmt: skip
 

@@ -21,7 +21,8 @@ more evidence together. This command copies `--base` to `--out` and writes its `
   highest, so that three near-copies of one person's tests do not pass together).
 
 The test split's changes measure it, function by function and language by language, against the
-functions' own verdicts; the record goes in the manifest (`change.measured`) and the card. The
+functions' own verdicts, and people's commits of both splits by year (the era control); the
+record goes in the manifest (`change.measured`) and the card. The
 folder is then loaded as the runtime loads it and must pool the validation changes as computed
 here. On 2 cores: about 2 minutes (scoring 9,300 functions).
 """
@@ -53,7 +54,7 @@ MAX_FPR, CONFIDENCE = 0.01, 0.95
 MIN_SPANS, MIN_SHARE = 2, 0.9
 TOLERANCE = 1e-9
 COLUMNS = ["code", "label", "language", "source", "split", "repo", "agent", "origin", "change",
-           "judged"]  # fmt: skip
+           "judged", "date"]  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:
@@ -171,6 +172,24 @@ def measure(rows: Any, c: dict[str, Any], split: str) -> dict[str, Any]:
             "repositories": int(s["repo"].nunique())}  # fmt: skip
 
 
+def era(rows: Any, c: dict[str, Any]) -> dict[str, Any]:
+    """The era control of people's commits of both splits: by the year of the commit, their
+    functions, those flagged with their commit and the mean pooled probability; its slope a year."""
+    import pandas as pd
+
+    people = rows[rows["label"] == 0]
+    year = pd.to_datetime(people["date"], errors="coerce", utc=True).dt.year
+    p = _sigmoid(c["a"] * people["z"].to_numpy() + c["b"])
+    flagged = (people["n"].to_numpy() >= MIN_SPANS) & (p >= c["commits"]["llm"])
+    known = year.notna().to_numpy()
+    by_year = {str(int(y)): {"functions": int(np.sum(year == y)),
+                             "flagged": int(np.sum(flagged & (year == y).to_numpy())),
+                             "mean": float(np.mean(p[(year == y).to_numpy()]))}
+               for y in sorted(set(year.dropna()))}  # fmt: skip
+    slope = float(np.polyfit(year[known].to_numpy(), p[known], 1)[0]) if known.sum() > 1 else 0.0
+    return {"by_year": by_year, "slope_per_year": slope}
+
+
 def parity(out: Path, rows: Any) -> float:
     """The largest difference between the change probabilities the folder's runtime pools for the
     validation changes and this command's."""
@@ -195,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = scored_rows(base, args.rows)
     change = fit(rows)
     change["measured"] = {s: measure(rows, change, s) for s in ("val", "test")}
+    change["measured"]["era"] = era(rows, change)
     change["seconds"] = round(time.perf_counter() - started, 1)
     with copied(base, out):
         raw = json.loads((out / "manifest.json").read_text())
@@ -219,6 +239,10 @@ def summary(change: dict[str, Any]) -> str:
     for lang, r in t["languages"].items():
         lines.append(f"  {lang}: {r['alone']} -> {r['with_commit']} of {r['functions']}")
     pp, ch = t["people"], t["changes"]
+    e = change["measured"]["era"]
+    lines.append(f"  people's commits by year: {sum(y['flagged'] for y in e['by_year'].values())} "
+                 f"functions flagged with their commit; pooled probability "
+                 f"{e['slope_per_year']:+.4f} a year")  # fmt: skip
     lines.append(f"  people's functions flagged: {pp['alone']} -> {pp['with_commit']} of "
                  f"{pp['functions']} ({pp['commits']} commits); changes flagged: agents "
                  f"{ch['agents_flagged']} of {ch['agents']}, people {ch['people_flagged']} of "
