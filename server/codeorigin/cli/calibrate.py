@@ -103,7 +103,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
     report, _ = local.run([args.path], engine, options, progress=progress.update)
     progress.close()
-    report = commits.pool(report, engine, options)  # as `scan` judges a commit's functions
+    report = commits.pool(report, model.manifest, None)  # as `scan` judges a commit's functions
     measured = calibration.measure(report, root, engine, started)
     print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
     if not args.write:

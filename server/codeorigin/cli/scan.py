@@ -70,7 +70,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from codeorigin.distributed.cluster import RayScanError
     from codeorigin.model.manifest import ModelError
     from codeorigin.report.review import EXPLAINED
-    from codeorigin.scan import baseline, repos
+    from codeorigin.scan import baseline, commits, repos
     from codeorigin.scan.options import ScanOptions
 
     usage = ray_scan.usage_error(args)
@@ -126,7 +126,7 @@ def run_scan(args: argparse.Namespace) -> int:
     except (repos.ReposError, RayScanError) as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
-    report = _pooled_by_commit(report, model, options)
+    report = commits.pool(report, model.manifest, options.engine.threshold)
     if changed is not None:
         report = replace(report, change_description=changed.description)
     if getattr(args, "threshold_source", None):  # the settings file's, not `--threshold`
@@ -139,14 +139,6 @@ def run_scan(args: argparse.Namespace) -> int:
     # Writing a baseline records the findings: it does not fail on them.
     flagged = report.flagged and not args.exit_zero and args.write_baseline is None
     return 1 if flagged else 0
-
-
-def _pooled_by_commit(report: ScanReport, model: Model, options: ScanOptions) -> ScanReport:
-    """The report with each commit's functions judged together (`scan.commits`)."""
-    from codeorigin.engine.scoring import Engine
-    from codeorigin.scan import commits
-
-    return commits.pool(report, Engine(model).calibrated(options.calibrated), options)
 
 
 def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:

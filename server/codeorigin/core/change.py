@@ -150,7 +150,6 @@ def judge_change(
     pooled = [s for s in spans if s.weight > 0]
     if not pooled:
         return ChangeVerdict(None, "too_short", 0, calibration.calibrated)
-    z = _mean_logit((s.probability, s.weight) for s in pooled)
     verdict: Verdict
     if calibration.calibrated:
         p = pooled_probability(pooled, calibration)
@@ -158,6 +157,7 @@ def judge_change(
         uncertain = min(calibration.uncertain, llm)
         verdict = "llm" if p >= llm else "uncertain" if p >= uncertain else "human"
     else:
+        z = _mean_logit((s.probability, s.weight) for s in pooled)
         p = sigmoid(z)
         own = [(s.weight, *_own_thresholds(s, calibration, threshold)) for s in pooled]
         z_llm = _mean_logit((llm, w) for w, llm, _ in own)

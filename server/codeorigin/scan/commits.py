@@ -25,34 +25,30 @@ from dataclasses import replace
 
 from codeorigin.core import languages
 from codeorigin.core.change import PooledSpan, pooled_probability
-from codeorigin.engine.scoring import Engine
+from codeorigin.model.manifest import Manifest
 from codeorigin.report.data import ScanReport, SpanReport, WithCommit
-from codeorigin.scan.local import model_threshold
-from codeorigin.scan.options import ScanOptions
 
 Place = tuple[int, int]  # (file, span) in the report
 
 
-def pool(report: ScanReport, engine: Engine, options: ScanOptions) -> ScanReport:
+def pool(report: ScanReport, manifest: Manifest, threshold: float | None) -> ScanReport:
     """`report` with the functions of each commit that reaches the model's commit threshold
     flagged (`SpanReport.with_commit`); the same report where the model has none, or the user
-    set `--threshold`."""
-    calibration = engine.model.manifest.change
-    if calibration.commit_llm is None or options.engine.threshold is not None:
+    set `--threshold` (`threshold`)."""
+    calibration = manifest.change
+    if calibration.commit_llm is None or threshold is not None:
         return report
-    judged = engine.model.manifest.thresholds.languages  # those the threshold was bounded on
+    judged = manifest.thresholds.languages  # those the commit threshold was bounded on
     groups: dict[str, list[tuple[Place, PooledSpan]]] = {}
     for i, f in enumerate(report.files):
         language = languages.canonical(f.language)
         if language not in judged:
             continue
+        reference = judged[language][0]  # margins are measured from the model's own threshold
         for j, s in enumerate(f.spans):
-            if not _pooled(s, calibration.commit_min_share) or s.commit is None:
-                continue
-            llm, uncertain = engine.effective_thresholds(options.engine, language)
-            reference = model_threshold(engine, language, False)
-            span = PooledSpan(s.probability or 0.0, s.n_lines, llm, uncertain, reference)
-            groups.setdefault(s.commit[0], []).append(((i, j), span))
+            if _pooled(s, calibration.commit_min_share) and s.commit is not None:
+                span = PooledSpan(s.probability or 0.0, s.n_lines, None, None, reference)
+                groups.setdefault(s.commit[0], []).append(((i, j), span))
     found: dict[Place, WithCommit] = {}
     for sha, members in groups.items():
         if len(members) < calibration.commit_min_spans:

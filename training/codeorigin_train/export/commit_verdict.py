@@ -73,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
 
 def scored_rows(base: Path, rows: Path) -> Any:
     """The functions of the validation and test splits' changes in the languages `base` judges,
-    with their probability `p`, margin `m` over their language's threshold and lines `w`."""
+    with their probability `p`, their language's threshold `t`, their margin `m` over it and
+    their lines `w`."""
     own = {k: v[0] for k, v in load_manifest(base).thresholds.languages.items()}
     if not own:
         raise SystemExit(f"--base {base} has no thresholds of its own for any language: the "
@@ -88,7 +89,8 @@ def scored_rows(base: Path, rows: Path) -> Any:
                          "validation and test splits in the languages the folder judges")  # fmt: skip
     scores = Model.load(base).score_texts(got["code"].tolist(), got["language"].tolist())
     got["p"] = [s.probability for s in scores]
-    got["m"] = _logit(got["p"].to_numpy()) - _logit(got["language"].map(own).to_numpy())
+    got["t"] = got["language"].map(own)
+    got["m"] = _logit(got["p"].to_numpy()) - _logit(got["t"].to_numpy())
     got["w"] = got["code"].str.count("\n") + 1
     got["g"] = got["repo"].astype(str) + ":" + got["change"].astype(str)
     sums = got.assign(wm=got["w"] * got["m"]).groupby("g")[["wm", "w"]].transform("sum")
@@ -197,8 +199,8 @@ def parity(out: Path, rows: Any) -> float:
     val = rows[rows["split"] == "val"]
     worst = 0.0
     for _, g in val.groupby("g"):
-        spans = [PooledSpan(float(p), int(w), None, None, float(_sigmoid(_logit(np.array([p]))[0] - m)))
-                 for p, w, m in zip(g["p"], g["w"], g["m"])]  # fmt: skip
+        spans = [PooledSpan(float(p), int(w), None, None, float(t))
+                 for p, w, t in zip(g["p"], g["w"], g["t"])]  # fmt: skip
         mine = _sigmoid(calibration.a * g["z"].iloc[0] + calibration.b)
         worst = max(worst, abs(pooled_probability(spans, calibration) - mine))
     return worst

@@ -63,25 +63,23 @@ class ProvenanceFeature(Feature):
 def commit_words(ctx: HoverContext) -> str | None:
     """What `codeorigin scan` makes of the functions of this document that the span's commit
     wrote, judged together (`scan.commits`): "Its commit 1a2b3c4d5e wrote 4 functions of this
-    file: together 95.9%; `codeorigin scan` flags a commit's functions together at 92.8% (so
-    these)". None where the model has no such threshold, the user set one, the span is not one
-    of the functions it pools, or its commit wrote fewer than the threshold needs."""
-    analysis = ctx.server.analyzer.latest(ctx.uri) if ctx.server is not None else None
+    file: together 95.9%, at or above 92.8%, so `codeorigin scan` flags them together." None
+    where the model has no such threshold, the user set one, the span is not one of the
+    functions it pools, or its commit wrote fewer than the threshold needs."""
+    server = ctx.server
+    analysis = server.analyzer.latest(ctx.uri) if server is not None else None
     calibration = ctx.engine.model.manifest.change
     thresholds = ctx.engine.model.manifest.thresholds
-    if (analysis is None or calibration.commit_llm is None or ctx.settings.threshold is not None
-            or ctx.language not in thresholds.languages):  # fmt: skip
+    if (server is None or analysis is None or calibration.commit_llm is None
+            or ctx.settings.threshold is not None or ctx.language not in thresholds.languages):  # fmt: skip
         return None
     results = analysis.results
-    commits = ctx.server.blames.commits(ctx.uri, ctx.text, results) if ctx.server else []
-    pooled = {i for i, (r, c) in enumerate(zip(results, commits))
+    commits = server.blames.commits(ctx.uri, ctx.text, results)
+    pooled = {i: c[0] for i, (r, c) in enumerate(zip(results, commits))
               if c is not None and c[1] >= calibration.commit_min_share and _weighs_in(r)}  # fmt: skip
-    mine = next((i for i in pooled if results[i] is ctx.result), None)
-    if mine is None:
-        return None
-    sha = commits[mine][0]  # type: ignore[index]
-    members = [results[i] for i in pooled if commits[i][0] == sha]  # type: ignore[index]
-    if len(members) < calibration.commit_min_spans:
+    sha = next((c for i, c in pooled.items() if results[i] is ctx.result), None)
+    members = [results[i] for i, c in pooled.items() if c == sha]
+    if sha is None or len(members) < calibration.commit_min_spans:
         return None
     reference = thresholds.for_language(ctx.language)[0]
     p = pooled_probability([PooledSpan(r.probability or 0.0, r.end_line - r.start_line + 1,
