@@ -220,3 +220,38 @@ async def test_the_hover_says_what_scan_makes_of_the_functions_its_commit_wrote(
     assert "so `codeorigin scan` flags them together." in said
     # The editor's own verdict for the function stays its own: no diagnostic under its threshold.
     assert line not in [d.range.start.line for d in client.diagnostics.get(uri, [])]
+
+
+async def test_the_hover_uses_the_repositorys_own_threshold_for_a_commits_functions(
+    start: Start, root: Path
+) -> None:
+    """A repository whose calibration (`codeorigin calibrate --write`) raised its threshold for
+    a commit's functions: the hover judges the commit's functions against that one, and says so."""
+    from codeorigin.model.manifest import load_manifest
+    from helpers.gitrepo import git
+
+    text = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
+    repo = root / "raised"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "verdicts.py").write_text(text)
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "V")
+    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
+    digest = load_manifest(shipped).digest[:16]
+    (repo / ".codeorigin.toml").write_text(
+        f'[calibration]\nmodel = "codeorigin-stacked"\ndigest = "{digest}"\n'
+        'commits = { threshold = 0.99, commits = 12, basis = "highest" }\n')
+    client = await start(model=shipped, init={"debounceMs": 0})
+    uri = (repo / "verdicts.py").as_uri()
+    client.open(uri, text)
+    await client.published_for(uri, version=1)
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("def percent(")))
+
+    async def pooled() -> str | None:
+        said = await hover_text(client, uri, line)
+        return said if "Its commit" in said else None
+
+    said = await eventually(pooled, "the hover's commit")
+    assert ("under the 99.0% (this repository's own) at which `codeorigin scan` flags a commit's "
+            "functions together") in said  # fmt: skip

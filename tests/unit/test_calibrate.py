@@ -297,3 +297,48 @@ def test_a_bound_below_the_models_threshold_says_what_it_costs_in_words() -> Non
     go.baseline = [rng.uniform(0.0, 0.3) for _ in range(1000)]  # a bound that flags five of them
     text = render_text(Measurement(Path("/repo"), "965feb4042", "m", "d", {"go": go}))
     assert "it flags more of this repository's old code (" in text and "instead of 0.0%)" in text
+
+
+def test_a_repositorys_people_commits_that_pool_high_raise_its_commit_threshold(
+    tmp_path: Path,
+) -> None:
+    """One person's commit of 2019 whose functions pool above the model's threshold for a
+    commit's functions: calibrate says so, `--write` raises the repository's own just above it,
+    and scan then flags none of them together and names the threshold it used."""
+    repo = init_repo(tmp_path / "repo")
+    text = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
+    (repo / "verdicts.py").write_text(text)
+    dated_commit(repo, "Verdicts", "2019-05-01T10:00:00")
+    before = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo).stdout)
+    pooled = [s for f in before["files"] for s in f["spans"] if "with_commit" in s]
+    assert len(pooled) >= 2  # the model's threshold flags them together
+    said = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["commits"]
+    highest = pooled[0]["with_commit"]["probability"]
+    assert said["people_commits"] == 1 and said["basis"] == "highest"
+    assert said["highest"] == pytest.approx(highest, abs=1e-4) and said["people_flagged"] == 1.0
+    assert said["highest"] < said["threshold"] <= said["highest"] + 1e-5 and said["needed"] == 298
+    text_said = codeorigin("calibrate", cwd=repo).stdout
+    assert "Of this repository's 1 people's commit of before 2022-06-21" in text_said
+    assert "--write raises this repository's to" in text_said
+    assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0  # no language bound: this alone
+    toml = (repo / ".codeorigin.toml").read_text()
+    assert f'commits = {{ threshold = {said["threshold"]}, commits = 1, basis = "highest" }}' in toml
+    after = codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo)
+    assert not [s for f in json.loads(after.stdout)["files"] for s in f["spans"] if "with_commit" in s]
+    words = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
+    assert ("a commit's functions judged together at " in words
+            and "above the highest of this repository's 1 people's commits of before 2022-06-21" in words)  # fmt: skip
+
+
+@pytest.mark.parametrize("entry, said", [
+    ('commits = { threshold = 0.95, commits = 3, basis = "guess" }', "basis 'guess' is not one"),
+    ('commits = { threshold = 1.5, commits = 3, basis = "highest" }', "a threshold from 0 to 1"),
+])  # fmt: skip
+def test_a_malformed_commit_threshold_in_the_calibration_is_refused(
+    tmp_path: Path, entry: str, said: str
+) -> None:
+    repo = history(tmp_path / "repo", old=40, agent=2)
+    (repo / ".codeorigin.toml").write_text(
+        f'[calibration]\nmodel = "m"\ndigest = "0123456789abcdef"\n{entry}\n')
+    done = codeorigin("scan", ".", cwd=repo)
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr

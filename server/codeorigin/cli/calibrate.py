@@ -59,6 +59,13 @@ def own_thresholds(args: argparse.Namespace, model: Model, command: str) -> dict
     return own
 
 
+def own_commit_threshold(args: argparse.Namespace, model: Model) -> tuple[float, str] | None:
+    """The repository's own threshold for a commit's functions judged together, for `model`
+    (None: the model's; `own_thresholds` says when the calibration is another model's)."""
+    found = getattr(args, "calibration", None)
+    return None if found is None else found.own_commits(model.manifest.digest)
+
+
 def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin.cli import config
     from codeorigin.cli.common import default_threads, extension_mapping, load_model
@@ -103,12 +110,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
     report, _ = local.run([args.path], engine, options, progress=progress.update)
     progress.close()
-    report = commits.pool(report, model.manifest, None)  # as `scan` judges a commit's functions
+    report = commits.pool(report, model.manifest, None)  # the model's, as `scan` judges them
     measured = calibration.measure(report, root, engine, started)
     print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
     if not args.write:
         return 0
-    if not any(calibration.written(r) is not None for r in measured.rows()):
+    own_commits = (measured.commits() or {}).get("threshold")
+    if not any(calibration.written(r) is not None for r in measured.rows()) and own_commits is None:
         ref = model.manifest.thresholds.reference
         also = ("" if ref is None else f", nor {ref.min_functions} judged functions for a "
                 "reference threshold")  # fmt: skip

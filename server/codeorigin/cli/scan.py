@@ -126,7 +126,8 @@ def run_scan(args: argparse.Namespace) -> int:
     except (repos.ReposError, RayScanError) as exc:
         print(f"codeorigin scan: {exc}", file=sys.stderr)
         return 2
-    report = commits.pool(report, model.manifest, options.engine.threshold)
+    report = commits.pool(report, model.manifest, options.engine.threshold,
+                         calibrate.own_commit_threshold(args, model))
     if changed is not None:
         report = replace(report, change_description=changed.description)
     if getattr(args, "threshold_source", None):  # the settings file's, not `--threshold`

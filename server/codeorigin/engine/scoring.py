@@ -68,15 +68,22 @@ class Engine:
         # words that say where each comes from; empty: the model's. A language the model abstains
         # on is judged where the repository has a threshold of its own for it.
         self.own: dict[str, tuple[float, str]] = {}
+        # Its threshold for a commit's functions judged together, and what it rests on (None:
+        # the model's; `scan.commits`).
+        self.own_commits: tuple[float, str] | None = None
         # `codeorigin calibrate` measures the languages the model abstains on too (`measuring`).
         self.measuring = False
 
-    def calibrated(self, own: dict[str, tuple[float, str]]) -> Engine:
-        """This engine (its model and cache) judging with a repository's own thresholds."""
-        if own == self.own:
+    def calibrated(
+        self, own: dict[str, tuple[float, str]], commits: tuple[float, str] | None = None
+    ) -> Engine:
+        """This engine (its model and cache) judging with a repository's own thresholds (and its
+        own for a commit's functions judged together)."""
+        if own == self.own and commits == self.own_commits:
             return self
         twin = copy.copy(self)
         twin.own = dict(own)
+        twin.own_commits = commits
         return twin
 
     def measuring_every_language(self) -> Engine:

@@ -351,7 +351,9 @@ class Analyzer:
         calibrate --write`); they also let it judge a language the model abstains on."""
         if not path:
             return engine
-        return engine.calibrated(self._projects.calibrated(Path(path), engine.model.manifest.digest))
+        digest = engine.model.manifest.digest
+        return engine.calibrated(self._projects.calibrated(Path(path), digest),
+                                 self._projects.calibrated_commits(Path(path), digest))  # fmt: skip
 
     def _tell_once(self, uri: str, name: str, why: str, detail: str) -> None:
         """Say once per document and reason why it is not scored (not at every edit)."""

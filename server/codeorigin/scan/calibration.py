@@ -12,11 +12,18 @@ them and, where the baseline is large enough, a threshold bounded at 1% of it wi
 settings file, which `scan` and the server then use and name. A language the model abstains on
 (its manifest's `abstain`) is measured too, at no threshold of the model's; with a bounded
 threshold written, scan and the server judge it in this repository alone.
+
+It pools the functions each commit wrote as `scan` does (`scan.commits`): what that adds on the
+baseline and the agent set, and how high the repository's people's commits of before `CUTOFF`
+pool. With enough of them (`core.bound`), their bound is the repository's threshold for a
+commit's functions; with fewer, where the highest reaches the model's, `write` raises it just
+above that one (never lower without a bound), and `scan` and the server use it and name it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections import defaultdict
@@ -27,9 +34,10 @@ from typing import Any
 
 from codeorigin.core import bound
 from codeorigin.core.reference import Reference
-from codeorigin.core.verdicts import percent, plural
+from codeorigin.core.verdicts import percent, percents, plural
 from codeorigin.report.data import ScanReport
 from codeorigin.scan import provenance
+from codeorigin.scan.commits import probabilities
 
 CUTOFF = date(2022, 6, 21)
 JUDGED = ("llm", "uncertain", "human")
@@ -113,15 +121,42 @@ class Measurement:
     undated: int = 0  # judged functions with lines not committed yet
     commit_threshold: float | None = None  # the model's for a commit's functions together
     today: str = field(default_factory=lambda: date.today().isoformat())
+    # The pooled probabilities of the commits that wrote two or more judged functions
+    # (`scan.commits.probabilities`): people's, authored before `CUTOFF`, and agent-signed ones.
+    people_commits: list[float] = field(default_factory=list)
+    agent_commits: list[float] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, Any]]:
         return [self.languages[k].figures() for k in sorted(self.languages)]
+
+    def commits(self) -> dict[str, Any] | None:
+        """What the repository's people's commits say of the threshold for a commit's functions
+        judged together: bounded at 1% of them with 95% confidence where they are enough, else
+        raised just above the highest of them where it reaches the model's (never lowered
+        without a bound); None where the model has no such threshold."""
+        t = self.commit_threshold
+        if t is None:
+            return None
+        people, agent = self.people_commits, self.agent_commits
+        bounded = bound.bounded_threshold(people)
+        highest = max(people) if people else None
+        own, basis = None, None
+        if bounded is not None:
+            own, basis = bounded, "baseline"
+        elif highest is not None and highest >= t:
+            own, basis = min(1.0, math.floor(highest * 1e6 + 1) / 1e6), "highest"
+        return {"model_threshold": round(t, 6), "people_commits": len(people),
+                "highest": highest,
+                "people_flagged": _share(people, t), "agent_commits": len(agent),
+                "agent_caught": _share(agent, t), "threshold": own, "basis": basis,
+                "own_agent_caught": None if own is None else _share(agent, own),
+                "needed": max(0, bound.needed() - len(people))}  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"repository": str(self.root), "commit": self.commit, "model": self.model,
                 "cutoff": CUTOFF.isoformat(), "date": self.today, "seconds": round(self.seconds, 1),
                 "undated_functions": self.undated, "commit_threshold": self.commit_threshold,
-                "languages": self.rows()}  # fmt: skip
+                "languages": self.rows(), "commits": self.commits()}  # fmt: skip
 
 
 def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Measurement:
@@ -132,6 +167,8 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
     cutoff = datetime(CUTOFF.year, CUTOFF.month, CUTOFF.day, tzinfo=timezone.utc).timestamp()
     langs: dict[str, Language] = {}
     undated = 0
+    times: dict[str, int] = {}  # each commit's author time, of the files' blames
+    signed: set[str] = set()
     for f in report.files:
         judged = [s for s in f.spans if s.kind != "module" and s.verdict in JUDGED
                   and s.probability is not None]  # fmt: skip
@@ -147,6 +184,8 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
             blame = provenance.blame(path, path.read_text(encoding="utf-8"))
         except (provenance.ProvenanceError, OSError, UnicodeDecodeError):
             continue
+        times |= {sha: c.author_time for sha, c in blame.commits.items()}
+        signed |= {sha for sha, c in blame.commits.items() if c.signed is not None}
         for s in judged:
             lang.functions += 1
             commits = blame.of(s.runs)
@@ -163,9 +202,13 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
                 lang.agent_by_commit += pooled
                 lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
     head = provenance.head(root) or ""
+    by_commit = probabilities(report, engine.model.manifest)
+    people = [p for sha, (p, _) in by_commit.items() if sha in times and times[sha] < cutoff]
+    agent = [p for sha, (p, _) in by_commit.items() if sha in signed and times[sha] >= cutoff]
     return Measurement(root, head, engine.model.name, engine.model.manifest.digest, langs,
                        time.perf_counter() - started, undated,
-                       commit_threshold=engine.model.manifest.change.commit_llm)  # fmt: skip
+                       commit_threshold=engine.model.manifest.change.commit_llm,
+                       people_commits=people, agent_commits=agent)  # fmt: skip
 
 
 def _rate(x: float | None) -> str:
@@ -263,7 +306,43 @@ def _by_commit(m: Measurement) -> list[str]:
                  f"{_rate(r['agent_caught'])})" if "agent_caught_with_commits" in r else ""]  # fmt: skip
         said.append(f"{r['language']}: " + ", ".join(w for w in words if w))
     return ["", f"With each commit's functions judged together (scan pools them, at "
-            f"{percent(m.commit_threshold)} for the model): " + "; ".join(said) + "."]  # fmt: skip
+            f"{percent(m.commit_threshold)} for the model): " + "; ".join(said) + ".",
+            *_commit_threshold(m)]  # fmt: skip
+
+
+def _commit_threshold(m: Measurement) -> list[str]:
+    """What this repository's people's commits say of the threshold for a commit's functions:
+    `Of its 14 people's commits of before 2022-06-21 that wrote two or more judged functions,
+    the highest pools to 93.5%, ...`."""
+    c = m.commits()
+    if c is None:
+        return []
+    n = c["people_commits"]
+    if not n:
+        return [f"No commit of before {CUTOFF.isoformat()} wrote two or more of the judged "
+                f"functions: the model's threshold for a commit's functions stays."]  # fmt: skip
+    commits = plural(n, "people's commit")
+    if c["basis"] == "highest":
+        highest, own = percents(c["highest"], c["threshold"])
+    else:
+        highest, own = percent(c["highest"]), percent(c["threshold"] or 0.0)
+    head = (f"Of this repository's {commits} of before {CUTOFF.isoformat()} that wrote two or "
+            f"more judged functions, the highest pools to {highest}")  # fmt: skip
+    agents = ""
+    if c["agent_commits"] and c["threshold"] is not None:
+        agents = (f"; it catches {_rate(c['own_agent_caught'])} of its "
+                  f"{plural(c['agent_commits'], 'agent-signed commit')} (the model's: "
+                  f"{_rate(c['agent_caught'])})")  # fmt: skip
+    model = percent(c["model_threshold"])
+    if c["basis"] == "baseline":
+        return [f"{head}; bounded at 1% of them with 95% confidence, this repository's threshold "
+                f"for a commit's functions is {own} (the model's {model}): --write records "
+                f"it{agents}."]  # fmt: skip
+    if c["basis"] == "highest":
+        return [f"{head}, at or above the model's {model} for a commit's functions: --write "
+                f"raises this repository's to {own}, just above it ({c['needed']:,} more such "
+                f"commits would bound it){agents}."]  # fmt: skip
+    return [f"{head}, under the model's {model} for a commit's functions: it stays."]
 
 
 def render_json(m: Measurement) -> str:
@@ -278,6 +357,10 @@ def table(m: Measurement) -> str:
            f'commit = "{m.commit[:10]}"', f'cutoff = "{CUTOFF.isoformat()}"']  # fmt: skip
     out += [_entry(r) + ("  # the model alone does not judge it: judged in this repository only"
                          if r["model_abstains"] else "") for r in rows]  # fmt: skip
+    c = m.commits()
+    if c is not None and c["threshold"] is not None:
+        out.append(f"commits = {{ threshold = {c['threshold']}, commits = {c['people_commits']}, "
+                   f"basis = \"{c['basis']}\" }}  # a commit's functions judged together")  # fmt: skip
     return "\n".join(out) + "\n"
 
 

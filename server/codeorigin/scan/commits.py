@@ -14,9 +14,11 @@ flagged so says with which commit (`report.data.WithCommit`); its own probabilit
 
 A scan sees the commit's functions among the files it reads: a scan of one file pools only that
 file's. A user's `--threshold` replaces the model's verdicts, this one included: nothing is pooled
-then. Only functions of the languages the model judges with thresholds of their own weigh in (the
-threshold was bounded on those); module code, suppressed and generated spans, and lines not
-committed, are left out. `codeorigin calibrate` measures what it adds on a repository's history.
+then. A repository's own commit threshold (`codeorigin calibrate --write`: bounded on its
+people's commits, or raised above the highest of them) replaces the model's. Only functions of
+the languages the model judges with thresholds of their own weigh in (the threshold was bounded
+on those); module code, suppressed and generated spans, and lines not committed, are left out.
+`codeorigin calibrate` measures what it adds on a repository's history.
 """
 
 from __future__ import annotations
@@ -25,19 +27,48 @@ from dataclasses import replace
 
 from codeorigin.core import languages
 from codeorigin.core.change import PooledSpan, pooled_probability
+from codeorigin.core.verdicts import percent
 from codeorigin.model.manifest import Manifest
 from codeorigin.report.data import ScanReport, SpanReport, WithCommit
 
 Place = tuple[int, int]  # (file, span) in the report
 
 
-def pool(report: ScanReport, manifest: Manifest, threshold: float | None) -> ScanReport:
-    """`report` with the functions of each commit that reaches the model's commit threshold
-    flagged (`SpanReport.with_commit`); the same report where the model has none, or the user
-    set `--threshold` (`threshold`)."""
+def pool(
+    report: ScanReport,
+    manifest: Manifest,
+    threshold: float | None,
+    own: tuple[float, str] | None = None,
+) -> ScanReport:
+    """`report` with the functions of each commit that reaches the commit threshold flagged
+    (`SpanReport.with_commit`); the same report where the model has none, or the user set
+    `--threshold` (`threshold`). `own`: the repository's own commit threshold and what it rests
+    on (`codeorigin calibrate --write`), in place of the model's; the report says so."""
     calibration = manifest.change
     if calibration.commit_llm is None or threshold is not None:
         return report
+    limit = calibration.commit_llm if own is None else own[0]
+    if own is not None:
+        said = f"a commit's functions judged together at {percent(own[0])}, {own[1]}"
+        report = replace(report, calibrated=(*report.calibrated, said))
+    found: dict[Place, WithCommit] = {}
+    for sha, (p, members) in probabilities(report, manifest).items():
+        if p >= limit:
+            with_commit = WithCommit(sha[:10], len(members), p, limit)
+            found |= {place: with_commit for place in members}
+    if not found:
+        return report
+    files = tuple(
+        replace(f, spans=tuple(_flagged(s, found.get((i, j))) for j, s in enumerate(f.spans)))
+        for i, f in enumerate(report.files)
+    )
+    return replace(report, files=files)
+
+
+def probabilities(report: ScanReport, manifest: Manifest) -> dict[str, tuple[float, list[Place]]]:
+    """Each commit that wrote at least the model's `min_spans` of the report's judged functions
+    (in languages with thresholds of their own): their pooled probability and places."""
+    calibration = manifest.change
     judged = manifest.thresholds.languages  # those the commit threshold was bounded on
     groups: dict[str, list[tuple[Place, PooledSpan]]] = {}
     for i, f in enumerate(report.files):
@@ -49,21 +80,10 @@ def pool(report: ScanReport, manifest: Manifest, threshold: float | None) -> Sca
             if _pooled(s, calibration.commit_min_share) and s.commit is not None:
                 span = PooledSpan(s.probability or 0.0, s.n_lines, None, None, reference)
                 groups.setdefault(s.commit[0], []).append(((i, j), span))
-    found: dict[Place, WithCommit] = {}
-    for sha, members in groups.items():
-        if len(members) < calibration.commit_min_spans:
-            continue
-        p = pooled_probability([m for _, m in members], calibration)
-        if p >= calibration.commit_llm:
-            with_commit = WithCommit(sha[:10], len(members), p, calibration.commit_llm)
-            found |= {place: with_commit for place, _ in members}
-    if not found:
-        return report
-    files = tuple(
-        replace(f, spans=tuple(_flagged(s, found.get((i, j))) for j, s in enumerate(f.spans)))
-        for i, f in enumerate(report.files)
-    )
-    return replace(report, files=files)
+    return {sha: (pooled_probability([m for _, m in members], calibration),
+                  [place for place, _ in members])
+            for sha, members in groups.items()
+            if len(members) >= calibration.commit_min_spans}  # fmt: skip
 
 
 def _pooled(span: SpanReport, min_share: float) -> bool:

@@ -291,6 +291,22 @@ class Calibration:
     commit: str
     cutoff: str
     languages: dict[str, tuple[float, int, int, str]]
+    # The threshold for a commit's functions judged together (`scan.commits`), the people's
+    # commits it rests on and its basis: `baseline` (bounded on them) or `highest` (raised above
+    # the highest of them); None: the model's.
+    commits: tuple[float, int, str] | None = None
+
+    def own_commits(self, digest: str) -> tuple[float, str] | None:
+        """The commit threshold and what it rests on, for a model of `digest`; None for another
+        model or none recorded."""
+        if self.commits is None or not digest.startswith(self.digest):
+            return None
+        t, n, basis = self.commits
+        said = {"baseline": "bounded on {:,} of this repository's people's commits of before "
+                + self.cutoff,
+                "highest": "above the highest of this repository's {:,} people's commits of "
+                "before " + self.cutoff}  # fmt: skip
+        return t, said[basis].format(n)
 
     def own(self, digest: str) -> dict[str, tuple[float, str]] | None:
         """The thresholds and what each rests on, for a model of `digest`; None for another."""
@@ -305,6 +321,7 @@ class Calibration:
 
 
 BASES = ("baseline", "reference")
+COMMIT_BASES = ("baseline", "highest")
 
 
 def _calibration(value: Any, where: str) -> Calibration:
@@ -317,8 +334,12 @@ def _calibration(value: Any, where: str) -> Calibration:
     if not all(isinstance(v, str) and v for k, v in words.items() if k in ("model", "digest")):
         raise ProjectError(f"{where}: needs the model's name and digest (run calibrate again)")
     languages: dict[str, tuple[float, int, int, str]] = {}
+    commits = None
     for key, row in value.items():
         if key in words:
+            continue
+        if key == "commits":
+            commits = _commits(row, f"{where}.commits")
             continue
         t = row.get("threshold") if isinstance(row, dict) else None
         if canonical(key) != key or not isinstance(t, int | float) or isinstance(t, bool) or not 0 <= t <= 1:  # fmt: skip
@@ -333,7 +354,20 @@ def _calibration(value: Any, where: str) -> Calibration:
                           int(agent) if isinstance(agent, int) else 0, str(basis))  # fmt: skip
     said = {k: str(v or "") for k, v in words.items()}
     return Calibration(said["model"], said["digest"], said["date"], said["commit"], said["cutoff"],
-                       languages)  # fmt: skip
+                       languages, commits)  # fmt: skip
+
+
+def _commits(row: Any, where: str) -> tuple[float, int, str]:
+    """The calibration's `commits` entry, checked."""
+    t = row.get("threshold") if isinstance(row, dict) else None
+    if not isinstance(t, int | float) or isinstance(t, bool) or not 0 <= t <= 1:
+        raise ProjectError(f"{where}: expected a threshold from 0 to 1, as `codeorigin calibrate "
+                           "--write` writes it")  # fmt: skip
+    basis, n = row.get("basis"), row.get("commits", 0)
+    if basis not in COMMIT_BASES:
+        raise ProjectError(f"{where}: basis {basis!r} is not one `codeorigin calibrate --write` "
+                           "writes (baseline or highest)")  # fmt: skip
+    return float(t), int(n) if isinstance(n, int) and not isinstance(n, bool) else 0, str(basis)
 
 
 class Cache:
@@ -350,6 +384,14 @@ class Cache:
         if isinstance(found, ProjectSettings) and found.calibration is not None:
             return found.calibration.own(digest) or {}
         return {}
+
+    def calibrated_commits(self, path: Path, digest: str) -> tuple[float, str] | None:
+        """The commit threshold the repository's calibration sets for the model of `digest`, for
+        the file `path` (None: the model's)."""
+        found = self.for_path(path)
+        if isinstance(found, ProjectSettings) and found.calibration is not None:
+            return found.calibration.own_commits(digest)
+        return None
 
     def for_path(self, path: Path) -> ProjectSettings | ProjectError | None:
         """The settings that apply to the file `path`, the error of a broken settings file, or

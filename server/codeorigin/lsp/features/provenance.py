@@ -84,9 +84,10 @@ def commit_words(ctx: HoverContext) -> str | None:
     reference = thresholds.for_language(ctx.language)[0]
     p = pooled_probability([PooledSpan(r.probability or 0.0, r.end_line - r.start_line + 1,
                                        None, None, reference) for r in members], calibration)  # fmt: skip
-    t = percent(calibration.commit_llm)
-    verdict = (f"at or above {t}, so `codeorigin scan` flags them together"
-               if p >= calibration.commit_llm
+    own = ctx.engine.own_commits  # the repository's own (`codeorigin calibrate --write`)
+    limit = calibration.commit_llm if own is None else own[0]
+    t = percent(limit) + ("" if own is None else " (this repository's own)")
+    verdict = (f"at or above {t}, so `codeorigin scan` flags them together" if p >= limit
                else f"under the {t} at which `codeorigin scan` flags a commit's functions together")  # fmt: skip
     head = "**Its commit**" if ctx.markdown else "Its commit"
     return (f"{head} {sha[:10]} wrote {len(members)} functions of this file: together "
