@@ -150,6 +150,7 @@ class Measurement:
                 "people_flagged": _share(people, t), "agent_commits": len(agent),
                 "agent_caught": _share(agent, t), "threshold": own, "basis": basis,
                 "own_agent_caught": None if own is None else _share(agent, own),
+                "auroc": bound.auroc(agent, people),
                 "needed": max(0, bound.needed() - len(people))}  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -334,6 +335,14 @@ def _commit_threshold(m: Measurement) -> list[str]:
                   f"{plural(c['agent_commits'], 'agent-signed commit')} (the model's: "
                   f"{_rate(c['agent_caught'])})")  # fmt: skip
     model = percent(c["model_threshold"])
+    ranked = [] if c["auroc"] is None else [
+        f"Pooled, its {plural(c['agent_commits'], 'agent-signed commit')} rank above those "
+        f"people's commits at an AUROC of {c['auroc']:.3f}."]  # fmt: skip
+    return [*_commit_verdict(c, head, own, model, agents), *ranked]
+
+
+def _commit_verdict(c: dict[str, Any], head: str, own: str, model: str, agents: str) -> list[str]:
+    """The sentence on the repository's threshold for a commit's functions (`_commit_threshold`)."""
     if c["basis"] == "baseline":
         return [f"{head}; bounded at 1% of them with 95% confidence, this repository's threshold "
                 f"for a commit's functions is {own} (the model's {model}): --write records "
