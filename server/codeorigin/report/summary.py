@@ -12,6 +12,7 @@ from codeorigin.report.data import FileReport, ScanReport, SpanReport
 from codeorigin.report.tallies import JUDGED, repository_summaries
 from codeorigin.report.words import (
     change_text,
+    commit_lines,
     not_judged,
     nothing_scored,
     provenance_lines,
@@ -146,6 +147,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     lines.append(headline(report))
     lines += [f"Calibrated on this repository (codeorigin calibrate): {c}." for c in report.calibrated]
+    lines.extend(commit_lines(report))
     if report.judged_spans == 0:
         lines.append(nothing_scored(report))
     lines.extend(not_judged(report))

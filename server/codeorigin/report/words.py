@@ -189,3 +189,21 @@ def provenance_lines(report: ScanReport) -> list[str]:
     unread = Counter(f.provenance for f in report.files if f.provenance)
     out += [f"Provenance of {plural(n, 'file')}: {why}." for why, n in unread.items()]
     return out
+
+
+def commit_lines(report: ScanReport, shown: int = 5) -> list[str]:
+    """The summary's line on the commits whose functions were flagged together (`scan.commits`):
+    how many functions of how many commits, the most probable commits first."""
+    found = [s.with_commit for f in report.files for s in f.spans
+             if s.with_commit is not None and s.reported]  # fmt: skip
+    if not found:
+        return []
+    commits = {w.commit: w for w in found}
+    ranked = sorted(commits.values(), key=lambda w: -w.probability)
+    listed = "; ".join(f"{w.commit} {percent(w.probability)}, {plural(w.spans, 'function')}"
+                       for w in ranked[:shown])  # fmt: skip
+    more = f"; and {len(ranked) - shown} more" if len(ranked) > shown else ""
+    return [f"Flagged with their commit: {plural(len(found), 'function')} of "
+            f"{plural(len(commits), 'commit')} whose judged functions together reach "
+            f"{percent(ranked[0].threshold)} ({listed}{more}). Each commit's functions are pooled "
+            "as one piece of evidence: a reason to look at the commit, not proof."]  # fmt: skip
