@@ -188,34 +188,49 @@ async def test_a_language_the_model_abstains_on_is_judged_where_the_repository_c
     assert rescored["verdict"] == "llm" and rescored["probability"] is not None
 
 
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default"
+VERDICTS = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
+
+
+def _one_commit(root: Path, settings: str | None = None) -> tuple[Path, str]:
+    """A repository whose one commit wrote the verdicts fixture (and `settings` as its
+    `.codeorigin.toml`, outside the commit); its short hash."""
+    from helpers.gitrepo import git
+
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "verdicts.py").write_text(VERDICTS)
+    git(root, "add", ".")
+    git(root, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "V")
+    if settings is not None:
+        (root / ".codeorigin.toml").write_text(settings)
+    return root, git(root, "rev-parse", "HEAD").strip()[:10]
+
+
+async def _commit_hover(start: Start, repo: Path) -> tuple[Client, str, int, str]:
+    """The shipped model's hover on `percent` of the repository's verdicts.py, once it says what
+    scan makes of its commit's functions: the client, the document, the line and the hover."""
+    client = await start(model=SHIPPED, init={"debounceMs": 0})
+    uri = (repo / "verdicts.py").as_uri()
+    client.open(uri, VERDICTS)
+    await client.published_for(uri, version=1)
+    line = VERDICTS.splitlines().index(next(x for x in VERDICTS.splitlines() if x.startswith("def percent(")))
+
+    async def pooled() -> str | None:
+        said = await hover_text(client, uri, line)
+        return said if "Its commit" in said else None
+
+    return client, uri, line, await eventually(pooled, "the hover's commit")
+
+
 async def test_the_hover_says_what_scan_makes_of_the_functions_its_commit_wrote(
     start: Start, root: Path
 ) -> None:
     """The functions one commit wrote, judged together as `codeorigin scan` judges them: the
     hover says their pooled probability and that a scan flags them; the diagnostics stay each
     function's own."""
-    from helpers.gitrepo import git
-
-    text = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
-    repo = root / "pooled"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "verdicts.py").write_text(text)
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "V")
-    sha = git(repo, "rev-parse", "HEAD").strip()[:10]
-    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
-    client = await start(model=shipped, init={"debounceMs": 0})
-    uri = (repo / "verdicts.py").as_uri()
-    client.open(uri, text)
-    await client.published_for(uri, version=1)
-    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("def percent(")))
-
-    async def pooled() -> str | None:
-        said = await hover_text(client, uri, line)
-        return said if "Its commit" in said else None
-
-    said = await eventually(pooled, "the hover's commit")
+    repo, sha = _one_commit(root / "pooled")
+    client, uri, line, said = await _commit_hover(start, repo)
     assert f"**Its commit** {sha} wrote 4 functions of this file: together" in said
     assert "so `codeorigin scan` flags them together." in said
     # The editor's own verdict for the function stays its own: no diagnostic under its threshold.
@@ -228,30 +243,11 @@ async def test_the_hover_uses_the_repositorys_own_threshold_for_a_commits_functi
     """A repository whose calibration (`codeorigin calibrate --write`) raised its threshold for
     a commit's functions: the hover judges the commit's functions against that one, and says so."""
     from codeorigin.model.manifest import load_manifest
-    from helpers.gitrepo import git
 
-    text = (Path(__file__).parents[1] / "helpers" / "commit_functions.txt").read_text()
-    repo = root / "raised"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "verdicts.py").write_text(text)
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "V")
-    shipped = Path(__file__).resolve().parents[2] / "models" / "default"
-    digest = load_manifest(shipped).digest[:16]
-    (repo / ".codeorigin.toml").write_text(
-        f'[calibration]\nmodel = "codeorigin-stacked"\ndigest = "{digest}"\n'
-        'commits = { threshold = 0.99, commits = 12, basis = "highest" }\n')
-    client = await start(model=shipped, init={"debounceMs": 0})
-    uri = (repo / "verdicts.py").as_uri()
-    client.open(uri, text)
-    await client.published_for(uri, version=1)
-    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("def percent(")))
-
-    async def pooled() -> str | None:
-        said = await hover_text(client, uri, line)
-        return said if "Its commit" in said else None
-
-    said = await eventually(pooled, "the hover's commit")
+    digest = load_manifest(SHIPPED).digest[:16]
+    repo, _ = _one_commit(root / "raised", f'[calibration]\nmodel = "codeorigin-stacked"\n'
+                          f'digest = "{digest}"\n'
+                          'commits = { threshold = 0.99, commits = 12, basis = "highest" }\n')  # fmt: skip
+    _, _, _, said = await _commit_hover(start, repo)
     assert ("under the 99.0% (this repository's own) at which `codeorigin scan` flags a commit's "
             "functions together") in said  # fmt: skip
