@@ -351,9 +351,11 @@ class Analyzer:
         calibrate --write`); they also let it judge a language the model abstains on."""
         if not path:
             return engine
+        found = self._projects.calibration(Path(path))  # one settings lookup per analysis
+        if found is None:
+            return engine.calibrated({})
         digest = engine.model.manifest.digest
-        return engine.calibrated(self._projects.calibrated(Path(path), digest),
-                                 self._projects.calibrated_commits(Path(path), digest))  # fmt: skip
+        return engine.calibrated(found.own(digest) or {}, found.own_commits(digest))
 
     def _tell_once(self, uri: str, name: str, why: str, detail: str) -> None:
         """Say once per document and reason why it is not scored (not at every edit)."""

@@ -377,21 +377,11 @@ class Cache:
     def __init__(self) -> None:
         self._read: dict[Path, tuple[tuple[int, int], ProjectSettings | ProjectError]] = {}
 
-    def calibrated(self, path: Path, digest: str) -> dict[str, tuple[float, str]]:
-        """The thresholds the repository's calibration sets for the model of `digest`, for the
-        file `path` ({} when none applies: no calibration, or one made for another model)."""
+    def calibration(self, path: Path) -> Calibration | None:
+        """The repository's calibration (`codeorigin calibrate --write`) for the file `path`; None
+        when none applies. `Calibration.own` and `own_commits` say what it sets for a model."""
         found = self.for_path(path)
-        if isinstance(found, ProjectSettings) and found.calibration is not None:
-            return found.calibration.own(digest) or {}
-        return {}
-
-    def calibrated_commits(self, path: Path, digest: str) -> tuple[float, str] | None:
-        """The commit threshold the repository's calibration sets for the model of `digest`, for
-        the file `path` (None: the model's)."""
-        found = self.for_path(path)
-        if isinstance(found, ProjectSettings) and found.calibration is not None:
-            return found.calibration.own_commits(digest)
-        return None
+        return found.calibration if isinstance(found, ProjectSettings) else None
 
     def for_path(self, path: Path) -> ProjectSettings | ProjectError | None:
         """The settings that apply to the file `path`, the error of a broken settings file, or
