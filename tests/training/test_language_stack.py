@@ -221,3 +221,81 @@ def test_leaving_an_agent_out_fits_the_stack_again_without_its_repositories(
     said = _language_stacks(card)
     assert said.startswith("Judged by a stack of its own (`codeorigin-train language-stack`): C#")
     assert "fitted again without each of Codex" in said and f"C# 0 of {f['human']}" in said
+
+
+def test_also_trains_on_another_language_and_context_raises_the_threshold(
+    inputs: dict[str, Path], stacked: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`--also csharp=java`: the member trains on Java's train rows too, while the stacker and
+    thresholds rest on C#'s alone; `--context`: people's code beside the changes that writes as
+    the agents do raises the threshold over it, and the record and the line say so."""
+    rng = random.Random(41)
+    pool = pd.read_parquet(inputs["rows"])
+    java = [{"code": csharp_method(rng, i < 30), "language": "java", "label": int(i < 30),
+             "source": "aidev", "split": "train", "repo": f"octo/java{i % 4}",
+             "group": f"octo/java{i % 4}", "agent": "copilot" if i < 30 else "human",
+             "judged": True} for i in range(70)]  # fmt: skip
+    rows = tmp_path / "rows.parquet"
+    pd.concat([pool, pd.DataFrame(java)], ignore_index=True).to_parquet(rows)
+    beside = [{"code": csharp_method(rng, i % 4 == 0), "language": LANG,
+               "repo": f"octo/train{i % 10}", "split": "train", "dated_history": True,
+               "dated_copy": False} for i in range(200)]  # fmt: skip
+    pd.DataFrame(beside).to_parquet(tmp_path / "beside.parquet")
+    out = tmp_path / "out"
+    done = _run("--base", str(inputs["base"]), "--languages", LANG, "--people", str(inputs["people"]),
+                "--rows", str(rows), "--also", f"{LANG}=java", "--context",
+                str(tmp_path / "beside.parquet"), "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    raw = load_manifest(out).raw
+    plain = load_manifest(stacked[0]).raw["language_stacks"]["languages"][LANG]
+    record = raw["language_stacks"]["languages"][LANG]
+    assert record["train"]["also"] == ["java"]
+    assert record["train"]["agents"] == plain["train"]["agents"] + 30
+    t = raw["thresholds"]["languages"][LANG]
+    assert t["functions"] == 160 + 135 + 40 + 27  # C#'s held-out people alone, as without --also
+    assert record["context"]["raised"] and t["context_floor"]["raised"]
+    assert t["llm"] == record["context"]["threshold"] > t["context_floor"]["before"]
+    assert t["recall"] == record["context"]["validation_caught"] / record["validation"]["agents"]
+    assert "and java's" in done.stdout and "raised to" in done.stdout
+    model = Model.load(out)
+    texts = [r["code"] for r in beside if "summary" in r["code"]]
+    flagged = np.mean([s.probability >= t["llm"] for s in model.score_texts(texts, [LANG] * len(texts))])
+    assert flagged <= 0.05
+
+
+@pytest.mark.parametrize(("value", "want"), [("java", "expected LANG=OTHER"),
+                                             ("csharp=cobol", "cobol is not another language"),
+                                             ("csharp=csharp", "csharp is not another language"),
+                                             ("go=java", "expected LANG=OTHER")])  # fmt: skip
+def test_a_malformed_also_is_refused_before_anything_is_written(
+    inputs: dict[str, Path], tmp_path: Path, value: str, want: str
+) -> None:
+    out = tmp_path / "out"
+    done = _run("--base", str(inputs["base"]), "--languages", LANG, "--people", str(inputs["people"]),
+                "--rows", str(inputs["rows"]), "--also", value, "--out", str(out))  # fmt: skip
+    assert done.returncode == 2 and want in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_leaving_an_agent_out_passes_also_and_context_to_each_fold(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Each fold's stack trains on the other language's rows too and holds its threshold on the
+    code beside the changes outside the held-out agent's repositories."""
+    rng = random.Random(43)
+    beside = [{"code": csharp_method(rng, i % 4 == 0), "language": LANG,
+               "repo": f"octo/train{i % 10}", "split": "train", "dated_history": True,
+               "dated_copy": False} for i in range(200)]  # fmt: skip
+    pd.DataFrame(beside).to_parquet(tmp_path / "beside.parquet")
+    done = subprocess.run(
+        [sys.executable, "-m", "codeorigin_train", "language-stack-loao", "--pool",
+         str(inputs["rows"]), "--people", str(inputs["people"]), "--base", str(inputs["base"]),
+         "--languages", LANG, "--agents", "codex", "--also", f"{LANG}=java", "--context",
+         str(tmp_path / "beside.parquet"), "--work", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    fold = tmp_path / "work" / "codex"
+    held = pd.read_parquet(fold / "context.parquet")
+    assert len(held) == 180 and not held["repo"].eq("octo/train9").any()
+    record = load_manifest(fold / f"stacked-{LANG}").raw["language_stacks"]["languages"][LANG]
+    assert record["train"]["also"] == ["java"] and record["context"]["raised"]

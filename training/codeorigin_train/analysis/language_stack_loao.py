@@ -2,7 +2,8 @@
 (`codeorigin-train language-stack-loao`):
 
     codeorigin-train language-stack-loao --pool $W/pool-v5.parquet \\
-        --people $W/agentic-context-both.parquet --base $W/routed --languages csharp \\
+        --people $W/agentic-context-both.parquet --base $W/routed --languages csharp javascript \\
+        --also javascript=typescript,typescriptreact --context $W/agentic-context-both.parquet \\
         --work $W/stack-loao --card models/candidate
 
 A language's stack is fitted on every agent's code of the train repositories, so its figures on
@@ -45,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
                    help="`language-stack --people`: `agentic-context` of both folders")
     p.add_argument("--base", type=Path, required=True, help="`language-stack --base`")
     p.add_argument("--languages", nargs="+", required=True, help="`language-stack --languages`")
+    p.add_argument("--also", action="append", default=[], metavar="LANG=OTHER[,OTHER]",
+                   help="`language-stack --also`")
+    p.add_argument("--context", type=Path, help="`language-stack --context`: each fold holds "
+                   "its threshold on this file's functions outside the agent's repositories")  # fmt: skip
     p.add_argument("--agents", nargs="+", help="the agents held out (default: every agent with "
                    f"{within.MIN_AGENT_REPOS}+ repositories)")  # fmt: skip
     p.add_argument("--work", type=Path, required=True, help="a folder per agent: its rows and "
@@ -54,11 +59,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def also_of(values: list[str], lang: str) -> list[str]:
+    """`language-stack`'s `--also` arguments of `values` that name `lang`."""
+    return [x for v in values if v.partition("=")[0] == lang for x in ("--also", v)]
+
+
 def fit_fold(args: argparse.Namespace, fold: Path) -> tuple[Path | None, dict[str, str]]:
     """The fold's folder: `--base` with a stack per language `language-stack` takes from the
     fold's rows (None if it takes none); the languages it refused, with its reason."""
     refused: dict[str, str] = {}
     base = args.base
+    held = [] if args.context is None else ["--context", str(fold / "context.parquet")]
     for lang in args.languages:
         out = fold / f"stacked-{lang}"
         shutil.rmtree(out, ignore_errors=True)
@@ -67,7 +78,8 @@ def fit_fold(args: argparse.Namespace, fold: Path) -> tuple[Path | None, dict[st
             with contextlib.redirect_stdout(said):
                 language_stack.main(["--base", str(base), "--languages", lang, "--rows",
                                      str(fold / "pool.parquet"), "--people",
-                                     str(fold / "people.parquet"), "--out", str(out)])  # fmt: skip
+                                     str(fold / "people.parquet"), "--out", str(out),
+                                     *held, *also_of(args.also, lang)])  # fmt: skip
         except SystemExit as exc:
             if not isinstance(exc.code, str):
                 raise
@@ -81,6 +93,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     pool = read_parquet(args.pool, "--pool", hint="`codeorigin-train protocol --pool-only`")
     people = read_parquet(args.people, "--people", columns=PEOPLE_COLUMNS,
                           hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
+    context = None if args.context is None else read_parquet(
+        args.context, "--context", columns=PEOPLE_COLUMNS,
+        hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
     agents = args.agents or within.loao_agents(pool)
     unknown = sorted(set(agents) - set(pool["agent"].astype(str)))
     if unknown:
@@ -90,7 +105,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for agent in agents:
         started = time.perf_counter()
         fold = args.work / agent
-        repos = fold_files(pool, None, None, agent, fold, people)
+        repos = fold_files(pool, None, context, agent, fold, people)
         folder, refused = fit_fold(args, fold)
         rows = pool[(pool["source"] == "aidev") & pool["judged"] & pool["repo"].isin(repos)
                     & pool["agent"].isin([agent, "human"])

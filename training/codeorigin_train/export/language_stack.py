@@ -22,9 +22,17 @@ pooled against the route's 0.704). This command copies `--base` to `--out` and g
   split and every person of the validation split, the verdict's bounded at 1% with 95%
   confidence over the functions and over the repositories, the uncertain one at 5%.
 
+With `--also LANG=OTHER[,OTHER]` a language's member trains on the other languages' rows of the
+train split too (JavaScript's 612 agents' functions beside TypeScript's and TSX's), while its
+stacker, thresholds and validation rest on its own rows alone. With `--context` (the
+agentic-context file) each language's threshold is then raised, where it must be, to hold the
+code beside the agents' changes in dated repositories of the train and validation splits at its
+bound, as `graft --context` raises a grafted one; the record says so, with the validation agents
+caught at the threshold it leaves.
+
 The validation split's agents measure it: a language whose validation agents it ranks above their
-people at an AUROC under `--min-auroc` (0.7), or whose validation agents the threshold would not
-catch, or whose held-out people are too few to bound 1% with 95% confidence, is refused and stays
+people at an AUROC under `--min-auroc` (0.7), or whose validation agents the people's bound would
+not catch (before `--context` raises it), or whose held-out people are too few to bound 1% with 95% confidence, is refused and stays
 "not judged". The folder is then loaded as the server loads it and must score the
 validation rows as computed here (within 1e-6). C# on 2 cores: about 40 s.
 """
@@ -48,9 +56,11 @@ from codeorigin.model.scorer import Model
 from codeorigin.model.stacking import LANGUAGE_ALIASES
 from codeorigin_train.data.inputs import read_parquet
 from codeorigin_train.export.graft_floors import (
+    PEOPLE_COLUMNS,
     UNCERTAIN_FPR,
     _bound,
     base_and_out,
+    context_floor,
     copied,
     people_without_option,
     read_people,
@@ -94,8 +104,33 @@ def parser() -> argparse.ArgumentParser:
                    "validation people's a language must reach (default: %(default)s)")  # fmt: skip
     p.add_argument("--folds", type=int, default=5,
                    help="folds by repository for the out-of-fold logits (default: %(default)s)")
+    p.add_argument("--also", action="append", default=[], metavar="LANG=OTHER[,OTHER]",
+                   help="LANG's member trains on OTHER's rows of the train split too (the pool's "
+                   "and people's), e.g. javascript=typescript,typescriptreact where LANG's own are "
+                   "few; its stacker and thresholds rest on LANG's rows alone")  # fmt: skip
+    p.add_argument("--context", type=Path,
+                   help="agentic-context functions: each language's threshold is raised, where "
+                   "it must be, to hold the code beside the agents' changes in dated repositories "
+                   "of the train and validation splits at its bound, as `graft --context` does")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
     return p
+
+
+def also_option(values: list[str], languages: list[str]) -> dict[str, list[str]]:
+    """`--also`'s values, by language; exits with one line on a malformed one."""
+    got: dict[str, list[str]] = {}
+    for value in values:
+        lang, _, others = value.partition("=")
+        names = [o for o in others.split(",") if o]
+        if lang not in languages or not names:
+            raise SystemExit(f"--also {value}: expected LANG=OTHER[,OTHER] with LANG one of "
+                             f"--languages ({', '.join(languages)})")  # fmt: skip
+        for other in names:
+            if other not in LANGUAGES or other == lang:
+                raise SystemExit(f"--also {value}: {other} is not another language the span "
+                                 "finder reads")  # fmt: skip
+        got[lang] = [*got.get(lang, []), *names]
+    return got
 
 
 def _refuse(raw: dict[str, Any], lang: str) -> None:
@@ -116,26 +151,28 @@ def _refuse(raw: dict[str, Any], lang: str) -> None:
         raise SystemExit(f"--languages {lang}: a stack of the folder lists it already")
 
 
-def rows_of(pool: Any, people: Any, lang: str, split: str) -> Any:
-    """`lang`'s functions of `split`: the pool's (both labels) and people's (label 0), each text
-    once; columns code, label, repo."""
+def rows_of(pool: Any, people: Any, lang: str, split: str, also: tuple[str, ...] = ()) -> Any:
+    """`lang`'s functions of `split` (and those of the languages `also`): the pool's (both labels)
+    and people's (label 0), each text once; columns code, label, repo, language."""
     import pandas as pd
 
-    mine = pool[(pool["language"] == lang) & (pool["split"] == split)]
-    theirs = people[(people["language"] == lang) & (people["split"] == split)].assign(label=0)
-    both = pd.concat([mine[["code", "label", "repo"]], theirs[["code", "label", "repo"]]],
-                     ignore_index=True)  # fmt: skip
+    langs = [lang, *also]
+    mine = pool[pool["language"].isin(langs) & (pool["split"] == split)]
+    theirs = people[people["language"].isin(langs) & (people["split"] == split)].assign(label=0)
+    columns = ["code", "label", "repo", "language"]
+    both = pd.concat([mine[columns], theirs[columns]], ignore_index=True)
     both["repo"] = both["repo"].astype(str)
     return both.drop_duplicates("code", ignore_index=True)
 
 
 def fit_language(lang: str, train: Any, val: Any, folds: int) -> tuple[Any, dict[str, Any]]:
-    """The member fitted on `train`, and what its thresholds and stacker are set from: Platt
-    scaling of its out-of-fold logits, the held-out people's probabilities and repositories."""
+    """The member fitted on `train` (`lang`'s rows and any of the languages `--also` gives it),
+    and what its thresholds and stacker are set from, on `lang`'s rows alone: Platt scaling of
+    its out-of-fold logits, the held-out people's probabilities and repositories."""
     member: Any = registry.get("linear", features=FeatureConfig(bucket_bits=20))
-    x = member.matrix(train["code"].tolist(), [lang] * len(train))
+    x = member.matrix(train["code"].tolist(), train["language"].tolist())
     y = train["label"].to_numpy()
-    if len(np.unique(y)) < 2:
+    if len(np.unique(y[(train["language"] == lang).to_numpy()])) < 2:
         raise SystemExit(f"--languages {lang}: the train split holds only one label of it")
     fold = np.array([zlib.crc32(r.encode()) % folds for r in train["repo"]])
     oof = np.zeros(len(train))
@@ -144,21 +181,25 @@ def fit_language(lang: str, train: Any, val: Any, folds: int) -> tuple[Any, dict
             oof[fold == k] = member.fit_matrix(x[fold != k], y[fold != k]).decision_function(
                 x[fold == k])  # fmt: skip
     member.model = member.fit_matrix(x, y)
+    own = (train["language"] == lang).to_numpy()
+    oof, y, repos = oof[own], y[own], train["repo"].to_numpy()[own]
     alpha, beta = fit_platt(oof, y, balanced=True)
     z_val = member.predict_logits(val["code"].tolist(), [lang] * len(val))
     y_val = val["label"].to_numpy()
     people_p = sigmoid(alpha * np.concatenate([oof[y == 0], z_val[y_val == 0]]) + beta)
-    people_repos = np.concatenate([train["repo"].to_numpy()[y == 0],
-                                   val["repo"].to_numpy()[y_val == 0]])  # fmt: skip
+    people_repos = np.concatenate([repos[y == 0], val["repo"].to_numpy()[y_val == 0]])
     fit = {"alpha": alpha, "beta": beta, "oof_auroc": auroc(y, oof), "z_val": z_val,
            "people_p": people_p, "people_repos": people_repos}  # fmt: skip
     return member, fit
 
 
 def add_language(out: Path, pool: Any, people: Any, lang: str, folds: int,
-                 min_auroc: float = MIN_AUROC) -> dict[str, Any]:  # fmt: skip
-    """`lang` judged by a stack of its own in `out`; rewrites the manifest and returns the record."""
-    train, val = (rows_of(pool, people, lang, s) for s in ("train", "val"))
+                 min_auroc: float = MIN_AUROC, also: tuple[str, ...] = (),
+                 context: Any = None) -> dict[str, Any]:  # fmt: skip
+    """`lang` judged by a stack of its own in `out` (its member trained on the languages `also`
+    too; its threshold held on `context`, if given); rewrites the manifest and returns the
+    record."""
+    train, val = rows_of(pool, people, lang, "train", also), rows_of(pool, people, lang, "val")
     started = time.perf_counter()
     member, fit = fit_language(lang, train, val, folds)
     p, repos = fit["people_p"], fit["people_repos"]
@@ -198,7 +239,7 @@ def add_language(out: Path, pool: Any, people: Any, lang: str, folds: int,
     record: dict[str, Any] = {
         "train": {"agents": int(np.sum(train["label"] == 1)),
                   "people": int(np.sum(train["label"] == 0)),
-                  "repositories": int(train["repo"].nunique())},
+                  "repositories": int(train["repo"].nunique()), "also": list(also)},
         "out_of_fold_auroc": fit["oof_auroc"], "folds": folds,
         "platt": {"a": fit["alpha"], "b": fit["beta"]},
         "validation": {"agents": int(np.sum(y_val == 1)), "caught": caught,
@@ -219,9 +260,43 @@ def add_language(out: Path, pool: Any, people: Any, lang: str, folds: int,
     if record["parity"] > TOLERANCE:
         raise SystemExit(f"{out} does not score {lang}'s validation rows as its parts do: largest "
                          f"difference {record['parity']} (tolerance {TOLERANCE})")  # fmt: skip
+    if context is not None:
+        record["context"] = _held_on_context(out, context, lang, p_val[y_val == 1])
+    raw = json.loads((out / "manifest.json").read_text())
     raw.setdefault("language_stacks", {}).setdefault("languages", {})[lang] = record
     rewrite_manifest(out, raw)
-    return {**record, "threshold": llm, "uncertain": uncertain, "held_out_people": len(p)}
+    t = raw["thresholds"]["languages"][lang]
+    return {**record, "bound": llm, "threshold": t["llm"], "uncertain": t["uncertain"],
+            "held_out_people": len(p)}  # fmt: skip
+
+
+def _held_on_context(out: Path, context: Any, lang: str, agents_p: np.ndarray) -> dict[str, Any]:
+    """`lang`'s threshold in `out` raised, where it must be, to hold `context`'s functions beside
+    the changes in dated train and validation repositories at its bound (`context_floor`); what
+    was set, with the validation agents' functions caught at the threshold it leaves."""
+    got = context_floor(out, context, [lang])[lang]
+    raw = json.loads((out / "manifest.json").read_text())
+    t = raw["thresholds"]["languages"][lang]
+    caught = int(np.sum(agents_p >= t["llm"]))
+    t["recall"] = caught / max(1, len(agents_p))
+    rewrite_manifest(out, raw)
+    return {"threshold": t["llm"], "raised": bool(got["raised"]), "functions": got["functions"],
+            "repositories": got["repositories"], "validation_caught": caught}  # fmt: skip
+
+
+def said(lang: str, r: dict[str, Any]) -> str:
+    """The line that says what `lang`'s stack was fitted on and how it holds."""
+    v, c = r["validation"], r.get("context") or {}
+    also = f", and {' and '.join(r['train']['also'])}'s" if r["train"].get("also") else ""
+    held = (f"; raised to {100 * c['threshold']:.1f}% to hold {c['functions']} functions beside "
+            f"the changes of {c['repositories']} dated repositories, where it catches "
+            f"{c['validation_caught']}" if c.get("raised") else "")  # fmt: skip
+    return (f"{lang}: judged by a stack of its own ({r['train']['agents']} agents' and "
+            f"{r['train']['people']} people's functions of {r['train']['repositories']} "
+            f"repositories{also}; out-of-fold AUROC {r['out_of_fold_auroc']:.3f}); threshold "
+            f"{100 * r['bound']:.1f}% on {r['held_out_people']} held-out people's functions; "
+            f"validation: {v['caught']} of {v['agents']} agents' functions caught, AUROC "
+            f"{v['auroc']:.3f}{held}")  # fmt: skip
 
 
 def _fewest() -> int:
@@ -239,27 +314,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.folds < 2:
         raise SystemExit("--folds must be at least 2")
+    also = also_option(args.also, list(args.languages))
     base, out, raw = base_and_out(args.base, args.out)
     for lang in args.languages:
         _refuse(raw, lang)  # refused before anything is read or written
     pool, people = read_rows(args.rows, args.people, list(args.people_without))
+    context = None if args.context is None else read_parquet(
+        args.context, "--context", columns=PEOPLE_COLUMNS,
+        hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
     started = time.perf_counter()
     records: dict[str, Any] = {}
     with copied(base, out):
         for lang in args.languages:
-            records[lang] = add_language(out, pool, people, lang, args.folds, args.min_auroc)
+            records[lang] = add_language(out, pool, people, lang, args.folds, args.min_auroc,
+                                         tuple(also.get(lang, ())), context)  # fmt: skip
         raw = json.loads((out / "manifest.json").read_text())
         raw["language_stacks"] = {"from": str(base), "people_without": list(args.people_without),
                                   **raw["language_stacks"]}  # fmt: skip
         rewrite_manifest(out, raw)
     for lang, r in records.items():
-        v = r["validation"]
-        print(f"{lang}: judged by a stack of its own ({r['train']['agents']} agents' and "
-              f"{r['train']['people']} people's functions of {r['train']['repositories']} "
-              f"repositories; out-of-fold AUROC {r['out_of_fold_auroc']:.3f}); threshold "
-              f"{100 * r['threshold']:.1f}% on {r['held_out_people']} held-out people's functions; "
-              f"validation: {v['caught']} of {v['agents']} agents' functions caught, AUROC "
-              f"{v['auroc']:.3f}")  # fmt: skip
+        print(said(lang, r))
     print(f"codeorigin-train language-stack: wrote {out} in {time.perf_counter() - started:.0f} s")
     return 0
 
