@@ -168,6 +168,9 @@ async def test_a_language_the_model_abstains_on_is_judged_where_the_repository_c
     await client.published_for(uri, version=1)
     status = await client.command("codeorigin.status", uri)
     assert status["document"]["not_judged"].startswith("the model does not judge rust")
+    said = await hover_text(client, uri, 2)
+    assert ("What to do: Run `codeorigin calibrate` in the repository to measure rust on its own "
+            "people's code") in said, said  # fmt: skip
     whole = {"start": {"line": 2, "character": 0}, "end": {"line": 10, "character": 1}}
     assert (await client.command("codeorigin.rescoreSelection", uri, whole))["verdict"] == "not_judged"
 
@@ -182,6 +185,7 @@ async def test_a_language_the_model_abstains_on_is_judged_where_the_repository_c
     said = await hover_text(client, uri, 2)
     assert ("calibrated on 400 functions of this repository written before 2022-06-21"
             in said), said  # fmt: skip
+    assert "Run `codeorigin calibrate`" not in said  # judged now: nothing to suggest
     status = await client.command("codeorigin.status", uri)
     assert status["document"]["not_judged"] is None
     rescored = await client.command("codeorigin.rescoreSelection", uri, whole)

@@ -105,7 +105,10 @@ def test_markdown_of_a_plain_scan(tmp_path: Path, tiny_model_dir: Path) -> None:
     # (it used to say "1 of 2 spans flagged", counting the Go function as if judged).
     plain = scan("stats.py", "tool.go", "--threshold", "0", "--model", str(model), cwd=tmp_path)
     head = "1 flagged and 0 uncertain of 1 judged span in 2 files (model tiny-test, threshold 0.0%)"
-    assert plain.stdout.splitlines()[-2] == head + "; 1 span not judged (1 for their language)"
+    lines = plain.stdout.splitlines()
+    assert lines[-3] == head + "; 1 span not judged (1 for their language)"
+    assert lines[-2] == "Not judged: the model does not judge go: too few held-out functions."
+    assert lines[-1].startswith("Run codeorigin calibrate in the repository to measure go on ")
     assert head.replace("tiny-test", "`tiny-test`") + "; 1 span not judged (" in text
 
 

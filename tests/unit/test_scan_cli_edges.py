@@ -233,3 +233,21 @@ def test_a_row_not_judged_names_its_language_and_the_reason_comes_once(tmp_path:
     ]
     assert res.stdout.count("the model does not judge javascript") == 1
     assert "\nNot judged: the model does not judge javascript: " in res.stdout
+    # The model scores JavaScript but abstains on it: a repository's own calibration can judge it.
+    assert res.stdout.rstrip().endswith(
+        "\nRun codeorigin calibrate in the repository to measure javascript on its own people's "
+        "code (functions written before 2022-06-21): with 299 or more of them it bounds a "
+        "threshold, and --write has scan and the editor judge javascript there."
+    )
+
+
+def test_a_language_the_model_was_not_trained_on_gets_no_calibrate_hint(tmp_path: Path) -> None:
+    """Kotlin is read but the shipped model was not trained on it: a repository's calibration
+    cannot judge it, so the summary does not suggest one."""
+    (tmp_path / "Calc.kt").write_text(
+        "fun add(a: Int, b: Int): Int {\n    val s = a + b\n    return s * 2\n}\n"
+    )
+    res = scan("Calc.kt", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "\nNot judged: the model does not judge kotlin: " in res.stdout
+    assert "codeorigin calibrate" not in res.stdout

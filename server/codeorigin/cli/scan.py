@@ -128,6 +128,7 @@ def run_scan(args: argparse.Namespace) -> int:
         return 2
     report = commits.pool(report, model.manifest, options.engine.threshold,
                          calibrate.own_commit_threshold(args, model))
+    report = replace(report, calibratable=_calibratable(report, model, options))
     if changed is not None:
         report = replace(report, change_description=changed.description)
     if getattr(args, "threshold_source", None):  # the settings file's, not `--threshold`
@@ -140,6 +141,16 @@ def run_scan(args: argparse.Namespace) -> int:
     # Writing a baseline records the findings: it does not fail on them.
     flagged = report.flagged and not args.exit_zero and args.write_baseline is None
     return 1 if flagged else 0
+
+
+def _calibratable(report: ScanReport, model: Model, options: ScanOptions) -> tuple[str, ...]:
+    """The languages of the report's spans not judged that a repository's own calibration
+    could have judged (`Engine.calibratable`), sorted."""
+    from codeorigin.engine.scoring import Engine
+
+    engine = Engine(model).calibrated(options.calibrated)
+    langs = {f.language for f in report.files if any(s.verdict == "not_judged" for s in f.spans)}
+    return tuple(sorted(lang for lang in langs if lang and engine.calibratable(lang)))
 
 
 def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:

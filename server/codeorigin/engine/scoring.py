@@ -103,6 +103,18 @@ class Engine:
         """`python threshold 71.2%, calibrated on 1,240 functions of ...`, per language."""
         return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why) in sorted(self.own.items()))
 
+    def calibratable(self, language: str | None) -> bool:
+        """Whether a repository's own threshold (`codeorigin calibrate --write`) would have
+        `language` judged there: a language the model scores but abstains on, with none yet."""
+        manifest = self.model.manifest
+        trained = manifest.trained_on
+        return (
+            language is not None
+            and language in manifest.abstain
+            and language not in self.own
+            and (trained is None or language in trained)
+        )
+
     @property
     def thresholds(self) -> tuple[float, float]:
         t = self.model.manifest.thresholds

@@ -148,6 +148,9 @@ class ScanReport:
     threshold_source: str = "`--threshold`"  # ...or the project's settings file, named
     # The thresholds the repository's own calibration sets, each with what it rests on.
     calibrated: tuple[str, ...] = ()
+    # Languages of spans not judged that the repository's own calibration could have judged
+    # (`Engine.calibratable`): the text summary says how (`words.calibrate_hint`).
+    calibratable: tuple[str, ...] = ()
     # `scan --diff`/`--diff-file`: the change's own verdict (`core.change`), and what it was.
     change: ChangeVerdict | None = None
     change_description: str = ""

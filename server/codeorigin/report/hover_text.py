@@ -29,6 +29,7 @@ from codeorigin.report.explanation import (
     tokens_line,
     unshown,
 )
+from codeorigin.report.words import calibrate_hint
 
 if TYPE_CHECKING:
     from codeorigin.engine.judging import SpanResult, VerdictRules
@@ -82,10 +83,12 @@ def verdict_section(
     markdown: bool,
     aside: str | None = None,
     calibrated: str | None = None,
+    calibratable: bool = False,
 ) -> str:
     """The hover's first section: the verdict in words, the probability, the threshold that
     applies (none where the model does not judge), why a span is not scored or has no
-    diagnostic, and what to do."""
+    diagnostic, and what to do (for a language the model does not judge: how a repository's
+    own calibration could judge it, where it can: `calibratable`)."""
     r, md = result, markdown
     judged = r.probability is not None and r.verdict not in ("too_short", "generated")
     probability = r.probability if judged else None
@@ -109,7 +112,10 @@ def verdict_section(
     lines += unshown(r, aside, bullet, markdown=md)
     if judged and r.verdict in WHAT_TO_DO:
         lines.append(f"{bullet}What to do: {WHAT_TO_DO[r.verdict]}")
+    elif r.verdict == "not_judged" and calibratable and language:
+        lines.append(f"{bullet}What to do: {calibrate_hint([language], markdown=md)}")
     return "\n".join(lines)
+
 
 
 def chart_section(

@@ -69,8 +69,22 @@ def set_aside(report: ScanReport) -> list[str]:
 
 
 def not_judged(report: ScanReport) -> list[str]:
-    """`Not judged: …` lines, one per reason a language is not judged."""
-    return [f"Not judged: {why}." for why in not_judged_files(report)]
+    """`Not judged: …` lines, one per reason a language is not judged, and how a repository's
+    own calibration could judge those it can (`calibrate_hint`)."""
+    lines = [f"Not judged: {why}." for why in not_judged_files(report)]
+    return lines + ([calibrate_hint(report.calibratable)] if report.calibratable else [])
+
+
+def calibrate_hint(languages: tuple[str, ...] | list[str], *, markdown: bool = False) -> str:
+    """How a repository's own calibration can judge `languages`, which the model scores but
+    abstains on: a sentence for the scan's summary and the hover's "What to do"."""
+    names = " and ".join(languages)
+    run, write = ("`codeorigin calibrate`", "`--write`") if markdown else ("codeorigin calibrate", "--write")
+    return (
+        f"Run {run} in the repository to measure {names} on its own people's code (functions "
+        f"written before 2022-06-21): with 299 or more of them it bounds a threshold, and "
+        f"{write} has scan and the editor judge {names} there."
+    )
 
 
 def not_judged_files(report: ScanReport) -> dict[str, list[str]]:

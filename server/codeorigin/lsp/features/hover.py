@@ -49,6 +49,7 @@ def verdict_section(ctx: HoverContext) -> str:
         markdown=ctx.markdown,
         aside=ctx.aside,
         calibrated=ctx.engine.calibration_note(ctx.language),
+        calibratable=ctx.engine.calibratable(ctx.language),
     )
 
 
