@@ -226,6 +226,10 @@ def test_explain_of_a_language_the_model_does_not_judge_says_so(
     assert res.returncode == 0
     assert "not judged: the model does not judge go: too few held-out functions" in res.stdout
     assert "no span flagged" not in res.stdout
+    one = run("explain", f"{tool}:3", "--model", str(model))
+    assert one.returncode == 0, one.stderr
+    assert "Not scored: the model does not judge go: too few held-out functions" in one.stdout
+    assert "What to do: Run codeorigin calibrate in the repository to measure go on" in one.stdout
 
 
 def test_scan_takes_the_steps_its_explanations_ask_for(doc: Path, tiny_ig_model_dir: Path) -> None:

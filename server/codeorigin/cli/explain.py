@@ -132,7 +132,8 @@ def _block(
     where = scoring.span_report(result, text, path, ScanOptions()).where
     verdict = explanation.verdict_text(result, thresholds, engine.model.name, judging_options(args),
                                        markdown=False,
-                                       calibrated=engine.calibration_note(result.language))  # fmt: skip
+                                       calibrated=engine.calibration_note(result.language),
+                                       calibratable=engine.calibratable(result.language))  # fmt: skip
     parts = [f"{path}:{where}: {result.span.kind} {result.span.name}", verdict]
     if not args.no_provenance:
         parts.append(said_provenance(path, text, result))

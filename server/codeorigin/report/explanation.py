@@ -46,11 +46,12 @@ def verdict_text(
     markdown: bool,
     aside: str | None = None,
     calibrated: str | None = None,
+    calibratable: bool = False,
 ) -> str:
     """The verdict of a span: probability, verdict, thresholds in effect (llm, uncertain; what a
-    repository's own threshold rests on: `calibrated`), why it is not judged or not flagged, why
-    it has no diagnostic (`aside`: the editor's baseline or the edit's base knew it), and the
-    model."""
+    repository's own threshold rests on: `calibrated`), why it is not judged (and, where a
+    repository's own calibration could judge it, `calibratable`, how) or not flagged, why it has
+    no diagnostic (`aside`: the editor's baseline or the edit's base knew it), and the model."""
     r = result
     llm, uncertain = thresholds
     # A span too short to judge, or generated, gets no probability: as `scan` shows it.
@@ -82,6 +83,10 @@ def verdict_text(
         statements, tokens, needs = length(r, options)
         lines.append(f"{bullet}Length: {statements}, {tokens} (needs {needs})")
     lines += unshown(r, aside, bullet, markdown=md)
+    if r.verdict == "not_judged" and calibratable and r.language:
+        from codeorigin.report.words import calibrate_hint
+
+        lines.append(f"{bullet}What to do: {calibrate_hint([r.language], markdown=md)}")
     lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
     return "\n".join(lines)
 
