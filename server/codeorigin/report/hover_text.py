@@ -117,7 +117,6 @@ def verdict_section(
     return "\n".join(lines)
 
 
-
 def chart_section(
     attribution: Attribution,
     text: str,

@@ -78,12 +78,15 @@ def not_judged(report: ScanReport) -> list[str]:
 def calibrate_hint(languages: tuple[str, ...] | list[str], *, markdown: bool = False) -> str:
     """How a repository's own calibration can judge `languages`, which the model scores but
     abstains on: a sentence for the scan's summary and the hover's "What to do"."""
+    from codeorigin.core import bound
+    from codeorigin.scan.calibration import CUTOFF  # it reads reports: imported when needed
+
     names = " and ".join(languages)
     run, write = ("`codeorigin calibrate`", "`--write`") if markdown else ("codeorigin calibrate", "--write")
     return (
         f"Run {run} in the repository to measure {names} on its own people's code (functions "
-        f"written before 2022-06-21): with 299 or more of them it bounds a threshold, and "
-        f"{write} has scan and the editor judge {names} there."
+        f"written before {CUTOFF.isoformat()}): with {bound.needed()} or more of them it bounds a "
+        f"threshold, and {write} has scan and the editor judge {names} there."
     )
 
 
