@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+
+#: Code written before this day is a repository's people's (`codeorigin calibrate`'s baseline):
+#: GitHub Copilot became generally available on 2022-06-21, and no coding agent signed commits.
+CUTOFF = date(2022, 6, 21)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from codeorigin.core import generated
+from codeorigin.core import bound, generated, markers
 from codeorigin.core.change import describe
 from codeorigin.core.markers import Provenance
 from codeorigin.core.verdicts import percent, plural
@@ -78,14 +78,11 @@ def not_judged(report: ScanReport) -> list[str]:
 def calibrate_hint(languages: tuple[str, ...] | list[str], *, markdown: bool = False) -> str:
     """How a repository's own calibration can judge `languages`, which the model scores but
     abstains on: a sentence for the scan's summary and the hover's "What to do"."""
-    from codeorigin.core import bound
-    from codeorigin.scan.calibration import CUTOFF  # it reads reports: imported when needed
-
     names = " and ".join(languages)
     run, write = ("`codeorigin calibrate`", "`--write`") if markdown else ("codeorigin calibrate", "--write")
     return (
         f"Run {run} in the repository to measure {names} on its own people's code (functions "
-        f"written before {CUTOFF.isoformat()}): with {bound.needed()} or more of them it bounds a "
+        f"written before {markers.CUTOFF.isoformat()}): with {bound.needed()} or more of them it bounds a "
         f"threshold, and {write} has scan and the editor judge {names} there."
     )
 

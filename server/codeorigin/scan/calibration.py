@@ -32,14 +32,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from codeorigin.core import bound
+from codeorigin.core import bound, markers
 from codeorigin.core.reference import Reference
 from codeorigin.core.verdicts import percent, percents, plural
 from codeorigin.report.data import ScanReport
 from codeorigin.scan import provenance
 from codeorigin.scan.commits import probabilities
 
-CUTOFF = date(2022, 6, 21)
+CUTOFF = markers.CUTOFF
 JUDGED = ("llm", "uncertain", "human")
 
 
