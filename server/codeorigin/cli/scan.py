@@ -145,12 +145,12 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _calibratable(report: ScanReport, model: Model, options: ScanOptions) -> tuple[str, ...]:
     """The languages of the report's spans not judged that a repository's own calibration
-    could have judged (`Engine.calibratable`), sorted."""
-    from codeorigin.engine.scoring import Engine
+    could have judged (`scoring.calibratable`), sorted."""
+    from codeorigin.engine.scoring import calibratable
 
-    engine = Engine(model).calibrated(options.calibrated)
     langs = {f.language for f in report.files if any(s.verdict == "not_judged" for s in f.spans)}
-    return tuple(sorted(lang for lang in langs if lang and engine.calibratable(lang)))
+    own = options.calibrated
+    return tuple(sorted(g for g in langs if g and calibratable(model.manifest, g, own)))
 
 
 def _failed_paths(report: ScanReport, paths: list[Path]) -> bool:

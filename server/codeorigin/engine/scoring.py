@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from codeorigin.core import languages
 from codeorigin.core.cache import LruCache, text_hash
@@ -24,6 +25,9 @@ from codeorigin.engine.judging import SpanResult, VerdictRules, judgeable, span_
 from codeorigin.engine.lines import line_of, span_lines
 from codeorigin.model.scorer import Model, Score
 from codeorigin.model.stacking import LANGUAGE_ALIASES, grafted_reason
+
+if TYPE_CHECKING:
+    from codeorigin.model.manifest import Manifest
 
 SCORE_CACHE_SIZE = 20_000  # span texts whose scores an engine keeps
 CHUNK = 32  # texts per chunk when `score_texts` is given a `between`
@@ -54,6 +58,19 @@ def text_key(digest: str, normalized_text: str, language: str | None = None) -> 
     (the hash of the text stays last: `SpanResult.text_hash`)."""
     model = f"{digest[:16]}/{language}" if language else digest[:16]
     return f"{model}:{text_hash(normalized_text)}"
+
+
+def calibratable(manifest: Manifest, language: str | None, own: Mapping[str, object]) -> bool:
+    """Whether a repository's own threshold (`codeorigin calibrate --write`) would have
+    `language` judged there: a language the model scores but abstains on, and the repository
+    (its thresholds `own`) has none for it yet."""
+    trained = manifest.trained_on
+    return (
+        language is not None
+        and language in manifest.abstain
+        and language not in own
+        and (trained is None or language in trained)
+    )
 
 
 class Engine:
@@ -104,16 +121,8 @@ class Engine:
         return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why) in sorted(self.own.items()))
 
     def calibratable(self, language: str | None) -> bool:
-        """Whether a repository's own threshold (`codeorigin calibrate --write`) would have
-        `language` judged there: a language the model scores but abstains on, with none yet."""
-        manifest = self.model.manifest
-        trained = manifest.trained_on
-        return (
-            language is not None
-            and language in manifest.abstain
-            and language not in self.own
-            and (trained is None or language in trained)
-        )
+        """Whether a repository's own threshold would have `language` judged (`calibratable`)."""
+        return calibratable(self.model.manifest, language, self.own)
 
     @property
     def thresholds(self) -> tuple[float, float]:

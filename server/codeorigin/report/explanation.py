@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from codeorigin.core.spans import line_starts
 from codeorigin.core.verdicts import VERDICT_WORDS, percent, percents, plural, share_percent
 from codeorigin.model.attribution import TOP_TOKENS  # how many tokens an explanation shows
+from codeorigin.report.words import calibrate_hint
 
 if TYPE_CHECKING:
     from codeorigin.engine.judging import SpanResult, VerdictRules
@@ -84,8 +85,6 @@ def verdict_text(
         lines.append(f"{bullet}Length: {statements}, {tokens} (needs {needs})")
     lines += unshown(r, aside, bullet, markdown=md)
     if r.verdict == "not_judged" and calibratable and r.language:
-        from codeorigin.report.words import calibrate_hint
-
         lines.append(f"{bullet}What to do: {calibrate_hint([r.language], markdown=md)}")
     lines.append(f"{bullet}Model: {f'`{model}`' if md else model}")
     return "\n".join(lines)

@@ -32,8 +32,8 @@ caught at the threshold it leaves.
 
 The validation split's agents measure it: a language whose validation agents it ranks above their
 people at an AUROC under `--min-auroc` (0.7), or whose validation agents the people's bound would
-not catch (before `--context` raises it), or whose held-out people are too few to bound 1% with 95% confidence, is refused and stays
-"not judged". The folder is then loaded as the server loads it and must score the
+not catch (before `--context` raises it), or whose held-out people are too few to bound 1% with
+95% confidence, is refused and stays "not judged". The folder is then loaded as the server loads it and must score the
 validation rows as computed here (within 1e-6). C# on 2 cores: about 40 s.
 """
 
