@@ -25,12 +25,15 @@ CLAUDE = "Add the helpers\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 
 
 #: Per language: a function's first line, a statement, its last lines, and what comes before and
-#: between functions. Rust is a language the shipped model abstains on.
+#: between functions. Rust and Kotlin are languages the shipped model scores and abstains on.
 SHAPES = {
     "python": ("def {name}({a}, {b}):", "    {x} = {y} + {a} * {k}", ["    return {b}"], "", "\n\n"),
     "rust": ("pub fn {name}({a}: i64, {b}: i64) -> i64 {{", "    let {x} = {y} + {a} * {k};",
              ["    {b}", "}}"], "", "\n"),
+    "kotlin": ("fun {name}({a}: Long, {b}: Long): Long {{", "    val {x} = {y} + {a} * {k}",
+               ["    return {b}", "}}"], "", "\n"),
 }  # fmt: skip
+EXTENSIONS = {"python": "py", "rust": "rs", "kotlin": "kt"}
 
 
 def functions(
@@ -52,10 +55,10 @@ def functions(
 def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00",
             language: str = "python") -> Path:  # fmt: skip
     """A repository of `old` functions people wrote before the cut-off (in files of 40) and
-    `agent` functions Claude Code added in 2025, in Python (or Rust)."""
+    `agent` functions Claude Code added in 2025, in `language`."""
     init_repo(root)
     rng = random.Random(7)
-    ext = {"python": "py", "rust": "rs"}[language]
+    ext = EXTENSIONS[language]
     for m in range(0, old, 40):
         (root / f"mod{m}.{ext}").write_text(functions(rng, "old", min(40, old - m), m, language))
         dated_commit(root, f"module {m}", old_date)
@@ -131,35 +134,38 @@ def judged_spans(repo: Path) -> list[dict]:
     ]
 
 
+@pytest.mark.parametrize("language", ["rust", "kotlin"])
 def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_written(
-    tmp_path: Path,
+    tmp_path: Path, language: str
 ) -> None:
-    repo = history(tmp_path / "repo", old=320, agent=12, language="rust")
+    # The shipped model scores Rust with its own members, Kotlin with the grafted stack
+    # (`codeorigin-train stack-scored`), and judges neither.
+    repo = history(tmp_path / "repo", old=320, agent=12, language=language)
     verdicts = {s["verdict"] for s in judged_spans(repo)}
-    assert verdicts == {"not_judged"}, verdicts  # the shipped model does not judge Rust
+    assert verdicts == {"not_judged"}, verdicts
 
     said = codeorigin("calibrate", "--format", "json", cwd=repo)
     assert said.returncode == 0, said.stderr
-    (rust,) = json.loads(said.stdout)["languages"]
-    assert (rust["language"], rust["baseline"], rust["agent"]) == ("rust", 320, 12) and rust["model_abstains"]
-    assert rust["threshold"] is None and rust["baseline_flagged"] is None and rust["agent_caught"] is None
-    assert rust["bounded_threshold"] is not None and rust["bounded_baseline_flagged"] <= 0.01
+    (row,) = json.loads(said.stdout)["languages"]
+    assert (row["language"], row["baseline"], row["agent"]) == (language, 320, 12) and row["model_abstains"]
+    assert row["threshold"] is None and row["baseline_flagged"] is None and row["agent_caught"] is None
+    assert row["bounded_threshold"] is not None and row["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
-    assert "abstains" in text and "The model alone does not judge rust: a threshold that" in text
+    assert "abstains" in text and f"The model alone does not judge {language}: a threshold that" in text
 
     assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
     toml = (repo / ".codeorigin.toml").read_text()
-    assert f"rust = {{ threshold = {rust['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
+    assert f"{language} = {{ threshold = {row['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
     assert "judged in this repository only" in toml
     spans = judged_spans(repo)
     assert {s["verdict"] for s in spans} <= {"llm", "uncertain", "human"}
     old = [s for s in spans if s["name"].startswith("old")]
     assert len(old) == 320 and sum(s["verdict"] == "llm" for s in old) <= 0.01 * 320
     text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
-    shown = bound_percent(rust["bounded_threshold"])
-    assert f"rust threshold {shown}, calibrated on 320 functions of this repository" in text
-    # Another repository, without the calibration, is not judged in Rust.
-    other = history(tmp_path / "other", old=40, agent=2, language="rust")
+    shown = bound_percent(row["bounded_threshold"])
+    assert f"{language} threshold {shown}, calibrated on 320 functions of this repository" in text
+    # Another repository, without the calibration, is not judged in the language.
+    other = history(tmp_path / "other", old=40, agent=2, language=language)
     assert {s["verdict"] for s in judged_spans(other)} <= {"not_judged", "too_short"}
 
 

@@ -7,6 +7,7 @@ for absolute paths, a report whose folder is a file, and Ray's options without R
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,13 +242,24 @@ def test_a_row_not_judged_names_its_language_and_the_reason_comes_once(tmp_path:
     )
 
 
-def test_a_language_the_model_was_not_trained_on_gets_no_calibrate_hint(tmp_path: Path) -> None:
-    """Kotlin is read but the shipped model was not trained on it: a repository's calibration
-    cannot judge it, so the summary does not suggest one."""
+def test_kotlin_gets_the_calibrate_hint_and_a_model_not_trained_on_it_none(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The shipped model scores Kotlin with its grafted stack (`codeorigin-train stack-scored`)
+    and abstains on it, so a repository's calibration can judge it; a model that was not trained
+    on Kotlin cannot be calibrated on it, so its summary does not suggest one."""
     (tmp_path / "Calc.kt").write_text(
         "fun add(a: Int, b: Int): Int {\n    val s = a + b\n    return s * 2\n}\n"
     )
     res = scan("Calc.kt", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "\nNot judged: the model does not judge kotlin: " in res.stdout
+    assert "\nNot judged: the model does not judge kotlin: 269 held-out human functions" in res.stdout
+    assert "\nRun codeorigin calibrate in the repository to measure kotlin on its own" in res.stdout
+    python_only = tmp_path / "python-only"
+    shutil.copytree(tiny_model_dir, python_only)
+    manifest = json.loads((python_only / "manifest.json").read_text())
+    (python_only / "manifest.json").write_text(json.dumps({**manifest, "languages": ["python"]}))
+    res = scan("Calc.kt", "--model", str(python_only), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "\nNot judged: the model does not judge kotlin: it was not trained on" in res.stdout
     assert "codeorigin calibrate" not in res.stdout

@@ -42,6 +42,7 @@ FORWARDED = {
     "route-languages": "codeorigin_train.export.route_languages",
     "language-stack": "codeorigin_train.export.language_stack",
     "language-stack-loao": "codeorigin_train.analysis.language_stack_loao",
+    "stack-scored": "codeorigin_train.export.stack_scored",
     "commit-verdict": "codeorigin_train.export.commit_verdict",
     "scans": "codeorigin_train.analysis.scans",
 }

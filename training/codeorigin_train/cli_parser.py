@@ -53,6 +53,8 @@ HELP = {
     "bounded on people it never trained on (export.language_stack)",
     "language-stack-loao": "leave one agent out for the stacks of `language-stack` "
     "(analysis.language_stack_loao)",
+    "stack-scored": "a grafted stack scores languages its donor read but did not judge, for a "
+    "repository's own calibration to judge (export.stack_scored)",
     "commit-verdict": "a folder's change calibration and the threshold at which a commit's "
     "functions are flagged together (export.commit_verdict)",
     "scans": "`codeorigin scan` reports of code never trained on, recorded in a model folder's card "

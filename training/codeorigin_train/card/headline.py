@@ -269,7 +269,9 @@ def _not_judged(c: Card) -> str:
         why.setdefault(_why(reason), []).append(language(lang))
     grafted = (c.manifest.get("grafted") or {}).values()
     donor = {k: v for g in grafted for k, v in (g.get("donor_abstain") or {}).items()}
-    for lang, reason in sorted((k, v) for k, v in donor.items() if k not in c.judged()):
+    abstained = set(c.manifest.get("abstain") or {})
+    for lang, reason in sorted((k, v) for k, v in donor.items()
+                               if k not in c.judged() and k not in abstained):  # fmt: skip
         key = f"the grafted stack's donor read them: {_why(reason)}"
         why.setdefault(key, []).append(language(lang))
     judged = set(c.judged())  # a language judged since (`language-stack`) is not listed
@@ -281,7 +283,31 @@ def _not_judged(c: Card) -> str:
     said = "; ".join(f"{', '.join(langs)}: {reason}" for reason, langs in why.items())
     trained = c.manifest.get("languages")
     other = "; every other language: not trained on" if trained else ""
-    return f"Not judged (no verdict, no diagnostic; the hover says why): {said}{other}."
+    return (f"Not judged (no verdict, no diagnostic; the hover says why): {said}{other}."
+            + _scored(grafted))
+
+
+def _scored(grafted: Any) -> str:
+    """What `codeorigin-train stack-scored` recorded: the languages a grafted stack scores and
+    does not judge, for a repository's own calibration, and how it ranks them on test repositories."""
+    names, ranks = [], []
+    for g in grafted:
+        for lang, r in ((g.get("scored") or {}).get("languages") or {}).items():
+            names.append(language(lang))
+            t = (r.get("within") or {}).get("test") or {}
+            if t.get("pair_auroc") is not None:
+                n = t["repositories"]
+                ranks.append(f"{language(lang)} {t['pair_auroc']:.3f} ({n} "
+                             f"{'repository' if n == 1 else 'repositories'})")  # fmt: skip
+    if not names:
+        return ""
+    said = (" The grafted stack scores " + _and(names) + " all the same (`codeorigin-train "
+            "stack-scored`), so that `codeorigin calibrate --write` can judge them in a repository "
+            "with 299 of its own people's functions of before 2022-06-21")
+    if ranks:
+        said += ("; within the test repositories it ranks agents' functions above their people's "
+                 "at a pair AUROC of " + ", ".join(ranks))
+    return said + "."
 
 
 def _why(reason: str) -> str:
