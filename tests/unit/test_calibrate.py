@@ -148,19 +148,25 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     assert said.returncode == 0, said.stderr
     (row,) = json.loads(said.stdout)["languages"]
     assert (row["language"], row["baseline"], row["agent"]) == (language, 320, 12) and row["model_abstains"]
+    # Its uncertain band starts where 5% of the baseline is: the model has none for the language.
+    near = row["bounded_uncertain"]
+    assert near <= row["bounded_threshold"]
     assert row["threshold"] is None and row["baseline_flagged"] is None and row["agent_caught"] is None
     assert row["bounded_threshold"] is not None and row["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
     assert "abstains" in text and f"The model alone does not judge {language}: a threshold that" in text
+    assert "--write also records where its uncertain band starts, above all but 5% of the " in text
 
     assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0
     toml = (repo / ".codeorigin.toml").read_text()
-    assert f"{language} = {{ threshold = {row['bounded_threshold']}, functions = 320, agent = 12 }}" in toml
+    assert (f"{language} = {{ threshold = {row['bounded_threshold']}, uncertain = {near}, "
+            "functions = 320, agent = 12 }") in toml
     assert "judged in this repository only" in toml
     spans = judged_spans(repo)
     assert {s["verdict"] for s in spans} <= {"llm", "uncertain", "human"}
     old = [s for s in spans if s["name"].startswith("old")]
     assert len(old) == 320 and sum(s["verdict"] == "llm" for s in old) <= 0.01 * 320
+    assert sum(s["verdict"] != "human" for s in old) <= 0.05 * 320  # flagged or uncertain
     text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
     shown = bound_percent(row["bounded_threshold"])
     assert f"{language} threshold {shown}, calibrated on 320 functions of this repository" in text
@@ -277,15 +283,21 @@ def test_a_repository_without_dated_history_gets_the_models_reference_threshold(
     assert plain.returncode == 2 and "nothing written" in plain.stderr
 
 
-def test_a_calibration_table_with_an_unknown_basis_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("entry", "said"), [
+    ('basis = "guess", functions = 40', "basis 'guess' is not one"),
+    ("uncertain = 0.7, functions = 40", "expected an uncertain threshold from 0 to its threshold"),
+])  # fmt: skip
+def test_a_calibration_table_with_an_unknown_basis_or_a_bad_uncertain_is_refused(
+    tmp_path: Path, entry: str, said: str
+) -> None:
     repo = history(tmp_path / "repo", old=40, agent=2)
     (repo / ".codeorigin.toml").write_text(
         '[calibration]\nmodel = "m"\ndigest = "0123456789abcdef"\n'
-        'python = { threshold = 0.5, basis = "guess", functions = 40, agent = 2 }\n'
+        f"python = {{ threshold = 0.5, {entry}, agent = 2 }}\n"
     )
-    said = codeorigin("scan", ".", cwd=repo)
-    assert said.returncode == 2 and "basis 'guess' is not one" in said.stderr, said.stderr
-    assert "Traceback" not in said.stderr
+    done = codeorigin("scan", ".", cwd=repo)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_bound_below_the_models_threshold_says_what_it_costs_in_words() -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from codeorigin.cli.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
+    from codeorigin.core.markers import OwnThreshold
     from codeorigin.model.scorer import Model
 
 
@@ -44,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return calibrate
 
 
-def own_thresholds(args: argparse.Namespace, model: Model, command: str) -> dict[str, tuple[float, str]]:
+def own_thresholds(args: argparse.Namespace, model: Model, command: str) -> dict[str, OwnThreshold]:
     """The repository's calibrated thresholds for `model` (the settings file's `[calibration]`),
     said on standard error when they were written for another model and are not used."""
     found = getattr(args, "calibration", None)

@@ -18,6 +18,9 @@ from datetime import date
 #: Code written before this day is a repository's people's (`codeorigin calibrate`'s baseline):
 #: GitHub Copilot became generally available on 2022-06-21, and no coding agent signed commits.
 CUTOFF = date(2022, 6, 21)
+#: A repository's own threshold for a language (`codeorigin calibrate --write`): the threshold,
+#: what it rests on in words, and its own uncertain threshold (None: the model's).
+OwnThreshold = tuple[float, str, float | None]
 
 
 @dataclass(frozen=True)

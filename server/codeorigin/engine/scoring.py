@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from codeorigin.core import languages
 from codeorigin.core.cache import LruCache, text_hash
 from codeorigin.core.diffs import touched
+from codeorigin.core.markers import OwnThreshold
 from codeorigin.core.normalize import normalize_text
 from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import Content, Span, content_of, line_starts
@@ -84,7 +85,7 @@ class Engine:
         # A repository's own thresholds (`codeorigin calibrate --write`), per language, with the
         # words that say where each comes from; empty: the model's. A language the model abstains
         # on is judged where the repository has a threshold of its own for it.
-        self.own: dict[str, tuple[float, str]] = {}
+        self.own: dict[str, OwnThreshold] = {}
         # Its threshold for a commit's functions judged together, and what it rests on (None:
         # the model's; `scan.commits`).
         self.own_commits: tuple[float, str] | None = None
@@ -92,7 +93,7 @@ class Engine:
         self.measuring = False
 
     def calibrated(
-        self, own: dict[str, tuple[float, str]], commits: tuple[float, str] | None = None
+        self, own: dict[str, OwnThreshold], commits: tuple[float, str] | None = None
     ) -> Engine:
         """This engine (its model and cache) judging with a repository's own thresholds (and its
         own for a commit's functions judged together)."""
@@ -118,7 +119,7 @@ class Engine:
 
     def said_own(self) -> tuple[str, ...]:
         """`python threshold 71.2%, calibrated on 1,240 functions of ...`, per language."""
-        return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why) in sorted(self.own.items()))
+        return tuple(f"{lang} threshold {percent(t)}, {why}" for lang, (t, why, _) in sorted(self.own.items()))
 
     def calibratable(self, language: str | None) -> bool:
         """Whether a repository's own threshold would have `language` judged (`calibratable`)."""
@@ -142,8 +143,9 @@ class Engine:
         if options.threshold is not None:
             llm = float(options.threshold)
         elif language in self.own:
-            own = self.own[language][0]
+            own, _, near = self.own[language]
             llm = max(own, llm) if module and language in thresholds.modules else own
+            unc = unc if near is None else near
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:

@@ -40,6 +40,9 @@ from codeorigin.scan import provenance
 from codeorigin.scan.commits import probabilities
 
 CUTOFF = markers.CUTOFF
+#: The share of the baseline a language's own uncertain threshold holds (with 95% confidence),
+#: where the model abstains on the language and has none: the model's are set at 5% likewise.
+UNCERTAIN_FPR = 0.05
 JUDGED = ("llm", "uncertain", "human")
 
 
@@ -86,6 +89,9 @@ class Language:
         if bounded is not None:
             out["bounded_baseline_flagged"] = _share(self.baseline, bounded)
             out["bounded_agent_caught"] = _share(self.agent, bounded)
+            if self.abstains:  # the model has no uncertain threshold of its own for it either
+                near = bound.bounded_threshold(self.baseline, UNCERTAIN_FPR) or bounded
+                out["bounded_uncertain"] = round(min(near, bounded), 6)
         ref = self.reference.threshold(self.judged) if self.reference is not None else None
         out["reference_threshold"] = None if ref is None else round(ref, 6)
         out["reference_functions"] = len(self.judged)
@@ -270,6 +276,11 @@ def render_text(m: Measurement) -> str:
                   "with --write, has scan and the server judge the language in this repository "
                   "alone; the AUROC says how well the model ranks this repository's agent-signed "
                   "functions above its people's there."]  # fmt: skip
+        near = [f"{r['language']} {percent(r['bounded_uncertain'])}" for r in m.rows()
+                if r.get("bounded_uncertain") is not None]  # fmt: skip
+        if near:
+            lines.append(f"--write also records where its uncertain band starts, above all but 5% "
+                         f"of the baseline (with 95% confidence): {', '.join(near)}.")  # fmt: skip
     if not m.languages:
         lines.append("(no judged function: nothing to measure)")
     elif not any(lang.baseline for lang in m.languages.values()):
@@ -378,7 +389,8 @@ def _entry(r: dict[str, Any]) -> str:
     if r["basis"] == "reference":
         return (f"{r['language']} = {{ threshold = {r['reference_threshold']}, basis = "
                 f"\"reference\", functions = {r['reference_functions']}, agent = {r['agent']} }}")  # fmt: skip
-    return (f"{r['language']} = {{ threshold = {r['bounded_threshold']}, functions = "
+    near = f", uncertain = {r['bounded_uncertain']}" if r.get("bounded_uncertain") is not None else ""
+    return (f"{r['language']} = {{ threshold = {r['bounded_threshold']}{near}, functions = "
             f"{r['baseline']}, agent = {r['agent']} }}")  # fmt: skip
 
 

@@ -125,7 +125,7 @@ def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, Named, Name
     if options.engine.threshold is not None:
         return llm, (), ()
     own = {lang: th[0] for lang, th in engine.model.manifest.thresholds.languages.items()}
-    own |= {lang: th for lang, (th, _) in engine.own.items()}
+    own |= {lang: th for lang, (th, _, _) in engine.own.items()}
     modules = {
         lang: engine.effective_thresholds(options.engine, lang, module=True)[0]
         for lang in engine.model.manifest.thresholds.modules

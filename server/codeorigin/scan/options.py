@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codeorigin.core.markers import OwnThreshold
 from codeorigin.engine.judging import VerdictRules
 from codeorigin.scan.baseline import Baseline
 from codeorigin.scan.project import Exclusions
@@ -40,4 +41,4 @@ class ScanOptions:
     # a span flagged there already is not the change's (`prior`). Empty: no base.
     before: dict[Path, Base] = field(default_factory=dict)
     provenance: bool = True  # each span's lines from agent-signed commits (`provenance`)
-    calibrated: dict[str, tuple[float, str]] = field(default_factory=dict)  # `Engine.calibrated`
+    calibrated: dict[str, OwnThreshold] = field(default_factory=dict)  # `Engine.calibrated`

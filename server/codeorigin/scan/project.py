@@ -42,6 +42,8 @@ from typing import Any
 
 import pathspec
 
+from codeorigin.core.markers import OwnThreshold
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # the same parser, as a package before Python 3.11
@@ -291,6 +293,9 @@ class Calibration:
     commit: str
     cutoff: str
     languages: dict[str, tuple[float, int, int, str]]
+    # Per language, its own uncertain threshold where `calibrate` wrote one (a language the model
+    # abstains on: the model has none for it).
+    uncertain: dict[str, float] = field(default_factory=dict)
     # The threshold for a commit's functions judged together (`scan.commits`), the people's
     # commits it rests on and its basis: `baseline` (bounded on them) or `highest` (raised above
     # the highest of them); None: the model's.
@@ -308,15 +313,16 @@ class Calibration:
                 "before " + self.cutoff}  # fmt: skip
         return t, said[basis].format(n)
 
-    def own(self, digest: str) -> dict[str, tuple[float, str]] | None:
-        """The thresholds and what each rests on, for a model of `digest`; None for another."""
+    def own(self, digest: str) -> dict[str, OwnThreshold] | None:
+        """The thresholds, what each rests on and the uncertain threshold where one was written
+        (else None), for a model of `digest`; None for another."""
         if not digest.startswith(self.digest):
             return None
         said = {"baseline": "calibrated on {:,} functions of this repository written before "
                 + self.cutoff,
                 "reference": "set above the median of this repository's {:,} functions by a "
                 "margin that held people of other repositories to 1%"}  # fmt: skip
-        return {lang: (t, said[basis].format(n))
+        return {lang: (t, said[basis].format(n), self.uncertain.get(lang))
                 for lang, (t, n, _, basis) in self.languages.items()}  # fmt: skip
 
 
@@ -334,6 +340,7 @@ def _calibration(value: Any, where: str) -> Calibration:
     if not all(isinstance(v, str) and v for k, v in words.items() if k in ("model", "digest")):
         raise ProjectError(f"{where}: needs the model's name and digest (run calibrate again)")
     languages: dict[str, tuple[float, int, int, str]] = {}
+    uncertain: dict[str, float] = {}
     commits = None
     for key, row in value.items():
         if key in words:
@@ -352,9 +359,15 @@ def _calibration(value: Any, where: str) -> Calibration:
         n, agent = row.get("functions", 0), row.get("agent", 0)
         languages[key] = (float(t), int(n) if isinstance(n, int) else 0,
                           int(agent) if isinstance(agent, int) else 0, str(basis))  # fmt: skip
+        if "uncertain" in row:
+            u = row["uncertain"]
+            if not isinstance(u, int | float) or isinstance(u, bool) or not 0 <= u <= t:
+                raise ProjectError(f"{where}.{key}: expected an uncertain threshold from 0 to its "
+                                   "threshold, as `codeorigin calibrate --write` writes it")  # fmt: skip
+            uncertain[key] = float(u)
     said = {k: str(v or "") for k, v in words.items()}
     return Calibration(said["model"], said["digest"], said["date"], said["commit"], said["cutoff"],
-                       languages, commits)  # fmt: skip
+                       languages, uncertain, commits)  # fmt: skip
 
 
 def _commits(row: Any, where: str) -> tuple[float, int, str]:
