@@ -95,8 +95,12 @@ def _model_details(c: Card) -> list[str]:
                 f"{sw.get('linear', 0):.2f} on this folder's calibration; the transformer's "
                 "weight 0: it was not trained on the language).")  # fmt: skip
             continue
-        add(f"- **Stack for {_and([language(x) for x in stack.get('languages', [])])}** "
-            f"(format version 5, `codeorigin-train graft`): its own linear member{with_route} "
+        langs = stack.get("languages", [])
+        silent = [x for x in langs if x in (man.get("abstain") or {})]
+        said = (f", scoring {_and([language(x) for x in silent])} without judging them "
+                "(`codeorigin-train stack-scored`)" if silent else "")  # fmt: skip
+        add(f"- **Stack for {_and([language(x) for x in langs if x not in silent])}** "
+            f"(format version 5, `codeorigin-train graft`{said}): its own linear member{with_route} "
             f"and stacker (transformer {sw.get('transformer', 0):.2f}, linear "
             f"{sw.get('linear', 0):.2f}, on this folder's calibration) replace the ones above "
             "there; the transformer is the same.")  # fmt: skip
