@@ -125,14 +125,21 @@ def summary(units: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def pooled(scored: pd.DataFrame) -> dict[str, Any]:
-    """The share of within-repository (agent, human) pairs the agent's function outscores (ties
-    count half), pooled over repositories, and the rates at the threshold."""
-    won, pairs = 0.0, 0
+def pooled_pairs(scored: pd.DataFrame) -> tuple[float, int, int]:
+    """(pairs the agent's function outscores, ties counting half; all within-repository (agent,
+    human) pairs; repositories with a pair), pooled over the repositories of `scored`."""
+    won, pairs, repos = 0.0, 0, 0
     for _, g in scored.groupby("repo", sort=False):
         w, n = pair_counts(g.loc[g["label"] == 1, "p"].to_numpy(np.float64),
                            g.loc[g["label"] == 0, "p"].to_numpy(np.float64))  # fmt: skip
-        won, pairs = won + w, pairs + n
+        won, pairs, repos = won + w, pairs + n, repos + (n > 0)
+    return won, pairs, repos
+
+
+def pooled(scored: pd.DataFrame) -> dict[str, Any]:
+    """The share of within-repository (agent, human) pairs the agent's function outscores (ties
+    count half), pooled over repositories, and the rates at the threshold."""
+    won, pairs, _ = pooled_pairs(scored)
     h, a = scored[scored["label"] == 0], scored[scored["label"] == 1]
     return {
         "pair_auroc": won / pairs if pairs else None, "pairs": pairs,

@@ -33,7 +33,7 @@ import numpy as np
 
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.inputs import read_parquet
-from codeorigin_train.evaluation.within import MIN_AGENT, pair_counts
+from codeorigin_train.evaluation.within import pooled_pairs
 from codeorigin_train.export.graft_floors import base_and_out, copied, rewrite_manifest
 
 #: Rows of each other language checked to score exactly as in the base.
@@ -80,15 +80,10 @@ def _checked(raw: dict[str, Any], stack: str, languages: list[str]) -> dict[str,
 
 def within(p: np.ndarray, rows: Any) -> dict[str, Any]:
     """Pair AUROC within each repository (agents' functions against its people's), pooled over
-    the repositories with `MIN_AGENT` of each, per split."""
+    the repositories, per split (`evaluation.within.pooled_pairs`)."""
     out: dict[str, Any] = {}
     for split, s in rows.assign(p=p).groupby("split"):
-        won, pairs, repos = 0.0, 0, 0
-        for _, g in s.groupby("repo"):
-            a, h = g[g["label"] == 1]["p"].to_numpy(), g[g["label"] == 0]["p"].to_numpy()
-            if len(a) >= MIN_AGENT and len(h) >= MIN_AGENT:
-                w, n = pair_counts(a, h)
-                won, pairs, repos = won + w, pairs + n, repos + 1
+        won, pairs, repos = pooled_pairs(s)
         out[str(split)] = {"repositories": repos, "agents": int((s["label"] == 1).sum()),
                            "people": int((s["label"] == 0).sum()),
                            "pair_auroc": won / pairs if pairs else None}  # fmt: skip
