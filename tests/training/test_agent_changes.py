@@ -45,12 +45,13 @@ def added(path: str, text: str) -> str:
             f"@@ -0,0 +1,{len(lines)} @@\n{body}")  # fmt: skip
 
 
-def change(origin: str, agent: str | None, how: str, path: str, text: str, marker: str = "") -> dict:
+def change(origin: str, agent: str | None, how: str, path: str, text: str, marker: str = "",
+           subject: str = "a change") -> dict:
     return {"kind": "change", "origin": origin, "agent": agent, "how": how, "marker": marker,
             "pr": None, "pr_state": None, "commits": ["b" * 40], "base": "a" * 40,
             "head": ("c" if origin == "agent" else "d") * 40, "date": "2025-09-01T10:00:00+00:00",
             "author_date": "2025-09-01T10:00:00+00:00", "author": "Ann <ann@example.org>",
-            "subject": "a change", "patch": added(path, text),
+            "subject": subject, "patch": added(path, text),
             "files": [{"path": path, "status": "A", "lines_added": 9, "is_test": False,
                        "text": text}], "files_omitted": []}  # fmt: skip
 
@@ -62,9 +63,10 @@ def data_root(tmp_path: Path) -> Path:
     records = [
         {"kind": "repo", "repo": "octo/shop", "language": "C#", "human_cutoff": "2022-06-21"},
         change("agent", "copilot", "bot-author", "src/Ledger.cs", CSHARP,
-               "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>"),
+               "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>",
+               "Fix the ledger's total (#7)"),
         change("agent", "claude-code", "trailer", "lib/main.dart", "void main() {\n  print(1);\n}\n",
-               "Co-Authored-By: Claude <noreply@anthropic.com>"),
+               "Co-Authored-By: Claude <noreply@anthropic.com>", "Add the entry point (#12)"),
         change("human", None, "dated-commit", "tools/stats.py", PYTHON),
         {"kind": "snapshot", "origin": "human", "commit": "e" * 40,
          "date": "2022-06-20T10:00:00+00:00",
@@ -79,9 +81,9 @@ def test_the_second_folder_gives_rows_with_how_each_label_was_found(
     data_root: Path, tmp_path: Path
 ) -> None:
     changes, snapshots = read_agent_changes(data_root / "agent-changes")
-    assert [(c.agent, c.kind, c.how) for c in changes] == [
-        ("copilot", "pr", "bot-author"), ("claude-code", "pr", "trailer"),
-        ("human", "commit", "dated-commit"),
+    assert [(c.agent, c.kind, c.how, c.squashed) for c in changes] == [
+        ("copilot", "pr", "bot-author", True), ("claude-code", "pr", "trailer", True),
+        ("human", "commit", "dated-commit", False),
     ]  # fmt: skip
     assert len(snapshots) == 1 and snapshots[0].repo == "octo/shop"
     out = tmp_path / "agentic.parquet"
@@ -94,6 +96,7 @@ def test_the_second_folder_gives_rows_with_how_each_label_was_found(
         ["python", 0, "human", "commit", "dated-commit", "summarise", "octo/shop"],
     ]
     assert rows.iloc[0]["marker"].startswith("copilot-swe-agent[bot]")
+    assert rows["squashed"].tolist() == [True, False, False]  # a squash merge: some lines people's
     record = json.loads(out.with_suffix(".json").read_text())
     assert record["summary"]["by_agent_language"] == {
         "copilot/csharp": 1, "human/kotlin": 1, "human/python": 1,

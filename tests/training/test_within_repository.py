@@ -59,6 +59,23 @@ def test_pairs_count_ties_half_and_only_pairs_of_one_repository() -> None:
     }
 
 
+def test_agents_changes_are_told_apart_by_how_they_were_found() -> None:
+    # one repository: the agents' squash-merged changes rank under its people, its own commits
+    # above them; a table per way of finding, each against every human of the repositories
+    rows = _scored("o/r", [0.5] * 30, [0.9] * 5 + [0.1] * 5)
+    rows["how"] = np.where(rows["label"] == 1, "trailer", "dated-commit")
+    rows["squashed"] = [False] * 30 + [False] * 5 + [True] * 5
+    got = within.figures(rows)["by_found"]
+    assert list(got) == ["a co-author trailer", "a co-author trailer, squash-merged"]
+    assert got["a co-author trailer"]["pooled"]["pair_auroc"] == 1.0
+    assert got["a co-author trailer, squash-merged"]["pooled"]["pair_auroc"] == 0.0
+    assert got["a co-author trailer"]["pooled"]["human"] == 30
+    table = "\n".join(markdown("this folder", {**within.figures(rows), "judged": "test repositories"}))
+    assert "| a co-author trailer, squash-merged | 5 (100%) | 30 | 1 | 0.000 |" in table
+    # rows without the provenance (an older pool): no table, nothing else changes
+    assert within.figures(rows.drop(columns=["how", "squashed"]))["by_found"] == {}
+
+
 def test_the_era_slope_rises_when_newer_humans_score_higher() -> None:
     df = _scored("o/r", [0.0] * 40, [0.9] * 5)
     df.loc[df["label"] == 0, "p"] = [
@@ -121,6 +138,7 @@ def test_the_pool_keeps_each_rows_change_beside_the_real_project_humans(tmp_path
     from codeorigin_train.analysis.protocol import build_pool
 
     dataset = _pool().drop(columns="judged")
+    dataset["how"] = np.where(dataset["label"] == 1, "aidev-pr", "dated-commit")
     dataset.to_parquet(tmp_path / "dataset.parquet")
     real = pd.DataFrame({"code": [HUMAN.format(name=f"real_{i}") for i in range(12)], "label": 0,
                          "language": "python", "group": [f"proj{i % 4}" for i in range(12)],
@@ -132,6 +150,9 @@ def test_the_pool_keeps_each_rows_change_beside_the_real_project_humans(tmp_path
     agent = pool[pool["source"] == "aidev"]
     assert agent["change"].str.len().gt(0).all()
     assert (pool.loc[pool["source"] == "realcode", "change"] == "").all()
+    # how each agent's change was found travels with it; the real projects' rows have none
+    assert agent["how"].str.len().gt(0).all() and not pool["squashed"].any()
+    assert (pool.loc[pool["source"] == "realcode", "how"] == "").all()
 
 
 def test_every_language_scores_what_a_folder_abstains_on(tiny_model_dir: Path) -> None:

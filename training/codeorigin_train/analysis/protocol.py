@@ -39,7 +39,7 @@ from codeorigin_train.fit.stacker import MIN_RECALL
 log = logging.getLogger(__name__)
 
 KEEP = ["code", "label", "language", "source", "generator", "group", "split",
-        "repo", "agent", "origin", "date", "change"]  # fmt: skip
+        "repo", "agent", "origin", "date", "change", "how", "squashed"]  # fmt: skip
 
 
 #: The learners `--learners` names besides model folders (recipes that did not ship:
@@ -73,6 +73,8 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
             df[col] = None
     df["agent"] = df["agent"].where(df["agent"].notna(), "")
     df["repo"] = df["repo"].where(df["repo"].notna(), "")
+    df["how"] = df["how"].where(df["how"].notna(), "")
+    df["squashed"] = df["squashed"].where(df["squashed"].notna(), False).astype(bool)
     parts = [df[KEEP]]
     real = realcode_rows(work, set(df["language"]))
     if real is None:
@@ -89,7 +91,8 @@ def build_pool(dataset: Path, work: Path, cfg: ProtocolConfig) -> pd.DataFrame:
             real[real["split"] == "test"],
         ])  # fmt: skip
         picked = picked.assign(source="realcode", generator="human", repo="", agent="",
-                               origin="release", date=picked["release_date"], change="")  # fmt: skip
+                               origin="release", date=picked["release_date"], change="",
+                               how="", squashed=False)  # fmt: skip
         parts.append(picked[KEEP])
     pool = pd.concat(parts, ignore_index=True).drop_duplicates("code").reset_index(drop=True)
     pool["judged"] = judged_mask(pool)

@@ -87,6 +87,10 @@ def markdown(learner: str, got: dict[str, Any]) -> list[str]:
     out += reference_tables(got, label)
     out += ["", *pooled_table(got["by_language"], "language"), ""]
     out += [*pooled_table(got["by_agent"], "agent"), ""]
+    if got.get("by_found"):
+        out += ["How the agents' changes were found (the corpus' provenance; a squash merge "
+                "carries the trailers of every commit of its pull request, so some of its lines "
+                "may be people's):", "", *pooled_table(got["by_found"], "found by"), ""]
     c, e = got["change"], got["era"]
     out.append(f"Change level (an agent change's functions against the human commits of the "
                f"same repository, mean probability): pair AUROC {_num(c['pair_auroc'])} over "

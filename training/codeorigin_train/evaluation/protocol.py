@@ -181,7 +181,7 @@ def judge(fitted: Fitted, test: pd.DataFrame) -> pd.DataFrame:
 
 #: The columns of a scored row that `run_protocol(..., scores=...)` keeps (no code text).
 SCORE_COLUMNS = ("label", "language", "source", "generator", "agent", "repo", "group", "split",
-                 "origin", "change", "date", "half", "p", "thr")  # fmt: skip
+                 "origin", "change", "date", "how", "squashed", "half", "p", "thr")  # fmt: skip
 
 
 @dataclass

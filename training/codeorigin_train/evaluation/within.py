@@ -164,6 +164,30 @@ def by_key(scored: pd.DataFrame, key: str) -> dict[str, Any]:
     return out
 
 
+#: How an agent's change was found, as the corpus says (`how`), in the words of the card.
+FOUND = {"aidev-pr": "a pull request of the AIDev lists", "trailer": "a co-author trailer",
+         "bot-author": "a bot's commit", "branch-name": "a `codex/` branch"}  # fmt: skip
+SQUASHED = ", squash-merged"
+
+
+def found(scored: pd.DataFrame) -> pd.Series:
+    """How each row's change was found (`FOUND`; `SQUASHED` added where the change is one commit
+    that squash-merged a pull request, carrying the trailers of all its commits): the agents'
+    labels are noisier there, for some of their lines may be people's."""
+    how = scored["how"].fillna("").astype(str) if "how" in scored else pd.Series("", scored.index)
+    words = how.map(lambda h: FOUND.get(h, h or "unknown"))
+    if "squashed" in scored:
+        words = words.where(~scored["squashed"].fillna(False).astype(bool), words + SQUASHED)
+    return words
+
+
+def by_found(scored: pd.DataFrame) -> dict[str, Any]:
+    """`by_key` over how the agents' changes were found, where the rows say (`how`)."""
+    if "how" not in scored or not (scored["how"].fillna("") != "").any():
+        return {}
+    return by_key(scored.assign(found=found(scored)), "found")
+
+
 def change_level(scored: pd.DataFrame) -> dict[str, Any]:
     """Agent changes (`origin` pr) against human commits (`origin` commit) of the same repository,
     each scored by the mean probability of its judged functions."""
@@ -223,6 +247,7 @@ def figures(scored: pd.DataFrame) -> dict[str, Any]:
         "all": {**summary(units), "pooled": pooled(scored)},
         "by_agent": by_key(scored, "agent"),
         "by_language": by_key(scored, "language"),
+        "by_found": by_found(scored),
         "change": change_level(scored),
         "era": era(scored),
         "repos_judged": int(scored["repo"].nunique()),

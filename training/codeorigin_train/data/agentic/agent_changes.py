@@ -4,19 +4,23 @@ One gzip-compressed JSON Lines file per repository (its README has the layout): 
 `change` records (an agent's change, found by an AIDev pull request, a co-author trailer, a bot
 author or a `codex/` branch; or a human commit dated before 2022-06-21) and a `snapshot` at that
 date. An agent's change becomes a `Change` of kind "pr", a human commit one of kind "commit",
-each with how it was found (`how`) and the marker's text.
+each with how it was found (`how`), the marker's text and whether it is a pull request's squash
+merge (`squashed`).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, SourceFile
 
 FOLDER = "agent-changes"
+# A squash merge's subject ends with its pull request's number, as GitHub writes it.
+SQUASH_SUBJECT = re.compile(r"\(#\d+\)\s*$")
 
 
 def _text(value: str | None) -> Callable[[], str | None]:
@@ -44,5 +48,12 @@ def read_agent_changes(root: Path) -> tuple[list[Change], list[Snapshot]]:
             ident = str(r["pr"]) if r.get("pr") is not None else r["head"]
             changes.append(Change(repo, agent, "pr" if agent != HUMAN_AGENT else "commit", ident,
                                   r["date"], _text(r.get("patch") or ""), files,  # type: ignore[arg-type]
-                                  how=r.get("how") or "", marker=r.get("marker") or ""))  # fmt: skip
+                                  how=r.get("how") or "", marker=r.get("marker") or "",
+                                  squashed=squashed(r)))  # fmt: skip
     return changes, snapshots
+
+
+def squashed(record: dict) -> bool:
+    """One commit whose subject names a pull request: a squash merge of it."""
+    commits = record.get("commits") or []
+    return len(commits) == 1 and bool(SQUASH_SUBJECT.search(record.get("subject") or ""))

@@ -44,7 +44,7 @@ FOLDER = "SAILResearch+AI_Teammates_in_SE3"
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
 PROVENANCE = [
     "repo", "agent", "origin", "change", "path", "name", "start_line", "end_line",
-    "date", "is_test", "added", "how", "marker",
+    "date", "is_test", "added", "how", "marker", "squashed",
 ]  # fmt: skip
 SOURCES = ("aidev", "agent-changes")  # the first folder (FOLDER) and `agent_changes.FOLDER`
 
@@ -89,11 +89,11 @@ def corpus_rows(
             row = function_row(
                 fn, change.repo, change.agent, change.kind, change.ident, change.date
             )
-            rows.append({**row, "how": how, "marker": change.marker})
+            rows.append({**row, "how": how, "marker": change.marker, "squashed": change.squashed})
     for snap in snapshots:
         for fn in snapshot_functions(snap, counts["snapshot"], keep_generated):
             row = function_row(fn, snap.repo, HUMAN_AGENT, "snapshot", snap.sha, snap.date)
-            rows.append({**row, "how": "snapshot", "marker": ""})
+            rows.append({**row, "how": "snapshot", "marker": "", "squashed": False})
     df = pd.DataFrame(rows)
     n_read = len(df)
     if len(df):
@@ -185,6 +185,7 @@ def summary(df: pd.DataFrame) -> dict:
         "repos_by_agent": df.groupby("agent")["repo"].nunique().to_dict(),
         "by_origin": df.groupby("origin").size().to_dict(),
         "by_how": df.groupby("how").size().to_dict(),
+        "squashed": int(df["squashed"].sum()) if "squashed" in df else 0,
         "by_agent_language": tally(df, ["agent", "language"]),
         "by_language_label": by_label(df, "language"),
         "by_split_label": by_label(df, "split"),

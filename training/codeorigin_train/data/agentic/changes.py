@@ -40,6 +40,9 @@ class Change:
     # the marker's text, where the folder says (`agent_changes`).
     how: str = ""
     marker: str = ""
+    # One commit whose subject names a pull request ("... (#123)"): a squash merge, which carries
+    # the trailers of every commit of the pull request, so some of its lines may be people's.
+    squashed: bool = False
 
 
 @dataclass
