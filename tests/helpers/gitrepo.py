@@ -124,3 +124,15 @@ def repo_with_an_agent_commit(parent: Path) -> Path:
     (root / "app.py").write_text(PERSON + AGENT)
     dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
     return root
+
+
+def repo_with_a_squash_merge(parent: Path) -> Path:
+    """`repo_with_an_agent_commit`, but the agent's commit squash-merged pull request #12 (its
+    subject ends "(#12)")."""
+    root = init_repo(parent / "repo")
+    (root / "app.py").write_text(PERSON)
+    dated_commit(root, "load", "2019-03-01T10:00:00")
+    (root / "app.py").write_text(PERSON + AGENT)
+    dated_commit(root, CLAUDE.replace("Add the parser", "Add the parser (#12)"), "2025-09-01T10:00:00")
+    return root
+

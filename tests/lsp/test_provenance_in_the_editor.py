@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from helpers.gitrepo import AGENT, PERSON, repo_with_an_agent_commit
+from helpers.gitrepo import AGENT, PERSON, repo_with_a_squash_merge, repo_with_an_agent_commit
 from helpers.lsp_client import TIMEOUT, Client, Start
 
 FLAG_ALL = {"threshold": 0.0, "debounceMs": 0, "minLines": 1, "minTokens": 1}
@@ -44,6 +44,24 @@ async def eventually(check, what: str):  # type: ignore[no-untyped-def]
             return got
         await asyncio.sleep(0.1)
     raise AssertionError(f"never: {what}")
+
+
+async def test_the_hover_says_when_the_signed_commit_squash_merged_a_pull_request(
+    start: Start, root: Path
+) -> None:
+    repo = repo_with_a_squash_merge(root)
+    client = await start(init=FLAG_ALL)
+    uri = (repo / "app.py").as_uri()
+    client.open(uri, (repo / "app.py").read_text())
+    await client.published_for(uri, version=1)
+
+    async def agent_in_hover() -> str | None:
+        said = await hover_text(client, uri, 7)
+        return said if "Provenance" in said else None
+
+    said = " ".join((await eventually(agent_in_hover, "the hover's provenance")).split())
+    assert "Claude Code signed the commits of 6 of 6 lines (100%)" in said
+    assert "it squash-merged pull request #12, whose marker may stand for only some of its" in said
 
 
 async def test_the_hover_and_the_lens_name_the_agent_that_signed_the_lines(

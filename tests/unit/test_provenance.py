@@ -22,6 +22,7 @@ from helpers.gitrepo import (
     dated_commit,
     git,
     init_repo,
+    repo_with_a_squash_merge,
     repo_with_an_agent_commit,
 )
 
@@ -53,6 +54,32 @@ def test_people_and_editors_are_not_taken_for_agents(message: str, author: str) 
     # A person named Claude or Devin, the trailer editors add for accepted Copilot completions,
     # a branch that merely mentions codex: no agent.
     assert signed(message, author) is None
+
+
+def test_a_squash_merges_marker_names_its_pull_request() -> None:
+    trailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+    found = signed("Add the parser (#12)" + trailer, "Ann <ann@example.org>")
+    assert found is not None and found.pull_request == 12
+    for subject in ("Add the parser", "Fix #12 in the parser", "Merge pull request #3 from o/b"):
+        mark = signed(subject + trailer, "Ann <ann@example.org>")
+        assert mark is not None and mark.pull_request is None
+
+
+def test_a_squash_merge_is_said_beside_its_marker(tmp_path: Path) -> None:
+    # a pull request merged as one commit carries the trailers of all its commits: the scan says
+    # which pull request, in every output, for some of its lines may be people's
+    root = repo_with_a_squash_merge(tmp_path)
+    sha = git(root, "rev-parse", "HEAD").strip()[:10]
+    spans = {s["name"]: s for s in scan_json("app.py", cwd=root)["files"][0]["spans"]}
+    assert spans["summarise"]["provenance"]["pull_request"] == 12
+    text = scan("app.py", *FLAG_ALL, "--exit-zero", cwd=root).stdout
+    assert f"function summarise (Claude Code signed 6/6 lines, {sha} (squash merge of #12))" in text
+    explained = subprocess.run(
+        [sys.executable, "-m", "codeorigin", "explain", *FLAG_ALL, "app.py::summarise"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "it squash-merged pull request #12, whose marker may stand for only some of its " \
+        "commits" in " ".join(explained.stdout.split())
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> dict:

@@ -21,6 +21,8 @@ CUTOFF = date(2022, 6, 21)
 #: A repository's own threshold for a language (`codeorigin calibrate --write`): the threshold,
 #: what it rests on in words, and its own uncertain threshold (None: the model's).
 OwnThreshold = tuple[float, str, float | None]
+#: A squash merge's subject, as GitHub writes it: the pull request's title and "(#123)".
+SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,20 @@ MARKERS: tuple[Marker, ...] = (
 
 @dataclass(frozen=True)
 class Signed:
-    """The agent a commit names and the marker's text as the commit has it."""
+    """The agent a commit names and the marker's text as the commit has it; `pull_request`: the
+    pull request a squash merge's subject names (its marker may stand for only some of the pull
+    request's commits, so some of its lines may be people's)."""
 
     agent: str
     marker: str
+    pull_request: int | None = None
 
 
 def signed(message: str, author: str, committer: str = "") -> Signed | None:
     """The agent a commit's message, author or committer (`Name <email>`) names, with the text
     that names it; None when nothing does (which proves nothing)."""
     subject = message.split("\n", 1)[0]
+    squash = SQUASH_SUBJECT.search(subject)
     fields = {"message": message, "subject": subject, "author": author, "committer": committer}
     for marker in MARKERS:
         texts = [fields[marker.field]]
@@ -104,7 +110,8 @@ def signed(message: str, author: str, committer: str = "") -> Signed | None:
             if found is not None:
                 start = text.rfind("\n", 0, found.start()) + 1
                 end = text.find("\n", found.start())
-                return Signed(marker.agent, text[start : end if end >= 0 else None].strip())
+                return Signed(marker.agent, text[start : end if end >= 0 else None].strip(),
+                              int(squash.group(1)) if squash else None)  # fmt: skip
     return None
 
 
@@ -121,6 +128,7 @@ class Provenance:
     total: int  # the span's lines
     commits: tuple[str, ...]  # its commits (short hashes), the one with most lines first
     marker: str  # the marker's text in the first of them
+    pull_request: int | None = None  # the pull request the first of them squash-merged
 
     @property
     def share(self) -> float:
@@ -130,9 +138,22 @@ class Provenance:
         """`Claude Code signed 12 of 14 lines (86%), commit 1a2b3c4d5e: "Co-Authored-By: …"`."""
         more = f" and {len(self.commits) - 1} more" if len(self.commits) > 1 else ""
         return (f"{self.agent} signed the commits of {self.lines} of {self.total} lines "
-                f"({self.share:.0%}), commit {self.commits[0]}{more}: \"{self.marker}\"")  # fmt: skip
+                f"({self.share:.0%}), commit {self.commits[0]}{more}: \"{self.marker}\""
+                f"{self.squash_words()}")  # fmt: skip
+
+    def squash_words(self) -> str:
+        """What a squash merge adds to the provenance: its marker may stand for only some of
+        the pull request's commits."""
+        if self.pull_request is None:
+            return ""
+        return (f"; it squash-merged pull request #{self.pull_request}, whose marker may stand "
+                "for only some of its commits")  # fmt: skip
 
     def to_json(self) -> dict[str, object]:
-        return {"agent": self.agent, "lines": self.lines, "total": self.total,
-                "share": round(self.share, 4), "commits": list(self.commits),
-                "marker": self.marker}  # fmt: skip
+        out: dict[str, object] = {
+            "agent": self.agent, "lines": self.lines, "total": self.total,
+            "share": round(self.share, 4), "commits": list(self.commits), "marker": self.marker,
+        }  # fmt: skip
+        if self.pull_request is not None:
+            out["pull_request"] = self.pull_request
+        return out

@@ -73,17 +73,19 @@ class Blame:
         commits = self.of(runs)
         by_agent: Counter[str] = Counter()
         by_commit: Counter[tuple[str, str]] = Counter()  # (agent, commit)
-        marks: dict[str, str] = {}
+        marks: dict[str, Signed] = {}
         for c in commits:
             if c is not None and c.signed is not None:
                 by_agent[c.signed.agent] += 1
                 by_commit[(c.signed.agent, c.sha)] += 1
-                marks[c.sha] = c.signed.marker
+                marks[c.sha] = c.signed
         if not by_agent:
             return None
         agent, n = by_agent.most_common(1)[0]
         mine = [sha for (who, sha), _ in by_commit.most_common() if who == agent]
-        return Provenance(agent, n, len(commits), tuple(s[:10] for s in mine), marks[mine[0]])
+        first = marks[mine[0]]
+        return Provenance(agent, n, len(commits), tuple(s[:10] for s in mine), first.marker,
+                          first.pull_request)  # fmt: skip
 
 
 def blob_id(text: str) -> str:
