@@ -53,7 +53,7 @@ def functions(
 
 
 def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:00",
-            language: str = "python") -> Path:  # fmt: skip
+            language: str = "python", agent_message: str = CLAUDE) -> Path:  # fmt: skip
     """A repository of `old` functions people wrote before the cut-off (in files of 40) and
     `agent` functions Claude Code added in 2025, in `language`."""
     init_repo(root)
@@ -63,7 +63,7 @@ def history(root: Path, old: int, agent: int, old_date: str = "2019-05-01T10:00:
         (root / f"mod{m}.{ext}").write_text(functions(rng, "old", min(40, old - m), m, language))
         dated_commit(root, f"module {m}", old_date)
     (root / f"helpers.{ext}").write_text(functions(rng, "agent", agent, language=language))
-    dated_commit(root, CLAUDE, "2025-09-01T10:00:00")
+    dated_commit(root, agent_message, "2025-09-01T10:00:00")
     return root
 
 
@@ -99,6 +99,7 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     assert "functions whose every line was written before 2022-06-21" in text
     assert "With each commit's functions judged together (scan pools them, at 92." in text
     assert "Agent set by agent: Claude Code 12" in text
+    assert python["agent_squash_merged"] == 0 and "squash merges" not in text
 
     written = codeorigin("calibrate", "--write", cwd=repo)
     assert written.returncode == 0 and "wrote the thresholds to" in written.stderr
@@ -124,6 +125,18 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     # --threshold still wins, and then no calibration is named.
     given = codeorigin("scan", ".", "--exit-zero", "--threshold", "0.5", cwd=repo).stdout
     assert "Calibrated on this repository" not in given
+
+
+def test_the_agent_sets_functions_from_squash_merges_are_counted(tmp_path: Path) -> None:
+    # the agent's commit squash-merged pull request #12: its trailer may stand for only some of
+    # the pull request's commits, so calibrate says how much of the agent set came that way
+    squash = CLAUDE.replace("Add the helpers", "Add the helpers (#12)")
+    repo = history(tmp_path / "repo", old=40, agent=12, agent_message=squash)
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert (python["agent"], python["agent_squash_merged"]) == (12, 12)
+    text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
+    assert "Of it, from squash merges of pull requests: python 12 of 12 (a squash merge's marker " \
+        "may stand for only some of the pull request's commits" in text
 
 
 def judged_spans(repo: Path) -> list[dict]:

@@ -55,6 +55,9 @@ class Language:
     baseline: list[float] = field(default_factory=list)
     agent: list[float] = field(default_factory=list)
     agents: dict[str, int] = field(default_factory=dict)  # agent -> functions
+    # Agent-set functions whose signed commit squash-merged a pull request: its marker may stand
+    # for only some of the pull request's commits.
+    agent_squashed: int = 0
     threshold: float = 1.0  # the model's own
     abstains: bool = False  # the model does not judge it (it has no threshold of the model's)
     judged: list[float] = field(default_factory=list)  # every judged function, dated or not
@@ -76,6 +79,7 @@ class Language:
         bounded = bound.bounded_threshold(self.baseline)
         out = {"language": self.language, "functions": self.functions,
                "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
+               "agent_squash_merged": self.agent_squashed,
                "model_abstains": self.abstains,
                "threshold": None if self.abstains else round(t, 4),
                "baseline_flagged": fpr, "agent_caught": recall,
@@ -208,6 +212,7 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
                 lang.agent.append(s.probability)
                 lang.agent_by_commit += pooled
                 lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
+                lang.agent_squashed += s.provenance.pull_request is not None
     head = provenance.head(root) or ""
     by_commit = probabilities(report, engine.model.manifest)
     people = [p for sha, (p, _) in by_commit.items() if sha in times and times[sha] < cutoff]
@@ -220,6 +225,18 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
 
 def _rate(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _squashed(m: Measurement) -> list[str]:
+    """The line on the agent set's functions from squash merges, where it has any."""
+    squashed = {name: lang.agent_squashed for name, lang in sorted(m.languages.items())
+                if lang.agent_squashed}  # fmt: skip
+    if not squashed:
+        return []
+    return ["Of it, from squash merges of pull requests: " + ", ".join(
+        f"{name} {n} of {len(m.languages[name].agent)}" for name, n in squashed.items())
+        + " (a squash merge's marker may stand for only some of the pull request's commits, so "
+        "some of their lines may be people's; the figures above count them)."]  # fmt: skip
 
 
 def render_text(m: Measurement) -> str:
@@ -293,6 +310,7 @@ def render_text(m: Measurement) -> str:
             agents[a] += n
     if agents:
         lines += ["", "Agent set by agent: " + ", ".join(f"{a} {n}" for a, n in sorted(agents.items()))]
+    lines += _squashed(m)
     if m.undated:
         lines += ["", f"{plural(m.undated, 'judged function')} with lines not committed yet "
                   "are in neither set."]  # fmt: skip
