@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+from codeorigin.core.markers import SQUASH_SUBJECT
 from codeorigin_train.data.agentic.changes import HUMAN_AGENT, Change, Snapshot, SourceFile
 
 FOLDER = "agent-changes"
-# A squash merge's subject ends with its pull request's number, as GitHub writes it.
-SQUASH_SUBJECT = re.compile(r"\(#\d+\)\s*$")
 
 
 def _text(value: str | None) -> Callable[[], str | None]:
@@ -54,6 +52,7 @@ def read_agent_changes(root: Path) -> tuple[list[Change], list[Snapshot]]:
 
 
 def squashed(record: dict) -> bool:
-    """One commit whose subject names a pull request: a squash merge of it."""
+    """One commit whose subject names a pull request (`SQUASH_SUBJECT`, as `codeorigin scan`
+    reads a user's history): a squash merge of it."""
     commits = record.get("commits") or []
     return len(commits) == 1 and bool(SQUASH_SUBJECT.search(record.get("subject") or ""))
