@@ -61,7 +61,8 @@ async def test_the_hover_says_when_the_signed_commit_squash_merged_a_pull_reques
 
     said = " ".join((await eventually(agent_in_hover, "the hover's provenance")).split())
     assert "Claude Code signed the commits of 6 of 6 lines (100%)" in said
-    assert "it squash-merged pull request #12, whose marker may stand for only some of its" in said
+    assert "its subject ends with (#12), as a squash-merged pull request's does: such a " \
+        "marker may stand for only some of the pull request's commits" in said
 
 
 async def test_the_hover_and_the_lens_name_the_agent_that_signed_the_lines(

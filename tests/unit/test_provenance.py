@@ -73,13 +73,14 @@ def test_a_squash_merge_is_said_beside_its_marker(tmp_path: Path) -> None:
     spans = {s["name"]: s for s in scan_json("app.py", cwd=root)["files"][0]["spans"]}
     assert spans["summarise"]["provenance"]["pull_request"] == 12
     text = scan("app.py", *FLAG_ALL, "--exit-zero", cwd=root).stdout
-    assert f"function summarise (Claude Code signed 6/6 lines, {sha} (squash merge of #12))" in text
+    assert f"function summarise (Claude Code signed 6/6 lines, {sha} (like a squash merge: #12))" in text
     explained = subprocess.run(
         [sys.executable, "-m", "codeorigin", "explain", *FLAG_ALL, "app.py::summarise"],
         cwd=root, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert "it squash-merged pull request #12, whose marker may stand for only some of its " \
-        "commits" in " ".join(explained.stdout.split())
+    assert "its subject ends with (#12), as a squash-merged pull request's does: such a " \
+        "marker may stand for only some of the pull request's commits" in " ".join(
+            explained.stdout.split())  # fmt: skip
 
 
 def scan_json(*args: str, cwd: Path | None = None) -> dict:

@@ -128,7 +128,7 @@ class Provenance:
     total: int  # the span's lines
     commits: tuple[str, ...]  # its commits (short hashes), the one with most lines first
     marker: str  # the marker's text in the first of them
-    pull_request: int | None = None  # the pull request the first of them squash-merged
+    pull_request: int | None = None  # the pull request the first one's subject names, "(#12)"
 
     @property
     def share(self) -> float:
@@ -146,8 +146,9 @@ class Provenance:
         the pull request's commits."""
         if self.pull_request is None:
             return ""
-        return (f"; it squash-merged pull request #{self.pull_request}, whose marker may stand "
-                "for only some of its commits")  # fmt: skip
+        return (f"; its subject ends with (#{self.pull_request}), as a squash-merged pull "
+                "request's does: such a marker may stand for only some of the pull request's "
+                "commits")  # fmt: skip
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {

@@ -186,7 +186,7 @@ _UNSCORED = {
 def provenance_words(p: Provenance) -> str:
     """A span's provenance in a report's row: `Claude Code signed 12/14 lines, 1a2b3c4d5e`."""
     more = f" +{len(p.commits) - 1}" if len(p.commits) > 1 else ""
-    squash = f" (squash merge of #{p.pull_request})" if p.pull_request is not None else ""
+    squash = f" (like a squash merge: #{p.pull_request})" if p.pull_request is not None else ""
     return f"{p.agent} signed {p.lines}/{p.total} lines, {p.commits[0]}{squash}{more}"
 
 
