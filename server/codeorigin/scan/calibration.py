@@ -58,6 +58,7 @@ class Language:
     # Agent-set functions whose signed commit squash-merged a pull request: its marker may stand
     # for only some of the pull request's commits.
     agent_squashed: int = 0
+    agent_own: list[float] = field(default_factory=list)  # the agent set less those functions
     threshold: float = 1.0  # the model's own
     abstains: bool = False  # the model does not judge it (it has no threshold of the model's)
     judged: list[float] = field(default_factory=list)  # every judged function, dated or not
@@ -80,6 +81,8 @@ class Language:
         out = {"language": self.language, "functions": self.functions,
                "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
                "agent_squash_merged": self.agent_squashed,
+               "auroc_without_squash_merges": bound.auroc(self.agent_own, self.baseline)
+               if self.agent_squashed else None,
                "model_abstains": self.abstains,
                "threshold": None if self.abstains else round(t, 4),
                "baseline_flagged": fpr, "agent_caught": recall,
@@ -212,7 +215,10 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
                 lang.agent.append(s.probability)
                 lang.agent_by_commit += pooled
                 lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
-                lang.agent_squashed += s.provenance.pull_request is not None
+                if s.provenance.pull_request is not None:
+                    lang.agent_squashed += 1
+                else:
+                    lang.agent_own.append(s.probability)
     head = provenance.head(root) or ""
     by_commit = probabilities(report, engine.model.manifest)
     people = [p for sha, (p, _) in by_commit.items() if sha in times and times[sha] < cutoff]
@@ -229,14 +235,17 @@ def _rate(x: float | None) -> str:
 
 def _squashed(m: Measurement) -> list[str]:
     """The line on the agent set's functions from squash merges, where it has any."""
-    squashed = {name: lang.agent_squashed for name, lang in sorted(m.languages.items())
+    squashed = {name: lang.figures() for name, lang in sorted(m.languages.items())
                 if lang.agent_squashed}  # fmt: skip
     if not squashed:
         return []
+    without = [f"{name} {r['auroc_without_squash_merges']:.3f}" for name, r in squashed.items()
+               if r["auroc_without_squash_merges"] is not None]  # fmt: skip
     return ["Of it, from squash merges of pull requests: " + ", ".join(
-        f"{name} {n} of {len(m.languages[name].agent)}" for name, n in squashed.items())
+        f"{name} {r['agent_squash_merged']} of {r['agent']}" for name, r in squashed.items())
         + " (a squash merge's marker may stand for only some of the pull request's commits, so "
-        "some of their lines may be people's; the figures above count them)."]  # fmt: skip
+        "some of their lines may be people's; the figures above count them)"
+        + (f"; the AUROC without them: {', '.join(without)}." if without else ".")]  # fmt: skip
 
 
 def render_text(m: Measurement) -> str:
