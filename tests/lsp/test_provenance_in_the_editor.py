@@ -46,10 +46,9 @@ async def eventually(check, what: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"never: {what}")
 
 
-async def test_the_hover_says_when_the_signed_commit_squash_merged_a_pull_request(
-    start: Start, root: Path
-) -> None:
-    repo = repo_with_a_squash_merge(root)
+async def opened_with_provenance(start: Start, repo: Path) -> tuple[Client, str, str]:
+    """The server with `repo`'s app.py open, and the hover of its agent's function once it shows
+    the blame's provenance."""
     client = await start(init=FLAG_ALL)
     uri = (repo / "app.py").as_uri()
     client.open(uri, (repo / "app.py").read_text())
@@ -59,7 +58,14 @@ async def test_the_hover_says_when_the_signed_commit_squash_merged_a_pull_reques
         said = await hover_text(client, uri, 7)
         return said if "Provenance" in said else None
 
-    said = " ".join((await eventually(agent_in_hover, "the hover's provenance")).split())
+    return client, uri, await eventually(agent_in_hover, "the hover's provenance")
+
+
+async def test_the_hover_says_when_the_signed_commit_squash_merged_a_pull_request(
+    start: Start, root: Path
+) -> None:
+    _, _, hover = await opened_with_provenance(start, repo_with_a_squash_merge(root))
+    said = " ".join(hover.split())
     assert "Claude Code signed the commits of 6 of 6 lines (100%)" in said
     assert "its subject ends with (#12), as a squash-merged pull request's does: such a " \
         "marker may stand for only some of the pull request's commits" in said
@@ -69,16 +75,7 @@ async def test_the_hover_and_the_lens_name_the_agent_that_signed_the_lines(
     start: Start, root: Path
 ) -> None:
     repo = repository(root)
-    client = await start(init=FLAG_ALL)
-    uri = (repo / "app.py").as_uri()
-    client.open(uri, (repo / "app.py").read_text())
-    await client.published_for(uri, version=1)
-
-    async def agent_in_hover() -> str | None:
-        said = await hover_text(client, uri, 7)
-        return said if "Provenance" in said else None
-
-    said = await eventually(agent_in_hover, "the hover's provenance")
+    client, uri, said = await opened_with_provenance(start, repo)
     assert "Claude Code signed the commits of 6 of 6 lines (100%)" in said
     assert '"Co-Authored-By: Claude <noreply@anthropic.com>"' in said
     assert "no agent marker: that proves nothing" in await hover_text(client, uri, 1)
