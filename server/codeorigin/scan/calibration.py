@@ -235,14 +235,13 @@ def _rate(x: float | None) -> str:
 
 def _squashed(m: Measurement) -> list[str]:
     """The line on the agent set's functions from squash merges, where it has any."""
-    squashed = {name: lang.figures() for name, lang in sorted(m.languages.items())
-                if lang.agent_squashed}  # fmt: skip
-    if not squashed:
+    rows = [r for r in m.rows() if r["agent_squash_merged"]]
+    if not rows:
         return []
-    without = [f"{name} {r['auroc_without_squash_merges']:.3f}" for name, r in squashed.items()
+    without = [f"{r['language']} {r['auroc_without_squash_merges']:.3f}" for r in rows
                if r["auroc_without_squash_merges"] is not None]  # fmt: skip
     return ["Of it, from squash merges of pull requests: " + ", ".join(
-        f"{name} {r['agent_squash_merged']} of {r['agent']}" for name, r in squashed.items())
+        f"{r['language']} {r['agent_squash_merged']} of {r['agent']}" for r in rows)
         + " (a squash merge's marker may stand for only some of the pull request's commits, so "
         "some of their lines may be people's; the figures above count them)"
         + (f"; the AUROC without them: {', '.join(without)}." if without else ".")]  # fmt: skip
