@@ -161,8 +161,8 @@ def judged_spans(repo: Path) -> list[dict]:
 def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_written(
     tmp_path: Path, language: str
 ) -> None:
-    # The shipped model scores Rust with its own members, Kotlin with the grafted stack
-    # (`codeorigin-train stack-scored`), and judges neither.
+    # The shipped model scores Rust and Kotlin with the grafted stack (`codeorigin-train
+    # stack-scored`), and judges neither.
     repo = history(tmp_path / "repo", old=320, agent=12, language=language)
     verdicts = {s["verdict"] for s in judged_spans(repo)}
     assert verdicts == {"not_judged"}, verdicts

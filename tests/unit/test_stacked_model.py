@@ -267,9 +267,11 @@ def test_a_newer_format_is_refused_and_the_shipped_folder_still_loads(
     assert route is not None and route.languages == ("python", "java")
     assert route.member is not None
     stack, csharp = shipped.stacked.stacks
-    # It scores Kotlin and Swift too, without judging them (`codeorigin-train stack-scored`).
-    assert stack.languages == ("typescript", "go", "kotlin", "swift")
-    assert csharp.languages == ("csharp",) and {"kotlin", "swift"} <= set(shipped.abstain)
+    # It scores Kotlin, Swift, PHP, Ruby, Rust and C too, without judging them
+    # (`codeorigin-train stack-scored`); the base scores JavaScript, without judging it.
+    assert stack.languages == ("typescript", "go", "kotlin", "swift", "php", "ruby", "rust", "c")
+    assert csharp.languages == ("csharp",)
+    assert {"kotlin", "swift", "php", "ruby", "rust", "c", "javascript"} <= set(shipped.abstain)
     assert csharp.spec.route is None and csharp.spec.stacker.weights["transformer"] == 0.0
     assert {"typescript", "go", "csharp"} <= set(shipped.thresholds.languages)
     assert shipped.raw["stacking"]["route"]["members"] == ["agentic", "linear"]

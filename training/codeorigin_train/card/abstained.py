@@ -38,25 +38,40 @@ def not_judged(c: Card) -> str:
 
 def _scored(grafted: Any) -> str:
     """What `codeorigin-train stack-scored` recorded: the languages a grafted stack scores and
-    does not judge, for a repository's own calibration, and how it ranks them on test repositories."""
+    does not judge, for a repository's own calibration, and how it ranks them within held-out
+    repositories (the test split's, else the validation split's), beside the base that scored
+    them before where there was one."""
     names, ranks = [], []
     for g in grafted:
         for lang, r in ((g.get("scored") or {}).get("languages") or {}).items():
             names.append(language(lang))
-            t = (r.get("within") or {}).get("test") or {}
-            if t.get("pair_auroc") is not None:
-                n = t["repositories"]
-                ranks.append(f"{language(lang)} {t['pair_auroc']:.3f} ({n} "
-                             f"{'repository' if n == 1 else 'repositories'})")  # fmt: skip
+            split, t = _ranked(r.get("within") or {})
+            if t is None:
+                continue
+            n = t["repositories"]
+            was = ((r.get("base_within") or {}).get(split) or {}).get("pair_auroc")
+            word = "validation" if split == "val" else split
+            ranks.append(f"{language(lang)} {t['pair_auroc']:.3f} ({n} {word} "
+                         f"{'repository' if n == 1 else 'repositories'}"
+                         + (f"; the base {was:.3f})" if was is not None else ")"))  # fmt: skip
     if not names:
         return ""
     said = (" The grafted stack scores " + _and(names) + " all the same (`codeorigin-train "
             "stack-scored`), so that `codeorigin calibrate --write` can judge them in a repository "
             "with 299 of its own people's functions of before 2022-06-21")
     if ranks:
-        said += ("; within the test repositories it ranks agents' functions above their people's "
+        said += ("; within held-out repositories it ranks agents' functions above their people's "
                  "at a pair AUROC of " + ", ".join(ranks))
     return said + "."
+
+
+def _ranked(within: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """The split whose repositories a language's ranking is told on: test, else validation."""
+    for split in ("test", "val"):
+        t = within.get(split) or {}
+        if t.get("pair_auroc") is not None:
+            return split, t
+    return "", None
 
 
 def _why(reason: str) -> str:
