@@ -149,6 +149,38 @@ def test_the_agent_sets_functions_from_squash_merges_are_counted(tmp_path: Path)
     assert (f"the AUROC without them: python {python['auroc_without_squash_merges']:.3f}." in text)
 
 
+def test_each_file_is_blamed_once_however_many_files_the_repository_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The scan reads each file's blame and the measurement reads it again: in a repository of
+    # more files than the blames kept between calls (`provenance.KEEP`, 1 here, 256 shipped),
+    # every file was blamed twice, minutes in a large one. Real git, its blames counted.
+    from codeorigin.cli import main
+    from codeorigin.scan import provenance
+
+    repo = history(tmp_path / "repo", old=120, agent=12)  # mod0, mod40, mod80 and helpers.py
+    blamed: list[str] = []
+    real = provenance.run
+
+    def counted(argv: list[str], *rest: object, **named: object) -> str:
+        if argv[0] == "blame":
+            blamed.append(argv[-1])
+        return real(argv, *rest, **named)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(provenance, "KEEP", 1)
+    monkeypatch.setattr(provenance, "run", counted)
+    monkeypatch.chdir(repo)
+    provenance.forget()
+    assert main(["calibrate", "--format", "json"]) == 0
+    measured = json.loads(capsys.readouterr().out)
+    assert sorted(blamed) == ["helpers.py", "mod0.py", "mod40.py", "mod80.py"]
+    (python,) = measured["languages"]
+    assert (python["baseline"], python["agent"]) == (120, 12)
+    alone = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)
+    assert alone["languages"] == measured["languages"]  # a run of its own measures the same
+    assert len(provenance._blames) <= 1  # kept past the run: as many as between calls
+
+
 def judged_spans(repo: Path) -> list[dict]:
     """The function spans `scan --format json` reports for the repository."""
     said = codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo)

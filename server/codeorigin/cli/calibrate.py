@@ -109,10 +109,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     )  # fmt: skip
     engine = Engine(model).measuring_every_language()
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)
-    report, _ = local.run([args.path], engine, options, progress=progress.update)
-    progress.close()
-    report = commits.pool(report, model.manifest, None)  # the model's, as `scan` judges them
-    measured = calibration.measure(report, root, engine, started)
+    with provenance.keeping():  # the measurement reads the blames the scan read, not git again
+        report, _ = local.run([args.path], engine, options, progress=progress.update)
+        progress.close()
+        report = commits.pool(report, model.manifest, None)  # the model's, as `scan` judges them
+        measured = calibration.measure(report, root, engine, started)
     print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
     if not args.write:
         return 0

@@ -14,11 +14,13 @@ an unchanged file is blamed once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -108,11 +110,50 @@ _blames: OrderedDict[tuple[str, str, str, str], Blame] = OrderedDict()
 _commits: dict[tuple[str, str], Commit] = {}
 KEEP = 256  # blames kept (by file, blob and HEAD)
 KEEP_COMMITS = 200_000  # commits kept (a few hundred bytes each)
+_run: dict[tuple[str, str], str | None] | None = None  # while `keeping()`: tops and HEADs read
+
+
+@contextlib.contextmanager
+def keeping() -> Iterator[None]:
+    """For one batch run that reads each file's blame twice (`codeorigin calibrate`: its scan, then
+    its measurement): every blame is kept until it ends, not the last `KEEP` (a repository of more
+    files would have each blamed twice), and each folder's work tree and HEAD are read once (the
+    repository is taken as it stands when the run reads it)."""
+    global _run
+    with _lock:
+        outer, _run = _run, ({} if _run is None else _run)
+    try:
+        yield
+    finally:
+        with _lock:
+            _run = outer
+            if _run is None:
+                while len(_blames) > KEEP:
+                    _blames.popitem(last=False)
+
+
+def _once(kind: str, key: Path, read: Callable[[], str | None]) -> str | None:
+    """`read()`, or within `keeping()` what it gave for `key` before."""
+    with _lock:
+        memo = _run
+        if memo is not None and (kind, str(key)) in memo:
+            return memo[(kind, str(key))]
+    found = read()
+    if memo is not None:
+        with _lock:
+            memo[(kind, str(key))] = found
+    return found
 
 
 def top(path: Path) -> Path:
     """The top folder of the git work tree holding `path`; ProvenanceError when there is none."""
     folder = path if path.is_dir() else path.parent
+    found = _once("top", folder, lambda: str(_top(folder)))
+    assert found is not None
+    return Path(found)
+
+
+def _top(folder: Path) -> Path:
     try:
         out = run(["rev-parse", "--show-toplevel"], folder).strip()
     except ChangeError as exc:
@@ -155,6 +196,10 @@ SHALLOW = ("partial: the repository is a shallow clone, and the lines of the com
 
 def head(root: Path) -> str | None:
     """The commit HEAD names, or None in a repository without commits."""
+    return _once("head", root, lambda: _head(root))
+
+
+def _head(root: Path) -> str | None:
     try:
         return run(["rev-parse", "--verify", "-q", "HEAD^{commit}"], root).strip() or None
     except ChangeError:
@@ -193,7 +238,7 @@ def blame(path: Path, text: str) -> Blame:
         found = Blame(kept_lines, commits, shallow=shallow)
     with _lock:
         _blames[key] = found
-        while len(_blames) > KEEP:
+        while len(_blames) > KEEP and _run is None:
             _blames.popitem(last=False)
     return found
 
@@ -203,6 +248,7 @@ def _porcelain(out: str, n_lines: int) -> tuple[list[str | None], set[str]]:
     commits (a shallow clone's cut, or a `--since` limit)."""
     lines: list[str | None] = [None] * n_lines
     boundary: set[str] = set()
+    one: dict[str, str] = {}  # one string a commit, however many lines name it
     sha = ""
     for row in out.split("\n"):
         if not row:
@@ -211,7 +257,7 @@ def _porcelain(out: str, n_lines: int) -> tuple[list[str | None], set[str]]:
             continue
         head_fields = row.split(" ")
         if len(head_fields[0]) == 40 and len(head_fields) >= 3 and head_fields[2].isdigit():
-            sha = head_fields[0]
+            sha = one.setdefault(head_fields[0], head_fields[0])
             final = int(head_fields[2]) - 1
             if 0 <= final < n_lines:
                 lines[final] = None if sha == NOT_COMMITTED else sha
