@@ -90,6 +90,9 @@ def targets(c: Card) -> list[str]:
     recall, recall_ok = _recall(c, within)
     missing = [language(x) for x in SEVEN if x not in judged]
     allowed = [language(x) for x in WHERE_DATA_ALLOWS if x in judged]
+    scored = {x for g in (c.manifest.get("grafted") or {}).values()
+              for x in ((g.get("scored") or {}).get("languages") or {})}  # fmt: skip
+    calibratable = [language(x) for x in WHERE_DATA_ALLOWS if x in scored and x not in judged]
     era = within.get("era") or {}
     slope = float(era.get("slope_per_year") or 0.0)
     era_flagged = max((y.get("flagged") or 0.0 for y in (era.get("by_year") or {}).values()),
@@ -112,7 +115,9 @@ def targets(c: Card) -> list[str]:
         ("none of those languages \"not judged\"", "not judged: " + _and(missing) if missing
          else "all judged", _met(not missing)),
         ("C, C++, Ruby, PHP, Kotlin and Swift judged where the data allows",
-         ("judged: " + _and(allowed) if allowed else "none judged") + " (the others: why, above)",
+         ("judged: " + _and(allowed) if allowed else "none judged") + " (the others: why, above)"
+         + ("; scored by the grafted stack for a repository's own calibration (`codeorigin "
+            f"calibrate --write`): {_and(calibratable)}" if calibratable else ""),
          "–"),
         ("the era control flat (people's code by year)", f"{slope:+.4f} a year in mean "
          f"probability; {100 * era_flagged:.1f}% flagged in the worst year", _met(era_flagged == 0)),
