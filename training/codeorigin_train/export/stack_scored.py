@@ -140,12 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         val = rows[rows["language"].isin([k for k, v in reasons.items() if v is None])
                    & (rows["split"] == "val")]  # fmt: skip
         reasons = {**reasons, **(_reasons(_scores(out, val), val) if len(val) else {})}
+        if unmeasured := [k for k, v in reasons.items() if v is None]:
+            raise SystemExit(f"--rows' validation split holds no {', '.join(unmeasured)} "
+                             "functions to measure the stack's reason not to judge it on")  # fmt: skip
         for lang in reasons:
             g = mine[mine["language"] == lang]
             p = _scores(out, g)
-            if not np.all(np.isfinite(p)) or reasons[lang] is None:
-                raise SystemExit(f"{out} gives some {lang} functions no score, or its "
-                                 "validation split none to measure it on")  # fmt: skip
+            if not np.all(np.isfinite(p)):
+                raise SystemExit(f"{out} gives some {lang} functions no score")
             record[lang] = {"reason": reasons[lang], "within": within(p, g)}
             if lang in (raw.get("abstain") or {}):  # the base scored it: why not, how it ranked
                 record[lang].update(base_reason=raw["abstain"][lang],
