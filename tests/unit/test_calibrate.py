@@ -149,6 +149,49 @@ def test_the_agent_sets_functions_from_squash_merges_are_counted(tmp_path: Path)
     assert (f"the AUROC without them: python {python['auroc_without_squash_merges']:.3f}." in text)
 
 
+def test_the_tree_at_the_cut_off_dates_what_blame_cannot(tmp_path: Path) -> None:
+    # a person edited every old function in 2023: blame dates none of them before the cut-off,
+    # but the tree of 2019 holds all 320 as people wrote them, and a bound rests on those
+    repo = history(tmp_path / "repo", old=320, agent=12)
+    then = git(repo, "log", "-1", "--format=%H", "HEAD~1").strip()
+    for f in sorted(repo.glob("mod*.py")):
+        f.write_text(f.read_text().replace("    return ", "    return 0 + "))
+    dated_commit(repo, "Tidy the returns", "2023-03-01T10:00:00")
+    said = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)
+    (python,) = said["languages"]
+    assert said["snapshot"] == {"commit": then, "date": "2019-05-01"}
+    assert (python["baseline"], python["baseline_snapshot"], python["agent"]) == (320, 320, 12)
+    assert python["bounded_threshold"] is not None
+    assert "baseline_flagged_with_commits" not in python  # no function of it has a commit
+    text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
+    assert (f"and those of the tree at {then[:10]} (2019-05-01, the last commit before that day) "
+            "as they stood there") in text
+    assert f"Of the baseline, the tree at {then[:10]} adds the functions people had written by " \
+        "then that have been edited since or are gone: python 320." in text
+    # the settings file's exclusions hold in the old tree too
+    (repo / ".codeorigin.toml").write_text('exclude = ["mod0.py"]\n')
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert python["baseline"] == 280
+    # without it, the baseline is blame's alone: none
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", "--no-snapshot",
+                                      cwd=repo).stdout)["languages"]  # fmt: skip
+    assert (python["baseline"], python["baseline_snapshot"], python["bounded_threshold"]) == (0, 0, None)
+    # functions that stand unchanged since then are counted once, dated by blame
+    fresh = history(tmp_path / "fresh", old=40, agent=2)
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=fresh).stdout)["languages"]
+    assert (python["baseline"], python["baseline_snapshot"], python["agent"]) == (40, 0, 2)
+    # an agent's commit that moves a person's function to a file of its own did not write it
+    first, rest = (fresh / "mod0.py").read_text().split("\n\n\n", 1)
+    (fresh / "mod0.py").write_text(rest)
+    (fresh / "moved.py").write_text(first + "\n")
+    dated_commit(fresh, CLAUDE, "2025-10-01T10:00:00")
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=fresh).stdout)["languages"]
+    assert (python["baseline"], python["baseline_snapshot"]) == (40, 1)
+    assert (python["agent"], python["agent_known_before"]) == (2, 1)
+    assert "stood in that tree already (moved, not written): python 1." in " ".join(
+        codeorigin("calibrate", cwd=fresh).stdout.split())
+
+
 def test_each_file_is_blamed_once_however_many_files_the_repository_has(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -358,7 +401,8 @@ def test_a_calibration_table_with_an_unknown_basis_or_a_bad_uncertain_is_refused
 def test_a_bound_below_the_models_threshold_says_what_it_costs_in_words() -> None:
     """Where the repository's bound sits below the model's threshold, the report says how much
     more of the old code it flags, or that it flags as much, and how many more agent functions."""
-    from codeorigin.scan.calibration import Language, Measurement, render_text
+    from codeorigin.scan.calibration import Language, Measurement
+    from codeorigin.scan.calibration_text import render_text
 
     rng = random.Random(3)
     people = [rng.uniform(0.0, 0.3) for _ in range(350)]  # its bound flags none of them

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,10 @@ from codeorigin.cli.terminal import Progress, positive_int
 
 if TYPE_CHECKING:
     from codeorigin.core.markers import OwnThreshold
+    from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
+    from codeorigin.report.data import ScanReport
+    from codeorigin.scan.options import ScanOptions
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -41,6 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                            help="model folder (default: the shipped model)")  # fmt: skip
     calibrate.add_argument("--threads", metavar="N", type=positive_int, default=None)
     calibrate.add_argument("--max-file-bytes", metavar="N", type=positive_int, default=None)
+    calibrate.add_argument("--no-snapshot", action="store_true", help="a baseline of the "
+                           "functions git blame dates alone: leave out the tree as it stood "
+                           "before 2022-06-21 (its functions edited since, or gone)")  # fmt: skip
     config.add_arguments(calibrate, exclude=True)
     return calibrate
 
@@ -67,6 +74,29 @@ def own_commit_threshold(args: argparse.Namespace, model: Model) -> tuple[float,
     return None if found is None else found.own_commits(model.manifest.digest)
 
 
+def scan_snapshot(
+    path: Path, root: Path, engine: Engine, options: ScanOptions
+) -> tuple[tuple[str, str], ScanReport] | None:
+    """The commit and date of the tree at the cut-off (`scan.snapshot`) and its scan, as
+    `options` scan the work tree (`path` there; no blame); None without one."""
+    from codeorigin.scan import local, snapshot
+
+    with snapshot.written(root, options.max_file_bytes, options.mapping) as snap:
+        if snap is None:
+            return None
+        try:
+            where = snap.folder / path.resolve().relative_to(root)
+        except ValueError:  # the path is not under the top folder as git names it
+            return None
+        if not where.exists():
+            return None
+        seen = replace(options, exclude=options.exclude.seen_from(snap.folder, root), provenance=False)
+        progress = Progress()
+        report, _ = local.run([where], engine, seen, progress=progress.update)
+        progress.close()
+        return (snap.commit, snap.date), report
+
+
 def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin.cli import config
     from codeorigin.cli.common import default_threads, extension_mapping, load_model
@@ -74,6 +104,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import ModelError
     from codeorigin.scan import calibration, commits, local, provenance
+    from codeorigin.scan.calibration_text import render_text
     from codeorigin.scan.options import ScanOptions
 
     started = time.perf_counter()
@@ -113,8 +144,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
         report, _ = local.run([args.path], engine, options, progress=progress.update)
         progress.close()
         report = commits.pool(report, model.manifest, None)  # the model's, as `scan` judges them
-        measured = calibration.measure(report, root, engine, started)
-    print(calibration.render_json(measured) if args.format == "json" else calibration.render_text(measured))
+        before = None if args.no_snapshot else scan_snapshot(args.path, root, engine, options)
+        measured = calibration.measure(report, root, engine, started, before)
+    print(calibration.render_json(measured) if args.format == "json" else render_text(measured))
     if not args.write:
         return 0
     own_commits = (measured.commits() or {}).get("threshold")

@@ -4,8 +4,10 @@ Every judged function of the repository's files (a scan, as `codeorigin scan` ju
 by git blame: the newest *author* date among its lines (a rebase rewrites committer dates, not
 author dates). Functions whose every line was written before `CUTOFF` (2022-06-21, when coding
 assistants were not yet common) form the repository's human baseline: the same people, in the
-same style, on the same code. Functions whose lines come mostly from commits an agent signed
-(`core.markers`) form its agent set. Per language it reports both sets' sizes, the model's own
+same style, on the same code; so do the functions of the tree at HEAD's last commit before
+`CUTOFF` that no such function repeats (`scan.snapshot`: edited since, or gone). Functions whose
+lines come mostly from commits an agent signed (`core.markers`), and whose text that tree does not
+hold (a move is not authorship), form its agent set. Per language it reports both sets' sizes, the model's own
 threshold's false-positive rate on the baseline and recall on the agent set, the AUROC between
 them and, where the baseline is large enough, a threshold bounded at 1% of it with 95% confidence
 (`core.bound`: a bound, not a quantile). `write` records those thresholds in the repository's
@@ -26,7 +28,6 @@ import json
 import math
 import re
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -34,8 +35,7 @@ from typing import Any
 
 from codeorigin.core import bound, markers
 from codeorigin.core.reference import Reference
-from codeorigin.core.verdicts import percent, percents, plural
-from codeorigin.report.data import ScanReport
+from codeorigin.report.data import ScanReport, SpanReport
 from codeorigin.scan import provenance
 from codeorigin.scan.commits import probabilities
 
@@ -67,6 +67,8 @@ class Language:
     # together (`scan.commits`), flag.
     baseline_by_commit: int = 0
     agent_by_commit: int = 0
+    snapshot: int = 0  # the last of `baseline`: the tree at the cut-off's (`scan.snapshot`)
+    agent_before: int = 0  # agent-signed, but their text stood in that tree: moved, not written
 
     def figures(self) -> dict[str, Any]:
         """What the report says of it: sizes, false-positive rate and recall at the model's
@@ -89,8 +91,12 @@ class Language:
                "auroc": bound.auroc(self.agent, self.baseline),
                "bounded_threshold": None if bounded is None else round(bounded, 6),
                "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
-        if fpr is not None:
-            out["baseline_flagged_with_commits"] = fpr + self.baseline_by_commit / len(self.baseline)
+        out["baseline_snapshot"], out["agent_known_before"] = self.snapshot, self.agent_before
+        blamed = self.baseline[: len(self.baseline) - self.snapshot]  # only these have commits
+        if fpr is not None and blamed:  # the tree at the cut-off's functions have no commit
+            alone = sum(p >= t for p in blamed)
+            out["blamed_flagged"] = alone / len(blamed)
+            out["baseline_flagged_with_commits"] = (alone + self.baseline_by_commit) / len(blamed)
         if recall is not None:
             out["agent_caught_with_commits"] = recall + self.agent_by_commit / len(self.agent)
         if bounded is not None:
@@ -138,6 +144,7 @@ class Measurement:
     # (`scan.commits.probabilities`): people's, authored before `CUTOFF`, and agent-signed ones.
     people_commits: list[float] = field(default_factory=list)
     agent_commits: list[float] = field(default_factory=list)
+    snapshot: tuple[str, str] | None = None  # the tree at the cut-off read: its commit and date
 
     def rows(self) -> list[dict[str, Any]]:
         return [self.languages[k].figures() for k in sorted(self.languages)]
@@ -170,19 +177,27 @@ class Measurement:
         return {"repository": str(self.root), "commit": self.commit, "model": self.model,
                 "cutoff": CUTOFF.isoformat(), "date": self.today, "seconds": round(self.seconds, 1),
                 "undated_functions": self.undated, "commit_threshold": self.commit_threshold,
+                "snapshot": None if self.snapshot is None else
+                {"commit": self.snapshot[0], "date": self.snapshot[1]},
                 "languages": self.rows(), "commits": self.commits()}  # fmt: skip
 
 
-def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Measurement:
+def measure(report: ScanReport, root: Path, engine: Any, started: float,
+            before: tuple[tuple[str, str], ScanReport] | None = None) -> Measurement:  # fmt: skip
     """The baseline and agent sets of a scan's judged functions (its files' paths relative to
     the current folder, as `scan` reports them), the scan made with `engine`, which scores the
-    languages its model abstains on too (`Engine.measuring_every_language`)."""
+    languages its model abstains on too (`Engine.measuring_every_language`); with `before` (the
+    commit and date of the tree at the cut-off, and the same scan of it), that tree's functions
+    join the baseline where no function of it has their text, and those of the agent set whose
+    text the tree holds leave it."""
     abstain = engine.model.manifest.abstain
     cutoff = datetime(CUTOFF.year, CUTOFF.month, CUTOFF.day, tzinfo=timezone.utc).timestamp()
     langs: dict[str, Language] = {}
     undated = 0
     times: dict[str, int] = {}  # each commit's author time, of the files' blames
     signed: set[str] = set()
+    seen: set[tuple[str, str]] = set()  # (language, text hash) of the baseline's functions
+    agent_set: list[tuple[Language, SpanReport]] = []
     for f in report.files:
         judged = [s for s in f.spans if s.kind != "module" and s.verdict in JUDGED
                   and s.probability is not None]  # fmt: skip
@@ -207,18 +222,18 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
                 undated += 1
                 continue
             assert s.probability is not None
-            pooled = s.with_commit is not None
             if max(c.author_time for c in commits if c is not None) < cutoff:
                 lang.baseline.append(s.probability)
-                lang.baseline_by_commit += pooled
+                lang.baseline_by_commit += s.with_commit is not None
+                seen.add((f.language, s.text_hash))
             elif s.provenance is not None and s.provenance.share > 0.5:
-                lang.agent.append(s.probability)
-                lang.agent_by_commit += pooled
-                lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
-                if s.provenance.pull_request is not None:
-                    lang.agent_squashed += 1
-                else:
-                    lang.agent_own.append(s.probability)
+                agent_set.append((lang, s))
+    old = set() if before is None else _add_snapshot(langs, before[1], seen)
+    for lang, s in agent_set:
+        if (lang.language, s.text_hash) in old:
+            lang.agent_before += 1  # its text stood in the tree at the cut-off: moved, not written
+        else:
+            _add_agent(lang, s)
     head = provenance.head(root) or ""
     by_commit = probabilities(report, engine.model.manifest)
     people = [p for sha, (p, _) in by_commit.items() if sha in times and times[sha] < cutoff]
@@ -226,169 +241,41 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float) -> Meas
     return Measurement(root, head, engine.model.name, engine.model.manifest.digest, langs,
                        time.perf_counter() - started, undated,
                        commit_threshold=engine.model.manifest.change.commit_llm,
-                       people_commits=people, agent_commits=agent)  # fmt: skip
+                       people_commits=people, agent_commits=agent,
+                       snapshot=None if before is None else before[0])  # fmt: skip
 
 
-def _rate(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _squashed(m: Measurement) -> list[str]:
-    """The line on the agent set's functions from squash merges, where it has any."""
-    rows = [r for r in m.rows() if r["agent_squash_merged"]]
-    if not rows:
-        return []
-    without = [f"{r['language']} {r['auroc_without_squash_merges']:.3f}" for r in rows
-               if r["auroc_without_squash_merges"] is not None]  # fmt: skip
-    return ["Of it, from squash merges of pull requests: " + ", ".join(
-        f"{r['language']} {r['agent_squash_merged']} of {r['agent']}" for r in rows)
-        + " (a squash merge's marker may stand for only some of the pull request's commits, so "
-        "some of their lines may be people's; the figures above count them)"
-        + (f"; the AUROC without them: {', '.join(without)}." if without else ".")]  # fmt: skip
-
-
-def render_text(m: Measurement) -> str:
-    """The table and what it means, per language."""
-    head = [f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}",
-            f"human baseline: functions whose every line was written before {CUTOFF.isoformat()} "
-            "(git blame's author dates)",
-            "agent set: functions whose lines come mostly from commits an agent signed"]  # fmt: skip
-    lines = [*head, "", f"{'language':<16} {'judged':>7} {'baseline':>9} {'agent':>6} "
-             f"{'threshold':>10} {'baseline flagged':>17} {'agent caught':>13} {'AUROC':>6}  "
-             "bounded threshold (1% of the baseline, 95% confidence)"]  # fmt: skip
-    for r in m.rows():
-        auc = "-" if r["auroc"] is None else f"{r['auroc']:.3f}"
-        if r["basis"] == "baseline":
-            own = (f"{percent(r['bounded_threshold'])} (flags {_rate(r['bounded_baseline_flagged'])} "
-                   f"of the baseline, catches {_rate(r['bounded_agent_caught'])} of the agent set)")  # fmt: skip
-        elif r["basis"] == "reference":
-            own = (f"reference {percent(r['reference_threshold'])} (flags "
-                   f"{_rate(r['reference_baseline_flagged'])} of the baseline, catches "
-                   f"{_rate(r['reference_agent_caught'])} of the agent set)")  # fmt: skip
-        else:
-            own = f"needs {r['needed']:,} more baseline functions ({bound.needed()} in all)"
-        model = "abstains" if r["model_abstains"] else percent(r["threshold"])
-        lines.append(f"{r['language']:<16} {r['functions']:>7,} {r['baseline']:>9,} "
-                     f"{r['agent']:>6,} {model:>10} "
-                     f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
-                     f"{auc:>6}  {own}")  # fmt: skip
-    for r in m.rows():  # a bound below the model's threshold flags more of the people's code
-        t, own = r["threshold"], r["bounded_threshold"]
-        if own is not None and t is not None and own < t and r["agent"]:
-            gained = round((r["bounded_agent_caught"] - (r["agent_caught"] or 0)) * r["agent"])
-            now, then = _rate(r["bounded_baseline_flagged"]), _rate(r["baseline_flagged"])
-            flags = (f"it flags as much of this repository's old code ({now})" if now == then
-                     else f"it flags more of this repository's old code ({now} instead of {then})")  # fmt: skip
-            lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
-                      f"model's ({percent(t)}): {flags} and catches {gained} more of its "
-                      f"{r['agent']} agent-signed functions."]  # fmt: skip
-    lines += _by_commit(m)
-    referenced = [r for r in m.rows() if r["basis"] == "reference"]
-    if referenced:
-        ref = next(lang.reference for lang in m.languages.values() if lang.reference is not None)
-        lines += ["", f"A reference threshold ({', '.join(r['language'] for r in referenced)}) "
-                  "needs no dated baseline: it sits a margin above the median score of the "
-                  f"language's judged functions here (at least {ref.min_functions}), a margin "
-                  f"that flagged at most 1% of the people of {ref.repositories} repositories the "
-                  "model never saw (95% confidence). A repository where agents wrote much of the "
-                  "code has a higher median: the threshold misses more there, it does not flag "
-                  "more people."]  # fmt: skip
-    silent = [r["language"] for r in m.rows() if r["model_abstains"]]
-    if silent:
-        lines += ["", f"The model alone does not judge {', '.join(silent)}: a threshold that "
-                  "holds people's code to 1% catches too little there, or too few people were "
-                  "held out to bound one. A bounded threshold above, written "
-                  "with --write, has scan and the server judge the language in this repository "
-                  "alone; the AUROC says how well the model ranks this repository's agent-signed "
-                  "functions above its people's there."]  # fmt: skip
-        near = [f"{r['language']} {percent(r['bounded_uncertain'])}" for r in m.rows()
-                if r.get("bounded_uncertain") is not None]  # fmt: skip
-        if near:
-            lines.append(f"--write also records where its uncertain band starts, above all but 5% "
-                         f"of the baseline (with 95% confidence): {', '.join(near)}.")  # fmt: skip
-    if not m.languages:
-        lines.append("(no judged function: nothing to measure)")
-    elif not any(lang.baseline for lang in m.languages.values()):
-        lines += ["", f"No judged function was written before {CUTOFF.isoformat()} (the history "
-                  "starts after it, or every older line was changed since): there is no human "
-                  "baseline to measure the false-positive rate or to bound a threshold on."]  # fmt: skip
-    agents: defaultdict[str, int] = defaultdict(int)
-    for lang in m.languages.values():
-        for a, n in lang.agents.items():
-            agents[a] += n
-    if agents:
-        lines += ["", "Agent set by agent: " + ", ".join(f"{a} {n}" for a, n in sorted(agents.items()))]
-    lines += _squashed(m)
-    if m.undated:
-        lines += ["", f"{plural(m.undated, 'judged function')} with lines not committed yet "
-                  "are in neither set."]  # fmt: skip
-    lines += ["", "The baseline is dated, not verified: a little of the code of 2021-07 to "
-              "2022-06 may have had completion help. An agent marker proves an agent took part in "
-              "a commit; a function without one is in neither set. Measured in "
-              f"{m.seconds:.1f} s."]  # fmt: skip
-    return "\n".join(lines)
-
-
-def _by_commit(m: Measurement) -> list[str]:
-    """What judging each commit's functions together (`scan`'s, at the model's threshold for
-    them) adds here, per language it judges: the baseline flagged and the agent set caught."""
-    rows = [r for r in m.rows() if "baseline_flagged_with_commits" in r
-            or "agent_caught_with_commits" in r]  # fmt: skip
-    if not m.commit_threshold or not rows:
-        return []
-    said = []
-    for r in rows:
-        words = [f"flags {_rate(r['baseline_flagged_with_commits'])} of the baseline (alone "
-                 f"{_rate(r['baseline_flagged'])})" if "baseline_flagged_with_commits" in r else "",
-                 f"catches {_rate(r['agent_caught_with_commits'])} of the agent set (alone "
-                 f"{_rate(r['agent_caught'])})" if "agent_caught_with_commits" in r else ""]  # fmt: skip
-        said.append(f"{r['language']}: " + ", ".join(w for w in words if w))
-    return ["", f"With each commit's functions judged together (scan pools them, at "
-            f"{percent(m.commit_threshold)} for the model): " + "; ".join(said) + ".",
-            *_commit_threshold(m)]  # fmt: skip
-
-
-def _commit_threshold(m: Measurement) -> list[str]:
-    """What this repository's people's commits say of the threshold for a commit's functions:
-    `Of its 14 people's commits of before 2022-06-21 that wrote two or more judged functions,
-    the highest pools to 93.5%, ...`."""
-    c = m.commits()
-    if c is None:
-        return []
-    n = c["people_commits"]
-    if not n:
-        return [f"No commit of before {CUTOFF.isoformat()} wrote two or more of the judged "
-                f"functions: the model's threshold for a commit's functions stays."]  # fmt: skip
-    commits = plural(n, "people's commit")
-    if c["basis"] == "highest":
-        highest, own = percents(c["highest"], c["threshold"])
+def _add_agent(lang: Language, s: SpanReport) -> None:
+    """A function of the agent set (its lines mostly from commits an agent signed)."""
+    assert s.probability is not None and s.provenance is not None
+    lang.agent.append(s.probability)
+    lang.agent_by_commit += s.with_commit is not None
+    lang.agents[s.provenance.agent] = lang.agents.get(s.provenance.agent, 0) + 1
+    if s.provenance.pull_request is not None:
+        lang.agent_squashed += 1
     else:
-        highest, own = percent(c["highest"]), percent(c["threshold"] or 0.0)
-    head = (f"Of this repository's {commits} of before {CUTOFF.isoformat()} that wrote two or "
-            f"more judged functions, the highest pools to {highest}")  # fmt: skip
-    agents = ""
-    if c["agent_commits"] and c["threshold"] is not None:
-        agents = (f"; it catches {_rate(c['own_agent_caught'])} of its "
-                  f"{plural(c['agent_commits'], 'agent-signed commit')} (the model's: "
-                  f"{_rate(c['agent_caught'])})")  # fmt: skip
-    model = percent(c["model_threshold"])
-    ranked = [] if c["auroc"] is None else [
-        f"Pooled, its {plural(c['agent_commits'], 'agent-signed commit')} rank above those "
-        f"people's commits at an AUROC of {c['auroc']:.3f}."]  # fmt: skip
-    return [*_commit_verdict(c, head, own, model, agents), *ranked]
+        lang.agent_own.append(s.probability)
 
 
-def _commit_verdict(c: dict[str, Any], head: str, own: str, model: str, agents: str) -> list[str]:
-    """The sentence on the repository's threshold for a commit's functions (`_commit_threshold`)."""
-    if c["basis"] == "baseline":
-        return [f"{head}; bounded at 1% of them with 95% confidence, this repository's threshold "
-                f"for a commit's functions is {own} (the model's {model}): --write records "
-                f"it{agents}."]  # fmt: skip
-    if c["basis"] == "highest":
-        return [f"{head}, at or above the model's {model} for a commit's functions: --write "
-                f"raises this repository's to {own}, just above it ({c['needed']:,} more such "
-                f"commits would bound it){agents}."]  # fmt: skip
-    return [f"{head}, under the model's {model} for a commit's functions: it stays."]
+def _add_snapshot(
+    langs: dict[str, Language], report: ScanReport, seen: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The judged functions of the tree at the cut-off, of the languages judged at HEAD, into
+    their baselines, but those whose text a function of HEAD's baseline has; (language, text
+    hash) of every judged function of the tree."""
+    old: set[tuple[str, str]] = set()
+    for f in report.files:
+        lang = langs.get(f.language or "")
+        if lang is None:
+            continue
+        for s in f.spans:
+            if s.kind == "module" or s.verdict not in JUDGED or s.probability is None:
+                continue
+            old.add((lang.language, s.text_hash))
+            if (lang.language, s.text_hash) not in seen:
+                lang.baseline.append(s.probability)
+                lang.snapshot += 1
+    return old
 
 
 def render_json(m: Measurement) -> str:

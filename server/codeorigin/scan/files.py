@@ -193,7 +193,7 @@ def _gitignore(dirpath: Path) -> pathspec.PathSpec | None:
         return None
 
 
-def _language(path: Path, mapping: dict[str, str] | None) -> str | None:
+def language_of(path: Path, mapping: dict[str, str] | None) -> str | None:
     if mapping:
         mapped = mapping.get(path.suffix.lower())
         if mapped is not None:
@@ -232,7 +232,7 @@ def walk(
         if not os.path.isdir(root):  # a file, a FIFO or device (read_text refuses them)
             if explicit_all:
                 why = None if include_generated else generated.path_reason(root.name)
-                yield Candidate(root, str(root), _language(root, mapping), why)
+                yield Candidate(root, str(root), language_of(root, mapping), why)
             continue
         # Stack of (.gitignore directory, spec) that apply below the current folder.
         specs: list[tuple[Path, pathspec.PathSpec]] = []
@@ -272,7 +272,7 @@ def walk(
             dirnames[:] = keep
             for name in sorted(filenames):
                 p = dirpath / name
-                lang = _language(p, mapping)
+                lang = language_of(p, mapping)
                 if lang is None or ignored(p, False) or p.is_symlink():
                     continue
                 why = exclude.reason(p) if exclude else None

@@ -101,8 +101,16 @@ class Exclusions:
     """The exclusions a scan applies: the settings file's and `--exclude`'s."""
 
     rules: tuple[Exclusion, ...] = ()
+    # (folder, root): a path under `folder` is matched as the same path under `root` (a copy of
+    # the repository's tree at another commit, `scan.snapshot`).
+    alias: tuple[Path, Path] | None = None
 
     def reason(self, path: Path, is_dir: bool = False) -> str | None:
+        if self.alias is not None:
+            folder, root = self.alias
+            full = Path(os.path.abspath(path))
+            if full == folder or folder in full.parents:
+                path = root / full.relative_to(folder)
         for rule in self.rules:
             why = rule.reason(path, is_dir)
             if why is not None:
@@ -115,6 +123,10 @@ class Exclusions:
         audit runs in (a repository's own file is never read), as they would apply from the top
         of each repository."""
         return Exclusions(tuple(Exclusion.of(root, r.patterns, r.source) for r in self.rules))
+
+    def seen_from(self, folder: Path, root: Path) -> Exclusions:
+        """The same exclusions for a copy of the work tree `root` in `folder`."""
+        return Exclusions(self.rules, (Path(os.path.abspath(folder)), root))
 
     def __bool__(self) -> bool:
         return bool(self.rules)
