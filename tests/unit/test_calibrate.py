@@ -176,6 +176,12 @@ def test_the_tree_at_the_cut_off_dates_what_blame_cannot(tmp_path: Path) -> None
     (python,) = json.loads(codeorigin("calibrate", "--format", "json", "--no-snapshot",
                                       cwd=repo).stdout)["languages"]  # fmt: skip
     assert (python["baseline"], python["baseline_snapshot"], python["bounded_threshold"]) == (0, 0, None)
+    # a blob of that tree gone (a partial clone's, or a damaged store): its file is left out
+    blob = git(repo, "rev-parse", f"{then}:mod40.py").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    said = codeorigin("calibrate", "--format", "json", cwd=repo)
+    assert said.returncode == 0, said.stderr
+    assert json.loads(said.stdout)["languages"][0]["baseline"] == 240
     # functions that stand unchanged since then are counted once, dated by blame
     fresh = history(tmp_path / "fresh", old=40, agent=2)
     (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=fresh).stdout)["languages"]

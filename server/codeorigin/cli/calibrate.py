@@ -103,7 +103,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from codeorigin.engine.judging import VerdictRules
     from codeorigin.engine.scoring import Engine
     from codeorigin.model.manifest import ModelError
-    from codeorigin.scan import calibration, commits, local, provenance
+    from codeorigin.scan import calibration, commits, gitio, local, provenance
     from codeorigin.scan.calibration_text import render_text
     from codeorigin.scan.options import ScanOptions
 
@@ -144,7 +144,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
         report, _ = local.run([args.path], engine, options, progress=progress.update)
         progress.close()
         report = commits.pool(report, model.manifest, None)  # the model's, as `scan` judges them
-        before = None if args.no_snapshot else scan_snapshot(args.path, root, engine, options)
+        before = None
+        if not args.no_snapshot:
+            try:
+                before = scan_snapshot(args.path, root, engine, options)
+            except (gitio.ChangeError, OSError) as exc:  # the baseline stays blame's
+                print(f"codeorigin calibrate: the tree at the cut-off cannot be read ({exc}): "
+                      "the baseline is the functions git blame dates", file=sys.stderr)  # fmt: skip
         measured = calibration.measure(report, root, engine, started, before)
     print(calibration.render_json(measured) if args.format == "json" else render_text(measured))
     if not args.write:

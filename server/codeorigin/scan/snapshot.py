@@ -59,6 +59,8 @@ def _entries(root: Path, commit: str, max_bytes: int, mapping: dict[str, str] | 
         fields = head.split()
         if len(fields) != 4 or fields[1] != b"blob" or fields[0] not in (b"100644", b"100755"):
             continue  # a symbolic link, a submodule's commit, or the end
+        if not fields[3].isdigit():
+            continue  # its size is "BAD": the object is missing (a partial clone's)
         path = raw.decode("utf-8", "surrogateescape")
         parts = PurePosixPath(path).parts
         if not parts or path.startswith("/") or ".." in parts:
@@ -79,7 +81,11 @@ def _write(root: Path, entries: list[tuple[str, str]], folder: Path) -> None:
         pos = 0
         for _, path in batch:
             end = out.index(b"\n", pos)
-            size = int(out[pos:end].split()[2])
+            head = out[pos:end].split()
+            if len(head) != 3 or head[1] != b"blob":  # "<object> missing": a partial clone's
+                pos = end + 1
+                continue
+            size = int(head[2])
             data = out[end + 1 : end + 1 + size]
             pos = end + 1 + size + 1  # the blob, then a line end
             target = folder / path
