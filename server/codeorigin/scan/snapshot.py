@@ -13,6 +13,7 @@ do not apply, as they would to `git archive`.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,8 +90,12 @@ def _write(root: Path, entries: list[tuple[str, str]], folder: Path) -> None:
             data = out[end + 1 : end + 1 + size]
             pos = end + 1 + size + 1  # the blob, then a line end
             target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            except OSError as exc:  # a name this file system cannot hold: that file is left out
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # a full disk: no tree (the caller says)
+                    raise
 
 
 @contextmanager
