@@ -228,7 +228,8 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float,
                 seen.add((f.language, s.text_hash))
             elif s.provenance is not None and s.provenance.share > 0.5:
                 agent_set.append((lang, s))
-    old = set() if before is None else _add_snapshot(langs, before[1], seen)
+    # The tree's files that HEAD holds unchanged are not read again: their functions are in `seen`.
+    old = set() if before is None else _add_snapshot(langs, before[1], seen) | seen
     for lang, s in agent_set:
         if (lang.language, s.text_hash) in old:
             lang.agent_before += 1  # its text stood in the tree at the cut-off: moved, not written

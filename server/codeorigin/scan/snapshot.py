@@ -51,9 +51,17 @@ def cutoff_commit(root: Path) -> tuple[str, str] | None:
     return (out[0], out[1]) if len(out) == 2 else None
 
 
+def _blobs(root: Path, commit: str) -> dict[bytes, bytes]:
+    """Each path of the commit's tree and its object."""
+    out = gitio.run_bytes(["ls-tree", "-r", "-z", commit], root)
+    return {raw: head.split()[2] for head, _, raw in (e.partition(b"\t") for e in out.split(b"\0") if e)}
+
+
 def _entries(root: Path, commit: str, max_bytes: int, mapping: dict[str, str] | None) -> list[tuple[str, str]]:
-    """(object, path) of the commit's blobs a scan could judge, and its `.gitignore` files."""
+    """(object, path) of the commit's blobs a scan could judge, and its `.gitignore` files; not a
+    file HEAD holds as it was (blame dates its every function before the cut-off already)."""
     out = gitio.run_bytes(["ls-tree", "-r", "-z", "--long", commit], root)
+    now = _blobs(root, "HEAD")
     kept = []
     for entry in out.split(b"\0"):
         head, _, raw = entry.partition(b"\t")
@@ -62,6 +70,8 @@ def _entries(root: Path, commit: str, max_bytes: int, mapping: dict[str, str] | 
             continue  # a symbolic link, a submodule's commit, or the end
         if not fields[3].isdigit():
             continue  # its size is "BAD": the object is missing (a partial clone's)
+        if now.get(raw) == fields[2] and not raw.endswith(b".gitignore"):  # unchanged since
+            continue
         path = raw.decode("utf-8", "surrogateescape")
         parts = PurePosixPath(path).parts
         if not parts or path.startswith("/") or ".." in parts:
