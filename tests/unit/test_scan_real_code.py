@@ -433,6 +433,35 @@ def test_what_gets_no_verdict_is_never_sent_to_the_model(tiny_model_dir: Path) -
     assert model.forward_calls > 0
 
 
+def test_a_files_own_probability_is_scored_only_where_it_is_shown(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The whole text of a file is scored for its probability in `scan --format json`; the text
+    report and `calibrate` show the functions alone, so they do not pay for it: the functions'
+    probabilities are the same, the file's is left out, and the model runs fewer windows."""
+    from codeorigin.engine.scoring import Engine
+    from codeorigin.model.scorer import Model
+    from codeorigin.scan import local
+    from codeorigin.scan.options import ScanOptions
+
+    body = "".join(f"    total += values[{k}] * {k + 2}\n" for k in range(12))
+    (tmp_path / "m.py").write_text(
+        "".join(f"def f{n}(values):\n    total = 0\n{body}    return total\n\n" for n in range(3))
+    )
+    runs = {}
+    for whole in (True, False):
+        model = Model.load(tiny_model_dir)
+        report, _ = local.run([tmp_path], Engine(model), ScanOptions(provenance=False, whole_files=whole))
+        (f,) = report.files
+        runs[whole] = (f.probability, [s.probability for s in f.spans], model.forward_calls)
+    assert runs[True][0] is not None and runs[False][0] is None
+    assert runs[False][1] == runs[True][1] and all(p is not None for p in runs[True][1])
+    assert runs[False][2] < runs[True][2]
+
+    shown = json.loads(scan(str(tmp_path), "--model", str(tiny_model_dir), "--format", "json").stdout)
+    assert shown["files"][0]["probability"] is not None
+
+
 def test_thresholds_and_probabilities_share_one_precision(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

@@ -120,6 +120,7 @@ def run_scan(args: argparse.Namespace) -> int:
         before=changed.before if changed is not None else {},
         provenance=not args.no_provenance,
         calibrated=calibrate.own_thresholds(args, model, "scan"),
+        whole_files=args.format == "json",  # a file's own probability is in the JSON alone
     )
     try:
         report, missing = _scanned(args, model, options, attributor)

@@ -41,4 +41,7 @@ class ScanOptions:
     # a span flagged there already is not the change's (`prior`). Empty: no base.
     before: dict[Path, Base] = field(default_factory=dict)
     provenance: bool = True  # each span's lines from agent-signed commits (`provenance`)
+    # Each file's whole text scored too, for the file's probability in the report (about as much
+    # work again as its spans); `calibrate` reads the spans alone.
+    whole_files: bool = True
     calibrated: dict[str, OwnThreshold] = field(default_factory=dict)  # `Engine.calibrated`
