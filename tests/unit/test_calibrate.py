@@ -139,11 +139,17 @@ def test_the_agent_sets_functions_from_squash_merges_are_counted(tmp_path: Path)
     assert "Of it, from squash merges of pull requests: python 12 of 12 (a squash merge's marker " \
         "may stand for only some of the pull request's commits" in text
     assert "without them" not in text
-    # a commit of the agent's own beside it: the AUROC is also given on the rest of the set
+    # a commit of the agent's own with two functions: too few to rank, so no AUROC on them alone
+    (repo / "two.py").write_text(functions(random.Random(4), "two", 2))
+    dated_commit(repo, CLAUDE, "2025-09-01T10:00:00")
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert (python["agent"], python["agent_squash_merged"]) == (14, 12)
+    assert python["auroc_without_squash_merges"] is None
+    # more of them: the AUROC is also given on the rest of the set
     (repo / "more.py").write_text(functions(random.Random(3), "own", 8))
     dated_commit(repo, CLAUDE, "2025-10-01T10:00:00")
     (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
-    assert (python["agent"], python["agent_squash_merged"]) == (20, 12)
+    assert (python["agent"], python["agent_squash_merged"]) == (22, 12)
     assert 0 <= python["auroc_without_squash_merges"] <= 1
     text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
     assert (f"the AUROC without them: python {python['auroc_without_squash_merges']:.3f}." in text)

@@ -43,6 +43,9 @@ CUTOFF = markers.CUTOFF
 #: The share of the baseline a language's own uncertain threshold holds (with 95% confidence),
 #: where the model abstains on the language and has none: the model's are set at 5% likewise.
 UNCERTAIN_FPR = 0.05
+# The agent set's functions not from squash merges that its AUROC without them needs: fewer rank
+# nothing (the protocol's least agents' functions a repository).
+MIN_OWN = 5
 JUDGED = ("llm", "uncertain", "human")
 
 
@@ -84,7 +87,7 @@ class Language:
                "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
                "agent_squash_merged": self.agent_squashed,
                "auroc_without_squash_merges": bound.auroc(self.agent_own, self.baseline)
-               if self.agent_squashed else None,
+               if self.agent_squashed and len(self.agent_own) >= MIN_OWN else None,
                "model_abstains": self.abstains,
                "threshold": None if self.abstains else round(t, 4),
                "baseline_flagged": fpr, "agent_caught": recall,
