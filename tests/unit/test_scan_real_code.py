@@ -433,30 +433,36 @@ def test_what_gets_no_verdict_is_never_sent_to_the_model(tiny_model_dir: Path) -
     assert model.forward_calls > 0
 
 
-def test_a_files_own_probability_is_scored_only_where_it_is_shown(
-    tmp_path: Path, tiny_model_dir: Path
-) -> None:
-    """The whole text of a file is scored for its probability in `scan --format json`; the text
-    report and `calibrate` show the functions alone, so they do not pay for it: the functions'
-    probabilities are the same, the file's is left out, and the model runs fewer windows."""
+def test_what_a_scan_does_not_show_is_not_scored(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """A file's whole text is scored for its probability in `scan --format json`, and its module
+    code for its own verdict; the text report shows no file probability and `calibrate` measures
+    functions alone, so they do not pay for what they do not show: the functions' probabilities
+    are the same, and the model runs fewer windows."""
     from codeorigin.engine.scoring import Engine
     from codeorigin.model.scorer import Model
     from codeorigin.scan import local
     from codeorigin.scan.options import ScanOptions
 
     body = "".join(f"    total += values[{k}] * {k + 2}\n" for k in range(12))
+    table = "".join(f"LIMIT_{k} = compute_limit({k}, scale={k * 3})\n" for k in range(12))
     (tmp_path / "m.py").write_text(
-        "".join(f"def f{n}(values):\n    total = 0\n{body}    return total\n\n" for n in range(3))
+        table + "".join(f"def f{n}(values):\n    total = 0\n{body}    return total\n\n" for n in range(3))
     )
     runs = {}
-    for whole in (True, False):
+    for whole, modules in ((True, True), (False, True), (False, False)):
         model = Model.load(tiny_model_dir)
-        report, _ = local.run([tmp_path], Engine(model), ScanOptions(provenance=False, whole_files=whole))
+        options = ScanOptions(provenance=False, whole_files=whole, module_code=modules)
+        report, _ = local.run([tmp_path], Engine(model), options)
         (f,) = report.files
-        runs[whole] = (f.probability, [s.probability for s in f.spans], model.forward_calls)
-    assert runs[True][0] is not None and runs[False][0] is None
-    assert runs[False][1] == runs[True][1] and all(p is not None for p in runs[True][1])
-    assert runs[False][2] < runs[True][2]
+        functions = [s.probability for s in f.spans if s.kind != "module"]
+        module = [s.probability for s in f.spans if s.kind == "module"]
+        runs[whole, modules] = (f.probability, functions, module, model.forward_calls)
+    assert runs[True, True][0] is not None and runs[False, True][0] is None
+    assert runs[True, True][2] and runs[True, True][2][0] is not None  # the module code is judged
+    assert runs[False, False][2] == []  # ...and left out
+    assert runs[True, True][1] == runs[False, True][1] == runs[False, False][1]
+    assert all(p is not None for p in runs[True, True][1])
+    assert runs[True, True][3] > runs[False, True][3] > runs[False, False][3]
 
     shown = json.loads(scan(str(tmp_path), "--model", str(tiny_model_dir), "--format", "json").stdout)
     assert shown["files"][0]["probability"] is not None

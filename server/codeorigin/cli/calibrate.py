@@ -137,7 +137,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     options = ScanOptions(
         engine=VerdictRules(min_lines=args.min_lines, min_tokens=args.min_tokens),
         max_file_bytes=args.max_file_bytes, exclude=args.exclusions, mapping=mapping,
-        whole_files=False,  # the measurement reads the functions' scores, not the files'
+        # The measurement reads the functions' scores: not the files' nor their module code's.
+        whole_files=False, module_code=False,
     )  # fmt: skip
     engine = Engine(model).measuring_every_language()
     progress = Progress()  # on a terminal, a bar of the files done (a large repository: minutes)

@@ -282,19 +282,21 @@ class Engine:
         whole: bool = False,
         only: Sequence[frozenset[int] | None] | None = None,
         between: Callable[[], None] | None = None,
+        modules: bool = True,
     ) -> list[tuple[list[SpanResult], Score | None]]:
         """`analyze` for many (text, language id) documents at once: the spans of every document
         go to the model together, sorted by length into batches across documents. With `whole`,
         each document's whole text is scored too (None for one with no judged span). `only`,
         per document, keeps (and scores) only the spans that overlap those lines (1-based; None:
         every span). A span too short to judge is never scored. `between` as for `score_texts`.
+        Without `modules`, a file's module code (what stands outside its functions) is left out.
 
         Raises ValueError for an unsupported language.
         """
         options = options or VerdictRules()
         limits = list(only) if only is not None else [None] * len(documents)
         prepared = [
-            self._prepare(text, language_id, options, lines)
+            self._prepare(text, language_id, options, lines, modules)
             for (text, language_id), lines in zip(documents, limits)
         ]
         langs = [languages.canonical(language_id) for _, language_id in documents]
@@ -338,11 +340,14 @@ class Engine:
         language_id: str,
         options: VerdictRules,
         only: frozenset[int] | None = None,
+        modules: bool = True,
     ) -> tuple[str, list[int], list[Span], list[tuple[str | None, str | None]]]:
         language = languages.canonical(language_id)
         if language is None:
             raise ValueError(f"unsupported language: {language_id!r}")
         spans = find_spans(text, language, min_lines=options.min_lines)
+        if not modules:
+            spans = [s for s in spans if s.kind != "module"]
         starts = line_starts(text)
         if only is not None:
             spans = [s for s in spans if touched(span_lines(s, text, starts), only)]

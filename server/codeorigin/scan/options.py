@@ -44,4 +44,7 @@ class ScanOptions:
     # Each file's whole text scored too, for the file's probability in the report (about as much
     # work again as its spans); `calibrate` reads the spans alone.
     whole_files: bool = True
+    # A file's module code (what stands outside its functions) judged too; `calibrate` measures
+    # functions alone.
+    module_code: bool = True
     calibrated: dict[str, OwnThreshold] = field(default_factory=dict)  # `Engine.calibrated`

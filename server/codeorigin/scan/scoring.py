@@ -44,7 +44,8 @@ def score_chunk(
     # git blame runs on threads of its own while the model scores (`provenance.prefetch`).
     blames = provenance.prefetch([(r.candidate.path, r.text) for r in reads]) if options.provenance else {}
     analyses = iter(engine.analyze_many([(r.text, r.language) for r in reads], options.engine,
-                                        whole=only is None and options.whole_files, only=only))  # fmt: skip
+                                        whole=only is None and options.whole_files, only=only,
+                                        modules=options.module_code))  # fmt: skip
     files: list[FileReport] = []
     for item in chunk:
         if isinstance(item, FileReport):
