@@ -41,8 +41,8 @@ class ScanOptions:
     # a span flagged there already is not the change's (`prior`). Empty: no base.
     before: dict[Path, Base] = field(default_factory=dict)
     provenance: bool = True  # each span's lines from agent-signed commits (`provenance`)
-    # Each file's whole text scored too, for the file's probability in the report (about as much
-    # work again as its spans); `calibrate` reads the spans alone.
+    # Each file's whole text scored too, for the file's probability (about as much work again as
+    # its spans): only `scan --format json` shows it.
     whole_files: bool = True
     # A file's module code (what stands outside its functions) judged too; `calibrate` measures
     # functions alone.
