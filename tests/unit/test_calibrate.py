@@ -280,6 +280,18 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
     shown = bound_percent(row["bounded_threshold"])
     assert f"{language} threshold {shown}, calibrated on 320 functions of this repository" in text
+    # Its module code gets no verdict: the bound was measured on functions, and the model has
+    # none for the language's module code either.
+    keyword = "const" if language == "rust" else "val"
+    typed = ": i64" if language == "rust" else ""
+    (repo / f"limits.{EXTENSIONS[language]}").write_text("".join(
+        f"{keyword} LIMIT_{k.upper()}{typed} = {3 * i + 7} * {i + 2} + {i};\n"
+        for i, k in enumerate(WORDS)))  # fmt: skip
+    said = json.loads(codeorigin("scan", ".", "--format", "json", "--exit-zero", cwd=repo).stdout)
+    (module,) = [s for f in said["files"] if f["path"].startswith("limits") for s in f["spans"]]
+    assert module["kind"] == "module" and module["verdict"] == "not_judged", module
+    text = codeorigin("scan", ".", "--exit-zero", cwd=repo).stdout
+    assert "own threshold for it was measured on functions, not on module code" in text
     # Another repository, without the calibration, is not judged in the language.
     other = history(tmp_path / "other", old=40, agent=2, language=language)
     assert {s["verdict"] for s in judged_spans(other)} <= {"not_judged", "too_short"}

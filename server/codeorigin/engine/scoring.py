@@ -136,16 +136,16 @@ class Engine:
         """(llm, uncertain) for spans of `language` (a canonical id): the user's `threshold`
         when set, else the model's own for that language (`Thresholds.for_language`), or the
         repository's own (`codeorigin calibrate`). Module code (`module`) keeps the model's
-        threshold for it where that is higher (`Thresholds.for_module`): a repository's own is
-        measured on its functions."""
+        thresholds for it where they are higher (`Thresholds.for_module`): a repository's own
+        are measured on its functions."""
         thresholds = self.model.manifest.thresholds
         llm, unc = thresholds.for_module(language) if module else thresholds.for_language(language)
         if options.threshold is not None:
             llm = float(options.threshold)
         elif language in self.own:
             own, _, near = self.own[language]
-            llm = max(own, llm) if module and language in thresholds.modules else own
-            unc = unc if near is None else near
+            near = unc if near is None else near
+            llm, unc = (max(own, llm), max(near, unc)) if module else (own, near)
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:
@@ -165,6 +165,19 @@ class Engine:
             return None
         why = manifest.abstain[language]
         return f"the model does not judge {language}" + (f": {why}" if why else "")
+
+    def abstains_on_module(self, language: str | None) -> str | None:
+        """Why the module code of `language` gets no verdict: the model's reason for the
+        language, or, where only the repository's own threshold judges it, that this threshold
+        was measured on functions (`codeorigin calibrate` reads no module code) and the model
+        has none for module code there; else None."""
+        why = self.abstains(language)
+        if why is not None or language not in self.own or self.measuring:
+            return why
+        if language not in self.model.manifest.abstain:
+            return None
+        return (f"the model does not judge {language}, and this repository's own threshold for it "
+                "was measured on functions, not on module code")  # fmt: skip
 
     def score_texts(
         self,
@@ -300,7 +313,8 @@ class Engine:
             for (text, language_id), lines in zip(documents, limits)
         ]
         langs = [languages.canonical(language_id) for _, language_id in documents]
-        judged = [self.abstains(lang) is None for lang in langs]
+        # (functions, module code) of each document's language judged
+        judged = [(self.abstains(lang) is None, self.abstains_on_module(lang) is None) for lang in langs]
         texts: list[str] = []
         text_langs: list[str | None] = []
         wholes: list[tuple[str, str | None]] = []  # a file with a judged span: its whole text
@@ -308,7 +322,7 @@ class Engine:
             some = [
                 span.text(text)
                 for span, (gen, _) in zip(spans, marks)
-                if gen is None and ok and judgeable(span, options)
+                if gen is None and ok[span.kind == "module"] and judgeable(span, options)
             ]
             texts.extend(some)
             text_langs.extend([lang] * len(some))
@@ -364,8 +378,9 @@ class Engine:
         language: str | None = None,
     ) -> list[SpanResult]:
         results: list[SpanResult] = []
-        abstain = self.abstains(language)
+        abstain_functions, abstain_module = self.abstains(language), self.abstains_on_module(language)
         for span, (reason, suppressed) in zip(spans, marks):
+            abstain = abstain_module if span.kind == "module" else abstain_functions
             end_char = max(span.start, span.end - 1)
             content = Content(span.statement_lines, span.content_tokens)
             first, last = line_of(text, starts, span.start), line_of(text, starts, end_char)
