@@ -265,6 +265,7 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     assert row["bounded_threshold"] is not None and row["bounded_baseline_flagged"] <= 0.01
     text = codeorigin("calibrate", cwd=repo).stdout
     assert "abstains" in text and f"The model alone does not judge {language}: a threshold that" in text
+    assert "judge the language's functions in this repository alone (not its module code" in " ".join(text.split())
     assert "--write also records where its uncertain band starts, above all but 5% of the " in text
 
     assert codeorigin("calibrate", "--write", cwd=repo).returncode == 0

@@ -88,9 +88,10 @@ def render_text(m: Measurement) -> str:
         lines += ["", f"The model alone does not judge {', '.join(silent)}: a threshold that "
                   "holds people's code to 1% catches too little there, or too few people were "
                   "held out to bound one. A bounded threshold above, written "
-                  "with --write, has scan and the server judge the language in this repository "
-                  "alone; the AUROC says how well the model ranks this repository's agent-signed "
-                  "functions above its people's there."]  # fmt: skip
+                  "with --write, has scan and the server judge the language's functions in this "
+                  "repository alone (not its module code, which nothing here measures); the AUROC "
+                  "says how well the model ranks this repository's agent-signed functions above "
+                  "its people's there."]  # fmt: skip
         near = [f"{r['language']} {percent(r['bounded_uncertain'])}" for r in m.rows()
                 if r.get("bounded_uncertain") is not None]  # fmt: skip
         if near:
