@@ -313,16 +313,17 @@ class Engine:
             for (text, language_id), lines in zip(documents, limits)
         ]
         langs = [languages.canonical(language_id) for _, language_id in documents]
-        # (functions, module code) of each document's language judged
-        judged = [(self.abstains(lang) is None, self.abstains_on_module(lang) is None) for lang in langs]
+        # Why each document's functions, and its module code, get no verdict (None: judged): the
+        # same reasons decide what is scored here and what is read back in `_finish`.
+        why_not = [(self.abstains(lang), self.abstains_on_module(lang)) for lang in langs]
         texts: list[str] = []
         text_langs: list[str | None] = []
         wholes: list[tuple[str, str | None]] = []  # a file with a judged span: its whole text
-        for (text, _, spans, marks), lang, ok in zip(prepared, langs, judged):
+        for (text, _, spans, marks), lang, why in zip(prepared, langs, why_not):
             some = [
                 span.text(text)
                 for span, (gen, _) in zip(spans, marks)
-                if gen is None and ok[span.kind == "module"] and judgeable(span, options)
+                if gen is None and why[span.kind == "module"] is None and judgeable(span, options)
             ]
             texts.extend(some)
             text_langs.extend([lang] * len(some))
@@ -339,8 +340,8 @@ class Engine:
         spans_scored = iter(scored[: len(texts)])
         whole_scored = iter(scored[len(texts) :])
         out: list[tuple[list[SpanResult], Score | None]] = []
-        for (text, starts, spans, marks), language in zip(prepared, langs):
-            results = self._finish(text, starts, spans, marks, spans_scored, options, language)
+        for (text, starts, spans, marks), language, why in zip(prepared, langs, why_not):
+            results = self._finish(text, starts, spans, marks, spans_scored, options, language, why)
             judged_any = any(r.probability is not None for r in results)
             file_score = next(whole_scored)[0] if whole and judged_any else None
             out.append((results, file_score))
@@ -375,12 +376,14 @@ class Engine:
         marks: list[tuple[str | None, str | None]],
         scored: Iterator[tuple[Score, str]],
         options: VerdictRules,
-        language: str | None = None,
+        language: str | None,
+        why_not: tuple[str | None, str | None],
     ) -> list[SpanResult]:
+        """The spans' results, reading the scores of those `analyze_many` scored; `why_not`: why
+        the functions, and the module code, of `language` get no verdict (None: judged)."""
         results: list[SpanResult] = []
-        abstain_functions, abstain_module = self.abstains(language), self.abstains_on_module(language)
         for span, (reason, suppressed) in zip(spans, marks):
-            abstain = abstain_module if span.kind == "module" else abstain_functions
+            abstain = why_not[span.kind == "module"]
             end_char = max(span.start, span.end - 1)
             content = Content(span.statement_lines, span.content_tokens)
             first, last = line_of(text, starts, span.start), line_of(text, starts, end_char)
