@@ -155,6 +155,23 @@ def test_the_agent_sets_functions_from_squash_merges_are_counted(tmp_path: Path)
     assert (f"the AUROC without them: python {python['auroc_without_squash_merges']:.3f}." in text)
 
 
+def test_a_squash_merge_of_copilots_pull_request_is_in_the_agent_set(tmp_path: Path) -> None:
+    # GitHub authors the squash merge of the Copilot coding agent's pull request as the agent's
+    # account; the message names only the person who merged it. Three such functions: counted,
+    # but too few to rank, so no AUROC, and the report says why.
+    repo = history(tmp_path / "repo", old=40, agent=0)
+    (repo / "agent.py").write_text(functions(random.Random(5), "agent", 3))
+    copilot = "Copilot <198982749+Copilot@users.noreply.github.com>"
+    dated_commit(repo, "Add the helpers (#2588)\n\nCo-authored-by: Cal <cal@example.org>",
+                 "2026-07-06T10:00:00", author=copilot)  # fmt: skip
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert python["agents"] == {"Copilot coding agent": 3} and python["agent_squash_merged"] == 3
+    assert python["auroc"] is None
+    text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
+    assert "No AUROC where the agent set has fewer than 5 functions (too few to rank): python 3." \
+        in text
+
+
 def test_the_tree_at_the_cut_off_dates_what_blame_cannot(tmp_path: Path) -> None:
     # a person edited every old function in 2023: blame dates none of them before the cut-off,
     # but the tree of 2019 holds all 320 as people wrote them, and a bound rests on those

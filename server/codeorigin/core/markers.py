@@ -6,7 +6,9 @@ carries the trailers of every commit of its pull request; people push follow-ups
 branch); its absence proves nothing. The forms are strict where a looser one names people: a
 `Co-Authored-By: Claude` line must also name `anthropic`, a Devin one `cognition` or `devin-ai`,
 and `Co-authored-by: Copilot <…+Copilot@users.noreply.github.com>`, which editors add for accepted
-completions, is not the Copilot coding agent (`copilot-swe-agent`).
+completions, is not the Copilot coding agent (`copilot-swe-agent`); a commit *authored* by the
+agent's own account, `Copilot <198982749+Copilot@users.noreply.github.com>` (how GitHub squash-merges
+the agent's pull requests), is.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ MARKERS: tuple[Marker, ...] = (
        "Merge pull request #12 from octo/codex/fix-parser"),
     _m("Copilot coding agent", "author", r"^copilot-swe-agent(?:\[bot\])?\s*<",
        "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>"),
+    # GitHub authors a squash merge of a pull request as the pull request's author: the coding
+    # agent's own account (id 198982749), not the trailer's accounts of editors and the CLI.
+    _m("Copilot coding agent", "author", r"^copilot\s*<198982749\+copilot@users\.noreply\.github\.com>",
+       "Copilot <198982749+Copilot@users.noreply.github.com>"),
     _m("Copilot coding agent", "message", _TRAILER + r"copilot-swe-agent\b",
        "Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>"),
     _m("Devin", "author", r"^devin-ai-integration(?:\[bot\])?\s*<",

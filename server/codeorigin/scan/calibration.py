@@ -43,9 +43,9 @@ CUTOFF = markers.CUTOFF
 #: The share of the baseline a language's own uncertain threshold holds (with 95% confidence),
 #: where the model abstains on the language and has none: the model's are set at 5% likewise.
 UNCERTAIN_FPR = 0.05
-# The agent set's functions not from squash merges that its AUROC without them needs: fewer rank
-# nothing (the protocol's least agents' functions a repository).
-MIN_OWN = 5
+# The functions (or commits) each side of an AUROC needs: fewer rank nothing (the protocol's
+# least agents' functions a repository); a single agent's function gave "0.425" in a repository.
+MIN_RANKED = 5
 JUDGED = ("llm", "uncertain", "human")
 
 
@@ -86,12 +86,12 @@ class Language:
         out = {"language": self.language, "functions": self.functions,
                "baseline": len(self.baseline), "agent": len(self.agent), "agents": self.agents,
                "agent_squash_merged": self.agent_squashed,
-               "auroc_without_squash_merges": bound.auroc(self.agent_own, self.baseline)
-               if self.agent_squashed and len(self.agent_own) >= MIN_OWN else None,
+               "auroc_without_squash_merges": _ranked(self.agent_own, self.baseline)
+               if self.agent_squashed else None,
                "model_abstains": self.abstains,
                "threshold": None if self.abstains else round(t, 4),
                "baseline_flagged": fpr, "agent_caught": recall,
-               "auroc": bound.auroc(self.agent, self.baseline),
+               "auroc": _ranked(self.agent, self.baseline),
                "bounded_threshold": None if bounded is None else round(bounded, 6),
                "needed": max(0, bound.needed() - len(self.baseline))}  # fmt: skip
         out["baseline_snapshot"], out["agent_known_before"] = self.snapshot, self.agent_before
@@ -117,6 +117,11 @@ class Language:
         out["basis"] = ("baseline" if bounded is not None
                         else "reference" if ref is not None else None)  # fmt: skip
         return out
+
+
+def _ranked(agent: list[float], people: list[float]) -> float | None:
+    """The AUROC of the agent set against the people's, where each side has `MIN_RANKED`."""
+    return bound.auroc(agent, people) if min(len(agent), len(people)) >= MIN_RANKED else None
 
 
 def _share(scores: list[float], t: float) -> float | None:
@@ -173,7 +178,7 @@ class Measurement:
                 "people_flagged": _share(people, t), "agent_commits": len(agent),
                 "agent_caught": _share(agent, t), "threshold": own, "basis": basis,
                 "own_agent_caught": None if own is None else _share(agent, own),
-                "auroc": bound.auroc(agent, people),
+                "auroc": _ranked(agent, people),
                 "needed": max(0, bound.needed() - len(people))}  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from codeorigin.core import bound
 from codeorigin.core.verdicts import percent, percents, plural
 from codeorigin.scan import snapshot
-from codeorigin.scan.calibration import CUTOFF, Measurement
+from codeorigin.scan.calibration import CUTOFF, MIN_RANKED, Measurement
 
 
 def _rate(x: float | None) -> str:
@@ -61,6 +61,11 @@ def render_text(m: Measurement) -> str:
                      f"{r['agent']:>6,} {model:>10} "
                      f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
                      f"{auc:>6}  {own}")  # fmt: skip
+    few = [f"{r['language']} {r['agent']}" for r in m.rows()
+           if r["auroc"] is None and 0 < r["agent"] < MIN_RANKED and r["baseline"]]  # fmt: skip
+    if few:
+        lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
+                  f"few to rank): {', '.join(few)}."]  # fmt: skip
     for r in m.rows():  # a bound below the model's threshold flags more of the people's code
         t, own = r["threshold"], r["bounded_threshold"]
         if own is not None and t is not None and own < t and r["agent"]:
