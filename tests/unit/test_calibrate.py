@@ -315,6 +315,25 @@ def test_a_language_the_model_abstains_on_is_judged_once_its_own_bound_is_writte
     assert {s["verdict"] for s in judged_spans(other)} <= {"not_judged", "too_short"}
 
 
+def test_a_language_whose_agent_set_its_bound_misses_is_not_written(tmp_path: Path) -> None:
+    # 40 agent-signed Kotlin functions written like the repository's people's: the bound catches
+    # none of them, so a flag there would say nothing, and --write leaves Kotlin unjudged.
+    repo = history(tmp_path / "repo", old=320, agent=40, language="kotlin")
+    (row,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert row["bounded_threshold"] is not None and row["bounded_agent_caught"] == 0 and row["weak"]
+    text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
+    assert (f"kotlin: --write leaves it out: at {bound_percent(row['bounded_threshold'])} it would "
+            "catch 0.0% of the 40 agent-signed functions and flag 0.0% of the baseline, so a flag "
+            "would be less than 5 times likelier an agent's function than a person's here.") in text
+    assert "uncertain band starts" not in text
+    written = codeorigin("calibrate", "--write", cwd=repo)
+    assert written.returncode == 2, written.stderr
+    assert ("nothing written: kotlin: a flag would be little evidence there (above); no other "
+            "language has a baseline large enough for a bound") in written.stderr
+    assert not (repo / ".codeorigin.toml").exists()
+    assert {s["verdict"] for s in judged_spans(repo)} == {"not_judged"}
+
+
 def bound_percent(t: float) -> str:
     from codeorigin.core.verdicts import percent
 

@@ -45,6 +45,8 @@ def test_every_marker_names_its_agent_in_its_example(marker) -> None:  # type: i
         ("Fix\n\nCo-Authored-By: Claude Shannon <claude@example.com>", "Ann <ann@example.org>"),
         ("Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>", "A <a@b>"),
         ("Fix\n\nCo-authored-by: Devin Smith <devin@example.com>", "Ann <ann@example.org>"),
+        ("Fix\n\nCo-authored-by: Jules Verne <codex@example.org>", "Ann <ann@example.org>"),
+        ("Fix", "Copilot <175728472+Copilot@users.noreply.github.com>"),
         ("Move the cursor to the next page", "Ann <ann@example.org>"),
         ("Merge pull request #3 from octo/feature/codex-docs", "Ann <ann@example.org>"),
         ("Fix", "Claude Monet <claude@example.org>"),

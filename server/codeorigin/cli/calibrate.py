@@ -162,9 +162,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
         ref = model.manifest.thresholds.reference
         also = ("" if ref is None else f", nor {ref.min_functions} judged functions for a "
                 "reference threshold")  # fmt: skip
-        print("codeorigin calibrate: no language has a baseline large enough for a bound "
-              f"(at least {calibration.bound.needed()} functions){also}: nothing written",
-              file=sys.stderr)  # fmt: skip
+        weak = [r["language"] for r in measured.rows() if r["weak"]]
+        why = [f"{', '.join(weak)}: a flag would be little evidence there (above)"] if weak else []
+        why.append(f"{'no other' if weak else 'no'} language has a baseline large enough for a "
+                   f"bound (at least {calibration.bound.needed()} functions){also}")  # fmt: skip
+        print(f"codeorigin calibrate: nothing written: {'; '.join(why)}", file=sys.stderr)
         return 2
     written = calibration.write(measured, args.settings_file)
     print(f"codeorigin calibrate: wrote the thresholds to {written}; scan and the server use "

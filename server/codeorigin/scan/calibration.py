@@ -47,6 +47,13 @@ UNCERTAIN_FPR = 0.05
 # least agents' functions a repository); a single agent's function gave "0.425" in a repository.
 MIN_RANKED = 5
 JUDGED = ("llm", "uncertain", "human")
+# A language the model does not judge is written only where a flag at the repository's threshold
+# is evidence: where its agent set is large enough to tell (`MIN_MEASURED` functions), it must
+# catch `EVIDENCE` times the share of the baseline flagged (that share floored at one function).
+# In nicklockwood/SwiftFormat, Swift's bound caught 1.2% of 323 agent-signed functions and
+# flagged 0.7% of the baseline: a flag there would have said almost nothing.
+EVIDENCE = 5
+MIN_MEASURED = 30
 
 
 @dataclass
@@ -116,7 +123,17 @@ class Language:
             out["reference_agent_caught"] = _share(self.agent, ref)
         out["basis"] = ("baseline" if bounded is not None
                         else "reference" if ref is not None else None)  # fmt: skip
+        out["weak"] = self.abstains and _weak(self.agent, self.baseline, written(out))
         return out
+
+
+def _weak(agent: list[float], baseline: list[float], t: float | None) -> bool:
+    """Whether the agent set shows that a flag at `t` would be little evidence: too few of it
+    caught for the share of the baseline flagged (`EVIDENCE`); False where it cannot tell."""
+    if t is None or len(agent) < MIN_MEASURED or not baseline:
+        return False
+    flagged = max(sum(p >= t for p in baseline), 1) / len(baseline)
+    return sum(p >= t for p in agent) / len(agent) < EVIDENCE * flagged
 
 
 def _ranked(agent: list[float], people: list[float]) -> float | None:
@@ -131,7 +148,10 @@ def _share(scores: list[float], t: float) -> float | None:
 
 def written(row: dict[str, Any]) -> float | None:
     """The threshold `write` records for a language's figures: the bound on its baseline, else
-    the reference threshold; None when it has neither."""
+    the reference threshold; None when it has neither, or where its agent set shows a flag
+    there would be little evidence (`EVIDENCE`)."""
+    if row.get("weak"):
+        return None
     if row["basis"] == "baseline":
         return row["bounded_threshold"]
     return row.get("reference_threshold")

@@ -9,7 +9,7 @@ from typing import Any
 from codeorigin.core import bound
 from codeorigin.core.verdicts import percent, percents, plural
 from codeorigin.scan import snapshot
-from codeorigin.scan.calibration import CUTOFF, MIN_RANKED, Measurement
+from codeorigin.scan.calibration import CUTOFF, EVIDENCE, MIN_RANKED, Measurement
 
 
 def _rate(x: float | None) -> str:
@@ -66,6 +66,14 @@ def render_text(m: Measurement) -> str:
     if few:
         lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
                   f"few to rank): {', '.join(few)}."]  # fmt: skip
+    for r in (r for r in m.rows() if r["weak"]):
+        at = "bounded" if r["basis"] == "baseline" else "reference"
+        t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
+        lines += ["", f"{r['language']}: --write leaves it out: at {percent(t)} it would catch "
+                  f"{_rate(caught)} of the {r['agent']:,} agent-signed functions and flag "
+                  f"{_rate(flagged)} of the baseline, so a flag would be less than {EVIDENCE} "
+                  "times likelier an agent's function than a person's here. The model stays "
+                  "silent on it."]  # fmt: skip
     for r in m.rows():  # a bound below the model's threshold flags more of the people's code
         t, own = r["threshold"], r["bounded_threshold"]
         if own is not None and t is not None and own < t and r["agent"]:
@@ -98,7 +106,7 @@ def render_text(m: Measurement) -> str:
                   "says how well the model ranks this repository's agent-signed functions above "
                   "its people's there."]  # fmt: skip
         near = [f"{r['language']} {percent(r['bounded_uncertain'])}" for r in m.rows()
-                if r.get("bounded_uncertain") is not None]  # fmt: skip
+                if r.get("bounded_uncertain") is not None and not r["weak"]]  # fmt: skip
         if near:
             lines.append(f"--write also records where its uncertain band starts, above all but 5% "
                          f"of the baseline (with 95% confidence): {', '.join(near)}.")  # fmt: skip
