@@ -172,6 +172,21 @@ def test_a_squash_merge_of_copilots_pull_request_is_in_the_agent_set(tmp_path: P
         in text
 
 
+def test_what_each_threshold_flags_of_the_unsigned_new_code_is_said(tmp_path: Path) -> None:
+    # six functions a person added in 2024, no agent's mark: in neither set, but what a scan of
+    # the repository will judge, so the report says how much of it is flagged, beside the baseline
+    repo = history(tmp_path / "repo", old=40, agent=5)
+    (repo / "newer.py").write_text(functions(random.Random(6), "newer", 6))
+    dated_commit(repo, "Add the newer helpers", "2024-03-01T10:00:00")
+    (python,) = json.loads(codeorigin("calibrate", "--format", "json", cwd=repo).stdout)["languages"]
+    assert (python["baseline"], python["agent"], python["unsigned"]) == (40, 5, 6)
+    assert python["own_unsigned_flagged"] is None  # no bound on 40 functions
+    text = " ".join(codeorigin("calibrate", cwd=repo).stdout.split())
+    assert ("Flagged of the functions changed since 2022-06-21 that no agent signed (in neither "
+            f"set, of unknown authorship): python 6: {100 * python['unsigned_flagged']:.1f}% at the "
+            f"model's threshold (the baseline: {100 * python['baseline_flagged']:.1f}%).") in text
+
+
 def test_the_tree_at_the_cut_off_dates_what_blame_cannot(tmp_path: Path) -> None:
     # a person edited every old function in 2023: blame dates none of them before the cut-off,
     # but the tree of 2019 holds all 320 as people wrote them, and a bound rests on those

@@ -79,6 +79,9 @@ class Language:
     agent_by_commit: int = 0
     snapshot: int = 0  # the last of `baseline`: the tree at the cut-off's (`scan.snapshot`)
     agent_before: int = 0  # agent-signed, but their text stood in that tree: moved, not written
+    # Functions changed since the cut-off that no agent signed: in neither set, but what the
+    # repository's threshold will judge most of, so how much of it each threshold flags is said.
+    unsigned: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
         """What the report says of it: sizes, false-positive rate and recall at the model's
@@ -124,6 +127,10 @@ class Language:
         out["basis"] = ("baseline" if bounded is not None
                         else "reference" if ref is not None else None)  # fmt: skip
         out["weak"] = self.abstains and _weak(self.agent, self.baseline, written(out))
+        out["unsigned"] = len(self.unsigned)
+        out["unsigned_flagged"] = None if self.abstains else _share(self.unsigned, t)
+        own = written(out)
+        out["own_unsigned_flagged"] = None if own is None else _share(self.unsigned, own)
         return out
 
 
@@ -256,6 +263,8 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float,
                 seen.add((f.language, s.text_hash))
             elif s.provenance is not None and s.provenance.share > 0.5:
                 agent_set.append((lang, s))
+            else:
+                lang.unsigned.append(s.probability)
     # The tree's files that HEAD holds unchanged are not read again: their functions are in `seen`.
     old = set() if before is None else _add_snapshot(langs, before[1], seen) | seen
     for lang, s in agent_set:

@@ -36,6 +36,31 @@ def _agents(m: Measurement) -> list[str]:
         + (f"; the AUROC without them: {', '.join(without)}." if without else ".")]  # fmt: skip
 
 
+def _unsigned(m: Measurement) -> list[str]:
+    """What each threshold flags of the functions changed since the cut-off that no agent
+    signed (today's code, most of what a scan judges, of unknown authorship), beside what it
+    flags of the baseline."""
+    said = []
+    for r in m.rows():
+        at = []
+        if r["unsigned_flagged"] is not None:
+            at.append(f"{_rate(r['unsigned_flagged'])} at the model's threshold (the baseline: "
+                      f"{_rate(r['baseline_flagged'])})")  # fmt: skip
+        if r["own_unsigned_flagged"] is not None:
+            own = "bounded" if r["basis"] == "baseline" else "reference"
+            at.append(f"{_rate(r['own_unsigned_flagged'])} at the threshold --write records "
+                      f"(the baseline: {_rate(r[f'{own}_baseline_flagged'])})")  # fmt: skip
+        if r["unsigned"] and at:
+            said.append(f"{r['language']} {r['unsigned']:,}: {', '.join(at)}")
+    if not said:
+        return []
+    return ["", f"Flagged of the functions changed since {CUTOFF.isoformat()} that no agent "
+            f"signed (in neither set, of unknown authorship): {'; '.join(said)}. Where far more "
+            "of them are flagged than of the baseline, either agents wrote code no commit "
+            "signed, or today's people score higher than those of before: nothing here tells "
+            "which."]  # fmt: skip
+
+
 def render_text(m: Measurement) -> str:
     """The table and what it means, per language."""
     head = [f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}",
@@ -66,6 +91,7 @@ def render_text(m: Measurement) -> str:
     if few:
         lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
                   f"few to rank): {', '.join(few)}."]  # fmt: skip
+    lines += _unsigned(m)
     for r in (r for r in m.rows() if r["weak"]):
         at = "bounded" if r["basis"] == "baseline" else "reference"
         t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
