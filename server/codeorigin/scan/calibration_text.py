@@ -61,6 +61,27 @@ def _unsigned(m: Measurement) -> list[str]:
             "which."]  # fmt: skip
 
 
+def _notes(m: Measurement) -> list[str]:
+    """Below the table: where there is too little to rank, what each threshold flags of the
+    unsigned new code, and which languages --write leaves out, and why."""
+    lines: list[str] = []
+    few = [f"{r['language']} {r['agent']}" for r in m.rows()
+           if r["auroc"] is None and 0 < r["agent"] < MIN_RANKED and r["baseline"]]  # fmt: skip
+    if few:
+        lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
+                  f"few to rank): {', '.join(few)}."]  # fmt: skip
+    lines += _unsigned(m)
+    for r in (r for r in m.rows() if r["weak"]):
+        at = "bounded" if r["basis"] == "baseline" else "reference"
+        t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
+        lines += ["", f"{r['language']}: --write leaves it out: at {percent(t)} it would catch "
+                  f"{_rate(caught)} of the {r['agent']:,} agent-signed functions and flag "
+                  f"{_rate(flagged)} of the baseline, so a flag would be less than {EVIDENCE} "
+                  "times likelier an agent's function than a person's here. The model stays "
+                  "silent on it."]  # fmt: skip
+    return lines
+
+
 def render_text(m: Measurement) -> str:
     """The table and what it means, per language."""
     head = [f"codeorigin calibrate: {m.root} at {m.commit[:10]}, model {m.model}",
@@ -86,20 +107,7 @@ def render_text(m: Measurement) -> str:
                      f"{r['agent']:>6,} {model:>10} "
                      f"{_rate(r['baseline_flagged']):>17} {_rate(r['agent_caught']):>13} "
                      f"{auc:>6}  {own}")  # fmt: skip
-    few = [f"{r['language']} {r['agent']}" for r in m.rows()
-           if r["auroc"] is None and 0 < r["agent"] < MIN_RANKED and r["baseline"]]  # fmt: skip
-    if few:
-        lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
-                  f"few to rank): {', '.join(few)}."]  # fmt: skip
-    lines += _unsigned(m)
-    for r in (r for r in m.rows() if r["weak"]):
-        at = "bounded" if r["basis"] == "baseline" else "reference"
-        t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
-        lines += ["", f"{r['language']}: --write leaves it out: at {percent(t)} it would catch "
-                  f"{_rate(caught)} of the {r['agent']:,} agent-signed functions and flag "
-                  f"{_rate(flagged)} of the baseline, so a flag would be less than {EVIDENCE} "
-                  "times likelier an agent's function than a person's here. The model stays "
-                  "silent on it."]  # fmt: skip
+    lines += _notes(m)
     for r in m.rows():  # a bound below the model's threshold flags more of the people's code
         t, own = r["threshold"], r["bounded_threshold"]
         if own is not None and t is not None and own < t and r["agent"]:
