@@ -492,6 +492,33 @@ def test_a_bound_below_the_models_threshold_says_what_it_costs_in_words() -> Non
     assert "it flags more of this repository's old code (" in text and "instead of 0.0%)" in text
 
 
+def test_a_lower_threshold_that_flags_people_as_often_as_agents_is_not_written() -> None:
+    """A bound below the model's threshold is written only where the agents' functions it adds
+    outnumber, five to one in share, the people's it adds; the model's threshold stays otherwise."""
+    from codeorigin.scan.calibration import Language, Measurement, table
+    from codeorigin.scan.calibration_text import render_text
+
+    people = [0.8 * k / 400 for k in range(400)]  # its bound sits near 0.79, under the model's 0.9
+    alike = Language("csharp", functions=440, baseline=people, threshold=0.9,
+                     agent=[0.8 * k / 40 for k in range(40)], agents={"Claude Code": 40})  # fmt: skip
+    (row,) = Measurement(Path("/repo"), "965feb4042", "m", "d", {"csharp": alike}).rows()
+    assert row["bounded_threshold"] < 0.9 and row["weak"]
+    m = Measurement(Path("/repo"), "965feb4042", "m", "d", {"csharp": alike})
+    assert "csharp" not in table(m)
+    assert "--write keeps the model's: a flag between the two would be less than 5 times " \
+        "likelier an agent's function than a person's here." in " ".join(render_text(m).split())
+    # the agents' functions sit between the bound and the model's threshold: it is written
+    apart = Language("csharp", functions=440, baseline=people, threshold=0.9,
+                     agent=[0.85] * 40, agents={"Claude Code": 40})  # fmt: skip
+    m = Measurement(Path("/repo"), "965feb4042", "m", "d", {"csharp": apart})
+    assert not m.rows()[0]["weak"] and "csharp = { threshold = " in table(m)
+    # too few agents' functions to tell: written, as before
+    few = Language("csharp", functions=410, baseline=people, threshold=0.9, agent=[0.1] * 10,
+                   agents={"Claude Code": 10})  # fmt: skip
+    m = Measurement(Path("/repo"), "965feb4042", "m", "d", {"csharp": few})
+    assert not m.rows()[0]["weak"] and "csharp = { threshold = " in table(m)
+
+
 def test_a_repositorys_people_commits_that_pool_high_raise_its_commit_threshold(
     tmp_path: Path,
 ) -> None:

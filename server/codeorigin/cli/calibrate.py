@@ -162,8 +162,10 @@ def run_calibrate(args: argparse.Namespace) -> int:
         ref = model.manifest.thresholds.reference
         also = ("" if ref is None else f", nor {ref.min_functions} judged functions for a "
                 "reference threshold")  # fmt: skip
-        weak = [r["language"] for r in measured.rows() if r["weak"]]
-        why = [f"{', '.join(weak)}: a flag would be little evidence there (above)"] if weak else []
+        why = [f"{r['language']}: " + ("a flag would be little evidence there (above)"
+               if r["model_abstains"] else "the model's threshold stays (above)")
+               for r in measured.rows() if r["weak"]]  # fmt: skip
+        weak = bool(why)
         why.append(f"{'no other' if weak else 'no'} language has a baseline large enough for a "
                    f"bound (at least {calibration.bound.needed()} functions){also}")  # fmt: skip
         print(f"codeorigin calibrate: nothing written: {'; '.join(why)}", file=sys.stderr)

@@ -47,11 +47,13 @@ UNCERTAIN_FPR = 0.05
 # least agents' functions a repository); a single agent's function gave "0.425" in a repository.
 MIN_RANKED = 5
 JUDGED = ("llm", "uncertain", "human")
-# A language the model does not judge is written only where a flag at the repository's threshold
-# is evidence: where its agent set is large enough to tell (`MIN_MEASURED` functions), it must
-# catch `EVIDENCE` times the share of the baseline flagged (that share floored at one function).
-# In nicklockwood/SwiftFormat, Swift's bound caught 1.2% of 323 agent-signed functions and
-# flagged 0.7% of the baseline: a flag there would have said almost nothing.
+# A repository's threshold below the model's (or for a language the model does not judge) is
+# written only where the flags it adds are evidence: where the agent set is large enough to tell
+# (`MIN_MEASURED` functions), the share of it they catch must be `EVIDENCE` times the share of the
+# baseline they flag (that share floored at one function). In nicklockwood/SwiftFormat, Swift's
+# bound caught 1.2% of 323 agent-signed functions and flagged 0.7% of the baseline; in
+# dotnet/BenchmarkDotNet, C#'s bound (77.0%, the model's 90.4%) caught none of 47 more and flagged
+# 0.6% more: flags that say almost nothing. A threshold above the model's is always written.
 EVIDENCE = 5
 MIN_MEASURED = 30
 
@@ -126,7 +128,7 @@ class Language:
             out["reference_agent_caught"] = _share(self.agent, ref)
         out["basis"] = ("baseline" if bounded is not None
                         else "reference" if ref is not None else None)  # fmt: skip
-        out["weak"] = self.abstains and _weak(self.agent, self.baseline, written(out))
+        out["weak"] = _weak(self.agent, self.baseline, written(out), math.inf if self.abstains else t)
         out["unsigned"] = len(self.unsigned)
         out["unsigned_flagged"] = None if self.abstains else _share(self.unsigned, t)
         own = written(out)
@@ -134,13 +136,14 @@ class Language:
         return out
 
 
-def _weak(agent: list[float], baseline: list[float], t: float | None) -> bool:
-    """Whether the agent set shows that a flag at `t` would be little evidence: too few of it
-    caught for the share of the baseline flagged (`EVIDENCE`); False where it cannot tell."""
-    if t is None or len(agent) < MIN_MEASURED or not baseline:
+def _weak(agent: list[float], baseline: list[float], t: float | None, model: float) -> bool:
+    """Whether the agent set shows that the flags `t` adds under the model's threshold `model`
+    (inf where the model abstains) would be little evidence: too few of it caught for the share
+    of the baseline flagged (`EVIDENCE`); False where it cannot tell, and for a raised threshold."""
+    if t is None or t >= model or len(agent) < MIN_MEASURED or not baseline:
         return False
-    flagged = max(sum(p >= t for p in baseline), 1) / len(baseline)
-    return sum(p >= t for p in agent) / len(agent) < EVIDENCE * flagged
+    flagged = max(sum(t <= p < model for p in baseline), 1) / len(baseline)
+    return sum(t <= p < model for p in agent) / len(agent) < EVIDENCE * flagged
 
 
 def _ranked(agent: list[float], people: list[float]) -> float | None:
@@ -182,7 +185,10 @@ class Measurement:
     snapshot: tuple[str, str] | None = None  # the tree at the cut-off read: its commit and date
 
     def rows(self) -> list[dict[str, Any]]:
-        return [self.languages[k].figures() for k in sorted(self.languages)]
+        """Each language's figures; none for one whose every file git could not blame (objects
+        a mirror or partial clone lacks) and whose tree at the cut-off added nothing."""
+        return [lang.figures() for k, lang in sorted(self.languages.items())
+                if lang.functions or lang.baseline]  # fmt: skip
 
     def commits(self) -> dict[str, Any] | None:
         """What the repository's people's commits say of the threshold for a commit's functions

@@ -71,7 +71,7 @@ def _notes(m: Measurement) -> list[str]:
         lines += ["", f"No AUROC where the agent set has fewer than {MIN_RANKED} functions (too "
                   f"few to rank): {', '.join(few)}."]  # fmt: skip
     lines += _unsigned(m)
-    for r in (r for r in m.rows() if r["weak"]):
+    for r in (r for r in m.rows() if r["weak"] and r["model_abstains"]):
         at = "bounded" if r["basis"] == "baseline" else "reference"
         t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
         lines += ["", f"{r['language']}: --write leaves it out: at {percent(t)} it would catch "
@@ -115,9 +115,12 @@ def render_text(m: Measurement) -> str:
             now, then = _rate(r["bounded_baseline_flagged"]), _rate(r["baseline_flagged"])
             flags = (f"it flags as much of this repository's old code ({now})" if now == then
                      else f"it flags more of this repository's old code ({now} instead of {then})")  # fmt: skip
+            kept = (f" --write keeps the model's: a flag between the two would be less than "
+                    f"{EVIDENCE} times likelier an agent's function than a person's here."
+                    if r["weak"] else "")  # fmt: skip
             lines += ["", f"{r['language']}: the bounded threshold ({percent(own)}) is below the "
                       f"model's ({percent(t)}): {flags} and catches {gained} more of its "
-                      f"{r['agent']} agent-signed functions."]  # fmt: skip
+                      f"{r['agent']} agent-signed functions.{kept}"]  # fmt: skip
     lines += snapshot.said(m.snapshot, m.rows())
     lines += _by_commit(m)
     referenced = [r for r in m.rows() if r["basis"] == "reference"]
