@@ -8,7 +8,8 @@ branch); its absence proves nothing. The forms are strict where a looser one nam
 and `Co-authored-by: Copilot <…+Copilot@users.noreply.github.com>`, which editors add for accepted
 completions, is not the Copilot coding agent (`copilot-swe-agent`); a commit *authored* by the
 agent's own account, `Copilot <198982749+Copilot@users.noreply.github.com>` (how GitHub squash-merges
-the agent's pull requests), is.
+the agent's pull requests), is. `Co-authored-by: Copilot <223556219+…>`, which Copilot's CLI writes
+and VS Code has been seen to add to commits no AI edited (microsoft/vscode#314311), is not read.
 """
 
 from __future__ import annotations
