@@ -128,10 +128,11 @@ class Language:
             out["reference_agent_caught"] = _share(self.agent, ref)
         out["basis"] = ("baseline" if bounded is not None
                         else "reference" if ref is not None else None)  # fmt: skip
-        out["weak"] = _weak(self.agent, self.baseline, written(out), math.inf if self.abstains else t)
+        own = written(out)
+        out["weak"] = _weak(self.agent, self.baseline, own, math.inf if self.abstains else t)
+        own = None if out["weak"] else own  # what `written` now gives: nothing
         out["unsigned"] = len(self.unsigned)
         out["unsigned_flagged"] = None if self.abstains else _share(self.unsigned, t)
-        own = written(out)
         out["own_unsigned_flagged"] = None if own is None else _share(self.unsigned, own)
         return out
 

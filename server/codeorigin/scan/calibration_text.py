@@ -36,6 +36,11 @@ def _agents(m: Measurement) -> list[str]:
         + (f"; the AUROC without them: {', '.join(without)}." if without else ".")]  # fmt: skip
 
 
+def _own(r: dict[str, Any]) -> str:
+    """The prefix of a row's figures at the threshold `--write` would record."""
+    return "bounded" if r["basis"] == "baseline" else "reference"
+
+
 def _unsigned(m: Measurement) -> list[str]:
     """What each threshold flags of the functions changed since the cut-off that no agent
     signed (today's code, most of what a scan judges, of unknown authorship), beside what it
@@ -47,9 +52,8 @@ def _unsigned(m: Measurement) -> list[str]:
             at.append(f"{_rate(r['unsigned_flagged'])} at the model's threshold (the baseline: "
                       f"{_rate(r['baseline_flagged'])})")  # fmt: skip
         if r["own_unsigned_flagged"] is not None:
-            own = "bounded" if r["basis"] == "baseline" else "reference"
             at.append(f"{_rate(r['own_unsigned_flagged'])} at the threshold --write records "
-                      f"(the baseline: {_rate(r[f'{own}_baseline_flagged'])})")  # fmt: skip
+                      f"(the baseline: {_rate(r[_own(r) + '_baseline_flagged'])})")  # fmt: skip
         if r["unsigned"] and at:
             said.append(f"{r['language']} {r['unsigned']:,}: {', '.join(at)}")
     if not said:
@@ -72,7 +76,7 @@ def _notes(m: Measurement) -> list[str]:
                   f"few to rank): {', '.join(few)}."]  # fmt: skip
     lines += _unsigned(m)
     for r in (r for r in m.rows() if r["weak"] and r["model_abstains"]):
-        at = "bounded" if r["basis"] == "baseline" else "reference"
+        at = _own(r)
         t, caught, flagged = r[f"{at}_threshold"], r[f"{at}_agent_caught"], r[f"{at}_baseline_flagged"]
         lines += ["", f"{r['language']}: --write leaves it out: at {percent(t)} it would catch "
                   f"{_rate(caught)} of the {r['agent']:,} agent-signed functions and flag "
