@@ -130,6 +130,35 @@ async def test_module_code_with_its_own_threshold_is_shown_by_it(
     assert status["model"]["module_thresholds_by_language"] == {"python": 0.999}
 
 
+SPEC = """describe("total", () => {
+  it("doubles every value before it adds them", () => {
+    const values = [1, 2, 3];
+    expect(total(values)).toBe(12);
+    expect(values).toHaveLength(3);
+  });
+});
+"""
+
+
+async def test_a_test_case_is_judged_at_its_own_threshold_and_named_so(
+    start: Start, root: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """A TypeScript test case (`it(...)`) is a span of its own: its hover calls it a test case
+    and names the threshold of TypeScript's test cases (`thresholds.cases`); the status lists it."""
+    model = with_thresholds(tiny_model_dir, tmp_path / "case-own", {
+        "llm": 0.0, "uncertain": 0.0, "languages": {"typescript": {"llm": 0.0, "uncertain": 0.0}},
+        "cases": {"typescript": {"llm": 0.999, "uncertain": 0.998}}})  # fmt: skip
+    client = await start(model=model, init={"minTokens": 1, "minLines": 2})
+    uri = uri_in(root, "total.test.ts")
+    client.open(uri, SPEC, language="typescript")
+    hover = await client.text_document_hover_async(hover_params(uri, 1, 8))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "(test case)" in hover.contents.value
+    assert "Threshold for typescript test cases: 99.9%" in hover.contents.value
+    status = await client.status(uri)
+    assert status["model"]["case_thresholds_by_language"] == {"typescript": 0.999}
+
+
 async def test_hover_on_export_before_a_function_is_the_functions(start: Start, root: Path) -> None:
     """The grammar leaves `export` out of the function: hovering it (or the line's indentation
     before a function) is pointing at the function all the same."""

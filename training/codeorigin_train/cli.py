@@ -39,6 +39,7 @@ FORWARDED = {
     "graft": "codeorigin_train.export.graft",
     "graft-loao": "codeorigin_train.analysis.graft_loao",
     "module-floor": "codeorigin_train.export.module_floor",
+    "case-floor": "codeorigin_train.export.case_floor",
     "route-languages": "codeorigin_train.export.route_languages",
     "language-stack": "codeorigin_train.export.language_stack",
     "language-stack-loao": "codeorigin_train.analysis.language_stack_loao",

@@ -47,6 +47,8 @@ HELP = {
     "(analysis.graft_loao)",
     "module-floor": "a threshold of its own for each language's module code, bounded on people's "
     "(export.module_floor)",
+    "case-floor": "a threshold of its own for JavaScript's and TypeScript's test cases, bounded on "
+    "people's (export.case_floor)",
     "route-languages": "a folder's route for project code read for more languages it judges, "
     "bounded on people's project code (export.route_languages)",
     "language-stack": "languages a folder does not judge, each judged by a stack of its own "

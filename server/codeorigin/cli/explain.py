@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from codeorigin.cli import config, terminal
 from codeorigin.cli.terminal import Progress
+from codeorigin.core.verdicts import kind_words
 
 if TYPE_CHECKING:
     from codeorigin.engine.judging import SpanResult
@@ -106,7 +107,7 @@ def run_explain(args: argparse.Namespace) -> int:
     canonical = languages.canonical(language)
     blocks = [
         _block(args, path, text, r, engine, attributor,
-               engine.effective_thresholds(options, canonical, r.span.kind == "module"))
+               engine.effective_thresholds(options, canonical, r.span.kind))
         for r in chosen
     ]  # fmt: skip
     return (
@@ -134,7 +135,7 @@ def _block(
                                        markdown=False,
                                        calibrated=engine.calibration_note(result.language),
                                        calibratable=engine.calibratable(result.language))  # fmt: skip
-    parts = [f"{path}:{where}: {result.span.kind} {result.span.name}", verdict]
+    parts = [f"{path}:{where}: {kind_words(result.span.kind)} {result.span.name}", verdict]
     if not args.no_provenance:
         parts.append(said_provenance(path, text, result))
     if result.probability is not None and result.verdict not in ("too_short", "generated"):

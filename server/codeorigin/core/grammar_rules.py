@@ -306,3 +306,39 @@ def declarator_name(node: Node) -> Node | None:
                     break
         cur = nxt
     return None
+
+
+#: The languages whose test cases are spans of their own (`test_case`): mocha's, Jest's and
+#: Vitest's `it("...", () => {...})` and `test("...", ...)`.
+TEST_CASE_LANGUAGES = frozenset({"javascript", "typescript", "typescriptreact"})
+TEST_CASE_CALLS = frozenset({b"it", b"test"})
+_CASE_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function"})
+_CASE_NAMES = frozenset({"string", "template_string", "identifier", "member_expression"})
+
+
+def _case_callee(node: Node | None, source: bytes) -> bool:
+    """Whether a callee is `it`/`test`, as such or through members and a call: `it.only`,
+    `test.concurrent.skip`, `it.each(table)`, ``test.each`...` ``."""
+    while node is not None and node.type in ("member_expression", "call_expression"):
+        node = node.child_by_field_name("object" if node.type == "member_expression" else "function")
+    return (node is not None and node.type == "identifier"
+            and source[node.start_byte : node.end_byte] in TEST_CASE_CALLS)  # fmt: skip
+
+
+def test_case(node: Node, source: bytes) -> tuple[Node, str, Node] | None:
+    """(its name's node, its name, its function) when a `call_expression` is a test case: `it` or
+    `test` called with a name (a string, a template or a name) first and a function last; else
+    None. `regex.test(s)` and `describe(...)` are none."""
+    if node.type != "call_expression" or not _case_callee(node.child_by_field_name("function"), source):
+        return None
+    args = node.child_by_field_name("arguments")
+    given = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+    if len(given) < 2 or given[0].type not in _CASE_NAMES:
+        return None
+    body = next((a for a in reversed(given[1:]) if a.type in _CASE_FUNCTIONS), None)
+    if body is None:
+        return None
+    name = " ".join(source[given[0].start_byte : given[0].end_byte].decode("utf-8", "replace").split())
+    if given[0].type in ("string", "template_string"):
+        name = name[1:-1]
+    return given[0], (name[:77] + "...") if len(name) > 80 else name, body

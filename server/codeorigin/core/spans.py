@@ -1,9 +1,11 @@
 """Function spans: the units codeorigin scores.
 
 Every function, method, constructor, and arrow/lambda function bound to a name (or default-exported:
-`default`) is a span; a function nested in another belongs to the enclosing span. Module-level code
-outside any function or class (scripts, contest programs) forms one `module` span when it has at
-least `min_lines` lines.
+`default`) is a span; a function nested in another belongs to the enclosing span. So is a
+JavaScript or TypeScript test case (`it("...", () => {...})`, `test(...)`: kind `case`, named by
+its description; `describe` is not one, its cases are). Module-level code outside any function,
+class or test case (scripts, contest programs) forms one `module` span when it has at least
+`min_lines` lines.
 
 Ranges are character offsets into the Python string of the document (code points); `positions`
 turns them into LSP positions. tree-sitter recovers from syntax errors, so spans still come out of
@@ -29,6 +31,7 @@ from codeorigin.core.grammar_rules import (
     METHOD_TYPES,
     NAME_TYPES,
     RULES,
+    TEST_CASE_LANGUAGES,
     block_function,
     declarator_name,
     function_code,
@@ -36,11 +39,19 @@ from codeorigin.core.grammar_rules import (
     gtest_case,
     only_preamble,
     prototype,
+    test_case,
 )
 
-__all__ = ["Content", "Span", "content_of", "count_lines", "extract_spans", "line_starts", "parse"]
+__all__ = [
+    "FUNCTION_KINDS", "Content", "Span", "content_of", "count_lines", "extract_spans",
+    "line_starts", "parse",
+]  # fmt: skip
 
-SpanKind = Literal["function", "method", "module"]
+SpanKind = Literal["function", "method", "module", "case"]
+#: The kinds of span that are functions: what a language's threshold is bounded on, what the
+#: training corpus and `codeorigin calibrate` read. A `case` (a JavaScript or TypeScript test
+#: case) and `module` code have thresholds of their own.
+FUNCTION_KINDS = frozenset({"function", "method"})
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
     values: set[str] = rules["values"]  # type: ignore[assignment]
     wrappers: set[str] = rules.get("wrappers", set())  # type: ignore[assignment]
     always_method = bool(rules.get("always_method", False))
+    cases = language in TEST_CASE_LANGUAGES
 
     # Stack of (node, inside_class, outer node for range)
     stack: list[tuple[Node, bool, Node | None]] = [(root, False, None)]
@@ -154,6 +166,9 @@ def _walk(root: Node, language: str, text: _Text) -> Iterator[_Found]:
             if inner:
                 stack.append((inner[-1], in_class, outer or node))
                 continue
+        if cases and t == "call_expression" and (test := test_case(node, text.data)) is not None:
+            yield _Found(node, test[0], test[1], "case", test[2])
+            continue
         code: list[Node] | None = None
         if t in functions and language in CODE_RULES:
             code = function_code(node, language)

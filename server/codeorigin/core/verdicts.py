@@ -48,6 +48,14 @@ VERDICT_WORDS: dict[str, str] = {
     "not_judged": "not judged",
 }
 
+#: How a span's kind is named to a reader (`case`: a JavaScript or TypeScript test case).
+KIND_WORDS: dict[str, str] = {"case": "test case"}
+
+
+def kind_words(kind: str) -> str:
+    """A span's kind as a reader is told it: `test case` for a `case`, else the kind."""
+    return KIND_WORDS.get(kind, kind)
+
 
 def percents(probability: float, threshold: float) -> tuple[str, str]:
     """A probability and the threshold it was compared with, as `percent` shows them, with more

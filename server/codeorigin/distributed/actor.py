@@ -46,7 +46,7 @@ class Scorer:
                 self.attributor = Attributor(model)
                 self.attributor.warm_up()  # its graph is read now, while the folder exists
 
-    def describe(self) -> tuple[str, tuple[float, local.Named, local.Named], int, str]:
+    def describe(self) -> tuple[str, tuple[float, local.Named, local.Named, local.Named], int, str]:
         """(model name, the report's thresholds, this process's pid, its node's address)."""
         import socket
 

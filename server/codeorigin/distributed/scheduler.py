@@ -137,7 +137,7 @@ class RayScan:
         """Scan `paths` as `scan.local.run` does: (the report, whether a path was missing)."""
         found = reading.candidates(paths, self.options, labels)
         missing = any(c.missing for c in found)
-        name, (threshold, own, modules) = self._start()
+        name, (threshold, own, modules, cases) = self._start()
         try:
             self._source = enumerate(reading.chunks(found, self.options, self.chunk_files))
             files = list(self._reports(len(found)))
@@ -146,10 +146,11 @@ class RayScan:
             self._stop()
         given = self.options.engine.threshold is not None
         report = ScanReport(name, threshold, tuple(files), language_thresholds=own,
-                            module_thresholds=modules, threshold_given=given)  # fmt: skip
+                            module_thresholds=modules, case_thresholds=cases,
+                            threshold_given=given)  # fmt: skip
         return report, missing
 
-    def _start(self) -> tuple[str, tuple[float, local.Named, local.Named]]:
+    def _start(self) -> tuple[str, tuple[float, local.Named, local.Named, local.Named]]:
         """Start the actors; wait until each has loaded the model. Returns the model's name and
         the report's threshold."""
         ray = self.ray

@@ -20,7 +20,7 @@ from codeorigin.core.diffs import touched
 from codeorigin.core.markers import OwnThreshold
 from codeorigin.core.normalize import normalize_text
 from codeorigin.core.resync import find_spans
-from codeorigin.core.spans import Content, Span, content_of, line_starts
+from codeorigin.core.spans import FUNCTION_KINDS, Content, Span, content_of, line_starts
 from codeorigin.core.verdicts import Verdict, percent, verdict
 from codeorigin.engine.judging import SpanResult, VerdictRules, judgeable, span_marks
 from codeorigin.engine.lines import line_of, span_lines
@@ -131,21 +131,20 @@ class Engine:
         return t.llm, t.uncertain
 
     def effective_thresholds(
-        self, options: VerdictRules, language: str | None = None, module: bool = False
+        self, options: VerdictRules, language: str | None = None, kind: str = "function"
     ) -> tuple[float, float]:
-        """(llm, uncertain) for spans of `language` (a canonical id): the user's `threshold`
-        when set, else the model's own for that language (`Thresholds.for_language`), or the
-        repository's own (`codeorigin calibrate`). Module code (`module`) keeps the model's
-        thresholds for it where they are higher (`Thresholds.for_module`): a repository's own
-        are measured on its functions."""
-        thresholds = self.model.manifest.thresholds
-        llm, unc = thresholds.for_module(language) if module else thresholds.for_language(language)
+        """(llm, uncertain) for spans of `kind` (a span's kind) of `language` (a canonical id):
+        the user's `threshold` when set, else the model's own for that language and kind
+        (`Thresholds.for_kind`), or the repository's own (`codeorigin calibrate`). Module code
+        and test cases keep the model's thresholds for them where they are higher: a
+        repository's own are measured on its functions."""
+        llm, unc = self.model.manifest.thresholds.for_kind(language, kind)
         if options.threshold is not None:
             llm = float(options.threshold)
         elif language in self.own:
             own, _, near = self.own[language]
             near = unc if near is None else near
-            llm, unc = (max(own, llm), max(near, unc)) if module else (own, near)
+            llm, unc = (own, near) if kind in FUNCTION_KINDS else (max(own, llm), max(near, unc))
         return llm, min(unc, llm)
 
     def abstains(self, language: str | None) -> str | None:
@@ -178,6 +177,23 @@ class Engine:
             return None
         return (f"the model does not judge {language}, and this repository's own threshold for it "
                 "was measured on functions, not on module code")  # fmt: skip
+
+    def abstains_on_case(self, language: str | None) -> str | None:
+        """Why the test cases of `language` get no verdict: the model's reason for the
+        language's module code, or that the model has no threshold bounded on people's test
+        cases of it (`thresholds.cases`); else None."""
+        why = self.abstains_on_module(language)
+        if why is not None or self.measuring or language in self.model.manifest.thresholds.cases:
+            return why
+        return (f"the model has no threshold for test cases in {language}: none was bounded on "
+                "people's test cases of it")  # fmt: skip
+
+    def why_not(self, language: str | None) -> dict[str, str | None]:
+        """Why each kind of span of `language` gets no verdict (None: judged): the same reasons
+        decide what `analyze_many` scores and what it reads back."""
+        function = self.abstains(language)
+        return {"function": function, "method": function, "case": self.abstains_on_case(language),
+                "module": self.abstains_on_module(language)}  # fmt: skip
 
     def score_texts(
         self,
@@ -253,11 +269,11 @@ class Engine:
         content: Content,
         options: VerdictRules,
         language: str | None = None,
-        module: bool = False,
+        kind: str = "function",
     ) -> Verdict:
         if self.abstains(language) is not None:
             return "not_judged"
-        llm, unc = self.effective_thresholds(options, language, module)
+        llm, unc = self.effective_thresholds(options, language, kind)
         return verdict(
             score.probability,
             llm_threshold=llm,
@@ -313,9 +329,7 @@ class Engine:
             for (text, language_id), lines in zip(documents, limits)
         ]
         langs = [languages.canonical(language_id) for _, language_id in documents]
-        # Why each document's functions, and its module code, get no verdict (None: judged): the
-        # same reasons decide what is scored here and what is read back in `_finish`.
-        why_not = [(self.abstains(lang), self.abstains_on_module(lang)) for lang in langs]
+        why_not = [self.why_not(lang) for lang in langs]
         texts: list[str] = []
         text_langs: list[str | None] = []
         wholes: list[tuple[str, str | None]] = []  # a file with a judged span: its whole text
@@ -323,7 +337,7 @@ class Engine:
             some = [
                 span.text(text)
                 for span, (gen, _) in zip(spans, marks)
-                if gen is None and why[span.kind == "module"] is None and judgeable(span, options)
+                if gen is None and why[span.kind] is None and judgeable(span, options)
             ]
             texts.extend(some)
             text_langs.extend([lang] * len(some))
@@ -377,13 +391,13 @@ class Engine:
         scored: Iterator[tuple[Score, str]],
         options: VerdictRules,
         language: str | None,
-        why_not: tuple[str | None, str | None],
+        why_not: dict[str, str | None],
     ) -> list[SpanResult]:
         """The spans' results, reading the scores of those `analyze_many` scored; `why_not`: why
-        the functions, and the module code, of `language` get no verdict (None: judged)."""
+        each kind of span of `language` gets no verdict (None: judged, `why_not`)."""
         results: list[SpanResult] = []
         for span, (reason, suppressed) in zip(spans, marks):
-            abstain = why_not[span.kind == "module"]
+            abstain = why_not[span.kind]
             end_char = max(span.start, span.end - 1)
             content = Content(span.statement_lines, span.content_tokens)
             first, last = line_of(text, starts, span.start), line_of(text, starts, end_char)
@@ -400,7 +414,7 @@ class Engine:
             else:
                 score, key = next(scored)
                 probability = score.probability
-                judged = self.judge(score, content, options, language, span.kind == "module")
+                judged = self.judge(score, content, options, language, span.kind)
             results.append(
                 SpanResult(span=span, probability=probability, verdict=judged, key=key,
                            n_tokens=content.tokens, n_lines=content.statement_lines,

@@ -69,6 +69,11 @@ class Thresholds:
     #: imports, declarations, a script's statements), bounded on people's module code
     #: (`thresholds.modules`, as `languages`); never below the language's own.
     modules: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: Thresholds of their own for a language's test cases (`case` spans: JavaScript's and
+    #: TypeScript's `it(...)`/`test(...)`), bounded on people's test cases over repositories
+    #: (`thresholds.cases`); never below the language's own. A language without one has its
+    #: test cases not judged.
+    cases: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def for_language(self, language: str | None) -> tuple[float, float]:
         """(llm, uncertain) for a canonical language id; the model's own for the others."""
@@ -82,6 +87,18 @@ class Thresholds:
         llm, uncertain = self.for_language(language)
         if language is not None and language in self.modules:
             own_llm, own_uncertain = self.modules[language]
+            return max(llm, own_llm), max(uncertain, own_uncertain)
+        return llm, uncertain
+
+    def for_kind(self, language: str | None, kind: str = "function") -> tuple[float, float]:
+        """(llm, uncertain) for a span of `kind` (a span's kind: `module`, `case`, a function's)
+        of a canonical language id: module code's (`for_module`), a test case's (its `cases`
+        entry, or the language's own, whichever is higher), or the language's own."""
+        if kind == "module":
+            return self.for_module(language)
+        llm, uncertain = self.for_language(language)
+        if kind == "case" and language is not None and language in self.cases:
+            own_llm, own_uncertain = self.cases[language]
             return max(llm, own_llm), max(uncertain, own_uncertain)
         return llm, uncertain
 
@@ -274,7 +291,8 @@ def _calibration(raw: dict[str, Any]) -> tuple[Calibration, Thresholds]:
     uncertain = number(th, "uncertain", llm, "thresholds.")
     return calibration, Thresholds(llm, uncertain, _language_thresholds(th.get("languages")),
                                    reference.parse(th.get("reference")),
-                                   _language_thresholds(th.get("modules"), "modules"))  # fmt: skip
+                                   _language_thresholds(th.get("modules"), "modules"),
+                                   _language_thresholds(th.get("cases"), "cases"))  # fmt: skip
 
 
 def _manifest_path(folder: Path) -> Path:

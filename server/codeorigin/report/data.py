@@ -144,6 +144,8 @@ class ScanReport:
     # Languages whose module code has a threshold of its own (`thresholds.modules`), as
     # (language, llm threshold): the outer code of a file, judged apart from its functions.
     module_thresholds: tuple[tuple[str, float], ...] = ()
+    # Languages whose test cases have a threshold of their own (`thresholds.cases`), likewise.
+    case_thresholds: tuple[tuple[str, float], ...] = ()
     threshold_given: bool = False  # `--threshold` set it, not the model: its false alarms unknown
     threshold_source: str = "`--threshold`"  # ...or the project's settings file, named
     # The thresholds the repository's own calibration sets, each with what it rests on.
@@ -168,11 +170,12 @@ class ScanReport:
         """Spans that got a score (not generated)."""
         return sum(1 for f in self.files for s in f.spans if s.probability is not None)
 
-    def threshold_of(self, language: str | None, module: bool = False) -> float:
-        """The threshold a span of `language` was judged at: its language's own (for `module`
-        code, its module code's own where it has one), or the model's."""
-        if module and language in dict(self.module_thresholds):
-            return dict(self.module_thresholds)[language or ""]
+    def threshold_of(self, language: str | None, kind: str = "function") -> float:
+        """The threshold a span of `kind` of `language` was judged at: its language's own (for
+        module code or a test case, their own where the language has one), or the model's."""
+        units = {"module": self.module_thresholds, "case": self.case_thresholds}
+        if language in dict(units.get(kind, ())):
+            return dict(units[kind])[language or ""]
         return dict(self.language_thresholds).get(language or "", self.threshold)
 
     def read(self, target: Path) -> bool:

@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from codeorigin.core.spans import line_starts
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, percents, plural, share_percent
+from codeorigin.core.verdicts import (
+    VERDICT_WORDS,
+    kind_words,
+    percent,
+    percents,
+    plural,
+    share_percent,
+)
 from codeorigin.model.attribution import TOP_TOKENS  # how many tokens an explanation shows
 from codeorigin.report.words import calibrate_hint
 
@@ -68,7 +75,7 @@ def verdict_text(
         if md
         else f"codeorigin: {VERDICT_WORDS[r.verdict]}",
         "",
-        f"{name} ({r.span.kind}): probability of LLM authorship {f'**{prob}**' if md else prob}",
+        f"{name} ({kind_words(r.span.kind)}): probability of LLM authorship {f'**{prob}**' if md else prob}",
         "",
     ]
     bullet = "- " if md else ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, percents, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, kind_words, percent, percents, share_percent
 from codeorigin.model.attribution import TOP_TOKENS
 from codeorigin.report.explanation import (
     DELTA_WARN,
@@ -98,7 +98,7 @@ def verdict_section(
     lines = [
         f"**codeorigin: {words}**" if md else f"codeorigin: {words}",
         "",
-        f"{name} ({r.span.kind}): probability of LLM authorship {f'**{prob}**' if md else prob}",
+        f"{name} ({kind_words(r.span.kind)}): probability of LLM authorship {f'**{prob}**' if md else prob}",
         "",
     ]
     bullet = "- " if md else ""
@@ -158,7 +158,7 @@ def summary(result: SpanResult, attribution: Attribution) -> str:
     assert result.probability is not None
     todo = WHAT_TO_DO.get(result.verdict, "")
     return (
-        f"codeorigin: {span.name} ({span.kind}) is {VERDICT_WORDS[result.verdict]} "
+        f"codeorigin: {span.name} ({kind_words(span.kind)}) is {VERDICT_WORDS[result.verdict]} "
         f"({percent(result.probability)}). Lines that weigh most: {lines}. Top tokens: {tokens}. "
-        f"{f'What to do: {todo}. ' if todo else ''}Hover the {span.kind} for the chart."
+        f"{f'What to do: {todo}. ' if todo else ''}Hover the {kind_words(span.kind)} for the chart."
     )

@@ -93,13 +93,16 @@ def _span_json(s: SpanReport) -> dict[str, Any]:
 
 def model_json(report: ScanReport) -> dict[str, Any]:
     """The model's name and threshold; `thresholds_by_language` only when some language has its
-    own threshold, `module_thresholds_by_language` when some language's module code has its own
-    (the documented extensions of the shape)."""
+    own threshold, `module_thresholds_by_language` when some language's module code has its own,
+    `case_thresholds_by_language` when some language's test cases have (the documented
+    extensions of the shape)."""
     out: dict[str, Any] = {"name": report.model_name, "threshold": round(report.threshold, 4)}
     if report.language_thresholds:
         out["thresholds_by_language"] = {k: round(t, 4) for k, t in report.language_thresholds}
     if report.module_thresholds:
         out["module_thresholds_by_language"] = {k: round(t, 4) for k, t in report.module_thresholds}
+    if report.case_thresholds:
+        out["case_thresholds_by_language"] = {k: round(t, 4) for k, t in report.case_thresholds}
     return out
 
 

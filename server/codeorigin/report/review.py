@@ -19,7 +19,7 @@ import json
 from functools import partial
 from typing import Any
 
-from codeorigin.core.verdicts import VERDICT_WORDS, percent, plural, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, kind_words, percent, plural, share_percent
 from codeorigin.report.data import FileReport, ScanReport, SpanReport, fingerprints
 from codeorigin.report.explanation import code_span, escape_markdown
 from codeorigin.report.summary import (
@@ -315,7 +315,7 @@ def render_codeclimate(report: ScanReport) -> str:
             issues.append({
                 "type": "issue",
                 "check_name": "llm-generated" if s.verdict == "llm" else "possibly-llm-generated",
-                "description": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
+                "description": f"{kind_words(s.kind)} '{s.name}': {VERDICT_WORDS[s.verdict]} "
                 f"({shown_probability(report, f, s)}, {threshold_words(report, f, s)}{changed}). "
                 "A probability, not proof.",
                 "categories": ["Style"],

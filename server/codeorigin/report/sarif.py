@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from codeorigin import __version__
-from codeorigin.core.verdicts import VERDICT_WORDS, plural, share_percent
+from codeorigin.core.verdicts import VERDICT_WORDS, kind_words, plural, share_percent
 from codeorigin.report.data import (
     CLONE_FAILED,
     MISSING,
@@ -101,7 +101,7 @@ def _sarif_result(
         "ruleIndex": 0 if s.verdict == "llm" else 1,
         "level": _LEVELS[s.verdict],
         "message": {
-            "text": f"{s.kind} '{s.name}': {VERDICT_WORDS[s.verdict]} "
+            "text": f"{kind_words(s.kind)} '{s.name}': {VERDICT_WORDS[s.verdict]} "
             f"({pct}, {threshold_words(report, f, s)})"
         },
         "locations": [
@@ -129,7 +129,7 @@ def _sarif_result(
         "partialFingerprints": {"codeoriginFinding/v1": fingerprint},
         "properties": {
             "probability": rounded(s.probability),
-            "threshold": round(report.threshold_of(f.language, s.kind == "module"), 4),
+            "threshold": round(report.threshold_of(f.language, s.kind), 4),
             "verdict": s.verdict,
         },
     }
@@ -157,7 +157,8 @@ def _sarif_run_properties(report: ScanReport, left_out: Counter[str]) -> dict[st
     `baseline`, `before`) and the languages not judged with their files (`notJudged`)."""
     model = model_json(report)
     properties: dict[str, Any] = {"model": report.model_name, "threshold": model["threshold"]}
-    for key in ("thresholds_by_language", "module_thresholds_by_language"):
+    for key in ("thresholds_by_language", "module_thresholds_by_language",
+                "case_thresholds_by_language"):
         if key in model:
             properties[key] = model[key]
     if report.repositories:

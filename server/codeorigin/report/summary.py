@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from codeorigin.core.verdicts import percent, percents, plural
+from codeorigin.core.verdicts import kind_words, percent, percents, plural
 from codeorigin.report.data import FileReport, ScanReport, SpanReport
 from codeorigin.report.tallies import JUDGED, repository_summaries
 from codeorigin.report.words import (
@@ -28,9 +28,13 @@ def threshold_text(report: ScanReport) -> str:
     if not report.language_thresholds:
         return f"threshold {percent(report.threshold)}"
     own, modules = dict(report.language_thresholds), dict(report.module_thresholds)
+    cases = dict(report.case_thresholds)
+    apart = [(f"module code {percent(modules[lang])}" if lang in modules else "",
+              f"test cases {percent(cases[lang])}" if lang in cases else "")
+             for lang, _ in report.language_thresholds]  # fmt: skip
     parts = [
-        f"{lang} {percent(t)}" + (f" (module code {percent(modules[lang])})" if lang in modules else "")
-        for lang, t in report.language_thresholds
+        f"{lang} {percent(t)}" + (f" ({', '.join(x for x in both if x)})" if any(both) else "")
+        for (lang, t), both in zip(report.language_thresholds, apart)
     ]
     if any(f.language not in own for f in report.files for s in f.spans if s.verdict in JUDGED):
         parts.append(f"other languages {percent(report.threshold)}")
@@ -44,11 +48,12 @@ def row_figures(report: ScanReport, f: FileReport, s: SpanReport) -> tuple[str, 
     for a span with no score."""
     if s.verdict not in JUDGED or s.probability is None:
         return None
-    module = s.kind == "module"
     own = f.language if f.language in dict(report.language_thresholds) else ""
-    if module and f.language in dict(report.module_thresholds):
+    if s.kind == "module" and f.language in dict(report.module_thresholds):
         own = f"{f.language} module code"
-    p, t = percents(s.probability, report.threshold_of(f.language, module))
+    if s.kind == "case" and f.language in dict(report.case_thresholds):
+        own = f"{f.language} test cases"
+    p, t = percents(s.probability, report.threshold_of(f.language, s.kind))
     return p, t, own or ""
 
 
@@ -142,7 +147,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
                 notes.append(provenance_words(s.provenance))
             mark = f" ({'; '.join(notes)})" if notes else ""
             where = f"{shown_path(f.path)}:{s.where}"
-            lines.append(f"{where}: {p} {s.verdict:<9} {s.kind} {s.name}{mark}")
+            lines.append(f"{where}: {p} {s.verdict:<9} {kind_words(s.kind)} {s.name}{mark}")
             if s.explanation is not None and s.explanation.chart:
                 lines.extend(("    " + row).rstrip() for row in s.explanation.chart.splitlines())
     lines.append(headline(report))

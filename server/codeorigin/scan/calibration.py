@@ -35,6 +35,7 @@ from typing import Any
 
 from codeorigin.core import bound, markers
 from codeorigin.core.reference import Reference
+from codeorigin.core.spans import FUNCTION_KINDS
 from codeorigin.report.data import ScanReport, SpanReport
 from codeorigin.scan import provenance
 from codeorigin.scan.commits import probabilities
@@ -241,7 +242,7 @@ def measure(report: ScanReport, root: Path, engine: Any, started: float,
     seen: set[tuple[str, str]] = set()  # (language, text hash) of the baseline's functions
     agent_set: list[tuple[Language, SpanReport]] = []
     for f in report.files:
-        judged = [s for s in f.spans if s.kind != "module" and s.verdict in JUDGED
+        judged = [s for s in f.spans if s.kind in FUNCTION_KINDS and s.verdict in JUDGED
                   and s.probability is not None]  # fmt: skip
         if not judged or f.language is None:
             continue
@@ -314,7 +315,7 @@ def _add_snapshot(
         if lang is None:
             continue
         for s in f.spans:
-            if s.kind == "module" or s.verdict not in JUDGED or s.probability is None:
+            if s.kind not in FUNCTION_KINDS or s.verdict not in JUDGED or s.probability is None:
                 continue
             old.add((lang.language, s.text_hash))
             if (lang.language, s.text_hash) not in seen:

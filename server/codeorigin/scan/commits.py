@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from codeorigin.core import languages
 from codeorigin.core.change import PooledSpan, pooled_probability
+from codeorigin.core.spans import FUNCTION_KINDS
 from codeorigin.core.verdicts import percent
 from codeorigin.model.manifest import Manifest
 from codeorigin.report.data import ScanReport, SpanReport, WithCommit
@@ -91,7 +92,7 @@ def _pooled(span: SpanReport, min_share: float) -> bool:
     changed at least `min_share` of its lines."""
     return (
         span.probability is not None
-        and span.kind != "module"
+        and span.kind in FUNCTION_KINDS  # what the commits' threshold was fitted on
         and span.verdict in ("llm", "uncertain", "human")
         and span.suppressed is None
         and span.commit is not None

@@ -61,10 +61,10 @@ def run(
             progress(len(files), len(found), display(chunk[-1]))
     if later and attributor is not None and options.explain_top is not None:
         _explain_most_probable(files, later, attributor, options, options.explain_top)
-    llm, own, modules = thresholds(engine, options)
+    llm, own, modules, cases = thresholds(engine, options)
     given = options.engine.threshold is not None
     report = ScanReport(engine.model.name, llm, tuple(files), language_thresholds=own,
-                        module_thresholds=modules, threshold_given=given,
+                        module_thresholds=modules, case_thresholds=cases, threshold_given=given,
                         calibrated=() if given else engine.said_own())  # fmt: skip
     if options.changed is not None:
         report = replace(report, change=change_verdict(report, engine, options))
@@ -85,18 +85,17 @@ def pooled_spans(report: ScanReport, engine: Engine, options: ScanOptions) -> li
     for f in report.files:
         language = languages.canonical(f.language)
         for s in judged_spans(replace(report, files=(f,))):
-            module = s.kind == "module"
-            llm, uncertain = engine.effective_thresholds(options.engine, language, module)
+            llm, uncertain = engine.effective_thresholds(options.engine, language, s.kind)
             out.append(PooledSpan(s.probability or 0.0, s.changed_lines or 0, llm, uncertain,
-                                  model_threshold(engine, language, module)))  # fmt: skip
+                                  model_threshold(engine, language, s.kind)))  # fmt: skip
     return out
 
 
-def model_threshold(engine: Engine, language: str | None, module: bool) -> float:
-    """The model's own `llm` threshold for a span of `language` (`module` code: its own), neither
-    the user's nor the repository's: what a change's and a commit's margins are measured from."""
-    thresholds = engine.model.manifest.thresholds
-    return (thresholds.for_module(language) if module else thresholds.for_language(language))[0]
+def model_threshold(engine: Engine, language: str | None, kind: str = "function") -> float:
+    """The model's own `llm` threshold for a span of `kind` of `language` (module code and test
+    cases: their own), neither the user's nor the repository's: what a change's and a commit's
+    margins are measured from."""
+    return engine.model.manifest.thresholds.for_kind(language, kind)[0]
 
 
 def judged_spans(report: ScanReport) -> list[SpanReport]:
@@ -117,20 +116,23 @@ def judged_spans(report: ScanReport) -> list[SpanReport]:
 Named = tuple[tuple[str, float], ...]
 
 
-def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, Named, Named]:
+def thresholds(engine: Engine, options: ScanOptions) -> tuple[float, Named, Named, Named]:
     """The `llm` threshold a report names (the user's, else the model's), the languages that
-    have their own and those whose module code has its own (none when the user set one), exact:
-    a row compares its probability with them (JSON and SARIF round them to 4 decimals)."""
+    have their own and those whose module code, and whose test cases, have their own (none when
+    the user set one), exact: a row compares its probability with them (JSON and SARIF round
+    them to 4 decimals)."""
     llm, _ = engine.effective_thresholds(options.engine)
     if options.engine.threshold is not None:
-        return llm, (), ()
+        return llm, (), (), ()
     own = {lang: th[0] for lang, th in engine.model.manifest.thresholds.languages.items()}
     own |= {lang: th for lang, (th, _, _) in engine.own.items()}
-    modules = {
-        lang: engine.effective_thresholds(options.engine, lang, module=True)[0]
-        for lang in engine.model.manifest.thresholds.modules
-    }
-    return llm, tuple(sorted(own.items())), tuple(sorted(modules.items()))
+    modules, cases = (
+        tuple(sorted((lang, engine.effective_thresholds(options.engine, lang, kind)[0])
+                     for lang in langs))
+        for kind, langs in (("module", engine.model.manifest.thresholds.modules),
+                            ("case", engine.model.manifest.thresholds.cases))
+    )  # fmt: skip
+    return llm, tuple(sorted(own.items())), modules, cases
 
 
 def _explain_most_probable(

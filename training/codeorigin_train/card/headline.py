@@ -18,6 +18,7 @@ from codeorigin_train.card import results, within
 from codeorigin_train.card.abstained import not_judged
 from codeorigin_train.card.parts import Card, count, language, pct, section, short
 from codeorigin_train.card.parts import and_list as _and
+from codeorigin_train.card.units import case_rows, cases, modules
 
 HEADING = "## What it catches and whom it flags, on code it never saw"
 
@@ -59,8 +60,10 @@ def _history(r: dict[str, Any], key: str) -> Pair:
     return _total(got)
 
 
-def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]]) -> list[str]:
-    """The table by kind of code: (label, LLM or agents' code caught, people's code flagged)."""
+def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]],
+          manifest: dict[str, Any] | None = None) -> list[str]:  # fmt: skip
+    """The table by kind of code: (label, LLM or agents' code caught, people's code flagged);
+    `manifest`'s test cases (`case_floor`) among them."""
     main, rm = r.get("main") or {}, route.get("main") or {}
     test = main.get("test") or {}
     sources = len(main.get("test_by_source") or {})
@@ -90,6 +93,7 @@ def kinds(r: dict[str, Any], route: dict[str, Any], scans: list[dict[str, Any]])
         got = _counted(context.get(key)) or _history(r, key)
         if got:
             rows.append((label, None, got))
+    rows += [(label, (a, n), (b, m)) for label, a, n, b, m in case_rows(manifest)]
     rows += [(f"scanned: {s['code']}", None, _counted(s)) for s in scans]
     out = ["| code | LLM or agents' code caught | people's code flagged |", "|---|---:|---:|"]
     return out + [f"| {label} | {_cell(a)} | {_cell(b)} |" for label, a, b in rows]
@@ -159,7 +163,8 @@ def languages(c: Card, r: dict[str, Any], route: dict[str, Any]) -> list[str]:
         if route.get("name") and not c.analysis("own").get("result")
         else ""
     )
-    said = _grafted(c) + _route_languages(c) + _language_stacks(c) + _modules(c) + not_judged(c)
+    said = (_grafted(c) + _route_languages(c) + _language_stacks(c) + modules(c) + cases(c)
+            + not_judged(c))  # fmt: skip
     return [*out, "", note + said, ""]
 
 
@@ -231,35 +236,6 @@ def _route_languages(c: Card) -> str:
         "(contest and exercise code) scores as before, and its last cell is the stacker's: no "
         "agent was held out from the route's member. "
     )
-
-
-def _modules(c: Card) -> str:
-    """Which languages judge their module code at a threshold of its own, and on what people's
-    module code it was bounded (`codeorigin-train module-floor`); "" where it was not measured."""
-    floor = c.manifest.get("module_floor") or {}
-    if not floor:
-        return ""
-    raised = {x: f for x, f in floor.items() if f.get("raised")}
-    measured = _and([f"{language(x)} {f['spans']:,}" for x, f in sorted(floor.items())])
-    said = (
-        "Module code (what stands outside a file's functions) is judged at its language's "
-        "threshold"
-    )
-    if raised:
-        said += ", but " + _and([_module_floor(x, f) for x, f in sorted(raised.items())])
-    return (
-        f"{said}; each language's module threshold is bounded as its threshold is, on people's "
-        f"module code of the dated snapshots, train and validation repositories ({measured} "
-        "spans; `codeorigin-train module-floor`). "
-    )
-
-
-def _module_floor(lang: str, f: dict[str, Any]) -> str:
-    """`Go's at 75.6%, a threshold of its own (11 of 727 ... flagged at 68.9%, 2 at 75.6%)`."""
-    at, bound = 100 * f["language_threshold"], 100 * f["bound"]
-    return (f"{language(lang)}'s at {bound:.1f}%, a threshold of its own ({f['flagged_at_language_threshold']} "
-            f"of {f['spans']:,} people's module spans of {f['repositories']} repositories flagged "
-            f"at {at:.1f}%, {f['flagged']} at {bound:.1f}%)")  # fmt: skip
 
 
 def _intro(name: str, route: dict[str, Any], own: dict[str, Any]) -> str:
@@ -447,7 +423,7 @@ def headline(c: Card) -> list[str]:
     name, r = got
     r, route, own = _own(c, r, c.analysis("route"))
     add(_intro(name, route, own))
-    L += [*kinds(r, route, c.analysis("scans").get("scans") or []), ""]
+    L += [*kinds(r, route, c.analysis("scans").get("scans") or [], c.manifest), ""]
     L += languages(c, r, route)
     if r.get("within"):
         L += within.markdown("This folder" if own else short(name), r["within"])

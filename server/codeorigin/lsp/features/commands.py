@@ -318,11 +318,13 @@ async def status(ls: CodeOriginServer, *args: Any) -> dict[str, Any]:
             report["model"]["thresholds_by_language"] = {
                 lang: th[0] for lang, th in sorted(model.manifest.thresholds.languages.items())
             }
-            if model.manifest.thresholds.modules:
-                report["model"]["module_thresholds_by_language"] = {
-                    lang: engine.effective_thresholds(settings.verdict_rules(), lang, True)[0]
-                    for lang in sorted(model.manifest.thresholds.modules)
-                }
+            for unit, apart in (("module", model.manifest.thresholds.modules),
+                                ("case", model.manifest.thresholds.cases)):
+                if apart:
+                    report["model"][f"{unit}_thresholds_by_language"] = {
+                        lang: engine.effective_thresholds(settings.verdict_rules(), lang, unit)[0]
+                        for lang in sorted(apart)
+                    }
         report["cache"] = {"size": len(engine.cache), "max": engine.cache.max_size}
         report["counts"] = {
             "spans_scored": stats.spans_scored,

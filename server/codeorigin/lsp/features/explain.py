@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from codeorigin.core.verdicts import plural
+from codeorigin.core.verdicts import kind_words, plural
 from codeorigin.lsp.progress import with_progress_if_slow
 from codeorigin.lsp.state import (  # at run time: pygls reads the command's hints
     CodeOriginServer,
@@ -298,7 +298,7 @@ async def code_action(
         return None
     if not ls.attributions.can_explain(analysis.engine):
         return None
-    title = f"Explain this {result.span.kind}"
+    title = f"Explain this {kind_words(result.span.kind)}"
     start = params.range.start
     arguments = [
         analysis.uri,

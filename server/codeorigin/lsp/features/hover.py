@@ -39,13 +39,15 @@ def verdict_section(ctx: HoverContext) -> str:
     """The first section: verdict, probability, the threshold that applies and what to do
     (`hover_text.verdict_section`; `codeorigin explain` says more, `explanation.verdict_text`)."""
     options = ctx.settings.verdict_rules()
-    module = ctx.result.span.kind == "module"
-    own = module and ctx.language in ctx.engine.model.manifest.thresholds.modules
+    kind = ctx.result.span.kind
+    units = {"module": "module code", "case": "test cases"}
+    thresholds = ctx.engine.model.manifest.thresholds
+    own = kind in units and ctx.language in getattr(thresholds, f"{kind}s")
     return verdict_words(
         ctx.result,
-        ctx.engine.effective_thresholds(options, ctx.language, module),
+        ctx.engine.effective_thresholds(options, ctx.language, kind),
         options,
-        language=f"{ctx.language} module code" if own else ctx.language,
+        language=f"{ctx.language} {units[kind]}" if own else ctx.language,
         markdown=ctx.markdown,
         aside=ctx.aside,
         calibrated=ctx.engine.calibration_note(ctx.language),

@@ -29,7 +29,7 @@ import pandas as pd
 from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import extract_spans, line_starts
+from codeorigin.core.spans import FUNCTION_KINDS, extract_spans, line_starts
 from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.build import (
     SPLIT_FRACTIONS,
@@ -84,7 +84,7 @@ def functions_of(text: str, language: str) -> list[tuple[int, int, str]]:
     starts = line_starts(text)
     out = []
     for span in extract_spans(text, language):
-        if span.kind != "module":
+        if span.kind in FUNCTION_KINDS:
             ((first, last),) = span_lines(span, text, starts)
             out.append((first, last, span.name))
     return sorted(out, key=lambda s: (s[0], -s[1]))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from codeorigin.core import generated, languages
 from codeorigin.core.diffs import DiffError, added_by_path, parse_diff
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import Content, extract_spans, line_starts
+from codeorigin.core.spans import FUNCTION_KINDS, Content, extract_spans, line_starts
 from codeorigin.engine.judging import VerdictRules
 from codeorigin.engine.lines import span_lines
 from codeorigin_train.data.agentic.changes import Change, Snapshot, SourceFile
@@ -72,10 +72,12 @@ def spans_of(
     counts: Counts,
     removed: frozenset[str] = frozenset(),
     keep_generated: bool = False,
+    kinds: Container[str] = FUNCTION_KINDS,
 ) -> Iterator[Function]:
-    """The judged function spans of one file; with `added` (the patch's added lines), only those
-    of which at least `min_added` of the lines were added and less than `MOVED` moved from the
-    patch's `removed` lines. Generated code is left out unless `keep_generated`."""
+    """The judged function spans of one file (spans of `kinds`: JavaScript's and TypeScript's
+    test cases are `case` spans); with `added` (the patch's added lines), only those of which at
+    least `min_added` of the lines were added and less than `MOVED` moved from the patch's
+    `removed` lines. Generated code is left out unless `keep_generated`."""
     text = f.read()
     if text is None:
         counts.skipped["unreadable"] += 1
@@ -91,7 +93,7 @@ def spans_of(
     starts = line_starts(text)
     file_lines = text.split("\n")
     for span in extract_spans(text, language):
-        if span.kind == "module":
+        if span.kind not in kinds or span.kind == "module":
             continue
         ((first, last),) = span_lines(span, text, starts)
         lines = last - first + 1
@@ -123,9 +125,11 @@ def change_functions(
     counts: Counts,
     keep_moved: bool = False,
     keep_generated: bool = False,
+    kinds: Container[str] = FUNCTION_KINDS,
 ) -> Iterator[Function]:
-    """The functions a change wrote: spans of its post-images mostly of added lines it did not
-    move (unless `keep_moved`), without generated code (unless `keep_generated`)."""
+    """The functions (spans of `kinds`) a change wrote: spans of its post-images mostly of
+    added lines it did not move (unless `keep_moved`), without generated code (unless
+    `keep_generated`)."""
     try:
         added, removed = patch_lines(change)
     except DiffError:
@@ -133,12 +137,16 @@ def change_functions(
         return
     for f in change.files:
         yield from spans_of(f, added.get(f.path, set()), MIN_ADDED, counts,
-                            frozenset() if keep_moved else removed, keep_generated)  # fmt: skip
+                            frozenset() if keep_moved else removed, keep_generated, kinds)  # fmt: skip
 
 
 def snapshot_functions(
-    snapshot: Snapshot, counts: Counts, keep_generated: bool = False
+    snapshot: Snapshot,
+    counts: Counts,
+    keep_generated: bool = False,
+    kinds: Container[str] = FUNCTION_KINDS,
 ) -> Iterator[Function]:
-    """Every judged function span of a snapshot's files (generated ones with `keep_generated`)."""
+    """Every judged span of `kinds` of a snapshot's files (generated ones with
+    `keep_generated`)."""
     for f in snapshot.files:
-        yield from spans_of(f, None, 0.0, counts, keep_generated=keep_generated)
+        yield from spans_of(f, None, 0.0, counts, keep_generated=keep_generated, kinds=kinds)

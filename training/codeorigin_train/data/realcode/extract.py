@@ -26,7 +26,7 @@ from tree_sitter import Tree
 
 from codeorigin.core import languages
 from codeorigin.core.normalize import normalize
-from codeorigin.core.spans import extract_spans
+from codeorigin.core.spans import FUNCTION_KINDS, extract_spans
 from codeorigin_train.data.records import Counts
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ def functions_in_text(
         # `extract_spans` makes no span of them; counted here, as the functions it leaves out.
         stats.spans["no-body"] += len(bodiless_names(tree, language))
     for span in extract_spans(text, language, min_lines=MIN_LINES):
-        if span.kind == "module":
+        if span.kind not in FUNCTION_KINDS:
             continue
         # starts at its first line's beginning: `normalize` dedents a method like a function
         raw = span.text(text)
