@@ -35,7 +35,8 @@ def added(path: str, text: str) -> str:
 
 def write_repo(folder: Path, repo: str, snapshot: str | None, agents: str | None = None) -> None:
     records: list[dict] = [
-        {"kind": "repo", "repo": repo, "language": "TypeScript", "human_cutoff": "2022-06-21"}]
+        {"kind": "repo", "repo": repo, "language": "TypeScript", "human_cutoff": "2022-06-21"}
+    ]
     if snapshot is not None:
         records.append({"kind": "snapshot", "origin": "human", "commit": "e" * 40,
                         "date": "2022-06-20T10:00:00+00:00",
@@ -97,7 +98,9 @@ def test_test_cases_get_a_threshold_bounded_on_people_of_train_repositories(
     code = tmp_path / "code"
     code.mkdir()
     (code / "total.test.ts").write_text(spec(7))
-    data = json.loads(scan(str(code), "--model", str(out), "--format", "json", "--exit-zero").stdout)
+    data = json.loads(
+        scan(str(code), "--model", str(out), "--format", "json", "--exit-zero").stdout
+    )
     assert data["model"]["case_thresholds_by_language"] == {"typescript": round(threshold, 4)}
     cases = [s for f in data["files"] for s in f["spans"] if s["kind"] == "case"]
     assert len(cases) == 2 and all(s["verdict"] in ("llm", "uncertain", "human") for s in cases)

@@ -103,7 +103,9 @@ def test_test_cases_are_judged_only_at_a_threshold_of_their_own(
         "cases": {"typescript": {"llm": 0.001, "uncertain": 0.001}}})  # fmt: skip
     res = scan(str(root), "--model", str(own), "--format", "json", "--exit-zero")
     data = json.loads(res.stdout)
-    assert {s["verdict"] for f in data["files"] for s in f["spans"] if s["kind"] == "case"} == {"llm"}
+    assert {s["verdict"] for f in data["files"] for s in f["spans"] if s["kind"] == "case"} == {
+        "llm"
+    }
     assert data["model"]["case_thresholds_by_language"] == {"typescript": 0.001}
     text = scan(str(root), "--model", str(own), "--exit-zero").stdout
     assert "thresholds typescript 0.0% (test cases 0.1%)" in text

@@ -320,7 +320,9 @@ def _case_callee(node: Node | None, source: bytes) -> bool:
     """Whether a callee is `it`/`test`, as such or through members and a call: `it.only`,
     `test.concurrent.skip`, `it.each(table)`, ``test.each`...` ``."""
     while node is not None and node.type in ("member_expression", "call_expression"):
-        node = node.child_by_field_name("object" if node.type == "member_expression" else "function")
+        node = node.child_by_field_name(
+            "object" if node.type == "member_expression" else "function"
+        )
     return (node is not None and node.type == "identifier"
             and source[node.start_byte : node.end_byte] in TEST_CASE_CALLS)  # fmt: skip
 
@@ -329,7 +331,9 @@ def test_case(node: Node, source: bytes) -> tuple[Node, str, Node] | None:
     """(its name's node, its name, its function) when a `call_expression` is a test case: `it` or
     `test` called with a name (a string, a template or a name) first and a function last; else
     None. `regex.test(s)` and `describe(...)` are none."""
-    if node.type != "call_expression" or not _case_callee(node.child_by_field_name("function"), source):
+    if node.type != "call_expression" or not _case_callee(
+        node.child_by_field_name("function"), source
+    ):
         return None
     args = node.child_by_field_name("arguments")
     given = [a for a in args.named_children if a.type != "comment"] if args is not None else []
@@ -338,7 +342,9 @@ def test_case(node: Node, source: bytes) -> tuple[Node, str, Node] | None:
     body = next((a for a in reversed(given[1:]) if a.type in _CASE_FUNCTIONS), None)
     if body is None:
         return None
-    name = " ".join(source[given[0].start_byte : given[0].end_byte].decode("utf-8", "replace").split())
+    name = " ".join(
+        source[given[0].start_byte : given[0].end_byte].decode("utf-8", "replace").split()
+    )
     if given[0].type in ("string", "template_string"):
         name = name[1:-1]
     return given[0], (name[:77] + "...") if len(name) > 80 else name, body

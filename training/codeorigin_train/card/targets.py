@@ -74,9 +74,21 @@ def _recall(c: Card, within: dict[str, Any]) -> tuple[str, bool]:
         if recall is None:
             cells.append(f"{language(lang)} –")
             continue
-        cells.append(f"{language(lang)} {100 * recall:.1f}% ({100 * (fpr or 0):.1f}%)")
+        cells.append(f"{language(lang)} {100 * recall:.1f}% ({100 * (fpr or 0):.1f}%)"
+                     + _cases(c, lang))  # fmt: skip
         ok = ok and recall >= RECALL and (fpr or 0) <= FPR
     return "; ".join(cells), ok
+
+
+def _cases(c: Card, lang: str) -> str:
+    """`, its test cases 17.7% (0.18%)` where the language's test cases are judged at a
+    threshold of their own (`case_floor`, measured on the same test repositories), else ""."""
+    f = (c.manifest.get("case_floor") or {}).get(lang) or {}
+    t = f.get("test") or {}
+    if not f.get("judged") or not t.get("agents") or not t.get("people"):
+        return ""
+    return (f", its test cases {100 * t['agents_caught'] / t['agents']:.1f}% "
+            f"({100 * t['people_flagged'] / t['people']:.2f}%)")  # fmt: skip
 
 
 def targets(c: Card) -> list[str]:

@@ -19,8 +19,7 @@ def modules(c: Card) -> str:
     raised = {x: f for x, f in floor.items() if f.get("raised")}
     measured = _and([f"{language(x)} {f['spans']:,}" for x, f in sorted(floor.items())])
     said = (
-        "Module code (what stands outside a file's functions) is judged at its language's "
-        "threshold"
+        "Module code (what stands outside a file's functions) is judged at its language's threshold"
     )
     if raised:
         said += ", but " + _and([_module_floor(x, f) for x, f in sorted(raised.items())])

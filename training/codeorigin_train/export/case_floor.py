@@ -125,7 +125,10 @@ def test_cases(changes: list[Change], snapshots: list[Snapshot],
 def _measured(p: np.ndarray, cases: pd.DataFrame, threshold: float) -> dict[str, Any]:
     """What `threshold` does on the test repositories' cases (`p` their probabilities)."""
     test = (cases["split"] == "test").to_numpy()
-    agents, people = test & (cases["label"] == 1).to_numpy(), test & (cases["label"] == 0).to_numpy()
+    agents, people = (
+        test & (cases["label"] == 1).to_numpy(),
+        test & (cases["label"] == 0).to_numpy(),
+    )
     out: dict[str, Any] = {
         "agents": int(agents.sum()), "agents_caught": int((p[agents] >= threshold).sum()),
         "agents_repositories": int(cases.loc[agents, "repo"].nunique()),
@@ -133,9 +136,16 @@ def _measured(p: np.ndarray, cases: pd.DataFrame, threshold: float) -> dict[str,
         "people_repositories": int(cases.loc[people, "repo"].nunique()),
     }  # fmt: skip
     if agents.any() and people.any():
-        both = test & cases["repo"].isin(set(cases.loc[agents, "repo"]) & set(cases.loc[people, "repo"])).to_numpy()
+        both = (
+            test
+            & cases["repo"]
+            .isin(set(cases.loc[agents, "repo"]) & set(cases.loc[people, "repo"]))
+            .to_numpy()
+        )
         if both.any() and len(set(cases.loc[both, "label"])) == 2:
-            out["auroc_repositories_with_both"] = auroc(cases.loc[both, "label"].to_numpy(), p[both])
+            out["auroc_repositories_with_both"] = auroc(
+                cases.loc[both, "label"].to_numpy(), p[both]
+            )
             out["repositories_with_both"] = int(cases.loc[both, "repo"].nunique())
     return out
 
@@ -152,11 +162,18 @@ def floors(out: Path, cases: pd.DataFrame, max_fpr: float | None) -> dict[str, A
         if engine.abstains(lang) is not None:
             records[lang] = {"judged": False, "why": str(engine.abstains(lang)).split(":")[0]}
             continue
-        t = own.get(lang, {"llm": raw["thresholds"]["llm"], "uncertain": raw["thresholds"]["uncertain"]})
+        t = own.get(
+            lang, {"llm": raw["thresholds"]["llm"], "uncertain": raw["thresholds"]["uncertain"]}
+        )
         mine = cases[cases["language"] == lang].reset_index(drop=True)
         fpr = float(max_fpr if max_fpr is not None else t.get("max_fpr", 0.01))
         confidence = float(t.get("confidence", 0.95))
-        p = np.array([s.probability for s, _ in engine.score_texts(mine["code"].tolist(), [lang] * len(mine))])
+        p = np.array(
+            [
+                s.probability
+                for s, _ in engine.score_texts(mine["code"].tolist(), [lang] * len(mine))
+            ]
+        )
         fit = (mine["split"].isin(CONTEXT_SPLITS) & (mine["label"] == 0)).to_numpy()
         repos = mine.loc[fit, "repo"].to_numpy()
         record: dict[str, Any] = {"cases": int(fit.sum()), "repositories": len(set(repos)),
