@@ -85,3 +85,30 @@ def test_it_refuses_a_folder_calibrated_already_and_leaves_nothing(inputs: dict[
     assert not again.exists()
     done = _run("--base", str(inputs["base"]), "--rows", str(inputs["rows"]), "--out", str(first))
     assert done.returncode == 2 and "exists" in done.stderr
+
+
+def test_the_test_cases_a_change_wrote_pool_with_its_functions(inputs: dict[str, Path]) -> None:
+    """`--cases`: each change's test cases weigh in with its functions, at their own threshold
+    (`thresholds.cases`), and are counted apart; a language without one has none pooled."""
+    root = inputs["root"]
+    raw = json.loads((inputs["base"] / "manifest.json").read_text())
+    raw["thresholds"]["cases"] = {"python": {"llm": 0.7, "uncertain": 0.6}}
+    base = root / "with-cases"
+    base.mkdir()
+    for f in inputs["base"].iterdir():
+        (base / f.name).write_bytes(f.read_bytes())
+    (base / "manifest.json").write_text(json.dumps(raw))
+    pool = pd.read_parquet(inputs["rows"])
+    firsts = pool[pool["split"].isin(["val", "test"])].drop_duplicates("change").copy()
+    firsts["code"] = firsts["code"] + "\n# a case\n"
+    cases = root / "cases.parquet"
+    firsts.to_parquet(cases)
+    out = root / "pooled-cases"
+    done = _run("--base", str(base), "--rows", str(inputs["rows"]), "--cases", str(cases),
+                "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    test = json.loads((out / "manifest.json").read_text())["change"]["measured"]["test"]
+    assert test["languages"]["python"]["functions"] == 180  # the functions, as without cases
+    assert test["cases"]["agents"]["python"]["functions"] == 60
+    assert test["cases"]["people"]["python"]["functions"] == 60
+    assert "python test cases:" in done.stdout

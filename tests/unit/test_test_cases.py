@@ -120,3 +120,37 @@ def test_test_cases_are_judged_only_at_a_threshold_of_their_own(
     res = scan(str(root), "--model", str(below), "--format", "json", "--exit-zero")
     cases = [s for f in json.loads(res.stdout)["files"] for s in f["spans"] if s["kind"] == "case"]
     assert cases and {s["verdict"] for s in cases} == {"human"}
+
+
+def test_a_commits_test_cases_are_pooled_with_its_functions(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The test cases one commit wrote weigh in with its functions (`scan.commits`), each margin
+    over its test cases' threshold; where the model has no threshold for them, nothing of them is
+    pooled, and module code never is."""
+    from helpers.gitrepo import git
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "parse.test.ts").write_text(SPEC)
+    git(root, "add", ".")
+    git(root, "-c", "user.name=Ann", "-c", "user.email=ann@example.org", "commit", "-qm", "Tests")
+    change = {"rule": "mean-margin-by-changed-lines", "a": 1.0, "b": 0.0, "llm": 0.5,
+              "uncertain": 0.5, "commits": {"llm": 0.0, "min_spans": 2, "min_share": 0.9}}  # fmt: skip
+    high = {"typescript": {"llm": 1.0, "uncertain": 1.0}}
+    for name, cases, pooled in (("cases", {"typescript": {"llm": 1.0, "uncertain": 1.0}}, 3),
+                                ("none", {}, 0)):  # fmt: skip
+        model = with_thresholds(tiny_model_dir, tmp_path / name, {
+            "llm": 1.0, "uncertain": 1.0, "languages": high, "cases": cases})  # fmt: skip
+        raw = json.loads((model / "manifest.json").read_text())
+        (model / "manifest.json").write_text(json.dumps({**raw, "change": change}))
+        res = scan(str(root), "--model", str(model), "--format", "json", "--exit-zero")
+        assert res.returncode == 0, res.stderr
+        spans = [s for f in json.loads(res.stdout)["files"] for s in f["spans"]]
+        together = [s for s in spans if "with_commit" in s]
+        # Without a case threshold only `sample` is judged: one function, nothing to pool.
+        assert len(together) == pooled, together
+        if pooled:
+            assert {s["kind"] for s in together} == {"function", "case"}
+            assert {s["with_commit"]["functions"] for s in together} == {3}

@@ -17,7 +17,9 @@ file's. A user's `--threshold` replaces the model's verdicts, this one included:
 then. A repository's own commit threshold (`codeorigin calibrate --write`: bounded on its
 people's commits, or raised above the highest of them) replaces the model's. Only functions of
 the languages the model judges with thresholds of their own weigh in (the threshold was bounded
-on those); module code, suppressed and generated spans, and lines not committed, are left out.
+on those), with the commit's judged test cases (JavaScript's and TypeScript's `it`/`test`, each
+margin over its test cases' threshold: `commit-verdict --cases`); module code, suppressed and
+generated spans, and lines not committed, are left out.
 `codeorigin calibrate` measures what it adds on a repository's history.
 """
 
@@ -76,9 +78,12 @@ def probabilities(report: ScanReport, manifest: Manifest) -> dict[str, tuple[flo
         language = languages.canonical(f.language)
         if language not in judged:
             continue
-        reference = judged[language][0]  # margins are measured from the model's own threshold
         for j, s in enumerate(f.spans):
+            if s.kind == "case" and language not in manifest.thresholds.cases:
+                continue  # measured (`calibrate`) where the model does not judge them
             if _pooled(s, calibration.commit_min_share) and s.commit is not None:
+                # margins are measured from the model's own threshold (a test case's: its own)
+                reference = manifest.thresholds.for_kind(language, s.kind)[0]
                 span = PooledSpan(s.probability or 0.0, s.n_lines, None, None, reference)
                 groups.setdefault(s.commit[0], []).append(((i, j), span))
     return {sha: (pooled_probability([m for _, m in members], calibration),
@@ -92,7 +97,7 @@ def _pooled(span: SpanReport, min_share: float) -> bool:
     changed at least `min_share` of its lines."""
     return (
         span.probability is not None
-        and span.kind in FUNCTION_KINDS  # what the commits' threshold was fitted on
+        and (span.kind in FUNCTION_KINDS or span.kind == "case")  # not module code
         and span.verdict in ("llm", "uncertain", "human")
         and span.suppressed is None
         and span.commit is not None

@@ -37,7 +37,7 @@ from codeorigin.core.grammar_rules import TEST_CASE_LANGUAGES
 from codeorigin.engine.scoring import Engine
 from codeorigin.model.manifest import load_manifest
 from codeorigin.model.scorer import Model
-from codeorigin_train.data.agentic.build import HUMAN_AGENT, read_sources
+from codeorigin_train.data.agentic.build import HUMAN_AGENT, function_row, read_sources
 from codeorigin_train.data.agentic.changes import Change, Snapshot
 from codeorigin_train.data.agentic.functions import change_functions, spans_of
 from codeorigin_train.data.argtypes import fraction
@@ -74,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
                    help="rows with each repository's split (repo, split; with a `source` column, "
                    "its `aidev` rows): the protocol's pool (default: %(default)s); repositories "
                    "it does not name are left out")  # fmt: skip
+    p.add_argument("--commits-out", type=Path, default=None,
+                   help="also write the test cases each change wrote (at least 90%% of their "
+                   "lines: agents' changes and people's dated commits), rows as the pool's, for "
+                   "`commit-verdict --cases`")  # fmt: skip
     p.add_argument("--max-fpr", type=fraction, default=None,
                    help="the share of people's test cases a threshold may flag (default: the "
                    "language's own max_fpr, else 0.01)")  # fmt: skip
@@ -120,6 +124,24 @@ def test_cases(changes: list[Change], snapshots: list[Snapshot],
     df = df.sort_values("label", kind="stable").drop_duplicates(["repo", "code"])
     people = set(df.loc[df["label"] == 0, "code"])
     return df[(df["label"] == 0) | ~df["code"].isin(people)].reset_index(drop=True)
+
+
+def commit_cases(changes: list[Change], splits: dict[str, str]) -> pd.DataFrame:
+    """The judged test cases each change of the repositories `splits` names wrote (at least 90%
+    of their lines, not moved: the corpus' rule), agents' changes and people's dated commits
+    alike, as the pool's rows (`function_row`, with `split`, `judged` and `kind` "case"): what a
+    commit's functions are pooled with (`commit-verdict --cases`)."""
+    counts = Counts()
+    rows = []
+    for change in changes:
+        if change.repo not in splits:
+            continue
+        for fn in change_functions(change, counts, kinds=CASES):
+            if fn.language in TEST_CASE_LANGUAGES:
+                row = function_row(fn, change.repo, change.agent, change.kind, change.ident,
+                                   change.date)  # fmt: skip
+                rows.append({**row, "split": splits[change.repo], "judged": True, "kind": "case"})
+    return pd.DataFrame(rows).drop_duplicates(["repo", "code"]) if rows else pd.DataFrame()
 
 
 def _measured(p: np.ndarray, cases: pd.DataFrame, threshold: float) -> dict[str, Any]:
@@ -225,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     changes, snapshots = read_sources(args.data_root, args.sources)
     cases = test_cases(changes, snapshots, splits)
+    if args.commits_out is not None:
+        written = commit_cases(changes, splits)
+        args.commits_out.parent.mkdir(parents=True, exist_ok=True)
+        written.to_parquet(args.commits_out)
+        print(f"wrote {len(written)} test cases the changes wrote to {args.commits_out}")
     log.info("%d test cases read in %.0f s", len(cases), time.perf_counter() - t0)
     shutil.copytree(base, out)
     try:

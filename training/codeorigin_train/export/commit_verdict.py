@@ -20,6 +20,10 @@ more evidence together. This command copies `--base` to `--out` and writes its `
   functions likewise: the higher of the two (the commits as the unit: with 107 of them, above the
   highest, so that three near-copies of one person's tests do not pass together).
 
+With `--cases` (`case-floor --commits-out`), the test cases each change wrote are pooled with its
+functions where the folder judges the language's test cases, each margin over their threshold
+(`thresholds.cases`), as `scan` pools them; the figures count them apart (`cases`).
+
 The test split's changes measure it, function by function and language by language, against the
 functions' own verdicts, and people's commits of both splits by year (the era control); the
 record goes in the manifest (`change.measured`) and the card. The
@@ -67,19 +71,32 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=Path, default=Path("training/work/pool-v5.parquet"),
                    help="the pool: agents' changes and people's dated commits, with their "
                    "functions (default: %(default)s)")  # fmt: skip
+    p.add_argument("--cases", type=Path, default=None,
+                   help="the test cases each change wrote (`case-floor --commits-out`): pooled "
+                   "with the change's functions where the folder judges the language's test "
+                   "cases (`thresholds.cases`), each margin over that threshold")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
     return p
 
 
-def scored_rows(base: Path, rows: Path) -> Any:
-    """The functions of the validation and test splits' changes in the languages `base` judges,
-    with their probability `p`, their language's threshold `t`, their margin `m` over it and
-    their lines `w`."""
-    own = {k: v[0] for k, v in load_manifest(base).thresholds.languages.items()}
+def scored_rows(base: Path, rows: Path, cases: Path | None = None) -> Any:
+    """The functions of the validation and test splits' changes in the languages `base` judges
+    (`kind` "function"), with the test cases they wrote where `base` judges those (`cases`, kind
+    "case"), with their probability `p`, their threshold `t` (the language's, or its test
+    cases'), their margin `m` over it and their lines `w`."""
+    import pandas as pd
+
+    thresholds = load_manifest(base).thresholds
+    own = {k: v[0] for k, v in thresholds.languages.items()}
     if not own:
         raise SystemExit(f"--base {base} has no thresholds of its own for any language: the "
                          "commit threshold is bounded on those languages' functions")  # fmt: skip
-    pool = read_parquet(rows, "--rows", columns=COLUMNS)
+    pool = read_parquet(rows, "--rows", columns=COLUMNS).assign(kind="function")
+    if cases is not None:
+        written = read_parquet(cases, "--cases", columns=COLUMNS,
+                               hint="`codeorigin-train case-floor --commits-out` writes it")  # fmt: skip
+        judged = written["language"].isin(list(thresholds.cases))
+        pool = pd.concat([pool, written[judged].assign(kind="case")], ignore_index=True)
     kept = ((pool["source"] == "aidev") & pool["split"].isin(["val", "test"])
             & pool["origin"].isin(["pr", "commit"]) & pool["language"].isin(list(own))
             & pool["judged"].astype(bool) & pool["change"].notna() & (pool["change"] != ""))  # fmt: skip
@@ -89,7 +106,7 @@ def scored_rows(base: Path, rows: Path) -> Any:
                          "validation and test splits in the languages the folder judges")  # fmt: skip
     scores = Model.load(base).score_texts(got["code"].tolist(), got["language"].tolist())
     got["p"] = [s.probability for s in scores]
-    got["t"] = got["language"].map(own)
+    got["t"] = [thresholds.for_kind(lang, kind)[0] for lang, kind in zip(got["language"], got["kind"])]
     got["m"] = _logit(got["p"].to_numpy()) - _logit(got["t"].to_numpy())
     got["w"] = got["code"].str.count("\n") + 1
     got["g"] = got["repo"].astype(str) + ":" + got["change"].astype(str)
@@ -148,30 +165,38 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def measure(rows: Any, c: dict[str, Any], split: str) -> dict[str, Any]:
     """What the calibration `c` does on `split`: functions caught alone and with their commit,
-    by language and by agent; people's functions and commits flagged; changes flagged."""
+    by language and by agent; people's functions and commits flagged; changes flagged; the test
+    cases pooled with them (`cases`: agents' caught and people's flagged, by language)."""
     s = rows[rows["split"] == split]
     own = s["m"].to_numpy() >= 0
     p = _sigmoid(c["a"] * s["z"].to_numpy() + c["b"])
     pooled = own | ((s["n"].to_numpy() >= MIN_SPANS) & (p >= c["commits"]["llm"]))
-    agent = s["label"].to_numpy() == 1
+    label = s["label"].to_numpy() == 1
+    case = (s["kind"] == "case").to_numpy() if "kind" in s else np.zeros(len(s), dtype=bool)
+    agent = label & ~case
 
-    def tally(keys: Any) -> dict[str, dict[str, int]]:
-        return {str(k): {"functions": int(np.sum(agent & (keys == k))),
-                         "alone": int(np.sum(own & agent & (keys == k))),
-                         "with_commit": int(np.sum(pooled & agent & (keys == k)))}
-                for k in sorted(set(keys[agent]))}  # fmt: skip
+    def tally(keys: Any, mine: np.ndarray = agent) -> dict[str, dict[str, int]]:
+        return {str(k): {"functions": int(np.sum(mine & (keys == k))),
+                         "alone": int(np.sum(own & mine & (keys == k))),
+                         "with_commit": int(np.sum(pooled & mine & (keys == k)))}
+                for k in sorted(set(keys[mine]))}  # fmt: skip
 
     ch = _changes(s)
     p_ch = _sigmoid(c["a"] * ch["z"].to_numpy() + c["b"])
     y = ch["label"].to_numpy() == 1
-    return {"languages": tally(s["language"].to_numpy()), "agents": tally(s["agent"].fillna("").to_numpy()),
-            "people": {"functions": int(np.sum(~agent)), "alone": int(np.sum(own & ~agent)),
-                       "with_commit": int(np.sum(pooled & ~agent)),
-                       "commits": int(s.loc[~agent, "g"].nunique()),
-                       "repositories": int(s.loc[~agent, "repo"].nunique())},
+    people = ~label & ~case
+    out = {"languages": tally(s["language"].to_numpy()), "agents": tally(s["agent"].fillna("").to_numpy()),
+            "people": {"functions": int(np.sum(people)), "alone": int(np.sum(own & people)),
+                       "with_commit": int(np.sum(pooled & people)),
+                       "commits": int(s.loc[~label, "g"].nunique()),
+                       "repositories": int(s.loc[~label, "repo"].nunique())},
             "changes": {"agents": int(y.sum()), "agents_flagged": int(np.sum(y & (p_ch >= c["llm"]))),
                         "people": int((~y).sum()), "people_flagged": int(np.sum(~y & (p_ch >= c["llm"])))},
             "repositories": int(s["repo"].nunique())}  # fmt: skip
+    if case.any():
+        out["cases"] = {"agents": tally(s["language"].to_numpy(), label & case),
+                        "people": tally(s["language"].to_numpy(), ~label & case)}  # fmt: skip
+    return out
 
 
 def era(rows: Any, c: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     if raw.get("change") is not None:
         raise SystemExit(f"--base {base} has a change calibration already")
     started = time.perf_counter()
-    rows = scored_rows(base, args.rows)
+    rows = scored_rows(base, args.rows, args.cases)
     change = fit(rows)
     change["measured"] = {s: measure(rows, change, s) for s in ("val", "test")}
     change["measured"]["era"] = era(rows, change)
@@ -245,6 +270,8 @@ def summary(change: dict[str, Any]) -> str:
     lines.append(f"  people's commits by year: {sum(y['flagged'] for y in e['by_year'].values())} "
                  f"functions flagged with their commit; pooled probability "
                  f"{e['slope_per_year']:+.4f} a year")  # fmt: skip
+    for lang, r in (t.get("cases") or {}).get("agents", {}).items():
+        lines.append(f"  {lang} test cases: {r['alone']} -> {r['with_commit']} of {r['functions']}")
     lines.append(f"  people's functions flagged: {pp['alone']} -> {pp['with_commit']} of "
                  f"{pp['functions']} ({pp['commits']} commits); changes flagged: agents "
                  f"{ch['agents_flagged']} of {ch['agents']}, people {ch['people_flagged']} of "

@@ -81,16 +81,18 @@ def commit_words(ctx: HoverContext) -> str | None:
     members = [results[i] for i, c in pooled.items() if c == sha]
     if sha is None or len(members) < calibration.commit_min_spans:
         return None
-    reference = thresholds.for_language(ctx.language)[0]
-    p = pooled_probability([PooledSpan(r.probability or 0.0, r.end_line - r.start_line + 1,
-                                       None, None, reference) for r in members], calibration)  # fmt: skip
+    # Each margin from the model's own threshold for the span (a test case's: its own).
+    p = pooled_probability([PooledSpan(r.probability or 0.0, r.end_line - r.start_line + 1, None,
+                                       None, thresholds.for_kind(ctx.language, r.span.kind)[0])
+                            for r in members], calibration)  # fmt: skip
     own = ctx.engine.own_commits  # the repository's own (`codeorigin calibrate --write`)
     limit = calibration.commit_llm if own is None else own[0]
     t = percent(limit) + ("" if own is None else " (this repository's own)")
     verdict = (f"at or above {t}, so `codeorigin scan` flags them together" if p >= limit
                else f"under the {t} at which `codeorigin scan` flags a commit's functions together")  # fmt: skip
     head = "**Its commit**" if ctx.markdown else "Its commit"
-    return (f"{head} {sha[:10]} wrote {len(members)} functions of this file: together "
+    what = "functions and test cases" if any(r.span.kind == "case" for r in members) else "functions"
+    return (f"{head} {sha[:10]} wrote {len(members)} {what} of this file: together "
             f"{percent(p)}, {verdict}.")  # fmt: skip
 
 
