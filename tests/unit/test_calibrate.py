@@ -97,7 +97,7 @@ def test_calibrate_measures_writes_and_scan_and_explain_use_it(tmp_path: Path) -
     assert python["agent_caught_with_commits"] >= python["agent_caught"]
     text = codeorigin("calibrate", cwd=repo).stdout
     assert "functions whose every line was written before 2022-06-21" in text
-    assert "With each commit's functions judged together (scan pools them, at 92." in text
+    assert "With each commit's functions judged together (scan pools them, at 93." in text
     assert "Agent set by agent: Claude Code 12" in text
     assert python["agent_squash_merged"] == 0 and "squash merges" not in text
 
