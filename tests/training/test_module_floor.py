@@ -89,3 +89,18 @@ def test_an_existing_out_folder_is_refused(inputs: tuple[Path, Path, Path]) -> N
     with pytest.raises(SystemExit, match="exists: give a new folder"):
         main(["--base", str(base), "--out", str(base), "--data-root", str(data),
               "--splits", str(splits)])  # fmt: skip
+
+
+def test_splits_come_from_the_agentic_rows_of_any_file_that_names_them(tmp_path: Path) -> None:
+    """`--splits` reads agentic-context's rows (source `aidev-context`) and the pool's, whose other
+    sources may name a repository too: only the agentic rows say its split."""
+    from codeorigin_train.export.module_floor import repository_splits
+
+    pool = tmp_path / "pool.parquet"
+    pd.DataFrame({"repo": ["octo/a", "octo/b", "octo/a"], "split": ["train", "test", "val"],
+                  "source": ["aidev", "aidev-context", "realcode"],
+                  "code": ["x", "y", "z"]}).to_parquet(pool)  # fmt: skip
+    assert repository_splits(pool, "") == {"octo/a": "train", "octo/b": "test"}
+    bare = tmp_path / "bare.parquet"
+    pd.DataFrame({"repo": ["octo/c"], "split": ["val"]}).to_parquet(bare)
+    assert repository_splits(bare, "") == {"octo/c": "val"}

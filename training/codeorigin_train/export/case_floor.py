@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -35,26 +34,26 @@ import pandas as pd
 
 from codeorigin.core.grammar_rules import TEST_CASE_LANGUAGES
 from codeorigin.engine.scoring import Engine
-from codeorigin.model.manifest import load_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.agentic.build import HUMAN_AGENT, function_row, read_sources
 from codeorigin_train.data.agentic.changes import Change, Snapshot
 from codeorigin_train.data.agentic.functions import change_functions, spans_of
 from codeorigin_train.data.argtypes import fraction
-from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
 from codeorigin_train.data.records import Counts
 from codeorigin_train.export.graft_floors import (
     CONTEXT_SPLITS,
     UNCERTAIN_FPR,
     _bound,
+    base_and_out,
+    copied,
     rewrite_manifest,
 )
+from codeorigin_train.export.module_floor import SOURCES, repository_splits
 from codeorigin_train.fit.calibrate import auroc, threshold_at_fpr
 from codeorigin_train.fit.stacker import min_groups, min_humans
 
 log = logging.getLogger(__name__)
 
-SOURCES = "aidev,agent-changes"
 CASES = frozenset({"case"})
 
 
@@ -82,14 +81,6 @@ def parser() -> argparse.ArgumentParser:
                    help="the share of people's test cases a threshold may flag (default: the "
                    "language's own max_fpr, else 0.01)")  # fmt: skip
     return p
-
-
-def repository_splits(path: Path) -> dict[str, str]:
-    """Each repository's split, from a parquet with `repo` and `split` (and maybe `source`)."""
-    rows = read_parquet(path, "--splits", hint="`codeorigin-train protocol --pool-only` writes it")
-    if "source" in rows.columns:
-        rows = rows[rows["source"] == "aidev"]
-    return dict(zip(rows["repo"].astype(str), rows["split"].astype(str)))
 
 
 def test_cases(changes: list[Change], snapshots: list[Snapshot],
@@ -239,11 +230,8 @@ def said(lang: str, r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    base = model_folder(args.base, "--base")
-    out = output_path(args.out, "--out", folder=True)
-    if out.exists():
-        raise SystemExit(f"--out {out} exists: give a new folder")
-    splits = repository_splits(args.splits)
+    base, out, _ = base_and_out(args.base, args.out)
+    splits = repository_splits(args.splits, "`codeorigin-train protocol --pool-only` writes it")
     t0 = time.perf_counter()
     changes, snapshots = read_sources(args.data_root, args.sources)
     cases = test_cases(changes, snapshots, splits)
@@ -253,13 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         written.to_parquet(args.commits_out)
         print(f"wrote {len(written)} test cases the changes wrote to {args.commits_out}")
     log.info("%d test cases read in %.0f s", len(cases), time.perf_counter() - t0)
-    shutil.copytree(base, out)
-    try:
+    with copied(base, out):
         records = floors(out, cases, args.max_fpr)
-        load_manifest(out)  # the runtime reads what was written
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
     for lang, r in records.items():
         print(said(lang, r))
     print(f"wrote {out} in {time.perf_counter() - t0:.0f} s")

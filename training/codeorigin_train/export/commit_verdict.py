@@ -172,7 +172,7 @@ def measure(rows: Any, c: dict[str, Any], split: str) -> dict[str, Any]:
     p = _sigmoid(c["a"] * s["z"].to_numpy() + c["b"])
     pooled = own | ((s["n"].to_numpy() >= MIN_SPANS) & (p >= c["commits"]["llm"]))
     label = s["label"].to_numpy() == 1
-    case = (s["kind"] == "case").to_numpy() if "kind" in s else np.zeros(len(s), dtype=bool)
+    case = (s["kind"] == "case").to_numpy()
     agent = label & ~case
 
     def tally(keys: Any, mine: np.ndarray = agent) -> dict[str, dict[str, int]]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -35,16 +34,17 @@ from codeorigin.core.resync import find_spans
 from codeorigin.core.spans import line_starts
 from codeorigin.engine.judging import VerdictRules, judgeable, span_marks
 from codeorigin.engine.scoring import Engine
-from codeorigin.model.manifest import load_manifest
 from codeorigin.model.scorer import Model
 from codeorigin_train.data.agentic.build import read_sources
 from codeorigin_train.data.agentic.changes import Snapshot
 from codeorigin_train.data.argtypes import fraction
-from codeorigin_train.data.inputs import model_folder, output_path, read_parquet
+from codeorigin_train.data.inputs import read_parquet
 from codeorigin_train.export.graft_floors import (
     CONTEXT_SPLITS,
     UNCERTAIN_FPR,
     _bound,
+    base_and_out,
+    copied,
     rewrite_manifest,
 )
 
@@ -146,25 +146,31 @@ def floors(out: Path, spans: list[dict[str, str]], max_fpr: float | None) -> dic
     return records
 
 
+def repository_splits(path: Path, hint: str) -> dict[str, str]:
+    """Each repository's split, from a parquet with `repo` and `split` (with a `source` column, its
+    agentic rows, `aidev` or `aidev-context`: the protocol's pool holds other sources' too);
+    `hint` says which command writes it."""
+    import pyarrow.parquet as pq
+
+    try:  # read only the columns it needs (the pool holds every row's code)
+        source = ["source"] if "source" in pq.read_schema(path).names else []
+    except (OSError, ValueError):  # `read_parquet` says what is wrong with the file
+        source = []
+    rows = read_parquet(path, "--splits", hint=hint, columns=["repo", "split", *source])
+    if source:
+        rows = rows[rows["source"].astype(str).str.startswith("aidev")]
+    return dict(zip(rows["repo"].astype(str), rows["split"].astype(str)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    base = model_folder(args.base, "--base")
-    out = output_path(args.out, "--out", folder=True)
-    if out.exists():
-        raise SystemExit(f"--out {out} exists: give a new folder")
-    splits_rows = read_parquet(args.splits, "--splits", columns=["repo", "split"],
-                               hint="`codeorigin-train agentic-context` writes it")  # fmt: skip
-    splits = dict(zip(splits_rows["repo"].astype(str), splits_rows["split"].astype(str)))
+    base, out, _ = base_and_out(args.base, args.out)
+    splits = repository_splits(args.splits, "`codeorigin-train agentic-context` writes it")
     t0 = time.perf_counter()
     _, snapshots = read_sources(args.data_root, args.sources)
     spans = module_spans(snapshots, splits)
-    shutil.copytree(base, out)
-    try:
+    with copied(base, out):
         records = floors(out, spans, args.max_fpr)
-        load_manifest(out)  # the runtime reads what was written
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
     for lang, r in records.items():
         now = f"module threshold {100 * r['bound']:.1f}%" if r["raised"] else "no module threshold"
         print(f"{lang}: {now} (threshold {100 * r['language_threshold']:.1f}%; people's module "

@@ -40,14 +40,14 @@ def verdict_section(ctx: HoverContext) -> str:
     (`hover_text.verdict_section`; `codeorigin explain` says more, `explanation.verdict_text`)."""
     options = ctx.settings.verdict_rules()
     kind = ctx.result.span.kind
-    units = {"module": "module code", "case": "test cases"}
     thresholds = ctx.engine.model.manifest.thresholds
-    own = kind in units and ctx.language in getattr(thresholds, f"{kind}s")
+    units = {"module": ("module code", thresholds.modules), "case": ("test cases", thresholds.cases)}
+    own = kind in units and ctx.language in units[kind][1]
     return verdict_words(
         ctx.result,
         ctx.engine.effective_thresholds(options, ctx.language, kind),
         options,
-        language=f"{ctx.language} {units[kind]}" if own else ctx.language,
+        language=f"{ctx.language} {units[kind][0]}" if own else ctx.language,
         markdown=ctx.markdown,
         aside=ctx.aside,
         calibrated=ctx.engine.calibration_note(ctx.language),
