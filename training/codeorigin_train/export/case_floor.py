@@ -38,7 +38,6 @@ from codeorigin.model.scorer import Model
 from codeorigin_train.data.agentic.build import HUMAN_AGENT, function_row, read_sources
 from codeorigin_train.data.agentic.changes import Change, Snapshot
 from codeorigin_train.data.agentic.functions import change_functions, spans_of
-from codeorigin_train.data.argtypes import fraction
 from codeorigin_train.data.records import Counts
 from codeorigin_train.export.graft_floors import (
     CONTEXT_SPLITS,
@@ -48,7 +47,7 @@ from codeorigin_train.export.graft_floors import (
     copied,
     rewrite_manifest,
 )
-from codeorigin_train.export.module_floor import SOURCES, repository_splits
+from codeorigin_train.export.module_floor import floor_parser, repository_splits
 from codeorigin_train.fit.calibrate import auroc, threshold_at_fpr
 from codeorigin_train.fit.stacker import min_groups, min_humans
 
@@ -58,28 +57,19 @@ CASES = frozenset({"case"})
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="codeorigin-train case-floor",
-        description="A threshold of its own for JavaScript's and TypeScript's test cases, "
-        "bounded on people's test cases of the train and validation repositories.",
-    )  # fmt: skip
-    p.add_argument("--base", type=Path, required=True, help="the model folder to start from")
-    p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
-    p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
-                   help="the shared data folder (default: %(default)s)")  # fmt: skip
-    p.add_argument("--sources", default=SOURCES,
-                   help="its folders whose changes and snapshots are read (default: %(default)s)")  # fmt: skip
-    p.add_argument("--splits", type=Path, default=Path("training/work/pool-v5.parquet"),
-                   help="rows with each repository's split (repo, split; with a `source` column, "
-                   "its `aidev` rows): the protocol's pool (default: %(default)s); repositories "
-                   "it does not name are left out")  # fmt: skip
+    p = floor_parser(
+        "codeorigin-train case-floor",
+        "A threshold of its own for JavaScript's and TypeScript's test cases, bounded on "
+        "people's test cases of the train and validation repositories.",
+        ("training/work/pool-v5.parquet", "(repo, split; with a `source` column, its `aidev` "
+         "rows): the protocol's pool"),
+        "test cases",
+        read="changes and snapshots",
+    )
     p.add_argument("--commits-out", type=Path, default=None,
                    help="also write the test cases each change wrote (at least 90%% of their "
                    "lines: agents' changes and people's dated commits), rows as the pool's, for "
                    "`commit-verdict --cases`")  # fmt: skip
-    p.add_argument("--max-fpr", type=fraction, default=None,
-                   help="the share of people's test cases a threshold may flag (default: the "
-                   "language's own max_fpr, else 0.01)")  # fmt: skip
     return p
 
 

@@ -54,26 +54,35 @@ log = logging.getLogger(__name__)
 SOURCES = "aidev,agent-changes"
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="codeorigin-train module-floor",
-        description="A threshold of its own for each language's module code, bounded on the "
-        "module code of people's dated snapshots (train and validation repositories).",
-    )  # fmt: skip
+def floor_parser(prog: str, description: str, splits: tuple[str, str], units: str,
+                 read: str = "dated snapshots") -> argparse.ArgumentParser:  # fmt: skip
+    """The arguments `module-floor` and `case-floor` share: `splits` is the default of
+    `--splits` and its help, `units` what a threshold may flag a share of, `read` what the
+    `--sources` folders give."""
+    p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--base", type=Path, required=True, help="the model folder to start from")
     p.add_argument("--out", type=Path, required=True, help="the new folder (must not exist)")
     p.add_argument("--data-root", type=Path, default=Path("../shared/data"),
                    help="the shared data folder (default: %(default)s)")  # fmt: skip
     p.add_argument("--sources", default=SOURCES,
-                   help="its folders whose dated snapshots are read (default: %(default)s)")  # fmt: skip
-    p.add_argument("--splits", type=Path,
-                   default=Path("training/work/agentic-context-both.parquet"),
-                   help="rows with each repository's split (repo, split): agentic-context's "
-                   "(default: %(default)s); repositories it does not name are left out")  # fmt: skip
+                   help=f"its folders whose {read} are read (default: %(default)s)")
+    p.add_argument("--splits", type=Path, default=Path(splits[0]),
+                   help=f"rows with each repository's split {splits[1]} (default: %(default)s); "
+                   "repositories it does not name are left out")  # fmt: skip
     p.add_argument("--max-fpr", type=fraction, default=None,
-                   help="the share of people's module spans a threshold may flag (default: the "
+                   help=f"the share of people's {units} a threshold may flag (default: the "
                    "language's own max_fpr, else 0.01)")  # fmt: skip
     return p
+
+
+def parser() -> argparse.ArgumentParser:
+    return floor_parser(
+        "codeorigin-train module-floor",
+        "A threshold of its own for each language's module code, bounded on the module code of "
+        "people's dated snapshots (train and validation repositories).",
+        ("training/work/agentic-context-both.parquet", "(repo, split): agentic-context's"),
+        "module spans",
+    )
 
 
 def module_spans(snapshots: list[Snapshot], splits: dict[str, str]) -> list[dict[str, str]]:
